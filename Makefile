@@ -1,0 +1,32 @@
+# kspawn: spawn a tiny kernel on cores Linux set aside, with virtio I/O.
+# `make help` lists the targets; README.md explains them.
+#
+# One non-recursive make: each folder contributes a fragment, so that
+# dependencies cross folders correctly and an up-to-date tree does no work.
+
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+B := build
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+say = @printf '  %-8s %s\n' '$(1)' '$(2)'
+
+include scripts/scripts.mk
+include guest/guest.mk
+include tests/tests.mk
+
+.PHONY: all clean distclean help
+all: guest ## build everything
+
+clean: ## remove build outputs but keep cached downloads (newlib, host kernel)
+	rm -rf $(filter-out $(B)/newlib $(B)/deps,$(wildcard $(B)/*))
+
+distclean: ## remove all of build/
+	rm -rf $(B)
+
+help: ## list the targets
+	@grep -hE '^[a-z][a-z0-9_-]*:.*## ' $(MAKEFILE_LIST) | \
+		sed -E 's/^([^:]*):.*## (.*)/  make \1\t\2/' | expand -t 24

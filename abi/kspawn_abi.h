@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * kspawn shared-memory ABI, version 1.0.
+ *
+ * This is the only header that the spawned (guest) kernel and the host side
+ * (kspawn.ko, kspawnctl, the portable backends) both include.  Every field is
+ * fixed-width and little-endian, there are no pointers (physical addresses are
+ * uint64_t), and every structure size is pinned with _Static_assert so that a
+ * layout change cannot slip in unnoticed.  abi/README.md documents each field
+ * and the versioning rules; abi/layout.golden pins every offset.
+ *
+ * Everything the guest writes into these structures is untrusted input for
+ * the host: the host validates it before use.
+ */
+#ifndef KSPAWN_ABI_H
+#define KSPAWN_ABI_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/stddef.h>
+#else
+#include <stdint.h>
+#include <stddef.h>
+#endif
+
+#define KSPAWN_ABI_MAJOR 1
+#define KSPAWN_ABI_MINOR 0
+
+/* "KSPAWN" followed by "\x01\xab", read as a little-endian uint64_t. */
+#define KSPAWN_MAGIC 0xab014e574150534bULL
+
+/*
+ * Guest address space.  The guest image is linked for the top 2 GiB
+ * (-mcmodel=kernel).  Its region (physical, 2 MiB aligned) is mapped linearly
+ * at KSPAWN_VA_REGION, so that guest virtual = KSPAWN_VA_REGION +
+ * (physical - region_base).  The image's PT_LOAD segments are linked at
+ * KSPAWN_VA_REGION + KSPAWN_IMAGE_OFFSET and beyond (their p_paddr is the
+ * offset from the region base), which leaves the first 1 MiB of the region to
+ * the loader for boot page tables and the boot stack.  The shared area is
+ * mapped at KSPAWN_VA_SHARED.
+ */
+#define KSPAWN_VA_REGION 0xffffffff80000000ULL
+#define KSPAWN_VA_SHARED 0xffffffffc0000000ULL
+#define KSPAWN_IMAGE_OFFSET 0x100000ULL
+#define KSPAWN_REGION_ALIGN 0x200000ULL
+#define KSPAWN_REGION_MIN (8ULL << 20)
+#define KSPAWN_REGION_MAX (1ULL << 30)
+#define KSPAWN_SHARED_MAX (256ULL << 20)
+
+/*
+ * ELF note carried by every guest image in section .note.kspawn, so that the
+ * loader can refuse an image built for another ABI before spawning it.
+ * Owner name "kspawn", type KSPAWN_NOTE_ABI, descriptor struct kspawn_note_abi.
+ */
+#define KSPAWN_NOTE_NAME "kspawn"
+#define KSPAWN_NOTE_ABI 1
+
+struct kspawn_note_abi {
+	uint16_t abi_major;
+	uint16_t abi_minor;
+	uint32_t min_region_mib;	/* smallest region the image runs in */
+};
+
+/* Header-level features (host_features / guest_features). */
+#define KSPAWN_F_CONSOLE_IN (1ULL << 0)	/* host->guest console ring */
+#define KSPAWN_F_DEBUG (1ULL << 1)	/* gdb debug channel */
+#define KSPAWN_F_HEARTBEAT (1ULL << 2)	/* guest bumps state.heartbeat */
+#define KSPAWN_F_STOP_IPI (1ULL << 3)	/* host may send stop_vector */
+#define KSPAWN_F_IPI_DOORBELL (1ULL << 4) /* guest may IPI the host */
+#define KSPAWN_F_ALL_V1 (KSPAWN_F_CONSOLE_IN | KSPAWN_F_DEBUG | \
+			 KSPAWN_F_HEARTBEAT | KSPAWN_F_STOP_IPI | \
+			 KSPAWN_F_IPI_DOORBELL)
+
+/* Header flags, set by whoever builds the header. */
+#define KSPAWN_HF_STANDALONE (1U << 0)	/* booted by firmware (PVH), no host */
+
+#define KSPAWN_MAX_CPUS 16
+#define KSPAWN_CMDLINE_MAX 512
+
+/* Indices into kspawn_header.boot_tsc: where the boot spent its time. */
+enum kspawn_stamp {
+	KSPAWN_STAMP_IOCTL = 0,		/* host: start ioctl entered */
+	KSPAWN_STAMP_SIPI = 1,		/* host: first STARTUP IPI sent */
+	KSPAWN_STAMP_TRAMPOLINE = 2,	/* trampoline reached long mode */
+	KSPAWN_STAMP_KMAIN = 3,		/* guest entered kmain */
+	KSPAWN_STAMP_APP_MAIN = 4,	/* app main() called */
+	KSPAWN_STAMP_COUNT = 8
+};
+
+/*
+ * The header sits at offset 0 of the shared area.  The host fills it before
+ * start; afterwards the guest only writes guest_features and boot_tsc[3..].
+ * The *_off fields locate the other structures inside the shared area, so a
+ * later minor version may move or grow them.
+ */
+struct kspawn_header {
+	uint64_t magic;			/* KSPAWN_MAGIC */
+	uint16_t abi_major;
+	uint16_t abi_minor;
+	uint32_t header_size;		/* bytes of this header the writer knows */
+	uint64_t host_features;		/* KSPAWN_F_* offered by the host */
+	uint64_t guest_features;	/* subset accepted by the guest */
+	uint32_t flags;			/* KSPAWN_HF_* */
+	uint32_t instance_id;
+	uint64_t region_base;		/* physical, KSPAWN_REGION_ALIGN aligned */
+	uint64_t region_size;
+	uint64_t shared_base;		/* physical, page aligned */
+	uint64_t shared_size;
+	uint64_t tsc_khz;		/* 0: the guest calibrates */
+	uint32_t ncpus;			/* entries used in cpu_apic_id */
+	uint32_t host_apic_id;		/* target of guest->host IPIs */
+	uint32_t cpu_apic_id[KSPAWN_MAX_CPUS];
+	uint32_t state_off;		/* struct kspawn_state */
+	uint32_t console_out_off;	/* struct kspawn_ring, guest->host */
+	uint32_t console_in_off;	/* struct kspawn_ring, host->guest */
+	uint32_t debug_out_off;		/* struct kspawn_ring, guest->host */
+	uint32_t debug_in_off;		/* struct kspawn_ring, host->guest */
+	uint32_t devices_off;		/* struct kspawn_device[ndevices] */
+	uint32_t ndevices;
+	uint32_t host_doorbell_vector;	/* with KSPAWN_F_IPI_DOORBELL */
+	uint64_t boot_tsc[KSPAWN_STAMP_COUNT];
+	uint64_t reserved0;
+	char cmdline[KSPAWN_CMDLINE_MAX]; /* NUL-terminated */
+	uint8_t reserved[3328];		/* zero; room for minor versions */
+};
+
+/* Guest states (kspawn_state.state). */
+enum kspawn_guest_state {
+	KSPAWN_GUEST_BOOTING = 0,
+	KSPAWN_GUEST_RUNNING = 1,
+	KSPAWN_GUEST_PANICKED = 2,
+	KSPAWN_GUEST_HALTED = 3,	/* stopped on its own or on request */
+};
+
+/* Host requests (kspawn_state.host_request). */
+#define KSPAWN_REQ_NONE 0
+#define KSPAWN_REQ_STOP 1	/* halt politely: set HALTED, then hlt */
+
+#define KSPAWN_PANIC_MSG_MAX 256
+
+/* Filled by the guest before it sets state = PANICKED. */
+struct kspawn_panic {
+	uint64_t vector;		/* exception vector, or ~0 for panic() */
+	uint64_t error_code;
+	uint64_t rip;
+	uint64_t rsp;
+	uint64_t rflags;
+	uint64_t cr2;
+	uint64_t gpr[16];		/* rax rbx rcx rdx rsi rdi rbp r8..r15 */
+	char message[KSPAWN_PANIC_MSG_MAX];
+};
+
+struct kspawn_state {
+	uint32_t state;			/* enum kspawn_guest_state */
+	uint32_t exit_code;		/* app's status once HALTED */
+	uint64_t heartbeat;		/* bumped by the guest timer tick */
+	uint32_t host_request;		/* KSPAWN_REQ_*, written by the host */
+	uint32_t stop_vector;		/* guest IDT vector for stop IPIs */
+	uint32_t debug_vector;		/* guest IDT vector for debug break-in */
+	uint32_t reserved0;
+	struct kspawn_panic panic;
+};
+
+/*
+ * Single-producer single-consumer byte ring.  head and tail run freely and
+ * wrap modulo 2^32; the byte at index i lives at data[i & (size - 1)].  The
+ * producer owns head, the consumer owns tail, and each sits on its own cache
+ * line.  size is a power of two fixed by the host.  A producer that finds
+ * the ring full may drop bytes; it then adds their number to dropped.
+ */
+struct kspawn_ring {
+	uint32_t head;			/* producer: next byte to write */
+	uint32_t dropped;		/* producer: bytes lost to a full ring */
+	uint8_t pad0[56];
+	uint32_t tail;			/* consumer: next byte to read */
+	uint8_t pad1[60];
+	uint32_t size;			/* bytes in data[], a power of two */
+	uint8_t pad2[60];
+	uint8_t data[];
+};
+
+/*
+ * Devices.  Each slot describes one virtio device in the virtio 1.x model:
+ * the host (device) fills device_id, num_queues, device_features, the
+ * config space and queue size_max; the guest (driver) walks status through
+ * ACKNOWLEDGE, DRIVER, FEATURES_OK and DRIVER_OK (linux/virtio_config.h),
+ * writes driver_features and sets up its queues.  Queue memory is guest
+ * memory inside the region; its addresses are guest physical addresses.
+ */
+#define KSPAWN_MAX_DEVICES 8
+#define KSPAWN_MAX_QUEUES 4
+#define KSPAWN_CONFIG_SIZE 256
+
+struct kspawn_queue {
+	uint16_t size_max;		/* host: largest size it accepts */
+	uint16_t size;			/* guest: chosen size, power of two */
+	uint16_t ready;			/* guest: 1 once addresses are valid */
+	uint16_t reserved0;
+	uint32_t vector;		/* guest IDT vector for used buffers; 0 = poll */
+	uint32_t notify;		/* guest: doorbell, bumped on every kick */
+	uint64_t desc_addr;		/* guest physical */
+	uint64_t driver_addr;		/* avail ring (split) / driver event (packed) */
+	uint64_t device_addr;		/* used ring (split) / device event (packed) */
+	uint8_t pad[24];		/* one cache line per queue */
+};
+
+struct kspawn_device {
+	uint32_t device_id;		/* VIRTIO_ID_*; 0 = empty slot */
+	uint32_t num_queues;
+	uint64_t device_features;	/* host: VIRTIO_F_* and device bits */
+	uint64_t driver_features;	/* guest: accepted subset */
+	uint8_t status;			/* VIRTIO_CONFIG_S_* */
+	uint8_t reset;			/* guest: 1 = reset request, host clears */
+	uint16_t reserved0;
+	uint32_t config_generation;	/* host: bumped on config change */
+	uint32_t config_vector;		/* guest IDT vector for config changes */
+	uint32_t reserved1;
+	uint8_t pad[24];
+	uint8_t config[KSPAWN_CONFIG_SIZE]; /* virtio_net_config / virtio_blk_config */
+	struct kspawn_queue queues[KSPAWN_MAX_QUEUES];
+};
+
+/* The layout a host uses when it has no reason to do otherwise. */
+#define KSPAWN_CONSOLE_OUT_SIZE 16384
+#define KSPAWN_CONSOLE_IN_SIZE 1024
+#define KSPAWN_DEBUG_RING_SIZE 4096
+
+_Static_assert(sizeof(struct kspawn_note_abi) == 8, "note size");
+_Static_assert(sizeof(struct kspawn_header) == 4096, "header size");
+_Static_assert(offsetof(struct kspawn_header, cmdline) == 256, "cmdline");
+_Static_assert(sizeof(struct kspawn_panic) == 432, "panic size");
+_Static_assert(sizeof(struct kspawn_state) == 464, "state size");
+_Static_assert(sizeof(struct kspawn_ring) == 192, "ring size");
+_Static_assert(offsetof(struct kspawn_ring, tail) == 64, "ring tail line");
+_Static_assert(sizeof(struct kspawn_queue) == 64, "queue size");
+_Static_assert(sizeof(struct kspawn_device) == 576, "device size");
+_Static_assert(offsetof(struct kspawn_device, config) == 64, "config");
+
+#endif /* KSPAWN_ABI_H */

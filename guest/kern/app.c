@@ -1,0 +1,20 @@
+#include <string.h>
+
+#include "kern/app.h"
+#include "kern/console.h"
+
+extern const struct app __apps_start[], __apps_end[];
+
+const struct app *app_find(const char *name)
+{
+	for (const struct app *a = __apps_start; a < __apps_end; a++)
+		if (strcmp(a->name, name) == 0)
+			return a;
+	return NULL;
+}
+
+void app_list(void)
+{
+	for (const struct app *a = __apps_start; a < __apps_end; a++)
+		kprintf("  %-12s %s\n", a->name, a->help);
+}

@@ -1,0 +1,23 @@
+/*
+ * Apps are linked into the image and chosen by name on the command line.
+ * Each registers itself with APP(); the linker gathers the records.
+ */
+#ifndef KERN_APP_H
+#define KERN_APP_H
+
+struct app {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *help;
+};
+
+#define APP(id, fn, text)                                                     \
+	static const struct app app_##id                                      \
+		__attribute__((used, section(".kspawn_apps"), aligned(8))) = {  \
+			.name = #id, .main = fn, .help = text                 \
+		}
+
+const struct app *app_find(const char *name);
+void app_list(void);
+
+#endif

@@ -1,0 +1,83 @@
+#include "kern/console.h"
+#include "kern/shared.h"
+#include "lib/byte_ring.h"
+#include "lib/format.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/uart.h"
+
+static int use_uart;
+static struct kspawn_ring *ring_out;
+static struct kspawn_ring *ring_in;
+
+void console_init(struct kspawn_header *hdr)
+{
+	use_uart = (hdr->flags & KSPAWN_HF_STANDALONE) != 0;
+	if (use_uart)
+		uart_init();
+	ring_out = shared_ring(hdr, hdr->console_out_off);
+	ring_in = shared_ring(hdr, hdr->console_in_off);
+}
+
+/*
+ * A full ring is the host not draining it.  Wait a little for it; past that
+ * drop and let the ring's dropped counter tell the host what it lost.
+ */
+static void ring_put(const char *s, size_t n)
+{
+	unsigned int spins = 0;
+
+	while (n) {
+		size_t k = byte_ring_write(ring_out, s, n);
+
+		s += k;
+		n -= k;
+		if (k) {
+			spins = 0;
+		} else if (++spins > 1000000) {
+			__atomic_fetch_add(&ring_out->dropped, (uint32_t)n,
+					   __ATOMIC_RELAXED);
+			return;
+		} else {
+			cpu_relax();
+		}
+	}
+}
+
+void console_write(const char *s, size_t n)
+{
+	uint64_t flags = irq_save();
+
+	if (use_uart)
+		uart_write(s, n);
+	if (ring_out)
+		ring_put(s, n);
+	irq_restore(flags);
+}
+
+static void console_sink(void *ctx, const char *s, size_t n)
+{
+	(void)ctx;
+	console_write(s, n);
+}
+
+int kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = format(console_sink, NULL, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int console_getc(void)
+{
+	uint8_t c;
+
+	if (ring_in && byte_ring_read(ring_in, &c, 1) == 1)
+		return c;
+	if (use_uart)
+		return uart_getc();
+	return -1;
+}

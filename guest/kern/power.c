@@ -1,0 +1,28 @@
+#include "kern/power.h"
+#include "kern/shared.h"
+#include "arch/x86_64/cpu.h"
+
+#define DEBUG_EXIT_PORT 0xf4
+
+void cpu_park(void)
+{
+	for (;;) {
+		irq_disable();
+		cpu_halt();
+	}
+}
+
+void guest_exit(int code)
+{
+	struct kspawn_state *st = shared_state();
+
+	irq_disable();
+	st->exit_code = (uint32_t)code;
+	if (st->state != KSPAWN_GUEST_PANICKED)
+		__atomic_store_n(&st->state, KSPAWN_GUEST_HALTED,
+				 __ATOMIC_RELEASE);
+	/* QEMU ends with status (code << 1) | 1. */
+	if (kspawn_hdr->flags & KSPAWN_HF_STANDALONE)
+		outl(DEBUG_EXIT_PORT, (uint32_t)code);
+	cpu_park();
+}

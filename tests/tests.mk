@@ -1,0 +1,1 @@
+# Test suites; see tests/README.md.  `make test` runs them all.
