@@ -1,0 +1,38 @@
+/*
+ * Traps and interrupts: GDT/TSS with IST stacks, an IDT covering all 256
+ * vectors, and a C dispatcher.  Exceptions (0..31) panic with a report;
+ * vectors 32..255 go to the handler registered for them.
+ */
+#ifndef ARCH_X86_64_TRAP_H
+#define ARCH_X86_64_TRAP_H
+
+#include <stdint.h>
+
+/* What the entry stubs push, in memory order (lowest address first). */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector;
+	uint64_t error_code;	/* 0 when the CPU pushes none */
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+#define IRQ_VECTOR_BASE 32
+
+/*
+ * Interrupt handlers run with interrupts off on the interrupted thread's
+ * stack.  A handler for an APIC interrupt must call apic_eoi() itself
+ * before anything that may switch threads.
+ */
+typedef void (*irq_handler_t)(struct trap_frame *tf);
+
+/* Load GDT, TSS and IDT on this CPU.  Call first thing in kmain. */
+void trap_init(void);
+
+/* Route vector (32..255) to h.  Returns 0, or -1 if the vector is invalid. */
+int irq_set_handler(unsigned int vector, irq_handler_t h);
+
+/* Allocate a free vector in 48..239 for a handler; -1 if none is left. */
+int irq_alloc_vector(irq_handler_t h);
+
+#endif
