@@ -146,7 +146,7 @@ struct kspawn_panic {
 	uint64_t rsp;
 	uint64_t rflags;
 	uint64_t cr2;
-	uint64_t gpr[16];		/* rax rbx rcx rdx rsi rdi rbp r8..r15 */
+	uint64_t gpr[16];		/* rax rbx rcx rdx rsi rdi rbp rsp r8..r15 */
 	char message[KSPAWN_PANIC_MSG_MAX];
 };
 

@@ -13,6 +13,7 @@
 #include "lib/cmdline.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpuinfo.h"
+#include "arch/x86_64/trap.h"
 
 static struct cmdline boot_cmdline;
 
@@ -59,6 +60,7 @@ void kmain(struct kspawn_header *hdr)
 	if (bad)
 		cpu_park();	/* no console we could trust to say so */
 	kspawn_hdr = hdr;
+	trap_init();
 	cpuinfo_init();
 	console_init(hdr);
 	if (cmdline_parse(&boot_cmdline, hdr->cmdline, sizeof(hdr->cmdline)))

@@ -57,11 +57,13 @@ pvh_start64:
 	xor	%eax, %eax
 	mov	%eax, %fs
 	mov	%eax, %gs
+	movabs	$pvh_high, %rax		/* leave the identity map */
+	jmp	*%rax
+pvh_high:
 	movabs	$boot_stack_top, %rsp
 	xor	%ebp, %ebp
 	mov	%esi, %edi			/* start_info (physical) */
-	movabs	$pvh_main, %rax
-	call	*%rax
+	call	pvh_main
 1:	hlt
 	jmp	1b
 

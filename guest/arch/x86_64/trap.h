@@ -35,4 +35,20 @@ int irq_set_handler(unsigned int vector, irq_handler_t h);
 /* Allocate a free vector in 48..239 for a handler; -1 if none is left. */
 int irq_alloc_vector(irq_handler_t h);
 
+/*
+ * How to acknowledge an interrupt at the local APIC; used for vectors that
+ * arrive with no handler.  Set by the APIC driver.
+ */
+void irq_set_eoi(void (*eoi)(void));
+
+/*
+ * A debugger's look at exceptions (0..31) before they panic: return 1 if it
+ * handled the trap (the frame is then resumed as it stands), 0 to panic.
+ */
+typedef int (*trap_hook_t)(struct trap_frame *tf);
+void trap_set_debug_hook(trap_hook_t hook);
+
+/* Called by the entry stubs in isr.S. */
+void trap_dispatch(struct trap_frame *tf);
+
 #endif

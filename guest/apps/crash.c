@@ -1,0 +1,78 @@
+/*
+ * crash: fail on purpose, to prove that every kind of fault ends in a clear
+ * panic report (and, when spawned, in the host's view of the panic record).
+ *
+ *   crash div0 | null | ud2 | stack | wtext | xdata | gp | panic
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "kern/app.h"
+#include "kern/console.h"
+#include "kern/panic.h"
+
+/* Volatile both ways, or GCC turns the division into a comparison. */
+static volatile int zero, seven = 7;
+
+static int __attribute__((noinline)) divide(void)
+{
+	return seven / zero;
+}
+
+/* Each frame holds a buffer the compiler cannot drop, so the stack runs out. */
+static int __attribute__((noinline)) recurse(int depth, int limit)
+{
+	volatile char frame[512];
+
+	frame[0] = (char)depth;
+	if (depth == limit)
+		return frame[0];
+	return recurse(depth + 1, limit) + frame[0];
+}
+
+static void write_text(void)
+{
+	/* kprintf lives in kernel text, which is mapped read-only. */
+	volatile uint8_t *code = (volatile uint8_t *)(uintptr_t)&kprintf;
+
+	*code = 0xcc;
+}
+
+static void exec_data(void)
+{
+	static uint8_t ret_insn[16] = { 0xc3 };
+	void (*fn)(void) = (void (*)(void))(uintptr_t)ret_insn;
+
+	fn();
+}
+
+static void noncanonical(void)
+{
+	*(volatile uint64_t *)0x8000000000000000ULL = 1;
+}
+
+static int crash_main(int argc, char **argv)
+{
+	const char *how = argc > 1 ? argv[1] : "";
+
+	kprintf("crash: about to crash with '%s'\n", how);
+	if (!strcmp(how, "div0"))
+		return divide();
+	if (!strcmp(how, "null"))
+		return *(volatile int *)0;
+	if (!strcmp(how, "ud2"))
+		__asm__ volatile("ud2");
+	if (!strcmp(how, "stack"))
+		return recurse(0, 1 << 30);
+	if (!strcmp(how, "wtext"))
+		write_text();
+	if (!strcmp(how, "xdata"))
+		exec_data();
+	if (!strcmp(how, "gp"))
+		noncanonical();
+	if (!strcmp(how, "panic"))
+		panic("crash: panic() called on purpose (%d)", 42);
+	kprintf("crash: usage: crash div0|null|ud2|stack|wtext|xdata|gp|panic\n");
+	return 2;
+}
+APP(crash, crash_main, "fault on purpose: div0 null ud2 stack wtext xdata gp panic");
