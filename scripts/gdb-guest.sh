@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Debug the guest booted alone under QEMU, with QEMU's own gdb stub.
+#
+#   scripts/gdb-guest.sh [--batch SCRIPT] ELF [CMDLINE...]
+#
+# QEMU starts stopped (-S) with its gdb stub on a private Unix socket, its
+# console in build/gdb/console.log.  Without --batch, gdb starts
+# interactively with symbols, connected, and a hardware breakpoint on kmain
+# (software breakpoints cannot be planted in the higher half before the
+# guest turns paging on).  With --batch, gdb runs SCRIPT and exits; its
+# output is printed and its status returned.  QEMU is always cleaned up.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+batch=
+if [ "${1:-}" = --batch ]; then
+	batch=${2:?--batch needs a gdb script}
+	shift 2
+fi
+elf=${1:?usage: gdb-guest.sh [--batch SCRIPT] ELF [CMDLINE...]}
+shift
+cmdline="$*"
+[ -f "$elf" ] || die "no guest image at $elf (run make first)"
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/kspawn-gdb.XXXXXX")
+sock="$dir/gdb.sock"
+console=${KSPAWN_GDB_CONSOLE:-$dir/console.log}
+qemu_pid=
+cleanup() {
+	[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null || true
+	wait 2>/dev/null || true
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+
+timeout "${KSPAWN_GDB_TIMEOUT:-3600}" qemu-system-x86_64 \
+	$("$here/qemu-accel.sh") -m 256 -display none -no-reboot -nic none \
+	-serial "file:$console" \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	-kernel "$elf" -append "$cmdline" \
+	-chardev "socket,id=gdb0,path=$sock,server=on,wait=off" \
+	-gdb chardev:gdb0 -S &
+qemu_pid=$!
+for _ in $(seq 100); do
+	[ -S "$sock" ] && break
+	sleep 0.1
+done
+[ -S "$sock" ] || die "QEMU did not open its gdb socket"
+
+if [ -n "$batch" ]; then
+	status=0
+	timeout 120 gdb -batch -nx -ex "set pagination off" \
+		-ex "set confirm off" -ex "target remote $sock" \
+		-x "$batch" "$elf" 2>&1 || status=$?
+	echo "--- guest console ---"
+	cat "$console" 2>/dev/null || true
+	exit $status
+fi
+
+step "gdb: guest console goes to $console (tail -f it in another terminal)"
+gdb -nx -q -ex "set pagination off" -ex "target remote $sock" \
+	-ex "hbreak kmain" "$elf"

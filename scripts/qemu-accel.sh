@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Print the QEMU -accel arguments to use on this machine.
+#
+#   scripts/qemu-accel.sh [PROBE_ELF]
+#
+# KVM when /dev/kvm is usable and a probe boot of the guest image (the
+# "hello" app, which must end QEMU with guest status 0 within seconds)
+# works: on some machines KVM is present but hangs QEMU.  Otherwise
+# multi-threaded TCG.  The verdict is cached in build/qemu-accel (delete it
+# to probe again); KSPAWN_ACCEL=kvm|tcg overrides it.
+set -euo pipefail
+tcg="-accel tcg,thread=multi"
+case "${KSPAWN_ACCEL:-}" in
+kvm) echo "-accel kvm"; exit 0 ;;
+tcg) echo "$tcg"; exit 0 ;;
+esac
+cache=${KSPAWN_ACCEL_CACHE:-build/qemu-accel}
+if [ -f "$cache" ]; then
+	cat "$cache"
+	exit 0
+fi
+probe=${1:-build/kspawn-guest.elf}
+verdict=$tcg
+if [ -r /dev/kvm ] && [ -w /dev/kvm ] && [ -f "$probe" ]; then
+	status=0
+	timeout 15 qemu-system-x86_64 -accel kvm -m 128 -display none \
+		-serial null -monitor none -nic none -no-reboot \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-kernel "$probe" -append hello </dev/null >/dev/null 2>&1 ||
+		status=$?
+	# isa-debug-exit: guest status 0 ends QEMU with status 1.
+	[ "$status" -eq 1 ] && verdict="-accel kvm"
+fi
+mkdir -p "$(dirname "$cache")"
+echo "$verdict" > "$cache"
+echo "$verdict"
