@@ -76,3 +76,7 @@ guest: $(GUEST_ELF) ## build the guest kernel image
 
 size: $(GUEST_ELF) ## text/data/bss of the kernel core, apart from newlib and apps
 	@scripts/size-report.sh $(GUEST_ELF) $(GUEST_CORE_OBJ) -- $(GUEST_APP_OBJ)
+
+.PHONY: gdb
+gdb: $(GUEST_ELF) ## debug the guest alone in QEMU under gdb (CMDLINE="hello a b")
+	scripts/gdb-guest.sh $(GUEST_ELF) $(or $(CMDLINE),hello)

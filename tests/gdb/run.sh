@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The gdb suite: each tests/gdb/*.gdb is a gdb batch script run against a
+# guest booted with the command line named on its "# cmdline:" line; its
+# output (gdb's and the guest console's) must match the .expect file beside
+# it (see check-expect.sh).
+#
+#   tests/gdb/run.sh GUEST_ELF
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+elf=${1:?usage: run.sh GUEST_ELF}
+pass=0 fail=0
+for script in "$here"/*.gdb; do
+	name=gdb/$(basename "$script" .gdb)
+	cmdline=$(sed -n 's/^# cmdline: //p' "$script" | head -n 1)
+	out=$(mktemp)
+	"$top/scripts/gdb-guest.sh" --batch "$script" "$elf" $cmdline > "$out" 2>&1
+	if why=$("$here/check-expect.sh" "${script%.gdb}.expect" "$out"); then
+		echo "ok $name"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $name"
+		echo "$why" | sed 's/^/    /'
+		sed 's/^/    | /' "$out"
+		fail=$((fail + 1))
+	fi
+	rm -f "$out"
+done
+echo "gdb: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
