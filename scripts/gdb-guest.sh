@@ -9,6 +9,10 @@
 # (software breakpoints cannot be planted in the higher half before the
 # guest turns paging on).  With --batch, gdb runs SCRIPT and exits; its
 # output is printed and its status returned.  QEMU is always cleaned up.
+#
+# TCG unless KSPAWN_ACCEL says otherwise: under nested KVM (these build
+# machines) a software breakpoint stops the guest with "KVM internal error,
+# emulation failure" instead of reporting to gdb.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -35,7 +39,7 @@ cleanup() {
 trap cleanup EXIT
 
 timeout "${KSPAWN_GDB_TIMEOUT:-3600}" qemu-system-x86_64 \
-	$("$here/qemu-accel.sh") -m 256 -display none -no-reboot -nic none \
+	$(KSPAWN_ACCEL=${KSPAWN_ACCEL:-tcg} "$here/qemu-accel.sh") -m 256 -display none -no-reboot -nic none \
 	-serial "file:$console" \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-kernel "$elf" -append "$cmdline" \
