@@ -20,11 +20,19 @@ const char *shared_check(const struct kspawn_header *hdr)
 	return NULL;
 }
 
+/* A ring the host described; NULL if absent or if it would not fit. */
 struct kspawn_ring *shared_ring(struct kspawn_header *hdr, uint32_t off)
 {
-	if (!off || off + sizeof(struct kspawn_ring) > hdr->shared_size)
+	struct kspawn_ring *r;
+	uint64_t end = (uint64_t)off + sizeof(struct kspawn_ring);
+
+	if (!off || end > hdr->shared_size)
 		return NULL;
-	return (struct kspawn_ring *)((char *)hdr + off);
+	r = (struct kspawn_ring *)((char *)hdr + off);
+	if (!r->size || (r->size & (r->size - 1)) ||
+	    end + r->size > hdr->shared_size)
+		return NULL;
+	return r;
 }
 
 struct kspawn_state *shared_state(void)
