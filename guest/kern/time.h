@@ -10,10 +10,24 @@
 struct kspawn_header;
 
 #define HZ 1000			/* scheduler tick rate */
+#define NSEC_PER_SEC 1000000000ULL
+#define NSEC_PER_MSEC 1000000ULL
+#define NSEC_PER_TICK (NSEC_PER_SEC / HZ)
 
 void time_init(struct kspawn_header *hdr);
 uint64_t time_ns(void);		/* nanoseconds since boot */
 uint64_t tsc_khz(void);
 uint64_t ticks(void);		/* timer ticks since the scheduler started */
+
+/* Count one timer tick (the tick handler calls this). */
+void time_tick(void);
+
+/*
+ * Wall-clock time: nanoseconds since the Unix epoch.  The guest has no
+ * clock of its own for it; it is time_ns() plus an offset that stays 0
+ * (so the wall clock starts at the epoch) until someone sets it.
+ */
+uint64_t time_wall_ns(void);
+void time_set_wall_ns(uint64_t unix_ns);
 
 #endif
