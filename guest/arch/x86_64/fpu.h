@@ -1,0 +1,31 @@
+/*
+ * FPU/SSE state.  Kernel code never touches it (-mgeneral-regs-only), but
+ * apps and newlib do, so every thread has its own copy, saved and restored
+ * eagerly on each switch (fxsave/fxrstor: x87, MMX, SSE and MXCSR).
+ */
+#ifndef ARCH_X86_64_FPU_H
+#define ARCH_X86_64_FPU_H
+
+#include <stdint.h>
+
+struct fpu_state {
+	uint8_t fxsave[512];
+} __attribute__((aligned(16)));
+
+/* Enable x87/SSE on this CPU (CR0, CR4) and capture the clean state. */
+void fpu_init(void);
+
+/* Reset st to the state a new thread starts with. */
+void fpu_state_init(struct fpu_state *st);
+
+static inline void fpu_save(struct fpu_state *st)
+{
+	__asm__ volatile("fxsave64 %0" : "=m"(*st));
+}
+
+static inline void fpu_restore(const struct fpu_state *st)
+{
+	__asm__ volatile("fxrstor64 %0" : : "m"(*st));
+}
+
+#endif
