@@ -1,0 +1,127 @@
+/*
+ * Threads and the scheduler.
+ *
+ * Every thread has its own stack (with a guard page below it), its own
+ * FPU/SSE state and its own newlib reentrancy structure (so errno and
+ * stdio buffers are per thread).  Scheduling is preemptive round-robin
+ * within strict priorities: the highest-priority runnable thread runs; a
+ * thread runs for SCHED_SLICE_TICKS timer ticks before the next runnable
+ * thread of the same priority gets the CPU; waking a thread of higher
+ * priority than the running one preempts it at once.
+ *
+ * Creating a thread:
+ *
+ *	static int worker(void *arg) { ...; return 0; }
+ *
+ *	struct thread_attr attr = { .prio = THREAD_PRIO_HIGH };
+ *	struct thread *t = thread_create("worker", worker, ctx, &attr);
+ *	...
+ *	int status = thread_join(t);	(worker's return value)
+ */
+#ifndef KERN_SCHED_H
+#define KERN_SCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct thread;
+
+#define THREAD_PRIO_IDLE 0		/* the idle thread only */
+#define THREAD_PRIO_MIN 1
+#define THREAD_PRIO_LOW 8
+#define THREAD_PRIO_NORMAL 16
+#define THREAD_PRIO_HIGH 24
+#define THREAD_PRIO_MAX 31
+
+#define THREAD_NAME_MAX 16		/* including the NUL */
+#define THREAD_STACK_DEFAULT (64 * 1024)
+#define SCHED_SLICE_TICKS 5
+
+typedef int (*thread_fn)(void *arg);
+
+struct thread_attr {
+	int prio;		/* THREAD_PRIO_MIN..MAX; 0 means NORMAL */
+	size_t stack_size;	/* bytes (page multiple); 0 means default */
+	int detached;		/* freed when it exits; cannot be joined */
+};
+
+/*
+ * Create a thread running fn(arg); attr may be NULL for the defaults.
+ * It may run before this returns (if its priority is higher than the
+ * caller's).  Returns NULL if memory ran out.
+ */
+struct thread *thread_create(const char *name, thread_fn fn, void *arg,
+			     const struct thread_attr *attr);
+
+/*
+ * Wait for t to end and return its exit status (fn's return value or
+ * thread_exit's argument), then free it.  One join per thread; detached
+ * threads and the caller itself cannot be joined (returns -1).
+ */
+int thread_join(struct thread *t);
+
+/* Let t free itself when it ends.  Returns 0, or -1 if t was joined. */
+int thread_detach(struct thread *t);
+
+void thread_exit(int status) __attribute__((noreturn));
+
+/* Give the CPU to another runnable thread of the same priority, if any. */
+void thread_yield(void);
+
+/* Sleep at least until time_ns() >= deadline_ns (or for ns / ms). */
+void thread_sleep_until(uint64_t deadline_ns);
+void thread_sleep_ns(uint64_t ns);
+void thread_sleep_ms(uint64_t ms);
+
+struct thread *thread_self(void);
+const char *thread_name(const struct thread *t);
+unsigned int thread_id(const struct thread *t);
+int thread_priority(const struct thread *t);
+/* Returns 0, or -1 if prio is out of range. */
+int thread_set_priority(struct thread *t, int prio);
+
+enum thread_state {
+	THREAD_READY,		/* runnable, waiting for the CPU */
+	THREAD_RUNNING,
+	THREAD_BLOCKED,		/* on a wait queue, or sleeping */
+	THREAD_ZOMBIE,		/* ended, not yet joined */
+};
+
+/* A consistent snapshot of a thread, e.g. for a debugger or a listing. */
+struct thread_info {
+	unsigned int id;
+	char name[THREAD_NAME_MAX];
+	enum thread_state state;
+	int prio;
+	uint64_t switches;	/* times it was given the CPU */
+	uint64_t preemptions;	/* times it lost the CPU while runnable */
+	void *saved_sp;		/* struct switch_frame, unless RUNNING */
+};
+
+void thread_get_info(const struct thread *t, struct thread_info *info);
+
+/*
+ * Call fn for every thread (idle included) until it returns non-zero;
+ * returns that value.  fn runs with interrupts off: it must not block.
+ */
+int thread_for_each(int (*fn)(const struct thread *t, void *arg), void *arg);
+
+/* ---- for kmain and interrupt code --------------------------------------- */
+
+/* Make the running boot context the idle thread.  After mm and time init. */
+void sched_init(void);
+
+/* Become the idle loop: enable interrupts, run threads, hlt when none. */
+void sched_idle(void) __attribute__((noreturn));
+
+/* The timer tick: wake sleepers, account the time slice, maybe preempt. */
+void sched_tick(void);
+
+/*
+ * For interrupt handlers that may wake a thread: call last (after
+ * apic_eoi) so a more important thread runs now rather than at the next
+ * tick.
+ */
+void sched_irq_exit(void);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * The timer interrupt.  Besides the scheduler's tick it bumps the
+ * heartbeat the host watches, and honours a stop request: the host sets
+ * host_request = KSPAWN_REQ_STOP and, if it negotiated KSPAWN_F_STOP_IPI,
+ * also sends stop_vector so the guest need not wait for the next tick.
+ */
+#include "kern/tick.h"
+#include "kern/console.h"
+#include "kern/panic.h"
+#include "kern/power.h"
+#include "kern/sched.h"
+#include "kern/shared.h"
+#include "kern/time.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/trap.h"
+
+/* Features this file implements, accepted when the host offers them. */
+#define TICK_FEATURES (KSPAWN_F_HEARTBEAT | KSPAWN_F_STOP_IPI)
+
+static void check_stop_request(void)
+{
+	struct kspawn_state *st = shared_state();
+
+	if (__atomic_load_n(&st->host_request, __ATOMIC_ACQUIRE) !=
+	    KSPAWN_REQ_STOP)
+		return;
+	kprintf("guest: the host asked us to stop\n");
+	guest_exit(GUEST_EXIT_STOPPED);
+}
+
+static void timer_irq(struct trap_frame *tf)
+{
+	(void)tf;
+	apic_eoi();
+	time_tick();
+	__atomic_fetch_add(&shared_state()->heartbeat, 1, __ATOMIC_RELAXED);
+	check_stop_request();
+	sched_tick();
+}
+
+static void stop_irq(struct trap_frame *tf)
+{
+	(void)tf;
+	apic_eoi();
+	check_stop_request();
+}
+
+void tick_init(void)
+{
+	struct kspawn_state *st = shared_state();
+	int stop_vector;
+
+	irq_set_handler(APIC_VEC_TIMER, timer_irq);
+	stop_vector = irq_alloc_vector(stop_irq);
+	if (stop_vector > 0)
+		st->stop_vector = (uint32_t)stop_vector;
+	kspawn_hdr->guest_features |= kspawn_hdr->host_features & TICK_FEATURES;
+	if (apic_timer_start(HZ, APIC_VEC_TIMER))
+		panic("tick: the APIC timer cannot run at %u Hz", HZ);
+	__atomic_store_n(&st->state, KSPAWN_GUEST_RUNNING, __ATOMIC_RELEASE);
+}
