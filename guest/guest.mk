@@ -16,13 +16,16 @@ GUEST_CORE_OBJ := $(patsubst guest/%,$(GB)/%.o,$(GUEST_CORE_SRC))
 GUEST_APP_OBJ := $(patsubst guest/%,$(GB)/%.o,$(GUEST_APP_SRC))
 GUEST_OBJ := $(GUEST_CORE_OBJ) $(GUEST_APP_OBJ)
 
+# newlib only declares clock_gettime, nanosleep and CLOCK_MONOTONIC for
+# targets it knows have them; guest/libc/clock.c provides them here.
+GUEST_POSIX_DEFS := -D_POSIX_TIMERS=1 -D_POSIX_MONOTONIC_CLOCK=200112L
 GUEST_CFLAGS_BASE := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
 	-fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing \
 	-nostdinc -isystem $(shell gcc -print-file-name=include) \
 	-isystem $(NEWLIB)/include -isystem $(UAPI) -I. -Iguest \
-	-MMD -MP
+	$(GUEST_POSIX_DEFS) -MMD -MP
 GUEST_CFLAGS_CORE := $(GUEST_CFLAGS_BASE) -mgeneral-regs-only
 GUEST_CFLAGS_APP := $(GUEST_CFLAGS_BASE)
 GUEST_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack \
