@@ -3,17 +3,23 @@
  * dependency order (traps first, so that any later fault is reported rather
  * than resetting the machine), then runs the app the command line names.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "kern/main.h"
 #include "kern/app.h"
 #include "kern/console.h"
+#include "kern/panic.h"
 #include "kern/power.h"
 #include "kern/shared.h"
+#include "kern/sched.h"
+#include "kern/tick.h"
+#include "kern/time.h"
 #include "lib/cmdline.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpuinfo.h"
 #include "arch/x86_64/trap.h"
+#include "arch/x86_64/apic.h"
 
 static struct cmdline boot_cmdline;
 
@@ -49,16 +55,38 @@ static int run_app(void)
 		boot_cmdline.argv[0] = (char *)name;
 		boot_cmdline.argc = 1;
 	}
+	kspawn_hdr->boot_tsc[KSPAWN_STAMP_APP_MAIN] = rdtsc();
 	return app->main(boot_cmdline.argc, boot_cmdline.argv);
+}
+
+#define MAIN_THREAD_STACK (256 * 1024)
+
+/* Returning from the app is exit(): atexit handlers, stdio flushed. */
+static int main_thread(void *arg)
+{
+	int status;
+
+	(void)arg;
+	status = run_app();
+	kprintf("kmain: app exited with status %d\n", status);
+	exit(status);
+}
+
+static void start_main_thread(void)
+{
+	struct thread_attr attr = { .stack_size = MAIN_THREAD_STACK };
+
+	if (!thread_create("main", main_thread, NULL, &attr))
+		panic("kmain: cannot create the main thread");
 }
 
 void kmain(struct kspawn_header *hdr)
 {
 	const char *bad = shared_check(hdr);
-	int status;
 
 	if (bad)
 		cpu_park();	/* no console we could trust to say so */
+	hdr->boot_tsc[KSPAWN_STAMP_KMAIN] = rdtsc();
 	kspawn_hdr = hdr;
 	trap_init();
 	cpuinfo_init();
@@ -66,7 +94,10 @@ void kmain(struct kspawn_header *hdr)
 	if (cmdline_parse(&boot_cmdline, hdr->cmdline, sizeof(hdr->cmdline)))
 		kprintf("kmain: command line too long, truncated\n");
 	banner(hdr);
-	status = run_app();
-	kprintf("kmain: app exited with status %d\n", status);
-	guest_exit(status);
+	time_init(hdr);
+	apic_init(hdr);
+	sched_init();
+	tick_init();
+	start_main_thread();
+	sched_idle();	/* the boot context becomes the idle thread */
 }
