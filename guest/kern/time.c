@@ -6,7 +6,9 @@
 #include "kern/time.h"
 #include "kern/console.h"
 #include "kern/panic.h"
+#include "abi/kspawn_abi.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/rtc.h"
 #include "arch/x86_64/tsc.h"
 
 /* Outside this range the source we used is lying or the measure failed. */
@@ -35,6 +37,9 @@ void time_init(struct kspawn_header *hdr)
 	kprintf("time: TSC %llu.%03llu MHz (%s)\n",
 		(unsigned long long)(khz / 1000),
 		(unsigned long long)(khz % 1000), source);
+	/* Spawned, the RTC is the host's: the wall clock waits to be set. */
+	if (hdr->flags & KSPAWN_HF_STANDALONE)
+		time_set_wall_ns(rtc_read_unix() * NSEC_PER_SEC);
 }
 
 uint64_t time_ns(void)

@@ -23,9 +23,10 @@ uint64_t ticks(void);		/* timer ticks since the scheduler started */
 void time_tick(void);
 
 /*
- * Wall-clock time: nanoseconds since the Unix epoch.  The guest has no
- * clock of its own for it; it is time_ns() plus an offset that stays 0
- * (so the wall clock starts at the epoch) until someone sets it.
+ * Wall-clock time: nanoseconds since the Unix epoch, as time_ns() plus an
+ * offset.  Booted alone, the offset comes from the CMOS clock; spawned,
+ * the RTC is the host's, so it stays 0 (the wall clock starts at the
+ * epoch) until someone sets it.
  */
 uint64_t time_wall_ns(void);
 void time_set_wall_ns(uint64_t unix_ns);
