@@ -1,0 +1,438 @@
+/*
+ * libctest: newlib as an app sees it - formatted output, memory, strings,
+ * conversions, sorting, clocks, and errno per thread.  Each test prints
+ * one PASS or FAIL line; the app exits 0 only if every test passed.
+ *
+ *   libctest [NAME...]
+ */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kern/app.h"
+#include "kern/shared.h"
+#include "kern/sched.h"
+#include "kern/sync.h"
+
+static int failures;
+
+static void report(const char *name, int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %s: ", ok ? "PASS" : "FAIL", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!ok)
+		failures++;
+}
+
+/* ---- formatted output --------------------------------------------------- */
+
+static char fmt_mismatch[160];
+
+/* Does printf-formatting give want?  Remembers the first mismatch. */
+static int fmt_is(const char *want, const char *fmt, ...)
+{
+	char got[96];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(got, sizeof(got), fmt, ap);
+	va_end(ap);
+	if (n == (int)strlen(want) && !strcmp(got, want))
+		return 1;
+	if (!fmt_mismatch[0])
+		snprintf(fmt_mismatch, sizeof(fmt_mismatch),
+			 "got \"%s\" (%d), want \"%s\"", got, n, want);
+	return 0;
+}
+
+static void test_printf(void)
+{
+	char small[6];
+	int ok, n;
+
+	ok = fmt_is("x=42 -7 0x1f 0755", "x=%d %d 0x%x %#o", 42, -7, 31,
+		    0755);
+	ok &= fmt_is("pi=3.141593 3.14 -2.50", "pi=%f %.2f %.2f",
+		     3.14159265, 3.14159, -2.5);
+	ok &= fmt_is("1.234568e+05 1e-10 0.0001", "%e %g %g", 123456.789,
+		     1e-10, 0.0001);
+	ok &= fmt_is("[   hi][hi   ][h]", "[%5s][%-5s][%.1s]", "hi", "hi",
+		     "hi");
+	ok &= fmt_is("18446744073709551615 -9223372036854775808", "%llu %lld",
+		     ULLONG_MAX, LLONG_MIN);
+	ok &= fmt_is("inf -inf nan", "%g %g %g", __builtin_inf(),
+		     -__builtin_inf(), __builtin_nan(""));
+	ok &= fmt_is("100% 0000ff", "%d%% %06x", 100, 255);
+	n = snprintf(small, sizeof(small), "truncated");
+	if (n != 9 || strcmp(small, "trunc")) {
+		ok = 0;
+		snprintf(fmt_mismatch, sizeof(fmt_mismatch),
+			 "truncation gave \"%s\" (%d)", small, n);
+	}
+	n = printf("  printf to stdout works: %s %.3f\n", "yes", 2.0 / 3);
+	ok &= n == 36;
+	report("printf", ok, "integers, %%f/%%e/%%g, strings, widths, "
+	       "inf/nan, truncation, stdout: %s",
+	       ok ? "as expected" : fmt_mismatch[0] ? fmt_mismatch :
+							"printf count wrong");
+}
+
+static void test_sscanf(void)
+{
+	int i = 0, n;
+	double d = 0;
+	char word[16] = "";
+
+	n = sscanf("  -17 2.5e3 kspawn", "%d %lf %15s", &i, &d, word);
+	report("sscanf", n == 3 && i == -17 && d == 2500.0 &&
+		     !strcmp(word, "kspawn"),
+	       "%d fields: %d %g '%s'", n, i, d, word);
+}
+
+/* ---- memory ------------------------------------------------------------- */
+
+#define MALLOC_THREADS 3
+#define MALLOC_ROUNDS 3000
+#define MALLOC_LIVE 32
+
+/* Allocate, fill, check and free in a pattern that keeps some blocks live. */
+static int malloc_churn(void *arg)
+{
+	unsigned int seed = (unsigned int)(uintptr_t)arg;
+	unsigned char *live[MALLOC_LIVE] = { 0 };
+	size_t size[MALLOC_LIVE] = { 0 };
+	int bad = 0;
+
+	for (int r = 0; r < MALLOC_ROUNDS; r++) {
+		unsigned int k = (unsigned int)rand_r(&seed) % MALLOC_LIVE;
+		unsigned char tag = (unsigned char)(k * 7 + 1);
+
+		if (live[k]) {
+			for (size_t i = 0; i < size[k]; i++)
+				bad += live[k][i] != tag;
+			free(live[k]);
+		}
+		size[k] = 1 + (size_t)rand_r(&seed) % 3000;
+		live[k] = malloc(size[k]);
+		if (!live[k])
+			return -1;
+		memset(live[k], tag, size[k]);
+	}
+	for (int k = 0; k < MALLOC_LIVE; k++)
+		free(live[k]);
+	return bad;
+}
+
+static void test_malloc(void)
+{
+	struct thread *t[MALLOC_THREADS];
+	int bad = 0, zeroed = 1, grown = 1;
+	unsigned char *z = calloc(1000, 4);
+	char *r = malloc(16);
+
+	for (int i = 0; z && i < 4000; i++)
+		zeroed &= z[i] == 0;
+	if (r) {
+		strcpy(r, "keep me");
+		r = realloc(r, 100000);
+		grown = r && !strcmp(r, "keep me");
+	}
+	free(z);
+	free(r);
+	for (int i = 0; i < MALLOC_THREADS; i++)
+		t[i] = thread_create("malloc", malloc_churn,
+				     (void *)(uintptr_t)(i + 1), NULL);
+	for (int i = 0; i < MALLOC_THREADS; i++)
+		bad += t[i] ? thread_join(t[i]) : 1;
+	report("malloc", z && zeroed && grown && !bad,
+	       "calloc %s, realloc %s, %d threads x %d malloc/free rounds: "
+	       "%d corrupted or failed", z && zeroed ? "zeroed" : "NOT ZEROED",
+	       grown ? "kept the data" : "LOST DATA", MALLOC_THREADS,
+	       MALLOC_ROUNDS, bad);
+}
+
+/* ---- strings and conversions -------------------------------------------- */
+
+static void test_string(void)
+{
+	char buf[32] = "hello, world";
+	char tok[] = "a,b,,c";
+	char *dup = strdup(buf), *p, *save;
+	int ok = 1, ntok = 0;
+
+	ok &= strlen(buf) == 12 && !strcmp(dup, buf);
+	ok &= strcmp("abc", "abd") < 0 && strncmp("abc", "abd", 2) == 0;
+	ok &= strchr(buf, 'w') == buf + 7 && strrchr(buf, 'o') == buf + 8;
+	ok &= strstr(buf, "world") == buf + 7 && !strstr(buf, "mars");
+	memmove(buf + 2, buf, 5);		/* overlapping */
+	ok &= !memcmp(buf, "hehello", 7);
+	strncpy(buf, "xy", sizeof(buf));
+	ok &= !strcmp(buf, "xy") && buf[31] == 0;
+	strcat(buf, "z");
+	ok &= !strcmp(buf, "xyz");
+	for (p = strtok_r(tok, ",", &save); p; p = strtok_r(NULL, ",", &save))
+		ntok++;
+	ok &= ntok == 3;
+	ok &= !strcmp(strerror(ENOENT), "No such file or directory");
+	free(dup);
+	report("string", ok, "strlen/strcmp/strchr/strstr/memmove/"
+	       "strncpy/strcat/strtok_r/strdup/strerror %s",
+	       ok ? "as expected" : "WRONG");
+}
+
+static void test_strtol(void)
+{
+	char *end;
+	long a = strtol("  -1234xyz", &end, 10);
+	int end_ok = !strcmp(end, "xyz");
+	long b = strtol("0x7fff", NULL, 0);
+	long c = strtol("777", NULL, 8);
+	unsigned long d = strtoul("ff", NULL, 16);
+	long e, f;
+	int e_errno;
+
+	errno = 0;
+	e = strtol("99999999999999999999999", NULL, 10);
+	e_errno = errno;
+	f = strtol("nothing", &end, 10);
+	report("strtol", a == -1234 && end_ok && b == 0x7fff && c == 0777 &&
+		     d == 0xff && e == LONG_MAX && e_errno == ERANGE && !f &&
+		     !strcmp(end, "nothing") && atoi("42") == 42,
+	       "%ld %ld %ld %lu, overflow -> LONG_MAX %s with %s", a, b, c,
+	       d, e == LONG_MAX ? "yes" : "NO",
+	       e_errno == ERANGE ? "ERANGE" : "wrong errno");
+}
+
+/* ---- qsort -------------------------------------------------------------- */
+
+#define SORT_N 2000
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void test_qsort(void)
+{
+	int *v = malloc(SORT_N * sizeof(*v));
+	unsigned int seed = 12345;
+	long long sum_before = 0, sum_after = 0;
+	int sorted = 1;
+
+	if (!v) {
+		report("qsort", 0, "out of memory");
+		return;
+	}
+	for (int i = 0; i < SORT_N; i++) {
+		v[i] = rand_r(&seed) % 100000 - 50000;
+		sum_before += v[i];
+	}
+	qsort(v, SORT_N, sizeof(*v), cmp_int);
+	for (int i = 0; i < SORT_N; i++) {
+		sum_after += v[i];
+		if (i && v[i - 1] > v[i])
+			sorted = 0;
+	}
+	report("qsort", sorted && sum_before == sum_after,
+	       "%d ints %s, same elements %s (min %d max %d)", SORT_N,
+	       sorted ? "sorted" : "NOT SORTED",
+	       sum_before == sum_after ? "yes" : "NO", v[0], v[SORT_N - 1]);
+	free(v);
+}
+
+/* ---- setjmp ------------------------------------------------------------- */
+
+static jmp_buf jump;
+
+static void __attribute__((noinline)) jump_back(int v)
+{
+	longjmp(jump, v);
+}
+
+static void test_setjmp(void)
+{
+	volatile int passes = 0;
+	int v = setjmp(jump);
+
+	passes++;
+	if (!v)
+		jump_back(7);
+	report("setjmp", v == 7 && passes == 2, "longjmp returned %d after "
+	       "%d passes", v, passes);
+}
+
+/* ---- clocks ------------------------------------------------------------- */
+
+#define CLOCK_SLEEP_MS 30
+#define WALL_CLOCK_MIN 1577836800	/* 2020-01-01 */
+
+static uint64_t ts_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000000000ULL + (uint64_t)ts->tv_nsec;
+}
+
+static void test_time(void)
+{
+	struct timespec m0, m1, r0, r1;
+	struct timespec nap = { .tv_nsec = CLOCK_SLEEP_MS * 1000000L };
+	struct timeval tv;
+	time_t t0 = time(NULL), t1;
+	clock_t c0 = clock(), c1;
+	int bad_id, bad_errno, wall_ok, ok;
+	char date[32];
+	struct tm tm;
+
+	clock_gettime(CLOCK_MONOTONIC, &m0);
+	clock_gettime(CLOCK_REALTIME, &r0);
+	nanosleep(&nap, NULL);
+	usleep(1000);
+	clock_gettime(CLOCK_MONOTONIC, &m1);
+	clock_gettime(CLOCK_REALTIME, &r1);
+	gettimeofday(&tv, NULL);
+	t1 = time(NULL);
+	c1 = clock();
+	errno = 0;
+	bad_id = clock_gettime((clockid_t)99, &m1);
+	bad_errno = errno;
+	gmtime_r(&(time_t){ 86400 * 365 }, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
+	/* Booted alone the wall clock comes from the RTC: a date after 2020. */
+	wall_ok = !(kspawn_hdr->flags & KSPAWN_HF_STANDALONE) ||
+		  t0 >= WALL_CLOCK_MIN;
+	ok = ts_ns(&m1) - ts_ns(&m0) >= (CLOCK_SLEEP_MS + 1) * 1000000ULL &&
+	     wall_ok &&
+	     ts_ns(&r1) - ts_ns(&r0) >= (CLOCK_SLEEP_MS + 1) * 1000000ULL &&
+	     t1 >= t0 && c1 > c0 && tv.tv_sec == r1.tv_sec &&
+	     bad_id == -1 && bad_errno == EINVAL &&
+	     !strcmp(date, "1971-01-01 00:00");
+	report("time", ok, "monotonic +%llu us and realtime +%llu us "
+	       "across a %d ms nanosleep + 1 ms usleep, time() %lld -> %lld%s, "
+	       "clock() %ld -> %ld, bad clock id %s, strftime '%s'",
+	       (unsigned long long)((ts_ns(&m1) - ts_ns(&m0)) / 1000),
+	       (unsigned long long)((ts_ns(&r1) - ts_ns(&r0)) / 1000),
+	       CLOCK_SLEEP_MS, (long long)t0, (long long)t1,
+	       wall_ok ? "" : " (NOT FROM THE RTC)", (long)c0,
+	       (long)c1, bad_errno == EINVAL ? "EINVAL" : "wrong errno", date);
+}
+
+/* ---- errno per thread --------------------------------------------------- */
+
+/*
+ * Two threads take turns (through semaphores, so each sets errno while the
+ * other has set its own and is waiting) and each must see only its own.
+ */
+struct errno_job {
+	struct semaphore turn[2];
+	int seen[2];
+	int printed;
+};
+
+struct errno_arg {
+	struct errno_job *job;
+	int me;
+};
+
+static int errno_thread(void *arg)
+{
+	struct errno_job *j = ((struct errno_arg *)arg)->job;
+	int me = ((struct errno_arg *)arg)->me;
+
+	sema_down(&j->turn[me]);
+	if (me == 0)
+		strtol("99999999999999999999999", NULL, 10);	/* ERANGE */
+	else
+		fopen("/no/such/file", "r");			/* ENOENT */
+	sema_up(&j->turn[!me]);
+	if (me == 0)
+		sema_down(&j->turn[0]);	/* until thread 1 has set its own */
+	j->seen[me] = errno;
+	j->printed += printf("  errno thread %d sees %d\n", me, errno) > 0;
+	return 0;
+}
+
+static void test_errno(void)
+{
+	struct errno_job j = { .seen = { -1, -1 } };
+	struct errno_arg arg[2] = { { &j, 0 }, { &j, 1 } };
+	struct thread *t[2];
+
+	sema_init(&j.turn[0], 1);
+	sema_init(&j.turn[1], 0);
+	errno = EDOM;
+	t[0] = thread_create("errno0", errno_thread, &arg[0], NULL);
+	t[1] = thread_create("errno1", errno_thread, &arg[1], NULL);
+	if (!t[0] || !t[1]) {
+		report("errno", 0, "cannot create threads");
+		return;
+	}
+	thread_join(t[0]);
+	thread_join(t[1]);
+	report("errno", j.seen[0] == ERANGE && j.seen[1] == ENOENT &&
+		     errno == EDOM && j.printed == 2,
+	       "thread 0 sees %d (want ERANGE %d), thread 1 sees %d (want "
+	       "ENOENT %d), main still %d (want EDOM %d)", j.seen[0], ERANGE,
+	       j.seen[1], ENOENT, errno, EDOM);
+}
+
+/* ---- driver ------------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} tests[] = {
+	{ "printf", test_printf },
+	{ "sscanf", test_sscanf },
+	{ "malloc", test_malloc },
+	{ "string", test_string },
+	{ "strtol", test_strtol },
+	{ "qsort", test_qsort },
+	{ "setjmp", test_setjmp },
+	{ "time", test_time },
+	{ "errno", test_errno },
+};
+
+static int wanted(int argc, char **argv, const char *name)
+{
+	if (argc < 2)
+		return 1;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return 1;
+	return 0;
+}
+
+static int libctest_main(int argc, char **argv)
+{
+	int ran = 0;
+
+	for (unsigned int i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		if (!wanted(argc, argv, tests[i].name))
+			continue;
+		tests[i].fn();
+		ran++;
+	}
+	if (!ran) {
+		printf("libctest: no such test\n");
+		return 2;
+	}
+	printf("libctest: %d test(s), %d failure(s)\n", ran, failures);
+	return failures ? 1 : 0;
+}
+APP(libctest, libctest_main, "newlib for apps: stdio, malloc, strings, "
+    "time, errno per thread");
