@@ -360,7 +360,7 @@ static int errno_thread(void *arg)
 		fopen("/no/such/file", "r");			/* ENOENT */
 	sema_up(&j->turn[!me]);
 	if (me == 0)
-		sema_down(&j->turn[0]);	/* until thread 1 has set its own */
+		sema_down(&j->turn[0]);	/* until 1 has set its own */
 	j->seen[me] = errno;
 	j->printed += printf("  errno thread %d sees %d\n", me, errno) > 0;
 	return 0;

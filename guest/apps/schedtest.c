@@ -706,8 +706,8 @@ static void test_ipi(void)
 		ipi_wait(1);
 	flags = irq_save();
 	apic_send_ipi(apic_id(), (unsigned int)vector);
-	for (volatile int i = 0; i < 100000; i++)
-		;
+	for (int i = 0; i < 100000; i++)
+		cpu_relax();
 	masked_held = ipi_count == 1;
 	irq_restore(flags);
 	second = ipi_wait(2);

@@ -120,7 +120,8 @@ static void schedule_locked(void)
 void schedule_locked_noreturn(void)
 {
 	schedule_locked();
-	panic("sched: thread '%s' ran after it ended", this_cpu()->current->name);
+	panic("sched: thread '%s' ran after it ended",
+	      this_cpu()->current->name);
 }
 
 static void schedule(void)
@@ -307,7 +308,7 @@ void sched_idle(void)
 			schedule();
 			continue;
 		}
-		/* sti's one-instruction shadow: no wakeup slips in before hlt. */
+		/* sti's one-instruction shadow: no wakeup slips in. */
 		__asm__ volatile("sti; hlt" ::: "memory");
 	}
 }

@@ -48,7 +48,8 @@ struct thread_attr {
 /*
  * Create a thread running fn(arg); attr may be NULL for the defaults.
  * It may run before this returns (if its priority is higher than the
- * caller's).  Returns NULL if memory ran out.
+ * caller's).  Returns NULL if memory ran out or attr is invalid.
+ * thread_create, thread_join and thread_detach may sleep: threads only.
  */
 struct thread *thread_create(const char *name, thread_fn fn, void *arg,
 			     const struct thread_attr *attr);

@@ -94,8 +94,11 @@ int wq_wake_locked(struct wait_queue *wq, int all)
 	struct list_node *n;
 	int woken = 0;
 
-	while ((n = list_first(&wq->waiters))) {
-		sched_wake_locked(list_entry(n, struct thread, wait_node), 0);
+	while ((n = list_pop_front(&wq->waiters))) {
+		struct thread *t = list_entry(n, struct thread, wait_node);
+
+		t->waiting_on = NULL;
+		sched_wake_locked(t, 0);
 		woken++;
 		if (!all)
 			break;
@@ -109,8 +112,7 @@ struct thread *wq_wake_one(struct wait_queue *wq)
 	struct list_node *n = list_first(&wq->waiters);
 	struct thread *t = n ? list_entry(n, struct thread, wait_node) : NULL;
 
-	if (t)
-		sched_wake_locked(t, 0);
+	wq_wake_locked(wq, 0);
 	spin_unlock_irqrestore(&sched_lock, flags);
 	return t;
 }

@@ -19,7 +19,7 @@ void *context_init(void *top, void (*start)(void *), void *arg);
 /* Where a thread switched out with sp saved its registers. */
 struct switch_frame {
 	uint64_t r15, r14, r13, r12, rbx, rbp;
-	uint64_t rip;			/* return address of context_switch */
+	uint64_t rip;		/* where context_switch returns to */
 };
 
 #endif

@@ -4,7 +4,7 @@
 #include "arch/x86_64/asm.h"
 #include "arch/x86_64/cpu.h"
 
-#define CR0_NE (1 << 5)		/* report x87 errors as #MF, not via IRQ 13 */
+#define CR0_NE (1 << 5)	/* x87 errors as #MF, not as IRQ 13 */
 
 static struct fpu_state clean_state;
 
@@ -16,7 +16,7 @@ void fpu_init(void)
 	cr0 |= CR0_MP | CR0_NE;
 	write_cr0(cr0);
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
-	/* fninit and the default MXCSR: all exceptions masked, round to nearest. */
+	/* Default x87 and MXCSR: exceptions masked, round to nearest. */
 	__asm__ volatile("fninit");
 	__asm__ volatile("ldmxcsr %0" : : "m"((uint32_t){ 0x1f80 }));
 	fpu_save(&clean_state);

@@ -9,7 +9,7 @@
 #define PIT_HZ 1193182
 #define PIT_CH2 0x42
 #define PIT_CMD 0x43
-#define PIT_CMD_CH2_MODE0 0xb0	/* channel 2, lo/hi byte, mode 0, binary */
+#define PIT_CMD_CH2_MODE0 0xb0	/* channel 2, lo/hi, mode 0, binary */
 #define PORT_B 0x61
 #define PORT_B_GATE2 0x01
 #define PORT_B_SPEAKER 0x02
