@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "kern/app.h"
+#include "kern/mm.h"
 #include "kern/sched.h"
 #include "kern/shared.h"
 #include "kern/sync.h"
@@ -672,6 +673,62 @@ static void test_timeouts(void)
 	       held ? "held again" : "NOT HELD");
 }
 
+/* ---- thread churn: nothing leaks ---------------------------------------- */
+
+#define CHURN_ROUNDS 200
+#define CHURN_BATCH 4
+
+static int churn_thread(void *arg)
+{
+	char line[64];
+
+	/* Touch this thread's own stdio so it has buffers to give back. */
+	snprintf(line, sizeof(line), "churn %d", (int)(intptr_t)arg);
+	fflush(stdout);
+	return (int)strlen(line);
+}
+
+/* One round: some joined threads and some detached ones. */
+static int churn_round(int round)
+{
+	struct thread_attr detached = { .detached = 1 };
+	struct thread *t[CHURN_BATCH];
+	int bad = 0;
+
+	for (int i = 0; i < CHURN_BATCH; i++)
+		t[i] = thread_create("churn", churn_thread,
+				     (void *)(intptr_t)round, NULL);
+	for (int i = 0; i < CHURN_BATCH; i++)
+		bad += !t[i] || thread_join(t[i]) < 6;
+	for (int i = 0; i < CHURN_BATCH; i++)
+		bad += !thread_create("churn-d", churn_thread, NULL,
+				      &detached);
+	thread_sleep_ms(1);	/* let the detached ones end */
+	return bad;
+}
+
+/*
+ * After a first round has warmed up the heap and stdio's FILE list, many
+ * more rounds must leave the page allocator exactly where it was: every
+ * stack, joined or detached, was given back.
+ */
+static void test_churn(void)
+{
+	size_t before, after;
+	int bad = churn_round(0);
+
+	churn_round(0);		/* reaps the first round's detached threads */
+	before = mm_free_pages();
+	for (int r = 1; r <= CHURN_ROUNDS; r++)
+		bad += churn_round(r);
+	churn_round(0);
+	after = mm_free_pages();
+	report("churn", !bad && after == before,
+	       "%d threads created and ended, %d failures, free pages %lu "
+	       "-> %lu", (CHURN_ROUNDS + 3) * CHURN_BATCH * 2, bad,
+	       (unsigned long)before, (unsigned long)after);
+}
+
 /* ---- local APIC IPIs, the tick, the heartbeat --------------------------- */
 
 static volatile int ipi_count;
@@ -774,6 +831,7 @@ static const struct {
 	{ "fpu", test_fpu },
 	{ "pc-condvar", test_pc_condvar },
 	{ "pc-semaphore", test_pc_semaphore },
+	{ "churn", test_churn },
 };
 
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))

@@ -88,7 +88,13 @@ enum thread_state {
 	THREAD_ZOMBIE,		/* ended, not yet joined */
 };
 
-/* A consistent snapshot of a thread, e.g. for a debugger or a listing. */
+/*
+ * A consistent snapshot of a thread, e.g. for a debugger or a listing.
+ * A thread that is not running stopped inside context_switch: saved_sp
+ * points at its struct switch_frame (arch/x86_64/context.h), which holds
+ * rbx, rbp, r12-r15 and the rip it resumes at; its rsp is saved_sp plus
+ * sizeof(struct switch_frame).
+ */
 struct thread_info {
 	unsigned int id;
 	char name[THREAD_NAME_MAX];
