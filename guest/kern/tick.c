@@ -14,8 +14,6 @@
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/trap.h"
 
-/* Features this file implements, accepted when the host offers them. */
-#define TICK_FEATURES (KSPAWN_F_HEARTBEAT | KSPAWN_F_STOP_IPI)
 
 static void check_stop_request(void)
 {
@@ -48,13 +46,17 @@ static void stop_irq(struct trap_frame *tf)
 void tick_init(void)
 {
 	struct kspawn_state *st = shared_state();
+	uint64_t accept = KSPAWN_F_HEARTBEAT;
 	int stop_vector;
 
 	irq_set_handler(APIC_VEC_TIMER, timer_irq);
 	stop_vector = irq_alloc_vector(stop_irq);
-	if (stop_vector > 0)
+	if (stop_vector > 0) {
 		st->stop_vector = (uint32_t)stop_vector;
-	kspawn_hdr->guest_features |= kspawn_hdr->host_features & TICK_FEATURES;
+		accept |= KSPAWN_F_STOP_IPI;
+	}
+	/* Accept what this file implements, if the host offers it. */
+	kspawn_hdr->guest_features |= kspawn_hdr->host_features & accept;
 	if (apic_timer_start(HZ, APIC_VEC_TIMER))
 		panic("tick: the APIC timer cannot run at %u Hz", HZ);
 	__atomic_store_n(&st->state, KSPAWN_GUEST_RUNNING, __ATOMIC_RELEASE);
