@@ -6,6 +6,7 @@
  *   schedtest          run every test
  *   schedtest NAME...  run only the named tests
  *   schedtest stop     play the host: ask the guest to stop (expect 0x71)
+ *   schedtest stop-ipi the same, through the stop vector with no tick
  *
  * Timing-dependent checks count timer ticks or compare clocks with
  * deadlines; none of them asserts how long anything took in real time,
@@ -802,14 +803,29 @@ static void test_clock(void)
 
 /* ---- the host's stop request -------------------------------------------- */
 
-/* Do what the host does; the next tick must end the guest with 0x71. */
-static int play_host_stop(void)
+/*
+ * Do what the host does; the guest must end with GUEST_EXIT_STOPPED.
+ * "stop" leaves it to the next tick; "stop-ipi" stops the tick first,
+ * so only the stop vector's interrupt can end the guest.
+ */
+static int play_host_stop(int by_ipi)
 {
-	printf("schedtest: requesting a stop as the host would\n");
+	struct kspawn_state *st = shared_state();
+
+	printf("schedtest: requesting a stop as the host would%s\n",
+	       by_ipi ? ", by IPI, with the timer stopped" : "");
 	fflush(stdout);
-	__atomic_store_n(&shared_state()->host_request, KSPAWN_REQ_STOP,
+	if (by_ipi)
+		apic_timer_stop();
+	__atomic_store_n(&st->host_request, KSPAWN_REQ_STOP,
 			 __ATOMIC_RELEASE);
-	thread_sleep_ms(1000);
+	if (by_ipi && apic_send_ipi(apic_id(), st->stop_vector)) {
+		printf("FAIL stop: no stop vector\n");
+		return 1;
+	}
+	/* Without a tick, sleeping would never end: spin instead. */
+	for (uint64_t end = time_ns() + NSEC_PER_SEC; time_ns() < end;)
+		cpu_relax();
 	printf("FAIL stop: still running 1 s after the request\n");
 	return 1;
 }
@@ -861,7 +877,9 @@ static int schedtest_main(int argc, char **argv)
 	int ran = 0;
 
 	if (argc > 1 && !strcmp(argv[1], "stop"))
-		return play_host_stop();
+		return play_host_stop(0);
+	if (argc > 1 && !strcmp(argv[1], "stop-ipi"))
+		return play_host_stop(1);
 	thread_create("watchdog", watchdog, NULL, &wd);
 	for (unsigned int i = 0; i < NTESTS; i++) {
 		if (!wanted(argc, argv, tests[i].name))
@@ -878,4 +896,4 @@ static int schedtest_main(int argc, char **argv)
 	return failures ? 1 : 0;
 }
 APP(schedtest, schedtest_main,
-    "scheduler, sync, time and APIC tests (names to pick some; 'stop')");
+    "scheduler, sync, time, APIC tests (or names; stop; stop-ipi)");
