@@ -37,7 +37,7 @@ struct cpu *this_cpu(void)
 
 struct thread *thread_self(void)
 {
-	struct thread *t = cpu0.current;
+	struct thread *t = this_cpu()->current;
 
 	return t ? t : &boot_thread;
 }
