@@ -674,6 +674,67 @@ static void test_timeouts(void)
 	       held ? "held again" : "NOT HELD");
 }
 
+/* ---- wait queues, woken from an interrupt handler ------------------------ */
+
+#define WQ_WAITERS 3
+
+static struct spinlock wq_lock = SPINLOCK_INIT;
+static struct wait_queue wq_test = WAIT_QUEUE_INIT(wq_test);
+static volatile int wq_flag;
+static int wq_woken;
+
+/* The documented pattern: recheck the condition under the lock. */
+static int wq_waiter(void *arg)
+{
+	uint64_t flags = spin_lock_irqsave(&wq_lock);
+
+	(void)arg;
+	while (!wq_flag)
+		wq_wait(&wq_test, &wq_lock, 0);
+	spin_unlock_irqrestore(&wq_lock, flags);
+	return 1;
+}
+
+static void wq_irq(struct trap_frame *tf)
+{
+	(void)tf;
+	apic_eoi();
+	spin_lock(&wq_lock);
+	wq_flag = 1;
+	wq_woken = wq_wake_all(&wq_test);
+	spin_unlock(&wq_lock);
+	sched_irq_exit();
+}
+
+static void test_waitq(void)
+{
+	struct thread *t[WQ_WAITERS];
+	int vector = irq_alloc_vector(wq_irq), done = 0, timed_out;
+	uint64_t flags;
+
+	if (vector < 0) {
+		report("waitq", 0, "no free vector");
+		return;
+	}
+	for (int i = 0; i < WQ_WAITERS; i++)
+		t[i] = spawn("waiter", wq_waiter, NULL, THREAD_PRIO_HIGH);
+	/* They all run (higher priority) and block at once. */
+	apic_send_ipi(apic_id(), (unsigned int)vector);
+	for (int i = 0; i < WQ_WAITERS; i++)
+		done += thread_join(t[i]);
+	irq_set_handler((unsigned int)vector, NULL);
+
+	flags = spin_lock_irqsave(&wq_lock);
+	timed_out = wq_wait(&wq_test, &wq_lock,
+			    time_ns() + 5 * NSEC_PER_MSEC) == -ETIMEDOUT;
+	spin_unlock_irqrestore(&wq_lock, flags);
+	report("waitq", done == WQ_WAITERS && wq_woken == WQ_WAITERS &&
+		     timed_out,
+	       "%d waiters woken from an interrupt handler, %d finished, "
+	       "an unwoken wait with a deadline %s", wq_woken, done,
+	       timed_out ? "timed out" : "DID NOT TIME OUT");
+}
+
 /* ---- thread churn: nothing leaks ---------------------------------------- */
 
 #define CHURN_ROUNDS 200
@@ -842,6 +903,7 @@ static const struct {
 	{ "priority", test_priority },
 	{ "mutex", test_mutex },
 	{ "timeout", test_timeouts },
+	{ "waitq", test_waitq },
 	{ "sleep", test_sleep },
 	{ "starvation", test_starvation },
 	{ "fpu", test_fpu },
