@@ -34,13 +34,17 @@ context_switch:
 
 /*
  * First code a new thread runs: %r12 = start function, %r13 = its
- * argument.  %rbp = 0 ends backtraces here.  The start function never
- * returns.
+ * argument.  %rbp = 0 ends our backtraces here, and the CFI tells gdb
+ * there is no caller.  The start function never returns.
  */
+	.cfi_sections .debug_frame
 	.p2align 4
 	.globl thread_trampoline
 thread_trampoline:
+	.cfi_startproc
+	.cfi_undefined rip
 	xor	%ebp, %ebp
 	mov	%r13, %rdi
 	call	*%r12
 	ud2
+	.cfi_endproc
