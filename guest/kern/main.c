@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kern/main.h"
+#include "kern/mm.h"
 #include "kern/app.h"
 #include "kern/console.h"
 #include "kern/panic.h"
@@ -94,6 +95,7 @@ void kmain(struct kspawn_header *hdr)
 	if (cmdline_parse(&boot_cmdline, hdr->cmdline, sizeof(hdr->cmdline)))
 		kprintf("kmain: command line too long, truncated\n");
 	banner(hdr);
+	mm_init(hdr);
 	time_init(hdr);
 	apic_init(hdr);
 	sched_init();

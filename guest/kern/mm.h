@@ -38,6 +38,9 @@ void stack_free(void *base, size_t size);
 /* Is va inside a stack guard page?  Lets a page fault say "stack overflow". */
 int mm_is_guard_page(uint64_t va);
 
+/* The area reserved for newlib's malloc (see guest/libc/sbrk.c). */
+void mm_libc_heap(char **start, char **end);
+
 /* Map size bytes of device memory at physical pa, uncached; NULL on failure. */
 void *mmio_map(uint64_t pa, size_t size);
 
