@@ -1,1 +1,19 @@
 # Test suites; see tests/README.md.  `make test` runs them all.
+#
+# make test               every suite, then "N passed, N failed, N skipped"
+# make test SUITE=unit    one suite (several: SUITE="unit gdb")
+#
+# A suite is a folder with a run.sh (see tests/README.md); list it here.
+
+TEST_SUITES := unit guest gdb fuzz
+SUITE ?= $(TEST_SUITES)
+
+.PHONY: test abi-golden
+test: all ## run the test suites (SUITE=unit|guest|gdb|fuzz|...)
+	@tests/run.sh $(abspath $(B)) $(SUITE)
+
+abi-golden: ## accept the current ABI layout as abi/layout.golden (on purpose only)
+	$(Q)mkdir -p $(B)/unit
+	$(Q)gcc -std=gnu11 -Wall -Wextra -Werror -I. tests/unit/abi_layout.c -o $(B)/unit/abi_layout
+	$(Q)$(B)/unit/abi_layout > abi/layout.golden
+	@echo "abi/layout.golden updated: review the diff, and bump KSPAWN_ABI_MINOR or MAJOR"

@@ -4,11 +4,11 @@
 # output (gdb's and the guest console's) must match the .expect file beside
 # it (see check-expect.sh).
 #
-#   tests/gdb/run.sh GUEST_ELF
+#   tests/gdb/run.sh BUILD_DIR
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-elf=${1:?usage: run.sh GUEST_ELF}
+elf=${1:?usage: run.sh BUILD_DIR}/kspawn-guest.elf
 pass=0 fail=0
 for script in "$here"/*.gdb; do
 	name=gdb/$(basename "$script" .gdb)

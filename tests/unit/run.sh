@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The unit suite: each tests/unit/test_*.c is a cmocka program built
+# natively with AddressSanitizer and UndefinedBehaviorSanitizer (any report
+# is fatal) from the portable sources named on its "unit-sources:" line.
+# Every cmocka test is one case.  Also: the ABI layout against its golden
+# file, and that an up-to-date tree makes nothing.
+#
+#   tests/unit/run.sh BUILD_DIR
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=${1:?usage: run.sh BUILD_DIR}
+out=$build/unit
+mkdir -p "$out"
+pass=0 fail=0
+
+ok() { echo "ok $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+
+CFLAGS="-std=gnu11 -g -O1 -Wall -Wextra -Werror -fno-omit-frame-pointer
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+	-I$top -I$top/guest"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1
+
+for src in "$here"/test_*.c; do
+	name=$(basename "$src" .c)
+	bin=$out/$name
+	sources=$(sed -n 's/^ \* unit-sources: //p' "$src" | tr '\n' ' ')
+	if ! (cd "$top" && gcc $CFLAGS "$src" $sources -lcmocka -o "$bin") > "$bin.log" 2>&1; then
+		bad "unit/$name (build)"
+		sed 's/^/    | /' "$bin.log"
+		continue
+	fi
+	(cd "$top" && "$bin") > "$bin.log" 2>&1
+	status=$?
+	while read -r t; do ok "unit/$name/$t"; done < <(sed -n 's/^\[       OK \] //p' "$bin.log")
+	while read -r t; do bad "unit/$name/$t"; done < <(sed -n 's/^\[  FAILED  \] \([a-z_0-9]*\)$/\1/p' "$bin.log")
+	if [ $status -ne 0 ] && ! grep -q '^\[  FAILED  \] [a-z_0-9]*$' "$bin.log"; then
+		bad "unit/$name (exit $status)"
+	fi
+	[ $status -ne 0 ] && sed 's/^/    | /' "$bin.log"
+done
+
+# The ABI layout: every offset and size against abi/layout.golden.
+if gcc -std=gnu11 -Wall -Wextra -Werror -I"$top" "$here/abi_layout.c" -o "$out/abi_layout" > "$out/abi_layout.log" 2>&1 &&
+	"$out/abi_layout" > "$out/layout.txt" &&
+	diff -u "$top/abi/layout.golden" "$out/layout.txt" > "$out/layout.diff"; then
+	ok "unit/abi-layout ($(wc -l < "$out/layout.txt") fields and sizes)"
+else
+	bad "unit/abi-layout: the ABI layout changed (make abi-golden if on purpose)"
+	cat "$out/abi_layout.log" "$out/layout.diff" 2>/dev/null | sed 's/^/    | /'
+fi
+
+# A second make with nothing changed does no work.
+if (cd "$top" && make -q B="$build" all) > "$out/make-q.log" 2>&1; then
+	ok "unit/make-up-to-date"
+else
+	bad "unit/make-up-to-date: make would rebuild something in an up-to-date tree"
+	(cd "$top" && make -n B="$build" all 2>&1 | head -n 20 | sed 's/^/    | /')
+fi
+
+echo "unit: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
