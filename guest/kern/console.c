@@ -6,16 +6,16 @@
 #include "arch/x86_64/uart.h"
 
 static int use_uart;
-static struct kspawn_ring *ring_out;
-static struct kspawn_ring *ring_in;
+static struct byte_ring ring_out;
+static struct byte_ring ring_in;
 
 void console_init(struct kspawn_header *hdr)
 {
 	use_uart = (hdr->flags & KSPAWN_HF_STANDALONE) != 0;
 	if (use_uart)
 		uart_init();
-	ring_out = shared_ring(hdr, hdr->console_out_off);
-	ring_in = shared_ring(hdr, hdr->console_in_off);
+	shared_ring(hdr, hdr->console_out_off, &ring_out);
+	shared_ring(hdr, hdr->console_in_off, &ring_in);
 }
 
 /*
@@ -27,14 +27,14 @@ static void ring_put(const char *s, size_t n)
 	unsigned int spins = 0;
 
 	while (n) {
-		size_t k = byte_ring_write(ring_out, s, n);
+		size_t k = byte_ring_write(&ring_out, s, n);
 
 		s += k;
 		n -= k;
 		if (k) {
 			spins = 0;
 		} else if (++spins > 1000000) {
-			__atomic_fetch_add(&ring_out->dropped, (uint32_t)n,
+			__atomic_fetch_add(&ring_out.r->dropped, (uint32_t)n,
 					   __ATOMIC_RELAXED);
 			return;
 		} else {
@@ -49,7 +49,7 @@ void console_write(const char *s, size_t n)
 
 	if (use_uart)
 		uart_write(s, n);
-	if (ring_out)
+	if (ring_out.r)
 		ring_put(s, n);
 	irq_restore(flags);
 }
@@ -75,7 +75,7 @@ int console_getc(void)
 {
 	uint8_t c;
 
-	if (ring_in && byte_ring_read(ring_in, &c, 1) == 1)
+	if (byte_ring_read(&ring_in, &c, 1) == 1)
 		return c;
 	if (use_uart)
 		return uart_getc();

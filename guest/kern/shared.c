@@ -20,19 +20,16 @@ const char *shared_check(const struct kspawn_header *hdr)
 	return NULL;
 }
 
-/* A ring the host described; NULL if absent or if it would not fit. */
-struct kspawn_ring *shared_ring(struct kspawn_header *hdr, uint32_t off)
+/* Attach br to a ring the host described; -1 if absent or if it would not fit. */
+int shared_ring(struct kspawn_header *hdr, uint32_t off, struct byte_ring *br)
 {
-	struct kspawn_ring *r;
 	uint64_t end = (uint64_t)off + sizeof(struct kspawn_ring);
 
+	br->r = NULL;
 	if (!off || end > hdr->shared_size)
-		return NULL;
-	r = (struct kspawn_ring *)((char *)hdr + off);
-	if (!r->size || (r->size & (r->size - 1)) ||
-	    end + r->size > hdr->shared_size)
-		return NULL;
-	return r;
+		return -1;
+	return byte_ring_attach(br, (struct kspawn_ring *)((char *)hdr + off),
+				hdr->shared_size - end);
 }
 
 struct kspawn_state *shared_state(void)

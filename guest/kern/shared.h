@@ -6,6 +6,7 @@
 #define KERN_SHARED_H
 
 #include "abi/kspawn_abi.h"
+#include "lib/byte_ring.h"
 
 /* The header this guest booted with; set once by kmain. */
 extern struct kspawn_header *kspawn_hdr;
@@ -13,8 +14,11 @@ extern struct kspawn_header *kspawn_hdr;
 /* Validate the header; returns NULL if fine, else what is wrong. */
 const char *shared_check(const struct kspawn_header *hdr);
 
-/* A ring at offset off of the shared area, or NULL if off is 0. */
-struct kspawn_ring *shared_ring(struct kspawn_header *hdr, uint32_t off);
+/*
+ * Attach br to the ring at offset off of the shared area: -1 (br detached)
+ * if off is 0 or the ring would not fit in the shared area.
+ */
+int shared_ring(struct kspawn_header *hdr, uint32_t off, struct byte_ring *br);
 
 /* The state record. */
 struct kspawn_state *shared_state(void);

@@ -57,7 +57,7 @@ if (cd "$top" && make -q B="$build" all) > "$out/make-q.log" 2>&1; then
 	ok "unit/make-up-to-date"
 else
 	bad "unit/make-up-to-date: make would rebuild something in an up-to-date tree"
-	(cd "$top" && make -n B="$build" all 2>&1 | head -n 20 | sed 's/^/    | /')
+	(cd "$top" && make -n B="$build" all 2>&1 | head -n 8 | cut -c1-160 | sed 's/^/    | /')
 fi
 
 echo "unit: $pass passed, $fail failed"
