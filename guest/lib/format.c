@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 struct spec {
+	int alt;		/* '#': 0x before hex, 0 before octal */
 	int left;
 	int zero;
 	char sign;		/* '+', ' ' or 0 */
@@ -110,6 +111,8 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
 	for (;; f++) {
 		if (*f == '-')
 			sp->left = 1;
+		else if (*f == '#')
+			sp->alt = 1;
 		else if (*f == '0')
 			sp->zero = 1;
 		else if (*f == '+')
@@ -173,6 +176,7 @@ static int convert(format_sink sink, void *ctx, char c, struct spec *sp,
 {
 	char ch;
 	int64_t sv;
+	uint64_t uv;
 
 	switch (c) {
 	case 'd':
@@ -187,12 +191,17 @@ static int convert(format_sink sink, void *ctx, char c, struct spec *sp,
 	case 'x':
 	case 'X':
 		sp->sign = 0;
-		return emit_number(sink, ctx, sp, get_unsigned(sp, ap), 0, 16,
-				   c == 'X', NULL);
+		uv = get_unsigned(sp, ap);
+		return emit_number(sink, ctx, sp, uv, 0, 16, c == 'X',
+				   sp->alt && uv ? (c == 'X' ? "0X" : "0x") :
+						   NULL);
 	case 'o':
 		sp->sign = 0;
-		return emit_number(sink, ctx, sp, get_unsigned(sp, ap), 0, 8,
-				   0, NULL);
+		uv = get_unsigned(sp, ap);
+		if (sp->alt && uv && sp->prec < 1)
+			sp->prec = 1;	/* at least one leading 0 */
+		return emit_number(sink, ctx, sp, uv, 0, 8, 0,
+				   sp->alt && uv ? "0" : NULL);
 	case 'p':
 		sp->sign = 0;
 		return emit_number(sink, ctx, sp,

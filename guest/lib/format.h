@@ -12,7 +12,7 @@
 typedef void (*format_sink)(void *ctx, const char *s, size_t n);
 
 /*
- * Supports %d %i %u %x %X %o %p %s %c %%, flags '-' '0' '+' ' ', width and
+ * Supports %d %i %u %x %X %o %p %s %c %%, flags '-' '0' '+' ' ' '#', width and
  * precision (also '*'), and the length modifiers hh h l ll z t j.
  * Returns the number of characters produced.
  */

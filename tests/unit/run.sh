@@ -35,7 +35,7 @@ for src in "$here"/test_*.c; do
 	(cd "$top" && "$bin") > "$bin.log" 2>&1
 	status=$?
 	while read -r t; do ok "unit/$name/$t"; done < <(sed -n 's/^\[       OK \] //p' "$bin.log")
-	while read -r t; do bad "unit/$name/$t"; done < <(sed -n 's/^\[  FAILED  \] \([a-z_0-9]*\)$/\1/p' "$bin.log")
+	while read -r t; do bad "unit/$name/$t"; done < <(sed -n 's/^\[  FAILED  \] \([a-z_0-9]*\)$/\1/p' "$bin.log" | sort -u)
 	if [ $status -ne 0 ] && ! grep -q '^\[  FAILED  \] [a-z_0-9]*$' "$bin.log"; then
 		bad "unit/$name (exit $status)"
 	fi

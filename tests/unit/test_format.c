@@ -31,6 +31,7 @@ static void test_integers(void **state)
 	SAME("%hhd %hd %hhu", 300, 70000, 257);
 	SAME("%zu %td %jd", (size_t)12345, (ptrdiff_t)-7, (intmax_t)99);
 	SAME("%x %X %o %#x", 0xbeefu, 0xbeefu, 8u, 0);
+	SAME("%#x %#X %#o %#8x %#o", 255u, 255u, 8u, 16u, 0u);
 	SAME("%llx", 0xffffffff80000000ULL);
 	SAME("%5d|%-5d|%05d|%+d|% d", 42, 42, 42, 42, 42);
 	SAME("%.3d|%8.3d|%-8.3d|%.0d", 7, 7, -7, 0);
