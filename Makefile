@@ -16,6 +16,7 @@ say = @printf '  %-8s %s\n' '$(1)' '$(2)'
 
 include scripts/scripts.mk
 include guest/guest.mk
+include guest/hosted/hosted.mk
 include tests/tests.mk
 
 .PHONY: all clean distclean help

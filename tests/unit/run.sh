@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The unit suite: each tests/unit/test_*.c is a cmocka program built
 # natively with AddressSanitizer and UndefinedBehaviorSanitizer (any report
-# is fatal) from the portable sources named on its "unit-sources:" line.
+# is fatal), linked with the hosted library of portable guest parts
+# (guest/hosted/hosted.mk: make builds it).
 # Every cmocka test is one case.  Also: the ABI layout against its golden
 # file, and that an up-to-date tree makes nothing.
 #
@@ -26,8 +27,8 @@ export UBSAN_OPTIONS=print_stacktrace=1
 for src in "$here"/test_*.c; do
 	name=$(basename "$src" .c)
 	bin=$out/$name
-	sources=$(sed -n 's/^ \* unit-sources: //p' "$src" | tr '\n' ' ')
-	if ! (cd "$top" && gcc $CFLAGS "$src" $sources -lcmocka -o "$bin") > "$bin.log" 2>&1; then
+	if ! (cd "$top" && gcc $CFLAGS "$src" "$build/hosted/libkspawn-guest.a" \
+		-lcmocka -lpthread -o "$bin") > "$bin.log" 2>&1; then
 		bad "unit/$name (build)"
 		sed 's/^/    | /' "$bin.log"
 		continue

@@ -1,8 +1,6 @@
 /*
  * lib/byte_ring: the console/debug byte ring: order, full and empty,
  * indices wrapping past 2^32, and a peer that corrupts the size field.
- *
- * unit-sources: guest/lib/byte_ring.c
  */
 #include <stdarg.h>
 #include <stddef.h>

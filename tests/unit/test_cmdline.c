@@ -1,7 +1,5 @@
 /*
  * lib/cmdline: options before the app name, arguments after, limits.
- *
- * unit-sources: guest/lib/cmdline.c
  */
 #include <stdarg.h>
 #include <stddef.h>

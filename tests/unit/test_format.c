@@ -1,8 +1,6 @@
 /*
  * lib/format: the kernel's printf, compared with what C's snprintf makes
  * of the same format and arguments, plus truncation and termination.
- *
- * unit-sources: guest/lib/format.c
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -2,8 +2,6 @@
  * The gdb stub's protocol layer against a fake target: real packets in,
  * replies checked byte for byte, and malformed or oversized packets that
  * must be refused without touching anything they should not.
- *
- * unit-sources: guest/gdbstub/stub.c guest/gdbstub/rsp.c
  */
 #include <stdarg.h>
 #include <stddef.h>

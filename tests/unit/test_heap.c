@@ -3,8 +3,6 @@
  * survive neighbours being freed, pages going back when slabs empty, and
  * refusal of double frees and pointers the heap never handed out.
  * Pages come from aligned_alloc, so ASan sees any overrun.
- *
- * unit-sources: guest/lib/heap.c
  */
 #include <stdarg.h>
 #include <stddef.h>

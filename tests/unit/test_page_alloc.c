@@ -1,8 +1,6 @@
 /*
  * lib/page_alloc: contiguous runs, exhaustion, wrap-around of the search
  * hint, reservation, and refusal of frees that would corrupt the map.
- *
- * unit-sources: guest/lib/page_alloc.c
  */
 #include <stdarg.h>
 #include <stddef.h>

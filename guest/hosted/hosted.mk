@@ -1,0 +1,30 @@
+# The hosted platform: the portable guest parts as a native library, built
+# with AddressSanitizer and UndefinedBehaviorSanitizer, for the unit tests,
+# fuzzers and benchmarks.  guest/lib/string.c is left out: the C library
+# provides those functions here.
+
+HB := $(B)/hosted
+HOSTED_LIB := $(HB)/libkspawn-guest.a
+HOSTED_SRC := $(filter-out guest/lib/string.c,$(wildcard guest/lib/*.c)) \
+	$(wildcard guest/gdbstub/*.c) guest/hosted/platform_linux.c
+HOSTED_OBJ := $(patsubst guest/%.c,$(HB)/%.o,$(HOSTED_SRC))
+HOSTED_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror \
+	-fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -I. -Iguest -MMD -MP
+
+$(HB)/%.o: guest/%.c | $(DEPS_STAMP)
+	$(call say,HOSTCC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)gcc $(HOSTED_CFLAGS) -c $< -o $@
+
+$(HOSTED_LIB): $(HOSTED_OBJ)
+	$(call say,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+-include $(HOSTED_OBJ:.o=.d)
+
+.PHONY: hosted
+hosted: $(HOSTED_LIB) ## the portable guest parts as a sanitized Linux library
+
+all: hosted
