@@ -17,3 +17,7 @@ abi-golden: ## accept the current ABI layout as abi/layout.golden (on purpose on
 	$(Q)gcc -std=gnu11 -Wall -Wextra -Werror -I. tests/unit/abi_layout.c -o $(B)/unit/abi_layout
 	$(Q)$(B)/unit/abi_layout > abi/layout.golden
 	@echo "abi/layout.golden updated: review the diff, and bump KSPAWN_ABI_MINOR or MAJOR"
+
+.PHONY: fuzz
+fuzz: ## run the fuzzers for longer (FUZZ_SECONDS=N, default 300)
+	@FUZZ_SECONDS=$(or $(FUZZ_SECONDS),300) tests/fuzz/run.sh $(abspath $(B))
