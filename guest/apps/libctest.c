@@ -17,25 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apps/selftest.h"
 #include "kern/app.h"
 #include "kern/shared.h"
 #include "kern/sched.h"
 #include "kern/sync.h"
 
-static int failures;
-
-static void report(const char *name, int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %s: ", ok ? "PASS" : "FAIL", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		failures++;
-}
 
 /* ---- formatted output --------------------------------------------------- */
 
@@ -431,8 +418,8 @@ static int libctest_main(int argc, char **argv)
 		printf("libctest: no such test\n");
 		return 2;
 	}
-	printf("libctest: %d test(s), %d failure(s)\n", ran, failures);
-	return failures ? 1 : 0;
+	printf("libctest: %d test(s), %d failure(s)\n", ran, report_failures());
+	return report_failures() ? 1 : 0;
 }
 APP(libctest, libctest_main, "newlib for apps: stdio, malloc, strings, "
     "time, errno per thread");

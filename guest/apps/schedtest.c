@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apps/selftest.h"
 #include "kern/app.h"
 #include "kern/mm.h"
 #include "kern/sched.h"
@@ -32,20 +33,6 @@
 
 #define WATCHDOG_MS (180 * 1000)
 
-static int failures;
-
-static void report(const char *name, int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %s: ", ok ? "PASS" : "FAIL", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		failures++;
-}
 
 static struct thread *spawn(const char *name, thread_fn fn, void *arg,
 			    int prio)
@@ -954,8 +941,8 @@ static int schedtest_main(int argc, char **argv)
 		return 2;
 	}
 	printf("schedtest: %d test group(s), %d failure(s)\n", ran,
-	       failures);
-	return failures ? 1 : 0;
+	       report_failures());
+	return report_failures() ? 1 : 0;
 }
 APP(schedtest, schedtest_main,
     "scheduler, sync, time, APIC tests (or names; stop; stop-ipi)");
