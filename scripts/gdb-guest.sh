@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Debug the guest booted alone under QEMU, with QEMU's own gdb stub.
 #
-#   scripts/gdb-guest.sh [--batch SCRIPT] ELF [CMDLINE...]
+#   scripts/gdb-guest.sh [--stub] [--batch SCRIPT] ELF [CMDLINE...]
+#
+# --stub: talk to the guest's own gdb stub (kernel option gdb=on|wait) on
+# its second serial port instead of QEMU's stub: the same stub that serves
+# a spawned guest over the ABI debug channel.
 #
 # QEMU starts stopped (-S) with its gdb stub on a private Unix socket, its
 # console in build/gdb/console.log.  Without --batch, gdb starts
@@ -17,7 +21,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-batch=
+batch= stub=
+if [ "${1:-}" = --stub ]; then
+	stub=1
+	shift
+fi
 if [ "${1:-}" = --batch ]; then
 	batch=${2:?--batch needs a gdb script}
 	shift 2
@@ -44,7 +52,7 @@ timeout "${KSPAWN_GDB_TIMEOUT:-3600}" qemu-system-x86_64 \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-kernel "$elf" -append "$cmdline" \
 	-chardev "socket,id=gdb0,path=$sock,server=on,wait=off" \
-	-gdb chardev:gdb0 -S &
+	$(if [ -n "$stub" ]; then echo "-serial chardev:gdb0"; else echo "-gdb chardev:gdb0 -S"; fi) &
 qemu_pid=$!
 for _ in $(seq 100); do
 	[ -S "$sock" ] && break

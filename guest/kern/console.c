@@ -13,7 +13,7 @@ void console_init(struct kspawn_header *hdr)
 {
 	use_uart = (hdr->flags & KSPAWN_HF_STANDALONE) != 0;
 	if (use_uart)
-		uart_init();
+		uart_init(COM1);
 	shared_ring(hdr, hdr->console_out_off, &ring_out);
 	shared_ring(hdr, hdr->console_in_off, &ring_in);
 }
@@ -48,7 +48,7 @@ void console_write(const char *s, size_t n)
 	uint64_t flags = irq_save();
 
 	if (use_uart)
-		uart_write(s, n);
+		uart_write(COM1, s, n);
 	if (ring_out.r)
 		ring_put(s, n);
 	irq_restore(flags);
@@ -78,6 +78,6 @@ int console_getc(void)
 	if (byte_ring_read(&ring_in, &c, 1) == 1)
 		return c;
 	if (use_uart)
-		return uart_getc();
+		return uart_getc(COM1);
 	return -1;
 }

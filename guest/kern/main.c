@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kern/main.h"
+#include "kern/gdb.h"
 #include "kern/mm.h"
 #include "kern/app.h"
 #include "kern/console.h"
@@ -68,6 +69,7 @@ static int main_thread(void *arg)
 	int status;
 
 	(void)arg;
+	gdb_wait_if_asked();
 	status = run_app();
 	kprintf("kmain: app exited with status %d\n", status);
 	exit(status);
@@ -100,6 +102,7 @@ void kmain(struct kspawn_header *hdr)
 	apic_init(hdr);
 	sched_init();
 	tick_init();
+	gdb_init(&boot_cmdline);
 	start_main_thread();
 	sched_idle();	/* the boot context becomes the idle thread */
 }

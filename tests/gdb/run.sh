@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The gdb suite: each tests/gdb/*.gdb is a gdb batch script run against a
-# guest booted with the command line named on its "# cmdline:" line; its
+# guest booted with the command line named on its "# cmdline:" line,
+# through QEMU's gdb stub, or through the guest's own stub if the script
+# says "# stub: guest"; its
 # output (gdb's and the guest console's) must match the .expect file beside
 # it (see check-expect.sh).
 #
@@ -13,8 +15,9 @@ pass=0 fail=0
 for script in "$here"/*.gdb; do
 	name=gdb/$(basename "$script" .gdb)
 	cmdline=$(sed -n 's/^# cmdline: //p' "$script" | head -n 1)
+	stub=$(grep -q '^# stub: guest' "$script" && echo --stub)
 	out=$(mktemp)
-	"$top/scripts/gdb-guest.sh" --batch "$script" "$elf" $cmdline > "$out" 2>&1
+	"$top/scripts/gdb-guest.sh" $stub --batch "$script" "$elf" $cmdline > "$out" 2>&1
 	if why=$("$here/check-expect.sh" "${script%.gdb}.expect" "$out"); then
 		echo "ok $name"
 		pass=$((pass + 1))

@@ -1,0 +1,618 @@
+#include <string.h>
+
+#include "arch/x86_64/gdb_target.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/context.h"
+#include "kern/sched.h"
+
+#define NREGS 57		/* gdb's amd64 numbering, core + sse */
+#define REG_RSP 7
+#define REG_RIP 16
+#define REG_EFLAGS 17
+#define REG_CS 18
+#define REG_ST0 24
+#define REG_FCTRL 32
+#define REG_XMM0 40
+#define REG_MXCSR 56
+#define RFLAGS_TF (1ULL << 8)
+#define RFLAGS_RF (1ULL << 16)
+#define DR6_BS (1ULL << 14)
+#define MAX_SW_BP 64
+#define INT3 0xcc
+
+static const uint8_t reg_size[NREGS] = {
+	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,	/* rax..r15 */
+	8, 4, 4, 4, 4, 4, 4, 4,				/* rip..gs */
+	10, 10, 10, 10, 10, 10, 10, 10,			/* st0..st7 */
+	4, 4, 4, 4, 4, 4, 4, 4,				/* fctrl..fop */
+	16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+	4,						/* mxcsr */
+};
+
+static const char target_xml[] =
+	"<?xml version=\"1.0\"?><!DOCTYPE target SYSTEM \"gdb-target.dtd\">"
+	"<target version=\"1.0\"><architecture>i386:x86-64</architecture>"
+	"<feature name=\"org.gnu.gdb.i386.core\">"
+	"<reg name=\"rax\" bitsize=\"64\" type=\"int64\"/>"
+	"<reg name=\"rbx\" bitsize=\"64\" type=\"int64\"/>"
+	"<reg name=\"rcx\" bitsize=\"64\" type=\"int64\"/>"
+	"<reg name=\"rdx\" bitsize=\"64\" type=\"int64\"/>"
+	"<reg name=\"rsi\" bitsize=\"64\" type=\"int64\"/>"
+	"<reg name=\"rdi\" bitsize=\"64\" type=\"int64\"/>"
+	"<reg name=\"rbp\" bitsize=\"64\" type=\"data_ptr\"/>"
+	"<reg name=\"rsp\" bitsize=\"64\" type=\"data_ptr\"/>"
+	"<reg name=\"r8\" bitsize=\"64\" type=\"int64\"/>"
+	"<reg name=\"r9\" bitsize=\"64\" type=\"int64\"/>"
+	"<reg name=\"r10\" bitsize=\"64\" type=\"int64\"/>"
+	"<reg name=\"r11\" bitsize=\"64\" type=\"int64\"/>"
+	"<reg name=\"r12\" bitsize=\"64\" type=\"int64\"/>"
+	"<reg name=\"r13\" bitsize=\"64\" type=\"int64\"/>"
+	"<reg name=\"r14\" bitsize=\"64\" type=\"int64\"/>"
+	"<reg name=\"r15\" bitsize=\"64\" type=\"int64\"/>"
+	"<reg name=\"rip\" bitsize=\"64\" type=\"code_ptr\"/>"
+	"<reg name=\"eflags\" bitsize=\"32\" type=\"int32\"/>"
+	"<reg name=\"cs\" bitsize=\"32\" type=\"int32\"/>"
+	"<reg name=\"ss\" bitsize=\"32\" type=\"int32\"/>"
+	"<reg name=\"ds\" bitsize=\"32\" type=\"int32\"/>"
+	"<reg name=\"es\" bitsize=\"32\" type=\"int32\"/>"
+	"<reg name=\"fs\" bitsize=\"32\" type=\"int32\"/>"
+	"<reg name=\"gs\" bitsize=\"32\" type=\"int32\"/>"
+	"<reg name=\"st0\" bitsize=\"80\" type=\"i387_ext\"/>"
+	"<reg name=\"st1\" bitsize=\"80\" type=\"i387_ext\"/>"
+	"<reg name=\"st2\" bitsize=\"80\" type=\"i387_ext\"/>"
+	"<reg name=\"st3\" bitsize=\"80\" type=\"i387_ext\"/>"
+	"<reg name=\"st4\" bitsize=\"80\" type=\"i387_ext\"/>"
+	"<reg name=\"st5\" bitsize=\"80\" type=\"i387_ext\"/>"
+	"<reg name=\"st6\" bitsize=\"80\" type=\"i387_ext\"/>"
+	"<reg name=\"st7\" bitsize=\"80\" type=\"i387_ext\"/>"
+	"<reg name=\"fctrl\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
+	"<reg name=\"fstat\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
+	"<reg name=\"ftag\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
+	"<reg name=\"fiseg\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
+	"<reg name=\"fioff\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
+	"<reg name=\"foseg\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
+	"<reg name=\"fooff\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
+	"<reg name=\"fop\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
+	"</feature><feature name=\"org.gnu.gdb.i386.sse\">"
+	"<vector id=\"v4f\" type=\"ieee_single\" count=\"4\"/>"
+	"<vector id=\"v2d\" type=\"ieee_double\" count=\"2\"/>"
+	"<vector id=\"v16i8\" type=\"int8\" count=\"16\"/>"
+	"<vector id=\"v8i16\" type=\"int16\" count=\"8\"/>"
+	"<vector id=\"v4i32\" type=\"int32\" count=\"4\"/>"
+	"<vector id=\"v2i64\" type=\"int64\" count=\"2\"/>"
+	"<union id=\"vec128\"><field name=\"v4_float\" type=\"v4f\"/>"
+	"<field name=\"v2_double\" type=\"v2d\"/>"
+	"<field name=\"v16_int8\" type=\"v16i8\"/>"
+	"<field name=\"v8_int16\" type=\"v8i16\"/>"
+	"<field name=\"v4_int32\" type=\"v4i32\"/>"
+	"<field name=\"v2_int64\" type=\"v2i64\"/>"
+	"<field name=\"uint128\" type=\"uint128\"/></union>"
+	"<reg name=\"xmm0\" bitsize=\"128\" type=\"vec128\" regnum=\"40\"/>"
+	"<reg name=\"xmm1\" bitsize=\"128\" type=\"vec128\"/>"
+	"<reg name=\"xmm2\" bitsize=\"128\" type=\"vec128\"/>"
+	"<reg name=\"xmm3\" bitsize=\"128\" type=\"vec128\"/>"
+	"<reg name=\"xmm4\" bitsize=\"128\" type=\"vec128\"/>"
+	"<reg name=\"xmm5\" bitsize=\"128\" type=\"vec128\"/>"
+	"<reg name=\"xmm6\" bitsize=\"128\" type=\"vec128\"/>"
+	"<reg name=\"xmm7\" bitsize=\"128\" type=\"vec128\"/>"
+	"<reg name=\"xmm8\" bitsize=\"128\" type=\"vec128\"/>"
+	"<reg name=\"xmm9\" bitsize=\"128\" type=\"vec128\"/>"
+	"<reg name=\"xmm10\" bitsize=\"128\" type=\"vec128\"/>"
+	"<reg name=\"xmm11\" bitsize=\"128\" type=\"vec128\"/>"
+	"<reg name=\"xmm12\" bitsize=\"128\" type=\"vec128\"/>"
+	"<reg name=\"xmm13\" bitsize=\"128\" type=\"vec128\"/>"
+	"<reg name=\"xmm14\" bitsize=\"128\" type=\"vec128\"/>"
+	"<reg name=\"xmm15\" bitsize=\"128\" type=\"vec128\"/>"
+	"<reg name=\"mxcsr\" bitsize=\"32\" type=\"int\" group=\"vector\"/>"
+	"</feature></target>";
+
+struct sw_bp {
+	uint64_t addr;
+	uint8_t saved;
+	uint8_t used;
+};
+
+static struct {
+	const struct gdb_transport *io;
+	struct gdb_stub stub;
+	struct gdb_target target;
+	struct trap_frame *tf;		/* the stopped thread's frame */
+	int stopped_tid;
+	uint8_t fx[512] __attribute__((aligned(16)));	/* its FPU state */
+	struct sw_bp bp[MAX_SW_BP];
+	uint64_t dr7;
+	uint64_t dr_addr[4];
+	uint64_t step_over;		/* breakpoint to re-insert, 0 if none */
+	int user_step;			/* gdb asked for a single step */
+} g;
+
+static uint64_t read_dr6(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%dr6, %0" : "=r"(v));
+	return v;
+}
+
+static void write_dr(int n, uint64_t v)
+{
+	switch (n) {
+	case 0: __asm__ volatile("mov %0, %%dr0" : : "r"(v)); break;
+	case 1: __asm__ volatile("mov %0, %%dr1" : : "r"(v)); break;
+	case 2: __asm__ volatile("mov %0, %%dr2" : : "r"(v)); break;
+	case 3: __asm__ volatile("mov %0, %%dr3" : : "r"(v)); break;
+	case 6: __asm__ volatile("mov %0, %%dr6" : : "r"(v)); break;
+	case 7: __asm__ volatile("mov %0, %%dr7" : : "r"(v)); break;
+	}
+}
+
+/* ---- memory -------------------------------------------------------------- */
+
+/* Only memory our own page tables map, and never device registers. */
+static int accessible(uint64_t addr, size_t len)
+{
+	uint64_t end = addr + len;
+
+	if (end < addr)
+		return 0;
+	if (addr < VA_MMIO + VA_MMIO_SIZE && end > VA_MMIO)
+		return 0;
+	for (uint64_t p = addr & ~4095ULL; p < end; p += 4096)
+		if (!paging_is_mapped(p))
+			return 0;
+	return 1;
+}
+
+static int t_read_mem(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	(void)ctx;
+	if (!accessible(addr, len))
+		return -1;
+	memcpy(buf, (const void *)addr, len);
+	/* show the program's bytes, not our int3s */
+	for (int i = 0; i < MAX_SW_BP; i++)
+		if (g.bp[i].used && g.bp[i].addr >= addr &&
+		    g.bp[i].addr < addr + len)
+			((uint8_t *)buf)[g.bp[i].addr - addr] = g.bp[i].saved;
+	return 0;
+}
+
+/* Text is mapped read-only: lift write protection for the copy. */
+static void poke(uint64_t addr, const void *buf, size_t len)
+{
+	uint64_t cr0 = read_cr0();
+
+	write_cr0(cr0 & ~(uint64_t)(1 << 16));
+	memcpy((void *)addr, buf, len);
+	write_cr0(cr0);
+}
+
+static int t_write_mem(void *ctx, uint64_t addr, const void *buf, size_t len)
+{
+	(void)ctx;
+	if (!accessible(addr, len))
+		return -1;
+	poke(addr, buf, len);
+	return 0;
+}
+
+/* ---- registers ----------------------------------------------------------- */
+
+static const struct thread *find_thread(int tid);
+
+static void *frame_gpr(struct trap_frame *tf, unsigned int r)
+{
+	uint64_t *const map[16] = {
+		&tf->rax, &tf->rbx, &tf->rcx, &tf->rdx, &tf->rsi, &tf->rdi,
+		&tf->rbp, &tf->rsp, &tf->r8,  &tf->r9,  &tf->r10, &tf->r11,
+		&tf->r12, &tf->r13, &tf->r14, &tf->r15,
+	};
+
+	if (r < 16)
+		return map[r];
+	if (r == REG_RIP)
+		return &tf->rip;
+	if (r == REG_EFLAGS)
+		return &tf->rflags;
+	return NULL;
+}
+
+/* FPU/SSE registers of the stopped thread, from its fxsave image. */
+static int fpu_reg(unsigned int r, void *val)
+{
+	static const uint8_t fctrl_off[8] = { 0, 2, 4, 12, 8, 20, 16, 6 };
+	static const uint8_t fctrl_len[8] = { 2, 2, 1, 2, 4, 2, 4, 2 };
+
+	memset(val, 0, reg_size[r]);
+	if (r >= REG_ST0 && r < REG_FCTRL)
+		memcpy(val, g.fx + 32 + 16 * (r - REG_ST0), 10);
+	else if (r >= REG_FCTRL && r < REG_XMM0)
+		memcpy(val, g.fx + fctrl_off[r - REG_FCTRL],
+		       fctrl_len[r - REG_FCTRL]);
+	else if (r >= REG_XMM0 && r < REG_MXCSR)
+		memcpy(val, g.fx + 160 + 16 * (r - REG_XMM0), 16);
+	else if (r == REG_MXCSR)
+		memcpy(val, g.fx + 24, 4);
+	else
+		return -1;
+	return 0;
+}
+
+/* A thread that is not running: what context_switch saved. */
+static int saved_reg(const struct thread *t, unsigned int r, void *val)
+{
+	struct thread_info info;
+	const struct switch_frame *f;
+	uint64_t v;
+
+	thread_get_info(t, &info);
+	f = info.saved_sp;
+	if (!f)
+		return -1;
+	switch (r) {
+	case 1: v = f->rbx; break;
+	case 6: v = f->rbp; break;
+	case REG_RSP: v = (uint64_t)(f + 1); break;
+	case 12: v = f->r12; break;
+	case 13: v = f->r13; break;
+	case 14: v = f->r14; break;
+	case 15: v = f->r15; break;
+	case REG_RIP: v = f->rip; break;
+	default: return -1;	/* not saved: gdb shows <unavailable> */
+	}
+	memcpy(val, &v, 8);
+	return 0;
+}
+
+static int t_read_reg(void *ctx, int tid, unsigned int r, void *val)
+{
+	uint64_t seg;
+
+	(void)ctx;
+	if (r >= NREGS)
+		return -1;
+	if (tid > 0 && tid != g.stopped_tid) {
+		const struct thread *t = find_thread(tid);
+
+		return t ? saved_reg(t, r, val) : -1;
+	}
+	if (frame_gpr(g.tf, r)) {
+		memcpy(val, frame_gpr(g.tf, r), reg_size[r]);
+		return 0;
+	}
+	if (r >= REG_CS && r < REG_ST0) {
+		seg = r == REG_CS ? g.tf->cs : r == REG_CS + 1 ? g.tf->ss :
+		      r < REG_CS + 4 ? KERNEL_DS : 0;
+		memcpy(val, &seg, 4);
+		return 0;
+	}
+	return fpu_reg(r, val);
+}
+
+static int t_write_reg(void *ctx, int tid, unsigned int r, const void *val)
+{
+	void *slot;
+
+	(void)ctx;
+	if (r >= NREGS || (tid > 0 && tid != g.stopped_tid))
+		return -1;
+	slot = frame_gpr(g.tf, r);
+	if (!slot || r == REG_RSP)	/* moving the stack under iret: no */
+		return -1;
+	if (r == REG_EFLAGS) {
+		uint32_t v;
+
+		memcpy(&v, val, 4);
+		g.tf->rflags = v;
+		return 0;
+	}
+	memcpy(slot, val, 8);
+	return 0;
+}
+
+/* ---- breakpoints and watchpoints ----------------------------------------- */
+
+static struct sw_bp *sw_bp_at(uint64_t addr)
+{
+	for (int i = 0; i < MAX_SW_BP; i++)
+		if (g.bp[i].used && g.bp[i].addr == addr)
+			return &g.bp[i];
+	return NULL;
+}
+
+static int insert_sw(uint64_t addr)
+{
+	static const uint8_t int3 = INT3;
+	struct sw_bp *b;
+
+	if (sw_bp_at(addr))
+		return 0;
+	if (!accessible(addr, 1))
+		return -1;
+	for (b = g.bp; b < g.bp + MAX_SW_BP && b->used; b++)
+		;
+	if (b == g.bp + MAX_SW_BP)
+		return -1;
+	b->addr = addr;
+	b->saved = *(volatile uint8_t *)addr;
+	b->used = 1;
+	poke(addr, &int3, 1);
+	return 0;
+}
+
+static int remove_sw(uint64_t addr)
+{
+	struct sw_bp *b = sw_bp_at(addr);
+
+	if (!b)
+		return -1;
+	poke(addr, &b->saved, 1);
+	b->used = 0;
+	return 0;
+}
+
+/* DR7 R/W and LEN fields for a gdb Z type and length. */
+static int dr_bits(enum gdb_bp_type t, int kind, uint64_t *bits)
+{
+	uint64_t rw, len;
+
+	switch (t) {
+	case GDB_BP_HARDWARE: rw = 0; kind = 1; break;
+	case GDB_WP_WRITE: rw = 1; break;
+	case GDB_WP_ACCESS: rw = 3; break;
+	default: return -2;	/* x86 has no read-only watchpoint */
+	}
+	switch (kind) {
+	case 1: len = 0; break;
+	case 2: len = 1; break;
+	case 4: len = 3; break;
+	case 8: len = 2; break;
+	default: return -1;
+	}
+	*bits = rw | len << 2;
+	return 0;
+}
+
+static int insert_hw(enum gdb_bp_type t, uint64_t addr, int kind)
+{
+	uint64_t bits;
+	int ret = dr_bits(t, kind, &bits);
+
+	if (ret)
+		return ret;
+	if (t != GDB_BP_HARDWARE && addr % (uint64_t)kind)
+		return -1;	/* the CPU needs aligned watch ranges */
+	for (int n = 0; n < 4; n++) {
+		if (g.dr7 & (3ULL << (2 * n)))
+			continue;
+		g.dr_addr[n] = addr;
+		g.dr7 &= ~(0xfULL << (16 + 4 * n));
+		g.dr7 |= 2ULL << (2 * n) | bits << (16 + 4 * n);
+		write_dr(n, addr);
+		write_dr(7, g.dr7);
+		return 0;
+	}
+	return -1;		/* all four debug registers in use */
+}
+
+static int remove_hw(enum gdb_bp_type t, uint64_t addr, int kind)
+{
+	uint64_t bits;
+	int ret = dr_bits(t, kind, &bits);
+
+	if (ret)
+		return ret;
+	for (int n = 0; n < 4; n++) {
+		if (!(g.dr7 & (3ULL << (2 * n))) || g.dr_addr[n] != addr ||
+		    ((g.dr7 >> (16 + 4 * n)) & 0xf) != bits)
+			continue;
+		g.dr7 &= ~(3ULL << (2 * n));
+		write_dr(7, g.dr7);
+		return 0;
+	}
+	return -1;
+}
+
+static int t_insert_bp(void *ctx, enum gdb_bp_type t, uint64_t addr, int kind)
+{
+	(void)ctx;
+	return t == GDB_BP_SOFTWARE ? insert_sw(addr) : insert_hw(t, addr, kind);
+}
+
+static int t_remove_bp(void *ctx, enum gdb_bp_type t, uint64_t addr, int kind)
+{
+	(void)ctx;
+	return t == GDB_BP_SOFTWARE ? remove_sw(addr) : remove_hw(t, addr, kind);
+}
+
+/* ---- threads: gdb thread id = scheduler id + 1 (the idle thread is 0) ---- */
+
+struct thread_search {
+	int tid;			/* find this one ... */
+	int after;			/* ... or the smallest id above this */
+	int best;
+	const struct thread *found;
+};
+
+static int search_cb(const struct thread *t, void *arg)
+{
+	struct thread_search *s = arg;
+	int tid = (int)thread_id(t) + 1;
+
+	if (s->tid && tid == s->tid) {
+		s->found = t;
+		return 1;
+	}
+	if (!s->tid && tid > s->after && (!s->best || tid < s->best))
+		s->best = tid;
+	return 0;
+}
+
+static const struct thread *find_thread(int tid)
+{
+	struct thread_search s = { .tid = tid };
+
+	thread_for_each(search_cb, &s);
+	return s.found;
+}
+
+static int t_thread_next(void *ctx, int after)
+{
+	struct thread_search s = { .after = after };
+
+	(void)ctx;
+	thread_for_each(search_cb, &s);
+	return s.best;
+}
+
+static int t_thread_alive(void *ctx, int tid)
+{
+	(void)ctx;
+	return find_thread(tid) != NULL;
+}
+
+static void t_thread_describe(void *ctx, int tid, char *buf, size_t size)
+{
+	static const char *const states[] = { "ready", "running", "blocked",
+					      "zombie" };
+	const struct thread *t = find_thread(tid);
+	struct thread_info info;
+	size_t n;
+
+	(void)ctx;
+	buf[0] = '\0';
+	if (!t)
+		return;
+	thread_get_info(t, &info);
+	n = strlen(info.name);
+	if (n + 12 > size)
+		n = size - 12;
+	memcpy(buf, info.name, n);
+	strcpy(buf + n, tid == g.stopped_tid ? " (stopped)" : " ");
+	if (tid != g.stopped_tid && (unsigned int)info.state < 4)
+		strcpy(buf + n + 1, states[info.state]);
+}
+
+/* ---- transport and stops ------------------------------------------------- */
+
+static int t_getc(void *ctx)
+{
+	int c;
+
+	(void)ctx;
+	while ((c = g.io->getc()) < 0)
+		cpu_relax();
+	return c;
+}
+
+static void t_write(void *ctx, const char *buf, size_t len)
+{
+	(void)ctx;
+	g.io->write(buf, len);
+}
+
+struct gdb_stub *gdb_target_init(const struct gdb_transport *t)
+{
+	g.io = t;
+	g.target = (struct gdb_target){
+		.getc = t_getc, .write = t_write, .nregs = NREGS,
+		.reg_size = reg_size, .read_reg = t_read_reg,
+		.write_reg = t_write_reg, .read_mem = t_read_mem,
+		.write_mem = t_write_mem, .insert_bp = t_insert_bp,
+		.remove_bp = t_remove_bp, .thread_next = t_thread_next,
+		.thread_alive = t_thread_alive,
+		.thread_describe = t_thread_describe, .target_xml = target_xml,
+	};
+	gdb_stub_init(&g.stub, &g.target);
+	return &g.stub;
+}
+
+/* Which debug register fired, as a gdb watchpoint; 0 if none. */
+static void note_watch_hit(uint64_t dr6)
+{
+	g.stub.watch_addr = 0;
+	for (int n = 0; n < 4; n++) {
+		uint64_t rw = (g.dr7 >> (16 + 4 * n)) & 3;
+
+		if (!(dr6 & (1ULL << n)) || rw == 0)
+			continue;
+		g.stub.watch_addr = g.dr_addr[n];
+		g.stub.watch_type = rw == 1 ? GDB_WP_WRITE : GDB_WP_ACCESS;
+	}
+}
+
+/* Leave the stop: step over our own breakpoint, honour single step. */
+static void prepare_resume(struct trap_frame *tf)
+{
+	struct sw_bp *b = sw_bp_at(tf->rip);
+
+	g.user_step = g.stub.resume == GDB_RESUME_STEP;
+	tf->rflags &= ~RFLAGS_TF;
+	if (b) {
+		poke(b->addr, &b->saved, 1);
+		g.step_over = b->addr;
+		tf->rflags |= RFLAGS_TF;
+	}
+	if (g.user_step)
+		tf->rflags |= RFLAGS_TF;
+	tf->rflags |= RFLAGS_RF;	/* do not re-hit an instruction breakpoint */
+	if (g.stub.resume == GDB_RESUME_DETACH ||
+	    g.stub.resume == GDB_RESUME_KILL) {
+		/* gdb is gone: take every breakpoint out, run free */
+		for (int i = 0; i < MAX_SW_BP; i++)
+			if (g.bp[i].used && g.bp[i].addr != g.step_over)
+				remove_sw(g.bp[i].addr);
+		g.dr7 = 0;
+		write_dr(7, 0);
+		g.user_step = 0;
+	}
+}
+
+/* The single step over a breakpoint is done: put the int3 back. */
+static int finish_step_over(struct trap_frame *tf)
+{
+	static const uint8_t int3 = INT3;
+	struct sw_bp *b = sw_bp_at(g.step_over);
+
+	if (b && g.stub.resume != GDB_RESUME_DETACH &&
+	    g.stub.resume != GDB_RESUME_KILL)
+		poke(b->addr, &int3, 1);
+	else if (b)
+		b->used = 0;
+	g.step_over = 0;
+	if (g.user_step)
+		return 0;		/* report the step as usual */
+	tf->rflags &= ~RFLAGS_TF;
+	return 1;			/* carry on silently */
+}
+
+int gdb_target_trap(struct trap_frame *tf, int requested_sig)
+{
+	uint64_t dr6 = 0;
+
+	if (!g.io)
+		return 0;
+	if (tf->vector == 3) {
+		if (sw_bp_at(tf->rip - 1))
+			tf->rip--;	/* report and resume at the breakpoint */
+		else if (!requested_sig)
+			return 0;	/* an int3 that is not ours: a fault */
+	} else if (tf->vector == 1) {
+		dr6 = read_dr6();
+		write_dr(6, 0);
+		if ((dr6 & DR6_BS) && g.step_over && finish_step_over(tf))
+			return 1;
+		note_watch_hit(dr6);
+	} else {
+		return 0;
+	}
+	g.tf = tf;
+	g.stopped_tid = (int)thread_id(thread_self()) + 1;
+	__asm__ volatile("fxsave %0" : "=m"(g.fx));
+	gdb_stub_stopped(&g.stub, g.stopped_tid,
+			 requested_sig ? requested_sig : GDB_SIGTRAP);
+	prepare_resume(tf);
+	return 1;
+}
