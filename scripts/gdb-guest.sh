@@ -61,9 +61,14 @@ done
 [ -S "$sock" ] || die "QEMU did not open its gdb socket"
 
 if [ -n "$batch" ]; then
+	# "# before-connect: CMD" lines: settings gdb only takes unconnected
+	pre=()
+	while IFS= read -r cmd; do
+		pre+=(-ex "$cmd")
+	done < <(sed -n 's/^# before-connect: //p' "$batch")
 	status=0
 	timeout 120 gdb -batch -nx -ex "set pagination off" \
-		-ex "set confirm off" -ex "target remote $sock" \
+		-ex "set confirm off" "${pre[@]}" -ex "target remote $sock" \
 		-x "$batch" "$elf" 2>&1 || status=$?
 	echo "--- guest console ---"
 	cat "$console" 2>/dev/null || true
