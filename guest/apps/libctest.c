@@ -394,22 +394,12 @@ static const struct {
 	{ "errno", test_errno },
 };
 
-static int wanted(int argc, char **argv, const char *name)
-{
-	if (argc < 2)
-		return 1;
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], name))
-			return 1;
-	return 0;
-}
-
 static int libctest_main(int argc, char **argv)
 {
 	int ran = 0;
 
 	for (unsigned int i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (!wanted(argc, argv, tests[i].name))
+		if (!selftest_wanted(argc, argv, tests[i].name))
 			continue;
 		tests[i].fn();
 		ran++;

@@ -910,16 +910,6 @@ static int watchdog(void *arg)
 	exit(1);
 }
 
-static int wanted(int argc, char **argv, const char *name)
-{
-	if (argc < 2)
-		return 1;
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], name))
-			return 1;
-	return 0;
-}
-
 static int schedtest_main(int argc, char **argv)
 {
 	struct thread_attr wd = { .prio = THREAD_PRIO_MAX, .detached = 1 };
@@ -931,7 +921,7 @@ static int schedtest_main(int argc, char **argv)
 		return play_host_stop(1);
 	thread_create("watchdog", watchdog, NULL, &wd);
 	for (unsigned int i = 0; i < NTESTS; i++) {
-		if (!wanted(argc, argv, tests[i].name))
+		if (!selftest_wanted(argc, argv, tests[i].name))
 			continue;
 		tests[i].fn();
 		ran++;

@@ -1,5 +1,6 @@
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "apps/selftest.h"
 
@@ -21,4 +22,14 @@ void report(const char *name, int ok, const char *fmt, ...)
 int report_failures(void)
 {
 	return failures;
+}
+
+int selftest_wanted(int argc, char **argv, const char *name)
+{
+	if (argc < 2)
+		return 1;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return 1;
+	return 0;
 }

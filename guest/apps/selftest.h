@@ -9,4 +9,7 @@ void report(const char *name, int ok, const char *fmt, ...)
 /* Failures reported so far. */
 int report_failures(void);
 
+/* Run the test called name?  Yes if no names were given, or it is one. */
+int selftest_wanted(int argc, char **argv, const char *name);
+
 #endif
