@@ -15,6 +15,7 @@ Q := $(if $(filter 1,$(V)),,@)
 say = @printf '  %-8s %s\n' '$(1)' '$(2)'
 
 include scripts/scripts.mk
+include scripts/hostkernel.mk
 include guest/guest.mk
 include guest/hosted/hosted.mk
 include tests/tests.mk
@@ -23,7 +24,7 @@ include tests/tests.mk
 all: guest ## build everything
 
 clean: ## remove build outputs but keep cached downloads (newlib, host kernel)
-	rm -rf $(filter-out $(B)/newlib $(B)/deps,$(wildcard $(B)/*))
+	rm -rf $(filter-out $(B)/newlib $(B)/deps $(B)/hostkernel,$(wildcard $(B)/*))
 
 distclean: ## remove all of build/
 	rm -rf $(B)
