@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Build the QEMU host's initramfs: busybox-static, the init script and its
+# helpers (scripts/initramfs/), and the files given as SRC:DEST.
+#
+#   scripts/build-initramfs.sh OUT.cpio.gz [SRC:DEST]...
+#
+# DEST is a path inside the initramfs; a SRC folder is copied whole.  The
+# usual ones (scripts/run.mk passes them):
+#   build/kspawn.ko:/lib/modules/kspawn.ko     (no dependencies on other modules)
+#   build/ctl/kspawnctl:/bin/kspawnctl         (static)
+#   build/kspawn-guest.elf:/guest/kspawn-guest.elf
+#   tests/qemu/guest:/tests
+# Nothing from the host kernel's own modules is needed: kspawn.ko uses only
+# the kernel proper.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+out=${1:?usage: build-initramfs.sh OUT.cpio.gz [SRC:DEST]...}
+shift
+busybox=$(command -v busybox || true)
+[ -n "$busybox" ] || die "no busybox: apt-get install busybox-static"
+file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
+	die "$busybox is not static: apt-get install busybox-static"
+command -v cpio >/dev/null || die "no cpio: apt-get install cpio"
+
+stage=$(mktemp -d "${TMPDIR:-/tmp}/initramfs.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,etc,root,lib/modules,guest,tests}
+
+cp "$busybox" "$stage/bin/busybox"
+# One link per applet, where busybox says it belongs (bin/sh, sbin/insmod...).
+for applet in $("$busybox" --list-full); do
+	[ -e "$stage/$applet" ] || ln -s /bin/busybox "$stage/$applet"
+done
+
+install -m 755 "$here/initramfs/init" "$stage/init"
+for f in "$here"/initramfs/*; do
+	[ "$(basename "$f")" = init ] || install -m 755 "$f" "$stage/bin/"
+done
+echo "root:x:0:0:root:/root:/bin/sh" > "$stage/etc/passwd"
+echo "root:x:0:" > "$stage/etc/group"
+cat > "$stage/etc/profile" <<'EOF'
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+export PS1='kspawn-host:\w# '
+EOF
+
+for spec in "$@"; do
+	src=${spec%%:*}
+	dst=${spec#*:}
+	[ "$src" != "$spec" ] && [ "${dst:0:1}" = / ] ||
+		die "bad argument '$spec': want SRC:/DEST"
+	[ -e "$src" ] || die "$src does not exist (build it first)"
+	mkdir -p "$stage$(dirname "$dst")"
+	if [ -d "$src" ]; then
+		mkdir -p "$stage$dst"
+		cp -a "$src/." "$stage$dst/"
+	else
+		cp -L "$src" "$stage$dst"
+	fi
+done
+
+mkdir -p "$(dirname "$out")"
+(cd "$stage" && find . -print0 | LC_ALL=C sort -z |
+	cpio --null -o -H newc --owner 0:0 --quiet) | gzip -6 -n > "$out.tmp"
+mv "$out.tmp" "$out"
+step "initramfs: $out ($(du -k "$out" | cut -f1) KiB, $# extra item(s))"

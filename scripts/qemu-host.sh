@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Boot Debian's kernel as the kspawn host under QEMU, with the initramfs of
+# scripts/build-initramfs.sh, a memory pool and a trampoline page reserved
+# on its command line.
+#
+#   scripts/qemu-host.sh [OPTIONS] VMLINUZ INITRD
+#     --mode shell|demo|run|auto   what the init does (auto: shell when
+#                                  stdin and stdout are a terminal, else demo)
+#     --run /tests/NAME.sh         the script to run (implies --mode run)
+#     --log FILE                   keep the whole console output here
+#     --timeout SECONDS            for demo/run (default 300)
+#     --append "ARGS"              more kernel command line
+#     --probe ELF                  image for the accelerator probe
+#
+# Environment: SMP (CPUs, default 2), MEM (MiB, default 512), KSPAWN_ACCEL
+# (kvm|tcg, else scripts/qemu-accel.sh decides), KSPAWN_POOL (default
+# 64M@0x10000000), KSPAWN_TRAMPOLINE (default 0x70000).
+#
+# Exit status in demo/run mode: the status the init reports on its sentinel
+# line; 121 if that was 0 but the host kernel log shows BUG:, Oops,
+# WARNING:, general protection or an RCU stall; 124 on timeout; 125 if the
+# machine ended without a sentinel (kernel panic, init died).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+mode=auto run= log= limit=${KSPAWN_QEMU_TIMEOUT:-300} append= probe=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--mode) mode=$2; shift 2 ;;
+	--run) run=$2; mode=run; shift 2 ;;
+	--log) log=$2; shift 2 ;;
+	--timeout) limit=$2; shift 2 ;;
+	--append) append="$append $2"; shift 2 ;;
+	--probe) probe=$2; shift 2 ;;
+	--) shift; break ;;
+	-*) die "qemu-host.sh: unknown option $1" ;;
+	*) break ;;
+	esac
+done
+[ $# -eq 2 ] || die "usage: qemu-host.sh [OPTIONS] VMLINUZ INITRD"
+vmlinuz=$1 initrd=$2
+[ -f "$vmlinuz" ] || die "no kernel at $vmlinuz (make hostkernel)"
+[ -f "$initrd" ] || die "no initramfs at $initrd (make initramfs)"
+if [ "$mode" = auto ]; then
+	mode=demo
+	[ -t 0 ] && [ -t 1 ] && mode=shell
+fi
+
+smp=${SMP:-2}
+mem=${MEM:-512}
+pool=${KSPAWN_POOL:-64M@0x10000000}
+tramp=${KSPAWN_TRAMPOLINE:-0x70000}
+pool_size=${pool%@*}
+pool_base=${pool#*@}
+
+# memmap=SIZE$BASE marks the range reserved in the e820 map Linux sees: the
+# '$' is literal here (single quotes), and the module claims the range.
+cmdline="console=ttyS0 loglevel=5 panic=-1"
+cmdline="$cmdline memmap=${pool_size}\$${pool_base} memmap=4K\$${tramp}"
+# Module parameters, passed on by the init script to insmod.
+cmdline="$cmdline ${KSPAWN_MODPARAMS:-kspawn.pool_base=$pool_base kspawn.pool_size=$pool_size kspawn.trampoline=$tramp}"
+cmdline="$cmdline harness.mode=$mode"
+[ -z "$run" ] || cmdline="$cmdline harness.run=$run"
+cmdline="$cmdline$append"
+
+accel=$("$here/qemu-accel.sh" ${probe:+"$probe"})
+qemu=(qemu-system-x86_64 $accel -smp "$smp" -m "$mem"
+	-display none -no-reboot -nic none
+	-kernel "$vmlinuz" -initrd "$initrd" -append "$cmdline")
+step "qemu-host: $accel -smp $smp -m $mem, pool $pool_size at $pool_base, trampoline $tramp, mode $mode"
+
+if [ "$mode" = shell ]; then
+	# Interactive: the console is the terminal; Ctrl-A X quits QEMU.
+	exec "${qemu[@]}" -serial mon:stdio -monitor none
+fi
+
+keep=$log
+[ -n "$log" ] || log=$(mktemp)
+mkdir -p "$(dirname "$log")"
+# Show the console as it comes, without the kernel log dump at the end
+# (it stays in the log file, for the checks below).
+set +e
+timeout --kill-after=5 "$limit" "${qemu[@]}" -serial stdio -monitor none \
+	</dev/null 2>&1 | tr -d '\r' | tee "$log" |
+	awk '/^KSPAWN-HARNESS-DMESG-BEGIN/ { skip = 1 }
+	     !skip { print; fflush() }
+	     /^KSPAWN-HARNESS-DMESG-END/ { skip = 0 }'
+qemu_status=${PIPESTATUS[0]}
+set -e
+
+cleanup() { [ -n "$keep" ] || rm -f "$log"; }
+if [ "$qemu_status" -eq 124 ] || [ "$qemu_status" -eq 137 ]; then
+	echo "qemu-host: timed out after ${limit}s" >&2
+	cleanup
+	exit 124
+fi
+result=$(sed -n 's/^KSPAWN-HARNESS-EXIT \([0-9]*\)$/\1/p' "$log" | tail -n 1)
+bad=$(grep -E 'BUG:|Oops|WARNING:|general protection|rcu.*(self-)?detected stall|RCU stall' "$log" |
+	grep -v '^KSPAWN-HARNESS' | head -n 20 || true)
+if [ -n "$bad" ]; then
+	echo "qemu-host: the host kernel log shows:" >&2
+	printf '  %s\n' "$bad" >&2
+fi
+cleanup
+if [ -z "$result" ]; then
+	echo "qemu-host: the machine ended without a status (kernel panic? init died?)" >&2
+	exit 125
+fi
+if [ "$result" -eq 0 ] && [ -n "$bad" ]; then
+	exit 121
+fi
+exit "$result"
