@@ -1,0 +1,235 @@
+/* kspawnctl run IMAGE [--cpu N] [--mem SIZE] [--cmdline STR] */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "cpus.h"
+#include "image.h"
+
+struct run_args {
+	const char *image;
+	int cpu;
+	uint64_t mem;
+	const char *cmdline;
+	int no_verify;
+};
+
+/* "16M", "64m", "1G", "8388608": bytes, or 0 if malformed. */
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *s == '-')
+		return 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end == 'i' && end[1] == 'B')
+		end += 2;
+	else if (*end == 'B' && shift)
+		end++;
+	if (*end || v > (UINT64_MAX >> shift))
+		return 0;
+	return (uint64_t)v << shift;
+}
+
+static int parse_args(struct run_args *a, int argc, char **argv)
+{
+	memset(a, 0, sizeof(*a));
+	a->cpu = -1;
+	a->cmdline = "hello";
+	for (int i = 1; i < argc; i++) {
+		const char *opt = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(opt, "--no-verify")) {
+			a->no_verify = 1;
+			continue;
+		}
+		if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
+			usage("run", 0);
+			exit(EXIT_OK);
+		}
+		if (opt[0] != '-') {
+			if (a->image) {
+				err_msg("run: one image only ('%s' and '%s')",
+					a->image, opt);
+				return -1;
+			}
+			a->image = opt;
+			continue;
+		}
+		if (!val) {
+			err_msg("run: %s needs a value", opt);
+			return -1;
+		}
+		i++;
+		if (!strcmp(opt, "--cpu")) {
+			char *end;
+			long n = strtol(val, &end, 10);
+
+			if (*end || !*val || n < 0 || n > 4095) {
+				err_msg("run: --cpu wants a CPU number, not '%s'",
+					val);
+				return -1;
+			}
+			a->cpu = (int)n;
+		} else if (!strcmp(opt, "--mem")) {
+			a->mem = parse_size(val);
+			if (!a->mem) {
+				err_msg("run: --mem wants a size like 16M or 64M, not '%s'",
+					val);
+				return -1;
+			}
+		} else if (!strcmp(opt, "--cmdline")) {
+			a->cmdline = val;
+		} else {
+			err_msg("run: unknown option '%s'", opt);
+			return -1;
+		}
+	}
+	if (!a->image) {
+		err_msg("run: which image? (kspawnctl run IMAGE)");
+		return -1;
+	}
+	if (strlen(a->cmdline) >= KSPAWN_CMDLINE_MAX) {
+		err_msg("run: --cmdline is %zu bytes, the limit is %d",
+			strlen(a->cmdline), KSPAWN_CMDLINE_MAX - 1);
+		return -1;
+	}
+	return 0;
+}
+
+static int image_exit(enum image_error e)
+{
+	switch (e) {
+	case IMAGE_ERR_ABI:
+		return EXIT_ABI;
+	case IMAGE_ERR_IO:
+		return EXIT_FAIL;
+	default:
+		return EXIT_IMAGE;
+	}
+}
+
+static int check_module_abi(struct ctl *c, const struct image *img,
+			    const char *path)
+{
+	struct ctl_version v;
+	int e = dev_version(c->fd, &v);
+
+	if (e)
+		return ctl_fail("run: asking the module its version", e, 0);
+	if (v.abi_major != KSPAWN_ABI_MAJOR) {
+		err_msg("run: the loaded kspawn.ko speaks ABI %u.%u, this kspawnctl %u.%u: use the kspawnctl built with the module",
+			v.abi_major, v.abi_minor, KSPAWN_ABI_MAJOR,
+			KSPAWN_ABI_MINOR);
+		return EXIT_ABI;
+	}
+	if (img->data && img->abi_major != v.abi_major) {
+		err_msg("run: %s is built for ABI %u.%u, the module speaks %u.%u",
+			path, img->abi_major, img->abi_minor, v.abi_major,
+			v.abi_minor);
+		return EXIT_ABI;
+	}
+	return EXIT_OK;
+}
+
+static int spawn_error(const struct run_args *a, int e, int cpu,
+		       struct kmsg_mark *m)
+{
+	int rc;
+
+	switch (-e) {
+	case EBUSY:
+		err_msg("run: CPU %d is busy: another instance holds it, or Linux would not take it offline",
+			cpu);
+		rc = EXIT_RESOURCE;
+		break;
+	case ENOMEM:
+	case ENOSPC:
+		err_msg("run: the pool is too small: no free %llu MiB region (stop an instance, ask for less --mem, or reserve a bigger pool with memmap=)",
+			(unsigned long long)(a->mem >> 20));
+		rc = EXIT_RESOURCE;
+		break;
+	case ENOEXEC:
+	case EINVAL:
+	case E2BIG:
+	case EFAULT:
+		err_msg("run: the module refused %s: %s", a->image,
+			strerror(-e));
+		rc = EXIT_IMAGE;
+		break;
+	case EPROTO:
+		err_msg("run: the module refused %s: ABI version mismatch",
+			a->image);
+		rc = EXIT_ABI;
+		break;
+	default:
+		rc = ctl_fail("run", e, 0);
+		break;
+	}
+	kmsg_report(m);
+	return rc;
+}
+
+int cmd_run(struct ctl *c, int argc, char **argv)
+{
+	struct run_args a;
+	struct image img = { 0 };
+	struct ctl_spawn req;
+	struct kmsg_mark m;
+	uint32_t id;
+	int rc, e;
+
+	if (parse_args(&a, argc, argv)) {
+		usage("run", 1);
+		return EXIT_USAGE;
+	}
+	/* The image first: a wrong one is refused before anything changes. */
+	e = image_load(&img, a.image, &a.mem);
+	if (e && !(a.no_verify && img.data)) {
+		err_msg("run: %s: %s", a.image, img.error);
+		image_free(&img);
+		return image_exit(e);
+	}
+	if (!a.mem)	/* --no-verify on an image without a readable note */
+		a.mem = KSPAWN_REGION_MIN;
+	rc = cpus_choose(&a.cpu);
+	if (rc)
+		goto out;
+	rc = ctl_open(c);
+	if (rc)
+		goto out;
+	rc = check_module_abi(c, a.no_verify ? &(struct image){ 0 } : &img,
+			      a.image);
+	if (rc)
+		goto out;
+	req = (struct ctl_spawn){ .image = img.data, .image_size = img.size,
+				  .cpu = a.cpu, .mem = a.mem,
+				  .cmdline = a.cmdline };
+	kmsg_mark(&m);
+	e = dev_spawn(c->fd, &req, &id);
+	if (e) {
+		rc = spawn_error(&a, e, a.cpu, &m);
+		goto out;
+	}
+	kmsg_forget(&m);
+	if (c->json)
+		printf("{\"id\": %u, \"cpu\": %d, \"mem\": %llu}\n", id, a.cpu,
+		       (unsigned long long)a.mem);
+	else
+		printf("%u\n", id);
+out:
+	image_free(&img);
+	return rc;
+}

@@ -1,0 +1,231 @@
+/* kspawnctl status ID, kspawnctl list */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "json.h"
+
+#define LIST_MAX 64
+
+static const char *const stamp_names[] = {
+	[KSPAWN_STAMP_IOCTL] = "ioctl",
+	[KSPAWN_STAMP_SIPI] = "sipi",
+	[KSPAWN_STAMP_TRAMPOLINE] = "trampoline",
+	[KSPAWN_STAMP_KMAIN] = "kmain",
+	[KSPAWN_STAMP_APP_MAIN] = "app_main",
+};
+#define NSTAMPS (KSPAWN_STAMP_APP_MAIN + 1)
+
+/*
+ * Microseconds from stamp a to stamp b, or -1 if either is missing or they
+ * are out of order: the guest writes some of them, so they are untrusted.
+ */
+static int64_t stamp_us(const struct ctl_status *st, int a, int b)
+{
+	uint64_t ta = st->boot_tsc[a], tb = st->boot_tsc[b];
+
+	if (!ta || !tb || tb < ta || !st->tsc_khz)
+		return -1;
+	return (int64_t)((tb - ta) * 1000 / st->tsc_khz);
+}
+
+static void print_latency(const struct ctl_status *st)
+{
+	int64_t total = stamp_us(st, KSPAWN_STAMP_IOCTL, KSPAWN_STAMP_APP_MAIN);
+
+	printf("spawn latency (us, TSC at %" PRIu64 " kHz):\n", st->tsc_khz);
+	for (int i = 1; i < NSTAMPS; i++) {
+		int64_t us = stamp_us(st, i - 1, i);
+
+		if (us < 0)
+			printf("  %-10s -> %-10s  -\n", stamp_names[i - 1],
+			       stamp_names[i]);
+		else
+			printf("  %-10s -> %-10s  %" PRId64 "\n",
+			       stamp_names[i - 1], stamp_names[i], us);
+	}
+	if (total >= 0)
+		printf("  total                    %" PRId64 "\n", total);
+}
+
+static void print_panic(const struct kspawn_panic *p)
+{
+	if (p->vector == ~0ULL)
+		printf("panic:      %s (no exception)\n", vector_name(p->vector));
+	else
+		printf("panic:      vector %" PRIu64 " (%s), error code 0x%"
+		       PRIx64 "\n", p->vector, vector_name(p->vector),
+		       p->error_code);
+	printf("            RIP 0x%016" PRIx64 "  RSP 0x%016" PRIx64
+	       "  CR2 0x%" PRIx64 "\n", p->rip, p->rsp, p->cr2);
+	printf("            message: %.*s\n", KSPAWN_PANIC_MSG_MAX,
+	       p->message);
+}
+
+static void print_status(const struct ctl_status *st)
+{
+	printf("instance:   %u\n", st->id);
+	printf("state:      %s (module: %s, guest: %s)\n",
+	       instance_state_name(st), host_state_name(st->host_state),
+	       guest_state_name(st->guest_state));
+	printf("cpu:        %u (APIC ID %u)\n", st->cpu, st->apic_id);
+	printf("region:     0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " MiB)\n",
+	       st->region_base, st->region_base + st->region_size - 1,
+	       st->region_size >> 20);
+	printf("shared:     0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " KiB)\n",
+	       st->shared_base, st->shared_base + st->shared_size - 1,
+	       st->shared_size >> 10);
+	printf("cmdline:    %.*s\n", KSPAWN_CMDLINE_MAX, st->cmdline);
+	if (st->heartbeat_age_ms == UINT64_MAX)
+		printf("heartbeat:  %" PRIu64 "%s\n", st->heartbeat,
+		       st->hung ? " (stopped: guest hung)" : "");
+	else
+		printf("heartbeat:  %" PRIu64 ", last change %" PRIu64
+		       " ms ago%s\n", st->heartbeat, st->heartbeat_age_ms,
+		       st->hung ? " (stopped: guest hung)" : "");
+	if (st->guest_state == KSPAWN_GUEST_HALTED)
+		printf("exit code:  %u\n", st->exit_code);
+	if (st->guest_state == KSPAWN_GUEST_PANICKED)
+		print_panic(&st->panic);
+	if (st->console_dropped)
+		printf("console:    %" PRIu64 " bytes lost to a full ring\n",
+		       st->console_dropped);
+	print_latency(st);
+}
+
+static void json_status(struct json *j, const char *key,
+			const struct ctl_status *st)
+{
+	json_open(j, key, '{');
+	json_u64(j, "id", st->id);
+	json_str(j, "state", instance_state_name(st));
+	json_str(j, "host_state", host_state_name(st->host_state));
+	json_str(j, "guest_state", guest_state_name(st->guest_state));
+	json_bool(j, "hung", st->hung);
+	json_u64(j, "cpu", st->cpu);
+	json_u64(j, "apic_id", st->apic_id);
+	json_hex(j, "region_base", st->region_base);
+	json_u64(j, "region_size", st->region_size);
+	json_hex(j, "shared_base", st->shared_base);
+	json_u64(j, "shared_size", st->shared_size);
+	json_strn(j, "cmdline", st->cmdline, KSPAWN_CMDLINE_MAX);
+	json_u64(j, "heartbeat", st->heartbeat);
+	if (st->guest_state == KSPAWN_GUEST_HALTED)
+		json_u64(j, "exit_code", st->exit_code);
+	else
+		json_null(j, "exit_code");
+	if (st->guest_state == KSPAWN_GUEST_PANICKED) {
+		json_open(j, "panic", '{');
+		if (st->panic.vector == ~0ULL)
+			json_null(j, "vector");
+		else
+			json_u64(j, "vector", st->panic.vector);
+		json_str(j, "vector_name", vector_name(st->panic.vector));
+		json_hex(j, "error_code", st->panic.error_code);
+		json_hex(j, "rip", st->panic.rip);
+		json_hex(j, "rsp", st->panic.rsp);
+		json_hex(j, "cr2", st->panic.cr2);
+		json_strn(j, "message", st->panic.message,
+			  KSPAWN_PANIC_MSG_MAX);
+		json_close(j, '}');
+	} else {
+		json_null(j, "panic");
+	}
+	json_u64(j, "tsc_khz", st->tsc_khz);
+	json_open(j, "latency_us", '{');
+	for (int i = 1; i < NSTAMPS; i++) {
+		char name[32];
+		int64_t us = stamp_us(st, i - 1, i);
+
+		snprintf(name, sizeof(name), "%s_to_%s", stamp_names[i - 1],
+			 stamp_names[i]);
+		if (us < 0)
+			json_null(j, name);
+		else
+			json_i64(j, name, us);
+	}
+	json_close(j, '}');
+	json_close(j, '}');
+}
+
+int cmd_status(struct ctl *c, int argc, char **argv)
+{
+	struct ctl_status st;
+	uint32_t id;
+	int rc, e;
+
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage("status", 0);
+		return EXIT_OK;
+	}
+	if (argc != 2) {
+		usage("status", 1);
+		return EXIT_USAGE;
+	}
+	if (ctl_parse_id(argv[1], &id))
+		return EXIT_USAGE;
+	rc = ctl_open(c);
+	if (rc)
+		return rc;
+	e = dev_status(c->fd, id, &st);
+	if (e)
+		return ctl_fail("status", e, id);
+	if (c->json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_status(&j, NULL, &st);
+		json_end(&j);
+	} else {
+		print_status(&st);
+	}
+	return EXIT_OK;
+}
+
+int cmd_list(struct ctl *c, int argc, char **argv)
+{
+	uint32_t ids[LIST_MAX];
+	struct json j;
+	int n, rc, e;
+
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage("list", 0);
+		return EXIT_OK;
+	}
+	if (argc != 1) {
+		usage("list", 1);
+		return EXIT_USAGE;
+	}
+	rc = ctl_open(c);
+	if (rc)
+		return rc;
+	e = dev_list(c->fd, ids, LIST_MAX, &n);
+	if (e)
+		return ctl_fail("list", e, 0);
+	json_init(&j, stdout);
+	if (c->json)
+		json_open(&j, NULL, '[');
+	else
+		printf("%-4s %-4s %-9s %-24s %s\n", "ID", "CPU", "STATE",
+		       "REGION", "CMDLINE");
+	for (int i = 0; i < n; i++) {
+		struct ctl_status st;
+
+		/* It may have gone between the two calls: skip it then. */
+		if (dev_status(c->fd, ids[i], &st))
+			continue;
+		if (c->json) {
+			json_status(&j, NULL, &st);
+			continue;
+		}
+		printf("%-4u %-4u %-9s 0x%08" PRIx64 "+%-4" PRIu64 "MiB  %.*s\n",
+		       st.id, st.cpu, instance_state_name(&st), st.region_base,
+		       st.region_size >> 20, 60, st.cmdline);
+	}
+	if (c->json) {
+		json_close(&j, ']');
+		json_end(&j);
+	}
+	return EXIT_OK;
+}

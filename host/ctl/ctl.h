@@ -1,0 +1,58 @@
+/* kspawnctl: what the commands share. */
+#ifndef KSPAWNCTL_CTL_H
+#define KSPAWNCTL_CTL_H
+
+#include <stdint.h>
+
+#include "device.h"
+
+/* Exit statuses, documented in `kspawnctl --help` (usage.c). */
+enum ctl_exit {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,		/* the operation failed */
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_NOMODULE = 3,	/* kspawn.ko not loaded (/dev/kspawn missing) */
+	EXIT_PERM = 4,		/* not root */
+	EXIT_IMAGE = 5,		/* bad image */
+	EXIT_ABI = 6,		/* ABI major version mismatch */
+	EXIT_RESOURCE = 7,	/* pool too small, CPU busy, last online CPU */
+	EXIT_NOINST = 8,	/* no such instance */
+	EXIT_GUEST = 9,		/* console: the guest panicked or hung */
+};
+
+struct ctl {
+	int json;
+	const char *device;
+	int fd;			/* /dev/kspawn once opened */
+};
+
+int cmd_run(struct ctl *c, int argc, char **argv);
+int cmd_list(struct ctl *c, int argc, char **argv);
+int cmd_status(struct ctl *c, int argc, char **argv);
+int cmd_console(struct ctl *c, int argc, char **argv);
+int cmd_stop(struct ctl *c, int argc, char **argv);
+
+/* Open the device, or say why not; returns an exit status. */
+int ctl_open(struct ctl *c);
+/* Message and exit status for a failed call on an instance. */
+int ctl_fail(const char *what, int err, uint32_t id);
+/* Parse an instance ID; prints the error and returns -1 if bad. */
+int ctl_parse_id(const char *s, uint32_t *id);
+
+const char *guest_state_name(uint32_t s);
+const char *host_state_name(enum ctl_host_state s);
+const char *instance_state_name(const struct ctl_status *st);
+const char *vector_name(uint64_t v);
+
+void usage(const char *cmd, int to_stderr);
+void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Module log lines since a mark, to say what the module said on failure. */
+struct kmsg_mark {
+	int fd;
+};
+void kmsg_mark(struct kmsg_mark *m);
+void kmsg_report(struct kmsg_mark *m);
+void kmsg_forget(struct kmsg_mark *m);
+
+#endif

@@ -1,0 +1,24 @@
+# kspawnctl: $(B)/kspawnctl, a static binary so that the QEMU host's
+# busybox initramfs can run it as is.
+
+KSPAWNCTL := $(B)/kspawnctl
+CTL_B := $(B)/ctl
+CTL_SRC := $(wildcard host/ctl/*.c)
+CTL_OBJ := $(patsubst host/ctl/%.c,$(CTL_B)/%.o,$(CTL_SRC))
+CTL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow \
+	-Wformat=2 -Wno-format-nonliteral -fstack-protector-strong \
+	-D_FORTIFY_SOURCE=2 -I. -Ihost/ctl -DKSPAWNCTL_VERSION='"0.1"' -MMD -MP
+
+$(CTL_B)/%.o: host/ctl/%.c | $(DEPS_STAMP)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)gcc $(CTL_CFLAGS) -c $< -o $@
+
+$(KSPAWNCTL): $(CTL_OBJ)
+	$(call say,LD,$@)
+	$(Q)gcc -static -o $@ $(CTL_OBJ)
+
+-include $(CTL_OBJ:.o=.d)
+
+.PHONY: kspawnctl
+kspawnctl: $(KSPAWNCTL) ## build the kspawnctl CLI

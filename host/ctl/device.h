@@ -1,0 +1,74 @@
+/*
+ * kspawnctl's view of /dev/kspawn: the only file that knows the module's
+ * ioctl structures (host/kmod/kspawn_ioctl.h).  The commands use these
+ * plain structures instead.
+ */
+#ifndef KSPAWNCTL_DEVICE_H
+#define KSPAWNCTL_DEVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "abi/kspawn_abi.h"
+
+#define KSPAWN_DEVICE "/dev/kspawn"
+
+/* The module's own view of an instance (not the guest's state record). */
+enum ctl_host_state {
+	CTL_HOST_UNKNOWN = 0,
+	CTL_HOST_LOADED,	/* image in memory, not started */
+	CTL_HOST_STARTING,	/* SIPIs sent, guest not yet running */
+	CTL_HOST_RUNNING,	/* guest alive (see the guest state) */
+	CTL_HOST_STOPPING,
+	CTL_HOST_STOPPED,	/* CPU back online, region freed */
+	CTL_HOST_DEAD,		/* panicked, halted or hung; CPU still held */
+};
+
+struct ctl_status {
+	uint32_t id;
+	uint32_t cpu;
+	uint32_t apic_id;
+	enum ctl_host_state host_state;
+	uint32_t guest_state;		/* enum kspawn_guest_state */
+	int hung;			/* heartbeat stopped */
+	uint32_t exit_code;
+	uint64_t region_base, region_size;
+	uint64_t shared_base, shared_size;
+	uint64_t heartbeat;
+	uint64_t heartbeat_age_ms;	/* since it last changed; ~0 unknown */
+	uint64_t tsc_khz;
+	uint64_t boot_tsc[KSPAWN_STAMP_COUNT];
+	uint64_t console_dropped;
+	char cmdline[KSPAWN_CMDLINE_MAX];
+	struct kspawn_panic panic;	/* valid when guest_state is PANICKED */
+};
+
+struct ctl_version {
+	uint32_t abi_major, abi_minor;	/* ABI the module speaks */
+	uint32_t ioctl_version;
+};
+
+struct ctl_spawn {
+	const void *image;
+	size_t image_size;
+	int cpu;			/* -1: the module chooses */
+	uint64_t mem;			/* region bytes */
+	const char *cmdline;
+};
+
+/*
+ * Every function returns 0 or a negative errno; dev_error() then says in
+ * words what it means for the call that failed, with what the module logged
+ * when the errno alone is not enough.
+ */
+int dev_open(const char *path, int *fd);
+int dev_version(int fd, struct ctl_version *v);
+int dev_spawn(int fd, const struct ctl_spawn *req, uint32_t *id);
+int dev_status(int fd, uint32_t id, struct ctl_status *st);
+int dev_list(int fd, uint32_t *ids, int max, int *count);
+int dev_console_read(int fd, uint32_t id, void *buf, size_t len,
+		     size_t *got);
+int dev_stop(int fd, uint32_t id, int force);
+
+#endif

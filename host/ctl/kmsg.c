@@ -1,0 +1,53 @@
+/*
+ * The module explains a refusal in the kernel log (one line saying what was
+ * wrong); errno alone often cannot.  Mark the log's end before a request
+ * and, if it fails, show the module's lines written since.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+void kmsg_mark(struct kmsg_mark *m)
+{
+	m->fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (m->fd >= 0 && lseek(m->fd, 0, SEEK_END) < 0) {
+		close(m->fd);
+		m->fd = -1;
+	}
+}
+
+void kmsg_report(struct kmsg_mark *m)
+{
+	char rec[1024];
+	ssize_t n;
+
+	if (m->fd < 0)
+		return;
+	/* Each read returns one record: "prio,seq,usec,flags;text\n". */
+	while ((n = read(m->fd, rec, sizeof(rec) - 1)) > 0) {
+		char *text = memchr(rec, ';', (size_t)n);
+		char *nl;
+
+		rec[n] = '\0';
+		if (!text)
+			continue;
+		text++;
+		nl = strchr(text, '\n');
+		if (nl)
+			*nl = '\0';
+		if (strstr(text, "kspawn"))
+			fprintf(stderr, "  kernel log: %s\n", text);
+	}
+	close(m->fd);
+	m->fd = -1;
+}
+
+void kmsg_forget(struct kmsg_mark *m)
+{
+	if (m->fd >= 0)
+		close(m->fd);
+	m->fd = -1;
+}

@@ -1,0 +1,129 @@
+/* kspawnctl --help and `kspawnctl help COMMAND`: the manual in brief. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+
+static const char synopsis[] =
+"usage: kspawnctl [--json] [--device PATH] COMMAND [ARGS]\n"
+"       kspawnctl run IMAGE [--cpu N] [--mem SIZE] [--cmdline STR]\n"
+"       kspawnctl list\n"
+"       kspawnctl status ID\n"
+"       kspawnctl console ID [--follow]\n"
+"       kspawnctl stop ID [--force]\n"
+"       kspawnctl help [COMMAND]\n";
+
+static const char overview[] =
+"\n"
+"kspawnctl starts a small kernel (a kspawn guest image) on a CPU core and\n"
+"memory that this Linux set aside, and watches and stops it.  It talks to\n"
+"the kspawn.ko module through /dev/kspawn and needs root.  The memory pool\n"
+"is reserved at boot (memmap=SIZE$BASE on the kernel command line) and\n"
+"given to the module as its parameters.\n"
+"\n"
+"GLOBAL OPTIONS\n"
+"  --json          print results as JSON (one object) for scripts\n"
+"  --device PATH   the control device (default /dev/kspawn)\n"
+"  -h, --help      this text; `kspawnctl help COMMAND` for one command\n"
+"  --version       kspawnctl's version and ABI\n";
+
+static const char run_help[] =
+"kspawnctl run IMAGE [--cpu N] [--mem SIZE] [--cmdline STR]\n"
+"  Check IMAGE, load it into a region of the pool, take CPU N away from\n"
+"  Linux and start the guest there.  Prints the new instance's ID.\n"
+"  Before calling the module, the image's ELF headers and its .note.kspawn\n"
+"  ABI note are checked: an image built for another ABI major version, a\n"
+"  truncated file or a segment outside the region is refused here, with\n"
+"  the reason, and nothing is started.\n"
+"  --cpu N         the CPU to use (default: the module picks a free one);\n"
+"                  never CPU 0 nor the last online CPU\n"
+"  --mem SIZE      region size, e.g. 16M, 64M (suffix K, M, G; default the\n"
+"                  image's minimum from its note, at least 8M); rounded up\n"
+"                  to 2 MiB\n"
+"  --cmdline STR   the guest's command line: app name and arguments, e.g.\n"
+"                  \"hello a b\" (default: \"hello\")\n"
+"  --no-verify     skip kspawnctl's own image checks (to test the module's)\n";
+
+static const char list_help[] =
+"kspawnctl list\n"
+"  One line per instance: ID, CPU, state, region, command line.\n";
+
+static const char status_help[] =
+"kspawnctl status ID\n"
+"  The instance's state as the module and the guest see it: CPU, region\n"
+"  and shared area, heartbeat (and whether it stopped), exit code, the\n"
+"  panic record (vector, error code, RIP, RSP, CR2, message) after a panic,\n"
+"  and the spawn latency from the boot TSC stamps: ioctl -> first STARTUP\n"
+"  IPI -> trampoline in long mode -> kmain -> app main, in microseconds.\n";
+
+static const char console_help[] =
+"kspawnctl console ID [--follow]\n"
+"  Print what the guest wrote to its console since the last read.\n"
+"  --follow, -f    keep printing until the guest halts, panics or hangs\n"
+"                  (or Ctrl-C); exit status 0 if it halted, 9 otherwise\n";
+
+static const char stop_help[] =
+"kspawnctl stop ID [--force]\n"
+"  Ask the guest to halt (a flag and an IPI), force it with INIT if it does\n"
+"  not, then give the CPU back to Linux and scrub and free the region.\n"
+"  --force         skip the polite request\n";
+
+static const char exit_help[] =
+"\n"
+"EXIT STATUS\n"
+"  0  success\n"
+"  1  the operation failed (the message says why)\n"
+"  2  bad command line\n"
+"  3  kspawn.ko is not loaded (/dev/kspawn missing): insmod kspawn.ko\n"
+"  4  permission denied: run as root\n"
+"  5  bad image: not a kspawn guest ELF, truncated, laid out wrongly, or\n"
+"     larger than the region (--mem)\n"
+"  6  the image's ABI major version is not the one kspawnctl and the\n"
+"     module speak\n"
+"  7  not enough resources: pool too small for --mem, CPU busy, CPU 0 or\n"
+"     the last online CPU asked for\n"
+"  8  no such instance\n"
+"  9  console --follow: the guest panicked or stopped its heartbeat\n"
+"\n"
+"EXAMPLES\n"
+"  id=$(kspawnctl run kspawn-guest.elf --cpu 1 --cmdline 'hello a b')\n"
+"  kspawnctl console $id --follow\n"
+"  kspawnctl status $id\n"
+"  kspawnctl stop $id\n";
+
+static const struct {
+	const char *name;
+	const char *text;
+} commands[] = {
+	{ "run", run_help },
+	{ "list", list_help },
+	{ "status", status_help },
+	{ "console", console_help },
+	{ "stop", stop_help },
+};
+
+void usage(const char *cmd, int to_stderr)
+{
+	FILE *out = to_stderr ? stderr : stdout;
+	size_t i;
+
+	for (i = 0; cmd && i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(cmd, commands[i].name)) {
+			fputs("usage: ", out);
+			fputs(commands[i].text, out);
+			return;
+		}
+	}
+	fputs(synopsis, out);
+	if (to_stderr) {
+		fputs("Try 'kspawnctl --help' for more.\n", out);
+		return;
+	}
+	fputs(overview, out);
+	fputs("\nCOMMANDS\n", out);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		fputs(commands[i].text, out);
+		fputc('\n', out);
+	}
+	fputs(exit_help + 1, out);
+}

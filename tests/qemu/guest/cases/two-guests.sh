@@ -1,0 +1,37 @@
+# Two guests at once on CPUs 1 and 2 (QEMU -smp 3): separate regions and
+# consoles; while both run, no third CPU is given away.
+. /tests/lib.sh
+[ "$(nproc)" -ge 3 ] || { bad "needs 3 CPUs, have $(nproc)"; finish; }
+spawn "$IMG" --cpu 1 --cmdline "hello one" || finish
+a=$id
+spawn "$IMG" --cpu 2 --cmdline "hello two" || finish
+b=$id
+[ "$a" != "$b" ] || bad "both instances have ID $a"
+wait_state "$a" halted
+wait_state "$b" halted
+expect 0 kspawnctl console "$a"
+has 'argv\[1\] = one'
+hasnt 'two'
+expect 0 kspawnctl console "$b"
+has 'argv\[1\] = two'
+hasnt 'one'
+sa=$(kspawnctl --json status "$a")
+sb=$(kspawnctl --json status "$b")
+[ "$(json_get cpu "$sa")" = 1 ] || bad "instance $a not on CPU 1"
+[ "$(json_get cpu "$sb")" = 2 ] || bad "instance $b not on CPU 2"
+ba=$(($(json_get region_base "$sa"))) sza=$(json_get region_size "$sa")
+bb=$(($(json_get region_base "$sb"))) szb=$(json_get region_size "$sb")
+note "regions: $ba+$sza, $bb+$szb"
+if [ $((ba + sza)) -gt "$bb" ] && [ $((bb + szb)) -gt "$ba" ]; then
+	bad "the two regions overlap"
+fi
+expect 0 kspawnctl list
+[ "$(instances)" -eq 2 ] || bad "list does not show two instances"
+expect 7 kspawnctl run "$IMG"
+has 'no CPU to spare'
+expect 0 kspawnctl stop "$a"
+expect 0 kspawnctl stop "$b"
+want_online 1
+want_online 2
+want_no_instances
+finish

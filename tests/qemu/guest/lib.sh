@@ -1,0 +1,73 @@
+# Helpers for the qemu suite's cases, which run inside the QEMU host
+# (busybox sh).  A case script sources this, calls the checks, and ends
+# with `finish`; it fails if any check failed.  Output is evidence: the
+# runner shows it only for a failing case.
+IMG=/guest/kspawn-guest.elf
+BAD=/guest/bad
+failures=0
+
+note() { echo "  $*"; }
+bad() {
+	echo "  CHECK FAILED: $*"
+	failures=$((failures + 1))
+}
+
+# expect STATUS CMD...: run CMD (output in $out), want exit status STATUS.
+expect() {
+	local want=$1
+	shift
+	out=$("$@" 2>&1)
+	st=$?
+	echo "  \$ $* -> $st"
+	[ -z "$out" ] || echo "$out" | sed 's/^/  | /'
+	[ "$st" -eq "$want" ] || bad "'$*' exited $st, want $want"
+}
+
+# has REGEX: the last expect's output matches (grep -E).
+has() { echo "$out" | grep -qE -- "$1" || bad "output lacks /$1/"; }
+hasnt() { ! echo "$out" | grep -qE -- "$1" || bad "output has /$1/"; }
+
+cpu_online() { cat /sys/devices/system/cpu/cpu$1/online; }
+want_online() {
+	[ "$(cpu_online "$1")" = 1 ] || bad "CPU $1 is offline, want online"
+}
+
+# The value of "KEY": VALUE in kspawnctl --json output (first match).
+json_get() {
+	echo "$2" | sed -n "s/^ *\"$1\": *\"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" | head -n 1
+}
+
+# wait_state ID STATE...: poll until the instance is in one of the states
+# (10 s at most; a hint for slow TCG machines, not a timing assertion).
+wait_state() {
+	local id=$1 i=0 s
+	shift
+	while [ $i -lt 200 ]; do
+		s=$(json_get state "$(kspawnctl --json status "$id" 2>/dev/null)")
+		for w in "$@"; do
+			[ "$s" = "$w" ] && return 0
+		done
+		sleep 0.05
+		i=$((i + 1))
+	done
+	bad "instance $id still '$s' after 10 s, want one of: $*"
+	return 1
+}
+
+# spawn ARGS...: kspawnctl run; the instance ID in $id.
+spawn() {
+	id=$(kspawnctl run "$@" 2>/tmp/spawn.err)
+	st=$?
+	echo "  \$ kspawnctl run $* -> $st (id '$id')"
+	sed 's/^/  | /' /tmp/spawn.err
+	[ "$st" -eq 0 ] || { bad "kspawnctl run $* failed ($st)"; return 1; }
+}
+
+instances() { kspawnctl list | tail -n +2 | grep -c .; }
+want_no_instances() {
+	local n
+	n=$(instances)
+	[ "$n" -eq 0 ] || { bad "$n instance(s) left:"; kspawnctl list | sed 's/^/  | /'; }
+}
+
+finish() { [ "$failures" -eq 0 ]; exit $?; }

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The qemu suite: the full stack.  Boots Debian's kernel as the host under
+# QEMU with kspawn.ko, kspawnctl and the guest image in its initramfs, and
+# runs the cases of guest/cases/ inside it (guest/run-cases.sh), several per
+# boot because each boot costs seconds under TCG.
+#
+#   tests/qemu/run.sh BUILD_DIR [CASE...]
+#
+# Needs BUILD_DIR/initramfs.cpio.gz and the host kernel (make initramfs
+# hostkernel, which `make test SUITE=qemu` does).  Any case fails if the
+# host kernel log shows BUG:, Oops, WARNING:, general protection or an RCU
+# stall; so does the boot it ran in.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=${1:?usage: run.sh BUILD_DIR [CASE...]}
+shift
+only=" $* "
+initrd=$build/initramfs.cpio.gz
+env_mk=${HOSTKERNEL:-$build/hostkernel}/env.mk
+pass=0 fail=0
+
+# Boots: QEMU CPUs, then the cases run in that boot, in order.
+boots=(
+	"2 ctl-usage not-root hello demo panic bad-images resources cycles no-module"
+	"3 two-guests"
+)
+
+fail_case() {
+	echo "FAIL qemu/$1"
+	shift
+	printf '    %s\n' "$@"
+	fail=$((fail + 1))
+}
+
+if [ ! -f "$initrd" ] || [ ! -f "$env_mk" ]; then
+	fail_case setup "no $initrd or $env_mk: run make test SUITE=qemu (it builds them)"
+	echo "qemu: $pass passed, $fail failed"
+	exit 1
+fi
+vmlinuz=$(sed -n 's/^HOSTKERNEL_VMLINUZ := //p' "$env_mk")
+
+run_boot() {
+	local smp=$1 cases=() log status name
+	shift
+	for name in "$@"; do
+		[ "$only" = "  " ] || [[ "$only" == *" $name "* ]] && cases+=("$name")
+	done
+	[ ${#cases[@]} -gt 0 ] || return 0
+	log=$(mktemp)
+	(cd "$top" && SMP=$smp scripts/qemu-host.sh --timeout "${QEMU_SUITE_TIMEOUT:-900}" \
+		--probe "$build/kspawn-guest.elf" --log "$log" \
+		--run /tests/run-cases.sh \
+		--append "harness.cases=$(IFS=,; echo "${cases[*]}")" \
+		"$vmlinuz" "$initrd") > /dev/null 2>"$log.err"
+	status=$?
+	# Each case's verdict line with its evidence, as the VM printed them.
+	awk '/^(ok|FAIL) qemu\// { show = 1; print; next }
+	     /^KSPAWN-HARNESS-/ { show = 0 }
+	     /^\[ *[0-9]+\.[0-9]+\]/ { next }
+	     show && /^ / { print "  " $0 }
+	     show && !/^ / { show = 0 }' "$log"
+	for name in "${cases[@]}"; do
+		if grep -q "^ok qemu/$name\$" "$log"; then
+			pass=$((pass + 1))
+		elif grep -q "^FAIL qemu/$name" "$log"; then
+			fail=$((fail + 1))
+		else
+			fail_case "$name" "no result: the boot (-smp $smp) ended with status $status before this case reported" \
+				"$(tail -n 30 "$log" | sed 's/^/| /')"
+		fi
+	done
+	# The sentinel says how the init ended; 121 is a bad host kernel log
+	# outside any case (boot, shutdown).
+	if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
+		fail_case "boot-smp$smp" "qemu-host.sh ended with status $status" \
+			"$(sed 's/^/| /' "$log.err")"
+	fi
+	rm -f "$log" "$log.err"
+}
+
+for b in "${boots[@]}"; do
+	run_boot $b
+done
+echo "qemu: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
