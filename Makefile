@@ -19,6 +19,8 @@ include scripts/hostkernel.mk
 include guest/guest.mk
 include guest/hosted/hosted.mk
 include tests/tests.mk
+include host/ctl/ctl.mk
+include scripts/run.mk
 
 .PHONY: all clean distclean help
 all: guest ## build everything

@@ -1,0 +1,49 @@
+# The full stack in QEMU: the host's initramfs, `make run`, and what the
+# qemu test suite needs.  Included after the guest, module and kspawnctl
+# fragments, whose outputs it packs.
+#
+# make run          build everything, boot the host, spawn hello on CPU 1:
+#                   a shell on a terminal, else the demo (status 0 if it passed)
+# make run SMP=3    more CPUs for the host (default 2)
+
+KSPAWN_KO ?= $(B)/kspawn.ko
+INITRAMFS := $(B)/initramfs.cpio.gz
+QEMU_B := $(B)/qemu
+BADIMG_STAMP := $(QEMU_B)/bad.stamp
+
+$(QEMU_B)/mkbadimg: tests/qemu/mkbadimg.c abi/kspawn_abi.h | $(DEPS_STAMP)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)gcc -std=gnu11 -O2 -Wall -Wextra -Werror -I. -o $@ $<
+
+# Broken variants of the real image, for the tests that must refuse them.
+$(BADIMG_STAMP): $(QEMU_B)/mkbadimg $(GUEST_ELF)
+	$(call say,GEN,$(QEMU_B)/bad)
+	$(Q)rm -rf $(QEMU_B)/bad && mkdir -p $(QEMU_B)/bad
+	$(Q)$(QEMU_B)/mkbadimg $(GUEST_ELF) $(QEMU_B)/bad
+	$(Q)touch $@
+
+INITRAMFS_SRC := scripts/build-initramfs.sh $(wildcard scripts/initramfs/*) \
+	$(shell find tests/qemu/guest -type f 2>/dev/null)
+
+$(INITRAMFS): $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) $(GUEST_ELF) \
+		$(BADIMG_STAMP)
+	$(call say,CPIO,$@)
+	$(Q)scripts/build-initramfs.sh $@ \
+		$(KSPAWN_KO):/lib/modules/kspawn.ko \
+		$(KSPAWNCTL):/bin/kspawnctl \
+		$(GUEST_ELF):/guest/kspawn-guest.elf \
+		$(QEMU_B)/bad:/guest/bad \
+		tests/qemu/guest:/tests
+
+.PHONY: initramfs run
+initramfs: $(INITRAMFS) ## the QEMU host's initramfs (module, kspawnctl, guest, tests)
+
+run: $(INITRAMFS) $(HOSTKERNEL_ENV) ## boot the full stack in QEMU and spawn hello on CPU 1 (SMP=N)
+	$(Q)SMP=$(or $(SMP),2) scripts/qemu-host.sh --probe $(GUEST_ELF) \
+		$(HOSTKERNEL_VMLINUZ) $(INITRAMFS)
+
+# `make test SUITE=qemu` boots what `make run` boots.
+ifneq ($(filter qemu,$(SUITE)),)
+test: $(INITRAMFS) $(HOSTKERNEL_ENV)
+endif
