@@ -20,6 +20,7 @@ include guest/guest.mk
 include guest/hosted/hosted.mk
 include tests/tests.mk
 include host/ctl/ctl.mk
+include host/kmod/kmod.mk
 include scripts/run.mk
 
 .PHONY: all clean distclean help

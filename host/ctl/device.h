@@ -69,6 +69,12 @@ int dev_status(int fd, uint32_t id, struct ctl_status *st);
 int dev_list(int fd, uint32_t *ids, int max, int *count);
 int dev_console_read(int fd, uint32_t id, void *buf, size_t len,
 		     size_t *got);
+int dev_console_write(int fd, uint32_t id, const void *buf, size_t len,
+		      size_t *put);
+int dev_debug_read(int fd, uint32_t id, void *buf, size_t len, size_t *got);
+int dev_debug_write(int fd, uint32_t id, const void *buf, size_t len,
+		    size_t *put);
+int dev_debug_break(int fd, uint32_t id);
 int dev_stop(int fd, uint32_t id, int force);
 
 #endif

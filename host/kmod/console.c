@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the guest printed, kept in the module until kspawnctl reads it: the
+ * monitor empties the guest's small ring into this larger buffer often, so
+ * a guest that prints a lot is not slowed down by a reader that is not
+ * there.  When nobody reads, the oldest bytes go and are counted.
+ */
+#include <linux/log2.h>
+#include <linux/minmax.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+
+#include "kspawn.h"
+
+int kspawn_console_init(struct kspawn_console *c, u32 size)
+{
+	if (!is_power_of_2(size))
+		return -EINVAL;
+	c->buf = vzalloc(size);
+	if (!c->buf)
+		return -ENOMEM;
+	spin_lock_init(&c->lock);
+	c->size = size;
+	c->head = 0;
+	c->tail = 0;
+	c->lost = 0;
+	return 0;
+}
+
+void kspawn_console_free(struct kspawn_console *c)
+{
+	vfree(c->buf);
+	c->buf = NULL;
+}
+
+static void console_put(struct kspawn_console *c, const char *src, u32 n)
+{
+	u32 at, first;
+
+	spin_lock(&c->lock);
+	at = c->head & (c->size - 1);
+	first = min(n, c->size - at);
+	memcpy(c->buf + at, src, first);
+	memcpy(c->buf, src + first, n - first);
+	c->head += n;
+	if (c->head - c->tail > c->size) {
+		c->lost += c->head - c->tail - c->size;
+		c->tail = c->head - c->size;
+	}
+	spin_unlock(&c->lock);
+}
+
+void kspawn_console_drain(struct kspawn_console *c, struct kspawn_hring *h)
+{
+	char chunk[256];
+	u32 n;
+
+	while ((n = kspawn_hring_read(h, chunk, sizeof(chunk))))
+		console_put(c, chunk, n);
+}
+
+u32 kspawn_console_take(struct kspawn_console *c, void *dst, u32 len)
+{
+	u32 n, at, first;
+
+	spin_lock(&c->lock);
+	n = min_t(u64, c->head - c->tail, len);
+	at = c->tail & (c->size - 1);
+	first = min(n, c->size - at);
+	memcpy(dst, c->buf + at, first);
+	memcpy(dst + first, c->buf, n - first);
+	c->tail += n;
+	spin_unlock(&c->lock);
+	return n;
+}

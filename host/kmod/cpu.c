@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Cores for guests: taken from Linux with remove_cpu(), started with
+ * INIT-SIPI-SIPI, given back with add_cpu() (whose own INIT-SIPI takes the
+ * core back even from code that never cooperates).  CPU 0 and the last
+ * online CPU always stay with Linux.
+ */
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/irqflags.h>
+#include <linux/version.h>
+#include <asm/apic.h>
+#include <asm/smp.h>
+
+#include "kspawn.h"
+
+/* 0, or why cpu cannot be given to a guest; caller holds kspawn_lock. */
+int kspawn_cpu_check(int cpu)
+{
+	if (cpu <= 0 || cpu >= nr_cpu_ids || !cpu_present(cpu)) {
+		pr_info("CPU %d: not a CPU a guest may have (CPU 0 stays with Linux)\n",
+			cpu);
+		return -EINVAL;
+	}
+	if (!cpu_online(cpu)) {
+		pr_info("CPU %d is offline: busy with another guest or taken by someone else\n",
+			cpu);
+		return -EBUSY;
+	}
+	if (num_online_cpus() <= 1) {
+		pr_info("CPU %d is the last online CPU\n", cpu);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/* The highest online CPU other than 0, if Linux keeps another one. */
+int kspawn_cpu_pick(void)
+{
+	int cpu, best = -1;
+
+	if (num_online_cpus() <= 1)
+		return -EBUSY;
+	for_each_online_cpu(cpu)
+		if (cpu > 0)
+			best = cpu;
+	return best > 0 ? best : -EBUSY;
+}
+
+int kspawn_cpu_take(unsigned int cpu)
+{
+	int err = remove_cpu(cpu);
+
+	if (err)
+		pr_warn("CPU %u: Linux would not take it offline (%d)\n", cpu,
+			err);
+	return err;
+}
+
+int kspawn_cpu_give_back(unsigned int cpu)
+{
+	int err = add_cpu(cpu);
+
+	if (err)
+		pr_err("CPU %u: add_cpu failed (%d); it stays offline\n", cpu,
+		       err);
+	return err;
+}
+
+u32 kspawn_cpu_apic_id(unsigned int cpu)
+{
+	return per_cpu(x86_cpu_to_apicid, cpu);
+}
+
+/*
+ * Linux 6.6 turned the apic callbacks into static calls that modules cannot
+ * reach; the apic structure itself stays exported.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+static void icr_wait(void)
+{
+	if (apic->wait_icr_idle)
+		apic->wait_icr_idle();
+}
+
+static void icr_write(u32 low, u32 apic_id)
+{
+	apic->icr_write(low, apic_id);
+}
+#else
+static void icr_wait(void)
+{
+	apic_wait_icr_idle();
+}
+
+static void icr_write(u32 low, u32 apic_id)
+{
+	apic_icr_write(low, apic_id);
+}
+#endif
+
+/*
+ * One ICR write.  Interrupts off: an IPI sent by an interrupt handler on
+ * this CPU between our two ICR halves would corrupt both.
+ */
+static void icr_send(u32 low, u32 apic_id)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	icr_wait();
+	icr_write(low, apic_id);
+	icr_wait();
+	local_irq_restore(flags);
+}
+
+void kspawn_send_init(u32 apic_id)
+{
+	icr_send(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT, apic_id);
+	icr_send(APIC_INT_LEVELTRIG | APIC_DM_INIT, apic_id);
+}
+
+void kspawn_send_sipi(u32 apic_id, u64 trampoline_phys)
+{
+	icr_send(APIC_DM_STARTUP | (trampoline_phys >> PAGE_SHIFT), apic_id);
+}
+
+void kspawn_send_ipi(u32 apic_id, u32 vector)
+{
+	icr_send(APIC_DM_FIXED | APIC_DEST_PHYSICAL | (vector & 0xff),
+		 apic_id);
+}

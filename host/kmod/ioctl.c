@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/kspawn ioctls.  Arguments come from user space: each is copied in
+ * whole, its argsz and version checked, reserved fields required to be
+ * zero, and every value range-checked before use.
+ */
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/minmax.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <asm/tsc.h>
+
+#include "kspawn.h"
+
+#define IO_CHUNK 4096
+
+/* Copy a versioned argument in and check its header. */
+static int arg_in(void *arg, unsigned long uarg, size_t size)
+{
+	u32 *hdr = arg;
+
+	if (copy_from_user(arg, (void __user *)uarg, size))
+		return -EFAULT;
+	if (hdr[0] != size) {
+		pr_info("ioctl: argument size %u, expected %zu (kspawnctl and module from different builds?)\n",
+			hdr[0], size);
+		return -EINVAL;
+	}
+	if (hdr[1] != KSPAWN_IOCTL_VERSION) {
+		pr_info("ioctl: version %u, this module speaks %u\n", hdr[1],
+			KSPAWN_IOCTL_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	return 0;
+}
+
+static int arg_out(unsigned long uarg, const void *arg, size_t size)
+{
+	return copy_to_user((void __user *)uarg, arg, size) ? -EFAULT : 0;
+}
+
+static int ioc_version(unsigned long uarg)
+{
+	struct kspawn_ioc_version v;
+	int err = arg_in(&v, uarg, sizeof(v));
+
+	if (err)
+		return err;
+	v.abi_major = KSPAWN_ABI_MAJOR;
+	v.abi_minor = KSPAWN_ABI_MINOR;
+	v.ioctl_version = KSPAWN_IOCTL_VERSION;
+	v.max_instances = KSPAWN_MAX_INSTANCES;
+	mutex_lock(&kspawn_lock);
+	kspawn_pool_info(&v.pool_base, &v.pool_size, &v.pool_free);
+	mutex_unlock(&kspawn_lock);
+	v.tsc_khz = tsc_khz;
+	return arg_out(uarg, &v, sizeof(v));
+}
+
+static int load_args(const struct kspawn_ioc_load *l)
+{
+	if (l->flags || l->reserved || l->id) {
+		pr_info("load: unknown flags or non-zero reserved fields\n");
+		return -EINVAL;
+	}
+	if (!l->image_size || l->image_size > KSPAWN_IMAGE_MAX) {
+		pr_info("load: image of %llu bytes (at most %llu MiB)\n",
+			l->image_size, KSPAWN_IMAGE_MAX >> 20);
+		return -E2BIG;
+	}
+	if (l->cpu < KSPAWN_LOAD_CPU_ANY) {
+		pr_info("load: bad CPU number %d\n", l->cpu);
+		return -EINVAL;
+	}
+	if (!memchr(l->cmdline, 0, sizeof(l->cmdline))) {
+		pr_info("load: command line not terminated\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int ioc_load(struct file *file, unsigned long uarg)
+{
+	struct kspawn_ioc_load *l;
+	void *image = NULL;
+	int err;
+
+	l = kmalloc(sizeof(*l), GFP_KERNEL);
+	if (!l)
+		return -ENOMEM;
+	err = arg_in(l, uarg, sizeof(*l)) ?: load_args(l);
+	if (err)
+		goto out;
+	image = kvmalloc(l->image_size, GFP_KERNEL);
+	err = -ENOMEM;
+	if (!image)
+		goto out;
+	err = -EFAULT;
+	if (copy_from_user(image, u64_to_user_ptr(l->image), l->image_size))
+		goto out;
+	mutex_lock(&kspawn_lock);
+	err = kspawn_instance_create(l, image, file, &l->id);
+	mutex_unlock(&kspawn_lock);
+	if (!err)
+		err = arg_out(uarg, l, sizeof(*l));
+out:
+	kvfree(image);
+	kfree(l);
+	return err;
+}
+
+/* Look the instance up and run op on it, under the lock. */
+static int with_instance(unsigned long uarg,
+			 int (*op)(struct kspawn_instance *, u32 flags))
+{
+	struct kspawn_ioc_instance a;
+	struct kspawn_instance *in;
+	int err = arg_in(&a, uarg, sizeof(a));
+
+	if (err)
+		return err;
+	mutex_lock(&kspawn_lock);
+	in = kspawn_instance_find(a.id);
+	err = in ? op(in, a.flags) : -ESRCH;
+	mutex_unlock(&kspawn_lock);
+	return err;
+}
+
+static int op_start(struct kspawn_instance *in, u32 flags)
+{
+	return flags ? -EINVAL : kspawn_instance_start(in);
+}
+
+static int op_stop(struct kspawn_instance *in, u32 flags)
+{
+	if (flags & ~KSPAWN_STOP_FORCE)
+		return -EINVAL;
+	return kspawn_instance_stop(in, flags & KSPAWN_STOP_FORCE);
+}
+
+static int op_break(struct kspawn_instance *in, u32 flags)
+{
+	return flags ? -EINVAL : kspawn_instance_break(in);
+}
+
+static int ioc_status(unsigned long uarg)
+{
+	struct kspawn_ioc_status *st;
+	struct kspawn_instance *in;
+	int err;
+
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	err = arg_in(st, uarg, sizeof(*st));
+	if (err)
+		goto out;
+	mutex_lock(&kspawn_lock);
+	in = kspawn_instance_find(st->id);
+	if (in)
+		kspawn_instance_status(in, st);
+	mutex_unlock(&kspawn_lock);
+	err = in ? arg_out(uarg, st, sizeof(*st)) : -ESRCH;
+out:
+	kfree(st);
+	return err;
+}
+
+static int ioc_list(unsigned long uarg)
+{
+	u32 ids[KSPAWN_MAX_INSTANCES];
+	struct kspawn_ioc_list l;
+	int err = arg_in(&l, uarg, sizeof(l));
+	int n;
+
+	if (err)
+		return err;
+	mutex_lock(&kspawn_lock);
+	n = kspawn_instance_ids(ids, ARRAY_SIZE(ids));
+	mutex_unlock(&kspawn_lock);
+	if (copy_to_user(u64_to_user_ptr(l.ids), ids,
+			 min_t(u32, n, l.max) * sizeof(u32)))
+		return -EFAULT;
+	l.count = n;
+	return arg_out(uarg, &l, sizeof(l));
+}
+
+enum io_kind { IO_CONSOLE_READ, IO_CONSOLE_WRITE, IO_DEBUG_READ,
+	IO_DEBUG_WRITE };
+
+static u32 io_move(struct kspawn_instance *in, enum io_kind kind, char *buf,
+		   u32 len)
+{
+	if (in->state != KSPAWN_HOST_RUNNING &&
+	    (kind == IO_CONSOLE_WRITE || kind == IO_DEBUG_WRITE))
+		return 0;
+	switch (kind) {
+	case IO_CONSOLE_READ:
+		kspawn_monitor_poll(in);
+		return kspawn_console_take(&in->console, buf, len);
+	case IO_DEBUG_READ:
+		kspawn_monitor_poll(in);
+		return kspawn_console_take(&in->debug, buf, len);
+	case IO_CONSOLE_WRITE:
+		return kspawn_hring_write(&in->con_in, buf, len);
+	case IO_DEBUG_WRITE:
+		return kspawn_hring_write(&in->dbg_in, buf, len);
+	}
+	return 0;
+}
+
+static int ioc_io(unsigned long uarg, enum io_kind kind)
+{
+	bool out = kind == IO_CONSOLE_READ || kind == IO_DEBUG_READ;
+	struct kspawn_instance *in;
+	struct kspawn_ioc_io a;
+	char *buf;
+	int err = arg_in(&a, uarg, sizeof(a));
+
+	if (err)
+		return err;
+	if (a.reserved || a.done)
+		return -EINVAL;
+	a.len = min_t(u32, a.len, IO_CHUNK);
+	buf = kmalloc(IO_CHUNK, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	err = -EFAULT;
+	if (!out && copy_from_user(buf, u64_to_user_ptr(a.buf), a.len))
+		goto free;
+	mutex_lock(&kspawn_lock);
+	in = kspawn_instance_find(a.id);
+	if (in)
+		a.done = io_move(in, kind, buf, a.len);
+	mutex_unlock(&kspawn_lock);
+	err = -ESRCH;
+	if (!in)
+		goto free;
+	err = -EFAULT;
+	if (out && copy_to_user(u64_to_user_ptr(a.buf), buf, a.done))
+		goto free;
+	err = arg_out(uarg, &a, sizeof(a));
+free:
+	kfree(buf);
+	return err;
+}
+
+long kspawn_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	switch (cmd) {
+	case KSPAWN_IOC_VERSION:
+		return ioc_version(arg);
+	case KSPAWN_IOC_LOAD:
+		return ioc_load(file, arg);
+	case KSPAWN_IOC_START:
+		return with_instance(arg, op_start);
+	case KSPAWN_IOC_STOP:
+		return with_instance(arg, op_stop);
+	case KSPAWN_IOC_DEBUG_BREAK:
+		return with_instance(arg, op_break);
+	case KSPAWN_IOC_STATUS:
+		return ioc_status(arg);
+	case KSPAWN_IOC_LIST:
+		return ioc_list(arg);
+	case KSPAWN_IOC_CONSOLE_READ:
+		return ioc_io(arg, IO_CONSOLE_READ);
+	case KSPAWN_IOC_CONSOLE_WRITE:
+		return ioc_io(arg, IO_CONSOLE_WRITE);
+	case KSPAWN_IOC_DEBUG_READ:
+		return ioc_io(arg, IO_DEBUG_READ);
+	case KSPAWN_IOC_DEBUG_WRITE:
+		return ioc_io(arg, IO_DEBUG_WRITE);
+	default:
+		return -ENOTTY;
+	}
+}

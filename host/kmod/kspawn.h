@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* kspawn.ko internals: what the files of the module share. */
+#ifndef KSPAWN_H
+#define KSPAWN_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include "abi/kspawn_abi.h"
+#include "kspawn_ioctl.h"
+#include "elf_check.h"
+
+#define KSPAWN_MAX_INSTANCES 16
+#define KSPAWN_CHUNK (2ULL << 20)	/* pool granule = region alignment */
+#define KSPAWN_IMAGE_MAX (64ULL << 20)
+
+/* Module parameters (main.c). */
+extern unsigned int kspawn_hang_timeout_ms;
+extern unsigned int kspawn_stop_timeout_ms;
+
+/* Global lock: the instance list, the pool, CPUs and the trampoline page. */
+extern struct mutex kspawn_lock;
+
+/* Guest output kept by the module until kspawnctl reads it. */
+struct kspawn_console {
+	spinlock_t lock;
+	char *buf;
+	u32 size;			/* power of two */
+	u64 head, tail;			/* free running */
+	u64 lost;			/* overwritten before anyone read them */
+};
+
+/* A ring in the shared area, seen from the host; size kept privately. */
+struct kspawn_hring {
+	struct kspawn_ring *r;
+	u32 size;
+	bool broken;			/* indices made no sense: logged once */
+};
+
+struct kspawn_instance {
+	struct list_head node;
+	u32 id;
+	enum kspawn_host_state state;
+	unsigned int cpu;
+	u32 apic_id;
+	bool cpu_taken;
+	struct file *owner;		/* while LOADED: freed on its close */
+
+	u64 alloc_phys;			/* pool allocation: region + shared */
+	u64 alloc_size;
+	void *region;			/* kernel mapping of the region */
+	u64 region_phys;
+	u64 region_size;
+	void *shared;
+	u64 shared_phys;
+	u64 shared_size;
+	u64 entry;
+
+	struct kspawn_header *hdr;
+	struct kspawn_state *gstate;
+	struct kspawn_hring con_out, con_in, dbg_out, dbg_in;
+	struct kspawn_console console;
+	struct kspawn_console debug;
+
+	/* Watched by the monitor (monitor.c). */
+	u64 last_heartbeat;
+	unsigned long heartbeat_jiffies; /* 0: none seen yet */
+	bool hung;
+	bool reported_panic;
+	bool reported_halt;
+};
+
+/* pool.c */
+int kspawn_pool_init(u64 base, u64 size);
+void kspawn_pool_exit(void);
+void *kspawn_pool_alloc(u64 size, u64 *phys);
+void kspawn_pool_free(u64 phys, u64 size);
+void kspawn_pool_info(u64 *base, u64 *size, u64 *free);
+
+/* trampoline.c */
+int kspawn_trampoline_init(u64 phys);
+void kspawn_trampoline_exit(void);
+u64 kspawn_trampoline_phys(void);
+void kspawn_trampoline_install(u64 cr3, u64 entry, u64 header_va,
+			       u64 stamp_va);
+
+/* cpu.c */
+int kspawn_cpu_check(int cpu);
+int kspawn_cpu_pick(void);
+int kspawn_cpu_take(unsigned int cpu);
+int kspawn_cpu_give_back(unsigned int cpu);
+u32 kspawn_cpu_apic_id(unsigned int cpu);
+void kspawn_send_init(u32 apic_id);
+void kspawn_send_sipi(u32 apic_id, u64 trampoline_phys);
+void kspawn_send_ipi(u32 apic_id, u32 vector);
+
+/* pgtable.c */
+#define KSPAWN_PGTABLE_BYTES (7 * 4096)
+int kspawn_pgtable_build(struct kspawn_instance *in, u64 trampoline_phys);
+
+/* shared.c */
+int kspawn_shared_setup(struct kspawn_instance *in, const char *cmdline);
+size_t kspawn_shared_bytes(void);
+
+/* ring.c */
+int kspawn_hring_attach(struct kspawn_hring *h, struct kspawn_ring *r,
+			u32 size);
+u32 kspawn_hring_read(struct kspawn_hring *h, void *dst, u32 len);
+u32 kspawn_hring_write(struct kspawn_hring *h, const void *src, u32 len);
+u32 kspawn_hring_dropped(const struct kspawn_hring *h);
+
+/* console.c */
+int kspawn_console_init(struct kspawn_console *c, u32 size);
+void kspawn_console_free(struct kspawn_console *c);
+void kspawn_console_drain(struct kspawn_console *c, struct kspawn_hring *h);
+u32 kspawn_console_take(struct kspawn_console *c, void *dst, u32 len);
+
+/* load.c */
+int kspawn_image_check(const void *image, u64 size, u64 *mem,
+		       struct elf_check_info *info);
+void kspawn_image_copy(struct kspawn_instance *in, const void *image,
+		       const struct elf_check_info *info);
+
+/* instance.c */
+struct kspawn_instance *kspawn_instance_find(u32 id);
+int kspawn_instance_create(const struct kspawn_ioc_load *req,
+			   const void *image, struct file *owner, u32 *id);
+int kspawn_instance_start(struct kspawn_instance *in);
+int kspawn_instance_stop(struct kspawn_instance *in, bool force);
+void kspawn_instance_status(struct kspawn_instance *in,
+			    struct kspawn_ioc_status *st);
+void kspawn_instance_release_owner(struct file *owner);
+void kspawn_instance_stop_all(void);
+int kspawn_instance_ids(u32 *ids, u32 max);
+int kspawn_instance_break(struct kspawn_instance *in);
+void kspawn_instance_poll_all(void);
+
+/* monitor.c */
+int kspawn_monitor_start(void);
+void kspawn_monitor_stop(void);
+void kspawn_monitor_poll(struct kspawn_instance *in);
+
+/* ioctl.c */
+long kspawn_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+#endif

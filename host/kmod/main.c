@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kspawn.ko: spawn a small kernel on a core and memory Linux set aside.
+ *
+ * The module claims the memory pool and the trampoline page named by its
+ * parameters (both reserved on the kernel command line with memmap=),
+ * offers /dev/kspawn (ioctl.c) and watches the guests (monitor.c).
+ * Unloading stops every guest and gives every core back.
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+#include "kspawn.h"
+
+static char *pool_base = "0";
+module_param(pool_base, charp, 0444);
+MODULE_PARM_DESC(pool_base, "physical base of the memory pool (memmap=SIZE$BASE), 2 MiB aligned");
+
+static char *pool_size = "0";
+module_param(pool_size, charp, 0444);
+MODULE_PARM_DESC(pool_size, "size of the memory pool, e.g. 64M");
+
+static char *trampoline = "0x70000";
+module_param(trampoline, charp, 0444);
+MODULE_PARM_DESC(trampoline, "physical address of the reserved trampoline page below 1 MiB (memmap=4K$ADDR)");
+
+unsigned int kspawn_hang_timeout_ms = 2000;
+module_param_named(hang_timeout_ms, kspawn_hang_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(hang_timeout_ms, "a running guest whose heartbeat stops this long is reported hung");
+
+unsigned int kspawn_stop_timeout_ms = 1000;
+module_param_named(stop_timeout_ms, kspawn_stop_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(stop_timeout_ms, "how long a polite stop waits for the guest to halt before INIT");
+
+DEFINE_MUTEX(kspawn_lock);
+
+static int kspawn_release(struct inode *inode, struct file *file)
+{
+	mutex_lock(&kspawn_lock);
+	kspawn_instance_release_owner(file);
+	mutex_unlock(&kspawn_lock);
+	return 0;
+}
+
+static const struct file_operations kspawn_fops = {
+	.owner = THIS_MODULE,
+	.release = kspawn_release,
+	.unlocked_ioctl = kspawn_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice kspawn_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "kspawn",
+	.fops = &kspawn_fops,
+	.mode = 0600,
+};
+
+static int parse_param(const char *name, const char *val, u64 *out)
+{
+	char *end;
+
+	*out = memparse(val, &end);
+	if (end == val || *end) {
+		pr_err("%s=%s: not an address or size\n", name, val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int __init kspawn_init(void)
+{
+	u64 base, size, tramp;
+	int err;
+
+	err = parse_param("pool_base", pool_base, &base) ?:
+	      parse_param("pool_size", pool_size, &size) ?:
+	      parse_param("trampoline", trampoline, &tramp);
+	if (err)
+		return err;
+	err = kspawn_pool_init(base, size);
+	if (err)
+		return err;
+	err = kspawn_trampoline_init(tramp);
+	if (err)
+		goto err_pool;
+	err = kspawn_monitor_start();
+	if (err)
+		goto err_tramp;
+	err = misc_register(&kspawn_misc);
+	if (err)
+		goto err_monitor;
+	pr_info("ready: /dev/kspawn, trampoline at %#llx, ABI %u.%u\n", tramp,
+		KSPAWN_ABI_MAJOR, KSPAWN_ABI_MINOR);
+	return 0;
+
+err_monitor:
+	kspawn_monitor_stop();
+err_tramp:
+	kspawn_trampoline_exit();
+err_pool:
+	kspawn_pool_exit();
+	return err;
+}
+
+static void __exit kspawn_exit(void)
+{
+	misc_deregister(&kspawn_misc);
+	kspawn_monitor_stop();
+	mutex_lock(&kspawn_lock);
+	kspawn_instance_stop_all();
+	mutex_unlock(&kspawn_lock);
+	kspawn_trampoline_exit();
+	kspawn_pool_exit();
+}
+
+module_init(kspawn_init);
+module_exit(kspawn_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Spawn a small kernel on reserved cores and memory, with virtio I/O");
+MODULE_AUTHOR("kspawn developers");

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The monitor: one kernel thread that looks at every running guest every
+ * few milliseconds.  It empties the guest's console and debug rings into
+ * the module's buffers, notices a panic or a halt and logs it once, and
+ * declares a guest hung when its heartbeat has not moved for
+ * hang_timeout_ms.  It reads guest memory only through the checked ring
+ * functions and READ_ONCE of fixed fields.
+ */
+#include <linux/ctype.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
+
+#include "kspawn.h"
+
+#define MONITOR_PERIOD_MS 5
+
+static struct task_struct *monitor;
+
+static void report_panic(struct kspawn_instance *in)
+{
+	char msg[KSPAWN_PANIC_MSG_MAX];
+	struct kspawn_panic *p = &in->gstate->panic;
+	unsigned int i;
+
+	/* Guest bytes: printable ASCII only, always terminated. */
+	for (i = 0; i < sizeof(msg) - 1; i++) {
+		char c = READ_ONCE(p->message[i]);
+
+		if (!c)
+			break;
+		msg[i] = isprint(c) ? c : '?';
+	}
+	msg[i] = 0;
+	if (READ_ONCE(p->vector) == ~0ULL)
+		pr_info("instance %u: guest panicked at RIP %#llx: %s\n",
+			in->id, READ_ONCE(p->rip), msg);
+	else
+		pr_info("instance %u: guest panicked: vector %llu at RIP %#llx: %s\n",
+			in->id, READ_ONCE(p->vector), READ_ONCE(p->rip), msg);
+}
+
+static void watch_state(struct kspawn_instance *in)
+{
+	u32 s = READ_ONCE(in->gstate->state);
+
+	if (s == KSPAWN_GUEST_PANICKED && !in->reported_panic) {
+		in->reported_panic = true;
+		report_panic(in);
+	}
+	if (s == KSPAWN_GUEST_HALTED && !in->reported_halt) {
+		in->reported_halt = true;
+		pr_info("instance %u: guest halted, exit code %u\n", in->id,
+			READ_ONCE(in->gstate->exit_code));
+	}
+}
+
+static void watch_heartbeat(struct kspawn_instance *in)
+{
+	u64 beat = READ_ONCE(in->gstate->heartbeat);
+	u32 s = READ_ONCE(in->gstate->state);
+	unsigned long age;
+
+	if (beat != in->last_heartbeat) {
+		in->last_heartbeat = beat;
+		in->heartbeat_jiffies = jiffies;
+		if (in->hung)
+			pr_info("instance %u: heartbeat again\n", in->id);
+		in->hung = false;
+		return;
+	}
+	if (in->hung || (s != KSPAWN_GUEST_BOOTING && s != KSPAWN_GUEST_RUNNING))
+		return;
+	age = jiffies_to_msecs(jiffies - in->heartbeat_jiffies);
+	if (age < kspawn_hang_timeout_ms)
+		return;
+	in->hung = true;
+	pr_warn("instance %u: no heartbeat for %lu ms (hang_timeout_ms=%u): guest hung on CPU %u\n",
+		in->id, age, kspawn_hang_timeout_ms, in->cpu);
+}
+
+/* Called with kspawn_lock held. */
+void kspawn_monitor_poll(struct kspawn_instance *in)
+{
+	if (in->state != KSPAWN_HOST_RUNNING &&
+	    in->state != KSPAWN_HOST_STOPPING)
+		return;
+	kspawn_console_drain(&in->console, &in->con_out);
+	kspawn_console_drain(&in->debug, &in->dbg_out);
+	watch_state(in);
+	if (in->state == KSPAWN_HOST_RUNNING)
+		watch_heartbeat(in);
+}
+
+static int monitor_fn(void *unused)
+{
+	while (!kthread_should_stop()) {
+		mutex_lock(&kspawn_lock);
+		kspawn_instance_poll_all();
+		mutex_unlock(&kspawn_lock);
+		schedule_timeout_interruptible(
+			msecs_to_jiffies(MONITOR_PERIOD_MS));
+	}
+	return 0;
+}
+
+int kspawn_monitor_start(void)
+{
+	monitor = kthread_run(monitor_fn, NULL, "kspawn-monitor");
+	return PTR_ERR_OR_ZERO(monitor);
+}
+
+void kspawn_monitor_stop(void)
+{
+	kthread_stop(monitor);
+}

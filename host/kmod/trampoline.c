@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The low trampoline page (memmap=4K$ADDR): where a stolen core starts in
+ * real mode.  It must be below 1 MiB (the STARTUP IPI vector is its page
+ * number), must not be Linux's own real-mode trampoline, and real hardware
+ * reserves vectors 0xa0-0xbf.  One page serves every instance: starts are
+ * serialised by kspawn_lock, and the page is reused only after the guest
+ * has stamped its header from long mode, i.e. has left it.
+ */
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include <linux/sizes.h>
+#include <linux/string.h>
+
+#include "kspawn.h"
+
+extern const u8 kspawn_trampoline_start[];
+extern const u8 kspawn_trampoline_end[];
+extern const u8 kspawn_trampoline_params[];
+
+/* The layout of the parameter block at the end of linker/trampoline.S. */
+struct kspawn_tramp_params {
+	u64 cr3;
+	u64 entry;
+	u64 header;
+	u64 stamp;
+};
+
+static struct {
+	u64 phys;
+	void *va;
+} tramp;
+
+static int tramp_check(u64 phys)
+{
+	u64 vector = phys >> PAGE_SHIFT;
+
+	if (!phys || !PAGE_ALIGNED(phys) || phys >= SZ_1M) {
+		pr_err("trampoline=%#llx: must be a page below 1 MiB\n", phys);
+		return -EINVAL;
+	}
+	if (vector >= 0xa0 && vector <= 0xbf) {
+		pr_err("trampoline=%#llx: STARTUP vectors 0xa0-0xbf are reserved\n",
+		       phys);
+		return -EINVAL;
+	}
+	if (region_intersects(phys, PAGE_SIZE, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT) {
+		pr_err("trampoline page %#llx is System RAM: boot with memmap=4K$%#llx\n",
+		       phys, phys);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+int kspawn_trampoline_init(u64 phys)
+{
+	size_t len = kspawn_trampoline_end - kspawn_trampoline_start;
+	int err = tramp_check(phys);
+
+	if (err)
+		return err;
+	if (WARN_ON(len > PAGE_SIZE))
+		return -EINVAL;
+	/*
+	 * No request_mem_region(): Linux marks every reserved range below
+	 * 1 MiB busy itself, so the claim would always fail; the System RAM
+	 * check above is what keeps us off memory Linux uses.
+	 */
+	tramp.va = memremap(phys, PAGE_SIZE, MEMREMAP_WB);
+	if (!tramp.va)
+		return -ENOMEM;
+	tramp.phys = phys;
+	return 0;
+}
+
+void kspawn_trampoline_exit(void)
+{
+	memunmap(tramp.va);
+}
+
+u64 kspawn_trampoline_phys(void)
+{
+	return tramp.phys;
+}
+
+/* Copy the code and its parameters in; the caller holds kspawn_lock. */
+void kspawn_trampoline_install(u64 cr3, u64 entry, u64 header_va,
+			       u64 stamp_va)
+{
+	size_t len = kspawn_trampoline_end - kspawn_trampoline_start;
+	size_t off = kspawn_trampoline_params - kspawn_trampoline_start;
+	struct kspawn_tramp_params p = {
+		.cr3 = cr3, .entry = entry, .header = header_va,
+		.stamp = stamp_va,
+	};
+
+	memcpy(tramp.va, kspawn_trampoline_start, len);
+	memcpy(tramp.va + off, &p, sizeof(p));
+	/* The core reads the page after the SIPI: make the bytes visible. */
+	wmb();
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Validation of a guest ELF image, shared by kspawn.ko (which trusts no
+ * caller) and the host tools and fuzzers.  Portable: no allocation, no I/O.
+ */
+#ifndef KSPAWN_ELF_CHECK_H
+#define KSPAWN_ELF_CHECK_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stddef.h>
+#include <stdint.h>
+#endif
+
+#define ELF_CHECK_MAX_LOAD 8		/* PT_LOAD segments an image may have */
+#define ELF_CHECK_MAX_PHDRS 32
+
+struct elf_check_seg {
+	uint64_t offset;		/* in the file */
+	uint64_t filesz;
+	uint64_t paddr;			/* offset from the region base */
+	uint64_t memsz;
+	uint32_t flags;			/* PF_R | PF_W | PF_X */
+};
+
+struct elf_check_info {
+	uint64_t entry;
+	uint64_t load_end;		/* highest paddr + memsz */
+	uint32_t nsegs;
+	struct elf_check_seg segs[ELF_CHECK_MAX_LOAD];
+	uint16_t abi_major;		/* from .note.kspawn */
+	uint16_t abi_minor;
+	uint32_t min_region_mib;
+};
+
+/*
+ * Check the image for a region of region_size bytes (0: only the image's own
+ * consistency, the region checks are skipped).  Returns 0 with *info filled,
+ * or a negative errno with *why saying what was wrong:
+ *   -ENOEXEC  not a kspawn guest image (format, truncation, layout, note)
+ *   -E2BIG    a segment or the note's minimum does not fit region_size
+ *   -EPROTO   built for another ABI major version
+ */
+int elf_check(const void *image, uint64_t size, uint64_t region_size,
+	      struct elf_check_info *info, const char **why);
+
+#endif

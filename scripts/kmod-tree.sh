@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Assemble the self-contained source tree Kbuild builds kspawn.ko from: the
+# module (host/kmod), the ELF checker it shares with the tools
+# (host/loader), the trampoline (linker/trampoline.S, as tramp16.S so that
+# its object does not collide with trampoline.c) and the ABI header.
+#
+#   scripts/kmod-tree.sh DIR           symlinks (the build, edits show up)
+#   scripts/kmod-tree.sh --copy DIR    copies (DKMS: /usr/src/kspawn-0.1)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+mode=link
+if [ "${1:-}" = --copy ]; then
+	mode=copy
+	shift
+fi
+dest=${1:?usage: kmod-tree.sh [--copy] DIR}
+mkdir -p "$dest/abi"
+put() {
+	local src=$top/$1 dst=$dest/$2
+	if [ "$mode" = copy ]; then
+		cp -f "$src" "$dst"
+	else
+		ln -sfn "$src" "$dst"
+	fi
+}
+for f in "$top"/host/kmod/*.c "$top"/host/kmod/*.h; do
+	put "host/kmod/${f##*/}" "${f##*/}"
+done
+put host/kmod/Kbuild Kbuild
+put host/kmod/Makefile Makefile
+put host/kmod/dkms.conf dkms.conf
+put host/loader/elf_check.c elf_check.c
+put host/loader/elf_check.h elf_check.h
+put linker/trampoline.S tramp16.S
+put abi/kspawn_abi.h abi/kspawn_abi.h
