@@ -24,7 +24,7 @@ include host/kmod/kmod.mk
 include scripts/run.mk
 
 .PHONY: all clean distclean help
-all: guest ## build everything
+all: guest kspawnctl module ## build everything
 
 clean: ## remove build outputs but keep cached downloads (newlib, host kernel)
 	rm -rf $(filter-out $(B)/newlib $(B)/deps $(B)/hostkernel,$(wildcard $(B)/*))

@@ -25,6 +25,7 @@ file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
 command -v cpio >/dev/null || die "no cpio: apt-get install cpio"
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/initramfs.XXXXXX")
+chmod 755 "$stage"	# the root of the initramfs: ordinary users must enter it
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,etc,root,lib/modules,guest,tests}
 
@@ -38,8 +39,9 @@ install -m 755 "$here/initramfs/init" "$stage/init"
 for f in "$here"/initramfs/*; do
 	[ "$(basename "$f")" = init ] || install -m 755 "$f" "$stage/bin/"
 done
-echo "root:x:0:0:root:/root:/bin/sh" > "$stage/etc/passwd"
-echo "root:x:0:" > "$stage/etc/group"
+# nobody: the not-root test runs kspawnctl as an ordinary user (su).
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' > "$stage/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$stage/etc/group"
 cat > "$stage/etc/profile" <<'EOF'
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 export PS1='kspawn-host:\w# '
