@@ -51,6 +51,14 @@ static void noncanonical(void)
 	*(volatile uint64_t *)0x8000000000000000ULL = 1;
 }
 
+/* Interrupts off for good: no tick, no heartbeat, no stop IPI. */
+static void hang(void)
+{
+	__asm__ volatile("cli");
+	for (;;)
+		__asm__ volatile("pause");
+}
+
 static int crash_main(int argc, char **argv)
 {
 	const char *how = argc > 1 ? argv[1] : "";
@@ -72,7 +80,9 @@ static int crash_main(int argc, char **argv)
 		noncanonical();
 	if (!strcmp(how, "panic"))
 		panic("crash: panic() called on purpose (%d)", 42);
-	kprintf("crash: usage: crash div0|null|ud2|stack|wtext|xdata|gp|panic\n");
+	if (!strcmp(how, "hang"))
+		hang();
+	kprintf("crash: usage: crash div0|null|ud2|stack|wtext|xdata|gp|panic|hang\n");
 	return 2;
 }
-APP(crash, crash_main, "fault on purpose: div0 null ud2 stack wtext xdata gp panic");
+APP(crash, crash_main, "fault on purpose: div0 null ud2 stack wtext xdata gp panic hang");

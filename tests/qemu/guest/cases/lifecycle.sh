@@ -1,0 +1,48 @@
+# Stopping in every way: a guest that hangs with interrupts off is declared
+# hung from its heartbeat and still stopped (the polite request goes
+# unanswered, INIT takes the core); a running guest stopped politely halts
+# by itself; --force skips the request; rmmod stops every guest left.
+. /tests/lib.sh
+
+# Hang: the heartbeat stops; status says so; stop still works.
+echo 1000 > /sys/module/kspawn/parameters/hang_timeout_ms
+spawn "$IMG" --cpu 1 --cmdline "crash hang" || finish
+wait_state "$id" hung
+expect 0 kspawnctl status "$id"
+has '^state: +hung'
+has 'guest hung'
+expect 9 kspawnctl console "$id" --follow
+has "about to crash with 'hang'"
+expect 0 kspawnctl stop "$id"
+want_online 1
+dmesg | grep -q "instance $id: no heartbeat for" || bad "no hang line in the kernel log"
+dmesg | grep -q "instance $id: no halt within" || bad "no forced-stop line in the kernel log"
+echo 2000 > /sys/module/kspawn/parameters/hang_timeout_ms
+
+# Polite: the spinning guest answers the stop request and halts itself.
+spawn "$IMG" --cpu 1 --cmdline "spin" || finish
+wait_state "$id" running
+expect 0 kspawnctl stop "$id"
+want_online 1
+dmesg | grep -q "instance $id: no halt within" && bad "the polite stop of instance $id was forced"
+
+# Forced: no request, straight to INIT.
+spawn "$IMG" --cpu 1 --cmdline "spin" || finish
+wait_state "$id" running
+expect 0 kspawnctl stop "$id" --force
+want_online 1
+want_no_instances
+
+# rmmod with guests running: both stopped, cores back, module reloads.
+if [ "$(nproc --all)" -ge 3 ]; then cpus="1 2"; else cpus="1"; fi
+for c in $cpus; do
+	spawn "$IMG" --cpu "$c" --cmdline "spin" || finish
+	wait_state "$id" running
+done
+expect 0 rmmod kspawn
+for c in $cpus; do
+	want_online "$c"
+done
+expect 0 kspawn-load
+want_no_instances
+finish
