@@ -61,5 +61,24 @@ else
 	(cd "$top" && make -n B="$build" all 2>&1 | head -n 8 | cut -c1-160 | sed 's/^/    | /')
 fi
 
+# DKMS builds the module from the tree scripts/kmod-tree.sh assembles, as
+# `dkms add` would get it (against the QEMU host's kernel headers here).
+env_mk=${HOSTKERNEL:-$build/hostkernel}/env.mk
+kdir=$(sed -n 's/^HOSTKERNEL_KDIR := //p' "$env_mk" 2>/dev/null)
+krel=$(sed -n 's/^HOSTKERNEL_RELEASE := //p' "$env_mk" 2>/dev/null)
+dk=$out/dkms
+rm -rf "$dk" && mkdir -p "$dk/tree"
+if [ -z "$kdir" ]; then
+	bad "unit/dkms-build: no host kernel headers ($env_mk): make hostkernel"
+elif "$top/scripts/kmod-tree.sh" --copy "$dk/kspawn-0.1" &&
+	dkms build --dkmstree "$dk/tree" --sourcetree "$dk" -m kspawn -v 0.1 \
+		-k "$krel" --kernelsourcedir "$kdir" > "$dk/log" 2>&1 &&
+	[ -f "$dk/tree/kspawn/0.1/$krel/x86_64/module/kspawn.ko" ]; then
+	ok "unit/dkms-build (kspawn 0.1 for $krel)"
+else
+	bad "unit/dkms-build: dkms could not build the module"
+	tail -n 20 "$dk/log" 2>/dev/null | sed 's/^/    | /'
+fi
+
 echo "unit: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
