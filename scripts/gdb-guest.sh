@@ -68,7 +68,7 @@ if [ -n "$batch" ]; then
 	done < <(sed -n 's/^# before-connect: //p' "$batch")
 	status=0
 	timeout 120 gdb -batch -nx -ex "set pagination off" \
-		-ex "set confirm off" "${pre[@]}" -ex "target remote $sock" \
+		-ex "set confirm off" -ex "source $here/gdb/kspawn.py" "${pre[@]}" -ex "target remote $sock" \
 		-x "$batch" "$elf" 2>&1 || status=$?
 	echo "--- guest console ---"
 	cat "$console" 2>/dev/null || true
@@ -76,5 +76,5 @@ if [ -n "$batch" ]; then
 fi
 
 step "gdb: guest console goes to $console (tail -f it in another terminal)"
-gdb -nx -q -ex "set pagination off" -ex "target remote $sock" \
+gdb -nx -q -ex "set pagination off" -ex "source $here/gdb/kspawn.py" -ex "target remote $sock" \
 	-ex "hbreak kmain" "$elf"

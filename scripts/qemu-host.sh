@@ -11,6 +11,7 @@
 #     --timeout SECONDS            for demo/run (default 300)
 #     --append "ARGS"              more kernel command line
 #     --probe ELF                  image for the accelerator probe
+#     --qemu ARG                   one more QEMU argument (repeatable)
 #
 # Environment: SMP (CPUs, default 2), MEM (MiB, default 512), KSPAWN_ACCEL
 # (kvm|tcg, else scripts/qemu-accel.sh decides), KSPAWN_POOL (default
@@ -25,6 +26,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 mode=auto run= log= limit=${KSPAWN_QEMU_TIMEOUT:-300} append= probe=
+extra=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--mode) mode=$2; shift 2 ;;
@@ -33,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--timeout) limit=$2; shift 2 ;;
 	--append) append="$append $2"; shift 2 ;;
 	--probe) probe=$2; shift 2 ;;
+	--qemu) extra+=("$2"); shift 2 ;;
 	--) shift; break ;;
 	-*) die "qemu-host.sh: unknown option $1" ;;
 	*) break ;;
@@ -72,20 +75,21 @@ step "qemu-host: $accel -smp $smp -m $mem, pool $pool_size at $pool_base, trampo
 
 if [ "$mode" = shell ]; then
 	# Interactive: the console is the terminal; Ctrl-A X quits QEMU.
-	exec "${qemu[@]}" -serial mon:stdio -monitor none
+	exec "${qemu[@]}" -serial mon:stdio -monitor none "${extra[@]}"
 fi
 
 keep=$log
 [ -n "$log" ] || log=$(mktemp)
 mkdir -p "$(dirname "$log")"
 # Show the console as it comes, without the kernel log dump at the end
-# (it stays in the log file, for the checks below).
+# (it stays in the log file, for the checks below).  Every stage unbuffered
+# (sed -u; mawk would hold lines back), or a reader of our output waits.
 set +e
+# The console is the first serial port (ttyS0); --qemu may add ttyS1.
 timeout --kill-after=5 "$limit" "${qemu[@]}" -serial stdio -monitor none \
-	</dev/null 2>&1 | tr -d '\r' | tee "$log" |
-	awk '/^KSPAWN-HARNESS-DMESG-BEGIN/ { skip = 1 }
-	     !skip { print; fflush() }
-	     /^KSPAWN-HARNESS-DMESG-END/ { skip = 0 }'
+	"${extra[@]}" \
+	</dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" |
+	sed -u '/^KSPAWN-HARNESS-DMESG-BEGIN/,/^KSPAWN-HARNESS-DMESG-END/d'
 qemu_status=${PIPESTATUS[0]}
 set -e
 

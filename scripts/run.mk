@@ -43,7 +43,14 @@ run: $(INITRAMFS) $(HOSTKERNEL_ENV) ## boot the full stack in QEMU and spawn hel
 	$(Q)SMP=$(or $(SMP),2) scripts/qemu-host.sh --probe $(GUEST_ELF) \
 		$(HOSTKERNEL_VMLINUZ) $(INITRAMFS)
 
-# `make test SUITE=qemu` boots what `make run` boots.
-ifneq ($(filter qemu,$(SUITE)),)
+# make gdb-spawned [CMDLINE="gdb=wait spin"]: gdb on this machine, the guest
+# spawned in the QEMU host, through kspawnctl gdb and a second serial port.
+.PHONY: gdb-spawned
+gdb-spawned: $(INITRAMFS) $(HOSTKERNEL_ENV) ## debug a spawned guest with gdb, full stack (CMDLINE=...)
+	$(Q)scripts/gdb-spawned.sh $(B) $(or $(CMDLINE),gdb=wait hello)
+
+# `make test SUITE=qemu` (and the gdb suite's spawned cases) boot what
+# `make run` boots.
+ifneq ($(filter qemu gdb,$(SUITE)),)
 test: $(INITRAMFS) $(HOSTKERNEL_ENV)
 endif

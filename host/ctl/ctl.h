@@ -31,6 +31,7 @@ int cmd_list(struct ctl *c, int argc, char **argv);
 int cmd_status(struct ctl *c, int argc, char **argv);
 int cmd_console(struct ctl *c, int argc, char **argv);
 int cmd_stop(struct ctl *c, int argc, char **argv);
+int cmd_gdb(struct ctl *c, int argc, char **argv);
 
 /* Open the device, or say why not; returns an exit status. */
 int ctl_open(struct ctl *c);

@@ -21,6 +21,7 @@ static const struct {
 	{ "status", cmd_status },
 	{ "console", cmd_console },
 	{ "stop", cmd_stop },
+	{ "gdb", cmd_gdb },
 };
 
 void err_msg(const char *fmt, ...)

@@ -11,6 +11,7 @@ static const char synopsis[] =
 "       kspawnctl status ID\n"
 "       kspawnctl console ID [--follow]\n"
 "       kspawnctl stop ID [--force]\n"
+"       kspawnctl gdb ID [--listen [HOST:]PORT | --tty DEV]\n"
 "       kspawnctl help [COMMAND]\n";
 
 static const char overview[] =
@@ -68,6 +69,17 @@ static const char stop_help[] =
 "  not, then give the CPU back to Linux and scrub and free the region.\n"
 "  --force         skip the polite request\n";
 
+static const char gdb_help[] =
+"kspawnctl gdb ID [--listen [HOST:]PORT | --tty DEV]\n"
+"  Bridge gdb to the guest's own gdb stub over the instance's debug\n"
+"  channel, until Ctrl-C or the instance goes.  Start the guest with\n"
+"  --cmdline 'gdb=wait APP ...' to have it wait for the debugger before\n"
+"  the app's main (gdb=on: the stub listens, the guest does not wait).\n"
+"  --listen [HOST:]PORT  TCP (default 127.0.0.1:1234); then, in gdb:\n"
+"                  target remote HOST:PORT; one gdb at a time\n"
+"  --tty DEV       a serial line instead, e.g. a second QEMU serial port\n"
+"                  that QEMU exports to the machine outside\n";
+
 static const char exit_help[] =
 "\n"
 "EXIT STATUS\n"
@@ -100,6 +112,7 @@ static const struct {
 	{ "status", status_help },
 	{ "console", console_help },
 	{ "stop", stop_help },
+	{ "gdb", gdb_help },
 };
 
 void usage(const char *cmd, int to_stderr)

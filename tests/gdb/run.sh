@@ -2,7 +2,8 @@
 # The gdb suite: each tests/gdb/*.gdb is a gdb batch script run against a
 # guest booted with the command line named on its "# cmdline:" line,
 # through QEMU's gdb stub, or through the guest's own stub if the script
-# says "# stub: guest"; its
+# says "# stub: guest", or spawned by kspawn.ko in the QEMU host and
+# reached through kspawnctl gdb if it says "# stub: spawned"; its
 # output (gdb's and the guest console's) must match the .expect file beside
 # it (see check-expect.sh).
 #
@@ -10,15 +11,25 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-elf=${1:?usage: run.sh BUILD_DIR}/kspawn-guest.elf
+build=${1:?usage: run.sh BUILD_DIR}
+elf=$build/kspawn-guest.elf
 pass=0 fail=0
-for script in "$here"/*.gdb; do
-	name=gdb/$(basename "$script" .gdb)
+for script in "$here"/*.gdb "$here"/*.py; do
+	name=gdb/$(basename "${script%.*}")
 	cmdline=$(sed -n 's/^# cmdline: //p' "$script" | head -n 1)
-	stub=$(grep -q '^# stub: guest' "$script" && echo --stub)
+	stub=$(sed -n 's/^# stub: //p' "$script" | head -n 1)
 	out=$(mktemp)
-	"$top/scripts/gdb-guest.sh" $stub --batch "$script" "$elf" $cmdline > "$out" 2>&1
-	if why=$("$here/check-expect.sh" "${script%.gdb}.expect" "$out"); then
+	case $stub in
+	spawned)
+		how=--batch
+		[ "${script%.py}" = "$script" ] || how=--client
+		"$top/scripts/gdb-spawned.sh" $how "$script" "$build" $cmdline ;;
+	guest)
+		"$top/scripts/gdb-guest.sh" --stub --batch "$script" "$elf" $cmdline ;;
+	*)
+		"$top/scripts/gdb-guest.sh" --batch "$script" "$elf" $cmdline ;;
+	esac > "$out" 2>&1
+	if why=$("$here/check-expect.sh" "${script%.*}.expect" "$out"); then
 		echo "ok $name"
 		pass=$((pass + 1))
 	else

@@ -605,9 +605,10 @@ int gdb_target_trap(struct trap_frame *tf, int requested_sig)
 		if ((dr6 & DR6_BS) && g.step_over && finish_step_over(tf))
 			return 1;
 		note_watch_hit(dr6);
-	} else {
+	} else if (!requested_sig) {
 		return 0;
 	}
+	/* Else an interrupt asking to stop here (the host's debug IPI). */
 	g.tf = tf;
 	g.stopped_tid = (int)thread_id(thread_self()) + 1;
 	__asm__ volatile("fxsave %0" : "=m"(g.fx));

@@ -1,0 +1,245 @@
+/*
+ * kspawnctl gdb ID [--listen [HOST:]PORT | --tty DEV]
+ *
+ * Carries the gdb remote protocol between gdb and the guest's stub, which
+ * talks over the instance's debug channel (two byte rings in the shared
+ * area).  gdb reaches the bridge over TCP (--listen) or over a serial line
+ * (--tty, e.g. a second QEMU serial port exported to the build machine).
+ * A Ctrl-C from gdb (the byte 0x03) also asks the module to send the
+ * guest's debug IPI, so a break-in does not wait for the stub's poller.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+#define BREAK_IN 0x03
+#define IDLE_MS 5
+
+static volatile sig_atomic_t stop_bridge;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_bridge = 1;
+}
+
+static void pause_ms(int ms)
+{
+	struct timespec t = { 0, ms * 1000000L };
+
+	nanosleep(&t, NULL);
+}
+
+/* Everything gdb sent goes to the guest; waits while the ring is full. */
+static int to_guest(int fd, uint32_t id, const char *buf, size_t len)
+{
+	int brk = memchr(buf, BREAK_IN, len) != NULL;
+	size_t put;
+	int e;
+
+	while (len && !stop_bridge) {
+		e = dev_debug_write(fd, id, buf, len, &put);
+		if (e)
+			return e;
+		if (!put)
+			pause_ms(1);
+		buf += put;
+		len -= put;
+	}
+	/* After the byte: the guest's IPI handler reads it from the ring. */
+	e = brk ? dev_debug_break(fd, id) : 0;
+	return e == -EOPNOTSUPP ? 0 : e;
+}
+
+static int write_all(int out, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(out, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Shuttle bytes until the peer goes (1), the instance goes or fails (a
+ * negative errno), or a signal (0).
+ */
+static int shuttle(int fd, uint32_t id, int peer)
+{
+	char buf[4096];
+	size_t got;
+	int e, busy = 0;
+
+	while (!stop_bridge) {
+		struct pollfd p = { .fd = peer, .events = POLLIN };
+		int r = poll(&p, 1, busy ? 0 : IDLE_MS);
+
+		if (r > 0) {
+			ssize_t n = read(peer, buf, sizeof(buf));
+
+			if (n <= 0 && !(n < 0 && errno == EINTR))
+				return 1;
+			e = n > 0 ? to_guest(fd, id, buf, (size_t)n) : 0;
+			if (e)
+				return e;
+		}
+		e = dev_debug_read(fd, id, buf, sizeof(buf), &got);
+		if (e)
+			return e;
+		if (got && write_all(peer, buf, got))
+			return 1;
+		busy = got > 0 || r > 0;
+	}
+	return 0;
+}
+
+static int open_tty(const char *path)
+{
+	struct termios t;
+	int tty = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (tty < 0) {
+		err_msg("gdb: cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (tcgetattr(tty, &t) == 0) {
+		cfmakeraw(&t);
+		cfsetispeed(&t, B115200);
+		cfsetospeed(&t, B115200);
+		tcsetattr(tty, TCSANOW, &t);
+	}
+	return tty;
+}
+
+/*
+ * "[ADDR:]PORT" -> a listening socket, or -1 with the reason printed.
+ * Numeric IPv4 only: kspawnctl is static, and glibc's resolver is not.
+ */
+static int open_listener(const char *spec)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	const char *colon = strrchr(spec, ':');
+	char host[64] = "127.0.0.1";
+	char *end;
+	long port;
+	int s, one = 1;
+
+	if (colon && colon != spec)
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - spec), spec);
+	port = strtol(colon ? colon + 1 : spec, &end, 10);
+	if (!strcmp(host, "localhost"))
+		strcpy(host, "127.0.0.1");
+	if (*end || port <= 0 || port > 65535 ||
+	    inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+		err_msg("gdb: --listen wants [ADDR:]PORT with a numeric IPv4 address, not '%s'",
+			spec);
+		return -1;
+	}
+	sa.sin_port = htons((uint16_t)port);
+	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s >= 0)
+		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(s, 1)) {
+		err_msg("gdb: cannot listen on %s: %s", spec, strerror(errno));
+		if (s >= 0)
+			close(s);
+		return -1;
+	}
+	return s;
+}
+
+static int bridge_tcp(int fd, uint32_t id, const char *spec)
+{
+	int ls = open_listener(spec), e = 0;
+
+	if (ls < 0)
+		return EXIT_FAIL;
+	fprintf(stderr, "kspawnctl: gdb: instance %u on %s: in gdb, target remote %s\n",
+		id, spec, spec);
+	while (!stop_bridge) {
+		int peer = accept(ls, NULL, NULL);
+
+		if (peer < 0) {
+			if (errno == EINTR)
+				continue;
+			err_msg("gdb: accept: %s", strerror(errno));
+			break;
+		}
+		e = shuttle(fd, id, peer);
+		close(peer);
+		if (e < 0)
+			break;
+		e = 0;
+	}
+	close(ls);
+	return e < 0 ? ctl_fail("gdb", e, id) : EXIT_OK;
+}
+
+static int bridge_tty(int fd, uint32_t id, const char *path)
+{
+	int tty = open_tty(path), e;
+
+	if (tty < 0)
+		return EXIT_FAIL;
+	fprintf(stderr, "kspawnctl: gdb: instance %u on %s\n", id, path);
+	do {
+		e = shuttle(fd, id, tty);
+	} while (e == 1 && !stop_bridge);	/* a tty has no peer to lose */
+	close(tty);
+	return e < 0 ? ctl_fail("gdb", e, id) : EXIT_OK;
+}
+
+int cmd_gdb(struct ctl *c, int argc, char **argv)
+{
+	const char *ids = NULL, *listen_on = NULL, *tty = NULL;
+	struct sigaction sa = { .sa_handler = on_signal };
+	uint32_t id;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage("gdb", 0);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--listen") && i + 1 < argc) {
+			listen_on = argv[++i];
+		} else if (!strcmp(argv[i], "--tty") && i + 1 < argc) {
+			tty = argv[++i];
+		} else if (argv[i][0] != '-' && !ids) {
+			ids = argv[i];
+		} else {
+			usage("gdb", 1);
+			return EXIT_USAGE;
+		}
+	}
+	if (!ids || (listen_on && tty) || ctl_parse_id(ids, &id)) {
+		usage("gdb", 1);
+		return EXIT_USAGE;
+	}
+	rc = ctl_open(c);
+	if (rc)
+		return rc;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (tty)
+		return bridge_tty(c->fd, id, tty);
+	return bridge_tcp(c->fd, id, listen_on ? listen_on : "127.0.0.1:1234");
+}

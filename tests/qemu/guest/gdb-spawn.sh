@@ -1,0 +1,19 @@
+# Inside the QEMU host, for scripts/gdb-spawned.sh: spawn the guest with the
+# command line given (base64) as harness.guestcmd=, bridge its debug
+# channel to the second serial port (/dev/ttyS1, which QEMU exports to the
+# build machine for gdb), show its console until it ends, then stop it.
+cmd=
+for arg in $(cat /proc/cmdline); do
+	case $arg in harness.guestcmd=*) cmd=$(echo "${arg#harness.guestcmd=}" | base64 -d) ;; esac
+done
+id=$(kspawnctl run /guest/kspawn-guest.elf --cpu 1 --cmdline "$cmd") || exit 1
+echo "gdb-spawn: instance $id: $cmd"
+kspawnctl gdb "$id" --tty /dev/ttyS1 &
+bridge=$!
+timeout "${GDB_SPAWN_TIMEOUT:-600}" kspawnctl console "$id" --follow
+rc=$?
+kill $bridge 2>/dev/null
+wait $bridge 2>/dev/null
+kspawnctl stop "$id" --force
+echo "gdb-spawn: guest ended, console status $rc"
+exit $rc
