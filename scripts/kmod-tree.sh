@@ -14,7 +14,7 @@ if [ "${1:-}" = --copy ]; then
 	shift
 fi
 dest=${1:?usage: kmod-tree.sh [--copy] DIR}
-mkdir -p "$dest/abi"
+mkdir -p "$dest/abi" "$dest/backend"
 put() {
 	local src=$top/$1 dst=$dest/$2
 	if [ "$mode" = copy ]; then
@@ -33,3 +33,6 @@ put host/loader/elf_check.c elf_check.c
 put host/loader/elf_check.h elf_check.h
 put linker/trampoline.S tramp16.S
 put abi/kspawn_abi.h abi/kspawn_abi.h
+for f in "$top"/host/backend/*.c "$top"/host/backend/*.h; do
+	put "host/backend/${f##*/}" "backend/${f##*/}"
+done

@@ -15,6 +15,8 @@ struct run_args {
 	uint64_t mem;
 	const char *cmdline;
 	int no_verify;
+	uint64_t ramdisk;
+	const char *disk;
 };
 
 /* "16M", "64m", "1G", "8388608": bytes, or 0 if malformed. */
@@ -92,6 +94,20 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 			}
 		} else if (!strcmp(opt, "--cmdline")) {
 			a->cmdline = val;
+		} else if (!strcmp(opt, "--ramdisk")) {
+			a->ramdisk = parse_size(val);
+			if (!a->ramdisk || a->ramdisk % 512) {
+				err_msg("run: --ramdisk wants a size like 16M or 128M, not '%s'",
+					val);
+				return -1;
+			}
+		} else if (!strcmp(opt, "--disk")) {
+			if (access(val, R_OK | W_OK)) {
+				err_msg("run: --disk %s: %s", val,
+					strerror(errno));
+				return -1;
+			}
+			a->disk = val;
 		} else {
 			err_msg("run: unknown option '%s'", opt);
 			return -1;
@@ -99,6 +115,10 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 	}
 	if (!a->image) {
 		err_msg("run: which image? (kspawnctl run IMAGE)");
+		return -1;
+	}
+	if (a->ramdisk && a->disk) {
+		err_msg("run: --disk or --ramdisk, not both");
 		return -1;
 	}
 	if (strlen(a->cmdline) >= KSPAWN_CMDLINE_MAX) {
@@ -216,7 +236,8 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 		goto out;
 	req = (struct ctl_spawn){ .image = img.data, .image_size = img.size,
 				  .cpu = a.cpu, .mem = a.mem,
-				  .cmdline = a.cmdline };
+				  .cmdline = a.cmdline, .ramdisk = a.ramdisk,
+				  .disk = a.disk };
 	kmsg_mark(&m);
 	e = dev_spawn(c->fd, &req, &id);
 	if (e) {

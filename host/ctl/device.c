@@ -76,6 +76,12 @@ int dev_spawn(int fd, const struct ctl_spawn *req, uint32_t *id)
 	if (strlen(req->cmdline) >= sizeof(a.cmdline))
 		return -E2BIG;
 	strcpy(a.cmdline, req->cmdline);
+	a.ramdisk_bytes = req->ramdisk;
+	if (req->disk) {
+		if (strlen(req->disk) >= sizeof(a.disk_path))
+			return -ENAMETOOLONG;
+		strcpy(a.disk_path, req->disk);
+	}
 	e = call(fd, KSPAWN_IOC_LOAD, &a);
 	if (e)
 		return e;

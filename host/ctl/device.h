@@ -55,6 +55,8 @@ struct ctl_spawn {
 	int cpu;			/* -1: the module chooses */
 	uint64_t mem;			/* region bytes */
 	const char *cmdline;
+	uint64_t ramdisk;		/* bytes; 0: none */
+	const char *disk;		/* host path; NULL: none */
 };
 
 /*

@@ -7,6 +7,7 @@
 static const char synopsis[] =
 "usage: kspawnctl [--json] [--device PATH] COMMAND [ARGS]\n"
 "       kspawnctl run IMAGE [--cpu N] [--mem SIZE] [--cmdline STR]\n"
+"                     [--disk PATH | --ramdisk SIZE]\n"
 "       kspawnctl list\n"
 "       kspawnctl status ID\n"
 "       kspawnctl console ID [--follow]\n"
@@ -43,6 +44,10 @@ static const char run_help[] =
 "                  to 2 MiB\n"
 "  --cmdline STR   the guest's command line: app name and arguments, e.g.\n"
 "                  \"hello a b\" (default: \"hello\")\n"
+"  --disk PATH     give the guest a virtio-blk disk backed by this host\n"
+"                  file or block device (its size is the disk's); what\n"
+"                  the guest flushes is on stable storage\n"
+"  --ramdisk SIZE  a virtio-blk disk in host RAM instead, e.g. 128M\n"
 "  --no-verify     skip kspawnctl's own image checks (to test the module's)\n";
 
 static const char list_help[] =

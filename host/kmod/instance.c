@@ -17,6 +17,7 @@
 #include <asm/msr.h>
 
 #include "kspawn.h"
+#include "io.h"
 
 #define CONSOLE_KEEP (64 * 1024)
 #define DEBUG_KEEP (16 * 1024)
@@ -71,6 +72,7 @@ static int choose_cpu(int want, unsigned int *cpu)
 
 static void instance_free(struct kspawn_instance *in)
 {
+	kspawn_io_destroy(in);
 	if (in->region) {
 		/* Scrub: the next guest must not see this one's data. */
 		memset(in->region, 0, in->alloc_size);
@@ -146,7 +148,8 @@ int kspawn_instance_create(const struct kspawn_ioc_load *req,
 		goto err_free;
 	kspawn_image_copy(in, image, &info);
 	err = kspawn_pgtable_build(in, kspawn_trampoline_phys()) ?:
-	      kspawn_shared_setup(in, req->cmdline);
+	      kspawn_shared_setup(in, req->cmdline) ?:
+	      kspawn_io_create(in, req);
 	if (err)
 		goto err_free;
 	in->hdr->boot_tsc[KSPAWN_STAMP_IOCTL] = t0;
@@ -236,6 +239,9 @@ int kspawn_instance_start(struct kspawn_instance *in)
 	}
 	in->state = KSPAWN_HOST_RUNNING;
 	in->owner = NULL;
+	if (kspawn_io_start(in))
+		pr_warn("instance %u: no I/O thread: its devices will not answer\n",
+			in->id);
 	in->heartbeat_jiffies = jiffies;
 	pr_info("instance %u: running on CPU %u (APIC ID %u)\n", in->id,
 		in->cpu, in->apic_id);
@@ -281,6 +287,8 @@ int kspawn_instance_stop(struct kspawn_instance *in, bool force)
 			ask_politely(in);
 		kspawn_monitor_poll(in);	/* its last words */
 	}
+	/* No more IPIs from the backends once the core may be Linux's. */
+	kspawn_io_stop(in);
 	if (in->cpu_taken) {
 		kspawn_send_init(in->apic_id);
 		if (kspawn_cpu_give_back(in->cpu)) {

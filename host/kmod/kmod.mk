@@ -4,7 +4,8 @@
 #   make module KDIR=/lib/modules/$(uname -r)/build
 KMOD_B := $(B)/kmod
 KSPAWN_KO := $(B)/kspawn.ko
-KMOD_SRC := $(wildcard host/kmod/*.c host/kmod/*.h) host/kmod/Kbuild \
+KMOD_SRC := $(wildcard host/kmod/*.c host/kmod/*.h host/backend/*.[ch]) \
+	host/kmod/Kbuild \
 	host/loader/elf_check.c host/loader/elf_check.h linker/trampoline.S \
 	abi/kspawn_abi.h scripts/kmod-tree.sh
 

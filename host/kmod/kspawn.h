@@ -63,6 +63,7 @@ struct kspawn_instance {
 	struct kspawn_hring con_out, con_in, dbg_out, dbg_in;
 	struct kspawn_console console;
 	struct kspawn_console debug;
+	struct kspawn_io *io;		/* virtio devices (io.c) */
 
 	/* Watched by the monitor (monitor.c). */
 	u64 last_heartbeat;
@@ -71,6 +72,8 @@ struct kspawn_instance {
 	bool reported_panic;
 	bool reported_halt;
 };
+
+struct kspawn_io;
 
 /* pool.c */
 int kspawn_pool_init(u64 base, u64 size);

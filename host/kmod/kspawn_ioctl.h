@@ -55,6 +55,9 @@ struct kspawn_ioc_load {
 	__s32 cpu;			/* or KSPAWN_LOAD_CPU_ANY */
 	__u32 flags;			/* none yet: 0 */
 	char cmdline[KSPAWN_CMDLINE_MAX]; /* NUL-terminated */
+	__u64 ramdisk_bytes;		/* virtio-blk on RAM; 0: none */
+	char disk_path[256];		/* virtio-blk on this file or block
+					 * device (host path); "": none */
 	__u32 id;			/* out: the new instance */
 	__u32 reserved;
 };

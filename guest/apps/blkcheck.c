@@ -1,0 +1,147 @@
+/*
+ * blkcheck [verify] [qd=N] [seed=N]: write a pattern over the whole disk
+ * with up to N requests in flight, flush, read everything back, verify it,
+ * and print a digest (FNV-1a 64 of the disk's bytes, in order) that the
+ * host can compare with its own of the backing file.  "verify" skips the
+ * writing: it checks a disk an earlier run wrote and flushed.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kern/app.h"
+#include "kern/console.h"
+#include "kern/virtio_blk.h"
+
+#define CHUNK (64 * 1024)
+#define MAX_QD 32
+
+static uint64_t seed = 1;
+
+static uint64_t word_at(uint64_t byte_off)
+{
+	uint64_t z = seed + (byte_off / 8) * 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void fill(uint64_t *buf, uint64_t off, uint32_t len)
+{
+	for (uint32_t i = 0; i < len / 8; i++)
+		buf[i] = word_at(off + 8ULL * i);
+}
+
+static uint64_t fnv(uint64_t h, const uint8_t *p, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+struct slot {
+	struct vblk_req req;
+	uint64_t off;
+	uint32_t len;
+	uint64_t *buf;
+	int busy;
+};
+
+/* Issue the whole disk in CHUNK pieces, qd at a time, in order. */
+static int sweep(struct slot *s, int qd, uint64_t bytes, int write,
+		 uint64_t *digest, uint64_t *bad)
+{
+	uint64_t next = 0, h = 0xcbf29ce484222325ULL;
+	int i = 0;
+
+	for (;;) {
+		struct slot *x = &s[i];
+
+		if (x->busy) {
+			if (vblk_wait(&x->req)) {
+				kprintf("blkcheck: I/O error at byte %llu\n",
+					(unsigned long long)x->off);
+				return -1;
+			}
+			x->busy = 0;
+			if (!write) {
+				for (uint32_t k = 0; k < x->len / 8; k++)
+					*bad += x->buf[k] != word_at(x->off + 8ULL * k);
+				h = fnv(h, (uint8_t *)x->buf, x->len);
+			}
+		}
+		if (next >= bytes) {
+			int idle = 1;
+
+			for (int k = 0; k < qd; k++)
+				idle &= !s[k].busy;
+			if (idle)
+				break;
+		} else {
+			x->off = next;
+			x->len = bytes - next < CHUNK ? bytes - next : CHUNK;
+			if (write)
+				fill(x->buf, x->off, x->len);
+			if (vblk_submit(&x->req, write ? VBLK_T_OUT : VBLK_T_IN,
+					x->off / VBLK_SECTOR, x->buf, x->len))
+				return -1;
+			x->busy = 1;
+			next += x->len;
+		}
+		i = (i + 1) % qd;
+	}
+	*digest = h;
+	return 0;
+}
+
+static int blkcheck_main(int argc, char **argv)
+{
+	int qd = 16, verify_only = 0;
+	struct slot s[MAX_QD];
+	uint64_t bytes, digest = 0, bad = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "verify"))
+			verify_only = 1;
+		else if (!strncmp(argv[i], "qd=", 3))
+			qd = atoi(argv[i] + 3);
+		else if (!strncmp(argv[i], "seed=", 5))
+			seed = strtoull(argv[i] + 5, NULL, 0);
+	}
+	if (qd < 1 || qd > MAX_QD)
+		qd = 16;
+	if (vblk_init()) {
+		kprintf("blkcheck: no block device (kspawnctl run --disk FILE or --ramdisk SIZE)\n");
+		return 1;
+	}
+	bytes = vblk_sectors() * VBLK_SECTOR;
+	memset(s, 0, sizeof(s));
+	for (int i = 0; i < qd; i++) {
+		s[i].buf = malloc(CHUNK);
+		if (!s[i].buf) {
+			kprintf("blkcheck: out of memory\n");
+			return 1;
+		}
+	}
+	kprintf("blkcheck: %llu MiB, %d in flight, %s\n",
+		(unsigned long long)(bytes >> 20), qd,
+		verify_only ? "verifying only" : "writing then verifying");
+	if (!verify_only &&
+	    (sweep(s, qd, bytes, 1, &digest, &bad) || vblk_flush())) {
+		kprintf("blkcheck: FAIL writing\n");
+		return 1;
+	}
+	if (sweep(s, qd, bytes, 0, &digest, &bad))
+		return 1;
+	if (bad) {
+		kprintf("blkcheck: FAIL %llu words differ\n",
+			(unsigned long long)bad);
+		return 1;
+	}
+	kprintf("blkcheck: OK sectors=%llu digest=%016llx\n",
+		(unsigned long long)(bytes / VBLK_SECTOR),
+		(unsigned long long)digest);
+	return 0;
+}
+APP(blkcheck, blkcheck_main, "write, flush, read back and verify the whole disk [verify] [qd=N] [seed=N]");

@@ -1,0 +1,146 @@
+#include <string.h>
+
+#include "kern/virtio_blk.h"
+#include "kern/console.h"
+#include "kern/sync.h"
+#include "kern/time.h"
+#include "kern/virtio.h"
+
+#define VIRTIO_ID_BLOCK 2
+#define F_SIZE_MAX (1ULL << 1)
+#define F_SEG_MAX (1ULL << 2)
+#define F_BLK_SIZE (1ULL << 6)
+#define F_FLUSH (1ULL << 9)
+#define WANTED (VIRTIO_F_VERSION_1_BIT | VIRTIO_F_EVENT_IDX_BIT | \
+		F_SIZE_MAX | F_SEG_MAX | F_BLK_SIZE | F_FLUSH)
+#define WAIT_SLICE_NS 10000000ULL	/* recheck even without interrupts */
+
+static struct {
+	struct virtio_dev dev;
+	struct spinlock lock;
+	struct wait_queue wq;
+	uint64_t sectors;
+	int up;
+} vb;
+
+/* Take completed requests off the used ring; lock held. */
+static void reap(void)
+{
+	struct vblk_req *r;
+	uint32_t len;
+
+	do {
+		while ((r = virtq_get(&vb.dev.vq[0], &len))) {
+			r->written = len;
+			r->done = 1;
+		}
+	} while (virtq_arm(&vb.dev.vq[0]));
+	wq_wake_all(&vb.wq);
+}
+
+static void on_irq(struct virtio_dev *d, unsigned int q)
+{
+	(void)d;
+	(void)q;
+	spin_lock(&vb.lock);
+	reap();
+	spin_unlock(&vb.lock);
+}
+
+int vblk_init(void)
+{
+	struct kspawn_device *slot = virtio_find(VIRTIO_ID_BLOCK, 0);
+
+	if (!slot)
+		return -1;
+	spin_init(&vb.lock);
+	wq_init(&vb.wq);
+	if (virtio_start(&vb.dev, slot, WANTED) ||
+	    virtio_queue(&vb.dev, 0, 0, on_irq))
+		return -1;
+	memcpy(&vb.sectors, slot->config, sizeof(vb.sectors));
+	virtio_ready(&vb.dev);
+	vb.up = 1;
+	kprintf("virtio-blk: %llu MiB, queue of %u\n",
+		(unsigned long long)(vb.sectors >> 11), vb.dev.vq[0].size);
+	return 0;
+}
+
+uint64_t vblk_sectors(void)
+{
+	return vb.sectors;
+}
+
+/* Sleep until cond or a slice passes; lock held, interrupts off. */
+static void wait_slice(void)
+{
+	wq_wait(&vb.wq, &vb.lock, time_ns() + WAIT_SLICE_NS);
+	reap();		/* in case an interrupt went missing */
+}
+
+int vblk_submit(struct vblk_req *r, uint32_t type, uint64_t sector,
+		void *buf, uint32_t len)
+{
+	struct virtq_buf out[2] = { { r, 16 }, { buf, len } };
+	struct virtq_buf in[2] = { { buf, len }, { &r->status, 1 } };
+	int write = type == VBLK_T_OUT, data = buf && len;
+	uint64_t flags;
+
+	if (!vb.up)
+		return -1;
+	r->type = type;
+	r->reserved = 0;
+	r->sector = sector;
+	r->status = 0xff;
+	r->done = 0;
+	flags = spin_lock_irqsave(&vb.lock);
+	for (;;) {
+		int e = write ? virtq_add(&vb.dev.vq[0], out, 1 + data,
+					  &in[1], 1, r)
+			      : virtq_add(&vb.dev.vq[0], out, 1,
+					  data ? in : &in[1], 1 + data, r);
+		if (!e)
+			break;
+		if (virtio_broken(&vb.dev)) {
+			spin_unlock_irqrestore(&vb.lock, flags);
+			return -1;
+		}
+		wait_slice();
+	}
+	if (virtq_publish(&vb.dev.vq[0]))
+		virtio_kick(&vb.dev, 0);
+	spin_unlock_irqrestore(&vb.lock, flags);
+	return 0;
+}
+
+int vblk_wait(struct vblk_req *r)
+{
+	uint64_t flags = spin_lock_irqsave(&vb.lock);
+
+	while (!r->done && !virtio_broken(&vb.dev))
+		wait_slice();
+	spin_unlock_irqrestore(&vb.lock, flags);
+	return r->done && r->status == 0 ? 0 : -1;
+}
+
+static int sync_req(uint32_t type, uint64_t sector, void *buf, uint32_t len)
+{
+	struct vblk_req r;
+
+	return vblk_submit(&r, type, sector, buf, len) ?: vblk_wait(&r);
+}
+
+int vblk_read(uint64_t sector, void *buf, uint32_t len)
+{
+	return sync_req(VBLK_T_IN, sector, buf, len);
+}
+
+int vblk_write(uint64_t sector, const void *buf, uint32_t len)
+{
+	return sync_req(VBLK_T_OUT, sector, (void *)buf, len);
+}
+
+int vblk_flush(void)
+{
+	return sync_req(VBLK_T_FLUSH, 0, NULL, 0);
+}

@@ -1,0 +1,68 @@
+/*
+ * The driver side of a split virtqueue (virtio 1.x, 2.7), portable: the
+ * guest kernel's virtio drivers and the hosted tests share it.  The caller
+ * gives the ring memory (virtq_bytes() of it, 4 KiB aligned, zeroed) and a
+ * function from its addresses to what the device calls addresses.
+ * Not thread-safe: callers serialise (the guest with a spinlock, interrupts
+ * off).
+ */
+#ifndef LIB_VIRTQ_H
+#define LIB_VIRTQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct virtq_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+struct virtq_buf {
+	void *p;
+	uint32_t len;
+};
+
+typedef uint64_t (*virtq_addr_fn)(const void *va);
+
+struct virtq {
+	uint16_t size;
+	uint16_t free_head;
+	uint16_t num_free;
+	uint16_t avail_idx;		/* our copy of avail->idx */
+	uint16_t kicked_idx;		/* avail_idx at the last kick */
+	uint16_t last_used;
+	int event_idx;
+	struct virtq_desc *desc;
+	uint16_t *avail;		/* flags, idx, ring[size], used_event */
+	uint16_t *used;			/* flags, idx, elems, avail_event */
+	void **cookie;			/* per head */
+	virtq_addr_fn addr;
+	uint64_t desc_addr, avail_addr, used_addr;
+};
+
+/* Bytes of ring memory for a queue of size entries. */
+size_t virtq_bytes(uint16_t size);
+
+/* cookies: room for size pointers. */
+void virtq_init(struct virtq *q, uint16_t size, void *mem, void **cookies,
+		virtq_addr_fn addr, int event_idx);
+
+/*
+ * Add a chain: out device-readable buffers then in device-writable ones.
+ * Returns 0, or -1 if there are not enough free descriptors.
+ */
+int virtq_add(struct virtq *q, const struct virtq_buf *out, unsigned int nout,
+	      const struct virtq_buf *in, unsigned int nin, void *cookie);
+
+/* Publish what was added; returns 1 if the device wants a kick. */
+int virtq_publish(struct virtq *q);
+
+/* The next completed chain's cookie (and bytes written), or NULL. */
+void *virtq_get(struct virtq *q, uint32_t *len);
+
+/* Ask for an interrupt at the next completion; 1 if one is already there. */
+int virtq_arm(struct virtq *q);
+
+#endif

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+#include "blk.h"
+
+#define T_IN 0
+#define T_OUT 1
+#define T_FLUSH 4
+#define T_GET_ID 8
+#define T_DISCARD 11
+#define T_WRITE_ZEROES 13
+#define S_OK 0
+#define S_IOERR 1
+#define S_UNSUPP 2
+
+#define F_SIZE_MAX (1ULL << 1)
+#define F_SEG_MAX (1ULL << 2)
+#define F_BLK_SIZE (1ULL << 6)
+#define F_FLUSH (1ULL << 9)
+#define F_DISCARD (1ULL << 13)
+#define F_WRITE_ZEROES (1ULL << 14)
+
+#define HDR_BYTES 16
+#define RANGE_BYTES 16
+#define MAX_RANGE_SECTORS (1U << 21)	/* 1 GiB per discard range */
+
+/* virtio_blk_config, the fields we fill (virtio 1.2, 5.2.4). */
+struct blk_config {
+	uint64_t capacity;
+	uint32_t size_max;
+	uint32_t seg_max;
+	uint8_t geometry[4];
+	uint32_t blk_size;
+	uint8_t topology[8];
+	uint8_t writeback;
+	uint8_t unused0;
+	uint16_t num_queues;
+	uint32_t max_discard_sectors;
+	uint32_t max_discard_seg;
+	uint32_t discard_sector_alignment;
+	uint32_t max_write_zeroes_sectors;
+	uint32_t max_write_zeroes_seg;
+	uint8_t write_zeroes_may_unmap;
+	uint8_t unused1[3];
+} __attribute__((packed));
+
+struct blk_range {
+	uint64_t sector;
+	uint32_t num_sectors;
+	uint32_t flags;
+};
+
+/* [sector, +bytes) inside the disk? */
+static int in_disk(const struct kb_blk *b, uint64_t sector, uint64_t bytes)
+{
+	return sector <= b->bytes / KB_BLK_SECTOR &&
+	       bytes <= b->bytes - sector * KB_BLK_SECTOR;
+}
+
+/* IN: disk -> the writable buffers, all but the status byte. */
+static uint8_t do_in(struct kb_blk *b, const struct kb_chain *c,
+		     uint64_t sector, uint32_t *written)
+{
+	uint32_t len = c->in_len - 1, left = len;
+	uint64_t off = sector * KB_BLK_SECTOR;
+
+	if (len % KB_BLK_SECTOR || !in_disk(b, sector, len))
+		return S_IOERR;
+	for (uint32_t i = 0; i < c->nseg && left; i++) {
+		const struct kb_seg *s = &c->seg[i];
+		uint32_t n = s->len < left ? s->len : left;
+
+		if (!s->write)
+			continue;
+		if (b->ops->read(b->store, off, s->p, n))
+			return S_IOERR;
+		off += n;
+		left -= n;
+	}
+	*written = len;
+	return S_OK;
+}
+
+/* OUT: the readable buffers after the header -> disk. */
+static uint8_t do_out(struct kb_blk *b, const struct kb_chain *c,
+		      uint64_t sector)
+{
+	uint32_t len = c->out_len - HDR_BYTES, skip = HDR_BYTES;
+	uint64_t off = sector * KB_BLK_SECTOR;
+
+	if (len % KB_BLK_SECTOR || !in_disk(b, sector, len))
+		return S_IOERR;
+	for (uint32_t i = 0; i < c->nseg; i++) {
+		const struct kb_seg *s = &c->seg[i];
+		uint32_t n;
+
+		if (s->write)
+			break;
+		if (skip >= s->len) {
+			skip -= s->len;
+			continue;
+		}
+		n = s->len - skip;
+		if (b->ops->write(b->store, off, s->p + skip, n))
+			return S_IOERR;
+		off += n;
+		skip = 0;
+	}
+	return S_OK;
+}
+
+static uint8_t do_ranges(struct kb_blk *b, const struct kb_chain *c,
+			 int zero)
+{
+	uint32_t n = (c->out_len - HDR_BYTES) / RANGE_BYTES;
+	struct blk_range rg;
+
+	if (!n || (c->out_len - HDR_BYTES) % RANGE_BYTES || n > 1)
+		return S_UNSUPP;
+	kb_chain_read(c, HDR_BYTES, &rg, sizeof(rg));
+	if (rg.flags & ~1U || rg.num_sectors > MAX_RANGE_SECTORS)
+		return S_UNSUPP;
+	if (!in_disk(b, rg.sector, (uint64_t)rg.num_sectors * KB_BLK_SECTOR))
+		return S_IOERR;
+	if (b->ops->discard(b->store, rg.sector * KB_BLK_SECTOR,
+			    (uint64_t)rg.num_sectors * KB_BLK_SECTOR, zero))
+		return S_IOERR;
+	return S_OK;
+}
+
+static uint8_t do_get_id(struct kb_blk *b, const struct kb_chain *c,
+			 uint32_t *written)
+{
+	uint32_t n = c->in_len - 1 < sizeof(b->serial) ?
+		     c->in_len - 1 : sizeof(b->serial);
+
+	*written = kb_chain_write(c, 0, b->serial, n);
+	return S_OK;
+}
+
+/* One request; returns the bytes written into the chain. */
+static uint32_t request(struct kb_blk *b, const struct kb_chain *c)
+{
+	uint8_t hdr[HDR_BYTES], status = S_UNSUPP;
+	uint32_t type, written = 0;
+	uint64_t sector;
+
+	b->requests++;
+	if (c->out_len < HDR_BYTES || c->in_len < 1) {
+		b->errors++;
+		return 0;	/* nowhere to put a status: drop it */
+	}
+	kb_chain_read(c, 0, hdr, sizeof(hdr));
+	memcpy(&type, hdr, 4);
+	memcpy(&sector, hdr + 8, 8);
+	if (type == T_IN && c->out_len == HDR_BYTES)
+		status = do_in(b, c, sector, &written);
+	else if (type == T_OUT && c->in_len == 1)
+		status = do_out(b, c, sector);
+	else if (type == T_FLUSH)
+		status = b->ops->flush(b->store) ? S_IOERR : S_OK;
+	else if (type == T_GET_ID)
+		status = do_get_id(b, c, &written);
+	else if (type == T_DISCARD || type == T_WRITE_ZEROES)
+		status = do_ranges(b, c, type == T_WRITE_ZEROES);
+	if (status != S_OK)
+		b->errors++;
+	kb_chain_write(c, c->in_len - 1, &status, 1);
+	return written + 1;
+}
+
+static int blk_work(struct kb_device *d, int budget)
+{
+	struct kb_blk *b = d->priv;
+	int done = 0;
+
+	while (done < budget && kb_device_pop(d, 0, &d->chain) > 0) {
+		kb_device_push(d, 0, d->chain.head, request(b, &d->chain));
+		done++;
+	}
+	if (done)
+		kb_device_kick(d, 0);
+	return done;
+}
+
+static const struct kb_device_class blk_class = {
+	.name = "blk",
+	.device_id = 2,			/* VIRTIO_ID_BLOCK */
+	.num_queues = 1,
+	.queue_size_max = 256,
+	.features = F_SIZE_MAX | F_SEG_MAX | F_BLK_SIZE | F_FLUSH |
+		    F_DISCARD | F_WRITE_ZEROES,
+	.work = blk_work,
+};
+
+void kb_blk_init(struct kb_blk *b, struct kspawn_device *slot,
+		 const struct kb_region *r, const struct kb_device_ops *ops,
+		 void *ctx, const struct kb_store_ops *store_ops, void *store,
+		 uint64_t bytes, const char *serial)
+{
+	struct blk_config cfg = {
+		.capacity = bytes / KB_BLK_SECTOR,
+		.size_max = KB_BLK_SIZE_MAX,
+		.seg_max = KB_BLK_SEG_MAX,
+		.blk_size = KB_BLK_SECTOR,
+		.num_queues = 1,
+		.max_discard_sectors = MAX_RANGE_SECTORS,
+		.max_discard_seg = 1,
+		.discard_sector_alignment = 1,
+		.max_write_zeroes_sectors = MAX_RANGE_SECTORS,
+		.max_write_zeroes_seg = 1,
+	};
+
+	_Static_assert(sizeof(cfg) <= KSPAWN_CONFIG_SIZE, "blk config");
+	memset(b, 0, sizeof(*b));
+	b->ops = store_ops;
+	b->store = store;
+	b->bytes = bytes - bytes % KB_BLK_SECTOR;
+	memcpy(b->serial, serial, strlen(serial) < sizeof(b->serial) ?
+	       strlen(serial) : sizeof(b->serial));
+	memcpy(slot->config, &cfg, sizeof(cfg));
+	kb_device_init(&b->dev, slot, r, &blk_class, b, ops, ctx);
+}

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+#include "device.h"
+
+void kb_device_init(struct kb_device *d, struct kspawn_device *slot,
+		    const struct kb_region *r, const struct kb_device_class *cls,
+		    void *priv, const struct kb_device_ops *ops, void *ctx)
+{
+	memset(d, 0, sizeof(*d));
+	d->slot = slot;
+	d->r = r;
+	d->cls = cls;
+	d->priv = priv;
+	d->ops = ops;
+	d->ctx = ctx;
+	KB_WRITE(slot->num_queues, cls->num_queues);
+	KB_WRITE(slot->device_features, cls->features | KB_F_TRANSPORT);
+	for (uint32_t q = 0; q < cls->num_queues; q++)
+		KB_WRITE(slot->queues[q].size_max, cls->queue_size_max);
+	KB_WRITE(slot->status, 0);
+	kb_wmb();
+	KB_WRITE(slot->device_id, cls->device_id);	/* last: slot valid */
+}
+
+void kb_device_violation(struct kb_device *d, const char *why)
+{
+	d->violations++;
+	if (d->broken)
+		return;
+	d->broken = 1;
+	kb_log("%s device: %s; needs reset\n", d->cls->name, why);
+	KB_WRITE(d->slot->status, KB_READ(d->slot->status) | KB_S_NEEDS_RESET);
+	kb_wmb();
+	if (d->ops->notify && KB_READ(d->slot->config_vector) >= 32 &&
+	    KB_READ(d->slot->config_vector) <= 255)
+		d->ops->notify(d->ctx, KB_READ(d->slot->config_vector));
+}
+
+static void reset(struct kb_device *d)
+{
+	d->features = 0;
+	d->status = 0;
+	d->live = 0;
+	d->broken = 0;
+	memset(d->vq, 0, sizeof(d->vq));
+	if (d->cls->reset)
+		d->cls->reset(d);
+}
+
+/* FEATURES_OK: accept a subset of what we offered that includes VERSION_1. */
+static void negotiate(struct kb_device *d, uint8_t status)
+{
+	uint64_t want = KB_READ(d->slot->driver_features);
+	uint64_t offer = d->cls->features | KB_F_TRANSPORT;
+
+	if ((want & ~offer) || !(want & KB_F_VERSION_1)) {
+		kb_log("%s device: driver asked for features %#llx of %#llx; refused\n",
+		       d->cls->name, (unsigned long long)want,
+		       (unsigned long long)offer);
+		KB_WRITE(d->slot->status, status & ~KB_S_FEATURES_OK);
+		d->status = status & ~KB_S_FEATURES_OK;
+		return;
+	}
+	d->features = want;
+	d->status = status;
+}
+
+static int set_up_queues(struct kb_device *d)
+{
+	int event_idx = !!(d->features & KB_F_EVENT_IDX);
+
+	for (uint32_t q = 0; q < d->cls->num_queues; q++) {
+		struct kspawn_queue *sq = &d->slot->queues[q];
+		uint32_t vector = KB_READ(sq->vector);
+		uint16_t size = KB_READ(sq->size);
+
+		if (!KB_READ(sq->ready))
+			continue;
+		if (size > d->cls->queue_size_max ||
+		    kb_vq_setup(&d->vq[q], d->r, size, KB_READ(sq->desc_addr),
+				KB_READ(sq->driver_addr),
+				KB_READ(sq->device_addr), event_idx)) {
+			kb_device_violation(d, d->vq[q].error ? d->vq[q].error :
+					    "queue larger than size_max");
+			return -1;
+		}
+		d->vector[q] = vector >= 32 && vector <= 255 ? vector : 0;
+	}
+	d->live = 1;
+	return 0;
+}
+
+int kb_device_poll(struct kb_device *d, int budget)
+{
+	uint8_t status;
+
+	if (KB_READ(d->slot->reset)) {
+		reset(d);
+		KB_WRITE(d->slot->status, 0);
+		kb_wmb();
+		KB_WRITE(d->slot->reset, 0);
+		return 1;
+	}
+	status = KB_READ(d->slot->status);
+	if (!status && d->status) {
+		reset(d);
+		return 1;
+	}
+	if (d->broken || (status & KB_S_FAILED))
+		return 0;
+	if ((status & KB_S_FEATURES_OK) && !(d->status & KB_S_FEATURES_OK)) {
+		negotiate(d, status);
+		return 1;
+	}
+	if ((status & KB_S_DRIVER_OK) && !d->live) {
+		if (!(d->status & KB_S_FEATURES_OK)) {
+			kb_device_violation(d, "DRIVER_OK before FEATURES_OK");
+			return 1;
+		}
+		d->status = status;
+		set_up_queues(d);
+		return 1;
+	}
+	d->status = status;
+	if (!d->live)
+		return 0;
+	return d->cls->work(d, budget);
+}
+
+int kb_device_pop(struct kb_device *d, unsigned int q, struct kb_chain *c)
+{
+	int r = kb_vq_pop(&d->vq[q], c);
+
+	if (r < 0)
+		kb_device_violation(d, d->vq[q].error);
+	return r;
+}
+
+void kb_device_push(struct kb_device *d, unsigned int q, uint16_t head,
+		    uint32_t len)
+{
+	kb_vq_push(&d->vq[q], head, len);
+}
+
+void kb_device_kick(struct kb_device *d, unsigned int q)
+{
+	if (d->vector[q] && kb_vq_should_notify(&d->vq[q]) && d->ops->notify)
+		d->ops->notify(d->ctx, d->vector[q]);
+}

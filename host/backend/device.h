@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * One virtio device in a slot of the ABI device table (struct
+ * kspawn_device), device side: the status state machine (ACKNOWLEDGE,
+ * DRIVER, FEATURES_OK, DRIVER_OK, NEEDS_RESET, FAILED), feature
+ * negotiation, queue setup, reset, and the per-type work (blk.c, net.c).
+ *
+ * The slot is in shared memory: the guest may write any field at any time.
+ * kb_device_poll() reads what it needs once and acts on its own copy.
+ */
+#ifndef KB_DEVICE_H
+#define KB_DEVICE_H
+
+#include "abi/kspawn_abi.h"
+#include "vq.h"
+
+#define KB_S_ACKNOWLEDGE 1
+#define KB_S_DRIVER 2
+#define KB_S_DRIVER_OK 4
+#define KB_S_FEATURES_OK 8
+#define KB_S_NEEDS_RESET 64
+#define KB_S_FAILED 128
+
+#define KB_F_INDIRECT_DESC (1ULL << 28)
+#define KB_F_EVENT_IDX (1ULL << 29)
+#define KB_F_VERSION_1 (1ULL << 32)
+#define KB_F_RING_PACKED (1ULL << 34)
+#define KB_F_ANY_LAYOUT (1ULL << 27)
+#define KB_F_TRANSPORT (KB_F_INDIRECT_DESC | KB_F_EVENT_IDX | \
+			KB_F_VERSION_1 | KB_F_ANY_LAYOUT)
+
+struct kb_device;
+
+/* What the platform (module or hosted) does for a device. */
+struct kb_device_ops {
+	/* Interrupt the driver: an IPI with this vector to the guest. */
+	void (*notify)(void *ctx, uint32_t vector);
+};
+
+/* What a device type provides. */
+struct kb_device_class {
+	const char *name;
+	uint32_t device_id;		/* VIRTIO_ID_* */
+	uint32_t num_queues;
+	uint16_t queue_size_max;
+	uint64_t features;		/* device bits; transport ones added */
+	/* Serve the live queues, at most budget chains; returns chains done. */
+	int (*work)(struct kb_device *d, int budget);
+	void (*reset)(struct kb_device *d);
+};
+
+struct kb_device {
+	struct kspawn_device *slot;	/* shared, untrusted */
+	const struct kb_region *r;
+	const struct kb_device_class *cls;
+	const struct kb_device_ops *ops;
+	void *ctx;			/* for ops */
+	void *priv;			/* for cls */
+	uint64_t features;		/* negotiated */
+	uint8_t status;			/* what we last acted on */
+	int live;			/* queues set up, DRIVER_OK accepted */
+	int broken;			/* NEEDS_RESET until the driver resets */
+	struct kb_vq vq[KSPAWN_MAX_QUEUES];
+	uint32_t vector[KSPAWN_MAX_QUEUES];
+	struct kb_chain chain;		/* scratch for the work functions */
+	uint64_t violations;
+};
+
+/* Fill the slot for this device; the driver finds it there. */
+void kb_device_init(struct kb_device *d, struct kspawn_device *slot,
+		    const struct kb_region *r, const struct kb_device_class *cls,
+		    void *priv, const struct kb_device_ops *ops, void *ctx);
+
+/* Follow the driver's status and serve the queues; returns work done. */
+int kb_device_poll(struct kb_device *d, int budget);
+
+/* For the work functions: the next chain of queue q (1/0/-1 as kb_vq_pop,
+ * -1 after marking the device NEEDS_RESET), return one, interrupt. */
+int kb_device_pop(struct kb_device *d, unsigned int q, struct kb_chain *c);
+void kb_device_push(struct kb_device *d, unsigned int q, uint16_t head,
+		    uint32_t len);
+void kb_device_kick(struct kb_device *d, unsigned int q);
+void kb_device_violation(struct kb_device *d, const char *why);
+
+#endif

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * The backends' whole platform: types, byte copies, memory ordering, a
+ * rate-limited log and allocation.  In kspawn.ko these map to the kernel's;
+ * on the hosted platform (tests, fuzzers, benchmarks) to C11 and libc.
+ */
+#ifndef KB_COMPAT_H
+#define KB_COMPAT_H
+
+#ifdef __KERNEL__
+#include <linux/compiler.h>
+#include <linux/printk.h>
+#include <linux/string.h>
+#include <linux/types.h>
+#include <linux/vmalloc.h>
+#include <asm/barrier.h>
+
+#define kb_log(fmt, ...) pr_warn_ratelimited(fmt, ##__VA_ARGS__)
+#define kb_zalloc(n) vzalloc(n)
+#define kb_free(p) vfree(p)
+#define kb_rmb() virt_rmb()
+#define kb_wmb() virt_wmb()
+#define kb_mb() virt_mb()
+#define KB_READ(x) READ_ONCE(x)
+#define KB_WRITE(x, v) WRITE_ONCE(x, v)
+#else
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define kb_log(fmt, ...) fprintf(stderr, "kspawn backend: " fmt, ##__VA_ARGS__)
+#define kb_zalloc(n) calloc(1, (n))
+#define kb_free(p) free(p)
+#define kb_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define kb_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#define kb_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define KB_READ(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define KB_WRITE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#endif
+
+#endif

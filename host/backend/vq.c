@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+#include "vq.h"
+
+#define AVAIL_FLAGS 0
+#define AVAIL_IDX 1
+#define AVAIL_RING 2
+
+static int fail(struct kb_vq *vq, const char *why)
+{
+	vq->error = why;
+	return -1;
+}
+
+static int aligned(uint64_t a, uint64_t n)
+{
+	return (a & (n - 1)) == 0;
+}
+
+int kb_vq_setup(struct kb_vq *vq, const struct kb_region *r, uint16_t size,
+		uint64_t desc, uint64_t avail, uint64_t used, int event_idx)
+{
+	memset(vq, 0, sizeof(*vq));
+	vq->r = r;
+	if (!size || size > KB_QUEUE_MAX || (size & (size - 1)))
+		return fail(vq, "queue size not a power of two up to the maximum");
+	if (!aligned(desc, 16) || !aligned(avail, 2) || !aligned(used, 4))
+		return fail(vq, "misaligned ring");
+	vq->desc = kb_translate(r, desc, 16ULL * size);
+	vq->avail = kb_translate(r, avail, 6 + 2ULL * size);
+	vq->used = kb_translate(r, used, 6 + 8ULL * size);
+	if (!vq->desc || !vq->avail || !vq->used)
+		return fail(vq, "ring outside the guest's region");
+	vq->size = size;
+	vq->event_idx = event_idx;
+	/*
+	 * A queue starts at index 0 (virtio 1.x 2.7.13.1): the driver may have
+	 * made buffers available before we saw DRIVER_OK, and those count.
+	 */
+	vq->last_avail = 0;
+	vq->used_idx = 0;
+	vq->signalled_used = 0;
+	return 0;
+}
+
+static struct kb_used_elem *used_ring(struct kb_vq *vq)
+{
+	return (struct kb_used_elem *)(vq->used + 2);
+}
+
+static uint16_t *avail_event(struct kb_vq *vq)
+{
+	return (uint16_t *)&used_ring(vq)[vq->size];
+}
+
+static void read_desc(const struct kb_desc *table, uint16_t i,
+		      struct kb_desc *d)
+{
+	d->addr = KB_READ(table[i].addr);
+	d->len = KB_READ(table[i].len);
+	d->flags = KB_READ(table[i].flags);
+	d->next = KB_READ(table[i].next);
+}
+
+/* One buffer of the chain; 0 or -1. */
+static int add_seg(struct kb_vq *vq, struct kb_chain *c,
+		   const struct kb_desc *d)
+{
+	struct kb_seg *s;
+	int write = !!(d->flags & KB_DESC_F_WRITE);
+
+	if (c->nseg == KB_MAX_SEGS)
+		return fail(vq, "chain has too many buffers");
+	if (!write && c->in_len)
+		return fail(vq, "readable buffer after a writable one");
+	if (d->len > KB_MAX_CHAIN_BYTES - c->out_len - c->in_len)
+		return fail(vq, "chain too long in bytes");
+	s = &c->seg[c->nseg];
+	s->p = kb_translate(vq->r, d->addr, d->len);
+	if (!s->p)
+		return fail(vq, "buffer outside the guest's region");
+	s->len = d->len;
+	s->write = write;
+	if (write)
+		c->in_len += d->len;
+	else
+		c->out_len += d->len;
+	c->nseg++;
+	return 0;
+}
+
+/* Switch to an indirect table; 0 or -1. */
+static int enter_indirect(struct kb_vq *vq, const struct kb_desc *d,
+			  const struct kb_desc **table, uint32_t *max)
+{
+	if (d->flags & KB_DESC_F_NEXT)
+		return fail(vq, "indirect descriptor with NEXT set");
+	if (!d->len || d->len % sizeof(struct kb_desc) ||
+	    d->len / sizeof(struct kb_desc) > KB_MAX_INDIRECT)
+		return fail(vq, "indirect table of a bad size");
+	*table = kb_translate(vq->r, d->addr, d->len);
+	if (!*table)
+		return fail(vq, "indirect table outside the guest's region");
+	*max = d->len / sizeof(struct kb_desc);
+	return 0;
+}
+
+static int walk(struct kb_vq *vq, struct kb_chain *c, uint16_t head)
+{
+	const struct kb_desc *table = vq->desc;
+	uint32_t max = vq->size, seen = 0;
+	int indirect = 0;
+	uint16_t i = head;
+	struct kb_desc d;
+
+	for (;;) {
+		read_desc(table, i, &d);
+		if (d.flags & KB_DESC_F_INDIRECT) {
+			if (indirect)
+				return fail(vq, "nested indirect table");
+			if (seen)
+				return fail(vq, "indirect descriptor inside a chain");
+			if (enter_indirect(vq, &d, &table, &max))
+				return -1;
+			indirect = 1;
+			i = 0;
+			continue;
+		}
+		/* A valid chain visits each descriptor once: more is a loop. */
+		if (++seen > max)
+			return fail(vq, "descriptor chain loops");
+		if (add_seg(vq, c, &d))
+			return -1;
+		if (!(d.flags & KB_DESC_F_NEXT))
+			return 0;
+		i = d.next;
+		if (i >= max)
+			return fail(vq, "next index beyond the table");
+	}
+}
+
+int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c)
+{
+	uint16_t idx, pending, head;
+
+	if (!vq->size)
+		return 0;
+	idx = KB_READ(vq->avail[AVAIL_IDX]);
+	pending = (uint16_t)(idx - vq->last_avail);
+	if (!pending)
+		return 0;
+	if (pending > vq->size)
+		return fail(vq, "available index ahead by more than the queue size");
+	kb_rmb();	/* the ring entry after the index that covers it */
+	head = KB_READ(vq->avail[AVAIL_RING + (vq->last_avail & (vq->size - 1))]);
+	if (head >= vq->size)
+		return fail(vq, "available head beyond the table");
+	c->head = head;
+	c->nseg = 0;
+	c->out_len = 0;
+	c->in_len = 0;
+	if (walk(vq, c, head))
+		return -1;
+	vq->last_avail++;
+	if (vq->event_idx)
+		KB_WRITE(*avail_event(vq), vq->last_avail);
+	return 1;
+}
+
+void kb_vq_push(struct kb_vq *vq, uint16_t head, uint32_t len)
+{
+	struct kb_used_elem *e = &used_ring(vq)[vq->used_idx & (vq->size - 1)];
+
+	KB_WRITE(e->id, head);
+	KB_WRITE(e->len, len);
+	kb_wmb();	/* the element before the index that publishes it */
+	vq->used_idx++;
+	KB_WRITE(vq->used[1], vq->used_idx);
+}
+
+int kb_vq_should_notify(struct kb_vq *vq)
+{
+	uint16_t old = vq->signalled_used, now = vq->used_idx, event;
+
+	if (old == now)
+		return 0;
+	kb_mb();	/* our used index before the driver's event or flags */
+	vq->signalled_used = now;
+	if (!vq->event_idx)
+		return !(KB_READ(vq->avail[AVAIL_FLAGS]) & KB_AVAIL_F_NO_INTERRUPT);
+	event = KB_READ(vq->avail[AVAIL_RING + vq->size]);
+	return (uint16_t)(now - event - 1) < (uint16_t)(now - old);
+}
+
+uint32_t kb_chain_read(const struct kb_chain *c, uint32_t off, void *dst,
+		       uint32_t len)
+{
+	uint8_t *out = dst;
+	uint32_t done = 0;
+
+	for (uint32_t i = 0; i < c->nseg && done < len; i++) {
+		const struct kb_seg *s = &c->seg[i];
+		uint32_t n;
+
+		if (s->write)
+			break;
+		if (off >= s->len) {
+			off -= s->len;
+			continue;
+		}
+		n = s->len - off < len - done ? s->len - off : len - done;
+		memcpy(out + done, s->p + off, n);
+		done += n;
+		off = 0;
+	}
+	return done;
+}
+
+uint32_t kb_chain_write(const struct kb_chain *c, uint32_t off,
+			const void *src, uint32_t len)
+{
+	const uint8_t *in = src;
+	uint32_t done = 0;
+
+	for (uint32_t i = 0; i < c->nseg && done < len; i++) {
+		const struct kb_seg *s = &c->seg[i];
+		uint32_t n;
+
+		if (!s->write)
+			continue;
+		if (off >= s->len) {
+			off -= s->len;
+			continue;
+		}
+		n = s->len - off < len - done ? s->len - off : len - done;
+		memcpy(s->p + off, in + done, n);
+		done += n;
+		off = 0;
+	}
+	return done;
+}

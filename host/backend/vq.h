@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * The device side of a split virtqueue (virtio 1.x, section 2.7) over guest
+ * memory.  The guest writes the descriptor table and the available ring at
+ * will, so each field is read once into a local and checked there: every
+ * index is bounded by the queue size, every buffer translated through
+ * kb_translate(), every chain bounded in length and in descriptors (which
+ * also ends loops), indirect tables allowed one level deep only.  Any
+ * violation makes kb_vq_pop() fail with a reason; the caller then stops
+ * using the queue (the device goes to NEEDS_RESET).
+ */
+#ifndef KB_VQ_H
+#define KB_VQ_H
+
+#include "region.h"
+
+#define KB_DESC_F_NEXT 1
+#define KB_DESC_F_WRITE 2
+#define KB_DESC_F_INDIRECT 4
+#define KB_AVAIL_F_NO_INTERRUPT 1
+#define KB_USED_F_NO_NOTIFY 1
+
+#define KB_QUEUE_MAX 1024		/* largest queue size we accept */
+#define KB_MAX_SEGS 128			/* buffers in one chain */
+#define KB_MAX_INDIRECT 128		/* entries in one indirect table */
+#define KB_MAX_CHAIN_BYTES (64U << 20)
+
+struct kb_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+struct kb_used_elem {
+	uint32_t id;
+	uint32_t len;
+};
+
+struct kb_seg {
+	uint8_t *p;			/* host address, inside the region */
+	uint32_t len;
+	int write;			/* device-writable */
+};
+
+struct kb_chain {
+	uint16_t head;
+	uint32_t nseg;
+	uint32_t out_len;		/* device-readable bytes (first) */
+	uint32_t in_len;		/* device-writable bytes (after) */
+	struct kb_seg seg[KB_MAX_SEGS];
+};
+
+struct kb_vq {
+	const struct kb_region *r;
+	uint16_t size;			/* 0: not set up */
+	uint16_t last_avail;
+	uint16_t used_idx;
+	uint16_t signalled_used;	/* used idx at the last notification */
+	int event_idx;
+	struct kb_desc *desc;
+	uint16_t *avail;		/* flags, idx, ring[size], used_event */
+	uint16_t *used;			/* flags, idx, then kb_used_elem[size] */
+	const char *error;		/* why the queue was given up */
+};
+
+/* Check and map the rings; 0, or -1 with vq->error set. */
+int kb_vq_setup(struct kb_vq *vq, const struct kb_region *r, uint16_t size,
+		uint64_t desc, uint64_t avail, uint64_t used, int event_idx);
+
+/* 1: a chain in *c; 0: nothing available; -1: violation (vq->error). */
+int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c);
+
+/* Return a chain with len bytes written into its device-writable part. */
+void kb_vq_push(struct kb_vq *vq, uint16_t head, uint32_t len);
+
+/* After pushes: does the driver want an interrupt now? */
+int kb_vq_should_notify(struct kb_vq *vq);
+
+/* Bytes of the chain's readable part from off, into dst; returns count. */
+uint32_t kb_chain_read(const struct kb_chain *c, uint32_t off, void *dst,
+		       uint32_t len);
+/* Bytes into the chain's writable part from off; returns count. */
+uint32_t kb_chain_write(const struct kb_chain *c, uint32_t off,
+			const void *src, uint32_t len);
+
+#endif

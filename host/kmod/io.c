@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * An instance's virtio devices (host/backend/, device side) and the kernel
+ * thread that serves them.  The guest rings no doorbell into the host: the
+ * thread polls the queues, and backs off from a busy loop to sleeping up to
+ * 2 ms when the guest has nothing for it, so an idle guest costs the host
+ * almost nothing and a busy one gets served without delay.  Each poll does
+ * a bounded amount of work whatever the guest posts.
+ */
+#include <linux/delay.h>
+#include <linux/fs.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
+#include <linux/string.h>
+
+#include "kspawn.h"
+#include "io.h"
+
+#define POLL_BUDGET 64
+#define BACKOFF_MAX_US 2000
+
+static void notify_guest(void *ctx, u32 vector)
+{
+	struct kspawn_instance *in = ctx;
+
+	/* Never an IPI to a core that went back to Linux. */
+	if (READ_ONCE(in->state) == KSPAWN_HOST_RUNNING)
+		kspawn_send_ipi(in->apic_id, vector);
+}
+
+static const struct kb_device_ops io_ops = { .notify = notify_guest };
+
+static struct kspawn_device *slot(struct kspawn_instance *in, u32 i)
+{
+	return (void *)in->hdr + in->hdr->devices_off +
+	       i * sizeof(struct kspawn_device);
+}
+
+static int open_disk(struct kspawn_io *io, const struct kspawn_ioc_load *req,
+		     u64 *bytes)
+{
+	if (req->disk_path[0]) {
+		io->disk = kspawn_file_open(req->disk_path, bytes);
+		return PTR_ERR_OR_ZERO(io->disk);
+	}
+	if (req->ramdisk_bytes > (4ULL << 30)) {
+		pr_info("refused: RAM disk of %llu MiB (at most 4096)\n",
+			req->ramdisk_bytes >> 20);
+		return -E2BIG;
+	}
+	*bytes = req->ramdisk_bytes;
+	io->ram = kb_ram_new(*bytes);
+	return io->ram ? 0 : -ENOMEM;
+}
+
+int kspawn_io_create(struct kspawn_instance *in,
+		     const struct kspawn_ioc_load *req)
+{
+	struct kspawn_io *io = kzalloc(sizeof(*io), GFP_KERNEL);
+	u64 bytes = 0;
+	int err;
+
+	if (!io)
+		return -ENOMEM;
+	in->io = io;
+	io->region = (struct kb_region){ in->region, in->region_phys,
+					 in->region_size };
+	if (!req->disk_path[0] && !req->ramdisk_bytes)
+		return 0;
+	if (!memchr(req->disk_path, 0, sizeof(req->disk_path)))
+		return -EINVAL;
+	err = open_disk(io, req, &bytes);
+	if (err) {
+		io->disk = NULL;
+		return err;
+	}
+	kb_blk_init(&io->blk, slot(in, 0), &io->region, &io_ops, in,
+		    io->disk ? &kspawn_file_ops : &kb_ram_ops,
+		    io->disk ? (void *)io->disk : io->ram, bytes, "kspawn-blk");
+	io->has_blk = true;
+	in->hdr->ndevices = 1;
+	pr_info("instance %u: virtio-blk, %llu MiB on %s\n", in->id,
+		bytes >> 20, io->disk ? req->disk_path : "RAM");
+	return 0;
+}
+
+static int io_thread(void *arg)
+{
+	struct kspawn_instance *in = arg;
+	struct kspawn_io *io = in->io;
+	unsigned int backoff = 0;
+
+	while (!kthread_should_stop()) {
+		int work = io->has_blk ? kb_device_poll(&io->blk.dev,
+							POLL_BUDGET) : 0;
+
+		io->polls++;
+		if (work) {
+			io->busy_polls++;
+			backoff = 0;
+			cond_resched();
+			continue;
+		}
+		backoff = backoff ? min(backoff * 2, BACKOFF_MAX_US) : 10;
+		usleep_range(backoff, backoff + backoff / 2);
+	}
+	return 0;
+}
+
+int kspawn_io_start(struct kspawn_instance *in)
+{
+	struct task_struct *t;
+
+	if (!in->io->has_blk)
+		return 0;
+	t = kthread_run(io_thread, in, "kspawn-io/%u", in->id);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	in->io->thread = t;
+	return 0;
+}
+
+void kspawn_io_stop(struct kspawn_instance *in)
+{
+	if (in->io && in->io->thread) {
+		kthread_stop(in->io->thread);
+		in->io->thread = NULL;
+	}
+}
+
+void kspawn_io_destroy(struct kspawn_instance *in)
+{
+	struct kspawn_io *io = in->io;
+
+	if (!io)
+		return;
+	kspawn_io_stop(in);
+	if (io->disk) {
+		vfs_fsync(io->disk, 0);
+		filp_close(io->disk, NULL);
+	}
+	kb_ram_free(io->ram);
+	kfree(io);
+	in->io = NULL;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* An instance's virtio devices and the kernel thread that serves them. */
+#ifndef KSPAWN_IO_H
+#define KSPAWN_IO_H
+
+#include "backend/blk.h"
+#include "backend/region.h"
+
+struct kspawn_instance;
+struct kspawn_ioc_load;
+struct task_struct;
+struct file;
+
+struct kspawn_io {
+	struct kb_region region;
+	struct kb_blk blk;
+	bool has_blk;
+	void *ram;			/* RAM disk storage */
+	struct file *disk;		/* file-backed disk */
+	struct task_struct *thread;
+	u64 polls, busy_polls;
+};
+
+int kspawn_io_create(struct kspawn_instance *in,
+		     const struct kspawn_ioc_load *req);
+int kspawn_io_start(struct kspawn_instance *in);
+void kspawn_io_stop(struct kspawn_instance *in);
+void kspawn_io_destroy(struct kspawn_instance *in);
+
+/* store_file.c: a file or block device as blk storage. */
+extern const struct kb_store_ops kspawn_file_ops;
+struct file *kspawn_file_open(const char *path, u64 *bytes);
+
+#endif

@@ -1,0 +1,36 @@
+# virtio-blk, full stack: blkcheck writes, flushes, reads back and verifies
+# the whole disk, on a RAM disk and on a file; the file then holds what the
+# guest wrote (same digest); a second guest on the same file finds it.
+. /tests/lib.sh
+
+spawn "$IMG" --cpu 1 --ramdisk 8M --cmdline "blkcheck qd=16" || finish
+expect 0 kspawnctl console "$id" --follow
+has 'virtio-blk: 8 MiB'
+has 'blkcheck: OK sectors=16384 digest=[0-9a-f]{16}'
+expect 0 kspawnctl stop "$id"
+
+disk=/tmp/disk.img
+dd if=/dev/zero of=$disk bs=1M count=8 2>/dev/null
+spawn "$IMG" --cpu 1 --disk $disk --cmdline "blkcheck seed=7" || finish
+expect 0 kspawnctl console "$id" --follow
+has 'blkcheck: OK sectors=16384'
+guest=$(echo "$out" | sed -n 's/.*blkcheck: OK .*digest=\([0-9a-f]*\).*/\1/p')
+expect 0 kspawnctl stop "$id"
+host=$(fnv64sum $disk)
+note "digest: guest $guest, host file $host"
+[ -n "$guest" ] && [ "$guest" = "$host" ] || bad "the file's digest $host is not the guest's $guest"
+
+# Restart on the same file: the flushed data is there.
+spawn "$IMG" --cpu 1 --disk $disk --cmdline "blkcheck verify seed=7" || finish
+expect 0 kspawnctl console "$id" --follow
+has "blkcheck: OK sectors=16384 digest=$guest"
+expect 0 kspawnctl stop "$id"
+
+# No disk: the app says so.
+spawn "$IMG" --cpu 1 --cmdline "blkcheck" || finish
+expect 0 kspawnctl console "$id" --follow
+has 'no block device'
+expect 0 kspawnctl stop "$id"
+want_online 1
+want_no_instances
+finish
