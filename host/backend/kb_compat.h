@@ -23,6 +23,8 @@
 #define kb_mb() virt_mb()
 #define KB_READ(x) READ_ONCE(x)
 #define KB_WRITE(x, v) WRITE_ONCE(x, v)
+#define KB_LOAD_ACQUIRE(x) smp_load_acquire(&(x))
+#define KB_STORE_RELEASE(x, v) smp_store_release(&(x), v)
 #else
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,6 +41,8 @@
 #define kb_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define KB_READ(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define KB_WRITE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#define KB_LOAD_ACQUIRE(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define KB_STORE_RELEASE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
 #endif
 
 #endif

@@ -144,13 +144,13 @@ int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c)
 
 	if (!vq->size)
 		return 0;
-	idx = KB_READ(vq->avail[AVAIL_IDX]);
+	/* Acquire: the ring entry and descriptors the index covers. */
+	idx = KB_LOAD_ACQUIRE(vq->avail[AVAIL_IDX]);
 	pending = (uint16_t)(idx - vq->last_avail);
 	if (!pending)
 		return 0;
 	if (pending > vq->size)
 		return fail(vq, "available index ahead by more than the queue size");
-	kb_rmb();	/* the ring entry after the index that covers it */
 	head = KB_READ(vq->avail[AVAIL_RING + (vq->last_avail & (vq->size - 1))]);
 	if (head >= vq->size)
 		return fail(vq, "available head beyond the table");
@@ -172,9 +172,9 @@ void kb_vq_push(struct kb_vq *vq, uint16_t head, uint32_t len)
 
 	KB_WRITE(e->id, head);
 	KB_WRITE(e->len, len);
-	kb_wmb();	/* the element before the index that publishes it */
 	vq->used_idx++;
-	KB_WRITE(vq->used[1], vq->used_idx);
+	/* Release: the element and the data written before the index. */
+	KB_STORE_RELEASE(vq->used[1], vq->used_idx);
 }
 
 int kb_vq_should_notify(struct kb_vq *vq)

@@ -1,0 +1,173 @@
+/*
+ * Hosted: a driver that breaks the rules on purpose, against the device
+ * side of the virtqueue (host/backend/vq.c).  Each case builds a ring by
+ * hand, and kb_vq_pop() must refuse it with the right reason instead of
+ * reading outside the region (ASan would say so) or looping.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/backend/vq.h"
+
+#define BASE 0x100000ULL
+#define BYTES (1u << 20)
+#define QS 8
+#define DESC_OFF 0x0
+#define AVAIL_OFF 0x1000
+#define USED_OFF 0x2000
+#define BUF_OFF 0x8000
+#define IND_OFF 0x4000
+
+static uint8_t *mem;
+static struct kb_region r;
+static int failures;
+
+static struct kb_desc *desc(void)
+{
+	return (struct kb_desc *)(mem + DESC_OFF);
+}
+
+static uint16_t *avail(void)
+{
+	return (uint16_t *)(mem + AVAIL_OFF);
+}
+
+static struct kb_desc *ind(void)
+{
+	return (struct kb_desc *)(mem + IND_OFF);
+}
+
+static void fresh(void)
+{
+	memset(mem, 0, BYTES);
+}
+
+static void put(struct kb_desc *t, int i, uint64_t addr, uint32_t len,
+		uint16_t flags, uint16_t next)
+{
+	t[i] = (struct kb_desc){ addr, len, flags, next };
+}
+
+/* Make head available once and pop: expect ok (1) or the reason. */
+static void expect(const char *name, uint16_t head, uint16_t idx,
+		   const char *reason)
+{
+	static struct kb_chain c;
+	struct kb_vq vq;
+	int got;
+
+	avail()[2] = head;
+	avail()[1] = idx;
+	if (kb_vq_setup(&vq, &r, QS, BASE + DESC_OFF, BASE + AVAIL_OFF,
+			BASE + USED_OFF, 0)) {
+		printf("FAIL %s: setup: %s\n", name, vq.error);
+		failures++;
+		return;
+	}
+	got = kb_vq_pop(&vq, &c);
+	if ((reason && (got != -1 || !strstr(vq.error, reason))) ||
+	    (!reason && got != 1)) {
+		printf("FAIL %s: pop %d (%s), want %s\n", name, got,
+		       got < 0 ? vq.error : "ok", reason ? reason : "ok");
+		failures++;
+		return;
+	}
+	printf("ok %s%s%s\n", name, reason ? ": " : "", reason ? vq.error : "");
+}
+
+static void setup_refusals(void)
+{
+	struct kb_vq vq;
+
+	fresh();
+	if (!kb_vq_setup(&vq, &r, 6, BASE, BASE + AVAIL_OFF, BASE + USED_OFF, 0) ||
+	    !kb_vq_setup(&vq, &r, QS, BASE + BYTES - 16, BASE + AVAIL_OFF,
+			 BASE + USED_OFF, 0) ||
+	    !kb_vq_setup(&vq, &r, QS, BASE + 8, BASE + AVAIL_OFF,
+			 BASE + USED_OFF, 0) ||
+	    !kb_vq_setup(&vq, &r, QS, 0, BASE + AVAIL_OFF, BASE + USED_OFF, 0)) {
+		printf("FAIL setup: a bad size, a ring past the end, a misaligned or foreign ring was accepted\n");
+		failures++;
+		return;
+	}
+	printf("ok setup-refusals\n");
+}
+
+int main(void)
+{
+	mem = aligned_alloc(4096, BYTES);
+	r = (struct kb_region){ mem, BASE, BYTES };
+
+	setup_refusals();
+
+	fresh();
+	put(desc(), 0, BASE + BUF_OFF, 512, KB_DESC_F_NEXT, 1);
+	put(desc(), 1, BASE + BUF_OFF + 512, 1, KB_DESC_F_WRITE, 0);
+	expect("good-chain", 0, 1, NULL);
+
+	fresh();
+	put(desc(), 0, BASE + BYTES - 8, 16, 0, 0);
+	expect("buffer-past-region-end", 0, 1, "outside");
+
+	fresh();
+	put(desc(), 0, 0x1000, 16, 0, 0);
+	expect("buffer-below-region", 0, 1, "outside");
+
+	fresh();
+	put(desc(), 0, BASE, 0xffffffffu, 0, 0);
+	expect("huge-length", 0, 1, "too long");
+
+	fresh();
+	put(desc(), 0, BASE + (1ULL << 63), 16, 0, 0);
+	expect("wrapping-address", 0, 1, "outside");
+
+	fresh();
+	put(desc(), 0, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 1);
+	put(desc(), 1, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 0);
+	expect("descriptor-loop", 0, 1, "loops");
+
+	fresh();
+	put(desc(), 0, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 200);
+	expect("next-beyond-table", 0, 1, "beyond");
+
+	fresh();
+	expect("head-beyond-table", 9, 1, "beyond");
+
+	fresh();
+	expect("wild-avail-index", 0, 100, "ahead");
+
+	fresh();
+	put(desc(), 0, BASE + IND_OFF, 32, KB_DESC_F_INDIRECT, 0);
+	put(ind(), 0, BASE + IND_OFF + 64, 32, KB_DESC_F_INDIRECT, 0);
+	expect("nested-indirect", 0, 1, "nested");
+
+	fresh();
+	put(desc(), 0, BASE + IND_OFF, 16 * 4096, KB_DESC_F_INDIRECT, 0);
+	expect("oversized-indirect", 0, 1, "bad size");
+
+	fresh();
+	put(desc(), 0, BASE + IND_OFF, 24, KB_DESC_F_INDIRECT, 0);
+	expect("ragged-indirect", 0, 1, "bad size");
+
+	fresh();
+	put(desc(), 0, BASE + IND_OFF, 32, KB_DESC_F_INDIRECT, 0);
+	put(ind(), 0, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 1);
+	put(ind(), 1, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 0);
+	expect("indirect-loop", 0, 1, "loops");
+
+	fresh();
+	put(desc(), 0, BASE + IND_OFF, 32, KB_DESC_F_INDIRECT, 0);
+	put(ind(), 0, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 1);
+	put(ind(), 1, BASE + BUF_OFF + 16, 16, KB_DESC_F_WRITE, 0);
+	expect("good-indirect", 0, 1, NULL);
+
+	fresh();
+	put(desc(), 0, BASE + BUF_OFF, 16, KB_DESC_F_WRITE | KB_DESC_F_NEXT, 1);
+	put(desc(), 1, BASE + BUF_OFF, 16, 0, 0);
+	expect("readable-after-writable", 0, 1, "after a writable");
+
+	free(mem);
+	printf("vq_hostile: %d failed\n", failures);
+	return failures != 0;
+}
