@@ -9,7 +9,8 @@ GUEST_ELF := $(B)/kspawn-guest.elf
 GB := $(B)/guest
 
 GUEST_CORE_SRC := $(wildcard guest/arch/x86_64/*.c guest/arch/x86_64/*.S \
-			     guest/kern/*.c guest/lib/*.c guest/libc/*.c \
+			     guest/kern/*.c guest/lib/*.c guest/lib/net/*.c \
+			     guest/libc/*.c \
 			     guest/gdbstub/*.c)
 GUEST_APP_SRC := $(wildcard guest/apps/*.c)
 

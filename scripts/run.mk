@@ -21,6 +21,11 @@ $(QEMU_B)/fnv64sum: tests/qemu/fnv64sum.c | $(DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $@ $<
 
+$(QEMU_B)/udpcheck: tests/qemu/udpcheck.c | $(DEPS_STAMP)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $@ $<
+
 # Broken variants of the real image, for the tests that must refuse them.
 $(BADIMG_STAMP): $(QEMU_B)/mkbadimg $(GUEST_ELF)
 	$(call say,GEN,$(QEMU_B)/bad)
@@ -32,12 +37,13 @@ INITRAMFS_SRC := scripts/build-initramfs.sh $(wildcard scripts/initramfs/*) \
 	$(shell find tests/qemu/guest -type f 2>/dev/null)
 
 $(INITRAMFS): $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) $(GUEST_ELF) \
-		$(BADIMG_STAMP) $(QEMU_B)/fnv64sum
+		$(BADIMG_STAMP) $(QEMU_B)/fnv64sum $(QEMU_B)/udpcheck
 	$(call say,CPIO,$@)
 	$(Q)scripts/build-initramfs.sh $@ \
 		$(KSPAWN_KO):/lib/modules/kspawn.ko \
 		$(KSPAWNCTL):/bin/kspawnctl \
 		$(QEMU_B)/fnv64sum:/bin/fnv64sum \
+		$(QEMU_B)/udpcheck:/bin/udpcheck \
 		$(GUEST_ELF):/guest/kspawn-guest.elf \
 		$(QEMU_B)/bad:/guest/bad \
 		tests/qemu/guest:/tests

@@ -5,7 +5,7 @@
 
 HB := $(B)/hosted
 HOSTED_LIB := $(HB)/libkspawn-guest.a
-HOSTED_SRC := $(filter-out guest/lib/string.c,$(wildcard guest/lib/*.c)) \
+HOSTED_SRC := $(filter-out guest/lib/string.c,$(wildcard guest/lib/*.c guest/lib/net/*.c)) \
 	$(wildcard guest/gdbstub/*.c) guest/hosted/platform_linux.c
 HOSTED_OBJ := $(patsubst guest/%.c,$(HB)/%.o,$(HOSTED_SRC))
 HOSTED_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror \

@@ -17,6 +17,7 @@ struct run_args {
 	int no_verify;
 	uint64_t ramdisk;
 	const char *disk;
+	int net;
 };
 
 /* "16M", "64m", "1G", "8388608": bytes, or 0 if malformed. */
@@ -94,6 +95,16 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 			}
 		} else if (!strcmp(opt, "--cmdline")) {
 			a->cmdline = val;
+		} else if (!strcmp(opt, "--net")) {
+			if (!strcmp(val, "loopback")) {
+				a->net = 1;
+			} else if (!strcmp(val, "netdev")) {
+				a->net = 2;
+			} else {
+				err_msg("run: --net wants loopback or netdev, not '%s'",
+					val);
+				return -1;
+			}
 		} else if (!strcmp(opt, "--ramdisk")) {
 			a->ramdisk = parse_size(val);
 			if (!a->ramdisk || a->ramdisk % 512) {
@@ -237,7 +248,7 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	req = (struct ctl_spawn){ .image = img.data, .image_size = img.size,
 				  .cpu = a.cpu, .mem = a.mem,
 				  .cmdline = a.cmdline, .ramdisk = a.ramdisk,
-				  .disk = a.disk };
+				  .disk = a.disk, .net = a.net };
 	kmsg_mark(&m);
 	e = dev_spawn(c->fd, &req, &id);
 	if (e) {

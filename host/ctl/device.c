@@ -77,6 +77,8 @@ int dev_spawn(int fd, const struct ctl_spawn *req, uint32_t *id)
 		return -E2BIG;
 	strcpy(a.cmdline, req->cmdline);
 	a.ramdisk_bytes = req->ramdisk;
+	a.net_mode = req->net == 2 ? KSPAWN_NET_NETDEV :
+		     req->net == 1 ? KSPAWN_NET_LOOPBACK : KSPAWN_NET_NONE;
 	if (req->disk) {
 		if (strlen(req->disk) >= sizeof(a.disk_path))
 			return -ENAMETOOLONG;

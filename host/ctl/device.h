@@ -57,6 +57,7 @@ struct ctl_spawn {
 	const char *cmdline;
 	uint64_t ramdisk;		/* bytes; 0: none */
 	const char *disk;		/* host path; NULL: none */
+	int net;			/* 0 none, 1 loopback, 2 netdev */
 };
 
 /*

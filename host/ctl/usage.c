@@ -7,7 +7,7 @@
 static const char synopsis[] =
 "usage: kspawnctl [--json] [--device PATH] COMMAND [ARGS]\n"
 "       kspawnctl run IMAGE [--cpu N] [--mem SIZE] [--cmdline STR]\n"
-"                     [--disk PATH | --ramdisk SIZE]\n"
+"                     [--disk PATH | --ramdisk SIZE] [--net loopback|netdev]\n"
 "       kspawnctl list\n"
 "       kspawnctl status ID\n"
 "       kspawnctl console ID [--follow]\n"
@@ -48,6 +48,10 @@ static const char run_help[] =
 "                  file or block device (its size is the disk's); what\n"
 "                  the guest flushes is on stable storage\n"
 "  --ramdisk SIZE  a virtio-blk disk in host RAM instead, e.g. 128M\n"
+"  --net MODE      give the guest a virtio-net device: loopback (frames\n"
+"                  to its own MAC, broadcast or multicast come back, as\n"
+"                  with vdpa_sim_net) or netdev (wired to a new host\n"
+"                  interface ksnetN, whose carrier follows the guest)\n"
 "  --no-verify     skip kspawnctl's own image checks (to test the module's)\n";
 
 static const char list_help[] =

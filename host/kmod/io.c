@@ -10,6 +10,7 @@
 #include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/kthread.h>
+#include <linux/netdevice.h>
 #include <linux/sched.h>
 #include <linux/string.h>
 
@@ -53,6 +54,32 @@ static int open_disk(struct kspawn_io *io, const struct kspawn_ioc_load *req,
 	return io->ram ? 0 : -ENOMEM;
 }
 
+static int create_net(struct kspawn_instance *in, u32 mode, u32 index)
+{
+	struct kspawn_io *io = in->io;
+	u8 mac[6] = { 0x02, 'k', 's', 0, 0, in->id & 0xff };
+	int err;
+
+	if (mode != KSPAWN_NET_LOOPBACK && mode != KSPAWN_NET_NETDEV) {
+		pr_info("refused: unknown network mode %u\n", mode);
+		return -EINVAL;
+	}
+	spin_lock_init(&io->net_lock);
+	kb_net_init(&io->net, slot(in, index), &io->region, &io_ops, in,
+		    mode == KSPAWN_NET_NETDEV ? KB_NET_HOST : KB_NET_LOOPBACK,
+		    &kspawn_netdev_ops, io, mac);
+	io->has_net = true;
+	in->hdr->ndevices = index + 1;
+	if (mode == KSPAWN_NET_NETDEV) {
+		err = kspawn_netdev_create(in);
+		if (err)
+			return err;
+	}
+	pr_info("instance %u: virtio-net, %s\n", in->id,
+		io->netdev ? io->netdev->name : "loopback");
+	return 0;
+}
+
 int kspawn_io_create(struct kspawn_instance *in,
 		     const struct kspawn_ioc_load *req)
 {
@@ -65,9 +92,17 @@ int kspawn_io_create(struct kspawn_instance *in,
 	in->io = io;
 	io->region = (struct kb_region){ in->region, in->region_phys,
 					 in->region_size };
+	if (req->net_mode) {
+		err = create_net(in, req->net_mode,
+				 req->disk_path[0] || req->ramdisk_bytes);
+		if (err)
+			return err;
+	}
 	if (!req->disk_path[0] && !req->ramdisk_bytes)
 		return 0;
 	if (!memchr(req->disk_path, 0, sizeof(req->disk_path)))
+		return -EINVAL;
+	if (io->has_net && slot(in, 0) == io->net.dev.slot)
 		return -EINVAL;
 	err = open_disk(io, req, &bytes);
 	if (err) {
@@ -78,10 +113,22 @@ int kspawn_io_create(struct kspawn_instance *in,
 		    io->disk ? &kspawn_file_ops : &kb_ram_ops,
 		    io->disk ? (void *)io->disk : io->ram, bytes, "kspawn-blk");
 	io->has_blk = true;
-	in->hdr->ndevices = 1;
+	if (!in->hdr->ndevices)
+		in->hdr->ndevices = 1;
 	pr_info("instance %u: virtio-blk, %llu MiB on %s\n", in->id,
 		bytes >> 20, io->disk ? req->disk_path : "RAM");
 	return 0;
+}
+
+static int poll_net(struct kspawn_io *io)
+{
+	int work;
+
+	spin_lock_bh(&io->net_lock);
+	work = kb_device_poll(&io->net.dev, POLL_BUDGET);
+	spin_unlock_bh(&io->net_lock);
+	kspawn_netdev_carrier(io);
+	return work;
 }
 
 static int io_thread(void *arg)
@@ -93,6 +140,9 @@ static int io_thread(void *arg)
 	while (!kthread_should_stop()) {
 		int work = io->has_blk ? kb_device_poll(&io->blk.dev,
 							POLL_BUDGET) : 0;
+
+		if (io->has_net)
+			work += poll_net(io);
 
 		io->polls++;
 		if (work) {
@@ -111,7 +161,7 @@ int kspawn_io_start(struct kspawn_instance *in)
 {
 	struct task_struct *t;
 
-	if (!in->io->has_blk)
+	if (!in->io->has_blk && !in->io->has_net)
 		return 0;
 	t = kthread_run(io_thread, in, "kspawn-io/%u", in->id);
 	if (IS_ERR(t))
@@ -135,6 +185,7 @@ void kspawn_io_destroy(struct kspawn_instance *in)
 	if (!io)
 		return;
 	kspawn_io_stop(in);
+	kspawn_netdev_destroy(io);
 	if (io->disk) {
 		vfs_fsync(io->disk, 0);
 		filp_close(io->disk, NULL);

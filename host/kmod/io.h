@@ -3,7 +3,10 @@
 #ifndef KSPAWN_IO_H
 #define KSPAWN_IO_H
 
+#include <linux/spinlock.h>
+
 #include "backend/blk.h"
+#include "backend/net.h"
 #include "backend/region.h"
 
 struct kspawn_instance;
@@ -15,6 +18,11 @@ struct kspawn_io {
 	struct kb_region region;
 	struct kb_blk blk;
 	bool has_blk;
+	struct kb_net net;
+	bool has_net;
+	spinlock_t net_lock;		/* the net device: poll vs ksnet xmit */
+	struct net_device *netdev;	/* host mode */
+	bool carrier;
 	void *ram;			/* RAM disk storage */
 	struct file *disk;		/* file-backed disk */
 	struct task_struct *thread;
@@ -26,6 +34,12 @@ int kspawn_io_create(struct kspawn_instance *in,
 int kspawn_io_start(struct kspawn_instance *in);
 void kspawn_io_stop(struct kspawn_instance *in);
 void kspawn_io_destroy(struct kspawn_instance *in);
+
+/* netdev.c: ksnetN, the host's end of a guest's virtio-net. */
+int kspawn_netdev_create(struct kspawn_instance *in);
+void kspawn_netdev_destroy(struct kspawn_io *io);
+void kspawn_netdev_carrier(struct kspawn_io *io);
+extern const struct kb_net_ops kspawn_netdev_ops;
 
 /* store_file.c: a file or block device as blk storage. */
 extern const struct kb_store_ops kspawn_file_ops;

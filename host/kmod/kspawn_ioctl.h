@@ -58,9 +58,15 @@ struct kspawn_ioc_load {
 	__u64 ramdisk_bytes;		/* virtio-blk on RAM; 0: none */
 	char disk_path[256];		/* virtio-blk on this file or block
 					 * device (host path); "": none */
+	__u32 net_mode;			/* KSPAWN_NET_* */
+	__u32 reserved2;
 	__u32 id;			/* out: the new instance */
 	__u32 reserved;
 };
+
+#define KSPAWN_NET_NONE 0
+#define KSPAWN_NET_LOOPBACK 1		/* virtio-net looped back (vdpa_sim) */
+#define KSPAWN_NET_NETDEV 2		/* virtio-net wired to a ksnetN */
 
 #define KSPAWN_STOP_FORCE (1U << 0)	/* skip the polite request */
 

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+#include "net.h"
+
+#define Q_RX 0
+#define Q_TX 1
+#define Q_CTRL 2
+
+#define F_MTU (1ULL << 3)
+#define F_MAC (1ULL << 5)
+#define F_STATUS (1ULL << 16)
+#define F_CTRL_VQ (1ULL << 17)
+#define F_CTRL_MAC_ADDR (1ULL << 23)
+
+#define CTRL_MAC 1
+#define CTRL_MAC_ADDR_SET 1
+#define CTRL_OK 0
+#define CTRL_ERR 1
+
+/* virtio_net_config, the fields we fill. */
+struct net_config {
+	uint8_t mac[6];
+	uint16_t status;		/* 1: link up */
+	uint16_t max_virtqueue_pairs;
+	uint16_t mtu;
+} __attribute__((packed));
+
+static void set_config(struct kb_net *n)
+{
+	struct net_config cfg = { .status = 1, .max_virtqueue_pairs = 1,
+				  .mtu = KB_NET_MTU };
+
+	memcpy(cfg.mac, n->mac, 6);
+	memcpy(n->dev.slot->config, &cfg, sizeof(cfg));
+	KB_WRITE(n->dev.slot->config_generation,
+		 KB_READ(n->dev.slot->config_generation) + 1);
+}
+
+int kb_net_up(const struct kb_net *n)
+{
+	return n->dev.live && !n->dev.broken;
+}
+
+int kb_net_rx(struct kb_net *n, const uint8_t *frame, uint32_t len)
+{
+	static const uint8_t hdr[KB_NET_HDR] = { [10] = 1 };	/* 1 buffer */
+	struct kb_chain *c = &n->rx_chain;
+
+	if (!kb_net_up(n) || len > KB_NET_FRAME_MAX ||
+	    kb_device_pop(&n->dev, Q_RX, c) <= 0 ||
+	    c->in_len < KB_NET_HDR + len) {
+		n->rx_dropped++;
+		if (n->dev.vq[Q_RX].size && c->in_len && !n->dev.broken) {
+			/* Popped but too small: give it back empty. */
+			kb_device_push(&n->dev, Q_RX, c->head, 0);
+		}
+		c->in_len = 0;
+		return -1;
+	}
+	kb_chain_write(c, 0, hdr, KB_NET_HDR);
+	kb_chain_write(c, KB_NET_HDR, frame, len);
+	kb_device_push(&n->dev, Q_RX, c->head, KB_NET_HDR + len);
+	kb_device_kick(&n->dev, Q_RX);
+	c->in_len = 0;
+	n->rx_packets++;
+	n->rx_bytes += len;
+	return 0;
+}
+
+/* vdpa_sim_net's loopback filter: ours, broadcast or multicast. */
+static int loops_back(const struct kb_net *n, const uint8_t *frame)
+{
+	return !memcmp(frame, n->mac, 6) || (frame[0] & 1);
+}
+
+static void transmit(struct kb_net *n, const struct kb_chain *c)
+{
+	uint32_t len;
+
+	if (c->out_len <= KB_NET_HDR ||
+	    c->out_len - KB_NET_HDR > KB_NET_FRAME_MAX ||
+	    c->out_len - KB_NET_HDR < 14) {
+		n->tx_dropped++;
+		return;
+	}
+	len = kb_chain_read(c, KB_NET_HDR, n->frame, c->out_len - KB_NET_HDR);
+	n->tx_packets++;
+	n->tx_bytes += len;
+	if (n->mode == KB_NET_HOST) {
+		n->nops->xmit(n->nctx, n->frame, len);
+	} else if (loops_back(n, n->frame)) {
+		kb_net_rx(n, n->frame, len);
+	} else {
+		n->tx_dropped++;
+	}
+}
+
+static uint8_t control(struct kb_net *n, const struct kb_chain *c)
+{
+	uint8_t cmd[2 + 6];
+
+	if (c->out_len < 2 || kb_chain_read(c, 0, cmd, sizeof(cmd)) < 2)
+		return CTRL_ERR;
+	if (cmd[0] == CTRL_MAC && cmd[1] == CTRL_MAC_ADDR_SET &&
+	    c->out_len == 8) {
+		memcpy(n->mac, cmd + 2, 6);
+		set_config(n);
+		return CTRL_OK;
+	}
+	return CTRL_ERR;
+}
+
+static int net_work(struct kb_device *d, int budget)
+{
+	struct kb_net *n = d->priv;
+	int done = 0;
+
+	while (done < budget && kb_device_pop(d, Q_TX, &d->chain) > 0) {
+		transmit(n, &d->chain);
+		kb_device_push(d, Q_TX, d->chain.head, 0);
+		done++;
+	}
+	if (done)
+		kb_device_kick(d, Q_TX);
+	while (done < budget && kb_device_pop(d, Q_CTRL, &d->chain) > 0) {
+		uint8_t ack = d->chain.in_len ? control(n, &d->chain) : CTRL_ERR;
+
+		if (d->chain.in_len)
+			kb_chain_write(&d->chain, d->chain.in_len - 1, &ack, 1);
+		kb_device_push(d, Q_CTRL, d->chain.head, d->chain.in_len ? 1 : 0);
+		kb_device_kick(d, Q_CTRL);
+		done++;
+	}
+	return done;
+}
+
+static const struct kb_device_class net_class = {
+	.name = "net",
+	.device_id = 1,			/* VIRTIO_ID_NET */
+	.num_queues = 3,
+	.queue_size_max = 256,
+	.features = F_MTU | F_MAC | F_STATUS | F_CTRL_VQ | F_CTRL_MAC_ADDR,
+	.work = net_work,
+};
+
+void kb_net_init(struct kb_net *n, struct kspawn_device *slot,
+		 const struct kb_region *r, const struct kb_device_ops *ops,
+		 void *ctx, enum kb_net_mode mode, const struct kb_net_ops *nops,
+		 void *nctx, const uint8_t mac[6])
+{
+	_Static_assert(sizeof(struct net_config) <= KSPAWN_CONFIG_SIZE, "cfg");
+	memset(n, 0, sizeof(*n));
+	n->mode = mode;
+	n->nops = nops;
+	n->nctx = nctx;
+	memcpy(n->mac, mac, 6);
+	kb_device_init(&n->dev, slot, r, &net_class, n, ops, ctx);
+	set_config(n);
+}

@@ -1,0 +1,53 @@
+/*
+ * udpcheck ADDR PORT COUNT: send COUNT datagrams of random sizes and bytes
+ * to a UDP echo server, one at a time, and check that each comes back
+ * whole and unchanged.  Prints the result; exit 0 only if all did.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct timeval tv = { 1, 0 };
+	unsigned char out[1472], in[2048];
+	long count, ok = 0, lost = 0, bad = 0;
+	unsigned int seed = 12345;
+	int s;
+
+	if (argc != 4 || inet_pton(AF_INET, argv[1], &to.sin_addr) != 1) {
+		fprintf(stderr, "usage: udpcheck ADDR PORT COUNT\n");
+		return 2;
+	}
+	to.sin_port = htons((unsigned short)atoi(argv[2]));
+	count = atol(argv[3]);
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (long i = 0; i < count; i++) {
+		size_t len = 1 + rand_r(&seed) % sizeof(out);
+		ssize_t n;
+
+		for (size_t k = 0; k < len; k++)
+			out[k] = (unsigned char)rand_r(&seed);
+		memcpy(out, &i, len < sizeof(i) ? len : sizeof(i));
+		if (sendto(s, out, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+			perror("udpcheck: sendto");
+			return 1;
+		}
+		n = recv(s, in, sizeof(in), 0);
+		if (n < 0)
+			lost++;
+		else if ((size_t)n != len || memcmp(in, out, len))
+			bad++;
+		else
+			ok++;
+	}
+	printf("udpcheck: %ld sent, %ld echoed intact, %ld lost, %ld corrupted\n",
+	       count, ok, lost, bad);
+	return ok == count ? 0 : 1;
+}
