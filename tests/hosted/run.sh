@@ -59,5 +59,13 @@ if CC=clang build blk_model_tsan -fsanitize=thread -- "$here/blk_model.c" "${bac
 	run_model blk_model_tsan 200000
 fi
 
+# 1 000 000 frames through the net device in loopback mode.
+if build net_loopback "${asan[@]}" -- "$here/net_loopback.c" "${backend[@]}" "$top/guest/lib/virtq.c"; then
+	run_model net_loopback 1000000
+fi
+if CC=clang build net_loopback_tsan -fsanitize=thread -- "$here/net_loopback.c" "${backend[@]}" "$top/guest/lib/virtq.c"; then
+	run_model net_loopback_tsan 200000
+fi
+
 echo "hosted: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,179 @@
+/*
+ * Hosted: the virtqueue driver (guest/lib/virtq.c) and the net backend in
+ * loopback mode (host/backend/net.c) on two threads over one region.  N
+ * frames of random sizes, addressed in turn to the device's MAC, to
+ * broadcast and to a multicast group, must all come back on rx in order,
+ * byte for byte; frames to another MAC must not come back at all.
+ *
+ *   net_loopback [N]
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/backend/net.h"
+#include "lib/virtq.h"
+
+#define REGION_BYTES (4u << 20)
+#define BASE 0x80000000ULL
+#define QSIZE 64
+#define BUF 2048
+#define HDR KB_NET_HDR
+#define INFLIGHT 32
+
+static uint8_t *region;
+static struct kspawn_device slot;
+static struct kb_net net;
+static atomic_int stop;
+static const uint8_t mac[6] = { 0x02, 0x6b, 0x73, 0, 0, 1 };
+
+static uint64_t gpa(const void *va)
+{
+	return BASE + (uint64_t)((const uint8_t *)va - region);
+}
+
+static void no_notify(void *c, uint32_t v)
+{
+	(void)c;
+	(void)v;
+}
+
+static const struct kb_device_ops ops = { .notify = no_notify };
+
+static void *device(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&stop))
+		kb_device_poll(&net.dev, 64);
+	return NULL;
+}
+
+static uint64_t rs = 0x9e3779b97f4a7c15ULL;
+static uint64_t rnd(void)
+{
+	rs ^= rs << 13;
+	rs ^= rs >> 7;
+	rs ^= rs << 17;
+	return rs;
+}
+
+/* Frame i: destination by i % 4 (3: a stranger), sequence, pattern. */
+static size_t make_frame(uint8_t *f, uint64_t i, uint64_t seed)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0, 0, 1 };
+	static const uint8_t other[6] = { 0x02, 0, 0, 0, 0, 0x99 };
+	const uint8_t *dst[4] = { mac, bcast, mcast, other };
+	size_t len = 14 + 8 + seed % (1500 - 8);
+	uint64_t x = seed;
+
+	memcpy(f, dst[i % 4], 6);
+	memcpy(f + 6, mac, 6);
+	f[12] = 0x88;
+	f[13] = 0xb5;
+	memcpy(f + 14, &i, 8);
+	for (size_t k = 22; k < len; k++) {
+		x = x * 6364136223846793005ULL + 1;
+		f[k] = (uint8_t)(x >> 56);
+	}
+	return len;
+}
+
+int main(int argc, char **argv)
+{
+	long n = argc > 1 ? atol(argv[1]) : 1000000;
+	static void *rx_cookies[QSIZE], *tx_cookies[QSIZE];
+	uint64_t *seeds = calloc((size_t)n, sizeof(uint64_t));
+	struct virtq rx, tx;
+	struct kb_region kr;
+	pthread_t dev;
+	long sent = 0, got = 0, expect = 0, bad = 0, inflight = 0;
+	uint8_t *rxbuf, *txbuf, want[BUF];
+
+	region = aligned_alloc(4096, REGION_BYTES);
+	memset(region, 0, REGION_BYTES);
+	kr = (struct kb_region){ region, BASE, REGION_BYTES };
+	kb_net_init(&net, &slot, &kr, &ops, NULL, KB_NET_LOOPBACK, NULL, NULL,
+		    mac);
+	slot.driver_features = slot.device_features;
+	slot.status = 1 | 2 | 8;
+	kb_device_poll(&net.dev, 1);
+	virtq_init(&rx, QSIZE, region + 0x10000, rx_cookies, gpa, 1);
+	virtq_init(&tx, QSIZE, region + 0x20000, tx_cookies, gpa, 1);
+	rxbuf = region + 0x100000;
+	txbuf = region + 0x200000;
+	for (int q = 0; q < 2; q++) {
+		struct virtq *v = q ? &tx : &rx;
+
+		slot.queues[q].size = QSIZE;
+		slot.queues[q].desc_addr = v->desc_addr;
+		slot.queues[q].driver_addr = v->avail_addr;
+		slot.queues[q].device_addr = v->used_addr;
+		slot.queues[q].ready = 1;
+	}
+	for (int i = 0; i < QSIZE; i++) {
+		struct virtq_buf b = { rxbuf + (size_t)i * BUF, BUF };
+
+		virtq_add(&rx, NULL, 0, &b, 1, b.p);
+	}
+	virtq_publish(&rx);
+	slot.status |= 4;
+	kb_device_poll(&net.dev, 1);
+	pthread_create(&dev, NULL, device, NULL);
+	while (got < n * 3 / 4 && !bad) {
+		uint8_t *b;
+		uint32_t len;
+
+		/* Send while rx has room for every frame that may return. */
+		if (sent < n && inflight < INFLIGHT) {
+			uint8_t *f = txbuf + (size_t)(sent % QSIZE) * BUF;
+			struct virtq_buf out;
+
+			while (virtq_get(&tx, NULL))
+				;
+			seeds[sent] = rnd();
+			memset(f, 0, HDR);
+			out = (struct virtq_buf){ f, (uint32_t)(HDR +
+				make_frame(f + HDR, (uint64_t)sent, seeds[sent])) };
+			if (!virtq_add(&tx, &out, 1, NULL, 0, f)) {
+				virtq_publish(&tx);
+				inflight += sent % 4 != 3;
+				sent++;
+			}
+		}
+		while ((b = virtq_get(&rx, &len))) {
+			uint64_t seq;
+			struct virtq_buf back = { b, BUF };
+
+			while (expect % 4 == 3)
+				expect++;	/* strangers never come back */
+			memcpy(&seq, b + HDR + 14, 8);
+			if (seq != (uint64_t)expect ||
+			    len != HDR + make_frame(want, seq, seeds[seq]) ||
+			    memcmp(b + HDR, want, len - HDR)) {
+				fprintf(stderr, "frame %ld: got seq %llu len %u\n",
+					expect, (unsigned long long)seq, len);
+				bad++;
+			}
+			got++;
+			expect++;
+			inflight--;
+			virtq_add(&rx, NULL, 0, &back, 1, b);
+			virtq_publish(&rx);
+		}
+		if (slot.status & 64) {
+			fprintf(stderr, "device needs reset\n");
+			bad++;
+		}
+	}
+	atomic_store(&stop, 1);
+	pthread_join(dev, NULL);
+	printf("net_loopback: %ld frames sent, %ld came back in order and intact, %llu strangers dropped, %s\n",
+	       sent, got, (unsigned long long)net.tx_dropped,
+	       bad || net.rx_dropped ? "FAIL" : "OK");
+	free(seeds);
+	free(region);
+	return bad || net.rx_dropped;
+}
