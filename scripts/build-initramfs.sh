@@ -10,8 +10,10 @@
 #   build/ctl/kspawnctl:/bin/kspawnctl         (static)
 #   build/kspawn-guest.elf:/guest/kspawn-guest.elf
 #   tests/qemu/guest:/tests
-# Nothing from the host kernel's own modules is needed: kspawn.ko uses only
-# the kernel proper.
+#   .../virtio*.ko:/lib/modules/host/           the host kernel's virtio
+#                                              drivers, loaded by init in
+#                                              order (a second QEMU disk)
+# kspawn.ko itself needs nothing from the host kernel's modules.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"

@@ -36,7 +36,15 @@ $(BADIMG_STAMP): $(QEMU_B)/mkbadimg $(GUEST_ELF)
 INITRAMFS_SRC := scripts/build-initramfs.sh $(wildcard scripts/initramfs/*) \
 	$(shell find tests/qemu/guest -type f 2>/dev/null)
 
-$(INITRAMFS): $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) $(GUEST_ELF) \
+# The host kernel's virtio modules, so that a second QEMU disk shows up as
+# /dev/vda for the tests that back a guest's disk with a block device.
+HOST_VIRTIO_KO := kernel/drivers/virtio/virtio.ko \
+	kernel/drivers/virtio/virtio_ring.ko \
+	kernel/drivers/virtio/virtio_pci_legacy_dev.ko \
+	kernel/drivers/virtio/virtio_pci_modern_dev.ko \
+	kernel/drivers/virtio/virtio_pci.ko kernel/drivers/block/virtio_blk.ko
+
+$(INITRAMFS): $(HOSTKERNEL_ENV) $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) $(GUEST_ELF) \
 		$(BADIMG_STAMP) $(QEMU_B)/fnv64sum $(QEMU_B)/udpcheck
 	$(call say,CPIO,$@)
 	$(Q)scripts/build-initramfs.sh $@ \
@@ -46,7 +54,8 @@ $(INITRAMFS): $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) $(GUEST_ELF) \
 		$(QEMU_B)/udpcheck:/bin/udpcheck \
 		$(GUEST_ELF):/guest/kspawn-guest.elf \
 		$(QEMU_B)/bad:/guest/bad \
-		tests/qemu/guest:/tests
+		tests/qemu/guest:/tests \
+		$(foreach m,$(HOST_VIRTIO_KO),$(HOSTKERNEL_MODDIR)/$(m):/lib/modules/host/$(notdir $(m)))
 
 .PHONY: initramfs run
 initramfs: $(INITRAMFS) ## the QEMU host's initramfs (module, kspawnctl, guest, tests)

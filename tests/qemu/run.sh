@@ -48,7 +48,10 @@ run_boot() {
 	done
 	[ ${#cases[@]} -gt 0 ] || return 0
 	log=$(mktemp)
+	# A second disk for the host (/dev/vda): a guest's disk on a block device.
+	truncate -s 8M "$log.disk"
 	(cd "$top" && SMP=$smp scripts/qemu-host.sh --timeout "${QEMU_SUITE_TIMEOUT:-900}" \
+		--qemu -drive --qemu "file=$log.disk,if=virtio,format=raw" \
 		--probe "$build/kspawn-guest.elf" --log "$log" \
 		--run /tests/run-cases.sh \
 		--append "harness.cases=$(IFS=,; echo "${cases[*]}")" \
@@ -76,7 +79,7 @@ run_boot() {
 		fail_case "boot-smp$smp" "qemu-host.sh ended with status $status" \
 			"$(sed 's/^/| /' "$log.err")"
 	fi
-	rm -f "$log" "$log.err"
+	rm -f "$log" "$log.err" "$log.disk"
 }
 
 for b in "${boots[@]}"; do

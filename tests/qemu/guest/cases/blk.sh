@@ -1,6 +1,7 @@
 # virtio-blk, full stack: blkcheck writes, flushes, reads back and verifies
-# the whole disk, on a RAM disk and on a file; the file then holds what the
-# guest wrote (same digest); a second guest on the same file finds it.
+# the whole disk, on a RAM disk, on a file and on a block device (the QEMU
+# host's second disk); the file and the device then hold what the guest
+# wrote (same digest); a second guest on the same file finds it.
 . /tests/lib.sh
 
 spawn "$IMG" --cpu 1 --ramdisk 8M --cmdline "blkcheck qd=16" || finish
@@ -25,6 +26,21 @@ spawn "$IMG" --cpu 1 --disk $disk --cmdline "blkcheck verify seed=7" || finish
 expect 0 kspawnctl console "$id" --follow
 has "blkcheck: OK sectors=16384 digest=$guest"
 expect 0 kspawnctl stop "$id"
+
+# A real block device: the QEMU host's second disk, /dev/vda.
+if [ -b /dev/vda ]; then
+	spawn "$IMG" --cpu 1 --disk /dev/vda --cmdline "blkcheck seed=9" || finish
+	expect 0 kspawnctl console "$id" --follow
+	has 'blkcheck: OK sectors=16384'
+	guest=$(echo "$out" | sed -n 's/.*blkcheck: OK .*digest=\([0-9a-f]*\).*/\1/p')
+	expect 0 kspawnctl stop "$id"
+	echo 3 > /proc/sys/vm/drop_caches
+	host=$(fnv64sum /dev/vda)
+	note "/dev/vda digest: guest $guest, host $host"
+	[ -n "$guest" ] && [ "$guest" = "$host" ] || bad "/dev/vda digest $host is not the guest's $guest"
+else
+	bad "no /dev/vda: the host's virtio-blk driver did not load"
+fi
 
 # No disk: the app says so.
 spawn "$IMG" --cpu 1 --cmdline "blkcheck" || finish
