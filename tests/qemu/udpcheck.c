@@ -2,6 +2,7 @@
  * udpcheck ADDR PORT COUNT: send COUNT datagrams of random sizes and bytes
  * to a UDP echo server, one at a time, and check that each comes back
  * whole and unchanged.  Prints the result; exit 0 only if all did.
+ * udpcheck serve PORT: be that echo server (for the guest's netbench).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -10,6 +11,28 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+
+static int serve(int port)
+{
+	struct sockaddr_in me = { .sin_family = AF_INET,
+				  .sin_port = htons((unsigned short)port) };
+	unsigned char buf[2048];
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (bind(s, (struct sockaddr *)&me, sizeof(me))) {
+		perror("udpcheck: bind");
+		return 1;
+	}
+	for (;;) {
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(s, buf, sizeof(buf), 0,
+				     (struct sockaddr *)&from, &fl);
+
+		if (n >= 0)
+			sendto(s, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
+	}
+}
 
 int main(int argc, char **argv)
 {
@@ -20,6 +43,8 @@ int main(int argc, char **argv)
 	unsigned int seed = 12345;
 	int s;
 
+	if (argc == 3 && !strcmp(argv[1], "serve"))
+		return serve(atoi(argv[2]));
 	if (argc != 4 || inet_pton(AF_INET, argv[1], &to.sin_addr) != 1) {
 		fprintf(stderr, "usage: udpcheck ADDR PORT COUNT\n");
 		return 2;

@@ -10,6 +10,11 @@ has 'virtio-blk: 8 MiB'
 has 'blkcheck: OK sectors=16384 digest=[0-9a-f]{16}'
 expect 0 kspawnctl stop "$id"
 
+spawn "$IMG" --cpu 1 --ramdisk 8M --cmdline "blkbench rw=write qd=16 ops=2000" || finish
+expect 0 kspawnctl console "$id" --follow
+has 'blkbench: rw=write qd=16 bs=4096 ops=2000 iops=[0-9]+ p50_us=[0-9]+ p99_us=[0-9]+'
+expect 0 kspawnctl stop "$id"
+
 disk=/tmp/disk.img
 dd if=/dev/zero of=$disk bs=1M count=8 2>/dev/null
 spawn "$IMG" --cpu 1 --disk $disk --cmdline "blkcheck seed=7" || finish

@@ -24,6 +24,16 @@ has 'virtio-net: 02:6b:73:00:00:'
 expect 0 kspawnctl stop "$id"
 [ ! -e /sys/class/net/ksnet0 ] || bad "ksnet0 still there after stop"
 
+# The other way round: the guest's netbench against an echo server here.
+udpcheck serve 7 &
+server=$!
+spawn "$IMG" --cpu 1 --net netdev --cmdline "netbench count=500" || finish
+ip addr add 169.254.1.1/16 dev ksnet0 && ip link set ksnet0 up
+expect 0 kspawnctl console "$id" --follow
+has 'netbench: count=500 lost=0 pps=[0-9]+ p50_us=[0-9]+ p99_us=[0-9]+'
+kill $server
+expect 0 kspawnctl stop "$id"
+
 # Loopback mode, like vdpa_sim_net: no host interface appears.
 spawn "$IMG" --cpu 1 --net loopback --cmdline "udpecho seconds=1" || finish
 expect 0 kspawnctl console "$id" --follow
