@@ -18,6 +18,7 @@
 #include "kern/tick.h"
 #include "kern/time.h"
 #include "lib/cmdline.h"
+#include "kern/virtio.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpuinfo.h"
 #include "arch/x86_64/trap.h"
@@ -103,6 +104,7 @@ void kmain(struct kspawn_header *hdr)
 	sched_init();
 	tick_init();
 	gdb_init(&boot_cmdline);
+	virtio_init(&boot_cmdline);
 	start_main_thread();
 	sched_idle();	/* the boot context becomes the idle thread */
 }

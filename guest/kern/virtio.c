@@ -4,6 +4,7 @@
 #include "kern/console.h"
 #include "kern/mm.h"
 #include "kern/sched.h"
+#include "lib/cmdline.h"
 #include "kern/shared.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/trap.h"
@@ -14,6 +15,15 @@
 #define S_FEATURES_OK 8
 #define S_NEEDS_RESET 64
 #define S_FAILED 128
+
+static int want_packed;
+
+void virtio_init(const struct cmdline *c)
+{
+	const char *v = cmdline_opt(c, "vring");
+
+	want_packed = v && !strcmp(v, "packed");
+}
 
 /* vector -> queue, for the one handler all queues share */
 static struct {
@@ -72,6 +82,8 @@ int virtio_start(struct virtio_dev *d, struct kspawn_device *slot,
 	__atomic_store_n(&slot->status, 0, __ATOMIC_RELEASE);
 	set_status(d, S_ACKNOWLEDGE);
 	set_status(d, S_DRIVER);
+	if (want_packed)
+		wanted |= VIRTIO_F_RING_PACKED_BIT;
 	d->features = slot->device_features & wanted;
 	if (!(d->features & VIRTIO_F_VERSION_1_BIT)) {
 		kprintf("virtio: device %u lacks VERSION_1\n", slot->device_id);
@@ -108,6 +120,7 @@ int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 		 virtio_irq_fn on_irq)
 {
 	struct kspawn_queue *sq = &d->slot->queues[q];
+	int packed = !!(d->features & VIRTIO_F_RING_PACKED_BIT);
 	size_t bytes, pages;
 	void **cookies;
 	void *mem;
@@ -117,15 +130,20 @@ int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 		return -1;
 	if (!size || size > sq->size_max)
 		size = sq->size_max;
-	bytes = virtq_bytes(size);
+	if (packed && size > VIRTQ_PACKED_MAX)
+		size = VIRTQ_PACKED_MAX;
+	bytes = packed ? virtq_packed_bytes(size) : virtq_bytes(size);
 	pages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
 	mem = page_alloc(pages);
 	cookies = page_alloc((size * sizeof(void *) + PAGE_SIZE - 1) /
 			     PAGE_SIZE);
 	if (!mem || !cookies)
 		return -1;
-	virtq_init(&d->vq[q], size, mem, cookies, region_addr,
-		   !!(d->features & VIRTIO_F_EVENT_IDX_BIT));
+	if (packed)
+		virtq_init_packed(&d->vq[q], size, mem, cookies, region_addr);
+	else
+		virtq_init(&d->vq[q], size, mem, cookies, region_addr,
+			   !!(d->features & VIRTIO_F_EVENT_IDX_BIT));
 	d->on_irq[q] = on_irq;
 	vector = on_irq ? irq_alloc_vector(queue_irq) : -1;
 	if (vector > 0) {

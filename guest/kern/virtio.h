@@ -13,6 +13,7 @@
 
 #define VIRTIO_F_VERSION_1_BIT (1ULL << 32)
 #define VIRTIO_F_EVENT_IDX_BIT (1ULL << 29)
+#define VIRTIO_F_RING_PACKED_BIT (1ULL << 34)
 
 struct virtio_dev;
 typedef void (*virtio_irq_fn)(struct virtio_dev *d, unsigned int q);
@@ -24,6 +25,11 @@ struct virtio_dev {
 	virtio_irq_fn on_irq[KSPAWN_MAX_QUEUES];
 	void *priv;
 };
+
+struct cmdline;
+
+/* Kernel options: vring=packed asks for packed rings when offered. */
+void virtio_init(const struct cmdline *c);
 
 /* The n-th device of this VIRTIO_ID in the table, or NULL. */
 struct kspawn_device *virtio_find(uint32_t device_id, unsigned int n);

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "lib/virtq.h"
+#include "lib/virtq_packed.h"
 
 #define F_NEXT 1
 #define F_WRITE 2
@@ -59,6 +60,8 @@ int virtq_add(struct virtq *q, const struct virtq_buf *out, unsigned int nout,
 	unsigned int n = nout + nin;
 	uint16_t head = q->free_head, i = head, last = head;
 
+	if (q->packed)
+		return virtq_packed_add(q, out, nout, in, nin, cookie);
 	if (!n || n > q->num_free)
 		return -1;
 	for (unsigned int k = 0; k < n; k++) {
@@ -86,6 +89,8 @@ int virtq_publish(struct virtq *q)
 	uint16_t old = q->kicked_idx, now = q->avail_idx, event;
 	uint16_t *avail_event = (uint16_t *)&used_ring(q)[q->size];
 
+	if (q->packed)
+		return virtq_packed_publish(q);
 	__atomic_store_n(&q->avail[AVAIL_IDX], now, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	q->kicked_idx = now;
@@ -110,10 +115,13 @@ static void free_chain(struct virtq *q, uint16_t head)
 
 void *virtq_get(struct virtq *q, uint32_t *len)
 {
-	uint16_t idx = __atomic_load_n(&q->used[1], __ATOMIC_ACQUIRE);
+	uint16_t idx;
 	struct used_elem e;
 	void *cookie;
 
+	if (q->packed)
+		return virtq_packed_get(q, len);
+	idx = __atomic_load_n(&q->used[1], __ATOMIC_ACQUIRE);
 	if (idx == q->last_used)
 		return NULL;
 	e = used_ring(q)[q->last_used & (q->size - 1)];
@@ -132,6 +140,8 @@ int virtq_arm(struct virtq *q)
 {
 	uint16_t *used_event = &q->avail[AVAIL_RING + q->size];
 
+	if (q->packed)
+		return virtq_packed_pending(q);
 	__atomic_store_n(used_event, q->last_used, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return __atomic_load_n(&q->used[1], __ATOMIC_ACQUIRE) != q->last_used;

@@ -26,7 +26,10 @@ struct virtq_buf {
 
 typedef uint64_t (*virtq_addr_fn)(const void *va);
 
+#define VIRTQ_PACKED_MAX 1024
+
 struct virtq {
+	int packed;			/* VIRTIO_F_RING_PACKED layout */
 	uint16_t size;
 	uint16_t free_head;
 	uint16_t num_free;
@@ -40,6 +43,11 @@ struct virtq {
 	void **cookie;			/* per head */
 	virtq_addr_fn addr;
 	uint64_t desc_addr, avail_addr, used_addr;
+	/* Packed: ring slots, wrap counters, buffer ids and their lengths. */
+	int avail_wrap, used_wrap;
+	uint16_t free_id;
+	uint16_t id_next[VIRTQ_PACKED_MAX];
+	uint16_t id_ndesc[VIRTQ_PACKED_MAX];
 };
 
 /* Bytes of ring memory for a queue of size entries. */
@@ -48,6 +56,11 @@ size_t virtq_bytes(uint16_t size);
 /* cookies: room for size pointers. */
 void virtq_init(struct virtq *q, uint16_t size, void *mem, void **cookies,
 		virtq_addr_fn addr, int event_idx);
+
+/* The packed layout (virtio 1.1, 2.8); size at most VIRTQ_PACKED_MAX. */
+size_t virtq_packed_bytes(uint16_t size);
+void virtq_init_packed(struct virtq *q, uint16_t size, void *mem,
+		       void **cookies, virtq_addr_fn addr);
 
 /*
  * Add a chain: out device-readable buffers then in device-writable ones.

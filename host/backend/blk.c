@@ -173,7 +173,7 @@ static int blk_work(struct kb_device *d, int budget)
 	int done = 0;
 
 	while (done < budget && kb_device_pop(d, 0, &d->chain) > 0) {
-		kb_device_push(d, 0, d->chain.head, request(b, &d->chain));
+		kb_device_push(d, 0, &d->chain, request(b, &d->chain));
 		done++;
 	}
 	if (done)

@@ -67,6 +67,7 @@ static void negotiate(struct kb_device *d, uint8_t status)
 static int set_up_queues(struct kb_device *d)
 {
 	int event_idx = !!(d->features & KB_F_EVENT_IDX);
+	int packed = !!(d->features & KB_F_RING_PACKED);
 
 	for (uint32_t q = 0; q < d->cls->num_queues; q++) {
 		struct kspawn_queue *sq = &d->slot->queues[q];
@@ -76,9 +77,14 @@ static int set_up_queues(struct kb_device *d)
 		if (!KB_READ(sq->ready))
 			continue;
 		if (size > d->cls->queue_size_max ||
-		    kb_vq_setup(&d->vq[q], d->r, size, KB_READ(sq->desc_addr),
-				KB_READ(sq->driver_addr),
-				KB_READ(sq->device_addr), event_idx)) {
+		    (packed ? kb_vq_setup_packed(&d->vq[q], d->r, size,
+						 KB_READ(sq->desc_addr),
+						 KB_READ(sq->driver_addr),
+						 KB_READ(sq->device_addr)) :
+			      kb_vq_setup(&d->vq[q], d->r, size,
+					  KB_READ(sq->desc_addr),
+					  KB_READ(sq->driver_addr),
+					  KB_READ(sq->device_addr), event_idx))) {
 			kb_device_violation(d, d->vq[q].error ? d->vq[q].error :
 					    "queue larger than size_max");
 			return -1;
@@ -135,10 +141,10 @@ int kb_device_pop(struct kb_device *d, unsigned int q, struct kb_chain *c)
 	return r;
 }
 
-void kb_device_push(struct kb_device *d, unsigned int q, uint16_t head,
-		    uint32_t len)
+void kb_device_push(struct kb_device *d, unsigned int q,
+		    const struct kb_chain *c, uint32_t len)
 {
-	kb_vq_push(&d->vq[q], head, len);
+	kb_vq_push(&d->vq[q], c, len);
 }
 
 void kb_device_kick(struct kb_device *d, unsigned int q)

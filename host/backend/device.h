@@ -27,7 +27,7 @@
 #define KB_F_RING_PACKED (1ULL << 34)
 #define KB_F_ANY_LAYOUT (1ULL << 27)
 #define KB_F_TRANSPORT (KB_F_INDIRECT_DESC | KB_F_EVENT_IDX | \
-			KB_F_VERSION_1 | KB_F_ANY_LAYOUT)
+			KB_F_VERSION_1 | KB_F_ANY_LAYOUT | KB_F_RING_PACKED)
 
 struct kb_device;
 
@@ -77,8 +77,8 @@ int kb_device_poll(struct kb_device *d, int budget);
 /* For the work functions: the next chain of queue q (1/0/-1 as kb_vq_pop,
  * -1 after marking the device NEEDS_RESET), return one, interrupt. */
 int kb_device_pop(struct kb_device *d, unsigned int q, struct kb_chain *c);
-void kb_device_push(struct kb_device *d, unsigned int q, uint16_t head,
-		    uint32_t len);
+void kb_device_push(struct kb_device *d, unsigned int q,
+		    const struct kb_chain *c, uint32_t len);
 void kb_device_kick(struct kb_device *d, unsigned int q);
 void kb_device_violation(struct kb_device *d, const char *why);
 

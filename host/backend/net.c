@@ -51,14 +51,14 @@ int kb_net_rx(struct kb_net *n, const uint8_t *frame, uint32_t len)
 		n->rx_dropped++;
 		if (n->dev.vq[Q_RX].size && c->in_len && !n->dev.broken) {
 			/* Popped but too small: give it back empty. */
-			kb_device_push(&n->dev, Q_RX, c->head, 0);
+			kb_device_push(&n->dev, Q_RX, c, 0);
 		}
 		c->in_len = 0;
 		return -1;
 	}
 	kb_chain_write(c, 0, hdr, KB_NET_HDR);
 	kb_chain_write(c, KB_NET_HDR, frame, len);
-	kb_device_push(&n->dev, Q_RX, c->head, KB_NET_HDR + len);
+	kb_device_push(&n->dev, Q_RX, c, KB_NET_HDR + len);
 	kb_device_kick(&n->dev, Q_RX);
 	c->in_len = 0;
 	n->rx_packets++;
@@ -116,7 +116,7 @@ static int net_work(struct kb_device *d, int budget)
 
 	while (done < budget && kb_device_pop(d, Q_TX, &d->chain) > 0) {
 		transmit(n, &d->chain);
-		kb_device_push(d, Q_TX, d->chain.head, 0);
+		kb_device_push(d, Q_TX, &d->chain, 0);
 		done++;
 	}
 	if (done)
@@ -126,7 +126,7 @@ static int net_work(struct kb_device *d, int budget)
 
 		if (d->chain.in_len)
 			kb_chain_write(&d->chain, d->chain.in_len - 1, &ack, 1);
-		kb_device_push(d, Q_CTRL, d->chain.head, d->chain.in_len ? 1 : 0);
+		kb_device_push(d, Q_CTRL, &d->chain, d->chain.in_len ? 1 : 0);
 		kb_device_kick(d, Q_CTRL);
 		done++;
 	}

@@ -5,7 +5,14 @@
 #define AVAIL_IDX 1
 #define AVAIL_RING 2
 
-static int fail(struct kb_vq *vq, const char *why)
+#define fail kb_vq_fail
+
+int kb_vq_pop_packed(struct kb_vq *vq, struct kb_chain *c);
+void kb_vq_push_packed(struct kb_vq *vq, const struct kb_chain *c,
+		       uint32_t len);
+int kb_vq_should_notify_packed(struct kb_vq *vq);
+
+int kb_vq_fail(struct kb_vq *vq, const char *why)
 {
 	vq->error = why;
 	return -1;
@@ -61,29 +68,35 @@ static void read_desc(const struct kb_desc *table, uint16_t i,
 	d->next = KB_READ(table[i].next);
 }
 
-/* One buffer of the chain; 0 or -1. */
 static int add_seg(struct kb_vq *vq, struct kb_chain *c,
 		   const struct kb_desc *d)
 {
+	return kb_vq_add_seg(vq, c, d->addr, d->len,
+			     !!(d->flags & KB_DESC_F_WRITE));
+}
+
+/* One buffer of the chain; 0 or -1. */
+int kb_vq_add_seg(struct kb_vq *vq, struct kb_chain *c, uint64_t addr,
+		  uint32_t len, int write)
+{
 	struct kb_seg *s;
-	int write = !!(d->flags & KB_DESC_F_WRITE);
 
 	if (c->nseg == KB_MAX_SEGS)
 		return fail(vq, "chain has too many buffers");
 	if (!write && c->in_len)
 		return fail(vq, "readable buffer after a writable one");
-	if (d->len > KB_MAX_CHAIN_BYTES - c->out_len - c->in_len)
+	if (len > KB_MAX_CHAIN_BYTES - c->out_len - c->in_len)
 		return fail(vq, "chain too long in bytes");
 	s = &c->seg[c->nseg];
-	s->p = kb_translate(vq->r, d->addr, d->len);
+	s->p = kb_translate(vq->r, addr, len);
 	if (!s->p)
 		return fail(vq, "buffer outside the guest's region");
-	s->len = d->len;
+	s->len = len;
 	s->write = write;
 	if (write)
-		c->in_len += d->len;
+		c->in_len += len;
 	else
-		c->out_len += d->len;
+		c->out_len += len;
 	c->nseg++;
 	return 0;
 }
@@ -144,6 +157,8 @@ int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c)
 
 	if (!vq->size)
 		return 0;
+	if (vq->packed)
+		return kb_vq_pop_packed(vq, c);
 	/* Acquire: the ring entry and descriptors the index covers. */
 	idx = KB_LOAD_ACQUIRE(vq->avail[AVAIL_IDX]);
 	pending = (uint16_t)(idx - vq->last_avail);
@@ -166,11 +181,16 @@ int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c)
 	return 1;
 }
 
-void kb_vq_push(struct kb_vq *vq, uint16_t head, uint32_t len)
+void kb_vq_push(struct kb_vq *vq, const struct kb_chain *c, uint32_t len)
 {
-	struct kb_used_elem *e = &used_ring(vq)[vq->used_idx & (vq->size - 1)];
+	struct kb_used_elem *e;
 
-	KB_WRITE(e->id, head);
+	if (vq->packed) {
+		kb_vq_push_packed(vq, c, len);
+		return;
+	}
+	e = &used_ring(vq)[vq->used_idx & (vq->size - 1)];
+	KB_WRITE(e->id, c->head);
 	KB_WRITE(e->len, len);
 	vq->used_idx++;
 	/* Release: the element and the data written before the index. */
@@ -181,6 +201,8 @@ int kb_vq_should_notify(struct kb_vq *vq)
 {
 	uint16_t old = vq->signalled_used, now = vq->used_idx, event;
 
+	if (vq->packed)
+		return kb_vq_should_notify_packed(vq);
 	if (old == now)
 		return 0;
 	kb_mb();	/* our used index before the driver's event or flags */

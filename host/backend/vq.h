@@ -44,7 +44,8 @@ struct kb_seg {
 };
 
 struct kb_chain {
-	uint16_t head;
+	uint16_t head;			/* split: head index; packed: buffer id */
+	uint16_t ndesc;			/* packed: ring slots the chain used */
 	uint32_t nseg;
 	uint32_t out_len;		/* device-readable bytes (first) */
 	uint32_t in_len;		/* device-writable bytes (after) */
@@ -53,6 +54,7 @@ struct kb_chain {
 
 struct kb_vq {
 	const struct kb_region *r;
+	int packed;			/* VIRTIO_F_RING_PACKED layout */
 	uint16_t size;			/* 0: not set up */
 	uint16_t last_avail;
 	uint16_t used_idx;
@@ -61,6 +63,9 @@ struct kb_vq {
 	struct kb_desc *desc;
 	uint16_t *avail;		/* flags, idx, ring[size], used_event */
 	uint16_t *used;			/* flags, idx, then kb_used_elem[size] */
+	/* Packed: desc is the ring, avail/used the driver/device event areas. */
+	int avail_wrap, used_wrap;
+	uint16_t next_used;
 	const char *error;		/* why the queue was given up */
 };
 
@@ -71,8 +76,13 @@ int kb_vq_setup(struct kb_vq *vq, const struct kb_region *r, uint16_t size,
 /* 1: a chain in *c; 0: nothing available; -1: violation (vq->error). */
 int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c);
 
+/* The packed layout (virtio 1.1, 2.8) instead: vq_packed.c. */
+int kb_vq_setup_packed(struct kb_vq *vq, const struct kb_region *r,
+		       uint16_t size, uint64_t ring, uint64_t driver_event,
+		       uint64_t device_event);
+
 /* Return a chain with len bytes written into its device-writable part. */
-void kb_vq_push(struct kb_vq *vq, uint16_t head, uint32_t len);
+void kb_vq_push(struct kb_vq *vq, const struct kb_chain *c, uint32_t len);
 
 /* After pushes: does the driver want an interrupt now? */
 int kb_vq_should_notify(struct kb_vq *vq);
@@ -83,5 +93,10 @@ uint32_t kb_chain_read(const struct kb_chain *c, uint32_t off, void *dst,
 /* Bytes into the chain's writable part from off; returns count. */
 uint32_t kb_chain_write(const struct kb_chain *c, uint32_t off,
 			const void *src, uint32_t len);
+
+/* Shared by both layouts (vq.c). */
+int kb_vq_fail(struct kb_vq *vq, const char *why);
+int kb_vq_add_seg(struct kb_vq *vq, struct kb_chain *c, uint64_t addr,
+		  uint32_t len, int write);
 
 #endif

@@ -43,7 +43,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&slot, 0, sizeof(slot));
 	kb_net_init(&net, &slot, &r, &ops, NULL, KB_NET_LOOPBACK, NULL, NULL,
 		    mac);
-	slot.driver_features = slot.device_features;
+	/* data[0] bit 7: the packed layout. */
+	slot.driver_features = slot.device_features &
+			       (data[0] & 0x80 ? ~0ULL : ~KB_F_RING_PACKED);
 	slot.status = 1 | 2 | 8;
 	kb_device_poll(&net.dev, 8);
 	for (int q = 0; q < 3; q++) {

@@ -5,8 +5,8 @@
  * hands out leaves the region (host/backend/region.c); ASan catches any
  * other stray access, and the budget keeps each poll bounded.
  *
- * Input: 1 byte queue size exponent, 1 byte event_idx flag, then the
- * region's contents.
+ * Input: 1 byte queue size exponent, 1 byte of flags (event idx, packed
+ * ring), then the region's contents.
  *
  * fuzz-sources: host/backend/region.c host/backend/vq.c host/backend/device.c host/backend/blk.c host/backend/ram.c
  */
@@ -49,8 +49,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kb_blk_init(&blk, &slot, &r, &ops, NULL, &kb_ram_ops, ram, 64 * 1024,
 		    "fuzz");
 	qsize = (uint16_t)(1u << (data[0] % 9));
+	/* data[1]: bit 0 event idx, bit 1 the packed layout. */
 	slot.driver_features = slot.device_features &
-			       (data[1] & 1 ? ~0ULL : ~KB_F_EVENT_IDX);
+			       (data[1] & 1 ? ~0ULL : ~KB_F_EVENT_IDX) &
+			       (data[1] & 2 ? ~0ULL : ~KB_F_RING_PACKED);
 	slot.status = KB_S_ACKNOWLEDGE | KB_S_DRIVER | KB_S_FEATURES_OK;
 	kb_device_poll(&blk.dev, 8);
 	slot.queues[0].size = qsize;

@@ -6,7 +6,7 @@
  * status and every byte read is checked against a reference model of the
  * disk.  Built with ASan+UBSan (and TSan by the suite).
  *
- *   blk_model [N] [SEED]
+ *   blk_model [N] [split|packed]
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -151,17 +151,24 @@ static int check(const struct req *r, uint32_t written)
 }
 
 /* The driver's handshake, as guest/kern/virtio.c does it. */
+static int packed;
+
 static void bring_up(struct virtq *q, void **cookies)
 {
 	uint64_t want = slot.device_features;
 	void *mem = region + (1u << 20);
 
+	if (!packed)
+		want &= ~KB_F_RING_PACKED;
 	slot.status = 1 | 2;
 	slot.driver_features = want;
 	__atomic_store_n(&slot.status, 1 | 2 | 8, __ATOMIC_RELEASE);
 	while (kb_device_poll(&blk.dev, 1) == 0)
 		;
-	virtq_init(q, QSIZE, mem, cookies, gpa, 1);
+	if (packed)
+		virtq_init_packed(q, QSIZE, mem, cookies, gpa);
+	else
+		virtq_init(q, QSIZE, mem, cookies, gpa, 1);
 	slot.queues[0].size = QSIZE;
 	slot.queues[0].desc_addr = q->desc_addr;
 	slot.queues[0].driver_addr = q->avail_addr;
@@ -188,7 +195,7 @@ int main(int argc, char **argv)
 	void *ram;
 
 	if (argc > 2)
-		rnd_state = strtoull(argv[2], NULL, 0);
+		packed = !strcmp(argv[2], "packed");
 	region = aligned_alloc(4096, REGION_BYTES);
 	memset(region, 0, REGION_BYTES);
 	kr = (struct kb_region){ region, REGION_BASE, REGION_BYTES };
@@ -234,8 +241,9 @@ int main(int argc, char **argv)
 	}
 	atomic_store(&stop, 1);
 	pthread_join(dev, NULL);
-	printf("blk_model: %ld requests, %llu errors reported as expected, %s\n",
-	       done, (unsigned long long)blk.errors, bad ? "FAIL" : "OK");
+	printf("blk_model (%s ring): %ld requests, %llu errors reported as expected, %s\n",
+	       packed ? "packed" : "split", done,
+	       (unsigned long long)blk.errors, bad ? "FAIL" : "OK");
 	kb_ram_free(ram);
 	for (int i = 0; i < QD; i++)
 		free(reqs[i].expect);

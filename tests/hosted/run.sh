@@ -41,8 +41,8 @@ if build vq_hostile "${asan[@]}" -- "$here/vq_hostile.c" "${backend[@]}"; then
 fi
 
 # 1 000 000 random blk requests against a reference model, ASan+UBSan.
-run_model() {	# NAME COUNT
-	if "$out/$1" "$2" > "$out/$1.log" 2>&1 && grep -q ' OK$' "$out/$1.log" &&
+run_model() {	# NAME COUNT [ARG]
+	if "$out/$1" "$2" ${3:-} > "$out/$1.log" 2>&1 && grep -q ' OK$' "$out/$1.log" &&
 		! grep -q 'ThreadSanitizer' "$out/$1.log"; then
 		ok "hosted/$1 ($(head -n 1 "$out/$1.log"))"
 	else
@@ -50,20 +50,25 @@ run_model() {	# NAME COUNT
 		sed 's/^/    | /' "$out/$1.log" | tail -20
 	fi
 }
-if build blk_model "${asan[@]}" -- "$here/blk_model.c" "${backend[@]}" "$top/guest/lib/virtq.c"; then
-	run_model blk_model 1000000
+virtq=("$top/guest/lib/virtq.c" "$top/guest/lib/virtq_packed.c")
+if build blk_model "${asan[@]}" -- "$here/blk_model.c" "${backend[@]}" "${virtq[@]}"; then
+	run_model blk_model 1000000 split
+	cp "$out/blk_model" "$out/blk_model_packed"
+	run_model blk_model_packed 1000000 packed
 fi
 # The same ring under ThreadSanitizer (clang's: gcc's refuses the event-idx
 # fences): acquire/release on the indices, not luck, keep the order.
-if CC=clang build blk_model_tsan -fsanitize=thread -- "$here/blk_model.c" "${backend[@]}" "$top/guest/lib/virtq.c"; then
-	run_model blk_model_tsan 200000
+if CC=clang build blk_model_tsan -fsanitize=thread -- "$here/blk_model.c" "${backend[@]}" "${virtq[@]}"; then
+	run_model blk_model_tsan 200000 split
+	cp "$out/blk_model_tsan" "$out/blk_model_packed_tsan"
+	run_model blk_model_packed_tsan 200000 packed
 fi
 
 # 1 000 000 frames through the net device in loopback mode.
-if build net_loopback "${asan[@]}" -- "$here/net_loopback.c" "${backend[@]}" "$top/guest/lib/virtq.c"; then
+if build net_loopback "${asan[@]}" -- "$here/net_loopback.c" "${backend[@]}" "${virtq[@]}"; then
 	run_model net_loopback 1000000
 fi
-if CC=clang build net_loopback_tsan -fsanitize=thread -- "$here/net_loopback.c" "${backend[@]}" "$top/guest/lib/virtq.c"; then
+if CC=clang build net_loopback_tsan -fsanitize=thread -- "$here/net_loopback.c" "${backend[@]}" "${virtq[@]}"; then
 	run_model net_loopback_tsan 200000
 fi
 

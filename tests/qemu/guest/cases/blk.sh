@@ -10,6 +10,12 @@ has 'virtio-blk: 8 MiB'
 has 'blkcheck: OK sectors=16384 digest=[0-9a-f]{16}'
 expect 0 kspawnctl stop "$id"
 
+# The packed ring, negotiated when the guest asks for it.
+spawn "$IMG" --cpu 1 --ramdisk 8M --cmdline "vring=packed blkcheck qd=32" || finish
+expect 0 kspawnctl console "$id" --follow
+has 'blkcheck: OK sectors=16384 digest=[0-9a-f]{16}'
+expect 0 kspawnctl stop "$id"
+
 spawn "$IMG" --cpu 1 --ramdisk 8M --cmdline "blkbench rw=write qd=16 ops=2000" || finish
 expect 0 kspawnctl console "$id" --follow
 has 'blkbench: rw=write qd=16 bs=4096 ops=2000 iops=[0-9]+ p50_us=[0-9]+ p99_us=[0-9]+'

@@ -1,0 +1,146 @@
+/*
+ * The driver side of a packed virtqueue (virtio 1.1, 2.8): one ring of
+ * descriptors marked available by the driver and used by the device in
+ * place.  A chain takes consecutive slots; its buffer id goes in its last
+ * descriptor, and its first descriptor's flags are written last, with
+ * release order, to publish the whole chain at once.
+ */
+#include <string.h>
+
+#include "lib/virtq_packed.h"
+
+#define F_NEXT 1
+#define F_WRITE 2
+#define F_AVAIL (1U << 7)
+#define F_USED (1U << 15)
+#define EVENT_FLAGS 1
+#define EVENT_DISABLE 1
+
+struct pdesc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t id;
+	uint16_t flags;
+};
+
+static struct pdesc *ring(struct virtq *q)
+{
+	return (struct pdesc *)q->desc;
+}
+
+size_t virtq_packed_bytes(uint16_t size)
+{
+	return ((16u * size + 4095) & ~4095u) + 4096;
+}
+
+void virtq_init_packed(struct virtq *q, uint16_t size, void *mem,
+		       void **cookies, virtq_addr_fn addr)
+{
+	uint8_t *m = mem;
+	size_t events = (16u * size + 4095) & ~4095u;
+
+	memset(q, 0, sizeof(*q));
+	q->packed = 1;
+	q->size = size;
+	q->num_free = size;
+	q->desc = mem;
+	q->avail = (uint16_t *)(m + events);		/* driver event */
+	q->used = (uint16_t *)(m + events + 64);	/* device event */
+	q->cookie = cookies;
+	q->addr = addr;
+	q->avail_wrap = 1;
+	q->used_wrap = 1;
+	for (uint16_t i = 0; i < size; i++)
+		q->id_next[i] = (uint16_t)(i + 1);
+	q->desc_addr = addr(q->desc);
+	q->avail_addr = addr(q->avail);
+	q->used_addr = addr(q->used);
+}
+
+static uint16_t avail_flags(const struct virtq *q, unsigned int write)
+{
+	return (uint16_t)((write ? F_WRITE : 0) |
+			  (q->avail_wrap ? F_AVAIL : F_USED));
+}
+
+int virtq_packed_add(struct virtq *q, const struct virtq_buf *out,
+		     unsigned int nout, const struct virtq_buf *in,
+		     unsigned int nin, void *cookie)
+{
+	unsigned int n = nout + nin;
+	uint16_t id = q->free_id, first = q->avail_idx, first_flags = 0;
+
+	if (!n || n > q->num_free || id >= q->size)
+		return -1;
+	q->free_id = q->id_next[id];
+	for (unsigned int k = 0; k < n; k++) {
+		const struct virtq_buf *b = k < nout ? &out[k] : &in[k - nout];
+		struct pdesc *d = &ring(q)[q->avail_idx];
+		uint16_t flags = (uint16_t)(avail_flags(q, k >= nout) |
+					    (k + 1 < n ? F_NEXT : 0));
+
+		d->addr = q->addr(b->p);
+		d->len = b->len;
+		d->id = id;
+		if (k)
+			d->flags = flags;
+		else
+			first_flags = flags;
+		if (++q->avail_idx == q->size) {
+			q->avail_idx = 0;
+			q->avail_wrap = !q->avail_wrap;
+		}
+	}
+	q->num_free = (uint16_t)(q->num_free - n);
+	q->id_ndesc[id] = (uint16_t)n;
+	q->cookie[id] = cookie;
+	__atomic_store_n(&ring(q)[first].flags, first_flags, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int virtq_packed_publish(struct virtq *q)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(&q->used[EVENT_FLAGS], __ATOMIC_RELAXED) !=
+	       EVENT_DISABLE;
+}
+
+static int is_used(const struct virtq *q, uint16_t flags)
+{
+	return !!(flags & F_AVAIL) == q->used_wrap &&
+	       !!(flags & F_USED) == q->used_wrap;
+}
+
+int virtq_packed_pending(struct virtq *q)
+{
+	return is_used(q, __atomic_load_n(&ring(q)[q->last_used].flags,
+					  __ATOMIC_ACQUIRE));
+}
+
+void *virtq_packed_get(struct virtq *q, uint32_t *len)
+{
+	struct pdesc *d = &ring(q)[q->last_used];
+	uint16_t id, n;
+	void *cookie;
+
+	if (!is_used(q, __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE)))
+		return NULL;
+	id = d->id;
+	if (id >= q->size || !q->cookie[id])
+		return NULL;	/* a device bug; nothing sane to return */
+	n = q->id_ndesc[id];
+	if (len)
+		*len = d->len;
+	cookie = q->cookie[id];
+	q->cookie[id] = NULL;
+	for (uint16_t i = 0; i < n; i++) {
+		if (++q->last_used == q->size) {
+			q->last_used = 0;
+			q->used_wrap = !q->used_wrap;
+		}
+	}
+	q->num_free = (uint16_t)(q->num_free + n);
+	q->id_next[id] = q->free_id;
+	q->free_id = id;
+	return cookie;
+}
