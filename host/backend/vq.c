@@ -110,6 +110,8 @@ static int enter_indirect(struct kb_vq *vq, const struct kb_desc *d,
 	if (!d->len || d->len % sizeof(struct kb_desc) ||
 	    d->len / sizeof(struct kb_desc) > KB_MAX_INDIRECT)
 		return fail(vq, "indirect table of a bad size");
+	if (d->addr % sizeof(struct kb_desc))
+		return fail(vq, "misaligned indirect table");
 	*table = kb_translate(vq->r, d->addr, d->len);
 	if (!*table)
 		return fail(vq, "indirect table outside the guest's region");

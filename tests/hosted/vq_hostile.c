@@ -156,6 +156,11 @@ int main(void)
 	put(ind(), 1, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 0);
 	expect("indirect-loop", 0, 1, "loops");
 
+	/* Found by fuzz_vq: tables are read in place, so they must be aligned. */
+	fresh();
+	put(desc(), 0, BASE + IND_OFF + 3, 32, KB_DESC_F_INDIRECT, 0);
+	expect("misaligned-indirect", 0, 1, "misaligned");
+
 	fresh();
 	put(desc(), 0, BASE + IND_OFF, 32, KB_DESC_F_INDIRECT, 0);
 	put(ind(), 0, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 1);
