@@ -21,7 +21,9 @@ $(QEMU_B)/fnv64sum: tests/qemu/fnv64sum.c | $(DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $@ $<
 
-$(QEMU_B)/udpcheck: tests/qemu/udpcheck.c | $(DEPS_STAMP)
+# Small static tools the qemu cases run in the host.
+QEMU_TOOLS := $(QEMU_B)/fnv64sum $(QEMU_B)/udpcheck $(QEMU_B)/xdpctl
+$(QEMU_B)/udpcheck $(QEMU_B)/xdpctl: $(QEMU_B)/%: tests/qemu/%.c | $(DEPS_STAMP)
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $@ $<
@@ -45,13 +47,14 @@ HOST_VIRTIO_KO := kernel/drivers/virtio/virtio.ko \
 	kernel/drivers/virtio/virtio_pci.ko kernel/drivers/block/virtio_blk.ko
 
 $(INITRAMFS): $(HOSTKERNEL_ENV) $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) $(GUEST_ELF) \
-		$(BADIMG_STAMP) $(QEMU_B)/fnv64sum $(QEMU_B)/udpcheck
+		$(BADIMG_STAMP) $(QEMU_TOOLS)
 	$(call say,CPIO,$@)
 	$(Q)scripts/build-initramfs.sh $@ \
 		$(KSPAWN_KO):/lib/modules/kspawn.ko \
 		$(KSPAWNCTL):/bin/kspawnctl \
 		$(QEMU_B)/fnv64sum:/bin/fnv64sum \
 		$(QEMU_B)/udpcheck:/bin/udpcheck \
+		$(QEMU_B)/xdpctl:/bin/xdpctl \
 		$(GUEST_ELF):/guest/kspawn-guest.elf \
 		$(QEMU_B)/bad:/guest/bad \
 		tests/qemu/guest:/tests \

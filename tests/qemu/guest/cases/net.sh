@@ -16,6 +16,14 @@ expect 0 ping -c 100 -i 0.02 -W 2 169.254.1.2
 has '100 packets transmitted, 100 (packets )?received, 0% packet loss'
 expect 0 udpcheck 169.254.1.2 7 10000
 has '10000 echoed intact, 0 lost, 0 corrupted'
+# Generic XDP on ksnet0: a program that drops everything stops ping; off
+# again, ping works.
+expect 0 xdpctl ksnet0 drop
+expect 1 ping -c 3 -i 0.1 -W 1 169.254.1.2
+has '100% packet loss'
+expect 0 xdpctl ksnet0 off
+expect 0 ping -c 3 -i 0.1 -W 2 169.254.1.2
+has ' 0% packet loss'
 rx=$(cat /sys/class/net/ksnet0/statistics/rx_packets)
 note "ksnet0 rx_packets $rx"
 [ "$rx" -ge 10100 ] || bad "ksnet0 counted $rx received packets"
