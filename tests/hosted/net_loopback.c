@@ -3,7 +3,9 @@
  * loopback mode (host/backend/net.c) on two threads over one region.  N
  * frames of random sizes, addressed in turn to the device's MAC, to
  * broadcast and to a multicast group, must all come back on rx in order,
- * byte for byte; frames to another MAC must not come back at all.
+ * byte for byte; frames to another MAC must not come back at all.  First,
+ * the ctrl queue changes the MAC (VIRTIO_NET_CTRL_MAC_ADDR_SET): the config
+ * shows it, and the loopback filter follows it.
  *
  *   net_loopback [N]
  */
@@ -27,7 +29,7 @@ static uint8_t *region;
 static struct kspawn_device slot;
 static struct kb_net net;
 static atomic_int stop;
-static const uint8_t mac[6] = { 0x02, 0x6b, 0x73, 0, 0, 1 };
+static uint8_t mac[6] = { 0x02, 0x6b, 0x73, 0, 0, 1 };
 
 static uint64_t gpa(const void *va)
 {
@@ -81,12 +83,48 @@ static size_t make_frame(uint8_t *f, uint64_t i, uint64_t seed)
 	return len;
 }
 
+/* One ctrl command; returns the device's ack or -1. */
+static int ctrl_cmd(struct virtq *q, const uint8_t *cmd, uint32_t len)
+{
+	uint8_t *buf = region + 0x300000, *ack = buf + 64;
+	struct virtq_buf out = { buf, len }, in = { ack, 1 };
+
+	memcpy(buf, cmd, len);
+	*ack = 0xff;
+	virtq_add(q, &out, 1, &in, 1, buf);
+	virtq_publish(q);
+	kb_device_poll(&net.dev, 8);
+	return virtq_get(q, NULL) == buf ? *ack : -1;
+}
+
+static struct virtq *ctrl_q;
+
+static int ctrl_mac(void)
+{
+	uint8_t set[8] = { 1, 1, 0x02, 0x6b, 0x73, 0, 0, 2 };
+	uint8_t bogus[2] = { 9, 9 };
+
+	if (ctrl_cmd(ctrl_q, set, sizeof(set)) != 0 ||
+	    memcmp(slot.config, set + 2, 6)) {
+		fprintf(stderr, "MAC_ADDR_SET not applied\n");
+		return -1;
+	}
+	if (ctrl_cmd(ctrl_q, bogus, sizeof(bogus)) != 1) {
+		fprintf(stderr, "an unknown ctrl command was not refused\n");
+		return -1;
+	}
+	memcpy(mac, set + 2, 6);
+	printf("ctrl: MAC set to 02:6b:73:00:00:02, unknown command refused\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 1000000;
 	static void *rx_cookies[QSIZE], *tx_cookies[QSIZE];
 	uint64_t *seeds = calloc((size_t)n, sizeof(uint64_t));
-	struct virtq rx, tx;
+	static void *ctrl_cookies[QSIZE];
+	struct virtq rx, tx, ctrl;
 	struct kb_region kr;
 	pthread_t dev;
 	long sent = 0, got = 0, expect = 0, bad = 0, inflight = 0;
@@ -104,8 +142,10 @@ int main(int argc, char **argv)
 	virtq_init(&tx, QSIZE, region + 0x20000, tx_cookies, gpa, 1);
 	rxbuf = region + 0x100000;
 	txbuf = region + 0x200000;
-	for (int q = 0; q < 2; q++) {
-		struct virtq *v = q ? &tx : &rx;
+	virtq_init(&ctrl, QSIZE, region + 0x30000, ctrl_cookies, gpa, 1);
+	ctrl_q = &ctrl;
+	for (int q = 0; q < 3; q++) {
+		struct virtq *v = q == 2 ? &ctrl : q ? &tx : &rx;
 
 		slot.queues[q].size = QSIZE;
 		slot.queues[q].desc_addr = v->desc_addr;
@@ -121,6 +161,10 @@ int main(int argc, char **argv)
 	virtq_publish(&rx);
 	slot.status |= 4;
 	kb_device_poll(&net.dev, 1);
+	if (ctrl_mac()) {
+		free(seeds);
+		return 1;
+	}
 	pthread_create(&dev, NULL, device, NULL);
 	while (got < n * 3 / 4 && !bad) {
 		uint8_t *b;

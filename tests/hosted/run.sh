@@ -44,7 +44,7 @@ fi
 run_model() {	# NAME COUNT [ARG]
 	if "$out/$1" "$2" ${3:-} > "$out/$1.log" 2>&1 && grep -q ' OK$' "$out/$1.log" &&
 		! grep -q 'ThreadSanitizer' "$out/$1.log"; then
-		ok "hosted/$1 ($(head -n 1 "$out/$1.log"))"
+		ok "hosted/$1 ($(tail -n 1 "$out/$1.log"))"
 	else
 		bad "hosted/$1"
 		sed 's/^/    | /' "$out/$1.log" | tail -20
