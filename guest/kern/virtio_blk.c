@@ -61,8 +61,9 @@ int vblk_init(void)
 	memcpy(&vb.sectors, slot->config, sizeof(vb.sectors));
 	virtio_ready(&vb.dev);
 	vb.up = 1;
-	kprintf("virtio-blk: %llu MiB, queue of %u\n",
-		(unsigned long long)(vb.sectors >> 11), vb.dev.vq[0].size);
+	kprintf("virtio-blk: %llu MiB, queue of %u, %s ring\n",
+		(unsigned long long)(vb.sectors >> 11), vb.dev.vq[0].size,
+		vb.dev.vq[0].packed ? "packed" : "split");
 	return 0;
 }
 
@@ -143,4 +144,9 @@ int vblk_write(uint64_t sector, const void *buf, uint32_t len)
 int vblk_flush(void)
 {
 	return sync_req(VBLK_T_FLUSH, 0, NULL, 0);
+}
+
+struct virtio_dev *vblk_dev(void)
+{
+	return vb.up ? &vb.dev : NULL;
 }

@@ -42,4 +42,7 @@ int vblk_read(uint64_t sector, void *buf, uint32_t len);
 int vblk_write(uint64_t sector, const void *buf, uint32_t len);
 int vblk_flush(void);
 
+/* The device itself, for the hostile-guest tests that break its rules. */
+struct virtio_dev *vblk_dev(void);
+
 #endif

@@ -145,9 +145,10 @@ struct netif *vnet_init(uint32_t ip)
 	virtq_publish(&vn.dev.vq[Q_RX]);
 	virtio_ready(&vn.dev);
 	vn.up = 1;
-	kprintf("virtio-net: %02x:%02x:%02x:%02x:%02x:%02x, %u.%u.%u.%u\n",
+	kprintf("virtio-net: %02x:%02x:%02x:%02x:%02x:%02x, %u.%u.%u.%u, %s rings\n",
 		vn.nif.mac[0], vn.nif.mac[1], vn.nif.mac[2], vn.nif.mac[3],
 		vn.nif.mac[4], vn.nif.mac[5], ip >> 24, (ip >> 16) & 255,
-		(ip >> 8) & 255, ip & 255);
+		(ip >> 8) & 255, ip & 255,
+		vn.dev.vq[Q_RX].packed ? "packed" : "split");
 	return &vn.nif;
 }

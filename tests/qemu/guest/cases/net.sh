@@ -44,6 +44,8 @@ expect 0 ping -c 20 -i 0.02 -W 2 169.254.1.2
 has '20 packets transmitted, 20 (packets )?received, 0% packet loss'
 expect 0 udpcheck 169.254.1.2 7 1000
 has '1000 echoed intact'
+expect 0 kspawnctl console "$id"
+has 'virtio-net: .*, packed rings'
 expect 0 kspawnctl stop "$id"
 
 # The other way round: the guest's netbench against an echo server here.

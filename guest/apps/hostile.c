@@ -1,0 +1,107 @@
+/*
+ * hostile MODE: a guest that breaks the virtio rules on purpose, to show
+ * that the host refuses it without harm.  It brings up its virtio-blk
+ * device properly, then puts one bad request on the queue (or misbehaves
+ * otherwise) and waits for the device to say NEEDS_RESET.
+ *
+ *   outside   a buffer outside the guest's region
+ *   huge      a 4 GiB buffer
+ *   loop      a descriptor chain that loops
+ *   nested    an indirect table inside an indirect table
+ *   wild      an available index far ahead of the ring
+ *   flood     a million doorbells with nothing behind them, then real I/O
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "kern/app.h"
+#include "kern/console.h"
+#include "kern/mm.h"
+#include "kern/sched.h"
+#include "kern/shared.h"
+#include "kern/virtio.h"
+#include "kern/virtio_blk.h"
+
+#define F_NEXT 1
+#define F_INDIRECT 4
+
+static void publish_head(struct virtq *q, uint16_t head, uint16_t advance)
+{
+	q->avail[2 + (q->avail_idx & (q->size - 1))] = head;
+	q->avail_idx = (uint16_t)(q->avail_idx + advance);
+	__atomic_store_n(&q->avail[1], q->avail_idx, __ATOMIC_RELEASE);
+}
+
+static int misbehave(struct virtio_dev *d, const char *mode)
+{
+	struct virtq *q = &d->vq[0];
+	struct virtq_desc *t = q->desc;
+	static struct virtq_desc table[4] __attribute__((aligned(16)));
+	uint64_t end = kspawn_hdr->region_base + kspawn_hdr->region_size;
+
+	if (!strcmp(mode, "outside")) {
+		t[0] = (struct virtq_desc){ end + 4096, 512, 0, 0 };
+	} else if (!strcmp(mode, "huge")) {
+		t[0] = (struct virtq_desc){ kspawn_hdr->region_base, 0xffffffffu,
+					    0, 0 };
+	} else if (!strcmp(mode, "loop")) {
+		t[0] = (struct virtq_desc){ virt_to_phys(table), 16, F_NEXT, 1 };
+		t[1] = (struct virtq_desc){ virt_to_phys(table), 16, F_NEXT, 0 };
+	} else if (!strcmp(mode, "nested")) {
+		table[0] = (struct virtq_desc){ virt_to_phys(table), 64,
+						F_INDIRECT, 0 };
+		t[0] = (struct virtq_desc){ virt_to_phys(table), 64, F_INDIRECT,
+					    0 };
+	} else if (!strcmp(mode, "wild")) {
+		publish_head(q, 0, 5000);
+		return 0;
+	} else {
+		return -1;
+	}
+	publish_head(q, 0, 1);
+	virtio_kick(d, 0);
+	return 0;
+}
+
+/* A million doorbells, then ordinary I/O must still work. */
+static int flood(struct virtio_dev *d)
+{
+	static char buf[4096];
+
+	for (int i = 0; i < 1000000; i++)
+		virtio_kick(d, 0);
+	if (vblk_write(8, buf, sizeof(buf)) || vblk_read(8, buf, sizeof(buf))) {
+		kprintf("hostile: flood: I/O failed after the doorbells\n");
+		return 1;
+	}
+	kprintf("hostile: flood: 1000000 doorbells, then I/O still works\n");
+	return 0;
+}
+
+static int hostile_main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+	struct virtio_dev *d;
+
+	if (vblk_init() || !(d = vblk_dev())) {
+		kprintf("hostile: needs a disk (--ramdisk)\n");
+		return 1;
+	}
+	if (!strcmp(mode, "flood"))
+		return flood(d);
+	if (misbehave(d, mode)) {
+		kprintf("hostile: modes: outside huge loop nested wild flood\n");
+		return 2;
+	}
+	for (int ms = 0; ms < 5000; ms += 10) {
+		if (virtio_broken(d)) {
+			kprintf("hostile: %s: the device needs reset, as it should\n",
+				mode);
+			return 0;
+		}
+		thread_sleep_ms(10);
+	}
+	kprintf("hostile: %s: the device did not object\n", mode);
+	return 1;
+}
+APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood");
