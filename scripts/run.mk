@@ -22,11 +22,13 @@ $(QEMU_B)/fnv64sum: tests/qemu/fnv64sum.c | $(DEPS_STAMP)
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $@ $<
 
 # Small static tools the qemu cases run in the host.
-QEMU_TOOLS := $(QEMU_B)/fnv64sum $(QEMU_B)/udpcheck $(QEMU_B)/xdpctl
-$(QEMU_B)/udpcheck $(QEMU_B)/xdpctl: $(QEMU_B)/%: tests/qemu/%.c | $(DEPS_STAMP)
+QEMU_TOOLS := $(QEMU_B)/fnv64sum $(QEMU_B)/udpcheck $(QEMU_B)/xdpctl \
+	$(QEMU_B)/ioctlabuse
+$(QEMU_B)/udpcheck $(QEMU_B)/xdpctl $(QEMU_B)/ioctlabuse: $(QEMU_B)/%: \
+		tests/qemu/%.c host/kmod/kspawn_ioctl.h | $(DEPS_STAMP)
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
-	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $@ $<
+	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -I. -o $@ $<
 
 # Broken variants of the real image, for the tests that must refuse them.
 $(BADIMG_STAMP): $(QEMU_B)/mkbadimg $(GUEST_ELF)
@@ -55,6 +57,7 @@ $(INITRAMFS): $(HOSTKERNEL_ENV) $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) $(GUE
 		$(QEMU_B)/fnv64sum:/bin/fnv64sum \
 		$(QEMU_B)/udpcheck:/bin/udpcheck \
 		$(QEMU_B)/xdpctl:/bin/xdpctl \
+		$(QEMU_B)/ioctlabuse:/bin/ioctlabuse \
 		$(GUEST_ELF):/guest/kspawn-guest.elf \
 		$(QEMU_B)/bad:/guest/bad \
 		tests/qemu/guest:/tests \

@@ -22,7 +22,7 @@ pass=0 fail=0
 
 # Boots: QEMU CPUs, then the cases run in that boot, in order.
 boots=(
-	"2 ctl-usage not-root hello demo panic lifecycle blk net gdb-tcp bad-images resources cycles no-module"
+	"2 ctl-usage not-root hello demo panic lifecycle blk net gdb-tcp abuse bad-images resources cycles no-module"
 	"3 two-guests hostile"
 )
 
