@@ -1,10 +1,13 @@
 /*
- * blkcheck [verify] [qd=N] [seed=N]: write a pattern over the whole disk
+ * blkcheck [verify|crash] [qd=N] [seed=N]: write a pattern over the whole disk
  * with up to N requests in flight, flush, read everything back, verify it,
  * and print a digest (FNV-1a 64 of the disk's bytes, in order) that the
  * host can compare with its own of the backing file.  "verify" skips the
- * writing: it checks a disk an earlier run wrote and flushed.
+ * writing: it checks a disk an earlier run wrote and flushed.  "crash"
+ * writes and flushes, prints the digest of what it wrote, then panics on
+ * purpose: everything acknowledged after the FLUSH must be in the file.
  */
+#include "kern/panic.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,11 +68,11 @@ static int sweep(struct slot *s, int qd, uint64_t bytes, int write,
 				return -1;
 			}
 			x->busy = 0;
-			if (!write) {
+			if (!write)
 				for (uint32_t k = 0; k < x->len / 8; k++)
 					*bad += x->buf[k] != word_at(x->off + 8ULL * k);
-				h = fnv(h, (uint8_t *)x->buf, x->len);
-			}
+			/* Completions come in submission order: a running digest. */
+			h = fnv(h, (uint8_t *)x->buf, x->len);
 		}
 		if (next >= bytes) {
 			int idle = 1;
@@ -97,13 +100,15 @@ static int sweep(struct slot *s, int qd, uint64_t bytes, int write,
 
 static int blkcheck_main(int argc, char **argv)
 {
-	int qd = 16, verify_only = 0;
+	int qd = 16, verify_only = 0, crash = 0;
 	struct slot s[MAX_QD];
 	uint64_t bytes, digest = 0, bad = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "verify"))
 			verify_only = 1;
+		else if (!strcmp(argv[i], "crash"))
+			crash = 1;
 		else if (!strncmp(argv[i], "qd=", 3))
 			qd = atoi(argv[i] + 3);
 		else if (!strncmp(argv[i], "seed=", 5))
@@ -131,6 +136,12 @@ static int blkcheck_main(int argc, char **argv)
 	    (sweep(s, qd, bytes, 1, &digest, &bad) || vblk_flush())) {
 		kprintf("blkcheck: FAIL writing\n");
 		return 1;
+	}
+	if (crash) {
+		kprintf("blkcheck: flushed sectors=%llu digest=%016llx\n",
+			(unsigned long long)(bytes / VBLK_SECTOR),
+			(unsigned long long)digest);
+		panic("blkcheck: crashing on purpose after the flush");
 	}
 	if (sweep(s, qd, bytes, 0, &digest, &bad))
 		return 1;

@@ -39,6 +39,17 @@ expect 0 kspawnctl console "$id" --follow
 has "blkcheck: OK sectors=16384 digest=$guest"
 expect 0 kspawnctl stop "$id"
 
+# Nothing lost: write, flush, crash on purpose; the file has all of it.
+dd if=/dev/zero of=$disk bs=1M count=8 2>/dev/null
+spawn "$IMG" --cpu 1 --disk $disk --cmdline "blkcheck crash seed=11" || finish
+expect 9 kspawnctl console "$id" --follow
+has 'blkcheck: flushed sectors=16384'
+guest=$(echo "$out" | sed -n 's/.*blkcheck: flushed .*digest=\([0-9a-f]*\).*/\1/p')
+expect 0 kspawnctl stop "$id" --force
+host=$(fnv64sum $disk)
+note "after the crash: guest flushed $guest, file $host"
+[ -n "$guest" ] && [ "$guest" = "$host" ] || bad "data acknowledged after FLUSH is missing from the file"
+
 # A real block device: the QEMU host's second disk, /dev/vda.
 if [ -b /dev/vda ]; then
 	spawn "$IMG" --cpu 1 --disk /dev/vda --cmdline "blkcheck seed=9" || finish
