@@ -78,6 +78,6 @@ gdb-spawned: $(INITRAMFS) $(HOSTKERNEL_ENV) ## debug a spawned guest with gdb, f
 
 # `make test SUITE=qemu` (and the gdb suite's spawned cases) boot what
 # `make run` boots.
-ifneq ($(filter qemu gdb,$(SUITE)),)
+ifneq ($(filter qemu gdb stress,$(SUITE)),)
 test: $(INITRAMFS) $(HOSTKERNEL_ENV)
 endif

@@ -21,10 +21,15 @@ env_mk=${HOSTKERNEL:-$build/hostkernel}/env.mk
 pass=0 fail=0
 
 # Boots: QEMU CPUs, then the cases run in that boot, in order.
+# QEMU_BOOTS="3 a b;2 c" replaces them (tests/stress uses it).
 boots=(
 	"2 ctl-usage not-root hello demo panic lifecycle blk net gdb-tcp abuse bad-images resources cycles no-module"
 	"3 two-guests hostile"
 )
+if [ -n "${QEMU_BOOTS:-}" ]; then
+	IFS=';' read -r -a boots <<< "$QEMU_BOOTS"
+fi
+label=${SUITE_LABEL:-qemu}
 
 fail_case() {
 	echo "FAIL qemu/$1"
@@ -35,7 +40,7 @@ fail_case() {
 
 if [ ! -f "$initrd" ] || [ ! -f "$env_mk" ]; then
 	fail_case setup "no $initrd or $env_mk: run make test SUITE=qemu (it builds them)"
-	echo "qemu: $pass passed, $fail failed"
+	echo "${SUITE_LABEL:-qemu}: $pass passed, $fail failed"
 	exit 1
 fi
 vmlinuz=$(sed -n 's/^HOSTKERNEL_VMLINUZ := //p' "$env_mk")
@@ -85,5 +90,5 @@ run_boot() {
 for b in "${boots[@]}"; do
 	run_boot $b
 done
-echo "qemu: $pass passed, $fail failed"
+echo "$label: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

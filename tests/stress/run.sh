@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The stress suite: the full stack under repetition and abuse, in one QEMU
+# host with 3 CPUs: 100 start/stop cycles of every kind (halt, panic,
+# polite and forced stops, hang, disk and network guests) with MemFree,
+# slab usage and online CPUs back at their start values, then the hostile
+# guest beside a healthy one.  Well under 15 minutes under TCG.
+#
+#   tests/stress/run.sh BUILD_DIR
+here=$(cd "$(dirname "$0")" && pwd)
+QEMU_BOOTS="3 stress-cycles hostile" SUITE_LABEL=stress \
+	exec "$here/../qemu/run.sh" "$@"
