@@ -10,6 +10,8 @@
  *   nested    an indirect table inside an indirect table
  *   wild      an available index far ahead of the ring
  *   flood     a million doorbells with nothing behind them, then real I/O
+ *   status    garbage in the device's status byte and queue fields
+ *   header    garbage in the ABI header and its console ring's indices
  */
 #include <stdint.h>
 #include <string.h>
@@ -78,6 +80,32 @@ static int flood(struct virtio_dev *d)
 	return 0;
 }
 
+/* Scribble on the shared area; the host must shrug (and log once). */
+static int scribble(struct virtio_dev *d, const char *mode)
+{
+	uint8_t *h = (uint8_t *)kspawn_hdr;
+	struct kspawn_ring *con = (void *)(h + kspawn_hdr->console_out_off);
+
+	if (!strcmp(mode, "status")) {
+		for (int i = 0; i < 256; i++) {
+			d->slot->status = (uint8_t)i;
+			d->slot->queues[0].size = (uint16_t)(i * 977);
+			d->slot->queues[0].desc_addr = ~0ULL - (uint64_t)i;
+			d->slot->reset = (uint8_t)(i & 1);
+			thread_sleep_ms(1);
+		}
+		kprintf("hostile: status: 256 garbage states written\n");
+		return 0;
+	}
+	kprintf("hostile: header: scribbling on the ABI header and console ring\n");
+	thread_sleep_ms(50);	/* let the host take the line above */
+	for (uint32_t i = 8; i < 256; i++)	/* leave the magic alone */
+		h[i] ^= 0x5a;
+	con->head ^= 0x40000000;
+	thread_sleep_ms(200);
+	return 0;
+}
+
 static int hostile_main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -89,8 +117,10 @@ static int hostile_main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "flood"))
 		return flood(d);
+	if (!strcmp(mode, "status") || !strcmp(mode, "header"))
+		return scribble(d, mode);
 	if (misbehave(d, mode)) {
-		kprintf("hostile: modes: outside huge loop nested wild flood\n");
+		kprintf("hostile: modes: outside huge loop nested wild flood status header\n");
 		return 2;
 	}
 	for (int ms = 0; ms < 5000; ms += 10) {
