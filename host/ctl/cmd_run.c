@@ -106,7 +106,9 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 				return -1;
 			}
 		} else if (!strcmp(opt, "--ramdisk")) {
-			a->ramdisk = parse_size(val);
+			/* vdpa_sim_blk's size, when the user has no opinion */
+			a->ramdisk = strcmp(val, "default") ? parse_size(val) :
+							      128ULL << 20;
 			if (!a->ramdisk || a->ramdisk % 512) {
 				err_msg("run: --ramdisk wants a size like 16M or 128M, not '%s'",
 					val);

@@ -100,9 +100,15 @@ static void prepare(struct req *r)
 		r->type = 0;	/* IN */
 		if (!r->expect_status)
 			memcpy(r->expect, model + r->sector * 512, r->len);
-	} else if (kind == 7) {
+	} else if (kind == 7 && (rnd() & 1)) {
 		r->type = 4;	/* FLUSH */
 		r->expect_status = 0;
+	} else if (kind == 7) {
+		r->type = 8;	/* GET_ID: the serial, NUL-padded to 20 bytes */
+		r->len = 20;
+		r->expect_status = 0;
+		memset(r->expect, 0, 20);
+		memcpy(r->expect, "hosted", 6);
 	} else {
 		r->type = rnd() & 1 ? 11 : 13;	/* DISCARD, WRITE_ZEROES */
 		r->range[0] = r->sector;
@@ -120,7 +126,7 @@ static int submit(struct virtq *q, struct req *r)
 	r->status = 0xff;
 	if (r->type == 1)
 		return virtq_add(q, out, 2, &in[1], 1, r);
-	if (r->type == 0)
+	if (r->type == 0 || r->type == 8)
 		return virtq_add(q, out, 1, in, 2, r);
 	if (r->type == 4)
 		return virtq_add(q, out, 1, &in[1], 1, r);
@@ -136,9 +142,10 @@ static int check(const struct req *r, uint32_t written)
 			r->status, r->expect_status);
 		return -1;
 	}
-	if (r->type != 0 || r->expect_status)
+	if ((r->type != 0 && r->type != 8) || r->expect_status)
 		return 0;
-	if (written != r->len + 1 || memcmp(r->buf, r->expect, r->len)) {
+	if ((r->type == 0 && written != r->len + 1) ||
+	    memcmp(r->buf, r->expect, r->len)) {
 		uint32_t k = 0;
 
 		while (k < r->len && r->buf[k] == r->expect[k])

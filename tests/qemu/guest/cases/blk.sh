@@ -17,6 +17,12 @@ has 'virtio-blk: 8 MiB, queue of 256, packed ring'
 has 'blkcheck: OK sectors=16384 digest=[0-9a-f]{16}'
 expect 0 kspawnctl stop "$id"
 
+# The default RAM disk is vdpa_sim_blk's 128 MiB.
+spawn "$IMG" --cpu 1 --ramdisk default --cmdline "blkbench rw=read qd=1 ops=100" || finish
+expect 0 kspawnctl console "$id" --follow
+has 'virtio-blk: 128 MiB'
+expect 0 kspawnctl stop "$id"
+
 spawn "$IMG" --cpu 1 --ramdisk 8M --cmdline "blkbench rw=write qd=16 ops=2000" || finish
 expect 0 kspawnctl console "$id" --follow
 has 'blkbench: rw=write qd=16 bs=4096 ops=2000 iops=[0-9]+ p50_us=[0-9]+ p99_us=[0-9]+'
