@@ -40,7 +40,7 @@ struct blk_config {
 	uint32_t max_write_zeroes_seg;
 	uint8_t write_zeroes_may_unmap;
 	uint8_t unused1[3];
-} __attribute__((packed));
+};
 
 struct blk_range {
 	uint64_t sector;
@@ -209,6 +209,12 @@ void kb_blk_init(struct kb_blk *b, struct kspawn_device *slot,
 		.max_write_zeroes_seg = 1,
 	};
 
+	/* Natural alignment gives the spec's offsets; no packing needed. */
+	_Static_assert(offsetof(struct blk_config, blk_size) == 20, "blk_size");
+	_Static_assert(offsetof(struct blk_config, max_discard_sectors) == 36,
+		       "discard");
+	_Static_assert(offsetof(struct blk_config, write_zeroes_may_unmap) ==
+		       56, "write zeroes");
 	_Static_assert(sizeof(cfg) <= KSPAWN_CONFIG_SIZE, "blk config");
 	memset(b, 0, sizeof(*b));
 	b->ops = store_ops;

@@ -74,8 +74,10 @@ void kb_device_init(struct kb_device *d, struct kspawn_device *slot,
 /* Follow the driver's status and serve the queues; returns work done. */
 int kb_device_poll(struct kb_device *d, int budget);
 
-/* For the work functions: the next chain of queue q (1/0/-1 as kb_vq_pop,
- * -1 after marking the device NEEDS_RESET), return one, interrupt. */
+/*
+ * For the work functions: the next chain of queue q (1/0/-1 as kb_vq_pop,
+ * -1 after marking the device NEEDS_RESET), return one, interrupt.
+ */
 int kb_device_pop(struct kb_device *d, unsigned int q, struct kb_chain *c);
 void kb_device_push(struct kb_device *d, unsigned int q,
 		    const struct kb_chain *c, uint32_t len);

@@ -18,12 +18,21 @@
 #define kb_log(fmt, ...) pr_warn_ratelimited(fmt, ##__VA_ARGS__)
 #define kb_zalloc(n) vzalloc(n)
 #define kb_free(p) vfree(p)
+/*
+ * The guest is another CPU of the same machine: virt_*() are SMP barriers.
+ * kb_rmb: ring reads after the index; kb_wmb: ring contents before the
+ * index; kb_mb: our index before the peer's event field.
+ */
 #define kb_rmb() virt_rmb()
+/* see above */
 #define kb_wmb() virt_wmb()
+/* see above */
 #define kb_mb() virt_mb()
 #define KB_READ(x) READ_ONCE(x)
 #define KB_WRITE(x, v) WRITE_ONCE(x, v)
+/* Ring indices: acquire what they cover, release what we wrote before. */
 #define KB_LOAD_ACQUIRE(x) smp_load_acquire(&(x))
+/* see above */
 #define KB_STORE_RELEASE(x, v) smp_store_release(&(x), v)
 #else
 #include <stdbool.h>

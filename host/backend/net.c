@@ -22,7 +22,7 @@ struct net_config {
 	uint16_t status;		/* 1: link up */
 	uint16_t max_virtqueue_pairs;
 	uint16_t mtu;
-} __attribute__((packed));
+};
 
 static void set_config(struct kb_net *n)
 {
@@ -85,13 +85,12 @@ static void transmit(struct kb_net *n, const struct kb_chain *c)
 	len = kb_chain_read(c, KB_NET_HDR, n->frame, c->out_len - KB_NET_HDR);
 	n->tx_packets++;
 	n->tx_bytes += len;
-	if (n->mode == KB_NET_HOST) {
+	if (n->mode == KB_NET_HOST)
 		n->nops->xmit(n->nctx, n->frame, len);
-	} else if (loops_back(n, n->frame)) {
+	else if (loops_back(n, n->frame))
 		kb_net_rx(n, n->frame, len);
-	} else {
+	else
 		n->tx_dropped++;
-	}
 }
 
 static uint8_t control(struct kb_net *n, const struct kb_chain *c)
@@ -147,7 +146,7 @@ void kb_net_init(struct kb_net *n, struct kspawn_device *slot,
 		 void *ctx, enum kb_net_mode mode, const struct kb_net_ops *nops,
 		 void *nctx, const uint8_t mac[6])
 {
-	_Static_assert(sizeof(struct net_config) <= KSPAWN_CONFIG_SIZE, "cfg");
+	_Static_assert(offsetof(struct net_config, mtu) == 10, "net config");
 	memset(n, 0, sizeof(*n));
 	n->mode = mode;
 	n->nops = nops;

@@ -7,11 +7,6 @@
 
 #define fail kb_vq_fail
 
-int kb_vq_pop_packed(struct kb_vq *vq, struct kb_chain *c);
-void kb_vq_push_packed(struct kb_vq *vq, const struct kb_chain *c,
-		       uint32_t len);
-int kb_vq_should_notify_packed(struct kb_vq *vq);
-
 int kb_vq_fail(struct kb_vq *vq, const char *why)
 {
 	vq->error = why;

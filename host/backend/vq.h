@@ -94,6 +94,12 @@ uint32_t kb_chain_read(const struct kb_chain *c, uint32_t off, void *dst,
 uint32_t kb_chain_write(const struct kb_chain *c, uint32_t off,
 			const void *src, uint32_t len);
 
+/* The packed layout's halves of pop, push and notify (vq_packed.c). */
+int kb_vq_pop_packed(struct kb_vq *vq, struct kb_chain *c);
+void kb_vq_push_packed(struct kb_vq *vq, const struct kb_chain *c,
+		       uint32_t len);
+int kb_vq_should_notify_packed(struct kb_vq *vq);
+
 /* Shared by both layouts (vq.c). */
 int kb_vq_fail(struct kb_vq *vq, const char *why);
 int kb_vq_add_seg(struct kb_vq *vq, struct kb_chain *c, uint64_t addr,

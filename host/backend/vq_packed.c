@@ -23,11 +23,6 @@ struct packed_desc {
 /* Event suppression areas: {off_wrap, flags}. */
 #define EVENT_FLAGS 1
 
-int kb_vq_pop_packed(struct kb_vq *vq, struct kb_chain *c);
-void kb_vq_push_packed(struct kb_vq *vq, const struct kb_chain *c,
-		       uint32_t len);
-int kb_vq_should_notify_packed(struct kb_vq *vq);
-
 static struct packed_desc *ring(struct kb_vq *vq)
 {
 	return (struct packed_desc *)vq->desc;
@@ -70,7 +65,7 @@ static void advance(struct kb_vq *vq, uint16_t *pos, int *wrap)
 	}
 }
 
-static int indirect(struct kb_vq *vq, struct kb_chain *c,
+static int walk_indirect(struct kb_vq *vq, struct kb_chain *c,
 		    const struct packed_desc *d)
 {
 	const struct packed_desc *t;
@@ -124,7 +119,7 @@ int kb_vq_pop_packed(struct kb_vq *vq, struct kb_chain *c)
 		if (d.flags & KB_DESC_F_INDIRECT) {
 			if (c->ndesc > 1)
 				return kb_vq_fail(vq, "indirect descriptor inside a chain");
-			if (indirect(vq, c, &d))
+			if (walk_indirect(vq, c, &d))
 				return -1;
 		} else if (kb_vq_add_seg(vq, c, d.addr, d.len,
 					 !!(d.flags & KB_DESC_F_WRITE))) {

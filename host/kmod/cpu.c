@@ -8,7 +8,6 @@
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/irqflags.h>
-#include <linux/version.h>
 #include <asm/apic.h>
 #include <asm/smp.h>
 
@@ -74,9 +73,11 @@ u32 kspawn_cpu_apic_id(unsigned int cpu)
 
 /*
  * Linux 6.6 turned the apic callbacks into static calls that modules cannot
- * reach; the apic structure itself stays exported.
+ * reach; the apic structure itself stays exported.  Kbuild tests the
+ * headers for this (KSPAWN_APIC_STATIC_CALLS), not the version number, so
+ * that backports are handled too.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#ifdef KSPAWN_APIC_STATIC_CALLS
 static void icr_wait(void)
 {
 	if (apic->wait_icr_idle)

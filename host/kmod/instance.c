@@ -199,7 +199,7 @@ static int boot_core(struct kspawn_instance *in)
 				  STAMP_TRAMPOLINE_VA);
 	in->hdr->boot_tsc[KSPAWN_STAMP_TRAMPOLINE] = 0;
 	kspawn_send_init(in->apic_id);
-	msleep(10);
+	usleep_range(10000, 11000);	/* INIT settles, as the MP spec asks */
 	in->hdr->boot_tsc[KSPAWN_STAMP_SIPI] = rdtsc_ordered();
 	kspawn_send_sipi(in->apic_id, tramp);
 	/* A second STARTUP IPI if the first was missed, as the MP spec says. */
@@ -262,6 +262,7 @@ static void ask_politely(struct kspawn_instance *in)
 	u32 vector;
 
 	WRITE_ONCE(in->gstate->host_request, KSPAWN_REQ_STOP);
+	/* The request is visible before the IPI that makes the guest look. */
 	smp_mb();
 	vector = READ_ONCE(in->gstate->stop_vector);
 	if ((READ_ONCE(in->hdr->guest_features) & KSPAWN_F_STOP_IPI) &&

@@ -56,8 +56,8 @@ struct kspawn_ioc_load {
 	__u32 flags;			/* none yet: 0 */
 	char cmdline[KSPAWN_CMDLINE_MAX]; /* NUL-terminated */
 	__u64 ramdisk_bytes;		/* virtio-blk on RAM; 0: none */
-	char disk_path[256];		/* virtio-blk on this file or block
-					 * device (host path); "": none */
+	/* virtio-blk on this host file or block device; "": none */
+	char disk_path[256];
 	__u32 net_mode;			/* KSPAWN_NET_* */
 	__u32 reserved2;
 	__u32 id;			/* out: the new instance */

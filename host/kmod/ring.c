@@ -44,6 +44,7 @@ u32 kspawn_hring_read(struct kspawn_hring *h, void *dst, u32 len)
 
 	if (h->broken)
 		return 0;
+	/* Acquire: the bytes the guest wrote before publishing head. */
 	head = smp_load_acquire(&h->r->head);
 	tail = h->r->tail;
 	used = head - tail;
@@ -54,6 +55,7 @@ u32 kspawn_hring_read(struct kspawn_hring *h, void *dst, u32 len)
 	first = min(n, h->size - at);
 	memcpy(dst, h->r->data + at, first);
 	memcpy(dst + first, h->r->data, n - first);
+	/* Release: we are done reading before the guest may overwrite. */
 	smp_store_release(&h->r->tail, tail + n);
 	return n;
 }
@@ -65,6 +67,7 @@ u32 kspawn_hring_write(struct kspawn_hring *h, const void *src, u32 len)
 
 	if (h->broken)
 		return 0;
+	/* Acquire: the guest finished reading what it freed. */
 	tail = smp_load_acquire(&h->r->tail);
 	head = h->r->head;
 	used = head - tail;
@@ -75,6 +78,7 @@ u32 kspawn_hring_write(struct kspawn_hring *h, const void *src, u32 len)
 	first = min(n, h->size - at);
 	memcpy(h->r->data + at, src, first);
 	memcpy(h->r->data, src + first, n - first);
+	/* Release: the bytes before the head that covers them. */
 	smp_store_release(&h->r->head, head + n);
 	return n;
 }

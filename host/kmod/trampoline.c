@@ -14,18 +14,8 @@
 #include <linux/string.h>
 
 #include "kspawn.h"
+#include "trampoline.h"
 
-extern const u8 kspawn_trampoline_start[];
-extern const u8 kspawn_trampoline_end[];
-extern const u8 kspawn_trampoline_params[];
-
-/* The layout of the parameter block at the end of linker/trampoline.S. */
-struct kspawn_tramp_params {
-	u64 cr3;
-	u64 entry;
-	u64 header;
-	u64 stamp;
-};
 
 static struct {
 	u64 phys;

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The real-mode trampoline's bytes (linker/trampoline.S) and parameters. */
+#ifndef KSPAWN_TRAMPOLINE_H
+#define KSPAWN_TRAMPOLINE_H
+
+#include <linux/types.h>
+
+extern const u8 kspawn_trampoline_start[];
+extern const u8 kspawn_trampoline_end[];
+extern const u8 kspawn_trampoline_params[];
+
+/* The layout of the parameter block at the end of linker/trampoline.S. */
+struct kspawn_tramp_params {
+	u64 cr3;
+	u64 entry;
+	u64 header;
+	u64 stamp;
+};
+
+#endif
