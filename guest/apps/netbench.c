@@ -1,32 +1,37 @@
 /*
- * netbench [ip=A.B.C.D] [peer=A.B.C.D] [port=7] [count=N]: UDP
- * request/response against an echo server on the peer, one datagram at a
- * time; prints the round-trip p50/p99 and the rate, one line.
+ * netbench [ip=169.254.1.2] [peer=169.254.1.1] [port=7] [count=1000]
+ *          [size=64] [window=1]: UDP request/response against an echo
+ * server on the peer.  Keeps window requests in flight, checks every
+ * reply's sequence number and content, and prints one line: lost and
+ * corrupted replies, replies per second, round-trip p50/p99.  A request
+ * with no reply for a second counts as lost.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kern/app.h"
 #include "kern/console.h"
-#include "kern/sched.h"
+#include "kern/net.h"
 #include "kern/time.h"
-#include "kern/virtio_net.h"
 
-static volatile long replies;
+#define MAGIC 0x6b73706eu		/* "kspn" */
+#define HDR 8				/* sequence number, magic */
+#define REPLY_TIMEOUT_NS NSEC_PER_SEC
+#define LOST 2
 
-static void on_reply(struct netif *nif, uint32_t src, uint16_t sport,
-		     uint16_t dport, const uint8_t *data, size_t len, void *arg)
-{
-	(void)nif;
-	(void)src;
-	(void)sport;
-	(void)dport;
-	(void)data;
-	(void)len;
-	(void)arg;
-	replies++;
-}
+struct bench {
+	struct udp_sock *s;
+	uint32_t peer;
+	uint16_t port;
+	size_t size;
+	long count, window;
+	uint64_t *sent_at, *rtt;
+	uint8_t *state;			/* 0 in flight or unsent, 1 back, LOST */
+	long next, inflight, received, lost, corrupt, stray;
+	uint8_t buf[NET_FRAME_MAX];
+};
 
 static const char *opt(int argc, char **argv, const char *key, const char *def)
 {
@@ -38,6 +43,102 @@ static const char *opt(int argc, char **argv, const char *key, const char *def)
 	return def;
 }
 
+static void fill(uint8_t *p, size_t size, uint32_t seq)
+{
+	uint32_t magic = MAGIC;
+
+	memcpy(p, &seq, 4);
+	memcpy(p + 4, &magic, 4);
+	for (size_t i = HDR; i < size; i++)
+		p[i] = (uint8_t)(seq * 7 + i);
+}
+
+static int send_one(struct bench *b, uint32_t seq)
+{
+	fill(b->buf, b->size, seq);
+	return udp_sendto(b->s, b->peer, b->port, b->buf, b->size);
+}
+
+/* Send one request and wait for its reply (ARP happens here). */
+static int warm_up(struct bench *b)
+{
+	for (int i = 0; i < 5; i++) {
+		uint32_t from;
+		uint16_t fport;
+
+		if (send_one(b, UINT32_MAX))
+			continue;
+		while (udp_recvfrom(b->s, b->buf, sizeof(b->buf), &from,
+				    &fport, REPLY_TIMEOUT_NS) >= 0)
+			if (from == b->peer && fport == b->port)
+				return 0;
+	}
+	return -1;
+}
+
+static void give_up_inflight(struct bench *b)
+{
+	for (long i = 0; i < b->next; i++) {
+		if (!b->state[i]) {
+			b->state[i] = LOST;
+			b->lost++;
+		}
+	}
+	b->inflight = 0;
+}
+
+static void take_reply(struct bench *b, int n, uint32_t from, uint16_t fport)
+{
+	static uint8_t want[NET_FRAME_MAX];
+	uint32_t seq;
+
+	if (from != b->peer || fport != b->port || n < HDR) {
+		b->stray++;
+		return;
+	}
+	memcpy(&seq, b->buf, 4);
+	if (seq >= (uint32_t)b->next || b->state[seq]) {
+		b->stray++;		/* late, after we gave up on it */
+		return;
+	}
+	b->state[seq] = 1;
+	b->inflight--;
+	fill(want, b->size, seq);
+	if ((size_t)n != b->size || memcmp(b->buf, want, b->size)) {
+		b->corrupt++;
+		return;
+	}
+	b->rtt[b->received++] = time_ns() - b->sent_at[seq];
+}
+
+static void run(struct bench *b)
+{
+	while (b->next < b->count || b->inflight) {
+		uint32_t from;
+		uint16_t fport;
+		int n;
+
+		while (b->inflight < b->window && b->next < b->count) {
+			b->sent_at[b->next] = time_ns();
+			if (send_one(b, (uint32_t)b->next)) {
+				b->state[b->next] = LOST;
+				b->lost++;
+			} else {
+				b->inflight++;
+			}
+			b->next++;
+		}
+		if (!b->inflight)
+			continue;
+		n = udp_recvfrom(b->s, b->buf, sizeof(b->buf), &from, &fport,
+				 REPLY_TIMEOUT_NS);
+		if (n == -ETIMEDOUT)
+			give_up_inflight(b);
+		else if (n >= 0)
+			take_reply(b, n, from, fport);
+	}
+}
+
 static int cmp(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -45,48 +146,86 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static void report(struct bench *b, uint64_t elapsed)
+{
+	uint64_t p50 = 0, p99 = 0, pps = 0;
+
+	if (b->received) {
+		qsort(b->rtt, (size_t)b->received, sizeof(*b->rtt), cmp);
+		p50 = b->rtt[b->received / 2] / 1000;
+		p99 = b->rtt[b->received * 99 / 100] / 1000;
+	}
+	if (elapsed)
+		pps = (uint64_t)b->received * NSEC_PER_SEC / elapsed;
+	kprintf("netbench: count=%ld lost=%ld pps=%llu p50_us=%llu p99_us=%llu size=%lu window=%ld corrupt=%ld stray=%ld\n",
+		b->count, b->lost, (unsigned long long)pps,
+		(unsigned long long)p50, (unsigned long long)p99,
+		(unsigned long)b->size, b->window, b->corrupt, b->stray);
+}
+
+static int parse(struct bench *b, int argc, char **argv, uint32_t *ip)
+{
+	const char *me = opt(argc, argv, "ip", "169.254.1.2");
+	const char *peer = opt(argc, argv, "peer", "169.254.1.1");
+	long port = atol(opt(argc, argv, "port", "7"));
+	long size = atol(opt(argc, argv, "size", "64"));
+
+	b->count = atol(opt(argc, argv, "count", "1000"));
+	b->window = atol(opt(argc, argv, "window", "1"));
+	if (net_parse_ip(me, ip) || !net_ip_is_link_local(*ip) ||
+	    net_parse_ip(peer, &b->peer) || !net_ip_is_link_local(b->peer)) {
+		kprintf("netbench: ip= and peer= must be link-local 169.254.x.y\n");
+		return -1;
+	}
+	if (port < 1 || port > 65535 || size < HDR || size > 1472 ||
+	    b->count < 1 || b->count > 10000000 || b->window < 1 ||
+	    b->window > 1024) {
+		kprintf("netbench: bad port=, size= (8..1472), count= or window= (1..1024)\n");
+		return -1;
+	}
+	b->port = (uint16_t)port;
+	b->size = (size_t)size;
+	return 0;
+}
+
+static int setup(struct bench *b, uint32_t ip)
+{
+	int err = net_up(ip);
+
+	if (err == -ENODEV) {
+		kprintf("netbench: no network device (kspawnctl run --net netdev)\n");
+		return -1;
+	}
+	b->s = err ? NULL : udp_bind(0, NULL, NULL);
+	b->sent_at = calloc((size_t)b->count, sizeof(*b->sent_at));
+	b->rtt = calloc((size_t)b->count, sizeof(*b->rtt));
+	b->state = calloc((size_t)b->count, 1);
+	if (!b->s || !b->sent_at || !b->rtt || !b->state) {
+		kprintf("netbench: cannot set up (network %d, memory)\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int netbench_main(int argc, char **argv)
 {
-	uint32_t ip = net_parse_ip(opt(argc, argv, "ip", "169.254.1.2"));
-	uint32_t peer = net_parse_ip(opt(argc, argv, "peer", "169.254.1.1"));
-	uint16_t port = (uint16_t)atoi(opt(argc, argv, "port", "7"));
-	long count = atol(opt(argc, argv, "count", "1000")), lost = 0;
-	uint64_t *rtt = malloc(sizeof(uint64_t) * (size_t)(count > 0 ? count : 1));
-	uint8_t payload[64] = "kspawn netbench";
-	struct netif *nif = vnet_init(ip);
-	uint64_t t0, t1;
+	static struct bench b;
+	uint64_t t0;
+	uint32_t ip;
 
-	if (!nif || !rtt || count < 1 || !peer) {
-		kprintf("netbench: no network device or bad arguments\n");
+	if (parse(&b, argc, argv, &ip))
+		return 2;
+	if (setup(&b, ip))
+		return 1;
+	if (warm_up(&b)) {
+		kprintf("netbench: no answer from the peer's echo server\n");
+		net_print_stats("netbench");
 		return 1;
 	}
-	udp_bind(nif, 40000, on_reply, NULL);
-	/* Resolve the peer first (ARP), without counting it. */
-	for (int i = 0; i < 100 && udp_send(nif, peer, 40000, port, payload, 1); i++) {
-		vnet_poll();
-		thread_sleep_ms(10);
-	}
-	thread_sleep_ms(50);
-	vnet_poll();
 	t0 = time_ns();
-	for (long i = 0; i < count; i++) {
-		long want = replies + 1;
-		uint64_t start = time_ns(), deadline = start + 1000000000ULL;
-
-		udp_send(nif, peer, 40000, port, payload, sizeof(payload));
-		while (replies < want && time_ns() < deadline)
-			vnet_poll();
-		if (replies < want)
-			lost++;
-		rtt[i] = time_ns() - start;
-	}
-	t1 = time_ns();
-	qsort(rtt, (size_t)count, sizeof(*rtt), cmp);
-	kprintf("netbench: count=%ld lost=%ld pps=%llu p50_us=%llu p99_us=%llu\n",
-		count, lost,
-		(unsigned long long)((uint64_t)count * 1000000000ULL / (t1 - t0)),
-		(unsigned long long)(rtt[count / 2] / 1000),
-		(unsigned long long)(rtt[count * 99 / 100] / 1000));
-	return lost ? 1 : 0;
+	run(&b);
+	report(&b, time_ns() - t0);
+	return b.lost || b.corrupt ? 1 : 0;
 }
-APP(netbench, netbench_main, "UDP round trips to an echo peer [ip=] [peer=] [port=7] [count=N]");
+APP(netbench, netbench_main,
+    "UDP round trips to an echo peer [ip=] [peer=] [port=7] [count=N] [size=64] [window=1]");

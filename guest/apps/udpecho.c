@@ -1,24 +1,18 @@
 /*
- * udpecho [ip=169.254.1.2] [port=7] [seconds=N]: bring up the first network
- * device, answer ARP and ping, and echo every UDP datagram to port 7 back
- * to its sender; runs until stopped (or for N seconds), then prints what it
- * did.  netcheck tests the device's loopback mode instead.
+ * udpecho [ip=169.254.1.2] [port=7] [seconds=N] [count=N]: bring up the
+ * first network device with a link-local address, answer ARP and ping
+ * (the stack does, from the network interrupt) and echo every UDP
+ * datagram to port back to its sender.  Runs until stopped, for N
+ * seconds, or until N datagrams were echoed; then prints its counters.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kern/app.h"
 #include "kern/console.h"
-#include "kern/sched.h"
+#include "kern/net.h"
 #include "kern/time.h"
-#include "kern/virtio_net.h"
-
-static void echo(struct netif *nif, uint32_t src_ip, uint16_t src_port,
-		 uint16_t dst_port, const uint8_t *data, size_t len, void *arg)
-{
-	(void)arg;
-	udp_send(nif, src_ip, dst_port, src_port, data, len);
-}
 
 static const char *opt(int argc, char **argv, const char *key, const char *def)
 {
@@ -30,36 +24,80 @@ static const char *opt(int argc, char **argv, const char *key, const char *def)
 	return def;
 }
 
-static int udpecho_main(int argc, char **argv)
+static int bring_up(const char *addr)
 {
-	uint32_t ip = net_parse_ip(opt(argc, argv, "ip", "169.254.1.2"));
-	int port = atoi(opt(argc, argv, "port", "7"));
-	long seconds = atol(opt(argc, argv, "seconds", "0"));
-	uint64_t end = time_ns() + (uint64_t)seconds * 1000000000ULL;
-	struct netif *nif;
+	uint32_t ip;
+	int err;
 
-	if (!ip) {
-		kprintf("udpecho: bad ip=\n");
+	if (net_parse_ip(addr, &ip) || !net_ip_is_link_local(ip)) {
+		kprintf("udpecho: bad ip=%s (want a link-local 169.254.x.y)\n",
+			addr);
 		return 2;
 	}
-	nif = vnet_init(ip);
-	if (!nif) {
+	err = net_up(ip);
+	if (err == -ENODEV) {
 		kprintf("udpecho: no network device (kspawnctl run --net loopback|netdev)\n");
 		return 1;
 	}
-	udp_bind(nif, (uint16_t)port, echo, NULL);
-	kprintf("udpecho: answering ARP, ping and UDP port %d\n", port);
-	while (!seconds || time_ns() < end) {
-		vnet_poll();
-		thread_sleep_ms(10);
+	if (err) {
+		kprintf("udpecho: cannot bring the network up (%d)\n", err);
+		return 1;
 	}
-	kprintf("udpecho: rx %llu tx %llu arp %llu ping %llu udp %llu dropped %llu\n",
-		(unsigned long long)nif->stats.rx_frames,
-		(unsigned long long)nif->stats.tx_frames,
-		(unsigned long long)nif->stats.arp_replies,
-		(unsigned long long)nif->stats.echo_replies,
-		(unsigned long long)nif->stats.udp_in,
-		(unsigned long long)nif->stats.dropped);
 	return 0;
 }
-APP(udpecho, udpecho_main, "answer ARP, ping and UDP echo [ip=A.B.C.D] [port=7] [seconds=N]");
+
+static int udpecho_main(int argc, char **argv)
+{
+	const char *addr = opt(argc, argv, "ip", "169.254.1.2");
+	int port = atoi(opt(argc, argv, "port", "7"));
+	long seconds = atol(opt(argc, argv, "seconds", "0"));
+	long count = atol(opt(argc, argv, "count", "0"));
+	uint64_t end = time_ns() + (uint64_t)seconds * NSEC_PER_SEC;
+	static uint8_t buf[NET_FRAME_MAX];
+	long echoed = 0, errors = 0;
+	struct udp_sock *s;
+	int status;
+
+	if (port < 1 || port > 65535 || seconds < 0 || count < 0) {
+		kprintf("udpecho: bad port=, seconds= or count=\n");
+		return 2;
+	}
+	status = bring_up(addr);
+	if (status)
+		return status;
+	s = udp_bind((uint16_t)port, NULL, NULL);
+	if (!s) {
+		kprintf("udpecho: cannot bind UDP port %d\n", port);
+		return 1;
+	}
+	kprintf("udpecho: answering ARP, ping and UDP port %d on %s\n", port,
+		addr);
+	for (;;) {
+		uint64_t now = time_ns(), wait = NET_WAIT_FOREVER;
+		uint32_t peer;
+		uint16_t pport;
+		int n;
+
+		if (count && echoed >= count)
+			break;
+		if (seconds) {
+			if (now >= end)
+				break;
+			wait = end - now;
+		}
+		n = udp_recvfrom(s, buf, sizeof(buf), &peer, &pport, wait);
+		if (n < 0)
+			continue;
+		if (udp_sendto(s, peer, pport, buf, (size_t)n))
+			errors++;
+		else
+			echoed++;
+	}
+	kprintf("udpecho: echoed %ld datagrams, %ld not sent\n", echoed,
+		errors);
+	net_print_stats("udpecho");
+	udp_close(s);
+	return 0;
+}
+APP(udpecho, udpecho_main,
+    "answer ARP, ping and UDP echo [ip=169.254.x.y] [port=7] [seconds=N] [count=N]");

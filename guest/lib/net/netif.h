@@ -1,10 +1,29 @@
 /*
- * The guest's small network stack: Ethernet, ARP, IPv4, ICMP echo and UDP
- * on one link.  Portable (no kernel calls): a driver gives it frames with
- * net_input() and sends what it builds through netif.send; the guest
- * kernel and the hosted tests drive it the same way.  Input is hostile:
- * every header is bounds-checked against the frame's length.  Not handled:
- * TCP, IP fragments (dropped, counted), options, routing beyond the link.
+ * A network interface: where a driver meets the guest's small network
+ * stack (Ethernet, ARP, IPv4, ICMP echo, UDP on one link; lib/net/).
+ *
+ * The driver fills mac, ip (or leaves it to whoever brings the link up),
+ * mtu, send and priv, and calls net_input() for every frame it receives.
+ * The stack attaches itself (net_stack_attach, lib/net/stack.h); until
+ * then received frames are counted and dropped.
+ *
+ * Contract with the driver:
+ *  - net_input(): any context, interrupt handlers included.  The frame is
+ *    only read, and only during the call; it may be any length (it is
+ *    untrusted and bounds-checked).  The driver must not hold a lock that
+ *    its send() takes while it calls net_input(), because replies (ARP,
+ *    ping) are sent from inside net_input().
+ *  - send(): one whole Ethernet frame (destination MAC first, no FCS,
+ *    60..14+mtu bytes); the frame is only valid during the call, so copy
+ *    it.  Called with the stack's lock held (interrupts off in the guest),
+ *    from net_input()'s context or from an app thread: it must not block
+ *    and must not call back into the stack.  Returns 0 when the frame was
+ *    queued for transmission, non-zero when it was not (counted in
+ *    stats.tx_errors; the stack does not retry).
+ *  - poll(): optional (may be NULL).  Deliver frames that are waiting now,
+ *    through net_input(), from the caller's context.  Threads that block
+ *    for input call it as a backstop against a lost interrupt.
+ *  - stats: written by the stack; the driver may read them.
  */
 #ifndef LIB_NET_NETIF_H
 #define LIB_NET_NETIF_H
@@ -12,44 +31,62 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NET_ARP_SLOTS 8
-#define NET_UDP_PORTS 4
-#define NET_FRAME_MAX 1514
+#define NET_ETH_HLEN 14
+#define NET_MTU_DEFAULT 1500		/* used when mtu is 0 */
+#define NET_FRAME_MAX (NET_ETH_HLEN + NET_MTU_DEFAULT)
+#define NET_FRAME_MIN 60		/* without FCS; shorter is padded */
 
-struct netif;
-typedef void (*udp_fn)(struct netif *nif, uint32_t src_ip, uint16_t src_port,
-		       uint16_t dst_port, const uint8_t *data, size_t len,
-		       void *arg);
+struct net_stack;
 
-struct net_stats {
-	uint64_t rx_frames, tx_frames, dropped, bad_checksum, fragments;
-	uint64_t arp_replies, echo_replies, udp_in, udp_out, no_route;
+/*
+ * What the stack saw, per interface.  rx_dropped is the sum of every
+ * reason a received frame was not used; the lines below it say why.
+ */
+struct net_counters {
+	uint64_t rx_frames, rx_bytes, rx_dropped;
+	uint64_t tx_frames, tx_bytes, tx_errors;
+
+	uint64_t eth_short;		/* shorter than an Ethernet header */
+	uint64_t eth_not_mine;		/* neither our MAC nor broadcast */
+	uint64_t eth_bad_src;		/* broadcast or multicast source */
+	uint64_t eth_unknown_type;	/* not ARP or IPv4 (IPv6 too) */
+	uint64_t no_stack;		/* arrived before the stack attached */
+
+	uint64_t arp_bad;		/* malformed or unsupported ARP */
+	uint64_t arp_ignored;		/* well formed, not for us */
+	uint64_t arp_replies_sent, arp_requests_sent, arp_conflicts;
+	uint64_t arp_held_dropped;	/* waiting frame replaced or evicted */
+
+	uint64_t ip_bad_header;		/* length, version or IHL wrong */
+	uint64_t ip_bad_checksum;
+	uint64_t ip_fragments;		/* not reassembled: dropped */
+	uint64_t ip_not_mine;		/* another destination */
+	uint64_t ip_martian;		/* broadcast or multicast source */
+	uint64_t ip_unknown_proto;
+
+	uint64_t icmp_bad;		/* short, or bad checksum */
+	uint64_t icmp_ignored;		/* not an echo request, or broadcast */
+	uint64_t icmp_echo_replies;
+
+	uint64_t udp_bad;		/* short, or length field wrong */
+	uint64_t udp_bad_checksum;
+	uint64_t udp_no_port;		/* nobody bound to the port */
+	uint64_t udp_queue_full;	/* a queued socket had no room */
+	uint64_t udp_rx, udp_tx;	/* datagrams delivered / sent */
 };
 
 struct netif {
 	uint8_t mac[6];
-	uint32_t ip;			/* host byte order */
+	uint16_t mtu;			/* largest IP packet; 0 means 1500 */
+	uint32_t ip;			/* network byte order; 0: none yet */
 	int (*send)(struct netif *nif, const void *frame, size_t len);
-	void *priv;
-	struct {
-		uint32_t ip;
-		uint8_t mac[6];
-	} arp[NET_ARP_SLOTS];
-	unsigned int arp_next;
-	struct {
-		uint16_t port;
-		udp_fn fn;
-		void *arg;
-	} udp[NET_UDP_PORTS];
-	struct net_stats stats;
-	uint8_t out[NET_FRAME_MAX];	/* frame being built */
+	void (*poll)(struct netif *nif);	/* optional */
+	void *priv;			/* the driver's */
+	struct net_stack *stack;	/* set by net_stack_attach() */
+	struct net_counters stats;
 };
 
-void net_input(struct netif *nif, const uint8_t *frame, size_t len);
-int udp_bind(struct netif *nif, uint16_t port, udp_fn fn, void *arg);
-/* 0, or -1 if the peer's MAC is not known yet (an ARP request went out). */
-int udp_send(struct netif *nif, uint32_t dst_ip, uint16_t src_port,
-	     uint16_t dst_port, const void *data, size_t len);
-uint32_t net_parse_ip(const char *s);	/* "169.254.1.2" -> host order; 0 bad */
+/* The driver calls this for every frame it receives (see above). */
+void net_input(struct netif *nif, const void *frame, size_t len);
 
 #endif

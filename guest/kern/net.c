@@ -1,0 +1,221 @@
+/*
+ * Guest glue for lib/net: one stack behind one spinlock (it is entered
+ * from the network interrupt), sockets that threads block on, and the
+ * clock for ARP.  The stack itself never calls the kernel.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "kern/net.h"
+#include "kern/console.h"
+#include "kern/mm.h"
+#include "kern/sync.h"
+#include "kern/time.h"
+
+#define POLL_SLICE_NS (10 * NSEC_PER_MSEC)
+
+/* A socket with what threads wait on; the core socket comes first. */
+struct net_sock {
+	struct udp_sock us;
+	struct wait_queue wq;
+	uint8_t queue[];
+};
+
+static struct {
+	struct spinlock lock;
+	uint64_t flags;		/* saved by the holder, through net_sys */
+	struct net_stack stack;
+	struct netif *nif;
+} net = { .lock = SPINLOCK_INIT };
+
+static void sys_lock(void *ctx)
+{
+	uint64_t flags = spin_lock_irqsave(&net.lock);
+
+	(void)ctx;
+	net.flags = flags;
+}
+
+static void sys_unlock(void *ctx)
+{
+	(void)ctx;
+	spin_unlock_irqrestore(&net.lock, net.flags);
+}
+
+static void sys_wake(void *ctx, struct udp_sock *s)
+{
+	(void)ctx;
+	wq_wake_all(&((struct net_sock *)s)->wq);
+}
+
+static uint64_t sys_now_ms(void *ctx)
+{
+	(void)ctx;
+	return time_ns() / NSEC_PER_MSEC;
+}
+
+static const struct net_sys sys = {
+	.lock = sys_lock,
+	.unlock = sys_unlock,
+	.wake = sys_wake,
+	.now_ms = sys_now_ms,
+};
+
+int net_up(uint32_t ip)
+{
+	struct netif *nif;
+	uint64_t flags;
+
+	if (!ip)
+		return -EINVAL;
+	if (net.nif)
+		return -EALREADY;
+	nif = netif_first();
+	if (!nif)
+		return -ENODEV;
+	flags = spin_lock_irqsave(&net.lock);
+	net_stack_init(&net.stack, &sys);
+	nif->ip = ip;
+	net_stack_attach(&net.stack, nif);
+	net.nif = nif;
+	spin_unlock_irqrestore(&net.lock, flags);
+	return 0;
+}
+
+struct netif *net_netif(void)
+{
+	return net.nif;
+}
+
+struct udp_sock *udp_bind(uint16_t port, udp_recv_fn fn, void *arg)
+{
+	size_t payload, qsize = 0;
+	struct net_sock *ns;
+	uint64_t flags;
+	int err;
+
+	if (!net.nif)
+		return NULL;
+	payload = net_udp_max_payload(&net.stack);
+	if (!fn)
+		qsize = NET_SOCK_QUEUE * (UDP_SLOT_HDR + payload);
+	ns = kzalloc(sizeof(*ns) + qsize);
+	if (!ns)
+		return NULL;
+	wq_init(&ns->wq);
+	flags = spin_lock_irqsave(&net.lock);
+	if (fn)
+		err = udp_sock_open(&net.stack, &ns->us, port, fn, arg);
+	else
+		err = udp_sock_open_queue(&net.stack, &ns->us, port,
+					  ns->queue, qsize, payload);
+	spin_unlock_irqrestore(&net.lock, flags);
+	if (err) {
+		kfree(ns);
+		return NULL;
+	}
+	return &ns->us;
+}
+
+int udp_sendto(struct udp_sock *s, uint32_t ip, uint16_t port,
+	       const void *data, size_t len)
+{
+	uint64_t flags = spin_lock_irqsave(&net.lock);
+	int err = udp_sock_sendto(s, ip, port, data, len);
+
+	spin_unlock_irqrestore(&net.lock, flags);
+	return err;
+}
+
+/*
+ * Sleep until a datagram is queued or the deadline passes.  With a
+ * driver that can be polled, wake every POLL_SLICE_NS to poll it: a
+ * backstop should an interrupt be lost, not the normal path.
+ */
+static int wait_datagram(struct net_sock *ns, uint64_t deadline)
+{
+	uint64_t until = deadline;
+
+	if (net.nif->poll) {
+		uint64_t slice = time_ns() + POLL_SLICE_NS;
+
+		if (!until || slice < until)
+			until = slice;
+	}
+	if (wq_wait(&ns->wq, &net.lock, until) == -ETIMEDOUT &&
+	    until == deadline)
+		return -ETIMEDOUT;
+	return 0;
+}
+
+static void poll_device(void)
+{
+	if (net.nif->poll)
+		net.nif->poll(net.nif);
+}
+
+int udp_recvfrom(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
+		 uint16_t *port, uint64_t timeout_ns)
+{
+	struct net_sock *ns = (struct net_sock *)s;
+	uint64_t deadline = 0, flags;
+	int n;
+
+	if (timeout_ns != NET_WAIT_FOREVER && timeout_ns)
+		deadline = time_ns() + timeout_ns;
+	for (;;) {
+		poll_device();
+		flags = spin_lock_irqsave(&net.lock);
+		n = udp_sock_recv(s, buf, len, ip, port);
+		if (n == -EAGAIN && timeout_ns && wait_datagram(ns, deadline)) {
+			n = udp_sock_recv(s, buf, len, ip, port);
+			if (n == -EAGAIN)
+				n = -ETIMEDOUT;
+		}
+		spin_unlock_irqrestore(&net.lock, flags);
+		if (n != -EAGAIN || !timeout_ns)
+			return n;
+	}
+}
+
+void udp_close(struct udp_sock *s)
+{
+	uint64_t flags;
+
+	if (!s)
+		return;
+	flags = spin_lock_irqsave(&net.lock);
+	udp_sock_close(s);
+	spin_unlock_irqrestore(&net.lock, flags);
+	kfree(s);
+}
+
+void net_get_stats(struct net_counters *out)
+{
+	uint64_t flags = spin_lock_irqsave(&net.lock);
+
+	if (net.nif)
+		*out = net.nif->stats;
+	else
+		memset(out, 0, sizeof(*out));
+	spin_unlock_irqrestore(&net.lock, flags);
+}
+
+void net_print_stats(const char *who)
+{
+	struct net_counters c;
+
+	net_get_stats(&c);
+	kprintf("%s: rx %llu tx %llu dropped %llu tx_errors %llu; arp replies %llu requests %llu; ping replies %llu; udp in %llu out %llu; bad checksums %llu; fragments %llu\n",
+		who, (unsigned long long)c.rx_frames,
+		(unsigned long long)c.tx_frames,
+		(unsigned long long)c.rx_dropped,
+		(unsigned long long)c.tx_errors,
+		(unsigned long long)c.arp_replies_sent,
+		(unsigned long long)c.arp_requests_sent,
+		(unsigned long long)c.icmp_echo_replies,
+		(unsigned long long)c.udp_rx, (unsigned long long)c.udp_tx,
+		(unsigned long long)(c.ip_bad_checksum + c.icmp_bad +
+				     c.udp_bad_checksum),
+		(unsigned long long)c.ip_fragments);
+}

@@ -1,0 +1,74 @@
+/*
+ * The network for apps: the first network device, the stack of lib/net
+ * on it (ARP, ping and UDP are answered from its interrupt), and UDP
+ * sockets with blocking receive.  Addresses are in network byte order
+ * (net_parse_ip, net_ip4 in lib/net/stack.h), ports in host order.
+ *
+ *	struct udp_sock *s;
+ *
+ *	if (net_up(ip))		-ENODEV: no network device
+ *		...
+ *	s = udp_bind(7, NULL, NULL);
+ *	n = udp_recvfrom(s, buf, sizeof(buf), &peer, &port, NSEC_PER_SEC);
+ *	udp_sendto(s, peer, port, buf, n);
+ */
+#ifndef KERN_NET_H
+#define KERN_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/net/netif.h"
+#include "lib/net/stack.h"
+#include "lib/net/udp.h"
+
+#define NET_WAIT_FOREVER UINT64_MAX
+#define NET_SOCK_QUEUE 64		/* datagrams a queued socket holds */
+
+/*
+ * The network driver's part: the first network device, set up and
+ * receiving (its frames go to net_input()), or NULL if there is none.
+ * The virtio-net driver provides it; kern/net_dev.c has a stand-in.
+ */
+struct netif *netif_first(void);
+
+/*
+ * Bring up netif_first() with address ip, attach the stack and announce
+ * the address.  Returns 0, -ENODEV (no network device), -EINVAL (ip is
+ * 0), or -EALREADY.
+ */
+int net_up(uint32_t ip);
+
+/* The interface net_up() brought up, or NULL. */
+struct netif *net_netif(void);
+
+/*
+ * A UDP socket on port (0: an ephemeral port).  With fn, each datagram is
+ * handed to fn from the network interrupt (fn must not block; it may
+ * send); without, up to NET_SOCK_QUEUE datagrams wait for udp_recvfrom().
+ * NULL if the network is down, the port taken, or memory short.
+ */
+struct udp_sock *udp_bind(uint16_t port, udp_recv_fn fn, void *arg);
+
+/* Send from s's port: 0, or -errno (see udp_sock_sendto). */
+int udp_sendto(struct udp_sock *s, uint32_t ip, uint16_t port,
+	       const void *data, size_t len);
+
+/*
+ * Wait up to timeout_ns (NET_WAIT_FOREVER; 0: do not wait) for a
+ * datagram on a queued socket.  Returns its length (at most len bytes
+ * copied), -ETIMEDOUT (or -EAGAIN for 0), or -EINVAL.  Threads only.
+ */
+int udp_recvfrom(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
+		 uint16_t *port, uint64_t timeout_ns);
+
+/* Unbind and free s (no callback of s may be running). */
+void udp_close(struct udp_sock *s);
+
+/* A consistent copy of the interface's counters (zeros when down). */
+void net_get_stats(struct net_counters *out);
+
+/* One console line of the main counters, after "who: ". */
+void net_print_stats(const char *who);
+
+#endif

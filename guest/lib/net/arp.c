@@ -1,0 +1,192 @@
+/*
+ * ARP (RFC 826) for IPv4 over Ethernet: answer requests for our address,
+ * keep a small cache, resolve addresses for our own sends (one frame per
+ * address waits for the reply), and announce ourselves.
+ *
+ * Merging follows RFC 826: a sender already in the cache is refreshed from
+ * any ARP packet; a new sender is added only when it asked for us, so
+ * chatter between others does not fill the cache.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "lib/net/proto.h"
+#include "lib/net/bytes.h"
+
+#define ARP_HW_ETHER 1
+#define ARP_OP_REQUEST 1
+#define ARP_OP_REPLY 2
+
+static struct arp_entry *arp_find(struct net_stack *st, uint32_t ip)
+{
+	for (int i = 0; i < NET_ARP_SLOTS; i++)
+		if (st->arp[i].state != ARP_FREE && st->arp[i].ip == ip)
+			return &st->arp[i];
+	return NULL;
+}
+
+/* A free entry, or the least recently confirmed one (its frame is lost). */
+static struct arp_entry *arp_alloc(struct net_stack *st, uint32_t ip)
+{
+	struct arp_entry *e = NULL;
+
+	for (int i = 0; i < NET_ARP_SLOTS && !e; i++)
+		if (st->arp[i].state == ARP_FREE)
+			e = &st->arp[i];
+	if (!e) {
+		e = &st->arp[0];
+		for (int i = 1; i < NET_ARP_SLOTS; i++)
+			if (st->arp[i].updated_ms < e->updated_ms)
+				e = &st->arp[i];
+	}
+	if (e->held_len)
+		st->nif->stats.arp_held_dropped++;
+	memset(e, 0, offsetof(struct arp_entry, held));
+	e->ip = ip;
+	e->state = ARP_PENDING;
+	return e;
+}
+
+static void arp_send(struct net_stack *st, uint16_t op, const uint8_t *dst,
+		     const uint8_t *tha, uint32_t tpa)
+{
+	uint8_t *a = eth_begin(st, dst, ETH_TYPE_ARP);
+
+	net_put16(a, ARP_HW_ETHER);
+	net_put16(a + 2, ETH_TYPE_IP);
+	a[4] = 6;
+	a[5] = 4;
+	net_put16(a + 6, op);
+	memcpy(a + 8, st->nif->mac, 6);
+	net_put_ip(a + 14, st->nif->ip);
+	memcpy(a + 18, tha, 6);
+	net_put_ip(a + 24, tpa);
+	eth_transmit(st, st->out, eth_pad(st->out, NET_ETH_HLEN + ARP_LEN));
+}
+
+void arp_request(struct net_stack *st, uint32_t ip)
+{
+	static const uint8_t unknown[6];
+
+	arp_send(st, ARP_OP_REQUEST, net_bcast_mac, unknown, ip);
+	st->nif->stats.arp_requests_sent++;
+}
+
+/* Learn ip's MAC and send the frame that waited for it. */
+static void arp_confirm(struct net_stack *st, struct arp_entry *e,
+			const uint8_t *mac)
+{
+	memcpy(e->mac, mac, 6);
+	e->state = ARP_RESOLVED;
+	e->updated_ms = net_now(st);
+	if (e->held_len) {
+		memcpy(e->held, mac, 6);
+		eth_transmit(st, e->held, e->held_len);
+		e->held_len = 0;
+	}
+}
+
+static int arp_header_ok(const uint8_t *a, size_t len)
+{
+	uint16_t op;
+
+	if (len < ARP_LEN || net_get16(a) != ARP_HW_ETHER ||
+	    net_get16(a + 2) != ETH_TYPE_IP || a[4] != 6 || a[5] != 4)
+		return 0;
+	op = net_get16(a + 6);
+	if (op != ARP_OP_REQUEST && op != ARP_OP_REPLY)
+		return 0;
+	return !(a[8] & 1);	/* a group sender address is forged */
+}
+
+void arp_input(struct net_stack *st, const uint8_t *a, size_t len)
+{
+	struct netif *nif = st->nif;
+	uint32_t spa, tpa;
+	struct arp_entry *e;
+	int for_us;
+
+	if (!arp_header_ok(a, len)) {
+		net_drop(nif, &nif->stats.arp_bad);
+		return;
+	}
+	spa = net_get_ip(a + 14);
+	tpa = net_get_ip(a + 24);
+	if (!nif->ip) {
+		net_drop(nif, &nif->stats.arp_ignored);
+		return;
+	}
+	if (spa == nif->ip) {
+		/* Our own announcement coming back (loopback), or a thief. */
+		if (memcmp(a + 8, nif->mac, 6))
+			nif->stats.arp_conflicts++;
+		net_drop(nif, &nif->stats.arp_ignored);
+		return;
+	}
+	for_us = tpa == nif->ip;
+	e = spa ? arp_find(st, spa) : NULL;
+	if (!e && spa && for_us)
+		e = arp_alloc(st, spa);
+	if (e)
+		arp_confirm(st, e, a + 8);
+	if (!for_us) {
+		net_drop(nif, &nif->stats.arp_ignored);
+		return;
+	}
+	if (net_get16(a + 6) == ARP_OP_REQUEST) {
+		/* A probe (sender 0.0.0.0) is answered too: we defend. */
+		arp_send(st, ARP_OP_REPLY, a + 8, a + 8, spa);
+		nif->stats.arp_replies_sent++;
+	}
+}
+
+static int arp_may_ask(struct net_stack *st, struct arp_entry *e,
+		       uint64_t now)
+{
+	if (!st->sys || !st->sys->now_ms)
+		return 1;	/* no clock: ask every time */
+	return !e->asked_ms || now - e->asked_ms >= NET_ARP_RETRY_MS;
+}
+
+static void arp_ask(struct net_stack *st, struct arp_entry *e, uint64_t now)
+{
+	if (!arp_may_ask(st, e, now))
+		return;
+	e->asked_ms = now ? now : 1;	/* 0 means never asked */
+	arp_request(st, e->ip);
+}
+
+int arp_output(struct net_stack *st, uint32_t ip, size_t len)
+{
+	uint64_t now = net_now(st);
+	struct arp_entry *e;
+
+	if (ip == st->nif->ip || ip == 0xffffffff) {
+		memcpy(st->out, ip == 0xffffffff ? net_bcast_mac : st->nif->mac,
+		       6);
+		return eth_transmit(st, st->out, len);
+	}
+	e = arp_find(st, ip);
+	if (e && e->state == ARP_RESOLVED) {
+		/* Old: keep using it while asking again. */
+		if (now - e->updated_ms >= NET_ARP_TTL_MS)
+			arp_ask(st, e, now);
+		memcpy(st->out, e->mac, 6);
+		return eth_transmit(st, st->out, len);
+	}
+	if (!e)
+		e = arp_alloc(st, ip);
+	if (e->held_len)
+		st->nif->stats.arp_held_dropped++;
+	memcpy(e->held, st->out, len);
+	e->held_len = (uint16_t)len;
+	arp_ask(st, e, now);
+	return 0;
+}
+
+const uint8_t *net_arp_lookup(struct net_stack *st, uint32_t ip)
+{
+	struct arp_entry *e = arp_find(st, ip);
+
+	return e && e->state == ARP_RESOLVED ? e->mac : NULL;
+}

@@ -1,0 +1,85 @@
+/*
+ * The guest's network stack on one link: Ethernet II, ARP, IPv4, ICMP
+ * echo, UDP (lib/net/udp.h for sockets).  Portable: no kernel calls.
+ * Whatever runs it (kern/net.c in the guest, the unit tests and the fuzzer
+ * natively) passes a struct net_sys for locking, waking and time.
+ *
+ * Locking: net_input() takes the lock itself through sys->lock.  Every
+ * other function in lib/net must be called with that lock held (or from
+ * one thread only when sys->lock is NULL, as in the tests).
+ *
+ * Not handled: TCP, IP fragments (counted and dropped), IP options (their
+ * bytes are skipped), routing (everything is on the link), multicast.
+ */
+#ifndef LIB_NET_STACK_H
+#define LIB_NET_STACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/net/netif.h"
+
+#define NET_ARP_SLOTS 16
+#define NET_ARP_TTL_MS (5 * 60 * 1000)	/* ask again after this */
+#define NET_ARP_RETRY_MS 1000		/* at most one request a second */
+
+struct udp_sock;
+
+struct net_sys {
+	void (*lock)(void *ctx);	/* NULL: the caller serialises */
+	void (*unlock)(void *ctx);
+	/* A datagram was queued on s (called with the lock held). */
+	void (*wake)(void *ctx, struct udp_sock *s);
+	/* Milliseconds, monotonic.  NULL: time stands still. */
+	uint64_t (*now_ms)(void *ctx);
+	void *ctx;
+};
+
+enum arp_state { ARP_FREE, ARP_PENDING, ARP_RESOLVED };
+
+struct arp_entry {
+	uint32_t ip;			/* network order */
+	uint8_t mac[6];
+	uint8_t state;			/* enum arp_state */
+	uint64_t updated_ms;		/* last confirmed */
+	uint64_t asked_ms;		/* last request sent */
+	uint16_t held_len;		/* a frame waiting for the MAC; 0: none */
+	uint8_t held[NET_FRAME_MAX];
+};
+
+struct net_stack {
+	struct netif *nif;
+	const struct net_sys *sys;
+	struct arp_entry arp[NET_ARP_SLOTS];
+	struct udp_sock *socks;		/* bound sockets */
+	uint16_t next_port;		/* next ephemeral port to try */
+	uint16_t ip_id;
+	uint8_t out[NET_FRAME_MAX];	/* the frame being built */
+};
+
+/* sys may be NULL (no locking, no waking, no clock). */
+void net_stack_init(struct net_stack *st, const struct net_sys *sys);
+
+/*
+ * Serve nif (its mac, ip and mtu must be set) and announce its address
+ * with a gratuitous ARP.  One interface per stack.
+ */
+void net_stack_attach(struct net_stack *st, struct netif *nif);
+
+/* Send a gratuitous ARP request for our address (others update caches). */
+void net_announce(struct net_stack *st);
+
+/* The MAC cached for ip, or NULL if it is not (yet) resolved. */
+const uint8_t *net_arp_lookup(struct net_stack *st, uint32_t ip);
+
+/* The largest UDP payload one datagram can carry on this link. */
+size_t net_udp_max_payload(const struct net_stack *st);
+
+/* Addresses: a.b.c.d in network order, parse and format. */
+uint32_t net_ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d);
+int net_parse_ip(const char *s, uint32_t *ip);	/* 0, or -1 if malformed */
+#define NET_IP_STRLEN 16
+char *net_format_ip(uint32_t ip, char buf[NET_IP_STRLEN]);
+int net_ip_is_link_local(uint32_t ip);		/* 169.254.0.0/16 */
+
+#endif

@@ -1,0 +1,232 @@
+/*
+ * UDP (RFC 768): checksums checked (when the sender set one) and always
+ * computed, datagrams delivered to the socket bound to their port, by
+ * callback or into the socket's queue of fixed slots.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "lib/net/udp.h"
+#include "lib/net/proto.h"
+#include "lib/net/bytes.h"
+#include "lib/net/csum.h"
+
+static struct udp_sock *udp_find(struct net_stack *st, uint16_t port)
+{
+	for (struct udp_sock *s = st->socks; s; s = s->next)
+		if (s->port == port)
+			return s;
+	return NULL;
+}
+
+static uint8_t *slot(const struct udp_sock *s, unsigned int i)
+{
+	return s->slots + (size_t)(i % s->nslots) * s->slot_size;
+}
+
+static void udp_enqueue(struct net_stack *st, struct udp_sock *s,
+			uint32_t src, uint16_t sport, const uint8_t *data,
+			size_t len)
+{
+	struct netif *nif = st->nif;
+	uint8_t *q;
+
+	if (s->count == s->nslots || UDP_SLOT_HDR + len > s->slot_size) {
+		net_drop(nif, &nif->stats.udp_queue_full);
+		return;
+	}
+	q = slot(s, s->head + s->count);
+	net_put_ip(q, src);
+	net_put16(q + 4, sport);
+	net_put16(q + 6, (uint16_t)len);
+	memcpy(q + UDP_SLOT_HDR, data, len);
+	s->count++;
+	nif->stats.udp_rx++;
+	if (st->sys && st->sys->wake)
+		st->sys->wake(st->sys->ctx, s);
+}
+
+static void udp_deliver(struct net_stack *st, struct udp_sock *s,
+			uint32_t src, uint16_t sport, const uint8_t *data,
+			size_t len)
+{
+	udp_recv_fn fn = s->fn;
+	void *arg = s->arg;
+
+	if (!fn) {
+		udp_enqueue(st, s, src, sport, data, len);
+		return;
+	}
+	st->nif->stats.udp_rx++;
+	/* Unlocked, so that the callback may send (or even close s). */
+	net_unlock(st);
+	fn(s, src, sport, data, len, arg);
+	net_lock(st);
+}
+
+void udp_input(struct net_stack *st, uint32_t src, uint32_t dst,
+	       const uint8_t *u, size_t len)
+{
+	struct netif *nif = st->nif;
+	struct udp_sock *s;
+	size_t ulen;
+
+	if (len < UDP_HLEN || (ulen = net_get16(u + 4)) < UDP_HLEN ||
+	    ulen > len || net_get16(u + 2) == 0) {
+		net_drop(nif, &nif->stats.udp_bad);
+		return;
+	}
+	/* A zero checksum means the sender computed none (IPv4 only). */
+	if (net_get16(u + 6) &&
+	    csum_fold(csum_add(csum_pseudo(src, dst, IP_PROTO_UDP,
+					   (uint16_t)ulen), u, ulen))) {
+		net_drop(nif, &nif->stats.udp_bad_checksum);
+		return;
+	}
+	s = udp_find(st, net_get16(u + 2));
+	if (!s) {
+		net_drop(nif, &nif->stats.udp_no_port);
+		return;
+	}
+	udp_deliver(st, s, src, net_get16(u), u + UDP_HLEN, ulen - UDP_HLEN);
+}
+
+static int udp_pick_port(struct net_stack *st, uint16_t *port)
+{
+	for (unsigned int tries = 0; tries < 65536 - UDP_EPHEMERAL_FIRST;
+	     tries++) {
+		uint16_t p = st->next_port;
+
+		st->next_port = p == 65535 ? UDP_EPHEMERAL_FIRST : p + 1;
+		if (!udp_find(st, p)) {
+			*port = p;
+			return 0;
+		}
+	}
+	return -EADDRINUSE;
+}
+
+static int udp_link(struct net_stack *st, struct udp_sock *s, uint16_t port)
+{
+	if (s->st)
+		return -EINVAL;		/* already bound */
+	if (!port) {
+		if (udp_pick_port(st, &port))
+			return -EADDRINUSE;
+	} else if (udp_find(st, port)) {
+		return -EADDRINUSE;
+	}
+	s->port = port;
+	s->st = st;
+	s->next = st->socks;
+	st->socks = s;
+	return 0;
+}
+
+int udp_sock_open(struct net_stack *st, struct udp_sock *s, uint16_t port,
+		  udp_recv_fn fn, void *arg)
+{
+	if (!fn)
+		return -EINVAL;
+	s->fn = fn;
+	s->arg = arg;
+	s->slots = NULL;
+	s->nslots = 0;
+	return udp_link(st, s, port);
+}
+
+int udp_sock_open_queue(struct net_stack *st, struct udp_sock *s,
+			uint16_t port, void *buf, size_t size,
+			size_t max_payload)
+{
+	size_t slot_size = UDP_SLOT_HDR + max_payload;
+
+	if (!buf || !max_payload || max_payload > 65535 || size < slot_size)
+		return -EINVAL;
+	s->fn = NULL;
+	s->arg = NULL;
+	s->slots = buf;
+	s->slot_size = slot_size;
+	s->nslots = (unsigned int)(size / slot_size);
+	s->head = 0;
+	s->count = 0;
+	return udp_link(st, s, port);
+}
+
+void udp_sock_close(struct udp_sock *s)
+{
+	struct udp_sock **pp;
+
+	if (!s->st)
+		return;
+	for (pp = &s->st->socks; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	}
+	s->st = NULL;
+	s->next = NULL;
+	s->count = 0;
+}
+
+int udp_sock_sendto(struct udp_sock *s, uint32_t ip, uint16_t port,
+		    const void *data, size_t len)
+{
+	struct net_stack *st = s->st;
+	uint8_t *u, b[4];
+	uint16_t sum;
+	int err;
+
+	if (!st)
+		return -ENOTCONN;
+	if (!st->nif || !st->nif->ip)
+		return -ENETDOWN;
+	net_put_ip(b, ip);
+	/* No multicast; the limited broadcast is fine. */
+	if (!port || !ip || (b[0] >= 224 && ip != 0xffffffffu))
+		return -EINVAL;
+	if (len > net_udp_max_payload(st))
+		return -EMSGSIZE;
+	u = ip_begin(st, ip, IP_PROTO_UDP, UDP_HLEN + len);
+	net_put16(u, s->port);
+	net_put16(u + 2, port);
+	net_put16(u + 4, (uint16_t)(UDP_HLEN + len));
+	net_put16(u + 6, 0);
+	memcpy(u + UDP_HLEN, data, len);
+	sum = csum_fold(csum_add(csum_pseudo(st->nif->ip, ip, IP_PROTO_UDP,
+					     (uint16_t)(UDP_HLEN + len)),
+				 u, UDP_HLEN + len));
+	net_put16(u + 6, sum ? sum : 0xffff);	/* 0 would mean "none" */
+	err = ip_send(st, ip, NULL, UDP_HLEN + len);
+	if (!err)
+		st->nif->stats.udp_tx++;
+	return err;
+}
+
+int udp_sock_recv(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
+		  uint16_t *port)
+{
+	const uint8_t *q;
+	size_t n;
+
+	if (!s->slots)
+		return -EINVAL;
+	if (!s->count)
+		return -EAGAIN;
+	q = slot(s, s->head);
+	n = net_get16(q + 6);
+	memcpy(buf, q + UDP_SLOT_HDR, n < len ? n : len);
+	if (ip)
+		*ip = net_get_ip(q);
+	if (port)
+		*port = net_get16(q + 4);
+	s->head = (s->head + 1) % s->nslots;
+	s->count--;
+	return (int)n;
+}
+
+unsigned int udp_sock_pending(const struct udp_sock *s)
+{
+	return s->count;
+}
