@@ -21,6 +21,7 @@ include guest/hosted/hosted.mk
 include tests/tests.mk
 include host/ctl/ctl.mk
 include host/kmod/kmod.mk
+include bench/bench.mk
 include scripts/run.mk
 
 .PHONY: all clean distclean help

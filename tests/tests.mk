@@ -5,7 +5,7 @@
 #
 # A suite is a folder with a run.sh (see tests/README.md); list it here.
 
-TEST_SUITES := unit hosted guest gdb fuzz qemu stress
+TEST_SUITES := unit hosted guest gdb fuzz qemu stress bench
 SUITE ?= $(TEST_SUITES)
 
 .PHONY: test abi-golden

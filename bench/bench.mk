@@ -1,0 +1,19 @@
+# make bench [BENCH=prefix] [BENCH_RUNS=N]: the workload benchmarks, side by
+# side with their peers; results in bench/results/ (see bench/README.md).
+BENCH_B := $(B)/bench
+RINGBENCH := $(BENCH_B)/ringbench
+RINGBENCH_SRC := bench/ring/ringbench.c host/backend/region.c host/backend/vq.c \
+	host/backend/vq_packed.c guest/lib/virtq.c guest/lib/virtq_packed.c
+
+$(RINGBENCH): $(RINGBENCH_SRC) | $(DEPS_STAMP)
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)gcc -std=gnu11 -O2 -Wall -Wextra -Werror -I. -Iguest \
+		$$(pkg-config --cflags libdpdk) -o $@ $(RINGBENCH_SRC) \
+		-lrte_ring -lrte_eal -pthread
+
+.PHONY: bench
+bench: $(RINGBENCH) ## run the benchmarks (BENCH=ring_latency, BENCH_RUNS=5)
+	@bench/run.sh $(abspath $(B)) $(BENCH)
+
+all: $(RINGBENCH)
