@@ -1,0 +1,164 @@
+/*
+ * lib/net ICMP: a ping request gets an echo reply with the same
+ * identifier, sequence and data and correct IPv4 and ICMP checksums
+ * (checked with the test's own checksum), sent straight back to the
+ * asker's MAC; options and Ethernet padding are handled; broadcasts,
+ * other ICMP types, bad checksums and giants get no answer.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "net_fake.h"
+
+static struct net_stack st;
+static struct netif nif;
+static struct fake_link link;
+
+static int setup(void **state)
+{
+	(void)state;
+	fake_netif(&nif, &link, US_MAC, US_IP);
+	net_stack_init(&st, NULL);
+	net_stack_attach(&st, &nif);
+	link.n = 0;
+	return 0;
+}
+
+/* The one frame sent must be the echo reply to a request with data. */
+static void check_reply(uint16_t id, uint16_t seq, const uint8_t *data,
+			size_t len)
+{
+	const uint8_t *m;
+	size_t plen;
+
+	assert_int_equal(link.n, 1);
+	assert_memory_equal(link.frame[0], PEER_MAC, 6);
+	m = check_ip_out(link.frame[0], link.len[0], 1, &plen);
+	assert_memory_equal(link.frame[0] + 14 + 16, PEER_IP, 4);
+	assert_int_equal(plen, 8 + len);
+	assert_int_equal(m[0], 0);			/* echo reply */
+	assert_int_equal(m[1], 0);
+	assert_int_equal(ref_csum(m, plen, 0), 0);
+	assert_int_equal(be16(m + 4), id);
+	assert_int_equal(be16(m + 6), seq);
+	assert_memory_equal(m + 8, data, len);
+	assert_int_equal(nif.stats.icmp_echo_replies, 1);
+}
+
+static void test_echo_reply(void **state)
+{
+	uint8_t data[56], m[64], f[128];
+	size_t mlen, len;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13);
+	mlen = build_echo(m, 0x4242, 7, data, sizeof(data));
+	len = build_ip(f, PEER_IP, US_IP, 1, m, mlen, 0, 0x4000);
+	feed(&nif, f, len);
+	check_reply(0x4242, 7, data, sizeof(data));
+	/* The checksum, spelled out: the request's plus 0x0800 (type 8->0). */
+	assert_int_equal(be16(link.frame[0] + 34 + 2),
+			 (uint16_t)(be16(m + 2) + 0x0800 +
+				    (be16(m + 2) + 0x0800 > 0xffff)));
+	assert_int_equal(nif.stats.rx_dropped, 0);
+}
+
+static void test_odd_length_and_options(void **state)
+{
+	static const uint8_t data[] = "odd length payload!";	/* 20 bytes */
+	uint8_t m[64], f[128];
+	size_t mlen, len;
+
+	(void)state;
+	mlen = build_echo(m, 1, 2, data, 19);
+	len = build_ip(f, PEER_IP, US_IP, 1, m, mlen, 3, 0x4000);
+	feed(&nif, f, len);
+	check_reply(1, 2, data, 19);
+}
+
+static void test_ethernet_padding_ignored(void **state)
+{
+	uint8_t m[16], f[128];
+	size_t mlen, len;
+
+	(void)state;
+	mlen = build_echo(m, 9, 9, (const uint8_t *)"ab", 2);
+	len = build_ip(f, PEER_IP, US_IP, 1, m, mlen, 0, 0);
+	memset(f + len, 0xee, sizeof(f) - len);	/* junk after the packet */
+	feed(&nif, f, 60);
+	check_reply(9, 9, (const uint8_t *)"ab", 2);
+}
+
+static void test_no_answer(void **state)
+{
+	static const uint8_t bcast_ip[4] = { 255, 255, 255, 255 };
+	uint8_t m[1600], data[1600] = { 0 }, f[1700];
+	size_t mlen, len;
+
+	(void)state;
+	/* To the broadcast address. */
+	mlen = build_echo(m, 1, 1, data, 8);
+	len = build_ip(f, PEER_IP, bcast_ip, 1, m, mlen, 0, 0);
+	memcpy(f, BCAST_MAC, 6);
+	feed(&nif, f, len);
+	/* Not an echo request (an echo reply, a destination unreachable). */
+	m[0] = 0;
+	set16(m + 2, 0);
+	set16(m + 2, ref_csum(m, mlen, 0));
+	feed(&nif, f, build_ip(f, PEER_IP, US_IP, 1, m, mlen, 0, 0));
+	m[0] = 3;
+	set16(m + 2, 0);
+	set16(m + 2, ref_csum(m, mlen, 0));
+	feed(&nif, f, build_ip(f, PEER_IP, US_IP, 1, m, mlen, 0, 0));
+	assert_int_equal(nif.stats.icmp_ignored, 3);
+	/* Bad ICMP checksum; too short for ICMP. */
+	mlen = build_echo(m, 1, 1, data, 8);
+	m[9] ^= 1;
+	feed(&nif, f, build_ip(f, PEER_IP, US_IP, 1, m, mlen, 0, 0));
+	feed(&nif, f, build_ip(f, PEER_IP, US_IP, 1, m, 7, 0, 0));
+	assert_int_equal(nif.stats.icmp_bad, 2);
+	/* An echo whose reply would not fit our MTU (1501 bytes). */
+	mlen = build_echo(m, 1, 1, data, 1473);
+	feed(&nif, f, build_ip(f, PEER_IP, US_IP, 1, m, mlen, 0, 0));
+	assert_int_equal(nif.stats.icmp_ignored, 4);
+	assert_int_equal(link.n, 0);
+	assert_int_equal(nif.stats.rx_dropped, 6);
+	/* The largest ping that fits is answered, even with IP options. */
+	mlen = build_echo(m, 1, 1, data, 1472);
+	feed(&nif, f, build_ip(f, PEER_IP, US_IP, 1, m, mlen, 2, 0));
+	check_reply(1, 1, data, 1472);
+	assert_int_equal(link.len[0], 1514);
+}
+
+static void test_driver_refuses(void **state)
+{
+	uint8_t m[16], f[128];
+	size_t mlen = build_echo(m, 1, 1, (const uint8_t *)"x", 1);
+
+	uint64_t sent = nif.stats.tx_frames;	/* the announcement */
+
+	(void)state;
+	link.refuse = 1;
+	feed(&nif, f, build_ip(f, PEER_IP, US_IP, 1, m, mlen, 0, 0));
+	assert_int_equal(nif.stats.tx_errors, 1);
+	assert_int_equal(nif.stats.tx_frames, sent);
+	assert_int_equal(nif.stats.icmp_echo_replies, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_echo_reply, setup),
+		cmocka_unit_test_setup(test_odd_length_and_options, setup),
+		cmocka_unit_test_setup(test_ethernet_padding_ignored, setup),
+		cmocka_unit_test_setup(test_no_answer, setup),
+		cmocka_unit_test_setup(test_driver_refuses, setup),
+	};
+
+	return cmocka_run_group_tests_name("net_icmp", tests, NULL, NULL);
+}
