@@ -228,4 +228,4 @@ static int netbench_main(int argc, char **argv)
 	return b.lost || b.corrupt ? 1 : 0;
 }
 APP(netbench, netbench_main,
-    "UDP round trips to an echo peer [ip=] [peer=] [port=7] [count=N] [size=64] [window=1]");
+	"UDP round trips to an echo peer [ip=] [peer=] [port=7] [count=N] [size=64] [window=1]");

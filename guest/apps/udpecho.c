@@ -100,4 +100,4 @@ static int udpecho_main(int argc, char **argv)
 	return 0;
 }
 APP(udpecho, udpecho_main,
-    "answer ARP, ping and UDP echo [ip=169.254.x.y] [port=7] [seconds=N] [count=N]");
+	"answer ARP, ping and UDP echo [ip=169.254.x.y] [port=7] [seconds=N] [count=N]");

@@ -71,8 +71,8 @@ void udp_input(struct net_stack *st, uint32_t src, uint32_t dst,
 	struct udp_sock *s;
 	size_t ulen;
 
-	if (len < UDP_HLEN || (ulen = net_get16(u + 4)) < UDP_HLEN ||
-	    ulen > len || net_get16(u + 2) == 0) {
+	ulen = len >= UDP_HLEN ? net_get16(u + 4) : 0;
+	if (ulen < UDP_HLEN || ulen > len || net_get16(u + 2) == 0) {
 		net_drop(nif, &nif->stats.udp_bad);
 		return;
 	}
