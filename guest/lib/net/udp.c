@@ -216,7 +216,8 @@ int udp_sock_recv(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
 		return -EAGAIN;
 	q = slot(s, s->head);
 	n = net_get16(q + 6);
-	memcpy(buf, q + UDP_SLOT_HDR, n < len ? n : len);
+	if (len)
+		memcpy(buf, q + UDP_SLOT_HDR, n < len ? n : len);
 	if (ip)
 		*ip = net_get_ip(q);
 	if (port)
