@@ -279,6 +279,10 @@ static void test_queue_order_limits_truncation(void **state)
 	memset(in, 0, sizeof(in));
 	assert_int_equal(udp_sock_recv(&s, in, 4, NULL, NULL), 10);
 	assert_memory_equal(in, "0123\0", 5);
+	/* No buffer at all: the datagram is taken, its length told. */
+	feed(&gnif, f, build_udp_frame(f, 1, 9, (const uint8_t *)"abc", 3));
+	assert_int_equal(udp_sock_recv(&s, NULL, 0, NULL, NULL), 3);
+	assert_int_equal(udp_sock_pending(&s), 0);
 	udp_sock_close(&s);
 }
 
