@@ -28,22 +28,12 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static const char *opt(int argc, char **argv, const char *key, const char *def)
-{
-	size_t n = strlen(key);
-
-	for (int i = 1; i < argc; i++)
-		if (!strncmp(argv[i], key, n) && argv[i][n] == '=')
-			return argv[i] + n + 1;
-	return def;
-}
-
 static int blkbench_main(int argc, char **argv)
 {
-	int write = !strcmp(opt(argc, argv, "rw", "read"), "write");
-	int qd = atoi(opt(argc, argv, "qd", "1"));
-	uint32_t bs = (uint32_t)atoi(opt(argc, argv, "bs", "4096"));
-	long ops = atol(opt(argc, argv, "ops", "20000"));
+	int write = !strcmp(app_opt(argc, argv, "rw", "read"), "write");
+	int qd = atoi(app_opt(argc, argv, "qd", "1"));
+	uint32_t bs = (uint32_t)atoi(app_opt(argc, argv, "bs", "4096"));
+	long ops = atol(app_opt(argc, argv, "ops", "20000"));
 	uint64_t *lat, blocks, x = 88172645463325252ULL, t0, t1;
 	struct op o[MAX_QD];
 	long issued = 0, done = 0;

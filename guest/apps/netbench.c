@@ -33,16 +33,6 @@ struct bench {
 	uint8_t buf[NET_FRAME_MAX];
 };
 
-static const char *opt(int argc, char **argv, const char *key, const char *def)
-{
-	size_t n = strlen(key);
-
-	for (int i = 1; i < argc; i++)
-		if (!strncmp(argv[i], key, n) && argv[i][n] == '=')
-			return argv[i] + n + 1;
-	return def;
-}
-
 static void fill(uint8_t *p, size_t size, uint32_t seq)
 {
 	uint32_t magic = MAGIC;
@@ -165,13 +155,13 @@ static void report(struct bench *b, uint64_t elapsed)
 
 static int parse(struct bench *b, int argc, char **argv, uint32_t *ip)
 {
-	const char *me = opt(argc, argv, "ip", "169.254.1.2");
-	const char *peer = opt(argc, argv, "peer", "169.254.1.1");
-	long port = atol(opt(argc, argv, "port", "7"));
-	long size = atol(opt(argc, argv, "size", "64"));
+	const char *me = app_opt(argc, argv, "ip", "169.254.1.2");
+	const char *peer = app_opt(argc, argv, "peer", "169.254.1.1");
+	long port = atol(app_opt(argc, argv, "port", "7"));
+	long size = atol(app_opt(argc, argv, "size", "64"));
 
-	b->count = atol(opt(argc, argv, "count", "1000"));
-	b->window = atol(opt(argc, argv, "window", "1"));
+	b->count = atol(app_opt(argc, argv, "count", "1000"));
+	b->window = atol(app_opt(argc, argv, "window", "1"));
 	if (net_parse_ip(me, ip) || !net_ip_is_link_local(*ip) ||
 	    net_parse_ip(peer, &b->peer) || !net_ip_is_link_local(b->peer)) {
 		kprintf("netbench: ip= and peer= must be link-local 169.254.x.y\n");

@@ -14,16 +14,6 @@
 #include "kern/net.h"
 #include "kern/time.h"
 
-static const char *opt(int argc, char **argv, const char *key, const char *def)
-{
-	size_t n = strlen(key);
-
-	for (int i = 1; i < argc; i++)
-		if (!strncmp(argv[i], key, n) && argv[i][n] == '=')
-			return argv[i] + n + 1;
-	return def;
-}
-
 static int bring_up(const char *addr)
 {
 	uint32_t ip;
@@ -48,10 +38,10 @@ static int bring_up(const char *addr)
 
 static int udpecho_main(int argc, char **argv)
 {
-	const char *addr = opt(argc, argv, "ip", "169.254.1.2");
-	int port = atoi(opt(argc, argv, "port", "7"));
-	long seconds = atol(opt(argc, argv, "seconds", "0"));
-	long count = atol(opt(argc, argv, "count", "0"));
+	const char *addr = app_opt(argc, argv, "ip", "169.254.1.2");
+	int port = atoi(app_opt(argc, argv, "port", "7"));
+	long seconds = atol(app_opt(argc, argv, "seconds", "0"));
+	long count = atol(app_opt(argc, argv, "count", "0"));
 	uint64_t end = time_ns() + (uint64_t)seconds * NSEC_PER_SEC;
 	static uint8_t buf[NET_FRAME_MAX];
 	long echoed = 0, errors = 0;

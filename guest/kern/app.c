@@ -18,3 +18,13 @@ void app_list(void)
 	for (const struct app *a = __apps_start; a < __apps_end; a++)
 		kprintf("  %-12s %s\n", a->name, a->help);
 }
+
+const char *app_opt(int argc, char **argv, const char *key, const char *def)
+{
+	size_t n = strlen(key);
+
+	for (int i = 1; i < argc; i++)
+		if (!strncmp(argv[i], key, n) && argv[i][n] == '=')
+			return argv[i] + n + 1;
+	return def;
+}

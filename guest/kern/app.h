@@ -20,4 +20,7 @@ struct app {
 const struct app *app_find(const char *name);
 void app_list(void);
 
+/* The value of a KEY=VALUE argument, or def when there is none. */
+const char *app_opt(int argc, char **argv, const char *key, const char *def);
+
 #endif
