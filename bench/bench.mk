@@ -1,6 +1,7 @@
 # make bench [BENCH=prefix] [BENCH_RUNS=N]: the workload benchmarks, side by
 # side with their peers; results in bench/results/ (see bench/README.md).
 BENCH_B := $(B)/bench
+include bench/switch/switch.mk
 RINGBENCH := $(BENCH_B)/ringbench
 RINGBENCH_SRC := bench/ring/ringbench.c host/backend/region.c host/backend/vq.c \
 	host/backend/vq_packed.c guest/lib/virtq.c guest/lib/virtq_packed.c

@@ -1,0 +1,12 @@
+# bench/switch: the Linux peer of the guest's ctxbench (context switch
+# cost).  Static, because it runs inside the QEMU host's busybox initramfs
+# as well as on the machine itself.
+CTXLINUX := $(B)/bench/ctxlinux
+
+$(CTXLINUX): bench/switch/ctxlinux.c
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -pthread \
+		-o $@ $<
+
+all: $(CTXLINUX)
