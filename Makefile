@@ -23,6 +23,7 @@ include host/ctl/ctl.mk
 include host/kmod/kmod.mk
 include bench/bench.mk
 include scripts/run.mk
+include bench/fullstack/fullstack.mk
 
 .PHONY: all clean distclean help
 all: guest kspawnctl module ## build everything

@@ -1,113 +1,162 @@
 #!/usr/bin/env bash
-# The benchmark harness: run each workload BENCH_RUNS times (default 5) for
-# kspawn and for each peer, print a table, and write one JSON file per
-# workload under bench/results/ (or BENCH_OUT) with min/median/max, the
-# machine, the git revision and the ratio to the best peer; plot the
-# medians with gnuplot.
+# The benchmark harness.  Runs each workload BENCH_RUNS times (default 5),
+# kspawn and its peers in turn within each run (so that a noisy neighbour
+# hurts both alike), then bench/report.py writes one JSON file per
+# workload under bench/results/ (or BENCH_OUT), table.txt and PNG plots.
 #
-#   bench/run.sh BUILD_DIR [WORKLOAD_PREFIX]     e.g. bench/run.sh build ring
+#   bench/run.sh BUILD_DIR [WORKLOAD_PREFIX]     e.g. bench/run.sh build blk
 #
+# Hosted workloads (ring_*, blk_hosted_*, net_hosted_*, size_image) run on
+# this machine; full-stack ones (spawn, switch, size_footprint,
+# blk_fullstack_*, net_fullstack_*) in one boot of the QEMU host, through
+# bench/fullstack/in-vm.sh, which also runs as is on a bare-metal host.
 # BENCH_SMALL=1 runs each workload once, small (what make test does).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-build=${1:?usage: run.sh BUILD_DIR [WORKLOAD_PREFIX]}
+build=$(cd "${1:?usage: run.sh BUILD_DIR [WORKLOAD_PREFIX]}" && pwd)
 only=${2:-}
 runs=${BENCH_RUNS:-5}
 out=${BENCH_OUT:-$here/results}
-ring=$build/bench/ringbench
+bin=$build/bench
 export RINGBENCH_SCALE=1
 if [ -n "${BENCH_SMALL:-}" ]; then
 	runs=1
-	export RINGBENCH_SCALE=100
+	export RINGBENCH_SCALE=100 BENCH_SMALL=1
 fi
 mkdir -p "$out"
-
-cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
-virt=$(systemd-detect-virt 2>/dev/null || echo unknown)
-[ "$virt" = none ] && virt="bare metal"
-machine="{\"cpu\": \"$cpu\", \"cores\": $(nproc), \"kernel\": \"$(uname -r)\", \"virtualization\": \"$virt\"}"
+raw=$out/raw.txt
+: > "$raw"
 rev=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
+failed=0
 
-# stats VALUES...: "min median max"
-stats() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-		END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
-		      printf "%s %s %s\n", v[1], m, v[NR] }'
+machine() {
+	local cpu virt
+	cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
+	virt=$(systemd-detect-virt 2>/dev/null || echo unknown)
+	[ "$virt" = none ] && virt="bare metal"
+	echo "M {\"cpu\": \"$cpu\", \"cores\": $(nproc), \"kernel\": \"$(uname -r)\", \"virtualization\": \"$virt\"}"
 }
 
-# measure LABEL CMD...: run CMD $runs times, progress on stderr, stats out.
-measure() {
-	local label=$1 vals=() v i
-	shift
-	for i in $(seq "$runs"); do
-		v=$("$@") || { echo "bench: $label failed" >&2; return 1; }
-		printf '  %-40s run %d/%d: %s\n' "$label" "$i" "$runs" "$v" >&2
-		vals+=("$v")
-	done
-	stats "${vals[@]}"
-}
+wanted() { [ -z "$only" ] || [[ "$1" == "$only"* ]] || [[ "$only" == "$1"* ]]; }
 
-# workload NAME UNIT BETTER PARAMS KSPAWN_CMD -- PEER_NAME PEER_CMD ...
-workload() {
-	local name=$1 unit=$2 better=$3 params=$4 k best= bestname= json peers=""
-	shift 4
+# hosted NAME BETTER PARAMS METRIC UNIT -- SYSTEM CMD... [-- SYSTEM CMD...]
+# The first system is kspawn.  A program prints "metric value unit" lines;
+# one that prints a bare number gives METRIC in UNIT.
+hosted() {
+	local name=$1 better=$2 params=$3 metric=$4 unit=$5 run i
+	local -a names=() cmds=()
+	shift 5
 	[ -z "$only" ] || [[ "$name" == "$only"* ]] || return 0
-	local kcmd=()
-	while [ "$1" != -- ]; do kcmd+=("$1"); shift; done
-	shift
-	echo "== $name ($unit, $better is better)" >&2
-	read -r kmin kmed kmax < <(measure "$name kspawn" "${kcmd[@]}") || return 1
 	while [ $# -gt 0 ]; do
-		local pname=$1 pcmd=()
+		shift	# --
+		names+=("$1")
 		shift
-		while [ $# -gt 0 ] && [ "$1" != -- ]; do pcmd+=("$1"); shift; done
-		[ $# -gt 0 ] && shift
-		read -r pmin pmed pmax < <(measure "$name $pname" "${pcmd[@]}") || return 1
-		peers="$peers${peers:+, }{\"name\": \"$pname\", \"min\": $pmin, \"median\": $pmed, \"max\": $pmax}"
-		if [ -z "$best" ] || awk -v a="$pmed" -v b="$best" -v w="$better" \
-			'BEGIN { exit !((w == "lower") ? a < b : a > b) }'; then
-			best=$pmed
-			bestname=$pname
-		fi
-		printf '%-34s %-10s %12s %12s\n' "$name" "$pname" "$pmed" "$unit" >> "$out/.table"
+		local cmd=""
+		while [ $# -gt 0 ] && [ "$1" != -- ]; do
+			cmd+=" $(printf '%q' "$1")"
+			shift
+		done
+		cmds+=("$cmd")
 	done
-	printf '%-34s %-10s %12s %12s\n' "$name" kspawn "$kmed" "$unit" >> "$out/.table"
-	local ratio
-	ratio=$(awk -v a="$kmed" -v b="$best" 'BEGIN { printf "%.3f", b ? a / b : 0 }')
-	printf '%-34s %-10s %12s   (kspawn / %s, %s is better)\n' "$name" ratio "$ratio" "$bestname" "$better" >> "$out/.table"
-	json="{\"name\": \"$name\", \"unit\": \"$unit\", \"better\": \"$better\", \"machine\": $machine, \"git\": \"$rev\", \"runs\": $runs, \"parameters\": $params, \"kspawn\": {\"min\": $kmin, \"median\": $kmed, \"max\": $kmax}, \"peers\": [$peers], \"ratio\": {\"value\": $ratio, \"definition\": \"kspawn median / $bestname median\", \"better\": \"$better\"}}"
-	echo "$json" > "$out/$name.json"
-	echo "$name $kmed $best" >> "$out/.plot"
-}
-
-rm -f "$out/.table" "$out/.plot"
-for p in 64 1500; do
-	for layout in split packed; do
-		workload "ring_latency_${layout}_$p" ns lower \
-			"{\"payload\": $p, \"layout\": \"$layout\"}" \
-			"$ring" latency "$layout" $p -- \
-			pingpong "$ring" latency pingpong $p -- \
-			rte_ring "$ring" latency rte_ring $p
-		for b in 1 32; do
-			workload "ring_throughput_${layout}_b${b}_$p" Mmsg/s higher \
-				"{\"payload\": $p, \"batch\": $b, \"layout\": \"$layout\"}" \
-				"$ring" throughput "$layout" $p $b -- \
-				rte_ring "$ring" throughput rte_ring $p $b
+	echo "W $name $better $params" >> "$raw"
+	for run in $(seq "$runs"); do
+		for i in "${!names[@]}"; do
+			local o
+			if ! o=$(eval "${cmds[$i]}"); then
+				echo "F $name ${names[$i]}:${cmds[$i]} failed" >> "$raw"
+				echo "bench: $name ${names[$i]} FAILED" >&2
+				continue
+			fi
+			printf '  %-32s run %d/%d  %-12s %s\n' "$name" "$run" "$runs" \
+				"${names[$i]}" "$(echo "$o" | head -n 1)" >&2
+			echo "$o" | awk -v w="$name" -v s="${names[$i]}" -v r="$run" \
+				-v m="$metric" -v u="$unit" '
+				NF == 1 { print "R", w, s, r, m, $1, u }
+				NF == 3 { print "R", w, s, r, $1, $2, $3 }' >> "$raw"
 		done
 	done
-done
+}
 
-echo
-printf '%-34s %-10s %12s %12s\n' workload system median unit
-sort -s -k1,1 "$out/.table"
-if command -v gnuplot >/dev/null && [ -s "$out/.plot" ]; then
-	gnuplot -e "set terminal png size 1200,600 noenhanced; set output '$out/ring.png';
-		set style data histograms; set style fill solid; set xtics rotate by -30;
-		set logscale y; set title 'kspawn rings vs the best peer (median; ns or Mmsg/s)';
-		plot '$out/.plot' using 2:xtic(1) title 'kspawn', '' using 3 title 'best peer'" 2>/dev/null &&
-		echo "plot: $out/ring.png"
-fi
-rm -f "$out/.plot"
-mv "$out/.table" "$out/table.txt"
-echo "results: $out/*.json"
+hosted_workloads() {
+	local p layout b rw qd mode
+	machine >> "$raw"
+	for p in 64 1500; do
+		for layout in split packed; do
+			hosted "ring_latency_${layout}_$p" lower \
+				"{\"payload\": $p, \"layout\": \"$layout\", \"cores\": \"two threads pinned to CPU 0 and 1\"}" \
+				one_way_ns ns \
+				-- kspawn "$bin/ringbench" latency "$layout" $p \
+				-- pingpong "$bin/ringbench" latency pingpong $p \
+				-- rte_ring "$bin/ringbench" latency rte_ring $p
+			for b in 1 32; do
+				hosted "ring_throughput_${layout}_b${b}_$p" higher \
+					"{\"payload\": $p, \"batch\": $b, \"layout\": \"$layout\"}" \
+					throughput Mmsg/s \
+					-- kspawn "$bin/ringbench" throughput "$layout" $p $b \
+					-- rte_ring "$bin/ringbench" throughput rte_ring $p $b
+			done
+		done
+	done
+	for rw in read write; do
+		for qd in 1 32; do
+			hosted "blk_hosted_rand${rw}_qd$qd" higher \
+				"{\"rw\": \"rand$rw\", \"bs\": 4096, \"qd\": $qd, \"kspawn\": \"virtqueue driver + blk backend on 128 MiB RAM, two threads\", \"fio_io_uring\": \"fio io_uring on a 128 MiB tmpfs file, one CPU\"}" \
+				iops IOPS \
+				-- kspawn "$bin/blkhosted" rw=$rw qd=$qd \
+				-- fio_io_uring "$here/blk/fio.sh" rw=$rw qd=$qd
+		done
+	done
+	for mode in rtt pps; do
+		hosted "net_hosted_${mode}_64" "$([ $mode = rtt ] && echo lower || echo higher)" \
+			"{\"size\": 64, \"kspawn\": \"virtio-net driver + backend in loopback mode, two threads\", \"udp_lo\": \"two threads, UDP over 127.0.0.1\"}" \
+			"$mode" - \
+			-- kspawn "$bin/nethosted" $mode size=64 \
+			-- udp_lo "$bin/udplo" $mode size=64
+	done
+	size_image
+}
+
+# The guest image against the Linux kernel the QEMU host boots.
+size_image() {
+	local vmlinuz
+	wanted size_image || return 0
+	vmlinuz=$(sed -n 's/^HOSTKERNEL_VMLINUZ := //p' "$build/hostkernel/env.mk" 2>/dev/null)
+	[ -f "$vmlinuz" ] || vmlinuz=/boot/vmlinuz-$(uname -r)
+	echo "W size_image lower {\"kspawn\": \"guest ELF as loaded: text+data+bss, every app and newlib\", \"linux\": \"$(basename "$vmlinuz") file\"}" >> "$raw"
+	size -B "$build/kspawn-guest.elf" | awk 'NR == 2 {
+		print "R size_image kspawn 1 image_kib", ($1 + $2 + $3) / 1024, "KiB" }' >> "$raw"
+	[ -f "$vmlinuz" ] && echo "R size_image linux_kernel 1 image_kib $(($(stat -c %s "$vmlinuz") / 1024)) KiB" >> "$raw"
+}
+
+# The full-stack workloads in one QEMU boot; its BENCH lines into raw.
+fullstack() {
+	local w any= env_mk=$build/hostkernel/env.mk initrd=$build/initramfs-bench.cpio log
+	for w in spawn switch size_footprint blk_fullstack net_fullstack; do
+		wanted "$w" && any=1
+	done
+	[ -n "$any" ] || return 0
+	if [ ! -f "$initrd" ] || [ ! -f "$env_mk" ]; then
+		echo "F fullstack no $initrd or $env_mk (make bench builds them)" >> "$raw"
+		return
+	fi
+	log=$(mktemp)
+	echo "bench: full stack: booting the QEMU host (-smp 2, TCG unless KVM works)" >&2
+	(cd "$top" && SMP=2 MEM=1536 scripts/qemu-host.sh \
+		--timeout "${BENCH_QEMU_TIMEOUT:-3000}" \
+		--probe "$build/kspawn-guest.elf" --log "$log" \
+		--run /bench/in-vm.sh \
+		--append "bench.runs=$runs bench.small=${BENCH_SMALL:-0} bench.only=$only" \
+		"$(sed -n 's/^HOSTKERNEL_VMLINUZ := //p' "$env_mk")" "$initrd") |
+		grep --line-buffered '^bench:' >&2
+	sed -n 's/^BENCH //p' "$log" >> "$raw"
+	grep -q '^KSPAWN-HARNESS-EXIT ' "$log" ||
+		echo "F fullstack the QEMU boot ended early: $(tail -n 5 "$log" | tr '\n' ' ')" >> "$raw"
+	rm -f "$log"
+}
+
+hosted_workloads
+fullstack
+python3 "$here/report.py" "$out" "$rev" < "$raw" || failed=1
+echo "results: $out/*.json, $out/table.txt, $out/*.png" >&2
+exit $failed

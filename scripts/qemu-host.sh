@@ -65,9 +65,11 @@ cmdline="$cmdline memmap=${pool_size}\$${pool_base} memmap=4K\$${tramp}"
 cmdline="$cmdline ${KSPAWN_MODPARAMS:-kspawn.pool_base=$pool_base kspawn.pool_size=$pool_size kspawn.trampoline=$tramp}"
 cmdline="$cmdline harness.mode=$mode"
 [ -z "$run" ] || cmdline="$cmdline harness.run=$run"
-cmdline="$cmdline$append"
 
 accel=$("$here/qemu-accel.sh" ${probe:+"$probe"})
+# The init and the benchmarks say which accelerator they ran under.
+case $accel in *kvm*) cmdline="$cmdline harness.accel=kvm" ;; *) cmdline="$cmdline harness.accel=tcg" ;; esac
+cmdline="$cmdline$append"
 qemu=(qemu-system-x86_64 $accel -smp "$smp" -m "$mem"
 	-display none -no-reboot -nic none
 	-kernel "$vmlinuz" -initrd "$initrd" -append "$cmdline")

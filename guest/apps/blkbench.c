@@ -80,11 +80,14 @@ static int blkbench_main(int argc, char **argv)
 	}
 	t1 = time_ns();
 	qsort(lat, (size_t)ops, sizeof(*lat), cmp);
-	kprintf("blkbench: rw=%s qd=%d bs=%u ops=%ld iops=%llu p50_us=%llu p99_us=%llu\n",
+	/* Tenths of a microsecond: a fast path's latency is a few us. */
+	kprintf("blkbench: rw=%s qd=%d bs=%u ops=%ld iops=%llu p50_us=%llu.%llu p99_us=%llu.%llu\n",
 		write ? "write" : "read", qd, bs, ops,
 		(unsigned long long)((uint64_t)ops * 1000000000ULL / (t1 - t0)),
 		(unsigned long long)(lat[ops / 2] / 1000),
-		(unsigned long long)(lat[ops * 99 / 100] / 1000));
+		(unsigned long long)(lat[ops / 2] / 100 % 10),
+		(unsigned long long)(lat[ops * 99 / 100] / 1000),
+		(unsigned long long)(lat[ops * 99 / 100] / 100 % 10));
 	return 0;
 }
 APP(blkbench, blkbench_main, "random I/O benchmark [rw=read|write] [qd=N] [bs=BYTES] [ops=N]");

@@ -1,0 +1,32 @@
+# The full-stack benchmarks' tools and the QEMU host's bench initramfs
+# (the test initramfs plus bench/fullstack/initramfs.sh's archive).
+# Included after scripts/run.mk: it extends $(INITRAMFS).
+SPAWNBENCH := $(BENCH_B)/spawnbench
+UDPPING := $(BENCH_B)/udpping
+BENCH_INITRAMFS := $(B)/initramfs-bench.cpio
+
+$(SPAWNBENCH): bench/spawn/spawnbench.c host/ctl/device.c host/ctl/device.h | $(DEPS_STAMP)
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -I. -o $@ \
+		bench/spawn/spawnbench.c host/ctl/device.c
+
+$(UDPPING): bench/net/udpping.c | $(DEPS_STAMP)
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $@ $<
+
+BENCH_VM_FILES := bench/fullstack/in-vm.sh bench/blk/fio.sh $(SPAWNBENCH) \
+	$(UDPPING) $(CTXLINUX) $(QEMU_B)/udpcheck
+
+$(BENCH_INITRAMFS): bench/fullstack/initramfs.sh $(INITRAMFS) $(BENCH_VM_FILES) \
+		$(HOSTKERNEL_ENV)
+	$(call say,CPIO,$@)
+	$(Q)bench/fullstack/initramfs.sh $@ $(INITRAMFS) \
+		$(HOSTKERNEL_MODDIR)/kernel/drivers/net/veth.ko $(BENCH_VM_FILES)
+
+all: $(SPAWNBENCH) $(UDPPING)
+bench: $(BENCH_INITRAMFS) $(HOSTKERNEL_ENV)
+ifneq ($(filter bench,$(SUITE)),)
+test: $(BENCH_INITRAMFS) $(HOSTKERNEL_ENV)
+endif

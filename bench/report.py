@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Turn the benchmark harness's raw lines into results.
+
+    report.py OUT_DIR GIT_REV < raw
+
+Raw lines (bench/run.sh and bench/fullstack/in-vm.sh write them):
+    M <machine as JSON>                     the machine of what follows
+    W <workload> <lower|higher> <JSON>      a workload and its parameters
+    R <workload> <system> <run> <metric> <value> <unit>
+    F <workload> <reason>                   a workload that could not run
+
+Writes OUT_DIR/<workload>.json, OUT_DIR/table.txt and, with gnuplot,
+OUT_DIR/<family>.png and OUT_DIR/ratios.png.  The first metric kspawn
+reports is a workload's primary one; the best peer is the one with the
+best median of it, and ratio = kspawn median / best peer median.
+Exits 1 if any workload failed or lacks a run for some system.
+"""
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+
+
+def stats(values):
+    return {"min": min(values), "median": statistics.median(values),
+            "max": max(values)}
+
+
+def parse(lines):
+    machine, workloads, failures = {}, {}, []
+    for line in lines:
+        parts = line.split(None, 3 if line.startswith(("W", "F")) else 6)
+        if not parts:
+            continue
+        kind = parts[0]
+        if kind == "M":
+            machine = json.loads(line[2:])
+        elif kind == "W":
+            workloads[parts[1]] = {"better": parts[2],
+                                   "parameters": json.loads(parts[3]),
+                                   "machine": machine, "systems": {},
+                                   "units": {}, "runs": set()}
+        elif kind == "F":
+            failures.append("%s: %s" % (parts[1], line.split(None, 2)[2]))
+        elif kind == "R" and len(parts) == 7 and parts[1] in workloads:
+            w = workloads[parts[1]]
+            system, run, metric, value, unit = parts[2:]
+            w["runs"].add(int(run))
+            metrics = w["systems"].setdefault(system, {})
+            metrics.setdefault(metric, []).append(float(value))
+            w["units"][metric] = unit
+    return workloads, failures
+
+
+def result(name, w, rev, failures):
+    systems = w["systems"]
+    if "kspawn" not in systems:
+        failures.append("%s: no kspawn results" % name)
+        return None
+    primary = next(iter(systems["kspawn"]))
+    peers = [s for s in systems if s != "kspawn"]
+    runs = len(w["runs"])
+    for s in systems:
+        if len(systems[s].get(primary, [])) != runs:
+            failures.append("%s: %s has %d of %d runs" %
+                            (name, s, len(systems[s].get(primary, [])), runs))
+            return None
+    lower = w["better"] == "lower"
+    best = None
+    for p in peers:
+        med = statistics.median(systems[p][primary])
+        if best is None or (med < best[1] if lower else med > best[1]):
+            best = (p, med)
+    kmed = statistics.median(systems["kspawn"][primary])
+    ratio = kmed / best[1] if best and best[1] else None
+    return {
+        "name": name, "metric": primary, "unit": w["units"][primary],
+        "better": w["better"], "machine": w["machine"], "git": rev,
+        "runs": runs, "parameters": w["parameters"],
+        "kspawn": stats(systems["kspawn"][primary]),
+        "peers": [dict(name=p, **stats(systems[p][primary])) for p in peers],
+        "ratio": {"value": round(ratio, 3) if ratio is not None else None,
+                  "definition": "kspawn median / %s median" %
+                  (best[0] if best else "no peer"),
+                  "better": "%s is better" % w["better"]},
+        "metrics": {m: {s: dict(unit=w["units"][m], **stats(systems[s][m]))
+                        for s in systems if m in systems[s]}
+                    for m in w["units"]},
+    }
+
+
+def fmt(v):
+    return "%.3g" % v if abs(v) < 1000 else "%.0f" % v
+
+
+def table(results):
+    rows = ["%-30s %-13s %-15s %12s %12s %12s" %
+            ("workload", "system", "metric", "min", "median", "max")]
+    for r in results:
+        for s, per in sorted(r["metrics"][r["metric"]].items(),
+                             key=lambda i: i[0] != "kspawn"):
+            rows.append("%-30s %-13s %-15s %12s %12s %12s  %s" %
+                        (r["name"], s, r["metric"], fmt(per["min"]),
+                         fmt(per["median"]), fmt(per["max"]), per["unit"]))
+        for m, per_sys in r["metrics"].items():
+            if m == r["metric"]:
+                continue
+            for s, per in per_sys.items():
+                rows.append("%-30s %-13s %-15s %12s %12s %12s  %s" %
+                            ("", s, m, fmt(per["min"]), fmt(per["median"]),
+                             fmt(per["max"]), per["unit"]))
+        if r["ratio"]["value"] is not None:
+            rows.append("%-30s %-13s %-15s %12s  (%s; %s)" %
+                        ("", "ratio", "", r["ratio"]["value"],
+                         r["ratio"]["definition"], r["ratio"]["better"]))
+    return "\n".join(rows) + "\n"
+
+
+def family(name):
+    return name.split("_")[0]
+
+
+def gnuplot(script):
+    subprocess.run(["gnuplot"], input=script, text=True, check=False,
+                   stderr=subprocess.DEVNULL)
+
+
+def plots(out, results):
+    """One bar chart per family (medians, every system), and the ratios."""
+    if not shutil.which("gnuplot"):
+        print("report: no gnuplot, no plots", file=sys.stderr)
+        return
+    fams = {}
+    for r in results:
+        fams.setdefault(family(r["name"]), []).append(r)
+    for fam, rs in fams.items():
+        systems = []
+        for r in rs:
+            for s in r["metrics"][r["metric"]]:
+                if s not in systems:
+                    systems.append(s)
+        dat = os.path.join(out, ".%s.dat" % fam)
+        with open(dat, "w") as f:
+            for r in rs:
+                per = r["metrics"][r["metric"]]
+                f.write("%s %s\n" % (r["name"], " ".join(
+                    str(per[s]["median"]) if s in per else "-"
+                    for s in systems)))
+        cols = ", ".join("'%s' using %d%s title '%s'" %
+                         (dat if i == 0 else "", i + 2,
+                          ":xtic(1)" if i == 0 else "", s)
+                         for i, s in enumerate(systems))
+        gnuplot("set terminal png size 1200,600 noenhanced\n"
+                "set output '%s'\nset style data histograms\n"
+                "set style fill solid\nset datafile missing '-'\n"
+                "set xtics rotate by -25\nset logscale y\n"
+                "set title 'kspawn %s benchmarks: medians (units in "
+                "table.txt)'\nplot %s\n" %
+                (os.path.join(out, fam + ".png"), fam, cols))
+        os.unlink(dat)
+    dat = os.path.join(out, ".ratios.dat")
+    with open(dat, "w") as f:
+        for r in results:
+            v = r["ratio"]["value"]
+            if v:
+                # Times better than the best peer: above 1 kspawn wins.
+                adv = 1 / v if r["better"] == "lower" else v
+                f.write("%s %g\n" % (r["name"], adv))
+    gnuplot("set terminal png size 1400,600 noenhanced\n"
+            "set output '%s'\nset style data histograms\n"
+            "set style fill solid\nset xtics rotate by -35\n"
+            "set logscale y\nset ylabel 'times better than the best peer'\n"
+            "set title 'kspawn vs best peer (above 1: kspawn better)'\n"
+            "plot '%s' using 2:xtic(1) notitle, 1 notitle lw 2\n" %
+            (os.path.join(out, "ratios.png"), dat))
+    os.unlink(dat)
+
+
+def main():
+    out, rev = sys.argv[1], sys.argv[2]
+    workloads, failures = parse(sys.stdin.read().splitlines())
+    results = []
+    for name, w in workloads.items():
+        r = result(name, w, rev, failures)
+        if r:
+            results.append(r)
+            with open(os.path.join(out, name + ".json"), "w") as f:
+                json.dump(r, f, indent=1)
+                f.write("\n")
+    text = table(results)
+    with open(os.path.join(out, "table.txt"), "w") as f:
+        f.write(text)
+    print(text, end="")
+    plots(out, results)
+    for msg in failures:
+        print("report: FAILED %s" % msg, file=sys.stderr)
+    print("report: %d workloads, %d failures; results in %s" %
+          (len(results), len(failures), out), file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
