@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * What the hosted benchmarks (bench/blk, bench/net) share: KEY=VALUE
+ * arguments, BENCH_SMALL, pinning, the clock, percentiles and the output
+ * contract of bench/run.sh: stdout holds only "METRIC VALUE UNIT" lines,
+ * the primary metric first; everything else goes to stderr.
+ */
+#ifndef BENCH_HOSTBENCH_H
+#define BENCH_HOSTBENCH_H
+
+#include <stdint.h>
+
+/*
+ * Check that every argument from argv[first] on is KEY=VALUE with a KEY
+ * named in keys (NULL-terminated); exits 2 with usage otherwise.
+ */
+void hb_check_args(int argc, char **argv, int first, const char *const *keys,
+		   const char *usage);
+
+/* The value of KEY=... in argv[first..], or def. */
+const char *hb_opt(int argc, char **argv, int first, const char *key,
+		   const char *def);
+
+/* A whole decimal number in [min, max] for key, or exit 2. */
+long hb_num(const char *key, const char *s, long min, long max);
+
+/* n, or n / 50 (but at least min(n, 100)) when BENCH_SMALL is set. */
+long hb_scale(long n);
+
+/* Pin the calling thread to one CPU; a warning, not an error, if refused. */
+void hb_pin(int cpu);
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t hb_now_ns(void);
+
+/* Sort n latencies in place; hb_pct_us() then reads percentiles (us). */
+void hb_sort(uint64_t *ns, long n);
+double hb_pct_us(const uint64_t *sorted_ns, long n, int pct);
+
+/* One "METRIC VALUE UNIT" line on stdout. */
+void hb_metric(const char *name, double value, int decimals,
+	       const char *unit);
+
+/* A value of the environment variable as a count, 0 if unset. */
+long hb_env_num(const char *name);
+
+/*
+ * The net benchmarks' payloads: a sequence number, then bytes made from
+ * it, so that a reply shows which request it answers and whether it came
+ * back whole.  size >= 8.
+ */
+void hb_payload_make(uint8_t *p, uint64_t seq, long size);
+int hb_payload_ok(const uint8_t *p, long size);
+uint64_t hb_payload_seq(const uint8_t *p);
+
+/*
+ * A stream of numbered messages that must come back in order: sent and
+ * next (the number due back).  A gap before a message is a loss; one not
+ * awaited any more (late, a duplicate, a damaged number) is damage.
+ */
+struct hb_stream {
+	long sent, next, lost, damaged;
+};
+
+/* Message seq is back, whole or not; 1 if it was awaited and whole. */
+int hb_stream_back(struct hb_stream *s, uint64_t seq, int whole);
+
+/* Nothing came back for too long: what is in flight is lost. */
+void hb_stream_give_up(struct hb_stream *s);
+
+/*
+ * Waiting on a peer that polls or echoes: hb_idle() on each empty poll
+ * says 1 once nothing has come for limit_ns; hb_busy() on progress.  The
+ * clock is read on every 1024th empty poll only: reading it on each would
+ * slow the round trips being measured.
+ */
+struct hb_wait {
+	uint64_t since;
+	unsigned int spins;
+};
+
+int hb_idle(struct hb_wait *w, uint64_t limit_ns);
+
+static inline void hb_busy(struct hb_wait *w)
+{
+	w->since = 0;
+}
+
+/* xorshift64: cheap, and the same sequence on every run. */
+static inline uint64_t hb_rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+#endif
