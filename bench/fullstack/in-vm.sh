@@ -105,7 +105,11 @@ blk() {
 
 # ---- net: UDP echo over ksnet0 vs two network namespaces over veth -----
 # ns_hold: a process whose network namespace the veth peer lives in.
-ns_hold() { unshare -n sleep 100000 & echo $!; }
+# (Its output goes elsewhere, or $(ns_hold) would wait for it to end.)
+ns_hold() {
+	unshare -n sleep 100000 > /dev/null 2>&1 &
+	echo $!
+}
 
 net_setup_veth() {
 	modprobe veth 2>/dev/null || insmod /lib/modules/host/veth.ko 2>/dev/null
@@ -121,7 +125,7 @@ net_setup_veth() {
 		ip link set bencha up && ip link set lo up" || return 1
 	nsenter -t "$nsb" -n sh -c "ip addr add 169.254.9.2/24 dev $peer &&
 		ip link set $peer up && ip link set lo up" || return 1
-	nsenter -t "$nsb" -n udpcheck serve 7 &
+	nsenter -t "$nsb" -n udpcheck serve 7 > /dev/null 2>&1 &
 	server=$!
 }
 
@@ -198,7 +202,7 @@ switch() {
 			echo "switch_ns $(field switch_ns) ns"
 			echo "yield_ns $(field yield_ns) ns"
 		} | emit switch kspawn "$run"
-		out=$(ctxlinux cpu="$cpu") || fail_w switch "ctxlinux failed"
+		out=$(ctxlinux rounds="$rounds" cpu="$cpu") || fail_w switch "ctxlinux failed"
 		echo "$out" | sed -n 's/^pipe_ns /switch_ns /p' |
 			emit switch linux_pipe "$run"
 		echo "$out" | sed -n 's/^futex_ns /switch_ns /p' |

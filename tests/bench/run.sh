@@ -33,6 +33,15 @@ PY
 		fail=$((fail + 1))
 	fi
 done
-[ "$pass" -ge 12 ] || { echo "FAIL bench/count: $pass results, want 12"; fail=$((fail + 1)); }
+# Every workload must have produced its result.
+want="ring_latency_split_64 ring_latency_packed_1500 ring_throughput_split_b32_64
+	ring_throughput_packed_b1_1500 blk_hosted_randread_qd1 blk_hosted_randwrite_qd32
+	net_hosted_rtt_64 net_hosted_pps_64 size_image spawn switch size_footprint
+	blk_fullstack_randread_qd1 blk_fullstack_randwrite_qd32 net_fullstack_rtt_64
+	net_fullstack_pps_64"
+for name in $want; do
+	[ -f "$out/$name.json" ] || { echo "FAIL bench/$name: no result"; fail=$((fail + 1)); }
+done
+[ "$pass" -ge 28 ] || { echo "FAIL bench/count: $pass results, want 28"; fail=$((fail + 1)); }
 echo "bench: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
