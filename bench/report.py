@@ -61,6 +61,9 @@ def result(name, w, rev, failures):
         return None
     primary = next(iter(systems["kspawn"]))
     peers = [s for s in systems if s != "kspawn"]
+    if not peers:
+        failures.append("%s: no peer results" % name)
+        return None
     runs = len(w["runs"])
     for s in systems:
         if len(systems[s].get(primary, [])) != runs:

@@ -18,7 +18,7 @@
 # ctxlinux, fio and fio.sh on PATH or beside this script; veth.
 IMG=${IMG:-/guest/kspawn-guest.elf}
 here=$(cd "$(dirname "$0")" && pwd)
-PATH=$here:$PATH
+PATH=$here:$PATH:/usr/bin
 runs=5 small= only= cpu=1 accel=
 for arg in $(cat /proc/cmdline) "$@"; do
 	case $arg in

@@ -26,7 +26,7 @@ done
 install -m 644 "$veth" "$stage/lib/modules/host/veth.ko"
 install -m 755 "$fio" "$stage/usr/bin/fio"
 # Each library at the path the dynamic loader resolved it to.
-ldd "$fio" | awk '/=> \// { print $3 } /^\s*\/[^ ]*ld-linux/ { print $1 }' |
+ldd "$fio" | awk '/=> \// { print $3 } /^[ \t]*\/[^ ]*ld-linux/ { print $1 }' |
 while read -r lib; do
 	mkdir -p "$stage$(dirname "$lib")"
 	cp -L "$lib" "$stage$lib"
