@@ -117,42 +117,65 @@ hosted_workloads() {
 	size_image
 }
 
-# The guest image against the Linux kernel the QEMU host boots.
+# The minimal guest image (core + hello) against the Linux kernel the QEMU
+# host boots (a compressed bzImage: that flatters Linux).
 size_image() {
 	local vmlinuz
 	wanted size_image || return 0
 	vmlinuz=$(sed -n 's/^HOSTKERNEL_VMLINUZ := //p' "$build/hostkernel/env.mk" 2>/dev/null)
 	[ -f "$vmlinuz" ] || vmlinuz=/boot/vmlinuz-$(uname -r)
-	echo "W size_image lower {\"kspawn\": \"guest ELF as loaded: text+data+bss, every app and newlib\", \"linux\": \"$(basename "$vmlinuz") file\"}" >> "$raw"
-	size -B "$build/kspawn-guest.elf" | awk 'NR == 2 {
-		print "R size_image kspawn 1 image_kib", ($1 + $2 + $3) / 1024, "KiB" }' >> "$raw"
+	echo "W size_image lower {\"kspawn\": \"kspawn-guest-min.elf as loaded (text+data+bss): kernel core, newlib, hello; full_image_kib: every app\", \"linux_kernel\": \"$(basename "$vmlinuz"), compressed bzImage file\"}" >> "$raw"
+	size -B "$build/kspawn-guest-min.elf" "$build/kspawn-guest.elf" | awk '
+		NR == 2 { print "R size_image kspawn 1 image_kib", ($1 + $2 + $3) / 1024, "KiB" }
+		NR == 3 { print "R size_image kspawn 1 full_image_kib", ($1 + $2 + $3) / 1024, "KiB" }' >> "$raw"
 	[ -f "$vmlinuz" ] && echo "R size_image linux_kernel 1 image_kib $(($(stat -c %s "$vmlinuz") / 1024)) KiB" >> "$raw"
 }
 
-# The full-stack workloads in one QEMU boot; its BENCH lines into raw.
+# The full-stack workloads, in one QEMU boot, or with BENCH_FULLSTACK=local
+# right here (a bare-metal host with kspawn.ko loaded, as root); their
+# BENCH lines go into raw.
 fullstack() {
-	local w any= env_mk=$build/hostkernel/env.mk initrd=$build/initramfs-bench.cpio log
+	local w any= log
 	for w in spawn switch size_footprint blk_fullstack net_fullstack; do
 		wanted "$w" && any=1
 	done
 	[ -n "$any" ] || return 0
+	log=$(mktemp)
+	if [ "${BENCH_FULLSTACK:-qemu}" = local ]; then
+		fullstack_local "$log"
+	else
+		fullstack_qemu "$log"
+	fi
+	sed -n 's/^BENCH //p' "$log" >> "$raw"
+	rm -f "$log"
+}
+
+fullstack_local() {
+	echo "bench: full stack on this machine (BENCH_FULLSTACK=local)" >&2
+	PATH=$build/bench:$build/qemu:$build:$here/blk:$PATH \
+		IMG=$build/kspawn-guest.elf IMG_MIN=$build/kspawn-guest-min.elf \
+		BENCH_TMP=${BENCH_TMP:-/dev/shm} \
+		sh "$here/fullstack/in-vm.sh" runs="$runs" small="${BENCH_SMALL:-0}" \
+		only="$only" cpu="${BENCH_CPU:-1}" 2>&1 | tee "$1" |
+		grep --line-buffered '^bench:' >&2
+}
+
+fullstack_qemu() {
+	local env_mk=$build/hostkernel/env.mk initrd=$build/initramfs-bench.cpio
 	if [ ! -f "$initrd" ] || [ ! -f "$env_mk" ]; then
-		echo "F fullstack no $initrd or $env_mk (make bench builds them)" >> "$raw"
+		echo "BENCH F fullstack no $initrd or $env_mk (make bench builds them)" > "$1"
 		return
 	fi
-	log=$(mktemp)
 	echo "bench: full stack: booting the QEMU host (-smp 2, TCG unless KVM works)" >&2
 	(cd "$top" && SMP=2 MEM=1536 scripts/qemu-host.sh \
 		--timeout "${BENCH_QEMU_TIMEOUT:-3000}" \
-		--probe "$build/kspawn-guest.elf" --log "$log" \
+		--probe "$build/kspawn-guest.elf" --log "$1" \
 		--run /bench/in-vm.sh \
 		--append "bench.runs=$runs bench.small=${BENCH_SMALL:-0} bench.only=$only" \
 		"$(sed -n 's/^HOSTKERNEL_VMLINUZ := //p' "$env_mk")" "$initrd") |
 		grep --line-buffered '^bench:' >&2
-	sed -n 's/^BENCH //p' "$log" >> "$raw"
-	grep -q '^KSPAWN-HARNESS-EXIT ' "$log" ||
-		echo "F fullstack the QEMU boot ended early: $(tail -n 5 "$log" | tr '\n' ' ')" >> "$raw"
-	rm -f "$log"
+	grep -q '^KSPAWN-HARNESS-EXIT ' "$1" ||
+		echo "BENCH F fullstack the QEMU boot ended early: $(tail -n 5 "$1" | tr '\n' ' ')" >> "$1"
 }
 
 hosted_workloads

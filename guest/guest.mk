@@ -74,6 +74,29 @@ $(GUEST_ELF): $(GUEST_OBJ) $(GB)/ksyms.S.o linker/guest.ld
 		--start-group $(GUEST_LIBS) --end-group
 	$(Q)scripts/check-ksyms.sh $(GB)/pass1.elf $@
 
+# The minimal image: the kernel core and one app (hello), linked the same
+# two ways, for the size benchmark (bench/README.md).
+GUEST_MIN_ELF := $(B)/kspawn-guest-min.elf
+GUEST_MIN_OBJ := $(GUEST_CORE_OBJ) $(GB)/apps/hello.c.o
+
+$(GB)/min-pass1.elf: $(GUEST_MIN_OBJ) $(GB)/ksyms-empty.S.o linker/guest.ld
+	$(call say,LD,$@)
+	$(Q)ld $(GUEST_LDFLAGS) -o $@ $(GUEST_MIN_OBJ) $(GB)/ksyms-empty.S.o \
+		--start-group $(GUEST_LIBS) --end-group
+
+$(GB)/min-ksyms.S: $(GB)/min-pass1.elf scripts/gen-ksyms.sh
+	$(call say,KSYMS,$@)
+	$(Q)scripts/gen-ksyms.sh $< > $@
+
+$(GB)/min-ksyms.S.o: $(GB)/min-ksyms.S
+	$(Q)gcc $(GUEST_CFLAGS_CORE) -c $< -o $@
+
+$(GUEST_MIN_ELF): $(GUEST_MIN_OBJ) $(GB)/min-ksyms.S.o linker/guest.ld
+	$(call say,LD,$@)
+	$(Q)ld $(GUEST_LDFLAGS) -o $@ $(GUEST_MIN_OBJ) $(GB)/min-ksyms.S.o \
+		--start-group $(GUEST_LIBS) --end-group
+	$(Q)scripts/check-ksyms.sh $(GB)/min-pass1.elf $@
+
 -include $(GUEST_OBJ:.o=.d)
 
 .PHONY: guest size

@@ -17,7 +17,7 @@ $(UDPPING): bench/net/udpping.c | $(DEPS_STAMP)
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $@ $<
 
 BENCH_VM_FILES := bench/fullstack/in-vm.sh bench/blk/fio.sh $(SPAWNBENCH) \
-	$(UDPPING) $(CTXLINUX) $(QEMU_B)/udpcheck
+	$(UDPPING) $(CTXLINUX) $(QEMU_B)/udpcheck $(GUEST_MIN_ELF)
 
 $(BENCH_INITRAMFS): bench/fullstack/initramfs.sh $(INITRAMFS) $(BENCH_VM_FILES) \
 		$(HOSTKERNEL_ENV)
@@ -25,7 +25,7 @@ $(BENCH_INITRAMFS): bench/fullstack/initramfs.sh $(INITRAMFS) $(BENCH_VM_FILES) 
 	$(Q)bench/fullstack/initramfs.sh $@ $(INITRAMFS) \
 		$(HOSTKERNEL_MODDIR)/kernel/drivers/net/veth.ko $(BENCH_VM_FILES)
 
-all: $(SPAWNBENCH) $(UDPPING)
+all: $(SPAWNBENCH) $(UDPPING) $(GUEST_MIN_ELF)
 bench: $(BENCH_INITRAMFS) $(HOSTKERNEL_ENV)
 ifneq ($(filter bench,$(SUITE)),)
 test: $(BENCH_INITRAMFS) $(HOSTKERNEL_ENV)

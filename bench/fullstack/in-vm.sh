@@ -16,8 +16,9 @@
 #
 # Needs: kspawnctl, the guest image, spawnbench, udpping, udpcheck,
 # ctxlinux, fio and fio.sh on PATH or beside this script; veth.
-IMG=${IMG:-/guest/kspawn-guest.elf}
 here=$(cd "$(dirname "$0")" && pwd)
+IMG=${IMG:-/guest/kspawn-guest.elf}
+IMG_MIN=${IMG_MIN:-$here/kspawn-guest-min.elf}
 PATH=$here:$PATH:/usr/bin
 runs=5 small= only= cpu=1 accel=
 for arg in $(cat /proc/cmdline) "$@"; do
@@ -35,7 +36,12 @@ failed=0
 scratch=${BENCH_TMP:-/tmp}
 
 say() { echo "bench: $*"; }
-wanted() { case $1 in "$only"*) return 0 ;; esac; return 1; }
+# wanted NAME: NAME is selected by only=, or is a group holding one that is.
+wanted() {
+	case $1 in "$only"*) return 0 ;; esac
+	case $only in "$1"*) return 0 ;; esac
+	return 1
+}
 declare_w() { echo "BENCH W $1 $2 $3"; }
 fail_w() {
 	echo "BENCH F $1 $2"
@@ -60,10 +66,11 @@ m() {
 	echo "$out" | emit "$w" "$s" "$r"
 }
 
-# guest_run ARGS...: spawn, wait for the guest to end, console in $con.
+# guest_run IMAGE ARGS...: spawn, wait for the guest to end, console in $con.
 guest_run() {
-	local id
-	id=$(kspawnctl run "$IMG" --cpu "$cpu" "$@") || return 1
+	local id img=$1
+	shift
+	id=$(kspawnctl run "$img" --cpu "$cpu" "$@") || return 1
 	con=$(timeout 600 kspawnctl console "$id" --follow)
 	kspawnctl stop "$id" > /dev/null
 }
@@ -84,7 +91,7 @@ blk() {
 			declare_w "$name" higher "{\"rw\": \"rand$rw\", \"bs\": 4096, \"qd\": $qd, \"backing\": \"128 MiB file on tmpfs\", \"kspawn\": \"guest blkbench, kspawnctl run --disk\", \"fio\": \"ioengine=io_uring, buffered\"}"
 			for run in $(seq "$runs"); do
 				say "$name run $run/$runs"
-				if ! guest_run --disk "$disk" --cmdline "blkbench rw=$rw qd=$qd ops=$ops" ||
+				if ! guest_run "$IMG" --disk "$disk" --cmdline "blkbench rw=$rw qd=$qd ops=$ops" ||
 					[ -z "$(field iops)" ]; then
 					fail_w "$name" "blkbench failed: $(echo "$con" | tail -n 3 | tr '\n' ' ')"
 					break
@@ -193,7 +200,7 @@ switch() {
 	declare_w switch lower "{\"kspawn\": \"two guest threads, blocking hand-off through the scheduler (ctxbench)\", \"linux\": \"two threads pinned to one CPU, pipe or futex hand-off (ctxlinux)\", \"cpu\": $cpu}"
 	for run in $(seq "$runs"); do
 		say "switch run $run/$runs"
-		if ! guest_run --cmdline "ctxbench rounds=$rounds" ||
+		if ! guest_run "$IMG" --cmdline "ctxbench rounds=$rounds" ||
 			[ -z "$(field switch_ns)" ]; then
 			fail_w switch "ctxbench failed: $(echo "$con" | tail -n 3 | tr '\n' ' ')"
 			break
@@ -214,10 +221,10 @@ switch() {
 size() {
 	local run region free malloc
 	wanted size_footprint || return 0
-	declare_w size_footprint lower "{\"kspawn\": \"region - free pages - malloc arena, as the guest reports at boot\", \"linux\": \"MemTotal - MemFree - Buffers - Cached of the host at this point\"}"
+	declare_w size_footprint lower "{\"kspawn\": \"minimal image (core + hello): region - free pages - malloc arena, as the guest reports at boot\", \"linux\": \"MemTotal - MemFree - Buffers - Cached of the host at this point\"}"
 	for run in $(seq "$runs"); do
 		say "size_footprint run $run/$runs"
-		guest_run --cmdline hello || { fail_w size_footprint "hello failed"; break; }
+		guest_run "$IMG_MIN" --cmdline hello || { fail_w size_footprint "hello failed"; break; }
 		region=$(echo "$con" | sed -n 's/^memory: region .* + \([0-9]*\) MiB.*/\1/p')
 		free=$(echo "$con" | sed -n 's/^memory: \([0-9]*\) KiB free, \([0-9]*\) KiB for malloc.*/\1/p')
 		malloc=$(echo "$con" | sed -n 's/^memory: \([0-9]*\) KiB free, \([0-9]*\) KiB for malloc.*/\2/p')
