@@ -2,13 +2,17 @@
 /*
  * An instance's virtio devices (host/backend/, device side) and the kernel
  * thread that serves them.  The guest rings no doorbell into the host: the
- * thread polls the queues, and backs off from a busy loop to sleeping up to
- * 2 ms when the guest has nothing for it, so an idle guest costs the host
- * almost nothing and a busy one gets served without delay.  Each poll does
- * a bounded amount of work whatever the guest posts.
+ * thread polls the queues.  After it found work it keeps polling for
+ * SPIN_NS, because a guest that just got a completion or a frame usually
+ * posts the next request within microseconds; then it backs off to
+ * sleeping up to 2 ms, so an idle guest costs the host almost nothing.  A
+ * frame the host sends to the guest (ksnetN) wakes the thread early, since
+ * a reply is likely to follow.  Each poll does a bounded amount of work
+ * whatever the guest posts.
  */
 #include <linux/delay.h>
 #include <linux/fs.h>
+#include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/netdevice.h>
 #include <linux/sched.h>
@@ -19,6 +23,7 @@
 
 #define POLL_BUDGET 64
 #define BACKOFF_MAX_US 2000
+#define SPIN_NS (50 * NSEC_PER_USEC)
 
 static void notify_guest(void *ctx, u32 vector)
 {
@@ -131,11 +136,27 @@ static int poll_net(struct kspawn_io *io)
 	return work;
 }
 
+/*
+ * Sleep for about backoff microseconds, or until kspawn_io_kick(): not
+ * usleep_range(), which sleeps its whole time whatever wakes it.
+ */
+static void io_sleep(unsigned int backoff)
+{
+	ktime_t t = ktime_add_us(ktime_get(), backoff);
+
+	set_current_state(TASK_INTERRUPTIBLE);
+	if (!kthread_should_stop())
+		schedule_hrtimeout_range(&t, backoff / 2 * NSEC_PER_USEC,
+					 HRTIMER_MODE_ABS);
+	__set_current_state(TASK_RUNNING);
+}
+
 static int io_thread(void *arg)
 {
 	struct kspawn_instance *in = arg;
 	struct kspawn_io *io = in->io;
 	unsigned int backoff = 0;
+	u64 last_work = 0;
 
 	while (!kthread_should_stop()) {
 		int work = io->has_blk ? kb_device_poll(&io->blk.dev,
@@ -145,16 +166,30 @@ static int io_thread(void *arg)
 			work += poll_net(io);
 
 		io->polls++;
-		if (work) {
-			io->busy_polls++;
+		if (work || xchg(&io->kicked, false)) {
+			io->busy_polls += !!work;
 			backoff = 0;
+			last_work = ktime_get_ns();
+			cond_resched();
+			continue;
+		}
+		if (ktime_get_ns() - last_work < SPIN_NS) {
+			cpu_relax();
 			cond_resched();
 			continue;
 		}
 		backoff = backoff ? min(backoff * 2, BACKOFF_MAX_US) : 10;
-		usleep_range(backoff, backoff + backoff / 2);
+		io_sleep(backoff);
 	}
 	return 0;
+}
+
+/* Called with net_lock held, so the thread cannot be stopped under it. */
+void kspawn_io_kick(struct kspawn_io *io)
+{
+	WRITE_ONCE(io->kicked, true);
+	if (io->thread)
+		wake_up_process(io->thread);
 }
 
 int kspawn_io_start(struct kspawn_instance *in)
@@ -166,16 +201,29 @@ int kspawn_io_start(struct kspawn_instance *in)
 	t = kthread_run(io_thread, in, "kspawn-io/%u", in->id);
 	if (IS_ERR(t))
 		return PTR_ERR(t);
+	if (in->io->has_net)
+		spin_lock_bh(&in->io->net_lock);
 	in->io->thread = t;
+	if (in->io->has_net)
+		spin_unlock_bh(&in->io->net_lock);
 	return 0;
 }
 
 void kspawn_io_stop(struct kspawn_instance *in)
 {
-	if (in->io && in->io->thread) {
-		kthread_stop(in->io->thread);
-		in->io->thread = NULL;
-	}
+	struct kspawn_io *io = in->io;
+	struct task_struct *t;
+
+	if (!io || !io->thread)
+		return;
+	/* ksnet_xmit() kicks the thread under net_lock: not once it stops. */
+	if (io->has_net)
+		spin_lock_bh(&io->net_lock);
+	t = io->thread;
+	io->thread = NULL;
+	if (io->has_net)
+		spin_unlock_bh(&io->net_lock);
+	kthread_stop(t);
 }
 
 void kspawn_io_destroy(struct kspawn_instance *in)

@@ -25,7 +25,8 @@ struct kspawn_io {
 	bool carrier;
 	void *ram;			/* RAM disk storage */
 	struct file *disk;		/* file-backed disk */
-	struct task_struct *thread;
+	struct task_struct *thread;	/* NULL once stopped (net_lock) */
+	bool kicked;			/* work may be coming: poll now */
 	u64 polls, busy_polls;
 };
 
@@ -34,6 +35,7 @@ int kspawn_io_create(struct kspawn_instance *in,
 int kspawn_io_start(struct kspawn_instance *in);
 void kspawn_io_stop(struct kspawn_instance *in);
 void kspawn_io_destroy(struct kspawn_instance *in);
+void kspawn_io_kick(struct kspawn_io *io);
 
 /* netdev.c: ksnetN, the host's end of a guest's virtio-net. */
 int kspawn_netdev_create(struct kspawn_instance *in);

@@ -25,6 +25,8 @@ static netdev_tx_t ksnet_xmit(struct sk_buff *skb, struct net_device *dev)
 	if (!skb_linearize(skb)) {
 		spin_lock_bh(&io->net_lock);
 		err = kb_net_rx(&io->net, skb->data, skb->len);
+		if (!err)
+			kspawn_io_kick(io);
 		spin_unlock_bh(&io->net_lock);
 	}
 	if (err) {
