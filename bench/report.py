@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turn the benchmark harness's raw lines into results.
 
-    report.py OUT_DIR GIT_REV < raw
+    report.py OUT_DIR GIT_REV RUNS < raw
 
 Raw lines (bench/run.sh and bench/fullstack/in-vm.sh write them):
     M <machine as JSON>                     the machine of what follows
@@ -13,7 +13,8 @@ Writes OUT_DIR/<workload>.json, OUT_DIR/table.txt and, with gnuplot,
 OUT_DIR/<family>.png and OUT_DIR/ratios.png.  The first metric kspawn
 reports is a workload's primary one; the best peer is the one with the
 best median of it, and ratio = kspawn median / best peer median.
-Exits 1 if any workload failed or lacks a run for some system.
+Exits 1 if any workload failed or lacks one of its RUNS for some system;
+a failed workload's old JSON file is removed, never left looking current.
 """
 import json
 import os
@@ -28,33 +29,49 @@ def stats(values):
             "max": max(values)}
 
 
+def parse_line(line, state):
+    """One raw line into state; raises ValueError/IndexError if garbled."""
+    kind = line[:1]
+    if kind == "M":
+        state["machine"] = json.loads(line[2:])
+    elif kind == "W":
+        _, name, better, params = line.split(None, 3)
+        if better not in ("lower", "higher"):
+            raise ValueError("better is " + better)
+        state["workloads"][name] = {
+            "better": better, "parameters": json.loads(params),
+            "machine": state["machine"], "systems": {}, "units": {}}
+    elif kind == "F":
+        _, name, why = line.split(None, 2)
+        state["failures"].append("%s: %s" % (name, why))
+        state["failed"].add(name)
+    elif kind == "R":
+        _, name, system, run, metric, value, unit = line.split()
+        w = state["workloads"][name]
+        int(run)
+        if w["units"].setdefault(metric, unit) != unit:
+            raise ValueError("%s in %s and %s" %
+                             (metric, w["units"][metric], unit))
+        metrics = w["systems"].setdefault(system, {})
+        metrics.setdefault(metric, []).append(float(value))
+    elif line.strip():
+        raise ValueError("unknown line")
+
+
 def parse(lines):
-    machine, workloads, failures = {}, {}, []
+    state = {"machine": {}, "workloads": {}, "failures": [],
+             "failed": set()}
     for line in lines:
-        parts = line.split(None, 3 if line.startswith(("W", "F")) else 6)
-        if not parts:
-            continue
-        kind = parts[0]
-        if kind == "M":
-            machine = json.loads(line[2:])
-        elif kind == "W":
-            workloads[parts[1]] = {"better": parts[2],
-                                   "parameters": json.loads(parts[3]),
-                                   "machine": machine, "systems": {},
-                                   "units": {}, "runs": set()}
-        elif kind == "F":
-            failures.append("%s: %s" % (parts[1], line.split(None, 2)[2]))
-        elif kind == "R" and len(parts) == 7 and parts[1] in workloads:
-            w = workloads[parts[1]]
-            system, run, metric, value, unit = parts[2:]
-            w["runs"].add(int(run))
-            metrics = w["systems"].setdefault(system, {})
-            metrics.setdefault(metric, []).append(float(value))
-            w["units"][metric] = unit
-    return workloads, failures
+        try:
+            parse_line(line, state)
+        except (ValueError, IndexError, KeyError) as e:
+            state["failures"].append("garbled line %r (%s)" % (line, e))
+    for name in state["failed"]:
+        state["workloads"].pop(name, None)
+    return state
 
 
-def result(name, w, rev, failures):
+def result(name, w, rev, runs, failures):
     systems = w["systems"]
     if "kspawn" not in systems:
         failures.append("%s: no kspawn results" % name)
@@ -64,7 +81,6 @@ def result(name, w, rev, failures):
     if not peers:
         failures.append("%s: no peer results" % name)
         return None
-    runs = len(w["runs"])
     for s in systems:
         if len(systems[s].get(primary, [])) != runs:
             failures.append("%s: %s has %d of %d runs" %
@@ -77,16 +93,19 @@ def result(name, w, rev, failures):
         if best is None or (med < best[1] if lower else med > best[1]):
             best = (p, med)
     kmed = statistics.median(systems["kspawn"][primary])
-    ratio = kmed / best[1] if best and best[1] else None
+    if not best[1] or not kmed:
+        failures.append("%s: a median of 0 (%s %g, %s %g)" %
+                        (name, "kspawn", kmed, best[0], best[1]))
+        return None
+    ratio = kmed / best[1]
     return {
         "name": name, "metric": primary, "unit": w["units"][primary],
         "better": w["better"], "machine": w["machine"], "git": rev,
         "runs": runs, "parameters": w["parameters"],
         "kspawn": stats(systems["kspawn"][primary]),
         "peers": [dict(name=p, **stats(systems[p][primary])) for p in peers],
-        "ratio": {"value": round(ratio, 3) if ratio is not None else None,
-                  "definition": "kspawn median / %s median" %
-                  (best[0] if best else "no peer"),
+        "ratio": {"value": round(ratio, 3),
+                  "definition": "kspawn median / %s median" % best[0],
                   "better": "%s is better" % w["better"]},
         "metrics": {m: {s: dict(unit=w["units"][m], **stats(systems[s][m]))
                         for s in systems if m in systems[s]}
@@ -114,7 +133,7 @@ def table(results):
                 rows.append("%-30s %-13s %-15s %12s %12s %12s  %s" %
                             ("", s, m, fmt(per["min"]), fmt(per["median"]),
                              fmt(per["max"]), per["unit"]))
-        if r["ratio"]["value"] is not None:
+        if r["ratio"]["value"]:
             rows.append("%-30s %-13s %-15s %12s  (%s; %s)" %
                         ("", "ratio", "", r["ratio"]["value"],
                          r["ratio"]["definition"], r["ratio"]["better"]))
@@ -182,16 +201,25 @@ def plots(out, results):
 
 
 def main():
-    out, rev = sys.argv[1], sys.argv[2]
-    workloads, failures = parse(sys.stdin.read().splitlines())
+    out, rev, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    state = parse(sys.stdin.read().splitlines())
+    failures = state["failures"]
     results = []
-    for name, w in workloads.items():
-        r = result(name, w, rev, failures)
-        if r:
-            results.append(r)
-            with open(os.path.join(out, name + ".json"), "w") as f:
-                json.dump(r, f, indent=1)
-                f.write("\n")
+    for name in state["failed"]:
+        stale = os.path.join(out, name + ".json")
+        if os.path.exists(stale):
+            os.unlink(stale)
+    for name, w in state["workloads"].items():
+        r = result(name, w, rev, runs, failures)
+        path = os.path.join(out, name + ".json")
+        if not r:
+            if os.path.exists(path):
+                os.unlink(path)
+            continue
+        results.append(r)
+        with open(path, "w") as f:
+            json.dump(r, f, indent=1)
+            f.write("\n")
     text = table(results)
     with open(os.path.join(out, "table.txt"), "w") as f:
         f.write(text)

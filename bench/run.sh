@@ -20,21 +20,28 @@ runs=${BENCH_RUNS:-5}
 out=${BENCH_OUT:-$here/results}
 bin=$build/bench
 export RINGBENCH_SCALE=1
-if [ -n "${BENCH_SMALL:-}" ]; then
+if [ -n "${BENCH_SMALL:-}" ] && [ "$BENCH_SMALL" != 0 ]; then
 	runs=1
 	export RINGBENCH_SCALE=100 BENCH_SMALL=1
+else
+	unset BENCH_SMALL
 fi
 mkdir -p "$out"
 raw=$out/raw.txt
 : > "$raw"
-rev=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
+# A whole run replaces every result: none may survive from an older one.
+[ -n "$only" ] || rm -f "$out"/*.json "$out"/*.png
+rev=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)
 failed=0
 
 machine() {
 	local cpu virt
 	cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
-	virt=$(systemd-detect-virt 2>/dev/null || echo unknown)
+	# systemd-detect-virt says "none" and fails on bare metal.
+	virt=$(systemd-detect-virt 2>/dev/null)
+	[ -n "$virt" ] || virt=unknown
 	[ "$virt" = none ] && virt="bare metal"
+	cpu=${cpu//\"/}
 	echo "M {\"cpu\": \"$cpu\", \"cores\": $(nproc), \"kernel\": \"$(uname -r)\", \"virtualization\": \"$virt\"}"
 }
 
@@ -61,7 +68,11 @@ hosted() {
 	done
 	echo "W $name $better $params" >> "$raw"
 	for run in $(seq "$runs"); do
-		for i in "${!names[@]}"; do
+		# Every other run the peers go first: warm caches, turbo and
+		# a neighbour's load then favour neither side.
+		local order=("${!names[@]}")
+		[ $((run % 2)) -eq 1 ] || order=($(printf '%s\n' "${order[@]}" | tac))
+		for i in "${order[@]}"; do
 			local o
 			if ! o=$(eval "${cmds[$i]}"); then
 				echo "F $name ${names[$i]}:${cmds[$i]} failed" >> "$raw"
@@ -101,10 +112,11 @@ hosted_workloads() {
 	for rw in read write; do
 		for qd in 1 32; do
 			hosted "blk_hosted_rand${rw}_qd$qd" higher \
-				"{\"rw\": \"rand$rw\", \"bs\": 4096, \"qd\": $qd, \"kspawn\": \"virtqueue driver + blk backend on 128 MiB RAM, two threads\", \"fio_io_uring\": \"fio io_uring on a 128 MiB tmpfs file, one CPU\"}" \
+				"{\"rw\": \"rand$rw\", \"bs\": 4096, \"qd\": $qd, \"kspawn\": \"virtqueue driver + blk backend on 128 MiB RAM, two threads\", \"fio_io_uring\": \"fio io_uring on a 128 MiB tmpfs file, one CPU\", \"fio_sqpoll\": \"the same with SQPOLL on a second CPU\"}" \
 				iops IOPS \
 				-- kspawn "$bin/blkhosted" rw=$rw qd=$qd \
-				-- fio_io_uring "$here/blk/fio.sh" rw=$rw qd=$qd
+				-- fio_io_uring "$here/blk/fio.sh" rw=$rw qd=$qd \
+				-- fio_sqpoll "$here/blk/fio.sh" rw=$rw qd=$qd sqpoll=1
 		done
 	done
 	for mode in rtt pps; do
@@ -125,10 +137,27 @@ size_image() {
 	vmlinuz=$(sed -n 's/^HOSTKERNEL_VMLINUZ := //p' "$build/hostkernel/env.mk" 2>/dev/null)
 	[ -f "$vmlinuz" ] || vmlinuz=/boot/vmlinuz-$(uname -r)
 	echo "W size_image lower {\"kspawn\": \"kspawn-guest-min.elf as loaded (text+data+bss): kernel core, newlib, hello; full_image_kib: every app\", \"linux_kernel\": \"$(basename "$vmlinuz"), compressed bzImage file\"}" >> "$raw"
-	size -B "$build/kspawn-guest-min.elf" "$build/kspawn-guest.elf" | awk '
-		NR == 2 { print "R size_image kspawn 1 image_kib", ($1 + $2 + $3) / 1024, "KiB" }
-		NR == 3 { print "R size_image kspawn 1 full_image_kib", ($1 + $2 + $3) / 1024, "KiB" }' >> "$raw"
-	[ -f "$vmlinuz" ] && echo "R size_image linux_kernel 1 image_kib $(($(stat -c %s "$vmlinuz") / 1024)) KiB" >> "$raw"
+	# The same every run, but every run has its rows like any workload.
+	for run in $(seq "$runs"); do
+		loaded_kib "$run" image_kib "$build/kspawn-guest-min.elf"
+		loaded_kib "$run" full_image_kib "$build/kspawn-guest.elf"
+		if [ -f "$vmlinuz" ]; then
+			echo "R size_image linux_kernel $run image_kib $(($(stat -c %s "$vmlinuz") / 1024)) KiB" >> "$raw"
+		else
+			echo "F size_image no Linux kernel image to compare with" >> "$raw"
+		fi
+	done
+}
+
+# loaded_kib RUN METRIC ELF: text+data+bss of a kspawn image, in KiB.
+loaded_kib() {
+	local kib
+	kib=$(size -B "$3" 2>/dev/null | awk 'NR == 2 { print ($1 + $2 + $3) / 1024 }')
+	if [ -n "$kib" ]; then
+		echo "R size_image kspawn $1 $2 $kib KiB" >> "$raw"
+	else
+		echo "F size_image cannot read $3" >> "$raw"
+	fi
 }
 
 # The full-stack workloads, in one QEMU boot, or with BENCH_FULLSTACK=local
@@ -158,6 +187,8 @@ fullstack_local() {
 		sh "$here/fullstack/in-vm.sh" runs="$runs" small="${BENCH_SMALL:-0}" \
 		only="$only" cpu="${BENCH_CPU:-1}" 2>&1 | tee "$1" |
 		grep --line-buffered '^bench:' >&2
+	local st=${PIPESTATUS[0]}
+	[ "$st" -eq 0 ] || echo "BENCH F fullstack in-vm.sh ended with status $st" >> "$1"
 }
 
 fullstack_qemu() {
@@ -174,12 +205,19 @@ fullstack_qemu() {
 		--append "bench.runs=$runs bench.small=${BENCH_SMALL:-0} bench.only=$only" \
 		"$(sed -n 's/^HOSTKERNEL_VMLINUZ := //p' "$env_mk")" "$initrd") |
 		grep --line-buffered '^bench:' >&2
-	grep -q '^KSPAWN-HARNESS-EXIT ' "$1" ||
+	local st=${PIPESTATUS[0]}
+	# 1: in-vm.sh said which workload failed (F lines); anything else
+	# (a timeout, 121: a BUG or WARNING in the host kernel's log) is
+	# the whole boot's failure.
+	if ! grep -q '^KSPAWN-HARNESS-EXIT ' "$1"; then
 		echo "BENCH F fullstack the QEMU boot ended early: $(tail -n 5 "$1" | tr '\n' ' ')" >> "$1"
+	elif [ "$st" -ne 0 ] && [ "$st" -ne 1 ]; then
+		echo "BENCH F fullstack qemu-host.sh ended with status $st (121: the host kernel log shows a BUG, Oops or WARNING)" >> "$1"
+	fi
 }
 
 hosted_workloads
 fullstack
-python3 "$here/report.py" "$out" "$rev" < "$raw" || failed=1
+python3 "$here/report.py" "$out" "$rev" "$runs" < "$raw" || failed=1
 echo "results: $out/*.json, $out/table.txt, $out/*.png" >&2
 exit $failed

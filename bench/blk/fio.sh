@@ -5,6 +5,7 @@
 # CPU, over a 128 MiB file in RAM (tmpfs).
 #
 #   bench/blk/fio.sh rw=read|write qd=N [ops=N] [file=PATH] [cpu=N]
+#                    [sqpoll=CPU]
 #
 # Prints what blkhosted prints: "iops N IOPS", "p50_us X us", "p99_us X us"
 # (latency is fio's total latency, submission to completion, like
@@ -14,6 +15,9 @@
 # default; the full-stack run points it at a tmpfs file inside the QEMU
 # host.  A file the script creates it also removes; an existing one it uses
 # as is (it must hold 128 MiB).  CPU (or cpu=) is the CPU, 0 by default.
+# sqpoll=CPU adds a kernel thread polling the submission queue on that
+# CPU (SQPOLL, registered files and buffers): Linux's polled mode, two
+# cores like kspawn's driver and backend, the fair peer for its IOPS.
 # The run is time-limited (1.5 s, 0.1 s with BENCH_SMALL=1) unless ops=
 # asks for a number of requests.  layout= is accepted and ignored, so the
 # harness can give both sides one argument list.
@@ -24,7 +28,7 @@
 set -eu
 
 usage() {
-	echo "usage: fio.sh rw=read|write qd=N [ops=N] [file=PATH] [cpu=N]" >&2
+	echo "usage: fio.sh rw=read|write qd=N [ops=N] [file=PATH] [cpu=N] [sqpoll=CPU]" >&2
 	exit 2
 }
 
@@ -33,7 +37,7 @@ is_num() {
 	case $1 in '' | 0* | *[!0-9]*) return 1 ;; esac
 }
 
-rw='' qd='' ops='' file=${FILE:-/dev/shm/kspawn-bench-fio.img} cpu=${CPU:-0}
+rw='' qd='' ops='' sqpoll='' file=${FILE:-/dev/shm/kspawn-bench-fio.img} cpu=${CPU:-0}
 for a in "$@"; do
 	case $a in
 	rw=read | rw=write) rw=${a#rw=} ;;
@@ -41,6 +45,7 @@ for a in "$@"; do
 	ops=*) ops=${a#ops=} ;;
 	file=*) file=${a#file=} ;;
 	cpu=*) cpu=${a#cpu=} ;;
+	sqpoll=*) sqpoll=${a#sqpoll=} ;;
 	layout=*) ;;
 	*) usage ;;
 	esac
@@ -50,6 +55,10 @@ if [ -z "$rw" ] || ! is_num "$qd"; then
 fi
 [ -z "$ops" ] || is_num "$ops" || usage
 [ "$cpu" = 0 ] || is_num "$cpu" || usage
+[ -z "$sqpoll" ] || [ "$sqpoll" = 0 ] || is_num "$sqpoll" || usage
+poll=''
+[ -z "$sqpoll" ] ||
+	poll="--sqthread_poll=1 --sqthread_poll_cpu=$sqpoll --registerfiles=1 --fixedbufs=1"
 command -v fio > /dev/null ||
 	{ echo "fio.sh: fio is not installed (scripts/packages.txt)" >&2; exit 1; }
 
@@ -86,12 +95,12 @@ fi
 # buffered I/O through the page cache, which on tmpfs is the file itself:
 # a memory copy per request, the same work blkhosted's RAM disk does.
 # lat_percentiles: percentiles of the total latency, not only completion.
-# shellcheck disable=SC2086 # $limit is two words on purpose
+# shellcheck disable=SC2086 # $limit and $poll are several words on purpose
 fio --name=kspawn-peer --filename="$file" --size="$size" \
 	--ioengine=io_uring --direct=0 --rw="rand$rw" --bs=4k \
 	--iodepth="$qd" --numjobs=1 --thread --cpus_allowed="$cpu" \
 	--norandommap --randrepeat=1 --lat_percentiles=1 \
-	--percentile_list=50:99 $limit \
+	--percentile_list=50:99 $limit $poll \
 	--output-format=json --output="$out" > /dev/null ||
 	{ echo "fio.sh: fio failed" >&2; cat "$out" >&2; exit 1; }
 

@@ -36,6 +36,17 @@ failed=0
 scratch=${BENCH_TMP:-/tmp}
 
 say() { echo "bench: $*"; }
+
+# Whatever happens, no guest keeps its CPU and no helper or file stays.
+live= nsa= nsb= server=
+cleanup() {
+	[ -z "$live" ] || kspawnctl stop "$live" --force > /dev/null 2>&1
+	for p in $server $nsa $nsb; do kill "$p" 2> /dev/null; done
+	ip link del bencha 2> /dev/null
+	rm -f "$scratch/bench-disk.img" "$scratch/bench-fio.img"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 # wanted NAME: NAME is selected by only=, or is a group holding one that is.
 wanted() {
 	case $1 in "$only"*) return 0 ;; esac
@@ -63,24 +74,27 @@ m() {
 		fail_w "$w" "$s: '$*' failed"
 		return 1
 	}
-	echo "$out" | emit "$w" "$s" "$r"
+	printf '%s\n' "$out" | emit "$w" "$s" "$r"
 }
 
 # guest_run IMAGE ARGS...: spawn, wait for the guest to end, console in $con.
 guest_run() {
 	local id img=$1
 	shift
+	con=
 	id=$(kspawnctl run "$img" --cpu "$cpu" "$@") || return 1
+	live=$id
 	con=$(timeout 600 kspawnctl console "$id" --follow)
-	kspawnctl stop "$id" > /dev/null
+	guest_down
 }
 
 # field NAME: NAME=VALUE from the console line in $con.
-field() { echo "$con" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p" | tail -n 1; }
+field() { printf '%s\n' "$con" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p" | tail -n 1; }
 
 # ---- blk: 4 KiB random I/O on a RAM file, guest vs fio+io_uring --------
 blk() {
 	local rw qd name run ops disk=$scratch/bench-disk.img
+	wanted blk_fullstack || return 0
 	ops=20000
 	[ "$small" = 1 ] && ops=500
 	dd if=/dev/zero of="$disk" bs=1M count=128 2>/dev/null
@@ -88,12 +102,12 @@ blk() {
 		for qd in 1 32; do
 			name=blk_fullstack_rand${rw}_qd$qd
 			wanted "$name" || continue
-			declare_w "$name" higher "{\"rw\": \"rand$rw\", \"bs\": 4096, \"qd\": $qd, \"backing\": \"128 MiB file on tmpfs\", \"kspawn\": \"guest blkbench, kspawnctl run --disk\", \"fio\": \"ioengine=io_uring, buffered\"}"
+			declare_w "$name" higher "{\"rw\": \"rand$rw\", \"bs\": 4096, \"qd\": $qd, \"backing\": \"128 MiB file on tmpfs\", \"kspawn\": \"guest blkbench, kspawnctl run --disk\", \"fio_io_uring\": \"ioengine=io_uring, buffered, on CPU $cpu\", \"fio_sqpoll\": \"the same with SQPOLL on CPU 0\"}"
 			for run in $(seq "$runs"); do
 				say "$name run $run/$runs"
 				if ! guest_run "$IMG" --disk "$disk" --cmdline "blkbench rw=$rw qd=$qd ops=$ops" ||
 					[ -z "$(field iops)" ]; then
-					fail_w "$name" "blkbench failed: $(echo "$con" | tail -n 3 | tr '\n' ' ')"
+					fail_w "$name" "blkbench failed: $(printf '%s\n' "$con" | tail -n 3 | tr '\n' ' ')"
 					break
 				fi
 				{
@@ -104,13 +118,16 @@ blk() {
 				m "$name" fio_io_uring "$run" env \
 					FILE="$scratch/bench-fio.img" CPU="$cpu" \
 					fio.sh rw=$rw qd=$qd
+				m "$name" fio_sqpoll "$run" env \
+					FILE="$scratch/bench-fio.img" CPU="$cpu" \
+					fio.sh rw=$rw qd=$qd sqpoll=0
 			done
 		done
 	done
 	rm -f "$disk" "$scratch/bench-fio.img"
 }
 
-# ---- net: UDP echo over ksnet0 vs two network namespaces over veth -----
+# ---- net: UDP echo over ksnetN vs two network namespaces over veth -----
 # ns_hold: a process whose network namespace the veth peer lives in.
 # (Its output goes elsewhere, or $(ns_hold) would wait for it to end.)
 ns_hold() {
@@ -118,66 +135,96 @@ ns_hold() {
 	echo $!
 }
 
+# ns_wait PID: until PID has a network namespace of its own (5 s at most).
+ns_wait() {
+	local i=0 me
+	me=$(readlink /proc/self/ns/net)
+	while [ "$(readlink "/proc/$1/ns/net" 2>/dev/null)" = "$me" ] &&
+		[ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ "$(readlink "/proc/$1/ns/net" 2>/dev/null)" != "$me" ]
+}
+
 net_setup_veth() {
 	modprobe veth 2>/dev/null || insmod /lib/modules/host/veth.ko 2>/dev/null
+	ip link del bencha 2>/dev/null
 	nsa=$(ns_hold)
 	nsb=$(ns_hold)
-	sleep 0.2
-	ip link add bencha type veth peer name benchb 2>/dev/null || return 1
+	ns_wait "$nsa" && ns_wait "$nsb" || return 1
+	ip link add bencha type veth peer name benchb || return 1
 	# busybox names the peer vethN itself: find it.
 	peer=$(ip -o link | sed -n 's/^[0-9]*: \([^@:]*\)@bencha.*/\1/p')
 	ip link set bencha netns "$nsa" && ip link set "$peer" netns "$nsb" ||
 		return 1
-	nsenter -t "$nsa" -n sh -c "ip addr add 169.254.9.1/24 dev bencha &&
+	nsenter -t "$nsa" -n sh -c "ip addr add 169.254.9.1/30 dev bencha &&
 		ip link set bencha up && ip link set lo up" || return 1
-	nsenter -t "$nsb" -n sh -c "ip addr add 169.254.9.2/24 dev $peer &&
+	nsenter -t "$nsb" -n sh -c "ip addr add 169.254.9.2/30 dev $peer &&
 		ip link set $peer up && ip link set lo up" || return 1
-	nsenter -t "$nsb" -n udpcheck serve 7 > /dev/null 2>&1 &
+	# The echo server on the guest's CPU and the client on CPU 0: the
+	# kspawn run's layout (guest on $cpu, ksnet and the backend on 0).
+	nsenter -t "$nsb" -n taskset -c "$cpu" udpcheck serve 7 > /dev/null 2>&1 &
 	server=$!
 }
 
-net_teardown_veth() {
-	kill "$server" "$nsa" "$nsb" 2>/dev/null
-	wait 2>/dev/null
-}
-
-net() {
-	local id run mode name i
-	wanted net_fullstack || return 0
+# guest_net_up: udpecho on $cpu, its ksnetN up as 169.254.1.1/30; $id.
+guest_net_up() {
+	local before dev i=0
+	before=" $(ls /sys/class/net | tr '\n' ' ') "
 	id=$(kspawnctl run "$IMG" --cpu "$cpu" --net netdev \
-		--cmdline "udpecho ip=169.254.1.2") || {
-		fail_w net_fullstack "kspawnctl run udpecho failed"
-		return
-	}
-	ip addr add 169.254.1.1/16 dev ksnet0 && ip link set ksnet0 up
-	i=0
-	while [ "$(cat /sys/class/net/ksnet0/carrier 2>/dev/null)" != 1 ] &&
+		--cmdline "udpecho ip=169.254.1.2") || return 1
+	live=$id
+	for dev in $(ls /sys/class/net); do
+		case $before in *" $dev "*) ;; *) break ;; esac
+	done
+	case $dev in ksnet*) ;; *) return 1 ;; esac
+	ip addr add 169.254.1.1/30 dev "$dev" && ip link set "$dev" up ||
+		return 1
+	while [ "$(cat "/sys/class/net/$dev/carrier" 2>/dev/null)" != 1 ] &&
 		[ $i -lt 100 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
+}
+
+guest_down() {
+	kspawnctl stop "$id" > /dev/null
+	live=
+}
+
+net() {
+	local run mode
+	wanted net_fullstack || return 0
+	for mode in rtt pps; do
+		wanted "net_fullstack_${mode}_64" || continue
+		declare_w "net_fullstack_${mode}_64" \
+			"$([ $mode = rtt ] && echo lower || echo higher)" \
+			"{\"size\": 64, \"in_flight\": $([ $mode = rtt ] && echo 1 || echo 32), \"kspawn\": \"udpping on CPU 0 -> ksnetN -> guest udpecho on CPU $cpu\", \"veth_netns\": \"udpping in netns A on CPU 0 -> veth -> udpcheck serve in netns B on CPU $cpu\"}"
+	done
 	if ! net_setup_veth; then
 		fail_w net_fullstack "could not set up the veth pair between two namespaces"
-		kspawnctl stop "$id" > /dev/null
 		return
 	fi
-	for mode in rtt pps; do
-		name=net_fullstack_${mode}_64
-		wanted "$name" || continue
-		if [ $mode = rtt ]; then
-			declare_w "$name" lower "{\"size\": 64, \"in_flight\": 1, \"kspawn\": \"host udpping -> ksnet0 -> guest udpecho\", \"veth\": \"udpping in netns A -> veth -> udpcheck serve in netns B\"}"
-		else
-			declare_w "$name" higher "{\"size\": 64, \"in_flight\": 32, \"kspawn\": \"host udpping -> ksnet0 -> guest udpecho\", \"veth\": \"udpping in netns A -> veth -> udpcheck serve in netns B\"}"
+	for run in $(seq "$runs"); do
+		say "net_fullstack run $run/$runs"
+		if ! guest_net_up; then
+			fail_w net_fullstack "udpecho guest or its ksnet device did not come up"
+			break
 		fi
-		for run in $(seq "$runs"); do
-			say "$name run $run/$runs"
-			m "$name" kspawn "$run" udpping 169.254.1.2 7 $mode size=64
-			m "$name" veth_netns "$run" nsenter -t "$nsa" -n \
+		for mode in rtt pps; do
+			wanted "net_fullstack_${mode}_64" || continue
+			m "net_fullstack_${mode}_64" kspawn "$run" \
+				taskset -c 0 udpping 169.254.1.2 7 $mode size=64
+		done
+		guest_down	# the veth run gets $cpu back
+		for mode in rtt pps; do
+			wanted "net_fullstack_${mode}_64" || continue
+			m "net_fullstack_${mode}_64" veth_netns "$run" \
+				nsenter -t "$nsa" -n taskset -c 0 \
 				udpping 169.254.9.2 7 $mode size=64
 		done
 	done
-	net_teardown_veth
-	kspawnctl stop "$id" > /dev/null
 }
 
 # ---- spawn: kspawnctl run to main, stop to CPU online; fork+exec -------
@@ -202,7 +249,7 @@ switch() {
 		say "switch run $run/$runs"
 		if ! guest_run "$IMG" --cmdline "ctxbench rounds=$rounds" ||
 			[ -z "$(field switch_ns)" ]; then
-			fail_w switch "ctxbench failed: $(echo "$con" | tail -n 3 | tr '\n' ' ')"
+			fail_w switch "ctxbench failed: $(printf '%s\n' "$con" | tail -n 3 | tr '\n' ' ')"
 			break
 		fi
 		{
@@ -210,9 +257,9 @@ switch() {
 			echo "yield_ns $(field yield_ns) ns"
 		} | emit switch kspawn "$run"
 		out=$(ctxlinux rounds="$rounds" cpu="$cpu") || fail_w switch "ctxlinux failed"
-		echo "$out" | sed -n 's/^pipe_ns /switch_ns /p' |
+		printf '%s\n' "$out" | sed -n 's/^pipe_ns /switch_ns /p' |
 			emit switch linux_pipe "$run"
-		echo "$out" | sed -n 's/^futex_ns /switch_ns /p' |
+		printf '%s\n' "$out" | sed -n 's/^futex_ns /switch_ns /p' |
 			emit switch linux_futex "$run"
 	done
 }
@@ -225,9 +272,9 @@ size() {
 	for run in $(seq "$runs"); do
 		say "size_footprint run $run/$runs"
 		guest_run "$IMG_MIN" --cmdline hello || { fail_w size_footprint "hello failed"; break; }
-		region=$(echo "$con" | sed -n 's/^memory: region .* + \([0-9]*\) MiB.*/\1/p')
-		free=$(echo "$con" | sed -n 's/^memory: \([0-9]*\) KiB free, \([0-9]*\) KiB for malloc.*/\1/p')
-		malloc=$(echo "$con" | sed -n 's/^memory: \([0-9]*\) KiB free, \([0-9]*\) KiB for malloc.*/\2/p')
+		region=$(printf '%s\n' "$con" | sed -n 's/^memory: region .* + \([0-9]*\) MiB.*/\1/p')
+		free=$(printf '%s\n' "$con" | sed -n 's/^memory: \([0-9]*\) KiB free, \([0-9]*\) KiB for malloc.*/\1/p')
+		malloc=$(printf '%s\n' "$con" | sed -n 's/^memory: \([0-9]*\) KiB free, \([0-9]*\) KiB for malloc.*/\2/p')
 		[ -n "$region" ] && [ -n "$free" ] && [ -n "$malloc" ] ||
 			{ fail_w size_footprint "no memory line on the console"; break; }
 		echo "footprint_kib $((region * 1024 - free - malloc)) KiB" |

@@ -85,10 +85,16 @@ void hb_pin(int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	/* A container may forbid it: the numbers get noisier, not wrong. */
-	if (err)
-		fprintf(stderr, "warning: cannot pin to CPU %d: %s\n", cpu,
-			strerror(err));
+	/*
+	 * Both sides poll: sharing one CPU they would take turns by the
+	 * scheduler's tick and measure that, not the path.  No number
+	 * beats a wrong one.
+	 */
+	if (err) {
+		fprintf(stderr, "cannot pin to CPU %d (%s): these benchmarks need two CPUs\n",
+			cpu, strerror(err));
+		exit(1);
+	}
 }
 
 uint64_t hb_now_ns(void)

@@ -27,7 +27,7 @@ long hb_num(const char *key, const char *s, long min, long max);
 /* n, or n / 50 (but at least min(n, 100)) when BENCH_SMALL is set. */
 long hb_scale(long n);
 
-/* Pin the calling thread to one CPU; a warning, not an error, if refused. */
+/* Pin the calling thread to one CPU; exits if refused (see hostbench.c). */
 void hb_pin(int cpu);
 
 /* CLOCK_MONOTONIC in nanoseconds. */

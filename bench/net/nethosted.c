@@ -332,7 +332,10 @@ int main(int argc, char **argv)
 	if (bring_up())
 		return 1;
 	hb_pin(0);
-	pthread_create(&dev, NULL, device_thread, NULL);
+	if (pthread_create(&dev, NULL, device_thread, NULL)) {
+		fprintf(stderr, "nethosted: cannot start the second thread\n");
+		return 1;
+	}
 	while (!atomic_load(&dev_ready))
 		;
 	measure(&s);

@@ -356,7 +356,10 @@ int main(int argc, char **argv)
 	batch_init(&s.tx);
 	batch_init(&s.rx);
 	hb_pin(0);
-	pthread_create(&echo, NULL, echo_thread, NULL);
+	if (pthread_create(&echo, NULL, echo_thread, NULL)) {
+		fprintf(stderr, "udplo: cannot start the second thread\n");
+		return 1;
+	}
 	while (!atomic_load(&echo_ready))
 		;
 	err = measure(&s);
