@@ -7,8 +7,10 @@
  */
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/irqflags.h>
 #include <asm/apic.h>
+#include <asm/processor.h>
 #include <asm/smp.h>
 
 #include "kspawn.h"
@@ -119,6 +121,24 @@ void kspawn_send_init(u32 apic_id)
 {
 	icr_send(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT, apic_id);
 	icr_send(APIC_INT_LEVELTRIG | APIC_DM_INIT, apic_id);
+}
+
+/*
+ * The MP specification has software wait 10 ms after INIT; Linux skips the
+ * wait on the processors that do not need it (Intel family 6 and later,
+ * AMD and Hygon family 0xF and later) when it starts its own CPUs, and so
+ * does kspawn: on those it is a tenth of a spawn for nothing.
+ */
+void kspawn_init_settle(void)
+{
+	const struct cpuinfo_x86 *c = &boot_cpu_data;
+
+	if (c->x86_vendor == X86_VENDOR_INTEL && c->x86 >= 6)
+		return;
+	if ((c->x86_vendor == X86_VENDOR_AMD ||
+	     c->x86_vendor == X86_VENDOR_HYGON) && c->x86 >= 0xF)
+		return;
+	usleep_range(10000, 11000);
 }
 
 void kspawn_send_sipi(u32 apic_id, u64 trampoline_phys)

@@ -174,7 +174,7 @@ static bool wait_long_mode(struct kspawn_instance *in, unsigned int us)
 	for (unsigned int t = 0; t < us; t += 10) {
 		if (READ_ONCE(*stamp))
 			return true;
-		udelay(10);
+		usleep_range(10, 20);
 	}
 	return READ_ONCE(*stamp) != 0;
 }
@@ -199,7 +199,7 @@ static int boot_core(struct kspawn_instance *in)
 				  STAMP_TRAMPOLINE_VA);
 	in->hdr->boot_tsc[KSPAWN_STAMP_TRAMPOLINE] = 0;
 	kspawn_send_init(in->apic_id);
-	usleep_range(10000, 11000);	/* INIT settles, as the MP spec asks */
+	kspawn_init_settle();
 	in->hdr->boot_tsc[KSPAWN_STAMP_SIPI] = rdtsc_ordered();
 	kspawn_send_sipi(in->apic_id, tramp);
 	/* A second STARTUP IPI if the first was missed, as the MP spec says. */

@@ -25,7 +25,7 @@ extern struct mutex kspawn_lock;
 
 /* Guest output kept by the module until kspawnctl reads it. */
 struct kspawn_console {
-	spinlock_t lock;
+	spinlock_t lock;		/* the monitor fills, kspawnctl drains */
 	char *buf;
 	u32 size;			/* power of two */
 	u64 head, tail;			/* free running */
@@ -96,6 +96,7 @@ int kspawn_cpu_take(unsigned int cpu);
 int kspawn_cpu_give_back(unsigned int cpu);
 u32 kspawn_cpu_apic_id(unsigned int cpu);
 void kspawn_send_init(u32 apic_id);
+void kspawn_init_settle(void);
 void kspawn_send_sipi(u32 apic_id, u64 trampoline_phys);
 void kspawn_send_ipi(u32 apic_id, u32 vector);
 

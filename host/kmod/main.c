@@ -34,6 +34,7 @@ unsigned int kspawn_stop_timeout_ms = 1000;
 module_param_named(stop_timeout_ms, kspawn_stop_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(stop_timeout_ms, "how long a polite stop waits for the guest to halt before INIT");
 
+/* The instance list, the pool, CPUs and the trampoline page. */
 DEFINE_MUTEX(kspawn_lock);
 
 static int kspawn_release(struct inode *inode, struct file *file)

@@ -99,8 +99,7 @@ static int monitor_fn(void *unused)
 		mutex_lock(&kspawn_lock);
 		kspawn_instance_poll_all();
 		mutex_unlock(&kspawn_lock);
-		schedule_timeout_interruptible(
-			msecs_to_jiffies(MONITOR_PERIOD_MS));
+		schedule_timeout_interruptible(msecs_to_jiffies(MONITOR_PERIOD_MS));
 	}
 	return 0;
 }

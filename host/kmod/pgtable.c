@@ -9,15 +9,16 @@
  *   - the shared area's chunk at KSPAWN_VA_SHARED.
  * The guest replaces them with its own tables as one of its first steps.
  */
+#include <linux/bits.h>
 #include <linux/pgtable.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
 
 #include "kspawn.h"
 
-#define PTE_P (1ULL << 0)
-#define PTE_W (1ULL << 1)
-#define PTE_PS (1ULL << 7)
+#define PTE_P BIT_ULL(0)
+#define PTE_W BIT_ULL(1)
+#define PTE_PS BIT_ULL(7)
 #define TABLE (PTE_P | PTE_W)
 
 enum { T_PML4, T_PDPT_LOW, T_PD_LOW, T_PT_LOW, T_PDPT_HIGH, T_PD_REGION,

@@ -16,7 +16,6 @@
 #include "kspawn.h"
 #include "trampoline.h"
 
-
 static struct {
 	u64 phys;
 	void *va;
