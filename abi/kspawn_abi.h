@@ -24,7 +24,7 @@
 #endif
 
 #define KSPAWN_ABI_MAJOR 1
-#define KSPAWN_ABI_MINOR 0
+#define KSPAWN_ABI_MINOR 1
 
 /* "KSPAWN" followed by "\x01\xab", read as a little-endian uint64_t. */
 #define KSPAWN_MAGIC 0xab014e574150534bULL
@@ -211,7 +211,7 @@ struct kspawn_device {
 	uint64_t driver_features;	/* guest: accepted subset */
 	uint8_t status;			/* VIRTIO_CONFIG_S_* */
 	uint8_t reset;			/* guest: 1 = reset request, host clears */
-	uint16_t reserved0;
+	uint16_t features_ack;		/* host (1.1): +1 per FEATURES_OK answer */
 	uint32_t config_generation;	/* host: bumped on config change */
 	uint32_t config_vector;		/* guest IDT vector for config changes */
 	uint32_t reserved1;

@@ -58,17 +58,28 @@ static void set_status(struct virtio_dev *d, uint8_t bits)
 
 /*
  * The host's backend answers FEATURES_OK from its polling thread, by
- * leaving the bit or clearing it.  The table has no acknowledgement field
- * in ABI 1.0, so give it a generous moment (it polls every few ms at most).
+ * leaving the bit or clearing it.  A host of ABI 1.1 or later then counts
+ * the answer in features_ack, so we know when to look; an older one does
+ * not, and gets a generous moment (it polls every few ms at most).
  */
 #define FEATURES_WAIT_MS 100
 
-static int features_accepted(struct virtio_dev *d)
+static int features_answered(struct kspawn_device *slot, uint16_t ack)
+{
+	return kspawn_hdr->abi_minor >= 1 &&
+	       __atomic_load_n(&slot->features_ack, __ATOMIC_ACQUIRE) != ack;
+}
+
+static int features_accepted(struct virtio_dev *d, uint16_t ack)
 {
 	for (int ms = 0; ms < FEATURES_WAIT_MS; ms++) {
+		int answered = features_answered(d->slot, ack);
+
 		if (!(__atomic_load_n(&d->slot->status, __ATOMIC_ACQUIRE) &
 		      S_FEATURES_OK))
 			return 0;
+		if (answered)
+			return 1;
 		thread_sleep_ms(1);
 	}
 	return 1;
@@ -77,6 +88,8 @@ static int features_accepted(struct virtio_dev *d)
 int virtio_start(struct virtio_dev *d, struct kspawn_device *slot,
 		 uint64_t wanted)
 {
+	uint16_t ack;
+
 	memset(d, 0, sizeof(*d));
 	d->slot = slot;
 	__atomic_store_n(&slot->status, 0, __ATOMIC_RELEASE);
@@ -91,8 +104,9 @@ int virtio_start(struct virtio_dev *d, struct kspawn_device *slot,
 		return -1;
 	}
 	slot->driver_features = d->features;
+	ack = __atomic_load_n(&slot->features_ack, __ATOMIC_ACQUIRE);
 	set_status(d, S_FEATURES_OK);
-	if (!features_accepted(d)) {
+	if (!features_accepted(d, ack)) {
 		kprintf("virtio: device %u refused features %#llx\n",
 			slot->device_id, (unsigned long long)d->features);
 		set_status(d, S_FAILED);

@@ -46,7 +46,10 @@ static void reset(struct kb_device *d)
 		d->cls->reset(d);
 }
 
-/* FEATURES_OK: accept a subset of what we offered that includes VERSION_1. */
+/*
+ * FEATURES_OK: accept a subset of what we offered that includes VERSION_1,
+ * or clear the bit to refuse; then count the answer in features_ack.
+ */
 static void negotiate(struct kb_device *d, uint8_t status)
 {
 	uint64_t want = KB_READ(d->slot->driver_features);
@@ -58,10 +61,13 @@ static void negotiate(struct kb_device *d, uint8_t status)
 		       (unsigned long long)offer);
 		KB_WRITE(d->slot->status, status & ~KB_S_FEATURES_OK);
 		d->status = status & ~KB_S_FEATURES_OK;
-		return;
+	} else {
+		d->features = want;
+		d->status = status;
 	}
-	d->features = want;
-	d->status = status;
+	/* The answer is in status; this says it is there (ABI 1.1). */
+	KB_STORE_RELEASE(d->slot->features_ack,
+			 (uint16_t)(KB_READ(d->slot->features_ack) + 1));
 }
 
 static int set_up_queues(struct kb_device *d)

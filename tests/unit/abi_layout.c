@@ -93,7 +93,7 @@ int main(void)
 	FIELD(kspawn_device, driver_features);
 	FIELD(kspawn_device, status);
 	FIELD(kspawn_device, reset);
-	FIELD(kspawn_device, reserved0);
+	FIELD(kspawn_device, features_ack);
 	FIELD(kspawn_device, config_generation);
 	FIELD(kspawn_device, config_vector);
 	FIELD(kspawn_device, reserved1);
