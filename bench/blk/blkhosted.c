@@ -23,13 +23,12 @@
  * to show that the checks catch it.
  */
 #define _GNU_SOURCE
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench/lib/hostbench.h"
+#include "bench/lib/hostregion.h"
 #include "host/backend/blk.h"
 #include "lib/virtq.h"
 
@@ -65,31 +64,15 @@ struct req {
 	uint8_t *buf;
 } __attribute__((aligned(64)));	/* no two requests share a line */
 
-static uint8_t *region;
-static struct kb_region kr;
-static struct kspawn_device slot;
+static struct hostregion hr;
 static struct kb_blk blk;
 static struct virtq q;
 static void *cookies[QSIZE];
-static atomic_int dev_ready, dev_stop;
 static int writing, qd, packed;
 static long ops, corrupt_at, accesses;
 static uint64_t seed = 88172645463325252ULL;
 static uint32_t *last_write;		/* per block; 0: the fill */
 static uint32_t writes;
-
-static uint64_t gpa(const void *va)
-{
-	return REGION_BASE + (uint64_t)((const uint8_t *)va - region);
-}
-
-static void no_notify(void *ctx, uint32_t vector)
-{
-	(void)ctx;
-	(void)vector;	/* both sides poll: nobody to interrupt */
-}
-
-static const struct kb_device_ops dev_ops = { .notify = no_notify };
 
 /* ---- the disk's contents and the BENCH_CORRUPT store ---- */
 
@@ -180,58 +163,15 @@ static long check_disk(void *ram)
 	return bad;
 }
 
-/* ---- the device: the backend's polling thread on CPU 1 ---- */
-
-static void *device_thread(void *arg)
-{
-	(void)arg;
-	hb_pin(1);
-	atomic_store(&dev_ready, 1);
-	while (!atomic_load_explicit(&dev_stop, memory_order_relaxed))
-		kb_device_poll(&blk.dev, 64);
-	return NULL;
-}
-
-/* The driver's handshake, as guest/kern/virtio.c does it. */
-static int bring_up(void)
-{
-	uint64_t want = slot.device_features;
-	void *mem = region + RING_OFF;
-
-	if (!packed)
-		want &= ~KB_F_RING_PACKED;
-	slot.status = KB_S_ACKNOWLEDGE | KB_S_DRIVER;
-	slot.driver_features = want;
-	__atomic_store_n(&slot.status, slot.status | KB_S_FEATURES_OK,
-			 __ATOMIC_RELEASE);
-	kb_device_poll(&blk.dev, 1);
-	if (!(slot.status & KB_S_FEATURES_OK))
-		return fprintf(stderr, "features refused\n"), -1;
-	if (packed)
-		virtq_init_packed(&q, QSIZE, mem, cookies, gpa);
-	else
-		virtq_init(&q, QSIZE, mem, cookies, gpa, 1);
-	slot.queues[0].size = QSIZE;
-	slot.queues[0].desc_addr = q.desc_addr;
-	slot.queues[0].driver_addr = q.avail_addr;
-	slot.queues[0].device_addr = q.used_addr;
-	slot.queues[0].ready = 1;
-	__atomic_store_n(&slot.status, slot.status | KB_S_DRIVER_OK,
-			 __ATOMIC_RELEASE);
-	kb_device_poll(&blk.dev, 1);
-	if (!blk.dev.live)
-		return fprintf(stderr, "device did not go live (status %#x)\n",
-			       slot.status), -1;
-	return 0;
-}
-
 /* ---- the driver: requests on CPU 0 ---- */
 
-/* Did the device give up on us (a violation: NEEDS_RESET)? */
-static int broken(void)
+/* The driver's handshake: one request queue. */
+static int bring_up(void)
 {
-	return __atomic_load_n(&slot.status, __ATOMIC_RELAXED) &
-	       KB_S_NEEDS_RESET;
+	if (hr_negotiate(&hr, &blk.dev, packed))
+		return -1;
+	hr_queue(&hr, 0, &q, QSIZE, RING_OFF, cookies);
+	return hr_driver_ok(&hr);
 }
 
 /* Add one request for a random block; the caller publishes. */
@@ -309,12 +249,12 @@ static int reap(struct run *s)
 
 static int measure(struct run *s)
 {
-	struct req *reqs = (struct req *)(region + REQ_OFF);
+	struct req *reqs = (struct req *)(hr.mem + REQ_OFF);
 	struct hb_wait w = { 0 };
 
 	s->t0 = hb_now_ns();
 	for (int i = 0; i < qd && s->issued < ops; i++, s->issued++) {
-		reqs[i].buf = region + BUF_OFF + (size_t)i * BS;
+		reqs[i].buf = hr.mem + BUF_OFF + (size_t)i * BS;
 		memset(reqs[i].buf, FILL, BS);
 		if (submit(&reqs[i], hb_now_ns()))
 			return fprintf(stderr, "queue full\n"), -1;
@@ -330,9 +270,9 @@ static int measure(struct run *s)
 			hb_busy(&w);
 			continue;
 		}
-		if (hb_idle(&w, STALL_NS) || broken())
+		if (hb_idle(&w, STALL_NS) || hr_broken(&hr))
 			return fprintf(stderr, "device stalled (status %#x)\n",
-				       slot.status), -1;
+				       hr.slot.status), -1;
 	}
 	s->t1 = hb_now_ns();
 	return 0;
@@ -366,8 +306,7 @@ static void parse(int argc, char **argv)
 static int report(struct run *s)
 {
 	double secs = (s->t1 - s->t0) / 1e9;
-	int failed = s->bad || blk.errors ||
-		     (slot.status & KB_S_NEEDS_RESET);
+	int failed = s->bad || blk.errors || hr_broken(&hr);
 
 	fprintf(stderr, "blkhosted: rw=%s qd=%d layout=%s: %ld requests in %.3f s, %ld bad, %llu device errors%s\n",
 		writing ? "write" : "read", qd, packed ? "packed" : "split",
@@ -385,36 +324,27 @@ static int report(struct run *s)
 int main(int argc, char **argv)
 {
 	struct run s = { 0 };
-	pthread_t dev;
 	void *ram;
 	int err;
 
 	parse(argc, argv);
-	region = aligned_alloc(4096, REGION_BYTES);
 	ram = kb_ram_new(DISK_BYTES);
 	s.lat = malloc(sizeof(*s.lat) * (size_t)ops);
 	last_write = calloc(BLOCKS, sizeof(*last_write));
-	if (!region || !ram || !s.lat || !last_write)
+	if (hr_alloc(&hr, REGION_BASE, REGION_BYTES) || !ram || !s.lat ||
+	    !last_write)
 		return fprintf(stderr, "out of memory\n"), 1;
-	memset(region, 0, REGION_BYTES);
-	kr = (struct kb_region){ region, REGION_BASE, REGION_BYTES };
 	if (fill_disk(ram))
 		return fprintf(stderr, "cannot fill the disk\n"), 1;
-	kb_blk_init(&blk, &slot, &kr, &dev_ops, NULL,
+	kb_blk_init(&blk, &hr.slot, &hr.kr, &hr_dev_ops, NULL,
 		    corrupt_at ? &bad_ops : &kb_ram_ops, ram, DISK_BYTES,
 		    "blkhosted");
 	if (bring_up())
 		return 1;
-	hb_pin(0);
-	if (pthread_create(&dev, NULL, device_thread, NULL)) {
-		fprintf(stderr, "blkhosted: cannot start the second thread\n");
-		return 1;
-	}
-	while (!atomic_load(&dev_ready))
-		;
+	/* The backend's polling thread on CPU 1. */
+	hr_start(&hr, "blkhosted");
 	err = measure(&s);
-	atomic_store(&dev_stop, 1);
-	pthread_join(dev, NULL);
+	hr_stop(&hr);
 	if (err)
 		return 1;
 	s.bad += check_disk(ram);
@@ -422,6 +352,6 @@ int main(int argc, char **argv)
 	free(s.lat);
 	free(last_write);
 	kb_ram_free(ram);
-	free(region);
+	hr_free(&hr);
 	return err;
 }

@@ -97,6 +97,31 @@ void hb_pin(int cpu)
 	}
 }
 
+/* The peer's thread: on its CPU before it says it runs. */
+static void *peer_main(void *arg)
+{
+	struct hb_peer *p = arg;
+
+	hb_pin(1);
+	atomic_store(&p->running, 1);
+	return p->fn(p->arg);
+}
+
+void hb_peer_start(struct hb_peer *p, const char *prog,
+		   void *(*fn)(void *arg), void *arg)
+{
+	p->fn = fn;
+	p->arg = arg;
+	atomic_store(&p->running, 0);
+	hb_pin(0);
+	if (pthread_create(&p->thread, NULL, peer_main, p)) {
+		fprintf(stderr, "%s: cannot start the second thread\n", prog);
+		exit(1);
+	}
+	while (!atomic_load(&p->running))
+		;
+}
+
 uint64_t hb_now_ns(void)
 {
 	struct timespec t;
@@ -202,4 +227,71 @@ void hb_stream_give_up(struct hb_stream *s)
 {
 	s->lost += s->sent - s->next;
 	s->next = s->sent;
+}
+
+void hb_net_init(struct hb_net *n, const struct hb_net_cmd *cmd, int argc,
+		 char **argv)
+{
+	/* A NULL ignored ends the list one early. */
+	const char *const keys[] = { "size", "window", "count", cmd->choice,
+				     cmd->ignored, NULL };
+	const char *choice = hb_opt(argc, argv, 2, cmd->choice, cmd->words[0]);
+	const char *count = hb_opt(argc, argv, 2, "count", NULL);
+
+	*n = (struct hb_net){ .cmd = cmd };
+	if (argc < 2 || (strcmp(argv[1], "rtt") && strcmp(argv[1], "pps")) ||
+	    (strcmp(choice, cmd->words[0]) && strcmp(choice, cmd->words[1]))) {
+		fprintf(stderr, "usage: %s\n", cmd->usage);
+		exit(2);
+	}
+	hb_check_args(argc, argv, 2, keys, cmd->usage);
+	n->rtt_mode = !strcmp(argv[1], "rtt");
+	n->alt = !strcmp(choice, cmd->words[1]);
+	n->size = hb_num("size", hb_opt(argc, argv, 2, "size", "64"), 8,
+			 cmd->max_size);
+	/* rtt keeps one in flight, whatever window says: it is not read. */
+	n->window = n->rtt_mode ? 1 :
+		    hb_num("window", hb_opt(argc, argv, 2, "window", "32"), 1,
+			   cmd->max_window);
+	n->count = n->rtt_mode ? cmd->rtt_count : cmd->pps_count;
+	if (count)
+		n->count = hb_num("count", count, 1, 1L << 28);
+	n->count = hb_scale(n->count);
+	n->corrupt_at = hb_env_num("BENCH_CORRUPT");
+	n->lose_at = hb_env_num("BENCH_LOSE");
+	if (!n->rtt_mode)
+		return;
+	n->rtt = malloc(sizeof(*n->rtt) * (size_t)n->count);
+	if (!n->rtt) {
+		fprintf(stderr, "out of memory\n");
+		exit(1);
+	}
+}
+
+int hb_net_report(struct hb_net *n, int failed)
+{
+	const struct hb_net_cmd *c = n->cmd;
+	double secs = (n->t1 - n->t0) / 1e9;
+
+	failed = failed || n->st.lost || n->st.damaged;
+	fprintf(stderr, "%s: %s size=%ld window=%ld %s=%s: %ld %s in %.3f s, %ld lost, %ld damaged%s\n",
+		c->name, n->rtt_mode ? "rtt" : "pps", n->size, n->window,
+		c->choice, c->words[n->alt], n->count, c->things, secs,
+		n->st.lost, n->st.damaged, failed ? ": FAIL" : "");
+	if (failed)
+		return 1;
+	if (!n->rtt_mode) {
+		hb_metric("pps", n->count / secs, 0, "pkt/s");
+		return 0;
+	}
+	hb_sort(n->rtt, n->nrtt);
+	hb_metric("rtt_p50_us", hb_pct_us(n->rtt, n->nrtt, 50), 2, "us");
+	hb_metric("rtt_p99_us", hb_pct_us(n->rtt, n->nrtt, 99), 2, "us");
+	return 0;
+}
+
+void hb_net_free(struct hb_net *n)
+{
+	free(n->rtt);
+	n->rtt = NULL;
 }

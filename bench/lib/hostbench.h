@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * What the hosted benchmarks (bench/blk, bench/net) share: KEY=VALUE
- * arguments, BENCH_SMALL, pinning, the clock, percentiles and the output
- * contract of bench/run.sh: stdout holds only "METRIC VALUE UNIT" lines,
- * the primary metric first; everything else goes to stderr.
+ * arguments, BENCH_SMALL, pinning and the second thread, the clock,
+ * percentiles and the output contract of bench/run.sh: stdout holds only
+ * "METRIC VALUE UNIT" lines, the primary metric first; everything else
+ * goes to stderr.  Also the net benchmarks' command line, counting and
+ * summary, the same for nethosted and udplo.  bench/lib/hostregion.h has
+ * what only the two over kspawn's backends share.
  */
 #ifndef BENCH_HOSTBENCH_H
 #define BENCH_HOSTBENCH_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 /*
@@ -29,6 +34,30 @@ long hb_scale(long n);
 
 /* Pin the calling thread to one CPU; exits if refused (see hostbench.c). */
 void hb_pin(int cpu);
+
+/*
+ * The other side of a benchmark (a device, an echo server): a thread on
+ * CPU 1 while the caller stays on CPU 0.
+ */
+struct hb_peer {
+	pthread_t thread;
+	void *(*fn)(void *arg);
+	void *arg;
+	atomic_int running;
+};
+
+/*
+ * Pin the caller to CPU 0 and run fn(arg) on CPU 1; returns once it runs
+ * there, so that the clock starts with both sides polling.  Exits 1 (as
+ * prog) if the thread cannot be started.
+ */
+void hb_peer_start(struct hb_peer *p, const char *prog,
+		   void *(*fn)(void *arg), void *arg);
+
+static inline void hb_peer_join(struct hb_peer *p)
+{
+	pthread_join(p->thread, NULL);
+}
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t hb_now_ns(void);
@@ -67,6 +96,61 @@ int hb_stream_back(struct hb_stream *s, uint64_t seq, int whole);
 
 /* Nothing came back for too long: what is in flight is lost. */
 void hb_stream_give_up(struct hb_stream *s);
+
+/*
+ * What the net benchmarks (nethosted and its peer udplo) take, so that the
+ * harness can give both one argument list:
+ *
+ *   NAME rtt|pps [size=64] [window=32] [count=N] [CHOICE=A|B]
+ *
+ * CHOICE is each one's own switch (A the default); ignored is a key it
+ * takes but does not use (NULL: none).
+ */
+struct hb_net_cmd {
+	const char *name, *usage;
+	const char *choice, *words[2];
+	const char *ignored;
+	long max_size, max_window;
+	long rtt_count, pps_count;	/* the default counts */
+	const char *things;		/* what is counted, for the summary */
+};
+
+/* One run of a net benchmark, counted alike on both. */
+struct hb_net {
+	const struct hb_net_cmd *cmd;
+	int rtt_mode;
+	int alt;			/* CHOICE is B */
+	long size, window, count;
+	long corrupt_at, lose_at;	/* BENCH_CORRUPT, BENCH_LOSE; 0: none */
+	struct hb_stream st;
+	uint64_t sent_at;		/* rtt mode: of the one in flight */
+	uint64_t *rtt;			/* rtt mode: ns, per message back */
+	long nrtt;
+	uint64_t t0, t1;
+};
+
+/*
+ * The run the command line asks for; exits 2 on a bad argument (with
+ * usage), 1 if there is no room for the round trips.
+ */
+void hb_net_init(struct hb_net *n, const struct hb_net_cmd *cmd, int argc,
+		 char **argv);
+
+/* Message seq is back, whole or not; its round trip kept in rtt mode. */
+static inline void hb_net_back(struct hb_net *n, uint64_t seq, int whole,
+			       uint64_t now)
+{
+	if (hb_stream_back(&n->st, seq, whole) && n->rtt_mode)
+		n->rtt[n->nrtt++] = now - n->sent_at;
+}
+
+/*
+ * The summary on stderr, then the metrics unless anything was lost or
+ * damaged or failed is set: then none at all, and 1 for the exit status.
+ */
+int hb_net_report(struct hb_net *n, int failed);
+
+void hb_net_free(struct hb_net *n);
 
 /*
  * Waiting on a peer that polls or echoes: hb_idle() on each empty poll

@@ -25,8 +25,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,10 +40,19 @@
 #define STALL_S 10		/* nothing back this long: lost */
 #define STALL_NS (STALL_S * 1000000000ULL)
 #define SOCKBUF (4 << 20)
-#define DEFAULT_RTT_COUNT 300000L
-#define DEFAULT_PPS_COUNT 1000000L
 
-#define USAGE "udplo rtt|pps [size=64] [window=32] [count=N] [wait=spin|block]"
+static const struct hb_net_cmd cmd = {
+	.name = "udplo",
+	.usage = "udplo rtt|pps [size=64] [window=32] [count=N] [wait=spin|block]",
+	.choice = "wait",
+	.words = { "spin", "block" },
+	.ignored = "layout",
+	.max_size = MAX_SIZE,
+	.max_window = MAX_WINDOW,
+	.rtt_count = 300000,
+	.pps_count = 1000000,
+	.things = "datagrams",
+};
 
 /* A batch of datagram buffers for sendmmsg/recvmmsg. */
 struct batch {
@@ -54,22 +61,14 @@ struct batch {
 	uint8_t buf[BATCH][BUF];
 };
 
-struct run {
-	int rtt_mode, block;
-	long size, window, count;
-	struct hb_stream st;
-	uint64_t sent_at;		/* rtt mode: of the one in flight */
-	uint64_t *rtt;			/* rtt mode: ns, per reply */
-	long nrtt;
-	uint64_t t0, t1;
-	int fd;
-	struct batch tx, rx;
-};
-
-static int echo_fd, block;
+static int client_fd, echo_fd;
+static struct batch tx, rx, echo_b;
+/*
+ * The echo thread's copies of wait= and the BENCH_ variables: it reads
+ * nothing that the client writes as it counts.
+ */
+static int block;
 static long corrupt_at, lose_at;
-static atomic_int echo_ready;
-static struct batch echo_b;
 
 static void batch_init(struct batch *b)
 {
@@ -149,9 +148,6 @@ static void *echo_thread(void *arg)
 	long count = 0;
 
 	(void)arg;
-	hb_pin(1);
-	batch_init(b);
-	atomic_store(&echo_ready, 1);
 	for (;;) {
 		int n = recv_some(echo_fd, b, block);
 
@@ -191,33 +187,32 @@ static int udp_socket(struct sockaddr_in *a)
 	return fd;
 }
 
-static int open_pair(struct run *s)
+static int open_pair(void)
 {
 	struct sockaddr_in ca, ea;
 	struct timeval tv = { .tv_sec = STALL_S };
 
-	s->fd = udp_socket(&ca);
+	client_fd = udp_socket(&ca);
 	echo_fd = udp_socket(&ea);
-	if (s->fd < 0 || echo_fd < 0 ||
-	    connect(s->fd, (struct sockaddr *)&ea, sizeof(ea)) ||
+	if (client_fd < 0 || echo_fd < 0 ||
+	    connect(client_fd, (struct sockaddr *)&ea, sizeof(ea)) ||
 	    connect(echo_fd, (struct sockaddr *)&ca, sizeof(ca)))
 		return -1;
 	/* wait=block: a receive that waits this long means a loss. */
-	return setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return setsockopt(client_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 }
 
 /* ---- the client on CPU 0 ---- */
 
 /* Keep window datagrams in flight. */
-static int fill_window(struct run *s)
+static int fill_window(struct hb_net *s)
 {
 	int n = 0;
 
 	while (n < BATCH && s->st.sent + n < s->count &&
 	       s->st.sent + n - s->st.next < s->window) {
-		hb_payload_make(s->tx.buf[n], (uint64_t)(s->st.sent + n),
-				s->size);
-		s->tx.iov[n].iov_len = (size_t)s->size;
+		hb_payload_make(tx.buf[n], (uint64_t)(s->st.sent + n), s->size);
+		tx.iov[n].iov_len = (size_t)s->size;
 		n++;
 	}
 	if (!n)
@@ -225,25 +220,23 @@ static int fill_window(struct run *s)
 	if (s->rtt_mode)
 		s->sent_at = hb_now_ns();
 	s->st.sent += n;
-	return send_all(s->fd, &s->tx, n);
+	return send_all(client_fd, &tx, n);
 }
 
 /* Every reply there is (or the first, blocking); how many, or -1. */
-static int receive(struct run *s)
+static int receive(struct hb_net *s)
 {
-	int n = recv_some(s->fd, &s->rx, s->block);
+	int n = recv_some(client_fd, &rx, s->alt);
 	uint64_t now = s->rtt_mode && n > 0 ? hb_now_ns() : 0;
 
 	for (int i = 0; i < n; i++) {
-		const uint8_t *p = s->rx.buf[i];
-		long len = (long)s->rx.msg[i].msg_len;
+		const uint8_t *p = rx.buf[i];
+		long len = (long)rx.msg[i].msg_len;
 		int whole = len == s->size && hb_payload_ok(p, s->size);
 
 		if (len < 8)
 			p = (const uint8_t *)"\xff\xff\xff\xff\xff\xff\xff\xff";
-		if (hb_stream_back(&s->st, hb_payload_seq(p), whole) &&
-		    s->rtt_mode)
-			s->rtt[s->nrtt++] = now - s->sent_at;
+		hb_net_back(s, hb_payload_seq(p), whole, now);
 	}
 	return n;
 }
@@ -252,16 +245,16 @@ static int receive(struct run *s)
  * Nothing came back: after STALL_S, what is in flight is lost.  A blocking
  * receive returns empty only after its SO_RCVTIMEO of STALL_S.
  */
-static void stalled(struct run *s, struct hb_wait *w)
+static void stalled(struct hb_net *s, struct hb_wait *w)
 {
-	if (!s->block && !hb_idle(w, STALL_NS))
+	if (!s->alt && !hb_idle(w, STALL_NS))
 		return;
 	fprintf(stderr, "nothing back for %d s: %ld in flight lost\n", STALL_S,
 		s->st.sent - s->st.next);
 	hb_stream_give_up(&s->st);
 }
 
-static int measure(struct run *s)
+static int measure(struct hb_net *s)
 {
 	struct hb_wait w = { 0 };
 
@@ -283,90 +276,37 @@ static int measure(struct run *s)
 	return 0;
 }
 
-static void parse(int argc, char **argv, struct run *s)
-{
-	static const char *const keys[] = { "size", "window", "count",
-					    "wait", "layout", NULL };
-	const char *wait = hb_opt(argc, argv, 2, "wait", "spin");
-	const char *count = hb_opt(argc, argv, 2, "count", NULL);
-
-	if (argc < 2 || (strcmp(argv[1], "rtt") && strcmp(argv[1], "pps")) ||
-	    (strcmp(wait, "spin") && strcmp(wait, "block"))) {
-		fprintf(stderr, "usage: %s\n", USAGE);
-		exit(2);
-	}
-	hb_check_args(argc, argv, 2, keys, USAGE);
-	s->rtt_mode = !strcmp(argv[1], "rtt");
-	s->block = block = !strcmp(wait, "block");
-	s->size = hb_num("size", hb_opt(argc, argv, 2, "size", "64"), 8,
-			 MAX_SIZE);
-	s->window = s->rtt_mode ? 1 :
-		    hb_num("window", hb_opt(argc, argv, 2, "window", "32"), 1,
-			   MAX_WINDOW);
-	s->count = s->rtt_mode ? DEFAULT_RTT_COUNT : DEFAULT_PPS_COUNT;
-	if (count)
-		s->count = hb_num("count", count, 1, 1L << 28);
-	s->count = hb_scale(s->count);
-	corrupt_at = hb_env_num("BENCH_CORRUPT");
-	lose_at = hb_env_num("BENCH_LOSE");
-}
-
-/* The metrics, unless a datagram was lost or damaged: then none at all. */
-static int report(struct run *s)
-{
-	double secs = (s->t1 - s->t0) / 1e9;
-	int failed = s->st.lost || s->st.damaged;
-
-	fprintf(stderr, "udplo: %s size=%ld window=%ld wait=%s: %ld datagrams in %.3f s, %ld lost, %ld damaged%s\n",
-		s->rtt_mode ? "rtt" : "pps", s->size, s->window,
-		s->block ? "block" : "spin", s->count, secs, s->st.lost,
-		s->st.damaged, failed ? ": FAIL" : "");
-	if (failed)
-		return 1;
-	if (!s->rtt_mode) {
-		hb_metric("pps", s->count / secs, 0, "pkt/s");
-		return 0;
-	}
-	hb_sort(s->rtt, s->nrtt);
-	hb_metric("rtt_p50_us", hb_pct_us(s->rtt, s->nrtt, 50), 2, "us");
-	hb_metric("rtt_p99_us", hb_pct_us(s->rtt, s->nrtt, 99), 2, "us");
-	return 0;
-}
-
 /* The empty datagram that ends the echo thread. */
-static void stop_echo(struct run *s, pthread_t t)
+static void stop_echo(struct hb_peer *echo)
 {
-	while (send(s->fd, "", 0, 0) < 0 && (errno == EAGAIN || errno == EINTR))
+	while (send(client_fd, "", 0, 0) < 0 &&
+	       (errno == EAGAIN || errno == EINTR))
 		;
-	pthread_join(t, NULL);
+	hb_peer_join(echo);
 }
 
 int main(int argc, char **argv)
 {
-	static struct run s;
-	pthread_t echo;
+	struct hb_net s;
+	struct hb_peer echo;
 	int err;
 
-	parse(argc, argv, &s);
-	s.rtt = s.rtt_mode ? malloc(sizeof(*s.rtt) * (size_t)s.count) : NULL;
-	if (s.rtt_mode && !s.rtt)
-		return fprintf(stderr, "out of memory\n"), 1;
-	if (open_pair(&s))
+	hb_net_init(&s, &cmd, argc, argv);
+	block = s.alt;
+	corrupt_at = s.corrupt_at;
+	lose_at = s.lose_at;
+	if (open_pair())
 		return perror("udplo: sockets on 127.0.0.1"), 1;
-	batch_init(&s.tx);
-	batch_init(&s.rx);
-	hb_pin(0);
-	if (pthread_create(&echo, NULL, echo_thread, NULL)) {
-		fprintf(stderr, "udplo: cannot start the second thread\n");
-		return 1;
-	}
-	while (!atomic_load(&echo_ready))
-		;
+	batch_init(&tx);
+	batch_init(&rx);
+	batch_init(&echo_b);
+	/* The echo thread on CPU 1. */
+	hb_peer_start(&echo, cmd.name, echo_thread, NULL);
 	err = measure(&s);
-	stop_echo(&s, echo);
-	err = err ? 1 : report(&s);
-	free(s.rtt);
-	close(s.fd);
+	stop_echo(&echo);
+	err = err ? 1 : hb_net_report(&s, 0);
+	hb_net_free(&s);
+	close(client_fd);
 	close(echo_fd);
 	return err;
 }
