@@ -9,7 +9,8 @@ Raw lines (bench/run.sh and bench/fullstack/in-vm.sh write them):
     R <workload> <system> <run> <metric> <value> <unit>
     F <workload> <reason>                   a workload that could not run
 
-Writes OUT_DIR/<workload>.json, OUT_DIR/table.txt and, with gnuplot,
+Writes OUT_DIR/<workload>.json, OUT_DIR/table.txt, OUT_DIR/table.md (for
+bench/README.md) and, with gnuplot,
 OUT_DIR/<family>.png and OUT_DIR/ratios.png.  The first metric kspawn
 reports is a workload's primary one; the best peer is the one with the
 best median of it, and ratio = kspawn median / best peer median.
@@ -140,6 +141,21 @@ def table(results):
     return "\n".join(rows) + "\n"
 
 
+def markdown(results):
+    """The README's table: primary metrics, every peer, the ratio."""
+    rows = ["| workload | metric | kspawn | peers | kspawn / best peer |",
+            "|---|---|---|---|---|"]
+    for r in results:
+        peers = ", ".join("%s %s" % (p["name"], fmt(p["median"]))
+                          for p in r["peers"])
+        best = r["ratio"]["definition"].split("/ ")[1].replace(" median", "")
+        rows.append("| `%s` | %s, %s, %s is better | %s | %s | **%.3g** (%s) |"
+                    % (r["name"], r["metric"], r["unit"], r["better"],
+                       fmt(r["kspawn"]["median"]), peers,
+                       r["ratio"]["value"], best))
+    return "\n".join(rows) + "\n"
+
+
 def family(name):
     return name.split("_")[0]
 
@@ -223,6 +239,8 @@ def main():
     text = table(results)
     with open(os.path.join(out, "table.txt"), "w") as f:
         f.write(text)
+    with open(os.path.join(out, "table.md"), "w") as f:
+        f.write(markdown(results))
     print(text, end="")
     plots(out, results)
     for msg in failures:
