@@ -193,7 +193,8 @@ def plots(out, results):
         gnuplot("set terminal png size 1200,600 noenhanced\n"
                 "set output '%s'\nset style data histograms\n"
                 "set style fill solid\nset datafile missing '-'\n"
-                "set xtics rotate by -25\nset logscale y\n"
+                "set xtics rotate by 30 right\nset bmargin 10\n"
+                "set logscale y\n"
                 "set title 'kspawn %s benchmarks: medians (units in "
                 "table.txt)'\nplot %s\n" %
                 (os.path.join(out, fam + ".png"), fam, cols))
@@ -208,7 +209,8 @@ def plots(out, results):
                 f.write("%s %g\n" % (r["name"], adv))
     gnuplot("set terminal png size 1400,600 noenhanced\n"
             "set output '%s'\nset style data histograms\n"
-            "set style fill solid\nset xtics rotate by -35\n"
+            "set style fill solid\nset xtics rotate by 40 right\n"
+            "set bmargin 14\n"
             "set logscale y\nset ylabel 'times better than the best peer'\n"
             "set title 'kspawn vs best peer (above 1: kspawn better)'\n"
             "plot '%s' using 2:xtic(1) notitle, 1 notitle lw 2\n" %
