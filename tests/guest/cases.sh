@@ -7,7 +7,7 @@
 # the console output; a REGEX starting with ! must match none.
 
 guest_case hello 0 "hello alpha beta" \
-	"^kspawn guest: ABI 1\.0, standalone \(PVH\)" \
+	"^kspawn guest: ABI 1\.[0-9]+, standalone \(PVH\)" \
 	"^cpu: (GenuineIntel|AuthenticAMD|[A-Za-z]+), .*family [0-9]+ model [0-9]+" \
 	"^memory: region 0x0 \+ [0-9]+ MiB" "^memory: [0-9]+ KiB free" \
 	"^Hello from the spawned kernel!" "argv\[1\] = alpha" "argv\[2\] = beta"
