@@ -150,11 +150,13 @@ int kb_device_pop(struct kb_device *d, unsigned int q, struct kb_chain *c)
 void kb_device_push(struct kb_device *d, unsigned int q,
 		    const struct kb_chain *c, uint32_t len)
 {
-	kb_vq_push(&d->vq[q], c, len);
+	kb_vq_push_quiet(&d->vq[q], c, len);
 }
 
+/* Publish what was pushed since the last kick, and interrupt if due. */
 void kb_device_kick(struct kb_device *d, unsigned int q)
 {
+	kb_vq_publish(&d->vq[q]);
 	if (d->vector[q] && kb_vq_should_notify(&d->vq[q]) && d->ops->notify)
 		d->ops->notify(d->ctx, d->vector[q]);
 }

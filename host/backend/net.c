@@ -52,6 +52,7 @@ int kb_net_rx(struct kb_net *n, const uint8_t *frame, uint32_t len)
 		if (n->dev.vq[Q_RX].size && c->in_len && !n->dev.broken) {
 			/* Popped but too small: give it back empty. */
 			kb_device_push(&n->dev, Q_RX, c, 0);
+			kb_device_kick(&n->dev, Q_RX);
 		}
 		c->in_len = 0;
 		return -1;

@@ -156,13 +156,27 @@ int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c)
 		return 0;
 	if (vq->packed)
 		return kb_vq_pop_packed(vq, c);
-	/* Acquire: the ring entry and descriptors the index covers. */
-	idx = KB_LOAD_ACQUIRE(vq->avail[AVAIL_IDX]);
-	pending = (uint16_t)(idx - vq->last_avail);
-	if (!pending)
-		return 0;
-	if (pending > vq->size)
-		return fail(vq, "available index ahead by more than the queue size");
+	/*
+	 * The driver's index is read again only once what it last covered
+	 * is used up: each read pulls a cache line the driver keeps writing.
+	 */
+	if (vq->last_avail == vq->avail_seen) {
+		/* Acquire: the ring entries and descriptors it covers. */
+		idx = KB_LOAD_ACQUIRE(vq->avail[AVAIL_IDX]);
+		pending = (uint16_t)(idx - vq->last_avail);
+		if (!pending) {
+			/*
+			 * Drained: tell the driver where to notify from
+			 * now on; while busy, one write per drain will do.
+			 */
+			if (vq->event_idx)
+				KB_WRITE(*avail_event(vq), vq->last_avail);
+			return 0;
+		}
+		if (pending > vq->size)
+			return fail(vq, "available index ahead by more than the queue size");
+		vq->avail_seen = idx;
+	}
 	head = KB_READ(vq->avail[AVAIL_RING + (vq->last_avail & (vq->size - 1))]);
 	if (head >= vq->size)
 		return fail(vq, "available head beyond the table");
@@ -173,12 +187,11 @@ int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c)
 	if (walk(vq, c, head))
 		return -1;
 	vq->last_avail++;
-	if (vq->event_idx)
-		KB_WRITE(*avail_event(vq), vq->last_avail);
 	return 1;
 }
 
-void kb_vq_push(struct kb_vq *vq, const struct kb_chain *c, uint32_t len)
+void kb_vq_push_quiet(struct kb_vq *vq, const struct kb_chain *c,
+		      uint32_t len)
 {
 	struct kb_used_elem *e;
 
@@ -190,8 +203,19 @@ void kb_vq_push(struct kb_vq *vq, const struct kb_chain *c, uint32_t len)
 	KB_WRITE(e->id, c->head);
 	KB_WRITE(e->len, len);
 	vq->used_idx++;
-	/* Release: the element and the data written before the index. */
-	KB_STORE_RELEASE(vq->used[1], vq->used_idx);
+}
+
+void kb_vq_publish(struct kb_vq *vq)
+{
+	/* Release: the elements and the data written before the index. */
+	if (!vq->packed && vq->size)
+		KB_STORE_RELEASE(vq->used[1], vq->used_idx);
+}
+
+void kb_vq_push(struct kb_vq *vq, const struct kb_chain *c, uint32_t len)
+{
+	kb_vq_push_quiet(vq, c, len);
+	kb_vq_publish(vq);
 }
 
 int kb_vq_should_notify(struct kb_vq *vq)

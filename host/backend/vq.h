@@ -57,7 +57,7 @@ struct kb_vq {
 	int packed;			/* VIRTIO_F_RING_PACKED layout */
 	uint16_t size;			/* 0: not set up */
 	uint16_t last_avail;
-	uint16_t used_idx;
+	uint16_t used_idx;		/* ours; the ring's once published */
 	uint16_t signalled_used;	/* used idx at the last notification */
 	int event_idx;
 	struct kb_desc *desc;
@@ -66,6 +66,7 @@ struct kb_vq {
 	/* Packed: desc is the ring, avail/used the driver/device event areas. */
 	int avail_wrap, used_wrap;
 	uint16_t next_used;
+	uint16_t avail_seen;		/* split: the avail idx last read */
 	const char *error;		/* why the queue was given up */
 };
 
@@ -83,6 +84,15 @@ int kb_vq_setup_packed(struct kb_vq *vq, const struct kb_region *r,
 
 /* Return a chain with len bytes written into its device-writable part. */
 void kb_vq_push(struct kb_vq *vq, const struct kb_chain *c, uint32_t len);
+
+/*
+ * The same, but the driver sees it only at the next kb_vq_publish(): a
+ * batch then moves the used index, a cache line the driver polls, once.
+ * (The packed layout has no index: there each push is seen at once.)
+ */
+void kb_vq_push_quiet(struct kb_vq *vq, const struct kb_chain *c,
+		      uint32_t len);
+void kb_vq_publish(struct kb_vq *vq);
 
 /* After pushes: does the driver want an interrupt now? */
 int kb_vq_should_notify(struct kb_vq *vq);
