@@ -26,12 +26,13 @@ if [ -n "${BENCH_SMALL:-}" ] && [ "$BENCH_SMALL" != 0 ]; then
 else
 	unset BENCH_SMALL
 fi
+# Before anything below touches bench/results/: only the code counts.
+rev=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)
 mkdir -p "$out"
 raw=$out/raw.txt
 : > "$raw"
 # A whole run replaces every result: none may survive from an older one.
 [ -n "$only" ] || rm -f "$out"/*.json "$out"/*.png
-rev=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)
 failed=0
 
 machine() {
