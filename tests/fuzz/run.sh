@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The fuzz suite: build each tests/fuzz/fuzz_*.c with libFuzzer, ASan and
-# UBSan, replay its seed corpus (tests/fuzz/corpus/<name>/), then fuzz it
+# UBSan, replay its seed corpus (tests/fuzz/corpus/<name>/, plus what
+# tests/fuzz/gen_<name>_seeds.py writes, if there is one), then fuzz it
 # for FUZZ_SECONDS (default 10) with new inputs kept in build/ only.
 # A crash is saved in build/fuzz/<name>/ and fails the case: copy it into
 # the seed corpus as a regression test once it is fixed.
@@ -39,11 +40,15 @@ for name in "${names[@]}"; do
 	fi
 	seeds=$here/corpus/${name#fuzz_}
 	mkdir -p "$seeds"
+	# Binary seeds are generated, not kept in git: gen_<name>_seeds.py.
+	gen=$here/gen_${name#fuzz_}_seeds.py
+	[ -f "$gen" ] && python3 "$gen" "$work/seeds" "${out%/fuzz}/kspawn-guest.elf"
+	mkdir -p "$work/seeds"
 	if (cd "$top" && timeout $((seconds + 120)) "$bin" -max_total_time="$seconds" \
 		-max_len=8192 -artifact_prefix="$work/crashes/" \
-		-print_final_stats=1 "$work/corpus" "$seeds") > "$log" 2>&1; then
+		-print_final_stats=1 "$work/corpus" "$seeds" "$work/seeds") > "$log" 2>&1; then
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-		echo "ok fuzz/$name (${runs:-?} inputs in ${seconds}s, seeds from $(ls "$seeds" | wc -l) files)"
+		echo "ok fuzz/$name (${runs:-?} inputs in ${seconds}s, seeds from $(ls "$seeds" "$work/seeds" | grep -cv -e '^$' -e ':$') files)"
 		pass=$((pass + 1))
 	else
 		echo "FAIL fuzz/$name: crash saved in $work/crashes/"
