@@ -5,11 +5,14 @@ SPAWNBENCH := $(BENCH_B)/spawnbench
 UDPPING := $(BENCH_B)/udpping
 BENCH_INITRAMFS := $(B)/initramfs-bench.cpio
 
-$(SPAWNBENCH): bench/spawn/spawnbench.c host/ctl/device.c host/ctl/device.h | $(DEPS_STAMP)
+SPAWNBENCH_SRC := bench/spawn/spawnbench.c host/ctl/device.c \
+	bench/lib/hostbench.c
+
+$(SPAWNBENCH): $(SPAWNBENCH_SRC) host/ctl/device.h bench/lib/hostbench.h | $(DEPS_STAMP)
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -I. -o $@ \
-		bench/spawn/spawnbench.c host/ctl/device.c
+	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -pthread -I. -o $@ \
+		$(SPAWNBENCH_SRC)
 
 $(UDPPING): bench/net/udpping.c | $(DEPS_STAMP)
 	$(call say,CC,$@)

@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "bench/lib/hostbench.h"
 #include "host/ctl/device.h"
 
 #define POLL_LIMIT_NS (30ULL * 1000000000ULL)
@@ -39,17 +40,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static const char *opt(int argc, char **argv, const char *key,
-		       const char *def)
-{
-	size_t n = strlen(key);
-
-	for (int i = 0; i < argc; i++)
-		if (!strncmp(argv[i], key, n) && argv[i][n] == '=')
-			return argv[i] + n + 1;
-	return def;
 }
 
 /* Run argv with stdout into buf (NUL-terminated); its exit status. */
@@ -129,7 +119,8 @@ static int bench_kspawn(const char *image, const char *cpu,
 	char *run[] = { "kspawnctl", "run", (char *)image, "--cpu",
 			(char *)cpu, "--cmdline", (char *)cmdline, NULL };
 	char out[64], id_s[16];
-	char *stop[] = { "kspawnctl", "stop", id_s, "--force", NULL };
+	char *stop[] = { "kspawnctl", "stop", id_s, NULL };
+	char *force[] = { "kspawnctl", "stop", id_s, "--force", NULL };
 	uint64_t t0, s0, s1;
 	struct ctl_status st;
 	int fd, rc;
@@ -151,10 +142,9 @@ static int bench_kspawn(const char *image, const char *cpu,
 	if (wait_main(fd, id, &st) ||
 	    st.boot_tsc[KSPAWN_STAMP_APP_MAIN] < t0) {
 		fprintf(stderr, "spawnbench: guest %u never reached main\n", id);
-		run_capture(stop, out, sizeof(out));	/* give the CPU back */
+		run_capture(force, out, sizeof(out));	/* give the CPU back */
 		return 1;
 	}
-	stop[3] = NULL;		/* the measured stop is the polite one */
 	s0 = now_ns();
 	rc = run_capture(stop, out, sizeof(out));
 	s1 = now_ns();
@@ -222,8 +212,8 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "child"))
 		return child(atoi(argv[2]));
 	if (argc >= 3 && !strcmp(argv[1], "kspawn"))
-		return bench_kspawn(argv[2], opt(argc, argv, "cpu", "1"),
-				    opt(argc, argv, "cmdline", "spin"));
+		return bench_kspawn(argv[2], hb_opt(argc, argv, 3, "cpu", "1"),
+				    hb_opt(argc, argv, 3, "cmdline", "spin"));
 	if (argc == 2 && !strcmp(argv[1], "fork"))
 		return bench_fork("/proc/self/exe");
 	fprintf(stderr, "usage: spawnbench kspawn IMAGE [cpu=N] [cmdline=STR]\n"

@@ -34,8 +34,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ROUNDS_DEFAULT 100000L
-#define ROUNDS_SMALL 2000L
+#include "bench/lib/hostbench.h"
+
+#define ROUNDS_DEFAULT 100000L	/* 2000 with BENCH_SMALL (hb_scale) */
+#define USAGE "ctxlinux [rounds=N] [cpu=N]"
 
 enum kind { PIPE, FUTEX };
 
@@ -241,32 +243,6 @@ static double play(enum kind kind, long rounds, int cpu)
 	return (double)(t1 - t0) / (2.0 * (double)rounds);
 }
 
-/* The value of a KEY=VALUE argument, or def. */
-static const char *opt(int argc, char **argv, const char *key,
-		       const char *def)
-{
-	size_t n = strlen(key);
-
-	for (int i = 1; i < argc; i++)
-		if (!strncmp(argv[i], key, n) && argv[i][n] == '=')
-			return argv[i] + n + 1;
-	return def;
-}
-
-static long number(const char *s, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 0) {
-		fprintf(stderr, "ctxlinux: bad %s '%s'\n", what, s);
-		exit(2);
-	}
-	return v;
-}
-
 /* CPU 0 if this process may run there, else the first CPU it may. */
 static int default_cpu(void)
 {
@@ -282,37 +258,19 @@ static int default_cpu(void)
 
 int main(int argc, char **argv)
 {
-	const char *small = getenv("BENCH_SMALL");
-	long rounds = small && *small && strcmp(small, "0") ?
-		ROUNDS_SMALL : ROUNDS_DEFAULT;
-	int cpu = default_cpu(), err;
+	static const char *const keys[] = { "rounds", "cpu", NULL };
+	const char *rounds_s = hb_opt(argc, argv, 1, "rounds", NULL);
+	const char *cpu_s = hb_opt(argc, argv, 1, "cpu", NULL);
+	long rounds = hb_scale(ROUNDS_DEFAULT);
+	int cpu = default_cpu();
 	double pipe_ns, futex_ns;
-	cpu_set_t set;
 
-	for (int i = 1; i < argc; i++) {
-		if (strncmp(argv[i], "rounds=", 7) && strncmp(argv[i], "cpu=", 4)) {
-			fprintf(stderr, "usage: ctxlinux [rounds=N] [cpu=N]\n");
-			return 2;
-		}
-	}
-	if (opt(argc, argv, "rounds", NULL))
-		rounds = number(opt(argc, argv, "rounds", NULL), "rounds");
-	if (opt(argc, argv, "cpu", NULL))
-		cpu = (int)number(opt(argc, argv, "cpu", NULL), "cpu");
-	if (rounds < 1 || cpu >= CPU_SETSIZE) {
-		fprintf(stderr, "ctxlinux: rounds must be at least 1, cpu below %d\n",
-			CPU_SETSIZE);
-		return 2;
-	}
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	if (err) {
-		errno = err;
-		fprintf(stderr, "ctxlinux: cannot run on CPU %d: %s\n", cpu,
-			strerror(errno));
-		return 1;
-	}
+	hb_check_args(argc, argv, 1, keys, USAGE);
+	if (rounds_s)
+		rounds = hb_num("rounds", rounds_s, 1, 1L << 40);
+	if (cpu_s)
+		cpu = (int)hb_num("cpu", cpu_s, 0, CPU_SETSIZE - 1);
+	hb_pin(cpu);
 	/* The first switch away lands us there; make sure it did. */
 	sched_yield();
 	check_cpu(cpu, "main thread");

@@ -3,10 +3,10 @@
 # as well as on the machine itself.
 CTXLINUX := $(B)/bench/ctxlinux
 
-$(CTXLINUX): bench/switch/ctxlinux.c
+$(CTXLINUX): bench/switch/ctxlinux.c bench/lib/hostbench.c bench/lib/hostbench.h
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -pthread \
-		-o $@ $<
+	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -pthread -I. \
+		-o $@ bench/switch/ctxlinux.c bench/lib/hostbench.c
 
 all: $(CTXLINUX)
