@@ -138,14 +138,16 @@ static int poll_net(struct kspawn_io *io)
 
 /*
  * Sleep for about backoff microseconds, or until kspawn_io_kick(): not
- * usleep_range(), which sleeps its whole time whatever wakes it.
+ * usleep_range(), which sleeps its whole time whatever wakes it.  The
+ * flag is looked at after the state is set, so a kick that came just
+ * before is not slept through.
  */
-static void io_sleep(unsigned int backoff)
+static void io_sleep(struct kspawn_io *io, unsigned int backoff)
 {
 	ktime_t t = ktime_add_us(ktime_get(), backoff);
 
 	set_current_state(TASK_INTERRUPTIBLE);
-	if (!kthread_should_stop())
+	if (!kthread_should_stop() && !READ_ONCE(io->kicked))
 		schedule_hrtimeout_range(&t, backoff / 2 * NSEC_PER_USEC,
 					 HRTIMER_MODE_ABS);
 	__set_current_state(TASK_RUNNING);
@@ -179,7 +181,7 @@ static int io_thread(void *arg)
 			continue;
 		}
 		backoff = backoff ? min(backoff * 2, BACKOFF_MAX_US) : 10;
-		io_sleep(backoff);
+		io_sleep(io, backoff);
 	}
 	return 0;
 }
@@ -192,6 +194,25 @@ void kspawn_io_kick(struct kspawn_io *io)
 		wake_up_process(io->thread);
 }
 
+/*
+ * Set io->thread, and return the old one.  ksnet_xmit() kicks the thread
+ * under net_lock, so it changes under that lock: no kick reaches a thread
+ * that is being stopped.
+ */
+static struct task_struct *swap_thread(struct kspawn_io *io,
+				       struct task_struct *t)
+{
+	struct task_struct *old;
+
+	if (io->has_net)
+		spin_lock_bh(&io->net_lock);
+	old = io->thread;
+	io->thread = t;
+	if (io->has_net)
+		spin_unlock_bh(&io->net_lock);
+	return old;
+}
+
 int kspawn_io_start(struct kspawn_instance *in)
 {
 	struct task_struct *t;
@@ -201,29 +222,14 @@ int kspawn_io_start(struct kspawn_instance *in)
 	t = kthread_run(io_thread, in, "kspawn-io/%u", in->id);
 	if (IS_ERR(t))
 		return PTR_ERR(t);
-	if (in->io->has_net)
-		spin_lock_bh(&in->io->net_lock);
-	in->io->thread = t;
-	if (in->io->has_net)
-		spin_unlock_bh(&in->io->net_lock);
+	swap_thread(in->io, t);
 	return 0;
 }
 
 void kspawn_io_stop(struct kspawn_instance *in)
 {
-	struct kspawn_io *io = in->io;
-	struct task_struct *t;
-
-	if (!io || !io->thread)
-		return;
-	/* ksnet_xmit() kicks the thread under net_lock: not once it stops. */
-	if (io->has_net)
-		spin_lock_bh(&io->net_lock);
-	t = io->thread;
-	io->thread = NULL;
-	if (io->has_net)
-		spin_unlock_bh(&io->net_lock);
-	kthread_stop(t);
+	if (in->io && in->io->thread)
+		kthread_stop(swap_thread(in->io, NULL));
 }
 
 void kspawn_io_destroy(struct kspawn_instance *in)
