@@ -19,6 +19,7 @@ int kspawn_console_init(struct kspawn_console *c, u32 size)
 	c->buf = vzalloc(size);
 	if (!c->buf)
 		return -ENOMEM;
+	kspawn_count(KSPAWN_CNT_CONSOLE_PAGES, size >> PAGE_SHIFT);
 	spin_lock_init(&c->lock);
 	c->size = size;
 	c->head = 0;
@@ -29,8 +30,11 @@ int kspawn_console_init(struct kspawn_console *c, u32 size)
 
 void kspawn_console_free(struct kspawn_console *c)
 {
+	if (!c->buf)
+		return;
 	vfree(c->buf);
 	c->buf = NULL;
+	kspawn_count(KSPAWN_CNT_CONSOLE_PAGES, -(long)(c->size >> PAGE_SHIFT));
 }
 
 static void console_put(struct kspawn_console *c, const char *src, u32 n)
@@ -50,13 +54,20 @@ static void console_put(struct kspawn_console *c, const char *src, u32 n)
 	spin_unlock(&c->lock);
 }
 
+/*
+ * Move what the guest wrote into the buffer: at most one ring's worth per
+ * call, since a guest can refill the ring as fast as we empty it.
+ */
 void kspawn_console_drain(struct kspawn_console *c, struct kspawn_hring *h)
 {
 	char chunk[256];
-	u32 n;
+	u32 n, left = h->size;
 
-	while ((n = kspawn_hring_read(h, chunk, sizeof(chunk))))
+	while (left && (n = kspawn_hring_read(h, chunk, min_t(u32, left,
+							     sizeof(chunk))))) {
 		console_put(c, chunk, n);
+		left -= n;
+	}
 }
 
 u32 kspawn_console_take(struct kspawn_console *c, void *dst, u32 len)

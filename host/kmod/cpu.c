@@ -4,8 +4,14 @@
  * INIT-SIPI-SIPI, given back with add_cpu() (whose own INIT-SIPI takes the
  * core back even from code that never cooperates).  CPU 0 and the last
  * online CPU always stay with Linux.
+ *
+ * While a guest owns a core, the core is guarded: a CPU hotplug state of
+ * ours, early in bringup, refuses to let Linux online it (root writing 1
+ * to .../cpuN/online would otherwise start Linux on the guest's core), and
+ * INIT is sent only to a core Linux does not run.
  */
 #include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/irqflags.h>
@@ -15,7 +21,10 @@
 
 #include "kspawn.h"
 
-/* 0, or why cpu cannot be given to a guest; caller holds kspawn_lock. */
+static struct cpumask guarded;		/* cores guests own now */
+static int guard_state;			/* our dynamic hotplug state */
+
+/* 0, or why cpu cannot be given to a guest. */
 int kspawn_cpu_check(int cpu)
 {
 	if (cpu <= 0 || cpu >= nr_cpu_ids || !cpu_present(cpu)) {
@@ -35,17 +44,54 @@ int kspawn_cpu_check(int cpu)
 	return 0;
 }
 
-/* The highest online CPU other than 0, if Linux keeps another one. */
-int kspawn_cpu_pick(void)
+/* The highest online CPU other than 0 and not claimed, if Linux keeps one. */
+int kspawn_cpu_pick(const struct cpumask *claimed)
 {
 	int cpu, best = -1;
 
 	if (num_online_cpus() <= 1)
 		return -EBUSY;
 	for_each_online_cpu(cpu)
-		if (cpu > 0)
+		if (cpu > 0 && !cpumask_test_cpu(cpu, claimed))
 			best = cpu;
 	return best > 0 ? best : -EBUSY;
+}
+
+/* Bringup of a core, on the CPU asking for it: refuse the guests' cores. */
+static int guard_prepare(unsigned int cpu)
+{
+	if (!cpumask_test_cpu(cpu, &guarded))
+		return 0;
+	pr_info("CPU %u runs a guest: it stays offline until the guest stops\n",
+		cpu);
+	return -EBUSY;
+}
+
+int kspawn_cpu_guard_init(void)
+{
+	int state = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
+					      "kspawn/guard:prepare",
+					      guard_prepare, NULL);
+
+	if (state < 0)
+		return state;
+	guard_state = state;
+	return 0;
+}
+
+void kspawn_cpu_guard_exit(void)
+{
+	cpuhp_remove_state_nocalls(guard_state);
+}
+
+void kspawn_cpu_guard(unsigned int cpu)
+{
+	cpumask_set_cpu(cpu, &guarded);
+}
+
+void kspawn_cpu_unguard(unsigned int cpu)
+{
+	cpumask_clear_cpu(cpu, &guarded);
 }
 
 int kspawn_cpu_take(unsigned int cpu)
@@ -117,10 +163,26 @@ static void icr_send(u32 low, u32 apic_id)
 	local_irq_restore(flags);
 }
 
-void kspawn_send_init(u32 apic_id)
+/*
+ * INIT a guarded core, unless Linux runs it.  The hotplug read lock keeps
+ * any bringup from running between the check and the IPI; later ones meet
+ * the guard.  -EBUSY if the core is Linux's.
+ */
+int kspawn_cpu_reset(unsigned int cpu, u32 apic_id)
 {
-	icr_send(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT, apic_id);
-	icr_send(APIC_INT_LEVELTRIG | APIC_DM_INIT, apic_id);
+	int err = 0;
+
+	cpus_read_lock();
+	if (cpu_online(cpu)) {
+		pr_err("CPU %u is online: no INIT to a core Linux runs\n", cpu);
+		err = -EBUSY;
+	} else {
+		icr_send(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT,
+			 apic_id);
+		icr_send(APIC_INT_LEVELTRIG | APIC_DM_INIT, apic_id);
+	}
+	cpus_read_unlock();
+	return err;
 }
 
 /*

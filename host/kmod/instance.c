@@ -1,19 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Instances and their life cycle:
+ * Instances: the list, references, creation and destruction.  The life
+ * cycle between them (start, stop) is lifecycle.c.
  *
- *   create: LOADED (image in its region, boot page tables, shared area)
- *   start:  LOADED -> STARTING (core taken, INIT-SIPI-SIPI) -> RUNNING
- *   stop:   RUNNING -> STOPPING (polite request, then INIT) -> gone, with
- *           the core back online and the region scrubbed and free; DEAD if
- *           Linux would not take the core back (stop may be retried)
+ *   create: NONE -> LOADED (image in its region, boot page tables, shared
+ *           area, devices), then on the list
+ *   start:  LOADED -> STARTING -> RUNNING                     (lifecycle.c)
+ *   stop:   RUNNING -> STOPPING -> NONE, off the list, freed  (lifecycle.c)
  *
- * Every function here runs with kspawn_lock held.
+ * kspawn_list_lock covers the list, the IDs and which CPUs instances
+ * claim, and is only ever held to walk or change them.  Everything slow
+ * (copying an image, opening a disk, scrubbing a region, CPU hotplug)
+ * happens outside it, so one instance's caller never waits for another's.
+ * Callers hold a reference (kspawn_instance_get); the one who takes an
+ * instance off the list waits for the others to drop theirs before it
+ * frees the instance.
  */
-#include <linux/delay.h>
-#include <linux/jiffies.h>
+#include <linux/cpumask.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/wait_bit.h>
 #include <asm/msr.h>
 
 #include "kspawn.h"
@@ -21,13 +28,15 @@
 
 #define CONSOLE_KEEP (64 * 1024)
 #define DEBUG_KEEP (16 * 1024)
-#define STAMP_TRAMPOLINE_VA (KSPAWN_VA_SHARED + \
-	offsetof(struct kspawn_header, boot_tsc[KSPAWN_STAMP_TRAMPOLINE]))
 
+DEFINE_MUTEX(kspawn_list_lock);
 static LIST_HEAD(instances);
+static unsigned int ninstances;		/* on the list or being created */
+static struct cpumask claimed;		/* CPUs named by those */
 static u32 next_id = 1;
 
-struct kspawn_instance *kspawn_instance_find(u32 id)
+/* Under kspawn_list_lock. */
+static struct kspawn_instance *find(u32 id)
 {
 	struct kspawn_instance *in;
 
@@ -37,37 +46,16 @@ struct kspawn_instance *kspawn_instance_find(u32 id)
 	return NULL;
 }
 
-static bool cpu_claimed(unsigned int cpu)
+struct kspawn_instance *kspawn_instance_get(u32 id)
 {
 	struct kspawn_instance *in;
 
-	list_for_each_entry(in, &instances, node)
-		if (in->cpu == cpu)
-			return true;
-	return false;
-}
-
-static int choose_cpu(int want, unsigned int *cpu)
-{
-	int err;
-
-	if (want == KSPAWN_LOAD_CPU_ANY) {
-		want = kspawn_cpu_pick();
-		if (want < 0) {
-			pr_info("refused: no CPU to spare (CPU 0 and the last online CPU stay with Linux)\n");
-			return -EBUSY;
-		}
-	}
-	if (want > 0 && cpu_claimed(want)) {
-		pr_info("refused: CPU %d already belongs to an instance\n",
-			want);
-		return -EBUSY;
-	}
-	err = kspawn_cpu_check(want);
-	if (err)
-		return err;
-	*cpu = want;
-	return 0;
+	mutex_lock(&kspawn_list_lock);
+	in = find(id);
+	if (in)
+		refcount_inc(&in->users);
+	mutex_unlock(&kspawn_list_lock);
+	return in;
 }
 
 static void instance_free(struct kspawn_instance *in)
@@ -81,12 +69,92 @@ static void instance_free(struct kspawn_instance *in)
 	kspawn_console_free(&in->console);
 	kspawn_console_free(&in->debug);
 	kfree(in);
+	kspawn_count(KSPAWN_CNT_INSTANCES, -1);
 }
 
-static void instance_destroy(struct kspawn_instance *in)
+void kspawn_instance_put(struct kspawn_instance *in)
 {
-	list_del(&in->node);
-	instance_free(in);
+	if (refcount_dec_and_test(&in->users))
+		instance_free(in);
+	else
+		wake_up_var(&in->users);
+}
+
+/* Give up the claim made by claim(); under kspawn_list_lock. */
+static void unclaim(struct kspawn_instance *in)
+{
+	cpumask_clear_cpu(in->cpu, &claimed);
+	ninstances--;
+}
+
+/*
+ * Take the instance off the list, so nobody new can find it, and wait until
+ * the caller's reference (which it must hold) is the last: the caller's
+ * kspawn_instance_put() then frees it.  Others hold references only for
+ * the length of a call that does not wait for the guest, so this is short.
+ */
+void kspawn_instance_retire(struct kspawn_instance *in)
+{
+	mutex_lock(&kspawn_list_lock);
+	if (!list_empty(&in->node)) {
+		list_del_init(&in->node);
+		unclaim(in);
+		refcount_dec(&in->users);	/* the list's; ours remains */
+	}
+	mutex_unlock(&kspawn_list_lock);
+	wait_var_event(&in->users, refcount_read(&in->users) == 1);
+}
+
+static int choose_cpu(int want, unsigned int *cpu)
+{
+	int err;
+
+	if (want == KSPAWN_LOAD_CPU_ANY) {
+		want = kspawn_cpu_pick(&claimed);
+		if (want < 0) {
+			pr_info("refused: no CPU to spare (CPU 0 and the last online CPU stay with Linux)\n");
+			return -EBUSY;
+		}
+	}
+	if (want > 0 && want < nr_cpu_ids && cpumask_test_cpu(want, &claimed)) {
+		pr_info("refused: CPU %d already belongs to an instance\n",
+			want);
+		return -EBUSY;
+	}
+	err = kspawn_cpu_check(want);
+	if (err)
+		return err;
+	*cpu = want;
+	return 0;
+}
+
+static u32 new_id(void)
+{
+	while (!next_id || find(next_id))
+		next_id++;
+	return next_id++;
+}
+
+/* Reserve an ID, a CPU and a place among the instances. */
+static int claim(struct kspawn_instance *in, int want_cpu)
+{
+	int err = -ENOSPC;
+
+	mutex_lock(&kspawn_list_lock);
+	if (ninstances >= KSPAWN_MAX_INSTANCES) {
+		pr_info("refused: %d instances already\n",
+			KSPAWN_MAX_INSTANCES);
+		goto out;
+	}
+	err = choose_cpu(want_cpu, &in->cpu);
+	if (err)
+		goto out;
+	cpumask_set_cpu(in->cpu, &claimed);
+	ninstances++;
+	in->id = new_id();
+out:
+	mutex_unlock(&kspawn_list_lock);
+	return err;
 }
 
 static int instance_memory(struct kspawn_instance *in, u64 mem)
@@ -110,11 +178,18 @@ static int instance_memory(struct kspawn_instance *in, u64 mem)
 	return 0;
 }
 
-static u32 new_id(void)
+static struct kspawn_instance *instance_alloc(void)
 {
-	while (!next_id || kspawn_instance_find(next_id))
-		next_id++;
-	return next_id++;
+	struct kspawn_instance *in = kzalloc(sizeof(*in), GFP_KERNEL);
+
+	if (!in)
+		return NULL;
+	kspawn_count(KSPAWN_CNT_INSTANCES, 1);
+	INIT_LIST_HEAD(&in->node);
+	refcount_set(&in->users, 1);
+	mutex_init(&in->op_lock);
+	mutex_init(&in->ring_lock);
+	return in;
 }
 
 int kspawn_instance_create(const struct kspawn_ioc_load *req,
@@ -123,24 +198,20 @@ int kspawn_instance_create(const struct kspawn_ioc_load *req,
 	u64 t0 = rdtsc_ordered(), mem = req->mem;
 	struct elf_check_info info;
 	struct kspawn_instance *in;
-	unsigned int cpu;
 	int err;
 
-	if (list_count_nodes(&instances) >= KSPAWN_MAX_INSTANCES) {
-		pr_info("refused: %d instances already\n",
-			KSPAWN_MAX_INSTANCES);
-		return -ENOSPC;
-	}
-	err = kspawn_image_check(image, req->image_size, &mem, &info) ?:
-	      choose_cpu(req->cpu, &cpu);
+	err = kspawn_image_check(image, req->image_size, &mem, &info);
 	if (err)
 		return err;
-	in = kzalloc(sizeof(*in), GFP_KERNEL);
+	in = instance_alloc();
 	if (!in)
 		return -ENOMEM;
-	in->cpu = cpu;
-	in->apic_id = kspawn_cpu_apic_id(cpu);
-	in->id = new_id();
+	err = claim(in, req->cpu);
+	if (err) {
+		kspawn_instance_put(in);
+		return err;
+	}
+	in->apic_id = kspawn_cpu_apic_id(in->cpu);
 	err = kspawn_console_init(&in->console, CONSOLE_KEEP) ?:
 	      kspawn_console_init(&in->debug, DEBUG_KEEP) ?:
 	      instance_memory(in, mem);
@@ -155,178 +226,72 @@ int kspawn_instance_create(const struct kspawn_ioc_load *req,
 	in->hdr->boot_tsc[KSPAWN_STAMP_IOCTL] = t0;
 	in->state = KSPAWN_HOST_LOADED;
 	in->owner = owner;
-	list_add_tail(&in->node, &instances);
 	*id = in->id;
+	mutex_lock(&kspawn_list_lock);
+	list_add_tail(&in->node, &instances);
+	mutex_unlock(&kspawn_list_lock);
 	pr_info("instance %u: loaded, %llu MiB region at %#llx, CPU %u\n",
 		in->id, in->region_size >> 20, in->region_phys, in->cpu);
 	return 0;
 
 err_free:
-	instance_free(in);
+	mutex_lock(&kspawn_list_lock);
+	unclaim(in);
+	mutex_unlock(&kspawn_list_lock);
+	kspawn_instance_put(in);
 	return err;
 }
 
-/* Wait for the trampoline's stamp in the header: the core is in long mode. */
-static bool wait_long_mode(struct kspawn_instance *in, unsigned int us)
+/*
+ * Up to max references to listed instances that pass keep(), taken under
+ * the list lock so that the caller can work on them without it.
+ */
+static unsigned int grab(struct kspawn_instance **out, unsigned int max,
+			 bool (*keep)(struct kspawn_instance *, const void *),
+			 const void *arg)
 {
-	u64 *stamp = &in->hdr->boot_tsc[KSPAWN_STAMP_TRAMPOLINE];
+	struct kspawn_instance *in;
+	unsigned int n = 0;
 
-	for (unsigned int t = 0; t < us; t += 10) {
-		if (READ_ONCE(*stamp))
-			return true;
-		usleep_range(10, 20);
+	mutex_lock(&kspawn_list_lock);
+	list_for_each_entry(in, &instances, node) {
+		if (n == max)
+			break;
+		if (keep && !keep(in, arg))
+			continue;
+		refcount_inc(&in->users);
+		out[n++] = in;
 	}
-	return READ_ONCE(*stamp) != 0;
+	mutex_unlock(&kspawn_list_lock);
+	return n;
 }
 
-static bool wait_long_mode_slow(struct kspawn_instance *in, unsigned int ms)
+static bool owned_by(struct kspawn_instance *in, const void *owner)
 {
-	unsigned long end = jiffies + msecs_to_jiffies(ms);
-
-	while (time_before(jiffies, end)) {
-		if (wait_long_mode(in, 0))
-			return true;
-		usleep_range(200, 400);
-	}
-	return wait_long_mode(in, 0);
+	return READ_ONCE(in->state) == KSPAWN_HOST_LOADED && in->owner == owner;
 }
 
-static int boot_core(struct kspawn_instance *in)
-{
-	u64 tramp = kspawn_trampoline_phys();
-
-	kspawn_trampoline_install(in->region_phys, in->entry, KSPAWN_VA_SHARED,
-				  STAMP_TRAMPOLINE_VA);
-	in->hdr->boot_tsc[KSPAWN_STAMP_TRAMPOLINE] = 0;
-	kspawn_send_init(in->apic_id);
-	kspawn_init_settle();
-	in->hdr->boot_tsc[KSPAWN_STAMP_SIPI] = rdtsc_ordered();
-	kspawn_send_sipi(in->apic_id, tramp);
-	/* A second STARTUP IPI if the first was missed, as the MP spec says. */
-	if (wait_long_mode(in, 200))
-		return 0;
-	kspawn_send_sipi(in->apic_id, tramp);
-	if (wait_long_mode_slow(in, 2000))
-		return 0;
-	pr_err("instance %u: CPU %u (APIC ID %u) did not reach long mode within 2 s of the STARTUP IPIs\n",
-	       in->id, in->cpu, in->apic_id);
-	return -ETIMEDOUT;
-}
-
-int kspawn_instance_start(struct kspawn_instance *in)
-{
-	int err;
-
-	if (in->state != KSPAWN_HOST_LOADED) {
-		pr_info("instance %u: already started\n", in->id);
-		return -EALREADY;
-	}
-	err = kspawn_cpu_check(in->cpu) ?: kspawn_cpu_take(in->cpu);
-	if (err)
-		return err;
-	in->cpu_taken = true;
-	in->state = KSPAWN_HOST_STARTING;
-	err = boot_core(in);
-	if (err) {
-		kspawn_send_init(in->apic_id);
-		if (kspawn_cpu_give_back(in->cpu)) {
-			in->state = KSPAWN_HOST_DEAD;
-			return err;
-		}
-		in->cpu_taken = false;
-		in->state = KSPAWN_HOST_LOADED;
-		return err;
-	}
-	in->state = KSPAWN_HOST_RUNNING;
-	in->owner = NULL;
-	if (kspawn_io_start(in))
-		pr_warn("instance %u: no I/O thread: its devices will not answer\n",
-			in->id);
-	in->heartbeat_jiffies = jiffies;
-	pr_info("instance %u: running on CPU %u (APIC ID %u)\n", in->id,
-		in->cpu, in->apic_id);
-	return 0;
-}
-
-static bool guest_stopped(struct kspawn_instance *in)
-{
-	u32 s = READ_ONCE(in->gstate->state);
-
-	return s == KSPAWN_GUEST_HALTED || s == KSPAWN_GUEST_PANICKED;
-}
-
-/* Ask the guest to halt: flag, then its stop IPI if it offered one. */
-static void ask_politely(struct kspawn_instance *in)
-{
-	unsigned long end;
-	u32 vector;
-
-	WRITE_ONCE(in->gstate->host_request, KSPAWN_REQ_STOP);
-	/* The request is visible before the IPI that makes the guest look. */
-	smp_mb();
-	vector = READ_ONCE(in->gstate->stop_vector);
-	if ((READ_ONCE(in->hdr->guest_features) & KSPAWN_F_STOP_IPI) &&
-	    vector >= 32 && vector <= 255)
-		kspawn_send_ipi(in->apic_id, vector);
-	end = jiffies + msecs_to_jiffies(kspawn_stop_timeout_ms);
-	while (!guest_stopped(in) && time_before(jiffies, end))
-		usleep_range(500, 1000);
-	if (!guest_stopped(in))
-		pr_info("instance %u: no halt within %u ms of the stop request; forcing it\n",
-			in->id, kspawn_stop_timeout_ms);
-}
-
-int kspawn_instance_stop(struct kspawn_instance *in, bool force)
-{
-	if (in->state == KSPAWN_HOST_LOADED) {
-		instance_destroy(in);
-		return 0;
-	}
-	if (in->state == KSPAWN_HOST_RUNNING) {
-		in->state = KSPAWN_HOST_STOPPING;
-		if (!force && !guest_stopped(in))
-			ask_politely(in);
-		kspawn_monitor_poll(in);	/* its last words */
-	}
-	/* No more IPIs from the backends once the core may be Linux's. */
-	kspawn_io_stop(in);
-	if (in->cpu_taken) {
-		kspawn_send_init(in->apic_id);
-		if (kspawn_cpu_give_back(in->cpu)) {
-			in->state = KSPAWN_HOST_DEAD;
-			return -EBUSY;
-		}
-		in->cpu_taken = false;
-	}
-	pr_info("instance %u: stopped, CPU %u online again\n", in->id,
-		in->cpu);
-	instance_destroy(in);
-	return 0;
-}
-
-/* Send the guest's debug vector: gdb's Ctrl-C. */
-int kspawn_instance_break(struct kspawn_instance *in)
-{
-	u32 vector = READ_ONCE(in->gstate->debug_vector);
-
-	if (in->state != KSPAWN_HOST_RUNNING)
-		return -ESRCH;
-	if (vector < 32 || vector > 255)
-		return -EOPNOTSUPP;
-	kspawn_send_ipi(in->apic_id, vector);
-	return 0;
-}
-
+/* The descriptor that loaded them closed: free what it never started. */
 void kspawn_instance_release_owner(struct file *owner)
 {
-	struct kspawn_instance *in, *tmp;
+	struct kspawn_instance *list[KSPAWN_MAX_INSTANCES];
+	unsigned int n = grab(list, ARRAY_SIZE(list), owned_by, owner);
 
-	list_for_each_entry_safe(in, tmp, &instances, node) {
-		if (in->state == KSPAWN_HOST_LOADED && in->owner == owner) {
+	for (unsigned int i = 0; i < n; i++) {
+		struct kspawn_instance *in = list[i];
+		bool drop;
+
+		mutex_lock(&in->op_lock);
+		drop = owned_by(in, owner);
+		if (drop) {
 			pr_info("instance %u: loaded but never started; freed\n",
 				in->id);
-			instance_destroy(in);
+			in->state = KSPAWN_HOST_NONE;
 		}
+		mutex_unlock(&in->op_lock);
+		if (drop)
+			kspawn_instance_retire(in);
+		kspawn_instance_put(in);
 	}
 }
 
@@ -337,22 +302,30 @@ void kspawn_instance_release_owner(struct file *owner)
  */
 void kspawn_instance_stop_all(void)
 {
-	struct kspawn_instance *in, *tmp;
+	struct kspawn_instance *in;
 
-	list_for_each_entry_safe(in, tmp, &instances, node) {
-		if (!kspawn_instance_stop(in, false))
-			continue;
-		pr_err("instance %u: CPU %u stays offline\n", in->id, in->cpu);
-		instance_destroy(in);
+	while (grab(&in, 1, NULL, NULL)) {
+		if (kspawn_instance_stop(in, false)) {
+			pr_err("instance %u: CPU %u stays offline\n", in->id,
+			       in->cpu);
+			kspawn_cpu_unguard(in->cpu);
+			WRITE_ONCE(in->state, KSPAWN_HOST_NONE);
+			kspawn_instance_retire(in);
+		}
+		kspawn_instance_put(in);
 	}
 }
 
 void kspawn_instance_poll_all(void)
 {
-	struct kspawn_instance *in;
+	struct kspawn_instance *list[KSPAWN_MAX_INSTANCES];
+	unsigned int n = grab(list, ARRAY_SIZE(list), NULL, NULL);
 
-	list_for_each_entry(in, &instances, node)
-		kspawn_monitor_poll(in);
+	for (unsigned int i = 0; i < n; i++) {
+		kspawn_monitor_poll(list[i]);
+		kspawn_instance_put(list[i]);
+		cond_resched();
+	}
 }
 
 int kspawn_instance_ids(u32 *ids, u32 max)
@@ -360,25 +333,29 @@ int kspawn_instance_ids(u32 *ids, u32 max)
 	struct kspawn_instance *in;
 	int n = 0;
 
+	mutex_lock(&kspawn_list_lock);
 	list_for_each_entry(in, &instances, node) {
 		if (n < max)
 			ids[n] = in->id;
 		n++;
 	}
+	mutex_unlock(&kspawn_list_lock);
 	return n;
 }
 
+/* Takes no lock: every guest field is read once, the rest is ours. */
 void kspawn_instance_status(struct kspawn_instance *in,
 			    struct kspawn_ioc_status *st)
 {
 	struct kspawn_header *h = in->hdr;
 	struct kspawn_state *g = in->gstate;
+	unsigned long beat_at = READ_ONCE(in->heartbeat_jiffies);
 
 	st->cpu = in->cpu;
 	st->apic_id = in->apic_id;
-	st->host_state = in->state;
+	st->host_state = READ_ONCE(in->state);
 	st->guest_state = READ_ONCE(g->state);
-	st->hung = in->hung;
+	st->hung = READ_ONCE(in->hung);
 	st->exit_code = READ_ONCE(g->exit_code);
 	st->region_base = in->region_phys;
 	st->region_size = in->region_size;
@@ -386,13 +363,12 @@ void kspawn_instance_status(struct kspawn_instance *in,
 	st->shared_size = in->shared_size;
 	st->heartbeat = READ_ONCE(g->heartbeat);
 	st->heartbeat_age_ms = ~0ULL;
-	if (in->heartbeat_jiffies && in->last_heartbeat)
-		st->heartbeat_age_ms =
-			jiffies_to_msecs(jiffies - in->heartbeat_jiffies);
+	if (beat_at && READ_ONCE(in->last_heartbeat))
+		st->heartbeat_age_ms = jiffies_to_msecs(jiffies - beat_at);
 	st->tsc_khz = tsc_khz;
 	memcpy(st->boot_tsc, h->boot_tsc, sizeof(st->boot_tsc));
 	st->console_dropped = kspawn_hring_dropped(&in->con_out) +
-			      in->console.lost;
+			      READ_ONCE(in->console.lost);
 	memcpy(st->cmdline, h->cmdline, sizeof(st->cmdline));
 	st->cmdline[sizeof(st->cmdline) - 1] = 0;
 	memcpy(&st->panic, &g->panic, sizeof(st->panic));

@@ -56,7 +56,11 @@ static int open_disk(struct kspawn_io *io, const struct kspawn_ioc_load *req,
 	}
 	*bytes = req->ramdisk_bytes;
 	io->ram = kb_ram_new(*bytes);
-	return io->ram ? 0 : -ENOMEM;
+	if (!io->ram)
+		return -ENOMEM;
+	io->ram_pages = DIV_ROUND_UP_ULL(*bytes, PAGE_SIZE);
+	kspawn_count(KSPAWN_CNT_RAMDISK_PAGES, io->ram_pages);
+	return 0;
 }
 
 static int create_net(struct kspawn_instance *in, u32 mode, u32 index)
@@ -94,6 +98,7 @@ int kspawn_io_create(struct kspawn_instance *in,
 
 	if (!io)
 		return -ENOMEM;
+	kspawn_count(KSPAWN_CNT_IO, 1);
 	in->io = io;
 	io->region = (struct kb_region){ in->region, in->region_phys,
 					 in->region_size };
@@ -245,6 +250,8 @@ void kspawn_io_destroy(struct kspawn_instance *in)
 		filp_close(io->disk, NULL);
 	}
 	kb_ram_free(io->ram);
+	kspawn_count(KSPAWN_CNT_RAMDISK_PAGES, -(long)io->ram_pages);
 	kfree(io);
+	kspawn_count(KSPAWN_CNT_IO, -1);
 	in->io = NULL;
 }

@@ -24,6 +24,7 @@ struct kspawn_io {
 	struct net_device *netdev;	/* host mode */
 	bool carrier;
 	void *ram;			/* RAM disk storage */
+	unsigned long ram_pages;
 	struct file *disk;		/* file-backed disk */
 	struct task_struct *thread;	/* NULL once stopped (net_lock) */
 	bool kicked;			/* work may be coming: poll now */

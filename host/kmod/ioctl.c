@@ -53,9 +53,7 @@ static int ioc_version(unsigned long uarg)
 	v.abi_minor = KSPAWN_ABI_MINOR;
 	v.ioctl_version = KSPAWN_IOCTL_VERSION;
 	v.max_instances = KSPAWN_MAX_INSTANCES;
-	mutex_lock(&kspawn_lock);
 	kspawn_pool_info(&v.pool_base, &v.pool_size, &v.pool_free);
-	mutex_unlock(&kspawn_lock);
 	v.tsc_khz = tsc_khz;
 	return arg_out(uarg, &v, sizeof(v));
 }
@@ -101,9 +99,7 @@ static int ioc_load(struct file *file, unsigned long uarg)
 	err = -EFAULT;
 	if (copy_from_user(image, u64_to_user_ptr(l->image), l->image_size))
 		goto out;
-	mutex_lock(&kspawn_lock);
 	err = kspawn_instance_create(l, image, file, &l->id);
-	mutex_unlock(&kspawn_lock);
 	if (!err)
 		err = arg_out(uarg, l, sizeof(*l));
 out:
@@ -112,7 +108,7 @@ out:
 	return err;
 }
 
-/* Look the instance up and run op on it, under the lock. */
+/* Look the instance up and run op on it, holding a reference. */
 static int with_instance(unsigned long uarg,
 			 int (*op)(struct kspawn_instance *, u32 flags))
 {
@@ -122,10 +118,11 @@ static int with_instance(unsigned long uarg,
 
 	if (err)
 		return err;
-	mutex_lock(&kspawn_lock);
-	in = kspawn_instance_find(a.id);
-	err = in ? op(in, a.flags) : -ESRCH;
-	mutex_unlock(&kspawn_lock);
+	in = kspawn_instance_get(a.id);
+	if (!in)
+		return -ESRCH;
+	err = op(in, a.flags);
+	kspawn_instance_put(in);
 	return err;
 }
 
@@ -158,12 +155,14 @@ static int ioc_status(unsigned long uarg)
 	err = arg_in(st, uarg, sizeof(*st));
 	if (err)
 		goto out;
-	mutex_lock(&kspawn_lock);
-	in = kspawn_instance_find(st->id);
-	if (in)
-		kspawn_instance_status(in, st);
-	mutex_unlock(&kspawn_lock);
-	err = in ? arg_out(uarg, st, sizeof(*st)) : -ESRCH;
+	err = -ESRCH;
+	in = kspawn_instance_get(st->id);
+	if (!in)
+		goto out;
+	kspawn_instance_status(in, st);
+	if (st->host_state != KSPAWN_HOST_NONE)
+		err = arg_out(uarg, st, sizeof(*st));
+	kspawn_instance_put(in);
 out:
 	kfree(st);
 	return err;
@@ -178,9 +177,7 @@ static int ioc_list(unsigned long uarg)
 
 	if (err)
 		return err;
-	mutex_lock(&kspawn_lock);
 	n = kspawn_instance_ids(ids, ARRAY_SIZE(ids));
-	mutex_unlock(&kspawn_lock);
 	if (copy_to_user(u64_to_user_ptr(l.ids), ids,
 			 min_t(u32, n, l.max) * sizeof(u32)))
 		return -EFAULT;
@@ -191,12 +188,21 @@ static int ioc_list(unsigned long uarg)
 enum io_kind { IO_CONSOLE_READ, IO_CONSOLE_WRITE, IO_DEBUG_READ,
 	IO_DEBUG_WRITE };
 
+static u32 io_write(struct kspawn_instance *in, struct kspawn_hring *h,
+		    const char *buf, u32 len)
+{
+	u32 n = 0;
+
+	mutex_lock(&in->ring_lock);
+	if (READ_ONCE(in->state) == KSPAWN_HOST_RUNNING)
+		n = kspawn_hring_write(h, buf, len);
+	mutex_unlock(&in->ring_lock);
+	return n;
+}
+
 static u32 io_move(struct kspawn_instance *in, enum io_kind kind, char *buf,
 		   u32 len)
 {
-	if (in->state != KSPAWN_HOST_RUNNING &&
-	    (kind == IO_CONSOLE_WRITE || kind == IO_DEBUG_WRITE))
-		return 0;
 	switch (kind) {
 	case IO_CONSOLE_READ:
 		kspawn_monitor_poll(in);
@@ -205,9 +211,9 @@ static u32 io_move(struct kspawn_instance *in, enum io_kind kind, char *buf,
 		kspawn_monitor_poll(in);
 		return kspawn_console_take(&in->debug, buf, len);
 	case IO_CONSOLE_WRITE:
-		return kspawn_hring_write(&in->con_in, buf, len);
+		return io_write(in, &in->con_in, buf, len);
 	case IO_DEBUG_WRITE:
-		return kspawn_hring_write(&in->dbg_in, buf, len);
+		return io_write(in, &in->dbg_in, buf, len);
 	}
 	return 0;
 }
@@ -231,14 +237,12 @@ static int ioc_io(unsigned long uarg, enum io_kind kind)
 	err = -EFAULT;
 	if (!out && copy_from_user(buf, u64_to_user_ptr(a.buf), a.len))
 		goto free;
-	mutex_lock(&kspawn_lock);
-	in = kspawn_instance_find(a.id);
-	if (in)
-		a.done = io_move(in, kind, buf, a.len);
-	mutex_unlock(&kspawn_lock);
 	err = -ESRCH;
+	in = kspawn_instance_get(a.id);
 	if (!in)
 		goto free;
+	a.done = io_move(in, kind, buf, a.len);
+	kspawn_instance_put(in);
 	err = -EFAULT;
 	if (out && copy_to_user(u64_to_user_ptr(a.buf), buf, a.done))
 		goto free;

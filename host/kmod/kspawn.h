@@ -5,6 +5,7 @@
 
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -20,8 +21,20 @@
 extern unsigned int kspawn_hang_timeout_ms;
 extern unsigned int kspawn_stop_timeout_ms;
 
-/* Global lock: the instance list, the pool, CPUs and the trampoline page. */
-extern struct mutex kspawn_lock;
+/*
+ * Locking.  No lock is held across work a guest controls or across slow
+ * work another instance's caller would wait for:
+ *   kspawn_list_lock   the instance list, IDs and CPU claims (instance.c);
+ *                      held for list walks only
+ *   pool lock          the pool's bitmap (pool.c)
+ *   boot lock          the trampoline page, from the first INIT to the
+ *                      core's long-mode stamp, 2 s at most (instance.c)
+ *   in->op_lock        one life-cycle step of one instance at a time
+ *   in->ring_lock      its byte rings and what the monitor tracks
+ * An instance is reached through a counted reference (kspawn_instance_get),
+ * so stop cannot free it under a status or console call.
+ */
+extern struct mutex kspawn_list_lock;
 
 /* Guest output kept by the module until kspawnctl reads it. */
 struct kspawn_console {
@@ -40,9 +53,12 @@ struct kspawn_hring {
 };
 
 struct kspawn_instance {
-	struct list_head node;
+	struct list_head node;		/* kspawn_list_lock */
+	refcount_t users;		/* the list's, and one per caller */
+	struct mutex op_lock;		/* start, stop, break */
+	struct mutex ring_lock;		/* byte rings, monitor fields */
 	u32 id;
-	enum kspawn_host_state state;
+	enum kspawn_host_state state;	/* op_lock; READ_ONCE elsewhere */
 	unsigned int cpu;
 	u32 apic_id;
 	bool cpu_taken;
@@ -65,7 +81,7 @@ struct kspawn_instance {
 	struct kspawn_console debug;
 	struct kspawn_io *io;		/* virtio devices (io.c) */
 
-	/* Watched by the monitor (monitor.c). */
+	/* Watched by the monitor (monitor.c), under ring_lock. */
 	u64 last_heartbeat;
 	unsigned long heartbeat_jiffies; /* 0: none seen yet */
 	bool hung;
@@ -74,6 +90,19 @@ struct kspawn_instance {
 };
 
 struct kspawn_io;
+
+/* counters.c: what the module holds, for leak checks (sysfs, read-only) */
+enum kspawn_counter {
+	KSPAWN_CNT_INSTANCES,		/* struct kspawn_instance */
+	KSPAWN_CNT_IO,			/* struct kspawn_io */
+	KSPAWN_CNT_NETDEVS,		/* ksnetN */
+	KSPAWN_CNT_RAMDISK_PAGES,	/* RAM disk storage */
+	KSPAWN_CNT_CONSOLE_PAGES,	/* console and debug buffers */
+	KSPAWN_CNT_POOL_CHUNKS,		/* 2 MiB pool chunks in use */
+	KSPAWN_CNT_COUNT
+};
+void kspawn_count(enum kspawn_counter c, long delta);
+extern const struct attribute_group *kspawn_sysfs_groups[];
 
 /* pool.c */
 int kspawn_pool_init(u64 base, u64 size);
@@ -91,11 +120,15 @@ void kspawn_trampoline_install(u64 cr3, u64 entry, u64 header_va,
 
 /* cpu.c */
 int kspawn_cpu_check(int cpu);
-int kspawn_cpu_pick(void);
+int kspawn_cpu_pick(const struct cpumask *claimed);
 int kspawn_cpu_take(unsigned int cpu);
 int kspawn_cpu_give_back(unsigned int cpu);
 u32 kspawn_cpu_apic_id(unsigned int cpu);
-void kspawn_send_init(u32 apic_id);
+int kspawn_cpu_guard_init(void);
+void kspawn_cpu_guard_exit(void);
+void kspawn_cpu_guard(unsigned int cpu);
+void kspawn_cpu_unguard(unsigned int cpu);
+int kspawn_cpu_reset(unsigned int cpu, u32 apic_id);
 void kspawn_init_settle(void);
 void kspawn_send_sipi(u32 apic_id, u64 trampoline_phys);
 void kspawn_send_ipi(u32 apic_id, u32 vector);
@@ -127,19 +160,23 @@ int kspawn_image_check(const void *image, u64 size, u64 *mem,
 void kspawn_image_copy(struct kspawn_instance *in, const void *image,
 		       const struct elf_check_info *info);
 
-/* instance.c */
-struct kspawn_instance *kspawn_instance_find(u32 id);
+/* instance.c: the list, references, create and destroy */
+struct kspawn_instance *kspawn_instance_get(u32 id);
+void kspawn_instance_put(struct kspawn_instance *in);
 int kspawn_instance_create(const struct kspawn_ioc_load *req,
 			   const void *image, struct file *owner, u32 *id);
-int kspawn_instance_start(struct kspawn_instance *in);
-int kspawn_instance_stop(struct kspawn_instance *in, bool force);
-void kspawn_instance_status(struct kspawn_instance *in,
-			    struct kspawn_ioc_status *st);
+void kspawn_instance_retire(struct kspawn_instance *in);
 void kspawn_instance_release_owner(struct file *owner);
 void kspawn_instance_stop_all(void);
 int kspawn_instance_ids(u32 *ids, u32 max);
-int kspawn_instance_break(struct kspawn_instance *in);
 void kspawn_instance_poll_all(void);
+void kspawn_instance_status(struct kspawn_instance *in,
+			    struct kspawn_ioc_status *st);
+
+/* lifecycle.c: start, stop, break; each under the instance's op_lock */
+int kspawn_instance_start(struct kspawn_instance *in);
+int kspawn_instance_stop(struct kspawn_instance *in, bool force);
+int kspawn_instance_break(struct kspawn_instance *in);
 
 /* monitor.c */
 int kspawn_monitor_start(void);

@@ -24,6 +24,7 @@
 
 /* The module's view of an instance (the guest has its own state). */
 enum kspawn_host_state {
+	KSPAWN_HOST_NONE = 0,		/* being created, or gone: never reported */
 	KSPAWN_HOST_LOADED = 1,		/* image in its region, not started */
 	KSPAWN_HOST_STARTING = 2,	/* SIPIs sent, trampoline not yet left */
 	KSPAWN_HOST_RUNNING = 3,	/* the core runs the guest */

@@ -34,14 +34,9 @@ unsigned int kspawn_stop_timeout_ms = 1000;
 module_param_named(stop_timeout_ms, kspawn_stop_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(stop_timeout_ms, "how long a polite stop waits for the guest to halt before INIT");
 
-/* The instance list, the pool, CPUs and the trampoline page. */
-DEFINE_MUTEX(kspawn_lock);
-
 static int kspawn_release(struct inode *inode, struct file *file)
 {
-	mutex_lock(&kspawn_lock);
 	kspawn_instance_release_owner(file);
-	mutex_unlock(&kspawn_lock);
 	return 0;
 }
 
@@ -58,6 +53,7 @@ static struct miscdevice kspawn_misc = {
 	.name = "kspawn",
 	.fops = &kspawn_fops,
 	.mode = 0600,
+	.groups = kspawn_sysfs_groups,
 };
 
 static int parse_param(const char *name, const char *val, u64 *out)
@@ -88,9 +84,12 @@ static int __init kspawn_init(void)
 	err = kspawn_trampoline_init(tramp);
 	if (err)
 		goto err_pool;
-	err = kspawn_monitor_start();
+	err = kspawn_cpu_guard_init();
 	if (err)
 		goto err_tramp;
+	err = kspawn_monitor_start();
+	if (err)
+		goto err_guard;
 	err = misc_register(&kspawn_misc);
 	if (err)
 		goto err_monitor;
@@ -100,6 +99,8 @@ static int __init kspawn_init(void)
 
 err_monitor:
 	kspawn_monitor_stop();
+err_guard:
+	kspawn_cpu_guard_exit();
 err_tramp:
 	kspawn_trampoline_exit();
 err_pool:
@@ -111,9 +112,8 @@ static void __exit kspawn_exit(void)
 {
 	misc_deregister(&kspawn_misc);
 	kspawn_monitor_stop();
-	mutex_lock(&kspawn_lock);
 	kspawn_instance_stop_all();
-	mutex_unlock(&kspawn_lock);
+	kspawn_cpu_guard_exit();
 	kspawn_trampoline_exit();
 	kspawn_pool_exit();
 }

@@ -5,7 +5,10 @@
  * the module's buffers, notices a panic or a halt and logs it once, and
  * declares a guest hung when its heartbeat has not moved for
  * hang_timeout_ms.  It reads guest memory only through the checked ring
- * functions and READ_ONCE of fixed fields.
+ * functions and READ_ONCE of fixed fields, takes at most one ring's worth
+ * of bytes per ring and visit (a guest that keeps its ring full gets no
+ * more of the host's time than one printing at full speed), and holds no
+ * lock that another instance's callers need.
  */
 #include <linux/ctype.h>
 #include <linux/jiffies.h>
@@ -63,11 +66,11 @@ static void watch_heartbeat(struct kspawn_instance *in)
 	unsigned long age;
 
 	if (beat != in->last_heartbeat) {
-		in->last_heartbeat = beat;
-		in->heartbeat_jiffies = jiffies;
+		WRITE_ONCE(in->last_heartbeat, beat);
+		WRITE_ONCE(in->heartbeat_jiffies, jiffies);
 		if (in->hung)
 			pr_info("instance %u: heartbeat again\n", in->id);
-		in->hung = false;
+		WRITE_ONCE(in->hung, false);
 		return;
 	}
 	if (in->hung || (s != KSPAWN_GUEST_BOOTING && s != KSPAWN_GUEST_RUNNING))
@@ -75,30 +78,30 @@ static void watch_heartbeat(struct kspawn_instance *in)
 	age = jiffies_to_msecs(jiffies - in->heartbeat_jiffies);
 	if (age < kspawn_hang_timeout_ms)
 		return;
-	in->hung = true;
+	WRITE_ONCE(in->hung, true);
 	pr_warn("instance %u: no heartbeat for %lu ms (hang_timeout_ms=%u): guest hung on CPU %u\n",
 		in->id, age, kspawn_hang_timeout_ms, in->cpu);
 }
 
-/* Called with kspawn_lock held. */
 void kspawn_monitor_poll(struct kspawn_instance *in)
 {
-	if (in->state != KSPAWN_HOST_RUNNING &&
-	    in->state != KSPAWN_HOST_STOPPING)
+	u32 state = READ_ONCE(in->state);
+
+	if (state != KSPAWN_HOST_RUNNING && state != KSPAWN_HOST_STOPPING)
 		return;
+	mutex_lock(&in->ring_lock);
 	kspawn_console_drain(&in->console, &in->con_out);
 	kspawn_console_drain(&in->debug, &in->dbg_out);
 	watch_state(in);
-	if (in->state == KSPAWN_HOST_RUNNING)
+	if (state == KSPAWN_HOST_RUNNING)
 		watch_heartbeat(in);
+	mutex_unlock(&in->ring_lock);
 }
 
 static int monitor_fn(void *unused)
 {
 	while (!kthread_should_stop()) {
-		mutex_lock(&kspawn_lock);
 		kspawn_instance_poll_all();
-		mutex_unlock(&kspawn_lock);
 		schedule_timeout_interruptible(msecs_to_jiffies(MONITOR_PERIOD_MS));
 	}
 	return 0;

@@ -116,6 +116,7 @@ int kspawn_netdev_create(struct kspawn_instance *in)
 		return err;
 	}
 	in->io->netdev = dev;
+	kspawn_count(KSPAWN_CNT_NETDEVS, 1);
 	return 0;
 }
 
@@ -126,4 +127,5 @@ void kspawn_netdev_destroy(struct kspawn_io *io)
 	unregister_netdev(io->netdev);
 	free_netdev(io->netdev);
 	io->netdev = NULL;
+	kspawn_count(KSPAWN_CNT_NETDEVS, -1);
 }

@@ -9,10 +9,13 @@
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
 
 #include "kspawn.h"
+
+static DEFINE_MUTEX(pool_lock);	/* the bitmap */
 
 static struct {
 	u64 base;
@@ -93,7 +96,7 @@ void kspawn_pool_exit(void)
 	release_mem_region(pool.base, pool.size);
 }
 
-/* First fit; the caller holds kspawn_lock.  Returns the kernel mapping. */
+/* First fit.  Returns the kernel mapping. */
 void *kspawn_pool_alloc(u64 size, u64 *phys)
 {
 	unsigned int n = DIV_ROUND_UP_ULL(size, KSPAWN_CHUNK);
@@ -101,10 +104,14 @@ void *kspawn_pool_alloc(u64 size, u64 *phys)
 
 	if (!n || n > pool.nchunks)
 		return NULL;
+	mutex_lock(&pool_lock);
 	first = bitmap_find_next_zero_area(pool.used, pool.nchunks, 0, n, 0);
+	if (first < pool.nchunks)
+		bitmap_set(pool.used, first, n);
+	mutex_unlock(&pool_lock);
 	if (first >= pool.nchunks)
 		return NULL;
-	bitmap_set(pool.used, first, n);
+	kspawn_count(KSPAWN_CNT_POOL_CHUNKS, n);
 	*phys = pool.base + (u64)first * KSPAWN_CHUNK;
 	return pool.va + (u64)first * KSPAWN_CHUNK;
 }
@@ -115,13 +122,18 @@ void kspawn_pool_free(u64 phys, u64 size)
 
 	if (WARN_ON(phys < pool.base || phys - pool.base >= pool.size))
 		return;
+	mutex_lock(&pool_lock);
 	bitmap_clear(pool.used, (phys - pool.base) / KSPAWN_CHUNK, n);
+	mutex_unlock(&pool_lock);
+	kspawn_count(KSPAWN_CNT_POOL_CHUNKS, -(long)n);
 }
 
 void kspawn_pool_info(u64 *base, u64 *size, u64 *free)
 {
 	*base = pool.base;
 	*size = pool.size;
+	mutex_lock(&pool_lock);
 	*free = (u64)(pool.nchunks - bitmap_weight(pool.used, pool.nchunks)) *
 		KSPAWN_CHUNK;
+	mutex_unlock(&pool_lock);
 }

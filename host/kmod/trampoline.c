@@ -4,8 +4,8 @@
  * real mode.  It must be below 1 MiB (the STARTUP IPI vector is its page
  * number), must not be Linux's own real-mode trampoline, and real hardware
  * reserves vectors 0xa0-0xbf.  One page serves every instance: starts are
- * serialised by kspawn_lock, and the page is reused only after the guest
- * has stamped its header from long mode, i.e. has left it.
+ * serialised by the boot lock (lifecycle.c), and the page is reused only
+ * after the guest has stamped its header from long mode, i.e. has left it.
  */
 #include <linux/io.h>
 #include <linux/ioport.h>
@@ -74,7 +74,7 @@ u64 kspawn_trampoline_phys(void)
 	return tramp.phys;
 }
 
-/* Copy the code and its parameters in; the caller holds kspawn_lock. */
+/* Copy the code and its parameters in; the caller holds the boot lock. */
 void kspawn_trampoline_install(u64 cr3, u64 entry, u64 header_va,
 			       u64 stamp_va)
 {

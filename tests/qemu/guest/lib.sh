@@ -71,3 +71,32 @@ want_no_instances() {
 }
 
 finish() { [ "$failures" -eq 0 ]; exit $?; }
+
+# Centiseconds since boot, from /proc/uptime (busybox date has no %N).
+now_cs() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
+
+# within_1s CMD...: run CMD (output in $out) with a 5 s safety timeout; it
+# must succeed and answer within a second.  Lock-freedom checks, so the
+# bound is part of what is tested.
+within_1s() {
+	local t0 t1 st
+	t0=$(now_cs)
+	out=$(timeout 5 "$@" 2>&1)
+	st=$?
+	t1=$(now_cs)
+	echo "  \$ $* -> $st in $(((t1 - t0) * 10)) ms"
+	[ "$st" -eq 0 ] || bad "'$*' exited $st"
+	[ $((t1 - t0)) -le 100 ] || bad "'$*' took $(((t1 - t0) * 10)) ms, want at most 1000"
+}
+
+# CPU ticks (user + system, USER_HZ) a process has used.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# The PID of the (kernel) thread named NAME (busybox has no pgrep).
+pid_of() {
+	local f
+	for f in /proc/[0-9]*/comm; do
+		[ "$(cat "$f" 2>/dev/null)" = "$1" ] && { f=${f#/proc/}; echo "${f%/comm}"; return 0; }
+	done
+	return 1
+}

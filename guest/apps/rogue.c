@@ -1,0 +1,57 @@
+/*
+ * rogue MODE: a guest that abuses the module's own channels rather than
+ * its virtio devices (that is `hostile`), to show that the host stays
+ * responsive:
+ *
+ *   console-flood  keep the console ring claiming to be full (head =
+ *                  tail + size) forever, so that every drain finds a
+ *                  ring's worth of bytes waiting
+ *   deaf           ignore the host's polite stop: interrupts off, spin
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "kern/app.h"
+#include "kern/console.h"
+#include "kern/sched.h"
+#include "kern/shared.h"
+#include "arch/x86_64/cpu.h"
+
+static int console_flood(void)
+{
+	struct kspawn_ring *r = (void *)((uint8_t *)kspawn_hdr +
+					 kspawn_hdr->console_out_off);
+	uint32_t size = __atomic_load_n(&r->size, __ATOMIC_RELAXED);
+
+	kprintf("rogue: console-flood: keeping the console ring full\n");
+	thread_sleep_ms(50);	/* let the host take the line above */
+	for (;;) {
+		uint32_t tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+
+		__atomic_store_n(&r->head, tail + size, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+static int deaf(void)
+{
+	kprintf("rogue: deaf: interrupts off, stop requests unheard\n");
+	thread_sleep_ms(50);
+	irq_disable();
+	for (;;)
+		cpu_relax();
+	return 0;
+}
+
+static int rogue_main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(mode, "console-flood"))
+		return console_flood();
+	if (!strcmp(mode, "deaf"))
+		return deaf();
+	kprintf("rogue: modes: console-flood deaf\n");
+	return 2;
+}
+APP(rogue, rogue_main, "abuse the host's console and stop channels: console-flood deaf");

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Starting and stopping an instance's core:
+ *
+ *   start:  LOADED -> STARTING (core taken, INIT-SIPI-SIPI) -> RUNNING
+ *   stop:   RUNNING -> STOPPING (polite request, then INIT) -> NONE, with
+ *           the core back online and the instance retired; DEAD if Linux
+ *           would not take the core back (stop may be retried)
+ *
+ * Each step holds the instance's op_lock, and nothing global but the boot
+ * lock around the trampoline page: a guest that will not stop keeps only
+ * its own stop waiting, and only for stop_timeout_ms or until a signal.
+ * While a guest runs, its core is guarded (cpu.c): Linux cannot online it
+ * under the guest, and INIT never goes to a core Linux runs.
+ */
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/sched/signal.h>
+#include <asm/msr.h>
+
+#include "kspawn.h"
+#include "io.h"
+
+#define STAMP_TRAMPOLINE_VA (KSPAWN_VA_SHARED + \
+	offsetof(struct kspawn_header, boot_tsc[KSPAWN_STAMP_TRAMPOLINE]))
+
+/* The trampoline page: one core on its way to long mode at a time. */
+static DEFINE_MUTEX(boot_lock);
+
+/* Wait for the trampoline's stamp in the header: the core is in long mode. */
+static bool wait_long_mode(struct kspawn_instance *in, unsigned int us)
+{
+	u64 *stamp = &in->hdr->boot_tsc[KSPAWN_STAMP_TRAMPOLINE];
+
+	for (unsigned int t = 0; t < us; t += 10) {
+		if (READ_ONCE(*stamp))
+			return true;
+		usleep_range(10, 20);
+	}
+	return READ_ONCE(*stamp) != 0;
+}
+
+static bool wait_long_mode_slow(struct kspawn_instance *in, unsigned int ms)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
+
+	while (time_before(jiffies, end)) {
+		if (wait_long_mode(in, 0))
+			return true;
+		usleep_range(200, 400);
+	}
+	return wait_long_mode(in, 0);
+}
+
+static int boot_core(struct kspawn_instance *in)
+{
+	u64 tramp = kspawn_trampoline_phys();
+	int err;
+
+	mutex_lock(&boot_lock);
+	kspawn_trampoline_install(in->region_phys, in->entry, KSPAWN_VA_SHARED,
+				  STAMP_TRAMPOLINE_VA);
+	in->hdr->boot_tsc[KSPAWN_STAMP_TRAMPOLINE] = 0;
+	err = kspawn_cpu_reset(in->cpu, in->apic_id);
+	if (err)
+		goto out;
+	kspawn_init_settle();
+	in->hdr->boot_tsc[KSPAWN_STAMP_SIPI] = rdtsc_ordered();
+	kspawn_send_sipi(in->apic_id, tramp);
+	/* A second STARTUP IPI if the first was missed, as the MP spec says. */
+	if (wait_long_mode(in, 200))
+		goto out;
+	kspawn_send_sipi(in->apic_id, tramp);
+	if (wait_long_mode_slow(in, 2000))
+		goto out;
+	pr_err("instance %u: CPU %u (APIC ID %u) did not reach long mode within 2 s of the STARTUP IPIs\n",
+	       in->id, in->cpu, in->apic_id);
+	err = -ETIMEDOUT;
+out:
+	mutex_unlock(&boot_lock);
+	return err;
+}
+
+/* INIT the core, unguard it and hand it to Linux; DEAD if Linux refuses. */
+static int give_core_back(struct kspawn_instance *in)
+{
+	kspawn_cpu_reset(in->cpu, in->apic_id);
+	kspawn_cpu_unguard(in->cpu);
+	if (kspawn_cpu_give_back(in->cpu)) {
+		kspawn_cpu_guard(in->cpu);	/* whatever it runs is ours */
+		WRITE_ONCE(in->state, KSPAWN_HOST_DEAD);
+		return -EBUSY;
+	}
+	in->cpu_taken = false;
+	return 0;
+}
+
+int kspawn_instance_start(struct kspawn_instance *in)
+{
+	int err;
+
+	if (mutex_lock_interruptible(&in->op_lock))
+		return -EINTR;
+	err = -EALREADY;
+	if (in->state != KSPAWN_HOST_LOADED) {
+		pr_info("instance %u: not loaded, cannot start\n", in->id);
+		goto out;
+	}
+	err = kspawn_cpu_check(in->cpu) ?: kspawn_cpu_take(in->cpu);
+	if (err)
+		goto out;
+	in->cpu_taken = true;
+	kspawn_cpu_guard(in->cpu);
+	WRITE_ONCE(in->state, KSPAWN_HOST_STARTING);
+	err = boot_core(in);
+	if (err) {
+		if (!give_core_back(in))
+			WRITE_ONCE(in->state, KSPAWN_HOST_LOADED);
+		goto out;
+	}
+	in->owner = NULL;
+	WRITE_ONCE(in->heartbeat_jiffies, jiffies);
+	WRITE_ONCE(in->state, KSPAWN_HOST_RUNNING);
+	if (kspawn_io_start(in))
+		pr_warn("instance %u: no I/O thread: its devices will not answer\n",
+			in->id);
+	pr_info("instance %u: running on CPU %u (APIC ID %u)\n", in->id,
+		in->cpu, in->apic_id);
+out:
+	mutex_unlock(&in->op_lock);
+	return err;
+}
+
+static bool guest_stopped(struct kspawn_instance *in)
+{
+	u32 s = READ_ONCE(in->gstate->state);
+
+	return s == KSPAWN_GUEST_HALTED || s == KSPAWN_GUEST_PANICKED;
+}
+
+/*
+ * Ask the guest to halt: flag, then its stop IPI if it offered one, then
+ * wait up to stop_timeout_ms.  A signal cuts the wait short: the stop is
+ * then forced, so a user's Ctrl-C never leaves a guest half stopped.
+ */
+static void ask_politely(struct kspawn_instance *in)
+{
+	unsigned long end;
+	u32 vector;
+
+	WRITE_ONCE(in->gstate->host_request, KSPAWN_REQ_STOP);
+	/* The request is visible before the IPI that makes the guest look. */
+	smp_mb();
+	vector = READ_ONCE(in->gstate->stop_vector);
+	if ((READ_ONCE(in->hdr->guest_features) & KSPAWN_F_STOP_IPI) &&
+	    vector >= 32 && vector <= 255)
+		kspawn_send_ipi(in->apic_id, vector);
+	end = jiffies + msecs_to_jiffies(READ_ONCE(kspawn_stop_timeout_ms));
+	while (!guest_stopped(in) && time_before(jiffies, end) &&
+	       !signal_pending(current))
+		usleep_range(500, 1000);
+	if (!guest_stopped(in))
+		pr_info("instance %u: no halt %s; forcing it\n", in->id,
+			signal_pending(current) ? "before a signal came" :
+			"within stop_timeout_ms");
+}
+
+int kspawn_instance_stop(struct kspawn_instance *in, bool force)
+{
+	int err = 0;
+
+	if (mutex_lock_interruptible(&in->op_lock))
+		return -EINTR;
+	switch (in->state) {
+	case KSPAWN_HOST_LOADED:
+		goto retire;
+	case KSPAWN_HOST_RUNNING:
+		WRITE_ONCE(in->state, KSPAWN_HOST_STOPPING);
+		if (!force && !guest_stopped(in))
+			ask_politely(in);
+		kspawn_monitor_poll(in);	/* its last words */
+		break;
+	case KSPAWN_HOST_DEAD:
+		break;
+	default:
+		err = -ESRCH;			/* stopped by someone else */
+		goto out;
+	}
+	/* No more IPIs from the backends once the core may be Linux's. */
+	kspawn_io_stop(in);
+	if (in->cpu_taken) {
+		err = give_core_back(in);
+		if (err)
+			goto out;
+	}
+	pr_info("instance %u: stopped, CPU %u online again\n", in->id,
+		in->cpu);
+retire:
+	WRITE_ONCE(in->state, KSPAWN_HOST_NONE);
+	mutex_unlock(&in->op_lock);
+	kspawn_instance_retire(in);
+	return 0;
+out:
+	mutex_unlock(&in->op_lock);
+	return err;
+}
+
+/* Send the guest's debug vector: gdb's Ctrl-C. */
+int kspawn_instance_break(struct kspawn_instance *in)
+{
+	u32 vector = READ_ONCE(in->gstate->debug_vector);
+	int err = 0;
+
+	if (vector < 32 || vector > 255)
+		return -EOPNOTSUPP;
+	/* Under op_lock: the core cannot go back to Linux under the IPI. */
+	if (mutex_lock_interruptible(&in->op_lock))
+		return -EINTR;
+	if (in->state == KSPAWN_HOST_RUNNING)
+		kspawn_send_ipi(in->apic_id, vector);
+	else
+		err = -ESRCH;
+	mutex_unlock(&in->op_lock);
+	return err;
+}

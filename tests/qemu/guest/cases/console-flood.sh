@@ -1,0 +1,34 @@
+# A guest keeps its console ring claiming to be full (rogue console-flood):
+# the monitor takes one ring's worth per visit, so it spends almost
+# nothing on it, and list, status and stop answer at once for that guest
+# and for a second one.  Before the bound, the monitor looped under the
+# global lock for as long as the guest kept refilling.
+. /tests/lib.sh
+[ "$(nproc)" -ge 3 ] || { bad "needs 3 CPUs, have $(nproc)"; finish; }
+spawn "$IMG" --cpu 2 --cmdline "spin" || finish
+other=$id
+spawn "$IMG" --cpu 1 --cmdline "rogue console-flood" || finish
+flood=$id
+sleep 1
+mon=$(pid_of kspawn-monitor)
+[ -n "$mon" ] || { bad "no kspawn-monitor thread"; finish; }
+# Ticks are USER_HZ (100/s): 5 % of a CPU over 2 s is 10 ticks.
+t0=$(cpu_ticks "$mon")
+sleep 2
+t1=$(cpu_ticks "$mon")
+note "kspawn-monitor used $((t1 - t0)) ticks of CPU in 2 s"
+[ $((t1 - t0)) -lt 10 ] || bad "the monitor used $((t1 - t0)) ticks in 2 s (5 % is 10)"
+within_1s kspawnctl list
+has "^ *$flood "
+has "^ *$other "
+within_1s kspawnctl status "$flood"
+has 'rogue console-flood'
+within_1s kspawnctl status "$other"
+within_1s kspawnctl console "$flood"
+has 'keeping the console ring full'
+within_1s kspawnctl stop "$flood"
+within_1s kspawnctl stop "$other"
+want_online 1
+want_online 2
+want_no_instances
+finish
