@@ -1,11 +1,13 @@
 /*
- * blkcheck [verify|crash] [qd=N] [seed=N]: write a pattern over the whole disk
+ * blkcheck [verify|crash|discard] [qd=N] [seed=N]: write a pattern over the whole disk
  * with up to N requests in flight, flush, read everything back, verify it,
  * and print a digest (FNV-1a 64 of the disk's bytes, in order) that the
  * host can compare with its own of the backing file.  "verify" skips the
  * writing: it checks a disk an earlier run wrote and flushed.  "crash"
  * writes and flushes, prints the digest of what it wrote, then panics on
  * purpose: everything acknowledged after the FLUSH must be in the file.
+ * "discard" then discards the third quarter of the disk and write-zeroes
+ * the last one, and expects zeroes there when it reads back.
  */
 #include "kern/panic.h"
 #include <stdint.h>
@@ -20,11 +22,14 @@
 #define MAX_QD 32
 
 static uint64_t seed = 1;
+static uint64_t zero_from = ~0ULL;	/* bytes from here read back as 0 */
 
 static uint64_t word_at(uint64_t byte_off)
 {
 	uint64_t z = seed + (byte_off / 8) * 0x9e3779b97f4a7c15ULL;
 
+	if (byte_off >= zero_from)
+		return 0;
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
@@ -98,9 +103,24 @@ static int sweep(struct slot *s, int qd, uint64_t bytes, int write,
 	return 0;
 }
 
+/* Discard the third quarter, write-zeroes the fourth. */
+static int unmap_half(uint64_t bytes)
+{
+	uint64_t sectors = bytes / VBLK_SECTOR, q = sectors / 4;
+
+	if (vblk_discard(2 * q, q) || vblk_write_zeroes(3 * q, sectors - 3 * q))
+		return -1;
+	zero_from = 2 * q * VBLK_SECTOR;
+	kprintf("blkcheck: discarded sectors %llu-%llu, zeroed %llu-%llu\n",
+		(unsigned long long)(2 * q), (unsigned long long)(3 * q - 1),
+		(unsigned long long)(3 * q),
+		(unsigned long long)(sectors - 1));
+	return 0;
+}
+
 static int blkcheck_main(int argc, char **argv)
 {
-	int qd = 16, verify_only = 0, crash = 0;
+	int qd = 16, verify_only = 0, crash = 0, discard = 0;
 	struct slot s[MAX_QD];
 	uint64_t bytes, digest = 0, bad = 0;
 
@@ -109,6 +129,8 @@ static int blkcheck_main(int argc, char **argv)
 			verify_only = 1;
 		else if (!strcmp(argv[i], "crash"))
 			crash = 1;
+		else if (!strcmp(argv[i], "discard"))
+			discard = 1;
 		else if (!strncmp(argv[i], "qd=", 3))
 			qd = atoi(argv[i] + 3);
 		else if (!strncmp(argv[i], "seed=", 5))
@@ -137,6 +159,10 @@ static int blkcheck_main(int argc, char **argv)
 		kprintf("blkcheck: FAIL writing\n");
 		return 1;
 	}
+	if (discard && (unmap_half(bytes) || vblk_flush())) {
+		kprintf("blkcheck: FAIL discarding\n");
+		return 1;
+	}
 	if (crash) {
 		kprintf("blkcheck: flushed sectors=%llu digest=%016llx\n",
 			(unsigned long long)(bytes / VBLK_SECTOR),
@@ -155,4 +181,4 @@ static int blkcheck_main(int argc, char **argv)
 		(unsigned long long)digest);
 	return 0;
 }
-APP(blkcheck, blkcheck_main, "write, flush, read back and verify the whole disk [verify] [qd=N] [seed=N]");
+APP(blkcheck, blkcheck_main, "write, flush, read back and verify the whole disk [verify|crash|discard] [qd=N] [seed=N]");

@@ -12,8 +12,11 @@
 #define F_SEG_MAX (1ULL << 2)
 #define F_BLK_SIZE (1ULL << 6)
 #define F_FLUSH (1ULL << 9)
+#define F_DISCARD (1ULL << 13)
+#define F_WRITE_ZEROES (1ULL << 14)
 #define WANTED (VIRTIO_F_VERSION_1_BIT | VIRTIO_F_EVENT_IDX_BIT | \
-		F_SIZE_MAX | F_SEG_MAX | F_BLK_SIZE | F_FLUSH)
+		F_SIZE_MAX | F_SEG_MAX | F_BLK_SIZE | F_FLUSH | F_DISCARD | \
+		F_WRITE_ZEROES)
 #define WAIT_SLICE_NS 10000000ULL	/* recheck even without interrupts */
 /*
  * This core is the guest's own: spinning on the used ring for a few
@@ -91,7 +94,8 @@ int vblk_submit(struct vblk_req *r, uint32_t type, uint64_t sector,
 {
 	struct virtq_buf out[2] = { { r, 16 }, { buf, len } };
 	struct virtq_buf in[2] = { { buf, len }, { &r->status, 1 } };
-	int write = type == VBLK_T_OUT, data = buf && len;
+	int write = type == VBLK_T_OUT || type == VBLK_T_DISCARD ||
+		    type == VBLK_T_WRITE_ZEROES, data = buf && len;
 	uint64_t flags;
 
 	if (!vb.up)
@@ -156,6 +160,31 @@ int vblk_write(uint64_t sector, const void *buf, uint32_t len)
 int vblk_flush(void)
 {
 	return sync_req(VBLK_T_FLUSH, 0, NULL, 0);
+}
+
+/* One range (virtio_blk_discard_write_zeroes), its only segment. */
+static int unmap(uint32_t type, uint64_t feature, uint64_t sector,
+		 uint32_t count)
+{
+	struct {
+		uint64_t sector;
+		uint32_t num_sectors;
+		uint32_t flags;
+	} range = { sector, count, 0 };
+
+	if (!(vb.dev.features & feature))
+		return -1;
+	return sync_req(type, 0, &range, sizeof(range));
+}
+
+int vblk_discard(uint64_t sector, uint32_t count)
+{
+	return unmap(VBLK_T_DISCARD, F_DISCARD, sector, count);
+}
+
+int vblk_write_zeroes(uint64_t sector, uint32_t count)
+{
+	return unmap(VBLK_T_WRITE_ZEROES, F_WRITE_ZEROES, sector, count);
 }
 
 struct virtio_dev *vblk_dev(void)

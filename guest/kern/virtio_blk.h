@@ -14,6 +14,8 @@
 #define VBLK_T_OUT 1
 #define VBLK_T_FLUSH 4
 #define VBLK_T_GET_ID 8
+#define VBLK_T_DISCARD 11
+#define VBLK_T_WRITE_ZEROES 13
 
 struct vblk_req {
 	uint32_t type;
@@ -41,6 +43,9 @@ int vblk_wait(struct vblk_req *r);
 int vblk_read(uint64_t sector, void *buf, uint32_t len);
 int vblk_write(uint64_t sector, const void *buf, uint32_t len);
 int vblk_flush(void);
+/* Sectors [sector, +count) read back as zeroes afterwards. */
+int vblk_discard(uint64_t sector, uint32_t count);
+int vblk_write_zeroes(uint64_t sector, uint32_t count);
 
 /* The device itself, for the hostile-guest tests that break its rules. */
 struct virtio_dev *vblk_dev(void);

@@ -6,9 +6,7 @@
  * storage when the request completes.
  */
 #include <linux/fs.h>
-#include <linux/minmax.h>
-#include <linux/mm.h>
-#include <linux/slab.h>
+#include <linux/falloc.h>
 
 #include "kspawn.h"
 #include "io.h"
@@ -52,20 +50,23 @@ static int file_flush(void *store)
 	return vfs_fsync(store, 0);
 }
 
-/* Zeroes, written: correct for files and block devices alike. */
+/*
+ * The range reads back as zeroes afterwards either way (the blk device
+ * promises that for both).  Write-zeroes keeps the blocks allocated where
+ * it can, discard gives them back; each falls back to the other where the
+ * file system or device lacks one (tmpfs has no ZERO_RANGE, a disk may
+ * have no unmapping write-zeroes).
+ */
 static int file_discard(void *store, u64 off, u64 len, int zero)
 {
-	void *zeros = (void *)get_zeroed_page(GFP_KERNEL);
-	int err = zeros ? 0 : -ENOMEM;
+	const int punch = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+	const int zero_range = FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
+	int first = zero ? zero_range : punch;
+	int err = vfs_fallocate(store, first, off, len);
 
-	while (!err && len) {
-		u32 n = min_t(u64, len, PAGE_SIZE);
-
-		err = file_write(store, off, zeros, n);
-		off += n;
-		len -= n;
-	}
-	free_page((unsigned long)zeros);
+	if (err == -EOPNOTSUPP)
+		err = vfs_fallocate(store, first == punch ? zero_range : punch,
+				    off, len);
 	return err;
 }
 

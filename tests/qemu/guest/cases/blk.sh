@@ -56,6 +56,23 @@ host=$(fnv64sum $disk)
 note "after the crash: guest flushed $guest, file $host"
 [ -n "$guest" ] && [ "$guest" = "$host" ] || bad "data acknowledged after FLUSH is missing from the file"
 
+# DISCARD and WRITE_ZEROES become fallocate() calls: the guest's half of
+# the file reads back as zeroes and its blocks are given back (tmpfs has
+# no ZERO_RANGE, so both punch holes), instead of being written full of
+# zeroes page by page.
+dd if=/dev/zero of=$disk bs=1M count=8 2>/dev/null
+spawn "$IMG" --cpu 1 --disk $disk --cmdline "blkcheck discard seed=5" || finish
+expect 0 kspawnctl console "$id" --follow
+has 'blkcheck: discarded sectors 8192-12287, zeroed 12288-16383'
+has 'blkcheck: OK sectors=16384'
+guest=$(echo "$out" | sed -n 's/.*blkcheck: OK .*digest=\([0-9a-f]*\).*/\1/p')
+expect 0 kspawnctl stop "$id"
+host=$(fnv64sum $disk)
+kib=$(du -k $disk | cut -f1)
+note "after discarding half: guest $guest, file $host, $kib KiB allocated"
+[ -n "$guest" ] && [ "$guest" = "$host" ] || bad "the file's digest $host is not the guest's $guest"
+[ "$kib" -le 4200 ] || bad "$kib KiB of the 8 MiB file still allocated after discarding half"
+
 # A real block device: the QEMU host's second disk, /dev/vda.
 if [ -b /dev/vda ]; then
 	spawn "$IMG" --cpu 1 --disk /dev/vda --cmdline "blkcheck seed=9" || finish
@@ -66,6 +83,16 @@ if [ -b /dev/vda ]; then
 	echo 3 > /proc/sys/vm/drop_caches
 	host=$(fnv64sum /dev/vda)
 	note "/dev/vda digest: guest $guest, host $host"
+	[ -n "$guest" ] && [ "$guest" = "$host" ] || bad "/dev/vda digest $host is not the guest's $guest"
+	# Discard and write-zeroes on a block device: blkdev_fallocate().
+	spawn "$IMG" --cpu 1 --disk /dev/vda --cmdline "blkcheck discard seed=13" || finish
+	expect 0 kspawnctl console "$id" --follow
+	has 'blkcheck: OK sectors=16384'
+	guest=$(echo "$out" | sed -n 's/.*blkcheck: OK .*digest=\([0-9a-f]*\).*/\1/p')
+	expect 0 kspawnctl stop "$id"
+	echo 3 > /proc/sys/vm/drop_caches
+	host=$(fnv64sum /dev/vda)
+	note "/dev/vda after discard: guest $guest, host $host"
 	[ -n "$guest" ] && [ "$guest" = "$host" ] || bad "/dev/vda digest $host is not the guest's $guest"
 else
 	bad "no /dev/vda: the host's virtio-blk driver did not load"
