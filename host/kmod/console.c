@@ -63,8 +63,10 @@ void kspawn_console_drain(struct kspawn_console *c, struct kspawn_hring *h)
 	char chunk[256];
 	u32 n, left = h->size;
 
-	while (left && (n = kspawn_hring_read(h, chunk, min_t(u32, left,
-							     sizeof(chunk))))) {
+	while (left) {
+		n = kspawn_hring_read(h, chunk, min_t(u32, left, sizeof(chunk)));
+		if (!n)
+			break;
 		console_put(c, chunk, n);
 		left -= n;
 	}

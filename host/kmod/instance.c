@@ -29,6 +29,7 @@
 #define CONSOLE_KEEP (64 * 1024)
 #define DEBUG_KEEP (16 * 1024)
 
+/* The list, ninstances, claimed and next_id; see kspawn.h. */
 DEFINE_MUTEX(kspawn_list_lock);
 static LIST_HEAD(instances);
 static unsigned int ninstances;		/* on the list or being created */

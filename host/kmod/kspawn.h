@@ -101,6 +101,7 @@ enum kspawn_counter {
 	KSPAWN_CNT_POOL_CHUNKS,		/* 2 MiB pool chunks in use */
 	KSPAWN_CNT_COUNT
 };
+
 void kspawn_count(enum kspawn_counter c, long delta);
 extern const struct attribute_group *kspawn_sysfs_groups[];
 
