@@ -23,6 +23,8 @@ void kb_device_init(struct kb_device *d, struct kspawn_device *slot,
 
 void kb_device_violation(struct kb_device *d, const char *why)
 {
+	uint32_t vector;
+
 	d->violations++;
 	if (d->broken)
 		return;
@@ -30,9 +32,10 @@ void kb_device_violation(struct kb_device *d, const char *why)
 	kb_log("%s device: %s; needs reset\n", d->cls->name, why);
 	KB_WRITE(d->slot->status, KB_READ(d->slot->status) | KB_S_NEEDS_RESET);
 	kb_wmb();
-	if (d->ops->notify && KB_READ(d->slot->config_vector) >= 32 &&
-	    KB_READ(d->slot->config_vector) <= 255)
-		d->ops->notify(d->ctx, KB_READ(d->slot->config_vector));
+	/* Once: the guest may rewrite it between a check and the IPI. */
+	vector = KB_READ(d->slot->config_vector);
+	if (d->ops->notify && vector >= 32 && vector <= 255)
+		d->ops->notify(d->ctx, vector);
 }
 
 static void reset(struct kb_device *d)

@@ -1,0 +1,162 @@
+/*
+ * Hosted: a driver that breaks the device-level rules on purpose, against
+ * host/backend/device.c, blk.c and net.c (the ring-level rules are
+ * vq_hostile.c's).  The driver is the guest's own (guest/lib/virtq.c),
+ * the device is polled by hand, so every case is deterministic but the
+ * last.  Each case prints "ok NAME" or "FAIL NAME: why".
+ *
+ *   config-vector-once    the config interrupt vector rewritten from a
+ *                         second thread while the device breaks and
+ *                         resets: it never interrupts with a vector it
+ *                         would have refused
+ */
+#include <fcntl.h>
+#include <linux/virtio_blk.h>
+#include <linux/virtio_config.h>
+#include <pthread.h>
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/common_interface_defs.h>
+#endif
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host/backend/blk.h"
+#include "lib/virtq.h"
+
+#define BASE 0x40000000ULL
+#define REGION_BYTES (8u << 20)
+#define DISK_BYTES (4u << 20)
+#define QSIZE 256
+#define RING(q) (region + (size_t)(q) * 0x10000)
+#define REQ_OFF 0x100000
+#define DATA_OFF 0x200000
+#define S_UP (VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | \
+	      VIRTIO_CONFIG_S_FEATURES_OK)
+
+static uint8_t *region;
+static struct kb_region kr;
+static struct kspawn_device slot;
+static struct kb_blk blk;
+static void *ram;
+static int failures;
+static atomic_ulong bad_vectors, config_irqs;
+
+static void notify(void *ctx, uint32_t vector)
+{
+	(void)ctx;
+	if (vector < 32 || vector > 255)
+		atomic_fetch_add(&bad_vectors, 1);
+	atomic_fetch_add(&config_irqs, 1);
+}
+
+static const struct kb_device_ops ops = { .notify = notify };
+
+static int verdict(const char *name, const char *layout, int ok,
+		   const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %s%s%s", ok ? "ok" : "FAIL", name, layout ? "-" : "",
+	       layout ? layout : "");
+	if (!ok) {
+		failures++;
+		printf(": ");
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+	}
+	printf("\n");
+	return ok;
+}
+
+static void fresh(void)
+{
+	memset(region, 0, REGION_BYTES);
+	memset(&slot, 0, sizeof(slot));
+}
+
+static atomic_int flip_stop;
+
+/* Good, too low, too high: a device that reads once never passes the last two. */
+static void *flip_vector(void *arg)
+{
+	static const uint32_t v[] = { 40, 7, 300 };
+
+	(void)arg;
+	for (unsigned int i = 0; !atomic_load_explicit(&flip_stop,
+					memory_order_relaxed); i++)
+		__atomic_store_n(&slot.config_vector, v[i % 3],
+				 __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void config_vector_once(void)
+{
+	double end = now() + 2;
+	unsigned long rounds = 0;
+	int saved, null;
+	pthread_t th;
+
+	fresh();
+	kb_blk_init(&blk, &slot, &kr, &ops, NULL, &kb_ram_ops, ram,
+		    DISK_BYTES, "hosted");
+	atomic_store(&bad_vectors, 0);
+	atomic_store(&config_irqs, 0);
+	/*
+	 * One log line per violation: not 100 000 of them in the log.  A
+	 * sanitizer report still goes to the real stderr.
+	 */
+	fflush(stderr);
+	saved = dup(2);
+	null = open("/dev/null", O_WRONLY);
+#ifdef __SANITIZE_ADDRESS__
+	__sanitizer_set_report_fd((void *)(intptr_t)saved);
+#endif
+	dup2(null, 2);
+	pthread_create(&th, NULL, flip_vector, NULL);
+	while (now() < end && !atomic_load(&bad_vectors)) {
+		for (int i = 0; i < 1000; i++, rounds++) {
+			slot.reset = 1;
+			kb_device_poll(&blk.dev, 1);
+			slot.status = VIRTIO_CONFIG_S_DRIVER_OK;
+			kb_device_poll(&blk.dev, 1);
+		}
+	}
+	atomic_store(&flip_stop, 1);
+	pthread_join(th, NULL);
+	dup2(saved, 2);
+#ifdef __SANITIZE_ADDRESS__
+	__sanitizer_set_report_fd((void *)(intptr_t)2);
+#endif
+	close(saved);
+	close(null);
+	verdict("config-vector-once", NULL, !atomic_load(&bad_vectors) &&
+		atomic_load(&config_irqs),
+		"%lu of %lu config interrupts with a vector outside 32..255 (%lu violations)",
+		atomic_load(&bad_vectors), atomic_load(&config_irqs), rounds);
+}
+
+int main(void)
+{
+	region = aligned_alloc(4096, REGION_BYTES);
+	kr = (struct kb_region){ region, BASE, REGION_BYTES };
+	ram = kb_ram_new(DISK_BYTES);
+	config_vector_once();
+	kb_ram_free(ram);
+	free(region);
+	printf("device_hostile: %d failed\n", failures);
+	return failures != 0;
+}
