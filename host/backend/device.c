@@ -29,6 +29,11 @@ void kb_device_violation(struct kb_device *d, const char *why)
 	if (d->broken)
 		return;
 	d->broken = 1;
+	/*
+	 * What we acted on, so that status 0 resets us even if the guest
+	 * broke the rules before any status we accepted (DRIVER_OK first).
+	 */
+	d->status |= KB_S_NEEDS_RESET;
 	kb_log("%s device: %s; needs reset\n", d->cls->name, why);
 	KB_WRITE(d->slot->status, KB_READ(d->slot->status) | KB_S_NEEDS_RESET);
 	kb_wmb();

@@ -5,6 +5,8 @@
  * the device is polled by hand, so every case is deterministic but the
  * last.  Each case prints "ok NAME" or "FAIL NAME: why".
  *
+ *   driver-ok-first       DRIVER_OK as the very first status, then status
+ *                         0: the reset revives the device
  *   config-vector-once    the config interrupt vector rewritten from a
  *                         second thread while the device breaks and
  *                         resets: it never interrupts with a vector it
@@ -42,9 +44,16 @@ static uint8_t *region;
 static struct kb_region kr;
 static struct kspawn_device slot;
 static struct kb_blk blk;
+static struct virtq vq[3];
+static void *cookies[3][QSIZE];
 static void *ram;
 static int failures;
 static atomic_ulong bad_vectors, config_irqs;
+
+static uint64_t gpa(const void *va)
+{
+	return BASE + (uint64_t)((const uint8_t *)va - region);
+}
 
 static void notify(void *ctx, uint32_t vector)
 {
@@ -78,6 +87,103 @@ static void fresh(void)
 {
 	memset(region, 0, REGION_BYTES);
 	memset(&slot, 0, sizeof(slot));
+	memset(vq, 0, sizeof(vq));
+	memset(cookies, 0, sizeof(cookies));
+}
+
+/* The driver's side of the handshake and queue setup; 0 once live. */
+static int bring_up(struct kb_device *d, int packed)
+{
+	uint64_t no_packed = 1ULL << VIRTIO_F_RING_PACKED;
+
+	slot.driver_features = slot.device_features &
+			       (packed ? ~0ULL : ~no_packed);
+	slot.status = S_UP;
+	kb_device_poll(d, 1);
+	if (!(slot.status & VIRTIO_CONFIG_S_FEATURES_OK))
+		return -1;
+	for (uint32_t q = 0; q < slot.num_queues; q++) {
+		if (packed)
+			virtq_init_packed(&vq[q], QSIZE, RING(q), cookies[q],
+					  gpa);
+		else
+			virtq_init(&vq[q], QSIZE, RING(q), cookies[q], gpa, 0);
+		slot.queues[q].size = QSIZE;
+		slot.queues[q].desc_addr = vq[q].desc_addr;
+		slot.queues[q].driver_addr = vq[q].avail_addr;
+		slot.queues[q].device_addr = vq[q].used_addr;
+		slot.queues[q].ready = 1;
+	}
+	slot.status |= VIRTIO_CONFIG_S_DRIVER_OK;
+	kb_device_poll(d, 1);
+	return d->live && !(slot.status & VIRTIO_CONFIG_S_NEEDS_RESET) ? 0 : -1;
+}
+
+/*
+ * A blk request of nseg data segments of seglen bytes each, as few
+ * descriptors as that allows (ANY_LAYOUT): the header shares the first
+ * data segment (OUT), the status byte the last one (IN).  Returns the
+ * status the device wrote, or -1 if the request did not come back.
+ */
+static int blk_request(uint32_t type, uint32_t nseg, uint32_t seglen)
+{
+	static struct virtq_buf bufs[KB_MAX_SEGS + 1];
+	struct virtio_blk_outhdr *h;
+	uint8_t *data = region + DATA_OFF, *status;
+	uint32_t n = 0;
+	void *got;
+
+	if (type == VIRTIO_BLK_T_OUT) {
+		h = (void *)(data - sizeof(*h));
+		bufs[n++] = (struct virtq_buf){ h, sizeof(*h) + seglen };
+		for (uint32_t i = 1; i < nseg; i++)
+			bufs[n++] = (struct virtq_buf){ data + i * seglen,
+							seglen };
+		status = data + nseg * seglen;
+		bufs[n++] = (struct virtq_buf){ status, 1 };
+	} else {
+		h = (void *)(region + REQ_OFF);
+		bufs[n++] = (struct virtq_buf){ h, sizeof(*h) };
+		for (uint32_t i = 0; i < nseg; i++)
+			bufs[n++] = (struct virtq_buf){ data + i * seglen,
+							seglen };
+		status = data + nseg * seglen;
+		bufs[n - 1].len++;
+	}
+	h->type = type;
+	h->ioprio = 0;
+	h->sector = 0;
+	*status = 0xff;
+	if (virtq_add(&vq[0], bufs, type == VIRTIO_BLK_T_OUT ? n - 1 : 1,
+		      bufs + (type == VIRTIO_BLK_T_OUT ? n - 1 : 1),
+		      type == VIRTIO_BLK_T_OUT ? 1 : n - 1, h))
+		return -1;
+	virtq_publish(&vq[0]);
+	kb_device_poll(&blk.dev, 8);
+	got = virtq_get(&vq[0], NULL);
+	return got == h ? *status : -1;
+}
+
+static void driver_ok_first(void)
+{
+	int ok;
+
+	fresh();
+	kb_blk_init(&blk, &slot, &kr, &ops, NULL, &kb_ram_ops, ram,
+		    DISK_BYTES, "hosted");
+	slot.status = VIRTIO_CONFIG_S_DRIVER_OK;
+	kb_device_poll(&blk.dev, 1);
+	if (!verdict("driver-ok-first-refused", NULL,
+		     slot.status & VIRTIO_CONFIG_S_NEEDS_RESET,
+		     "status %#x, want NEEDS_RESET", slot.status))
+		return;
+	slot.status = 0;
+	kb_device_poll(&blk.dev, 1);
+	ok = !bring_up(&blk.dev, 0);
+	verdict("driver-ok-first-reset", NULL,
+		ok && blk_request(VIRTIO_BLK_T_IN, 1, 512) == VIRTIO_BLK_S_OK,
+		"after status 0 and a proper handshake: status %#x, live %d",
+		slot.status, blk.dev.live);
 }
 
 static atomic_int flip_stop;
@@ -154,6 +260,7 @@ int main(void)
 	region = aligned_alloc(4096, REGION_BYTES);
 	kr = (struct kb_region){ region, BASE, REGION_BYTES };
 	ram = kb_ram_new(DISK_BYTES);
+	driver_ok_first();
 	config_vector_once();
 	kb_ram_free(ram);
 	free(region);
