@@ -146,10 +146,18 @@ int kb_device_poll(struct kb_device *d, int budget)
 	return d->cls->work(d, budget);
 }
 
+/*
+ * Once broken, a device takes nothing more from any queue and writes
+ * nothing more to them, even later in the poll that found the violation:
+ * a bad chain on one queue must not let the next queue's commands through.
+ */
 int kb_device_pop(struct kb_device *d, unsigned int q, struct kb_chain *c)
 {
-	int r = kb_vq_pop(&d->vq[q], c);
+	int r;
 
+	if (d->broken)
+		return -1;
+	r = kb_vq_pop(&d->vq[q], c);
 	if (r < 0)
 		kb_device_violation(d, d->vq[q].error);
 	return r;
@@ -158,12 +166,15 @@ int kb_device_pop(struct kb_device *d, unsigned int q, struct kb_chain *c)
 void kb_device_push(struct kb_device *d, unsigned int q,
 		    const struct kb_chain *c, uint32_t len)
 {
-	kb_vq_push_quiet(&d->vq[q], c, len);
+	if (!d->broken)
+		kb_vq_push_quiet(&d->vq[q], c, len);
 }
 
 /* Publish what was pushed since the last kick, and interrupt if due. */
 void kb_device_kick(struct kb_device *d, unsigned int q)
 {
+	if (d->broken)
+		return;
 	kb_vq_publish(&d->vq[q]);
 	if (d->vector[q] && kb_vq_should_notify(&d->vq[q]) && d->ops->notify)
 		d->ops->notify(d->ctx, d->vector[q]);

@@ -5,6 +5,9 @@
  * the device is polled by hand, so every case is deterministic but the
  * last.  Each case prints "ok NAME" or "FAIL NAME: why".
  *
+ *   broken-stays-broken-* a bad tx chain and a ctrl MAC_ADDR_SET in one
+ *                         poll: the violation stops the device, the
+ *                         command is not served
  *   driver-ok-first       DRIVER_OK as the very first status, then status
  *                         0: the reset revives the device
  *   config-vector-once    the config interrupt vector rewritten from a
@@ -15,6 +18,7 @@
 #include <fcntl.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
 #include <pthread.h>
 #ifdef __SANITIZE_ADDRESS__
 #include <sanitizer/common_interface_defs.h>
@@ -28,6 +32,7 @@
 #include <unistd.h>
 
 #include "host/backend/blk.h"
+#include "host/backend/net.h"
 #include "lib/virtq.h"
 
 #define BASE 0x40000000ULL
@@ -44,11 +49,13 @@ static uint8_t *region;
 static struct kb_region kr;
 static struct kspawn_device slot;
 static struct kb_blk blk;
+static struct kb_net net;
 static struct virtq vq[3];
 static void *cookies[3][QSIZE];
 static void *ram;
 static int failures;
 static atomic_ulong bad_vectors, config_irqs;
+static const uint8_t mac[6] = { 0x02, 0x6b, 0x73, 0, 0, 1 };
 
 static uint64_t gpa(const void *va)
 {
@@ -119,6 +126,14 @@ static int bring_up(struct kb_device *d, int packed)
 	return d->live && !(slot.status & VIRTIO_CONFIG_S_NEEDS_RESET) ? 0 : -1;
 }
 
+static int net_up(int packed)
+{
+	fresh();
+	kb_net_init(&net, &slot, &kr, &ops, NULL, KB_NET_LOOPBACK, NULL, NULL,
+		    mac);
+	return bring_up(&net.dev, packed);
+}
+
 /*
  * A blk request of nseg data segments of seglen bytes each, as few
  * descriptors as that allows (ANY_LAYOUT): the header shares the first
@@ -162,6 +177,42 @@ static int blk_request(uint32_t type, uint32_t nseg, uint32_t seglen)
 	kb_device_poll(&blk.dev, 8);
 	got = virtq_get(&vq[0], NULL);
 	return got == h ? *status : -1;
+}
+
+/* Point the first descriptor of a fresh queue outside the region. */
+static void spoil_first_desc(struct virtq *q)
+{
+	((struct virtq_desc *)q->desc)[0].addr = BASE + REGION_BYTES + 4096;
+}
+
+static void broken_stays_broken(const char *layout, int packed)
+{
+	uint8_t *frame = region + DATA_OFF, *cmd = region + REQ_OFF;
+	uint8_t *ack = cmd + 64;
+	const uint8_t set[8] = { VIRTIO_NET_CTRL_MAC,
+				 VIRTIO_NET_CTRL_MAC_ADDR_SET,
+				 0x02, 0x6b, 0x73, 0, 0, 0x66 };
+	struct virtq_buf tx = { frame, KB_NET_HDR + 60 };
+	struct virtq_buf out = { cmd, sizeof(set) }, in = { ack, 1 };
+
+	if (net_up(packed)) {
+		verdict("broken-stays-broken", layout, 0, "device not live");
+		return;
+	}
+	memcpy(cmd, set, sizeof(set));
+	*ack = 0xff;
+	virtq_add(&vq[1], &tx, 1, NULL, 0, frame);
+	spoil_first_desc(&vq[1]);
+	virtq_publish(&vq[1]);
+	virtq_add(&vq[2], &out, 1, &in, 1, cmd);
+	virtq_publish(&vq[2]);
+	kb_device_poll(&net.dev, 64);
+	verdict("broken-stays-broken", layout,
+		(slot.status & VIRTIO_CONFIG_S_NEEDS_RESET) &&
+		!memcmp(slot.config, mac, 6) && !memcmp(net.mac, mac, 6) &&
+		*ack == 0xff && !virtq_get(&vq[2], NULL),
+		"status %#x, MAC in config %02x:..:%02x, ack %#x: the ctrl command was served after the violation",
+		slot.status, slot.config[0], slot.config[5], *ack);
 }
 
 static void driver_ok_first(void)
@@ -260,6 +311,11 @@ int main(void)
 	region = aligned_alloc(4096, REGION_BYTES);
 	kr = (struct kb_region){ region, BASE, REGION_BYTES };
 	ram = kb_ram_new(DISK_BYTES);
+	for (int packed = 0; packed < 2; packed++) {
+		const char *layout = packed ? "packed" : "split";
+
+		broken_stays_broken(layout, packed);
+	}
 	driver_ok_first();
 	config_vector_once();
 	kb_ram_free(ram);
