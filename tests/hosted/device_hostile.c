@@ -8,6 +8,8 @@
  *   broken-stays-broken-* a bad tx chain and a ctrl MAC_ADDR_SET in one
  *                         poll: the violation stops the device, the
  *                         command is not served
+ *   rx-no-writable-*      an rx chain with nothing device-writable comes
+ *                         back to the used ring, empty
  *   driver-ok-first       DRIVER_OK as the very first status, then status
  *                         0: the reset revives the device
  *   config-vector-once    the config interrupt vector rewritten from a
@@ -215,6 +217,39 @@ static void broken_stays_broken(const char *layout, int packed)
 		slot.status, slot.config[0], slot.config[5], *ack);
 }
 
+static void rx_no_writable(const char *layout, int packed)
+{
+	static const uint8_t frame[60] = { 0x02, 0x6b, 0x73, 0, 0, 1 };
+	uint8_t *buf = region + DATA_OFF, *good = buf + 4096;
+	struct virtq_buf ro = { buf, 2048 }, rw = { good, 2048 };
+	uint32_t len = 0xdead;
+	void *got;
+	int r;
+
+	if (net_up(packed)) {
+		verdict("rx-no-writable", layout, 0, "device not live");
+		return;
+	}
+	virtq_add(&vq[0], &ro, 1, NULL, 0, buf);
+	virtq_publish(&vq[0]);
+	r = kb_net_rx(&net, frame, sizeof(frame));
+	got = virtq_get(&vq[0], &len);
+	if (!verdict("rx-no-writable", layout,
+		     r == -1 && got == buf && len == 0 &&
+		     !(slot.status & VIRTIO_CONFIG_S_NEEDS_RESET),
+		     "kb_net_rx %d, the read-only chain %s (len %u)", r,
+		     got == buf ? "came back" : "was kept", len))
+		return;
+	/* And the device still delivers into a proper buffer. */
+	virtq_add(&vq[0], NULL, 0, &rw, 1, good);
+	virtq_publish(&vq[0]);
+	r = kb_net_rx(&net, frame, sizeof(frame));
+	got = virtq_get(&vq[0], &len);
+	verdict("rx-after-no-writable", layout,
+		r == 0 && got == good && len == KB_NET_HDR + sizeof(frame),
+		"kb_net_rx %d, len %u", r, len);
+}
+
 static void driver_ok_first(void)
 {
 	int ok;
@@ -315,6 +350,7 @@ int main(void)
 		const char *layout = packed ? "packed" : "split";
 
 		broken_stays_broken(layout, packed);
+		rx_no_writable(layout, packed);
 	}
 	driver_ok_first();
 	config_vector_once();
