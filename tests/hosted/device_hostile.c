@@ -5,6 +5,10 @@
  * the device is polled by hand, so every case is deterministic but the
  * last.  Each case prints "ok NAME" or "FAIL NAME: why".
  *
+ *   blk-seg-max-*         more data segments than the config's seg_max:
+ *                         IOERR (seg_max exactly: OK)
+ *   blk-size-max-*        a data segment bigger than size_max: IOERR
+ *                         (size_max exactly: OK)
  *   broken-stays-broken-* a bad tx chain and a ctrl MAC_ADDR_SET in one
  *                         poll: the violation stops the device, the
  *                         command is not served
@@ -128,12 +132,28 @@ static int bring_up(struct kb_device *d, int packed)
 	return d->live && !(slot.status & VIRTIO_CONFIG_S_NEEDS_RESET) ? 0 : -1;
 }
 
+static int blk_up(int packed)
+{
+	fresh();
+	kb_blk_init(&blk, &slot, &kr, &ops, NULL, &kb_ram_ops, ram,
+		    DISK_BYTES, "hosted");
+	return bring_up(&blk.dev, packed);
+}
+
 static int net_up(int packed)
 {
 	fresh();
 	kb_net_init(&net, &slot, &kr, &ops, NULL, KB_NET_LOOPBACK, NULL, NULL,
 		    mac);
 	return bring_up(&net.dev, packed);
+}
+
+static uint32_t blk_config(size_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, slot.config + off, sizeof(v));
+	return v;
 }
 
 /*
@@ -179,6 +199,48 @@ static int blk_request(uint32_t type, uint32_t nseg, uint32_t seglen)
 	kb_device_poll(&blk.dev, 8);
 	got = virtq_get(&vq[0], NULL);
 	return got == h ? *status : -1;
+}
+
+static void blk_limits(const char *layout, int packed)
+{
+	static const struct {
+		const char *name;
+		uint32_t type;
+		int extra_seg;		/* seg_max + this many segments */
+		int extra_bytes;	/* size_max + this many bytes, one segment */
+		int want;
+	} cases[] = {
+		{ "blk-seg-max-out-over", VIRTIO_BLK_T_OUT, 1, -1, VIRTIO_BLK_S_IOERR },
+		{ "blk-seg-max-in-over", VIRTIO_BLK_T_IN, 1, -1, VIRTIO_BLK_S_IOERR },
+		{ "blk-seg-max-out-exact", VIRTIO_BLK_T_OUT, 0, -1, VIRTIO_BLK_S_OK },
+		{ "blk-size-max-in-over", VIRTIO_BLK_T_IN, -1, 512, VIRTIO_BLK_S_IOERR },
+		{ "blk-size-max-out-over", VIRTIO_BLK_T_OUT, -1, 512, VIRTIO_BLK_S_IOERR },
+		{ "blk-size-max-in-exact", VIRTIO_BLK_T_IN, -1, 0, VIRTIO_BLK_S_OK },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t seg_max, size_max, nseg = 1, len = 512;
+		int got;
+
+		if (blk_up(packed)) {
+			verdict(cases[i].name, layout, 0, "device not live");
+			continue;
+		}
+		seg_max = blk_config(offsetof(struct virtio_blk_config, seg_max));
+		size_max = blk_config(offsetof(struct virtio_blk_config, size_max));
+		if (cases[i].extra_seg >= 0)
+			nseg = seg_max + (uint32_t)cases[i].extra_seg;
+		else
+			len = size_max + (uint32_t)cases[i].extra_bytes;
+		got = blk_request(cases[i].type, nseg, len);
+		verdict(cases[i].name, layout,
+			got == cases[i].want &&
+			!(slot.status & VIRTIO_CONFIG_S_NEEDS_RESET),
+			"%u segments of %u bytes (seg_max %u, size_max %u): status %d, want %d%s",
+			nseg, len, seg_max, size_max, got, cases[i].want,
+			slot.status & VIRTIO_CONFIG_S_NEEDS_RESET ?
+			", device needs reset" : "");
+	}
 }
 
 /* Point the first descriptor of a fresh queue outside the region. */
@@ -349,6 +411,7 @@ int main(void)
 	for (int packed = 0; packed < 2; packed++) {
 		const char *layout = packed ? "packed" : "split";
 
+		blk_limits(layout, packed);
 		broken_stays_broken(layout, packed);
 		rx_no_writable(layout, packed);
 	}
