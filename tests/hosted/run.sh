@@ -53,6 +53,11 @@ fi
 if build device_hostile "${asan[@]}" -- "$here/device_hostile.c" "${backend[@]}" "${virtq[@]}"; then
 	run_cases device_hostile dev-
 fi
+# Descriptors rewritten by another thread while the device walks them,
+# 10 s per layout, guard pages and canaries around the region.
+if build vq_race "${asan[@]}" -- "$here/vq_race.c" "${backend[@]}"; then
+	run_cases vq_race vq-
+fi
 
 # 1 000 000 random blk requests against a reference model, ASan+UBSan.
 run_model() {	# NAME COUNT [ARG]
