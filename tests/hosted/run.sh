@@ -35,7 +35,7 @@ run_cases() {	# PROGRAM PREFIX [ARG...]
 	timeout -k 10 300 "$out/$prog" "$@" > "$out/$prog.log" 2>&1
 	while read -r verdict name rest; do
 		case $verdict in
-		ok) ok "hosted/$prefix${name%:}" ;;
+		ok) ok "hosted/$prefix${name%:}${rest:+ ($rest)}" ;;
 		FAIL) bad "hosted/$prefix${name%:}"; echo "    $rest" ;;
 		esac
 	done < "$out/$prog.log"
