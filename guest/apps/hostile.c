@@ -60,7 +60,7 @@ static void publish_packed(struct virtq *q, const struct virtq_desc *c,
 
 	for (unsigned int k = 0; k < count; k++) {
 		const struct virtq_desc *d = &c[k < n ? k : n - 1];
-		uint16_t flags = (uint16_t)(d->flags | (wrap ? F_AVAIL : F_USED));
+		uint16_t flags = d->flags | (wrap ? F_AVAIL : F_USED);
 
 		ring[pos].addr = d->addr;
 		ring[pos].len = d->len;
@@ -92,18 +92,19 @@ static int misbehave(struct virtio_dev *d, const char *mode)
 	} else if (!strcmp(mode, "huge")) {
 		c[0] = (struct virtq_desc){ base, 0xffffffffu, 0, 0 };
 	} else if (!strcmp(mode, "loop")) {
-		/* Split: 0 -> 1 -> 0.  Packed: NEXT on every slot of the ring. */
+		/* Split: 0 -> 1 -> 0.  Packed: NEXT on every slot. */
 		c[0] = (struct virtq_desc){ tab, 16, F_NEXT, 1 };
 		c[1] = (struct virtq_desc){ tab, 16, F_NEXT, 0 };
 		n = 2;
 		count = q->packed ? q->size : 2;
 	} else if (!strcmp(mode, "nested")) {
-		if (q->packed)
-			((struct pdesc *)table)[0] = (struct pdesc){ tab, 64, 0,
-								     F_INDIRECT };
-		else
-			table[0] = (struct virtq_desc){ tab, 64, F_INDIRECT, 0 };
+		struct pdesc *ptable = (struct pdesc *)table;
+
 		c[0] = (struct virtq_desc){ tab, 64, F_INDIRECT, 0 };
+		if (q->packed)
+			ptable[0] = (struct pdesc){ tab, 64, 0, F_INDIRECT };
+		else
+			table[0] = c[0];
 	} else if (!strcmp(mode, "wild") && !q->packed) {
 		publish_head(q, 0, 5000);
 		return 0;
