@@ -2,13 +2,15 @@
  * hostile MODE: a guest that breaks the virtio rules on purpose, to show
  * that the host refuses it without harm.  It brings up its virtio-blk
  * device properly, then puts one bad request on the queue (or misbehaves
- * otherwise) and waits for the device to say NEEDS_RESET.
+ * otherwise) and waits for the device to say NEEDS_RESET.  With
+ * vring=packed on the command line the queue is a packed ring, and the
+ * bad requests are made in that layout.
  *
  *   outside   a buffer outside the guest's region
  *   huge      a 4 GiB buffer
- *   loop      a descriptor chain that loops
+ *   loop      a descriptor chain that loops (packed: one that never ends)
  *   nested    an indirect table inside an indirect table
- *   wild      an available index far ahead of the ring
+ *   wild      an available index far ahead of the ring (split only)
  *   flood     a million doorbells with nothing behind them, then real I/O
  *   status    garbage in the device's status byte and queue fields
  *   header    garbage in the ABI header and its console ring's indices
@@ -26,6 +28,16 @@
 
 #define F_NEXT 1
 #define F_INDIRECT 4
+#define F_AVAIL (1U << 7)
+#define F_USED (1U << 15)
+
+/* A packed ring's descriptor (lib/virtq_packed.c keeps its own private). */
+struct pdesc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t id;
+	uint16_t flags;
+};
 
 static void publish_head(struct virtq *q, uint16_t head, uint16_t advance)
 {
@@ -34,33 +46,77 @@ static void publish_head(struct virtq *q, uint16_t head, uint16_t advance)
 	__atomic_store_n(&q->avail[1], q->avail_idx, __ATOMIC_RELEASE);
 }
 
+/*
+ * Packed: count descriptors from the driver's next slot, the k-th taken
+ * from c[k] (the last one repeated), made available in the current lap;
+ * the first one's flags last, so the device sees the chain at once.
+ */
+static void publish_packed(struct virtq *q, const struct virtq_desc *c,
+			   unsigned int n, unsigned int count)
+{
+	struct pdesc *ring = (struct pdesc *)q->desc;
+	uint16_t pos = q->avail_idx, first = pos, first_flags = 0;
+	int wrap = q->avail_wrap;
+
+	for (unsigned int k = 0; k < count; k++) {
+		const struct virtq_desc *d = &c[k < n ? k : n - 1];
+		uint16_t flags = d->flags | (wrap ? F_AVAIL : F_USED);
+
+		ring[pos].addr = d->addr;
+		ring[pos].len = d->len;
+		ring[pos].id = 0;
+		if (k)
+			ring[pos].flags = flags;
+		else
+			first_flags = flags;
+		if (++pos == q->size) {
+			pos = 0;
+			wrap = !wrap;
+		}
+	}
+	__atomic_store_n(&ring[first].flags, first_flags, __ATOMIC_RELEASE);
+}
+
 static int misbehave(struct virtio_dev *d, const char *mode)
 {
 	struct virtq *q = &d->vq[0];
-	struct virtq_desc *t = q->desc;
 	static struct virtq_desc table[4] __attribute__((aligned(16)));
-	uint64_t end = kspawn_hdr->region_base + kspawn_hdr->region_size;
+	uint64_t base = kspawn_hdr->region_base;
+	uint64_t end = base + kspawn_hdr->region_size;
+	uint64_t tab = virt_to_phys(table);
+	struct virtq_desc c[2];
+	unsigned int n = 1, count = 1;
 
 	if (!strcmp(mode, "outside")) {
-		t[0] = (struct virtq_desc){ end + 4096, 512, 0, 0 };
+		c[0] = (struct virtq_desc){ end + 4096, 512, 0, 0 };
 	} else if (!strcmp(mode, "huge")) {
-		t[0] = (struct virtq_desc){ kspawn_hdr->region_base, 0xffffffffu,
-					    0, 0 };
+		c[0] = (struct virtq_desc){ base, 0xffffffffu, 0, 0 };
 	} else if (!strcmp(mode, "loop")) {
-		t[0] = (struct virtq_desc){ virt_to_phys(table), 16, F_NEXT, 1 };
-		t[1] = (struct virtq_desc){ virt_to_phys(table), 16, F_NEXT, 0 };
+		/* Split: 0 -> 1 -> 0.  Packed: NEXT on every slot. */
+		c[0] = (struct virtq_desc){ tab, 16, F_NEXT, 1 };
+		c[1] = (struct virtq_desc){ tab, 16, F_NEXT, 0 };
+		n = 2;
+		count = q->packed ? q->size : 2;
 	} else if (!strcmp(mode, "nested")) {
-		table[0] = (struct virtq_desc){ virt_to_phys(table), 64,
-						F_INDIRECT, 0 };
-		t[0] = (struct virtq_desc){ virt_to_phys(table), 64, F_INDIRECT,
-					    0 };
-	} else if (!strcmp(mode, "wild")) {
+		struct pdesc *ptable = (struct pdesc *)table;
+
+		c[0] = (struct virtq_desc){ tab, 64, F_INDIRECT, 0 };
+		if (q->packed)
+			ptable[0] = (struct pdesc){ tab, 64, 0, F_INDIRECT };
+		else
+			table[0] = c[0];
+	} else if (!strcmp(mode, "wild") && !q->packed) {
 		publish_head(q, 0, 5000);
 		return 0;
 	} else {
 		return -1;
 	}
-	publish_head(q, 0, 1);
+	if (q->packed) {
+		publish_packed(q, c, n, count);
+	} else {
+		memcpy(q->desc, c, n * sizeof(c[0]));
+		publish_head(q, 0, 1);
+	}
 	virtio_kick(d, 0);
 	return 0;
 }
@@ -120,7 +176,7 @@ static int hostile_main(int argc, char **argv)
 	if (!strcmp(mode, "status") || !strcmp(mode, "header"))
 		return scribble(d, mode);
 	if (misbehave(d, mode)) {
-		kprintf("hostile: modes: outside huge loop nested wild flood status header\n");
+		kprintf("hostile: modes: outside huge loop nested wild (split) flood status header\n");
 		return 2;
 	}
 	for (int ms = 0; ms < 5000; ms += 10) {

@@ -136,6 +136,36 @@ static uint8_t do_get_id(struct kb_blk *b, const struct kb_chain *c,
 	return S_OK;
 }
 
+/*
+ * Within the seg_max and size_max we advertise?  Counted over the data,
+ * as the driver counts them: a segment is a data segment if it carries
+ * readable bytes after the header or writable bytes before the status
+ * byte, and only those bytes count towards size_max (ANY_LAYOUT lets the
+ * header or the status share a segment with data).
+ */
+static int within_limits(const struct kb_chain *c)
+{
+	uint32_t header = HDR_BYTES, data_in = c->in_len - 1, nseg = 0;
+
+	for (uint32_t i = 0; i < c->nseg; i++) {
+		const struct kb_seg *s = &c->seg[i];
+		uint32_t data;
+
+		if (s->write) {
+			data = s->len < data_in ? s->len : data_in;
+			data_in -= data;
+		} else {
+			uint32_t h = s->len < header ? s->len : header;
+
+			data = s->len - h;
+			header -= h;
+		}
+		if (data && (data > KB_BLK_SIZE_MAX || ++nseg > KB_BLK_SEG_MAX))
+			return 0;
+	}
+	return 1;
+}
+
 /* One request; returns the bytes written into the chain. */
 static uint32_t request(struct kb_blk *b, const struct kb_chain *c)
 {
@@ -151,7 +181,9 @@ static uint32_t request(struct kb_blk *b, const struct kb_chain *c)
 	kb_chain_read(c, 0, hdr, sizeof(hdr));
 	memcpy(&type, hdr, 4);
 	memcpy(&sector, hdr + 8, 8);
-	if (type == T_IN && c->out_len == HDR_BYTES)
+	if (!within_limits(c))
+		status = S_IOERR;
+	else if (type == T_IN && c->out_len == HDR_BYTES)
 		status = do_in(b, c, sector, &written);
 	else if (type == T_OUT && c->in_len == 1)
 		status = do_out(b, c, sector);

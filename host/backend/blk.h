@@ -3,7 +3,8 @@
  * virtio-blk device, with vdpa_sim_blk's behaviour: one request queue,
  * IN/OUT/FLUSH/GET_ID/DISCARD/WRITE_ZEROES, seg_max/size_max/blk_size in
  * the config.  The storage is behind kb_store_ops (RAM here, a file or a
- * block device in the module).  A request naming sectors past the end gets
+ * block device in the module).  A request naming sectors past the end, or
+ * with more data segments than seg_max or one bigger than size_max, gets
  * VIRTIO_BLK_S_IOERR, an unknown or malformed one VIRTIO_BLK_S_UNSUPP.
  */
 #ifndef KB_BLK_H

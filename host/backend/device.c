@@ -23,16 +23,24 @@ void kb_device_init(struct kb_device *d, struct kspawn_device *slot,
 
 void kb_device_violation(struct kb_device *d, const char *why)
 {
+	uint32_t vector;
+
 	d->violations++;
 	if (d->broken)
 		return;
 	d->broken = 1;
+	/*
+	 * What we acted on, so that status 0 resets us even if the guest
+	 * broke the rules before any status we accepted (DRIVER_OK first).
+	 */
+	d->status |= KB_S_NEEDS_RESET;
 	kb_log("%s device: %s; needs reset\n", d->cls->name, why);
 	KB_WRITE(d->slot->status, KB_READ(d->slot->status) | KB_S_NEEDS_RESET);
 	kb_wmb();
-	if (d->ops->notify && KB_READ(d->slot->config_vector) >= 32 &&
-	    KB_READ(d->slot->config_vector) <= 255)
-		d->ops->notify(d->ctx, KB_READ(d->slot->config_vector));
+	/* Once: the guest may rewrite it between a check and the IPI. */
+	vector = KB_READ(d->slot->config_vector);
+	if (d->ops->notify && vector >= 32 && vector <= 255)
+		d->ops->notify(d->ctx, vector);
 }
 
 static void reset(struct kb_device *d)
@@ -138,10 +146,18 @@ int kb_device_poll(struct kb_device *d, int budget)
 	return d->cls->work(d, budget);
 }
 
+/*
+ * Once broken, a device takes nothing more from any queue and writes
+ * nothing more to them, even later in the poll that found the violation:
+ * a bad chain on one queue must not let the next queue's commands through.
+ */
 int kb_device_pop(struct kb_device *d, unsigned int q, struct kb_chain *c)
 {
-	int r = kb_vq_pop(&d->vq[q], c);
+	int r;
 
+	if (d->broken)
+		return -1;
+	r = kb_vq_pop(&d->vq[q], c);
 	if (r < 0)
 		kb_device_violation(d, d->vq[q].error);
 	return r;
@@ -150,12 +166,15 @@ int kb_device_pop(struct kb_device *d, unsigned int q, struct kb_chain *c)
 void kb_device_push(struct kb_device *d, unsigned int q,
 		    const struct kb_chain *c, uint32_t len)
 {
-	kb_vq_push_quiet(&d->vq[q], c, len);
+	if (!d->broken)
+		kb_vq_push_quiet(&d->vq[q], c, len);
 }
 
 /* Publish what was pushed since the last kick, and interrupt if due. */
 void kb_device_kick(struct kb_device *d, unsigned int q)
 {
+	if (d->broken)
+		return;
 	kb_vq_publish(&d->vq[q]);
 	if (d->vector[q] && kb_vq_should_notify(&d->vq[q]) && d->ops->notify)
 		d->ops->notify(d->ctx, d->vector[q]);

@@ -76,7 +76,8 @@ int kb_device_poll(struct kb_device *d, int budget);
 
 /*
  * For the work functions: the next chain of queue q (1/0/-1 as kb_vq_pop,
- * -1 after marking the device NEEDS_RESET), return one, interrupt.
+ * -1 after marking the device NEEDS_RESET, or once it is broken), return
+ * one, interrupt.  A broken device neither pops, pushes nor interrupts.
  */
 int kb_device_pop(struct kb_device *d, unsigned int q, struct kb_chain *c);
 void kb_device_push(struct kb_device *d, unsigned int q,

@@ -46,22 +46,24 @@ int kb_net_rx(struct kb_net *n, const uint8_t *frame, uint32_t len)
 	struct kb_chain *c = &n->rx_chain;
 
 	if (!kb_net_up(n) || len > KB_NET_FRAME_MAX ||
-	    kb_device_pop(&n->dev, Q_RX, c) <= 0 ||
-	    c->in_len < KB_NET_HDR + len) {
+	    kb_device_pop(&n->dev, Q_RX, c) <= 0) {
 		n->rx_dropped++;
-		if (n->dev.vq[Q_RX].size && c->in_len && !n->dev.broken) {
-			/* Popped but too small: give it back empty. */
-			kb_device_push(&n->dev, Q_RX, c, 0);
-			kb_device_kick(&n->dev, Q_RX);
-		}
-		c->in_len = 0;
+		return -1;
+	}
+	if (c->in_len < KB_NET_HDR + len) {
+		/*
+		 * Taken, so it goes back, empty: too small for this frame, or
+		 * nothing in it the device may write at all.
+		 */
+		n->rx_dropped++;
+		kb_device_push(&n->dev, Q_RX, c, 0);
+		kb_device_kick(&n->dev, Q_RX);
 		return -1;
 	}
 	kb_chain_write(c, 0, hdr, KB_NET_HDR);
 	kb_chain_write(c, KB_NET_HDR, frame, len);
 	kb_device_push(&n->dev, Q_RX, c, KB_NET_HDR + len);
 	kb_device_kick(&n->dev, Q_RX);
-	c->in_len = 0;
 	n->rx_packets++;
 	n->rx_bytes += len;
 	return 0;

@@ -42,8 +42,9 @@ void kb_net_init(struct kb_net *n, struct kspawn_device *slot,
 
 /*
  * A frame for the guest: 0, or -1 if it has posted no receive buffer big
- * enough (the frame is dropped and counted).  Callers serialise it with
- * kb_device_poll() on the same device.
+ * enough (the frame is dropped and counted; a buffer taken but too small,
+ * or with nothing device-writable, goes back to the guest empty).
+ * Callers serialise it with kb_device_poll() on the same device.
  */
 int kb_net_rx(struct kb_net *n, const uint8_t *frame, uint32_t len);
 

@@ -2,10 +2,11 @@
 /*
  * The host's end of the ABI byte rings (struct kspawn_ring).  The guest can
  * write every byte of the ring, so the size is the host's private copy and
- * the guest's index is read once per call and checked: a guest claiming
- * more bytes than the ring holds gets the ring marked broken (logged once)
- * and ignored from then on.  Nothing here ever reads or writes outside the
- * ring's data area.
+ * both indices (the guest's, and ours, which lives in the same shared
+ * memory) are read once per call, with an acquire or READ_ONCE, and used
+ * only as read: a guest claiming more bytes than the ring holds gets the
+ * ring marked broken (logged once) and ignored from then on.  Nothing here
+ * ever reads or writes outside the ring's data area.
  */
 #include <linux/compiler.h>
 #include <linux/log2.h>
@@ -46,7 +47,8 @@ u32 kspawn_hring_read(struct kspawn_hring *h, void *dst, u32 len)
 		return 0;
 	/* Acquire: the bytes the guest wrote before publishing head. */
 	head = smp_load_acquire(&h->r->head);
-	tail = h->r->tail;
+	/* Ours, but in the guest's memory: once, or a reload could differ. */
+	tail = READ_ONCE(h->r->tail);
 	used = head - tail;
 	if (hring_bad(h, used, h->size))
 		return 0;
@@ -69,7 +71,7 @@ u32 kspawn_hring_write(struct kspawn_hring *h, const void *src, u32 len)
 		return 0;
 	/* Acquire: the guest finished reading what it freed. */
 	tail = smp_load_acquire(&h->r->tail);
-	head = h->r->head;
+	head = READ_ONCE(h->r->head);	/* ours, as tail above */
 	used = head - tail;
 	if (hring_bad(h, used, h->size))
 		return 0;

@@ -27,17 +27,36 @@ build() {	# NAME SANITIZERS... -- SOURCES...
 		{ bad "hosted/$name: does not build"; sed 's/^/    | /' "$out/$name.build"; return 1; }
 }
 
-# Hostile rings: one case per line the program prints.
-if build vq_hostile "${asan[@]}" -- "$here/vq_hostile.c" "${backend[@]}"; then
-	"$out/vq_hostile" > "$out/vq_hostile.log" 2>&1
+# A program printing one "ok NAME" / "FAIL NAME: why" line per case, and
+# "PROGRAM: 0 failed" last; a hang is killed and fails.
+run_cases() {	# PROGRAM PREFIX [ARG...]
+	local prog=$1 prefix=$2
+	shift 2
+	timeout -k 10 300 "$out/$prog" "$@" > "$out/$prog.log" 2>&1
 	while read -r verdict name rest; do
 		case $verdict in
-		ok) ok "hosted/vq-${name%:}" ;;
-		FAIL) bad "hosted/vq-${name%:}"; echo "    $rest" ;;
+		ok) ok "hosted/$prefix${name%:}${rest:+ ($rest)}" ;;
+		FAIL) bad "hosted/$prefix${name%:}"; echo "    $rest" ;;
 		esac
-	done < "$out/vq_hostile.log"
-	grep -q '^vq_hostile: 0 failed' "$out/vq_hostile.log" ||
-		{ bad "hosted/vq_hostile-exit"; sed 's/^/    | /' "$out/vq_hostile.log" | tail -20; }
+	done < "$out/$prog.log"
+	grep -q "^$prog: 0 failed" "$out/$prog.log" ||
+		{ bad "hosted/$prog-exit"; sed 's/^/    | /' "$out/$prog.log" | tail -20; }
+}
+
+virtq=("$top/guest/lib/virtq.c" "$top/guest/lib/virtq_packed.c")
+
+# Hostile rings: one case per line the program prints.
+if build vq_hostile "${asan[@]}" -- "$here/vq_hostile.c" "${backend[@]}"; then
+	run_cases vq_hostile vq-
+fi
+# Hostile drivers at the device level (device_hostile.c lists the cases).
+if build device_hostile "${asan[@]}" -- "$here/device_hostile.c" "${backend[@]}" "${virtq[@]}"; then
+	run_cases device_hostile dev-
+fi
+# Descriptors rewritten by another thread while the device walks them,
+# 10 s per layout, guard pages and canaries around the region.
+if build vq_race "${asan[@]}" -- "$here/vq_race.c" "${backend[@]}"; then
+	run_cases vq_race vq-
 fi
 
 # 1 000 000 random blk requests against a reference model, ASan+UBSan.
@@ -50,7 +69,6 @@ run_model() {	# NAME COUNT [ARG]
 		sed 's/^/    | /' "$out/$1.log" | tail -20
 	fi
 }
-virtq=("$top/guest/lib/virtq.c" "$top/guest/lib/virtq_packed.c")
 if build blk_model "${asan[@]}" -- "$here/blk_model.c" "${backend[@]}" "${virtq[@]}"; then
 	run_model blk_model 1000000 split
 	cp "$out/blk_model" "$out/blk_model_packed"

@@ -1,9 +1,11 @@
 /*
  * Hosted: a driver that breaks the rules on purpose, against the device
- * side of the virtqueue (host/backend/vq.c).  Each case builds a ring by
- * hand, and kb_vq_pop() must refuse it with the right reason instead of
- * reading outside the region (ASan would say so) or looping.
+ * side of the virtqueue (host/backend/vq.c, vq_packed.c).  Each case
+ * builds a ring by hand, split or packed, and kb_vq_pop() must refuse it
+ * with the right reason instead of reading outside the region (ASan would
+ * say so) or looping.  Packed cases are named packed-*.
  */
+#include <linux/virtio_ring.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,11 +96,8 @@ static void setup_refusals(void)
 	printf("ok setup-refusals\n");
 }
 
-int main(void)
+static void split_cases(void)
 {
-	mem = aligned_alloc(4096, BYTES);
-	r = (struct kb_region){ mem, BASE, BYTES };
-
 	setup_refusals();
 
 	fresh();
@@ -172,6 +171,188 @@ int main(void)
 	put(desc(), 1, BASE + BUF_OFF, 16, 0, 0);
 	expect("readable-after-writable", 0, 1, "after a writable");
 
+	fresh();
+	put(desc(), 0, BASE + IND_OFF, 32, KB_DESC_F_INDIRECT | KB_DESC_F_NEXT, 1);
+	put(desc(), 1, BASE + BUF_OFF, 16, 0, 0);
+	expect("indirect-with-next", 0, 1, "with NEXT");
+
+	fresh();
+	put(desc(), 0, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 1);
+	put(desc(), 1, BASE + IND_OFF, 32, KB_DESC_F_INDIRECT, 0);
+	put(ind(), 0, BASE + BUF_OFF, 16, 0, 0);
+	expect("indirect-inside-chain", 0, 1, "inside a chain");
+}
+
+/* The packed layout: desc() is the ring, avail() the driver event area. */
+static struct vring_packed_desc *pring(void)
+{
+	return (struct vring_packed_desc *)(mem + DESC_OFF);
+}
+
+#define P_AVAIL (1U << VRING_PACKED_DESC_F_AVAIL)
+#define P_USED (1U << VRING_PACKED_DESC_F_USED)
+
+/* A descriptor made available in the first lap (wrap counter 1). */
+static void pput(struct vring_packed_desc *t, int i, uint64_t addr,
+		 uint32_t len, uint16_t flags, uint16_t id)
+{
+	t[i] = (struct vring_packed_desc){ addr, len, id, flags };
+	if (t == pring())
+		t[i].flags |= P_AVAIL;
+}
+
+/* Set up a packed ring over the memory as it is now; 0 or -1 (counted). */
+static int packed_setup(const char *name, struct kb_vq *vq)
+{
+	if (!kb_vq_setup_packed(vq, &r, QS, BASE + DESC_OFF, BASE + AVAIL_OFF,
+				BASE + USED_OFF))
+		return 0;
+	printf("FAIL packed-%s: setup: %s\n", name, vq->error);
+	failures++;
+	return -1;
+}
+
+/* Pop from a fresh packed ring: expect the reason, a chain or nothing. */
+static void packed_expect(const char *name, const char *reason, int want)
+{
+	static struct kb_chain c;
+	struct kb_vq vq;
+	int got;
+
+	if (packed_setup(name, &vq))
+		return;
+	got = kb_vq_pop(&vq, &c);
+	if ((reason && (got != -1 || !strstr(vq.error, reason))) ||
+	    (!reason && got != want)) {
+		printf("FAIL packed-%s: pop %d (%s), want %s\n", name, got,
+		       got < 0 ? vq.error : "no error",
+		       reason ? reason : want ? "a chain" : "nothing");
+		failures++;
+		return;
+	}
+	printf("ok packed-%s%s%s\n", name, reason ? ": " : "",
+	       reason ? vq.error : "");
+}
+
+/*
+ * A chain that crosses the end of the ring continues at slot 0, which the
+ * driver made available again in the second lap (wrap counter 0).
+ */
+static void packed_wrap(void)
+{
+	static struct kb_chain c;
+	struct kb_vq vq;
+	int got = 0;
+
+	fresh();
+	for (int i = 0; i < QS - 2; i++)
+		pput(pring(), i, BASE + BUF_OFF, 16, 0, (uint16_t)i);
+	pput(pring(), QS - 2, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 0);
+	pput(pring(), QS - 1, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 0);
+	if (packed_setup("wrap", &vq))
+		return;
+	for (int i = 0; i < QS - 2; i++)
+		got += kb_vq_pop(&vq, &c);
+	/* Second lap: AVAIL clear and USED set mean available now. */
+	pring()[0] = (struct vring_packed_desc){ BASE + BUF_OFF + 16, 1, 7,
+						 KB_DESC_F_WRITE | P_USED };
+	if (got != QS - 2 || kb_vq_pop(&vq, &c) != 1 || c.nseg != 3 ||
+	    c.in_len != 1 || c.head != 7 || kb_vq_pop(&vq, &c) != 0) {
+		printf("FAIL packed-wrap: chain across the ring's end: %u buffers, id %u, %s\n",
+		       c.nseg, c.head, vq.error ? vq.error : "no error");
+		failures++;
+		return;
+	}
+	printf("ok packed-wrap\n");
+}
+
+static void packed_cases(void)
+{
+	fresh();
+	pput(pring(), 0, BASE + BUF_OFF, 512, KB_DESC_F_NEXT, 0);
+	pput(pring(), 1, BASE + BUF_OFF + 512, 1, KB_DESC_F_WRITE, 3);
+	packed_expect("good-chain", NULL, 1);
+
+	fresh();
+	pput(pring(), 0, BASE + BUF_OFF, 512, 0, 0);
+	pring()[0].flags = P_AVAIL | P_USED;	/* used in the first lap */
+	packed_expect("not-available", NULL, 0);
+
+	fresh();
+	pput(pring(), 0, BASE + BYTES - 8, 16, 0, 0);
+	packed_expect("buffer-past-region-end", "outside", 0);
+
+	fresh();
+	pput(pring(), 0, 0x1000, 16, 0, 0);
+	packed_expect("buffer-below-region", "outside", 0);
+
+	fresh();
+	pput(pring(), 0, BASE, 0xffffffffu, 0, 0);
+	packed_expect("huge-length", "too long", 0);
+
+	fresh();
+	pput(pring(), 0, BASE + (1ULL << 63), 16, 0, 0);
+	packed_expect("wrapping-address", "outside", 0);
+
+	fresh();
+	for (int i = 0; i < QS; i++)
+		pput(pring(), i, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 0);
+	packed_expect("chain-longer-than-ring", "longer than the ring", 0);
+
+	fresh();
+	pput(pring(), 0, BASE + IND_OFF, 32, KB_DESC_F_INDIRECT, 0);
+	pput((void *)ind(), 0, BASE + IND_OFF + 64, 32, KB_DESC_F_INDIRECT, 0);
+	packed_expect("nested-indirect", "nested", 0);
+
+	fresh();
+	pput(pring(), 0, BASE + IND_OFF, 16 * 4096, KB_DESC_F_INDIRECT, 0);
+	packed_expect("oversized-indirect", "bad size", 0);
+
+	fresh();
+	pput(pring(), 0, BASE + IND_OFF, 24, KB_DESC_F_INDIRECT, 0);
+	packed_expect("ragged-indirect", "bad size", 0);
+
+	fresh();
+	pput(pring(), 0, BASE + IND_OFF + 3, 32, KB_DESC_F_INDIRECT, 0);
+	packed_expect("misaligned-indirect", "misaligned", 0);
+
+	fresh();
+	pput(pring(), 0, BASE + IND_OFF, 32, KB_DESC_F_INDIRECT | KB_DESC_F_NEXT, 0);
+	pput(pring(), 1, BASE + BUF_OFF, 16, 0, 0);
+	packed_expect("indirect-with-next", "with NEXT", 0);
+
+	fresh();
+	pput(pring(), 0, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 0);
+	pput(pring(), 1, BASE + IND_OFF, 32, KB_DESC_F_INDIRECT, 0);
+	pput((void *)ind(), 0, BASE + BUF_OFF, 16, 0, 0);
+	packed_expect("indirect-inside-chain", "inside a chain", 0);
+
+	fresh();
+	pput(pring(), 0, BASE + IND_OFF, 32, KB_DESC_F_INDIRECT, 0);
+	pput((void *)ind(), 0, BASE + 0x10, 16, 0, 0);
+	pput((void *)ind(), 1, BASE + BYTES, 16, KB_DESC_F_WRITE, 0);
+	packed_expect("indirect-buffer-outside", "outside", 0);
+
+	fresh();
+	pput(pring(), 0, BASE + IND_OFF, 32, KB_DESC_F_INDIRECT, 0);
+	pput((void *)ind(), 0, BASE + BUF_OFF, 16, 0, 0);
+	pput((void *)ind(), 1, BASE + BUF_OFF + 16, 16, KB_DESC_F_WRITE, 0);
+	packed_expect("good-indirect", NULL, 1);
+
+	fresh();
+	pput(pring(), 0, BASE + BUF_OFF, 16, KB_DESC_F_WRITE | KB_DESC_F_NEXT, 0);
+	pput(pring(), 1, BASE + BUF_OFF, 16, 0, 0);
+	packed_expect("readable-after-writable", "after a writable", 0);
+
+	packed_wrap();
+}
+
+int main(void)
+{
+	mem = aligned_alloc(4096, BYTES);
+	r = (struct kb_region){ mem, BASE, BYTES };
+	split_cases();
+	packed_cases();
 	free(mem);
 	printf("vq_hostile: %d failed\n", failures);
 	return failures != 0;

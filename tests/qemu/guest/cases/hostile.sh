@@ -1,23 +1,37 @@
 # A hostile guest breaks the virtio rules on purpose (guest/apps/hostile.c):
 # buffers outside its region, a 4 GiB buffer, a looping chain, nested
-# indirect tables, a wild available index, a flood of doorbells.  Each bad
-# request gets the device marked NEEDS_RESET with one log line; a second
-# guest running blkcheck beside it is unaffected; the host's log stays
-# clean (checked for every case).
+# indirect tables, a wild available index, a flood of doorbells; the bad
+# requests once on a split ring and once on a packed one (vring=packed).
+# Each bad request gets the device marked NEEDS_RESET with one log line; a
+# second guest running blkcheck beside it is unaffected; the host's log
+# stays clean (checked for every case).
 . /tests/lib.sh
 [ "$(nproc)" -ge 3 ] || { bad "needs 3 CPUs, have $(nproc)"; finish; }
 spawn "$IMG" --cpu 2 --ramdisk 32M --cmdline "blkcheck qd=8" || finish
 neighbour=$id
 before=$(dmesg | grep -c 'blk device: .*needs reset')
-for mode in outside huge loop nested wild; do
-	spawn "$IMG" --cpu 1 --ramdisk 1M --cmdline "hostile $mode" || continue
+# One bad guest: MODE, split or packed, and the reason the host must log.
+bad_guest() {
+	spawn "$IMG" --cpu 1 --ramdisk 1M --cmdline "vring=$2 hostile $1" || return
 	expect 0 kspawnctl console "$id" --follow
-	has "hostile: $mode: the device needs reset, as it should"
+	has "virtio-blk: .*, $2 ring"
+	has "hostile: $1: the device needs reset, as it should"
+	dmesg | grep 'blk device: .*needs reset' | tail -n 1 | grep -qE "$3" ||
+		bad "hostile $1 on a $2 ring: the host's last 'needs reset' line does not say /$3/"
 	expect 0 kspawnctl stop "$id"
+}
+for vring in split packed; do
+	bad_guest outside $vring "outside the guest's region"
+	bad_guest huge $vring "too long in bytes"
+	bad_guest nested $vring "nested indirect table"
 done
+bad_guest loop split "descriptor chain loops|too many buffers"
+# The 128-buffer bound may end a loop before the loop check does.
+bad_guest loop packed "too many buffers|longer than the ring"
+bad_guest wild split "ahead by more than the queue size"
 after=$(dmesg | grep -c 'blk device: .*needs reset')
 dmesg | grep 'blk device: .*needs reset' | sed 's/^/  log: /'
-[ $((after - before)) -eq 5 ] || bad "$((after - before)) 'needs reset' log lines, want one per bad guest (5)"
+[ $((after - before)) -eq 9 ] || bad "$((after - before)) 'needs reset' log lines, want one per bad guest (9)"
 # Garbage in the device status and queue fields: nothing to refuse loudly,
 # nothing may break.
 spawn "$IMG" --cpu 1 --ramdisk 1M --cmdline "hostile status" || finish
