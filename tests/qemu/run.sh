@@ -8,8 +8,9 @@
 #
 # Needs BUILD_DIR/initramfs.cpio.gz and the host kernel (make initramfs
 # hostkernel, which `make test SUITE=qemu` does).  Any case fails if the
-# host kernel log shows BUG:, Oops, WARNING:, general protection or an RCU
-# stall; so does the boot it ran in.
+# host kernel log shows trouble (the one list: scripts/initramfs/
+# kspawn-klog-check); so does the boot it ran in.  Some boots are cases of
+# their own (klog: the kernel-log checks themselves).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -25,6 +26,7 @@ pass=0 fail=0
 boots=(
 	"2 ctl-usage not-root hello demo panic lifecycle blk net gdb-tcp abuse bad-images resources cycles no-module"
 	"3 two-guests hostile"
+	klog
 )
 if [ -n "${QEMU_BOOTS:-}" ]; then
 	IFS=';' read -r -a boots <<< "$QEMU_BOOTS"
@@ -45,30 +47,31 @@ if [ ! -f "$initrd" ] || [ ! -f "$env_mk" ]; then
 fi
 vmlinuz=$(sed -n 's/^HOSTKERNEL_VMLINUZ := //p' "$env_mk")
 
-run_boot() {
-	local smp=$1 cases=() log status name
-	shift
-	for name in "$@"; do
-		[ "$only" = "  " ] || [[ "$only" == *" $name "* ]] && cases+=("$name")
-	done
-	[ ${#cases[@]} -gt 0 ] || return 0
-	log=$(mktemp)
-	# A second disk for the host (/dev/vda): a guest's disk on a block device.
-	truncate -s 8M "$log.disk"
+# wanted NAME: the case was asked for (or no case was named).
+wanted() { [ "$only" = "  " ] || [[ "$only" == *" $1 "* ]]; }
+
+# host LOG SMP ARGS...: boot the QEMU host, its console in LOG and what
+# qemu-host.sh says in LOG.err; the status in $status.
+host() {
+	local log=$1 smp=$2
+	shift 2
 	(cd "$top" && SMP=$smp scripts/qemu-host.sh --timeout "${QEMU_SUITE_TIMEOUT:-900}" \
-		--qemu -drive --qemu "file=$log.disk,if=virtio,format=raw" \
-		--probe "$build/kspawn-guest.elf" --log "$log" \
-		--run /tests/run-cases.sh \
-		--append "harness.cases=$(IFS=,; echo "${cases[*]}")" \
+		--probe "$build/kspawn-guest.elf" --log "$log" "$@" \
 		"$vmlinuz" "$initrd") > /dev/null 2>"$log.err"
 	status=$?
-	# Each case's verdict line with its evidence, as the VM printed them.
+}
+
+# collect LOG SMP NAME...: each case's verdict line with its evidence, as
+# the VM printed them, and the count; a case with no verdict fails.
+collect() {
+	local log=$1 smp=$2 name
+	shift 2
 	awk '/^(ok|FAIL) qemu\// { show = 1; print; next }
 	     /^KSPAWN-HARNESS-/ { show = 0 }
 	     /^\[ *[0-9]+\.[0-9]+\]/ { next }
 	     show && /^ / { print "  " $0 }
 	     show && !/^ / { show = 0 }' "$log"
-	for name in "${cases[@]}"; do
+	for name in "$@"; do
 		if grep -q "^ok qemu/$name\$" "$log"; then
 			pass=$((pass + 1))
 		elif grep -q "^FAIL qemu/$name" "$log"; then
@@ -78,6 +81,22 @@ run_boot() {
 				"$(tail -n 30 "$log" | sed 's/^/| /')"
 		fi
 	done
+}
+
+run_boot() {
+	local smp=$1 cases=() log name
+	shift
+	for name in "$@"; do
+		wanted "$name" && cases+=("$name")
+	done
+	[ ${#cases[@]} -gt 0 ] || return 0
+	log=$(mktemp)
+	# A second disk for the host (/dev/vda): a guest's disk on a block device.
+	truncate -s 8M "$log.disk"
+	host "$log" "$smp" --qemu -drive --qemu "file=$log.disk,if=virtio,format=raw" \
+		--run /tests/run-cases.sh \
+		--append "harness.cases=$(IFS=,; echo "${cases[*]}")"
+	collect "$log" "$smp" "${cases[@]}"
 	# The sentinel says how the init ended; 121 is a bad host kernel log
 	# outside any case (boot, shutdown).
 	if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
@@ -87,8 +106,35 @@ run_boot() {
 	rm -f "$log" "$log.err" "$log.disk"
 }
 
+# The kernel-log checks see every kind of trouble (guest/klog-selftest.sh):
+# run-cases.sh flags a case that logs any of them (klog-cases, and again
+# once the ring buffer wrapped: klog-cases-wrapped), and qemu-host.sh flags
+# the boot they stay in (klog-console: status 121, each line listed).
+run_klog() {
+	local log kind missing=()
+	wanted klog || return 0
+	log=$(mktemp)
+	host "$log" 2 --run /tests/klog-selftest.sh
+	collect "$log" 2 klog-cases klog-cases-wrapped
+	while IFS= read -r kind; do
+		grep -qF -- "$kind" "$log.err" || missing+=("not listed: $kind")
+	done < <(sed -n 's/^KLOG-SELFTEST-KIND //p' "$log")
+	if [ "$status" -ne 121 ] || [ ${#missing[@]} -gt 0 ] ||
+		! grep -q '^KLOG-SELFTEST-KIND ' "$log"; then
+		fail_case klog-console "qemu-host.sh ended with status $status, want 121 with every injected line listed" \
+			"${missing[@]}" "$(sed 's/^/| /' "$log.err")"
+	else
+		echo "ok qemu/klog-console"
+		pass=$((pass + 1))
+	fi
+	rm -f "$log" "$log.err"
+}
+
 for b in "${boots[@]}"; do
-	run_boot $b
+	case $b in
+	klog) run_klog ;;
+	*) run_boot $b ;;
+	esac
 done
 echo "$label: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -6,15 +6,17 @@
 #
 #   tests/unit/runner_selftest.sh [OUT_DIR]
 #
-# SELFTEST_RUNNER, SELFTEST_FUZZ and SELFTEST_HOSTED name other copies of
-# tests/run.sh, tests/fuzz/run.sh and tests/hosted/run.sh to check (an old
-# revision, to see these tests fail on it).
+# SELFTEST_RUNNER, SELFTEST_FUZZ, SELFTEST_HOSTED and SELFTEST_KLOG name
+# other copies of tests/run.sh, tests/fuzz/run.sh, tests/hosted/run.sh and
+# scripts/initramfs/kspawn-klog-check to check (an old revision, to see
+# these tests fail on it).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 tests=$(cd "$here/.." && pwd)
 runner=${SELFTEST_RUNNER:-$tests/run.sh}
 fuzz_run=${SELFTEST_FUZZ:-$tests/fuzz/run.sh}
 hosted_run=${SELFTEST_HOSTED:-$tests/hosted/run.sh}
+klog_check=${SELFTEST_KLOG:-$tests/../scripts/initramfs/kspawn-klog-check}
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"
 
@@ -109,4 +111,43 @@ if [ $st -ne 0 ] && [ $st -ne 124 ] && grep -q '^FAIL hosted/blk_model$' "$out/h
 else
 	echo "FAIL unit/runner-hosted-timeout: a hosted program that never ends did not fail its case in time (status $st; 124: hung)"
 	sed 's/^/    | /' "$out/hosted.log"
+fi
+
+# The kernel-log check (the one list every QEMU runner uses): one console
+# line of each kind of trouble is flagged, alone; harmless kernel lines,
+# kspawn.ko quoting a guest's panic and a guest's own console are not; a
+# console log without a kernel line is an error (the check would be blind).
+klog_bad=$(cat <<'K'
+[   12.000001] kernel BUG at drivers/kspawn/selftest.c:1!
+[   12.000002] invalid opcode: 0000 [#1] PREEMPT SMP NOPTI
+[   12.000003] INFO: task kspawn-selftest:1 blocked for more than 120 seconds.
+[   12.000004] Watchdog detected hard LOCKUP on cpu 1
+[   12.000005] kspawn-selftest: soft lockup on CPU#1
+[   12.000006] Call Trace:
+[   12.000007] BUG: kernel NULL pointer dereference, address: 0000000000000000
+[   12.000008] Oops: 0002 [#1] SMP
+[   12.000009] WARNING: CPU: 1 PID: 1 at kspawn-selftest
+[   12.000010] general protection fault, probably for non-canonical address
+[   12.000011] rcu: INFO: rcu_preempt self-detected stall on CPU
+K
+)
+klog_fine=$(cat <<'K'
+[    1.000000] kspawn: ready: /dev/kspawn, trampoline at 0x70000, ABI 1.1
+[    2.000000] kspawn: instance 3: guest panicked at RIP 0xffffffff80100000: #UD invalid opcode
+PANIC: #UD invalid opcode (vector 6)
+  guest backtrace, Call Trace: of the guest
+K
+)
+why=
+while IFS= read -r line; do
+	printf '%s\n%s\n' "$klog_fine" "$line" | "$klog_check" --console > /dev/null ||
+		continue
+	why="$why not flagged: $line;"
+done <<< "$klog_bad"
+printf '%s\n' "$klog_fine" | "$klog_check" --console > /dev/null || why="$why harmless lines flagged;"
+echo 'PANIC: #UD invalid opcode' | "$klog_check" --console > /dev/null && why="$why a log without kernel lines passed;"
+if [ -z "$why" ]; then
+	echo "ok unit/runner-klog-check"
+else
+	echo "FAIL unit/runner-klog-check:$why"
 fi
