@@ -10,7 +10,8 @@
 # hostkernel, which `make test SUITE=qemu` does).  Any case fails if the
 # host kernel log shows trouble (the one list: scripts/initramfs/
 # kspawn-klog-check); so does the boot it ran in.  Some boots are cases of
-# their own (klog: the kernel-log checks themselves).
+# their own (klog: the kernel-log checks themselves; make-run-tty: `make
+# run` on a terminal).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -27,6 +28,7 @@ boots=(
 	"2 ctl-usage not-root hello demo panic lifecycle blk net gdb-tcp abuse bad-images resources cycles no-module"
 	"3 two-guests hostile"
 	klog
+	make-run-tty
 )
 if [ -n "${QEMU_BOOTS:-}" ]; then
 	IFS=';' read -r -a boots <<< "$QEMU_BOOTS"
@@ -130,9 +132,26 @@ run_klog() {
 	rm -f "$log" "$log.err"
 }
 
+# `make run` on a terminal, as a new user tries it (make-run-tty.sh): run
+# from this machine, under a pseudo-terminal.
+run_make_run_tty() {
+	local log evidence lines
+	wanted make-run-tty || return 0
+	log=$(mktemp)
+	if evidence=$("$here/make-run-tty.sh" "$build" "$log" 2>&1); then
+		echo "ok qemu/make-run-tty ($evidence)"
+		pass=$((pass + 1))
+	else
+		mapfile -t lines <<< "$evidence"
+		fail_case make-run-tty "${lines[@]}"
+	fi
+	rm -f "$log"
+}
+
 for b in "${boots[@]}"; do
 	case $b in
 	klog) run_klog ;;
+	make-run-tty) run_make_run_tty ;;
 	*) run_boot $b ;;
 	esac
 done
