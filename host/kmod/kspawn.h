@@ -19,6 +19,7 @@
 /* Module parameters (main.c). */
 extern unsigned int kspawn_hang_timeout_ms;
 extern unsigned int kspawn_stop_timeout_ms;
+extern bool kspawn_test_no_flush;
 
 /* Global lock: the instance list, the pool, CPUs and the trampoline page. */
 extern struct mutex kspawn_lock;
