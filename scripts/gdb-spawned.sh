@@ -12,7 +12,8 @@
 #
 # The host's console (and the guest's, through kspawnctl console) goes to
 # BUILD_DIR/gdb-spawned/console.log.  With --batch, gdb runs SCRIPT and the
-# console follows gdb's output after "--- guest console ---".
+# console follows gdb's output after "--- guest console ---", and the exit
+# status is 121 if the host kernel log shows trouble (kspawn-klog-check).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -88,6 +89,12 @@ if [ -n "$batch$client" ]; then
 	done
 	echo "--- guest console ---"
 	grep -v '^\[ *[0-9]*\.[0-9]*\]' "$console" || true
+	# The host kernel's log, against the one list: 121 as qemu-host.sh.
+	if ! bad=$("$here/initramfs/kspawn-klog-check" --console < "$console"); then
+		echo "gdb-spawned: the host kernel log shows:"
+		printf '%s\n' "$bad" | awk '!seen[$0]++' | head -n 60 | sed 's/^/  /'
+		status=121
+	fi
 	exit $status
 fi
 

@@ -294,6 +294,23 @@ machine() {
 	echo "BENCH M {\"cpu\": \"$model\", \"cores\": $(grep -c ^processor /proc/cpuinfo), \"kernel\": \"$(uname -r)\", \"virtualization\": \"$virt\"}"
 }
 
+# The host kernel's log while the workloads ran, against the one list
+# (kspawn-klog-check: /bin in the QEMU host, scripts/initramfs/ in the
+# tree): on a bare-metal host nothing else looks at it.
+klog_check=$(command -v kspawn-klog-check || echo "$here/../../scripts/initramfs/kspawn-klog-check")
+klog_mark="kspawn-bench: workloads begin ($$.$(date +%s))"
+echo "$klog_mark" > /dev/kmsg 2> /dev/null
+check_klog() {
+	local bad
+	dmesg | awk -v m="$klog_mark" 'on { print } index($0, m) { on = 1 }' > "$scratch/bench-klog"
+	[ -s "$scratch/bench-klog" ] || dmesg > "$scratch/bench-klog"
+	if ! bad=$(sh "$klog_check" < "$scratch/bench-klog"); then
+		printf '%s\n' "$bad" | head -n 20 | sed 's/^/bench: kernel log: /'
+		fail_w kernel-log "the host kernel log shows: $(printf '%s\n' "$bad" | head -n 1)"
+	fi
+	rm -f "$scratch/bench-klog"
+}
+
 machine
 say "runs=$runs small=${small:-0} only=${only:-all} cpu=$cpu"
 spawn
@@ -301,4 +318,5 @@ switch
 size
 blk
 net
+check_klog
 exit $failed

@@ -20,6 +20,7 @@
 /* Module parameters (main.c). */
 extern unsigned int kspawn_hang_timeout_ms;
 extern unsigned int kspawn_stop_timeout_ms;
+extern bool kspawn_test_no_flush;
 
 /*
  * Locking.  No lock is held across work a guest controls or across slow

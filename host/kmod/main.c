@@ -34,6 +34,11 @@ unsigned int kspawn_stop_timeout_ms = 1000;
 module_param_named(stop_timeout_ms, kspawn_stop_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(stop_timeout_ms, "how long a polite stop waits for the guest to halt before INIT");
 
+/* Test only: lets tests/qemu/power-loss show that without FLUSH data is lost. */
+bool kspawn_test_no_flush;
+module_param_named(test_no_flush, kspawn_test_no_flush, bool, 0444);
+MODULE_PARM_DESC(test_no_flush, "TEST ONLY: complete FLUSH without syncing the disk (loses data on power loss)");
+
 static int kspawn_release(struct inode *inode, struct file *file)
 {
 	kspawn_instance_release_owner(file);

@@ -4,7 +4,8 @@
 # tests/fuzz/gen_<name>_seeds.py writes, if there is one), then fuzz it
 # for FUZZ_SECONDS (default 10) with new inputs kept in build/ only.
 # A crash is saved in build/fuzz/<name>/ and fails the case: copy it into
-# the seed corpus as a regression test once it is fixed.
+# the seed corpus as a regression test once it is fixed.  A seed generator
+# that fails fails its target.
 #
 #   tests/fuzz/run.sh [BUILD_DIR] [NAME...]
 set -u
@@ -42,7 +43,14 @@ for name in "${names[@]}"; do
 	mkdir -p "$seeds"
 	# Binary seeds are generated, not kept in git: gen_<name>_seeds.py.
 	gen=$here/gen_${name#fuzz_}_seeds.py
-	[ -f "$gen" ] && python3 "$gen" "$work/seeds" "${out%/fuzz}/kspawn-guest.elf"
+	# A generator that fails would leave the target fuzzed without its
+	# seeds, unnoticed: that fails the case.
+	if [ -f "$gen" ] && ! python3 "$gen" "$work/seeds" "${out%/fuzz}/kspawn-guest.elf" > "$work/gen.log" 2>&1; then
+		echo "FAIL fuzz/$name: its seed generator $(basename "$gen") failed"
+		sed 's/^/    | /' "$work/gen.log"
+		fail=$((fail + 1))
+		continue
+	fi
 	mkdir -p "$work/seeds"
 	if (cd "$top" && timeout $((seconds + 120)) "$bin" -max_total_time="$seconds" \
 		-max_len=8192 -artifact_prefix="$work/crashes/" \

@@ -29,7 +29,13 @@ for script in "$here"/*.gdb "$here"/*.py; do
 	*)
 		"$top/scripts/gdb-guest.sh" --batch "$script" "$elf" $cmdline ;;
 	esac > "$out" 2>&1
-	if why=$("$here/check-expect.sh" "${script%.*}.expect" "$out"); then
+	st=$?
+	# 121: the spawned runner found trouble in the host kernel's log.
+	if [ $st -eq 121 ]; then
+		echo "FAIL $name: the host kernel log shows trouble"
+		sed 's/^/    | /' "$out"
+		fail=$((fail + 1))
+	elif why=$("$here/check-expect.sh" "${script%.*}.expect" "$out"); then
 		echo "ok $name"
 		pass=$((pass + 1))
 	else

@@ -5,6 +5,10 @@
 # UndefinedBehaviorSanitizer, and the ring once more under ThreadSanitizer.
 #
 #   tests/hosted/run.sh BUILD_DIR
+#
+# Every program runs under a timeout (HOSTED_TIMEOUT seconds, default 900):
+# a lost completion makes it wait forever, and that must fail the case, not
+# hang `make test`.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -13,6 +17,18 @@ mkdir -p "$out"
 pass=0 fail=0
 ok() { echo "ok $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+limit=${HOSTED_TIMEOUT:-900}
+
+# run NAME ARGS...: the program under the timeout, output in NAME.log.
+run() {
+	local name=$1 st
+	shift
+	timeout --kill-after=10 "$limit" "$out/$name" "$@" > "$out/$name.log" 2>&1
+	st=$?
+	[ $st -ne 124 ] && [ $st -ne 137 ] ||
+		echo "hosted: $name timed out after ${limit}s (a lost completion?)" >> "$out/$name.log"
+	return $st
+}
 
 backend=("$top"/host/backend/*.c)
 cflags=(-std=gnu11 -g -O1 -Wall -Wextra -Werror -I"$top" -I"$top/guest" -pthread)
@@ -32,7 +48,7 @@ build() {	# NAME SANITIZERS... -- SOURCES...
 run_cases() {	# PROGRAM PREFIX [ARG...]
 	local prog=$1 prefix=$2
 	shift 2
-	timeout -k 10 300 "$out/$prog" "$@" > "$out/$prog.log" 2>&1
+	run "$prog" "$@"
 	while read -r verdict name rest; do
 		case $verdict in
 		ok) ok "hosted/$prefix${name%:}${rest:+ ($rest)}" ;;
@@ -61,7 +77,7 @@ fi
 
 # 1 000 000 random blk requests against a reference model, ASan+UBSan.
 run_model() {	# NAME COUNT [ARG]
-	if "$out/$1" "$2" ${3:-} > "$out/$1.log" 2>&1 && grep -q ' OK$' "$out/$1.log" &&
+	if run "$1" "$2" ${3:-} && grep -q ' OK$' "$out/$1.log" &&
 		! grep -q 'ThreadSanitizer' "$out/$1.log"; then
 		ok "hosted/$1 ($(tail -n 1 "$out/$1.log"))"
 	else

@@ -4,10 +4,13 @@
  * huge sizes, unterminated strings, unknown flags and commands, then
  * 200 000 random argument blocks.  Each structured case must fail with the
  * expected errno; nothing may succeed by accident or crash the host (the
- * suite checks the kernel log).  Last, an instance loaded but never started
+ * suite checks the kernel log).  Each forged header is the one of the
+ * command called, so the checks behind the header are the ones reached;
+ * flags and reserved fields are tried on an instance that exists.  Last, an instance loaded but never started
  * is freed when its descriptor closes (kspawnctl killed mid-spawn).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +56,7 @@ static void structured(int fd, void *img, size_t img_size)
 	INIT(in);
 	in.id = 4242;
 	in.flags = 0x80;
-	want("start with flags", ioctl(fd, KSPAWN_IOC_START, &in), ESRCH);
+	want("start of no instance, with flags", ioctl(fd, KSPAWN_IOC_START, &in), ESRCH);
 	want("NULL argument", ioctl(fd, KSPAWN_IOC_STATUS, NULL), EFAULT);
 	want("kernel pointer", ioctl(fd, KSPAWN_IOC_STATUS,
 				     (void *)0xffffffff81000000UL), EFAULT);
@@ -108,30 +111,128 @@ static void structured(int fd, void *img, size_t img_size)
 	     ESRCH);
 }
 
+/*
+ * The commands of the random phase, each with where its reserved fields
+ * are: a forged header must reach the checks after the header, so the
+ * header is forged for the command that is then called.
+ */
+static const struct {
+	unsigned long cmd;
+	const char *name;
+	size_t zero_from, zero_to;	/* fields refused unless zero */
+} random_cmds[] = {
+	{ KSPAWN_IOC_VERSION, "VERSION", 0, 0 },
+#define INST_ZERO offsetof(struct kspawn_ioc_instance, flags), sizeof(struct kspawn_ioc_instance)
+	{ KSPAWN_IOC_START, "START", INST_ZERO },
+	{ KSPAWN_IOC_STOP, "STOP", INST_ZERO },
+	{ KSPAWN_IOC_STATUS, "STATUS", 0, 0 },
+	{ KSPAWN_IOC_LIST, "LIST", 0, 0 },
+#define IO_ZERO offsetof(struct kspawn_ioc_io, done), sizeof(struct kspawn_ioc_io)
+	{ KSPAWN_IOC_CONSOLE_READ, "CONSOLE_READ", IO_ZERO },
+	{ KSPAWN_IOC_CONSOLE_WRITE, "CONSOLE_WRITE", IO_ZERO },
+	{ KSPAWN_IOC_DEBUG_READ, "DEBUG_READ", IO_ZERO },
+	{ KSPAWN_IOC_DEBUG_WRITE, "DEBUG_WRITE", IO_ZERO },
+	{ KSPAWN_IOC_DEBUG_BREAK, "DEBUG_BREAK", INST_ZERO },
+};
+#define NCMDS (sizeof(random_cmds) / sizeof(random_cmds[0]))
+
+/*
+ * Random argument blocks, four kinds in turn: all random (twice), a right
+ * header over random fields, and a right header with the reserved fields
+ * zeroed.  With no instance loaded, the last kind can only be refused by
+ * a check past the header and the reserved fields (no such instance, a
+ * bad buffer): an EINVAL or EPROTONOSUPPORT there means the header or a
+ * reserved field was refused, i.e. the block never reached what it was
+ * forged to reach.
+ */
 static void random_blocks(int fd, long n)
 {
-	static const unsigned long cmds[] = {
-		KSPAWN_IOC_VERSION, KSPAWN_IOC_START, KSPAWN_IOC_STOP,
-		KSPAWN_IOC_STATUS, KSPAWN_IOC_LIST, KSPAWN_IOC_CONSOLE_READ,
-		KSPAWN_IOC_CONSOLE_WRITE, KSPAWN_IOC_DEBUG_READ,
-		KSPAWN_IOC_DEBUG_WRITE, KSPAWN_IOC_DEBUG_BREAK,
-	};
 	unsigned char buf[1024];
 	unsigned int seed = 7;
-	long ok = 0;
+	long ok = 0, early = 0;
 
 	for (long i = 0; i < n; i++) {
+		unsigned int c = (unsigned int)rand_r(&seed) % NCMDS;
+		unsigned long cmd = random_cmds[c].cmd;
+		int r;
+
 		for (size_t k = 0; k < sizeof(buf); k++)
 			buf[k] = (unsigned char)rand_r(&seed);
-		/* Half the time a plausible header, so the checks go deeper. */
-		if (i & 1) {
+		if (i % 4 >= 2) {
+			((unsigned int *)buf)[0] = (unsigned int)_IOC_SIZE(cmd);
 			((unsigned int *)buf)[1] = KSPAWN_IOCTL_VERSION;
-			((unsigned int *)buf)[0] = (unsigned int)_IOC_SIZE(cmds[i % 10]);
 		}
-		if (ioctl(fd, cmds[rand_r(&seed) % 10], buf) == 0)
+		if (i % 4 == 3)
+			memset(buf + random_cmds[c].zero_from, 0,
+			       random_cmds[c].zero_to - random_cmds[c].zero_from);
+		r = ioctl(fd, cmd, buf);
+		if (r == 0)
 			ok++;
+		if (i % 4 == 3 && r == -1 && (errno == EINVAL || errno == EPROTONOSUPPORT)) {
+			if (early++ < 5)
+				printf("  FAILED random %s with a right header: %s (the header or a reserved field was refused)\n",
+				       random_cmds[c].name, strerror(errno));
+			failures++;
+		}
 	}
-	printf("  ok %ld random argument blocks (%ld accepted as valid)\n", n, ok);
+	printf("  %s %ld random argument blocks (%ld accepted as valid, %ld forged ones refused at the header)\n",
+	       early ? "FAILED" : "ok", n, ok, early);
+}
+
+/*
+ * The checks that come after the instance is found: flags and reserved
+ * fields against an instance that exists (loaded, never started), so that
+ * the refusal is theirs and not "no such instance".  The descriptor's
+ * close frees the instance.
+ */
+static void loaded_instance(void *img, size_t img_size)
+{
+	int fd = open("/dev/kspawn", O_RDWR);
+	struct kspawn_ioc_instance in;
+	struct kspawn_ioc_status st;
+	struct kspawn_ioc_load ld;
+	struct kspawn_ioc_io io;
+	char byte;
+
+	INIT(ld);
+	ld.image = (unsigned long)img;
+	ld.image_size = img_size;
+	ld.cpu = 1;
+	strcpy(ld.cmdline, "hello");
+	if (ioctl(fd, KSPAWN_IOC_LOAD, &ld)) {
+		printf("  FAILED loaded instance: the load failed: %s\n", strerror(errno));
+		failures++;
+		close(fd);
+		return;
+	}
+	INIT(st);
+	st.id = ld.id;
+	if (ioctl(fd, KSPAWN_IOC_STATUS, &st)) {
+		printf("  FAILED status of the loaded instance: %s\n", strerror(errno));
+		failures++;
+	}
+	INIT(in);
+	in.id = ld.id;
+	in.flags = 0x80;
+	want("start with flags", ioctl(fd, KSPAWN_IOC_START, &in), EINVAL);
+	want("stop with unknown flags", ioctl(fd, KSPAWN_IOC_STOP, &in), EINVAL);
+	want("break with flags", ioctl(fd, KSPAWN_IOC_DEBUG_BREAK, &in), EINVAL);
+	INIT(io);
+	io.id = ld.id;
+	io.len = 1;
+	io.buf = (unsigned long)&byte;
+	io.reserved = 1;
+	want("console read, reserved set", ioctl(fd, KSPAWN_IOC_CONSOLE_READ, &io), EINVAL);
+	io.reserved = 0;
+	io.done = 1;
+	want("console write, done set", ioctl(fd, KSPAWN_IOC_CONSOLE_WRITE, &io), EINVAL);
+	ld.id = 0;
+	ld.reserved = 1;
+	want("load, reserved set", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EINVAL);
+	ld.reserved = 0;
+	ld.id = 77;
+	want("load, id set", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EINVAL);
+	close(fd);
 }
 
 static int count_instances(int fd)
@@ -193,6 +294,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	structured(fd, img, (size_t)sb.st_size);
+	loaded_instance(img, (size_t)sb.st_size);
+	if (count_instances(fd)) {
+		printf("  FAILED the loaded instance outlived its descriptor\n");
+		failures++;
+	}
 	random_blocks(fd, 200000);
 	close(fd);
 	abandoned_load(img, (size_t)sb.st_size);

@@ -8,8 +8,10 @@
 #
 # Needs BUILD_DIR/initramfs.cpio.gz and the host kernel (make initramfs
 # hostkernel, which `make test SUITE=qemu` does).  Any case fails if the
-# host kernel log shows BUG:, Oops, WARNING:, general protection or an RCU
-# stall; so does the boot it ran in.
+# host kernel log shows trouble (the one list: scripts/initramfs/
+# kspawn-klog-check); so does the boot it ran in.  Some boots are cases of
+# their own (klog: the kernel-log checks themselves; make-run-tty: `make
+# run` on a terminal; power-loss: FLUSH against a killed QEMU).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -18,13 +20,16 @@ shift
 only=" $* "
 initrd=$build/initramfs.cpio.gz
 env_mk=${HOSTKERNEL:-$build/hostkernel}/env.mk
-pass=0 fail=0
+pass=0 fail=0 skip=0
 
 # Boots: QEMU CPUs, then the cases run in that boot, in order.
 # QEMU_BOOTS="3 a b;2 c" replaces them (tests/stress uses it).
 boots=(
 	"2 ctl-usage not-root hello demo panic lifecycle blk net gdb-tcp abuse bad-images resources cycles cpu-online-guard no-module"
 	"3 two-guests hostile console-flood lock-independence"
+	klog
+	make-run-tty
+	power-loss
 )
 if [ -n "${QEMU_BOOTS:-}" ]; then
 	IFS=';' read -r -a boots <<< "$QEMU_BOOTS"
@@ -45,30 +50,31 @@ if [ ! -f "$initrd" ] || [ ! -f "$env_mk" ]; then
 fi
 vmlinuz=$(sed -n 's/^HOSTKERNEL_VMLINUZ := //p' "$env_mk")
 
-run_boot() {
-	local smp=$1 cases=() log status name
-	shift
-	for name in "$@"; do
-		[ "$only" = "  " ] || [[ "$only" == *" $name "* ]] && cases+=("$name")
-	done
-	[ ${#cases[@]} -gt 0 ] || return 0
-	log=$(mktemp)
-	# A second disk for the host (/dev/vda): a guest's disk on a block device.
-	truncate -s 8M "$log.disk"
+# wanted NAME: the case was asked for (or no case was named).
+wanted() { [ "$only" = "  " ] || [[ "$only" == *" $1 "* ]]; }
+
+# host LOG SMP ARGS...: boot the QEMU host, its console in LOG and what
+# qemu-host.sh says in LOG.err; the status in $status.
+host() {
+	local log=$1 smp=$2
+	shift 2
 	(cd "$top" && SMP=$smp scripts/qemu-host.sh --timeout "${QEMU_SUITE_TIMEOUT:-900}" \
-		--qemu -drive --qemu "file=$log.disk,if=virtio,format=raw" \
-		--probe "$build/kspawn-guest.elf" --log "$log" \
-		--run /tests/run-cases.sh \
-		--append "harness.cases=$(IFS=,; echo "${cases[*]}")" \
+		--probe "$build/kspawn-guest.elf" --log "$log" "$@" \
 		"$vmlinuz" "$initrd") > /dev/null 2>"$log.err"
 	status=$?
-	# Each case's verdict line with its evidence, as the VM printed them.
+}
+
+# collect LOG SMP NAME...: each case's verdict line with its evidence, as
+# the VM printed them, and the count; a case with no verdict fails.
+collect() {
+	local log=$1 smp=$2 name
+	shift 2
 	awk '/^(ok|FAIL) qemu\// { show = 1; print; next }
 	     /^KSPAWN-HARNESS-/ { show = 0 }
 	     /^\[ *[0-9]+\.[0-9]+\]/ { next }
 	     show && /^ / { print "  " $0 }
 	     show && !/^ / { show = 0 }' "$log"
-	for name in "${cases[@]}"; do
+	for name in "$@"; do
 		if grep -q "^ok qemu/$name\$" "$log"; then
 			pass=$((pass + 1))
 		elif grep -q "^FAIL qemu/$name" "$log"; then
@@ -78,6 +84,22 @@ run_boot() {
 				"$(tail -n 30 "$log" | sed 's/^/| /')"
 		fi
 	done
+}
+
+run_boot() {
+	local smp=$1 cases=() log name
+	shift
+	for name in "$@"; do
+		wanted "$name" && cases+=("$name")
+	done
+	[ ${#cases[@]} -gt 0 ] || return 0
+	log=$(mktemp)
+	# A second disk for the host (/dev/vda): a guest's disk on a block device.
+	truncate -s 8M "$log.disk"
+	host "$log" "$smp" --qemu -drive --qemu "file=$log.disk,if=virtio,format=raw" \
+		--run /tests/run-cases.sh \
+		--append "harness.cases=$(IFS=,; echo "${cases[*]}")"
+	collect "$log" "$smp" "${cases[@]}"
 	# The sentinel says how the init ended; 121 is a bad host kernel log
 	# outside any case (boot, shutdown).
 	if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
@@ -87,8 +109,87 @@ run_boot() {
 	rm -f "$log" "$log.err" "$log.disk"
 }
 
+# The kernel-log checks see every kind of trouble (guest/klog-selftest.sh):
+# run-cases.sh flags a case that logs any of them (klog-cases, and again
+# once the ring buffer wrapped: klog-cases-wrapped), and qemu-host.sh flags
+# the boot they stay in (klog-console: status 121, each line listed).
+run_klog() {
+	local log kind missing=()
+	wanted klog || return 0
+	log=$(mktemp)
+	host "$log" 2 --run /tests/klog-selftest.sh
+	collect "$log" 2 klog-cases klog-cases-wrapped
+	while IFS= read -r kind; do
+		grep -qF -- "$kind" "$log.err" || missing+=("not listed: $kind")
+	done < <(sed -n 's/^KLOG-SELFTEST-KIND //p' "$log")
+	if [ "$status" -ne 121 ] || [ ${#missing[@]} -gt 0 ] ||
+		! grep -q '^KLOG-SELFTEST-KIND ' "$log"; then
+		fail_case klog-console "qemu-host.sh ended with status $status, want 121 with every injected line listed" \
+			"${missing[@]}" "$(sed 's/^/| /' "$log.err")"
+	else
+		echo "ok qemu/klog-console"
+		pass=$((pass + 1))
+	fi
+	rm -f "$log" "$log.err"
+}
+
+# FLUSH tested by a power loss (power-loss.sh): QEMU killed with SIGKILL
+# the moment the guest says its FLUSH completed; the disk file must hold
+# everything flushed.  The negative control, FLUSH disabled through the
+# module's test_no_flush, must lose data in one of 3 boots, or the case
+# says it could not show the loss: a skip here, a failure under CI.
+run_power_loss() {
+	local evidence lines st
+	wanted power-loss || return 0
+	evidence=$("$here/power-loss.sh" "$build" flush 2>&1)
+	st=$?
+	mapfile -t lines <<< "$evidence"
+	if [ $st -eq 0 ]; then
+		echo "ok qemu/power-loss (${lines[-1]})"
+		pass=$((pass + 1))
+	else
+		fail_case power-loss "${lines[@]}"
+	fi
+	evidence=$("$here/power-loss.sh" "$build" noflush 3 2>&1)
+	st=$?
+	mapfile -t lines <<< "$evidence"
+	if [ $st -eq 0 ]; then
+		echo "ok qemu/power-loss-control (${lines[-1]})"
+		pass=$((pass + 1))
+	elif [ $st -eq 2 ] && [ -z "${CI:-}" ]; then
+		echo "skip qemu/power-loss-control: could not demonstrate a loss without FLUSH in 3 tries"
+		printf '    %s\n' "${lines[@]}"
+		skip=$((skip + 1))
+	elif [ $st -eq 2 ]; then
+		fail_case power-loss-control "could not demonstrate a loss without FLUSH in 3 tries (a failure under CI)" "${lines[@]}"
+	else
+		fail_case power-loss-control "${lines[@]}"
+	fi
+}
+
+# `make run` on a terminal, as a new user tries it (make-run-tty.sh): run
+# from this machine, under a pseudo-terminal.
+run_make_run_tty() {
+	local log evidence lines
+	wanted make-run-tty || return 0
+	log=$(mktemp)
+	if evidence=$("$here/make-run-tty.sh" "$build" "$log" 2>&1); then
+		echo "ok qemu/make-run-tty ($evidence)"
+		pass=$((pass + 1))
+	else
+		mapfile -t lines <<< "$evidence"
+		fail_case make-run-tty "${lines[@]}"
+	fi
+	rm -f "$log"
+}
+
 for b in "${boots[@]}"; do
-	run_boot $b
+	case $b in
+	klog) run_klog ;;
+	make-run-tty) run_make_run_tty ;;
+	power-loss) run_power_loss ;;
+	*) run_boot $b ;;
+	esac
 done
-echo "$label: $pass passed, $fail failed"
+echo "$label: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -4,7 +4,8 @@
 # is fatal), linked with the hosted library of portable guest parts
 # (guest/hosted/hosted.mk: make builds it).
 # Every cmocka test is one case.  Also: the ABI layout against its golden
-# file, and that an up-to-date tree makes nothing.
+# file, that an up-to-date tree makes nothing, and the test runners'
+# self-tests (runner_selftest.sh).
 #
 #   tests/unit/run.sh BUILD_DIR
 set -u
@@ -79,6 +80,15 @@ else
 	bad "unit/dkms-build: dkms could not build the module"
 	tail -n 20 "$dk/log" 2>/dev/null | sed 's/^/    | /'
 fi
+
+# The runners themselves cannot be fooled (runner_selftest.sh).
+while IFS= read -r line; do
+	case $line in
+	"ok "*) ok "${line#ok }" ;;
+	"FAIL "*) bad "${line#FAIL }" ;;
+	*) echo "$line" ;;
+	esac
+done < <("$here/runner_selftest.sh" "$out/runner-selftest" 2>&1)
 
 echo "unit: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

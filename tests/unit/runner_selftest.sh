@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Self-tests of the test runners: tests/run.sh, the fuzz suite and the
+# hosted suite each run against a fake tree of suites that try to fool
+# them.  Prints "ok unit/runner-NAME" or "FAIL unit/runner-NAME" with the
+# evidence; tests/unit/run.sh counts them.
+#
+#   tests/unit/runner_selftest.sh [OUT_DIR]
+#
+# SELFTEST_RUNNER, SELFTEST_FUZZ, SELFTEST_HOSTED and SELFTEST_KLOG name
+# other copies of tests/run.sh, tests/fuzz/run.sh, tests/hosted/run.sh and
+# scripts/initramfs/kspawn-klog-check to check (an old revision, to see
+# these tests fail on it).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+tests=$(cd "$here/.." && pwd)
+runner=${SELFTEST_RUNNER:-$tests/run.sh}
+fuzz_run=${SELFTEST_FUZZ:-$tests/fuzz/run.sh}
+hosted_run=${SELFTEST_HOSTED:-$tests/hosted/run.sh}
+klog_check=${SELFTEST_KLOG:-$tests/../scripts/initramfs/kspawn-klog-check}
+out=${1:-$(mktemp -d)}
+mkdir -p "$out"
+
+# A fake tests/ folder: the runner under test and one suite "x" whose
+# run.sh is the text given, and the skip list given.
+fake() {	# DIR SUITE_SCRIPT [SKIP_LIST]
+	rm -rf "$1" && mkdir -p "$1/x"
+	cp "$runner" "$1/run.sh"
+	printf '#!/bin/sh\n%s\n' "$2" > "$1/x/run.sh"
+	chmod +x "$1/x/run.sh"
+	[ -z "${3:-}" ] || printf '%s\n' "$3" > "$1/skip-allowed.txt"
+}
+
+# check NAME WANT_STATUS(0|fail) ENV... -- : run the fake runner, compare.
+check() {
+	local name=$1 want=$2 dir=$out/$1 st
+	shift 2
+	timeout 60 env "$@" "$dir/run.sh" "$out/build" x > "$dir.log" 2>&1
+	st=$?
+	if { [ "$want" = 0 ] && [ $st -eq 0 ]; } || { [ "$want" = fail ] && [ $st -ne 0 ] && [ $st -ne 124 ]; }; then
+		echo "ok unit/runner-$name"
+	else
+		echo "FAIL unit/runner-$name: tests/run.sh exited $st, want $want"
+		sed 's/^/    | /' "$dir.log"
+	fi
+}
+
+fake "$out/exit-status" 'echo "ok x/a"; echo "x: 1 passed, 0 failed"; exit 3'
+check exit-status fail -u CI
+
+fake "$out/no-summary" 'echo "ok x/a"'
+check no-summary fail -u CI
+
+fake "$out/skip-ci" 'echo "ok x/a"; echo "skip x/b: no such tool"; echo "x: 1 passed, 0 failed, 1 skipped"'
+check skip-ci fail CI=true
+cp -r "$out/skip-ci" "$out/skip-local"
+check skip-local 0 -u CI
+
+fake "$out/skip-allowed" 'echo "ok x/a"; echo "skip x/b: no such tool"; echo "x: 1 passed, 0 failed, 1 skipped"' 'x/b  # a reason'
+check skip-allowed 0 CI=true
+
+fake "$out/skip-no-reason" 'echo "ok x/a"; echo "skip x/b"; echo "x: 1 passed, 0 failed, 1 skipped"' 'x/b'
+check skip-no-reason fail CI=true
+
+fake "$out/skip-unnamed" 'echo "ok x/a"; echo "x: 1 passed, 0 failed, 2 skipped"' 'x/b'
+check skip-unnamed fail CI=true
+
+fake "$out/honest" 'echo "ok x/a"; echo "x: 1 passed, 0 failed"'
+check honest 0 CI=true
+
+# The fuzz suite: a target whose seed generator fails.
+f=$out/fuzz-tree/tests/fuzz
+rm -rf "$out/fuzz-tree" && mkdir -p "$f"
+cp "$fuzz_run" "$f/run.sh"
+cat > "$f/fuzz_dummy.c" <<'C'
+#include <stddef.h>
+#include <stdint.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	(void)data;
+	(void)size;
+	return 0;
+}
+C
+printf 'import sys\nsys.exit("gen_dummy_seeds.py: broken on purpose")\n' > "$f/gen_dummy_seeds.py"
+FUZZ_SECONDS=1 timeout 300 "$f/run.sh" "$out/fuzz-build" > "$out/fuzz.log" 2>&1
+st=$?
+if [ $st -ne 0 ] && [ $st -ne 124 ] && grep -q '^FAIL fuzz/fuzz_dummy' "$out/fuzz.log" &&
+	grep -q '^fuzz: 0 passed, 1 failed' "$out/fuzz.log"; then
+	echo "ok unit/runner-fuzz-seed-generator"
+else
+	echo "FAIL unit/runner-fuzz-seed-generator: a failing seed generator did not fail the fuzz suite (status $st)"
+	sed 's/^/    | /' "$out/fuzz.log"
+fi
+
+# The hosted suite: a program that waits forever (a lost completion).
+t=$out/hosted-tree
+rm -rf "$t" && mkdir -p "$t/tests/hosted" "$t/host/backend" "$t/guest/lib"
+cp "$hosted_run" "$t/tests/hosted/run.sh"
+echo 'int kspawn_selftest_stub;' > "$t/host/backend/stub.c"
+echo 'int kspawn_selftest_virtq;' > "$t/guest/lib/virtq.c"
+echo 'int kspawn_selftest_virtq_packed;' > "$t/guest/lib/virtq_packed.c"
+printf '#include <stdio.h>\nint main(void) { puts("vq_hostile: 0 failed"); return 0; }\n' > "$t/tests/hosted/vq_hostile.c"
+printf '#include <stdio.h>\nint main(void) { puts("frames OK"); return 0; }\n' > "$t/tests/hosted/net_loopback.c"
+printf '#include <unistd.h>\nint main(void) { for (;;) pause(); }\n' > "$t/tests/hosted/blk_model.c"
+HOSTED_TIMEOUT=2 timeout 300 "$t/tests/hosted/run.sh" "$out/hosted-build" > "$out/hosted.log" 2>&1
+st=$?
+if [ $st -ne 0 ] && [ $st -ne 124 ] && grep -q '^FAIL hosted/blk_model$' "$out/hosted.log" &&
+	grep -q '^ok hosted/net_loopback' "$out/hosted.log"; then
+	echo "ok unit/runner-hosted-timeout"
+else
+	echo "FAIL unit/runner-hosted-timeout: a hosted program that never ends did not fail its case in time (status $st; 124: hung)"
+	sed 's/^/    | /' "$out/hosted.log"
+fi
+
+# The kernel-log check (the one list every QEMU runner uses): one console
+# line of each kind of trouble is flagged, alone; harmless kernel lines,
+# kspawn.ko quoting a guest's panic and a guest's own console are not; a
+# console log without a kernel line is an error (the check would be blind).
+klog_bad=$(cat <<'K'
+[   12.000001] kernel BUG at drivers/kspawn/selftest.c:1!
+[   12.000002] invalid opcode: 0000 [#1] PREEMPT SMP NOPTI
+[   12.000003] INFO: task kspawn-selftest:1 blocked for more than 120 seconds.
+[   12.000004] Watchdog detected hard LOCKUP on cpu 1
+[   12.000005] kspawn-selftest: soft lockup on CPU#1
+[   12.000006] Call Trace:
+[   12.000007] BUG: kernel NULL pointer dereference, address: 0000000000000000
+[   12.000008] Oops: 0002 [#1] SMP
+[   12.000009] WARNING: CPU: 1 PID: 1 at kspawn-selftest
+[   12.000010] general protection fault, probably for non-canonical address
+[   12.000011] rcu: INFO: rcu_preempt self-detected stall on CPU
+K
+)
+klog_fine=$(cat <<'K'
+[    1.000000] kspawn: ready: /dev/kspawn, trampoline at 0x70000, ABI 1.1
+[    2.000000] kspawn: instance 3: guest panicked at RIP 0xffffffff80100000: #UD invalid opcode
+PANIC: #UD invalid opcode (vector 6)
+  guest backtrace, Call Trace: of the guest
+K
+)
+why=
+while IFS= read -r line; do
+	printf '%s\n%s\n' "$klog_fine" "$line" | "$klog_check" --console > /dev/null ||
+		continue
+	why="$why not flagged: $line;"
+done <<< "$klog_bad"
+printf '%s\n' "$klog_fine" | "$klog_check" --console > /dev/null || why="$why harmless lines flagged;"
+echo 'PANIC: #UD invalid opcode' | "$klog_check" --console > /dev/null && why="$why a log without kernel lines passed;"
+if [ -z "$why" ]; then
+	echo "ok unit/runner-klog-check"
+else
+	echo "FAIL unit/runner-klog-check:$why"
+fi
