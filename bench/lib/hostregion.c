@@ -55,14 +55,15 @@ int hr_negotiate(struct hostregion *h, struct kb_device *dev, int packed)
 	h->dev = dev;
 	h->packed = packed;
 	if (!packed)
-		want &= ~KB_F_RING_PACKED;
-	slot->status = KB_S_ACKNOWLEDGE | KB_S_DRIVER;
+		want &= ~(1ULL << VIRTIO_F_RING_PACKED);
+	slot->status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
 	slot->driver_features = want;
-	__atomic_store_n(&slot->status, slot->status | KB_S_FEATURES_OK,
+	__atomic_store_n(&slot->status,
+			 slot->status | VIRTIO_CONFIG_S_FEATURES_OK,
 			 __ATOMIC_RELEASE);
 	/* No device thread yet: the driver turns the device's crank. */
 	kb_device_poll(dev, 1);
-	if (!(slot->status & KB_S_FEATURES_OK))
+	if (!(slot->status & VIRTIO_CONFIG_S_FEATURES_OK))
 		return fprintf(stderr, "features refused\n"), -1;
 	return 0;
 }
@@ -87,7 +88,7 @@ int hr_driver_ok(struct hostregion *h)
 {
 	struct kspawn_device *slot = &h->slot;
 
-	__atomic_store_n(&slot->status, slot->status | KB_S_DRIVER_OK,
+	__atomic_store_n(&slot->status, slot->status | VIRTIO_CONFIG_S_DRIVER_OK,
 			 __ATOMIC_RELEASE);
 	kb_device_poll(h->dev, 1);
 	if (!h->dev->live || h->dev->broken)

@@ -65,7 +65,7 @@ void hr_stop(struct hostregion *h);
 static inline int hr_broken(struct hostregion *h)
 {
 	return __atomic_load_n(&h->slot.status, __ATOMIC_RELAXED) &
-	       KB_S_NEEDS_RESET;
+	       VIRTIO_CONFIG_S_NEEDS_RESET;
 }
 
 #endif

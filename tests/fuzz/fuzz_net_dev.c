@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    mac);
 	/* data[0] bit 7: the packed layout. */
 	slot.driver_features = slot.device_features &
-			       (data[0] & 0x80 ? ~0ULL : ~KB_F_RING_PACKED);
+			       (data[0] & 0x80 ? ~0ULL : ~(1ULL << VIRTIO_F_RING_PACKED));
 	slot.status = 1 | 2 | 8;
 	kb_device_poll(&net.dev, 8);
 	for (int q = 0; q < 3; q++) {

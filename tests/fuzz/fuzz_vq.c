@@ -51,16 +51,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	qsize = (uint16_t)(1u << (data[0] % 9));
 	/* data[1]: bit 0 event idx, bit 1 the packed layout. */
 	slot.driver_features = slot.device_features &
-			       (data[1] & 1 ? ~0ULL : ~KB_F_EVENT_IDX) &
-			       (data[1] & 2 ? ~0ULL : ~KB_F_RING_PACKED);
-	slot.status = KB_S_ACKNOWLEDGE | KB_S_DRIVER | KB_S_FEATURES_OK;
+			       (data[1] & 1 ? ~0ULL : ~(1ULL << VIRTIO_RING_F_EVENT_IDX)) &
+			       (data[1] & 2 ? ~0ULL : ~(1ULL << VIRTIO_F_RING_PACKED));
+	slot.status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		      VIRTIO_CONFIG_S_FEATURES_OK;
 	kb_device_poll(&blk.dev, 8);
 	slot.queues[0].size = qsize;
 	slot.queues[0].desc_addr = BASE;
 	slot.queues[0].driver_addr = BASE + 0x2000;
 	slot.queues[0].device_addr = BASE + 0x3000;
 	slot.queues[0].ready = 1;
-	slot.status |= KB_S_DRIVER_OK;
+	slot.status |= VIRTIO_CONFIG_S_DRIVER_OK;
 	for (int i = 0; i < 4; i++)
 		kb_device_poll(&blk.dev, 16);
 	return 0;

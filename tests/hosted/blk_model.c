@@ -166,7 +166,7 @@ static void bring_up(struct virtq *q, void **cookies)
 	void *mem = region + (1u << 20);
 
 	if (!packed)
-		want &= ~KB_F_RING_PACKED;
+		want &= ~(1ULL << VIRTIO_F_RING_PACKED);
 	slot.status = 1 | 2;
 	slot.driver_features = want;
 	__atomic_store_n(&slot.status, 1 | 2 | 8, __ATOMIC_RELEASE);

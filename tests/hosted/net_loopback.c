@@ -135,7 +135,7 @@ int main(int argc, char **argv)
 	kr = (struct kb_region){ region, BASE, REGION_BYTES };
 	kb_net_init(&net, &slot, &kr, &ops, NULL, KB_NET_LOOPBACK, NULL, NULL,
 		    mac);
-	slot.driver_features = slot.device_features & ~KB_F_RING_PACKED;
+	slot.driver_features = slot.device_features & ~(1ULL << VIRTIO_F_RING_PACKED);
 	slot.status = 1 | 2 | 8;
 	kb_device_poll(&net.dev, 1);
 	virtq_init(&rx, QSIZE, region + 0x10000, rx_cookies, gpa, 1);

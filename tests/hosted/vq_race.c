@@ -73,9 +73,9 @@ static uint64_t rnd(uint64_t *s)
 	return *s;
 }
 
-static struct kb_desc *desc(void)
+static struct vring_desc *desc(void)
 {
-	return (struct kb_desc *)(region + RING_OFF);
+	return (struct vring_desc *)(region + RING_OFF);
 }
 
 static struct vring_packed_desc *pring(void)
@@ -83,19 +83,19 @@ static struct vring_packed_desc *pring(void)
 	return (struct vring_packed_desc *)(region + RING_OFF);
 }
 
-static uint16_t *avail(void)
+static struct vring_avail *avail(void)
 {
-	return (uint16_t *)(region + AVAIL_OFF);
+	return (struct vring_avail *)(region + AVAIL_OFF);
 }
 
-static uint16_t *used(void)
+static struct vring_used *used(void)
 {
-	return (uint16_t *)(region + USED_OFF);
+	return (struct vring_used *)(region + USED_OFF);
 }
 
-static struct kb_desc *table(unsigned int t)
+static struct vring_desc *table(unsigned int t)
 {
-	return (struct kb_desc *)(region + IND_OFF) + t * TABLE_LEN;
+	return (struct vring_desc *)(region + IND_OFF) + t * TABLE_LEN;
 }
 
 #define SET(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
@@ -138,23 +138,23 @@ static void scribble_desc(uint64_t *s, void *d, int packed_layout)
 	wild_buffer(s, &addr, &len);
 	switch (rnd(s) % 4) {
 	case 0:
-		SET(((struct kb_desc *)d)->addr, addr);
+		SET(((struct vring_desc *)d)->addr, addr);
 		break;
 	case 1:
-		SET(((struct kb_desc *)d)->len, len);
+		SET(((struct vring_desc *)d)->len, len);
 		break;
 	case 2:
 		if (packed_layout)
 			SET(((struct vring_packed_desc *)d)->flags, (uint16_t)rnd(s));
 		else
-			SET(((struct kb_desc *)d)->flags,
+			SET(((struct vring_desc *)d)->flags,
 			    (uint16_t)(rnd(s) % 8));
 		break;
 	default:
 		if (packed_layout)
 			SET(((struct vring_packed_desc *)d)->id, (uint16_t)(rnd(s) % (2 * QS)));
 		else
-			SET(((struct kb_desc *)d)->next,
+			SET(((struct vring_desc *)d)->next,
 			    (uint16_t)(rnd(s) % (QS + 2)));
 		break;
 	}
@@ -175,14 +175,14 @@ static void *mutator(void *arg)
 			scribble_desc(&s, &table(r / 8 % NTABLES)[r / 128 % TABLE_LEN],
 				      0);
 		} else if (r % 8 == 6 && !packed) {
-			SET(avail()[2 + r / 8 % QS], (uint16_t)(r / 1024 % (QS + 2)));
+			SET(avail()->ring[r / 8 % QS], (uint16_t)(r / 1024 % (QS + 2)));
 		} else if (r % 1024 == 7) {
 			/* Rarely: the index or event flags themselves. */
 			if (packed)
-				SET(((uint16_t *)(region + AVAIL_OFF))[1],
-				    (uint16_t)(r >> 20));
+				SET(((struct vring_packed_desc_event *)
+				     avail())->flags, (uint16_t)(r >> 20));
 			else
-				SET(avail()[1], (uint16_t)(avail()[1] + r % 3));
+				SET(avail()->idx, (uint16_t)(avail()->idx + r % 3));
 		} else {
 			/* A blk header: the device must copy it once. */
 			uint32_t *h = (uint32_t *)(region + HDR_OFF) +
@@ -280,8 +280,8 @@ static void offer_split(uint64_t *s, uint16_t *idx)
 			SET(table(t)[k].next, (uint16_t)(k + 1));
 		}
 		SET(desc()[head].addr, BASE + IND_OFF +
-			(uint64_t)t * TABLE_LEN * sizeof(struct kb_desc));
-		SET(desc()[head].len, (uint32_t)(n * sizeof(struct kb_desc)));
+			(uint64_t)t * TABLE_LEN * sizeof(struct vring_desc));
+		SET(desc()[head].len, (uint32_t)(n * sizeof(struct vring_desc)));
 		SET(desc()[head].flags, (uint16_t)VRING_DESC_F_INDIRECT);
 	} else {
 		for (unsigned int k = 0; k < n; k++) {
@@ -294,9 +294,9 @@ static void offer_split(uint64_t *s, uint16_t *idx)
 			i = next;
 		}
 	}
-	SET(avail()[2 + *idx % QS], head);
+	SET(avail()->ring[*idx % QS], head);
 	++*idx;
-	__atomic_store_n(&avail()[1], *idx, __ATOMIC_RELEASE);
+	__atomic_store_n(&avail()->idx, *idx, __ATOMIC_RELEASE);
 }
 
 /* Packed: a chain at pos, the first descriptor's flags written last. */
@@ -366,7 +366,7 @@ static void *driver(void *arg)
 			/* Let the device keep up now and then; lapping it is fine too. */
 			if (rnd(&s) % 4 == 0)
 				sched_yield();
-		} else if ((uint16_t)(idx - __atomic_load_n(&used()[1],
+		} else if ((uint16_t)(idx - __atomic_load_n(&used()->idx,
 				__ATOMIC_ACQUIRE)) < QS || ++waits > 100) {
 			/*
 			 * Room in the ring, or the used index (which the
