@@ -9,13 +9,6 @@
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/trap.h"
 
-#define S_ACKNOWLEDGE 1
-#define S_DRIVER 2
-#define S_DRIVER_OK 4
-#define S_FEATURES_OK 8
-#define S_NEEDS_RESET 64
-#define S_FAILED 128
-
 static int want_packed;
 
 void virtio_init(const struct cmdline *c)
@@ -76,7 +69,7 @@ static int features_accepted(struct virtio_dev *d, uint16_t ack)
 		int answered = features_answered(d->slot, ack);
 
 		if (!(__atomic_load_n(&d->slot->status, __ATOMIC_ACQUIRE) &
-		      S_FEATURES_OK))
+		      VIRTIO_CONFIG_S_FEATURES_OK))
 			return 0;
 		if (answered)
 			return 1;
@@ -93,23 +86,23 @@ int virtio_start(struct virtio_dev *d, struct kspawn_device *slot,
 	memset(d, 0, sizeof(*d));
 	d->slot = slot;
 	__atomic_store_n(&slot->status, 0, __ATOMIC_RELEASE);
-	set_status(d, S_ACKNOWLEDGE);
-	set_status(d, S_DRIVER);
+	set_status(d, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	set_status(d, VIRTIO_CONFIG_S_DRIVER);
 	if (want_packed)
-		wanted |= VIRTIO_F_RING_PACKED_BIT;
+		wanted |= (1ULL << VIRTIO_F_RING_PACKED);
 	d->features = slot->device_features & wanted;
-	if (!(d->features & VIRTIO_F_VERSION_1_BIT)) {
+	if (!(d->features & (1ULL << VIRTIO_F_VERSION_1))) {
 		kprintf("virtio: device %u lacks VERSION_1\n", slot->device_id);
-		set_status(d, S_FAILED);
+		set_status(d, VIRTIO_CONFIG_S_FAILED);
 		return -1;
 	}
 	slot->driver_features = d->features;
 	ack = __atomic_load_n(&slot->features_ack, __ATOMIC_ACQUIRE);
-	set_status(d, S_FEATURES_OK);
+	set_status(d, VIRTIO_CONFIG_S_FEATURES_OK);
 	if (!features_accepted(d, ack)) {
 		kprintf("virtio: device %u refused features %#llx\n",
 			slot->device_id, (unsigned long long)d->features);
-		set_status(d, S_FAILED);
+		set_status(d, VIRTIO_CONFIG_S_FAILED);
 		return -1;
 	}
 	return 0;
@@ -134,7 +127,7 @@ int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 		 virtio_irq_fn on_irq)
 {
 	struct kspawn_queue *sq = &d->slot->queues[q];
-	int packed = !!(d->features & VIRTIO_F_RING_PACKED_BIT);
+	int packed = !!(d->features & (1ULL << VIRTIO_F_RING_PACKED));
 	size_t bytes, pages;
 	void **cookies;
 	void *mem;
@@ -144,8 +137,8 @@ int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 		return -1;
 	if (!size || size > sq->size_max)
 		size = sq->size_max;
-	if (packed && size > VIRTQ_PACKED_MAX)
-		size = VIRTQ_PACKED_MAX;
+	if (packed && size > VQ_PACKED_MAX)
+		size = VQ_PACKED_MAX;
 	bytes = packed ? virtq_packed_bytes(size) : virtq_bytes(size);
 	pages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
 	mem = page_alloc(pages);
@@ -157,7 +150,7 @@ int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 		virtq_init_packed(&d->vq[q], size, mem, cookies, region_addr);
 	else
 		virtq_init(&d->vq[q], size, mem, cookies, region_addr,
-			   !!(d->features & VIRTIO_F_EVENT_IDX_BIT));
+			   !!(d->features & (1ULL << VIRTIO_RING_F_EVENT_IDX)));
 	d->on_irq[q] = on_irq;
 	vector = on_irq ? irq_alloc_vector(queue_irq) : -1;
 	if (vector > 0) {
@@ -175,7 +168,7 @@ int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 
 void virtio_ready(struct virtio_dev *d)
 {
-	set_status(d, S_DRIVER_OK);
+	set_status(d, VIRTIO_CONFIG_S_DRIVER_OK);
 }
 
 void virtio_kick(struct virtio_dev *d, unsigned int q)
@@ -186,5 +179,5 @@ void virtio_kick(struct virtio_dev *d, unsigned int q)
 int virtio_broken(const struct virtio_dev *d)
 {
 	return !!(__atomic_load_n(&d->slot->status, __ATOMIC_ACQUIRE) &
-		  S_NEEDS_RESET);
+		  VIRTIO_CONFIG_S_NEEDS_RESET);
 }

@@ -7,13 +7,11 @@
 #define KERN_VIRTIO_H
 
 #include <stdint.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
 
 #include "abi/kspawn_abi.h"
 #include "lib/virtq.h"
-
-#define VIRTIO_F_VERSION_1_BIT (1ULL << 32)
-#define VIRTIO_F_EVENT_IDX_BIT (1ULL << 29)
-#define VIRTIO_F_RING_PACKED_BIT (1ULL << 34)
 
 struct virtio_dev;
 typedef void (*virtio_irq_fn)(struct virtio_dev *d, unsigned int q);

@@ -1,4 +1,5 @@
 #include <string.h>
+#include <linux/virtio_net.h>
 
 #include "kern/virtio_net.h"
 #include "kern/console.h"
@@ -6,15 +7,12 @@
 #include "kern/sync.h"
 #include "kern/virtio.h"
 
-#define VIRTIO_ID_NET 1
-#define F_MTU (1ULL << 3)
-#define F_MAC (1ULL << 5)
-#define F_STATUS (1ULL << 16)
-#define WANTED (VIRTIO_F_VERSION_1_BIT | VIRTIO_F_EVENT_IDX_BIT | F_MAC | \
-		F_MTU | F_STATUS)
+#define WANTED ((1ULL << VIRTIO_F_VERSION_1) | \
+		(1ULL << VIRTIO_RING_F_EVENT_IDX) | (1ULL << VIRTIO_NET_F_MAC) | \
+		(1ULL << VIRTIO_NET_F_MTU) | (1ULL << VIRTIO_NET_F_STATUS))
 #define Q_RX 0
 #define Q_TX 1
-#define HDR 12				/* virtio_net_hdr_v1 */
+#define HDR sizeof(struct virtio_net_hdr_v1)
 #define BUF 2048
 #define NBUF 64
 

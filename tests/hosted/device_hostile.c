@@ -246,7 +246,10 @@ static void blk_limits(const char *layout, int packed)
 /* Point the first descriptor of a fresh queue outside the region. */
 static void spoil_first_desc(struct virtq *q)
 {
-	((struct virtq_desc *)q->desc)[0].addr = BASE + REGION_BYTES + 4096;
+	if (q->packed)
+		q->ring[0].addr = BASE + REGION_BYTES + 4096;
+	else
+		q->desc[0].addr = BASE + REGION_BYTES + 4096;
 }
 
 static void broken_stays_broken(const char *layout, int packed)
