@@ -55,16 +55,13 @@ static void on_irq(struct virtio_dev *d, unsigned int q)
 
 int vblk_init(void)
 {
-	struct kspawn_device *slot = virtio_find(VIRTIO_ID_BLOCK, 0);
-
-	if (!slot)
-		return -1;
 	spin_init(&vb.lock);
 	wq_init(&vb.wq);
-	if (virtio_start(&vb.dev, slot, WANTED) ||
+	if (virtio_open(&vb.dev, VIRTIO_ID_BLOCK, WANTED) ||
 	    virtio_queue(&vb.dev, 0, 0, on_irq))
 		return -1;
-	memcpy(&vb.sectors, slot->config, sizeof(vb.sectors));
+	virtio_config(&vb.dev, offsetof(struct virtio_blk_config, capacity),
+		      &vb.sectors, sizeof(vb.sectors));
 	virtio_ready(&vb.dev);
 	vb.up = 1;
 	kprintf("virtio-blk: %llu MiB, queue of %u, %s ring\n",

@@ -126,16 +126,13 @@ static int alloc_buffers(void)
 
 struct netif *vnet_init(uint32_t ip)
 {
-	struct kspawn_device *slot = virtio_find(VIRTIO_ID_NET, 0);
-
-	if (!slot)
-		return NULL;
 	spin_init(&vn.lock);
-	if (alloc_buffers() || virtio_start(&vn.dev, slot, WANTED) ||
+	if (virtio_open(&vn.dev, VIRTIO_ID_NET, WANTED) || alloc_buffers() ||
 	    virtio_queue(&vn.dev, Q_RX, NBUF, on_irq) ||
 	    virtio_queue(&vn.dev, Q_TX, NBUF, on_irq))
 		return NULL;
-	memcpy(vn.nif.mac, slot->config, 6);
+	virtio_config(&vn.dev, offsetof(struct virtio_net_config, mac),
+		      vn.nif.mac, sizeof(vn.nif.mac));
 	vn.nif.ip = ip;
 	vn.nif.send = send;
 	for (int i = 0; i < NBUF; i++)

@@ -41,9 +41,6 @@ void virtq_init(struct virtq *q, uint16_t size, void *mem, void **cookies,
 	q->addr = addr;
 	for (uint16_t i = 0; i < size; i++)
 		q->desc[i].next = (uint16_t)(i + 1);
-	q->desc_addr = addr(q->desc);
-	q->avail_addr = addr(q->avail);
-	q->used_addr = addr(q->used);
 }
 
 /* The event fields after each ring (virtio 1.x, 2.7.7 and 2.7.8). */

@@ -33,6 +33,10 @@ struct virtq {
 	uint16_t kicked_idx;		/* avail_idx at the last kick */
 	uint16_t last_used;
 	int event_idx;
+	/*
+	 * The three areas the device is given, in either layout: desc,
+	 * avail and used are where ring, driver_event and device_event are.
+	 */
 	union {
 		struct {	/* split: each ring then its event field */
 			struct vring_desc *desc;
@@ -47,7 +51,6 @@ struct virtq {
 	};
 	void **cookie;			/* per head (split), per id (packed) */
 	virtq_addr_fn addr;
-	uint64_t desc_addr, avail_addr, used_addr;
 	/* Packed: ring slots, wrap counters, buffer ids and their lengths. */
 	int avail_wrap, used_wrap;
 	uint16_t free_id;

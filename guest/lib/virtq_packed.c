@@ -42,9 +42,6 @@ void virtq_init_packed(struct virtq *q, uint16_t size, void *mem,
 	q->used_wrap = 1;
 	for (uint16_t i = 0; i < size; i++)
 		q->id_next[i] = (uint16_t)(i + 1);
-	q->desc_addr = addr(q->ring);
-	q->avail_addr = addr(q->driver_event);
-	q->used_addr = addr(q->device_event);
 }
 
 static uint16_t avail_flags(const struct virtq *q, unsigned int write)

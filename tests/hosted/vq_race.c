@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "host/backend/blk.h"
+#include "hosted/virtio_hosted.h"
 
 #define PAGE 4096
 #define BASE 0x40000000ULL
@@ -391,24 +392,23 @@ static void notify(void *ctx, uint32_t vector)
 
 static const struct kb_device_ops ops = { .notify = notify };
 
-/* The driver's handshake, done by the device thread between polls. */
+/*
+ * The driver's handshake (the guest's own, lib/virtio.c), done by the
+ * device thread between polls, with the rings the mutator writes.
+ */
 static void negotiate(void)
 {
 	uint64_t layout = 1ULL << VIRTIO_F_RING_PACKED;
+	static struct virtio_dev vd;
 
 	/* What the guest would do before a fresh start: empty rings. */
 	memset(region + RING_OFF, 0, HDR_OFF - RING_OFF);
-	slot.driver_features = slot.device_features &
-			       (packed ? ~0ULL : ~layout);
-	slot.status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
-		      VIRTIO_CONFIG_S_FEATURES_OK;
-	kb_device_poll(&blk.dev, 1);
-	slot.queues[0].size = QS;
-	slot.queues[0].desc_addr = BASE + RING_OFF;
-	slot.queues[0].driver_addr = BASE + AVAIL_OFF;
-	slot.queues[0].device_addr = BASE + (packed ? DEV_EVENT_OFF : USED_OFF);
-	slot.queues[0].ready = 1;
-	slot.status |= VIRTIO_CONFIG_S_DRIVER_OK;
+	virtio_slot_attach(&vd, &slot, KSPAWN_ABI_MINOR, &vh_platform);
+	vh_poll(&blk.dev);
+	virtio_start(&vd, packed ? ~0ULL : ~layout);
+	vd.ops->queue_setup(&vd, 0, QS, BASE + RING_OFF, BASE + AVAIL_OFF,
+			    BASE + (packed ? DEV_EVENT_OFF : USED_OFF), 0);
+	virtio_ready(&vd);
 	atomic_fetch_add(&gen, 1);
 	kb_device_poll(&blk.dev, 1);
 }
