@@ -11,8 +11,8 @@
  *	vh_poll(&blk.dev);
  *	virtio_start(&d, ~0ULL) ...
  */
-#ifndef VIRTIO_HOSTED_H
-#define VIRTIO_HOSTED_H
+#ifndef HOSTED_VIRTIO_H
+#define HOSTED_VIRTIO_H
 
 #include <stdint.h>
 
