@@ -42,18 +42,13 @@ struct kb_vq {
 	uint16_t used_idx;		/* ours; the ring's once published */
 	uint16_t signalled_used;	/* used idx at the last notification */
 	int event_idx;
-	union {
-		struct {	/* split: each ring then its event field */
-			struct vring_desc *desc;
-			struct vring_avail *avail;
-			struct vring_used *used;
-		};
-		struct {	/* packed: the ring, event suppression areas */
-			struct vring_packed_desc *ring;
-			struct vring_packed_desc_event *driver_event;
-			struct vring_packed_desc_event *device_event;
-		};
-	};
+	/* Split: the rings; used_event and avail_event follow their ends. */
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+	/* Packed: one ring and the two event suppression areas. */
+	struct vring_packed_desc *ring;
+	struct vring_packed_desc_event *driver_event, *device_event;
 	int avail_wrap, used_wrap;
 	uint16_t next_used;
 	uint16_t avail_seen;		/* split: the avail idx last read */
