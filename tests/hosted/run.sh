@@ -73,7 +73,7 @@ if build device_hostile "${asan[@]}" -- "$here/device_hostile.c" "${backend[@]}"
 fi
 # Descriptors rewritten by another thread while the device walks them,
 # 10 s per layout, guard pages and canaries around the region.
-if build vq_race "${asan[@]}" -- "$here/vq_race.c" "${backend[@]}"; then
+if build vq_race "${asan[@]}" -- "$here/vq_race.c" "${backend[@]}" "${driver[@]}"; then
 	run_cases vq_race vq-
 fi
 
