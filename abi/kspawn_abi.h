@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
 /*
- * kspawn shared-memory ABI, version 1.0.
+ * kspawn shared-memory ABI, version 1.2.
  *
  * This is the only header that the spawned (guest) kernel and the host side
  * (kspawn.ko, kspawnctl, the portable backends) both include.  Every field is
@@ -24,7 +24,7 @@
 #endif
 
 #define KSPAWN_ABI_MAJOR 1
-#define KSPAWN_ABI_MINOR 1
+#define KSPAWN_ABI_MINOR 2
 
 /* "KSPAWN" followed by "\x01\xab", read as a little-endian uint64_t. */
 #define KSPAWN_MAGIC 0xab014e574150534bULL
@@ -119,7 +119,7 @@ struct kspawn_header {
 	uint32_t ndevices;
 	uint32_t host_doorbell_vector;	/* with KSPAWN_F_IPI_DOORBELL */
 	uint64_t boot_tsc[KSPAWN_STAMP_COUNT];
-	uint64_t reserved0;
+	uint64_t apic_timer_khz;	/* 1.2: timer input clock; 0: calibrate */
 	char cmdline[KSPAWN_CMDLINE_MAX]; /* NUL-terminated */
 	uint8_t reserved[3328];		/* zero; room for minor versions */
 };
@@ -157,7 +157,7 @@ struct kspawn_state {
 	uint32_t host_request;		/* KSPAWN_REQ_*, written by the host */
 	uint32_t stop_vector;		/* guest IDT vector for stop IPIs */
 	uint32_t debug_vector;		/* guest IDT vector for debug break-in */
-	uint32_t reserved0;
+	uint32_t apic_timer_khz;	/* 1.2: the timer input clock it used */
 	struct kspawn_panic panic;
 };
 

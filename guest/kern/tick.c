@@ -15,6 +15,15 @@
 #include "arch/x86_64/trap.h"
 
 
+/*
+ * The host's word for the timer's clock, if it is believable: between
+ * 1 MHz and 100 GHz.  Calibrating costs milliseconds of every spawn.
+ */
+static uint64_t known_timer_khz(uint64_t khz)
+{
+	return khz >= 1000 && khz <= 100000000ULL ? khz : 0;
+}
+
 static void check_stop_request(void)
 {
 	struct kspawn_state *st = shared_state();
@@ -57,7 +66,10 @@ void tick_init(void)
 	}
 	/* Accept what this file implements, if the host offers it. */
 	kspawn_hdr->guest_features |= kspawn_hdr->host_features & accept;
-	if (apic_timer_start(HZ, APIC_VEC_TIMER))
+	if (apic_timer_start(HZ, APIC_VEC_TIMER,
+			     known_timer_khz(kspawn_hdr->apic_timer_khz)))
 		panic("tick: the APIC timer cannot run at %u Hz", HZ);
+	/* What we used, so the host can tell the next guest (ABI 1.2). */
+	st->apic_timer_khz = (uint32_t)apic_timer_input_khz();
 	__atomic_store_n(&st->state, KSPAWN_GUEST_RUNNING, __ATOMIC_RELEASE);
 }

@@ -177,6 +177,15 @@ static int check_module_abi(struct ctl *c, const struct image *img,
 	return EXIT_OK;
 }
 
+/* The CPU, with the module's pool in view (an older module has none). */
+static int choose_cpu(struct ctl *c, int *cpu)
+{
+	static struct ctl_cpus pool;
+
+	dev_cpus(c->fd, &pool);
+	return cpus_choose(&pool, cpu);
+}
+
 static int spawn_error(const struct run_args *a, int e, int cpu,
 		       struct kmsg_mark *m)
 {
@@ -237,10 +246,10 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	}
 	if (!a.mem)	/* --no-verify on an image without a readable note */
 		a.mem = KSPAWN_REGION_MIN;
-	rc = cpus_choose(&a.cpu);
+	rc = ctl_open(c);
 	if (rc)
 		goto out;
-	rc = ctl_open(c);
+	rc = choose_cpu(c, &a.cpu);
 	if (rc)
 		goto out;
 	rc = check_module_abi(c, a.no_verify ? &(struct image){ 0 } : &img,

@@ -183,6 +183,27 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* "pool: CPUs 2-3 reserved, free: 3", if the module keeps any. */
+static void print_pool(struct ctl *c)
+{
+	static struct ctl_cpus pool;
+	static unsigned char free_set[CTL_MAX_CPUS];
+	char all[256], free_list[256];
+	int any = 0;
+
+	if (dev_cpus(c->fd, &pool))
+		return;
+	for (int cpu = 0; cpu < CTL_MAX_CPUS; cpu++) {
+		free_set[cpu] = pool.pooled[cpu] && !pool.busy[cpu];
+		any |= pool.pooled[cpu];
+	}
+	if (!any)
+		return;
+	cpus_format(pool.pooled, all, sizeof(all));
+	cpus_format(free_set, free_list, sizeof(free_list));
+	printf("pool: CPUs %s reserved for guests, free: %s\n", all, free_list);
+}
+
 int cmd_list(struct ctl *c, int argc, char **argv)
 {
 	uint32_t ids[LIST_MAX];
@@ -226,6 +247,8 @@ int cmd_list(struct ctl *c, int argc, char **argv)
 	if (c->json) {
 		json_close(&j, ']');
 		json_end(&j);
+	} else {
+		print_pool(c);
 	}
 	return EXIT_OK;
 }

@@ -1,6 +1,7 @@
 /*
- * CPU checks from sysfs, before asking the module: the module refuses the
- * same things, but here the message can say which CPUs there are.
+ * CPU checks from sysfs and the module's pool, before asking the module
+ * to spawn: the module refuses the same things, but here the message can
+ * say which CPUs there are.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,13 +10,63 @@
 #include "ctl.h"
 #include "cpus.h"
 
-#define MAX_CPUS 4096
+#define MAX_CPUS CTL_MAX_CPUS
 
-/* Parse a sysfs CPU list ("0-3,5") into set[]; the number of CPUs, or -1. */
+int cpus_parse(const char *p, unsigned char *set)
+{
+	int n = 0;
+
+	memset(set, 0, MAX_CPUS);
+	while (*p && *p != '\n') {
+		char *end;
+		long lo = strtol(p, &end, 10), hi = lo;
+
+		if (end == p || lo < 0)
+			return -1;
+		if (*end == '-') {
+			p = end + 1;
+			hi = strtol(p, &end, 10);
+			if (end == p || hi < lo)
+				return -1;
+		}
+		if (hi >= MAX_CPUS)
+			return -1;
+		for (long c = lo; c <= hi; c++) {
+			n += !set[c];
+			set[c] = 1;
+		}
+		if (*end && *end != ',' && *end != '\n')
+			return -1;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return n;
+}
+
+void cpus_format(const unsigned char *set, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (int c = 0; c < MAX_CPUS && len < size; c++) {
+		int hi = c;
+
+		if (!set[c])
+			continue;
+		while (hi + 1 < MAX_CPUS && set[hi + 1])
+			hi++;
+		len += snprintf(buf + len, size - len, "%s%d", len ? "," : "", c);
+		if (hi > c && len < size)
+			len += snprintf(buf + len, size - len, "-%d", hi);
+		c = hi;
+	}
+	if (!len)
+		snprintf(buf, size, "none");
+}
+
+/* A sysfs CPU list file; the number of CPUs, or -1. */
 static int read_cpulist(const char *path, unsigned char *set)
 {
-	char buf[4096], *p = buf;
-	int n = 0;
+	char buf[4096];
 	FILE *f = fopen(path, "r");
 
 	memset(set, 0, MAX_CPUS);
@@ -26,30 +77,34 @@ static int read_cpulist(const char *path, unsigned char *set)
 		return -1;
 	}
 	fclose(f);
-	while (*p && *p != '\n') {
-		char *end;
-		long lo = strtol(p, &end, 10), hi = lo;
-
-		if (end == p)
-			return -1;
-		if (*end == '-')
-			hi = strtol(end + 1, &end, 10);
-		for (long c = lo; c <= hi && c >= 0 && c < MAX_CPUS; c++) {
-			n += !set[c];
-			set[c] = 1;
-		}
-		p = *end == ',' ? end + 1 : end;
-	}
-	return n;
+	return cpus_parse(buf, set);
 }
 
-int cpus_choose(int *cpu)
+/* A reserved CPU: free, or held by an instance. */
+static int pooled_ok(const struct ctl_cpus *pool, int cpu)
+{
+	if (!pool->busy[cpu])
+		return EXIT_OK;
+	err_msg("run: CPU %d is busy: another instance holds it (kspawnctl list)",
+		cpu);
+	return EXIT_RESOURCE;
+}
+
+int cpus_choose(const struct ctl_cpus *pool, int *cpu)
 {
 	static unsigned char online[MAX_CPUS], present[MAX_CPUS];
 	int nonline = read_cpulist("/sys/devices/system/cpu/online", online);
 	int npresent = read_cpulist("/sys/devices/system/cpu/present",
 				    present);
 
+	if (*cpu < 0)
+		for (int c = MAX_CPUS - 1; c > 0; c--)
+			if (pool->pooled[c] && !pool->busy[c]) {
+				*cpu = c;
+				return EXIT_OK;
+			}
+	if (*cpu >= 0 && *cpu < MAX_CPUS && pool->pooled[*cpu])
+		return pooled_ok(pool, *cpu);
 	if (nonline < 0 || npresent < 0)
 		return EXIT_OK;	/* no sysfs: leave it to the module */
 	if (*cpu < 0) {

@@ -1,12 +1,28 @@
-/* Which CPUs Linux has online, to pick one and to explain refusals. */
+/* Which CPUs Linux has online and which the module pooled, to pick one and
+ * to explain refusals; CPU lists as in sysfs ("2-3,5"). */
 #ifndef KSPAWNCTL_CPUS_H
 #define KSPAWNCTL_CPUS_H
 
+#include <stddef.h>
+
+#define CTL_MAX_CPUS 1024
+
+struct ctl_cpus {
+	unsigned char pooled[CTL_MAX_CPUS];	/* reserved for guests */
+	unsigned char busy[CTL_MAX_CPUS];	/* held by an instance */
+};
+
 /*
- * With *cpu < 0, choose the highest online CPU other than CPU 0 that is not
- * the last online one; otherwise check that *cpu can be taken.  Prints why
- * not and returns an exit status.
+ * With *cpu < 0, choose a free pooled CPU, else the highest online CPU
+ * other than CPU 0 that is not the last online one; otherwise check that
+ * *cpu can be used.  Prints why not and returns an exit status.
  */
-int cpus_choose(int *cpu);
+int cpus_choose(const struct ctl_cpus *pool, int *cpu);
+
+/* Parse "2-3,5" into set[CTL_MAX_CPUS]; the number of CPUs, or -1. */
+int cpus_parse(const char *list, unsigned char *set);
+
+/* set[] as "2-3,5" ("none" if empty) into buf. */
+void cpus_format(const unsigned char *set, char *buf, size_t size);
 
 #endif

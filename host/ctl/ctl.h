@@ -32,6 +32,8 @@ int cmd_status(struct ctl *c, int argc, char **argv);
 int cmd_console(struct ctl *c, int argc, char **argv);
 int cmd_stop(struct ctl *c, int argc, char **argv);
 int cmd_gdb(struct ctl *c, int argc, char **argv);
+int cmd_reserve(struct ctl *c, int argc, char **argv);
+int cmd_release(struct ctl *c, int argc, char **argv);
 
 /* Open the device, or say why not; returns an exit status. */
 int ctl_open(struct ctl *c);

@@ -204,6 +204,32 @@ int dev_debug_break(int fd, uint32_t id)
 	return instance_op(fd, KSPAWN_IOC_DEBUG_BREAK, id, 0);
 }
 
+int dev_cpus(int fd, struct ctl_cpus *c)
+{
+	struct kspawn_ioc_cpus a;
+	int e;
+
+	memset(c, 0, sizeof(*c));
+	IOC_INIT(a);
+	e = call(fd, KSPAWN_IOC_CPUS, &a);
+	if (e)
+		return e;
+	for (uint32_t cpu = 0; cpu < a.nr_cpus && cpu < CTL_MAX_CPUS; cpu++) {
+		c->pooled[cpu] = (a.pooled[cpu / 64] >> (cpu % 64)) & 1;
+		c->busy[cpu] = (a.busy[cpu / 64] >> (cpu % 64)) & 1;
+	}
+	return 0;
+}
+
+int dev_reserve(int fd, uint32_t cpu, int reserve)
+{
+	struct kspawn_ioc_cpu a;
+
+	IOC_INIT(a);
+	a.cpu = cpu;
+	return call(fd, reserve ? KSPAWN_IOC_RESERVE : KSPAWN_IOC_RELEASE, &a);
+}
+
 int dev_stop(int fd, uint32_t id, int force)
 {
 	return instance_op(fd, KSPAWN_IOC_STOP, id,

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "abi/kspawn_abi.h"
+#include "cpus.h"
 
 #define KSPAWN_DEVICE "/dev/kspawn"
 
@@ -79,5 +80,8 @@ int dev_debug_write(int fd, uint32_t id, const void *buf, size_t len,
 		    size_t *put);
 int dev_debug_break(int fd, uint32_t id);
 int dev_stop(int fd, uint32_t id, int force);
+/* The pool of reserved cores; reserve (1) or release (0) one core. */
+int dev_cpus(int fd, struct ctl_cpus *c);
+int dev_reserve(int fd, uint32_t cpu, int reserve);
 
 #endif

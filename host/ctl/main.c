@@ -22,6 +22,8 @@ static const struct {
 	{ "console", cmd_console },
 	{ "stop", cmd_stop },
 	{ "gdb", cmd_gdb },
+	{ "reserve", cmd_reserve },
+	{ "release", cmd_release },
 };
 
 void err_msg(const char *fmt, ...)

@@ -13,6 +13,8 @@ static const char synopsis[] =
 "       kspawnctl console ID [--follow]\n"
 "       kspawnctl stop ID [--force]\n"
 "       kspawnctl gdb ID [--listen [HOST:]PORT | --tty DEV]\n"
+"       kspawnctl reserve CPULIST\n"
+"       kspawnctl release CPULIST\n"
 "       kspawnctl help [COMMAND]\n";
 
 static const char overview[] =
@@ -37,8 +39,11 @@ static const char run_help[] =
 "  ABI note are checked: an image built for another ABI major version, a\n"
 "  truncated file or a segment outside the region is refused here, with\n"
 "  the reason, and nothing is started.\n"
-"  --cpu N         the CPU to use (default: the module picks a free one);\n"
-"                  never CPU 0 nor the last online CPU\n"
+"  --cpu N         the CPU to use (default: a free reserved one, else the\n"
+"                  highest online one); never CPU 0 nor the last online\n"
+"                  CPU.  A reserved CPU (kspawnctl reserve) is used as it\n"
+"                  is, without CPU hotplug; any other is taken from Linux\n"
+"                  for the guest and given back when it stops\n"
 "  --mem SIZE      region size, e.g. 16M, 64M (suffix K, M, G; default the\n"
 "                  image's minimum from its note, at least 8M); rounded up\n"
 "                  to 2 MiB\n"
@@ -57,7 +62,21 @@ static const char run_help[] =
 
 static const char list_help[] =
 "kspawnctl list\n"
-"  One line per instance: ID, CPU, state, region, command line.\n";
+"  One line per instance: ID, CPU, state, region, command line; then the\n"
+"  pool of reserved CPUs and which of them are free.\n";
+
+static const char reserve_help[] =
+"kspawnctl reserve CPULIST\n"
+"  Take these CPUs (like 2-3,5) from Linux once and keep them parked for\n"
+"  guests: a guest started on one needs no CPU hotplug, and a stopped\n"
+"  guest leaves it parked and ready.  Linux cannot bring a reserved CPU\n"
+"  online until it is released.  (The module parameter reserve=CPULIST\n"
+"  does the same at load.)\n";
+
+static const char release_help[] =
+"kspawnctl release CPULIST\n"
+"  Give reserved CPUs back to Linux.  A CPU an instance holds stays\n"
+"  reserved (stop the instance first).\n";
 
 static const char status_help[] =
 "kspawnctl status ID\n"
@@ -123,6 +142,8 @@ static const struct {
 	{ "console", console_help },
 	{ "stop", stop_help },
 	{ "gdb", gdb_help },
+	{ "reserve", reserve_help },
+	{ "release", release_help },
 };
 
 void usage(const char *cmd, int to_stderr)

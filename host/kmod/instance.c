@@ -3,20 +3,19 @@
  * Instances: the list, references, creation and destruction.  The life
  * cycle between them (start, stop) is lifecycle.c.
  *
- *   create: NONE -> LOADED (image in its region, boot page tables, shared
- *           area, devices), then on the list
+ *   create: NONE -> LOADED (a core claimed (cores.c), image in its region,
+ *           boot page tables, shared area, devices), then on the list
  *   start:  LOADED -> STARTING -> RUNNING                     (lifecycle.c)
  *   stop:   RUNNING -> STOPPING -> NONE, off the list, freed  (lifecycle.c)
  *
- * kspawn_list_lock covers the list, the IDs and which CPUs instances
- * claim, and is only ever held to walk or change them.  Everything slow
+ * kspawn_list_lock covers the list and the IDs, and is only ever held to
+ * walk or change them.  Everything slow
  * (copying an image, opening a disk, scrubbing a region, CPU hotplug)
  * happens outside it, so one instance's caller never waits for another's.
  * Callers hold a reference (kspawn_instance_get); the one who takes an
  * instance off the list waits for the others to drop theirs before it
  * frees the instance.
  */
-#include <linux/cpumask.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -29,11 +28,10 @@
 #define CONSOLE_KEEP (64 * 1024)
 #define DEBUG_KEEP (16 * 1024)
 
-/* The list, ninstances, claimed and next_id; see kspawn.h. */
+/* The list, ninstances and next_id; see kspawn.h. */
 DEFINE_MUTEX(kspawn_list_lock);
 static LIST_HEAD(instances);
 static unsigned int ninstances;		/* on the list or being created */
-static struct cpumask claimed;		/* CPUs named by those */
 static u32 next_id = 1;
 
 /* Under kspawn_list_lock. */
@@ -84,7 +82,7 @@ void kspawn_instance_put(struct kspawn_instance *in)
 /* Give up the claim made by claim(); under kspawn_list_lock. */
 static void unclaim(struct kspawn_instance *in)
 {
-	cpumask_clear_cpu(in->cpu, &claimed);
+	kspawn_cores_unclaim(in->cpu);
 	ninstances--;
 }
 
@@ -106,29 +104,6 @@ void kspawn_instance_retire(struct kspawn_instance *in)
 	wait_var_event(&in->users, refcount_read(&in->users) == 1);
 }
 
-static int choose_cpu(int want, unsigned int *cpu)
-{
-	int err;
-
-	if (want == KSPAWN_LOAD_CPU_ANY) {
-		want = kspawn_cpu_pick(&claimed);
-		if (want < 0) {
-			pr_info("refused: no CPU to spare (CPU 0 and the last online CPU stay with Linux)\n");
-			return -EBUSY;
-		}
-	}
-	if (want > 0 && want < nr_cpu_ids && cpumask_test_cpu(want, &claimed)) {
-		pr_info("refused: CPU %d already belongs to an instance\n",
-			want);
-		return -EBUSY;
-	}
-	err = kspawn_cpu_check(want);
-	if (err)
-		return err;
-	*cpu = want;
-	return 0;
-}
-
 static u32 new_id(void)
 {
 	while (!next_id || find(next_id))
@@ -147,10 +122,9 @@ static int claim(struct kspawn_instance *in, int want_cpu)
 			KSPAWN_MAX_INSTANCES);
 		goto out;
 	}
-	err = choose_cpu(want_cpu, &in->cpu);
+	err = kspawn_cores_claim(want_cpu, &in->cpu);
 	if (err)
 		goto out;
-	cpumask_set_cpu(in->cpu, &claimed);
 	ninstances++;
 	in->id = new_id();
 out:
@@ -175,8 +149,7 @@ static int instance_memory(struct kspawn_instance *in, u64 mem)
 	in->shared = in->region + mem;
 	in->shared_phys = in->alloc_phys + mem;
 	in->shared_size = kspawn_shared_bytes();
-	memset(in->region, 0, in->alloc_size);
-	return 0;
+	return 0;			/* already zero: see pool.c */
 }
 
 static struct kspawn_instance *instance_alloc(void)

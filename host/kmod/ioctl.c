@@ -252,6 +252,52 @@ free:
 	return err;
 }
 
+static int ioc_cpu(unsigned long uarg, bool reserve)
+{
+	struct kspawn_ioc_cpu a;
+	int err = arg_in(&a, uarg, sizeof(a));
+
+	if (err)
+		return err;
+	if (a.flags)
+		return -EINVAL;
+	return reserve ? kspawn_cores_reserve(a.cpu) :
+			 kspawn_cores_release(a.cpu);
+}
+
+static void mask_out(__u64 *words, const struct cpumask *m)
+{
+	unsigned int cpu;
+
+	for_each_cpu(cpu, m)
+		if (cpu < KSPAWN_CPU_WORDS * 64)
+			words[cpu / 64] |= 1ULL << (cpu % 64);
+}
+
+static int ioc_cpus(unsigned long uarg)
+{
+	struct kspawn_ioc_cpus *a;
+	struct cpumask pooled, busy;
+	int err;
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+	err = arg_in(a, uarg, sizeof(*a));
+	if (err)
+		goto out;
+	memset(a->pooled, 0, sizeof(a->pooled));
+	memset(a->busy, 0, sizeof(a->busy));
+	kspawn_cores_info(&pooled, &busy);
+	mask_out(a->pooled, &pooled);
+	mask_out(a->busy, &busy);
+	a->nr_cpus = min_t(u32, nr_cpu_ids, KSPAWN_CPU_WORDS * 64);
+	err = arg_out(uarg, a, sizeof(*a));
+out:
+	kfree(a);
+	return err;
+}
+
 long kspawn_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	if (!capable(CAP_SYS_ADMIN))
@@ -279,6 +325,12 @@ long kspawn_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ioc_io(arg, IO_DEBUG_READ);
 	case KSPAWN_IOC_DEBUG_WRITE:
 		return ioc_io(arg, IO_DEBUG_WRITE);
+	case KSPAWN_IOC_RESERVE:
+		return ioc_cpu(arg, true);
+	case KSPAWN_IOC_RELEASE:
+		return ioc_cpu(arg, false);
+	case KSPAWN_IOC_CPUS:
+		return ioc_cpus(arg);
 	default:
 		return -ENOTTY;
 	}

@@ -18,6 +18,7 @@
 #define KSPAWN_IMAGE_MAX (64ULL << 20)
 
 /* Module parameters (main.c). */
+extern unsigned int kspawn_apic_timer_khz;
 extern unsigned int kspawn_hang_timeout_ms;
 extern unsigned int kspawn_stop_timeout_ms;
 extern bool kspawn_test_no_flush;
@@ -25,8 +26,9 @@ extern bool kspawn_test_no_flush;
 /*
  * Locking.  No lock is held across work a guest controls or across slow
  * work another instance's caller would wait for:
- *   kspawn_list_lock   the instance list, IDs and CPU claims (instance.c);
- *                      held for list walks only
+ *   kspawn_list_lock   the instance list and IDs (instance.c); held for
+ *                      list walks only
+ *   cores lock         which cores are claimed, pooled, moving (cores.c)
  *   pool lock          the pool's bitmap (pool.c)
  *   boot lock          the trampoline page, from the first INIT to the
  *                      core's long-mode stamp, 2 s at most (instance.c)
@@ -134,6 +136,15 @@ int kspawn_cpu_reset(unsigned int cpu, u32 apic_id);
 void kspawn_init_settle(void);
 void kspawn_send_sipi(u32 apic_id, u64 trampoline_phys);
 void kspawn_send_ipi(u32 apic_id, u32 vector);
+
+/* cores.c: the cores guests may have; the reserved pool */
+int kspawn_cores_claim(int want, unsigned int *cpu);
+void kspawn_cores_unclaim(unsigned int cpu);
+bool kspawn_cores_pooled(unsigned int cpu);
+int kspawn_cores_reserve(unsigned int cpu);
+int kspawn_cores_release(unsigned int cpu);
+void kspawn_cores_release_all(void);
+void kspawn_cores_info(struct cpumask *pooled, struct cpumask *busy);
 
 /* pgtable.c */
 #define KSPAWN_PGTABLE_BYTES (7 * 4096)

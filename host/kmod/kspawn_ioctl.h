@@ -121,6 +121,26 @@ struct kspawn_ioc_io {
 	__u32 reserved;
 };
 
+/* One core, for KSPAWN_IOC_RESERVE and KSPAWN_IOC_RELEASE. */
+struct kspawn_ioc_cpu {
+	__u32 argsz;
+	__u32 version;
+	__u32 cpu;
+	__u32 flags;			/* none yet: 0 */
+};
+
+/* The cores of the pool and those instances hold, as CPU bitmaps. */
+#define KSPAWN_CPU_WORDS 16		/* 1024 CPUs */
+
+struct kspawn_ioc_cpus {
+	__u32 argsz;
+	__u32 version;
+	__u32 nr_cpus;			/* out: bits that mean something */
+	__u32 reserved;
+	__u64 pooled[KSPAWN_CPU_WORDS];	/* reserved for guests */
+	__u64 busy[KSPAWN_CPU_WORDS];	/* claimed by an instance */
+};
+
 #define KSPAWN_IOC_MAGIC 0xb5
 #define KSPAWN_IOC_VERSION	_IOWR(KSPAWN_IOC_MAGIC, 0, struct kspawn_ioc_version)
 #define KSPAWN_IOC_LOAD		_IOWR(KSPAWN_IOC_MAGIC, 1, struct kspawn_ioc_load)
@@ -133,5 +153,8 @@ struct kspawn_ioc_io {
 #define KSPAWN_IOC_DEBUG_READ	_IOWR(KSPAWN_IOC_MAGIC, 8, struct kspawn_ioc_io)
 #define KSPAWN_IOC_DEBUG_WRITE	_IOWR(KSPAWN_IOC_MAGIC, 9, struct kspawn_ioc_io)
 #define KSPAWN_IOC_DEBUG_BREAK	_IOW(KSPAWN_IOC_MAGIC, 10, struct kspawn_ioc_instance)
+#define KSPAWN_IOC_RESERVE	_IOW(KSPAWN_IOC_MAGIC, 11, struct kspawn_ioc_cpu)
+#define KSPAWN_IOC_RELEASE	_IOW(KSPAWN_IOC_MAGIC, 12, struct kspawn_ioc_cpu)
+#define KSPAWN_IOC_CPUS		_IOWR(KSPAWN_IOC_MAGIC, 13, struct kspawn_ioc_cpus)
 
 #endif

@@ -4,8 +4,9 @@
  *
  *   start:  LOADED -> STARTING (core taken, INIT-SIPI-SIPI) -> RUNNING
  *   stop:   RUNNING -> STOPPING (polite request, then INIT) -> NONE, with
- *           the core back online and the instance retired; DEAD if Linux
- *           would not take the core back (stop may be retried)
+ *           the core back online (or parked, if it is a pooled one) and
+ *           the instance retired; DEAD if Linux would not take the core
+ *           back (stop may be retried)
  *
  * Each step holds the instance's op_lock, and nothing global but the boot
  * lock around the trampoline page: a guest that will not stop keeps only
@@ -81,10 +82,16 @@ out:
 	return err;
 }
 
-/* INIT the core, unguard it and hand it to Linux; DEAD if Linux refuses. */
+/*
+ * INIT the core.  A pooled core stays parked and guarded for the next
+ * guest; a taken one is unguarded and handed to Linux (DEAD if Linux
+ * refuses it).
+ */
 static int give_core_back(struct kspawn_instance *in)
 {
 	kspawn_cpu_reset(in->cpu, in->apic_id);
+	if (!in->cpu_taken)
+		return 0;
 	kspawn_cpu_unguard(in->cpu);
 	if (kspawn_cpu_give_back(in->cpu)) {
 		kspawn_cpu_guard(in->cpu);	/* whatever it runs is ours */
@@ -106,11 +113,13 @@ int kspawn_instance_start(struct kspawn_instance *in)
 		pr_info("instance %u: not loaded, cannot start\n", in->id);
 		goto out;
 	}
-	err = kspawn_cpu_check(in->cpu) ?: kspawn_cpu_take(in->cpu);
-	if (err)
-		goto out;
-	in->cpu_taken = true;
-	kspawn_cpu_guard(in->cpu);
+	if (!kspawn_cores_pooled(in->cpu)) {
+		err = kspawn_cpu_check(in->cpu) ?: kspawn_cpu_take(in->cpu);
+		if (err)
+			goto out;
+		in->cpu_taken = true;
+		kspawn_cpu_guard(in->cpu);
+	}
 	WRITE_ONCE(in->state, KSPAWN_HOST_STARTING);
 	err = boot_core(in);
 	if (err) {
@@ -188,13 +197,12 @@ int kspawn_instance_stop(struct kspawn_instance *in, bool force)
 	}
 	/* No more IPIs from the backends once the core may be Linux's. */
 	kspawn_io_stop(in);
-	if (in->cpu_taken) {
-		err = give_core_back(in);
-		if (err)
-			goto out;
-	}
-	pr_info("instance %u: stopped, CPU %u online again\n", in->id,
-		in->cpu);
+	err = give_core_back(in);
+	if (err)
+		goto out;
+	pr_info("instance %u: stopped, CPU %u %s\n", in->id, in->cpu,
+		kspawn_cores_pooled(in->cpu) ? "parked in the pool" :
+		"online again");
 retire:
 	WRITE_ONCE(in->state, KSPAWN_HOST_NONE);
 	mutex_unlock(&in->op_lock);

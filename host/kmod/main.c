@@ -7,6 +7,7 @@
  * offers /dev/kspawn (ioctl.c) and watches the guests (monitor.c).
  * Unloading stops every guest and gives every core back.
  */
+#include <linux/cpumask.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -25,6 +26,14 @@ MODULE_PARM_DESC(pool_size, "size of the memory pool, e.g. 64M");
 static char *trampoline = "0x70000";
 module_param(trampoline, charp, 0444);
 MODULE_PARM_DESC(trampoline, "physical address of the reserved trampoline page below 1 MiB (memmap=4K$ADDR)");
+
+static char *reserve = "";
+module_param(reserve, charp, 0444);
+MODULE_PARM_DESC(reserve, "CPUs to reserve for guests at load, e.g. 2-3 (kspawnctl reserve does it later)");
+
+unsigned int kspawn_apic_timer_khz;
+module_param_named(apic_timer_khz, kspawn_apic_timer_khz, uint, 0644);
+MODULE_PARM_DESC(apic_timer_khz, "local APIC timer input clock passed to guests so they skip calibrating it; 0: learnt from the first guest that calibrates");
 
 unsigned int kspawn_hang_timeout_ms = 2000;
 module_param_named(hang_timeout_ms, kspawn_hang_timeout_ms, uint, 0644);
@@ -73,6 +82,24 @@ static int parse_param(const char *name, const char *val, u64 *out)
 	return 0;
 }
 
+/* The reserve= parameter: a CPU that cannot be reserved is logged, not fatal. */
+static void reserve_at_load(void)
+{
+	cpumask_var_t want;
+	unsigned int cpu;
+
+	if (!*reserve || !zalloc_cpumask_var(&want, GFP_KERNEL))
+		return;
+	if (cpulist_parse(reserve, want))
+		pr_err("reserve=%s: not a CPU list (like 2-3,5)\n", reserve);
+	else
+		for_each_cpu(cpu, want)
+			if (kspawn_cores_reserve(cpu))
+				pr_err("reserve=%s: CPU %u stays with Linux\n",
+				       reserve, cpu);
+	free_cpumask_var(want);
+}
+
 static int __init kspawn_init(void)
 {
 	u64 base, size, tramp;
@@ -100,6 +127,7 @@ static int __init kspawn_init(void)
 		goto err_monitor;
 	pr_info("ready: /dev/kspawn, trampoline at %#llx, ABI %u.%u\n", tramp,
 		KSPAWN_ABI_MAJOR, KSPAWN_ABI_MINOR);
+	reserve_at_load();
 	return 0;
 
 err_monitor:
@@ -118,6 +146,7 @@ static void __exit kspawn_exit(void)
 	misc_deregister(&kspawn_misc);
 	kspawn_monitor_stop();
 	kspawn_instance_stop_all();
+	kspawn_cores_release_all();
 	kspawn_cpu_guard_exit();
 	kspawn_trampoline_exit();
 	kspawn_pool_exit();

@@ -59,6 +59,26 @@ static void watch_state(struct kspawn_instance *in)
 	}
 }
 
+/*
+ * Every core of a machine has the same APIC timer clock: once a guest has
+ * measured it, later guests are told and skip the measurement.  Bounded
+ * like the guest bounds it; a guest can only mislead later guests' clocks,
+ * and apic_timer_khz= overrides it.
+ */
+static void learn_timer_clock(struct kspawn_instance *in)
+{
+	u32 khz;
+
+	if (READ_ONCE(kspawn_apic_timer_khz))
+		return;
+	khz = READ_ONCE(in->gstate->apic_timer_khz);
+	if (khz >= 1000 && khz <= 100000000) {
+		WRITE_ONCE(kspawn_apic_timer_khz, khz);
+		pr_info("APIC timer clock %u kHz, as instance %u measured it; passed to later guests\n",
+			khz, in->id);
+	}
+}
+
 static void watch_heartbeat(struct kspawn_instance *in)
 {
 	u64 beat = READ_ONCE(in->gstate->heartbeat);
@@ -93,8 +113,10 @@ void kspawn_monitor_poll(struct kspawn_instance *in)
 	kspawn_console_drain(&in->console, &in->con_out);
 	kspawn_console_drain(&in->debug, &in->dbg_out);
 	watch_state(in);
-	if (state == KSPAWN_HOST_RUNNING)
+	if (state == KSPAWN_HOST_RUNNING) {
 		watch_heartbeat(in);
+		learn_timer_clock(in);
+	}
 	mutex_unlock(&in->ring_lock);
 }
 

@@ -3,7 +3,8 @@
  * The memory pool: physical memory the host kernel was told to leave alone
  * (memmap=SIZE$BASE), split into 2 MiB chunks, so every region starts 2 MiB
  * aligned as the ABI requires.  The module never takes memory Linux uses:
- * a pool that overlaps System RAM is refused.
+ * a pool that overlaps System RAM is refused.  Chunks are zero whenever
+ * they are free: the pool is scrubbed at load and a region when freed.
  */
 #include <linux/bitmap.h>
 #include <linux/io.h>
@@ -77,6 +78,11 @@ int kspawn_pool_init(u64 base, u64 size)
 		err = -ENOMEM;
 		goto err_free;
 	}
+	/*
+	 * Scrubbed once here; afterwards every region is scrubbed when it is
+	 * freed, so a region comes out of the pool already zeroed.
+	 */
+	memset(pool.va, 0, size);
 	pool.base = base;
 	pool.size = size;
 	pr_info("pool: %llu MiB at %#llx\n", size >> 20, base);

@@ -83,6 +83,7 @@ static void fill_header(struct kspawn_instance *in, const struct layout *l,
 	h->shared_base = in->shared_phys;
 	h->shared_size = in->shared_size;
 	h->tsc_khz = tsc_khz;
+	h->apic_timer_khz = READ_ONCE(kspawn_apic_timer_khz);
 	h->ncpus = 1;
 	h->cpu_apic_id[0] = in->apic_id;
 	h->host_apic_id = kspawn_cpu_apic_id(0);

@@ -45,7 +45,7 @@ int main(void)
 	FIELD(kspawn_header, ndevices);
 	FIELD(kspawn_header, host_doorbell_vector);
 	FIELD(kspawn_header, boot_tsc);
-	FIELD(kspawn_header, reserved0);
+	FIELD(kspawn_header, apic_timer_khz);
 	FIELD(kspawn_header, cmdline);
 	FIELD(kspawn_header, reserved);
 	SIZE(kspawn_header);
@@ -64,7 +64,7 @@ int main(void)
 	FIELD(kspawn_state, host_request);
 	FIELD(kspawn_state, stop_vector);
 	FIELD(kspawn_state, debug_vector);
-	FIELD(kspawn_state, reserved0);
+	FIELD(kspawn_state, apic_timer_khz);
 	FIELD(kspawn_state, panic);
 	SIZE(kspawn_state);
 	FIELD(kspawn_ring, head);

@@ -209,12 +209,18 @@ static uint64_t measure_timer_hz(void)
 	return (uint64_t)(0xffffffffu - left) * NSEC_PER_SEC / (end - start);
 }
 
-int apic_timer_start(unsigned int hz, unsigned int vector)
+int apic_timer_start(unsigned int hz, unsigned int vector,
+		     uint64_t input_khz)
 {
+	const char *how = "TSC-calibrated";
 	uint64_t count;
 
 	if (!hz || vector < IRQ_VECTOR_BASE || vector > 255)
 		return -1;
+	if (!timer_hz && input_khz) {
+		timer_hz = input_khz * 1000 / 16;	/* TIMER_DIV_16 */
+		how = "from the host";
+	}
 	if (!timer_hz)
 		timer_hz = measure_timer_hz();
 	count = timer_hz / hz;
@@ -223,8 +229,8 @@ int apic_timer_start(unsigned int hz, unsigned int vector)
 	apic_write(APIC_TIMER_DIV, TIMER_DIV_16);
 	apic_write(APIC_LVT_TIMER, LVT_TIMER_PERIODIC | vector);
 	apic_write(APIC_TIMER_INIT, (uint32_t)count);
-	kprintf("apic: timer %llu kHz (TSC-calibrated), periodic at %u Hz\n",
-		(unsigned long long)(timer_hz / 1000), hz);
+	kprintf("apic: timer %llu kHz (%s), periodic at %u Hz\n",
+		(unsigned long long)(timer_hz / 1000), how, hz);
 	return 0;
 }
 
@@ -237,4 +243,9 @@ void apic_timer_stop(void)
 uint64_t apic_timer_hz(void)
 {
 	return timer_hz;
+}
+
+uint64_t apic_timer_input_khz(void)
+{
+	return timer_hz * 16 / 1000;
 }

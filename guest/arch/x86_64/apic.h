@@ -39,13 +39,18 @@ int apic_send_ipi(uint32_t dest, unsigned int vector);
 
 /*
  * Start the timer in periodic mode at hz interrupts per second on vector.
- * Calibrates the timer against the TSC (time_init must have run).
- * Returns 0, or -1 if the timer is too slow or too fast for hz.
+ * The timer's input clock is input_khz (before the divider) if the host
+ * knew it, else (0) it is calibrated against the TSC (time_init must have
+ * run).  Returns 0, or -1 if the timer is too slow or too fast for hz.
  */
-int apic_timer_start(unsigned int hz, unsigned int vector);
+int apic_timer_start(unsigned int hz, unsigned int vector,
+		     uint64_t input_khz);
 void apic_timer_stop(void);
 
 /* The timer's input clock after the divider, in Hz (0 before start). */
 uint64_t apic_timer_hz(void);
+
+/* The timer's input clock before the divider, in kHz (0 before start). */
+uint64_t apic_timer_input_khz(void);
 
 #endif

@@ -1,0 +1,74 @@
+/* kspawnctl reserve CPULIST / kspawnctl release CPULIST: the core pool. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+
+static int one(struct ctl *c, const char *cmd, int cpu, int reserve)
+{
+	int e = dev_reserve(c->fd, (uint32_t)cpu, reserve);
+
+	switch (-e) {
+	case 0:
+		return EXIT_OK;
+	case EALREADY:
+		err_msg("%s: CPU %d is in the pool already", cmd, cpu);
+		return EXIT_OK;
+	case ENOENT:
+		err_msg("%s: CPU %d is not in the pool", cmd, cpu);
+		return EXIT_FAIL;
+	case EBUSY:
+		err_msg("%s: CPU %d is busy: an instance holds it, it is offline already, or it is the last online CPU",
+			cmd, cpu);
+		return EXIT_RESOURCE;
+	case EINVAL:
+		err_msg("%s: CPU %d cannot be %s (CPU 0 stays with Linux)", cmd,
+			cpu, reserve ? "reserved" : "released");
+		return EXIT_RESOURCE;
+	default:
+		return ctl_fail(cmd, e, 0);
+	}
+}
+
+/* Reserve or release every CPU of the list; the worst exit status. */
+static int pool_cmd(struct ctl *c, int argc, char **argv, int reserve)
+{
+	const char *cmd = reserve ? "reserve" : "release";
+	static unsigned char set[CTL_MAX_CPUS];
+	int rc, worst = EXIT_OK;
+
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(cmd, 0);
+		return EXIT_OK;
+	}
+	if (argc != 2) {
+		usage(cmd, 1);
+		return EXIT_USAGE;
+	}
+	if (cpus_parse(argv[1], set) <= 0) {
+		err_msg("%s: '%s' is not a CPU list (like 2-3,5)", cmd, argv[1]);
+		return EXIT_USAGE;
+	}
+	rc = ctl_open(c);
+	if (rc)
+		return rc;
+	for (int cpu = 0; cpu < CTL_MAX_CPUS; cpu++) {
+		if (!set[cpu])
+			continue;
+		rc = one(c, cmd, cpu, reserve);
+		if (rc > worst)
+			worst = rc;
+	}
+	return worst;
+}
+
+int cmd_reserve(struct ctl *c, int argc, char **argv)
+{
+	return pool_cmd(c, argc, argv, 1);
+}
+
+int cmd_release(struct ctl *c, int argc, char **argv)
+{
+	return pool_cmd(c, argc, argv, 0);
+}

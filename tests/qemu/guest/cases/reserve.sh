@@ -1,0 +1,41 @@
+# The pool of reserved cores: reserve a CPU, spawn on it twice (no CPU
+# hotplug: the core stays parked between guests), release it; the CPU's
+# online state and the module's objects are back where they were.
+. /tests/lib.sh
+objects=/sys/class/misc/kspawn/objects
+online0=$(cat /sys/devices/system/cpu/online)
+expect 0 kspawnctl reserve 1
+[ "$(cpu_online 1)" = 0 ] || bad "reserved CPU 1 is online"
+expect 0 kspawnctl list
+has 'pool: CPUs 1 reserved for guests, free: 1'
+if echo 1 > /sys/devices/system/cpu/cpu1/online 2>/dev/null; then
+	bad "Linux brought the reserved CPU 1 online"
+fi
+hotplug0=$(dmesg | grep -cE 'smpboot|is now offline')
+spawn "$IMG" --cmdline "hello one" || finish	# picks the free pooled CPU
+wait_state "$id" halted
+[ "$(json_get cpu "$(kspawnctl --json status "$id")")" = 1 ] || bad "instance $id is not on the pooled CPU 1"
+expect 0 kspawnctl list
+has 'free: none'
+expect 0 kspawnctl stop "$id"
+[ "$(cpu_online 1)" = 0 ] || bad "CPU 1 went back to Linux at stop"
+spawn "$IMG" --cpu 1 --cmdline "hello two" || finish
+wait_state "$id" halted
+expect 0 kspawnctl console "$id"
+has 'argv\[1\] = two'
+expect 0 kspawnctl stop "$id"
+hotplug1=$(dmesg | grep -cE 'smpboot|is now offline')
+[ "$hotplug0" = "$hotplug1" ] || { bad "CPU hotplug happened while spawning on the pooled CPU:"; dmesg | grep -E 'smpboot|is now offline' | tail -n 4 | sed 's/^/  k| /'; }
+expect 0 kspawnctl list
+has 'free: 1'
+expect 0 kspawnctl release 1
+want_online 1
+expect 0 kspawnctl list
+hasnt 'pool:'
+expect 1 kspawnctl release 1
+has 'CPU 1 is not in the pool'
+expect 7 kspawnctl reserve 0
+[ "$(cat /sys/devices/system/cpu/online)" = "$online0" ] || bad "online CPUs $(cat /sys/devices/system/cpu/online), were $online0"
+cat $objects | grep -v ' 0$' | sed 's/^/  left: /' | grep . && bad "module objects left"
+want_no_instances
+finish
