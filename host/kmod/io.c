@@ -89,6 +89,42 @@ static int create_net(struct kspawn_instance *in, u32 mode, u32 index)
 	return 0;
 }
 
+/*
+ * The guest rang: wake the device thread.  The thread pointer is read
+ * without net_lock (this is hard-irq context); kspawn_io_stop() waits for
+ * this handler with synchronize_irq() before the thread can go.
+ */
+static irqreturn_t doorbell_irq(int irq, void *ctx)
+{
+	struct kspawn_io *io = ctx;
+	struct task_struct *t = READ_ONCE(io->thread);
+
+	WRITE_ONCE(io->kicked, true);
+	if (t)
+		wake_up_process(t);
+	return IRQ_HANDLED;
+}
+
+/* Offer the guest a doorbell; without one it is polled, as before. */
+static void create_doorbell(struct kspawn_instance *in)
+{
+	struct kspawn_io *io = in->io;
+	int err;
+
+	snprintf(io->doorbell_name, sizeof(io->doorbell_name),
+		 "kspawn-doorbell-%u", in->id);
+	err = kspawn_doorbell_create(&io->doorbell, io->doorbell_name,
+				     doorbell_irq, io);
+	if (err) {
+		pr_info("instance %u: no doorbell (%d); its devices are polled\n",
+			in->id, err);
+		return;
+	}
+	in->hdr->host_apic_id = io->doorbell.apic_id;
+	in->hdr->host_doorbell_vector = io->doorbell.vector;
+	in->hdr->host_features |= KSPAWN_F_IPI_DOORBELL;
+}
+
 int kspawn_io_create(struct kspawn_instance *in,
 		     const struct kspawn_ioc_load *req)
 {
@@ -102,6 +138,7 @@ int kspawn_io_create(struct kspawn_instance *in,
 	in->io = io;
 	io->region = (struct kb_region){ in->region, in->region_phys,
 					 in->region_size };
+	create_doorbell(in);
 	if (req->net_mode) {
 		err = create_net(in, req->net_mode,
 				 req->disk_path[0] || req->ramdisk_bytes);
@@ -233,8 +270,14 @@ int kspawn_io_start(struct kspawn_instance *in)
 
 void kspawn_io_stop(struct kspawn_instance *in)
 {
-	if (in->io && in->io->thread)
-		kthread_stop(swap_thread(in->io, NULL));
+	struct task_struct *t;
+
+	if (!in->io || !in->io->thread)
+		return;
+	t = swap_thread(in->io, NULL);
+	if (in->io->doorbell.irq)
+		synchronize_irq(in->io->doorbell.irq);
+	kthread_stop(t);
 }
 
 void kspawn_io_destroy(struct kspawn_instance *in)
@@ -244,6 +287,7 @@ void kspawn_io_destroy(struct kspawn_instance *in)
 	if (!io)
 		return;
 	kspawn_io_stop(in);
+	kspawn_doorbell_destroy(&io->doorbell);
 	kspawn_netdev_destroy(io);
 	if (io->disk) {
 		vfs_fsync(io->disk, 0);

@@ -5,6 +5,8 @@
 
 #include <linux/spinlock.h>
 
+#include "kspawn.h"
+
 #include "backend/blk.h"
 #include "backend/net.h"
 #include "backend/region.h"
@@ -28,6 +30,8 @@ struct kspawn_io {
 	struct file *disk;		/* file-backed disk */
 	struct task_struct *thread;	/* NULL once stopped (net_lock) */
 	bool kicked;			/* work may be coming: poll now */
+	struct kspawn_doorbell doorbell;	/* the guest rings it */
+	char doorbell_name[24];
 	u64 polls, busy_polls;
 };
 

@@ -3,6 +3,7 @@
 #ifndef KSPAWN_H
 #define KSPAWN_H
 
+#include <linux/interrupt.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
@@ -119,6 +120,21 @@ void kspawn_trampoline_exit(void);
 u64 kspawn_trampoline_phys(void);
 void kspawn_trampoline_install(u64 cr3, u64 entry, u64 header_va,
 			       u64 stamp_va);
+
+/* doorbell.c: an interrupt on a host CPU that the guest rings with an IPI */
+struct kspawn_doorbell {
+	int irq;			/* 0: none */
+	u32 vector;			/* what the guest sends ... */
+	u32 apic_id;			/* ... to this physical APIC ID */
+	void *ctx;
+};
+
+int kspawn_doorbell_init(void);
+void kspawn_doorbell_exit(void);
+int kspawn_doorbell_create(struct kspawn_doorbell *db, const char *name,
+			   irqreturn_t (*handler)(int irq, void *ctx),
+			   void *ctx);
+void kspawn_doorbell_destroy(struct kspawn_doorbell *db);
 
 /* cpu.c */
 int kspawn_cpu_check(int cpu);
