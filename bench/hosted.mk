@@ -14,8 +14,11 @@ HOSTED_BENCH_LIB := bench/lib/hostbench.c bench/lib/hostbench.h
 # The guest-and-device half, for the two that run kspawn's own backends.
 HOSTED_BENCH_REGION := bench/lib/hostregion.c bench/lib/hostregion.h
 HOSTED_BENCH_VQ := guest/lib/virtq.c guest/lib/virtq_packed.c \
+	guest/lib/virtio.c guest/lib/virtio_slot.c guest/hosted/virtio_hosted.c \
 	host/backend/region.c host/backend/vq.c host/backend/vq_packed.c \
 	host/backend/device.c
+HOSTED_BENCH_HDR := $(wildcard host/backend/*.h guest/lib/virt*.h) \
+	guest/hosted/virtio_hosted.h abi/kspawn_abi.h
 
 BLKHOSTED_SRC := bench/blk/blkhosted.c host/backend/blk.c host/backend/ram.c \
 	$(HOSTED_BENCH_REGION) $(HOSTED_BENCH_VQ)
@@ -30,10 +33,10 @@ define build-hosted-bench
 	$(Q)gcc $(HOSTED_BENCH_CFLAGS) -o $(1) $(filter %.c,$(2)) -pthread
 endef
 
-$(BLKHOSTED): $(BLKHOSTED_SRC) $(HOSTED_BENCH_LIB) $(wildcard host/backend/*.h guest/lib/virtq*.h) abi/kspawn_abi.h | $(DEPS_STAMP)
+$(BLKHOSTED): $(BLKHOSTED_SRC) $(HOSTED_BENCH_LIB) $(HOSTED_BENCH_HDR) | $(DEPS_STAMP)
 	$(call build-hosted-bench,$@,$^)
 
-$(NETHOSTED): $(NETHOSTED_SRC) $(HOSTED_BENCH_LIB) $(wildcard host/backend/*.h guest/lib/virtq*.h) abi/kspawn_abi.h | $(DEPS_STAMP)
+$(NETHOSTED): $(NETHOSTED_SRC) $(HOSTED_BENCH_LIB) $(HOSTED_BENCH_HDR) | $(DEPS_STAMP)
 	$(call build-hosted-bench,$@,$^)
 
 $(UDPLO): $(UDPLO_SRC) $(HOSTED_BENCH_LIB) | $(DEPS_STAMP)

@@ -66,8 +66,7 @@ struct req {
 
 static struct hostregion hr;
 static struct kb_blk blk;
-static struct virtq q;
-static void *cookies[QSIZE];
+static struct virtq *q = &hr.vd.vq[0];
 static int writing, qd, packed;
 static long ops, corrupt_at, accesses;
 static uint64_t seed = 88172645463325252ULL;
@@ -168,9 +167,8 @@ static long check_disk(void *ram)
 /* The driver's handshake: one request queue. */
 static int bring_up(void)
 {
-	if (hr_negotiate(&hr, &blk.dev, packed))
+	if (hr_negotiate(&hr, &blk.dev, packed, 1, QSIZE))
 		return -1;
-	hr_queue(&hr, 0, &q, QSIZE, RING_OFF, cookies);
 	return hr_driver_ok(&hr);
 }
 
@@ -189,11 +187,11 @@ static int submit(struct req *r, uint64_t now)
 		last_write[r->block] = ++writes;
 		stamp_block(r->buf, r->block);
 		r->type = 1;		/* VIRTIO_BLK_T_OUT */
-		return virtq_add(&q, out, 2, &status, 1, r);
+		return virtq_add(q, out, 2, &status, 1, r);
 	}
 	memset(r->buf, 0, 8);	/* a read that moved nothing fails */
 	r->type = 0;			/* VIRTIO_BLK_T_IN */
-	return virtq_add(&q, &hdr, 1, in, 2, r);
+	return virtq_add(q, &hdr, 1, in, 2, r);
 }
 
 /* A completion: 0 if its status, length and (for reads) data are right. */
@@ -232,7 +230,7 @@ static int reap(struct run *s)
 	uint32_t written;
 	int n = 0;
 
-	while ((r = virtq_get(&q, &written))) {
+	while ((r = virtq_get(q, &written))) {
 		uint64_t now = hb_now_ns();
 
 		s->lat[s->done++] = now - r->start;
@@ -259,14 +257,14 @@ static int measure(struct run *s)
 		if (submit(&reqs[i], hb_now_ns()))
 			return fprintf(stderr, "queue full\n"), -1;
 	}
-	virtq_publish(&q);
+	virtq_publish(q);
 	while (s->done < ops) {
 		int n = reap(s);
 
 		if (n < 0)
 			return -1;
 		if (n) {
-			virtq_publish(&q);
+			virtq_publish(q);
 			hb_busy(&w);
 			continue;
 		}
@@ -331,7 +329,7 @@ int main(int argc, char **argv)
 	ram = kb_ram_new(DISK_BYTES);
 	s.lat = malloc(sizeof(*s.lat) * (size_t)ops);
 	last_write = calloc(BLOCKS, sizeof(*last_write));
-	if (hr_alloc(&hr, REGION_BASE, REGION_BYTES) || !ram || !s.lat ||
+	if (hr_alloc(&hr, REGION_BASE, REGION_BYTES, RING_OFF) || !ram || !s.lat ||
 	    !last_write)
 		return fprintf(stderr, "out of memory\n"), 1;
 	if (fill_disk(ram))

@@ -6,21 +6,6 @@
 
 #include "bench/lib/hostregion.h"
 
-/*
- * What gpa() needs, copied from the one region.  The driver reads it for
- * every buffer it adds, so it has a line of its own for the reason
- * struct hostregion has.
- */
-static struct {
-	const uint8_t *mem;
-	uint64_t base;
-} __attribute__((aligned(64))) xlat;
-
-static uint64_t gpa(const void *va)
-{
-	return xlat.base + (uint64_t)((const uint8_t *)va - xlat.mem);
-}
-
 static void no_notify(void *ctx, uint32_t vector)
 {
 	(void)ctx;
@@ -29,15 +14,15 @@ static void no_notify(void *ctx, uint32_t vector)
 
 const struct kb_device_ops hr_dev_ops = { .notify = no_notify };
 
-int hr_alloc(struct hostregion *h, uint64_t base, uint32_t bytes)
+int hr_alloc(struct hostregion *h, uint64_t base, uint32_t bytes,
+	     uint32_t rings_off)
 {
 	h->mem = aligned_alloc(4096, bytes);
 	if (!h->mem)
 		return -1;
 	memset(h->mem, 0, bytes);
 	h->kr = (struct kb_region){ h->mem, base, bytes };
-	xlat.mem = h->mem;
-	xlat.base = base;
+	vh_region(h->mem, base, bytes, rings_off);
 	return 0;
 }
 
@@ -47,52 +32,31 @@ void hr_free(struct hostregion *h)
 	h->mem = NULL;
 }
 
-int hr_negotiate(struct hostregion *h, struct kb_device *dev, int packed)
+int hr_negotiate(struct hostregion *h, struct kb_device *dev, int packed,
+		 unsigned int nq, uint16_t size)
 {
-	struct kspawn_device *slot = &h->slot;
-	uint64_t want = slot->device_features;
+	uint64_t no_packed = 1ULL << VIRTIO_F_RING_PACKED;
 
 	h->dev = dev;
-	h->packed = packed;
-	if (!packed)
-		want &= ~KB_F_RING_PACKED;
-	slot->status = KB_S_ACKNOWLEDGE | KB_S_DRIVER;
-	slot->driver_features = want;
-	__atomic_store_n(&slot->status, slot->status | KB_S_FEATURES_OK,
-			 __ATOMIC_RELEASE);
+	virtio_slot_attach(&h->vd, &h->slot, KSPAWN_ABI_MINOR, &vh_platform);
 	/* No device thread yet: the driver turns the device's crank. */
-	kb_device_poll(dev, 1);
-	if (!(slot->status & KB_S_FEATURES_OK))
+	vh_poll(dev);
+	if (virtio_start(&h->vd, packed ? ~0ULL : ~no_packed))
 		return fprintf(stderr, "features refused\n"), -1;
+	for (unsigned int q = 0; q < nq; q++)
+		if (virtio_queue(&h->vd, q, size, NULL))
+			return fprintf(stderr, "no queue %u\n", q), -1;
 	return 0;
-}
-
-void hr_queue(struct hostregion *h, int idx, struct virtq *q, uint16_t size,
-	      uint32_t off, void **cookies)
-{
-	struct kspawn_queue *sq = &h->slot.queues[idx];
-
-	if (h->packed)
-		virtq_init_packed(q, size, h->mem + off, cookies, gpa);
-	else
-		virtq_init(q, size, h->mem + off, cookies, gpa, 1);
-	sq->size = size;
-	sq->desc_addr = q->desc_addr;
-	sq->driver_addr = q->avail_addr;
-	sq->device_addr = q->used_addr;
-	sq->ready = 1;
 }
 
 int hr_driver_ok(struct hostregion *h)
 {
-	struct kspawn_device *slot = &h->slot;
-
-	__atomic_store_n(&slot->status, slot->status | KB_S_DRIVER_OK,
-			 __ATOMIC_RELEASE);
+	virtio_ready(&h->vd);
 	kb_device_poll(h->dev, 1);
+	vh_poll(NULL);
 	if (!h->dev->live || h->dev->broken)
 		return fprintf(stderr, "device did not go live (status %#x)\n",
-			       slot->status), -1;
+			       h->slot.status), -1;
 	return 0;
 }
 

@@ -33,8 +33,7 @@
 
 #define REGION_BYTES (4u << 20)
 #define REGION_BASE 0x80000000ULL
-#define RX_RING_OFF 0x10000u
-#define TX_RING_OFF 0x20000u
+#define RING_OFF 0x10000u		/* rx's ring, then tx's */
 #define RX_BUF_OFF 0x100000u
 #define TX_BUF_OFF 0x200000u
 #define QSIZE 256
@@ -66,8 +65,7 @@ static const uint8_t stranger[6] = { 0x02, 0, 0, 0, 0, 0x99 };
 
 static struct hostregion hr;
 static struct kb_net net;
-static struct virtq rxq, txq;
-static void *rx_cookies[QSIZE], *tx_cookies[QSIZE];
+static struct virtq *rxq = &hr.vd.vq[0], *txq = &hr.vd.vq[1];
 
 /* ---- frames ---- */
 
@@ -100,16 +98,14 @@ static int frame_ok(const uint8_t *f, uint32_t len, long size)
 /* The driver's handshake, with every rx buffer posted before DRIVER_OK. */
 static int bring_up(int packed)
 {
-	if (hr_negotiate(&hr, &net.dev, packed))
+	if (hr_negotiate(&hr, &net.dev, packed, 2, QSIZE))
 		return -1;
-	hr_queue(&hr, 0, &rxq, QSIZE, RX_RING_OFF, rx_cookies);
-	hr_queue(&hr, 1, &txq, QSIZE, TX_RING_OFF, tx_cookies);
 	for (int i = 0; i < QSIZE; i++) {
 		struct virtq_buf b = { hr.mem + RX_BUF_OFF + i * BUF, BUF };
 
-		virtq_add(&rxq, NULL, 0, &b, 1, b.p);
+		virtq_add(rxq, NULL, 0, &b, 1, b.p);
 	}
-	virtq_publish(&rxq);
+	virtq_publish(rxq);
 	return hr_driver_ok(&hr);
 }
 
@@ -126,7 +122,7 @@ static int send_one(struct hb_net *s)
 	make_frame(f + HDR, s, (uint64_t)s->st.sent);
 	if (s->rtt_mode)
 		s->sent_at = hb_now_ns();
-	if (virtq_add(&txq, &out, 1, NULL, 0, f))
+	if (virtq_add(txq, &out, 1, NULL, 0, f))
 		return -1;
 	s->st.sent++;
 	return 0;
@@ -137,13 +133,13 @@ static void fill_window(struct hb_net *s)
 {
 	int added = 0;
 
-	while (virtq_get(&txq, NULL))
+	while (virtq_get(txq, NULL))
 		;
 	while (s->st.sent < s->count && s->st.sent - s->st.next < s->window &&
 	       !send_one(s))
 		added++;
 	if (added)
-		virtq_publish(&txq);
+		virtq_publish(txq);
 }
 
 /* One frame back (len: after the virtio-net header). */
@@ -159,15 +155,15 @@ static int receive(struct hb_net *s)
 	uint32_t len;
 	int n = 0;
 
-	while ((b = virtq_get(&rxq, &len))) {
+	while ((b = virtq_get(rxq, &len))) {
 		struct virtq_buf back = { b, BUF };
 
 		take(s, b + HDR, len - HDR, s->rtt_mode ? hb_now_ns() : 0);
-		virtq_add(&rxq, NULL, 0, &back, 1, b);
+		virtq_add(rxq, NULL, 0, &back, 1, b);
 		n++;
 	}
 	if (n)
-		virtq_publish(&rxq);
+		virtq_publish(rxq);
 	return n;
 }
 
@@ -204,7 +200,7 @@ int main(int argc, char **argv)
 	int err;
 
 	hb_net_init(&s, &cmd, argc, argv);
-	if (hr_alloc(&hr, REGION_BASE, REGION_BYTES))
+	if (hr_alloc(&hr, REGION_BASE, REGION_BYTES, RING_OFF))
 		return fprintf(stderr, "out of memory\n"), 1;
 	kb_net_init(&net, &hr.slot, &hr.kr, &hr_dev_ops, NULL, KB_NET_LOOPBACK,
 		    NULL, NULL, mac);

@@ -69,12 +69,12 @@ static void vq_setup(void)
 
 	if (packed) {
 		virtq_init_packed(&q, QSIZE, mem, cookies, gpa);
-		kb_vq_setup_packed(&dvq, &kr, QSIZE, q.desc_addr, q.avail_addr,
-				   q.used_addr);
+		kb_vq_setup_packed(&dvq, &kr, QSIZE, gpa(q.ring),
+				   gpa(q.driver_event), gpa(q.device_event));
 	} else {
 		virtq_init(&q, QSIZE, mem, cookies, gpa, 1);
-		kb_vq_setup(&dvq, &kr, QSIZE, q.desc_addr, q.avail_addr,
-			    q.used_addr, 1);
+		kb_vq_setup(&dvq, &kr, QSIZE, gpa(q.desc), gpa(q.avail),
+			    gpa(q.used), 1);
 	}
 }
 

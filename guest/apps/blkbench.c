@@ -70,7 +70,8 @@ static int blkbench_main(int argc, char **argv)
 			x ^= x >> 7;
 			x ^= x << 17;
 			p->start = time_ns();
-			if (vblk_submit(&p->req, write ? VBLK_T_OUT : VBLK_T_IN,
+			if (vblk_submit(&p->req, write ? VIRTIO_BLK_T_OUT :
+							 VIRTIO_BLK_T_IN,
 					(x % blocks) * (bs / VBLK_SECTOR), p->buf,
 					bs))
 				return kprintf("blkbench: submit failed\n"), 1;

@@ -91,7 +91,8 @@ static int sweep(struct slot *s, int qd, uint64_t bytes, int write,
 			x->len = bytes - next < CHUNK ? bytes - next : CHUNK;
 			if (write)
 				fill(x->buf, x->off, x->len);
-			if (vblk_submit(&x->req, write ? VBLK_T_OUT : VBLK_T_IN,
+			if (vblk_submit(&x->req, write ? VIRTIO_BLK_T_OUT :
+							 VIRTIO_BLK_T_IN,
 					x->off / VBLK_SECTOR, x->buf, x->len))
 				return -1;
 			x->busy = 1;

@@ -26,24 +26,14 @@
 #include "kern/virtio.h"
 #include "kern/virtio_blk.h"
 
-#define F_NEXT 1
-#define F_INDIRECT 4
-#define F_AVAIL (1U << 7)
-#define F_USED (1U << 15)
-
-/* A packed ring's descriptor (lib/virtq_packed.c keeps its own private). */
-struct pdesc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t id;
-	uint16_t flags;
-};
+#define F_AVAIL (1U << VRING_PACKED_DESC_F_AVAIL)
+#define F_USED (1U << VRING_PACKED_DESC_F_USED)
 
 static void publish_head(struct virtq *q, uint16_t head, uint16_t advance)
 {
-	q->avail[2 + (q->avail_idx & (q->size - 1))] = head;
+	q->avail->ring[q->avail_idx & (q->size - 1)] = head;
 	q->avail_idx = (uint16_t)(q->avail_idx + advance);
-	__atomic_store_n(&q->avail[1], q->avail_idx, __ATOMIC_RELEASE);
+	__atomic_store_n(&q->avail->idx, q->avail_idx, __ATOMIC_RELEASE);
 }
 
 /*
@@ -51,15 +41,15 @@ static void publish_head(struct virtq *q, uint16_t head, uint16_t advance)
  * from c[k] (the last one repeated), made available in the current lap;
  * the first one's flags last, so the device sees the chain at once.
  */
-static void publish_packed(struct virtq *q, const struct virtq_desc *c,
+static void publish_packed(struct virtq *q, const struct vring_desc *c,
 			   unsigned int n, unsigned int count)
 {
-	struct pdesc *ring = (struct pdesc *)q->desc;
+	struct vring_packed_desc *ring = q->ring;
 	uint16_t pos = q->avail_idx, first = pos, first_flags = 0;
 	int wrap = q->avail_wrap;
 
 	for (unsigned int k = 0; k < count; k++) {
-		const struct virtq_desc *d = &c[k < n ? k : n - 1];
+		const struct vring_desc *d = &c[k < n ? k : n - 1];
 		uint16_t flags = d->flags | (wrap ? F_AVAIL : F_USED);
 
 		ring[pos].addr = d->addr;
@@ -80,29 +70,30 @@ static void publish_packed(struct virtq *q, const struct virtq_desc *c,
 static int misbehave(struct virtio_dev *d, const char *mode)
 {
 	struct virtq *q = &d->vq[0];
-	static struct virtq_desc table[4] __attribute__((aligned(16)));
+	static struct vring_desc table[4] __attribute__((aligned(16)));
 	uint64_t base = kspawn_hdr->region_base;
 	uint64_t end = base + kspawn_hdr->region_size;
 	uint64_t tab = virt_to_phys(table);
-	struct virtq_desc c[2];
+	struct vring_desc c[2];
 	unsigned int n = 1, count = 1;
 
 	if (!strcmp(mode, "outside")) {
-		c[0] = (struct virtq_desc){ end + 4096, 512, 0, 0 };
+		c[0] = (struct vring_desc){ end + 4096, 512, 0, 0 };
 	} else if (!strcmp(mode, "huge")) {
-		c[0] = (struct virtq_desc){ base, 0xffffffffu, 0, 0 };
+		c[0] = (struct vring_desc){ base, 0xffffffffu, 0, 0 };
 	} else if (!strcmp(mode, "loop")) {
 		/* Split: 0 -> 1 -> 0.  Packed: NEXT on every slot. */
-		c[0] = (struct virtq_desc){ tab, 16, F_NEXT, 1 };
-		c[1] = (struct virtq_desc){ tab, 16, F_NEXT, 0 };
+		c[0] = (struct vring_desc){ tab, 16, VRING_DESC_F_NEXT, 1 };
+		c[1] = (struct vring_desc){ tab, 16, VRING_DESC_F_NEXT, 0 };
 		n = 2;
 		count = q->packed ? q->size : 2;
 	} else if (!strcmp(mode, "nested")) {
-		struct pdesc *ptable = (struct pdesc *)table;
+		struct vring_packed_desc *ptable = (void *)table;
 
-		c[0] = (struct virtq_desc){ tab, 64, F_INDIRECT, 0 };
+		c[0] = (struct vring_desc){ tab, 64, VRING_DESC_F_INDIRECT, 0 };
 		if (q->packed)
-			ptable[0] = (struct pdesc){ tab, 64, 0, F_INDIRECT };
+			ptable[0] = (struct vring_packed_desc){
+				tab, 64, 0, VRING_DESC_F_INDIRECT };
 		else
 			table[0] = c[0];
 	} else if (!strcmp(mode, "wild") && !q->packed) {

@@ -28,7 +28,7 @@
 /*
  * The network driver's part: the first network device, set up and
  * receiving (its frames go to net_input()), or NULL if there is none.
- * The virtio-net driver provides it; kern/net_dev.c has a stand-in.
+ * The virtio-net driver (kern/virtio_net.c) provides it.
  */
 struct netif *netif_first(void);
 

@@ -1,57 +1,26 @@
 /*
- * Virtio devices the host put in the ABI device table (struct
- * kspawn_device in the shared area): finding them, the status and feature
- * handshake, queue setup with an interrupt vector each, and the doorbell.
+ * Virtio devices the host put in the ABI device table, for the kernel's
+ * drivers: lib/virtio.c does the handshake and queue setup over the slot
+ * transport (lib/virtio_slot.c); this gives it the kernel's pages,
+ * sleeps and interrupt vectors.
  */
 #ifndef KERN_VIRTIO_H
 #define KERN_VIRTIO_H
 
 #include <stdint.h>
 
-#include "abi/kspawn_abi.h"
-#include "lib/virtq.h"
-
-#define VIRTIO_F_VERSION_1_BIT (1ULL << 32)
-#define VIRTIO_F_EVENT_IDX_BIT (1ULL << 29)
-#define VIRTIO_F_RING_PACKED_BIT (1ULL << 34)
-
-struct virtio_dev;
-typedef void (*virtio_irq_fn)(struct virtio_dev *d, unsigned int q);
-
-struct virtio_dev {
-	struct kspawn_device *slot;
-	uint64_t features;		/* negotiated */
-	struct virtq vq[KSPAWN_MAX_QUEUES];
-	virtio_irq_fn on_irq[KSPAWN_MAX_QUEUES];
-	void *priv;
-};
+#include "lib/virtio.h"
 
 struct cmdline;
 
 /* Kernel options: vring=packed asks for packed rings when offered. */
 void virtio_init(const struct cmdline *c);
 
-/* The n-th device of this VIRTIO_ID in the table, or NULL. */
-struct kspawn_device *virtio_find(uint32_t device_id, unsigned int n);
-
 /*
- * ACKNOWLEDGE, DRIVER, features (ours & the device's, VERSION_1 required),
- * FEATURES_OK.  Returns 0, or -1 (device set FAILED) with a console line.
+ * Attach d to the first device of this VIRTIO_ID_* and negotiate the
+ * wanted features (lib/virtio.h, virtio_start).  0, or -1 if there is no
+ * such device or it failed (with a console line).
  */
-int virtio_start(struct virtio_dev *d, struct kspawn_device *slot,
-		 uint64_t wanted);
-
-/* Set up queue q with size entries (or the device's maximum). */
-int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
-		 virtio_irq_fn on_irq);
-
-/* DRIVER_OK: the device may use the queues now. */
-void virtio_ready(struct virtio_dev *d);
-
-/* Ring the doorbell of queue q (after virtq_publish said so). */
-void virtio_kick(struct virtio_dev *d, unsigned int q);
-
-/* Has the device asked to be reset (it found the driver misbehaving)? */
-int virtio_broken(const struct virtio_dev *d);
+int virtio_open(struct virtio_dev *d, uint32_t device_id, uint64_t wanted);
 
 #endif

@@ -1,4 +1,5 @@
 #include <string.h>
+#include <linux/virtio_blk.h>
 
 #include "arch/x86_64/cpu.h"
 #include "kern/virtio_blk.h"
@@ -7,16 +8,11 @@
 #include "kern/time.h"
 #include "kern/virtio.h"
 
-#define VIRTIO_ID_BLOCK 2
-#define F_SIZE_MAX (1ULL << 1)
-#define F_SEG_MAX (1ULL << 2)
-#define F_BLK_SIZE (1ULL << 6)
-#define F_FLUSH (1ULL << 9)
-#define F_DISCARD (1ULL << 13)
-#define F_WRITE_ZEROES (1ULL << 14)
-#define WANTED (VIRTIO_F_VERSION_1_BIT | VIRTIO_F_EVENT_IDX_BIT | \
-		F_SIZE_MAX | F_SEG_MAX | F_BLK_SIZE | F_FLUSH | F_DISCARD | \
-		F_WRITE_ZEROES)
+#define F(bit) (1ULL << (bit))
+#define WANTED (F(VIRTIO_F_VERSION_1) | F(VIRTIO_RING_F_EVENT_IDX) | \
+		F(VIRTIO_BLK_F_SIZE_MAX) | F(VIRTIO_BLK_F_SEG_MAX) | \
+		F(VIRTIO_BLK_F_BLK_SIZE) | F(VIRTIO_BLK_F_FLUSH) | \
+		F(VIRTIO_BLK_F_DISCARD) | F(VIRTIO_BLK_F_WRITE_ZEROES))
 #define WAIT_SLICE_NS 10000000ULL	/* recheck even without interrupts */
 /*
  * This core is the guest's own: spinning on the used ring for a few
@@ -59,16 +55,13 @@ static void on_irq(struct virtio_dev *d, unsigned int q)
 
 int vblk_init(void)
 {
-	struct kspawn_device *slot = virtio_find(VIRTIO_ID_BLOCK, 0);
-
-	if (!slot)
-		return -1;
 	spin_init(&vb.lock);
 	wq_init(&vb.wq);
-	if (virtio_start(&vb.dev, slot, WANTED) ||
+	if (virtio_open(&vb.dev, VIRTIO_ID_BLOCK, WANTED) ||
 	    virtio_queue(&vb.dev, 0, 0, on_irq))
 		return -1;
-	memcpy(&vb.sectors, slot->config, sizeof(vb.sectors));
+	virtio_config(&vb.dev, offsetof(struct virtio_blk_config, capacity),
+		      &vb.sectors, sizeof(vb.sectors));
 	virtio_ready(&vb.dev);
 	vb.up = 1;
 	kprintf("virtio-blk: %llu MiB, queue of %u, %s ring\n",
@@ -92,17 +85,16 @@ static void wait_slice(void)
 int vblk_submit(struct vblk_req *r, uint32_t type, uint64_t sector,
 		void *buf, uint32_t len)
 {
-	struct virtq_buf out[2] = { { r, 16 }, { buf, len } };
+	struct virtq_buf out[2] = { { &r->hdr, sizeof(r->hdr) }, { buf, len } };
 	struct virtq_buf in[2] = { { buf, len }, { &r->status, 1 } };
-	int write = type == VBLK_T_OUT || type == VBLK_T_DISCARD ||
-		    type == VBLK_T_WRITE_ZEROES, data = buf && len;
+	int write = type == VIRTIO_BLK_T_OUT ||
+		    type == VIRTIO_BLK_T_DISCARD ||
+		    type == VIRTIO_BLK_T_WRITE_ZEROES, data = buf && len;
 	uint64_t flags;
 
 	if (!vb.up)
 		return -1;
-	r->type = type;
-	r->reserved = 0;
-	r->sector = sector;
+	r->hdr = (struct virtio_blk_outhdr){ .type = type, .sector = sector };
 	r->status = 0xff;
 	r->done = 0;
 	flags = spin_lock_irqsave(&vb.lock);
@@ -137,7 +129,7 @@ int vblk_wait(struct vblk_req *r)
 	while (!r->done && !virtio_broken(&vb.dev))
 		wait_slice();
 	spin_unlock_irqrestore(&vb.lock, flags);
-	return r->done && r->status == 0 ? 0 : -1;
+	return r->done && r->status == VIRTIO_BLK_S_OK ? 0 : -1;
 }
 
 static int sync_req(uint32_t type, uint64_t sector, void *buf, uint32_t len)
@@ -149,28 +141,25 @@ static int sync_req(uint32_t type, uint64_t sector, void *buf, uint32_t len)
 
 int vblk_read(uint64_t sector, void *buf, uint32_t len)
 {
-	return sync_req(VBLK_T_IN, sector, buf, len);
+	return sync_req(VIRTIO_BLK_T_IN, sector, buf, len);
 }
 
 int vblk_write(uint64_t sector, const void *buf, uint32_t len)
 {
-	return sync_req(VBLK_T_OUT, sector, (void *)buf, len);
+	return sync_req(VIRTIO_BLK_T_OUT, sector, (void *)buf, len);
 }
 
 int vblk_flush(void)
 {
-	return sync_req(VBLK_T_FLUSH, 0, NULL, 0);
+	return sync_req(VIRTIO_BLK_T_FLUSH, 0, NULL, 0);
 }
 
 /* One range (virtio_blk_discard_write_zeroes), its only segment. */
 static int unmap(uint32_t type, uint64_t feature, uint64_t sector,
 		 uint32_t count)
 {
-	struct {
-		uint64_t sector;
-		uint32_t num_sectors;
-		uint32_t flags;
-	} range = { sector, count, 0 };
+	struct virtio_blk_discard_write_zeroes range = {
+		.sector = sector, .num_sectors = count };
 
 	if (!(vb.dev.features & feature))
 		return -1;
@@ -179,12 +168,13 @@ static int unmap(uint32_t type, uint64_t feature, uint64_t sector,
 
 int vblk_discard(uint64_t sector, uint32_t count)
 {
-	return unmap(VBLK_T_DISCARD, F_DISCARD, sector, count);
+	return unmap(VIRTIO_BLK_T_DISCARD, F(VIRTIO_BLK_F_DISCARD), sector, count);
 }
 
 int vblk_write_zeroes(uint64_t sector, uint32_t count)
 {
-	return unmap(VBLK_T_WRITE_ZEROES, F_WRITE_ZEROES, sector, count);
+	return unmap(VIRTIO_BLK_T_WRITE_ZEROES, F(VIRTIO_BLK_F_WRITE_ZEROES), sector,
+		     count);
 }
 
 struct virtio_dev *vblk_dev(void)

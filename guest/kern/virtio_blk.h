@@ -8,19 +8,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/virtio_blk.h>
 
 #define VBLK_SECTOR 512
-#define VBLK_T_IN 0
-#define VBLK_T_OUT 1
-#define VBLK_T_FLUSH 4
-#define VBLK_T_GET_ID 8
-#define VBLK_T_DISCARD 11
-#define VBLK_T_WRITE_ZEROES 13
 
+/* A request: type VIRTIO_BLK_T_*; status VIRTIO_BLK_S_*. */
 struct vblk_req {
-	uint32_t type;
-	uint32_t reserved;
-	uint64_t sector;
+	struct virtio_blk_outhdr hdr;
 	uint8_t status;			/* set by the device */
 	volatile int done;
 	uint32_t written;

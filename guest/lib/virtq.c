@@ -3,29 +3,26 @@
 #include "lib/virtq.h"
 #include "lib/virtq_packed.h"
 
-#define F_NEXT 1
-#define F_WRITE 2
-#define AVAIL_IDX 1
-#define AVAIL_RING 2
-
-struct used_elem {
-	uint32_t id;
-	uint32_t len;
-};
-
 static size_t align(size_t n, size_t a)
 {
 	return (n + a - 1) & ~(a - 1);
 }
 
+/* Descriptors, then the available ring and used_event; 4 KiB aligned. */
 static size_t used_offset(uint16_t size)
 {
-	return align(16u * size + 6u + 2u * size, 4096);
+	return align(sizeof(struct vring_desc) * size +
+		     sizeof(struct vring_avail) + sizeof(__virtio16) * (size + 1u),
+		     4096);
 }
 
+/* The used ring and avail_event, page aligned too. */
 size_t virtq_bytes(uint16_t size)
 {
-	return used_offset(size) + align(6u + 8u * size, 4096);
+	return used_offset(size) +
+	       align(sizeof(struct vring_used) +
+		     sizeof(struct vring_used_elem) * size + sizeof(__virtio16),
+		     4096);
 }
 
 void virtq_init(struct virtq *q, uint16_t size, void *mem, void **cookies,
@@ -38,20 +35,23 @@ void virtq_init(struct virtq *q, uint16_t size, void *mem, void **cookies,
 	q->num_free = size;
 	q->event_idx = event_idx;
 	q->desc = mem;
-	q->avail = (uint16_t *)(m + 16u * size);
-	q->used = (uint16_t *)(m + used_offset(size));
+	q->avail = (struct vring_avail *)(m + sizeof(*q->desc) * size);
+	q->used = (struct vring_used *)(m + used_offset(size));
 	q->cookie = cookies;
 	q->addr = addr;
 	for (uint16_t i = 0; i < size; i++)
 		q->desc[i].next = (uint16_t)(i + 1);
-	q->desc_addr = addr(q->desc);
-	q->avail_addr = addr(q->avail);
-	q->used_addr = addr(q->used);
 }
 
-static struct used_elem *used_ring(struct virtq *q)
+/* The event fields after each ring (virtio 1.x, 2.7.7 and 2.7.8). */
+static __virtio16 *avail_event(struct virtq *q)
 {
-	return (struct used_elem *)(q->used + 2);
+	return (__virtio16 *)&q->used->ring[q->size];
+}
+
+static __virtio16 *used_event(struct virtq *q)
+{
+	return &q->avail->ring[q->size];
 }
 
 int virtq_add(struct virtq *q, const struct virtq_buf *out, unsigned int nout,
@@ -66,12 +66,12 @@ int virtq_add(struct virtq *q, const struct virtq_buf *out, unsigned int nout,
 		return -1;
 	for (unsigned int k = 0; k < n; k++) {
 		const struct virtq_buf *b = k < nout ? &out[k] : &in[k - nout];
-		struct virtq_desc *d = &q->desc[i];
+		struct vring_desc *d = &q->desc[i];
 
 		d->addr = q->addr(b->p);
 		d->len = b->len;
-		d->flags = (uint16_t)((k < nout ? 0 : F_WRITE) |
-				      (k + 1 < n ? F_NEXT : 0));
+		d->flags = (uint16_t)((k < nout ? 0 : VRING_DESC_F_WRITE) |
+				      (k + 1 < n ? VRING_DESC_F_NEXT : 0));
 		last = i;
 		i = d->next;
 	}
@@ -79,7 +79,7 @@ int virtq_add(struct virtq *q, const struct virtq_buf *out, unsigned int nout,
 	q->desc[last].next = 0;
 	q->num_free = (uint16_t)(q->num_free - n);
 	q->cookie[head] = cookie;
-	q->avail[AVAIL_RING + (q->avail_idx & (q->size - 1))] = head;
+	q->avail->ring[q->avail_idx & (q->size - 1)] = head;
 	q->avail_idx++;
 	return 0;
 }
@@ -87,16 +87,16 @@ int virtq_add(struct virtq *q, const struct virtq_buf *out, unsigned int nout,
 int virtq_publish(struct virtq *q)
 {
 	uint16_t old = q->kicked_idx, now = q->avail_idx, event;
-	uint16_t *avail_event = (uint16_t *)&used_ring(q)[q->size];
 
 	if (q->packed)
 		return virtq_packed_publish(q);
-	__atomic_store_n(&q->avail[AVAIL_IDX], now, __ATOMIC_RELEASE);
+	__atomic_store_n(&q->avail->idx, now, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	q->kicked_idx = now;
 	if (!q->event_idx)
-		return !(__atomic_load_n(&q->used[0], __ATOMIC_RELAXED) & 1);
-	event = __atomic_load_n(avail_event, __ATOMIC_RELAXED);
+		return !(__atomic_load_n(&q->used->flags, __ATOMIC_RELAXED) &
+			 VRING_USED_F_NO_NOTIFY);
+	event = __atomic_load_n(avail_event(q), __ATOMIC_RELAXED);
 	return (uint16_t)(now - event - 1) < (uint16_t)(now - old);
 }
 
@@ -104,7 +104,7 @@ static void free_chain(struct virtq *q, uint16_t head)
 {
 	uint16_t i = head, n = 1;
 
-	while (q->desc[i].flags & F_NEXT) {
+	while (q->desc[i].flags & VRING_DESC_F_NEXT) {
 		i = q->desc[i].next;
 		n++;
 	}
@@ -116,15 +116,15 @@ static void free_chain(struct virtq *q, uint16_t head)
 void *virtq_get(struct virtq *q, uint32_t *len)
 {
 	uint16_t idx;
-	struct used_elem e;
+	struct vring_used_elem e;
 	void *cookie;
 
 	if (q->packed)
 		return virtq_packed_get(q, len);
-	idx = __atomic_load_n(&q->used[1], __ATOMIC_ACQUIRE);
+	idx = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
 	if (idx == q->last_used)
 		return NULL;
-	e = used_ring(q)[q->last_used & (q->size - 1)];
+	e = q->used->ring[q->last_used & (q->size - 1)];
 	q->last_used++;
 	if (e.id >= q->size || !q->cookie[e.id])
 		return NULL;	/* a device bug; nothing sane to return */
@@ -138,11 +138,10 @@ void *virtq_get(struct virtq *q, uint32_t *len)
 
 int virtq_arm(struct virtq *q)
 {
-	uint16_t *used_event = &q->avail[AVAIL_RING + q->size];
-
 	if (q->packed)
 		return virtq_packed_pending(q);
-	__atomic_store_n(used_event, q->last_used, __ATOMIC_RELAXED);
+	__atomic_store_n(used_event(q), q->last_used, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return __atomic_load_n(&q->used[1], __ATOMIC_ACQUIRE) != q->last_used;
+	return __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE) !=
+	       q->last_used;
 }

@@ -1,6 +1,8 @@
 /*
  * The driver side of a split virtqueue (virtio 1.x, 2.7), portable: the
- * guest kernel's virtio drivers and the hosted tests share it.  The caller
+ * guest kernel's virtio drivers and the hosted tests share it.  The ring
+ * layouts are the Linux UAPI's (linux/virtio_ring.h); their little-endian
+ * fields are used as they are, kspawn being x86 only.  The caller
  * gives the ring memory (virtq_bytes() of it, 4 KiB aligned, zeroed) and a
  * function from its addresses to what the device calls addresses.
  * Not thread-safe: callers serialise (the guest with a spinlock, interrupts
@@ -11,13 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-struct virtq_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
+#include <linux/virtio_ring.h>
 
 struct virtq_buf {
 	void *p;
@@ -26,7 +22,7 @@ struct virtq_buf {
 
 typedef uint64_t (*virtq_addr_fn)(const void *va);
 
-#define VIRTQ_PACKED_MAX 1024
+#define VQ_PACKED_MAX 1024		/* largest packed queue we drive */
 
 struct virtq {
 	int packed;			/* VIRTIO_F_RING_PACKED layout */
@@ -37,17 +33,29 @@ struct virtq {
 	uint16_t kicked_idx;		/* avail_idx at the last kick */
 	uint16_t last_used;
 	int event_idx;
-	struct virtq_desc *desc;
-	uint16_t *avail;		/* flags, idx, ring[size], used_event */
-	uint16_t *used;			/* flags, idx, elems, avail_event */
-	void **cookie;			/* per head */
+	/*
+	 * The three areas the device is given, in either layout: desc,
+	 * avail and used are where ring, driver_event and device_event are.
+	 */
+	union {
+		struct {	/* split: each ring then its event field */
+			struct vring_desc *desc;
+			struct vring_avail *avail;
+			struct vring_used *used;
+		};
+		struct {	/* packed: the ring, event suppression areas */
+			struct vring_packed_desc *ring;
+			struct vring_packed_desc_event *driver_event;
+			struct vring_packed_desc_event *device_event;
+		};
+	};
+	void **cookie;			/* per head (split), per id (packed) */
 	virtq_addr_fn addr;
-	uint64_t desc_addr, avail_addr, used_addr;
 	/* Packed: ring slots, wrap counters, buffer ids and their lengths. */
 	int avail_wrap, used_wrap;
 	uint16_t free_id;
-	uint16_t id_next[VIRTQ_PACKED_MAX];
-	uint16_t id_ndesc[VIRTQ_PACKED_MAX];
+	uint16_t id_next[VQ_PACKED_MAX];
+	uint16_t id_ndesc[VQ_PACKED_MAX];
 };
 
 /* Bytes of ring memory for a queue of size entries. */
@@ -57,7 +65,7 @@ size_t virtq_bytes(uint16_t size);
 void virtq_init(struct virtq *q, uint16_t size, void *mem, void **cookies,
 		virtq_addr_fn addr, int event_idx);
 
-/* The packed layout (virtio 1.1, 2.8); size at most VIRTQ_PACKED_MAX. */
+/* The packed layout (virtio 1.1, 2.8); size at most VQ_PACKED_MAX. */
 size_t virtq_packed_bytes(uint16_t size);
 void virtq_init_packed(struct virtq *q, uint16_t size, void *mem,
 		       void **cookies, virtq_addr_fn addr);

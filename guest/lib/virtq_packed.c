@@ -9,57 +9,44 @@
 
 #include "lib/virtq_packed.h"
 
-#define F_NEXT 1
-#define F_WRITE 2
-#define F_AVAIL (1U << 7)
-#define F_USED (1U << 15)
-#define EVENT_FLAGS 1
-#define EVENT_DISABLE 1
+#define F_AVAIL (1U << VRING_PACKED_DESC_F_AVAIL)
+#define F_USED (1U << VRING_PACKED_DESC_F_USED)
 
-struct pdesc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t id;
-	uint16_t flags;
-};
-
-static struct pdesc *ring(struct virtq *q)
+/* The ring, then a page for the driver and device event areas. */
+static size_t ring_bytes(uint16_t size)
 {
-	return (struct pdesc *)q->desc;
+	return (sizeof(struct vring_packed_desc) * size + 4095) & ~(size_t)4095;
 }
 
 size_t virtq_packed_bytes(uint16_t size)
 {
-	return ((16u * size + 4095) & ~4095u) + 4096;
+	return ring_bytes(size) + 4096;
 }
 
 void virtq_init_packed(struct virtq *q, uint16_t size, void *mem,
 		       void **cookies, virtq_addr_fn addr)
 {
-	uint8_t *m = mem;
-	size_t events = (16u * size + 4095) & ~4095u;
+	uint8_t *events = (uint8_t *)mem + ring_bytes(size);
 
 	memset(q, 0, sizeof(*q));
 	q->packed = 1;
 	q->size = size;
 	q->num_free = size;
-	q->desc = mem;
-	q->avail = (uint16_t *)(m + events);		/* driver event */
-	q->used = (uint16_t *)(m + events + 64);	/* device event */
+	q->ring = mem;
+	/* A cache line each: the device writes one, we write the other. */
+	q->driver_event = (struct vring_packed_desc_event *)events;
+	q->device_event = (struct vring_packed_desc_event *)(events + 64);
 	q->cookie = cookies;
 	q->addr = addr;
 	q->avail_wrap = 1;
 	q->used_wrap = 1;
 	for (uint16_t i = 0; i < size; i++)
 		q->id_next[i] = (uint16_t)(i + 1);
-	q->desc_addr = addr(q->desc);
-	q->avail_addr = addr(q->avail);
-	q->used_addr = addr(q->used);
 }
 
 static uint16_t avail_flags(const struct virtq *q, unsigned int write)
 {
-	return (uint16_t)((write ? F_WRITE : 0) |
+	return (uint16_t)((write ? VRING_DESC_F_WRITE : 0) |
 			  (q->avail_wrap ? F_AVAIL : F_USED));
 }
 
@@ -75,9 +62,9 @@ int virtq_packed_add(struct virtq *q, const struct virtq_buf *out,
 	q->free_id = q->id_next[id];
 	for (unsigned int k = 0; k < n; k++) {
 		const struct virtq_buf *b = k < nout ? &out[k] : &in[k - nout];
-		struct pdesc *d = &ring(q)[q->avail_idx];
+		struct vring_packed_desc *d = &q->ring[q->avail_idx];
 		uint16_t flags = (uint16_t)(avail_flags(q, k >= nout) |
-					    (k + 1 < n ? F_NEXT : 0));
+					    (k + 1 < n ? VRING_DESC_F_NEXT : 0));
 
 		d->addr = q->addr(b->p);
 		d->len = b->len;
@@ -94,15 +81,15 @@ int virtq_packed_add(struct virtq *q, const struct virtq_buf *out,
 	q->num_free = (uint16_t)(q->num_free - n);
 	q->id_ndesc[id] = (uint16_t)n;
 	q->cookie[id] = cookie;
-	__atomic_store_n(&ring(q)[first].flags, first_flags, __ATOMIC_RELEASE);
+	__atomic_store_n(&q->ring[first].flags, first_flags, __ATOMIC_RELEASE);
 	return 0;
 }
 
 int virtq_packed_publish(struct virtq *q)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return __atomic_load_n(&q->used[EVENT_FLAGS], __ATOMIC_RELAXED) !=
-	       EVENT_DISABLE;
+	return __atomic_load_n(&q->device_event->flags, __ATOMIC_RELAXED) !=
+	       VRING_PACKED_EVENT_FLAG_DISABLE;
 }
 
 static int is_used(const struct virtq *q, uint16_t flags)
@@ -113,13 +100,13 @@ static int is_used(const struct virtq *q, uint16_t flags)
 
 int virtq_packed_pending(struct virtq *q)
 {
-	return is_used(q, __atomic_load_n(&ring(q)[q->last_used].flags,
+	return is_used(q, __atomic_load_n(&q->ring[q->last_used].flags,
 					  __ATOMIC_ACQUIRE));
 }
 
 void *virtq_packed_get(struct virtq *q, uint32_t *len)
 {
-	struct pdesc *d = &ring(q)[q->last_used];
+	struct vring_packed_desc *d = &q->ring[q->last_used];
 	uint16_t id, n;
 	void *cookie;
 

@@ -1,52 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
+#include <linux/virtio_blk.h>
+#include <linux/virtio_ids.h>
+
 #include "blk.h"
 
-#define T_IN 0
-#define T_OUT 1
-#define T_FLUSH 4
-#define T_GET_ID 8
-#define T_DISCARD 11
-#define T_WRITE_ZEROES 13
-#define S_OK 0
-#define S_IOERR 1
-#define S_UNSUPP 2
-
-#define F_SIZE_MAX (1ULL << 1)
-#define F_SEG_MAX (1ULL << 2)
-#define F_BLK_SIZE (1ULL << 6)
-#define F_FLUSH (1ULL << 9)
-#define F_DISCARD (1ULL << 13)
-#define F_WRITE_ZEROES (1ULL << 14)
-
-#define HDR_BYTES 16
-#define RANGE_BYTES 16
+#define HDR_BYTES ((uint32_t)sizeof(struct virtio_blk_outhdr))
+#define RANGE_BYTES ((uint32_t)sizeof(struct virtio_blk_discard_write_zeroes))
 #define MAX_RANGE_SECTORS (1U << 21)	/* 1 GiB per discard range */
-
-/* virtio_blk_config, the fields we fill (virtio 1.2, 5.2.4). */
-struct blk_config {
-	uint64_t capacity;
-	uint32_t size_max;
-	uint32_t seg_max;
-	uint8_t geometry[4];
-	uint32_t blk_size;
-	uint8_t topology[8];
-	uint8_t writeback;
-	uint8_t unused0;
-	uint16_t num_queues;
-	uint32_t max_discard_sectors;
-	uint32_t max_discard_seg;
-	uint32_t discard_sector_alignment;
-	uint32_t max_write_zeroes_sectors;
-	uint32_t max_write_zeroes_seg;
-	uint8_t write_zeroes_may_unmap;
-	uint8_t unused1[3];
-};
-
-struct blk_range {
-	uint64_t sector;
-	uint32_t num_sectors;
-	uint32_t flags;
-};
 
 /* [sector, +bytes) inside the disk? */
 static int in_disk(const struct kb_blk *b, uint64_t sector, uint64_t bytes)
@@ -63,7 +23,7 @@ static uint8_t do_in(struct kb_blk *b, const struct kb_chain *c,
 	uint64_t off = sector * KB_BLK_SECTOR;
 
 	if (len % KB_BLK_SECTOR || !in_disk(b, sector, len))
-		return S_IOERR;
+		return VIRTIO_BLK_S_IOERR;
 	for (uint32_t i = 0; i < c->nseg && left; i++) {
 		const struct kb_seg *s = &c->seg[i];
 		uint32_t n = s->len < left ? s->len : left;
@@ -71,12 +31,12 @@ static uint8_t do_in(struct kb_blk *b, const struct kb_chain *c,
 		if (!s->write)
 			continue;
 		if (b->ops->read(b->store, off, s->p, n))
-			return S_IOERR;
+			return VIRTIO_BLK_S_IOERR;
 		off += n;
 		left -= n;
 	}
 	*written = len;
-	return S_OK;
+	return VIRTIO_BLK_S_OK;
 }
 
 /* OUT: the readable buffers after the header -> disk. */
@@ -87,7 +47,7 @@ static uint8_t do_out(struct kb_blk *b, const struct kb_chain *c,
 	uint64_t off = sector * KB_BLK_SECTOR;
 
 	if (len % KB_BLK_SECTOR || !in_disk(b, sector, len))
-		return S_IOERR;
+		return VIRTIO_BLK_S_IOERR;
 	for (uint32_t i = 0; i < c->nseg; i++) {
 		const struct kb_seg *s = &c->seg[i];
 		uint32_t n;
@@ -100,30 +60,30 @@ static uint8_t do_out(struct kb_blk *b, const struct kb_chain *c,
 		}
 		n = s->len - skip;
 		if (b->ops->write(b->store, off, s->p + skip, n))
-			return S_IOERR;
+			return VIRTIO_BLK_S_IOERR;
 		off += n;
 		skip = 0;
 	}
-	return S_OK;
+	return VIRTIO_BLK_S_OK;
 }
 
 static uint8_t do_ranges(struct kb_blk *b, const struct kb_chain *c,
 			 int zero)
 {
 	uint32_t n = (c->out_len - HDR_BYTES) / RANGE_BYTES;
-	struct blk_range rg;
+	struct virtio_blk_discard_write_zeroes rg;
 
 	if (!n || (c->out_len - HDR_BYTES) % RANGE_BYTES || n > 1)
-		return S_UNSUPP;
+		return VIRTIO_BLK_S_UNSUPP;
 	kb_chain_read(c, HDR_BYTES, &rg, sizeof(rg));
-	if (rg.flags & ~1U || rg.num_sectors > MAX_RANGE_SECTORS)
-		return S_UNSUPP;
+	if (rg.flags & ~VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP || rg.num_sectors > MAX_RANGE_SECTORS)
+		return VIRTIO_BLK_S_UNSUPP;
 	if (!in_disk(b, rg.sector, (uint64_t)rg.num_sectors * KB_BLK_SECTOR))
-		return S_IOERR;
+		return VIRTIO_BLK_S_IOERR;
 	if (b->ops->discard(b->store, rg.sector * KB_BLK_SECTOR,
 			    (uint64_t)rg.num_sectors * KB_BLK_SECTOR, zero))
-		return S_IOERR;
-	return S_OK;
+		return VIRTIO_BLK_S_IOERR;
+	return VIRTIO_BLK_S_OK;
 }
 
 static uint8_t do_get_id(struct kb_blk *b, const struct kb_chain *c,
@@ -133,7 +93,7 @@ static uint8_t do_get_id(struct kb_blk *b, const struct kb_chain *c,
 		     c->in_len - 1 : sizeof(b->serial);
 
 	*written = kb_chain_write(c, 0, b->serial, n);
-	return S_OK;
+	return VIRTIO_BLK_S_OK;
 }
 
 /*
@@ -169,7 +129,8 @@ static int within_limits(const struct kb_chain *c)
 /* One request; returns the bytes written into the chain. */
 static uint32_t request(struct kb_blk *b, const struct kb_chain *c)
 {
-	uint8_t hdr[HDR_BYTES], status = S_UNSUPP;
+	struct virtio_blk_outhdr hdr;
+	uint8_t status = VIRTIO_BLK_S_UNSUPP;
 	uint32_t type, written = 0;
 	uint64_t sector;
 
@@ -178,22 +139,23 @@ static uint32_t request(struct kb_blk *b, const struct kb_chain *c)
 		b->errors++;
 		return 0;	/* nowhere to put a status: drop it */
 	}
-	kb_chain_read(c, 0, hdr, sizeof(hdr));
-	memcpy(&type, hdr, 4);
-	memcpy(&sector, hdr + 8, 8);
+	kb_chain_read(c, 0, &hdr, sizeof(hdr));
+	type = hdr.type;
+	sector = hdr.sector;
 	if (!within_limits(c))
-		status = S_IOERR;
-	else if (type == T_IN && c->out_len == HDR_BYTES)
+		status = VIRTIO_BLK_S_IOERR;
+	else if (type == VIRTIO_BLK_T_IN && c->out_len == HDR_BYTES)
 		status = do_in(b, c, sector, &written);
-	else if (type == T_OUT && c->in_len == 1)
+	else if (type == VIRTIO_BLK_T_OUT && c->in_len == 1)
 		status = do_out(b, c, sector);
-	else if (type == T_FLUSH)
-		status = b->ops->flush(b->store) ? S_IOERR : S_OK;
-	else if (type == T_GET_ID)
+	else if (type == VIRTIO_BLK_T_FLUSH)
+		status = b->ops->flush(b->store) ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
+	else if (type == VIRTIO_BLK_T_GET_ID)
 		status = do_get_id(b, c, &written);
-	else if (type == T_DISCARD || type == T_WRITE_ZEROES)
-		status = do_ranges(b, c, type == T_WRITE_ZEROES);
-	if (status != S_OK)
+	else if (type == VIRTIO_BLK_T_DISCARD ||
+		 type == VIRTIO_BLK_T_WRITE_ZEROES)
+		status = do_ranges(b, c, type == VIRTIO_BLK_T_WRITE_ZEROES);
+	if (status != VIRTIO_BLK_S_OK)
 		b->errors++;
 	kb_chain_write(c, c->in_len - 1, &status, 1);
 	return written + 1;
@@ -215,11 +177,15 @@ static int blk_work(struct kb_device *d, int budget)
 
 static const struct kb_device_class blk_class = {
 	.name = "blk",
-	.device_id = 2,			/* VIRTIO_ID_BLOCK */
+	.device_id = VIRTIO_ID_BLOCK,
 	.num_queues = 1,
 	.queue_size_max = 256,
-	.features = F_SIZE_MAX | F_SEG_MAX | F_BLK_SIZE | F_FLUSH |
-		    F_DISCARD | F_WRITE_ZEROES,
+	.features = (1ULL << VIRTIO_BLK_F_SIZE_MAX) |
+		    (1ULL << VIRTIO_BLK_F_SEG_MAX) |
+		    (1ULL << VIRTIO_BLK_F_BLK_SIZE) |
+		    (1ULL << VIRTIO_BLK_F_FLUSH) |
+		    (1ULL << VIRTIO_BLK_F_DISCARD) |
+		    (1ULL << VIRTIO_BLK_F_WRITE_ZEROES),
 	.work = blk_work,
 };
 
@@ -228,7 +194,7 @@ void kb_blk_init(struct kb_blk *b, struct kspawn_device *slot,
 		 void *ctx, const struct kb_store_ops *store_ops, void *store,
 		 uint64_t bytes, const char *serial)
 {
-	struct blk_config cfg = {
+	struct virtio_blk_config cfg = {
 		.capacity = bytes / KB_BLK_SECTOR,
 		.size_max = KB_BLK_SIZE_MAX,
 		.seg_max = KB_BLK_SEG_MAX,
@@ -241,12 +207,6 @@ void kb_blk_init(struct kb_blk *b, struct kspawn_device *slot,
 		.max_write_zeroes_seg = 1,
 	};
 
-	/* Natural alignment gives the spec's offsets; no packing needed. */
-	_Static_assert(offsetof(struct blk_config, blk_size) == 20, "blk_size");
-	_Static_assert(offsetof(struct blk_config, max_discard_sectors) == 36,
-		       "discard");
-	_Static_assert(offsetof(struct blk_config, write_zeroes_may_unmap) ==
-		       56, "write zeroes");
 	_Static_assert(sizeof(cfg) <= KSPAWN_CONFIG_SIZE, "blk config");
 	memset(b, 0, sizeof(*b));
 	b->ops = store_ops;

@@ -33,9 +33,10 @@ void kb_device_violation(struct kb_device *d, const char *why)
 	 * What we acted on, so that status 0 resets us even if the guest
 	 * broke the rules before any status we accepted (DRIVER_OK first).
 	 */
-	d->status |= KB_S_NEEDS_RESET;
+	d->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 	kb_log("%s device: %s; needs reset\n", d->cls->name, why);
-	KB_WRITE(d->slot->status, KB_READ(d->slot->status) | KB_S_NEEDS_RESET);
+	KB_WRITE(d->slot->status,
+		 KB_READ(d->slot->status) | VIRTIO_CONFIG_S_NEEDS_RESET);
 	kb_wmb();
 	/* Once: the guest may rewrite it between a check and the IPI. */
 	vector = KB_READ(d->slot->config_vector);
@@ -63,12 +64,12 @@ static void negotiate(struct kb_device *d, uint8_t status)
 	uint64_t want = KB_READ(d->slot->driver_features);
 	uint64_t offer = d->cls->features | KB_F_TRANSPORT;
 
-	if ((want & ~offer) || !(want & KB_F_VERSION_1)) {
+	if ((want & ~offer) || !(want & (1ULL << VIRTIO_F_VERSION_1))) {
 		kb_log("%s device: driver asked for features %#llx of %#llx; refused\n",
 		       d->cls->name, (unsigned long long)want,
 		       (unsigned long long)offer);
-		KB_WRITE(d->slot->status, status & ~KB_S_FEATURES_OK);
-		d->status = status & ~KB_S_FEATURES_OK;
+		KB_WRITE(d->slot->status, status & ~VIRTIO_CONFIG_S_FEATURES_OK);
+		d->status = status & ~VIRTIO_CONFIG_S_FEATURES_OK;
 	} else {
 		d->features = want;
 		d->status = status;
@@ -80,8 +81,8 @@ static void negotiate(struct kb_device *d, uint8_t status)
 
 static int set_up_queues(struct kb_device *d)
 {
-	int event_idx = !!(d->features & KB_F_EVENT_IDX);
-	int packed = !!(d->features & KB_F_RING_PACKED);
+	int event_idx = !!(d->features & (1ULL << VIRTIO_RING_F_EVENT_IDX));
+	int packed = !!(d->features & (1ULL << VIRTIO_F_RING_PACKED));
 
 	for (uint32_t q = 0; q < d->cls->num_queues; q++) {
 		struct kspawn_queue *sq = &d->slot->queues[q];
@@ -125,14 +126,15 @@ int kb_device_poll(struct kb_device *d, int budget)
 		reset(d);
 		return 1;
 	}
-	if (d->broken || (status & KB_S_FAILED))
+	if (d->broken || (status & VIRTIO_CONFIG_S_FAILED))
 		return 0;
-	if ((status & KB_S_FEATURES_OK) && !(d->status & KB_S_FEATURES_OK)) {
+	if ((status & VIRTIO_CONFIG_S_FEATURES_OK) &&
+	    !(d->status & VIRTIO_CONFIG_S_FEATURES_OK)) {
 		negotiate(d, status);
 		return 1;
 	}
-	if ((status & KB_S_DRIVER_OK) && !d->live) {
-		if (!(d->status & KB_S_FEATURES_OK)) {
+	if ((status & VIRTIO_CONFIG_S_DRIVER_OK) && !d->live) {
+		if (!(d->status & VIRTIO_CONFIG_S_FEATURES_OK)) {
 			kb_device_violation(d, "DRIVER_OK before FEATURES_OK");
 			return 1;
 		}

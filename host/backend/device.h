@@ -14,20 +14,12 @@
 #include "abi/kspawn_abi.h"
 #include "vq.h"
 
-#define KB_S_ACKNOWLEDGE 1
-#define KB_S_DRIVER 2
-#define KB_S_DRIVER_OK 4
-#define KB_S_FEATURES_OK 8
-#define KB_S_NEEDS_RESET 64
-#define KB_S_FAILED 128
-
-#define KB_F_INDIRECT_DESC (1ULL << 28)
-#define KB_F_EVENT_IDX (1ULL << 29)
-#define KB_F_VERSION_1 (1ULL << 32)
-#define KB_F_RING_PACKED (1ULL << 34)
-#define KB_F_ANY_LAYOUT (1ULL << 27)
-#define KB_F_TRANSPORT (KB_F_INDIRECT_DESC | KB_F_EVENT_IDX | \
-			KB_F_VERSION_1 | KB_F_ANY_LAYOUT | KB_F_RING_PACKED)
+/* The transport features every device offers besides its own. */
+#define KB_F_TRANSPORT ((1ULL << VIRTIO_RING_F_INDIRECT_DESC) | \
+			(1ULL << VIRTIO_RING_F_EVENT_IDX) | \
+			(1ULL << VIRTIO_F_VERSION_1) | \
+			(1ULL << VIRTIO_F_ANY_LAYOUT) | \
+			(1ULL << VIRTIO_F_RING_PACKED))
 
 struct kb_device;
 

@@ -3,6 +3,11 @@
  * The backends' whole platform: types, byte copies, memory ordering, a
  * rate-limited log and allocation.  In kspawn.ko these map to the kernel's;
  * on the hosted platform (tests, fuzzers, benchmarks) to C11 and libc.
+ *
+ * Virtio's names and ring layouts are the Linux UAPI headers'.  Their
+ * fields are little-endian (__virtio16, __le32...); kspawn runs on x86
+ * only, so the backends load and store them as they are, with no
+ * byte swapping.
  */
 #ifndef KB_COMPAT_H
 #define KB_COMPAT_H
@@ -14,6 +19,8 @@
 #include <linux/types.h>
 #include <linux/vmalloc.h>
 #include <asm/barrier.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
 
 #define kb_log(fmt, ...) pr_warn_ratelimited(fmt, ##__VA_ARGS__)
 #define kb_zalloc(n) vzalloc(n)
@@ -41,6 +48,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
 
 #define kb_log(fmt, ...) fprintf(stderr, "kspawn backend: " fmt, ##__VA_ARGS__)
 #define kb_zalloc(n) calloc(1, (n))

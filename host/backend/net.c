@@ -1,33 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
+#include <linux/virtio_ids.h>
+
 #include "net.h"
 
 #define Q_RX 0
 #define Q_TX 1
 #define Q_CTRL 2
 
-#define F_MTU (1ULL << 3)
-#define F_MAC (1ULL << 5)
-#define F_STATUS (1ULL << 16)
-#define F_CTRL_VQ (1ULL << 17)
-#define F_CTRL_MAC_ADDR (1ULL << 23)
-
-#define CTRL_MAC 1
-#define CTRL_MAC_ADDR_SET 1
-#define CTRL_OK 0
-#define CTRL_ERR 1
-
-/* virtio_net_config, the fields we fill. */
-struct net_config {
-	uint8_t mac[6];
-	uint16_t status;		/* 1: link up */
-	uint16_t max_virtqueue_pairs;
-	uint16_t mtu;
-};
-
 static void set_config(struct kb_net *n)
 {
-	struct net_config cfg = { .status = 1, .max_virtqueue_pairs = 1,
-				  .mtu = KB_NET_MTU };
+	struct virtio_net_config cfg = { .status = VIRTIO_NET_S_LINK_UP,
+					 .max_virtqueue_pairs = 1,
+					 .mtu = KB_NET_MTU };
 
 	memcpy(cfg.mac, n->mac, 6);
 	memcpy(n->dev.slot->config, &cfg, sizeof(cfg));
@@ -42,7 +26,7 @@ int kb_net_up(const struct kb_net *n)
 
 int kb_net_rx(struct kb_net *n, const uint8_t *frame, uint32_t len)
 {
-	static const uint8_t hdr[KB_NET_HDR] = { [10] = 1 };	/* 1 buffer */
+	static const struct virtio_net_hdr_v1 hdr = { .num_buffers = 1 };
 	struct kb_chain *c = &n->rx_chain;
 
 	if (!kb_net_up(n) || len > KB_NET_FRAME_MAX ||
@@ -60,7 +44,7 @@ int kb_net_rx(struct kb_net *n, const uint8_t *frame, uint32_t len)
 		kb_device_kick(&n->dev, Q_RX);
 		return -1;
 	}
-	kb_chain_write(c, 0, hdr, KB_NET_HDR);
+	kb_chain_write(c, 0, &hdr, KB_NET_HDR);
 	kb_chain_write(c, KB_NET_HDR, frame, len);
 	kb_device_push(&n->dev, Q_RX, c, KB_NET_HDR + len);
 	kb_device_kick(&n->dev, Q_RX);
@@ -101,14 +85,15 @@ static uint8_t control(struct kb_net *n, const struct kb_chain *c)
 	uint8_t cmd[2 + 6];
 
 	if (c->out_len < 2 || kb_chain_read(c, 0, cmd, sizeof(cmd)) < 2)
-		return CTRL_ERR;
-	if (cmd[0] == CTRL_MAC && cmd[1] == CTRL_MAC_ADDR_SET &&
+		return VIRTIO_NET_ERR;
+	if (cmd[0] == VIRTIO_NET_CTRL_MAC &&
+	    cmd[1] == VIRTIO_NET_CTRL_MAC_ADDR_SET &&
 	    c->out_len == 8) {
 		memcpy(n->mac, cmd + 2, 6);
 		set_config(n);
-		return CTRL_OK;
+		return VIRTIO_NET_OK;
 	}
-	return CTRL_ERR;
+	return VIRTIO_NET_ERR;
 }
 
 static int net_work(struct kb_device *d, int budget)
@@ -124,7 +109,8 @@ static int net_work(struct kb_device *d, int budget)
 	if (done)
 		kb_device_kick(d, Q_TX);
 	while (done < budget && kb_device_pop(d, Q_CTRL, &d->chain) > 0) {
-		uint8_t ack = d->chain.in_len ? control(n, &d->chain) : CTRL_ERR;
+		uint8_t ack = d->chain.in_len ? control(n, &d->chain) :
+				       VIRTIO_NET_ERR;
 
 		if (d->chain.in_len)
 			kb_chain_write(&d->chain, d->chain.in_len - 1, &ack, 1);
@@ -137,10 +123,13 @@ static int net_work(struct kb_device *d, int budget)
 
 static const struct kb_device_class net_class = {
 	.name = "net",
-	.device_id = 1,			/* VIRTIO_ID_NET */
+	.device_id = VIRTIO_ID_NET,
 	.num_queues = 3,
 	.queue_size_max = 256,
-	.features = F_MTU | F_MAC | F_STATUS | F_CTRL_VQ | F_CTRL_MAC_ADDR,
+	.features = (1ULL << VIRTIO_NET_F_MTU) | (1ULL << VIRTIO_NET_F_MAC) |
+		    (1ULL << VIRTIO_NET_F_STATUS) |
+		    (1ULL << VIRTIO_NET_F_CTRL_VQ) |
+		    (1ULL << VIRTIO_NET_F_CTRL_MAC_ADDR),
 	.work = net_work,
 };
 
@@ -149,7 +138,6 @@ void kb_net_init(struct kb_net *n, struct kspawn_device *slot,
 		 void *ctx, enum kb_net_mode mode, const struct kb_net_ops *nops,
 		 void *nctx, const uint8_t mac[6])
 {
-	_Static_assert(offsetof(struct net_config, mtu) == 10, "net config");
 	memset(n, 0, sizeof(*n));
 	n->mode = mode;
 	n->nops = nops;

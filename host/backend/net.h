@@ -10,9 +10,11 @@
 #ifndef KB_NET_H
 #define KB_NET_H
 
+#include <linux/virtio_net.h>
+
 #include "device.h"
 
-#define KB_NET_HDR 12			/* virtio_net_hdr_v1 */
+#define KB_NET_HDR ((uint32_t)sizeof(struct virtio_net_hdr_v1))
 #define KB_NET_MTU 1500
 #define KB_NET_FRAME_MAX (KB_NET_MTU + 14 + 4)
 

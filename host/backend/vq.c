@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 #include "vq.h"
 
-#define AVAIL_FLAGS 0
-#define AVAIL_IDX 1
-#define AVAIL_RING 2
-
 #define fail kb_vq_fail
 
 int kb_vq_fail(struct kb_vq *vq, const char *why)
@@ -27,9 +23,11 @@ int kb_vq_setup(struct kb_vq *vq, const struct kb_region *r, uint16_t size,
 		return fail(vq, "queue size not a power of two up to the maximum");
 	if (!aligned(desc, 16) || !aligned(avail, 2) || !aligned(used, 4))
 		return fail(vq, "misaligned ring");
-	vq->desc = kb_translate(r, desc, 16ULL * size);
-	vq->avail = kb_translate(r, avail, 6 + 2ULL * size);
-	vq->used = kb_translate(r, used, 6 + 8ULL * size);
+	vq->desc = kb_translate(r, desc, sizeof(*vq->desc) * size);
+	vq->avail = kb_translate(r, avail, sizeof(*vq->avail) +
+				 sizeof(vq->avail->ring[0]) * (size + 1ULL));
+	vq->used = kb_translate(r, used, sizeof(*vq->used) +
+				sizeof(vq->used->ring[0]) * size + 2);
 	if (!vq->desc || !vq->avail || !vq->used)
 		return fail(vq, "ring outside the guest's region");
 	vq->size = size;
@@ -44,18 +42,19 @@ int kb_vq_setup(struct kb_vq *vq, const struct kb_region *r, uint16_t size,
 	return 0;
 }
 
-static struct kb_used_elem *used_ring(struct kb_vq *vq)
+/* The event fields after each ring (virtio 1.x, 2.7.7 and 2.7.8). */
+static __virtio16 *avail_event(struct kb_vq *vq)
 {
-	return (struct kb_used_elem *)(vq->used + 2);
+	return (__virtio16 *)&vq->used->ring[vq->size];
 }
 
-static uint16_t *avail_event(struct kb_vq *vq)
+static __virtio16 *used_event(struct kb_vq *vq)
 {
-	return (uint16_t *)&used_ring(vq)[vq->size];
+	return &vq->avail->ring[vq->size];
 }
 
-static void read_desc(const struct kb_desc *table, uint16_t i,
-		      struct kb_desc *d)
+static void read_desc(const struct vring_desc *table, uint16_t i,
+		      struct vring_desc *d)
 {
 	d->addr = KB_READ(table[i].addr);
 	d->len = KB_READ(table[i].len);
@@ -64,10 +63,10 @@ static void read_desc(const struct kb_desc *table, uint16_t i,
 }
 
 static int add_seg(struct kb_vq *vq, struct kb_chain *c,
-		   const struct kb_desc *d)
+		   const struct vring_desc *d)
 {
 	return kb_vq_add_seg(vq, c, d->addr, d->len,
-			     !!(d->flags & KB_DESC_F_WRITE));
+			     !!(d->flags & VRING_DESC_F_WRITE));
 }
 
 /* One buffer of the chain; 0 or -1. */
@@ -97,34 +96,34 @@ int kb_vq_add_seg(struct kb_vq *vq, struct kb_chain *c, uint64_t addr,
 }
 
 /* Switch to an indirect table; 0 or -1. */
-static int enter_indirect(struct kb_vq *vq, const struct kb_desc *d,
-			  const struct kb_desc **table, uint32_t *max)
+static int enter_indirect(struct kb_vq *vq, const struct vring_desc *d,
+			  const struct vring_desc **table, uint32_t *max)
 {
-	if (d->flags & KB_DESC_F_NEXT)
+	if (d->flags & VRING_DESC_F_NEXT)
 		return fail(vq, "indirect descriptor with NEXT set");
-	if (!d->len || d->len % sizeof(struct kb_desc) ||
-	    d->len / sizeof(struct kb_desc) > KB_MAX_INDIRECT)
+	if (!d->len || d->len % sizeof(**table) ||
+	    d->len / sizeof(**table) > KB_MAX_INDIRECT)
 		return fail(vq, "indirect table of a bad size");
-	if (d->addr % sizeof(struct kb_desc))
+	if (d->addr % sizeof(**table))
 		return fail(vq, "misaligned indirect table");
 	*table = kb_translate(vq->r, d->addr, d->len);
 	if (!*table)
 		return fail(vq, "indirect table outside the guest's region");
-	*max = d->len / sizeof(struct kb_desc);
+	*max = d->len / sizeof(**table);
 	return 0;
 }
 
 static int walk(struct kb_vq *vq, struct kb_chain *c, uint16_t head)
 {
-	const struct kb_desc *table = vq->desc;
+	const struct vring_desc *table = vq->desc;
 	uint32_t max = vq->size, seen = 0;
 	int indirect = 0;
 	uint16_t i = head;
-	struct kb_desc d;
+	struct vring_desc d;
 
 	for (;;) {
 		read_desc(table, i, &d);
-		if (d.flags & KB_DESC_F_INDIRECT) {
+		if (d.flags & VRING_DESC_F_INDIRECT) {
 			if (indirect)
 				return fail(vq, "nested indirect table");
 			if (seen)
@@ -140,7 +139,7 @@ static int walk(struct kb_vq *vq, struct kb_chain *c, uint16_t head)
 			return fail(vq, "descriptor chain loops");
 		if (add_seg(vq, c, &d))
 			return -1;
-		if (!(d.flags & KB_DESC_F_NEXT))
+		if (!(d.flags & VRING_DESC_F_NEXT))
 			return 0;
 		i = d.next;
 		if (i >= max)
@@ -162,7 +161,7 @@ int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c)
 	 */
 	if (vq->last_avail == vq->avail_seen) {
 		/* Acquire: the ring entries and descriptors it covers. */
-		idx = KB_LOAD_ACQUIRE(vq->avail[AVAIL_IDX]);
+		idx = KB_LOAD_ACQUIRE(vq->avail->idx);
 		pending = (uint16_t)(idx - vq->last_avail);
 		if (!pending) {
 			/*
@@ -177,7 +176,7 @@ int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c)
 			return fail(vq, "available index ahead by more than the queue size");
 		vq->avail_seen = idx;
 	}
-	head = KB_READ(vq->avail[AVAIL_RING + (vq->last_avail & (vq->size - 1))]);
+	head = KB_READ(vq->avail->ring[vq->last_avail & (vq->size - 1)]);
 	if (head >= vq->size)
 		return fail(vq, "available head beyond the table");
 	c->head = head;
@@ -193,13 +192,13 @@ int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c)
 void kb_vq_push_quiet(struct kb_vq *vq, const struct kb_chain *c,
 		      uint32_t len)
 {
-	struct kb_used_elem *e;
+	struct vring_used_elem *e;
 
 	if (vq->packed) {
 		kb_vq_push_packed(vq, c, len);
 		return;
 	}
-	e = &used_ring(vq)[vq->used_idx & (vq->size - 1)];
+	e = &vq->used->ring[vq->used_idx & (vq->size - 1)];
 	KB_WRITE(e->id, c->head);
 	KB_WRITE(e->len, len);
 	vq->used_idx++;
@@ -209,7 +208,7 @@ void kb_vq_publish(struct kb_vq *vq)
 {
 	/* Release: the elements and the data written before the index. */
 	if (!vq->packed && vq->size)
-		KB_STORE_RELEASE(vq->used[1], vq->used_idx);
+		KB_STORE_RELEASE(vq->used->idx, vq->used_idx);
 }
 
 void kb_vq_push(struct kb_vq *vq, const struct kb_chain *c, uint32_t len)
@@ -229,8 +228,8 @@ int kb_vq_should_notify(struct kb_vq *vq)
 	kb_mb();	/* our used index before the driver's event or flags */
 	vq->signalled_used = now;
 	if (!vq->event_idx)
-		return !(KB_READ(vq->avail[AVAIL_FLAGS]) & KB_AVAIL_F_NO_INTERRUPT);
-	event = KB_READ(vq->avail[AVAIL_RING + vq->size]);
+		return !(KB_READ(vq->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT);
+	event = KB_READ(*used_event(vq));
 	return (uint16_t)(now - event - 1) < (uint16_t)(now - old);
 }
 

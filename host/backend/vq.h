@@ -14,28 +14,10 @@
 
 #include "region.h"
 
-#define KB_DESC_F_NEXT 1
-#define KB_DESC_F_WRITE 2
-#define KB_DESC_F_INDIRECT 4
-#define KB_AVAIL_F_NO_INTERRUPT 1
-#define KB_USED_F_NO_NOTIFY 1
-
 #define KB_QUEUE_MAX 1024		/* largest queue size we accept */
 #define KB_MAX_SEGS 128			/* buffers in one chain */
 #define KB_MAX_INDIRECT 128		/* entries in one indirect table */
 #define KB_MAX_CHAIN_BYTES (64U << 20)
-
-struct kb_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
-
-struct kb_used_elem {
-	uint32_t id;
-	uint32_t len;
-};
 
 struct kb_seg {
 	uint8_t *p;			/* host address, inside the region */
@@ -60,10 +42,13 @@ struct kb_vq {
 	uint16_t used_idx;		/* ours; the ring's once published */
 	uint16_t signalled_used;	/* used idx at the last notification */
 	int event_idx;
-	struct kb_desc *desc;
-	uint16_t *avail;		/* flags, idx, ring[size], used_event */
-	uint16_t *used;			/* flags, idx, then kb_used_elem[size] */
-	/* Packed: desc is the ring, avail/used the driver/device event areas. */
+	/* Split: the rings; used_event and avail_event follow their ends. */
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+	/* Packed: one ring and the two event suppression areas. */
+	struct vring_packed_desc *ring;
+	struct vring_packed_desc_event *driver_event, *device_event;
 	int avail_wrap, used_wrap;
 	uint16_t next_used;
 	uint16_t avail_seen;		/* split: the avail idx last read */

@@ -9,24 +9,8 @@
  */
 #include "vq.h"
 
-#define F_AVAIL (1U << 7)
-#define F_USED (1U << 15)
-#define EVENT_DISABLE 1
-
-struct packed_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t id;
-	uint16_t flags;
-};
-
-/* Event suppression areas: {off_wrap, flags}. */
-#define EVENT_FLAGS 1
-
-static struct packed_desc *ring(struct kb_vq *vq)
-{
-	return (struct packed_desc *)vq->desc;
-}
+#define F_AVAIL (1U << VRING_PACKED_DESC_F_AVAIL)
+#define F_USED (1U << VRING_PACKED_DESC_F_USED)
 
 int kb_vq_setup_packed(struct kb_vq *vq, const struct kb_region *r,
 		       uint16_t size, uint64_t ring_addr, uint64_t driver_event,
@@ -39,16 +23,18 @@ int kb_vq_setup_packed(struct kb_vq *vq, const struct kb_region *r,
 		return kb_vq_fail(vq, "queue size not a power of two up to the maximum");
 	if ((ring_addr & 15) || (driver_event & 3) || (device_event & 3))
 		return kb_vq_fail(vq, "misaligned ring");
-	vq->desc = kb_translate(r, ring_addr, 16ULL * size);
-	vq->avail = kb_translate(r, driver_event, 4);
-	vq->used = kb_translate(r, device_event, 4);
-	if (!vq->desc || !vq->avail || !vq->used)
+	vq->ring = kb_translate(r, ring_addr, sizeof(*vq->ring) * size);
+	vq->driver_event = kb_translate(r, driver_event,
+					sizeof(*vq->driver_event));
+	vq->device_event = kb_translate(r, device_event,
+					sizeof(*vq->device_event));
+	if (!vq->ring || !vq->driver_event || !vq->device_event)
 		return kb_vq_fail(vq, "ring outside the guest's region");
 	vq->size = size;
 	vq->avail_wrap = 1;
 	vq->used_wrap = 1;
 	/* The backend polls: kicks are not needed. */
-	KB_WRITE(vq->used[EVENT_FLAGS], EVENT_DISABLE);
+	KB_WRITE(vq->device_event->flags, VRING_PACKED_EVENT_FLAG_DISABLE);
 	return 0;
 }
 
@@ -66,12 +52,12 @@ static void advance(struct kb_vq *vq, uint16_t *pos, int *wrap)
 }
 
 static int walk_indirect(struct kb_vq *vq, struct kb_chain *c,
-		    const struct packed_desc *d)
+		    const struct vring_packed_desc *d)
 {
-	const struct packed_desc *t;
+	const struct vring_packed_desc *t;
 	uint32_t n;
 
-	if (d->flags & KB_DESC_F_NEXT)
+	if (d->flags & VRING_DESC_F_NEXT)
 		return kb_vq_fail(vq, "indirect descriptor with NEXT set");
 	if (!d->len || d->len % sizeof(*t) ||
 	    d->len / sizeof(*t) > KB_MAX_INDIRECT)
@@ -85,10 +71,10 @@ static int walk_indirect(struct kb_vq *vq, struct kb_chain *c,
 	for (uint32_t i = 0; i < n; i++) {
 		uint16_t flags = KB_READ(t[i].flags);
 
-		if (flags & KB_DESC_F_INDIRECT)
+		if (flags & VRING_DESC_F_INDIRECT)
 			return kb_vq_fail(vq, "nested indirect table");
 		if (kb_vq_add_seg(vq, c, KB_READ(t[i].addr), KB_READ(t[i].len),
-				  !!(flags & KB_DESC_F_WRITE)))
+				  !!(flags & VRING_DESC_F_WRITE)))
 			return -1;
 	}
 	return 0;
@@ -98,10 +84,10 @@ int kb_vq_pop_packed(struct kb_vq *vq, struct kb_chain *c)
 {
 	uint16_t pos = vq->last_avail, flags;
 	int wrap = vq->avail_wrap;
-	struct packed_desc d;
+	struct vring_packed_desc d;
 
 	/* Acquire: the descriptors behind the first one's flags. */
-	flags = KB_LOAD_ACQUIRE(ring(vq)[pos].flags);
+	flags = KB_LOAD_ACQUIRE(vq->ring[pos].flags);
 	if (!is_avail(flags, wrap))
 		return 0;
 	c->nseg = 0;
@@ -109,24 +95,24 @@ int kb_vq_pop_packed(struct kb_vq *vq, struct kb_chain *c)
 	c->in_len = 0;
 	c->ndesc = 0;
 	for (;;) {
-		d.addr = KB_READ(ring(vq)[pos].addr);
-		d.len = KB_READ(ring(vq)[pos].len);
-		d.id = KB_READ(ring(vq)[pos].id);
-		d.flags = c->ndesc ? KB_READ(ring(vq)[pos].flags) : flags;
+		d.addr = KB_READ(vq->ring[pos].addr);
+		d.len = KB_READ(vq->ring[pos].len);
+		d.id = KB_READ(vq->ring[pos].id);
+		d.flags = c->ndesc ? KB_READ(vq->ring[pos].flags) : flags;
 		/* A valid chain fits the ring: more is garbage or a loop. */
 		if (++c->ndesc > vq->size)
 			return kb_vq_fail(vq, "descriptor chain longer than the ring");
-		if (d.flags & KB_DESC_F_INDIRECT) {
+		if (d.flags & VRING_DESC_F_INDIRECT) {
 			if (c->ndesc > 1)
 				return kb_vq_fail(vq, "indirect descriptor inside a chain");
 			if (walk_indirect(vq, c, &d))
 				return -1;
 		} else if (kb_vq_add_seg(vq, c, d.addr, d.len,
-					 !!(d.flags & KB_DESC_F_WRITE))) {
+					 !!(d.flags & VRING_DESC_F_WRITE))) {
 			return -1;
 		}
 		advance(vq, &pos, &wrap);
-		if (!(d.flags & KB_DESC_F_NEXT))
+		if (!(d.flags & VRING_DESC_F_NEXT))
 			break;
 	}
 	c->head = d.id;
@@ -138,7 +124,7 @@ int kb_vq_pop_packed(struct kb_vq *vq, struct kb_chain *c)
 void kb_vq_push_packed(struct kb_vq *vq, const struct kb_chain *c,
 		       uint32_t len)
 {
-	struct packed_desc *d = &ring(vq)[vq->next_used];
+	struct vring_packed_desc *d = &vq->ring[vq->next_used];
 	uint16_t flags = vq->used_wrap ? F_AVAIL | F_USED : 0;
 
 	KB_WRITE(d->id, c->head);
@@ -162,5 +148,6 @@ int kb_vq_should_notify_packed(struct kb_vq *vq)
 		return 0;
 	kb_mb();
 	vq->signalled_used = vq->used_idx;
-	return KB_READ(vq->avail[EVENT_FLAGS]) != EVENT_DISABLE;
+	return KB_READ(vq->driver_event->flags) !=
+	       VRING_PACKED_EVENT_FLAG_DISABLE;
 }

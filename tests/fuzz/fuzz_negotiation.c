@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kb_device_poll(&blk.dev, 4);
 		if (blk.dev.live) {
 			assert(!(blk.dev.features & ~offer));
-			assert(blk.dev.features & KB_F_VERSION_1);
+			assert(blk.dev.features & (1ULL << VIRTIO_F_VERSION_1));
 		}
 	}
 	return 0;

@@ -6,13 +6,14 @@
  * Input: 1 byte queue size exponent, then the region's contents (rings of
  * the three queues at fixed offsets).
  *
- * fuzz-sources: host/backend/region.c host/backend/vq.c host/backend/device.c host/backend/vq_packed.c host/backend/net.c
+ * fuzz-sources: host/backend/region.c host/backend/vq.c host/backend/device.c host/backend/vq_packed.c host/backend/net.c guest/lib/virtio.c guest/lib/virtio_slot.c guest/lib/virtq.c guest/lib/virtq_packed.c guest/hosted/virtio_hosted.c
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "host/backend/net.h"
+#include "hosted/virtio_hosted.h"
 
 #define BASE 0x400000ULL
 #define REGION 0x20000
@@ -29,6 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 1 };
 	static struct kspawn_device slot;
+	static struct virtio_dev vd;
 	static struct kb_net net;
 	static uint8_t *region;
 	struct kb_region r;
@@ -43,19 +45,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&slot, 0, sizeof(slot));
 	kb_net_init(&net, &slot, &r, &ops, NULL, KB_NET_LOOPBACK, NULL, NULL,
 		    mac);
+	/* The guest's driver code (lib/virtio.c), rings from the input. */
+	virtio_slot_attach(&vd, &slot, KSPAWN_ABI_MINOR, &vh_platform);
+	vh_poll(&net.dev);
 	/* data[0] bit 7: the packed layout. */
-	slot.driver_features = slot.device_features &
-			       (data[0] & 0x80 ? ~0ULL : ~KB_F_RING_PACKED);
-	slot.status = 1 | 2 | 8;
-	kb_device_poll(&net.dev, 8);
-	for (int q = 0; q < 3; q++) {
-		slot.queues[q].size = (uint16_t)(1u << (data[0] % 8));
-		slot.queues[q].desc_addr = BASE + 0x4000u * q;
-		slot.queues[q].driver_addr = BASE + 0x4000u * q + 0x1000;
-		slot.queues[q].device_addr = BASE + 0x4000u * q + 0x2000;
-		slot.queues[q].ready = 1;
-	}
-	slot.status |= 4;
+	virtio_start(&vd, data[0] & 0x80 ? ~0ULL :
+			  ~(1ULL << VIRTIO_F_RING_PACKED));
+	for (unsigned int q = 0; q < 3; q++)
+		vd.ops->queue_setup(&vd, q, (uint16_t)(1u << (data[0] % 8)),
+				    BASE + 0x4000u * q,
+				    BASE + 0x4000u * q + 0x1000,
+				    BASE + 0x4000u * q + 0x2000, 0);
+	virtio_ready(&vd);
 	for (int i = 0; i < 4; i++)
 		kb_device_poll(&net.dev, 16);
 	return 0;

@@ -8,13 +8,14 @@
  * Input: 1 byte queue size exponent, 1 byte of flags (event idx, packed
  * ring), then the region's contents.
  *
- * fuzz-sources: host/backend/region.c host/backend/vq.c host/backend/device.c host/backend/vq_packed.c host/backend/blk.c host/backend/ram.c
+ * fuzz-sources: host/backend/region.c host/backend/vq.c host/backend/device.c host/backend/vq_packed.c host/backend/blk.c host/backend/ram.c guest/lib/virtio.c guest/lib/virtio_slot.c guest/lib/virtq.c guest/lib/virtq_packed.c guest/hosted/virtio_hosted.c
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "host/backend/blk.h"
+#include "hosted/virtio_hosted.h"
 
 #define BASE 0x200000ULL
 #define REGION 0x10000
@@ -30,6 +31,7 @@ static const struct kb_device_ops ops = { .notify = no_notify };
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct kspawn_device slot;
+	static struct virtio_dev vd;
 	static struct kb_blk blk;
 	static uint8_t *region;
 	static void *ram;
@@ -49,18 +51,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kb_blk_init(&blk, &slot, &r, &ops, NULL, &kb_ram_ops, ram, 64 * 1024,
 		    "fuzz");
 	qsize = (uint16_t)(1u << (data[0] % 9));
+	/* The guest's driver code (lib/virtio.c), rings from the input. */
+	virtio_slot_attach(&vd, &slot, KSPAWN_ABI_MINOR, &vh_platform);
+	vh_poll(&blk.dev);
 	/* data[1]: bit 0 event idx, bit 1 the packed layout. */
-	slot.driver_features = slot.device_features &
-			       (data[1] & 1 ? ~0ULL : ~KB_F_EVENT_IDX) &
-			       (data[1] & 2 ? ~0ULL : ~KB_F_RING_PACKED);
-	slot.status = KB_S_ACKNOWLEDGE | KB_S_DRIVER | KB_S_FEATURES_OK;
-	kb_device_poll(&blk.dev, 8);
-	slot.queues[0].size = qsize;
-	slot.queues[0].desc_addr = BASE;
-	slot.queues[0].driver_addr = BASE + 0x2000;
-	slot.queues[0].device_addr = BASE + 0x3000;
-	slot.queues[0].ready = 1;
-	slot.status |= KB_S_DRIVER_OK;
+	virtio_start(&vd, (data[1] & 1 ? ~0ULL :
+			   ~(1ULL << VIRTIO_RING_F_EVENT_IDX)) &
+			  (data[1] & 2 ? ~0ULL : ~(1ULL << VIRTIO_F_RING_PACKED)));
+	vd.ops->queue_setup(&vd, 0, qsize, BASE, BASE + 0x2000, BASE + 0x3000,
+			    0);
+	virtio_ready(&vd);
 	for (int i = 0; i < 4; i++)
 		kb_device_poll(&blk.dev, 16);
 	return 0;

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "host/backend/blk.h"
-#include "lib/virtq.h"
+#include "hosted/virtio_hosted.h"
 
 #define REGION_BYTES (8u << 20)
 #define REGION_BASE 0x40000000ULL
@@ -44,11 +44,6 @@ struct req {
 	uint32_t len;
 	uint8_t expect_status;
 };
-
-static uint64_t gpa(const void *va)
-{
-	return REGION_BASE + (uint64_t)((const uint8_t *)va - region);
-}
 
 static void notify(void *ctx, uint32_t vector)
 {
@@ -157,32 +152,25 @@ static int check(const struct req *r, uint32_t written)
 	return 0;
 }
 
-/* The driver's handshake, as guest/kern/virtio.c does it. */
+/* The guest's own driver code brings the device up (lib/virtio.c). */
 static int packed;
+static struct virtio_dev vd;
 
-static void bring_up(struct virtq *q, void **cookies)
+static void bring_up(void)
 {
-	uint64_t want = slot.device_features;
-	void *mem = region + (1u << 20);
+	uint64_t no_packed = 1ULL << VIRTIO_F_RING_PACKED;
 
-	if (!packed)
-		want &= ~KB_F_RING_PACKED;
-	slot.status = 1 | 2;
-	slot.driver_features = want;
-	__atomic_store_n(&slot.status, 1 | 2 | 8, __ATOMIC_RELEASE);
-	while (kb_device_poll(&blk.dev, 1) == 0)
-		;
-	if (packed)
-		virtq_init_packed(q, QSIZE, mem, cookies, gpa);
-	else
-		virtq_init(q, QSIZE, mem, cookies, gpa, 1);
-	slot.queues[0].size = QSIZE;
-	slot.queues[0].desc_addr = q->desc_addr;
-	slot.queues[0].driver_addr = q->avail_addr;
-	slot.queues[0].device_addr = q->used_addr;
-	slot.queues[0].ready = 1;
-	__atomic_store_n(&slot.status, 1 | 2 | 8 | 4, __ATOMIC_RELEASE);
+	vh_region(region, REGION_BASE, REGION_BYTES, 1u << 20);
+	virtio_slot_attach(&vd, &slot, KSPAWN_ABI_MINOR, &vh_platform);
+	vh_poll(&blk.dev);
+	if (virtio_start(&vd, packed ? ~0ULL : ~no_packed) ||
+	    virtio_queue(&vd, 0, QSIZE, NULL)) {
+		fprintf(stderr, "handshake failed (status %#x)\n", slot.status);
+		exit(1);
+	}
+	virtio_ready(&vd);
 	kb_device_poll(&blk.dev, 1);
+	vh_poll(NULL);
 	if (!blk.dev.live) {
 		fprintf(stderr, "device did not go live (status %#x)\n",
 			slot.status);
@@ -193,9 +181,8 @@ static void bring_up(struct virtq *q, void **cookies)
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 1000000;
-	static void *cookies[QSIZE];
+	struct virtq *q = &vd.vq[0];
 	struct req *reqs;
-	struct virtq q;
 	pthread_t dev;
 	long issued = 0, done = 0;
 	int inflight = 0, bad = 0;
@@ -209,7 +196,7 @@ int main(int argc, char **argv)
 	ram = kb_ram_new(DISK_BYTES);
 	kb_blk_init(&blk, &slot, &kr, &ops, NULL, &kb_ram_ops, ram,
 		    DISK_BYTES, "hosted");
-	bring_up(&q, cookies);
+	bring_up();
 	/* Requests and their buffers live in the region, like a guest's. */
 	reqs = (struct req *)(region + (2u << 20));
 	for (int i = 0; i < QD; i++) {
@@ -219,16 +206,16 @@ int main(int argc, char **argv)
 	pthread_create(&dev, NULL, device_thread, NULL);
 	for (int i = 0; i < QD && issued < n; i++, issued++, inflight++) {
 		prepare(&reqs[i]);
-		if (submit(&q, &reqs[i]))
+		if (submit(q, &reqs[i]))
 			return fprintf(stderr, "queue full\n"), 1;
 	}
-	virtq_publish(&q);
+	virtq_publish(q);
 	while (done < n && !bad) {
 		uint32_t written;
-		struct req *r = virtq_get(&q, &written);
+		struct req *r = virtq_get(q, &written);
 
 		if (!r) {
-			if (slot.status & 64) {
+			if (virtio_broken(&vd)) {
 				fprintf(stderr, "device needs reset\n");
 				bad = 1;
 			}
@@ -239,9 +226,9 @@ int main(int argc, char **argv)
 		inflight--;
 		if (issued < n) {
 			prepare(r);
-			if (submit(&q, r))
+			if (submit(q, r))
 				return fprintf(stderr, "queue full\n"), 1;
-			virtq_publish(&q);
+			virtq_publish(q);
 			issued++;
 			inflight++;
 		}

@@ -39,34 +39,25 @@
 
 #include "host/backend/blk.h"
 #include "host/backend/net.h"
-#include "lib/virtq.h"
+#include "hosted/virtio_hosted.h"
 
 #define BASE 0x40000000ULL
 #define REGION_BYTES (8u << 20)
 #define DISK_BYTES (4u << 20)
 #define QSIZE 256
-#define RING(q) (region + (size_t)(q) * 0x10000)
 #define REQ_OFF 0x100000
 #define DATA_OFF 0x200000
-#define S_UP (VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | \
-	      VIRTIO_CONFIG_S_FEATURES_OK)
 
 static uint8_t *region;
 static struct kb_region kr;
 static struct kspawn_device slot;
 static struct kb_blk blk;
 static struct kb_net net;
-static struct virtq vq[3];
-static void *cookies[3][QSIZE];
+static struct virtio_dev vd;
 static void *ram;
 static int failures;
 static atomic_ulong bad_vectors, config_irqs;
 static const uint8_t mac[6] = { 0x02, 0x6b, 0x73, 0, 0, 1 };
-
-static uint64_t gpa(const void *va)
-{
-	return BASE + (uint64_t)((const uint8_t *)va - region);
-}
 
 static void notify(void *ctx, uint32_t vector)
 {
@@ -100,36 +91,24 @@ static void fresh(void)
 {
 	memset(region, 0, REGION_BYTES);
 	memset(&slot, 0, sizeof(slot));
-	memset(vq, 0, sizeof(vq));
-	memset(cookies, 0, sizeof(cookies));
 }
 
-/* The driver's side of the handshake and queue setup; 0 once live. */
+/* The guest's own driver code brings d up (lib/virtio.c); 0 once live. */
 static int bring_up(struct kb_device *d, int packed)
 {
 	uint64_t no_packed = 1ULL << VIRTIO_F_RING_PACKED;
 
-	slot.driver_features = slot.device_features &
-			       (packed ? ~0ULL : ~no_packed);
-	slot.status = S_UP;
-	kb_device_poll(d, 1);
-	if (!(slot.status & VIRTIO_CONFIG_S_FEATURES_OK))
+	vh_region(region, BASE, REGION_BYTES, 0);
+	virtio_slot_attach(&vd, &slot, KSPAWN_ABI_MINOR, &vh_platform);
+	vh_poll(d);
+	if (virtio_start(&vd, packed ? ~0ULL : ~no_packed))
 		return -1;
-	for (uint32_t q = 0; q < slot.num_queues; q++) {
-		if (packed)
-			virtq_init_packed(&vq[q], QSIZE, RING(q), cookies[q],
-					  gpa);
-		else
-			virtq_init(&vq[q], QSIZE, RING(q), cookies[q], gpa, 0);
-		slot.queues[q].size = QSIZE;
-		slot.queues[q].desc_addr = vq[q].desc_addr;
-		slot.queues[q].driver_addr = vq[q].avail_addr;
-		slot.queues[q].device_addr = vq[q].used_addr;
-		slot.queues[q].ready = 1;
-	}
-	slot.status |= VIRTIO_CONFIG_S_DRIVER_OK;
+	for (uint32_t q = 0; q < slot.num_queues; q++)
+		if (virtio_queue(&vd, q, QSIZE, NULL))
+			return -1;
+	virtio_ready(&vd);
 	kb_device_poll(d, 1);
-	return d->live && !(slot.status & VIRTIO_CONFIG_S_NEEDS_RESET) ? 0 : -1;
+	return d->live && !virtio_broken(&vd) ? 0 : -1;
 }
 
 static int blk_up(int packed)
@@ -191,13 +170,13 @@ static int blk_request(uint32_t type, uint32_t nseg, uint32_t seglen)
 	h->ioprio = 0;
 	h->sector = 0;
 	*status = 0xff;
-	if (virtq_add(&vq[0], bufs, type == VIRTIO_BLK_T_OUT ? n - 1 : 1,
+	if (virtq_add(&vd.vq[0], bufs, type == VIRTIO_BLK_T_OUT ? n - 1 : 1,
 		      bufs + (type == VIRTIO_BLK_T_OUT ? n - 1 : 1),
 		      type == VIRTIO_BLK_T_OUT ? 1 : n - 1, h))
 		return -1;
-	virtq_publish(&vq[0]);
+	virtq_publish(&vd.vq[0]);
 	kb_device_poll(&blk.dev, 8);
-	got = virtq_get(&vq[0], NULL);
+	got = virtq_get(&vd.vq[0], NULL);
 	return got == h ? *status : -1;
 }
 
@@ -246,7 +225,10 @@ static void blk_limits(const char *layout, int packed)
 /* Point the first descriptor of a fresh queue outside the region. */
 static void spoil_first_desc(struct virtq *q)
 {
-	((struct virtq_desc *)q->desc)[0].addr = BASE + REGION_BYTES + 4096;
+	if (q->packed)
+		q->ring[0].addr = BASE + REGION_BYTES + 4096;
+	else
+		q->desc[0].addr = BASE + REGION_BYTES + 4096;
 }
 
 static void broken_stays_broken(const char *layout, int packed)
@@ -265,16 +247,16 @@ static void broken_stays_broken(const char *layout, int packed)
 	}
 	memcpy(cmd, set, sizeof(set));
 	*ack = 0xff;
-	virtq_add(&vq[1], &tx, 1, NULL, 0, frame);
-	spoil_first_desc(&vq[1]);
-	virtq_publish(&vq[1]);
-	virtq_add(&vq[2], &out, 1, &in, 1, cmd);
-	virtq_publish(&vq[2]);
+	virtq_add(&vd.vq[1], &tx, 1, NULL, 0, frame);
+	spoil_first_desc(&vd.vq[1]);
+	virtq_publish(&vd.vq[1]);
+	virtq_add(&vd.vq[2], &out, 1, &in, 1, cmd);
+	virtq_publish(&vd.vq[2]);
 	kb_device_poll(&net.dev, 64);
 	verdict("broken-stays-broken", layout,
 		(slot.status & VIRTIO_CONFIG_S_NEEDS_RESET) &&
 		!memcmp(slot.config, mac, 6) && !memcmp(net.mac, mac, 6) &&
-		*ack == 0xff && !virtq_get(&vq[2], NULL),
+		*ack == 0xff && !virtq_get(&vd.vq[2], NULL),
 		"status %#x, MAC in config %02x:..:%02x, ack %#x: the ctrl command was served after the violation",
 		slot.status, slot.config[0], slot.config[5], *ack);
 }
@@ -292,10 +274,10 @@ static void rx_no_writable(const char *layout, int packed)
 		verdict("rx-no-writable", layout, 0, "device not live");
 		return;
 	}
-	virtq_add(&vq[0], &ro, 1, NULL, 0, buf);
-	virtq_publish(&vq[0]);
+	virtq_add(&vd.vq[0], &ro, 1, NULL, 0, buf);
+	virtq_publish(&vd.vq[0]);
 	r = kb_net_rx(&net, frame, sizeof(frame));
-	got = virtq_get(&vq[0], &len);
+	got = virtq_get(&vd.vq[0], &len);
 	if (!verdict("rx-no-writable", layout,
 		     r == -1 && got == buf && len == 0 &&
 		     !(slot.status & VIRTIO_CONFIG_S_NEEDS_RESET),
@@ -303,10 +285,10 @@ static void rx_no_writable(const char *layout, int packed)
 		     got == buf ? "came back" : "was kept", len))
 		return;
 	/* And the device still delivers into a proper buffer. */
-	virtq_add(&vq[0], NULL, 0, &rw, 1, good);
-	virtq_publish(&vq[0]);
+	virtq_add(&vd.vq[0], NULL, 0, &rw, 1, good);
+	virtq_publish(&vd.vq[0]);
 	r = kb_net_rx(&net, frame, sizeof(frame));
-	got = virtq_get(&vq[0], &len);
+	got = virtq_get(&vd.vq[0], &len);
 	verdict("rx-after-no-writable", layout,
 		r == 0 && got == good && len == KB_NET_HDR + sizeof(frame),
 		"kb_net_rx %d, len %u", r, len);

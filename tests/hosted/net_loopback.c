@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "host/backend/net.h"
-#include "lib/virtq.h"
+#include "hosted/virtio_hosted.h"
 
 #define REGION_BYTES (4u << 20)
 #define BASE 0x80000000ULL
@@ -30,11 +30,6 @@ static struct kspawn_device slot;
 static struct kb_net net;
 static atomic_int stop;
 static uint8_t mac[6] = { 0x02, 0x6b, 0x73, 0, 0, 1 };
-
-static uint64_t gpa(const void *va)
-{
-	return BASE + (uint64_t)((const uint8_t *)va - region);
-}
 
 static void no_notify(void *c, uint32_t v)
 {
@@ -121,10 +116,10 @@ static int ctrl_mac(void)
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 1000000;
-	static void *rx_cookies[QSIZE], *tx_cookies[QSIZE];
 	uint64_t *seeds = calloc((size_t)n, sizeof(uint64_t));
-	static void *ctrl_cookies[QSIZE];
-	struct virtq rx, tx, ctrl;
+	uint64_t no_packed = 1ULL << VIRTIO_F_RING_PACKED;
+	static struct virtio_dev vd;
+	struct virtq *rx = &vd.vq[0], *tx = &vd.vq[1];
 	struct kb_region kr;
 	pthread_t dev;
 	long sent = 0, got = 0, expect = 0, bad = 0, inflight = 0;
@@ -135,32 +130,26 @@ int main(int argc, char **argv)
 	kr = (struct kb_region){ region, BASE, REGION_BYTES };
 	kb_net_init(&net, &slot, &kr, &ops, NULL, KB_NET_LOOPBACK, NULL, NULL,
 		    mac);
-	slot.driver_features = slot.device_features & ~KB_F_RING_PACKED;
-	slot.status = 1 | 2 | 8;
-	kb_device_poll(&net.dev, 1);
-	virtq_init(&rx, QSIZE, region + 0x10000, rx_cookies, gpa, 1);
-	virtq_init(&tx, QSIZE, region + 0x20000, tx_cookies, gpa, 1);
+	/* The guest's own driver code brings the device up (lib/virtio.c). */
+	vh_region(region, BASE, REGION_BYTES, 0x10000);
+	virtio_slot_attach(&vd, &slot, KSPAWN_ABI_MINOR, &vh_platform);
+	vh_poll(&net.dev);
+	if (virtio_start(&vd, ~no_packed))
+		return fprintf(stderr, "features refused\n"), 1;
+	for (unsigned int q = 0; q < 3; q++)
+		virtio_queue(&vd, q, QSIZE, NULL);
 	rxbuf = region + 0x100000;
 	txbuf = region + 0x200000;
-	virtq_init(&ctrl, QSIZE, region + 0x30000, ctrl_cookies, gpa, 1);
-	ctrl_q = &ctrl;
-	for (int q = 0; q < 3; q++) {
-		struct virtq *v = q == 2 ? &ctrl : q ? &tx : &rx;
-
-		slot.queues[q].size = QSIZE;
-		slot.queues[q].desc_addr = v->desc_addr;
-		slot.queues[q].driver_addr = v->avail_addr;
-		slot.queues[q].device_addr = v->used_addr;
-		slot.queues[q].ready = 1;
-	}
+	ctrl_q = &vd.vq[2];
 	for (int i = 0; i < QSIZE; i++) {
 		struct virtq_buf b = { rxbuf + (size_t)i * BUF, BUF };
 
-		virtq_add(&rx, NULL, 0, &b, 1, b.p);
+		virtq_add(rx, NULL, 0, &b, 1, b.p);
 	}
-	virtq_publish(&rx);
-	slot.status |= 4;
+	virtq_publish(rx);
+	virtio_ready(&vd);
 	kb_device_poll(&net.dev, 1);
+	vh_poll(NULL);
 	if (ctrl_mac()) {
 		free(seeds);
 		return 1;
@@ -175,19 +164,19 @@ int main(int argc, char **argv)
 			uint8_t *f = txbuf + (size_t)(sent % QSIZE) * BUF;
 			struct virtq_buf out;
 
-			while (virtq_get(&tx, NULL))
+			while (virtq_get(tx, NULL))
 				;
 			seeds[sent] = rnd();
 			memset(f, 0, HDR);
 			out = (struct virtq_buf){ f, (uint32_t)(HDR +
 				make_frame(f + HDR, (uint64_t)sent, seeds[sent])) };
-			if (!virtq_add(&tx, &out, 1, NULL, 0, f)) {
-				virtq_publish(&tx);
+			if (!virtq_add(tx, &out, 1, NULL, 0, f)) {
+				virtq_publish(tx);
 				inflight += sent % 4 != 3;
 				sent++;
 			}
 		}
-		while ((b = virtq_get(&rx, &len))) {
+		while ((b = virtq_get(rx, &len))) {
 			uint64_t seq;
 			struct virtq_buf back = { b, BUF };
 
@@ -204,10 +193,10 @@ int main(int argc, char **argv)
 			got++;
 			expect++;
 			inflight--;
-			virtq_add(&rx, NULL, 0, &back, 1, b);
-			virtq_publish(&rx);
+			virtq_add(rx, NULL, 0, &back, 1, b);
+			virtq_publish(rx);
 		}
-		if (slot.status & 64) {
+		if (virtio_broken(&vd)) {
 			fprintf(stderr, "device needs reset\n");
 			bad++;
 		}

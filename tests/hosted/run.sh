@@ -59,19 +59,21 @@ run_cases() {	# PROGRAM PREFIX [ARG...]
 		{ bad "hosted/$prog-exit"; sed 's/^/    | /' "$out/$prog.log" | tail -20; }
 }
 
-virtq=("$top/guest/lib/virtq.c" "$top/guest/lib/virtq_packed.c")
+# The guest's driver: its virtqueues, its transport, the hosted platform.
+driver=("$top"/guest/lib/virtq*.c "$top"/guest/lib/virtio*.c
+	"$top/guest/hosted/virtio_hosted.c")
 
 # Hostile rings: one case per line the program prints.
 if build vq_hostile "${asan[@]}" -- "$here/vq_hostile.c" "${backend[@]}"; then
 	run_cases vq_hostile vq-
 fi
 # Hostile drivers at the device level (device_hostile.c lists the cases).
-if build device_hostile "${asan[@]}" -- "$here/device_hostile.c" "${backend[@]}" "${virtq[@]}"; then
+if build device_hostile "${asan[@]}" -- "$here/device_hostile.c" "${backend[@]}" "${driver[@]}"; then
 	run_cases device_hostile dev-
 fi
 # Descriptors rewritten by another thread while the device walks them,
 # 10 s per layout, guard pages and canaries around the region.
-if build vq_race "${asan[@]}" -- "$here/vq_race.c" "${backend[@]}"; then
+if build vq_race "${asan[@]}" -- "$here/vq_race.c" "${backend[@]}" "${driver[@]}"; then
 	run_cases vq_race vq-
 fi
 
@@ -85,24 +87,24 @@ run_model() {	# NAME COUNT [ARG]
 		sed 's/^/    | /' "$out/$1.log" | tail -20
 	fi
 }
-if build blk_model "${asan[@]}" -- "$here/blk_model.c" "${backend[@]}" "${virtq[@]}"; then
+if build blk_model "${asan[@]}" -- "$here/blk_model.c" "${backend[@]}" "${driver[@]}"; then
 	run_model blk_model 1000000 split
 	cp "$out/blk_model" "$out/blk_model_packed"
 	run_model blk_model_packed 1000000 packed
 fi
 # The same ring under ThreadSanitizer (clang's: gcc's refuses the event-idx
 # fences): acquire/release on the indices, not luck, keep the order.
-if CC=clang build blk_model_tsan -fsanitize=thread -- "$here/blk_model.c" "${backend[@]}" "${virtq[@]}"; then
+if CC=clang build blk_model_tsan -fsanitize=thread -- "$here/blk_model.c" "${backend[@]}" "${driver[@]}"; then
 	run_model blk_model_tsan 200000 split
 	cp "$out/blk_model_tsan" "$out/blk_model_packed_tsan"
 	run_model blk_model_packed_tsan 200000 packed
 fi
 
 # 1 000 000 frames through the net device in loopback mode.
-if build net_loopback "${asan[@]}" -- "$here/net_loopback.c" "${backend[@]}" "${virtq[@]}"; then
+if build net_loopback "${asan[@]}" -- "$here/net_loopback.c" "${backend[@]}" "${driver[@]}"; then
 	run_model net_loopback 1000000
 fi
-if CC=clang build net_loopback_tsan -fsanitize=thread -- "$here/net_loopback.c" "${backend[@]}" "${virtq[@]}"; then
+if CC=clang build net_loopback_tsan -fsanitize=thread -- "$here/net_loopback.c" "${backend[@]}" "${driver[@]}"; then
 	run_model net_loopback_tsan 200000
 fi
 

@@ -25,19 +25,19 @@ static uint8_t *mem;
 static struct kb_region r;
 static int failures;
 
-static struct kb_desc *desc(void)
+static struct vring_desc *desc(void)
 {
-	return (struct kb_desc *)(mem + DESC_OFF);
+	return (struct vring_desc *)(mem + DESC_OFF);
 }
 
-static uint16_t *avail(void)
+static struct vring_avail *avail(void)
 {
-	return (uint16_t *)(mem + AVAIL_OFF);
+	return (struct vring_avail *)(mem + AVAIL_OFF);
 }
 
-static struct kb_desc *ind(void)
+static struct vring_desc *ind(void)
 {
-	return (struct kb_desc *)(mem + IND_OFF);
+	return (struct vring_desc *)(mem + IND_OFF);
 }
 
 static void fresh(void)
@@ -45,10 +45,10 @@ static void fresh(void)
 	memset(mem, 0, BYTES);
 }
 
-static void put(struct kb_desc *t, int i, uint64_t addr, uint32_t len,
+static void put(struct vring_desc *t, int i, uint64_t addr, uint32_t len,
 		uint16_t flags, uint16_t next)
 {
-	t[i] = (struct kb_desc){ addr, len, flags, next };
+	t[i] = (struct vring_desc){ addr, len, flags, next };
 }
 
 /* Make head available once and pop: expect ok (1) or the reason. */
@@ -59,8 +59,8 @@ static void expect(const char *name, uint16_t head, uint16_t idx,
 	struct kb_vq vq;
 	int got;
 
-	avail()[2] = head;
-	avail()[1] = idx;
+	avail()->ring[0] = head;
+	avail()->idx = idx;
 	if (kb_vq_setup(&vq, &r, QS, BASE + DESC_OFF, BASE + AVAIL_OFF,
 			BASE + USED_OFF, 0)) {
 		printf("FAIL %s: setup: %s\n", name, vq.error);
@@ -101,8 +101,8 @@ static void split_cases(void)
 	setup_refusals();
 
 	fresh();
-	put(desc(), 0, BASE + BUF_OFF, 512, KB_DESC_F_NEXT, 1);
-	put(desc(), 1, BASE + BUF_OFF + 512, 1, KB_DESC_F_WRITE, 0);
+	put(desc(), 0, BASE + BUF_OFF, 512, VRING_DESC_F_NEXT, 1);
+	put(desc(), 1, BASE + BUF_OFF + 512, 1, VRING_DESC_F_WRITE, 0);
 	expect("good-chain", 0, 1, NULL);
 
 	fresh();
@@ -122,12 +122,12 @@ static void split_cases(void)
 	expect("wrapping-address", 0, 1, "outside");
 
 	fresh();
-	put(desc(), 0, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 1);
-	put(desc(), 1, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 0);
+	put(desc(), 0, BASE + BUF_OFF, 16, VRING_DESC_F_NEXT, 1);
+	put(desc(), 1, BASE + BUF_OFF, 16, VRING_DESC_F_NEXT, 0);
 	expect("descriptor-loop", 0, 1, "loops");
 
 	fresh();
-	put(desc(), 0, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 200);
+	put(desc(), 0, BASE + BUF_OFF, 16, VRING_DESC_F_NEXT, 200);
 	expect("next-beyond-table", 0, 1, "beyond");
 
 	fresh();
@@ -137,48 +137,48 @@ static void split_cases(void)
 	expect("wild-avail-index", 0, 100, "ahead");
 
 	fresh();
-	put(desc(), 0, BASE + IND_OFF, 32, KB_DESC_F_INDIRECT, 0);
-	put(ind(), 0, BASE + IND_OFF + 64, 32, KB_DESC_F_INDIRECT, 0);
+	put(desc(), 0, BASE + IND_OFF, 32, VRING_DESC_F_INDIRECT, 0);
+	put(ind(), 0, BASE + IND_OFF + 64, 32, VRING_DESC_F_INDIRECT, 0);
 	expect("nested-indirect", 0, 1, "nested");
 
 	fresh();
-	put(desc(), 0, BASE + IND_OFF, 16 * 4096, KB_DESC_F_INDIRECT, 0);
+	put(desc(), 0, BASE + IND_OFF, 16 * 4096, VRING_DESC_F_INDIRECT, 0);
 	expect("oversized-indirect", 0, 1, "bad size");
 
 	fresh();
-	put(desc(), 0, BASE + IND_OFF, 24, KB_DESC_F_INDIRECT, 0);
+	put(desc(), 0, BASE + IND_OFF, 24, VRING_DESC_F_INDIRECT, 0);
 	expect("ragged-indirect", 0, 1, "bad size");
 
 	fresh();
-	put(desc(), 0, BASE + IND_OFF, 32, KB_DESC_F_INDIRECT, 0);
-	put(ind(), 0, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 1);
-	put(ind(), 1, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 0);
+	put(desc(), 0, BASE + IND_OFF, 32, VRING_DESC_F_INDIRECT, 0);
+	put(ind(), 0, BASE + BUF_OFF, 16, VRING_DESC_F_NEXT, 1);
+	put(ind(), 1, BASE + BUF_OFF, 16, VRING_DESC_F_NEXT, 0);
 	expect("indirect-loop", 0, 1, "loops");
 
 	/* Found by fuzz_vq: tables are read in place, so they must be aligned. */
 	fresh();
-	put(desc(), 0, BASE + IND_OFF + 3, 32, KB_DESC_F_INDIRECT, 0);
+	put(desc(), 0, BASE + IND_OFF + 3, 32, VRING_DESC_F_INDIRECT, 0);
 	expect("misaligned-indirect", 0, 1, "misaligned");
 
 	fresh();
-	put(desc(), 0, BASE + IND_OFF, 32, KB_DESC_F_INDIRECT, 0);
-	put(ind(), 0, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 1);
-	put(ind(), 1, BASE + BUF_OFF + 16, 16, KB_DESC_F_WRITE, 0);
+	put(desc(), 0, BASE + IND_OFF, 32, VRING_DESC_F_INDIRECT, 0);
+	put(ind(), 0, BASE + BUF_OFF, 16, VRING_DESC_F_NEXT, 1);
+	put(ind(), 1, BASE + BUF_OFF + 16, 16, VRING_DESC_F_WRITE, 0);
 	expect("good-indirect", 0, 1, NULL);
 
 	fresh();
-	put(desc(), 0, BASE + BUF_OFF, 16, KB_DESC_F_WRITE | KB_DESC_F_NEXT, 1);
+	put(desc(), 0, BASE + BUF_OFF, 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
 	put(desc(), 1, BASE + BUF_OFF, 16, 0, 0);
 	expect("readable-after-writable", 0, 1, "after a writable");
 
 	fresh();
-	put(desc(), 0, BASE + IND_OFF, 32, KB_DESC_F_INDIRECT | KB_DESC_F_NEXT, 1);
+	put(desc(), 0, BASE + IND_OFF, 32, VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT, 1);
 	put(desc(), 1, BASE + BUF_OFF, 16, 0, 0);
 	expect("indirect-with-next", 0, 1, "with NEXT");
 
 	fresh();
-	put(desc(), 0, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 1);
-	put(desc(), 1, BASE + IND_OFF, 32, KB_DESC_F_INDIRECT, 0);
+	put(desc(), 0, BASE + BUF_OFF, 16, VRING_DESC_F_NEXT, 1);
+	put(desc(), 1, BASE + IND_OFF, 32, VRING_DESC_F_INDIRECT, 0);
 	put(ind(), 0, BASE + BUF_OFF, 16, 0, 0);
 	expect("indirect-inside-chain", 0, 1, "inside a chain");
 }
@@ -247,15 +247,15 @@ static void packed_wrap(void)
 	fresh();
 	for (int i = 0; i < QS - 2; i++)
 		pput(pring(), i, BASE + BUF_OFF, 16, 0, (uint16_t)i);
-	pput(pring(), QS - 2, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 0);
-	pput(pring(), QS - 1, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 0);
+	pput(pring(), QS - 2, BASE + BUF_OFF, 16, VRING_DESC_F_NEXT, 0);
+	pput(pring(), QS - 1, BASE + BUF_OFF, 16, VRING_DESC_F_NEXT, 0);
 	if (packed_setup("wrap", &vq))
 		return;
 	for (int i = 0; i < QS - 2; i++)
 		got += kb_vq_pop(&vq, &c);
 	/* Second lap: AVAIL clear and USED set mean available now. */
 	pring()[0] = (struct vring_packed_desc){ BASE + BUF_OFF + 16, 1, 7,
-						 KB_DESC_F_WRITE | P_USED };
+						 VRING_DESC_F_WRITE | P_USED };
 	if (got != QS - 2 || kb_vq_pop(&vq, &c) != 1 || c.nseg != 3 ||
 	    c.in_len != 1 || c.head != 7 || kb_vq_pop(&vq, &c) != 0) {
 		printf("FAIL packed-wrap: chain across the ring's end: %u buffers, id %u, %s\n",
@@ -269,8 +269,8 @@ static void packed_wrap(void)
 static void packed_cases(void)
 {
 	fresh();
-	pput(pring(), 0, BASE + BUF_OFF, 512, KB_DESC_F_NEXT, 0);
-	pput(pring(), 1, BASE + BUF_OFF + 512, 1, KB_DESC_F_WRITE, 3);
+	pput(pring(), 0, BASE + BUF_OFF, 512, VRING_DESC_F_NEXT, 0);
+	pput(pring(), 1, BASE + BUF_OFF + 512, 1, VRING_DESC_F_WRITE, 3);
 	packed_expect("good-chain", NULL, 1);
 
 	fresh();
@@ -296,51 +296,51 @@ static void packed_cases(void)
 
 	fresh();
 	for (int i = 0; i < QS; i++)
-		pput(pring(), i, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 0);
+		pput(pring(), i, BASE + BUF_OFF, 16, VRING_DESC_F_NEXT, 0);
 	packed_expect("chain-longer-than-ring", "longer than the ring", 0);
 
 	fresh();
-	pput(pring(), 0, BASE + IND_OFF, 32, KB_DESC_F_INDIRECT, 0);
-	pput((void *)ind(), 0, BASE + IND_OFF + 64, 32, KB_DESC_F_INDIRECT, 0);
+	pput(pring(), 0, BASE + IND_OFF, 32, VRING_DESC_F_INDIRECT, 0);
+	pput((void *)ind(), 0, BASE + IND_OFF + 64, 32, VRING_DESC_F_INDIRECT, 0);
 	packed_expect("nested-indirect", "nested", 0);
 
 	fresh();
-	pput(pring(), 0, BASE + IND_OFF, 16 * 4096, KB_DESC_F_INDIRECT, 0);
+	pput(pring(), 0, BASE + IND_OFF, 16 * 4096, VRING_DESC_F_INDIRECT, 0);
 	packed_expect("oversized-indirect", "bad size", 0);
 
 	fresh();
-	pput(pring(), 0, BASE + IND_OFF, 24, KB_DESC_F_INDIRECT, 0);
+	pput(pring(), 0, BASE + IND_OFF, 24, VRING_DESC_F_INDIRECT, 0);
 	packed_expect("ragged-indirect", "bad size", 0);
 
 	fresh();
-	pput(pring(), 0, BASE + IND_OFF + 3, 32, KB_DESC_F_INDIRECT, 0);
+	pput(pring(), 0, BASE + IND_OFF + 3, 32, VRING_DESC_F_INDIRECT, 0);
 	packed_expect("misaligned-indirect", "misaligned", 0);
 
 	fresh();
-	pput(pring(), 0, BASE + IND_OFF, 32, KB_DESC_F_INDIRECT | KB_DESC_F_NEXT, 0);
+	pput(pring(), 0, BASE + IND_OFF, 32, VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT, 0);
 	pput(pring(), 1, BASE + BUF_OFF, 16, 0, 0);
 	packed_expect("indirect-with-next", "with NEXT", 0);
 
 	fresh();
-	pput(pring(), 0, BASE + BUF_OFF, 16, KB_DESC_F_NEXT, 0);
-	pput(pring(), 1, BASE + IND_OFF, 32, KB_DESC_F_INDIRECT, 0);
+	pput(pring(), 0, BASE + BUF_OFF, 16, VRING_DESC_F_NEXT, 0);
+	pput(pring(), 1, BASE + IND_OFF, 32, VRING_DESC_F_INDIRECT, 0);
 	pput((void *)ind(), 0, BASE + BUF_OFF, 16, 0, 0);
 	packed_expect("indirect-inside-chain", "inside a chain", 0);
 
 	fresh();
-	pput(pring(), 0, BASE + IND_OFF, 32, KB_DESC_F_INDIRECT, 0);
+	pput(pring(), 0, BASE + IND_OFF, 32, VRING_DESC_F_INDIRECT, 0);
 	pput((void *)ind(), 0, BASE + 0x10, 16, 0, 0);
-	pput((void *)ind(), 1, BASE + BYTES, 16, KB_DESC_F_WRITE, 0);
+	pput((void *)ind(), 1, BASE + BYTES, 16, VRING_DESC_F_WRITE, 0);
 	packed_expect("indirect-buffer-outside", "outside", 0);
 
 	fresh();
-	pput(pring(), 0, BASE + IND_OFF, 32, KB_DESC_F_INDIRECT, 0);
+	pput(pring(), 0, BASE + IND_OFF, 32, VRING_DESC_F_INDIRECT, 0);
 	pput((void *)ind(), 0, BASE + BUF_OFF, 16, 0, 0);
-	pput((void *)ind(), 1, BASE + BUF_OFF + 16, 16, KB_DESC_F_WRITE, 0);
+	pput((void *)ind(), 1, BASE + BUF_OFF + 16, 16, VRING_DESC_F_WRITE, 0);
 	packed_expect("good-indirect", NULL, 1);
 
 	fresh();
-	pput(pring(), 0, BASE + BUF_OFF, 16, KB_DESC_F_WRITE | KB_DESC_F_NEXT, 0);
+	pput(pring(), 0, BASE + BUF_OFF, 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 0);
 	pput(pring(), 1, BASE + BUF_OFF, 16, 0, 0);
 	packed_expect("readable-after-writable", "after a writable", 0);
 

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "host/backend/blk.h"
+#include "hosted/virtio_hosted.h"
 
 #define PAGE 4096
 #define BASE 0x40000000ULL
@@ -73,9 +74,9 @@ static uint64_t rnd(uint64_t *s)
 	return *s;
 }
 
-static struct kb_desc *desc(void)
+static struct vring_desc *desc(void)
 {
-	return (struct kb_desc *)(region + RING_OFF);
+	return (struct vring_desc *)(region + RING_OFF);
 }
 
 static struct vring_packed_desc *pring(void)
@@ -83,19 +84,19 @@ static struct vring_packed_desc *pring(void)
 	return (struct vring_packed_desc *)(region + RING_OFF);
 }
 
-static uint16_t *avail(void)
+static struct vring_avail *avail(void)
 {
-	return (uint16_t *)(region + AVAIL_OFF);
+	return (struct vring_avail *)(region + AVAIL_OFF);
 }
 
-static uint16_t *used(void)
+static struct vring_used *used(void)
 {
-	return (uint16_t *)(region + USED_OFF);
+	return (struct vring_used *)(region + USED_OFF);
 }
 
-static struct kb_desc *table(unsigned int t)
+static struct vring_desc *table(unsigned int t)
 {
-	return (struct kb_desc *)(region + IND_OFF) + t * TABLE_LEN;
+	return (struct vring_desc *)(region + IND_OFF) + t * TABLE_LEN;
 }
 
 #define SET(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
@@ -138,23 +139,23 @@ static void scribble_desc(uint64_t *s, void *d, int packed_layout)
 	wild_buffer(s, &addr, &len);
 	switch (rnd(s) % 4) {
 	case 0:
-		SET(((struct kb_desc *)d)->addr, addr);
+		SET(((struct vring_desc *)d)->addr, addr);
 		break;
 	case 1:
-		SET(((struct kb_desc *)d)->len, len);
+		SET(((struct vring_desc *)d)->len, len);
 		break;
 	case 2:
 		if (packed_layout)
 			SET(((struct vring_packed_desc *)d)->flags, (uint16_t)rnd(s));
 		else
-			SET(((struct kb_desc *)d)->flags,
+			SET(((struct vring_desc *)d)->flags,
 			    (uint16_t)(rnd(s) % 8));
 		break;
 	default:
 		if (packed_layout)
 			SET(((struct vring_packed_desc *)d)->id, (uint16_t)(rnd(s) % (2 * QS)));
 		else
-			SET(((struct kb_desc *)d)->next,
+			SET(((struct vring_desc *)d)->next,
 			    (uint16_t)(rnd(s) % (QS + 2)));
 		break;
 	}
@@ -175,14 +176,14 @@ static void *mutator(void *arg)
 			scribble_desc(&s, &table(r / 8 % NTABLES)[r / 128 % TABLE_LEN],
 				      0);
 		} else if (r % 8 == 6 && !packed) {
-			SET(avail()[2 + r / 8 % QS], (uint16_t)(r / 1024 % (QS + 2)));
+			SET(avail()->ring[r / 8 % QS], (uint16_t)(r / 1024 % (QS + 2)));
 		} else if (r % 1024 == 7) {
 			/* Rarely: the index or event flags themselves. */
 			if (packed)
-				SET(((uint16_t *)(region + AVAIL_OFF))[1],
-				    (uint16_t)(r >> 20));
+				SET(((struct vring_packed_desc_event *)
+				     avail())->flags, (uint16_t)(r >> 20));
 			else
-				SET(avail()[1], (uint16_t)(avail()[1] + r % 3));
+				SET(avail()->idx, (uint16_t)(avail()->idx + r % 3));
 		} else {
 			/* A blk header: the device must copy it once. */
 			uint32_t *h = (uint32_t *)(region + HDR_OFF) +
@@ -280,8 +281,8 @@ static void offer_split(uint64_t *s, uint16_t *idx)
 			SET(table(t)[k].next, (uint16_t)(k + 1));
 		}
 		SET(desc()[head].addr, BASE + IND_OFF +
-			(uint64_t)t * TABLE_LEN * sizeof(struct kb_desc));
-		SET(desc()[head].len, (uint32_t)(n * sizeof(struct kb_desc)));
+			(uint64_t)t * TABLE_LEN * sizeof(struct vring_desc));
+		SET(desc()[head].len, (uint32_t)(n * sizeof(struct vring_desc)));
 		SET(desc()[head].flags, (uint16_t)VRING_DESC_F_INDIRECT);
 	} else {
 		for (unsigned int k = 0; k < n; k++) {
@@ -294,9 +295,9 @@ static void offer_split(uint64_t *s, uint16_t *idx)
 			i = next;
 		}
 	}
-	SET(avail()[2 + *idx % QS], head);
+	SET(avail()->ring[*idx % QS], head);
 	++*idx;
-	__atomic_store_n(&avail()[1], *idx, __ATOMIC_RELEASE);
+	__atomic_store_n(&avail()->idx, *idx, __ATOMIC_RELEASE);
 }
 
 /* Packed: a chain at pos, the first descriptor's flags written last. */
@@ -366,7 +367,7 @@ static void *driver(void *arg)
 			/* Let the device keep up now and then; lapping it is fine too. */
 			if (rnd(&s) % 4 == 0)
 				sched_yield();
-		} else if ((uint16_t)(idx - __atomic_load_n(&used()[1],
+		} else if ((uint16_t)(idx - __atomic_load_n(&used()->idx,
 				__ATOMIC_ACQUIRE)) < QS || ++waits > 100) {
 			/*
 			 * Room in the ring, or the used index (which the
@@ -391,24 +392,23 @@ static void notify(void *ctx, uint32_t vector)
 
 static const struct kb_device_ops ops = { .notify = notify };
 
-/* The driver's handshake, done by the device thread between polls. */
+/*
+ * The driver's handshake (the guest's own, lib/virtio.c), done by the
+ * device thread between polls, with the rings the mutator writes.
+ */
 static void negotiate(void)
 {
 	uint64_t layout = 1ULL << VIRTIO_F_RING_PACKED;
+	static struct virtio_dev vd;
 
 	/* What the guest would do before a fresh start: empty rings. */
 	memset(region + RING_OFF, 0, HDR_OFF - RING_OFF);
-	slot.driver_features = slot.device_features &
-			       (packed ? ~0ULL : ~layout);
-	slot.status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
-		      VIRTIO_CONFIG_S_FEATURES_OK;
-	kb_device_poll(&blk.dev, 1);
-	slot.queues[0].size = QS;
-	slot.queues[0].desc_addr = BASE + RING_OFF;
-	slot.queues[0].driver_addr = BASE + AVAIL_OFF;
-	slot.queues[0].device_addr = BASE + (packed ? DEV_EVENT_OFF : USED_OFF);
-	slot.queues[0].ready = 1;
-	slot.status |= VIRTIO_CONFIG_S_DRIVER_OK;
+	virtio_slot_attach(&vd, &slot, KSPAWN_ABI_MINOR, &vh_platform);
+	vh_poll(&blk.dev);
+	virtio_start(&vd, packed ? ~0ULL : ~layout);
+	vd.ops->queue_setup(&vd, 0, QS, BASE + RING_OFF, BASE + AVAIL_OFF,
+			    BASE + (packed ? DEV_EVENT_OFF : USED_OFF), 0);
+	virtio_ready(&vd);
 	atomic_fetch_add(&gen, 1);
 	kb_device_poll(&blk.dev, 1);
 }

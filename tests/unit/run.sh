@@ -5,7 +5,8 @@
 # (guest/hosted/hosted.mk: make builds it).
 # Every cmocka test is one case.  Also: the ABI layout against its golden
 # file, that an up-to-date tree makes nothing, and the test runners'
-# self-tests (runner_selftest.sh).
+# self-tests (runner_selftest.sh), and that no file outside abi/ copies
+# what linux/virtio_*.h define (virtio_vocab.py).
 #
 #   tests/unit/run.sh BUILD_DIR
 set -u
@@ -81,14 +82,22 @@ else
 	tail -n 20 "$dk/log" 2>/dev/null | sed 's/^/    | /'
 fi
 
+# Count a checker's "ok NAME" / "FAIL NAME: why" lines as cases.
+relay() {
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok "${line#ok }" ;;
+		"FAIL "*) bad "${line#FAIL }" ;;
+		*) echo "$line" ;;
+		esac
+	done
+}
+
+# One virtio vocabulary: no copies of linux/virtio_*.h outside abi/.
+relay < <(python3 "$here/virtio_vocab.py" "$top" 2>&1)
+
 # The runners themselves cannot be fooled (runner_selftest.sh).
-while IFS= read -r line; do
-	case $line in
-	"ok "*) ok "${line#ok }" ;;
-	"FAIL "*) bad "${line#FAIL }" ;;
-	*) echo "$line" ;;
-	esac
-done < <("$here/runner_selftest.sh" "$out/runner-selftest" 2>&1)
+relay < <("$here/runner_selftest.sh" "$out/runner-selftest" 2>&1)
 
 echo "unit: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -95,11 +95,14 @@ fi
 
 # The hosted suite: a program that waits forever (a lost completion).
 t=$out/hosted-tree
-rm -rf "$t" && mkdir -p "$t/tests/hosted" "$t/host/backend" "$t/guest/lib"
+rm -rf "$t" && mkdir -p "$t/tests/hosted" "$t/host/backend" "$t/guest/lib" \
+	"$t/guest/hosted"
 cp "$hosted_run" "$t/tests/hosted/run.sh"
 echo 'int kspawn_selftest_stub;' > "$t/host/backend/stub.c"
-echo 'int kspawn_selftest_virtq;' > "$t/guest/lib/virtq.c"
-echo 'int kspawn_selftest_virtq_packed;' > "$t/guest/lib/virtq_packed.c"
+for f in lib/virtq lib/virtq_packed lib/virtio lib/virtio_slot \
+	hosted/virtio_hosted; do
+	echo "int kspawn_selftest_${f#*/};" > "$t/guest/$f.c"
+done
 printf '#include <stdio.h>\nint main(void) { puts("vq_hostile: 0 failed"); return 0; }\n' > "$t/tests/hosted/vq_hostile.c"
 printf '#include <stdio.h>\nint main(void) { puts("frames OK"); return 0; }\n' > "$t/tests/hosted/net_loopback.c"
 printf '#include <unistd.h>\nint main(void) { for (;;) pause(); }\n' > "$t/tests/hosted/blk_model.c"

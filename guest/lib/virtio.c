@@ -1,0 +1,68 @@
+/*
+ * The transport-independent part of a virtio driver (virtio 1.x, 3.1.1);
+ * see lib/virtio.h.
+ */
+#include "lib/virtio.h"
+
+static void add_status(struct virtio_dev *d, uint8_t bits)
+{
+	d->ops->set_status(d, (uint8_t)(d->ops->get_status(d) | bits));
+}
+
+int virtio_start(struct virtio_dev *d, uint64_t wanted)
+{
+	d->ops->set_status(d, 0);
+	add_status(d, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	add_status(d, VIRTIO_CONFIG_S_DRIVER);
+	d->features = d->ops->get_features(d) & wanted;
+	if (!virtio_has(d, VIRTIO_F_VERSION_1)) {
+		add_status(d, VIRTIO_CONFIG_S_FAILED);
+		return -1;
+	}
+	d->ops->set_features(d, d->features);
+	if (!d->ops->features_ok(d)) {
+		add_status(d, VIRTIO_CONFIG_S_FAILED);
+		return -2;
+	}
+	return 0;
+}
+
+int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
+		 virtio_irq_fn on_irq)
+{
+	const struct virtio_platform *p = d->plat;
+	int packed = virtio_has(d, VIRTIO_F_RING_PACKED);
+	uint16_t max = d->ops->queue_max(d, q);
+	struct virtq *vq = &d->vq[q];
+	size_t bytes;
+	void **cookies;
+	uint8_t *mem;
+
+	if (!max)
+		return -1;
+	if (!size || size > max)
+		size = max;
+	if (packed && size > VQ_PACKED_MAX)
+		size = VQ_PACKED_MAX;
+	/* The rings (whole pages), then the cookies. */
+	bytes = packed ? virtq_packed_bytes(size) : virtq_bytes(size);
+	mem = p->alloc(bytes + size * sizeof(void *));
+	if (!mem)
+		return -1;
+	cookies = (void **)(mem + bytes);
+	if (packed)
+		virtq_init_packed(vq, size, mem, cookies, p->addr);
+	else
+		virtq_init(vq, size, mem, cookies, p->addr,
+			   virtio_has(d, VIRTIO_RING_F_EVENT_IDX));
+	d->on_irq[q] = on_irq;
+	d->ops->queue_setup(d, q, size, p->addr(vq->desc), p->addr(vq->avail),
+			    p->addr(vq->used),
+			    on_irq && p->irq_vector ? p->irq_vector(d, q) : 0);
+	return 0;
+}
+
+void virtio_ready(struct virtio_dev *d)
+{
+	add_status(d, VIRTIO_CONFIG_S_DRIVER_OK);
+}

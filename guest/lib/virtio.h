@@ -1,0 +1,129 @@
+/*
+ * The driver side of a virtio device, portable: the status handshake,
+ * feature negotiation and queue setup, written once.  Two tables plug it
+ * in:
+ *
+ *  - a transport, how the device is reached (virtio 1.x, 4): the slot of
+ *    the ABI device table (virtio_slot.c) now, virtio-pci (capabilities,
+ *    MSI-X) later;
+ *  - a platform, what the driver's machine gives it: memory the device
+ *    can reach, a way to let time pass, interrupt vectors.  The guest
+ *    kernel is one (kern/virtio.c); the hosted tests, benchmarks and
+ *    fuzzers another (guest/hosted/vregion.c).
+ *
+ * Bringing a device up (virtio 1.x, 3.1.1):
+ *
+ *	virtio_slot_attach(&d, slot, abi_minor, &platform);
+ *	if (virtio_start(&d, wanted))		reset, ACKNOWLEDGE, DRIVER,
+ *		...				features, FEATURES_OK
+ *	virtio_queue(&d, 0, 0, on_irq);		each queue the driver uses
+ *	virtio_ready(&d);			DRIVER_OK
+ */
+#ifndef LIB_VIRTIO_H
+#define LIB_VIRTIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+
+#include "abi/kspawn_abi.h"
+#include "lib/virtq.h"
+
+struct virtio_dev;
+typedef void (*virtio_irq_fn)(struct virtio_dev *d, unsigned int q);
+
+struct virtio_platform {
+	/* bytes of zeroed, 4 KiB aligned memory the device can reach */
+	void *(*alloc)(size_t bytes);
+	/* an address of that memory as the device names it */
+	virtq_addr_fn addr;
+	/* let about a millisecond pass, while the device answers */
+	void (*wait)(struct virtio_dev *d);
+	/* a vector whose interrupt calls d->on_irq[q]; 0 if none (or NULL) */
+	uint32_t (*irq_vector)(struct virtio_dev *d, unsigned int q);
+};
+
+struct virtio_transport_ops {
+	uint8_t (*get_status)(struct virtio_dev *d);
+	void (*set_status)(struct virtio_dev *d, uint8_t status);
+	uint64_t (*get_features)(struct virtio_dev *d);
+	void (*set_features)(struct virtio_dev *d, uint64_t features);
+	/* Set FEATURES_OK; 1 once the device kept it, 0 if it refused. */
+	int (*features_ok)(struct virtio_dev *d);
+	void (*read_config)(struct virtio_dev *d, unsigned int off, void *buf,
+			    unsigned int len);
+	/* Queue q's largest size; 0 if the device has no queue q. */
+	uint16_t (*queue_max)(struct virtio_dev *d, unsigned int q);
+	/*
+	 * Give the device queue q: its size, the addresses of its rings
+	 * (split: descriptors, available, used; packed: the ring, driver
+	 * and device event areas) and its interrupt vector (0: none).
+	 */
+	void (*queue_setup)(struct virtio_dev *d, unsigned int q,
+			    uint16_t size, uint64_t desc, uint64_t driver,
+			    uint64_t device, uint32_t vector);
+	void (*notify)(struct virtio_dev *d, unsigned int q);
+};
+
+struct virtio_dev {
+	const struct virtio_transport_ops *ops;
+	const struct virtio_platform *plat;
+	struct kspawn_device *slot;	/* the slot transport's device */
+	uint16_t abi_minor;		/* and the host's ABI minor version */
+	uint64_t features;		/* negotiated */
+	struct virtq vq[KSPAWN_MAX_QUEUES];
+	virtio_irq_fn on_irq[KSPAWN_MAX_QUEUES];
+};
+
+/*
+ * Reset, ACKNOWLEDGE, DRIVER, the features we want that the device has
+ * (VERSION_1 required), FEATURES_OK.  Returns 0; or, with the device set
+ * FAILED, -1 if it lacks VERSION_1, -2 if it refused the features.
+ */
+int virtio_start(struct virtio_dev *d, uint64_t wanted);
+
+/*
+ * Set up queue q with size entries (0 or too many: the device's maximum),
+ * ring memory from the platform, interrupts to on_irq if given.  0 or -1.
+ */
+int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
+		 virtio_irq_fn on_irq);
+
+/* DRIVER_OK: the device may use the queues now. */
+void virtio_ready(struct virtio_dev *d);
+
+/* Ring the doorbell of queue q (after virtq_publish said so). */
+static inline void virtio_kick(struct virtio_dev *d, unsigned int q)
+{
+	d->ops->notify(d, q);
+}
+
+/* Has the device asked to be reset (it found the driver misbehaving)? */
+static inline int virtio_broken(struct virtio_dev *d)
+{
+	return !!(d->ops->get_status(d) & VIRTIO_CONFIG_S_NEEDS_RESET);
+}
+
+static inline void virtio_config(struct virtio_dev *d, unsigned int off,
+				 void *buf, unsigned int len)
+{
+	d->ops->read_config(d, off, buf, len);
+}
+
+static inline int virtio_has(const struct virtio_dev *d, unsigned int bit)
+{
+	return !!(d->features & (1ULL << bit));
+}
+
+/* The slot transport (virtio_slot.c). */
+
+/* The n-th device of this VIRTIO_ID_* in h's device table, or NULL. */
+struct kspawn_device *virtio_slot_find(struct kspawn_header *h,
+				       uint32_t device_id, unsigned int n);
+
+/* d drives slot's device, under a host of this ABI minor version. */
+void virtio_slot_attach(struct virtio_dev *d, struct kspawn_device *slot,
+			uint16_t abi_minor, const struct virtio_platform *plat);
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * The slot transport: a device in the ABI device table (struct
+ * kspawn_device in the shared area).  The host's backend polls the slot:
+ * status, features and queue fields are plain shared memory, the
+ * doorbell a counter.
+ */
+#include <string.h>
+
+#include "lib/virtio.h"
+
+struct kspawn_device *virtio_slot_find(struct kspawn_header *h,
+				       uint32_t device_id, unsigned int n)
+{
+	struct kspawn_device *devs;
+	uint64_t end = h->devices_off +
+		       (uint64_t)h->ndevices * sizeof(struct kspawn_device);
+
+	if (!h->devices_off || h->ndevices > KSPAWN_MAX_DEVICES ||
+	    end > h->shared_size)
+		return NULL;
+	devs = (struct kspawn_device *)((char *)h + h->devices_off);
+	for (uint32_t i = 0; i < h->ndevices; i++)
+		if (devs[i].device_id == device_id && !n--)
+			return &devs[i];
+	return NULL;
+}
+
+static uint8_t get_status(struct virtio_dev *d)
+{
+	return __atomic_load_n(&d->slot->status, __ATOMIC_ACQUIRE);
+}
+
+static void set_status(struct virtio_dev *d, uint8_t status)
+{
+	__atomic_store_n(&d->slot->status, status, __ATOMIC_RELEASE);
+}
+
+static uint64_t get_features(struct virtio_dev *d)
+{
+	return d->slot->device_features;
+}
+
+static void set_features(struct virtio_dev *d, uint64_t features)
+{
+	d->slot->driver_features = features;
+}
+
+/*
+ * The host's backend answers FEATURES_OK from its polling thread, by
+ * leaving the bit or clearing it.  A host of ABI 1.1 or later then counts
+ * the answer in features_ack, so we know when to look; an older one does
+ * not, and gets a generous moment (it polls every few ms at most).
+ */
+#define FEATURES_WAIT_MS 100
+
+static int features_ok(struct virtio_dev *d)
+{
+	uint16_t ack = __atomic_load_n(&d->slot->features_ack,
+				       __ATOMIC_ACQUIRE);
+
+	set_status(d, get_status(d) | VIRTIO_CONFIG_S_FEATURES_OK);
+	for (int ms = 0; ms < FEATURES_WAIT_MS; ms++) {
+		int answered = d->abi_minor >= 1 &&
+			       __atomic_load_n(&d->slot->features_ack,
+					       __ATOMIC_ACQUIRE) != ack;
+
+		if (!(get_status(d) & VIRTIO_CONFIG_S_FEATURES_OK))
+			return 0;
+		if (answered)
+			return 1;
+		d->plat->wait(d);
+	}
+	return 1;
+}
+
+static void read_config(struct virtio_dev *d, unsigned int off, void *buf,
+			unsigned int len)
+{
+	if (off <= KSPAWN_CONFIG_SIZE && len <= KSPAWN_CONFIG_SIZE - off)
+		memcpy(buf, d->slot->config + off, len);
+}
+
+static uint16_t queue_max(struct virtio_dev *d, unsigned int q)
+{
+	if (q >= KSPAWN_MAX_QUEUES || q >= d->slot->num_queues)
+		return 0;
+	return d->slot->queues[q].size_max;
+}
+
+static void queue_setup(struct virtio_dev *d, unsigned int q, uint16_t size,
+			uint64_t desc, uint64_t driver, uint64_t device,
+			uint32_t vector)
+{
+	struct kspawn_queue *sq = &d->slot->queues[q];
+
+	sq->size = size;
+	sq->vector = vector;
+	sq->desc_addr = desc;
+	sq->driver_addr = driver;
+	sq->device_addr = device;
+	__atomic_store_n(&sq->ready, 1, __ATOMIC_RELEASE);
+}
+
+static void notify(struct virtio_dev *d, unsigned int q)
+{
+	__atomic_fetch_add(&d->slot->queues[q].notify, 1, __ATOMIC_RELEASE);
+}
+
+static const struct virtio_transport_ops slot_ops = {
+	.get_status = get_status,
+	.set_status = set_status,
+	.get_features = get_features,
+	.set_features = set_features,
+	.features_ok = features_ok,
+	.read_config = read_config,
+	.queue_max = queue_max,
+	.queue_setup = queue_setup,
+	.notify = notify,
+};
+
+void virtio_slot_attach(struct virtio_dev *d, struct kspawn_device *slot,
+			uint16_t abi_minor, const struct virtio_platform *plat)
+{
+	memset(d, 0, sizeof(*d));
+	d->ops = &slot_ops;
+	d->plat = plat;
+	d->slot = slot;
+	d->abi_minor = abi_minor;
+}
