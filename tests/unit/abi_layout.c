@@ -47,8 +47,15 @@ int main(void)
 	FIELD(kspawn_header, boot_tsc);
 	FIELD(kspawn_header, reserved0);
 	FIELD(kspawn_header, cmdline);
+	FIELD(kspawn_header, echo);
 	FIELD(kspawn_header, reserved);
 	SIZE(kspawn_header);
+	FIELD(kspawn_echo, seq);
+	FIELD(kspawn_echo, guest_tx_tsc);
+	FIELD(kspawn_echo, host_rx_tsc);
+	FIELD(kspawn_echo, host_tx_tsc);
+	FIELD(kspawn_echo, vector);
+	SIZE(kspawn_echo);
 	FIELD(kspawn_panic, vector);
 	FIELD(kspawn_panic, error_code);
 	FIELD(kspawn_panic, rip);
