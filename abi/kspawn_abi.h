@@ -68,9 +68,11 @@ struct kspawn_note_abi {
 #define KSPAWN_F_STOP_IPI (1ULL << 3)	/* host may send stop_vector */
 #define KSPAWN_F_IPI_DOORBELL (1ULL << 4) /* guest may IPI the host */
 #define KSPAWN_F_DOORBELL_ECHO (1ULL << 5) /* 1.2: header.echo times it */
+#define KSPAWN_F_MWAIT_WAKE (1ULL << 6)	/* 1.2: header.wake, not IPIs */
 #define KSPAWN_F_ALL_V1 (KSPAWN_F_CONSOLE_IN | KSPAWN_F_DEBUG | \
 			 KSPAWN_F_HEARTBEAT | KSPAWN_F_STOP_IPI | \
-			 KSPAWN_F_IPI_DOORBELL | KSPAWN_F_DOORBELL_ECHO)
+			 KSPAWN_F_IPI_DOORBELL | KSPAWN_F_DOORBELL_ECHO | \
+			 KSPAWN_F_MWAIT_WAKE)
 
 /* Header flags, set by whoever builds the header. */
 #define KSPAWN_HF_STANDALONE (1U << 0)	/* booted by firmware (PVH), no host */
@@ -102,6 +104,21 @@ struct kspawn_echo {
 	uint64_t host_tx_tsc;		/* host: just before the IPI back */
 	uint32_t vector;		/* guest: the echo's vector */
 	uint32_t reserved0;
+	uint8_t pad[24];
+};
+
+/*
+ * A lighter doorbell into the guest (1.2, KSPAWN_F_MWAIT_WAKE): one cache
+ * line per guest CPU.  A guest CPU going idle sets waiting, MONITORs the
+ * line, looks at pending and MWAITs; the host, instead of an IPI, sets the
+ * vector's bit in pending (the write ends the MWAIT) and sends the IPI
+ * only if it then finds waiting clear.  The guest clears waiting before it
+ * takes pending, and runs the handler of each vector found there.
+ */
+struct kspawn_wake {
+	uint32_t waiting;		/* guest: 1 while it MWAITs on this line */
+	uint32_t reserved0;
+	uint64_t pending[4];		/* host: vectors not sent as IPIs */
 	uint8_t pad[24];
 };
 
@@ -140,7 +157,8 @@ struct kspawn_header {
 	uint64_t reserved0;
 	char cmdline[KSPAWN_CMDLINE_MAX]; /* NUL-terminated */
 	struct kspawn_echo echo;	/* 1.2, KSPAWN_F_DOORBELL_ECHO */
-	uint8_t reserved[3264];		/* zero; room for minor versions */
+	struct kspawn_wake wake[KSPAWN_MAX_CPUS]; /* 1.2, KSPAWN_F_MWAIT_WAKE */
+	uint8_t reserved[2240];		/* zero; room for minor versions */
 };
 
 /* Guest states (kspawn_state.state). */
@@ -248,6 +266,8 @@ _Static_assert(sizeof(struct kspawn_note_abi) == 8, "note size");
 _Static_assert(sizeof(struct kspawn_header) == 4096, "header size");
 _Static_assert(offsetof(struct kspawn_header, cmdline) == 256, "cmdline");
 _Static_assert(sizeof(struct kspawn_echo) == 64, "echo size");
+_Static_assert(sizeof(struct kspawn_wake) == 64, "wake size");
+_Static_assert(offsetof(struct kspawn_header, wake) == 832, "wake");
 _Static_assert(offsetof(struct kspawn_header, echo) == 768, "echo");
 _Static_assert(sizeof(struct kspawn_panic) == 432, "panic size");
 _Static_assert(sizeof(struct kspawn_state) == 464, "state size");

@@ -43,7 +43,7 @@ static void notify_guest(void *ctx, u32 vector)
 
 	/* Never an IPI to a core that went back to Linux. */
 	if (READ_ONCE(in->state) == KSPAWN_HOST_RUNNING)
-		kspawn_send_ipi(in->apic_id, vector);
+		kspawn_instance_ipi(in, vector);
 }
 
 static const struct kb_device_ops io_ops = { .notify = notify_guest };

@@ -87,6 +87,7 @@ struct kspawn_instance {
 	u64 last_heartbeat;
 	unsigned long heartbeat_jiffies; /* 0: none seen yet */
 	bool hung;
+	u64 mwait_wakes;		/* interrupts sent as a wake-line write */
 	bool reported_panic;
 	bool reported_halt;
 };
@@ -195,6 +196,7 @@ void kspawn_instance_status(struct kspawn_instance *in,
 int kspawn_instance_start(struct kspawn_instance *in);
 int kspawn_instance_stop(struct kspawn_instance *in, bool force);
 int kspawn_instance_break(struct kspawn_instance *in);
+void kspawn_instance_ipi(struct kspawn_instance *in, u32 vector);
 
 /* monitor.c */
 int kspawn_monitor_start(void);

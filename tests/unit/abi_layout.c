@@ -48,6 +48,7 @@ int main(void)
 	FIELD(kspawn_header, reserved0);
 	FIELD(kspawn_header, cmdline);
 	FIELD(kspawn_header, echo);
+	FIELD(kspawn_header, wake);
 	FIELD(kspawn_header, reserved);
 	SIZE(kspawn_header);
 	FIELD(kspawn_echo, seq);
@@ -56,6 +57,9 @@ int main(void)
 	FIELD(kspawn_echo, host_tx_tsc);
 	FIELD(kspawn_echo, vector);
 	SIZE(kspawn_echo);
+	FIELD(kspawn_wake, waiting);
+	FIELD(kspawn_wake, pending);
+	SIZE(kspawn_wake);
 	FIELD(kspawn_panic, vector);
 	FIELD(kspawn_panic, error_code);
 	FIELD(kspawn_panic, rip);
