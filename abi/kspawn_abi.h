@@ -67,9 +67,12 @@ struct kspawn_note_abi {
 #define KSPAWN_F_HEARTBEAT (1ULL << 2)	/* guest bumps state.heartbeat */
 #define KSPAWN_F_STOP_IPI (1ULL << 3)	/* host may send stop_vector */
 #define KSPAWN_F_IPI_DOORBELL (1ULL << 4) /* guest may IPI the host */
+#define KSPAWN_F_DOORBELL_ECHO (1ULL << 5) /* 1.2: header.echo times it */
+#define KSPAWN_F_MWAIT_WAKE (1ULL << 6)	/* 1.2: header.wake, not IPIs */
 #define KSPAWN_F_ALL_V1 (KSPAWN_F_CONSOLE_IN | KSPAWN_F_DEBUG | \
 			 KSPAWN_F_HEARTBEAT | KSPAWN_F_STOP_IPI | \
-			 KSPAWN_F_IPI_DOORBELL)
+			 KSPAWN_F_IPI_DOORBELL | KSPAWN_F_DOORBELL_ECHO | \
+			 KSPAWN_F_MWAIT_WAKE)
 
 /* Header flags, set by whoever builds the header. */
 #define KSPAWN_HF_STANDALONE (1U << 0)	/* booted by firmware (PVH), no host */
@@ -85,6 +88,38 @@ enum kspawn_stamp {
 	KSPAWN_STAMP_KMAIN = 3,		/* guest entered kmain */
 	KSPAWN_STAMP_APP_MAIN = 4,	/* app main() called */
 	KSPAWN_STAMP_COUNT = 8
+};
+
+/*
+ * Doorbell timing (1.2, KSPAWN_F_DOORBELL_ECHO), for benchmarks: the guest
+ * bumps seq with its TSC in guest_tx_tsc and rings the doorbell; the
+ * host's doorbell handler, seeing a new seq, stamps host_rx_tsc, stamps
+ * host_tx_tsc and sends vector back to the guest's boot CPU.  Both one-way
+ * latencies follow from the four stamps (the TSC is the machine's).
+ */
+struct kspawn_echo {
+	uint64_t seq;			/* guest */
+	uint64_t guest_tx_tsc;		/* guest: just before the IPI */
+	uint64_t host_rx_tsc;		/* host: in its doorbell handler */
+	uint64_t host_tx_tsc;		/* host: just before the IPI back */
+	uint32_t vector;		/* guest: the echo's vector */
+	uint32_t reserved0;
+	uint8_t pad[24];
+};
+
+/*
+ * A lighter doorbell into the guest (1.2, KSPAWN_F_MWAIT_WAKE): one cache
+ * line per guest CPU.  A guest CPU going idle sets waiting, MONITORs the
+ * line, looks at pending and MWAITs; the host, instead of an IPI, sets the
+ * vector's bit in pending (the write ends the MWAIT) and sends the IPI
+ * only if it then finds waiting clear.  The guest clears waiting before it
+ * takes pending, and runs the handler of each vector found there.
+ */
+struct kspawn_wake {
+	uint32_t waiting;		/* guest: 1 while it MWAITs on this line */
+	uint32_t reserved0;
+	uint64_t pending[4];		/* host: vectors not sent as IPIs */
+	uint8_t pad[24];
 };
 
 /*
@@ -121,7 +156,9 @@ struct kspawn_header {
 	uint64_t boot_tsc[KSPAWN_STAMP_COUNT];
 	uint64_t apic_timer_khz;	/* 1.2: timer input clock; 0: calibrate */
 	char cmdline[KSPAWN_CMDLINE_MAX]; /* NUL-terminated */
-	uint8_t reserved[3328];		/* zero; room for minor versions */
+	struct kspawn_echo echo;	/* 1.2, KSPAWN_F_DOORBELL_ECHO */
+	struct kspawn_wake wake[KSPAWN_MAX_CPUS]; /* 1.2, KSPAWN_F_MWAIT_WAKE */
+	uint8_t reserved[2240];		/* zero; room for minor versions */
 };
 
 /* Guest states (kspawn_state.state). */
@@ -228,6 +265,10 @@ struct kspawn_device {
 _Static_assert(sizeof(struct kspawn_note_abi) == 8, "note size");
 _Static_assert(sizeof(struct kspawn_header) == 4096, "header size");
 _Static_assert(offsetof(struct kspawn_header, cmdline) == 256, "cmdline");
+_Static_assert(sizeof(struct kspawn_echo) == 64, "echo size");
+_Static_assert(sizeof(struct kspawn_wake) == 64, "wake size");
+_Static_assert(offsetof(struct kspawn_header, wake) == 832, "wake");
+_Static_assert(offsetof(struct kspawn_header, echo) == 768, "echo");
 _Static_assert(sizeof(struct kspawn_panic) == 432, "panic size");
 _Static_assert(sizeof(struct kspawn_state) == 464, "state size");
 _Static_assert(sizeof(struct kspawn_ring) == 192, "ring size");

@@ -68,9 +68,9 @@ static void vq_setup(void)
 	void *mem = region;
 
 	if (packed) {
-		virtq_init_packed(&q, QSIZE, mem, cookies, gpa);
+		virtq_init_packed(&q, QSIZE, mem, cookies, gpa, 1);
 		kb_vq_setup_packed(&dvq, &kr, QSIZE, gpa(q.ring),
-				   gpa(q.driver_event), gpa(q.device_event));
+				   gpa(q.driver_event), gpa(q.device_event), 1);
 	} else {
 		virtq_init(&q, QSIZE, mem, cookies, gpa, 1);
 		kb_vq_setup(&dvq, &kr, QSIZE, gpa(q.desc), gpa(q.avail),

@@ -1,7 +1,10 @@
 /*
- * blkbench [rw=read|write] [qd=N] [bs=BYTES] [ops=N]: random I/O of bs
- * bytes over the disk with qd requests in flight; prints IOPS and the
- * p50/p99 latency of single requests, one line, for bench/ to collect.
+ * blkbench [rw=read|write] [qd=N] [bs=BYTES] [ops=N] [idle_ms=N]: random
+ * I/O of bs bytes over the disk with qd requests in flight; prints IOPS
+ * and the p50/p99 latency of single requests, one line, for bench/ to
+ * collect.  idle_ms=N (with qd=1) sleeps N ms before each request: the
+ * latency of the first request after an idle spell, when the host's
+ * device thread has gone to sleep.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,6 +12,7 @@
 
 #include "kern/app.h"
 #include "kern/console.h"
+#include "kern/sched.h"
 #include "kern/time.h"
 #include "kern/virtio_blk.h"
 
@@ -34,11 +38,13 @@ static int blkbench_main(int argc, char **argv)
 	int qd = atoi(app_opt(argc, argv, "qd", "1"));
 	uint32_t bs = (uint32_t)atoi(app_opt(argc, argv, "bs", "4096"));
 	long ops = atol(app_opt(argc, argv, "ops", "20000"));
+	long idle = atol(app_opt(argc, argv, "idle_ms", "0"));
 	uint64_t *lat, blocks, x = 88172645463325252ULL, t0, t1;
 	struct op o[MAX_QD];
 	long issued = 0, done = 0;
 
-	if (qd < 1 || qd > MAX_QD || !bs || bs % VBLK_SECTOR || ops < 1) {
+	if (qd < 1 || qd > MAX_QD || !bs || bs % VBLK_SECTOR || ops < 1 ||
+	    idle < 0 || (idle && qd != 1)) {
 		kprintf("blkbench: bad arguments\n");
 		return 2;
 	}
@@ -69,6 +75,8 @@ static int blkbench_main(int argc, char **argv)
 			x ^= x << 13;
 			x ^= x >> 7;
 			x ^= x << 17;
+			if (idle)
+				thread_sleep_ms((uint64_t)idle);
 			p->start = time_ns();
 			if (vblk_submit(&p->req, write ? VIRTIO_BLK_T_OUT :
 							 VIRTIO_BLK_T_IN,
@@ -82,13 +90,14 @@ static int blkbench_main(int argc, char **argv)
 	t1 = time_ns();
 	qsort(lat, (size_t)ops, sizeof(*lat), cmp);
 	/* Tenths of a microsecond: a fast path's latency is a few us. */
-	kprintf("blkbench: rw=%s qd=%d bs=%u ops=%ld iops=%llu p50_us=%llu.%llu p99_us=%llu.%llu\n",
+	kprintf("blkbench: rw=%s qd=%d bs=%u ops=%ld iops=%llu p50_us=%llu.%llu p99_us=%llu.%llu%s\n",
 		write ? "write" : "read", qd, bs, ops,
 		(unsigned long long)((uint64_t)ops * 1000000000ULL / (t1 - t0)),
 		(unsigned long long)(lat[ops / 2] / 1000),
 		(unsigned long long)(lat[ops / 2] / 100 % 10),
 		(unsigned long long)(lat[ops * 99 / 100] / 1000),
-		(unsigned long long)(lat[ops * 99 / 100] / 100 % 10));
+		(unsigned long long)(lat[ops * 99 / 100] / 100 % 10),
+		idle ? " (each after an idle spell)" : "");
 	return 0;
 }
 APP(blkbench, blkbench_main, "random I/O benchmark [rw=read|write] [qd=N] [bs=BYTES] [ops=N]");

@@ -19,6 +19,7 @@
 #include "kern/time.h"
 #include "lib/cmdline.h"
 #include "kern/virtio.h"
+#include "kern/wake.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpuinfo.h"
 #include "arch/x86_64/trap.h"
@@ -73,6 +74,7 @@ static int main_thread(void *arg)
 	gdb_wait_if_asked();
 	status = run_app();
 	kprintf("kmain: app exited with status %d\n", status);
+	wake_report();
 	exit(status);
 }
 
@@ -105,6 +107,7 @@ void kmain(struct kspawn_header *hdr)
 	tick_init();
 	gdb_init(&boot_cmdline);
 	virtio_init(&boot_cmdline);
+	wake_init(&boot_cmdline);
 	start_main_thread();
 	sched_idle();	/* the boot context becomes the idle thread */
 }

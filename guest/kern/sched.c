@@ -13,6 +13,7 @@
 
 #include "kern/thread.h"
 #include "kern/sched.h"
+#include "kern/wake.h"
 #include "kern/time.h"
 #include "kern/panic.h"
 #include "arch/x86_64/context.h"
@@ -308,8 +309,7 @@ void sched_idle(void)
 			schedule();
 			continue;
 		}
-		/* sti's one-instruction shadow: no wakeup slips in. */
-		__asm__ volatile("sti; hlt" ::: "memory");
+		wake_idle();	/* HLT, or MWAIT on the host's wake line */
 	}
 }
 

@@ -10,12 +10,46 @@
 #include "arch/x86_64/trap.h"
 
 static int want_packed;
+static uint32_t doorbell_apic, doorbell_vector;	/* 0: the host polls */
+
+/*
+ * The host's doorbell (KSPAWN_F_IPI_DOORBELL): a fixed IPI to a vector on
+ * one of its CPUs.  Taken if offered and sendable (xAPIC: 8-bit IDs); the
+ * command line's doorbell=off leaves the host polling, for comparison.
+ */
+static void take_doorbell(const struct cmdline *c)
+{
+	const char *v = cmdline_opt(c, "doorbell");
+	uint32_t vector = kspawn_hdr->host_doorbell_vector;
+
+	if (!(kspawn_hdr->host_features & KSPAWN_F_IPI_DOORBELL) ||
+	    (v && !strcmp(v, "off")) || vector < 32 || vector > 255 ||
+	    (!apic_is_x2apic() && kspawn_hdr->host_apic_id > 0xff))
+		return;
+	doorbell_apic = kspawn_hdr->host_apic_id;
+	doorbell_vector = vector;
+	kspawn_hdr->guest_features |= KSPAWN_F_IPI_DOORBELL;
+}
 
 void virtio_init(const struct cmdline *c)
 {
 	const char *v = cmdline_opt(c, "vring");
 
 	want_packed = v && !strcmp(v, "packed");
+	take_doorbell(c);
+}
+
+int virtio_ring_host(void)
+{
+	if (!doorbell_vector)
+		return -1;
+	return apic_send_ipi(doorbell_apic, doorbell_vector);
+}
+
+static void ring_host(struct virtio_dev *d)
+{
+	(void)d;
+	virtio_ring_host();
 }
 
 /* vector -> queue, for the one handler all queues share */
@@ -66,6 +100,7 @@ static const struct virtio_platform kernel_platform = {
 	.addr = region_addr,
 	.wait = wait_ms,
 	.irq_vector = irq_vector,
+	.doorbell = ring_host,
 };
 
 int virtio_open(struct virtio_dev *d, uint32_t device_id, uint64_t wanted)

@@ -13,8 +13,14 @@
 
 struct cmdline;
 
-/* Kernel options: vring=packed asks for packed rings when offered. */
+/*
+ * Kernel options: vring=packed asks for packed rings when offered;
+ * doorbell=off leaves the host's doorbell alone (the host then polls).
+ */
 void virtio_init(const struct cmdline *c);
+
+/* Ring the host's doorbell; -1 if this guest has none (the host polls). */
+int virtio_ring_host(void);
 
 /*
  * Attach d to the first device of this VIRTIO_ID_* and negotiate the

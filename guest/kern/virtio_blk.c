@@ -25,23 +25,33 @@ static struct {
 	struct virtio_dev dev;
 	struct spinlock lock;
 	struct wait_queue wq;
+	unsigned int sleepers;		/* waiting for an interrupt */
 	uint64_t sectors;
 	int up;
 } vb;
 
 /* Take completed requests off the used ring; lock held. */
-static void reap(void)
+static void collect(void)
 {
 	struct vblk_req *r;
 	uint32_t len;
+	int any = 0;
 
-	do {
-		while ((r = virtq_get(&vb.dev.vq[0], &len))) {
-			r->written = len;
-			r->done = 1;
-		}
-	} while (virtq_arm(&vb.dev.vq[0]));
-	wq_wake_all(&vb.wq);
+	while ((r = virtq_get(&vb.dev.vq[0], &len))) {
+		r->written = len;
+		r->done = 1;
+		any = 1;
+	}
+	if (any)
+		wq_wake_all(&vb.wq);
+}
+
+/* The same, and ask for an interrupt at the next completion. */
+static void reap(void)
+{
+	do
+		collect();
+	while (virtq_arm(&vb.dev.vq[0]));
 }
 
 static void on_irq(struct virtio_dev *d, unsigned int q)
@@ -75,11 +85,19 @@ uint64_t vblk_sectors(void)
 	return vb.sectors;
 }
 
-/* Sleep until cond or a slice passes; lock held, interrupts off. */
-static void wait_slice(void)
+/*
+ * Sleep until a completion's interrupt or a slice passes; lock held,
+ * interrupts off.  Interrupts are asked for first: while nobody sleeps,
+ * waiters poll and the device need not interrupt (vblk_wait).
+ */
+static void wait_slice(const struct vblk_req *r)
 {
-	wq_wait(&vb.wq, &vb.lock, time_ns() + WAIT_SLICE_NS);
+	vb.sleepers++;
+	reap();
+	if (!r || !r->done)
+		wq_wait(&vb.wq, &vb.lock, time_ns() + WAIT_SLICE_NS);
 	reap();		/* in case an interrupt went missing */
+	vb.sleepers--;
 }
 
 int vblk_submit(struct vblk_req *r, uint32_t type, uint64_t sector,
@@ -109,7 +127,7 @@ int vblk_submit(struct vblk_req *r, uint32_t type, uint64_t sector,
 			spin_unlock_irqrestore(&vb.lock, flags);
 			return -1;
 		}
-		wait_slice();
+		wait_slice(NULL);
 	}
 	if (virtq_publish(&vb.dev.vq[0]))
 		virtio_kick(&vb.dev, 0);
@@ -122,12 +140,15 @@ int vblk_wait(struct vblk_req *r)
 	uint64_t flags = spin_lock_irqsave(&vb.lock);
 	uint64_t poll_end = time_ns() + POLL_NS;
 
+	/* Polling: the device need not interrupt, unless others sleep. */
+	if (!vb.sleepers)
+		virtq_disarm(&vb.dev.vq[0]);
 	while (!r->done && time_ns() < poll_end) {
-		reap();
+		collect();
 		cpu_relax();
 	}
 	while (!r->done && !virtio_broken(&vb.dev))
-		wait_slice();
+		wait_slice(r);
 	spin_unlock_irqrestore(&vb.lock, flags);
 	return r->done && r->status == VIRTIO_BLK_S_OK ? 0 : -1;
 }

@@ -51,7 +51,8 @@ int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 		return -1;
 	cookies = (void **)(mem + bytes);
 	if (packed)
-		virtq_init_packed(vq, size, mem, cookies, p->addr);
+		virtq_init_packed(vq, size, mem, cookies, p->addr,
+				  virtio_has(d, VIRTIO_RING_F_EVENT_IDX));
 	else
 		virtq_init(vq, size, mem, cookies, p->addr,
 			   virtio_has(d, VIRTIO_RING_F_EVENT_IDX));

@@ -42,6 +42,12 @@ struct virtio_platform {
 	void (*wait)(struct virtio_dev *d);
 	/* a vector whose interrupt calls d->on_irq[q]; 0 if none (or NULL) */
 	uint32_t (*irq_vector)(struct virtio_dev *d, unsigned int q);
+	/*
+	 * Ring the host's doorbell (NULL: the host polls).  The slot
+	 * transport rings it after a kick the driver was asked for and after
+	 * every status change, so that a host asleep in between sees both.
+	 */
+	void (*doorbell)(struct virtio_dev *d);
 };
 
 struct virtio_transport_ops {

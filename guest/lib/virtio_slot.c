@@ -1,8 +1,9 @@
 /*
  * The slot transport: a device in the ABI device table (struct
- * kspawn_device in the shared area).  The host's backend polls the slot:
- * status, features and queue fields are plain shared memory, the
- * doorbell a counter.
+ * kspawn_device in the shared area).  Status, features and queue fields
+ * are plain shared memory; the host looks at them when it polls, or when
+ * the platform's doorbell (an IPI into the host) wakes it.  Each queue's
+ * notify word counts kicks, for whoever wants to watch.
  */
 #include <string.h>
 
@@ -30,9 +31,16 @@ static uint8_t get_status(struct virtio_dev *d)
 	return __atomic_load_n(&d->slot->status, __ATOMIC_ACQUIRE);
 }
 
+static void ring(struct virtio_dev *d)
+{
+	if (d->plat->doorbell)
+		d->plat->doorbell(d);
+}
+
 static void set_status(struct virtio_dev *d, uint8_t status)
 {
 	__atomic_store_n(&d->slot->status, status, __ATOMIC_RELEASE);
+	ring(d);
 }
 
 static uint64_t get_features(struct virtio_dev *d)
@@ -104,6 +112,7 @@ static void queue_setup(struct virtio_dev *d, unsigned int q, uint16_t size,
 static void notify(struct virtio_dev *d, unsigned int q)
 {
 	__atomic_fetch_add(&d->slot->queues[q].notify, 1, __ATOMIC_RELEASE);
+	ring(d);
 }
 
 static const struct virtio_transport_ops slot_ops = {

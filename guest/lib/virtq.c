@@ -136,11 +136,34 @@ void *virtq_get(struct virtq *q, uint32_t *len)
 	return cookie;
 }
 
+/*
+ * Interrupts (virtio 1.x, 2.7.10): with EVENT_IDX the device interrupts
+ * when its used index passes used_event, so setting it to our position
+ * asks for one at the next completion and setting it just behind us asks
+ * for none for the next 65535; without, NO_INTERRUPT in the available
+ * ring's flags says it.
+ */
+void virtq_disarm(struct virtq *q)
+{
+	if (q->packed)
+		virtq_packed_disarm(q);
+	else if (q->event_idx)
+		__atomic_store_n(used_event(q), (uint16_t)(q->last_used - 1),
+				 __ATOMIC_RELAXED);
+	else
+		__atomic_store_n(&q->avail->flags, VRING_AVAIL_F_NO_INTERRUPT,
+				 __ATOMIC_RELAXED);
+}
+
 int virtq_arm(struct virtq *q)
 {
 	if (q->packed)
-		return virtq_packed_pending(q);
-	__atomic_store_n(used_event(q), q->last_used, __ATOMIC_RELAXED);
+		return virtq_packed_arm(q);
+	if (q->event_idx)
+		__atomic_store_n(used_event(q), q->last_used, __ATOMIC_RELAXED);
+	else
+		__atomic_store_n(&q->avail->flags, 0, __ATOMIC_RELAXED);
+	/* Our request before our last look at the used index. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE) !=
 	       q->last_used;

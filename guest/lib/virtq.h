@@ -30,7 +30,8 @@ struct virtq {
 	uint16_t free_head;
 	uint16_t num_free;
 	uint16_t avail_idx;		/* our copy of avail->idx */
-	uint16_t kicked_idx;		/* avail_idx at the last kick */
+	uint16_t kicked_idx;		/* avail_idx (packed: lap_pos) at the
+					 * last virtq_publish() */
 	uint16_t last_used;
 	int event_idx;
 	/*
@@ -68,7 +69,7 @@ void virtq_init(struct virtq *q, uint16_t size, void *mem, void **cookies,
 /* The packed layout (virtio 1.1, 2.8); size at most VQ_PACKED_MAX. */
 size_t virtq_packed_bytes(uint16_t size);
 void virtq_init_packed(struct virtq *q, uint16_t size, void *mem,
-		       void **cookies, virtq_addr_fn addr);
+		       void **cookies, virtq_addr_fn addr, int event_idx);
 
 /*
  * Add a chain: out device-readable buffers then in device-writable ones.
@@ -83,7 +84,12 @@ int virtq_publish(struct virtq *q);
 /* The next completed chain's cookie (and bytes written), or NULL. */
 void *virtq_get(struct virtq *q, uint32_t *len);
 
-/* Ask for an interrupt at the next completion; 1 if one is already there. */
+/*
+ * Ask for an interrupt at the next completion; 1 if one is already there
+ * (then look again rather than wait).  A queue starts armed; a driver that
+ * polls disarms it to spare the device's interrupts.
+ */
 int virtq_arm(struct virtq *q);
+void virtq_disarm(struct virtq *q);
 
 #endif

@@ -24,7 +24,7 @@ size_t virtq_packed_bytes(uint16_t size)
 }
 
 void virtq_init_packed(struct virtq *q, uint16_t size, void *mem,
-		       void **cookies, virtq_addr_fn addr)
+		       void **cookies, virtq_addr_fn addr, int event_idx)
 {
 	uint8_t *events = (uint8_t *)mem + ring_bytes(size);
 
@@ -38,10 +38,47 @@ void virtq_init_packed(struct virtq *q, uint16_t size, void *mem,
 	q->device_event = (struct vring_packed_desc_event *)(events + 64);
 	q->cookie = cookies;
 	q->addr = addr;
+	q->event_idx = event_idx;
 	q->avail_wrap = 1;
 	q->used_wrap = 1;
 	for (uint16_t i = 0; i < size; i++)
 		q->id_next[i] = (uint16_t)(i + 1);
+}
+
+/*
+ * A ring position with its wrap counter as one number modulo twice the
+ * ring size (the first lap, wrap counter 1, counts from 0): the packed
+ * layout's analogue of the split ring's free-running index.
+ */
+static uint16_t lap_pos(const struct virtq *q, uint16_t pos, int wrap)
+{
+	return (uint16_t)(pos + (wrap ? 0 : q->size));
+}
+
+/*
+ * An event suppression area's answer (virtio 1.1, 2.8.10): should the
+ * side that moved from lap_pos old to now signal the other?  DISABLE: no;
+ * DESC (with EVENT_IDX): if the descriptor it names lies in [old, now);
+ * ENABLE, or anything else: yes.
+ */
+static int event_wants(const struct virtq *q,
+		       const struct vring_packed_desc_event *e, uint16_t old,
+		       uint16_t now)
+{
+	uint16_t flags = __atomic_load_n(&e->flags, __ATOMIC_RELAXED);
+	uint16_t off_wrap, off, event, span = (uint16_t)(2 * q->size);
+
+	if (flags == VRING_PACKED_EVENT_FLAG_DISABLE)
+		return 0;
+	if (flags != VRING_PACKED_EVENT_FLAG_DESC || !q->event_idx)
+		return 1;
+	off_wrap = __atomic_load_n(&e->off_wrap, __ATOMIC_RELAXED);
+	off = off_wrap & ~(1U << VRING_PACKED_EVENT_F_WRAP_CTR);
+	if (off >= q->size)
+		return 1;
+	event = lap_pos(q, off, off_wrap >> VRING_PACKED_EVENT_F_WRAP_CTR);
+	return (uint16_t)((event - old + span) % span) <
+	       (uint16_t)((now - old + span) % span);
 }
 
 static uint16_t avail_flags(const struct virtq *q, unsigned int write)
@@ -85,11 +122,16 @@ int virtq_packed_add(struct virtq *q, const struct virtq_buf *out,
 	return 0;
 }
 
+/* Descriptors are published as they are added: only the kick is left. */
 int virtq_packed_publish(struct virtq *q)
 {
+	uint16_t old = q->kicked_idx, now = lap_pos(q, q->avail_idx,
+						    q->avail_wrap);
+
+	/* Our descriptors' flags before the device's event area. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return __atomic_load_n(&q->device_event->flags, __ATOMIC_RELAXED) !=
-	       VRING_PACKED_EVENT_FLAG_DISABLE;
+	q->kicked_idx = now;
+	return old != now && event_wants(q, q->device_event, old, now);
 }
 
 static int is_used(const struct virtq *q, uint16_t flags)
@@ -98,8 +140,28 @@ static int is_used(const struct virtq *q, uint16_t flags)
 	       !!(flags & F_USED) == q->used_wrap;
 }
 
-int virtq_packed_pending(struct virtq *q)
+void virtq_packed_disarm(struct virtq *q)
 {
+	__atomic_store_n(&q->driver_event->flags,
+			 VRING_PACKED_EVENT_FLAG_DISABLE, __ATOMIC_RELAXED);
+}
+
+/* Interrupts at the next completion: ENABLE, or DESC naming its slot. */
+int virtq_packed_arm(struct virtq *q)
+{
+	uint16_t flags = VRING_PACKED_EVENT_FLAG_ENABLE;
+
+	if (q->event_idx) {
+		__atomic_store_n(&q->driver_event->off_wrap,
+				 (uint16_t)(q->last_used |
+					    (q->used_wrap << VRING_PACKED_EVENT_F_WRAP_CTR)),
+				 __ATOMIC_RELAXED);
+		flags = VRING_PACKED_EVENT_FLAG_DESC;
+	}
+	/* The offset before the mode that makes the device read it. */
+	__atomic_store_n(&q->driver_event->flags, flags, __ATOMIC_RELEASE);
+	/* Our request before our last look at the ring. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return is_used(q, __atomic_load_n(&q->ring[q->last_used].flags,
 					  __ATOMIC_ACQUIRE));
 }

@@ -9,6 +9,7 @@ int virtq_packed_add(struct virtq *q, const struct virtq_buf *out,
 		     unsigned int nin, void *cookie);
 int virtq_packed_publish(struct virtq *q);
 void *virtq_packed_get(struct virtq *q, uint32_t *len);
-int virtq_packed_pending(struct virtq *q);
+int virtq_packed_arm(struct virtq *q);
+void virtq_packed_disarm(struct virtq *q);
 
 #endif

@@ -179,6 +179,7 @@ static const struct kb_device_class blk_class = {
 	.name = "blk",
 	.device_id = VIRTIO_ID_BLOCK,
 	.num_queues = 1,
+	.kick_queues = 1,
 	.queue_size_max = 256,
 	.features = (1ULL << VIRTIO_BLK_F_SIZE_MAX) |
 		    (1ULL << VIRTIO_BLK_F_SEG_MAX) |

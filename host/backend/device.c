@@ -95,7 +95,8 @@ static int set_up_queues(struct kb_device *d)
 		    (packed ? kb_vq_setup_packed(&d->vq[q], d->r, size,
 						 KB_READ(sq->desc_addr),
 						 KB_READ(sq->driver_addr),
-						 KB_READ(sq->device_addr)) :
+						 KB_READ(sq->device_addr),
+						 event_idx) :
 			      kb_vq_setup(&d->vq[q], d->r, size,
 					  KB_READ(sq->desc_addr),
 					  KB_READ(sq->driver_addr),
@@ -153,6 +154,27 @@ int kb_device_poll(struct kb_device *d, int budget)
  * nothing more to them, even later in the poll that found the violation:
  * a bad chain on one queue must not let the next queue's commands through.
  */
+void kb_device_kicks_off(struct kb_device *d)
+{
+	if (!d->live || d->broken)
+		return;
+	for (uint32_t q = 0; q < d->cls->num_queues; q++)
+		if (d->cls->kick_queues & (1U << q))
+			kb_vq_kicks_off(&d->vq[q]);
+}
+
+int kb_device_kicks_on(struct kb_device *d)
+{
+	int pending = 0;
+
+	if (!d->live || d->broken)
+		return 0;
+	for (uint32_t q = 0; q < d->cls->num_queues; q++)
+		if (d->cls->kick_queues & (1U << q))
+			pending |= kb_vq_kicks_on(&d->vq[q]);
+	return pending;
+}
+
 int kb_device_pop(struct kb_device *d, unsigned int q, struct kb_chain *c)
 {
 	int r;

@@ -36,6 +36,8 @@ struct kb_device_class {
 	uint32_t num_queues;
 	uint16_t queue_size_max;
 	uint64_t features;		/* device bits; transport ones added */
+	uint32_t kick_queues;		/* bit q: the driver's kicks on queue q
+					 * can bring work (not net's rx) */
 	/* Serve the live queues, at most budget chains; returns chains done. */
 	int (*work)(struct kb_device *d, int budget);
 	void (*reset)(struct kb_device *d);
@@ -65,6 +67,14 @@ void kb_device_init(struct kb_device *d, struct kspawn_device *slot,
 
 /* Follow the driver's status and serve the queues; returns work done. */
 int kb_device_poll(struct kb_device *d, int budget);
+
+/*
+ * Kicks from the driver on the queues that want them (kb_vq_kicks_off/on
+ * for each): off while the platform polls the device, on before it
+ * sleeps; kb_device_kicks_on() returns 1 if work came meanwhile.
+ */
+void kb_device_kicks_off(struct kb_device *d);
+int kb_device_kicks_on(struct kb_device *d);
 
 /*
  * For the work functions: the next chain of queue q (1/0/-1 as kb_vq_pop,

@@ -126,6 +126,7 @@ static const struct kb_device_class net_class = {
 	.device_id = VIRTIO_ID_NET,
 	.num_queues = 3,
 	.queue_size_max = 256,
+	.kick_queues = (1U << Q_TX) | (1U << Q_CTRL),
 	.features = (1ULL << VIRTIO_NET_F_MTU) | (1ULL << VIRTIO_NET_F_MAC) |
 		    (1ULL << VIRTIO_NET_F_STATUS) |
 		    (1ULL << VIRTIO_NET_F_CTRL_VQ) |

@@ -39,6 +39,7 @@ int kb_vq_setup(struct kb_vq *vq, const struct kb_region *r, uint16_t size,
 	vq->last_avail = 0;
 	vq->used_idx = 0;
 	vq->signalled_used = 0;
+	kb_vq_kicks_off(vq);		/* the device polls until it sleeps */
 	return 0;
 }
 
@@ -163,15 +164,8 @@ int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c)
 		/* Acquire: the ring entries and descriptors it covers. */
 		idx = KB_LOAD_ACQUIRE(vq->avail->idx);
 		pending = (uint16_t)(idx - vq->last_avail);
-		if (!pending) {
-			/*
-			 * Drained: tell the driver where to notify from
-			 * now on; while busy, one write per drain will do.
-			 */
-			if (vq->event_idx)
-				KB_WRITE(*avail_event(vq), vq->last_avail);
+		if (!pending)
 			return 0;
-		}
 		if (pending > vq->size)
 			return fail(vq, "available index ahead by more than the queue size");
 		vq->avail_seen = idx;
@@ -187,6 +181,41 @@ int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c)
 		return -1;
 	vq->last_avail++;
 	return 1;
+}
+
+/*
+ * Kicks (virtio 1.x, 2.7.10): with EVENT_IDX the driver kicks when its
+ * index passes avail_event, so setting it to our position asks for one at
+ * the next buffer, and setting it just behind us asks for none for the
+ * next 65535; without, NO_NOTIFY in the used ring's flags says it.
+ */
+void kb_vq_kicks_off(struct kb_vq *vq)
+{
+	if (vq->packed) {
+		kb_vq_kicks_off_packed(vq);
+		return;
+	}
+	if (!vq->size)
+		return;
+	if (vq->event_idx)
+		KB_WRITE(*avail_event(vq), (uint16_t)(vq->last_avail - 1));
+	else
+		KB_WRITE(vq->used->flags, VRING_USED_F_NO_NOTIFY);
+}
+
+int kb_vq_kicks_on(struct kb_vq *vq)
+{
+	if (!vq->size)
+		return 0;
+	if (vq->packed)
+		return kb_vq_kicks_on_packed(vq);
+	if (vq->event_idx)
+		KB_WRITE(*avail_event(vq), vq->last_avail);
+	else
+		KB_WRITE(vq->used->flags, 0);
+	/* Our request before our last look at the driver's index. */
+	kb_mb();
+	return KB_READ(vq->avail->idx) != vq->last_avail;
 }
 
 void kb_vq_push_quiet(struct kb_vq *vq, const struct kb_chain *c,

@@ -40,7 +40,8 @@ struct kb_vq {
 	uint16_t size;			/* 0: not set up */
 	uint16_t last_avail;
 	uint16_t used_idx;		/* ours; the ring's once published */
-	uint16_t signalled_used;	/* used idx at the last notification */
+	/* used idx (packed: lap_pos) at the last kb_vq_should_notify() */
+	uint16_t signalled_used;
 	int event_idx;
 	/* Split: the rings; used_event and avail_event follow their ends. */
 	struct vring_desc *desc;
@@ -65,7 +66,15 @@ int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c);
 /* The packed layout (virtio 1.1, 2.8) instead: vq_packed.c. */
 int kb_vq_setup_packed(struct kb_vq *vq, const struct kb_region *r,
 		       uint16_t size, uint64_t ring, uint64_t driver_event,
-		       uint64_t device_event);
+		       uint64_t device_event, int event_idx);
+
+/*
+ * Kicks from the driver.  A queue starts with them off: the device polls.
+ * Before it sleeps it turns them on and looks once more: kb_vq_kicks_on()
+ * returns 1 if buffers came meanwhile (then poll, do not sleep).
+ */
+void kb_vq_kicks_off(struct kb_vq *vq);
+int kb_vq_kicks_on(struct kb_vq *vq);
 
 /* Return a chain with len bytes written into its device-writable part. */
 void kb_vq_push(struct kb_vq *vq, const struct kb_chain *c, uint32_t len);
@@ -94,6 +103,8 @@ int kb_vq_pop_packed(struct kb_vq *vq, struct kb_chain *c);
 void kb_vq_push_packed(struct kb_vq *vq, const struct kb_chain *c,
 		       uint32_t len);
 int kb_vq_should_notify_packed(struct kb_vq *vq);
+void kb_vq_kicks_off_packed(struct kb_vq *vq);
+int kb_vq_kicks_on_packed(struct kb_vq *vq);
 
 /* Shared by both layouts (vq.c). */
 int kb_vq_fail(struct kb_vq *vq, const char *why);

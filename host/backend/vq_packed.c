@@ -14,7 +14,7 @@
 
 int kb_vq_setup_packed(struct kb_vq *vq, const struct kb_region *r,
 		       uint16_t size, uint64_t ring_addr, uint64_t driver_event,
-		       uint64_t device_event)
+		       uint64_t device_event, int event_idx)
 {
 	memset(vq, 0, sizeof(*vq));
 	vq->r = r;
@@ -31,10 +31,10 @@ int kb_vq_setup_packed(struct kb_vq *vq, const struct kb_region *r,
 	if (!vq->ring || !vq->driver_event || !vq->device_event)
 		return kb_vq_fail(vq, "ring outside the guest's region");
 	vq->size = size;
+	vq->event_idx = event_idx;
 	vq->avail_wrap = 1;
 	vq->used_wrap = 1;
-	/* The backend polls: kicks are not needed. */
-	KB_WRITE(vq->device_event->flags, VRING_PACKED_EVENT_FLAG_DISABLE);
+	kb_vq_kicks_off_packed(vq);	/* the device polls until it sleeps */
 	return 0;
 }
 
@@ -49,6 +49,44 @@ static void advance(struct kb_vq *vq, uint16_t *pos, int *wrap)
 		*pos = 0;
 		*wrap = !*wrap;
 	}
+}
+
+/*
+ * A ring position with its wrap counter as one number modulo twice the
+ * ring size (the first lap, wrap counter 1, counts from 0): the packed
+ * layout's analogue of the split ring's free-running index.
+ */
+static uint16_t lap_pos(const struct kb_vq *vq, uint16_t pos, int wrap)
+{
+	return (uint16_t)(pos + (wrap ? 0 : vq->size));
+}
+
+/*
+ * Kicks (virtio 1.1, 2.8.10): the device event area says DISABLE while
+ * we poll; before we sleep ENABLE, or with EVENT_IDX the exact descriptor
+ * whose availability should ring (our next one).
+ */
+void kb_vq_kicks_off_packed(struct kb_vq *vq)
+{
+	KB_WRITE(vq->device_event->flags, VRING_PACKED_EVENT_FLAG_DISABLE);
+}
+
+int kb_vq_kicks_on_packed(struct kb_vq *vq)
+{
+	uint16_t flags = VRING_PACKED_EVENT_FLAG_ENABLE;
+
+	if (vq->event_idx) {
+		KB_WRITE(vq->device_event->off_wrap,
+			 (uint16_t)(vq->last_avail |
+				    (vq->avail_wrap << VRING_PACKED_EVENT_F_WRAP_CTR)));
+		flags = VRING_PACKED_EVENT_FLAG_DESC;
+	}
+	/* The offset before the mode that makes the driver read it. */
+	KB_STORE_RELEASE(vq->device_event->flags, flags);
+	/* Our request before our last look at the ring. */
+	kb_mb();
+	return is_avail(KB_READ(vq->ring[vq->last_avail].flags),
+			vq->avail_wrap);
 }
 
 static int walk_indirect(struct kb_vq *vq, struct kb_chain *c,
@@ -142,12 +180,33 @@ void kb_vq_push_packed(struct kb_vq *vq, const struct kb_chain *c,
 	vq->used_idx++;
 }
 
+/*
+ * Interrupts (virtio 1.1, 2.8.10): the driver event area says DISABLE,
+ * ENABLE, or with EVENT_IDX (DESC) the descriptor whose use it wants to
+ * hear of: then interrupt if a buffer we used since the last look landed
+ * on it.  Anything else the driver writes there counts as ENABLE: it can
+ * only cost the guest interrupts.
+ */
 int kb_vq_should_notify_packed(struct kb_vq *vq)
 {
-	if (vq->signalled_used == vq->used_idx)
+	uint16_t old = vq->signalled_used, now, span = 2 * vq->size;
+	uint16_t flags, off_wrap, off, event;
+
+	now = lap_pos(vq, vq->next_used, vq->used_wrap);
+	if (old == now)
 		return 0;
-	kb_mb();
-	vq->signalled_used = vq->used_idx;
-	return KB_READ(vq->driver_event->flags) !=
-	       VRING_PACKED_EVENT_FLAG_DISABLE;
+	kb_mb();	/* our used descriptors before the driver's area */
+	vq->signalled_used = now;
+	flags = KB_READ(vq->driver_event->flags);
+	if (flags == VRING_PACKED_EVENT_FLAG_DISABLE)
+		return 0;
+	if (flags != VRING_PACKED_EVENT_FLAG_DESC || !vq->event_idx)
+		return 1;
+	off_wrap = KB_READ(vq->driver_event->off_wrap);
+	off = off_wrap & ~(1U << VRING_PACKED_EVENT_F_WRAP_CTR);
+	if (off >= vq->size)
+		return 1;
+	event = lap_pos(vq, off, off_wrap >> VRING_PACKED_EVENT_F_WRAP_CTR);
+	return (uint16_t)((event - old + span) % span) <
+	       (uint16_t)((now - old + span) % span);
 }

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * An instance's virtio devices (host/backend/, device side) and the kernel
- * thread that serves them.  The guest rings no doorbell into the host: the
- * thread polls the queues.  After it found work it keeps polling for
- * SPIN_NS, because a guest that just got a completion or a frame usually
- * posts the next request within microseconds; then it backs off to
- * sleeping up to 2 ms, so an idle guest costs the host almost nothing.  A
- * frame the host sends to the guest (ksnetN) wakes the thread early, since
- * a reply is likely to follow.  Each poll does a bounded amount of work
- * whatever the guest posts.
+ * thread that serves them.
+ *
+ * After the thread found work it keeps polling for a while (poll_ns,
+ * adapted as KVM adapts halt polling), because a guest that just got a
+ * completion or a frame usually posts the next request within
+ * microseconds.  Then, if the guest took the doorbell (ABI: an interrupt
+ * on a host CPU it sends an IPI to, doorbell.c), the thread asks the
+ * driver for kicks, looks once more and sleeps with no timeout: an idle
+ * guest costs the host nothing.  A guest without a doorbell (older, or
+ * masked for flooding) is polled with a back-off up to 2 ms.  A frame the
+ * host sends to the guest (ksnetN) wakes the thread too, since a reply is
+ * likely to follow.  Each poll does a bounded amount of work whatever the
+ * guest posts.
  */
 #include <linux/delay.h>
 #include <linux/fs.h>
@@ -17,13 +22,20 @@
 #include <linux/netdevice.h>
 #include <linux/sched.h>
 #include <linux/string.h>
+#include <asm/msr.h>
 
 #include "kspawn.h"
 #include "io.h"
 
 #define POLL_BUDGET 64
 #define BACKOFF_MAX_US 2000
-#define SPIN_NS (50 * NSEC_PER_USEC)
+#define POLL_MIN_NS (10 * NSEC_PER_USEC)	/* halt polling's range */
+#define POLL_MAX_NS (200 * NSEC_PER_USEC)
+/* More empty rings than this in FLOOD_WINDOW_NS is a flood: mask it. */
+#define FLOOD_EMPTY 50
+#define FLOOD_WINDOW_NS (100 * NSEC_PER_MSEC)
+#define FLOOD_MASK_NS (100 * NSEC_PER_MSEC)	/* doubled per flood in a row */
+#define FLOOD_CALM_NS (10 * NSEC_PER_SEC)	/* ... unless this apart */
 
 static void notify_guest(void *ctx, u32 vector)
 {
@@ -31,7 +43,7 @@ static void notify_guest(void *ctx, u32 vector)
 
 	/* Never an IPI to a core that went back to Linux. */
 	if (READ_ONCE(in->state) == KSPAWN_HOST_RUNNING)
-		kspawn_send_ipi(in->apic_id, vector);
+		kspawn_instance_ipi(in, vector);
 }
 
 static const struct kb_device_ops io_ops = { .notify = notify_guest };
@@ -89,6 +101,116 @@ static int create_net(struct kspawn_instance *in, u32 mode, u32 index)
 	return 0;
 }
 
+/*
+ * The guest asked for a timed echo (KSPAWN_F_DOORBELL_ECHO): stamp the
+ * ring's arrival and answer with the guest's vector at once.  Once per
+ * new seq, so a guest ringing the same seq over and over gets nothing.
+ * True if this ring was an echo request (it brings the devices nothing).
+ */
+static bool echo(struct kspawn_io *io)
+{
+	struct kspawn_echo *e = io->echo;
+	u64 rx = rdtsc_ordered(), seq = READ_ONCE(e->seq);
+	u32 vector;
+
+	if (seq == io->echo_seq ||
+	    !(READ_ONCE(io->hdr->guest_features) & KSPAWN_F_DOORBELL_ECHO))
+		return false;
+	io->echo_seq = seq;
+	vector = READ_ONCE(e->vector);
+	WRITE_ONCE(e->host_rx_tsc, rx);
+	WRITE_ONCE(e->host_tx_tsc, rdtsc_ordered());
+	if (vector >= 32 && vector <= 255)
+		io->ops->notify(io->ctx, vector);
+	return true;
+}
+
+/*
+ * The guest rang: wake the device thread.  The thread pointer is read
+ * without net_lock (this is hard-irq context); kspawn_io_stop() waits for
+ * this handler with synchronize_irq() before the thread can go.
+ */
+static irqreturn_t doorbell_irq(int irq, void *ctx)
+{
+	struct kspawn_io *io = ctx;
+	struct task_struct *t = READ_ONCE(io->thread);
+
+	io->doorbells++;
+	if (io->echo && echo(io))
+		return IRQ_HANDLED;
+	WRITE_ONCE(io->kicked, true);
+	if (t)
+		wake_up_process(t);
+	return IRQ_HANDLED;
+}
+
+/*
+ * A driver rings only when the device asked for a kick and only after it
+ * made buffers available (or changed its status), so a ring that wakes
+ * the thread to nothing is the guest's fault.  FLOOD_EMPTY of them within
+ * FLOOD_WINDOW_NS is a flood: the doorbell is masked and the devices are
+ * polled on a back-off instead, for a time that doubles with each flood in
+ * a row: what a flooding guest costs the host stays bounded.
+ */
+static void note_wake(struct kspawn_instance *in, bool empty)
+{
+	struct kspawn_io *io = in->io;
+	u64 now = ktime_get_ns();
+
+	if (now - io->window_start > FLOOD_WINDOW_NS) {
+		io->window_start = now;
+		io->window_empty = 0;
+	}
+	if (!empty || ++io->window_empty <= FLOOD_EMPTY)
+		return;
+	if (now - io->flood_until > FLOOD_CALM_NS)
+		io->flood_streak = 0;
+	io->flood_until = now + (FLOOD_MASK_NS << min(io->flood_streak, 4U));
+	io->flood_streak++;
+	io->floods++;
+	disable_irq(io->doorbell.irq);
+	WRITE_ONCE(io->flooded, true);
+	pr_info_ratelimited("instance %u: doorbell flood (%u rings to nothing in %llu ms): masked for %llu ms, devices polled\n",
+			    in->id, FLOOD_EMPTY, FLOOD_WINDOW_NS / NSEC_PER_MSEC,
+			    (io->flood_until - now) / NSEC_PER_MSEC);
+}
+
+/* The doorbell back once a flood's mask time is over. */
+static void unflood(struct kspawn_instance *in)
+{
+	struct kspawn_io *io = in->io;
+
+	if (ktime_get_ns() < io->flood_until)
+		return;
+	WRITE_ONCE(io->flooded, false);
+	enable_irq(io->doorbell.irq);
+}
+
+/* Offer the guest a doorbell; without one it is polled, as before. */
+static void create_doorbell(struct kspawn_instance *in)
+{
+	struct kspawn_io *io = in->io;
+	int err;
+
+	snprintf(io->doorbell_name, sizeof(io->doorbell_name),
+		 "kspawn-doorbell-%u", in->id);
+	err = kspawn_doorbell_create(&io->doorbell, io->doorbell_name,
+				     doorbell_irq, io);
+	if (err) {
+		pr_info("instance %u: no doorbell (%d); its devices are polled\n",
+			in->id, err);
+		return;
+	}
+	in->hdr->host_apic_id = io->doorbell.apic_id;
+	in->hdr->host_doorbell_vector = io->doorbell.vector;
+	in->hdr->host_features |= KSPAWN_F_IPI_DOORBELL |
+				  KSPAWN_F_DOORBELL_ECHO;
+	io->echo = &in->hdr->echo;
+	io->hdr = in->hdr;
+	io->ops = &io_ops;
+	io->ctx = in;
+}
+
 int kspawn_io_create(struct kspawn_instance *in,
 		     const struct kspawn_ioc_load *req)
 {
@@ -102,6 +224,7 @@ int kspawn_io_create(struct kspawn_instance *in,
 	in->io = io;
 	io->region = (struct kb_region){ in->region, in->region_phys,
 					 in->region_size };
+	create_doorbell(in);
 	if (req->net_mode) {
 		err = create_net(in, req->net_mode,
 				 req->disk_path[0] || req->ramdisk_bytes);
@@ -141,21 +264,101 @@ static int poll_net(struct kspawn_io *io)
 	return work;
 }
 
-/*
- * Sleep for about backoff microseconds, or until kspawn_io_kick(): not
- * usleep_range(), which sleeps its whole time whatever wakes it.  The
- * flag is looked at after the state is set, so a kick that came just
- * before is not slept through.
- */
-static void io_sleep(struct kspawn_io *io, unsigned int backoff)
+/* Both devices, a bounded amount of work each; the work done. */
+static int poll_devices(struct kspawn_io *io)
 {
-	ktime_t t = ktime_add_us(ktime_get(), backoff);
+	int work = io->has_blk ? kb_device_poll(&io->blk.dev, POLL_BUDGET) : 0;
+
+	if (io->has_net)
+		work += poll_net(io);
+	io->polls++;
+	io->busy_polls += !!work;
+	return work;
+}
+
+/* Kicks on for every device that takes them; 1 if work came meanwhile. */
+static int kicks_on(struct kspawn_io *io)
+{
+	int pending = 0;
+
+	if (io->has_blk)
+		pending |= kb_device_kicks_on(&io->blk.dev);
+	if (io->has_net) {
+		spin_lock_bh(&io->net_lock);
+		pending |= kb_device_kicks_on(&io->net.dev);
+		spin_unlock_bh(&io->net_lock);
+	}
+	return pending;
+}
+
+static void kicks_off(struct kspawn_io *io)
+{
+	if (io->has_blk)
+		kb_device_kicks_off(&io->blk.dev);
+	if (io->has_net) {
+		spin_lock_bh(&io->net_lock);
+		kb_device_kicks_off(&io->net.dev);
+		spin_unlock_bh(&io->net_lock);
+	}
+}
+
+/*
+ * Sleep until kspawn_io_kick() or the doorbell, or at most timeout_us if
+ * that is not 0.  The flag is looked at after the state is set, so a kick
+ * that came just before is not slept through.  Returns the time slept.
+ */
+static u64 io_sleep(struct kspawn_io *io, unsigned int timeout_us)
+{
+	u64 t0 = ktime_get_ns();
+	ktime_t t = ktime_add_us(ns_to_ktime(t0), timeout_us);
 
 	set_current_state(TASK_INTERRUPTIBLE);
-	if (!kthread_should_stop() && !READ_ONCE(io->kicked))
-		schedule_hrtimeout_range(&t, backoff / 2 * NSEC_PER_USEC,
-					 HRTIMER_MODE_ABS);
+	if (!kthread_should_stop() && !READ_ONCE(io->kicked)) {
+		if (timeout_us)
+			schedule_hrtimeout_range(&t, timeout_us / 2 * NSEC_PER_USEC,
+						 HRTIMER_MODE_ABS);
+		else
+			schedule();
+	}
 	__set_current_state(TASK_RUNNING);
+	io->sleeps++;
+	return ktime_get_ns() - t0;
+}
+
+/* The guest rings its doorbell when it has work for us: we may sleep. */
+static bool doorbell_used(struct kspawn_instance *in)
+{
+	return in->io->doorbell.irq && !READ_ONCE(in->io->flooded) &&
+	       (READ_ONCE(in->hdr->guest_features) & KSPAWN_F_IPI_DOORBELL);
+}
+
+/*
+ * Halt polling, as KVM does it: a wake-up that came within POLL_MAX_NS of
+ * going to sleep would have been caught by polling longer, so poll longer
+ * next time; a long sleep says polling was wasted, so poll less.
+ */
+static u64 adapt_poll(u64 poll_ns, u64 slept_ns)
+{
+	if (slept_ns < POLL_MAX_NS)
+		return min_t(u64, max_t(u64, poll_ns * 2, POLL_MIN_NS),
+			     POLL_MAX_NS);
+	return poll_ns / 2;
+}
+
+/*
+ * With a doorbell: kicks on, one last look, then sleep for as long as it
+ * takes.  True if it slept (and a ring or a kick woke it).
+ */
+static bool sleep_for_doorbell(struct kspawn_io *io, u64 *poll_ns)
+{
+	bool slept = false;
+
+	if (!kicks_on(io)) {
+		*poll_ns = adapt_poll(*poll_ns, io_sleep(io, 0));
+		slept = true;
+	}
+	kicks_off(io);
+	return slept;
 }
 
 static int io_thread(void *arg)
@@ -163,28 +366,33 @@ static int io_thread(void *arg)
 	struct kspawn_instance *in = arg;
 	struct kspawn_io *io = in->io;
 	unsigned int backoff = 0;
-	u64 last_work = 0;
+	u64 last_work = 0, poll_ns = POLL_MIN_NS;
+	bool woken = false;
 
 	while (!kthread_should_stop()) {
-		int work = io->has_blk ? kb_device_poll(&io->blk.dev,
-							POLL_BUDGET) : 0;
+		int work = poll_devices(io);
 
-		if (io->has_net)
-			work += poll_net(io);
-
-		io->polls++;
+		if (woken)
+			note_wake(in, !work && !xchg(&io->host_kicked, false));
+		woken = false;
 		if (work || xchg(&io->kicked, false)) {
-			io->busy_polls += !!work;
 			backoff = 0;
 			last_work = ktime_get_ns();
 			cond_resched();
 			continue;
 		}
-		if (ktime_get_ns() - last_work < SPIN_NS) {
+		if (ktime_get_ns() - last_work < poll_ns) {
 			cpu_relax();
 			cond_resched();
 			continue;
 		}
+		if (READ_ONCE(io->flooded))
+			unflood(in);
+		if (doorbell_used(in)) {
+			woken = sleep_for_doorbell(io, &poll_ns);
+			continue;
+		}
+		/* No doorbell (or masked): poll with a back-off. */
 		backoff = backoff ? min(backoff * 2, BACKOFF_MAX_US) : 10;
 		io_sleep(io, backoff);
 	}
@@ -194,6 +402,7 @@ static int io_thread(void *arg)
 /* Called with net_lock held, so the thread cannot be stopped under it. */
 void kspawn_io_kick(struct kspawn_io *io)
 {
+	WRITE_ONCE(io->host_kicked, true);
 	WRITE_ONCE(io->kicked, true);
 	if (io->thread)
 		wake_up_process(io->thread);
@@ -233,8 +442,18 @@ int kspawn_io_start(struct kspawn_instance *in)
 
 void kspawn_io_stop(struct kspawn_instance *in)
 {
-	if (in->io && in->io->thread)
-		kthread_stop(swap_thread(in->io, NULL));
+	struct task_struct *t;
+
+	if (!in->io || !in->io->thread)
+		return;
+	t = swap_thread(in->io, NULL);
+	if (in->io->doorbell.irq)
+		synchronize_irq(in->io->doorbell.irq);
+	kthread_stop(t);
+	if (in->io->flooded) {
+		in->io->flooded = false;
+		enable_irq(in->io->doorbell.irq);
+	}
 }
 
 void kspawn_io_destroy(struct kspawn_instance *in)
@@ -244,6 +463,7 @@ void kspawn_io_destroy(struct kspawn_instance *in)
 	if (!io)
 		return;
 	kspawn_io_stop(in);
+	kspawn_doorbell_destroy(&io->doorbell);
 	kspawn_netdev_destroy(io);
 	if (io->disk) {
 		vfs_fsync(io->disk, 0);

@@ -5,6 +5,8 @@
 
 #include <linux/spinlock.h>
 
+#include "kspawn.h"
+
 #include "backend/blk.h"
 #include "backend/net.h"
 #include "backend/region.h"
@@ -28,6 +30,20 @@ struct kspawn_io {
 	struct file *disk;		/* file-backed disk */
 	struct task_struct *thread;	/* NULL once stopped (net_lock) */
 	bool kicked;			/* work may be coming: poll now */
+	bool host_kicked;		/* ... and the host said so, not a ring */
+	struct kspawn_doorbell doorbell;	/* the guest rings it */
+	char doorbell_name[24];
+	/* The timed echo (doorbell_irq), and what it needs to answer. */
+	struct kspawn_echo *echo;	/* in the shared header */
+	struct kspawn_header *hdr;
+	const struct kb_device_ops *ops;
+	void *ctx;
+	u64 echo_seq;
+	/* Doorbell flood control (the thread's). */
+	u64 window_start, flood_until;
+	unsigned int window_empty, flood_streak;
+	bool flooded;			/* masked: the thread polls */
+	u64 doorbells, floods, sleeps;
 	u64 polls, busy_polls;
 };
 

@@ -3,6 +3,7 @@
 #ifndef KSPAWN_H
 #define KSPAWN_H
 
+#include <linux/interrupt.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
@@ -88,6 +89,7 @@ struct kspawn_instance {
 	u64 last_heartbeat;
 	unsigned long heartbeat_jiffies; /* 0: none seen yet */
 	bool hung;
+	u64 mwait_wakes;		/* interrupts sent as a wake-line write */
 	bool reported_panic;
 	bool reported_halt;
 };
@@ -121,6 +123,21 @@ void kspawn_trampoline_exit(void);
 u64 kspawn_trampoline_phys(void);
 void kspawn_trampoline_install(u64 cr3, u64 entry, u64 header_va,
 			       u64 stamp_va);
+
+/* doorbell.c: an interrupt on a host CPU that the guest rings with an IPI */
+struct kspawn_doorbell {
+	int irq;			/* 0: none */
+	u32 vector;			/* what the guest sends ... */
+	u32 apic_id;			/* ... to this physical APIC ID */
+	void *ctx;
+};
+
+int kspawn_doorbell_init(void);
+void kspawn_doorbell_exit(void);
+int kspawn_doorbell_create(struct kspawn_doorbell *db, const char *name,
+			   irqreturn_t (*handler)(int irq, void *ctx),
+			   void *ctx);
+void kspawn_doorbell_destroy(struct kspawn_doorbell *db);
 
 /* cpu.c */
 int kspawn_cpu_check(int cpu);
@@ -190,6 +207,7 @@ void kspawn_instance_status(struct kspawn_instance *in,
 int kspawn_instance_start(struct kspawn_instance *in);
 int kspawn_instance_stop(struct kspawn_instance *in, bool force);
 int kspawn_instance_break(struct kspawn_instance *in);
+void kspawn_instance_ipi(struct kspawn_instance *in, u32 vector);
 
 /* monitor.c */
 int kspawn_monitor_start(void);

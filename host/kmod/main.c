@@ -119,9 +119,12 @@ static int __init kspawn_init(void)
 	err = kspawn_cpu_guard_init();
 	if (err)
 		goto err_tramp;
-	err = kspawn_monitor_start();
+	err = kspawn_doorbell_init();
 	if (err)
 		goto err_guard;
+	err = kspawn_monitor_start();
+	if (err)
+		goto err_doorbell;
 	err = misc_register(&kspawn_misc);
 	if (err)
 		goto err_monitor;
@@ -132,6 +135,8 @@ static int __init kspawn_init(void)
 
 err_monitor:
 	kspawn_monitor_stop();
+err_doorbell:
+	kspawn_doorbell_exit();
 err_guard:
 	kspawn_cpu_guard_exit();
 err_tramp:
@@ -147,6 +152,7 @@ static void __exit kspawn_exit(void)
 	kspawn_monitor_stop();
 	kspawn_instance_stop_all();
 	kspawn_cores_release_all();
+	kspawn_doorbell_exit();
 	kspawn_cpu_guard_exit();
 	kspawn_trampoline_exit();
 	kspawn_pool_exit();

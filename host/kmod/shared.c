@@ -76,7 +76,8 @@ static void fill_header(struct kspawn_instance *in, const struct layout *l,
 	h->abi_minor = KSPAWN_ABI_MINOR;
 	h->header_size = sizeof(*h);
 	h->host_features = KSPAWN_F_CONSOLE_IN | KSPAWN_F_DEBUG |
-			   KSPAWN_F_HEARTBEAT | KSPAWN_F_STOP_IPI;
+			   KSPAWN_F_HEARTBEAT | KSPAWN_F_STOP_IPI |
+			   KSPAWN_F_MWAIT_WAKE;
 	h->instance_id = in->id;
 	h->region_base = in->region_phys;
 	h->region_size = in->region_size;

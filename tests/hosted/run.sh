@@ -73,6 +73,11 @@ if build device_hostile "${asan[@]}" -- "$here/device_hostile.c" "${backend[@]}"
 fi
 # Descriptors rewritten by another thread while the device walks them,
 # 10 s per layout, guard pages and canaries around the region.
+# Notification suppression both ways, split and packed, with and without
+# EVENT_IDX: the driver and the device agree on every kick and interrupt.
+if build notify "${asan[@]}" -- "$here/notify.c" "${backend[@]}" "${driver[@]}"; then
+	run_cases notify notify-
+fi
 if build vq_race "${asan[@]}" -- "$here/vq_race.c" "${backend[@]}" "${driver[@]}"; then
 	run_cases vq_race vq-
 fi

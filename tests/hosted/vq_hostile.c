@@ -205,7 +205,7 @@ static void pput(struct vring_packed_desc *t, int i, uint64_t addr,
 static int packed_setup(const char *name, struct kb_vq *vq)
 {
 	if (!kb_vq_setup_packed(vq, &r, QS, BASE + DESC_OFF, BASE + AVAIL_OFF,
-				BASE + USED_OFF))
+				BASE + USED_OFF, 0))
 		return 0;
 	printf("FAIL packed-%s: setup: %s\n", name, vq->error);
 	failures++;

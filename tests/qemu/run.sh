@@ -25,8 +25,9 @@ pass=0 fail=0 skip=0
 # Boots: QEMU CPUs, then the cases run in that boot, in order.
 # QEMU_BOOTS="3 a b;2 c" replaces them (tests/stress uses it).
 boots=(
-	"2 ctl-usage not-root hello demo panic lifecycle blk net gdb-tcp abuse bad-images resources cycles cpu-online-guard reserve no-module"
+	"2 ctl-usage not-root hello demo panic lifecycle blk net gdb-tcp abuse bad-images resources cycles cpu-online-guard reserve doorbell no-module"
 	"3 two-guests hostile console-flood lock-independence"
+	"2@qemu64,+monitor mwait-wake"
 	klog
 	make-run-tty
 	power-loss
@@ -86,8 +87,11 @@ collect() {
 	done
 }
 
+# run_boot SMP[@CPU] CASE...: one boot with SMP CPUs (of QEMU's model CPU
+# if given, e.g. 2@qemu64,+monitor), running the cases.
 run_boot() {
-	local smp=$1 cases=() log name
+	local smp=${1%%@*} cpu= cases=() log name
+	[ "$1" = "$smp" ] || cpu=${1#*@}
 	shift
 	for name in "$@"; do
 		wanted "$name" && cases+=("$name")
@@ -96,7 +100,8 @@ run_boot() {
 	log=$(mktemp)
 	# A second disk for the host (/dev/vda): a guest's disk on a block device.
 	truncate -s 8M "$log.disk"
-	host "$log" "$smp" --qemu -drive --qemu "file=$log.disk,if=virtio,format=raw" \
+	host "$log" "$smp" ${cpu:+--qemu -cpu --qemu "$cpu"} \
+		--qemu -drive --qemu "file=$log.disk,if=virtio,format=raw" \
 		--run /tests/run-cases.sh \
 		--append "harness.cases=$(IFS=,; echo "${cases[*]}")"
 	collect "$log" "$smp" "${cases[@]}"

@@ -89,6 +89,22 @@ static inline void cpu_halt(void)
 	__asm__ volatile("hlt" ::: "memory");
 }
 
+/* Arm the monitor on the cache line of addr (CPUID.01H:ECX.MONITOR). */
+static inline void cpu_monitor(const volatile void *addr)
+{
+	__asm__ volatile("monitor" : : "a"(addr), "c"(0), "d"(0) : "memory");
+}
+
+/*
+ * Enable interrupts and wait for a write to the monitored line or an
+ * interrupt: sti's one-instruction shadow keeps a wake-up from slipping in
+ * between.  Returns with interrupts enabled.
+ */
+static inline void cpu_sti_mwait(void)
+{
+	__asm__ volatile("sti; mwait" : : "a"(0), "c"(0) : "memory");
+}
+
 /* Save the interrupt flag and disable interrupts; undo with irq_restore. */
 static inline uint64_t irq_save(void)
 {

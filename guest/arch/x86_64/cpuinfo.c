@@ -35,6 +35,7 @@ void cpuinfo_init(void)
 	if (boot_cpu.family >= 6)
 		boot_cpu.model |= ((r[0] >> 16) & 0xf) << 4;
 	boot_cpu.has_x2apic = (r[2] >> 21) & 1;
+	boot_cpu.has_monitor = (r[2] >> 3) & 1;
 	boot_cpu.has_tsc_deadline = (r[2] >> 24) & 1;
 	boot_cpu.has_xsave = (r[2] >> 26) & 1;
 

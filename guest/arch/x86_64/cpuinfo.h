@@ -6,6 +6,7 @@ struct cpuinfo {
 	char brand[49];
 	unsigned int family, model, stepping;
 	int has_x2apic;
+	int has_monitor;
 	int has_tsc_deadline;
 	int has_invariant_tsc;
 	int has_xsave;

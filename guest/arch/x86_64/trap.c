@@ -70,6 +70,14 @@ static void unexpected_irq(const struct trap_frame *tf)
 		eoi();
 }
 
+void irq_run(unsigned int vector)
+{
+	struct trap_frame tf = { .vector = vector };
+
+	if (vector >= IRQ_VECTOR_BASE && vector <= 255)
+		trap_dispatch(&tf);
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
 	irq_handler_t h;

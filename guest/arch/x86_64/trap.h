@@ -36,6 +36,13 @@ int irq_set_handler(unsigned int vector, irq_handler_t h);
 int irq_alloc_vector(irq_handler_t h);
 
 /*
+ * Run vector's handler as if its interrupt had come, from a context with
+ * nothing in service (a handler's EOI then does nothing); for interrupts
+ * the host delivered by another path than an IPI (kern/wake.c).
+ */
+void irq_run(unsigned int vector);
+
+/*
  * How to acknowledge an interrupt at the local APIC; used for vectors that
  * arrive with no handler.  Set by the APIC driver.
  */

@@ -92,6 +92,10 @@ within_1s() {
 # CPU ticks (user + system, USER_HZ) a process has used.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
+# Nanoseconds a task has run on a CPU (scheduler statistics: exact, where
+# ticks would miss a thread that runs briefly and often).
+cpu_ns() { awk '{ print $1 }' "/proc/$1/schedstat"; }
+
 # The PID of the (kernel) thread named NAME (busybox has no pgrep).
 pid_of() {
 	local f

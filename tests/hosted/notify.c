@@ -1,0 +1,214 @@
+/*
+ * Hosted: notification suppression, both ways, as the driver
+ * (guest/lib/virtq*.c) and the device (host/backend/vq*.c) agree on it,
+ * for the split and packed layouts with and without EVENT_IDX.  One
+ * thread plays both sides, so every answer is deterministic:
+ *
+ *   kicks-off       the device polls: the driver is never asked to kick
+ *   kicks-on        before sleeping the device asks for a kick: the next
+ *                   buffer rings (once, with EVENT_IDX), and kicks_on()
+ *                   itself says when buffers were already there
+ *   irq-off         the driver polls: the device never interrupts
+ *   irq-on          the driver armed: the next completion interrupts
+ *                   (once, with EVENT_IDX), and arm() says when one was
+ *                   already there
+ *   laps            kicks on and armed for every buffer over five laps
+ *                   of the ring: every one rings and interrupts exactly
+ *                   once, across index and wrap-counter turns
+ *
+ * Each case prints "ok NAME" or "FAIL NAME: why"; last "notify: N failed".
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/backend/vq.h"
+#include "lib/virtq.h"
+
+#define BASE 0x10000000ULL
+#define REGION (1u << 20)
+#define QSIZE 16
+
+static uint8_t *region;
+static struct kb_region kr;
+static struct kb_vq dev;
+static struct virtq drv;
+static void *cookies[QSIZE];
+static struct kb_chain chain;
+static uint8_t *buf;		/* in the region, where the device can see it */
+static int failures, case_failed;
+static char why[160];
+
+static uint64_t gpa(const void *va)
+{
+	return BASE + (uint64_t)((const uint8_t *)va - region);
+}
+
+static void setup(int packed, int event_idx)
+{
+	memset(region, 0, REGION);
+	if (packed) {
+		virtq_init_packed(&drv, QSIZE, region, cookies, gpa,
+				  event_idx);
+		kb_vq_setup_packed(&dev, &kr, QSIZE, gpa(drv.ring),
+				   gpa(drv.driver_event), gpa(drv.device_event),
+				   event_idx);
+	} else {
+		virtq_init(&drv, QSIZE, region, cookies, gpa, event_idx);
+		kb_vq_setup(&dev, &kr, QSIZE, gpa(drv.desc), gpa(drv.avail),
+			    gpa(drv.used), event_idx);
+	}
+}
+
+static void check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok || case_failed++)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+}
+
+/* The driver adds one buffer and publishes: did it want a kick? */
+static int add(void)
+{
+	struct virtq_buf b = { buf, 64 };
+
+	if (virtq_add(&drv, &b, 1, NULL, 0, buf)) {
+		check(0, "no room in the ring");
+		return 0;
+	}
+	return virtq_publish(&drv);
+}
+
+/* The device serves every available buffer: should it interrupt? */
+static int serve(void)
+{
+	int n = 0;
+
+	while (kb_vq_pop(&dev, &chain) > 0) {
+		kb_vq_push_quiet(&dev, &chain, 0);
+		n++;
+	}
+	check(n > 0, "the device found nothing to serve");
+	kb_vq_publish(&dev);
+	return kb_vq_should_notify(&dev);
+}
+
+static void drain(void)
+{
+	while (virtq_get(&drv, NULL))
+		;
+}
+
+static void kicks_off(void)
+{
+	for (int i = 0; i < 3 * QSIZE; i++) {
+		check(!add(), "a kick was asked for while the device polls (buffer %d)", i);
+		serve();
+		drain();
+	}
+}
+
+static void kicks_on(int event_idx)
+{
+	check(!kb_vq_kicks_on(&dev), "kicks_on() saw buffers in an empty ring");
+	check(add(), "the first buffer after kicks_on() did not ring");
+	check(add() == !event_idx, "a second buffer %s",
+	      event_idx ? "rang again before the device looked" :
+			  "did not ring with kicks on");
+	check(kb_vq_kicks_on(&dev), "kicks_on() missed two waiting buffers");
+	serve();
+	drain();
+	kb_vq_kicks_off(&dev);
+	check(!add(), "a kick was asked for after kicks_off()");
+}
+
+static void irq_off(void)
+{
+	virtq_disarm(&drv);
+	for (int i = 0; i < 3 * QSIZE; i++) {
+		add();
+		check(!serve(), "an interrupt while the driver polls (buffer %d)", i);
+		drain();
+	}
+}
+
+static void irq_on(int event_idx)
+{
+	check(!virtq_arm(&drv), "arm() saw a completion in an empty ring");
+	add();
+	check(serve(), "no interrupt for the first completion after arm()");
+	add();
+	check(serve() == !event_idx, "the second completion %s",
+	      event_idx ? "interrupted before the driver re-armed" :
+			  "did not interrupt with interrupts on");
+	check(virtq_arm(&drv), "arm() missed two completions");
+	drain();
+	virtq_disarm(&drv);
+	add();
+	check(!serve(), "an interrupt after disarm()");
+	drain();
+}
+
+static void laps(void)
+{
+	int kicks = 0, irqs = 0, n = 5 * QSIZE + 3;
+
+	for (int i = 0; i < n; i++) {
+		check(!kb_vq_kicks_on(&dev), "kicks_on() saw a stale buffer");
+		check(!virtq_arm(&drv), "arm() saw a stale completion");
+		kicks += add();
+		kb_vq_kicks_off(&dev);
+		irqs += serve();
+		virtq_disarm(&drv);
+		drain();
+	}
+	check(kicks == n && irqs == n, "%d buffers: %d kicks, %d interrupts",
+	      n, kicks, irqs);
+}
+
+static void run(const char *name, int packed, int event_idx,
+		void (*fn)(int event_idx))
+{
+	char full[64];
+
+	snprintf(full, sizeof(full), "%s-%s%s", name,
+		 packed ? "packed" : "split", event_idx ? "-event-idx" : "");
+	setup(packed, event_idx);
+	case_failed = 0;
+	fn(event_idx);
+	if (case_failed)
+		printf("FAIL %s: %s\n", full, why);
+	else
+		printf("ok %s\n", full);
+	failures += !!case_failed;
+}
+
+static void kicks_off_case(int e) { (void)e; kicks_off(); }
+static void irq_off_case(int e) { (void)e; irq_off(); }
+static void laps_case(int e) { (void)e; laps(); }
+
+int main(void)
+{
+	region = aligned_alloc(4096, REGION);
+	if (!region)
+		return 1;
+	kr = (struct kb_region){ region, BASE, REGION };
+	buf = region + REGION / 2;
+	for (int packed = 0; packed < 2; packed++) {
+		for (int e = 0; e < 2; e++) {
+			run("kicks-off", packed, e, kicks_off_case);
+			run("kicks-on", packed, e, kicks_on);
+			run("irq-off", packed, e, irq_off_case);
+			run("irq-on", packed, e, irq_on);
+			run("laps", packed, e, laps_case);
+		}
+	}
+	printf("notify: %d failed\n", failures);
+	free(region);
+	return failures != 0;
+}

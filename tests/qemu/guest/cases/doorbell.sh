@@ -1,0 +1,42 @@
+# The guest rings the host's doorbell (a fixed IPI to an interrupt the
+# module allocated on a host CPU) when its device asked for a kick, so the
+# device thread can sleep without a timeout: with the guest idle it does
+# not wake at all.  The control, doorbell=off on the guest's command
+# line, is the old way: the host polls, waking hundreds of times a second.
+. /tests/lib.sh
+wakeups() { sed -n 's/^voluntary_ctxt_switches:[^0-9]*//p' "/proc/$1/status"; }
+rings() {	# the doorbell interrupts of instance $1, over all CPUs
+	awk -v n="kspawn-doorbell-$1" '$NF == n { s = 0; for (i = 2; i <= NF - 3; i++) s += $i; print s }' /proc/interrupts
+}
+# idle_wakeups ID: the I/O thread's wake-ups in 2 s, the guest halted.
+idle_wakeups() {
+	local pid w0
+	pid=$(pid_of "kspawn-io/$1") || { bad "no kspawn-io/$1 thread"; echo 0; return; }
+	w0=$(wakeups "$pid")
+	sleep 2
+	echo $(($(wakeups "$pid") - w0))
+}
+
+spawn "$IMG" --cpu 1 --ramdisk 8M --cmdline "blkbench rw=read qd=1 ops=2000" || finish
+expect 0 kspawnctl console "$id" --follow
+has 'blkbench: rw=read qd=1'
+n=$(rings "$id")
+note "doorbell interrupts: ${n:-none}"
+[ "${n:-0}" -gt 0 ] || bad "the guest never rang its doorbell"
+w=$(idle_wakeups "$id")
+note "kspawn-io/$id woke $w times in 2 s with the guest idle"
+[ "$w" -le 2 ] || bad "the I/O thread woke $w times in 2 s with nothing to do"
+expect 0 kspawnctl stop "$id"
+
+spawn "$IMG" --cpu 1 --ramdisk 8M --cmdline "doorbell=off blkbench rw=read qd=1 ops=2000" || finish
+expect 0 kspawnctl console "$id" --follow
+has 'blkbench: rw=read qd=1'
+n=$(rings "$id")
+[ "${n:-0}" -eq 0 ] || bad "the guest rang $n times with doorbell=off"
+w=$(idle_wakeups "$id")
+note "doorbell=off: kspawn-io/$id woke $w times in 2 s with the guest idle"
+[ "$w" -ge 100 ] || bad "without a doorbell the host should poll, but woke only $w times"
+expect 0 kspawnctl stop "$id"
+grep -q kspawn-doorbell /proc/interrupts && bad "a doorbell interrupt is left after stop"
+want_no_instances
+finish
