@@ -21,7 +21,11 @@ struct packed_desc {
 };
 
 /* Event suppression areas: {off_wrap, flags}. */
+#define EVENT_OFF_WRAP 0
 #define EVENT_FLAGS 1
+#define EVENT_DESC 2
+#define EVENT_OFF_MASK 0x7fff
+#define EVENT_WRAP 0x8000
 
 static struct packed_desc *ring(struct kb_vq *vq)
 {
@@ -153,14 +157,32 @@ void kb_vq_push_packed(struct kb_vq *vq, const struct kb_chain *c,
 		vq->next_used = p;
 		vq->used_wrap = w;
 	}
-	vq->used_idx++;
+	/* Ring slots, not chains: the driver's event offset names a slot. */
+	vq->used_idx = (uint16_t)(vq->used_idx + c->ndesc);
 }
 
+/*
+ * The driver's event suppression: DISABLE, ENABLE, or DESC (with
+ * VIRTIO_F_EVENT_IDX): only when the slot at off_wrap has been used, as
+ * a split ring's used_event.  used_idx counts slots from 0 modulo 2^16,
+ * a multiple of the size, so the slot is at the start of the current lap
+ * plus its offset, or a lap before if its wrap counter is not ours.
+ */
 int kb_vq_should_notify_packed(struct kb_vq *vq)
 {
-	if (vq->signalled_used == vq->used_idx)
+	uint16_t old = vq->signalled_used, now = vq->used_idx, flags, off_wrap;
+	uint16_t event;
+
+	if (old == now)
 		return 0;
 	kb_mb();
-	vq->signalled_used = vq->used_idx;
-	return KB_READ(vq->avail[EVENT_FLAGS]) != EVENT_DISABLE;
+	vq->signalled_used = now;
+	flags = KB_LOAD_ACQUIRE(vq->avail[EVENT_FLAGS]);
+	if (flags != EVENT_DESC)
+		return flags != EVENT_DISABLE;
+	off_wrap = KB_READ(vq->avail[EVENT_OFF_WRAP]);
+	event = (uint16_t)(now - vq->next_used + (off_wrap & EVENT_OFF_MASK));
+	if (!!(off_wrap & EVENT_WRAP) != vq->used_wrap)
+		event = (uint16_t)(event - vq->size);
+	return (uint16_t)(now - event - 1) < (uint16_t)(now - old);
 }
