@@ -129,6 +129,9 @@ if linux_side > "$out/linux_ring.build" 2>&1; then
 	if build linux_ring_blk "${asan[@]}" -- "$here/linux_ring_blk.c" "${lring[@]}" "${backend[@]}"; then
 		run_cases linux_ring_blk linux-ring-blk/ 100000
 	fi
+	if build linux_ring_net "${asan[@]}" -- "$here/linux_ring_net.c" "${lring[@]}" "${backend[@]}"; then
+		run_cases linux_ring_net linux-ring-net/ 100000
+	fi
 else
 	bad "hosted/linux-ring: Linux's virtio_ring.c does not build"
 	sed 's/^/    | /' "$out/linux_ring.build"
