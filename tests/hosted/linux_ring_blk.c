@@ -354,7 +354,7 @@ static int run_case(const char *name, int packed, int event_idx, long n)
 		.packed = packed, .event_idx = event_idx, .indirect = 1,
 	};
 	struct req *reqs;
-	struct lr_stats st;
+	struct lr_stats st = { 0 };
 	struct lr_dev *d;
 	struct lr_vq *q;
 	pthread_t dev;
