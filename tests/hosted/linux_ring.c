@@ -46,7 +46,7 @@ struct lr_dev {
 	struct virtio_device vdev;
 	struct kspawn_device *slot;
 	struct lr_vq q[KSPAWN_MAX_QUEUES];
-	atomic_uint pending;		/* queues with an interrupt to run */
+	atomic_uint pending;		/* queues with interrupts to run */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 };
@@ -116,7 +116,8 @@ struct lr_dev *lr_dev_open(struct kspawn_device *slot,
 		__virtio_clear_bit(&d->vdev, VIRTIO_RING_F_INDIRECT_DESC);
 	want = d->vdev.features;
 	if (!virtio_has_feature(&d->vdev, VIRTIO_F_VERSION_1) ||
-	    (o->packed && !virtio_has_feature(&d->vdev, VIRTIO_F_RING_PACKED)) ||
+	    (o->packed &&
+	     !virtio_has_feature(&d->vdev, VIRTIO_F_RING_PACKED)) ||
 	    (o->event_idx &&
 	     !virtio_has_feature(&d->vdev, VIRTIO_RING_F_EVENT_IDX))) {
 		snprintf(why, n, "device offers %#llx: not what the case needs",

@@ -80,7 +80,7 @@ int lr_broken(struct lr_vq *q);
 unsigned int lr_vq_size(struct lr_vq *q);
 
 struct lr_stats {
-	uint64_t kicks;		/* notify() calls: the device was kicked */
+	uint64_t kicks;		/* notify() calls: the device kicked */
 	uint64_t irqs;		/* vring_interrupt() found work */
 	uint64_t irqs_none;	/* it found none: a spurious interrupt */
 	uint64_t enables;	/* lr_enable_cb() calls */

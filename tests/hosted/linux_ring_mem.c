@@ -38,8 +38,8 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static uint8_t *base;
 static size_t size, bump, in_use;
-static uint8_t *cls;		/* per grain: class of the block starting there */
-static uint32_t *next;		/* per grain: next free block (grain index) */
+static uint8_t *cls;		/* per grain: class of the block there */
+static uint32_t *next;		/* per grain: next free block's grain */
 static uint32_t head[NCLASS];
 
 void lr_mem_init(void *mem, size_t bytes)

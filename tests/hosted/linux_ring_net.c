@@ -171,7 +171,8 @@ static int send_frame(struct lr_vq *q, uint8_t *f, long i, uint64_t seed)
 	a = rnd() & 1 ? (uint32_t)HDR : (uint32_t)HDR + len;
 	out[n++] = (struct lr_buf){ f, a };
 	if (a < HDR + len) {
-		b = rnd() & 1 ? a + 1 + (uint32_t)(rnd() % (len - 1)) : HDR + len;
+		b = rnd() & 1 ? a + 1 + (uint32_t)(rnd() % (len - 1)) :
+				 HDR + len;
 		out[n++] = (struct lr_buf){ f + a, b - a };
 		if (b < HDR + len)
 			out[n++] = (struct lr_buf){ f + b, HDR + len - b };
