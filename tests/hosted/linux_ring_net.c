@@ -191,7 +191,7 @@ static int drive(struct lr_dev *d, struct lr_vq **q, long n, char *why,
 
 	for (int i = 0; i < TX_BUFS; i++)
 		txfree[ntx++] = lr_mem_alloc(BUF);
-	while (got < back) {
+	while (got < back || sent < n) {
 		int progress = 0, kick = 0;
 		uint32_t len;
 		uint8_t *b;
@@ -344,6 +344,11 @@ out:
 	if (!bad && net.rx_dropped) {
 		snprintf(why, sizeof(why), "%llu frames found no receive buffer",
 			 (unsigned long long)net.rx_dropped);
+		bad = 1;
+	}
+	if (!bad && net.tx_dropped != (uint64_t)n / 4) {
+		snprintf(why, sizeof(why), "%llu frames dropped on tx, want the %ld strangers'",
+			 (unsigned long long)net.tx_dropped, n / 4);
 		bad = 1;
 	}
 	if (bad)
