@@ -15,6 +15,7 @@ Q := $(if $(filter 1,$(V)),,@)
 say = @printf '  %-8s %s\n' '$(1)' '$(2)'
 
 include scripts/scripts.mk
+include scripts/linuxsrc.mk
 include scripts/hostkernel.mk
 include guest/guest.mk
 include guest/hosted/hosted.mk

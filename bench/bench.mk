@@ -1,6 +1,7 @@
 # make bench [BENCH=prefix] [BENCH_RUNS=N]: the workload benchmarks, side by
 # side with their peers; results in bench/results/ (see bench/README.md).
 include bench/hosted.mk
+include bench/ringtest/ringtest.mk
 BENCH_B := $(B)/bench
 include bench/switch/switch.mk
 RINGBENCH := $(BENCH_B)/ringbench

@@ -130,6 +130,36 @@ hosted_workloads() {
 	size_image
 }
 
+# Linux's tools/virtio/ringtest: its main.c with its own rings and with
+# kspawn's (bench/ringtest/kspawn_ring.c: guest/lib's driver side and
+# host/backend's device side), every binary with the same options on the
+# same CPUs.  Polling: all of them; --sleep (kicks and calls through
+# eventfds, event index suppressing them): ptr_ring has no --sleep.
+ringtest_workloads() {
+	local rt=$build/bench/ringtest layout poll=500000 sleep=100000
+	local opts=(--guest-affinity 0 --host-affinity 1 --ring-size 256)
+	local desc="\"ring_size\": 256, \"cores\": \"guest CPU 0, host CPU 1\""
+	if [ -n "${BENCH_SMALL:-}" ]; then
+		poll=20000
+		sleep=5000
+	fi
+	for layout in split packed; do
+		hosted "ringtest_${layout}_poll" higher \
+			"{\"mode\": \"poll\", \"buffers\": $poll, $desc, \"kspawn\": \"$layout virtqueue\"}" \
+			throughput Mbuf/s \
+			-- kspawn "$here/ringtest/ringtest.sh" $poll "$rt/kspawn_$layout" "${opts[@]}" \
+			-- virtio_ring_0_9 "$here/ringtest/ringtest.sh" $poll "$rt/virtio_ring_0_9" "${opts[@]}" \
+			-- ring "$here/ringtest/ringtest.sh" $poll "$rt/ring" "${opts[@]}" \
+			-- ptr_ring "$here/ringtest/ringtest.sh" $poll "$rt/ptr_ring" "${opts[@]}"
+		hosted "ringtest_${layout}_sleep" higher \
+			"{\"mode\": \"sleep\", \"buffers\": $sleep, $desc, \"kspawn\": \"$layout virtqueue\"}" \
+			throughput Mbuf/s \
+			-- kspawn "$here/ringtest/ringtest.sh" $sleep "$rt/kspawn_$layout" "${opts[@]}" --sleep \
+			-- virtio_ring_0_9 "$here/ringtest/ringtest.sh" $sleep "$rt/virtio_ring_0_9" "${opts[@]}" --sleep \
+			-- ring "$here/ringtest/ringtest.sh" $sleep "$rt/ring" "${opts[@]}" --sleep
+	done
+}
+
 # The minimal guest image (core + hello) against the Linux kernel the QEMU
 # host boots (a compressed bzImage: that flatters Linux).
 size_image() {
@@ -218,6 +248,7 @@ fullstack_qemu() {
 }
 
 hosted_workloads
+ringtest_workloads
 fullstack
 python3 "$here/report.py" "$out" "$rev" "$runs" < "$raw" || failed=1
 echo "results: $out/*.json, $out/table.txt, $out/*.png" >&2

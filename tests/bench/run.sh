@@ -38,10 +38,11 @@ want="ring_latency_split_64 ring_latency_packed_1500 ring_throughput_split_b32_6
 	ring_throughput_packed_b1_1500 blk_hosted_randread_qd1 blk_hosted_randwrite_qd32
 	net_hosted_rtt_64 net_hosted_pps_64 size_image spawn switch size_footprint
 	blk_fullstack_randread_qd1 blk_fullstack_randwrite_qd32 net_fullstack_rtt_64
-	net_fullstack_pps_64"
+	net_fullstack_pps_64 ringtest_split_poll ringtest_packed_poll
+	ringtest_split_sleep ringtest_packed_sleep"
 for name in $want; do
 	[ -f "$out/$name.json" ] || { echo "FAIL bench/$name: no result"; fail=$((fail + 1)); }
 done
-[ "$pass" -ge 28 ] || { echo "FAIL bench/count: $pass results, want 28"; fail=$((fail + 1)); }
+[ "$pass" -ge 32 ] || { echo "FAIL bench/count: $pass results, want 32"; fail=$((fail + 1)); }
 echo "bench: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
