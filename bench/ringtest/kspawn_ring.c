@@ -33,9 +33,6 @@
 #include "lib/virtq.h"
 #include "host/backend/vq.h"
 
-/* The device event area's flags ({off_wrap, flags}): 0 kick, 1 don't. */
-#define DEVICE_EVENT_FLAGS 1
-
 struct slot {
 	void *buf, *data;	/* ringtest's */
 	uint8_t byte[16];	/* what the device writes to: one byte */
@@ -82,8 +79,8 @@ void alloc_ring(void)
 	void **cookies = calloc(ring_size, sizeof(*cookies));
 
 #ifdef KSPAWN_RING_PACKED
-	if (ring_size > VIRTQ_PACKED_MAX)
-		die("ring size above VIRTQ_PACKED_MAX");
+	if (ring_size > VQ_PACKED_MAX)
+		die("ring size above VQ_PACKED_MAX");
 	ring = virtq_packed_bytes((uint16_t)ring_size);
 #else
 	if (ring_size > KB_QUEUE_MAX)
@@ -102,14 +99,14 @@ void alloc_ring(void)
 	for (unsigned int i = 0; i < ring_size; i++)
 		free_slot[nfree++] = i;
 #ifdef KSPAWN_RING_PACKED
-	virtq_init_packed(&q, (uint16_t)ring_size, region, cookies, gpa);
-	if (kb_vq_setup_packed(&vq, &kr, (uint16_t)ring_size, q.desc_addr,
-			       q.avail_addr, q.used_addr))
+	virtq_init_packed(&q, (uint16_t)ring_size, region, cookies, gpa, 1);
+	if (kb_vq_setup_packed(&vq, &kr, (uint16_t)ring_size, gpa(q.ring),
+			       gpa(q.driver_event), gpa(q.device_event), 1))
 		die(vq.error);
 #else
 	virtq_init(&q, (uint16_t)ring_size, region, cookies, gpa, 1);
-	if (kb_vq_setup(&vq, &kr, (uint16_t)ring_size, q.desc_addr,
-			q.avail_addr, q.used_addr, 1))
+	if (kb_vq_setup(&vq, &kr, (uint16_t)ring_size, gpa(q.desc),
+			gpa(q.avail), gpa(q.used), 1))
 		die(vq.error);
 #endif
 }
@@ -169,7 +166,7 @@ bool used_empty(void)
 
 void disable_call(void)
 {
-	/* With event idx, not re-arming used_event is disabling. */
+	virtq_disarm(&q);
 }
 
 bool enable_call(void)
@@ -205,20 +202,13 @@ bool avail_empty(void)
 
 void disable_kick(void)
 {
-#ifdef KSPAWN_RING_PACKED
-	KB_WRITE(vq.used[DEVICE_EVENT_FLAGS], 1);
-#endif
+	kb_vq_kicks_off(&vq);
 }
 
+/* True if the host may sleep: kicks on, and still nothing available. */
 bool enable_kick(void)
 {
-#ifdef KSPAWN_RING_PACKED
-	KB_WRITE(vq.used[DEVICE_EVENT_FLAGS], 0);
-#endif
-	if (!avail_empty())
-		return false;
-	kb_mb();	/* the event before the ring, as the driver does */
-	if (!avail_empty())
+	if (have_chain || kb_vq_kicks_on(&vq))
 		return false;
 	host_sleeps++;
 	return true;

@@ -157,7 +157,8 @@ if [ -f "$rsrc/main.c" ] &&
 		[ $layout = packed ] && def=(-DKSPAWN_RING_PACKED)
 		build "ringtest_$layout" "${asan[@]}" "${def[@]}" -I"$rsrc" -- \
 			"$out/ringtest_main.o" "$top/bench/ringtest/kspawn_ring.c" \
-			"${virtq[@]}" "$top/host/backend/region.c" \
+			"$top/guest/lib/virtq.c" "$top/guest/lib/virtq_packed.c" \
+			"$top/host/backend/region.c" \
 			"$top/host/backend/vq.c" "$top/host/backend/vq_packed.c" || continue
 		for mode in poll sleep batch; do
 			case $mode in
