@@ -5,7 +5,10 @@
 #
 # --stub: talk to the guest's own gdb stub (kernel option gdb=on|wait) on
 # its second serial port instead of QEMU's stub: the same stub that serves
-# a spawned guest over the ABI debug channel.
+# a spawned guest over the ABI debug channel.  A --batch SCRIPT with a
+# "# start: after-connect" line makes QEMU wait, stopped, until gdb is
+# connected and has sent its first packet (gdb/qmp-cont.py): the guest
+# then finds gdb already talking from its first instruction on.
 #
 # QEMU starts stopped (-S) with its gdb stub on a private Unix socket, its
 # console in build/gdb/console.log.  Without --batch, gdb starts
@@ -35,6 +38,14 @@ shift
 cmdline="$*"
 [ -f "$elf" ] || die "no guest image at $elf (run make first)"
 
+start=
+[ -z "$batch" ] || [ -z "$stub" ] ||
+	start=$(sed -n 's/^# start: //p' "$batch" | head -n 1)
+case $start in
+'' | after-connect) ;;
+*) die "$batch: unknown '# start: $start' (after-connect is the one)" ;;
+esac
+
 dir=$(mktemp -d "${TMPDIR:-/tmp}/kspawn-gdb.XXXXXX")
 sock="$dir/gdb.sock"
 console=${KSPAWN_GDB_CONSOLE:-$dir/console.log}
@@ -52,8 +63,10 @@ timeout "${KSPAWN_GDB_TIMEOUT:-3600}" qemu-system-x86_64 \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-kernel "$elf" -append "$cmdline" \
 	-chardev "socket,id=gdb0,path=$sock,server=on,wait=off" \
-	$(if [ -n "$stub" ]; then echo "-serial chardev:gdb0"; else echo "-gdb chardev:gdb0 -S"; fi) &
+	$(if [ -n "$stub" ]; then echo "-serial chardev:gdb0"; else echo "-gdb chardev:gdb0 -S"; fi) \
+	$(if [ -n "$start" ]; then echo "-S -qmp unix:$dir/qmp.sock,server=on,wait=off"; fi) &
 qemu_pid=$!
+[ -z "$start" ] || python3 "$here/gdb/qmp-cont.py" "$dir/qmp.sock" gdb0 &
 for _ in $(seq 100); do
 	[ -S "$sock" ] && break
 	sleep 0.1
