@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The bench suite: every benchmark once, small (BENCH_SMALL=1), to prove it
-# runs and writes a well-formed result; never a timing assertion.
+# runs and writes a well-formed result, and that the hosted benchmarks
+# refuse to run unpinned; never a timing assertion.
 #
 #   tests/bench/run.sh BUILD_DIR
 set -u
@@ -43,5 +44,31 @@ for name in $want; do
 	[ -f "$out/$name.json" ] || { echo "FAIL bench/$name: no result"; fail=$((fail + 1)); }
 done
 [ "$pass" -ge 28 ] || { echo "FAIL bench/count: $pass results, want 28"; fail=$((fail + 1)); }
+
+# Unpinned, two polling threads would take turns on one CPU and measure
+# the scheduler: each hosted benchmark must refuse, and print no number.
+nopin=$build/bench/nopin.so
+if ! gcc -shared -fPIC -O2 -Wall -Wextra -Werror -o "$nopin" "$here/nopin.c"; then
+	echo "FAIL bench/unpinned: cannot build the shim"
+	fail=$((fail + 1))
+else
+	for cmd in "ringbench latency split 64" "ringbench throughput rte_ring 64 32" \
+		"blkhosted rw=read qd=1" "nethosted rtt" "udplo pps"; do
+		set -- $cmd
+		name=bench/unpinned-$1-$2
+		if o=$(RINGBENCH_SCALE=100 BENCH_SMALL=1 LD_PRELOAD=$nopin \
+			"$build/bench/$1" "${@:2}" 2> "$out.err"); then
+			echo "FAIL $name: ran unpinned, printed: $(echo $o)"
+			fail=$((fail + 1))
+		elif [ -n "$o" ] || ! grep -q 'cannot pin' "$out.err"; then
+			echo "FAIL $name: failed, but not for the pinning: $(echo $o; cat "$out.err")"
+			fail=$((fail + 1))
+		else
+			echo "ok $name"
+			pass=$((pass + 1))
+		fi
+	done
+	rm -f "$out.err"
+fi
 echo "bench: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
