@@ -12,10 +12,11 @@
 
 #define BREAK_IN 0x03
 #define POLL_MS 20
+#define IPI_GRACE_POLLS 10	/* a Ctrl-C left this long for its IPI */
 
 enum { STOP_NONE, STOP_BREAK_IN, STOP_WAIT, STOP_ATTACH };
 
-static int enabled, wait_for_gdb;
+static int enabled, wait_for_gdb, ipi_offered;
 static int stop_pending;
 
 /*
@@ -70,7 +71,8 @@ static const struct gdb_transport *io;
 
 /*
  * One byte of push-back: the poller that finds gdb's first packet while the
- * guest runs stops the guest and leaves the '$' for the stub to read.
+ * guest runs stops the guest and leaves the '$' for the stub to read; one
+ * that finds a Ctrl-C leaves it for the debug IPI's handler.
  */
 static int pushed_back = -1;
 
@@ -137,29 +139,51 @@ static int stop_for(int c)
 }
 
 /*
+ * One look at the channel by the poller; returns why to stop.  With the
+ * debug IPI, a Ctrl-C belongs to the IPI, which stops the thread the user
+ * wants to see: the poller that reads one first leaves it pushed back for
+ * the IPI handler, and takes it itself only if no IPI came for a while.
+ */
+static int poll_once(void)
+{
+	static int waited;	/* polls the pushed-back Ctrl-C has waited */
+	int c;
+
+	if (__atomic_load_n(&awaiting_attach, __ATOMIC_ACQUIRE))
+		return STOP_NONE;
+	if (pushed_back == BREAK_IN) {
+		if (++waited < IPI_GRACE_POLLS)
+			return STOP_NONE;
+		pushed_back = -1;
+		return STOP_BREAK_IN;
+	}
+	c = stub_get();
+	if (c == BREAK_IN && ipi_offered) {
+		pushed_back = c;
+		waited = 0;
+		return STOP_NONE;
+	}
+	return stop_for(c);
+}
+
+/*
  * While the guest runs, gdb sends Ctrl-C, or, attaching to a guest that did
- * not wait for it (gdb=on), its first packet.  The byte is read and acted on
- * with interrupts off, so that the debug IPI cannot take the next byte (or
- * stop the guest) in between.
+ * not wait for it (gdb=on), its first packet.  This thread keeps interrupts
+ * off, even while it sleeps (the scheduler switches with them off, and
+ * each thread returns to its own state): the debug IPI then never lands
+ * in the poller, nor between its read of a byte and what it does about
+ * it, but in the thread that was running.
  */
 static int break_in_poller(void *arg)
 {
 	(void)arg;
+	irq_disable();
 	for (;;) {
-		uint64_t flags = irq_save();
-		int c = -1;
+		int why = poll_once();
 
-		if (!__atomic_load_n(&awaiting_attach, __ATOMIC_ACQUIRE)) {
-			int why;
-
-			c = io->getc();
-			why = stop_for(c);
-			if (why)
-				stop_here(why);
-		}
-		irq_restore(flags);
-		if (c < 0)
-			thread_sleep_ms(POLL_MS);
+		if (why)
+			stop_here(why);
+		thread_sleep_ms(POLL_MS);
 	}
 	return 0;
 }
@@ -176,7 +200,7 @@ static void debug_irq(struct trap_frame *tf)
 	apic_eoi();
 	if (__atomic_load_n(&awaiting_attach, __ATOMIC_ACQUIRE))
 		return;		/* the 0x03 waits for the stub, which skips it */
-	why = stop_for(io->getc());
+	why = stop_for(stub_get());	/* the poller may have left it */
 	if (why)
 		gdb_target_trap(tf, stop_signal(why));
 }
@@ -185,8 +209,10 @@ static void offer_debug_ipi(void)
 {
 	int vector = irq_alloc_vector(debug_irq);
 
-	if (vector > 0)
+	if (vector > 0) {
+		ipi_offered = 1;
 		shared_state()->debug_vector = (uint32_t)vector;
+	}
 }
 
 void gdb_init(const struct cmdline *c)
