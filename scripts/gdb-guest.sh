@@ -83,6 +83,12 @@ if [ -n "$batch" ]; then
 	timeout 120 gdb -batch -nx -ex "set pagination off" \
 		-ex "set confirm off" -ex "source $here/gdb/kspawn.py" "${pre[@]}" -ex "target remote $sock" \
 		-x "$batch" "$elf" 2>&1 || status=$?
+	# Let the guest finish what gdb let it do (a detached guest runs on
+	# to its end, and QEMU exits), then show its console.
+	for _ in $(seq 300); do
+		kill -0 "$qemu_pid" 2>/dev/null || break
+		sleep 0.1
+	done
 	echo "--- guest console ---"
 	cat "$console" 2>/dev/null || true
 	exit $status
