@@ -3,12 +3,13 @@
 socket chardevs: the guest then finds what the client sent first already
 queued on the device behind that chardev.
 
-    qmp-cont.py QMP_SOCKET CHARDEV
+    qmp-cont.py QMP_SOCKET CHARDEV [SECONDS]
 
 QEMU calls a socket chardev "disconnected:..." until a client connects.
 gdb sends its first packet as soon as it is connected, so this waits a
-moment more before it says "cont".  Complains on stderr (and lets the
-guest run anyway) if no client came within a minute.
+moment more (SECONDS, 0.5 by default) before it says "cont".  Complains
+on stderr (and lets the guest run anyway) if no client came within a
+minute.
 """
 import json
 import socket
@@ -16,7 +17,6 @@ import sys
 import time
 
 LIMIT_S = 60
-SETTLE_S = 0.5
 
 
 def connect(path):
@@ -35,6 +35,7 @@ def connect(path):
 
 def main():
     path, chardev = sys.argv[1], sys.argv[2]
+    settle = float(sys.argv[3]) if len(sys.argv) > 3 else 0.5
     f = connect(path).makefile("rw")
 
     def cmd(name):
@@ -52,7 +53,7 @@ def main():
         devs = cmd("query-chardev").get("return", [])
         names = [d["filename"] for d in devs if d["label"] == chardev]
         if names and not names[0].startswith("disconnected:"):
-            time.sleep(SETTLE_S)
+            time.sleep(settle)
             break
         time.sleep(0.05)
     else:
