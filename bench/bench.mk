@@ -5,14 +5,15 @@ include bench/ringtest/ringtest.mk
 BENCH_B := $(B)/bench
 include bench/switch/switch.mk
 RINGBENCH := $(BENCH_B)/ringbench
-RINGBENCH_SRC := bench/ring/ringbench.c host/backend/region.c host/backend/vq.c \
-	host/backend/vq_packed.c guest/lib/virtq.c guest/lib/virtq_packed.c
+RINGBENCH_SRC := bench/ring/ringbench.c bench/lib/hostbench.c \
+	host/backend/region.c host/backend/vq.c host/backend/vq_packed.c \
+	guest/lib/virtq.c guest/lib/virtq_packed.c
 
-$(RINGBENCH): $(RINGBENCH_SRC) | $(DEPS_STAMP)
+$(RINGBENCH): $(RINGBENCH_SRC) bench/lib/hostbench.h | $(DEPS_STAMP)
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -Wall -Wextra -Werror -I. -Iguest \
-		$$(pkg-config --cflags libdpdk) -o $@ $(RINGBENCH_SRC) \
+		$$(pkg-config --cflags libdpdk) -o $@ $(filter %.c,$^) \
 		-lrte_ring -lrte_eal -pthread
 
 .PHONY: bench

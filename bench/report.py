@@ -6,16 +6,27 @@
 Raw lines (bench/run.sh and bench/fullstack/in-vm.sh write them):
     M <machine as JSON>                     the machine of what follows
     W <workload> <lower|higher> <JSON>      a workload and its parameters
+    O <workload> <run> <system>...          the order the systems ran in
     R <workload> <system> <run> <metric> <value> <unit>
     F <workload> <reason>                   a workload that could not run
 
+A workload's parameters must say, in "same_work", for each peer whether
+it does the work kspawn does (true) or other work shown for scale
+(false), and in "note" anything a reader of its row must know.  Each
+system reports the warm-up it did before measuring as the metric
+"warmup" (0 "none" for a size, which is no timing).
+
 Writes OUT_DIR/<workload>.json, OUT_DIR/table.txt, OUT_DIR/table.md (for
-bench/README.md) and, with gnuplot,
-OUT_DIR/<family>.png and OUT_DIR/ratios.png.  The first metric kspawn
-reports is a workload's primary one; the best peer is the one with the
-best median of it, and ratio = kspawn median / best peer median.
-Exits 1 if any workload failed or lacks one of its RUNS for some system;
-a failed workload's old JSON file is removed, never left looking current.
+bench/README.md) and, with gnuplot, one chart per family and unit
+(OUT_DIR/<family>.png, or <family>_<metric>.png where a family has more
+than one unit) and OUT_DIR/ratios.png.  The first metric kspawn reports
+is a workload's primary one; the best peer is the one with the best
+median of it among the peers that do the same work (among all, if none
+does: the row is then not comparable), and ratio = kspawn median / best
+peer median.  Exits 1 if any workload failed, lacks one of its RUNS,
+its warm-up or its order for some system, or does not say which peers
+do the same work; a failed workload's old JSON file is removed, never
+left looking current.
 """
 import json
 import os
@@ -41,7 +52,11 @@ def parse_line(line, state):
             raise ValueError("better is " + better)
         state["workloads"][name] = {
             "better": better, "parameters": json.loads(params),
-            "machine": state["machine"], "systems": {}, "units": {}}
+            "machine": state["machine"], "systems": {}, "units": {},
+            "warmup": {}, "order": {}}
+    elif kind == "O":
+        _, name, run, *systems = line.split()
+        state["workloads"][name]["order"][int(run)] = systems
     elif kind == "F":
         _, name, why = line.split(None, 2)
         state["failures"].append("%s: %s" % (name, why))
@@ -50,6 +65,9 @@ def parse_line(line, state):
         _, name, system, run, metric, value, unit = line.split()
         w = state["workloads"][name]
         int(run)
+        if metric == "warmup":
+            w["warmup"].setdefault(system, []).append((float(value), unit))
+            return
         if w["units"].setdefault(metric, unit) != unit:
             raise ValueError("%s in %s and %s" %
                              (metric, w["units"][metric], unit))
@@ -72,6 +90,43 @@ def parse(lines):
     return state
 
 
+def warmups(name, w, runs, failures):
+    """Each system's warm-up, the same in every run; None if one lacks it."""
+    out = {}
+    for s in w["systems"]:
+        got = w["warmup"].get(s, [])
+        if len(got) != runs or len(set(got)) != 1:
+            failures.append("%s: %s reported its warm-up in %d of %d runs%s"
+                            % (name, s, len(got), runs,
+                               "" if len(set(got)) < 2 else ", differing"))
+            return None
+        out[s] = {"value": got[0][0], "unit": got[0][1]}
+    return out
+
+
+def run_order(name, w, runs, failures):
+    """The order of each run, every system in each; None if not so."""
+    order = [w["order"].get(r) for r in range(1, runs + 1)]
+    for r, o in enumerate(order, 1):
+        if o is None or sorted(o) != sorted(w["systems"]):
+            failures.append("%s: run %d ran %s, not each of %s once" %
+                            (name, r, o, sorted(w["systems"])))
+            return None
+    return order
+
+
+def same_work(name, w, peers, failures):
+    """Which peers do kspawn's work, as the workload says; None if unsaid."""
+    said = w["parameters"].get("same_work")
+    if not isinstance(said, dict) or "note" not in w["parameters"] or \
+            any(not isinstance(said.get(p), bool) for p in peers):
+        failures.append("%s: its parameters do not say, for each peer, "
+                        "whether it does the same work (same_work, note)"
+                        % name)
+        return None
+    return said
+
+
 def result(name, w, rev, runs, failures):
     systems = w["systems"]
     if "kspawn" not in systems:
@@ -87,9 +142,18 @@ def result(name, w, rev, runs, failures):
             failures.append("%s: %s has %d of %d runs" %
                             (name, s, len(systems[s].get(primary, [])), runs))
             return None
+    warmup = warmups(name, w, runs, failures)
+    order = run_order(name, w, runs, failures)
+    same = same_work(name, w, peers, failures)
+    if warmup is None or order is None or same is None:
+        return None
+    params = {k: v for k, v in w["parameters"].items()
+              if k not in ("same_work", "note")}
     lower = w["better"] == "lower"
+    # Against a peer doing the same work; only if none does, any peer.
+    candidates = [p for p in peers if same[p]] or peers
     best = None
-    for p in peers:
+    for p in candidates:
         med = statistics.median(systems[p][primary])
         if best is None or (med < best[1] if lower else med > best[1]):
             best = (p, med)
@@ -102,9 +166,16 @@ def result(name, w, rev, runs, failures):
     return {
         "name": name, "metric": primary, "unit": w["units"][primary],
         "better": w["better"], "machine": w["machine"], "git": rev,
-        "runs": runs, "parameters": w["parameters"],
+        "runs": runs, "parameters": params,
+        # False: the two sides do different work; the row is shown for
+        # scale and counts against no target.
+        "comparable": same[best[0]],
+        "note": w["parameters"]["note"],
+        "warmup": warmup,
+        "order": order,
         "kspawn": stats(systems["kspawn"][primary]),
-        "peers": [dict(name=p, **stats(systems[p][primary])) for p in peers],
+        "peers": [dict(name=p, same_work=same[p],
+                       **stats(systems[p][primary])) for p in peers],
         "ratio": {"value": round(ratio, 3),
                   "definition": "kspawn median / %s median" % best[0],
                   "better": "%s is better" % w["better"]},
@@ -134,25 +205,39 @@ def table(results):
                 rows.append("%-30s %-13s %-15s %12s %12s %12s  %s" %
                             ("", s, m, fmt(per["min"]), fmt(per["median"]),
                              fmt(per["max"]), per["unit"]))
+        for s, wu in sorted(r["warmup"].items(),
+                            key=lambda i: i[0] != "kspawn"):
+            rows.append("%-30s %-13s %-15s %12s  %s, unmeasured" %
+                        ("", s, "warmup", fmt(wu["value"]), wu["unit"]))
         if r["ratio"]["value"]:
-            rows.append("%-30s %-13s %-15s %12s  (%s; %s)" %
+            rows.append("%-30s %-13s %-15s %12s  (%s; %s)%s" %
                         ("", "ratio", "", r["ratio"]["value"],
-                         r["ratio"]["definition"], r["ratio"]["better"]))
+                         r["ratio"]["definition"], r["ratio"]["better"],
+                         "" if r["comparable"] else
+                         "  NOT COMPARABLE: different work, no target"))
+        if r["note"]:
+            rows.append("%-30s note: %s" % ("", r["note"]))
     return "\n".join(rows) + "\n"
 
 
 def markdown(results):
-    """The README's table: primary metrics, every peer, the ratio."""
-    rows = ["| workload | metric | kspawn | peers | kspawn / best peer |",
-            "|---|---|---|---|---|"]
+    """The README's table: primary metrics, every peer, the ratio, and
+    whether the sides do the same work (a peer that does not is starred;
+    a row whose ratio is against such a peer counts against no target)."""
+    rows = ["| workload | metric | kspawn | peers | kspawn / best peer "
+            "| same work |",
+            "|---|---|---|---|---|---|"]
     for r in results:
-        peers = ", ".join("%s %s" % (p["name"], fmt(p["median"]))
+        peers = ", ".join("%s %s%s" % (p["name"], fmt(p["median"]),
+                                       "" if p["same_work"] else "*")
                           for p in r["peers"])
         best = r["ratio"]["definition"].split("/ ")[1].replace(" median", "")
-        rows.append("| `%s` | %s, %s, %s is better | %s | %s | **%.3g** (%s) |"
+        ratio = ("**%.3g** (%s)" if r["comparable"] else
+                 "%.3g (%s), not counted") % (r["ratio"]["value"], best)
+        rows.append("| `%s` | %s, %s, %s is better | %s | %s | %s | %s |"
                     % (r["name"], r["metric"], r["unit"], r["better"],
-                       fmt(r["kspawn"]["median"]), peers,
-                       r["ratio"]["value"], best))
+                       fmt(r["kspawn"]["median"]), peers, ratio,
+                       "yes" if r["comparable"] else "**no**"))
     return "\n".join(rows) + "\n"
 
 
@@ -165,25 +250,40 @@ def gnuplot(script):
                    stderr=subprocess.DEVNULL)
 
 
+def charts(results):
+    """The medians' charts: (file stem, unit, results), one unit each."""
+    fams = {}
+    for r in results:
+        fams.setdefault(family(r["name"]), {}).setdefault(
+            r["unit"], []).append(r)
+    out = []
+    for fam, units in fams.items():
+        for unit, rs in units.items():
+            stem = fam if len(units) == 1 else "%s_%s" % (fam, rs[0]["metric"])
+            out.append((stem, unit, rs))
+    return out
+
+
 def plots(out, results):
-    """One bar chart per family (medians, every system), and the ratios."""
+    """One bar chart per family and unit (medians, every system), and the
+    ratios: a row whose sides do different work is labelled so and drawn
+    apart in the ratios chart."""
     if not shutil.which("gnuplot"):
         print("report: no gnuplot, no plots", file=sys.stderr)
         return
-    fams = {}
-    for r in results:
-        fams.setdefault(family(r["name"]), []).append(r)
-    for fam, rs in fams.items():
+    for stem, unit, rs in charts(results):
         systems = []
         for r in rs:
             for s in r["metrics"][r["metric"]]:
                 if s not in systems:
                     systems.append(s)
-        dat = os.path.join(out, ".%s.dat" % fam)
+        dat = os.path.join(out, ".%s.dat" % stem)
         with open(dat, "w") as f:
             for r in rs:
                 per = r["metrics"][r["metric"]]
-                f.write("%s %s\n" % (r["name"], " ".join(
+                label = r["name"] + ("" if r["comparable"] else
+                                     "(different-work)")
+                f.write("%s %s\n" % (label, " ".join(
                     str(per[s]["median"]) if s in per else "-"
                     for s in systems)))
         cols = ", ".join("'%s' using %d%s title '%s'" %
@@ -193,11 +293,11 @@ def plots(out, results):
         gnuplot("set terminal png size 1200,600 noenhanced\n"
                 "set output '%s'\nset style data histograms\n"
                 "set style fill solid\nset datafile missing '-'\n"
-                "set xtics rotate by 30 right\nset bmargin 10\n"
-                "set logscale y\n"
-                "set title 'kspawn %s benchmarks: medians (units in "
-                "table.txt)'\nplot %s\n" %
-                (os.path.join(out, fam + ".png"), fam, cols))
+                "set xtics rotate by 30 right\nset bmargin 12\n"
+                "set logscale y\nset ylabel '%s, median (%s is better)'\n"
+                "set title 'kspawn %s benchmarks: %s'\nplot %s\n" %
+                (os.path.join(out, stem + ".png"), unit, rs[0]["better"],
+                 family(stem), rs[0]["metric"], cols))
         os.unlink(dat)
     dat = os.path.join(out, ".ratios.dat")
     with open(dat, "w") as f:
@@ -205,15 +305,19 @@ def plots(out, results):
             v = r["ratio"]["value"]
             if v:
                 # Times better than the best peer: above 1 kspawn wins.
-                adv = 1 / v if r["better"] == "lower" else v
-                f.write("%s %g\n" % (r["name"], adv))
+                adv = "%g" % (1 / v if r["better"] == "lower" else v)
+                f.write("%s %s %s\n" % (r["name"],
+                                         adv if r["comparable"] else "-",
+                                         "-" if r["comparable"] else adv))
     gnuplot("set terminal png size 1400,600 noenhanced\n"
             "set output '%s'\nset style data histograms\n"
-            "set style fill solid\nset xtics rotate by 40 right\n"
-            "set bmargin 14\n"
+            "set style fill solid\nset datafile missing '-'\n"
+            "set xtics rotate by 40 right\nset bmargin 14\n"
             "set logscale y\nset ylabel 'times better than the best peer'\n"
             "set title 'kspawn vs best peer (above 1: kspawn better)'\n"
-            "plot '%s' using 2:xtic(1) notitle, 1 notitle lw 2\n" %
+            "plot '%s' using 2:xtic(1) title 'same work', "
+            "'' using 3 title 'different work: for scale, no target', "
+            "1 notitle lw 2\n" %
             (os.path.join(out, "ratios.png"), dat))
     os.unlink(dat)
 

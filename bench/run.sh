@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The benchmark harness.  Runs each workload BENCH_RUNS times (default 5),
-# kspawn and its peers in turn within each run (so that a noisy neighbour
-# hurts both alike), then bench/report.py writes one JSON file per
-# workload under bench/results/ (or BENCH_OUT), table.txt and PNG plots.
+# kspawn and its peers in turn within each run, kspawn first in odd runs
+# and last in even ones (so that warm caches or a noisy neighbour favour
+# neither side), then bench/report.py writes one JSON file per workload
+# under bench/results/ (or BENCH_OUT), table.txt and PNG plots.
 #
 #   bench/run.sh BUILD_DIR [WORKLOAD_PREFIX]     e.g. bench/run.sh build blk
 #
@@ -10,7 +11,7 @@
 # this machine; full-stack ones (spawn, switch, size_footprint,
 # blk_fullstack_*, net_fullstack_*) in one boot of the QEMU host, through
 # bench/fullstack/in-vm.sh, which also runs as is on a bare-metal host.
-# BENCH_SMALL=1 runs each workload once, small (what make test does).
+# BENCH_SMALL=1 runs each workload small, once unless BENCH_RUNS says.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -21,7 +22,7 @@ out=${BENCH_OUT:-$here/results}
 bin=$build/bench
 export RINGBENCH_SCALE=1
 if [ -n "${BENCH_SMALL:-}" ] && [ "$BENCH_SMALL" != 0 ]; then
-	runs=1
+	runs=${BENCH_RUNS:-1}
 	export RINGBENCH_SCALE=100 BENCH_SMALL=1
 else
 	unset BENCH_SMALL
@@ -50,7 +51,8 @@ wanted() { [ -z "$only" ] || [[ "$1" == "$only"* ]] || [[ "$only" == "$1"* ]]; }
 
 # hosted NAME BETTER PARAMS METRIC UNIT -- SYSTEM CMD... [-- SYSTEM CMD...]
 # The first system is kspawn.  A program prints "metric value unit" lines;
-# one that prints a bare number gives METRIC in UNIT.
+# one that prints a bare number gives METRIC in UNIT.  Each also says what
+# warm-up it did first, unmeasured ("warmup N UNIT").
 hosted() {
 	local name=$1 better=$2 params=$3 metric=$4 unit=$5 run i
 	local -a names=() cmds=()
@@ -73,6 +75,7 @@ hosted() {
 		# a neighbour's load then favour neither side.
 		local order=("${!names[@]}")
 		[ $((run % 2)) -eq 1 ] || order=($(printf '%s\n' "${order[@]}" | tac))
+		echo "O $name $run $(for i in "${order[@]}"; do printf '%s ' "${names[$i]}"; done)" >> "$raw"
 		for i in "${order[@]}"; do
 			local o
 			if ! o=$(eval "${cmds[$i]}"); then
@@ -90,20 +93,34 @@ hosted() {
 	done
 }
 
+# Whether each peer does the work kspawn does ("same_work") and what a
+# reader of the row must know ("note"): a row whose best peer does other
+# work is shown for scale and counts against no target (report.py).
+BLK_HOSTED_SAME='"same_work": {"fio_io_uring": false, "fio_sqpoll": false}, "note": "not the same work: kspawn'"'"'s side is a virtqueue and a memcpy into a RAM array inside one process, no system call, no file system; fio goes through io_uring, the VFS and a tmpfs file. For scale only; the blk target is judged on the full-stack rows"'
+NET_HOSTED_SAME='"same_work": {"udp_lo": false}, "note": "not the same work: kspawn'"'"'s side is two virtqueues and a loopback backend inside one process, no protocol stack; udp_lo sends UDP datagrams through sockets and Linux'"'"'s IP stack. For scale only"'
+SIZE_IMAGE_SAME='"same_work": {"linux_kernel": false}, "note": "not like for like: a minimal kernel with one app, as loaded, against the compressed bzImage of a general-purpose kernel. For scale"'
+
 hosted_workloads() {
-	local p layout b rw qd mode
+	local p layout b rw qd mode same
 	machine >> "$raw"
 	for p in 64 1500; do
+		# The ping-pong moves one cache line each way and no payload:
+		# the floor the latency target names, for one-line messages.
+		if [ $p = 64 ]; then
+			same='"same_work": {"pingpong": true, "rte_ring": true}, "note": "pingpong carries no payload: it is the floor (one cache line each way) the latency target is set against"'
+		else
+			same='"same_work": {"pingpong": false, "rte_ring": true}, "note": "pingpong moves one cache line each way, not 1500 bytes: shown as the floor, not compared; the ratio is against rte_ring, which carries the same payload"'
+		fi
 		for layout in split packed; do
 			hosted "ring_latency_${layout}_$p" lower \
-				"{\"payload\": $p, \"layout\": \"$layout\", \"cores\": \"two threads pinned to CPU 0 and 1\"}" \
+				"{\"payload\": $p, \"layout\": \"$layout\", \"cores\": \"two threads pinned to CPU 0 and 1\", $same}" \
 				one_way_ns ns \
 				-- kspawn "$bin/ringbench" latency "$layout" $p \
 				-- pingpong "$bin/ringbench" latency pingpong $p \
 				-- rte_ring "$bin/ringbench" latency rte_ring $p
 			for b in 1 32; do
 				hosted "ring_throughput_${layout}_b${b}_$p" higher \
-					"{\"payload\": $p, \"batch\": $b, \"layout\": \"$layout\"}" \
+					"{\"payload\": $p, \"batch\": $b, \"layout\": \"$layout\", \"same_work\": {\"rte_ring\": true}, \"note\": \"\"}" \
 					throughput Mmsg/s \
 					-- kspawn "$bin/ringbench" throughput "$layout" $p $b \
 					-- rte_ring "$bin/ringbench" throughput rte_ring $p $b
@@ -113,7 +130,7 @@ hosted_workloads() {
 	for rw in read write; do
 		for qd in 1 32; do
 			hosted "blk_hosted_rand${rw}_qd$qd" higher \
-				"{\"rw\": \"rand$rw\", \"bs\": 4096, \"qd\": $qd, \"kspawn\": \"virtqueue driver + blk backend on 128 MiB RAM, two threads\", \"fio_io_uring\": \"fio io_uring on a 128 MiB tmpfs file, one CPU\", \"fio_sqpoll\": \"the same with SQPOLL on a second CPU\"}" \
+				"{\"rw\": \"rand$rw\", \"bs\": 4096, \"qd\": $qd, \"kspawn\": \"virtqueue driver + blk backend on 128 MiB RAM, two threads\", \"fio_io_uring\": \"fio io_uring on a 128 MiB tmpfs file, one CPU\", \"fio_sqpoll\": \"the same with SQPOLL on a second CPU\", $BLK_HOSTED_SAME}" \
 				iops IOPS \
 				-- kspawn "$bin/blkhosted" rw=$rw qd=$qd \
 				-- fio_io_uring "$here/blk/fio.sh" rw=$rw qd=$qd \
@@ -122,7 +139,7 @@ hosted_workloads() {
 	done
 	for mode in rtt pps; do
 		hosted "net_hosted_${mode}_64" "$([ $mode = rtt ] && echo lower || echo higher)" \
-			"{\"size\": 64, \"kspawn\": \"virtio-net driver + backend in loopback mode, two threads\", \"udp_lo\": \"two threads, UDP over 127.0.0.1\"}" \
+			"{\"size\": 64, \"kspawn\": \"virtio-net driver + backend in loopback mode, two threads\", \"udp_lo\": \"two threads, UDP over 127.0.0.1\", $NET_HOSTED_SAME}" \
 			"$mode" - \
 			-- kspawn "$bin/nethosted" $mode size=64 \
 			-- udp_lo "$bin/udplo" $mode size=64
@@ -163,20 +180,28 @@ ringtest_workloads() {
 # The minimal guest image (core + hello) against the Linux kernel the QEMU
 # host boots (a compressed bzImage: that flatters Linux).
 size_image() {
-	local vmlinuz
+	local vmlinuz run s
 	wanted size_image || return 0
 	vmlinuz=$(sed -n 's/^HOSTKERNEL_VMLINUZ := //p' "$build/hostkernel/env.mk" 2>/dev/null)
 	[ -f "$vmlinuz" ] || vmlinuz=/boot/vmlinuz-$(uname -r)
-	echo "W size_image lower {\"kspawn\": \"kspawn-guest-min.elf as loaded (text+data+bss): kernel core, newlib, hello; full_image_kib: every app\", \"linux_kernel\": \"$(basename "$vmlinuz"), compressed bzImage file\"}" >> "$raw"
-	# The same every run, but every run has its rows like any workload.
+	echo "W size_image lower {\"kspawn\": \"kspawn-guest-min.elf as loaded (text+data+bss): kernel core, newlib, hello; full_image_kib: every app\", \"linux_kernel\": \"$(basename "$vmlinuz"), compressed bzImage file\", $SIZE_IMAGE_SAME}" >> "$raw"
+	# The same every run, but every run has its rows and its order like
+	# any workload's (a size: no warm-up, recorded as 0).
 	for run in $(seq "$runs"); do
-		loaded_kib "$run" image_kib "$build/kspawn-guest-min.elf"
-		loaded_kib "$run" full_image_kib "$build/kspawn-guest.elf"
-		if [ -f "$vmlinuz" ]; then
-			echo "R size_image linux_kernel $run image_kib $(($(stat -c %s "$vmlinuz") / 1024)) KiB" >> "$raw"
-		else
-			echo "F size_image no Linux kernel image to compare with" >> "$raw"
-		fi
+		local order=(kspawn linux_kernel)
+		[ $((run % 2)) -eq 1 ] || order=(linux_kernel kspawn)
+		echo "O size_image $run ${order[*]}" >> "$raw"
+		for s in "${order[@]}"; do
+			if [ "$s" = kspawn ]; then
+				loaded_kib "$run" image_kib "$build/kspawn-guest-min.elf"
+				loaded_kib "$run" full_image_kib "$build/kspawn-guest.elf"
+			elif [ -f "$vmlinuz" ]; then
+				echo "R size_image linux_kernel $run image_kib $(($(stat -c %s "$vmlinuz") / 1024)) KiB" >> "$raw"
+			else
+				echo "F size_image no Linux kernel image to compare with" >> "$raw"
+			fi
+			echo "R size_image $s $run warmup 0 none" >> "$raw"
+		done
 	done
 }
 

@@ -5,7 +5,11 @@
 #
 # --stub: talk to the guest's own gdb stub (kernel option gdb=on|wait) on
 # its second serial port instead of QEMU's stub: the same stub that serves
-# a spawned guest over the ABI debug channel.
+# a spawned guest over the ABI debug channel.  A --batch SCRIPT with a
+# "# start: after-connect [SECONDS]" line makes QEMU wait, stopped, until
+# gdb is connected and has sent its first packet, and SECONDS (0.5) more
+# (gdb/qmp-cont.py): the guest then finds gdb already talking from its
+# first instruction on.
 #
 # QEMU starts stopped (-S) with its gdb stub on a private Unix socket, its
 # console in build/gdb/console.log.  Without --batch, gdb starts
@@ -20,6 +24,11 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+# The stub answers from an emulated machine that may still be booting, on
+# a loaded host: gdb's 2 s before it sends a packet again is too short (the
+# stub answers both copies, and gdb takes the second answer for the reply
+# to its next packet: "Remote replied unexpectedly").
+GDB_REPLY_S=30
 
 batch= stub=
 if [ "${1:-}" = --stub ]; then
@@ -34,6 +43,14 @@ elf=${1:?usage: gdb-guest.sh [--batch SCRIPT] ELF [CMDLINE...]}
 shift
 cmdline="$*"
 [ -f "$elf" ] || die "no guest image at $elf (run make first)"
+
+start=
+[ -z "$batch" ] || [ -z "$stub" ] ||
+	start=$(sed -n 's/^# start: //p' "$batch" | head -n 1)
+case $start in
+'' | after-connect | "after-connect "[0-9]*) ;;
+*) die "$batch: unknown '# start: $start' (after-connect [SECONDS] is the one)" ;;
+esac
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/kspawn-gdb.XXXXXX")
 sock="$dir/gdb.sock"
@@ -52,8 +69,10 @@ timeout "${KSPAWN_GDB_TIMEOUT:-3600}" qemu-system-x86_64 \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-kernel "$elf" -append "$cmdline" \
 	-chardev "socket,id=gdb0,path=$sock,server=on,wait=off" \
-	$(if [ -n "$stub" ]; then echo "-serial chardev:gdb0"; else echo "-gdb chardev:gdb0 -S"; fi) &
+	$(if [ -n "$stub" ]; then echo "-serial chardev:gdb0"; else echo "-gdb chardev:gdb0 -S"; fi) \
+	$(if [ -n "$start" ]; then echo "-S -qmp unix:$dir/qmp.sock,server=on,wait=off"; fi) &
 qemu_pid=$!
+[ -z "$start" ] || python3 "$here/gdb/qmp-cont.py" "$dir/qmp.sock" gdb0 ${start#after-connect} &
 for _ in $(seq 100); do
 	[ -S "$sock" ] && break
 	sleep 0.1
@@ -67,14 +86,20 @@ if [ -n "$batch" ]; then
 		pre+=(-ex "$cmd")
 	done < <(sed -n 's/^# before-connect: //p' "$batch")
 	status=0
-	timeout 120 gdb -batch -nx -ex "set pagination off" \
+	timeout 120 gdb -batch -nx -ex "set pagination off" -ex "set remotetimeout $GDB_REPLY_S" \
 		-ex "set confirm off" -ex "source $here/gdb/kspawn.py" "${pre[@]}" -ex "target remote $sock" \
 		-x "$batch" "$elf" 2>&1 || status=$?
+	# Let the guest finish what gdb let it do (a detached guest runs on
+	# to its end, and QEMU exits), then show its console.
+	for _ in $(seq 300); do
+		kill -0 "$qemu_pid" 2>/dev/null || break
+		sleep 0.1
+	done
 	echo "--- guest console ---"
 	cat "$console" 2>/dev/null || true
 	exit $status
 fi
 
 step "gdb: guest console goes to $console (tail -f it in another terminal)"
-gdb -nx -q -ex "set pagination off" -ex "source $here/gdb/kspawn.py" -ex "target remote $sock" \
+gdb -nx -q -ex "set pagination off" -ex "set remotetimeout $GDB_REPLY_S" -ex "source $here/gdb/kspawn.py" -ex "target remote $sock" \
 	-ex "hbreak kmain" "$elf"

@@ -17,6 +17,11 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+# The stub answers from an emulated machine that may still be booting, on
+# a loaded host: gdb's 2 s before it sends a packet again is too short (the
+# stub answers both copies, and gdb takes the second answer for the reply
+# to its next packet: "Remote replied unexpectedly").
+GDB_REPLY_S=30
 
 batch= client=
 case ${1:-} in
@@ -78,7 +83,7 @@ if [ -n "$batch$client" ]; then
 		while IFS= read -r cmd; do
 			pre+=(-ex "$cmd")
 		done < <(sed -n 's/^# before-connect: //p' "$batch")
-		timeout 300 gdb -batch -nx -ex "set pagination off" \
+		timeout 300 gdb -batch -nx -ex "set pagination off" -ex "set remotetimeout $GDB_REPLY_S" \
 			-ex "set confirm off" -ex "source $here/gdb/kspawn.py" "${pre[@]}" -ex "target remote $sock" \
 			-x "$batch" "$elf" 2>&1 || status=$?
 	fi
@@ -99,4 +104,4 @@ if [ -n "$batch$client" ]; then
 fi
 
 step "gdb-spawned: host console in $console (tail -f it in another terminal)"
-gdb -nx -q -ex "set pagination off" -ex "source $here/gdb/kspawn.py" -ex "target remote $sock" "$elf"
+gdb -nx -q -ex "set pagination off" -ex "set remotetimeout $GDB_REPLY_S" -ex "source $here/gdb/kspawn.py" -ex "target remote $sock" "$elf"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run test suites and sum their results.
 #
-#   tests/run.sh BUILD_DIR SUITE...
+#   [REPEAT=N] tests/run.sh BUILD_DIR SUITE...
 #
 # Each suite is tests/<suite>/run.sh BUILD_DIR: it prints "ok NAME" or
 # "FAIL NAME" (with the evidence indented below) per case, "skip NAME: WHY"
@@ -14,10 +14,18 @@
 # When CI is set, a skipped case fails unless the suite said why and the
 # case is on tests/skip-allowed.txt; skips the suite counted without naming
 # them fail too.  Exits 1 if anything failed.
+#
+# REPEAT=N runs each suite N times in a row (to catch what fails only
+# sometimes, a race): the counts are summed over the rounds, and the table
+# says how many rounds failed and which cases failed how often.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:?usage: run.sh BUILD_DIR SUITE...}
 shift
+repeat=${REPEAT:-1}
+case $repeat in
+'' | *[!0-9]* | 0) echo "REPEAT must be a positive number, not '$repeat'"; exit 1 ;;
+esac
 total_pass=0 total_fail=0 total_skip=0
 summary=()
 
@@ -25,27 +33,57 @@ summary=()
 allowed=$(sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$here/skip-allowed.txt" 2>/dev/null)
 skip_allowed() { [ -n "$allowed" ] && printf '%s\n' "$allowed" | grep -qxF -- "$1"; }
 
-for suite in "$@"; do
-	runner=$here/$suite/run.sh
-	if [ ! -x "$runner" ]; then
-		echo "no such suite: $suite (have: $(cd "$here" && ls -d */ | tr -d / | tr '\n' ' '))"
-		total_fail=$((total_fail + 1))
-		continue
+# ci_skips SKIPS: under CI, each skipped case that did not say why or is
+# not allowed becomes a failure (s down, f up), and so does every skip the
+# suite counted without naming it.  Uses and updates s and f.
+ci_skips() {
+	local named=0 name why
+	while read -r _ name why; do
+		named=$((named + 1))
+		name=${name%:}
+		why=${why#: }
+		if [ -z "$why" ]; then
+			echo "FAIL $name: skipped under CI without saying why"
+		elif ! skip_allowed "$name"; then
+			echo "FAIL $name: skipped under CI ($why); not on tests/skip-allowed.txt"
+		else
+			continue
+		fi
+		failed_cases+="$name"$'\n'
+		s=$((s - 1))
+		f=$((f + 1))
+	done < <([ -z "$1" ] || printf '%s\n' "$1")
+	if [ "$s" -gt 0 ] && [ "$named" -lt "$s" ]; then
+		echo "FAIL $suite: $((s - named)) case(s) counted as skipped under CI without a 'skip NAME: WHY' line"
+		f=$((f + s - named))
+		s=$named
 	fi
-	echo "=== suite $suite"
+	[ "$s" -ge 0 ] || s=0
+}
+
+# run_suite SUITE ROUND: one run of a suite; adds to the suite's counts and
+# to round_fail (1 if this round failed) and failed_cases.
+run_suite() {
+	local suite=$1 round=$2 log start secs last status skips p f s
+	local what=$suite
+	[ "$repeat" -eq 1 ] || what="$suite (round $round of $repeat)"
+	echo "=== suite $what"
 	log=$(mktemp)
 	start=$(date +%s)
-	"$runner" "$build" 2>&1 | tee "$log"
+	"$here/$suite/run.sh" "$build" 2>&1 | tee "$log"
 	status=${PIPESTATUS[0]}
 	secs=$(( $(date +%s) - start ))
+	suite_secs=$((suite_secs + secs))
 	last=$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
 	skips=$(grep -E '^skip [^ :]+' "$log")
+	failed_cases+=$(sed -n 's/^FAIL \([^ ]*\).*/\1/p' "$log")$'\n'
 	rm -f "$log"
 	if [ -z "$last" ]; then
 		echo "FAIL $suite: the suite ended without its summary line (status $status)"
-		summary+=("$(printf '%-8s did not report (%ss)' "$suite" "$secs")")
-		total_fail=$((total_fail + 1))
-		continue
+		failed_cases+="$suite(no summary)"$'\n'
+		suite_silent=$((suite_silent + 1))
+		round_fail=1
+		return
 	fi
 	p=$(echo "$last" | sed -E 's/.* ([0-9]+) passed.*/\1/')
 	f=$(echo "$last" | sed -E 's/.* ([0-9]+) failed.*/\1/')
@@ -53,35 +91,42 @@ for suite in "$@"; do
 	s=${s:-0}
 	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "FAIL $suite: the suite exited with status $status, yet its summary says 0 failed"
+		failed_cases+="$suite(status $status)"$'\n'
 		f=1
 	fi
-	if [ -n "${CI:-}" ]; then
-		named=0
-		while read -r _ name why; do
-			named=$((named + 1))
-			name=${name%:}
-			why=${why#: }
-			if [ -z "$why" ]; then
-				echo "FAIL $name: skipped under CI without saying why"
-			elif ! skip_allowed "$name"; then
-				echo "FAIL $name: skipped under CI ($why); not on tests/skip-allowed.txt"
-			else
-				continue
-			fi
-			s=$((s - 1))
-			f=$((f + 1))
-		done < <([ -z "$skips" ] || printf '%s\n' "$skips")
-		if [ "$s" -gt 0 ] && [ "$named" -lt "$s" ]; then
-			echo "FAIL $suite: $((s - named)) case(s) counted as skipped under CI without a 'skip NAME: WHY' line"
-			f=$((f + s - named))
-			s=$named
-		fi
-		[ "$s" -ge 0 ] || s=0
+	[ -z "${CI:-}" ] || ci_skips "$skips"
+	suite_pass=$((suite_pass + p))
+	suite_fail=$((suite_fail + f))
+	suite_skip=$((suite_skip + s))
+	[ "$f" -eq 0 ] || round_fail=1
+}
+
+for suite in "$@"; do
+	if [ ! -x "$here/$suite/run.sh" ]; then
+		echo "no such suite: $suite (have: $(cd "$here" && ls -d */ | tr -d / | tr '\n' ' '))"
+		total_fail=$((total_fail + 1))
+		continue
 	fi
-	summary+=("$(printf '%-8s %4d passed %4d failed %4d skipped  (%ss)' "$suite" "$p" "$f" "$s" "$secs")")
-	total_pass=$((total_pass + p))
-	total_fail=$((total_fail + f))
-	total_skip=$((total_skip + s))
+	suite_pass=0 suite_fail=0 suite_skip=0 suite_silent=0 suite_secs=0
+	failed_rounds=0 failed_cases=
+	for round in $(seq "$repeat"); do
+		round_fail=0
+		run_suite "$suite" "$round"
+		failed_rounds=$((failed_rounds + round_fail))
+	done
+	line=$(printf '%-8s %4d passed %4d failed %4d skipped  (%ss)' "$suite" \
+		"$suite_pass" "$suite_fail" "$suite_skip" "$suite_secs")
+	[ "$suite_silent" -eq 0 ] || line+=" did not report $suite_silent time(s)"
+	if [ "$repeat" -gt 1 ]; then
+		line+=" $failed_rounds of $repeat rounds failed"
+		while read -r n name; do
+			line+=$'\n'"$(printf '         %s failed %d of %d rounds' "$name" "$n" "$repeat")"
+		done < <(printf '%s' "$failed_cases" | sed '/^$/d' | sort | uniq -c)
+	fi
+	summary+=("$line")
+	total_pass=$((total_pass + suite_pass))
+	total_fail=$((total_fail + suite_fail + suite_silent))
+	total_skip=$((total_skip + suite_skip))
 done
 echo "=== summary"
 printf '%s\n' "${summary[@]}"

@@ -10,7 +10,9 @@
  *   blkhosted rw=read|write qd=N [ops=N] [layout=split|packed]
  *
  * stdout: "iops N IOPS", "p50_us X us", "p99_us X us"; latency is from
- * virtq_add() of a request to virtq_get() of its completion.
+ * virtq_add() of a request to virtq_get() of its completion.  Then
+ * "warmup N requests": ops / 10 requests go first, unmeasured; the clock
+ * starts when the last of them completes.
  *
  * Every block starts with a stamp made from its number and ends with one
  * made from its number and the write that last wrote it (0: none), with a
@@ -68,7 +70,7 @@ static struct hostregion hr;
 static struct kb_blk blk;
 static struct virtq *q = &hr.vd.vq[0];
 static int writing, qd, packed;
-static long ops, corrupt_at, accesses;
+static long ops, warm, corrupt_at, accesses;
 static uint64_t seed = 88172645463325252ULL;
 static uint32_t *last_write;		/* per block; 0: the fill */
 static uint32_t writes;
@@ -218,8 +220,8 @@ static int check(const struct req *r, uint32_t written)
 }
 
 struct run {
-	uint64_t *lat;			/* ns, one per request */
-	long issued, done, bad;
+	uint64_t *lat;			/* ns, one per measured request */
+	long issued, done, bad;		/* warm-up included */
 	uint64_t t0, t1;
 };
 
@@ -233,10 +235,13 @@ static int reap(struct run *s)
 	while ((r = virtq_get(q, &written))) {
 		uint64_t now = hb_now_ns();
 
-		s->lat[s->done++] = now - r->start;
+		if (s->done >= warm)
+			s->lat[s->done - warm] = now - r->start;
+		if (++s->done == warm)
+			s->t0 = now;	/* the warm-up is over */
 		s->bad += check(r, written) != 0;
 		n++;
-		if (s->issued < ops) {
+		if (s->issued < warm + ops) {
 			if (submit(r, now))
 				return fprintf(stderr, "queue full\n"), -1;
 			s->issued++;
@@ -250,15 +255,14 @@ static int measure(struct run *s)
 	struct req *reqs = (struct req *)(hr.mem + REQ_OFF);
 	struct hb_wait w = { 0 };
 
-	s->t0 = hb_now_ns();
-	for (int i = 0; i < qd && s->issued < ops; i++, s->issued++) {
+	for (int i = 0; i < qd && s->issued < warm + ops; i++, s->issued++) {
 		reqs[i].buf = hr.mem + BUF_OFF + (size_t)i * BS;
 		memset(reqs[i].buf, FILL, BS);
 		if (submit(&reqs[i], hb_now_ns()))
 			return fprintf(stderr, "queue full\n"), -1;
 	}
 	virtq_publish(q);
-	while (s->done < ops) {
+	while (s->done < warm + ops) {
 		int n = reap(s);
 
 		if (n < 0)
@@ -297,6 +301,7 @@ static void parse(int argc, char **argv)
 		ops = hb_num("ops", hb_opt(argc, argv, 1, "ops", NULL), 1,
 			     1L << 30);
 	ops = hb_scale(ops);
+	warm = hb_warm(ops);
 	corrupt_at = hb_env_num("BENCH_CORRUPT");
 }
 
@@ -306,16 +311,17 @@ static int report(struct run *s)
 	double secs = (s->t1 - s->t0) / 1e9;
 	int failed = s->bad || blk.errors || hr_broken(&hr);
 
-	fprintf(stderr, "blkhosted: rw=%s qd=%d layout=%s: %ld requests in %.3f s, %ld bad, %llu device errors%s\n",
+	fprintf(stderr, "blkhosted: rw=%s qd=%d layout=%s: %ld requests after %ld of warm-up in %.3f s, %ld bad, %llu device errors%s\n",
 		writing ? "write" : "read", qd, packed ? "packed" : "split",
-		s->done, secs, s->bad, (unsigned long long)blk.errors,
-		failed ? ": FAIL" : "");
+		s->done - warm, warm, secs, s->bad,
+		(unsigned long long)blk.errors, failed ? ": FAIL" : "");
 	if (failed)
 		return 1;
-	hb_sort(s->lat, s->done);
-	hb_metric("iops", s->done / secs, 0, "IOPS");
-	hb_metric("p50_us", hb_pct_us(s->lat, s->done, 50), 2, "us");
-	hb_metric("p99_us", hb_pct_us(s->lat, s->done, 99), 2, "us");
+	hb_sort(s->lat, ops);
+	hb_metric("iops", ops / secs, 0, "IOPS");
+	hb_metric("p50_us", hb_pct_us(s->lat, ops, 50), 2, "us");
+	hb_metric("p99_us", hb_pct_us(s->lat, ops, 99), 2, "us");
+	hb_metric("warmup", warm, 0, "requests");
 	return 0;
 }
 

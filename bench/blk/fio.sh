@@ -9,7 +9,9 @@
 #
 # Prints what blkhosted prints: "iops N IOPS", "p50_us X us", "p99_us X us"
 # (latency is fio's total latency, submission to completion, like
-# blkhosted's; fio reads its percentiles from a histogram, to ~1-3%).
+# blkhosted's; fio reads its percentiles from a histogram, to ~1-3%), and
+# "warmup N ms": fio's ramp_time, a tenth of the run, done first and not
+# counted (with ops=, 10 ms whose requests come out of ops).
 #
 # FILE (or file=) is the RAM file, /dev/shm/kspawn-bench-fio.img by
 # default; the full-stack run points it at a tmpfs file inside the QEMU
@@ -85,10 +87,13 @@ fi
 
 if [ -n "$ops" ]; then
 	limit="--io_size=$((ops * 4096))"	# may pass the file's end: wraps
+	ramp_ms=10
 elif [ -n "${BENCH_SMALL:-}" ] && [ "$BENCH_SMALL" != 0 ]; then
 	limit="--time_based --runtime=100ms"
+	ramp_ms=10
 else
 	limit="--time_based --runtime=1500ms"
+	ramp_ms=150
 fi
 
 # direct=0: tmpfs has no O_DIRECT (open fails with EINVAL), so this is
@@ -100,13 +105,13 @@ fio --name=kspawn-peer --filename="$file" --size="$size" \
 	--ioengine=io_uring --direct=0 --rw="rand$rw" --bs=4k \
 	--iodepth="$qd" --numjobs=1 --thread --cpus_allowed="$cpu" \
 	--norandommap --randrepeat=1 --lat_percentiles=1 \
-	--percentile_list=50:99 $limit $poll \
+	--percentile_list=50:99 $limit --ramp_time="${ramp_ms}ms" $poll \
 	--output-format=json --output="$out" > /dev/null ||
 	{ echo "fio.sh: fio failed" >&2; cat "$out" >&2; exit 1; }
 
 # Each "key" : value line of the first job, by its path of keys: objects
 # and arrays open at the end of a line and close alone on one.
-awk -v rw="$rw" '
+awk -v rw="$rw" -v ramp_ms="$ramp_ms" '
 function path(   p, i) { for (i = 1; i <= d; i++) p = p "/" k[i]; return p }
 function key(s) { sub(/^"/, "", s); sub(/" : .*$/, "", s); return s }
 {
@@ -140,5 +145,6 @@ END {
 	printf "iops %.0f IOPS\n", iops
 	printf "p50_us %.2f us\n", p50 / 1000
 	printf "p99_us %.2f us\n", p99 / 1000
+	printf "warmup %d ms\n", ramp_ms
 	printf "fio.sh: rw=%s %d I/Os in %d ms\n", rw, val[s "/total_ios"], val[j "/job_runtime"] | err
 }' "$out"

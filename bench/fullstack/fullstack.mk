@@ -14,10 +14,10 @@ $(SPAWNBENCH): $(SPAWNBENCH_SRC) host/ctl/device.h bench/lib/hostbench.h | $(DEP
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -pthread -I. -o $@ \
 		$(SPAWNBENCH_SRC)
 
-$(UDPPING): bench/net/udpping.c | $(DEPS_STAMP)
+$(UDPPING): bench/net/udpping.c bench/lib/hostbench.h | $(DEPS_STAMP)
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $@ $<
+	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -I. -o $@ $<
 
 BENCH_VM_FILES := bench/fullstack/in-vm.sh bench/blk/fio.sh $(SPAWNBENCH) \
 	$(UDPPING) $(CTXLINUX) $(QEMU_B)/udpcheck $(GUEST_MIN_ELF)

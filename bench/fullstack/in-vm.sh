@@ -1,10 +1,17 @@
 #!/bin/sh
 # The full-stack benchmarks, inside the QEMU host (or on a bare-metal host
 # with kspawn.ko loaded: see bench/README.md).  Each workload runs kspawn
-# and its Linux peer in turn, RUNS times, and prints what it measured as
+# and its Linux peers in turn, RUNS times, kspawn first in odd runs and
+# last in even ones (as bench/run.sh does for the hosted workloads, so
+# that warm caches or a noisy neighbour favour neither side), and prints
+# what it measured as
 #
 #   BENCH W <workload> <lower|higher> <parameters as JSON>
+#   BENCH O <workload> <run> <system>...      the order they ran in
 #   BENCH R <workload> <system> <run> <metric> <value> <unit>
+#
+# Every system also reports its warm-up, done first and not measured, as
+# the metric "warmup" (0 "none" for the memory footprint, not a timing).
 #
 # for bench/run.sh to turn into JSON, a table and plots; lines starting
 # "bench:" are progress.  A workload that cannot run prints
@@ -31,7 +38,6 @@ for arg in $(cat /proc/cmdline) "$@"; do
 	esac
 done
 [ "$small" = 1 ] && export BENCH_SMALL=1
-[ "$small" = 1 ] && runs=1
 failed=0
 scratch=${BENCH_TMP:-/tmp}
 
@@ -66,6 +72,28 @@ emit() {
 	done
 }
 
+# in_order RUN WORKLOAD... -- SYSTEM...: set $order to the systems in the
+# order this run takes them (kspawn, listed first, goes last in even
+# runs) and record it for each workload.  A+B is two systems one program
+# measures in one go, A then B.
+in_order() {
+	local r=$1 w s ws=
+	shift
+	while [ "$1" != -- ]; do
+		ws="$ws $1"
+		shift
+	done
+	shift
+	order="$*"
+	if [ $((r % 2)) -eq 0 ]; then
+		order=
+		for s in "$@"; do order="$s $order"; done
+	fi
+	for w in $ws; do
+		wanted "$w" && echo "BENCH O $w $r $(echo $order | tr + ' ')"
+	done
+}
+
 # m WORKLOAD SYSTEM RUN CMD...: run a benchmark program, tag its lines.
 m() {
 	local w=$1 s=$2 r=$3 out
@@ -92,8 +120,23 @@ guest_run() {
 field() { printf '%s\n' "$con" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p" | tail -n 1; }
 
 # ---- blk: 4 KiB random I/O on a RAM file, guest vs fio+io_uring --------
+# blk_guest WORKLOAD RUN DISK CMDLINE: kspawn's turn, blkbench in a guest.
+blk_guest() {
+	if ! guest_run "$IMG" --disk "$3" --cmdline "$4" ||
+		[ -z "$(field iops)" ] || [ -z "$(field warm)" ]; then
+		fail_w "$1" "blkbench failed: $(printf '%s\n' "$con" | tail -n 3 | tr '\n' ' ')"
+		return 1
+	fi
+	{
+		echo "iops $(field iops) IOPS"
+		echo "p50_us $(field p50_us) us"
+		echo "p99_us $(field p99_us) us"
+		echo "warmup $(field warm) requests"
+	} | emit "$1" kspawn "$2"
+}
+
 blk() {
-	local rw qd name run ops disk=$scratch/bench-disk.img
+	local rw qd name run ops s disk=$scratch/bench-disk.img
 	wanted blk_fullstack || return 0
 	ops=20000
 	[ "$small" = 1 ] && ops=500
@@ -102,25 +145,26 @@ blk() {
 		for qd in 1 32; do
 			name=blk_fullstack_rand${rw}_qd$qd
 			wanted "$name" || continue
-			declare_w "$name" higher "{\"rw\": \"rand$rw\", \"bs\": 4096, \"qd\": $qd, \"backing\": \"128 MiB file on tmpfs\", \"kspawn\": \"guest blkbench, kspawnctl run --disk\", \"fio_io_uring\": \"ioengine=io_uring, buffered, on CPU $cpu\", \"fio_sqpoll\": \"the same with SQPOLL on CPU 0\"}"
+			declare_w "$name" higher "{\"rw\": \"rand$rw\", \"bs\": 4096, \"qd\": $qd, \"backing\": \"128 MiB file on tmpfs\", \"kspawn\": \"guest blkbench, kspawnctl run --disk\", \"fio_io_uring\": \"ioengine=io_uring, buffered, on CPU $cpu\", \"fio_sqpoll\": \"the same with SQPOLL on CPU 0\", \"same_work\": {\"fio_io_uring\": true, \"fio_sqpoll\": true}, \"note\": \"both sides: 4 KiB random I/O on a 128 MiB tmpfs file in this host; kspawn uses two CPUs (the guest and the host's backend thread), fio_io_uring one, fio_sqpoll two\"}"
 			for run in $(seq "$runs"); do
 				say "$name run $run/$runs"
-				if ! guest_run "$IMG" --disk "$disk" --cmdline "blkbench rw=$rw qd=$qd ops=$ops" ||
-					[ -z "$(field iops)" ]; then
-					fail_w "$name" "blkbench failed: $(printf '%s\n' "$con" | tail -n 3 | tr '\n' ' ')"
-					break
-				fi
-				{
-					echo "iops $(field iops) IOPS"
-					echo "p50_us $(field p50_us) us"
-					echo "p99_us $(field p99_us) us"
-				} | emit "$name" kspawn "$run"
-				m "$name" fio_io_uring "$run" env \
-					FILE="$scratch/bench-fio.img" CPU="$cpu" \
-					fio.sh rw=$rw qd=$qd
-				m "$name" fio_sqpoll "$run" env \
-					FILE="$scratch/bench-fio.img" CPU="$cpu" \
-					fio.sh rw=$rw qd=$qd sqpoll=0
+				in_order "$run" "$name" -- kspawn fio_io_uring fio_sqpoll
+				for s in $order; do
+					case $s in
+					kspawn)
+						blk_guest "$name" "$run" "$disk" \
+							"blkbench rw=$rw qd=$qd ops=$ops" ||
+							break 2 ;;
+					fio_io_uring)
+						m "$name" fio_io_uring "$run" env \
+							FILE="$scratch/bench-fio.img" CPU="$cpu" \
+							fio.sh rw=$rw qd=$qd ;;
+					fio_sqpoll)
+						m "$name" fio_sqpoll "$run" env \
+							FILE="$scratch/bench-fio.img" CPU="$cpu" \
+							fio.sh rw=$rw qd=$qd sqpoll=0 ;;
+					esac
+				done
 			done
 		done
 	done
@@ -194,13 +238,13 @@ guest_down() {
 }
 
 net() {
-	local run mode
+	local run mode s
 	wanted net_fullstack || return 0
 	for mode in rtt pps; do
 		wanted "net_fullstack_${mode}_64" || continue
 		declare_w "net_fullstack_${mode}_64" \
 			"$([ $mode = rtt ] && echo lower || echo higher)" \
-			"{\"size\": 64, \"in_flight\": $([ $mode = rtt ] && echo 1 || echo 32), \"kspawn\": \"udpping on CPU 0 -> ksnetN -> guest udpecho on CPU $cpu\", \"veth_netns\": \"udpping in netns A on CPU 0 -> veth -> udpcheck serve in netns B on CPU $cpu\"}"
+			"{\"size\": 64, \"in_flight\": $([ $mode = rtt ] && echo 1 || echo 32), \"kspawn\": \"udpping on CPU 0 -> ksnetN -> guest udpecho on CPU $cpu\", \"veth_netns\": \"udpping in netns A on CPU 0 -> veth -> udpcheck serve in netns B on CPU $cpu\", \"same_work\": {\"veth_netns\": true}, \"note\": \"the same client through the host's UDP stack; the echo is the guest's own stack (kspawn) or a Linux UDP socket in another namespace (veth_netns)\"}"
 	done
 	if ! net_setup_veth; then
 		fail_w net_fullstack "could not set up the veth pair between two namespaces"
@@ -208,80 +252,121 @@ net() {
 	fi
 	for run in $(seq "$runs"); do
 		say "net_fullstack run $run/$runs"
-		if ! guest_net_up; then
-			fail_w net_fullstack "udpecho guest or its ksnet device did not come up"
-			break
-		fi
-		for mode in rtt pps; do
-			wanted "net_fullstack_${mode}_64" || continue
-			m "net_fullstack_${mode}_64" kspawn "$run" \
-				taskset -c 0 udpping 169.254.1.2 7 $mode size=64
+		in_order "$run" net_fullstack_rtt_64 net_fullstack_pps_64 -- \
+			kspawn veth_netns
+		for s in $order; do
+			if [ "$s" = veth_netns ]; then
+				net_veth "$run"
+				continue
+			fi
+			if ! guest_net_up; then
+				fail_w net_fullstack "udpecho guest or its ksnet device did not come up"
+				break 2
+			fi
+			for mode in rtt pps; do
+				wanted "net_fullstack_${mode}_64" || continue
+				m "net_fullstack_${mode}_64" kspawn "$run" \
+					taskset -c 0 udpping 169.254.1.2 7 $mode size=64
+			done
+			guest_down	# the veth run has $cpu to itself
 		done
-		guest_down	# the veth run gets $cpu back
-		for mode in rtt pps; do
-			wanted "net_fullstack_${mode}_64" || continue
-			m "net_fullstack_${mode}_64" veth_netns "$run" \
-				nsenter -t "$nsa" -n taskset -c 0 \
-				udpping 169.254.9.2 7 $mode size=64
-		done
+	done
+}
+
+# net_veth RUN: the peer's turn, no guest running.
+net_veth() {
+	local mode
+	for mode in rtt pps; do
+		wanted "net_fullstack_${mode}_64" || continue
+		m "net_fullstack_${mode}_64" veth_netns "$1" \
+			nsenter -t "$nsa" -n taskset -c 0 \
+			udpping 169.254.9.2 7 $mode size=64
 	done
 }
 
 # ---- spawn: kspawnctl run to main, stop to CPU online; fork+exec -------
 spawn() {
-	local run
+	local run s
 	wanted spawn || return 0
-	declare_w spawn lower "{\"kspawn\": \"kspawnctl run (spin app) to the app's main, TSC stamps; kspawnctl stop to CPU online\", \"fork_exec\": \"fork+exec of a static binary to its main; SIGKILL to waitpid\"}"
+	declare_w spawn lower "{\"kspawn\": \"kspawnctl run (spin app) to the app's main, TSC stamps; kspawnctl stop to CPU online\", \"fork_exec\": \"fork+exec of a static binary to its main; SIGKILL to waitpid\", \"same_work\": {\"fork_exec\": false}, \"note\": \"not the same work: kspawn takes a CPU from Linux and boots a kernel on it, fork+exec starts a process on a running kernel. For scale\"}"
 	for run in $(seq "$runs"); do
 		say "spawn run $run/$runs"
-		m spawn kspawn "$run" spawnbench kspawn "$IMG" cpu="$cpu"
-		m spawn fork_exec "$run" spawnbench fork
+		in_order "$run" spawn -- kspawn fork_exec
+		for s in $order; do
+			if [ "$s" = kspawn ]; then
+				m spawn kspawn "$run" spawnbench kspawn "$IMG" cpu="$cpu"
+			else
+				m spawn fork_exec "$run" spawnbench fork
+			fi
+		done
 	done
 }
 
 # ---- switch: guest thread ping-pong vs Linux pipe and futex ------------
 switch() {
-	local run rounds=20000 out
+	local run rounds=20000 s
 	wanted switch || return 0
 	[ "$small" = 1 ] && rounds=1000
-	declare_w switch lower "{\"kspawn\": \"two guest threads, blocking hand-off through the scheduler (ctxbench)\", \"linux\": \"two threads pinned to one CPU, pipe or futex hand-off (ctxlinux)\", \"cpu\": $cpu}"
+	declare_w switch lower "{\"kspawn\": \"two guest threads, blocking hand-off through the scheduler (ctxbench)\", \"linux\": \"two threads pinned to one CPU, pipe or futex hand-off (ctxlinux)\", \"cpu\": $cpu, \"same_work\": {\"linux_pipe\": true, \"linux_futex\": true}, \"note\": \"both sides: a blocking hand-off between two threads on one CPU\"}"
 	for run in $(seq "$runs"); do
 		say "switch run $run/$runs"
-		if ! guest_run "$IMG" --cmdline "ctxbench rounds=$rounds" ||
-			[ -z "$(field switch_ns)" ]; then
-			fail_w switch "ctxbench failed: $(printf '%s\n' "$con" | tail -n 3 | tr '\n' ' ')"
-			break
-		fi
-		{
-			echo "switch_ns $(field switch_ns) ns"
-			echo "yield_ns $(field yield_ns) ns"
-		} | emit switch kspawn "$run"
-		out=$(ctxlinux rounds="$rounds" cpu="$cpu") || fail_w switch "ctxlinux failed"
-		printf '%s\n' "$out" | sed -n 's/^pipe_ns /switch_ns /p' |
-			emit switch linux_pipe "$run"
-		printf '%s\n' "$out" | sed -n 's/^futex_ns /switch_ns /p' |
-			emit switch linux_futex "$run"
+		# ctxlinux plays the pipe, then the futex: one turn for both.
+		in_order "$run" switch -- kspawn linux_pipe+linux_futex
+		for s in $order; do
+			if [ "$s" != kspawn ]; then
+				switch_linux "$run" "$rounds"
+				continue
+			fi
+			if ! guest_run "$IMG" --cmdline "ctxbench rounds=$rounds" ||
+				[ -z "$(field switch_ns)" ] || [ -z "$(field warm)" ]; then
+				fail_w switch "ctxbench failed: $(printf '%s\n' "$con" | tail -n 3 | tr '\n' ' ')"
+				break 2
+			fi
+			{
+				echo "switch_ns $(field switch_ns) ns"
+				echo "yield_ns $(field yield_ns) ns"
+				echo "warmup $(field warm) rounds"
+			} | emit switch kspawn "$run"
+		done
 	done
+}
+
+# switch_linux RUN ROUNDS: ctxlinux's pipe and futex results.
+switch_linux() {
+	local out warm
+	out=$(ctxlinux rounds="$2" cpu="$cpu") || { fail_w switch "ctxlinux failed"; return; }
+	warm=$(printf '%s\n' "$out" | grep '^warmup ')
+	printf '%s\n' "$out" | sed -n 's/^pipe_ns /switch_ns /p' |
+		{ cat; echo "$warm"; } | emit switch linux_pipe "$1"
+	printf '%s\n' "$out" | sed -n 's/^futex_ns /switch_ns /p' |
+		{ cat; echo "$warm"; } | emit switch linux_futex "$1"
 }
 
 # ---- size: memory in use after boot, guest vs this Linux ---------------
 size() {
-	local run region free malloc
+	local run region free malloc s
 	wanted size_footprint || return 0
-	declare_w size_footprint lower "{\"kspawn\": \"minimal image (core + hello): region - free pages - malloc arena, as the guest reports at boot\", \"linux\": \"MemTotal - MemFree - Buffers - Cached of the host at this point\"}"
+	declare_w size_footprint lower "{\"kspawn\": \"minimal image (core + hello): region - free pages - malloc arena, as the guest reports at boot\", \"linux\": \"MemTotal - MemFree - Buffers - Cached of the host at this point\", \"same_work\": {\"linux_host\": false}, \"note\": \"not like for like: the memory a minimal guest uses against what the whole host Linux uses. For scale\"}"
 	for run in $(seq "$runs"); do
 		say "size_footprint run $run/$runs"
-		guest_run "$IMG_MIN" --cmdline hello || { fail_w size_footprint "hello failed"; break; }
-		region=$(printf '%s\n' "$con" | sed -n 's/^memory: region .* + \([0-9]*\) MiB.*/\1/p')
-		free=$(printf '%s\n' "$con" | sed -n 's/^memory: \([0-9]*\) KiB free, \([0-9]*\) KiB for malloc.*/\1/p')
-		malloc=$(printf '%s\n' "$con" | sed -n 's/^memory: \([0-9]*\) KiB free, \([0-9]*\) KiB for malloc.*/\2/p')
-		[ -n "$region" ] && [ -n "$free" ] && [ -n "$malloc" ] ||
-			{ fail_w size_footprint "no memory line on the console"; break; }
-		echo "footprint_kib $((region * 1024 - free - malloc)) KiB" |
-			emit size_footprint kspawn "$run"
-		awk '/^(MemTotal|MemFree|Buffers|Cached):/ { v[$1] = $2 }
-			END { printf "footprint_kib %d KiB\n", v["MemTotal:"] - v["MemFree:"] - v["Buffers:"] - v["Cached:"] }' \
-			/proc/meminfo | emit size_footprint linux_host "$run"
+		in_order "$run" size_footprint -- kspawn linux_host
+		for s in $order; do
+			if [ "$s" = linux_host ]; then
+				awk '/^(MemTotal|MemFree|Buffers|Cached):/ { v[$1] = $2 }
+					END { printf "footprint_kib %d KiB\nwarmup 0 none\n", v["MemTotal:"] - v["MemFree:"] - v["Buffers:"] - v["Cached:"] }' \
+					/proc/meminfo | emit size_footprint linux_host "$run"
+				continue
+			fi
+			guest_run "$IMG_MIN" --cmdline hello || { fail_w size_footprint "hello failed"; break 2; }
+			region=$(printf '%s\n' "$con" | sed -n 's/^memory: region .* + \([0-9]*\) MiB.*/\1/p')
+			free=$(printf '%s\n' "$con" | sed -n 's/^memory: \([0-9]*\) KiB free, \([0-9]*\) KiB for malloc.*/\1/p')
+			malloc=$(printf '%s\n' "$con" | sed -n 's/^memory: \([0-9]*\) KiB free, \([0-9]*\) KiB for malloc.*/\2/p')
+			[ -n "$region" ] && [ -n "$free" ] && [ -n "$malloc" ] ||
+				{ fail_w size_footprint "no memory line on the console"; break 2; }
+			printf 'footprint_kib %s KiB\nwarmup 0 none\n' \
+				$((region * 1024 - free - malloc)) |
+				emit size_footprint kspawn "$run"
+		done
 	done
 }
 

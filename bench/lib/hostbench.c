@@ -257,6 +257,8 @@ void hb_net_init(struct hb_net *n, const struct hb_net_cmd *cmd, int argc,
 	if (count)
 		n->count = hb_num("count", count, 1, 1L << 28);
 	n->count = hb_scale(n->count);
+	n->warm = hb_warm(n->count);
+	n->count += n->warm;
 	n->corrupt_at = hb_env_num("BENCH_CORRUPT");
 	n->lose_at = hb_env_num("BENCH_LOSE");
 	if (!n->rtt_mode)
@@ -271,22 +273,31 @@ void hb_net_init(struct hb_net *n, const struct hb_net_cmd *cmd, int argc,
 int hb_net_report(struct hb_net *n, int failed)
 {
 	const struct hb_net_cmd *c = n->cmd;
-	double secs = (n->t1 - n->t0) / 1e9;
+	long measured = n->count - n->next0;
+	double secs = n->t0 ? (n->t1 - n->t0) / 1e9 : 0;
 
 	failed = failed || n->st.lost || n->st.damaged;
-	fprintf(stderr, "%s: %s size=%ld window=%ld %s=%s: %ld %s in %.3f s, %ld lost, %ld damaged%s\n",
+	fprintf(stderr, "%s: %s size=%ld window=%ld %s=%s: %ld %s after %ld of warm-up in %.3f s, %ld lost, %ld damaged%s\n",
 		c->name, n->rtt_mode ? "rtt" : "pps", n->size, n->window,
-		c->choice, c->words[n->alt], n->count, c->things, secs,
-		n->st.lost, n->st.damaged, failed ? ": FAIL" : "");
+		c->choice, c->words[n->alt], measured, c->things, n->warm,
+		secs, n->st.lost, n->st.damaged, failed ? ": FAIL" : "");
 	if (failed)
 		return 1;
-	if (!n->rtt_mode) {
-		hb_metric("pps", n->count / secs, 0, "pkt/s");
-		return 0;
+	if (measured <= 0 || secs <= 0 || (n->rtt_mode && !n->nrtt)) {
+		fprintf(stderr, "%s: nothing measured after the warm-up\n",
+			c->name);
+		return 1;
 	}
-	hb_sort(n->rtt, n->nrtt);
-	hb_metric("rtt_p50_us", hb_pct_us(n->rtt, n->nrtt, 50), 2, "us");
-	hb_metric("rtt_p99_us", hb_pct_us(n->rtt, n->nrtt, 99), 2, "us");
+	if (!n->rtt_mode) {
+		hb_metric("pps", measured / secs, 0, "pkt/s");
+	} else {
+		hb_sort(n->rtt, n->nrtt);
+		hb_metric("rtt_p50_us", hb_pct_us(n->rtt, n->nrtt, 50), 2,
+			  "us");
+		hb_metric("rtt_p99_us", hb_pct_us(n->rtt, n->nrtt, 99), 2,
+			  "us");
+	}
+	hb_metric("warmup", (double)n->warm, 0, c->things);
 	return 0;
 }
 

@@ -7,6 +7,11 @@
  * goes to stderr.  Also the net benchmarks' command line, counting and
  * summary, the same for nethosted and udplo.  bench/lib/hostregion.h has
  * what only the two over kspawn's backends share.
+ *
+ * Every benchmark warms up before it measures: it does hb_warm(n) units
+ * of its work first, through the same path, unmeasured (first touches of
+ * memory, caches, branch predictors and the other side's wake-up are not
+ * what is being compared), and says so on stdout: "warmup N UNIT".
  */
 #ifndef BENCH_HOSTBENCH_H
 #define BENCH_HOSTBENCH_H
@@ -31,6 +36,12 @@ long hb_num(const char *key, const char *s, long min, long max);
 
 /* n, or n / 50 (but at least min(n, 100)) when BENCH_SMALL is set. */
 long hb_scale(long n);
+
+/* The warm-up before n measured units of work: n / 10, at least 1. */
+static inline long hb_warm(long n)
+{
+	return n / 10 > 0 ? n / 10 : 1;
+}
 
 /* Pin the calling thread to one CPU; exits if refused (see hostbench.c). */
 void hb_pin(int cpu);
@@ -115,18 +126,23 @@ struct hb_net_cmd {
 	const char *things;		/* what is counted, for the summary */
 };
 
-/* One run of a net benchmark, counted alike on both. */
+/*
+ * One run of a net benchmark, counted alike on both.  count messages go
+ * out and come back; the first warm of them are the warm-up: the clock
+ * starts (t0) once they are back, and their round trips are not kept.
+ */
 struct hb_net {
 	const struct hb_net_cmd *cmd;
 	int rtt_mode;
 	int alt;			/* CHOICE is B */
-	long size, window, count;
+	long size, window, count, warm;
 	long corrupt_at, lose_at;	/* BENCH_CORRUPT, BENCH_LOSE; 0: none */
 	struct hb_stream st;
 	uint64_t sent_at;		/* rtt mode: of the one in flight */
 	uint64_t *rtt;			/* rtt mode: ns, per message back */
 	long nrtt;
 	uint64_t t0, t1;
+	long next0;			/* st.next when the clock started */
 };
 
 /*
@@ -136,12 +152,25 @@ struct hb_net {
 void hb_net_init(struct hb_net *n, const struct hb_net_cmd *cmd, int argc,
 		 char **argv);
 
-/* Message seq is back, whole or not; its round trip kept in rtt mode. */
+/*
+ * Message seq is back, whole or not; its round trip kept in rtt mode
+ * unless it is one of the warm-up's.
+ */
 static inline void hb_net_back(struct hb_net *n, uint64_t seq, int whole,
 			       uint64_t now)
 {
-	if (hb_stream_back(&n->st, seq, whole) && n->rtt_mode)
+	if (hb_stream_back(&n->st, seq, whole) && n->rtt_mode &&
+	    seq >= (uint64_t)n->warm)
 		n->rtt[n->nrtt++] = now - n->sent_at;
+}
+
+/* After each receive that took something: the clock starts after warm. */
+static inline void hb_net_warmed(struct hb_net *n)
+{
+	if (!n->t0 && n->st.next >= n->warm) {
+		n->t0 = hb_now_ns();
+		n->next0 = n->st.next;
+	}
 }
 
 /*

@@ -9,6 +9,7 @@
  *
  * rtt: one datagram in flight; stdout "rtt_p50_us X us", "rtt_p99_us X us".
  * pps: window datagrams in flight; stdout "pps N pkt/s".
+ * Both then "warmup N datagrams": count / 10 more go first, unmeasured.
  * size is the UDP payload (8 to 1500).  layout= is accepted and ignored,
  * so that the harness can give both sides one argument list.
  *
@@ -258,7 +259,6 @@ static int measure(struct hb_net *s)
 {
 	struct hb_wait w = { 0 };
 
-	s->t0 = hb_now_ns();
 	while (s->st.next < s->count) {
 		int n;
 
@@ -267,10 +267,12 @@ static int measure(struct hb_net *s)
 		n = receive(s);
 		if (n < 0)
 			return perror("udplo: recvmmsg"), -1;
-		if (n)
+		if (n) {
+			hb_net_warmed(s);
 			hb_busy(&w);
-		else
+		} else {
 			stalled(s, &w);
+		}
 	}
 	s->t1 = hb_now_ns();
 	return 0;

@@ -7,6 +7,7 @@
  *
  *   rtt: one datagram in flight; prints "rtt_p50_us X us", "rtt_p99_us".
  *   pps: window datagrams in flight; prints "pps N pkt/s".
+ *   Both then "warmup N datagrams": count / 10 go first, unmeasured.
  *
  * Every reply's sequence number and bytes are checked; a lost, stray or
  * corrupted reply makes it exit 1 (a benchmark of a broken path is no
@@ -22,9 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/lib/hostbench.h"
+
 #define MAX_SIZE 1472
 #define REPLY_TIMEOUT_MS 1000
-#define WARMUP 100
 
 struct ping {
 	int s;
@@ -97,15 +99,15 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int rtt(struct ping *p, long count)
+static int rtt(struct ping *p, long warm, long count)
 {
 	uint64_t *lat = calloc((size_t)count, sizeof(*lat));
 
 	if (!lat)
 		return 1;
-	for (long i = -WARMUP; i < count; i++) {
+	for (long i = -warm; i < count; i++) {
 		uint64_t t0 = now_ns();
-		uint32_t seq = (uint32_t)(i + WARMUP);
+		uint32_t seq = (uint32_t)(i + warm);
 
 		if (send_seq(p, seq) || recv_seq(p) != seq)
 			return 1;
@@ -120,16 +122,16 @@ static int rtt(struct ping *p, long count)
 }
 
 /*
- * Replies must come back in order on these paths (one queue, one CPU
- * each side); one that does not is a fault like a lost one.
+ * Datagrams *seq up to end, window in flight, all back.  Replies must
+ * come back in order on these paths (one queue, one CPU each side); one
+ * that does not is a fault like a lost one.
  */
-static int pps(struct ping *p, long count, long window)
+static int stream(struct ping *p, uint32_t *seq, uint32_t end, long window)
 {
-	uint32_t sent = 0, back = 0;
-	uint64_t t0 = now_ns(), t1;
+	uint32_t sent = *seq, back = *seq;
 
-	while (back < count) {
-		while (sent < count && sent - back < window)
+	while (back < end) {
+		while (sent < end && sent - back < window)
 			if (send_seq(p, sent++))
 				return 1;
 		if (recv_seq(p) != back++) {
@@ -138,6 +140,20 @@ static int pps(struct ping *p, long count, long window)
 			return 1;
 		}
 	}
+	*seq = end;
+	return 0;
+}
+
+static int pps(struct ping *p, long warm, long count, long window)
+{
+	uint32_t seq = 0;
+	uint64_t t0, t1;
+
+	if (stream(p, &seq, (uint32_t)warm, window))
+		return 1;
+	t0 = now_ns();
+	if (stream(p, &seq, (uint32_t)(warm + count), window))
+		return 1;
 	t1 = now_ns();
 	printf("pps %.0f pkt/s\n", (double)count * 1e9 / (double)(t1 - t0));
 	return 0;
@@ -171,7 +187,9 @@ int main(int argc, char **argv)
 		perror("udpping: socket");
 		return 1;
 	}
-	if (!strcmp(argv[3], "rtt"))
-		return rtt(p, count);
-	return pps(p, count, window);
+	if (!strcmp(argv[3], "rtt") ? rtt(p, hb_warm(count), count) :
+	    pps(p, hb_warm(count), count, window))
+		return 1;
+	printf("warmup %ld datagrams\n", hb_warm(count));
+	return 0;
 }

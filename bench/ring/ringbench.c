@@ -8,11 +8,13 @@
  *   ringbench throughput split|packed|rte_ring PAYLOAD BATCH
  *
  * Prints one number: one-way latency in ns (half a round trip), or
- * throughput in million messages per second.
+ * throughput in million messages per second; then "warmup N rounds" (or
+ * msgs): a tenth as many go first through the same path, unmeasured.
+ * Both threads must be pinned (or it exits 1): two polling threads
+ * sharing a CPU would measure the scheduler's time slice.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 
 #include <rte_ring.h>
 
+#include "bench/lib/hostbench.h"
 #include "host/backend/vq.h"
 #include "lib/virtq.h"
 
@@ -45,15 +48,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t s;
-
-	CPU_ZERO(&s);
-	CPU_SET(cpu, &s);
-	pthread_setaffinity_np(pthread_self(), sizeof(s), &s);
 }
 
 static uint64_t gpa(const void *va)
@@ -83,7 +77,7 @@ static void *vq_device(void *arg)
 	static struct kb_chain c;
 
 	(void)arg;
-	pin(1);
+	hb_pin(1);
 	atomic_store(&go, 1);
 	while (!atomic_load_explicit(&done, memory_order_relaxed)) {
 		int n = 0;
@@ -100,33 +94,33 @@ static void *vq_device(void *arg)
 	return NULL;
 }
 
-static double vq_latency(void)
+static double vq_latency(long rounds)
 {
 	uint8_t *buf = region + (2u << 20);
 	struct virtq_buf b = { buf, (uint32_t)payload };
 	double t0;
 
 	t0 = now();
-	for (int i = 0; i < ROUNDS_LAT; i++) {
+	for (long i = 0; i < rounds; i++) {
 		memset(buf, i, payload);
 		virtq_add(&q, &b, 1, NULL, 0, buf);
 		virtq_publish(&q);
 		while (!virtq_get(&q, NULL))
 			;
 	}
-	return (now() - t0) / ROUNDS_LAT / 2 * 1e9;
+	return (now() - t0) / rounds / 2 * 1e9;
 }
 
-static double vq_throughput(void)
+static double vq_throughput(long msgs)
 {
 	uint8_t *bufs = region + (2u << 20);
 	long sent = 0, got = 0;
 	double t0 = now();
 
-	while (got < MSGS_TPUT) {
+	while (got < msgs) {
 		int n = 0;
 
-		while (n < batch && sent < MSGS_TPUT) {
+		while (n < batch && sent < msgs) {
 			uint8_t *p = bufs + (sent % QSIZE) * 2048;
 			struct virtq_buf b = { p, (uint32_t)payload };
 
@@ -141,20 +135,22 @@ static double vq_throughput(void)
 		while (virtq_get(&q, NULL))
 			got++;
 	}
-	return MSGS_TPUT / (now() - t0) / 1e6;
+	return msgs / (now() - t0) / 1e6;
 }
 
 /* ---- the cache-line ping-pong: the latency floor ---- */
 
 static _Alignas(64) atomic_long ping;
 static _Alignas(64) atomic_long pong;
+static long pp_rounds;			/* warm-up and measured, for the peer */
+static long pp_seq;			/* the last round played */
 
 static void *pp_peer(void *arg)
 {
 	(void)arg;
-	pin(1);
+	hb_pin(1);
 	atomic_store(&go, 1);
-	for (long i = 1; i <= ROUNDS_LAT; i++) {
+	for (long i = 1; i <= pp_rounds; i++) {
 		while (atomic_load_explicit(&ping, memory_order_acquire) != i)
 			;
 		atomic_store_explicit(&pong, i, memory_order_release);
@@ -162,16 +158,18 @@ static void *pp_peer(void *arg)
 	return NULL;
 }
 
-static double pp_latency(void)
+static double pp_latency(long rounds)
 {
 	double t0 = now();
 
-	for (long i = 1; i <= ROUNDS_LAT; i++) {
+	for (long k = 0; k < rounds; k++) {
+		long i = ++pp_seq;
+
 		atomic_store_explicit(&ping, i, memory_order_release);
 		while (atomic_load_explicit(&pong, memory_order_acquire) != i)
 			;
 	}
-	return (now() - t0) / ROUNDS_LAT / 2 * 1e9;
+	return (now() - t0) / rounds / 2 * 1e9;
 }
 
 /* ---- DPDK rte_ring SP/SC, a request ring and a reply ring ---- */
@@ -192,7 +190,7 @@ static void *rr_peer(void *arg)
 	void *objs[64];
 
 	(void)arg;
-	pin(1);
+	hb_pin(1);
 	atomic_store(&go, 1);
 	while (!atomic_load_explicit(&done, memory_order_relaxed)) {
 		unsigned int n = rte_ring_sc_dequeue_burst(req, objs, 64, NULL);
@@ -205,33 +203,33 @@ static void *rr_peer(void *arg)
 	return NULL;
 }
 
-static double rr_latency(void)
+static double rr_latency(long rounds)
 {
 	uint8_t *buf = region + (2u << 20);
 	void *obj = buf;
 	double t0 = now();
 
-	for (int i = 0; i < ROUNDS_LAT; i++) {
+	for (long i = 0; i < rounds; i++) {
 		memset(buf, i, payload);
 		while (rte_ring_sp_enqueue(req, obj))
 			;
 		while (rte_ring_sc_dequeue(rep, &obj))
 			;
 	}
-	return (now() - t0) / ROUNDS_LAT / 2 * 1e9;
+	return (now() - t0) / rounds / 2 * 1e9;
 }
 
-static double rr_throughput(void)
+static double rr_throughput(long msgs)
 {
 	uint8_t *bufs = region + (2u << 20);
 	long sent = 0, got = 0;
 	void *objs[64];
 	double t0 = now();
 
-	while (got < MSGS_TPUT) {
+	while (got < msgs) {
 		int n = 0;
 
-		while (n < batch && sent + n < MSGS_TPUT &&
+		while (n < batch && sent + n < msgs &&
 		       sent + n - got < QSIZE - 1) {
 			objs[n] = bufs + ((sent + n) % QSIZE) * 2048;
 			memset(objs[n], (int)(sent + n), payload);
@@ -241,7 +239,17 @@ static double rr_throughput(void)
 			sent += rte_ring_sp_enqueue_burst(req, objs, n, NULL);
 		got += rte_ring_sc_dequeue_burst(rep, objs, 64, NULL);
 	}
-	return MSGS_TPUT / (now() - t0) / 1e6;
+	return msgs / (now() - t0) / 1e6;
+}
+
+/* One measurement of n messages (or round trips) on the chosen path. */
+static double measure(void *(*peer)(void *), int tput, long n)
+{
+	if (peer == pp_peer)
+		return pp_latency(n);
+	if (peer == rr_peer)
+		return tput ? rr_throughput(n) : rr_latency(n);
+	return tput ? vq_throughput(n) : vq_latency(n);
 }
 
 int main(int argc, char **argv)
@@ -250,6 +258,7 @@ int main(int argc, char **argv)
 	const char *who = argc > 2 ? argv[2] : "";
 	void *(*peer)(void *) = vq_device;
 	pthread_t t;
+	long n, warm;
 	double v;
 
 	if (argc < 4 || (tput && argc < 5)) {
@@ -260,6 +269,9 @@ int main(int argc, char **argv)
 		ROUNDS_LAT /= atol(getenv("RINGBENCH_SCALE"));
 		MSGS_TPUT /= atol(getenv("RINGBENCH_SCALE"));
 	}
+	n = tput ? MSGS_TPUT : ROUNDS_LAT;
+	warm = hb_warm(n);
+	pp_rounds = warm + n;
 	payload = atoi(argv[3]);
 	batch = tput ? atoi(argv[4]) : 1;
 	region = aligned_alloc(4096, REGION);
@@ -275,18 +287,15 @@ int main(int argc, char **argv)
 	} else {
 		vq_setup();
 	}
-	pin(0);
+	hb_pin(0);
 	pthread_create(&t, NULL, peer, NULL);
 	while (!atomic_load(&go))
 		;
-	if (peer == pp_peer)
-		v = pp_latency();
-	else if (peer == rr_peer)
-		v = tput ? rr_throughput() : rr_latency();
-	else
-		v = tput ? vq_throughput() : vq_latency();
+	measure(peer, tput, warm);
+	v = measure(peer, tput, n);
 	atomic_store(&done, 1);
 	pthread_join(t, NULL);
 	printf("%.2f\n", v);
+	printf("warmup %ld %s\n", warm, tput ? "msgs" : "rounds");
 	return 0;
 }

@@ -15,6 +15,7 @@
  *
  *	pipe_ns X ns
  *	futex_ns X ns
+ *	warmup N rounds		(each first plays rounds / 10, unmeasured)
  *
  * Diagnostics go to stderr; any failure exits non-zero.  BENCH_SMALL=1
  * makes the default run short.  cpu defaults to 0 (the first CPU this
@@ -182,7 +183,7 @@ static double play(enum kind kind, long rounds, int cpu)
 	pthread_t th;
 	int err;
 
-	g.warm = rounds / 10 ? rounds / 10 : 1;
+	g.warm = hb_warm(rounds);
 	g.total = g.warm + rounds;
 	if (kind == PIPE && (pipe(g.to_child) || pipe(g.to_main)))
 		die("pipe");
@@ -281,5 +282,6 @@ int main(int argc, char **argv)
 		cpu, rounds, 2 * rounds);
 	printf("pipe_ns %.1f ns\n", pipe_ns);
 	printf("futex_ns %.1f ns\n", futex_ns);
+	printf("warmup %ld rounds\n", hb_warm(rounds));
 	return fflush(stdout) ? 1 : 0;
 }

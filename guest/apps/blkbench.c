@@ -1,8 +1,10 @@
 /*
- * blkbench [rw=read|write] [qd=N] [bs=BYTES] [ops=N] [idle_ms=N]: random
- * I/O of bs bytes over the disk with qd requests in flight; prints IOPS
- * and the p50/p99 latency of single requests, one line, for bench/ to
- * collect.  idle_ms=N (with qd=1) sleeps N ms before each request: the
+ * blkbench [rw=read|write] [qd=N] [bs=BYTES] [ops=N] [idle_ms=N]: random I/O of bs
+ * bytes over the disk with qd requests in flight; prints IOPS and the
+ * p50/p99 latency of single requests, one line, for bench/ to collect.
+ * ops / 10 requests go first as a warm-up (warm= on that line): the clock
+ * starts when the last of them completes, and their latencies are not
+ * kept.  idle_ms=N (with qd=1) sleeps N ms before each request: the
  * latency of the first request after an idle spell, when the host's
  * device thread has gone to sleep.
  */
@@ -39,9 +41,9 @@ static int blkbench_main(int argc, char **argv)
 	uint32_t bs = (uint32_t)atoi(app_opt(argc, argv, "bs", "4096"));
 	long ops = atol(app_opt(argc, argv, "ops", "20000"));
 	long idle = atol(app_opt(argc, argv, "idle_ms", "0"));
-	uint64_t *lat, blocks, x = 88172645463325252ULL, t0, t1;
+	uint64_t *lat, blocks, x = 88172645463325252ULL, t0 = 0, t1;
 	struct op o[MAX_QD];
-	long issued = 0, done = 0;
+	long issued = 0, done = 0, warm;
 
 	if (qd < 1 || qd > MAX_QD || !bs || bs % VBLK_SECTOR || ops < 1 ||
 	    idle < 0 || (idle && qd != 1)) {
@@ -61,17 +63,23 @@ static int blkbench_main(int argc, char **argv)
 		kprintf("blkbench: out of memory or disk too small\n");
 		return 1;
 	}
-	t0 = time_ns();
-	for (int i = 0; done < ops; i = (i + 1) % qd) {
+	warm = ops / 10 ? ops / 10 : 1;
+	for (int i = 0; done < warm + ops; i = (i + 1) % qd) {
 		struct op *p = &o[i];
 
 		if (p->busy) {
+			uint64_t now;
+
 			if (vblk_wait(&p->req))
 				return kprintf("blkbench: I/O error\n"), 1;
-			lat[done++] = time_ns() - p->start;
+			now = time_ns();
+			if (done >= warm)
+				lat[done - warm] = now - p->start;
+			if (++done == warm)
+				t0 = now;
 			p->busy = 0;
 		}
-		if (issued < ops) {
+		if (issued < warm + ops) {
 			x ^= x << 13;
 			x ^= x >> 7;
 			x ^= x << 17;
@@ -90,8 +98,8 @@ static int blkbench_main(int argc, char **argv)
 	t1 = time_ns();
 	qsort(lat, (size_t)ops, sizeof(*lat), cmp);
 	/* Tenths of a microsecond: a fast path's latency is a few us. */
-	kprintf("blkbench: rw=%s qd=%d bs=%u ops=%ld iops=%llu p50_us=%llu.%llu p99_us=%llu.%llu%s\n",
-		write ? "write" : "read", qd, bs, ops,
+	kprintf("blkbench: rw=%s qd=%d bs=%u ops=%ld warm=%ld iops=%llu p50_us=%llu.%llu p99_us=%llu.%llu%s\n",
+		write ? "write" : "read", qd, bs, ops, warm,
 		(unsigned long long)((uint64_t)ops * 1000000000ULL / (t1 - t0)),
 		(unsigned long long)(lat[ops / 2] / 1000),
 		(unsigned long long)(lat[ops / 2] / 100 % 10),
@@ -100,4 +108,4 @@ static int blkbench_main(int argc, char **argv)
 		idle ? " (each after an idle spell)" : "");
 	return 0;
 }
-APP(blkbench, blkbench_main, "random I/O benchmark [rw=read|write] [qd=N] [bs=BYTES] [ops=N]");
+APP(blkbench, blkbench_main, "random I/O benchmark [rw=read|write] [qd=N] [bs=BYTES] [ops=N] [idle_ms=N]");

@@ -209,8 +209,9 @@ static int ctxbench_main(int argc, char **argv)
 	yl = run("yield", yield_side0, yield_side1, (unsigned long)rounds);
 	if (!sw || !yl)
 		return 1;
-	kprintf("ctxbench: rounds=%ld switch_ns=%llu.%llu yield_ns=%llu.%llu\n",
-		rounds, (unsigned long long)(sw / 10),
+	kprintf("ctxbench: rounds=%ld warm=%ld switch_ns=%llu.%llu yield_ns=%llu.%llu\n",
+		rounds, rounds / 10 ? rounds / 10 : 1,
+		(unsigned long long)(sw / 10),
 		(unsigned long long)(sw % 10), (unsigned long long)(yl / 10),
 		(unsigned long long)(yl % 10));
 	return 0;

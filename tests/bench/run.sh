@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# The bench suite: every benchmark once, small (BENCH_SMALL=1), to prove it
-# runs and writes a well-formed result; never a timing assertion.
+# The bench suite: every benchmark small (BENCH_SMALL=1), twice, to prove
+# it runs and writes a well-formed result, and that the result says how
+# it was taken fairly: each system's warm-up, the order of each run
+# (kspawn first, then last: the order flips from run to run), and whether
+# the sides do the same work.  Also that the hosted benchmarks refuse to
+# run unpinned.  Never a timing assertion.
 #
 #   tests/bench/run.sh BUILD_DIR
 set -u
@@ -10,7 +14,7 @@ build=${1:?usage: run.sh BUILD_DIR}
 out=$build/bench-results
 rm -rf "$out"
 pass=0 fail=0
-if ! BENCH_SMALL=1 BENCH_OUT=$out "$top/bench/run.sh" "$build" > "$out.log" 2>&1; then
+if ! BENCH_SMALL=1 BENCH_RUNS=2 BENCH_OUT=$out "$top/bench/run.sh" "$build" > "$out.log" 2>&1; then
 	echo "FAIL bench/run"
 	tail -n 20 "$out.log" | sed 's/^/    | /'
 	fail=$((fail + 1))
@@ -18,18 +22,51 @@ fi
 for f in "$out"/*.json; do
 	[ -e "$f" ] || break
 	name=$(basename "$f" .json)
-	if /usr/bin/python3 - "$f" <<'PY'
+	if why=$(/usr/bin/python3 - "$f" 2>&1 <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-for k in ("name", "unit", "machine", "git", "parameters", "kspawn", "peers", "ratio"):
-    assert k in r, k
+name = r["name"]
+for k in ("name", "unit", "machine", "git", "parameters", "kspawn", "peers",
+          "ratio", "comparable", "note", "warmup", "order"):
+    assert k in r, "no " + k
 assert r["kspawn"]["median"] > 0 and all(p["median"] > 0 for p in r["peers"])
+systems = {"kspawn"} | {p["name"] for p in r["peers"]}
+# Every system warmed up, unmeasured, before it was measured (a size is
+# no timing: 0, "none").
+assert set(r["warmup"]) == systems, "warm-up of %s" % sorted(r["warmup"])
+for s, wu in r["warmup"].items():
+    if name.startswith("size_"):
+        assert wu == {"value": 0, "unit": "none"}, "%s: %s" % (s, wu)
+    else:
+        assert wu["value"] > 0 and wu["unit"], "%s warm-up %s" % (s, wu)
+# Two runs, each system once in each, kspawn first and then last.
+assert r["runs"] == 2 and len(r["order"]) == 2, "runs/order %s" % r["order"]
+for i, o in enumerate(r["order"]):
+    assert sorted(o) == sorted(systems), "run %d ran %s" % (i + 1, o)
+    assert o[0 if i % 2 == 0 else -1] == "kspawn", \
+        "run %d: kspawn not %s: %s" % (i + 1, "first" if i % 2 == 0 else "last", o)
+# Whether the sides do the same work, per peer and for the ratio; the
+# rows known to compare different work say so.
+assert all(isinstance(p["same_work"], bool) for p in r["peers"])
+assert isinstance(r["comparable"], bool) and isinstance(r["note"], str)
+assert r["comparable"] or r["note"], "not comparable, no note"
+best = r["ratio"]["definition"].split("/ ")[1].split()[0]
+assert r["comparable"] == [p["same_work"] for p in r["peers"]
+                           if p["name"] == best][0]
+expect = {"ring_": True, "blk_fullstack_": True, "net_fullstack_": True,
+          "switch": True, "blk_hosted_": False, "net_hosted_": False,
+          "spawn": False, "size_": False}
+want = [v for k, v in expect.items() if name.startswith(k)]
+assert want and r["comparable"] == want[0], \
+    "comparable is %s, want %s" % (r["comparable"], want)
 PY
+)
 	then
 		echo "ok bench/$name"
 		pass=$((pass + 1))
 	else
 		echo "FAIL bench/$name: malformed result"
+		echo "$why" | tail -n 1 | sed 's/^/    /'
 		fail=$((fail + 1))
 	fi
 done
@@ -44,5 +81,31 @@ for name in $want; do
 	[ -f "$out/$name.json" ] || { echo "FAIL bench/$name: no result"; fail=$((fail + 1)); }
 done
 [ "$pass" -ge 32 ] || { echo "FAIL bench/count: $pass results, want 32"; fail=$((fail + 1)); }
+
+# Unpinned, two polling threads would take turns on one CPU and measure
+# the scheduler: each hosted benchmark must refuse, and print no number.
+nopin=$build/bench/nopin.so
+if ! gcc -shared -fPIC -O2 -Wall -Wextra -Werror -o "$nopin" "$here/nopin.c"; then
+	echo "FAIL bench/unpinned: cannot build the shim"
+	fail=$((fail + 1))
+else
+	for cmd in "ringbench latency split 64" "ringbench throughput rte_ring 64 32" \
+		"blkhosted rw=read qd=1" "nethosted rtt" "udplo pps"; do
+		set -- $cmd
+		name=bench/unpinned-$1-$2
+		if o=$(RINGBENCH_SCALE=100 BENCH_SMALL=1 LD_PRELOAD=$nopin \
+			"$build/bench/$1" "${@:2}" 2> "$out.err"); then
+			echo "FAIL $name: ran unpinned, printed: $(echo $o)"
+			fail=$((fail + 1))
+		elif [ -n "$o" ] || ! grep -q 'cannot pin' "$out.err"; then
+			echo "FAIL $name: failed, but not for the pinning: $(echo $o; cat "$out.err")"
+			fail=$((fail + 1))
+		else
+			echo "ok $name"
+			pass=$((pass + 1))
+		fi
+	done
+	rm -f "$out.err"
+fi
 echo "bench: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

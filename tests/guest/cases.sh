@@ -44,4 +44,4 @@ guest_case libctest 0 "libctest" \
 guest_case heap-option 0 "heap=8 hello" "^memory: [0-9]+ KiB free, 8192 KiB for malloc"
 # Positive numbers only: no timing is asserted.
 guest_case ctxbench 0 "ctxbench rounds=2000" \
-	"^ctxbench: rounds=2000 switch_ns=([1-9][0-9]*\.[0-9]|0\.[1-9]) yield_ns=([1-9][0-9]*\.[0-9]|0\.[1-9])"
+	"^ctxbench: rounds=2000 warm=200 switch_ns=([1-9][0-9]*\.[0-9]|0\.[1-9]) yield_ns=([1-9][0-9]*\.[0-9]|0\.[1-9])"

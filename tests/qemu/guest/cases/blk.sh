@@ -25,7 +25,7 @@ expect 0 kspawnctl stop "$id"
 
 spawn "$IMG" --cpu 1 --ramdisk 8M --cmdline "blkbench rw=write qd=16 ops=2000" || finish
 expect 0 kspawnctl console "$id" --follow
-has 'blkbench: rw=write qd=16 bs=4096 ops=2000 iops=[0-9]+ p50_us=[0-9]+\.[0-9] p99_us=[0-9]+\.[0-9]'
+has 'blkbench: rw=write qd=16 bs=4096 ops=2000 warm=200 iops=[0-9]+ p50_us=[0-9]+\.[0-9] p99_us=[0-9]+\.[0-9]'
 expect 0 kspawnctl stop "$id"
 
 disk=/tmp/disk.img
