@@ -156,6 +156,8 @@ ringtest_workloads() {
 	local rt=$build/bench/ringtest layout poll=500000 sleep=100000
 	local opts=(--guest-affinity 0 --host-affinity 1 --ring-size 256)
 	local desc="\"ring_size\": 256, \"cores\": \"guest CPU 0, host CPU 1\""
+	desc+=', "same_work": {"virtio_ring_0_9": true, "ring": true, "ptr_ring": true}, "note": "the same ringtest main.c, buffers, options and CPUs for every ring"'
+
 	if [ -n "${BENCH_SMALL:-}" ]; then
 		poll=20000
 		sleep=5000

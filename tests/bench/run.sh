@@ -53,7 +53,7 @@ assert r["comparable"] or r["note"], "not comparable, no note"
 best = r["ratio"]["definition"].split("/ ")[1].split()[0]
 assert r["comparable"] == [p["same_work"] for p in r["peers"]
                            if p["name"] == best][0]
-expect = {"ring_": True, "blk_fullstack_": True, "net_fullstack_": True,
+expect = {"ring_": True, "ringtest_": True, "blk_fullstack_": True, "net_fullstack_": True,
           "switch": True, "blk_hosted_": False, "net_hosted_": False,
           "spawn": False, "size_": False}
 want = [v for k, v in expect.items() if name.startswith(k)]
