@@ -9,6 +9,15 @@
  *
  * Prints one number: one-way latency in ns (half a round trip), or
  * throughput in million messages per second.
+ *
+ * Fair to every system: the same two CPUs (each thread checks it runs
+ * where it was pinned), the same payload copied in by the sender from a
+ * message of its own and copied out by the receiver, a warm-up that is
+ * not timed, and the same statistic.  The machine is shared: a spinning
+ * thread whose peer was preempted measures the scheduler, not the ring.
+ * So the timed part is cut in CHUNKS chunks and the median chunk is the
+ * result: a preemption spoils the one chunk it falls in, so most chunks
+ * are clean while the two threads share the machine at all.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -29,6 +38,8 @@
 #define QSIZE 256
 static long ROUNDS_LAT = 200000;	/* RINGBENCH_SCALE divides these */
 static long MSGS_TPUT = 2000000;
+#define CHUNKS 1000			/* timed chunks; the median counts */
+#define WARMUP_DIV 10			/* untimed warm-up: a tenth more */
 
 static uint8_t *region;
 static struct kb_region kr;
@@ -37,7 +48,8 @@ static struct virtq q;			/* driver side */
 static void *cookies[QSIZE];
 static atomic_int go, done;
 static int payload, batch, packed;
-static uint8_t sink[2048];
+static uint8_t sink[2048];		/* where receivers copy payloads */
+static uint8_t msg[2048];		/* what senders copy in */
 
 static double now(void)
 {
@@ -53,7 +65,45 @@ static void pin(int cpu)
 
 	CPU_ZERO(&s);
 	CPU_SET(cpu, &s);
-	pthread_setaffinity_np(pthread_self(), sizeof(s), &s);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(s), &s) ||
+	    sched_getcpu() != cpu) {
+		fprintf(stderr, "ringbench: cannot pin a thread to CPU %d\n",
+			cpu);
+		exit(1);
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Run step(i) for i in [0, total + total / WARMUP_DIV): the first tenth
+ * untimed, the rest in CHUNKS timed chunks.  Returns the median chunk's
+ * seconds per step.  step returns how many units it completed (a batch
+ * can complete several, or none); chunks end on unit counts.
+ */
+static double timed(long total, long (*step)(long done))
+{
+	long warm = total / WARMUP_DIV, done = 0;
+	long per = total / CHUNKS > 0 ? total / CHUNKS : 1;
+	double t[CHUNKS];
+
+	while (done < warm)
+		done += step(done);
+	for (int c = 0; c < CHUNKS; c++) {
+		long start = done, end = warm + (c + 1) * per;
+		double t0 = now();
+
+		while (done < end)
+			done += step(done);
+		t[c] = (now() - t0) / (double)(done - start);
+	}
+	qsort(t, CHUNKS, sizeof(t[0]), cmp_double);
+	return (t[CHUNKS / 2 - 1] + t[CHUNKS / 2]) / 2;
 }
 
 static uint64_t gpa(const void *va)
@@ -100,48 +150,46 @@ static void *vq_device(void *arg)
 	return NULL;
 }
 
-static double vq_latency(void)
+/* One round trip: copy the message in, add, publish, wait for it. */
+static long vq_round(long i)
 {
 	uint8_t *buf = region + (2u << 20);
 	struct virtq_buf b = { buf, (uint32_t)payload };
-	double t0;
 
-	t0 = now();
-	for (int i = 0; i < ROUNDS_LAT; i++) {
-		memset(buf, i, payload);
-		virtq_add(&q, &b, 1, NULL, 0, buf);
-		virtq_publish(&q);
-		while (!virtq_get(&q, NULL))
-			;
-	}
-	return (now() - t0) / ROUNDS_LAT / 2 * 1e9;
+	msg[0] = (uint8_t)i;
+	memcpy(buf, msg, payload);
+	virtq_add(&q, &b, 1, NULL, 0, buf);
+	virtq_publish(&q);
+	while (!virtq_get(&q, NULL))
+		;
+	return 1;
 }
 
-static double vq_throughput(void)
+static long tput_sent;
+
+/* Up to a batch in, one publish, then whatever came back. */
+static long vq_step(long got)
 {
 	uint8_t *bufs = region + (2u << 20);
-	long sent = 0, got = 0;
-	double t0 = now();
+	long n = 0, back = 0;
 
-	while (got < MSGS_TPUT) {
-		int n = 0;
+	(void)got;
+	while (n < batch) {
+		uint8_t *p = bufs + (tput_sent % QSIZE) * 2048;
+		struct virtq_buf b = { p, (uint32_t)payload };
 
-		while (n < batch && sent < MSGS_TPUT) {
-			uint8_t *p = bufs + (sent % QSIZE) * 2048;
-			struct virtq_buf b = { p, (uint32_t)payload };
-
-			memset(p, (int)sent, payload);
-			if (virtq_add(&q, &b, 1, NULL, 0, p))
-				break;
-			sent++;
-			n++;
-		}
-		if (n)
-			virtq_publish(&q);
-		while (virtq_get(&q, NULL))
-			got++;
+		msg[0] = (uint8_t)tput_sent;
+		memcpy(p, msg, payload);
+		if (virtq_add(&q, &b, 1, NULL, 0, p))
+			break;
+		tput_sent++;
+		n++;
 	}
-	return MSGS_TPUT / (now() - t0) / 1e6;
+	if (n)
+		virtq_publish(&q);
+	while (virtq_get(&q, NULL))
+		back++;
+	return back;
 }
 
 /* ---- the cache-line ping-pong: the latency floor ---- */
@@ -151,27 +199,27 @@ static _Alignas(64) atomic_long pong;
 
 static void *pp_peer(void *arg)
 {
+	long seen = 0, v;
+
 	(void)arg;
 	pin(1);
 	atomic_store(&go, 1);
-	for (long i = 1; i <= ROUNDS_LAT; i++) {
-		while (atomic_load_explicit(&ping, memory_order_acquire) != i)
-			;
-		atomic_store_explicit(&pong, i, memory_order_release);
+	while (!atomic_load_explicit(&done, memory_order_relaxed)) {
+		v = atomic_load_explicit(&ping, memory_order_acquire);
+		if (v != seen) {
+			seen = v;
+			atomic_store_explicit(&pong, v, memory_order_release);
+		}
 	}
 	return NULL;
 }
 
-static double pp_latency(void)
+static long pp_round(long i)
 {
-	double t0 = now();
-
-	for (long i = 1; i <= ROUNDS_LAT; i++) {
-		atomic_store_explicit(&ping, i, memory_order_release);
-		while (atomic_load_explicit(&pong, memory_order_acquire) != i)
-			;
-	}
-	return (now() - t0) / ROUNDS_LAT / 2 * 1e9;
+	atomic_store_explicit(&ping, i + 1, memory_order_release);
+	while (atomic_load_explicit(&pong, memory_order_acquire) != i + 1)
+		;
+	return 1;
 }
 
 /* ---- DPDK rte_ring SP/SC, a request ring and a reply ring ---- */
@@ -205,43 +253,35 @@ static void *rr_peer(void *arg)
 	return NULL;
 }
 
-static double rr_latency(void)
+static long rr_round(long i)
 {
 	uint8_t *buf = region + (2u << 20);
 	void *obj = buf;
-	double t0 = now();
 
-	for (int i = 0; i < ROUNDS_LAT; i++) {
-		memset(buf, i, payload);
-		while (rte_ring_sp_enqueue(req, obj))
-			;
-		while (rte_ring_sc_dequeue(rep, &obj))
-			;
-	}
-	return (now() - t0) / ROUNDS_LAT / 2 * 1e9;
+	msg[0] = (uint8_t)i;
+	memcpy(buf, msg, payload);
+	while (rte_ring_sp_enqueue(req, obj))
+		;
+	while (rte_ring_sc_dequeue(rep, &obj))
+		;
+	return 1;
 }
 
-static double rr_throughput(void)
+static long rr_step(long got)
 {
 	uint8_t *bufs = region + (2u << 20);
-	long sent = 0, got = 0;
 	void *objs[64];
-	double t0 = now();
+	long n = 0;
 
-	while (got < MSGS_TPUT) {
-		int n = 0;
-
-		while (n < batch && sent + n < MSGS_TPUT &&
-		       sent + n - got < QSIZE - 1) {
-			objs[n] = bufs + ((sent + n) % QSIZE) * 2048;
-			memset(objs[n], (int)(sent + n), payload);
-			n++;
-		}
-		if (n)
-			sent += rte_ring_sp_enqueue_burst(req, objs, n, NULL);
-		got += rte_ring_sc_dequeue_burst(rep, objs, 64, NULL);
+	while (n < batch && tput_sent + n - got < QSIZE - 1) {
+		objs[n] = bufs + ((tput_sent + n) % QSIZE) * 2048;
+		msg[0] = (uint8_t)(tput_sent + n);
+		memcpy(objs[n], msg, payload);
+		n++;
 	}
-	return MSGS_TPUT / (now() - t0) / 1e6;
+	if (n)
+		tput_sent += rte_ring_sp_enqueue_burst(req, objs, n, NULL);
+	return rte_ring_sc_dequeue_burst(rep, objs, 64, NULL);
 }
 
 int main(int argc, char **argv)
@@ -252,7 +292,8 @@ int main(int argc, char **argv)
 	pthread_t t;
 	double v;
 
-	if (argc < 4 || (tput && argc < 5)) {
+	if (argc < 4 || (tput && argc < 5) ||
+	    (tput && !strcmp(who, "pingpong"))) {
 		fprintf(stderr, "usage: ringbench latency|throughput split|packed|pingpong|rte_ring PAYLOAD [BATCH]\n");
 		return 2;
 	}
@@ -279,12 +320,11 @@ int main(int argc, char **argv)
 	pthread_create(&t, NULL, peer, NULL);
 	while (!atomic_load(&go))
 		;
-	if (peer == pp_peer)
-		v = pp_latency();
-	else if (peer == rr_peer)
-		v = tput ? rr_throughput() : rr_latency();
+	if (tput)
+		v = 1e-6 / timed(MSGS_TPUT, peer == rr_peer ? rr_step : vq_step);
 	else
-		v = tput ? vq_throughput() : vq_latency();
+		v = timed(ROUNDS_LAT, peer == pp_peer ? pp_round :
+			  peer == rr_peer ? rr_round : vq_round) / 2 * 1e9;
 	atomic_store(&done, 1);
 	pthread_join(t, NULL);
 	printf("%.2f\n", v);
