@@ -85,6 +85,8 @@ void hb_pin(int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	if (!err && sched_getcpu() != cpu)
+		err = EINVAL;	/* the call said yes, the scheduler no */
 	/*
 	 * Both sides poll: sharing one CPU they would take turns by the
 	 * scheduler's tick and measure that, not the path.  No number

@@ -6,15 +6,31 @@
  *
  *   ringbench latency  split|packed|pingpong|rte_ring PAYLOAD
  *   ringbench throughput split|packed|rte_ring PAYLOAD BATCH
+ *   ringbench sidebyside PAYLOAD BATCH
  *
- * Prints one number: one-way latency in ns (half a round trip), or
- * throughput in million messages per second; then "warmup N rounds" (or
- * msgs): a tenth as many go first through the same path, unmeasured.
- * Both threads must be pinned (or it exits 1): two polling threads
- * sharing a CPU would measure the scheduler's time slice.
+ * latency and throughput print one number: one-way latency in ns (half a
+ * round trip), or throughput in million messages per second; then
+ * "warmup N rounds" (or msgs), what went first, untimed.  sidebyside
+ * measures all of them in one run, in turns of a few hundred microseconds
+ * (the order rotating each turn), and prints "metric value unit" lines:
+ * each system's median, and the median over turns of the ratios taken
+ * within a turn (round trip / ping-pong, throughput / rte_ring).
+ *
+ * Fair to every system: the same two CPUs (each thread checks it runs
+ * where it was pinned), the same payload copied in by the sender from a
+ * message of its own and copied out by the receiver, a warm-up that is
+ * not timed, and the same statistic.  The machine is shared: a spinning
+ * thread whose peer was preempted measures the scheduler, not the ring.
+ * So the timed part is cut in CHUNKS chunks and the median chunk is the
+ * result: a preemption spoils the one chunk it falls in.  On a virtual
+ * machine the two vCPUs also move between nearer and farther host cores
+ * (here a ping-pong is either ~60 or ~260 ns one way, for seconds at a
+ * time): sidebyside's turns make every ratio from measurements taken
+ * within a millisecond of each other.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,17 +46,31 @@
 #define REGION (4u << 20)
 #define BASE 0x10000000ULL
 #define QSIZE 256
+#define BUFS (2u << 20)			/* payload buffers, 2 KiB apart */
 static long ROUNDS_LAT = 200000;	/* RINGBENCH_SCALE divides these */
 static long MSGS_TPUT = 2000000;
+static long TURNS = 400;
+#define CHUNKS 1000			/* timed chunks; the median counts */
+#define WARMUP_DIV 10			/* untimed warm-up: a tenth more */
+
+/* What the peer thread serves; the driver thread switches it. */
+enum { PINGPONG, RTE_RING, SPLIT, PACKED, NSYS };
+static const char *const sys_name[NSYS] = {
+	"pingpong", "rte_ring", "split", "packed"
+};
 
 static uint8_t *region;
 static struct kb_region kr;
-static struct kb_vq dvq;		/* device side */
-static struct virtq q;			/* driver side */
-static void *cookies[QSIZE];
+static struct kb_vq dvq[2];		/* device side: split, packed */
+static struct virtq vq[2];		/* driver side */
+static void *cookies[2][QSIZE];
+static int payload, batch;
+static _Alignas(64) atomic_int mode;	/* driver: which system now */
+static atomic_int ack;			/* peer: the mode it serves */
 static atomic_int go, done;
-static int payload, batch, packed;
-static uint8_t sink[2048];
+static _Alignas(64) uint8_t sink[2048];	/* where receivers copy payloads */
+static _Alignas(64) uint8_t msg[2048];	/* what senders copy in */
+static _Alignas(64) long tput_sent, tput_got;
 
 static double now(void)
 {
@@ -50,252 +80,348 @@ static double now(void)
 	return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *t, long n)
+{
+	qsort(t, n, sizeof(t[0]), cmp_double);
+	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
 static uint64_t gpa(const void *va)
 {
 	return BASE + (uint64_t)((const uint8_t *)va - region);
 }
 
-/* ---- the virtqueue: driver on CPU 0, device on CPU 1 ---- */
-
-static void vq_setup(void)
+static uint8_t *buf_at(long i)
 {
-	void *mem = region;
-
-	if (packed) {
-		virtq_init_packed(&q, QSIZE, mem, cookies, gpa, 1);
-		kb_vq_setup_packed(&dvq, &kr, QSIZE, gpa(q.ring),
-				   gpa(q.driver_event), gpa(q.device_event), 1);
-	} else {
-		virtq_init(&q, QSIZE, mem, cookies, gpa, 1);
-		kb_vq_setup(&dvq, &kr, QSIZE, gpa(q.desc), gpa(q.avail),
-			    gpa(q.used), 1);
-	}
+	return region + BUFS + (i % QSIZE) * 2048;
 }
 
-static void *vq_device(void *arg)
+/*
+ * The sender's copy: the message, then its number in the first byte.
+ * (Numbering msg itself first would make the copy's load wait for that
+ * store behind every store still queued: a stall no real sender has.)
+ */
+static void copy_in(uint8_t *p, long i)
 {
-	static struct kb_chain c;
-
-	(void)arg;
-	hb_pin(1);
-	atomic_store(&go, 1);
-	while (!atomic_load_explicit(&done, memory_order_relaxed)) {
-		int n = 0;
-
-		/* As the backends do: a batch, then one publish. */
-		while (n < 64 && kb_vq_pop(&dvq, &c) > 0) {
-			kb_chain_read(&c, 0, sink, c.out_len);	/* consume it */
-			kb_vq_push_quiet(&dvq, &c, 0);
-			n++;
-		}
-		if (n)
-			kb_vq_publish(&dvq);
-	}
-	return NULL;
+	memcpy(p, msg, payload);
+	p[0] = (uint8_t)i;
 }
 
-static double vq_latency(long rounds)
-{
-	uint8_t *buf = region + (2u << 20);
-	struct virtq_buf b = { buf, (uint32_t)payload };
-	double t0;
-
-	t0 = now();
-	for (long i = 0; i < rounds; i++) {
-		memset(buf, i, payload);
-		virtq_add(&q, &b, 1, NULL, 0, buf);
-		virtq_publish(&q);
-		while (!virtq_get(&q, NULL))
-			;
-	}
-	return (now() - t0) / rounds / 2 * 1e9;
-}
-
-static double vq_throughput(long msgs)
-{
-	uint8_t *bufs = region + (2u << 20);
-	long sent = 0, got = 0;
-	double t0 = now();
-
-	while (got < msgs) {
-		int n = 0;
-
-		while (n < batch && sent < msgs) {
-			uint8_t *p = bufs + (sent % QSIZE) * 2048;
-			struct virtq_buf b = { p, (uint32_t)payload };
-
-			memset(p, (int)sent, payload);
-			if (virtq_add(&q, &b, 1, NULL, 0, p))
-				break;
-			sent++;
-			n++;
-		}
-		if (n)
-			virtq_publish(&q);
-		while (virtq_get(&q, NULL))
-			got++;
-	}
-	return msgs / (now() - t0) / 1e6;
-}
-
-/* ---- the cache-line ping-pong: the latency floor ---- */
+/* ---- the peer's half of each system, one poll at a time ---- */
 
 static _Alignas(64) atomic_long ping;
 static _Alignas(64) atomic_long pong;
-static long pp_rounds;			/* warm-up and measured, for the peer */
-static long pp_seq;			/* the last round played */
-
-static void *pp_peer(void *arg)
-{
-	(void)arg;
-	hb_pin(1);
-	atomic_store(&go, 1);
-	for (long i = 1; i <= pp_rounds; i++) {
-		while (atomic_load_explicit(&ping, memory_order_acquire) != i)
-			;
-		atomic_store_explicit(&pong, i, memory_order_release);
-	}
-	return NULL;
-}
-
-static double pp_latency(long rounds)
-{
-	double t0 = now();
-
-	for (long k = 0; k < rounds; k++) {
-		long i = ++pp_seq;
-
-		atomic_store_explicit(&ping, i, memory_order_release);
-		while (atomic_load_explicit(&pong, memory_order_acquire) != i)
-			;
-	}
-	return (now() - t0) / rounds / 2 * 1e9;
-}
-
-/* ---- DPDK rte_ring SP/SC, a request ring and a reply ring ---- */
-
 static struct rte_ring *req, *rep;
 
-static struct rte_ring *ring_new(void)
+static void pp_serve(void)
 {
-	ssize_t sz = rte_ring_get_memsize(QSIZE);
-	struct rte_ring *r = aligned_alloc(64, (size_t)((sz + 63) & ~63));
+	static long seen;
+	long v = atomic_load_explicit(&ping, memory_order_acquire);
 
-	rte_ring_init(r, "kspawn", QSIZE, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	return r;
+	if (v != seen) {
+		seen = v;
+		atomic_store_explicit(&pong, v, memory_order_release);
+	}
 }
 
-static void *rr_peer(void *arg)
+static void rr_serve(void)
 {
 	void *objs[64];
+	unsigned int n = rte_ring_sc_dequeue_burst(req, objs, 64, NULL);
 
+	for (unsigned int i = 0; i < n; i++)
+		memcpy(sink, objs[i], payload);
+	while (n && !rte_ring_sp_enqueue_burst(rep, objs, n, NULL))
+		;
+}
+
+/* As the backends do: a batch, then one publish. */
+static void vq_serve(struct kb_vq *d)
+{
+	static struct kb_chain c;
+	int n = 0;
+
+	while (n < 64 && kb_vq_pop(d, &c) > 0) {
+		kb_chain_read(&c, 0, sink, c.out_len);	/* consume it */
+		kb_vq_push_quiet(d, &c, 0);
+		n++;
+	}
+	if (n)
+		kb_vq_publish(d);
+}
+
+static void *peer(void *arg)
+{
 	(void)arg;
 	hb_pin(1);
 	atomic_store(&go, 1);
 	while (!atomic_load_explicit(&done, memory_order_relaxed)) {
-		unsigned int n = rte_ring_sc_dequeue_burst(req, objs, 64, NULL);
+		int m = atomic_load_explicit(&mode, memory_order_acquire);
 
-		for (unsigned int i = 0; i < n; i++)
-			memcpy(sink, objs[i], payload);
-		while (n && !rte_ring_sp_enqueue_burst(rep, objs, n, NULL))
-			;
+		if (m != atomic_load_explicit(&ack, memory_order_relaxed))
+			atomic_store_explicit(&ack, m, memory_order_release);
+		if (m < 0)
+			continue;
+		if (m == PINGPONG)
+			pp_serve();
+		else if (m == RTE_RING)
+			rr_serve();
+		else
+			vq_serve(&dvq[m - SPLIT]);
 	}
 	return NULL;
 }
 
-static double rr_latency(long rounds)
+/* The peer serves m from now on (all of the last system's work is done). */
+static void switch_to(int m)
 {
-	uint8_t *buf = region + (2u << 20);
-	void *obj = buf;
-	double t0 = now();
+	atomic_store_explicit(&mode, m, memory_order_release);
+	while (atomic_load_explicit(&ack, memory_order_acquire) != m)
+		;
+}
 
-	for (long i = 0; i < rounds; i++) {
-		memset(buf, i, payload);
+/* ---- the driver's half: one round trip, or one batch ---- */
+
+static long round_trip(int s, long i)
+{
+	uint8_t *buf = buf_at(0);
+	void *obj = buf;
+
+	if (s == PINGPONG) {
+		/* Nothing copied: the physical limit of one line each way. */
+		long v = atomic_load_explicit(&ping, memory_order_relaxed) + 1;
+
+		atomic_store_explicit(&ping, v, memory_order_release);
+		while (atomic_load_explicit(&pong, memory_order_acquire) != v)
+			;
+		return 1;
+	}
+	copy_in(buf, i);
+	if (s == RTE_RING) {
 		while (rte_ring_sp_enqueue(req, obj))
 			;
 		while (rte_ring_sc_dequeue(rep, &obj))
 			;
+	} else {
+		struct virtq *q = &vq[s - SPLIT];
+		struct virtq_buf b = { buf, (uint32_t)payload };
+
+		virtq_add(q, &b, 1, NULL, 0, buf);
+		virtq_publish(q);
+		while (!virtq_get(q, NULL))
+			;
 	}
-	return (now() - t0) / rounds / 2 * 1e9;
+	return 1;
 }
 
-static double rr_throughput(long msgs)
+/* Up to a batch in, one publish, then whatever came back. */
+static long batch_step(int s)
 {
-	uint8_t *bufs = region + (2u << 20);
-	long sent = 0, got = 0;
-	void *objs[64];
-	double t0 = now();
+	long n = 0, back = 0;
 
-	while (got < msgs) {
-		int n = 0;
+	if (s == RTE_RING) {
+		void *objs[64];
 
-		while (n < batch && sent + n < msgs &&
-		       sent + n - got < QSIZE - 1) {
-			objs[n] = bufs + ((sent + n) % QSIZE) * 2048;
-			memset(objs[n], (int)(sent + n), payload);
+		while (n < batch && tput_sent + n - tput_got < QSIZE - 1) {
+			objs[n] = buf_at(tput_sent + n);
+			copy_in(objs[n], tput_sent + n);
 			n++;
 		}
 		if (n)
-			sent += rte_ring_sp_enqueue_burst(req, objs, n, NULL);
-		got += rte_ring_sc_dequeue_burst(rep, objs, 64, NULL);
+			tput_sent += rte_ring_sp_enqueue_burst(req, objs, n,
+							       NULL);
+		back = rte_ring_sc_dequeue_burst(rep, objs, 64, NULL);
+	} else {
+		struct virtq *q = &vq[s - SPLIT];
+
+		while (n < batch) {
+			uint8_t *p = buf_at(tput_sent);
+			struct virtq_buf b = { p, (uint32_t)payload };
+
+			copy_in(p, tput_sent);
+			if (virtq_add(q, &b, 1, NULL, 0, p))
+				break;
+			tput_sent++;
+			n++;
+		}
+		if (n)
+			virtq_publish(q);
+		while (virtq_get(q, NULL))
+			back++;
 	}
-	return msgs / (now() - t0) / 1e6;
+	tput_got += back;
+	return back;
 }
 
-/* One measurement of n messages (or round trips) on the chosen path. */
-static double measure(void *(*peer)(void *), int tput, long n)
+/* Seconds per unit of n units of s: round trips, or messages. */
+static double run(int s, int tput, long n)
 {
-	if (peer == pp_peer)
-		return pp_latency(n);
-	if (peer == rr_peer)
-		return tput ? rr_throughput(n) : rr_latency(n);
-	return tput ? vq_throughput(n) : vq_latency(n);
+	long end = (tput ? tput_got : 0) + n, i = 0;
+	double t0 = now();
+
+	if (!tput) {
+		for (i = 0; i < n; i++)
+			round_trip(s, i);
+		return (now() - t0) / n;
+	}
+	while (tput_got < end)
+		batch_step(s);
+	return (now() - t0) / n;
+}
+
+/* Until everything sent came back: a turn leaves no work to the next. */
+static void drain(int s)
+{
+	while (tput_got < tput_sent)
+		batch_step(s);
+}
+
+/* One system alone: warm-up, CHUNKS chunks, the median chunk. */
+static double alone(int s, int tput)
+{
+	long total = tput ? MSGS_TPUT : ROUNDS_LAT;
+	long per = total / CHUNKS > 0 ? total / CHUNKS : 1;
+	double t[CHUNKS];
+
+	switch_to(s);
+	run(s, tput, total / WARMUP_DIV);
+	for (int c = 0; c < CHUNKS; c++)
+		t[c] = run(s, tput, per);
+	return median(t, CHUNKS);
+}
+
+/*
+ * Every system in turns: the round trips of the four, the throughput of
+ * the three that carry messages.  Ratios are taken within each turn.
+ */
+enum { L_PP, L_RR, L_SPLIT, L_PACKED, T_RR, T_SPLIT, T_PACKED, NMEAS };
+static const int meas_sys[NMEAS] = {
+	PINGPONG, RTE_RING, SPLIT, PACKED, RTE_RING, SPLIT, PACKED
+};
+
+static void sidebyside(void)
+{
+	long lat_n = 200, tput_n = 100L * batch;
+	double *t[NMEAS], *r[4];
+	static const char *const rname[4] = {
+		"split_rtt_vs_pingpong", "packed_rtt_vs_pingpong",
+		"split_tput_vs_rte_ring", "packed_tput_vs_rte_ring"
+	};
+
+	for (int k = 0; k < NMEAS; k++)
+		t[k] = calloc(TURNS, sizeof(double));
+	for (int k = 0; k < 4; k++)
+		r[k] = calloc(TURNS, sizeof(double));
+	for (long turn = -TURNS / WARMUP_DIV; turn < TURNS; turn++) {
+		for (int j = 0; j < NMEAS; j++) {
+			int k = (int)((j + (turn < 0 ? 0 : turn)) % NMEAS);
+			int s = meas_sys[k], tput = k >= T_RR;
+			double v;
+
+			switch_to(s);
+			v = run(s, tput, tput ? tput_n : lat_n);
+			if (tput)
+				drain(s);
+			if (turn >= 0)
+				t[k][turn] = v;
+		}
+		if (turn < 0)
+			continue;
+		r[0][turn] = t[L_SPLIT][turn] / t[L_PP][turn];
+		r[1][turn] = t[L_PACKED][turn] / t[L_PP][turn];
+		r[2][turn] = t[T_RR][turn] / t[T_SPLIT][turn];
+		r[3][turn] = t[T_RR][turn] / t[T_PACKED][turn];
+	}
+	for (int k = 0; k < NMEAS; k++) {
+		double m = median(t[k], TURNS);
+
+		if (k < T_RR)
+			printf("%s_rtt_ns %.1f ns\n", sys_name[meas_sys[k]],
+			       m * 1e9);
+		else
+			printf("%s_tput %.2f Mmsg/s\n", sys_name[meas_sys[k]],
+			       1e-6 / m);
+	}
+	for (int k = 0; k < 4; k++)
+		printf("%s %.3f x\n", rname[k], median(r[k], TURNS));
+}
+
+static void setup(void)
+{
+	uint8_t *packed_mem = region + (1u << 20);
+
+	virtq_init(&vq[0], QSIZE, region, cookies[0], gpa, 1);
+	kb_vq_setup(&dvq[0], &kr, QSIZE, gpa(vq[0].desc), gpa(vq[0].avail),
+		    gpa(vq[0].used), 1);
+	virtq_init_packed(&vq[1], QSIZE, packed_mem, cookies[1], gpa, 1);
+	kb_vq_setup_packed(&dvq[1], &kr, QSIZE, gpa(vq[1].ring),
+			   gpa(vq[1].driver_event), gpa(vq[1].device_event), 1);
+	req = aligned_alloc(64, (rte_ring_get_memsize(QSIZE) + 63) & ~63);
+	rep = aligned_alloc(64, (rte_ring_get_memsize(QSIZE) + 63) & ~63);
+	rte_ring_init(req, "req", QSIZE, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	rte_ring_init(rep, "rep", QSIZE, RING_F_SP_ENQ | RING_F_SC_DEQ);
 }
 
 int main(int argc, char **argv)
 {
-	int tput = argc > 1 && !strcmp(argv[1], "throughput");
-	const char *who = argc > 2 ? argv[2] : "";
-	void *(*peer)(void *) = vq_device;
+	const char *how = argc > 1 ? argv[1] : "";
+	int tput = !strcmp(how, "throughput"), side = !strcmp(how, "sidebyside");
+	int s = -1;
 	pthread_t t;
-	long n, warm;
-	double v;
+	double v = 0;
 
-	if (argc < 4 || (tput && argc < 5)) {
-		fprintf(stderr, "usage: ringbench latency|throughput split|packed|pingpong|rte_ring PAYLOAD [BATCH]\n");
+	for (int k = 0; k < NSYS && argc > 2; k++)
+		if (!strcmp(argv[2], sys_name[k]))
+			s = k;
+	if (side ? argc < 4 :
+	    (argc < 4 || (tput && argc < 5) || s < 0 ||
+	     (tput && s == PINGPONG) || (!tput && strcmp(how, "latency")))) {
+		fprintf(stderr, "usage: ringbench latency split|packed|pingpong|rte_ring PAYLOAD\n"
+			"       ringbench throughput split|packed|rte_ring PAYLOAD BATCH\n"
+			"       ringbench sidebyside PAYLOAD BATCH\n");
 		return 2;
 	}
 	if (getenv("RINGBENCH_SCALE") && atol(getenv("RINGBENCH_SCALE")) > 0) {
 		ROUNDS_LAT /= atol(getenv("RINGBENCH_SCALE"));
 		MSGS_TPUT /= atol(getenv("RINGBENCH_SCALE"));
+		TURNS = TURNS / atol(getenv("RINGBENCH_SCALE")) + 10;
 	}
-	n = tput ? MSGS_TPUT : ROUNDS_LAT;
-	warm = hb_warm(n);
-	pp_rounds = warm + n;
-	payload = atoi(argv[3]);
-	batch = tput ? atoi(argv[4]) : 1;
+	payload = atoi(argv[side ? 2 : 3]);
+	batch = side ? atoi(argv[3]) : tput ? atoi(argv[4]) : 1;
+	if (payload < 1 || payload > 2048 || batch < 1 || batch > 64) {
+		fprintf(stderr, "ringbench: payload 1..2048, batch 1..64\n");
+		return 2;
+	}
 	region = aligned_alloc(4096, REGION);
 	memset(region, 0, REGION);
 	kr = (struct kb_region){ region, BASE, REGION };
-	packed = !strcmp(who, "packed");
-	if (!strcmp(who, "pingpong")) {
-		peer = pp_peer;
-	} else if (!strcmp(who, "rte_ring")) {
-		req = ring_new();
-		rep = ring_new();
-		peer = rr_peer;
-	} else {
-		vq_setup();
-	}
+	setup();
+	atomic_store(&mode, -1);
+	atomic_store(&ack, -1);
 	hb_pin(0);
 	pthread_create(&t, NULL, peer, NULL);
 	while (!atomic_load(&go))
 		;
-	measure(peer, tput, warm);
-	v = measure(peer, tput, n);
+	if (side)
+		sidebyside();
+	else if (tput)
+		v = 1e-6 / alone(s, 1);
+	else
+		v = alone(s, 0) / 2 * 1e9;
 	atomic_store(&done, 1);
 	pthread_join(t, NULL);
-	printf("%.2f\n", v);
-	printf("warmup %ld %s\n", warm, tput ? "msgs" : "rounds");
+	if (!side) {
+		printf("%.2f\n", v);
+		printf("warmup %ld %s\n",
+		       (tput ? MSGS_TPUT : ROUNDS_LAT) / WARMUP_DIV,
+		       tput ? "msgs" : "rounds");
+	}
 	return 0;
 }

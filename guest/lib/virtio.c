@@ -42,7 +42,7 @@ int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 		return -1;
 	if (!size || size > max)
 		size = max;
-	if (packed && size > VQ_PACKED_MAX)
+	if (size > VQ_PACKED_MAX)	/* our bookkeeping's size, either layout */
 		size = VQ_PACKED_MAX;
 	/* The rings (whole pages), then the cookies. */
 	bytes = packed ? virtq_packed_bytes(size) : virtq_bytes(size);

@@ -40,7 +40,7 @@ void virtq_init(struct virtq *q, uint16_t size, void *mem, void **cookies,
 	q->cookie = cookies;
 	q->addr = addr;
 	for (uint16_t i = 0; i < size; i++)
-		q->desc[i].next = (uint16_t)(i + 1);
+		q->id_next[i] = (uint16_t)(i + 1);
 }
 
 /* The event fields after each ring (virtio 1.x, 2.7.7 and 2.7.8). */
@@ -58,25 +58,30 @@ int virtq_add(struct virtq *q, const struct virtq_buf *out, unsigned int nout,
 	      const struct virtq_buf *in, unsigned int nin, void *cookie)
 {
 	unsigned int n = nout + nin;
-	uint16_t head = q->free_head, i = head, last = head;
+	uint16_t head = q->free_head, i = head;
 
 	if (q->packed)
 		return virtq_packed_add(q, out, nout, in, nin, cookie);
 	if (!n || n > q->num_free)
 		return -1;
-	for (unsigned int k = 0; k < n; k++) {
+	for (unsigned int k = 0;; k++) {
 		const struct virtq_buf *b = k < nout ? &out[k] : &in[k - nout];
 		struct vring_desc *d = &q->desc[i];
+		uint16_t flags = k < nout ? 0 : VRING_DESC_F_WRITE;
 
 		d->addr = q->addr(b->p);
 		d->len = b->len;
-		d->flags = (uint16_t)((k < nout ? 0 : VRING_DESC_F_WRITE) |
-				      (k + 1 < n ? VRING_DESC_F_NEXT : 0));
-		last = i;
-		i = d->next;
+		if (k + 1 == n) {
+			d->flags = flags;
+			break;
+		}
+		/* next is the device's only when NEXT is set. */
+		d->flags = flags | VRING_DESC_F_NEXT;
+		d->next = q->id_next[i];
+		i = q->id_next[i];
 	}
-	q->free_head = i;
-	q->desc[last].next = 0;
+	q->free_head = q->id_next[i];
+	q->id_ndesc[head] = (uint16_t)n;
 	q->num_free = (uint16_t)(q->num_free - n);
 	q->cookie[head] = cookie;
 	q->avail->ring[q->avail_idx & (q->size - 1)] = head;
@@ -100,15 +105,14 @@ int virtq_publish(struct virtq *q)
 	return (uint16_t)(now - event - 1) < (uint16_t)(now - old);
 }
 
+/* The chain is still linked in id_next: find its end, splice it in. */
 static void free_chain(struct virtq *q, uint16_t head)
 {
-	uint16_t i = head, n = 1;
+	uint16_t i = head, n = q->id_ndesc[head];
 
-	while (q->desc[i].flags & VRING_DESC_F_NEXT) {
-		i = q->desc[i].next;
-		n++;
-	}
-	q->desc[i].next = q->free_head;
+	for (uint16_t k = 1; k < n; k++)
+		i = q->id_next[i];
+	q->id_next[i] = q->free_head;
 	q->free_head = head;
 	q->num_free = (uint16_t)(q->num_free + n);
 }
@@ -121,9 +125,16 @@ void *virtq_get(struct virtq *q, uint32_t *len)
 
 	if (q->packed)
 		return virtq_packed_get(q, len);
-	idx = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
-	if (idx == q->last_used)
-		return NULL;
+	/*
+	 * The device's index is read again only once what it last covered
+	 * is consumed: each read pulls a line the device keeps writing.
+	 */
+	if (q->last_used == q->used_seen) {
+		idx = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
+		if (idx == q->last_used)
+			return NULL;
+		q->used_seen = idx;
+	}
 	e = q->used->ring[q->last_used & (q->size - 1)];
 	q->last_used++;
 	if (e.id >= q->size || !q->cookie[e.id])

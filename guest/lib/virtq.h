@@ -33,6 +33,7 @@ struct virtq {
 	uint16_t kicked_idx;		/* avail_idx (packed: lap_pos) at the
 					 * last virtq_publish() */
 	uint16_t last_used;
+	uint16_t used_seen;		/* split: used->idx when last read */
 	int event_idx;
 	/*
 	 * The three areas the device is given, in either layout: desc,
@@ -52,8 +53,16 @@ struct virtq {
 	};
 	void **cookie;			/* per head (split), per id (packed) */
 	virtq_addr_fn addr;
-	/* Packed: ring slots, wrap counters, buffer ids and their lengths. */
+	/* Packed: ring slots, wrap counters. */
 	int avail_wrap, used_wrap;
+	/*
+	 * Our own bookkeeping, never shared with the device: the free list
+	 * (split: of descriptors, linking a chain's descriptors while it is
+	 * out too; packed: of buffer ids) and each chain's descriptor count
+	 * (by head or buffer id).  Kept here, freeing a chain reads nothing
+	 * the device can see, and nothing is written to the ring that the
+	 * device will not read.
+	 */
 	uint16_t free_id;
 	uint16_t id_next[VQ_PACKED_MAX];
 	uint16_t id_ndesc[VQ_PACKED_MAX];
@@ -62,7 +71,7 @@ struct virtq {
 /* Bytes of ring memory for a queue of size entries. */
 size_t virtq_bytes(uint16_t size);
 
-/* cookies: room for size pointers. */
+/* cookies: room for size pointers; size at most VQ_PACKED_MAX. */
 void virtq_init(struct virtq *q, uint16_t size, void *mem, void **cookies,
 		virtq_addr_fn addr, int event_idx);
 

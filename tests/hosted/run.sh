@@ -67,6 +67,10 @@ driver=("$top"/guest/lib/virtq*.c "$top"/guest/lib/virtio*.c
 if build vq_hostile "${asan[@]}" -- "$here/vq_hostile.c" "${backend[@]}"; then
 	run_cases vq_hostile vq-
 fi
+# What each side writes to the shared ring (no write the peer must not see).
+if build ring_writes "${asan[@]}" -- "$here/ring_writes.c" "${backend[@]}" "${driver[@]}"; then
+	run_cases ring_writes ring-
+fi
 # Hostile drivers at the device level (device_hostile.c lists the cases).
 if build device_hostile "${asan[@]}" -- "$here/device_hostile.c" "${backend[@]}" "${driver[@]}"; then
 	run_cases device_hostile dev-
