@@ -2,7 +2,8 @@
 # The unit suite: each tests/unit/test_*.c is a cmocka program built
 # natively with AddressSanitizer and UndefinedBehaviorSanitizer (any report
 # is fatal), linked with the hosted library of portable guest parts
-# (guest/hosted/hosted.mk: make builds it).
+# (guest/hosted/hosted.mk: make builds it) and the sources its
+# " * unit-sources:" line names (host parts, say).
 # Every cmocka test is one case.  Also: the ABI layout against its golden
 # file, that an up-to-date tree makes nothing, and the test runners'
 # self-tests (runner_selftest.sh).
@@ -28,7 +29,8 @@ export UBSAN_OPTIONS=print_stacktrace=1
 for src in "$here"/test_*.c; do
 	name=$(basename "$src" .c)
 	bin=$out/$name
-	if ! (cd "$top" && gcc $CFLAGS "$src" "$build/hosted/libkspawn-guest.a" \
+	extra=$(sed -n 's/^ \* unit-sources: //p' "$src" | tr '\n' ' ')
+	if ! (cd "$top" && gcc $CFLAGS "$src" $extra "$build/hosted/libkspawn-guest.a" \
 		-lcmocka -lpthread -o "$bin") > "$bin.log" 2>&1; then
 		bad "unit/$name (build)"
 		sed 's/^/    | /' "$bin.log"
