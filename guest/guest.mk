@@ -8,13 +8,14 @@
 GUEST_ELF := $(B)/kspawn-guest.elf
 GB := $(B)/guest
 
+# abi/byte_ring.c: the console and debug rings, shared with kspawn.ko.
 GUEST_CORE_SRC := $(wildcard guest/arch/x86_64/*.c guest/arch/x86_64/*.S \
 			     guest/kern/*.c guest/lib/*.c guest/lib/net/*.c \
 			     guest/libc/*.c \
-			     guest/gdbstub/*.c)
+			     guest/gdbstub/*.c) abi/byte_ring.c
 GUEST_APP_SRC := $(wildcard guest/apps/*.c)
 
-GUEST_CORE_OBJ := $(patsubst guest/%,$(GB)/%.o,$(GUEST_CORE_SRC))
+GUEST_CORE_OBJ := $(patsubst %,$(GB)/%.o,$(GUEST_CORE_SRC:guest/%=%))
 GUEST_APP_OBJ := $(patsubst guest/%,$(GB)/%.o,$(GUEST_APP_SRC))
 GUEST_OBJ := $(GUEST_CORE_OBJ) $(GUEST_APP_OBJ)
 
@@ -36,15 +37,21 @@ GUEST_LIBS := $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a
 
 GUEST_PREREQ := $(NEWLIB_LIBC) $(UAPI)/.stamp
 
-$(GB)/apps/%.c.o: guest/apps/%.c | $(GUEST_PREREQ)
+# guest-cc FLAGS: compile $< into $@.
+define guest-cc
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
-	$(Q)gcc $(GUEST_CFLAGS_APP) -c $< -o $@
+	$(Q)gcc $(1) -c $< -o $@
+endef
+
+$(GB)/apps/%.c.o: guest/apps/%.c | $(GUEST_PREREQ)
+	$(call guest-cc,$(GUEST_CFLAGS_APP))
 
 $(GB)/%.c.o: guest/%.c | $(GUEST_PREREQ)
-	$(call say,CC,$<)
-	$(Q)mkdir -p $(@D)
-	$(Q)gcc $(GUEST_CFLAGS_CORE) -c $< -o $@
+	$(call guest-cc,$(GUEST_CFLAGS_CORE))
+
+$(GB)/abi/%.c.o: abi/%.c | $(GUEST_PREREQ)
+	$(call guest-cc,$(GUEST_CFLAGS_CORE))
 
 $(GB)/%.S.o: guest/%.S | $(GUEST_PREREQ)
 	$(call say,AS,$<)
