@@ -2,8 +2,8 @@
 # Assemble the self-contained source tree Kbuild builds kspawn.ko from: the
 # module (host/kmod), the ELF checker it shares with the tools
 # (host/loader), the trampoline (linker/trampoline.S, as tramp16.S so that
-# its object does not collide with trampoline.c), the ABI header and the
-# byte ring the guest shares (abi/).
+# its object does not collide with trampoline.c), and abi/: the
+# shared-memory and ioctl ABIs and the byte ring the guest shares.
 #
 #   scripts/kmod-tree.sh DIR           symlinks (the build, edits show up)
 #   scripts/kmod-tree.sh --copy DIR    copies (DKMS: /usr/src/kspawn-0.1)
@@ -33,8 +33,8 @@ put host/kmod/dkms.conf dkms.conf
 put host/loader/elf_check.c elf_check.c
 put host/loader/elf_check.h elf_check.h
 put linker/trampoline.S tramp16.S
-for f in kspawn_abi.h byte_ring.h byte_ring.c; do
-	put "abi/$f" "abi/$f"
+for f in "$top"/abi/*.[ch]; do
+	put "abi/${f##*/}" "abi/${f##*/}"
 done
 for f in "$top"/host/backend/*.c "$top"/host/backend/*.h; do
 	put "host/backend/${f##*/}" "backend/${f##*/}"

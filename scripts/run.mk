@@ -25,7 +25,7 @@ $(QEMU_B)/fnv64sum: tests/qemu/fnv64sum.c | $(DEPS_STAMP)
 QEMU_TOOLS := $(QEMU_B)/fnv64sum $(QEMU_B)/udpcheck $(QEMU_B)/xdpctl \
 	$(QEMU_B)/ioctlabuse
 $(QEMU_B)/udpcheck $(QEMU_B)/xdpctl $(QEMU_B)/ioctlabuse: $(QEMU_B)/%: \
-		tests/qemu/%.c host/kmod/kspawn_ioctl.h | $(DEPS_STAMP)
+		tests/qemu/%.c abi/kspawn_ioctl.h | $(DEPS_STAMP)
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -I. -o $@ $<

@@ -7,7 +7,7 @@ KSPAWN_KO := $(B)/kspawn.ko
 KMOD_SRC := $(wildcard host/kmod/*.c host/kmod/*.h host/backend/*.[ch]) \
 	host/kmod/Kbuild \
 	host/loader/elf_check.c host/loader/elf_check.h linker/trampoline.S \
-	abi/kspawn_abi.h abi/byte_ring.h abi/byte_ring.c scripts/kmod-tree.sh
+	$(wildcard abi/*.[ch]) scripts/kmod-tree.sh
 
 ifneq ($(KDIR),)
 $(KSPAWN_KO): $(KMOD_SRC) | $(DEPS_STAMP)

@@ -11,7 +11,7 @@
 
 #include "abi/kspawn_abi.h"
 #include "abi/byte_ring.h"
-#include "kspawn_ioctl.h"
+#include "abi/kspawn_ioctl.h"
 #include "elf_check.h"
 
 #define KSPAWN_MAX_INSTANCES 16
