@@ -18,6 +18,7 @@ include scripts/scripts.mk
 include scripts/hostkernel.mk
 include guest/guest.mk
 include guest/hosted/hosted.mk
+include host/backend/backend.mk
 include tests/tests.mk
 include host/ctl/ctl.mk
 include host/kmod/kmod.mk

@@ -4,8 +4,8 @@ include bench/hosted.mk
 BENCH_B := $(B)/bench
 include bench/switch/switch.mk
 RINGBENCH := $(BENCH_B)/ringbench
-RINGBENCH_SRC := bench/ring/ringbench.c host/backend/region.c host/backend/vq.c \
-	host/backend/vq_packed.c guest/lib/virtq.c guest/lib/virtq_packed.c
+RINGBENCH_SRC := bench/ring/ringbench.c $(BACKEND_SRC) guest/lib/virtq.c \
+	guest/lib/virtq_packed.c
 
 $(RINGBENCH): $(RINGBENCH_SRC) | $(DEPS_STAMP)
 	$(call say,CC,$@)

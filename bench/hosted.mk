@@ -13,14 +13,10 @@ HOSTED_BENCH_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -I. -Iguest
 HOSTED_BENCH_LIB := bench/lib/hostbench.c bench/lib/hostbench.h
 # The guest-and-device half, for the two that run kspawn's own backends.
 HOSTED_BENCH_REGION := bench/lib/hostregion.c bench/lib/hostregion.h
-HOSTED_BENCH_VQ := guest/lib/virtq.c guest/lib/virtq_packed.c \
-	host/backend/region.c host/backend/vq.c host/backend/vq_packed.c \
-	host/backend/device.c
+HOSTED_BENCH_VQ := guest/lib/virtq.c guest/lib/virtq_packed.c $(BACKEND_SRC)
 
-BLKHOSTED_SRC := bench/blk/blkhosted.c host/backend/blk.c host/backend/ram.c \
-	$(HOSTED_BENCH_REGION) $(HOSTED_BENCH_VQ)
-NETHOSTED_SRC := bench/net/nethosted.c host/backend/net.c \
-	$(HOSTED_BENCH_REGION) $(HOSTED_BENCH_VQ)
+BLKHOSTED_SRC := bench/blk/blkhosted.c $(HOSTED_BENCH_REGION) $(HOSTED_BENCH_VQ)
+NETHOSTED_SRC := bench/net/nethosted.c $(HOSTED_BENCH_REGION) $(HOSTED_BENCH_VQ)
 UDPLO_SRC := bench/net/udplo.c
 
 # build-hosted-bench OUTPUT SOURCES: compile and link in one go (few files).

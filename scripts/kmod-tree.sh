@@ -2,8 +2,9 @@
 # Assemble the self-contained source tree Kbuild builds kspawn.ko from: the
 # module (host/kmod), the ELF checker it shares with the tools
 # (host/loader), the trampoline (linker/trampoline.S, as tramp16.S so that
-# its object does not collide with trampoline.c), and abi/: the
-# shared-memory and ioctl ABIs and the byte ring the guest shares.
+# its object does not collide with trampoline.c), abi/ (the shared-memory
+# and ioctl ABIs and the byte ring the guest shares) and the portable
+# virtio backends (host/backend, as backend/).
 #
 #   scripts/kmod-tree.sh DIR           symlinks (the build, edits show up)
 #   scripts/kmod-tree.sh --copy DIR    copies (DKMS: /usr/src/kspawn-0.1)
@@ -36,6 +37,10 @@ put linker/trampoline.S tramp16.S
 for f in "$top"/abi/*.[ch]; do
 	put "abi/${f##*/}" "abi/${f##*/}"
 done
-for f in "$top"/host/backend/*.c "$top"/host/backend/*.h; do
+# The backends: the sources on their one list (host/backend/backend.mk,
+# which Kbuild reads too), and every header.
+backend=$(cd "$top" && MAKEFLAGS= make -s --no-print-directory \
+	-f host/backend/backend.mk --eval 'l: ; @echo $(BACKEND_SRC)' l)
+for f in $backend "$top"/host/backend/*.h host/backend/backend.mk; do
 	put "host/backend/${f##*/}" "backend/${f##*/}"
 done

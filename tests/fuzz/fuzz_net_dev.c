@@ -6,7 +6,7 @@
  * Input: 1 byte queue size exponent, then the region's contents (rings of
  * the three queues at fixed offsets).
  *
- * fuzz-sources: host/backend/region.c host/backend/vq.c host/backend/device.c host/backend/vq_packed.c host/backend/net.c
+ * fuzz-sources: $(BACKEND_SRC)
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
  * Input: 1 byte queue size exponent, 1 byte of flags (event idx, packed
  * ring), then the region's contents.
  *
- * fuzz-sources: host/backend/region.c host/backend/vq.c host/backend/device.c host/backend/vq_packed.c host/backend/blk.c host/backend/ram.c
+ * fuzz-sources: $(BACKEND_SRC)
  */
 #include <stdint.h>
 #include <stdlib.h>

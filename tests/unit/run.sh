@@ -56,6 +56,23 @@ else
 	cat "$out/abi_layout.log" "$out/layout.diff" 2>/dev/null | sed 's/^/    | /'
 fi
 
+# The backends' sources are listed once (host/backend/backend.mk): every
+# one of them is on the list, and no other build file or fuzz-sources line
+# names one.
+list=$(cd "$top" && MAKEFLAGS= make -s --no-print-directory \
+	-f host/backend/backend.mk --eval 'l: ; @echo $(BACKEND_SRC)' l 2>&1)
+missing=$(cd "$top" && for f in host/backend/*.c; do
+	[[ " $list " == *" $f "* ]] || echo "$f"; done)
+elsewhere=$(cd "$top" && { git ls-files -- '*.mk' '*Kbuild' '*Makefile' '*.sh' |
+	grep -vE '^(host/backend/backend.mk|tests/unit/.*)$' | xargs grep -nE 'backend/[a-z_]+\.[co]\b'
+	grep -nE 'fuzz-sources:.*host/backend/' tests/fuzz/*.c; } 2>/dev/null)
+if [ -n "$list" ] && [ -z "$missing" ] && [ -z "$elsewhere" ]; then
+	ok "unit/backend-one-list ($(echo $list | wc -w) sources)"
+else
+	bad "unit/backend-one-list: host/backend/backend.mk is not the one list of backend sources"
+	printf '%s\n' "list: $list" ${missing:+"not on it: $missing"} "$elsewhere" | sed 's/^/    | /'
+fi
+
 # A second make with nothing changed does no work.
 if (cd "$top" && make -q B="$build" all) > "$out/make-q.log" 2>&1; then
 	ok "unit/make-up-to-date"

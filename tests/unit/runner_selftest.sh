@@ -98,6 +98,7 @@ t=$out/hosted-tree
 rm -rf "$t" && mkdir -p "$t/tests/hosted" "$t/host/backend" "$t/guest/lib"
 cp "$hosted_run" "$t/tests/hosted/run.sh"
 echo 'int kspawn_selftest_stub;' > "$t/host/backend/stub.c"
+echo 'BACKEND_SRC := host/backend/stub.c' > "$t/host/backend/backend.mk"
 echo 'int kspawn_selftest_virtq;' > "$t/guest/lib/virtq.c"
 echo 'int kspawn_selftest_virtq_packed;' > "$t/guest/lib/virtq_packed.c"
 printf '#include <stdio.h>\nint main(void) { puts("vq_hostile: 0 failed"); return 0; }\n' > "$t/tests/hosted/vq_hostile.c"
