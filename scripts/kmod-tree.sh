@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Assemble the self-contained source tree Kbuild builds kspawn.ko from: the
-# module (host/kmod), the ELF checker it shares with the tools
-# (host/loader), the trampoline (linker/trampoline.S, as tramp16.S so that
-# its object does not collide with trampoline.c), abi/ (the shared-memory
+# module (host/kmod, its real-mode trampoline tramp16.S included), the ELF
+# checker it shares with the tools (host/loader), abi/ (the shared-memory
 # and ioctl ABIs and the byte ring the guest shares) and the portable
 # virtio backends (host/backend, as backend/).
 #
@@ -25,7 +24,7 @@ put() {
 		ln -sfn "$src" "$dst"
 	fi
 }
-for f in "$top"/host/kmod/*.c "$top"/host/kmod/*.h; do
+for f in "$top"/host/kmod/*.[chS]; do
 	put "host/kmod/${f##*/}" "${f##*/}"
 done
 put host/kmod/Kbuild Kbuild
@@ -33,7 +32,6 @@ put host/kmod/Makefile Makefile
 put host/kmod/dkms.conf dkms.conf
 put host/loader/elf_check.c elf_check.c
 put host/loader/elf_check.h elf_check.h
-put linker/trampoline.S tramp16.S
 for f in "$top"/abi/*.[ch]; do
 	put "abi/${f##*/}" "abi/${f##*/}"
 done

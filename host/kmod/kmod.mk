@@ -4,9 +4,9 @@
 #   make module KDIR=/lib/modules/$(uname -r)/build
 KMOD_B := $(B)/kmod
 KSPAWN_KO := $(B)/kspawn.ko
-KMOD_SRC := $(wildcard host/kmod/*.c host/kmod/*.h host/backend/*.h) \
+KMOD_SRC := $(wildcard host/kmod/*.[chS] host/backend/*.h) \
 	$(BACKEND_SRC) host/backend/backend.mk host/kmod/Kbuild \
-	host/loader/elf_check.c host/loader/elf_check.h linker/trampoline.S \
+	host/loader/elf_check.c host/loader/elf_check.h \
 	$(wildcard abi/*.[ch]) scripts/kmod-tree.sh
 
 ifneq ($(KDIR),)
