@@ -10,6 +10,7 @@
 #ifdef __KERNEL__
 #include <linux/compiler.h>
 #include <linux/printk.h>
+#include <linux/string.h>
 #include <asm/barrier.h>
 
 #define ring_load_acquire(p) smp_load_acquire(p)
@@ -20,6 +21,8 @@
 	pr_warn("guest ring at %p: indices out of range (%u bytes claimed, %u possible); ignoring it\n", \
 		r, used, size)
 #else
+#include <string.h>
+
 #define noinline __attribute__((__noinline__))
 #define ring_load_acquire(p) __atomic_load_n(p, __ATOMIC_ACQUIRE)
 #define ring_store_release(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
@@ -55,7 +58,8 @@ static noinline size_t ring_move(struct byte_ring *br, const uint8_t *src,
 				 uint8_t *dst, size_t n)
 {
 	struct kspawn_ring *r = br->r;
-	uint32_t *mine, *peer, theirs, ours, used, avail;
+	uint32_t *mine, *peer, theirs, ours, used, avail, at;
+	size_t first;
 
 	if (!r || br->broken)
 		return 0;
@@ -72,13 +76,15 @@ static noinline size_t ring_move(struct byte_ring *br, const uint8_t *src,
 	avail = src ? br->size - used : used;
 	if (n > avail)
 		n = avail;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t *slot = &r->data[(ours + i) & (br->size - 1)];
-
-		if (src)
-			*slot = src[i];
-		else
-			dst[i] = *slot;
+	/* From ours up to the end of the data area, then from its start. */
+	at = ours & (br->size - 1);
+	first = n < br->size - at ? n : br->size - at;
+	if (src) {
+		memcpy(r->data + at, src, first);
+		memcpy(r->data, src + first, n - first);
+	} else {
+		memcpy(dst, r->data + at, first);
+		memcpy(dst + first, r->data, n - first);
 	}
 	ring_store_release(mine, ours + (uint32_t)n);
 	return n;
