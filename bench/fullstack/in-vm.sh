@@ -18,6 +18,8 @@
 # ctxlinux, fio and fio.sh on PATH or beside this script; veth.
 here=$(cd "$(dirname "$0")" && pwd)
 IMG=${IMG:-/guest/kspawn-guest.elf}
+# The spawn workload's guest runs spin, a test app.
+TEST_IMG=${TEST_IMG:-/guest/kspawn-guest-test.elf}
 IMG_MIN=${IMG_MIN:-$here/kspawn-guest-min.elf}
 PATH=$here:$PATH:/usr/bin
 runs=5 small= only= cpu=1 accel=
@@ -234,7 +236,7 @@ spawn() {
 	declare_w spawn lower "{\"kspawn\": \"kspawnctl run (spin app) to the app's main, TSC stamps; kspawnctl stop to CPU online\", \"fork_exec\": \"fork+exec of a static binary to its main; SIGKILL to waitpid\"}"
 	for run in $(seq "$runs"); do
 		say "spawn run $run/$runs"
-		m spawn kspawn "$run" spawnbench kspawn "$IMG" cpu="$cpu"
+		m spawn kspawn "$run" spawnbench kspawn "$TEST_IMG" cpu="$cpu"
 		m spawn fork_exec "$run" spawnbench fork
 	done
 }

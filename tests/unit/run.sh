@@ -73,6 +73,23 @@ else
 	printf '%s\n' "list: $list" ${missing:+"not on it: $missing"} "$elsewhere" | sed 's/^/    | /'
 fi
 
+# Apps include kspawn.h, their one header, and no kern/ or arch/ header;
+# the image a user runs holds no test app, the test image all of them.
+inside=$(cd "$top" && grep -nE '#include "(kern|arch)/' guest/apps/*.c guest/apps/*/*.c 2>/dev/null)
+apps_of() { nm "$1" 2>/dev/null | sed -n 's/^[0-9a-f]* [dDrR] app_\([a-z0-9_]*\)$/\1/p' | sort | tr '\n' ' '; }
+# app_names 'GLOB...': the names the apps in those files register.
+app_names() { (cd "$top" && grep -ho '^APP([a-z0-9_]*' $1 2>/dev/null | cut -c5- | sort | tr '\n' ' '); }
+want_user=$(app_names 'guest/apps/*.c')
+want_test=$(app_names 'guest/apps/*.c guest/apps/*/*.c')
+got_user=$(apps_of "$build/kspawn-guest.elf") got_test=$(apps_of "$build/kspawn-guest-test.elf")
+if [ -z "$inside" ] && [ "$got_user" = "$want_user" ] && [ "$got_test" = "$want_test" ]; then
+	ok "unit/apps-split (kspawn-guest.elf: $got_user)"
+else
+	bad "unit/apps-split: apps reach into kern/ or arch/, or an image has the wrong apps"
+	printf '%s\n' "$inside" "kspawn-guest.elf: $got_user (want $want_user)" \
+		"kspawn-guest-test.elf: $got_test (want $want_test)" | sed 's/^/    | /'
+fi
+
 # A second make with nothing changed does no work.
 if (cd "$top" && make -q B="$build" all) > "$out/make-q.log" 2>&1; then
 	ok "unit/make-up-to-date"

@@ -5,9 +5,9 @@
 # global lock for as long as the guest kept refilling.
 . /tests/lib.sh
 [ "$(nproc)" -ge 3 ] || { bad "needs 3 CPUs, have $(nproc)"; finish; }
-spawn "$IMG" --cpu 2 --cmdline "spin" || finish
+spawn "$TEST_IMG" --cpu 2 --cmdline "spin" || finish
 other=$id
-spawn "$IMG" --cpu 1 --cmdline "rogue console-flood" || finish
+spawn "$TEST_IMG" --cpu 1 --cmdline "rogue console-flood" || finish
 flood=$id
 sleep 1
 mon=$(pid_of kspawn-monitor)

@@ -18,13 +18,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kern/app.h"
-#include "kern/console.h"
-#include "kern/mm.h"
-#include "kern/sched.h"
-#include "kern/shared.h"
-#include "kern/virtio.h"
-#include "kern/virtio_blk.h"
+#define KSPAWN_INTERNALS
+#include "kspawn.h"
 
 #define F_NEXT 1
 #define F_INDIRECT 4
