@@ -19,6 +19,7 @@ include scripts/linuxsrc.mk
 include scripts/hostkernel.mk
 include guest/guest.mk
 include guest/hosted/hosted.mk
+include host/backend/backend.mk
 include tests/tests.mk
 include host/ctl/ctl.mk
 include host/kmod/kmod.mk

@@ -5,8 +5,7 @@ include bench/ringtest/ringtest.mk
 BENCH_B := $(B)/bench
 include bench/switch/switch.mk
 RINGBENCH := $(BENCH_B)/ringbench
-RINGBENCH_SRC := bench/ring/ringbench.c bench/lib/hostbench.c \
-	host/backend/region.c host/backend/vq.c host/backend/vq_packed.c \
+RINGBENCH_SRC := bench/ring/ringbench.c bench/lib/hostbench.c $(BACKEND_SRC) \
 	guest/lib/virtq.c guest/lib/virtq_packed.c
 
 $(RINGBENCH): $(RINGBENCH_SRC) bench/lib/hostbench.h | $(DEPS_STAMP)

@@ -15,15 +15,12 @@ HOSTED_BENCH_LIB := bench/lib/hostbench.c bench/lib/hostbench.h
 HOSTED_BENCH_REGION := bench/lib/hostregion.c bench/lib/hostregion.h
 HOSTED_BENCH_VQ := guest/lib/virtq.c guest/lib/virtq_packed.c \
 	guest/lib/virtio.c guest/lib/virtio_slot.c guest/hosted/virtio_hosted.c \
-	host/backend/region.c host/backend/vq.c host/backend/vq_packed.c \
-	host/backend/device.c
+	$(BACKEND_SRC)
 HOSTED_BENCH_HDR := $(wildcard host/backend/*.h guest/lib/virt*.h) \
 	guest/hosted/virtio_hosted.h abi/kspawn_abi.h
 
-BLKHOSTED_SRC := bench/blk/blkhosted.c host/backend/blk.c host/backend/ram.c \
-	$(HOSTED_BENCH_REGION) $(HOSTED_BENCH_VQ)
-NETHOSTED_SRC := bench/net/nethosted.c host/backend/net.c \
-	$(HOSTED_BENCH_REGION) $(HOSTED_BENCH_VQ)
+BLKHOSTED_SRC := bench/blk/blkhosted.c $(HOSTED_BENCH_REGION) $(HOSTED_BENCH_VQ)
+NETHOSTED_SRC := bench/net/nethosted.c $(HOSTED_BENCH_REGION) $(HOSTED_BENCH_VQ)
 UDPLO_SRC := bench/net/udplo.c
 
 # build-hosted-bench OUTPUT SOURCES: compile and link in one go (few files).

@@ -186,7 +186,7 @@ size_image() {
 	wanted size_image || return 0
 	vmlinuz=$(sed -n 's/^HOSTKERNEL_VMLINUZ := //p' "$build/hostkernel/env.mk" 2>/dev/null)
 	[ -f "$vmlinuz" ] || vmlinuz=/boot/vmlinuz-$(uname -r)
-	echo "W size_image lower {\"kspawn\": \"kspawn-guest-min.elf as loaded (text+data+bss): kernel core, newlib, hello; full_image_kib: every app\", \"linux_kernel\": \"$(basename "$vmlinuz"), compressed bzImage file\", $SIZE_IMAGE_SAME}" >> "$raw"
+	echo "W size_image lower {\"kspawn\": \"kspawn-guest-min.elf as loaded (text+data+bss): kernel core, newlib, hello; full_image_kib: kspawn-guest.elf, every app a user runs\", \"linux_kernel\": \"$(basename "$vmlinuz"), compressed bzImage file\", $SIZE_IMAGE_SAME}" >> "$raw"
 	# The same every run, but every run has its rows and its order like
 	# any workload's (a size: no warm-up, recorded as 0).
 	for run in $(seq "$runs"); do
@@ -241,6 +241,7 @@ fullstack_local() {
 	echo "bench: full stack on this machine (BENCH_FULLSTACK=local)" >&2
 	PATH=$build/bench:$build/qemu:$build:$here/blk:$PATH \
 		IMG=$build/kspawn-guest.elf IMG_MIN=$build/kspawn-guest-min.elf \
+		TEST_IMG=$build/kspawn-guest-test.elf \
 		BENCH_TMP=${BENCH_TMP:-/dev/shm} \
 		sh "$here/fullstack/in-vm.sh" runs="$runs" small="${BENCH_SMALL:-0}" \
 		only="$only" cpu="${BENCH_CPU:-1}" 2>&1 | tee "$1" |

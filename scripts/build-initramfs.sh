@@ -8,7 +8,7 @@
 # usual ones (scripts/run.mk passes them):
 #   build/kspawn.ko:/lib/modules/kspawn.ko     (no dependencies on other modules)
 #   build/ctl/kspawnctl:/bin/kspawnctl         (static)
-#   build/kspawn-guest.elf:/guest/kspawn-guest.elf
+#   build/kspawn-guest.elf:/guest/kspawn-guest.elf            (and -test.elf)
 #   tests/qemu/guest:/tests
 #   .../virtio*.ko:/lib/modules/host/           the host kernel's virtio
 #                                              drivers, loaded by init in

@@ -9,6 +9,8 @@
 #   scripts/gdb-spawned.sh [--batch SCRIPT | --client PROG] BUILD_DIR [CMDLINE...]
 #
 # --client PROG runs `PROG ELF SOCKET` instead of gdb (a raw protocol test).
+# KSPAWN_IMAGE=kspawn-guest-test.elf spawns the test image (the test apps)
+# instead of kspawn-guest.elf, the image a user runs.
 #
 # The host's console (and the guest's, through kspawnctl console) goes to
 # BUILD_DIR/gdb-spawned/console.log.  With --batch, gdb runs SCRIPT and the
@@ -31,7 +33,8 @@ esac
 build=${1:?usage: gdb-spawned.sh [--batch SCRIPT] BUILD_DIR [CMDLINE...]}
 shift
 cmdline="${*:-gdb=wait hello}"
-elf=$build/kspawn-guest.elf
+image=${KSPAWN_IMAGE:-kspawn-guest.elf}
+elf=$build/$image
 initrd=$build/initramfs.cpio.gz
 env_mk=${HOSTKERNEL:-$build/hostkernel}/env.mk
 [ -f "$initrd" ] && [ -f "$env_mk" ] || die "no $initrd or $env_mk (make initramfs hostkernel)"
@@ -57,6 +60,7 @@ set -m	# job control: the background job gets a process group of its own
 "$here/qemu-host.sh" --timeout "${KSPAWN_GDB_TIMEOUT:-900}" --probe "$elf" \
 	--run /tests/gdb-spawn.sh \
 	--append "harness.guestcmd=$(printf '%s' "$cmdline" | base64 -w0)" \
+	--append "harness.guestimg=$image" \
 	--qemu -chardev --qemu "socket,id=gdb0,path=$sock,server=on,wait=off" \
 	--qemu -serial --qemu chardev:gdb0 \
 	"$vmlinuz" "$initrd" > "$console" 2>&1 &

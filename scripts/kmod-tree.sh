@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Assemble the self-contained source tree Kbuild builds kspawn.ko from: the
-# module (host/kmod), the ELF checker it shares with the tools
-# (host/loader), the trampoline (linker/trampoline.S, as tramp16.S so that
-# its object does not collide with trampoline.c) and the ABI header.
+# module (host/kmod, its real-mode trampoline tramp16.S included), the ELF
+# checker it shares with the tools (host/loader), abi/ (the shared-memory
+# and ioctl ABIs and the byte ring the guest shares) and the portable
+# virtio backends (host/backend, as backend/).
 #
 #   scripts/kmod-tree.sh DIR           symlinks (the build, edits show up)
 #   scripts/kmod-tree.sh --copy DIR    copies (DKMS: /usr/src/kspawn-0.1)
@@ -23,7 +24,7 @@ put() {
 		ln -sfn "$src" "$dst"
 	fi
 }
-for f in "$top"/host/kmod/*.c "$top"/host/kmod/*.h; do
+for f in "$top"/host/kmod/*.[chS]; do
 	put "host/kmod/${f##*/}" "${f##*/}"
 done
 put host/kmod/Kbuild Kbuild
@@ -31,8 +32,13 @@ put host/kmod/Makefile Makefile
 put host/kmod/dkms.conf dkms.conf
 put host/loader/elf_check.c elf_check.c
 put host/loader/elf_check.h elf_check.h
-put linker/trampoline.S tramp16.S
-put abi/kspawn_abi.h abi/kspawn_abi.h
-for f in "$top"/host/backend/*.c "$top"/host/backend/*.h; do
+for f in "$top"/abi/*.[ch]; do
+	put "abi/${f##*/}" "abi/${f##*/}"
+done
+# The backends: the sources on their one list (host/backend/backend.mk,
+# which Kbuild reads too), and every header.
+backend=$(cd "$top" && MAKEFLAGS= make -s --no-print-directory \
+	-f host/backend/backend.mk --eval 'l: ; @echo $(BACKEND_SRC)' l)
+for f in $backend "$top"/host/backend/*.h host/backend/backend.mk; do
 	put "host/backend/${f##*/}" "backend/${f##*/}"
 done

@@ -25,7 +25,7 @@ $(QEMU_B)/fnv64sum: tests/qemu/fnv64sum.c | $(DEPS_STAMP)
 QEMU_TOOLS := $(QEMU_B)/fnv64sum $(QEMU_B)/udpcheck $(QEMU_B)/xdpctl \
 	$(QEMU_B)/ioctlabuse
 $(QEMU_B)/udpcheck $(QEMU_B)/xdpctl $(QEMU_B)/ioctlabuse: $(QEMU_B)/%: \
-		tests/qemu/%.c host/kmod/kspawn_ioctl.h | $(DEPS_STAMP)
+		tests/qemu/%.c abi/kspawn_ioctl.h | $(DEPS_STAMP)
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -I. -o $@ $<
@@ -48,7 +48,8 @@ HOST_VIRTIO_KO := kernel/drivers/virtio/virtio.ko \
 	kernel/drivers/virtio/virtio_pci_modern_dev.ko \
 	kernel/drivers/virtio/virtio_pci.ko kernel/drivers/block/virtio_blk.ko
 
-$(INITRAMFS): $(HOSTKERNEL_ENV) $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) $(GUEST_ELF) \
+$(INITRAMFS): $(HOSTKERNEL_ENV) $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) \
+		$(GUEST_ELF) $(GUEST_TEST_ELF) \
 		$(BADIMG_STAMP) $(QEMU_TOOLS)
 	$(call say,CPIO,$@)
 	$(Q)scripts/build-initramfs.sh $@ \
@@ -59,19 +60,21 @@ $(INITRAMFS): $(HOSTKERNEL_ENV) $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) $(GUE
 		$(QEMU_B)/xdpctl:/bin/xdpctl \
 		$(QEMU_B)/ioctlabuse:/bin/ioctlabuse \
 		$(GUEST_ELF):/guest/kspawn-guest.elf \
+		$(GUEST_TEST_ELF):/guest/kspawn-guest-test.elf \
 		$(QEMU_B)/bad:/guest/bad \
 		tests/qemu/guest:/tests \
 		$(foreach m,$(HOST_VIRTIO_KO),$(HOSTKERNEL_MODDIR)/$(m):/lib/modules/host/$(notdir $(m)))
 
 .PHONY: initramfs run
-initramfs: $(INITRAMFS) ## the QEMU host's initramfs (module, kspawnctl, guest, tests)
+initramfs: $(INITRAMFS) ## the QEMU host's initramfs (module, kspawnctl, guest images, tests)
 
 run: $(INITRAMFS) $(HOSTKERNEL_ENV) ## boot the full stack in QEMU and spawn hello on CPU 1 (SMP=N)
 	$(Q)SMP=$(or $(SMP),2) scripts/qemu-host.sh --probe $(GUEST_ELF) \
 		$(HOSTKERNEL_VMLINUZ) $(INITRAMFS)
 
-# make gdb-spawned [CMDLINE="gdb=wait spin"]: gdb on this machine, the guest
-# spawned in the QEMU host, through kspawnctl gdb and a second serial port.
+# make gdb-spawned [CMDLINE="gdb=wait hello"]: gdb on this machine, the guest
+# spawned in the QEMU host, through kspawnctl gdb and a second serial port
+# (KSPAWN_IMAGE=kspawn-guest-test.elf for the test apps).
 .PHONY: gdb-spawned
 gdb-spawned: $(INITRAMFS) $(HOSTKERNEL_ENV) ## debug a spawned guest with gdb, full stack (CMDLINE=...)
 	$(Q)scripts/gdb-spawned.sh $(B) $(or $(CMDLINE),gdb=wait hello)

@@ -25,6 +25,8 @@
 # ctxlinux, fio and fio.sh on PATH or beside this script; veth.
 here=$(cd "$(dirname "$0")" && pwd)
 IMG=${IMG:-/guest/kspawn-guest.elf}
+# The spawn workload's guest runs spin, a test app.
+TEST_IMG=${TEST_IMG:-/guest/kspawn-guest-test.elf}
 IMG_MIN=${IMG_MIN:-$here/kspawn-guest-min.elf}
 PATH=$here:$PATH:/usr/bin
 runs=5 small= only= cpu=1 accel=
@@ -294,7 +296,7 @@ spawn() {
 		in_order "$run" spawn -- kspawn fork_exec
 		for s in $order; do
 			if [ "$s" = kspawn ]; then
-				m spawn kspawn "$run" spawnbench kspawn "$IMG" cpu="$cpu"
+				m spawn kspawn "$run" spawnbench kspawn "$TEST_IMG" cpu="$cpu"
 			else
 				m spawn fork_exec "$run" spawnbench fork
 			fi

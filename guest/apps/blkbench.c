@@ -12,11 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kern/app.h"
-#include "kern/console.h"
-#include "kern/sched.h"
-#include "kern/time.h"
-#include "kern/virtio_blk.h"
+#include "kspawn.h"
 
 #define MAX_QD 64
 

@@ -9,14 +9,11 @@
  * "discard" then discards the third quarter of the disk and write-zeroes
  * the last one, and expects zeroes there when it reads back.
  */
-#include "kern/panic.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kern/app.h"
-#include "kern/console.h"
-#include "kern/virtio_blk.h"
+#include "kspawn.h"
 
 #define CHUNK (64 * 1024)
 #define MAX_QD 32

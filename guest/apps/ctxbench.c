@@ -22,11 +22,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "kern/app.h"
-#include "kern/console.h"
-#include "kern/sched.h"
-#include "kern/sync.h"
-#include "kern/time.h"
+#include "kspawn.h"
 
 struct ctx {
 	unsigned long warm, total;	/* total = warm + measured rounds */

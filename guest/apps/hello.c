@@ -1,6 +1,5 @@
 /* hello: the smallest app; proves boot, console and argument passing. */
-#include "kern/app.h"
-#include "kern/console.h"
+#include "kspawn.h"
 
 static int hello_main(int argc, char **argv)
 {

@@ -11,10 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kern/app.h"
-#include "kern/console.h"
-#include "kern/net.h"
-#include "kern/time.h"
+#include "kspawn.h"
 
 #define MAGIC 0x6b73706eu		/* "kspn" */
 #define HDR 8				/* sequence number, magic */

@@ -9,10 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kern/app.h"
-#include "kern/console.h"
-#include "kern/net.h"
-#include "kern/time.h"
+#include "kspawn.h"
 
 static int bring_up(const char *addr)
 {

@@ -1,6 +1,6 @@
 #include "kern/console.h"
 #include "kern/shared.h"
-#include "lib/byte_ring.h"
+#include "abi/byte_ring.h"
 #include "lib/format.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/uart.h"
@@ -34,8 +34,7 @@ static void ring_put(const char *s, size_t n)
 		if (k) {
 			spins = 0;
 		} else if (++spins > 1000000) {
-			__atomic_fetch_add(&ring_out.r->dropped, (uint32_t)n,
-					   __ATOMIC_RELAXED);
+			byte_ring_drop(&ring_out, (uint32_t)n);
 			return;
 		} else {
 			cpu_relax();

@@ -4,7 +4,7 @@
 #include "kern/console.h"
 #include "kern/sched.h"
 #include "kern/shared.h"
-#include "lib/byte_ring.h"
+#include "abi/byte_ring.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdb_target.h"

@@ -6,7 +6,7 @@
 #define KERN_SHARED_H
 
 #include "abi/kspawn_abi.h"
-#include "lib/byte_ring.h"
+#include "abi/byte_ring.h"
 
 /* The header this guest booted with; set once by kmain. */
 extern struct kspawn_header *kspawn_hdr;

@@ -168,9 +168,9 @@ static int check_module_abi(struct ctl *c, const struct image *img,
 			KSPAWN_ABI_MINOR);
 		return EXIT_ABI;
 	}
-	if (img->data && img->abi_major != v.abi_major) {
+	if (img->data && img->info.abi_major != v.abi_major) {
 		err_msg("run: %s is built for ABI %u.%u, the module speaks %u.%u",
-			path, img->abi_major, img->abi_minor, v.abi_major,
+			path, img->info.abi_major, img->info.abi_minor, v.abi_major,
 			v.abi_minor);
 		return EXIT_ABI;
 	}

@@ -1,5 +1,5 @@
 /*
- * The only file that knows kspawn.ko's ioctls (host/kmod/kspawn_ioctl.h):
+ * The only file that knows kspawn.ko's ioctls (abi/kspawn_ioctl.h):
  * it fills the versioned argument structures and turns the answers into
  * the plain structures of device.h.
  */
@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "device.h"
-#include "host/kmod/kspawn_ioctl.h"
+#include "abi/kspawn_ioctl.h"
 
 /* Every argument starts with argsz and version. */
 #define IOC_INIT(arg)                                                          \

@@ -1,6 +1,6 @@
 /*
  * kspawnctl's view of /dev/kspawn: the only file that knows the module's
- * ioctl structures (host/kmod/kspawn_ioctl.h).  The commands use these
+ * ioctl structures (abi/kspawn_ioctl.h).  The commands use these
  * plain structures instead.
  */
 #ifndef KSPAWNCTL_DEVICE_H

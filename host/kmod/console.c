@@ -58,13 +58,13 @@ static void console_put(struct kspawn_console *c, const char *src, u32 n)
  * Move what the guest wrote into the buffer: at most one ring's worth per
  * call, since a guest can refill the ring as fast as we empty it.
  */
-void kspawn_console_drain(struct kspawn_console *c, struct kspawn_hring *h)
+void kspawn_console_drain(struct kspawn_console *c, struct byte_ring *h)
 {
 	char chunk[256];
 	u32 n, left = h->size;
 
 	while (left) {
-		n = kspawn_hring_read(h, chunk, min_t(u32, left, sizeof(chunk)));
+		n = byte_ring_read(h, chunk, min_t(u32, left, sizeof(chunk)));
 		if (!n)
 			break;
 		console_put(c, chunk, n);

@@ -341,7 +341,7 @@ void kspawn_instance_status(struct kspawn_instance *in,
 		st->heartbeat_age_ms = jiffies_to_msecs(jiffies - beat_at);
 	st->tsc_khz = tsc_khz;
 	memcpy(st->boot_tsc, h->boot_tsc, sizeof(st->boot_tsc));
-	st->console_dropped = kspawn_hring_dropped(&in->con_out) +
+	st->console_dropped = byte_ring_dropped(&in->con_out) +
 			      READ_ONCE(in->console.lost);
 	memcpy(st->cmdline, h->cmdline, sizeof(st->cmdline));
 	st->cmdline[sizeof(st->cmdline) - 1] = 0;

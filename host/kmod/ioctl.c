@@ -188,14 +188,14 @@ static int ioc_list(unsigned long uarg)
 enum io_kind { IO_CONSOLE_READ, IO_CONSOLE_WRITE, IO_DEBUG_READ,
 	IO_DEBUG_WRITE };
 
-static u32 io_write(struct kspawn_instance *in, struct kspawn_hring *h,
+static u32 io_write(struct kspawn_instance *in, struct byte_ring *h,
 		    const char *buf, u32 len)
 {
 	u32 n = 0;
 
 	mutex_lock(&in->ring_lock);
 	if (READ_ONCE(in->state) == KSPAWN_HOST_RUNNING)
-		n = kspawn_hring_write(h, buf, len);
+		n = byte_ring_write(h, buf, len);
 	mutex_unlock(&in->ring_lock);
 	return n;
 }

@@ -4,10 +4,10 @@
 #   make module KDIR=/lib/modules/$(uname -r)/build
 KMOD_B := $(B)/kmod
 KSPAWN_KO := $(B)/kspawn.ko
-KMOD_SRC := $(wildcard host/kmod/*.c host/kmod/*.h host/backend/*.[ch]) \
-	host/kmod/Kbuild \
-	host/loader/elf_check.c host/loader/elf_check.h linker/trampoline.S \
-	abi/kspawn_abi.h scripts/kmod-tree.sh
+KMOD_SRC := $(wildcard host/kmod/*.[chS] host/backend/*.h) \
+	$(BACKEND_SRC) host/backend/backend.mk host/kmod/Kbuild \
+	host/loader/elf_check.c host/loader/elf_check.h \
+	$(wildcard abi/*.[ch]) scripts/kmod-tree.sh
 
 ifneq ($(KDIR),)
 $(KSPAWN_KO): $(KMOD_SRC) | $(DEPS_STAMP)

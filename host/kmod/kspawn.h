@@ -11,7 +11,8 @@
 #include <linux/types.h>
 
 #include "abi/kspawn_abi.h"
-#include "kspawn_ioctl.h"
+#include "abi/byte_ring.h"
+#include "abi/kspawn_ioctl.h"
 #include "elf_check.h"
 
 #define KSPAWN_MAX_INSTANCES 16
@@ -49,13 +50,6 @@ struct kspawn_console {
 	u64 lost;			/* overwritten before anyone read them */
 };
 
-/* A ring in the shared area, seen from the host; size kept privately. */
-struct kspawn_hring {
-	struct kspawn_ring *r;
-	u32 size;
-	bool broken;			/* indices made no sense: logged once */
-};
-
 struct kspawn_instance {
 	struct list_head node;		/* kspawn_list_lock */
 	refcount_t users;		/* the list's, and one per caller */
@@ -80,7 +74,7 @@ struct kspawn_instance {
 
 	struct kspawn_header *hdr;
 	struct kspawn_state *gstate;
-	struct kspawn_hring con_out, con_in, dbg_out, dbg_in;
+	struct byte_ring con_out, con_in, dbg_out, dbg_in; /* abi/byte_ring.c */
 	struct kspawn_console console;
 	struct kspawn_console debug;
 	struct kspawn_io *io;		/* virtio devices (io.c) */
@@ -171,17 +165,10 @@ int kspawn_pgtable_build(struct kspawn_instance *in, u64 trampoline_phys);
 int kspawn_shared_setup(struct kspawn_instance *in, const char *cmdline);
 size_t kspawn_shared_bytes(void);
 
-/* ring.c */
-int kspawn_hring_attach(struct kspawn_hring *h, struct kspawn_ring *r,
-			u32 size);
-u32 kspawn_hring_read(struct kspawn_hring *h, void *dst, u32 len);
-u32 kspawn_hring_write(struct kspawn_hring *h, const void *src, u32 len);
-u32 kspawn_hring_dropped(const struct kspawn_hring *h);
-
 /* console.c */
 int kspawn_console_init(struct kspawn_console *c, u32 size);
 void kspawn_console_free(struct kspawn_console *c);
-void kspawn_console_drain(struct kspawn_console *c, struct kspawn_hring *h);
+void kspawn_console_drain(struct kspawn_console *c, struct byte_ring *h);
 u32 kspawn_console_take(struct kspawn_console *c, void *dst, u32 len);
 
 /* load.c */

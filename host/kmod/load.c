@@ -4,30 +4,18 @@
  * (host/loader/elf_check.c: the image is untrusted), then copy its
  * segments into the region.
  */
-#include <linux/align.h>
 #include <linux/string.h>
 
 #include "kspawn.h"
 
-/* Region bytes for a request of mem (0: the image's own minimum). */
-static u64 region_bytes(u64 mem, const struct elf_check_info *info)
-{
-	u64 want = mem;
-
-	if (!want)
-		want = max_t(u64, (u64)info->min_region_mib << 20,
-			     KSPAWN_REGION_MIN);
-	return ALIGN(want, KSPAWN_REGION_ALIGN);
-}
-
 int kspawn_image_check(const void *image, u64 size, u64 *mem,
 		       struct elf_check_info *info)
 {
-	const char *why;
+	char why[ELF_CHECK_WHY_MAX];
 	u64 region;
 	int err;
 
-	err = elf_check(image, size, 0, info, &why);
+	err = elf_check(image, size, 0, info, why, sizeof(why));
 	if (err)
 		goto refuse;
 	if (*mem > KSPAWN_REGION_MAX) {
@@ -35,14 +23,14 @@ int kspawn_image_check(const void *image, u64 size, u64 *mem,
 			*mem >> 20, KSPAWN_REGION_MAX >> 20);
 		return -E2BIG;
 	}
-	region = region_bytes(*mem, info);
+	region = elf_check_region(*mem, info);
 	if (region < KSPAWN_REGION_MIN || region > KSPAWN_REGION_MAX) {
 		pr_info("refused: region of %llu bytes (between %llu and %llu MiB)\n",
 			region, KSPAWN_REGION_MIN >> 20,
 			KSPAWN_REGION_MAX >> 20);
 		return -EINVAL;
 	}
-	err = elf_check(image, size, region, info, &why);
+	err = elf_check(image, size, region, info, why, sizeof(why));
 	if (err)
 		goto refuse;
 	*mem = region;

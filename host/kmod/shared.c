@@ -44,26 +44,21 @@ size_t kspawn_shared_bytes(void)
 	return l.end;
 }
 
-static void ring_init(void *shared, u32 off, u32 size)
-{
-	struct kspawn_ring *r = shared + off;
-
-	memset(r, 0, RING_BYTES(size));
-	r->size = size;
-}
-
-static int attach_rings(struct kspawn_instance *in, const struct layout *l)
+/* The rings, empty, with the host's own copy of each size. */
+static int init_rings(struct kspawn_instance *in, const struct layout *l)
 {
 	void *s = in->shared;
 
-	return kspawn_hring_attach(&in->con_out, s + l->con_out,
-				   KSPAWN_CONSOLE_OUT_SIZE) ?:
-	       kspawn_hring_attach(&in->con_in, s + l->con_in,
-				   KSPAWN_CONSOLE_IN_SIZE) ?:
-	       kspawn_hring_attach(&in->dbg_out, s + l->dbg_out,
-				   KSPAWN_DEBUG_RING_SIZE) ?:
-	       kspawn_hring_attach(&in->dbg_in, s + l->dbg_in,
-				   KSPAWN_DEBUG_RING_SIZE);
+	if (byte_ring_init(&in->con_out, s + l->con_out,
+			   KSPAWN_CONSOLE_OUT_SIZE) ||
+	    byte_ring_init(&in->con_in, s + l->con_in,
+			   KSPAWN_CONSOLE_IN_SIZE) ||
+	    byte_ring_init(&in->dbg_out, s + l->dbg_out,
+			   KSPAWN_DEBUG_RING_SIZE) ||
+	    byte_ring_init(&in->dbg_in, s + l->dbg_in,
+			   KSPAWN_DEBUG_RING_SIZE))
+		return -EINVAL;
+	return 0;
 }
 
 static void fill_header(struct kspawn_instance *in, const struct layout *l,
@@ -106,12 +101,8 @@ int kspawn_shared_setup(struct kspawn_instance *in, const char *cmdline)
 	if (l.end > in->shared_size)
 		return -EINVAL;
 	memset(in->shared, 0, l.end);
-	ring_init(in->shared, l.con_out, KSPAWN_CONSOLE_OUT_SIZE);
-	ring_init(in->shared, l.con_in, KSPAWN_CONSOLE_IN_SIZE);
-	ring_init(in->shared, l.dbg_out, KSPAWN_DEBUG_RING_SIZE);
-	ring_init(in->shared, l.dbg_in, KSPAWN_DEBUG_RING_SIZE);
 	fill_header(in, &l, cmdline);
 	in->hdr = in->shared;
 	in->gstate = in->shared + l.state;
-	return attach_rings(in, &l);
+	return init_rings(in, &l);
 }

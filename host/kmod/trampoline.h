@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The real-mode trampoline's bytes (linker/trampoline.S) and parameters. */
+/* The real-mode trampoline's bytes (tramp16.S) and parameters. */
 #ifndef KSPAWN_TRAMPOLINE_H
 #define KSPAWN_TRAMPOLINE_H
 
@@ -9,7 +9,7 @@ extern const u8 kspawn_trampoline_start[];
 extern const u8 kspawn_trampoline_end[];
 extern const u8 kspawn_trampoline_params[];
 
-/* The layout of the parameter block at the end of linker/trampoline.S. */
+/* The layout of the parameter block at the end of tramp16.S. */
 struct kspawn_tramp_params {
 	u64 cr3;
 	u64 entry;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * Validation of a guest ELF image, shared by kspawn.ko (which trusts no
- * caller) and the host tools and fuzzers.  Portable: no allocation, no I/O.
+ * Validation of a guest ELF image: the one checker, shared by kspawn.ko
+ * (which trusts no caller), kspawnctl (which explains a refusal before it
+ * calls the module) and the fuzzers.  Portable: no allocation, no I/O.
  */
 #ifndef KSPAWN_ELF_CHECK_H
 #define KSPAWN_ELF_CHECK_H
@@ -15,6 +16,7 @@
 
 #define ELF_CHECK_MAX_LOAD 8		/* PT_LOAD segments an image may have */
 #define ELF_CHECK_MAX_PHDRS 32
+#define ELF_CHECK_WHY_MAX 192		/* room for the reason of a refusal */
 
 struct elf_check_seg {
 	uint64_t offset;		/* in the file */
@@ -36,13 +38,25 @@ struct elf_check_info {
 
 /*
  * Check the image for a region of region_size bytes (0: only the image's own
- * consistency, the region checks are skipped).  Returns 0 with *info filled,
- * or a negative errno with *why saying what was wrong:
+ * consistency, the region checks are skipped).  The ABI note is checked
+ * before the segments: an image for another ABI may be laid out otherwise.
+ * Returns 0 with *info filled, or a negative errno with why (why_size
+ * bytes, ELF_CHECK_WHY_MAX is enough) saying what was wrong, numbers
+ * included, and *info filled as far as the check went (the note's fields
+ * for -EPROTO):
  *   -ENOEXEC  not a kspawn guest image (format, truncation, layout, note)
  *   -E2BIG    a segment or the note's minimum does not fit region_size
  *   -EPROTO   built for another ABI major version
  */
 int elf_check(const void *image, uint64_t size, uint64_t region_size,
-	      struct elf_check_info *info, const char **why);
+	      struct elf_check_info *info, char *why, size_t why_size);
+
+/*
+ * The region an image is given for a request of mem bytes: mem, or when
+ * mem is 0 what the image's note asks (at least KSPAWN_REGION_MIN), in
+ * whole KSPAWN_REGION_ALIGN chunks.  A mem beyond KSPAWN_REGION_MAX comes
+ * back as it is, for the caller to refuse.
+ */
+uint64_t elf_check_region(uint64_t mem, const struct elf_check_info *info);
 
 #endif

@@ -6,7 +6,7 @@
  * goes live after accepting a subset of its offer that includes
  * VERSION_1, and never touches memory outside the region.
  *
- * fuzz-sources: host/backend/region.c host/backend/vq.c host/backend/vq_packed.c host/backend/device.c host/backend/blk.c host/backend/ram.c
+ * fuzz-sources: $(BACKEND_SRC)
  */
 #include <assert.h>
 #include <stdint.h>

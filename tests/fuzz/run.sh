@@ -16,9 +16,18 @@ shift || true
 seconds=${FUZZ_SECONDS:-10}
 mkdir -p "$out"
 
-# The sources each target needs besides itself: "# fuzz-sources:" lines.
+# The sources each target needs besides itself: "# fuzz-sources:" lines,
+# where $(BACKEND_SRC) stands for the backends' one list of sources
+# (host/backend/backend.mk).
 sources_of() {
-	sed -n 's/^ \* fuzz-sources: //p; s/^\/\/ fuzz-sources: //p' "$1" | tr '\n' ' '
+	local s
+	s=$(sed -n 's/^ \* fuzz-sources: //p; s/^\/\/ fuzz-sources: //p' "$1" | tr '\n' ' ')
+	case $s in
+	*'$(BACKEND_SRC)'*)
+		s=${s//'$(BACKEND_SRC)'/$(MAKEFLAGS= make -s --no-print-directory \
+			-f host/backend/backend.mk --eval 'l: ; @echo $(BACKEND_SRC)' l)} ;;
+	esac
+	echo "$s"
 }
 
 pass=0 fail=0

@@ -12,7 +12,9 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build=${1:?usage: run.sh BUILD_DIR}
-elf=$build/kspawn-guest.elf
+# The test image: the cases run test apps (spin, crash) too.
+elf=$build/kspawn-guest-test.elf
+export KSPAWN_IMAGE=${elf##*/}
 pass=0 fail=0
 for script in "$here"/*.gdb "$here"/*.py; do
 	name=gdb/$(basename "${script%.*}")

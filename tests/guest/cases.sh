@@ -4,7 +4,9 @@
 #
 # STATUS is the guest's exit status (panic = 112, host stop request = 113,
 # unknown app = 127).  Every REGEX (extended, grep -E) must match a line of
-# the console output; a REGEX starting with ! must match none.
+# the console output; a REGEX starting with ! must match none.  The image
+# is build/kspawn-guest-test.elf; GUEST_IMAGE=NAME before guest_case boots
+# build/NAME instead.
 
 guest_case hello 0 "hello alpha beta" \
 	"^kspawn guest: ABI 1\.[0-9]+, standalone \(PVH\)" \
@@ -13,6 +15,12 @@ guest_case hello 0 "hello alpha beta" \
 	"^Hello from the spawned kernel!" "argv\[1\] = alpha" "argv\[2\] = beta"
 guest_case unknown-app 127 "nosuchapp" \
 	"no app named 'nosuchapp'" "^  hello +print a greeting"
+# The image a user runs has the apps a user runs, and no test app.
+GUEST_IMAGE=kspawn-guest.elf guest_case shipped-apps 127 "nosuchapp" \
+	"^  hello +print a greeting" "^  blkcheck " "^  udpecho " "^  ctxbench " \
+	"!^  (schedtest|libctest|crash|hostile|rogue|spin) "
+GUEST_IMAGE=kspawn-guest.elf guest_case shipped-hello 0 "hello alpha" \
+	"^Hello from the spawned kernel!" "argv\[1\] = alpha"
 guest_case crash-div0 112 "crash div0" \
 	"^PANIC: #DE divide error \(vector 0\)" "RIP ffffffff8[0-9a-f]+" \
 	"^  #0 +0x[0-9a-f]+ divide\+0x" "thread_start\+0x" "guest stopped after panic"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The guest suite: boot the guest alone under QEMU once per case of
-# cases.sh and check its exit status and console.
+# cases.sh and check its exit status and console.  The image is the test
+# image (every app), or the one GUEST_IMAGE names for a case.
 #
 #   tests/guest/run.sh BUILD_DIR [NAME...]
 set -u
@@ -8,7 +9,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build=${1:?usage: run.sh BUILD_DIR}
 shift
-elf=$build/kspawn-guest.elf
 only=" $* "
 pass=0 fail=0
 
@@ -16,7 +16,7 @@ guest_case() {
 	local name=$1 want=$2 cmdline=$3 status why=()
 	shift 3
 	[ "$only" = "  " ] || [[ "$only" == *" $name "* ]] || return 0
-	local log
+	local log elf=$build/${GUEST_IMAGE:-kspawn-guest-test.elf}
 	log=$(mktemp)
 	(cd "$top" && scripts/qemu-guest.sh "$elf" $cmdline) > "$log" 2>&1
 	status=$?
@@ -40,7 +40,9 @@ guest_case() {
 	rm -f "$log"
 }
 
-[ -f "$elf" ] || { echo "FAIL guest: no image at $elf"; echo "guest: 0 passed, 1 failed"; exit 1; }
+for elf in "$build"/kspawn-guest{,-test}.elf; do
+	[ -f "$elf" ] || { echo "FAIL guest: no image at $elf"; echo "guest: 0 passed, 1 failed"; exit 1; }
+done
 . "$here/cases.sh"
 echo "guest: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

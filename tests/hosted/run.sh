@@ -30,7 +30,13 @@ run() {
 	return $st
 }
 
-backend=("$top"/host/backend/*.c)
+# The backends' one list of sources (host/backend/backend.mk).
+backend=()
+for f in $(cd "$top" && MAKEFLAGS= make -s --no-print-directory \
+	-f host/backend/backend.mk --eval 'l: ; @echo $(BACKEND_SRC)' l); do
+	backend+=("$top/$f")
+done
+[ ${#backend[@]} -gt 0 ] || { bad "hosted/setup: no BACKEND_SRC from host/backend/backend.mk"; exit 1; }
 cflags=(-std=gnu11 -g -O1 -Wall -Wextra -Werror -I"$top" -I"$top/guest" -pthread)
 asan=(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
 

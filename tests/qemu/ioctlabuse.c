@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "host/kmod/kspawn_ioctl.h"
+#include "abi/kspawn_ioctl.h"
 
 static int failures;
 

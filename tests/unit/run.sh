@@ -2,7 +2,8 @@
 # The unit suite: each tests/unit/test_*.c is a cmocka program built
 # natively with AddressSanitizer and UndefinedBehaviorSanitizer (any report
 # is fatal), linked with the hosted library of portable guest parts
-# (guest/hosted/hosted.mk: make builds it).
+# (guest/hosted/hosted.mk: make builds it) and the sources its
+# " * unit-sources:" line names (host parts, say).
 # Every cmocka test is one case.  Also: the ABI layout against its golden
 # file, that an up-to-date tree makes nothing, and the test runners'
 # self-tests (runner_selftest.sh), and that no file outside abi/ copies
@@ -29,7 +30,8 @@ export UBSAN_OPTIONS=print_stacktrace=1
 for src in "$here"/test_*.c; do
 	name=$(basename "$src" .c)
 	bin=$out/$name
-	if ! (cd "$top" && gcc $CFLAGS "$src" "$build/hosted/libkspawn-guest.a" \
+	extra=$(sed -n 's/^ \* unit-sources: //p' "$src" | tr '\n' ' ')
+	if ! (cd "$top" && gcc $CFLAGS "$src" $extra "$build/hosted/libkspawn-guest.a" \
 		-lcmocka -lpthread -o "$bin") > "$bin.log" 2>&1; then
 		bad "unit/$name (build)"
 		sed 's/^/    | /' "$bin.log"
@@ -53,6 +55,40 @@ if gcc -std=gnu11 -Wall -Wextra -Werror -I"$top" "$here/abi_layout.c" -o "$out/a
 else
 	bad "unit/abi-layout: the ABI layout changed (make abi-golden if on purpose)"
 	cat "$out/abi_layout.log" "$out/layout.diff" 2>/dev/null | sed 's/^/    | /'
+fi
+
+# The backends' sources are listed once (host/backend/backend.mk): every
+# one of them is on the list, and no other build file or fuzz-sources line
+# names one.
+list=$(cd "$top" && MAKEFLAGS= make -s --no-print-directory \
+	-f host/backend/backend.mk --eval 'l: ; @echo $(BACKEND_SRC)' l 2>&1)
+missing=$(cd "$top" && for f in host/backend/*.c; do
+	[[ " $list " == *" $f "* ]] || echo "$f"; done)
+elsewhere=$(cd "$top" && { git ls-files -- '*.mk' '*Kbuild' '*Makefile' '*.sh' |
+	grep -vE '^(host/backend/backend.mk|tests/unit/.*)$' | xargs grep -nE 'backend/[a-z_]+\.[co]\b'
+	grep -nE 'fuzz-sources:.*host/backend/' tests/fuzz/*.c; } 2>/dev/null)
+if [ -n "$list" ] && [ -z "$missing" ] && [ -z "$elsewhere" ]; then
+	ok "unit/backend-one-list ($(echo $list | wc -w) sources)"
+else
+	bad "unit/backend-one-list: host/backend/backend.mk is not the one list of backend sources"
+	printf '%s\n' "list: $list" ${missing:+"not on it: $missing"} "$elsewhere" | sed 's/^/    | /'
+fi
+
+# Apps include kspawn.h, their one header, and no kern/ or arch/ header;
+# the image a user runs holds no test app, the test image all of them.
+inside=$(cd "$top" && grep -nE '#include "(kern|arch)/' guest/apps/*.c guest/apps/*/*.c 2>/dev/null)
+apps_of() { nm "$1" 2>/dev/null | sed -n 's/^[0-9a-f]* [dDrR] app_\([a-z0-9_]*\)$/\1/p' | sort | tr '\n' ' '; }
+# app_names 'GLOB...': the names the apps in those files register.
+app_names() { (cd "$top" && grep -ho '^APP([a-z0-9_]*' $1 2>/dev/null | cut -c5- | sort | tr '\n' ' '); }
+want_user=$(app_names 'guest/apps/*.c')
+want_test=$(app_names 'guest/apps/*.c guest/apps/*/*.c')
+got_user=$(apps_of "$build/kspawn-guest.elf") got_test=$(apps_of "$build/kspawn-guest-test.elf")
+if [ -z "$inside" ] && [ "$got_user" = "$want_user" ] && [ "$got_test" = "$want_test" ]; then
+	ok "unit/apps-split (kspawn-guest.elf: $got_user)"
+else
+	bad "unit/apps-split: apps reach into kern/ or arch/, or an image has the wrong apps"
+	printf '%s\n' "$inside" "kspawn-guest.elf: $got_user (want $want_user)" \
+		"kspawn-guest-test.elf: $got_test (want $want_test)" | sed 's/^/    | /'
 fi
 
 # A second make with nothing changed does no work.

@@ -1,6 +1,7 @@
 /*
- * lib/byte_ring: the console/debug byte ring: order, full and empty,
- * indices wrapping past 2^32, and a peer that corrupts the size field.
+ * abi/byte_ring: the console/debug byte ring both kernels use: order, full
+ * and empty, indices wrapping past 2^32, a peer that corrupts the size
+ * field or the indices, the dropped count.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "lib/byte_ring.h"
+#include "abi/byte_ring.h"
 
 #define SIZE 64
 
@@ -20,9 +21,9 @@ static struct byte_ring br;
 static int setup(void **state)
 {
 	(void)state;
-	ring = calloc(1, sizeof(*ring) + SIZE);	/* ASan bounds the data */
-	byte_ring_init(ring, SIZE);
-	assert_int_equal(byte_ring_attach(&br, ring, SIZE), 0);
+	ring = malloc(sizeof(*ring) + SIZE);	/* ASan bounds the data */
+	memset(ring, 0xa5, sizeof(*ring) + SIZE);
+	assert_int_equal(byte_ring_init(&br, ring, SIZE), 0);
 	return 0;
 }
 
@@ -42,11 +43,11 @@ static void test_fifo_full_empty(void **state)
 		in[i] = (uint8_t)i;
 	assert_int_equal(byte_ring_read(&br, out, 10), 0);
 	assert_int_equal(byte_ring_write(&br, in, 100), SIZE);	/* only 64 fit */
-	assert_int_equal(byte_ring_used(&br), SIZE);
+	assert_int_equal(ring->head - ring->tail, SIZE);
 	assert_int_equal(byte_ring_write(&br, in, 1), 0);
 	assert_int_equal(byte_ring_read(&br, out, 100), SIZE);
 	assert_memory_equal(out, in, SIZE);
-	assert_int_equal(byte_ring_used(&br), 0);
+	assert_int_equal(ring->head - ring->tail, 0);
 }
 
 static void test_wraps_past_2_32(void **state)
@@ -59,7 +60,7 @@ static void test_wraps_past_2_32(void **state)
 		for (int i = 0; i < 48; i++)
 			in[i] = (uint8_t)(round * 48 + i);
 		assert_int_equal(byte_ring_write(&br, in, 48), 48);
-		assert_int_equal(byte_ring_used(&br), 48);
+		assert_int_equal(ring->head - ring->tail, 48);
 		assert_int_equal(byte_ring_read(&br, out, 48), 48);
 		assert_memory_equal(out, in, 48);
 	}
@@ -90,12 +91,49 @@ static void test_corrupt_size_is_harmless(void **state)
 	assert_int_equal(byte_ring_write(&br, buf, sizeof(buf)), 0);
 }
 
+/* A ring whose indices went wrong once stays ignored, as kspawn.ko's did. */
+static void test_broken_stays_broken(void **state)
+{
+	uint8_t buf[8] = "abcdefg";
+
+	(void)state;
+	ring->tail = 0;
+	ring->head = SIZE + 1;
+	assert_int_equal(byte_ring_read(&br, buf, sizeof(buf)), 0);
+	ring->head = 0;
+	assert_int_equal(byte_ring_write(&br, buf, sizeof(buf)), 0);
+	assert_int_equal(ring->head, 0);	/* nothing written */
+	/* attaching anew trusts the ring again */
+	assert_int_equal(byte_ring_attach(&br, ring, SIZE), 0);
+	assert_int_equal(byte_ring_write(&br, buf, sizeof(buf)), sizeof(buf));
+}
+
+static void test_init_and_dropped(void **state)
+{
+	struct byte_ring other = { .r = ring };
+	struct kspawn_ring spare;
+
+	(void)state;
+	/* init empties the ring and sets its size */
+	assert_int_equal(ring->head | ring->tail | ring->dropped, 0);
+	assert_int_equal(ring->size, SIZE);
+	assert_int_equal(byte_ring_init(&other, &spare, 48), -1);
+	assert_null(other.r);
+	assert_int_equal(byte_ring_write(&other, "x", 1), 0);
+	byte_ring_drop(&br, 5);
+	byte_ring_drop(&br, 7);
+	assert_int_equal(byte_ring_dropped(&br), 12);
+	assert_int_equal(byte_ring_dropped(&other), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fifo_full_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wraps_past_2_32, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_size_is_harmless, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_broken_stays_broken, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_init_and_dropped, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("byte_ring", tests, NULL, NULL);

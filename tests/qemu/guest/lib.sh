@@ -2,7 +2,10 @@
 # (busybox sh).  A case script sources this, calls the checks, and ends
 # with `finish`; it fails if any check failed.  Output is evidence: the
 # runner shows it only for a failing case.
+# The image a user runs, and the test image: the same with the test apps
+# (spin, crash, rogue, hostile, ...).
 IMG=/guest/kspawn-guest.elf
+TEST_IMG=/guest/kspawn-guest-test.elf
 BAD=/guest/bad
 failures=0
 

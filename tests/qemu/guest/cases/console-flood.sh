@@ -8,9 +8,9 @@
 # Pooled cores: stop's time is then the module's, not CPU hotplug's
 # (hundreds of ms under TCG on a busy machine).
 expect 0 kspawnctl reserve 1-2
-spawn "$IMG" --cpu 2 --cmdline "spin" || finish
+spawn "$TEST_IMG" --cpu 2 --cmdline "spin" || finish
 other=$id
-spawn "$IMG" --cpu 1 --cmdline "rogue console-flood" || finish
+spawn "$TEST_IMG" --cpu 1 --cmdline "rogue console-flood" || finish
 flood=$id
 sleep 1
 mon=$(pid_of kspawn-monitor)

@@ -2,7 +2,7 @@
 # while the guest runs (the module's hotplug state refuses), the guest
 # keeps running, and stop hands the CPU back as usual.
 . /tests/lib.sh
-spawn "$IMG" --cpu 1 --cmdline "spin" || finish
+spawn "$TEST_IMG" --cpu 1 --cmdline "spin" || finish
 wait_state "$id" running
 [ "$(cpu_online 1)" = 0 ] || bad "CPU 1 is online while the guest runs"
 beat0=$(json_get heartbeat "$(kspawnctl --json status "$id")")

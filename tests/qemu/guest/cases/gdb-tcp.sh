@@ -3,7 +3,7 @@
 # and gets a stop reply; detach lets it run on.
 . /tests/lib.sh
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
-spawn "$IMG" --cpu 1 --cmdline "gdb=on spin" || finish
+spawn "$TEST_IMG" --cpu 1 --cmdline "gdb=on spin" || finish
 wait_state "$id" running
 kspawnctl gdb "$id" --listen 127.0.0.1:1234 2>/tmp/bridge.err &
 bridge=$!

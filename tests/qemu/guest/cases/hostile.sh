@@ -12,7 +12,7 @@ neighbour=$id
 before=$(dmesg | grep -c 'blk device: .*needs reset')
 # One bad guest: MODE, split or packed, and the reason the host must log.
 bad_guest() {
-	spawn "$IMG" --cpu 1 --ramdisk 1M --cmdline "vring=$2 hostile $1" || return
+	spawn "$TEST_IMG" --cpu 1 --ramdisk 1M --cmdline "vring=$2 hostile $1" || return
 	expect 0 kspawnctl console "$id" --follow
 	has "virtio-blk: .*, $2 ring"
 	has "hostile: $1: the device needs reset, as it should"
@@ -34,7 +34,7 @@ dmesg | grep 'blk device: .*needs reset' | sed 's/^/  log: /'
 [ $((after - before)) -eq 9 ] || bad "$((after - before)) 'needs reset' log lines, want one per bad guest (9)"
 # Garbage in the device status and queue fields: nothing to refuse loudly,
 # nothing may break.
-spawn "$IMG" --cpu 1 --ramdisk 1M --cmdline "hostile status" || finish
+spawn "$TEST_IMG" --cpu 1 --ramdisk 1M --cmdline "hostile status" || finish
 expect 0 kspawnctl console "$id" --follow
 has 'hostile: status: 256 garbage states written'
 expect 0 kspawnctl stop "$id"
@@ -43,7 +43,7 @@ expect 0 kspawnctl stop "$id"
 # its own copies of what it needs and declares the ring broken (one line).
 # The guest, which finds its own state record through the header, loses
 # its heartbeat: the host reports it hung, and stops it all the same.
-spawn "$IMG" --cpu 1 --ramdisk 1M --cmdline "hostile header" || finish
+spawn "$TEST_IMG" --cpu 1 --ramdisk 1M --cmdline "hostile header" || finish
 wait_state "$id" hung halted
 expect 0 kspawnctl console "$id"
 has 'hostile: header: scribbling'
@@ -55,7 +55,7 @@ expect 0 kspawnctl stop "$id"
 # During the flood kspawnctl answers at once, the neighbour goes on, and
 # the flooding guest's I/O thread uses a bounded share of a CPU; after it
 # the guest's I/O still works.
-spawn "$IMG" --cpu 1 --ramdisk 1M --cmdline "hostile flood" || finish
+spawn "$TEST_IMG" --cpu 1 --ramdisk 1M --cmdline "hostile flood" || finish
 flood=$id
 kspawnctl console "$flood" --follow > /tmp/flood.out 2>&1 &
 follower=$!

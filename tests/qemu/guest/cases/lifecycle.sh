@@ -6,7 +6,7 @@
 
 # Hang: the heartbeat stops; status says so; stop still works.
 echo 1000 > /sys/module/kspawn/parameters/hang_timeout_ms
-spawn "$IMG" --cpu 1 --cmdline "crash hang" || finish
+spawn "$TEST_IMG" --cpu 1 --cmdline "crash hang" || finish
 wait_state "$id" hung
 expect 0 kspawnctl status "$id"
 has '^state: +hung'
@@ -20,14 +20,14 @@ dmesg | grep -q "instance $id: no halt within" || bad "no forced-stop line in th
 echo 2000 > /sys/module/kspawn/parameters/hang_timeout_ms
 
 # Polite: the spinning guest answers the stop request and halts itself.
-spawn "$IMG" --cpu 1 --cmdline "spin" || finish
+spawn "$TEST_IMG" --cpu 1 --cmdline "spin" || finish
 wait_state "$id" running
 expect 0 kspawnctl stop "$id"
 want_online 1
 dmesg | grep -q "instance $id: no halt within" && bad "the polite stop of instance $id was forced"
 
 # Forced: no request, straight to INIT.
-spawn "$IMG" --cpu 1 --cmdline "spin" || finish
+spawn "$TEST_IMG" --cpu 1 --cmdline "spin" || finish
 wait_state "$id" running
 expect 0 kspawnctl stop "$id" --force
 want_online 1
@@ -36,7 +36,7 @@ want_no_instances
 # rmmod with guests running: both stopped, cores back, module reloads.
 if [ "$(nproc --all)" -ge 3 ]; then cpus="1 2"; else cpus="1"; fi
 for c in $cpus; do
-	spawn "$IMG" --cpu "$c" --cmdline "spin" || finish
+	spawn "$TEST_IMG" --cpu "$c" --cmdline "spin" || finish
 	wait_state "$id" running
 done
 expect 0 rmmod kspawn

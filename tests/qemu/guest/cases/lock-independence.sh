@@ -6,9 +6,9 @@
 param=/sys/module/kspawn/parameters/stop_timeout_ms
 old=$(cat $param)
 echo 5000 > $param
-spawn "$IMG" --cpu 2 --cmdline "spin" || finish
+spawn "$TEST_IMG" --cpu 2 --cmdline "spin" || finish
 other=$id
-spawn "$IMG" --cpu 1 --cmdline "rogue deaf" || finish
+spawn "$TEST_IMG" --cpu 1 --cmdline "rogue deaf" || finish
 deaf=$id
 sleep 0.5
 t0=$(now_cs)

@@ -28,7 +28,7 @@ dmesg | grep -q "instance $id: no halt" && bad "the stop request did not wake th
 
 # ... and a busy guest, never idle, still gets IPIs: doorbench spins
 # waiting for each echo, which must not wait in a line nobody watches.
-spawn "$IMG" --cpu 1 --cmdline "doorbench count=500" || finish
+spawn "$TEST_IMG" --cpu 1 --cmdline "doorbench count=500" || finish
 wait_state "$id" halted
 expect 0 kspawnctl console "$id"
 has 'doorbench: count=500 g2h_p50_ns=[0-9]+'

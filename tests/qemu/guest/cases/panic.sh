@@ -3,7 +3,7 @@
 . /tests/lib.sh
 crash() {
 	local how=$1 vector=$2 name=$3
-	spawn "$IMG" --cpu 1 --cmdline "crash $how" || return
+	spawn "$TEST_IMG" --cpu 1 --cmdline "crash $how" || return
 	expect 9 kspawnctl console "$id" --follow
 	has "crash: about to crash with '$how'"
 	expect 0 kspawnctl status "$id"

@@ -8,7 +8,7 @@ expect 7 kspawnctl run "$IMG" --cpu 1 --mem 1G
 has 'pool is too small'
 want_online 1
 want_no_instances
-spawn "$IMG" --cpu 1 --cmdline "spin" || finish
+spawn "$TEST_IMG" --cpu 1 --cmdline "spin" || finish
 wait_state "$id" running
 expect 7 kspawnctl run "$IMG" --cpu 1
 has 'CPU 1 is busy'

@@ -29,10 +29,10 @@ one() {	# N: one cycle, of kind N % 7, on CPU 1 or 2
 	6) how="udpecho seconds=1" ;;
 	esac
 	case $((n % 7)) in
-	4) id=$(kspawnctl run "$IMG" --cpu $cpu --ramdisk 2M --cmdline "$how") ;;
-	5) id=$(kspawnctl run "$IMG" --cpu $cpu --net loopback --cmdline "$how") ;;
-	6) id=$(kspawnctl run "$IMG" --cpu $cpu --ramdisk 1M --net netdev --cmdline "$how") ;;
-	*) id=$(kspawnctl run "$IMG" --cpu $cpu --cmdline "$how") ;;
+	4) id=$(kspawnctl run "$TEST_IMG" --cpu $cpu --ramdisk 2M --cmdline "$how") ;;
+	5) id=$(kspawnctl run "$TEST_IMG" --cpu $cpu --net loopback --cmdline "$how") ;;
+	6) id=$(kspawnctl run "$TEST_IMG" --cpu $cpu --ramdisk 1M --net netdev --cmdline "$how") ;;
+	*) id=$(kspawnctl run "$TEST_IMG" --cpu $cpu --cmdline "$how") ;;
 	esac || { bad "cycle $n ($how): run failed"; return 1; }
 	case $((n % 7)) in
 	2) sleep 0.2; kspawnctl stop "$id" ;;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Real mode -> long mode trampoline for a spawned kspawn guest.
+ * Real mode -> long mode trampoline for a spawned kspawn guest.  Named
+ * tramp16.S so that its object does not collide with trampoline.c's.
  *
  * kspawn.ko copies the bytes between kspawn_trampoline_start and
  * kspawn_trampoline_end to the low trampoline page (4 KiB aligned, below

@@ -19,14 +19,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kern/app.h"
-#include "kern/console.h"
-#include "kern/mm.h"
-#include "kern/sched.h"
-#include "kern/shared.h"
-#include "kern/time.h"
-#include "kern/virtio.h"
-#include "kern/virtio_blk.h"
+#define KSPAWN_INTERNALS
+#include "kspawn.h"
 
 #define F_AVAIL (1U << VRING_PACKED_DESC_F_AVAIL)
 #define F_USED (1U << VRING_PACKED_DESC_F_USED)

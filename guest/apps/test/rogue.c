@@ -11,11 +11,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kern/app.h"
-#include "kern/console.h"
-#include "kern/sched.h"
-#include "kern/shared.h"
-#include "arch/x86_64/cpu.h"
+#define KSPAWN_INTERNALS
+#include "kspawn.h"
 
 static int console_flood(void)
 {

@@ -1,8 +1,9 @@
 /*
  * The string functions the kernel itself uses (and that GCC may call for
- * struct copies).  They are linked ahead of newlib, so apps get these too;
- * they use no SSE, which keeps interrupt paths free of FPU state.
- * Not built on the hosted platform, where the C library provides them.
+ * struct copies); memcpy and memset are x86 string instructions.  They are
+ * linked ahead of newlib, so apps get these too; they use no SSE, which
+ * keeps interrupt paths free of FPU state.  Not built on the hosted
+ * platform, where the C library provides them.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -20,16 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apps/selftest.h"
-#include "kern/app.h"
-#include "kern/mm.h"
-#include "kern/sched.h"
-#include "kern/shared.h"
-#include "kern/sync.h"
-#include "kern/time.h"
-#include "arch/x86_64/apic.h"
-#include "arch/x86_64/cpu.h"
-#include "arch/x86_64/trap.h"
+#define KSPAWN_INTERNALS
+#include "kspawn.h"
+#include "apps/test/selftest.h"
 
 #define WATCHDOG_MS (180 * 1000)
 
@@ -906,10 +899,7 @@ static int play_host_stop(int by_ipi)
 
 /* ---- driver ------------------------------------------------------------- */
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct selftest tests[] = {
 	{ "clock", test_clock },
 	{ "ipi", test_ipi },
 	{ "join", test_join },
@@ -939,26 +929,14 @@ static int watchdog(void *arg)
 static int schedtest_main(int argc, char **argv)
 {
 	struct thread_attr wd = { .prio = THREAD_PRIO_MAX, .detached = 1 };
-	int ran = 0;
 
 	if (argc > 1 && !strcmp(argv[1], "stop"))
 		return play_host_stop(0);
 	if (argc > 1 && !strcmp(argv[1], "stop-ipi"))
 		return play_host_stop(1);
 	thread_create("watchdog", watchdog, NULL, &wd);
-	for (unsigned int i = 0; i < NTESTS; i++) {
-		if (!selftest_wanted(argc, argv, tests[i].name))
-			continue;
-		tests[i].fn();
-		ran++;
-	}
-	if (!ran) {
-		printf("schedtest: no such test\n");
-		return 2;
-	}
-	printf("schedtest: %d test group(s), %d failure(s)\n", ran,
-	       report_failures());
-	return report_failures() ? 1 : 0;
+	return selftest_run(tests, NTESTS, argc, argv, "schedtest",
+			    "test group");
 }
 APP(schedtest, schedtest_main,
     "scheduler, sync, time, APIC tests (or names; stop; stop-ipi)");

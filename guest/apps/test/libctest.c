@@ -17,11 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "apps/selftest.h"
-#include "kern/app.h"
-#include "kern/shared.h"
-#include "kern/sched.h"
-#include "kern/sync.h"
+#define KSPAWN_INTERNALS
+#include "kspawn.h"
+#include "apps/test/selftest.h"
 
 
 /* ---- formatted output --------------------------------------------------- */
@@ -379,10 +377,7 @@ static void test_errno(void)
 
 /* ---- driver ------------------------------------------------------------- */
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct selftest tests[] = {
 	{ "printf", test_printf },
 	{ "sscanf", test_sscanf },
 	{ "malloc", test_malloc },
@@ -396,20 +391,8 @@ static const struct {
 
 static int libctest_main(int argc, char **argv)
 {
-	int ran = 0;
-
-	for (unsigned int i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (!selftest_wanted(argc, argv, tests[i].name))
-			continue;
-		tests[i].fn();
-		ran++;
-	}
-	if (!ran) {
-		printf("libctest: no such test\n");
-		return 2;
-	}
-	printf("libctest: %d test(s), %d failure(s)\n", ran, report_failures());
-	return report_failures() ? 1 : 0;
+	return selftest_run(tests, sizeof(tests) / sizeof(tests[0]), argc,
+			    argv, "libctest", "test");
 }
 APP(libctest, libctest_main, "newlib for apps: stdio, malloc, strings, "
     "time, errno per thread");

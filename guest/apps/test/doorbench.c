@@ -9,14 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/x86_64/apic.h"
-#include "arch/x86_64/cpu.h"
-#include "arch/x86_64/trap.h"
-#include "kern/app.h"
-#include "kern/console.h"
-#include "kern/shared.h"
-#include "kern/time.h"
-#include "kern/virtio.h"
+#define KSPAWN_INTERNALS
+#include "kspawn.h"
 
 #define WARMUP 100
 #define TIMEOUT_NS (2000 * 1000000ULL)	/* lost, not slow: TCG under load */

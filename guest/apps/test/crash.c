@@ -7,9 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kern/app.h"
-#include "kern/console.h"
-#include "kern/panic.h"
+#include "kspawn.h"
 
 /* Volatile both ways, or GCC turns the division into a comparison. */
 static volatile int zero, seven = 7;

@@ -6,8 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "kern/app.h"
-#include "kern/sched.h"
+#include "kspawn.h"
 
 volatile uint64_t spin_count;
 volatile int rounds;

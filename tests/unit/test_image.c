@@ -1,0 +1,227 @@
+/*
+ * kspawnctl's image checks (host/ctl/image.c): the module's checker
+ * (host/loader/elf_check.c) decides, kspawnctl words the refusal.  A
+ * small image built here, broken one way per case, written to a file.
+ *
+ * unit-sources: host/ctl/image.c host/loader/elf_check.c
+ */
+#include <elf.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "abi/kspawn_abi.h"
+#include "host/ctl/image.h"
+
+#define TEXT_AT KSPAWN_IMAGE_OFFSET
+#define DATA_AT (KSPAWN_IMAGE_OFFSET + 0x1000)
+#define MIN_MIB 16
+
+struct tiny {
+	Elf64_Ehdr eh;
+	Elf64_Phdr text, data, note;
+	struct {
+		Elf64_Nhdr nh;
+		char name[8];
+		struct kspawn_note_abi desc;
+	} abi;
+	uint8_t code[64];
+	uint8_t bytes[64];
+};
+
+static struct tiny good(void)
+{
+	struct tiny t = { 0 };
+
+	memcpy(t.eh.e_ident, ELFMAG, SELFMAG);
+	t.eh.e_ident[EI_CLASS] = ELFCLASS64;
+	t.eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	t.eh.e_ident[EI_VERSION] = EV_CURRENT;
+	t.eh.e_type = ET_EXEC;
+	t.eh.e_machine = EM_X86_64;
+	t.eh.e_version = EV_CURRENT;
+	t.eh.e_entry = KSPAWN_VA_REGION + TEXT_AT + 8;
+	t.eh.e_phoff = offsetof(struct tiny, text);
+	t.eh.e_ehsize = sizeof(Elf64_Ehdr);
+	t.eh.e_phentsize = sizeof(Elf64_Phdr);
+	t.eh.e_phnum = 3;
+	t.text = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
+			       .p_offset = offsetof(struct tiny, code),
+			       .p_vaddr = KSPAWN_VA_REGION + TEXT_AT,
+			       .p_paddr = TEXT_AT, .p_filesz = 64,
+			       .p_memsz = 64 };
+	t.data = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W,
+			       .p_offset = offsetof(struct tiny, bytes),
+			       .p_vaddr = KSPAWN_VA_REGION + DATA_AT,
+			       .p_paddr = DATA_AT, .p_filesz = 64,
+			       .p_memsz = 0x1000 };
+	t.note = (Elf64_Phdr){ .p_type = PT_NOTE, .p_flags = PF_R,
+			       .p_offset = offsetof(struct tiny, abi),
+			       .p_filesz = sizeof(t.abi) };
+	t.abi.nh = (Elf64_Nhdr){ sizeof(KSPAWN_NOTE_NAME),
+				 sizeof(struct kspawn_note_abi),
+				 KSPAWN_NOTE_ABI };
+	strcpy(t.abi.name, KSPAWN_NOTE_NAME);
+	t.abi.desc = (struct kspawn_note_abi){ KSPAWN_ABI_MAJOR,
+					       KSPAWN_ABI_MINOR, MIN_MIB };
+	return t;
+}
+
+/* Write len bytes of t to a file, load it with --mem mem; the verdict. */
+static enum image_error load(const struct tiny *t, size_t len, uint64_t *mem,
+			     struct image *img)
+{
+	char path[] = "/tmp/kspawn-test-image.XXXXXX";
+	int fd = mkstemp(path);
+	enum image_error e;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, t, len), (ssize_t)len);
+	close(fd);
+	e = image_load(img, path, mem);
+	unlink(path);
+	return e;
+}
+
+/* The verdict and the message for t (len bytes) with --mem mem. */
+static void refused(const struct tiny *t, size_t len, uint64_t mem,
+		    enum image_error want, const char *says)
+{
+	struct image img;
+	enum image_error e = load(t, len, &mem, &img);
+
+	if (e != want || !strstr(img.error, says))
+		fail_msg("got %d '%s', want %d '...%s...'", e, img.error, want,
+			 says);
+	image_free(&img);
+}
+
+static void test_good_image_gets_its_minimum(void **state)
+{
+	struct tiny t = good();
+	struct image img;
+	uint64_t mem = 0;
+
+	(void)state;
+	assert_int_equal(load(&t, sizeof(t), &mem, &img), IMAGE_OK);
+	assert_int_equal(mem, (uint64_t)MIN_MIB << 20);
+	assert_int_equal(img.size, sizeof(t));
+	image_free(&img);
+}
+
+static void test_not_elf(void **state)
+{
+	struct tiny t = good();
+
+	(void)state;
+	t.eh.e_ident[1] = 'X';
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT, "bad magic");
+	refused(&t, 3, 0, IMAGE_ERR_FORMAT, "bad magic");
+	refused(&(struct tiny){ 0 }, 0, 0, IMAGE_ERR_FORMAT, "bad magic");
+}
+
+static void test_truncated(void **state)
+{
+	struct tiny t = good();
+
+	(void)state;
+	refused(&t, 40, 0, IMAGE_ERR_FORMAT,
+		"truncated: 40 bytes, shorter than an ELF header");
+	refused(&t, offsetof(struct tiny, data), 0, IMAGE_ERR_FORMAT,
+		"truncated: the program headers end past the file's");
+	refused(&t, offsetof(struct tiny, bytes) + 10, 0, IMAGE_ERR_FORMAT,
+		"truncated: segment 1 needs bytes up to");
+}
+
+static void test_other_abi(void **state)
+{
+	struct tiny t = good();
+
+	(void)state;
+	t.abi.desc.abi_major = KSPAWN_ABI_MAJOR + 1;
+	/* laid out wrongly too: the ABI is what the user must hear about */
+	t.eh.e_entry = 0;
+	refused(&t, sizeof(t), 0, IMAGE_ERR_ABI,
+		"this kspawnctl speaks ABI 1.x");
+	t.abi.nh.n_type = 99;
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT, "no .note.kspawn");
+}
+
+static void test_region(void **state)
+{
+	struct tiny t = good();
+
+	(void)state;
+	refused(&t, sizeof(t), 8ULL << 20, IMAGE_ERR_REGION,
+		"region of at least 16 MiB, not 8 MiB (--mem)");
+	t.data.p_paddr = 64ULL << 20;
+	t.data.p_vaddr = KSPAWN_VA_REGION + t.data.p_paddr;
+	refused(&t, sizeof(t), 0, IMAGE_ERR_REGION,
+		"segment 1 ends at offset 0x4001000, outside a region of 16 MiB (--mem)");
+	t.data.p_vaddr += 0x1000;
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
+		"is not linked for a guest region");
+}
+
+static void test_entry_outside_text(void **state)
+{
+	struct tiny t = good();
+
+	(void)state;
+	t.eh.e_entry = KSPAWN_VA_REGION + DATA_AT;
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
+		"entry point 0xffffffff80101000 is not inside an executable segment");
+}
+
+/* What only the module used to refuse: kspawnctl now says so itself. */
+static void test_module_rules(void **state)
+{
+	struct tiny t = good();
+
+	(void)state;
+	t.data.p_paddr = TEXT_AT + 32;
+	t.data.p_vaddr = KSPAWN_VA_REGION + t.data.p_paddr;
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
+		"segment 1 overlaps an earlier one");
+	t = good();
+	t.note.p_type = PT_INTERP;
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT, "a guest must be static");
+	t = good();
+	t.eh.e_version = 2;
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
+		"not a 64-bit little-endian x86-64 ELF file");
+}
+
+static void test_no_file(void **state)
+{
+	struct image img;
+	uint64_t mem = 0;
+
+	(void)state;
+	assert_int_equal(image_load(&img, "/no/such/image.elf", &mem),
+			 IMAGE_ERR_IO);
+	assert_non_null(strstr(img.error, "cannot open /no/such/image.elf"));
+	image_free(&img);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_image_gets_its_minimum),
+		cmocka_unit_test(test_not_elf),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_other_abi),
+		cmocka_unit_test(test_region),
+		cmocka_unit_test(test_entry_outside_text),
+		cmocka_unit_test(test_module_rules),
+		cmocka_unit_test(test_no_file),
+	};
+
+	return cmocka_run_group_tests_name("image", tests, NULL, NULL);
+}
