@@ -168,8 +168,7 @@ if [ -f "$rsrc/main.c" ] &&
 		build "ringtest_$layout" "${asan[@]}" "${def[@]}" -I"$rsrc" -- \
 			"$out/ringtest_main.o" "$top/bench/ringtest/kspawn_ring.c" \
 			"$top/guest/lib/virtq.c" "$top/guest/lib/virtq_packed.c" \
-			"$top/host/backend/region.c" \
-			"$top/host/backend/vq.c" "$top/host/backend/vq_packed.c" || continue
+			"${backend[@]}" || continue
 		for mode in poll sleep batch; do
 			case $mode in
 			poll) args=(--run-cycles 200000) ;;
