@@ -223,7 +223,9 @@ loaded_kib() {
 # BENCH lines go into raw.
 fullstack() {
 	local w any= log
-	for w in spawn switch size_footprint blk_fullstack net_fullstack; do
+	for w in spawn switch size_footprint doorbell_guest_to_host \
+		doorbell_host_to_guest idle_wakeups first_request_after_idle \
+		blk_fullstack net_fullstack; do
 		wanted "$w" && any=1
 	done
 	[ -n "$any" ] || return 0

@@ -3,6 +3,7 @@
 # Included after scripts/run.mk: it extends $(INITRAMFS).
 SPAWNBENCH := $(BENCH_B)/spawnbench
 UDPPING := $(BENCH_B)/udpping
+PINGPONG := $(BENCH_B)/pingpong
 BENCH_INITRAMFS := $(B)/initramfs-bench.cpio
 
 SPAWNBENCH_SRC := bench/spawn/spawnbench.c host/ctl/device.c \
@@ -19,8 +20,14 @@ $(UDPPING): bench/net/udpping.c bench/lib/hostbench.h | $(DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -I. -o $@ $<
 
+$(PINGPONG): bench/ring/pingpong.c bench/lib/hostbench.c bench/lib/hostbench.h | $(DEPS_STAMP)
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -pthread -I. -o $@ \
+		bench/ring/pingpong.c bench/lib/hostbench.c
+
 BENCH_VM_FILES := bench/fullstack/in-vm.sh bench/blk/fio.sh $(SPAWNBENCH) \
-	$(UDPPING) $(CTXLINUX) $(QEMU_B)/udpcheck $(GUEST_MIN_ELF)
+	$(UDPPING) $(PINGPONG) $(CTXLINUX) $(QEMU_B)/udpcheck $(GUEST_MIN_ELF)
 
 $(BENCH_INITRAMFS): bench/fullstack/initramfs.sh $(INITRAMFS) $(BENCH_VM_FILES) \
 		$(HOSTKERNEL_ENV)

@@ -304,6 +304,85 @@ spawn() {
 	done
 }
 
+# ---- doorbells: one way each direction, beside a cache-line ping-pong --
+# doorbench (test image) times the host's doorbell echo from TSC stamps;
+# pingpong bounces a cache line between two Linux threads on the same two
+# CPUs: the floor anything crossing between them is measured against.
+doorbell() {
+	local run n=20000 s w out
+	wanted doorbell || return 0
+	[ "$small" = 1 ] && n=500
+	for w in doorbell_guest_to_host doorbell_host_to_guest; do
+		wanted "$w" && declare_w "$w" lower "{\"kspawn\": \"doorbench: an IPI between the guest's CPU and the host's doorbell CPU, one way, TSC-stamped at both ends\", \"pingpong\": \"a cache line bounced between two pinned Linux threads on CPU 0 and CPU $cpu\", \"same_work\": {\"pingpong\": false}, \"note\": \"the ping-pong is the floor (one cache line, no interrupt) an IPI doorbell is set against, not the same work\"}"
+	done
+	for run in $(seq "$runs"); do
+		say "doorbell run $run/$runs"
+		in_order "$run" doorbell_guest_to_host doorbell_host_to_guest -- kspawn pingpong
+		for s in $order; do
+			if [ "$s" = pingpong ]; then
+				out=$(pingpong rounds=$((n * 10))) || { fail_w doorbell_guest_to_host "pingpong failed"; break 2; }
+				for w in doorbell_guest_to_host doorbell_host_to_guest; do
+					printf '%s\n' "$out" | emit "$w" pingpong "$run"
+				done
+				continue
+			fi
+			if ! guest_run "$TEST_IMG" --cmdline "doorbench count=$n" ||
+				[ -z "$(field g2h_p50_ns)" ]; then
+				fail_w doorbell_guest_to_host "doorbench failed: $(printf '%s\n' "$con" | tail -n 3 | tr '\n' ' ')"
+				break 2
+			fi
+			printf 'one_way_ns %s ns\none_way_p99_ns %s ns\nwarmup 100 rounds\n' \
+				"$(field g2h_p50_ns)" "$(field g2h_p99_ns)" |
+				emit doorbell_guest_to_host kspawn "$run"
+			printf 'one_way_ns %s ns\none_way_p99_ns %s ns\nwarmup 100 rounds\n' \
+				"$(field h2g_p50_ns)" "$(field h2g_p99_ns)" |
+				emit doorbell_host_to_guest kspawn "$run"
+		done
+	done
+}
+
+# ---- idle: what an idle guest costs the host, and its first request ----
+# The device thread's wake-ups in 2 s with the guest idle, and the latency
+# of a read after 100 ms idle: with the doorbell (kspawn) and with the
+# guest declining it (doorbell=off: the host polls, as before ABI 1.2).
+idle() {
+	local run s id pid w0 n=50 mode
+	wanted idle_wakeups || wanted first_request_after_idle || return 0
+	[ "$small" = 1 ] && n=10
+	wanted idle_wakeups && declare_w idle_wakeups lower "{\"kspawn\": \"the guest rings the doorbell; the device thread sleeps without a timeout\", \"polling\": \"the same guest with doorbell=off: the device thread polls with a back-off up to 2 ms\", \"measure\": \"voluntary context switches of kspawn-io/N in 2 s, guest idle, per second\", \"same_work\": {\"polling\": true}, \"note\": \"the same guest and device; only the notification differs\"}"
+	wanted first_request_after_idle && declare_w first_request_after_idle lower "{\"kspawn\": \"blkbench qd=1 idle_ms=100 with the doorbell\", \"polling\": \"the same with doorbell=off\", \"same_work\": {\"polling\": true}, \"note\": \"the same 4 KiB reads of a RAM disk, each after 100 ms idle; only the notification differs\"}"
+	for run in $(seq "$runs"); do
+		say "idle run $run/$runs"
+		in_order "$run" idle_wakeups first_request_after_idle -- kspawn polling
+		for s in $order; do
+			mode=on
+			[ "$s" = polling ] && mode=off
+			if wanted idle_wakeups; then
+				id=$(kspawnctl run "$IMG" --cpu "$cpu" --ramdisk 8M --cmdline "doorbell=$mode blkbench qd=1 ops=200") || { fail_w idle_wakeups "run failed"; break 2; }
+				live=$id
+				kspawnctl console "$id" --follow > /dev/null
+				pid=$(for f in /proc/[0-9]*/comm; do [ "$(cat "$f" 2>/dev/null)" = "kspawn-io/$id" ] && { f=${f#/proc/}; echo "${f%/comm}"; }; done)
+				w0=$(sed -n 's/^voluntary_ctxt_switches:[^0-9]*//p' "/proc/$pid/status")
+				sleep 2
+				printf 'wakeups_per_s %s /s\nwarmup 0 none\n' \
+					$(( ($(sed -n 's/^voluntary_ctxt_switches:[^0-9]*//p' "/proc/$pid/status") - w0) / 2 )) |
+					emit idle_wakeups "$s" "$run"
+				guest_down
+			fi
+			if wanted first_request_after_idle; then
+				if ! guest_run "$IMG" --ramdisk 8M --cmdline "doorbell=$mode blkbench qd=1 ops=$n idle_ms=100" ||
+					[ -z "$(field p50_us)" ]; then
+					fail_w first_request_after_idle "blkbench failed: $(printf '%s\n' "$con" | tail -n 3 | tr '\n' ' ')"
+					break 2
+				fi
+				printf 'latency_p50_us %s us\nlatency_p99_us %s us\nwarmup %s requests\n' \
+					"$(field p50_us)" "$(field p99_us)" "$(field warm)" |
+					emit first_request_after_idle "$s" "$run"
+			fi
+		done
+	done
+}
+
 # ---- switch: guest thread ping-pong vs Linux pipe and futex ------------
 switch() {
 	local run rounds=20000 s
@@ -403,6 +482,8 @@ say "runs=$runs small=${small:-0} only=${only:-all} cpu=$cpu"
 spawn
 switch
 size
+doorbell
+idle
 blk
 net
 check_klog
