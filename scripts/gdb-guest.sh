@@ -24,11 +24,6 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-# The stub answers from an emulated machine that may still be booting, on
-# a loaded host: gdb's 2 s before it sends a packet again is too short (the
-# stub answers both copies, and gdb takes the second answer for the reply
-# to its next packet: "Remote replied unexpectedly").
-GDB_REPLY_S=30
 
 batch= stub=
 if [ "${1:-}" = --stub ]; then
@@ -80,26 +75,15 @@ done
 [ -S "$sock" ] || die "QEMU did not open its gdb socket"
 
 if [ -n "$batch" ]; then
-	# "# before-connect: CMD" lines: settings gdb only takes unconnected
-	pre=()
-	while IFS= read -r cmd; do
-		pre+=(-ex "$cmd")
-	done < <(sed -n 's/^# before-connect: //p' "$batch")
 	status=0
-	timeout 120 gdb -batch -nx -ex "set pagination off" -ex "set remotetimeout $GDB_REPLY_S" \
-		-ex "set confirm off" -ex "source $here/gdb/kspawn.py" "${pre[@]}" -ex "target remote $sock" \
-		-x "$batch" "$elf" 2>&1 || status=$?
+	gdb_batch 120 "$batch" "$elf" "$sock" 2>&1 || status=$?
 	# Let the guest finish what gdb let it do (a detached guest runs on
 	# to its end, and QEMU exits), then show its console.
-	for _ in $(seq 300); do
-		kill -0 "$qemu_pid" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_exit "$qemu_pid"
 	echo "--- guest console ---"
 	cat "$console" 2>/dev/null || true
 	exit $status
 fi
 
 step "gdb: guest console goes to $console (tail -f it in another terminal)"
-gdb -nx -q -ex "set pagination off" -ex "set remotetimeout $GDB_REPLY_S" -ex "source $here/gdb/kspawn.py" -ex "target remote $sock" \
-	-ex "hbreak kmain" "$elf"
+gdb_interactive "$elf" "$sock" -ex "hbreak kmain"

@@ -19,11 +19,6 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-# The stub answers from an emulated machine that may still be booting, on
-# a loaded host: gdb's 2 s before it sends a packet again is too short (the
-# stub answers both copies, and gdb takes the second answer for the reply
-# to its next packet: "Remote replied unexpectedly").
-GDB_REPLY_S=30
 
 batch= client=
 case ${1:-} in
@@ -83,19 +78,10 @@ if [ -n "$batch$client" ]; then
 	if [ -n "$client" ]; then
 		timeout 300 "$client" "$elf" "$sock" 2>&1 || status=$?
 	else
-		pre=()
-		while IFS= read -r cmd; do
-			pre+=(-ex "$cmd")
-		done < <(sed -n 's/^# before-connect: //p' "$batch")
-		timeout 300 gdb -batch -nx -ex "set pagination off" -ex "set remotetimeout $GDB_REPLY_S" \
-			-ex "set confirm off" -ex "source $here/gdb/kspawn.py" "${pre[@]}" -ex "target remote $sock" \
-			-x "$batch" "$elf" 2>&1 || status=$?
+		gdb_batch 300 "$batch" "$elf" "$sock" 2>&1 || status=$?
 	fi
 	# Let the guest finish what gdb let it do, then show its console.
-	for _ in $(seq 300); do
-		kill -0 "$qemu_pid" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_exit "$qemu_pid"
 	echo "--- guest console ---"
 	grep -v '^\[ *[0-9]*\.[0-9]*\]' "$console" || true
 	# The host kernel's log, against the one list: 121 as qemu-host.sh.
@@ -108,4 +94,4 @@ if [ -n "$batch$client" ]; then
 fi
 
 step "gdb-spawned: host console in $console (tail -f it in another terminal)"
-gdb -nx -q -ex "set pagination off" -ex "set remotetimeout $GDB_REPLY_S" -ex "source $here/gdb/kspawn.py" -ex "target remote $sock" "$elf"
+gdb_interactive "$elf" "$sock"

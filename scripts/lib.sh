@@ -17,3 +17,38 @@ as_root() {
 
 # Number of parallel jobs for sub-builds.
 jobs() { nproc 2>/dev/null || echo 2; }
+
+# gdb on the guest's stub at SOCK, with the kspawn helpers loaded.  The
+# stub answers from an emulated machine that may still be booting, on a
+# loaded host: gdb's 2 s before it sends a packet again is too short (the
+# stub answers both copies, and gdb takes the second answer for the reply
+# to its next packet: "Remote replied unexpectedly").
+#   gdb_batch SECONDS BATCH ELF SOCK: run a batch script ("# before-connect:
+#     CMD" lines in it are settings gdb only takes unconnected)
+#   gdb_interactive ELF SOCK [GDB ARGS...]
+GDB_REPLY_S=30
+gdb_batch() {
+	local limit=$1 batch=$2 elf=$3 sock=$4 pre=() cmd
+	while IFS= read -r cmd; do
+		pre+=(-ex "$cmd")
+	done < <(sed -n 's/^# before-connect: //p' "$batch")
+	timeout "$limit" gdb -batch -nx -ex "set pagination off" \
+		-ex "set remotetimeout $GDB_REPLY_S" -ex "set confirm off" \
+		-ex "source $(dirname "${BASH_SOURCE[0]}")/gdb/kspawn.py" \
+		"${pre[@]}" -ex "target remote $sock" -x "$batch" "$elf"
+}
+gdb_interactive() {
+	local elf=$1 sock=$2
+	shift 2
+	gdb -nx -q -ex "set pagination off" -ex "set remotetimeout $GDB_REPLY_S" \
+		-ex "source $(dirname "${BASH_SOURCE[0]}")/gdb/kspawn.py" \
+		-ex "target remote $sock" "$@" "$elf"
+}
+
+# wait_exit PID: give a process up to 30 s to end on its own.
+wait_exit() {
+	for _ in $(seq 300); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+}

@@ -85,31 +85,14 @@ static int follow(int fd, uint32_t id)
 
 int cmd_console(struct ctl *c, int argc, char **argv)
 {
-	const char *ids = NULL;
 	int do_follow = 0, rc, e;
 	size_t total = 0;
 	uint32_t id;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--follow") || !strcmp(argv[i], "-f")) {
-			do_follow = 1;
-		} else if (!strcmp(argv[i], "-h") ||
-			   !strcmp(argv[i], "--help")) {
-			usage("console", 0);
-			return EXIT_OK;
-		} else if (argv[i][0] != '-' && !ids) {
-			ids = argv[i];
-		} else {
-			usage("console", 1);
-			return EXIT_USAGE;
-		}
-	}
-	if (!ids) {
-		usage("console", 1);
-		return EXIT_USAGE;
-	}
-	if (ctl_parse_id(ids, &id))
-		return EXIT_USAGE;
+	rc = ctl_id_args("console", argc, argv, "--follow", "-f", &do_follow,
+			 &id);
+	if (rc != CTL_GO)
+		return rc;
 	rc = ctl_open(c);
 	if (rc)
 		return rc;

@@ -5,31 +5,13 @@
 
 int cmd_stop(struct ctl *c, int argc, char **argv)
 {
-	const char *ids = NULL;
 	struct kmsg_mark m;
 	int force = 0, rc, e;
 	uint32_t id;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--force")) {
-			force = 1;
-		} else if (!strcmp(argv[i], "-h") ||
-			   !strcmp(argv[i], "--help")) {
-			usage("stop", 0);
-			return EXIT_OK;
-		} else if (argv[i][0] != '-' && !ids) {
-			ids = argv[i];
-		} else {
-			usage("stop", 1);
-			return EXIT_USAGE;
-		}
-	}
-	if (!ids) {
-		usage("stop", 1);
-		return EXIT_USAGE;
-	}
-	if (ctl_parse_id(ids, &id))
-		return EXIT_USAGE;
+	rc = ctl_id_args("stop", argc, argv, "--force", NULL, &force, &id);
+	if (rc != CTL_GO)
+		return rc;
 	rc = ctl_open(c);
 	if (rc)
 		return rc;

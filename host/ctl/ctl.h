@@ -42,6 +42,15 @@ int ctl_fail(const char *what, int err, uint32_t id);
 /* Parse an instance ID; prints the error and returns -1 if bad. */
 int ctl_parse_id(const char *s, uint32_t *id);
 
+/*
+ * "COMMAND ID [FLAG]", as console and stop take them: *flagged set if FLAG
+ * (or ALIAS) is there.  CTL_GO to go on, or the exit status to return
+ * (EXIT_OK after --help, EXIT_USAGE with the usage printed).
+ */
+#define CTL_GO (-1)
+int ctl_id_args(const char *cmd, int argc, char **argv, const char *flag,
+		const char *alias, int *flagged, uint32_t *id);
+
 const char *guest_state_name(uint32_t s);
 const char *host_state_name(enum ctl_host_state s);
 const char *instance_state_name(const struct ctl_status *st);

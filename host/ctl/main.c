@@ -95,6 +95,32 @@ int ctl_parse_id(const char *s, uint32_t *id)
 	return 0;
 }
 
+int ctl_id_args(const char *cmd, int argc, char **argv, const char *flag,
+		const char *alias, int *flagged, uint32_t *id)
+{
+	const char *ids = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], flag) || (alias && !strcmp(argv[i], alias))) {
+			*flagged = 1;
+		} else if (!strcmp(argv[i], "-h") ||
+			   !strcmp(argv[i], "--help")) {
+			usage(cmd, 0);
+			return EXIT_OK;
+		} else if (argv[i][0] != '-' && !ids) {
+			ids = argv[i];
+		} else {
+			usage(cmd, 1);
+			return EXIT_USAGE;
+		}
+	}
+	if (!ids) {
+		usage(cmd, 1);
+		return EXIT_USAGE;
+	}
+	return ctl_parse_id(ids, id) ? EXIT_USAGE : CTL_GO;
+}
+
 static int version(void)
 {
 	printf("kspawnctl %s, kspawn ABI %u.%u\n", KSPAWNCTL_VERSION,
