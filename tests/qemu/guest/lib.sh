@@ -107,3 +107,16 @@ pid_of() {
 	done
 	return 1
 }
+
+# meminfo FIELD: a /proc/meminfo value in kB.
+meminfo() { sed -n "s/^$1: *\([0-9]*\) kB/\1/p" /proc/meminfo; }
+
+# Give back what the kernel keeps cached, so that what is left is held:
+# page and dentry caches, empty and per-CPU slabs, per-CPU free pages.
+settle() {
+	local f
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	for f in /sys/kernel/slab/*/shrink; do echo 1 > "$f"; done 2>/dev/null
+	echo 1 > /proc/sys/vm/compact_memory 2>/dev/null
+}

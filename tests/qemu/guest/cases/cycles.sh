@@ -2,9 +2,8 @@
 # MemFree is back where it was (no leak in the module's allocations).
 . /tests/lib.sh
 memfree() {
-	sync
-	echo 3 > /proc/sys/vm/drop_caches
-	sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo
+	settle
+	meminfo MemFree
 }
 cycle() {
 	spawn "$IMG" --cpu 1 --cmdline "hello cycle $1" >/dev/null || return 1
