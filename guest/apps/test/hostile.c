@@ -94,6 +94,8 @@ static int misbehave(struct virtio_dev *d, const char *mode)
 			table[0] = c[0];
 	} else if (!strcmp(mode, "wild") && !q->packed) {
 		publish_head(q, 0, 5000);
+		/* Ring: a host asleep on its doorbell looks only when rung. */
+		virtio_kick(d, 0);
 		return 0;
 	} else {
 		return -1;
