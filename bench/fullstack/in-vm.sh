@@ -364,7 +364,7 @@ idle() {
 				pid=$(for f in /proc/[0-9]*/comm; do [ "$(cat "$f" 2>/dev/null)" = "kspawn-io/$id" ] && { f=${f#/proc/}; echo "${f%/comm}"; }; done)
 				w0=$(sed -n 's/^voluntary_ctxt_switches:[^0-9]*//p' "/proc/$pid/status")
 				sleep 2
-				printf 'wakeups_per_s %s /s\nwarmup 0 none\n' \
+				printf 'wakeups_per_s %s /s\nwarmup 200 requests\n' \
 					$(( ($(sed -n 's/^voluntary_ctxt_switches:[^0-9]*//p' "/proc/$pid/status") - w0) / 2 )) |
 					emit idle_wakeups "$s" "$run"
 				guest_down

@@ -146,13 +146,14 @@ static irqreturn_t doorbell_irq(int irq, void *ctx)
 
 /*
  * A driver rings only when the device asked for a kick and only after it
- * made buffers available (or changed its status), so a ring that wakes
- * the thread to nothing is the guest's fault.  FLOOD_EMPTY of them within
+ * made buffers available (or changed its status), so a ring that brings
+ * the thread nothing is the guest's fault, whether it woke the thread or
+ * came while it polled (a flood keeps it from ever sleeping).  FLOOD_EMPTY of them within
  * FLOOD_WINDOW_NS is a flood: the doorbell is masked and the devices are
  * polled on a back-off instead, for a time that doubles with each flood in
  * a row: what a flooding guest costs the host stays bounded.
  */
-static void note_wake(struct kspawn_instance *in, bool empty)
+static void note_ring(struct kspawn_instance *in, bool empty)
 {
 	struct kspawn_io *io = in->io;
 	u64 now = ktime_get_ns();
@@ -161,7 +162,8 @@ static void note_wake(struct kspawn_instance *in, bool empty)
 		io->window_start = now;
 		io->window_empty = 0;
 	}
-	if (!empty || ++io->window_empty <= FLOOD_EMPTY)
+	/* Masked already: rings in flight as it was masked change nothing. */
+	if (!empty || io->flooded || ++io->window_empty <= FLOOD_EMPTY)
 		return;
 	if (now - io->flood_until > FLOOD_CALM_NS)
 		io->flood_streak = 0;
@@ -347,18 +349,13 @@ static u64 adapt_poll(u64 poll_ns, u64 slept_ns)
 
 /*
  * With a doorbell: kicks on, one last look, then sleep for as long as it
- * takes.  True if it slept (and a ring or a kick woke it).
+ * takes.
  */
-static bool sleep_for_doorbell(struct kspawn_io *io, u64 *poll_ns)
+static void sleep_for_doorbell(struct kspawn_io *io, u64 *poll_ns)
 {
-	bool slept = false;
-
-	if (!kicks_on(io)) {
+	if (!kicks_on(io))
 		*poll_ns = adapt_poll(*poll_ns, io_sleep(io, 0));
-		slept = true;
-	}
 	kicks_off(io);
-	return slept;
 }
 
 static int io_thread(void *arg)
@@ -367,15 +364,15 @@ static int io_thread(void *arg)
 	struct kspawn_io *io = in->io;
 	unsigned int backoff = 0;
 	u64 last_work = 0, poll_ns = POLL_MIN_NS;
-	bool woken = false;
 
 	while (!kthread_should_stop()) {
 		int work = poll_devices(io);
+		bool rung = xchg(&io->kicked, false);
+		bool by_host = xchg(&io->host_kicked, false);
 
-		if (woken)
-			note_wake(in, !work && !xchg(&io->host_kicked, false));
-		woken = false;
-		if (work || xchg(&io->kicked, false)) {
+		if (rung && !by_host)
+			note_ring(in, !work);
+		if (work || rung) {
 			backoff = 0;
 			last_work = ktime_get_ns();
 			cond_resched();
@@ -389,7 +386,7 @@ static int io_thread(void *arg)
 		if (READ_ONCE(io->flooded))
 			unflood(in);
 		if (doorbell_used(in)) {
-			woken = sleep_for_doorbell(io, &poll_ns);
+			sleep_for_doorbell(io, &poll_ns);
 			continue;
 		}
 		/* No doorbell (or masked): poll with a back-off. */
