@@ -12,6 +12,8 @@
 # blk_fullstack_*, net_fullstack_*) in one boot of the QEMU host, through
 # bench/fullstack/in-vm.sh, which also runs as is on a bare-metal host.
 # BENCH_SMALL=1 runs each workload small, once unless BENCH_RUNS says.
+# BENCH_DOORBELL=off: the full-stack blk and net guests decline the
+# doorbell (the host polls, as before ABI 1.2), for a before/after.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -246,7 +248,7 @@ fullstack_local() {
 		TEST_IMG=$build/kspawn-guest-test.elf \
 		BENCH_TMP=${BENCH_TMP:-/dev/shm} \
 		sh "$here/fullstack/in-vm.sh" runs="$runs" small="${BENCH_SMALL:-0}" \
-		only="$only" cpu="${BENCH_CPU:-1}" 2>&1 | tee "$1" |
+		only="$only" cpu="${BENCH_CPU:-1}" ${BENCH_DOORBELL:+doorbell=$BENCH_DOORBELL} 2>&1 | tee "$1" |
 		grep --line-buffered '^bench:' >&2
 	local st=${PIPESTATUS[0]}
 	[ "$st" -eq 0 ] || echo "BENCH F fullstack in-vm.sh ended with status $st" >> "$1"
@@ -263,7 +265,7 @@ fullstack_qemu() {
 		--timeout "${BENCH_QEMU_TIMEOUT:-3000}" \
 		--probe "$build/kspawn-guest.elf" --log "$1" \
 		--run /bench/in-vm.sh \
-		--append "bench.runs=$runs bench.small=${BENCH_SMALL:-0} bench.only=$only" \
+		--append "bench.runs=$runs bench.small=${BENCH_SMALL:-0} bench.only=$only${BENCH_DOORBELL:+ bench.doorbell=$BENCH_DOORBELL}" \
 		"$(sed -n 's/^HOSTKERNEL_VMLINUZ := //p' "$env_mk")" "$initrd") |
 		grep --line-buffered '^bench:' >&2
 	local st=${PIPESTATUS[0]}

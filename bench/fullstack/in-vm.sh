@@ -17,9 +17,11 @@
 # "bench:" are progress.  A workload that cannot run prints
 # "BENCH F <workload> <reason>" and the script exits 1 at the end.
 #
-#   in-vm.sh [runs=N] [small=1] [only=PREFIX] [cpu=N]
+#   in-vm.sh [runs=N] [small=1] [only=PREFIX] [cpu=N] [doorbell=off]
 # Defaults come from the kernel command line (bench.runs= bench.small=
-# bench.only=) so that the QEMU harness can pass them.
+# bench.only= bench.doorbell=) so that the QEMU harness can pass them.
+# doorbell=off has the blk and net full-stack guests decline the doorbell
+# (the host polls, as before ABI 1.2): the "before" of bench/README.md.
 #
 # Needs: kspawnctl, the guest image, spawnbench, udpping, udpcheck,
 # ctxlinux, fio and fio.sh on PATH or beside this script; veth.
@@ -29,7 +31,7 @@ IMG=${IMG:-/guest/kspawn-guest.elf}
 TEST_IMG=${TEST_IMG:-/guest/kspawn-guest-test.elf}
 IMG_MIN=${IMG_MIN:-$here/kspawn-guest-min.elf}
 PATH=$here:$PATH:/usr/bin
-runs=5 small= only= cpu=1 accel=
+runs=5 small= only= cpu=1 accel= dbopt=
 for arg in $(cat /proc/cmdline) "$@"; do
 	case $arg in
 	bench.runs=* | runs=*) runs=${arg#*runs=} ;;
@@ -37,6 +39,7 @@ for arg in $(cat /proc/cmdline) "$@"; do
 	bench.only=* | only=*) only=${arg#*only=} ;;
 	cpu=*) cpu=${arg#cpu=} ;;
 	harness.accel=*) accel=${arg#harness.accel=} ;;
+	bench.doorbell=off | doorbell=off) dbopt="doorbell=off " ;;
 	esac
 done
 [ "$small" = 1 ] && export BENCH_SMALL=1
@@ -44,6 +47,7 @@ failed=0
 scratch=${BENCH_TMP:-/tmp}
 
 say() { echo "bench: $*"; }
+[ -z "$dbopt" ] || say "the blk and net guests decline the doorbell (doorbell=off: polled)"
 
 # Whatever happens, no guest keeps its CPU and no helper or file stays.
 live= nsa= nsb= server=
@@ -124,7 +128,7 @@ field() { printf '%s\n' "$con" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p" | tail -n 1
 # ---- blk: 4 KiB random I/O on a RAM file, guest vs fio+io_uring --------
 # blk_guest WORKLOAD RUN DISK CMDLINE: kspawn's turn, blkbench in a guest.
 blk_guest() {
-	if ! guest_run "$IMG" --disk "$3" --cmdline "$4" ||
+	if ! guest_run "$IMG" --disk "$3" --cmdline "$dbopt$4" ||
 		[ -z "$(field iops)" ] || [ -z "$(field warm)" ]; then
 		fail_w "$1" "blkbench failed: $(printf '%s\n' "$con" | tail -n 3 | tr '\n' ' ')"
 		return 1
@@ -219,7 +223,7 @@ guest_net_up() {
 	local before dev i=0
 	before=" $(ls /sys/class/net | tr '\n' ' ') "
 	id=$(kspawnctl run "$IMG" --cpu "$cpu" --net netdev \
-		--cmdline "udpecho ip=169.254.1.2") || return 1
+		--cmdline "${dbopt}udpecho ip=169.254.1.2") || return 1
 	live=$id
 	for dev in $(ls /sys/class/net); do
 		case $before in *" $dev "*) ;; *) break ;; esac
