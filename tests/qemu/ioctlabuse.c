@@ -37,6 +37,20 @@ static void want(const char *what, int r, int err)
 #define INIT(a) do { memset(&(a), 0, sizeof(a)); (a).argsz = sizeof(a); \
 		     (a).version = KSPAWN_IOCTL_VERSION; } while (0)
 
+/* A valid load of the image on CPU 1, for a case to spoil one field of. */
+static struct kspawn_ioc_load valid_load(void *img, size_t img_size,
+					 const char *cmdline)
+{
+	struct kspawn_ioc_load ld;
+
+	INIT(ld);
+	ld.image = (unsigned long)img;
+	ld.image_size = img_size;
+	ld.cpu = 1;
+	snprintf(ld.cmdline, sizeof(ld.cmdline), "%s", cmdline);
+	return ld;
+}
+
 static void structured(int fd, void *img, size_t img_size)
 {
 	struct kspawn_ioc_instance in;
@@ -64,43 +78,25 @@ static void structured(int fd, void *img, size_t img_size)
 	st.id = 0;
 	want("status of ID 0", ioctl(fd, KSPAWN_IOC_STATUS, &st), ESRCH);
 	want("unknown command", ioctl(fd, _IO(KSPAWN_IOC_MAGIC, 77), 0), ENOTTY);
-	INIT(ld);
-	ld.image = (unsigned long)img;
-	ld.image_size = img_size;
-	ld.cpu = 1;
+	ld = valid_load(img, img_size, "");
 	memset(ld.cmdline, 'x', sizeof(ld.cmdline));
 	want("unterminated cmdline", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EINVAL);
-	INIT(ld);
-	ld.image = (unsigned long)img;
+	ld = valid_load(img, img_size, "");
 	ld.image_size = 1ULL << 40;
-	ld.cpu = 1;
 	want("huge image size", ioctl(fd, KSPAWN_IOC_LOAD, &ld), E2BIG);
-	INIT(ld);
+	ld = valid_load(img, img_size, "");
 	ld.image = 16;
-	ld.image_size = img_size;
-	ld.cpu = 1;
 	want("image at a bad address", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EFAULT);
-	INIT(ld);
-	ld.image = (unsigned long)img;
-	ld.image_size = img_size;
-	ld.cpu = 1;
+	ld = valid_load(img, img_size, "");
 	ld.flags = 1;
 	want("unknown load flags", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EINVAL);
-	INIT(ld);
-	ld.image = (unsigned long)img;
-	ld.image_size = img_size;
+	ld = valid_load(img, img_size, "");
 	ld.cpu = 0;
 	want("CPU 0", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EINVAL);
-	INIT(ld);
-	ld.image = (unsigned long)img;
-	ld.image_size = img_size;
-	ld.cpu = 1;
+	ld = valid_load(img, img_size, "");
 	ld.mem = 3ULL << 30;
 	want("region beyond the maximum", ioctl(fd, KSPAWN_IOC_LOAD, &ld), E2BIG);
-	INIT(ld);
-	ld.image = (unsigned long)img;
-	ld.image_size = img_size;
-	ld.cpu = 1;
+	ld = valid_load(img, img_size, "");
 	ld.net_mode = 7;
 	want("unknown net mode", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EINVAL);
 	INIT(io);
@@ -194,11 +190,7 @@ static void loaded_instance(void *img, size_t img_size)
 	struct kspawn_ioc_io io;
 	char byte;
 
-	INIT(ld);
-	ld.image = (unsigned long)img;
-	ld.image_size = img_size;
-	ld.cpu = 1;
-	strcpy(ld.cmdline, "hello");
+	ld = valid_load(img, img_size, "hello");
 	if (ioctl(fd, KSPAWN_IOC_LOAD, &ld)) {
 		printf("  FAILED loaded instance: the load failed: %s\n", strerror(errno));
 		failures++;
@@ -252,11 +244,7 @@ static void abandoned_load(void *img, size_t img_size)
 	struct kspawn_ioc_load ld;
 	int fd = open("/dev/kspawn", O_RDWR), left;
 
-	INIT(ld);
-	ld.image = (unsigned long)img;
-	ld.image_size = img_size;
-	ld.cpu = 1;
-	strcpy(ld.cmdline, "hello");
+	ld = valid_load(img, img_size, "hello");
 	if (ioctl(fd, KSPAWN_IOC_LOAD, &ld)) {
 		printf("  FAILED abandoned load: the load itself failed: %s\n",
 		       strerror(errno));
