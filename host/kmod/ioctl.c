@@ -25,13 +25,13 @@ static int arg_in(void *arg, unsigned long uarg, size_t size)
 	if (copy_from_user(arg, (void __user *)uarg, size))
 		return -EFAULT;
 	if (hdr[0] != size) {
-		pr_info("ioctl: argument size %u, expected %zu (kspawnctl and module from different builds?)\n",
-			hdr[0], size);
+		pr_info_ratelimited("ioctl: argument size %u, expected %zu (kspawnctl and module from different builds?)\n",
+				    hdr[0], size);
 		return -EINVAL;
 	}
 	if (hdr[1] != KSPAWN_IOCTL_VERSION) {
-		pr_info("ioctl: version %u, this module speaks %u\n", hdr[1],
-			KSPAWN_IOCTL_VERSION);
+		pr_info_ratelimited("ioctl: version %u, this module speaks %u\n",
+				    hdr[1], KSPAWN_IOCTL_VERSION);
 		return -EPROTONOSUPPORT;
 	}
 	return 0;
@@ -61,20 +61,20 @@ static int ioc_version(unsigned long uarg)
 static int load_args(const struct kspawn_ioc_load *l)
 {
 	if (l->flags || l->reserved || l->id) {
-		pr_info("load: unknown flags or non-zero reserved fields\n");
+		pr_info_ratelimited("load: unknown flags or non-zero reserved fields\n");
 		return -EINVAL;
 	}
 	if (!l->image_size || l->image_size > KSPAWN_IMAGE_MAX) {
-		pr_info("load: image of %llu bytes (at most %llu MiB)\n",
-			l->image_size, KSPAWN_IMAGE_MAX >> 20);
+		pr_info_ratelimited("load: image of %llu bytes (at most %llu MiB)\n",
+				    l->image_size, KSPAWN_IMAGE_MAX >> 20);
 		return -E2BIG;
 	}
 	if (l->cpu < KSPAWN_LOAD_CPU_ANY) {
-		pr_info("load: bad CPU number %d\n", l->cpu);
+		pr_info_ratelimited("load: bad CPU number %d\n", l->cpu);
 		return -EINVAL;
 	}
 	if (!memchr(l->cmdline, 0, sizeof(l->cmdline))) {
-		pr_info("load: command line not terminated\n");
+		pr_info_ratelimited("load: command line not terminated\n");
 		return -EINVAL;
 	}
 	return 0;

@@ -155,6 +155,10 @@ void kspawn_instance_ipi(struct kspawn_instance *in, u32 vector)
 		return;
 	if (READ_ONCE(in->hdr->guest_features) & KSPAWN_F_MWAIT_WAKE) {
 		set_bit(vector, (unsigned long *)w->pending);
+		/*
+		 * pending before we read waiting; the guest sets waiting
+		 * before it reads pending, so one of us sees the other.
+		 */
 		smp_mb__after_atomic();
 		if (READ_ONCE(w->waiting)) {
 			in->mwait_wakes++;
