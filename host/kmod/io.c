@@ -138,7 +138,7 @@ static irqreturn_t doorbell_irq(int irq, void *ctx)
 	io->doorbells++;
 	if (io->echo && echo(io))
 		return IRQ_HANDLED;
-	WRITE_ONCE(io->kicked, true);
+	set_bit(KICK_GUEST, &io->kicks);
 	if (t)
 		wake_up_process(t);
 	return IRQ_HANDLED;
@@ -163,7 +163,8 @@ static void note_ring(struct kspawn_instance *in, bool empty)
 		io->window_empty = 0;
 	}
 	/* Masked already: rings in flight as it was masked change nothing. */
-	if (!empty || io->flooded || ++io->window_empty <= FLOOD_EMPTY)
+	if (!empty || io->flooded || !io->doorbell.irq ||
+	    ++io->window_empty <= FLOOD_EMPTY)
 		return;
 	if (now - io->flood_until > FLOOD_CALM_NS)
 		io->flood_streak = 0;
@@ -196,6 +197,14 @@ static void create_doorbell(struct kspawn_instance *in)
 
 	snprintf(io->doorbell_name, sizeof(io->doorbell_name),
 		 "kspawn-doorbell-%u", in->id);
+	/*
+	 * Everything the handler uses is in place before request_irq():
+	 * any guest may send any vector, this one included, at any time.
+	 */
+	io->echo = &in->hdr->echo;
+	io->hdr = in->hdr;
+	io->ops = &io_ops;
+	io->ctx = in;
 	err = kspawn_doorbell_create(&io->doorbell, io->doorbell_name,
 				     doorbell_irq, io);
 	if (err) {
@@ -207,10 +216,6 @@ static void create_doorbell(struct kspawn_instance *in)
 	in->hdr->host_doorbell_vector = io->doorbell.vector;
 	in->hdr->host_features |= KSPAWN_F_IPI_DOORBELL |
 				  KSPAWN_F_DOORBELL_ECHO;
-	io->echo = &in->hdr->echo;
-	io->hdr = in->hdr;
-	io->ops = &io_ops;
-	io->ctx = in;
 }
 
 int kspawn_io_create(struct kspawn_instance *in,
@@ -315,7 +320,7 @@ static u64 io_sleep(struct kspawn_io *io, unsigned int timeout_us)
 	ktime_t t = ktime_add_us(ns_to_ktime(t0), timeout_us);
 
 	set_current_state(TASK_INTERRUPTIBLE);
-	if (!kthread_should_stop() && !READ_ONCE(io->kicked)) {
+	if (!kthread_should_stop() && !READ_ONCE(io->kicks)) {
 		if (timeout_us)
 			schedule_hrtimeout_range(&t, timeout_us / 2 * NSEC_PER_USEC,
 						 HRTIMER_MODE_ABS);
@@ -367,12 +372,11 @@ static int io_thread(void *arg)
 
 	while (!kthread_should_stop()) {
 		int work = poll_devices(io);
-		bool rung = xchg(&io->kicked, false);
-		bool by_host = xchg(&io->host_kicked, false);
+		unsigned long kicks = xchg(&io->kicks, 0);
 
-		if (rung && !by_host)
+		if (kicks == BIT(KICK_GUEST))
 			note_ring(in, !work);
-		if (work || rung) {
+		if (work || kicks) {
 			backoff = 0;
 			last_work = ktime_get_ns();
 			cond_resched();
@@ -399,8 +403,7 @@ static int io_thread(void *arg)
 /* Called with net_lock held, so the thread cannot be stopped under it. */
 void kspawn_io_kick(struct kspawn_io *io)
 {
-	WRITE_ONCE(io->host_kicked, true);
-	WRITE_ONCE(io->kicked, true);
+	set_bit(KICK_HOST, &io->kicks);
 	if (io->thread)
 		wake_up_process(io->thread);
 }
@@ -441,11 +444,18 @@ void kspawn_io_stop(struct kspawn_instance *in)
 {
 	struct task_struct *t;
 
-	if (!in->io || !in->io->thread)
+	if (!in->io)
 		return;
+	/*
+	 * Even without a thread: once these return, no doorbell handler and
+	 * no ksnet xmit still acts on a RUNNING state it read before the
+	 * stop (an echo or a notify would IPI a core Linux may have back).
+	 */
 	t = swap_thread(in->io, NULL);
 	if (in->io->doorbell.irq)
 		synchronize_irq(in->io->doorbell.irq);
+	if (!t)
+		return;
 	kthread_stop(t);
 	if (in->io->flooded) {
 		in->io->flooded = false;

@@ -16,6 +16,8 @@ struct kspawn_ioc_load;
 struct task_struct;
 struct file;
 
+enum { KICK_GUEST, KICK_HOST };	/* bits of kspawn_io.kicks */
+
 struct kspawn_io {
 	struct kb_region region;
 	struct kb_blk blk;
@@ -29,8 +31,11 @@ struct kspawn_io {
 	unsigned long ram_pages;
 	struct file *disk;		/* file-backed disk */
 	struct task_struct *thread;	/* NULL once stopped (net_lock) */
-	bool kicked;			/* work may be coming: poll now */
-	bool host_kicked;		/* ... and the host said so, not a ring */
+	/*
+	 * Work may be coming: poll now.  One word, taken whole with one
+	 * xchg, so a host kick is never charged to the guest as a ring.
+	 */
+	unsigned long kicks;		/* BIT(KICK_GUEST) | BIT(KICK_HOST) */
 	struct kspawn_doorbell doorbell;	/* the guest rings it */
 	char doorbell_name[24];
 	/* The timed echo (doorbell_irq), and what it needs to answer. */
@@ -43,7 +48,7 @@ struct kspawn_io {
 	u64 window_start, flood_until;
 	unsigned int window_empty, flood_streak;
 	bool flooded;			/* masked: the thread polls */
-	u64 doorbells, floods, sleeps;
+	u64 doorbells, floods, sleeps;	/* statistics; doorbells from the irq */
 	u64 polls, busy_polls;
 };
 

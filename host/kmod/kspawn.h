@@ -83,7 +83,12 @@ struct kspawn_instance {
 	u64 last_heartbeat;
 	unsigned long heartbeat_jiffies; /* 0: none seen yet */
 	bool hung;
-	u64 mwait_wakes;		/* interrupts sent as a wake-line write */
+	/*
+	 * Interrupts sent as a wake-line write.  Bumped without a lock from
+	 * the doorbell handler, the I/O thread and ioctls: a statistic that
+	 * may lose a count, never used for a decision.
+	 */
+	u64 mwait_wakes;
 	bool reported_panic;
 	bool reported_halt;
 };
