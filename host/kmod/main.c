@@ -33,7 +33,7 @@ MODULE_PARM_DESC(reserve, "CPUs to reserve for guests at load, e.g. 2-3 (kspawnc
 
 unsigned int kspawn_apic_timer_khz;
 module_param_named(apic_timer_khz, kspawn_apic_timer_khz, uint, 0644);
-MODULE_PARM_DESC(apic_timer_khz, "local APIC timer input clock passed to guests so they skip calibrating it; 0: learnt from the first guest that calibrates");
+MODULE_PARM_DESC(apic_timer_khz, "local APIC timer input clock passed to guests so they skip calibrating it; 0: learnt once two guests measure the same");
 
 unsigned int kspawn_hang_timeout_ms = 2000;
 module_param_named(hang_timeout_ms, kspawn_hang_timeout_ms, uint, 0644);

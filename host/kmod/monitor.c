@@ -60,23 +60,34 @@ static void watch_state(struct kspawn_instance *in)
 }
 
 /*
- * Every core of a machine has the same APIC timer clock: once a guest has
- * measured it, later guests are told and skip the measurement.  Bounded
- * like the guest bounds it; a guest can only mislead later guests' clocks,
- * and apic_timer_khz= overrides it.
+ * Every core of a machine has the same APIC timer clock: once guests have
+ * measured it, later guests are told and skip the measurement.  A guest
+ * may lie, so one guest's word is only a candidate: the clock is learnt
+ * when a second guest's measurement agrees within 1% (a lone hostile
+ * guest can delay that, not decide it).  apic_timer_khz= overrides it.
  */
 static void learn_timer_clock(struct kspawn_instance *in)
 {
-	u32 khz;
+	static DEFINE_SPINLOCK(lock);
+	static u32 candidate, candidate_id;
+	u32 khz, diff;
 
 	if (READ_ONCE(kspawn_apic_timer_khz))
 		return;
 	khz = READ_ONCE(in->gstate->apic_timer_khz);
-	if (khz >= 1000 && khz <= 100000000) {
-		WRITE_ONCE(kspawn_apic_timer_khz, khz);
-		pr_info("APIC timer clock %u kHz, as instance %u measured it; passed to later guests\n",
-			khz, in->id);
+	if (khz < 1000 || khz > 100000000)
+		return;
+	spin_lock(&lock);
+	diff = khz > candidate ? khz - candidate : candidate - khz;
+	if (!candidate || candidate_id == in->id || diff > candidate / 100) {
+		candidate = khz;
+		candidate_id = in->id;
+	} else if (!kspawn_apic_timer_khz) {
+		WRITE_ONCE(kspawn_apic_timer_khz, candidate);
+		pr_info("APIC timer clock %u kHz, as instances %u and %u measured it; passed to later guests\n",
+			candidate, candidate_id, in->id);
 	}
+	spin_unlock(&lock);
 }
 
 static void watch_heartbeat(struct kspawn_instance *in)

@@ -15,6 +15,8 @@
  *             then real I/O
  *   status    garbage in the device's status byte and queue fields
  *   header    garbage in the ABI header and its console ring's indices
+ *   clock     a false APIC timer clock reported to the host, which must
+ *             not pass it on to the next guest
  */
 #include <stdint.h>
 #include <string.h>
@@ -166,6 +168,13 @@ static int hostile_main(int argc, char **argv)
 	const char *mode = argc > 1 ? argv[1] : "";
 	struct virtio_dev *d;
 
+	if (!strcmp(mode, "clock")) {
+		/* Long enough for the host's monitor to read it. */
+		shared_state()->apic_timer_khz = 5000000;
+		kprintf("hostile: clock: told the host the APIC timer runs at 5 GHz\n");
+		thread_sleep_ms(500);
+		return 0;
+	}
 	if (vblk_init() || !(d = vblk_dev())) {
 		kprintf("hostile: needs a disk (--ramdisk)\n");
 		return 1;
@@ -175,7 +184,7 @@ static int hostile_main(int argc, char **argv)
 	if (!strcmp(mode, "status") || !strcmp(mode, "header"))
 		return scribble(d, mode);
 	if (misbehave(d, mode)) {
-		kprintf("hostile: modes: outside huge loop nested wild (split) flood status header\n");
+		kprintf("hostile: modes: outside huge loop nested wild (split) flood status header clock\n");
 		return 2;
 	}
 	for (int ms = 0; ms < 5000; ms += 10) {
@@ -189,4 +198,4 @@ static int hostile_main(int argc, char **argv)
 	kprintf("hostile: %s: the device did not object\n", mode);
 	return 1;
 }
-APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood");
+APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood status header clock");
