@@ -9,7 +9,7 @@
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/trap.h"
 
-static int want_packed;
+static int want_packed, no_indirect;
 static uint32_t doorbell_apic, doorbell_vector;	/* 0: the host polls */
 
 /*
@@ -36,6 +36,8 @@ void virtio_init(const struct cmdline *c)
 	const char *v = cmdline_opt(c, "vring");
 
 	want_packed = v && !strcmp(v, "packed");
+	v = cmdline_opt(c, "indirect");
+	no_indirect = v && !strcmp(v, "off");
 	take_doorbell(c);
 }
 
@@ -113,6 +115,8 @@ int virtio_open(struct virtio_dev *d, uint32_t device_id, uint64_t wanted)
 	virtio_slot_attach(d, slot, kspawn_hdr->abi_minor, &kernel_platform);
 	if (want_packed)
 		wanted |= 1ULL << VIRTIO_F_RING_PACKED;
+	if (no_indirect)
+		wanted &= ~(1ULL << VIRTIO_RING_F_INDIRECT_DESC);
 	r = virtio_start(d, wanted);
 	if (r == -1)
 		kprintf("virtio: device %u lacks VERSION_1\n", device_id);

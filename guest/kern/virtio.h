@@ -15,7 +15,9 @@ struct cmdline;
 
 /*
  * Kernel options: vring=packed asks for packed rings when offered;
- * doorbell=off leaves the host's doorbell alone (the host then polls).
+ * indirect=off keeps chains in the ring even where the device offers
+ * indirect tables (VIRTIO_RING_F_INDIRECT_DESC); doorbell=off leaves the
+ * host's doorbell alone (the host then polls).
  */
 void virtio_init(const struct cmdline *c);
 
