@@ -6,7 +6,9 @@
 #include "kern/sched.h"
 #include "lib/cmdline.h"
 #include "kern/shared.h"
+#include "lib/virtio_pci.h"
 #include "arch/x86_64/apic.h"
+#include "arch/x86_64/pci.h"
 #include "arch/x86_64/trap.h"
 
 static int want_packed, no_indirect;
@@ -58,6 +60,7 @@ static void ring_host(struct virtio_dev *d)
 static struct {
 	struct virtio_dev *d;
 	unsigned int q;
+	int seen;
 } irq_map[256];
 
 static void queue_irq(struct trap_frame *tf)
@@ -68,6 +71,12 @@ static void queue_irq(struct trap_frame *tf)
 	apic_eoi();
 	if (d && d->on_irq[q])
 		d->on_irq[q](d, q);
+	/* Said once: the interop suite's proof that MSI-X reaches us. */
+	if (d && !irq_map[tf->vector & 255].seen && virtio_pci_msix(d, q)) {
+		irq_map[tf->vector & 255].seen = 1;
+		kprintf("virtio-pci: MSI-X interrupt for queue %u, vector %u\n",
+			q, (unsigned int)(tf->vector & 255));
+	}
 }
 
 static uint32_t irq_vector(struct virtio_dev *d, unsigned int q)
@@ -105,19 +114,61 @@ static const struct virtio_platform kernel_platform = {
 	.doorbell = ring_host,
 };
 
+static void *map_device(uint64_t pa, size_t len)
+{
+	return mmio_map(pa, len);
+}
+
+static const struct virtio_pci_bus legacy_ports = {
+	.cfg_read = pci_cfg_read,
+	.cfg_write = pci_cfg_write,
+	.map = map_device,
+	.msi = pci_msi_message,
+};
+
+/*
+ * Booted alone (QEMU), the devices are PCI functions: QEMU's own
+ * virtio-blk-pci and virtio-net-pci.  A spawned guest never looks there;
+ * the PCI ports and memory are the host's.
+ */
+static int attach_pci(struct virtio_dev *d, uint32_t device_id)
+{
+	struct virtio_pci *p;
+
+	if (!(kspawn_hdr->flags & KSPAWN_HF_STANDALONE))
+		return -1;
+	p = kzalloc(sizeof(*p));
+	if (!p)
+		return -1;
+	if (virtio_pci_find(p, &legacy_ports, device_id, 0)) {
+		kfree(p);
+		return -1;
+	}
+	virtio_pci_attach(d, p, &kernel_platform);
+	kprintf("virtio-pci: %02x:%02x.%x is device %u, %u queues, %u MSI-X entries\n",
+		p->bdf >> 8, (p->bdf >> 3) & 31, p->bdf & 7, device_id,
+		p->num_queues, p->msix_entries);
+	return 0;
+}
+
 int virtio_open(struct virtio_dev *d, uint32_t device_id, uint64_t wanted)
 {
 	struct kspawn_device *slot = virtio_slot_find(kspawn_hdr, device_id, 0);
 	int r;
 
-	if (!slot)
+	if (slot)
+		virtio_slot_attach(d, slot, kspawn_hdr->abi_minor,
+				   &kernel_platform);
+	else if (attach_pci(d, device_id))
 		return -1;
-	virtio_slot_attach(d, slot, kspawn_hdr->abi_minor, &kernel_platform);
 	if (want_packed)
 		wanted |= 1ULL << VIRTIO_F_RING_PACKED;
 	if (no_indirect)
 		wanted &= ~(1ULL << VIRTIO_RING_F_INDIRECT_DESC);
 	r = virtio_start(d, wanted);
+	if (!slot && !r)
+		kprintf("virtio-pci: device %u features %#llx\n", device_id,
+			(unsigned long long)d->features);
 	if (r == -1)
 		kprintf("virtio: device %u lacks VERSION_1\n", device_id);
 	else if (r)

@@ -2,7 +2,8 @@
  * Virtio devices the host put in the ABI device table, for the kernel's
  * drivers: lib/virtio.c does the handshake and queue setup over the slot
  * transport (lib/virtio_slot.c); this gives it the kernel's pages,
- * sleeps and interrupt vectors.
+ * sleeps and interrupt vectors.  Booted alone (no device table), the
+ * devices are QEMU's virtio-pci functions (lib/virtio_pci.c).
  */
 #ifndef KERN_VIRTIO_H
 #define KERN_VIRTIO_H

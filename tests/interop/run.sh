@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# The interop suite: our guest's virtio drivers against devices we did not
+# write, QEMU's own virtio-blk-pci and virtio-net-pci, reached through the
+# guest's virtio-pci transport (guest/lib/virtio_pci.c) with the guest
+# booted alone (PVH, as `make gdb` boots it).  See docs/interop.md.
+#
+#   tests/interop/run.sh BUILD_DIR [NAME...]
+#
+# blk-*: blkcheck writes, flushes, reads back and verifies the whole disk
+# (an 8 MiB image file, random to start with); the digest it prints must
+# be the image file's, recomputed here.  net-*: two QEMUs joined by a
+# socket netdev on 127.0.0.1, one guest running udpecho, the other netbench
+# (10 000 datagrams, each reply checked by content); nothing leaves this
+# machine.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=${1:?usage: run.sh BUILD_DIR [NAME...]}
+shift
+only=" $* "
+pass=0 fail=0 skip=0
+elf=$build/kspawn-guest.elf
+fnv=$build/qemu/fnv64sum
+limit=${INTEROP_TIMEOUT:-600}	# per QEMU: TCG on a shared machine
+tmp=$(mktemp -d /tmp/kspawn-interop.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+wanted() { [ "$only" = "  " ] || [[ "$only" == *" $1 "* ]]; }
+
+# Why this machine cannot run the suite at all, or nothing.
+missing=
+command -v qemu-system-x86_64 >/dev/null ||
+	missing="qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"
+[ -n "$missing" ] || [ -f "$elf" ] || missing="no guest image at $elf (run make)"
+[ -n "$missing" ] || [ -x "$fnv" ] || missing="no $fnv (make $fnv)"
+accel=
+[ -n "$missing" ] || accel=$("$top/scripts/qemu-accel.sh" "$elf")
+
+# qemu LOG DEVICE-ARGS... -- CMDLINE: boot the guest alone with these
+# devices, console to LOG; prints the guest's exit status (125: none).
+qemu() {
+	local log=$1 status=0 args=()
+	shift
+	while [ "$1" != -- ]; do args+=("$1"); shift; done
+	shift
+	timeout "$limit" qemu-system-x86_64 $accel -m 256 -display none \
+		-serial "file:$log" -monitor none -no-reboot \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		"${args[@]}" -kernel "$elf" -append "$*" </dev/null \
+		>>"$log.qemu" 2>&1 || status=$?
+	sed -i 's/\r$//' "$log"	# the serial port's line ends
+	# isa-debug-exit: QEMU's status is (guest status << 1) | 1.
+	if [ $((status & 1)) -eq 1 ]; then
+		echo $((status >> 1))
+	else
+		echo "qemu: status $status (124: timed out after ${limit}s)" >>"$log.qemu"
+		echo 125
+	fi
+}
+
+# report NAME LOG...: ok or FAIL with the evidence; why[] holds the reasons.
+report() {
+	local name=$1 f
+	shift
+	if [ ${#why[@]} -eq 0 ]; then
+		echo "ok interop/$name"
+		pass=$((pass + 1))
+		return
+	fi
+	echo "FAIL interop/$name"
+	printf '    %s\n' "${why[@]}"
+	for f in "$@"; do
+		[ -f "$f" ] && sed "s|^|    $(basename "$f") \| |" "$f"
+		[ -s "$f.qemu" ] && sed "s|^|    $(basename "$f").qemu \| |" "$f.qemu"
+	done
+	fail=$((fail + 1))
+}
+
+# has LOG REGEX...: each extended regex must match a line of LOG.
+has() {
+	local log=$1 re
+	shift
+	for re in "$@"; do
+		grep -qE -- "$re" "$log" || why+=("missing: $re")
+	done
+}
+
+# feature LOG DEVICE BIT: 1 if the guest negotiated BIT with device
+# (VIRTIO_ID_*) as its console says, 0 if not, empty if it does not say.
+feature() {
+	local f
+	f=$(sed -n "s/.*virtio-pci: device $2 features 0x\([0-9a-f]*\).*/\1/p" "$1" | head -1)
+	[ -n "$f" ] && echo $(((0x$f >> $3) & 1))
+}
+
+# want_feature LOG DEVICE BIT NAME 0|1
+want_feature() {
+	local got
+	got=$(feature "$1" "$2" "$3")
+	[ "$got" = "$5" ] || why+=("$4 (bit $3) negotiated: ${got:-unknown}, want $5")
+}
+
+# blk_case NAME DEVICE-OPTIONS GUEST-OPTIONS RING-LINE-REGEX EVENT_IDX
+blk_case() {
+	local name=$1 devopts=$2 gopts=$3 ring=$4 event=$5 img log status guest host
+	wanted "$name" || return 0
+	if [ -n "$missing" ]; then
+		echo "skip interop/$name: $missing"
+		skip=$((skip + 1))
+		return
+	fi
+	why=()
+	img=$tmp/$name.img log=$tmp/$name.log
+	head -c $((8 << 20)) /dev/urandom >"$img"
+	status=$(qemu "$log" \
+		-drive "file=$img,format=raw,if=none,id=d0,cache=writeback" \
+		-device "virtio-blk-pci,drive=d0${devopts:+,$devopts}" -nic none \
+		-- $gopts blkcheck qd=16)
+	[ "$status" = 0 ] || why+=("guest exit status $status, want 0")
+	has "$log" 'virtio-pci: [0-9a-f:.]+ is device 2' "$ring" \
+		'virtio-pci: MSI-X interrupt for queue 0' \
+		'blkcheck: OK sectors=16384 digest=[0-9a-f]{16}'
+	want_feature "$log" 2 29 EVENT_IDX "$event"
+	guest=$(sed -n 's/.*blkcheck: OK .*digest=\([0-9a-f]*\).*/\1/p' "$log")
+	host=$("$fnv" "$img")
+	if [ -z "$guest" ] || [ "$guest" != "$host" ]; then
+		why+=("the image file's digest $host is not the guest's ${guest:-(none)}")
+	fi
+	report "$name" "$log"
+	rm -f "$img"
+}
+
+blk_case blk-split "indirect_desc=off" "" \
+	'virtio-blk: 8 MiB, queue of [0-9]+, split ring$' 1
+blk_case blk-packed "packed=on,indirect_desc=off" "vring=packed" \
+	'virtio-blk: 8 MiB, queue of [0-9]+, packed ring$' 1
+blk_case blk-noevent "event_idx=off,indirect_desc=off" "" \
+	'virtio-blk: 8 MiB, queue of [0-9]+, split ring$' 0
+blk_case blk-indirect "indirect_desc=on" "" \
+	'virtio-blk: 8 MiB, queue of [0-9]+, split ring, indirect$' 1
+
+echo "interop: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
