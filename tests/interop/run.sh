@@ -162,6 +162,35 @@ blk_case blk-indirect "indirect_desc=on" "" \
 blk_case blk-discard "" "" \
 	'virtio-blk: 8 MiB, queue of [0-9]+, split ring, indirect$' 1 discard
 
+# The way a user boots the guest alone with a disk (scripts/qemu-guest.sh,
+# KSPAWN_QEMU_DEVICES; scripts/gdb-guest.sh takes the same): the test
+# image, whose blkcheck is the same app.
+script_case() {
+	local name=script-devices img=$tmp/script.img log=$tmp/script.log
+	local status guest host
+	wanted "$name" || return 0
+	if [ -n "$missing" ]; then
+		echo "skip interop/$name: $missing"
+		skip=$((skip + 1))
+		return
+	fi
+	why=()
+	head -c $((4 << 20)) /dev/urandom >"$img"
+	status=0
+	KSPAWN_QEMU_DEVICES="-drive file=$img,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0" \
+		KSPAWN_QEMU_TIMEOUT=$limit "$top/scripts/qemu-guest.sh" \
+		"$build/kspawn-guest-test.elf" blkcheck seed=3 >"$log" 2>&1 ||
+		status=$?
+	[ "$status" = 0 ] || why+=("qemu-guest.sh exit status $status, want 0")
+	has "$log" 'virtio-blk: 4 MiB' 'blkcheck: OK sectors=8192'
+	guest=$(sed -n 's/.*blkcheck: OK .*digest=\([0-9a-f]*\).*/\1/p' "$log" | tr -d '\r')
+	host=$("$fnv" "$img")
+	[ -n "$guest" ] && [ "$guest" = "$host" ] ||
+		why+=("the image file's digest $host is not the guest's ${guest:-(none)}")
+	report "$name" "$log"
+}
+script_case
+
 # A free TCP port on 127.0.0.1 (the netdev's; taken again by QEMU at once).
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
