@@ -1,4 +1,5 @@
 #include <string.h>
+#include <linux/pci_regs.h>
 
 #include "kern/virtio.h"
 #include "kern/console.h"
@@ -145,8 +146,9 @@ static int attach_pci(struct virtio_dev *d, uint32_t device_id)
 		return -1;
 	}
 	virtio_pci_attach(d, p, &kernel_platform);
-	kprintf("virtio-pci: %02x:%02x.%x is device %u, %u queues, %u MSI-X entries\n",
-		p->bdf >> 8, (p->bdf >> 3) & 31, p->bdf & 7, device_id,
+	kprintf("virtio-pci: %02x:%02x.%x (1af4:%04x) is device %u, %u queues, %u MSI-X entries\n",
+		p->bdf >> 8, (p->bdf >> 3) & 31, p->bdf & 7,
+		pci_cfg_read(p->bdf, PCI_DEVICE_ID, 2), device_id,
 		p->num_queues, p->msix_entries);
 	return 0;
 }

@@ -234,6 +234,30 @@ static int features_ok(struct virtio_dev *d)
 }
 
 /*
+ * A field of the device's configuration the way virtio 1.x 4.1.3.1 wants
+ * it read: a 16- or 32-bit field in one access of its width, a 64-bit one
+ * as two 32-bit halves, anything else (arrays: a MAC) byte by byte.
+ */
+static void read_field(const volatile uint8_t *src, uint8_t *out,
+		       unsigned int len)
+{
+	if (len == 2 && !((uintptr_t)src & 1)) {
+		uint16_t v = *(const volatile uint16_t *)src;
+
+		memcpy(out, &v, 2);
+	} else if ((len == 4 || len == 8) && !((uintptr_t)src & 3)) {
+		for (unsigned int i = 0; i < len; i += 4) {
+			uint32_t v = *(const volatile uint32_t *)(src + i);
+
+			memcpy(out + i, &v, 4);
+		}
+	} else {
+		for (unsigned int i = 0; i < len; i++)
+			out[i] = src[i];
+	}
+}
+
+/*
  * Bytes of the device's configuration, read again while config_generation
  * moves under us (virtio 1.x 4.1.4.3.1), a few times at most.
  */
@@ -241,7 +265,6 @@ static void read_config(struct virtio_dev *d, unsigned int off, void *buf,
 			unsigned int len)
 {
 	struct virtio_pci *p = pci_of(d);
-	uint8_t *out = buf;
 
 	if (off > p->config_len || len > p->config_len - off) {
 		memset(buf, 0, len);
@@ -250,8 +273,7 @@ static void read_config(struct virtio_dev *d, unsigned int off, void *buf,
 	for (int tries = 0; tries < 4; tries++) {
 		uint8_t gen = p->common->config_generation;
 
-		for (unsigned int i = 0; i < len; i++)
-			out[i] = p->config[off + i];
+		read_field(p->config + off, buf, len);
 		if (p->common->config_generation == gen)
 			return;
 	}

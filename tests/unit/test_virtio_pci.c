@@ -287,6 +287,21 @@ static void test_attach_queue_and_notify(void **state)
 	assert_int_equal(buf[0], 0xab);
 	d.ops->read_config(&d, DEVICE_LEN - 2, buf, 4);
 	assert_int_equal(buf[0] | buf[1] | buf[2] | buf[3], 0);
+
+	/* Whole fields: 64-bit (two halves), 16-bit, a 6-byte array. */
+	uint64_t cap = 0x0123456789abcdefull, got64 = 0;
+	uint16_t v16 = 0xbeef, got16 = 0;
+	uint8_t mac[6] = { 2, 0x6b, 0x73, 0, 0, 9 }, gotmac[6] = { 0 };
+
+	memcpy(bar + DEVICE_OFF + 0x10, &cap, 8);
+	memcpy(bar + DEVICE_OFF + 0x1a, &v16, 2);
+	memcpy(bar + DEVICE_OFF + 0x20, mac, 6);
+	d.ops->read_config(&d, 0x10, &got64, 8);
+	d.ops->read_config(&d, 0x1a, &got16, 2);
+	d.ops->read_config(&d, 0x20, gotmac, 6);
+	assert_true(got64 == cap);
+	assert_int_equal(got16, v16);
+	assert_memory_equal(gotmac, mac, 6);
 }
 
 int main(void)
