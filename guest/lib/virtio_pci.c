@@ -18,6 +18,7 @@
 #define NBARS 6
 #define RESET_WAIT_MS 1000
 #define DEVICE_CFG_MAX 4096		/* more than any device's config */
+#define NOTIFY_MAP_MAX 0x10000		/* QEMU's is 4 KiB; queues past: refused */
 
 static struct virtio_pci *pci_of(struct virtio_dev *d)
 {
@@ -81,11 +82,21 @@ static volatile void *map_in_bar(const struct virtio_pci *p, unsigned int bar,
 /* One virtio vendor capability at config offset pos (virtio 1.x 4.1.4). */
 static void take_vendor_cap(struct virtio_pci *p, unsigned int pos)
 {
-	unsigned int type = cfg8(p, pos + offsetof(struct virtio_pci_cap,
-						   cfg_type));
-	unsigned int bar = cfg8(p, pos + offsetof(struct virtio_pci_cap, bar));
-	uint32_t off = cfg32(p, pos + offsetof(struct virtio_pci_cap, offset));
-	uint32_t len = cfg32(p, pos + offsetof(struct virtio_pci_cap, length));
+	unsigned int cap_len, type, bar, need = sizeof(struct virtio_pci_cap);
+	uint32_t off, len;
+
+	/* The whole structure inside config space, and as long as it says. */
+	if (pos + need > PCI_CFG_SPACE_SIZE)
+		return;
+	cap_len = cfg8(p, pos + offsetof(struct virtio_pci_cap, cap_len));
+	type = cfg8(p, pos + offsetof(struct virtio_pci_cap, cfg_type));
+	bar = cfg8(p, pos + offsetof(struct virtio_pci_cap, bar));
+	off = cfg32(p, pos + offsetof(struct virtio_pci_cap, offset));
+	len = cfg32(p, pos + offsetof(struct virtio_pci_cap, length));
+	if (type == VIRTIO_PCI_CAP_NOTIFY_CFG)
+		need = sizeof(struct virtio_pci_notify_cap);
+	if (cap_len < need || pos + need > PCI_CFG_SPACE_SIZE)
+		return;
 
 	/* The first capability of each type that we can use is the one. */
 	switch (type) {
@@ -95,6 +106,8 @@ static void take_vendor_cap(struct virtio_pci *p, unsigned int pos)
 		break;
 	case VIRTIO_PCI_CAP_NOTIFY_CFG:
 		if (!p->notify && len >= 2) {
+			if (len > NOTIFY_MAP_MAX)
+				len = NOTIFY_MAP_MAX;
 			p->notify_mult = cfg32(p, pos +
 				offsetof(struct virtio_pci_notify_cap,
 					 notify_off_multiplier));
@@ -279,6 +292,11 @@ static void read_config(struct virtio_dev *d, unsigned int off, void *buf,
 	}
 }
 
+static int notify_in_area(const struct virtio_pci *p, uint16_t notify_off)
+{
+	return (uint64_t)notify_off * p->notify_mult + 2 <= p->notify_len;
+}
+
 static uint16_t queue_max(struct virtio_dev *d, unsigned int q)
 {
 	struct virtio_pci *p = pci_of(d);
@@ -286,6 +304,9 @@ static uint16_t queue_max(struct virtio_dev *d, unsigned int q)
 	if (q >= KSPAWN_MAX_QUEUES || q >= p->num_queues)
 		return 0;
 	p->common->queue_select = (uint16_t)q;
+	/* A queue we could not notify is one we cannot use. */
+	if (!notify_in_area(p, p->common->queue_notify_off))
+		return 0;
 	return p->common->queue_size;
 }
 
@@ -345,8 +366,9 @@ static void notify(struct virtio_dev *d, unsigned int q)
 	struct virtio_pci *p = pci_of(d);
 	uint64_t off = (uint64_t)p->notify_off[q] * p->notify_mult;
 
-	if (off > p->notify_len - 2)
-		return;		/* a notify_off outside its area: polled */
+	/* queue_max() refused such a queue; this only keeps us in bounds. */
+	if (!notify_in_area(p, p->notify_off[q]))
+		return;
 	/* The ring's stores before the device hears of them. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	*(volatile uint16_t *)(p->notify + off) = (uint16_t)q;

@@ -216,6 +216,16 @@ static void test_capability_loop_is_bounded(void **state)
 	assert_int_equal(virtio_pci_find(&p, &bus, VIRTIO_ID_BLOCK, 0), 0);
 	cfg[0x78 + PCI_CAP_LIST_NEXT] = 0x20;	/* into the header: ends */
 	assert_int_equal(virtio_pci_find(&p, &bus, VIRTIO_ID_BLOCK, 0), 0);
+	/* Capabilities at the very end of config space are not read past it. */
+	cfg[0x78 + PCI_CAP_LIST_NEXT] = 0xf0;
+	vendor_cap(0xf0, 0xf8, VIRTIO_PCI_CAP_DEVICE_CFG, DEVICE_OFF, 8);
+	cfg[0xf8 + PCI_CAP_LIST_ID] = PCI_CAP_ID_VNDR;
+	cfg[0xf8 + PCI_CAP_LIST_NEXT] = 0;
+	cfg[0xf8 + 2] = 16;
+	assert_int_equal(virtio_pci_find(&p, &bus, VIRTIO_ID_BLOCK, 0), 0);
+	/* A notify capability too short for its multiplier is not taken. */
+	cfg[0x60 + offsetof(struct virtio_pci_cap, cap_len)] = 16;
+	assert_int_equal(virtio_pci_find(&p, &bus, VIRTIO_ID_BLOCK, 0), -1);
 }
 
 static void wait(struct virtio_dev *d)
@@ -273,7 +283,15 @@ static void test_attach_queue_and_notify(void **state)
 	memcpy(&n, bar + NOTIFY_OFF + 5 * NOTIFY_MULT, 2);
 	assert_int_equal(n, 1);
 
-	/* A queue_notify_off past the area: no write (ASan would see it). */
+	/*
+	 * A queue_notify_off past the area: the queue is refused, and a
+	 * notify for it writes nothing (ASan would see it).
+	 */
+	c->queue_size = 128;
+	c->queue_notify_off = NOTIFY_LEN / NOTIFY_MULT;
+	assert_int_equal(d.ops->queue_max(&d, 0), 0);
+	c->queue_notify_off = NOTIFY_LEN / NOTIFY_MULT - 1;
+	assert_int_equal(d.ops->queue_max(&d, 0), 128);
 	c->queue_notify_off = 0xffff;
 	d.ops->queue_setup(&d, 0, 64, 0x1000, 0x2000, 0x3000, 0);
 	assert_int_equal(c->queue_msix_vector, VIRTIO_MSI_NO_VECTOR);
