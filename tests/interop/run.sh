@@ -205,7 +205,9 @@ free_port() {
 # net_case NAME DEVICE-OPTIONS GUEST-OPTIONS RING-WORD PACKED EVENT_IDX
 #
 # Guest A (udpecho) listens on the socket netdev, guest B (netbench)
-# connects once A answers.  A runs until B is done and is then ended
+# connects once A answers.  B gives a reply 30 s (wait=30), not its
+# usual second, before counting it lost: an emulated peer on a shared
+# machine can be descheduled that long.  A runs until B is done and is then ended
 # here: a guest that powers off right after its last send takes the
 # frames QEMU had not yet sent with it, which would count as lost.
 net_case() {
@@ -238,7 +240,7 @@ net_case() {
 		status=$(qemu "$b" -netdev "socket,id=n0,connect=127.0.0.1:$port" \
 			-device "virtio-net-pci,netdev=n0,mac=52:54:00:6b:73:02${devopts:+,$devopts}" \
 			-- $gopts netbench ip=169.254.1.2 peer=169.254.1.1 \
-			count=10000 window=8)
+			count=10000 window=8 wait=30)
 		[ "$status" = 0 ] || why+=("netbench guest exit status $status, want 0")
 		has "$b" "virtio-net: 52:54:00:6b:73:02, $ring rings" \
 			'virtio-pci: MSI-X interrupt for queue 0' \
