@@ -61,7 +61,7 @@ static void ring_host(struct virtio_dev *d)
 static struct {
 	struct virtio_dev *d;
 	unsigned int q;
-	int seen;
+	unsigned long count;		/* interrupts taken */
 } irq_map[256];
 
 static void queue_irq(struct trap_frame *tf)
@@ -70,13 +70,26 @@ static void queue_irq(struct trap_frame *tf)
 	unsigned int q = irq_map[tf->vector & 255].q;
 
 	apic_eoi();
+	irq_map[tf->vector & 255].count++;
 	if (d && d->on_irq[q])
 		d->on_irq[q](d, q);
-	/* Said once: the interop suite's proof that MSI-X reaches us. */
-	if (d && !irq_map[tf->vector & 255].seen && virtio_pci_msix(d, q)) {
-		irq_map[tf->vector & 255].seen = 1;
-		kprintf("virtio-pci: MSI-X interrupt for queue %u, vector %u\n",
-			q, (unsigned int)(tf->vector & 255));
+}
+
+/*
+ * Printed on the way out of a guest booted alone, not from the interrupt:
+ * a line there could land inside one the app is printing.
+ */
+void virtio_pci_report(void)
+{
+	for (unsigned int v = 0; v < 256; v++) {
+		struct virtio_dev *d = irq_map[v].d;
+		unsigned int q = irq_map[v].q;
+
+		if (!d || !virtio_pci_msix(d, q))
+			continue;
+		kprintf("virtio-pci: device %u queue %u: %lu MSI-X interrupts on vector %u\n",
+			((struct virtio_pci *)d->priv)->device_id, q,
+			irq_map[v].count, v);
 	}
 }
 

@@ -32,4 +32,10 @@ int virtio_ring_host(void);
  */
 int virtio_open(struct virtio_dev *d, uint32_t device_id, uint64_t wanted);
 
+/*
+ * Booted alone: each virtio-pci queue's MSI-X interrupt count, one
+ * console line each (guest_exit() prints them before QEMU ends).
+ */
+void virtio_pci_report(void);
+
 #endif

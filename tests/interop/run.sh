@@ -153,7 +153,7 @@ blk_case() {
 		has "$log" 'blkcheck: discarded sectors 8192-12287, zeroed 12288-16383'
 	# Transitional on the pc machine (0x1001), modern only on q35's PCIe.
 	has "$log" "virtio-pci: [0-9a-f:.]+ \\(1af4:${pciid:-1001}\\) is device 2" "$ring" \
-		'virtio-pci: MSI-X interrupt for queue 0' \
+		'virtio-pci: device 2 queue 0: [1-9][0-9]* MSI-X interrupts' \
 		'blkcheck: OK sectors=16384 digest=[0-9a-f]{16}'
 	want_feature "$log" 2 29 EVENT_IDX "$event"
 	guest=$(sed -n 's/.*blkcheck: OK .*digest=\([0-9a-f]*\).*/\1/p' "$log")
@@ -257,8 +257,8 @@ net_case() {
 			count=10000 window=8 wait=30)
 		[ "$status" = 0 ] || why+=("netbench guest exit status $status, want 0")
 		has "$b" "virtio-net: 52:54:00:6b:73:02, $ring rings" \
-			'virtio-pci: MSI-X interrupt for queue 0' \
-			'virtio-pci: MSI-X interrupt for queue 1' \
+			'virtio-pci: device 1 queue 0: [1-9][0-9]* MSI-X interrupts' \
+			'virtio-pci: device 1 queue 1: [1-9][0-9]* MSI-X interrupts' \
 			'netbench: count=10000 lost=0 .* corrupt=0 stray=0'
 		want_feature "$b" 1 34 RING_PACKED "$packed"
 		want_feature "$b" 1 29 EVENT_IDX "$event"
@@ -268,8 +268,8 @@ net_case() {
 	kill "$echo_pid" 2>/dev/null
 	qpid=$echo_pid
 	qemu_wait "$a" >/dev/null
-	has "$a" "virtio-net: 52:54:00:6b:73:01, $ring rings" \
-		'virtio-pci: MSI-X interrupt for queue 0'
+	# A is stopped, not ended: its interrupt counts are never printed.
+	has "$a" "virtio-net: 52:54:00:6b:73:01, $ring rings"
 	want_feature "$a" 1 34 RING_PACKED "$packed"
 	want_feature "$a" 1 29 EVENT_IDX "$event"
 	report "$name" "$a" "$b"
