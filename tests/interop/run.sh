@@ -226,7 +226,7 @@ free_port() {
 # frames QEMU had not yet sent with it, which would count as lost.
 net_case() {
 	local name=$1 devopts=$2 gopts=$3 ring=$4 packed=$5 event=$6
-	local a=$tmp/$name-echo.log b=$tmp/$name-bench.log port echo_pid status i
+	local a=$tmp/$name-echo.log b=$tmp/$name-bench.log port echo_pid status i try
 	wanted "$name" || return 0
 	if [ -n "$missing" ]; then
 		echo "skip interop/$name: $missing"
@@ -239,16 +239,22 @@ net_case() {
 		return
 	}
 	why=()
-	port=$(free_port)
-	: >"$a"
-	qemu_start "$a" -netdev "socket,id=n0,listen=127.0.0.1:$port" \
-		-device "virtio-net-pci,netdev=n0,mac=52:54:00:6b:73:01${devopts:+,$devopts}" \
-		-- $gopts udpecho ip=169.254.1.1 seconds="$limit"
-	echo_pid=$qpid
-	for ((i = 0; i < limit * 5; i++)); do
-		grep -q 'udpecho: answering' "$a" 2>/dev/null && break
-		kill -0 "$echo_pid" 2>/dev/null || break
-		sleep 0.2
+	# The free port can be taken before QEMU listens on it: try another.
+	for try in 1 2 3; do
+		port=$(free_port)
+		: >"$a"
+		: >"$a.qemu"
+		qemu_start "$a" -netdev "socket,id=n0,listen=127.0.0.1:$port" \
+			-device "virtio-net-pci,netdev=n0,mac=52:54:00:6b:73:01${devopts:+,$devopts}" \
+			-- $gopts udpecho ip=169.254.1.1 seconds="$limit"
+		echo_pid=$qpid
+		for ((i = 0; i < limit * 5; i++)); do
+			grep -q 'udpecho: answering' "$a" 2>/dev/null && break
+			kill -0 "$echo_pid" 2>/dev/null || break
+			sleep 0.2
+		done
+		grep -qi 'in use' "$a.qemu" || break
+		wait "$echo_pid" 2>/dev/null
 	done
 	if grep -q 'udpecho: answering' "$a"; then
 		status=$(qemu "$b" -netdev "socket,id=n0,connect=127.0.0.1:$port" \
