@@ -18,6 +18,10 @@
 # guest turns paging on).  With --batch, gdb runs SCRIPT and exits; its
 # output is printed and its status returned.  QEMU is always cleaned up.
 #
+# KSPAWN_QEMU_DEVICES adds QEMU arguments (split at spaces), QEMU's
+# virtio-blk-pci or virtio-net-pci for instance: the guest booted alone
+# drives them through its virtio-pci transport.
+#
 # TCG unless KSPAWN_ACCEL says otherwise: under nested KVM (these build
 # machines) a software breakpoint stops the guest with "KVM internal error,
 # emulation failure" instead of reporting to gdb.
@@ -62,6 +66,7 @@ timeout "${KSPAWN_GDB_TIMEOUT:-3600}" qemu-system-x86_64 \
 	$(KSPAWN_ACCEL=${KSPAWN_ACCEL:-tcg} "$here/qemu-accel.sh") -m 256 -display none -no-reboot -nic none \
 	-serial "file:$console" \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	${KSPAWN_QEMU_DEVICES:-} \
 	-kernel "$elf" -append "$cmdline" \
 	-chardev "socket,id=gdb0,path=$sock,server=on,wait=off" \
 	$(if [ -n "$stub" ]; then echo "-serial chardev:gdb0"; else echo "-gdb chardev:gdb0 -S"; fi) \

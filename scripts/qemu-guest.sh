@@ -7,6 +7,11 @@
 # (0..127; a panic is 112), 124 if it timed out, 125 if QEMU ended without
 # the guest saying anything (a triple fault resets the machine, which
 # -no-reboot turns into a plain exit).
+#
+# KSPAWN_QEMU_DEVICES adds QEMU arguments, split at spaces: the guest's
+# virtio-pci transport drives QEMU's virtio-blk-pci and virtio-net-pci,
+# e.g. "-drive file=disk.img,format=raw,if=none,id=d0
+# -device virtio-blk-pci,drive=d0" (docs/interop.md).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -25,6 +30,7 @@ timeout "$limit" qemu-system-x86_64 $("$here/qemu-accel.sh" "$elf") \
 	-m "${KSPAWN_GUEST_MEM:-256}" -display none -serial stdio \
 	-monitor none -nic none -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	${KSPAWN_QEMU_DEVICES:-} \
 	-kernel "$elf" -append "$*" </dev/null || status=$?
 case $status in
 124) echo "qemu-guest: timed out after ${limit}s" >&2; exit 124 ;;

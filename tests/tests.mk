@@ -6,9 +6,15 @@
 #
 # A suite is a folder with a run.sh (see tests/README.md); list it here.
 
-TEST_SUITES := unit hosted guest gdb fuzz qemu stress bench
+TEST_SUITES := unit hosted guest interop gdb fuzz qemu stress bench
 SUITE ?= $(TEST_SUITES)
 REPEAT ?= 1
+
+# The interop suite checks the guest's disk digests with the qemu suite's
+# fnv64sum (scripts/run.mk builds it).
+ifneq ($(filter interop,$(SUITE)),)
+test: $(B)/qemu/fnv64sum
+endif
 
 .PHONY: test abi-golden
 test: all ## run the test suites (SUITE=unit|guest|gdb|fuzz|..., REPEAT=N)

@@ -1,10 +1,11 @@
 /*
  * netbench [ip=169.254.1.2] [peer=169.254.1.1] [port=7] [count=1000]
- *          [size=64] [window=1]: UDP request/response against an echo
- * server on the peer.  Keeps window requests in flight, checks every
- * reply's sequence number and content, and prints one line: lost and
- * corrupted replies, replies per second, round-trip p50/p99.  A request
- * with no reply for a second counts as lost.
+ *          [size=64] [window=1] [wait=1]: UDP request/response against
+ * an echo server on the peer.  Keeps window requests in flight, checks
+ * every reply's sequence number and content, and prints one line: lost
+ * and corrupted replies, replies per second, round-trip p50/p99.  A
+ * request with no reply for wait seconds counts as lost (tests on a
+ * loaded machine give emulated peers longer).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -15,7 +16,6 @@
 
 #define MAGIC 0x6b73706eu		/* "kspn" */
 #define HDR 8				/* sequence number, magic */
-#define REPLY_TIMEOUT_NS NSEC_PER_SEC
 #define LOST 2
 
 struct bench {
@@ -24,6 +24,7 @@ struct bench {
 	uint16_t port;
 	size_t size;
 	long count, window;
+	uint64_t wait_ns;		/* before a request counts as lost */
 	uint64_t *sent_at, *rtt;
 	uint8_t *state;			/* 0 in flight or unsent, 1 back, LOST */
 	long next, inflight, received, lost, corrupt, stray;
@@ -56,7 +57,7 @@ static int warm_up(struct bench *b)
 		if (send_one(b, UINT32_MAX))
 			continue;
 		while (udp_recvfrom(b->s, b->buf, sizeof(b->buf), &from,
-				    &fport, REPLY_TIMEOUT_NS) >= 0)
+				    &fport, b->wait_ns) >= 0)
 			if (from == b->peer && fport == b->port)
 				return 0;
 	}
@@ -118,7 +119,7 @@ static void run(struct bench *b)
 		if (!b->inflight)
 			continue;
 		n = udp_recvfrom(b->s, b->buf, sizeof(b->buf), &from, &fport,
-				 REPLY_TIMEOUT_NS);
+				 b->wait_ns);
 		if (n == -ETIMEDOUT)
 			give_up_inflight(b);
 		else if (n >= 0)
@@ -156,6 +157,7 @@ static int parse(struct bench *b, int argc, char **argv, uint32_t *ip)
 	const char *peer = app_opt(argc, argv, "peer", "169.254.1.1");
 	long port = atol(app_opt(argc, argv, "port", "7"));
 	long size = atol(app_opt(argc, argv, "size", "64"));
+	long wait = atol(app_opt(argc, argv, "wait", "1"));
 
 	b->count = atol(app_opt(argc, argv, "count", "1000"));
 	b->window = atol(app_opt(argc, argv, "window", "1"));
@@ -166,10 +168,11 @@ static int parse(struct bench *b, int argc, char **argv, uint32_t *ip)
 	}
 	if (port < 1 || port > 65535 || size < HDR || size > 1472 ||
 	    b->count < 1 || b->count > 10000000 || b->window < 1 ||
-	    b->window > 1024) {
-		kprintf("netbench: bad port=, size= (8..1472), count= or window= (1..1024)\n");
+	    b->window > 1024 || wait < 1 || wait > 3600) {
+		kprintf("netbench: bad port=, size= (8..1472), count=, window= (1..1024) or wait= (1..3600)\n");
 		return -1;
 	}
+	b->wait_ns = (uint64_t)wait * NSEC_PER_SEC;
 	b->port = (uint16_t)port;
 	b->size = (size_t)size;
 	return 0;
@@ -215,4 +218,4 @@ static int netbench_main(int argc, char **argv)
 	return b.lost || b.corrupt ? 1 : 0;
 }
 APP(netbench, netbench_main,
-	"UDP round trips to an echo peer [ip=] [peer=] [port=7] [count=N] [size=64] [window=1]");
+	"UDP round trips to an echo peer [ip=] [peer=] [port=7] [count=N] [size=64] [window=1] [wait=1]");

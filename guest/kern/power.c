@@ -1,5 +1,6 @@
 #include "kern/power.h"
 #include "kern/shared.h"
+#include "kern/virtio.h"
 #include "arch/x86_64/cpu.h"
 
 #define DEBUG_EXIT_PORT 0xf4
@@ -22,7 +23,9 @@ void guest_exit(int code)
 		__atomic_store_n(&st->state, KSPAWN_GUEST_HALTED,
 				 __ATOMIC_RELEASE);
 	/* QEMU ends with status (code << 1) | 1. */
-	if (kspawn_hdr->flags & KSPAWN_HF_STANDALONE)
+	if (kspawn_hdr->flags & KSPAWN_HF_STANDALONE) {
+		virtio_pci_report();
 		outl(DEBUG_EXIT_PORT, (uint32_t)code);
+	}
 	cpu_park();
 }

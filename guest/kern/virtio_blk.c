@@ -10,6 +10,7 @@
 
 #define F(bit) (1ULL << (bit))
 #define WANTED (F(VIRTIO_F_VERSION_1) | F(VIRTIO_RING_F_EVENT_IDX) | \
+		F(VIRTIO_RING_F_INDIRECT_DESC) | \
 		F(VIRTIO_BLK_F_SIZE_MAX) | F(VIRTIO_BLK_F_SEG_MAX) | \
 		F(VIRTIO_BLK_F_BLK_SIZE) | F(VIRTIO_BLK_F_FLUSH) | \
 		F(VIRTIO_BLK_F_DISCARD) | F(VIRTIO_BLK_F_WRITE_ZEROES))
@@ -74,9 +75,10 @@ int vblk_init(void)
 		      &vb.sectors, sizeof(vb.sectors));
 	virtio_ready(&vb.dev);
 	vb.up = 1;
-	kprintf("virtio-blk: %llu MiB, queue of %u, %s ring\n",
+	kprintf("virtio-blk: %llu MiB, queue of %u, %s ring%s\n",
 		(unsigned long long)(vb.sectors >> 11), vb.dev.vq[0].size,
-		vb.dev.vq[0].packed ? "packed" : "split");
+		vb.dev.vq[0].packed ? "packed" : "split",
+		vb.dev.vq[0].indirect ? ", indirect" : "");
 	return 0;
 }
 

@@ -34,7 +34,8 @@ int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 	int packed = virtio_has(d, VIRTIO_F_RING_PACKED);
 	uint16_t max = d->ops->queue_max(d, q);
 	struct virtq *vq = &d->vq[q];
-	size_t bytes;
+	int indirect = virtio_has(d, VIRTIO_RING_F_INDIRECT_DESC);
+	size_t bytes, tables;
 	void **cookies;
 	uint8_t *mem;
 
@@ -44,18 +45,21 @@ int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 		size = max;
 	if (size > VQ_PACKED_MAX)	/* our bookkeeping's size, either layout */
 		size = VQ_PACKED_MAX;
-	/* The rings (whole pages), then the cookies. */
+	/* The rings (whole pages), indirect tables if any, the cookies. */
 	bytes = packed ? virtq_packed_bytes(size) : virtq_bytes(size);
-	mem = p->alloc(bytes + size * sizeof(void *));
+	tables = indirect ? virtq_indirect_bytes(size) : 0;
+	mem = p->alloc(bytes + tables + size * sizeof(void *));
 	if (!mem)
 		return -1;
-	cookies = (void **)(mem + bytes);
+	cookies = (void **)(mem + bytes + tables);
 	if (packed)
 		virtq_init_packed(vq, size, mem, cookies, p->addr,
 				  virtio_has(d, VIRTIO_RING_F_EVENT_IDX));
 	else
 		virtq_init(vq, size, mem, cookies, p->addr,
 			   virtio_has(d, VIRTIO_RING_F_EVENT_IDX));
+	if (indirect)
+		virtq_set_indirect(vq, mem + bytes);
 	d->on_irq[q] = on_irq;
 	d->ops->queue_setup(d, q, size, p->addr(vq->desc), p->addr(vq->avail),
 			    p->addr(vq->used),

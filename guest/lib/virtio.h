@@ -4,8 +4,8 @@
  * in:
  *
  *  - a transport, how the device is reached (virtio 1.x, 4): the slot of
- *    the ABI device table (virtio_slot.c) now, virtio-pci (capabilities,
- *    MSI-X) later;
+ *    the ABI device table (virtio_slot.c) in a spawned guest, virtio-pci
+ *    (virtio_pci.c: capabilities, MSI-X) in one booted alone under QEMU;
  *  - a platform, what the driver's machine gives it: memory the device
  *    can reach, a way to let time pass, interrupt vectors.  The guest
  *    kernel is one (kern/virtio.c); the hosted tests, benchmarks and
@@ -75,8 +75,7 @@ struct virtio_transport_ops {
 struct virtio_dev {
 	const struct virtio_transport_ops *ops;
 	const struct virtio_platform *plat;
-	struct kspawn_device *slot;	/* the slot transport's device */
-	uint16_t abi_minor;		/* and the host's ABI minor version */
+	void *priv;			/* the transport's: its device */
 	uint64_t features;		/* negotiated */
 	struct virtq vq[KSPAWN_MAX_QUEUES];
 	virtio_irq_fn on_irq[KSPAWN_MAX_QUEUES];
@@ -131,5 +130,8 @@ struct kspawn_device *virtio_slot_find(struct kspawn_header *h,
 /* d drives slot's device, under a host of this ABI minor version. */
 void virtio_slot_attach(struct virtio_dev *d, struct kspawn_device *slot,
 			uint16_t abi_minor, const struct virtio_platform *plat);
+
+/* The slot d drives, or NULL if d has another transport. */
+struct kspawn_device *virtio_slot_of(struct virtio_dev *d);
 
 #endif

@@ -26,9 +26,14 @@ struct kspawn_device *virtio_slot_find(struct kspawn_header *h,
 	return NULL;
 }
 
+static struct kspawn_device *slot_of(struct virtio_dev *d)
+{
+	return d->priv;
+}
+
 static uint8_t get_status(struct virtio_dev *d)
 {
-	return __atomic_load_n(&d->slot->status, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&slot_of(d)->status, __ATOMIC_ACQUIRE);
 }
 
 static void ring(struct virtio_dev *d)
@@ -39,37 +44,38 @@ static void ring(struct virtio_dev *d)
 
 static void set_status(struct virtio_dev *d, uint8_t status)
 {
-	__atomic_store_n(&d->slot->status, status, __ATOMIC_RELEASE);
+	__atomic_store_n(&slot_of(d)->status, status, __ATOMIC_RELEASE);
 	ring(d);
 }
 
 static uint64_t get_features(struct virtio_dev *d)
 {
-	return d->slot->device_features;
+	return slot_of(d)->device_features;
 }
 
 static void set_features(struct virtio_dev *d, uint64_t features)
 {
-	d->slot->driver_features = features;
+	slot_of(d)->driver_features = features;
 }
 
 /*
  * The host's backend answers FEATURES_OK from its polling thread, by
  * leaving the bit or clearing it.  A host of ABI 1.1 or later then counts
  * the answer in features_ack, so we know when to look; an older one does
- * not, and gets a generous moment (it polls every few ms at most).
+ * not, and gets a generous moment (it polls every few ms at most).  Which
+ * of the two the host is picks the ops table (virtio_slot_attach).
  */
 #define FEATURES_WAIT_MS 100
 
-static int features_ok(struct virtio_dev *d)
+static int await_features(struct virtio_dev *d, int counted)
 {
-	uint16_t ack = __atomic_load_n(&d->slot->features_ack,
+	uint16_t ack = __atomic_load_n(&slot_of(d)->features_ack,
 				       __ATOMIC_ACQUIRE);
 
 	set_status(d, get_status(d) | VIRTIO_CONFIG_S_FEATURES_OK);
 	for (int ms = 0; ms < FEATURES_WAIT_MS; ms++) {
-		int answered = d->abi_minor >= 1 &&
-			       __atomic_load_n(&d->slot->features_ack,
+		int answered = counted &&
+			       __atomic_load_n(&slot_of(d)->features_ack,
 					       __ATOMIC_ACQUIRE) != ack;
 
 		if (!(get_status(d) & VIRTIO_CONFIG_S_FEATURES_OK))
@@ -81,25 +87,35 @@ static int features_ok(struct virtio_dev *d)
 	return 1;
 }
 
+static int features_ok(struct virtio_dev *d)
+{
+	return await_features(d, 1);
+}
+
+static int features_ok_abi_1_0(struct virtio_dev *d)
+{
+	return await_features(d, 0);
+}
+
 static void read_config(struct virtio_dev *d, unsigned int off, void *buf,
 			unsigned int len)
 {
 	if (off <= KSPAWN_CONFIG_SIZE && len <= KSPAWN_CONFIG_SIZE - off)
-		memcpy(buf, d->slot->config + off, len);
+		memcpy(buf, slot_of(d)->config + off, len);
 }
 
 static uint16_t queue_max(struct virtio_dev *d, unsigned int q)
 {
-	if (q >= KSPAWN_MAX_QUEUES || q >= d->slot->num_queues)
+	if (q >= KSPAWN_MAX_QUEUES || q >= slot_of(d)->num_queues)
 		return 0;
-	return d->slot->queues[q].size_max;
+	return slot_of(d)->queues[q].size_max;
 }
 
 static void queue_setup(struct virtio_dev *d, unsigned int q, uint16_t size,
 			uint64_t desc, uint64_t driver, uint64_t device,
 			uint32_t vector)
 {
-	struct kspawn_queue *sq = &d->slot->queues[q];
+	struct kspawn_queue *sq = &slot_of(d)->queues[q];
 
 	sq->size = size;
 	sq->vector = vector;
@@ -111,7 +127,7 @@ static void queue_setup(struct virtio_dev *d, unsigned int q, uint16_t size,
 
 static void notify(struct virtio_dev *d, unsigned int q)
 {
-	__atomic_fetch_add(&d->slot->queues[q].notify, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&slot_of(d)->queues[q].notify, 1, __ATOMIC_RELEASE);
 	ring(d);
 }
 
@@ -127,12 +143,30 @@ static const struct virtio_transport_ops slot_ops = {
 	.notify = notify,
 };
 
+/* A host of ABI 1.0 counts no features_ack. */
+static const struct virtio_transport_ops slot_ops_abi_1_0 = {
+	.get_status = get_status,
+	.set_status = set_status,
+	.get_features = get_features,
+	.set_features = set_features,
+	.features_ok = features_ok_abi_1_0,
+	.read_config = read_config,
+	.queue_max = queue_max,
+	.queue_setup = queue_setup,
+	.notify = notify,
+};
+
 void virtio_slot_attach(struct virtio_dev *d, struct kspawn_device *slot,
 			uint16_t abi_minor, const struct virtio_platform *plat)
 {
 	memset(d, 0, sizeof(*d));
-	d->ops = &slot_ops;
+	d->ops = abi_minor >= 1 ? &slot_ops : &slot_ops_abi_1_0;
 	d->plat = plat;
-	d->slot = slot;
-	d->abi_minor = abi_minor;
+	d->priv = slot;
+}
+
+struct kspawn_device *virtio_slot_of(struct virtio_dev *d)
+{
+	return d->ops == &slot_ops || d->ops == &slot_ops_abi_1_0 ? d->priv :
+								    NULL;
 }

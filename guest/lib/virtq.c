@@ -54,35 +54,83 @@ static __virtio16 *used_event(struct virtq *q)
 	return &q->avail->ring[q->size];
 }
 
+size_t virtq_indirect_bytes(uint16_t size)
+{
+	/* A split and a packed descriptor are both 16 bytes. */
+	return (size_t)size * VQ_INDIRECT_MAX * sizeof(struct vring_desc);
+}
+
+void virtq_set_indirect(struct virtq *q, void *tables)
+{
+	q->indirect = tables;
+}
+
+/*
+ * The chain in head's indirect table, linked in order, and one ring
+ * descriptor naming the table (virtio 1.x, 2.7.5.3): neither NEXT nor
+ * WRITE on that one, the table's entries say which buffers are written.
+ */
+static void add_indirect(struct virtq *q, uint16_t head,
+			 const struct virtq_buf *out, unsigned int nout,
+			 const struct virtq_buf *in, unsigned int nin)
+{
+	struct vring_desc *t = (struct vring_desc *)q->indirect +
+			       (size_t)head * VQ_INDIRECT_MAX;
+	unsigned int n = nout + nin;
+
+	for (unsigned int k = 0; k < n; k++) {
+		const struct virtq_buf *b = k < nout ? &out[k] : &in[k - nout];
+		uint16_t flags = k < nout ? 0 : VRING_DESC_F_WRITE;
+
+		t[k].addr = q->addr(b->p);
+		t[k].len = b->len;
+		if (k + 1 < n) {
+			flags |= VRING_DESC_F_NEXT;
+			t[k].next = (uint16_t)(k + 1);
+		}
+		t[k].flags = flags;
+	}
+	q->desc[head].addr = q->addr(t);
+	q->desc[head].len = (uint32_t)(n * sizeof(*t));
+	q->desc[head].flags = VRING_DESC_F_INDIRECT;
+}
+
 int virtq_add(struct virtq *q, const struct virtq_buf *out, unsigned int nout,
 	      const struct virtq_buf *in, unsigned int nin, void *cookie)
 {
-	unsigned int n = nout + nin;
+	unsigned int n = nout + nin, ndesc = n;
 	uint16_t head = q->free_head, i = head;
 
 	if (q->packed)
 		return virtq_packed_add(q, out, nout, in, nin, cookie);
-	if (!n || n > q->num_free)
+	if (virtq_use_indirect(q, n))
+		ndesc = 1;
+	if (!n || ndesc > q->num_free)
 		return -1;
-	for (unsigned int k = 0;; k++) {
-		const struct virtq_buf *b = k < nout ? &out[k] : &in[k - nout];
-		struct vring_desc *d = &q->desc[i];
-		uint16_t flags = k < nout ? 0 : VRING_DESC_F_WRITE;
+	if (ndesc < n) {
+		add_indirect(q, head, out, nout, in, nin);
+	} else {
+		for (unsigned int k = 0;; k++) {
+			const struct virtq_buf *b = k < nout ? &out[k] :
+							       &in[k - nout];
+			struct vring_desc *d = &q->desc[i];
+			uint16_t flags = k < nout ? 0 : VRING_DESC_F_WRITE;
 
-		d->addr = q->addr(b->p);
-		d->len = b->len;
-		if (k + 1 == n) {
-			d->flags = flags;
-			break;
+			d->addr = q->addr(b->p);
+			d->len = b->len;
+			if (k + 1 == n) {
+				d->flags = flags;
+				break;
+			}
+			/* next is the device's only when NEXT is set. */
+			d->flags = flags | VRING_DESC_F_NEXT;
+			d->next = q->id_next[i];
+			i = q->id_next[i];
 		}
-		/* next is the device's only when NEXT is set. */
-		d->flags = flags | VRING_DESC_F_NEXT;
-		d->next = q->id_next[i];
-		i = q->id_next[i];
 	}
 	q->free_head = q->id_next[i];
-	q->id_ndesc[head] = (uint16_t)n;
-	q->num_free = (uint16_t)(q->num_free - n);
+	q->id_ndesc[head] = (uint16_t)ndesc;
+	q->num_free = (uint16_t)(q->num_free - ndesc);
 	q->cookie[head] = cookie;
 	q->avail->ring[q->avail_idx & (q->size - 1)] = head;
 	q->avail_idx++;

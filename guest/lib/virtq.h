@@ -23,6 +23,7 @@ struct virtq_buf {
 typedef uint64_t (*virtq_addr_fn)(const void *va);
 
 #define VQ_PACKED_MAX 1024		/* largest packed queue we drive */
+#define VQ_INDIRECT_MAX 8		/* buffers in one indirect table */
 
 struct virtq {
 	int packed;			/* VIRTIO_F_RING_PACKED layout */
@@ -53,6 +54,12 @@ struct virtq {
 	};
 	void **cookie;			/* per head (split), per id (packed) */
 	virtq_addr_fn addr;
+	/*
+	 * Indirect tables (VIRTIO_RING_F_INDIRECT_DESC), NULL if not
+	 * negotiated: VQ_INDIRECT_MAX descriptors of the queue's layout per
+	 * head (split) or buffer id (packed), each chain's own while it is out.
+	 */
+	void *indirect;
 	/* Packed: ring slots, wrap counters. */
 	int avail_wrap, used_wrap;
 	/*
@@ -79,6 +86,15 @@ void virtq_init(struct virtq *q, uint16_t size, void *mem, void **cookies,
 size_t virtq_packed_bytes(uint16_t size);
 void virtq_init_packed(struct virtq *q, uint16_t size, void *mem,
 		       void **cookies, virtq_addr_fn addr, int event_idx);
+
+/*
+ * Indirect descriptors: virtq_indirect_bytes(size) of memory the device
+ * can reach (16-byte aligned, after virtq_init*()); from then on a chain
+ * of 2..VQ_INDIRECT_MAX buffers takes one ring descriptor pointing at its
+ * table.  Only once VIRTIO_RING_F_INDIRECT_DESC was negotiated.
+ */
+size_t virtq_indirect_bytes(uint16_t size);
+void virtq_set_indirect(struct virtq *q, void *tables);
 
 /*
  * Add a chain: out device-readable buffers then in device-writable ones.

@@ -87,36 +87,75 @@ static uint16_t avail_flags(const struct virtq *q, unsigned int write)
 			  (q->avail_wrap ? F_AVAIL : F_USED));
 }
 
+static void next_avail(struct virtq *q)
+{
+	if (++q->avail_idx == q->size) {
+		q->avail_idx = 0;
+		q->avail_wrap = !q->avail_wrap;
+	}
+}
+
+/*
+ * The chain in id's indirect table (virtio 1.1, 2.8.19): buffers in
+ * order, WRITE the only flag that counts there; the ring's descriptor
+ * names the table.  Returns that descriptor's flags, for the caller to
+ * publish.
+ */
+static uint16_t add_indirect(struct virtq *q, uint16_t id,
+			     const struct virtq_buf *out, unsigned int nout,
+			     const struct virtq_buf *in, unsigned int nin)
+{
+	struct vring_packed_desc *t = (struct vring_packed_desc *)q->indirect +
+				      (size_t)id * VQ_INDIRECT_MAX;
+	struct vring_packed_desc *d = &q->ring[q->avail_idx];
+	unsigned int n = nout + nin;
+
+	for (unsigned int k = 0; k < n; k++) {
+		const struct virtq_buf *b = k < nout ? &out[k] : &in[k - nout];
+
+		t[k].addr = q->addr(b->p);
+		t[k].len = b->len;
+		t[k].flags = k < nout ? 0 : VRING_DESC_F_WRITE;
+	}
+	d->addr = q->addr(t);
+	d->len = (uint32_t)(n * sizeof(*t));
+	d->id = id;
+	return (uint16_t)(avail_flags(q, 0) | VRING_DESC_F_INDIRECT);
+}
+
 int virtq_packed_add(struct virtq *q, const struct virtq_buf *out,
 		     unsigned int nout, const struct virtq_buf *in,
 		     unsigned int nin, void *cookie)
 {
-	unsigned int n = nout + nin;
+	unsigned int n = nout + nin, ndesc = virtq_use_indirect(q, n) ? 1 : n;
 	uint16_t id = q->free_id, first = q->avail_idx, first_flags = 0;
 
-	if (!n || n > q->num_free || id >= q->size)
+	if (!n || ndesc > q->num_free || id >= q->size)
 		return -1;
 	q->free_id = q->id_next[id];
-	for (unsigned int k = 0; k < n; k++) {
-		const struct virtq_buf *b = k < nout ? &out[k] : &in[k - nout];
-		struct vring_packed_desc *d = &q->ring[q->avail_idx];
-		uint16_t flags = (uint16_t)(avail_flags(q, k >= nout) |
-					    (k + 1 < n ? VRING_DESC_F_NEXT : 0));
+	if (ndesc < n) {
+		first_flags = add_indirect(q, id, out, nout, in, nin);
+		next_avail(q);
+	} else {
+		for (unsigned int k = 0; k < n; k++) {
+			const struct virtq_buf *b = k < nout ? &out[k] :
+							       &in[k - nout];
+			struct vring_packed_desc *d = &q->ring[q->avail_idx];
+			uint16_t flags = (uint16_t)(avail_flags(q, k >= nout) |
+					(k + 1 < n ? VRING_DESC_F_NEXT : 0));
 
-		d->addr = q->addr(b->p);
-		d->len = b->len;
-		d->id = id;
-		if (k)
-			d->flags = flags;
-		else
-			first_flags = flags;
-		if (++q->avail_idx == q->size) {
-			q->avail_idx = 0;
-			q->avail_wrap = !q->avail_wrap;
+			d->addr = q->addr(b->p);
+			d->len = b->len;
+			d->id = id;
+			if (k)
+				d->flags = flags;
+			else
+				first_flags = flags;
+			next_avail(q);
 		}
 	}
-	q->num_free = (uint16_t)(q->num_free - n);
-	q->id_ndesc[id] = (uint16_t)n;
+	q->num_free = (uint16_t)(q->num_free - ndesc);
+	q->id_ndesc[id] = (uint16_t)ndesc;
 	q->cookie[id] = cookie;
 	__atomic_store_n(&q->ring[first].flags, first_flags, __ATOMIC_RELEASE);
 	return 0;

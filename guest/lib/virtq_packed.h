@@ -4,6 +4,12 @@
 
 #include "lib/virtq.h"
 
+/* Does a chain of n buffers go in an indirect table (either layout)? */
+static inline int virtq_use_indirect(const struct virtq *q, unsigned int n)
+{
+	return q->indirect && n > 1 && n <= VQ_INDIRECT_MAX;
+}
+
 int virtq_packed_add(struct virtq *q, const struct virtq_buf *out,
 		     unsigned int nout, const struct virtq_buf *in,
 		     unsigned int nin, void *cookie);

@@ -6,7 +6,11 @@
  * status and every byte read is checked against a reference model of the
  * disk.  Built with ASan+UBSan (and TSan by the suite).
  *
- *   blk_model [N] [split|packed]
+ *   blk_model [N] [split|packed] [indirect]
+ *
+ * With "indirect" the driver negotiates VIRTIO_RING_F_INDIRECT_DESC and
+ * every request of more than one buffer goes in an indirect table;
+ * without, chains are laid in the ring itself.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -153,18 +157,22 @@ static int check(const struct req *r, uint32_t written)
 }
 
 /* The guest's own driver code brings the device up (lib/virtio.c). */
-static int packed;
+static int packed, indirect;
 static struct virtio_dev vd;
 
 static void bring_up(void)
 {
-	uint64_t no_packed = 1ULL << VIRTIO_F_RING_PACKED;
+	uint64_t wanted = ~0ULL;
 
 	vh_region(region, REGION_BASE, REGION_BYTES, 1u << 20);
 	virtio_slot_attach(&vd, &slot, KSPAWN_ABI_MINOR, &vh_platform);
 	vh_poll(&blk.dev);
-	if (virtio_start(&vd, packed ? ~0ULL : ~no_packed) ||
-	    virtio_queue(&vd, 0, QSIZE, NULL)) {
+	if (!packed)
+		wanted &= ~(1ULL << VIRTIO_F_RING_PACKED);
+	if (!indirect)
+		wanted &= ~(1ULL << VIRTIO_RING_F_INDIRECT_DESC);
+	if (virtio_start(&vd, wanted) || virtio_queue(&vd, 0, QSIZE, NULL) ||
+	    !virtio_has(&vd, VIRTIO_RING_F_INDIRECT_DESC) != !indirect) {
 		fprintf(stderr, "handshake failed (status %#x)\n", slot.status);
 		exit(1);
 	}
@@ -190,6 +198,8 @@ int main(int argc, char **argv)
 
 	if (argc > 2)
 		packed = !strcmp(argv[2], "packed");
+	if (argc > 3)
+		indirect = !strcmp(argv[3], "indirect");
 	region = aligned_alloc(4096, REGION_BYTES);
 	memset(region, 0, REGION_BYTES);
 	kr = (struct kb_region){ region, REGION_BASE, REGION_BYTES };
@@ -210,6 +220,12 @@ int main(int argc, char **argv)
 			return fprintf(stderr, "queue full\n"), 1;
 	}
 	virtq_publish(q);
+	/* One descriptor a request in flight, with tables; up to 3 without. */
+	if (indirect && q->num_free != QSIZE - inflight) {
+		fprintf(stderr, "%d requests in flight take %d descriptors\n",
+			inflight, QSIZE - q->num_free);
+		return 1;
+	}
 	while (done < n && !bad) {
 		uint32_t written;
 		struct req *r = virtq_get(q, &written);
@@ -235,8 +251,8 @@ int main(int argc, char **argv)
 	}
 	atomic_store(&stop, 1);
 	pthread_join(dev, NULL);
-	printf("blk_model (%s ring): %ld requests, %llu errors reported as expected, %s\n",
-	       packed ? "packed" : "split", done,
+	printf("blk_model (%s ring%s): %ld requests, %llu errors reported as expected, %s\n",
+	       packed ? "packed" : "split", indirect ? ", indirect" : "", done,
 	       (unsigned long long)blk.errors, bad ? "FAIL" : "OK");
 	kb_ram_free(ram);
 	for (int i = 0; i < QD; i++)

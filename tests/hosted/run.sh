@@ -93,7 +93,7 @@ if build vq_race "${asan[@]}" -- "$here/vq_race.c" "${backend[@]}" "${driver[@]}
 fi
 
 # 1 000 000 random blk requests against a reference model, ASan+UBSan.
-run_model() {	# NAME COUNT [ARG]
+run_model() {	# NAME COUNT ["ARGS"]
 	if run "$1" "$2" ${3:-} && grep -q ' OK$' "$out/$1.log" &&
 		! grep -q 'ThreadSanitizer' "$out/$1.log"; then
 		ok "hosted/$1 ($(tail -n 1 "$out/$1.log"))"
@@ -106,6 +106,11 @@ if build blk_model "${asan[@]}" -- "$here/blk_model.c" "${backend[@]}" "${driver
 	run_model blk_model 1000000 split
 	cp "$out/blk_model" "$out/blk_model_packed"
 	run_model blk_model_packed 1000000 packed
+	# The same with indirect tables (VIRTIO_RING_F_INDIRECT_DESC).
+	cp "$out/blk_model" "$out/blk_model_indirect"
+	run_model blk_model_indirect 1000000 "split indirect"
+	cp "$out/blk_model" "$out/blk_model_packed_indirect"
+	run_model blk_model_packed_indirect 1000000 "packed indirect"
 fi
 # The same ring under ThreadSanitizer (clang's: gcc's refuses the event-idx
 # fences): acquire/release on the indices, not luck, keep the order.

@@ -144,11 +144,17 @@ static int scribble(struct virtio_dev *d, const char *mode)
 	struct kspawn_ring *con = (void *)(h + kspawn_hdr->console_out_off);
 
 	if (!strcmp(mode, "status")) {
+		struct kspawn_device *slot = virtio_slot_of(d);
+
+		if (!slot) {
+			kprintf("hostile: status: the disk is not in an ABI slot\n");
+			return 1;
+		}
 		for (int i = 0; i < 256; i++) {
-			d->slot->status = (uint8_t)i;
-			d->slot->queues[0].size = (uint16_t)(i * 977);
-			d->slot->queues[0].desc_addr = ~0ULL - (uint64_t)i;
-			d->slot->reset = (uint8_t)(i & 1);
+			slot->status = (uint8_t)i;
+			slot->queues[0].size = (uint16_t)(i * 977);
+			slot->queues[0].desc_addr = ~0ULL - (uint64_t)i;
+			slot->reset = (uint8_t)(i & 1);
 			thread_sleep_ms(1);
 		}
 		kprintf("hostile: status: 256 garbage states written\n");

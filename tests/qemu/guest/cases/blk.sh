@@ -6,14 +6,14 @@
 
 spawn "$IMG" --cpu 1 --ramdisk 8M --cmdline "blkcheck qd=16" || finish
 expect 0 kspawnctl console "$id" --follow
-has 'virtio-blk: 8 MiB, queue of 256, split ring'
+has 'virtio-blk: 8 MiB, queue of 256, split ring, indirect'
 has 'blkcheck: OK sectors=16384 digest=[0-9a-f]{16}'
 expect 0 kspawnctl stop "$id"
 
 # The packed ring, negotiated when the guest asks for it.
 spawn "$IMG" --cpu 1 --ramdisk 8M --cmdline "vring=packed blkcheck qd=32" || finish
 expect 0 kspawnctl console "$id" --follow
-has 'virtio-blk: 8 MiB, queue of 256, packed ring'
+has 'virtio-blk: 8 MiB, queue of 256, packed ring, indirect'
 has 'blkcheck: OK sectors=16384 digest=[0-9a-f]{16}'
 expect 0 kspawnctl stop "$id"
 
