@@ -352,12 +352,45 @@ static void test_broadcast(void **state)
 	udp_sock_close(&s);
 }
 
+/*
+ * What the device checked (net_input_flags): a datagram whose checksum
+ * field holds only the pseudo-header's sum (virtio NEEDS_CSUM) is taken
+ * with NET_RX_L4_CSUM_OK, dropped without it, and the flag does not
+ * outlive its frame.  The IP header's checksum is checked regardless.
+ */
+static void test_device_checked_checksum(void **state)
+{
+	struct udp_sock s = { 0 };
+	uint8_t q[256], f[256];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(udp_sock_open_queue(&guest, &s, 9, q, sizeof(q), 32),
+			 0);
+	len = build_udp_frame(f, 5, 9, (const uint8_t *)"partial", 7);
+	f[len - 1] ^= 0x10;		/* the sum no longer matches */
+	net_input_flags(&gnif, f, len, NET_RX_L4_CSUM_OK);
+	assert_int_equal(udp_sock_pending(&s), 1);
+	assert_int_equal(gnif.stats.udp_bad_checksum, 0);
+	net_input(&gnif, f, len);
+	assert_int_equal(gnif.stats.udp_bad_checksum, 1);
+	net_input_flags(&gnif, f, len, 0);
+	assert_int_equal(gnif.stats.udp_bad_checksum, 2);
+	f[len - 1] ^= 0x10;
+	f[NET_ETH_HLEN + 10] ^= 0x01;	/* the IP header's checksum */
+	net_input_flags(&gnif, f, len, NET_RX_L4_CSUM_OK);
+	assert_int_equal(gnif.stats.ip_bad_checksum, 1);
+	assert_int_equal(udp_sock_pending(&s), 1);
+	udp_sock_close(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_echo_round_trip, setup),
 		cmocka_unit_test_setup(test_checksum_computed, setup),
 		cmocka_unit_test_setup(test_bad_datagrams_dropped, setup),
+		cmocka_unit_test_setup(test_device_checked_checksum, setup),
 		cmocka_unit_test_setup(test_shorter_udp_length_trims, setup),
 		cmocka_unit_test_setup(test_queue_order_limits_truncation,
 				       setup),

@@ -89,4 +89,15 @@ struct netif {
 /* The driver calls this for every frame it receives (see above). */
 void net_input(struct netif *nif, const void *frame, size_t len);
 
+/*
+ * The same, with what the device said about the frame: NET_RX_L4_CSUM_OK,
+ * its UDP checksum needs no check (virtio's DATA_VALID: verified; or
+ * NEEDS_CSUM: it never left the host's memory, so the field holds only
+ * the pseudo-header's sum and must not be checked).  IP and ICMP
+ * checksums are checked whatever the flags.
+ */
+#define NET_RX_L4_CSUM_OK 1u
+void net_input_flags(struct netif *nif, const void *frame, size_t len,
+		     unsigned int flags);
+
 #endif

@@ -76,8 +76,11 @@ void udp_input(struct net_stack *st, uint32_t src, uint32_t dst,
 		net_drop(nif, &nif->stats.udp_bad);
 		return;
 	}
-	/* A zero checksum means the sender computed none (IPv4 only). */
-	if (net_get16(u + 6) &&
+	/*
+	 * A zero checksum means the sender computed none (IPv4 only); the
+	 * device may have checked it already (net_input_flags).
+	 */
+	if (net_get16(u + 6) && !st->rx_l4_csum_ok &&
 	    csum_fold(csum_add(csum_pseudo(src, dst, IP_PROTO_UDP,
 					   (uint16_t)ulen), u, ulen))) {
 		net_drop(nif, &nif->stats.udp_bad_checksum);
