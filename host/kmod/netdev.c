@@ -196,9 +196,14 @@ static int guest_tx_ready(void *ctx, unsigned int pair)
 	if (!netif_running(dev))
 		return kb_net_tx_poll(&io->net, pair, NAPI_POLL_WEIGHT,
 				      &drop_sink, dev);
-	if (!napi_schedule_prep(&kn->napi))
-		return 0;
-	__napi_schedule(&kn->napi);
+	if (napi_schedule_prep(&kn->napi))
+		__napi_schedule(&kn->napi);
+	/*
+	 * Work, scheduled now or before: the thread keeps polling, and
+	 * yielding, until the poll took the frames.  It must not take them
+	 * for pending kicks and spin without yielding: the poll may have
+	 * been left to ksoftirqd on this very CPU.
+	 */
 	return 1;
 }
 
