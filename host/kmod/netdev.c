@@ -20,6 +20,10 @@
  *
  * Carrier follows the guest's driver (up once DRIVER_OK was accepted, down
  * at a reset).  The MTU may go up to the one the device offers.
+ *
+ * Native XDP (netdev_xdp.c): an attached program sees each frame the guest sends
+ * before any skb, copied into a page; ndo_xdp_xmit puts frames straight
+ * into the guest's receive ring.
  */
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
@@ -28,16 +32,7 @@
 
 #include "kspawn.h"
 #include "io.h"
-
-struct ksnet {
-	struct kspawn_io *io;
-	struct net_device *dev;
-	struct napi_struct napi;
-	u32 id;				/* the instance's */
-	/* Under net_lock. */
-	u32 unpublished, unpublished_bytes;	/* BQL: sent, not yet flushed */
-	u64 stops, wakes, polls;
-};
+#include "ksnet.h"
 
 /* Publish what was copied into the guest's ring, and tell BQL. */
 static void publish(struct ksnet *kn, struct netdev_queue *txq)
@@ -99,17 +94,12 @@ drop:
 	return NETDEV_TX_OK;
 }
 
-/* One NAPI poll's skbs, built under net_lock, given to GRO after it. */
-struct ksnet_batch {
-	struct ksnet *kn;
-	struct sk_buff *skb;		/* the one alloc gave, deliver takes */
-	struct sk_buff_head q;
-};
-
 static void *batch_alloc(void *ctx, u32 len)
 {
 	struct ksnet_batch *b = ctx;
 
+	if (b->prog)
+		return ksnet_xdp_alloc(b, len);
 	b->skb = napi_alloc_skb(&b->kn->napi, len);
 	if (!b->skb) {
 		b->kn->dev->stats.rx_dropped++;
@@ -125,6 +115,10 @@ static void batch_deliver(void *ctx, void *buf, u32 len,
 	struct net_device *dev = b->kn->dev;
 	struct sk_buff *skb = b->skb;
 
+	if (b->prog) {
+		ksnet_xdp_run(b, buf, len, m);
+		return;
+	}
 	/* Before eth_type_trans: start is from the MAC header. */
 	if (m->csum == KB_NET_CSUM_PARTIAL &&
 	    !skb_partial_csum_set(skb, m->csum_start, m->csum_offset)) {
@@ -151,10 +145,20 @@ static int ksnet_poll(struct napi_struct *napi, int budget)
 	int done;
 
 	__skb_queue_head_init(&b.q);
+	rcu_read_lock();
+	b.prog = rcu_dereference(b.kn->xdp_prog);
 	spin_lock(&io->net_lock);
 	done = kb_net_tx_poll(&io->net, 0, budget, &batch_sink, &b);
 	b.kn->polls++;
+	if (b.xdp_tx) {
+		kb_net_rx_flush(&io->net, 0);
+		kspawn_io_kick(io);
+	}
 	spin_unlock(&io->net_lock);
+	/* Unlocked: a redirect may come back to us (ndo_xdp_xmit). */
+	if (b.redirected)
+		xdp_do_flush();
+	rcu_read_unlock();
 	while ((skb = __skb_dequeue(&b.q)))
 		napi_gro_receive(napi, skb);
 	/*
@@ -253,6 +257,9 @@ static const struct net_device_ops ksnet_ops = {
 	.ndo_start_xmit = ksnet_xmit,
 	.ndo_set_mac_address = eth_mac_addr,
 	.ndo_validate_addr = eth_validate_addr,
+	.ndo_change_mtu = ksnet_change_mtu,
+	.ndo_bpf = ksnet_bpf,
+	.ndo_xdp_xmit = ksnet_xdp_xmit,
 };
 
 static void ksnet_get_drvinfo(struct net_device *dev,
@@ -287,6 +294,8 @@ static const char ksnet_stat_names[][ETH_GSTRING_LEN] = {
 	"guest_tx_packets", "guest_tx_bytes", "guest_tx_errors",
 	"guest_rx_packets", "guest_rx_bytes", "guest_rx_dropped",
 	"guest_rx_no_buf", "tx_queue_stops", "tx_queue_wakes", "napi_polls",
+	"xdp_pass", "xdp_drop", "xdp_tx", "xdp_redirect", "xdp_xmit",
+	"xdp_xmit_drops",
 };
 
 static int ksnet_get_sset_count(struct net_device *dev, int set)
@@ -318,6 +327,8 @@ static void ksnet_get_ethtool_stats(struct net_device *dev,
 	data[7] = kn->stops;
 	data[8] = kn->wakes;
 	data[9] = kn->polls;
+	for (int i = 0; i < KSNET_XDP_STATS; i++)
+		data[10 + i] = kn->xdp_stats[i];
 	spin_unlock_bh(&kn->io->net_lock);
 }
 
@@ -368,6 +379,11 @@ int kspawn_netdev_create(struct kspawn_instance *in)
 	netif_napi_add(dev, &kn->napi, ksnet_poll);
 	netif_carrier_off(dev);
 	err = register_netdev(dev);
+	if (!err) {
+		err = ksnet_xdp_init(kn);
+		if (err)
+			unregister_netdev(dev);
+	}
 	if (err) {
 		netif_napi_del(&kn->napi);
 		free_netdev(dev);
@@ -386,6 +402,7 @@ void kspawn_netdev_destroy(struct kspawn_io *io)
 		return;
 	kn = netdev_priv(io->netdev);
 	unregister_netdev(io->netdev);
+	ksnet_xdp_fini(kn);
 	netif_napi_del(&kn->napi);
 	free_netdev(io->netdev);
 	io->netdev = NULL;
