@@ -11,8 +11,10 @@
  * frame takes two.
  * With GUEST_CSUM a frame the device marked DATA_VALID (checked) or
  * NEEDS_CSUM (never on a wire: the field holds the pseudo-header's sum)
- * goes to the stack with its UDP checksum not to be checked.  Without
- * them the device sends whole frames in one buffer, checksums done.
+ * goes to the stack with its UDP checksum not to be checked.  With CSUM
+ * the stack leaves UDP checksums partial (netif.h, tx_csum_partial) and
+ * the header says NEEDS_CSUM.  Without them frames are whole both ways
+ * and a received one fits one buffer.
  *
  * Locks: lock covers the receive ring, tx_lock the transmit ring and its
  * free buffers.  net_input() runs under lock, and may send (replies), so
@@ -31,7 +33,7 @@
 		(1ULL << VIRTIO_RING_F_EVENT_IDX) | (1ULL << VIRTIO_NET_F_MAC) | \
 		(1ULL << VIRTIO_NET_F_MTU) | (1ULL << VIRTIO_NET_F_STATUS) | \
 		(1ULL << VIRTIO_NET_F_MRG_RXBUF) | \
-		(1ULL << VIRTIO_NET_F_GUEST_CSUM))
+		(1ULL << VIRTIO_NET_F_GUEST_CSUM) | (1ULL << VIRTIO_NET_F_CSUM))
 #define Q_RX 0
 #define Q_TX 1
 #define HDR sizeof(struct virtio_net_hdr_v1)
@@ -96,6 +98,16 @@ static int send(struct netif *nif, const void *frame, size_t len)
 		goto out;
 	buf = vn.tx + (size_t)vn.tx_free[--vn.tx_top] * BUF;
 	memset(buf, 0, HDR);
+	if (vn.nif.tx_csum_partial) {
+		struct virtio_net_hdr_v1 *h = (void *)buf;
+		uint16_t start, offset;
+
+		if (net_udp_partial(frame, len, &start, &offset)) {
+			h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+			h->csum_start = start;
+			h->csum_offset = offset;
+		}
+	}
 	memcpy(buf + HDR, frame, len);
 	out = (struct virtq_buf){ buf, (uint32_t)(HDR + len) };
 	if (virtq_add(&vn.dev.vq[Q_TX], &out, 1, NULL, 0, buf))
@@ -228,6 +240,7 @@ static void vnet_init(void)
 	vn.mrg = virtio_has(&vn.dev, VIRTIO_NET_F_MRG_RXBUF);
 	vn.guest_csum = virtio_has(&vn.dev, VIRTIO_NET_F_GUEST_CSUM);
 	vn.rx_buf = vn.mrg ? MRG_BUF : BUF;
+	vn.nif.tx_csum_partial = virtio_has(&vn.dev, VIRTIO_NET_F_CSUM);
 	virtio_config(&vn.dev, offsetof(struct virtio_net_config, mac),
 		      vn.nif.mac, sizeof(vn.nif.mac));
 	vn.nif.send = send;
@@ -237,12 +250,13 @@ static void vnet_init(void)
 	virtq_publish(&vn.dev.vq[Q_RX]);
 	virtio_ready(&vn.dev);
 	vn.up = 1;
-	kprintf("virtio-net: %02x:%02x:%02x:%02x:%02x:%02x, %s rings%s%s\n",
+	kprintf("virtio-net: %02x:%02x:%02x:%02x:%02x:%02x, %s rings%s%s%s\n",
 		vn.nif.mac[0], vn.nif.mac[1], vn.nif.mac[2], vn.nif.mac[3],
 		vn.nif.mac[4], vn.nif.mac[5],
 		vn.dev.vq[Q_RX].packed ? "packed" : "split",
 		vn.mrg ? ", mergeable buffers" : "",
-		vn.guest_csum ? ", receive checksum offload" : "");
+		vn.guest_csum ? ", receive checksum offload" : "",
+		vn.nif.tx_csum_partial ? ", transmit checksum offload" : "");
 }
 
 struct netif *netif_first(void)

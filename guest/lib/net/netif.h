@@ -24,6 +24,12 @@
  *    through net_input(), from the caller's context.  Threads that block
  *    for input call it as a backstop against a lost interrupt.
  *  - stats: written by the stack; the driver may read them.
+ *  - tx_csum_partial: set by the driver before the stack attaches if the
+ *    device finishes checksums (virtio's CSUM).  Every UDP/IPv4 datagram
+ *    is then sent with its checksum partial: the field holds the
+ *    pseudo-header's sum (folded, not complemented), to be completed over
+ *    the UDP header and payload, as Linux's CHECKSUM_PARTIAL leaves it.
+ *    The driver finds such frames by their headers (net_udp_partial()).
  */
 #ifndef LIB_NET_NETIF_H
 #define LIB_NET_NETIF_H
@@ -82,6 +88,7 @@ struct netif {
 	int (*send)(struct netif *nif, const void *frame, size_t len);
 	void (*poll)(struct netif *nif);	/* optional */
 	void *priv;			/* the driver's */
+	int tx_csum_partial;		/* see above */
 	struct net_stack *stack;	/* set by net_stack_attach() */
 	struct net_counters stats;
 };
@@ -99,5 +106,13 @@ void net_input(struct netif *nif, const void *frame, size_t len);
 #define NET_RX_L4_CSUM_OK 1u
 void net_input_flags(struct netif *nif, const void *frame, size_t len,
 		     unsigned int flags);
+
+/*
+ * For a driver with tx_csum_partial: is frame a UDP/IPv4 datagram (whose
+ * checksum the stack left partial)?  Then 1, with where the sum starts
+ * and where its field lies from there; else 0.
+ */
+int net_udp_partial(const void *frame, size_t len, uint16_t *csum_start,
+		    uint16_t *csum_offset);
 
 #endif

@@ -197,10 +197,19 @@ int udp_sock_sendto(struct udp_sock *s, uint32_t ip, uint16_t port,
 	net_put16(u + 4, (uint16_t)(UDP_HLEN + len));
 	net_put16(u + 6, 0);
 	memcpy(u + UDP_HLEN, data, len);
-	sum = csum_fold(csum_add(csum_pseudo(st->nif->ip, ip, IP_PROTO_UDP,
-					     (uint16_t)(UDP_HLEN + len)),
-				 u, UDP_HLEN + len));
-	net_put16(u + 6, sum ? sum : 0xffff);	/* 0 would mean "none" */
+	if (st->nif->tx_csum_partial) {
+		/* The device completes it (and turns 0 into 0xffff). */
+		sum = (uint16_t)~csum_fold(csum_pseudo(st->nif->ip, ip,
+						       IP_PROTO_UDP,
+						       (uint16_t)(UDP_HLEN + len)));
+		net_put16(u + 6, sum);
+	} else {
+		sum = csum_fold(csum_add(csum_pseudo(st->nif->ip, ip,
+						     IP_PROTO_UDP,
+						     (uint16_t)(UDP_HLEN + len)),
+					 u, UDP_HLEN + len));
+		net_put16(u + 6, sum ? sum : 0xffff);	/* 0 means "none" */
+	}
 	err = ip_send(st, ip, NULL, UDP_HLEN + len);
 	if (!err)
 		st->nif->stats.udp_tx++;
@@ -233,4 +242,22 @@ int udp_sock_recv(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
 unsigned int udp_sock_pending(const struct udp_sock *s)
 {
 	return s->count;
+}
+
+int net_udp_partial(const void *frame, size_t len, uint16_t *csum_start,
+		    uint16_t *csum_offset)
+{
+	const uint8_t *f = frame;
+	size_t ihl;
+
+	if (len < NET_ETH_HLEN + IP_HLEN ||
+	    net_get16(f + 12) != ETH_TYPE_IP || (f[14] >> 4) != 4)
+		return 0;
+	ihl = (size_t)(f[14] & 0xf) * 4;
+	if (ihl < IP_HLEN || f[14 + 9] != IP_PROTO_UDP ||
+	    len < NET_ETH_HLEN + ihl + UDP_HLEN)
+		return 0;
+	*csum_start = (uint16_t)(NET_ETH_HLEN + ihl);
+	*csum_offset = 6;
+	return 1;
 }

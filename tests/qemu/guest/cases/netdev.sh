@@ -5,7 +5,8 @@
 #  - with MRG_RXBUF the guest posts 1 KiB buffers, so full-sized pings and
 #    udpcheck's datagrams (random sizes up to 1472) reach it over two
 #    buffers and come back intact; its checksums (partial from the host,
-#    GUEST_CSUM) are never counted bad;
+#    GUEST_CSUM) are never counted bad, and the host takes its partial
+#    ones (CSUM);
 #  - a guest that stops reading (rogue net-deaf) leaves ksnet0's transmit
 #    queue stopped (tx_queue_stops), the host answering, and stop works.
 . /tests/lib.sh
@@ -48,7 +49,7 @@ expect 0 ethq -S ksnet0
 has 'guest_rx_dropped: 0$'
 has 'napi_polls: [1-9]'
 expect 0 kspawnctl console "$id" --follow
-has 'virtio-net: .*, mergeable buffers, receive checksum offload'
+has 'virtio-net: .*, mergeable buffers, receive checksum offload, transmit checksum offload'
 has 'udpecho: echoed 200 datagrams, 0 not sent'
 has 'ping replies 5;'
 has 'bad checksums 0;'
