@@ -64,7 +64,8 @@ static void negotiate(struct kb_device *d, uint8_t status)
 	uint64_t want = KB_READ(d->slot->driver_features);
 	uint64_t offer = d->cls->features | KB_F_TRANSPORT;
 
-	if ((want & ~offer) || !(want & (1ULL << VIRTIO_F_VERSION_1))) {
+	if ((want & ~offer) || !(want & (1ULL << VIRTIO_F_VERSION_1)) ||
+	    (d->cls->features_ok && !d->cls->features_ok(want))) {
 		kb_log("%s device: driver asked for features %#llx of %#llx; refused\n",
 		       d->cls->name, (unsigned long long)want,
 		       (unsigned long long)offer);
@@ -161,6 +162,8 @@ void kb_device_kicks_off(struct kb_device *d)
 	for (uint32_t q = 0; q < d->cls->num_queues; q++)
 		if (d->cls->kick_queues & (1U << q))
 			kb_vq_kicks_off(&d->vq[q]);
+	if (d->cls->kicks_off)
+		d->cls->kicks_off(d);
 }
 
 int kb_device_kicks_on(struct kb_device *d)
@@ -172,6 +175,8 @@ int kb_device_kicks_on(struct kb_device *d)
 	for (uint32_t q = 0; q < d->cls->num_queues; q++)
 		if (d->cls->kick_queues & (1U << q))
 			pending |= kb_vq_kicks_on(&d->vq[q]);
+	if (d->cls->kicks_on)
+		pending |= d->cls->kicks_on(d);
 	return pending;
 }
 

@@ -38,6 +38,19 @@ struct kb_device_class {
 	uint64_t features;		/* device bits; transport ones added */
 	uint32_t kick_queues;		/* bit q: the driver's kicks on queue q
 					 * can bring work (not net's rx) */
+	/*
+	 * Optional: may the driver have this subset of what was offered?
+	 * For dependencies between a class's own bits (virtio 1.x, 5.1.3.1
+	 * for net); 0 refuses FEATURES_OK.
+	 */
+	int (*features_ok)(uint64_t features);
+	/*
+	 * Optional: kicks the class wants for now besides kick_queues' (net:
+	 * a receive queue the host waits on for more buffers), on and off
+	 * with the others; kicks_on returns 1 if work came meanwhile.
+	 */
+	int (*kicks_on)(struct kb_device *d);
+	void (*kicks_off)(struct kb_device *d);
 	/* Serve the live queues, at most budget chains; returns chains done. */
 	int (*work)(struct kb_device *d, int budget);
 	void (*reset)(struct kb_device *d);

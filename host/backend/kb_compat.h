@@ -14,6 +14,7 @@
 
 #ifdef __KERNEL__
 #include <linux/compiler.h>
+#include <linux/errno.h>
 #include <linux/printk.h>
 #include <linux/string.h>
 #include <linux/types.h>
@@ -42,6 +43,7 @@
 /* see above */
 #define KB_STORE_RELEASE(x, v) smp_store_release(&(x), v)
 #else
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -3,15 +3,17 @@
 
 #include "net.h"
 
-#define Q_RX 0
-#define Q_TX 1
-#define Q_CTRL 2
+#define RXQ(p) (2 * (p))
+#define TXQ(p) (2 * (p) + 1)
+#define F(bit) (1ULL << (bit))
 
 static void set_config(struct kb_net *n)
 {
-	struct virtio_net_config cfg = { .status = VIRTIO_NET_S_LINK_UP,
-					 .max_virtqueue_pairs = 1,
-					 .mtu = KB_NET_MTU };
+	struct virtio_net_config cfg = {
+		.status = VIRTIO_NET_S_LINK_UP,
+		.max_virtqueue_pairs = KB_NET_PAIRS_MAX,
+		.mtu = KB_NET_MTU_MAX,
+	};
 
 	memcpy(cfg.mac, n->mac, 6);
 	memcpy(n->dev.slot->config, &cfg, sizeof(cfg));
@@ -19,119 +21,424 @@ static void set_config(struct kb_net *n)
 		 KB_READ(n->dev.slot->config_generation) + 1);
 }
 
+/* Without MQ the ctrl queue follows the first pair (virtio 1.x, 5.1.2). */
+static unsigned int ctrl_queue(const struct kb_net *n)
+{
+	return kb_net_has(n, VIRTIO_NET_F_MQ) ? 2 * KB_NET_PAIRS_MAX : 2;
+}
+
 int kb_net_up(const struct kb_net *n)
 {
 	return n->dev.live && !n->dev.broken;
 }
 
-int kb_net_rx(struct kb_net *n, const uint8_t *frame, uint32_t len)
+/*
+ * The Internet checksum of frame[start..len) (RFC 1071), as stored: the
+ * field it lands in holds the pseudo-header's sum already (a partial
+ * checksum, as Linux's CHECKSUM_PARTIAL and virtio's NEEDS_CSUM leave it).
+ * 0 goes out as 0xffff, its other form, which UDP needs (RFC 768).
+ */
+static void csum_complete(uint8_t *frame, uint32_t len, uint16_t start,
+			  uint16_t offset)
 {
-	static const struct virtio_net_hdr_v1 hdr = { .num_buffers = 1 };
-	struct kb_chain *c = &n->rx_chain;
+	uint64_t sum = 0;
+	uint32_t i;
 
-	if (!kb_net_up(n) || len > KB_NET_FRAME_MAX ||
-	    kb_device_pop(&n->dev, Q_RX, c) <= 0) {
-		n->rx_dropped++;
-		return -1;
+	for (i = start; i + 1 < len; i += 2)
+		sum += (uint32_t)frame[i] << 8 | frame[i + 1];
+	if (i < len)
+		sum += (uint32_t)frame[i] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~sum & 0xffff;
+	if (!sum)
+		sum = 0xffff;
+	frame[start + offset] = (uint8_t)(sum >> 8);
+	frame[start + offset + 1] = (uint8_t)sum;
+}
+
+/* Is a partial checksum's field inside the frame, after the MAC header? */
+static int csum_fits(uint32_t len, uint32_t start, uint32_t offset)
+{
+	return start >= 14 && start < len && offset + 2 <= len - start;
+}
+
+static void give_back(struct kb_net *n, unsigned int q, uint32_t nbuf)
+{
+	for (uint32_t i = 0; i < nbuf; i++) {
+		n->rx_chain.head = n->rx_used[i].head;
+		n->rx_chain.ndesc = n->rx_used[i].ndesc;
+		kb_device_push(&n->dev, q, &n->rx_chain, n->rx_used[i].len);
 	}
-	if (c->in_len < KB_NET_HDR + len) {
-		/*
-		 * Taken, so it goes back, empty: too small for this frame, or
-		 * nothing in it the device may write at all.
-		 */
-		n->rx_dropped++;
-		kb_device_push(&n->dev, Q_RX, c, 0);
-		kb_device_kick(&n->dev, Q_RX);
-		return -1;
+}
+
+/*
+ * Too few buffers: give them back and wait for one beyond them (kicks for
+ * it before the device sleeps: net_kicks_on).
+ */
+static int no_room(struct kb_net *n, unsigned int pair,
+		   const struct kb_vq_pos *pos)
+{
+	struct kb_vq *vq = &n->dev.vq[RXQ(pair)];
+
+	kb_vq_save(vq, &n->rx_wait_at[pair]);
+	kb_vq_rewind(vq, pos);
+	n->stats[pair].rx_no_buf++;
+	n->rx_waiting |= 1U << pair;
+	return -ENOSPC;
+}
+
+/*
+ * Take buffers until hdr + len bytes fit (one buffer without MRG_RXBUF),
+ * copying the frame in as they come; a buffer's used length is what went
+ * into it.  The header, with num_buffers, goes into the first at the end.
+ * Returns the buffers taken, -ENOSPC (all given back to the ring) or
+ * -EINVAL (the ones taken returned empty: unusable buffers).
+ */
+static int fill(struct kb_net *n, unsigned int pair, const uint8_t *frame,
+		uint32_t len, const struct kb_vq_pos *pos)
+{
+	unsigned int q = RXQ(pair);
+	int mrg = kb_net_has(n, VIRTIO_NET_F_MRG_RXBUF);
+	uint32_t nbuf = 0, done = 0, cap = mrg ? KB_NET_RX_BUFS : 1;
+
+	while (done < len) {
+		struct kb_chain *c = nbuf ? &n->rx_chain : &n->rx_first;
+		uint32_t skip = nbuf ? 0 : KB_NET_HDR, room, put;
+		int r;
+
+		if (nbuf == cap)
+			goto unusable;
+		r = kb_device_pop(&n->dev, q, c);
+		if (r < 0)
+			return -EINVAL;
+		if (!r)
+			return no_room(n, pair, pos);
+		n->rx_used[nbuf].head = c->head;
+		n->rx_used[nbuf].ndesc = c->ndesc;
+		n->rx_used[nbuf].len = 0;
+		nbuf++;
+		if (c->in_len <= skip || (!mrg && c->in_len < skip + len))
+			goto unusable;
+		room = c->in_len - skip;
+		put = room < len - done ? room : len - done;
+		kb_chain_write(c, skip, frame + done, put);
+		n->rx_used[nbuf - 1].len = skip + put;
+		done += put;
 	}
-	kb_chain_write(c, 0, &hdr, KB_NET_HDR);
-	kb_chain_write(c, KB_NET_HDR, frame, len);
-	kb_device_push(&n->dev, Q_RX, c, KB_NET_HDR + len);
-	kb_device_kick(&n->dev, Q_RX);
-	n->rx_packets++;
-	n->rx_bytes += len;
+	return (int)nbuf;
+unusable:
+	/* Nothing writable, no room for the header, too small or too many. */
+	for (uint32_t i = 0; i < nbuf; i++)
+		n->rx_used[i].len = 0;
+	give_back(n, q, nbuf);
+	kb_device_kick(&n->dev, q);
+	return -EINVAL;
+}
+
+int kb_net_rx(struct kb_net *n, unsigned int pair, const uint8_t *frame,
+	      uint32_t len, const struct kb_net_meta *m)
+{
+	struct virtio_net_hdr_v1 hdr = { .num_buffers = 1 };
+	enum kb_net_csum csum = m ? m->csum : KB_NET_CSUM_NONE;
+	int guest_csum = kb_net_has(n, VIRTIO_NET_F_GUEST_CSUM);
+	struct kb_net_pair_stats *st;
+	struct kb_vq_pos pos;
+	int nbuf;
+
+	if (pair >= KB_NET_PAIRS_MAX)
+		return -EINVAL;
+	st = &n->stats[pair];
+	if (!kb_net_up(n) || !n->dev.vq[RXQ(pair)].size || len < 14 ||
+	    len > KB_NET_FRAME_MAX ||
+	    (csum == KB_NET_CSUM_PARTIAL &&
+	     !csum_fits(len, m->csum_start, m->csum_offset))) {
+		st->rx_dropped++;
+		return -EINVAL;
+	}
+	if (csum == KB_NET_CSUM_PARTIAL && guest_csum) {
+		hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		hdr.csum_start = m->csum_start;
+		hdr.csum_offset = m->csum_offset;
+	} else if (csum == KB_NET_CSUM_PARTIAL) {
+		/* Ours to finish; never in the caller's buffer. */
+		if (frame != n->frame)
+			memcpy(n->frame, frame, len);
+		frame = n->frame;
+		csum_complete(n->frame, len, m->csum_start, m->csum_offset);
+	} else if (csum == KB_NET_CSUM_VALID && guest_csum) {
+		hdr.flags = VIRTIO_NET_HDR_F_DATA_VALID;
+	}
+	kb_vq_save(&n->dev.vq[RXQ(pair)], &pos);
+	nbuf = fill(n, pair, frame, len, &pos);
+	if (nbuf < 0) {
+		if (nbuf == -EINVAL)
+			st->rx_dropped++;
+		return nbuf;
+	}
+	hdr.num_buffers = (uint16_t)nbuf;
+	kb_chain_write(&n->rx_first, 0, &hdr, KB_NET_HDR);
+	give_back(n, RXQ(pair), (uint32_t)nbuf);
+	st->rx_packets++;
+	st->rx_bytes += len;
 	return 0;
 }
 
-/* vdpa_sim_net's loopback filter: ours, broadcast or multicast. */
-static int loops_back(const struct kb_net *n, const uint8_t *frame)
+void kb_net_rx_flush(struct kb_net *n, unsigned int pair)
 {
-	return !memcmp(frame, n->mac, 6) || (frame[0] & 1);
+	if (pair < KB_NET_PAIRS_MAX && n->dev.vq[RXQ(pair)].size)
+		kb_device_kick(&n->dev, RXQ(pair));
 }
 
-static void transmit(struct kb_net *n, const struct kb_chain *c)
+/*
+ * A transmitted chain's header and length, read once and checked: no GSO
+ * (none offered), NEEDS_CSUM only if CSUM was negotiated and its field
+ * lies inside the frame, DATA_VALID never (receive only).
+ */
+static int tx_frame(struct kb_net *n, const struct kb_chain *c,
+		    struct kb_net_meta *m, uint32_t *len)
 {
-	uint32_t len;
+	struct virtio_net_hdr_v1 h;
 
-	if (c->out_len <= KB_NET_HDR ||
+	if (c->out_len < KB_NET_HDR + 14 ||
 	    c->out_len - KB_NET_HDR > KB_NET_FRAME_MAX ||
-	    c->out_len - KB_NET_HDR < 14) {
-		n->tx_dropped++;
-		return;
+	    kb_chain_read(c, 0, &h, KB_NET_HDR) != KB_NET_HDR)
+		return -1;
+	*len = c->out_len - KB_NET_HDR;
+	m->csum = KB_NET_CSUM_NONE;
+	if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
+	    (h.flags & ~VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		return -1;
+	if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		if (!kb_net_has(n, VIRTIO_NET_F_CSUM) ||
+		    !csum_fits(*len, h.csum_start, h.csum_offset))
+			return -1;
+		m->csum = KB_NET_CSUM_PARTIAL;
+		m->csum_start = h.csum_start;
+		m->csum_offset = h.csum_offset;
 	}
-	len = kb_chain_read(c, KB_NET_HDR, n->frame, c->out_len - KB_NET_HDR);
-	n->tx_packets++;
-	n->tx_bytes += len;
-	if (n->mode == KB_NET_HOST)
-		n->nops->xmit(n->nctx, n->frame, len);
-	else if (loops_back(n, n->frame))
-		kb_net_rx(n, n->frame, len);
-	else
-		n->tx_dropped++;
+	return 0;
 }
+
+int kb_net_tx_poll(struct kb_net *n, unsigned int pair, int budget,
+		   const struct kb_net_sink *sink, void *ctx)
+{
+	struct kb_device *d = &n->dev;
+	struct kb_net_pair_stats *st;
+	int done = 0;
+
+	if (pair >= KB_NET_PAIRS_MAX || !kb_net_up(n))
+		return 0;
+	st = &n->stats[pair];
+	while (done < budget && kb_device_pop(d, TXQ(pair), &d->chain) > 0) {
+		struct kb_net_meta m;
+		uint32_t len;
+		void *buf = NULL;
+
+		done++;
+		if (tx_frame(n, &d->chain, &m, &len)) {
+			st->tx_errors++;
+		} else {
+			buf = sink->alloc(ctx, len);
+			if (buf)
+				kb_chain_read(&d->chain, KB_NET_HDR, buf, len);
+			else
+				st->tx_errors++;
+		}
+		/* Copied: the buffer is the guest's again before delivery. */
+		kb_device_push(d, TXQ(pair), &d->chain, 0);
+		if (buf) {
+			st->tx_packets++;
+			st->tx_bytes += len;
+			sink->deliver(ctx, buf, len, &m);
+		}
+	}
+	/*
+	 * What the frames brought first, then their completions: a driver
+	 * that sees every transmit done may wait for the rest of its
+	 * receive ring, not for these (Linux's enable_cb_delayed).
+	 */
+	if (sink->flush)
+		sink->flush(ctx);
+	if (done)
+		kb_device_kick(d, TXQ(pair));
+	return done;
+}
+
+/* Loopback: vdpa_sim_net's filter, ours, broadcast or multicast. */
+static void *loop_alloc(void *ctx, uint32_t len)
+{
+	(void)len;
+	return ((struct kb_net *)ctx)->frame;
+}
+
+static void loop_deliver(void *ctx, void *buf, uint32_t len,
+			 const struct kb_net_meta *m)
+{
+	struct kb_net *n = ctx;
+	const uint8_t *f = buf;
+
+	if (!memcmp(f, n->mac, 6) || (f[0] & 1))
+		kb_net_rx(n, n->loop_pair, f, len, m);
+	else
+		n->tx_filtered++;
+}
+
+static void loop_flush(void *ctx)
+{
+	struct kb_net *n = ctx;
+
+	kb_net_rx_flush(n, n->loop_pair);
+}
+
+static const struct kb_net_sink loop_sink = {
+	.alloc = loop_alloc,
+	.deliver = loop_deliver,
+	.flush = loop_flush,
+};
 
 static uint8_t control(struct kb_net *n, const struct kb_chain *c)
 {
 	uint8_t cmd[2 + 6];
+	uint16_t pairs;
 
 	if (c->out_len < 2 || kb_chain_read(c, 0, cmd, sizeof(cmd)) < 2)
 		return VIRTIO_NET_ERR;
 	if (cmd[0] == VIRTIO_NET_CTRL_MAC &&
-	    cmd[1] == VIRTIO_NET_CTRL_MAC_ADDR_SET &&
-	    c->out_len == 8) {
+	    cmd[1] == VIRTIO_NET_CTRL_MAC_ADDR_SET && c->out_len == 8 &&
+	    kb_net_has(n, VIRTIO_NET_F_CTRL_MAC_ADDR)) {
 		memcpy(n->mac, cmd + 2, 6);
 		set_config(n);
+		return VIRTIO_NET_OK;
+	}
+	if (cmd[0] == VIRTIO_NET_CTRL_MQ &&
+	    cmd[1] == VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET && c->out_len == 4 &&
+	    kb_net_has(n, VIRTIO_NET_F_MQ)) {
+		memcpy(&pairs, cmd + 2, 2);
+		if (pairs < VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN ||
+		    pairs > KB_NET_PAIRS_MAX)
+			return VIRTIO_NET_ERR;
+		n->pairs = pairs;
 		return VIRTIO_NET_OK;
 	}
 	return VIRTIO_NET_ERR;
 }
 
+/* A receive queue that waited for buffers and has some now. */
+static int rx_refilled(struct kb_net *n, unsigned int p)
+{
+	struct kb_vq *vq = &n->dev.vq[RXQ(p)];
+
+	if (!(n->rx_waiting & (1U << p)) ||
+	    !kb_vq_has_avail_at(vq, &n->rx_wait_at[p]))
+		return 0;
+	n->rx_waiting &= ~(1U << p);
+	kb_vq_kicks_off(vq);
+	if (n->nops && n->nops->rx_room)
+		n->nops->rx_room(n->nctx, p);
+	return 1;
+}
+
 static int net_work(struct kb_device *d, int budget)
 {
 	struct kb_net *n = d->priv;
+	unsigned int cq = ctrl_queue(n);
 	int done = 0;
 
-	while (done < budget && kb_device_pop(d, Q_TX, &d->chain) > 0) {
-		transmit(n, &d->chain);
-		kb_device_push(d, Q_TX, &d->chain, 0);
-		done++;
+	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++) {
+		if (!d->vq[TXQ(p)].size || !d->vq[RXQ(p)].size)
+			continue;
+		done += rx_refilled(n, p);
+		if (n->mode == KB_NET_HOST) {
+			if (kb_vq_has_avail(&d->vq[TXQ(p)]))
+				done += n->nops->tx_ready(n->nctx, p);
+			continue;
+		}
+		n->loop_pair = p;
+		done += kb_net_tx_poll(n, p, budget - done > 0 ?
+					     budget - done : 0,
+				       &loop_sink, n);
 	}
-	if (done)
-		kb_device_kick(d, Q_TX);
-	while (done < budget && kb_device_pop(d, Q_CTRL, &d->chain) > 0) {
+	while (done < budget && d->vq[cq].size &&
+	       kb_device_pop(d, cq, &d->chain) > 0) {
 		uint8_t ack = d->chain.in_len ? control(n, &d->chain) :
 				       VIRTIO_NET_ERR;
 
 		if (d->chain.in_len)
 			kb_chain_write(&d->chain, d->chain.in_len - 1, &ack, 1);
-		kb_device_push(d, Q_CTRL, &d->chain, d->chain.in_len ? 1 : 0);
-		kb_device_kick(d, Q_CTRL);
+		kb_device_push(d, cq, &d->chain, d->chain.in_len ? 1 : 0);
+		kb_device_kick(d, cq);
 		done++;
 	}
 	return done;
 }
 
+/*
+ * After a reset nothing waits for buffers any more; a host queue stopped
+ * for them is woken (its next frame finds the link down, or waits again).
+ */
+static void net_reset(struct kb_device *d)
+{
+	struct kb_net *n = d->priv;
+	uint32_t waiting = n->rx_waiting;
+
+	n->pairs = 1;
+	n->rx_waiting = 0;
+	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++)
+		if ((waiting & (1U << p)) && n->nops && n->nops->rx_room)
+			n->nops->rx_room(n->nctx, p);
+}
+
+static int net_kicks_on(struct kb_device *d)
+{
+	struct kb_net *n = d->priv;
+	int pending = 0;
+
+	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++)
+		if (n->rx_waiting & (1U << p))
+			pending |= kb_vq_kicks_on_at(&d->vq[RXQ(p)],
+						     &n->rx_wait_at[p]);
+	return pending;
+}
+
+static void net_kicks_off(struct kb_device *d)
+{
+	struct kb_net *n = d->priv;
+
+	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++)
+		if (n->rx_waiting & (1U << p))
+			kb_vq_kicks_off(&d->vq[RXQ(p)]);
+}
+
+/* virtio 1.x, 5.1.3.1: what each feature needs. */
+static int net_features_ok(uint64_t f)
+{
+	if ((f & (F(VIRTIO_NET_F_MQ) | F(VIRTIO_NET_F_CTRL_MAC_ADDR))) &&
+	    !(f & F(VIRTIO_NET_F_CTRL_VQ)))
+		return 0;
+	return 1;
+}
+
+/* Transmit queues and ctrl: the queues whose kicks bring work. */
+#define TX_QUEUES (0xaaaaaaaaU & ((1U << (2 * KB_NET_PAIRS_MAX)) - 1))
+#define CTRL_QUEUES ((1U << 2) | (1U << (2 * KB_NET_PAIRS_MAX)))
+
 static const struct kb_device_class net_class = {
 	.name = "net",
 	.device_id = VIRTIO_ID_NET,
-	.num_queues = 3,
-	.queue_size_max = 256,
-	.kick_queues = (1U << Q_TX) | (1U << Q_CTRL),
-	.features = (1ULL << VIRTIO_NET_F_MTU) | (1ULL << VIRTIO_NET_F_MAC) |
-		    (1ULL << VIRTIO_NET_F_STATUS) |
-		    (1ULL << VIRTIO_NET_F_CTRL_VQ) |
-		    (1ULL << VIRTIO_NET_F_CTRL_MAC_ADDR),
+	.num_queues = 2 * KB_NET_PAIRS_MAX + 1,
+	.queue_size_max = KB_NET_QUEUE_MAX,
+	.kick_queues = TX_QUEUES | CTRL_QUEUES,
+	.features = F(VIRTIO_NET_F_MTU) | F(VIRTIO_NET_F_MAC) |
+		    F(VIRTIO_NET_F_STATUS) | F(VIRTIO_NET_F_CTRL_VQ) |
+		    F(VIRTIO_NET_F_CTRL_MAC_ADDR) | F(VIRTIO_NET_F_CSUM) |
+		    F(VIRTIO_NET_F_GUEST_CSUM) | F(VIRTIO_NET_F_MRG_RXBUF) |
+		    F(VIRTIO_NET_F_MQ),
+	.features_ok = net_features_ok,
+	.kicks_on = net_kicks_on,
+	.kicks_off = net_kicks_off,
 	.work = net_work,
+	.reset = net_reset,
 };
 
 void kb_net_init(struct kb_net *n, struct kspawn_device *slot,
@@ -143,7 +450,24 @@ void kb_net_init(struct kb_net *n, struct kspawn_device *slot,
 	n->mode = mode;
 	n->nops = nops;
 	n->nctx = nctx;
+	n->pairs = 1;
 	memcpy(n->mac, mac, 6);
 	kb_device_init(&n->dev, slot, r, &net_class, n, ops, ctx);
 	set_config(n);
+}
+
+void kb_net_totals(const struct kb_net *n, struct kb_net_pair_stats *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++) {
+		const struct kb_net_pair_stats *s = &n->stats[p];
+
+		t->tx_packets += s->tx_packets;
+		t->tx_bytes += s->tx_bytes;
+		t->tx_errors += s->tx_errors;
+		t->rx_packets += s->rx_packets;
+		t->rx_bytes += s->rx_bytes;
+		t->rx_dropped += s->rx_dropped;
+		t->rx_no_buf += s->rx_no_buf;
+	}
 }

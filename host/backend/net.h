@@ -1,11 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * virtio-net device with vdpa_sim_net's behaviour: queues rx (0), tx (1)
- * and ctrl (2); MAC, MTU and link status in the config; the ctrl queue's
- * MAC_ADDR_SET.  In loopback mode a frame the guest sends to its own MAC,
- * to broadcast or to a multicast address comes back on its rx queue, as
- * vdpa_sim_net does; others are dropped and counted.  In host mode frames
- * go to ops.xmit (the module's ksnet0) and kb_net_rx() brings frames in.
+ * virtio-net device.  Queues: receive and transmit of each queue pair
+ * (2i, 2i + 1), then ctrl (2 * KB_NET_PAIRS_MAX, which is 2 when MQ is not
+ * negotiated as long as there is one pair).  Config: MAC, MTU, link status
+ * and the number of pairs.  Offers checksum offload both ways (CSUM,
+ * GUEST_CSUM), mergeable receive buffers (MRG_RXBUF), MQ, and the ctrl
+ * queue's MAC_ADDR_SET and MQ_VQ_PAIRS_SET.  No segmentation offload: the
+ * guest's stack has no TCP, so nothing could test it.
+ *
+ * In loopback mode a frame the guest sends to its own MAC, to broadcast
+ * or to a multicast address comes back on the receive queue of the same
+ * pair, as vdpa_sim_net does; others are dropped and counted.  In host
+ * mode the platform (the module's ksnetN) takes the guest's frames with
+ * kb_net_tx_poll() when ops.tx_ready says there are some, and brings
+ * frames in with kb_net_rx().
+ *
+ * What the guest writes is read once and checked: a transmitted frame's
+ * header (flags, GSO type, checksum start and offset against the frame's
+ * length) and its length; a frame that fails is dropped and counted in
+ * tx_errors, as Linux's tun does, without breaking the device.
  */
 #ifndef KB_NET_H
 #define KB_NET_H
@@ -15,14 +28,44 @@
 #include "device.h"
 
 #define KB_NET_HDR ((uint32_t)sizeof(struct virtio_net_hdr_v1))
-#define KB_NET_MTU 1500
-#define KB_NET_FRAME_MAX (KB_NET_MTU + 14 + 4)
+#define KB_NET_MTU 1500			/* a new ksnetN's MTU */
+#define KB_NET_MTU_MAX 9000		/* the device's (config mtu) */
+#define KB_NET_FRAME_MAX (KB_NET_MTU_MAX + 14 + 4)	/* a VLAN tag */
+/* ctrl takes the last queue of the slot */
+#define KB_NET_PAIRS_MAX ((KSPAWN_MAX_QUEUES - 1) / 2)
+#define KB_NET_QUEUE_MAX 256		/* entries a queue may have */
+/* Buffers one received frame may take with MRG_RXBUF; more: dropped. */
+#define KB_NET_RX_BUFS 64
 
 enum kb_net_mode { KB_NET_LOOPBACK, KB_NET_HOST };
 
+/* A frame's checksum, either way (virtio_net_hdr's flags). */
+enum kb_net_csum {
+	KB_NET_CSUM_NONE,		/* whole, as it is (or not checked) */
+	KB_NET_CSUM_PARTIAL,		/* to be summed from start into offset */
+	KB_NET_CSUM_VALID,		/* checked already */
+};
+
+struct kb_net_meta {
+	enum kb_net_csum csum;
+	uint16_t csum_start, csum_offset;	/* PARTIAL: from the frame's start */
+};
+
 struct kb_net_ops {
-	/* A frame from the guest, in host mode. */
-	void (*xmit)(void *ctx, const uint8_t *frame, uint32_t len);
+	/*
+	 * Host mode, from kb_device_poll(): transmit queue of pair has
+	 * frames; the platform calls kb_net_tx_poll() for it (soon, and
+	 * serialised with kb_device_poll()).  Returns 1 if that is new work.
+	 */
+	int (*tx_ready)(void *ctx, unsigned int pair);
+	/* Host mode: pair's receive queue has buffers again (see kb_net_rx). */
+	void (*rx_room)(void *ctx, unsigned int pair);
+};
+
+struct kb_net_pair_stats {
+	uint64_t tx_packets, tx_bytes, tx_errors;	/* from the guest */
+	uint64_t rx_packets, rx_bytes, rx_dropped;	/* to the guest */
+	uint64_t rx_no_buf;		/* kb_net_rx() found no buffer */
 };
 
 struct kb_net {
@@ -31,10 +74,18 @@ struct kb_net {
 	const struct kb_net_ops *nops;
 	void *nctx;
 	uint8_t mac[6];
-	struct kb_chain rx_chain;	/* scratch for receiving */
-	uint8_t frame[KB_NET_FRAME_MAX];
-	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
-	uint64_t tx_dropped, rx_dropped;
+	uint16_t pairs;			/* in use: 1, or MQ_VQ_PAIRS_SET's */
+	uint32_t rx_waiting;		/* bit i: pair i's rx waits for buffers */
+	struct kb_vq_pos rx_wait_at[KB_NET_PAIRS_MAX];	/* ... beyond here */
+	unsigned int loop_pair;		/* loopback: the pair being served */
+	struct kb_chain rx_first, rx_chain;	/* scratch for receiving */
+	struct {
+		uint16_t head, ndesc;
+		uint32_t len;
+	} rx_used[KB_NET_RX_BUFS];	/* the buffers of one received frame */
+	uint8_t frame[KB_NET_FRAME_MAX];	/* a copy we may write */
+	struct kb_net_pair_stats stats[KB_NET_PAIRS_MAX];
+	uint64_t tx_filtered;		/* loopback: to another MAC, dropped */
 };
 
 void kb_net_init(struct kb_net *n, struct kspawn_device *slot,
@@ -43,14 +94,55 @@ void kb_net_init(struct kb_net *n, struct kspawn_device *slot,
 		 void *nctx, const uint8_t mac[6]);
 
 /*
- * A frame for the guest: 0, or -1 if it has posted no receive buffer big
- * enough (the frame is dropped and counted; a buffer taken but too small,
- * or with nothing device-writable, goes back to the guest empty).
+ * A frame for the guest on pair's receive queue: 0; -ENOSPC if the guest
+ * has posted too few buffers for it (nothing taken; ops.rx_room is called
+ * once buffers come: a caller that stops its queue on -ENOSPC wakes it
+ * there); -EINVAL if it cannot be delivered at all (link down, too long,
+ * a buffer with nothing writable: dropped and counted).  m may be NULL.
+ * A partial checksum goes to the guest as such if it negotiated
+ * GUEST_CSUM; otherwise the device completes it.  The guest sees the
+ * frame at kb_net_rx_flush() (batches: one index update, one interrupt).
  * Callers serialise it with kb_device_poll() on the same device.
  */
-int kb_net_rx(struct kb_net *n, const uint8_t *frame, uint32_t len);
+int kb_net_rx(struct kb_net *n, unsigned int pair, const uint8_t *frame,
+	      uint32_t len, const struct kb_net_meta *m);
+void kb_net_rx_flush(struct kb_net *n, unsigned int pair);
+
+/*
+ * Host mode: up to budget frames from pair's transmit queue.  For each
+ * valid one, alloc(ctx, len) gives a host buffer of len bytes (NULL:
+ * dropped), the frame is copied into it and deliver(ctx, buf, len, meta)
+ * gets it.  Invalid ones are counted and returned.  Returns the chains
+ * taken (budget: there may be more).  Serialised like kb_net_rx().
+ */
+struct kb_net_sink {
+	void *(*alloc)(void *ctx, uint32_t len);
+	void (*deliver)(void *ctx, void *buf, uint32_t len,
+			const struct kb_net_meta *m);
+	/* Optional: after the last deliver, before completions are seen. */
+	void (*flush)(void *ctx);
+};
+
+int kb_net_tx_poll(struct kb_net *n, unsigned int pair, int budget,
+		   const struct kb_net_sink *sink, void *ctx);
+
+/* The pairs' counters summed. */
+void kb_net_totals(const struct kb_net *n, struct kb_net_pair_stats *t);
 
 /* Is the guest's driver up (DRIVER_OK accepted)? */
 int kb_net_up(const struct kb_net *n);
+
+/* Negotiated VIRTIO_NET_F_* bit? */
+static inline int kb_net_has(const struct kb_net *n, unsigned int bit)
+{
+	return !!(n->dev.features & (1ULL << bit));
+}
+
+/* Size of a live queue (0 if not set up), for ethtool's ring sizes. */
+static inline uint16_t kb_net_queue_size(const struct kb_net *n,
+					 unsigned int q)
+{
+	return n->dev.live ? n->dev.vq[q].size : 0;
+}
 
 #endif

@@ -218,6 +218,56 @@ int kb_vq_kicks_on(struct kb_vq *vq)
 	return KB_READ(vq->avail->idx) != vq->last_avail;
 }
 
+int kb_vq_has_avail(struct kb_vq *vq)
+{
+	struct kb_vq_pos p;
+
+	kb_vq_save(vq, &p);
+	return kb_vq_has_avail_at(vq, &p);
+}
+
+int kb_vq_has_avail_at(struct kb_vq *vq, const struct kb_vq_pos *p)
+{
+	if (!vq->size)
+		return 0;
+	if (vq->packed)
+		return kb_vq_has_avail_packed(vq, p);
+	return KB_READ(vq->avail->idx) != p->last_avail;
+}
+
+int kb_vq_kicks_on_at(struct kb_vq *vq, const struct kb_vq_pos *p)
+{
+	if (!vq->size)
+		return 0;
+	if (vq->packed)
+		return kb_vq_kicks_on_at_packed(vq, p);
+	if (vq->event_idx)
+		KB_WRITE(*avail_event(vq), p->last_avail);
+	else
+		KB_WRITE(vq->used->flags, 0);
+	kb_mb();
+	return KB_READ(vq->avail->idx) != p->last_avail;
+}
+
+void kb_vq_save(const struct kb_vq *vq, struct kb_vq_pos *p)
+{
+	p->last_avail = vq->last_avail;
+	p->avail_wrap = vq->avail_wrap;
+}
+
+/*
+ * Split: the entries stay in the available ring (the driver may not touch
+ * them until they are used), so the index goes back; avail_seen still
+ * bounds how far it may go without reading the driver's index again.
+ * Packed: the descriptors stay in place for the same reason; the used
+ * side, which writes into the ring, has not moved.
+ */
+void kb_vq_rewind(struct kb_vq *vq, const struct kb_vq_pos *p)
+{
+	vq->last_avail = p->last_avail;
+	vq->avail_wrap = p->avail_wrap;
+}
+
 void kb_vq_push_quiet(struct kb_vq *vq, const struct kb_chain *c,
 		      uint32_t len)
 {

@@ -76,6 +76,31 @@ int kb_vq_setup_packed(struct kb_vq *vq, const struct kb_region *r,
 void kb_vq_kicks_off(struct kb_vq *vq);
 int kb_vq_kicks_on(struct kb_vq *vq);
 
+/* Is a chain available?  A peek: nothing is taken, nothing fails. */
+int kb_vq_has_avail(struct kb_vq *vq);
+
+/*
+ * A place in the available ring.  kb_vq_rewind() gives back every chain
+ * popped since kb_vq_save(), as long as none was pushed meanwhile: they are
+ * popped (and checked) again later.  For a device that must take several
+ * chains for one request and may find too few (net's mergeable buffers).
+ */
+struct kb_vq_pos {
+	uint16_t last_avail;
+	int avail_wrap;
+};
+
+void kb_vq_save(const struct kb_vq *vq, struct kb_vq_pos *p);
+void kb_vq_rewind(struct kb_vq *vq, const struct kb_vq_pos *p);
+
+/*
+ * For a device that took chains at p's place, found them too few and
+ * gave them back: is there a chain beyond them now; and kicks for the
+ * next one made available there (1 if one came meanwhile).
+ */
+int kb_vq_has_avail_at(struct kb_vq *vq, const struct kb_vq_pos *p);
+int kb_vq_kicks_on_at(struct kb_vq *vq, const struct kb_vq_pos *p);
+
 /* Return a chain with len bytes written into its device-writable part. */
 void kb_vq_push(struct kb_vq *vq, const struct kb_chain *c, uint32_t len);
 
@@ -105,6 +130,8 @@ void kb_vq_push_packed(struct kb_vq *vq, const struct kb_chain *c,
 int kb_vq_should_notify_packed(struct kb_vq *vq);
 void kb_vq_kicks_off_packed(struct kb_vq *vq);
 int kb_vq_kicks_on_packed(struct kb_vq *vq);
+int kb_vq_has_avail_packed(struct kb_vq *vq, const struct kb_vq_pos *p);
+int kb_vq_kicks_on_at_packed(struct kb_vq *vq, const struct kb_vq_pos *p);
 
 /* Shared by both layouts (vq.c). */
 int kb_vq_fail(struct kb_vq *vq, const char *why);

@@ -71,22 +71,35 @@ void kb_vq_kicks_off_packed(struct kb_vq *vq)
 	KB_WRITE(vq->device_event->flags, VRING_PACKED_EVENT_FLAG_DISABLE);
 }
 
-int kb_vq_kicks_on_packed(struct kb_vq *vq)
+int kb_vq_kicks_on_at_packed(struct kb_vq *vq, const struct kb_vq_pos *p)
 {
 	uint16_t flags = VRING_PACKED_EVENT_FLAG_ENABLE;
 
 	if (vq->event_idx) {
 		KB_WRITE(vq->device_event->off_wrap,
-			 (uint16_t)(vq->last_avail |
-				    (vq->avail_wrap << VRING_PACKED_EVENT_F_WRAP_CTR)));
+			 (uint16_t)(p->last_avail |
+				    (p->avail_wrap << VRING_PACKED_EVENT_F_WRAP_CTR)));
 		flags = VRING_PACKED_EVENT_FLAG_DESC;
 	}
 	/* The offset before the mode that makes the driver read it. */
 	KB_STORE_RELEASE(vq->device_event->flags, flags);
 	/* Our request before our last look at the ring. */
 	kb_mb();
-	return is_avail(KB_READ(vq->ring[vq->last_avail].flags),
-			vq->avail_wrap);
+	return is_avail(KB_READ(vq->ring[p->last_avail].flags), p->avail_wrap);
+}
+
+int kb_vq_kicks_on_packed(struct kb_vq *vq)
+{
+	struct kb_vq_pos p;
+
+	kb_vq_save(vq, &p);
+	return kb_vq_kicks_on_at_packed(vq, &p);
+}
+
+int kb_vq_has_avail_packed(struct kb_vq *vq, const struct kb_vq_pos *p)
+{
+	return is_avail(KB_LOAD_ACQUIRE(vq->ring[p->last_avail].flags),
+			p->avail_wrap);
 }
 
 static int walk_indirect(struct kb_vq *vq, struct kb_chain *c,

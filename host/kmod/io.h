@@ -24,7 +24,7 @@ struct kspawn_io {
 	bool has_blk;
 	struct kb_net net;
 	bool has_net;
-	spinlock_t net_lock;		/* the net device: poll vs ksnet xmit */
+	spinlock_t net_lock;		/* the net device: thread, xmit, NAPI, XDP */
 	struct net_device *netdev;	/* host mode */
 	bool carrier;
 	void *ram;			/* RAM disk storage */

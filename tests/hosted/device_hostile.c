@@ -31,6 +31,7 @@
 #endif
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,10 +277,10 @@ static void rx_no_writable(const char *layout, int packed)
 	}
 	virtq_add(&vd.vq[0], &ro, 1, NULL, 0, buf);
 	virtq_publish(&vd.vq[0]);
-	r = kb_net_rx(&net, frame, sizeof(frame));
+	r = kb_net_rx(&net, 0, frame, sizeof(frame), NULL);
 	got = virtq_get(&vd.vq[0], &len);
 	if (!verdict("rx-no-writable", layout,
-		     r == -1 && got == buf && len == 0 &&
+		     r == -EINVAL && got == buf && len == 0 &&
 		     !(slot.status & VIRTIO_CONFIG_S_NEEDS_RESET),
 		     "kb_net_rx %d, the read-only chain %s (len %u)", r,
 		     got == buf ? "came back" : "was kept", len))
@@ -287,7 +288,8 @@ static void rx_no_writable(const char *layout, int packed)
 	/* And the device still delivers into a proper buffer. */
 	virtq_add(&vd.vq[0], NULL, 0, &rw, 1, good);
 	virtq_publish(&vd.vq[0]);
-	r = kb_net_rx(&net, frame, sizeof(frame));
+	r = kb_net_rx(&net, 0, frame, sizeof(frame), NULL);
+	kb_net_rx_flush(&net, 0);
 	got = virtq_get(&vd.vq[0], &len);
 	verdict("rx-after-no-writable", layout,
 		r == 0 && got == good && len == KB_NET_HDR + sizeof(frame),

@@ -120,6 +120,10 @@ if CC=clang build blk_model_tsan -fsanitize=thread -- "$here/blk_model.c" "${bac
 	run_model blk_model_packed_tsan 200000 packed
 fi
 
+# The net device's offloads, mergeable buffers, pairs, waits for buffers.
+if build net_offload "${asan[@]}" -- "$here/net_offload.c" "${backend[@]}" "${driver[@]}"; then
+	run_cases net_offload net-
+fi
 # 1 000 000 frames through the net device in loopback mode.
 if build net_loopback "${asan[@]}" -- "$here/net_loopback.c" "${backend[@]}" "${driver[@]}"; then
 	run_model net_loopback 1000000

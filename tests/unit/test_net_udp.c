@@ -352,12 +352,89 @@ static void test_broadcast(void **state)
 	udp_sock_close(&s);
 }
 
+/*
+ * A device that finishes checksums (tx_csum_partial): the field holds the
+ * pseudo-header's sum, and completing the sum over the datagram gives the
+ * reference checksum; net_udp_partial() finds the field, and only in a
+ * UDP/IPv4 frame.
+ */
+static void test_checksum_left_partial(void **state)
+{
+	struct udp_sock s = { 0 };
+	uint8_t q[64], f[128], u0[11];
+	const uint8_t *u;
+	uint16_t start = 0, offset = 0;
+	size_t plen;
+
+	(void)state;
+	gnif.tx_csum_partial = 1;
+	feed(&gnif, f, build_arp(f, BCAST_MAC, 1, PEER_MAC, PEER_IP, US_IP));
+	glink.n = 0;
+	assert_int_equal(udp_sock_open_queue(&guest, &s, 1234, q, sizeof(q),
+					     16), 0);
+	assert_int_equal(udp_sock_sendto(&s, ip_of(PEER_IP), 4321, "abc", 3),
+			 0);
+	assert_int_equal(glink.n, 1);
+	u = check_ip_out(glink.frame[0], glink.len[0], 17, &plen);
+	assert_int_equal(plen, 11);
+	memcpy(u0, u, sizeof(u0));
+	set16(u0 + 6, 0);
+	assert_int_equal((uint16_t)~be16(u + 6),
+			 ref_csum(u0, 0, ref_pseudo(US_IP, PEER_IP, 17, 11)));
+	assert_int_equal(ref_csum(u, 11, 0),
+			 ref_csum(u0, 11, ref_pseudo(US_IP, PEER_IP, 17, 11)));
+	assert_true(net_udp_partial(glink.frame[0], glink.len[0], &start,
+				    &offset));
+	assert_int_equal(start, 14 + 20);
+	assert_int_equal(offset, 6);
+	assert_false(net_udp_partial(f, build_arp(f, BCAST_MAC, 1, PEER_MAC,
+						   PEER_IP, US_IP),
+				     &start, &offset));
+	assert_false(net_udp_partial(glink.frame[0], 14 + 20 + 7, &start,
+				     &offset));
+	udp_sock_close(&s);
+}
+
+/*
+ * What the device checked (net_input_flags): a datagram whose checksum
+ * field holds only the pseudo-header's sum (virtio NEEDS_CSUM) is taken
+ * with NET_RX_L4_CSUM_OK, dropped without it, and the flag does not
+ * outlive its frame.  The IP header's checksum is checked regardless.
+ */
+static void test_device_checked_checksum(void **state)
+{
+	struct udp_sock s = { 0 };
+	uint8_t q[256], f[256];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(udp_sock_open_queue(&guest, &s, 9, q, sizeof(q), 32),
+			 0);
+	len = build_udp_frame(f, 5, 9, (const uint8_t *)"partial", 7);
+	f[len - 1] ^= 0x10;		/* the sum no longer matches */
+	net_input_flags(&gnif, f, len, NET_RX_L4_CSUM_OK);
+	assert_int_equal(udp_sock_pending(&s), 1);
+	assert_int_equal(gnif.stats.udp_bad_checksum, 0);
+	net_input(&gnif, f, len);
+	assert_int_equal(gnif.stats.udp_bad_checksum, 1);
+	net_input_flags(&gnif, f, len, 0);
+	assert_int_equal(gnif.stats.udp_bad_checksum, 2);
+	f[len - 1] ^= 0x10;
+	f[NET_ETH_HLEN + 10] ^= 0x01;	/* the IP header's checksum */
+	net_input_flags(&gnif, f, len, NET_RX_L4_CSUM_OK);
+	assert_int_equal(gnif.stats.ip_bad_checksum, 1);
+	assert_int_equal(udp_sock_pending(&s), 1);
+	udp_sock_close(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_echo_round_trip, setup),
 		cmocka_unit_test_setup(test_checksum_computed, setup),
+		cmocka_unit_test_setup(test_checksum_left_partial, setup),
 		cmocka_unit_test_setup(test_bad_datagrams_dropped, setup),
+		cmocka_unit_test_setup(test_device_checked_checksum, setup),
 		cmocka_unit_test_setup(test_shorter_udp_length_trims, setup),
 		cmocka_unit_test_setup(test_queue_order_limits_truncation,
 				       setup),

@@ -7,6 +7,9 @@
  *                  tail + size) forever, so that every drain finds a
  *                  ring's worth of bytes waiting
  *   deaf           ignore the host's polite stop: interrupts off, spin
+ *   net-deaf       bring the network up (169.254.1.2), then interrupts
+ *                  off and spin: frames from the host fill the receive
+ *                  ring and nobody posts buffers again
  */
 #include <stdint.h>
 #include <string.h>
@@ -40,6 +43,21 @@ static int deaf(void)
 	return 0;
 }
 
+static int net_deaf(void)
+{
+	uint32_t ip;
+	int err = net_parse_ip("169.254.1.2", &ip);
+
+	if (!err)
+		err = net_up(ip);
+	if (err) {
+		kprintf("rogue: net-deaf: no network (%d)\n", err);
+		return 1;
+	}
+	kprintf("rogue: net-deaf: network up, receive ring left to fill\n");
+	return deaf();
+}
+
 static int rogue_main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -48,7 +66,9 @@ static int rogue_main(int argc, char **argv)
 		return console_flood();
 	if (!strcmp(mode, "deaf"))
 		return deaf();
-	kprintf("rogue: modes: console-flood deaf\n");
+	if (!strcmp(mode, "net-deaf"))
+		return net_deaf();
+	kprintf("rogue: modes: console-flood deaf net-deaf\n");
 	return 2;
 }
-APP(rogue, rogue_main, "abuse the host's console and stop channels: console-flood deaf");
+APP(rogue, rogue_main, "abuse the host's console and stop channels: console-flood deaf net-deaf");

@@ -24,6 +24,12 @@
  *    through net_input(), from the caller's context.  Threads that block
  *    for input call it as a backstop against a lost interrupt.
  *  - stats: written by the stack; the driver may read them.
+ *  - tx_csum_partial: set by the driver before the stack attaches if the
+ *    device finishes checksums (virtio's CSUM).  Every UDP/IPv4 datagram
+ *    is then sent with its checksum partial: the field holds the
+ *    pseudo-header's sum (folded, not complemented), to be completed over
+ *    the UDP header and payload, as Linux's CHECKSUM_PARTIAL leaves it.
+ *    The driver finds such frames by their headers (net_udp_partial()).
  */
 #ifndef LIB_NET_NETIF_H
 #define LIB_NET_NETIF_H
@@ -82,11 +88,31 @@ struct netif {
 	int (*send)(struct netif *nif, const void *frame, size_t len);
 	void (*poll)(struct netif *nif);	/* optional */
 	void *priv;			/* the driver's */
+	int tx_csum_partial;		/* see above */
 	struct net_stack *stack;	/* set by net_stack_attach() */
 	struct net_counters stats;
 };
 
 /* The driver calls this for every frame it receives (see above). */
 void net_input(struct netif *nif, const void *frame, size_t len);
+
+/*
+ * The same, with what the device said about the frame: NET_RX_L4_CSUM_OK,
+ * its UDP checksum needs no check (virtio's DATA_VALID: verified; or
+ * NEEDS_CSUM: it never left the host's memory, so the field holds only
+ * the pseudo-header's sum and must not be checked).  IP and ICMP
+ * checksums are checked whatever the flags.
+ */
+#define NET_RX_L4_CSUM_OK 1u
+void net_input_flags(struct netif *nif, const void *frame, size_t len,
+		     unsigned int flags);
+
+/*
+ * For a driver with tx_csum_partial: is frame a UDP/IPv4 datagram (whose
+ * checksum the stack left partial)?  Then 1, with where the sum starts
+ * and where its field lies from there; else 0.
+ */
+int net_udp_partial(const void *frame, size_t len, uint16_t *csum_start,
+		    uint16_t *csum_offset);
 
 #endif

@@ -64,6 +64,12 @@ size_t net_udp_max_payload(const struct net_stack *st)
 
 void net_input(struct netif *nif, const void *frame, size_t len)
 {
+	net_input_flags(nif, frame, len, 0);
+}
+
+void net_input_flags(struct netif *nif, const void *frame, size_t len,
+		     unsigned int flags)
+{
 	struct net_stack *st = nif->stack;
 
 	if (!st) {
@@ -74,6 +80,8 @@ void net_input(struct netif *nif, const void *frame, size_t len)
 	net_lock(st);
 	nif->stats.rx_frames++;
 	nif->stats.rx_bytes += len;
+	st->rx_l4_csum_ok = !!(flags & NET_RX_L4_CSUM_OK);
 	eth_input(st, frame, len);
+	st->rx_l4_csum_ok = 0;
 	net_unlock(st);
 }

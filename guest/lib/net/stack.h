@@ -54,6 +54,7 @@ struct net_stack {
 	struct udp_sock *socks;		/* bound sockets */
 	uint16_t next_port;		/* next ephemeral port to try */
 	uint16_t ip_id;
+	int rx_l4_csum_ok;		/* the frame in net_input: see netif.h */
 	uint8_t out[NET_FRAME_MAX];	/* the frame being built */
 };
 

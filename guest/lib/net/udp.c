@@ -76,8 +76,11 @@ void udp_input(struct net_stack *st, uint32_t src, uint32_t dst,
 		net_drop(nif, &nif->stats.udp_bad);
 		return;
 	}
-	/* A zero checksum means the sender computed none (IPv4 only). */
-	if (net_get16(u + 6) &&
+	/*
+	 * A zero checksum means the sender computed none (IPv4 only); the
+	 * device may have checked it already (net_input_flags).
+	 */
+	if (net_get16(u + 6) && !st->rx_l4_csum_ok &&
 	    csum_fold(csum_add(csum_pseudo(src, dst, IP_PROTO_UDP,
 					   (uint16_t)ulen), u, ulen))) {
 		net_drop(nif, &nif->stats.udp_bad_checksum);
@@ -194,10 +197,19 @@ int udp_sock_sendto(struct udp_sock *s, uint32_t ip, uint16_t port,
 	net_put16(u + 4, (uint16_t)(UDP_HLEN + len));
 	net_put16(u + 6, 0);
 	memcpy(u + UDP_HLEN, data, len);
-	sum = csum_fold(csum_add(csum_pseudo(st->nif->ip, ip, IP_PROTO_UDP,
-					     (uint16_t)(UDP_HLEN + len)),
-				 u, UDP_HLEN + len));
-	net_put16(u + 6, sum ? sum : 0xffff);	/* 0 would mean "none" */
+	if (st->nif->tx_csum_partial) {
+		/* The device completes it (and turns 0 into 0xffff). */
+		sum = (uint16_t)~csum_fold(csum_pseudo(st->nif->ip, ip,
+						       IP_PROTO_UDP,
+						       (uint16_t)(UDP_HLEN + len)));
+		net_put16(u + 6, sum);
+	} else {
+		sum = csum_fold(csum_add(csum_pseudo(st->nif->ip, ip,
+						     IP_PROTO_UDP,
+						     (uint16_t)(UDP_HLEN + len)),
+					 u, UDP_HLEN + len));
+		net_put16(u + 6, sum ? sum : 0xffff);	/* 0 means "none" */
+	}
 	err = ip_send(st, ip, NULL, UDP_HLEN + len);
 	if (!err)
 		st->nif->stats.udp_tx++;
@@ -230,4 +242,22 @@ int udp_sock_recv(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
 unsigned int udp_sock_pending(const struct udp_sock *s)
 {
 	return s->count;
+}
+
+int net_udp_partial(const void *frame, size_t len, uint16_t *csum_start,
+		    uint16_t *csum_offset)
+{
+	const uint8_t *f = frame;
+	size_t ihl;
+
+	if (len < NET_ETH_HLEN + IP_HLEN ||
+	    net_get16(f + 12) != ETH_TYPE_IP || (f[14] >> 4) != 4)
+		return 0;
+	ihl = (size_t)(f[14] & 0xf) * 4;
+	if (ihl < IP_HLEN || f[14 + 9] != IP_PROTO_UDP ||
+	    len < NET_ETH_HLEN + ihl + UDP_HLEN)
+		return 0;
+	*csum_start = (uint16_t)(NET_ETH_HLEN + ihl);
+	*csum_offset = 6;
+	return 1;
 }

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* ksnetN's private state, shared by netdev.c and netdev_xdp.c. */
+#ifndef KSPAWN_KSNET_H
+#define KSPAWN_KSNET_H
+
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <net/xdp.h>
+
+#include "backend/net.h"
+
+struct kspawn_io;
+struct bpf_prog;
+
+/* XDP counters, in ethtool -S's order. */
+enum {
+	KSNET_XDP_PASS, KSNET_XDP_DROP, KSNET_XDP_TX, KSNET_XDP_REDIRECT,
+	KSNET_XDP_XMIT, KSNET_XDP_XMIT_DROPS, KSNET_XDP_STATS
+};
+
+struct ksnet {
+	struct kspawn_io *io;
+	struct net_device *dev;
+	struct napi_struct napi;
+	u32 id;				/* the instance's */
+	struct bpf_prog __rcu *xdp_prog;	/* native XDP (rtnl to set) */
+	struct xdp_rxq_info xdp_rxq;
+	/* Under net_lock. */
+	u32 unpublished, unpublished_bytes;	/* BQL: sent, not yet flushed */
+	u64 stops, wakes, polls;
+	u64 xdp_stats[KSNET_XDP_STATS];
+};
+
+/* One NAPI poll's frames, taken under net_lock; skbs go to GRO after it. */
+struct ksnet_batch {
+	struct ksnet *kn;
+	struct bpf_prog *prog;		/* XDP: frames into pages first */
+	struct sk_buff *skb;		/* the one alloc gave, deliver takes */
+	struct page *page;		/* ... or the page, with a program */
+	struct sk_buff_head q;
+	bool xdp_tx, redirected;
+};
+
+/* netdev_xdp.c */
+int ksnet_xdp_init(struct ksnet *kn);
+void ksnet_xdp_fini(struct ksnet *kn);
+void *ksnet_xdp_alloc(struct ksnet_batch *b, u32 len);
+void ksnet_xdp_run(struct ksnet_batch *b, void *buf, u32 len,
+		   const struct kb_net_meta *m);
+int ksnet_bpf(struct net_device *dev, struct netdev_bpf *bpf);
+int ksnet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
+		   u32 flags);
+int ksnet_change_mtu(struct net_device *dev, int mtu);
+
+#endif

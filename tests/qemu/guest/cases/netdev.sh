@@ -1,0 +1,83 @@
+# ksnetN as a netdev (issue 16), with ethq (ethtool's -i/-g/-S):
+#  - carrier off while the guest's driver is not up, on once it is;
+#  - driver info, ring sizes (the guest's queues, at most 256), statistics;
+#  - the MTU goes up to what the device offers (9000) and no further;
+#  - with MRG_RXBUF the guest posts 1 KiB buffers, so full-sized pings and
+#    udpcheck's datagrams (random sizes up to 1472) reach it over two
+#    buffers and come back intact; its checksums (partial from the host,
+#    GUEST_CSUM) are never counted bad, and the host takes its partial
+#    ones (CSUM);
+#  - a guest that stops reading (rogue net-deaf) leaves ksnet0's transmit
+#    queue stopped (tx_queue_stops), the host answering, and stop works.
+. /tests/lib.sh
+wait_carrier() {	# WANT
+	i=0
+	while [ "$(cat /sys/class/net/ksnet0/carrier 2>/dev/null)" != "$1" ] &&
+		[ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(cat /sys/class/net/ksnet0/carrier 2>/dev/null)" = "$1" ] ||
+		bad "ksnet0 carrier is not $1"
+}
+
+# A guest that never starts its network driver: no carrier.
+spawn "$TEST_IMG" --cpu 1 --net netdev --cmdline "spin" || finish
+ip link set ksnet0 up || bad "no ksnet0"
+sleep 1
+wait_carrier 0
+expect 0 ethq -i ksnet0
+has '^driver: kspawn$'
+has "^bus-info: kspawn-$id\$"
+expect 0 kspawnctl stop "$id"
+
+spawn "$TEST_IMG" --cpu 1 --net netdev --cmdline "udpecho ip=169.254.1.2 seconds=15" || finish
+ip addr add 169.254.1.1/16 dev ksnet0 && ip link set ksnet0 up
+wait_carrier 1
+expect 0 ethq -g ksnet0
+has '^RX:[[:space:]]+256$'
+has '^RX:[[:space:]]+64$'
+has '^TX:[[:space:]]+64$'
+expect 0 ip link set ksnet0 mtu 9000
+[ "$(cat /sys/class/net/ksnet0/mtu)" = 9000 ] || bad "MTU 9000 not taken"
+ip link set ksnet0 mtu 9001 2>/dev/null && bad "MTU 9001 taken"
+expect 0 ping -c 5 -i 0.1 -s 1400 -W 2 169.254.1.2
+has ' 0% packet loss'
+expect 0 udpcheck 169.254.1.2 7 200
+has '200 echoed intact, 0 lost, 0 corrupted'
+expect 0 ethq -S ksnet0
+has 'guest_rx_dropped: 0$'
+has 'napi_polls: [1-9]'
+expect 0 kspawnctl console "$id" --follow
+has 'virtio-net: .*, mergeable buffers, receive checksum offload, transmit checksum offload'
+has 'udpecho: echoed 200 datagrams, 0 not sent'
+has 'ping replies 5;'
+has 'bad checksums 0;'
+expect 0 kspawnctl stop "$id"
+[ ! -e /sys/class/net/ksnet0 ] || bad "ksnet0 still there after stop"
+
+# A guest that stops reading: its receive ring fills, the queue stops.
+param=/sys/module/kspawn/parameters/stop_timeout_ms
+old=$(cat $param)
+echo 1000 > $param
+spawn "$TEST_IMG" --cpu 1 --net netdev --cmdline "rogue net-deaf" || finish
+ip addr add 169.254.1.1/16 dev ksnet0 && ip link set ksnet0 up
+wait_carrier 1
+sleep 0.5
+expect 0 kspawnctl console "$id"
+has 'rogue: net-deaf: network up'
+mac=$(echo "$out" | sed -n 's/.*virtio-net: \([0-9a-f:]*\),.*/\1/p')
+expect 0 arp -i ksnet0 -s 169.254.1.2 "$mac"
+expect 0 ethq blast 169.254.1.2 9 300 64
+sleep 0.5
+expect 0 ethq -S ksnet0
+has 'tx_queue_stops: [1-9]'
+has 'guest_rx_no_buf: [1-9]'
+has 'guest_rx_packets: [1-9]'
+within_1s kspawnctl list
+within_1s ip link show ksnet0
+expect 0 kspawnctl stop "$id"
+[ ! -e /sys/class/net/ksnet0 ] || bad "ksnet0 still there after stop"
+echo "$old" > $param
+want_online 1
+finish
