@@ -118,6 +118,25 @@ else
 	tail -n 20 "$dk/log" 2>/dev/null | sed 's/^/    | /'
 fi
 
+# make test CPU=MODEL boots the QEMU hosts as that CPU model: make hands
+# it on, and scripts/qemu-host.sh (run against a stand-in QEMU that
+# prints its arguments) passes -cpu MODEL, before any -cpu of --qemu.
+fake=$out/fake-qemu
+mkdir -p "$fake" && touch "$fake/vmlinuz" "$fake/initrd"
+printf '#!/bin/sh\necho "QEMU-ARGS $*"\necho "KSPAWN-HARNESS-EXIT 0"\n' > "$fake/qemu-system-x86_64"
+chmod +x "$fake/qemu-system-x86_64"
+made=$(cd "$top" && make -n B="$build" test SUITE=qemu CPU=Skylake-Server 2>&1 | grep 'tests/run.sh')
+args=$(cd "$top" && PATH=$fake:$PATH KSPAWN_ACCEL=tcg KSPAWN_QEMU_CPU=EPYC \
+	scripts/qemu-host.sh --mode run --qemu -cpu --qemu qemu64,+monitor \
+	"$fake/vmlinuz" "$fake/initrd" 2>&1 | grep '^QEMU-ARGS')
+if [[ "$made" == *"KSPAWN_QEMU_CPU=Skylake-Server "* ]] &&
+	[[ "$args" == *" -cpu EPYC "*" -cpu qemu64,+monitor"* ]]; then
+	ok "unit/qemu-cpu-option"
+else
+	bad "unit/qemu-cpu-option: make test CPU=MODEL does not reach QEMU as -cpu MODEL"
+	printf '%s\n' "make: $made" "qemu-host.sh: $args" | sed 's/^/    | /'
+fi
+
 # Count a checker's "ok NAME" / "FAIL NAME: why" lines as cases.
 relay() {
 	while IFS= read -r line; do
