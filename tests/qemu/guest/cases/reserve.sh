@@ -28,13 +28,16 @@ wait_state "$id" halted
 expect 0 kspawnctl console "$id"
 has 'argv\[1\] = two'
 expect 0 kspawnctl stop "$id"
+# Reading the objects waits for the scrubs in flight: the fill and the
+# check then get the same chunks, the pool's first.
+cat $objects > /dev/null
 spawn "$TEST_IMG" --cpu 1 --cmdline "memscrub fill" || finish
 wait_state "$id" halted
 region=$(json_get region_base "$(kspawnctl --json status "$id")")
 expect 0 kspawnctl console "$id"
 has 'memscrub: [1-9][0-9]* KiB filled'
 expect 0 kspawnctl stop "$id"
-cat $objects > /dev/null	# waits for the scrub: the same chunks come first
+cat $objects > /dev/null
 spawn "$TEST_IMG" --cpu 1 --cmdline "boottime=1 memscrub check" || finish
 wait_state "$id" halted
 [ "$(json_get region_base "$(kspawnctl --json status "$id")")" = "$region" ] ||
