@@ -15,7 +15,9 @@
 #
 # Environment: SMP (CPUs, default 2), MEM (MiB, default 512), KSPAWN_ACCEL
 # (kvm|tcg, else scripts/qemu-accel.sh decides), KSPAWN_POOL (default
-# 64M@0x10000000), KSPAWN_TRAMPOLINE (default 0x70000).
+# 64M@0x10000000), KSPAWN_TRAMPOLINE (default 0x70000), KSPAWN_QEMU_CPU
+# (a QEMU CPU model, e.g. Skylake-Server: `make test CPU=`; a -cpu given
+# with --qemu comes later and wins).
 #
 # Exit status in demo/run mode: the status the init reports on its sentinel
 # line; 121 if that was 0 but the host kernel log shows trouble (the list
@@ -71,9 +73,10 @@ accel=$("$here/qemu-accel.sh" ${probe:+"$probe"})
 case $accel in *kvm*) cmdline="$cmdline harness.accel=kvm" ;; *) cmdline="$cmdline harness.accel=tcg" ;; esac
 cmdline="$cmdline$append"
 qemu=(qemu-system-x86_64 $accel -smp "$smp" -m "$mem"
+	${KSPAWN_QEMU_CPU:+-cpu "$KSPAWN_QEMU_CPU"}
 	-display none -no-reboot -nic none
 	-kernel "$vmlinuz" -initrd "$initrd" -append "$cmdline")
-step "qemu-host: $accel -smp $smp -m $mem, pool $pool_size at $pool_base, trampoline $tramp, mode $mode"
+step "qemu-host: $accel -smp $smp -m $mem${KSPAWN_QEMU_CPU:+ -cpu $KSPAWN_QEMU_CPU}, pool $pool_size at $pool_base, trampoline $tramp, mode $mode"
 
 if [ "$mode" = shell ]; then
 	# Interactive: the console is the terminal; Ctrl-A X quits QEMU.

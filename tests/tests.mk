@@ -3,6 +3,7 @@
 # make test               every suite, then "N passed, N failed, N skipped"
 # make test SUITE=unit    one suite (several: SUITE="unit gdb")
 # make test SUITE=gdb REPEAT=20   the suite 20 times in a row (races)
+# make test SUITE=qemu CPU=Skylake-Server   QEMU hosts of that CPU model
 #
 # A suite is a folder with a run.sh (see tests/README.md); list it here.
 
@@ -18,7 +19,7 @@ endif
 
 .PHONY: test abi-golden
 test: all ## run the test suites (SUITE=unit|guest|gdb|fuzz|..., REPEAT=N)
-	@REPEAT=$(REPEAT) tests/run.sh $(abspath $(B)) $(SUITE)
+	@REPEAT=$(REPEAT) $(if $(CPU),KSPAWN_QEMU_CPU=$(CPU)) tests/run.sh $(abspath $(B)) $(SUITE)
 
 abi-golden: ## accept the current ABI layout as abi/layout.golden (on purpose only)
 	$(Q)mkdir -p $(B)/unit

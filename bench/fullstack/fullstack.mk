@@ -7,9 +7,9 @@ PINGPONG := $(BENCH_B)/pingpong
 BENCH_INITRAMFS := $(B)/initramfs-bench.cpio
 
 SPAWNBENCH_SRC := bench/spawn/spawnbench.c host/ctl/device.c \
-	bench/lib/hostbench.c
+	host/ctl/image.c host/loader/elf_check.c bench/lib/hostbench.c
 
-$(SPAWNBENCH): $(SPAWNBENCH_SRC) host/ctl/device.h bench/lib/hostbench.h | $(DEPS_STAMP)
+$(SPAWNBENCH): $(SPAWNBENCH_SRC) host/ctl/device.h host/ctl/image.h bench/lib/hostbench.h | $(DEPS_STAMP)
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -pthread -I. -o $@ \

@@ -50,9 +50,10 @@ say() { echo "bench: $*"; }
 [ -z "$dbopt" ] || say "the blk and net guests decline the doorbell (doorbell=off: polled)"
 
 # Whatever happens, no guest keeps its CPU and no helper or file stays.
-live= nsa= nsb= server=
+live= nsa= nsb= server= reserved=
 cleanup() {
 	[ -z "$live" ] || kspawnctl stop "$live" --force > /dev/null 2>&1
+	[ -z "$reserved" ] || kspawnctl release "$reserved" > /dev/null 2>&1
 	for p in $server $nsa $nsb; do kill "$p" 2> /dev/null; done
 	ip link del bencha 2> /dev/null
 	rm -f "$scratch/bench-disk.img" "$scratch/bench-fio.img"
@@ -308,6 +309,36 @@ spawn() {
 	done
 }
 
+# ---- spawn_reserved: the same on a core of the module's pool ----------
+# The core is reserved once (kspawnctl reserve): no CPU hotplug per spawn.
+# spawnbench spawns through the ioctl with the image already read, as a
+# program that starts guests would, and stops through the ioctl, which
+# returns with the core parked and free again.
+spawn_reserved() {
+	local run s
+	wanted spawn_reserved || return 0
+	declare_w spawn_reserved lower "{\"kspawn\": \"spawn ioctl (spin app, image read once) on reserved CPU $cpu to the app's main, TSC stamps; stop ioctl to the core parked and free in the pool\", \"fork_exec\": \"fork+exec of a static binary to its main; SIGKILL to waitpid\", \"same_work\": {\"fork_exec\": false}, \"note\": \"not the same work: kspawn boots a kernel on a core kept for guests, fork+exec starts a process on a running kernel; the target is 1.0x all the same. stop_us: stop to core ready against kill+wait\"}"
+	if ! kspawnctl reserve "$cpu" > /dev/null; then
+		fail_w spawn_reserved "kspawnctl reserve $cpu failed"
+		return
+	fi
+	reserved=$cpu
+	for run in $(seq "$runs"); do
+		say "spawn_reserved run $run/$runs"
+		in_order "$run" spawn_reserved -- kspawn fork_exec
+		for s in $order; do
+			if [ "$s" = kspawn ]; then
+				m spawn_reserved kspawn "$run" spawnbench reserved "$TEST_IMG" cpu="$cpu"
+			else
+				m spawn_reserved fork_exec "$run" spawnbench fork
+			fi
+		done
+	done
+	kspawnctl release "$cpu" > /dev/null ||
+		fail_w spawn_reserved "kspawnctl release $cpu failed"
+	reserved=
+}
+
 # ---- doorbells: one way each direction, beside a cache-line ping-pong --
 # doorbench (test image) times the host's doorbell echo from TSC stamps;
 # pingpong bounces a cache line between two Linux threads on the same two
@@ -484,6 +515,7 @@ check_klog() {
 machine
 say "runs=$runs small=${small:-0} only=${only:-all} cpu=$cpu"
 spawn
+spawn_reserved
 switch
 size
 doorbell

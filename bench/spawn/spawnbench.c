@@ -8,6 +8,12 @@
  *	app's main() (the guest stamps its TSC there, and the host's TSC
  *	is the same clock), then from `kspawnctl stop` to the CPU being
  *	online in Linux again.
+ *   spawnbench reserved IMAGE [cpu=1] [cmdline=spin]
+ *	the same on a core of the module's pool (kspawnctl reserve it
+ *	first), as a program that spawns guests would: the image read
+ *	once, then the spawn ioctl; microseconds from the ioctl to the
+ *	app's main(), then from the stop ioctl to its return with the
+ *	core parked in the pool again and free for the next guest.
  *   spawnbench fork
  *	fork + exec of this static binary; microseconds from fork to the
  *	child's main(), then from kill(SIGKILL) to waitpid() returning.
@@ -15,7 +21,8 @@
  * Prints "spawn_to_main_us X us" and "stop_us X us" (the harness's metric
  * lines) and nothing else on stdout; for kspawn also "ioctl_to_main_us",
  * the part from the start ioctl on (the module's and the guest's share,
- * without reading the image and starting kspawnctl).  One start and stop
+ * without reading the image and starting kspawnctl), and
+ * "kmain_to_main_us", the guest's own boot (reserved only).  One start and stop
  * goes first, unmeasured ("warmup 1 spawns"): the first one also reads
  * the image and the binaries into the page cache.
  */
@@ -33,6 +40,7 @@
 
 #include "bench/lib/hostbench.h"
 #include "host/ctl/device.h"
+#include "host/ctl/image.h"
 
 #define POLL_LIMIT_NS (30ULL * 1000000000ULL)
 
@@ -117,7 +125,7 @@ static double tsc_us(uint64_t from, uint64_t to, uint64_t khz)
 
 /* One start and stop; ioctl_to_main_us is 0 for a Linux process. */
 struct times {
-	double to_main_us, stop_us, ioctl_to_main_us;
+	double to_main_us, stop_us, ioctl_to_main_us, kmain_to_main_us;
 };
 
 static int bench_kspawn(const char *image, const char *cpu,
@@ -171,6 +179,104 @@ static int bench_kspawn(const char *image, const char *cpu,
 	return 0;
 }
 
+/* Whether cpu is in the module's pool and no instance holds it. */
+static int pooled_free(int fd, int cpu)
+{
+	static struct ctl_cpus c;
+
+	if (cpu < 0 || cpu >= CTL_MAX_CPUS || dev_cpus(fd, &c))
+		return 0;
+	return c.pooled[cpu] && !c.busy[cpu];
+}
+
+/*
+ * The module scrubs a stopped guest's memory after the stop returns, on
+ * a Linux CPU; reading its counters waits for that, so that the next
+ * measurement (fork+exec's, say) does not share the CPU with it.
+ */
+static void settle_pool(void)
+{
+	char buf[512];
+	int fd = open("/sys/class/misc/kspawn/objects", O_RDONLY);
+
+	if (fd < 0)
+		return;
+	if (read(fd, buf, sizeof(buf)) < 0)
+		perror("spawnbench: objects");
+	close(fd);
+}
+
+/* The image read and checked once, as a spawning program keeps it. */
+static struct image img;
+static uint64_t img_mem;
+
+static int bench_reserved(const char *image, const char *cpu,
+			  const char *cmdline, struct times *t)
+{
+	struct ctl_spawn req = { .cpu = atoi(cpu), .cmdline = cmdline };
+	uint64_t t0, s0, s1;
+	struct ctl_status st;
+	int fd, rc;
+	uint32_t id;
+
+	if (!img.data && image_load(&img, image, &img_mem)) {
+		fprintf(stderr, "spawnbench: %s: %s\n", image, img.error);
+		return 1;
+	}
+	rc = dev_open(KSPAWN_DEVICE, &fd);
+	if (!rc && !pooled_free(fd, req.cpu)) {
+		fprintf(stderr, "spawnbench: CPU %s is not free in the pool (kspawnctl reserve %s)\n",
+			cpu, cpu);
+		close(fd);
+		return 1;
+	}
+	if (rc) {
+		fprintf(stderr, "spawnbench: %s: %s\n", KSPAWN_DEVICE,
+			strerror(-rc));
+		return 1;
+	}
+	req.image = img.data;
+	req.image_size = img.size;
+	req.mem = img_mem;
+	t0 = __rdtsc();
+	rc = dev_spawn(fd, &req, &id);
+	if (rc) {
+		fprintf(stderr, "spawnbench: spawn ioctl failed: %s\n",
+			strerror(-rc));
+		close(fd);
+		return 1;
+	}
+	if (wait_main(fd, id, &st) ||
+	    st.boot_tsc[KSPAWN_STAMP_APP_MAIN] < t0) {
+		fprintf(stderr, "spawnbench: guest %u never reached main\n", id);
+		dev_stop(fd, id, 1);
+		close(fd);
+		return 1;
+	}
+	s0 = now_ns();
+	rc = dev_stop(fd, id, 0);
+	s1 = now_ns();
+	/* The stop ioctl returns with the core parked: ready for the next. */
+	if (rc || !pooled_free(fd, req.cpu)) {
+		fprintf(stderr, "spawnbench: stop failed or CPU %s not free in the pool\n",
+			cpu);
+		close(fd);
+		return 1;
+	}
+	close(fd);
+	settle_pool();
+	t->to_main_us = tsc_us(t0, st.boot_tsc[KSPAWN_STAMP_APP_MAIN],
+			       st.tsc_khz);
+	t->stop_us = (double)(s1 - s0) / 1000.0;
+	t->ioctl_to_main_us = tsc_us(st.boot_tsc[KSPAWN_STAMP_IOCTL],
+				     st.boot_tsc[KSPAWN_STAMP_APP_MAIN],
+				     st.tsc_khz);
+	t->kmain_to_main_us = tsc_us(st.boot_tsc[KSPAWN_STAMP_KMAIN],
+				     st.boot_tsc[KSPAWN_STAMP_APP_MAIN],
+				     st.tsc_khz);
+	return 0;
+}
+
 /* The child: say when main() began, then wait to be killed. */
 static int child(int fd)
 {
@@ -219,12 +325,17 @@ static int bench_fork(const char *self, struct times *t)
 static int warm_and_measure(int argc, char **argv, struct times *t)
 {
 	for (int i = 0; i < 2; i++) {
-		int err = !strcmp(argv[1], "fork") ?
-			  bench_fork("/proc/self/exe", t) :
-			  bench_kspawn(argv[2],
-				       hb_opt(argc, argv, 3, "cpu", "1"),
-				       hb_opt(argc, argv, 3, "cmdline", "spin"),
-				       t);
+		const char *cpu = hb_opt(argc, argv, 3, "cpu", "1");
+		const char *cmdline = hb_opt(argc, argv, 3, "cmdline", "spin");
+		int err;
+
+		memset(t, 0, sizeof(*t));
+		if (!strcmp(argv[1], "fork"))
+			err = bench_fork("/proc/self/exe", t);
+		else if (!strcmp(argv[1], "reserved"))
+			err = bench_reserved(argv[2], cpu, cmdline, t);
+		else
+			err = bench_kspawn(argv[2], cpu, cmdline, t);
 
 		if (err)
 			return err;
@@ -238,9 +349,11 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "child"))
 		return child(atoi(argv[2]));
-	if ((argc < 3 || strcmp(argv[1], "kspawn")) &&
+	if ((argc < 3 || (strcmp(argv[1], "kspawn") &&
+			  strcmp(argv[1], "reserved"))) &&
 	    (argc != 2 || strcmp(argv[1], "fork"))) {
 		fprintf(stderr, "usage: spawnbench kspawn IMAGE [cpu=N] [cmdline=STR]\n"
+				"       spawnbench reserved IMAGE [cpu=N] [cmdline=STR]\n"
 				"       spawnbench fork\n");
 		return 2;
 	}
@@ -250,6 +363,8 @@ int main(int argc, char **argv)
 	printf("stop_us %.1f us\n", t.stop_us);
 	if (t.ioctl_to_main_us)
 		printf("ioctl_to_main_us %.1f us\n", t.ioctl_to_main_us);
+	if (t.kmain_to_main_us)
+		printf("kmain_to_main_us %.1f us\n", t.kmain_to_main_us);
 	printf("warmup 1 spawns\n");
 	return 0;
 }

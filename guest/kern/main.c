@@ -27,6 +27,56 @@
 
 static struct cmdline boot_cmdline;
 
+/*
+ * Where boot time goes: a TSC stamp after each init step, printed with
+ * the option boottime=1 (the printing comes after the app's main stamp,
+ * so it does not count).  rdtsc is cheap enough to stamp every boot.
+ */
+#define BOOT_STEPS 16
+static struct {
+	const char *name;
+	uint64_t tsc;
+} boot_steps[BOOT_STEPS];
+static unsigned int nboot_steps;
+
+static void boot_step(const char *name)
+{
+	if (nboot_steps < BOOT_STEPS) {
+		boot_steps[nboot_steps].name = name;
+		boot_steps[nboot_steps++].tsc = rdtsc();
+	}
+}
+
+/* "boottime: ioctl->sipi 1200 us, ... total 3000 us", from TSC stamps. */
+static void boot_report(void)
+{
+	const uint64_t *stamp = kspawn_hdr->boot_tsc;
+	uint64_t khz = tsc_khz(), prev = stamp[KSPAWN_STAMP_KMAIN];
+	const char *opt = cmdline_opt(&boot_cmdline, "boottime");
+
+	if (!opt || strcmp(opt, "1") || !khz)
+		return;
+	kprintf("boottime:");
+	if (stamp[KSPAWN_STAMP_IOCTL] && stamp[KSPAWN_STAMP_SIPI] &&
+	    stamp[KSPAWN_STAMP_TRAMPOLINE])
+		kprintf(" ioctl->sipi %llu us, sipi->trampoline %llu us, trampoline->kmain %llu us,",
+			(unsigned long long)((stamp[KSPAWN_STAMP_SIPI] -
+					      stamp[KSPAWN_STAMP_IOCTL]) * 1000 / khz),
+			(unsigned long long)((stamp[KSPAWN_STAMP_TRAMPOLINE] -
+					      stamp[KSPAWN_STAMP_SIPI]) * 1000 / khz),
+			(unsigned long long)((stamp[KSPAWN_STAMP_KMAIN] -
+					      stamp[KSPAWN_STAMP_TRAMPOLINE]) * 1000 / khz));
+	for (unsigned int i = 0; i < nboot_steps; i++) {
+		kprintf(" %s %llu us,", boot_steps[i].name,
+			(unsigned long long)((boot_steps[i].tsc - prev) * 1000 / khz));
+		prev = boot_steps[i].tsc;
+	}
+	kprintf(" kmain->main %llu us, zeroed %zu KiB\n",
+		(unsigned long long)((stamp[KSPAWN_STAMP_APP_MAIN] -
+				      stamp[KSPAWN_STAMP_KMAIN]) * 1000 / khz),
+		mm_pages_zeroed() * (PAGE_SIZE >> 10));
+}
+
 static void banner(const struct kspawn_header *hdr)
 {
 	kprintf("kspawn guest: ABI %u.%u, %s\n", hdr->abi_major, hdr->abi_minor,
@@ -59,7 +109,9 @@ static int run_app(void)
 		boot_cmdline.argv[0] = (char *)name;
 		boot_cmdline.argc = 1;
 	}
+	boot_step("thread");
 	kspawn_hdr->boot_tsc[KSPAWN_STAMP_APP_MAIN] = rdtsc();
+	boot_report();
 	return app->main(boot_cmdline.argc, boot_cmdline.argv);
 }
 
@@ -96,18 +148,27 @@ void kmain(struct kspawn_header *hdr)
 	kspawn_hdr = hdr;
 	trap_init();
 	cpuinfo_init();
+	boot_step("trap+cpuinfo");
 	console_init(hdr);
 	if (cmdline_parse(&boot_cmdline, hdr->cmdline, sizeof(hdr->cmdline)))
 		kprintf("kmain: command line too long, truncated\n");
 	banner(hdr);
+	boot_step("console");
 	mm_init(hdr);
+	boot_step("mm");
 	time_init(hdr);
+	boot_step("time");
 	apic_init(hdr);
+	boot_step("apic");
 	sched_init();
+	boot_step("sched");
 	tick_init();
+	boot_step("tick");
 	gdb_init(&boot_cmdline);
 	virtio_init(&boot_cmdline);
 	wake_init(&boot_cmdline);
+	boot_step("devices");
 	start_main_thread();
+	boot_step("main thread");
 	sched_idle();	/* the boot context becomes the idle thread */
 }

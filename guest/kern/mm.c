@@ -4,6 +4,11 @@
  * Free memory is the region after the image, less the heap reserved for
  * newlib's malloc; the first 1 MiB of the region is never used (firmware
  * areas when booted alone, the loader's boot page tables when spawned).
+ *
+ * Spawned, the region arrives zeroed (the host scrubs memory when a guest
+ * frees it, and its pool once at load), so a page needs zeroing only once
+ * it has been handed out: the "dirty" map says which ones were.  Alone,
+ * nobody promised us anything, and every page counts as dirty.
  */
 #include <string.h>
 
@@ -24,11 +29,44 @@ extern char __image_end[];
 extern char boot_stack_guard[];
 
 static uint64_t bitmap[PA_BITMAP_WORDS(REGION_PAGES_MAX)];
+static uint64_t dirty[PA_BITMAP_WORDS(REGION_PAGES_MAX)];
+static size_t pages_zeroed;	/* by us, since boot */
 static struct page_alloc pages;
 static struct heap kheap;
 static struct spinlock mm_lock;
 static uint64_t mmio_next = VA_MMIO;
 static char *libc_heap_start, *libc_heap_end;
+
+/*
+ * Zero the pages of [va, va + n pages) that were handed out before, and
+ * mark them all handed out.  The caller owns the pages; the map's words
+ * are shared with other callers' pages, hence the atomic or.
+ */
+static void zero_dirty(uint64_t va, size_t n)
+{
+	size_t first = (va - KSPAWN_VA_REGION) / PAGE_SIZE;
+
+	for (size_t pfn = first; pfn < first + n; pfn++) {
+		uint64_t bit = 1ULL << (pfn % 64);
+
+		if (__atomic_fetch_or(&dirty[pfn / 64], bit, __ATOMIC_RELAXED) &
+		    bit) {
+			memset((void *)(KSPAWN_VA_REGION + pfn * PAGE_SIZE), 0,
+			       PAGE_SIZE);
+			__atomic_fetch_add(&pages_zeroed, 1, __ATOMIC_RELAXED);
+		}
+	}
+}
+
+/* Handed out without zeroing: whoever gets them does not need zeros. */
+static void mark_dirty(uint64_t va, size_t n)
+{
+	size_t first = (va - KSPAWN_VA_REGION) / PAGE_SIZE;
+
+	for (size_t pfn = first; pfn < first + n; pfn++)
+		__atomic_fetch_or(&dirty[pfn / 64], 1ULL << (pfn % 64),
+				  __ATOMIC_RELAXED);
+}
 
 /* Page-table pages: called at boot or with mm_lock already held. */
 static void *table_page(void)
@@ -36,7 +74,7 @@ static void *table_page(void)
 	uint64_t va = pa_alloc(&pages, 1);
 
 	if (va)
-		memset((void *)va, 0, PAGE_SIZE);
+		zero_dirty(va, 1);
 	return va ? (void *)va : NULL;
 }
 
@@ -46,6 +84,8 @@ static void *heap_get_pages(void *ctx, size_t n)
 	uint64_t va = pa_alloc(&pages, n);
 
 	(void)ctx;
+	if (va)
+		mark_dirty(va, n);
 	return va ? (void *)va : NULL;
 }
 
@@ -86,6 +126,8 @@ static void reserve_libc_heap(const struct kspawn_header *hdr)
 
 	if (bytes && !va)
 		panic("mm: cannot reserve %zu KiB for malloc", bytes >> 10);
+	if (va)
+		mark_dirty(va, bytes / PAGE_SIZE);
 	libc_heap_start = (char *)va;
 	libc_heap_end = (char *)va + bytes;
 }
@@ -96,6 +138,8 @@ void mm_init(struct kspawn_header *hdr)
 	size_t npages = hdr->region_size / PAGE_SIZE;
 
 	spin_init(&mm_lock);
+	if (hdr->flags & KSPAWN_HF_STANDALONE)
+		memset(dirty, 0xff, sizeof(dirty));
 	pa_init(&pages, KSPAWN_VA_REGION, npages, bitmap);
 	pa_reserve(&pages, KSPAWN_VA_REGION,
 		   (image_end - KSPAWN_VA_REGION) / PAGE_SIZE);
@@ -119,7 +163,7 @@ void *page_alloc(size_t npages)
 	spin_unlock_irqrestore(&mm_lock, flags);
 	if (!va)
 		return NULL;
-	memset((void *)va, 0, npages * PAGE_SIZE);
+	zero_dirty(va, npages);
 	return (void *)va;
 }
 
@@ -137,6 +181,11 @@ void page_free(void *va, size_t npages)
 size_t mm_free_pages(void)
 {
 	return pages.nfree;
+}
+
+size_t mm_pages_zeroed(void)
+{
+	return __atomic_load_n(&pages_zeroed, __ATOMIC_RELAXED);
 }
 
 void *kmalloc(size_t size)

@@ -23,6 +23,8 @@ void mm_init(struct kspawn_header *hdr);
 void *page_alloc(size_t npages);
 void page_free(void *va, size_t npages);
 size_t mm_free_pages(void);
+/* Pages page_alloc() had to zero since boot (those handed out before). */
+size_t mm_pages_zeroed(void);
 
 void *kmalloc(size_t size);
 void *kzalloc(size_t size);

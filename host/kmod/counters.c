@@ -33,6 +33,8 @@ static ssize_t objects_show(struct device *dev, struct device_attribute *attr,
 {
 	int len = 0;
 
+	/* Settled: a reader (a test, a benchmark) wants no scrub in flight. */
+	kspawn_pool_settle();
 	for (int i = 0; i < KSPAWN_CNT_COUNT; i++)
 		len += sysfs_emit_at(buf, len, "%s %ld\n", names[i],
 				     atomic_long_read(&counters[i]));

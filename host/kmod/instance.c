@@ -60,11 +60,9 @@ struct kspawn_instance *kspawn_instance_get(u32 id)
 static void instance_free(struct kspawn_instance *in)
 {
 	kspawn_io_destroy(in);
-	if (in->region) {
-		/* Scrub: the next guest must not see this one's data. */
-		memset(in->region, 0, in->alloc_size);
+	/* The pool scrubs it: the next guest must not see this one's data. */
+	if (in->region)
 		kspawn_pool_free(in->alloc_phys, in->alloc_size);
-	}
 	kspawn_console_free(&in->console);
 	kspawn_console_free(&in->debug);
 	kfree(in);

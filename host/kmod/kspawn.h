@@ -114,6 +114,7 @@ int kspawn_pool_init(u64 base, u64 size);
 void kspawn_pool_exit(void);
 void *kspawn_pool_alloc(u64 size, u64 *phys);
 void kspawn_pool_free(u64 phys, u64 size);
+void kspawn_pool_settle(void);
 void kspawn_pool_info(u64 *base, u64 *size, u64 *free);
 
 /* trampoline.c */

@@ -192,9 +192,13 @@ static void ask_politely(struct kspawn_instance *in)
 	if (READ_ONCE(in->hdr->guest_features) & KSPAWN_F_STOP_IPI)
 		kspawn_instance_ipi(in, vector);
 	end = jiffies + msecs_to_jiffies(READ_ONCE(kspawn_stop_timeout_ms));
+	/*
+	 * A guest halts within a millisecond or so of the IPI; a stop takes
+	 * as long as that plus how late we look, so look often.
+	 */
 	while (!guest_stopped(in) && time_before(jiffies, end) &&
 	       !signal_pending(current))
-		usleep_range(500, 1000);
+		usleep_range(50, 100);
 	if (!guest_stopped(in))
 		pr_info("instance %u: no halt %s; forcing it\n", in->id,
 			signal_pending(current) ? "before a signal came" :

@@ -47,8 +47,8 @@ void kspawn_image_copy(struct kspawn_instance *in, const void *image,
 		const struct elf_check_seg *s = &info->segs[i];
 		void *dst = in->region + s->paddr;
 
+		/* The rest (bss) is zero: regions come out of the pool so. */
 		memcpy(dst, image + s->offset, s->filesz);
-		memset(dst + s->filesz, 0, s->memsz - s->filesz);
 	}
 	in->entry = info->entry;
 }

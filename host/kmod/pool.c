@@ -4,7 +4,14 @@
  * (memmap=SIZE$BASE), split into 2 MiB chunks, so every region starts 2 MiB
  * aligned as the ABI requires.  The module never takes memory Linux uses:
  * a pool that overlaps System RAM is refused.  Chunks are zero whenever
- * they are free: the pool is scrubbed at load and a region when freed.
+ * they are free: the pool is scrubbed at load and a region when freed, so
+ * nobody zeroes a region it is given (the loader, the guest).
+ *
+ * The scrub of a freed region runs in a work item, so that a stop need not
+ * wait for it: the region's chunks stay used (and count as free in
+ * kspawn_pool_info()) until it is done.  An allocation that finds no room
+ * waits for the scrubs in flight and looks again; so do rmmod and a read
+ * of the objects counters (kspawn_pool_settle()).
  */
 #include <linux/bitmap.h>
 #include <linux/io.h>
@@ -13,16 +20,20 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
+#include <linux/workqueue.h>
 
 #include "kspawn.h"
 
-static DEFINE_MUTEX(pool_lock);	/* the bitmap */
+static DEFINE_MUTEX(pool_lock);	/* the bitmaps */
+static void scrub_fn(struct work_struct *work);
+static DECLARE_WORK(scrub_work, scrub_fn);
 
 static struct {
 	u64 base;
 	u64 size;
 	void *va;
 	unsigned long *used;		/* one bit per chunk */
+	unsigned long *scrub;		/* freed, used until scrubbed */
 	unsigned int nchunks;
 	struct resource *res;
 } pool;
@@ -67,7 +78,8 @@ int kspawn_pool_init(u64 base, u64 size)
 	}
 	pool.nchunks = size / KSPAWN_CHUNK;
 	pool.used = bitmap_zalloc(pool.nchunks, GFP_KERNEL);
-	if (!pool.used) {
+	pool.scrub = bitmap_zalloc(pool.nchunks, GFP_KERNEL);
+	if (!pool.used || !pool.scrub) {
 		err = -ENOMEM;
 		goto err_release;
 	}
@@ -90,6 +102,7 @@ int kspawn_pool_init(u64 base, u64 size)
 
 err_free:
 	bitmap_free(pool.used);
+	bitmap_free(pool.scrub);
 err_release:
 	release_mem_region(base, size);
 	return err;
@@ -97,12 +110,54 @@ err_release:
 
 void kspawn_pool_exit(void)
 {
+	flush_work(&scrub_work);
 	memunmap(pool.va);
 	bitmap_free(pool.used);
+	bitmap_free(pool.scrub);
 	release_mem_region(pool.base, pool.size);
 }
 
-/* First fit.  Returns the kernel mapping. */
+/* Scrub each freed chunk, then free it; until none is left to scrub. */
+static void scrub_fn(struct work_struct *work)
+{
+	unsigned long i;
+
+	for (;;) {
+		mutex_lock(&pool_lock);
+		i = find_first_bit(pool.scrub, pool.nchunks);
+		mutex_unlock(&pool_lock);
+		if (i >= pool.nchunks)
+			return;
+		/* The chunk is ours: used, so nobody allocates it meanwhile. */
+		memset(pool.va + (u64)i * KSPAWN_CHUNK, 0, KSPAWN_CHUNK);
+		mutex_lock(&pool_lock);
+		clear_bit(i, pool.scrub);
+		clear_bit(i, pool.used);
+		mutex_unlock(&pool_lock);
+		cond_resched();
+	}
+}
+
+/* Wait until every region freed so far is scrubbed and free. */
+void kspawn_pool_settle(void)
+{
+	flush_work(&scrub_work);
+}
+
+/* First fit; n chunks marked used, or pool.nchunks if none. */
+static unsigned long take(unsigned int n)
+{
+	unsigned long first;
+
+	mutex_lock(&pool_lock);
+	first = bitmap_find_next_zero_area(pool.used, pool.nchunks, 0, n, 0);
+	if (first < pool.nchunks)
+		bitmap_set(pool.used, first, n);
+	mutex_unlock(&pool_lock);
+	return first;
+}
+
+/* Returns the kernel mapping of size bytes, zero. */
 void *kspawn_pool_alloc(u64 size, u64 *phys)
 {
 	unsigned int n = DIV_ROUND_UP_ULL(size, KSPAWN_CHUNK);
@@ -110,11 +165,12 @@ void *kspawn_pool_alloc(u64 size, u64 *phys)
 
 	if (!n || n > pool.nchunks)
 		return NULL;
-	mutex_lock(&pool_lock);
-	first = bitmap_find_next_zero_area(pool.used, pool.nchunks, 0, n, 0);
-	if (first < pool.nchunks)
-		bitmap_set(pool.used, first, n);
-	mutex_unlock(&pool_lock);
+	first = take(n);
+	if (first >= pool.nchunks) {
+		/* Room may be waiting for its scrub. */
+		kspawn_pool_settle();
+		first = take(n);
+	}
 	if (first >= pool.nchunks)
 		return NULL;
 	kspawn_count(KSPAWN_CNT_POOL_CHUNKS, n);
@@ -122,6 +178,10 @@ void *kspawn_pool_alloc(u64 size, u64 *phys)
 	return pool.va + (u64)first * KSPAWN_CHUNK;
 }
 
+/*
+ * Free a region the caller will no longer touch; it is scrubbed before
+ * anyone else can have it, but the caller does not wait for that.
+ */
 void kspawn_pool_free(u64 phys, u64 size)
 {
 	unsigned int n = DIV_ROUND_UP_ULL(size, KSPAWN_CHUNK);
@@ -129,8 +189,9 @@ void kspawn_pool_free(u64 phys, u64 size)
 	if (WARN_ON(phys < pool.base || phys - pool.base >= pool.size))
 		return;
 	mutex_lock(&pool_lock);
-	bitmap_clear(pool.used, (phys - pool.base) / KSPAWN_CHUNK, n);
+	bitmap_set(pool.scrub, (phys - pool.base) / KSPAWN_CHUNK, n);
 	mutex_unlock(&pool_lock);
+	queue_work(system_unbound_wq, &scrub_work);
 	kspawn_count(KSPAWN_CNT_POOL_CHUNKS, -(long)n);
 }
 
@@ -139,7 +200,7 @@ void kspawn_pool_info(u64 *base, u64 *size, u64 *free)
 	*base = pool.base;
 	*size = pool.size;
 	mutex_lock(&pool_lock);
-	*free = (u64)(pool.nchunks - bitmap_weight(pool.used, pool.nchunks)) *
-		KSPAWN_CHUNK;
+	*free = (u64)(pool.nchunks - bitmap_weight(pool.used, pool.nchunks) +
+		      bitmap_weight(pool.scrub, pool.nchunks)) * KSPAWN_CHUNK;
 	mutex_unlock(&pool_lock);
 }

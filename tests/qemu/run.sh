@@ -27,6 +27,7 @@ pass=0 fail=0 skip=0
 boots=(
 	"2 ctl-usage not-root hello demo panic lifecycle blk net netdev xdp-native gdb-tcp abuse bad-images resources cycles cpu-online-guard reserve timer-clock doorbell no-module"
 	"3 two-guests hostile console-flood lock-independence"
+	"5 four-guests"
 	"2@qemu64,+monitor mwait-wake"
 	klog
 	make-run-tty
@@ -57,9 +58,11 @@ wanted() { [ "$only" = "  " ] || [[ "$only" == *" $1 "* ]]; }
 # host LOG SMP ARGS...: boot the QEMU host, its console in LOG and what
 # qemu-host.sh says in LOG.err; the status in $status.
 host() {
-	local log=$1 smp=$2
+	local log=$1 smp=$2 pool=${KSPAWN_POOL:-}
 	shift 2
-	(cd "$top" && SMP=$smp scripts/qemu-host.sh --timeout "${QEMU_SUITE_TIMEOUT:-900}" \
+	# Four 16 MiB guests (-smp 5) need 72 MiB of pool, more than 64.
+	[ -n "$pool" ] || [ "$smp" -lt 5 ] || pool=96M@0x10000000
+	(cd "$top" && env SMP=$smp ${pool:+KSPAWN_POOL=$pool} scripts/qemu-host.sh --timeout "${QEMU_SUITE_TIMEOUT:-900}" \
 		--probe "$build/kspawn-guest.elf" --log "$log" "$@" \
 		"$vmlinuz" "$initrd") > /dev/null 2>"$log.err"
 	status=$?

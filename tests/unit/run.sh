@@ -118,6 +118,39 @@ else
 	tail -n 20 "$dk/log" 2>/dev/null | sed 's/^/    | /'
 fi
 
+# make test CPU=MODEL boots the QEMU hosts as that CPU model: make hands
+# it on, and scripts/qemu-host.sh (run against a stand-in QEMU that
+# prints its arguments) passes -cpu MODEL, before any -cpu of --qemu.
+fake=$out/fake-qemu
+mkdir -p "$fake" && touch "$fake/vmlinuz" "$fake/initrd"
+printf '#!/bin/sh\necho "QEMU-ARGS $*"\necho "KSPAWN-HARNESS-EXIT 0"\n' > "$fake/qemu-system-x86_64"
+chmod +x "$fake/qemu-system-x86_64"
+made=$(cd "$top" && make -n B="$build" test SUITE=qemu CPU=Skylake-Server 2>&1 | grep 'tests/run.sh')
+args=$(cd "$top" && PATH=$fake:$PATH KSPAWN_ACCEL=tcg KSPAWN_QEMU_CPU=EPYC \
+	scripts/qemu-host.sh --mode run --qemu -cpu --qemu qemu64,+monitor \
+	"$fake/vmlinuz" "$fake/initrd" 2>&1 | grep '^QEMU-ARGS')
+if [[ "$made" == *"KSPAWN_QEMU_CPU=Skylake-Server "* ]] &&
+	[[ "$args" == *" -cpu EPYC "*" -cpu qemu64,+monitor"* ]]; then
+	ok "unit/qemu-cpu-option"
+else
+	bad "unit/qemu-cpu-option: make test CPU=MODEL does not reach QEMU as -cpu MODEL"
+	printf '%s\n' "make: $made" "qemu-host.sh: $args" | sed 's/^/    | /'
+fi
+
+# Under CPU=Skylake-Server (EPYC) the host kernel notes at boot that the
+# CPU is open to RETBleed (SRSO): not trouble (kspawn-klog-check lets
+# them by), while a real WARNING on the next line still is.
+klog=$top/scripts/initramfs/kspawn-klog-check
+retbleed='[    0.045589] RETBleed: WARNING: Spectre v2 mitigation leaves CPU vulnerable to RETBleed attacks, data leaks possible!
+[    0.045535] Speculative Return Stack Overflow: WARNING: See https://kernel.org/doc/html/latest/admin-guide/hw-vuln/srso.html for mitigation options.'
+if echo "$retbleed" | sh "$klog" --console > /dev/null &&
+	! printf '%s\n[    1.5] WARNING: CPU: 1 PID: 1 at x.c:1 f+0x1/0x2\n' "$retbleed" |
+		sh "$klog" --console > /dev/null; then
+	ok "unit/klog-cpu-notice"
+else
+	bad "unit/klog-cpu-notice: kspawn-klog-check flags the RETBleed or SRSO boot note, or no longer flags a WARNING"
+fi
+
 # Count a checker's "ok NAME" / "FAIL NAME: why" lines as cases.
 relay() {
 	while IFS= read -r line; do

@@ -1,6 +1,10 @@
 # The pool of reserved cores: reserve a CPU, spawn on it twice (no CPU
 # hotplug: the core stays parked between guests), release it; the CPU's
-# online state and the module's objects are back where they were.
+# online state and the module's objects are back where they were.  On the
+# way, a guest that fills its free memory, and the next on the same region
+# finds it zero, though neither the host's loader nor the guest zeroed it
+# (the pool scrubs a region when it is freed, once), and zeroes nothing
+# before its main.
 . /tests/lib.sh
 objects=/sys/class/misc/kspawn/objects
 online0=$(cat /sys/devices/system/cpu/online)
@@ -23,6 +27,24 @@ spawn "$IMG" --cpu 1 --cmdline "hello two" || finish
 wait_state "$id" halted
 expect 0 kspawnctl console "$id"
 has 'argv\[1\] = two'
+expect 0 kspawnctl stop "$id"
+# Reading the objects waits for the scrubs in flight: the fill and the
+# check then get the same chunks, the pool's first.
+cat $objects > /dev/null
+spawn "$TEST_IMG" --cpu 1 --cmdline "memscrub fill" || finish
+wait_state "$id" halted
+region=$(json_get region_base "$(kspawnctl --json status "$id")")
+expect 0 kspawnctl console "$id"
+has 'memscrub: [1-9][0-9]* KiB filled'
+expect 0 kspawnctl stop "$id"
+cat $objects > /dev/null
+spawn "$TEST_IMG" --cpu 1 --cmdline "boottime=1 memscrub check" || finish
+wait_state "$id" halted
+[ "$(json_get region_base "$(kspawnctl --json status "$id")")" = "$region" ] ||
+	bad "the check did not get the filled region back ($region)"
+expect 0 kspawnctl console "$id"
+has 'memscrub: [1-9][0-9]* KiB checked, 0 nonzero'
+has 'boottime: .* zeroed 0 KiB'
 expect 0 kspawnctl stop "$id"
 hotplug1=$(dmesg | grep -cE 'smpboot|is now offline')
 [ "$hotplug0" = "$hotplug1" ] || { bad "CPU hotplug happened while spawning on the pooled CPU:"; dmesg | grep -E 'smpboot|is now offline' | tail -n 4 | sed 's/^/  k| /'; }
