@@ -8,11 +8,14 @@
  */
 #include "arch/x86_64/asm.h"
 
+
 	.section .text.entry, "ax"
 	.globl kspawn_entry64
 kspawn_entry64:
 	cli
 	cld
+	testl	%esi, %esi
+	jnz	ap_entry
 	movabs	$boot_stack_top, %rsp
 	xor	%ebp, %ebp
 	movabs	$kmain, %rax
@@ -21,14 +24,10 @@ kspawn_entry64:
 	jmp	1b
 
 /*
- * The boot stack becomes the idle thread's stack.  The page below it is a
- * guard page: the guest unmaps it once it runs on its own page tables.
+ * Another CPU of an SMP guest (ABI 1.3: %esi = its index).  This kernel
+ * does not use it yet: it parks, touching nothing.
  */
-	.section .bss.pagealigned, "aw", @nobits
-	.p2align 12
-	.globl boot_stack_guard, boot_stack_bottom, boot_stack_top
-boot_stack_guard:
-	.skip PAGE_SIZE
-boot_stack_bottom:
-	.skip BOOT_STACK_SIZE
-boot_stack_top:
+ap_entry:
+	cli
+	hlt
+	jmp	ap_entry
