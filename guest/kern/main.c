@@ -15,6 +15,8 @@
 #include "kern/power.h"
 #include "kern/shared.h"
 #include "kern/sched.h"
+#include "kern/smp.h"
+#include "kern/thread.h"
 #include "kern/tick.h"
 #include "kern/time.h"
 #include "lib/cmdline.h"
@@ -90,6 +92,7 @@ void kmain(struct kspawn_header *hdr)
 {
 	const char *bad = shared_check(hdr);
 
+	cpu_local_init(0, 0);	/* this_cpu() works from here on */
 	if (bad)
 		cpu_park();	/* no console we could trust to say so */
 	hdr->boot_tsc[KSPAWN_STAMP_KMAIN] = rdtsc();
@@ -105,6 +108,7 @@ void kmain(struct kspawn_header *hdr)
 	apic_init(hdr);
 	sched_init();
 	tick_init();
+	smp_init(hdr);
 	gdb_init(&boot_cmdline);
 	virtio_init(&boot_cmdline);
 	wake_init(&boot_cmdline);

@@ -28,6 +28,7 @@ boots=(
 	"2 ctl-usage not-root hello demo panic lifecycle blk net gdb-tcp abuse bad-images resources cycles cpu-online-guard reserve doorbell no-module"
 	"3 two-guests hostile console-flood lock-independence"
 	"2@qemu64,+monitor mwait-wake"
+	"4 smp-guest"
 	klog
 	make-run-tty
 	power-loss

@@ -27,10 +27,24 @@
 #define WATCHDOG_MS (180 * 1000)
 
 
+/*
+ * The groups that check what one CPU does (priorities, time slices,
+ * preemption, sleep latency in ticks) pin themselves and their threads
+ * to CPU 0, so an SMP guest runs them as a one-CPU guest does, on the
+ * CPU whose timer counts ticks(); the rest run spread over every CPU.
+ */
+static uint32_t pin_mask;		/* spawn()'s threads: 0 = any CPU */
+
+static void pin_cpu0(int on)
+{
+	pin_mask = on ? 1 : 0;
+	thread_set_affinity(thread_self(), pin_mask);
+}
+
 static struct thread *spawn(const char *name, thread_fn fn, void *arg,
 			    int prio)
 {
-	struct thread_attr attr = { .prio = prio };
+	struct thread_attr attr = { .prio = prio, .cpus = pin_mask };
 	struct thread *t = thread_create(name, fn, arg, &attr);
 
 	if (!t) {
@@ -419,7 +433,12 @@ static void test_starvation(void)
 	b.other = &a.count;
 	ta = spawn("spin-a", spin_thread, &a, THREAD_PRIO_NORMAL);
 	tb = spawn("spin-b", spin_thread, &b, THREAD_PRIO_NORMAL);
-	thread_sleep_ms(STARVE_MS);
+	/*
+	 * Slices are counted in ticks: wait for STARVE_MS of them, not of
+	 * TSC time, which a loaded TCG host lets pass with ticks lost.
+	 */
+	for (int i = 0; i < 100 && ticks() - t0 < STARVE_MS * HZ / 1000; i++)
+		thread_sleep_ms(STARVE_MS);
 	stop = 1;
 	thread_join(ta);
 	thread_join(tb);
@@ -897,19 +916,112 @@ static int play_host_stop(int by_ipi)
 	return 1;
 }
 
+/* ---- SMP: spread, pinned, moved ------------------------------------------ */
+
+struct roamer {
+	volatile int *stop;
+	volatile uint32_t seen;		/* bit i: ran on CPU i */
+};
+
+static int roam_thread(void *arg)
+{
+	struct roamer *r = arg;
+
+	while (!*r->stop)
+		r->seen |= 1u << sched_cpu();
+	return 0;
+}
+
+#define SMP_SPIN_MS 100
+
+/*
+ * As many busy threads as CPUs, while main sleeps: every CPU runs one.
+ * A thread pinned to the last CPU runs only there; re-pinned to CPU 0
+ * while it runs, it moves there.
+ */
+static void test_smp(void)
+{
+	unsigned int n = sched_ncpus();
+	uint32_t all = sched_cpus_mask(), spread = 0, last = 1u << (n - 1);
+	struct roamer r[KSPAWN_MAX_CPUS] = { 0 }, p = { 0 };
+	struct thread *t[KSPAWN_MAX_CPUS], *pt;
+	struct thread_attr pin = { .cpus = last };
+	volatile int stop = 0, pstop = 0;
+	uint32_t pinned_seen, moved = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		r[i].stop = &stop;
+		t[i] = spawn("roam", roam_thread, &r[i], THREAD_PRIO_NORMAL);
+	}
+	thread_sleep_ms(SMP_SPIN_MS);
+	stop = 1;
+	for (unsigned int i = 0; i < n; i++) {
+		thread_join(t[i]);
+		spread |= r[i].seen;
+	}
+	p.stop = &pstop;
+	pt = thread_create("pinned", roam_thread, &p, &pin);
+	if (!pt) {
+		report("smp", 0, "cannot create a pinned thread");
+		return;
+	}
+	thread_sleep_ms(SMP_SPIN_MS);
+	pinned_seen = p.seen;
+	thread_set_affinity(pt, 1);
+	for (int i = 0; i < 100 && !moved; i++) {
+		p.seen = 0;
+		thread_sleep_ms(5);
+		moved = p.seen == 1;
+	}
+	pstop = 1;
+	thread_join(pt);
+	report("smp", spread == all && pinned_seen == last && moved,
+	       "%u CPUs (mask 0x%x): %u busy threads ran on 0x%x; pinned to "
+	       "0x%x ran on 0x%x; re-pinned to CPU 0 %s", n, all, n, spread,
+	       last, pinned_seen, moved ? "moved" : "did not move");
+}
+
 /* ---- driver ------------------------------------------------------------- */
+
+static void pinned(void (*fn)(void))
+{
+	pin_cpu0(1);
+	fn();
+	pin_cpu0(0);
+}
+
+static void test_priority_pinned(void)
+{
+	pinned(test_priority);
+}
+
+static void test_sleep_pinned(void)
+{
+	pinned(test_sleep);
+}
+
+static void test_starvation_pinned(void)
+{
+	pinned(test_starvation);
+}
+
+static void test_fpu_pinned(void)
+{
+	pinned(test_fpu);
+}
 
 static const struct selftest tests[] = {
 	{ "clock", test_clock },
 	{ "ipi", test_ipi },
 	{ "join", test_join },
-	{ "priority", test_priority },
+	{ "priority", test_priority_pinned },
 	{ "mutex", test_mutex },
 	{ "timeout", test_timeouts },
 	{ "waitq", test_waitq },
-	{ "sleep", test_sleep },
-	{ "starvation", test_starvation },
-	{ "fpu", test_fpu },
+	{ "sleep", test_sleep_pinned },
+	{ "starvation", test_starvation_pinned },
+	{ "fpu", test_fpu_pinned },
+	{ "smp", test_smp },
 	{ "pc-condvar", test_pc_condvar },
 	{ "pc-semaphore", test_pc_semaphore },
 	{ "churn", test_churn },
