@@ -50,7 +50,9 @@ void thread_register_idle(struct thread *t, const char *name)
 
 	links_init(t);
 	set_name(t, name);
-	t->id = 0;
+	/* CPU 0's idle thread is 0 (gdb's 1); other CPUs' idle threads
+	 * need IDs of their own, or a debugger sees one idle thread. */
+	t->id = list_empty(&all_threads) ? 0 : ++last_id;
 	list_push_back(&all_threads, &t->all_node);
 	spin_unlock_irqrestore(&sched_lock, flags);
 }

@@ -229,7 +229,7 @@ static void test_pc_semaphore(void)
 /* ---- floating point under preemption ----------------------------------- */
 
 #define FP_STEPS 20000
-#define FP_CHUNKS_MAX 400
+#define FP_CHUNKS_MAX 2000
 #define FP_PREEMPTED_CHUNKS 3
 
 /* Inexact at every step, so the rounding mode shows in the result. */
