@@ -442,7 +442,7 @@ scale() {
 	local run chunks=192 s opts ns1 rate
 	wanted scale || return 0
 	[ "$small" = 1 ] && chunks=48
-	declare_w scale higher "{\"kspawn\": \"parwork (one worker per guest CPU, chunks from a shared counter) on 3 guest CPUs: kspawnctl run --cpus 1-3\", \"kspawn_2cpu\": \"the same on --cpus 1-2\", \"kspawn_1cpu\": \"the same on --cpu 1\", \"chunks\": $chunks, \"iters\": 100000, \"same_work\": {\"kspawn_2cpu\": true, \"kspawn_1cpu\": true}, \"note\": \"speedup_vs_1cpu is each run's rate over that run's 1-CPU rate; under TCG the host's own CPUs (and anyone else's load) bound it\"}"
+	declare_w scale higher "{\"kspawn\": \"parwork (one worker per guest CPU, an equal share of the chunks each) on 3 guest CPUs: kspawnctl run --cpus 1-3\", \"kspawn_2cpu\": \"the same on --cpus 1-2\", \"kspawn_1cpu\": \"the same on --cpu 1\", \"chunks\": $chunks, \"iters\": 100000, \"same_work\": {\"kspawn_2cpu\": true, \"kspawn_1cpu\": true}, \"note\": \"speedup_vs_1cpu is each run's rate over that run's 1-CPU rate; under TCG the host's own CPUs (and anyone else's load) bound it\"}"
 	if [ "$(nproc)" -lt 4 ]; then
 		fail_w scale "needs 4 CPUs in this host (3 for the guest), have $(nproc)"
 		return

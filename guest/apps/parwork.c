@@ -2,10 +2,14 @@
  * parwork: CPU-bound work spread over the guest's CPUs, for SMP checks
  * and the scale benchmark.
  *
- *	parwork [chunks=N] [iters=N] [threads=N] [warm=N]
+ *	parwork [chunks=N] [iters=N] [threads=N] [warm=N] [pin=1]
  *
- * threads workers (default: one per guest CPU) take chunks of work from
- * one counter until all N are done; a chunk is iters rounds of a hash.
+ * threads workers (default: one per guest CPU) share N chunks of work,
+ * worker k taking chunks k, k + threads, ... (an equal share each, so no
+ * worker is left without work however the CPUs run); a chunk is iters
+ * rounds of a hash.  pin=1 pins worker k to CPU k mod the CPUs, so that
+ * every CPU surely does its share (without it the scheduler places and
+ * moves them, and a CPU its host keeps waiting may end up with none).
  * A warm-up of warm chunks (default chunks / 8) runs first, untimed.
  * Each worker counts, per CPU, the chunks it did there, so the report
  * shows where the work ran.  The result folds every chunk's hash by
@@ -22,7 +26,9 @@
 struct parwork {
 	unsigned long chunks;
 	unsigned long iters;
-	unsigned long next;		/* atomic: the next chunk to take */
+	unsigned long nthreads;
+	int pin;
+	unsigned long next;		/* atomic: the next worker's index */
 	uint64_t result;		/* atomic: xor of every chunk's hash */
 	unsigned long per_cpu[KSPAWN_MAX_CPUS]; /* atomic: chunks done */
 };
@@ -42,10 +48,9 @@ static uint64_t chunk_hash(unsigned long chunk, unsigned long iters)
 static int worker(void *arg)
 {
 	struct parwork *w = arg;
-	unsigned long c;
+	unsigned long c = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED);
 
-	while ((c = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) <
-	       w->chunks) {
+	for (; c < w->chunks; c += w->nthreads) {
 		uint64_t h = chunk_hash(c, w->iters);
 
 		__atomic_fetch_xor(&w->result, h, __ATOMIC_RELAXED);
@@ -70,8 +75,13 @@ static long run_workers(struct parwork *w, unsigned long nthreads)
 	struct thread *t[MAX_THREADS];
 	unsigned long n = 0;
 
+	w->nthreads = nthreads;
 	for (; n < nthreads; n++) {
-		t[n] = thread_create("parwork", worker, w, NULL);
+		struct thread_attr a = {
+			.cpus = w->pin ? 1u << (n % sched_ncpus()) : 0,
+		};
+
+		t[n] = thread_create("parwork", worker, w, &a);
 		if (!t[n]) {
 			kprintf("parwork: cannot create thread %lu\n", n);
 			break;
@@ -96,6 +106,7 @@ static int parwork_main(int argc, char **argv)
 	warm.chunks = opt(argc, argv, "warm", w.chunks / 8 ? w.chunks / 8 : 1,
 			  1UL << 30);
 	warm.iters = w.iters;
+	w.pin = warm.pin = opt(argc, argv, "pin", 0, 1) == 1;
 	bad = run_workers(&warm, nthreads) < 0;
 	t0 = time_ns();
 	bad |= run_workers(&w, nthreads) < 0;

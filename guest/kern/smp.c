@@ -64,6 +64,63 @@ void smp_stop_others(void)
 			apic_send_ipi(cpu_get(i)->apic_id, SMP_VEC_HALT);
 }
 
+/*
+ * TLB shootdown: a page another CPU may have cached goes out of the page
+ * tables (a stack's guard page).  One shootdown at a time; the others
+ * invalidate the page and clear their bit.  The lock is tried with
+ * interrupts off but waited for with them on, so that a CPU waiting for
+ * it still answers the holder's IPI.  A CPU that never answers (parked
+ * by a halt) costs a bounded wait and a message, not a hang.
+ */
+#define FLUSH_WAIT_NS (100 * NSEC_PER_MSEC)
+
+static uint32_t flush_lock;
+static uint64_t flush_va;
+static uint32_t flush_pending;		/* bit i: CPU i has not flushed yet */
+
+static void flush_irq(struct trap_frame *tf)
+{
+	(void)tf;
+	invlpg(__atomic_load_n(&flush_va, __ATOMIC_ACQUIRE));
+	__atomic_and_fetch(&flush_pending, ~(1u << this_cpu()->index),
+			   __ATOMIC_RELEASE);
+	apic_eoi();
+}
+
+void smp_flush_tlb_page(uint64_t va)
+{
+	uint32_t others;
+	uint64_t flags, end;
+
+	if (!(__atomic_load_n(&cpus_up, __ATOMIC_ACQUIRE) & ~1u) &&
+	    !this_cpu()->index)
+		return;		/* one CPU: its own invlpg was enough */
+	for (;;) {
+		flags = irq_save();
+		if (!__atomic_exchange_n(&flush_lock, 1, __ATOMIC_ACQUIRE))
+			break;
+		irq_restore(flags);
+		cpu_relax();
+	}
+	others = __atomic_load_n(&cpus_up, __ATOMIC_ACQUIRE) &
+		 ~(1u << this_cpu()->index);
+	__atomic_store_n(&flush_va, va, __ATOMIC_RELEASE);
+	__atomic_store_n(&flush_pending, others, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < KSPAWN_MAX_CPUS; i++)
+		if ((others >> i) & 1)
+			apic_send_ipi(cpu_get(i)->apic_id, SMP_VEC_FLUSH);
+	end = time_ns() + FLUSH_WAIT_NS;
+	while (__atomic_load_n(&flush_pending, __ATOMIC_ACQUIRE) &&
+	       time_ns() < end)
+		cpu_relax();
+	others = __atomic_load_n(&flush_pending, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&flush_lock, 0, __ATOMIC_RELEASE);
+	irq_restore(flags);
+	if (others)
+		kprintf("smp: CPUs 0x%x did not flush 0x%llx\n", others,
+			(unsigned long long)va);
+}
+
 void smp_ap_main(unsigned int index)
 {
 	paging_load();
@@ -109,6 +166,7 @@ void smp_init(const struct kspawn_header *hdr)
 	cpus_up = 1;
 	irq_set_handler(SMP_VEC_RESCHED, resched_irq);
 	irq_set_handler(SMP_VEC_HALT, halt_irq);
+	irq_set_handler(SMP_VEC_FLUSH, flush_irq);
 	if ((hdr->flags & KSPAWN_HF_STANDALONE) || n <= 1)
 		return;
 	if (n > KSPAWN_MAX_CPUS)

@@ -15,12 +15,19 @@
 /* Fixed vectors, beside the APIC's own (arch/x86_64/apic.h). */
 #define SMP_VEC_RESCHED 0xf1	/* look at your run queue */
 #define SMP_VEC_HALT 0xf2	/* the guest stops: park */
+#define SMP_VEC_FLUSH 0xf3	/* invalidate a page in your TLB */
 
 /* CPU 0, after sched_init and tick_init: bring the others up. */
 void smp_init(const struct kspawn_header *hdr);
 
 /* Ask the CPU with APIC ID apic_id to reschedule (from any context). */
 void smp_send_resched(uint32_t apic_id);
+
+/*
+ * va left the page tables: make every other CPU drop it from its TLB
+ * (this one did already).  Interrupts on or off, but no spinlock held.
+ */
+void smp_flush_tlb_page(uint64_t va);
 
 /* The guest halts or panics: park every other CPU. */
 void smp_stop_others(void);

@@ -267,14 +267,22 @@ static long double fp_compute(const struct fp_job *j)
 	return j->x87 ? fp_work_x87(1.25L) : (long double)fp_work_sse(1.25);
 }
 
-/* Repeat the work until a preemption has hit the middle of it often. */
+/* Threads of the fpu group that have seen enough preemptions. */
+static volatile int fp_satisfied;
+
+/*
+ * Repeat the work until a preemption has hit the middle of it often, and
+ * go on until every thread of the group has: a thread left alone on the
+ * CPU is never preempted (a loaded host, losing ticks, used to leave the
+ * last one short).
+ */
 static int fp_thread(void *arg)
 {
 	struct fp_job *j = arg;
+	int counted = 0;
 
 	fesetround(j->round);
-	while (j->preempted_chunks < FP_PREEMPTED_CHUNKS &&
-	       j->chunks < FP_CHUNKS_MAX) {
+	while ((!counted || fp_satisfied < 3) && j->chunks < FP_CHUNKS_MAX) {
 		uint64_t before = preemptions_of(thread_self());
 		long double r = fp_compute(j);
 
@@ -283,6 +291,10 @@ static int fp_thread(void *arg)
 		if (r != j->expect)
 			j->mismatches++;
 		j->chunks++;
+		if (!counted && j->preempted_chunks >= FP_PREEMPTED_CHUNKS) {
+			counted = 1;
+			__atomic_fetch_add(&fp_satisfied, 1, __ATOMIC_RELAXED);
+		}
 	}
 	j->round_after = fegetround();
 	return 0;
@@ -309,6 +321,7 @@ static void test_fpu(void)
 		report("fpu", 0, "rounding modes give equal results: no test");
 		return;
 	}
+	fp_satisfied = 0;
 	for (int i = 0; i < 3; i++)
 		t[i] = spawn("fpu", fp_thread, &jobs[i], THREAD_PRIO_NORMAL);
 	for (int i = 0; i < 3; i++)
@@ -981,6 +994,94 @@ static void test_smp(void)
 	       last, pinned_seen, moved ? "moved" : "did not move");
 }
 
+/*
+ * TLB shootdown: CPU 1 reads a page (its TLB caches it), CPU 0 unmaps it
+ * as a guard page is unmapped (mm_unmap_page), then CPU 1 reads it again
+ * through a probe whose page fault is caught: it must fault.  Without
+ * the shootdown, CPU 1 reads through its stale TLB entry.
+ */
+extern char tlb_probe_read[], tlb_probe_done[];
+static volatile int tlb_faulted;
+static trap_hook_t tlb_prev_hook;
+
+static int tlb_hook(struct trap_frame *tf)
+{
+	if (tf->vector == 14 && tf->rip == (uint64_t)tlb_probe_read) {
+		tlb_faulted = 1;
+		tf->rip = (uint64_t)tlb_probe_done;
+		return 1;
+	}
+	return tlb_prev_hook ? tlb_prev_hook(tf) : 0;
+}
+
+static void __attribute__((noinline, noclone)) tlb_probe(volatile uint8_t *p)
+{
+	__asm__ volatile(".globl tlb_probe_read, tlb_probe_done\n"
+			 "tlb_probe_read: movb (%0), %%al\n"
+			 "tlb_probe_done:"
+			 : : "r"(p) : "rax", "memory");
+}
+
+struct tlb_job {
+	volatile uint8_t *page;
+	volatile int step;		/* 1: read once; 2: unmapped; 3: probed */
+	int faulted;
+};
+
+static int tlb_reader(void *arg)
+{
+	struct tlb_job *j = arg;
+
+	(void)*j->page;		/* into this CPU's TLB */
+	j->step = 1;
+	while (j->step != 2)
+		cpu_relax();
+	tlb_faulted = 0;
+	tlb_probe(j->page);
+	j->faulted = tlb_faulted;
+	j->step = 3;
+	return 0;
+}
+
+static void test_tlb(void)
+{
+	struct thread_attr on1 = { .cpus = 2 };
+	struct tlb_job j = { 0 };
+	struct thread *t;
+	uint8_t *page;
+
+	if (sched_ncpus() < 2) {
+		report("tlb", 1, "one CPU: no other TLB to shoot down");
+		return;
+	}
+	page = page_alloc(1);
+	if (!page) {
+		report("tlb", 0, "no page");
+		return;
+	}
+	j.page = page;
+	tlb_prev_hook = trap_debug_hook();
+	trap_set_debug_hook(tlb_hook);
+	pin_cpu0(1);
+	t = thread_create("tlb", tlb_reader, &j, &on1);
+	while (t && j.step != 1)
+		thread_sleep_ms(1);
+	mm_unmap_page((uint64_t)page);
+	j.step = 2;
+	while (t && j.step != 3)
+		thread_sleep_ms(1);
+	if (t)
+		thread_join(t);
+	pin_cpu0(0);
+	trap_set_debug_hook(tlb_prev_hook);
+	mm_remap_page((uint64_t)page);
+	page_free(page, 1);
+	report("tlb", t && j.faulted,
+	       "a page CPU 1 had read, unmapped on CPU 0: CPU 1's next read %s",
+	       !t ? "(no thread)" : j.faulted ? "faulted" :
+	       "went through a stale TLB entry");
+}
+
 /* ---- driver ------------------------------------------------------------- */
 
 static void pinned(void (*fn)(void))
@@ -1022,6 +1123,7 @@ static const struct selftest tests[] = {
 	{ "starvation", test_starvation_pinned },
 	{ "fpu", test_fpu_pinned },
 	{ "smp", test_smp },
+	{ "tlb", test_tlb },
 	{ "pc-condvar", test_pc_condvar },
 	{ "pc-semaphore", test_pc_semaphore },
 	{ "churn", test_churn },
