@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
 /*
- * kspawn shared-memory ABI, version 1.2.
+ * kspawn shared-memory ABI, version 1.3.
  *
  * This is the only header that the spawned (guest) kernel and the host side
  * (kspawn.ko, kspawnctl, the portable backends) both include.  Every field is
@@ -24,7 +24,7 @@
 #endif
 
 #define KSPAWN_ABI_MAJOR 1
-#define KSPAWN_ABI_MINOR 2
+#define KSPAWN_ABI_MINOR 3
 
 /* "KSPAWN" followed by "\x01\xab", read as a little-endian uint64_t. */
 #define KSPAWN_MAGIC 0xab014e574150534bULL
@@ -123,6 +123,16 @@ struct kspawn_wake {
 };
 
 /*
+ * CPUs (1.3).  Every CPU of cpu_apic_id[ncpus] enters the guest at its ELF
+ * entry point in long mode, interrupts off, on the host's page tables,
+ * with %rdi = the header's virtual address and %esi = its index in
+ * cpu_apic_id[]: CPU 0 first (it stamps boot_tsc[KSPAWN_STAMP_TRAMPOLINE]),
+ * then each other CPU in order (it stamps cpu_tsc[index]).  CPUs other
+ * than 0 arrive while CPU 0 already runs, and must wait for it to let
+ * them in; a 1.2 guest, which does not know this, never gets more than one.
+ */
+
+/*
  * The header sits at offset 0 of the shared area.  The host fills it before
  * start; afterwards the guest only writes guest_features and boot_tsc[3..].
  * The *_off fields locate the other structures inside the shared area, so a
@@ -158,7 +168,8 @@ struct kspawn_header {
 	char cmdline[KSPAWN_CMDLINE_MAX]; /* NUL-terminated */
 	struct kspawn_echo echo;	/* 1.2, KSPAWN_F_DOORBELL_ECHO */
 	struct kspawn_wake wake[KSPAWN_MAX_CPUS]; /* 1.2, KSPAWN_F_MWAIT_WAKE */
-	uint8_t reserved[2240];		/* zero; room for minor versions */
+	uint64_t cpu_tsc[KSPAWN_MAX_CPUS]; /* 1.3: CPU i >= 1 reached long mode */
+	uint8_t reserved[2112];		/* zero; room for minor versions */
 };
 
 /* Guest states (kspawn_state.state). */
@@ -269,6 +280,7 @@ _Static_assert(sizeof(struct kspawn_echo) == 64, "echo size");
 _Static_assert(sizeof(struct kspawn_wake) == 64, "wake size");
 _Static_assert(offsetof(struct kspawn_header, wake) == 832, "wake");
 _Static_assert(offsetof(struct kspawn_header, echo) == 768, "echo");
+_Static_assert(offsetof(struct kspawn_header, cpu_tsc) == 1856, "cpu_tsc");
 _Static_assert(sizeof(struct kspawn_panic) == 432, "panic size");
 _Static_assert(sizeof(struct kspawn_state) == 464, "state size");
 _Static_assert(sizeof(struct kspawn_ring) == 192, "ring size");

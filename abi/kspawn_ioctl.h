@@ -60,9 +60,15 @@ struct kspawn_ioc_load {
 	/* virtio-blk on this host file or block device; "": none */
 	char disk_path[256];
 	__u32 net_mode;			/* KSPAWN_NET_* */
-	__u32 reserved2;
+	__u32 ncpus;			/* 0: one CPU, cpu; else cpus[ncpus] */
 	__u32 id;			/* out: the new instance */
 	__u32 reserved;
+	/*
+	 * The guest's CPUs when ncpus > 0 (cpu must then be
+	 * KSPAWN_LOAD_CPU_ANY): cpus[0] boots first, the others follow; an
+	 * image older than ABI 1.3 gets one CPU only.
+	 */
+	__u32 cpus[KSPAWN_MAX_CPUS];
 };
 
 #define KSPAWN_NET_NONE 0
@@ -88,7 +94,7 @@ struct kspawn_ioc_status {
 	__u32 guest_state;		/* enum kspawn_guest_state, as read */
 	__u32 hung;			/* heartbeat stopped for hang_timeout_ms */
 	__u32 exit_code;
-	__u32 reserved;
+	__u32 ncpus;			/* entries used in cpus[] */
 	__u64 region_base;
 	__u64 region_size;
 	__u64 shared_base;
@@ -100,6 +106,7 @@ struct kspawn_ioc_status {
 	__u64 console_dropped;		/* by the guest and by the module */
 	char cmdline[KSPAWN_CMDLINE_MAX];
 	struct kspawn_panic panic;	/* valid when guest_state is PANICKED */
+	__u32 cpus[KSPAWN_MAX_CPUS];	/* the guest's CPUs; cpus[0] is cpu */
 };
 
 struct kspawn_ioc_list {

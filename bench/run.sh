@@ -8,7 +8,7 @@
 #   bench/run.sh BUILD_DIR [WORKLOAD_PREFIX]     e.g. bench/run.sh build blk
 #
 # Hosted workloads (ring_*, blk_hosted_*, net_hosted_*, size_image) run on
-# this machine; full-stack ones (spawn, switch, size_footprint,
+# this machine; full-stack ones (spawn, switch, scale, size_footprint,
 # blk_fullstack_*, net_fullstack_*) in one boot of the QEMU host, through
 # bench/fullstack/in-vm.sh, which also runs as is on a bare-metal host.
 # BENCH_SMALL=1 runs each workload small, once unless BENCH_RUNS says.
@@ -225,7 +225,7 @@ loaded_kib() {
 # BENCH lines go into raw.
 fullstack() {
 	local w any= log
-	for w in spawn switch size_footprint doorbell_guest_to_host \
+	for w in spawn switch scale size_footprint doorbell_guest_to_host \
 		doorbell_host_to_guest idle_wakeups first_request_after_idle \
 		blk_fullstack net_fullstack; do
 		wanted "$w" && any=1
@@ -260,8 +260,9 @@ fullstack_qemu() {
 		echo "BENCH F fullstack no $initrd or $env_mk (make bench builds them)" > "$1"
 		return
 	fi
-	echo "bench: full stack: booting the QEMU host (-smp 2, TCG unless KVM works)" >&2
-	(cd "$top" && SMP=2 MEM=1536 scripts/qemu-host.sh \
+	# -smp 4: scale gives a guest 3 CPUs; the others use CPU 1 only.
+	echo "bench: full stack: booting the QEMU host (-smp 4, TCG unless KVM works)" >&2
+	(cd "$top" && SMP=4 MEM=1536 scripts/qemu-host.sh \
 		--timeout "${BENCH_QEMU_TIMEOUT:-3000}" \
 		--probe "$build/kspawn-guest.elf" --log "$1" \
 		--run /bench/in-vm.sh \

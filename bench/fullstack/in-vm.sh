@@ -458,6 +458,59 @@ switch_linux() {
 		{ cat; echo "$warm"; } | emit switch linux_futex "$1"
 }
 
+# ---- scale: CPU-bound work on 1, 2 and 3 guest CPUs ---------------------
+# scale_one SYSTEM CPUOPTS CHUNKS: parwork in a guest on those CPUs; its
+# ns and warm-up in $sns and $swarm.
+scale_one() {
+	local id
+	sns= swarm=
+	id=$(kspawnctl run "$IMG" $2 --cmdline "parwork chunks=$3 iters=100000") ||
+		return 1
+	live=$id
+	con=$(timeout 600 kspawnctl console "$id" --follow)
+	guest_down
+	sns=$(field ns) swarm=$(field warm)
+	[ -n "$sns" ] && [ "$sns" -gt 0 ] && [ -n "$swarm" ]
+}
+
+scale() {
+	local run chunks=192 s opts ns1 rate
+	wanted scale || return 0
+	[ "$small" = 1 ] && chunks=48
+	declare_w scale higher "{\"kspawn\": \"parwork (one worker per guest CPU, an equal share of the chunks each) on 3 guest CPUs: kspawnctl run --cpus 1-3\", \"kspawn_2cpu\": \"the same on --cpus 1-2\", \"kspawn_1cpu\": \"the same on --cpu 1\", \"chunks\": $chunks, \"iters\": 100000, \"same_work\": {\"kspawn_2cpu\": true, \"kspawn_1cpu\": true}, \"note\": \"speedup_vs_1cpu is each run's rate over that run's 1-CPU rate; under TCG the host's own CPUs (and anyone else's load) bound it\"}"
+	if [ "$(nproc)" -lt 4 ]; then
+		fail_w scale "needs 4 CPUs in this host (3 for the guest), have $(nproc)"
+		return
+	fi
+	for run in $(seq "$runs"); do
+		say "scale run $run/$runs"
+		in_order "$run" scale -- kspawn kspawn_2cpu kspawn_1cpu
+		ns1=
+		for s in $order; do
+			case $s in
+			kspawn) opts="--cpus 1-3" ;;
+			kspawn_2cpu) opts="--cpus 1-2" ;;
+			*) opts="--cpu 1" ;;
+			esac
+			if ! scale_one "$s" "$opts" "$chunks"; then
+				fail_w scale "parwork ($opts) failed: $(printf '%s\n' "$con" | tail -n 3 | tr '\n' ' ')"
+				return
+			fi
+			eval "ns_$s=$sns warm_$s=$swarm"
+		done
+		ns1=$ns_kspawn_1cpu
+		for s in kspawn kspawn_2cpu kspawn_1cpu; do
+			eval "sns=\$ns_$s swarm=\$warm_$s"
+			rate=$(awk -v c="$chunks" -v n="$sns" 'BEGIN { printf "%.3f", c * 1e9 / n }')
+			{
+				echo "chunks_per_s $rate chunks/s"
+				awk -v a="$ns1" -v b="$sns" 'BEGIN { printf "speedup_vs_1cpu %.3f x\n", a / b }'
+				echo "warmup $swarm chunks"
+			} | emit scale "$s" "$run"
+		done
+	done
+}
+
 # ---- size: memory in use after boot, guest vs this Linux ---------------
 size() {
 	local run region free malloc s
@@ -517,6 +570,7 @@ say "runs=$runs small=${small:-0} only=${only:-all} cpu=$cpu"
 spawn
 spawn_reserved
 switch
+scale
 size
 doorbell
 idle

@@ -1,6 +1,7 @@
 #include "kern/console.h"
 #include "kern/shared.h"
 #include "abi/byte_ring.h"
+#include "kern/thread.h"
 #include "lib/format.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/uart.h"
@@ -42,14 +43,48 @@ static void ring_put(const char *s, size_t n)
 	}
 }
 
+/*
+ * The ring has one producer: CPUs take turns.  Not a struct spinlock: a
+ * CPU that faults or panics while it writes must still get its report out
+ * (it writes over its own turn), and so must one whose peer was halted
+ * mid-line (it waits a bounded while, then writes anyway).
+ */
+static uint32_t writer;			/* CPU index + 1, or 0 */
+
+static int console_lock(void)
+{
+	uint32_t me = this_cpu()->index + 1;
+
+	if (__atomic_load_n(&writer, __ATOMIC_RELAXED) == me)
+		return 0;
+	for (unsigned int spins = 0; spins < 10000000; spins++) {
+		uint32_t none = 0;
+
+		if (__atomic_compare_exchange_n(&writer, &none, me, 0,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return 1;
+		cpu_relax();
+	}
+	return 0;
+}
+
+static void console_unlock(int held)
+{
+	if (held)
+		__atomic_store_n(&writer, 0, __ATOMIC_RELEASE);
+}
+
 void console_write(const char *s, size_t n)
 {
 	uint64_t flags = irq_save();
+	int held = console_lock();
 
 	if (use_uart)
 		uart_write(COM1, s, n);
 	if (ring_out.r)
 		ring_put(s, n);
+	console_unlock(held);
 	irq_restore(flags);
 }
 

@@ -15,6 +15,8 @@
 #include "kern/power.h"
 #include "kern/shared.h"
 #include "kern/sched.h"
+#include "kern/smp.h"
+#include "kern/thread.h"
 #include "kern/tick.h"
 #include "kern/time.h"
 #include "lib/cmdline.h"
@@ -142,6 +144,7 @@ void kmain(struct kspawn_header *hdr)
 {
 	const char *bad = shared_check(hdr);
 
+	cpu_local_init(0, 0);	/* this_cpu() works from here on */
 	if (bad)
 		cpu_park();	/* no console we could trust to say so */
 	hdr->boot_tsc[KSPAWN_STAMP_KMAIN] = rdtsc();
@@ -164,6 +167,8 @@ void kmain(struct kspawn_header *hdr)
 	boot_step("sched");
 	tick_init();
 	boot_step("tick");
+	smp_init(hdr);
+	boot_step("smp");
 	gdb_init(&boot_cmdline);
 	virtio_init(&boot_cmdline);
 	wake_init(&boot_cmdline);

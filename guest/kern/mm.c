@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kern/mm.h"
+#include "kern/smp.h"
 #include "kern/console.h"
 #include "kern/panic.h"
 #include "kern/shared.h"
@@ -227,15 +228,26 @@ void *stack_alloc(size_t size)
 
 	if (!p)
 		return NULL;
-	paging_unmap((uint64_t)p);
+	mm_unmap_page((uint64_t)p);
 	return p + PAGE_SIZE;
+}
+
+void mm_remap_page(uint64_t va)
+{
+	paging_remap(va);	/* no CPU caches a page that was not present */
+}
+
+void mm_unmap_page(uint64_t va)
+{
+	paging_unmap(va);
+	smp_flush_tlb_page(va);	/* another CPU may have used the page */
 }
 
 void stack_free(void *base, size_t size)
 {
 	char *guard = (char *)base - PAGE_SIZE;
 
-	paging_remap((uint64_t)guard);
+	mm_remap_page((uint64_t)guard);
 	page_free(guard, PAGE_ALIGN(size) / PAGE_SIZE + 1);
 }
 

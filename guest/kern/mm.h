@@ -35,6 +35,10 @@ void kfree(void *p);
  * it.  Returns the lowest usable address; the stack top is base + size.
  */
 void *stack_alloc(size_t size);
+
+/* Unmap one page of the region on every CPU (a guard page); map it back. */
+void mm_unmap_page(uint64_t va);
+void mm_remap_page(uint64_t va);
 void stack_free(void *base, size_t size);
 
 /* Is va inside a stack guard page?  Lets a page fault say "stack overflow". */

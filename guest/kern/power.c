@@ -1,5 +1,6 @@
 #include "kern/power.h"
 #include "kern/shared.h"
+#include "kern/smp.h"
 #include "kern/virtio.h"
 #include "arch/x86_64/cpu.h"
 
@@ -18,6 +19,7 @@ void guest_exit(int code)
 	struct kspawn_state *st = shared_state();
 
 	irq_disable();
+	smp_stop_others();
 	st->exit_code = (uint32_t)code;
 	if (st->state != KSPAWN_GUEST_PANICKED)
 		__atomic_store_n(&st->state, KSPAWN_GUEST_HALTED,

@@ -1,18 +1,22 @@
 /*
  * The scheduler core: run queues, the switch, blocking and waking, the
- * tick, sleeping and the idle loop.  Thread life cycle is in thread.c.
+ * tick, sleeping, load balancing and the idle loop.  Thread life cycle is
+ * in thread.c.
  *
- * Locking: one scheduler lock (interrupts off) guards the run queues,
- * wait queues, sleepers and thread states.  A thread switches away while
- * holding it, and whichever thread runs next releases it: the code after
- * context_switch() in schedule_locked()'s caller, or thread_start() for a
- * thread that runs for the first time.
+ * Locking: one scheduler lock (interrupts off) guards every CPU's run
+ * queues and sleepers, the wait queues and thread states.  A thread
+ * switches away while holding it, and whichever thread runs next on that
+ * CPU releases it: the code after context_switch() in schedule_locked()'s
+ * caller, or thread_start() for a thread that runs for the first time.
+ * So no other CPU can pick up a thread before its registers are saved:
+ * it would need the lock.
  */
 #include <errno.h>
 #include <sys/reent.h>
 
 #include "kern/thread.h"
 #include "kern/sched.h"
+#include "kern/smp.h"
 #include "kern/wake.h"
 #include "kern/time.h"
 #include "kern/panic.h"
@@ -20,9 +24,13 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fpu.h"
 
-struct spinlock sched_lock = SPINLOCK_INIT;
+#define MSR_GS_BASE 0xc0000101
 
-static struct cpu cpu0;
+struct spinlock sched_lock = SPINLOCK_INIT;
+struct list_node sched_zombies = LIST_HEAD_INIT(sched_zombies);
+
+static struct cpu cpus[KSPAWN_MAX_CPUS];
+static uint32_t online_mask;		/* bit i: CPU i schedules */
 
 /* The boot context; sched_init turns it into CPU 0's idle thread. */
 static struct thread boot_thread = {
@@ -30,10 +38,21 @@ static struct thread boot_thread = {
 	.prio = THREAD_PRIO_IDLE,
 	.name = "boot",
 };
+static struct thread ap_idle[KSPAWN_MAX_CPUS];
 
-struct cpu *this_cpu(void)
+struct cpu *cpu_get(unsigned int index)
 {
-	return &cpu0;
+	return &cpus[index];
+}
+
+void cpu_local_init(unsigned int index, uint32_t apic_id)
+{
+	struct cpu *c = &cpus[index];
+
+	c->self = c;
+	c->index = index;
+	c->apic_id = apic_id;
+	wrmsr(MSR_GS_BASE, (uint64_t)c);
 }
 
 struct thread *thread_self(void)
@@ -43,35 +62,146 @@ struct thread *thread_self(void)
 	return t ? t : &boot_thread;
 }
 
+unsigned int sched_ncpus(void)
+{
+	uint32_t m = __atomic_load_n(&online_mask, __ATOMIC_ACQUIRE);
+	unsigned int n = 0;
+
+	for (; m; m &= m - 1)	/* no libgcc: no __builtin_popcount */
+		n++;
+	return n;
+}
+
+uint32_t sched_cpus_mask(void)
+{
+	return __atomic_load_n(&online_mask, __ATOMIC_ACQUIRE);
+}
+
+unsigned int sched_cpu(void)
+{
+	return this_cpu()->index;
+}
+
 /* ---- run queue ---------------------------------------------------------- */
 
 static void ready_enqueue(struct cpu *c, struct thread *t, int front)
 {
 	t->state = THREAD_READY;
+	t->cpu = c;
 	if (front)
 		list_add_after(&t->run_node, &c->ready[t->prio]);
 	else
 		list_push_back(&c->ready[t->prio], &t->run_node);
 	c->ready_mask |= 1u << t->prio;
+	c->nr_ready++;
+}
+
+static void ready_remove(struct cpu *c, struct thread *t)
+{
+	list_remove(&t->run_node);
+	if (list_empty(&c->ready[t->prio]))
+		c->ready_mask &= ~(1u << t->prio);
+	c->nr_ready--;
 }
 
 static struct thread *ready_dequeue(struct cpu *c)
 {
-	struct list_node *n;
+	struct thread *t;
 	int prio;
 
 	if (!c->ready_mask)
 		return NULL;
 	prio = 31 - __builtin_clz(c->ready_mask);
-	n = list_pop_front(&c->ready[prio]);
-	if (list_empty(&c->ready[prio]))
-		c->ready_mask &= ~(1u << prio);
-	return list_entry(n, struct thread, run_node);
+	t = list_entry(list_first(&c->ready[prio]), struct thread, run_node);
+	ready_remove(c, t);
+	return t;
 }
 
 static int highest_ready_prio(const struct cpu *c)
 {
 	return c->ready_mask ? 31 - __builtin_clz(c->ready_mask) : -1;
+}
+
+/* ---- placement and balancing -------------------------------------------- */
+
+static int allowed(const struct thread *t, const struct cpu *c)
+{
+	return c->online && (!t->affinity || (t->affinity >> c->index) & 1);
+}
+
+static unsigned int load(const struct cpu *c)
+{
+	return c->nr_ready + (c->current != c->idle);
+}
+
+/*
+ * Where a thread that becomes runnable goes: here if it outranks what
+ * runs here (it preempts at once, as on one CPU), else the least loaded
+ * CPU it may use, the one it ran on last winning a tie (its cache), then
+ * this one.
+ */
+static struct cpu *place(struct thread *t)
+{
+	struct cpu *me = this_cpu(), *best = NULL;
+
+	if (allowed(t, me) && t->prio > me->current->prio)
+		return me;
+	if (t->cpu && allowed(t, t->cpu))
+		best = t->cpu;
+	else if (allowed(t, me))
+		best = me;
+	for (unsigned int i = 0; i < KSPAWN_MAX_CPUS; i++) {
+		struct cpu *c = &cpus[i];
+
+		if (allowed(t, c) && (!best || load(c) < load(best)))
+			best = c;
+	}
+	return best ? best : me;	/* no CPU allowed: cannot happen */
+}
+
+/* c has a thread of priority prio ready: preempt what runs there? */
+static void kick(struct cpu *c, int prio)
+{
+	if (prio <= c->current->prio)
+		return;
+	c->need_resched = 1;
+	if (c != this_cpu())
+		smp_send_resched(c->apic_id);
+}
+
+/*
+ * An idle CPU takes the best waiting thread it may run from the busiest
+ * other CPU.  Returns 1 if it took one.
+ */
+static int steal_locked(struct cpu *c)
+{
+	struct cpu *from = NULL;
+
+	for (unsigned int i = 0; i < KSPAWN_MAX_CPUS; i++) {
+		struct cpu *o = &cpus[i];
+
+		if (o != c && o->online && o->nr_ready &&
+		    (!from || o->nr_ready > from->nr_ready))
+			from = o;
+	}
+	if (!from)
+		return 0;
+	for (int p = THREAD_PRIO_MAX; p > THREAD_PRIO_IDLE; p--) {
+		struct list_node *n;
+
+		list_for_each(n, &from->ready[p]) {
+			struct thread *t = list_entry(n, struct thread,
+						      run_node);
+
+			if (!allowed(t, c))
+				continue;
+			ready_remove(from, t);
+			ready_enqueue(c, t, 0);
+			c->stolen++;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /* ---- the switch --------------------------------------------------------- */
@@ -103,7 +233,14 @@ static void schedule_locked(void)
 	if (prev->state == THREAD_RUNNING && prev != c->idle) {
 		if (!prev->yielded)
 			prev->preemptions++;
-		ready_enqueue(c, prev, prev->slice_left != 0);
+		if (allowed(prev, c)) {
+			ready_enqueue(c, prev, prev->slice_left != 0);
+		} else {	/* its affinity changed: off it goes */
+			struct cpu *to = place(prev);
+
+			ready_enqueue(to, prev, 0);
+			kick(to, prev->prio);
+		}
 	}
 	prev->yielded = 0;
 	next = ready_dequeue(c);
@@ -180,7 +317,7 @@ int sched_block_locked(uint64_t deadline_ns)
 
 void sched_wake_locked(struct thread *t, int result)
 {
-	struct cpu *c = this_cpu();
+	struct cpu *c;
 
 	if (t->state != THREAD_BLOCKED)
 		return;
@@ -190,10 +327,9 @@ void sched_wake_locked(struct thread *t, int result)
 		t->waiting_on = NULL;
 	}
 	t->wake_result = result;
-	if (t->prio > c->current->prio) {
-		ready_enqueue(c, t, 0);
-		c->need_resched = 1;
-	} else if (result == -ETIMEDOUT && t->prio == c->current->prio) {
+	c = place(t);
+	if (result == -ETIMEDOUT && t->prio == c->current->prio &&
+	    c->current != c->idle) {
 		/*
 		 * A sleeper wakes on time even beside a busy peer: it
 		 * goes first, and the peer to the back of the line.
@@ -201,8 +337,11 @@ void sched_wake_locked(struct thread *t, int result)
 		ready_enqueue(c, t, 1);
 		c->current->slice_left = 0;
 		c->need_resched = 1;
+		if (c != this_cpu())
+			smp_send_resched(c->apic_id);
 	} else {
 		ready_enqueue(c, t, 0);
+		kick(c, t->prio);
 	}
 }
 
@@ -230,6 +369,8 @@ void sched_tick(void)
 
 	spin_lock(&sched_lock);
 	wake_expired(c, time_ns());
+	if (!c->nr_ready && steal_locked(c))
+		kick(c, highest_ready_prio(c));
 	cur = c->current;
 	if (cur != c->idle && cur->slice_left && !--cur->slice_left) {
 		/* Slice used up: rotate only if someone else may run. */
@@ -283,19 +424,51 @@ void thread_sleep_ms(uint64_t ms)
 
 /* ---- start-up and idle -------------------------------------------------- */
 
-void sched_init(void)
+static void cpu_sched_init(struct cpu *c, struct thread *idle)
 {
-	struct cpu *c = &cpu0;
-
-	fpu_init();
 	for (int p = 0; p <= THREAD_PRIO_MAX; p++)
 		list_init(&c->ready[p]);
 	list_init(&c->sleepers);
-	list_init(&c->zombies);
+	idle->cpu = c;
+	c->idle = idle;
+	c->current = idle;
+}
+
+static void cpu_online(struct cpu *c)
+{
+	uint64_t flags = spin_lock_irqsave(&sched_lock);
+
+	c->online = 1;
+	__atomic_or_fetch(&online_mask, 1u << c->index, __ATOMIC_RELEASE);
+	spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+void sched_init(void)
+{
+	struct cpu *c = this_cpu();
+
+	fpu_init();
 	boot_thread.reent = _impure_ptr;
-	c->idle = &boot_thread;
-	c->current = &boot_thread;
+	cpu_sched_init(c, &boot_thread);
 	thread_register_idle(&boot_thread, "idle");
+	cpu_online(c);
+}
+
+void sched_init_cpu(unsigned int index)
+{
+	struct cpu *c = this_cpu();
+	struct thread *idle = &ap_idle[index];
+	char name[THREAD_NAME_MAX] = "idle";
+
+	fpu_cpu_init();
+	idle->state = THREAD_RUNNING;
+	idle->prio = THREAD_PRIO_IDLE;
+	idle->reent = _impure_ptr;
+	cpu_sched_init(c, idle);
+	name[4] = (char)('0' + index / 10);
+	name[5] = (char)('0' + index % 10);
+	thread_register_idle(idle, name);
+	cpu_online(c);
 }
 
 void sched_idle(void)
@@ -304,6 +477,11 @@ void sched_idle(void)
 
 	for (;;) {
 		irq_disable();
+		if (!c->ready_mask && sched_ncpus() > 1) {
+			spin_lock(&sched_lock);
+			steal_locked(c);
+			spin_unlock(&sched_lock);
+		}
 		if (c->need_resched || c->ready_mask) {
 			irq_enable();
 			schedule();
@@ -315,19 +493,56 @@ void sched_idle(void)
 
 void sched_set_prio_locked(struct thread *t, int prio)
 {
-	struct cpu *c = this_cpu();
+	struct cpu *c = t->cpu ? t->cpu : this_cpu();
 
 	if (t->state == THREAD_READY) {
-		list_remove(&t->run_node);
-		if (list_empty(&c->ready[t->prio]))
-			c->ready_mask &= ~(1u << t->prio);
+		ready_remove(c, t);
 		t->prio = prio;
 		ready_enqueue(c, t, 0);
+		kick(c, prio);
 	} else {
 		t->prio = prio;
+		if (t->state == THREAD_RUNNING &&
+		    highest_ready_prio(c) > prio) {
+			c->need_resched = 1;
+			if (c != this_cpu())
+				smp_send_resched(c->apic_id);
+		}
 	}
-	if (highest_ready_prio(c) > c->current->prio)
-		c->need_resched = 1;
+}
+
+int thread_set_affinity(struct thread *t, uint32_t mask)
+{
+	uint64_t flags;
+
+	if (mask && !(mask & sched_cpus_mask()))
+		return -1;
+	flags = spin_lock_irqsave(&sched_lock);
+	if (t->prio == THREAD_PRIO_IDLE) {
+		spin_unlock_irqrestore(&sched_lock, flags);
+		return -1;
+	}
+	t->affinity = mask;
+	if (t->state == THREAD_READY && !allowed(t, t->cpu)) {
+		struct cpu *to;
+
+		ready_remove(t->cpu, t);
+		to = place(t);
+		ready_enqueue(to, t, 0);
+		kick(to, t->prio);
+	} else if (t->state == THREAD_RUNNING && !allowed(t, t->cpu)) {
+		/* schedule_locked moves it when it next stops here */
+		t->cpu->need_resched = 1;
+		if (t->cpu != this_cpu())
+			smp_send_resched(t->cpu->apic_id);
+	}
+	spin_unlock_irqrestore(&sched_lock, flags);
+	return 0;
+}
+
+uint32_t thread_affinity(const struct thread *t)
+{
+	return t->affinity;
 }
 
 void sched_finish_first_switch(void)

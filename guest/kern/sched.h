@@ -43,6 +43,7 @@ struct thread_attr {
 	int prio;		/* THREAD_PRIO_MIN..MAX; 0 means NORMAL */
 	size_t stack_size;	/* bytes (page multiple); 0 means default */
 	int detached;		/* freed when it exits; cannot be joined */
+	unsigned int cpus;	/* bit i: may run on guest CPU i; 0 means any */
 };
 
 /*
@@ -81,6 +82,22 @@ int thread_priority(const struct thread *t);
 /* Returns 0, or -1 if prio is out of range. */
 int thread_set_priority(struct thread *t, int prio);
 
+/*
+ * SMP.  The guest's CPUs are numbered 0..sched_ncpus()-1.  A thread runs
+ * on any CPU its affinity allows (all, unless attr.cpus or
+ * thread_set_affinity said otherwise: one bit pins it).  New and woken
+ * threads go to the least loaded CPU they may use, an idle CPU takes
+ * waiting threads from busy ones, and a thread made runnable on another
+ * CPU with a higher priority than what runs there preempts it at once
+ * (reschedule IPI).
+ */
+unsigned int sched_ncpus(void);		/* CPUs that schedule threads */
+uint32_t sched_cpus_mask(void);		/* bit i: CPU i schedules */
+unsigned int sched_cpu(void);		/* the calling thread's CPU now */
+/* Returns 0, or -1 if mask names no CPU that schedules. */
+int thread_set_affinity(struct thread *t, uint32_t mask);
+uint32_t thread_affinity(const struct thread *t);	/* 0: any */
+
 enum thread_state {
 	THREAD_READY,		/* runnable, waiting for the CPU */
 	THREAD_RUNNING,
@@ -103,6 +120,7 @@ struct thread_info {
 	uint64_t switches;	/* times it was given the CPU */
 	uint64_t preemptions;	/* times it lost the CPU while runnable */
 	void *saved_sp;		/* struct switch_frame, unless RUNNING */
+	unsigned int cpu;	/* where it runs, or ran last */
 };
 
 void thread_get_info(const struct thread *t, struct thread_info *info);
@@ -117,6 +135,9 @@ int thread_for_each(int (*fn)(const struct thread *t, void *arg), void *arg);
 
 /* Make the running boot context the idle thread.  After mm and time init. */
 void sched_init(void);
+
+/* CPU index (not 0) joins: its idle thread, then sched_idle().  */
+void sched_init_cpu(unsigned int index);
 
 /* Become the idle loop: enable interrupts, run threads, hlt when none. */
 void sched_idle(void) __attribute__((noreturn));

@@ -50,7 +50,9 @@ void thread_register_idle(struct thread *t, const char *name)
 
 	links_init(t);
 	set_name(t, name);
-	t->id = 0;
+	/* CPU 0's idle thread is 0 (gdb's 1); other CPUs' idle threads
+	 * need IDs of their own, or a debugger sees one idle thread. */
+	t->id = list_empty(&all_threads) ? 0 : ++last_id;
 	list_push_back(&all_threads, &t->all_node);
 	spin_unlock_irqrestore(&sched_lock, flags);
 }
@@ -76,7 +78,7 @@ static void reap_zombies(void)
 
 	list_init(&dead);
 	flags = spin_lock_irqsave(&sched_lock);
-	while ((n = list_pop_front(&this_cpu()->zombies))) {
+	while ((n = list_pop_front(&sched_zombies))) {
 		struct thread *t = list_entry(n, struct thread, run_node);
 
 		list_remove(&t->all_node);
@@ -96,6 +98,8 @@ static int attr_resolve(const struct thread_attr *attr, struct thread_attr *a)
 		a->stack_size = THREAD_STACK_DEFAULT;
 	a->stack_size = PAGE_ALIGN(a->stack_size);
 	if (a->prio < THREAD_PRIO_MIN || a->prio > THREAD_PRIO_MAX)
+		return -1;
+	if (a->cpus && !(a->cpus & sched_cpus_mask()))
 		return -1;
 	if (a->stack_size < THREAD_STACK_MIN)
 		return -1;
@@ -135,6 +139,7 @@ struct thread *thread_create(const char *name, thread_fn fn, void *arg,
 	links_init(t);
 	set_name(t, name);
 	t->prio = a.prio;
+	t->affinity = a.cpus;
 	t->detached = a.detached;
 	t->fn = fn;
 	t->arg = arg;
@@ -165,7 +170,7 @@ void thread_exit(int status)
 	self->exit_status = status;
 	self->state = THREAD_ZOMBIE;
 	if (self->detached)
-		list_push_back(&c->zombies, &self->run_node);
+		list_push_back(&sched_zombies, &self->run_node);
 	else
 		wq_wake_locked(&self->join_wq, 1);
 	schedule_locked_noreturn();
@@ -250,6 +255,7 @@ static void info_fill(const struct thread *t, struct thread_info *info)
 	info->switches = t->switches;
 	info->preemptions = t->preemptions;
 	info->saved_sp = t->state == THREAD_RUNNING ? NULL : t->sp;
+	info->cpu = t->cpu ? t->cpu->index : 0;
 }
 
 void thread_get_info(const struct thread *t, struct thread_info *info)

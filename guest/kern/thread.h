@@ -20,6 +20,8 @@ struct thread {
 	unsigned int id;
 	unsigned int slice_left;	/* ticks; 0 means go to the back */
 	int yielded;			/* gave up the CPU, not preempted */
+	struct cpu *cpu;		/* whose run queue; where it last ran */
+	uint32_t affinity;		/* bit i: may run on CPU i; 0: any */
 	char name[THREAD_NAME_MAX];
 
 	struct list_node run_node;	/* run queue */
@@ -48,21 +50,42 @@ struct thread {
 };
 
 /*
- * Per-CPU scheduler state.  One CPU today; everything that is per CPU
- * lives here so that more cores only add instances of it.
+ * Per-CPU state, one per guest CPU, reached through GS (this_cpu()).
+ * Each CPU has its own run queues and sleepers; one scheduler lock
+ * guards them all, so a thread moves between CPUs under that lock.
  */
 struct cpu {
-	unsigned int index;
+	struct cpu *self;		/* at GS:0, for this_cpu() */
+	unsigned int index;		/* in kspawn_header.cpu_apic_id[] */
+	uint32_t apic_id;
+	int online;			/* schedules threads */
 	struct thread *current;
 	struct thread *idle;
 	int need_resched;
+	unsigned int nr_ready;		/* threads on ready[] */
 	uint32_t ready_mask;		/* bit p: queue p is not empty */
 	struct list_node ready[THREAD_PRIO_MAX + 1];
 	struct list_node sleepers;	/* sorted by deadline_ns */
-	struct list_node zombies;	/* detached threads to free */
+	uint64_t stolen;		/* threads it took from other CPUs */
+	uint64_t resched_ipis;		/* reschedule IPIs it received */
 };
 
-struct cpu *this_cpu(void);
+static inline struct cpu *this_cpu(void)
+{
+	struct cpu *c;
+
+	__asm__ volatile("movq %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+/* CPU index's structure (index < KSPAWN_MAX_CPUS). */
+struct cpu *cpu_get(unsigned int index);
+
+/* Point GS at CPU index's structure; first thing on every CPU. */
+void cpu_local_init(unsigned int index, uint32_t apic_id);
+
+/* Detached threads that ended, to free (any CPU's); under sched_lock. */
+extern struct list_node sched_zombies;
 
 /* The scheduler lock guards run queues, wait queues and thread states. */
 extern struct spinlock sched_lock;

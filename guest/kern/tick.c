@@ -11,6 +11,7 @@
 #include "kern/sched.h"
 #include "kern/shared.h"
 #include "kern/time.h"
+#include "kern/thread.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/trap.h"
 
@@ -39,8 +40,12 @@ static void timer_irq(struct trap_frame *tf)
 {
 	(void)tf;
 	apic_eoi();
-	time_tick();
-	__atomic_fetch_add(&shared_state()->heartbeat, 1, __ATOMIC_RELAXED);
+	/* Every CPU ticks; the clock and the heartbeat are CPU 0's. */
+	if (!this_cpu()->index) {
+		time_tick();
+		__atomic_fetch_add(&shared_state()->heartbeat, 1,
+				   __ATOMIC_RELAXED);
+	}
 	check_stop_request();
 	sched_tick();
 }

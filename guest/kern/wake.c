@@ -16,6 +16,7 @@
 #include "kern/wake.h"
 #include "kern/console.h"
 #include "kern/shared.h"
+#include "kern/thread.h"
 #include "lib/cmdline.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpuinfo.h"
@@ -61,7 +62,8 @@ static void run_pending(void)
 
 void wake_idle(void)
 {
-	if (!line) {
+	/* The host's interrupts, and so its wake line, are CPU 0's. */
+	if (!line || this_cpu()->index) {
 		__asm__ volatile("sti; hlt" ::: "memory");
 		return;
 	}

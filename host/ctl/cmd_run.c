@@ -1,4 +1,4 @@
-/* kspawnctl run IMAGE [--cpu N] [--mem SIZE] [--cmdline STR] */
+/* kspawnctl run IMAGE [--cpu N | --cpus LIST] [--mem SIZE] [--cmdline STR] */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +12,8 @@
 struct run_args {
 	const char *image;
 	int cpu;
+	unsigned int ncpus;		/* --cpus: more than one */
+	uint32_t cpus[KSPAWN_MAX_CPUS];
 	uint64_t mem;
 	const char *cmdline;
 	int no_verify;
@@ -43,6 +45,28 @@ static uint64_t parse_size(const char *s)
 	if (*end || v > (UINT64_MAX >> shift))
 		return 0;
 	return (uint64_t)v << shift;
+}
+
+/* --cpus 2-3: the guest's CPUs, its CPU 0 the lowest; one is --cpu. */
+static int parse_cpus(struct run_args *a, const char *val)
+{
+	static unsigned char set[CTL_MAX_CPUS];
+	int n = cpus_parse(val, set);
+
+	if (n <= 0 || n > KSPAWN_MAX_CPUS) {
+		err_msg("run: --cpus wants a CPU list like 2-3 or 1,3 (at most %d CPUs), not '%s'",
+			KSPAWN_MAX_CPUS, val);
+		return -1;
+	}
+	a->ncpus = 0;
+	for (int c = 0; c < CTL_MAX_CPUS; c++)
+		if (set[c])
+			a->cpus[a->ncpus++] = (uint32_t)c;
+	if (a->ncpus == 1) {
+		a->cpu = (int)a->cpus[0];
+		a->ncpus = 0;
+	}
+	return 0;
 }
 
 static int parse_args(struct run_args *a, int argc, char **argv)
@@ -86,6 +110,9 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 				return -1;
 			}
 			a->cpu = (int)n;
+		} else if (!strcmp(opt, "--cpus")) {
+			if (parse_cpus(a, val))
+				return -1;
 		} else if (!strcmp(opt, "--mem")) {
 			a->mem = parse_size(val);
 			if (!a->mem) {
@@ -186,6 +213,21 @@ static int choose_cpu(struct ctl *c, int *cpu)
 	return cpus_choose(&pool, cpu);
 }
 
+/* Every CPU of --cpus must be one a guest may have; so must --cpu. */
+static int choose_cpus(struct ctl *c, struct run_args *a)
+{
+	int rc = 0;
+
+	if (!a->ncpus)
+		return choose_cpu(c, &a->cpu);
+	for (unsigned int i = 0; i < a->ncpus && !rc; i++) {
+		int cpu = (int)a->cpus[i];
+
+		rc = choose_cpu(c, &cpu);
+	}
+	return rc;
+}
+
 static int spawn_error(const struct run_args *a, int e, int cpu,
 		       struct kmsg_mark *m)
 {
@@ -249,7 +291,7 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	rc = ctl_open(c);
 	if (rc)
 		goto out;
-	rc = choose_cpu(c, &a.cpu);
+	rc = choose_cpus(c, &a);
 	if (rc)
 		goto out;
 	rc = check_module_abi(c, a.no_verify ? &(struct image){ 0 } : &img,
@@ -257,19 +299,22 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	if (rc)
 		goto out;
 	req = (struct ctl_spawn){ .image = img.data, .image_size = img.size,
-				  .cpu = a.cpu, .mem = a.mem,
+				  .cpu = a.ncpus ? -1 : a.cpu, .mem = a.mem,
+				  .ncpus = a.ncpus,
 				  .cmdline = a.cmdline, .ramdisk = a.ramdisk,
 				  .disk = a.disk, .net = a.net };
+	memcpy(req.cpus, a.cpus, sizeof(req.cpus));
 	kmsg_mark(&m);
 	e = dev_spawn(c->fd, &req, &id);
 	if (e) {
-		rc = spawn_error(&a, e, a.cpu, &m);
+		rc = spawn_error(&a, e, a.ncpus ? (int)a.cpus[0] : a.cpu, &m);
 		goto out;
 	}
 	kmsg_forget(&m);
 	if (c->json)
-		printf("{\"id\": %u, \"cpu\": %d, \"mem\": %llu}\n", id, a.cpu,
-		       (unsigned long long)a.mem);
+		printf("{\"id\": %u, \"cpu\": %d, \"ncpus\": %u, \"mem\": %llu}\n",
+		       id, a.ncpus ? (int)a.cpus[0] : a.cpu,
+		       a.ncpus ? a.ncpus : 1, (unsigned long long)a.mem);
 	else
 		printf("%u\n", id);
 out:

@@ -70,6 +70,12 @@ static void print_status(const struct ctl_status *st)
 	       instance_state_name(st), host_state_name(st->host_state),
 	       guest_state_name(st->guest_state));
 	printf("cpu:        %u (APIC ID %u)\n", st->cpu, st->apic_id);
+	if (st->ncpus > 1) {
+		printf("cpus:       %u:", st->ncpus);
+		for (uint32_t i = 0; i < st->ncpus; i++)
+			printf(" %u", st->cpus[i]);
+		printf("\n");
+	}
 	printf("region:     0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " MiB)\n",
 	       st->region_base, st->region_base + st->region_size - 1,
 	       st->region_size >> 20);
@@ -104,6 +110,7 @@ static void json_status(struct json *j, const char *key,
 	json_str(j, "guest_state", guest_state_name(st->guest_state));
 	json_bool(j, "hung", st->hung);
 	json_u64(j, "cpu", st->cpu);
+	json_u64(j, "ncpus", st->ncpus ? st->ncpus : 1);
 	json_u64(j, "apic_id", st->apic_id);
 	json_hex(j, "region_base", st->region_base);
 	json_u64(j, "region_size", st->region_size);

@@ -73,6 +73,10 @@ int dev_spawn(int fd, const struct ctl_spawn *req, uint32_t *id)
 	a.image_size = req->image_size;
 	a.mem = req->mem;
 	a.cpu = req->cpu;
+	if (req->ncpus > KSPAWN_MAX_CPUS)
+		return -EINVAL;
+	a.ncpus = req->ncpus;
+	memcpy(a.cpus, req->cpus, req->ncpus * sizeof(a.cpus[0]));
 	if (strlen(req->cmdline) >= sizeof(a.cmdline))
 		return -E2BIG;
 	strcpy(a.cmdline, req->cmdline);
@@ -128,6 +132,8 @@ int dev_status(int fd, uint32_t id, struct ctl_status *st)
 	st->id = id;
 	st->cpu = a.cpu;
 	st->apic_id = a.apic_id;
+	st->ncpus = a.ncpus <= KSPAWN_MAX_CPUS ? a.ncpus : 0;
+	memcpy(st->cpus, a.cpus, sizeof(st->cpus));
 	st->host_state = host_state(a.host_state);
 	st->guest_state = a.guest_state;
 	st->hung = a.hung != 0;

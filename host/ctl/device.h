@@ -30,6 +30,8 @@ struct ctl_status {
 	uint32_t id;
 	uint32_t cpu;
 	uint32_t apic_id;
+	uint32_t ncpus;			/* the guest's CPUs, cpus[0] = cpu */
+	uint32_t cpus[KSPAWN_MAX_CPUS];
 	enum ctl_host_state host_state;
 	uint32_t guest_state;		/* enum kspawn_guest_state */
 	int hung;			/* heartbeat stopped */
@@ -54,6 +56,8 @@ struct ctl_spawn {
 	const void *image;
 	size_t image_size;
 	int cpu;			/* -1: the module chooses */
+	unsigned int ncpus;		/* >0: cpus[] instead of cpu */
+	uint32_t cpus[KSPAWN_MAX_CPUS];
 	uint64_t mem;			/* region bytes */
 	const char *cmdline;
 	uint64_t ramdisk;		/* bytes; 0: none */

@@ -6,7 +6,7 @@
 
 static const char synopsis[] =
 "usage: kspawnctl [--json] [--device PATH] COMMAND [ARGS]\n"
-"       kspawnctl run IMAGE [--cpu N] [--mem SIZE] [--cmdline STR]\n"
+"       kspawnctl run IMAGE [--cpu N | --cpus LIST] [--mem SIZE] [--cmdline STR]\n"
 "                     [--disk PATH | --ramdisk SIZE] [--net loopback|netdev]\n"
 "       kspawnctl list\n"
 "       kspawnctl status ID\n"
@@ -32,7 +32,7 @@ static const char overview[] =
 "  --version       kspawnctl's version and ABI\n";
 
 static const char run_help[] =
-"kspawnctl run IMAGE [--cpu N] [--mem SIZE] [--cmdline STR]\n"
+"kspawnctl run IMAGE [--cpu N | --cpus LIST] [--mem SIZE] [--cmdline STR]\n"
 "  Check IMAGE, load it into a region of the pool, take CPU N away from\n"
 "  Linux and start the guest there.  Prints the new instance's ID.\n"
 "  Before calling the module, the image's ELF headers and its .note.kspawn\n"
@@ -44,6 +44,8 @@ static const char run_help[] =
 "                  CPU.  A reserved CPU (kspawnctl reserve) is used as it\n"
 "                  is, without CPU hotplug; any other is taken from Linux\n"
 "                  for the guest and given back when it stops\n"
+"  --cpus LIST     an SMP guest on these CPUs, e.g. 2-3 or 1,3 (at most\n"
+"                  16; the lowest becomes the guest's CPU 0); each as --cpu\n"
 "  --mem SIZE      region size, e.g. 16M, 64M (suffix K, M, G; default the\n"
 "                  image's minimum from its note, at least 8M); rounded up\n"
 "                  to 2 MiB\n"

@@ -77,10 +77,17 @@ void kspawn_instance_put(struct kspawn_instance *in)
 		wake_up_var(&in->users);
 }
 
+static void unclaim_cores(struct kspawn_instance *in)
+{
+	for (unsigned int i = 0; i < in->ncpus; i++)
+		kspawn_cores_unclaim(in->cpu[i]);
+	in->ncpus = 0;
+}
+
 /* Give up the claim made by claim(); under kspawn_list_lock. */
 static void unclaim(struct kspawn_instance *in)
 {
-	kspawn_cores_unclaim(in->cpu);
+	unclaim_cores(in);
 	ninstances--;
 }
 
@@ -109,8 +116,29 @@ static u32 new_id(void)
 	return next_id++;
 }
 
-/* Reserve an ID, a CPU and a place among the instances. */
-static int claim(struct kspawn_instance *in, int want_cpu)
+/* The request's cores (ioctl.c checked ncpus), all or none. */
+static int claim_cores(struct kspawn_instance *in,
+		       const struct kspawn_ioc_load *req)
+{
+	unsigned int n = req->ncpus ? req->ncpus : 1;
+	int err;
+
+	for (unsigned int i = 0; i < n; i++) {
+		err = kspawn_cores_claim(req->ncpus ? (int)req->cpus[i] :
+				       req->cpu, &in->cpu[i]);
+		if (err) {
+			unclaim_cores(in);
+			return err;
+		}
+		in->apic_id[i] = kspawn_cpu_apic_id(in->cpu[i]);
+		in->ncpus = i + 1;
+	}
+	return 0;
+}
+
+/* Reserve an ID, the CPUs and a place among the instances. */
+static int claim(struct kspawn_instance *in,
+		 const struct kspawn_ioc_load *req)
 {
 	int err = -ENOSPC;
 
@@ -120,7 +148,7 @@ static int claim(struct kspawn_instance *in, int want_cpu)
 			KSPAWN_MAX_INSTANCES);
 		goto out;
 	}
-	err = kspawn_cores_claim(want_cpu, &in->cpu);
+	err = claim_cores(in, req);
 	if (err)
 		goto out;
 	ninstances++;
@@ -175,15 +203,19 @@ int kspawn_instance_create(const struct kspawn_ioc_load *req,
 	err = kspawn_image_check(image, req->image_size, &mem, &info);
 	if (err)
 		return err;
+	if (req->ncpus > 1 && info.abi_minor < 3) {
+		pr_info("refused: an image of ABI 1.%u runs on one CPU only\n",
+			info.abi_minor);
+		return -EINVAL;
+	}
 	in = instance_alloc();
 	if (!in)
 		return -ENOMEM;
-	err = claim(in, req->cpu);
+	err = claim(in, req);
 	if (err) {
 		kspawn_instance_put(in);
 		return err;
 	}
-	in->apic_id = kspawn_cpu_apic_id(in->cpu);
 	err = kspawn_console_init(&in->console, CONSOLE_KEEP) ?:
 	      kspawn_console_init(&in->debug, DEBUG_KEEP) ?:
 	      instance_memory(in, mem);
@@ -202,8 +234,9 @@ int kspawn_instance_create(const struct kspawn_ioc_load *req,
 	mutex_lock(&kspawn_list_lock);
 	list_add_tail(&in->node, &instances);
 	mutex_unlock(&kspawn_list_lock);
-	pr_info("instance %u: loaded, %llu MiB region at %#llx, CPU %u\n",
-		in->id, in->region_size >> 20, in->region_phys, in->cpu);
+	pr_info("instance %u: loaded, %llu MiB region at %#llx, CPU %u (of %u)\n",
+		in->id, in->region_size >> 20, in->region_phys, in->cpu[0],
+		in->ncpus);
 	return 0;
 
 err_free:
@@ -278,9 +311,11 @@ void kspawn_instance_stop_all(void)
 
 	while (grab(&in, 1, NULL, NULL)) {
 		if (kspawn_instance_stop(in, false)) {
-			pr_err("instance %u: CPU %u stays offline\n", in->id,
-			       in->cpu);
-			kspawn_cpu_unguard(in->cpu);
+			for (unsigned int i = 0; i < in->ncpus; i++) {
+				pr_err("instance %u: CPU %u stays offline\n",
+				       in->id, in->cpu[i]);
+				kspawn_cpu_unguard(in->cpu[i]);
+			}
 			WRITE_ONCE(in->state, KSPAWN_HOST_NONE);
 			kspawn_instance_retire(in);
 		}
@@ -323,8 +358,11 @@ void kspawn_instance_status(struct kspawn_instance *in,
 	struct kspawn_state *g = in->gstate;
 	unsigned long beat_at = READ_ONCE(in->heartbeat_jiffies);
 
-	st->cpu = in->cpu;
-	st->apic_id = in->apic_id;
+	st->cpu = in->cpu[0];
+	st->apic_id = in->apic_id[0];
+	st->ncpus = in->ncpus;
+	for (unsigned int i = 0; i < in->ncpus; i++)
+		st->cpus[i] = in->cpu[i];
 	st->host_state = READ_ONCE(in->state);
 	st->guest_state = READ_ONCE(g->state);
 	st->hung = READ_ONCE(in->hung);

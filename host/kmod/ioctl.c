@@ -73,6 +73,12 @@ static int load_args(const struct kspawn_ioc_load *l)
 		pr_info_ratelimited("load: bad CPU number %d\n", l->cpu);
 		return -EINVAL;
 	}
+	if (l->ncpus > KSPAWN_MAX_CPUS ||
+	    (l->ncpus && l->cpu != KSPAWN_LOAD_CPU_ANY)) {
+		pr_info("load: %u CPUs (at most %d, and then no cpu)\n",
+			l->ncpus, KSPAWN_MAX_CPUS);
+		return -EINVAL;
+	}
 	if (!memchr(l->cmdline, 0, sizeof(l->cmdline))) {
 		pr_info_ratelimited("load: command line not terminated\n");
 		return -EINVAL;

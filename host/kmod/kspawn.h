@@ -57,9 +57,10 @@ struct kspawn_instance {
 	struct mutex ring_lock;		/* byte rings, monitor fields */
 	u32 id;
 	enum kspawn_host_state state;	/* op_lock; READ_ONCE elsewhere */
-	unsigned int cpu;
-	u32 apic_id;
-	bool cpu_taken;
+	unsigned int ncpus;		/* the guest's CPUs; [0] boots first */
+	unsigned int cpu[KSPAWN_MAX_CPUS];
+	u32 apic_id[KSPAWN_MAX_CPUS];
+	bool cpu_taken[KSPAWN_MAX_CPUS]; /* from Linux, not from the pool */
 	struct file *owner;		/* while LOADED: freed on its close */
 
 	u64 alloc_phys;			/* pool allocation: region + shared */
@@ -122,7 +123,7 @@ int kspawn_trampoline_init(u64 phys);
 void kspawn_trampoline_exit(void);
 u64 kspawn_trampoline_phys(void);
 void kspawn_trampoline_install(u64 cr3, u64 entry, u64 header_va,
-			       u64 stamp_va);
+			       u64 stamp_va, u32 index);
 
 /* doorbell.c: an interrupt on a host CPU that the guest rings with an IPI */
 struct kspawn_doorbell {

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Starting and stopping an instance's core:
+ * Starting and stopping an instance's cores (one, or several for an SMP
+ * guest: the guest's CPU 0 first, then the others, all through the
+ * trampoline; every step below covers all of them):
  *
- *   start:  LOADED -> STARTING (core taken, INIT-SIPI-SIPI) -> RUNNING
+ *   start:  LOADED -> STARTING (cores taken, INIT-SIPI-SIPI) -> RUNNING
  *   stop:   RUNNING -> STOPPING (polite request, then INIT) -> NONE, with
  *           the core back online (or parked, if it is a pooled one) and
  *           the instance retired; DEAD if Linux would not take the core
@@ -22,17 +24,25 @@
 #include "kspawn.h"
 #include "io.h"
 
-#define STAMP_TRAMPOLINE_VA (KSPAWN_VA_SHARED + \
-	offsetof(struct kspawn_header, boot_tsc[KSPAWN_STAMP_TRAMPOLINE]))
+/* Where CPU index of the guest stamps its arrival in long mode (ABI 1.3). */
+static u64 *stamp_of(struct kspawn_instance *in, unsigned int index)
+{
+	return index ? &in->hdr->cpu_tsc[index] :
+		       &in->hdr->boot_tsc[KSPAWN_STAMP_TRAMPOLINE];
+}
+
+static u64 stamp_va(struct kspawn_instance *in, unsigned int index)
+{
+	return KSPAWN_VA_SHARED + ((void *)stamp_of(in, index) -
+				   (void *)in->hdr);
+}
 
 /* The trampoline page: one core on its way to long mode at a time. */
 static DEFINE_MUTEX(boot_lock);
 
 /* Wait for the trampoline's stamp in the header: the core is in long mode. */
-static bool wait_long_mode(struct kspawn_instance *in, unsigned int us)
+static bool wait_long_mode(u64 *stamp, unsigned int us)
 {
-	u64 *stamp = &in->hdr->boot_tsc[KSPAWN_STAMP_TRAMPOLINE];
-
 	for (unsigned int t = 0; t < us; t += 10) {
 		if (READ_ONCE(*stamp))
 			return true;
@@ -41,41 +51,44 @@ static bool wait_long_mode(struct kspawn_instance *in, unsigned int us)
 	return READ_ONCE(*stamp) != 0;
 }
 
-static bool wait_long_mode_slow(struct kspawn_instance *in, unsigned int ms)
+static bool wait_long_mode_slow(u64 *stamp, unsigned int ms)
 {
 	unsigned long end = jiffies + msecs_to_jiffies(ms);
 
 	while (time_before(jiffies, end)) {
-		if (wait_long_mode(in, 0))
+		if (wait_long_mode(stamp, 0))
 			return true;
 		usleep_range(200, 400);
 	}
-	return wait_long_mode(in, 0);
+	return wait_long_mode(stamp, 0);
 }
 
-static int boot_core(struct kspawn_instance *in)
+/* Start the guest's CPU index through the trampoline. */
+static int boot_core(struct kspawn_instance *in, unsigned int index)
 {
-	u64 tramp = kspawn_trampoline_phys();
+	u64 tramp = kspawn_trampoline_phys(), *stamp = stamp_of(in, index);
+	u32 apic_id = in->apic_id[index];
 	int err;
 
 	mutex_lock(&boot_lock);
 	kspawn_trampoline_install(in->region_phys, in->entry, KSPAWN_VA_SHARED,
-				  STAMP_TRAMPOLINE_VA);
-	in->hdr->boot_tsc[KSPAWN_STAMP_TRAMPOLINE] = 0;
-	err = kspawn_cpu_reset(in->cpu, in->apic_id);
+				  stamp_va(in, index), index);
+	WRITE_ONCE(*stamp, 0);
+	err = kspawn_cpu_reset(in->cpu[index], apic_id);
 	if (err)
 		goto out;
 	kspawn_init_settle();
-	in->hdr->boot_tsc[KSPAWN_STAMP_SIPI] = rdtsc_ordered();
-	kspawn_send_sipi(in->apic_id, tramp);
+	if (!index)
+		in->hdr->boot_tsc[KSPAWN_STAMP_SIPI] = rdtsc_ordered();
+	kspawn_send_sipi(apic_id, tramp);
 	/* A second STARTUP IPI if the first was missed, as the MP spec says. */
-	if (wait_long_mode(in, 200))
+	if (wait_long_mode(stamp, 200))
 		goto out;
-	kspawn_send_sipi(in->apic_id, tramp);
-	if (wait_long_mode_slow(in, 2000))
+	kspawn_send_sipi(apic_id, tramp);
+	if (wait_long_mode_slow(stamp, 2000))
 		goto out;
 	pr_err("instance %u: CPU %u (APIC ID %u) did not reach long mode within 2 s of the STARTUP IPIs\n",
-	       in->id, in->cpu, in->apic_id);
+	       in->id, in->cpu[index], apic_id);
 	err = -ETIMEDOUT;
 out:
 	mutex_unlock(&boot_lock);
@@ -83,23 +96,66 @@ out:
 }
 
 /*
- * INIT the core.  A pooled core stays parked and guarded for the next
- * guest; a taken one is unguarded and handed to Linux (DEAD if Linux
- * refuses it).
+ * INIT the first n cores.  A pooled core stays parked and guarded for the
+ * next guest; a taken one is unguarded and handed to Linux (DEAD if Linux
+ * refuses one; a retry then INITs only the cores still the guest's).
  */
+static int give_cores_back(struct kspawn_instance *in, unsigned int n)
+{
+	int err = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (in->cpu_taken[i] || kspawn_cores_pooled(in->cpu[i]))
+			kspawn_cpu_reset(in->cpu[i], in->apic_id[i]);
+	for (unsigned int i = 0; i < n; i++) {
+		if (!in->cpu_taken[i])
+			continue;
+		kspawn_cpu_unguard(in->cpu[i]);
+		if (kspawn_cpu_give_back(in->cpu[i])) {
+			kspawn_cpu_guard(in->cpu[i]); /* whatever it runs is ours */
+			WRITE_ONCE(in->state, KSPAWN_HOST_DEAD);
+			err = -EBUSY;
+			continue;
+		}
+		in->cpu_taken[i] = false;
+	}
+	return err;
+}
+
 static int give_core_back(struct kspawn_instance *in)
 {
-	kspawn_cpu_reset(in->cpu, in->apic_id);
-	if (!in->cpu_taken)
-		return 0;
-	kspawn_cpu_unguard(in->cpu);
-	if (kspawn_cpu_give_back(in->cpu)) {
-		kspawn_cpu_guard(in->cpu);	/* whatever it runs is ours */
-		WRITE_ONCE(in->state, KSPAWN_HOST_DEAD);
-		return -EBUSY;
+	return give_cores_back(in, in->ncpus);
+}
+
+/* Take the cores that are not pooled from Linux; all or none. */
+static int take_cores(struct kspawn_instance *in)
+{
+	int err;
+
+	for (unsigned int i = 0; i < in->ncpus; i++) {
+		unsigned int cpu = in->cpu[i];
+
+		if (kspawn_cores_pooled(cpu))
+			continue;
+		err = kspawn_cpu_check(cpu) ?: kspawn_cpu_take(cpu);
+		if (err) {
+			give_cores_back(in, i);
+			return err;
+		}
+		in->cpu_taken[i] = true;
+		kspawn_cpu_guard(cpu);
 	}
-	in->cpu_taken = false;
 	return 0;
+}
+
+/* CPU 0 first, then the others, each through the trampoline. */
+static int boot_cores(struct kspawn_instance *in)
+{
+	int err = 0;
+
+	for (unsigned int i = 0; i < in->ncpus && !err; i++)
+		err = boot_core(in, i);
+	return err;
 }
 
 int kspawn_instance_start(struct kspawn_instance *in)
@@ -113,15 +169,11 @@ int kspawn_instance_start(struct kspawn_instance *in)
 		pr_info("instance %u: not loaded, cannot start\n", in->id);
 		goto out;
 	}
-	if (!kspawn_cores_pooled(in->cpu)) {
-		err = kspawn_cpu_check(in->cpu) ?: kspawn_cpu_take(in->cpu);
-		if (err)
-			goto out;
-		in->cpu_taken = true;
-		kspawn_cpu_guard(in->cpu);
-	}
+	err = take_cores(in);
+	if (err)
+		goto out;
 	WRITE_ONCE(in->state, KSPAWN_HOST_STARTING);
-	err = boot_core(in);
+	err = boot_cores(in);
 	if (err) {
 		if (!give_core_back(in))
 			WRITE_ONCE(in->state, KSPAWN_HOST_LOADED);
@@ -133,8 +185,12 @@ int kspawn_instance_start(struct kspawn_instance *in)
 	if (kspawn_io_start(in))
 		pr_warn("instance %u: no I/O thread: its devices will not answer\n",
 			in->id);
-	pr_info("instance %u: running on CPU %u (APIC ID %u)\n", in->id,
-		in->cpu, in->apic_id);
+	pr_info("instance %u: running on CPU %u (APIC ID %u)%s\n", in->id,
+		in->cpu[0], in->apic_id[0],
+		in->ncpus > 1 ? " and more" : "");
+	for (unsigned int i = 1; i < in->ncpus; i++)
+		pr_info("instance %u: guest CPU %u is CPU %u (APIC ID %u)\n",
+			in->id, i, in->cpu[i], in->apic_id[i]);
 out:
 	mutex_unlock(&in->op_lock);
 	return err;
@@ -165,7 +221,7 @@ void kspawn_instance_ipi(struct kspawn_instance *in, u32 vector)
 			return;
 		}
 	}
-	kspawn_send_ipi(in->apic_id, vector);
+	kspawn_send_ipi(in->apic_id[0], vector);
 }
 
 static bool guest_stopped(struct kspawn_instance *in)
@@ -231,9 +287,10 @@ int kspawn_instance_stop(struct kspawn_instance *in, bool force)
 	err = give_core_back(in);
 	if (err)
 		goto out;
-	pr_info("instance %u: stopped, CPU %u %s\n", in->id, in->cpu,
-		kspawn_cores_pooled(in->cpu) ? "parked in the pool" :
-		"online again");
+	for (unsigned int i = 0; i < in->ncpus; i++)
+		pr_info("instance %u: stopped, CPU %u %s\n", in->id,
+			in->cpu[i], kspawn_cores_pooled(in->cpu[i]) ?
+			"parked in the pool" : "online again");
 retire:
 	WRITE_ONCE(in->state, KSPAWN_HOST_NONE);
 	mutex_unlock(&in->op_lock);

@@ -111,7 +111,7 @@ static void watch_heartbeat(struct kspawn_instance *in)
 		return;
 	WRITE_ONCE(in->hung, true);
 	pr_warn("instance %u: no heartbeat for %lu ms (hang_timeout_ms=%u): guest hung on CPU %u\n",
-		in->id, age, kspawn_hang_timeout_ms, in->cpu);
+		in->id, age, kspawn_hang_timeout_ms, in->cpu[0]);
 }
 
 void kspawn_monitor_poll(struct kspawn_instance *in)

@@ -80,8 +80,9 @@ static void fill_header(struct kspawn_instance *in, const struct layout *l,
 	h->shared_size = in->shared_size;
 	h->tsc_khz = tsc_khz;
 	h->apic_timer_khz = READ_ONCE(kspawn_apic_timer_khz);
-	h->ncpus = 1;
-	h->cpu_apic_id[0] = in->apic_id;
+	h->ncpus = in->ncpus;
+	for (unsigned int i = 0; i < in->ncpus; i++)
+		h->cpu_apic_id[i] = in->apic_id[i];
 	h->host_apic_id = kspawn_cpu_apic_id(0);
 	h->state_off = l->state;
 	h->console_out_off = l->con_out;

@@ -100,6 +100,7 @@ lm64:
 	movq	%rax, (%rcx)
 
 	movq	OFF(tp_header)(%rbx), %rdi
+	movq	OFF(tp_index)(%rbx), %rsi
 	movq	OFF(tp_entry)(%rbx), %rax
 	jmp	*%rax
 
@@ -127,6 +128,7 @@ kspawn_trampoline_params:
 tp_cr3:		.quad 0		/* physical, below 4 GiB */
 tp_entry:	.quad 0		/* guest ELF entry (virtual) */
 tp_header:	.quad 0		/* %rdi for the guest: header's virtual address */
-tp_stamp:	.quad 0		/* virtual address of boot_tsc[TRAMPOLINE] */
+tp_stamp:	.quad 0		/* virtual address of this CPU's stamp */
+tp_index:	.quad 0		/* %rsi for the guest: its CPU index (ABI 1.3) */
 	.globl kspawn_trampoline_end
 kspawn_trampoline_end:

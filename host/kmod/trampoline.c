@@ -76,13 +76,13 @@ u64 kspawn_trampoline_phys(void)
 
 /* Copy the code and its parameters in; the caller holds the boot lock. */
 void kspawn_trampoline_install(u64 cr3, u64 entry, u64 header_va,
-			       u64 stamp_va)
+			       u64 stamp_va, u32 index)
 {
 	size_t len = kspawn_trampoline_end - kspawn_trampoline_start;
 	size_t off = kspawn_trampoline_params - kspawn_trampoline_start;
 	struct kspawn_tramp_params p = {
 		.cr3 = cr3, .entry = entry, .header = header_va,
-		.stamp = stamp_va,
+		.stamp = stamp_va, .index = index,
 	};
 
 	memcpy(tramp.va, kspawn_trampoline_start, len);

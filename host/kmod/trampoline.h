@@ -15,6 +15,7 @@ struct kspawn_tramp_params {
 	u64 entry;
 	u64 header;
 	u64 stamp;
+	u64 index;			/* %rsi: the guest CPU's index (ABI 1.3) */
 };
 
 #endif

@@ -49,6 +49,7 @@ int main(void)
 	FIELD(kspawn_header, cmdline);
 	FIELD(kspawn_header, echo);
 	FIELD(kspawn_header, wake);
+	FIELD(kspawn_header, cpu_tsc);
 	FIELD(kspawn_header, reserved);
 	SIZE(kspawn_header);
 	FIELD(kspawn_echo, seq);

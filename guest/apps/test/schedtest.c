@@ -27,10 +27,24 @@
 #define WATCHDOG_MS (180 * 1000)
 
 
+/*
+ * The groups that check what one CPU does (priorities, time slices,
+ * preemption, sleep latency in ticks) pin themselves and their threads
+ * to CPU 0, so an SMP guest runs them as a one-CPU guest does, on the
+ * CPU whose timer counts ticks(); the rest run spread over every CPU.
+ */
+static uint32_t pin_mask;		/* spawn()'s threads: 0 = any CPU */
+
+static void pin_cpu0(int on)
+{
+	pin_mask = on ? 1 : 0;
+	thread_set_affinity(thread_self(), pin_mask);
+}
+
 static struct thread *spawn(const char *name, thread_fn fn, void *arg,
 			    int prio)
 {
-	struct thread_attr attr = { .prio = prio };
+	struct thread_attr attr = { .prio = prio, .cpus = pin_mask };
 	struct thread *t = thread_create(name, fn, arg, &attr);
 
 	if (!t) {
@@ -215,7 +229,7 @@ static void test_pc_semaphore(void)
 /* ---- floating point under preemption ----------------------------------- */
 
 #define FP_STEPS 20000
-#define FP_CHUNKS_MAX 400
+#define FP_CHUNKS_MAX 2000
 #define FP_PREEMPTED_CHUNKS 3
 
 /* Inexact at every step, so the rounding mode shows in the result. */
@@ -253,14 +267,22 @@ static long double fp_compute(const struct fp_job *j)
 	return j->x87 ? fp_work_x87(1.25L) : (long double)fp_work_sse(1.25);
 }
 
-/* Repeat the work until a preemption has hit the middle of it often. */
+/* Threads of the fpu group that have seen enough preemptions. */
+static volatile int fp_satisfied;
+
+/*
+ * Repeat the work until a preemption has hit the middle of it often, and
+ * go on until every thread of the group has: a thread left alone on the
+ * CPU is never preempted (a loaded host, losing ticks, used to leave the
+ * last one short).
+ */
 static int fp_thread(void *arg)
 {
 	struct fp_job *j = arg;
+	int counted = 0;
 
 	fesetround(j->round);
-	while (j->preempted_chunks < FP_PREEMPTED_CHUNKS &&
-	       j->chunks < FP_CHUNKS_MAX) {
+	while ((!counted || fp_satisfied < 3) && j->chunks < FP_CHUNKS_MAX) {
 		uint64_t before = preemptions_of(thread_self());
 		long double r = fp_compute(j);
 
@@ -269,6 +291,10 @@ static int fp_thread(void *arg)
 		if (r != j->expect)
 			j->mismatches++;
 		j->chunks++;
+		if (!counted && j->preempted_chunks >= FP_PREEMPTED_CHUNKS) {
+			counted = 1;
+			__atomic_fetch_add(&fp_satisfied, 1, __ATOMIC_RELAXED);
+		}
 	}
 	j->round_after = fegetround();
 	return 0;
@@ -295,6 +321,7 @@ static void test_fpu(void)
 		report("fpu", 0, "rounding modes give equal results: no test");
 		return;
 	}
+	fp_satisfied = 0;
 	for (int i = 0; i < 3; i++)
 		t[i] = spawn("fpu", fp_thread, &jobs[i], THREAD_PRIO_NORMAL);
 	for (int i = 0; i < 3; i++)
@@ -419,7 +446,12 @@ static void test_starvation(void)
 	b.other = &a.count;
 	ta = spawn("spin-a", spin_thread, &a, THREAD_PRIO_NORMAL);
 	tb = spawn("spin-b", spin_thread, &b, THREAD_PRIO_NORMAL);
-	thread_sleep_ms(STARVE_MS);
+	/*
+	 * Slices are counted in ticks: wait for STARVE_MS of them, not of
+	 * TSC time, which a loaded TCG host lets pass with ticks lost.
+	 */
+	for (int i = 0; i < 100 && ticks() - t0 < STARVE_MS * HZ / 1000; i++)
+		thread_sleep_ms(STARVE_MS);
 	stop = 1;
 	thread_join(ta);
 	thread_join(tb);
@@ -897,19 +929,201 @@ static int play_host_stop(int by_ipi)
 	return 1;
 }
 
+/* ---- SMP: spread, pinned, moved ------------------------------------------ */
+
+struct roamer {
+	volatile int *stop;
+	volatile uint32_t seen;		/* bit i: ran on CPU i */
+};
+
+static int roam_thread(void *arg)
+{
+	struct roamer *r = arg;
+
+	while (!*r->stop)
+		r->seen |= 1u << sched_cpu();
+	return 0;
+}
+
+#define SMP_SPIN_MS 100
+
+/*
+ * As many busy threads as CPUs, while main sleeps: every CPU runs one.
+ * A thread pinned to the last CPU runs only there; re-pinned to CPU 0
+ * while it runs, it moves there.
+ */
+static void test_smp(void)
+{
+	unsigned int n = sched_ncpus();
+	uint32_t all = sched_cpus_mask(), spread = 0, last = 1u << (n - 1);
+	struct roamer r[KSPAWN_MAX_CPUS] = { 0 }, p = { 0 };
+	struct thread *t[KSPAWN_MAX_CPUS], *pt;
+	struct thread_attr pin = { .cpus = last };
+	volatile int stop = 0, pstop = 0;
+	uint32_t pinned_seen, moved = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		r[i].stop = &stop;
+		t[i] = spawn("roam", roam_thread, &r[i], THREAD_PRIO_NORMAL);
+	}
+	thread_sleep_ms(SMP_SPIN_MS);
+	stop = 1;
+	for (unsigned int i = 0; i < n; i++) {
+		thread_join(t[i]);
+		spread |= r[i].seen;
+	}
+	p.stop = &pstop;
+	pt = thread_create("pinned", roam_thread, &p, &pin);
+	if (!pt) {
+		report("smp", 0, "cannot create a pinned thread");
+		return;
+	}
+	thread_sleep_ms(SMP_SPIN_MS);
+	pinned_seen = p.seen;
+	thread_set_affinity(pt, 1);
+	for (int i = 0; i < 100 && !moved; i++) {
+		p.seen = 0;
+		thread_sleep_ms(5);
+		moved = p.seen == 1;
+	}
+	pstop = 1;
+	thread_join(pt);
+	report("smp", spread == all && pinned_seen == last && moved,
+	       "%u CPUs (mask 0x%x): %u busy threads ran on 0x%x; pinned to "
+	       "0x%x ran on 0x%x; re-pinned to CPU 0 %s", n, all, n, spread,
+	       last, pinned_seen, moved ? "moved" : "did not move");
+}
+
+/*
+ * TLB shootdown: CPU 1 reads a page (its TLB caches it), CPU 0 unmaps it
+ * as a guard page is unmapped (mm_unmap_page), then CPU 1 reads it again
+ * through a probe whose page fault is caught: it must fault.  Without
+ * the shootdown, CPU 1 reads through its stale TLB entry.
+ */
+extern char tlb_probe_read[], tlb_probe_done[];
+static volatile int tlb_faulted;
+static trap_hook_t tlb_prev_hook;
+
+static int tlb_hook(struct trap_frame *tf)
+{
+	if (tf->vector == 14 && tf->rip == (uint64_t)tlb_probe_read) {
+		tlb_faulted = 1;
+		tf->rip = (uint64_t)tlb_probe_done;
+		return 1;
+	}
+	return tlb_prev_hook ? tlb_prev_hook(tf) : 0;
+}
+
+static void __attribute__((noinline, noclone)) tlb_probe(volatile uint8_t *p)
+{
+	__asm__ volatile(".globl tlb_probe_read, tlb_probe_done\n"
+			 "tlb_probe_read: movb (%0), %%al\n"
+			 "tlb_probe_done:"
+			 : : "r"(p) : "rax", "memory");
+}
+
+struct tlb_job {
+	volatile uint8_t *page;
+	volatile int step;		/* 1: read once; 2: unmapped; 3: probed */
+	int faulted;
+};
+
+static int tlb_reader(void *arg)
+{
+	struct tlb_job *j = arg;
+
+	(void)*j->page;		/* into this CPU's TLB */
+	j->step = 1;
+	while (j->step != 2)
+		cpu_relax();
+	tlb_faulted = 0;
+	tlb_probe(j->page);
+	j->faulted = tlb_faulted;
+	j->step = 3;
+	return 0;
+}
+
+static void test_tlb(void)
+{
+	struct thread_attr on1 = { .cpus = 2 };
+	struct tlb_job j = { 0 };
+	struct thread *t;
+	uint8_t *page;
+
+	if (sched_ncpus() < 2) {
+		report("tlb", 1, "one CPU: no other TLB to shoot down");
+		return;
+	}
+	page = page_alloc(1);
+	if (!page) {
+		report("tlb", 0, "no page");
+		return;
+	}
+	j.page = page;
+	tlb_prev_hook = trap_debug_hook();
+	trap_set_debug_hook(tlb_hook);
+	pin_cpu0(1);
+	t = thread_create("tlb", tlb_reader, &j, &on1);
+	while (t && j.step != 1)
+		thread_sleep_ms(1);
+	mm_unmap_page((uint64_t)page);
+	j.step = 2;
+	while (t && j.step != 3)
+		thread_sleep_ms(1);
+	if (t)
+		thread_join(t);
+	pin_cpu0(0);
+	trap_set_debug_hook(tlb_prev_hook);
+	mm_remap_page((uint64_t)page);
+	page_free(page, 1);
+	report("tlb", t && j.faulted,
+	       "a page CPU 1 had read, unmapped on CPU 0: CPU 1's next read %s",
+	       !t ? "(no thread)" : j.faulted ? "faulted" :
+	       "went through a stale TLB entry");
+}
+
 /* ---- driver ------------------------------------------------------------- */
+
+static void pinned(void (*fn)(void))
+{
+	pin_cpu0(1);
+	fn();
+	pin_cpu0(0);
+}
+
+static void test_priority_pinned(void)
+{
+	pinned(test_priority);
+}
+
+static void test_sleep_pinned(void)
+{
+	pinned(test_sleep);
+}
+
+static void test_starvation_pinned(void)
+{
+	pinned(test_starvation);
+}
+
+static void test_fpu_pinned(void)
+{
+	pinned(test_fpu);
+}
 
 static const struct selftest tests[] = {
 	{ "clock", test_clock },
 	{ "ipi", test_ipi },
 	{ "join", test_join },
-	{ "priority", test_priority },
+	{ "priority", test_priority_pinned },
 	{ "mutex", test_mutex },
 	{ "timeout", test_timeouts },
 	{ "waitq", test_waitq },
-	{ "sleep", test_sleep },
-	{ "starvation", test_starvation },
-	{ "fpu", test_fpu },
+	{ "sleep", test_sleep_pinned },
+	{ "starvation", test_starvation_pinned },
+	{ "fpu", test_fpu_pinned },
+	{ "smp", test_smp },
+	{ "tlb", test_tlb },
 	{ "pc-condvar", test_pc_condvar },
 	{ "pc-semaphore", test_pc_semaphore },
 	{ "churn", test_churn },

@@ -124,7 +124,7 @@ static void enable_mode(void)
 	x2apic = boot_cpu.has_x2apic || (base & APIC_BASE_EXTD);
 	if (x2apic && !(base & APIC_BASE_EXTD))
 		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EXTD);
-	if (x2apic)
+	if (x2apic || mmio)	/* another CPU mapped the same address */
 		return;
 	mmio = mmio_map(base & APIC_BASE_ADDR_MASK, PAGE_SIZE);
 	if (!mmio)
@@ -212,7 +212,7 @@ static uint64_t measure_timer_hz(void)
 int apic_timer_start(unsigned int hz, unsigned int vector,
 		     uint64_t input_khz)
 {
-	const char *how = "TSC-calibrated";
+	const char *how = timer_hz ? "known" : "TSC-calibrated";
 	uint64_t count;
 
 	if (!hz || vector < IRQ_VECTOR_BASE || vector > 255)

@@ -8,7 +8,7 @@
 
 static struct fpu_state clean_state;
 
-void fpu_init(void)
+void fpu_cpu_init(void)
 {
 	uint64_t cr0 = read_cr0();
 
@@ -19,6 +19,11 @@ void fpu_init(void)
 	/* Default x87 and MXCSR: exceptions masked, round to nearest. */
 	__asm__ volatile("fninit");
 	__asm__ volatile("ldmxcsr %0" : : "m"((uint32_t){ 0x1f80 }));
+}
+
+void fpu_init(void)
+{
+	fpu_cpu_init();
 	fpu_save(&clean_state);
 }
 

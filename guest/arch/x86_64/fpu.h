@@ -15,6 +15,9 @@ struct fpu_state {
 /* Enable x87/SSE on this CPU (CR0, CR4) and capture the clean state. */
 void fpu_init(void);
 
+/* Enable x87/SSE on another CPU (the clean state is CPU 0's). */
+void fpu_cpu_init(void);
+
 /* Reset st to the state a new thread starts with. */
 void fpu_state_init(struct fpu_state *st);
 

@@ -6,6 +6,7 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/context.h"
 #include "kern/sched.h"
+#include "lib/format.h"
 
 #define NREGS 57		/* gdb's amd64 numbering, core + sse */
 #define REG_RSP 7
@@ -493,6 +494,10 @@ static void t_thread_describe(void *ctx, int tid, char *buf, size_t size)
 	strcpy(buf + n, tid == g.stopped_tid ? " (stopped)" : " ");
 	if (tid != g.stopped_tid && (unsigned int)info.state < 4)
 		strcpy(buf + n + 1, states[info.state]);
+	/* On an SMP guest: where it runs, or ran last. */
+	n = strlen(buf);
+	if (sched_ncpus() > 1 && n + 12 < size)
+		ksnprintf(buf + n, size - n, " cpu %u", info.cpu);
 }
 
 /* ---- transport and stops ------------------------------------------------- */

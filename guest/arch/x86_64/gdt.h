@@ -11,6 +11,13 @@
 #define IST_PAGE_FAULT 3
 #define IST_MACHINE_CHECK 4
 
+#define IST_STACK_SIZE 16384
+#define IST_COUNT 4
+#define IST_AREA_SIZE (IST_COUNT * IST_STACK_SIZE)
+
+/* CPU 0's GDT and TSS (static IST stacks). */
 void gdt_init(void);
+/* CPU cpu's, with IST_AREA_SIZE bytes of IST stacks at ist_area. */
+void gdt_init_cpu(unsigned int cpu, void *ist_area);
 
 #endif

@@ -102,10 +102,15 @@ int paging_init(const struct kspawn_header *hdr, paging_page_fn get_page)
 	pml4 = alloc_page();
 	if (!pml4 || map_region(hdr) || map_shared(hdr))
 		return -1;
+	paging_load();
+	return 0;
+}
+
+void paging_load(void)
+{
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 	write_cr0(read_cr0() | CR0_WP);
 	write_cr3(table_phys(pml4));
-	return 0;
 }
 
 void paging_unmap(uint64_t va)

@@ -21,6 +21,9 @@ typedef void *(*paging_page_fn)(void);
 /* Build the tables and switch CR3 to them. */
 int paging_init(const struct kspawn_header *hdr, paging_page_fn get_page);
 
+/* Switch this CPU to the tables paging_init built (another CPU's start). */
+void paging_load(void);
+
 /* Unmap / map back one page of the region (guard pages). */
 void paging_unmap(uint64_t va);
 void paging_remap(uint64_t va);

@@ -55,6 +55,11 @@ void trap_set_debug_hook(trap_hook_t hook)
 	debug_hook = hook;
 }
 
+trap_hook_t trap_debug_hook(void)
+{
+	return debug_hook;
+}
+
 /*
  * An interrupt nobody asked for: say so once per vector, and acknowledge it
  * so the local APIC does not hold back everything of lower priority.

@@ -54,6 +54,7 @@ void irq_set_eoi(void (*eoi)(void));
  */
 typedef int (*trap_hook_t)(struct trap_frame *tf);
 void trap_set_debug_hook(trap_hook_t hook);
+trap_hook_t trap_debug_hook(void);	/* the one installed, or NULL */
 
 /* Called by the entry stubs in isr.S. */
 void trap_dispatch(struct trap_frame *tf);

@@ -1,0 +1,183 @@
+/*
+ * Bringing up the guest's other CPUs, and the IPIs between its CPUs.
+ *
+ * A CPU other than 0 spins in entry64.S, touching nothing, on the host's
+ * page tables, until smp_init publishes a stack for it in smp_ap_stack[].
+ * The host's tables map the whole region, so the stack and this code are
+ * there for it; it then moves to the guest's own tables (paging_load)
+ * and sets itself up.  CPU 0 waits for each CPU in turn, a second at most: a CPU
+ * that does not come is reported and left out of the scheduler.
+ */
+#include "kern/smp.h"
+#include "kern/console.h"
+#include "kern/mm.h"
+#include "kern/panic.h"
+#include "kern/power.h"
+#include "kern/sched.h"
+#include "kern/shared.h"
+#include "kern/thread.h"
+#include "kern/time.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/trap.h"
+
+#define AP_IDLE_STACK (16 * 1024)
+#define AP_WAIT_NS (1000 * NSEC_PER_MSEC)
+
+/* Read by entry64.S: 0 until CPU i may come in. */
+uint64_t smp_ap_stack[KSPAWN_MAX_CPUS];
+_Static_assert(sizeof(smp_ap_stack) / sizeof(smp_ap_stack[0]) == 16,
+	       "entry64.S bounds the index by 16");
+
+static void *ap_ist[KSPAWN_MAX_CPUS];
+static uint32_t cpus_up;		/* bit i: CPU i runs the scheduler */
+
+static void resched_irq(struct trap_frame *tf)
+{
+	(void)tf;
+	apic_eoi();
+	this_cpu()->resched_ipis++;
+	sched_irq_exit();
+}
+
+static void halt_irq(struct trap_frame *tf)
+{
+	(void)tf;
+	cpu_park();
+}
+
+void smp_send_resched(uint32_t apic_id)
+{
+	apic_send_ipi(apic_id, SMP_VEC_RESCHED);
+}
+
+void smp_stop_others(void)
+{
+	uint32_t up = __atomic_load_n(&cpus_up, __ATOMIC_ACQUIRE);
+	unsigned int me = this_cpu()->index;
+
+	for (unsigned int i = 0; i < KSPAWN_MAX_CPUS; i++)
+		if (i != me && (up >> i) & 1)
+			apic_send_ipi(cpu_get(i)->apic_id, SMP_VEC_HALT);
+}
+
+/*
+ * TLB shootdown: a page another CPU may have cached goes out of the page
+ * tables (a stack's guard page).  One shootdown at a time; the others
+ * invalidate the page and clear their bit.  The lock is tried with
+ * interrupts off but waited for with them on, so that a CPU waiting for
+ * it still answers the holder's IPI.  A CPU that never answers (parked
+ * by a halt) costs a bounded wait and a message, not a hang.
+ */
+#define FLUSH_WAIT_NS (100 * NSEC_PER_MSEC)
+
+static uint32_t flush_lock;
+static uint64_t flush_va;
+static uint32_t flush_pending;		/* bit i: CPU i has not flushed yet */
+
+static void flush_irq(struct trap_frame *tf)
+{
+	(void)tf;
+	invlpg(__atomic_load_n(&flush_va, __ATOMIC_ACQUIRE));
+	__atomic_and_fetch(&flush_pending, ~(1u << this_cpu()->index),
+			   __ATOMIC_RELEASE);
+	apic_eoi();
+}
+
+void smp_flush_tlb_page(uint64_t va)
+{
+	uint32_t others;
+	uint64_t flags, end;
+
+	if (!(__atomic_load_n(&cpus_up, __ATOMIC_ACQUIRE) & ~1u) &&
+	    !this_cpu()->index)
+		return;		/* one CPU: its own invlpg was enough */
+	for (;;) {
+		flags = irq_save();
+		if (!__atomic_exchange_n(&flush_lock, 1, __ATOMIC_ACQUIRE))
+			break;
+		irq_restore(flags);
+		cpu_relax();
+	}
+	others = __atomic_load_n(&cpus_up, __ATOMIC_ACQUIRE) &
+		 ~(1u << this_cpu()->index);
+	__atomic_store_n(&flush_va, va, __ATOMIC_RELEASE);
+	__atomic_store_n(&flush_pending, others, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < KSPAWN_MAX_CPUS; i++)
+		if ((others >> i) & 1)
+			apic_send_ipi(cpu_get(i)->apic_id, SMP_VEC_FLUSH);
+	end = time_ns() + FLUSH_WAIT_NS;
+	while (__atomic_load_n(&flush_pending, __ATOMIC_ACQUIRE) &&
+	       time_ns() < end)
+		cpu_relax();
+	others = __atomic_load_n(&flush_pending, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&flush_lock, 0, __ATOMIC_RELEASE);
+	irq_restore(flags);
+	if (others)
+		kprintf("smp: CPUs 0x%x did not flush 0x%llx\n", others,
+			(unsigned long long)va);
+}
+
+void smp_ap_main(unsigned int index)
+{
+	paging_load();
+	cpu_local_init(index, 0);
+	gdt_init_cpu(index, ap_ist[index]);
+	idt_load();
+	apic_init(kspawn_hdr);
+	this_cpu()->apic_id = apic_id();
+	sched_init_cpu(index);
+	if (apic_timer_start(HZ, APIC_VEC_TIMER, apic_timer_input_khz()))
+		panic("smp: CPU %u: no timer", index);
+	__atomic_or_fetch(&cpus_up, 1u << index, __ATOMIC_RELEASE);
+	sched_idle();
+}
+
+/* Let CPU index in and wait for it; 0 if it came. */
+static int start_cpu(unsigned int index)
+{
+	void *stack = stack_alloc(AP_IDLE_STACK);
+	uint64_t end;
+
+	ap_ist[index] = page_alloc(IST_AREA_SIZE / PAGE_SIZE);
+	if (!stack || !ap_ist[index]) {
+		kprintf("smp: no memory for CPU %u\n", index);
+		return -1;
+	}
+	__atomic_store_n(&smp_ap_stack[index],
+			 (uint64_t)stack + AP_IDLE_STACK, __ATOMIC_RELEASE);
+	end = time_ns() + AP_WAIT_NS;
+	while (!(__atomic_load_n(&cpus_up, __ATOMIC_ACQUIRE) & (1u << index)))
+		if (time_ns() > end)
+			return -1;
+		else
+			cpu_relax();
+	return 0;
+}
+
+void smp_init(const struct kspawn_header *hdr)
+{
+	unsigned int n = hdr->ncpus, up = 1;
+
+	this_cpu()->apic_id = apic_id();
+	cpus_up = 1;
+	irq_set_handler(SMP_VEC_RESCHED, resched_irq);
+	irq_set_handler(SMP_VEC_HALT, halt_irq);
+	irq_set_handler(SMP_VEC_FLUSH, flush_irq);
+	if ((hdr->flags & KSPAWN_HF_STANDALONE) || n <= 1)
+		return;
+	if (n > KSPAWN_MAX_CPUS)
+		n = KSPAWN_MAX_CPUS;
+	for (unsigned int i = 1; i < n; i++) {
+		if (start_cpu(i)) {
+			kprintf("smp: CPU %u (APIC ID %u) did not come up\n",
+				i, hdr->cpu_apic_id[i]);
+			continue;
+		}
+		up++;
+	}
+	kprintf("smp: %u of %u CPUs online\n", up, n);
+}

@@ -1,0 +1,38 @@
+/*
+ * The guest's other CPUs (ABI 1.3).  The host starts every CPU of
+ * kspawn_header.cpu_apic_id[] at the guest's entry; CPUs other than 0
+ * wait there until CPU 0 has memory, traps and the scheduler up, then
+ * smp_init lets them in one at a time.  Each sets up its own GDT, TSS,
+ * local APIC and timer and becomes an idle thread of the scheduler.
+ */
+#ifndef KERN_SMP_H
+#define KERN_SMP_H
+
+#include <stdint.h>
+
+#include "abi/kspawn_abi.h"
+
+/* Fixed vectors, beside the APIC's own (arch/x86_64/apic.h). */
+#define SMP_VEC_RESCHED 0xf1	/* look at your run queue */
+#define SMP_VEC_HALT 0xf2	/* the guest stops: park */
+#define SMP_VEC_FLUSH 0xf3	/* invalidate a page in your TLB */
+
+/* CPU 0, after sched_init and tick_init: bring the others up. */
+void smp_init(const struct kspawn_header *hdr);
+
+/* Ask the CPU with APIC ID apic_id to reschedule (from any context). */
+void smp_send_resched(uint32_t apic_id);
+
+/*
+ * va left the page tables: make every other CPU drop it from its TLB
+ * (this one did already).  Interrupts on or off, but no spinlock held.
+ */
+void smp_flush_tlb_page(uint64_t va);
+
+/* The guest halts or panics: park every other CPU. */
+void smp_stop_others(void);
+
+/* Entry of CPU index > 0 once CPU 0 let it in (entry64.S). */
+void smp_ap_main(unsigned int index) __attribute__((noreturn));
+
+#endif
