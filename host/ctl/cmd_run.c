@@ -17,6 +17,7 @@ struct run_args {
 	int no_verify;
 	uint64_t ramdisk;
 	const char *disk;
+	int writeback;
 	int net;
 };
 
@@ -121,6 +122,13 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 				return -1;
 			}
 			a->disk = val;
+		} else if (!strcmp(opt, "--cache")) {
+			if (strcmp(val, "none") && strcmp(val, "writeback")) {
+				err_msg("run: --cache wants none or writeback, not '%s'",
+					val);
+				return -1;
+			}
+			a->writeback = !strcmp(val, "writeback");
 		} else {
 			err_msg("run: unknown option '%s'", opt);
 			return -1;
@@ -259,7 +267,8 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	req = (struct ctl_spawn){ .image = img.data, .image_size = img.size,
 				  .cpu = a.cpu, .mem = a.mem,
 				  .cmdline = a.cmdline, .ramdisk = a.ramdisk,
-				  .disk = a.disk, .net = a.net };
+				  .disk = a.disk, .writeback = a.writeback,
+				  .net = a.net };
 	kmsg_mark(&m);
 	e = dev_spawn(c->fd, &req, &id);
 	if (e) {

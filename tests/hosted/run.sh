@@ -115,6 +115,15 @@ if CC=clang build blk_model_tsan -fsanitize=thread -- "$here/blk_model.c" "${bac
 	run_model blk_model_packed_tsan 200000 packed
 fi
 
+# The blk device over an asynchronous store completing out of order:
+# many in flight, flush ordering, FLUSH offered over a volatile cache only.
+if build blk_async "${asan[@]}" -- "$here/blk_async.c" "${backend[@]}" "${driver[@]}"; then
+	run_cases blk_async blk-async- 20000
+fi
+if CC=clang build blk_async_tsan -fsanitize=thread -- "$here/blk_async.c" "${backend[@]}" "${driver[@]}"; then
+	run_cases blk_async_tsan blk-async-tsan- 5000
+fi
+
 # 1 000 000 frames through the net device in loopback mode.
 if build net_loopback "${asan[@]}" -- "$here/net_loopback.c" "${backend[@]}" "${driver[@]}"; then
 	run_model net_loopback 1000000
