@@ -490,10 +490,10 @@ void kspawn_io_destroy(struct kspawn_instance *in)
 	kspawn_doorbell_destroy(&io->doorbell);
 	kspawn_netdev_destroy(io);
 	if (io->disk) {
-		pr_info("instance %u: disk: %llu direct requests, at most %d in flight, %llu buffered (unaligned)\n",
-			in->id, io->disk->direct_ios,
+		pr_info("instance %u: disk: %llu direct requests (%llu bounced), at most %d in flight, %llu buffered\n",
+			in->id, io->disk->direct_ios, io->disk->bounced,
 			atomic_read(&io->disk->max_inflight),
-			io->disk->bounced);
+			io->disk->buffered_ios);
 		kspawn_disk_close(io->disk);
 	}
 	kb_ram_free(io->ram);

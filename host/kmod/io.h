@@ -68,7 +68,7 @@ struct kspawn_disk {
 	const struct kb_region *region;
 	struct disk_cmd *cmd;		/* one per kb_blk_req */
 	atomic_t inflight, max_inflight;
-	u64 direct_ios, bounced;	/* the device thread's */
+	u64 direct_ios, bounced, buffered_ios;	/* the device thread's */
 };
 
 extern const struct kb_store_ops kspawn_file_ops;

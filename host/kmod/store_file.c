@@ -6,10 +6,13 @@
  * By default (--cache=none) reads and writes are asynchronous O_DIRECT:
  * a kiocb over the guest's own pages (a bio_vec per page of the region),
  * its completion publishing the used entry, up to KB_BLK_INFLIGHT in
- * flight, as drivers/block/loop.c does its aio.  A request O_DIRECT cannot
- * take (not aligned to the device's logical block, or on pages without a
- * struct page) goes through the page cache instead, synchronously, on a
- * second, buffered handle; FLUSH (vfs_fsync) covers both.  Where the file
+ * flight, as drivers/block/loop.c does its aio.  Guest buffers that are
+ * not aligned to the device's logical block (malloc'd ones), or on memory
+ * without struct pages, are bounced through pages of our own, still
+ * direct and asynchronous; a request whose offset O_DIRECT cannot take,
+ * or too big to bounce, goes through the page cache instead,
+ * synchronously, on a second, buffered handle; FLUSH (vfs_fsync) covers
+ * both.  Where the file
  * system refuses O_DIRECT (tmpfs), or with --cache=writeback, every
  * request is buffered.  Either way the backing has a volatile cache, so
  * the device offers FLUSH.
@@ -31,6 +34,8 @@ struct disk_cmd {
 	struct kiocb iocb;
 	struct kb_blk_req *rq;
 	struct kspawn_disk *disk;
+	struct page *bounce;		/* or NULL: the guest's own pages */
+	unsigned int order;
 	struct bio_vec bv[DISK_BVECS];
 };
 
@@ -73,7 +78,7 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 	if (!writeback) {
 		d->direct = open_one(path, O_DIRECT);
 		if (IS_ERR(d->direct)) {
-			pr_info("disk %s: the file system refuses O_DIRECT (%ld): buffered, as --cache=writeback\n",
+			pr_info("disk %s: the file system refuses O_DIRECT (%ld): buffered, as --cache writeback\n",
 				path, PTR_ERR(d->direct));
 			d->direct = NULL;
 		}
@@ -168,6 +173,16 @@ static void dio_complete(struct kiocb *iocb, long ret)
 	struct kspawn_disk *d = cmd->disk;
 	struct kb_blk_req *rq = cmd->rq;
 
+	if (cmd->bounce) {
+		u8 *p = page_address(cmd->bounce);
+
+		for (u32 i = 0; i < rq->nseg && !rq->write && ret == rq->len; i++) {
+			memcpy(rq->seg[i].p, p, rq->seg[i].len);
+			p += rq->seg[i].len;
+		}
+		__free_pages(cmd->bounce, cmd->order);
+		cmd->bounce = NULL;
+	}
 	atomic_dec(&d->inflight);
 	kb_blk_complete(rq, ret == rq->len ? 0 : -EIO);
 }
@@ -181,8 +196,6 @@ static bool map_bvecs(struct kspawn_disk *d, struct kb_blk_req *rq,
 {
 	unsigned int n = 0, mask = d->align - 1;
 
-	if ((rq->off | rq->len) & mask)
-		return false;
 	for (u32 i = 0; i < rq->nseg; i++) {
 		u64 phys = d->region->base + (rq->seg[i].p - d->region->va);
 		u32 left = rq->seg[i].len;
@@ -201,6 +214,31 @@ static bool map_bvecs(struct kspawn_disk *d, struct kb_blk_req *rq,
 			left -= len;
 		}
 	}
+	*nbv = n;
+	return true;
+}
+
+/* The request in pages of our own, physically contiguous; false if not. */
+static bool bounce(struct disk_cmd *cmd, struct kb_blk_req *rq,
+		   unsigned int *nbv)
+{
+	unsigned int n = DIV_ROUND_UP(rq->len, PAGE_SIZE);
+	u8 *p;
+
+	if (n > DISK_BVECS)
+		return false;
+	cmd->order = get_order(rq->len);
+	cmd->bounce = alloc_pages(GFP_KERNEL | __GFP_NOWARN, cmd->order);
+	if (!cmd->bounce)
+		return false;
+	p = page_address(cmd->bounce);
+	for (u32 i = 0; i < rq->nseg && rq->write; i++) {
+		memcpy(p, rq->seg[i].p, rq->seg[i].len);
+		p += rq->seg[i].len;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		cmd->bv[i] = (struct bio_vec){ cmd->bounce + i,
+			min_t(u32, PAGE_SIZE, rq->len - i * PAGE_SIZE), 0 };
 	*nbv = n;
 	return true;
 }
@@ -225,9 +263,17 @@ static int file_submit(void *store, struct kb_blk_req *rq)
 	if (!d->direct)
 		return kb_blk_sync_submit(store, rq);
 	cmd = &d->cmd[rq->id];
-	if (!map_bvecs(d, rq, cmd->bv, &nbv)) {
-		d->bounced++;
+	cmd->bounce = NULL;
+	if ((rq->off | rq->len) & (d->align - 1)) {
+		d->buffered_ios++;
 		return kb_blk_sync_submit(store, rq);
+	}
+	if (!map_bvecs(d, rq, cmd->bv, &nbv)) {
+		if (!bounce(cmd, rq, &nbv)) {
+			d->buffered_ios++;
+			return kb_blk_sync_submit(store, rq);
+		}
+		d->bounced++;
 	}
 	cmd->rq = rq;
 	cmd->disk = d;
