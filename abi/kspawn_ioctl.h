@@ -54,7 +54,7 @@ struct kspawn_ioc_load {
 	__u64 image_size;
 	__u64 mem;			/* region bytes; 0: the image's minimum */
 	__s32 cpu;			/* or KSPAWN_LOAD_CPU_ANY */
-	__u32 flags;			/* none yet: 0 */
+	__u32 flags;			/* KSPAWN_LOAD_* */
 	char cmdline[KSPAWN_CMDLINE_MAX]; /* NUL-terminated */
 	__u64 ramdisk_bytes;		/* virtio-blk on RAM; 0: none */
 	/* virtio-blk on this host file or block device; "": none */
@@ -70,6 +70,9 @@ struct kspawn_ioc_load {
 	 */
 	__u32 cpus[KSPAWN_MAX_CPUS];
 };
+
+/* The disk through the page cache, not direct I/O (--cache=writeback). */
+#define KSPAWN_LOAD_WRITEBACK (1U << 0)
 
 #define KSPAWN_NET_NONE 0
 #define KSPAWN_NET_LOOPBACK 1		/* virtio-net looped back (vdpa_sim) */

@@ -47,7 +47,9 @@ HOST_VIRTIO_KO := kernel/drivers/virtio/virtio.ko \
 	kernel/drivers/virtio/virtio_ring.ko \
 	kernel/drivers/virtio/virtio_pci_legacy_dev.ko \
 	kernel/drivers/virtio/virtio_pci_modern_dev.ko \
-	kernel/drivers/virtio/virtio_pci.ko kernel/drivers/block/virtio_blk.ko
+	kernel/drivers/virtio/virtio_pci.ko kernel/drivers/block/virtio_blk.ko \
+	kernel/lib/crc16.ko kernel/fs/mbcache.ko kernel/fs/jbd2/jbd2.ko \
+	kernel/crypto/crc32c_generic.ko kernel/fs/ext4/ext4.ko
 
 $(INITRAMFS): $(HOSTKERNEL_ENV) $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) \
 		$(GUEST_ELF) $(GUEST_TEST_ELF) \

@@ -15,53 +15,39 @@ static int in_disk(const struct kb_blk *b, uint64_t sector, uint64_t bytes)
 	       bytes <= b->bytes - sector * KB_BLK_SECTOR;
 }
 
-/* IN: disk -> the writable buffers, all but the status byte. */
-static uint8_t do_in(struct kb_blk *b, const struct kb_chain *c,
-		     uint64_t sector, uint32_t *written)
+/*
+ * The data segments of an IN (writable ones before the status byte) or an
+ * OUT (readable ones after the header) into rq; the status byte found.
+ * IOERR if the request is not whole sectors inside the disk.
+ */
+static uint8_t build_rw(struct kb_blk *b, const struct kb_chain *c,
+			struct kb_blk_req *rq, int write, uint64_t sector)
 {
-	uint32_t len = c->in_len - 1, left = len;
-	uint64_t off = sector * KB_BLK_SECTOR;
+	uint32_t skip = write ? HDR_BYTES : 0;
+	uint32_t left = write ? c->out_len - HDR_BYTES : c->in_len - 1;
 
-	if (len % KB_BLK_SECTOR || !in_disk(b, sector, len))
+	rq->write = write;
+	rq->off = sector * KB_BLK_SECTOR;
+	rq->len = left;
+	rq->nseg = 0;
+	if (left % KB_BLK_SECTOR || !in_disk(b, sector, left))
 		return VIRTIO_BLK_S_IOERR;
 	for (uint32_t i = 0; i < c->nseg && left; i++) {
 		const struct kb_seg *s = &c->seg[i];
-		uint32_t n = s->len < left ? s->len : left;
-
-		if (!s->write)
-			continue;
-		if (b->ops->read(b->store, off, s->p, n))
-			return VIRTIO_BLK_S_IOERR;
-		off += n;
-		left -= n;
-	}
-	*written = len;
-	return VIRTIO_BLK_S_OK;
-}
-
-/* OUT: the readable buffers after the header -> disk. */
-static uint8_t do_out(struct kb_blk *b, const struct kb_chain *c,
-		      uint64_t sector)
-{
-	uint32_t len = c->out_len - HDR_BYTES, skip = HDR_BYTES;
-	uint64_t off = sector * KB_BLK_SECTOR;
-
-	if (len % KB_BLK_SECTOR || !in_disk(b, sector, len))
-		return VIRTIO_BLK_S_IOERR;
-	for (uint32_t i = 0; i < c->nseg; i++) {
-		const struct kb_seg *s = &c->seg[i];
 		uint32_t n;
 
-		if (s->write)
-			break;
+		if (!s->write != !!write)
+			continue;
 		if (skip >= s->len) {
 			skip -= s->len;
 			continue;
 		}
-		n = s->len - skip;
-		if (b->ops->write(b->store, off, s->p + skip, n))
+		n = s->len - skip < left ? s->len - skip : left;
+		/* within_limits() bounds the data segments by seg_max */
+		if (rq->nseg == KB_BLK_SEG_MAX)
 			return VIRTIO_BLK_S_IOERR;
-		off += n;
+		rq->seg[rq->nseg++] = (struct kb_seg){ s->p + skip, n, !write };
+		left -= n;
 		skip = 0;
 	}
 	return VIRTIO_BLK_S_OK;
@@ -126,68 +112,309 @@ static int within_limits(const struct kb_chain *c)
 	return 1;
 }
 
-/* One request; returns the bytes written into the chain. */
-static uint32_t request(struct kb_blk *b, const struct kb_chain *c)
+/* The byte after the writable data: where the status goes. */
+static uint8_t *status_byte(const struct kb_chain *c)
+{
+	uint32_t off = c->in_len - 1;
+
+	for (uint32_t i = 0; i < c->nseg; i++) {
+		const struct kb_seg *s = &c->seg[i];
+
+		if (!s->write)
+			continue;
+		if (off < s->len)
+			return s->p + off;
+		off -= s->len;
+	}
+	return NULL;
+}
+
+/*
+ * Publish a finished request (under the lock): status, used entry, and
+ * unless the thread is in blk_work (it publishes once at its end, one
+ * batch), the used index and the interrupt the driver asked for.
+ */
+static void finish_locked(struct kb_blk *b, struct kb_blk_req *rq,
+			  uint8_t status)
+{
+	struct kb_device *d = &b->dev;
+
+	if (status != VIRTIO_BLK_S_OK)
+		b->errors++;
+	if (d->live && !d->broken) {
+		if (rq->status)
+			KB_WRITE(*rq->status, status);
+		b->done.head = rq->head;
+		b->done.ndesc = rq->ndesc;
+		kb_device_push(d, 0, &b->done,
+			       rq->status ? rq->written + 1 : 0);
+		if (!b->in_work)
+			kb_device_kick(d, 0);
+	}
+	rq->next = b->free;
+	b->free = rq;
+}
+
+void kb_blk_complete(struct kb_blk_req *rq, int err)
+{
+	struct kb_blk *b = rq->b;
+	unsigned long flags = 0;
+
+	kb_lock(&b->lock, flags);
+	if (!err && !rq->write)
+		rq->written = rq->len;
+	b->inflight--;
+	finish_locked(b, rq, err ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK);
+	if (!b->inflight && b->flush && b->wake)
+		b->wake(b->wake_ctx);
+	kb_unlock(&b->lock, flags);
+}
+
+static void finish(struct kb_blk *b, struct kb_blk_req *rq, uint8_t status)
+{
+	unsigned long flags = 0;
+
+	kb_lock(&b->lock, flags);
+	finish_locked(b, rq, status);
+	kb_unlock(&b->lock, flags);
+}
+
+/*
+ * The synchronous way through submit: each data segment by the store's
+ * read or write, completed before returning (RAM, and any store without a
+ * submit of its own).
+ */
+int kb_blk_sync_submit(void *store, struct kb_blk_req *rq)
+{
+	const struct kb_store_ops *ops = rq->b->ops;
+	uint64_t off = rq->off;
+	int err = 0;
+
+	for (uint32_t i = 0; i < rq->nseg && !err; i++) {
+		const struct kb_seg *s = &rq->seg[i];
+
+		err = rq->write ? ops->write(store, off, s->p, s->len) :
+				  ops->read(store, off, s->p, s->len);
+		off += s->len;
+	}
+	kb_blk_complete(rq, err);
+	return 0;
+}
+
+/* A read or write to the store; it completes now or later. */
+static void submit(struct kb_blk *b, struct kb_blk_req *rq)
+{
+	unsigned long flags = 0;
+
+	kb_lock(&b->lock, flags);
+	if (++b->inflight > b->max_inflight)
+		b->max_inflight = b->inflight;
+	kb_unlock(&b->lock, flags);
+	if ((b->ops->submit ?: kb_blk_sync_submit)(b->store, rq))
+		kb_blk_complete(rq, -1);
+}
+
+/* FLUSH, once every write started before it completed. */
+static void do_flush(struct kb_blk *b, struct kb_blk_req *rq)
+{
+	finish(b, rq, b->ops->flush(b->store) ? VIRTIO_BLK_S_IOERR :
+						VIRTIO_BLK_S_OK);
+}
+
+/* One request from the chain: started, parked (a flush) or finished. */
+static void request(struct kb_blk *b, const struct kb_chain *c,
+		    struct kb_blk_req *rq)
 {
 	struct virtio_blk_outhdr hdr;
 	uint8_t status = VIRTIO_BLK_S_UNSUPP;
-	uint32_t type, written = 0;
+	unsigned long flags = 0;
+	uint32_t type;
 	uint64_t sector;
 
 	b->requests++;
-	if (c->out_len < HDR_BYTES || c->in_len < 1) {
-		b->errors++;
-		return 0;	/* nowhere to put a status: drop it */
+	rq->head = c->head;
+	rq->ndesc = c->ndesc;
+	rq->written = 0;
+	rq->status = c->in_len >= 1 ? status_byte(c) : NULL;
+	if (c->out_len < HDR_BYTES || !rq->status) {
+		/* nowhere to put a status: return it with nothing written */
+		rq->status = NULL;
+		finish(b, rq, VIRTIO_BLK_S_IOERR);
+		return;
 	}
 	kb_chain_read(c, 0, &hdr, sizeof(hdr));
 	type = hdr.type;
 	sector = hdr.sector;
-	if (!within_limits(c))
+	if (!within_limits(c)) {
 		status = VIRTIO_BLK_S_IOERR;
-	else if (type == VIRTIO_BLK_T_IN && c->out_len == HDR_BYTES)
-		status = do_in(b, c, sector, &written);
-	else if (type == VIRTIO_BLK_T_OUT && c->in_len == 1)
-		status = do_out(b, c, sector);
-	else if (type == VIRTIO_BLK_T_FLUSH)
-		status = b->ops->flush(b->store) ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
-	else if (type == VIRTIO_BLK_T_GET_ID)
-		status = do_get_id(b, c, &written);
-	else if (type == VIRTIO_BLK_T_DISCARD ||
-		 type == VIRTIO_BLK_T_WRITE_ZEROES)
+	} else if ((type == VIRTIO_BLK_T_IN && c->out_len == HDR_BYTES) ||
+		   (type == VIRTIO_BLK_T_OUT && c->in_len == 1)) {
+		status = build_rw(b, c, rq, type == VIRTIO_BLK_T_OUT, sector);
+		if (status == VIRTIO_BLK_S_OK) {
+			submit(b, rq);
+			return;
+		}
+	} else if (type == VIRTIO_BLK_T_FLUSH) {
+		kb_lock(&b->lock, flags);
+		if (b->inflight) {
+			b->flush = rq;
+			rq = NULL;
+		}
+		kb_unlock(&b->lock, flags);
+		if (rq)
+			do_flush(b, rq);
+		return;
+	} else if (type == VIRTIO_BLK_T_GET_ID) {
+		status = do_get_id(b, c, &rq->written);
+	} else if (type == VIRTIO_BLK_T_DISCARD ||
+		   type == VIRTIO_BLK_T_WRITE_ZEROES) {
 		status = do_ranges(b, c, type == VIRTIO_BLK_T_WRITE_ZEROES);
-	if (status != VIRTIO_BLK_S_OK)
-		b->errors++;
-	kb_chain_write(c, c->in_len - 1, &status, 1);
-	return written + 1;
+	}
+	finish(b, rq, status);
 }
 
+/* A free request, or NULL with KB_BLK_INFLIGHT of them in flight. */
+static struct kb_blk_req *get_req(struct kb_blk *b)
+{
+	struct kb_blk_req *rq;
+	unsigned long flags = 0;
+
+	kb_lock(&b->lock, flags);
+	rq = b->free;
+	if (rq)
+		b->free = rq->next;
+	kb_unlock(&b->lock, flags);
+	return rq;
+}
+
+/* The parked flush, if the writes before it have drained; or NULL. */
+static struct kb_blk_req *ready_flush(struct kb_blk *b, int *parked)
+{
+	struct kb_blk_req *rq = NULL;
+	unsigned long flags = 0;
+
+	kb_lock(&b->lock, flags);
+	*parked = !!b->flush;
+	if (b->flush && !b->inflight) {
+		rq = b->flush;
+		b->flush = NULL;
+	}
+	kb_unlock(&b->lock, flags);
+	return rq;
+}
+
+static void work_end(struct kb_blk *b)
+{
+	unsigned long flags = 0;
+
+	kb_lock(&b->lock, flags);
+	b->in_work = 0;
+	kb_device_kick(&b->dev, 0);
+	kb_unlock(&b->lock, flags);
+}
+
+/*
+ * Start up to budget requests.  Nothing after a FLUSH is taken until the
+ * flush ran: it waits for every write before it, and the requests after
+ * it see it done.
+ */
 static int blk_work(struct kb_device *d, int budget)
 {
 	struct kb_blk *b = d->priv;
-	int done = 0;
+	struct kb_blk_req *rq;
+	unsigned long flags = 0;
+	int done = 0, parked;
 
-	while (done < budget && kb_device_pop(d, 0, &d->chain) > 0) {
-		kb_device_push(d, 0, &d->chain, request(b, &d->chain));
+	kb_lock(&b->lock, flags);
+	b->in_work = 1;
+	kb_unlock(&b->lock, flags);
+	while (done < budget) {
+		rq = ready_flush(b, &parked);
+		if (rq) {
+			do_flush(b, rq);
+			done++;
+			continue;
+		}
+		if (parked)
+			break;
+		rq = get_req(b);
+		if (!rq)
+			break;
+		if (kb_device_pop(d, 0, &d->chain) <= 0) {
+			kb_lock(&b->lock, flags);
+			rq->next = b->free;
+			b->free = rq;
+			kb_unlock(&b->lock, flags);
+			break;
+		}
+		request(b, &d->chain, rq);
 		done++;
 	}
-	if (done)
-		kb_device_kick(d, 0);
+	work_end(b);
 	return done;
 }
 
+/* A reset waits for the store: nothing may write the old buffers later. */
+static void blk_reset(struct kb_device *d)
+{
+	struct kb_blk *b = d->priv;
+	struct kb_blk_req *rq;
+	unsigned long flags = 0;
+
+	kb_blk_drain(b);
+	kb_lock(&b->lock, flags);
+	rq = b->flush;
+	b->flush = NULL;
+	if (rq) {
+		rq->next = b->free;
+		b->free = rq;
+	}
+	kb_unlock(&b->lock, flags);
+}
+
+void kb_blk_drain(struct kb_blk *b)
+{
+	unsigned long flags = 0;
+	uint32_t n;
+
+	for (;;) {
+		kb_lock(&b->lock, flags);
+		n = b->inflight;
+		kb_unlock(&b->lock, flags);
+		if (!n)
+			return;
+		kb_relax();
+	}
+}
+
+#define BLK_FEATURES ((1ULL << VIRTIO_BLK_F_SIZE_MAX) | \
+		      (1ULL << VIRTIO_BLK_F_SEG_MAX) | \
+		      (1ULL << VIRTIO_BLK_F_BLK_SIZE) | \
+		      (1ULL << VIRTIO_BLK_F_DISCARD) | \
+		      (1ULL << VIRTIO_BLK_F_WRITE_ZEROES))
+
+/* A store without a volatile write cache (RAM) offers no FLUSH. */
 static const struct kb_device_class blk_class = {
 	.name = "blk",
 	.device_id = VIRTIO_ID_BLOCK,
 	.num_queues = 1,
 	.kick_queues = 1,
 	.queue_size_max = 256,
-	.features = (1ULL << VIRTIO_BLK_F_SIZE_MAX) |
-		    (1ULL << VIRTIO_BLK_F_SEG_MAX) |
-		    (1ULL << VIRTIO_BLK_F_BLK_SIZE) |
-		    (1ULL << VIRTIO_BLK_F_FLUSH) |
-		    (1ULL << VIRTIO_BLK_F_DISCARD) |
-		    (1ULL << VIRTIO_BLK_F_WRITE_ZEROES),
+	.features = BLK_FEATURES,
 	.work = blk_work,
+	.reset = blk_reset,
+};
+
+/* One with a cache (a file, a disk) offers it, and FLUSH is honest. */
+static const struct kb_device_class blk_class_wc = {
+	.name = "blk",
+	.device_id = VIRTIO_ID_BLOCK,
+	.num_queues = 1,
+	.kick_queues = 1,
+	.queue_size_max = 256,
+	.features = BLK_FEATURES | (1ULL << VIRTIO_BLK_F_FLUSH),
+	.work = blk_work,
+	.reset = blk_reset,
 };
 
 void kb_blk_init(struct kb_blk *b, struct kspawn_device *slot,
@@ -215,6 +442,14 @@ void kb_blk_init(struct kb_blk *b, struct kspawn_device *slot,
 	b->bytes = bytes - bytes % KB_BLK_SECTOR;
 	memcpy(b->serial, serial, strlen(serial) < sizeof(b->serial) ?
 	       strlen(serial) : sizeof(b->serial));
+	kb_lock_init(&b->lock);
+	for (unsigned int i = 0; i < KB_BLK_INFLIGHT; i++) {
+		b->req[i].b = b;
+		b->req[i].id = i;
+		b->req[i].next = b->free;
+		b->free = &b->req[i];
+	}
 	memcpy(slot->config, &cfg, sizeof(cfg));
-	kb_device_init(&b->dev, slot, r, &blk_class, b, ops, ctx);
+	kb_device_init(&b->dev, slot, r, store_ops->volatile_cache ?
+		       &blk_class_wc : &blk_class, b, ops, ctx);
 }

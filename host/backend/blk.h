@@ -16,12 +16,43 @@
 #define KB_BLK_SIZE_MAX (1U << 20)	/* bytes in one segment */
 #define KB_BLK_SEG_MAX (KB_MAX_SEGS - 2)
 
-/* Byte offsets and lengths; 0 or a negative errno. */
+#define KB_BLK_INFLIGHT 128		/* reads and writes at the store */
+
+struct kb_blk;
+
+/*
+ * One read or write handed to the store: the data segments only (header
+ * and status byte cut off), checked against the disk and the limits.
+ */
+struct kb_blk_req {
+	struct kb_blk *b;
+	int write;			/* OUT; else IN */
+	uint64_t off;			/* bytes */
+	uint32_t len, nseg;
+	struct kb_seg seg[KB_BLK_SEG_MAX];
+	/* The blk device's own. */
+	uint16_t head, ndesc;		/* what the push needs of the chain */
+	uint8_t *status;		/* the status byte, in the chain */
+	uint32_t written;
+	unsigned int id;		/* index in kb_blk.req, for the store */
+	struct kb_blk_req *next;	/* free list, or the parked flush */
+};
+
+/*
+ * Byte offsets and lengths; 0 or a negative errno.  read/write/flush/
+ * discard are synchronous and called by the device thread only.  submit
+ * starts a read or write and the store calls kb_blk_complete() for it
+ * once, from any context (hard irq too), maybe before submit returns; a
+ * non-zero return means it was not started (and is not completed).
+ */
 struct kb_store_ops {
 	int (*read)(void *store, uint64_t off, void *buf, uint32_t len);
 	int (*write)(void *store, uint64_t off, const void *buf, uint32_t len);
 	int (*flush)(void *store);
 	int (*discard)(void *store, uint64_t off, uint64_t len, int zero);
+	int (*submit)(void *store, struct kb_blk_req *rq);
+	/* Writes may sit in a volatile cache: offer FLUSH. */
+	int volatile_cache;
 };
 
 struct kb_blk {
@@ -31,7 +62,31 @@ struct kb_blk {
 	uint64_t bytes;			/* capacity */
 	char serial[20];		/* GET_ID */
 	uint64_t requests, errors;
+	/*
+	 * The lock covers the used side of the queue, the free list and
+	 * the counts: completions push from any context.  Never held across
+	 * a pop, a submit or a store call.
+	 */
+	kb_lock_t lock;
+	struct kb_blk_req *free;
+	struct kb_blk_req *flush;	/* parked until the writes drain */
+	uint32_t inflight, max_inflight;
+	int in_work;			/* the thread publishes at its end */
+	/* Called under the lock when a parked flush can go: wake the thread. */
+	void (*wake)(void *wake_ctx);
+	void *wake_ctx;
+	struct kb_chain done;		/* scratch for pushes, under the lock */
+	struct kb_blk_req req[KB_BLK_INFLIGHT];
 };
+
+/* The store finished rq: err 0 or a negative errno. */
+void kb_blk_complete(struct kb_blk_req *rq, int err);
+
+/* A submit by the store's read and write, completing before it returns. */
+int kb_blk_sync_submit(void *store, struct kb_blk_req *rq);
+
+/* Wait until nothing is in flight (the thread no longer submits). */
+void kb_blk_drain(struct kb_blk *b);
 
 void kb_blk_init(struct kb_blk *b, struct kspawn_device *slot,
 		 const struct kb_region *r, const struct kb_device_ops *ops,

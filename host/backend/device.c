@@ -44,15 +44,16 @@ void kb_device_violation(struct kb_device *d, const char *why)
 		d->ops->notify(d->ctx, vector);
 }
 
+/* The class first: it may have to wait for work on the old rings. */
 static void reset(struct kb_device *d)
 {
+	if (d->cls->reset)
+		d->cls->reset(d);
 	d->features = 0;
 	d->status = 0;
 	d->live = 0;
 	d->broken = 0;
 	memset(d->vq, 0, sizeof(d->vq));
-	if (d->cls->reset)
-		d->cls->reset(d);
 }
 
 /*

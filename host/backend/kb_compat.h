@@ -18,6 +18,8 @@
 #include <linux/printk.h>
 #include <linux/string.h>
 #include <linux/types.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
 #include <linux/vmalloc.h>
 #include <asm/barrier.h>
 #include <linux/virtio_config.h>
@@ -42,8 +44,15 @@
 #define KB_LOAD_ACQUIRE(x) smp_load_acquire(&(x))
 /* see above */
 #define KB_STORE_RELEASE(x, v) smp_store_release(&(x), v)
+/* A lock taken from any context (blk completions may be hard-irq). */
+#define kb_lock_t spinlock_t
+#define kb_lock_init(l) spin_lock_init(l)
+#define kb_lock(l, flags) spin_lock_irqsave(l, flags)
+#define kb_unlock(l, flags) spin_unlock_irqrestore(l, flags)
+#define kb_relax() cond_resched()
 #else
 #include <errno.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -63,6 +72,17 @@
 #define KB_WRITE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 #define KB_LOAD_ACQUIRE(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
 #define KB_STORE_RELEASE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
+struct kb_lock {
+	int held;
+};
+
+#define kb_lock_t struct kb_lock
+#define kb_lock_init(l) __atomic_store_n(&(l)->held, 0, __ATOMIC_RELAXED)
+#define kb_lock(l, flags) do { (void)(flags); \
+	while (__atomic_exchange_n(&(l)->held, 1, __ATOMIC_ACQUIRE)) \
+		sched_yield(); } while (0)
+#define kb_unlock(l, flags) __atomic_store_n(&(l)->held, 0, __ATOMIC_RELEASE)
+#define kb_relax() sched_yield()
 #endif
 
 #endif

@@ -69,4 +69,6 @@ const struct kb_store_ops kb_ram_ops = {
 	.write = ram_write,
 	.flush = ram_flush,
 	.discard = ram_discard,
+	.submit = kb_blk_sync_submit,	/* RAM: done as it starts */
+	.volatile_cache = 0,		/* nothing to flush: no FLUSH */
 };

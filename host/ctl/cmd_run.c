@@ -19,6 +19,7 @@ struct run_args {
 	int no_verify;
 	uint64_t ramdisk;
 	const char *disk;
+	int writeback;
 	int net;
 };
 
@@ -148,6 +149,13 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 				return -1;
 			}
 			a->disk = val;
+		} else if (!strcmp(opt, "--cache")) {
+			if (strcmp(val, "none") && strcmp(val, "writeback")) {
+				err_msg("run: --cache wants none or writeback, not '%s'",
+					val);
+				return -1;
+			}
+			a->writeback = !strcmp(val, "writeback");
 		} else {
 			err_msg("run: unknown option '%s'", opt);
 			return -1;
@@ -302,7 +310,8 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 				  .cpu = a.ncpus ? -1 : a.cpu, .mem = a.mem,
 				  .ncpus = a.ncpus,
 				  .cmdline = a.cmdline, .ramdisk = a.ramdisk,
-				  .disk = a.disk, .net = a.net };
+				  .disk = a.disk, .writeback = a.writeback,
+				  .net = a.net };
 	memcpy(req.cpus, a.cpus, sizeof(req.cpus));
 	kmsg_mark(&m);
 	e = dev_spawn(c->fd, &req, &id);

@@ -87,6 +87,8 @@ int dev_spawn(int fd, const struct ctl_spawn *req, uint32_t *id)
 		if (strlen(req->disk) >= sizeof(a.disk_path))
 			return -ENAMETOOLONG;
 		strcpy(a.disk_path, req->disk);
+		if (req->writeback)
+			a.flags |= KSPAWN_LOAD_WRITEBACK;
 	}
 	e = call(fd, KSPAWN_IOC_LOAD, &a);
 	if (e)

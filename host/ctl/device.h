@@ -62,6 +62,7 @@ struct ctl_spawn {
 	const char *cmdline;
 	uint64_t ramdisk;		/* bytes; 0: none */
 	const char *disk;		/* host path; NULL: none */
+	int writeback;			/* --cache=writeback */
 	int net;			/* 0 none, 1 loopback, 2 netdev */
 };
 

@@ -58,7 +58,9 @@ static int open_disk(struct kspawn_io *io, const struct kspawn_ioc_load *req,
 		     u64 *bytes)
 {
 	if (req->disk_path[0]) {
-		io->disk = kspawn_file_open(req->disk_path, bytes);
+		io->disk = kspawn_disk_open(req->disk_path,
+					    req->flags & KSPAWN_LOAD_WRITEBACK,
+					    &io->region, bytes);
 		return PTR_ERR_OR_ZERO(io->disk);
 	}
 	if (req->ramdisk_bytes > (4ULL << 30)) {
@@ -218,10 +220,24 @@ static void create_doorbell(struct kspawn_instance *in)
 				  KSPAWN_F_DOORBELL_ECHO;
 }
 
+/*
+ * Under the blk lock, from a completion (any context): the last write
+ * before a parked FLUSH is done, the thread must run it.  swap_thread()
+ * takes the same lock, so the thread is not gone meanwhile.
+ */
+static void wake_for_flush(void *ctx)
+{
+	struct kspawn_io *io = ctx;
+
+	set_bit(KICK_HOST, &io->kicks);
+	if (io->thread)
+		wake_up_process(io->thread);
+}
+
 int kspawn_io_create(struct kspawn_instance *in,
 		     const struct kspawn_ioc_load *req)
 {
-	struct kspawn_io *io = kzalloc(sizeof(*io), GFP_KERNEL);
+	struct kspawn_io *io = kvzalloc(sizeof(*io), GFP_KERNEL);
 	u64 bytes = 0;
 	int err;
 
@@ -252,6 +268,8 @@ int kspawn_io_create(struct kspawn_instance *in,
 	kb_blk_init(&io->blk, slot(in, 0), &io->region, &io_ops, in,
 		    io->disk ? &kspawn_file_ops : &kb_ram_ops,
 		    io->disk ? (void *)io->disk : io->ram, bytes, "kspawn-blk");
+	io->blk.wake = wake_for_flush;
+	io->blk.wake_ctx = io;
 	io->has_blk = true;
 	if (!in->hdr->ndevices)
 		in->hdr->ndevices = 1;
@@ -417,11 +435,16 @@ static struct task_struct *swap_thread(struct kspawn_io *io,
 				       struct task_struct *t)
 {
 	struct task_struct *old;
+	unsigned long flags = 0;
 
 	if (io->has_net)
 		spin_lock_bh(&io->net_lock);
+	if (io->has_blk)
+		kb_lock(&io->blk.lock, flags);
 	old = io->thread;
 	io->thread = t;
+	if (io->has_blk)
+		kb_unlock(&io->blk.lock, flags);
 	if (io->has_net)
 		spin_unlock_bh(&io->net_lock);
 	return old;
@@ -457,6 +480,9 @@ void kspawn_io_stop(struct kspawn_instance *in)
 	if (!t)
 		return;
 	kthread_stop(t);
+	/* No one submits now; what is in flight still writes guest memory. */
+	if (in->io->has_blk)
+		kb_blk_drain(&in->io->blk);
 	if (in->io->flooded) {
 		in->io->flooded = false;
 		enable_irq(in->io->doorbell.irq);
@@ -473,12 +499,15 @@ void kspawn_io_destroy(struct kspawn_instance *in)
 	kspawn_doorbell_destroy(&io->doorbell);
 	kspawn_netdev_destroy(io);
 	if (io->disk) {
-		vfs_fsync(io->disk, 0);
-		filp_close(io->disk, NULL);
+		pr_info("instance %u: disk: %llu direct requests (%llu bounced), at most %d in flight, %llu buffered\n",
+			in->id, io->disk->direct_ios, io->disk->bounced,
+			atomic_read(&io->disk->max_inflight),
+			io->disk->buffered_ios);
+		kspawn_disk_close(io->disk);
 	}
 	kb_ram_free(io->ram);
 	kspawn_count(KSPAWN_CNT_RAMDISK_PAGES, -(long)io->ram_pages);
-	kfree(io);
+	kvfree(io);
 	kspawn_count(KSPAWN_CNT_IO, -1);
 	in->io = NULL;
 }

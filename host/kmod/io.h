@@ -29,7 +29,7 @@ struct kspawn_io {
 	bool carrier;
 	void *ram;			/* RAM disk storage */
 	unsigned long ram_pages;
-	struct file *disk;		/* file-backed disk */
+	struct kspawn_disk *disk;	/* file-backed disk */
 	struct task_struct *thread;	/* NULL once stopped (net_lock) */
 	/*
 	 * Work may be coming: poll now.  One word, taken whole with one
@@ -66,7 +66,19 @@ void kspawn_netdev_carrier(struct kspawn_io *io);
 extern const struct kb_net_ops kspawn_netdev_ops;
 
 /* store_file.c: a file or block device as blk storage. */
+struct kspawn_disk {
+	struct file *buffered;		/* page cache: fallback, flush, discard */
+	struct file *direct;		/* O_DIRECT, or NULL: all buffered */
+	unsigned int align;		/* what O_DIRECT needs */
+	const struct kb_region *region;
+	struct disk_cmd *cmd;		/* one per kb_blk_req */
+	atomic_t inflight, max_inflight;
+	u64 direct_ios, bounced, buffered_ios;	/* the device thread's */
+};
+
 extern const struct kb_store_ops kspawn_file_ops;
-struct file *kspawn_file_open(const char *path, u64 *bytes);
+struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
+				     const struct kb_region *r, u64 *bytes);
+void kspawn_disk_close(struct kspawn_disk *d);
 
 #endif

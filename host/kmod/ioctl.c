@@ -60,7 +60,7 @@ static int ioc_version(unsigned long uarg)
 
 static int load_args(const struct kspawn_ioc_load *l)
 {
-	if (l->flags || l->reserved || l->id) {
+	if ((l->flags & ~KSPAWN_LOAD_WRITEBACK) || l->reserved || l->id) {
 		pr_info_ratelimited("load: unknown flags or non-zero reserved fields\n");
 		return -EINVAL;
 	}

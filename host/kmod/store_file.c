@@ -1,55 +1,148 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A host file or block device as the storage of a guest's virtio-blk
- * device (kspawnctl run --disk PATH).  Reads and writes go through the page
- * cache; FLUSH is vfs_fsync(), so what the guest flushed is on stable
- * storage when the request completes.
+ * device (kspawnctl run --disk PATH).
+ *
+ * By default (--cache=none) reads and writes are asynchronous O_DIRECT:
+ * a kiocb over the guest's own pages (a bio_vec per page of the region),
+ * its completion publishing the used entry, up to KB_BLK_INFLIGHT in
+ * flight, as drivers/block/loop.c does its aio.  Guest buffers that are
+ * not aligned to the device's logical block (malloc'd ones), or on memory
+ * without struct pages, are bounced through pages of our own, still
+ * direct and asynchronous; a request whose offset O_DIRECT cannot take,
+ * or too big to bounce, goes through the page cache instead,
+ * synchronously, on a second, buffered handle; FLUSH (vfs_fsync) covers
+ * both.  Where the file
+ * system refuses O_DIRECT (tmpfs), or with --cache=writeback, every
+ * request is buffered.  Either way the backing has a volatile cache, so
+ * the device offers FLUSH.
  */
-#include <linux/fs.h>
+#include <linux/blkdev.h>
+#include <linux/bvec.h>
 #include <linux/falloc.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
 
 #include "kspawn.h"
 #include "io.h"
 
-struct file *kspawn_file_open(const char *path, u64 *bytes)
-{
-	struct file *f = filp_open(path, O_RDWR | O_LARGEFILE, 0);
+#define DISK_BVECS 256		/* pages in one direct request */
 
-	if (IS_ERR(f)) {
-		pr_info("disk %s: cannot open (%ld)\n", path, PTR_ERR(f));
-		return f;
+struct disk_cmd {
+	struct kiocb iocb;
+	struct kb_blk_req *rq;
+	struct kspawn_disk *disk;
+	struct page *bounce;		/* or NULL: the guest's own pages */
+	unsigned int order;
+	struct bio_vec bv[DISK_BVECS];
+};
+
+static struct file *open_one(const char *path, int flags)
+{
+	return filp_open(path, O_RDWR | O_LARGEFILE | flags, 0);
+}
+
+static unsigned int dio_align(struct file *f)
+{
+	struct inode *inode = f->f_mapping->host;
+	struct block_device *bdev = S_ISBLK(inode->i_mode) ? I_BDEV(inode) :
+				    inode->i_sb->s_bdev;
+
+	return bdev ? bdev_logical_block_size(bdev) : PAGE_SIZE;
+}
+
+struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
+				     const struct kb_region *r, u64 *bytes)
+{
+	struct kspawn_disk *d = kzalloc(sizeof(*d), GFP_KERNEL);
+	int err;
+
+	if (!d)
+		return ERR_PTR(-ENOMEM);
+	d->region = r;
+	d->buffered = open_one(path, 0);
+	if (IS_ERR(d->buffered)) {
+		err = PTR_ERR(d->buffered);
+		pr_info("disk %s: cannot open (%d)\n", path, err);
+		goto err_free;
 	}
 	/* The mapping's host: the file's inode, or the block device's. */
-	*bytes = i_size_read(f->f_mapping->host);
+	*bytes = i_size_read(d->buffered->f_mapping->host);
 	if (*bytes < KB_BLK_SECTOR) {
 		pr_info("disk %s: empty\n", path);
-		filp_close(f, NULL);
-		return ERR_PTR(-EINVAL);
+		err = -EINVAL;
+		goto err_close;
 	}
-	return f;
+	if (!writeback) {
+		d->direct = open_one(path, O_DIRECT);
+		if (IS_ERR(d->direct)) {
+			pr_info("disk %s: the file system refuses O_DIRECT (%ld): buffered, as --cache writeback\n",
+				path, PTR_ERR(d->direct));
+			d->direct = NULL;
+		}
+	}
+	if (d->direct) {
+		d->align = dio_align(d->direct);
+		d->cmd = kvcalloc(KB_BLK_INFLIGHT, sizeof(*d->cmd), GFP_KERNEL);
+		if (!d->cmd) {
+			err = -ENOMEM;
+			goto err_close;
+		}
+	}
+	pr_info("disk %s: %s I/O\n", path, d->direct ?
+		"asynchronous direct" : "buffered");
+	return d;
+
+err_close:
+	if (d->direct)
+		filp_close(d->direct, NULL);
+	filp_close(d->buffered, NULL);
+err_free:
+	kfree(d);
+	return ERR_PTR(err);
+}
+
+/* After kb_blk_drain(): nothing is in flight. */
+void kspawn_disk_close(struct kspawn_disk *d)
+{
+	if (!d)
+		return;
+	vfs_fsync(d->buffered, 0);
+	if (d->direct)
+		filp_close(d->direct, NULL);
+	filp_close(d->buffered, NULL);
+	kvfree(d->cmd);
+	kfree(d);
 }
 
 static int file_read(void *store, u64 off, void *buf, u32 len)
 {
+	struct kspawn_disk *d = store;
 	loff_t pos = off;
-	ssize_t n = kernel_read(store, buf, len, &pos);
+	ssize_t n = kernel_read(d->buffered, buf, len, &pos);
 
 	return n == len ? 0 : -EIO;
 }
 
 static int file_write(void *store, u64 off, const void *buf, u32 len)
 {
+	struct kspawn_disk *d = store;
 	loff_t pos = off;
-	ssize_t n = kernel_write(store, buf, len, &pos);
+	ssize_t n = kernel_write(d->buffered, buf, len, &pos);
 
 	return n == len ? 0 : -EIO;
 }
 
+/* Every write completed so far, through either handle, made durable. */
 static int file_flush(void *store)
 {
+	struct kspawn_disk *d = store;
+
 	if (kspawn_test_no_flush)
 		return 0;
-	return vfs_fsync(store, 0);
+	return vfs_fsync(d->buffered, 0);
 }
 
 /*
@@ -61,15 +154,145 @@ static int file_flush(void *store)
  */
 static int file_discard(void *store, u64 off, u64 len, int zero)
 {
+	struct kspawn_disk *d = store;
 	const int punch = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
 	const int zero_range = FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
 	int first = zero ? zero_range : punch;
-	int err = vfs_fallocate(store, first, off, len);
+	int err = vfs_fallocate(d->buffered, first, off, len);
 
 	if (err == -EOPNOTSUPP)
-		err = vfs_fallocate(store, first == punch ? zero_range : punch,
+		err = vfs_fallocate(d->buffered,
+				    first == punch ? zero_range : punch,
 				    off, len);
 	return err;
+}
+
+static void dio_complete(struct kiocb *iocb, long ret)
+{
+	struct disk_cmd *cmd = container_of(iocb, struct disk_cmd, iocb);
+	struct kspawn_disk *d = cmd->disk;
+	struct kb_blk_req *rq = cmd->rq;
+
+	if (cmd->bounce) {
+		u8 *p = page_address(cmd->bounce);
+
+		for (u32 i = 0; i < rq->nseg && !rq->write && ret == rq->len; i++) {
+			memcpy(rq->seg[i].p, p, rq->seg[i].len);
+			p += rq->seg[i].len;
+		}
+		__free_pages(cmd->bounce, cmd->order);
+		cmd->bounce = NULL;
+	}
+	atomic_dec(&d->inflight);
+	kb_blk_complete(rq, ret == rq->len ? 0 : -EIO);
+}
+
+/*
+ * The guest's segments as bio_vecs over its own pages; false if one is
+ * not aligned for O_DIRECT or its memory has no struct page.
+ */
+static bool map_bvecs(struct kspawn_disk *d, struct kb_blk_req *rq,
+		      struct bio_vec *bv, unsigned int *nbv)
+{
+	unsigned int n = 0, mask = d->align - 1;
+
+	for (u32 i = 0; i < rq->nseg; i++) {
+		u64 phys = d->region->base + (rq->seg[i].p - d->region->va);
+		u32 left = rq->seg[i].len;
+
+		if ((phys | left) & mask)
+			return false;
+		while (left) {
+			u32 in_page = offset_in_page(phys);
+			u32 len = min_t(u32, left, PAGE_SIZE - in_page);
+
+			if (n == DISK_BVECS || !pfn_valid(PHYS_PFN(phys)))
+				return false;
+			bv[n++] = (struct bio_vec){ pfn_to_page(PHYS_PFN(phys)),
+						    len, in_page };
+			phys += len;
+			left -= len;
+		}
+	}
+	*nbv = n;
+	return true;
+}
+
+/* The request in pages of our own, physically contiguous; false if not. */
+static bool bounce(struct disk_cmd *cmd, struct kb_blk_req *rq,
+		   unsigned int *nbv)
+{
+	unsigned int n = DIV_ROUND_UP(rq->len, PAGE_SIZE);
+	u8 *p;
+
+	if (n > DISK_BVECS)
+		return false;
+	cmd->order = get_order(rq->len);
+	cmd->bounce = alloc_pages(GFP_KERNEL | __GFP_NOWARN, cmd->order);
+	if (!cmd->bounce)
+		return false;
+	p = page_address(cmd->bounce);
+	for (u32 i = 0; i < rq->nseg && rq->write; i++) {
+		memcpy(p, rq->seg[i].p, rq->seg[i].len);
+		p += rq->seg[i].len;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		cmd->bv[i] = (struct bio_vec){ cmd->bounce + i,
+			min_t(u32, PAGE_SIZE, rq->len - i * PAGE_SIZE), 0 };
+	*nbv = n;
+	return true;
+}
+
+static void count_inflight(struct kspawn_disk *d)
+{
+	int now = atomic_inc_return(&d->inflight);
+	int max = atomic_read(&d->max_inflight);
+
+	while (now > max && !atomic_try_cmpxchg(&d->max_inflight, &max, now))
+		;
+}
+
+static int file_submit(void *store, struct kb_blk_req *rq)
+{
+	struct kspawn_disk *d = store;
+	struct disk_cmd *cmd;
+	struct iov_iter iter;
+	unsigned int nbv;
+	ssize_t ret;
+
+	if (!d->direct)
+		return kb_blk_sync_submit(store, rq);
+	cmd = &d->cmd[rq->id];
+	cmd->bounce = NULL;
+	if ((rq->off | rq->len) & (d->align - 1)) {
+		d->buffered_ios++;
+		return kb_blk_sync_submit(store, rq);
+	}
+	if (!map_bvecs(d, rq, cmd->bv, &nbv)) {
+		if (!bounce(cmd, rq, &nbv)) {
+			d->buffered_ios++;
+			return kb_blk_sync_submit(store, rq);
+		}
+		d->bounced++;
+	}
+	cmd->rq = rq;
+	cmd->disk = d;
+	cmd->iocb = (struct kiocb){
+		.ki_filp = d->direct,
+		.ki_pos = rq->off,
+		.ki_flags = IOCB_DIRECT,
+		.ki_complete = dio_complete,
+	};
+	iov_iter_bvec(&iter, rq->write ? WRITE : READ, cmd->bv, nbv, rq->len);
+	count_inflight(d);
+	d->direct_ios++;
+	if (rq->write)
+		ret = call_write_iter(d->direct, &cmd->iocb, &iter);
+	else
+		ret = call_read_iter(d->direct, &cmd->iocb, &iter);
+	if (ret != -EIOCBQUEUED)
+		dio_complete(&cmd->iocb, ret);
+	return 0;
 }
 
 const struct kb_store_ops kspawn_file_ops = {
@@ -77,4 +300,6 @@ const struct kb_store_ops kspawn_file_ops = {
 	.write = file_write,
 	.flush = file_flush,
 	.discard = file_discard,
+	.submit = file_submit,
+	.volatile_cache = 1,
 };

@@ -124,6 +124,16 @@ fi
 if build net_offload "${asan[@]}" -- "$here/net_offload.c" "${backend[@]}" "${driver[@]}"; then
 	run_cases net_offload net-
 fi
+
+# The blk device over an asynchronous store completing out of order:
+# many in flight, flush ordering, FLUSH offered over a volatile cache only.
+if build blk_async "${asan[@]}" -- "$here/blk_async.c" "${backend[@]}" "${driver[@]}"; then
+	run_cases blk_async blk-async- 20000
+fi
+if CC=clang build blk_async_tsan -fsanitize=thread -- "$here/blk_async.c" "${backend[@]}" "${driver[@]}"; then
+	run_cases blk_async_tsan blk-async-tsan- 5000
+fi
+
 # 1 000 000 frames through the net device in loopback mode.
 if build net_loopback "${asan[@]}" -- "$here/net_loopback.c" "${backend[@]}" "${driver[@]}"; then
 	run_model net_loopback 1000000
