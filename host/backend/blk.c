@@ -349,6 +349,8 @@ static int blk_work(struct kb_device *d, int budget)
 		}
 		request(b, &d->chain, rq);
 		done++;
+		/* A request may move ~128 MiB; the budget counts requests. */
+		kb_resched();
 	}
 	work_end(b);
 	return done;

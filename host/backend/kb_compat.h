@@ -50,6 +50,8 @@
 #define kb_lock(l, flags) spin_lock_irqsave(l, flags)
 #define kb_unlock(l, flags) spin_unlock_irqrestore(l, flags)
 #define kb_relax() cond_resched()
+/* Between long pieces of work a guest asked for: let the host schedule. */
+#define kb_resched() cond_resched()
 #else
 #include <errno.h>
 #include <sched.h>
@@ -83,6 +85,8 @@ struct kb_lock {
 		sched_yield(); } while (0)
 #define kb_unlock(l, flags) __atomic_store_n(&(l)->held, 0, __ATOMIC_RELEASE)
 #define kb_relax() sched_yield()
+/* A user-space thread is preempted anyway. */
+#define kb_resched() do { } while (0)
 #endif
 
 #endif

@@ -2,6 +2,8 @@
 /* RAM storage for the blk device, as vdpa_sim_blk has. */
 #include "blk.h"
 
+#define RAM_CHUNK (1U << 20)	/* bytes zeroed between chances to schedule */
+
 struct ram {
 	uint64_t bytes;
 	uint8_t data[];
@@ -60,7 +62,18 @@ static int ram_discard(void *store, uint64_t off, uint64_t len, int zero)
 	(void)zero;	/* discarded RAM reads back as zeroes too */
 	if (!in_ram(r, off, len))
 		return -1;
-	memset(r->data + off, 0, len);
+	/*
+	 * A range may be 1 GiB: in pieces, each followed by a chance to
+	 * schedule, so one request cannot hold the host's CPU for seconds.
+	 */
+	while (len) {
+		uint64_t n = len < RAM_CHUNK ? len : RAM_CHUNK;
+
+		memset(r->data + off, 0, n);
+		off += n;
+		len -= n;
+		kb_resched();
+	}
 	return 0;
 }
 

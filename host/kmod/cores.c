@@ -139,10 +139,8 @@ int kspawn_cores_reserve(unsigned int cpu)
 		return err;
 	}
 	err = kspawn_cpu_check(cpu) ?: kspawn_cpu_take(cpu);
-	if (!err) {
-		kspawn_cpu_guard(cpu);
+	if (!err)
 		pr_info("CPU %u reserved for guests\n", cpu);
-	}
 	end_move(cpu, !err);
 	return err;
 }

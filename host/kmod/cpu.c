@@ -94,13 +94,22 @@ void kspawn_cpu_unguard(unsigned int cpu)
 	cpumask_clear_cpu(cpu, &guarded);
 }
 
+/*
+ * Take cpu from Linux, guarded from the start: root writing to its
+ * online file between remove_cpu() and a later guard would hand it back
+ * to Linux under a guest.  Guarded if and only if it returns 0.
+ */
 int kspawn_cpu_take(unsigned int cpu)
 {
-	int err = remove_cpu(cpu);
+	int err;
 
-	if (err)
+	kspawn_cpu_guard(cpu);
+	err = remove_cpu(cpu);
+	if (err) {
+		kspawn_cpu_unguard(cpu);
 		pr_warn("CPU %u: Linux would not take it offline (%d)\n", cpu,
 			err);
+	}
 	return err;
 }
 
@@ -108,6 +117,9 @@ int kspawn_cpu_give_back(unsigned int cpu)
 {
 	int err = add_cpu(cpu);
 
+	/* 1, or online anyway: Linux has it, which is all we wanted. */
+	if (err > 0 || cpu_online(cpu))
+		return 0;
 	if (err)
 		pr_err("CPU %u: add_cpu failed (%d); it stays offline\n", cpu,
 		       err);

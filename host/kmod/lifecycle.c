@@ -89,6 +89,11 @@ static int boot_core(struct kspawn_instance *in, unsigned int index)
 		goto out;
 	pr_err("instance %u: CPU %u (APIC ID %u) did not reach long mode within 2 s of the STARTUP IPIs\n",
 	       in->id, in->cpu[index], apic_id);
+	/*
+	 * INIT it before the trampoline page is free for another guest: a
+	 * core that was only slow must not run the next guest's parameters.
+	 */
+	kspawn_cpu_reset(in->cpu[index], apic_id);
 	err = -ETIMEDOUT;
 out:
 	mutex_unlock(&boot_lock);
@@ -143,7 +148,6 @@ static int take_cores(struct kspawn_instance *in)
 			return err;
 		}
 		in->cpu_taken[i] = true;
-		kspawn_cpu_guard(cpu);
 	}
 	return 0;
 }

@@ -92,17 +92,20 @@ lm64:
 	movl	%eax, %fs
 	movl	%eax, %gs
 
-	/* Stamp the header: the host waits for this before it reuses the page. */
+	/*
+	 * Every parameter into registers first, then the stamp: the host
+	 * may rewrite this page for the next core the moment it sees the
+	 * stamp, so the stamp is the last thing read from or written to it.
+	 */
+	movq	OFF(tp_header)(%rbx), %rdi
+	movq	OFF(tp_index)(%rbx), %rsi
+	movq	OFF(tp_entry)(%rbx), %r8
 	movq	OFF(tp_stamp)(%rbx), %rcx
 	rdtsc
 	shlq	$32, %rdx
 	orq	%rdx, %rax
 	movq	%rax, (%rcx)
-
-	movq	OFF(tp_header)(%rbx), %rdi
-	movq	OFF(tp_index)(%rbx), %rsi
-	movq	OFF(tp_entry)(%rbx), %rax
-	jmp	*%rax
+	jmp	*%r8
 
 	.balign 8
 gdt:
