@@ -95,14 +95,39 @@ static void add_indirect(struct virtq *q, uint16_t head,
 	q->desc[head].flags = VRING_DESC_F_INDIRECT;
 }
 
-int virtq_add(struct virtq *q, const struct virtq_buf *out, unsigned int nout,
-	      const struct virtq_buf *in, unsigned int nin, void *cookie)
+/*
+ * A chain of one buffer, the common case, without the general loop: fewer
+ * registers to save and stores to queue behind the descriptor's, whose
+ * line the device last read and we must win back.
+ */
+static int add_one(struct virtq *q, const struct virtq_buf *b, uint16_t flags,
+		   void *cookie)
+{
+	uint16_t head = q->free_head;
+	struct vring_desc *d = &q->desc[head];
+
+	if (!q->num_free)
+		return -1;
+	d->addr = q->addr(b->p);
+	d->len = b->len;
+	d->flags = flags;
+	q->free_head = q->id_next[head];
+	q->id_ndesc[head] = 1;
+	q->num_free--;
+	q->cookie[head] = cookie;
+	q->avail->ring[q->avail_idx & (q->size - 1)] = head;
+	q->avail_idx++;
+	return 0;
+}
+
+/* Longer chains: a loop that links descriptors. */
+static __attribute__((noinline)) int
+add_chain(struct virtq *q, const struct virtq_buf *out, unsigned int nout,
+	  const struct virtq_buf *in, unsigned int nin, void *cookie)
 {
 	unsigned int n = nout + nin, ndesc = n;
 	uint16_t head = q->free_head, i = head;
 
-	if (q->packed)
-		return virtq_packed_add(q, out, nout, in, nin, cookie);
 	if (virtq_use_indirect(q, n))
 		ndesc = 1;
 	if (!n || ndesc > q->num_free)
@@ -135,6 +160,17 @@ int virtq_add(struct virtq *q, const struct virtq_buf *out, unsigned int nout,
 	q->avail->ring[q->avail_idx & (q->size - 1)] = head;
 	q->avail_idx++;
 	return 0;
+}
+
+int virtq_add(struct virtq *q, const struct virtq_buf *out, unsigned int nout,
+	      const struct virtq_buf *in, unsigned int nin, void *cookie)
+{
+	if (q->packed)
+		return virtq_packed_add(q, out, nout, in, nin, cookie);
+	if (nout + nin == 1)
+		return add_one(q, nout ? out : in, nout ? 0 : VRING_DESC_F_WRITE,
+			       cookie);
+	return add_chain(q, out, nout, in, nin, cookie);
 }
 
 int virtq_publish(struct virtq *q)
