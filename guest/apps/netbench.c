@@ -1,6 +1,7 @@
 /*
  * netbench [ip=169.254.1.2] [peer=169.254.1.1] [port=7] [count=1000]
- *          [size=64] [window=1] [wait=1]: UDP request/response against
+ *          [size=64] [window=1] [wait=1] [ping=0]: first ping the peer
+ * ping times (ICMP echo, data checked), then UDP request/response against
  * an echo server on the peer.  Keeps window requests in flight, checks
  * every reply's sequence number and content, and prints one line: lost
  * and corrupted replies, replies per second, round-trip p50/p99.  A
@@ -23,7 +24,7 @@ struct bench {
 	uint32_t peer;
 	uint16_t port;
 	size_t size;
-	long count, window;
+	long count, window, pings;
 	uint64_t wait_ns;		/* before a request counts as lost */
 	uint64_t *sent_at, *rtt;
 	uint8_t *state;			/* 0 in flight or unsent, 1 back, LOST */
@@ -159,6 +160,7 @@ static int parse(struct bench *b, int argc, char **argv, uint32_t *ip)
 	long size = atol(app_opt(argc, argv, "size", "64"));
 	long wait = atol(app_opt(argc, argv, "wait", "1"));
 
+	b->pings = atol(app_opt(argc, argv, "ping", "0"));
 	b->count = atol(app_opt(argc, argv, "count", "1000"));
 	b->window = atol(app_opt(argc, argv, "window", "1"));
 	if (net_parse_ip(me, ip) || !net_ip_is_link_local(*ip) ||
@@ -168,8 +170,9 @@ static int parse(struct bench *b, int argc, char **argv, uint32_t *ip)
 	}
 	if (port < 1 || port > 65535 || size < HDR || size > 1472 ||
 	    b->count < 1 || b->count > 10000000 || b->window < 1 ||
-	    b->window > 1024 || wait < 1 || wait > 3600) {
-		kprintf("netbench: bad port=, size= (8..1472), count=, window= (1..1024) or wait= (1..3600)\n");
+	    b->window > 1024 || wait < 1 || wait > 3600 || b->pings < 0 ||
+	    b->pings > 10000) {
+		kprintf("netbench: bad port=, size= (8..1472), count=, window= (1..1024), wait= (1..3600) or ping= (0..10000)\n");
 		return -1;
 	}
 	b->wait_ns = (uint64_t)wait * NSEC_PER_SEC;
@@ -207,6 +210,14 @@ static int netbench_main(int argc, char **argv)
 		return 2;
 	if (setup(&b, ip))
 		return 1;
+	if (b.pings) {
+		unsigned int got = net_ping(b.peer, (unsigned int)b.pings, 10,
+					    (unsigned int)(b.wait_ns / NSEC_PER_MSEC));
+
+		kprintf("netbench: ping %ld sent, %u answered\n", b.pings, got);
+		if (got != (unsigned int)b.pings)
+			return 1;
+	}
 	if (warm_up(&b)) {
 		kprintf("netbench: no answer from the peer's echo server\n");
 		net_print_stats("netbench");
@@ -218,4 +229,4 @@ static int netbench_main(int argc, char **argv)
 	return b.lost || b.corrupt ? 1 : 0;
 }
 APP(netbench, netbench_main,
-	"UDP round trips to an echo peer [ip=] [peer=] [port=7] [count=N] [size=64] [window=1] [wait=1]");
+	"UDP round trips to an echo peer [ip=] [peer=] [port=7] [count=N] [size=64] [window=1] [wait=1] [ping=N]");

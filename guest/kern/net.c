@@ -10,6 +10,7 @@
 #include "kern/console.h"
 #include "kern/mm.h"
 #include "kern/sync.h"
+#include "kern/sched.h"
 #include "kern/time.h"
 
 #define POLL_SLICE_NS (10 * NSEC_PER_MSEC)
@@ -188,6 +189,38 @@ void udp_close(struct udp_sock *s)
 	udp_sock_close(s);
 	spin_unlock_irqrestore(&net.lock, flags);
 	kfree(s);
+}
+
+/* The replies so far, the driver polled first when it can be. */
+static uint64_t ping_answered(void)
+{
+	uint64_t flags, n;
+
+	poll_device();
+	flags = spin_lock_irqsave(&net.lock);
+	n = net.nif->stats.ping_answered;
+	spin_unlock_irqrestore(&net.lock, flags);
+	return n;
+}
+
+unsigned int net_ping(uint32_t ip, unsigned int count, unsigned int interval_ms,
+		      unsigned int wait_ms)
+{
+	uint64_t base, flags, end;
+
+	if (!net.nif)
+		return 0;
+	base = ping_answered();
+	for (unsigned int seq = 0; seq < count; seq++) {
+		flags = spin_lock_irqsave(&net.lock);
+		net_ping_send(&net.stack, ip, (uint16_t)seq);
+		spin_unlock_irqrestore(&net.lock, flags);
+		thread_sleep_ms(interval_ms);
+	}
+	end = time_ns() + (uint64_t)wait_ms * NSEC_PER_MSEC;
+	while (ping_answered() - base < count && time_ns() < end)
+		thread_sleep_ms(1);
+	return (unsigned int)(ping_answered() - base);
 }
 
 void net_get_stats(struct net_counters *out)

@@ -65,6 +65,14 @@ int udp_recvfrom(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
 /* Unbind and free s (no callback of s may be running). */
 void udp_close(struct udp_sock *s);
 
+/*
+ * Ping ip count times, one echo request every interval_ms, and wait up to
+ * wait_ms after the last for the replies: how many of ours came back with
+ * their data intact (the stack answers others' pings by itself).
+ */
+unsigned int net_ping(uint32_t ip, unsigned int count, unsigned int interval_ms,
+		      unsigned int wait_ms);
+
 /* A consistent copy of the interface's counters (zeros when down). */
 void net_get_stats(struct net_counters *out);
 

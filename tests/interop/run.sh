@@ -10,8 +10,8 @@
 # (an 8 MiB image file, random to start with); the digest it prints must
 # be the image file's, recomputed here.  net-*: two QEMUs joined by a
 # socket netdev on 127.0.0.1, one guest running udpecho, the other netbench
-# (10 000 datagrams, each reply checked by content); nothing leaves this
-# machine.
+# (20 pings, the data of each reply checked, then 10 000 datagrams, each
+# reply checked by content); nothing leaves this machine.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -260,11 +260,12 @@ net_case() {
 		status=$(qemu "$b" -netdev "socket,id=n0,connect=127.0.0.1:$port" \
 			-device "virtio-net-pci,netdev=n0,mac=52:54:00:6b:73:02${devopts:+,$devopts}" \
 			-- $gopts netbench ip=169.254.1.2 peer=169.254.1.1 \
-			count=10000 window=8 wait=30)
+			ping=20 count=10000 window=8 wait=30)
 		[ "$status" = 0 ] || why+=("netbench guest exit status $status, want 0")
 		has "$b" "virtio-net: 52:54:00:6b:73:02, $ring rings" \
 			'virtio-pci: device 1 queue 0: [1-9][0-9]* MSI-X interrupts' \
 			'virtio-pci: device 1 queue 1: [1-9][0-9]* MSI-X interrupts' \
+			'netbench: ping 20 sent, 20 answered' \
 			'netbench: count=10000 lost=0 .* corrupt=0 stray=0'
 		want_feature "$b" 1 34 RING_PACKED "$packed"
 		want_feature "$b" 1 29 EVENT_IDX "$event"

@@ -3,7 +3,9 @@
  * identifier, sequence and data and correct IPv4 and ICMP checksums
  * (checked with the test's own checksum), sent straight back to the
  * asker's MAC; options and Ethernet padding are handled; broadcasts,
- * other ICMP types, bad checksums and giants get no answer.
+ * other ICMP types, bad checksums and giants get no answer.  Our own
+ * pings (net_ping_send) go out through ARP, are answered by a second
+ * stack, and only replies carrying our identifier and data count.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -150,6 +152,57 @@ static void test_driver_refuses(void **state)
 	assert_int_equal(nif.stats.icmp_echo_replies, 0);
 }
 
+/* Frames one stack sent, given to the other, until both are quiet. */
+static void shuttle(struct fake_link *la, struct netif *na,
+		    struct fake_link *lb, struct netif *nb)
+{
+	for (int round = 0; round < 16 && (la->n || lb->n); round++) {
+		struct fake_link a = *la, b = *lb;
+
+		la->n = lb->n = 0;
+		for (unsigned int i = 0; i < a.n; i++)
+			feed(nb, a.frame[i], a.len[i]);
+		for (unsigned int i = 0; i < b.n; i++)
+			feed(na, b.frame[i], b.len[i]);
+	}
+	assert_int_equal(la->n + lb->n, 0);
+}
+
+static void test_ping_another_stack(void **state)
+{
+	static struct net_stack peer;
+	static struct netif pnif;
+	static struct fake_link plink;
+	uint8_t m[64], f[128], data[NET_PING_DATA] = { 0 };
+	size_t len;
+
+	(void)state;
+	fake_netif(&pnif, &plink, PEER_MAC, PEER_IP);
+	net_stack_init(&peer, NULL);
+	net_stack_attach(&peer, &pnif);
+	link.n = plink.n = 0;		/* the gratuitous ARPs */
+	for (uint16_t seq = 0; seq < 5; seq++) {
+		assert_int_equal(net_ping_send(&st, ip_of(PEER_IP), seq), 0);
+		shuttle(&link, &nif, &plink, &pnif);
+	}
+	assert_int_equal(nif.stats.ping_sent, 5);
+	assert_int_equal(pnif.stats.icmp_echo_replies, 5);
+	assert_int_equal(nif.stats.ping_answered, 5);
+	/* A reply with our identifier but other data, or another's: not ours. */
+	len = build_echo(m, NET_PING_ID, 1, data, sizeof(data));
+	m[0] = 0;
+	set16(m + 2, 0);
+	set16(m + 2, ref_csum(m, len, 0));
+	feed(&nif, f, build_ip(f, PEER_IP, US_IP, 1, m, len, 0, 0));
+	len = build_echo(m, 0x4242, 1, data, sizeof(data));
+	m[0] = 0;
+	set16(m + 2, 0);
+	set16(m + 2, ref_csum(m, len, 0));
+	feed(&nif, f, build_ip(f, PEER_IP, US_IP, 1, m, len, 0, 0));
+	assert_int_equal(nif.stats.ping_answered, 5);
+	assert_int_equal(nif.stats.icmp_ignored, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +211,7 @@ int main(void)
 		cmocka_unit_test_setup(test_ethernet_padding_ignored, setup),
 		cmocka_unit_test_setup(test_no_answer, setup),
 		cmocka_unit_test_setup(test_driver_refuses, setup),
+		cmocka_unit_test_setup(test_ping_another_stack, setup),
 	};
 
 	return cmocka_run_group_tests_name("net_icmp", tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /*
- * ICMP (RFC 792): echo requests get their echo reply; every other message
- * is counted and ignored (we send no errors).
+ * ICMP (RFC 792): echo requests get their echo reply; replies to our own
+ * pings are counted; every other message is counted and ignored (we send
+ * no errors).
  */
 #include <string.h>
 
@@ -11,6 +12,42 @@
 #define ICMP_ECHO_REPLY 0
 #define ICMP_ECHO_REQUEST 8
 
+/* The data of our ping with sequence seq: a pattern the reply must echo. */
+static void ping_data(uint8_t *d, uint16_t seq)
+{
+	for (unsigned int i = 0; i < NET_PING_DATA; i++)
+		d[i] = (uint8_t)(seq * 31 + i);
+}
+
+int net_ping_send(struct net_stack *st, uint32_t ip, uint16_t seq)
+{
+	size_t len = ICMP_HLEN + NET_PING_DATA;
+	uint8_t *m = ip_begin(st, ip, IP_PROTO_ICMP, len);
+
+	m[0] = ICMP_ECHO_REQUEST;
+	m[1] = 0;
+	net_put16(m + 2, 0);
+	net_put16(m + 4, NET_PING_ID);
+	net_put16(m + 6, seq);
+	ping_data(m + ICMP_HLEN, seq);
+	net_put16(m + 2, csum_fold(csum_add(0, m, len)));
+	if (ip_send(st, ip, NULL, len))
+		return -1;
+	st->nif->stats.ping_sent++;
+	return 0;
+}
+
+/* A reply to one of our pings, with the data we sent for its sequence? */
+static int our_reply(const uint8_t *m, size_t len)
+{
+	uint8_t want[NET_PING_DATA];
+
+	if (len != ICMP_HLEN + NET_PING_DATA || net_get16(m + 4) != NET_PING_ID)
+		return 0;
+	ping_data(want, net_get16(m + 6));
+	return !memcmp(m + ICMP_HLEN, want, sizeof(want));
+}
+
 void icmp_input(struct net_stack *st, const uint8_t *eth_src, uint32_t src,
 		int broadcast, const uint8_t *m, size_t len)
 {
@@ -19,6 +56,11 @@ void icmp_input(struct net_stack *st, const uint8_t *eth_src, uint32_t src,
 
 	if (len < ICMP_HLEN || csum_fold(csum_add(0, m, len))) {
 		net_drop(nif, &nif->stats.icmp_bad);
+		return;
+	}
+	if (m[0] == ICMP_ECHO_REPLY && m[1] == 0 && !broadcast &&
+	    our_reply(m, len)) {
+		nif->stats.ping_answered++;
 		return;
 	}
 	/* No answers to broadcasts (smurf amplification) or to giants. */

@@ -73,6 +73,8 @@ struct net_counters {
 	uint64_t icmp_bad;		/* short, or bad checksum */
 	uint64_t icmp_ignored;		/* not an echo request, or broadcast */
 	uint64_t icmp_echo_replies;
+	uint64_t ping_sent;		/* our echo requests (net_ping_send) */
+	uint64_t ping_answered;		/* replies to them, data intact */
 
 	uint64_t udp_bad;		/* short, or length field wrong */
 	uint64_t udp_bad_checksum;

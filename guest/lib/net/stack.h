@@ -73,6 +73,15 @@ void net_announce(struct net_stack *st);
 /* The MAC cached for ip, or NULL if it is not (yet) resolved. */
 const uint8_t *net_arp_lookup(struct net_stack *st, uint32_t ip);
 
+/*
+ * Ping: an echo request with sequence seq to ip (through ARP if needed);
+ * replies carrying our identifier and the data we sent for their
+ * sequence count as nif->stats.ping_answered.  0, or -1 if not sent.
+ */
+#define NET_PING_ID 0x6b73		/* "ks" */
+#define NET_PING_DATA 32		/* bytes of data in each request */
+int net_ping_send(struct net_stack *st, uint32_t ip, uint16_t seq);
+
 /* The largest UDP payload one datagram can carry on this link. */
 size_t net_udp_max_payload(const struct net_stack *st);
 
