@@ -88,7 +88,7 @@ static void structured(int fd, void *img, size_t img_size)
 	ld.image = 16;
 	want("image at a bad address", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EFAULT);
 	ld = valid_load(img, img_size, "");
-	ld.flags = 1;
+	ld.flags = ~KSPAWN_LOAD_WRITEBACK;	/* every bit but the known one */
 	want("unknown load flags", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EINVAL);
 	ld = valid_load(img, img_size, "");
 	ld.cpu = 0;
