@@ -58,7 +58,9 @@ for name in $cases; do
 		echo "ok qemu/$name"
 	else
 		echo "FAIL qemu/$name (status $st)"
-		cat "$log"
+		# All of it indented: the runner outside shows evidence up to
+		# the first line that is not (a stray stderr line hid it all).
+		sed 's/^\([^ ]\|$\)/  \1/' "$log"
 		failed=$((failed + 1))
 	fi
 done
