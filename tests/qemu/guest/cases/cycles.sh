@@ -1,5 +1,7 @@
-# 20 spawn/stop cycles: every one boots, and afterwards CPU 1 is online and
-# MemFree is back where it was (no leak in the module's allocations).
+# 20 spawn/stop cycles: every one boots, and afterwards CPU 1 is online,
+# the module's own object counts are back where they were, and MemFree is
+# too, within noise (tests/stress holds leaks to under a page per cycle
+# over 100 cycles; CPU hotplug's per-CPU caches make 20 too few for that).
 . /tests/lib.sh
 memfree() {
 	settle
@@ -15,15 +17,19 @@ cycle() {
 }
 cycle 0	# warm-up: first-use allocations (kthreads, caches) are not leaks
 before=$(memfree)
+objects0=$(cat /sys/class/misc/kspawn/objects)
 i=1
 while [ $i -le 20 ]; do
 	cycle $i || break
 	i=$((i + 1))
 done
 after=$(memfree)
+objects1=$(cat /sys/class/misc/kspawn/objects)
 note "MemFree before $before kB, after 20 cycles $after kB"
-# Page-cache and slab noise stays well under this; 20 leaked pages do not.
-[ $((before - after)) -lt 512 ] || bad "MemFree dropped by $((before - after)) kB"
+[ "$objects1" = "$objects0" ] || bad "module objects were $(echo $objects0), are $(echo $objects1)"
+# Seen here: up to ~700 kB of noise after CPU hotplug cycles; a leak of a
+# region, a RAM disk or a kspawn_io per cycle is far more.
+[ $((before - after)) -lt 2048 ] || bad "MemFree dropped by $((before - after)) kB"
 want_online 1
 want_no_instances
 finish
