@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
 /*
- * kspawn shared-memory ABI, version 1.3.
+ * kspawn shared-memory ABI, version 2.0.
  *
  * This is the only header that the spawned (guest) kernel and the host side
  * (kspawn.ko, kspawnctl, the portable backends) both include.  Every field is
@@ -23,8 +23,8 @@
 #include <stddef.h>
 #endif
 
-#define KSPAWN_ABI_MAJOR 1
-#define KSPAWN_ABI_MINOR 3
+#define KSPAWN_ABI_MAJOR 2
+#define KSPAWN_ABI_MINOR 0
 
 /* "KSPAWN" followed by "\x01\xab", read as a little-endian uint64_t. */
 #define KSPAWN_MAGIC 0xab014e574150534bULL
@@ -236,7 +236,8 @@ struct kspawn_ring {
  * memory inside the region; its addresses are guest physical addresses.
  */
 #define KSPAWN_MAX_DEVICES 8
-#define KSPAWN_MAX_QUEUES 4
+/* 2.0: room for a queue per guest CPU (blk) or a pair per CPU and a control queue (net). */
+#define KSPAWN_MAX_QUEUES 16
 #define KSPAWN_CONFIG_SIZE 256
 
 struct kspawn_queue {
@@ -286,7 +287,7 @@ _Static_assert(sizeof(struct kspawn_state) == 464, "state size");
 _Static_assert(sizeof(struct kspawn_ring) == 192, "ring size");
 _Static_assert(offsetof(struct kspawn_ring, tail) == 64, "ring tail line");
 _Static_assert(sizeof(struct kspawn_queue) == 64, "queue size");
-_Static_assert(sizeof(struct kspawn_device) == 576, "device size");
+_Static_assert(sizeof(struct kspawn_device) == 1344, "device size");
 _Static_assert(offsetof(struct kspawn_device, config) == 64, "config");
 
 #endif /* KSPAWN_ABI_H */

@@ -65,8 +65,7 @@ struct kspawn_ioc_load {
 	__u32 reserved;
 	/*
 	 * The guest's CPUs when ncpus > 0 (cpu must then be
-	 * KSPAWN_LOAD_CPU_ANY): cpus[0] boots first, the others follow; an
-	 * image older than ABI 1.3 gets one CPU only.
+	 * KSPAWN_LOAD_CPU_ANY): cpus[0] boots first, the others follow.
 	 */
 	__u32 cpus[KSPAWN_MAX_CPUS];
 };

@@ -38,7 +38,7 @@ int hr_negotiate(struct hostregion *h, struct kb_device *dev, int packed,
 	uint64_t no_packed = 1ULL << VIRTIO_F_RING_PACKED;
 
 	h->dev = dev;
-	virtio_slot_attach(&h->vd, &h->slot, KSPAWN_ABI_MINOR, &vh_platform);
+	virtio_slot_attach(&h->vd, &h->slot, &vh_platform);
 	/* No device thread yet: the driver turns the device's crank. */
 	vh_poll(dev);
 	if (virtio_start(&h->vd, packed ? ~0ULL : ~no_packed))

@@ -172,8 +172,7 @@ int virtio_open(struct virtio_dev *d, uint32_t device_id, uint64_t wanted)
 	int r;
 
 	if (slot)
-		virtio_slot_attach(d, slot, kspawn_hdr->abi_minor,
-				   &kernel_platform);
+		virtio_slot_attach(d, slot, &kernel_platform);
 	else if (attach_pci(d, device_id))
 		return -1;
 	if (want_packed)

@@ -13,7 +13,7 @@
  *
  * Bringing a device up (virtio 1.x, 3.1.1):
  *
- *	virtio_slot_attach(&d, slot, abi_minor, &platform);
+ *	virtio_slot_attach(&d, slot, &platform);
  *	if (virtio_start(&d, wanted))		reset, ACKNOWLEDGE, DRIVER,
  *		...				features, FEATURES_OK
  *	virtio_queue(&d, 0, 0, on_irq);		each queue the driver uses
@@ -127,9 +127,9 @@ static inline int virtio_has(const struct virtio_dev *d, unsigned int bit)
 struct kspawn_device *virtio_slot_find(struct kspawn_header *h,
 				       uint32_t device_id, unsigned int n);
 
-/* d drives slot's device, under a host of this ABI minor version. */
+/* d drives slot's device. */
 void virtio_slot_attach(struct virtio_dev *d, struct kspawn_device *slot,
-			uint16_t abi_minor, const struct virtio_platform *plat);
+			const struct virtio_platform *plat);
 
 /* The slot d drives, or NULL if d has another transport. */
 struct kspawn_device *virtio_slot_of(struct virtio_dev *d);

@@ -59,23 +59,21 @@ static void set_features(struct virtio_dev *d, uint64_t features)
 }
 
 /*
- * The host's backend answers FEATURES_OK from its polling thread, by
- * leaving the bit or clearing it.  A host of ABI 1.1 or later then counts
- * the answer in features_ack, so we know when to look; an older one does
- * not, and gets a generous moment (it polls every few ms at most).  Which
- * of the two the host is picks the ops table (virtio_slot_attach).
+ * The host's backend answers FEATURES_OK from its device thread, by
+ * leaving the bit or clearing it, and counts the answer in features_ack,
+ * so we know when to look.  A host that never answers gets a generous
+ * moment (it polls every few ms at most) and is then taken at its word.
  */
 #define FEATURES_WAIT_MS 100
 
-static int await_features(struct virtio_dev *d, int counted)
+static int features_ok(struct virtio_dev *d)
 {
 	uint16_t ack = __atomic_load_n(&slot_of(d)->features_ack,
 				       __ATOMIC_ACQUIRE);
 
 	set_status(d, get_status(d) | VIRTIO_CONFIG_S_FEATURES_OK);
 	for (int ms = 0; ms < FEATURES_WAIT_MS; ms++) {
-		int answered = counted &&
-			       __atomic_load_n(&slot_of(d)->features_ack,
+		int answered = __atomic_load_n(&slot_of(d)->features_ack,
 					       __ATOMIC_ACQUIRE) != ack;
 
 		if (!(get_status(d) & VIRTIO_CONFIG_S_FEATURES_OK))
@@ -85,16 +83,6 @@ static int await_features(struct virtio_dev *d, int counted)
 		d->plat->wait(d);
 	}
 	return 1;
-}
-
-static int features_ok(struct virtio_dev *d)
-{
-	return await_features(d, 1);
-}
-
-static int features_ok_abi_1_0(struct virtio_dev *d)
-{
-	return await_features(d, 0);
 }
 
 static void read_config(struct virtio_dev *d, unsigned int off, void *buf,
@@ -143,30 +131,16 @@ static const struct virtio_transport_ops slot_ops = {
 	.notify = notify,
 };
 
-/* A host of ABI 1.0 counts no features_ack. */
-static const struct virtio_transport_ops slot_ops_abi_1_0 = {
-	.get_status = get_status,
-	.set_status = set_status,
-	.get_features = get_features,
-	.set_features = set_features,
-	.features_ok = features_ok_abi_1_0,
-	.read_config = read_config,
-	.queue_max = queue_max,
-	.queue_setup = queue_setup,
-	.notify = notify,
-};
-
 void virtio_slot_attach(struct virtio_dev *d, struct kspawn_device *slot,
-			uint16_t abi_minor, const struct virtio_platform *plat)
+			const struct virtio_platform *plat)
 {
 	memset(d, 0, sizeof(*d));
-	d->ops = abi_minor >= 1 ? &slot_ops : &slot_ops_abi_1_0;
+	d->ops = &slot_ops;
 	d->plat = plat;
 	d->priv = slot;
 }
 
 struct kspawn_device *virtio_slot_of(struct virtio_dev *d)
 {
-	return d->ops == &slot_ops || d->ops == &slot_ops_abi_1_0 ? d->priv :
-								    NULL;
+	return d->ops == &slot_ops ? d->priv : NULL;
 }

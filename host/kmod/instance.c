@@ -203,11 +203,6 @@ int kspawn_instance_create(const struct kspawn_ioc_load *req,
 	err = kspawn_image_check(image, req->image_size, &mem, &info);
 	if (err)
 		return err;
-	if (req->ncpus > 1 && info.abi_minor < 3) {
-		pr_info("refused: an image of ABI 1.%u runs on one CPU only\n",
-			info.abi_minor);
-		return -EINVAL;
-	}
 	in = instance_alloc();
 	if (!in)
 		return -ENOMEM;

@@ -46,11 +46,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kb_net_init(&net, &slot, &r, &ops, NULL, KB_NET_LOOPBACK, NULL, NULL,
 		    mac);
 	/* The guest's driver code (lib/virtio.c), rings from the input. */
-	virtio_slot_attach(&vd, &slot, KSPAWN_ABI_MINOR, &vh_platform);
+	virtio_slot_attach(&vd, &slot, &vh_platform);
 	vh_poll(&net.dev);
-	/* data[0] bit 7: the packed layout. */
-	virtio_start(&vd, data[0] & 0x80 ? ~0ULL :
-			  ~(1ULL << VIRTIO_F_RING_PACKED));
+	/*
+	 * data[0] bit 7: the packed layout.  One queue pair, so that the
+	 * control queue is the third of the three the input fills.
+	 */
+	virtio_start(&vd, ~(1ULL << VIRTIO_NET_F_MQ) &
+			  (data[0] & 0x80 ? ~0ULL :
+			   ~(1ULL << VIRTIO_F_RING_PACKED)));
 	for (unsigned int q = 0; q < 3; q++)
 		vd.ops->queue_setup(&vd, q, (uint16_t)(1u << (data[0] % 8)),
 				    BASE + 0x4000u * q,

@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "fuzz");
 	qsize = (uint16_t)(1u << (data[0] % 9));
 	/* The guest's driver code (lib/virtio.c), rings from the input. */
-	virtio_slot_attach(&vd, &slot, KSPAWN_ABI_MINOR, &vh_platform);
+	virtio_slot_attach(&vd, &slot, &vh_platform);
 	vh_poll(&blk.dev);
 	/* data[1]: bit 0 event idx, bit 1 the packed layout. */
 	virtio_start(&vd, (data[1] & 1 ? ~0ULL :

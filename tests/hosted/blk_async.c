@@ -172,7 +172,7 @@ static void bring_up(int packed)
 
 	memset(&vd, 0, sizeof(vd));
 	vh_region(region, REGION_BASE, REGION_BYTES, 1u << 20);
-	virtio_slot_attach(&vd, &slot, KSPAWN_ABI_MINOR, &vh_platform);
+	virtio_slot_attach(&vd, &slot, &vh_platform);
 	vh_poll(&blk.dev);
 	if (virtio_start(&vd, packed ? ~0ULL : ~no_packed) ||
 	    virtio_queue(&vd, 0, QSIZE, NULL)) {

@@ -165,7 +165,7 @@ static void bring_up(void)
 	uint64_t wanted = ~0ULL;
 
 	vh_region(region, REGION_BASE, REGION_BYTES, 1u << 20);
-	virtio_slot_attach(&vd, &slot, KSPAWN_ABI_MINOR, &vh_platform);
+	virtio_slot_attach(&vd, &slot, &vh_platform);
 	vh_poll(&blk.dev);
 	if (!packed)
 		wanted &= ~(1ULL << VIRTIO_F_RING_PACKED);

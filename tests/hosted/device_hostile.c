@@ -100,7 +100,7 @@ static int bring_up(struct kb_device *d, int packed)
 	uint64_t no_packed = 1ULL << VIRTIO_F_RING_PACKED;
 
 	vh_region(region, BASE, REGION_BYTES, 0);
-	virtio_slot_attach(&vd, &slot, KSPAWN_ABI_MINOR, &vh_platform);
+	virtio_slot_attach(&vd, &slot, &vh_platform);
 	vh_poll(d);
 	if (virtio_start(&vd, packed ? ~0ULL : ~no_packed))
 		return -1;

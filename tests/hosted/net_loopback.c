@@ -117,7 +117,9 @@ int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 1000000;
 	uint64_t *seeds = calloc((size_t)n, sizeof(uint64_t));
-	uint64_t no_packed = 1ULL << VIRTIO_F_RING_PACKED;
+	/* one queue pair: the control queue is queue 2 */
+	uint64_t no_packed = 1ULL << VIRTIO_F_RING_PACKED |
+			     1ULL << VIRTIO_NET_F_MQ;
 	static struct virtio_dev vd;
 	struct virtq *rx = &vd.vq[0], *tx = &vd.vq[1];
 	struct kb_region kr;
@@ -133,7 +135,7 @@ int main(int argc, char **argv)
 		    mac);
 	/* The guest's own driver code brings the device up (lib/virtio.c). */
 	vh_region(region, BASE, REGION_BYTES, 0x10000);
-	virtio_slot_attach(&vd, &slot, KSPAWN_ABI_MINOR, &vh_platform);
+	virtio_slot_attach(&vd, &slot, &vh_platform);
 	vh_poll(&net.dev);
 	if (virtio_start(&vd, ~no_packed))
 		return fprintf(stderr, "features refused\n"), 1;

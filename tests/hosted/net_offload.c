@@ -102,7 +102,7 @@ static int up(enum kb_net_mode mode, int packed, uint64_t want)
 	memset(&slot, 0, sizeof(slot));
 	kb_net_init(&net, &slot, &kr, &ops, NULL, mode, &host_ops, NULL, mac);
 	vh_region(region, BASE, REGION_BYTES, 0);
-	virtio_slot_attach(&vd, &slot, KSPAWN_ABI_MINOR, &vh_platform);
+	virtio_slot_attach(&vd, &slot, &vh_platform);
 	vh_poll(&net.dev);
 	if (virtio_start(&vd, want | transport |
 			 (packed ? F(VIRTIO_F_RING_PACKED) : 0)))
@@ -311,7 +311,7 @@ static void features_refused(void)
 	memset(&slot, 0, sizeof(slot));
 	kb_net_init(&net, &slot, &kr, &ops, NULL, KB_NET_LOOPBACK, NULL, NULL,
 		    mac);
-	virtio_slot_attach(&vd, &slot, KSPAWN_ABI_MINOR, &vh_platform);
+	virtio_slot_attach(&vd, &slot, &vh_platform);
 	vh_poll(&net.dev);
 	verdict("features-refused", NULL,
 		virtio_start(&vd, F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MQ)) == -2,
@@ -422,7 +422,9 @@ static int ctrl(const uint8_t *cmd, uint32_t len)
 {
 	uint8_t *buf = region + TX_OFF + 8192, *ack = buf + 64;
 	struct virtq_buf out = { buf, len }, in = { ack, 1 };
-	struct virtq *q = &vd.vq[2 * KB_NET_PAIRS_MAX];
+	/* after every pair with MQ, after the first without (5.1.2) */
+	struct virtq *q = &vd.vq[vd.features & F(VIRTIO_NET_F_MQ) ?
+				 2 * KB_NET_PAIRS_MAX : 2];
 
 	memcpy(buf, cmd, len);
 	*ack = 0xff;

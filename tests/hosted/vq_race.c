@@ -403,7 +403,7 @@ static void negotiate(void)
 
 	/* What the guest would do before a fresh start: empty rings. */
 	memset(region + RING_OFF, 0, HDR_OFF - RING_OFF);
-	virtio_slot_attach(&vd, &slot, KSPAWN_ABI_MINOR, &vh_platform);
+	virtio_slot_attach(&vd, &slot, &vh_platform);
 	vh_poll(&blk.dev);
 	virtio_start(&vd, packed ? ~0ULL : ~layout);
 	vd.ops->queue_setup(&vd, 0, QS, BASE + RING_OFF, BASE + AVAIL_OFF,

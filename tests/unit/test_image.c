@@ -148,7 +148,7 @@ static void test_other_abi(void **state)
 	/* laid out wrongly too: the ABI is what the user must hear about */
 	t.eh.e_entry = 0;
 	refused(&t, sizeof(t), 0, IMAGE_ERR_ABI,
-		"this kspawnctl speaks ABI 1.x");
+		"this kspawnctl speaks ABI 2.x");
 	t.abi.nh.n_type = 99;
 	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT, "no .note.kspawn");
 }
