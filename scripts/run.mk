@@ -23,8 +23,9 @@ $(QEMU_B)/fnv64sum: tests/qemu/fnv64sum.c | $(DEPS_STAMP)
 
 # Small static tools the qemu cases run in the host.
 QEMU_TOOLS := $(QEMU_B)/fnv64sum $(QEMU_B)/udpcheck $(QEMU_B)/xdpctl \
-	$(QEMU_B)/ioctlabuse $(QEMU_B)/ethq
-$(QEMU_B)/udpcheck $(QEMU_B)/xdpctl $(QEMU_B)/ioctlabuse $(QEMU_B)/ethq: \
+	$(QEMU_B)/ioctlabuse $(QEMU_B)/ethq $(QEMU_B)/l2ping
+$(QEMU_B)/udpcheck $(QEMU_B)/xdpctl $(QEMU_B)/ioctlabuse $(QEMU_B)/ethq \
+		$(QEMU_B)/l2ping: \
 		$(QEMU_B)/%: \
 		tests/qemu/%.c abi/kspawn_ioctl.h | $(DEPS_STAMP)
 	$(call say,CC,$<)
@@ -65,6 +66,7 @@ $(INITRAMFS): $(HOSTKERNEL_ENV) $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) \
 		$(QEMU_B)/xdpctl:/bin/xdpctl \
 		$(QEMU_B)/ioctlabuse:/bin/ioctlabuse \
 		$(QEMU_B)/ethq:/bin/ethq \
+		$(QEMU_B)/l2ping:/bin/l2ping \
 		$(GUEST_ELF):/guest/kspawn-guest.elf \
 		$(GUEST_TEST_ELF):/guest/kspawn-guest-test.elf \
 		$(QEMU_B)/bad:/guest/bad \
