@@ -24,7 +24,8 @@
 # (the host polls, as before ABI 1.2): the "before" of bench/README.md.
 #
 # Needs: kspawnctl, the guest image, spawnbench, udpping, udpcheck,
-# ctxlinux, fio and fio.sh on PATH or beside this script; veth.
+# l2ping, xdpctl, ctxlinux, fio and fio.sh on PATH or beside this script;
+# veth.
 here=$(cd "$(dirname "$0")" && pwd)
 IMG=${IMG:-/guest/kspawn-guest.elf}
 # The spawn workload's guest runs spin, a test app.
@@ -56,6 +57,7 @@ cleanup() {
 	[ -z "$reserved" ] || kspawnctl release "$reserved" > /dev/null 2>&1
 	for p in $server $nsa $nsb; do kill "$p" 2> /dev/null; done
 	ip link del bencha 2> /dev/null
+	ip link del l2fa 2> /dev/null
 	rm -f "$scratch/bench-disk.img" "$scratch/bench-fio.img"
 }
 trap cleanup EXIT
@@ -244,14 +246,25 @@ guest_down() {
 	live=
 }
 
+# The net rows: mode and datagram size (tput_1500: full 1500-byte IP
+# packets, a 1472-byte UDP payload).
+NET_ROWS="rtt_64 pps_64 tput_1500"
+net_mode() { echo "${1%_*}"; }
+net_size() {
+	case $1 in *_1500) echo 1472 ;; *) echo "${1##*_}" ;; esac
+}
+
 net() {
-	local run mode s
+	local run row s mode size better
 	wanted net_fullstack || return 0
-	for mode in rtt pps; do
-		wanted "net_fullstack_${mode}_64" || continue
-		declare_w "net_fullstack_${mode}_64" \
-			"$([ $mode = rtt ] && echo lower || echo higher)" \
-			"{\"size\": 64, \"in_flight\": $([ $mode = rtt ] && echo 1 || echo 32), \"kspawn\": \"udpping on CPU 0 -> ksnetN -> guest udpecho on CPU $cpu\", \"veth_netns\": \"udpping in netns A on CPU 0 -> veth -> udpcheck serve in netns B on CPU $cpu\", \"same_work\": {\"veth_netns\": true}, \"note\": \"the same client through the host's UDP stack; the echo is the guest's own stack (kspawn) or a Linux UDP socket in another namespace (veth_netns)\"}"
+	for row in $NET_ROWS; do
+		wanted "net_fullstack_$row" || continue
+		mode=$(net_mode "$row")
+		size=$(net_size "$row")
+		better=higher
+		[ "$mode" = rtt ] && better=lower
+		declare_w "net_fullstack_$row" $better \
+			"{\"size\": $size, \"in_flight\": $([ $mode = rtt ] && echo 1 || echo 32), \"kspawn\": \"udpping $mode size=$size on CPU 0 -> ksnetN -> guest udpecho on CPU $cpu\", \"veth_netns\": \"udpping in netns A on CPU 0 -> veth -> udpcheck serve in netns B on CPU $cpu\", \"same_work\": {\"veth_netns\": true}, \"note\": \"the same client through the host's UDP stack; the echo is the guest's own stack (kspawn) or a Linux UDP socket in another namespace (veth_netns)\"}"
 	done
 	if ! net_setup_veth; then
 		fail_w net_fullstack "could not set up the veth pair between two namespaces"
@@ -259,7 +272,7 @@ net() {
 	fi
 	for run in $(seq "$runs"); do
 		say "net_fullstack run $run/$runs"
-		in_order "$run" net_fullstack_rtt_64 net_fullstack_pps_64 -- \
+		in_order "$run" $(for row in $NET_ROWS; do echo "net_fullstack_$row"; done) -- \
 			kspawn veth_netns
 		for s in $order; do
 			if [ "$s" = veth_netns ]; then
@@ -270,10 +283,11 @@ net() {
 				fail_w net_fullstack "udpecho guest or its ksnet device did not come up"
 				break 2
 			fi
-			for mode in rtt pps; do
-				wanted "net_fullstack_${mode}_64" || continue
-				m "net_fullstack_${mode}_64" kspawn "$run" \
-					taskset -c 0 udpping 169.254.1.2 7 $mode size=64
+			for row in $NET_ROWS; do
+				wanted "net_fullstack_$row" || continue
+				m "net_fullstack_$row" kspawn "$run" \
+					taskset -c 0 udpping 169.254.1.2 7 \
+					"$(net_mode "$row")" size="$(net_size "$row")"
 			done
 			guest_down	# the veth run has $cpu to itself
 		done
@@ -282,13 +296,74 @@ net() {
 
 # net_veth RUN: the peer's turn, no guest running.
 net_veth() {
-	local mode
-	for mode in rtt pps; do
-		wanted "net_fullstack_${mode}_64" || continue
-		m "net_fullstack_${mode}_64" veth_netns "$1" \
+	local row
+	for row in $NET_ROWS; do
+		wanted "net_fullstack_$row" || continue
+		m "net_fullstack_$row" veth_netns "$1" \
 			nsenter -t "$nsa" -n taskset -c 0 \
-			udpping 169.254.9.2 7 $mode size=64
+			udpping 169.254.9.2 7 "$(net_mode "$row")" \
+			size="$(net_size "$row")"
 	done
+}
+
+# ---- l2fwd: swap MACs and send back, guest l2fwd vs XDP_TX on a veth ---
+# l2ping on CPU 0 fires 64-byte frames, 32 in flight, and checks each one
+# back with its MACs swapped: through ksnetN to the guest's l2fwd, or
+# through a veth pair to the peer end's XDP program doing the same swap.
+l2fwd_setup_veth() {
+	modprobe veth 2>/dev/null || insmod /lib/modules/host/veth.ko 2>/dev/null
+	ip link del l2fa 2>/dev/null
+	ip link add l2fa type veth peer name l2fb || return 1
+	l2peer=$(ip -o link | sed -n 's/^[0-9]*: \([^@:]*\)@l2fa.*/\1/p')
+	ip link set l2fa up && ip link set "$l2peer" up || return 1
+	# The sender's end takes XDP_TX's frames only with XDP of its own.
+	xdpctl l2fa swaptx drv > /dev/null && xdpctl "$l2peer" pass drv > /dev/null
+}
+
+l2fwd() {
+	local run s mac dev before i
+	wanted net_l2fwd_64 || return 0
+	declare_w net_l2fwd_64 higher "{\"size\": 64, \"in_flight\": 32, \"kspawn\": \"l2ping on CPU 0 -> ksnetN -> guest l2fwd (batch=32) on CPU $cpu, MACs swapped, back\", \"xdp_tx_veth\": \"l2ping on CPU 0 -> veth -> native XDP program on the peer end swapping the MACs, XDP_TX back\", \"same_work\": {\"xdp_tx_veth\": true}, \"note\": \"the same sender and checks; the swap is the guest's l2fwd (raw frames in batches, kern/net_raw.h) or an XDP program in the host's softirq (which runs on CPU 0 with the sender: the veth side uses one CPU, kspawn two)\"}"
+	if ! l2fwd_setup_veth; then
+		fail_w net_l2fwd_64 "could not set up the veth pair with XDP_TX"
+		return
+	fi
+	for run in $(seq "$runs"); do
+		say "net_l2fwd_64 run $run/$runs"
+		in_order "$run" net_l2fwd_64 -- kspawn xdp_tx_veth
+		for s in $order; do
+			if [ "$s" = xdp_tx_veth ]; then
+				m net_l2fwd_64 xdp_tx_veth "$run" taskset -c 0 \
+					l2ping "$l2peer" "$(cat /sys/class/net/l2fa/address)"
+				continue
+			fi
+			before=" $(ls /sys/class/net | tr '\n' ' ') "
+			id=$(kspawnctl run "$IMG" --cpu "$cpu" --net netdev \
+				--cmdline "${dbopt}l2fwd batch=32") || {
+				fail_w net_l2fwd_64 "l2fwd guest did not start"
+				break 2
+			}
+			live=$id
+			for dev in $(ls /sys/class/net); do
+				case $before in *" $dev "*) ;; *) break ;; esac
+			done
+			echo 1 > "/proc/sys/net/ipv6/conf/$dev/disable_ipv6" 2>/dev/null
+			ip link set "$dev" up
+			# (kspawnctl console prints only what is new: keep it.)
+			i=0 con=
+			while ! printf '%s\n' "$con" | grep -q 'l2fwd: forwarding' &&
+				[ $i -lt 300 ]; do
+				con="$con
+$(kspawnctl console "$id")"
+				sleep 0.1
+				i=$((i + 1))
+			done
+			mac=$(printf '%s\n' "$con" | sed -n 's/^.*l2fwd: forwarding on \([0-9a-f:]\{17\}\).*/\1/p')
+			m net_l2fwd_64 kspawn "$run" taskset -c 0 l2ping "$dev" "$mac"
+			guest_down
+		done
+	done
+	ip link del l2fa 2>/dev/null
 }
 
 # ---- spawn: kspawnctl run to main, stop to CPU online; fork+exec -------
@@ -576,5 +651,6 @@ doorbell
 idle
 blk
 net
+l2fwd
 check_klog
 exit $failed
