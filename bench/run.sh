@@ -227,7 +227,7 @@ fullstack() {
 	local w any= log
 	for w in spawn switch scale size_footprint doorbell_guest_to_host \
 		doorbell_host_to_guest idle_wakeups first_request_after_idle \
-		blk_fullstack net_fullstack; do
+		blk_fullstack net_fullstack net_l2fwd; do
 		wanted "$w" && any=1
 	done
 	[ -n "$any" ] || return 0

@@ -23,8 +23,9 @@ $(QEMU_B)/fnv64sum: tests/qemu/fnv64sum.c | $(DEPS_STAMP)
 
 # Small static tools the qemu cases run in the host.
 QEMU_TOOLS := $(QEMU_B)/fnv64sum $(QEMU_B)/udpcheck $(QEMU_B)/xdpctl \
-	$(QEMU_B)/ioctlabuse $(QEMU_B)/ethq
-$(QEMU_B)/udpcheck $(QEMU_B)/xdpctl $(QEMU_B)/ioctlabuse $(QEMU_B)/ethq: \
+	$(QEMU_B)/ioctlabuse $(QEMU_B)/ethq $(QEMU_B)/l2ping
+$(QEMU_B)/udpcheck $(QEMU_B)/xdpctl $(QEMU_B)/ioctlabuse $(QEMU_B)/ethq \
+		$(QEMU_B)/l2ping: \
 		$(QEMU_B)/%: \
 		tests/qemu/%.c abi/kspawn_ioctl.h | $(DEPS_STAMP)
 	$(call say,CC,$<)
@@ -42,14 +43,16 @@ INITRAMFS_SRC := scripts/build-initramfs.sh $(wildcard scripts/initramfs/*) \
 	$(shell find tests/qemu/guest -type f 2>/dev/null)
 
 # The host kernel's virtio modules, so that a second QEMU disk shows up as
-# /dev/vda for the tests that back a guest's disk with a block device.
+# /dev/vda for the tests that back a guest's disk with a block device;
+# and veth, for qemu/xdp-native's pair with one end in a namespace.
 HOST_VIRTIO_KO := kernel/drivers/virtio/virtio.ko \
 	kernel/drivers/virtio/virtio_ring.ko \
 	kernel/drivers/virtio/virtio_pci_legacy_dev.ko \
 	kernel/drivers/virtio/virtio_pci_modern_dev.ko \
 	kernel/drivers/virtio/virtio_pci.ko kernel/drivers/block/virtio_blk.ko \
 	kernel/lib/crc16.ko kernel/fs/mbcache.ko kernel/fs/jbd2/jbd2.ko \
-	kernel/crypto/crc32c_generic.ko kernel/fs/ext4/ext4.ko
+	kernel/crypto/crc32c_generic.ko kernel/fs/ext4/ext4.ko \
+	kernel/drivers/net/veth.ko
 
 $(INITRAMFS): $(HOSTKERNEL_ENV) $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) \
 		$(GUEST_ELF) $(GUEST_TEST_ELF) \
@@ -63,6 +66,7 @@ $(INITRAMFS): $(HOSTKERNEL_ENV) $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) \
 		$(QEMU_B)/xdpctl:/bin/xdpctl \
 		$(QEMU_B)/ioctlabuse:/bin/ioctlabuse \
 		$(QEMU_B)/ethq:/bin/ethq \
+		$(QEMU_B)/l2ping:/bin/l2ping \
 		$(GUEST_ELF):/guest/kspawn-guest.elf \
 		$(GUEST_TEST_ELF):/guest/kspawn-guest-test.elf \
 		$(QEMU_B)/bad:/guest/bad \

@@ -24,7 +24,8 @@
 # (the host polls, as before ABI 1.2): the "before" of bench/README.md.
 #
 # Needs: kspawnctl, the guest image, spawnbench, udpping, udpcheck,
-# ctxlinux, fio and fio.sh on PATH or beside this script; veth.
+# l2ping, xdpctl, ctxlinux, fio and fio.sh on PATH or beside this script;
+# veth.
 here=$(cd "$(dirname "$0")" && pwd)
 IMG=${IMG:-/guest/kspawn-guest.elf}
 # The spawn workload's guest runs spin, a test app.
@@ -56,6 +57,7 @@ cleanup() {
 	[ -z "$reserved" ] || kspawnctl release "$reserved" > /dev/null 2>&1
 	for p in $server $nsa $nsb; do kill "$p" 2> /dev/null; done
 	ip link del bencha 2> /dev/null
+	ip link del l2fa 2> /dev/null
 	rm -f "$scratch/bench-disk.img" "$scratch/bench-fio.img"
 }
 trap cleanup EXIT
@@ -178,118 +180,13 @@ blk() {
 	rm -f "$disk" "$scratch/bench-fio.img"
 }
 
-# ---- net: UDP echo over ksnetN vs two network namespaces over veth -----
-# ns_hold: a process whose network namespace the veth peer lives in.
-# (Its output goes elsewhere, or $(ns_hold) would wait for it to end.)
-ns_hold() {
-	unshare -n sleep 100000 > /dev/null 2>&1 &
-	echo $!
-}
-
-# ns_wait PID: until PID has a network namespace of its own (5 s at most).
-ns_wait() {
-	local i=0 me
-	me=$(readlink /proc/self/ns/net)
-	while [ "$(readlink "/proc/$1/ns/net" 2>/dev/null)" = "$me" ] &&
-		[ $i -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	[ "$(readlink "/proc/$1/ns/net" 2>/dev/null)" != "$me" ]
-}
-
-net_setup_veth() {
-	modprobe veth 2>/dev/null || insmod /lib/modules/host/veth.ko 2>/dev/null
-	ip link del bencha 2>/dev/null
-	nsa=$(ns_hold)
-	nsb=$(ns_hold)
-	ns_wait "$nsa" && ns_wait "$nsb" || return 1
-	ip link add bencha type veth peer name benchb || return 1
-	# busybox names the peer vethN itself: find it.
-	peer=$(ip -o link | sed -n 's/^[0-9]*: \([^@:]*\)@bencha.*/\1/p')
-	ip link set bencha netns "$nsa" && ip link set "$peer" netns "$nsb" ||
-		return 1
-	nsenter -t "$nsa" -n sh -c "ip addr add 169.254.9.1/30 dev bencha &&
-		ip link set bencha up && ip link set lo up" || return 1
-	nsenter -t "$nsb" -n sh -c "ip addr add 169.254.9.2/30 dev $peer &&
-		ip link set $peer up && ip link set lo up" || return 1
-	# The echo server on the guest's CPU and the client on CPU 0: the
-	# kspawn run's layout (guest on $cpu, ksnet and the backend on 0).
-	nsenter -t "$nsb" -n taskset -c "$cpu" udpcheck serve 7 > /dev/null 2>&1 &
-	server=$!
-}
-
-# guest_net_up: udpecho on $cpu, its ksnetN up as 169.254.1.1/30; $id.
-guest_net_up() {
-	local before dev i=0
-	before=" $(ls /sys/class/net | tr '\n' ' ') "
-	id=$(kspawnctl run "$IMG" --cpu "$cpu" --net netdev \
-		--cmdline "${dbopt}udpecho ip=169.254.1.2") || return 1
-	live=$id
-	for dev in $(ls /sys/class/net); do
-		case $before in *" $dev "*) ;; *) break ;; esac
-	done
-	case $dev in ksnet*) ;; *) return 1 ;; esac
-	ip addr add 169.254.1.1/30 dev "$dev" && ip link set "$dev" up ||
-		return 1
-	while [ "$(cat "/sys/class/net/$dev/carrier" 2>/dev/null)" != 1 ] &&
-		[ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
-
 guest_down() {
 	kspawnctl stop "$id" > /dev/null
 	live=
 }
 
-net() {
-	local run mode s
-	wanted net_fullstack || return 0
-	for mode in rtt pps; do
-		wanted "net_fullstack_${mode}_64" || continue
-		declare_w "net_fullstack_${mode}_64" \
-			"$([ $mode = rtt ] && echo lower || echo higher)" \
-			"{\"size\": 64, \"in_flight\": $([ $mode = rtt ] && echo 1 || echo 32), \"kspawn\": \"udpping on CPU 0 -> ksnetN -> guest udpecho on CPU $cpu\", \"veth_netns\": \"udpping in netns A on CPU 0 -> veth -> udpcheck serve in netns B on CPU $cpu\", \"same_work\": {\"veth_netns\": true}, \"note\": \"the same client through the host's UDP stack; the echo is the guest's own stack (kspawn) or a Linux UDP socket in another namespace (veth_netns)\"}"
-	done
-	if ! net_setup_veth; then
-		fail_w net_fullstack "could not set up the veth pair between two namespaces"
-		return
-	fi
-	for run in $(seq "$runs"); do
-		say "net_fullstack run $run/$runs"
-		in_order "$run" net_fullstack_rtt_64 net_fullstack_pps_64 -- \
-			kspawn veth_netns
-		for s in $order; do
-			if [ "$s" = veth_netns ]; then
-				net_veth "$run"
-				continue
-			fi
-			if ! guest_net_up; then
-				fail_w net_fullstack "udpecho guest or its ksnet device did not come up"
-				break 2
-			fi
-			for mode in rtt pps; do
-				wanted "net_fullstack_${mode}_64" || continue
-				m "net_fullstack_${mode}_64" kspawn "$run" \
-					taskset -c 0 udpping 169.254.1.2 7 $mode size=64
-			done
-			guest_down	# the veth run has $cpu to itself
-		done
-	done
-}
-
-# net_veth RUN: the peer's turn, no guest running.
-net_veth() {
-	local mode
-	for mode in rtt pps; do
-		wanted "net_fullstack_${mode}_64" || continue
-		m "net_fullstack_${mode}_64" veth_netns "$1" \
-			nsenter -t "$nsa" -n taskset -c 0 \
-			udpping 169.254.9.2 7 $mode size=64
-	done
-}
+# The net rows (net_fullstack_*, net_l2fwd_64): net(), l2fwd().
+. "$here/net.sh"
 
 # ---- spawn: kspawnctl run to main, stop to CPU online; fork+exec -------
 spawn() {
@@ -576,5 +473,6 @@ doorbell
 idle
 blk
 net
+l2fwd
 check_klog
 exit $failed

@@ -1,5 +1,5 @@
 /*
- * udpping ADDR PORT rtt|pps [size=64] [count=N] [window=32]: a UDP echo
+ * udpping ADDR PORT rtt|pps|tput [size=64] [count=N] [window=32]: a UDP echo
  * client for the net benchmarks, run from a Linux host against a guest's
  * udpecho (over ksnet0) or against `udpcheck serve` in another network
  * namespace (over a veth pair): the same program on both sides, so only
@@ -7,6 +7,8 @@
  *
  *   rtt: one datagram in flight; prints "rtt_p50_us X us", "rtt_p99_us".
  *   pps: window datagrams in flight; prints "pps N pkt/s".
+ *   tput: the same, and first "mbit_s N Mbit/s", the UDP payload carried
+ *   each way (for size=1472, full 1500-byte packets).
  *   Both then "warmup N datagrams": count / 10 go first, unmeasured.
  *
  * Every reply's sequence number and bytes are checked; a lost, stray or
@@ -144,7 +146,7 @@ static int stream(struct ping *p, uint32_t *seq, uint32_t end, long window)
 	return 0;
 }
 
-static int pps(struct ping *p, long warm, long count, long window)
+static int pps(struct ping *p, long warm, long count, long window, int tput)
 {
 	uint32_t seq = 0;
 	uint64_t t0, t1;
@@ -155,6 +157,9 @@ static int pps(struct ping *p, long warm, long count, long window)
 	if (stream(p, &seq, (uint32_t)(warm + count), window))
 		return 1;
 	t1 = now_ns();
+	if (tput)
+		printf("mbit_s %.1f Mbit/s\n", (double)count * (double)p->size *
+		       8e3 / (double)(t1 - t0));
 	printf("pps %.0f pkt/s\n", (double)count * 1e9 / (double)(t1 - t0));
 	return 0;
 }
@@ -168,8 +173,9 @@ int main(int argc, char **argv)
 	long count, window;
 
 	if (argc < 4 || !p || inet_pton(AF_INET, argv[1], &to.sin_addr) != 1 ||
-	    (strcmp(argv[3], "rtt") && strcmp(argv[3], "pps"))) {
-		fprintf(stderr, "usage: udpping ADDR PORT rtt|pps [size=64] "
+	    (strcmp(argv[3], "rtt") && strcmp(argv[3], "pps") &&
+	     strcmp(argv[3], "tput"))) {
+		fprintf(stderr, "usage: udpping ADDR PORT rtt|pps|tput [size=64] "
 				"[count=N] [window=32]\n");
 		return 2;
 	}
@@ -188,7 +194,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!strcmp(argv[3], "rtt") ? rtt(p, hb_warm(count), count) :
-	    pps(p, hb_warm(count), count, window))
+	    pps(p, hb_warm(count), count, window, !strcmp(argv[3], "tput")))
 		return 1;
 	printf("warmup %ld datagrams\n", hb_warm(count));
 	return 0;

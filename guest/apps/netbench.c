@@ -1,12 +1,15 @@
 /*
  * netbench [ip=169.254.1.2] [peer=169.254.1.1] [port=7] [count=1000]
- *          [size=64] [window=1] [wait=1] [ping=0]: first ping the peer
- * ping times (ICMP echo, data checked), then UDP request/response against
- * an echo server on the peer.  Keeps window requests in flight, checks
- * every reply's sequence number and content, and prints one line: lost
- * and corrupted replies, replies per second, round-trip p50/p99.  A
- * request with no reply for wait seconds counts as lost (tests on a
- * loaded machine give emulated peers longer).
+ *          [size=64] [sizes=64,512,1472] [window=1] [wait=1] [ping=0]:
+ * first ping the peer ping times (ICMP echo, data checked), then UDP
+ * request/response against an echo server on the peer.  Keeps window
+ * requests in flight, checks every reply's sequence number and content,
+ * and prints one line per size: lost and corrupted replies, replies per
+ * second, round-trip p50/p99 and the UDP payload rate both ways in
+ * Mbit/s.  size is the UDP payload (8..1472; 1472 fills a 1500-byte
+ * MTU); sizes= runs count requests of each size in turn.  A request with
+ * no reply for wait seconds counts as lost (tests on a loaded machine
+ * give emulated peers longer).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -18,6 +21,7 @@
 #define MAGIC 0x6b73706eu		/* "kspn" */
 #define HDR 8				/* sequence number, magic */
 #define LOST 2
+#define MAX_SIZES 16
 
 struct bench {
 	struct udp_sock *s;
@@ -25,6 +29,8 @@ struct bench {
 	uint16_t port;
 	size_t size;
 	long count, window, pings;
+	long sizes[MAX_SIZES];
+	int nsizes;
 	uint64_t wait_ns;		/* before a request counts as lost */
 	uint64_t *sent_at, *rtt;
 	uint8_t *state;			/* 0 in flight or unsent, 1 back, LOST */
@@ -137,19 +143,44 @@ static int cmp(const void *a, const void *b)
 
 static void report(struct bench *b, uint64_t elapsed)
 {
-	uint64_t p50 = 0, p99 = 0, pps = 0;
+	uint64_t p50 = 0, p99 = 0, pps = 0, mbit = 0;
 
 	if (b->received) {
 		qsort(b->rtt, (size_t)b->received, sizeof(*b->rtt), cmp);
 		p50 = b->rtt[b->received / 2] / 1000;
 		p99 = b->rtt[b->received * 99 / 100] / 1000;
 	}
-	if (elapsed)
+	if (elapsed) {
 		pps = (uint64_t)b->received * NSEC_PER_SEC / elapsed;
-	kprintf("netbench: count=%ld lost=%ld pps=%llu p50_us=%llu p99_us=%llu size=%lu window=%ld corrupt=%ld stray=%ld\n",
+		/* Payload both ways: each reply carried size bytes twice. */
+		mbit = pps * b->size * 2 * 8 / 1000000;
+	}
+	kprintf("netbench: count=%ld lost=%ld pps=%llu p50_us=%llu p99_us=%llu size=%lu window=%ld corrupt=%ld stray=%ld mbit_s=%llu\n",
 		b->count, b->lost, (unsigned long long)pps,
 		(unsigned long long)p50, (unsigned long long)p99,
-		(unsigned long)b->size, b->window, b->corrupt, b->stray);
+		(unsigned long)b->size, b->window, b->corrupt, b->stray,
+		(unsigned long long)mbit);
+}
+
+/* sizes=A,B,...: into b->sizes; else the one size=.  0 or -1. */
+static int parse_sizes(struct bench *b, const char *list, long size)
+{
+	b->nsizes = 0;
+	if (!*list) {
+		b->sizes[b->nsizes++] = size;
+		return 0;
+	}
+	while (*list) {
+		char *end;
+		long v = strtol(list, &end, 10);
+
+		if (end == list || b->nsizes == MAX_SIZES ||
+		    (*end && *end != ','))
+			return -1;
+		b->sizes[b->nsizes++] = v;
+		list = *end ? end + 1 : end;
+	}
+	return 0;
 }
 
 static int parse(struct bench *b, int argc, char **argv, uint32_t *ip)
@@ -159,6 +190,8 @@ static int parse(struct bench *b, int argc, char **argv, uint32_t *ip)
 	long port = atol(app_opt(argc, argv, "port", "7"));
 	long size = atol(app_opt(argc, argv, "size", "64"));
 	long wait = atol(app_opt(argc, argv, "wait", "1"));
+	const char *sizes = app_opt(argc, argv, "sizes", "");
+	int bad_size = parse_sizes(b, sizes, size);
 
 	b->pings = atol(app_opt(argc, argv, "ping", "0"));
 	b->count = atol(app_opt(argc, argv, "count", "1000"));
@@ -168,16 +201,19 @@ static int parse(struct bench *b, int argc, char **argv, uint32_t *ip)
 		kprintf("netbench: ip= and peer= must be link-local 169.254.x.y\n");
 		return -1;
 	}
-	if (port < 1 || port > 65535 || size < HDR || size > 1472 ||
+	for (int i = 0; i < b->nsizes; i++)
+		if (b->sizes[i] < HDR || b->sizes[i] > 1472)
+			bad_size = 1;
+	if (port < 1 || port > 65535 || bad_size ||
 	    b->count < 1 || b->count > 10000000 || b->window < 1 ||
 	    b->window > 1024 || wait < 1 || wait > 3600 || b->pings < 0 ||
 	    b->pings > 10000) {
-		kprintf("netbench: bad port=, size= (8..1472), count=, window= (1..1024), wait= (1..3600) or ping= (0..10000)\n");
+		kprintf("netbench: bad port=, size= or sizes= (8..1472, at most 16), count=, window= (1..1024), wait= (1..3600) or ping= (0..10000)\n");
 		return -1;
 	}
 	b->wait_ns = (uint64_t)wait * NSEC_PER_SEC;
 	b->port = (uint16_t)port;
-	b->size = (size_t)size;
+	b->size = (size_t)b->sizes[0];
 	return 0;
 }
 
@@ -203,6 +239,7 @@ static int setup(struct bench *b, uint32_t ip)
 static int netbench_main(int argc, char **argv)
 {
 	static struct bench b;
+	int failed = 0;
 	uint64_t t0;
 	uint32_t ip;
 
@@ -223,10 +260,18 @@ static int netbench_main(int argc, char **argv)
 		net_print_stats("netbench");
 		return 1;
 	}
-	t0 = time_ns();
-	run(&b);
-	report(&b, time_ns() - t0);
-	return b.lost || b.corrupt ? 1 : 0;
+	for (int i = 0; i < b.nsizes; i++) {
+		/* Each size from a clean slate: sequence numbers start at 0. */
+		b.size = (size_t)b.sizes[i];
+		b.next = b.inflight = b.received = 0;
+		b.lost = b.corrupt = b.stray = 0;
+		memset(b.state, 0, (size_t)b.count);
+		t0 = time_ns();
+		run(&b);
+		report(&b, time_ns() - t0);
+		failed |= b.lost || b.corrupt;
+	}
+	return failed;
 }
 APP(netbench, netbench_main,
-	"UDP round trips to an echo peer [ip=] [peer=] [port=7] [count=N] [size=64] [window=1] [wait=1] [ping=N]");
+	"UDP round trips to an echo peer [ip=] [peer=] [port=7] [count=N] [size=64] [sizes=64,512,1472] [window=1] [wait=1] [ping=N]");

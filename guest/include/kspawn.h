@@ -42,6 +42,9 @@
 /* The network: net_up(), udp_bind(), udp_sendto(), udp_recvfrom(),
  * net_parse_ip(), net_print_stats(). */
 #include "kern/net.h"
+/* Raw frames in batches, instead of the stack: net_raw_open(),
+ * net_raw_recv(), net_raw_send() (l2fwd). */
+#include "kern/net_raw.h"
 
 /*
  * For the test apps only (guest/apps/test/, which define KSPAWN_INTERNALS

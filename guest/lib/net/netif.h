@@ -23,6 +23,8 @@
  *  - poll(): optional (may be NULL).  Deliver frames that are waiting now,
  *    through net_input(), from the caller's context.  Threads that block
  *    for input call it as a backstop against a lost interrupt.
+ *  - raw_rx: when set (kern/net_raw.c), net_input() hands every frame to
+ *    it instead of the stack, in the driver's context, and nothing else.
  *  - stats: written by the stack; the driver may read them.
  *  - tx_csum_partial: set by the driver before the stack attaches if the
  *    device finishes checksums (virtio's CSUM).  Every UDP/IPv4 datagram
@@ -89,6 +91,7 @@ struct netif {
 	uint32_t ip;			/* network byte order; 0: none yet */
 	int (*send)(struct netif *nif, const void *frame, size_t len);
 	void (*poll)(struct netif *nif);	/* optional */
+	void (*raw_rx)(struct netif *nif, const void *frame, size_t len);
 	void *priv;			/* the driver's */
 	int tx_csum_partial;		/* see above */
 	struct net_stack *stack;	/* set by net_stack_attach() */

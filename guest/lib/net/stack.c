@@ -71,7 +71,13 @@ void net_input_flags(struct netif *nif, const void *frame, size_t len,
 		     unsigned int flags)
 {
 	struct net_stack *st = nif->stack;
+	void (*raw)(struct netif *, const void *, size_t) =
+		__atomic_load_n(&nif->raw_rx, __ATOMIC_ACQUIRE);
 
+	if (raw) {
+		raw(nif, frame, len);
+		return;
+	}
 	if (!st) {
 		nif->stats.rx_frames++;
 		net_drop(nif, &nif->stats.no_stack);

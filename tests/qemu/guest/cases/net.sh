@@ -52,13 +52,15 @@ expect 0 kspawnctl console "$id"
 has 'virtio-net: .*, packed rings'
 expect 0 kspawnctl stop "$id"
 
-# The other way round: the guest's netbench against an echo server here.
+# The other way round: the guest's netbench against an echo server here,
+# from the smallest datagram to one that fills the MTU (a line each).
 udpcheck serve 7 &
 server=$!
-spawn "$IMG" --cpu 1 --net netdev --cmdline "netbench count=500" || finish
+spawn "$IMG" --cpu 1 --net netdev --cmdline "netbench count=500 sizes=64,1472" || finish
 ip addr add 169.254.1.1/16 dev ksnet0 && ip link set ksnet0 up
 expect 0 kspawnctl console "$id" --follow
-has 'netbench: count=500 lost=0 pps=[0-9]+ p50_us=[0-9]+ p99_us=[0-9]+'
+has 'netbench: count=500 lost=0 pps=[0-9]+ p50_us=[0-9]+ p99_us=[0-9]+ size=64 .* mbit_s=[0-9]+'
+has 'netbench: count=500 lost=0 pps=[0-9]+ p50_us=[0-9]+ p99_us=[0-9]+ size=1472 .* mbit_s=[0-9]+'
 kill $server
 expect 0 kspawnctl stop "$id"
 

@@ -10,7 +10,14 @@
 #    the guest's receive ring (xdp_redirect and xdp_xmit count, and the
 #    guest receives those frames too);
 #  - off: ping works again; an MTU too large for one page refuses a
-#    program, and a program refuses such an MTU.
+#    program, and a program refuses such an MTU;
+#  - drop by port: a program on ksnet0 drops the guest's UDP from or to
+#    port 7 (its echoes) and passes the rest (ping): its map counts as
+#    many as udpcheck lost and as xdp_drop grew;
+#  - from a veth: a program on the host's end of a veth pair (the other
+#    end in a namespace this case makes) redirects UDP frames into ksnet0
+#    (bpf_redirect, so ndo_xdp_xmit), the guest's udpcount counts them:
+#    the program's map, ksnet0's xdp_xmit and the guest agree.
 . /tests/lib.sh
 stat() { ethq -S ksnet0 | sed -n "s/^ *$1: //p"; }
 # Frames the guest received that ksnet0 did not send (XDP's own).
@@ -69,9 +76,79 @@ expect 0 ip link set ksnet0 mtu 1500
 expect 0 xdpctl ksnet0 pass drv
 ip link set ksnet0 mtu 9000 2>/dev/null && bad "MTU 9000 taken under native XDP"
 expect 0 xdpctl ksnet0 off drv
+
+d0=$(stat xdp_drop)
+expect 0 xdpctl ksnet0 dropport 7 drv
+map=$(echo "$out" | sed -n 's/^map //p')
+expect 1 udpcheck 169.254.1.2 7 5
+has '0 echoed intact, 5 lost'
+expect 0 ping -c 2 -i 0.1 -W 2 169.254.1.2
+has ' 0% packet loss'
+c=$(xdpctl count "$map")
+d1=$(stat xdp_drop)
+note "dropport 7: map counted $c, xdp_drop grew $((d1 - d0))"
+[ "$c" = 5 ] && [ $((d1 - d0)) -eq 5 ] ||
+	bad "dropport map $c, xdp_drop +$((d1 - d0)); want 5 and 5"
+expect 0 xdpctl ksnet0 off drv
 expect 0 kspawnctl console "$id"
 has 'bad checksums 0;|answering'
 expect 0 kspawnctl stop "$id"
 [ ! -e /sys/class/net/ksnet0 ] || bad "ksnet0 still there after stop"
+want_online 1
+
+# From a veth into the guest: 169.254.1.3 in namespace $nsp sends to the
+# guest's address and MAC (a static ARP entry); the frames reach xdpa,
+# whose program sends the UDP ones on to ksnet0.
+insmod /lib/modules/host/veth.ko 2>/dev/null
+# The guest's console so far (kspawnctl console prints only what is new).
+con() {
+	kspawnctl console "$id" >> /tmp/udpcount.con
+	cat /tmp/udpcount.con
+}
+rm -f /tmp/udpcount.con
+spawn "$TEST_IMG" --cpu 1 --net netdev --cmdline "udpcount ip=169.254.1.2 port=9" || finish
+ip link set ksnet0 up
+unshare -n sleep 1000 > /dev/null 2>&1 &
+nsp=$!
+i=0
+while [ "$(readlink /proc/$nsp/ns/net)" = "$(readlink /proc/self/ns/net)" ] &&
+	[ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+expect 0 ip link add xdpa type veth peer name xdpb
+# busybox names the peer vethN itself: find it.
+peer=$(ip -o link | sed -n 's/^[0-9]*: \([^@:]*\)@xdpa.*/\1/p')
+expect 0 ip link set "$peer" netns "$nsp"
+ip link set xdpa up
+i=0
+while ! con | grep -q 'udpcount: counting' && [ $i -lt 600 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+gmac=$(con | sed -n 's/^.*virtio-net: \([0-9a-f:]\{17\}\).*/\1/p' | head -n 1)
+note "guest MAC $gmac, veth peer $peer in namespace of $nsp"
+[ -n "$gmac" ] || { bad "udpcount did not start"; con | sed 's/^/  | /'; }
+expect 0 nsenter -t "$nsp" -n sh -c "ip addr add 169.254.1.3/16 dev $peer &&
+	ip link set $peer up && arp -s 169.254.1.2 $gmac -i $peer"
+x0=$(stat xdp_xmit)
+expect 0 xdpctl xdpa redirect-udp ksnet0 drv
+map=$(echo "$out" | sed -n 's/^map //p')
+expect 0 nsenter -t "$nsp" -n udpcheck send 169.254.1.2 9 50
+i=0
+while ! con | grep -q 'udpcount: 50 datagrams' && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+c=$(xdpctl count "$map")
+x1=$(stat xdp_xmit)
+g=$(con | sed -n 's/^.*udpcount: \([0-9]*\) datagrams.*/\1/p' | tail -n 1)
+note "veth program redirected $c, ksnet0 xdp_xmit grew $((x1 - x0)), guest counted ${g:-none}"
+[ "$c" = 50 ] && [ $((x1 - x0)) -eq 50 ] && [ "$g" = 50 ] ||
+	bad "redirected $c, xdp_xmit +$((x1 - x0)), guest ${g:-none}; want 50 each"
+expect 0 xdpctl xdpa off drv
+ip link del xdpa
+kill "$nsp"
+expect 0 kspawnctl stop "$id"
 want_online 1
 finish
