@@ -36,7 +36,8 @@
 #include "kern/sched.h"
 /* Spinlocks, wait queues, mutex, semaphore, condition variable. */
 #include "kern/sync.h"
-/* The first block device: vblk_init(), vblk_submit()/vblk_wait(),
+/* The first block device: vblk_init(), vblk_submit()/vblk_wait() or
+ * vblk_submit_cb() (a queue per guest CPU with multiqueue),
  * vblk_read(), vblk_write(), vblk_flush(), vblk_discard(). */
 #include "kern/virtio_blk.h"
 /* The network: net_up(), udp_bind(), udp_sendto(), udp_recvfrom(),

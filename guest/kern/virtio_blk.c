@@ -4,6 +4,7 @@
 #include "arch/x86_64/cpu.h"
 #include "kern/virtio_blk.h"
 #include "kern/console.h"
+#include "kern/sched.h"
 #include "kern/sync.h"
 #include "kern/time.h"
 #include "kern/virtio.h"
@@ -22,64 +23,126 @@
  */
 #define POLL_NS 20000ULL
 
-static struct {
-	struct virtio_dev dev;
+/*
+ * One request queue: its ring, and the lock, waiters and count of
+ * sleepers that go with it.  With VIRTIO_BLK_F_MQ there is one per guest
+ * CPU (up to what the device offers): a CPU submits on its own and
+ * shares no lock with the others.
+ */
+struct vblk_queue {
 	struct spinlock lock;
 	struct wait_queue wq;
 	unsigned int sleepers;		/* waiting for an interrupt */
+	unsigned int idx;
+	struct virtq *vq;
+};
+
+static struct {
+	struct virtio_dev dev;
+	struct vblk_queue q[KSPAWN_MAX_QUEUES];
+	unsigned int nq;
 	uint64_t sectors;
 	int up;
 } vb;
 
-/* Take completed requests off the used ring; lock held. */
-static void collect(void)
+/*
+ * Take completed requests off q's used ring; lock held.  A request's
+ * callback runs here, with the queue's lock held and interrupts off.
+ */
+static void collect(struct vblk_queue *q)
 {
 	struct vblk_req *r;
 	uint32_t len;
 	int any = 0;
 
-	while ((r = virtq_get(&vb.dev.vq[0], &len))) {
+	while ((r = virtq_get(q->vq, &len))) {
+		void (*fn)(struct vblk_req *r) = r->complete;
+
 		r->written = len;
 		r->done = 1;
+		if (fn)
+			fn(r);
 		any = 1;
 	}
 	if (any)
-		wq_wake_all(&vb.wq);
+		wq_wake_all(&q->wq);
 }
 
 /* The same, and ask for an interrupt at the next completion. */
-static void reap(void)
+static void reap(struct vblk_queue *q)
 {
 	do
-		collect();
-	while (virtq_arm(&vb.dev.vq[0]));
+		collect(q);
+	while (virtq_arm(q->vq));
 }
 
-static void on_irq(struct virtio_dev *d, unsigned int q)
+static void on_irq(struct virtio_dev *d, unsigned int idx)
 {
+	struct vblk_queue *q = &vb.q[idx < vb.nq ? idx : 0];
+
 	(void)d;
-	(void)q;
-	spin_lock(&vb.lock);
-	reap();
-	spin_unlock(&vb.lock);
+	spin_lock(&q->lock);
+	reap(q);
+	spin_unlock(&q->lock);
 }
 
-int vblk_init(void)
+int vblk_init_queues(unsigned int max_queues)
 {
-	spin_init(&vb.lock);
-	wq_init(&vb.wq);
-	if (virtio_open(&vb.dev, VIRTIO_ID_BLOCK, WANTED) ||
-	    virtio_queue(&vb.dev, 0, 0, on_irq))
+	uint64_t wanted = WANTED;
+	uint16_t offered = 1;
+	int mq;
+
+	if (vb.up)
+		return 0;
+	if (max_queues > KSPAWN_MAX_QUEUES)
+		max_queues = KSPAWN_MAX_QUEUES;
+	if (max_queues > 1)
+		wanted |= F(VIRTIO_BLK_F_MQ);
+	if (virtio_open(&vb.dev, VIRTIO_ID_BLOCK, wanted))
+		return -1;
+	mq = virtio_has(&vb.dev, VIRTIO_BLK_F_MQ);
+	if (mq)
+		virtio_config(&vb.dev,
+			      offsetof(struct virtio_blk_config, num_queues),
+			      &offered, sizeof(offered));
+	vb.nq = 0;
+	for (unsigned int i = 0; i < max_queues && i < offered; i++) {
+		struct vblk_queue *q = &vb.q[i];
+
+		spin_init(&q->lock);
+		wq_init(&q->wq);
+		q->idx = i;
+		q->vq = &vb.dev.vq[i];
+		if (virtio_queue(&vb.dev, i, 0, on_irq))
+			break;
+		vb.nq++;
+	}
+	if (!vb.nq)
 		return -1;
 	virtio_config(&vb.dev, offsetof(struct virtio_blk_config, capacity),
 		      &vb.sectors, sizeof(vb.sectors));
 	virtio_ready(&vb.dev);
 	vb.up = 1;
-	kprintf("virtio-blk: %llu MiB, queue of %u, %s ring%s\n",
-		(unsigned long long)(vb.sectors >> 11), vb.dev.vq[0].size,
-		vb.dev.vq[0].packed ? "packed" : "split",
-		vb.dev.vq[0].indirect ? ", indirect" : "");
+	/* One line (the CPUs print too); its start is what cases look for. */
+	if (mq)
+		kprintf("virtio-blk: %llu MiB, queue of %u, %s ring%s, multiqueue: %u of %u queues\n",
+			(unsigned long long)(vb.sectors >> 11),
+			vb.dev.vq[0].size,
+			vb.dev.vq[0].packed ? "packed" : "split",
+			vb.dev.vq[0].indirect ? ", indirect" : "", vb.nq,
+			offered);
+	else
+		kprintf("virtio-blk: %llu MiB, queue of %u, %s ring%s\n",
+			(unsigned long long)(vb.sectors >> 11),
+			vb.dev.vq[0].size,
+			vb.dev.vq[0].packed ? "packed" : "split",
+			vb.dev.vq[0].indirect ? ", indirect" : "");
 	return 0;
+}
+
+int vblk_init(void)
+{
+	return vblk_init_queues(sched_ncpus());
 }
 
 uint64_t vblk_sectors(void)
@@ -87,71 +150,94 @@ uint64_t vblk_sectors(void)
 	return vb.sectors;
 }
 
+unsigned int vblk_queues(void)
+{
+	return vb.up ? vb.nq : 0;
+}
+
 /*
  * Sleep until a completion's interrupt or a slice passes; lock held,
  * interrupts off.  Interrupts are asked for first: while nobody sleeps,
  * waiters poll and the device need not interrupt (vblk_wait).
  */
-static void wait_slice(const struct vblk_req *r)
+static void wait_slice(struct vblk_queue *q, const struct vblk_req *r)
 {
-	vb.sleepers++;
-	reap();
+	q->sleepers++;
+	reap(q);
 	if (!r || !r->done)
-		wq_wait(&vb.wq, &vb.lock, time_ns() + WAIT_SLICE_NS);
-	reap();		/* in case an interrupt went missing */
-	vb.sleepers--;
+		wq_wait(&q->wq, &q->lock, time_ns() + WAIT_SLICE_NS);
+	reap(q);		/* in case an interrupt went missing */
+	q->sleepers--;
 }
 
-int vblk_submit(struct vblk_req *r, uint32_t type, uint64_t sector,
-		void *buf, uint32_t len)
+int vblk_submit_cb(struct vblk_req *r, uint32_t type, uint64_t sector,
+		   void *buf, uint32_t len, void (*complete)(struct vblk_req *r),
+		   void *ctx)
 {
 	struct virtq_buf out[2] = { { &r->hdr, sizeof(r->hdr) }, { buf, len } };
 	struct virtq_buf in[2] = { { buf, len }, { &r->status, 1 } };
 	int write = type == VIRTIO_BLK_T_OUT ||
 		    type == VIRTIO_BLK_T_DISCARD ||
 		    type == VIRTIO_BLK_T_WRITE_ZEROES, data = buf && len;
+	struct vblk_queue *q;
 	uint64_t flags;
 
 	if (!vb.up)
 		return -1;
+	/* This CPU's queue; moving to another CPU meanwhile does no harm. */
+	q = &vb.q[sched_cpu() % vb.nq];
 	r->hdr = (struct virtio_blk_outhdr){ .type = type, .sector = sector };
 	r->status = 0xff;
 	r->done = 0;
-	flags = spin_lock_irqsave(&vb.lock);
+	r->queue = q->idx;
+	r->complete = complete;
+	r->ctx = ctx;
+	flags = spin_lock_irqsave(&q->lock);
 	for (;;) {
-		int e = write ? virtq_add(&vb.dev.vq[0], out, 1 + data,
-					  &in[1], 1, r)
-			      : virtq_add(&vb.dev.vq[0], out, 1,
-					  data ? in : &in[1], 1 + data, r);
+		int e = write ? virtq_add(q->vq, out, 1 + data, &in[1], 1, r)
+			      : virtq_add(q->vq, out, 1, data ? in : &in[1],
+					  1 + data, r);
 		if (!e)
 			break;
 		if (virtio_broken(&vb.dev)) {
-			spin_unlock_irqrestore(&vb.lock, flags);
+			spin_unlock_irqrestore(&q->lock, flags);
 			return -1;
 		}
-		wait_slice(NULL);
+		wait_slice(q, NULL);
 	}
-	if (virtq_publish(&vb.dev.vq[0]))
-		virtio_kick(&vb.dev, 0);
-	spin_unlock_irqrestore(&vb.lock, flags);
+	if (virtq_publish(q->vq))
+		virtio_kick(&vb.dev, q->idx);
+	spin_unlock_irqrestore(&q->lock, flags);
 	return 0;
+}
+
+int vblk_submit(struct vblk_req *r, uint32_t type, uint64_t sector,
+		void *buf, uint32_t len)
+{
+	return vblk_submit_cb(r, type, sector, buf, len, NULL, NULL);
 }
 
 int vblk_wait(struct vblk_req *r)
 {
-	uint64_t flags = spin_lock_irqsave(&vb.lock);
+	struct vblk_queue *q = &vb.q[r->queue < vb.nq ? r->queue : 0];
+	uint64_t flags = spin_lock_irqsave(&q->lock);
 	uint64_t poll_end = time_ns() + POLL_NS;
 
 	/* Polling: the device need not interrupt, unless others sleep. */
-	if (!vb.sleepers)
-		virtq_disarm(&vb.dev.vq[0]);
+	if (!q->sleepers)
+		virtq_disarm(q->vq);
 	while (!r->done && time_ns() < poll_end) {
-		collect();
+		collect(q);
 		cpu_relax();
 	}
 	while (!r->done && !virtio_broken(&vb.dev))
-		wait_slice(r);
-	spin_unlock_irqrestore(&vb.lock, flags);
+		wait_slice(q, r);
+	spin_unlock_irqrestore(&q->lock, flags);
+	return vblk_status(r);
+}
+
+int vblk_status(const struct vblk_req *r)
+{
 	return r->done && r->status == VIRTIO_BLK_S_OK ? 0 : -1;
 }
 

@@ -1,7 +1,12 @@
 /*
  * virtio-blk driver: requests go to the device asynchronously (many in
  * flight, up to the queue size) and complete through the queue's
- * interrupt; blocking wrappers for the simple cases.
+ * interrupt; blocking wrappers for the simple cases.  With
+ * VIRTIO_BLK_F_MQ each guest CPU submits on a queue of its own.
+ *
+ * Asynchronous use: vblk_submit() as many requests as wanted (it waits
+ * only when the queue is full), then vblk_wait() for each, or give each a
+ * complete callback and let the completions call it.
  */
 #ifndef KERN_VIRTIO_BLK_H
 #define KERN_VIRTIO_BLK_H
@@ -18,11 +23,21 @@ struct vblk_req {
 	uint8_t status;			/* set by the device */
 	volatile int done;
 	uint32_t written;
+	unsigned int queue;		/* the queue it went on */
+	void (*complete)(struct vblk_req *r);	/* vblk_submit_cb's */
+	void *ctx;
 };
 
-/* Find and start the first block device; 0 or -1 (no device). */
+/*
+ * Find and start the first block device; 0 or -1 (no device).  Once:
+ * later calls return 0.  vblk_init() asks for a queue per guest CPU,
+ * vblk_init_queues(n) for at most n (1: no VIRTIO_BLK_F_MQ, as a driver
+ * without it).
+ */
 int vblk_init(void);
+int vblk_init_queues(unsigned int max_queues);
 uint64_t vblk_sectors(void);
+unsigned int vblk_queues(void);		/* request queues in use */
 
 /*
  * Queue one request (buf may be NULL for FLUSH); waits for room in the
@@ -31,8 +46,20 @@ uint64_t vblk_sectors(void);
 int vblk_submit(struct vblk_req *r, uint32_t type, uint64_t sector,
 		void *buf, uint32_t len);
 
+/*
+ * The same, and complete(r) is called once r is done (vblk_status() says
+ * how; r->ctx is ctx): from the completion's interrupt or a waiter, on
+ * any CPU, with the queue's lock held and interrupts off, so it must not
+ * sleep, submit or wait; r is the caller's again once it returns.
+ */
+int vblk_submit_cb(struct vblk_req *r, uint32_t type, uint64_t sector,
+		   void *buf, uint32_t len, void (*complete)(struct vblk_req *r),
+		   void *ctx);
+
 /* Wait for r; 0 if the device said OK, -1 otherwise. */
 int vblk_wait(struct vblk_req *r);
+/* The same for a request known done (in its complete callback). */
+int vblk_status(const struct vblk_req *r);
 
 int vblk_read(uint64_t sector, void *buf, uint32_t len);
 int vblk_write(uint64_t sector, const void *buf, uint32_t len);

@@ -146,10 +146,10 @@ static void finish_locked(struct kb_blk *b, struct kb_blk_req *rq,
 			KB_WRITE(*rq->status, status);
 		b->done.head = rq->head;
 		b->done.ndesc = rq->ndesc;
-		kb_device_push(d, 0, &b->done,
+		kb_device_push(d, rq->q, &b->done,
 			       rq->status ? rq->written + 1 : 0);
 		if (!b->in_work)
-			kb_device_kick(d, 0);
+			kb_device_kick(d, rq->q);
 	}
 	rq->next = b->free;
 	b->free = rq;
@@ -222,8 +222,8 @@ static void do_flush(struct kb_blk *b, struct kb_blk_req *rq)
 }
 
 /* One request from the chain: started, parked (a flush) or finished. */
-static void request(struct kb_blk *b, const struct kb_chain *c,
-		    struct kb_blk_req *rq)
+static void request(struct kb_blk *b, unsigned int q,
+		    const struct kb_chain *c, struct kb_blk_req *rq)
 {
 	struct virtio_blk_outhdr hdr;
 	uint8_t status = VIRTIO_BLK_S_UNSUPP;
@@ -232,6 +232,7 @@ static void request(struct kb_blk *b, const struct kb_chain *c,
 	uint64_t sector;
 
 	b->requests++;
+	rq->q = q;
 	rq->head = c->head;
 	rq->ndesc = c->ndesc;
 	rq->written = 0;
@@ -303,54 +304,82 @@ static struct kb_blk_req *ready_flush(struct kb_blk *b, int *parked)
 	return rq;
 }
 
+/* The queues the driver may use: queue 0 only without MQ. */
+static unsigned int nqueues(const struct kb_device *d)
+{
+	return d->features & (1ULL << VIRTIO_BLK_F_MQ) ? KB_BLK_QUEUES : 1;
+}
+
+/* Publish every queue's batch, one interrupt each at most. */
 static void work_end(struct kb_blk *b)
 {
 	unsigned long flags = 0;
 
 	kb_lock(&b->lock, flags);
 	b->in_work = 0;
-	kb_device_kick(&b->dev, 0);
+	for (unsigned int q = 0; q < nqueues(&b->dev); q++)
+		if (b->dev.vq[q].size)
+			kb_device_kick(&b->dev, q);
 	kb_unlock(&b->lock, flags);
 }
 
+/* Queue q's next chain into rq and start it; 0 if q had none. */
+static int take(struct kb_blk *b, unsigned int q, struct kb_blk_req *rq)
+{
+	struct kb_device *d = &b->dev;
+
+	if (!d->vq[q].size || kb_device_pop(d, q, &d->chain) <= 0)
+		return 0;
+	request(b, q, &d->chain, rq);
+	/* A request may move ~128 MiB; the budget counts requests. */
+	kb_resched();
+	return 1;
+}
+
 /*
- * Start up to budget requests.  Nothing after a FLUSH is taken until the
- * flush ran: it waits for every write before it, and the requests after
- * it see it done.
+ * Start up to budget requests, one from each queue in turn (from where
+ * the last call stopped), so that a queue kept full cannot starve the
+ * others of the budget or of the requests in flight.  Nothing is taken
+ * from any queue while a FLUSH is parked: it waits for every write
+ * before it, and the requests after it see it done.
  */
 static int blk_work(struct kb_device *d, int budget)
 {
 	struct kb_blk *b = d->priv;
-	struct kb_blk_req *rq;
+	struct kb_blk_req *rq = NULL, *fl;
+	unsigned int nq = nqueues(d), idle = 0;
 	unsigned long flags = 0;
 	int done = 0, parked;
 
 	kb_lock(&b->lock, flags);
 	b->in_work = 1;
 	kb_unlock(&b->lock, flags);
-	while (done < budget) {
-		rq = ready_flush(b, &parked);
-		if (rq) {
-			do_flush(b, rq);
+	while (done < budget && idle < nq && !d->broken) {
+		fl = ready_flush(b, &parked);
+		if (fl) {
+			do_flush(b, fl);
 			done++;
 			continue;
 		}
 		if (parked)
 			break;
-		rq = get_req(b);
+		if (!rq)
+			rq = get_req(b);
 		if (!rq)
 			break;
-		if (kb_device_pop(d, 0, &d->chain) <= 0) {
-			kb_lock(&b->lock, flags);
-			rq->next = b->free;
-			b->free = rq;
-			kb_unlock(&b->lock, flags);
-			break;
+		if (take(b, b->next_q++ % nq, rq)) {
+			rq = NULL;
+			done++;
+			idle = 0;
+		} else {
+			idle++;
 		}
-		request(b, &d->chain, rq);
-		done++;
-		/* A request may move ~128 MiB; the budget counts requests. */
-		kb_resched();
+	}
+	if (rq) {
+		kb_lock(&b->lock, flags);
+		rq->next = b->free;
+		b->free = rq;
+		kb_unlock(&b->lock, flags);
 	}
 	work_end(b);
 	return done;
@@ -393,14 +422,15 @@ void kb_blk_drain(struct kb_blk *b)
 		      (1ULL << VIRTIO_BLK_F_SEG_MAX) | \
 		      (1ULL << VIRTIO_BLK_F_BLK_SIZE) | \
 		      (1ULL << VIRTIO_BLK_F_DISCARD) | \
-		      (1ULL << VIRTIO_BLK_F_WRITE_ZEROES))
+		      (1ULL << VIRTIO_BLK_F_WRITE_ZEROES) | \
+		      (1ULL << VIRTIO_BLK_F_MQ))
 
 /* A store without a volatile write cache (RAM) offers no FLUSH. */
 static const struct kb_device_class blk_class = {
 	.name = "blk",
 	.device_id = VIRTIO_ID_BLOCK,
-	.num_queues = 1,
-	.kick_queues = 1,
+	.num_queues = KB_BLK_QUEUES,
+	.kick_queues = (1U << KB_BLK_QUEUES) - 1,
 	.queue_size_max = 256,
 	.features = BLK_FEATURES,
 	.work = blk_work,
@@ -411,8 +441,8 @@ static const struct kb_device_class blk_class = {
 static const struct kb_device_class blk_class_wc = {
 	.name = "blk",
 	.device_id = VIRTIO_ID_BLOCK,
-	.num_queues = 1,
-	.kick_queues = 1,
+	.num_queues = KB_BLK_QUEUES,
+	.kick_queues = (1U << KB_BLK_QUEUES) - 1,
 	.queue_size_max = 256,
 	.features = BLK_FEATURES | (1ULL << VIRTIO_BLK_F_FLUSH),
 	.work = blk_work,
@@ -429,7 +459,7 @@ void kb_blk_init(struct kb_blk *b, struct kspawn_device *slot,
 		.size_max = KB_BLK_SIZE_MAX,
 		.seg_max = KB_BLK_SEG_MAX,
 		.blk_size = KB_BLK_SECTOR,
-		.num_queues = 1,
+		.num_queues = KB_BLK_QUEUES,
 		.max_discard_sectors = MAX_RANGE_SECTORS,
 		.max_discard_seg = 1,
 		.discard_sector_alignment = 1,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * virtio-blk device, with vdpa_sim_blk's behaviour: one request queue,
- * IN/OUT/FLUSH/GET_ID/DISCARD/WRITE_ZEROES, seg_max/size_max/blk_size in
+ * virtio-blk device, with vdpa_sim_blk's behaviour: one request queue
+ * (KB_BLK_QUEUES with VIRTIO_BLK_F_MQ, served in turn), IN/OUT/FLUSH/GET_ID/DISCARD/WRITE_ZEROES, seg_max/size_max/blk_size in
  * the config.  The storage is behind kb_store_ops (RAM here, a file or a
  * block device in the module).  A request naming sectors past the end, or
  * with more data segments than seg_max or one bigger than size_max, gets
@@ -17,6 +17,8 @@
 #define KB_BLK_SEG_MAX (KB_MAX_SEGS - 2)
 
 #define KB_BLK_INFLIGHT 128		/* reads and writes at the store */
+/* Request queues offered with VIRTIO_BLK_F_MQ: one per guest CPU. */
+#define KB_BLK_QUEUES KSPAWN_MAX_QUEUES
 
 struct kb_blk;
 
@@ -31,6 +33,7 @@ struct kb_blk_req {
 	uint32_t len, nseg;
 	struct kb_seg seg[KB_BLK_SEG_MAX];
 	/* The blk device's own. */
+	uint16_t q;			/* the queue it came from, goes back to */
 	uint16_t head, ndesc;		/* what the push needs of the chain */
 	uint8_t *status;		/* the status byte, in the chain */
 	uint32_t written;
@@ -72,6 +75,7 @@ struct kb_blk {
 	struct kb_blk_req *flush;	/* parked until the writes drain */
 	uint32_t inflight, max_inflight;
 	int in_work;			/* the thread publishes at its end */
+	unsigned int next_q;		/* the queue blk_work looks at first */
 	/* Called under the lock when a parked flush can go: wake the thread. */
 	void (*wake)(void *wake_ctx);
 	void *wake_ctx;

@@ -133,6 +133,14 @@ fi
 if CC=clang build blk_async_tsan -fsanitize=thread -- "$here/blk_async.c" "${backend[@]}" "${driver[@]}"; then
 	run_cases blk_async_tsan blk-async-tsan- 5000
 fi
+# VIRTIO_BLK_F_MQ: several queues served at once, none starved, queue 0
+# only without MQ (blk_mq.c lists the cases).
+if build blk_mq "${asan[@]}" -- "$here/blk_mq.c" "${backend[@]}" "${driver[@]}"; then
+	run_cases blk_mq blk- 20000
+fi
+if CC=clang build blk_mq_tsan -fsanitize=thread -- "$here/blk_mq.c" "${backend[@]}" "${driver[@]}"; then
+	run_cases blk_mq_tsan blk-tsan- 3000
+fi
 
 # 1 000 000 frames through the net device in loopback mode.
 if build net_loopback "${asan[@]}" -- "$here/net_loopback.c" "${backend[@]}" "${driver[@]}"; then
