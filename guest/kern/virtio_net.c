@@ -73,7 +73,8 @@ static struct {
 	struct netif nif;
 	int up;
 	int mrg, guest_csum;		/* negotiated */
-	unsigned int pairs;		/* in use (set up: the same) */
+	unsigned int pairs;		/* in use: send() picks among them */
+	unsigned int ready;		/* set up: interrupts and poll serve them */
 	uint32_t rx_buf;		/* a receive buffer's size: BUF or MRG_BUF */
 	struct vnet_pair p[PAIRS_MAX];
 } vn;
@@ -235,7 +236,7 @@ static void on_irq(struct virtio_dev *d, unsigned int q)
 	struct vnet_pair *p = &vn.p[q / 2];
 
 	(void)d;
-	if (q / 2 >= vn.pairs)
+	if (q / 2 >= vn.ready)
 		return;
 	spin_lock(&p->lock);
 	reap_rx(p);
@@ -246,7 +247,7 @@ static void on_irq(struct virtio_dev *d, unsigned int q)
 static void poll(struct netif *nif)
 {
 	(void)nif;
-	for (unsigned int i = 0; i < vn.pairs; i++) {
+	for (unsigned int i = 0; i < vn.ready; i++) {
 		struct vnet_pair *p = &vn.p[i];
 		uint64_t flags = spin_lock_irqsave(&p->lock);
 
@@ -360,9 +361,12 @@ static void vnet_init(void)
 	vn.mrg = virtio_has(&vn.dev, VIRTIO_NET_F_MRG_RXBUF);
 	vn.guest_csum = virtio_has(&vn.dev, VIRTIO_NET_F_GUEST_CSUM);
 	vn.rx_buf = vn.mrg ? MRG_BUF : BUF;
-	for (unsigned int i = 0; i < want; i++)
+	/* Served from the start: the device may use them once it acked. */
+	for (unsigned int i = 0; i < want; i++) {
 		if (pair_init(i))
 			return;
+		vn.ready = i + 1;
+	}
 	vn.nif.tx_csum_partial = virtio_has(&vn.dev, VIRTIO_NET_F_CSUM);
 	virtio_config(&vn.dev, offsetof(struct virtio_net_config, mac),
 		      vn.nif.mac, sizeof(vn.nif.mac));
@@ -404,7 +408,7 @@ unsigned int netif_queue_pairs(void)
 void netif_queue_stats(unsigned int pair, struct netif_queue_stats *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (vn.up && pair < vn.pairs) {
+	if (vn.up && pair < vn.ready) {
 		out->tx_frames = __atomic_load_n(&vn.p[pair].st.tx_frames,
 						 __ATOMIC_RELAXED);
 		out->rx_frames = __atomic_load_n(&vn.p[pair].st.rx_frames,
