@@ -12,6 +12,7 @@
 #include "kern/sync.h"
 #include "kern/sched.h"
 #include "kern/time.h"
+#include "lib/format.h"
 
 #define POLL_SLICE_NS (10 * NSEC_PER_MSEC)
 
@@ -234,6 +235,30 @@ void net_get_stats(struct net_counters *out)
 	spin_unlock_irqrestore(&net.lock, flags);
 }
 
+/* "who: queues: 0 tx T rx R; 1 tx ..." (each pair's frames). */
+static void print_queues(const char *who)
+{
+	unsigned int pairs = netif_queue_pairs();
+	char line[256];
+	size_t at = 0;
+
+	if (pairs < 2)
+		return;
+	for (unsigned int i = 0; i < pairs && at < sizeof(line); i++) {
+		struct netif_queue_stats q;
+		int n;
+
+		netif_queue_stats(i, &q);
+		n = ksnprintf(line + at, sizeof(line) - at, "%s%u tx %llu rx %llu",
+			     i ? "; " : "", i, (unsigned long long)q.tx_frames,
+			     (unsigned long long)q.rx_frames);
+		if (n < 0)
+			break;
+		at += (size_t)n;
+	}
+	kprintf("%s: queues: %s\n", who, line);
+}
+
 void net_print_stats(const char *who)
 {
 	struct net_counters c;
@@ -251,4 +276,5 @@ void net_print_stats(const char *who)
 		(unsigned long long)(c.ip_bad_checksum + c.icmp_bad +
 				     c.udp_bad_checksum),
 		(unsigned long long)c.ip_fragments);
+	print_queues(who);
 }

@@ -32,6 +32,19 @@
  */
 struct netif *netif_first(void);
 
+/* One queue pair's frames (the driver's, kern/virtio_net.c). */
+struct netif_queue_stats {
+	uint64_t tx_frames, rx_frames;
+	uint64_t rx_bad;		/* malformed from the device */
+};
+
+/*
+ * The queue pairs in use (one per CPU with VIRTIO_NET_F_MQ, else 1; 0
+ * while down), and pair's counters (zeros for one not in use).
+ */
+unsigned int netif_queue_pairs(void);
+void netif_queue_stats(unsigned int pair, struct netif_queue_stats *out);
+
 /*
  * Bring up netif_first() with address ip, attach the stack and announce
  * the address.  Returns 0, -ENODEV (no network device), -EINVAL (ip is
@@ -76,7 +89,10 @@ unsigned int net_ping(uint32_t ip, unsigned int count, unsigned int interval_ms,
 /* A consistent copy of the interface's counters (zeros when down). */
 void net_get_stats(struct net_counters *out);
 
-/* One console line of the main counters, after "who: ". */
+/*
+ * One console line of the main counters, after "who: "; with more than one
+ * queue pair, a second line of each pair's frames.
+ */
 void net_print_stats(const char *who);
 
 #endif

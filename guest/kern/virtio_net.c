@@ -4,6 +4,14 @@
  * posted and their frames handed to the stack (lib/net) from the queue's
  * interrupt; frames are sent by copy into one of NBUF transmit buffers.
  *
+ * Multiqueue: with VIRTIO_NET_F_MQ (and CTRL_VQ) the driver sets up one
+ * queue pair per guest CPU (at most the device's max_virtqueue_pairs and
+ * PAIRS_MAX: the slot's 16 queues hold 7 pairs and ctrl) and tells the
+ * device with MQ_VQ_PAIRS_SET.  Each CPU sends on its own pair's transmit
+ * queue; frames come in on every pair's receive queue, whichever pair the
+ * host steered a flow to.  Without MQ (either side, or the command line's
+ * netmq=off), or if the device refuses the command, one pair as before.
+ *
  * Offloads: with MRG_RXBUF a frame may span num_buffers receive buffers
  * (the host's MTU may exceed a buffer); they are put together in big.
  * Receive buffers are then MRG_BUF bytes, as Linux's virtio_net sizes
@@ -16,9 +24,10 @@
  * the header says NEEDS_CSUM.  Without them frames are whole both ways
  * and a received one fits one buffer.
  *
- * Locks: lock covers the receive ring, tx_lock the transmit ring and its
- * free buffers.  net_input() runs under lock, and may send (replies), so
- * send() takes tx_lock only.
+ * Locks, per pair: lock covers its receive ring and big, tx_lock its
+ * transmit ring and free buffers.  net_input() runs under lock, and may
+ * send (replies, on this CPU's pair), so send() takes a tx_lock only;
+ * no code holds two pairs' locks.
  */
 #include <string.h>
 #include <linux/virtio_net.h>
@@ -26,64 +35,83 @@
 #include "kern/console.h"
 #include "kern/mm.h"
 #include "kern/net.h"
+#include "kern/sched.h"
+#include "kern/shared.h"
 #include "kern/sync.h"
+#include "kern/thread.h"
 #include "kern/virtio.h"
+#include "lib/cmdline.h"
+#include "arch/x86_64/cpu.h"
 
 #define WANTED ((1ULL << VIRTIO_F_VERSION_1) | \
 		(1ULL << VIRTIO_RING_F_EVENT_IDX) | (1ULL << VIRTIO_NET_F_MAC) | \
 		(1ULL << VIRTIO_NET_F_MTU) | (1ULL << VIRTIO_NET_F_STATUS) | \
 		(1ULL << VIRTIO_NET_F_MRG_RXBUF) | \
 		(1ULL << VIRTIO_NET_F_GUEST_CSUM) | (1ULL << VIRTIO_NET_F_CSUM))
-#define Q_RX 0
-#define Q_TX 1
+#define WANTED_MQ ((1ULL << VIRTIO_NET_F_MQ) | (1ULL << VIRTIO_NET_F_CTRL_VQ))
+#define PAIRS_MAX ((KSPAWN_MAX_QUEUES - 1) / 2)
+#define RXQ(p) (2 * (p))
+#define TXQ(p) (2 * (p) + 1)
 #define HDR sizeof(struct virtio_net_hdr_v1)
 #define BUF 2048
 #define NBUF 64
 #define MRG_BUF 1024		/* a receive buffer with MRG_RXBUF */
 #define BIG (9 * 1024)		/* a frame over several buffers; more: dropped */
+#define CTRL_WAIT_MS 1000	/* for the device's ack, then one pair */
 
-static struct {
-	struct virtio_dev dev;
-	struct netif nif;
+struct vnet_pair {
 	struct spinlock lock, tx_lock;
 	uint8_t *rx, *tx;		/* NBUF buffers of BUF bytes each */
 	uint8_t tx_free[NBUF];		/* a stack of free tx buffer indices */
 	int tx_top;
+	struct netif_queue_stats st;
+	uint8_t *big;			/* BIG bytes */
+};
+
+static struct {
+	struct virtio_dev dev;
+	struct netif nif;
 	int up;
 	int mrg, guest_csum;		/* negotiated */
+	unsigned int pairs;		/* in use: send() picks among them */
+	unsigned int ready;		/* set up: interrupts and poll serve them */
 	uint32_t rx_buf;		/* a receive buffer's size: BUF or MRG_BUF */
-	uint64_t rx_bad;		/* frames the device sent malformed */
-	uint8_t big[BIG];
+	struct vnet_pair p[PAIRS_MAX];
 } vn;
 
-static void post_rx(uint8_t *buf)
+static void post_rx(struct vnet_pair *p, uint8_t *buf)
 {
 	struct virtq_buf in = { buf, vn.rx_buf };
 
-	virtq_add(&vn.dev.vq[Q_RX], NULL, 0, &in, 1, buf);
+	virtq_add(&vn.dev.vq[RXQ(p - vn.p)], NULL, 0, &in, 1, buf);
 }
 
 /* Sent frames' buffers back to the free stack; tx_lock held. */
-static void reap_tx_locked(void)
+static void reap_tx_locked(struct vnet_pair *p)
 {
 	uint8_t *buf;
 
-	while ((buf = virtq_get(&vn.dev.vq[Q_TX], NULL)))
-		vn.tx_free[vn.tx_top++] = (uint8_t)((buf - vn.tx) / BUF);
+	while ((buf = virtq_get(&vn.dev.vq[TXQ(p - vn.p)], NULL)))
+		p->tx_free[p->tx_top++] = (uint8_t)((buf - p->tx) / BUF);
 }
 
-static void reap_tx(void)
+static void reap_tx(struct vnet_pair *p)
 {
-	uint64_t flags = spin_lock_irqsave(&vn.tx_lock);
+	uint64_t flags = spin_lock_irqsave(&p->tx_lock);
 
-	reap_tx_locked();
-	spin_unlock_irqrestore(&vn.tx_lock, flags);
+	reap_tx_locked(p);
+	spin_unlock_irqrestore(&p->tx_lock, flags);
 }
 
-/* The stack's send: copy behind a zeroed header. */
+/*
+ * The stack's send: copy behind a zeroed header, on the pair of the CPU
+ * we run on (read with interrupts off, so that we stay there).
+ */
 static int send(struct netif *nif, const void *frame, size_t len)
 {
+	struct vnet_pair *p;
 	struct virtq_buf out;
+	unsigned int q;
 	uint64_t flags;
 	uint8_t *buf;
 	int r = -1;
@@ -91,12 +119,15 @@ static int send(struct netif *nif, const void *frame, size_t len)
 	(void)nif;
 	if (len > BUF - HDR)
 		return -1;
-	flags = spin_lock_irqsave(&vn.tx_lock);
-	if (!vn.tx_top)
-		reap_tx_locked();
-	if (!vn.tx_top)
+	flags = irq_save();
+	p = &vn.p[this_cpu()->index % vn.pairs];
+	q = TXQ(p - vn.p);
+	spin_lock(&p->tx_lock);
+	if (!p->tx_top)
+		reap_tx_locked(p);
+	if (!p->tx_top)
 		goto out;
-	buf = vn.tx + (size_t)vn.tx_free[--vn.tx_top] * BUF;
+	buf = p->tx + (size_t)p->tx_free[--p->tx_top] * BUF;
 	memset(buf, 0, HDR);
 	if (vn.nif.tx_csum_partial) {
 		struct virtio_net_hdr_v1 *h = (void *)buf;
@@ -110,13 +141,15 @@ static int send(struct netif *nif, const void *frame, size_t len)
 	}
 	memcpy(buf + HDR, frame, len);
 	out = (struct virtq_buf){ buf, (uint32_t)(HDR + len) };
-	if (virtq_add(&vn.dev.vq[Q_TX], &out, 1, NULL, 0, buf))
+	if (virtq_add(&vn.dev.vq[q], &out, 1, NULL, 0, buf))
 		goto out;	/* cannot happen: as many buffers as entries */
-	if (virtq_publish(&vn.dev.vq[Q_TX]))
-		virtio_kick(&vn.dev, Q_TX);
+	p->st.tx_frames++;
+	if (virtq_publish(&vn.dev.vq[q]))
+		virtio_kick(&vn.dev, q);
 	r = 0;
 out:
-	spin_unlock_irqrestore(&vn.tx_lock, flags);
+	spin_unlock(&p->tx_lock);
+	irq_restore(flags);
 	return r;
 }
 
@@ -125,36 +158,36 @@ out:
  * got bytes of the first, into big; every buffer goes back.  The device
  * publishes a frame's buffers together, so they are all there.
  */
-static size_t rx_rest(size_t got, unsigned int nbuf)
+static size_t rx_rest(struct vnet_pair *p, size_t got, unsigned int nbuf)
 {
 	int bad = got > BIG;
 
 	for (unsigned int i = 1; i < nbuf; i++) {
 		uint32_t len;
-		uint8_t *buf = virtq_get(&vn.dev.vq[Q_RX], &len);
+		uint8_t *buf = virtq_get(&vn.dev.vq[RXQ(p - vn.p)], &len);
 
 		if (!buf)
 			return 0;
 		if (len > vn.rx_buf || got + len > BIG)
 			bad = 1;
 		else
-			memcpy(vn.big + got, buf, len);
+			memcpy(p->big + got, buf, len);
 		got += len;
-		post_rx(buf);
+		post_rx(p, buf);
 	}
 	return bad ? 0 : got;
 }
 
 /* One received frame, from its first buffer; the buffers go back. */
-static void rx_frame(uint8_t *buf, uint32_t len)
+static void rx_frame(struct vnet_pair *p, uint8_t *buf, uint32_t len)
 {
 	struct virtio_net_hdr_v1 h;
 	unsigned int flags = 0, nbuf;
 	size_t got;
 
 	if (len <= HDR || len > vn.rx_buf) {
-		vn.rx_bad++;
-		post_rx(buf);
+		p->st.rx_bad++;
+		post_rx(p, buf);
 		return;
 	}
 	memcpy(&h, buf, HDR);		/* read once */
@@ -162,101 +195,202 @@ static void rx_frame(uint8_t *buf, uint32_t len)
 					 VIRTIO_NET_HDR_F_NEEDS_CSUM)))
 		flags = NET_RX_L4_CSUM_OK;
 	nbuf = vn.mrg ? h.num_buffers : 1;
+	p->st.rx_frames++;
 	if (nbuf <= 1) {
 		net_input_flags(&vn.nif, buf + HDR, len - HDR, flags);
-		post_rx(buf);
+		post_rx(p, buf);
 		return;
 	}
 	got = len - HDR;
-	memcpy(vn.big, buf + HDR, got);
-	post_rx(buf);
-	got = nbuf <= NBUF ? rx_rest(got, nbuf) : 0;
+	memcpy(p->big, buf + HDR, got);
+	post_rx(p, buf);
+	got = nbuf <= NBUF ? rx_rest(p, got, nbuf) : 0;
 	if (got)
-		net_input_flags(&vn.nif, vn.big, got, flags);
+		net_input_flags(&vn.nif, p->big, got, flags);
 	else
-		vn.rx_bad++;
+		p->st.rx_bad++;
 }
 
-/* Frames in, buffers back; lock held. */
-static void reap_rx(void)
+/* Frames in, buffers back; p->lock held. */
+static void reap_rx(struct vnet_pair *p)
 {
+	struct virtq *vq = &vn.dev.vq[RXQ(p - vn.p)];
 	int posted = 0;
 
 	do {
 		uint8_t *buf;
 		uint32_t len;
 
-		while ((buf = virtq_get(&vn.dev.vq[Q_RX], &len))) {
-			rx_frame(buf, len);
+		while ((buf = virtq_get(vq, &len))) {
+			rx_frame(p, buf, len);
 			posted = 1;
 		}
-	} while (virtq_arm(&vn.dev.vq[Q_RX]));
-	if (posted && virtq_publish(&vn.dev.vq[Q_RX]))
-		virtio_kick(&vn.dev, Q_RX);
-	reap_tx();
+	} while (virtq_arm(vq));
+	if (posted && virtq_publish(vq))
+		virtio_kick(&vn.dev, RXQ(p - vn.p));
+	reap_tx(p);
 }
 
 static void on_irq(struct virtio_dev *d, unsigned int q)
 {
+	struct vnet_pair *p = &vn.p[q / 2];
+
 	(void)d;
-	(void)q;
-	spin_lock(&vn.lock);
-	reap_rx();
-	spin_unlock(&vn.lock);
+	if (q / 2 >= vn.ready)
+		return;
+	spin_lock(&p->lock);
+	reap_rx(p);
+	spin_unlock(&p->lock);
 }
 
-/* The interface's poll: serve received frames now. */
+/* The interface's poll: serve received frames now, on every pair. */
 static void poll(struct netif *nif)
 {
-	uint64_t flags = spin_lock_irqsave(&vn.lock);
-
 	(void)nif;
-	reap_rx();
-	spin_unlock_irqrestore(&vn.lock, flags);
+	for (unsigned int i = 0; i < vn.ready; i++) {
+		struct vnet_pair *p = &vn.p[i];
+		uint64_t flags = spin_lock_irqsave(&p->lock);
+
+		reap_rx(p);
+		spin_unlock_irqrestore(&p->lock, flags);
+	}
 }
 
-static int alloc_buffers(void)
+/* Pair i's queues and buffers; its receive buffers posted. */
+static int pair_init(unsigned int i)
 {
-	uint8_t *pages = page_alloc(2 * NBUF * BUF / PAGE_SIZE);
+	struct vnet_pair *p = &vn.p[i];
+	uint8_t *pages = page_alloc((2 * NBUF * BUF + BIG + PAGE_SIZE - 1) /
+				    PAGE_SIZE);
 
-	if (!pages)
+	spin_init(&p->lock);
+	spin_init(&p->tx_lock);
+	if (!pages || virtio_queue(&vn.dev, RXQ(i), NBUF, on_irq) ||
+	    virtio_queue(&vn.dev, TXQ(i), NBUF, on_irq))
 		return -1;
-	vn.rx = pages;
-	vn.tx = pages + NBUF * BUF;
-	for (int i = 0; i < NBUF; i++)
-		vn.tx_free[i] = (uint8_t)i;
-	vn.tx_top = NBUF;
+	p->rx = pages;
+	p->tx = pages + NBUF * BUF;
+	p->big = pages + 2 * NBUF * BUF;
+	for (int b = 0; b < NBUF; b++)
+		p->tx_free[b] = (uint8_t)b;
+	p->tx_top = NBUF;
+	for (int b = 0; b < NBUF; b++)
+		post_rx(p, p->rx + (size_t)b * BUF);
+	virtq_publish(&vn.dev.vq[RXQ(i)]);
 	return 0;
+}
+
+/*
+ * MQ_VQ_PAIRS_SET on the ctrl queue (queue 2 * max), after DRIVER_OK,
+ * its ack polled for: 0 once the device said OK.
+ */
+static int set_pairs(unsigned int ctrlq, uint16_t pairs)
+{
+	struct virtq *vq = &vn.dev.vq[ctrlq];
+	struct virtq_buf out, in;
+	uint8_t *cmd = page_alloc(1), *ack;
+	int r = -1;
+
+	if (!cmd || virtio_queue(&vn.dev, ctrlq, 4, NULL))
+		return -1;
+	ack = cmd + 64;
+	cmd[0] = VIRTIO_NET_CTRL_MQ;
+	cmd[1] = VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET;
+	memcpy(cmd + 2, &pairs, 2);
+	*ack = VIRTIO_NET_ERR;
+	out = (struct virtq_buf){ cmd, 4 };
+	in = (struct virtq_buf){ ack, 1 };
+	virtio_ready(&vn.dev);
+	if (virtq_add(vq, &out, 1, &in, 1, cmd))
+		return -1;
+	if (virtq_publish(vq))
+		virtio_kick(&vn.dev, ctrlq);
+	for (int ms = 0; ms < CTRL_WAIT_MS; ms++) {
+		if (virtq_get(vq, NULL) == cmd) {
+			r = *(volatile uint8_t *)ack == VIRTIO_NET_OK ? 0 : -1;
+			break;
+		}
+		thread_sleep_ms(1);
+	}
+	return r;
+}
+
+/* netmq=off on the kernel command line: one pair, as without MQ. */
+static int mq_wanted(void)
+{
+	static struct cmdline c;
+	const char *v;
+
+	if (cmdline_parse(&c, kspawn_hdr->cmdline, sizeof(kspawn_hdr->cmdline)))
+		return 1;
+	v = cmdline_opt(&c, "netmq");
+	return !v || strcmp(v, "off");
+}
+
+/*
+ * The pairs the device offers with MQ negotiated, 0 if unusable here
+ * (none, or more than the queues we can name: then without MQ).
+ */
+static unsigned int max_pairs(void)
+{
+	uint16_t max = 0;
+
+	if (!virtio_has(&vn.dev, VIRTIO_NET_F_MQ))
+		return 0;
+	virtio_config(&vn.dev,
+		      offsetof(struct virtio_net_config, max_virtqueue_pairs),
+		      &max, sizeof(max));
+	return max >= VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN && max <= PAIRS_MAX ?
+	       max : 0;
 }
 
 static void vnet_init(void)
 {
-	spin_init(&vn.lock);
-	spin_init(&vn.tx_lock);
-	if (virtio_open(&vn.dev, VIRTIO_ID_NET, WANTED) || alloc_buffers() ||
-	    virtio_queue(&vn.dev, Q_RX, NBUF, on_irq) ||
-	    virtio_queue(&vn.dev, Q_TX, NBUF, on_irq))
+	uint64_t wanted = WANTED | (mq_wanted() ? WANTED_MQ : 0);
+	unsigned int max, want;
+
+	if (virtio_open(&vn.dev, VIRTIO_ID_NET, wanted))
 		return;
+	max = max_pairs();
+	if (!max && virtio_has(&vn.dev, VIRTIO_NET_F_MQ) &&
+	    virtio_start(&vn.dev, vn.dev.features & ~WANTED_MQ))
+		return;
+	want = sched_ncpus();
+	if (want > max)
+		want = max ? max : 1;
 	vn.mrg = virtio_has(&vn.dev, VIRTIO_NET_F_MRG_RXBUF);
 	vn.guest_csum = virtio_has(&vn.dev, VIRTIO_NET_F_GUEST_CSUM);
 	vn.rx_buf = vn.mrg ? MRG_BUF : BUF;
+	/* Served from the start: the device may use them once it acked. */
+	for (unsigned int i = 0; i < want; i++) {
+		if (pair_init(i))
+			return;
+		vn.ready = i + 1;
+	}
 	vn.nif.tx_csum_partial = virtio_has(&vn.dev, VIRTIO_NET_F_CSUM);
 	virtio_config(&vn.dev, offsetof(struct virtio_net_config, mac),
 		      vn.nif.mac, sizeof(vn.nif.mac));
 	vn.nif.send = send;
 	vn.nif.poll = poll;
-	for (int i = 0; i < NBUF; i++)
-		post_rx(vn.rx + (size_t)i * BUF);
-	virtq_publish(&vn.dev.vq[Q_RX]);
-	virtio_ready(&vn.dev);
+	vn.pairs = 1;
+	if (max) {
+		if (!set_pairs(2 * max, (uint16_t)want))
+			vn.pairs = want;
+		else
+			kprintf("virtio-net: the device refused %u queue pairs\n",
+				want);
+	} else {
+		virtio_ready(&vn.dev);
+	}
 	vn.up = 1;
-	kprintf("virtio-net: %02x:%02x:%02x:%02x:%02x:%02x, %s rings%s%s%s\n",
+	kprintf("virtio-net: %02x:%02x:%02x:%02x:%02x:%02x, %s rings%s%s%s, %u queue pair%s\n",
 		vn.nif.mac[0], vn.nif.mac[1], vn.nif.mac[2], vn.nif.mac[3],
 		vn.nif.mac[4], vn.nif.mac[5],
-		vn.dev.vq[Q_RX].packed ? "packed" : "split",
+		vn.dev.vq[RXQ(0)].packed ? "packed" : "split",
 		vn.mrg ? ", mergeable buffers" : "",
 		vn.guest_csum ? ", receive checksum offload" : "",
-		vn.nif.tx_csum_partial ? ", transmit checksum offload" : "");
+		vn.nif.tx_csum_partial ? ", transmit checksum offload" : "",
+		vn.pairs, vn.pairs == 1 ? "" : "s");
 }
 
 struct netif *netif_first(void)
@@ -264,4 +398,22 @@ struct netif *netif_first(void)
 	if (!vn.up)
 		vnet_init();
 	return vn.up ? &vn.nif : NULL;
+}
+
+unsigned int netif_queue_pairs(void)
+{
+	return vn.up ? vn.pairs : 0;
+}
+
+void netif_queue_stats(unsigned int pair, struct netif_queue_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (vn.up && pair < vn.ready) {
+		out->tx_frames = __atomic_load_n(&vn.p[pair].st.tx_frames,
+						 __ATOMIC_RELAXED);
+		out->rx_frames = __atomic_load_n(&vn.p[pair].st.rx_frames,
+						 __ATOMIC_RELAXED);
+		out->rx_bad = __atomic_load_n(&vn.p[pair].st.rx_bad,
+					      __ATOMIC_RELAXED);
+	}
 }

@@ -27,6 +27,40 @@ static unsigned int ctrl_queue(const struct kb_net *n)
 	return kb_net_has(n, VIRTIO_NET_F_MQ) ? 2 * KB_NET_PAIRS_MAX : 2;
 }
 
+/*
+ * Pairs whose transmit queues are served: every one with MQ, the first
+ * only without (its queue 2 is ctrl, whatever else a guest set up).
+ */
+static unsigned int served_pairs(const struct kb_net *n)
+{
+	return kb_net_has(n, VIRTIO_NET_F_MQ) ? KB_NET_PAIRS_MAX : 1;
+}
+
+/* Are both queues of pair p set up? */
+static int pair_live(const struct kb_net *n, unsigned int p)
+{
+	return n->dev.vq[RXQ(p)].size && n->dev.vq[TXQ(p)].size;
+}
+
+/*
+ * A pair going out of use no longer waits for buffers: whoever waited on
+ * it (a stopped host queue) hears rx_room, and finds the pairs changed.
+ */
+static void set_pairs(struct kb_net *n, uint16_t pairs)
+{
+	uint32_t gone = n->rx_waiting & ~((1U << pairs) - 1);
+
+	if (pairs == n->pairs)
+		return;
+	n->pairs = pairs;
+	n->rx_waiting &= ~gone;
+	for (unsigned int p = pairs; p < KB_NET_PAIRS_MAX; p++)
+		if ((gone & (1U << p)) && n->nops && n->nops->rx_room)
+			n->nops->rx_room(n->nctx, p);
+	if (n->nops && n->nops->pairs_changed)
+		n->nops->pairs_changed(n->nctx, pairs);
+}
+
 int kb_net_up(const struct kb_net *n)
 {
 	return n->dev.live && !n->dev.broken;
@@ -146,7 +180,7 @@ int kb_net_rx(struct kb_net *n, unsigned int pair, const uint8_t *frame,
 	struct kb_vq_pos pos;
 	int nbuf;
 
-	if (pair >= KB_NET_PAIRS_MAX)
+	if (pair >= n->pairs)
 		return -EINVAL;
 	st = &n->stats[pair];
 	if (!kb_net_up(n) || !n->dev.vq[RXQ(pair)].size || len < 14 ||
@@ -186,7 +220,7 @@ int kb_net_rx(struct kb_net *n, unsigned int pair, const uint8_t *frame,
 
 void kb_net_rx_flush(struct kb_net *n, unsigned int pair)
 {
-	if (pair < KB_NET_PAIRS_MAX && n->dev.vq[RXQ(pair)].size)
+	if (pair < n->pairs && n->dev.vq[RXQ(pair)].size)
 		kb_device_kick(&n->dev, RXQ(pair));
 }
 
@@ -227,7 +261,7 @@ int kb_net_tx_poll(struct kb_net *n, unsigned int pair, int budget,
 	struct kb_net_pair_stats *st;
 	int done = 0;
 
-	if (pair >= KB_NET_PAIRS_MAX || !kb_net_up(n))
+	if (pair >= served_pairs(n) || !kb_net_up(n))
 		return 0;
 	st = &n->stats[pair];
 	while (done < budget && kb_device_pop(d, TXQ(pair), &d->chain) > 0) {
@@ -318,7 +352,12 @@ static uint8_t control(struct kb_net *n, const struct kb_chain *c)
 		if (pairs < VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN ||
 		    pairs > KB_NET_PAIRS_MAX)
 			return VIRTIO_NET_ERR;
-		n->pairs = pairs;
+		/* Never steer frames onto a queue the guest did not set up. */
+		for (unsigned int p = 0; p < pairs; p++)
+			if (!pair_live(n, p))
+				return VIRTIO_NET_ERR;
+		n->pairs_sets++;
+		set_pairs(n, pairs);
 		return VIRTIO_NET_OK;
 	}
 	return VIRTIO_NET_ERR;
@@ -345,8 +384,8 @@ static int net_work(struct kb_device *d, int budget)
 	unsigned int cq = ctrl_queue(n);
 	int done = 0;
 
-	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++) {
-		if (!d->vq[TXQ(p)].size || !d->vq[RXQ(p)].size)
+	for (unsigned int p = 0; p < served_pairs(n); p++) {
+		if (!pair_live(n, p))
 			continue;
 		done += rx_refilled(n, p);
 		if (n->mode == KB_NET_HOST) {
@@ -354,7 +393,8 @@ static int net_work(struct kb_device *d, int budget)
 				done += n->nops->tx_ready(n->nctx, p);
 			continue;
 		}
-		n->loop_pair = p;
+		/* Back on the same pair while it is in use. */
+		n->loop_pair = kb_net_pair_for(n, p);
 		done += kb_net_tx_poll(n, p, budget - done > 0 ?
 					     budget - done : 0,
 				       &loop_sink, n);
@@ -382,11 +422,11 @@ static void net_reset(struct kb_device *d)
 	struct kb_net *n = d->priv;
 	uint32_t waiting = n->rx_waiting;
 
-	n->pairs = 1;
 	n->rx_waiting = 0;
 	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++)
 		if ((waiting & (1U << p)) && n->nops && n->nops->rx_room)
 			n->nops->rx_room(n->nctx, p);
+	set_pairs(n, 1);
 }
 
 static int net_kicks_on(struct kb_device *d)

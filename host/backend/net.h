@@ -8,6 +8,12 @@
  * queue's MAC_ADDR_SET and MQ_VQ_PAIRS_SET.  No segmentation offload: the
  * guest's stack has no TCP, so nothing could test it.
  *
+ * Pairs (MQ): the guest sets how many it uses (kb_net_pairs), only
+ * pairs whose two queues it set up; the host steers each frame for the
+ * guest to one of them (kb_net_pair_for a flow's hash) and takes frames
+ * from every pair; the platform hears of a change (ops.pairs_changed).
+ * Without MQ only pair 0 is served, whatever other queues a guest sets up.
+ *
  * In loopback mode a frame the guest sends to its own MAC, to broadcast
  * or to a multicast address comes back on the receive queue of the same
  * pair, as vdpa_sim_net does; others are dropped and counted.  In host
@@ -60,6 +66,11 @@ struct kb_net_ops {
 	int (*tx_ready)(void *ctx, unsigned int pair);
 	/* Host mode: pair's receive queue has buffers again (see kb_net_rx). */
 	void (*rx_room)(void *ctx, unsigned int pair);
+	/*
+	 * Optional: the pairs in use changed (MQ_VQ_PAIRS_SET, or a reset
+	 * back to 1), from kb_device_poll().
+	 */
+	void (*pairs_changed)(void *ctx, unsigned int pairs);
 };
 
 struct kb_net_pair_stats {
@@ -75,6 +86,7 @@ struct kb_net {
 	void *nctx;
 	uint8_t mac[6];
 	uint16_t pairs;			/* in use: 1, or MQ_VQ_PAIRS_SET's */
+	uint64_t pairs_sets;		/* MQ_VQ_PAIRS_SET commands taken */
 	uint32_t rx_waiting;		/* bit i: pair i's rx waits for buffers */
 	struct kb_vq_pos rx_wait_at[KB_NET_PAIRS_MAX];	/* ... beyond here */
 	unsigned int loop_pair;		/* loopback: the pair being served */
@@ -125,6 +137,25 @@ struct kb_net_sink {
 
 int kb_net_tx_poll(struct kb_net *n, unsigned int pair, int budget,
 		   const struct kb_net_sink *sink, void *ctx);
+
+/*
+ * Pairs in use: 1 until the guest negotiated MQ and set more with
+ * MQ_VQ_PAIRS_SET (only with every one of their queues set up).  Frames
+ * for the guest go to pairs below it (virtio 1.x, 5.1.6.5.5); kb_net_rx()
+ * refuses the others.  Its transmit queues are all served, so that frames
+ * queued before a change are not stranded.
+ */
+static inline unsigned int kb_net_pairs(const struct kb_net *n)
+{
+	return n->pairs;
+}
+
+/* The pair in use a flow (its hash, or a host queue's index) goes to. */
+static inline unsigned int kb_net_pair_for(const struct kb_net *n,
+					   uint32_t hash)
+{
+	return hash % n->pairs;
+}
 
 /* The pairs' counters summed. */
 void kb_net_totals(const struct kb_net *n, struct kb_net_pair_stats *t);

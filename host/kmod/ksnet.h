@@ -18,22 +18,39 @@ enum {
 	KSNET_XDP_XMIT, KSNET_XDP_XMIT_DROPS, KSNET_XDP_STATS
 };
 
-struct ksnet {
-	struct kspawn_io *io;
-	struct net_device *dev;
+/*
+ * One queue pair seen from ksnetN: its receive side (NAPI, XDP) is the
+ * guest's transmit queue of the pair, its transmit queue of the same
+ * index the guest's receive queue.
+ */
+struct ksnet_queue {
+	struct ksnet *kn;
 	struct napi_struct napi;
-	u32 id;				/* the instance's */
-	struct bpf_prog __rcu *xdp_prog;	/* native XDP (rtnl to set) */
 	struct xdp_rxq_info xdp_rxq;
 	/* Under net_lock. */
 	u32 unpublished, unpublished_bytes;	/* BQL: sent, not yet flushed */
-	u64 stops, wakes, polls;
+	u64 polls;
+};
+
+struct ksnet {
+	struct kspawn_io *io;
+	struct net_device *dev;
+	u32 id;				/* the instance's */
+	struct bpf_prog __rcu *xdp_prog;	/* native XDP (rtnl to set) */
+	/* real_num_*_queues follow the guest's pairs (rtnl: a work) */
+	struct work_struct pairs_work;
+	/* Under net_lock. */
+	u32 dirty;			/* bit p: pair p has frames to publish */
+	u64 stops, wakes;
 	u64 xdp_stats[KSNET_XDP_STATS];
+	struct ksnet_queue q[KB_NET_PAIRS_MAX];
 };
 
 /* One NAPI poll's frames, taken under net_lock; skbs go to GRO after it. */
 struct ksnet_batch {
 	struct ksnet *kn;
+	struct ksnet_queue *kq;
+	unsigned int pair;		/* XDP_TX: back on this pair (in use) */
 	struct bpf_prog *prog;		/* XDP: frames into pages first */
 	struct sk_buff *skb;		/* the one alloc gave, deliver takes */
 	struct page *page;		/* ... or the page, with a program */
@@ -42,8 +59,8 @@ struct ksnet_batch {
 };
 
 /* netdev_xdp.c */
-int ksnet_xdp_init(struct ksnet *kn);
-void ksnet_xdp_fini(struct ksnet *kn);
+int ksnet_xdp_init(struct ksnet_queue *kq, u32 index);
+void ksnet_xdp_fini(struct ksnet_queue *kq);
 void *ksnet_xdp_alloc(struct ksnet_batch *b, u32 len);
 void ksnet_xdp_run(struct ksnet_batch *b, void *buf, u32 len,
 		   const struct kb_net_meta *m);
@@ -51,5 +68,8 @@ int ksnet_bpf(struct net_device *dev, struct netdev_bpf *bpf);
 int ksnet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 		   u32 flags);
 int ksnet_change_mtu(struct net_device *dev, int mtu);
+
+/* netdev_ethtool.c */
+extern const struct ethtool_ops ksnet_ethtool_ops;
 
 #endif

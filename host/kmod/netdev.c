@@ -18,6 +18,15 @@
  * the queue wakes.  A batch (xmit_more) is published to the guest once,
  * and BQL counts the bytes queued but not yet published.
  *
+ * Multiqueue: one NAPI, XDP receive queue and transmit queue per queue
+ * pair of the device (KB_NET_PAIRS_MAX); the real numbers of queues
+ * follow the pairs the guest uses (MQ_VQ_PAIRS_SET: one per guest CPU),
+ * set from a work since it needs rtnl.  The stack picks a transmit queue
+ * by the flow's hash, and its index names the guest's pair, so a flow
+ * stays on one pair; the guest's frames come in on every pair's NAPI.
+ * One lock (net_lock) still serialises the backend; BQL, stop and wake
+ * are per queue.
+ *
  * Carrier follows the guest's driver (up once DRIVER_OK was accepted, down
  * at a reset).  The MTU may go up to the one the device offers.
  *
@@ -34,23 +43,48 @@
 #include "io.h"
 #include "ksnet.h"
 
-/* Publish what was copied into the guest's ring, and tell BQL. */
-static void publish(struct ksnet *kn, struct netdev_queue *txq)
+/* The pair a host transmit queue's frames go to (flow hash: the index). */
+static unsigned int txq_pair(struct ksnet *kn, unsigned int qidx)
 {
-	if (!kn->unpublished)
+	return kb_net_pair_for(&kn->io->net, qidx);
+}
+
+/*
+ * Publish what was copied into the guest's rings, and tell BQL of txq's
+ * bytes.  Every dirty pair is flushed: a batch's frames may have gone to
+ * another pair than txq's if the guest changed the pairs meanwhile.
+ */
+static void publish(struct ksnet *kn, unsigned int qidx)
+{
+	struct ksnet_queue *kq = &kn->q[qidx];
+	u32 dirty = kn->dirty;
+
+	if (!kq->unpublished && !dirty)
 		return;
-	kb_net_rx_flush(&kn->io->net, 0);
-	netdev_tx_completed_queue(txq, kn->unpublished, kn->unpublished_bytes);
-	kn->unpublished = 0;
-	kn->unpublished_bytes = 0;
+	for (unsigned int p = 0; dirty; p++, dirty >>= 1)
+		if (dirty & 1)
+			kb_net_rx_flush(&kn->io->net, p);
+	kn->dirty = 0;
+	if (kq->unpublished)
+		netdev_tx_completed_queue(netdev_get_tx_queue(kn->dev, qidx),
+					  kq->unpublished,
+					  kq->unpublished_bytes);
+	kq->unpublished = 0;
+	kq->unpublished_bytes = 0;
 	kspawn_io_kick(kn->io);
 }
 
+/*
+ * The stack picked the transmit queue by the flow's hash (or XPS); that
+ * queue's index names the guest's pair, so a flow stays on one pair.
+ */
 static netdev_tx_t ksnet_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct ksnet *kn = netdev_priv(dev);
-	struct netdev_queue *txq = netdev_get_tx_queue(dev, 0);
+	unsigned int qidx = skb_get_queue_mapping(skb), pair;
+	struct netdev_queue *txq = netdev_get_tx_queue(dev, qidx);
 	struct kb_net_meta m = { .csum = KB_NET_CSUM_NONE };
+	struct ksnet_queue *kq = &kn->q[qidx];
 	unsigned int len = skb->len;
 	int err = -EINVAL;
 
@@ -64,32 +98,38 @@ static netdev_tx_t ksnet_xmit(struct sk_buff *skb, struct net_device *dev)
 		m.csum = KB_NET_CSUM_VALID;
 	}
 	spin_lock_bh(&kn->io->net_lock);
-	err = kb_net_rx(&kn->io->net, 0, skb->data, len, &m);
+	pair = txq_pair(kn, qidx);
+	err = kb_net_rx(&kn->io->net, pair, skb->data, len, &m);
 	if (err == -ENOSPC) {
 		/* Nothing taken: rx_room wakes us, the qdisc keeps the skb. */
 		netif_tx_stop_queue(txq);
 		kn->stops++;
-		publish(kn, txq);
+		publish(kn, qidx);
 		spin_unlock_bh(&kn->io->net_lock);
 		return NETDEV_TX_BUSY;
 	}
 	if (!err) {
-		kn->unpublished++;
-		kn->unpublished_bytes += len;
+		/* Counted under the lock: queues transmit on several CPUs. */
+		dev->stats.tx_packets++;
+		dev->stats.tx_bytes += len;
+		kn->dirty |= 1U << pair;
+		kq->unpublished++;
+		kq->unpublished_bytes += len;
 		if (__netdev_tx_sent_queue(txq, len, netdev_xmit_more()))
-			publish(kn, txq);
+			publish(kn, qidx);
 	} else {
-		publish(kn, txq);
+		dev->stats.tx_dropped++;
+		publish(kn, qidx);
 	}
 	spin_unlock_bh(&kn->io->net_lock);
 	if (!err) {
-		dev->stats.tx_packets++;
-		dev->stats.tx_bytes += len;
 		consume_skb(skb);
 		return NETDEV_TX_OK;
 	}
+	kfree_skb(skb);
+	return NETDEV_TX_OK;
 drop:
-	dev->stats.tx_dropped++;
+	dev_core_stats_tx_dropped_inc(dev);
 	kfree_skb(skb);
 	return NETDEV_TX_OK;
 }
@@ -100,7 +140,7 @@ static void *batch_alloc(void *ctx, u32 len)
 
 	if (b->prog)
 		return ksnet_xdp_alloc(b, len);
-	b->skb = napi_alloc_skb(&b->kn->napi, len);
+	b->skb = napi_alloc_skb(&b->kq->napi, len);
 	if (!b->skb) {
 		b->kn->dev->stats.rx_dropped++;
 		return NULL;
@@ -127,6 +167,7 @@ static void batch_deliver(void *ctx, void *buf, u32 len,
 		return;
 	}
 	skb->protocol = eth_type_trans(skb, dev);
+	skb_record_rx_queue(skb, b->kq - b->kn->q);
 	dev->stats.rx_packets++;
 	dev->stats.rx_bytes += len;
 	__skb_queue_tail(&b->q, skb);
@@ -137,9 +178,12 @@ static const struct kb_net_sink batch_sink = {
 	.deliver = batch_deliver,
 };
 
+/* One pair's NAPI: the frames the guest sent on that pair. */
 static int ksnet_poll(struct napi_struct *napi, int budget)
 {
-	struct ksnet_batch b = { .kn = container_of(napi, struct ksnet, napi) };
+	struct ksnet_queue *kq = container_of(napi, struct ksnet_queue, napi);
+	struct ksnet_batch b = { .kn = kq->kn, .kq = kq };
+	unsigned int index = kq - kq->kn->q;
 	struct kspawn_io *io = b.kn->io;
 	struct sk_buff *skb;
 	int done;
@@ -148,10 +192,11 @@ static int ksnet_poll(struct napi_struct *napi, int budget)
 	rcu_read_lock();
 	b.prog = rcu_dereference(b.kn->xdp_prog);
 	spin_lock(&io->net_lock);
-	done = kb_net_tx_poll(&io->net, 0, budget, &batch_sink, &b);
-	b.kn->polls++;
+	b.pair = kb_net_pair_for(&io->net, index);
+	done = kb_net_tx_poll(&io->net, index, budget, &batch_sink, &b);
+	kq->polls++;
 	if (b.xdp_tx) {
-		kb_net_rx_flush(&io->net, 0);
+		kb_net_rx_flush(&io->net, b.pair);
 		kspawn_io_kick(io);
 	}
 	spin_unlock(&io->net_lock);
@@ -194,14 +239,14 @@ static int guest_tx_ready(void *ctx, unsigned int pair)
 	struct net_device *dev = io->netdev;
 	struct ksnet *kn;
 
-	if (!dev || pair)
+	if (!dev || pair >= KB_NET_PAIRS_MAX)
 		return 0;
 	kn = netdev_priv(dev);
 	if (!netif_running(dev))
 		return kb_net_tx_poll(&io->net, pair, NAPI_POLL_WEIGHT,
 				      &drop_sink, dev);
-	if (napi_schedule_prep(&kn->napi))
-		__napi_schedule(&kn->napi);
+	if (napi_schedule_prep(&kn->q[pair].napi))
+		__napi_schedule(&kn->q[pair].napi);
 	/*
 	 * Work, scheduled now or before: the thread keeps polling, and
 	 * yielding, until the poll took the frames.  It must not take them
@@ -211,30 +256,71 @@ static int guest_tx_ready(void *ctx, unsigned int pair)
 	return 1;
 }
 
-/* The guest posted receive buffers after -ENOSPC, or reset; net_lock held. */
+/*
+ * The guest posted receive buffers after -ENOSPC, or reset, or the pair
+ * left use; net_lock held.  Every host queue that sends to the pair wakes.
+ */
 static void guest_rx_room(void *ctx, unsigned int pair)
 {
 	struct kspawn_io *io = ctx;
 	struct ksnet *kn;
 
-	if (!io->netdev || pair)
+	if (!io->netdev)
 		return;
 	kn = netdev_priv(io->netdev);
 	kn->wakes++;
-	netif_tx_wake_queue(netdev_get_tx_queue(io->netdev, pair));
+	for (unsigned int i = 0; i < io->netdev->num_tx_queues; i++)
+		if (i == pair || txq_pair(kn, i) == pair)
+			netif_tx_wake_queue(netdev_get_tx_queue(io->netdev, i));
+}
+
+/* MQ_VQ_PAIRS_SET or a reset; net_lock held: rtnl is for the work. */
+static void guest_pairs_changed(void *ctx, unsigned int pairs)
+{
+	struct kspawn_io *io = ctx;
+
+	if (io->netdev)
+		schedule_work(&((struct ksnet *)netdev_priv(io->netdev))->pairs_work);
 }
 
 const struct kb_net_ops kspawn_netdev_ops = {
 	.tx_ready = guest_tx_ready,
 	.rx_room = guest_rx_room,
+	.pairs_changed = guest_pairs_changed,
 };
+
+/*
+ * ksnetN has as many queues of each kind as the guest has pairs in use,
+ * so that the stack spreads flows over those only.  Queues stopped for a
+ * pair that changed wake: their next frame finds its pair.
+ */
+static void ksnet_pairs_work(struct work_struct *work)
+{
+	struct ksnet *kn = container_of(work, struct ksnet, pairs_work);
+	struct net_device *dev = kn->dev;
+	unsigned int pairs;
+
+	rtnl_lock();
+	if (dev->reg_state == NETREG_REGISTERED) {
+		spin_lock_bh(&kn->io->net_lock);
+		pairs = kb_net_pairs(&kn->io->net);
+		spin_unlock_bh(&kn->io->net_lock);
+		if (netif_set_real_num_tx_queues(dev, pairs) ||
+		    netif_set_real_num_rx_queues(dev, pairs))
+			netdev_warn(dev, "cannot use %u queues\n", pairs);
+		if (netif_running(dev))
+			netif_tx_wake_all_queues(dev);
+	}
+	rtnl_unlock();
+}
 
 static int ksnet_open(struct net_device *dev)
 {
 	struct ksnet *kn = netdev_priv(dev);
 
-	napi_enable(&kn->napi);
-	netif_start_queue(dev);
+	for (int i = 0; i < KB_NET_PAIRS_MAX; i++)
+		napi_enable(&kn->q[i].napi);
+	netif_tx_start_all_queues(dev);
 	/* Frames the guest sent while we were down: the thread looks again. */
 	spin_lock_bh(&kn->io->net_lock);
 	kspawn_io_kick(kn->io);
@@ -247,7 +333,8 @@ static int ksnet_stop(struct net_device *dev)
 	struct ksnet *kn = netdev_priv(dev);
 
 	netif_tx_disable(dev);
-	napi_disable(&kn->napi);
+	for (int i = 0; i < KB_NET_PAIRS_MAX; i++)
+		napi_disable(&kn->q[i].napi);
 	return 0;
 }
 
@@ -260,85 +347,6 @@ static const struct net_device_ops ksnet_ops = {
 	.ndo_change_mtu = ksnet_change_mtu,
 	.ndo_bpf = ksnet_bpf,
 	.ndo_xdp_xmit = ksnet_xdp_xmit,
-};
-
-static void ksnet_get_drvinfo(struct net_device *dev,
-			      struct ethtool_drvinfo *info)
-{
-	struct ksnet *kn = netdev_priv(dev);
-
-	strscpy(info->driver, "kspawn", sizeof(info->driver));
-	snprintf(info->bus_info, sizeof(info->bus_info), "kspawn-%u", kn->id);
-}
-
-/*
- * Seen from ksnetN: its transmit ring is the guest's receive queue, its
- * receive ring the guest's transmit queue.  The guest sizes them.
- */
-static void ksnet_get_ringparam(struct net_device *dev,
-				struct ethtool_ringparam *ring,
-				struct kernel_ethtool_ringparam *kring,
-				struct netlink_ext_ack *extack)
-{
-	struct ksnet *kn = netdev_priv(dev);
-
-	ring->rx_max_pending = KB_NET_QUEUE_MAX;
-	ring->tx_max_pending = KB_NET_QUEUE_MAX;
-	spin_lock_bh(&kn->io->net_lock);
-	ring->rx_pending = kb_net_queue_size(&kn->io->net, 1);
-	ring->tx_pending = kb_net_queue_size(&kn->io->net, 0);
-	spin_unlock_bh(&kn->io->net_lock);
-}
-
-static const char ksnet_stat_names[][ETH_GSTRING_LEN] = {
-	"guest_tx_packets", "guest_tx_bytes", "guest_tx_errors",
-	"guest_rx_packets", "guest_rx_bytes", "guest_rx_dropped",
-	"guest_rx_no_buf", "tx_queue_stops", "tx_queue_wakes", "napi_polls",
-	"xdp_pass", "xdp_drop", "xdp_tx", "xdp_redirect", "xdp_xmit",
-	"xdp_xmit_drops",
-};
-
-static int ksnet_get_sset_count(struct net_device *dev, int set)
-{
-	return set == ETH_SS_STATS ? ARRAY_SIZE(ksnet_stat_names) : -EOPNOTSUPP;
-}
-
-static void ksnet_get_strings(struct net_device *dev, u32 set, u8 *buf)
-{
-	if (set == ETH_SS_STATS)
-		memcpy(buf, ksnet_stat_names, sizeof(ksnet_stat_names));
-}
-
-static void ksnet_get_ethtool_stats(struct net_device *dev,
-				    struct ethtool_stats *stats, u64 *data)
-{
-	struct ksnet *kn = netdev_priv(dev);
-	struct kb_net_pair_stats t;
-
-	spin_lock_bh(&kn->io->net_lock);
-	kb_net_totals(&kn->io->net, &t);
-	data[0] = t.tx_packets;
-	data[1] = t.tx_bytes;
-	data[2] = t.tx_errors;
-	data[3] = t.rx_packets;
-	data[4] = t.rx_bytes;
-	data[5] = t.rx_dropped;
-	data[6] = t.rx_no_buf;
-	data[7] = kn->stops;
-	data[8] = kn->wakes;
-	data[9] = kn->polls;
-	for (int i = 0; i < KSNET_XDP_STATS; i++)
-		data[10 + i] = kn->xdp_stats[i];
-	spin_unlock_bh(&kn->io->net_lock);
-}
-
-static const struct ethtool_ops ksnet_ethtool_ops = {
-	.get_drvinfo = ksnet_get_drvinfo,
-	.get_link = ethtool_op_get_link,
-	.get_ringparam = ksnet_get_ringparam,
-	.get_sset_count = ksnet_get_sset_count,
-	.get_strings = ksnet_get_strings,
-	.get_ethtool_stats = ksnet_get_ethtool_stats,
 };
 
 void kspawn_netdev_carrier(struct kspawn_io *io)
@@ -354,9 +362,37 @@ void kspawn_netdev_carrier(struct kspawn_io *io)
 		netif_carrier_off(io->netdev);
 }
 
+static void ksnet_napi_fini(struct ksnet *kn)
+{
+	for (int i = 0; i < KB_NET_PAIRS_MAX; i++)
+		netif_napi_del(&kn->q[i].napi);
+}
+
+static void ksnet_xdp_fini_n(struct ksnet *kn, unsigned int n)
+{
+	while (n--)
+		ksnet_xdp_fini(&kn->q[n]);
+}
+
+/* An XDP receive queue per pair (after register_netdev). */
+static int ksnet_xdp_init_all(struct ksnet *kn)
+{
+	for (unsigned int i = 0; i < KB_NET_PAIRS_MAX; i++) {
+		int err = ksnet_xdp_init(&kn->q[i], i);
+
+		if (err) {
+			ksnet_xdp_fini_n(kn, i);
+			return err;
+		}
+	}
+	return 0;
+}
+
 int kspawn_netdev_create(struct kspawn_instance *in)
 {
-	struct net_device *dev = alloc_etherdev(sizeof(struct ksnet));
+	struct net_device *dev = alloc_etherdev_mqs(sizeof(struct ksnet),
+						    KB_NET_PAIRS_MAX,
+						    KB_NET_PAIRS_MAX);
 	u8 mac[ETH_ALEN] = { 0x02, 'k', 's', 'h', 0, in->id & 0xff };
 	struct ksnet *kn;
 	int err;
@@ -367,6 +403,7 @@ int kspawn_netdev_create(struct kspawn_instance *in)
 	kn->io = in->io;
 	kn->dev = dev;
 	kn->id = in->id;
+	INIT_WORK(&kn->pairs_work, ksnet_pairs_work);
 	strscpy(dev->name, "ksnet%d", sizeof(dev->name));
 	dev->netdev_ops = &ksnet_ops;
 	dev->ethtool_ops = &ksnet_ethtool_ops;
@@ -376,16 +413,22 @@ int kspawn_netdev_create(struct kspawn_instance *in)
 	dev->hw_features = NETIF_F_HW_CSUM;
 	dev->features = NETIF_F_HW_CSUM;
 	eth_hw_addr_set(dev, mac);
-	netif_napi_add(dev, &kn->napi, ksnet_poll);
+	/* One pair until the guest sets more (ksnet_pairs_work). */
+	netif_set_real_num_tx_queues(dev, 1);
+	netif_set_real_num_rx_queues(dev, 1);
+	for (int i = 0; i < KB_NET_PAIRS_MAX; i++) {
+		kn->q[i].kn = kn;
+		netif_napi_add(dev, &kn->q[i].napi, ksnet_poll);
+	}
 	netif_carrier_off(dev);
 	err = register_netdev(dev);
 	if (!err) {
-		err = ksnet_xdp_init(kn);
+		err = ksnet_xdp_init_all(kn);
 		if (err)
 			unregister_netdev(dev);
 	}
 	if (err) {
-		netif_napi_del(&kn->napi);
+		ksnet_napi_fini(kn);
 		free_netdev(dev);
 		return err;
 	}
@@ -394,6 +437,7 @@ int kspawn_netdev_create(struct kspawn_instance *in)
 	return 0;
 }
 
+/* After the device thread stopped: nothing schedules pairs_work again. */
 void kspawn_netdev_destroy(struct kspawn_io *io)
 {
 	struct ksnet *kn;
@@ -401,9 +445,10 @@ void kspawn_netdev_destroy(struct kspawn_io *io)
 	if (!io->netdev)
 		return;
 	kn = netdev_priv(io->netdev);
+	cancel_work_sync(&kn->pairs_work);
 	unregister_netdev(io->netdev);
-	ksnet_xdp_fini(kn);
-	netif_napi_del(&kn->napi);
+	ksnet_xdp_fini_n(kn, KB_NET_PAIRS_MAX);
+	ksnet_napi_fini(kn);
 	free_netdev(io->netdev);
 	io->netdev = NULL;
 	kspawn_count(KSPAWN_CNT_NETDEVS, -1);

@@ -32,22 +32,23 @@
 			 SKB_DATA_ALIGN(sizeof(struct skb_shared_info)))
 #define KSNET_XDP_MTU (KSNET_XDP_FRAME - VLAN_ETH_HLEN)
 
-int ksnet_xdp_init(struct ksnet *kn)
+int ksnet_xdp_init(struct ksnet_queue *kq, u32 index)
 {
-	int err = xdp_rxq_info_reg(&kn->xdp_rxq, kn->dev, 0, 0);
+	int err = xdp_rxq_info_reg(&kq->xdp_rxq, kq->kn->dev, index,
+				   kq->napi.napi_id);
 
 	if (err)
 		return err;
-	err = xdp_rxq_info_reg_mem_model(&kn->xdp_rxq, MEM_TYPE_PAGE_ORDER0,
+	err = xdp_rxq_info_reg_mem_model(&kq->xdp_rxq, MEM_TYPE_PAGE_ORDER0,
 					 NULL);
 	if (err)
-		xdp_rxq_info_unreg(&kn->xdp_rxq);
+		xdp_rxq_info_unreg(&kq->xdp_rxq);
 	return err;
 }
 
-void ksnet_xdp_fini(struct ksnet *kn)
+void ksnet_xdp_fini(struct ksnet_queue *kq)
 {
-	xdp_rxq_info_unreg(&kn->xdp_rxq);
+	xdp_rxq_info_unreg(&kq->xdp_rxq);
 }
 
 void *ksnet_xdp_alloc(struct ksnet_batch *b, u32 len)
@@ -102,7 +103,7 @@ void ksnet_xdp_run(struct ksnet_batch *b, void *buf, u32 len,
 
 	if (m->csum == KB_NET_CSUM_PARTIAL)
 		finish_csum(buf, len, m);
-	xdp_init_buff(&xdp, PAGE_SIZE, &kn->xdp_rxq);
+	xdp_init_buff(&xdp, PAGE_SIZE, &b->kq->xdp_rxq);
 	xdp_prepare_buff(&xdp, page_address(b->page), XDP_PACKET_HEADROOM,
 			 len, true);
 	act = bpf_prog_run_xdp(b->prog, &xdp);
@@ -112,9 +113,10 @@ void ksnet_xdp_run(struct ksnet_batch *b, void *buf, u32 len,
 		pass(b, &xdp);
 		return;
 	case XDP_TX:
+		/* Back on the pair it came on, if that is still in use. */
 		kn->xdp_stats[KSNET_XDP_TX]++;
-		if (kb_net_rx(&kn->io->net, 0, xdp.data, xdp.data_end - xdp.data,
-			      NULL))
+		if (kb_net_rx(&kn->io->net, b->pair, xdp.data,
+			      xdp.data_end - xdp.data, NULL))
 			kn->dev->stats.tx_dropped++;
 		else
 			b->xdp_tx = true;
@@ -145,21 +147,24 @@ int ksnet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 		   u32 flags)
 {
 	struct ksnet *kn = netdev_priv(dev);
+	struct kb_net *net = &kn->io->net;
+	unsigned int pair;
 	int i, sent = 0;
 
 	if (flags & ~XDP_XMIT_FLAGS_MASK)
 		return -EINVAL;
 	spin_lock_bh(&kn->io->net_lock);
+	/* A pair per host CPU, as the stack's XPS would pick. */
+	pair = kb_net_pair_for(net, smp_processor_id());
 	for (i = 0; i < n; i++) {
-		if (kb_net_rx(&kn->io->net, 0, frames[i]->data, frames[i]->len,
-			      NULL))
+		if (kb_net_rx(net, pair, frames[i]->data, frames[i]->len, NULL))
 			break;
 		sent++;
 	}
 	kn->xdp_stats[KSNET_XDP_XMIT] += sent;
 	kn->xdp_stats[KSNET_XDP_XMIT_DROPS] += n - sent;
 	if (sent) {
-		kb_net_rx_flush(&kn->io->net, 0);
+		kb_net_rx_flush(net, pair);
 		kspawn_io_kick(kn->io);
 	}
 	spin_unlock_bh(&kn->io->net_lock);

@@ -124,6 +124,10 @@ fi
 if build net_offload "${asan[@]}" -- "$here/net_offload.c" "${backend[@]}" "${driver[@]}"; then
 	run_cases net_offload net-
 fi
+# Queue pairs (MQ): frames per pair, steering, pairs changed, hostile counts.
+if build net_mq "${asan[@]}" -- "$here/net_mq.c" "${backend[@]}" "${driver[@]}"; then
+	run_cases net_mq net-
+fi
 
 # The blk device over an asynchronous store completing out of order:
 # many in flight, flush ordering, FLUSH offered over a volatile cache only.

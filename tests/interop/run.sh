@@ -38,7 +38,8 @@ for f in "$elf" "$build/kspawn-guest-test.elf" "$fnv"; do
 done
 if [ -n "$unbuilt" ] && [ -z "$missing" ]; then
 	for name in blk-split blk-packed blk-noevent blk-indirect blk-q35 \
-		    blk-discard script-devices net-split net-packed net-noevent; do
+		    blk-discard script-devices net-split net-packed net-noevent \
+		    net-mq; do
 		wanted "$name" || continue
 		echo "FAIL interop/$name"
 		echo "    not built:$unbuilt (make test SUITE=interop builds them)"
@@ -216,7 +217,11 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# net_case NAME DEVICE-OPTIONS GUEST-OPTIONS RING-WORD PACKED EVENT_IDX
+# net_case NAME DEVICE-OPTIONS GUEST-OPTIONS RING-WORD PACKED EVENT_IDX [MQ]
+#
+# MQ: 1 if VIRTIO_NET_F_MQ must be negotiated (QEMU's mq=on; a socket
+# netdev has one queue pair, so the guest sets one over the ctrl queue
+# and QEMU must accept it), 0 (the default) if not.
 #
 # Guest A (udpecho) listens on the socket netdev, guest B (netbench)
 # connects once A answers.  B gives a reply 30 s (wait=30), not its
@@ -225,7 +230,7 @@ free_port() {
 # here: a guest that powers off right after its last send takes the
 # frames QEMU had not yet sent with it, which would count as lost.
 net_case() {
-	local name=$1 devopts=$2 gopts=$3 ring=$4 packed=$5 event=$6
+	local name=$1 devopts=$2 gopts=$3 ring=$4 packed=$5 event=$6 mq=${7:-0}
 	local a=$tmp/$name-echo.log b=$tmp/$name-bench.log port echo_pid status i try
 	wanted "$name" || return 0
 	if [ -n "$missing" ]; then
@@ -269,6 +274,10 @@ net_case() {
 			'netbench: count=10000 lost=0 .* corrupt=0 stray=0'
 		want_feature "$b" 1 34 RING_PACKED "$packed"
 		want_feature "$b" 1 29 EVENT_IDX "$event"
+		want_feature "$b" 1 22 MQ "$mq"
+		has "$b" 'virtio-net: .*, 1 queue pair'
+		! grep -q 'virtio-net: the device refused' "$b" ||
+			why+=("the device refused the guest's queue pairs")
 	else
 		why+=("the udpecho guest never answered")
 	fi
@@ -287,6 +296,8 @@ net_case net-packed "packed=on" "vring=packed" packed 1 1
 # Beyond the two: no event index, so flags alone suppress
 # notifications both ways.
 net_case net-noevent "event_idx=off" "" split 0 0
+# QEMU's MQ and ctrl queue: the guest negotiates MQ and sets its one pair.
+net_case net-mq "mq=on" "" split 0 1 1
 
 echo "interop: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

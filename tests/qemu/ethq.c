@@ -5,6 +5,7 @@
  *   ethq -i IFACE      driver information (driver:, bus-info:)
  *   ethq -g IFACE      ring sizes: the maximums, then the current ones
  *   ethq -S IFACE      statistics, "     NAME: VALUE" per line
+ *   ethq -l IFACE      channels: the maximums, then the current ones
  *   ethq blast ADDR PORT COUNT SIZE
  *                      COUNT UDP datagrams of SIZE bytes, never waiting
  *                      (MSG_DONTWAIT): prints how many went and how many
@@ -58,6 +59,19 @@ static int rings(void)
 	       "Current hardware settings:\nRX:\t\t%u\nTX:\t\t%u\n", ifname,
 	       r.rx_max_pending, r.tx_max_pending, r.rx_pending,
 	       r.tx_pending);
+	return 0;
+}
+
+static int channels(void)
+{
+	struct ethtool_channels c = { .cmd = ETHTOOL_GCHANNELS };
+
+	ethtool(&c);
+	printf("Channel parameters for %s:\nPre-set maximums:\nRX:\t\t%u\nTX:\t\t%u\n"
+	       "Other:\t\t%u\nCombined:\t%u\nCurrent hardware settings:\n"
+	       "RX:\t\t%u\nTX:\t\t%u\nOther:\t\t%u\nCombined:\t%u\n", ifname,
+	       c.max_rx, c.max_tx, c.max_other, c.max_combined, c.rx_count,
+	       c.tx_count, c.other_count, c.combined_count);
 	return 0;
 }
 
@@ -123,7 +137,7 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "blast"))
 		return blast(argv + 2);
 	if (argc != 3) {
-		fprintf(stderr, "usage: ethq -i|-g|-S IFACE | blast ADDR PORT COUNT SIZE\n");
+		fprintf(stderr, "usage: ethq -i|-g|-S|-l IFACE | blast ADDR PORT COUNT SIZE\n");
 		return 2;
 	}
 	ifname = argv[2];
@@ -138,6 +152,8 @@ int main(int argc, char **argv)
 		return rings();
 	if (!strcmp(argv[1], "-S"))
 		return stats();
+	if (!strcmp(argv[1], "-l"))
+		return channels();
 	fprintf(stderr, "ethq: unknown option %s\n", argv[1]);
 	return 2;
 }

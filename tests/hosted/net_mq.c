@@ -1,0 +1,347 @@
+/*
+ * Hosted: the net device's queue pairs (VIRTIO_NET_F_MQ, host/backend/net.c)
+ * driven by the guest's driver code (lib/virtio.c, lib/virtq.c) and
+ * polled by hand.  One line per case, "ok NAME" or "FAIL NAME: why", and
+ * "net_mq: N failed" last.
+ *
+ *   mq-loop-*      loopback, 3 pairs: a frame sent on each pair comes back
+ *                  on that pair's receive queue, counted on that pair
+ *   mq-steer-*     host mode, 4 pairs: flow hashes spread over every pair
+ *                  in use; kb_net_rx puts a frame on the pair asked for,
+ *                  and refuses a pair not in use
+ *   mq-change-*    4 pairs, then 2: the platform hears 4, 2, then 1 at a
+ *                  reset; a pair leaving use while it waited for buffers
+ *                  gets rx_room; frames for it are refused
+ *   mq-hostile-*   PAIRS_SET for pairs whose queues were not set up, 0,
+ *                  max + 1, 0xffff and a short command: refused, pairs
+ *                  unchanged; without MQ, a guest that sets up queue 3
+ *                  too gets nothing served there (queue 2 is ctrl)
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/backend/net.h"
+#include "hosted/virtio_hosted.h"
+
+#define BASE 0x40000000ULL
+#define REGION_BYTES (16u << 20)
+#define QSIZE 64
+#define TX_OFF 0x200000
+#define RX_OFF 0x400000
+#define HDR KB_NET_HDR
+#define CTRLQ (2 * KB_NET_PAIRS_MAX)
+#define F(bit) (1ULL << (bit))
+
+static uint8_t *region;
+static struct kb_region kr;
+static struct kspawn_device slot;
+static struct kb_net net;
+static struct virtio_dev vd;
+static int failures;
+static unsigned int rx_rooms;		/* bit p: rx_room(p) came */
+static unsigned int changes[8], nchanges;
+static const uint8_t mac[6] = { 0x02, 0x6b, 0x73, 0, 0, 1 };
+
+static void no_notify(void *c, uint32_t v)
+{
+	(void)c;
+	(void)v;
+}
+
+static const struct kb_device_ops ops = { .notify = no_notify };
+
+static int verdict(const char *name, const char *layout, int ok,
+		   const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %s%s%s", ok ? "ok" : "FAIL", name, layout ? "-" : "",
+	       layout ? layout : "");
+	if (!ok) {
+		failures++;
+		printf(": ");
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+	}
+	printf("\n");
+	return ok;
+}
+
+static int tx_ready(void *ctx, unsigned int pair)
+{
+	(void)ctx;
+	(void)pair;
+	return 0;
+}
+
+static void rx_room(void *ctx, unsigned int pair)
+{
+	(void)ctx;
+	rx_rooms |= 1U << pair;
+}
+
+static void pairs_changed(void *ctx, unsigned int pairs)
+{
+	(void)ctx;
+	if (nchanges < 8)
+		changes[nchanges++] = pairs;
+}
+
+static const struct kb_net_ops host_ops = { .tx_ready = tx_ready,
+					    .rx_room = rx_room,
+					    .pairs_changed = pairs_changed };
+
+/*
+ * Bring the device up with these features, queues 0..nq-1 set up and,
+ * with MQ, ctrl (the last queue).
+ */
+static int up(enum kb_net_mode mode, int packed, uint64_t want,
+	      unsigned int nq)
+{
+	uint64_t all = want | F(VIRTIO_F_VERSION_1) |
+		       F(VIRTIO_RING_F_EVENT_IDX) | F(VIRTIO_NET_F_MAC) |
+		       F(VIRTIO_NET_F_CTRL_VQ) |
+		       (packed ? F(VIRTIO_F_RING_PACKED) : 0);
+
+	memset(region, 0, REGION_BYTES);
+	memset(&slot, 0, sizeof(slot));
+	rx_rooms = 0;
+	nchanges = 0;
+	kb_net_init(&net, &slot, &kr, &ops, NULL, mode, &host_ops, NULL, mac);
+	vh_region(region, BASE, REGION_BYTES, 0);
+	virtio_slot_attach(&vd, &slot, &vh_platform);
+	vh_poll(&net.dev);
+	if (virtio_start(&vd, all) || vd.features != all)
+		return -1;
+	for (uint32_t q = 0; q < nq; q++)
+		if (virtio_queue(&vd, q, QSIZE, NULL))
+			return -1;
+	if ((want & F(VIRTIO_NET_F_MQ)) && virtio_queue(&vd, CTRLQ, QSIZE, NULL))
+		return -1;
+	virtio_ready(&vd);
+	kb_device_poll(&net.dev, 1);
+	return net.dev.live && !virtio_broken(&vd) ? 0 : -1;
+}
+
+/* One ctrl command of len bytes; the device's ack or -1. */
+static int ctrl(const uint8_t *cmd, uint32_t len)
+{
+	uint8_t *buf = region + TX_OFF + 0x100000, *ack = buf + 64;
+	struct virtq_buf out = { buf, len }, in = { ack, 1 };
+	struct virtq *q = &vd.vq[virtio_has(&vd, VIRTIO_NET_F_MQ) ? CTRLQ : 2];
+
+	memcpy(buf, cmd, len);
+	*ack = 0xff;
+	virtq_add(q, &out, 1, &in, 1, buf);
+	virtq_publish(q);
+	kb_device_poll(&net.dev, 8);
+	return virtq_get(q, NULL) == buf ? *ack : -1;
+}
+
+static int set_pairs(uint16_t pairs)
+{
+	uint8_t cmd[4] = { VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET };
+
+	memcpy(cmd + 2, &pairs, 2);
+	return ctrl(cmd, 4);
+}
+
+/* A frame to our MAC whose first payload byte is tag, len bytes. */
+static void frame(uint8_t *f, size_t len, uint8_t tag)
+{
+	memset(f, 0, len);
+	memcpy(f, mac, 6);
+	memcpy(f + 6, mac, 6);
+	f[12] = 0x88;
+	f[13] = 0xb5;
+	f[14] = tag;
+}
+
+/* Queue (not publish) a frame tagged tag on queue q's ring, slot i. */
+static void send_on(unsigned int q, unsigned int i, uint8_t tag)
+{
+	uint8_t *buf = region + TX_OFF + (size_t)(q * 16 + i) * 256;
+	struct virtq_buf out = { buf, HDR + 64 };
+
+	memset(buf, 0, HDR);
+	frame(buf + HDR, 64, tag);
+	virtq_add(&vd.vq[q], &out, 1, NULL, 0, buf);
+	virtq_publish(&vd.vq[q]);
+}
+
+static void post_rx(unsigned int pair, unsigned int n)
+{
+	struct virtq *vq = &vd.vq[2 * pair];
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct virtq_buf in = {
+			region + RX_OFF + (size_t)(pair * 16 + i) * 2048, 2048
+		};
+
+		virtq_add(vq, NULL, 0, &in, 1, in.p);
+	}
+	virtq_publish(vq);
+}
+
+/* The tag of the next frame on pair's receive queue, or -1. */
+static int recv_tag(unsigned int pair)
+{
+	uint32_t len;
+	uint8_t *b = virtq_get(&vd.vq[2 * pair], &len);
+
+	return b && len >= HDR + 15 ? b[HDR + 14] : -1;
+}
+
+static void loop_pairs(const char *layout, int packed)
+{
+	int ack, got[3] = { -1, -1, -1 }, ok = 1;
+
+	if (up(KB_NET_LOOPBACK, packed, F(VIRTIO_NET_F_MQ), 6)) {
+		verdict("mq-loop", layout, 0, "device not up");
+		return;
+	}
+	ack = set_pairs(3);
+	for (unsigned int p = 0; p < 3; p++) {
+		post_rx(p, 4);
+		send_on(2 * p + 1, 0, (uint8_t)(0x10 + p));
+	}
+	kb_device_poll(&net.dev, 64);
+	for (unsigned int p = 0; p < 3; p++) {
+		got[p] = recv_tag(p);
+		ok &= got[p] == (int)(0x10 + p) && recv_tag(p) == -1 &&
+		      net.stats[p].tx_packets == 1 &&
+		      net.stats[p].rx_packets == 1;
+	}
+	verdict("mq-loop", layout,
+		ack == VIRTIO_NET_OK && kb_net_pairs(&net) == 3 && ok,
+		"ack %d, pairs %u, tags back %#x %#x %#x", ack,
+		kb_net_pairs(&net), got[0], got[1], got[2]);
+}
+
+static void steer(const char *layout, int packed)
+{
+	unsigned int hits[KB_NET_PAIRS_MAX] = { 0 }, spread = 1;
+	uint8_t f[64];
+	int ack, ok = 1, beyond;
+
+	if (up(KB_NET_HOST, packed, F(VIRTIO_NET_F_MQ), 2 * KB_NET_PAIRS_MAX)) {
+		verdict("mq-steer", layout, 0, "device not up");
+		return;
+	}
+	ack = set_pairs(4);
+	for (uint32_t h = 0; h < 1000; h++) {
+		uint32_t hash = h * 2654435761u;
+		unsigned int p = kb_net_pair_for(&net, hash);
+
+		if (p < KB_NET_PAIRS_MAX)
+			hits[p]++;
+		else
+			spread = 0;
+	}
+	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++)
+		spread &= p < 4 ? hits[p] > 0 : hits[p] == 0;
+	for (unsigned int p = 0; p < 4; p++) {
+		post_rx(p, 2);
+		frame(f, sizeof(f), (uint8_t)(0x20 + p));
+		ok &= kb_net_rx(&net, p, f, sizeof(f), NULL) == 0;
+		kb_net_rx_flush(&net, p);
+	}
+	for (unsigned int p = 0; p < 4; p++)
+		ok &= recv_tag(p) == (int)(0x20 + p);
+	post_rx(4, 2);
+	beyond = kb_net_rx(&net, 4, f, sizeof(f), NULL);
+	verdict("mq-steer", layout,
+		ack == VIRTIO_NET_OK && spread && ok && beyond == -EINVAL &&
+		!net.stats[4].rx_packets,
+		"ack %d, hits %u %u %u %u %u, on their pairs %d, pair 4 -> %d",
+		ack, hits[0], hits[1], hits[2], hits[3], hits[4], ok, beyond);
+}
+
+static void change(const char *layout, int packed)
+{
+	uint8_t f[64];
+	int a4, a2, wait3, gone3;
+	unsigned int rooms;
+
+	if (up(KB_NET_HOST, packed, F(VIRTIO_NET_F_MQ), 8)) {
+		verdict("mq-change", layout, 0, "device not up");
+		return;
+	}
+	frame(f, sizeof(f), 0x33);
+	a4 = set_pairs(4);
+	wait3 = kb_net_rx(&net, 3, f, sizeof(f), NULL);	/* no buffers */
+	a2 = set_pairs(2);
+	rooms = rx_rooms;
+	post_rx(3, 2);
+	gone3 = kb_net_rx(&net, 3, f, sizeof(f), NULL);
+	vd.ops->set_status(&vd, 0);			/* a reset */
+	kb_device_poll(&net.dev, 1);
+	verdict("mq-change", layout,
+		a4 == VIRTIO_NET_OK && a2 == VIRTIO_NET_OK &&
+		wait3 == -ENOSPC && rooms == 1U << 3 && gone3 == -EINVAL &&
+		nchanges == 3 && changes[0] == 4 && changes[1] == 2 &&
+		changes[2] == 1 && kb_net_pairs(&net) == 1,
+		"acks %d %d, pair 3 %d then %d, rx_room %#x, changes %u: %u %u %u, pairs %u",
+		a4, a2, wait3, gone3, rooms, nchanges, changes[0], changes[1],
+		changes[2], kb_net_pairs(&net));
+}
+
+static void hostile(const char *layout, int packed)
+{
+	static const uint16_t bad[] = { 0, KB_NET_PAIRS_MAX + 1, 0xffff };
+	uint8_t cmd[4] = { VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET,
+			   2, 0 };
+	int half, refused = 1, shortcmd, mac_ok, taken;
+	uint8_t set_mac[8] = { VIRTIO_NET_CTRL_MAC,
+			       VIRTIO_NET_CTRL_MAC_ADDR_SET,
+			       0x02, 0, 0, 0, 0, 0x42 };
+
+	/* Pair 0 and half of pair 1 (its receive queue) only. */
+	if (up(KB_NET_LOOPBACK, packed, F(VIRTIO_NET_F_MQ), 3)) {
+		verdict("mq-hostile", layout, 0, "device not up");
+		return;
+	}
+	half = set_pairs(2);
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		refused &= set_pairs(bad[i]) == VIRTIO_NET_ERR;
+	shortcmd = ctrl(cmd, 3);
+	refused &= kb_net_pairs(&net) == 1 && !nchanges;
+	/* Without MQ: queues 0-3 set up, 2 is ctrl, 3 must stay unserved. */
+	if (up(KB_NET_LOOPBACK, packed, F(VIRTIO_NET_F_CTRL_MAC_ADDR), 4)) {
+		verdict("mq-hostile", layout, 0, "device not up without MQ");
+		return;
+	}
+	post_rx(0, 2);
+	send_on(3, 0, 0x44);
+	kb_device_poll(&net.dev, 64);
+	taken = virtq_get(&vd.vq[3], NULL) != NULL || recv_tag(0) != -1 ||
+		net.stats[1].tx_packets != 0;
+	mac_ok = ctrl(set_mac, 8) == VIRTIO_NET_OK && net.mac[5] == 0x42;
+	verdict("mq-hostile", layout,
+		half == VIRTIO_NET_ERR && refused &&
+		shortcmd == VIRTIO_NET_ERR && !taken && mac_ok &&
+		!virtio_broken(&vd),
+		"half a pair -> %d, bad counts refused %d, short -> %d, queue 3 served %d, ctrl %d",
+		half, refused, shortcmd, taken, mac_ok);
+}
+
+int main(void)
+{
+	region = aligned_alloc(4096, REGION_BYTES);
+	kr = (struct kb_region){ region, BASE, REGION_BYTES };
+	for (int packed = 0; packed < 2; packed++) {
+		const char *layout = packed ? "packed" : "split";
+
+		loop_pairs(layout, packed);
+		steer(layout, packed);
+		change(layout, packed);
+		hostile(layout, packed);
+	}
+	printf("net_mq: %d failed\n", failures);
+	free(region);
+	return failures != 0;
+}
