@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <sys/reent.h>
 
+#include "libc/reent.h"
 #include "kern/thread.h"
 #include "kern/sched.h"
 #include "kern/smp.h"
@@ -215,7 +216,6 @@ static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
 	c->current = next;
 	fpu_save(&prev->fpu);
 	fpu_restore(&next->fpu);
-	_impure_ptr = next->reent;
 	context_switch(&prev->sp, next->sp);
 }
 
@@ -450,6 +450,7 @@ void sched_init(void)
 	fpu_init();
 	boot_thread.reent = _impure_ptr;
 	cpu_sched_init(c, &boot_thread);
+	libc_percpu_ready();
 	thread_register_idle(&boot_thread, "idle");
 	cpu_online(c);
 }

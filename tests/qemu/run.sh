@@ -29,7 +29,7 @@ boots=(
 	"3 two-guests hostile console-flood lock-independence"
 	"5 four-guests"
 	"2@qemu64,+monitor mwait-wake"
-	"4 smp-guest"
+	"4 smp-guest smp-libc"
 	klog
 	make-run-tty
 	power-loss
