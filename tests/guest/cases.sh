@@ -9,7 +9,7 @@
 # build/NAME instead.
 
 guest_case hello 0 "hello alpha beta" \
-	"^kspawn guest: ABI 1\.[0-9]+, standalone \(PVH\)" \
+	"^kspawn guest: ABI 2\.[0-9]+, standalone \(PVH\)" \
 	"^cpu: (GenuineIntel|AuthenticAMD|[A-Za-z]+), .*family [0-9]+ model [0-9]+" \
 	"^memory: region 0x0 \+ [0-9]+ MiB" "^memory: [0-9]+ KiB free" \
 	"^Hello from the spawned kernel!" "argv\[1\] = alpha" "argv\[2\] = beta"

@@ -11,7 +11,7 @@ refuse() {
 }
 refuse truncated.elf 5 'truncated'
 refuse bad-magic.elf 5 'bad magic'
-refuse abi-major.elf 6 'ABI 2\.[0-9]+.*ABI 1\.'
+refuse abi-major.elf 6 'ABI 3\.[0-9]+.*ABI 2\.'
 refuse seg-outside.elf 5 'outside a region'
 refuse entry-outside.elf 5 'entry point .* not inside an executable segment'
 expect 1 kspawnctl run /no/such/image.elf --cpu 1

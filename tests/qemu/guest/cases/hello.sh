@@ -5,7 +5,7 @@ want_online 1
 spawn "$IMG" --cpu 1 --cmdline "hello a b" || finish
 [ "$(cpu_online 1)" = 0 ] || bad "CPU 1 still online while the guest runs"
 expect 0 kspawnctl console "$id" --follow
-has 'kspawn guest: ABI 1\.[0-9]+, spawned'
+has 'kspawn guest: ABI 2\.[0-9]+, spawned'
 has 'Hello from the spawned kernel!'
 has 'argv\[1\] = a'
 has 'argv\[2\] = b'
