@@ -35,7 +35,7 @@ GUEST_CFLAGS_BASE := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing \
 	-nostdinc -isystem $(shell gcc -print-file-name=include) \
 	-isystem $(NEWLIB)/include -isystem $(UAPI) -I. -Iguest \
-	$(GUEST_POSIX_DEFS) -MMD -MP
+	$(GUEST_POSIX_DEFS) -D__DYNAMIC_REENT__ -MMD -MP
 GUEST_CFLAGS_CORE := $(GUEST_CFLAGS_BASE) -mgeneral-regs-only
 # Apps see guest/include/kspawn.h, their one header.
 GUEST_CFLAGS_APP := $(GUEST_CFLAGS_BASE) -Iguest/include

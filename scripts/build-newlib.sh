@@ -40,7 +40,7 @@ cd "$work/build"
 "$src/configure" --target=x86_64-elf --prefix="$out" \
 	--disable-multilib --disable-newlib-supplied-syscalls \
 	--enable-newlib-reent-small --disable-newlib-fvwrite-in-streamio \
-	--disable-nls CFLAGS_FOR_TARGET="-O2 -g" \
+	--disable-nls CFLAGS_FOR_TARGET="-O2 -g -D__DYNAMIC_REENT__" \
 	> "$work/configure.log" 2>&1 || { tail -n 30 "$work/configure.log"; die "newlib configure failed (log: $work/configure.log)"; }
 
 step "newlib: building (about a minute)"

@@ -9,6 +9,8 @@
 #   scripts/gdb-spawned.sh [--batch SCRIPT | --client PROG] BUILD_DIR [CMDLINE...]
 #
 # --client PROG runs `PROG ELF SOCKET` instead of gdb (a raw protocol test).
+# KSPAWN_GDB_CPUS=LIST spawns the guest on those CPUs (--cpus; give the
+# QEMU host enough with SMP=N).
 # KSPAWN_IMAGE=kspawn-guest-test.elf spawns the test image (the test apps)
 # instead of kspawn-guest.elf, the image a user runs.
 #
@@ -56,6 +58,7 @@ set -m	# job control: the background job gets a process group of its own
 	--run /tests/gdb-spawn.sh \
 	--append "harness.guestcmd=$(printf '%s' "$cmdline" | base64 -w0)" \
 	--append "harness.guestimg=$image" \
+	--append "harness.guestcpus=${KSPAWN_GDB_CPUS:-1}" \
 	--qemu -chardev --qemu "socket,id=gdb0,path=$sock,server=on,wait=off" \
 	--qemu -serial --qemu chardev:gdb0 \
 	"$vmlinuz" "$initrd" > "$console" 2>&1 &

@@ -355,6 +355,51 @@ switch_linux() {
 		{ cat; echo "$warm"; } | emit switch linux_futex "$1"
 }
 
+# ---- switch_cross_cpu: a wake-up on another CPU, guest vs Linux ---------
+# The blocking ping-pong of switch, the two threads pinned to two CPUs:
+# ctxbench cross=1 on guest CPUs 0 and 1 (--cpus CPU-CPU+1), ctxlinux's
+# threads on the same two host CPUs once the guest has given them back.
+switch_cross_cpu() {
+	local run rounds=20000 s id out warm c2=$((cpu + 1))
+	wanted switch_cross_cpu || return 0
+	[ "$small" = 1 ] && rounds=1000
+	declare_w switch_cross_cpu lower "{\"kspawn\": \"two guest threads pinned to guest CPUs 0 and 1 (kspawnctl run --cpus $cpu-$c2), blocking hand-off through semaphores: each wakes the other CPU's thread (ctxbench cross=1)\", \"linux\": \"two threads pinned to CPUs $cpu and $c2, pipe or futex hand-off (ctxlinux cpu2=)\", \"same_work\": {\"linux_pipe\": true, \"linux_futex\": true}, \"note\": \"both sides: a blocking hand-off between two threads on two CPUs, the same two CPUs of this host\"}"
+	if [ "$(nproc)" -le "$c2" ]; then
+		fail_w switch_cross_cpu "needs CPU $c2 in this host, have $(nproc) CPUs"
+		return
+	fi
+	for run in $(seq "$runs"); do
+		say "switch_cross_cpu run $run/$runs"
+		in_order "$run" switch_cross_cpu -- kspawn linux_pipe+linux_futex
+		for s in $order; do
+			if [ "$s" != kspawn ]; then
+				out=$(ctxlinux rounds="$rounds" cpu="$cpu" cpu2="$c2") ||
+					{ fail_w switch_cross_cpu "ctxlinux cpu2= failed"; return; }
+				warm=$(printf '%s\n' "$out" | grep '^warmup ')
+				printf '%s\n' "$out" | sed -n 's/^pipe_ns /switch_ns /p' |
+					{ cat; echo "$warm"; } | emit switch_cross_cpu linux_pipe "$run"
+				printf '%s\n' "$out" | sed -n 's/^futex_ns /switch_ns /p' |
+					{ cat; echo "$warm"; } | emit switch_cross_cpu linux_futex "$run"
+				continue
+			fi
+			con=
+			id=$(kspawnctl run "$IMG" --cpus "$cpu-$c2" --cmdline "ctxbench cross=1 rounds=$rounds") ||
+				{ fail_w switch_cross_cpu "kspawnctl run --cpus $cpu-$c2 failed"; return; }
+			live=$id
+			con=$(timeout 600 kspawnctl console "$id" --follow)
+			guest_down
+			if [ -z "$(field cross_ns)" ] || [ -z "$(field warm)" ]; then
+				fail_w switch_cross_cpu "ctxbench cross=1 failed: $(printf '%s\n' "$con" | tail -n 3 | tr '\n' ' ')"
+				return
+			fi
+			{
+				echo "switch_ns $(field cross_ns) ns"
+				echo "warmup $(field warm) rounds"
+			} | emit switch_cross_cpu kspawn "$run"
+		done
+	done
+}
+
 # ---- scale: CPU-bound work on 1, 2 and 3 guest CPUs ---------------------
 # scale_one SYSTEM CPUOPTS CHUNKS: parwork in a guest on those CPUs; its
 # ns and warm-up in $sns and $swarm.
@@ -467,6 +512,7 @@ say "runs=$runs small=${small:-0} only=${only:-all} cpu=$cpu"
 spawn
 spawn_reserved
 switch
+switch_cross_cpu
 scale
 size
 doorbell

@@ -1,5 +1,5 @@
 /*
- * ctxlinux [rounds=N] [cpu=N]: the Linux peer of the guest's ctxbench,
+ * ctxlinux [rounds=N] [cpu=N] [cpu2=N]: the Linux peer of the guest's ctxbench,
  * lat_ctx-style.  Two threads pinned to one CPU hand a token back and
  * forth, each blocking until the other wakes it, so every hand-off is a
  * context switch through the Linux scheduler:
@@ -16,6 +16,11 @@
  *	pipe_ns X ns
  *	futex_ns X ns
  *	warmup N rounds		(each first plays rounds / 10, unmeasured)
+ *
+ * cpu2=N pins the second thread to CPU N instead (the peer of ctxbench
+ * cross=1, bench/'s switch_cross_cpu): every hand-off then wakes a thread
+ * on the other CPU.  A side may find its turn back before it slept, so
+ * only half the hand-offs must switch there.
  *
  * Diagnostics go to stderr; any failure exits non-zero.  BENCH_SMALL=1
  * makes the default run short.  cpu defaults to 0 (the first CPU this
@@ -38,13 +43,13 @@
 #include "bench/lib/hostbench.h"
 
 #define ROUNDS_DEFAULT 100000L	/* 2000 with BENCH_SMALL (hb_scale) */
-#define USAGE "ctxlinux [rounds=N] [cpu=N]"
+#define USAGE "ctxlinux [rounds=N] [cpu=N] [cpu2=N]"
 
 enum kind { PIPE, FUTEX };
 
 struct game {
 	enum kind kind;
-	int cpu;
+	int cpu, cpu2;			/* main's CPU, the child's */
 	long warm, total;		/* total = warm + measured rounds */
 	int to_child[2], to_main[2];	/* pipes: [0] read end, [1] write */
 	int turn;			/* futex word: 0 main's, 1 child's */
@@ -152,7 +157,9 @@ static void *child(void *arg)
 	struct game *g = arg;
 	long sw = switches();
 
-	check_cpu(g->cpu, "child thread");
+	hb_pin(g->cpu2);
+	sched_yield();
+	check_cpu(g->cpu2, "child thread");
 	for (long i = 0; i < g->total; i++) {
 		unsigned char b = (unsigned char)i;
 
@@ -169,15 +176,15 @@ static void *child(void *arg)
 		else
 			futex_give(g, 0);
 	}
-	check_cpu(g->cpu, "child thread");
+	check_cpu(g->cpu2, "child thread");
 	g->child_switches = switches() - sw;
 	return NULL;
 }
 
 /* Returns nanoseconds per switch. */
-static double play(enum kind kind, long rounds, int cpu)
+static double play(enum kind kind, long rounds, int cpu, int cpu2)
 {
-	struct game g = { .kind = kind, .cpu = cpu };
+	struct game g = { .kind = kind, .cpu = cpu, .cpu2 = cpu2 };
 	uint64_t t0 = 0, t1;
 	long sw, hand_offs;
 	pthread_t th;
@@ -187,7 +194,7 @@ static double play(enum kind kind, long rounds, int cpu)
 	g.total = g.warm + rounds;
 	if (kind == PIPE && (pipe(g.to_child) || pipe(g.to_main)))
 		die("pipe");
-	/* The child inherits this thread's affinity: the one CPU. */
+	/* The child pins itself to cpu2 (the same CPU but with cpu2=). */
 	err = pthread_create(&th, NULL, child, &g);
 	if (err) {
 		errno = err;
@@ -235,6 +242,8 @@ static double play(enum kind kind, long rounds, int cpu)
 	 * would mean the sides never blocked and this measured no switch.
 	 */
 	hand_offs = 2 * g.total;
+	if (cpu2 != cpu)
+		hand_offs /= 2;
 	if (sw + g.child_switches < hand_offs - 2) {
 		fprintf(stderr, "ctxlinux: %s: %ld switches for %ld hand-offs\n",
 			kind == PIPE ? "pipe" : "futex",
@@ -259,11 +268,12 @@ static int default_cpu(void)
 
 int main(int argc, char **argv)
 {
-	static const char *const keys[] = { "rounds", "cpu", NULL };
+	static const char *const keys[] = { "rounds", "cpu", "cpu2", NULL };
 	const char *rounds_s = hb_opt(argc, argv, 1, "rounds", NULL);
 	const char *cpu_s = hb_opt(argc, argv, 1, "cpu", NULL);
+	const char *cpu2_s = hb_opt(argc, argv, 1, "cpu2", NULL);
 	long rounds = hb_scale(ROUNDS_DEFAULT);
-	int cpu = default_cpu();
+	int cpu = default_cpu(), cpu2;
 	double pipe_ns, futex_ns;
 
 	hb_check_args(argc, argv, 1, keys, USAGE);
@@ -271,15 +281,16 @@ int main(int argc, char **argv)
 		rounds = hb_num("rounds", rounds_s, 1, 1L << 40);
 	if (cpu_s)
 		cpu = (int)hb_num("cpu", cpu_s, 0, CPU_SETSIZE - 1);
+	cpu2 = cpu2_s ? (int)hb_num("cpu2", cpu2_s, 0, CPU_SETSIZE - 1) : cpu;
 	hb_pin(cpu);
 	/* The first switch away lands us there; make sure it did. */
 	sched_yield();
 	check_cpu(cpu, "main thread");
 
-	pipe_ns = play(PIPE, rounds, cpu);
-	futex_ns = play(FUTEX, rounds, cpu);
-	fprintf(stderr, "ctxlinux: cpu %d, %ld rounds (%ld switches) each\n",
-		cpu, rounds, 2 * rounds);
+	pipe_ns = play(PIPE, rounds, cpu, cpu2);
+	futex_ns = play(FUTEX, rounds, cpu, cpu2);
+	fprintf(stderr, "ctxlinux: cpu %d and %d, %ld rounds (%ld hand-offs) each\n",
+		cpu, cpu2, rounds, 2 * rounds);
 	printf("pipe_ns %.1f ns\n", pipe_ns);
 	printf("futex_ns %.1f ns\n", futex_ns);
 	printf("warmup %ld rounds\n", hb_warm(rounds));

@@ -14,6 +14,13 @@
  * thread_yield; a hand-off is a trip through the run queue with no
  * wait queue involved.
  *
+ * ctxbench cross=1 [rounds=N] plays the blocking ping-pong between
+ * two threads pinned to guest CPUs 0 and 1 (an SMP guest): each hand-off
+ * wakes a thread on the other CPU (a reschedule IPI when it idles there),
+ * which is what bench/'s switch_cross_cpu row measures:
+ *
+ *	ctxbench: rounds=N warm=W cross_ns=X
+ *
  * One round is two hand-offs (there and back); each hand-off counts as
  * one switch, as lmbench's lat_ctx and bench/switch/ctxlinux count them.
  * A warm-up of rounds / 10 comes first so the stacks, thread structures
@@ -141,10 +148,11 @@ static int yield_side1(void *arg)
  * or 0 after printing why it failed.
  */
 static uint64_t run(const char *what, thread_fn f0, thread_fn f1,
-		    unsigned long rounds)
+		    unsigned long rounds, int cross)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
 	struct thread_attr attr = { .prio = THREAD_PRIO_HIGH };
+	struct thread_attr attr0 = attr;
 	struct thread *self = thread_self();
 	int prio = thread_priority(self), s0, s1;
 	uint64_t ns, switches, handoffs = 2 * (uint64_t)rounds, ret = 0;
@@ -163,9 +171,13 @@ static uint64_t run(const char *what, thread_fn f0, thread_fn f1,
 	 * until both exist: a side that ran at once would find the other
 	 * missing (and a yielding side 1 alone would spin for ever).
 	 */
+	if (cross) {
+		attr0.cpus = 1u << 0;
+		attr.cpus = 1u << 1;
+	}
 	thread_set_priority(self, THREAD_PRIO_HIGH + 1);
 	c->side[1] = thread_create("ctx-1", f1, c, &attr);
-	c->side[0] = c->side[1] ? thread_create("ctx-0", f0, c, &attr) : NULL;
+	c->side[0] = c->side[1] ? thread_create("ctx-0", f0, c, &attr0) : NULL;
 	if (!c->side[0]) {
 		kprintf("ctxbench: cannot create threads\n");
 		exit(1);
@@ -178,8 +190,12 @@ static uint64_t run(const char *what, thread_fn f0, thread_fn f1,
 	if (s0 || s1 || c->bad || c->token != 2 * c->total) {
 		kprintf("ctxbench: %s: token %lu, want %lu, %lu out of turn\n",
 			what, c->token, 2 * c->total, c->bad);
-	} else if (switches < handoffs) {
-		/* A hand-off that did not switch threads measured nothing. */
+	} else if (switches < (cross ? handoffs / 2 : handoffs)) {
+		/*
+		 * A hand-off that did not switch threads measured nothing.
+		 * Across CPUs a side may find its turn back before it slept
+		 * (then it does not switch); most hand-offs must still block.
+		 */
 		kprintf("ctxbench: %s: %llu switches for %llu hand-offs\n",
 			what, (unsigned long long)switches,
 			(unsigned long long)handoffs);
@@ -195,14 +211,30 @@ static uint64_t run(const char *what, thread_fn f0, thread_fn f1,
 static int ctxbench_main(int argc, char **argv)
 {
 	long rounds = atol(app_opt(argc, argv, "rounds", "150000"));
+	int cross = atoi(app_opt(argc, argv, "cross", "0")) == 1;
 	uint64_t sw, yl;
 
 	if (rounds < 1) {
 		kprintf("ctxbench: bad arguments\n");
 		return 2;
 	}
-	sw = run("switch", sema_side0, sema_side1, (unsigned long)rounds);
-	yl = run("yield", yield_side0, yield_side1, (unsigned long)rounds);
+	if (cross) {
+		if (sched_ncpus() < 2) {
+			kprintf("ctxbench: cross=1 needs 2 guest CPUs\n");
+			return 2;
+		}
+		sw = run("cross", sema_side0, sema_side1,
+			 (unsigned long)rounds, 1);
+		if (!sw)
+			return 1;
+		kprintf("ctxbench: rounds=%ld warm=%ld cross_ns=%llu.%llu\n",
+			rounds, rounds / 10 ? rounds / 10 : 1,
+			(unsigned long long)(sw / 10),
+			(unsigned long long)(sw % 10));
+		return 0;
+	}
+	sw = run("switch", sema_side0, sema_side1, (unsigned long)rounds, 0);
+	yl = run("yield", yield_side0, yield_side1, (unsigned long)rounds, 0);
 	if (!sw || !yl)
 		return 1;
 	kprintf("ctxbench: rounds=%ld warm=%ld switch_ns=%llu.%llu yield_ns=%llu.%llu\n",
@@ -212,4 +244,4 @@ static int ctxbench_main(int argc, char **argv)
 		(unsigned long long)(yl % 10));
 	return 0;
 }
-APP(ctxbench, ctxbench_main, "context switch cost: blocking and yield ping-pong [rounds=N]");
+APP(ctxbench, ctxbench_main, "context switch cost: blocking and yield ping-pong [rounds=N] [cross=1]");

@@ -14,8 +14,7 @@
  * Each worker counts, per CPU, the chunks it did there, so the report
  * shows where the work ran.  The result folds every chunk's hash by
  * chunk number: it is the same whichever CPUs did which chunk, so a run
- * on several CPUs can be checked against a run on one.  Only kprintf: on
- * an SMP guest newlib's stdio is not per thread (guest/README.md).
+ * on several CPUs can be checked against a run on one.
  */
 #include <stdlib.h>
 

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <sys/reent.h>
 
+#include "libc/reent.h"
 #include "kern/thread.h"
 #include "kern/sched.h"
 #include "kern/smp.h"
@@ -165,7 +166,11 @@ static void kick(struct cpu *c, int prio)
 	if (prio <= c->current->prio)
 		return;
 	c->need_resched = 1;
-	if (c != this_cpu())
+	if (c == this_cpu())
+		return;
+	/* Pairs with idle_poll(): a CPU that polls sees need_resched. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&c->polling, __ATOMIC_RELAXED))
 		smp_send_resched(c->apic_id);
 }
 
@@ -215,7 +220,6 @@ static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
 	c->current = next;
 	fpu_save(&prev->fpu);
 	fpu_restore(&next->fpu);
-	_impure_ptr = next->reent;
 	context_switch(&prev->sp, next->sp);
 }
 
@@ -450,6 +454,7 @@ void sched_init(void)
 	fpu_init();
 	boot_thread.reent = _impure_ptr;
 	cpu_sched_init(c, &boot_thread);
+	libc_percpu_ready();
 	thread_register_idle(&boot_thread, "idle");
 	cpu_online(c);
 }
@@ -471,9 +476,37 @@ void sched_init_cpu(unsigned int index)
 	cpu_online(c);
 }
 
+/*
+ * A CPU whose last thread just blocked polls for a while before it halts:
+ * on an SMP guest the thread it ran often hands work to a thread on
+ * another CPU that hands it back at once (a lock, a semaphore), and a
+ * wake that finds it polling costs a store, not an IPI and a way out of
+ * HLT (Linux's idle poll state, for the same reason).  Only after a
+ * thread ran: an idle CPU woken by its tick halts again at once.
+ */
+#define IDLE_POLL_NS (100 * 1000)
+
+static void idle_poll(struct cpu *c)
+{
+	uint64_t end = time_ns() + IDLE_POLL_NS;
+
+	__atomic_store_n(&c->polling, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	irq_enable();
+	while (!__atomic_load_n(&c->need_resched, __ATOMIC_RELAXED) &&
+	       !__atomic_load_n(&c->ready_mask, __ATOMIC_RELAXED) &&
+	       time_ns() < end)
+		cpu_relax();
+	irq_disable();
+	__atomic_store_n(&c->polling, 0, __ATOMIC_RELAXED);
+	/* A waker that saw polling skipped its IPI: look again, below. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 void sched_idle(void)
 {
 	struct cpu *c = this_cpu();
+	uint64_t ran = c->idle->switches;
 
 	for (;;) {
 		irq_disable();
@@ -485,6 +518,11 @@ void sched_idle(void)
 		if (c->need_resched || c->ready_mask) {
 			irq_enable();
 			schedule();
+			continue;
+		}
+		if (c->idle->switches != ran && sched_ncpus() > 1) {
+			ran = c->idle->switches;
+			idle_poll(c);
 			continue;
 		}
 		wake_idle();	/* HLT, or MWAIT on the host's wake line */

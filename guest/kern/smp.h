@@ -16,6 +16,7 @@
 #define SMP_VEC_RESCHED 0xf1	/* look at your run queue */
 #define SMP_VEC_HALT 0xf2	/* the guest stops: park */
 #define SMP_VEC_FLUSH 0xf3	/* invalidate a page in your TLB */
+#define SMP_VEC_GDB 0xf4	/* the gdb stub stops the guest: park */
 
 /* CPU 0, after sched_init and tick_init: bring the others up. */
 void smp_init(const struct kspawn_header *hdr);

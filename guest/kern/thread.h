@@ -62,6 +62,7 @@ struct cpu {
 	struct thread *current;
 	struct thread *idle;
 	int need_resched;
+	int polling;			/* idle and polling need_resched */
 	unsigned int nr_ready;		/* threads on ready[] */
 	uint32_t ready_mask;		/* bit p: queue p is not empty */
 	struct list_node ready[THREAD_PRIO_MAX + 1];

@@ -11,10 +11,36 @@
 
 #include "libc/reent.h"
 #include "kern/sync.h"
+#include "kern/thread.h"
 
 void __sinit(struct _reent *r);
 
 static struct mutex stdio_list_lock = MUTEX_INIT(stdio_list_lock);
+
+/*
+ * newlib is built with __DYNAMIC_REENT__ (scripts/build-newlib.sh): every
+ * errno, stdio stream and strtok state it touches is found through here,
+ * so each thread has its own whichever CPU it runs on.  A global pointer
+ * switched by the scheduler would be the last switch of any CPU, another
+ * CPU's thread's.  Before the boot CPU has its per-CPU area (GS) and a
+ * current thread, the global one is the only one.
+ */
+static int percpu_ready;
+
+void libc_percpu_ready(void)
+{
+	__atomic_store_n(&percpu_ready, 1, __ATOMIC_RELEASE);
+}
+
+struct _reent *__getreent(void)
+{
+	struct thread *t;
+
+	if (!__atomic_load_n(&percpu_ready, __ATOMIC_ACQUIRE))
+		return _impure_ptr;
+	t = this_cpu()->current;
+	return t && t->reent ? t->reent : _impure_ptr;
+}
 
 void libc_thread_init(struct _reent *r)
 {

@@ -82,11 +82,12 @@ want="ring_latency_split_64 ring_latency_packed_1500 ring_throughput_split_b32_6
 	blk_fullstack_randread_qd1 blk_fullstack_randwrite_qd32 net_fullstack_rtt_64
 	net_fullstack_pps_64 net_fullstack_tput_1500 net_l2fwd_64 ringtest_split_poll ringtest_packed_poll
 	ringtest_split_sleep ringtest_packed_sleep doorbell_guest_to_host
-	doorbell_host_to_guest idle_wakeups first_request_after_idle scale"
+	doorbell_host_to_guest idle_wakeups first_request_after_idle scale
+	switch_cross_cpu"
 for name in $want; do
 	[ -f "$out/$name.json" ] || { echo "FAIL bench/$name: no result"; fail=$((fail + 1)); }
 done
-[ "$pass" -ge 40 ] || { echo "FAIL bench/count: $pass results, want 40"; fail=$((fail + 1)); }
+[ "$pass" -ge 41 ] || { echo "FAIL bench/count: $pass results, want 41"; fail=$((fail + 1)); }
 
 # Unpinned, two polling threads would take turns on one CPU and measure
 # the scheduler: each hosted benchmark must refuse, and print no number.

@@ -5,7 +5,9 @@
 # says "# stub: guest", or spawned by kspawn.ko in the QEMU host and
 # reached through kspawnctl gdb if it says "# stub: spawned"; its
 # output (gdb's and the guest console's) must match the .expect file beside
-# it (see check-expect.sh).
+# it (see check-expect.sh).  A "# cpus: LIST" line spawns the guest on
+# those host CPUs (kspawnctl run --cpus; the QEMU host gets one CPU more
+# than the highest).
 #
 #   tests/gdb/run.sh BUILD_DIR
 set -u
@@ -20,12 +22,16 @@ for script in "$here"/*.gdb "$here"/*.py; do
 	name=gdb/$(basename "${script%.*}")
 	cmdline=$(sed -n 's/^# cmdline: //p' "$script" | head -n 1)
 	stub=$(sed -n 's/^# stub: //p' "$script" | head -n 1)
+	cpus=$(sed -n 's/^# cpus: //p' "$script" | head -n 1)
+	smp=${SMP:-2}
+	[ -z "$cpus" ] || smp=$((${cpus##*-} + 1))
 	out=$(mktemp)
 	case $stub in
 	spawned)
 		how=--batch
 		[ "${script%.py}" = "$script" ] || how=--client
-		"$top/scripts/gdb-spawned.sh" $how "$script" "$build" $cmdline ;;
+		KSPAWN_GDB_CPUS=$cpus SMP=$smp \
+			"$top/scripts/gdb-spawned.sh" $how "$script" "$build" $cmdline ;;
 	guest)
 		"$top/scripts/gdb-guest.sh" --stub --batch "$script" "$elf" $cmdline ;;
 	*)

@@ -29,7 +29,7 @@ boots=(
 	"3 two-guests hostile console-flood lock-independence"
 	"5 four-guests"
 	"2@qemu64,+monitor mwait-wake"
-	"4 smp-guest blk-mq net-mq"
+	"4 smp-guest blk-mq net-mq smp-libc"
 	klog
 	make-run-tty
 	power-loss

@@ -375,6 +375,64 @@ static void test_errno(void)
 	       j.seen[1], ENOENT, errno, EDOM);
 }
 
+/*
+ * The same on every CPU at once: two threads per guest CPU, pinned, each
+ * setting errno, formatting, allocating and yielding (so that every CPU
+ * keeps switching) and checking after each step that errno, its stdout
+ * and its reentrancy structure are still its own and its output intact.
+ * One CPU passes either way; on several, a newlib state shared by the
+ * CPUs fails it at once.
+ */
+#define HAMMER_ROUNDS 3000
+#define HAMMER_MAX 32
+
+static int hammer_thread(void *arg)
+{
+	int me = (int)(uintptr_t)arg, bad = 0;
+	struct _reent *mine = _REENT;
+	FILE *out = stdout;
+	char buf[48], want[48];
+
+	snprintf(want, sizeof(want), "thread %d round", me);
+	for (int i = 0; i < HAMMER_ROUNDS && bad < 10; i++) {
+		char *p = malloc(16 + (size_t)(i % 64) * 8);
+
+		errno = 1000 + me;
+		snprintf(buf, sizeof(buf), "thread %d round", me);
+		thread_yield();
+		if (errno != 1000 + me || !p || strcmp(buf, want))
+			bad++;
+		strtol("99999999999999999999999", NULL, 10);
+		if (errno != ERANGE || _REENT != mine || stdout != out)
+			bad++;
+		free(p);
+	}
+	bad += printf("  hammer thread %d on CPU %u: %d bad\n", me,
+		      sched_cpu(), bad) <= 0;
+	fflush(stdout);
+	return bad;
+}
+
+static void test_errno_smp(void)
+{
+	struct thread *t[HAMMER_MAX];
+	unsigned int ncpus = sched_ncpus(), n = 2 * ncpus;
+	int bad = 0;
+
+	if (n > HAMMER_MAX)
+		n = HAMMER_MAX;
+	for (unsigned int i = 0; i < n; i++) {
+		struct thread_attr a = { .cpus = 1u << (i % ncpus) };
+
+		t[i] = thread_create("hammer", hammer_thread,
+				     (void *)(uintptr_t)i, &a);
+	}
+	for (unsigned int i = 0; i < n; i++)
+		bad += t[i] ? thread_join(t[i]) : 1;
+	report("errno-smp", !bad, "%u threads on %u CPUs x %d rounds: %d bad",
+	       n, ncpus, HAMMER_ROUNDS, bad);
+}
+
 /* ---- driver ------------------------------------------------------------- */
 
 static const struct selftest tests[] = {
@@ -387,6 +445,7 @@ static const struct selftest tests[] = {
 	{ "setjmp", test_setjmp },
 	{ "time", test_time },
 	{ "errno", test_errno },
+	{ "errno-smp", test_errno_smp },
 };
 
 static int libctest_main(int argc, char **argv)

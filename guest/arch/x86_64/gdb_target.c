@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "arch/x86_64/gdb_target.h"
+#include "arch/x86_64/gdb_cpus.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/paging.h"
@@ -32,83 +33,6 @@ static const uint8_t reg_size[NREGS] = {
 	4,						/* mxcsr */
 };
 
-static const char target_xml[] =
-	"<?xml version=\"1.0\"?><!DOCTYPE target SYSTEM \"gdb-target.dtd\">"
-	"<target version=\"1.0\"><architecture>i386:x86-64</architecture>"
-	"<feature name=\"org.gnu.gdb.i386.core\">"
-	"<reg name=\"rax\" bitsize=\"64\" type=\"int64\"/>"
-	"<reg name=\"rbx\" bitsize=\"64\" type=\"int64\"/>"
-	"<reg name=\"rcx\" bitsize=\"64\" type=\"int64\"/>"
-	"<reg name=\"rdx\" bitsize=\"64\" type=\"int64\"/>"
-	"<reg name=\"rsi\" bitsize=\"64\" type=\"int64\"/>"
-	"<reg name=\"rdi\" bitsize=\"64\" type=\"int64\"/>"
-	"<reg name=\"rbp\" bitsize=\"64\" type=\"data_ptr\"/>"
-	"<reg name=\"rsp\" bitsize=\"64\" type=\"data_ptr\"/>"
-	"<reg name=\"r8\" bitsize=\"64\" type=\"int64\"/>"
-	"<reg name=\"r9\" bitsize=\"64\" type=\"int64\"/>"
-	"<reg name=\"r10\" bitsize=\"64\" type=\"int64\"/>"
-	"<reg name=\"r11\" bitsize=\"64\" type=\"int64\"/>"
-	"<reg name=\"r12\" bitsize=\"64\" type=\"int64\"/>"
-	"<reg name=\"r13\" bitsize=\"64\" type=\"int64\"/>"
-	"<reg name=\"r14\" bitsize=\"64\" type=\"int64\"/>"
-	"<reg name=\"r15\" bitsize=\"64\" type=\"int64\"/>"
-	"<reg name=\"rip\" bitsize=\"64\" type=\"code_ptr\"/>"
-	"<reg name=\"eflags\" bitsize=\"32\" type=\"int32\"/>"
-	"<reg name=\"cs\" bitsize=\"32\" type=\"int32\"/>"
-	"<reg name=\"ss\" bitsize=\"32\" type=\"int32\"/>"
-	"<reg name=\"ds\" bitsize=\"32\" type=\"int32\"/>"
-	"<reg name=\"es\" bitsize=\"32\" type=\"int32\"/>"
-	"<reg name=\"fs\" bitsize=\"32\" type=\"int32\"/>"
-	"<reg name=\"gs\" bitsize=\"32\" type=\"int32\"/>"
-	"<reg name=\"st0\" bitsize=\"80\" type=\"i387_ext\"/>"
-	"<reg name=\"st1\" bitsize=\"80\" type=\"i387_ext\"/>"
-	"<reg name=\"st2\" bitsize=\"80\" type=\"i387_ext\"/>"
-	"<reg name=\"st3\" bitsize=\"80\" type=\"i387_ext\"/>"
-	"<reg name=\"st4\" bitsize=\"80\" type=\"i387_ext\"/>"
-	"<reg name=\"st5\" bitsize=\"80\" type=\"i387_ext\"/>"
-	"<reg name=\"st6\" bitsize=\"80\" type=\"i387_ext\"/>"
-	"<reg name=\"st7\" bitsize=\"80\" type=\"i387_ext\"/>"
-	"<reg name=\"fctrl\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
-	"<reg name=\"fstat\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
-	"<reg name=\"ftag\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
-	"<reg name=\"fiseg\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
-	"<reg name=\"fioff\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
-	"<reg name=\"foseg\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
-	"<reg name=\"fooff\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
-	"<reg name=\"fop\" bitsize=\"32\" type=\"int\" group=\"float\"/>"
-	"</feature><feature name=\"org.gnu.gdb.i386.sse\">"
-	"<vector id=\"v4f\" type=\"ieee_single\" count=\"4\"/>"
-	"<vector id=\"v2d\" type=\"ieee_double\" count=\"2\"/>"
-	"<vector id=\"v16i8\" type=\"int8\" count=\"16\"/>"
-	"<vector id=\"v8i16\" type=\"int16\" count=\"8\"/>"
-	"<vector id=\"v4i32\" type=\"int32\" count=\"4\"/>"
-	"<vector id=\"v2i64\" type=\"int64\" count=\"2\"/>"
-	"<union id=\"vec128\"><field name=\"v4_float\" type=\"v4f\"/>"
-	"<field name=\"v2_double\" type=\"v2d\"/>"
-	"<field name=\"v16_int8\" type=\"v16i8\"/>"
-	"<field name=\"v8_int16\" type=\"v8i16\"/>"
-	"<field name=\"v4_int32\" type=\"v4i32\"/>"
-	"<field name=\"v2_int64\" type=\"v2i64\"/>"
-	"<field name=\"uint128\" type=\"uint128\"/></union>"
-	"<reg name=\"xmm0\" bitsize=\"128\" type=\"vec128\" regnum=\"40\"/>"
-	"<reg name=\"xmm1\" bitsize=\"128\" type=\"vec128\"/>"
-	"<reg name=\"xmm2\" bitsize=\"128\" type=\"vec128\"/>"
-	"<reg name=\"xmm3\" bitsize=\"128\" type=\"vec128\"/>"
-	"<reg name=\"xmm4\" bitsize=\"128\" type=\"vec128\"/>"
-	"<reg name=\"xmm5\" bitsize=\"128\" type=\"vec128\"/>"
-	"<reg name=\"xmm6\" bitsize=\"128\" type=\"vec128\"/>"
-	"<reg name=\"xmm7\" bitsize=\"128\" type=\"vec128\"/>"
-	"<reg name=\"xmm8\" bitsize=\"128\" type=\"vec128\"/>"
-	"<reg name=\"xmm9\" bitsize=\"128\" type=\"vec128\"/>"
-	"<reg name=\"xmm10\" bitsize=\"128\" type=\"vec128\"/>"
-	"<reg name=\"xmm11\" bitsize=\"128\" type=\"vec128\"/>"
-	"<reg name=\"xmm12\" bitsize=\"128\" type=\"vec128\"/>"
-	"<reg name=\"xmm13\" bitsize=\"128\" type=\"vec128\"/>"
-	"<reg name=\"xmm14\" bitsize=\"128\" type=\"vec128\"/>"
-	"<reg name=\"xmm15\" bitsize=\"128\" type=\"vec128\"/>"
-	"<reg name=\"mxcsr\" bitsize=\"32\" type=\"int\" group=\"vector\"/>"
-	"</feature></target>";
-
 struct sw_bp {
 	uint64_t addr;
 	uint8_t saved;
@@ -135,18 +59,6 @@ static uint64_t read_dr6(void)
 
 	__asm__ volatile("mov %%dr6, %0" : "=r"(v));
 	return v;
-}
-
-static void write_dr(int n, uint64_t v)
-{
-	switch (n) {
-	case 0: __asm__ volatile("mov %0, %%dr0" : : "r"(v)); break;
-	case 1: __asm__ volatile("mov %0, %%dr1" : : "r"(v)); break;
-	case 2: __asm__ volatile("mov %0, %%dr2" : : "r"(v)); break;
-	case 3: __asm__ volatile("mov %0, %%dr3" : : "r"(v)); break;
-	case 6: __asm__ volatile("mov %0, %%dr6" : : "r"(v)); break;
-	case 7: __asm__ volatile("mov %0, %%dr7" : : "r"(v)); break;
-	}
 }
 
 /* ---- memory -------------------------------------------------------------- */
@@ -220,22 +132,22 @@ static void *frame_gpr(struct trap_frame *tf, unsigned int r)
 	return NULL;
 }
 
-/* FPU/SSE registers of the stopped thread, from its fxsave image. */
-static int fpu_reg(unsigned int r, void *val)
+/* FPU/SSE registers of a stopped thread, from its fxsave image. */
+static int fpu_reg(const uint8_t *fx, unsigned int r, void *val)
 {
 	static const uint8_t fctrl_off[8] = { 0, 2, 4, 12, 8, 20, 16, 6 };
 	static const uint8_t fctrl_len[8] = { 2, 2, 1, 2, 4, 2, 4, 2 };
 
 	memset(val, 0, reg_size[r]);
 	if (r >= REG_ST0 && r < REG_FCTRL)
-		memcpy(val, g.fx + 32 + 16 * (r - REG_ST0), 10);
+		memcpy(val, fx + 32 + 16 * (r - REG_ST0), 10);
 	else if (r >= REG_FCTRL && r < REG_XMM0)
-		memcpy(val, g.fx + fctrl_off[r - REG_FCTRL],
+		memcpy(val, fx + fctrl_off[r - REG_FCTRL],
 		       fctrl_len[r - REG_FCTRL]);
 	else if (r >= REG_XMM0 && r < REG_MXCSR)
-		memcpy(val, g.fx + 160 + 16 * (r - REG_XMM0), 16);
+		memcpy(val, fx + 160 + 16 * (r - REG_XMM0), 16);
 	else if (r == REG_MXCSR)
-		memcpy(val, g.fx + 24, 4);
+		memcpy(val, fx + 24, 4);
 	else
 		return -1;
 	return 0;
@@ -267,46 +179,72 @@ static int saved_reg(const struct thread *t, unsigned int r, void *val)
 	return 0;
 }
 
+/*
+ * Where thread tid's live registers are: the stopped thread's trap frame,
+ * or that of another CPU parked while it ran tid; NULL if tid is not on
+ * a CPU (its registers are in its switch frame).
+ */
+static struct trap_frame *live_frame(int tid, const uint8_t **fx)
+{
+	const struct gdb_parked *p;
+
+	if (tid <= 0 || tid == g.stopped_tid) {
+		*fx = g.fx;
+		return g.tf;
+	}
+	p = gdb_cpus_find(tid);
+	if (!p)
+		return NULL;
+	*fx = p->fx;
+	return p->tf;
+}
+
 static int t_read_reg(void *ctx, int tid, unsigned int r, void *val)
 {
+	struct trap_frame *tf;
+	const uint8_t *fx;
 	uint64_t seg;
 
 	(void)ctx;
 	if (r >= NREGS)
 		return -1;
-	if (tid > 0 && tid != g.stopped_tid) {
+	tf = live_frame(tid, &fx);
+	if (!tf) {
 		const struct thread *t = find_thread(tid);
 
 		return t ? saved_reg(t, r, val) : -1;
 	}
-	if (frame_gpr(g.tf, r)) {
-		memcpy(val, frame_gpr(g.tf, r), reg_size[r]);
+	if (frame_gpr(tf, r)) {
+		memcpy(val, frame_gpr(tf, r), reg_size[r]);
 		return 0;
 	}
 	if (r >= REG_CS && r < REG_ST0) {
-		seg = r == REG_CS ? g.tf->cs : r == REG_CS + 1 ? g.tf->ss :
+		seg = r == REG_CS ? tf->cs : r == REG_CS + 1 ? tf->ss :
 		      r < REG_CS + 4 ? KERNEL_DS : 0;
 		memcpy(val, &seg, 4);
 		return 0;
 	}
-	return fpu_reg(r, val);
+	return fpu_reg(fx, r, val);
 }
 
 static int t_write_reg(void *ctx, int tid, unsigned int r, const void *val)
 {
+	struct trap_frame *tf;
+	const uint8_t *fx;
 	void *slot;
 
 	(void)ctx;
-	if (r >= NREGS || (tid > 0 && tid != g.stopped_tid))
+	if (r >= NREGS)
 		return -1;
-	slot = frame_gpr(g.tf, r);
+	tf = live_frame(tid, &fx);
+	slot = tf ? frame_gpr(tf, r) : NULL;
 	if (!slot || r == REG_RSP)	/* moving the stack under iret: no */
 		return -1;
 	if (r == REG_EFLAGS) {
 		uint32_t v;
 
 		memcpy(&v, val, 4);
-		g.tf->rflags = v;
+		tf->rflags = v;
 		return 0;
 	}
 	memcpy(slot, val, 8);
@@ -391,8 +329,8 @@ static int insert_hw(enum gdb_bp_type t, uint64_t addr, int kind)
 		g.dr_addr[n] = addr;
 		g.dr7 &= ~(0xfULL << (16 + 4 * n));
 		g.dr7 |= 2ULL << (2 * n) | bits << (16 + 4 * n);
-		write_dr(n, addr);
-		write_dr(7, g.dr7);
+		gdb_write_dr(n, addr);
+		gdb_write_dr(7, g.dr7);
 		return 0;
 	}
 	return -1;		/* all four debug registers in use */
@@ -410,7 +348,7 @@ static int remove_hw(enum gdb_bp_type t, uint64_t addr, int kind)
 		    ((g.dr7 >> (16 + 4 * n)) & 0xf) != bits)
 			continue;
 		g.dr7 &= ~(3ULL << (2 * n));
-		write_dr(7, g.dr7);
+		gdb_write_dr(7, g.dr7);
 		return 0;
 	}
 	return -1;
@@ -528,9 +466,10 @@ struct gdb_stub *gdb_target_init(const struct gdb_transport *t)
 		.write_mem = t_write_mem, .insert_bp = t_insert_bp,
 		.remove_bp = t_remove_bp, .thread_next = t_thread_next,
 		.thread_alive = t_thread_alive,
-		.thread_describe = t_thread_describe, .target_xml = target_xml,
+		.thread_describe = t_thread_describe, .target_xml = gdb_target_xml,
 	};
 	gdb_stub_init(&g.stub, &g.target);
+	gdb_cpus_init();
 	return &g.stub;
 }
 
@@ -570,7 +509,7 @@ static void prepare_resume(struct trap_frame *tf)
 			if (g.bp[i].used && g.bp[i].addr != g.step_over)
 				remove_sw(g.bp[i].addr);
 		g.dr7 = 0;
-		write_dr(7, 0);
+		gdb_write_dr(7, 0);
 		g.user_step = 0;
 	}
 }
@@ -593,24 +532,53 @@ static int finish_step_over(struct trap_frame *tf)
 	return 1;			/* carry on silently */
 }
 
+/* Resume the guest: the other CPUs too, unless this one only steps. */
+static void resume_all(void)
+{
+	if (!g.step_over && !g.user_step)
+		gdb_cpus_release(g.dr_addr, g.dr7);
+}
+
+/*
+ * An int3 this CPU hit while another CPU owned the stub, whose breakpoint
+ * gdb has taken out meanwhile: run the original instruction.
+ */
+static int breakpoint_gone(struct trap_frame *tf)
+{
+	return !sw_bp_at(tf->rip - 1) &&
+	       *(volatile uint8_t *)(tf->rip - 1) != INT3;
+}
+
 int gdb_target_trap(struct trap_frame *tf, int requested_sig)
 {
 	uint64_t dr6 = 0;
+	int waited;
 
 	if (!g.io)
 		return 0;
+	/* Every other CPU parks first: all-stop, and one CPU in the stub. */
+	waited = gdb_cpus_stop(tf);
 	if (tf->vector == 3) {
-		if (sw_bp_at(tf->rip - 1))
+		if (sw_bp_at(tf->rip - 1)) {
 			tf->rip--;	/* report and resume at the breakpoint */
-		else if (!requested_sig)
+		} else if (!requested_sig && waited && breakpoint_gone(tf)) {
+			tf->rip--;
+			resume_all();
+			return 1;
+		} else if (!requested_sig) {
+			resume_all();
 			return 0;	/* an int3 that is not ours: a fault */
+		}
 	} else if (tf->vector == 1) {
 		dr6 = read_dr6();
-		write_dr(6, 0);
-		if ((dr6 & DR6_BS) && g.step_over && finish_step_over(tf))
+		gdb_write_dr(6, 0);
+		if ((dr6 & DR6_BS) && g.step_over && finish_step_over(tf)) {
+			resume_all();
 			return 1;
+		}
 		note_watch_hit(dr6);
 	} else if (!requested_sig) {
+		resume_all();
 		return 0;
 	}
 	/* Else an interrupt asking to stop here (the host's debug IPI). */
@@ -620,5 +588,6 @@ int gdb_target_trap(struct trap_frame *tf, int requested_sig)
 	gdb_stub_stopped(&g.stub, g.stopped_tid,
 			 requested_sig ? requested_sig : GDB_SIGTRAP);
 	prepare_resume(tf);
+	resume_all();
 	return 1;
 }

@@ -15,6 +15,9 @@ struct gdb_transport {
 	void (*write)(const char *buf, size_t len);
 };
 
+/* gdb's description of the registers (gdb_target_xml.c). */
+extern const char gdb_target_xml[];
+
 /* Set up the target over transport t; returns the stub to drive. */
 struct gdb_stub *gdb_target_init(const struct gdb_transport *t);
 

@@ -1,16 +1,18 @@
 # Inside the QEMU host, for scripts/gdb-spawned.sh: spawn the guest image
-# harness.guestimg= names (in /guest) with the command line given (base64)
-# as harness.guestcmd=, bridge its debug
+# harness.guestimg= names (in /guest) on the CPUs harness.guestcpus= lists
+# (default 1) with the command line given (base64) as harness.guestcmd=,
+# bridge its debug
 # channel to the second serial port (/dev/ttyS1, which QEMU exports to the
 # build machine for gdb), show its console until it ends, then stop it.
-cmd= img=kspawn-guest.elf
+cmd= img=kspawn-guest.elf cpus=1
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	harness.guestcmd=*) cmd=$(echo "${arg#harness.guestcmd=}" | base64 -d) ;;
 	harness.guestimg=*) img=${arg#harness.guestimg=} ;;
+	harness.guestcpus=*) cpus=${arg#harness.guestcpus=} ;;
 	esac
 done
-id=$(kspawnctl run "/guest/$img" --cpu 1 --cmdline "$cmd") || exit 1
+id=$(kspawnctl run "/guest/$img" --cpus "$cpus" --cmdline "$cmd") || exit 1
 echo "gdb-spawn: instance $id: $cmd"
 kspawnctl gdb "$id" --tty /dev/ttyS1 &
 bridge=$!

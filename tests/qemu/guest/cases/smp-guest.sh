@@ -67,6 +67,12 @@ for c in 1 2 3; do
 	want_online $c
 done
 
+# ctxbench cross=1 (bench row switch_cross_cpu): a blocking hand-off
+# between threads pinned to two guest CPUs completes, and says so.
+run_app "--cpus 1-2" "ctxbench cross=1 rounds=500"
+[ "$code" = 0 ] || bad "ctxbench cross=1 exited $code"
+has '^ctxbench: rounds=500 warm=50 cross_ns=[0-9]+\.[0-9]$'
+
 # status lists the cores of an SMP guest.
 spawn "$TEST_IMG" --cpus 2-3 --cmdline "spin" || finish
 expect 0 kspawnctl status "$id"
