@@ -16,6 +16,9 @@
  * each system's median, and the median over turns of the ratios taken
  * within a turn (round trip / ping-pong, throughput / rte_ring).
  *
+ * The virtqueues run with VIRTIO_F_IN_ORDER negotiated unless
+ * RINGBENCH_IN_ORDER=0 is in the environment.
+ *
  * Fair to every system: the same two CPUs (each thread checks it runs
  * where it was pinned), the same payload copied in by the sender from a
  * message of its own and copied out by the receiver, a warm-up that is
@@ -363,6 +366,12 @@ static void setup(void)
 	virtq_init_packed(&vq[1], QSIZE, packed_mem, cookies[1], gpa, 1);
 	kb_vq_setup_packed(&dvq[1], &kr, QSIZE, gpa(vq[1].ring),
 			   gpa(vq[1].driver_event), gpa(vq[1].device_event), 1);
+	/* VIRTIO_F_IN_ORDER, as negotiated; RINGBENCH_IN_ORDER=0: without. */
+	if (!getenv("RINGBENCH_IN_ORDER") || atoi(getenv("RINGBENCH_IN_ORDER")))
+		for (int k = 0; k < 2; k++) {
+			virtq_set_in_order(&vq[k]);
+			kb_vq_set_in_order(&dvq[k]);
+		}
 	req = aligned_alloc(64, (rte_ring_get_memsize(QSIZE) + 63) & ~63);
 	rep = aligned_alloc(64, (rte_ring_get_memsize(QSIZE) + 63) & ~63);
 	rte_ring_init(req, "req", QSIZE, RING_F_SP_ENQ | RING_F_SC_DEQ);

@@ -73,6 +73,18 @@ struct virtq {
 	uint16_t free_id;
 	uint16_t id_next[VQ_PACKED_MAX];
 	uint16_t id_ndesc[VQ_PACKED_MAX];
+	/*
+	 * VIRTIO_F_IN_ORDER: chains take descriptors (split) or ring slots
+	 * (packed) in ring order and come back in that order, so one used
+	 * entry names the last chain of a batch.  A chain's head (split) or
+	 * first slot (packed) is its id; id_inlen keeps its device-writable
+	 * bytes, the length of a chain the device did not name.  batch: the
+	 * used entry being consumed (its id and length), if in_batch.
+	 */
+	int in_order, in_batch;
+	uint16_t batch_id;
+	uint32_t batch_len;
+	uint32_t id_inlen[VQ_PACKED_MAX];
 };
 
 /* Bytes of ring memory for a queue of size entries. */
@@ -95,6 +107,12 @@ void virtq_init_packed(struct virtq *q, uint16_t size, void *mem,
  */
 size_t virtq_indirect_bytes(uint16_t size);
 void virtq_set_indirect(struct virtq *q, void *tables);
+
+/*
+ * VIRTIO_F_IN_ORDER was negotiated: right after virtq_init*(), before any
+ * chain is added.
+ */
+void virtq_set_in_order(struct virtq *q);
 
 /*
  * Add a chain: out device-readable buffers then in device-writable ones.
