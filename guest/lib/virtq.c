@@ -139,12 +139,15 @@ add_chain(struct virtq *q, const struct virtq_buf *out, unsigned int nout,
 		return -1;
 	if (ndesc < n) {
 		add_indirect(q, head, out, nout, in, nin);
+		q->id_va[head] = NULL;
 	} else {
 		for (unsigned int k = 0;; k++) {
 			const struct virtq_buf *b = k < nout ? &out[k] :
 							       &in[k - nout];
 			struct vring_desc *d = &q->desc[i];
 			uint16_t flags = k < nout ? 0 : VRING_DESC_F_WRITE;
+
+			q->id_va[i] = NULL;	/* not a one-buffer slot now */
 
 			d->addr = q->addr(b->p);
 			d->len = b->len;
@@ -301,19 +304,21 @@ uint32_t virtq_in_bytes(const struct virtq_buf *in, unsigned int nin)
 /*
  * In order, a buffer posted again at the slot it had a lap ago (a fixed
  * pool, the common case) finds its descriptor and avail entry already
- * right: the device never writes either, so they are compared, and only
- * what differs is stored.  Each store saved is one fewer waiting for a
- * line the device last read.
+ * right: the device never writes either, so they are compared (the
+ * address through id_va, sparing the translation), and only what differs
+ * is stored.  Each store saved is one fewer waiting for a line the device
+ * last read.
  */
 static inline void put_one(struct virtq *q, uint16_t head, uint16_t slot,
 			   const struct virtq_buf *b, uint16_t flags,
 			   void *cookie)
 {
 	struct vring_desc *d = &q->desc[head];
-	uint64_t a = q->addr(b->p);
 
-	if (d->addr != a)
-		d->addr = a;
+	if (q->id_va[head] != b->p) {
+		q->id_va[head] = b->p;
+		d->addr = q->addr(b->p);
+	}
 	if (d->len != b->len)
 		d->len = b->len;
 	if (d->flags != flags)
@@ -337,6 +342,48 @@ static int add_one_in_order(struct virtq *q, const struct virtq_buf *b,
 	q->num_free--;
 	q->avail_idx++;
 	return 0;
+}
+
+unsigned int virtq_add_bufs(struct virtq *q, const struct virtq_buf *b,
+			    unsigned int n, int write, void *const *cookie)
+{
+	uint16_t mask = (uint16_t)(q->size - 1), head = q->free_head;
+	uint16_t idx = q->avail_idx, flags = write ? VRING_DESC_F_WRITE : 0;
+	unsigned int k;
+
+	if (q->packed && q->in_order)
+		return virtq_packed_add_bufs(q, b, n, write, cookie);
+	if (q->packed || !q->in_order) {
+		for (k = 0; k < n; k++)
+			if (virtq_add(q, write ? NULL : &b[k], !write,
+				      write ? &b[k] : NULL, !!write, cookie[k]))
+				break;
+		return k;
+	}
+	if (n > q->num_free)
+		n = q->num_free;
+	for (k = 0; k < n; k++)
+		put_one(q, (head + k) & mask, (idx + k) & mask, &b[k], flags,
+			cookie[k]);
+	q->free_head = (head + n) & mask;
+	q->num_free = (uint16_t)(q->num_free - n);
+	q->avail_idx = (uint16_t)(idx + n);
+	return n;
+}
+
+unsigned int virtq_get_bufs(struct virtq *q, void **cookie, uint32_t *len,
+			    unsigned int n)
+{
+	unsigned int k;
+
+	for (k = 0; k < n; k++) {
+		cookie[k] = q->packed ? virtq_packed_get(q, len ? &len[k] : NULL) :
+			    q->in_order ? get_in_order(q, len ? &len[k] : NULL) :
+			    virtq_get(q, len ? &len[k] : NULL);
+		if (!cookie[k])
+			break;
+	}
+	return k;
 }
 
 /*

@@ -85,6 +85,12 @@ struct virtq {
 	uint16_t batch_id;
 	uint32_t batch_len;
 	uint32_t id_inlen[VQ_PACKED_MAX];
+	/*
+	 * In order, the buffer each one-buffer descriptor (split) or slot
+	 * (packed) last carried, NULL if unknown: the same buffer again needs
+	 * no address translation and no address store.
+	 */
+	const void *id_va[VQ_PACKED_MAX];
 };
 
 /* Bytes of ring memory for a queue of size entries. */
@@ -121,11 +127,26 @@ void virtq_set_in_order(struct virtq *q);
 int virtq_add(struct virtq *q, const struct virtq_buf *out, unsigned int nout,
 	      const struct virtq_buf *in, unsigned int nin, void *cookie);
 
+/*
+ * n chains of one buffer each (device-writable if write), cookie[k] for
+ * b[k]: what virtq_add() would do n times, in fewer steps.  Returns how
+ * many were added (fewer if descriptors ran out).
+ */
+unsigned int virtq_add_bufs(struct virtq *q, const struct virtq_buf *b,
+			    unsigned int n, int write, void *const *cookie);
+
 /* Publish what was added; returns 1 if the device wants a kick. */
 int virtq_publish(struct virtq *q);
 
 /* The next completed chain's cookie (and bytes written), or NULL. */
 void *virtq_get(struct virtq *q, uint32_t *len);
+
+/*
+ * Up to n completed chains: cookie[k] (and len[k] unless len is NULL)
+ * as virtq_get() would give them one by one.  Returns how many.
+ */
+unsigned int virtq_get_bufs(struct virtq *q, void **cookie, uint32_t *len,
+			    unsigned int n);
 
 /*
  * Ask for an interrupt at the next completion; 1 if one is already there

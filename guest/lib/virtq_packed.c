@@ -98,9 +98,10 @@ static void next_avail(struct virtq *q)
 /*
  * VIRTIO_F_IN_ORDER (virtio 1.1, 2.8.20): a chain's buffer id is the slot
  * of its first descriptor, unique while it is out since slots come back
- * in order; so a buffer posted at the slot it had a lap ago finds addr,
- * len and id already right where the device did not overwrite them with
- * a used descriptor, and those are compared rather than stored.  The
+ * in order; so a buffer posted at the slot it had a lap ago finds addr
+ * (id_va says so without translating it), len and id already right where
+ * the device did not overwrite them with a used descriptor, and those are
+ * compared rather than stored.  The
  * flags change every lap and are always written, last.
  */
 static int add_one_in_order(struct virtq *q, const struct virtq_buf *b,
@@ -108,13 +109,14 @@ static int add_one_in_order(struct virtq *q, const struct virtq_buf *b,
 {
 	uint16_t pos = q->avail_idx;
 	struct vring_packed_desc *d = &q->ring[pos];
-	uint64_t a;
 
 	if (!q->num_free)
 		return -1;
-	a = q->addr(b->p);
-	if (d->addr != a)
-		d->addr = a;
+	/* The device's used descriptors leave addr alone. */
+	if (q->id_va[pos] != b->p) {
+		q->id_va[pos] = b->p;
+		d->addr = q->addr(b->p);
+	}
 	if (d->len != b->len)
 		d->len = b->len;
 	if (d->id != pos)
@@ -126,6 +128,45 @@ static int add_one_in_order(struct virtq *q, const struct virtq_buf *b,
 	next_avail(q);
 	q->num_free--;
 	return 0;
+}
+
+/* virtq_add_bufs(), in order: add_one_in_order() n times, state local. */
+unsigned int virtq_packed_add_bufs(struct virtq *q, const struct virtq_buf *b,
+				   unsigned int n, int write,
+				   void *const *cookie)
+{
+	uint16_t pos = q->avail_idx, size = q->size;
+	uint16_t flags = avail_flags(q, write);
+	uint16_t flip = F_AVAIL | F_USED;
+	struct vring_packed_desc *ring = q->ring;
+	unsigned int k;
+
+	if (n > q->num_free)
+		n = q->num_free;
+	for (k = 0; k < n; k++) {
+		struct vring_packed_desc *d = &ring[pos];
+
+		if (q->id_va[pos] != b[k].p) {
+			q->id_va[pos] = b[k].p;
+			d->addr = q->addr(b[k].p);
+		}
+		if (d->len != b[k].len)
+			d->len = b[k].len;
+		if (d->id != pos)
+			d->id = pos;
+		q->id_ndesc[pos] = 1;
+		q->id_inlen[pos] = write ? b[k].len : 0;
+		q->cookie[pos] = cookie[k];
+		__atomic_store_n(&d->flags, flags, __ATOMIC_RELEASE);
+		if (++pos == size) {
+			pos = 0;
+			flags ^= flip;
+			q->avail_wrap = !q->avail_wrap;
+		}
+	}
+	q->avail_idx = pos;
+	q->num_free = (uint16_t)(q->num_free - n);
+	return n;
 }
 
 /*
@@ -202,6 +243,7 @@ int virtq_packed_add(struct virtq *q, const struct virtq_buf *out,
 		q->free_id = q->id_next[id];
 	if (ndesc < n) {
 		first_flags = add_indirect(q, id, out, nout, in, nin);
+		q->id_va[q->avail_idx] = NULL;	/* not a one-buffer slot now */
 		next_avail(q);
 	} else {
 		for (unsigned int k = 0; k < n; k++) {
@@ -214,6 +256,7 @@ int virtq_packed_add(struct virtq *q, const struct virtq_buf *out,
 			d->addr = q->addr(b->p);
 			d->len = b->len;
 			d->id = id;
+			q->id_va[q->avail_idx] = NULL;
 			if (k)
 				d->flags = flags;
 			else
