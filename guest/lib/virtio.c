@@ -60,6 +60,8 @@ int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 			   virtio_has(d, VIRTIO_RING_F_EVENT_IDX));
 	if (indirect)
 		virtq_set_indirect(vq, mem + bytes);
+	if (virtio_has(d, VIRTIO_F_IN_ORDER))
+		virtq_set_in_order(vq);
 	d->on_irq[q] = on_irq;
 	d->ops->queue_setup(d, q, size, p->addr(vq->desc), p->addr(vq->avail),
 			    p->addr(vq->used),

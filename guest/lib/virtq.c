@@ -100,12 +100,17 @@ static void add_indirect(struct virtq *q, uint16_t head,
  * registers to save and stores to queue behind the descriptor's, whose
  * line the device last read and we must win back.
  */
+static int add_one_in_order(struct virtq *q, const struct virtq_buf *b,
+			    uint16_t flags, void *cookie);
+
 static int add_one(struct virtq *q, const struct virtq_buf *b, uint16_t flags,
 		   void *cookie)
 {
 	uint16_t head = q->free_head;
 	struct vring_desc *d = &q->desc[head];
 
+	if (q->in_order)
+		return add_one_in_order(q, b, flags, cookie);
 	if (!q->num_free)
 		return -1;
 	d->addr = q->addr(b->p);
@@ -134,12 +139,15 @@ add_chain(struct virtq *q, const struct virtq_buf *out, unsigned int nout,
 		return -1;
 	if (ndesc < n) {
 		add_indirect(q, head, out, nout, in, nin);
+		q->id_va[head] = NULL;
 	} else {
 		for (unsigned int k = 0;; k++) {
 			const struct virtq_buf *b = k < nout ? &out[k] :
 							       &in[k - nout];
 			struct vring_desc *d = &q->desc[i];
 			uint16_t flags = k < nout ? 0 : VRING_DESC_F_WRITE;
+
+			q->id_va[i] = NULL;	/* not a one-buffer slot now */
 
 			d->addr = q->addr(b->p);
 			d->len = b->len;
@@ -155,6 +163,8 @@ add_chain(struct virtq *q, const struct virtq_buf *out, unsigned int nout,
 	}
 	q->free_head = q->id_next[i];
 	q->id_ndesc[head] = (uint16_t)ndesc;
+	if (q->in_order)
+		q->id_inlen[head] = virtq_in_bytes(in, nin);
 	q->num_free = (uint16_t)(q->num_free - ndesc);
 	q->cookie[head] = cookie;
 	q->avail->ring[q->avail_idx & (q->size - 1)] = head;
@@ -201,6 +211,8 @@ static void free_chain(struct virtq *q, uint16_t head)
 	q->num_free = (uint16_t)(q->num_free + n);
 }
 
+static void *get_in_order(struct virtq *q, uint32_t *len);
+
 void *virtq_get(struct virtq *q, uint32_t *len)
 {
 	uint16_t idx;
@@ -209,6 +221,8 @@ void *virtq_get(struct virtq *q, uint32_t *len)
 
 	if (q->packed)
 		return virtq_packed_get(q, len);
+	if (q->in_order)
+		return get_in_order(q, len);
 	/*
 	 * The device's index is read again only once what it last covered
 	 * is consumed: each read pulls a line the device keeps writing.
@@ -262,4 +276,161 @@ int virtq_arm(struct virtq *q)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE) !=
 	       q->last_used;
+}
+
+/*
+ * VIRTIO_F_IN_ORDER (virtio 1.1, 2.7.5.1 and 2.7.8): descriptors are
+ * taken in ring order, a chain's linked to the next one (the last wraps
+ * to 0), and chains are used in the order they were made available.  The
+ * free descriptors are then always the num_free after free_head, and the
+ * oldest chain out starts right after them.
+ */
+void virtq_set_in_order(struct virtq *q)
+{
+	q->in_order = 1;
+	for (uint16_t i = 0; i < q->size; i++)
+		q->id_next[i] = (uint16_t)((i + 1) & (q->size - 1));
+}
+
+uint32_t virtq_in_bytes(const struct virtq_buf *in, unsigned int nin)
+{
+	uint32_t n = 0;
+
+	for (unsigned int k = 0; k < nin; k++)
+		n += in[k].len;
+	return n;
+}
+
+/*
+ * In order, a buffer posted again at the slot it had a lap ago (a fixed
+ * pool, the common case) finds its descriptor and avail entry already
+ * right: the device never writes either, so they are compared (the
+ * address through id_va, sparing the translation), and only what differs
+ * is stored.  Each store saved is one fewer waiting for a line the device
+ * last read.
+ */
+static inline void put_one(struct virtq *q, uint16_t head, uint16_t slot,
+			   const struct virtq_buf *b, uint16_t flags,
+			   void *cookie)
+{
+	struct vring_desc *d = &q->desc[head];
+
+	if (q->id_va[head] != b->p) {
+		q->id_va[head] = b->p;
+		d->addr = q->addr(b->p);
+	}
+	if (d->len != b->len)
+		d->len = b->len;
+	if (d->flags != flags)
+		d->flags = flags;
+	q->id_ndesc[head] = 1;
+	q->id_inlen[head] = flags ? b->len : 0;
+	q->cookie[head] = cookie;
+	if (q->avail->ring[slot] != head)
+		q->avail->ring[slot] = head;
+}
+
+static int add_one_in_order(struct virtq *q, const struct virtq_buf *b,
+			    uint16_t flags, void *cookie)
+{
+	uint16_t head = q->free_head, mask = (uint16_t)(q->size - 1);
+
+	if (!q->num_free)
+		return -1;
+	put_one(q, head, q->avail_idx & mask, b, flags, cookie);
+	q->free_head = (head + 1) & mask;
+	q->num_free--;
+	q->avail_idx++;
+	return 0;
+}
+
+unsigned int virtq_add_bufs(struct virtq *q, const struct virtq_buf *b,
+			    unsigned int n, int write, void *const *cookie)
+{
+	uint16_t mask = (uint16_t)(q->size - 1), head = q->free_head;
+	uint16_t idx = q->avail_idx, flags = write ? VRING_DESC_F_WRITE : 0;
+	unsigned int k;
+
+	if (q->packed && q->in_order)
+		return virtq_packed_add_bufs(q, b, n, write, cookie);
+	if (q->packed || !q->in_order) {
+		for (k = 0; k < n; k++)
+			if (virtq_add(q, write ? NULL : &b[k], !write,
+				      write ? &b[k] : NULL, !!write, cookie[k]))
+				break;
+		return k;
+	}
+	if (n > q->num_free)
+		n = q->num_free;
+	for (k = 0; k < n; k++)
+		put_one(q, (head + k) & mask, (idx + k) & mask, &b[k], flags,
+			cookie[k]);
+	q->free_head = (head + n) & mask;
+	q->num_free = (uint16_t)(q->num_free - n);
+	q->avail_idx = (uint16_t)(idx + n);
+	return n;
+}
+
+unsigned int virtq_get_bufs(struct virtq *q, void **cookie, uint32_t *len,
+			    unsigned int n)
+{
+	unsigned int k;
+
+	for (k = 0; k < n; k++) {
+		cookie[k] = q->packed ? virtq_packed_get(q, len ? &len[k] : NULL) :
+			    q->in_order ? get_in_order(q, len ? &len[k] : NULL) :
+			    virtq_get(q, len ? &len[k] : NULL);
+		if (!cookie[k])
+			break;
+	}
+	return k;
+}
+
+/*
+ * One used entry may stand for a batch: it names the head of the batch's
+ * last chain, and the chains before it, oldest first, are used too (with
+ * all their writable bytes written).  The entry is believed only if it
+ * names the head of a chain that is out, so the walk from the oldest
+ * chain ends there; otherwise nothing is returned.
+ */
+static void *get_in_order(struct virtq *q, uint32_t *len)
+{
+	uint16_t mask = (uint16_t)(q->size - 1), seen;
+	uint16_t head = (q->free_head + q->num_free) & mask;
+	void *cookie;
+
+	if (!q->in_batch) {
+		struct vring_used_elem e;
+
+		seen = (uint16_t)(q->used_seen - q->last_used);
+		if (!seen || seen > q->size) {
+			uint16_t idx = __atomic_load_n(&q->used->idx,
+						       __ATOMIC_ACQUIRE);
+
+			seen = (uint16_t)(idx - q->last_used);
+			if (!seen || seen > q->size)
+				return NULL;
+			q->used_seen = idx;
+		}
+		e = q->used->ring[q->last_used & mask];
+		/* Only a chain that is out has its head's cookie set. */
+		if (e.id >= q->size || !q->cookie[e.id])
+			return NULL;	/* a device bug */
+		q->batch_id = (uint16_t)e.id;
+		q->batch_len = e.len;
+		q->in_batch = 1;
+	}
+	cookie = q->cookie[head];
+	if (!cookie) {			/* cannot be: the entry was checked */
+		q->in_batch = 0;
+		return NULL;
+	}
+	q->cookie[head] = NULL;
+	q->num_free = (uint16_t)(q->num_free + q->id_ndesc[head]);
+	q->last_used++;
+	if (len)
+		*len = head == q->batch_id ? q->batch_len : q->id_inlen[head];
+	if (head == q->batch_id)
+		q->in_batch = 0;
+	return cookie;
 }

@@ -73,6 +73,24 @@ struct virtq {
 	uint16_t free_id;
 	uint16_t id_next[VQ_PACKED_MAX];
 	uint16_t id_ndesc[VQ_PACKED_MAX];
+	/*
+	 * VIRTIO_F_IN_ORDER: chains take descriptors (split) or ring slots
+	 * (packed) in ring order and come back in that order, so one used
+	 * entry names the last chain of a batch.  A chain's head (split) or
+	 * first slot (packed) is its id; id_inlen keeps its device-writable
+	 * bytes, the length of a chain the device did not name.  batch: the
+	 * used entry being consumed (its id and length), if in_batch.
+	 */
+	int in_order, in_batch;
+	uint16_t batch_id;
+	uint32_t batch_len;
+	uint32_t id_inlen[VQ_PACKED_MAX];
+	/*
+	 * In order, the buffer each one-buffer descriptor (split) or slot
+	 * (packed) last carried, NULL if unknown: the same buffer again needs
+	 * no address translation and no address store.
+	 */
+	const void *id_va[VQ_PACKED_MAX];
 };
 
 /* Bytes of ring memory for a queue of size entries. */
@@ -97,17 +115,38 @@ size_t virtq_indirect_bytes(uint16_t size);
 void virtq_set_indirect(struct virtq *q, void *tables);
 
 /*
+ * VIRTIO_F_IN_ORDER was negotiated: right after virtq_init*(), before any
+ * chain is added.
+ */
+void virtq_set_in_order(struct virtq *q);
+
+/*
  * Add a chain: out device-readable buffers then in device-writable ones.
  * Returns 0, or -1 if there are not enough free descriptors.
  */
 int virtq_add(struct virtq *q, const struct virtq_buf *out, unsigned int nout,
 	      const struct virtq_buf *in, unsigned int nin, void *cookie);
 
+/*
+ * n chains of one buffer each (device-writable if write), cookie[k] for
+ * b[k]: what virtq_add() would do n times, in fewer steps.  Returns how
+ * many were added (fewer if descriptors ran out).
+ */
+unsigned int virtq_add_bufs(struct virtq *q, const struct virtq_buf *b,
+			    unsigned int n, int write, void *const *cookie);
+
 /* Publish what was added; returns 1 if the device wants a kick. */
 int virtq_publish(struct virtq *q);
 
 /* The next completed chain's cookie (and bytes written), or NULL. */
 void *virtq_get(struct virtq *q, uint32_t *len);
+
+/*
+ * Up to n completed chains: cookie[k] (and len[k] unless len is NULL)
+ * as virtq_get() would give them one by one.  Returns how many.
+ */
+unsigned int virtq_get_bufs(struct virtq *q, void **cookie, uint32_t *len,
+			    unsigned int n);
 
 /*
  * Ask for an interrupt at the next completion; 1 if one is already there

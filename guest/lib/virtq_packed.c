@@ -96,6 +96,80 @@ static void next_avail(struct virtq *q)
 }
 
 /*
+ * VIRTIO_F_IN_ORDER (virtio 1.1, 2.8.20): a chain's buffer id is the slot
+ * of its first descriptor, unique while it is out since slots come back
+ * in order; so a buffer posted at the slot it had a lap ago finds addr
+ * (id_va says so without translating it), len and id already right where
+ * the device did not overwrite them with a used descriptor, and those are
+ * compared rather than stored.  The
+ * flags change every lap and are always written, last.
+ */
+static int add_one_in_order(struct virtq *q, const struct virtq_buf *b,
+			    unsigned int write, void *cookie)
+{
+	uint16_t pos = q->avail_idx;
+	struct vring_packed_desc *d = &q->ring[pos];
+
+	if (!q->num_free)
+		return -1;
+	/* The device's used descriptors leave addr alone. */
+	if (q->id_va[pos] != b->p) {
+		q->id_va[pos] = b->p;
+		d->addr = q->addr(b->p);
+	}
+	if (d->len != b->len)
+		d->len = b->len;
+	if (d->id != pos)
+		d->id = pos;
+	q->id_ndesc[pos] = 1;
+	q->id_inlen[pos] = write ? b->len : 0;
+	q->cookie[pos] = cookie;
+	__atomic_store_n(&d->flags, avail_flags(q, write), __ATOMIC_RELEASE);
+	next_avail(q);
+	q->num_free--;
+	return 0;
+}
+
+/* virtq_add_bufs(), in order: add_one_in_order() n times, state local. */
+unsigned int virtq_packed_add_bufs(struct virtq *q, const struct virtq_buf *b,
+				   unsigned int n, int write,
+				   void *const *cookie)
+{
+	uint16_t pos = q->avail_idx, size = q->size;
+	uint16_t flags = avail_flags(q, write);
+	uint16_t flip = F_AVAIL | F_USED;
+	struct vring_packed_desc *ring = q->ring;
+	unsigned int k;
+
+	if (n > q->num_free)
+		n = q->num_free;
+	for (k = 0; k < n; k++) {
+		struct vring_packed_desc *d = &ring[pos];
+
+		if (q->id_va[pos] != b[k].p) {
+			q->id_va[pos] = b[k].p;
+			d->addr = q->addr(b[k].p);
+		}
+		if (d->len != b[k].len)
+			d->len = b[k].len;
+		if (d->id != pos)
+			d->id = pos;
+		q->id_ndesc[pos] = 1;
+		q->id_inlen[pos] = write ? b[k].len : 0;
+		q->cookie[pos] = cookie[k];
+		__atomic_store_n(&d->flags, flags, __ATOMIC_RELEASE);
+		if (++pos == size) {
+			pos = 0;
+			flags ^= flip;
+			q->avail_wrap = !q->avail_wrap;
+		}
+	}
+	q->avail_idx = pos;
+	q->num_free = (uint16_t)(q->num_free - n);
+	return n;
+}
+
+/*
  * A chain of one buffer without the general loop: fewer registers to
  * save and stores queued behind the descriptor's (see virtq.c add_one).
  */
@@ -106,6 +180,8 @@ static int add_one(struct virtq *q, const struct virtq_buf *b,
 	struct vring_packed_desc *d = &q->ring[pos];
 	uint16_t flags = avail_flags(q, write);
 
+	if (q->in_order)
+		return add_one_in_order(q, b, write, cookie);
 	if (!q->num_free || id >= q->size)
 		return -1;
 	q->free_id = q->id_next[id];
@@ -157,11 +233,17 @@ int virtq_packed_add(struct virtq *q, const struct virtq_buf *out,
 
 	if (n == 1)
 		return add_one(q, nout ? out : in, !nout, cookie);
+	if (q->in_order)
+		id = first;
 	if (!n || ndesc > q->num_free || id >= q->size)
 		return -1;
-	q->free_id = q->id_next[id];
+	if (q->in_order)
+		q->id_inlen[id] = virtq_in_bytes(in, nin);
+	else
+		q->free_id = q->id_next[id];
 	if (ndesc < n) {
 		first_flags = add_indirect(q, id, out, nout, in, nin);
+		q->id_va[q->avail_idx] = NULL;	/* not a one-buffer slot now */
 		next_avail(q);
 	} else {
 		for (unsigned int k = 0; k < n; k++) {
@@ -174,6 +256,7 @@ int virtq_packed_add(struct virtq *q, const struct virtq_buf *out,
 			d->addr = q->addr(b->p);
 			d->len = b->len;
 			d->id = id;
+			q->id_va[q->avail_idx] = NULL;
 			if (k)
 				d->flags = flags;
 			else
@@ -228,9 +311,12 @@ int virtq_packed_arm(struct virtq *q)
 	__atomic_store_n(&q->driver_event->flags, flags, __ATOMIC_RELEASE);
 	/* Our request before our last look at the ring. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return is_used(q, __atomic_load_n(&q->ring[q->last_used].flags,
+	/* In order, the rest of a batch is used with no mark of its own. */
+	return q->in_batch || is_used(q, __atomic_load_n(&q->ring[q->last_used].flags,
 					  __ATOMIC_ACQUIRE));
 }
+
+static void *get_in_order(struct virtq *q, uint32_t *len);
 
 void *virtq_packed_get(struct virtq *q, uint32_t *len)
 {
@@ -238,6 +324,8 @@ void *virtq_packed_get(struct virtq *q, uint32_t *len)
 	uint16_t id, n;
 	void *cookie;
 
+	if (q->in_order)
+		return get_in_order(q, len);
 	if (!is_used(q, __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE)))
 		return NULL;
 	id = d->id;
@@ -257,5 +345,50 @@ void *virtq_packed_get(struct virtq *q, uint32_t *len)
 	q->num_free = (uint16_t)(q->num_free + n);
 	q->id_next[id] = q->free_id;
 	q->free_id = id;
+	return cookie;
+}
+
+/*
+ * In order, the device may write one used descriptor for a batch, in the
+ * batch's first slot, naming the id of its last chain; the chains before
+ * it, oldest first, are used too (all their writable bytes written).  It
+ * is believed only if that id is the first slot of a chain that is out.
+ */
+static void *get_in_order(struct virtq *q, uint32_t *len)
+{
+	uint16_t pos = q->last_used, n;
+	void *cookie;
+
+	if (!q->in_batch) {
+		struct vring_packed_desc *d = &q->ring[pos];
+		uint16_t id;
+
+		if (!is_used(q, __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE)))
+			return NULL;
+		id = d->id;
+		/* Only a chain that is out has its first slot's cookie set. */
+		if (id >= q->size || !q->cookie[id])
+			return NULL;	/* a device bug */
+		q->batch_id = id;
+		q->batch_len = d->len;
+		q->in_batch = 1;
+	}
+	cookie = q->cookie[pos];
+	if (!cookie) {			/* cannot be: the id was checked */
+		q->in_batch = 0;
+		return NULL;
+	}
+	q->cookie[pos] = NULL;
+	n = q->id_ndesc[pos];
+	if (len)
+		*len = pos == q->batch_id ? q->batch_len : q->id_inlen[pos];
+	if (pos == q->batch_id)
+		q->in_batch = 0;
+	q->num_free = (uint16_t)(q->num_free + n);
+	q->last_used = (uint16_t)(pos + n);
+	if (q->last_used >= q->size) {
+		q->last_used = (uint16_t)(q->last_used - q->size);
+		q->used_wrap = !q->used_wrap;
+	}
 	return cookie;
 }

@@ -10,9 +10,15 @@ static inline int virtq_use_indirect(const struct virtq *q, unsigned int n)
 	return q->indirect && n > 1 && n <= VQ_INDIRECT_MAX;
 }
 
+/* Device-writable bytes of a chain's in buffers. */
+uint32_t virtq_in_bytes(const struct virtq_buf *in, unsigned int nin);
+
 int virtq_packed_add(struct virtq *q, const struct virtq_buf *out,
 		     unsigned int nout, const struct virtq_buf *in,
 		     unsigned int nin, void *cookie);
+unsigned int virtq_packed_add_bufs(struct virtq *q, const struct virtq_buf *b,
+				   unsigned int n, int write,
+				   void *const *cookie);
 int virtq_packed_publish(struct virtq *q);
 void *virtq_packed_get(struct virtq *q, uint32_t *len);
 int virtq_packed_arm(struct virtq *q);

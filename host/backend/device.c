@@ -107,6 +107,8 @@ static int set_up_queues(struct kb_device *d)
 					    "queue larger than size_max");
 			return -1;
 		}
+		if (d->features & (1ULL << VIRTIO_F_IN_ORDER))
+			kb_vq_set_in_order(&d->vq[q]);
 		d->vector[q] = vector >= 32 && vector <= 255 ? vector : 0;
 	}
 	d->live = 1;

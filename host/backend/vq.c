@@ -132,6 +132,7 @@ static int walk(struct kb_vq *vq, struct kb_chain *c, uint16_t head)
 			if (enter_indirect(vq, &d, &table, &max))
 				return -1;
 			indirect = 1;
+			c->ndesc = 1;
 			i = 0;
 			continue;
 		}
@@ -140,6 +141,8 @@ static int walk(struct kb_vq *vq, struct kb_chain *c, uint16_t head)
 			return fail(vq, "descriptor chain loops");
 		if (add_seg(vq, c, &d))
 			return -1;
+		if (!indirect)
+			c->ndesc = (uint16_t)seen;
 		if (!(d.flags & VRING_DESC_F_NEXT))
 			return 0;
 		i = d.next;
@@ -173,6 +176,8 @@ int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c)
 	head = KB_READ(vq->avail->ring[vq->last_avail & (vq->size - 1)]);
 	if (head >= vq->size)
 		return fail(vq, "available head beyond the table");
+	if (vq->in_order && head != vq->next_head)
+		return fail(vq, "available head out of ring order (IN_ORDER)");
 	c->head = head;
 	c->nseg = 0;
 	c->out_len = 0;
@@ -180,7 +185,14 @@ int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c)
 	if (walk(vq, c, head))
 		return -1;
 	vq->last_avail++;
+	/* In order, the next chain starts after this one's descriptors. */
+	vq->next_head = (head + c->ndesc) & (vq->size - 1);
 	return 1;
+}
+
+void kb_vq_set_in_order(struct kb_vq *vq)
+{
+	vq->in_order = 1;
 }
 
 /*
@@ -253,6 +265,7 @@ void kb_vq_save(const struct kb_vq *vq, struct kb_vq_pos *p)
 {
 	p->last_avail = vq->last_avail;
 	p->avail_wrap = vq->avail_wrap;
+	p->next_head = vq->next_head;
 }
 
 /*
@@ -266,6 +279,21 @@ void kb_vq_rewind(struct kb_vq *vq, const struct kb_vq_pos *p)
 {
 	vq->last_avail = p->last_avail;
 	vq->avail_wrap = p->avail_wrap;
+	vq->next_head = p->next_head;
+}
+
+/* In order: the used entry for the batch pushed so far, if any. */
+static void flush_split(struct kb_vq *vq)
+{
+	struct vring_used_elem *e;
+
+	if (!vq->pending)
+		return;
+	e = &vq->used->ring[vq->batch_pos & (vq->size - 1)];
+	KB_WRITE(e->id, vq->pend_id);
+	KB_WRITE(e->len, vq->pend_len);
+	vq->batch_pos = vq->used_idx;
+	vq->pending = 0;
 }
 
 void kb_vq_push_quiet(struct kb_vq *vq, const struct kb_chain *c,
@@ -277,6 +305,16 @@ void kb_vq_push_quiet(struct kb_vq *vq, const struct kb_chain *c,
 		kb_vq_push_packed(vq, c, len);
 		return;
 	}
+	if (vq->in_order) {
+		vq->pend_id = c->head;
+		vq->pend_len = len;
+		vq->pending = 1;
+		vq->used_idx++;
+		/* Only a chain written in full may go unnamed. */
+		if (len != c->in_len)
+			flush_split(vq);
+		return;
+	}
 	e = &vq->used->ring[vq->used_idx & (vq->size - 1)];
 	KB_WRITE(e->id, c->head);
 	KB_WRITE(e->len, len);
@@ -285,9 +323,15 @@ void kb_vq_push_quiet(struct kb_vq *vq, const struct kb_chain *c,
 
 void kb_vq_publish(struct kb_vq *vq)
 {
+	if (vq->packed) {
+		kb_vq_flush_packed(vq);
+		return;
+	}
+	if (!vq->size)
+		return;
+	flush_split(vq);
 	/* Release: the elements and the data written before the index. */
-	if (!vq->packed && vq->size)
-		KB_STORE_RELEASE(vq->used->idx, vq->used_idx);
+	KB_STORE_RELEASE(vq->used->idx, vq->used_idx);
 }
 
 void kb_vq_push(struct kb_vq *vq, const struct kb_chain *c, uint32_t len)

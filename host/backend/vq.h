@@ -27,7 +27,7 @@ struct kb_seg {
 
 struct kb_chain {
 	uint16_t head;			/* split: head index; packed: buffer id */
-	uint16_t ndesc;			/* packed: ring slots the chain used */
+	uint16_t ndesc;			/* ring slots (split: descriptors) used */
 	uint32_t nseg;
 	uint32_t out_len;		/* device-readable bytes (first) */
 	uint32_t in_len;		/* device-writable bytes (after) */
@@ -54,7 +54,26 @@ struct kb_vq {
 	uint16_t next_used;
 	uint16_t avail_seen;		/* split: the avail idx last read */
 	const char *error;		/* why the queue was given up */
+	/*
+	 * VIRTIO_F_IN_ORDER: chains are used in the order they came, so a
+	 * batch of chains whose writable bytes were all written needs one
+	 * used entry, naming its last chain, written at the batch's first
+	 * place (batch_pos, and batch_wrap for packed) once the batch ends:
+	 * at kb_vq_publish(), or at a chain written only in part.  pend_id
+	 * and pend_len are that last chain's, if pending.  Split: next_head
+	 * is where the driver must put its next chain.
+	 */
+	int in_order, pending, batch_wrap;
+	uint16_t batch_pos, pend_id, next_head;
+	uint32_t pend_len;
 };
+
+/*
+ * VIRTIO_F_IN_ORDER was negotiated: after kb_vq_setup*(), before any pop.
+ * A split driver that makes a chain available out of ring order then
+ * fails the queue.
+ */
+void kb_vq_set_in_order(struct kb_vq *vq);
 
 /* Check and map the rings; 0, or -1 with vq->error set. */
 int kb_vq_setup(struct kb_vq *vq, const struct kb_region *r, uint16_t size,
@@ -88,6 +107,7 @@ int kb_vq_has_avail(struct kb_vq *vq);
 struct kb_vq_pos {
 	uint16_t last_avail;
 	int avail_wrap;
+	uint16_t next_head;
 };
 
 void kb_vq_save(const struct kb_vq *vq, struct kb_vq_pos *p);
@@ -137,5 +157,6 @@ int kb_vq_kicks_on_at_packed(struct kb_vq *vq, const struct kb_vq_pos *p);
 int kb_vq_fail(struct kb_vq *vq, const char *why);
 int kb_vq_add_seg(struct kb_vq *vq, struct kb_chain *c, uint64_t addr,
 		  uint32_t len, int write);
+void kb_vq_flush_packed(struct kb_vq *vq);
 
 #endif

@@ -34,6 +34,7 @@ int kb_vq_setup_packed(struct kb_vq *vq, const struct kb_region *r,
 	vq->event_idx = event_idx;
 	vq->avail_wrap = 1;
 	vq->used_wrap = 1;
+	vq->batch_wrap = 1;
 	kb_vq_kicks_off_packed(vq);	/* the device polls until it sleeps */
 	return 0;
 }
@@ -172,16 +173,39 @@ int kb_vq_pop_packed(struct kb_vq *vq, struct kb_chain *c)
 	return 1;
 }
 
+static void write_used(struct kb_vq *vq, uint16_t pos, int wrap, uint16_t id,
+		       uint32_t len)
+{
+	struct vring_packed_desc *d = &vq->ring[pos];
+
+	KB_WRITE(d->id, id);
+	KB_WRITE(d->len, len);
+	/* Release: the id, length and written data before the flags. */
+	KB_STORE_RELEASE(d->flags, (uint16_t)(wrap ? F_AVAIL | F_USED : 0));
+}
+
+/* In order: the used descriptor for the batch pushed so far, if any. */
+void kb_vq_flush_packed(struct kb_vq *vq)
+{
+	if (!vq->pending)
+		return;
+	write_used(vq, vq->batch_pos, vq->batch_wrap, vq->pend_id,
+		   vq->pend_len);
+	vq->batch_pos = vq->next_used;
+	vq->batch_wrap = vq->used_wrap;
+	vq->pending = 0;
+}
+
 void kb_vq_push_packed(struct kb_vq *vq, const struct kb_chain *c,
 		       uint32_t len)
 {
-	struct vring_packed_desc *d = &vq->ring[vq->next_used];
-	uint16_t flags = vq->used_wrap ? F_AVAIL | F_USED : 0;
-
-	KB_WRITE(d->id, c->head);
-	KB_WRITE(d->len, len);
-	/* Release: the id, length and written data before the flags. */
-	KB_STORE_RELEASE(d->flags, flags);
+	if (vq->in_order) {
+		vq->pend_id = c->head;
+		vq->pend_len = len;
+		vq->pending = 1;
+	} else {
+		write_used(vq, vq->next_used, vq->used_wrap, c->head, len);
+	}
 	for (uint16_t i = 0; i < c->ndesc; i++) {
 		uint16_t p = vq->next_used;
 		int w = vq->used_wrap;
@@ -191,6 +215,9 @@ void kb_vq_push_packed(struct kb_vq *vq, const struct kb_chain *c,
 		vq->used_wrap = w;
 	}
 	vq->used_idx++;
+	/* Only a chain written in full may go unnamed. */
+	if (vq->in_order && len != c->in_len)
+		kb_vq_flush_packed(vq);
 }
 
 /*

@@ -6,7 +6,7 @@
  * other stray access, and the budget keeps each poll bounded.
  *
  * Input: 1 byte queue size exponent, 1 byte of flags (event idx, packed
- * ring), then the region's contents.
+ * ring, in order), then the region's contents.
  *
  * fuzz-sources: $(BACKEND_SRC) guest/lib/virtio.c guest/lib/virtio_slot.c guest/lib/virtq.c guest/lib/virtq_packed.c guest/hosted/virtio_hosted.c
  */
@@ -61,7 +61,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vd.ops->queue_setup(&vd, 0, qsize, BASE, BASE + 0x2000, BASE + 0x3000,
 			    0);
 	virtio_ready(&vd);
-	for (int i = 0; i < 4; i++)
+	kb_device_poll(&blk.dev, 16);
+	/*
+	 * data[1] bit 2: the queue runs in order (VIRTIO_F_IN_ORDER, which
+	 * blk does not offer: set on the live queue as if negotiated).
+	 */
+	if (data[1] & 4)
+		kb_vq_set_in_order(&blk.dev.vq[0]);
+	for (int i = 0; i < 3; i++)
 		kb_device_poll(&blk.dev, 16);
 	return 0;
 }
