@@ -266,7 +266,7 @@ int kspawn_io_create(struct kspawn_instance *in,
 		return err;
 	}
 	kb_blk_init(&io->blk, slot(in, 0), &io->region, &io_ops, in,
-		    io->disk ? &kspawn_file_ops : &kb_ram_ops,
+		    io->disk ? kspawn_disk_ops(io->disk) : &kb_ram_ops,
 		    io->disk ? (void *)io->disk : io->ram, bytes, "kspawn-blk");
 	io->blk.wake = wake_for_flush;
 	io->blk.wake_ctx = io;
