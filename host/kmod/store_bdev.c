@@ -29,13 +29,33 @@
 #include "kspawn.h"
 #include "io.h"
 
+/*
+ * A command keeps up to BOUNCE_KEEP bounce pages between requests (a
+ * guest's malloc'd buffers are bounced every time: no allocation then);
+ * a bigger request's extra pages are freed when it completes.
+ */
+#define BOUNCE_KEEP 32
+
 struct bdev_cmd {
 	struct kb_blk_req *rq;
 	struct kspawn_disk *disk;
 	struct bio *bio;		/* the one being filled; the last */
-	struct page **bounce;		/* or NULL: the guest's own pages */
-	unsigned int nbounce;
+	bool bounced;			/* else the guest's own pages */
+	struct page **bounce;		/* nbounce pages, room for cap */
+	unsigned int nbounce, cap;
 };
+
+/* Down to keep pages (0: the array too). */
+static void free_bounce(struct bdev_cmd *cmd, unsigned int keep)
+{
+	while (cmd->nbounce > keep)
+		__free_page(cmd->bounce[--cmd->nbounce]);
+	if (!keep) {
+		kfree(cmd->bounce);
+		cmd->bounce = NULL;
+		cmd->cap = 0;
+	}
+}
 
 /* As kspawn's holder of the block device (FMODE_EXCL). */
 static const fmode_t bdev_mode = FMODE_READ | FMODE_WRITE | FMODE_EXCL;
@@ -74,6 +94,8 @@ void kspawn_bdev_close(struct kspawn_disk *d)
 	invalidate_bdev(d->bdev);
 	blkdev_put(d->bdev, bdev_mode);
 	d->bdev = NULL;
+	for (unsigned int i = 0; i < KB_BLK_INFLIGHT; i++)
+		free_bounce(&d->bcmd[i], 0);
 	kvfree(d->bcmd);
 	d->bcmd = NULL;
 }
@@ -96,15 +118,6 @@ static int bdev_discard(void *store, u64 off, u64 len, int zero)
 	return blkdev_issue_zeroout(d->bdev, off >> SECTOR_SHIFT,
 				    len >> SECTOR_SHIFT, GFP_KERNEL,
 				    zero ? BLKDEV_ZERO_NOUNMAP : 0);
-}
-
-static void free_bounce(struct bdev_cmd *cmd)
-{
-	for (unsigned int i = 0; i < cmd->nbounce; i++)
-		__free_page(cmd->bounce[i]);
-	kfree(cmd->bounce);
-	cmd->bounce = NULL;
-	cmd->nbounce = 0;
 }
 
 /* Between the bounce pages and the guest's segments. */
@@ -139,10 +152,10 @@ static void bdev_end_io(struct bio *bio)
 	struct kb_blk_req *rq = cmd->rq;
 	int err = blk_status_to_errno(bio->bi_status);
 
-	if (cmd->bounce) {
+	if (cmd->bounced) {
 		if (!err && !rq->write)
 			copy_bounce(cmd, true);
-		free_bounce(cmd);
+		free_bounce(cmd, BOUNCE_KEEP);
 	}
 	bio_put(bio);
 	atomic_dec(&cmd->disk->inflight);
@@ -210,15 +223,19 @@ static int add_bounce_pages(struct bdev_cmd *cmd, unsigned int n)
 {
 	struct kb_blk_req *rq = cmd->rq;
 
-	cmd->bounce = kcalloc(n, sizeof(*cmd->bounce), GFP_NOIO);
-	if (!cmd->bounce)
-		return -ENOMEM;
+	if (n > cmd->cap) {
+		struct page **a = krealloc_array(cmd->bounce, n, sizeof(*a),
+						 GFP_NOIO);
+
+		if (!a)
+			return -ENOMEM;
+		cmd->bounce = a;
+		cmd->cap = n;
+	}
 	for (; cmd->nbounce < n; cmd->nbounce++) {
 		cmd->bounce[cmd->nbounce] = alloc_page(GFP_NOIO);
-		if (!cmd->bounce[cmd->nbounce]) {
-			free_bounce(cmd);
+		if (!cmd->bounce[cmd->nbounce])
 			return -ENOMEM;
-		}
 	}
 	if (rq->write)
 		copy_bounce(cmd, false);
@@ -252,6 +269,7 @@ static int bdev_submit(void *store, struct kb_blk_req *rq)
 		n = DIV_ROUND_UP(rq->len, PAGE_SIZE);
 	cmd->rq = rq;
 	cmd->disk = d;
+	cmd->bounced = bounced;
 	cmd->bio = bio_alloc(d->bdev, min_t(unsigned int, n, BIO_MAX_VECS),
 			     rq->write ? REQ_OP_WRITE : REQ_OP_READ, GFP_NOIO);
 	cmd->bio->bi_iter.bi_sector = rq->off >> SECTOR_SHIFT;
