@@ -56,6 +56,7 @@ best = r["ratio"]["definition"].split("/ ")[1].split()[0]
 assert r["comparable"] == [p["same_work"] for p in r["peers"]
                            if p["name"] == best][0]
 expect = {"ring_": True, "ringtest_": True, "blk_fullstack_": True, "net_fullstack_": True,
+          "blk_nvme_": True,
           "switch": True, "scale": True, "blk_hosted_": False, "net_hosted_": False,
           "doorbell_": False, "idle_wakeups": True,
           "first_request_after_idle": True,
@@ -81,11 +82,12 @@ want="ring_latency_split_64 ring_latency_packed_1500 ring_throughput_split_b32_6
 	blk_fullstack_randread_qd1 blk_fullstack_randwrite_qd32 net_fullstack_rtt_64
 	net_fullstack_pps_64 ringtest_split_poll ringtest_packed_poll
 	ringtest_split_sleep ringtest_packed_sleep doorbell_guest_to_host
-	doorbell_host_to_guest idle_wakeups first_request_after_idle scale"
+	doorbell_host_to_guest idle_wakeups first_request_after_idle scale
+	blk_nvme_randread_qd1 blk_nvme_randwrite_qd32 blk_nvme_randread_128k_qd8"
 for name in $want; do
 	[ -f "$out/$name.json" ] || { echo "FAIL bench/$name: no result"; fail=$((fail + 1)); }
 done
-[ "$pass" -ge 38 ] || { echo "FAIL bench/count: $pass results, want 38"; fail=$((fail + 1)); }
+[ "$pass" -ge 44 ] || { echo "FAIL bench/count: $pass results, want 44"; fail=$((fail + 1)); }
 
 # Unpinned, two polling threads would take turns on one CPU and measure
 # the scheduler: each hosted benchmark must refuse, and print no number.
