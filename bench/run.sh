@@ -9,7 +9,7 @@
 #
 # Hosted workloads (ring_*, blk_hosted_*, net_hosted_*, size_image) run on
 # this machine; full-stack ones (spawn, switch, scale, size_footprint,
-# blk_fullstack_*, net_fullstack_*) in one boot of the QEMU host, through
+# blk_fullstack_*, blk_nvme_*, net_fullstack_*) in one boot of the QEMU host, through
 # bench/fullstack/in-vm.sh, which also runs as is on a bare-metal host.
 # BENCH_SMALL=1 runs each workload small, once unless BENCH_RUNS says.
 # BENCH_DOORBELL=off: the full-stack blk and net guests decline the
@@ -227,7 +227,7 @@ fullstack() {
 	local w any= log
 	for w in spawn switch scale size_footprint doorbell_guest_to_host \
 		doorbell_host_to_guest idle_wakeups first_request_after_idle \
-		blk_fullstack net_fullstack net_l2fwd; do
+		blk_fullstack blk_nvme net_fullstack net_l2fwd; do
 		wanted "$w" && any=1
 	done
 	[ -n "$any" ] || return 0
@@ -261,15 +261,21 @@ fullstack_qemu() {
 		return
 	fi
 	# -smp 4: scale gives a guest 3 CPUs; the others use CPU 1 only.
+	# An NVMe drive on a 128 MiB file of real (zero) blocks: blk_nvme_*.
+	local nvme=$build/bench-nvme.img
+	dd if=/dev/zero of="$nvme" bs=1M count=128 2>/dev/null
 	echo "bench: full stack: booting the QEMU host (-smp 4, TCG unless KVM works)" >&2
 	(cd "$top" && SMP=4 MEM=1536 scripts/qemu-host.sh \
 		--timeout "${BENCH_QEMU_TIMEOUT:-3000}" \
 		--probe "$build/kspawn-guest.elf" --log "$1" \
+		--qemu -drive --qemu "file=$nvme,if=none,id=nvm,format=raw" \
+		--qemu -device --qemu "nvme,serial=kspawn-bench,drive=nvm" \
 		--run /bench/in-vm.sh \
 		--append "bench.runs=$runs bench.small=${BENCH_SMALL:-0} bench.only=$only${BENCH_DOORBELL:+ bench.doorbell=$BENCH_DOORBELL}" \
 		"$(sed -n 's/^HOSTKERNEL_VMLINUZ := //p' "$env_mk")" "$initrd") |
 		grep --line-buffered '^bench:' >&2
 	local st=${PIPESTATUS[0]}
+	rm -f "$nvme"
 	# 1: in-vm.sh said which workload failed (F lines); anything else
 	# (a timeout, 121: a BUG or WARNING in the host kernel's log) is
 	# the whole boot's failure.

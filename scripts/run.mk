@@ -43,7 +43,8 @@ INITRAMFS_SRC := scripts/build-initramfs.sh $(wildcard scripts/initramfs/*) \
 	$(shell find tests/qemu/guest -type f 2>/dev/null)
 
 # The host kernel's virtio modules, so that a second QEMU disk shows up as
-# /dev/vda for the tests that back a guest's disk with a block device;
+# /dev/vda for the tests that back a guest's disk with a block device,
+# its NVMe driver (with what it needs) for the emulated drive, /dev/nvme0n1,
 # and veth, for qemu/xdp-native's pair with one end in a namespace.
 HOST_VIRTIO_KO := kernel/drivers/virtio/virtio.ko \
 	kernel/drivers/virtio/virtio_ring.ko \
@@ -52,6 +53,11 @@ HOST_VIRTIO_KO := kernel/drivers/virtio/virtio.ko \
 	kernel/drivers/virtio/virtio_pci.ko kernel/drivers/block/virtio_blk.ko \
 	kernel/lib/crc16.ko kernel/fs/mbcache.ko kernel/fs/jbd2/jbd2.ko \
 	kernel/crypto/crc32c_generic.ko kernel/fs/ext4/ext4.ko \
+	kernel/crypto/crct10dif_common.ko kernel/crypto/crct10dif_generic.ko \
+	kernel/lib/crc-t10dif.ko kernel/lib/crc64.ko \
+	kernel/crypto/crc64_rocksoft_generic.ko kernel/lib/crc64-rocksoft.ko \
+	kernel/block/t10-pi.ko kernel/drivers/nvme/host/nvme-core.ko \
+	kernel/drivers/nvme/host/nvme.ko \
 	kernel/drivers/net/veth.ko
 
 $(INITRAMFS): $(HOSTKERNEL_ENV) $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) \

@@ -5,7 +5,8 @@
 # CPU, over a 128 MiB file in RAM (tmpfs).
 #
 #   bench/blk/fio.sh rw=read|write qd=N [ops=N] [file=PATH] [cpu=N]
-#                    [sqpoll=CPU]
+#                    [sqpoll=CPU] [bs=BYTES] [engine=io_uring|libaio]
+#                    [direct=1]
 #
 # Prints what blkhosted prints: "iops N IOPS", "p50_us X us", "p99_us X us"
 # (latency is fio's total latency, submission to completion, like
@@ -23,6 +24,10 @@
 # The run is time-limited (1.5 s, 0.1 s with BENCH_SMALL=1) unless ops=
 # asks for a number of requests.  layout= is accepted and ignored, so the
 # harness can give both sides one argument list.
+# For a real device (the blk_nvme rows): file= a block device (its first
+# 128 MiB are used, nothing is created), direct=1 (O_DIRECT, no page
+# cache), engine=libaio for Linux's older asynchronous path, bs= the
+# request size (4096 by default).
 #
 # POSIX sh and awk only: the QEMU host's initramfs has busybox, no bash,
 # no python3, no jq.  fio's JSON is read with a small awk walker over its
@@ -30,7 +35,7 @@
 set -eu
 
 usage() {
-	echo "usage: fio.sh rw=read|write qd=N [ops=N] [file=PATH] [cpu=N] [sqpoll=CPU]" >&2
+	echo "usage: fio.sh rw=read|write qd=N [ops=N] [file=PATH] [cpu=N] [sqpoll=CPU] [bs=BYTES] [engine=io_uring|libaio] [direct=1]" >&2
 	exit 2
 }
 
@@ -39,7 +44,7 @@ is_num() {
 	case $1 in '' | 0* | *[!0-9]*) return 1 ;; esac
 }
 
-rw='' qd='' ops='' sqpoll='' file=${FILE:-/dev/shm/kspawn-bench-fio.img} cpu=${CPU:-0}
+rw='' qd='' ops='' sqpoll='' bs=4096 engine=io_uring direct=0 file=${FILE:-/dev/shm/kspawn-bench-fio.img} cpu=${CPU:-0}
 for a in "$@"; do
 	case $a in
 	rw=read | rw=write) rw=${a#rw=} ;;
@@ -48,6 +53,9 @@ for a in "$@"; do
 	file=*) file=${a#file=} ;;
 	cpu=*) cpu=${a#cpu=} ;;
 	sqpoll=*) sqpoll=${a#sqpoll=} ;;
+	bs=*) bs=${a#bs=} ;;
+	engine=io_uring | engine=libaio) engine=${a#engine=} ;;
+	direct=0 | direct=1) direct=${a#direct=} ;;
 	layout=*) ;;
 	*) usage ;;
 	esac
@@ -56,6 +64,7 @@ if [ -z "$rw" ] || ! is_num "$qd"; then
 	usage
 fi
 [ -z "$ops" ] || is_num "$ops" || usage
+is_num "$bs" || usage
 [ "$cpu" = 0 ] || is_num "$cpu" || usage
 [ -z "$sqpoll" ] || [ "$sqpoll" = 0 ] || is_num "$sqpoll" || usage
 poll=''
@@ -76,7 +85,11 @@ trap 'exit 130' INT TERM	# so that cleanup runs then too
 
 # Real data in every page, not holes: reads then copy memory, as
 # blkhosted's do, and writes do not allocate pages as they go.
-if [ ! -e "$file" ]; then
+if [ -b "$file" ]; then
+	sectors=$(cat "/sys/class/block/$(basename "$(readlink -f "$file")")/size")
+	[ "$((sectors * 512))" -ge "$size" ] ||
+		{ echo "fio.sh: $file is smaller than 128 MiB" >&2; exit 1; }
+elif [ ! -e "$file" ]; then
 	created=1
 	dd if=/dev/zero of="$file" bs=1M count=$((size >> 20)) 2> /dev/null ||
 		{ echo "fio.sh: cannot create $file" >&2; exit 1; }
@@ -86,7 +99,7 @@ elif [ "$(stat -L -c %s "$file")" -lt "$size" ]; then
 fi
 
 if [ -n "$ops" ]; then
-	limit="--io_size=$((ops * 4096))"	# may pass the file's end: wraps
+	limit="--io_size=$((ops * bs))"	# may pass the file's end: wraps
 	ramp_ms=10
 elif [ -n "${BENCH_SMALL:-}" ] && [ "$BENCH_SMALL" != 0 ]; then
 	limit="--time_based --runtime=100ms"
@@ -96,13 +109,14 @@ else
 	ramp_ms=150
 fi
 
-# direct=0: tmpfs has no O_DIRECT (open fails with EINVAL), so this is
-# buffered I/O through the page cache, which on tmpfs is the file itself:
-# a memory copy per request, the same work blkhosted's RAM disk does.
+# direct=0 (the default): tmpfs has no O_DIRECT (open fails with EINVAL),
+# so this is buffered I/O through the page cache, which on tmpfs is the
+# file itself: a memory copy per request, the same work blkhosted's RAM
+# disk does.
 # lat_percentiles: percentiles of the total latency, not only completion.
 # shellcheck disable=SC2086 # $limit and $poll are several words on purpose
 fio --name=kspawn-peer --filename="$file" --size="$size" \
-	--ioengine=io_uring --direct=0 --rw="rand$rw" --bs=4k \
+	--ioengine="$engine" --direct="$direct" --rw="rand$rw" --bs="$bs" \
 	--iodepth="$qd" --numjobs=1 --thread --cpus_allowed="$cpu" \
 	--norandommap --randrepeat=1 --lat_percentiles=1 \
 	--percentile_list=50:99 $limit --ramp_time="${ramp_ms}ms" $poll \

@@ -128,6 +128,93 @@ guest_run() {
 # field NAME: NAME=VALUE from the console line in $con.
 field() { printf '%s\n' "$con" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p" | tail -n 1; }
 
+# ---- blk_nvme: a real device's protocol, guest vs fio in the host ------
+# The QEMU host's NVMe namespace (bench/run.sh gives it one, 128 MiB): the
+# guest's blkbench with --disk /dev/nvme0n1 (bios straight to it), then
+# fio with O_DIRECT through io_uring and through libaio on the same
+# namespace, pinned to the guest's CPU.  Each side's cores: the host's
+# busy time over the command (/proc/stat, every online CPU: fio, the
+# backend thread, the NVMe interrupts), plus for kspawn the guest's own
+# core, offline to Linux and busy the whole run; both include starting up
+# (spawning a guest, starting fio), so the count is an upper bound.
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+now_ticks() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
+
+# nvme_emit WORKLOAD SYSTEM RUN PRIMARY CORES < metric lines: the primary
+# metric first (report.py takes kspawn's first as the row's), then the
+# others, the cores and the IOPS per core.
+nvme_emit() {
+	local lines
+	lines=$(cat)
+	lines=$(printf '%s\n' "$lines" | awk -v c="$5" '{ print }
+		$1 == "iops" { printf "cores %.2f cores\n", c
+			printf "iops_per_core %.0f IOPS/core\n", $2 / c }')
+	{
+		printf '%s\n' "$lines" | grep "^$4 "
+		printf '%s\n' "$lines" | grep -v "^$4 "
+	} | emit "$1" "$2" "$3"
+}
+
+# nvme_cores T0 B0 EXTRA: cores used since (uptime T0, busy B0), plus EXTRA.
+nvme_cores() {
+	awk -v t0="$1" -v b0="$2" -v t1="$(now_ticks)" -v b1="$(busy_ticks)" \
+		-v x="$3" 'BEGIN { d = t1 - t0; if (d < 1) d = 1
+			printf "%.3f\n", (b1 - b0) / d + x }'
+}
+
+blk_nvme() {
+	local dev=/dev/nvme0n1 rw qd bs name run ops s t0 b0 out better primary
+	wanted blk_nvme || return 0
+	if [ ! -b $dev ]; then
+		fail_w blk_nvme "no $dev in this host (bench/run.sh gives QEMU an NVMe drive)"
+		return
+	fi
+	for spec in read:1:4096 read:32:4096 write:1:4096 write:32:4096 \
+		read:8:131072 write:8:131072; do
+		rw=${spec%%:*} qd=${spec#*:} bs=${qd#*:} qd=${qd%%:*}
+		name=blk_nvme_rand${rw}_qd$qd
+		[ "$bs" = 4096 ] || name=blk_nvme_rand${rw}_$((bs >> 10))k_qd$qd
+		wanted "$name" || continue
+		ops=10000
+		[ "$bs" = 4096 ] || ops=2000
+		[ "$small" = 1 ] && ops=500
+		# QD1: latency is the target; deeper: IOPS per core used.
+		better=higher primary=iops_per_core
+		[ "$qd" = 1 ] && better=lower primary=p50_us
+		declare_w "$name" $better "{\"rw\": \"rand$rw\", \"bs\": $bs, \"qd\": $qd, \"backing\": \"the QEMU host's NVMe namespace $dev (QEMU -device nvme on a 128 MiB file)\", \"kspawn\": \"guest blkbench, kspawnctl run --disk $dev: bios to the namespace\", \"fio_io_uring\": \"ioengine=io_uring, direct=1 on $dev, on CPU $cpu\", \"fio_libaio\": \"ioengine=libaio, direct=1, the same\", \"same_work\": {\"fio_io_uring\": true, \"fio_libaio\": true}, \"cores\": \"host busy time over the command from /proc/stat, plus 1 for kspawn's guest core\", \"note\": \"random, not sequential: blkbench has no sequential mode\"}"
+		for run in $(seq "$runs"); do
+			say "$name run $run/$runs"
+			in_order "$run" "$name" -- kspawn fio_io_uring fio_libaio
+			for s in $order; do
+				t0=$(now_ticks) b0=$(busy_ticks)
+				case $s in
+				kspawn)
+					if ! guest_run "$IMG" --disk $dev --cmdline "${dbopt}blkbench rw=$rw qd=$qd bs=$bs ops=$ops" ||
+						[ -z "$(field iops)" ]; then
+						fail_w "$name" "blkbench failed: $(printf '%s\n' "$con" | tail -n 3 | tr '\n' ' ')"
+						break 2
+					fi
+					{
+						echo "iops $(field iops) IOPS"
+						echo "p50_us $(field p50_us) us"
+						echo "p99_us $(field p99_us) us"
+						echo "warmup $(field warm) requests"
+					} | nvme_emit "$name" kspawn "$run" $primary \
+						"$(nvme_cores "$t0" "$b0" 1)" ;;
+				fio_*)
+					out=$(env FILE=$dev CPU="$cpu" fio.sh rw=$rw \
+						qd=$qd bs=$bs direct=1 engine=${s#fio_}) || {
+						fail_w "$name" "$s: fio.sh failed"
+						continue
+					}
+					printf '%s\n' "$out" | nvme_emit "$name" "$s" \
+						"$run" $primary "$(nvme_cores "$t0" "$b0" 0)" ;;
+				esac
+			done
+		done
+	done
+}
+
 # ---- blk: 4 KiB random I/O on a RAM file, guest vs fio+io_uring --------
 # blk_guest WORKLOAD RUN DISK CMDLINE: kspawn's turn, blkbench in a guest.
 blk_guest() {
@@ -518,6 +605,7 @@ size
 doorbell
 idle
 blk
+blk_nvme
 net
 l2fwd
 check_klog

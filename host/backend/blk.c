@@ -163,6 +163,15 @@ void kb_blk_complete(struct kb_blk_req *rq, int err)
 	kb_lock(&b->lock, flags);
 	if (!err && !rq->write)
 		rq->written = rq->len;
+	if (!err && rq->through) {
+		/* Still in flight: the thread flushes, then publishes it. */
+		rq->next = b->through;
+		b->through = rq;
+		if (b->wake)
+			b->wake(b->wake_ctx);
+		kb_unlock(&b->lock, flags);
+		return;
+	}
 	b->inflight--;
 	finish_locked(b, rq, err ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK);
 	if (!b->inflight && b->flush && b->wake)
@@ -214,6 +223,58 @@ static void submit(struct kb_blk *b, struct kb_blk_req *rq)
 		kb_blk_complete(rq, -1);
 }
 
+/*
+ * The written-through writes the store completed so far: one flush makes
+ * them durable, then they are published (IOERR if it failed).  The
+ * thread's (or a drain's, once the thread no longer submits).
+ */
+static int flush_through(struct kb_blk *b)
+{
+	struct kb_blk_req *list, *rq;
+	unsigned long flags = 0;
+	uint8_t status;
+	int n = 0;
+
+	kb_lock(&b->lock, flags);
+	list = b->through;
+	b->through = NULL;
+	kb_unlock(&b->lock, flags);
+	if (!list)
+		return 0;
+	status = b->ops->flush(b->store) ? VIRTIO_BLK_S_IOERR :
+					   VIRTIO_BLK_S_OK;
+	kb_lock(&b->lock, flags);
+	while ((rq = list)) {
+		list = rq->next;
+		b->inflight--;
+		finish_locked(b, rq, status);
+		n++;
+	}
+	kb_unlock(&b->lock, flags);
+	return n;
+}
+
+/*
+ * Must this write be durable before it completes?  Only over a volatile
+ * cache: when the driver set the config's writeback byte to 0
+ * (CONFIG_WCE; the guest's byte, read once), or did not take FLUSH at
+ * all, for then it can never ask for durability and takes the device
+ * for write-through (Linux's virtio_blk does).
+ */
+static int write_through(const struct kb_blk *b)
+{
+	uint64_t f = b->dev.features;
+
+	if (!b->ops->volatile_cache)
+		return 0;
+	if (!(f & (1ULL << VIRTIO_BLK_F_FLUSH)))
+		return 1;
+	if (!(f & (1ULL << VIRTIO_BLK_F_CONFIG_WCE)))
+		return 0;
+	return !KB_READ(b->dev.slot->config[offsetof(struct virtio_blk_config,
+						     wce)]);
+}
+
 /* FLUSH, once every write started before it completed. */
 static void do_flush(struct kb_blk *b, struct kb_blk_req *rq)
 {
@@ -233,6 +294,7 @@ static void request(struct kb_blk *b, unsigned int q,
 
 	b->requests++;
 	rq->q = q;
+	rq->through = 0;
 	rq->head = c->head;
 	rq->ndesc = c->ndesc;
 	rq->written = 0;
@@ -251,6 +313,7 @@ static void request(struct kb_blk *b, unsigned int q,
 	} else if ((type == VIRTIO_BLK_T_IN && c->out_len == HDR_BYTES) ||
 		   (type == VIRTIO_BLK_T_OUT && c->in_len == 1)) {
 		status = build_rw(b, c, rq, type == VIRTIO_BLK_T_OUT, sector);
+		rq->through = rq->write && write_through(b);
 		if (status == VIRTIO_BLK_S_OK) {
 			submit(b, rq);
 			return;
@@ -355,6 +418,10 @@ static int blk_work(struct kb_device *d, int budget)
 	b->in_work = 1;
 	kb_unlock(&b->lock, flags);
 	while (done < budget && idle < nq && !d->broken) {
+		if (KB_READ(b->through)) {
+			done += flush_through(b);
+			continue;
+		}
 		fl = ready_flush(b, &parked);
 		if (fl) {
 			do_flush(b, fl);
@@ -409,6 +476,7 @@ void kb_blk_drain(struct kb_blk *b)
 	uint32_t n;
 
 	for (;;) {
+		flush_through(b);
 		kb_lock(&b->lock, flags);
 		n = b->inflight;
 		kb_unlock(&b->lock, flags);
@@ -437,14 +505,18 @@ static const struct kb_device_class blk_class = {
 	.reset = blk_reset,
 };
 
-/* One with a cache (a file, a disk) offers it, and FLUSH is honest. */
+/*
+ * One with a cache (a file, a disk) offers it, and FLUSH is honest; the
+ * driver may turn it to write-through (CONFIG_WCE).
+ */
 static const struct kb_device_class blk_class_wc = {
 	.name = "blk",
 	.device_id = VIRTIO_ID_BLOCK,
 	.num_queues = KB_BLK_QUEUES,
 	.kick_queues = (1U << KB_BLK_QUEUES) - 1,
 	.queue_size_max = 256,
-	.features = BLK_FEATURES | (1ULL << VIRTIO_BLK_F_FLUSH),
+	.features = BLK_FEATURES | (1ULL << VIRTIO_BLK_F_FLUSH) |
+		    (1ULL << VIRTIO_BLK_F_CONFIG_WCE),
 	.work = blk_work,
 	.reset = blk_reset,
 };
@@ -465,6 +537,7 @@ void kb_blk_init(struct kb_blk *b, struct kspawn_device *slot,
 		.discard_sector_alignment = 1,
 		.max_write_zeroes_sectors = MAX_RANGE_SECTORS,
 		.max_write_zeroes_seg = 1,
+		.wce = !!store_ops->volatile_cache,	/* write-back */
 	};
 
 	_Static_assert(sizeof(cfg) <= KSPAWN_CONFIG_SIZE, "blk config");

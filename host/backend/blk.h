@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * virtio-blk device, with vdpa_sim_blk's behaviour: one request queue
- * (KB_BLK_QUEUES with VIRTIO_BLK_F_MQ, served in turn), IN/OUT/FLUSH/GET_ID/DISCARD/WRITE_ZEROES, seg_max/size_max/blk_size in
- * the config.  The storage is behind kb_store_ops (RAM here, a file or a
+ * virtio-blk device, with vdpa_sim_blk's behaviour: one request queue, or
+ * KB_BLK_QUEUES served in turn with VIRTIO_BLK_F_MQ;
+ * IN/OUT/FLUSH/GET_ID/DISCARD/WRITE_ZEROES, seg_max/size_max/blk_size in
+ * the config.  Over a volatile cache it offers FLUSH and CONFIG_WCE; a
+ * write is written through (completed only after a store flush that
+ * followed it) when the driver set the config's writeback to 0 or did not
+ * take FLUSH.  The storage is behind kb_store_ops (RAM here, a file or a
  * block device in the module).  A request naming sectors past the end, or
  * with more data segments than seg_max or one bigger than size_max, gets
  * VIRTIO_BLK_S_IOERR, an unknown or malformed one VIRTIO_BLK_S_UNSUPP.
@@ -37,6 +41,7 @@ struct kb_blk_req {
 	uint16_t head, ndesc;		/* what the push needs of the chain */
 	uint8_t *status;		/* the status byte, in the chain */
 	uint32_t written;
+	int through;			/* a write durable before completing */
 	unsigned int id;		/* index in kb_blk.req, for the store */
 	struct kb_blk_req *next;	/* free list, or the parked flush */
 };
@@ -73,10 +78,14 @@ struct kb_blk {
 	kb_lock_t lock;
 	struct kb_blk_req *free;
 	struct kb_blk_req *flush;	/* parked until the writes drain */
+	struct kb_blk_req *through;	/* stored writes waiting for a flush */
 	uint32_t inflight, max_inflight;
 	int in_work;			/* the thread publishes at its end */
 	unsigned int next_q;		/* the queue blk_work looks at first */
-	/* Called under the lock when a parked flush can go: wake the thread. */
+	/*
+	 * Called under the lock when a parked flush can go or a written-
+	 * through write waits for its flush: wake the thread.
+	 */
 	void (*wake)(void *wake_ctx);
 	void *wake_ctx;
 	struct kb_chain done;		/* scratch for pushes, under the lock */

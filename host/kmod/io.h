@@ -65,11 +65,17 @@ void kspawn_netdev_destroy(struct kspawn_io *io);
 void kspawn_netdev_carrier(struct kspawn_io *io);
 extern const struct kb_net_ops kspawn_netdev_ops;
 
-/* store_file.c: a file or block device as blk storage. */
+/*
+ * store_file.c: a file or block device as blk storage; store_bdev.c: a
+ * block device with --cache=none, bios straight to it.
+ */
 struct kspawn_disk {
 	struct file *buffered;		/* page cache: fallback, flush, discard */
 	struct file *direct;		/* O_DIRECT, or NULL: all buffered */
-	unsigned int align;		/* what O_DIRECT needs */
+	struct block_device *bdev;	/* or NULL: the file's handles */
+	struct bdev_cmd *bcmd;		/* one per kb_blk_req, for bdev */
+	bool write_cache;		/* bdev: a volatile write cache */
+	unsigned int align;		/* what O_DIRECT or the device needs */
 	const struct kb_region *region;
 	struct disk_cmd *cmd;		/* one per kb_blk_req */
 	atomic_t inflight, max_inflight;
@@ -80,5 +86,18 @@ extern const struct kb_store_ops kspawn_file_ops;
 struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 				     const struct kb_region *r, u64 *bytes);
 void kspawn_disk_close(struct kspawn_disk *d);
+
+extern const struct kb_store_ops kspawn_bdev_ops, kspawn_bdev_ops_wc;
+int kspawn_bdev_open(struct kspawn_disk *d, dev_t dev);
+void kspawn_bdev_close(struct kspawn_disk *d);
+
+/* The store ops the disk d is served by. */
+static inline const struct kb_store_ops *
+kspawn_disk_ops(const struct kspawn_disk *d)
+{
+	if (!d->bdev)
+		return &kspawn_file_ops;
+	return d->write_cache ? &kspawn_bdev_ops_wc : &kspawn_bdev_ops;
+}
 
 #endif

@@ -15,7 +15,8 @@
  * both.  Where the file
  * system refuses O_DIRECT (tmpfs), or with --cache=writeback, every
  * request is buffered.  Either way the backing has a volatile cache, so
- * the device offers FLUSH.
+ * the device offers FLUSH.  A block device with --cache=none is served
+ * by bios instead (store_bdev.c); this file only opens and closes it.
  */
 #include <linux/blkdev.h>
 #include <linux/bvec.h>
@@ -57,6 +58,7 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 				     const struct kb_region *r, u64 *bytes)
 {
 	struct kspawn_disk *d = kzalloc(sizeof(*d), GFP_KERNEL);
+	struct inode *inode;
 	int err;
 
 	if (!d)
@@ -74,6 +76,20 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 		pr_info("disk %s: empty\n", path);
 		err = -EINVAL;
 		goto err_close;
+	}
+	inode = d->buffered->f_mapping->host;
+	if (!writeback && S_ISBLK(inode->i_mode)) {
+		/* bios straight to the device (store_bdev.c) */
+		err = kspawn_bdev_open(d, inode->i_rdev);
+		if (err) {
+			pr_info("disk %s: cannot have it to ourselves (%d)\n",
+				path, err);
+			goto err_close;
+		}
+		pr_info("disk %s: bios, %s write cache, %u-byte blocks\n",
+			path, d->write_cache ? "a volatile" : "no",
+			d->align);
+		return d;
 	}
 	if (!writeback) {
 		d->direct = open_one(path, O_DIRECT);
@@ -109,6 +125,7 @@ void kspawn_disk_close(struct kspawn_disk *d)
 {
 	if (!d)
 		return;
+	kspawn_bdev_close(d);
 	vfs_fsync(d->buffered, 0);
 	if (d->direct)
 		filp_close(d->direct, NULL);

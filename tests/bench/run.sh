@@ -57,6 +57,7 @@ assert r["comparable"] == [p["same_work"] for p in r["peers"]
                            if p["name"] == best][0]
 expect = {"ring_": True, "ringtest_": True, "blk_fullstack_": True, "net_fullstack_": True,
           "net_l2fwd_": True,
+          "blk_nvme_": True,
           "switch": True, "scale": True, "blk_hosted_": False, "net_hosted_": False,
           "doorbell_": False, "idle_wakeups": True,
           "first_request_after_idle": True,
@@ -83,11 +84,11 @@ want="ring_latency_split_64 ring_latency_packed_1500 ring_throughput_split_b32_6
 	net_fullstack_pps_64 net_fullstack_tput_1500 net_l2fwd_64 ringtest_split_poll ringtest_packed_poll
 	ringtest_split_sleep ringtest_packed_sleep doorbell_guest_to_host
 	doorbell_host_to_guest idle_wakeups first_request_after_idle scale
-	switch_cross_cpu"
+	switch_cross_cpu blk_nvme_randread_qd1 blk_nvme_randwrite_qd32 blk_nvme_randread_128k_qd8"
 for name in $want; do
 	[ -f "$out/$name.json" ] || { echo "FAIL bench/$name: no result"; fail=$((fail + 1)); }
 done
-[ "$pass" -ge 41 ] || { echo "FAIL bench/count: $pass results, want 41"; fail=$((fail + 1)); }
+[ "$pass" -ge 47 ] || { echo "FAIL bench/count: $pass results, want 47"; fail=$((fail + 1)); }
 
 # Unpinned, two polling threads would take turns on one CPU and measure
 # the scheduler: each hosted benchmark must refuse, and print no number.

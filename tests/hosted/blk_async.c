@@ -9,11 +9,17 @@
  *     model; completions must come out of order and many in flight.
  *   flush-order: writes held in the store, then a FLUSH: the flush reaches
  *     the store and the driver only after every write before it completed.
- *   flush-feature: FLUSH is offered over a volatile cache only (not RAM).
+ *   flush-feature: FLUSH and CONFIG_WCE are offered over a volatile cache
+ *     only (not RAM), the config saying write-back.
+ *   write-through-wce, write-through-noflush: with the config's wce set to
+ *     0 by the driver, or FLUSH not taken, each write completes only after
+ *     a store flush that followed its store write; write-back-wce: with
+ *     wce left at 1, no flush the driver did not ask for.
  *
  * Prints "ok NAME" / "FAIL NAME: why" per case, "PROGRAM: N failed" last.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +53,8 @@ static struct kb_blk_req *pending[KB_BLK_INFLIGHT];
 static int npending;
 static atomic_int hold;			/* the completer waits */
 static atomic_int flushes, writes_pending_at_flush;
+static atomic_int stored_writes, flushed_writes;	/* write-through */
+static uint64_t drop_features;		/* the driver refuses these */
 
 static int store_submit(void *store, struct kb_blk_req *rq)
 {
@@ -75,6 +83,8 @@ static int store_flush(void *store)
 		writes_pending_at_flush += pending[i]->write;
 	pthread_mutex_unlock(&store_lock);
 	flushes++;
+	/* Every write stored before the flush began is durable now. */
+	atomic_store(&flushed_writes, atomic_load(&stored_writes));
 	return 0;
 }
 
@@ -134,6 +144,8 @@ static void *completer(void *arg)
 				memcpy(rq->seg[s].p, disk + off, rq->seg[s].len);
 			off += rq->seg[s].len;
 		}
+		if (rq->write)
+			atomic_fetch_add(&stored_writes, 1);
 		kb_blk_complete(rq, 0);
 	}
 	return NULL;
@@ -174,7 +186,7 @@ static void bring_up(int packed)
 	vh_region(region, REGION_BASE, REGION_BYTES, 1u << 20);
 	virtio_slot_attach(&vd, &slot, &vh_platform);
 	vh_poll(&blk.dev);
-	if (virtio_start(&vd, packed ? ~0ULL : ~no_packed) ||
+	if (virtio_start(&vd, (packed ? ~0ULL : ~no_packed) & ~drop_features) ||
 	    virtio_queue(&vd, 0, QSIZE, NULL)) {
 		fprintf(stderr, "handshake failed (status %#x)\n", slot.status);
 		exit(1);
@@ -400,19 +412,69 @@ static void flush_feature(void)
 	struct kspawn_device s;
 	void *ram = kb_ram_new(4096);
 	struct kb_blk *b = malloc(sizeof(*b));
-	const uint64_t f = 1ULL << VIRTIO_BLK_F_FLUSH;
+	const uint64_t f = 1ULL << VIRTIO_BLK_F_FLUSH |
+			   1ULL << VIRTIO_BLK_F_CONFIG_WCE;
+	const size_t wce = offsetof(struct virtio_blk_config, wce);
 	const char *why = NULL;
 
 	memset(&s, 0, sizeof(s));
 	kb_blk_init(b, &s, &kr, &ops, NULL, &kb_ram_ops, ram, 4096, "ram");
 	if (s.device_features & f)
-		why = "RAM (no volatile cache) offers FLUSH";
+		why = "RAM (no volatile cache) offers FLUSH or CONFIG_WCE";
+	if (!why && s.config[wce])
+		why = "RAM's config says write-back";
 	kb_blk_init(b, &s, &kr, &ops, NULL, &async_ops, NULL, 4096, "file");
-	if (!why && !(s.device_features & f))
-		why = "a volatile cache without FLUSH";
+	if (!why && (s.device_features & f) != f)
+		why = "a volatile cache without FLUSH and CONFIG_WCE";
+	if (!why && s.config[wce] != 1)
+		why = "a volatile cache whose config does not say write-back";
 	verdict("flush-feature", why);
 	kb_ram_free(ram);
 	free(b);
+}
+
+/*
+ * 50 writes one at a time; wce >= 0 is what the driver writes to the
+ * config's wce byte once the device is live.
+ */
+static void write_through(const char *name, uint64_t drop, int wce,
+			  int want_through)
+{
+	struct virtq *q = &vd.vq[0];
+	const char *why = NULL;
+	int n;
+
+	drop_features = drop;
+	start(0);
+	drop_features = 0;
+	if (wce >= 0)
+		slot.config[offsetof(struct virtio_blk_config, wce)] = (uint8_t)wce;
+	atomic_store(&flushes, 0);
+	atomic_store(&stored_writes, 0);
+	atomic_store(&flushed_writes, 0);
+	for (n = 0; n < 50 && !why; n++) {
+		struct req *r = &reqs[0], *got = NULL;
+		uint32_t written;
+
+		r->busy = 0;
+		prepare(reqs, r, n);
+		r->hdr.type = VIRTIO_BLK_T_OUT;
+		add(q, r);
+		virtq_publish(q);
+		if (!WAIT_FOR((got = virtq_get(q, &written)) != NULL))
+			why = "lost completion";
+		else if (got->status != VIRTIO_BLK_S_OK)
+			why = "status not OK";
+		else if (want_through && atomic_load(&flushed_writes) != n + 1)
+			why = "a write completed before a flush after it";
+	}
+	finish_run();
+	if (!why && !want_through && atomic_load(&flushes))
+		why = "a write-back device flushed with no FLUSH asked";
+	if (!why)
+		printf("# %s: %d writes, %d store flushes\n", name, n,
+		       atomic_load(&flushes));
+	verdict(name, why);
 }
 
 int main(int argc, char **argv)
@@ -430,6 +492,11 @@ int main(int argc, char **argv)
 	out_of_order("out-of-order-packed", 1, n);
 	flush_order();
 	flush_feature();
+	write_through("write-through-wce", 0, 0, 1);
+	write_through("write-back-wce", 0, 1, 0);
+	write_through("write-through-noflush",
+		      1ULL << VIRTIO_BLK_F_FLUSH | 1ULL << VIRTIO_BLK_F_CONFIG_WCE,
+		      -1, 1);
 	/* The runner looks for "PROGRAM: 0 failed" (blk_async, blk_async_tsan). */
 	printf("%s: %d failed\n", strrchr(argv[0], '/') ?
 	       strrchr(argv[0], '/') + 1 : argv[0], failed);

@@ -25,7 +25,7 @@ pass=0 fail=0 skip=0
 # Boots: QEMU CPUs, then the cases run in that boot, in order.
 # QEMU_BOOTS="3 a b;2 c" replaces them (tests/stress uses it).
 boots=(
-	"2 ctl-usage not-root hello demo panic lifecycle blk blk-odirect blk-concurrent net netdev xdp-native l2fwd gdb-tcp abuse bad-images resources cycles cpu-online-guard reserve timer-clock doorbell no-module"
+	"2 ctl-usage not-root hello demo panic lifecycle blk blk-odirect blk-nvme blk-concurrent net netdev xdp-native l2fwd gdb-tcp abuse bad-images resources cycles cpu-online-guard reserve timer-clock doorbell no-module"
 	"3 two-guests hostile console-flood lock-independence"
 	"5 four-guests"
 	"2@qemu64,+monitor mwait-wake"
@@ -102,10 +102,14 @@ run_boot() {
 	done
 	[ ${#cases[@]} -gt 0 ] || return 0
 	log=$(mktemp)
-	# A second disk for the host (/dev/vda): a guest's disk on a block device.
+	# A second disk for the host (/dev/vda): a guest's disk on a block
+	# device; and an NVMe drive (/dev/nvme0n1), a real one's protocol.
 	truncate -s 8M "$log.disk"
+	truncate -s 8M "$log.nvme"
 	host "$log" "$smp" ${cpu:+--qemu -cpu --qemu "$cpu"} \
 		--qemu -drive --qemu "file=$log.disk,if=virtio,format=raw" \
+		--qemu -drive --qemu "file=$log.nvme,if=none,id=nvm,format=raw" \
+		--qemu -device --qemu "nvme,serial=kspawn-nvme,drive=nvm" \
 		--run /tests/run-cases.sh \
 		--append "harness.cases=$(IFS=,; echo "${cases[*]}")"
 	collect "$log" "$smp" "${cases[@]}"
@@ -115,7 +119,7 @@ run_boot() {
 		fail_case "boot-smp$smp" "qemu-host.sh ended with status $status" \
 			"$(sed 's/^/| /' "$log.err")"
 	fi
-	rm -f "$log" "$log.err" "$log.disk"
+	rm -f "$log" "$log.err" "$log.disk" "$log.nvme"
 }
 
 # The kernel-log checks see every kind of trouble (guest/klog-selftest.sh):

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A host block device as the storage of a guest's virtio-blk device
+ * (kspawnctl run --disk /dev/X, --cache=none): each read or write becomes
+ * bios straight to the device, no page cache, up to KB_BLK_INFLIGHT in
+ * flight.  The last bio's end_io (often in the device's interrupt)
+ * completes the request, which publishes the used entry and notifies the
+ * guest by the blk device's rules.
+ *
+ * Guest segments aligned to the device's logical block, on memory with
+ * struct pages, are the bios' pages themselves; otherwise the request is
+ * bounced through pages of our own (one at a time, so no high-order
+ * allocation).  A request needing more than BIO_MAX_VECS pages is a chain
+ * of bios that completes as one.
+ *
+ * FLUSH is an empty REQ_PREFLUSH bio (blkdev_issue_flush); the blk device
+ * sends it only once every write before it completed, so it covers them.
+ * It is offered exactly when the device has a volatile write cache.
+ * DISCARD and WRITE_ZEROES are blkdev_issue_zeroout: the range must read
+ * back as zeroes (blk.h); a discard may unmap, a write-zeroes keeps the
+ * blocks allocated.
+ */
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "kspawn.h"
+#include "io.h"
+
+/*
+ * A command keeps up to BOUNCE_KEEP bounce pages between requests (a
+ * guest's malloc'd buffers are bounced every time: no allocation then);
+ * a bigger request's extra pages are freed when it completes.
+ */
+#define BOUNCE_KEEP 32
+
+struct bdev_cmd {
+	struct kb_blk_req *rq;
+	struct kspawn_disk *disk;
+	struct bio *bio;		/* the one being filled; the last */
+	bool bounced;			/* else the guest's own pages */
+	struct page **bounce;		/* nbounce pages, room for cap */
+	unsigned int nbounce, cap;
+};
+
+/* Down to keep pages (0: the array too). */
+static void free_bounce(struct bdev_cmd *cmd, unsigned int keep)
+{
+	while (cmd->nbounce > keep)
+		__free_page(cmd->bounce[--cmd->nbounce]);
+	if (!keep) {
+		kfree(cmd->bounce);
+		cmd->bounce = NULL;
+		cmd->cap = 0;
+	}
+}
+
+/* As kspawn's holder of the block device (FMODE_EXCL). */
+static const fmode_t bdev_mode = FMODE_READ | FMODE_WRITE | FMODE_EXCL;
+
+int kspawn_bdev_open(struct kspawn_disk *d, dev_t dev)
+{
+	struct block_device *bdev = blkdev_get_by_dev(dev, bdev_mode, d);
+
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
+	d->bcmd = kvcalloc(KB_BLK_INFLIGHT, sizeof(*d->bcmd), GFP_KERNEL);
+	if (!d->bcmd) {
+		blkdev_put(bdev, bdev_mode);
+		return -ENOMEM;
+	}
+	/*
+	 * The page cache of the device is not ours to use, but what is in
+	 * it must not hide our bios: written back and dropped now, dropped
+	 * again at the end (as direct I/O does).
+	 */
+	sync_blockdev(bdev);
+	invalidate_bdev(bdev);
+	d->bdev = bdev;
+	d->align = bdev_logical_block_size(bdev);
+	d->write_cache = bdev_write_cache(bdev);
+	return 0;
+}
+
+/* After kb_blk_drain(): nothing is in flight. */
+void kspawn_bdev_close(struct kspawn_disk *d)
+{
+	if (!d->bdev)
+		return;
+	if (d->write_cache)
+		blkdev_issue_flush(d->bdev);
+	invalidate_bdev(d->bdev);
+	blkdev_put(d->bdev, bdev_mode);
+	d->bdev = NULL;
+	for (unsigned int i = 0; i < KB_BLK_INFLIGHT; i++)
+		free_bounce(&d->bcmd[i], 0);
+	kvfree(d->bcmd);
+	d->bcmd = NULL;
+}
+
+static int bdev_flush(void *store)
+{
+	struct kspawn_disk *d = store;
+
+	if (kspawn_test_no_flush)
+		return 0;
+	return blkdev_issue_flush(d->bdev);
+}
+
+static int bdev_discard(void *store, u64 off, u64 len, int zero)
+{
+	struct kspawn_disk *d = store;
+
+	if ((off | len) & (d->align - 1))
+		return -EINVAL;
+	return blkdev_issue_zeroout(d->bdev, off >> SECTOR_SHIFT,
+				    len >> SECTOR_SHIFT, GFP_KERNEL,
+				    zero ? BLKDEV_ZERO_NOUNMAP : 0);
+}
+
+/* Between the bounce pages and the guest's segments. */
+static void copy_bounce(struct bdev_cmd *cmd, bool to_guest)
+{
+	struct kb_blk_req *rq = cmd->rq;
+	u64 at = 0;
+
+	for (u32 i = 0; i < rq->nseg; i++) {
+		u8 *p = rq->seg[i].p;
+		u32 left = rq->seg[i].len;
+
+		while (left) {
+			u8 *pg = page_address(cmd->bounce[at >> PAGE_SHIFT]) +
+				 offset_in_page(at);
+			u32 n = min_t(u32, left, PAGE_SIZE - offset_in_page(at));
+
+			if (to_guest)
+				memcpy(p, pg, n);
+			else
+				memcpy(pg, p, n);
+			p += n;
+			left -= n;
+			at += n;
+		}
+	}
+}
+
+static void bdev_end_io(struct bio *bio)
+{
+	struct bdev_cmd *cmd = bio->bi_private;
+	struct kb_blk_req *rq = cmd->rq;
+	int err = blk_status_to_errno(bio->bi_status);
+
+	if (cmd->bounced) {
+		if (!err && !rq->write)
+			copy_bounce(cmd, true);
+		free_bounce(cmd, BOUNCE_KEEP);
+	}
+	bio_put(bio);
+	atomic_dec(&cmd->disk->inflight);
+	kb_blk_complete(rq, err);
+}
+
+/* One more page for the request: a new bio chained on when one is full. */
+static void add_page(struct bdev_cmd *cmd, struct page *page, u32 len,
+		     u32 off, unsigned int pages_left)
+{
+	struct bio *bio = cmd->bio;
+
+	if (bio_add_page(bio, page, len, off) == len)
+		return;
+	cmd->bio = bio_alloc(bio->bi_bdev, min_t(unsigned int, pages_left,
+						 BIO_MAX_VECS),
+			     bio->bi_opf, GFP_NOIO);
+	cmd->bio->bi_iter.bi_sector = bio_end_sector(bio);
+	bio_chain(bio, cmd->bio);
+	submit_bio(bio);
+	bio_add_page(cmd->bio, page, len, off);
+}
+
+/* Pages of the guest's segments, or 0 if one cannot go to a bio as is. */
+static unsigned int guest_pages(struct kspawn_disk *d, struct kb_blk_req *rq)
+{
+	unsigned int n = 0, mask = d->align - 1;
+
+	for (u32 i = 0; i < rq->nseg; i++) {
+		u64 phys = d->region->base + (rq->seg[i].p - d->region->va);
+		u64 end = phys + rq->seg[i].len;
+
+		if ((phys | rq->seg[i].len) & mask)
+			return 0;
+		for (u64 pfn = PHYS_PFN(phys); pfn <= PHYS_PFN(end - 1); pfn++)
+			if (!pfn_valid(pfn))
+				return 0;
+		n += PHYS_PFN(end - 1) - PHYS_PFN(phys) + 1;
+	}
+	return n;
+}
+
+static void add_guest_pages(struct bdev_cmd *cmd, unsigned int n)
+{
+	struct kspawn_disk *d = cmd->disk;
+	struct kb_blk_req *rq = cmd->rq;
+
+	for (u32 i = 0; i < rq->nseg; i++) {
+		u64 phys = d->region->base + (rq->seg[i].p - d->region->va);
+		u32 left = rq->seg[i].len;
+
+		while (left) {
+			u32 in_page = offset_in_page(phys);
+			u32 len = min_t(u32, left, PAGE_SIZE - in_page);
+
+			add_page(cmd, pfn_to_page(PHYS_PFN(phys)), len,
+				 in_page, n--);
+			phys += len;
+			left -= len;
+		}
+	}
+}
+
+static int add_bounce_pages(struct bdev_cmd *cmd, unsigned int n)
+{
+	struct kb_blk_req *rq = cmd->rq;
+
+	if (n > cmd->cap) {
+		struct page **a = krealloc_array(cmd->bounce, n, sizeof(*a),
+						 GFP_NOIO);
+
+		if (!a)
+			return -ENOMEM;
+		cmd->bounce = a;
+		cmd->cap = n;
+	}
+	for (; cmd->nbounce < n; cmd->nbounce++) {
+		cmd->bounce[cmd->nbounce] = alloc_page(GFP_NOIO);
+		if (!cmd->bounce[cmd->nbounce])
+			return -ENOMEM;
+	}
+	if (rq->write)
+		copy_bounce(cmd, false);
+	for (unsigned int i = 0; i < n; i++)
+		add_page(cmd, cmd->bounce[i],
+			 min_t(u32, PAGE_SIZE, rq->len - i * PAGE_SIZE), 0,
+			 n - i);
+	return 0;
+}
+
+static void count_inflight(struct kspawn_disk *d)
+{
+	int now = atomic_inc_return(&d->inflight);
+	int max = atomic_read(&d->max_inflight);
+
+	while (now > max && !atomic_try_cmpxchg(&d->max_inflight, &max, now))
+		;
+}
+
+static int bdev_submit(void *store, struct kb_blk_req *rq)
+{
+	struct kspawn_disk *d = store;
+	struct bdev_cmd *cmd = &d->bcmd[rq->id];
+	unsigned int n = guest_pages(d, rq);
+	bool bounced = !n;
+
+	/* build_rw() checked whole sectors; a 4 KiB-sector disk wants more */
+	if ((rq->off | rq->len) & (d->align - 1))
+		return -EINVAL;
+	if (bounced)
+		n = DIV_ROUND_UP(rq->len, PAGE_SIZE);
+	cmd->rq = rq;
+	cmd->disk = d;
+	cmd->bounced = bounced;
+	cmd->bio = bio_alloc(d->bdev, min_t(unsigned int, n, BIO_MAX_VECS),
+			     rq->write ? REQ_OP_WRITE : REQ_OP_READ, GFP_NOIO);
+	cmd->bio->bi_iter.bi_sector = rq->off >> SECTOR_SHIFT;
+	if (bounced) {
+		if (add_bounce_pages(cmd, n)) {
+			bio_put(cmd->bio);
+			return -ENOMEM;
+		}
+		d->bounced++;
+	} else {
+		add_guest_pages(cmd, n);
+	}
+	cmd->bio->bi_private = cmd;
+	cmd->bio->bi_end_io = bdev_end_io;
+	count_inflight(d);
+	d->direct_ios++;
+	submit_bio(cmd->bio);
+	return 0;
+}
+
+/*
+ * read and write are only for a synchronous submit, which a block device
+ * never takes: every read and write goes through bdev_submit().
+ */
+const struct kb_store_ops kspawn_bdev_ops = {
+	.flush = bdev_flush,
+	.discard = bdev_discard,
+	.submit = bdev_submit,
+	.volatile_cache = 0,
+};
+
+const struct kb_store_ops kspawn_bdev_ops_wc = {
+	.flush = bdev_flush,
+	.discard = bdev_discard,
+	.submit = bdev_submit,
+	.volatile_cache = 1,
+};

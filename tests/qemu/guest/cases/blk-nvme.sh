@@ -1,0 +1,60 @@
+# virtio-blk on a real block device's protocol: the QEMU host's emulated
+# NVMe drive, /dev/nvme0n1.  With --cache none (the default) reads and
+# writes are bios straight to the namespace, many in flight (the module
+# logs the most it had, asserted > 1 with blkcheck qd=8); the namespace
+# holds what the guest wrote (same digest, read by the host after the
+# instance ended); FLUSH is offered because QEMU's drive has a volatile
+# write cache (the kernel says so in queue/write_cache); DISCARD and
+# WRITE_ZEROES leave zeroes the host reads back.
+. /tests/lib.sh
+
+dev=/dev/nvme0n1
+[ -b $dev ] || { bad "no $dev: the host's NVMe driver did not load"; finish; }
+wc=$(cat /sys/block/nvme0n1/queue/write_cache)
+note "$dev: write_cache '$wc', $(cat /sys/block/nvme0n1/queue/logical_block_size)-byte blocks"
+
+# The kernel log line of instance $1 at its end: "disk: N direct ...".
+disk_line() { dmesg | grep "instance $1: disk:" | tail -n 1; }
+
+spawn "$IMG" --cpu 1 --disk $dev --cmdline "blkcheck qd=8 seed=27" || finish
+expect 0 kspawnctl console "$id" --follow
+has 'blkcheck: OK sectors=16384 digest=[0-9a-f]{16}'
+guest=$(echo "$out" | sed -n 's/.*blkcheck: OK .*digest=\([0-9a-f]*\).*/\1/p')
+expect 0 kspawnctl stop "$id"
+opened=$(dmesg | grep "disk $dev:" | tail -n 1)
+note "$opened"
+echo "$opened" | grep -q ": bios, " || bad "$dev was not served by bios"
+if [ "$wc" = "write back" ]; then
+	echo "$opened" | grep -q "a volatile write cache" ||
+		bad "the drive has a volatile write cache; the module did not see it"
+else
+	echo "$opened" | grep -q "no write cache" ||
+		bad "the drive has no volatile write cache; the module says it has"
+fi
+line=$(disk_line "$id")
+note "$line"
+direct=$(echo "$line" | sed -n 's/.*disk: \([0-9]*\) direct.*/\1/p')
+max=$(echo "$line" | sed -n 's/.*at most \([0-9]*\) in flight.*/\1/p')
+[ "${direct:-0}" -gt 100 ] || bad "only '${direct}' requests went to the device"
+[ "${max:-0}" -gt 1 ] || bad "at most '${max}' requests in flight at once with qd=8"
+host=$(fnv64sum $dev)
+note "digest: guest $guest, host $dev $host"
+[ -n "$guest" ] && [ "$guest" = "$host" ] || bad "$dev digest $host is not the guest's $guest"
+
+# Read back by a second instance: what the first wrote is on the device.
+spawn "$IMG" --cpu 1 --disk $dev --cmdline "blkcheck verify seed=27" || finish
+expect 0 kspawnctl console "$id" --follow
+has "blkcheck: OK sectors=16384 digest=$guest"
+expect 0 kspawnctl stop "$id"
+
+# DISCARD and WRITE_ZEROES: the host reads the zeroes too.
+spawn "$IMG" --cpu 1 --disk $dev --cmdline "blkcheck discard seed=31" || finish
+expect 0 kspawnctl console "$id" --follow
+has 'blkcheck: OK sectors=16384 digest=[0-9a-f]{16}'
+guest=$(echo "$out" | sed -n 's/.*blkcheck: OK .*digest=\([0-9a-f]*\).*/\1/p')
+expect 0 kspawnctl stop "$id"
+host=$(fnv64sum $dev)
+note "after discard: guest $guest, host $host"
+[ -n "$guest" ] && [ "$guest" = "$host" ] || bad "$dev digest $host is not the guest's $guest"
+want_no_instances
+finish
