@@ -27,7 +27,7 @@ PER_CPU = 48	# offsetof(struct parwork, per_cpu) in apps/parwork.c
 
 
 def symbols(elf):
-    """Sorted (address, name) of the functions, and parwork's static w."""
+    """Sorted (address, name) of the functions, and parwork's timed run."""
     out = subprocess.run(["nm", "-n", elf], capture_output=True,
                          text=True).stdout
     funcs, w = [], None
@@ -38,10 +38,10 @@ def symbols(elf):
         addr = int(parts[0], 16)
         if parts[1] in "tT":
             funcs.append((addr, parts[2]))
-        elif re.fullmatch(r"w\.[0-9]+", parts[2]) and parts[1] in "bBdD":
+        elif parts[2] == "parwork_state" and parts[1] in "bBdD":
             w = addr
     if w is None:
-        sys.exit(f"no parwork state (w.N) in {elf}")
+        sys.exit(f"no parwork_state in {elf}")
     return funcs, w
 
 
@@ -167,7 +167,9 @@ def main():
     time.sleep(3)
     after = [rsp.u64(w + PER_CPU + 8 * c) for c in (0, 1)]
     for c in (1, 0):
+        # zero: no work seen at all (the wrong variable, say): not a stop
         print(f"cpu {c} counter while stopped:",
+              "zero" if not before[c] else
               "same" if before[c] == after[c] else
               f"moved {before[c]} -> {after[c]}")
 
