@@ -540,6 +540,20 @@ static void resume_all(void)
 }
 
 /*
+ * A hardware breakpoint or watchpoint this CPU hit while another CPU
+ * owned the stub, which gdb has taken out meanwhile (or detached): the
+ * hit is stale, and reporting it would stop a guest gdb no longer waits
+ * on.
+ */
+static int hw_hit_gone(uint64_t dr6)
+{
+	for (int n = 0; n < 4; n++)
+		if ((dr6 & (1ULL << n)) && (g.dr7 & (3ULL << (2 * n))))
+			return 0;
+	return !(dr6 & DR6_BS);
+}
+
+/*
  * An int3 this CPU hit while another CPU owned the stub, whose breakpoint
  * gdb has taken out meanwhile: run the original instruction.
  */
@@ -573,6 +587,10 @@ int gdb_target_trap(struct trap_frame *tf, int requested_sig)
 		dr6 = read_dr6();
 		gdb_write_dr(6, 0);
 		if ((dr6 & DR6_BS) && g.step_over && finish_step_over(tf)) {
+			resume_all();
+			return 1;
+		}
+		if (waited && hw_hit_gone(dr6)) {
 			resume_all();
 			return 1;
 		}
