@@ -63,14 +63,21 @@ static void watch_state(struct kspawn_instance *in)
  * Every core of a machine has the same APIC timer clock: once guests have
  * measured it, later guests are told and skip the measurement.  A guest
  * may lie, so one guest's word is only a candidate: the clock is learnt
- * when a second guest's measurement agrees within 1% (a lone hostile
- * guest can delay that, not decide it).  apic_timer_khz= overrides it.
+ * when a second guest's measurement agrees with one of the last few
+ * candidates within 3% (a lone hostile guest can delay that, not decide
+ * it).  Why 3% and a few: under QEMU TCG a busy host makes honest
+ * measurements spread by several percent, and comparing only with the
+ * last one let a single outlier restart the wait.  apic_timer_khz=
+ * overrides it.
  */
+#define CLOCK_CANDIDATES 4
+
 static void learn_timer_clock(struct kspawn_instance *in)
 {
 	static DEFINE_SPINLOCK(lock);
-	static u32 candidate, candidate_id;
-	u32 khz, diff;
+	static u32 khz_seen[CLOCK_CANDIDATES], id_seen[CLOCK_CANDIDATES];
+	static unsigned int next;
+	u32 khz, diff, i;
 
 	if (READ_ONCE(kspawn_apic_timer_khz))
 		return;
@@ -78,15 +85,27 @@ static void learn_timer_clock(struct kspawn_instance *in)
 	if (khz < 1000 || khz > 100000000)
 		return;
 	spin_lock(&lock);
-	diff = khz > candidate ? khz - candidate : candidate - khz;
-	if (!candidate || candidate_id == in->id || diff > candidate / 100) {
-		candidate = khz;
-		candidate_id = in->id;
-	} else if (!kspawn_apic_timer_khz) {
-		WRITE_ONCE(kspawn_apic_timer_khz, candidate);
-		pr_info("APIC timer clock %u kHz, as instances %u and %u measured it; passed to later guests\n",
-			candidate, candidate_id, in->id);
+	for (i = 0; i < CLOCK_CANDIDATES; i++) {
+		if (!khz_seen[i] || id_seen[i] == in->id)
+			continue;
+		diff = khz > khz_seen[i] ? khz - khz_seen[i] : khz_seen[i] - khz;
+		if (diff > khz_seen[i] / 33)
+			continue;
+		if (!kspawn_apic_timer_khz) {
+			WRITE_ONCE(kspawn_apic_timer_khz,
+				   khz_seen[i] / 2 + khz / 2);
+			pr_info("APIC timer clock %u kHz, as instances %u and %u measured it; passed to later guests\n",
+				kspawn_apic_timer_khz, id_seen[i], in->id);
+		}
+		goto out;
 	}
+	for (i = 0; i < CLOCK_CANDIDATES; i++)
+		if (id_seen[i] == in->id && khz_seen[i])
+			goto out;	/* one candidate per instance */
+	khz_seen[next] = khz;
+	id_seen[next] = in->id;
+	next = (next + 1) % CLOCK_CANDIDATES;
+out:
 	spin_unlock(&lock);
 }
 

@@ -23,12 +23,19 @@ hello_clock
 a=$clock
 hello_clock
 b=$clock
-hello_clock
-c=$clock
-note "after the liar: $a; then $b; then $c"
+note "after the liar: $a; then $b"
 case $a in *"(from the host)"*) bad "the guest after the liar was given a clock: $a" ;; esac
 case $b in *"(from the host)"*) bad "one guest's word was enough: $b" ;; esac
-case $c in *"(from the host)"*) ;; *) bad "two guests agreed, the third still calibrated: $c" ;; esac
+# Honest measurements under a loaded TCG host spread by a few percent, so
+# two of them may not agree at once: up to three more guests get the
+# chance; the first one told the clock ends the wait.
+c=
+for try in 1 2 3; do
+	hello_clock
+	note "then $clock"
+	case $clock in *"(from the host)"*) c=$clock; break ;; esac
+done
+[ -n "$c" ] || bad "five honest guests measured, none was told the clock"
 [ "${c%% *}" != 5000000 ] || bad "the liar's 5 GHz reached a guest"
 learnt=$(dmesg | tail -n +$((n0 + 1)) | grep 'APIC timer clock' | tail -n 1)
 note "${learnt#*] }"
