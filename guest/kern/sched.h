@@ -131,6 +131,15 @@ void thread_get_info(const struct thread *t, struct thread_info *info);
  */
 int thread_for_each(int (*fn)(const struct thread *t, void *arg), void *arg);
 
+/*
+ * The same for a debugger that stopped every CPU, interrupts off: they
+ * never spin on sched_lock held by the stopped CPU itself (a breakpoint
+ * inside the scheduler), nor for long on one held by another.
+ */
+void thread_get_info_stopped(const struct thread *t, struct thread_info *info);
+int thread_for_each_stopped(int (*fn)(const struct thread *t, void *arg),
+			    void *arg);
+
 /* ---- for kmain and interrupt code --------------------------------------- */
 
 /* Make the running boot context the idle thread.  After mm and time init. */

@@ -36,6 +36,22 @@ void spin_lock(struct spinlock *l)
 	__atomic_store_n(&l->owner_cpu, me, __ATOMIC_RELAXED);
 }
 
+int spin_trylock(struct spinlock *l)
+{
+	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		return 0;
+	__atomic_store_n(&l->owner_cpu, this_cpu()->index + 1,
+			 __ATOMIC_RELAXED);
+	return 1;
+}
+
+int spin_held_here(const struct spinlock *l)
+{
+	return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&l->owner_cpu, __ATOMIC_RELAXED) ==
+		       this_cpu()->index + 1;
+}
+
 void spin_unlock(struct spinlock *l)
 {
 	__atomic_store_n(&l->owner_cpu, 0, __ATOMIC_RELAXED);

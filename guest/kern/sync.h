@@ -41,6 +41,12 @@ void spin_unlock_irqrestore(struct spinlock *l, uint64_t flags);
 void spin_lock(struct spinlock *l);
 void spin_unlock(struct spinlock *l);
 
+/* Take l if it is free (1) or give up at once (0); interrupts already off. */
+int spin_trylock(struct spinlock *l);
+
+/* Whether this CPU holds l (interrupts off, so the answer stays true). */
+int spin_held_here(const struct spinlock *l);
+
 /* ---- wait queues -------------------------------------------------------- */
 
 /*

@@ -13,6 +13,7 @@
 #include "kern/sched.h"
 #include "kern/mm.h"
 #include "kern/panic.h"
+#include "kern/time.h"
 #include "arch/x86_64/context.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fpu.h"
@@ -278,5 +279,59 @@ int thread_for_each(int (*fn)(const struct thread *t, void *arg), void *arg)
 			break;
 	}
 	spin_unlock_irqrestore(&sched_lock, flags);
+	return ret;
+}
+
+/*
+ * The debugger stopped the world, possibly inside the scheduler: the
+ * stopped CPU may hold sched_lock itself (a breakpoint in a *_locked
+ * function), and then taking it again would spin forever.  In that case
+ * nothing else can change the lists, so look without it.  Another CPU
+ * holds it only with interrupts off and lets go within microseconds,
+ * unless it is itself caught in a trap waiting for the stub: wait a
+ * bounded time, then look without it too.  Returns whether it was taken.
+ */
+#define DEBUG_LOCK_WAIT_NS (50 * NSEC_PER_MSEC)
+#define DEBUG_WALK_MAX 100000	/* a list caught mid-update may not close */
+
+static int debug_lock(void)
+{
+	uint64_t start;
+
+	if (spin_held_here(&sched_lock))
+		return 0;
+	start = time_ns();
+	while (!spin_trylock(&sched_lock)) {
+		if (time_ns() - start > DEBUG_LOCK_WAIT_NS)
+			return 0;
+		cpu_relax();
+	}
+	return 1;
+}
+
+void thread_get_info_stopped(const struct thread *t, struct thread_info *info)
+{
+	int locked = debug_lock();
+
+	info_fill(t, info);
+	if (locked)
+		spin_unlock(&sched_lock);
+}
+
+int thread_for_each_stopped(int (*fn)(const struct thread *t, void *arg),
+			    void *arg)
+{
+	int locked = debug_lock();
+	struct list_node *pos = all_threads.next;
+	int ret = 0, n;
+
+	for (n = 0; pos != &all_threads && n < DEBUG_WALK_MAX; n++) {
+		ret = fn(list_entry(pos, struct thread, all_node), arg);
+		if (ret)
+			break;
+		pos = pos->next;
+	}
+	if (locked)
+		spin_unlock(&sched_lock);
 	return ret;
 }

@@ -160,7 +160,7 @@ static int saved_reg(const struct thread *t, unsigned int r, void *val)
 	const struct switch_frame *f;
 	uint64_t v;
 
-	thread_get_info(t, &info);
+	thread_get_info_stopped(t, &info);
 	f = info.saved_sp;
 	if (!f)
 		return -1;
@@ -393,7 +393,7 @@ static const struct thread *find_thread(int tid)
 {
 	struct thread_search s = { .tid = tid };
 
-	thread_for_each(search_cb, &s);
+	thread_for_each_stopped(search_cb, &s);
 	return s.found;
 }
 
@@ -402,7 +402,7 @@ static int t_thread_next(void *ctx, int after)
 	struct thread_search s = { .after = after };
 
 	(void)ctx;
-	thread_for_each(search_cb, &s);
+	thread_for_each_stopped(search_cb, &s);
 	return s.best;
 }
 
@@ -424,7 +424,7 @@ static void t_thread_describe(void *ctx, int tid, char *buf, size_t size)
 	buf[0] = '\0';
 	if (!t)
 		return;
-	thread_get_info(t, &info);
+	thread_get_info_stopped(t, &info);
 	n = strlen(info.name);
 	if (n + 12 > size)
 		n = size - 12;
