@@ -429,10 +429,19 @@ static void net_reset(struct kb_device *d)
 	set_pairs(n, 1);
 }
 
+/*
+ * Queue 2 is ctrl only without MQ; with MQ it is pair 1's receive queue,
+ * whose posted buffers are not work: asking for its kicks would keep the
+ * device thread from ever sleeping.  So ctrl's kicks are handled here,
+ * where the negotiated features say which queue it is.
+ */
 static int net_kicks_on(struct kb_device *d)
 {
 	struct kb_net *n = d->priv;
 	int pending = 0;
+
+	if (ctrl_queue(n) == 2)
+		pending |= kb_vq_kicks_on(&d->vq[2]);
 
 	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++)
 		if (n->rx_waiting & (1U << p))
@@ -444,6 +453,9 @@ static int net_kicks_on(struct kb_device *d)
 static void net_kicks_off(struct kb_device *d)
 {
 	struct kb_net *n = d->priv;
+
+	if (ctrl_queue(n) == 2)
+		kb_vq_kicks_off(&d->vq[2]);
 
 	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++)
 		if (n->rx_waiting & (1U << p))
@@ -459,9 +471,12 @@ static int net_features_ok(uint64_t f)
 	return 1;
 }
 
-/* Transmit queues and ctrl: the queues whose kicks bring work. */
+/*
+ * Transmit queues and MQ's ctrl: the queues whose kicks bring work (the
+ * ctrl queue without MQ, queue 2, in net_kicks_on).
+ */
 #define TX_QUEUES (0xaaaaaaaaU & ((1U << (2 * KB_NET_PAIRS_MAX)) - 1))
-#define CTRL_QUEUES ((1U << 2) | (1U << (2 * KB_NET_PAIRS_MAX)))
+#define CTRL_QUEUES (1U << (2 * KB_NET_PAIRS_MAX))
 
 static const struct kb_device_class net_class = {
 	.name = "net",

@@ -222,6 +222,38 @@ static void loop_pairs(const char *layout, int packed)
 		kb_net_pairs(&net), got[0], got[1], got[2]);
 }
 
+/*
+ * An idle device with receive buffers posted on pair 1 (queue 2, ctrl's
+ * place without MQ) has no work: the thread may sleep.  Without MQ a
+ * ctrl command waiting in queue 2 is work.
+ */
+static void idle(const char *layout, int packed)
+{
+	uint8_t *buf = region + TX_OFF + 0x100000;
+	struct virtq_buf out = { buf, 4 }, in = { buf + 64, 1 };
+	int mq_idle = -1, ctrl_pending = -1;
+
+	if (!up(KB_NET_LOOPBACK, packed, F(VIRTIO_NET_F_MQ), 4) &&
+	    set_pairs(2) == VIRTIO_NET_OK) {
+		post_rx(0, 4);
+		post_rx(1, 4);
+		kb_device_poll(&net.dev, 64);
+		mq_idle = kb_device_kicks_on(&net.dev);
+		kb_device_kicks_off(&net.dev);
+	}
+	if (!up(KB_NET_LOOPBACK, packed, 0, 3)) {
+		kb_device_poll(&net.dev, 64);
+		memset(buf, 0, 4);	/* not run: the device is not polled */
+		virtq_add(&vd.vq[2], &out, 1, &in, 1, buf);
+		virtq_publish(&vd.vq[2]);
+		ctrl_pending = kb_device_kicks_on(&net.dev);
+		kb_device_kicks_off(&net.dev);
+	}
+	verdict("mq-idle", layout, mq_idle == 0 && ctrl_pending == 1,
+		"MQ idle with rx posted: kicks_on %d (want 0); no MQ, ctrl command waiting: %d (want 1)",
+		mq_idle, ctrl_pending);
+}
+
 static void steer(const char *layout, int packed)
 {
 	unsigned int hits[KB_NET_PAIRS_MAX] = { 0 }, spread = 1;
@@ -337,6 +369,7 @@ int main(void)
 		const char *layout = packed ? "packed" : "split";
 
 		loop_pairs(layout, packed);
+		idle(layout, packed);
 		steer(layout, packed);
 		change(layout, packed);
 		hostile(layout, packed);
