@@ -153,6 +153,10 @@ static void finish_locked(struct kb_blk *b, struct kb_blk_req *rq,
 	}
 	rq->next = b->free;
 	b->free = rq;
+	if (b->starved && b->wake) {
+		b->starved = 0;
+		b->wake(b->wake_ctx);
+	}
 }
 
 void kb_blk_complete(struct kb_blk_req *rq, int err)
@@ -314,7 +318,11 @@ static void request(struct kb_blk *b, unsigned int q,
 		   (type == VIRTIO_BLK_T_OUT && c->in_len == 1)) {
 		status = build_rw(b, c, rq, type == VIRTIO_BLK_T_OUT, sector);
 		rq->through = rq->write && write_through(b);
-		if (status == VIRTIO_BLK_S_OK) {
+		/*
+		 * No data: nothing to do, and to a block device it would be
+		 * a bio without pages, a malformed command.
+		 */
+		if (status == VIRTIO_BLK_S_OK && rq->len) {
 			submit(b, rq);
 			return;
 		}
@@ -486,6 +494,35 @@ void kb_blk_drain(struct kb_blk *b)
 	}
 }
 
+/*
+ * Before the thread sleeps: requests waiting in a queue are work only
+ * if a slot is free to take them and no FLUSH is parked; otherwise the
+ * thread would never sleep while the store is busy.  It is starved then,
+ * and the completion that frees a slot (or lets the flush go) wakes it.
+ */
+static int blk_kicks_on(struct kb_device *d)
+{
+	struct kb_blk *b = d->priv;
+	unsigned long flags = 0;
+	int pending = 0;
+
+	for (unsigned int q = 0; q < nqueues(d); q++)
+		pending |= kb_vq_kicks_on(&d->vq[q]);
+	kb_lock(&b->lock, flags);
+	if (pending && (!b->free || b->flush)) {
+		b->starved = 1;
+		pending = KB_READ(b->through) != NULL;
+	}
+	kb_unlock(&b->lock, flags);
+	return pending;
+}
+
+static void blk_kicks_off(struct kb_device *d)
+{
+	for (unsigned int q = 0; q < nqueues(d); q++)
+		kb_vq_kicks_off(&d->vq[q]);
+}
+
 #define BLK_FEATURES ((1ULL << VIRTIO_BLK_F_SIZE_MAX) | \
 		      (1ULL << VIRTIO_BLK_F_SEG_MAX) | \
 		      (1ULL << VIRTIO_BLK_F_BLK_SIZE) | \
@@ -493,14 +530,19 @@ void kb_blk_drain(struct kb_blk *b)
 		      (1ULL << VIRTIO_BLK_F_WRITE_ZEROES) | \
 		      (1ULL << VIRTIO_BLK_F_MQ))
 
+/* Requests complete out of order: never in-order (not even by mistake). */
+_Static_assert(!((BLK_FEATURES | KB_F_TRANSPORT) & (1ULL << VIRTIO_F_IN_ORDER)),
+	       "blk completes out of order: it cannot offer VIRTIO_F_IN_ORDER");
+
 /* A store without a volatile write cache (RAM) offers no FLUSH. */
 static const struct kb_device_class blk_class = {
 	.name = "blk",
 	.device_id = VIRTIO_ID_BLOCK,
 	.num_queues = KB_BLK_QUEUES,
-	.kick_queues = (1U << KB_BLK_QUEUES) - 1,
 	.queue_size_max = 256,
 	.features = BLK_FEATURES,
+	.kicks_on = blk_kicks_on,
+	.kicks_off = blk_kicks_off,
 	.work = blk_work,
 	.reset = blk_reset,
 };
@@ -513,10 +555,11 @@ static const struct kb_device_class blk_class_wc = {
 	.name = "blk",
 	.device_id = VIRTIO_ID_BLOCK,
 	.num_queues = KB_BLK_QUEUES,
-	.kick_queues = (1U << KB_BLK_QUEUES) - 1,
 	.queue_size_max = 256,
 	.features = BLK_FEATURES | (1ULL << VIRTIO_BLK_F_FLUSH) |
 		    (1ULL << VIRTIO_BLK_F_CONFIG_WCE),
+	.kicks_on = blk_kicks_on,
+	.kicks_off = blk_kicks_off,
 	.work = blk_work,
 	.reset = blk_reset,
 };

@@ -81,10 +81,12 @@ struct kb_blk {
 	struct kb_blk_req *through;	/* stored writes waiting for a flush */
 	uint32_t inflight, max_inflight;
 	int in_work;			/* the thread publishes at its end */
+	int starved;			/* asleep until a slot frees: wake */
 	unsigned int next_q;		/* the queue blk_work looks at first */
 	/*
-	 * Called under the lock when a parked flush can go or a written-
-	 * through write waits for its flush: wake the thread.
+	 * Called under the lock when a parked flush can go, a written-
+	 * through write waits for its flush or a starved thread has a free
+	 * slot again: wake the thread.
 	 */
 	void (*wake)(void *wake_ctx);
 	void *wake_ctx;

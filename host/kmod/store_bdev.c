@@ -263,7 +263,7 @@ static int bdev_submit(void *store, struct kb_blk_req *rq)
 	bool bounced = !n;
 
 	/* build_rw() checked whole sectors; a 4 KiB-sector disk wants more */
-	if ((rq->off | rq->len) & (d->align - 1))
+	if (!rq->len || ((rq->off | rq->len) & (d->align - 1)))
 		return -EINVAL;
 	if (bounced)
 		n = DIV_ROUND_UP(rq->len, PAGE_SIZE);

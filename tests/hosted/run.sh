@@ -149,6 +149,10 @@ fi
 if CC=clang build blk_mq_tsan -fsanitize=thread -- "$here/blk_mq.c" "${backend[@]}" "${driver[@]}"; then
 	run_cases blk_mq_tsan blk-tsan- 3000
 fi
+# More requests than the device's slots, and requests with no data.
+if build blk_slots "${asan[@]}" -- "$here/blk_slots.c" "${backend[@]}" "${driver[@]}"; then
+	run_cases blk_slots blk-
+fi
 
 # 1 000 000 frames through the net device in loopback mode.
 if build net_loopback "${asan[@]}" -- "$here/net_loopback.c" "${backend[@]}" "${driver[@]}"; then

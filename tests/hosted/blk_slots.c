@@ -1,0 +1,242 @@
+/*
+ * Hosted: the blk backend's request slots, and requests with no data.
+ * One thread plays driver, device thread and store; the store holds every
+ * request until the test completes it.
+ *
+ *   slots-starved-{split,packed}: 200 reads posted against KB_BLK_INFLIGHT
+ *     slots: the store gets as many as there are slots; with every slot
+ *     taken the device has nothing it can start, so before sleeping it
+ *     must not report work (its thread would spin), and the completion
+ *     that frees a slot must wake it; in the end every read is done.
+ *   empty-rw-{split,packed}: a read and a write with no data segment
+ *     complete without reaching the store (to a block device they would
+ *     be bios with no pages: a malformed command).
+ *
+ * Prints "ok NAME" / "FAIL NAME: why" per case, "PROGRAM: N failed" last.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/virtio_blk.h>
+
+#include "host/backend/blk.h"
+#include "hosted/virtio_hosted.h"
+
+#define REGION_BYTES (4u << 20)
+#define REGION_BASE 0x40000000ULL
+#define DISK_BYTES (1u << 20)
+#define QSIZE 256
+#define NREQ 200
+
+static uint8_t *region;
+static struct kb_region kr;
+static struct kspawn_device slot;
+static struct kb_blk blk;
+static struct virtio_dev vd;
+static struct kb_blk_req *held[KB_BLK_INFLIGHT];
+static int nheld, submits, wakes, failed;
+
+static int hold_submit(void *store, struct kb_blk_req *rq)
+{
+	(void)store;
+	submits++;
+	if (nheld == KB_BLK_INFLIGHT)
+		return -1;	/* more than the slots: the bug itself */
+	held[nheld++] = rq;
+	return 0;
+}
+
+static int no_flush(void *store)
+{
+	(void)store;
+	return 0;
+}
+
+static int no_discard(void *store, uint64_t off, uint64_t len, int zero)
+{
+	(void)store, (void)off, (void)len, (void)zero;
+	return 0;
+}
+
+static const struct kb_store_ops held_ops = {
+	.flush = no_flush,
+	.discard = no_discard,
+	.submit = hold_submit,
+};
+
+static void count_wake(void *ctx)
+{
+	(void)ctx;
+	wakes++;
+}
+
+static void no_notify(void *ctx, uint32_t vector)
+{
+	(void)ctx, (void)vector;
+}
+
+static const struct kb_device_ops ops = { .notify = no_notify };
+
+static void verdict(const char *name, const char *layout, int ok,
+		    const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void verdict(const char *name, const char *layout, int ok,
+		    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		printf("ok %s-%s\n", name, layout);
+		return;
+	}
+	printf("FAIL %s-%s: ", name, layout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	failed++;
+}
+
+static int up(int packed)
+{
+	uint64_t no_packed = 1ULL << VIRTIO_F_RING_PACKED;
+
+	memset(region, 0, REGION_BYTES);
+	memset(&slot, 0, sizeof(slot));
+	memset(&vd, 0, sizeof(vd));
+	nheld = submits = wakes = 0;
+	kb_blk_init(&blk, &slot, &kr, &ops, NULL, &held_ops, NULL, DISK_BYTES,
+		    "slots");
+	blk.wake = count_wake;
+	vh_region(region, REGION_BASE, REGION_BYTES, 1u << 20);
+	virtio_slot_attach(&vd, &slot, &vh_platform);
+	vh_poll(&blk.dev);
+	if (virtio_start(&vd, packed ? ~0ULL : ~no_packed) ||
+	    !virtio_has(&vd, VIRTIO_RING_F_INDIRECT_DESC) ||
+	    virtio_queue(&vd, 0, QSIZE, NULL))
+		return -1;
+	virtio_ready(&vd);
+	kb_device_poll(&blk.dev, 1);
+	vh_poll(NULL);
+	return blk.dev.live ? 0 : -1;
+}
+
+struct req {
+	struct virtio_blk_outhdr hdr;
+	uint8_t status;
+};
+
+/* Complete the oldest held request (its data is whatever the disk had). */
+static void complete_one(void)
+{
+	struct kb_blk_req *rq = held[0];
+
+	if (!nheld)
+		return;
+	memmove(held, held + 1, --nheld * sizeof(held[0]));
+	kb_blk_complete(rq, 0);
+}
+
+static void starved(const char *layout, int packed)
+{
+	struct virtq *q = &vd.vq[0];
+	struct req *r;
+	int got = 0, ok_status = 0, pending_when_full, wakes_after, before;
+	uint8_t *data;
+
+	if (up(packed)) {
+		verdict("slots-starved", layout, 0, "device not up");
+		return;
+	}
+	data = region + (2u << 20);
+	r = (struct req *)(region + (3u << 20));	/* the device sees these */
+	for (int i = 0; i < NREQ; i++) {
+		struct virtq_buf out = { &r[i].hdr, sizeof(r[i].hdr) };
+		struct virtq_buf in[2] = { { data + i * 512, 512 },
+					   { &r[i].status, 1 } };
+
+		r[i] = (struct req){ { VIRTIO_BLK_T_IN, 0, (uint64_t)i }, 0xff };
+		virtq_add(q, &out, 1, in, 2, &r[i]);
+	}
+	virtq_publish(q);
+	for (int i = 0; i < 8; i++)
+		kb_device_poll(&blk.dev, 64);
+	pending_when_full = kb_device_kicks_on(&blk.dev);
+	kb_device_kicks_off(&blk.dev);
+	before = submits;
+	complete_one();
+	wakes_after = wakes;
+	/* Then everything goes through, a slot at a time as they free. */
+	for (int round = 0; round < 10 * NREQ && got < NREQ; round++) {
+		void *c;
+
+		kb_device_poll(&blk.dev, 64);
+		while ((c = virtq_get(q, NULL))) {
+			got++;
+			ok_status += ((struct req *)c)->status == VIRTIO_BLK_S_OK;
+		}
+		if (nheld)
+			complete_one();
+	}
+	verdict("slots-starved", layout,
+		before == KB_BLK_INFLIGHT && !pending_when_full &&
+			wakes_after == 1 && submits == NREQ && got == NREQ &&
+			ok_status == NREQ,
+		"%d submitted with every slot taken (want %d), kicks_on %d (want 0), wakes after a slot freed %d (want 1), %d submitted in all, %d of %d back, %d OK",
+		before, KB_BLK_INFLIGHT, pending_when_full, wakes_after,
+		submits, got, NREQ, ok_status);
+}
+
+static void empty(const char *layout, int packed)
+{
+	struct virtq *q = &vd.vq[0];
+	uint32_t len[2] = { 99, 99 };
+	struct req *r;
+	int got = 0;
+
+	if (up(packed)) {
+		verdict("empty-rw", layout, 0, "device not up");
+		return;
+	}
+	r = (struct req *)(region + (3u << 20));
+	for (int i = 0; i < 2; i++) {
+		struct virtq_buf out = { &r[i].hdr, sizeof(r[i].hdr) };
+		struct virtq_buf in = { &r[i].status, 1 };
+
+		r[i] = (struct req){ { i ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN,
+				       0, 8 }, 0xff };
+		virtq_add(q, &out, 1, &in, 1, &r[i]);
+	}
+	virtq_publish(q);
+	kb_device_poll(&blk.dev, 64);
+	while (got < 2) {
+		struct req *c = virtq_get(q, &len[got]);
+
+		if (!c)
+			break;
+		got++;
+	}
+	verdict("empty-rw", layout,
+		!submits && got == 2 && r[0].status != 0xff &&
+			r[1].status != 0xff && len[0] == 1 && len[1] == 1,
+		"store submits %d (want 0), %d of 2 back, statuses %#x %#x, written %u %u",
+		submits, got, r[0].status, r[1].status, len[0], len[1]);
+}
+
+int main(void)
+{
+	region = aligned_alloc(4096, REGION_BYTES);
+	kr = (struct kb_region){ region, REGION_BASE, REGION_BYTES };
+	for (int packed = 0; packed < 2; packed++) {
+		const char *layout = packed ? "packed" : "split";
+
+		starved(layout, packed);
+		empty(layout, packed);
+	}
+	printf("blk_slots: %d failed\n", failed);
+	free(region);
+	return failed != 0;
+}
