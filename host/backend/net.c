@@ -136,6 +136,13 @@ static int fill(struct kb_net *n, unsigned int pair, const uint8_t *frame,
 	int mrg = kb_net_has(n, VIRTIO_NET_F_MRG_RXBUF);
 	uint32_t nbuf = 0, done = 0, cap = mrg ? KB_NET_RX_BUFS : 1;
 
+	/*
+	 * No more buffers than the ring holds: a frame needing more can
+	 * never fit, and waiting for one more would wait for ever.
+	 */
+	if (cap > n->dev.vq[q].size)
+		cap = n->dev.vq[q].size;
+
 	while (done < len) {
 		struct kb_chain *c = nbuf ? &n->rx_chain : &n->rx_first;
 		uint32_t skip = nbuf ? 0 : KB_NET_HDR, room, put;

@@ -20,6 +20,8 @@
  *                      the buffer returned empty
  *   rx-wait-*          too few buffers: -ENOSPC, nothing taken, kicks
  *                      asked on rx; buffers posted: rx_room, the frame fits
+ *   mrg-never-fits-*   a frame larger than the whole receive ring: dropped,
+ *                      the buffers returned empty, no waiting
  *   mq-ctrl            MQ_VQ_PAIRS_SET: 1 OK, 0 and max+1 refused
  *   tx-poll-budget     host mode: kb_net_tx_poll takes at most budget
  *                      frames and hands each with its checksum state
@@ -47,6 +49,7 @@ static struct kspawn_device slot;
 static struct kb_net net;
 static struct virtio_dev vd;
 static int failures, rx_rooms;
+static uint16_t rx_qsize = QSIZE;	/* queue 0's size, for up() */
 static const uint8_t mac[6] = { 0x02, 0x6b, 0x73, 0, 0, 1 };
 
 static void no_notify(void *c, uint32_t v)
@@ -110,7 +113,7 @@ static int up(enum kb_net_mode mode, int packed, uint64_t want)
 	if (vd.features != (want | transport | (packed ? F(VIRTIO_F_RING_PACKED) : 0)))
 		return -1;
 	for (uint32_t q = 0; q < slot.num_queues; q++)
-		if (virtio_queue(&vd, q, QSIZE, NULL))
+		if (virtio_queue(&vd, q, q ? QSIZE : rx_qsize, NULL))
 			return -1;
 	virtio_ready(&vd);
 	kb_device_poll(&net.dev, 1);
@@ -417,6 +420,38 @@ static void rx_wait(const char *layout, int packed)
 		r1, kick, rx_rooms, r2, n, net.rx_waiting);
 }
 
+/*
+ * A receive ring of 2 buffers of 512 bytes can never hold a 1514-byte
+ * frame, however long the device waits: it must drop it (and give the
+ * buffers back empty), not wait for a third buffer the driver cannot
+ * post, which would stop ksnetN's transmit queue for good.
+ */
+static void never_fits(const char *layout, int packed)
+{
+	static uint8_t f[1514];
+	uint32_t len[2] = { 0xdead, 0xdead };
+	int r, back = 0;
+
+	rx_qsize = 2;
+	r = up(KB_NET_HOST, packed, F(VIRTIO_NET_F_MRG_RXBUF));
+	rx_qsize = QSIZE;
+	if (r) {
+		verdict("mrg-never-fits", layout, 0, "device not up");
+		return;
+	}
+	rx_rooms = 0;
+	post_rx(2, 512);
+	r = kb_net_rx(&net, 0, f, sizeof(f), NULL);
+	kb_net_rx_flush(&net, 0);
+	while (back < 2 && virtq_get(&vd.vq[0], &len[back]))
+		back++;
+	verdict("mrg-never-fits", layout,
+		r == -EINVAL && back == 2 && !len[0] && !len[1] &&
+		!net.rx_waiting,
+		"kb_net_rx %d (want %d), %d buffers back, lengths %u %u, waiting %#x",
+		r, -EINVAL, back, len[0], len[1], net.rx_waiting);
+}
+
 /* One ctrl command; the device's ack or -1. */
 static int ctrl(const uint8_t *cmd, uint32_t len)
 {
@@ -528,6 +563,7 @@ int main(void)
 			mrg(sizes[i], layout, packed);
 		no_mrg(layout, packed);
 		rx_wait(layout, packed);
+		never_fits(layout, packed);
 	}
 	features_refused();
 	mq_ctrl();
