@@ -23,10 +23,11 @@
  * in the order the data became durable.
  *
  * Exit status 0 when the replay was done, 1 on a bad log or I/O error.
+ * tests/unit/test_logreplay.c holds it to hand-made logs (LOGREPLAY_LIB:
+ * lw_replay() without main()).
  */
 #define _GNU_SOURCE
 #include <endian.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,13 +50,22 @@ struct lw_entry {
 	uint64_t sector, nr_sectors, flags, data_len;
 };
 
-static int logfd, imgfd;
-static uint64_t log_size, img_size, sectorsize;
-static char *blk;		/* one aligned log sector */
-static char *data;		/* aligned, for an entry's data */
-static uint64_t data_cap;
+/* One replay: the two files, their sizes, and aligned buffers. */
+struct lw {
+	int logfd, imgfd;
+	uint64_t log_size, img_size, sectorsize;
+	char *blk;		/* one log sector */
+	char *data;		/* an entry's data */
+	uint64_t data_cap;
+};
 
-static int fail(const char *fmt, const char *what)
+struct lw_result {
+	uint64_t entries, cut, last_flush;
+	int have_flush;
+	uint64_t applied, app_sec, fua, dropped, drop_sec;
+};
+
+static int lw_err(const char *fmt, const char *what)
 {
 	fprintf(stderr, "logreplay: ");
 	fprintf(stderr, fmt, what);
@@ -64,14 +74,14 @@ static int fail(const char *fmt, const char *what)
 }
 
 /* Read len bytes of the log at off, whole or not at all. */
-static int log_read(void *p, uint64_t len, uint64_t off)
+static int log_read(struct lw *w, void *p, uint64_t len, uint64_t off)
 {
 	uint64_t done = 0;
 
-	if (off > log_size || len > log_size - off)
+	if (off > w->log_size || len > w->log_size - off)
 		return -1;
 	while (done < len) {
-		ssize_t n = pread(logfd, (char *)p + done, len - done,
+		ssize_t n = pread(w->logfd, (char *)p + done, len - done,
 				  off + done);
 
 		if (n <= 0)
@@ -94,14 +104,14 @@ static uint64_t size_of(int fd)
 	return end < 0 ? 0 : end;
 }
 
-/* The header at off; 0 if it is sound for a log of this size. */
-static int entry_at(uint64_t off, struct lw_entry *e)
+/* The header at off into e (its sector in w->blk); 0 if it is sound. */
+static int entry_at(struct lw *w, uint64_t off, struct lw_entry *e)
 {
-	uint64_t span;
+	uint64_t ss = w->sectorsize, span;
 
-	if (log_read(blk, sectorsize, off))
+	if (log_read(w, w->blk, ss, off))
 		return -1;
-	memcpy(e, blk, sizeof(*e));
+	memcpy(e, w->blk, sizeof(*e));
 	e->sector = le64toh(e->sector);
 	e->nr_sectors = le64toh(e->nr_sectors);
 	e->flags = le64toh(e->flags);
@@ -109,139 +119,194 @@ static int entry_at(uint64_t off, struct lw_entry *e)
 	if (e->flags & ~(uint64_t)LW_KNOWN)
 		return -1;
 	if (e->flags & LW_MARK)
-		return e->data_len <= sectorsize - sizeof(*e) ? 0 : -1;
+		return e->data_len <= ss - sizeof(*e) ? 0 : -1;
 	/* Where it lands in the image must exist, whole. */
-	if (e->nr_sectors > img_size / sectorsize ||
-	    e->sector > img_size / sectorsize - e->nr_sectors)
+	if (e->nr_sectors > w->img_size / ss ||
+	    e->sector > w->img_size / ss - e->nr_sectors)
 		return -1;
 	span = e->flags & LW_DISCARD ? 0 : e->nr_sectors;
-	return span <= (log_size - off) / sectorsize - 1 ? 0 : -1;
+	return span <= (w->log_size - off) / ss - 1 ? 0 : -1;
 }
 
 /* The log offset of the entry after e (at off). */
-static uint64_t next_entry(uint64_t off, const struct lw_entry *e)
+static uint64_t next_entry(struct lw *w, uint64_t off, const struct lw_entry *e)
 {
 	uint64_t span = e->flags & (LW_DISCARD | LW_MARK) ? 0 : e->nr_sectors;
 
-	return off + (1 + span) * sectorsize;
+	return off + (1 + span) * w->sectorsize;
 }
 
 /* Put entry e (at off) on the image: its data, or zeroes for a discard. */
-static int apply(uint64_t off, const struct lw_entry *e)
+static int apply(struct lw *w, uint64_t off, const struct lw_entry *e)
 {
-	uint64_t len = e->nr_sectors * sectorsize;
+	uint64_t len = e->nr_sectors * w->sectorsize;
 
-	if (!len)
-		return 0;
-	if (len > data_cap) {
-		free(data);
-		data = NULL;
-		if (posix_memalign((void **)&data, 4096, len))
+	if (len > w->data_cap) {
+		free(w->data);
+		w->data = NULL;
+		w->data_cap = 0;
+		if (posix_memalign((void **)&w->data, 4096, len))
 			return -1;
-		data_cap = len;
+		w->data_cap = len;
 	}
 	if (e->flags & LW_DISCARD)
-		memset(data, 0, len);
-	else if (log_read(data, len, off + sectorsize))
+		memset(w->data, 0, len);
+	else if (log_read(w, w->data, len, off + w->sectorsize))
 		return -1;
-	return pwrite(imgfd, data, len, e->sector * sectorsize) ==
+	return pwrite(w->imgfd, w->data, len, e->sector * w->sectorsize) ==
 	       (ssize_t)len ? 0 : -1;
 }
 
-int main(int argc, char **argv)
+/* The super block: the entries and their sector size. */
+static int read_super(struct lw *w, uint64_t *nr)
 {
-	const char *mark = argc > 3 ? argv[3] : NULL;
-	uint64_t nr, off, cut, last_flush = 0, have_flush = 0;
-	uint64_t applied = 0, app_sec = 0, fua = 0, dropped = 0, drop_sec = 0;
-	struct lw_entry e;
 	uint64_t magic, version;
 	uint32_t ss;
+
+	if (log_read(w, w->blk, 512, 0))
+		return -1;
+	memcpy(&magic, w->blk, 8);
+	memcpy(&version, w->blk + 8, 8);
+	memcpy(nr, w->blk + 16, 8);
+	memcpy(&ss, w->blk + 24, 4);
+	*nr = le64toh(*nr);
+	w->sectorsize = le32toh(ss);
+	if (le64toh(magic) != LW_MAGIC || le64toh(version) != LW_VERSION)
+		return -1;
+	if (w->sectorsize < 512 || w->sectorsize > 4096 ||
+	    (w->sectorsize & (w->sectorsize - 1)) ||
+	    *nr > w->log_size / w->sectorsize)
+		return -1;
+	return 0;
+}
+
+/* Where the power goes (entry r->cut), and the last FLUSH before it. */
+static int find_cut(struct lw *w, const char *mark, struct lw_result *r)
+{
+	uint64_t off = w->sectorsize;
+	struct lw_entry e;
+
+	for (r->cut = 0; r->cut < r->entries; r->cut++) {
+		if (entry_at(w, off, &e))
+			return lw_err("bad entry %s", "before the cut");
+		if (mark && (e.flags & LW_MARK) &&
+		    e.data_len == strlen(mark) &&
+		    !memcmp(w->blk + sizeof(e), mark, e.data_len))
+			return 0;
+		if (e.flags & LW_FLUSH) {
+			r->last_flush = r->cut;
+			r->have_flush = 1;
+		}
+		off = next_entry(w, off, &e);
+	}
+	return mark ? lw_err("no mark '%s' in the log", mark) : 0;
+}
+
+static int replay_to_cut(struct lw *w, struct lw_result *r)
+{
+	uint64_t off = w->sectorsize;
+	struct lw_entry e;
+
+	for (uint64_t i = 0; i < r->cut; i++) {
+		/*
+		 * A FLUSH entry's own data (a PREFLUSH write) came after the
+		 * cache was flushed: durable only with FUA, like the rest.
+		 */
+		int flushed = r->have_flush && i < r->last_flush;
+
+		if (entry_at(w, off, &e))
+			return lw_err("bad entry %s", "on replay");
+		if (!(e.flags & LW_MARK) && e.nr_sectors) {
+			if (!flushed && !(e.flags & LW_FUA)) {
+				r->dropped++;
+				r->drop_sec += e.nr_sectors;
+			} else if (apply(w, off, &e)) {
+				return lw_err("cannot apply an entry %s",
+					    "to the image");
+			} else {
+				r->applied++;
+				r->app_sec += e.nr_sectors;
+				r->fua += !flushed;
+			}
+		}
+		off = next_entry(w, off, &e);
+	}
+	return fsync(w->imgfd) ? lw_err("cannot sync the %s", "image") : 0;
+}
+
+/* The whole replay; 0 and *r filled in, or 1 (said on stderr). */
+static int lw_replay(const char *log, const char *img, const char *mark,
+		     struct lw_result *r)
+{
+	struct lw w = { .logfd = -1, .imgfd = -1 };
+	struct stat st;
+	int err = 1;
+
+	memset(r, 0, sizeof(*r));
+	w.logfd = open(log, O_RDONLY);
+	if (w.logfd < 0) {
+		lw_err("cannot open %s", log);
+		goto out;
+	}
+	/* A log device was written by bios: read it past any page cache. */
+	if (!fstat(w.logfd, &st) && S_ISBLK(st.st_mode)) {
+		close(w.logfd);
+		w.logfd = open(log, O_RDONLY | O_DIRECT);
+		if (w.logfd < 0) {
+			lw_err("cannot open %s with O_DIRECT", log);
+			goto out;
+		}
+	}
+	w.imgfd = open(img, O_RDWR);
+	if (w.imgfd < 0) {
+		lw_err("cannot open %s", img);
+		goto out;
+	}
+	w.log_size = size_of(w.logfd);
+	w.img_size = size_of(w.imgfd);
+	if (posix_memalign((void **)&w.blk, 4096, 4096)) {
+		lw_err("%s", "out of memory");
+		goto out;
+	}
+	if (read_super(&w, &r->entries)) {
+		lw_err("%s is not a sound dm-log-writes log", log);
+		goto out;
+	}
+	if (!find_cut(&w, mark, r) && !replay_to_cut(&w, r))
+		err = 0;
+out:
+	free(w.blk);
+	free(w.data);
+	if (w.logfd >= 0)
+		close(w.logfd);
+	if (w.imgfd >= 0)
+		close(w.imgfd);
+	return err;
+}
+
+#ifndef LOGREPLAY_LIB
+int main(int argc, char **argv)
+{
+	struct lw_result r;
 
 	if (argc < 3 || argc > 4) {
 		fprintf(stderr, "usage: logreplay LOG IMAGE [MARK]\n");
 		return 1;
 	}
-	/* The log is a block device written by bios: past any page cache. */
-	logfd = open(argv[1], O_RDONLY | O_DIRECT);
-	if (logfd < 0 && errno == EINVAL)
-		logfd = open(argv[1], O_RDONLY);
-	if (logfd < 0)
-		return fail("cannot open %s", argv[1]);
-	imgfd = open(argv[2], O_RDWR);
-	if (imgfd < 0)
-		return fail("cannot open %s", argv[2]);
-	log_size = size_of(logfd);
-	img_size = size_of(imgfd);
-	if (posix_memalign((void **)&blk, 4096, 4096) || log_read(blk, 512, 0))
-		return fail("cannot read the super block of %s", argv[1]);
-	memcpy(&magic, blk, 8);
-	memcpy(&version, blk + 8, 8);
-	memcpy(&nr, blk + 16, 8);
-	memcpy(&ss, blk + 24, 4);
-	nr = le64toh(nr);
-	sectorsize = le32toh(ss);
-	if (le64toh(magic) != LW_MAGIC || le64toh(version) != LW_VERSION)
-		return fail("%s is not a dm-log-writes log", argv[1]);
-	if (sectorsize < 512 || sectorsize > 4096 ||
-	    (sectorsize & (sectorsize - 1)) || nr > log_size / sectorsize)
-		return fail("%s has a bad super block", argv[1]);
-
-	/* Where the power goes, and the last FLUSH before it. */
-	off = sectorsize;
-	for (cut = 0; cut < nr; cut++) {
-		if (entry_at(off, &e))
-			return fail("bad entry in %s", argv[1]);
-		if (mark && (e.flags & LW_MARK) &&
-		    e.data_len == strlen(mark) &&
-		    !memcmp(blk + sizeof(e), mark, e.data_len))
-			break;
-		if (e.flags & LW_FLUSH) {
-			last_flush = cut;
-			have_flush = 1;
-		}
-		off = next_entry(off, &e);
-	}
-	if (mark && cut == nr)
-		return fail("no mark '%s' in the log", mark);
-
-	off = sectorsize;
-	for (uint64_t i = 0; i < cut; i++) {
-		int keep;
-
-		if (entry_at(off, &e))
-			return fail("bad entry in %s", argv[1]);
-		/*
-		 * A FLUSH entry's own data (a PREFLUSH write) came after the
-		 * cache was flushed: durable only with FUA, like the rest.
-		 */
-		keep = (have_flush && i < last_flush) || (e.flags & LW_FUA);
-		if (!(e.flags & LW_MARK) && e.nr_sectors) {
-			if (!keep) {
-				dropped++;
-				drop_sec += e.nr_sectors;
-			} else if (apply(off, &e)) {
-				return fail("cannot apply an entry to %s",
-					    argv[2]);
-			} else {
-				applied++;
-				app_sec += e.nr_sectors;
-				fua += !(have_flush && i < last_flush);
-			}
-		}
-		off = next_entry(off, &e);
-	}
-	if (fsync(imgfd))
-		return fail("cannot sync %s", argv[2]);
-	printf("logreplay: %llu entries of %llu bytes, cut at %s (entry %llu), ",
-	       (unsigned long long)nr, (unsigned long long)sectorsize,
-	       mark ? mark : "the end", (unsigned long long)cut);
-	if (have_flush)
-		printf("last flush entry %llu; ", (unsigned long long)last_flush);
+	if (lw_replay(argv[1], argv[2], argc > 3 ? argv[3] : NULL, &r))
+		return 1;
+	printf("logreplay: %llu entries, cut at %s (entry %llu), ",
+	       (unsigned long long)r.entries, argc > 3 ? argv[3] : "the end",
+	       (unsigned long long)r.cut);
+	if (r.have_flush)
+		printf("last flush entry %llu; ",
+		       (unsigned long long)r.last_flush);
 	else
 		printf("no flush before it; ");
 	printf("applied %llu writes (%llu sectors, %llu FUA after the flush), dropped %llu (%llu sectors) never flushed\n",
-	       (unsigned long long)applied, (unsigned long long)app_sec,
-	       (unsigned long long)fua, (unsigned long long)dropped,
-	       (unsigned long long)drop_sec);
+	       (unsigned long long)r.applied, (unsigned long long)r.app_sec,
+	       (unsigned long long)r.fua, (unsigned long long)r.dropped,
+	       (unsigned long long)r.drop_sec);
 	return 0;
 }
+#endif
