@@ -23,7 +23,8 @@ $(QEMU_B)/fnv64sum: tests/qemu/fnv64sum.c | $(DEPS_STAMP)
 
 # Small static tools the qemu cases run in the host.
 QEMU_TOOLS := $(QEMU_B)/fnv64sum $(QEMU_B)/udpcheck $(QEMU_B)/xdpctl \
-	$(QEMU_B)/ioctlabuse $(QEMU_B)/ethq $(QEMU_B)/l2ping
+	$(QEMU_B)/ioctlabuse $(QEMU_B)/ethq $(QEMU_B)/l2ping \
+	$(QEMU_B)/dmctl $(QEMU_B)/logreplay
 $(QEMU_B)/udpcheck $(QEMU_B)/xdpctl $(QEMU_B)/ioctlabuse $(QEMU_B)/ethq \
 		$(QEMU_B)/l2ping: \
 		$(QEMU_B)/%: \
@@ -31,6 +32,13 @@ $(QEMU_B)/udpcheck $(QEMU_B)/xdpctl $(QEMU_B)/ioctlabuse $(QEMU_B)/ethq \
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -I. -o $@ $<
+
+# qemu/power-loss-nvme: device-mapper without dmsetup, and the replay of a
+# dm-log-writes log (kernel UAPI headers only).
+$(QEMU_B)/dmctl $(QEMU_B)/logreplay: $(QEMU_B)/%: tests/qemu/%.c | $(DEPS_STAMP)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $@ $<
 
 # Broken variants of the real image, for the tests that must refuse them.
 $(BADIMG_STAMP): $(QEMU_B)/mkbadimg $(GUEST_ELF)
@@ -45,7 +53,9 @@ INITRAMFS_SRC := scripts/build-initramfs.sh $(wildcard scripts/initramfs/*) \
 # The host kernel's virtio modules, so that a second QEMU disk shows up as
 # /dev/vda for the tests that back a guest's disk with a block device,
 # its NVMe driver (with what it needs) for the emulated drive, /dev/nvme0n1,
-# and veth, for qemu/xdp-native's pair with one end in a namespace.
+# veth, for qemu/xdp-native's pair with one end in a namespace, and
+# device-mapper's log-writes target with a RAM disk for its log, for
+# qemu/power-loss-nvme (which loads them itself).
 HOST_VIRTIO_KO := kernel/drivers/virtio/virtio.ko \
 	kernel/drivers/virtio/virtio_ring.ko \
 	kernel/drivers/virtio/virtio_pci_legacy_dev.ko \
@@ -58,7 +68,9 @@ HOST_VIRTIO_KO := kernel/drivers/virtio/virtio.ko \
 	kernel/crypto/crc64_rocksoft_generic.ko kernel/lib/crc64-rocksoft.ko \
 	kernel/block/t10-pi.ko kernel/drivers/nvme/host/nvme-core.ko \
 	kernel/drivers/nvme/host/nvme.ko \
-	kernel/drivers/net/veth.ko
+	kernel/drivers/net/veth.ko \
+	kernel/drivers/md/dm-mod.ko kernel/drivers/md/dm-log-writes.ko \
+	kernel/drivers/block/brd.ko
 
 $(INITRAMFS): $(HOSTKERNEL_ENV) $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) \
 		$(GUEST_ELF) $(GUEST_TEST_ELF) \
@@ -73,6 +85,8 @@ $(INITRAMFS): $(HOSTKERNEL_ENV) $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) \
 		$(QEMU_B)/ioctlabuse:/bin/ioctlabuse \
 		$(QEMU_B)/ethq:/bin/ethq \
 		$(QEMU_B)/l2ping:/bin/l2ping \
+		$(QEMU_B)/dmctl:/bin/dmctl \
+		$(QEMU_B)/logreplay:/bin/logreplay \
 		$(GUEST_ELF):/guest/kspawn-guest.elf \
 		$(GUEST_TEST_ELF):/guest/kspawn-guest-test.elf \
 		$(QEMU_B)/bad:/guest/bad \

@@ -77,6 +77,7 @@ struct kspawn_disk {
 	bool write_cache;		/* bdev: a volatile write cache */
 	unsigned int align;		/* what O_DIRECT or the device needs */
 	const struct kb_region *region;
+	bool linear;			/* region in the kernel's linear map */
 	struct disk_cmd *cmd;		/* one per kb_blk_req */
 	atomic_t inflight, max_inflight;
 	u64 direct_ios, bounced, buffered_ios;	/* the device thread's */

@@ -8,7 +8,8 @@
  * guest by the blk device's rules.
  *
  * Guest segments aligned to the device's logical block, on memory with
- * struct pages, are the bios' pages themselves; otherwise the request is
+ * struct pages in the kernel's linear map, are the bios' pages themselves
+ * (never the pool, which is reserved memory); otherwise the request is
  * bounced through pages of our own (one at a time, so no high-order
  * allocation).  A request needing more than BIO_MAX_VECS pages is a chain
  * of bios that completes as one.
@@ -30,8 +31,8 @@
 #include "io.h"
 
 /*
- * A command keeps up to BOUNCE_KEEP bounce pages between requests (a
- * guest's malloc'd buffers are bounced every time: no allocation then);
+ * A command keeps up to BOUNCE_KEEP bounce pages between requests (every
+ * request of a guest in the pool is bounced: no allocation then);
  * a bigger request's extra pages are freed when it completes.
  */
 #define BOUNCE_KEEP 32
@@ -179,10 +180,16 @@ static void add_page(struct bdev_cmd *cmd, struct page *page, u32 len,
 	bio_add_page(cmd->bio, page, len, off);
 }
 
-/* Pages of the guest's segments, or 0 if one cannot go to a bio as is. */
+/*
+ * Pages of the guest's segments, or 0 if one cannot go to a bio as is
+ * (outside the linear map: kspawn_disk_open()).
+ */
 static unsigned int guest_pages(struct kspawn_disk *d, struct kb_blk_req *rq)
 {
 	unsigned int n = 0, mask = d->align - 1;
+
+	if (!d->linear)
+		return 0;
 
 	for (u32 i = 0; i < rq->nseg; i++) {
 		u64 phys = d->region->base + (rq->seg[i].p - d->region->va);

@@ -22,6 +22,7 @@
 #include <linux/bvec.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
+#include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -64,6 +65,15 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 	if (!d)
 		return ERR_PTR(-ENOMEM);
 	d->region = r;
+	/*
+	 * The guest's pages go to the block layer as they are only if the
+	 * kernel can reach them through page_address(): a layer below may
+	 * copy or checksum the data with the CPU (dm-crypt, dm-log-writes,
+	 * loop, brd, integrity, swiotlb).  The pool is reserved memory, not
+	 * System RAM, so outside the linear map: such a layer would fault.
+	 */
+	d->linear = region_intersects(r->base, r->size, IORESOURCE_SYSTEM_RAM,
+				      IORES_DESC_NONE) == REGION_INTERSECTS;
 	d->buffered = open_one(path, 0);
 	if (IS_ERR(d->buffered)) {
 		err = PTR_ERR(d->buffered);
@@ -156,10 +166,21 @@ static int file_write(void *store, u64 off, const void *buf, u32 len)
 static int file_flush(void *store)
 {
 	struct kspawn_disk *d = store;
+	struct block_device *bdev = file_inode(d->buffered)->i_sb->s_bdev;
+	int err;
 
 	if (kspawn_test_no_flush)
 		return 0;
-	return vfs_fsync(d->buffered, 0);
+	err = vfs_fsync(d->buffered, 0);
+	/*
+	 * A file system may skip the drive's cache flush when the inode is
+	 * clean: ext4 without a journal (ext2) does, after writes that left
+	 * its times as they were (whole seconds with 128-byte inodes).  The
+	 * writes may sit in the drive's cache all the same: flush it here.
+	 */
+	if (!err && bdev)
+		err = blkdev_issue_flush(bdev);
+	return err;
 }
 
 /*
@@ -206,12 +227,16 @@ static void dio_complete(struct kiocb *iocb, long ret)
 
 /*
  * The guest's segments as bio_vecs over its own pages; false if one is
- * not aligned for O_DIRECT or its memory has no struct page.
+ * not aligned for O_DIRECT or its memory has no struct page in the linear
+ * map.
  */
 static bool map_bvecs(struct kspawn_disk *d, struct kb_blk_req *rq,
 		      struct bio_vec *bv, unsigned int *nbv)
 {
 	unsigned int n = 0, mask = d->align - 1;
+
+	if (!d->linear)
+		return false;
 
 	for (u32 i = 0; i < rq->nseg; i++) {
 		u64 phys = d->region->base + (rq->seg[i].p - d->region->va);

@@ -7,6 +7,9 @@
 # every flushed block must be there.  What QEMU had written survives the
 # kill in this machine's page cache, like a disk's own stable storage;
 # what the QEMU host still held in its page cache is lost, like RAM.
+# That same page cache is why a drive's own volatile cache cannot be lost
+# this way: guest/cases/power-loss-nvme.sh replays the power cut from a
+# dm-log-writes log instead.
 #
 #   tests/qemu/power-loss.sh BUILD_DIR flush|noflush TRIES
 #
