@@ -74,6 +74,9 @@ struct kspawn_disk {
 	struct file *direct;		/* O_DIRECT, or NULL: all buffered */
 	struct block_device *bdev;	/* or NULL: the file's handles */
 	struct bdev_cmd *bcmd;		/* one per kb_blk_req, for bdev */
+	atomic_t bounce_extra;		/* bdev: pages beyond the kept ones */
+	int bounce_peak;		/* the most of them at once */
+	wait_queue_head_t bounce_room;	/* the thread waits for room */
 	bool write_cache;		/* bdev: a volatile write cache */
 	unsigned int align;		/* what O_DIRECT or the device needs */
 	const struct kb_region *region;

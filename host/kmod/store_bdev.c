@@ -11,8 +11,9 @@
  * struct pages in the kernel's linear map, are the bios' pages themselves
  * (never the pool, which is reserved memory); otherwise the request is
  * bounced through pages of our own (one at a time, so no high-order
- * allocation).  A request needing more than BIO_MAX_VECS pages is a chain
- * of bios that completes as one.
+ * allocation), within a budget per disk (BOUNCE_BUDGET).  A request
+ * needing more than BIO_MAX_VECS pages is a chain of bios that completes
+ * as one.
  *
  * FLUSH is an empty REQ_PREFLUSH bio (blkdev_issue_flush); the blk device
  * sends it only once every write before it completed, so it covers them.
@@ -37,6 +38,18 @@
  */
 #define BOUNCE_KEEP 32
 
+/*
+ * The pages beyond those kept, for every request of a disk at once.  A
+ * guest's chain may be up to KB_MAX_CHAIN_BYTES and name the same guest
+ * page over and over, KB_BLK_INFLIGHT of them in flight: gigabytes of
+ * host memory for a few MiB of guest, and megabytes copied in a
+ * completion interrupt.  The device thread waits for room (process
+ * context, nothing held: its plug is flushed as it sleeps); a request
+ * bigger than the whole budget is refused.  8 MiB: Linux's own requests
+ * are at most 1.25 MiB unless a user raises max_sectors_kb.
+ */
+#define BOUNCE_BUDGET (SZ_8M >> PAGE_SHIFT)
+
 struct bdev_cmd {
 	struct kb_blk_req *rq;
 	struct kspawn_disk *disk;
@@ -44,6 +57,7 @@ struct bdev_cmd {
 	bool bounced;			/* else the guest's own pages */
 	struct page **bounce;		/* nbounce pages, room for cap */
 	unsigned int nbounce, cap;
+	unsigned int extra;		/* of the disk's BOUNCE_BUDGET */
 };
 
 /* Down to keep pages (0: the array too). */
@@ -55,6 +69,31 @@ static void free_bounce(struct bdev_cmd *cmd, unsigned int keep)
 		kfree(cmd->bounce);
 		cmd->bounce = NULL;
 		cmd->cap = 0;
+	}
+}
+
+/* Take n pages of the budget, or false if they are not free now. */
+static bool bounce_reserve(struct kspawn_disk *d, unsigned int n)
+{
+	int old = atomic_read(&d->bounce_extra);
+
+	do {
+		if (old + n > BOUNCE_BUDGET)
+			return false;
+	} while (!atomic_try_cmpxchg(&d->bounce_extra, &old, old + n));
+	if (old + n > READ_ONCE(d->bounce_peak))
+		WRITE_ONCE(d->bounce_peak, old + n);	/* a statistic */
+	return true;
+}
+
+/* Down to the kept pages, and the budget they held back (any context). */
+static void bounce_release(struct kspawn_disk *d, struct bdev_cmd *cmd)
+{
+	free_bounce(cmd, BOUNCE_KEEP);
+	if (cmd->extra) {
+		atomic_sub(cmd->extra, &d->bounce_extra);
+		cmd->extra = 0;
+		wake_up(&d->bounce_room);
 	}
 }
 
@@ -79,6 +118,8 @@ int kspawn_bdev_open(struct kspawn_disk *d, dev_t dev)
 	 */
 	sync_blockdev(bdev);
 	invalidate_bdev(bdev);
+	atomic_set(&d->bounce_extra, 0);
+	init_waitqueue_head(&d->bounce_room);
 	d->bdev = bdev;
 	d->align = bdev_logical_block_size(bdev);
 	d->write_cache = bdev_write_cache(bdev);
@@ -90,6 +131,8 @@ void kspawn_bdev_close(struct kspawn_disk *d)
 {
 	if (!d->bdev)
 		return;
+	pr_info("disk: at most %d bounce pages beyond the kept ones (budget %lu)\n",
+		d->bounce_peak, BOUNCE_BUDGET);
 	if (d->write_cache)
 		blkdev_issue_flush(d->bdev);
 	invalidate_bdev(d->bdev);
@@ -156,7 +199,7 @@ static void bdev_end_io(struct bio *bio)
 	if (cmd->bounced) {
 		if (!err && !rq->write)
 			copy_bounce(cmd, true);
-		free_bounce(cmd, BOUNCE_KEEP);
+		bounce_release(cmd->disk, cmd);
 	}
 	bio_put(bio);
 	atomic_dec(&cmd->disk->inflight);
@@ -272,8 +315,17 @@ static int bdev_submit(void *store, struct kb_blk_req *rq)
 	/* build_rw() checked whole sectors; a 4 KiB-sector disk wants more */
 	if (!rq->len || ((rq->off | rq->len) & (d->align - 1)))
 		return -EINVAL;
-	if (bounced)
+	if (bounced) {
+		unsigned int extra;
+
 		n = DIV_ROUND_UP(rq->len, PAGE_SIZE);
+		extra = n > BOUNCE_KEEP ? n - BOUNCE_KEEP : 0;
+		if (extra > BOUNCE_BUDGET)
+			return -E2BIG;
+		if (extra)
+			wait_event(d->bounce_room, bounce_reserve(d, extra));
+		cmd->extra = extra;
+	}
 	cmd->rq = rq;
 	cmd->disk = d;
 	cmd->bounced = bounced;
@@ -282,6 +334,7 @@ static int bdev_submit(void *store, struct kb_blk_req *rq)
 	cmd->bio->bi_iter.bi_sector = rq->off >> SECTOR_SHIFT;
 	if (bounced) {
 		if (add_bounce_pages(cmd, n)) {
+			bounce_release(d, cmd);
 			bio_put(cmd->bio);
 			return -ENOMEM;
 		}

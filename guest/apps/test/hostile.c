@@ -17,8 +17,12 @@
  *   header    garbage in the ABI header and its console ring's indices
  *   clock     a false APIC timer clock reported to the host, which must
  *             not pass it on to the next guest
+ *   bounce    16 reads of 8 x 1 MiB in flight, every segment one 1 MiB
+ *             buffer: legal, but a host block device that must bounce
+ *             them would pin 128 MiB of its pages for 1 MiB of the guest's
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define KSPAWN_INTERNALS
@@ -137,6 +141,58 @@ static int flood(struct virtio_dev *d)
 	return 0;
 }
 
+/*
+ * bounce: BOUNCE_REQS reads of BOUNCE_SEGS x 1 MiB, every segment the
+ * same 1 MiB buffer, put on the queue at once.  The driver's calls take one buffer per request, so the chains
+ * are made here, with the driver's own request records as cookies (its
+ * completion path then handles them as its own); interrupts stay off
+ * meanwhile so its handler does not walk the ring under us.
+ */
+#define BOUNCE_SEGS 8
+#define BOUNCE_REQS 16
+#define MIB (1u << 20)
+
+static int bounce(struct virtio_dev *d)
+{
+	static struct vblk_req r[BOUNCE_REQS];
+	static struct virtq_buf in[BOUNCE_SEGS + 1];
+	struct virtq *q = &d->vq[0];
+	uint8_t *buf = malloc(MIB);
+	int ok = 0;
+
+	if (!buf || vblk_sectors() < MIB / 512) {
+		kprintf("hostile: bounce: needs 1 MiB of memory and of disk\n");
+		return 1;
+	}
+	for (int i = 0; i < BOUNCE_REQS; i++) {
+		unsigned int segs = BOUNCE_SEGS;
+		struct virtq_buf out = { &r[i].hdr, sizeof(r[i].hdr) };
+		uint64_t flags;
+		int err;
+
+		r[i] = (struct vblk_req){ .hdr = { .type = VIRTIO_BLK_T_IN },
+					  .status = 0xff };
+		for (unsigned int k = 0; k < segs; k++)
+			in[k] = (struct virtq_buf){ buf, MIB };
+		in[segs] = (struct virtq_buf){ &r[i].status, 1 };
+		flags = irq_save();
+		err = virtq_add(q, &out, 1, in, segs + 1, &r[i]);
+		irq_restore(flags);
+		if (err) {
+			kprintf("hostile: bounce: no room for read %d\n", i);
+			return 1;
+		}
+	}
+	if (virtq_publish(q))
+		virtio_kick(d, 0);
+	for (int i = 0; i < BOUNCE_REQS; i++)
+		ok += vblk_wait(&r[i]) == 0;
+	kprintf("hostile: bounce: %d of %d reads of %u x 1 MiB into one buffer done\n",
+		ok, BOUNCE_REQS, BOUNCE_SEGS);
+	free(buf);
+	return ok != BOUNCE_REQS;
+}
+
 /* Scribble on the shared area; the host must shrug (and log once). */
 static int scribble(struct virtio_dev *d, const char *mode)
 {
@@ -187,10 +243,12 @@ static int hostile_main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "flood"))
 		return flood(d);
+	if (!strcmp(mode, "bounce"))
+		return bounce(d);
 	if (!strcmp(mode, "status") || !strcmp(mode, "header"))
 		return scribble(d, mode);
 	if (misbehave(d, mode)) {
-		kprintf("hostile: modes: outside huge loop nested wild (split) flood status header clock\n");
+		kprintf("hostile: modes: outside huge loop nested wild (split) flood status header clock bounce\n");
 		return 2;
 	}
 	for (int ms = 0; ms < 5000; ms += 10) {
@@ -204,4 +262,4 @@ static int hostile_main(int argc, char **argv)
 	kprintf("hostile: %s: the device did not object\n", mode);
 	return 1;
 }
-APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood status header clock");
+APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood status header clock bounce");

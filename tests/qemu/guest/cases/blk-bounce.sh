@@ -1,0 +1,24 @@
+# A guest's reads that a host block device must bounce (its memory is the
+# pool, outside the kernel's linear map) cost host pages: 16 reads of
+# 8 x 1 MiB in flight, every segment the same 1 MiB guest buffer, would
+# pin 128 MiB of them.  The module bounds them per disk (8 MiB beyond the
+# pages each request slot keeps, 2048 pages): the device thread waits for
+# room, every read still completes, and the module's log says the most it
+# held at once.
+. /tests/lib.sh
+
+dev=/dev/nvme0n1
+[ -b $dev ] || { bad "no $dev: the host's NVMe driver did not load"; finish; }
+budget=2048
+spawn "$TEST_IMG" --cpu 1 --disk $dev --cmdline "hostile bounce" || finish
+expect 0 kspawnctl console "$id" --follow
+has 'hostile: bounce: 16 of 16 reads of 8 x 1 MiB into one buffer done'
+expect 0 kspawnctl stop "$id"
+line=$(dmesg | grep 'bounce pages beyond the kept ones' | tail -n 1)
+note "${line#*] }"
+peak=$(echo "$line" | sed -n 's/.*at most \([0-9]*\) bounce pages.*/\1/p')
+[ -n "$peak" ] || bad "no log line with the most bounce pages held"
+[ "${peak:-0}" -gt 0 ] || bad "no bounce pages beyond the kept ones: nothing was bounced"
+[ "${peak:-0}" -le $budget ] || bad "$peak bounce pages held at once, more than the $budget of the budget"
+want_no_instances
+finish
