@@ -83,6 +83,10 @@ int udp_sendto(struct udp_sock *s, uint32_t ip, uint16_t port,
  * Wait up to timeout_ns (NET_WAIT_FOREVER; 0: do not wait) for a
  * datagram on a queued socket.  Returns its length (at most len bytes
  * copied), -ETIMEDOUT (or -EAGAIN for 0), or -EINVAL.  Threads only.
+ * It polls the device itself and, unless another thread waits here,
+ * leaves the receive interrupt off until it is about to block: frames
+ * (ARP and ping included) then wait for the caller's next call, so a
+ * thread that polls with 0 calls it with a timeout before it idles.
  */
 int udp_recvfrom(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
 		 uint16_t *port, uint64_t timeout_ns);
