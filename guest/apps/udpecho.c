@@ -1,15 +1,45 @@
 /*
- * udpecho [ip=169.254.1.2] [port=7] [seconds=N] [count=N]: bring up the
- * first network device with a link-local address, answer ARP and ping
+ * udpecho [ip=169.254.1.2] [port=7] [seconds=N] [count=N] [burst=N]: bring
+ * up the first network device with a link-local address, answer ARP and ping
  * (the stack does, from the network interrupt) and echo every UDP
  * datagram to port back to its sender.  Runs until stopped, for N
  * seconds, or until N datagrams were echoed; then prints its counters.
+ *
+ * Datagrams that are waiting already are echoed as one burst (up to
+ * burst, 32 by default; 1: each on its own): the driver publishes the
+ * replies to the device together.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kspawn.h"
+
+struct echo {
+	struct udp_sock *s;
+	long echoed, errors, count, burst;
+	uint8_t buf[NET_FRAME_MAX];
+};
+
+/*
+ * Echo the datagram of n bytes in e->buf, then those already waiting, up
+ * to e->burst or the count, as one burst.
+ */
+static void echo_burst(struct echo *e, int n, uint32_t peer, uint16_t pport)
+{
+	net_tx_begin();
+	for (int k = 0; n >= 0; k++) {
+		if (udp_sendto(e->s, peer, pport, e->buf, (size_t)n))
+			e->errors++;
+		else
+			e->echoed++;
+		if (k + 1 >= e->burst || (e->count && e->echoed >= e->count))
+			break;
+		n = udp_recvfrom(e->s, e->buf, sizeof(e->buf), &peer, &pport,
+				 0);
+	}
+	net_tx_end();
+}
 
 static int bring_up(const char *addr)
 {
@@ -39,21 +69,23 @@ static int udpecho_main(int argc, char **argv)
 	int port = atoi(app_opt(argc, argv, "port", "7"));
 	long seconds = atol(app_opt(argc, argv, "seconds", "0"));
 	long count = atol(app_opt(argc, argv, "count", "0"));
+	long burst = atol(app_opt(argc, argv, "burst", "32"));
 	uint64_t end = time_ns() + (uint64_t)seconds * NSEC_PER_SEC;
-	static uint8_t buf[NET_FRAME_MAX];
-	long echoed = 0, errors = 0;
-	struct udp_sock *s;
+	static struct echo e;
 	int status;
 
-	if (port < 1 || port > 65535 || seconds < 0 || count < 0) {
-		kprintf("udpecho: bad port=, seconds= or count=\n");
+	if (port < 1 || port > 65535 || seconds < 0 || count < 0 ||
+	    burst < 1) {
+		kprintf("udpecho: bad port=, seconds=, count= or burst=\n");
 		return 2;
 	}
 	status = bring_up(addr);
 	if (status)
 		return status;
-	s = udp_bind((uint16_t)port, NULL, NULL);
-	if (!s) {
+	e.count = count;
+	e.burst = burst;
+	e.s = udp_bind((uint16_t)port, NULL, NULL);
+	if (!e.s) {
 		kprintf("udpecho: cannot bind UDP port %d\n", port);
 		return 1;
 	}
@@ -65,26 +97,23 @@ static int udpecho_main(int argc, char **argv)
 		uint16_t pport;
 		int n;
 
-		if (count && echoed >= count)
+		if (count && e.echoed >= count)
 			break;
 		if (seconds) {
 			if (now >= end)
 				break;
 			wait = end - now;
 		}
-		n = udp_recvfrom(s, buf, sizeof(buf), &peer, &pport, wait);
-		if (n < 0)
-			continue;
-		if (udp_sendto(s, peer, pport, buf, (size_t)n))
-			errors++;
-		else
-			echoed++;
+		n = udp_recvfrom(e.s, e.buf, sizeof(e.buf), &peer, &pport,
+				 wait);
+		if (n >= 0)
+			echo_burst(&e, n, peer, pport);
 	}
-	kprintf("udpecho: echoed %ld datagrams, %ld not sent\n", echoed,
-		errors);
+	kprintf("udpecho: echoed %ld datagrams, %ld not sent\n", e.echoed,
+		e.errors);
 	net_print_stats("udpecho");
-	udp_close(s);
+	udp_close(e.s);
 	return 0;
 }
 APP(udpecho, udpecho_main,
-	"answer ARP, ping and UDP echo [ip=169.254.x.y] [port=7] [seconds=N] [count=N]");
+	"answer ARP, ping and UDP echo [ip=169.254.x.y] [port=7] [seconds=N] [count=N] [burst=N]");

@@ -28,6 +28,7 @@ static struct {
 	uint64_t flags;		/* saved by the holder, through net_sys */
 	struct net_stack stack;
 	struct netif *nif;
+	unsigned int sleepers;	/* threads blocked in udp_recvfrom() */
 } net = { .lock = SPINLOCK_INIT };
 
 static void sys_lock(void *ctx)
@@ -137,6 +138,7 @@ int udp_sendto(struct udp_sock *s, uint32_t ip, uint16_t port,
 static int wait_datagram(struct net_sock *ns, uint64_t deadline)
 {
 	uint64_t until = deadline;
+	int r;
 
 	if (net.nif->poll) {
 		uint64_t slice = time_ns() + POLL_SLICE_NS;
@@ -144,8 +146,10 @@ static int wait_datagram(struct net_sock *ns, uint64_t deadline)
 		if (!until || slice < until)
 			until = slice;
 	}
-	if (wq_wait(&ns->wq, &net.lock, until) == -ETIMEDOUT &&
-	    until == deadline)
+	net.sleepers++;
+	r = wq_wait(&ns->wq, &net.lock, until);
+	net.sleepers--;
+	if (r == -ETIMEDOUT && until == deadline)
 		return -ETIMEDOUT;
 	return 0;
 }
@@ -156,19 +160,43 @@ static void poll_device(void)
 		net.nif->poll(net.nif);
 }
 
+/*
+ * A thread that will poll again soon leaves the receive interrupt off,
+ * unless another thread sleeps waiting for it (read unlocked: a sleeper
+ * that comes meanwhile polled with it on before it slept, and a stale
+ * count costs only an interrupt).
+ */
+static void busy_poll_device(void)
+{
+	if (net.nif->busy_poll &&
+	    !__atomic_load_n(&net.sleepers, __ATOMIC_RELAXED))
+		net.nif->busy_poll(net.nif);
+	else
+		poll_device();
+}
+
 int udp_recvfrom(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
 		 uint16_t *port, uint64_t timeout_ns)
 {
 	struct net_sock *ns = (struct net_sock *)s;
 	uint64_t deadline = 0, flags;
-	int n;
+	int n, armed = 0;
 
 	if (timeout_ns != NET_WAIT_FOREVER && timeout_ns)
 		deadline = time_ns() + timeout_ns;
 	for (;;) {
-		poll_device();
+		if (armed)
+			poll_device();
+		else
+			busy_poll_device();
 		flags = spin_lock_irqsave(&net.lock);
 		n = udp_sock_recv(s, buf, len, ip, port);
+		if (n == -EAGAIN && timeout_ns && !armed) {
+			/* Interrupts on and one more look before we block. */
+			spin_unlock_irqrestore(&net.lock, flags);
+			armed = 1;
+			continue;
+		}
 		if (n == -EAGAIN && timeout_ns && wait_datagram(ns, deadline)) {
 			n = udp_sock_recv(s, buf, len, ip, port);
 			if (n == -EAGAIN)
@@ -178,6 +206,16 @@ int udp_recvfrom(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
 		if (n != -EAGAIN || !timeout_ns)
 			return n;
 	}
+}
+
+void net_tx_begin(void)
+{
+	netif_tx_hold();
+}
+
+void net_tx_end(void)
+{
+	netif_tx_release();
 }
 
 void udp_close(struct udp_sock *s)
@@ -259,6 +297,25 @@ static void print_queues(const char *who)
 	kprintf("%s: queues: %s\n", who, line);
 }
 
+/* "who: driver: tx publishes P kicks K; rx interrupts I" (every pair). */
+static void print_driver(const char *who)
+{
+	unsigned int pairs = netif_queue_pairs();
+	uint64_t pub = 0, kicks = 0, irqs = 0;
+
+	for (unsigned int i = 0; i < pairs; i++) {
+		struct netif_queue_stats q;
+
+		netif_queue_stats(i, &q);
+		pub += q.tx_publishes;
+		kicks += q.tx_kicks;
+		irqs += q.rx_irqs;
+	}
+	kprintf("%s: driver: tx publishes %llu kicks %llu; rx interrupts %llu\n",
+		who, (unsigned long long)pub, (unsigned long long)kicks,
+		(unsigned long long)irqs);
+}
+
 void net_print_stats(const char *who)
 {
 	struct net_counters c;
@@ -276,5 +333,6 @@ void net_print_stats(const char *who)
 		(unsigned long long)(c.ip_bad_checksum + c.icmp_bad +
 				     c.udp_bad_checksum),
 		(unsigned long long)c.ip_fragments);
+	print_driver(who);
 	print_queues(who);
 }

@@ -36,7 +36,19 @@ struct netif *netif_first(void);
 struct netif_queue_stats {
 	uint64_t tx_frames, rx_frames;
 	uint64_t rx_bad;		/* malformed from the device */
+	uint64_t tx_publishes;		/* sent frames made visible */
+	uint64_t tx_kicks;		/* ... the device asked for a kick */
+	uint64_t rx_irqs;		/* receive interrupts taken */
 };
+
+/*
+ * Hold the frames sent from now on in the driver (added to the transmit
+ * rings, not published to the device) until the matching release, which
+ * publishes them together: one look and at most one kick per burst.
+ * Holds nest and count for every CPU; the driver's (kern/virtio_net.c).
+ */
+void netif_tx_hold(void);
+void netif_tx_release(void);
 
 /*
  * The queue pairs in use (one per CPU with VIRTIO_NET_F_MQ, else 1; 0
@@ -71,9 +83,22 @@ int udp_sendto(struct udp_sock *s, uint32_t ip, uint16_t port,
  * Wait up to timeout_ns (NET_WAIT_FOREVER; 0: do not wait) for a
  * datagram on a queued socket.  Returns its length (at most len bytes
  * copied), -ETIMEDOUT (or -EAGAIN for 0), or -EINVAL.  Threads only.
+ * It polls the device itself and, unless another thread waits here,
+ * leaves the receive interrupt off until it is about to block: frames
+ * (ARP and ping included) then wait for the caller's next call, so a
+ * thread that polls with 0 calls it with a timeout before it idles.
  */
 int udp_recvfrom(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
 		 uint16_t *port, uint64_t timeout_ns);
+
+/*
+ * A burst of sends: what is sent between net_tx_begin() and net_tx_end()
+ * reaches the device together at the end (netif_tx_hold).  The caller
+ * must not block in between: frames other threads and the interrupt send
+ * meanwhile wait for the end too.
+ */
+void net_tx_begin(void);
+void net_tx_end(void);
 
 /* Unbind and free s (no callback of s may be running). */
 void udp_close(struct udp_sock *s);

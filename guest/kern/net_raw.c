@@ -129,6 +129,7 @@ int net_raw_send(struct net_frame *f, int n)
 
 	if (!nif)
 		return 0;
+	netif_tx_hold();	/* the batch reaches the device at once */
 	flags = spin_lock_irqsave(&raw.lock);
 	for (; sent < n; sent++) {
 		size_t len = f[sent].len;
@@ -145,6 +146,7 @@ int net_raw_send(struct net_frame *f, int n)
 	raw.stats.tx += (uint64_t)sent;
 	raw.stats.tx_dropped += (uint64_t)(n - sent);
 	spin_unlock_irqrestore(&raw.lock, flags);
+	netif_tx_release();
 	return sent;
 }
 

@@ -24,6 +24,18 @@
  * the header says NEEDS_CSUM.  Without them frames are whole both ways
  * and a received one fits one buffer.
  *
+ * Batches: between netif_tx_hold() and netif_tx_release() (net_tx_begin
+ * and net_tx_end for apps) frames are added to the transmit ring but not
+ * published, so a burst costs the device one look and at most one kick;
+ * the release publishes every pair's.  A pair publishes on its own once
+ * half its buffers wait, so a long batch keeps the device busy.
+ *
+ * Receive interrupts: the interrupt handler re-arms the queue after it
+ * emptied it, as does poll(), which threads call before they block.
+ * busy_poll() leaves it disarmed: a thread that keeps polling (udpecho's
+ * loop) takes the frames itself, and the device sends no interrupt for
+ * each one that lands between two of its polls.
+ *
  * Locks, per pair: lock covers its receive ring and big, tx_lock its
  * transmit ring and free buffers.  net_input() runs under lock, and may
  * send (replies, on this CPU's pair), so send() takes a tx_lock only;
@@ -64,6 +76,7 @@ struct vnet_pair {
 	uint8_t *rx, *tx;		/* NBUF buffers of BUF bytes each */
 	uint8_t tx_free[NBUF];		/* a stack of free tx buffer indices */
 	int tx_top;
+	int tx_unpublished;		/* added while held, not published */
 	struct netif_queue_stats st;
 	uint8_t *big;			/* BIG bytes */
 };
@@ -74,6 +87,7 @@ static struct {
 	int up;
 	int mrg, guest_csum;		/* negotiated */
 	unsigned int pairs;		/* in use: send() picks among them */
+	int tx_hold;			/* netif_tx_hold()s not released */
 	unsigned int ready;		/* set up: interrupts and poll serve them */
 	uint32_t rx_buf;		/* a receive buffer's size: BUF or MRG_BUF */
 	struct vnet_pair p[PAIRS_MAX];
@@ -93,6 +107,21 @@ static void reap_tx_locked(struct vnet_pair *p)
 
 	while ((buf = virtq_get(&vn.dev.vq[TXQ(p - vn.p)], NULL)))
 		p->tx_free[p->tx_top++] = (uint8_t)((buf - p->tx) / BUF);
+}
+
+/* What send() added, made visible to the device; tx_lock held. */
+static void tx_publish(struct vnet_pair *p)
+{
+	unsigned int q = TXQ(p - vn.p);
+
+	if (!p->tx_unpublished)
+		return;
+	p->tx_unpublished = 0;
+	p->st.tx_publishes++;
+	if (virtq_publish(&vn.dev.vq[q])) {
+		p->st.tx_kicks++;
+		virtio_kick(&vn.dev, q);
+	}
 }
 
 static void reap_tx(struct vnet_pair *p)
@@ -123,8 +152,10 @@ static int send(struct netif *nif, const void *frame, size_t len)
 	p = &vn.p[this_cpu()->index % vn.pairs];
 	q = TXQ(p - vn.p);
 	spin_lock(&p->tx_lock);
-	if (!p->tx_top)
+	if (!p->tx_top) {
+		tx_publish(p);		/* a held batch filled the ring */
 		reap_tx_locked(p);
+	}
 	if (!p->tx_top)
 		goto out;
 	buf = p->tx + (size_t)p->tx_free[--p->tx_top] * BUF;
@@ -144,8 +175,10 @@ static int send(struct netif *nif, const void *frame, size_t len)
 	if (virtq_add(&vn.dev.vq[q], &out, 1, NULL, 0, buf))
 		goto out;	/* cannot happen: as many buffers as entries */
 	p->st.tx_frames++;
-	if (virtq_publish(&vn.dev.vq[q]))
-		virtio_kick(&vn.dev, q);
+	p->tx_unpublished++;
+	if (!__atomic_load_n(&vn.tx_hold, __ATOMIC_RELAXED) ||
+	    p->tx_unpublished >= NBUF / 2)
+		tx_publish(p);
 	r = 0;
 out:
 	spin_unlock(&p->tx_lock);
@@ -211,12 +244,35 @@ static void rx_frame(struct vnet_pair *p, uint8_t *buf, uint32_t len)
 		p->st.rx_bad++;
 }
 
-/* Frames in, buffers back; p->lock held. */
-static void reap_rx(struct vnet_pair *p)
+void netif_tx_hold(void)
+{
+	__atomic_add_fetch(&vn.tx_hold, 1, __ATOMIC_RELAXED);
+}
+
+/* Every pair's held frames published (any CPU's: a thread may move). */
+void netif_tx_release(void)
+{
+	__atomic_sub_fetch(&vn.tx_hold, 1, __ATOMIC_RELAXED);
+	for (unsigned int i = 0; i < vn.ready; i++) {
+		struct vnet_pair *p = &vn.p[i];
+		uint64_t flags = spin_lock_irqsave(&p->tx_lock);
+
+		tx_publish(p);
+		spin_unlock_irqrestore(&p->tx_lock, flags);
+	}
+}
+
+/*
+ * Frames in, buffers back; p->lock held.  With arm, the interrupt is
+ * asked for once the queue is empty; without, it is left off.
+ */
+static void reap_rx(struct vnet_pair *p, int arm)
 {
 	struct virtq *vq = &vn.dev.vq[RXQ(p - vn.p)];
 	int posted = 0;
 
+	if (!arm)
+		virtq_disarm(vq);
 	do {
 		uint8_t *buf;
 		uint32_t len;
@@ -225,7 +281,7 @@ static void reap_rx(struct vnet_pair *p)
 			rx_frame(p, buf, len);
 			posted = 1;
 		}
-	} while (virtq_arm(vq));
+	} while (arm && virtq_arm(vq));
 	if (posted && virtq_publish(vq))
 		virtio_kick(&vn.dev, RXQ(p - vn.p));
 	reap_tx(p);
@@ -239,21 +295,35 @@ static void on_irq(struct virtio_dev *d, unsigned int q)
 	if (q / 2 >= vn.ready)
 		return;
 	spin_lock(&p->lock);
-	reap_rx(p);
+	if (q == RXQ(q / 2))
+		p->st.rx_irqs++;
+	reap_rx(p, 1);
 	spin_unlock(&p->lock);
+}
+
+static void poll_pairs(int arm)
+{
+	for (unsigned int i = 0; i < vn.ready; i++) {
+		struct vnet_pair *p = &vn.p[i];
+		uint64_t flags = spin_lock_irqsave(&p->lock);
+
+		reap_rx(p, arm);
+		spin_unlock_irqrestore(&p->lock, flags);
+	}
 }
 
 /* The interface's poll: serve received frames now, on every pair. */
 static void poll(struct netif *nif)
 {
 	(void)nif;
-	for (unsigned int i = 0; i < vn.ready; i++) {
-		struct vnet_pair *p = &vn.p[i];
-		uint64_t flags = spin_lock_irqsave(&p->lock);
+	poll_pairs(1);
+}
 
-		reap_rx(p);
-		spin_unlock_irqrestore(&p->lock, flags);
-	}
+/* The same, the receive interrupts left off (see the top). */
+static void busy_poll(struct netif *nif)
+{
+	(void)nif;
+	poll_pairs(0);
 }
 
 /* Pair i's queues and buffers; its receive buffers posted. */
@@ -372,6 +442,7 @@ static void vnet_init(void)
 		      vn.nif.mac, sizeof(vn.nif.mac));
 	vn.nif.send = send;
 	vn.nif.poll = poll;
+	vn.nif.busy_poll = busy_poll;
 	vn.pairs = 1;
 	if (max) {
 		if (!set_pairs(2 * max, (uint16_t)want))
@@ -415,5 +486,11 @@ void netif_queue_stats(unsigned int pair, struct netif_queue_stats *out)
 						 __ATOMIC_RELAXED);
 		out->rx_bad = __atomic_load_n(&vn.p[pair].st.rx_bad,
 					      __ATOMIC_RELAXED);
+		out->tx_publishes = __atomic_load_n(&vn.p[pair].st.tx_publishes,
+						    __ATOMIC_RELAXED);
+		out->tx_kicks = __atomic_load_n(&vn.p[pair].st.tx_kicks,
+						__ATOMIC_RELAXED);
+		out->rx_irqs = __atomic_load_n(&vn.p[pair].st.rx_irqs,
+					       __ATOMIC_RELAXED);
 	}
 }

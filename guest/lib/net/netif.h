@@ -22,7 +22,11 @@
  *    stats.tx_errors; the stack does not retry).
  *  - poll(): optional (may be NULL).  Deliver frames that are waiting now,
  *    through net_input(), from the caller's context.  Threads that block
- *    for input call it as a backstop against a lost interrupt.
+ *    for input call it as a backstop against a lost interrupt.  It
+ *    leaves the receive interrupt on.
+ *  - busy_poll(): optional.  The same, but leaves the receive interrupt
+ *    off: for a thread that will poll again soon and calls poll() before
+ *    it blocks, so that frames arriving in between cost no interrupt.
  *  - raw_rx: when set (kern/net_raw.c), net_input() hands every frame to
  *    it instead of the stack, in the driver's context, and nothing else.
  *  - stats: written by the stack; the driver may read them.
@@ -91,6 +95,7 @@ struct netif {
 	uint32_t ip;			/* network byte order; 0: none yet */
 	int (*send)(struct netif *nif, const void *frame, size_t len);
 	void (*poll)(struct netif *nif);	/* optional */
+	void (*busy_poll)(struct netif *nif);	/* optional */
 	void (*raw_rx)(struct netif *nif, const void *frame, size_t len);
 	void *priv;			/* the driver's */
 	int tx_csum_partial;		/* see above */
