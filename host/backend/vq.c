@@ -114,16 +114,15 @@ static int enter_indirect(struct kb_vq *vq, const struct vring_desc *d,
 	return 0;
 }
 
-static int walk(struct kb_vq *vq, struct kb_chain *c, uint16_t head)
+/* The chain whose head descriptor d (read once) the caller already has. */
+static int walk(struct kb_vq *vq, struct kb_chain *c, struct vring_desc d)
 {
 	const struct vring_desc *table = vq->desc;
 	uint32_t max = vq->size, seen = 0;
 	int indirect = 0;
-	uint16_t i = head;
-	struct vring_desc d;
+	uint16_t i;
 
 	for (;;) {
-		read_desc(table, i, &d);
 		if (d.flags & VRING_DESC_F_INDIRECT) {
 			if (indirect)
 				return fail(vq, "nested indirect table");
@@ -133,7 +132,7 @@ static int walk(struct kb_vq *vq, struct kb_chain *c, uint16_t head)
 				return -1;
 			indirect = 1;
 			c->ndesc = 1;
-			i = 0;
+			read_desc(table, 0, &d);
 			continue;
 		}
 		/* A valid chain visits each descriptor once: more is a loop. */
@@ -148,12 +147,40 @@ static int walk(struct kb_vq *vq, struct kb_chain *c, uint16_t head)
 		i = d.next;
 		if (i >= max)
 			return fail(vq, "next index beyond the table");
+		read_desc(table, i, &d);
 	}
+}
+
+/*
+ * A head descriptor with neither NEXT nor INDIRECT is the whole chain
+ * (the common case: one buffer per request): the checks add_seg() would
+ * make of a first buffer, without the loop.
+ */
+static inline int one_desc(struct kb_vq *vq, struct kb_chain *c,
+			   const struct vring_desc *d)
+{
+	int write = !!(d->flags & VRING_DESC_F_WRITE);
+	uint8_t *p;
+
+	if (unlikely(d->len > KB_MAX_CHAIN_BYTES))
+		return fail(vq, "chain too long in bytes");
+	p = kb_translate(vq->r, d->addr, d->len);
+	if (unlikely(!p))
+		return fail(vq, "buffer outside the guest's region");
+	c->seg[0].p = p;
+	c->seg[0].len = d->len;
+	c->seg[0].write = write;
+	c->nseg = 1;
+	c->ndesc = 1;
+	c->out_len = write ? 0 : d->len;
+	c->in_len = write ? d->len : 0;
+	return 0;
 }
 
 int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c)
 {
 	uint16_t idx, pending, head;
+	struct vring_desc d;
 
 	if (!vq->size)
 		return 0;
@@ -179,11 +206,17 @@ int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c)
 	if (vq->in_order && head != vq->next_head)
 		return fail(vq, "available head out of ring order (IN_ORDER)");
 	c->head = head;
-	c->nseg = 0;
-	c->out_len = 0;
-	c->in_len = 0;
-	if (walk(vq, c, head))
-		return -1;
+	read_desc(vq->desc, head, &d);
+	if (likely(!(d.flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT)))) {
+		if (one_desc(vq, c, &d))
+			return -1;
+	} else {
+		c->nseg = 0;
+		c->out_len = 0;
+		c->in_len = 0;
+		if (walk(vq, c, d))
+			return -1;
+	}
 	vq->last_avail++;
 	/* In order, the next chain starts after this one's descriptors. */
 	vq->next_head = (head + c->ndesc) & (vq->size - 1);
