@@ -223,6 +223,62 @@ int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c)
 	return 1;
 }
 
+/* The chains of one buffer at the head of the ring, read in one pass. */
+int kb_vq_pop_bufs(struct kb_vq *vq, struct kb_buf *b, int n)
+{
+	uint16_t mask = (uint16_t)(vq->size - 1), pos = vq->last_avail;
+	uint16_t next = vq->next_head, pending, idx;
+	int k;
+
+	if (!vq->size || n <= 0)
+		return 0;
+	if (vq->packed)
+		return kb_vq_pop_bufs_packed(vq, b, n);
+	pending = (uint16_t)(vq->avail_seen - pos);
+	if (!pending) {
+		/* Acquire: the ring entries and descriptors it covers. */
+		idx = KB_LOAD_ACQUIRE(vq->avail->idx);
+		pending = (uint16_t)(idx - pos);
+		if (!pending)
+			return 0;
+		if (pending > vq->size)
+			return fail(vq, "available index ahead by more than the queue size");
+		vq->avail_seen = idx;
+	}
+	if (n > pending)
+		n = pending;
+	for (k = 0; k < n; k++) {
+		uint16_t head = KB_READ(vq->avail->ring[(pos + k) & mask]);
+		const struct vring_desc *d;
+		uint16_t flags;
+		uint32_t len;
+		uint64_t addr;
+
+		if (unlikely(head >= vq->size))
+			return fail(vq, "available head beyond the table");
+		if (unlikely(vq->in_order && head != next))
+			return fail(vq, "available head out of ring order (IN_ORDER)");
+		d = &vq->desc[head];
+		flags = KB_READ(d->flags);
+		if (flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT))
+			break;		/* kb_vq_pop()'s, read afresh there */
+		addr = KB_READ(d->addr);
+		len = KB_READ(d->len);
+		if (unlikely(len > KB_MAX_CHAIN_BYTES))
+			return fail(vq, "chain too long in bytes");
+		b[k].p = kb_translate(vq->r, addr, len);
+		if (unlikely(!b[k].p))
+			return fail(vq, "buffer outside the guest's region");
+		b[k].len = len;
+		b[k].head = head;
+		b[k].write = !!(flags & VRING_DESC_F_WRITE);
+		next = (head + 1) & mask;
+	}
+	vq->last_avail = (uint16_t)(pos + k);
+	vq->next_head = next;
+	return k;
+}
+
 void kb_vq_set_in_order(struct kb_vq *vq)
 {
 	vq->in_order = 1;
@@ -329,29 +385,44 @@ static void flush_split(struct kb_vq *vq)
 	vq->pending = 0;
 }
 
-void kb_vq_push_quiet(struct kb_vq *vq, const struct kb_chain *c,
-		      uint32_t len)
+/* One chain back: its head (packed: id), ring slots, writable bytes. */
+static inline void push_one(struct kb_vq *vq, uint16_t head, uint16_t ndesc,
+			    uint32_t in_len, uint32_t len)
 {
 	struct vring_used_elem *e;
 
 	if (vq->packed) {
-		kb_vq_push_packed(vq, c, len);
+		kb_vq_push_packed(vq, head, ndesc, in_len, len);
 		return;
 	}
 	if (vq->in_order) {
-		vq->pend_id = c->head;
+		vq->pend_id = head;
 		vq->pend_len = len;
 		vq->pending = 1;
 		vq->used_idx++;
 		/* Only a chain written in full may go unnamed. */
-		if (len != c->in_len)
+		if (len != in_len)
 			flush_split(vq);
 		return;
 	}
 	e = &vq->used->ring[vq->used_idx & (vq->size - 1)];
-	KB_WRITE(e->id, c->head);
+	KB_WRITE(e->id, head);
 	KB_WRITE(e->len, len);
 	vq->used_idx++;
+}
+
+void kb_vq_push_quiet(struct kb_vq *vq, const struct kb_chain *c,
+		      uint32_t len)
+{
+	push_one(vq, c->head, c->ndesc, c->in_len, len);
+}
+
+void kb_vq_push_bufs(struct kb_vq *vq, const struct kb_buf *b,
+		     const uint32_t *len, int n)
+{
+	for (int k = 0; k < n; k++)
+		push_one(vq, b[k].head, 1, b[k].write ? b[k].len : 0,
+			 len ? len[k] : 0);
 }
 
 void kb_vq_publish(struct kb_vq *vq)
