@@ -423,8 +423,9 @@ unsigned int virtq_get_bufs(struct virtq *q, void **cookie, uint32_t *len,
 {
 	unsigned int k;
 
-	if (q->in_order && !q->packed)
-		return get_bufs_in_order(q, cookie, len, n);
+	if (q->in_order)
+		return q->packed ? virtq_packed_get_bufs(q, cookie, len, n) :
+				   get_bufs_in_order(q, cookie, len, n);
 	for (k = 0; k < n; k++) {
 		cookie[k] = q->packed ? virtq_packed_get(q, len ? &len[k] : NULL) :
 			    q->in_order ? get_in_order(q, len ? &len[k] : NULL) :
