@@ -417,10 +417,43 @@ void kb_vq_push_quiet(struct kb_vq *vq, const struct kb_chain *c,
 	push_one(vq, c->head, c->ndesc, c->in_len, len);
 }
 
+/*
+ * In order, the chains written in full at the front of the batch go
+ * unnamed: only the last of them is kept for the used entry, and the
+ * used position moves past all of them at once.
+ */
+static int push_full_bufs(struct kb_vq *vq, const struct kb_buf *b,
+			  const uint32_t *len, int n)
+{
+	int k = 0;
+
+	while (k < n && (len ? len[k] : 0) == (b[k].write ? b[k].len : 0))
+		k++;
+	if (!k)
+		return 0;
+	vq->pend_id = b[k - 1].head;
+	vq->pend_len = len ? len[k - 1] : 0;
+	vq->pending = 1;
+	vq->used_idx = (uint16_t)(vq->used_idx + k);
+	if (vq->packed) {
+		/* One slot each; k may exceed the ring only in a misuse. */
+		uint32_t next = vq->next_used + (uint32_t)k;
+
+		while (next >= vq->size) {
+			next -= vq->size;
+			vq->used_wrap = !vq->used_wrap;
+		}
+		vq->next_used = (uint16_t)next;
+	}
+	return k;
+}
+
 void kb_vq_push_bufs(struct kb_vq *vq, const struct kb_buf *b,
 		     const uint32_t *len, int n)
 {
-	for (int k = 0; k < n; k++)
+	int k = vq->in_order ? push_full_bufs(vq, b, len, n) : 0;
+
+	for (; k < n; k++)
 		push_one(vq, b[k].head, 1, b[k].write ? b[k].len : 0,
 			 len ? len[k] : 0);
 }
