@@ -410,8 +410,8 @@ unsigned int virtq_packed_get_bufs(struct virtq *q, void **cookie,
 
 	while (k < n && (q->in_batch || batch_start(q))) {
 		uint16_t pos = q->last_used, last = q->batch_id, size = q->size;
-		uint16_t num_free = q->num_free;
-		int wrap = q->used_wrap;
+		uint16_t num_free = q->num_free, nd;
+		int wrap = q->used_wrap, done;
 
 		for (;;) {
 			void *c = q->cookie[pos];
@@ -427,15 +427,31 @@ unsigned int virtq_packed_get_bufs(struct virtq *q, void **cookie,
 				len[k] = pos == last ? q->batch_len :
 					 q->id_inlen[pos];
 			k++;
-			num_free = (uint16_t)(num_free + q->id_ndesc[pos]);
-			if (pos == last)
-				q->in_batch = 0;
-			pos = (uint16_t)(pos + q->id_ndesc[pos]);
-			if (pos >= size) {
-				pos = (uint16_t)(pos - size);
-				wrap = !wrap;
+			nd = q->id_ndesc[pos];
+			num_free = (uint16_t)(num_free + nd);
+			done = pos == last;
+			/*
+			 * A branch on the usual one slot (see virtq.c), with
+			 * arms the compiler does not fold into a conditional
+			 * move, which would wait for nd.
+			 */
+			if (__builtin_expect(nd == 1, 1)) {
+				if (++pos == size) {
+					pos = 0;
+					wrap = !wrap;
+				}
+			} else {
+				pos = (uint16_t)(pos + nd);
+				if (pos >= size) {
+					pos = (uint16_t)(pos - size);
+					wrap = !wrap;
+				}
 			}
-			if (!q->in_batch || k == n)
+			if (done) {
+				q->in_batch = 0;
+				break;
+			}
+			if (k == n)
 				break;
 		}
 		q->last_used = pos;
