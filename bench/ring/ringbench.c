@@ -7,6 +7,7 @@
  *   ringbench latency  split|packed|pingpong|rte_ring PAYLOAD
  *   ringbench throughput split|packed|rte_ring PAYLOAD BATCH
  *   ringbench sidebyside PAYLOAD BATCH
+ *   ringbench costs PAYLOAD BATCH
  *
  * latency and throughput print one number: one-way latency in ns (half a
  * round trip), or throughput in million messages per second; then
@@ -15,6 +16,12 @@
  * (the order rotating each turn), and prints "metric value unit" lines:
  * each system's median, and the median over turns of the ratios taken
  * within a turn (round trip / ping-pong, throughput / rte_ring).
+ * costs runs one thread only, on CPU 0, and prints each system's
+ * instruction cost per message in TSC cycles, phase by phase (the driver's
+ * copy-in and add, the device's take-copy-give-back, the driver's get),
+ * the median over batches: all in cache, no other core, so a loaded
+ * machine barely moves it.  It says where the cycles of a layout go
+ * that the two-thread runs can only show as a ratio.
  *
  * The virtqueues run with VIRTIO_F_IN_ORDER negotiated unless
  * RINGBENCH_IN_ORDER=0 is in the environment.
@@ -39,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <x86intrin.h>
 
 #include <rte_ring.h>
 
@@ -145,19 +153,21 @@ static void rr_serve(void)
 		;
 }
 
-/* As the backends do: a batch, then one publish. */
+/*
+ * As rte_ring's side: a batch taken in one call, each payload copied out,
+ * the batch given back in one call, then one publish.
+ */
 static void vq_serve(struct kb_vq *d)
 {
-	static struct kb_chain c;
-	int n = 0;
+	struct kb_buf b[64];
+	int n = kb_vq_pop_bufs(d, b, 64);
 
-	while (n < 64 && kb_vq_pop(d, &c) > 0) {
-		kb_chain_read(&c, 0, sink, c.out_len);	/* consume it */
-		kb_vq_push_quiet(d, &c, 0);
-		n++;
-	}
-	if (n)
-		kb_vq_publish(d);
+	if (n <= 0)
+		return;
+	for (int k = 0; k < n; k++)
+		memcpy(sink, b[k].p, b[k].len);	/* consume it */
+	kb_vq_push_bufs(d, b, NULL, n);
+	kb_vq_publish(d);
 }
 
 static void *peer(void *arg)
@@ -358,6 +368,72 @@ static void sidebyside(void)
 		printf("%s %.3f x\n", rname[k], median(r[k], TURNS));
 }
 
+/*
+ * One thread does both halves, a batch at a time: CPU cycles (TSC) per
+ * message of each phase, the median over COST_BATCHES batches.
+ */
+#define COST_BATCHES 20000
+static void costs(void)
+{
+	static double t[3][COST_BATCHES];
+	static const char *const phase[3] = { "add", "device", "get" };
+
+	for (int s = RTE_RING; s <= PACKED; s++) {
+		for (long it = -COST_BATCHES / WARMUP_DIV; it < COST_BATCHES;
+		     it++) {
+			uint64_t t0 = __rdtsc(), t1, t2;
+			long n = 0;
+
+			if (s == RTE_RING) {
+				void *objs[64];
+
+				for (n = 0; n < batch; n++) {
+					objs[n] = buf_at(tput_sent + n);
+					copy_in(objs[n], tput_sent + n);
+				}
+				tput_sent += rte_ring_sp_enqueue_burst(req, objs,
+								       n, NULL);
+				t1 = __rdtsc();
+				rr_serve();
+				t2 = __rdtsc();
+				tput_got += rte_ring_sc_dequeue_burst(rep, objs,
+								      64, NULL);
+			} else {
+				struct virtq *q = &vq[s - SPLIT];
+				struct virtq_buf b[64];
+				void *c[64];
+
+				for (n = 0; n < batch; n++) {
+					b[n].p = buf_at(tput_sent + n);
+					b[n].len = (uint32_t)payload;
+					c[n] = b[n].p;
+					copy_in(b[n].p, tput_sent + n);
+				}
+				tput_sent += virtq_add_bufs(q, b, (unsigned int)n,
+							    0, c);
+				virtq_publish(q);
+				t1 = __rdtsc();
+				vq_serve(&dvq[s - SPLIT]);
+				t2 = __rdtsc();
+				tput_got += virtq_get_bufs(q, c, NULL, 64);
+			}
+			if (it < 0)
+				continue;
+			t[0][it] = (double)(t1 - t0) / batch;
+			t[1][it] = (double)(t2 - t1) / batch;
+			t[2][it] = (double)(__rdtsc() - t2) / batch;
+		}
+		if (tput_got != tput_sent) {
+			fprintf(stderr, "ringbench: %s lost messages\n",
+				sys_name[s]);
+			exit(1);
+		}
+		for (int k = 0; k < 3; k++)
+			printf("%s_%s_cycles %.1f cycles/msg\n", sys_name[s],
+			       phase[k], median(t[k], COST_BATCHES));
+	}
+}
+
 static void setup(void)
 {
 	uint8_t *packed_mem = region + (1u << 20);
@@ -383,7 +459,8 @@ static void setup(void)
 int main(int argc, char **argv)
 {
 	const char *how = argc > 1 ? argv[1] : "";
-	int tput = !strcmp(how, "throughput"), side = !strcmp(how, "sidebyside");
+	int tput = !strcmp(how, "throughput"), cost = !strcmp(how, "costs");
+	int side = !strcmp(how, "sidebyside") || cost;	/* same arguments */
 	int s = -1;
 	pthread_t t;
 	double v = 0;
@@ -396,7 +473,8 @@ int main(int argc, char **argv)
 	     (tput && s == PINGPONG) || (!tput && strcmp(how, "latency")))) {
 		fprintf(stderr, "usage: ringbench latency split|packed|pingpong|rte_ring PAYLOAD\n"
 			"       ringbench throughput split|packed|rte_ring PAYLOAD BATCH\n"
-			"       ringbench sidebyside PAYLOAD BATCH\n");
+			"       ringbench sidebyside PAYLOAD BATCH\n"
+			"       ringbench costs PAYLOAD BATCH\n");
 		return 2;
 	}
 	if (getenv("RINGBENCH_SCALE") && atol(getenv("RINGBENCH_SCALE")) > 0) {
@@ -414,6 +492,11 @@ int main(int argc, char **argv)
 	memset(region, 0, REGION);
 	kr = (struct kb_region){ region, BASE, REGION };
 	setup();
+	if (cost) {
+		hb_pin(0);
+		costs();
+		return 0;
+	}
 	atomic_store(&mode, -1);
 	atomic_store(&ack, -1);
 	hb_pin(0);

@@ -354,25 +354,30 @@ void *virtq_packed_get(struct virtq *q, uint32_t *len)
  * it, oldest first, are used too (all their writable bytes written).  It
  * is believed only if that id is the first slot of a chain that is out.
  */
+static int batch_start(struct virtq *q)
+{
+	struct vring_packed_desc *d = &q->ring[q->last_used];
+	uint16_t id;
+
+	if (!is_used(q, __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE)))
+		return 0;
+	id = d->id;
+	/* Only a chain that is out has its first slot's cookie set. */
+	if (id >= q->size || !q->cookie[id])
+		return 0;	/* a device bug */
+	q->batch_id = id;
+	q->batch_len = d->len;
+	q->in_batch = 1;
+	return 1;
+}
+
 static void *get_in_order(struct virtq *q, uint32_t *len)
 {
 	uint16_t pos = q->last_used, n;
 	void *cookie;
 
-	if (!q->in_batch) {
-		struct vring_packed_desc *d = &q->ring[pos];
-		uint16_t id;
-
-		if (!is_used(q, __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE)))
-			return NULL;
-		id = d->id;
-		/* Only a chain that is out has its first slot's cookie set. */
-		if (id >= q->size || !q->cookie[id])
-			return NULL;	/* a device bug */
-		q->batch_id = id;
-		q->batch_len = d->len;
-		q->in_batch = 1;
-	}
+	if (!q->in_batch && !batch_start(q))
+		return NULL;
 	cookie = q->cookie[pos];
 	if (!cookie) {			/* cannot be: the id was checked */
 		q->in_batch = 0;
@@ -391,4 +396,67 @@ static void *get_in_order(struct virtq *q, uint32_t *len)
 		q->used_wrap = !q->used_wrap;
 	}
 	return cookie;
+}
+
+/*
+ * virtq_get_bufs(), in order: the chains of each used descriptor freed
+ * oldest first with the ring state in locals, stored back once per used
+ * descriptor; what get_in_order() does chain by chain.
+ */
+unsigned int virtq_packed_get_bufs(struct virtq *q, void **cookie,
+				   uint32_t *len, unsigned int n)
+{
+	unsigned int k = 0;
+
+	while (k < n && (q->in_batch || batch_start(q))) {
+		uint16_t pos = q->last_used, last = q->batch_id, size = q->size;
+		uint16_t num_free = q->num_free, nd;
+		int wrap = q->used_wrap, done;
+
+		for (;;) {
+			void *c = q->cookie[pos];
+
+			if (!c) {	/* cannot be: the id was checked */
+				q->in_batch = 0;
+				n = k;
+				break;
+			}
+			q->cookie[pos] = NULL;
+			cookie[k] = c;
+			if (len)
+				len[k] = pos == last ? q->batch_len :
+					 q->id_inlen[pos];
+			k++;
+			nd = q->id_ndesc[pos];
+			num_free = (uint16_t)(num_free + nd);
+			done = pos == last;
+			/*
+			 * A branch on the usual one slot (see virtq.c), with
+			 * arms the compiler does not fold into a conditional
+			 * move, which would wait for nd.
+			 */
+			if (__builtin_expect(nd == 1, 1)) {
+				if (++pos == size) {
+					pos = 0;
+					wrap = !wrap;
+				}
+			} else {
+				pos = (uint16_t)(pos + nd);
+				if (pos >= size) {
+					pos = (uint16_t)(pos - size);
+					wrap = !wrap;
+				}
+			}
+			if (done) {
+				q->in_batch = 0;
+				break;
+			}
+			if (k == n)
+				break;
+		}
+		q->last_used = pos;
+		q->used_wrap = wrap;
+		q->num_free = num_free;
+	}
+	return k;
 }

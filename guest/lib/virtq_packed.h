@@ -21,6 +21,8 @@ unsigned int virtq_packed_add_bufs(struct virtq *q, const struct virtq_buf *b,
 				   void *const *cookie);
 int virtq_packed_publish(struct virtq *q);
 void *virtq_packed_get(struct virtq *q, uint32_t *len);
+unsigned int virtq_packed_get_bufs(struct virtq *q, void **cookie,
+				   uint32_t *len, unsigned int n);
 int virtq_packed_arm(struct virtq *q);
 void virtq_packed_disarm(struct virtq *q);
 

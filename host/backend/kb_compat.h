@@ -87,6 +87,11 @@ struct kb_lock {
 #define kb_relax() sched_yield()
 /* A user-space thread is preempted anyway. */
 #define kb_resched() do { } while (0)
+/* <linux/compiler.h>'s branch hints, for the hot paths of the rings. */
+#ifndef likely
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#endif
 #endif
 
 #endif

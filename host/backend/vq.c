@@ -114,16 +114,15 @@ static int enter_indirect(struct kb_vq *vq, const struct vring_desc *d,
 	return 0;
 }
 
-static int walk(struct kb_vq *vq, struct kb_chain *c, uint16_t head)
+/* The chain whose head descriptor d (read once) the caller already has. */
+static int walk(struct kb_vq *vq, struct kb_chain *c, struct vring_desc d)
 {
 	const struct vring_desc *table = vq->desc;
 	uint32_t max = vq->size, seen = 0;
 	int indirect = 0;
-	uint16_t i = head;
-	struct vring_desc d;
+	uint16_t i;
 
 	for (;;) {
-		read_desc(table, i, &d);
 		if (d.flags & VRING_DESC_F_INDIRECT) {
 			if (indirect)
 				return fail(vq, "nested indirect table");
@@ -133,7 +132,7 @@ static int walk(struct kb_vq *vq, struct kb_chain *c, uint16_t head)
 				return -1;
 			indirect = 1;
 			c->ndesc = 1;
-			i = 0;
+			read_desc(table, 0, &d);
 			continue;
 		}
 		/* A valid chain visits each descriptor once: more is a loop. */
@@ -148,12 +147,40 @@ static int walk(struct kb_vq *vq, struct kb_chain *c, uint16_t head)
 		i = d.next;
 		if (i >= max)
 			return fail(vq, "next index beyond the table");
+		read_desc(table, i, &d);
 	}
+}
+
+/*
+ * A head descriptor with neither NEXT nor INDIRECT is the whole chain
+ * (the common case: one buffer per request): the checks add_seg() would
+ * make of a first buffer, without the loop.
+ */
+static inline int one_desc(struct kb_vq *vq, struct kb_chain *c,
+			   const struct vring_desc *d)
+{
+	int write = !!(d->flags & VRING_DESC_F_WRITE);
+	uint8_t *p;
+
+	if (unlikely(d->len > KB_MAX_CHAIN_BYTES))
+		return fail(vq, "chain too long in bytes");
+	p = kb_translate(vq->r, d->addr, d->len);
+	if (unlikely(!p))
+		return fail(vq, "buffer outside the guest's region");
+	c->seg[0].p = p;
+	c->seg[0].len = d->len;
+	c->seg[0].write = write;
+	c->nseg = 1;
+	c->ndesc = 1;
+	c->out_len = write ? 0 : d->len;
+	c->in_len = write ? d->len : 0;
+	return 0;
 }
 
 int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c)
 {
 	uint16_t idx, pending, head;
+	struct vring_desc d;
 
 	if (!vq->size)
 		return 0;
@@ -179,15 +206,77 @@ int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c)
 	if (vq->in_order && head != vq->next_head)
 		return fail(vq, "available head out of ring order (IN_ORDER)");
 	c->head = head;
-	c->nseg = 0;
-	c->out_len = 0;
-	c->in_len = 0;
-	if (walk(vq, c, head))
-		return -1;
+	read_desc(vq->desc, head, &d);
+	if (likely(!(d.flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT)))) {
+		if (one_desc(vq, c, &d))
+			return -1;
+	} else {
+		c->nseg = 0;
+		c->out_len = 0;
+		c->in_len = 0;
+		if (walk(vq, c, d))
+			return -1;
+	}
 	vq->last_avail++;
 	/* In order, the next chain starts after this one's descriptors. */
 	vq->next_head = (head + c->ndesc) & (vq->size - 1);
 	return 1;
+}
+
+/* The chains of one buffer at the head of the ring, read in one pass. */
+int kb_vq_pop_bufs(struct kb_vq *vq, struct kb_buf *b, int n)
+{
+	uint16_t mask = (uint16_t)(vq->size - 1), pos = vq->last_avail;
+	uint16_t next = vq->next_head, pending, idx;
+	int k;
+
+	if (!vq->size || n <= 0)
+		return 0;
+	if (vq->packed)
+		return kb_vq_pop_bufs_packed(vq, b, n);
+	pending = (uint16_t)(vq->avail_seen - pos);
+	if (!pending) {
+		/* Acquire: the ring entries and descriptors it covers. */
+		idx = KB_LOAD_ACQUIRE(vq->avail->idx);
+		pending = (uint16_t)(idx - pos);
+		if (!pending)
+			return 0;
+		if (pending > vq->size)
+			return fail(vq, "available index ahead by more than the queue size");
+		vq->avail_seen = idx;
+	}
+	if (n > pending)
+		n = pending;
+	for (k = 0; k < n; k++) {
+		uint16_t head = KB_READ(vq->avail->ring[(pos + k) & mask]);
+		const struct vring_desc *d;
+		uint16_t flags;
+		uint32_t len;
+		uint64_t addr;
+
+		if (unlikely(head >= vq->size))
+			return fail(vq, "available head beyond the table");
+		if (unlikely(vq->in_order && head != next))
+			return fail(vq, "available head out of ring order (IN_ORDER)");
+		d = &vq->desc[head];
+		flags = KB_READ(d->flags);
+		if (flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT))
+			break;		/* kb_vq_pop()'s, read afresh there */
+		addr = KB_READ(d->addr);
+		len = KB_READ(d->len);
+		if (unlikely(len > KB_MAX_CHAIN_BYTES))
+			return fail(vq, "chain too long in bytes");
+		b[k].p = kb_translate(vq->r, addr, len);
+		if (unlikely(!b[k].p))
+			return fail(vq, "buffer outside the guest's region");
+		b[k].len = len;
+		b[k].head = head;
+		b[k].write = !!(flags & VRING_DESC_F_WRITE);
+		next = (head + 1) & mask;
+	}
+	vq->last_avail = (uint16_t)(pos + k);
+	vq->next_head = next;
+	return k;
 }
 
 void kb_vq_set_in_order(struct kb_vq *vq)
@@ -296,29 +385,77 @@ static void flush_split(struct kb_vq *vq)
 	vq->pending = 0;
 }
 
-void kb_vq_push_quiet(struct kb_vq *vq, const struct kb_chain *c,
-		      uint32_t len)
+/* One chain back: its head (packed: id), ring slots, writable bytes. */
+static inline void push_one(struct kb_vq *vq, uint16_t head, uint16_t ndesc,
+			    uint32_t in_len, uint32_t len)
 {
 	struct vring_used_elem *e;
 
 	if (vq->packed) {
-		kb_vq_push_packed(vq, c, len);
+		kb_vq_push_packed(vq, head, ndesc, in_len, len);
 		return;
 	}
 	if (vq->in_order) {
-		vq->pend_id = c->head;
+		vq->pend_id = head;
 		vq->pend_len = len;
 		vq->pending = 1;
 		vq->used_idx++;
 		/* Only a chain written in full may go unnamed. */
-		if (len != c->in_len)
+		if (len != in_len)
 			flush_split(vq);
 		return;
 	}
 	e = &vq->used->ring[vq->used_idx & (vq->size - 1)];
-	KB_WRITE(e->id, c->head);
+	KB_WRITE(e->id, head);
 	KB_WRITE(e->len, len);
 	vq->used_idx++;
+}
+
+void kb_vq_push_quiet(struct kb_vq *vq, const struct kb_chain *c,
+		      uint32_t len)
+{
+	push_one(vq, c->head, c->ndesc, c->in_len, len);
+}
+
+/*
+ * In order, the chains written in full at the front of the batch go
+ * unnamed: only the last of them is kept for the used entry, and the
+ * used position moves past all of them at once.
+ */
+static int push_full_bufs(struct kb_vq *vq, const struct kb_buf *b,
+			  const uint32_t *len, int n)
+{
+	int k = 0;
+
+	while (k < n && (len ? len[k] : 0) == (b[k].write ? b[k].len : 0))
+		k++;
+	if (!k)
+		return 0;
+	vq->pend_id = b[k - 1].head;
+	vq->pend_len = len ? len[k - 1] : 0;
+	vq->pending = 1;
+	vq->used_idx = (uint16_t)(vq->used_idx + k);
+	if (vq->packed) {
+		/* One slot each; k may exceed the ring only in a misuse. */
+		uint32_t next = vq->next_used + (uint32_t)k;
+
+		while (next >= vq->size) {
+			next -= vq->size;
+			vq->used_wrap = !vq->used_wrap;
+		}
+		vq->next_used = (uint16_t)next;
+	}
+	return k;
+}
+
+void kb_vq_push_bufs(struct kb_vq *vq, const struct kb_buf *b,
+		     const uint32_t *len, int n)
+{
+	int k = vq->in_order ? push_full_bufs(vq, b, len, n) : 0;
+
+	for (; k < n; k++)
+		push_one(vq, b[k].head, 1, b[k].write ? b[k].len : 0,
+			 len ? len[k] : 0);
 }
 
 void kb_vq_publish(struct kb_vq *vq)

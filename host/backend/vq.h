@@ -82,6 +82,34 @@ int kb_vq_setup(struct kb_vq *vq, const struct kb_region *r, uint16_t size,
 /* 1: a chain in *c; 0: nothing available; -1: violation (vq->error). */
 int kb_vq_pop(struct kb_vq *vq, struct kb_chain *c);
 
+/*
+ * A chain of one buffer, as kb_vq_pop_bufs() gives it: the one segment
+ * and the chain's head (split) or buffer id (packed).
+ */
+struct kb_buf {
+	uint8_t *p;
+	uint32_t len;
+	uint16_t head;
+	uint16_t write;			/* device-writable */
+};
+
+/*
+ * Up to n chains of one buffer each, in ring order, with the checks
+ * kb_vq_pop() makes, in one pass over the ring: the device's batch take,
+ * as rte_ring's dequeue burst.  Stops before the first longer chain (take
+ * that one with kb_vq_pop()).  Returns how many (0: none of one buffer
+ * available) or -1 on a violation (vq->error).
+ */
+int kb_vq_pop_bufs(struct kb_vq *vq, struct kb_buf *b, int n);
+
+/*
+ * Give back n chains from kb_vq_pop_bufs(), len[k] bytes written into
+ * b[k] (len NULL: nothing written, as for device-readable buffers), as
+ * n kb_vq_push_quiet() calls would; seen at the next kb_vq_publish().
+ */
+void kb_vq_push_bufs(struct kb_vq *vq, const struct kb_buf *b,
+		     const uint32_t *len, int n);
+
 /* The packed layout (virtio 1.1, 2.8) instead: vq_packed.c. */
 int kb_vq_setup_packed(struct kb_vq *vq, const struct kb_region *r,
 		       uint16_t size, uint64_t ring, uint64_t driver_event,
@@ -145,8 +173,9 @@ uint32_t kb_chain_write(const struct kb_chain *c, uint32_t off,
 
 /* The packed layout's halves of pop, push and notify (vq_packed.c). */
 int kb_vq_pop_packed(struct kb_vq *vq, struct kb_chain *c);
-void kb_vq_push_packed(struct kb_vq *vq, const struct kb_chain *c,
-		       uint32_t len);
+int kb_vq_pop_bufs_packed(struct kb_vq *vq, struct kb_buf *b, int n);
+void kb_vq_push_packed(struct kb_vq *vq, uint16_t id, uint16_t ndesc,
+		       uint32_t in_len, uint32_t len);
 int kb_vq_should_notify_packed(struct kb_vq *vq);
 void kb_vq_kicks_off_packed(struct kb_vq *vq);
 int kb_vq_kicks_on_packed(struct kb_vq *vq);

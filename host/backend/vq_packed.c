@@ -173,6 +173,42 @@ int kb_vq_pop_packed(struct kb_vq *vq, struct kb_chain *c)
 	return 1;
 }
 
+/* kb_vq_pop_bufs(): one-descriptor chains from the ring in one pass. */
+int kb_vq_pop_bufs_packed(struct kb_vq *vq, struct kb_buf *b, int n)
+{
+	uint16_t pos = vq->last_avail, size = vq->size;
+	int wrap = vq->avail_wrap, k;
+
+	for (k = 0; k < n; k++) {
+		struct vring_packed_desc *d = &vq->ring[pos];
+		/* Acquire: the descriptor behind its flags. */
+		uint16_t flags = KB_LOAD_ACQUIRE(d->flags);
+		uint32_t len;
+		uint64_t addr;
+
+		if (!is_avail(flags, wrap) ||
+		    (flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT)))
+			break;		/* none, or kb_vq_pop()'s to read */
+		addr = KB_READ(d->addr);
+		len = KB_READ(d->len);
+		if (unlikely(len > KB_MAX_CHAIN_BYTES))
+			return kb_vq_fail(vq, "chain too long in bytes");
+		b[k].p = kb_translate(vq->r, addr, len);
+		if (unlikely(!b[k].p))
+			return kb_vq_fail(vq, "buffer outside the guest's region");
+		b[k].len = len;
+		b[k].head = KB_READ(d->id);
+		b[k].write = !!(flags & VRING_DESC_F_WRITE);
+		if (++pos == size) {
+			pos = 0;
+			wrap = !wrap;
+		}
+	}
+	vq->last_avail = pos;
+	vq->avail_wrap = wrap;
+	return k;
+}
+
 static void write_used(struct kb_vq *vq, uint16_t pos, int wrap, uint16_t id,
 		       uint32_t len)
 {
@@ -196,27 +232,25 @@ void kb_vq_flush_packed(struct kb_vq *vq)
 	vq->pending = 0;
 }
 
-void kb_vq_push_packed(struct kb_vq *vq, const struct kb_chain *c,
-		       uint32_t len)
+void kb_vq_push_packed(struct kb_vq *vq, uint16_t id, uint16_t ndesc,
+		       uint32_t in_len, uint32_t len)
 {
 	if (vq->in_order) {
-		vq->pend_id = c->head;
+		vq->pend_id = id;
 		vq->pend_len = len;
 		vq->pending = 1;
 	} else {
-		write_used(vq, vq->next_used, vq->used_wrap, c->head, len);
+		write_used(vq, vq->next_used, vq->used_wrap, id, len);
 	}
-	for (uint16_t i = 0; i < c->ndesc; i++) {
-		uint16_t p = vq->next_used;
-		int w = vq->used_wrap;
-
-		advance(vq, &p, &w);
-		vq->next_used = p;
-		vq->used_wrap = w;
+	/* A chain fits the ring (pop checked it): at most one wrap. */
+	vq->next_used = (uint16_t)(vq->next_used + ndesc);
+	if (vq->next_used >= vq->size) {
+		vq->next_used = (uint16_t)(vq->next_used - vq->size);
+		vq->used_wrap = !vq->used_wrap;
 	}
 	vq->used_idx++;
 	/* Only a chain written in full may go unnamed. */
-	if (vq->in_order && len != c->in_len)
+	if (vq->in_order && len != in_len)
 		kb_vq_flush_packed(vq);
 }
 

@@ -6,7 +6,7 @@
  * other stray access, and the budget keeps each poll bounded.
  *
  * Input: 1 byte queue size exponent, 1 byte of flags (event idx, packed
- * ring, in order), then the region's contents.
+ * ring, in order, batch take), then the region's contents.
  *
  * fuzz-sources: $(BACKEND_SRC) guest/lib/virtio.c guest/lib/virtio_slot.c guest/lib/virtq.c guest/lib/virtq_packed.c guest/hosted/virtio_hosted.c
  */
@@ -27,6 +27,43 @@ static void no_notify(void *ctx, uint32_t vector)
 }
 
 static const struct kb_device_ops ops = { .notify = no_notify };
+
+/*
+ * The device's batch take (kb_vq_pop_bufs()) straight over the same
+ * rings, kb_vq_pop() for what it leaves; every buffer read in full.
+ */
+static void batch_take(const struct kb_region *r, uint16_t qsize,
+		       uint8_t flags)
+{
+	static uint8_t sink[REGION];
+	static struct kb_chain c;
+	struct kb_buf b[16];
+	struct kb_vq q;
+	int n;
+
+	if (flags & 2 ? kb_vq_setup_packed(&q, r, qsize, BASE, BASE + 0x2000,
+					   BASE + 0x3000, flags & 1) :
+	    kb_vq_setup(&q, r, qsize, BASE, BASE + 0x2000, BASE + 0x3000,
+			flags & 1))
+		return;
+	if (flags & 4)
+		kb_vq_set_in_order(&q);
+	for (int i = 0; i < 16; i++) {
+		n = kb_vq_pop_bufs(&q, b, 1 + i);
+		if (n < 0)
+			return;
+		for (int k = 0; k < n; k++)
+			memcpy(sink, b[k].p, b[k].len);
+		if (n) {
+			kb_vq_push_bufs(&q, b, NULL, n);
+		} else {
+			if (kb_vq_pop(&q, &c) <= 0)
+				return;
+			kb_vq_push_quiet(&q, &c, 0);
+		}
+		kb_vq_publish(&q);
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -70,5 +107,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kb_vq_set_in_order(&blk.dev.vq[0]);
 	for (int i = 0; i < 3; i++)
 		kb_device_poll(&blk.dev, 16);
+	/* data[1] bit 3: the batch take, on a fresh copy of the input. */
+	if (data[1] & 8) {
+		memcpy(region, data + 2, size - 2 < REGION ? size - 2 : REGION);
+		batch_take(&r, qsize, data[1]);
+	}
 	return 0;
 }

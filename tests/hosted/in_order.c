@@ -8,8 +8,9 @@
  *     in full costs one used entry, where the used ring shows it.
  *   in-order-off-{split,packed}: the same traffic without the feature
  *     gives every chain its own used entry.
- *   in-order-hostile-driver: a split driver that breaks ring order fails
- *     the queue instead of confusing the device's used entries.
+ *   in-order-hostile-driver{,-bufs}: a split driver that breaks ring
+ *     order fails the queue instead of confusing the device's used
+ *     entries (kb_vq_pop(), kb_vq_pop_bufs()).
  *   in-order-hostile-device-{split,packed}: used entries naming no chain
  *     that is out (beyond the ring, a chain's middle, one already
  *     returned, an index run ahead) give nothing back: no cookie twice,
@@ -22,6 +23,10 @@
  *     chains over the same slots: the device reads each buffer's own
  *     address, length and direction, cookies and lengths come back in
  *     order, a full ring takes only what fits.
+ *   add-bufs-...-device-bufs: the same, the device taking the one-buffer
+ *     chains with kb_vq_pop_bufs() in random batches (stopping before a
+ *     longer chain, which kb_vq_pop() takes) and giving them back with
+ *     kb_vq_push_bufs().
  *   in-order-negotiated-{split,packed} / in-order-declined-*: through
  *     the shipped transport (lib/virtio.c, host/backend/device.c) and a
  *     device class that offers the feature: negotiated, both sides' queues
@@ -269,6 +274,26 @@ static void hostile_driver(void)
 	      "a head out of ring order was accepted");
 }
 
+/* The same driver against the device's batch take. */
+static void hostile_driver_bufs(void)
+{
+	struct virtq q;
+	struct kb_vq d;
+	struct virtq_buf b = { mem + BUFS, 64 };
+	struct kb_buf kb[4];
+	int good = 1;
+
+	pair(&q, &d, 0, 1);
+	for (int i = 0; i < 3; i++)
+		good &= !virtq_add(&q, &b, 1, NULL, 0, (void *)(uintptr_t)(i + 1));
+	q.avail->ring[1] = 2;		/* heads 0, 2: 1 skipped */
+	virtq_publish(&q);
+	good &= kb_vq_pop_bufs(&d, kb, 4) == -1 && d.error &&
+		strstr(d.error, "order");
+	check("in-order-hostile-driver-bufs", good,
+	      "a head out of ring order was accepted by kb_vq_pop_bufs()");
+}
+
 /* Chains 1..4 out, none used yet; then the device writes what it likes. */
 static int hostile_device(int packed, uint16_t id, uint16_t idx_ahead)
 {
@@ -395,7 +420,36 @@ static void random_device(int packed)
 	      "a cookie not out came back, or the free count drifted");
 }
 
-static void add_bufs_case(int packed, int in_order)
+/*
+ * The device's batch take of added one-buffer chains, in random batches:
+ * each buffer as the driver added it; then it stops before a chain.
+ */
+static int device_bufs(struct kb_vq *d, const struct virtq_buf *b,
+		       int added, int write)
+{
+	struct kb_buf kb[8];
+	uint32_t len[8];
+	int got = 0, good = 1;
+
+	while (good && got < added) {
+		int m = kb_vq_pop_bufs(d, kb, 1 + rand() % 8);
+
+		good &= m > 0 && got + m <= added;
+		for (int j = 0; good && j < m; j++) {
+			good &= kb[j].p == b[got + j].p &&
+				kb[j].len == b[got + j].len &&
+				kb[j].write == write;
+			len[j] = write ? kb[j].len : 0;
+		}
+		if (good)
+			kb_vq_push_bufs(d, kb, len, m);
+		got += m;
+	}
+	/* A three-buffer chain next, or nothing: none of one buffer. */
+	return good && kb_vq_pop_bufs(d, kb, 8) == 0 && !d->error;
+}
+
+static void add_bufs_case(int packed, int in_order, int dev_bufs)
 {
 	static struct kb_chain c;
 	struct virtq q;
@@ -440,7 +494,9 @@ static void add_bufs_case(int packed, int in_order)
 					   (void *)(uintptr_t)(seq + added + 1));
 		}
 		virtq_publish(&q);
-		for (int k = 0; k < added + chain; k++) {
+		for (int k = dev_bufs ? added : 0; k < added + chain; k++) {
+			if (k == added && dev_bufs)
+				good &= device_bufs(&d, b, added, write);
 			good &= kb_vq_pop(&d, &c) == 1;
 			if (k < added)
 				good &= c.nseg == 1 &&
@@ -451,6 +507,8 @@ static void add_bufs_case(int packed, int in_order)
 				good &= c.nseg == 3 && c.in_len == 8;
 			kb_vq_push_quiet(&d, &c, c.in_len);
 		}
+		if (dev_bufs && !chain)
+			good &= device_bufs(&d, b, added, write);
 		good &= kb_vq_pop(&d, &c) == 0;
 		kb_vq_publish(&d);
 		n = (int)virtq_get_bufs(&q, got, len, QS + 1);
@@ -469,8 +527,9 @@ static void add_bufs_case(int packed, int in_order)
 	for (int k = 0; k < QS - 5; k++)
 		good &= !virtq_add(&q, b, 1, NULL, 0, ck[0]);
 	good &= virtq_add_bufs(&q, b, 9, 0, ck) == 5 && q.num_free == 0;
-	snprintf(name, sizeof(name), "add-bufs-%s%s",
-		 packed ? "packed" : "split", in_order ? "-in-order" : "");
+	snprintf(name, sizeof(name), "add-bufs-%s%s%s",
+		 packed ? "packed" : "split", in_order ? "-in-order" : "",
+		 dev_bufs ? "-device-bufs" : "");
 	check(name, good, "a buffer, cookie or length wrong, or a full ring overfilled");
 }
 
@@ -566,10 +625,13 @@ int main(void)
 	in_order_traffic();
 	packed_one_mark_per_batch();
 	hostile_driver();
+	hostile_driver_bufs();
 	hostile_devices();
 	for (int packed = 0; packed < 2; packed++) {
-		add_bufs_case(packed, 0);
-		add_bufs_case(packed, 1);
+		for (int bufs = 0; bufs < 2; bufs++) {
+			add_bufs_case(packed, 0, bufs);
+			add_bufs_case(packed, 1, bufs);
+		}
 		random_device(packed);
 		negotiated(packed, 1);
 		negotiated(packed, 0);

@@ -3,7 +3,10 @@
  * side of the virtqueue (host/backend/vq.c, vq_packed.c).  Each case
  * builds a ring by hand, split or packed, and kb_vq_pop() must refuse it
  * with the right reason instead of reading outside the region (ASan would
- * say so) or looping.  Packed cases are named packed-*.
+ * say so) or looping.  Packed cases are named packed-*.  Every case runs
+ * twice: the second time (bufs-*) the device takes with kb_vq_pop_bufs()
+ * first and with kb_vq_pop() only what that leaves (a longer chain), as a
+ * device using the batch take does.
  */
 #include <linux/virtio_ring.h>
 #include <stdio.h>
@@ -24,6 +27,22 @@
 static uint8_t *mem;
 static struct kb_region r;
 static int failures;
+static int bufs;			/* take with kb_vq_pop_bufs() first */
+static const char *pfx = "";
+
+/* One take: 1 (something), 0 (nothing) or -1, as kb_vq_pop(). */
+static int pop(struct kb_vq *vq, struct kb_chain *c)
+{
+	struct kb_buf b[4];
+	int n;
+
+	if (!bufs)
+		return kb_vq_pop(vq, c);
+	n = kb_vq_pop_bufs(vq, b, 4);
+	if (n)
+		return n < 0 ? -1 : 1;
+	return kb_vq_pop(vq, c);
+}
 
 static struct vring_desc *desc(void)
 {
@@ -67,15 +86,16 @@ static void expect(const char *name, uint16_t head, uint16_t idx,
 		failures++;
 		return;
 	}
-	got = kb_vq_pop(&vq, &c);
+	got = pop(&vq, &c);
 	if ((reason && (got != -1 || !strstr(vq.error, reason))) ||
 	    (!reason && got != 1)) {
-		printf("FAIL %s: pop %d (%s), want %s\n", name, got,
+		printf("FAIL %s%s: pop %d (%s), want %s\n", pfx, name, got,
 		       got < 0 ? vq.error : "ok", reason ? reason : "ok");
 		failures++;
 		return;
 	}
-	printf("ok %s%s%s\n", name, reason ? ": " : "", reason ? vq.error : "");
+	printf("ok %s%s%s%s\n", pfx, name, reason ? ": " : "",
+	       reason ? vq.error : "");
 }
 
 static void setup_refusals(void)
@@ -98,7 +118,8 @@ static void setup_refusals(void)
 
 static void split_cases(void)
 {
-	setup_refusals();
+	if (!bufs)
+		setup_refusals();
 
 	fresh();
 	put(desc(), 0, BASE + BUF_OFF, 512, VRING_DESC_F_NEXT, 1);
@@ -221,16 +242,16 @@ static void packed_expect(const char *name, const char *reason, int want)
 
 	if (packed_setup(name, &vq))
 		return;
-	got = kb_vq_pop(&vq, &c);
+	got = pop(&vq, &c);
 	if ((reason && (got != -1 || !strstr(vq.error, reason))) ||
 	    (!reason && got != want)) {
-		printf("FAIL packed-%s: pop %d (%s), want %s\n", name, got,
+		printf("FAIL %spacked-%s: pop %d (%s), want %s\n", pfx, name, got,
 		       got < 0 ? vq.error : "no error",
 		       reason ? reason : want ? "a chain" : "nothing");
 		failures++;
 		return;
 	}
-	printf("ok packed-%s%s%s\n", name, reason ? ": " : "",
+	printf("ok %spacked-%s%s%s\n", pfx, name, reason ? ": " : "",
 	       reason ? vq.error : "");
 }
 
@@ -251,19 +272,31 @@ static void packed_wrap(void)
 	pput(pring(), QS - 1, BASE + BUF_OFF, 16, VRING_DESC_F_NEXT, 0);
 	if (packed_setup("wrap", &vq))
 		return;
-	for (int i = 0; i < QS - 2; i++)
-		got += kb_vq_pop(&vq, &c);
+	if (bufs) {
+		struct kb_buf b[QS];
+
+		/* All six in one take, which stops before the chain. */
+		int n = kb_vq_pop_bufs(&vq, b, QS);
+
+		got = n;
+		for (int i = 0; i < n; i++)
+			if (b[i].head != i)
+				got = -1;
+	} else {
+		for (int i = 0; i < QS - 2; i++)
+			got += kb_vq_pop(&vq, &c);
+	}
 	/* Second lap: AVAIL clear and USED set mean available now. */
 	pring()[0] = (struct vring_packed_desc){ BASE + BUF_OFF + 16, 1, 7,
 						 VRING_DESC_F_WRITE | P_USED };
 	if (got != QS - 2 || kb_vq_pop(&vq, &c) != 1 || c.nseg != 3 ||
 	    c.in_len != 1 || c.head != 7 || kb_vq_pop(&vq, &c) != 0) {
-		printf("FAIL packed-wrap: chain across the ring's end: %u buffers, id %u, %s\n",
-		       c.nseg, c.head, vq.error ? vq.error : "no error");
+		printf("FAIL %spacked-wrap: chain across the ring's end: %u buffers, id %u, %s\n",
+		       pfx, c.nseg, c.head, vq.error ? vq.error : "no error");
 		failures++;
 		return;
 	}
-	printf("ok packed-wrap\n");
+	printf("ok %spacked-wrap\n", pfx);
 }
 
 static void packed_cases(void)
@@ -351,8 +384,11 @@ int main(void)
 {
 	mem = aligned_alloc(4096, BYTES);
 	r = (struct kb_region){ mem, BASE, BYTES };
-	split_cases();
-	packed_cases();
+	for (bufs = 0; bufs < 2; bufs++) {
+		pfx = bufs ? "bufs-" : "";
+		split_cases();
+		packed_cases();
+	}
 	free(mem);
 	printf("vq_hostile: %d failed\n", failures);
 	return failures != 0;
