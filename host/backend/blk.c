@@ -174,7 +174,12 @@ void kb_blk_complete(struct kb_blk_req *rq, int err)
 	}
 	b->inflight--;
 	finish_locked(b, rq, err ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK);
-	if (!b->inflight && b->flush && b->wake)
+	/*
+	 * The last one out: a parked flush can go, and a driver waiting on
+	 * it (QD1) is about to post its next request, which a thread
+	 * awake and polling takes without a doorbell or a wake-up.
+	 */
+	if (!b->inflight && b->wake)
 		b->wake(b->wake_ctx);
 	kb_unlock(&b->lock, flags);
 }

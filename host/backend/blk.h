@@ -83,8 +83,10 @@ struct kb_blk {
 	int in_work;			/* the thread publishes at its end */
 	unsigned int next_q;		/* the queue blk_work looks at first */
 	/*
-	 * Called under the lock when a parked flush can go or a written-
-	 * through write waits for its flush: wake the thread.
+	 * Called under the lock when a parked flush can go, a written-
+	 * through write waits for its flush, or the last request in flight
+	 * completed (the driver's next one is likely to follow within
+	 * microseconds): wake the thread.
 	 */
 	void (*wake)(void *wake_ctx);
 	void *wake_ctx;
