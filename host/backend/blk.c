@@ -7,6 +7,7 @@
 #define HDR_BYTES ((uint32_t)sizeof(struct virtio_blk_outhdr))
 #define RANGE_BYTES ((uint32_t)sizeof(struct virtio_blk_discard_write_zeroes))
 #define MAX_RANGE_SECTORS (1U << 21)	/* 1 GiB per discard range */
+#define STARTED 0xff			/* not a status: at the store */
 
 /* [sector, +bytes) inside the disk? */
 static int in_disk(const struct kb_blk *b, uint64_t sector, uint64_t bytes)
@@ -53,8 +54,15 @@ static uint8_t build_rw(struct kb_blk *b, const struct kb_chain *c,
 	return VIRTIO_BLK_S_OK;
 }
 
+static void submit(struct kb_blk *b, struct kb_blk_req *rq,
+		   int (*fn)(void *store, struct kb_blk_req *rq));
+
+/*
+ * The one range of a DISCARD or WRITE_ZEROES: started at the store
+ * (STARTED) if it takes ranges asynchronously, else done here.
+ */
 static uint8_t do_ranges(struct kb_blk *b, const struct kb_chain *c,
-			 int zero)
+			 struct kb_blk_req *rq, int zero)
 {
 	uint32_t n = (c->out_len - HDR_BYTES) / RANGE_BYTES;
 	struct virtio_blk_discard_write_zeroes rg;
@@ -66,6 +74,17 @@ static uint8_t do_ranges(struct kb_blk *b, const struct kb_chain *c,
 		return VIRTIO_BLK_S_UNSUPP;
 	if (!in_disk(b, rg.sector, (uint64_t)rg.num_sectors * KB_BLK_SECTOR))
 		return VIRTIO_BLK_S_IOERR;
+	if (b->ops->submit_range) {
+		/* 1 GiB at most: fits len; no data, written stays 0 */
+		rq->write = 1;
+		rq->range = 1;
+		rq->zero = zero;
+		rq->off = rg.sector * KB_BLK_SECTOR;
+		rq->len = rg.num_sectors * KB_BLK_SECTOR;
+		rq->nseg = 0;
+		submit(b, rq, b->ops->submit_range);
+		return STARTED;
+	}
 	if (b->ops->discard(b->store, rg.sector * KB_BLK_SECTOR,
 			    (uint64_t)rg.num_sectors * KB_BLK_SECTOR, zero))
 		return VIRTIO_BLK_S_IOERR;
@@ -215,8 +234,9 @@ int kb_blk_sync_submit(void *store, struct kb_blk_req *rq)
 	return 0;
 }
 
-/* A read or write to the store; it completes now or later. */
-static void submit(struct kb_blk *b, struct kb_blk_req *rq)
+/* A read, write or range to the store (fn); it completes now or later. */
+static void submit(struct kb_blk *b, struct kb_blk_req *rq,
+		   int (*fn)(void *store, struct kb_blk_req *rq))
 {
 	unsigned long flags = 0;
 
@@ -224,7 +244,7 @@ static void submit(struct kb_blk *b, struct kb_blk_req *rq)
 	if (++b->inflight > b->max_inflight)
 		b->max_inflight = b->inflight;
 	kb_unlock(&b->lock, flags);
-	if ((b->ops->submit ?: kb_blk_sync_submit)(b->store, rq))
+	if (fn(b->store, rq))
 		kb_blk_complete(rq, -1);
 }
 
@@ -300,6 +320,7 @@ static void request(struct kb_blk *b, unsigned int q,
 	b->requests++;
 	rq->q = q;
 	rq->through = 0;
+	rq->range = 0;
 	rq->head = c->head;
 	rq->ndesc = c->ndesc;
 	rq->written = 0;
@@ -320,7 +341,7 @@ static void request(struct kb_blk *b, unsigned int q,
 		status = build_rw(b, c, rq, type == VIRTIO_BLK_T_OUT, sector);
 		rq->through = rq->write && write_through(b);
 		if (status == VIRTIO_BLK_S_OK) {
-			submit(b, rq);
+			submit(b, rq, b->ops->submit ?: kb_blk_sync_submit);
 			return;
 		}
 	} else if (type == VIRTIO_BLK_T_FLUSH) {
@@ -337,7 +358,9 @@ static void request(struct kb_blk *b, unsigned int q,
 		status = do_get_id(b, c, &rq->written);
 	} else if (type == VIRTIO_BLK_T_DISCARD ||
 		   type == VIRTIO_BLK_T_WRITE_ZEROES) {
-		status = do_ranges(b, c, type == VIRTIO_BLK_T_WRITE_ZEROES);
+		status = do_ranges(b, c, rq, type == VIRTIO_BLK_T_WRITE_ZEROES);
+		if (status == STARTED)
+			return;
 	}
 	finish(b, rq, status);
 }
