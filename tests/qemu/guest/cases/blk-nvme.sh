@@ -5,8 +5,10 @@
 # holds what the guest wrote (same digest, read by the host after the
 # instance ended); FLUSH is offered because QEMU's drive has a volatile
 # write cache (the kernel says so in queue/write_cache); DISCARD and
-# WRITE_ZEROES leave zeroes the host reads back; blkbench's page-aligned
-# buffers go to the bios as they are, none bounced.
+# WRITE_ZEROES (bios the device thread does not wait for) leave zeroes the
+# host reads back; blkbench's page-aligned buffers go to the bios as they
+# are, none bounced; at QD1 the last completion wakes the device thread,
+# so the guest's doorbell seldom has to.
 . /tests/lib.sh
 
 dev=/dev/nvme0n1
