@@ -6,7 +6,7 @@
 #
 #   bench/blk/fio.sh rw=read|write qd=N [ops=N] [file=PATH] [cpu=N]
 #                    [sqpoll=CPU] [bs=BYTES] [engine=io_uring|libaio]
-#                    [direct=1]
+#                    [direct=1] [pattern=rand|seq]
 #
 # Prints what blkhosted prints: "iops N IOPS", "p50_us X us", "p99_us X us"
 # (latency is fio's total latency, submission to completion, like
@@ -27,7 +27,8 @@
 # For a real device (the blk_nvme rows): file= a block device (its first
 # 128 MiB are used, nothing is created), direct=1 (O_DIRECT, no page
 # cache), engine=libaio for Linux's older asynchronous path, bs= the
-# request size (4096 by default).
+# request size (4096 by default).  pattern=seq reads or writes the 128 MiB
+# in order (fio rw=read/write, wrapping at the end) instead of at random.
 #
 # POSIX sh and awk only: the QEMU host's initramfs has busybox, no bash,
 # no python3, no jq.  fio's JSON is read with a small awk walker over its
@@ -35,7 +36,7 @@
 set -eu
 
 usage() {
-	echo "usage: fio.sh rw=read|write qd=N [ops=N] [file=PATH] [cpu=N] [sqpoll=CPU] [bs=BYTES] [engine=io_uring|libaio] [direct=1]" >&2
+	echo "usage: fio.sh rw=read|write qd=N [ops=N] [file=PATH] [cpu=N] [sqpoll=CPU] [bs=BYTES] [engine=io_uring|libaio] [direct=1] [pattern=rand|seq]" >&2
 	exit 2
 }
 
@@ -44,7 +45,7 @@ is_num() {
 	case $1 in '' | 0* | *[!0-9]*) return 1 ;; esac
 }
 
-rw='' qd='' ops='' sqpoll='' bs=4096 engine=io_uring direct=0 file=${FILE:-/dev/shm/kspawn-bench-fio.img} cpu=${CPU:-0}
+rw='' qd='' ops='' sqpoll='' bs=4096 pattern=rand engine=io_uring direct=0 file=${FILE:-/dev/shm/kspawn-bench-fio.img} cpu=${CPU:-0}
 for a in "$@"; do
 	case $a in
 	rw=read | rw=write) rw=${a#rw=} ;;
@@ -56,6 +57,7 @@ for a in "$@"; do
 	bs=*) bs=${a#bs=} ;;
 	engine=io_uring | engine=libaio) engine=${a#engine=} ;;
 	direct=0 | direct=1) direct=${a#direct=} ;;
+	pattern=rand | pattern=seq) pattern=${a#pattern=} ;;
 	layout=*) ;;
 	*) usage ;;
 	esac
@@ -67,6 +69,8 @@ fi
 is_num "$bs" || usage
 [ "$cpu" = 0 ] || is_num "$cpu" || usage
 [ -z "$sqpoll" ] || [ "$sqpoll" = 0 ] || is_num "$sqpoll" || usage
+fiorw=rand$rw
+[ "$pattern" = rand ] || fiorw=$rw
 poll=''
 [ -z "$sqpoll" ] ||
 	poll="--sqthread_poll=1 --sqthread_poll_cpu=$sqpoll --registerfiles=1 --fixedbufs=1"
@@ -116,7 +120,7 @@ fi
 # lat_percentiles: percentiles of the total latency, not only completion.
 # shellcheck disable=SC2086 # $limit and $poll are several words on purpose
 fio --name=kspawn-peer --filename="$file" --size="$size" \
-	--ioengine="$engine" --direct="$direct" --rw="rand$rw" --bs="$bs" \
+	--ioengine="$engine" --direct="$direct" --rw="$fiorw" --bs="$bs" \
 	--iodepth="$qd" --numjobs=1 --thread --cpus_allowed="$cpu" \
 	--norandommap --randrepeat=1 --lat_percentiles=1 \
 	--percentile_list=50:99 $limit --ramp_time="${ramp_ms}ms" $poll \

@@ -163,17 +163,19 @@ nvme_cores() {
 }
 
 blk_nvme() {
-	local dev=/dev/nvme0n1 rw qd bs name run ops s t0 b0 out better primary
+	local dev=/dev/nvme0n1 rw qd bs pat name run ops s t0 b0 out better primary
 	wanted blk_nvme || return 0
 	if [ ! -b $dev ]; then
 		fail_w blk_nvme "no $dev in this host (bench/run.sh gives QEMU an NVMe drive)"
 		return
 	fi
-	for spec in read:1:4096 read:32:4096 write:1:4096 write:32:4096 \
-		read:8:131072 write:8:131072; do
+	# rw:qd:bs:pattern; the 128 KiB rows are sequential (streaming).
+	for spec in read:1:4096:rand read:32:4096:rand write:1:4096:rand \
+		write:32:4096:rand read:8:131072:seq write:8:131072:seq; do
 		rw=${spec%%:*} qd=${spec#*:} bs=${qd#*:} qd=${qd%%:*}
-		name=blk_nvme_rand${rw}_qd$qd
-		[ "$bs" = 4096 ] || name=blk_nvme_rand${rw}_$((bs >> 10))k_qd$qd
+		pat=${bs#*:} bs=${bs%%:*}
+		name=blk_nvme_$pat${rw}_qd$qd
+		[ "$bs" = 4096 ] || name=blk_nvme_$pat${rw}_$((bs >> 10))k_qd$qd
 		wanted "$name" || continue
 		ops=10000
 		[ "$bs" = 4096 ] || ops=2000
@@ -181,7 +183,7 @@ blk_nvme() {
 		# QD1: latency is the target; deeper: IOPS per core used.
 		better=higher primary=iops_per_core
 		[ "$qd" = 1 ] && better=lower primary=p50_us
-		declare_w "$name" $better "{\"rw\": \"rand$rw\", \"bs\": $bs, \"qd\": $qd, \"backing\": \"the QEMU host's NVMe namespace $dev (QEMU -device nvme on a 128 MiB file)\", \"kspawn\": \"guest blkbench, kspawnctl run --disk $dev: bios to the namespace\", \"fio_io_uring\": \"ioengine=io_uring, direct=1 on $dev, on CPU $cpu\", \"fio_libaio\": \"ioengine=libaio, direct=1, the same\", \"same_work\": {\"fio_io_uring\": true, \"fio_libaio\": true}, \"cores\": \"host busy time over the command from /proc/stat, plus 1 for kspawn's guest core\", \"note\": \"random, not sequential: blkbench has no sequential mode\"}"
+		declare_w "$name" $better "{\"rw\": \"$pat$rw\", \"bs\": $bs, \"qd\": $qd, \"backing\": \"the QEMU host's NVMe namespace $dev (QEMU -device nvme on a 128 MiB file)\", \"kspawn\": \"guest blkbench, kspawnctl run --disk $dev: bios to the namespace\", \"fio_io_uring\": \"ioengine=io_uring, direct=1 on $dev, on CPU $cpu\", \"fio_libaio\": \"ioengine=libaio, direct=1, the same\", \"same_work\": {\"fio_io_uring\": true, \"fio_libaio\": true}, \"cores\": \"host busy time over the command from /proc/stat, plus 1 for kspawn's guest core\", \"note\": \"$pat: blkbench pattern=$pat, fio rw=$([ $pat = seq ] || echo rand)$rw\"}"
 		for run in $(seq "$runs"); do
 			say "$name run $run/$runs"
 			in_order "$run" "$name" -- kspawn fio_io_uring fio_libaio
@@ -189,7 +191,7 @@ blk_nvme() {
 				t0=$(now_ticks) b0=$(busy_ticks)
 				case $s in
 				kspawn)
-					if ! guest_run "$IMG" --disk $dev --cmdline "${dbopt}blkbench rw=$rw qd=$qd bs=$bs ops=$ops" ||
+					if ! guest_run "$IMG" --disk $dev --cmdline "${dbopt}blkbench rw=$rw qd=$qd bs=$bs ops=$ops pattern=$pat" ||
 						[ -z "$(field iops)" ]; then
 						fail_w "$name" "blkbench failed: $(printf '%s\n' "$con" | tail -n 3 | tr '\n' ' ')"
 						break 2
@@ -203,7 +205,8 @@ blk_nvme() {
 						"$(nvme_cores "$t0" "$b0" 1)" ;;
 				fio_*)
 					out=$(env FILE=$dev CPU="$cpu" fio.sh rw=$rw \
-						qd=$qd bs=$bs direct=1 engine=${s#fio_}) || {
+						qd=$qd bs=$bs direct=1 pattern=$pat \
+						engine=${s#fio_}) || {
 						fail_w "$name" "$s: fio.sh failed"
 						continue
 					}

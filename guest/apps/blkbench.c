@@ -21,6 +21,7 @@
  * completion callback, so its latency is right whatever order the
  * requests complete in.
  */
+#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,12 @@
 #define MAX_QD 128
 #define MAX_BS (128 * 1024)
 #define MAX_THREADS 16
+/*
+ * A page, as an application doing direct I/O aligns its buffers: a host
+ * block device then takes the guest's pages into its bios as they are,
+ * where a buffer off the device's logical block is copied each way.
+ */
+#define BUF_ALIGN 4096
 
 struct op {
 	struct vblk_req req;
@@ -181,7 +188,7 @@ static int blkbench_main(int argc, char **argv)
 		rn[t].index = t;
 		rn[t].lat = lat + (uint64_t)b.ops * t;
 		for (int i = 0; i < b.qd; i++)
-			if (!(rn[t].o[i].buf = malloc(b.bs))) {
+			if (!(rn[t].o[i].buf = memalign(BUF_ALIGN, b.bs))) {
 				kprintf("blkbench: out of memory\n");
 				return 1;
 			}

@@ -7,6 +7,7 @@
 #define HDR_BYTES ((uint32_t)sizeof(struct virtio_blk_outhdr))
 #define RANGE_BYTES ((uint32_t)sizeof(struct virtio_blk_discard_write_zeroes))
 #define MAX_RANGE_SECTORS (1U << 21)	/* 1 GiB per discard range */
+#define STARTED 0xff			/* not a status: at the store */
 
 /* [sector, +bytes) inside the disk? */
 static int in_disk(const struct kb_blk *b, uint64_t sector, uint64_t bytes)
@@ -53,8 +54,15 @@ static uint8_t build_rw(struct kb_blk *b, const struct kb_chain *c,
 	return VIRTIO_BLK_S_OK;
 }
 
+static void submit(struct kb_blk *b, struct kb_blk_req *rq,
+		   int (*fn)(void *store, struct kb_blk_req *rq));
+
+/*
+ * The one range of a DISCARD or WRITE_ZEROES: started at the store
+ * (STARTED) if it takes ranges asynchronously, else done here.
+ */
 static uint8_t do_ranges(struct kb_blk *b, const struct kb_chain *c,
-			 int zero)
+			 struct kb_blk_req *rq, int zero)
 {
 	uint32_t n = (c->out_len - HDR_BYTES) / RANGE_BYTES;
 	struct virtio_blk_discard_write_zeroes rg;
@@ -66,6 +74,17 @@ static uint8_t do_ranges(struct kb_blk *b, const struct kb_chain *c,
 		return VIRTIO_BLK_S_UNSUPP;
 	if (!in_disk(b, rg.sector, (uint64_t)rg.num_sectors * KB_BLK_SECTOR))
 		return VIRTIO_BLK_S_IOERR;
+	if (b->ops->submit_range) {
+		/* 1 GiB at most: fits len; no data, written stays 0 */
+		rq->write = 1;
+		rq->range = 1;
+		rq->zero = zero;
+		rq->off = rg.sector * KB_BLK_SECTOR;
+		rq->len = rg.num_sectors * KB_BLK_SECTOR;
+		rq->nseg = 0;
+		submit(b, rq, b->ops->submit_range);
+		return STARTED;
+	}
 	if (b->ops->discard(b->store, rg.sector * KB_BLK_SECTOR,
 			    (uint64_t)rg.num_sectors * KB_BLK_SECTOR, zero))
 		return VIRTIO_BLK_S_IOERR;
@@ -178,7 +197,12 @@ void kb_blk_complete(struct kb_blk_req *rq, int err)
 	}
 	b->inflight--;
 	finish_locked(b, rq, err ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK);
-	if (!b->inflight && b->flush && b->wake)
+	/*
+	 * The last one out: a parked flush can go, and a driver waiting on
+	 * it (QD1) is about to post its next request, which a thread
+	 * awake and polling takes without a doorbell or a wake-up.
+	 */
+	if (!b->inflight && b->wake)
 		b->wake(b->wake_ctx);
 	kb_unlock(&b->lock, flags);
 }
@@ -214,8 +238,9 @@ int kb_blk_sync_submit(void *store, struct kb_blk_req *rq)
 	return 0;
 }
 
-/* A read or write to the store; it completes now or later. */
-static void submit(struct kb_blk *b, struct kb_blk_req *rq)
+/* A read, write or range to the store (fn); it completes now or later. */
+static void submit(struct kb_blk *b, struct kb_blk_req *rq,
+		   int (*fn)(void *store, struct kb_blk_req *rq))
 {
 	unsigned long flags = 0;
 
@@ -223,7 +248,7 @@ static void submit(struct kb_blk *b, struct kb_blk_req *rq)
 	if (++b->inflight > b->max_inflight)
 		b->max_inflight = b->inflight;
 	kb_unlock(&b->lock, flags);
-	if ((b->ops->submit ?: kb_blk_sync_submit)(b->store, rq))
+	if (fn(b->store, rq))
 		kb_blk_complete(rq, -1);
 }
 
@@ -299,6 +324,7 @@ static void request(struct kb_blk *b, unsigned int q,
 	b->requests++;
 	rq->q = q;
 	rq->through = 0;
+	rq->range = 0;
 	rq->head = c->head;
 	rq->ndesc = c->ndesc;
 	rq->written = 0;
@@ -323,7 +349,7 @@ static void request(struct kb_blk *b, unsigned int q,
 		 * a bio without pages, a malformed command.
 		 */
 		if (status == VIRTIO_BLK_S_OK && rq->len) {
-			submit(b, rq);
+			submit(b, rq, b->ops->submit ?: kb_blk_sync_submit);
 			return;
 		}
 	} else if (type == VIRTIO_BLK_T_FLUSH) {
@@ -340,7 +366,9 @@ static void request(struct kb_blk *b, unsigned int q,
 		status = do_get_id(b, c, &rq->written);
 	} else if (type == VIRTIO_BLK_T_DISCARD ||
 		   type == VIRTIO_BLK_T_WRITE_ZEROES) {
-		status = do_ranges(b, c, type == VIRTIO_BLK_T_WRITE_ZEROES);
+		status = do_ranges(b, c, rq, type == VIRTIO_BLK_T_WRITE_ZEROES);
+		if (status == STARTED)
+			return;
 	}
 	finish(b, rq, status);
 }

@@ -28,11 +28,14 @@ struct kb_blk;
 
 /*
  * One read or write handed to the store: the data segments only (header
- * and status byte cut off), checked against the disk and the limits.
+ * and status byte cut off), checked against the disk and the limits.  Or
+ * (range set) a DISCARD or WRITE_ZEROES range for submit_range: no
+ * segments, write set, [off, +len) to read back as zeroes.
  */
 struct kb_blk_req {
 	struct kb_blk *b;
 	int write;			/* OUT; else IN */
+	int range, zero;		/* submit_range's; zero: keep allocated */
 	uint64_t off;			/* bytes */
 	uint32_t len, nseg;
 	struct kb_seg seg[KB_BLK_SEG_MAX];
@@ -52,6 +55,9 @@ struct kb_blk_req {
  * starts a read or write and the store calls kb_blk_complete() for it
  * once, from any context (hard irq too), maybe before submit returns; a
  * non-zero return means it was not started (and is not completed).
+ * submit_range, if the store has it, starts a DISCARD or WRITE_ZEROES the
+ * same way (the device thread does not wait for it); else discard runs
+ * synchronously on the thread.
  */
 struct kb_store_ops {
 	int (*read)(void *store, uint64_t off, void *buf, uint32_t len);
@@ -59,6 +65,7 @@ struct kb_store_ops {
 	int (*flush)(void *store);
 	int (*discard)(void *store, uint64_t off, uint64_t len, int zero);
 	int (*submit)(void *store, struct kb_blk_req *rq);
+	int (*submit_range)(void *store, struct kb_blk_req *rq);
 	/* Writes may sit in a volatile cache: offer FLUSH. */
 	int volatile_cache;
 };
@@ -85,8 +92,9 @@ struct kb_blk {
 	unsigned int next_q;		/* the queue blk_work looks at first */
 	/*
 	 * Called under the lock when a parked flush can go, a written-
-	 * through write waits for its flush or a starved thread has a free
-	 * slot again: wake the thread.
+	 * through write waits for its flush, a starved thread has a free
+	 * slot again, or the last request in flight completed (the driver's
+	 * next one is likely to follow within microseconds): wake the thread.
 	 */
 	void (*wake)(void *wake_ctx);
 	void *wake_ctx;

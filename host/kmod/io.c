@@ -43,8 +43,11 @@ static void notify_guest(void *ctx, u32 vector)
 	struct kspawn_instance *in = ctx;
 
 	/* Never an IPI to a core that went back to Linux. */
-	if (READ_ONCE(in->state) == KSPAWN_HOST_RUNNING)
+	if (READ_ONCE(in->state) == KSPAWN_HOST_RUNNING) {
 		kspawn_instance_ipi(in, vector);
+		if (in->io)
+			in->io->guest_irqs++;	/* racy: a statistic */
+	}
 }
 
 static const struct kb_device_ops io_ops = { .notify = notify_guest };
@@ -142,8 +145,8 @@ static irqreturn_t doorbell_irq(int irq, void *ctx)
 	if (io->echo && echo(io))
 		return IRQ_HANDLED;
 	set_bit(KICK_GUEST, &io->kicks);
-	if (t)
-		wake_up_process(t);
+	if (t && wake_up_process(t))
+		io->doorbell_wakes++;
 	return IRQ_HANDLED;
 }
 
@@ -222,15 +225,16 @@ static void create_doorbell(struct kspawn_instance *in)
 }
 
 /*
- * Under the blk lock, from a completion (any context): the last write
- * before a parked FLUSH is done, the thread must run it.  swap_thread()
- * takes the same lock, so the thread is not gone meanwhile.
+ * Under the blk lock, from a completion (any context): the last request
+ * in flight is done, so a parked FLUSH can run and the driver's next
+ * request is on its way; or a written-through write waits for its flush.
+ * swap_thread() takes the same lock, so the thread is not gone meanwhile.
  */
-static void wake_for_flush(void *ctx)
+static void wake_for_blk(void *ctx)
 {
 	struct kspawn_io *io = ctx;
 
-	set_bit(KICK_HOST, &io->kicks);
+	set_bit(KICK_IDLE, &io->kicks);
 	if (io->thread)
 		wake_up_process(io->thread);
 }
@@ -269,7 +273,7 @@ int kspawn_io_create(struct kspawn_instance *in,
 	kb_blk_init(&io->blk, slot(in, 0), &io->region, &io_ops, in,
 		    io->disk ? kspawn_disk_ops(io->disk) : &kb_ram_ops,
 		    io->disk ? (void *)io->disk : io->ram, bytes, "kspawn-blk");
-	io->blk.wake = wake_for_flush;
+	io->blk.wake = wake_for_blk;
 	io->blk.wake_ctx = io;
 	io->has_blk = true;
 	if (!in->hdr->ndevices)
@@ -391,12 +395,17 @@ static u64 adapt_poll(u64 poll_ns, u64 slept_ns)
 
 /*
  * With a doorbell: kicks on, one last look, then sleep for as long as it
- * takes.
+ * takes.  A wake-up by the blk device's last completion says nothing of
+ * how soon the guest posts (the sleep was the I/O's): poll_ns stays.
  */
 static void sleep_for_doorbell(struct kspawn_io *io, u64 *poll_ns)
 {
-	if (!kicks_on(io))
-		*poll_ns = adapt_poll(*poll_ns, io_sleep(io, 0));
+	if (!kicks_on(io)) {
+		u64 slept = io_sleep(io, 0);
+
+		if (!test_bit(KICK_IDLE, &io->kicks))
+			*poll_ns = adapt_poll(*poll_ns, slept);
+	}
 	kicks_off(io);
 }
 
@@ -405,21 +414,38 @@ static int io_thread(void *arg)
 	struct kspawn_instance *in = arg;
 	struct kspawn_io *io = in->io;
 	unsigned int backoff = 0;
-	u64 last_work = 0, poll_ns = POLL_MIN_NS;
+	u64 last_work = 0, poll_ns = POLL_MIN_NS, window = POLL_MIN_NS;
 
 	while (!kthread_should_stop()) {
 		int work = poll_devices(io);
 		unsigned long kicks = xchg(&io->kicks, 0);
 
+		/*
+		 * A ring is empty if nothing came since the one before: the
+		 * thread, awake, may have taken the request before the ring
+		 * that announced it arrived.
+		 */
+		io->worked |= !!work;
 		if (kicks == BIT(KICK_GUEST))
-			note_ring(in, !work);
+			note_ring(in, !io->worked);
+		if (kicks & BIT(KICK_GUEST))
+			io->worked = false;
+		/*
+		 * After the blk device's last completion the guest is about
+		 * to post its next request: poll the longest, so that it
+		 * needs no doorbell and no wake-up.  After work, poll_ns.
+		 */
+		if (kicks & BIT(KICK_IDLE))
+			window = POLL_MAX_NS;
+		else if (work)
+			window = poll_ns;
 		if (work || kicks) {
 			backoff = 0;
 			last_work = ktime_get_ns();
 			cond_resched();
 			continue;
 		}
-		if (ktime_get_ns() - last_work < poll_ns) {
+		if (ktime_get_ns() - last_work < window) {
 			cpu_relax();
 			cond_resched();
 			continue;
@@ -518,10 +544,11 @@ void kspawn_io_destroy(struct kspawn_instance *in)
 	kspawn_doorbell_destroy(&io->doorbell);
 	kspawn_netdev_destroy(io);
 	if (io->disk) {
-		pr_info("instance %u: disk: %llu direct requests (%llu bounced), at most %d in flight, %llu buffered\n",
+		pr_info("instance %u: disk: %llu direct requests (%llu bounced), at most %d in flight, %llu buffered; %llu of %llu doorbells woke the thread, %llu interrupts to the guest\n",
 			in->id, io->disk->direct_ios, io->disk->bounced,
 			atomic_read(&io->disk->max_inflight),
-			io->disk->buffered_ios);
+			io->disk->buffered_ios, io->doorbell_wakes,
+			io->doorbells, io->guest_irqs);
 		kspawn_disk_close(io->disk);
 	}
 	kb_ram_free(io->ram);

@@ -16,7 +16,8 @@ struct kspawn_ioc_load;
 struct task_struct;
 struct file;
 
-enum { KICK_GUEST, KICK_HOST };	/* bits of kspawn_io.kicks */
+/* Bits of kspawn_io.kicks; KICK_IDLE: the blk device's last request completed */
+enum { KICK_GUEST, KICK_HOST, KICK_IDLE };
 
 struct kspawn_io {
 	struct kb_region region;
@@ -35,7 +36,7 @@ struct kspawn_io {
 	 * Work may be coming: poll now.  One word, taken whole with one
 	 * xchg, so a host kick is never charged to the guest as a ring.
 	 */
-	unsigned long kicks;		/* BIT(KICK_GUEST) | BIT(KICK_HOST) */
+	unsigned long kicks;		/* BIT(KICK_GUEST) | ... */
 	struct kspawn_doorbell doorbell;	/* the guest rings it */
 	char doorbell_name[24];
 	/* The timed echo (doorbell_irq), and what it needs to answer. */
@@ -48,7 +49,10 @@ struct kspawn_io {
 	u64 window_start, flood_until;
 	unsigned int window_empty, flood_streak;
 	bool flooded;			/* masked: the thread polls */
+	bool worked;			/* found work since the last ring */
 	u64 doorbells, floods, sleeps;	/* statistics; doorbells from the irq */
+	u64 doorbell_wakes;		/* rings that found the thread asleep */
+	u64 guest_irqs;			/* interrupts the devices sent */
 	u64 polls, busy_polls;
 };
 

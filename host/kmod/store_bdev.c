@@ -18,9 +18,12 @@
  * FLUSH is an empty REQ_PREFLUSH bio (blkdev_issue_flush); the blk device
  * sends it only once every write before it completed, so it covers them.
  * It is offered exactly when the device has a volatile write cache.
- * DISCARD and WRITE_ZEROES are blkdev_issue_zeroout: the range must read
- * back as zeroes (blk.h); a discard may unmap, a write-zeroes keeps the
- * blocks allocated.
+ * DISCARD and WRITE_ZEROES are __blkdev_issue_zeroout's chain of bios,
+ * submitted like a write and completed by the last one's end_io, so the
+ * device thread does not wait for them: the range must read back as
+ * zeroes (blk.h); a discard may unmap, a write-zeroes keeps the blocks
+ * allocated.  (Unlike blkdev_issue_zeroout, no retry with zero pages if
+ * the device fails a WRITE_ZEROES it claimed to support: IOERR.)
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>
@@ -151,17 +154,6 @@ static int bdev_flush(void *store)
 	if (kspawn_test_no_flush)
 		return 0;
 	return blkdev_issue_flush(d->bdev);
-}
-
-static int bdev_discard(void *store, u64 off, u64 len, int zero)
-{
-	struct kspawn_disk *d = store;
-
-	if ((off | len) & (d->align - 1))
-		return -EINVAL;
-	return blkdev_issue_zeroout(d->bdev, off >> SECTOR_SHIFT,
-				    len >> SECTOR_SHIFT, GFP_KERNEL,
-				    zero ? BLKDEV_ZERO_NOUNMAP : 0);
 }
 
 /* Between the bounce pages and the guest's segments. */
@@ -350,20 +342,47 @@ static int bdev_submit(void *store, struct kb_blk_req *rq)
 	return 0;
 }
 
+/* A DISCARD or WRITE_ZEROES range: bios of zeroes (or none), chained. */
+static int bdev_submit_range(void *store, struct kb_blk_req *rq)
+{
+	struct kspawn_disk *d = store;
+	struct bdev_cmd *cmd = &d->bcmd[rq->id];
+	struct bio *bio = NULL;
+	int err;
+
+	if ((rq->off | rq->len) & (d->align - 1))
+		return -EINVAL;
+	/* fails only before it built a bio (read-only, misaligned) */
+	err = __blkdev_issue_zeroout(d->bdev, rq->off >> SECTOR_SHIFT,
+				     rq->len >> SECTOR_SHIFT, GFP_NOIO, &bio,
+				     rq->zero ? BLKDEV_ZERO_NOUNMAP : 0);
+	if (err || !bio)
+		return err ?: -EINVAL;
+	cmd->rq = rq;
+	cmd->disk = d;
+	cmd->bounced = false;
+	bio->bi_private = cmd;
+	bio->bi_end_io = bdev_end_io;
+	count_inflight(d);
+	submit_bio(bio);
+	return 0;
+}
+
 /*
  * read and write are only for a synchronous submit, which a block device
- * never takes: every read and write goes through bdev_submit().
+ * never takes: every read and write goes through bdev_submit(), every
+ * range through bdev_submit_range().
  */
 const struct kb_store_ops kspawn_bdev_ops = {
 	.flush = bdev_flush,
-	.discard = bdev_discard,
 	.submit = bdev_submit,
+	.submit_range = bdev_submit_range,
 	.volatile_cache = 0,
 };
 
 const struct kb_store_ops kspawn_bdev_ops_wc = {
 	.flush = bdev_flush,
-	.discard = bdev_discard,
 	.submit = bdev_submit,
+	.submit_range = bdev_submit_range,
 	.volatile_cache = 1,
 };

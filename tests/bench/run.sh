@@ -84,7 +84,7 @@ want="ring_latency_split_64 ring_latency_packed_1500 ring_throughput_split_b32_6
 	net_fullstack_pps_64 net_fullstack_tput_1500 net_l2fwd_64 ringtest_split_poll ringtest_packed_poll
 	ringtest_split_sleep ringtest_packed_sleep doorbell_guest_to_host
 	doorbell_host_to_guest idle_wakeups first_request_after_idle scale
-	switch_cross_cpu blk_nvme_randread_qd1 blk_nvme_randwrite_qd32 blk_nvme_randread_128k_qd8"
+	switch_cross_cpu blk_nvme_randread_qd1 blk_nvme_randwrite_qd32 blk_nvme_seqread_128k_qd8"
 for name in $want; do
 	[ -f "$out/$name.json" ] || { echo "FAIL bench/$name: no result"; fail=$((fail + 1)); }
 done

@@ -15,6 +15,10 @@
  *     0 by the driver, or FLUSH not taken, each write completes only after
  *     a store flush that followed its store write; write-back-wce: with
  *     wce left at 1, no flush the driver did not ask for.
+ *   range-async: a DISCARD and a WRITE_ZEROES go to the store's
+ *     submit_range and the device thread does not wait for them: held at
+ *     the store, a read after them completes; a FLUSH after them waits
+ *     for them; released, they complete OK and their ranges read zeroes.
  *
  * Prints "ok NAME" / "FAIL NAME: why" per case, "PROGRAM: N failed" last.
  */
@@ -100,6 +104,7 @@ static const struct kb_store_ops async_ops = {
 	.flush = store_flush,
 	.discard = store_discard,
 	.submit = store_submit,
+	.submit_range = store_submit,
 	.volatile_cache = 1,
 };
 
@@ -137,6 +142,8 @@ static void *completer(void *arg)
 			continue;
 		}
 		off = rq->off;
+		if (rq->range)
+			memset(disk + off, 0, rq->len);
 		for (uint32_t s = 0; s < rq->nseg; s++) {
 			if (rq->write)
 				memcpy(disk + off, rq->seg[s].p, rq->seg[s].len);
@@ -477,6 +484,72 @@ static void write_through(const char *name, uint64_t drop, int wce,
 	verdict(name, why);
 }
 
+/* The ranges held at the store, a read after them, a FLUSH after that. */
+static void range_async(void)
+{
+	struct virtq *q = &vd.vq[0];
+	struct virtio_blk_discard_write_zeroes *rg =
+		(void *)(region + (2u << 20) + 64 * sizeof(struct req));
+	struct req *rd = &reqs[2], *fl = &reqs[3], *got;
+	const char *why = NULL;
+	uint32_t written;
+	int seen = 0, flush_seen = 0;
+
+	start(0);
+	memset(disk, 0xa5, sizeof(disk));
+	memcpy(model, disk, sizeof(model));
+	atomic_store(&hold, 1);
+	for (int i = 0; i < 2; i++) {
+		reqs[i].hdr = (struct virtio_blk_outhdr){
+			.type = i ? VIRTIO_BLK_T_WRITE_ZEROES : VIRTIO_BLK_T_DISCARD };
+		rg[i] = (struct virtio_blk_discard_write_zeroes){
+			.sector = 64 + 64 * i, .num_sectors = 32 };
+		/* the range is readable data after the header, as an OUT's */
+		reqs[i].status = 0xff;
+		virtq_add(q, (struct virtq_buf[]){ { &reqs[i].hdr, 16 },
+					{ &rg[i], sizeof(rg[i]) } }, 2,
+			  (struct virtq_buf[]){ { &reqs[i].status, 1 } }, 1,
+			  &reqs[i]);
+	}
+	virtq_publish(q);
+	if (!WAIT_FOR(npending_now() == 2))
+		why = "DISCARD and WRITE_ZEROES did not reach the store's submit_range";
+	/* The thread is free: a read after them is served while they wait. */
+	rd->busy = 0;
+	rd->hdr = (struct virtio_blk_outhdr){ .type = VIRTIO_BLK_T_IN,
+					      .sector = 1024 };
+	rd->len = 4096;
+	fl->hdr.type = VIRTIO_BLK_T_FLUSH;
+	add(q, rd);
+	add(q, fl);
+	virtq_publish(q);
+	if (!why && !WAIT_FOR(npending_now() == 3))
+		why = "the device thread waited for the ranges";
+	atomic_store(&hold, 0);
+	while (!why && seen < 4) {
+		if (!WAIT_FOR((got = virtq_get(q, &written)) != NULL)) {
+			why = "lost completion";
+			break;
+		}
+		if (got->status != VIRTIO_BLK_S_OK)
+			why = "status not OK";
+		if (got == fl)
+			flush_seen = ++seen;
+		else
+			seen++;
+	}
+	finish_run();
+	memset(model + 64 * 512, 0, 32 * 512);
+	memset(model + 128 * 512, 0, 32 * 512);
+	if (!why && flush_seen != 4)
+		why = "the FLUSH completed before the ranges before it";
+	if (!why && memcmp(disk, model, sizeof(disk)))
+		why = "the ranges do not read back as zeroes (or more was zeroed)";
+	if (!why && memcmp(rd->buf, model + 1024 * 512, 4096))
+		why = "the read returned the wrong data";
+	verdict("range-async", why);
+}
+
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 20000;
@@ -497,6 +570,7 @@ int main(int argc, char **argv)
 	write_through("write-through-noflush",
 		      1ULL << VIRTIO_BLK_F_FLUSH | 1ULL << VIRTIO_BLK_F_CONFIG_WCE,
 		      -1, 1);
+	range_async();
 	/* The runner looks for "PROGRAM: 0 failed" (blk_async, blk_async_tsan). */
 	printf("%s: %d failed\n", strrchr(argv[0], '/') ?
 	       strrchr(argv[0], '/') + 1 : argv[0], failed);
