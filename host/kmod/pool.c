@@ -7,8 +7,10 @@
  * they are free: the pool is scrubbed at load and a region when freed, so
  * nobody zeroes a region it is given (the loader, the guest).
  *
- * The scrub of a freed region runs in a work item, so that a stop need not
- * wait for it: the region's chunks stay used (and count as free in
+ * The scrub of a freed region runs in a thread of its own at the lowest
+ * priority (kspawn-scrub, nice 19), so that a stop need not wait for it
+ * and nobody else is preempted by it (as a stop was, on the worker a
+ * system workqueue woke beside it): the region's chunks stay used (and count as free in
  * kspawn_pool_info()) until it is done.  An allocation that finds no room
  * waits for the scrubs in flight and looks again; so do rmmod and a read
  * of the objects counters (kspawn_pool_settle()).
@@ -33,7 +35,8 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
-#include <linux/workqueue.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
 
 #include "kspawn.h"
 
@@ -45,8 +48,9 @@
  * hand-overs), and a chunk's bits fill whole words of their own.
  */
 static DEFINE_MUTEX(pool_lock);
-static void scrub_fn(struct work_struct *work);
-static DECLARE_WORK(scrub_work, scrub_fn);
+static void scrub_fn(struct kthread_work *work);
+static DEFINE_KTHREAD_WORK(scrub_work, scrub_fn);
+static struct kthread_worker *scrubber;
 
 static struct {
 	u64 base;
@@ -103,14 +107,20 @@ int kspawn_pool_init(u64 base, u64 size)
 	pool.kept = bitmap_zalloc(pool.nchunks * PAGES_PER_CHUNK, GFP_KERNEL);
 	if (!pool.used || !pool.scrub || !pool.kept) {
 		err = -ENOMEM;
-		goto err_release;
+		goto err_free;
 	}
+	scrubber = kthread_create_worker(0, "kspawn-scrub");
+	if (IS_ERR(scrubber)) {
+		err = PTR_ERR(scrubber);
+		goto err_free;
+	}
+	set_user_nice(scrubber->task, MAX_NICE);
 	pool.va = memremap(base, size, MEMREMAP_WB);
 	if (!pool.va) {
 		pr_err("pool %#llx-%#llx: memremap failed\n", base,
 		       base + size - 1);
 		err = -ENOMEM;
-		goto err_free;
+		goto err_worker;
 	}
 	/*
 	 * Scrubbed once here; afterwards every region is scrubbed when it is
@@ -122,6 +132,8 @@ int kspawn_pool_init(u64 base, u64 size)
 	pr_info("pool: %llu MiB at %#llx\n", size >> 20, base);
 	return 0;
 
+err_worker:
+	kthread_destroy_worker(scrubber);
 err_free:
 	bitmap_free(pool.used);
 	bitmap_free(pool.scrub);
@@ -133,7 +145,8 @@ err_release:
 
 void kspawn_pool_exit(void)
 {
-	flush_work(&scrub_work);
+	kthread_flush_work(&scrub_work);
+	kthread_destroy_worker(scrubber);
 	memunmap(pool.va);
 	bitmap_free(pool.used);
 	bitmap_free(pool.scrub);
@@ -155,7 +168,7 @@ static void scrub_chunk(unsigned long i)
 }
 
 /* Scrub each freed chunk, then free it; until none is left to scrub. */
-static void scrub_fn(struct work_struct *work)
+static void scrub_fn(struct kthread_work *work)
 {
 	unsigned long i;
 
@@ -178,7 +191,7 @@ static void scrub_fn(struct work_struct *work)
 /* Wait until every region freed so far is scrubbed and free. */
 void kspawn_pool_settle(void)
 {
-	flush_work(&scrub_work);
+	kthread_flush_work(&scrub_work);
 }
 
 /* First fit; n chunks marked used, or pool.nchunks if none. */
@@ -264,7 +277,7 @@ void kspawn_pool_free(u64 phys, u64 size, const struct kspawn_pool_keep *keep,
 	mutex_lock(&pool_lock);
 	bitmap_set(pool.scrub, (phys - pool.base) / KSPAWN_CHUNK, n);
 	mutex_unlock(&pool_lock);
-	queue_work(system_unbound_wq, &scrub_work);
+	kthread_queue_work(scrubber, &scrub_work);
 	kspawn_count(KSPAWN_CNT_POOL_CHUNKS, -(long)n);
 }
 

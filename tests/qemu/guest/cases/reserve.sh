@@ -64,6 +64,19 @@ wait_state "$id" halted
 expect 0 kspawnctl console "$id"
 has 'memscrub: marker page, 0 bytes changed'
 expect 0 kspawnctl stop "$id"
+# The scrub runs at the lowest priority in a thread of its own: it must
+# never preempt a stop or a spawn on the CPU it wakes on.
+scrubber=
+for d in /proc/[0-9]*; do
+	[ "$(cat "$d/comm" 2>/dev/null)" = kspawn-scrub ] && scrubber=$d
+done
+if [ -z "$scrubber" ]; then
+	bad "no kspawn-scrub thread"
+else
+	# Field 19 of stat is the nice value (the name, field 2, has no spaces).
+	nice=$(cut -d' ' -f19 "$scrubber/stat")
+	[ "$nice" = 19 ] || bad "kspawn-scrub runs at nice $nice, not 19"
+fi
 hotplug1=$(dmesg | grep -cE 'smpboot|is now offline')
 [ "$hotplug0" = "$hotplug1" ] || { bad "CPU hotplug happened while spawning on the pooled CPU:"; dmesg | grep -E 'smpboot|is now offline' | tail -n 4 | sed 's/^/  k| /'; }
 expect 0 kspawnctl list
