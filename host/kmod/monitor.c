@@ -63,13 +63,20 @@ static void watch_state(struct kspawn_instance *in)
  * Every core of a machine has the same APIC timer clock: once guests have
  * measured it, later guests are told and skip the measurement.  A guest
  * may lie, so one guest's word is only a candidate: the clock is learnt
- * when a second guest's measurement agrees within 1% (a lone hostile
- * guest can delay that, not decide it).  apic_timer_khz= overrides it.
+ * when another guest's measurement agrees within 1% with one of the last
+ * few candidates (a lone hostile guest can delay that, not decide it; nor
+ * can it, nor one honest guest measuring badly on a busy host, push an
+ * honest candidate out before the next guest comes).
+ * apic_timer_khz= overrides it.
  */
+#define TIMER_CANDIDATES 4
+
 static void learn_timer_clock(struct kspawn_instance *in)
 {
 	static DEFINE_SPINLOCK(lock);
-	static u32 candidate, candidate_id;
+	static u32 candidate[TIMER_CANDIDATES], candidate_id[TIMER_CANDIDATES];
+	static unsigned int next;
+	unsigned int i, slot = next;
 	u32 khz, diff;
 
 	if (READ_ONCE(kspawn_apic_timer_khz))
@@ -78,15 +85,27 @@ static void learn_timer_clock(struct kspawn_instance *in)
 	if (khz < 1000 || khz > 100000000)
 		return;
 	spin_lock(&lock);
-	diff = khz > candidate ? khz - candidate : candidate - khz;
-	if (!candidate || candidate_id == in->id || diff > candidate / 100) {
-		candidate = khz;
-		candidate_id = in->id;
-	} else if (!kspawn_apic_timer_khz) {
-		WRITE_ONCE(kspawn_apic_timer_khz, candidate);
-		pr_info("APIC timer clock %u kHz, as instances %u and %u measured it; passed to later guests\n",
-			candidate, candidate_id, in->id);
+	for (i = 0; i < TIMER_CANDIDATES; i++) {
+		if (!candidate[i])
+			continue;
+		if (candidate_id[i] == in->id) {
+			slot = i;	/* its own word again: no vote */
+			continue;
+		}
+		diff = khz > candidate[i] ? khz - candidate[i] :
+					    candidate[i] - khz;
+		if (diff <= candidate[i] / 100 && !kspawn_apic_timer_khz) {
+			WRITE_ONCE(kspawn_apic_timer_khz, candidate[i]);
+			pr_info("APIC timer clock %u kHz, as instances %u and %u measured it; passed to later guests\n",
+				candidate[i], candidate_id[i], in->id);
+			goto out;
+		}
 	}
+	candidate[slot] = khz;
+	candidate_id[slot] = in->id;
+	if (slot == next)
+		next = (next + 1) % TIMER_CANDIDATES;
+out:
 	spin_unlock(&lock);
 }
 
