@@ -28,7 +28,8 @@
 # veth.
 here=$(cd "$(dirname "$0")" && pwd)
 IMG=${IMG:-/guest/kspawn-guest.elf}
-# The spawn workload's guest runs spin, a test app.
+# The spawn workload's guest runs spin, a test app; the reserved rows'
+# guest runs idle (a test app too), the peer of a child asleep in pause().
 TEST_IMG=${TEST_IMG:-/guest/kspawn-guest-test.elf}
 IMG_MIN=${IMG_MIN:-$here/kspawn-guest-min.elf}
 PATH=$here:$PATH:/usr/bin
@@ -318,8 +319,8 @@ reserved_m() {
 spawn_reserved() {
 	local run s
 	wanted spawn_reserved || wanted stop_reserved || return 0
-	declare_w stop_reserved lower "{\"kspawn\": \"stop ioctl of a guest (spin app) on reserved CPU $cpu until it returns with the core parked and free in the pool (the polite stop: the guest is asked and halts itself)\", \"fork_exec\": \"SIGKILL to waitpid returning, for a process started by fork+exec\", \"same_work\": {\"fork_exec\": false}, \"note\": \"not the same work: a guest asked to stop halts itself and its core is reset and parked; SIGKILL ends a process without asking. The issue's target is 1.0x all the same. The same starts and stops as spawn_reserved\"}"
-	declare_w spawn_reserved lower "{\"kspawn\": \"spawn ioctl (spin app, image read once) on reserved CPU $cpu to the app's main, TSC stamps; stop ioctl to the core parked and free in the pool\", \"fork_exec\": \"fork+exec of a static binary to its main; SIGKILL to waitpid\", \"same_work\": {\"fork_exec\": false}, \"note\": \"not the same work: kspawn boots a kernel on a core kept for guests, fork+exec starts a process on a running kernel; the target is 1.0x all the same. stop_us: stop to core ready against kill+wait\"}"
+	declare_w stop_reserved lower "{\"kspawn\": \"stop ioctl of a guest asleep (idle app) on reserved CPU $cpu until it returns with the core parked and free in the pool (the polite stop: the guest is asked and halts itself)\", \"fork_exec\": \"SIGKILL to waitpid returning, for a process started by fork+exec\", \"same_work\": {\"fork_exec\": false}, \"note\": \"not the same work: a guest asked to stop halts itself and its core is reset and parked; SIGKILL ends a process without asking. The issue's target is 1.0x all the same. The same starts and stops as spawn_reserved\"}"
+	declare_w spawn_reserved lower "{\"kspawn\": \"spawn ioctl (idle app, image read once) on reserved CPU $cpu to the app's main, TSC stamps; stop ioctl to the core parked and free in the pool\", \"fork_exec\": \"fork+exec of a static binary to its main; SIGKILL to waitpid\", \"same_work\": {\"fork_exec\": false}, \"note\": \"not the same work: kspawn boots a kernel on a core kept for guests, fork+exec starts a process on a running kernel; the target is 1.0x all the same. stop_us: stop to core ready against kill+wait\"}"
 	if ! kspawnctl reserve "$cpu" > /dev/null; then
 		fail_w spawn_reserved "kspawnctl reserve $cpu failed"
 		return
@@ -333,7 +334,7 @@ spawn_reserved() {
 		echo "BENCH O stop_reserved $run $order"
 		for s in $order; do
 			if [ "$s" = kspawn ]; then
-				reserved_m kspawn "$run" spawnbench reserved "$TEST_IMG" cpu="$cpu"
+				reserved_m kspawn "$run" spawnbench reserved "$TEST_IMG" cpu="$cpu" cmdline=idle
 			else
 				reserved_m fork_exec "$run" spawnbench fork
 			fi

@@ -9,6 +9,8 @@
  *	is the same clock), then from `kspawnctl stop` to the CPU being
  *	online in Linux again.
  *   spawnbench reserved IMAGE [cpu=1] [cmdline=spin]
+ *	(bench/fullstack runs it with cmdline=idle: a guest asleep, as
+ *	the fork child is in pause())
  *	the same on a core of the module's pool (kspawnctl reserve it
  *	first), as a program that spawns guests would: the image read
  *	once, then the spawn ioctl; microseconds from the ioctl to the
