@@ -225,7 +225,7 @@ loaded_kib() {
 # BENCH lines go into raw.
 fullstack() {
 	local w any= log
-	for w in spawn switch scale size_footprint doorbell_guest_to_host \
+	for w in spawn stop_reserved switch scale size_footprint doorbell_guest_to_host \
 		doorbell_host_to_guest idle_wakeups first_request_after_idle \
 		blk_fullstack blk_nvme net_fullstack net_l2fwd; do
 		wanted "$w" && any=1

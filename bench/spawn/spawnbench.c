@@ -9,6 +9,8 @@
  *	is the same clock), then from `kspawnctl stop` to the CPU being
  *	online in Linux again.
  *   spawnbench reserved IMAGE [cpu=1] [cmdline=spin]
+ *	(bench/fullstack runs it with cmdline=idle: a guest asleep, as
+ *	the fork child is in pause())
  *	the same on a core of the module's pool (kspawnctl reserve it
  *	first), as a program that spawns guests would: the image read
  *	once, then the spawn ioctl; microseconds from the ioctl to the
@@ -22,7 +24,9 @@
  * lines) and nothing else on stdout; for kspawn also "ioctl_to_main_us",
  * the part from the start ioctl on (the module's and the guest's share,
  * without reading the image and starting kspawnctl), and
- * "kmain_to_main_us", the guest's own boot (reserved only).  One start and stop
+ * "kmain_to_main_us", the guest's own boot, and the stages before it:
+ * "to_ioctl_us" (the image copied into the kernel), "ioctl_to_sipi_us"
+ * (checks, load, INIT) and "sipi_to_kmain_us" (reserved only).  One start and stop
  * goes first, unmeasured ("warmup 1 spawns"): the first one also reads
  * the image and the binaries into the page cache.
  */
@@ -126,6 +130,7 @@ static double tsc_us(uint64_t from, uint64_t to, uint64_t khz)
 /* One start and stop; ioctl_to_main_us is 0 for a Linux process. */
 struct times {
 	double to_main_us, stop_us, ioctl_to_main_us, kmain_to_main_us;
+	double to_ioctl_us, ioctl_to_sipi_us, sipi_to_kmain_us;
 };
 
 static int bench_kspawn(const char *image, const char *cpu,
@@ -274,6 +279,15 @@ static int bench_reserved(const char *image, const char *cpu,
 	t->kmain_to_main_us = tsc_us(st.boot_tsc[KSPAWN_STAMP_KMAIN],
 				     st.boot_tsc[KSPAWN_STAMP_APP_MAIN],
 				     st.tsc_khz);
+	/* The stages before: copy in, load and INIT, the core's way to kmain. */
+	t->to_ioctl_us = tsc_us(t0, st.boot_tsc[KSPAWN_STAMP_IOCTL],
+				st.tsc_khz);
+	t->ioctl_to_sipi_us = tsc_us(st.boot_tsc[KSPAWN_STAMP_IOCTL],
+				     st.boot_tsc[KSPAWN_STAMP_SIPI],
+				     st.tsc_khz);
+	t->sipi_to_kmain_us = tsc_us(st.boot_tsc[KSPAWN_STAMP_SIPI],
+				     st.boot_tsc[KSPAWN_STAMP_KMAIN],
+				     st.tsc_khz);
 	return 0;
 }
 
@@ -365,6 +379,11 @@ int main(int argc, char **argv)
 		printf("ioctl_to_main_us %.1f us\n", t.ioctl_to_main_us);
 	if (t.kmain_to_main_us)
 		printf("kmain_to_main_us %.1f us\n", t.kmain_to_main_us);
+	if (t.to_ioctl_us) {
+		printf("to_ioctl_us %.1f us\n", t.to_ioctl_us);
+		printf("ioctl_to_sipi_us %.1f us\n", t.ioctl_to_sipi_us);
+		printf("sipi_to_kmain_us %.1f us\n", t.sipi_to_kmain_us);
+	}
 	printf("warmup 1 spawns\n");
 	return 0;
 }

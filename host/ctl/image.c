@@ -5,6 +5,7 @@
  * again: it trusts no caller); here the file is read and the refusal
  * worded for the command line.
  */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -91,6 +92,32 @@ static enum image_error refused(struct image *img, int err, const char *why)
 	}
 }
 
+/*
+ * The file's bytes anything in it points at: the headers and every
+ * segment.  What follows (symbols, debug sections, section headers) is
+ * of no use to the module, yet would be copied into the kernel at every
+ * spawn: several times the loaded image for a guest built with symbols.
+ */
+static size_t used_size(const struct image *img)
+{
+	Elf64_Ehdr eh;
+	uint64_t end;
+
+	memcpy(&eh, img->data, sizeof(eh));
+	end = eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr);
+	for (unsigned int i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		memcpy(&ph, img->data + eh.e_phoff + i * sizeof(ph),
+		       sizeof(ph));
+		if (ph.p_offset + ph.p_filesz > end)
+			end = ph.p_offset + ph.p_filesz;
+	}
+	if (end < sizeof(eh))
+		end = sizeof(eh);
+	return end < img->size ? (size_t)end : img->size;
+}
+
 enum image_error image_load(struct image *img, const char *path,
 			    uint64_t *region_size)
 {
@@ -109,6 +136,13 @@ enum image_error image_load(struct image *img, const char *path,
 	if (!*region_size)
 		*region_size = elf_check_region(0, &img->info);
 	/* Then for the region the module will give it. */
+	err = elf_check(img->data, img->size,
+			elf_check_region(*region_size, &img->info), &img->info,
+			why, sizeof(why));
+	if (err)
+		return refused(img, err, why);
+	/* Checked whole: the headers and segments are inside the file. */
+	img->size = used_size(img);
 	err = elf_check(img->data, img->size,
 			elf_check_region(*region_size, &img->info), &img->info,
 			why, sizeof(why));

@@ -17,8 +17,8 @@ enum image_error {
 };
 
 struct image {
-	uint8_t *data;		/* the whole file */
-	size_t size;
+	uint8_t *data;		/* the file */
+	size_t size;		/* up to the last byte a header points at */
 	struct elf_check_info info;	/* entry, segments, the note's fields */
 	char error[256];	/* what was wrong, for the user */
 };

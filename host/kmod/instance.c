@@ -62,7 +62,8 @@ static void instance_free(struct kspawn_instance *in)
 	kspawn_io_destroy(in);
 	/* The pool scrubs it: the next guest must not see this one's data. */
 	if (in->region)
-		kspawn_pool_free(in->alloc_phys, in->alloc_size);
+		kspawn_pool_free(in->alloc_phys, in->alloc_size, in->keep,
+				 in->nkeep);
 	kspawn_console_free(&in->console);
 	kspawn_console_free(&in->debug);
 	kfree(in);
@@ -158,12 +159,14 @@ out:
 	return err;
 }
 
-static int instance_memory(struct kspawn_instance *in, u64 mem)
+static int instance_memory(struct kspawn_instance *in, u64 mem,
+			   const struct elf_check_info *info)
 {
 	u64 free, base, size;
 
 	in->alloc_size = mem + KSPAWN_CHUNK;
-	in->region = kspawn_pool_alloc(in->alloc_size, &in->alloc_phys);
+	in->region = kspawn_pool_alloc(in->alloc_size, &in->alloc_phys,
+				       kspawn_image_overwrites, (void *)info);
 	if (!in->region) {
 		kspawn_pool_info(&base, &size, &free);
 		pr_info("refused: pool too small: %llu MiB wanted (region and shared area), %llu MiB of %llu free, maybe not in one piece\n",
@@ -175,7 +178,7 @@ static int instance_memory(struct kspawn_instance *in, u64 mem)
 	in->shared = in->region + mem;
 	in->shared_phys = in->alloc_phys + mem;
 	in->shared_size = kspawn_shared_bytes();
-	return 0;			/* already zero: see pool.c */
+	return 0;			/* zero but for image pages: pool.c */
 }
 
 static struct kspawn_instance *instance_alloc(void)
@@ -213,7 +216,7 @@ int kspawn_instance_create(const struct kspawn_ioc_load *req,
 	}
 	err = kspawn_console_init(&in->console, CONSOLE_KEEP) ?:
 	      kspawn_console_init(&in->debug, DEBUG_KEEP) ?:
-	      instance_memory(in, mem);
+	      instance_memory(in, mem, &info);
 	if (err)
 		goto err_free;
 	kspawn_image_copy(in, image, &info);

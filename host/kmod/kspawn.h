@@ -50,6 +50,12 @@ struct kspawn_console {
 	u64 lost;			/* overwritten before anyone read them */
 };
 
+/* Region bytes (off, len) to keep unscrubbed when it is freed: pool.c. */
+struct kspawn_pool_keep {
+	u64 off;
+	u64 len;
+};
+
 struct kspawn_instance {
 	struct list_head node;		/* kspawn_list_lock */
 	refcount_t users;		/* the list's, and one per caller */
@@ -72,6 +78,9 @@ struct kspawn_instance {
 	u64 shared_phys;
 	u64 shared_size;
 	u64 entry;
+	/* The image's read-only pages, kept for the next guest (pool.c). */
+	struct kspawn_pool_keep keep[ELF_CHECK_MAX_LOAD];
+	unsigned int nkeep;
 
 	struct kspawn_header *hdr;
 	struct kspawn_state *gstate;
@@ -113,8 +122,12 @@ extern const struct attribute_group *kspawn_sysfs_groups[];
 /* pool.c */
 int kspawn_pool_init(u64 base, u64 size);
 void kspawn_pool_exit(void);
-void *kspawn_pool_alloc(u64 size, u64 *phys);
-void kspawn_pool_free(u64 phys, u64 size);
+/* True if the caller will write every byte of the kept page at off. */
+typedef bool (*kspawn_pool_keep_fn)(void *arg, u64 off);
+void *kspawn_pool_alloc(u64 size, u64 *phys, kspawn_pool_keep_fn overwrites,
+			void *arg);
+void kspawn_pool_free(u64 phys, u64 size, const struct kspawn_pool_keep *keep,
+		      unsigned int nkeep);
 void kspawn_pool_settle(void);
 void kspawn_pool_info(u64 *base, u64 *size, u64 *free);
 
@@ -181,6 +194,7 @@ u32 kspawn_console_take(struct kspawn_console *c, void *dst, u32 len);
 /* load.c */
 int kspawn_image_check(const void *image, u64 size, u64 *mem,
 		       struct elf_check_info *info);
+bool kspawn_image_overwrites(void *arg, u64 off);
 void kspawn_image_copy(struct kspawn_instance *in, const void *image,
 		       const struct elf_check_info *info);
 

@@ -7,11 +7,26 @@
  * they are free: the pool is scrubbed at load and a region when freed, so
  * nobody zeroes a region it is given (the loader, the guest).
  *
- * The scrub of a freed region runs in a work item, so that a stop need not
- * wait for it: the region's chunks stay used (and count as free in
+ * The scrub of a freed region runs in a thread of its own at the lowest
+ * priority (kspawn-scrub, nice 19), so that a stop need not wait for it
+ * and nobody else is preempted by it (as a stop was, on the worker a
+ * system workqueue woke beside it): the region's chunks stay used (and count as free in
  * kspawn_pool_info()) until it is done.  An allocation that finds no room
  * waits for the scrubs in flight and looks again; so do rmmod and a read
  * of the objects counters (kspawn_pool_settle()).
+ *
+ * One exception, the image's read-only pages: whoever frees a region may
+ * name pages to keep (the guest's code and constants), which the scrub
+ * leaves as they are and marks kept.  The next allocation resolves every
+ * kept page in what it hands out before returning: a page its caller says
+ * it will overwrite whole (overwrites(): the loader, whose image has file
+ * bytes for all of it, load.c) stays as it is, any other is zeroed.  The
+ * loader compares and writes only the bytes that differ, so nobody ever
+ * receives a byte the previous guest left, and a guest started again from
+ * the same image finds its code where it was: on real hardware that saves
+ * zeroing it and writing it again, and under QEMU TCG, which throws away
+ * the translated code of any page written to, most of the guest's boot
+ * time (bench/README.md).
  */
 #include <linux/bitmap.h>
 #include <linux/io.h>
@@ -20,13 +35,22 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
-#include <linux/workqueue.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
 
 #include "kspawn.h"
 
-static DEFINE_MUTEX(pool_lock);	/* the bitmaps */
-static void scrub_fn(struct work_struct *work);
-static DECLARE_WORK(scrub_work, scrub_fn);
+#define PAGES_PER_CHUNK (KSPAWN_CHUNK >> PAGE_SHIFT)
+
+/*
+ * The bitmaps.  A kept bit belongs to whoever has its chunk (the freeing
+ * caller, the scrub, the allocating caller in turn; pool_lock orders the
+ * hand-overs), and a chunk's bits fill whole words of their own.
+ */
+static DEFINE_MUTEX(pool_lock);
+static void scrub_fn(struct kthread_work *work);
+static DEFINE_KTHREAD_WORK(scrub_work, scrub_fn);
+static struct kthread_worker *scrubber;
 
 static struct {
 	u64 base;
@@ -34,6 +58,7 @@ static struct {
 	void *va;
 	unsigned long *used;		/* one bit per chunk */
 	unsigned long *scrub;		/* freed, used until scrubbed */
+	unsigned long *kept;		/* one bit per page: not scrubbed */
 	unsigned int nchunks;
 	struct resource *res;
 } pool;
@@ -79,16 +104,23 @@ int kspawn_pool_init(u64 base, u64 size)
 	pool.nchunks = size / KSPAWN_CHUNK;
 	pool.used = bitmap_zalloc(pool.nchunks, GFP_KERNEL);
 	pool.scrub = bitmap_zalloc(pool.nchunks, GFP_KERNEL);
-	if (!pool.used || !pool.scrub) {
+	pool.kept = bitmap_zalloc(pool.nchunks * PAGES_PER_CHUNK, GFP_KERNEL);
+	if (!pool.used || !pool.scrub || !pool.kept) {
 		err = -ENOMEM;
-		goto err_release;
+		goto err_free;
 	}
+	scrubber = kthread_create_worker(0, "kspawn-scrub");
+	if (IS_ERR(scrubber)) {
+		err = PTR_ERR(scrubber);
+		goto err_free;
+	}
+	set_user_nice(scrubber->task, MAX_NICE);
 	pool.va = memremap(base, size, MEMREMAP_WB);
 	if (!pool.va) {
 		pr_err("pool %#llx-%#llx: memremap failed\n", base,
 		       base + size - 1);
 		err = -ENOMEM;
-		goto err_free;
+		goto err_worker;
 	}
 	/*
 	 * Scrubbed once here; afterwards every region is scrubbed when it is
@@ -100,9 +132,12 @@ int kspawn_pool_init(u64 base, u64 size)
 	pr_info("pool: %llu MiB at %#llx\n", size >> 20, base);
 	return 0;
 
+err_worker:
+	kthread_destroy_worker(scrubber);
 err_free:
 	bitmap_free(pool.used);
 	bitmap_free(pool.scrub);
+	bitmap_free(pool.kept);
 err_release:
 	release_mem_region(base, size);
 	return err;
@@ -110,15 +145,30 @@ err_release:
 
 void kspawn_pool_exit(void)
 {
-	flush_work(&scrub_work);
+	kthread_flush_work(&scrub_work);
+	kthread_destroy_worker(scrubber);
 	memunmap(pool.va);
 	bitmap_free(pool.used);
 	bitmap_free(pool.scrub);
+	bitmap_free(pool.kept);
 	release_mem_region(pool.base, pool.size);
 }
 
+/* Zero chunk i but for its kept pages, in runs. */
+static void scrub_chunk(unsigned long i)
+{
+	unsigned long first = i * PAGES_PER_CHUNK;
+	unsigned long end = first + PAGES_PER_CHUNK, from, to;
+
+	for (from = find_next_zero_bit(pool.kept, end, first); from < end;
+	     from = find_next_zero_bit(pool.kept, end, to)) {
+		to = find_next_bit(pool.kept, end, from);
+		memset(pool.va + from * PAGE_SIZE, 0, (to - from) * PAGE_SIZE);
+	}
+}
+
 /* Scrub each freed chunk, then free it; until none is left to scrub. */
-static void scrub_fn(struct work_struct *work)
+static void scrub_fn(struct kthread_work *work)
 {
 	unsigned long i;
 
@@ -129,7 +179,7 @@ static void scrub_fn(struct work_struct *work)
 		if (i >= pool.nchunks)
 			return;
 		/* The chunk is ours: used, so nobody allocates it meanwhile. */
-		memset(pool.va + (u64)i * KSPAWN_CHUNK, 0, KSPAWN_CHUNK);
+		scrub_chunk(i);
 		mutex_lock(&pool_lock);
 		clear_bit(i, pool.scrub);
 		clear_bit(i, pool.used);
@@ -141,7 +191,7 @@ static void scrub_fn(struct work_struct *work)
 /* Wait until every region freed so far is scrubbed and free. */
 void kspawn_pool_settle(void)
 {
-	flush_work(&scrub_work);
+	kthread_flush_work(&scrub_work);
 }
 
 /* First fit; n chunks marked used, or pool.nchunks if none. */
@@ -157,8 +207,30 @@ static unsigned long take(unsigned int n)
 	return first;
 }
 
-/* Returns the kernel mapping of size bytes, zero. */
-void *kspawn_pool_alloc(u64 size, u64 *phys)
+/*
+ * Every kept page of chunks [first, first + n): left for the caller if it
+ * overwrites it, else zeroed; no longer kept either way.
+ */
+static void resolve_kept(unsigned long first, unsigned int n,
+			 kspawn_pool_keep_fn overwrites, void *arg)
+{
+	unsigned long start = first * PAGES_PER_CHUNK, p = start;
+	unsigned long end = start + n * PAGES_PER_CHUNK;
+
+	for_each_set_bit_from(p, pool.kept, end) {
+		if (!overwrites || !overwrites(arg, (p - start) * PAGE_SIZE))
+			memset(pool.va + p * PAGE_SIZE, 0, PAGE_SIZE);
+		clear_bit(p, pool.kept);
+	}
+}
+
+/*
+ * Returns the kernel mapping of size bytes: zero, but for kept pages that
+ * overwrites() (may be NULL) says the caller writes whole; see the top of
+ * this file.
+ */
+void *kspawn_pool_alloc(u64 size, u64 *phys, kspawn_pool_keep_fn overwrites,
+			void *arg)
 {
 	unsigned int n = DIV_ROUND_UP_ULL(size, KSPAWN_CHUNK);
 	unsigned long first;
@@ -173,6 +245,7 @@ void *kspawn_pool_alloc(u64 size, u64 *phys)
 	}
 	if (first >= pool.nchunks)
 		return NULL;
+	resolve_kept(first, n, overwrites, arg);
 	kspawn_count(KSPAWN_CNT_POOL_CHUNKS, n);
 	*phys = pool.base + (u64)first * KSPAWN_CHUNK;
 	return pool.va + (u64)first * KSPAWN_CHUNK;
@@ -180,18 +253,31 @@ void *kspawn_pool_alloc(u64 size, u64 *phys)
 
 /*
  * Free a region the caller will no longer touch; it is scrubbed before
- * anyone else can have it, but the caller does not wait for that.
+ * anyone else can have it, but the caller does not wait for that.  The
+ * nkeep ranges (offsets in the region; whole pages inside them) are not
+ * scrubbed but kept, for the next allocation to resolve.
  */
-void kspawn_pool_free(u64 phys, u64 size)
+void kspawn_pool_free(u64 phys, u64 size, const struct kspawn_pool_keep *keep,
+		      unsigned int nkeep)
 {
 	unsigned int n = DIV_ROUND_UP_ULL(size, KSPAWN_CHUNK);
+	unsigned long page0;
 
 	if (WARN_ON(phys < pool.base || phys - pool.base >= pool.size))
 		return;
+	page0 = (phys - pool.base) >> PAGE_SHIFT;
+	for (unsigned int k = 0; k < nkeep; k++) {
+		u64 from = PAGE_ALIGN(keep[k].off);
+		u64 to = min(keep[k].off + keep[k].len, size) & PAGE_MASK;
+
+		if (keep[k].off < size && from < to)
+			bitmap_set(pool.kept, page0 + (from >> PAGE_SHIFT),
+				   (to - from) >> PAGE_SHIFT);
+	}
 	mutex_lock(&pool_lock);
 	bitmap_set(pool.scrub, (phys - pool.base) / KSPAWN_CHUNK, n);
 	mutex_unlock(&pool_lock);
-	queue_work(system_unbound_wq, &scrub_work);
+	kthread_queue_work(scrubber, &scrub_work);
 	kspawn_count(KSPAWN_CNT_POOL_CHUNKS, -(long)n);
 }
 

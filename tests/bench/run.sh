@@ -79,7 +79,7 @@ done
 # Every workload must have produced its result.
 want="ring_latency_split_64 ring_latency_packed_1500 ring_throughput_split_b32_64
 	ring_throughput_packed_b1_1500 blk_hosted_randread_qd1 blk_hosted_randwrite_qd32
-	net_hosted_rtt_64 net_hosted_pps_64 size_image spawn spawn_reserved switch size_footprint
+	net_hosted_rtt_64 net_hosted_pps_64 size_image spawn spawn_reserved stop_reserved switch size_footprint
 	blk_fullstack_randread_qd1 blk_fullstack_randwrite_qd32 net_fullstack_rtt_64
 	net_fullstack_pps_64 net_fullstack_tput_1500 net_l2fwd_64 ringtest_split_poll ringtest_packed_poll
 	ringtest_split_sleep ringtest_packed_sleep doorbell_guest_to_host
@@ -88,7 +88,7 @@ want="ring_latency_split_64 ring_latency_packed_1500 ring_throughput_split_b32_6
 for name in $want; do
 	[ -f "$out/$name.json" ] || { echo "FAIL bench/$name: no result"; fail=$((fail + 1)); }
 done
-[ "$pass" -ge 47 ] || { echo "FAIL bench/count: $pass results, want 47"; fail=$((fail + 1)); }
+[ "$pass" -ge 48 ] || { echo "FAIL bench/count: $pass results, want 48"; fail=$((fail + 1)); }
 
 # Unpinned, two polling threads would take turns on one CPU and measure
 # the scheduler: each hosted benchmark must refuse, and print no number.

@@ -9,6 +9,15 @@
  *
  * Run fill, stop it, then check on the same region (the pool hands out
  * the same chunks first): "memscrub: N KiB checked, 0 nonzero".
+ *
+ *   mark   write 0xa5 over a page of this image's constants, through a
+ *          writable alias (the pool keeps an image's read-only pages for
+ *          the next guest of that image instead of scrubbing them)
+ *   verify count the bytes of that page that are not what the image says
+ *
+ * Run mark, stop it, then verify on the same region: "memscrub: marker
+ * page, 0 bytes changed" (the host found the page changed and copied the
+ * image's bytes back).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -52,11 +61,50 @@ static int memscrub(int fill)
 	return bad ? 1 : 0;
 }
 
+/* A page of constants of its own: whole, so the host keeps it. */
+#define MARKER 0x5a
+static const uint8_t marker[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE))) = {
+	[0 ... PAGE_SIZE - 1] = MARKER
+};
+
+static int mark(void)
+{
+	uint64_t pa = kspawn_hdr->region_base +
+		      ((uintptr_t)marker - KSPAWN_VA_REGION);
+	volatile uint8_t *w = mmio_map(pa, PAGE_SIZE);
+
+	if (!w) {
+		printf("memscrub: cannot map the marker page\n");
+		return 1;
+	}
+	for (size_t i = 0; i < PAGE_SIZE; i++)
+		w[i] = 0xa5;
+	printf("memscrub: marker page at 0x%llx overwritten with 0x%x\n",
+	       (unsigned long long)pa, w[PAGE_SIZE - 1]);
+	return 0;
+}
+
+static int verify(void)
+{
+	const volatile uint8_t *m = marker;
+	size_t bad = 0;
+
+	for (size_t i = 0; i < PAGE_SIZE; i++)
+		bad += m[i] != MARKER;
+	printf("memscrub: marker page, %lu bytes changed\n",
+	       (unsigned long)bad);
+	return bad ? 1 : 0;
+}
+
 static int memscrub_main(int argc, char **argv)
 {
 	if (argc == 2 && (!strcmp(argv[1], "fill") || !strcmp(argv[1], "check")))
 		return memscrub(!strcmp(argv[1], "fill"));
-	printf("usage: memscrub fill|check\n");
+	if (argc == 2 && !strcmp(argv[1], "mark"))
+		return mark();
+	if (argc == 2 && !strcmp(argv[1], "verify"))
+		return verify();
+	printf("usage: memscrub fill|check|mark|verify\n");
 	return 2;
 }
 APP(memscrub, memscrub_main, "fill free memory, or check that it is zero");

@@ -4,7 +4,9 @@
 # way, a guest that fills its free memory, and the next on the same region
 # finds it zero, though neither the host's loader nor the guest zeroed it
 # (the pool scrubs a region when it is freed, once), and zeroes nothing
-# before its main.
+# before its main.  The image's read-only pages are the exception, kept
+# for the next guest of the same image: one a guest wrote to comes back
+# as the image has it.
 . /tests/lib.sh
 objects=/sys/class/misc/kspawn/objects
 online0=$(cat /sys/devices/system/cpu/online)
@@ -46,6 +48,35 @@ expect 0 kspawnctl console "$id"
 has 'memscrub: [1-9][0-9]* KiB checked, 0 nonzero'
 has 'boottime: .* zeroed 0 KiB'
 expect 0 kspawnctl stop "$id"
+# The image's read-only pages are kept for the next guest of the image,
+# not scrubbed: one the last guest changed must come back as the image's.
+cat $objects > /dev/null
+spawn "$TEST_IMG" --cpu 1 --cmdline "memscrub mark" || finish
+wait_state "$id" halted
+expect 0 kspawnctl console "$id"
+has 'memscrub: marker page at 0x[0-9a-f]* overwritten with 0xa5'
+expect 0 kspawnctl stop "$id"
+cat $objects > /dev/null
+spawn "$TEST_IMG" --cpu 1 --cmdline "memscrub verify" || finish
+wait_state "$id" halted
+[ "$(json_get region_base "$(kspawnctl --json status "$id")")" = "$region" ] ||
+	bad "the verify did not get the marked region back ($region)"
+expect 0 kspawnctl console "$id"
+has 'memscrub: marker page, 0 bytes changed'
+expect 0 kspawnctl stop "$id"
+# The scrub runs at the lowest priority in a thread of its own: it must
+# never preempt a stop or a spawn on the CPU it wakes on.
+scrubber=
+for d in /proc/[0-9]*; do
+	[ "$(cat "$d/comm" 2>/dev/null)" = kspawn-scrub ] && scrubber=$d
+done
+if [ -z "$scrubber" ]; then
+	bad "no kspawn-scrub thread"
+else
+	# Field 19 of stat is the nice value (the name, field 2, has no spaces).
+	nice=$(cut -d' ' -f19 "$scrubber/stat")
+	[ "$nice" = 19 ] || bad "kspawn-scrub runs at nice $nice, not 19"
+fi
 hotplug1=$(dmesg | grep -cE 'smpboot|is now offline')
 [ "$hotplug0" = "$hotplug1" ] || { bad "CPU hotplug happened while spawning on the pooled CPU:"; dmesg | grep -E 'smpboot|is now offline' | tail -n 4 | sed 's/^/  k| /'; }
 expect 0 kspawnctl list
