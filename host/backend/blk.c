@@ -629,3 +629,24 @@ void kb_blk_init(struct kb_blk *b, struct kspawn_device *slot,
 	kb_device_init(&b->dev, slot, r, store_ops->volatile_cache ?
 		       &blk_class_wc : &blk_class, b, ops, ctx);
 }
+
+/*
+ * A store whose smallest I/O is bigger than a sector (a 4 KiB-sector disk,
+ * O_DIRECT on one) says so in blk_size, which a driver takes as its
+ * logical block size; else its sub-block requests would fail there.
+ * Discards are aligned alike.  Before the device is live.
+ */
+void kb_blk_set_block_size(struct kb_blk *b, uint32_t bytes)
+{
+	uint8_t *cfg = (uint8_t *)b->dev.slot->config;
+	uint32_t sectors = bytes / KB_BLK_SECTOR;
+
+	if (bytes < KB_BLK_SECTOR || bytes > KB_BLK_SIZE_MAX ||
+	    (bytes & (bytes - 1)))
+		return;
+	memcpy(cfg + offsetof(struct virtio_blk_config, blk_size), &bytes,
+	       sizeof(bytes));
+	memcpy(cfg + offsetof(struct virtio_blk_config,
+			      discard_sector_alignment),
+	       &sectors, sizeof(sectors));
+}

@@ -115,6 +115,8 @@ void kb_blk_init(struct kb_blk *b, struct kspawn_device *slot,
 		 const struct kb_region *r, const struct kb_device_ops *ops,
 		 void *ctx, const struct kb_store_ops *store_ops, void *store,
 		 uint64_t bytes, const char *serial);
+/* The store's smallest I/O, if above a sector: in blk_size (before live). */
+void kb_blk_set_block_size(struct kb_blk *b, uint32_t bytes);
 
 /* RAM storage (vdpa_sim_blk's): kb_ram_new(bytes) or NULL. */
 extern const struct kb_store_ops kb_ram_ops;

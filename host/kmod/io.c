@@ -273,6 +273,8 @@ int kspawn_io_create(struct kspawn_instance *in,
 	kb_blk_init(&io->blk, slot(in, 0), &io->region, &io_ops, in,
 		    io->disk ? kspawn_disk_ops(io->disk) : &kb_ram_ops,
 		    io->disk ? (void *)io->disk : io->ram, bytes, "kspawn-blk");
+	if (io->disk && io->disk->align)
+		kb_blk_set_block_size(&io->blk, io->disk->align);
 	io->blk.wake = wake_for_blk;
 	io->blk.wake_ctx = io;
 	io->has_blk = true;

@@ -11,10 +11,16 @@
  *   empty-rw-{split,packed}: a read and a write with no data segment
  *     complete without reaching the store (to a block device they would
  *     be bios with no pages: a malformed command).
+ *   block-size-{split,packed}: what a driver reads as blk_size and
+ *     discard_sector_alignment: 512 and 1 for a store of 512-byte sectors,
+ *     4096 and 8 once the store says its smallest I/O is 4 KiB (a 4 KiB-
+ *     sector disk refuses anything smaller), unchanged by a size that is
+ *     not a power of two.
  *
  * Prints "ok NAME" / "FAIL NAME: why" per case, "PROGRAM: N failed" last.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +232,32 @@ static void empty(const char *layout, int packed)
 		submits, got, r[0].status, r[1].status, len[0], len[1]);
 }
 
+static void block_size(const char *layout, int packed)
+{
+	uint32_t size[3], align[3];
+
+	for (int i = 0; i < 3; i++) {
+		if (up(packed)) {
+			verdict("block-size", layout, 0, "device not up");
+			return;
+		}
+		if (i == 1)
+			kb_blk_set_block_size(&blk, 4096);
+		if (i == 2)
+			kb_blk_set_block_size(&blk, 3000);
+		virtio_config(&vd, offsetof(struct virtio_blk_config, blk_size),
+			      &size[i], sizeof(size[i]));
+		virtio_config(&vd, offsetof(struct virtio_blk_config,
+					    discard_sector_alignment),
+			      &align[i], sizeof(align[i]));
+	}
+	verdict("block-size", layout,
+		size[0] == 512 && align[0] == 1 && size[1] == 4096 &&
+			align[1] == 8 && size[2] == 512 && align[2] == 1,
+		"blk_size/alignment %u/%u by default (want 512/1), %u/%u for 4096 (want 4096/8), %u/%u for 3000 (want 512/1)",
+		size[0], align[0], size[1], align[1], size[2], align[2]);
+}
+
 int main(void)
 {
 	region = aligned_alloc(4096, REGION_BYTES);
@@ -235,6 +267,7 @@ int main(void)
 
 		starved(layout, packed);
 		empty(layout, packed);
+		block_size(layout, packed);
 	}
 	printf("blk_slots: %d failed\n", failed);
 	free(region);

@@ -149,7 +149,7 @@ fi
 if CC=clang build blk_mq_tsan -fsanitize=thread -- "$here/blk_mq.c" "${backend[@]}" "${driver[@]}"; then
 	run_cases blk_mq_tsan blk-tsan- 3000
 fi
-# More requests than the device's slots, and requests with no data.
+# More requests than the device's slots, requests with no data, blk_size.
 if build blk_slots "${asan[@]}" -- "$here/blk_slots.c" "${backend[@]}" "${driver[@]}"; then
 	run_cases blk_slots blk-
 fi
