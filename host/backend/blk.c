@@ -56,6 +56,7 @@ static uint8_t build_rw(struct kb_blk *b, const struct kb_chain *c,
 
 static void submit(struct kb_blk *b, struct kb_blk_req *rq,
 		   int (*fn)(void *store, struct kb_blk_req *rq));
+static int write_through(const struct kb_blk *b);
 
 /*
  * The one range of a DISCARD or WRITE_ZEROES: started at the store
@@ -74,6 +75,9 @@ static uint8_t do_ranges(struct kb_blk *b, const struct kb_chain *c,
 		return VIRTIO_BLK_S_UNSUPP;
 	if (!in_disk(b, rg.sector, (uint64_t)rg.num_sectors * KB_BLK_SECTOR))
 		return VIRTIO_BLK_S_IOERR;
+	/* Nothing to do (and no bio a block device would take for it). */
+	if (!rg.num_sectors)
+		return VIRTIO_BLK_S_OK;
 	if (b->ops->submit_range) {
 		/* 1 GiB at most: fits len; no data, written stays 0 */
 		rq->write = 1;
@@ -82,11 +86,14 @@ static uint8_t do_ranges(struct kb_blk *b, const struct kb_chain *c,
 		rq->off = rg.sector * KB_BLK_SECTOR;
 		rq->len = rg.num_sectors * KB_BLK_SECTOR;
 		rq->nseg = 0;
+		/* durable before it completes, as a write (write_through()) */
+		rq->through = write_through(b);
 		submit(b, rq, b->ops->submit_range);
 		return STARTED;
 	}
 	if (b->ops->discard(b->store, rg.sector * KB_BLK_SECTOR,
-			    (uint64_t)rg.num_sectors * KB_BLK_SECTOR, zero))
+			    (uint64_t)rg.num_sectors * KB_BLK_SECTOR, zero) ||
+	    (write_through(b) && b->ops->flush(b->store)))
 		return VIRTIO_BLK_S_IOERR;
 	return VIRTIO_BLK_S_OK;
 }

@@ -19,6 +19,9 @@
  *     submit_range and the device thread does not wait for them: held at
  *     the store, a read after them completes; a FLUSH after them waits
  *     for them; released, they complete OK and their ranges read zeroes.
+ *   range-write-through: with wce 0, a WRITE_ZEROES completes only after
+ *     a store flush that followed it, as a write does; a DISCARD of no
+ *     sectors completes OK without reaching the store.
  *
  * Prints "ok NAME" / "FAIL NAME: why" per case, "PROGRAM: N failed" last.
  */
@@ -550,6 +553,47 @@ static void range_async(void)
 	verdict("range-async", why);
 }
 
+static void range_through(void)
+{
+	struct virtq *q = &vd.vq[0];
+	struct virtio_blk_discard_write_zeroes *rg =
+		(void *)(region + (2u << 20) + 64 * sizeof(struct req));
+	const char *why = NULL;
+	struct req *got;
+	uint32_t written;
+
+	start(0);
+	slot.config[offsetof(struct virtio_blk_config, wce)] = 0;
+	atomic_store(&flushes, 0);
+	atomic_store(&stored_writes, 0);
+	atomic_store(&flushed_writes, 0);
+	for (int i = 0; i < 2; i++) {
+		reqs[i].hdr = (struct virtio_blk_outhdr){
+			.type = i ? VIRTIO_BLK_T_DISCARD :
+				    VIRTIO_BLK_T_WRITE_ZEROES };
+		rg[i] = (struct virtio_blk_discard_write_zeroes){
+			.sector = 64, .num_sectors = i ? 0 : 32 };
+		reqs[i].status = 0xff;
+		virtq_add(q, (struct virtq_buf[]){ { &reqs[i].hdr, 16 },
+					{ &rg[i], sizeof(rg[i]) } }, 2,
+			  (struct virtq_buf[]){ { &reqs[i].status, 1 } }, 1,
+			  &reqs[i]);
+	}
+	virtq_publish(q);
+	for (int seen = 0; !why && seen < 2; seen++) {
+		if (!WAIT_FOR((got = virtq_get(q, &written)) != NULL))
+			why = "lost completion";
+		else if (got->status != VIRTIO_BLK_S_OK)
+			why = "status not OK";
+		else if (got == &reqs[0] && atomic_load(&flushed_writes) < 1)
+			why = "the WRITE_ZEROES completed before a flush after it";
+	}
+	finish_run();
+	if (!why && atomic_load(&stored_writes) != 1)
+		why = "the empty DISCARD reached the store";
+	verdict("range-write-through", why);
+}
+
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 20000;
@@ -571,6 +615,7 @@ int main(int argc, char **argv)
 		      1ULL << VIRTIO_BLK_F_FLUSH | 1ULL << VIRTIO_BLK_F_CONFIG_WCE,
 		      -1, 1);
 	range_async();
+	range_through();
 	/* The runner looks for "PROGRAM: 0 failed" (blk_async, blk_async_tsan). */
 	printf("%s: %d failed\n", strrchr(argv[0], '/') ?
 	       strrchr(argv[0], '/') + 1 : argv[0], failed);
