@@ -80,6 +80,7 @@ struct kspawn_disk {
 	struct bdev_cmd *bcmd;		/* one per kb_blk_req, for bdev */
 	atomic_t bounce_extra;		/* bdev: pages beyond the kept ones */
 	int bounce_peak;		/* the most of them at once */
+	unsigned int bounce_budget;	/* pages: bounce_budget_kib */
 	wait_queue_head_t bounce_room;	/* the thread waits for room */
 	bool write_cache;		/* bdev: a volatile write cache */
 	unsigned int align;		/* what O_DIRECT or the device needs */

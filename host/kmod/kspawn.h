@@ -23,6 +23,7 @@
 extern unsigned int kspawn_apic_timer_khz;
 extern unsigned int kspawn_hang_timeout_ms;
 extern unsigned int kspawn_stop_timeout_ms;
+extern unsigned int kspawn_bounce_budget_kib;
 extern bool kspawn_test_no_flush;
 
 /*

@@ -43,6 +43,10 @@ unsigned int kspawn_stop_timeout_ms = 1000;
 module_param_named(stop_timeout_ms, kspawn_stop_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(stop_timeout_ms, "how long a polite stop waits for the guest to halt before INIT");
 
+unsigned int kspawn_bounce_budget_kib = 8192;
+module_param_named(bounce_budget_kib, kspawn_bounce_budget_kib, uint, 0444);
+MODULE_PARM_DESC(bounce_budget_kib, "host memory one disk may hold to bounce a guest's I/O, beyond 128 KiB per request slot; a request bigger than this waits to go alone");
+
 /* Test only: lets tests/qemu/power-loss show that without FLUSH data is lost. */
 bool kspawn_test_no_flush;
 module_param_named(test_no_flush, kspawn_test_no_flush, bool, 0444);

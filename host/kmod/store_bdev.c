@@ -11,7 +11,7 @@
  * struct pages in the kernel's linear map, are the bios' pages themselves
  * (never the pool, which is reserved memory); otherwise the request is
  * bounced through pages of our own (one at a time, so no high-order
- * allocation), within a budget per disk (BOUNCE_BUDGET).  A request
+ * allocation), within a budget per disk (bounce_budget_kib).  A request
  * needing more than BIO_MAX_VECS pages is a chain of bios that completes
  * as one.
  *
@@ -42,16 +42,19 @@
 #define BOUNCE_KEEP 32
 
 /*
- * The pages beyond those kept, for every request of a disk at once.  A
- * guest's chain may be up to KB_MAX_CHAIN_BYTES and name the same guest
- * page over and over, KB_BLK_INFLIGHT of them in flight: gigabytes of
- * host memory for a few MiB of guest, and megabytes copied in a
- * completion interrupt.  The device thread waits for room (process
- * context, nothing held: its plug is flushed as it sleeps); a request
- * bigger than the whole budget is refused.  8 MiB: Linux's own requests
- * are at most 1.25 MiB unless a user raises max_sectors_kb.
+ * The pages beyond those kept, for every request of a disk at once
+ * (d->bounce_budget, from the module parameter bounce_budget_kib, 8 MiB
+ * by default: Linux's own requests are at most 1.25 MiB unless a user
+ * raises max_sectors_kb).  A guest's chain may be up to
+ * KB_MAX_CHAIN_BYTES and name the same guest page over and over,
+ * KB_BLK_INFLIGHT of them in flight: gigabytes of host memory for a few
+ * MiB of guest, and megabytes copied in a completion interrupt.  The
+ * device thread waits for room (process context, nothing held: its plug
+ * is flushed as it sleeps).  A request bigger than the whole budget is
+ * within the limits the device advertises, so it is served, not refused:
+ * it waits until nothing else holds any and goes alone, so a disk holds
+ * at most the budget or one request's pages.
  */
-#define BOUNCE_BUDGET (SZ_8M >> PAGE_SHIFT)
 
 struct bdev_cmd {
 	struct kb_blk_req *rq;
@@ -60,7 +63,7 @@ struct bdev_cmd {
 	bool bounced;			/* else the guest's own pages */
 	struct page **bounce;		/* nbounce pages, room for cap */
 	unsigned int nbounce, cap;
-	unsigned int extra;		/* of the disk's BOUNCE_BUDGET */
+	unsigned int extra;		/* of the disk's bounce budget */
 };
 
 /* Down to keep pages (0: the array too). */
@@ -81,7 +84,7 @@ static bool bounce_reserve(struct kspawn_disk *d, unsigned int n)
 	int old = atomic_read(&d->bounce_extra);
 
 	do {
-		if (old + n > BOUNCE_BUDGET)
+		if (n > d->bounce_budget ? old : old + n > d->bounce_budget)
 			return false;
 	} while (!atomic_try_cmpxchg(&d->bounce_extra, &old, old + n));
 	if (old + n > READ_ONCE(d->bounce_peak))
@@ -122,6 +125,8 @@ int kspawn_bdev_open(struct kspawn_disk *d, dev_t dev)
 	sync_blockdev(bdev);
 	invalidate_bdev(bdev);
 	atomic_set(&d->bounce_extra, 0);
+	d->bounce_budget = max(1U, kspawn_bounce_budget_kib >>
+				   (PAGE_SHIFT - 10));
 	init_waitqueue_head(&d->bounce_room);
 	d->bdev = bdev;
 	d->align = bdev_logical_block_size(bdev);
@@ -134,8 +139,8 @@ void kspawn_bdev_close(struct kspawn_disk *d)
 {
 	if (!d->bdev)
 		return;
-	pr_info("disk: at most %d bounce pages beyond the kept ones (budget %lu)\n",
-		d->bounce_peak, BOUNCE_BUDGET);
+	pr_info("disk: at most %d bounce pages beyond the kept ones (budget %u)\n",
+		d->bounce_peak, d->bounce_budget);
 	if (d->write_cache)
 		blkdev_issue_flush(d->bdev);
 	invalidate_bdev(d->bdev);
@@ -312,8 +317,6 @@ static int bdev_submit(void *store, struct kb_blk_req *rq)
 
 		n = DIV_ROUND_UP(rq->len, PAGE_SIZE);
 		extra = n > BOUNCE_KEEP ? n - BOUNCE_KEEP : 0;
-		if (extra > BOUNCE_BUDGET)
-			return -E2BIG;
 		if (extra)
 			wait_event(d->bounce_room, bounce_reserve(d, extra));
 		cmd->extra = extra;
