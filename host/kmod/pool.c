@@ -138,15 +138,23 @@ err_free:
 	bitmap_free(pool.used);
 	bitmap_free(pool.scrub);
 	bitmap_free(pool.kept);
-err_release:
 	release_mem_region(base, size);
 	return err;
 }
 
 void kspawn_pool_exit(void)
 {
+	unsigned long p;
+
 	kthread_flush_work(&scrub_work);
 	kthread_destroy_worker(scrubber);
+	/*
+	 * Kept pages hold the last guests' bytes (a guest can write its own
+	 * read-only pages); whoever uses this memory after us must not see
+	 * them.
+	 */
+	for_each_set_bit(p, pool.kept, pool.nchunks * PAGES_PER_CHUNK)
+		memset(pool.va + p * PAGE_SIZE, 0, PAGE_SIZE);
 	memunmap(pool.va);
 	bitmap_free(pool.used);
 	bitmap_free(pool.scrub);

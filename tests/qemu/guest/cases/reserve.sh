@@ -6,7 +6,8 @@
 # (the pool scrubs a region when it is freed, once), and zeroes nothing
 # before its main.  The image's read-only pages are the exception, kept
 # for the next guest of the same image: one a guest wrote to comes back
-# as the image has it.
+# as the image has it, and none is left with a guest's bytes after the
+# module is unloaded.
 . /tests/lib.sh
 objects=/sys/class/misc/kspawn/objects
 online0=$(cat /sys/devices/system/cpu/online)
@@ -90,5 +91,26 @@ has 'CPU 1 is not in the pool'
 expect 7 kspawnctl reserve 0
 [ "$(cat /sys/devices/system/cpu/online)" = "$online0" ] || bad "online CPUs $(cat /sys/devices/system/cpu/online), were $online0"
 cat $objects | grep -v ' 0$' | sed 's/^/  left: /' | grep . && bad "module objects left"
+# A kept page holds the last guest's bytes (it may write its own read-only
+# pages): unloading the module zeroes it, so whoever uses the memory next
+# does not find them.  The page is read back through /dev/mem.
+spawn "$TEST_IMG" --cpu 1 --cmdline "memscrub mark" || finish
+wait_state "$id" halted
+expect 0 kspawnctl console "$id"
+addr=$(echo "$out" | sed -n 's/.*marker page at \(0x[0-9a-f]*\) overwritten.*/\1/p')
+expect 0 kspawnctl stop "$id"
+cat $objects > /dev/null
+expect 0 rmmod kspawn
+if [ -z "$addr" ]; then
+	bad "no marker page address"
+elif ! dd if=/dev/mem of=/tmp/kept-page bs=4096 skip=$((addr / 4096)) count=1 2>/dev/null ||
+	[ "$(wc -c < /tmp/kept-page)" != 4096 ]; then
+	bad "cannot read the marker page $addr through /dev/mem"
+else
+	left=$(od -An -v -tx1 /tmp/kept-page | tr -s ' ' '\n' | grep -v '^00$' | grep -c .)
+	note "after rmmod, the marked page $addr has $left nonzero bytes"
+	[ "$left" = 0 ] || bad "the module left a guest's kept page ($addr) with $left nonzero bytes"
+fi
+expect 0 kspawn-load
 want_no_instances
 finish
