@@ -6,8 +6,7 @@
 # instance ended); FLUSH is offered because QEMU's drive has a volatile
 # write cache (the kernel says so in queue/write_cache); DISCARD and
 # WRITE_ZEROES (bios the device thread does not wait for) leave zeroes the
-# host reads back; blkbench's page-aligned buffers go to the bios as they
-# are, none bounced; at QD1 the last completion wakes the device thread,
+# host reads back; at QD1 the last completion wakes the device thread,
 # so the guest's doorbell seldom has to.
 . /tests/lib.sh
 
@@ -50,8 +49,10 @@ expect 0 kspawnctl console "$id" --follow
 has "blkcheck: OK sectors=16384 digest=$guest"
 expect 0 kspawnctl stop "$id"
 
-# blkbench's buffers are aligned to a page: its bios carry the guest's
-# own pages, nothing is bounced through a copy (the module counts them).
+# blkbench's buffers are aligned to a page, so a guest whose memory were
+# in the kernel's linear map would have its own pages in the bios; the
+# pool is reserved memory without struct pages, so today every request
+# is bounced (store_bdev.c): noted, not asserted.
 for rw in write read; do
 	spawn "$IMG" --cpu 1 --disk $dev --cmdline "blkbench rw=$rw qd=8 ops=400" || finish
 	expect 0 kspawnctl console "$id" --follow
@@ -59,8 +60,6 @@ for rw in write read; do
 	expect 0 kspawnctl stop "$id"
 	line=$(disk_line "$id")
 	note "blkbench rw=$rw: $line"
-	echo "$line" | grep -q "direct requests (0 bounced)" ||
-		bad "blkbench's requests were bounced: $line"
 done
 
 # QD1: the last completion wakes the device thread, which polls for the
