@@ -61,7 +61,7 @@ expect = {"ring_": True, "ringtest_": True, "blk_fullstack_": True, "net_fullsta
           "switch": True, "scale": True, "blk_hosted_": False, "net_hosted_": False,
           "doorbell_": False, "idle_wakeups": True,
           "first_request_after_idle": True,
-          "spawn": False, "size_": False}
+          "spawn": False, "stop_": False, "size_": False}
 want = [v for k, v in expect.items() if name.startswith(k)]
 assert want and r["comparable"] == want[0], \
     "comparable is %s, want %s" % (r["comparable"], want)
