@@ -41,9 +41,14 @@
 static void notify_guest(void *ctx, u32 vector)
 {
 	struct kspawn_instance *in = ctx;
+	u32 state = READ_ONCE(in->state);
 
-	/* Never an IPI to a core that went back to Linux. */
-	if (READ_ONCE(in->state) == KSPAWN_HOST_RUNNING) {
+	/*
+	 * Never an IPI to a core that went back to Linux.  STARTING too: a
+	 * guest that boots fast rings (and its devices answer) before the
+	 * start ioctl has seen it up; its cores are already ours.
+	 */
+	if (state == KSPAWN_HOST_RUNNING || state == KSPAWN_HOST_STARTING) {
 		kspawn_instance_ipi(in, vector);
 		if (in->io)
 			in->io->guest_irqs++;	/* racy: a statistic */

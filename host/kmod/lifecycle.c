@@ -179,8 +179,13 @@ int kspawn_instance_start(struct kspawn_instance *in)
 	WRITE_ONCE(in->state, KSPAWN_HOST_STARTING);
 	err = boot_cores(in);
 	if (err) {
-		if (!give_core_back(in))
-			WRITE_ONCE(in->state, KSPAWN_HOST_LOADED);
+		/*
+		 * No doorbell handler still acts on STARTING once the cores
+		 * may be Linux's (give_cores_back() says DEAD if they cannot).
+		 */
+		WRITE_ONCE(in->state, KSPAWN_HOST_LOADED);
+		kspawn_io_stop(in);
+		give_core_back(in);
 		goto out;
 	}
 	in->owner = NULL;

@@ -78,7 +78,8 @@ static int doorbench_main(int argc, char **argv)
 	kspawn_hdr->guest_features |= KSPAWN_F_DOORBELL_ECHO;
 	for (long i = 0; i < WARMUP + n; i++) {
 		if (once(e, (uint64_t)i + 1, &a, &b)) {
-			kprintf("doorbench: echo %ld never came back\n", i);
+			kprintf("doorbench: echo %ld never came back (the host %s it)\n",
+				i, e->host_rx_tsc ? "stamped" : "did not stamp");
 			return 1;
 		}
 		if (i >= WARMUP) {

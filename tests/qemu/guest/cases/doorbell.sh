@@ -3,6 +3,7 @@
 # device thread can sleep without a timeout: with the guest idle it does
 # not wake at all.  The control, doorbell=off on the guest's command
 # line, is the old way: the host polls, waking hundreds of times a second.
+# And the host answers a guest that rings before its start has returned.
 . /tests/lib.sh
 wakeups() { sed -n 's/^voluntary_ctxt_switches:[^0-9]*//p' "/proc/$1/status"; }
 rings() {	# the doorbell interrupts of instance $1, over all CPUs
@@ -38,5 +39,18 @@ note "doorbell=off: kspawn-io/$id woke $w times in 2 s with the guest idle"
 [ "$w" -ge 100 ] || bad "without a doorbell the host should poll, but woke only $w times"
 expect 0 kspawnctl stop "$id"
 grep -q kspawn-doorbell /proc/interrupts && bad "a doorbell interrupt is left after stop"
+
+# A guest that boots fast rings, and is answered, before the start ioctl
+# has seen it up: the host's answers then must not be dropped.  Its image
+# kept from the last spawn, doorbench's first echo comes within a
+# millisecond of the SIPI; before the fix 3 in 8 spawns lost it.
+lost=0
+for i in 1 2 3 4 5 6; do
+	spawn "$TEST_IMG" --cpu 1 --cmdline "doorbench count=200" || finish
+	expect 0 kspawnctl console "$id" --follow
+	echo "$out" | grep -q 'doorbench: count=200 ' || { lost=$((lost + 1)); note "spawn $i: $(echo "$out" | grep 'doorbench:')"; }
+	expect 0 kspawnctl stop "$id"
+done
+[ $lost = 0 ] || bad "$lost of 6 fast-booting guests lost the host's answer to their first doorbell"
 want_no_instances
 finish
