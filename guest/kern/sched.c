@@ -282,9 +282,22 @@ void sched_preempt_check(void)
 		schedule();
 }
 
+/*
+ * An interrupt never switches the idle thread out: it looks at
+ * need_resched itself the moment the interrupt returns (after its HLT,
+ * MWAIT or poll), and it must first step off the host's wake line.
+ * Switched out between its MWAIT and that, it left the line saying
+ * "waiting", and the host wrote the running thread's interrupts there
+ * instead of sending them (kern/wake.c).
+ */
+static int preempt_from_irq(const struct cpu *c)
+{
+	return c->need_resched && c->current != c->idle;
+}
+
 void sched_irq_exit(void)
 {
-	if (this_cpu()->need_resched)
+	if (preempt_from_irq(this_cpu()))
 		schedule();
 }
 
@@ -384,7 +397,7 @@ void sched_tick(void)
 			cur->slice_left = SCHED_SLICE_TICKS;
 	}
 	spin_unlock(&sched_lock);
-	if (c->need_resched)
+	if (preempt_from_irq(c))
 		schedule();
 }
 
