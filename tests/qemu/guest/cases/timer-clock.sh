@@ -14,6 +14,11 @@ hello_clock() {
 	clock=$(echo "$out" | sed -n 's/^apic: timer \([0-9]* kHz ([a-zA-Z -]*)\).*/\1/p')
 	expect 0 kspawnctl stop "$id"
 }
+# within3 X Y: the clocks X and Y (kHz) agree as the module counts it.
+within3() { echo "$1 $2" | awk '{ d = $1 - $2; if (d < 0) d = -d; exit !(d <= $1 / 33) }'; }
+# The liar's kernel reports its own honest measurement before its app
+# lies, and the module may read it in that moment: the liar's instance
+# may then be one of the two that agreed, with an honest clock.
 # liar: a guest that tells the host a 5 GHz clock.
 liar() {
 	spawn "$TEST_IMG" --cpu 1 --cmdline "hostile clock" || finish
@@ -25,11 +30,15 @@ liar() {
 liar
 hello_clock
 a=$clock
+a_id=$id
 hello_clock
 b=$clock
 note "after the liar: $a; then $b"
 case $a in *"(from the host)"*) bad "the guest after the liar was given a clock: $a" ;; esac
-case $b in *"(from the host)"*) bad "one guest's word was enough: $b" ;; esac
+case $b in *"(from the host)"*)
+	dmesg | tail -n +$((n0 + 1)) | grep -q "as instances $liar and $a_id measured" &&
+		within3 "${a%% *}" "${b%% *}" || bad "one guest's word was enough: $b"
+esac
 # Honest measurements under a loaded TCG host spread by a few percent, so
 # two of them may not agree at once: up to three more guests get the
 # chance; the first one told the clock ends the wait.
@@ -44,7 +53,10 @@ done
 learnt=$(dmesg | tail -n +$((n0 + 1)) | grep 'APIC timer clock' | tail -n 1)
 note "${learnt#*] }"
 echo "$learnt" | grep -q 'as instances' || bad "no log line for a clock two guests agreed on"
-echo "$learnt" | grep -qw "instances* $liar" && bad "the clock was learnt from the liar, instance $liar"
+if echo "$learnt" | grep -qw "instances* $liar"; then
+	note "the module read the liar's own measurement before its app lied"
+	within3 "${a%% *}" "${c%% *}" || bad "the clock learnt with the liar, instance $liar, is not the one honest guests measure"
+fi
 # A lie between two honest guests does not keep them from agreeing: the
 # module remembers the last few candidates, not only the last one.
 expect 0 rmmod kspawn
@@ -57,11 +69,15 @@ b=$clock
 hello_clock
 c=$clock
 note "honest ($a), liar, then: $b; then $c"
-case $b in *"(from the host)"*) bad "the guest after the liar was given a clock: $b" ;; esac
+# After the liar, a guest may be told a clock (see within3), but only
+# the honest guests' one.
+case $b in *"(from the host)"*)
+	within3 "${a%% *}" "${b%% *}" || bad "the guest after the liar was given a clock no honest guest measured: $b"
+esac
 # The module takes two measurements within 3% as agreeing; on a loaded
 # TCG host two honest ones may not be, and then nobody is told: only
 # when they are must the next guest be told.
-if echo "${a%% *} ${b%% *}" | awk '{ d = $1 - $2; if (d < 0) d = -d; exit !(d <= $1 / 33) }'; then
+if within3 "${a%% *}" "${b%% *}"; then
 	case $c in *"(from the host)"*) ;; *) bad "the guests before and after the liar agreed, the next still calibrated: $c" ;; esac
 else
 	note "the two honest guests measured more than 3% apart: nothing to check"
