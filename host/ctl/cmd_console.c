@@ -18,21 +18,27 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
-/* Copy everything the ring holds now to stdout; 0 or a negative errno. */
-static int drain(int fd, uint32_t id, size_t *total)
+/*
+ * Copy what the ring holds to stdout, at most one ring's worth: a guest
+ * writing as fast as we read would otherwise keep us here for ever.  0 or
+ * a negative errno; *full says the limit ended it, not an empty ring.
+ */
+static int drain(int fd, uint32_t id, size_t *total, int *full)
 {
 	char buf[4096];
-	size_t got;
+	size_t got, done = 0;
 	int e;
 
+	*full = 0;
 	do {
 		e = dev_console_read(fd, id, buf, sizeof(buf), &got);
 		if (e)
 			return e;
 		if (got && fwrite(buf, 1, got, stdout) != got)
 			return -EIO;
-		*total += got;
-	} while (got);
+		done += got;
+	} while (got && !(*full = done >= KSPAWN_CONSOLE_OUT_SIZE));
+	*total += done;
 	fflush(stdout);
 	return 0;
 }
@@ -58,7 +64,7 @@ static int follow(int fd, uint32_t id)
 	struct timespec tick = { 0, POLL_NS };
 	struct ctl_status st;
 	size_t total = 0;
-	int rc = EXIT_OK, e;
+	int rc = EXIT_OK, e, full;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -70,12 +76,13 @@ static int follow(int fd, uint32_t id)
 			return ctl_fail("console", e, id);
 		int done = finished(&st, &rc);
 
-		e = drain(fd, id, &total);
+		e = drain(fd, id, &total, &full);
 		if (e)
 			return ctl_fail("console", e, id);
-		if (done)
+		if (done && !full)
 			break;
-		nanosleep(&tick, NULL);
+		if (!full)
+			nanosleep(&tick, NULL);
 	}
 	if (rc == EXIT_GUEST)
 		err_msg("console: instance %u %s (kspawnctl status %u)", id,
@@ -85,7 +92,7 @@ static int follow(int fd, uint32_t id)
 
 int cmd_console(struct ctl *c, int argc, char **argv)
 {
-	int do_follow = 0, rc, e;
+	int do_follow = 0, rc, e, full;
 	size_t total = 0;
 	uint32_t id;
 
@@ -98,7 +105,7 @@ int cmd_console(struct ctl *c, int argc, char **argv)
 		return rc;
 	if (do_follow)
 		return follow(c->fd, id);
-	e = drain(c->fd, id, &total);
+	e = drain(c->fd, id, &total, &full);
 	if (e)
 		return ctl_fail("console", e, id);
 	return EXIT_OK;
