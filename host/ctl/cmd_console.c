@@ -19,9 +19,9 @@ static void on_signal(int sig)
 }
 
 /*
- * Copy what the ring holds to stdout, at most one ring's worth: a guest
- * writing as fast as we read would otherwise keep us here for ever.  0 or
- * a negative errno; *full says the limit ended it, not an empty ring.
+ * Copy what the module holds to stdout, at most CTL_CONSOLE_TURN bytes: a
+ * guest writing as fast as we read would otherwise keep us here for ever.
+ * 0 or a negative errno; *full says the limit ended it, not an empty read.
  */
 static int drain(int fd, uint32_t id, size_t *total, int *full)
 {
@@ -37,7 +37,7 @@ static int drain(int fd, uint32_t id, size_t *total, int *full)
 		if (got && fwrite(buf, 1, got, stdout) != got)
 			return -EIO;
 		done += got;
-	} while (got && !(*full = done >= KSPAWN_CONSOLE_OUT_SIZE));
+	} while (got && !(*full = done >= CTL_CONSOLE_TURN));
 	*total += done;
 	fflush(stdout);
 	return 0;

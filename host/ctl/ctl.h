@@ -30,6 +30,13 @@ int cmd_run(struct ctl *c, int argc, char **argv);
 int cmd_list(struct ctl *c, int argc, char **argv);
 int cmd_status(struct ctl *c, int argc, char **argv);
 int cmd_console(struct ctl *c, int argc, char **argv);
+/*
+ * What kspawnctl console reads at most per turn: more than the module
+ * keeps of a guest's console (64 KiB, CONSOLE_KEEP in host/kmod/instance.c),
+ * so all it held at the start, but not for ever from a guest that writes
+ * as fast as we read.
+ */
+#define CTL_CONSOLE_TURN (256 * 1024)
 int cmd_stop(struct ctl *c, int argc, char **argv);
 int cmd_gdb(struct ctl *c, int argc, char **argv);
 int cmd_reserve(struct ctl *c, int argc, char **argv);
