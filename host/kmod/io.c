@@ -278,7 +278,12 @@ int kspawn_io_create(struct kspawn_instance *in,
 	kb_blk_init(&io->blk, slot(in, 0), &io->region, &io_ops, in,
 		    io->disk ? kspawn_disk_ops(io->disk) : &kb_ram_ops,
 		    io->disk ? (void *)io->disk : io->ram, bytes, "kspawn-blk");
-	if (io->disk && io->disk->align)
+	/*
+	 * Only a block device refuses a bio smaller than its block; a file's
+	 * misaligned I/O goes buffered, and its blk_size stays 512 wherever
+	 * the file lives (a guest's partition table depends on it).
+	 */
+	if (io->disk && io->disk->bdev)
 		kb_blk_set_block_size(&io->blk, io->disk->align);
 	io->blk.wake = wake_for_blk;
 	io->blk.wake_ctx = io;
