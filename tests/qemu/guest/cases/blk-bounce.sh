@@ -27,7 +27,8 @@ peak=$(echo "$line" | sed -n 's/.*at most \([0-9]*\) bounce pages.*/\1/p')
 # needs 2016 beyond its slot's kept 32.
 expect 0 rmmod kspawn
 expect 0 kspawn-load $(cat /etc/kspawn.modparams) bounce_budget_kib=2048
-spawn "$TEST_IMG" --cpu 1 --disk $dev --cmdline "hostile bounce" || finish
+spawn "$TEST_IMG" --cpu 1 --disk $dev --cmdline "hostile bounce" ||
+	{ expect 0 rmmod kspawn; expect 0 kspawn-load; finish; }
 expect 0 kspawnctl console "$id" --follow
 has 'hostile: bounce: 16 of 16 reads of 8 x 1 MiB into one buffer done'
 expect 0 kspawnctl stop "$id"

@@ -28,11 +28,22 @@ liar() {
 	expect 0 kspawnctl stop "$id"
 }
 liar
+# honest: the clocks honest guests measured themselves; near_honest X:
+# X agrees with one of them.
+honest=
+calibrated() { case $1 in *"(from the host)"*) ;; *) honest="$honest ${1%% *}" ;; esac; }
+near_honest() {
+	local h
+	for h in $honest; do within3 "$h" "$1" && return 0; done
+	return 1
+}
 hello_clock
 a=$clock
 a_id=$id
+calibrated "$a"
 hello_clock
 b=$clock
+calibrated "$b"
 note "after the liar: $a; then $b"
 case $a in *"(from the host)"*) bad "the guest after the liar was given a clock: $a" ;; esac
 case $b in *"(from the host)"*)
@@ -46,6 +57,7 @@ c=
 for try in 1 2 3; do
 	hello_clock
 	note "then $clock"
+	calibrated "$clock"
 	case $clock in *"(from the host)"*) c=$clock; break ;; esac
 done
 [ -n "$c" ] || bad "five honest guests measured, none was told the clock"
@@ -55,7 +67,7 @@ note "${learnt#*] }"
 echo "$learnt" | grep -q 'as instances' || bad "no log line for a clock two guests agreed on"
 if echo "$learnt" | grep -qw "instances* $liar"; then
 	note "the module read the liar's own measurement before its app lied"
-	within3 "${a%% *}" "${c%% *}" || bad "the clock learnt with the liar, instance $liar, is not the one honest guests measure"
+	near_honest "${c%% *}" || bad "the clock learnt with the liar, instance $liar, is not one honest guests measured ($honest)"
 fi
 # A lie between two honest guests does not keep them from agreeing: the
 # module remembers the last few candidates, not only the last one.
