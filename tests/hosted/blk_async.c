@@ -487,12 +487,28 @@ static void write_through(const char *name, uint64_t drop, int wce,
 	verdict(name, why);
 }
 
+/*
+ * Request i as a DISCARD or WRITE_ZEROES of one range, which is readable
+ * data after the header, as an OUT's.
+ */
+static void add_range(int i, uint32_t type, uint64_t sector, uint32_t nsec)
+{
+	struct virtio_blk_discard_write_zeroes *rg =
+		(void *)(region + (2u << 20) + 64 * sizeof(struct req));
+
+	reqs[i].hdr = (struct virtio_blk_outhdr){ .type = type };
+	rg[i] = (struct virtio_blk_discard_write_zeroes){
+		.sector = sector, .num_sectors = nsec };
+	reqs[i].status = 0xff;
+	virtq_add(&vd.vq[0], (struct virtq_buf[]){ { &reqs[i].hdr, 16 },
+					  { &rg[i], sizeof(rg[i]) } }, 2,
+		  (struct virtq_buf[]){ { &reqs[i].status, 1 } }, 1, &reqs[i]);
+}
+
 /* The ranges held at the store, a read after them, a FLUSH after that. */
 static void range_async(void)
 {
 	struct virtq *q = &vd.vq[0];
-	struct virtio_blk_discard_write_zeroes *rg =
-		(void *)(region + (2u << 20) + 64 * sizeof(struct req));
 	struct req *rd = &reqs[2], *fl = &reqs[3], *got;
 	const char *why = NULL;
 	uint32_t written;
@@ -502,18 +518,8 @@ static void range_async(void)
 	memset(disk, 0xa5, sizeof(disk));
 	memcpy(model, disk, sizeof(model));
 	atomic_store(&hold, 1);
-	for (int i = 0; i < 2; i++) {
-		reqs[i].hdr = (struct virtio_blk_outhdr){
-			.type = i ? VIRTIO_BLK_T_WRITE_ZEROES : VIRTIO_BLK_T_DISCARD };
-		rg[i] = (struct virtio_blk_discard_write_zeroes){
-			.sector = 64 + 64 * i, .num_sectors = 32 };
-		/* the range is readable data after the header, as an OUT's */
-		reqs[i].status = 0xff;
-		virtq_add(q, (struct virtq_buf[]){ { &reqs[i].hdr, 16 },
-					{ &rg[i], sizeof(rg[i]) } }, 2,
-			  (struct virtq_buf[]){ { &reqs[i].status, 1 } }, 1,
-			  &reqs[i]);
-	}
+	add_range(0, VIRTIO_BLK_T_DISCARD, 64, 32);
+	add_range(1, VIRTIO_BLK_T_WRITE_ZEROES, 128, 32);
 	virtq_publish(q);
 	if (!WAIT_FOR(npending_now() == 2))
 		why = "DISCARD and WRITE_ZEROES did not reach the store's submit_range";
@@ -556,8 +562,6 @@ static void range_async(void)
 static void range_through(void)
 {
 	struct virtq *q = &vd.vq[0];
-	struct virtio_blk_discard_write_zeroes *rg =
-		(void *)(region + (2u << 20) + 64 * sizeof(struct req));
 	const char *why = NULL;
 	struct req *got;
 	uint32_t written;
@@ -567,18 +571,8 @@ static void range_through(void)
 	atomic_store(&flushes, 0);
 	atomic_store(&stored_writes, 0);
 	atomic_store(&flushed_writes, 0);
-	for (int i = 0; i < 2; i++) {
-		reqs[i].hdr = (struct virtio_blk_outhdr){
-			.type = i ? VIRTIO_BLK_T_DISCARD :
-				    VIRTIO_BLK_T_WRITE_ZEROES };
-		rg[i] = (struct virtio_blk_discard_write_zeroes){
-			.sector = 64, .num_sectors = i ? 0 : 32 };
-		reqs[i].status = 0xff;
-		virtq_add(q, (struct virtq_buf[]){ { &reqs[i].hdr, 16 },
-					{ &rg[i], sizeof(rg[i]) } }, 2,
-			  (struct virtq_buf[]){ { &reqs[i].status, 1 } }, 1,
-			  &reqs[i]);
-	}
+	add_range(0, VIRTIO_BLK_T_WRITE_ZEROES, 64, 32);
+	add_range(1, VIRTIO_BLK_T_DISCARD, 64, 0);
 	virtq_publish(q);
 	for (int seen = 0; !why && seen < 2; seen++) {
 		if (!WAIT_FOR((got = virtq_get(q, &written)) != NULL))

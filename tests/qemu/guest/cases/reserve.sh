@@ -33,36 +33,32 @@ has 'argv\[1\] = two'
 expect 0 kspawnctl stop "$id"
 # Reading the objects waits for the scrubs in flight: the fill and the
 # check then get the same chunks, the pool's first.
-cat $objects > /dev/null
-spawn "$TEST_IMG" --cpu 1 --cmdline "memscrub fill" || finish
-wait_state "$id" halted
-region=$(json_get region_base "$(kspawnctl --json status "$id")")
-expect 0 kspawnctl console "$id"
+# memscrub CMDLINE: a test guest on CPU 1 that ran to its halt, once the
+# last one's scrub is done (reading objects waits for it); its console in
+# $out, its region in $got.
+memscrub() {
+	cat $objects > /dev/null
+	spawn "$TEST_IMG" --cpu 1 --cmdline "$1" || finish
+	wait_state "$id" halted
+	got=$(json_get region_base "$(kspawnctl --json status "$id")")
+	expect 0 kspawnctl console "$id"
+}
+memscrub "memscrub fill"
+region=$got
 has 'memscrub: [1-9][0-9]* KiB filled'
 expect 0 kspawnctl stop "$id"
-cat $objects > /dev/null
-spawn "$TEST_IMG" --cpu 1 --cmdline "boottime=1 memscrub check" || finish
-wait_state "$id" halted
-[ "$(json_get region_base "$(kspawnctl --json status "$id")")" = "$region" ] ||
-	bad "the check did not get the filled region back ($region)"
-expect 0 kspawnctl console "$id"
+memscrub "boottime=1 memscrub check"
+[ "$got" = "$region" ] || bad "the check did not get the filled region back ($region)"
 has 'memscrub: [1-9][0-9]* KiB checked, 0 nonzero'
 has 'boottime: .* zeroed 0 KiB'
 expect 0 kspawnctl stop "$id"
 # The image's read-only pages are kept for the next guest of the image,
 # not scrubbed: one the last guest changed must come back as the image's.
-cat $objects > /dev/null
-spawn "$TEST_IMG" --cpu 1 --cmdline "memscrub mark" || finish
-wait_state "$id" halted
-expect 0 kspawnctl console "$id"
+memscrub "memscrub mark"
 has 'memscrub: marker page at 0x[0-9a-f]* overwritten with 0xa5'
 expect 0 kspawnctl stop "$id"
-cat $objects > /dev/null
-spawn "$TEST_IMG" --cpu 1 --cmdline "memscrub verify" || finish
-wait_state "$id" halted
-[ "$(json_get region_base "$(kspawnctl --json status "$id")")" = "$region" ] ||
-	bad "the verify did not get the marked region back ($region)"
-expect 0 kspawnctl console "$id"
+memscrub "memscrub verify"
+[ "$got" = "$region" ] || bad "the verify did not get the marked region back ($region)"
 has 'memscrub: marker page, 0 bytes changed'
 expect 0 kspawnctl stop "$id"
 # The scrub runs at the lowest priority in a thread of its own: it must
@@ -94,9 +90,7 @@ cat $objects | grep -v ' 0$' | sed 's/^/  left: /' | grep . && bad "module objec
 # A kept page holds the last guest's bytes (it may write its own read-only
 # pages): unloading the module zeroes it, so whoever uses the memory next
 # does not find them.  The page is read back through /dev/mem.
-spawn "$TEST_IMG" --cpu 1 --cmdline "memscrub mark" || finish
-wait_state "$id" halted
-expect 0 kspawnctl console "$id"
+memscrub "memscrub mark"
 addr=$(echo "$out" | sed -n 's/.*marker page at \(0x[0-9a-f]*\) overwritten.*/\1/p')
 expect 0 kspawnctl stop "$id"
 cat $objects > /dev/null
