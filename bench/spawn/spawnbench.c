@@ -127,6 +127,12 @@ static double tsc_us(uint64_t from, uint64_t to, uint64_t khz)
 	return (double)(to - from) * 1000.0 / (double)khz;
 }
 
+/* From one of the guest's boot stamps to another. */
+static double stage_us(const struct ctl_status *st, int from, int to)
+{
+	return tsc_us(st->boot_tsc[from], st->boot_tsc[to], st->tsc_khz);
+}
+
 /* One start and stop; ioctl_to_main_us is 0 for a Linux process. */
 struct times {
 	double to_main_us, stop_us, ioctl_to_main_us, kmain_to_main_us;
@@ -273,21 +279,17 @@ static int bench_reserved(const char *image, const char *cpu,
 	t->to_main_us = tsc_us(t0, st.boot_tsc[KSPAWN_STAMP_APP_MAIN],
 			       st.tsc_khz);
 	t->stop_us = (double)(s1 - s0) / 1000.0;
-	t->ioctl_to_main_us = tsc_us(st.boot_tsc[KSPAWN_STAMP_IOCTL],
-				     st.boot_tsc[KSPAWN_STAMP_APP_MAIN],
-				     st.tsc_khz);
-	t->kmain_to_main_us = tsc_us(st.boot_tsc[KSPAWN_STAMP_KMAIN],
-				     st.boot_tsc[KSPAWN_STAMP_APP_MAIN],
-				     st.tsc_khz);
+	t->ioctl_to_main_us = stage_us(&st, KSPAWN_STAMP_IOCTL,
+				       KSPAWN_STAMP_APP_MAIN);
+	t->kmain_to_main_us = stage_us(&st, KSPAWN_STAMP_KMAIN,
+				       KSPAWN_STAMP_APP_MAIN);
 	/* The stages before: copy in, load and INIT, the core's way to kmain. */
 	t->to_ioctl_us = tsc_us(t0, st.boot_tsc[KSPAWN_STAMP_IOCTL],
 				st.tsc_khz);
-	t->ioctl_to_sipi_us = tsc_us(st.boot_tsc[KSPAWN_STAMP_IOCTL],
-				     st.boot_tsc[KSPAWN_STAMP_SIPI],
-				     st.tsc_khz);
-	t->sipi_to_kmain_us = tsc_us(st.boot_tsc[KSPAWN_STAMP_SIPI],
-				     st.boot_tsc[KSPAWN_STAMP_KMAIN],
-				     st.tsc_khz);
+	t->ioctl_to_sipi_us = stage_us(&st, KSPAWN_STAMP_IOCTL,
+				       KSPAWN_STAMP_SIPI);
+	t->sipi_to_kmain_us = stage_us(&st, KSPAWN_STAMP_SIPI,
+				       KSPAWN_STAMP_KMAIN);
 	return 0;
 }
 

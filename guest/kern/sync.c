@@ -21,21 +21,6 @@ void spin_init(struct spinlock *l)
 	l->owner_cpu = 0;
 }
 
-void spin_lock(struct spinlock *l)
-{
-	unsigned int me = this_cpu()->index + 1;
-
-	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
-		/* With interrupts off, our own lock would spin forever. */
-		if (__atomic_load_n(&l->owner_cpu, __ATOMIC_RELAXED) == me)
-			panic("spinlock %p taken twice by CPU %u", (void *)l,
-			      me - 1);
-		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
-			cpu_relax();
-	}
-	__atomic_store_n(&l->owner_cpu, me, __ATOMIC_RELAXED);
-}
-
 int spin_trylock(struct spinlock *l)
 {
 	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
@@ -50,6 +35,18 @@ int spin_held_here(const struct spinlock *l)
 	return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) &&
 	       __atomic_load_n(&l->owner_cpu, __ATOMIC_RELAXED) ==
 		       this_cpu()->index + 1;
+}
+
+void spin_lock(struct spinlock *l)
+{
+	while (!spin_trylock(l)) {
+		/* With interrupts off, our own lock would spin forever. */
+		if (spin_held_here(l))
+			panic("spinlock %p taken twice by CPU %u", (void *)l,
+			      this_cpu()->index);
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+			cpu_relax();
+	}
 }
 
 void spin_unlock(struct spinlock *l)

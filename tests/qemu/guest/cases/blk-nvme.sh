@@ -15,14 +15,19 @@ dev=/dev/nvme0n1
 wc=$(cat /sys/block/nvme0n1/queue/write_cache)
 note "$dev: write_cache '$wc', $(cat /sys/block/nvme0n1/queue/logical_block_size)-byte blocks"
 
-# The kernel log line of instance $1 at its end: "disk: N direct ...".
-disk_line() { dmesg | grep "instance $1: disk:" | tail -n 1; }
+# on_nvme CMDLINE WANT: a guest on the drive runs CMDLINE to its end and
+# prints WANT; the module's last log line for it ("disk: N direct ...")
+# in $line, a blkcheck digest in $guest.
+on_nvme() {
+	spawn "$IMG" --cpu 1 --disk $dev --cmdline "$1" || finish
+	expect 0 kspawnctl console "$id" --follow
+	has "$2"
+	guest=$(echo "$out" | sed -n 's/.*blkcheck: OK .*digest=\([0-9a-f]*\).*/\1/p')
+	expect 0 kspawnctl stop "$id"
+	line=$(dmesg | grep "instance $id: disk:" | tail -n 1)
+}
 
-spawn "$IMG" --cpu 1 --disk $dev --cmdline "blkcheck qd=8 seed=27" || finish
-expect 0 kspawnctl console "$id" --follow
-has 'blkcheck: OK sectors=16384 digest=[0-9a-f]{16}'
-guest=$(echo "$out" | sed -n 's/.*blkcheck: OK .*digest=\([0-9a-f]*\).*/\1/p')
-expect 0 kspawnctl stop "$id"
+on_nvme "blkcheck qd=8 seed=27" 'blkcheck: OK sectors=16384 digest=[0-9a-f]{16}'
 opened=$(dmesg | grep "disk $dev:" | tail -n 1)
 note "$opened"
 echo "$opened" | grep -q ": bios, " || bad "$dev was not served by bios"
@@ -33,7 +38,6 @@ else
 	echo "$opened" | grep -q "no write cache" ||
 		bad "the drive has no volatile write cache; the module says it has"
 fi
-line=$(disk_line "$id")
 note "$line"
 direct=$(echo "$line" | sed -n 's/.*disk: \([0-9]*\) direct.*/\1/p')
 max=$(echo "$line" | sed -n 's/.*at most \([0-9]*\) in flight.*/\1/p')
@@ -44,21 +48,14 @@ note "digest: guest $guest, host $dev $host"
 [ -n "$guest" ] && [ "$guest" = "$host" ] || bad "$dev digest $host is not the guest's $guest"
 
 # Read back by a second instance: what the first wrote is on the device.
-spawn "$IMG" --cpu 1 --disk $dev --cmdline "blkcheck verify seed=27" || finish
-expect 0 kspawnctl console "$id" --follow
-has "blkcheck: OK sectors=16384 digest=$guest"
-expect 0 kspawnctl stop "$id"
+on_nvme "blkcheck verify seed=27" "blkcheck: OK sectors=16384 digest=$guest"
 
 # blkbench's buffers are aligned to a page, so a guest whose memory were
 # in the kernel's linear map would have its own pages in the bios; the
 # pool is reserved memory without struct pages, so today every request
 # is bounced (store_bdev.c): noted, not asserted.
 for rw in write read; do
-	spawn "$IMG" --cpu 1 --disk $dev --cmdline "blkbench rw=$rw qd=8 ops=400" || finish
-	expect 0 kspawnctl console "$id" --follow
-	has "blkbench: rw=$rw qd=8 "
-	expect 0 kspawnctl stop "$id"
-	line=$(disk_line "$id")
+	on_nvme "blkbench rw=$rw qd=8 ops=400" "blkbench: rw=$rw qd=8 "
 	note "blkbench rw=$rw: $line"
 done
 
@@ -66,11 +63,7 @@ done
 # guest's next request, so the guest's doorbell seldom has to wake it
 # (without that, each of the 440 requests did).  Not a timing: a count of
 # wake-ups, with a wide margin.
-spawn "$IMG" --cpu 1 --disk $dev --cmdline "blkbench rw=read qd=1 ops=400" || finish
-expect 0 kspawnctl console "$id" --follow
-has "blkbench: rw=read qd=1 "
-expect 0 kspawnctl stop "$id"
-line=$(disk_line "$id")
+on_nvme "blkbench rw=read qd=1 ops=400" "blkbench: rw=read qd=1 "
 note "blkbench qd=1: $line"
 wakes=$(echo "$line" | sed -n 's/.* \([0-9]*\) of [0-9]* doorbells woke the thread.*/\1/p')
 [ -n "$wakes" ] && [ "$wakes" -lt 110 ] ||
@@ -80,11 +73,7 @@ wakes=$(echo "$line" | sed -n 's/.* \([0-9]*\) of [0-9]* doorbells woke the thre
 	bad "the QD1 guest's doorbell was masked as a flood: $(dmesg | grep "instance $id: doorbell flood" | tail -n 1)"
 
 # DISCARD and WRITE_ZEROES: the host reads the zeroes too.
-spawn "$IMG" --cpu 1 --disk $dev --cmdline "blkcheck discard seed=31" || finish
-expect 0 kspawnctl console "$id" --follow
-has 'blkcheck: OK sectors=16384 digest=[0-9a-f]{16}'
-guest=$(echo "$out" | sed -n 's/.*blkcheck: OK .*digest=\([0-9a-f]*\).*/\1/p')
-expect 0 kspawnctl stop "$id"
+on_nvme "blkcheck discard seed=31" 'blkcheck: OK sectors=16384 digest=[0-9a-f]{16}'
 host=$(fnv64sum $dev)
 note "after discard: guest $guest, host $host"
 [ -n "$guest" ] && [ "$guest" = "$host" ] || bad "$dev digest $host is not the guest's $guest"
