@@ -28,7 +28,7 @@ static struct {
 	uint64_t flags;		/* saved by the holder, through net_sys */
 	struct net_stack stack;
 	struct netif *nif;
-	unsigned int sleepers;	/* threads blocked in udp_recvfrom() */
+	unsigned int sleepers;	/* udp_recvfrom()s with the interrupt on (atomic) */
 } net = { .lock = SPINLOCK_INIT };
 
 static void sys_lock(void *ctx)
@@ -146,9 +146,7 @@ static int wait_datagram(struct net_sock *ns, uint64_t deadline)
 		if (!until || slice < until)
 			until = slice;
 	}
-	net.sleepers++;
 	r = wq_wait(&ns->wq, &net.lock, until);
-	net.sleepers--;
 	if (r == -ETIMEDOUT && until == deadline)
 		return -ETIMEDOUT;
 	return 0;
@@ -162,16 +160,21 @@ static void poll_device(void)
 
 /*
  * A thread that will poll again soon leaves the receive interrupt off,
- * unless another thread sleeps waiting for it (read unlocked: a sleeper
- * that comes meanwhile polled with it on before it slept, and a stale
- * count costs only an interrupt).
+ * unless another thread is about to sleep waiting for it.  Such a thread
+ * counts itself in sleepers before it turns the interrupt on; if that
+ * happened between our look and our turning it off, we look again after
+ * it and turn it back on for that thread.
  */
 static void busy_poll_device(void)
 {
-	if (net.nif->busy_poll &&
-	    !__atomic_load_n(&net.sleepers, __ATOMIC_RELAXED))
-		net.nif->busy_poll(net.nif);
-	else
+	if (!net.nif->busy_poll ||
+	    __atomic_load_n(&net.sleepers, __ATOMIC_SEQ_CST)) {
+		poll_device();
+		return;
+	}
+	net.nif->busy_poll(net.nif);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&net.sleepers, __ATOMIC_RELAXED))
 		poll_device();
 }
 
@@ -192,8 +195,12 @@ int udp_recvfrom(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
 		flags = spin_lock_irqsave(&net.lock);
 		n = udp_sock_recv(s, buf, len, ip, port);
 		if (n == -EAGAIN && timeout_ns && !armed) {
-			/* Interrupts on and one more look before we block. */
+			/*
+			 * A sleeper from now on (busy_poll_device()), then
+			 * interrupts on and one more look before we block.
+			 */
 			spin_unlock_irqrestore(&net.lock, flags);
+			__atomic_add_fetch(&net.sleepers, 1, __ATOMIC_SEQ_CST);
 			armed = 1;
 			continue;
 		}
@@ -204,8 +211,11 @@ int udp_recvfrom(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
 		}
 		spin_unlock_irqrestore(&net.lock, flags);
 		if (n != -EAGAIN || !timeout_ns)
-			return n;
+			break;
 	}
+	if (armed)
+		__atomic_sub_fetch(&net.sleepers, 1, __ATOMIC_SEQ_CST);
+	return n;
 }
 
 void net_tx_begin(void)

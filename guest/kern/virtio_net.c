@@ -294,9 +294,16 @@ static void on_irq(struct virtio_dev *d, unsigned int q)
 	(void)d;
 	if (q / 2 >= vn.ready)
 		return;
+	/*
+	 * A transmit completion reaps only what was sent: re-arming the
+	 * receive side here would undo a busy poller's interrupt off.
+	 */
+	if (q != RXQ(q / 2)) {
+		reap_tx(p);
+		return;
+	}
 	spin_lock(&p->lock);
-	if (q == RXQ(q / 2))
-		p->st.rx_irqs++;
+	p->st.rx_irqs++;
 	reap_rx(p, 1);
 	spin_unlock(&p->lock);
 }

@@ -436,9 +436,7 @@ unsigned int virtq_get_bufs(struct virtq *q, void **cookie, uint32_t *len,
 		return q->packed ? virtq_packed_get_bufs(q, cookie, len, n) :
 				   get_bufs_in_order(q, cookie, len, n);
 	for (k = 0; k < n; k++) {
-		cookie[k] = q->packed ? virtq_packed_get(q, len ? &len[k] : NULL) :
-			    q->in_order ? get_in_order(q, len ? &len[k] : NULL) :
-			    virtq_get(q, len ? &len[k] : NULL);
+		cookie[k] = virtq_get(q, len ? &len[k] : NULL);
 		if (!cookie[k])
 			break;
 	}
