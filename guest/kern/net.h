@@ -32,6 +32,9 @@
  */
 struct netif *netif_first(void);
 
+/* Its virtio device, for tests that break the rules (apps/test/hostile). */
+struct virtio_dev *vnet_dev(void);
+
 /* One queue pair's frames (the driver's, kern/virtio_net.c). */
 struct netif_queue_stats {
 	uint64_t tx_frames, rx_frames;

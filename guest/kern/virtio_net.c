@@ -478,6 +478,11 @@ struct netif *netif_first(void)
 	return vn.up ? &vn.nif : NULL;
 }
 
+struct virtio_dev *vnet_dev(void)
+{
+	return vn.up ? &vn.dev : NULL;
+}
+
 unsigned int netif_queue_pairs(void)
 {
 	return vn.up ? vn.pairs : 0;

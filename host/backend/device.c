@@ -183,6 +183,21 @@ int kb_device_kicks_on(struct kb_device *d)
 	return pending;
 }
 
+uint32_t kb_device_notified(const struct kb_device *d, uint32_t *seen)
+{
+	uint32_t mask = 0;
+
+	for (uint32_t q = 0; q < d->cls->num_queues; q++) {
+		uint32_t n = KB_READ(d->slot->queues[q].notify);
+
+		if (n != seen[q]) {
+			seen[q] = n;
+			mask |= 1U << q;
+		}
+	}
+	return mask;
+}
+
 int kb_device_pop(struct kb_device *d, unsigned int q, struct kb_chain *c)
 {
 	int r;

@@ -90,6 +90,14 @@ void kb_device_kicks_off(struct kb_device *d);
 int kb_device_kicks_on(struct kb_device *d);
 
 /*
+ * Which queues the driver kicked since the last call: bit q for each
+ * queue whose notify word changed, seen[] holding the words last read
+ * (the caller's, one per queue).  A hint, read once each: the guest
+ * writes the words, and a lie costs it only a look at its own queues.
+ */
+uint32_t kb_device_notified(const struct kb_device *d, uint32_t *seen);
+
+/*
  * For the work functions: the next chain of queue q (1/0/-1 as kb_vq_pop,
  * -1 after marking the device NEEDS_RESET, or once it is broken), return
  * one, interrupt.  A broken device neither pops, pushes nor interrupts.

@@ -5,6 +5,8 @@
 
 #define RXQ(p) (2 * (p))
 #define TXQ(p) (2 * (p) + 1)
+#define TX_QUEUES (0xaaaaaaaaU & ((1U << (2 * KB_NET_PAIRS_MAX)) - 1))
+#define CTRL_QUEUES (1U << (2 * KB_NET_PAIRS_MAX))
 #define F(bit) (1ULL << (bit))
 
 static void set_config(struct kb_net *n)
@@ -441,6 +443,13 @@ static void net_reset(struct kb_device *d)
  * whose posted buffers are not work: asking for its kicks would keep the
  * device thread from ever sleeping.  So ctrl's kicks are handled here,
  * where the negotiated features say which queue it is.
+ *
+ * In host mode the transmit queues' kicks belong to the platform's poll
+ * of them (kb_net_tx_kicks_on/off, NAPI's): the thread asks for them
+ * before it sleeps, so that no frame waits for a look nobody takes, but
+ * never turns them off, or a poll running elsewhere would miss a kick;
+ * frames already there are handed to the platform (tx_ready), which says
+ * whether the thread must stay awake for them.
  */
 static int net_kicks_on(struct kb_device *d)
 {
@@ -450,10 +459,17 @@ static int net_kicks_on(struct kb_device *d)
 	if (ctrl_queue(n) == 2)
 		pending |= kb_vq_kicks_on(&d->vq[2]);
 
-	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++)
+	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++) {
 		if (n->rx_waiting & (1U << p))
 			pending |= kb_vq_kicks_on_at(&d->vq[RXQ(p)],
 						     &n->rx_wait_at[p]);
+		if (!kb_vq_kicks_on(&d->vq[TXQ(p)]))
+			continue;
+		if (n->mode == KB_NET_HOST && pair_live(n, p))
+			pending |= n->nops->tx_ready(n->nctx, p);
+		else
+			pending = 1;
+	}
 	return pending;
 }
 
@@ -464,9 +480,30 @@ static void net_kicks_off(struct kb_device *d)
 	if (ctrl_queue(n) == 2)
 		kb_vq_kicks_off(&d->vq[2]);
 
-	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++)
+	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++) {
 		if (n->rx_waiting & (1U << p))
 			kb_vq_kicks_off(&d->vq[RXQ(p)]);
+		if (n->mode == KB_NET_LOOPBACK)
+			kb_vq_kicks_off(&d->vq[TXQ(p)]);
+	}
+}
+
+int kb_net_tx_kicks_on(struct kb_net *n, unsigned int pair)
+{
+	if (pair >= KB_NET_PAIRS_MAX || !kb_net_up(n) || n->dev.broken)
+		return 0;
+	return kb_vq_kicks_on(&n->dev.vq[TXQ(pair)]);
+}
+
+void kb_net_tx_kicks_off(struct kb_net *n, unsigned int pair)
+{
+	if (pair < KB_NET_PAIRS_MAX && kb_net_up(n) && !n->dev.broken)
+		kb_vq_kicks_off(&n->dev.vq[TXQ(pair)]);
+}
+
+uint32_t kb_net_tx_queues(void)
+{
+	return TX_QUEUES;
 }
 
 /* virtio 1.x, 5.1.3.1: what each feature needs. */
@@ -482,15 +519,13 @@ static int net_features_ok(uint64_t f)
  * Transmit queues and MQ's ctrl: the queues whose kicks bring work (the
  * ctrl queue without MQ, queue 2, in net_kicks_on).
  */
-#define TX_QUEUES (0xaaaaaaaaU & ((1U << (2 * KB_NET_PAIRS_MAX)) - 1))
-#define CTRL_QUEUES (1U << (2 * KB_NET_PAIRS_MAX))
 
 static const struct kb_device_class net_class = {
 	.name = "net",
 	.device_id = VIRTIO_ID_NET,
 	.num_queues = 2 * KB_NET_PAIRS_MAX + 1,
 	.queue_size_max = KB_NET_QUEUE_MAX,
-	.kick_queues = TX_QUEUES | CTRL_QUEUES,
+	.kick_queues = CTRL_QUEUES,
 	.features = F(VIRTIO_NET_F_MTU) | F(VIRTIO_NET_F_MAC) |
 		    F(VIRTIO_NET_F_STATUS) | F(VIRTIO_NET_F_CTRL_VQ) |
 		    F(VIRTIO_NET_F_CTRL_MAC_ADDR) | F(VIRTIO_NET_F_CSUM) |

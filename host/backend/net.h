@@ -18,8 +18,9 @@
  * or to a multicast address comes back on the receive queue of the same
  * pair, as vdpa_sim_net does; others are dropped and counted.  In host
  * mode the platform (the module's ksnetN) takes the guest's frames with
- * kb_net_tx_poll() when ops.tx_ready says there are some, and brings
- * frames in with kb_net_rx().
+ * kb_net_tx_poll() when ops.tx_ready says there are some (or when the
+ * guest's kick on a transmit queue, which the platform owns, says so),
+ * and brings frames in with kb_net_rx().
  *
  * What the guest writes is read once and checked: a transmitted frame's
  * header (flags, GSO type, checksum start and offset against the frame's
@@ -137,6 +138,17 @@ struct kb_net_sink {
 
 int kb_net_tx_poll(struct kb_net *n, unsigned int pair, int budget,
 		   const struct kb_net_sink *sink, void *ctx);
+
+/*
+ * Host mode: kicks on a pair's transmit queue for the platform's own poll
+ * of it (NAPI: on when a poll completes, off while one runs).  _on
+ * returns 1 if frames came before the request could be seen: poll again.
+ */
+int kb_net_tx_kicks_on(struct kb_net *n, unsigned int pair);
+void kb_net_tx_kicks_off(struct kb_net *n, unsigned int pair);
+
+/* The transmit queues' bits in a mask of queue numbers (kb_device_notified). */
+uint32_t kb_net_tx_queues(void);
 
 /*
  * Pairs in use: 1 until the guest negotiated MQ and set more with

@@ -10,10 +10,12 @@
  * on a host CPU it sends an IPI to, doorbell.c), the thread asks the
  * driver for kicks, looks once more and sleeps with no timeout: an idle
  * guest costs the host nothing.  A guest without a doorbell (older, or
- * masked for flooding) is polled with a back-off up to 2 ms.  A frame the
- * host sends to the guest (ksnetN) wakes the thread too, since a reply is
- * likely to follow.  Each poll does a bounded amount of work whatever the
- * guest posts.
+ * masked for flooding) is polled with a back-off up to 2 ms, and a frame
+ * the host sends it (ksnetN) wakes the thread, since a reply is likely to
+ * follow.  With the doorbell, the guest's frames are not the thread's at
+ * all: a ring for a transmit queue of ksnetN schedules its NAPI from the
+ * doorbell's handler (ring_needs_thread()).  Each poll does a bounded
+ * amount of work whatever the guest posts.
  */
 #include <linux/blkdev.h>
 #include <linux/delay.h>
@@ -137,9 +139,31 @@ static bool echo(struct kspawn_io *io)
 }
 
 /*
- * The guest rang: wake the device thread.  The thread pointer is read
- * without net_lock (this is hard-irq context); kspawn_io_stop() waits for
- * this handler with synchronize_irq() before the thread can go.
+ * Which queues the ring was for, by their notify words (a hint: the
+ * guest writes them).  Kicks on a transmit queue of ksnetN go to its
+ * NAPI, on this CPU, as a NIC's interrupt would; anything else (blk, a
+ * receive queue refilled, ctrl, a status change with no kick at all)
+ * wakes the device thread.
+ */
+static bool ring_needs_thread(struct kspawn_io *io)
+{
+	u32 net = 0, others = 0, tx;
+
+	if (io->has_blk)
+		others = kb_device_notified(&io->blk.dev, io->blk_seen);
+	if (io->has_net)
+		net = kb_device_notified(&io->net.dev, io->net_seen);
+	tx = net & kb_net_tx_queues();
+	others |= net & ~tx;
+	if (tx && !kspawn_netdev_tx_rung(io, tx))
+		others |= tx;
+	return others || !tx;
+}
+
+/*
+ * The guest rang.  The thread pointer is read without net_lock (this is
+ * hard-irq context); kspawn_io_stop() clears it, then waits for this
+ * handler with synchronize_irq(): no ring acts on a stopped instance.
  */
 static irqreturn_t doorbell_irq(int irq, void *ctx)
 {
@@ -149,10 +173,26 @@ static irqreturn_t doorbell_irq(int irq, void *ctx)
 	io->doorbells++;
 	if (io->echo && echo(io))
 		return IRQ_HANDLED;
+	if (!t || !ring_needs_thread(io))
+		return IRQ_HANDLED;
 	set_bit(KICK_GUEST, &io->kicks);
-	if (t && wake_up_process(t))
+	if (wake_up_process(t))
 		io->doorbell_wakes++;
 	return IRQ_HANDLED;
+}
+
+/*
+ * From ksnetN's NAPI (softirq): a ring it answered found no frames, and
+ * none were taken since the ring before.  The thread counts it as its
+ * own empty rings, so a flood through the transmit queues is masked too.
+ */
+void kspawn_io_empty_ring(struct kspawn_io *io)
+{
+	struct task_struct *t = READ_ONCE(io->thread);
+
+	set_bit(KICK_EMPTY, &io->kicks);
+	if (t)
+		wake_up_process(t);
 }
 
 /*
@@ -386,10 +426,10 @@ static u64 io_sleep(struct kspawn_io *io, unsigned int timeout_us)
 }
 
 /* The guest rings its doorbell when it has work for us: we may sleep. */
-static bool doorbell_used(struct kspawn_instance *in)
+bool kspawn_io_doorbell_used(struct kspawn_io *io)
 {
-	return in->io->doorbell.irq && !READ_ONCE(in->io->flooded) &&
-	       (READ_ONCE(in->hdr->guest_features) & KSPAWN_F_IPI_DOORBELL);
+	return io->doorbell.irq && !READ_ONCE(io->flooded) &&
+	       (READ_ONCE(io->hdr->guest_features) & KSPAWN_F_IPI_DOORBELL);
 }
 
 /*
@@ -440,6 +480,8 @@ static int io_thread(void *arg)
 		io->worked |= !!work;
 		if (kicks == BIT(KICK_GUEST))
 			note_ring(in, !io->worked);
+		if (kicks & BIT(KICK_EMPTY))
+			note_ring(in, true);
 		if (kicks & BIT(KICK_GUEST))
 			io->worked = false;
 		/*
@@ -464,7 +506,7 @@ static int io_thread(void *arg)
 		}
 		if (READ_ONCE(io->flooded))
 			unflood(in);
-		if (doorbell_used(in)) {
+		if (kspawn_io_doorbell_used(io)) {
 			sleep_for_doorbell(io, &poll_ns);
 			continue;
 		}

@@ -16,8 +16,11 @@ struct kspawn_ioc_load;
 struct task_struct;
 struct file;
 
-/* Bits of kspawn_io.kicks; KICK_IDLE: the blk device's last request completed */
-enum { KICK_GUEST, KICK_HOST, KICK_IDLE };
+/*
+ * Bits of kspawn_io.kicks; KICK_IDLE: the blk device's last request
+ * completed; KICK_EMPTY: a ring NAPI answered brought it nothing.
+ */
+enum { KICK_GUEST, KICK_HOST, KICK_IDLE, KICK_EMPTY };
 
 struct kspawn_io {
 	struct kb_region region;
@@ -45,6 +48,8 @@ struct kspawn_io {
 	const struct kb_device_ops *ops;
 	void *ctx;
 	u64 echo_seq;
+	/* The doorbell's: each queue's notify word when it last looked. */
+	u32 blk_seen[KSPAWN_MAX_QUEUES], net_seen[KSPAWN_MAX_QUEUES];
 	/* Doorbell flood control (the thread's). */
 	u64 window_start, flood_until;
 	unsigned int window_empty, flood_streak;
@@ -62,11 +67,14 @@ int kspawn_io_start(struct kspawn_instance *in);
 void kspawn_io_stop(struct kspawn_instance *in);
 void kspawn_io_destroy(struct kspawn_instance *in);
 void kspawn_io_kick(struct kspawn_io *io);
+void kspawn_io_empty_ring(struct kspawn_io *io);
+bool kspawn_io_doorbell_used(struct kspawn_io *io);
 
 /* netdev.c: ksnetN, the host's end of a guest's virtio-net. */
 int kspawn_netdev_create(struct kspawn_instance *in);
 void kspawn_netdev_destroy(struct kspawn_io *io);
 void kspawn_netdev_carrier(struct kspawn_io *io);
+bool kspawn_netdev_tx_rung(struct kspawn_io *io, u32 queues);
 extern const struct kb_net_ops kspawn_netdev_ops;
 
 /*

@@ -27,6 +27,8 @@ struct ksnet_queue {
 	struct ksnet *kn;
 	struct napi_struct napi;
 	struct xdp_rxq_info xdp_rxq;
+	unsigned long rung;		/* bit 0: the doorbell scheduled us */
+	bool worked;			/* the poll's: frames since that ring */
 	/* Under net_lock. */
 	u32 unpublished, unpublished_bytes;	/* BQL: sent, not yet flushed */
 	u64 polls;
@@ -57,6 +59,9 @@ struct ksnet_batch {
 	struct sk_buff_head q;
 	bool xdp_tx, redirected;
 };
+
+/* netdev.c */
+void ksnet_sent(struct ksnet *kn);
 
 /* netdev_xdp.c */
 int ksnet_xdp_init(struct ksnet_queue *kq, u32 index);

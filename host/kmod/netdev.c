@@ -50,6 +50,18 @@ static unsigned int txq_pair(struct ksnet *kn, unsigned int qidx)
 }
 
 /*
+ * Frames went into the guest's receive rings (and it was interrupted if
+ * it asked).  Its answer rings the doorbell, and NAPI takes it on the
+ * doorbell's CPU; only a guest that does not ring (or whose doorbell is
+ * masked) needs the device thread to look for it.
+ */
+void ksnet_sent(struct ksnet *kn)
+{
+	if (!kspawn_io_doorbell_used(kn->io))
+		kspawn_io_kick(kn->io);
+}
+
+/*
  * Publish what was copied into the guest's rings, and tell BQL of txq's
  * bytes.  Every dirty pair is flushed: a batch's frames may have gone to
  * another pair than txq's if the guest changed the pairs meanwhile.
@@ -71,7 +83,7 @@ static void publish(struct ksnet *kn, unsigned int qidx)
 					  kq->unpublished_bytes);
 	kq->unpublished = 0;
 	kq->unpublished_bytes = 0;
-	kspawn_io_kick(kn->io);
+	ksnet_sent(kn);
 }
 
 /*
@@ -178,26 +190,34 @@ static const struct kb_net_sink batch_sink = {
 	.deliver = batch_deliver,
 };
 
-/* One pair's NAPI: the frames the guest sent on that pair. */
+/*
+ * One pair's NAPI: the frames the guest sent on that pair.  Scheduled by
+ * the doorbell (kspawn_netdev_tx_rung), or by the device thread when it
+ * finds frames.  While it runs the guest is asked not to kick that queue;
+ * once it completes, to kick it again for the next frame, as a NIC's
+ * driver unmasks its interrupt.
+ */
 static int ksnet_poll(struct napi_struct *napi, int budget)
 {
 	struct ksnet_queue *kq = container_of(napi, struct ksnet_queue, napi);
 	struct ksnet_batch b = { .kn = kq->kn, .kq = kq };
 	unsigned int index = kq - kq->kn->q;
 	struct kspawn_io *io = b.kn->io;
+	bool rung = test_and_clear_bit(0, &kq->rung), empty = false;
 	struct sk_buff *skb;
-	int done;
+	int done, more;
 
 	__skb_queue_head_init(&b.q);
 	rcu_read_lock();
 	b.prog = rcu_dereference(b.kn->xdp_prog);
 	spin_lock(&io->net_lock);
+	kb_net_tx_kicks_off(&io->net, index);
 	b.pair = kb_net_pair_for(&io->net, index);
 	done = kb_net_tx_poll(&io->net, index, budget, &batch_sink, &b);
 	kq->polls++;
 	if (b.xdp_tx) {
 		kb_net_rx_flush(&io->net, b.pair);
-		kspawn_io_kick(io);
+		ksnet_sent(b.kn);
 	}
 	spin_unlock(&io->net_lock);
 	/* Unlocked: a redirect may come back to us (ndo_xdp_xmit). */
@@ -207,12 +227,47 @@ static int ksnet_poll(struct napi_struct *napi, int budget)
 	while ((skb = __skb_dequeue(&b.q)))
 		napi_gro_receive(napi, skb);
 	/*
-	 * Frames that come after this poll's last look are the device
-	 * thread's to see: it polls the ring, or sleeps with kicks on.
+	 * A ring is empty only if no frame came since the ring before: an
+	 * earlier poll may have taken the frame its ring announced.
 	 */
-	if (done < budget)
-		napi_complete_done(napi, done);
+	kq->worked |= done > 0;
+	if (rung) {
+		empty = !kq->worked;
+		kq->worked = false;
+	}
+	if (done < budget && napi_complete_done(napi, done)) {
+		spin_lock(&io->net_lock);
+		more = kb_net_tx_kicks_on(&io->net, index);
+		spin_unlock(&io->net_lock);
+		if (more)
+			napi_schedule(napi);
+	}
+	if (empty)
+		kspawn_io_empty_ring(io);
 	return done;
+}
+
+/*
+ * From the doorbell (hard irq): the guest kicked these transmit queues
+ * (bit 2p + 1: pair p).  Their NAPI polls them on this CPU, as a NIC's
+ * would.  False if there is no NAPI to run (no ksnetN, or down): then the
+ * thread takes the frames, and drops them.
+ */
+bool kspawn_netdev_tx_rung(struct kspawn_io *io, u32 queues)
+{
+	struct net_device *dev = READ_ONCE(io->netdev);
+	struct ksnet *kn;
+
+	if (!dev || !netif_running(dev))
+		return false;
+	kn = netdev_priv(dev);
+	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++) {
+		if (!(queues & BIT(2 * p + 1)))
+			continue;
+		set_bit(0, &kn->q[p].rung);
+		napi_schedule(&kn->q[p].napi);
+	}
+	return true;
 }
 
 /* The interface is down: the guest's frames are dropped, as a NIC does. */
@@ -248,12 +303,14 @@ static int guest_tx_ready(void *ctx, unsigned int pair)
 	if (napi_schedule_prep(&kn->q[pair].napi))
 		__napi_schedule(&kn->q[pair].napi);
 	/*
-	 * Work, scheduled now or before: the thread keeps polling, and
-	 * yielding, until the poll took the frames.  It must not take them
-	 * for pending kicks and spin without yielding: the poll may have
-	 * been left to ksoftirqd on this very CPU.
+	 * With the doorbell, NAPI asks for the next kick when it is done
+	 * and the guest's ring brings it back: not the thread's work.
+	 * Without, the thread keeps polling, and yielding, until the poll
+	 * took the frames.  It must not take them for pending kicks and
+	 * spin without yielding: the poll may have been left to ksoftirqd
+	 * on this very CPU.
 	 */
-	return 1;
+	return !kspawn_io_doorbell_used(io);
 }
 
 /*
@@ -432,7 +489,8 @@ int kspawn_netdev_create(struct kspawn_instance *in)
 		free_netdev(dev);
 		return err;
 	}
-	in->io->netdev = dev;
+	/* Last: the doorbell may look at it from now on. */
+	WRITE_ONCE(in->io->netdev, dev);
 	kspawn_count(KSPAWN_CNT_NETDEVS, 1);
 	return 0;
 }

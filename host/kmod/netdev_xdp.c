@@ -165,7 +165,7 @@ int ksnet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 	kn->xdp_stats[KSNET_XDP_XMIT_DROPS] += n - sent;
 	if (sent) {
 		kb_net_rx_flush(net, pair);
-		kspawn_io_kick(kn->io);
+		ksnet_sent(kn);
 	}
 	spin_unlock_bh(&kn->io->net_lock);
 	/* Copied: ours to give back; the caller frees those not sent. */

@@ -13,6 +13,10 @@
  *   wild      an available index far ahead of the ring (split only)
  *   flood     doorbells as fast as it can for 3 s, nothing behind them,
  *             then real I/O
+ *   netflood  kicks on the network device's transmit queue for 3 s, one
+ *             every 100 us (each its own interrupt; on a host's ksnetN
+ *             they go to its NAPI), between two pings of the host
+ *             (ip=A.B.C.D; the host at .1 of its /30)
  *   status    garbage in the device's status byte and queue fields
  *   header    garbage in the ABI header and its console ring's indices
  *   clock     a false APIC timer clock reported to the host, which must
@@ -119,25 +123,72 @@ static int misbehave(struct virtio_dev *d, const char *mode)
 /* Doorbells for FLOOD_NS, then ordinary I/O must still work. */
 #define FLOOD_NS (3 * NSEC_PER_SEC)
 
+/*
+ * Kicks on queue q of d for FLOOD_NS, nothing behind them: as fast as it
+ * can (gap_ns 0), or one every gap_ns, so that each is an interrupt of
+ * its own rather than one the host's pending interrupt absorbs.
+ */
+static void ring_for_nothing(struct virtio_dev *d, unsigned int q,
+			     uint64_t gap_ns, const char *who)
+{
+	uint64_t t0 = time_ns(), rings = 0;
+
+	kprintf("hostile: %s: ringing\n", who);
+	while (time_ns() - t0 < FLOOD_NS) {
+		for (int i = 0; i < (gap_ns ? 1 : 1000); i++)
+			virtio_kick(d, q);
+		rings += gap_ns ? 1 : 1000;
+		for (uint64_t t = time_ns(); time_ns() - t < gap_ns;)
+			cpu_relax();
+	}
+	kprintf("hostile: %s: %llu doorbells in 3 s (%llu per second)\n", who,
+		(unsigned long long)rings,
+		(unsigned long long)(rings * NSEC_PER_SEC / (time_ns() - t0)));
+}
+
 static int flood(struct virtio_dev *d)
 {
 	static char buf[4096];
-	uint64_t t0 = time_ns(), rings = 0;
 
-	kprintf("hostile: flood: ringing\n");
-	while (time_ns() - t0 < FLOOD_NS) {
-		for (int i = 0; i < 1000; i++)
-			virtio_kick(d, 0);
-		rings += 1000;
-	}
-	kprintf("hostile: flood: %llu doorbells in 3 s (%llu per second)\n",
-		(unsigned long long)rings,
-		(unsigned long long)(rings * NSEC_PER_SEC / (time_ns() - t0)));
+	ring_for_nothing(d, 0, 0, "flood");
 	if (vblk_write(8, buf, sizeof(buf)) || vblk_read(8, buf, sizeof(buf))) {
 		kprintf("hostile: flood: I/O failed after the doorbells\n");
 		return 1;
 	}
 	kprintf("hostile: flood: the doorbells stopped, I/O still works\n");
+	return 0;
+}
+
+/*
+ * Kicks on the transmit queue of pair 0 (queue 1), between two pings of
+ * the host: the first shows its ksnetN up (so the kicks reach its NAPI),
+ * the second that the guest still reaches it.
+ */
+static int netflood(const char *ip_arg)
+{
+	uint32_t ip = 0, host;
+	struct virtio_dev *d;
+	int i;
+
+	if (!ip_arg || net_parse_ip(ip_arg, &ip) || net_up(ip) ||
+	    !(d = vnet_dev())) {
+		kprintf("hostile: netflood: needs --net and ip=A.B.C.D\n");
+		return 1;
+	}
+	/* The host is .1 of the guest's /30 (as the qemu cases set it). */
+	host = (ip & ~net_ip4(0, 0, 0, 3)) | net_ip4(0, 0, 0, 1);
+	for (i = 0; i < 30 && net_ping(host, 1, 10, 1000) != 1; i++)
+		;
+	if (i == 30) {
+		kprintf("hostile: netflood: the host never answered\n");
+		return 1;
+	}
+	ring_for_nothing(d, 1, 100 * 1000, "netflood");
+	if (!net_ping(host, 3, 100, 1000)) {
+		kprintf("hostile: netflood: no answer from the host after the doorbells\n");
+		return 1;
+	}
+	kprintf("hostile: netflood: the doorbells stopped, the host still answers\n");
 	return 0;
 }
 
@@ -237,6 +288,9 @@ static int hostile_main(int argc, char **argv)
 		thread_sleep_ms(500);
 		return 0;
 	}
+	if (!strcmp(mode, "netflood"))
+		return netflood(argc > 2 && !strncmp(argv[2], "ip=", 3) ?
+				argv[2] + 3 : NULL);
 	if (vblk_init() || !(d = vblk_dev())) {
 		kprintf("hostile: needs a disk (--ramdisk)\n");
 		return 1;
@@ -248,7 +302,7 @@ static int hostile_main(int argc, char **argv)
 	if (!strcmp(mode, "status") || !strcmp(mode, "header"))
 		return scribble(d, mode);
 	if (misbehave(d, mode)) {
-		kprintf("hostile: modes: outside huge loop nested wild (split) flood status header clock bounce\n");
+		kprintf("hostile: modes: outside huge loop nested wild (split) flood netflood status header clock bounce\n");
 		return 2;
 	}
 	for (int ms = 0; ms < 5000; ms += 10) {
@@ -262,4 +316,4 @@ static int hostile_main(int argc, char **argv)
 	kprintf("hostile: %s: the device did not object\n", mode);
 	return 1;
 }
-APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood status header clock bounce");
+APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood netflood status header clock bounce");
