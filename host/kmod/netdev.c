@@ -113,10 +113,15 @@ static netdev_tx_t ksnet_xmit(struct sk_buff *skb, struct net_device *dev)
 	pair = txq_pair(kn, qidx);
 	err = kb_net_rx(&kn->io->net, pair, skb->data, len, &m);
 	if (err == -ENOSPC) {
-		/* Nothing taken: rx_room wakes us, the qdisc keeps the skb. */
+		/*
+		 * Nothing taken: rx_room wakes us, the qdisc keeps the skb.
+		 * The thread asks the guest to kick for the buffers before
+		 * it sleeps again (or sees them as it polls): wake it.
+		 */
 		netif_tx_stop_queue(txq);
 		kn->stops++;
 		publish(kn, qidx);
+		kspawn_io_kick(kn->io);
 		spin_unlock_bh(&kn->io->net_lock);
 		return NETDEV_TX_BUSY;
 	}

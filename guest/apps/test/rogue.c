@@ -10,6 +10,9 @@
  *   net-deaf       bring the network up (169.254.1.2), then interrupts
  *                  off and spin: frames from the host fill the receive
  *                  ring and nobody posts buffers again
+ *   net-slow       the same for 2 s, then interrupts on: the driver
+ *                  empties the ring and posts its buffers again, and the
+ *                  host's transmit queue, stopped meanwhile, must wake
  */
 #include <stdint.h>
 #include <string.h>
@@ -43,19 +46,44 @@ static int deaf(void)
 	return 0;
 }
 
-static int net_deaf(void)
+/* The network up at 169.254.1.2; 0, or 1 after saying why not. */
+static int network_up(const char *mode)
 {
 	uint32_t ip;
 	int err = net_parse_ip("169.254.1.2", &ip);
 
 	if (!err)
 		err = net_up(ip);
-	if (err) {
-		kprintf("rogue: net-deaf: no network (%d)\n", err);
+	if (err)
+		kprintf("rogue: %s: no network (%d)\n", mode, err);
+	return !!err;
+}
+
+static int net_deaf(void)
+{
+	if (network_up("net-deaf"))
 		return 1;
-	}
 	kprintf("rogue: net-deaf: network up, receive ring left to fill\n");
 	return deaf();
+}
+
+static int net_slow(void)
+{
+	uint64_t t0;
+
+	if (network_up("net-slow"))
+		return 1;
+	kprintf("rogue: net-slow: network up, deaf for 2 s\n");
+	thread_sleep_ms(50);	/* let the host take the line above */
+	irq_disable();
+	t0 = time_ns();
+	while (time_ns() - t0 < 2 * NSEC_PER_SEC)
+		cpu_relax();
+	irq_enable();
+	kprintf("rogue: net-slow: listening again\n");
+	for (;;)
+		thread_sleep_ms(1000);
+	return 0;
 }
 
 static int rogue_main(int argc, char **argv)
@@ -68,7 +96,9 @@ static int rogue_main(int argc, char **argv)
 		return deaf();
 	if (!strcmp(mode, "net-deaf"))
 		return net_deaf();
-	kprintf("rogue: modes: console-flood deaf net-deaf\n");
+	if (!strcmp(mode, "net-slow"))
+		return net_slow();
+	kprintf("rogue: modes: console-flood deaf net-deaf net-slow\n");
 	return 2;
 }
-APP(rogue, rogue_main, "abuse the host's console and stop channels: console-flood deaf net-deaf");
+APP(rogue, rogue_main, "abuse the host's console and stop channels: console-flood deaf net-deaf net-slow");

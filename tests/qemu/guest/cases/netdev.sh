@@ -8,7 +8,9 @@
 #    GUEST_CSUM) are never counted bad, and the host takes its partial
 #    ones (CSUM);
 #  - a guest that stops reading (rogue net-deaf) leaves ksnet0's transmit
-#    queue stopped (tx_queue_stops), the host answering, and stop works.
+#    queue stopped (tx_queue_stops), the host answering, and stop works;
+#  - one that reads again after 2 s (rogue net-slow) wakes the queue, and
+#    every frame the qdisc held reaches it.
 . /tests/lib.sh
 wait_carrier() {	# WANT
 	i=0
@@ -78,6 +80,36 @@ within_1s kspawnctl list
 within_1s ip link show ksnet0
 expect 0 kspawnctl stop "$id"
 [ ! -e /sys/class/net/ksnet0 ] || bad "ksnet0 still there after stop"
+
+# A guest that stops reading for 2 s, then reads again: the queue stopped
+# meanwhile wakes once the guest has posted buffers (which it kicks for,
+# as the device asked when the ring filled), and every frame the qdisc
+# took (of 400 sent at once; it may refuse some) reaches the guest.
+spawn "$TEST_IMG" --cpu 1 --net netdev --cmdline "rogue net-slow" || finish
+ip addr add 169.254.1.1/16 dev ksnet0 && ip link set ksnet0 up
+wait_carrier 1
+sleep 0.2
+expect 0 kspawnctl console "$id"
+has 'rogue: net-slow: network up'
+mac=$(echo "$out" | sed -n 's/.*virtio-net: \([0-9a-f:]*\),.*/\1/p')
+expect 0 arp -i ksnet0 -s 169.254.1.2 "$mac"
+rx0=$(ethq -S ksnet0 | sed -n 's/^ *guest_rx_packets: //p')
+expect 0 ethq blast 169.254.1.2 9 400 64
+sent=$(echo "$out" | sed -n 's/^ethq: blast \([0-9]*\) sent.*/\1/p')
+i=0
+while ! kspawnctl console "$id" | grep -q 'listening again' && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 1
+expect 0 ethq -S ksnet0
+has 'tx_queue_stops: [1-9]'
+has 'tx_queue_wakes: [1-9]'
+rx1=$(echo "$out" | sed -n 's/^ *guest_rx_packets: //p')
+note "guest_rx_packets $rx0 -> $rx1 for $sent sent"
+[ -n "$sent" ] && [ "$sent" -gt 100 ] && [ $((rx1 - rx0)) -ge "$sent" ] ||
+	bad "$((rx1 - rx0)) of ${sent:-?} frames the qdisc took reached the guest"
+expect 0 kspawnctl stop "$id"
 echo "$old" > $param
 want_online 1
 finish
