@@ -183,7 +183,8 @@ int kb_device_kicks_on(struct kb_device *d)
 	return pending;
 }
 
-uint32_t kb_device_notified(const struct kb_device *d, uint32_t *seen)
+uint32_t kb_device_notified(const struct kb_device *d, uint32_t *seen,
+			    uint32_t *extra)
 {
 	uint32_t mask = 0;
 
@@ -191,11 +192,18 @@ uint32_t kb_device_notified(const struct kb_device *d, uint32_t *seen)
 		uint32_t n = KB_READ(d->slot->queues[q].notify);
 
 		if (n != seen[q]) {
+			*extra += n - seen[q] - 1 < 16 ? n - seen[q] - 1 : 16;
 			seen[q] = n;
 			mask |= 1U << q;
 		}
 	}
 	return mask;
+}
+
+int kb_device_status_changed(const struct kb_device *d)
+{
+	return KB_READ(d->slot->reset) ||
+	       KB_READ(d->slot->status) != KB_READ(d->status);
 }
 
 int kb_device_pop(struct kb_device *d, unsigned int q, struct kb_chain *c)

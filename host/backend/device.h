@@ -36,8 +36,8 @@ struct kb_device_class {
 	uint32_t num_queues;
 	uint16_t queue_size_max;
 	uint64_t features;		/* device bits; transport ones added */
-	uint32_t kick_queues;		/* bit q: the driver's kicks on queue q
-					 * can bring work (not net's rx) */
+	/* bit q: kicks on queue q always bring the thread work */
+	uint32_t kick_queues;
 	/*
 	 * Optional: may the driver have this subset of what was offered?
 	 * For dependencies between a class's own bits (virtio 1.x, 5.1.3.1
@@ -46,8 +46,9 @@ struct kb_device_class {
 	int (*features_ok)(uint64_t features);
 	/*
 	 * Optional: kicks the class wants for now besides kick_queues' (net:
-	 * a receive queue the host waits on for more buffers), on and off
-	 * with the others; kicks_on returns 1 if work came meanwhile.
+	 * a receive queue the host waits on for more buffers, and the
+	 * transmit queues), on and off with the others; kicks_on returns 1
+	 * if work came meanwhile.
 	 */
 	int (*kicks_on)(struct kb_device *d);
 	void (*kicks_off)(struct kb_device *d);
@@ -92,10 +93,19 @@ int kb_device_kicks_on(struct kb_device *d);
 /*
  * Which queues the driver kicked since the last call: bit q for each
  * queue whose notify word changed, seen[] holding the words last read
- * (the caller's, one per queue).  A hint, read once each: the guest
- * writes the words, and a lie costs it only a look at its own queues.
+ * (the caller's, one per queue); *extra grows by the kicks beyond one a
+ * queue (at most 16 each), whose rings may come later and find nothing
+ * new.  A hint, read once each: the guest writes the words, and a lie
+ * costs it only a look at its own queues.
  */
-uint32_t kb_device_notified(const struct kb_device *d, uint32_t *seen);
+uint32_t kb_device_notified(const struct kb_device *d, uint32_t *seen,
+			    uint32_t *extra);
+
+/*
+ * Did the driver change the status or ask for a reset since the last
+ * kb_device_poll() acted?  A hint, as above (racing the poll).
+ */
+int kb_device_status_changed(const struct kb_device *d);
 
 /*
  * For the work functions: the next chain of queue q (1/0/-1 as kb_vq_pop,

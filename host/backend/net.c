@@ -463,7 +463,7 @@ static int net_kicks_on(struct kb_device *d)
 		if (n->rx_waiting & (1U << p))
 			pending |= kb_vq_kicks_on_at(&d->vq[RXQ(p)],
 						     &n->rx_wait_at[p]);
-		if (!kb_vq_kicks_on(&d->vq[TXQ(p)]))
+		if (p >= served_pairs(n) || !kb_vq_kicks_on(&d->vq[TXQ(p)]))
 			continue;
 		if (n->mode == KB_NET_HOST && pair_live(n, p))
 			pending |= n->nops->tx_ready(n->nctx, p);
@@ -488,16 +488,20 @@ static void net_kicks_off(struct kb_device *d)
 	}
 }
 
+/*
+ * Only a pair kb_net_tx_poll() serves: a queue it would not take from
+ * must never say "more" to a poll that re-arms and reschedules itself.
+ */
 int kb_net_tx_kicks_on(struct kb_net *n, unsigned int pair)
 {
-	if (pair >= KB_NET_PAIRS_MAX || !kb_net_up(n) || n->dev.broken)
+	if (pair >= served_pairs(n) || !kb_net_up(n))
 		return 0;
 	return kb_vq_kicks_on(&n->dev.vq[TXQ(pair)]);
 }
 
 void kb_net_tx_kicks_off(struct kb_net *n, unsigned int pair)
 {
-	if (pair < KB_NET_PAIRS_MAX && kb_net_up(n) && !n->dev.broken)
+	if (pair < served_pairs(n) && kb_net_up(n))
 		kb_vq_kicks_off(&n->dev.vq[TXQ(pair)]);
 }
 
@@ -516,8 +520,9 @@ static int net_features_ok(uint64_t f)
 }
 
 /*
- * Transmit queues and MQ's ctrl: the queues whose kicks bring work (the
- * ctrl queue without MQ, queue 2, in net_kicks_on).
+ * MQ's ctrl queue: the one queue whose kicks always bring the thread
+ * work.  Queue 2 without MQ, the transmit queues (the platform's NAPI
+ * owns them in host mode) and receive queues waited on are net_kicks_on's.
  */
 
 static const struct kb_device_class net_class = {

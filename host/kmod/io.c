@@ -12,10 +12,11 @@
  * guest costs the host nothing.  A guest without a doorbell (older, or
  * masked for flooding) is polled with a back-off up to 2 ms, and a frame
  * the host sends it (ksnetN) wakes the thread, since a reply is likely to
- * follow.  With the doorbell, the guest's frames are not the thread's at
- * all: a ring for a transmit queue of ksnetN schedules its NAPI from the
- * doorbell's handler (ring_needs_thread()).  Each poll does a bounded
- * amount of work whatever the guest posts.
+ * follow.  With the doorbell, a ring for a transmit queue of ksnetN
+ * schedules its NAPI from the doorbell's handler (ring_needs_thread()):
+ * the thread sees the guest's frames only if it is awake anyway (it
+ * hands them to NAPI too) or ksnetN is down (it drops them).  Each poll
+ * does a bounded amount of work whatever the guest posts.
  */
 #include <linux/blkdev.h>
 #include <linux/delay.h>
@@ -39,6 +40,8 @@
 #define FLOOD_WINDOW_NS (100 * NSEC_PER_MSEC)
 #define FLOOD_MASK_NS (100 * NSEC_PER_MSEC)	/* doubled per flood in a row */
 #define FLOOD_CALM_NS (10 * NSEC_PER_SEC)	/* ... unless this apart */
+/* Rings to nothing forgiven for kicks that came before their rings. */
+#define EXTRA_KICKS_MAX 64
 
 static void notify_guest(void *ctx, u32 vector)
 {
@@ -139,41 +142,62 @@ static bool echo(struct kspawn_io *io)
 }
 
 /*
- * Which queues the ring was for, by their notify words (a hint: the
- * guest writes them).  Kicks on a transmit queue of ksnetN go to its
- * NAPI, on this CPU, as a NIC's interrupt would; anything else (blk, a
- * receive queue refilled, ctrl, a status change with no kick at all)
- * wakes the device thread.
+ * What a ring was for, by the queues' notify words and the devices'
+ * status (hints: the guest writes them).  Kicks on a transmit queue of
+ * ksnetN go to its NAPI, on this CPU, as a NIC's interrupt would; a kick
+ * on any other queue or a status change wakes the device thread.  A ring
+ * that shows none of these wakes it too, to be counted as empty, unless
+ * the rings before carried more kicks than interrupts came (two IPIs
+ * merged into one, or one handler saw the kick of the next ring), or it
+ * asked only for the timed echo.  Rings the guest merged are the other
+ * way round: one interrupt for several kicks, all seen here.
  */
-static bool ring_needs_thread(struct kspawn_io *io)
+static bool ring_needs_thread(struct kspawn_io *io, bool echoed)
 {
 	u32 net = 0, others = 0, tx;
+	bool status = false;
 
-	if (io->has_blk)
-		others = kb_device_notified(&io->blk.dev, io->blk_seen);
-	if (io->has_net)
-		net = kb_device_notified(&io->net.dev, io->net_seen);
+	if (io->has_blk) {
+		others = kb_device_notified(&io->blk.dev, io->blk_seen,
+					    &io->extra_kicks);
+		status = kb_device_status_changed(&io->blk.dev);
+	}
+	if (io->has_net) {
+		net = kb_device_notified(&io->net.dev, io->net_seen,
+					 &io->extra_kicks);
+		status |= kb_device_status_changed(&io->net.dev);
+	}
 	tx = net & kb_net_tx_queues();
 	others |= net & ~tx;
 	if (tx && !kspawn_netdev_tx_rung(io, tx))
 		others |= tx;
-	return others || !tx;
+	if (others || status)
+		return true;
+	if (tx || echoed)
+		return false;
+	if (io->extra_kicks) {
+		io->extra_kicks = min(io->extra_kicks - 1, EXTRA_KICKS_MAX);
+		return false;
+	}
+	return true;
 }
 
 /*
  * The guest rang.  The thread pointer is read without net_lock (this is
  * hard-irq context); kspawn_io_stop() clears it, then waits for this
- * handler with synchronize_irq(): no ring acts on a stopped instance.
+ * handler with synchronize_irq(): no ring schedules anything for a
+ * stopped instance (a NAPI poll scheduled before may still run: it finds
+ * the state not RUNNING, and sends no IPI).
  */
 static irqreturn_t doorbell_irq(int irq, void *ctx)
 {
 	struct kspawn_io *io = ctx;
 	struct task_struct *t = READ_ONCE(io->thread);
+	bool echoed;
 
 	io->doorbells++;
-	if (io->echo && echo(io))
-		return IRQ_HANDLED;
-	if (!t || !ring_needs_thread(io))
+	echoed = io->echo && echo(io);
+	if (!t || !ring_needs_thread(io, echoed))
 		return IRQ_HANDLED;
 	set_bit(KICK_GUEST, &io->kicks);
 	if (wake_up_process(t))
@@ -183,13 +207,16 @@ static irqreturn_t doorbell_irq(int irq, void *ctx)
 
 /*
  * From ksnetN's NAPI (softirq): a ring it answered found no frames, and
- * none were taken since the ring before.  The thread counts it as its
+ * none were taken since the ring before.  The thread counts them as its
  * own empty rings, so a flood through the transmit queues is masked too.
+ * (Softirq context is an RCU reader, and the thread is stopped only
+ * after synchronize_irq() and, for ksnetN, napi_disable() at teardown.)
  */
 void kspawn_io_empty_ring(struct kspawn_io *io)
 {
 	struct task_struct *t = READ_ONCE(io->thread);
 
+	atomic_inc(&io->empty_rings);
 	set_bit(KICK_EMPTY, &io->kicks);
 	if (t)
 		wake_up_process(t);
@@ -477,11 +504,14 @@ static int io_thread(void *arg)
 		 * thread, awake, may have taken the request before the ring
 		 * that announced it arrived.
 		 */
-		io->worked |= !!work;
+		io->worked |= work || io->tx_handed;
+		io->tx_handed = false;
 		if (kicks == BIT(KICK_GUEST))
 			note_ring(in, !io->worked);
 		if (kicks & BIT(KICK_EMPTY))
-			note_ring(in, true);
+			for (int n = atomic_xchg(&io->empty_rings, 0);
+			     n > 0 && !io->flooded; n--)
+				note_ring(in, true);
 		if (kicks & BIT(KICK_GUEST))
 			io->worked = false;
 		/*

@@ -50,6 +50,9 @@ struct kspawn_io {
 	u64 echo_seq;
 	/* The doorbell's: each queue's notify word when it last looked. */
 	u32 blk_seen[KSPAWN_MAX_QUEUES], net_seen[KSPAWN_MAX_QUEUES];
+	u32 extra_kicks;		/* ... and kicks beyond one a ring */
+	atomic_t empty_rings;		/* NAPI's, for the thread to count */
+	bool tx_handed;			/* the thread gave NAPI frames */
 	/* Doorbell flood control (the thread's). */
 	u64 window_start, flood_until;
 	unsigned int window_empty, flood_streak;

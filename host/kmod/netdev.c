@@ -4,10 +4,15 @@
  * host sends on it becomes a frame in the guest's receive queue; what the
  * guest transmits arrives on it.
  *
- * Receive (the guest's transmit queue): the device thread, finding frames
- * there, schedules NAPI (tx_ready); the poll copies at most budget frames
- * into skbs under net_lock and hands them to GRO after dropping it, since
- * the stack may answer at once through ksnet_xmit, which takes net_lock.
+ * Receive (the guest's transmit queue): the guest's kick on it, through
+ * the doorbell's handler (kspawn_netdev_tx_rung), or the device thread
+ * finding frames there (tx_ready), schedules NAPI.  The poll turns the
+ * queue's kicks off while it runs and on when it completes; it copies at
+ * most budget frames into skbs under net_lock and hands them to GRO after
+ * dropping it, since the stack may answer at once through ksnet_xmit,
+ * which takes net_lock.  All of an instance's polls run where its
+ * doorbell lands (CPU 0) unless ksnetN's NAPI is threaded
+ * (/sys/class/net/ksnetN/threaded).
  * A partial checksum from the guest (VIRTIO_NET_F_CSUM) stays partial
  * (CHECKSUM_PARTIAL), as virtio_net and tun leave it.
  *
@@ -208,7 +213,7 @@ static int ksnet_poll(struct napi_struct *napi, int budget)
 	struct ksnet_batch b = { .kn = kq->kn, .kq = kq };
 	unsigned int index = kq - kq->kn->q;
 	struct kspawn_io *io = b.kn->io;
-	bool rung = test_and_clear_bit(0, &kq->rung), empty = false;
+	bool rung, empty = false;
 	struct sk_buff *skb;
 	int done, more;
 
@@ -219,6 +224,8 @@ static int ksnet_poll(struct napi_struct *napi, int budget)
 	kb_net_tx_kicks_off(&io->net, index);
 	b.pair = kb_net_pair_for(&io->net, index);
 	done = kb_net_tx_poll(&io->net, index, budget, &batch_sink, &b);
+	/* After the look: a ring that came during it brought these frames. */
+	rung = test_and_clear_bit(0, &kq->rung);
 	kq->polls++;
 	if (b.xdp_tx) {
 		kb_net_rx_flush(&io->net, b.pair);
@@ -305,8 +312,10 @@ static int guest_tx_ready(void *ctx, unsigned int pair)
 	if (!netif_running(dev))
 		return kb_net_tx_poll(&io->net, pair, NAPI_POLL_WEIGHT,
 				      &drop_sink, dev);
-	if (napi_schedule_prep(&kn->q[pair].napi))
+	if (napi_schedule_prep(&kn->q[pair].napi)) {
 		__napi_schedule(&kn->q[pair].napi);
+		io->tx_handed = true;	/* a ring that brought this: not empty */
+	}
 	/*
 	 * With the doorbell, NAPI asks for the next kick when it is done
 	 * and the guest's ring brings it back: not the thread's work.
@@ -397,6 +406,13 @@ static int ksnet_stop(struct net_device *dev)
 	netif_tx_disable(dev);
 	for (int i = 0; i < KB_NET_PAIRS_MAX; i++)
 		napi_disable(&kn->q[i].napi);
+	/*
+	 * A poll that ended on a full budget left the guest's kicks off:
+	 * the thread drops what is there and asks for them again.
+	 */
+	spin_lock_bh(&kn->io->net_lock);
+	kspawn_io_kick(kn->io);
+	spin_unlock_bh(&kn->io->net_lock);
 	return 0;
 }
 

@@ -20,6 +20,10 @@
  *                         second thread while the device breaks and
  *                         resets: it never interrupts with a vector it
  *                         would have refused
+ *   doorbell-hints        what the doorbell's handler reads to see what a
+ *                         ring was for: a status change or reset request
+ *                         not yet acted on, and which queues were kicked
+ *                         (and how many kicks beyond one, capped)
  */
 #include <fcntl.h>
 #include <linux/virtio_blk.h>
@@ -318,6 +322,34 @@ static void driver_ok_first(void)
 		slot.status, blk.dev.live);
 }
 
+static void doorbell_hints(void)
+{
+	uint32_t seen[KSPAWN_MAX_QUEUES] = { 0 }, extra = 0, m1, m2, m3;
+	int idle, reset_asked, acted, status_asked;
+
+	fresh();
+	kb_blk_init(&blk, &slot, &kr, &ops, NULL, &kb_ram_ops, ram,
+		    DISK_BYTES, "hosted");
+	bring_up(&blk.dev, 0);
+	idle = kb_device_status_changed(&blk.dev);
+	slot.reset = 1;
+	reset_asked = kb_device_status_changed(&blk.dev);
+	kb_device_poll(&blk.dev, 1);
+	acted = kb_device_status_changed(&blk.dev);
+	slot.status = VIRTIO_CONFIG_S_ACKNOWLEDGE;
+	status_asked = kb_device_status_changed(&blk.dev);
+	slot.queues[0].notify += 3;
+	m1 = kb_device_notified(&blk.dev, seen, &extra);
+	m2 = kb_device_notified(&blk.dev, seen, &extra);
+	slot.queues[0].notify -= 1000;		/* a guest's lie: capped */
+	m3 = kb_device_notified(&blk.dev, seen, &extra);
+	verdict("doorbell-hints", NULL,
+		!idle && reset_asked && !acted && status_asked &&
+		m1 == 1 && !m2 && m3 == 1 && extra == 2 + 16,
+		"changed: up %d, reset asked %d, after the poll %d, status written %d; queues kicked %#x, %#x, %#x, extra kicks %u (want 18)",
+		idle, reset_asked, acted, status_asked, m1, m2, m3, extra);
+}
+
 static atomic_int flip_stop;
 
 /* Good, too low, too high: a device that reads once never passes the last two. */
@@ -401,6 +433,7 @@ int main(void)
 	}
 	driver_ok_first();
 	config_vector_once();
+	doorbell_hints();
 	kb_ram_free(ram);
 	free(region);
 	printf("device_hostile: %d failed\n", failures);

@@ -16,6 +16,10 @@
  *                  max + 1, 0xffff and a short command: refused, pairs
  *                  unchanged; without MQ, a guest that sets up queue 3
  *                  too gets nothing served there (queue 2 is ctrl)
+ *   mq-unserved-kicks-*  host mode without MQ, a frame waiting on queue 3:
+ *                  asking for kicks on pair 1's transmit queue never says
+ *                  "more" (a NAPI poll that re-arms and reschedules on it
+ *                  would spin for ever, taking nothing); pair 0's does
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -361,6 +365,23 @@ static void hostile(const char *layout, int packed)
 		half, refused, shortcmd, taken, mac_ok);
 }
 
+static void unserved_kicks(const char *layout, int packed)
+{
+	int pair1 = -1, pair0 = -1, sleep = -1;
+
+	if (!up(KB_NET_HOST, packed, 0, 4)) {
+		send_on(3, 0, 0x45);
+		pair1 = kb_net_tx_kicks_on(&net, 1);
+		sleep = kb_device_kicks_on(&net.dev);
+		send_on(1, 0, 0x46);
+		pair0 = kb_net_tx_kicks_on(&net, 0);
+	}
+	verdict("mq-unserved-kicks", layout,
+		pair1 == 0 && sleep == 0 && pair0 == 1 && !virtio_broken(&vd),
+		"pair 1 (unserved) kicks_on -> %d, device kicks_on -> %d, pair 0 with a frame -> %d",
+		pair1, sleep, pair0);
+}
+
 int main(void)
 {
 	region = aligned_alloc(4096, REGION_BYTES);
@@ -373,6 +394,7 @@ int main(void)
 		steer(layout, packed);
 		change(layout, packed);
 		hostile(layout, packed);
+		unserved_kicks(layout, packed);
 	}
 	printf("net_mq: %d failed\n", failures);
 	free(region);
