@@ -52,6 +52,11 @@ bool kspawn_test_no_flush;
 module_param_named(test_no_flush, kspawn_test_no_flush, bool, 0444);
 MODULE_PARM_DESC(test_no_flush, "TEST ONLY: complete FLUSH without syncing the disk (loses data on power loss)");
 
+/* Test only: a start that fails after its guest ran (lifecycle.c). */
+unsigned int kspawn_test_fail_starts;
+module_param_named(test_fail_starts, kspawn_test_fail_starts, uint, 0644);
+MODULE_PARM_DESC(test_fail_starts, "TEST ONLY: this many next starts fail as if the guest's CPU had not reached long mode, after it did");
+
 static int kspawn_release(struct inode *inode, struct file *file)
 {
 	kspawn_instance_release_owner(file);
