@@ -26,6 +26,7 @@ extern unsigned int kspawn_stop_timeout_ms;
 extern unsigned int kspawn_bounce_budget_kib;
 extern bool kspawn_test_no_flush;
 extern unsigned int kspawn_test_fail_starts;
+extern bool kspawn_test_no_scrub_thread;
 
 /*
  * Locking.  No lock is held across work a guest controls or across slow
