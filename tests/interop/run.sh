@@ -187,9 +187,10 @@ blk_case blk-discard "" "" \
 # any request not in whole 4 KiB blocks with IOERR): the driver reads
 # blk_size and the apps do I/O in its blocks.  The image is 8 MiB and one
 # block, so blkcheck's quarters are not whole blocks unless it rounds
-# them; blkrace's random requests are whole blocks only if it uses the
-# device's; blkalign's misaligned requests must be refused by the driver
-# itself, unsent.
+# them; blkalign's misaligned requests must be refused by the driver
+# itself, unsent.  (blkrace on this device is qemu/blk-4k's: under TCG
+# here, QEMU 7.2 now and then leaves the vCPU halted with the timer's
+# interrupt pending in IRR and IF set, a hang no guest can help.)
 blk4k_case() {
 	local name=blk-4k img=$tmp/blk-4k.img log=$tmp/blk-4k.log
 	local status guest host dev
@@ -214,17 +215,13 @@ blk4k_case() {
 	host=$("$fnv" "$img")
 	[ -n "$guest" ] && [ "$guest" = "$host" ] ||
 		why+=("the image file's digest $host is not the guest's ${guest:-(none)}")
-	# The test image's apps; a file under QEMU may tear a read racing a
-	# write (tests/qemu/guest/cases/blk-concurrent.sh): racing=ok.
+	# The test image's blkalign.
 	local elf=$build/kspawn-guest-test.elf
-	status=$(qemu "$log.race" "${dev[@]}" -- blkrace secs=3 racing=ok)
-	[ "$status" = 0 ] || why+=("blkrace: guest exit status $status, want 0")
-	has "$log.race" 'blkrace: OK reads=[1-9][0-9]* writes=[1-9][0-9]* .* block=4096$'
 	status=$(qemu "$log.align" "${dev[@]}" -- blkalign)
 	[ "$status" = 0 ] || why+=("blkalign: guest exit status $status, want 0")
 	has "$log.align" 'blkalign: OK block=4096 refused=7$' \
 		'virtio-blk: refused a request \(type 0, sector 0, 256 bytes\): not in whole 4096-byte blocks'
-	report "$name" "$log" "$log.race" "$log.align"
+	report "$name" "$log" "$log.align"
 	rm -f "$img"
 }
 blk4k_case

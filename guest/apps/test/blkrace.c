@@ -223,9 +223,16 @@ static int blkrace_main(int argc, char **argv)
 	/* Write 0: the initial contents, before anything runs. */
 	for (uint32_t s = 0; s < range; s++)
 		stamp(init + (size_t)s * words, 0, s);
-	if (vblk_write(0, init, range * block)) {
-		kprintf("blkrace: cannot write the initial contents\n");
-		return 1;
+	/* In requests of MAX_BYTES: the whole may be more than size_max. */
+	for (uint32_t s = 0; s < range; s += MAX_BYTES / block) {
+		uint32_t n = range - s < MAX_BYTES / block ?
+			     range - s : MAX_BYTES / block;
+
+		if (vblk_write((uint64_t)s * (block / VBLK_SECTOR),
+			       (uint8_t *)init + (size_t)s * block, n * block)) {
+			kprintf("blkrace: cannot write the initial contents\n");
+			return 1;
+		}
 	}
 	deadline = time_ns() + (uint64_t)secs * NSEC_PER_SEC;
 	for (int i = 0; ok; i = (i + 1) % qd) {
