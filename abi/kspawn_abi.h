@@ -261,7 +261,12 @@ struct kspawn_device {
 	uint8_t status;			/* VIRTIO_CONFIG_S_* */
 	uint8_t reset;			/* guest: 1 = reset request, host clears */
 	uint16_t features_ack;		/* host (1.1): +1 per FEATURES_OK answer */
-	uint32_t config_generation;	/* host: bumped on config change */
+	/*
+	 * host: odd while it rewrites config[], then even again (a
+	 * seqlock): a driver reads it, the bytes, it again, and reads
+	 * again while it was odd or changed.
+	 */
+	uint32_t config_generation;
 	uint32_t config_vector;		/* guest IDT vector for config changes */
 	uint32_t reserved1;
 	uint8_t pad[24];

@@ -55,7 +55,8 @@ INITRAMFS_SRC := scripts/build-initramfs.sh $(wildcard scripts/initramfs/*) \
 # its NVMe driver (with what it needs) for the emulated drive, /dev/nvme0n1,
 # veth, for qemu/xdp-native's pair with one end in a namespace, and
 # device-mapper's log-writes target with a RAM disk for its log, for
-# qemu/power-loss-nvme (which loads them itself).
+# qemu/power-loss-nvme (which loads them itself), and null_blk (made
+# through configfs) for qemu/blk-4k's disk of 4 KiB sectors.
 HOST_VIRTIO_KO := kernel/drivers/virtio/virtio.ko \
 	kernel/drivers/virtio/virtio_ring.ko \
 	kernel/drivers/virtio/virtio_pci_legacy_dev.ko \
@@ -70,7 +71,9 @@ HOST_VIRTIO_KO := kernel/drivers/virtio/virtio.ko \
 	kernel/drivers/nvme/host/nvme.ko \
 	kernel/drivers/net/veth.ko \
 	kernel/drivers/md/dm-mod.ko kernel/drivers/md/dm-log-writes.ko \
-	kernel/drivers/block/brd.ko
+	kernel/drivers/block/brd.ko \
+	kernel/fs/configfs/configfs.ko \
+	kernel/drivers/block/null_blk/null_blk.ko
 
 $(INITRAMFS): $(HOSTKERNEL_ENV) $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) \
 		$(GUEST_ELF) $(GUEST_TEST_ELF) \

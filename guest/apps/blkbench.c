@@ -2,7 +2,8 @@
  * blkbench [rw=read|write|mixed] [reads=PCT] [pattern=rand|seq] [qd=N]
  *	    [bs=BYTES] [ops=N] [idle_ms=N] [threads=N] [mq=off]
  *
- * I/O of bs bytes (512 B to 128 KiB, whole sectors) over the disk with qd
+ * I/O of bs bytes (512 B to 128 KiB, whole blocks of the device's: 4 KiB
+ * on a 4 KiB-sector disk) at multiples of bs over the disk with qd
  * (1 to 128) requests in flight; prints IOPS and the p50/p99 latency of
  * single requests, one line, for bench/ to collect.  rw=mixed reads
  * reads=PCT percent of the requests (default 50) and writes the rest;
@@ -174,6 +175,11 @@ static int blkbench_main(int argc, char **argv)
 	if (mq ? vblk_init() : vblk_init_queues(1)) {
 		kprintf("blkbench: no block device\n");
 		return 1;
+	}
+	if (b.bs % vblk_block_size()) {
+		kprintf("blkbench: bs=%u is not whole %u-byte blocks of the device's\n",
+			b.bs, vblk_block_size());
+		return 2;
 	}
 	b.blocks = vblk_sectors() * VBLK_SECTOR / b.bs;
 	b.warm = b.ops / 10 ? b.ops / 10 : 1;

@@ -8,6 +8,10 @@
  * purpose: everything acknowledged after the FLUSH must be in the file.
  * "discard" then discards the third quarter of the disk and write-zeroes
  * the last one, and expects zeroes there when it reads back.
+ *
+ * Every request is whole blocks of the device's (vblk_block_size(): 4 KiB
+ * on a 4 KiB-sector disk); CHUNK is a multiple of any block the driver
+ * takes, and the disk's size a multiple of its block.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -101,10 +105,11 @@ static int sweep(struct slot *s, int qd, uint64_t bytes, int write,
 	return 0;
 }
 
-/* Discard the third quarter, write-zeroes the fourth. */
+/* Discard the third quarter, write-zeroes the fourth, in whole blocks. */
 static int unmap_half(uint64_t bytes)
 {
-	uint64_t sectors = bytes / VBLK_SECTOR, q = sectors / 4;
+	uint64_t per = vblk_block_size() / VBLK_SECTOR;
+	uint64_t sectors = bytes / VBLK_SECTOR, q = sectors / per / 4 * per;
 
 	if (vblk_discard(2 * q, q) || vblk_write_zeroes(3 * q, sectors - 3 * q))
 		return -1;
@@ -149,8 +154,8 @@ static int blkcheck_main(int argc, char **argv)
 			return 1;
 		}
 	}
-	kprintf("blkcheck: %llu MiB, %d in flight, %s\n",
-		(unsigned long long)(bytes >> 20), qd,
+	kprintf("blkcheck: %llu MiB in %u-byte blocks, %d in flight, %s\n",
+		(unsigned long long)(bytes >> 20), vblk_block_size(), qd,
 		verify_only ? "verifying only" : "writing then verifying");
 	if (!verify_only &&
 	    (sweep(s, qd, bytes, 1, &digest, &bad) || vblk_flush())) {

@@ -48,7 +48,8 @@ struct netif_queue_stats {
  * Hold the frames sent from now on in the driver (added to the transmit
  * rings, not published to the device) until the matching release, which
  * publishes them together: one look and at most one kick per burst.
- * Holds nest and count for every CPU; the driver's (kern/virtio_net.c).
+ * Holds nest and are the calling thread's: other threads' frames are not
+ * held by it; the driver's (kern/virtio_net.c).
  */
 void netif_tx_hold(void);
 void netif_tx_release(void);
@@ -95,10 +96,10 @@ int udp_recvfrom(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
 		 uint16_t *port, uint64_t timeout_ns);
 
 /*
- * A burst of sends: what is sent between net_tx_begin() and net_tx_end()
- * reaches the device together at the end (netif_tx_hold).  The caller
- * must not block in between: frames other threads and the interrupt send
- * meanwhile wait for the end too.
+ * A burst of sends: what this thread sends between net_tx_begin() and
+ * net_tx_end() reaches the device together at the end (netif_tx_hold).
+ * Other threads' frames and the interrupt's do not wait for it; the
+ * caller's own do, so it should not block in between.
  */
 void net_tx_begin(void);
 void net_tx_end(void);

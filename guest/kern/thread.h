@@ -43,6 +43,11 @@ struct thread {
 	size_t stack_size;
 	uint64_t switches;
 	uint64_t preemptions;
+	/*
+	 * netif_tx_hold()s not released (kern/virtio_net.c): a batch is the
+	 * thread's own, so one preempted inside it holds back no one else.
+	 */
+	int tx_hold;
 
 	struct _reent *reent;
 	struct _reent reent_store;

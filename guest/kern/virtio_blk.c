@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <string.h>
 #include <linux/virtio_blk.h>
 
@@ -8,6 +9,7 @@
 #include "kern/sync.h"
 #include "kern/time.h"
 #include "kern/virtio.h"
+#include "lib/format.h"
 
 #define F(bit) (1ULL << (bit))
 #define WANTED (F(VIRTIO_F_VERSION_1) | F(VIRTIO_RING_F_EVENT_IDX) | \
@@ -42,8 +44,12 @@ static struct {
 	struct vblk_queue q[KSPAWN_MAX_QUEUES];
 	unsigned int nq;
 	uint64_t sectors;
-	int up;
+	uint32_t block;			/* bytes: the device's blk_size */
+	int up, said_refused;
 } vb;
+
+/* The most blk_size we take: a 64 KiB-page machine's block. */
+#define BLOCK_MAX (64 * 1024)
 
 /*
  * Take completed requests off q's used ring; lock held.  A request's
@@ -86,6 +92,40 @@ static void on_irq(struct virtio_dev *d, unsigned int idx)
 	spin_unlock(&q->lock);
 }
 
+/*
+ * The device's logical block (VIRTIO_BLK_F_BLK_SIZE): a 4 KiB-sector disk
+ * fails anything smaller or off its blocks, so every request is made of
+ * whole blocks.  A size we cannot honour (not a power of two, under a
+ * sector, huge) refuses the device: guessing would fail its I/O later.
+ */
+static int read_block_size(void)
+{
+	uint32_t bytes = VBLK_SECTOR;
+
+	if (virtio_has(&vb.dev, VIRTIO_BLK_F_BLK_SIZE))
+		virtio_config(&vb.dev,
+			      offsetof(struct virtio_blk_config, blk_size),
+			      &bytes, sizeof(bytes));
+	if (bytes < VBLK_SECTOR || bytes > BLOCK_MAX || (bytes & (bytes - 1))) {
+		kprintf("virtio-blk: the device's block size %u is not a power of two from %u to %u bytes: not using it\n",
+			bytes, VBLK_SECTOR, BLOCK_MAX);
+		return -1;
+	}
+	vb.block = bytes;
+	return 0;
+}
+
+/* The init line's mention of a block bigger than a sector. */
+static const char *block_words(void)
+{
+	static char words[32];
+
+	if (vb.block == VBLK_SECTOR)
+		return "";
+	ksnprintf(words, sizeof(words), ", %u-byte blocks", vb.block);
+	return words;
+}
+
 int vblk_init_queues(unsigned int max_queues)
 {
 	uint64_t wanted = WANTED;
@@ -121,22 +161,27 @@ int vblk_init_queues(unsigned int max_queues)
 		return -1;
 	virtio_config(&vb.dev, offsetof(struct virtio_blk_config, capacity),
 		      &vb.sectors, sizeof(vb.sectors));
+	if (read_block_size())
+		return -1;
+	/* A partial last block cannot be read or written. */
+	vb.sectors -= vb.sectors % (vb.block / VBLK_SECTOR);
 	virtio_ready(&vb.dev);
 	vb.up = 1;
 	/* One line (the CPUs print too); its start is what cases look for. */
 	if (mq)
-		kprintf("virtio-blk: %llu MiB, queue of %u, %s ring%s, multiqueue: %u of %u queues\n",
+		kprintf("virtio-blk: %llu MiB, queue of %u, %s ring%s, multiqueue: %u of %u queues%s\n",
 			(unsigned long long)(vb.sectors >> 11),
 			vb.dev.vq[0].size,
 			vb.dev.vq[0].packed ? "packed" : "split",
 			vb.dev.vq[0].indirect ? ", indirect" : "", vb.nq,
-			offered);
+			offered, block_words());
 	else
-		kprintf("virtio-blk: %llu MiB, queue of %u, %s ring%s\n",
+		kprintf("virtio-blk: %llu MiB, queue of %u, %s ring%s%s\n",
 			(unsigned long long)(vb.sectors >> 11),
 			vb.dev.vq[0].size,
 			vb.dev.vq[0].packed ? "packed" : "split",
-			vb.dev.vq[0].indirect ? ", indirect" : "");
+			vb.dev.vq[0].indirect ? ", indirect" : "",
+			block_words());
 	return 0;
 }
 
@@ -148,6 +193,11 @@ int vblk_init(void)
 uint64_t vblk_sectors(void)
 {
 	return vb.sectors;
+}
+
+uint32_t vblk_block_size(void)
+{
+	return vb.up ? vb.block : VBLK_SECTOR;
 }
 
 unsigned int vblk_queues(void)
@@ -170,6 +220,50 @@ static void wait_slice(struct vblk_queue *q, const struct vblk_req *r)
 	q->sleepers--;
 }
 
+/* [sector, +sectors) in whole blocks of the device's. */
+static int whole_blocks(uint64_t sector, uint64_t sectors)
+{
+	uint32_t per = vb.block / VBLK_SECTOR;
+
+	return !(sector % per) && !(sectors % per);
+}
+
+/*
+ * Whether the device can serve a request: reads and writes, and each
+ * range of a discard or write-zeroes, in whole blocks.  One that cannot
+ * is refused here, not sent (the device would fail it, or worse, serve
+ * a neighbour's bytes); the first refusal says why on the console.
+ */
+static int aligned(uint32_t type, uint64_t sector, const void *buf,
+		   uint32_t len)
+{
+	const struct virtio_blk_discard_write_zeroes *range = buf;
+	int ok = 1;
+
+	switch (type) {
+	case VIRTIO_BLK_T_IN:
+	case VIRTIO_BLK_T_OUT:
+		ok = !(len % vb.block) &&
+		     whole_blocks(sector, len / VBLK_SECTOR);
+		break;
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		ok = buf && !(len % sizeof(*range));
+		for (uint32_t i = 0; ok && i < len / sizeof(*range); i++)
+			ok = whole_blocks(range[i].sector,
+					  range[i].num_sectors);
+		if (ok && len)
+			sector = range[0].sector;
+		break;
+	}
+	if (!ok && !vb.said_refused) {
+		vb.said_refused = 1;
+		kprintf("virtio-blk: refused a request (type %u, sector %llu, %u bytes): not in whole %u-byte blocks\n",
+			type, (unsigned long long)sector, len, vb.block);
+	}
+	return ok;
+}
+
 int vblk_submit_cb(struct vblk_req *r, uint32_t type, uint64_t sector,
 		   void *buf, uint32_t len, void (*complete)(struct vblk_req *r),
 		   void *ctx)
@@ -184,6 +278,8 @@ int vblk_submit_cb(struct vblk_req *r, uint32_t type, uint64_t sector,
 
 	if (!vb.up)
 		return -1;
+	if (!aligned(type, sector, buf, len))
+		return -EINVAL;
 	/* This CPU's queue; moving to another CPU meanwhile does no harm. */
 	q = &vb.q[sched_cpu() % vb.nq];
 	r->hdr = (struct virtio_blk_outhdr){ .type = type, .sector = sector };

@@ -15,6 +15,11 @@
 #include <stdint.h>
 #include <linux/virtio_blk.h>
 
+/*
+ * Sector numbers and capacity are in 512-byte units, as in virtio; I/O is
+ * in whole blocks of vblk_block_size() bytes (the device's blk_size: 4096
+ * on a 4 KiB-sector disk), at sectors that are multiples of it.
+ */
 #define VBLK_SECTOR 512
 
 /* A request: type VIRTIO_BLK_T_*; status VIRTIO_BLK_S_*. */
@@ -36,12 +41,17 @@ struct vblk_req {
  */
 int vblk_init(void);
 int vblk_init_queues(unsigned int max_queues);
+/* The capacity in sectors, rounded down to a whole block. */
 uint64_t vblk_sectors(void);
+/* Bytes in a block: the unit and alignment of every read and write. */
+uint32_t vblk_block_size(void);
 unsigned int vblk_queues(void);		/* request queues in use */
 
 /*
  * Queue one request (buf may be NULL for FLUSH); waits for room in the
- * queue if it is full.  Returns 0 or -1 if the device is unusable.
+ * queue if it is full.  Returns 0, -1 if the device is unusable, or
+ * -EINVAL, with nothing sent, for a read, write, discard or write-zeroes
+ * not in whole blocks (the first one refused is named on the console).
  */
 int vblk_submit(struct vblk_req *r, uint32_t type, uint64_t sector,
 		void *buf, uint32_t len);
@@ -64,7 +74,7 @@ int vblk_status(const struct vblk_req *r);
 int vblk_read(uint64_t sector, void *buf, uint32_t len);
 int vblk_write(uint64_t sector, const void *buf, uint32_t len);
 int vblk_flush(void);
-/* Sectors [sector, +count) read back as zeroes afterwards. */
+/* Sectors [sector, +count), whole blocks, read back as zeroes afterwards. */
 int vblk_discard(uint64_t sector, uint32_t count);
 int vblk_write_zeroes(uint64_t sector, uint32_t count);
 

@@ -25,10 +25,14 @@
  * and a received one fits one buffer.
  *
  * Batches: between netif_tx_hold() and netif_tx_release() (net_tx_begin
- * and net_tx_end for apps) frames are added to the transmit ring but not
- * published, so a burst costs the device one look and at most one kick;
- * the release publishes every pair's.  A pair publishes on its own once
- * half its buffers wait, so a long batch keeps the device busy.
+ * and net_tx_end for apps) the calling thread's frames are added to the
+ * transmit ring but not published, so a burst costs the device one look
+ * and at most one kick; the release publishes every pair's.  The hold is
+ * the thread's: other threads' frames, and those our receive interrupt
+ * sends (replies, on whatever thread it interrupted), publish as usual, so a holder that
+ * is preempted or blocks delays only its own (a frame sent after a held
+ * one on the same pair publishes both).  A pair publishes on its own
+ * once half its buffers wait, so a long batch keeps the device busy.
  *
  * Receive interrupts: the interrupt handler re-arms the queue after it
  * emptied it, as does poll(), which threads call before they block.
@@ -87,7 +91,6 @@ static struct {
 	int up;
 	int mrg, guest_csum;		/* negotiated */
 	unsigned int pairs;		/* in use: send() picks among them */
-	int tx_hold;			/* netif_tx_hold()s not released */
 	unsigned int ready;		/* set up: interrupts and poll serve them */
 	uint32_t rx_buf;		/* a receive buffer's size: BUF or MRG_BUF */
 	struct vnet_pair p[PAIRS_MAX];
@@ -132,6 +135,9 @@ static void reap_tx(struct vnet_pair *p)
 	spin_unlock_irqrestore(&p->tx_lock, flags);
 }
 
+/* Per CPU: in on_irq, whose frames are no thread's batch. */
+static int in_irq[KSPAWN_MAX_CPUS];
+
 /*
  * The stack's send: copy behind a zeroed header, on the pair of the CPU
  * we run on (read with interrupts off, so that we stay there).
@@ -143,12 +149,14 @@ static int send(struct netif *nif, const void *frame, size_t len)
 	unsigned int q;
 	uint64_t flags;
 	uint8_t *buf;
-	int r = -1;
+	int r = -1, held;
 
 	(void)nif;
 	if (len > BUF - HDR)
 		return -1;
 	flags = irq_save();
+	/* The thread's batch; not what our interrupt sends in it. */
+	held = thread_self()->tx_hold && !in_irq[this_cpu()->index];
 	p = &vn.p[this_cpu()->index % vn.pairs];
 	q = TXQ(p - vn.p);
 	spin_lock(&p->tx_lock);
@@ -176,8 +184,7 @@ static int send(struct netif *nif, const void *frame, size_t len)
 		goto out;	/* cannot happen: as many buffers as entries */
 	p->st.tx_frames++;
 	p->tx_unpublished++;
-	if (!__atomic_load_n(&vn.tx_hold, __ATOMIC_RELAXED) ||
-	    p->tx_unpublished >= NBUF / 2)
+	if (!held || p->tx_unpublished >= NBUF / 2)
 		tx_publish(p);
 	r = 0;
 out:
@@ -246,13 +253,13 @@ static void rx_frame(struct vnet_pair *p, uint8_t *buf, uint32_t len)
 
 void netif_tx_hold(void)
 {
-	__atomic_add_fetch(&vn.tx_hold, 1, __ATOMIC_RELAXED);
+	thread_self()->tx_hold++;
 }
 
 /* Every pair's held frames published (any CPU's: a thread may move). */
 void netif_tx_release(void)
 {
-	__atomic_sub_fetch(&vn.tx_hold, 1, __ATOMIC_RELAXED);
+	thread_self()->tx_hold--;
 	for (unsigned int i = 0; i < vn.ready; i++) {
 		struct vnet_pair *p = &vn.p[i];
 		uint64_t flags = spin_lock_irqsave(&p->tx_lock);
@@ -304,7 +311,9 @@ static void on_irq(struct virtio_dev *d, unsigned int q)
 	}
 	spin_lock(&p->lock);
 	p->st.rx_irqs++;
+	in_irq[this_cpu()->index] = 1;
 	reap_rx(p, 1);
+	in_irq[this_cpu()->index] = 0;
 	spin_unlock(&p->lock);
 }
 

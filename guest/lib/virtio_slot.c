@@ -85,11 +85,38 @@ static int features_ok(struct virtio_dev *d)
 	return 1;
 }
 
+/*
+ * The host rewrites a configuration as a seqlock writer, its generation
+ * odd meanwhile (ABI: config_generation): the generation, the bytes, the
+ * generation again, and once more while it was odd or changed, or the
+ * bytes may be half old, half new (a MAC from two addresses).  A host
+ * that never finishes gets CONFIG_SPINS looks, then CONFIG_WAITS more a
+ * platform wait apart, and the last bytes read.
+ */
+#define CONFIG_SPINS 1000
+#define CONFIG_WAITS 100
+
 static void read_config(struct virtio_dev *d, unsigned int off, void *buf,
 			unsigned int len)
 {
-	if (off <= KSPAWN_CONFIG_SIZE && len <= KSPAWN_CONFIG_SIZE - off)
-		memcpy(buf, slot_of(d)->config + off, len);
+	const struct kspawn_device *s = slot_of(d);
+
+	if (off > KSPAWN_CONFIG_SIZE || len > KSPAWN_CONFIG_SIZE - off)
+		return;
+	for (unsigned int i = 0; i < CONFIG_SPINS + CONFIG_WAITS; i++) {
+		uint32_t gen = __atomic_load_n(&s->config_generation,
+					       __ATOMIC_ACQUIRE);
+
+		memcpy(buf, s->config + off, len);
+		/* The bytes read before the generation is read again. */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (!(gen & 1) &&
+		    __atomic_load_n(&s->config_generation,
+				    __ATOMIC_RELAXED) == gen)
+			return;
+		if (i >= CONFIG_SPINS)
+			d->plat->wait(d);
+	}
 }
 
 static uint16_t queue_max(struct virtio_dev *d, unsigned int q)

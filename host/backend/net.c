@@ -9,6 +9,13 @@
 #define CTRL_QUEUES (1U << (2 * KB_NET_PAIRS_MAX))
 #define F(bit) (1ULL << (bit))
 
+/*
+ * Rewrite the config as a seqlock writer (ABI: config_generation): the
+ * generation odd before the first byte changes, even again after the
+ * last, so a driver whose reads overlap the rewrite sees it odd or
+ * changed and reads again; bumped only after, a driver that read it
+ * before and after its torn bytes, both before the bump, saw no change.
+ */
 static void set_config(struct kb_net *n)
 {
 	struct virtio_net_config cfg = {
@@ -16,11 +23,14 @@ static void set_config(struct kb_net *n)
 		.max_virtqueue_pairs = KB_NET_PAIRS_MAX,
 		.mtu = KB_NET_MTU_MAX,
 	};
+	uint32_t gen = KB_READ(n->dev.slot->config_generation) | 1;
 
 	memcpy(cfg.mac, n->mac, 6);
+	KB_WRITE(n->dev.slot->config_generation, gen);
+	kb_wmb();			/* odd before any byte changes */
 	memcpy(n->dev.slot->config, &cfg, sizeof(cfg));
-	KB_WRITE(n->dev.slot->config_generation,
-		 KB_READ(n->dev.slot->config_generation) + 1);
+	kb_wmb();			/* every byte before even again */
+	KB_WRITE(n->dev.slot->config_generation, gen + 1);
 }
 
 /* Without MQ the ctrl queue follows the first pair (virtio 1.x, 5.1.2). */

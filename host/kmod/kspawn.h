@@ -25,6 +25,8 @@ extern unsigned int kspawn_hang_timeout_ms;
 extern unsigned int kspawn_stop_timeout_ms;
 extern unsigned int kspawn_bounce_budget_kib;
 extern bool kspawn_test_no_flush;
+extern unsigned int kspawn_test_fail_starts;
+extern bool kspawn_test_no_scrub_thread;
 
 /*
  * Locking.  No lock is held across work a guest controls or across slow
@@ -69,6 +71,12 @@ struct kspawn_instance {
 	u32 apic_id[KSPAWN_MAX_CPUS];
 	bool cpu_taken[KSPAWN_MAX_CPUS]; /* from Linux, not from the pool */
 	struct file *owner;		/* while LOADED: freed on its close */
+	/*
+	 * A start got as far as a STARTUP IPI and failed: guest code may
+	 * have run over the image and the shared area, so it is not started
+	 * again (op_lock).
+	 */
+	bool start_failed;
 
 	u64 alloc_phys;			/* pool allocation: region + shared */
 	u64 alloc_size;

@@ -63,6 +63,21 @@ static bool wait_long_mode_slow(u64 *stamp, unsigned int ms)
 	return wait_long_mode(stamp, 0);
 }
 
+/*
+ * Test only (test_fail_starts): this boot fails as a core too slow to
+ * reach long mode would, but after it did and the guest began to run.
+ * Racy decrement of a test knob: one start at a time in the tests.
+ */
+static bool test_fail_start(void)
+{
+	unsigned int n = READ_ONCE(kspawn_test_fail_starts);
+
+	if (!n)
+		return false;
+	WRITE_ONCE(kspawn_test_fail_starts, n - 1);
+	return true;
+}
+
 /* Start the guest's CPU index through the trampoline. */
 static int boot_core(struct kspawn_instance *in, unsigned int index)
 {
@@ -82,13 +97,19 @@ static int boot_core(struct kspawn_instance *in, unsigned int index)
 		in->hdr->boot_tsc[KSPAWN_STAMP_SIPI] = rdtsc_ordered();
 	kspawn_send_sipi(apic_id, tramp);
 	/* A second STARTUP IPI if the first was missed, as the MP spec says. */
-	if (wait_long_mode(stamp, 200))
+	if (!wait_long_mode(stamp, 200)) {
+		kspawn_send_sipi(apic_id, tramp);
+		if (!wait_long_mode_slow(stamp, 2000)) {
+			pr_err("instance %u: CPU %u (APIC ID %u) did not reach long mode within 2 s of the STARTUP IPIs\n",
+			       in->id, in->cpu[index], apic_id);
+			goto fail;
+		}
+	}
+	if (!test_fail_start())
 		goto out;
-	kspawn_send_sipi(apic_id, tramp);
-	if (wait_long_mode_slow(stamp, 2000))
-		goto out;
-	pr_err("instance %u: CPU %u (APIC ID %u) did not reach long mode within 2 s of the STARTUP IPIs\n",
-	       in->id, in->cpu[index], apic_id);
+	pr_err("instance %u: CPU %u failed on purpose in long mode (test_fail_starts)\n",
+	       in->id, in->cpu[index]);
+fail:
 	/*
 	 * INIT it before the trampoline page is free for another guest: a
 	 * core that was only slow must not run the next guest's parameters.
@@ -173,12 +194,25 @@ int kspawn_instance_start(struct kspawn_instance *in)
 		pr_info("instance %u: not loaded, cannot start\n", in->id);
 		goto out;
 	}
+	/*
+	 * Its guest may have run: its data, its shared area (the guest's
+	 * features, the echo's sequence) and its devices are a used guest's,
+	 * and the image is no longer here to copy again.  Starting that
+	 * would be a half-fresh guest; it is loaded anew instead.
+	 */
+	err = -ESTALE;
+	if (in->start_failed) {
+		pr_info("instance %u: its start failed after its CPU had the STARTUP IPI, so it cannot be started again; stop it and load the image again\n",
+			in->id);
+		goto out;
+	}
 	err = take_cores(in);
 	if (err)
 		goto out;
 	WRITE_ONCE(in->state, KSPAWN_HOST_STARTING);
 	err = boot_cores(in);
 	if (err) {
+		in->start_failed = true;
 		/*
 		 * No doorbell handler still acts on STARTING once the cores
 		 * may be Linux's (give_cores_back() says DEAD if they cannot).

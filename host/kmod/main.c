@@ -52,6 +52,16 @@ bool kspawn_test_no_flush;
 module_param_named(test_no_flush, kspawn_test_no_flush, bool, 0444);
 MODULE_PARM_DESC(test_no_flush, "TEST ONLY: complete FLUSH without syncing the disk (loses data on power loss)");
 
+/* Test only: a start that fails after its guest ran (lifecycle.c). */
+unsigned int kspawn_test_fail_starts;
+module_param_named(test_fail_starts, kspawn_test_fail_starts, uint, 0644);
+MODULE_PARM_DESC(test_fail_starts, "TEST ONLY: this many next starts fail as if the guest's CPU had not reached long mode, after it did");
+
+/* Test only: the pool's scrub thread does nothing (pool.c), as if never run. */
+bool kspawn_test_no_scrub_thread;
+module_param_named(test_no_scrub_thread, kspawn_test_no_scrub_thread, bool, 0644);
+MODULE_PARM_DESC(test_no_scrub_thread, "TEST ONLY: the pool's kspawn-scrub thread scrubs nothing, as if it were never scheduled");
+
 static int kspawn_release(struct inode *inode, struct file *file)
 {
 	kspawn_instance_release_owner(file);

@@ -12,8 +12,14 @@
  * and nobody else is preempted by it (as a stop was, on the worker a
  * system workqueue woke beside it): the region's chunks stay used (and count as free in
  * kspawn_pool_info()) until it is done.  An allocation that finds no room
- * waits for the scrubs in flight and looks again; so do rmmod and a read
- * of the objects counters (kspawn_pool_settle()).
+ * needs the scrubs done now; so do rmmod and a read of the objects
+ * counters (kspawn_pool_settle()).  They do not wait for that thread,
+ * which a busy machine may not run for a long while (nice 19 under
+ * anything else): the scrub is cut into pieces of 64 KiB that anyone may
+ * claim, and the waiter zeroes every piece not yet claimed itself.  A
+ * piece is zeroed with preemption off from its claim to its end, so a
+ * piece someone else holds is being zeroed on a CPU right now, and its
+ * end is microseconds away whoever the holder is.
  *
  * One exception, the image's read-only pages: whoever frees a region may
  * name pages to keep (the guest's code and constants), which the scrub
@@ -41,13 +47,15 @@
 #include "kspawn.h"
 
 #define PAGES_PER_CHUNK (KSPAWN_CHUNK >> PAGE_SHIFT)
+#define PIECE_PAGES (SZ_64K >> PAGE_SHIFT)	/* zeroed without preemption */
+#define PIECES_PER_CHUNK (PAGES_PER_CHUNK / PIECE_PAGES)
 
 /*
  * The bitmaps.  A kept bit belongs to whoever has its chunk (the freeing
  * caller, the scrub, the allocating caller in turn; pool_lock orders the
  * hand-overs), and a chunk's bits fill whole words of their own.
  */
-static DEFINE_MUTEX(pool_lock);
+static DEFINE_SPINLOCK(pool_lock);	/* held for bitmap steps only */
 static void scrub_fn(struct kthread_work *work);
 static DEFINE_KTHREAD_WORK(scrub_work, scrub_fn);
 static struct kthread_worker *scrubber;
@@ -57,8 +65,11 @@ static struct {
 	u64 size;
 	void *va;
 	unsigned long *used;		/* one bit per chunk */
-	unsigned long *scrub;		/* freed, used until scrubbed */
+	unsigned long *scrub;		/* freed, pieces left to claim */
 	unsigned long *kept;		/* one bit per page: not scrubbed */
+	u8 *claimed;			/* per chunk: pieces claimed so far */
+	u8 *zeroing;			/* per chunk: claimed, not yet zeroed */
+	unsigned int inflight;		/* pieces claimed, not yet zeroed */
 	unsigned int nchunks;
 	struct resource *res;
 } pool;
@@ -105,7 +116,9 @@ int kspawn_pool_init(u64 base, u64 size)
 	pool.used = bitmap_zalloc(pool.nchunks, GFP_KERNEL);
 	pool.scrub = bitmap_zalloc(pool.nchunks, GFP_KERNEL);
 	pool.kept = bitmap_zalloc(pool.nchunks * PAGES_PER_CHUNK, GFP_KERNEL);
-	if (!pool.used || !pool.scrub || !pool.kept) {
+	pool.claimed = kcalloc(pool.nchunks, 2, GFP_KERNEL);
+	pool.zeroing = pool.claimed ? pool.claimed + pool.nchunks : NULL;
+	if (!pool.used || !pool.scrub || !pool.kept || !pool.claimed) {
 		err = -ENOMEM;
 		goto err_free;
 	}
@@ -138,6 +151,7 @@ err_free:
 	bitmap_free(pool.used);
 	bitmap_free(pool.scrub);
 	bitmap_free(pool.kept);
+	kfree(pool.claimed);
 	release_mem_region(base, size);
 	return err;
 }
@@ -146,7 +160,7 @@ void kspawn_pool_exit(void)
 {
 	unsigned long p;
 
-	kthread_flush_work(&scrub_work);
+	kspawn_pool_settle();
 	kthread_destroy_worker(scrubber);
 	/*
 	 * Kept pages hold the last guests' bytes (a guest can write its own
@@ -159,14 +173,15 @@ void kspawn_pool_exit(void)
 	bitmap_free(pool.used);
 	bitmap_free(pool.scrub);
 	bitmap_free(pool.kept);
+	kfree(pool.claimed);
 	release_mem_region(pool.base, pool.size);
 }
 
-/* Zero chunk i but for its kept pages, in runs. */
-static void scrub_chunk(unsigned long i)
+/* Zero piece p of chunk i but for its kept pages, in runs. */
+static void zero_piece(unsigned long i, unsigned int p)
 {
-	unsigned long first = i * PAGES_PER_CHUNK;
-	unsigned long end = first + PAGES_PER_CHUNK, from, to;
+	unsigned long first = i * PAGES_PER_CHUNK + p * PIECE_PAGES;
+	unsigned long end = first + PIECE_PAGES, from, to;
 
 	for (from = find_next_zero_bit(pool.kept, end, first); from < end;
 	     from = find_next_zero_bit(pool.kept, end, to)) {
@@ -175,31 +190,61 @@ static void scrub_chunk(unsigned long i)
 	}
 }
 
-/* Scrub each freed chunk, then free it; until none is left to scrub. */
-static void scrub_fn(struct kthread_work *work)
+/*
+ * Claim a piece of a freed chunk and zero it; the last piece's end frees
+ * the chunk.  False if no piece is left to claim.  Preemption stays off
+ * from the claim to the end (see the top of this file); the chunk is
+ * used throughout, so nobody allocates it meanwhile.
+ */
+static bool scrub_piece(void)
 {
 	unsigned long i;
+	unsigned int p;
 
-	for (;;) {
-		mutex_lock(&pool_lock);
-		i = find_first_bit(pool.scrub, pool.nchunks);
-		mutex_unlock(&pool_lock);
-		if (i >= pool.nchunks)
-			return;
-		/* The chunk is ours: used, so nobody allocates it meanwhile. */
-		scrub_chunk(i);
-		mutex_lock(&pool_lock);
-		clear_bit(i, pool.scrub);
-		clear_bit(i, pool.used);
-		mutex_unlock(&pool_lock);
-		cond_resched();
+	preempt_disable();
+	spin_lock(&pool_lock);
+	i = find_first_bit(pool.scrub, pool.nchunks);
+	if (i >= pool.nchunks) {
+		spin_unlock(&pool_lock);
+		preempt_enable();
+		return false;
 	}
+	p = pool.claimed[i]++;
+	if (pool.claimed[i] == PIECES_PER_CHUNK)
+		clear_bit(i, pool.scrub);
+	pool.zeroing[i]++;
+	pool.inflight++;
+	spin_unlock(&pool_lock);
+	zero_piece(i, p);
+	spin_lock(&pool_lock);
+	pool.inflight--;
+	if (!--pool.zeroing[i] && pool.claimed[i] == PIECES_PER_CHUNK) {
+		pool.claimed[i] = 0;
+		clear_bit(i, pool.used);
+	}
+	spin_unlock(&pool_lock);
+	preempt_enable();
+	return true;
 }
 
-/* Wait until every region freed so far is scrubbed and free. */
+static void scrub_fn(struct kthread_work *work)
+{
+	if (READ_ONCE(kspawn_test_no_scrub_thread))
+		return;
+	while (scrub_piece())
+		cond_resched();
+}
+
+/*
+ * Every region freed so far scrubbed and free, by this caller if the
+ * scrub thread has not got to it; pieces others hold end within moments.
+ */
 void kspawn_pool_settle(void)
 {
-	kthread_flush_work(&scrub_work);
+	while (scrub_piece())
+		cond_resched();
+	while (READ_ONCE(pool.inflight))
+		cpu_relax();
 }
 
 /* First fit; n chunks marked used, or pool.nchunks if none. */
@@ -207,11 +252,11 @@ static unsigned long take(unsigned int n)
 {
 	unsigned long first;
 
-	mutex_lock(&pool_lock);
+	spin_lock(&pool_lock);
 	first = bitmap_find_next_zero_area(pool.used, pool.nchunks, 0, n, 0);
 	if (first < pool.nchunks)
 		bitmap_set(pool.used, first, n);
-	mutex_unlock(&pool_lock);
+	spin_unlock(&pool_lock);
 	return first;
 }
 
@@ -247,7 +292,7 @@ void *kspawn_pool_alloc(u64 size, u64 *phys, kspawn_pool_keep_fn overwrites,
 		return NULL;
 	first = take(n);
 	if (first >= pool.nchunks) {
-		/* Room may be waiting for its scrub. */
+		/* Room may be waiting for its scrub: do it, now. */
 		kspawn_pool_settle();
 		first = take(n);
 	}
@@ -282,9 +327,9 @@ void kspawn_pool_free(u64 phys, u64 size, const struct kspawn_pool_keep *keep,
 			bitmap_set(pool.kept, page0 + (from >> PAGE_SHIFT),
 				   (to - from) >> PAGE_SHIFT);
 	}
-	mutex_lock(&pool_lock);
+	spin_lock(&pool_lock);
 	bitmap_set(pool.scrub, (phys - pool.base) / KSPAWN_CHUNK, n);
-	mutex_unlock(&pool_lock);
+	spin_unlock(&pool_lock);
 	kthread_queue_work(scrubber, &scrub_work);
 	kspawn_count(KSPAWN_CNT_POOL_CHUNKS, -(long)n);
 }
@@ -293,8 +338,11 @@ void kspawn_pool_info(u64 *base, u64 *size, u64 *free)
 {
 	*base = pool.base;
 	*size = pool.size;
-	mutex_lock(&pool_lock);
+	spin_lock(&pool_lock);
 	*free = (u64)(pool.nchunks - bitmap_weight(pool.used, pool.nchunks) +
 		      bitmap_weight(pool.scrub, pool.nchunks)) * KSPAWN_CHUNK;
-	mutex_unlock(&pool_lock);
+	for (unsigned long i = 0; i < pool.nchunks; i++)
+		*free += pool.claimed[i] && !test_bit(i, pool.scrub) ?
+			 KSPAWN_CHUNK : 0;
+	spin_unlock(&pool_lock);
 }

@@ -132,6 +132,10 @@ fi
 if build net_mq "${asan[@]}" -- "$here/net_mq.c" "${backend[@]}" "${driver[@]}"; then
 	run_cases net_mq net-
 fi
+# The net config rewritten while the driver reads it: never a torn MAC.
+if build net_config "${asan[@]}" -- "$here/net_config.c" "${backend[@]}" "${driver[@]}"; then
+	run_cases net_config net-
+fi
 
 # The blk device over an asynchronous store completing out of order:
 # many in flight, flush ordering, FLUSH offered over a volatile cache only.

@@ -8,6 +8,12 @@
  * command called, so the checks behind the header are the ones reached;
  * flags and reserved fields are tried on an instance that exists.  Last, an instance loaded but never started
  * is freed when its descriptor closes (kspawnctl killed mid-spawn).
+ *
+ * ioctlabuse IMAGE failed-start: with the module's test_fail_starts at 1,
+ * a start that fails after its guest ran (ETIMEDOUT), and a second start
+ * of the same instance, which must be refused (ESTALE) rather than boot a
+ * guest over what the first left in its memory and shared area; the
+ * instance is still LOADED, and a stop frees it.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -263,14 +269,52 @@ static void abandoned_load(void *img, size_t img_size)
 	printf("  ok a loaded, never started instance went with its descriptor\n");
 }
 
+static void failed_start(void *img, size_t img_size)
+{
+	int fd = open("/dev/kspawn", O_RDWR);
+	struct kspawn_ioc_instance in;
+	struct kspawn_ioc_status st;
+	struct kspawn_ioc_load ld;
+
+	ld = valid_load(img, img_size, "hello");
+	if (ioctl(fd, KSPAWN_IOC_LOAD, &ld)) {
+		printf("  FAILED failed start: the load failed: %s\n", strerror(errno));
+		failures++;
+		close(fd);
+		return;
+	}
+	INIT(in);
+	in.id = ld.id;
+	want("a start failing on purpose (test_fail_starts=1)",
+	     ioctl(fd, KSPAWN_IOC_START, &in), ETIMEDOUT);
+	want("a second start of it", ioctl(fd, KSPAWN_IOC_START, &in), ESTALE);
+	INIT(st);
+	st.id = ld.id;
+	if (ioctl(fd, KSPAWN_IOC_STATUS, &st) || st.host_state != KSPAWN_HOST_LOADED) {
+		printf("  FAILED failed start: not LOADED afterwards (state %u)\n",
+		       st.host_state);
+		failures++;
+	}
+	if (ioctl(fd, KSPAWN_IOC_STOP, &in)) {
+		printf("  FAILED failed start: the stop failed: %s\n", strerror(errno));
+		failures++;
+	}
+	if (count_instances(fd)) {
+		printf("  FAILED failed start: the instance outlived its stop\n");
+		failures++;
+	}
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	struct stat sb;
 	void *img;
 	int fd, in;
 
-	if (argc != 2 || (in = open(argv[1], O_RDONLY)) < 0 || fstat(in, &sb)) {
-		fprintf(stderr, "usage: ioctlabuse IMAGE\n");
+	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "failed-start")) ||
+	    (in = open(argv[1], O_RDONLY)) < 0 || fstat(in, &sb)) {
+		fprintf(stderr, "usage: ioctlabuse IMAGE [failed-start]\n");
 		return 2;
 	}
 	img = malloc((size_t)sb.st_size);
@@ -280,6 +324,11 @@ int main(int argc, char **argv)
 	if (fd < 0) {
 		perror("ioctlabuse: /dev/kspawn");
 		return 2;
+	}
+	if (argc == 3) {
+		failed_start(img, (size_t)sb.st_size);
+		printf("ioctlabuse: %d failed\n", failures);
+		return failures != 0;
 	}
 	structured(fd, img, (size_t)sb.st_size);
 	loaded_instance(img, (size_t)sb.st_size);

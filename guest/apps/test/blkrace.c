@@ -3,7 +3,9 @@
  * 64 sectors at random over the first `sectors` sectors of the disk
  * (default 512: they overlap all the time), half each, qd (default 64)
  * in flight, for secs seconds (default 30); every sector a read returns is
- * checked against a model of the writes.
+ * checked against a model of the writes.  A sector here is a block of
+ * the device's (vblk_block_size(): 512 bytes, or 4 KiB on a 4 KiB-sector
+ * disk, whose I/O is then whole blocks of it); a request is up to 32 KiB.
  *
  * Each write stamps each sector with its id and the sector's number, and
  * fills the rest from both: a sector read back names the write it came
@@ -41,9 +43,9 @@
 #include "kspawn.h"
 
 #define MAX_QD 128
-#define MAX_SECTORS 64			/* per request */
+#define MAX_BYTES (64 * VBLK_SECTOR)	/* per request */
+#define MAX_SECTORS 64			/* per request, of 512 bytes */
 #define MAX_RANGE 4096			/* sectors under test */
-#define WORDS (VBLK_SECTOR / 8)
 #define MAX_WRITES (1U << 20)		/* ids; the run ends before */
 
 struct op {
@@ -64,6 +66,8 @@ static uint32_t last_write_s[MAX_RANGE];	/* per sector: latest write submitted *
 static uint16_t writing[MAX_RANGE];	/* per sector: writes in flight */
 static uint64_t checked, stale, torn, torn_racing;
 static int racing_ok;			/* racing=ok: see below */
+/* A "sector" here is a block of the device's: its bytes, its words. */
+static uint32_t block = VBLK_SECTOR, words = VBLK_SECTOR / 8;
 
 static uint64_t word(uint32_t id, uint32_t sector, unsigned int i)
 {
@@ -77,7 +81,7 @@ static uint64_t word(uint32_t id, uint32_t sector, unsigned int i)
 static void stamp(uint64_t *p, uint32_t id, uint32_t sector)
 {
 	p[0] = (uint64_t)id << 32 | sector;
-	for (unsigned int i = 1; i < WORDS; i++)
+	for (unsigned int i = 1; i < words; i++)
 		p[i] = word(id, sector, i);
 }
 
@@ -92,7 +96,7 @@ static uint64_t xorshift(uint64_t *x)
 /* A read's sector i: whole, ours, and not stale; else 0 with a report. */
 static int check_sector(const struct op *o, uint32_t i, uint32_t end)
 {
-	const uint64_t *p = o->buf + (size_t)i * WORDS;
+	const uint64_t *p = o->buf + (size_t)i * words;
 	uint32_t sector = o->sector + i, id = p[0] >> 32, e;
 
 	checked++;
@@ -102,7 +106,7 @@ static int check_sector(const struct op *o, uint32_t i, uint32_t end)
 			sector, (unsigned long long)p[0]);
 		return 0;
 	}
-	for (unsigned int w = 1; w < WORDS; w++) {
+	for (unsigned int w = 1; w < words; w++) {
 		if (id < clock_now && p[w] == word(id, sector, w))
 			continue;
 		if (racing_ok && (((o->raced >> i) & 1) ||
@@ -132,7 +136,7 @@ static int check_sector(const struct op *o, uint32_t i, uint32_t end)
 
 static int submit(struct op *o, uint64_t *x, uint32_t range)
 {
-	o->n = 1 + xorshift(x) % MAX_SECTORS;
+	o->n = 1 + xorshift(x) % (MAX_BYTES / block);
 	if (o->n > range)
 		o->n = range;
 	o->sector = xorshift(x) % (range - o->n + 1);
@@ -143,7 +147,7 @@ static int submit(struct op *o, uint64_t *x, uint32_t range)
 		uint32_t sector = o->sector + i;
 
 		if (o->write) {
-			stamp(o->buf + (size_t)i * WORDS, o->s, sector);
+			stamp(o->buf + (size_t)i * words, o->s, sector);
 			writing[sector]++;
 			last_write_s[sector] = o->s;
 		} else {
@@ -153,8 +157,9 @@ static int submit(struct op *o, uint64_t *x, uint32_t range)
 	}
 	o->busy = 1;
 	return vblk_submit(&o->req, o->write ? VIRTIO_BLK_T_OUT :
-				    VIRTIO_BLK_T_IN, o->sector, o->buf,
-			   o->n * VBLK_SECTOR);
+				    VIRTIO_BLK_T_IN,
+			   (uint64_t)o->sector * (block / VBLK_SECTOR), o->buf,
+			   o->n * block);
 }
 
 /* o completed (seen now): record a write, check a read. */
@@ -196,24 +201,38 @@ static int blkrace_main(int argc, char **argv)
 		kprintf("blkrace: bad arguments\n");
 		return 2;
 	}
-	if (vblk_init() || vblk_sectors() < range) {
-		kprintf("blkrace: no block device of %u sectors\n", range);
+	if (vblk_init()) {
+		kprintf("blkrace: no block device\n");
+		return 1;
+	}
+	block = vblk_block_size();
+	words = block / 8;
+	if (vblk_sectors() / (block / VBLK_SECTOR) < range) {
+		kprintf("blkrace: no block device of %u %u-byte sectors\n",
+			range, block);
 		return 1;
 	}
 	write_end = calloc(MAX_WRITES, sizeof(*write_end));
-	init = malloc((size_t)range * VBLK_SECTOR);
+	init = malloc((size_t)range * block);
 	for (int i = 0; i < qd; i++)
-		o[i].buf = malloc(MAX_SECTORS * VBLK_SECTOR);
+		o[i].buf = malloc(MAX_BYTES);
 	if (!write_end || !init || !o[qd - 1].buf) {
 		kprintf("blkrace: out of memory\n");
 		return 1;
 	}
 	/* Write 0: the initial contents, before anything runs. */
 	for (uint32_t s = 0; s < range; s++)
-		stamp(init + (size_t)s * WORDS, 0, s);
-	if (vblk_write(0, init, range * VBLK_SECTOR)) {
-		kprintf("blkrace: cannot write the initial contents\n");
-		return 1;
+		stamp(init + (size_t)s * words, 0, s);
+	/* In requests of MAX_BYTES: the whole may be more than size_max. */
+	for (uint32_t s = 0; s < range; s += MAX_BYTES / block) {
+		uint32_t n = range - s < MAX_BYTES / block ?
+			     range - s : MAX_BYTES / block;
+
+		if (vblk_write((uint64_t)s * (block / VBLK_SECTOR),
+			       (uint8_t *)init + (size_t)s * block, n * block)) {
+			kprintf("blkrace: cannot write the initial contents\n");
+			return 1;
+		}
 	}
 	deadline = time_ns() + (uint64_t)secs * NSEC_PER_SEC;
 	for (int i = 0; ok; i = (i + 1) % qd) {
@@ -249,10 +268,10 @@ static int blkrace_main(int argc, char **argv)
 			(unsigned long long)torn);
 		return 1;
 	}
-	kprintf("blkrace: OK reads=%llu writes=%llu sectors_checked=%llu qd=%d sectors=%u queues=%u torn_racing=%llu\n",
+	kprintf("blkrace: OK reads=%llu writes=%llu sectors_checked=%llu qd=%d sectors=%u queues=%u torn_racing=%llu block=%u\n",
 		(unsigned long long)reads, (unsigned long long)writes,
 		(unsigned long long)checked, qd, range, vblk_queues(),
-		(unsigned long long)torn_racing);
+		(unsigned long long)torn_racing, block);
 	return 0;
 }
 APP(blkrace, blkrace_main, "QD 64 overlapping reads and writes checked against a model [qd=N] [secs=N] [sectors=N] [seed=N] [racing=ok]");

@@ -1,7 +1,8 @@
 # Stopping in every way: a guest that hangs with interrupts off is declared
 # hung from its heartbeat and still stopped (the polite request goes
 # unanswered, INIT takes the core); a running guest stopped politely halts
-# by itself; --force skips the request; rmmod stops every guest left.
+# by itself; --force skips the request; a start that failed is not
+# retried; rmmod stops every guest left.
 . /tests/lib.sh
 
 # Hang: the heartbeat stops; status says so; stop still works.
@@ -32,6 +33,18 @@ wait_state "$id" running
 expect 0 kspawnctl stop "$id" --force
 want_online 1
 want_no_instances
+
+# A start that fails after the guest ran (the module's test knob makes
+# the core fail in long mode): a second start is refused, not a guest
+# booted over the first one's memory, shared area and devices.
+echo 1 > /sys/module/kspawn/parameters/test_fail_starts
+expect 0 ioctlabuse "$IMG" failed-start
+has 'ioctlabuse: 0 failed'
+echo 0 > /sys/module/kspawn/parameters/test_fail_starts
+want_online 1
+want_no_instances
+dmesg | grep -q "failed on purpose in long mode" || bad "the start did not fail on purpose"
+dmesg | grep -q "cannot be started again" || bad "no refusal line in the kernel log"
 
 # rmmod with guests running: both stopped, cores back, module reloads.
 if [ "$(nproc --all)" -ge 3 ]; then cpus="1 2"; else cpus="1"; fi

@@ -111,6 +111,14 @@ expect 0 ethq -S ksnet0
 has '^ *pairs_set: 1$'
 has '^ *queue_pairs: 1$'
 expect 0 kspawnctl stop "$id"
+# A transmit batch is its thread's on an SMP guest too: another thread
+# blocked inside one on the other CPU holds back no frame of ours (the
+# driver's own publish count, over both pairs; kern/virtio_net.c).
+spawn "$TEST_IMG" --cpus 2-3 --net loopback --cmdline "netburst" || finish
+expect 0 kspawnctl console "$id" --follow
+has 'virtio-net: .*, 2 queue pairs'
+has "netburst: with another thread's batch open: published 1"
+expect 0 kspawnctl stop "$id"
 for c in 2 3; do
 	want_online $c
 done

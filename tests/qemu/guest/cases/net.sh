@@ -65,11 +65,14 @@ kill $server
 expect 0 kspawnctl stop "$id"
 
 # The driver's batching, counted by itself on a loopback device: a burst
-# sent between net_tx_begin and net_tx_end is published once, and a
-# thread polling for the frames takes no receive interrupt.
+# sent between net_tx_begin and net_tx_end is published once, a
+# thread polling for the frames takes no receive interrupt, and a batch
+# is its thread's: another thread blocked inside one holds back no frame
+# of ours.
 spawn "$TEST_IMG" --cpu 1 --net loopback --cmdline "netburst" || finish
 expect 0 kspawnctl console "$id" --follow
 has 'netburst: sent 32 back 32 publishes 1 kicks [01] rx_irqs 0'
+has "netburst: with another thread's batch open: published 1"
 has 'netburst: ok'
 expect 0 kspawnctl stop "$id"
 

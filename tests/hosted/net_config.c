@@ -1,0 +1,177 @@
+/*
+ * Hosted: the net device's configuration rewritten while the driver reads
+ * it (host/backend/net.c set_config, guest/lib/virtio_slot.c read_config,
+ * ABI: config_generation).  One thread sets the MAC over the ctrl queue,
+ * A and B in turn, polling the device, which rewrites the configuration
+ * each time; another thread reads the MAC through the driver's
+ * virtio_config() all the while.  Each MAC it reads must be A, B or the
+ * first one, never bytes of two.
+ *
+ *   config-generation  one rewrite: the generation moves by two and is
+ *                      even after (odd only while the bytes change)
+ *   config-torn-SPLIT  REWRITES rewrites, reads meanwhile: none torn
+ *
+ * Prints "ok NAME" / "FAIL NAME: why" per case, "net_config: N failed"
+ * last.  Run under ASan and UBSan by tests/hosted/run.sh.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/backend/net.h"
+#include "hosted/virtio_hosted.h"
+
+#define BASE 0x40000000ULL
+#define REGION_BYTES (4u << 20)
+#define CTRL_OFF 0x200000
+#define REWRITES 1000000
+#define F(bit) (1ULL << (bit))
+
+static uint8_t *region;
+static struct kb_region kr;
+static struct kspawn_device slot;
+static struct kb_net net;
+static struct virtio_dev vd;
+static int failures;
+static const uint8_t mac0[6] = { 0x02, 0x6b, 0x73, 0, 0, 1 };
+static const uint8_t mac_a[6] = { 0x02, 0x11, 0x11, 0x11, 0x11, 0x11 };
+static const uint8_t mac_b[6] = { 0x0a, 0xee, 0xee, 0xee, 0xee, 0xee };
+static volatile int writing;
+
+static void no_notify(void *c, uint32_t v)
+{
+	(void)c;
+	(void)v;
+}
+
+static const struct kb_device_ops ops = { .notify = no_notify };
+
+static int up(void)
+{
+	uint64_t want = F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_CTRL_VQ) |
+			F(VIRTIO_NET_F_CTRL_MAC_ADDR);
+
+	memset(region, 0, REGION_BYTES);
+	memset(&slot, 0, sizeof(slot));
+	kb_net_init(&net, &slot, &kr, &ops, NULL, KB_NET_LOOPBACK, NULL, NULL,
+		    mac0);
+	vh_region(region, BASE, REGION_BYTES, 0);
+	virtio_slot_attach(&vd, &slot, &vh_platform);
+	vh_poll(&net.dev);
+	if (virtio_start(&vd, want) || vd.features != want)
+		return -1;
+	for (uint32_t q = 0; q < slot.num_queues; q++)
+		if (virtio_queue(&vd, q, 64, NULL))
+			return -1;
+	virtio_ready(&vd);
+	kb_device_poll(&net.dev, 1);
+	/* From here the writer alone polls the device; a reader's wait sleeps. */
+	vh_poll(NULL);
+	return net.dev.live && !virtio_broken(&vd) ? 0 : -1;
+}
+
+/* VIRTIO_NET_CTRL_MAC_ADDR_SET on the ctrl queue (2: no MQ); its ack or -1. */
+static int set_mac(const uint8_t *mac)
+{
+	uint8_t *cmd = region + CTRL_OFF, *ack = cmd + 64;
+	struct virtq_buf out = { cmd, 8 }, in = { ack, 1 };
+	struct virtq *q = &vd.vq[2];
+
+	cmd[0] = VIRTIO_NET_CTRL_MAC;
+	cmd[1] = VIRTIO_NET_CTRL_MAC_ADDR_SET;
+	memcpy(cmd + 2, mac, 6);
+	*ack = 0xff;
+	if (virtq_add(q, &out, 1, &in, 1, cmd))
+		return -1;
+	virtq_publish(q);
+	kb_device_poll(&net.dev, 8);
+	return virtq_get(q, NULL) == cmd ? *ack : -1;
+}
+
+static uint32_t generation(void)
+{
+	return __atomic_load_n(&slot.config_generation, __ATOMIC_ACQUIRE);
+}
+
+static void generation_case(void)
+{
+	uint32_t before, after;
+	int ack;
+
+	if (up()) {
+		printf("FAIL config-generation: device not up\n");
+		failures++;
+		return;
+	}
+	before = generation();
+	ack = set_mac(mac_a);
+	after = generation();
+	if (ack == VIRTIO_NET_OK && after == before + 2 && !(after & 1)) {
+		printf("ok config-generation\n");
+		return;
+	}
+	printf("FAIL config-generation: ack %d, generation %u -> %u (want +2, even)\n",
+	       ack, before, after);
+	failures++;
+}
+
+static int bad_acks;
+
+static void *writer(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < REWRITES; i++)
+		bad_acks += set_mac(i & 1 ? mac_b : mac_a) != VIRTIO_NET_OK;
+	__atomic_store_n(&writing, 0, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void torn_case(void)
+{
+	uint64_t reads = 0, torn = 0;
+	uint8_t m[6], first_torn[6];
+	pthread_t t;
+
+	if (up()) {
+		printf("FAIL config-torn-split: device not up\n");
+		failures++;
+		return;
+	}
+	writing = 1;
+	if (pthread_create(&t, NULL, writer, NULL)) {
+		printf("FAIL config-torn-split: no thread\n");
+		failures++;
+		return;
+	}
+	while (__atomic_load_n(&writing, __ATOMIC_ACQUIRE)) {
+		virtio_config(&vd, offsetof(struct virtio_net_config, mac), m,
+			      sizeof(m));
+		reads++;
+		if (memcmp(m, mac_a, 6) && memcmp(m, mac_b, 6) &&
+		    memcmp(m, mac0, 6) && !torn++)
+			memcpy(first_torn, m, 6);
+	}
+	pthread_join(t, NULL);
+	if (!torn && !bad_acks && reads) {
+		printf("ok config-torn-split %d rewrites, %llu reads\n",
+		       REWRITES, (unsigned long long)reads);
+		return;
+	}
+	printf("FAIL config-torn-split: %llu of %llu MAC reads torn (first %02x:%02x:%02x:%02x:%02x:%02x), %d refused rewrites\n",
+	       (unsigned long long)torn, (unsigned long long)reads,
+	       first_torn[0], first_torn[1], first_torn[2], first_torn[3],
+	       first_torn[4], first_torn[5], bad_acks);
+	failures++;
+}
+
+int main(void)
+{
+	region = aligned_alloc(4096, REGION_BYTES);
+	kr = (struct kb_region){ region, BASE, REGION_BYTES };
+	generation_case();
+	torn_case();
+	printf("net_config: %d failed\n", failures);
+	free(region);
+	return failures != 0;
+}

@@ -1,0 +1,53 @@
+# A disk of 4 KiB sectors (null_blk, memory-backed, blocksize 4096, made
+# through configfs), which fails any bio not in whole 4 KiB blocks: the
+# module advertises blk_size 4096 for it (kspawn_io_create), and the
+# guest's driver reads it and does its I/O in those blocks.  blkcheck's
+# digest must be the one the host reads from the device; blkrace's random
+# requests (whole blocks of 4 KiB) must all succeed; blkalign's
+# misaligned requests must be refused by the driver, unsent.
+. /tests/lib.sh
+
+mods=/lib/modules/host
+[ -d /sys/module/configfs ] || insmod $mods/configfs.ko
+[ -d /sys/module/null_blk ] || insmod $mods/null_blk.ko nr_devices=0
+grep -q ' /sys/kernel/config ' /proc/mounts ||
+	mount -t configfs none /sys/kernel/config
+cfg=/sys/kernel/config/nullb/kspawn4k
+mkdir $cfg || { bad "no null_blk in configfs"; finish; }
+echo 16 > $cfg/size
+echo 4096 > $cfg/blocksize
+echo 1 > $cfg/memory_backed
+echo 1 > $cfg/power
+# Named after its configfs directory (Linux 6.1), nullbN before.
+dev=/dev/kspawn4k
+[ -e /sys/block/kspawn4k ] || dev=/dev/nullb$(cat $cfg/index)
+cleanup() { echo 0 > $cfg/power; rmdir $cfg; rmmod null_blk; }
+[ -b $dev ] || { bad "no $dev: $(ls /sys/block | tr '\n' ' ')"; cleanup; finish; }
+note "$dev: $(cat /sys/block/${dev#/dev/}/queue/logical_block_size)-byte blocks"
+
+# on_4k CMDLINE WANT...: a test guest on the disk runs CMDLINE to its end
+# (32 MiB: blkrace keeps a model of 4 KiB blocks).
+on_4k() {
+	local cmdline=$1 re
+	shift
+	spawn "$TEST_IMG" --cpu 1 --mem 32M --disk $dev --cmdline "$cmdline" || return
+	expect 0 kspawnctl console "$id" --follow
+	con=$out
+	for re in "$@"; do
+		has "$re"
+	done
+	expect 0 kspawnctl stop "$id"
+}
+
+on_4k "blkcheck qd=8 seed=44" \
+	'virtio-blk: 16 MiB, queue of [0-9]+, .*4096-byte blocks' \
+	'blkcheck: 16 MiB in 4096-byte blocks' \
+	'blkcheck: OK sectors=32768 digest=[0-9a-f]{16}'
+guest=$(echo "$con" | sed -n 's/.*blkcheck: OK .*digest=\([0-9a-f]*\).*/\1/p')
+host=$(fnv64sum $dev)
+[ -n "$guest" ] && [ "$guest" = "$host" ] || bad "$dev digest $host is not the guest's $guest"
+on_4k "blkrace qd=64 secs=5" 'blkrace: OK reads=[1-9][0-9]* writes=[1-9][0-9]* .* block=4096$'
+on_4k "blkalign" 'blkalign: OK block=4096 refused=7$'
+cleanup
+want_no_instances
+finish
