@@ -28,8 +28,9 @@
  *
  * Fair to every system: the same two CPUs (each thread checks it runs
  * where it was pinned), the same payload copied in by the sender from a
- * message of its own and copied out by the receiver, a warm-up that is
- * not timed, and the same statistic.  The machine is shared: a spinning
+ * message of its own and copied out by the receiver, the same buffers (a
+ * system's k-th message, round trip or batch, in buffer k mod QSIZE), a
+ * warm-up that is not timed, and the same statistic.  The machine is shared: a spinning
  * thread whose peer was preempted measures the scheduler, not the ring.
  * So the timed part is cut in CHUNKS chunks and the median chunk is the
  * result: a preemption spoils the one chunk it falls in.  On a virtual
@@ -72,16 +73,26 @@ static const char *const sys_name[NSYS] = {
 
 static uint8_t *region;
 static struct kb_region kr;
-static struct kb_vq dvq[2];		/* device side: split, packed */
-static struct virtq vq[2];		/* driver side */
-static void *cookies[2][QSIZE];
+/*
+ * Each side's own state on lines of its own: the cookies once shared a
+ * line with mode, which the peer reads at every poll, so each lap the
+ * driver's store to the first cookies took that line from the peer.
+ */
+static _Alignas(64) struct kb_vq dvq[2];	/* device side: split, packed */
+static _Alignas(64) struct virtq vq[2];		/* driver side */
+static _Alignas(64) void *cookies[2][QSIZE];
 static int payload, batch;
 static _Alignas(64) atomic_int mode;	/* driver: which system now */
 static atomic_int ack;			/* peer: the mode it serves */
 static atomic_int go, done;
 static _Alignas(64) uint8_t sink[2048];	/* where receivers copy payloads */
 static _Alignas(64) uint8_t msg[2048];	/* what senders copy in */
-static _Alignas(64) long tput_sent, tput_got;
+/*
+ * Messages each system has sent and had back.  A system's k-th message
+ * goes in buffer k mod QSIZE, round trips and batches alike: a fixed pool,
+ * the same for every system, whichever ran the turn before.
+ */
+static _Alignas(64) long sent[NSYS], got[NSYS];
 
 static double now(void)
 {
@@ -202,9 +213,9 @@ static void switch_to(int m)
 
 /* ---- the driver's half: one round trip, or one batch ---- */
 
-static long round_trip(int s, long i)
+static long round_trip(int s)
 {
-	uint8_t *buf = buf_at(0);
+	uint8_t *buf = buf_at(sent[s]);
 	void *obj = buf;
 
 	if (s == PINGPONG) {
@@ -216,7 +227,7 @@ static long round_trip(int s, long i)
 			;
 		return 1;
 	}
-	copy_in(buf, i);
+	copy_in(buf, sent[s]);
 	if (s == RTE_RING) {
 		while (rte_ring_sp_enqueue(req, obj))
 			;
@@ -231,6 +242,8 @@ static long round_trip(int s, long i)
 		while (!virtq_get(q, NULL))
 			;
 	}
+	sent[s]++;
+	got[s]++;
 	return 1;
 }
 
@@ -242,14 +255,14 @@ static long batch_step(int s)
 	if (s == RTE_RING) {
 		void *objs[64];
 
-		while (n < batch && tput_sent + n - tput_got < QSIZE - 1) {
-			objs[n] = buf_at(tput_sent + n);
-			copy_in(objs[n], tput_sent + n);
+		while (n < batch && sent[s] + n - got[s] < QSIZE - 1) {
+			objs[n] = buf_at(sent[s] + n);
+			copy_in(objs[n], sent[s] + n);
 			n++;
 		}
 		if (n)
-			tput_sent += rte_ring_sp_enqueue_burst(req, objs, n,
-							       NULL);
+			sent[s] += rte_ring_sp_enqueue_burst(req, objs, n,
+							     NULL);
 		back = rte_ring_sc_dequeue_burst(rep, objs, 64, NULL);
 	} else {
 		struct virtq *q = &vq[s - SPLIT];
@@ -258,35 +271,35 @@ static long batch_step(int s)
 
 		/* As rte_ring's: copy a batch in, then add it in one call. */
 		while (n < batch && n < q->num_free) {
-			b[n].p = buf_at(tput_sent + n);
+			b[n].p = buf_at(sent[s] + n);
 			b[n].len = (uint32_t)payload;
 			c[n] = b[n].p;
-			copy_in(b[n].p, tput_sent + n);
+			copy_in(b[n].p, sent[s] + n);
 			n++;
 		}
 		n = virtq_add_bufs(q, b, (unsigned int)n, 0, c);
-		tput_sent += n;
+		sent[s] += n;
 		if (n)
 			virtq_publish(q);
 		while ((n = virtq_get_bufs(q, c, NULL, 64)))
 			back += n;
 	}
-	tput_got += back;
+	got[s] += back;
 	return back;
 }
 
 /* Seconds per unit of n units of s: round trips, or messages. */
 static double run(int s, int tput, long n)
 {
-	long end = (tput ? tput_got : 0) + n, i = 0;
+	long end = (tput ? got[s] : 0) + n, i = 0;
 	double t0 = now();
 
 	if (!tput) {
 		for (i = 0; i < n; i++)
-			round_trip(s, i);
+			round_trip(s);
 		return (now() - t0) / n;
 	}
-	while (tput_got < end)
+	while (got[s] < end)
 		batch_step(s);
 	return (now() - t0) / n;
 }
@@ -294,7 +307,7 @@ static double run(int s, int tput, long n)
 /* Until everything sent came back: a turn leaves no work to the next. */
 static void drain(int s)
 {
-	while (tput_got < tput_sent)
+	while (got[s] < sent[s])
 		batch_step(s);
 }
 
@@ -388,34 +401,34 @@ static void costs(void)
 				void *objs[64];
 
 				for (n = 0; n < batch; n++) {
-					objs[n] = buf_at(tput_sent + n);
-					copy_in(objs[n], tput_sent + n);
+					objs[n] = buf_at(sent[s] + n);
+					copy_in(objs[n], sent[s] + n);
 				}
-				tput_sent += rte_ring_sp_enqueue_burst(req, objs,
-								       n, NULL);
+				sent[s] += rte_ring_sp_enqueue_burst(req, objs,
+								     n, NULL);
 				t1 = __rdtsc();
 				rr_serve();
 				t2 = __rdtsc();
-				tput_got += rte_ring_sc_dequeue_burst(rep, objs,
-								      64, NULL);
+				got[s] += rte_ring_sc_dequeue_burst(rep, objs,
+								    64, NULL);
 			} else {
 				struct virtq *q = &vq[s - SPLIT];
 				struct virtq_buf b[64];
 				void *c[64];
 
 				for (n = 0; n < batch; n++) {
-					b[n].p = buf_at(tput_sent + n);
+					b[n].p = buf_at(sent[s] + n);
 					b[n].len = (uint32_t)payload;
 					c[n] = b[n].p;
-					copy_in(b[n].p, tput_sent + n);
+					copy_in(b[n].p, sent[s] + n);
 				}
-				tput_sent += virtq_add_bufs(q, b, (unsigned int)n,
-							    0, c);
+				sent[s] += virtq_add_bufs(q, b, (unsigned int)n,
+							  0, c);
 				virtq_publish(q);
 				t1 = __rdtsc();
 				vq_serve(&dvq[s - SPLIT]);
 				t2 = __rdtsc();
-				tput_got += virtq_get_bufs(q, c, NULL, 64);
+				got[s] += virtq_get_bufs(q, c, NULL, 64);
 			}
 			if (it < 0)
 				continue;
@@ -423,7 +436,7 @@ static void costs(void)
 			t[1][it] = (double)(t2 - t1) / batch;
 			t[2][it] = (double)(__rdtsc() - t2) / batch;
 		}
-		if (tput_got != tput_sent) {
+		if (got[s] != sent[s]) {
 			fprintf(stderr, "ringbench: %s lost messages\n",
 				sys_name[s]);
 			exit(1);

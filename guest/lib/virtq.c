@@ -453,18 +453,30 @@ unsigned int virtq_get_bufs(struct virtq *q, void **cookie, uint32_t *len,
 static int batch_start(struct virtq *q)
 {
 	uint16_t mask = (uint16_t)(q->size - 1), seen;
+	struct vring_used_elem *u = &q->used->ring[q->last_used & mask];
 	struct vring_used_elem e;
 
 	seen = (uint16_t)(q->used_seen - q->last_used);
 	if (!seen || seen > q->size) {
 		uint16_t idx = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
 
+		/*
+		 * The entry is read with the index, before the branch on it:
+		 * read after, it waited for the index's line to arrive and
+		 * the branch to resolve, then fetched its own line, a second
+		 * trip to the device's core on every round trip (the entry
+		 * shares the index's line for ring[0..6] only).  The acquire
+		 * keeps it no older than the index; unused if idx says none.
+		 */
+		e.id = __atomic_load_n(&u->id, __ATOMIC_RELAXED);
+		e.len = __atomic_load_n(&u->len, __ATOMIC_RELAXED);
 		seen = (uint16_t)(idx - q->last_used);
 		if (!seen || seen > q->size)
 			return 0;
 		q->used_seen = idx;
+	} else {
+		e = *u;
 	}
-	e = q->used->ring[q->last_used & mask];
 	/* Only a chain that is out has its head's cookie set. */
 	if (e.id >= q->size || !q->cookie[e.id])
 		return 0;	/* a device bug */
