@@ -23,6 +23,19 @@ wait_carrier() {	# WANT
 		bad "ksnet0 carrier is not $1"
 }
 
+# rogue_up MODE: a rogue guest in MODE with its network up, ksnet0 up,
+# and the guest's MAC known (it answers no ARP once deaf).
+rogue_up() {
+	spawn "$TEST_IMG" --cpu 1 --net netdev --cmdline "rogue $1" || return 1
+	ip addr add 169.254.1.1/16 dev ksnet0 && ip link set ksnet0 up
+	wait_carrier 1
+	sleep 0.5
+	expect 0 kspawnctl console "$id"
+	has "rogue: $1: network up"
+	mac=$(echo "$out" | sed -n 's/.*virtio-net: \([0-9a-f:]*\),.*/\1/p')
+	expect 0 arp -i ksnet0 -s 169.254.1.2 "$mac"
+}
+
 # A guest that never starts its network driver: no carrier.
 spawn "$TEST_IMG" --cpu 1 --net netdev --cmdline "spin" || finish
 ip link set ksnet0 up || bad "no ksnet0"
@@ -62,14 +75,7 @@ expect 0 kspawnctl stop "$id"
 param=/sys/module/kspawn/parameters/stop_timeout_ms
 old=$(cat $param)
 echo 1000 > $param
-spawn "$TEST_IMG" --cpu 1 --net netdev --cmdline "rogue net-deaf" || finish
-ip addr add 169.254.1.1/16 dev ksnet0 && ip link set ksnet0 up
-wait_carrier 1
-sleep 0.5
-expect 0 kspawnctl console "$id"
-has 'rogue: net-deaf: network up'
-mac=$(echo "$out" | sed -n 's/.*virtio-net: \([0-9a-f:]*\),.*/\1/p')
-expect 0 arp -i ksnet0 -s 169.254.1.2 "$mac"
+rogue_up net-deaf || finish
 expect 0 ethq blast 169.254.1.2 9 300 64
 sleep 0.5
 expect 0 ethq -S ksnet0
@@ -85,14 +91,7 @@ expect 0 kspawnctl stop "$id"
 # meanwhile wakes once the guest has posted buffers (which it kicks for,
 # as the device asked when the ring filled), and every frame the qdisc
 # took (of 400 sent at once; it may refuse some) reaches the guest.
-spawn "$TEST_IMG" --cpu 1 --net netdev --cmdline "rogue net-slow" || finish
-ip addr add 169.254.1.1/16 dev ksnet0 && ip link set ksnet0 up
-wait_carrier 1
-sleep 0.2
-expect 0 kspawnctl console "$id"
-has 'rogue: net-slow: network up'
-mac=$(echo "$out" | sed -n 's/.*virtio-net: \([0-9a-f:]*\),.*/\1/p')
-expect 0 arp -i ksnet0 -s 169.254.1.2 "$mac"
+rogue_up net-slow || finish
 rx0=$(ethq -S ksnet0 | sed -n 's/^ *guest_rx_packets: //p')
 expect 0 ethq blast 169.254.1.2 9 400 64
 sent=$(echo "$out" | sed -n 's/^ethq: blast \([0-9]*\) sent.*/\1/p')
