@@ -269,9 +269,15 @@ static int scribble(struct virtio_dev *d, const char *mode)
 	}
 	kprintf("hostile: header: scribbling on the ABI header and console ring\n");
 	thread_sleep_ms(50);	/* let the host take the line above */
+	/*
+	 * The ring first, and time for the host to see it: once the header
+	 * is garbage this kernel may fault on it, and its panic report
+	 * would write a sane head over ours.
+	 */
+	con->head ^= 0x40000000;
+	thread_sleep_ms(50);
 	for (uint32_t i = 8; i < 256; i++)	/* leave the magic alone */
 		h[i] ^= 0x5a;
-	con->head ^= 0x40000000;
 	thread_sleep_ms(200);
 	return 0;
 }
