@@ -479,12 +479,15 @@ static u64 adapt_poll(u64 poll_ns, u64 slept_ns)
  */
 static void sleep_for_doorbell(struct kspawn_io *io, u64 *poll_ns)
 {
+	/* From here NAPI asks for the guest's transmit kicks again. */
+	WRITE_ONCE(io->thread_polls, false);
 	if (!kicks_on(io)) {
 		u64 slept = io_sleep(io, 0);
 
 		if (!test_bit(KICK_IDLE, &io->kicks))
 			*poll_ns = adapt_poll(*poll_ns, slept);
 	}
+	WRITE_ONCE(io->thread_polls, true);
 	kicks_off(io);
 }
 
@@ -495,6 +498,7 @@ static int io_thread(void *arg)
 	unsigned int backoff = 0;
 	u64 last_work = 0, poll_ns = POLL_MIN_NS, window = POLL_MIN_NS;
 
+	WRITE_ONCE(io->thread_polls, true);
 	while (!kthread_should_stop()) {
 		int work = poll_devices(io);
 		unsigned long kicks = xchg(&io->kicks, 0);
@@ -504,8 +508,10 @@ static int io_thread(void *arg)
 		 * thread, awake, may have taken the request before the ring
 		 * that announced it arrived.
 		 */
-		io->worked |= work || io->tx_handed;
+		/* Frames it handed to NAPI: work, to poll on for the next. */
+		work += io->tx_handed;
 		io->tx_handed = false;
+		io->worked |= !!work;
 		if (kicks == BIT(KICK_GUEST))
 			note_ring(in, !io->worked);
 		if (kicks & BIT(KICK_EMPTY))

@@ -53,6 +53,7 @@ struct kspawn_io {
 	u32 extra_kicks;		/* ... and kicks beyond one a ring */
 	atomic_t empty_rings;		/* NAPI's, for the thread to count */
 	bool tx_handed;			/* the thread gave NAPI frames */
+	bool thread_polls;		/* awake: it looks at the transmit queues */
 	/* Doorbell flood control (the thread's). */
 	u64 window_start, flood_until;
 	unsigned int window_empty, flood_streak;

@@ -247,7 +247,13 @@ static int ksnet_poll(struct napi_struct *napi, int budget)
 		empty = !kq->worked;
 		kq->worked = false;
 	}
-	if (done < budget && napi_complete_done(napi, done)) {
+	/*
+	 * The next kick, unless the device thread polls: it asks for them
+	 * itself before it sleeps, and meanwhile schedules us when it finds
+	 * frames, which spares the doorbell's CPU an interrupt per burst.
+	 */
+	if (done < budget && napi_complete_done(napi, done) &&
+	    !READ_ONCE(io->thread_polls)) {
 		spin_lock(&io->net_lock);
 		more = kb_net_tx_kicks_on(&io->net, index);
 		spin_unlock(&io->net_lock);
@@ -270,7 +276,13 @@ bool kspawn_netdev_tx_rung(struct kspawn_io *io, u32 queues)
 	struct net_device *dev = READ_ONCE(io->netdev);
 	struct ksnet *kn;
 
-	if (!dev || !netif_running(dev))
+	/*
+	 * Here only if the ring woke this CPU from idle (a reply someone
+	 * waits for, likely): a busy CPU (a sender, say) leaves the frames
+	 * to the device thread, which polls them elsewhere while they keep
+	 * coming, and the host's receive path runs beside the sender.
+	 */
+	if (!dev || !netif_running(dev) || !is_idle_task(current))
 		return false;
 	kn = netdev_priv(dev);
 	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++) {
