@@ -12,10 +12,11 @@
  * guest costs the host nothing.  A guest without a doorbell (older, or
  * masked for flooding) is polled with a back-off up to 2 ms, and a frame
  * the host sends it (ksnetN) wakes the thread, since a reply is likely to
- * follow.  With the doorbell, a ring for a transmit queue of ksnetN
- * schedules its NAPI from the doorbell's handler (ring_needs_thread()):
- * the thread sees the guest's frames only if it is awake anyway (it
- * hands them to NAPI too) or ksnetN is down (it drops them).  Each poll
+ * follow.  With the doorbell, a ring for a transmit queue of ksnetN that
+ * woke the doorbell's CPU from idle schedules its NAPI from the handler
+ * (ring_needs_thread()); on a busy CPU it wakes the thread, which polls
+ * the frames to NAPI from its own CPU while they keep coming.  ksnetN
+ * down: the thread drops them.  Each poll
  * does a bounded amount of work whatever the guest posts.
  */
 #include <linux/blkdev.h>
@@ -144,8 +145,9 @@ static bool echo(struct kspawn_io *io)
 /*
  * What a ring was for, by the queues' notify words and the devices'
  * status (hints: the guest writes them).  Kicks on a transmit queue of
- * ksnetN go to its NAPI, on this CPU, as a NIC's interrupt would; a kick
- * on any other queue or a status change wakes the device thread.  A ring
+ * ksnetN go to its NAPI, on this CPU, as a NIC's interrupt would, if the
+ * ring woke it from idle; a kick on any other queue (or on a busy CPU)
+ * or a status change wakes the device thread.  A ring
  * that shows none of these wakes it too, to be counted as empty, unless
  * the rings before carried more kicks than interrupts came (two IPIs
  * merged into one, or one handler saw the kick of the next ring), or it
