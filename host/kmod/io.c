@@ -387,9 +387,12 @@ static int poll_blk(struct kspawn_io *io)
 	struct blk_plug plug;
 	int work;
 
+	/* It may block (a FLUSH, buffered I/O): NAPI takes the frames. */
+	WRITE_ONCE(io->thread_at, THREAD_BLOCKS);
 	blk_start_plug(&plug);
 	work = kb_device_poll(&io->blk.dev, POLL_BUDGET);
 	blk_finish_plug(&plug);
+	WRITE_ONCE(io->thread_at, THREAD_POLLS);
 	return work;
 }
 
@@ -482,14 +485,15 @@ static u64 adapt_poll(u64 poll_ns, u64 slept_ns)
 static void sleep_for_doorbell(struct kspawn_io *io, u64 *poll_ns)
 {
 	/* From here NAPI asks for the guest's transmit kicks again. */
-	WRITE_ONCE(io->thread_polls, false);
+	WRITE_ONCE(io->thread_at, THREAD_SLEEPS);
 	if (!kicks_on(io)) {
 		u64 slept = io_sleep(io, 0);
 
+		io->tx_handed = false;	/* before the sleep: not this wake's */
 		if (!test_bit(KICK_IDLE, &io->kicks))
 			*poll_ns = adapt_poll(*poll_ns, slept);
 	}
-	WRITE_ONCE(io->thread_polls, true);
+	WRITE_ONCE(io->thread_at, THREAD_POLLS);
 	kicks_off(io);
 }
 
@@ -500,7 +504,7 @@ static int io_thread(void *arg)
 	unsigned int backoff = 0;
 	u64 last_work = 0, poll_ns = POLL_MIN_NS, window = POLL_MIN_NS;
 
-	WRITE_ONCE(io->thread_polls, true);
+	WRITE_ONCE(io->thread_at, THREAD_POLLS);
 	while (!kthread_should_stop()) {
 		int work = poll_devices(io);
 		unsigned long kicks = xchg(&io->kicks, 0);
@@ -513,7 +517,8 @@ static int io_thread(void *arg)
 		/* Frames it handed to NAPI: work, to poll on for the next. */
 		work += io->tx_handed;
 		io->tx_handed = false;
-		io->worked |= !!work;
+		/* A ring whose frames NAPI took (it polls again on its own). */
+		io->worked |= work || test_and_clear_bit(0, &io->napi_worked);
 		if (kicks == BIT(KICK_GUEST))
 			note_ring(in, !io->worked);
 		if (kicks & BIT(KICK_EMPTY))

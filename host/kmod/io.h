@@ -22,6 +22,13 @@ struct file;
  */
 enum { KICK_GUEST, KICK_HOST, KICK_IDLE, KICK_EMPTY };
 
+/*
+ * kspawn_io.thread_at, for NAPI and the doorbell: asleep (kicks on, a
+ * ring wakes it), polling (it looks at the transmit queues again within
+ * microseconds), or in blk work that may block (it will not look soon).
+ */
+enum { THREAD_SLEEPS, THREAD_POLLS, THREAD_BLOCKS };
+
 struct kspawn_io {
 	struct kb_region region;
 	struct kb_blk blk;
@@ -53,7 +60,8 @@ struct kspawn_io {
 	u32 extra_kicks;		/* ... and kicks beyond one a ring */
 	atomic_t empty_rings;		/* NAPI's, for the thread to count */
 	bool tx_handed;			/* the thread gave NAPI frames */
-	bool thread_polls;		/* awake: it looks at the transmit queues */
+	unsigned long napi_worked;	/* bit 0: NAPI took frames (for worked) */
+	u8 thread_at;			/* THREAD_*: what the thread is doing */
 	/* Doorbell flood control (the thread's). */
 	u64 window_start, flood_until;
 	unsigned int window_empty, flood_streak;

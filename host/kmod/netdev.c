@@ -252,8 +252,10 @@ static int ksnet_poll(struct napi_struct *napi, int budget)
 	 * itself before it sleeps, and meanwhile schedules us when it finds
 	 * frames, which spares the doorbell's CPU an interrupt per burst.
 	 */
+	if (done)
+		set_bit(0, &io->napi_worked);
 	if (done < budget && napi_complete_done(napi, done) &&
-	    !READ_ONCE(io->thread_polls)) {
+	    READ_ONCE(io->thread_at) != THREAD_POLLS) {
 		spin_lock(&io->net_lock);
 		more = kb_net_tx_kicks_on(&io->net, index);
 		spin_unlock(&io->net_lock);
@@ -277,12 +279,16 @@ bool kspawn_netdev_tx_rung(struct kspawn_io *io, u32 queues)
 	struct ksnet *kn;
 
 	/*
-	 * Here only if the ring woke this CPU from idle (a reply someone
-	 * waits for, likely): a busy CPU (a sender, say) leaves the frames
-	 * to the device thread, which polls them elsewhere while they keep
-	 * coming, and the host's receive path runs beside the sender.
+	 * Here if the ring woke this CPU from idle (a reply someone waits
+	 * for, likely), or the thread is stuck in blk work: a busy CPU (a
+	 * sender, say) leaves the frames to the device thread, which polls
+	 * them elsewhere while they keep coming, and the host's receive
+	 * path runs beside the sender.
 	 */
-	if (!dev || !netif_running(dev) || !is_idle_task(current))
+	if (!dev || !netif_running(dev))
+		return false;
+	if ((!is_idle_task(current) || in_serving_softirq()) &&
+	    READ_ONCE(io->thread_at) != THREAD_BLOCKS)
 		return false;
 	kn = netdev_priv(dev);
 	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++) {
