@@ -131,18 +131,24 @@ want_feature() {
 	[ "$got" = "$5" ] || why+=("$4 (bit $3) negotiated: ${got:-unknown}, want $5")
 }
 
+# begin NAME: 0 if case NAME runs now (its reasons to fail cleared); 1 if
+# it was not asked for, or cannot run here (said, and counted a skip).
+begin() {
+	wanted "$1" || return 1
+	if [ -n "$missing" ]; then
+		echo "skip interop/$1: $missing"
+		skip=$((skip + 1))
+		return 1
+	fi
+	why=()
+}
+
 # blk_case NAME DEVICE-OPTIONS GUEST-OPTIONS RING-LINE-REGEX EVENT_IDX [MODE]
 # (MODE: blkcheck's, e.g. discard)
 blk_case() {
 	local name=$1 devopts=$2 gopts=$3 ring=$4 event=$5 mode=${6:-}
 	local img log status guest host
-	wanted "$name" || return 0
-	if [ -n "$missing" ]; then
-		echo "skip interop/$name: $missing"
-		skip=$((skip + 1))
-		return
-	fi
-	why=()
+	begin "$name" || return 0
 	img=$tmp/$name.img log=$tmp/$name.log
 	head -c $((8 << 20)) /dev/urandom >"$img"
 	status=$(qemu "$log" \
@@ -194,13 +200,7 @@ blk_case blk-discard "" "" \
 blk4k_case() {
 	local name=blk-4k img=$tmp/blk-4k.img log=$tmp/blk-4k.log
 	local status guest host dev
-	wanted "$name" || return 0
-	if [ -n "$missing" ]; then
-		echo "skip interop/$name: $missing"
-		skip=$((skip + 1))
-		return
-	fi
-	why=()
+	begin "$name" || return 0
 	head -c $(((8 << 20) + 4096)) /dev/urandom >"$img"
 	dev=(-drive "file=$img,format=raw,if=none,id=d0,cache=writeback,discard=unmap"
 	     -device "virtio-blk-pci,drive=d0,logical_block_size=4096,physical_block_size=4096"
@@ -232,13 +232,7 @@ blk4k_case
 script_case() {
 	local name=script-devices img=$tmp/script.img log=$tmp/script.log
 	local status guest host
-	wanted "$name" || return 0
-	if [ -n "$missing" ]; then
-		echo "skip interop/$name: $missing"
-		skip=$((skip + 1))
-		return
-	fi
-	why=()
+	begin "$name" || return 0
 	head -c $((4 << 20)) /dev/urandom >"$img"
 	status=0
 	KSPAWN_QEMU_DEVICES="-drive file=$img,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0" \
@@ -275,18 +269,12 @@ free_port() {
 net_case() {
 	local name=$1 devopts=$2 gopts=$3 ring=$4 packed=$5 event=$6 mq=${7:-0}
 	local a=$tmp/$name-echo.log b=$tmp/$name-bench.log port echo_pid status i try
-	wanted "$name" || return 0
-	if [ -n "$missing" ]; then
-		echo "skip interop/$name: $missing"
-		skip=$((skip + 1))
-		return
-	fi
+	begin "$name" || return 0
 	command -v python3 >/dev/null || {
 		echo "skip interop/$name: python3 is not installed (it picks a free port)"
 		skip=$((skip + 1))
 		return
 	}
-	why=()
 	# The free port can be taken before QEMU listens on it: try another.
 	for try in 1 2 3; do
 		port=$(free_port)
