@@ -45,11 +45,19 @@ static struct {
 	unsigned int nq;
 	uint64_t sectors;
 	uint32_t block;			/* bytes: the device's blk_size */
-	int up, said_refused;
+	uint32_t seg_bytes;		/* the most in one data segment */
+	unsigned int max_segs;		/* data segments in one request */
+	int up, said_refused, said_too_big;
 } vb;
 
 /* The most blk_size we take: a 64 KiB-page machine's block. */
 #define BLOCK_MAX (64 * 1024)
+/*
+ * Data segments we put in one request, whatever seg_max says: they are
+ * built on the stack, and a bigger transfer is split into requests
+ * (vblk_read, vblk_write) long before this costs anything.
+ */
+#define VBLK_MAX_SEGS 16
 
 /*
  * Take completed requests off q's used ring; lock held.  A request's
@@ -115,6 +123,60 @@ static int read_block_size(void)
 	return 0;
 }
 
+/*
+ * How big one request's data may be (VIRTIO_BLK_F_SIZE_MAX: bytes in a
+ * segment; VIRTIO_BLK_F_SEG_MAX: segments in a request).  A device that
+ * offers them fails a request over either, so the driver splits its
+ * buffer into segments of at most size_max, in whole blocks, and refuses
+ * a request that would need more than seg_max of them.
+ */
+static int read_request_limits(void)
+{
+	uint32_t size_max = UINT32_MAX, seg_max = VBLK_MAX_SEGS;
+
+	if (virtio_has(&vb.dev, VIRTIO_BLK_F_SIZE_MAX))
+		virtio_config(&vb.dev,
+			      offsetof(struct virtio_blk_config, size_max),
+			      &size_max, sizeof(size_max));
+	if (virtio_has(&vb.dev, VIRTIO_BLK_F_SEG_MAX))
+		virtio_config(&vb.dev,
+			      offsetof(struct virtio_blk_config, seg_max),
+			      &seg_max, sizeof(seg_max));
+	size_max -= size_max % vb.block;
+	if (!size_max) {
+		kprintf("virtio-blk: the device's size_max is under one %u-byte block: not using it\n",
+			vb.block);
+		return -1;
+	}
+	vb.seg_bytes = size_max;
+	/* seg_max 0 makes no sense; one segment is what any device takes. */
+	vb.max_segs = seg_max ? seg_max : 1;
+	if (vb.max_segs > VBLK_MAX_SEGS)
+		vb.max_segs = VBLK_MAX_SEGS;
+	/*
+	 * A chain longer than an indirect table takes that many ring
+	 * descriptors, the header and the status byte one each: one that
+	 * can never fit would wait for room for ever.
+	 */
+	for (unsigned int i = 0; i < vb.nq; i++) {
+		unsigned int ring = vb.q[i].vq->size;
+
+		if (ring > 2 && vb.max_segs > ring - 2)
+			vb.max_segs = ring - 2;
+	}
+	return 0;
+}
+
+uint32_t vblk_max_bytes(void)
+{
+	uint64_t most = (uint64_t)vb.seg_bytes * vb.max_segs;
+	uint32_t cap = UINT32_MAX - UINT32_MAX % vb.block;
+
+	if (!vb.up)
+		return 0;
+	return most < cap ? (uint32_t)most : cap;
+}
+
 /* The init line's mention of a block bigger than a sector. */
 static const char *block_words(void)
 {
@@ -161,7 +223,7 @@ int vblk_init_queues(unsigned int max_queues)
 		return -1;
 	virtio_config(&vb.dev, offsetof(struct virtio_blk_config, capacity),
 		      &vb.sectors, sizeof(vb.sectors));
-	if (read_block_size())
+	if (read_block_size() || read_request_limits())
 		return -1;
 	/* A partial last block cannot be read or written. */
 	vb.sectors -= vb.sectors % (vb.block / VBLK_SECTOR);
@@ -264,15 +326,57 @@ static int aligned(uint32_t type, uint64_t sector, const void *buf,
 	return ok;
 }
 
+/*
+ * A read's or write's data over the device's limits: refused, unsent,
+ * and named once on the console (vblk_read and vblk_write split for
+ * their callers; an asynchronous caller sizes by vblk_max_bytes()).
+ */
+static int too_big(uint32_t type, uint32_t len)
+{
+	if (len <= vblk_max_bytes())
+		return 0;
+	if (!vb.said_too_big) {
+		vb.said_too_big = 1;
+		kprintf("virtio-blk: refused a request (type %u) of %u bytes: the device takes at most %u (%u segments of %u bytes)\n",
+			type, len, vblk_max_bytes(), vb.max_segs,
+			vb.seg_bytes);
+	}
+	return 1;
+}
+
+/*
+ * The header, then the data in segments of at most seg_bytes (no more
+ * than max_segs: too_big() saw to that), then the status byte.  Returns
+ * the buffers in all; the first *nout are the device's to read (the
+ * header, and the data of a write).
+ */
+static unsigned int build_chain(struct vblk_req *r, int write, void *buf,
+				uint32_t len, struct virtq_buf *b,
+				unsigned int *nout)
+{
+	unsigned int n = 0;
+
+	b[n++] = (struct virtq_buf){ &r->hdr, sizeof(r->hdr) };
+	for (uint32_t off = 0; buf && off < len; off += vb.seg_bytes) {
+		uint32_t part = len - off < vb.seg_bytes ? len - off :
+							   vb.seg_bytes;
+
+		b[n++] = (struct virtq_buf){ (uint8_t *)buf + off, part };
+	}
+	*nout = write ? n : 1;
+	b[n++] = (struct virtq_buf){ &r->status, 1 };
+	return n;
+}
+
 int vblk_submit_cb(struct vblk_req *r, uint32_t type, uint64_t sector,
 		   void *buf, uint32_t len, void (*complete)(struct vblk_req *r),
 		   void *ctx)
 {
-	struct virtq_buf out[2] = { { &r->hdr, sizeof(r->hdr) }, { buf, len } };
-	struct virtq_buf in[2] = { { buf, len }, { &r->status, 1 } };
+	struct virtq_buf b[VBLK_MAX_SEGS + 2];
 	int write = type == VIRTIO_BLK_T_OUT ||
 		    type == VIRTIO_BLK_T_DISCARD ||
-		    type == VIRTIO_BLK_T_WRITE_ZEROES, data = buf && len;
+		    type == VIRTIO_BLK_T_WRITE_ZEROES;
+	unsigned int nout, nall;
 	struct vblk_queue *q;
 	uint64_t flags;
 
@@ -280,6 +384,9 @@ int vblk_submit_cb(struct vblk_req *r, uint32_t type, uint64_t sector,
 		return -1;
 	if (!aligned(type, sector, buf, len))
 		return -EINVAL;
+	if (too_big(type, len))
+		return -E2BIG;
+	nall = build_chain(r, write, buf, len, b, &nout);
 	/* This CPU's queue; moving to another CPU meanwhile does no harm. */
 	q = &vb.q[sched_cpu() % vb.nq];
 	r->hdr = (struct virtio_blk_outhdr){ .type = type, .sector = sector };
@@ -290,9 +397,8 @@ int vblk_submit_cb(struct vblk_req *r, uint32_t type, uint64_t sector,
 	r->ctx = ctx;
 	flags = spin_lock_irqsave(&q->lock);
 	for (;;) {
-		int e = write ? virtq_add(q->vq, out, 1 + data, &in[1], 1, r)
-			      : virtq_add(q->vq, out, 1, data ? in : &in[1],
-					  1 + data, r);
+		int e = virtq_add(q->vq, b, nout, b + nout, nall - nout, r);
+
 		if (!e)
 			break;
 		if (virtio_broken(&vb.dev)) {
@@ -344,14 +450,38 @@ static int sync_req(uint32_t type, uint64_t sector, void *buf, uint32_t len)
 	return vblk_submit(&r, type, sector, buf, len) ?: vblk_wait(&r);
 }
 
+/*
+ * A read or write of any length, as requests of at most vblk_max_bytes()
+ * one after another (a misaligned one is still refused whole, unsent).
+ */
+static int sync_rw(uint32_t type, uint64_t sector, uint8_t *buf, uint32_t len)
+{
+	uint32_t most = vblk_max_bytes();
+
+	if (!vb.up)
+		return -1;
+	if (!aligned(type, sector, buf, len))
+		return -EINVAL;
+	while (len > most) {
+		int e = sync_req(type, sector, buf, most);
+
+		if (e)
+			return e;
+		sector += most / VBLK_SECTOR;
+		buf += most;
+		len -= most;
+	}
+	return sync_req(type, sector, buf, len);
+}
+
 int vblk_read(uint64_t sector, void *buf, uint32_t len)
 {
-	return sync_req(VIRTIO_BLK_T_IN, sector, buf, len);
+	return sync_rw(VIRTIO_BLK_T_IN, sector, buf, len);
 }
 
 int vblk_write(uint64_t sector, const void *buf, uint32_t len)
 {
-	return sync_req(VIRTIO_BLK_T_OUT, sector, (void *)buf, len);
+	return sync_rw(VIRTIO_BLK_T_OUT, sector, (void *)buf, len);
 }
 
 int vblk_flush(void)

@@ -48,10 +48,18 @@ uint32_t vblk_block_size(void);
 unsigned int vblk_queues(void);		/* request queues in use */
 
 /*
+ * The most data one request may carry: the device's size_max (bytes in
+ * a segment) times its seg_max (segments), as far as the driver builds
+ * them.  vblk_read and vblk_write split longer transfers themselves.
+ */
+uint32_t vblk_max_bytes(void);
+
+/*
  * Queue one request (buf may be NULL for FLUSH); waits for room in the
- * queue if it is full.  Returns 0, -1 if the device is unusable, or
- * -EINVAL, with nothing sent, for a read, write, discard or write-zeroes
- * not in whole blocks (the first one refused is named on the console).
+ * queue if it is full.  Returns 0, -1 if the device is unusable, and
+ * with nothing sent: -EINVAL for a read, write, discard or write-zeroes
+ * not in whole blocks, -E2BIG for more than vblk_max_bytes() of data
+ * (the first of each refused is named on the console).
  */
 int vblk_submit(struct vblk_req *r, uint32_t type, uint64_t sector,
 		void *buf, uint32_t len);
@@ -71,6 +79,7 @@ int vblk_wait(struct vblk_req *r);
 /* The same for a request known done (in its complete callback). */
 int vblk_status(const struct vblk_req *r);
 
+/* Any length in whole blocks, in as many requests as the device needs. */
 int vblk_read(uint64_t sector, void *buf, uint32_t len);
 int vblk_write(uint64_t sector, const void *buf, uint32_t len);
 int vblk_flush(void);

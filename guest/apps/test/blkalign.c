@@ -7,8 +7,16 @@
  * worse, succeed on a neighbour's bytes) at the device.  Then a read and
  * a write of whole blocks still work.
  *
- * Prints "blkalign: OK block=N refused=M" or "blkalign: FAIL ..." for
- * the first request not refused.
+ * Then the device's request limits (size_max, seg_max): a write and a
+ * read of BIG_BYTES, more than kspawn's device takes in one segment,
+ * must come back as written (the driver splits them into segments and
+ * requests), and a request of more than vblk_max_bytes() must be refused
+ * with -E2BIG, unsent, where the device sets such a limit.
+ *
+ * Prints "blkalign: OK block=N refused=M big=B toobig=T" (T: 1 if the
+ * over-limit request was tried and refused, 0 for a device without a
+ * limit under 4 GiB) or "blkalign: FAIL ..." for the first request not
+ * refused or not read back.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -18,6 +26,9 @@
 #include "kspawn.h"
 
 static int refused, failed;
+
+/* 2.5 MiB and a block: three of kspawn's 1 MiB segments, the last short. */
+#define BIG_BYTES(bs) ((5U << 19) + (bs))
 
 /* One request that must be refused before it reaches the ring. */
 static void must_refuse(const char *what, uint32_t type, uint64_t sector,
@@ -49,10 +60,64 @@ static void must_refuse_range(const char *what, uint32_t type,
 	must_refuse(what, type, 0, &range, sizeof(range));
 }
 
+/*
+ * Over the device's limit: -E2BIG before anything is sent (the buffer is
+ * never touched, so a small one does).  1 if tried, 0 where no limit
+ * below 4 GiB exists, -1 on failure.
+ */
+static int refuse_too_big(uint32_t bs)
+{
+	static uint8_t small[64];
+	uint32_t most = vblk_max_bytes();
+	struct vblk_req r;
+	int e;
+
+	if (most > UINT32_MAX - bs)
+		return 0;
+	e = vblk_submit(&r, VIRTIO_BLK_T_IN, 0, small, most + bs);
+	if (e == -E2BIG)
+		return 1;
+	kprintf("blkalign: FAIL a read of %u bytes, over the device's %u, was %s\n",
+		most + bs, most, e ? "refused, but not as too big" :
+				     "sent to the device");
+	if (!e)
+		vblk_wait(&r);
+	return -1;
+}
+
+/* A write and a read of BIG_BYTES at sector, the bytes compared. */
+static int big_round_trip(uint32_t bs, uint64_t sector)
+{
+	uint32_t len = BIG_BYTES(bs);
+	uint8_t *out = memalign(4096, len), *in = memalign(4096, len);
+	int ok = 0;
+
+	if (!out || !in || vblk_sectors() < sector + len / VBLK_SECTOR) {
+		kprintf("blkalign: FAIL needs 2 x %u bytes of memory and a disk of %llu sectors\n",
+			len, (unsigned long long)(sector + len / VBLK_SECTOR));
+	} else {
+		for (uint32_t i = 0; i < len; i++)
+			out[i] = (uint8_t)(i * 7 + i / 4093);
+		memset(in, 0, len);
+		if (vblk_write(sector, out, len) || vblk_read(sector, in, len))
+			kprintf("blkalign: FAIL a write or read of %u bytes failed\n",
+				len);
+		else if (memcmp(in, out, len))
+			kprintf("blkalign: FAIL %u bytes read back differ from those written\n",
+				len);
+		else
+			ok = 1;
+	}
+	free(out);
+	free(in);
+	return ok ? 0 : -1;
+}
+
 static int blkalign_main(int argc, char **argv)
 {
 	uint32_t bs, per;
 	uint8_t *buf;
+	int toobig;
 
 	(void)argc;
 	(void)argv;
@@ -90,7 +155,11 @@ static int blkalign_main(int argc, char **argv)
 	}
 	if (failed)
 		return 1;
-	kprintf("blkalign: OK block=%u refused=%d\n", bs, refused);
+	toobig = refuse_too_big(bs);
+	if (toobig < 0 || big_round_trip(bs, 4 * per))
+		return 1;
+	kprintf("blkalign: OK block=%u refused=%d big=%u toobig=%d\n", bs,
+		refused, BIG_BYTES(bs), toobig);
 	return 0;
 }
 APP(blkalign, blkalign_main, "the blk driver refuses I/O not in whole blocks of the device's");
