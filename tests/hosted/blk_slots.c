@@ -29,6 +29,7 @@
 
 #include "host/backend/blk.h"
 #include "hosted/virtio_hosted.h"
+#include "tests/hosted/verdict.h"
 
 #define REGION_BYTES (4u << 20)
 #define REGION_BASE 0x40000000ULL
@@ -42,7 +43,7 @@ static struct kspawn_device slot;
 static struct kb_blk blk;
 static struct virtio_dev vd;
 static struct kb_blk_req *held[KB_BLK_INFLIGHT];
-static int nheld, submits, wakes, failed;
+static int nheld, submits, wakes;
 
 static int hold_submit(void *store, struct kb_blk_req *rq)
 {
@@ -78,34 +79,6 @@ static void count_wake(void *ctx)
 	wakes++;
 }
 
-static void no_notify(void *ctx, uint32_t vector)
-{
-	(void)ctx, (void)vector;
-}
-
-static const struct kb_device_ops ops = { .notify = no_notify };
-
-static void verdict(const char *name, const char *layout, int ok,
-		    const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void verdict(const char *name, const char *layout, int ok,
-		    const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		printf("ok %s-%s\n", name, layout);
-		return;
-	}
-	printf("FAIL %s-%s: ", name, layout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	failed++;
-}
-
 static int up(int packed)
 {
 	uint64_t no_packed = 1ULL << VIRTIO_F_RING_PACKED;
@@ -114,7 +87,7 @@ static int up(int packed)
 	memset(&slot, 0, sizeof(slot));
 	memset(&vd, 0, sizeof(vd));
 	nheld = submits = wakes = 0;
-	kb_blk_init(&blk, &slot, &kr, &ops, NULL, &held_ops, NULL, DISK_BYTES,
+	kb_blk_init(&blk, &slot, &kr, &no_notify_ops, NULL, &held_ops, NULL, DISK_BYTES,
 		    "slots");
 	blk.wake = count_wake;
 	vh_region(region, REGION_BASE, REGION_BYTES, 1u << 20);
@@ -269,7 +242,7 @@ int main(void)
 		empty(layout, packed);
 		block_size(layout, packed);
 	}
-	printf("blk_slots: %d failed\n", failed);
+	printf("blk_slots: %d failed\n", failures);
 	free(region);
-	return failed != 0;
+	return failures != 0;
 }

@@ -45,6 +45,7 @@
 #include "host/backend/blk.h"
 #include "host/backend/net.h"
 #include "hosted/virtio_hosted.h"
+#include "tests/hosted/verdict.h"
 
 #define BASE 0x40000000ULL
 #define REGION_BYTES (8u << 20)
@@ -60,7 +61,6 @@ static struct kb_blk blk;
 static struct kb_net net;
 static struct virtio_dev vd;
 static void *ram;
-static int failures;
 static atomic_ulong bad_vectors, config_irqs;
 static const uint8_t mac[6] = { 0x02, 0x6b, 0x73, 0, 0, 1 };
 
@@ -73,24 +73,6 @@ static void notify(void *ctx, uint32_t vector)
 }
 
 static const struct kb_device_ops ops = { .notify = notify };
-
-static int verdict(const char *name, const char *layout, int ok,
-		   const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %s%s%s", ok ? "ok" : "FAIL", name, layout ? "-" : "",
-	       layout ? layout : "");
-	if (!ok) {
-		failures++;
-		printf(": ");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-	}
-	printf("\n");
-	return ok;
-}
 
 static void fresh(void)
 {

@@ -21,6 +21,7 @@
 
 #include "host/backend/net.h"
 #include "hosted/virtio_hosted.h"
+#include "tests/hosted/verdict.h"
 
 #define BASE 0x40000000ULL
 #define REGION_BYTES (4u << 20)
@@ -33,19 +34,10 @@ static struct kb_region kr;
 static struct kspawn_device slot;
 static struct kb_net net;
 static struct virtio_dev vd;
-static int failures;
 static const uint8_t mac0[6] = { 0x02, 0x6b, 0x73, 0, 0, 1 };
 static const uint8_t mac_a[6] = { 0x02, 0x11, 0x11, 0x11, 0x11, 0x11 };
 static const uint8_t mac_b[6] = { 0x0a, 0xee, 0xee, 0xee, 0xee, 0xee };
 static volatile int writing;
-
-static void no_notify(void *c, uint32_t v)
-{
-	(void)c;
-	(void)v;
-}
-
-static const struct kb_device_ops ops = { .notify = no_notify };
 
 static int up(void)
 {
@@ -54,7 +46,7 @@ static int up(void)
 
 	memset(region, 0, REGION_BYTES);
 	memset(&slot, 0, sizeof(slot));
-	kb_net_init(&net, &slot, &kr, &ops, NULL, KB_NET_LOOPBACK, NULL, NULL,
+	kb_net_init(&net, &slot, &kr, &no_notify_ops, NULL, KB_NET_LOOPBACK, NULL, NULL,
 		    mac0);
 	vh_region(region, BASE, REGION_BYTES, 0);
 	virtio_slot_attach(&vd, &slot, &vh_platform);

@@ -17,6 +17,7 @@
 
 #include "host/backend/net.h"
 #include "hosted/virtio_hosted.h"
+#include "tests/hosted/verdict.h"
 
 #define REGION_BYTES (4u << 20)
 #define BASE 0x80000000ULL
@@ -30,14 +31,6 @@ static struct kspawn_device slot;
 static struct kb_net net;
 static atomic_int stop;
 static uint8_t mac[6] = { 0x02, 0x6b, 0x73, 0, 0, 1 };
-
-static void no_notify(void *c, uint32_t v)
-{
-	(void)c;
-	(void)v;
-}
-
-static const struct kb_device_ops ops = { .notify = no_notify };
 
 static void *device(void *arg)
 {
@@ -131,7 +124,7 @@ int main(int argc, char **argv)
 	region = aligned_alloc(4096, REGION_BYTES);
 	memset(region, 0, REGION_BYTES);
 	kr = (struct kb_region){ region, BASE, REGION_BYTES };
-	kb_net_init(&net, &slot, &kr, &ops, NULL, KB_NET_LOOPBACK, NULL, NULL,
+	kb_net_init(&net, &slot, &kr, &no_notify_ops, NULL, KB_NET_LOOPBACK, NULL, NULL,
 		    mac);
 	/* The guest's own driver code brings the device up (lib/virtio.c). */
 	vh_region(region, BASE, REGION_BYTES, 0x10000);

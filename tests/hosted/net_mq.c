@@ -29,6 +29,7 @@
 
 #include "host/backend/net.h"
 #include "hosted/virtio_hosted.h"
+#include "tests/hosted/verdict.h"
 
 #define BASE 0x40000000ULL
 #define REGION_BYTES (16u << 20)
@@ -44,36 +45,9 @@ static struct kb_region kr;
 static struct kspawn_device slot;
 static struct kb_net net;
 static struct virtio_dev vd;
-static int failures;
 static unsigned int rx_rooms;		/* bit p: rx_room(p) came */
 static unsigned int changes[8], nchanges;
 static const uint8_t mac[6] = { 0x02, 0x6b, 0x73, 0, 0, 1 };
-
-static void no_notify(void *c, uint32_t v)
-{
-	(void)c;
-	(void)v;
-}
-
-static const struct kb_device_ops ops = { .notify = no_notify };
-
-static int verdict(const char *name, const char *layout, int ok,
-		   const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %s%s%s", ok ? "ok" : "FAIL", name, layout ? "-" : "",
-	       layout ? layout : "");
-	if (!ok) {
-		failures++;
-		printf(": ");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-	}
-	printf("\n");
-	return ok;
-}
 
 static int tx_ready(void *ctx, unsigned int pair)
 {
@@ -115,7 +89,7 @@ static int up(enum kb_net_mode mode, int packed, uint64_t want,
 	memset(&slot, 0, sizeof(slot));
 	rx_rooms = 0;
 	nchanges = 0;
-	kb_net_init(&net, &slot, &kr, &ops, NULL, mode, &host_ops, NULL, mac);
+	kb_net_init(&net, &slot, &kr, &no_notify_ops, NULL, mode, &host_ops, NULL, mac);
 	vh_region(region, BASE, REGION_BYTES, 0);
 	virtio_slot_attach(&vd, &slot, &vh_platform);
 	vh_poll(&net.dev);
