@@ -52,6 +52,7 @@ static void reset(struct kb_device *d)
 	d->features = 0;
 	d->status = 0;
 	d->live = 0;
+	KB_WRITE(d->queues_up, 0);
 	d->broken = 0;
 	memset(d->vq, 0, sizeof(d->vq));
 }
@@ -85,6 +86,7 @@ static int set_up_queues(struct kb_device *d)
 {
 	int event_idx = !!(d->features & (1ULL << VIRTIO_RING_F_EVENT_IDX));
 	int packed = !!(d->features & (1ULL << VIRTIO_F_RING_PACKED));
+	uint32_t up = 0;
 
 	for (uint32_t q = 0; q < d->cls->num_queues; q++) {
 		struct kspawn_queue *sq = &d->slot->queues[q];
@@ -110,8 +112,10 @@ static int set_up_queues(struct kb_device *d)
 		if (d->features & (1ULL << VIRTIO_F_IN_ORDER))
 			kb_vq_set_in_order(&d->vq[q]);
 		d->vector[q] = vector >= 32 && vector <= 255 ? vector : 0;
+		up |= 1U << q;
 	}
 	d->live = 1;
+	KB_WRITE(d->queues_up, up);
 	return 0;
 }
 
@@ -186,11 +190,14 @@ int kb_device_kicks_on(struct kb_device *d)
 uint32_t kb_device_notified(const struct kb_device *d, uint32_t *seen,
 			    uint32_t *extra)
 {
-	uint32_t mask = 0;
+	uint32_t mask = 0, up = KB_READ(d->queues_up);
 
-	for (uint32_t q = 0; q < d->cls->num_queues; q++) {
+	/* Only queues set up: a kick on another one has nothing to take. */
+	while (up) {
+		uint32_t q = __builtin_ctz(up);
 		uint32_t n = KB_READ(d->slot->queues[q].notify);
 
+		up &= up - 1;
 		if (n != seen[q]) {
 			*extra += n - seen[q] - 1 < 16 ? n - seen[q] - 1 : 16;
 			seen[q] = n;

@@ -67,6 +67,8 @@ struct kb_device {
 	uint64_t features;		/* negotiated */
 	uint8_t status;			/* what we last acted on */
 	int live;			/* queues set up, DRIVER_OK accepted */
+	/* bit q: queue q set up; read by the doorbell's handler too */
+	uint32_t queues_up;
 	int broken;			/* NEEDS_RESET until the driver resets */
 	struct kb_vq vq[KSPAWN_MAX_QUEUES];
 	uint32_t vector[KSPAWN_MAX_QUEUES];
@@ -92,7 +94,7 @@ int kb_device_kicks_on(struct kb_device *d);
 
 /*
  * Which queues the driver kicked since the last call: bit q for each
- * queue whose notify word changed, seen[] holding the words last read
+ * queue set up (queues_up) whose notify word changed, seen[] holding the words last read
  * (the caller's, one per queue); *extra grows by the kicks beyond one a
  * queue (at most 16 each), whose rings may come later and find nothing
  * new.  A hint, read once each: the guest writes the words, and a lie
