@@ -47,6 +47,7 @@ static struct {
 	uint32_t block;			/* bytes: the device's blk_size */
 	uint32_t seg_bytes;		/* the most in one data segment */
 	unsigned int max_segs;		/* data segments in one request */
+	uint32_t cap;			/* vblk_max_bytes() */
 	int up, said_refused, said_too_big;
 } vb;
 
@@ -123,6 +124,15 @@ static int read_block_size(void)
 	return 0;
 }
 
+/* What the device's limits allow one request, in whole blocks. */
+static uint32_t vblk_device_max(void)
+{
+	uint64_t most = (uint64_t)vb.seg_bytes * vb.max_segs;
+	uint32_t cap = UINT32_MAX - UINT32_MAX % vb.block;
+
+	return most < cap ? (uint32_t)most : cap;
+}
+
 /*
  * How big one request's data may be (VIRTIO_BLK_F_SIZE_MAX: bytes in a
  * segment; VIRTIO_BLK_F_SEG_MAX: segments in a request).  A device that
@@ -154,27 +164,43 @@ static int read_request_limits(void)
 	if (vb.max_segs > VBLK_MAX_SEGS)
 		vb.max_segs = VBLK_MAX_SEGS;
 	/*
-	 * A chain longer than an indirect table takes that many ring
-	 * descriptors, the header and the status byte one each: one that
-	 * can never fit would wait for room for ever.
+	 * A chain (the header, the segments, the status byte) goes in one
+	 * indirect table if it fits one, else takes that many descriptors
+	 * of the ring: one that fits neither would wait for room for ever.
 	 */
 	for (unsigned int i = 0; i < vb.nq; i++) {
-		unsigned int ring = vb.q[i].vq->size;
+		struct virtq *vq = vb.q[i].vq;
+		unsigned int fits = vq->size > 2 ? vq->size - 2 : 0;
 
-		if (ring > 2 && vb.max_segs > ring - 2)
-			vb.max_segs = ring - 2;
+		if (vq->indirect && fits < VQ_INDIRECT_MAX - 2)
+			fits = VQ_INDIRECT_MAX - 2;
+		if (vb.max_segs > fits)
+			vb.max_segs = fits;
 	}
+	if (!vb.max_segs) {
+		kprintf("virtio-blk: a queue of %u has no room for a request: not using it\n",
+			vb.dev.vq[0].size);
+		return -1;
+	}
+	vb.cap = vblk_device_max();
 	return 0;
 }
 
 uint32_t vblk_max_bytes(void)
 {
-	uint64_t most = (uint64_t)vb.seg_bytes * vb.max_segs;
-	uint32_t cap = UINT32_MAX - UINT32_MAX % vb.block;
+	return vb.up ? vb.cap : 0;
+}
+
+uint32_t vblk_limit_bytes(uint32_t bytes)
+{
+	uint32_t most;
 
 	if (!vb.up)
 		return 0;
-	return most < cap ? (uint32_t)most : cap;
+	most = vblk_device_max();
+	bytes -= bytes % vb.block;
+	vb.cap = bytes && bytes < most ? bytes : most;
+	return vb.cap;
 }
 
 /* The init line's mention of a block bigger than a sector. */
@@ -337,7 +363,7 @@ static int too_big(uint32_t type, uint32_t len)
 		return 0;
 	if (!vb.said_too_big) {
 		vb.said_too_big = 1;
-		kprintf("virtio-blk: refused a request (type %u) of %u bytes: the device takes at most %u (%u segments of %u bytes)\n",
+		kprintf("virtio-blk: refused a request (type %u) of %u bytes: at most %u in one (the device's: %u segments of %u bytes)\n",
 			type, len, vblk_max_bytes(), vb.max_segs,
 			vb.seg_bytes);
 	}
@@ -357,11 +383,11 @@ static unsigned int build_chain(struct vblk_req *r, int write, void *buf,
 	unsigned int n = 0;
 
 	b[n++] = (struct virtq_buf){ &r->hdr, sizeof(r->hdr) };
-	for (uint32_t off = 0; buf && off < len; off += vb.seg_bytes) {
-		uint32_t part = len - off < vb.seg_bytes ? len - off :
-							   vb.seg_bytes;
-
-		b[n++] = (struct virtq_buf){ (uint8_t *)buf + off, part };
+	/* By what is left: an offset could wrap under a size_max of 2 GiB. */
+	for (uint32_t left = buf ? len : 0, part; left; left -= part) {
+		part = left < vb.seg_bytes ? left : vb.seg_bytes;
+		b[n++] = (struct virtq_buf){ (uint8_t *)buf + (len - left),
+					     part };
 	}
 	*nout = write ? n : 1;
 	b[n++] = (struct virtq_buf){ &r->status, 1 };

@@ -50,9 +50,16 @@ unsigned int vblk_queues(void);		/* request queues in use */
 /*
  * The most data one request may carry: the device's size_max (bytes in
  * a segment) times its seg_max (segments), as far as the driver builds
- * them.  vblk_read and vblk_write split longer transfers themselves.
+ * them (16, and what fits a queue's ring or an indirect table), or less
+ * if lowered.  vblk_read and vblk_write split longer transfers.
  */
 uint32_t vblk_max_bytes(void);
+/*
+ * Lower that to bytes (whole blocks; 0 or more than the device allows:
+ * the device's limit again), as Linux's max_sectors_kb does: shorter
+ * requests, for latency beside big transfers.  Returns the new limit.
+ */
+uint32_t vblk_limit_bytes(uint32_t bytes);
 
 /*
  * Queue one request (buf may be NULL for FLUSH); waits for room in the

@@ -219,7 +219,7 @@ blk4k_case() {
 	local elf=$build/kspawn-guest-test.elf
 	status=$(qemu "$log.align" "${dev[@]}" -- blkalign)
 	[ "$status" = 0 ] || why+=("blkalign: guest exit status $status, want 0")
-	has "$log.align" 'blkalign: OK block=4096 refused=7 big=2625536 toobig=0$' \
+	has "$log.align" 'blkalign: OK block=4096 refused=7 big=2625536 toobig=0 limited=1048576$' \
 		'virtio-blk: refused a request \(type 0, sector 0, 256 bytes\): not in whole 4096-byte blocks'
 	report "$name" "$log" "$log.align"
 	rm -f "$img"

@@ -7,16 +7,17 @@
  * worse, succeed on a neighbour's bytes) at the device.  Then a read and
  * a write of whole blocks still work.
  *
- * Then the device's request limits (size_max, seg_max): a write and a
- * read of BIG_BYTES, more than kspawn's device takes in one segment,
- * must come back as written (the driver splits them into segments and
- * requests), and a request of more than vblk_max_bytes() must be refused
- * with -E2BIG, unsent, where the device sets such a limit.
+ * Then the limits on a request's size: a write and a read of BIG_BYTES,
+ * more than kspawn's device takes in one segment, must come back as
+ * written (the driver splits the buffer into segments), and again with
+ * the driver's limit lowered to LIMIT_BYTES (vblk_read and vblk_write
+ * split the transfer into requests); a request over either limit must be
+ * refused with -E2BIG, unsent.
  *
- * Prints "blkalign: OK block=N refused=M big=B toobig=T" (T: 1 if the
- * over-limit request was tried and refused, 0 for a device without a
- * limit under 4 GiB) or "blkalign: FAIL ..." for the first request not
- * refused or not read back.
+ * Prints "blkalign: OK block=N refused=M big=B toobig=T limited=L" (T: 1
+ * if a request over the device's own limit was tried and refused, 0 for
+ * a device without a limit under 4 GiB) or "blkalign: FAIL ..." for the
+ * first request not refused or not read back.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -29,6 +30,8 @@ static int refused, failed;
 
 /* 2.5 MiB and a block: three of kspawn's 1 MiB segments, the last short. */
 #define BIG_BYTES(bs) ((5U << 19) + (bs))
+/* A lowered limit: the same transfer in three requests. */
+#define LIMIT_BYTES (1U << 20)
 
 /* One request that must be refused before it reaches the ring. */
 static void must_refuse(const char *what, uint32_t type, uint64_t sector,
@@ -61,23 +64,23 @@ static void must_refuse_range(const char *what, uint32_t type,
 }
 
 /*
- * Over the device's limit: -E2BIG before anything is sent (the buffer is
- * never touched, so a small one does).  1 if tried, 0 where no limit
- * below 4 GiB exists, -1 on failure.
+ * A read of more than vblk_max_bytes(): -E2BIG before anything is sent.
+ * Past the disk's end, so that a driver that did send it gets an I/O
+ * error from the device, not 16 MiB over a small buffer.  1 if tried,
+ * 0 where no limit below 4 GiB exists, -1 on failure.
  */
-static int refuse_too_big(uint32_t bs)
+static int refuse_too_big(uint32_t bs, void *buf)
 {
-	static uint8_t small[64];
 	uint32_t most = vblk_max_bytes();
 	struct vblk_req r;
 	int e;
 
 	if (most > UINT32_MAX - bs)
 		return 0;
-	e = vblk_submit(&r, VIRTIO_BLK_T_IN, 0, small, most + bs);
+	e = vblk_submit(&r, VIRTIO_BLK_T_IN, vblk_sectors(), buf, most + bs);
 	if (e == -E2BIG)
 		return 1;
-	kprintf("blkalign: FAIL a read of %u bytes, over the device's %u, was %s\n",
+	kprintf("blkalign: FAIL a read of %u bytes, over the limit of %u, was %s\n",
 		most + bs, most, e ? "refused, but not as too big" :
 				     "sent to the device");
 	if (!e)
@@ -85,32 +88,61 @@ static int refuse_too_big(uint32_t bs)
 	return -1;
 }
 
-/* A write and a read of BIG_BYTES at sector, the bytes compared. */
-static int big_round_trip(uint32_t bs, uint64_t sector)
+/* A write and a read of len bytes at sector, the bytes compared. */
+static int round_trip(uint8_t *out, uint8_t *in, uint32_t len,
+		      uint64_t sector, unsigned int seed)
 {
-	uint32_t len = BIG_BYTES(bs);
+	for (uint32_t i = 0; i < len; i++)
+		out[i] = (uint8_t)(i * 7 + i / 4093 + seed);
+	memset(in, 0, len);
+	if (vblk_write(sector, out, len) || vblk_read(sector, in, len)) {
+		kprintf("blkalign: FAIL a write or read of %u bytes (limit %u) failed\n",
+			len, vblk_max_bytes());
+		return -1;
+	}
+	if (memcmp(in, out, len)) {
+		kprintf("blkalign: FAIL %u bytes read back (limit %u) differ from those written\n",
+			len, vblk_max_bytes());
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * BIG_BYTES out and back: in segments (three of kspawn's device), then,
+ * with the limit lowered to LIMIT_BYTES, in three requests; and over
+ * each limit, -E2BIG.  Returns toobig (see refuse_too_big) or -1.
+ */
+static int big_transfers(uint32_t bs, uint64_t sector)
+{
+	uint32_t len = BIG_BYTES(bs), lowered;
 	uint8_t *out = memalign(4096, len), *in = memalign(4096, len);
-	int ok = 0;
+	int toobig = -1;
 
 	if (!out || !in || vblk_sectors() < sector + len / VBLK_SECTOR) {
 		kprintf("blkalign: FAIL needs 2 x %u bytes of memory and a disk of %llu sectors\n",
 			len, (unsigned long long)(sector + len / VBLK_SECTOR));
-	} else {
-		for (uint32_t i = 0; i < len; i++)
-			out[i] = (uint8_t)(i * 7 + i / 4093);
-		memset(in, 0, len);
-		if (vblk_write(sector, out, len) || vblk_read(sector, in, len))
-			kprintf("blkalign: FAIL a write or read of %u bytes failed\n",
-				len);
-		else if (memcmp(in, out, len))
-			kprintf("blkalign: FAIL %u bytes read back differ from those written\n",
-				len);
-		else
-			ok = 1;
+		goto out;
 	}
+	toobig = refuse_too_big(bs, in);
+	if (toobig < 0 || round_trip(out, in, len, sector, 1))
+		goto fail;
+	lowered = vblk_limit_bytes(LIMIT_BYTES);
+	if (lowered != LIMIT_BYTES) {
+		kprintf("blkalign: FAIL the limit lowered to %u is %u\n",
+			LIMIT_BYTES, lowered);
+		goto fail;
+	}
+	if (refuse_too_big(bs, in) != 1 || round_trip(out, in, len, sector, 2))
+		goto fail;
+	goto out;
+fail:
+	toobig = -1;
+out:
+	vblk_limit_bytes(0);
 	free(out);
 	free(in);
-	return ok ? 0 : -1;
+	return toobig;
 }
 
 static int blkalign_main(int argc, char **argv)
@@ -155,11 +187,11 @@ static int blkalign_main(int argc, char **argv)
 	}
 	if (failed)
 		return 1;
-	toobig = refuse_too_big(bs);
-	if (toobig < 0 || big_round_trip(bs, 4 * per))
+	toobig = big_transfers(bs, 4 * per);
+	if (toobig < 0)
 		return 1;
-	kprintf("blkalign: OK block=%u refused=%d big=%u toobig=%d\n", bs,
-		refused, BIG_BYTES(bs), toobig);
+	kprintf("blkalign: OK block=%u refused=%d big=%u toobig=%d limited=%u\n",
+		bs, refused, BIG_BYTES(bs), toobig, LIMIT_BYTES);
 	return 0;
 }
-APP(blkalign, blkalign_main, "the blk driver refuses I/O not in whole blocks of the device's");
+APP(blkalign, blkalign_main, "the blk driver refuses I/O not in whole blocks of the device's or over its size limits, and splits big transfers");

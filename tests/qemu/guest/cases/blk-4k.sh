@@ -47,7 +47,7 @@ guest=$(echo "$con" | sed -n 's/.*blkcheck: OK .*digest=\([0-9a-f]*\).*/\1/p')
 host=$(fnv64sum $dev)
 [ -n "$guest" ] && [ "$guest" = "$host" ] || bad "$dev digest $host is not the guest's $guest"
 on_4k "blkrace qd=64 secs=5" 'blkrace: OK reads=[1-9][0-9]* writes=[1-9][0-9]* .* block=4096$'
-on_4k "blkalign" 'blkalign: OK block=4096 refused=7 big=2625536 toobig=1$'
+on_4k "blkalign" 'blkalign: OK block=4096 refused=7 big=2625536 toobig=1 limited=1048576$'
 cleanup
 want_no_instances
 finish
