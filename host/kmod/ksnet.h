@@ -18,6 +18,14 @@ enum {
 	KSNET_XDP_XMIT, KSNET_XDP_XMIT_DROPS, KSNET_XDP_STATS
 };
 
+/* A frame for the program: copied under net_lock, run once it is dropped. */
+struct ksnet_xdp_held {
+	struct page *page;
+	void *data;			/* the frame, in page */
+	u32 len;
+	struct kb_net_meta meta;
+};
+
 /*
  * One queue pair seen from ksnetN: its receive side (NAPI, XDP) is the
  * guest's transmit queue of the pair, its transmit queue of the same
@@ -32,6 +40,8 @@ struct ksnet_queue {
 	/* Under net_lock. */
 	u32 unpublished, unpublished_bytes;	/* BQL: sent, not yet flushed */
 	u64 polls;
+	/* The poll's own (NAPI runs one at a time): frames for XDP. */
+	struct ksnet_xdp_held held[NAPI_POLL_WEIGHT];
 };
 
 struct ksnet {
@@ -56,8 +66,8 @@ struct ksnet_batch {
 	struct bpf_prog *prog;		/* XDP: frames into pages first */
 	struct sk_buff *skb;		/* the one alloc gave, deliver takes */
 	struct page *page;		/* ... or the page, with a program */
+	unsigned int nheld;		/* frames in kq->held */
 	struct sk_buff_head q;
-	bool xdp_tx, redirected;
 };
 
 /* netdev.c */
@@ -67,8 +77,9 @@ void ksnet_sent(struct ksnet *kn);
 int ksnet_xdp_init(struct ksnet_queue *kq, u32 index);
 void ksnet_xdp_fini(struct ksnet_queue *kq);
 void *ksnet_xdp_alloc(struct ksnet_batch *b, u32 len);
-void ksnet_xdp_run(struct ksnet_batch *b, void *buf, u32 len,
-		   const struct kb_net_meta *m);
+void ksnet_xdp_hold(struct ksnet_batch *b, u32 len,
+		    const struct kb_net_meta *m);
+void ksnet_xdp_run(struct ksnet_batch *b);
 int ksnet_bpf(struct net_device *dev, struct netdev_bpf *bpf);
 int ksnet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 		   u32 flags);

@@ -178,7 +178,7 @@ static void batch_deliver(void *ctx, void *buf, u32 len,
 	struct sk_buff *skb = b->skb;
 
 	if (b->prog) {
-		ksnet_xdp_run(b, buf, len, m);
+		ksnet_xdp_hold(b, len, m);
 		return;
 	}
 	/* Before eth_type_trans: start is from the MAC header. */
@@ -218,6 +218,8 @@ static int ksnet_poll(struct napi_struct *napi, int budget)
 	int done, more;
 
 	__skb_queue_head_init(&b.q);
+	/* kq->held has room for a poll's frames (NAPI's weight). */
+	budget = min(budget, NAPI_POLL_WEIGHT);
 	rcu_read_lock();
 	b.prog = rcu_dereference(b.kn->xdp_prog);
 	spin_lock(&io->net_lock);
@@ -227,14 +229,13 @@ static int ksnet_poll(struct napi_struct *napi, int budget)
 	/* After the look: a ring that came during it brought these frames. */
 	rung = test_and_clear_bit(0, &kq->rung);
 	kq->polls++;
-	if (b.xdp_tx) {
-		kb_net_rx_flush(&io->net, b.pair);
-		ksnet_sent(b.kn);
-	}
 	spin_unlock(&io->net_lock);
-	/* Unlocked: a redirect may come back to us (ndo_xdp_xmit). */
-	if (b.redirected)
-		xdp_do_flush();
+	/*
+	 * Unlocked: a redirect may come back to us through ndo_xdp_xmit,
+	 * even before the flush (a device's bulk queue sends when full).
+	 */
+	if (b.nheld)
+		ksnet_xdp_run(&b);
 	rcu_read_unlock();
 	while ((skb = __skb_dequeue(&b.q)))
 		napi_gro_receive(napi, skb);

@@ -5,12 +5,15 @@
  * With a program attached, the NAPI poll copies each frame the guest sends
  * into a page of its own (XDP_PACKET_HEADROOM in front, room for an skb's
  * shared info behind: frames up to KSNET_XDP_FRAME bytes, the MTU held
- * below it) and runs the program before any skb exists.  A partial
- * checksum is finished first: programs see whole frames, as virtio_net
- * gives them (it turns GUEST_CSUM off under XDP).  PASS builds the skb
- * around the page; TX puts the frame back into the guest's receive ring;
- * REDIRECT hands it on (flushed once net_lock is dropped, since it may
- * come back here through ndo_xdp_xmit); DROP and ABORTED free the page.
+ * below it) under net_lock, and once the lock is dropped runs the program
+ * on each before any skb exists: a redirect may come straight back here
+ * through ndo_xdp_xmit, which takes the lock (a device's bulk queue sends
+ * as soon as it holds 16 frames, before any flush).  A partial checksum
+ * is finished first: programs see whole frames, as virtio_net gives them
+ * (it turns GUEST_CSUM off under XDP).  PASS builds the skb around the
+ * page; TX puts the frames back into the guest's receive ring, under the
+ * lock again, once for the poll; REDIRECT hands them on; DROP and ABORTED
+ * free the page.
  *
  * ndo_xdp_xmit copies frames another device's program redirected here
  * into the guest's receive ring, in order, up to the first that does not
@@ -75,72 +78,140 @@ static void finish_csum(u8 *frame, u32 len, const struct kb_net_meta *m)
 		 CSUM_MANGLED_0;
 }
 
-static void pass(struct ksnet_batch *b, struct xdp_buff *xdp)
+/* An skb around the page, for the stack (after the poll); its bytes. */
+static u32 pass(struct ksnet_batch *b, struct page *page,
+		struct xdp_buff *xdp)
 {
-	struct net_device *dev = b->kn->dev;
 	struct sk_buff *skb = build_skb(xdp->data_hard_start, PAGE_SIZE);
 
 	if (!skb) {
-		put_page(b->page);
-		dev->stats.rx_dropped++;
-		return;
+		put_page(page);
+		return 0;
 	}
 	skb_reserve(skb, xdp->data - xdp->data_hard_start);
 	skb_put(skb, xdp->data_end - xdp->data);
-	skb->protocol = eth_type_trans(skb, dev);
-	dev->stats.rx_packets++;
-	dev->stats.rx_bytes += skb->len + ETH_HLEN;
+	skb->protocol = eth_type_trans(skb, b->kn->dev);
 	__skb_queue_tail(&b->q, skb);
+	return skb->len + ETH_HLEN;
 }
 
-/* Serialised with the device (net_lock held, in the NAPI poll). */
-void ksnet_xdp_run(struct ksnet_batch *b, void *buf, u32 len,
-		   const struct kb_net_meta *m)
+/* Under net_lock, in the NAPI poll: the page ksnet_xdp_alloc() gave. */
+void ksnet_xdp_hold(struct ksnet_batch *b, u32 len,
+		    const struct kb_net_meta *m)
 {
-	struct ksnet *kn = b->kn;
-	struct xdp_buff xdp;
-	u32 act;
-
-	if (m->csum == KB_NET_CSUM_PARTIAL)
-		finish_csum(buf, len, m);
-	xdp_init_buff(&xdp, PAGE_SIZE, &b->kq->xdp_rxq);
-	xdp_prepare_buff(&xdp, page_address(b->page), XDP_PACKET_HEADROOM,
-			 len, true);
-	act = bpf_prog_run_xdp(b->prog, &xdp);
-	switch (act) {
-	case XDP_PASS:
-		kn->xdp_stats[KSNET_XDP_PASS]++;
-		pass(b, &xdp);
-		return;
-	case XDP_TX:
-		/* Back on the pair it came on, if that is still in use. */
-		kn->xdp_stats[KSNET_XDP_TX]++;
-		if (kb_net_rx(&kn->io->net, b->pair, xdp.data,
-			      xdp.data_end - xdp.data, NULL))
-			kn->dev->stats.tx_dropped++;
-		else
-			b->xdp_tx = true;
+	if (WARN_ON_ONCE(b->nheld >= ARRAY_SIZE(b->kq->held))) {
 		put_page(b->page);
 		return;
-	case XDP_REDIRECT:
-		kn->xdp_stats[KSNET_XDP_REDIRECT]++;
-		if (!xdp_do_redirect(kn->dev, &xdp, b->prog)) {
-			b->redirected = true;
-			return;
-		}
-		trace_xdp_exception(kn->dev, b->prog, act);
-		break;
-	default:
-		bpf_warn_invalid_xdp_action(kn->dev, b->prog, act);
-		fallthrough;
-	case XDP_ABORTED:
-		trace_xdp_exception(kn->dev, b->prog, act);
-		fallthrough;
-	case XDP_DROP:
-		break;
 	}
-	kn->xdp_stats[KSNET_XDP_DROP]++;
-	put_page(b->page);
+	b->kq->held[b->nheld++] = (struct ksnet_xdp_held){
+		.page = b->page,
+		.data = page_address(b->page) + XDP_PACKET_HEADROOM,
+		.len = len, .meta = *m };
+}
+
+/* What one poll's program did, added to the device's under net_lock. */
+struct xdp_tally {
+	u64 stats[KSNET_XDP_STATS];
+	u64 passed, passed_bytes, dropped;
+};
+
+/*
+ * The XDP_TX frames, held[0..ntx), back into the guest's receive ring,
+ * and the tally: under net_lock, once a poll.
+ */
+static void xdp_finish(struct ksnet_batch *b, unsigned int ntx,
+		       const struct xdp_tally *t)
+{
+	struct ksnet *kn = b->kn;
+	struct net_device *dev = kn->dev;
+	unsigned int sent = 0;
+
+	spin_lock(&kn->io->net_lock);
+	for (unsigned int i = 0; i < ntx; i++) {
+		struct ksnet_xdp_held *h = &b->kq->held[i];
+
+		/* Back on the pair it came on, if that is still in use. */
+		if (kb_net_rx(&kn->io->net, b->pair, h->data, h->len, NULL))
+			dev->stats.tx_dropped++;
+		else
+			sent++;
+	}
+	if (sent) {
+		kb_net_rx_flush(&kn->io->net, b->pair);
+		ksnet_sent(kn);
+	}
+	for (unsigned int k = 0; k < KSNET_XDP_STATS; k++)
+		kn->xdp_stats[k] += t->stats[k];
+	dev->stats.rx_packets += t->passed;
+	dev->stats.rx_bytes += t->passed_bytes;
+	dev->stats.rx_dropped += t->dropped;
+	spin_unlock(&kn->io->net_lock);
+	for (unsigned int i = 0; i < ntx; i++)
+		put_page(b->kq->held[i].page);
+}
+
+/*
+ * The program on each held frame, net_lock not held, in the NAPI poll
+ * (RCU read side, as for b->prog).  XDP_TX frames move to the front of
+ * held[] and go back to the guest together.
+ */
+void ksnet_xdp_run(struct ksnet_batch *b)
+{
+	struct ksnet *kn = b->kn;
+	struct xdp_tally t = { 0 };
+	unsigned int ntx = 0;
+	bool redirected = false;
+	struct xdp_buff xdp;
+	u32 act, bytes;
+
+	for (unsigned int i = 0; i < b->nheld; i++) {
+		struct ksnet_xdp_held h = b->kq->held[i];
+
+		if (h.meta.csum == KB_NET_CSUM_PARTIAL)
+			finish_csum(h.data, h.len, &h.meta);
+		xdp_init_buff(&xdp, PAGE_SIZE, &b->kq->xdp_rxq);
+		xdp_prepare_buff(&xdp, page_address(h.page),
+				 XDP_PACKET_HEADROOM, h.len, true);
+		act = bpf_prog_run_xdp(b->prog, &xdp);
+		switch (act) {
+		case XDP_PASS:
+			t.stats[KSNET_XDP_PASS]++;
+			bytes = pass(b, h.page, &xdp);
+			t.passed += !!bytes;
+			t.passed_bytes += bytes;
+			t.dropped += !bytes;
+			continue;
+		case XDP_TX:
+			t.stats[KSNET_XDP_TX]++;
+			/* The program may have moved the frame's ends. */
+			h.data = xdp.data;
+			h.len = xdp.data_end - xdp.data;
+			b->kq->held[ntx++] = h;
+			continue;
+		case XDP_REDIRECT:
+			t.stats[KSNET_XDP_REDIRECT]++;
+			if (!xdp_do_redirect(kn->dev, &xdp, b->prog)) {
+				redirected = true;
+				continue;
+			}
+			trace_xdp_exception(kn->dev, b->prog, act);
+			break;
+		default:
+			bpf_warn_invalid_xdp_action(kn->dev, b->prog, act);
+			fallthrough;
+		case XDP_ABORTED:
+			trace_xdp_exception(kn->dev, b->prog, act);
+			fallthrough;
+		case XDP_DROP:
+			break;
+		}
+		t.stats[KSNET_XDP_DROP]++;
+		put_page(h.page);
+	}
+	b->nheld = 0;
+	if (redirected)
+		xdp_do_flush();
+	xdp_finish(b, ntx, &t);
 }
 
 int ksnet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
