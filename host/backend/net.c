@@ -6,7 +6,6 @@
 #define RXQ(p) (2 * (p))
 #define TXQ(p) (2 * (p) + 1)
 #define TX_QUEUES (0xaaaaaaaaU & ((1U << (2 * KB_NET_PAIRS_MAX)) - 1))
-#define CTRL_QUEUES (1U << (2 * KB_NET_PAIRS_MAX))
 #define F(bit) (1ULL << (bit))
 
 /*
@@ -403,10 +402,12 @@ static int net_work(struct kb_device *d, int budget)
 	unsigned int cq = ctrl_queue(n);
 	int done = 0;
 
+	/* Every pair waited on, set up in full or not: net_kicks_on's test. */
+	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++)
+		done += rx_refilled(n, p);
 	for (unsigned int p = 0; p < served_pairs(n); p++) {
 		if (!pair_live(n, p))
 			continue;
-		done += rx_refilled(n, p);
 		if (n->mode == KB_NET_HOST) {
 			if (kb_vq_has_avail(&d->vq[TXQ(p)]))
 				done += n->nops->tx_ready(n->nctx, p);
@@ -452,7 +453,13 @@ static void net_reset(struct kb_device *d)
  * Queue 2 is ctrl only without MQ; with MQ it is pair 1's receive queue,
  * whose posted buffers are not work: asking for its kicks would keep the
  * device thread from ever sleeping.  So ctrl's kicks are handled here,
- * where the negotiated features say which queue it is.
+ * where the negotiated features say which queue it is (and queue 16, ctrl
+ * with MQ, is nothing without it).
+ *
+ * Whatever says "pending" here must be what net_work() takes, or a guest
+ * keeps the thread from sleeping with work nobody does: a pair's transmit
+ * queue only on a pair served and set up in full, a receive queue waited
+ * on whichever pair it is.
  *
  * In host mode the transmit queues' kicks belong to the platform's poll
  * of them (kb_net_tx_kicks_on/off, NAPI's): the thread asks for them
@@ -464,18 +471,16 @@ static void net_reset(struct kb_device *d)
 static int net_kicks_on(struct kb_device *d)
 {
 	struct kb_net *n = d->priv;
-	int pending = 0;
-
-	if (ctrl_queue(n) == 2)
-		pending |= kb_vq_kicks_on(&d->vq[2]);
+	int pending = kb_vq_kicks_on(&d->vq[ctrl_queue(n)]);
 
 	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++) {
 		if (n->rx_waiting & (1U << p))
 			pending |= kb_vq_kicks_on_at(&d->vq[RXQ(p)],
 						     &n->rx_wait_at[p]);
-		if (p >= served_pairs(n) || !kb_vq_kicks_on(&d->vq[TXQ(p)]))
+		if (p >= served_pairs(n) || !pair_live(n, p) ||
+		    !kb_vq_kicks_on(&d->vq[TXQ(p)]))
 			continue;
-		if (n->mode == KB_NET_HOST && pair_live(n, p))
+		if (n->mode == KB_NET_HOST)
 			pending |= n->nops->tx_ready(n->nctx, p);
 		else
 			pending = 1;
@@ -487,8 +492,7 @@ static void net_kicks_off(struct kb_device *d)
 {
 	struct kb_net *n = d->priv;
 
-	if (ctrl_queue(n) == 2)
-		kb_vq_kicks_off(&d->vq[2]);
+	kb_vq_kicks_off(&d->vq[ctrl_queue(n)]);
 
 	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++) {
 		if (n->rx_waiting & (1U << p))
@@ -530,17 +534,15 @@ static int net_features_ok(uint64_t f)
 }
 
 /*
- * MQ's ctrl queue: the one queue whose kicks always bring the thread
- * work.  Queue 2 without MQ, the transmit queues (the platform's NAPI
- * owns them in host mode) and receive queues waited on are net_kicks_on's.
+ * No kick_queues: which queue is ctrl depends on MQ, the transmit queues
+ * are NAPI's in host mode, receive queues matter only when waited on;
+ * net_kicks_on() and net_kicks_off() handle them all.
  */
-
 static const struct kb_device_class net_class = {
 	.name = "net",
 	.device_id = VIRTIO_ID_NET,
 	.num_queues = 2 * KB_NET_PAIRS_MAX + 1,
 	.queue_size_max = KB_NET_QUEUE_MAX,
-	.kick_queues = CTRL_QUEUES,
 	.features = F(VIRTIO_NET_F_MTU) | F(VIRTIO_NET_F_MAC) |
 		    F(VIRTIO_NET_F_STATUS) | F(VIRTIO_NET_F_CTRL_VQ) |
 		    F(VIRTIO_NET_F_CTRL_MAC_ADDR) | F(VIRTIO_NET_F_CSUM) |

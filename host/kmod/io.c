@@ -34,6 +34,8 @@
 
 #define POLL_BUDGET 64
 #define BACKOFF_MAX_US 2000
+/* Rounds a device may say "pending" with nothing found before backing off. */
+#define IDLE_PENDING_MAX 64
 #define POLL_MIN_NS (10 * NSEC_PER_USEC)	/* halt polling's range */
 #define POLL_MAX_NS (200 * NSEC_PER_USEC)
 /* More empty rings than this in FLOOD_WINDOW_NS is a flood: mask it. */
@@ -482,26 +484,30 @@ static u64 adapt_poll(u64 poll_ns, u64 slept_ns)
  * takes.  A wake-up by the blk device's last completion says nothing of
  * how soon the guest posts (the sleep was the I/O's): poll_ns stays.
  */
-static void sleep_for_doorbell(struct kspawn_io *io, u64 *poll_ns)
+static bool sleep_for_doorbell(struct kspawn_io *io, u64 *poll_ns)
 {
+	bool slept = false;
+
 	/* From here NAPI asks for the guest's transmit kicks again. */
 	WRITE_ONCE(io->thread_at, THREAD_SLEEPS);
 	if (!kicks_on(io)) {
-		u64 slept = io_sleep(io, 0);
+		u64 ns = io_sleep(io, 0);
 
 		io->tx_handed = false;	/* before the sleep: not this wake's */
 		if (!test_bit(KICK_IDLE, &io->kicks))
-			*poll_ns = adapt_poll(*poll_ns, slept);
+			*poll_ns = adapt_poll(*poll_ns, ns);
+		slept = true;
 	}
 	WRITE_ONCE(io->thread_at, THREAD_POLLS);
 	kicks_off(io);
+	return slept;
 }
 
 static int io_thread(void *arg)
 {
 	struct kspawn_instance *in = arg;
 	struct kspawn_io *io = in->io;
-	unsigned int backoff = 0;
+	unsigned int backoff = 0, idle_pending = 0;
 	u64 last_work = 0, poll_ns = POLL_MIN_NS, window = POLL_MIN_NS;
 
 	WRITE_ONCE(io->thread_at, THREAD_POLLS);
@@ -538,6 +544,7 @@ static int io_thread(void *arg)
 			window = poll_ns;
 		if (work || kicks) {
 			backoff = 0;
+			idle_pending = 0;
 			last_work = ktime_get_ns();
 			cond_resched();
 			continue;
@@ -549,11 +556,22 @@ static int io_thread(void *arg)
 		}
 		if (READ_ONCE(io->flooded))
 			unflood(in);
-		if (kspawn_io_doorbell_used(io)) {
-			sleep_for_doorbell(io, &poll_ns);
+		/*
+		 * A device that says "pending" round after round while its
+		 * poll finds nothing would hold this CPU for ever (the guest
+		 * need not ring): it backs off as without a doorbell until
+		 * the poll finds work again.
+		 */
+		if (kspawn_io_doorbell_used(io) &&
+		    idle_pending < IDLE_PENDING_MAX) {
+			if (sleep_for_doorbell(io, &poll_ns))
+				idle_pending = 0;
+			else
+				idle_pending++;
+			cond_resched();
 			continue;
 		}
-		/* No doorbell (or masked): poll with a back-off. */
+		/* No doorbell (or masked, or pending for nothing): back off. */
 		backoff = backoff ? min(backoff * 2, BACKOFF_MAX_US) : 10;
 		io_sleep(io, backoff);
 	}

@@ -20,6 +20,12 @@
  *                  asking for kicks on pair 1's transmit queue never says
  *                  "more" (a NAPI poll that re-arms and reschedules on it
  *                  would spin for ever, taking nothing); pair 0's does
+ *   mq-kicks-match-work-*  host and loopback: a transmit queue set up
+ *                  without its receive queue, a receive queue alone
+ *                  waited on and refilled, queue 16 without MQ: asking
+ *                  for kicks never says "pending" round after round while
+ *                  the poll does nothing (the device thread would never
+ *                  sleep)
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -73,12 +79,9 @@ static const struct kb_net_ops host_ops = { .tx_ready = tx_ready,
 					    .rx_room = rx_room,
 					    .pairs_changed = pairs_changed };
 
-/*
- * Bring the device up with these features, queues 0..nq-1 set up and,
- * with MQ, ctrl (the last queue).
- */
-static int up(enum kb_net_mode mode, int packed, uint64_t want,
-	      unsigned int nq)
+/* Bring the device up with these features and the nq queues qs[] set up. */
+static int up_queues(enum kb_net_mode mode, int packed, uint64_t want,
+		     const unsigned int *qs, unsigned int nq)
 {
 	uint64_t all = want | F(VIRTIO_F_VERSION_1) |
 		       F(VIRTIO_RING_F_EVENT_IDX) | F(VIRTIO_NET_F_MAC) |
@@ -95,14 +98,28 @@ static int up(enum kb_net_mode mode, int packed, uint64_t want,
 	vh_poll(&net.dev);
 	if (virtio_start(&vd, all) || vd.features != all)
 		return -1;
-	for (uint32_t q = 0; q < nq; q++)
-		if (virtio_queue(&vd, q, QSIZE, NULL))
+	for (uint32_t i = 0; i < nq; i++)
+		if (virtio_queue(&vd, qs[i], QSIZE, NULL))
 			return -1;
-	if ((want & F(VIRTIO_NET_F_MQ)) && virtio_queue(&vd, CTRLQ, QSIZE, NULL))
-		return -1;
 	virtio_ready(&vd);
 	kb_device_poll(&net.dev, 1);
 	return net.dev.live && !virtio_broken(&vd) ? 0 : -1;
+}
+
+/*
+ * Bring the device up with these features, queues 0..nq-1 set up and,
+ * with MQ, ctrl (the last queue).
+ */
+static int up(enum kb_net_mode mode, int packed, uint64_t want,
+	      unsigned int nq)
+{
+	unsigned int qs[2 * KB_NET_PAIRS_MAX + 1], n = 0;
+
+	while (n < nq)
+		qs[n] = n, n++;
+	if (want & F(VIRTIO_NET_F_MQ))
+		qs[n++] = CTRLQ;
+	return up_queues(mode, packed, want, qs, n);
 }
 
 /* One ctrl command of len bytes; the device's ack or -1. */
@@ -356,6 +373,73 @@ static void unserved_kicks(const char *layout, int packed)
 		pair1, sleep, pair0);
 }
 
+/*
+ * The device thread's loop: poll, then ask for kicks before sleeping; a
+ * "pending" answer sends it round again.  1 if, in 4 rounds, kicks_on
+ * said pending twice in a row with no work done in between: a guest
+ * holding a host CPU busy for ever.
+ */
+static int spins(void)
+{
+	int idle_pending = 0;
+
+	for (int round = 0; round < 4; round++) {
+		int work = kb_device_poll(&net.dev, 64);
+		int pending = kb_device_kicks_on(&net.dev);
+
+		kb_device_kicks_off(&net.dev);
+		idle_pending = pending && !work ? idle_pending + 1 : 0;
+		if (idle_pending >= 2)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Queues set up in ways net_work() does not serve must not say "pending"
+ * either: a transmit queue whose pair has no receive queue, with a frame;
+ * a receive queue alone, waited on after a full ring, then given buffers;
+ * without MQ, queue 16 (ctrl only with MQ) with a command on it.
+ */
+static void kicks_match_work(const char *layout, int packed)
+{
+	static const unsigned int tx_only[] = { 1 }, rx_only[] = { 0 },
+				  q16[] = { 0, 1, CTRLQ };
+	uint8_t cmd[4] = { VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET,
+			   1, 0 };
+	int spun[2][3] = { { -1, -1, -1 }, { -1, -1, -1 } };
+
+	for (int m = 0; m < 2; m++) {
+		enum kb_net_mode mode = m ? KB_NET_LOOPBACK : KB_NET_HOST;
+		uint8_t f[64];
+
+		if (!up_queues(mode, packed, 0, tx_only, 1)) {
+			send_on(1, 0, 0x51);
+			spun[m][0] = spins();
+		}
+		if (!up_queues(mode, packed, 0, rx_only, 1)) {
+			frame(f, sizeof(f), 0x52);
+			kb_net_rx(&net, 0, f, sizeof(f), NULL);
+			post_rx(0, 2);
+			spun[m][1] = spins();
+		}
+		if (!up_queues(mode, packed, 0, q16, 3)) {
+			uint8_t *buf = region + TX_OFF + 0x100000;
+			struct virtq_buf out = { buf, 4 }, in = { buf + 64, 1 };
+
+			memcpy(buf, cmd, sizeof(cmd));
+			virtq_add(&vd.vq[CTRLQ], &out, 1, &in, 1, buf);
+			virtq_publish(&vd.vq[CTRLQ]);
+			spun[m][2] = spins();
+		}
+	}
+	verdict("mq-kicks-match-work", layout,
+		!memcmp(spun, (int[2][3]){ { 0 } }, sizeof(spun)),
+		"pending with no work, twice in a row (1), or not set up (-1): host %d %d %d, loopback %d %d %d (tx queue alone, rx queue alone, queue 16 without MQ)",
+		spun[0][0], spun[0][1], spun[0][2], spun[1][0], spun[1][1],
+		spun[1][2]);
+}
+
 int main(void)
 {
 	region = aligned_alloc(4096, REGION_BYTES);
@@ -369,6 +453,7 @@ int main(void)
 		change(layout, packed);
 		hostile(layout, packed);
 		unserved_kicks(layout, packed);
+		kicks_match_work(layout, packed);
 	}
 	printf("net_mq: %d failed\n", failures);
 	free(region);
