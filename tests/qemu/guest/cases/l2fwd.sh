@@ -15,21 +15,26 @@ con() {
 	kspawnctl console "$id" >> /tmp/l2fwd.con
 	cat /tmp/l2fwd.con
 }
-rm -f /tmp/l2fwd.con
+# start_l2fwd ARGS: a guest running l2fwd ARGS on ksnet0, up; its MAC in
+# gmac once it forwards.
+start_l2fwd() {
+	rm -f /tmp/l2fwd.con
+	spawn "$IMG" --cpu 1 --net netdev --cmdline "l2fwd $*" || finish
+	echo 1 > /proc/sys/net/ipv6/conf/ksnet0/disable_ipv6 2>/dev/null
+	ip link set ksnet0 up
+	i=0
+	while { [ "$(cat /sys/class/net/ksnet0/carrier 2>/dev/null)" != 1 ] ||
+		! con | grep -q 'l2fwd: forwarding'; } && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	gmac=$(con | sed -n 's/^.*l2fwd: forwarding on \([0-9a-f:]\{17\}\).*/\1/p')
+}
 # Only l2ping's frames: no IPv6 chatter for l2fwd to count (the setting
 # goes back at the end, for the cases after this one).
 v6=$(cat /proc/sys/net/ipv6/conf/default/disable_ipv6 2>/dev/null)
 echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6 2>/dev/null
-spawn "$IMG" --cpu 1 --net netdev --cmdline "l2fwd batch=32 count=1650" || finish
-echo 1 > /proc/sys/net/ipv6/conf/ksnet0/disable_ipv6 2>/dev/null
-ip link set ksnet0 up
-i=0
-while { [ "$(cat /sys/class/net/ksnet0/carrier 2>/dev/null)" != 1 ] ||
-	! con | grep -q 'l2fwd: forwarding'; } && [ $i -lt 600 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-gmac=$(con | sed -n 's/^.*l2fwd: forwarding on \([0-9a-f:]\{17\}\).*/\1/p')
+start_l2fwd batch=32 count=1650
 note "guest MAC $gmac"
 [ -n "$gmac" ] || { bad "l2fwd did not start"; con | sed 's/^/  | /'; }
 expect 0 l2ping ksnet0 "$gmac" size=64 count=1000 warm=100 window=32
@@ -47,17 +52,8 @@ out=$(con)
 has 'l2fwd: forwarded=1650 rx_dropped=0 tx_dropped=0'
 expect 0 kspawnctl stop "$id"
 
-rm -f /tmp/l2fwd.con
-spawn "$IMG" --cpu 1 --net netdev --cmdline "l2fwd batch=32 seconds=60" || finish
-echo 1 > /proc/sys/net/ipv6/conf/ksnet0/disable_ipv6 2>/dev/null
-ip link set ksnet0 up
-i=0
-while { [ "$(cat /sys/class/net/ksnet0/carrier 2>/dev/null)" != 1 ] ||
-	! con | grep -q 'l2fwd: forwarding'; } && [ $i -lt 600 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-gmac=$(con | sed -n 's/^.*l2fwd: forwarding on \([0-9a-f:]\{17\}\).*/\1/p')
+start_l2fwd batch=32 seconds=60
+[ -n "$gmac" ] || { bad "l2fwd did not start again"; con | sed 's/^/  | /'; }
 redirects() { ethq -S ksnet0 | sed -n 's/^ *xdp_redirect: //p'; }
 expect 0 xdpctl ksnet0 redirect drv
 # Nothing comes back to l2ping: each frame circles instead.
