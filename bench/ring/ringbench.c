@@ -58,7 +58,16 @@
 #define REGION (4u << 20)
 #define BASE 0x10000000ULL
 #define QSIZE 256
-#define BUFS (2u << 20)			/* payload buffers, 2 KiB apart */
+#define BUFS (2u << 20)			/* where the payload buffers start */
+/*
+ * Payload buffers BUF_STRIDE apart: 2 KiB and one line, so that buffer
+ * k's first line falls in L1 set 33k mod 64 and a batch's payloads spread
+ * over every set.  2 KiB apart they all fell in two of the 64 sets (8
+ * ways each), which every batch's copies then thrashed, evicting whatever
+ * else lived there (the split ring's index lines did, before virtq.c
+ * coloured them).  The same pool for every system.
+ */
+#define BUF_STRIDE (2048 + 64)
 static long ROUNDS_LAT = 200000;	/* RINGBENCH_SCALE divides these */
 static long MSGS_TPUT = 2000000;
 static long TURNS = 400;
@@ -122,7 +131,7 @@ static uint64_t gpa(const void *va)
 
 static uint8_t *buf_at(long i)
 {
-	return region + BUFS + (i % QSIZE) * 2048;
+	return region + BUFS + (i % QSIZE) * BUF_STRIDE;
 }
 
 /*
