@@ -167,7 +167,7 @@ int ksnet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 		kb_net_rx_flush(net, pair);
 		ksnet_sent(kn);
 	}
-	spin_unlock_bh(&kn->io->net_lock);
+	kspawn_io_net_unlock_bh(kn->io);
 	/* Copied: ours to give back; the caller frees those not sent. */
 	for (i = 0; i < sent; i++)
 		xdp_return_frame(frames[i]);
