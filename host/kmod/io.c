@@ -17,9 +17,7 @@
  * (ring_needs_thread()); on a busy CPU it wakes the thread, which polls
  * the frames to NAPI from its own CPU while they keep coming.  ksnetN
  * down: the thread drops them.  Each poll
- * does a bounded amount of work whatever the guest posts.  While it
- * polls, the thread also sends the net device's interrupts that host
- * transmits on other CPUs left it (kspawn_io_net_irqs()).
+ * does a bounded amount of work whatever the guest posts.
  */
 #include <linux/blkdev.h>
 #include <linux/delay.h>
@@ -310,7 +308,6 @@ int kspawn_io_create(struct kspawn_instance *in,
 	kspawn_count(KSPAWN_CNT_IO, 1);
 	in->io = io;
 	io->in = in;
-	io->irq_cpu = -1;
 	spin_lock_init(&io->ipi_lock);
 	io->region = (struct kb_region){ in->region, in->region_phys,
 					 in->region_size };
@@ -384,20 +381,11 @@ static int poll_blk(struct kspawn_io *io)
 	return work;
 }
 
-/*
- * Both devices, a bounded amount of work each; the work done.  The net
- * device's interrupts are the thread's to send while it polls, not while
- * blk work may block it.
- */
+/* Both devices, a bounded amount of work each; the work done. */
 static int poll_devices(struct kspawn_io *io)
 {
-	int work = 0;
+	int work = io->has_blk ? poll_blk(io) : 0;
 
-	if (io->has_blk) {
-		kspawn_io_irq_sender_off(io);
-		work = poll_blk(io);
-	}
-	kspawn_io_irq_sender_on(io, ktime_get_ns());
 	if (io->has_net)
 		work += poll_net(io);
 	io->polls++;
@@ -493,15 +481,6 @@ static void sleep_for_doorbell(struct kspawn_io *io, u64 *poll_ns)
 	kicks_off(io);
 }
 
-/* The CPU to whoever needs it; the interrupts to their senders meanwhile. */
-static void poll_yield(struct kspawn_io *io)
-{
-	if (!need_resched())
-		return;
-	kspawn_io_irq_sender_off(io);
-	cond_resched();
-}
-
 static int io_thread(void *arg)
 {
 	struct kspawn_instance *in = arg;
@@ -545,15 +524,14 @@ static int io_thread(void *arg)
 		if (work || kicks) {
 			backoff = 0;
 			last_work = ktime_get_ns();
-			poll_yield(io);
+			cond_resched();
 			continue;
 		}
 		if (ktime_get_ns() - last_work < window) {
 			cpu_relax();
-			poll_yield(io);
+			cond_resched();
 			continue;
 		}
-		kspawn_io_irq_sender_off(io);
 		if (READ_ONCE(io->flooded))
 			unflood(in);
 		if (kspawn_io_doorbell_used(io)) {
@@ -564,7 +542,6 @@ static int io_thread(void *arg)
 		backoff = backoff ? min(backoff * 2, BACKOFF_MAX_US) : 10;
 		io_sleep(io, backoff);
 	}
-	kspawn_io_irq_sender_off(io);
 	return 0;
 }
 
@@ -655,10 +632,9 @@ void kspawn_io_destroy(struct kspawn_instance *in)
 	kspawn_io_stop(in);
 	kspawn_doorbell_destroy(&io->doorbell);
 	if (io->has_net)
-		pr_info("instance %u: net: thread %llu polls (%llu found work), %llu sleeps; %llu of %llu doorbells woke it; %llu interrupts to the guest, %llu of the net device's from the polling thread\n",
+		pr_info("instance %u: net: thread %llu polls (%llu found work), %llu sleeps; %llu of %llu doorbells woke it; %llu interrupts to the guest\n",
 			in->id, io->polls, io->busy_polls, io->sleeps,
-			io->doorbell_wakes, io->doorbells, io->guest_irqs,
-			io->poller_irqs);
+			io->doorbell_wakes, io->doorbells, io->guest_irqs);
 	kspawn_netdev_destroy(io);
 	if (io->disk) {
 		pr_info("instance %u: disk: %llu direct requests (%llu bounced), at most %d in flight, %llu buffered; %llu of %llu doorbells woke the thread, %llu interrupts to the guest\n",

@@ -44,14 +44,6 @@ struct kspawn_io {
 	unsigned long net_irqs[BITS_TO_LONGS(256)];
 	spinlock_t ipi_lock;		/* sending them, against the stop */
 	struct kspawn_instance *in;
-	/*
-	 * While the thread polls (with the doorbell): its CPU, and when it
-	 * last looked; it sends those interrupts then (io_irq.c).
-	 * -1: each sender sends its own.
-	 */
-	int irq_cpu;
-	u64 irq_stamp;
-	u64 poller_irqs;		/* statistic: sent from irq_cpu */
 	struct net_device *netdev;	/* host mode */
 	bool carrier;
 	void *ram;			/* RAM disk storage */
@@ -102,8 +94,6 @@ bool kspawn_io_doorbell_used(struct kspawn_io *io);
 void kspawn_io_notify(void *ctx, u32 vector);
 extern const struct kb_device_ops kspawn_io_net_ops;
 void kspawn_io_net_irqs(struct kspawn_io *io);
-void kspawn_io_irq_sender_on(struct kspawn_io *io, u64 now);
-void kspawn_io_irq_sender_off(struct kspawn_io *io);
 
 /*
  * Drop net_lock (taken with spin_lock_bh, or spin_lock in softirq
