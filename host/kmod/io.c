@@ -46,24 +46,7 @@
 /* Rings to nothing forgiven for kicks that came before their rings. */
 #define EXTRA_KICKS_MAX 64
 
-static void notify_guest(void *ctx, u32 vector)
-{
-	struct kspawn_instance *in = ctx;
-	u32 state = READ_ONCE(in->state);
-
-	/*
-	 * Never an IPI to a core that went back to Linux.  STARTING too: a
-	 * guest that boots fast rings (and its devices answer) before the
-	 * start ioctl has seen it up; its cores are already ours.
-	 */
-	if (state == KSPAWN_HOST_RUNNING || state == KSPAWN_HOST_STARTING) {
-		kspawn_instance_ipi(in, vector);
-		if (in->io)
-			in->io->guest_irqs++;	/* racy: a statistic */
-	}
-}
-
-static const struct kb_device_ops io_ops = { .notify = notify_guest };
+static const struct kb_device_ops io_ops = { .notify = kspawn_io_notify };
 
 static struct kspawn_device *slot(struct kspawn_instance *in, u32 i)
 {
@@ -105,7 +88,7 @@ static int create_net(struct kspawn_instance *in, u32 mode, u32 index)
 		return -EINVAL;
 	}
 	spin_lock_init(&io->net_lock);
-	kb_net_init(&io->net, slot(in, index), &io->region, &io_ops, in,
+	kb_net_init(&io->net, slot(in, index), &io->region, &kspawn_io_net_ops, in,
 		    mode == KSPAWN_NET_NETDEV ? KB_NET_HOST : KB_NET_LOOPBACK,
 		    &kspawn_netdev_ops, io, mac);
 	io->has_net = true;
@@ -326,6 +309,8 @@ int kspawn_io_create(struct kspawn_instance *in,
 		return -ENOMEM;
 	kspawn_count(KSPAWN_CNT_IO, 1);
 	in->io = io;
+	io->in = in;
+	spin_lock_init(&io->ipi_lock);
 	io->region = (struct kb_region){ in->region, in->region_phys,
 					 in->region_size };
 	create_doorbell(in);
@@ -372,7 +357,7 @@ static int poll_net(struct kspawn_io *io)
 
 	spin_lock_bh(&io->net_lock);
 	work = kb_device_poll(&io->net.dev, POLL_BUDGET);
-	spin_unlock_bh(&io->net_lock);
+	kspawn_io_net_unlock_bh(io);
 	kspawn_netdev_carrier(io);
 	return work;
 }
@@ -406,7 +391,6 @@ static int poll_devices(struct kspawn_io *io)
 	if (io->has_net)
 		work += poll_net(io);
 	io->polls++;
-	io->busy_polls += !!work;
 	return work;
 }
 
@@ -420,7 +404,7 @@ static int kicks_on(struct kspawn_io *io)
 	if (io->has_net) {
 		spin_lock_bh(&io->net_lock);
 		pending |= kb_device_kicks_on(&io->net.dev);
-		spin_unlock_bh(&io->net_lock);
+		kspawn_io_net_unlock_bh(io);
 	}
 	return pending;
 }
@@ -432,7 +416,7 @@ static void kicks_off(struct kspawn_io *io)
 	if (io->has_net) {
 		spin_lock_bh(&io->net_lock);
 		kb_device_kicks_off(&io->net.dev);
-		spin_unlock_bh(&io->net_lock);
+		kspawn_io_net_unlock_bh(io);
 	}
 }
 
@@ -523,6 +507,7 @@ static int io_thread(void *arg)
 		/* Frames it handed to NAPI: work, to poll on for the next. */
 		work += io->tx_handed;
 		io->tx_handed = false;
+		io->busy_polls += !!work;
 		/* A ring whose frames NAPI took (it polls again on its own). */
 		io->worked |= work || test_and_clear_bit(0, &io->napi_worked);
 		if (kicks == BIT(KICK_GUEST))
@@ -637,6 +622,13 @@ void kspawn_io_stop(struct kspawn_instance *in)
 	t = swap_thread(in->io, NULL);
 	if (in->io->doorbell.irq)
 		synchronize_irq(in->io->doorbell.irq);
+	/*
+	 * The net device's IPIs go out after net_lock, under ipi_lock: one
+	 * begun before the state left RUNNING is over once we hold it, and
+	 * any later one sees the new state and sends nothing.
+	 */
+	spin_lock_bh(&in->io->ipi_lock);
+	spin_unlock_bh(&in->io->ipi_lock);
 	if (!t)
 		return;
 	kthread_stop(t);
@@ -657,6 +649,10 @@ void kspawn_io_destroy(struct kspawn_instance *in)
 		return;
 	kspawn_io_stop(in);
 	kspawn_doorbell_destroy(&io->doorbell);
+	if (io->has_net)
+		pr_info("instance %u: net: thread %llu polls (%llu found work), %llu sleeps; %llu of %llu doorbells woke it; %llu interrupts to the guest\n",
+			in->id, io->polls, io->busy_polls, io->sleeps,
+			io->doorbell_wakes, io->doorbells, io->guest_irqs);
 	kspawn_netdev_destroy(io);
 	if (io->disk) {
 		pr_info("instance %u: disk: %llu direct requests (%llu bounced), at most %d in flight, %llu buffered; %llu of %llu doorbells woke the thread, %llu interrupts to the guest\n",

@@ -36,6 +36,14 @@ struct kspawn_io {
 	struct kb_net net;
 	bool has_net;
 	spinlock_t net_lock;		/* the net device: thread, xmit, NAPI, XDP */
+	/*
+	 * The net device's interrupts for the guest, noted under net_lock
+	 * and sent once it is dropped (kspawn_io_net_unlock); ipi_lock
+	 * orders their sending against kspawn_io_stop().
+	 */
+	unsigned long net_irqs[BITS_TO_LONGS(256)];
+	spinlock_t ipi_lock;		/* sending them, against the stop */
+	struct kspawn_instance *in;
 	struct net_device *netdev;	/* host mode */
 	bool carrier;
 	void *ram;			/* RAM disk storage */
@@ -81,6 +89,27 @@ void kspawn_io_destroy(struct kspawn_instance *in);
 void kspawn_io_kick(struct kspawn_io *io);
 void kspawn_io_empty_ring(struct kspawn_io *io);
 bool kspawn_io_doorbell_used(struct kspawn_io *io);
+
+/* io_irq.c: interrupts to the guest. */
+void kspawn_io_notify(void *ctx, u32 vector);
+extern const struct kb_device_ops kspawn_io_net_ops;
+void kspawn_io_net_irqs(struct kspawn_io *io);
+
+/*
+ * Drop net_lock (taken with spin_lock_bh, or spin_lock in softirq
+ * context), then interrupt the guest for what was done under it.
+ */
+static inline void kspawn_io_net_unlock_bh(struct kspawn_io *io)
+{
+	spin_unlock_bh(&io->net_lock);
+	kspawn_io_net_irqs(io);
+}
+
+static inline void kspawn_io_net_unlock(struct kspawn_io *io)
+{
+	spin_unlock(&io->net_lock);
+	kspawn_io_net_irqs(io);
+}
 
 /* netdev.c: ksnetN, the host's end of a guest's virtio-net. */
 int kspawn_netdev_create(struct kspawn_instance *in);

@@ -127,7 +127,7 @@ static netdev_tx_t ksnet_xmit(struct sk_buff *skb, struct net_device *dev)
 		kn->stops++;
 		publish(kn, qidx);
 		kspawn_io_kick(kn->io);
-		spin_unlock_bh(&kn->io->net_lock);
+		kspawn_io_net_unlock_bh(kn->io);
 		return NETDEV_TX_BUSY;
 	}
 	if (!err) {
@@ -143,7 +143,7 @@ static netdev_tx_t ksnet_xmit(struct sk_buff *skb, struct net_device *dev)
 		dev->stats.tx_dropped++;
 		publish(kn, qidx);
 	}
-	spin_unlock_bh(&kn->io->net_lock);
+	kspawn_io_net_unlock_bh(kn->io);
 	if (!err) {
 		consume_skb(skb);
 		return NETDEV_TX_OK;
@@ -229,7 +229,7 @@ static int ksnet_poll(struct napi_struct *napi, int budget)
 	/* After the look: a ring that came during it brought these frames. */
 	rung = test_and_clear_bit(0, &kq->rung);
 	kq->polls++;
-	spin_unlock(&io->net_lock);
+	kspawn_io_net_unlock(io);
 	/*
 	 * Unlocked: a redirect may come back to us through ndo_xdp_xmit,
 	 * even before the flush (a device's bulk queue sends when full).
@@ -259,7 +259,7 @@ static int ksnet_poll(struct napi_struct *napi, int budget)
 	    READ_ONCE(io->thread_at) != THREAD_POLLS) {
 		spin_lock(&io->net_lock);
 		more = kb_net_tx_kicks_on(&io->net, index);
-		spin_unlock(&io->net_lock);
+		kspawn_io_net_unlock(io);
 		if (more)
 			napi_schedule(napi);
 	}

@@ -145,7 +145,7 @@ static void xdp_finish(struct ksnet_batch *b, unsigned int ntx,
 	dev->stats.rx_packets += t->passed;
 	dev->stats.rx_bytes += t->passed_bytes;
 	dev->stats.rx_dropped += t->dropped;
-	spin_unlock(&kn->io->net_lock);
+	kspawn_io_net_unlock(kn->io);
 	for (unsigned int i = 0; i < ntx; i++)
 		put_page(b->kq->held[i].page);
 }
@@ -238,7 +238,7 @@ int ksnet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 		kb_net_rx_flush(net, pair);
 		ksnet_sent(kn);
 	}
-	spin_unlock_bh(&kn->io->net_lock);
+	kspawn_io_net_unlock_bh(kn->io);
 	/* Copied: ours to give back; the caller frees those not sent. */
 	for (i = 0; i < sent; i++)
 		xdp_return_frame(frames[i]);
