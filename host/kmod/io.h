@@ -93,6 +93,12 @@ bool kspawn_io_doorbell_used(struct kspawn_io *io);
 /* io_irq.c: interrupts to the guest. */
 void kspawn_io_notify(void *ctx, u32 vector);
 extern const struct kb_device_ops kspawn_io_net_ops;
+extern const struct kb_device_ops kspawn_io_ops;
+
+/* io_doorbell.c: the doorbell's rings, and floods of them. */
+void kspawn_io_create_doorbell(struct kspawn_instance *in);
+void kspawn_io_note_ring(struct kspawn_instance *in, bool empty);
+void kspawn_io_unflood(struct kspawn_instance *in);
 void kspawn_io_net_irqs(struct kspawn_io *io);
 
 /*
