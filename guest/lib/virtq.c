@@ -8,51 +8,26 @@ static size_t align(size_t n, size_t a)
 	return (n + a - 1) & ~(a - 1);
 }
 
-/*
- * Where each area of a split ring goes: the one layout virtq_bytes() and
- * virtq_init() share.  Descriptors at 0; the available ring (then
- * used_event) after them; the used ring (then avail_event) on a page of
- * its own after that, so that no line holds both what the driver writes
- * and what the device writes.  The two index lines, the hottest of the
- * ring, are coloured: each in an L1 set (address bits 6-11) of its own,
- * neither in the descriptor table's first line's set.  Put where the old
- * layout put them (each area's start page aligned, or right after a
- * 4 KiB table), all three fell in set 0, and a driver whose buffers sit
- * at page or 2 KiB boundaries evicted them with every batch it copied.
- * The device takes each area's address apart (virtio 1.x: 16, 2 and 4
- * byte alignment), so this is the driver's own choice.
- */
-struct split_layout {
-	size_t avail, used, bytes;
-};
-
-static struct split_layout split_layout(uint16_t size)
+/* Descriptors, then the available ring and used_event; 4 KiB aligned. */
+static size_t used_offset(uint16_t size)
 {
-	struct split_layout l;
-	size_t avail_set;
-
-	l.avail = align(sizeof(struct vring_desc) * size, 64);
-	if (l.avail % 4096 == 0)	/* same set as desc[0]: a line on */
-		l.avail += 64;
-	avail_set = (l.avail / 64) % 64;	/* 1..32 for these sizes */
-	l.used = align(l.avail + sizeof(struct vring_avail) +
-		       sizeof(__virtio16) * (size + 1u), 4096) +
-		 64 * (avail_set + 1);
-	l.bytes = align(l.used + sizeof(struct vring_used) +
-			sizeof(struct vring_used_elem) * size +
-			sizeof(__virtio16), 4096);
-	return l;
+	return align(sizeof(struct vring_desc) * size +
+		     sizeof(struct vring_avail) + sizeof(__virtio16) * (size + 1u),
+		     4096);
 }
 
+/* The used ring and avail_event, page aligned too. */
 size_t virtq_bytes(uint16_t size)
 {
-	return split_layout(size).bytes;
+	return used_offset(size) +
+	       align(sizeof(struct vring_used) +
+		     sizeof(struct vring_used_elem) * size + sizeof(__virtio16),
+		     4096);
 }
 
 void virtq_init(struct virtq *q, uint16_t size, void *mem, void **cookies,
 		virtq_addr_fn addr, int event_idx)
 {
-	struct split_layout l = split_layout(size);
 	uint8_t *m = mem;
 
 	memset(q, 0, sizeof(*q));
@@ -60,8 +35,8 @@ void virtq_init(struct virtq *q, uint16_t size, void *mem, void **cookies,
 	q->num_free = size;
 	q->event_idx = event_idx;
 	q->desc = mem;
-	q->avail = (struct vring_avail *)(m + l.avail);
-	q->used = (struct vring_used *)(m + l.used);
+	q->avail = (struct vring_avail *)(m + sizeof(*q->desc) * size);
+	q->used = (struct vring_used *)(m + used_offset(size));
 	q->cookie = cookies;
 	q->addr = addr;
 	for (uint16_t i = 0; i < size; i++)

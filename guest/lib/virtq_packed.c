@@ -33,13 +33,9 @@ void virtq_init_packed(struct virtq *q, uint16_t size, void *mem,
 	q->size = size;
 	q->num_free = size;
 	q->ring = mem;
-	/*
-	 * A cache line each: the device writes one, we write the other.  Not
-	 * the page's first line: that is in the L1 set of the ring's first
-	 * slots (see split_layout() in virtq.c for why it matters).
-	 */
-	q->driver_event = (struct vring_packed_desc_event *)(events + 64);
-	q->device_event = (struct vring_packed_desc_event *)(events + 128);
+	/* A cache line each: the device writes one, we write the other. */
+	q->driver_event = (struct vring_packed_desc_event *)events;
+	q->device_event = (struct vring_packed_desc_event *)(events + 64);
 	q->cookie = cookies;
 	q->addr = addr;
 	q->event_idx = event_idx;

@@ -77,11 +77,6 @@ fi
 if build ring_writes "${asan[@]}" -- "$here/ring_writes.c" "${backend[@]}" "${driver[@]}"; then
 	run_cases ring_writes ring-
 fi
-# Where the driver puts each ring area, for every size: in its stated
-# bytes, accepted by the device, the hot lines in L1 sets of their own.
-if build ring_layout "${asan[@]}" -- "$here/ring_layout.c" "${backend[@]}" "${driver[@]}"; then
-	run_cases ring_layout ""
-fi
 # VIRTIO_F_IN_ORDER: batches with one used entry, hostile drivers, devices.
 if build in_order "${asan[@]}" -- "$here/in_order.c" "${backend[@]}" "${driver[@]}"; then
 	run_cases in_order ring-
