@@ -39,7 +39,7 @@
 #define POLL_MIN_NS (10 * NSEC_PER_USEC)	/* halt polling's range */
 #define POLL_MAX_NS (200 * NSEC_PER_USEC)
 
-const struct kb_device_ops kspawn_io_ops = { .notify = kspawn_io_notify };
+static const struct kb_device_ops io_ops = { .notify = kspawn_io_notify };
 
 static struct kspawn_device *slot(struct kspawn_instance *in, u32 i)
 {
@@ -144,7 +144,7 @@ int kspawn_io_create(struct kspawn_instance *in,
 		io->disk = NULL;
 		return err;
 	}
-	kb_blk_init(&io->blk, slot(in, 0), &io->region, &kspawn_io_ops, in,
+	kb_blk_init(&io->blk, slot(in, 0), &io->region, &io_ops, in,
 		    io->disk ? kspawn_disk_ops(io->disk) : &kb_ram_ops,
 		    io->disk ? (void *)io->disk : io->ram, bytes, "kspawn-blk");
 	/*

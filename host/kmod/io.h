@@ -60,8 +60,6 @@ struct kspawn_io {
 	/* The timed echo (doorbell_irq), and what it needs to answer. */
 	struct kspawn_echo *echo;	/* in the shared header */
 	struct kspawn_header *hdr;
-	const struct kb_device_ops *ops;
-	void *ctx;
 	u64 echo_seq;
 	/* The doorbell's: each queue's notify word when it last looked. */
 	u32 blk_seen[KSPAWN_MAX_QUEUES], net_seen[KSPAWN_MAX_QUEUES];
@@ -93,13 +91,12 @@ bool kspawn_io_doorbell_used(struct kspawn_io *io);
 /* io_irq.c: interrupts to the guest. */
 void kspawn_io_notify(void *ctx, u32 vector);
 extern const struct kb_device_ops kspawn_io_net_ops;
-extern const struct kb_device_ops kspawn_io_ops;
+void kspawn_io_net_irqs(struct kspawn_io *io);
 
 /* io_doorbell.c: the doorbell's rings, and floods of them. */
 void kspawn_io_create_doorbell(struct kspawn_instance *in);
 void kspawn_io_note_ring(struct kspawn_instance *in, bool empty);
 void kspawn_io_unflood(struct kspawn_instance *in);
-void kspawn_io_net_irqs(struct kspawn_io *io);
 
 /*
  * Drop net_lock (taken with spin_lock_bh, or spin_lock in softirq

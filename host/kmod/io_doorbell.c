@@ -43,7 +43,7 @@ static bool echo(struct kspawn_io *io)
 	WRITE_ONCE(e->host_rx_tsc, rx);
 	WRITE_ONCE(e->host_tx_tsc, rdtsc_ordered());
 	if (vector >= 32 && vector <= 255)
-		io->ops->notify(io->ctx, vector);
+		kspawn_io_notify(io->in, vector);
 	return true;
 }
 
@@ -188,8 +188,6 @@ void kspawn_io_create_doorbell(struct kspawn_instance *in)
 	 */
 	io->echo = &in->hdr->echo;
 	io->hdr = in->hdr;
-	io->ops = &kspawn_io_ops;
-	io->ctx = in;
 	err = kspawn_doorbell_create(&io->doorbell, io->doorbell_name,
 				     doorbell_irq, io);
 	if (err) {
