@@ -70,19 +70,23 @@ host() {
 }
 
 # collect LOG SMP NAME...: each case's verdict line with its evidence, as
-# the VM printed them, and the count; a case with no verdict fails.
+# the VM printed them, and the count; a case with no verdict fails.  A
+# kernel record can land inside a verdict line: the verdicts are looked
+# for with the console's lines joined again (console-lines), the evidence
+# shown as printed (its kernel log lines look like records too).
 collect() {
 	local log=$1 smp=$2 name
 	shift 2
+	"$here/console-lines" < "$log" > "$log.verdicts"
 	awk '/^(ok|FAIL) qemu\// { show = 1; print; next }
 	     /^KSPAWN-HARNESS-/ { show = 0 }
 	     /^\[ *[0-9]+\.[0-9]+\]/ { next }
 	     show && /^ / { print "  " $0 }
 	     show && !/^ / { show = 0 }' "$log"
 	for name in "$@"; do
-		if grep -q "^ok qemu/$name\$" "$log"; then
+		if grep -q "^ok qemu/$name\$" "$log.verdicts"; then
 			pass=$((pass + 1))
-		elif grep -q "^FAIL qemu/$name" "$log"; then
+		elif grep -q "^FAIL qemu/$name" "$log.verdicts"; then
 			fail=$((fail + 1))
 		else
 			fail_case "$name" "no result: the boot (-smp $smp) ended with status $status before this case reported" \
@@ -119,7 +123,7 @@ run_boot() {
 		fail_case "boot-smp$smp" "qemu-host.sh ended with status $status" \
 			"$(sed 's/^/| /' "$log.err")"
 	fi
-	rm -f "$log" "$log.err" "$log.disk" "$log.nvme"
+	rm -f "$log" "$log.err" "$log.verdicts" "$log.disk" "$log.nvme"
 }
 
 # The kernel-log checks see every kind of trouble (guest/klog-selftest.sh):
@@ -143,7 +147,7 @@ run_klog() {
 		echo "ok qemu/klog-console"
 		pass=$((pass + 1))
 	fi
-	rm -f "$log" "$log.err"
+	rm -f "$log" "$log.err" "$log.verdicts"
 }
 
 # FLUSH tested by a power loss (power-loss.sh): QEMU killed with SIGKILL

@@ -6,10 +6,11 @@
 #
 #   tests/unit/runner_selftest.sh [OUT_DIR]
 #
-# SELFTEST_RUNNER, SELFTEST_FUZZ, SELFTEST_HOSTED and SELFTEST_KLOG name
-# other copies of tests/run.sh, tests/fuzz/run.sh, tests/hosted/run.sh and
-# scripts/initramfs/kspawn-klog-check to check (an old revision, to see
-# these tests fail on it).
+# SELFTEST_RUNNER, SELFTEST_FUZZ, SELFTEST_HOSTED, SELFTEST_KLOG and
+# SELFTEST_CONSOLE_LINES name other copies of tests/run.sh,
+# tests/fuzz/run.sh, tests/hosted/run.sh, scripts/initramfs/
+# kspawn-klog-check and tests/qemu/console-lines to check (an old
+# revision, to see these tests fail on it; `cat` for the last).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 tests=$(cd "$here/.." && pwd)
@@ -17,6 +18,7 @@ runner=${SELFTEST_RUNNER:-$tests/run.sh}
 fuzz_run=${SELFTEST_FUZZ:-$tests/fuzz/run.sh}
 hosted_run=${SELFTEST_HOSTED:-$tests/hosted/run.sh}
 klog_check=${SELFTEST_KLOG:-$tests/../scripts/initramfs/kspawn-klog-check}
+console_lines=${SELFTEST_CONSOLE_LINES:-$tests/qemu/console-lines}
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"
 
@@ -154,4 +156,23 @@ if [ -z "$why" ]; then
 	echo "ok unit/runner-klog-check"
 else
 	echo "FAIL unit/runner-klog-check:$why"
+fi
+
+# The qemu suite reads verdicts from the VM's console, where the kernel's
+# records can land inside a line: the first as one CI run printed it
+# (the verdict was lost), then two records in a row, and one that split a
+# line's carriage return from its newline.  Records on lines of their own
+# stay.
+got=$(printf '%s\n' 'ok qemu/two-guests' \
+	'ok qemu/hostile[   17.452026] kspawn-harness: case net-flood begins (128.3)' '' \
+	'ok qemu/net-fl[   20.000001] a: b' '[   20.000002] c: d' 'ood' \
+	$'ok qemu/console-flood\r[   20.000003] e: f' '' \
+	'[   21.000000] kspawn: a line of its own' | "$console_lines")
+want=$(printf '%s\n' 'ok qemu/two-guests' 'ok qemu/hostile' 'ok qemu/net-flood' \
+	'ok qemu/console-flood' '[   21.000000] kspawn: a line of its own')
+if [ "$got" = "$want" ]; then
+	echo "ok unit/runner-console-lines"
+else
+	echo "FAIL unit/runner-console-lines: want the verdicts whole, got:"
+	printf '%s\n' "$got" | cat -A | sed 's/^/    | /'
 fi

@@ -25,7 +25,9 @@ for name in $cases; do
 	# of lines taken before would then point past everything new.
 	n=$((n + 1))
 	mark="kspawn-harness: case $name begins ($$.$n)"
-	echo "$mark" > /dev/kmsg
+	# At KERN_INFO: in the log, not on the console (loglevel=5), where
+	# it could land in the middle of the verdict line just printed.
+	echo "<6>$mark" > /dev/kmsg
 	if [ ! -f "$script" ]; then
 		echo "no such case: $script" > "$log"
 		st=127
