@@ -86,3 +86,14 @@ u32 kspawn_console_take(struct kspawn_console *c, void *dst, u32 len)
 	spin_unlock(&c->lock);
 	return n;
 }
+
+/* Nothing kept for the reader (it reads again if this is stale). */
+bool kspawn_console_empty(struct kspawn_console *c)
+{
+	bool empty;
+
+	spin_lock(&c->lock);
+	empty = c->head == c->tail;
+	spin_unlock(&c->lock);
+	return empty;
+}

@@ -199,6 +199,7 @@ int kspawn_console_init(struct kspawn_console *c, u32 size);
 void kspawn_console_free(struct kspawn_console *c);
 void kspawn_console_drain(struct kspawn_console *c, struct byte_ring *h);
 u32 kspawn_console_take(struct kspawn_console *c, void *dst, u32 len);
+bool kspawn_console_empty(struct kspawn_console *c);
 
 /* load.c */
 int kspawn_image_check(const void *image, u64 size, u64 *mem,
