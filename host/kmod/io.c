@@ -369,9 +369,13 @@ static int io_thread(void *arg)
 			cond_resched();
 			continue;
 		}
-		/* No doorbell (or masked, or pending for nothing): back off. */
+		/*
+		 * No doorbell (or masked, or pending for nothing): back off.
+		 * With no device there is nothing to poll, only a mask to lift.
+		 */
 		backoff = backoff ? min(backoff * 2, BACKOFF_MAX_US) : 10;
-		io_sleep(io, backoff);
+		io_sleep(io, io->has_blk || io->has_net ||
+			 READ_ONCE(io->flooded) ? backoff : 0);
 	}
 	return 0;
 }
@@ -412,7 +416,11 @@ int kspawn_io_start(struct kspawn_instance *in)
 {
 	struct task_struct *t;
 
-	if (!in->io->has_blk && !in->io->has_net)
+	/*
+	 * A guest with no device still has its doorbell (the timed echo):
+	 * the thread counts its rings, so a flood of them is masked too.
+	 */
+	if (!in->io->has_blk && !in->io->has_net && !in->io->doorbell.irq)
 		return 0;
 	t = kthread_run(io_thread, in, "kspawn-io/%u", in->id);
 	if (IS_ERR(t))

@@ -61,6 +61,7 @@ struct kspawn_io {
 	struct kspawn_echo *echo;	/* in the shared header */
 	struct kspawn_header *hdr;
 	u64 echo_seq;
+	u64 echo_due;			/* the echo budget's: ECHO_COST_NS apart */
 	/* The doorbell's: each queue's notify word when it last looked. */
 	u32 blk_seen[KSPAWN_MAX_QUEUES], net_seen[KSPAWN_MAX_QUEUES];
 	u32 extra_kicks;		/* ... and kicks beyond one a ring */

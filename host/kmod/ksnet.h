@@ -12,6 +12,8 @@
 struct kspawn_io;
 struct bpf_prog;
 
+#define KSNET_PAIRS_INTERVAL (HZ / 10)
+
 /* XDP counters, in ethtool -S's order. */
 enum {
 	KSNET_XDP_PASS, KSNET_XDP_DROP, KSNET_XDP_TX, KSNET_XDP_REDIRECT,
@@ -49,8 +51,14 @@ struct ksnet {
 	struct net_device *dev;
 	u32 id;				/* the instance's */
 	struct bpf_prog __rcu *xdp_prog;	/* native XDP (rtnl to set) */
-	/* real_num_*_queues follow the guest's pairs (rtnl: a work) */
-	struct work_struct pairs_work;
+	/*
+	 * real_num_*_queues follow the guest's pairs (rtnl: a work), at
+	 * most once per KSNET_PAIRS_INTERVAL: a guest that keeps setting
+	 * pairs must not keep the host's rtnl_lock busy.
+	 */
+	struct delayed_work pairs_work;
+	unsigned long pairs_ran;	/* jiffies, the work's last run */
+	u64 pairs_resizes;		/* queue counts the work changed */
 	/* Under net_lock. */
 	u32 dirty;			/* bit p: pair p has frames to publish */
 	u64 stops, wakes;

@@ -364,13 +364,22 @@ static void guest_rx_room(void *ctx, unsigned int pair)
 			netif_tx_wake_queue(netdev_get_tx_queue(io->netdev, i));
 }
 
-/* MQ_VQ_PAIRS_SET or a reset; net_lock held: rtnl is for the work. */
+/*
+ * MQ_VQ_PAIRS_SET or a reset; net_lock held: rtnl is for the work, which
+ * reads the pairs when it runs, so a change while it waits is not lost.
+ */
 static void guest_pairs_changed(void *ctx, unsigned int pairs)
 {
 	struct kspawn_io *io = ctx;
+	unsigned long now = jiffies, due;
+	struct ksnet *kn;
 
-	if (io->netdev)
-		schedule_work(&((struct ksnet *)netdev_priv(io->netdev))->pairs_work);
+	if (!io->netdev)
+		return;
+	kn = netdev_priv(io->netdev);
+	due = READ_ONCE(kn->pairs_ran) + KSNET_PAIRS_INTERVAL;
+	schedule_delayed_work(&kn->pairs_work,
+			      time_before(now, due) ? due - now : 0);
 }
 
 const struct kb_net_ops kspawn_netdev_ops = {
@@ -386,7 +395,8 @@ const struct kb_net_ops kspawn_netdev_ops = {
  */
 static void ksnet_pairs_work(struct work_struct *work)
 {
-	struct ksnet *kn = container_of(work, struct ksnet, pairs_work);
+	struct ksnet *kn = container_of(to_delayed_work(work), struct ksnet,
+					pairs_work);
 	struct net_device *dev = kn->dev;
 	unsigned int pairs;
 
@@ -395,12 +405,18 @@ static void ksnet_pairs_work(struct work_struct *work)
 		spin_lock_bh(&kn->io->net_lock);
 		pairs = kb_net_pairs(&kn->io->net);
 		spin_unlock_bh(&kn->io->net_lock);
-		if (netif_set_real_num_tx_queues(dev, pairs) ||
-		    netif_set_real_num_rx_queues(dev, pairs))
-			netdev_warn(dev, "cannot use %u queues\n", pairs);
+		if (pairs != dev->real_num_tx_queues ||
+		    pairs != dev->real_num_rx_queues) {
+			if (netif_set_real_num_tx_queues(dev, pairs) ||
+			    netif_set_real_num_rx_queues(dev, pairs))
+				netdev_warn(dev, "cannot use %u queues\n",
+					    pairs);
+			WRITE_ONCE(kn->pairs_resizes, kn->pairs_resizes + 1);
+		}
 		if (netif_running(dev))
 			netif_tx_wake_all_queues(dev);
 	}
+	WRITE_ONCE(kn->pairs_ran, jiffies);
 	rtnl_unlock();
 }
 
@@ -500,7 +516,8 @@ int kspawn_netdev_create(struct kspawn_instance *in)
 	kn->io = in->io;
 	kn->dev = dev;
 	kn->id = in->id;
-	INIT_WORK(&kn->pairs_work, ksnet_pairs_work);
+	INIT_DELAYED_WORK(&kn->pairs_work, ksnet_pairs_work);
+	kn->pairs_ran = jiffies - KSNET_PAIRS_INTERVAL;
 	strscpy(dev->name, "ksnet%d", sizeof(dev->name));
 	dev->netdev_ops = &ksnet_ops;
 	dev->ethtool_ops = &ksnet_ethtool_ops;
@@ -543,7 +560,7 @@ void kspawn_netdev_destroy(struct kspawn_io *io)
 	if (!io->netdev)
 		return;
 	kn = netdev_priv(io->netdev);
-	cancel_work_sync(&kn->pairs_work);
+	cancel_delayed_work_sync(&kn->pairs_work);
 	unregister_netdev(io->netdev);
 	ksnet_xdp_fini_n(kn, KB_NET_PAIRS_MAX);
 	ksnet_napi_fini(kn);

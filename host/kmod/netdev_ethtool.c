@@ -56,7 +56,7 @@ static const char ksnet_stat_names[][ETH_GSTRING_LEN] = {
 	"guest_rx_packets", "guest_rx_bytes", "guest_rx_dropped",
 	"guest_rx_no_buf", "tx_queue_stops", "tx_queue_wakes", "napi_polls",
 	"xdp_pass", "xdp_drop", "xdp_tx", "xdp_redirect", "xdp_xmit",
-	"xdp_xmit_drops", "queue_pairs", "pairs_set",
+	"xdp_xmit_drops", "queue_pairs", "pairs_set", "pairs_resizes",
 };
 
 /* Per pair, "qN_" before each. */
@@ -111,6 +111,7 @@ static void ksnet_get_ethtool_stats(struct net_device *dev,
 		*data++ = kn->xdp_stats[i];
 	*data++ = kb_net_pairs(net);
 	*data++ = net->pairs_sets;
+	*data++ = READ_ONCE(kn->pairs_resizes);
 	for (int p = 0; p < KB_NET_PAIRS_MAX; p++) {
 		*data++ = net->stats[p].tx_packets;
 		*data++ = net->stats[p].rx_packets;

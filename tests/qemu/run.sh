@@ -26,10 +26,10 @@ pass=0 fail=0 skip=0
 # QEMU_BOOTS="3 a b;2 c" replaces them (tests/stress uses it).
 boots=(
 	"2 ctl-usage not-root hello demo panic lifecycle blk blk-odirect blk-nvme blk-4k blk-bounce blk-concurrent power-loss-nvme net netdev xdp-native l2fwd gdb-tcp abuse bad-images resources cycles cpu-online-guard reserve pool-scrub timer-clock doorbell no-module"
-	"3 two-guests hostile net-flood console-flood lock-independence"
+	"3 two-guests hostile net-flood echo-flood console-flood lock-independence"
 	"5 four-guests"
 	"2@qemu64,+monitor mwait-wake"
-	"4 smp-guest blk-mq net-mq smp-libc"
+	"4 smp-guest blk-mq net-mq pairs-flap smp-libc"
 	klog
 	make-run-tty
 	power-loss

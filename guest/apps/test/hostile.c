@@ -17,6 +17,14 @@
  *             every 100 us (each its own interrupt; on a host's ksnetN
  *             they go to its NAPI), between two pings of the host
  *             (ip=A.B.C.D; the host at .1 of its /30)
+ *   echoflood timed echoes (KSPAWN_F_DOORBELL_ECHO), a new one per ring,
+ *             as fast as it can, none waited for, until none came back
+ *             for 100 ms (at most 30 s); then one at a time until the
+ *             host answers again
+ *   pairs     MQ_VQ_PAIRS_SET 1 and 2 in turn on the control queue for
+ *             3 s, each as soon as the last was answered, ending at 2
+ *             (ip=A.B.C.D; needs MQ and a 2-CPU guest): every change
+ *             costs a host ksnetN its rtnl_lock, so it must coalesce them
  *   status    garbage in the device's status byte and queue fields
  *   header    garbage in the ABI header and its console ring's indices
  *   clock     a false APIC timer clock reported to the host, which must
@@ -25,9 +33,11 @@
  *             buffer: legal, but a host block device that must bounce
  *             them would pin 128 MiB of its pages for 1 MiB of the guest's
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/virtio_net.h>
 
 #define KSPAWN_INTERNALS
 #include "kspawn.h"
@@ -192,6 +202,130 @@ static int netflood(const char *ip_arg)
 	return 0;
 }
 
+static volatile uint64_t echoes_back;
+
+static void echo_back(struct trap_frame *tf)
+{
+	(void)tf;
+	echoes_back++;
+	apic_eoi();
+}
+
+/*
+ * echoflood: each echo costs the host's doorbell CPU an interrupt and an
+ * IPI back, and brings the devices nothing.  It needs no disk.
+ */
+#define ECHO_QUIET_NS (100 * 1000 * 1000ULL)	/* no answer: masked */
+#define ECHO_FLOOD_MAX_NS (30 * NSEC_PER_SEC)
+
+static int echoflood(void)
+{
+	struct kspawn_echo *e = &kspawn_hdr->echo;
+	uint64_t t0, seq = 0, rings = 0, back = 0, heard, t;
+	int vector = irq_alloc_vector(echo_back);
+
+	if (!(kspawn_hdr->host_features & KSPAWN_F_DOORBELL_ECHO) ||
+	    vector <= 0) {
+		kprintf("hostile: echoflood: no echo from this host, or no vector\n");
+		return 1;
+	}
+	e->vector = (uint32_t)vector;
+	kspawn_hdr->guest_features |= KSPAWN_F_DOORBELL_ECHO;
+	kprintf("hostile: echoflood: ringing\n");
+	t0 = heard = time_ns();
+	while ((t = time_ns()) - heard < ECHO_QUIET_NS &&
+	       t - t0 < ECHO_FLOOD_MAX_NS) {
+		__atomic_store_n(&e->seq, ++seq, __ATOMIC_RELEASE);
+		if (virtio_ring_host())
+			break;
+		rings++;
+		if (echoes_back != back) {
+			back = echoes_back;
+			heard = t;
+		}
+	}
+	kprintf("hostile: echoflood: %llu rings in %llu ms, %llu echoes back, %s\n",
+		(unsigned long long)rings,
+		(unsigned long long)((t - t0) / 1000000),
+		(unsigned long long)back,
+		t - heard >= ECHO_QUIET_NS ? "then silence" :
+					     "answered to the end");
+	/* Masked for a while: one echo per 10 ms until one comes back. */
+	for (t = time_ns(); time_ns() - t < 10 * NSEC_PER_SEC;) {
+		uint64_t r = time_ns();
+
+		back = echoes_back;
+		__atomic_store_n(&e->seq, ++seq, __ATOMIC_RELEASE);
+		virtio_ring_host();
+		while (time_ns() - r < 10 * 1000 * 1000)
+			if (echoes_back != back) {
+				kprintf("hostile: echoflood: answered again\n");
+				return 0;
+			}
+	}
+	kprintf("hostile: echoflood: the host never answered again\n");
+	return 1;
+}
+
+#define FLAP_NS (3 * NSEC_PER_SEC)
+
+/* One MQ_VQ_PAIRS_SET on the control queue q: 0 once the device said OK. */
+static int pairs_set(struct virtio_dev *d, unsigned int q, uint8_t *cmd,
+		     uint16_t pairs)
+{
+	struct virtq *vq = &d->vq[q];
+	volatile uint8_t *ack = cmd + 64;
+	struct virtq_buf out = { cmd, 4 }, in = { cmd + 64, 1 };
+	uint64_t end = time_ns() + NSEC_PER_SEC;
+	void *got;
+
+	cmd[0] = VIRTIO_NET_CTRL_MQ;
+	cmd[1] = VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET;
+	memcpy(cmd + 2, &pairs, sizeof(pairs));
+	*ack = VIRTIO_NET_ERR;
+	if (virtq_add(vq, &out, 1, &in, 1, cmd))
+		return -1;
+	if (virtq_publish(vq))
+		virtio_kick(d, q);
+	while (!(got = virtq_get(vq, NULL)) && time_ns() < end)
+		cpu_relax();
+	return got == cmd && *ack == VIRTIO_NET_OK ? 0 : -1;
+}
+
+/*
+ * pairs: the driver set its pairs once at start; the control queue is
+ * ours from then on (its interrupt handler serves data queues only).
+ */
+static int pairs_flap(const char *ip_arg)
+{
+	uint8_t *cmd = page_alloc(1);
+	uint32_t ip = 0;
+	struct virtio_dev *d;
+	uint16_t max = 0;
+	long sets = 0;
+	uint64_t end;
+
+	if (!cmd || !ip_arg || net_parse_ip(ip_arg, &ip) || net_up(ip) ||
+	    !(d = vnet_dev()) || netif_queue_pairs() < 2) {
+		kprintf("hostile: pairs: needs --net, ip=A.B.C.D, MQ and 2 CPUs\n");
+		return 1;
+	}
+	virtio_config(d, offsetof(struct virtio_net_config,
+				  max_virtqueue_pairs), &max, sizeof(max));
+	kprintf("hostile: pairs: flapping\n");
+	end = time_ns() + FLAP_NS;
+	while (time_ns() < end || sets % 2) {
+		if (pairs_set(d, 2 * max, cmd, (uint16_t)(sets % 2 + 1))) {
+			kprintf("hostile: pairs: the device refused set %ld\n",
+				sets);
+			return 1;
+		}
+		sets++;
+	}
+	kprintf("hostile: pairs: %ld sets in 3 s, the last to 2\n", sets);
+	return 0;
+}
+
 /*
  * bounce: BOUNCE_REQS reads of BOUNCE_SEGS x 1 MiB, every segment the
  * same 1 MiB buffer, put on the queue at once.  The driver's calls take one buffer per request, so the chains
@@ -297,6 +431,11 @@ static int hostile_main(int argc, char **argv)
 	if (!strcmp(mode, "netflood"))
 		return netflood(argc > 2 && !strncmp(argv[2], "ip=", 3) ?
 				argv[2] + 3 : NULL);
+	if (!strcmp(mode, "echoflood"))
+		return echoflood();
+	if (!strcmp(mode, "pairs"))
+		return pairs_flap(argc > 2 && !strncmp(argv[2], "ip=", 3) ?
+				  argv[2] + 3 : NULL);
 	if (vblk_init() || !(d = vblk_dev())) {
 		kprintf("hostile: needs a disk (--ramdisk)\n");
 		return 1;
@@ -308,7 +447,7 @@ static int hostile_main(int argc, char **argv)
 	if (!strcmp(mode, "status") || !strcmp(mode, "header"))
 		return scribble(d, mode);
 	if (misbehave(d, mode)) {
-		kprintf("hostile: modes: outside huge loop nested wild (split) flood netflood status header clock bounce\n");
+		kprintf("hostile: modes: outside huge loop nested wild (split) flood netflood echoflood pairs status header clock bounce\n");
 		return 2;
 	}
 	for (int ms = 0; ms < 5000; ms += 10) {
@@ -322,4 +461,4 @@ static int hostile_main(int argc, char **argv)
 	kprintf("hostile: %s: the device did not object\n", mode);
 	return 1;
 }
-APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood netflood status header clock bounce");
+APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood netflood echoflood pairs status header clock bounce");

@@ -1,0 +1,48 @@
+# A guest that keeps changing its queue pairs (hostile pairs): on an
+# SMP guest with MQ it sets 1 and 2 pairs in turn for 3 s, each as soon
+# as the device answered the last.  Every change ksnet0 follows costs
+# the host its rtnl_lock (real_num_*_queues), so the module coalesces
+# them: at most one resize per 100 ms, the last value never lost.
+# Checked: the device took every set (pairs_set), ksnet0 resized at most
+# once per 100 ms of the run plus a margin (pairs_resizes), rtnl users
+# (ip link) answer meanwhile, and ksnet0 ends with the guest's 2 queues.
+. /tests/lib.sh
+[ "$(nproc)" -ge 4 ] || { bad "needs 4 CPUs, have $(nproc)"; finish; }
+
+# stat NAME: its value in the last ethq -S output.
+stat() { echo "$out" | sed -n "s/^ *$1: //p"; }
+
+c0=$(now_cs)
+spawn "$TEST_IMG" --cpus 2-3 --net netdev \
+	--cmdline "hostile pairs ip=169.254.1.2" || finish
+: > /tmp/pairs.out
+kspawnctl console "$id" --follow > /tmp/pairs.out 2>&1 &
+follower=$!
+i=0
+while ! grep -q 'pairs: flapping' /tmp/pairs.out && [ $i -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+grep -q 'pairs: flapping' /tmp/pairs.out || bad "the guest never started"
+sleep 1
+within_1s ip link show ksnet0
+wait $follower
+c1=$(now_cs)
+sed 's/^/  | /' /tmp/pairs.out
+sets=$(sed -n 's/.*pairs: \([0-9]*\) sets in 3 s.*/\1/p' /tmp/pairs.out)
+[ -n "$sets" ] || bad "the guest's sets did not all succeed"
+# The work runs at most 100 ms after the last set.
+sleep 0.5
+expect 0 ethq -S ksnet0
+set=$(stat pairs_set) resizes=$(stat pairs_resizes)
+cap=$(( (c1 - c0) / 10 + 5 ))
+note "the guest set pairs $sets times (the device counted ${set:-?} with the driver's own), ksnet0 resized ${resizes:-?} times in $(( (c1 - c0) * 10 )) ms (at most $cap)"
+[ -n "$sets" ] && [ "${set:-0}" -ge "$sets" ] ||
+	bad "the device counted ${set:-?} sets, the guest made ${sets:-?}"
+[ -n "$resizes" ] && [ "$resizes" -ge 1 ] && [ "$resizes" -le "$cap" ] ||
+	bad "ksnet0 resized ${resizes:-?} times, want 1 to $cap"
+n=$(ls -d /sys/class/net/ksnet0/queues/tx-* | wc -l)
+[ "$n" = 2 ] || bad "ksnet0 has $n transmit queues after the guest set 2"
+expect 0 kspawnctl stop "$id"
+want_no_instances
+finish
