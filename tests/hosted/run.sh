@@ -40,12 +40,41 @@ done
 cflags=(-std=gnu11 -g -O1 -Wall -Wextra -Werror -I"$top" -I"$top/guest" -pthread)
 asan=(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
 
+# The sources every program shares (the backends, the driver) are
+# compiled once per compiler and flags, two at a time, into
+# obj/KEY/: the programs differ in their own file only.  Fresh each run.
+rm -rf "$out/obj"
+shared_src() {
+	case $1 in "$top"/host/backend/*.c | "$top"/guest/*.c) return 0 ;; esac
+	return 1
+}
+
 build() {	# NAME SANITIZERS... -- SOURCES...
-	local name=$1 flags=()
+	local name=$1 flags=() args=() todo=() key dir f o
 	shift
 	while [ "$1" != -- ]; do flags+=("$1"); shift; done
 	shift
-	${CC:-gcc} "${cflags[@]}" "${flags[@]}" -o "$out/$name" "$@" > "$out/$name.build" 2>&1 ||
+	key=$(printf '%s\n' "${CC:-gcc}" "${flags[@]}" | md5sum | cut -c1-12)
+	dir=$out/obj/$key
+	mkdir -p "$dir"
+	: > "$out/$name.build"
+	for f; do
+		if shared_src "$f"; then
+			o=$dir/$(echo "${f#"$top"/}" | tr / _).o
+			[ -f "$o" ] || todo+=("$f")
+			args+=("$o")
+		else
+			args+=("$f")
+		fi
+	done
+	for f in "${todo[@]}"; do
+		o=$dir/$(echo "${f#"$top"/}" | tr / _).o
+		${CC:-gcc} "${cflags[@]}" "${flags[@]}" -c -o "$o" "$f" \
+			>> "$out/$name.build" 2>&1 &
+		[ "$(jobs -rp | wc -l)" -lt 2 ] || wait -n
+	done
+	wait
+	${CC:-gcc} "${cflags[@]}" "${flags[@]}" -o "$out/$name" "${args[@]}" >> "$out/$name.build" 2>&1 ||
 		{ bad "hosted/$name: does not build"; sed 's/^/    | /' "$out/$name.build"; return 1; }
 }
 
