@@ -2,7 +2,8 @@
 # The fuzz suite: build each tests/fuzz/fuzz_*.c with libFuzzer, ASan and
 # UBSan, replay its seed corpus (tests/fuzz/corpus/<name>/, plus what
 # tests/fuzz/gen_<name>_seeds.py writes, if there is one), then fuzz it
-# for FUZZ_SECONDS (default 10) with new inputs kept in build/ only.
+# for FUZZ_SECONDS (default 10) with new inputs kept in build/ only,
+# FUZZ_JOBS (default 2) targets at a time.
 # A crash is saved in build/fuzz/<name>/ and fails the case: copy it into
 # the seed corpus as a regression test once it is fixed.  A seed generator
 # that fails fails its target.
@@ -30,13 +31,10 @@ sources_of() {
 	echo "$s"
 }
 
-pass=0 fail=0
-names=("$@")
-[ ${#names[@]} -eq 0 ] && for f in "$here"/fuzz_*.c; do names+=("$(basename "$f" .c)"); done
-for name in "${names[@]}"; do
-	src=$here/$name.c
-	bin=$out/$name
-	work=$out/$name.d
+# one NAME: build, seed and fuzz one target; its verdict on stdout, with
+# the evidence below a FAIL.  Each target is one process on one core.
+one() {
+	local name=$1 src=$here/$1.c bin=$out/$1 work=$out/$1.d log seeds gen runs
 	rm -rf "$work"
 	mkdir -p "$work/corpus" "$work/crashes"
 	log=$work/log
@@ -45,8 +43,7 @@ for name in "${names[@]}"; do
 		"$src" $(cd "$top" && sources_of "$src") -o "$bin" > "$log" 2>&1; then
 		echo "FAIL fuzz/$name (build)"
 		sed 's/^/    | /' "$log"
-		fail=$((fail + 1))
-		continue
+		return 1
 	fi
 	seeds=$here/corpus/${name#fuzz_}
 	mkdir -p "$seeds"
@@ -57,8 +54,7 @@ for name in "${names[@]}"; do
 	if [ -f "$gen" ] && ! python3 "$gen" "$work/seeds" "${out%/fuzz}/kspawn-guest.elf" > "$work/gen.log" 2>&1; then
 		echo "FAIL fuzz/$name: its seed generator $(basename "$gen") failed"
 		sed 's/^/    | /' "$work/gen.log"
-		fail=$((fail + 1))
-		continue
+		return 1
 	fi
 	mkdir -p "$work/seeds"
 	if (cd "$top" && timeout $((seconds + 120)) "$bin" -max_total_time="$seconds" \
@@ -66,10 +62,30 @@ for name in "${names[@]}"; do
 		-print_final_stats=1 "$work/corpus" "$seeds" "$work/seeds") > "$log" 2>&1; then
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 		echo "ok fuzz/$name (${runs:-?} inputs in ${seconds}s, seeds from $(ls "$seeds" "$work/seeds" | grep -cv -e '^$' -e ':$') files)"
-		pass=$((pass + 1))
 	else
 		echo "FAIL fuzz/$name: crash saved in $work/crashes/"
 		grep -E 'ERROR|SUMMARY|#[0-9]+ 0x' "$log" | head -n 20 | sed 's/^/    | /'
+		return 1
+	fi
+}
+
+names=("$@")
+[ ${#names[@]} -eq 0 ] && for f in "$here"/fuzz_*.c; do names+=("$(basename "$f" .c)"); done
+# FUZZ_JOBS targets at a time (default 2: this machine kind's cores), the
+# verdicts printed in order once all are done.
+for name in "${names[@]}"; do
+	one "$name" > "$out/$name.verdict" 2>&1 &
+	[ "$(jobs -rp | wc -l)" -lt "${FUZZ_JOBS:-2}" ] || wait -n
+done
+wait
+pass=0 fail=0
+for name in "${names[@]}"; do
+	cat "$out/$name.verdict"
+	if grep -q "^ok fuzz/$name " "$out/$name.verdict"; then
+		pass=$((pass + 1))
+	else
+		grep -q "^FAIL fuzz/$name" "$out/$name.verdict" ||
+			echo "FAIL fuzz/$name: no verdict"
 		fail=$((fail + 1))
 	fi
 done
