@@ -162,14 +162,18 @@ fi
 # records can land inside a line: the first as one CI run printed it
 # (the verdict was lost), then two records in a row, and one that split a
 # line's carriage return from its newline.  Records on lines of their own
-# stay.
+# stay, and so does evidence quoting the kernel's log, which must not
+# swallow the next case's verdict.
 got=$(printf '%s\n' 'ok qemu/two-guests' \
 	'ok qemu/hostile[   17.452026] kspawn-harness: case net-flood begins (128.3)' '' \
 	'ok qemu/net-fl[   20.000001] a: b' '[   20.000002] c: d' 'ood' \
 	$'ok qemu/console-flood\r[   20.000003] e: f' '' \
-	'[   21.000000] kspawn: a line of its own' | "$console_lines")
+	'[   21.000000] kspawn: a line of its own' \
+	'FAIL qemu/x (status 1)' '  k| [   22.000000] WARNING: quoted' \
+	'ok qemu/y' | "$console_lines")
 want=$(printf '%s\n' 'ok qemu/two-guests' 'ok qemu/hostile' 'ok qemu/net-flood' \
-	'ok qemu/console-flood' '[   21.000000] kspawn: a line of its own')
+	'ok qemu/console-flood' '[   21.000000] kspawn: a line of its own' \
+	'FAIL qemu/x (status 1)' '  k| [   22.000000] WARNING: quoted' 'ok qemu/y')
 if [ "$got" = "$want" ]; then
 	echo "ok unit/runner-console-lines"
 else
