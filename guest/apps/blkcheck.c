@@ -13,6 +13,7 @@
  * on a 4 KiB-sector disk); CHUNK is a multiple of any block the driver
  * takes, and the disk's size a multiple of its block.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,7 +112,12 @@ static int unmap_half(uint64_t bytes)
 	uint64_t per = vblk_block_size() / VBLK_SECTOR;
 	uint64_t sectors = bytes / VBLK_SECTOR, q = sectors / per / 4 * per;
 
-	if (vblk_discard(2 * q, q) || vblk_write_zeroes(3 * q, sectors - 3 * q))
+	int err = vblk_discard(2 * q, q) ?:
+		  vblk_write_zeroes(3 * q, sectors - 3 * q);
+
+	if (err == -EOPNOTSUPP)
+		kprintf("blkcheck: the device offers no DISCARD or WRITE_ZEROES\n");
+	if (err)
 		return -1;
 	zero_from = 2 * q * VBLK_SECTOR;
 	kprintf("blkcheck: discarded sectors %llu-%llu, zeroed %llu-%llu\n",

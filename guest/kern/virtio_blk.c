@@ -523,7 +523,7 @@ static int unmap(uint32_t type, uint64_t feature, uint64_t sector,
 		.sector = sector, .num_sectors = count };
 
 	if (!(vb.dev.features & feature))
-		return -1;
+		return -EOPNOTSUPP;
 	return sync_req(type, 0, &range, sizeof(range));
 }
 

@@ -90,7 +90,10 @@ int vblk_status(const struct vblk_req *r);
 int vblk_read(uint64_t sector, void *buf, uint32_t len);
 int vblk_write(uint64_t sector, const void *buf, uint32_t len);
 int vblk_flush(void);
-/* Sectors [sector, +count), whole blocks, read back as zeroes afterwards. */
+/*
+ * Sectors [sector, +count), whole blocks, read back as zeroes afterwards;
+ * -EOPNOTSUPP where the device does not offer it.
+ */
 int vblk_discard(uint64_t sector, uint32_t count);
 int vblk_write_zeroes(uint64_t sector, uint32_t count);
 

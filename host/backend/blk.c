@@ -68,7 +68,9 @@ static uint8_t do_ranges(struct kb_blk *b, const struct kb_chain *c,
 	uint32_t n = (c->out_len - HDR_BYTES) / RANGE_BYTES;
 	struct virtio_blk_discard_write_zeroes rg;
 
-	if (!n || (c->out_len - HDR_BYTES) % RANGE_BYTES || n > 1)
+	if (!n || (c->out_len - HDR_BYTES) % RANGE_BYTES || n > 1 ||
+	    (b->dev.withheld & (1ULL << (zero ? VIRTIO_BLK_F_WRITE_ZEROES :
+					    VIRTIO_BLK_F_DISCARD))))
 		return VIRTIO_BLK_S_UNSUPP;
 	kb_chain_read(c, HDR_BYTES, &rg, sizeof(rg));
 	if (rg.flags & ~VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP || rg.num_sectors > MAX_RANGE_SECTORS)
@@ -656,4 +658,10 @@ void kb_blk_set_block_size(struct kb_blk *b, uint32_t bytes)
 	memcpy(cfg + offsetof(struct virtio_blk_config,
 			      discard_sector_alignment),
 	       &sectors, sizeof(sectors));
+}
+
+void kb_blk_withhold_ranges(struct kb_blk *b)
+{
+	kb_device_withhold(&b->dev, (1ULL << VIRTIO_BLK_F_DISCARD) |
+			   (1ULL << VIRTIO_BLK_F_WRITE_ZEROES));
 }

@@ -118,6 +118,15 @@ void kb_blk_init(struct kb_blk *b, struct kspawn_device *slot,
 /* The store's smallest I/O, if above a sector: in blk_size (before live). */
 void kb_blk_set_block_size(struct kb_blk *b, uint32_t bytes);
 
+/*
+ * A store that cannot zero a range cheaply (a block device without a
+ * write-zeroes offload would take a discard as that many bytes of zeroes
+ * written: 1 GiB for a 16-byte range) offers neither DISCARD nor
+ * WRITE_ZEROES, and fails them (UNSUPP) if a guest sends them anyway.
+ * Before the device is live.
+ */
+void kb_blk_withhold_ranges(struct kb_blk *b);
+
 /* RAM storage (vdpa_sim_blk's): kb_ram_new(bytes) or NULL. */
 extern const struct kb_store_ops kb_ram_ops;
 void *kb_ram_new(uint64_t bytes);

@@ -21,6 +21,13 @@ void kb_device_init(struct kb_device *d, struct kspawn_device *slot,
 	KB_WRITE(slot->device_id, cls->device_id);	/* last: slot valid */
 }
 
+void kb_device_withhold(struct kb_device *d, uint64_t bits)
+{
+	d->withheld |= bits;
+	KB_WRITE(d->slot->device_features,
+		 (d->cls->features & ~d->withheld) | KB_F_TRANSPORT);
+}
+
 void kb_device_violation(struct kb_device *d, const char *why)
 {
 	uint32_t vector;
@@ -64,7 +71,7 @@ static void reset(struct kb_device *d)
 static void negotiate(struct kb_device *d, uint8_t status)
 {
 	uint64_t want = KB_READ(d->slot->driver_features);
-	uint64_t offer = d->cls->features | KB_F_TRANSPORT;
+	uint64_t offer = (d->cls->features & ~d->withheld) | KB_F_TRANSPORT;
 
 	if ((want & ~offer) || !(want & (1ULL << VIRTIO_F_VERSION_1)) ||
 	    (d->cls->features_ok && !d->cls->features_ok(want))) {

@@ -65,6 +65,7 @@ struct kb_device {
 	void *ctx;			/* for ops */
 	void *priv;			/* for cls */
 	uint64_t features;		/* negotiated */
+	uint64_t withheld;		/* class bits not offered here */
 	uint8_t status;			/* what we last acted on */
 	int live;			/* queues set up, DRIVER_OK accepted */
 	/* bit q: queue q set up; read by the doorbell's handler too */
@@ -80,6 +81,12 @@ struct kb_device {
 void kb_device_init(struct kb_device *d, struct kspawn_device *slot,
 		    const struct kb_region *r, const struct kb_device_class *cls,
 		    void *priv, const struct kb_device_ops *ops, void *ctx);
+
+/*
+ * Offer none of bits (the class's) on this device: its store cannot serve
+ * them.  After kb_device_init(), before the guest starts.
+ */
+void kb_device_withhold(struct kb_device *d, uint64_t bits);
 
 /* Follow the driver's status and serve the queues; returns work done. */
 int kb_device_poll(struct kb_device *d, int budget);

@@ -136,6 +136,7 @@ struct kspawn_disk {
 	unsigned int bounce_budget;	/* pages: bounce_budget_kib */
 	wait_queue_head_t bounce_room;	/* the thread waits for room */
 	bool write_cache;		/* bdev: a volatile write cache */
+	bool zeroes;			/* bdev: a write-zeroes offload */
 	unsigned int align;		/* what O_DIRECT or the device needs */
 	const struct kb_region *region;
 	bool linear;			/* region in the kernel's linear map */

@@ -22,8 +22,12 @@
  * submitted like a write and completed by the last one's end_io, so the
  * device thread does not wait for them: the range must read back as
  * zeroes (blk.h); a discard may unmap, a write-zeroes keeps the blocks
- * allocated.  (Unlike blkdev_issue_zeroout, no retry with zero pages if
- * the device fails a WRITE_ZEROES it claimed to support: IOERR.)
+ * allocated.  Only where the device zeroes by itself (its write-zeroes
+ * offload): never pages of zeroes written in their place, a guest's
+ * 16-byte range would cost the host 1 GiB of writes, so a device without
+ * the offload offers neither (kb_blk_withhold_ranges).  (Unlike
+ * blkdev_issue_zeroout, no retry with zero pages if the device fails a
+ * WRITE_ZEROES it claimed to support: IOERR.)
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>
@@ -131,6 +135,7 @@ int kspawn_bdev_open(struct kspawn_disk *d, dev_t dev)
 	d->bdev = bdev;
 	d->align = bdev_logical_block_size(bdev);
 	d->write_cache = bdev_write_cache(bdev);
+	d->zeroes = bdev_write_zeroes_sectors(bdev) != 0;
 	return 0;
 }
 
@@ -358,7 +363,8 @@ static int bdev_submit_range(void *store, struct kb_blk_req *rq)
 	/* fails only before it built a bio (read-only, misaligned) */
 	err = __blkdev_issue_zeroout(d->bdev, rq->off >> SECTOR_SHIFT,
 				     rq->len >> SECTOR_SHIFT, GFP_NOIO, &bio,
-				     rq->zero ? BLKDEV_ZERO_NOUNMAP : 0);
+				     BLKDEV_ZERO_NOFALLBACK |
+				     (rq->zero ? BLKDEV_ZERO_NOUNMAP : 0));
 	if (err || !bio)
 		return err ?: -EINVAL;
 	cmd->rq = rq;

@@ -16,6 +16,12 @@
  *     4096 and 8 once the store says its smallest I/O is 4 KiB (a 4 KiB-
  *     sector disk refuses anything smaller), unchanged by a size that is
  *     not a power of two.
+ *   ranges-withheld-{split,packed}: a store that cannot zero ranges
+ *     cheaply (kb_blk_withhold_ranges: a disk without a write-zeroes
+ *     offload) offers neither DISCARD nor WRITE_ZEROES, and a driver
+ *     that sends them anyway gets UNSUPP without the store being asked;
+ *     beside it the same requests to a device that offers them reach
+ *     the store and succeed.
  *
  * Prints "ok NAME" / "FAIL NAME: why" per case, "PROGRAM: N failed" last.
  */
@@ -43,7 +49,7 @@ static struct kspawn_device slot;
 static struct kb_blk blk;
 static struct virtio_dev vd;
 static struct kb_blk_req *held[KB_BLK_INFLIGHT];
-static int nheld, submits, wakes;
+static int nheld, submits, wakes, discards;
 
 static int hold_submit(void *store, struct kb_blk_req *rq)
 {
@@ -64,6 +70,7 @@ static int no_flush(void *store)
 static int no_discard(void *store, uint64_t off, uint64_t len, int zero)
 {
 	(void)store, (void)off, (void)len, (void)zero;
+	discards++;
 	return 0;
 }
 
@@ -79,16 +86,18 @@ static void count_wake(void *ctx)
 	wakes++;
 }
 
-static int up(int packed)
+static int up_withholding(int packed, int withhold)
 {
 	uint64_t no_packed = 1ULL << VIRTIO_F_RING_PACKED;
 
 	memset(region, 0, REGION_BYTES);
 	memset(&slot, 0, sizeof(slot));
 	memset(&vd, 0, sizeof(vd));
-	nheld = submits = wakes = 0;
+	nheld = submits = wakes = discards = 0;
 	kb_blk_init(&blk, &slot, &kr, &no_notify_ops, NULL, &held_ops, NULL, DISK_BYTES,
 		    "slots");
+	if (withhold)
+		kb_blk_withhold_ranges(&blk);
 	blk.wake = count_wake;
 	vh_region(region, REGION_BASE, REGION_BYTES, 1u << 20);
 	virtio_slot_attach(&vd, &slot, &vh_platform);
@@ -101,6 +110,11 @@ static int up(int packed)
 	kb_device_poll(&blk.dev, 1);
 	vh_poll(NULL);
 	return blk.dev.live ? 0 : -1;
+}
+
+static int up(int packed)
+{
+	return up_withholding(packed, 0);
 }
 
 struct req {
@@ -231,6 +245,68 @@ static void block_size(const char *layout, int packed)
 		size[0], align[0], size[1], align[1], size[2], align[2]);
 }
 
+/* A DISCARD and a WRITE_ZEROES of 8 sectors; their statuses. */
+static int ranges(uint8_t status[2])
+{
+	struct virtq *q = &vd.vq[0];
+	struct rreq {
+		struct virtio_blk_outhdr hdr;
+		struct virtio_blk_discard_write_zeroes rg;
+		uint8_t status;
+	} *r = (struct rreq *)(region + (3u << 20));
+	int got = 0;
+
+	for (int i = 0; i < 2; i++) {
+		struct virtq_buf out = { r + i, offsetof(struct rreq, status) };
+		struct virtq_buf in = { &r[i].status, 1 };
+
+		r[i] = (struct rreq){
+			{ i ? VIRTIO_BLK_T_WRITE_ZEROES : VIRTIO_BLK_T_DISCARD, 0, 0 },
+			{ .sector = 8, .num_sectors = 8 }, 0xff };
+		virtq_add(q, &out, 1, &in, 1, &r[i]);
+	}
+	virtq_publish(q);
+	for (int round = 0; round < 4 && got < 2; round++) {
+		kb_device_poll(&blk.dev, 64);
+		while (virtq_get(q, NULL))
+			got++;
+	}
+	status[0] = r[0].status;
+	status[1] = r[1].status;
+	return got;
+}
+
+static void withheld(const char *layout, int packed)
+{
+	uint8_t on[2], off[2];
+	int got_on, got_off, discards_on, offered_on, offered_off;
+
+	if (up_withholding(packed, 0)) {
+		verdict("ranges-withheld", layout, 0, "device not up");
+		return;
+	}
+	offered_on = virtio_has(&vd, VIRTIO_BLK_F_DISCARD) +
+		     virtio_has(&vd, VIRTIO_BLK_F_WRITE_ZEROES);
+	got_on = ranges(on);
+	discards_on = discards;
+	if (up_withholding(packed, 1)) {
+		verdict("ranges-withheld", layout, 0, "device not up (withheld)");
+		return;
+	}
+	offered_off = virtio_has(&vd, VIRTIO_BLK_F_DISCARD) +
+		      virtio_has(&vd, VIRTIO_BLK_F_WRITE_ZEROES);
+	got_off = ranges(off);
+	verdict("ranges-withheld", layout,
+		offered_on == 2 && got_on == 2 && on[0] == VIRTIO_BLK_S_OK &&
+			on[1] == VIRTIO_BLK_S_OK && discards_on == 2 &&
+			offered_off == 0 && got_off == 2 &&
+			off[0] == VIRTIO_BLK_S_UNSUPP &&
+			off[1] == VIRTIO_BLK_S_UNSUPP && discards == 0,
+		"offered: %d of 2 ranges, statuses %u %u, store calls %d (want 2, OK OK, 2); withheld: %d offered, statuses %u %u, store calls %d (want 0, UNSUPP UNSUPP, 0)",
+		offered_on, on[0], on[1], discards_on, offered_off, off[0],
+		off[1], discards);
+}
+
 int main(void)
 {
 	region = aligned_alloc(4096, REGION_BYTES);
@@ -241,6 +317,7 @@ int main(void)
 		starved(layout, packed);
 		empty(layout, packed);
 		block_size(layout, packed);
+		withheld(layout, packed);
 	}
 	printf("blk_slots: %d failed\n", failures);
 	free(region);
