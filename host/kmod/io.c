@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * An instance's virtio devices (host/backend/, device side) and the kernel
- * thread that serves them.
+ * thread that serves them (started for an instance with no device too,
+ * if it has a doorbell: it counts the rings, so that a flood is masked).
  *
  * After the thread found work it keeps polling for a while (poll_ns,
  * adapted as KVM adapts halt polling), because a guest that just got a
@@ -380,8 +381,8 @@ static int io_thread(void *arg)
 		 * With no device there is nothing to poll, only a mask to lift.
 		 */
 		backoff = backoff ? min(backoff * 2, BACKOFF_MAX_US) : 10;
-		io_sleep(io, io->has_blk || io->has_net ||
-			 READ_ONCE(io->flooded) ? backoff : 0);
+		io_sleep(io, (io->has_blk || io->has_net ||
+			      READ_ONCE(io->flooded)) ? backoff : 0);
 	}
 	return 0;
 }
@@ -410,7 +411,7 @@ static struct task_struct *swap_thread(struct kspawn_io *io,
 	if (io->has_blk)
 		kb_lock(&io->blk.lock, flags);
 	old = io->thread;
-	io->thread = t;
+	WRITE_ONCE(io->thread, t);
 	if (io->has_blk)
 		kb_unlock(&io->blk.lock, flags);
 	if (io->has_net)

@@ -400,6 +400,12 @@ static void ksnet_pairs_work(struct work_struct *work)
 	struct net_device *dev = kn->dev;
 	unsigned int pairs;
 
+	/*
+	 * Stamped first: a set while this runs (the pending bit is clear
+	 * already) waits the interval from here, and the pairs are read
+	 * after it, so it is not lost either.
+	 */
+	WRITE_ONCE(kn->pairs_ran, jiffies);
 	rtnl_lock();
 	if (dev->reg_state == NETREG_REGISTERED) {
 		spin_lock_bh(&kn->io->net_lock);
@@ -416,7 +422,6 @@ static void ksnet_pairs_work(struct work_struct *work)
 		if (netif_running(dev))
 			netif_tx_wake_all_queues(dev);
 	}
-	WRITE_ONCE(kn->pairs_ran, jiffies);
 	rtnl_unlock();
 }
 

@@ -1,6 +1,7 @@
 # A flood of timed echoes (hostile echoflood): the guest asks for a new
 # echo with every ring, as fast as it can, without waiting, until no echo
-# came back for 100 ms (at most 30 s).  Each one answered costs the
+# came back for 1 s (at most 30 s; the flood's masks double from 100 ms
+# to 1.6 s).  Each one answered costs the
 # doorbell's CPU (0) an interrupt and an IPI, and brings the devices
 # nothing, so the module answers them only within a budget (25 000 at
 # once: doorbench's 20 100 fit; then 1 000 a second) and counts the rest,
