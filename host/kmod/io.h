@@ -143,7 +143,16 @@ struct kspawn_disk {
 	struct disk_cmd *cmd;		/* one per kb_blk_req */
 	atomic_t inflight, max_inflight;
 	u64 direct_ios, bounced, buffered_ios;	/* the device thread's */
+	/*
+	 * A bounced read bigger than KSPAWN_COPY_IN_IRQ_MAX is copied to
+	 * the guest here, not in its completion (an interrupt: up to
+	 * KB_MAX_CHAIN_BYTES of memcpy with interrupts off).
+	 */
+	struct workqueue_struct *copy_wq;
+	atomic_long_t copied_late;	/* reads copied there */
 };
+
+#define KSPAWN_COPY_IN_IRQ_MAX (128 * 1024)
 
 extern const struct kb_store_ops kspawn_file_ops;
 struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,

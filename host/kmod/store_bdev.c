@@ -68,6 +68,7 @@ struct bdev_cmd {
 	struct page **bounce;		/* nbounce pages, room for cap */
 	unsigned int nbounce, cap;
 	unsigned int extra;		/* of the disk's bounce budget */
+	struct work_struct copy;	/* a big read's copy: d->copy_wq */
 };
 
 /* Down to keep pages (0: the array too). */
@@ -107,6 +108,8 @@ static void bounce_release(struct kspawn_disk *d, struct bdev_cmd *cmd)
 	}
 }
 
+static void bdev_copy_work(struct work_struct *work);
+
 /* As kspawn's holder of the block device (FMODE_EXCL). */
 static const fmode_t bdev_mode = FMODE_READ | FMODE_WRITE | FMODE_EXCL;
 
@@ -121,6 +124,8 @@ int kspawn_bdev_open(struct kspawn_disk *d, dev_t dev)
 		blkdev_put(bdev, bdev_mode);
 		return -ENOMEM;
 	}
+	for (unsigned int i = 0; i < KB_BLK_INFLIGHT; i++)
+		INIT_WORK(&d->bcmd[i].copy, bdev_copy_work);
 	/*
 	 * The page cache of the device is not ours to use, but what is in
 	 * it must not hide our bios: written back and dropped now, dropped
@@ -146,6 +151,8 @@ void kspawn_bdev_close(struct kspawn_disk *d)
 		return;
 	pr_info("disk: at most %d bounce pages beyond the kept ones (budget %u)\n",
 		d->bounce_peak, d->bounce_budget);
+	pr_info("disk: %ld reads copied to the guest outside their interrupt\n",
+		atomic_long_read(&d->copied_late));
 	if (d->write_cache)
 		blkdev_issue_flush(d->bdev);
 	invalidate_bdev(d->bdev);
@@ -192,20 +199,40 @@ static void copy_bounce(struct bdev_cmd *cmd, bool to_guest)
 	}
 }
 
-static void bdev_end_io(struct bio *bio)
+static void bdev_finish(struct bdev_cmd *cmd, int err)
 {
-	struct bdev_cmd *cmd = bio->bi_private;
 	struct kb_blk_req *rq = cmd->rq;
-	int err = blk_status_to_errno(bio->bi_status);
 
 	if (cmd->bounced) {
 		if (!err && !rq->write)
 			copy_bounce(cmd, true);
 		bounce_release(cmd->disk, cmd);
 	}
-	bio_put(bio);
 	atomic_dec(&cmd->disk->inflight);
 	kb_blk_complete(rq, err);
+}
+
+static void bdev_copy_work(struct work_struct *work)
+{
+	struct bdev_cmd *cmd = container_of(work, struct bdev_cmd, copy);
+
+	atomic_long_inc(&cmd->disk->copied_late);
+	bdev_finish(cmd, 0);
+}
+
+/* An interrupt, often: a big bounced read is copied in a work. */
+static void bdev_end_io(struct bio *bio)
+{
+	struct bdev_cmd *cmd = bio->bi_private;
+	int err = blk_status_to_errno(bio->bi_status);
+
+	bio_put(bio);
+	if (!err && cmd->bounced && !cmd->rq->write &&
+	    cmd->rq->len > KSPAWN_COPY_IN_IRQ_MAX) {
+		queue_work(cmd->disk->copy_wq, &cmd->copy);
+		return;
+	}
+	bdev_finish(cmd, err);
 }
 
 /* One more page for the request: a new bio chained on when one is full. */

@@ -38,8 +38,11 @@ struct disk_cmd {
 	struct kspawn_disk *disk;
 	struct page *bounce;		/* or NULL: the guest's own pages */
 	unsigned int order;
+	struct work_struct copy;	/* a big read's copy: d->copy_wq */
 	struct bio_vec bv[DISK_BVECS];
 };
+
+static void dio_copy_work(struct work_struct *work);
 
 static struct file *open_one(const char *path, int flags)
 {
@@ -65,6 +68,11 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 	if (!d)
 		return ERR_PTR(-ENOMEM);
 	d->region = r;
+	d->copy_wq = alloc_workqueue("kspawn-disk-copy", WQ_UNBOUND, 0);
+	if (!d->copy_wq) {
+		err = -ENOMEM;
+		goto err_free;
+	}
 	/*
 	 * The guest's pages go to the block layer as they are only if the
 	 * kernel can reach them through page_address(): a layer below may
@@ -116,6 +124,8 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 			err = -ENOMEM;
 			goto err_close;
 		}
+		for (unsigned int i = 0; i < KB_BLK_INFLIGHT; i++)
+			INIT_WORK(&d->cmd[i].copy, dio_copy_work);
 	}
 	pr_info("disk %s: %s I/O\n", path, d->direct ?
 		"asynchronous direct" : "buffered");
@@ -126,6 +136,8 @@ err_close:
 		filp_close(d->direct, NULL);
 	filp_close(d->buffered, NULL);
 err_free:
+	if (d->copy_wq)
+		destroy_workqueue(d->copy_wq);
 	kfree(d);
 	return ERR_PTR(err);
 }
@@ -135,6 +147,8 @@ void kspawn_disk_close(struct kspawn_disk *d)
 {
 	if (!d)
 		return;
+	/* Its copies are done (drained), but maybe not yet returned. */
+	destroy_workqueue(d->copy_wq);
 	kspawn_bdev_close(d);
 	vfs_fsync(d->buffered, 0);
 	if (d->direct)
@@ -205,9 +219,8 @@ static int file_discard(void *store, u64 off, u64 len, int zero)
 	return err;
 }
 
-static void dio_complete(struct kiocb *iocb, long ret)
+static void dio_finish(struct disk_cmd *cmd, long ret)
 {
-	struct disk_cmd *cmd = container_of(iocb, struct disk_cmd, iocb);
 	struct kspawn_disk *d = cmd->disk;
 	struct kb_blk_req *rq = cmd->rq;
 
@@ -223,6 +236,28 @@ static void dio_complete(struct kiocb *iocb, long ret)
 	}
 	atomic_dec(&d->inflight);
 	kb_blk_complete(rq, ret == rq->len ? 0 : -EIO);
+}
+
+static void dio_copy_work(struct work_struct *work)
+{
+	struct disk_cmd *cmd = container_of(work, struct disk_cmd, copy);
+
+	atomic_long_inc(&cmd->disk->copied_late);
+	dio_finish(cmd, cmd->rq->len);
+}
+
+/* Maybe in an interrupt: a big bounced read is copied in a work. */
+static void dio_complete(struct kiocb *iocb, long ret)
+{
+	struct disk_cmd *cmd = container_of(iocb, struct disk_cmd, iocb);
+	struct kb_blk_req *rq = cmd->rq;
+
+	if (cmd->bounce && !rq->write && ret == rq->len &&
+	    rq->len > KSPAWN_COPY_IN_IRQ_MAX) {
+		queue_work(cmd->disk->copy_wq, &cmd->copy);
+		return;
+	}
+	dio_finish(cmd, ret);
 }
 
 /*

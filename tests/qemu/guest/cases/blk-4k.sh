@@ -4,7 +4,8 @@
 # guest's driver reads it and does its I/O in those blocks.  blkcheck's
 # digest must be the one the host reads from the device; blkrace's random
 # requests (whole blocks of 4 KiB) must all succeed; blkalign's
-# misaligned requests must be refused by the driver, unsent.  null_blk
+# misaligned requests must be refused by the driver, unsent, and its big
+# reads (bounced) are copied to the guest outside the interrupt.  null_blk
 # has no write-zeroes offload, so the module offers neither DISCARD nor
 # WRITE_ZEROES on it (it would have to write every zero of a range:
 # 1 GiB for one 16-byte request); blkcheck discard finds them missing.
@@ -55,6 +56,12 @@ dmesg | grep -q "instance $id: $dev has no write-zeroes offload: DISCARD and WRI
 	bad "the module did not say it withheld DISCARD and WRITE_ZEROES on $dev"
 on_4k "blkrace qd=64 secs=5" 'blkrace: OK reads=[1-9][0-9]* writes=[1-9][0-9]* .* block=4096$'
 on_4k "blkalign" 'blkalign: OK block=4096 refused=7 big=2625536 toobig=1 limited=1048576$'
+# Its reads of 1 MiB are bounced (the pool is not the kernel's RAM), and
+# copied to the guest in a work, not in the completion interrupt.
+late=$(dmesg | sed -n 's/.*disk: \([0-9]*\) reads copied to the guest outside their interrupt$/\1/p' | tail -n 1)
+note "blkalign: ${late:-?} reads copied outside their interrupt"
+[ "${late:-0}" -ge 1 ] ||
+	bad "blkalign's 1 MiB reads were copied in their completion interrupt (${late:-no count})"
 cleanup
 want_no_instances
 finish
