@@ -120,3 +120,23 @@ settle() {
 	for f in /sys/kernel/slab/*/shrink; do echo 1 > "$f"; done 2>/dev/null
 	echo 1 > /proc/sys/vm/compact_memory 2>/dev/null
 }
+
+# follow ID FILE: the instance's console into FILE from now on, in the
+# background (its pid in $follower: wait for it, it ends with the guest).
+follow() {
+	: > "$2"
+	kspawnctl console "$1" --follow > "$2" 2>&1 &
+	follower=$!
+}
+
+# seen FILE REGEX [TENTHS]: wait until FILE has a line matching REGEX,
+# at most TENTHS tenths of a second (100): a bound for slow TCG hosts,
+# not a timing assertion.  Fails the case if it never came.
+seen() {
+	local i=0
+	while ! grep -qE -- "$2" "$1" && [ $i -lt "${3:-100}" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	grep -qE -- "$2" "$1" || bad "the guest never printed /$2/"
+}

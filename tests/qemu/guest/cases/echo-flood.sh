@@ -13,15 +13,8 @@
 . /tests/lib.sh
 
 spawn "$TEST_IMG" --cpu 1 --cmdline "hostile echoflood" || finish
-: > /tmp/echoflood.out
-kspawnctl console "$id" --follow > /tmp/echoflood.out 2>&1 &
-follower=$!
-i=0
-while ! grep -q 'echoflood: ringing' /tmp/echoflood.out && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-grep -q 'echoflood: ringing' /tmp/echoflood.out || bad "the guest never started ringing"
+follow "$id" /tmp/echoflood.out
+seen /tmp/echoflood.out 'echoflood: ringing'
 within_1s kspawnctl list
 wait $follower
 sed 's/^/  | /' /tmp/echoflood.out

@@ -57,8 +57,7 @@ expect 0 kspawnctl stop "$id"
 # the guest's I/O still works.
 spawn "$TEST_IMG" --cpu 1 --ramdisk 1M --cmdline "hostile flood" || finish
 flood=$id
-kspawnctl console "$flood" --follow > /tmp/flood.out 2>&1 &
-follower=$!
+follow "$flood" /tmp/flood.out
 sleep 1
 pid=$(pid_of "kspawn-io/$flood") || bad "no kspawn-io/$flood thread"
 t0=$(cpu_ns "$pid") c0=$(now_cs)

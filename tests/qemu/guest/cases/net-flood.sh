@@ -22,16 +22,9 @@ spawn "$TEST_IMG" --cpu 1 --net netdev \
 	--cmdline "hostile netflood ip=169.254.1.2" || finish
 ip addr add 169.254.1.1/30 dev ksnet0 && ip link set ksnet0 up ||
 	bad "no ksnet0"
-: > /tmp/netflood.out
-kspawnctl console "$id" --follow > /tmp/netflood.out 2>&1 &
-follower=$!
+follow "$id" /tmp/netflood.out
 # The guest pings the host first (ksnet0 up, NAPI in use), then rings.
-i=0
-while ! grep -q 'netflood: ringing' /tmp/netflood.out && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-grep -q 'netflood: ringing' /tmp/netflood.out || bad "the guest never started ringing"
+seen /tmp/netflood.out 'netflood: ringing'
 sleep 0.5
 b0=$(cpu0_irq) c0=$(now_cs)
 within_1s kspawnctl list

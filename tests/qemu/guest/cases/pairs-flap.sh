@@ -15,15 +15,8 @@ stat() { echo "$out" | sed -n "s/^ *$1: //p"; }
 c0=$(now_cs)
 spawn "$TEST_IMG" --cpus 2-3 --net netdev \
 	--cmdline "hostile pairs ip=169.254.1.2" || finish
-: > /tmp/pairs.out
-kspawnctl console "$id" --follow > /tmp/pairs.out 2>&1 &
-follower=$!
-i=0
-while ! grep -q 'pairs: flapping' /tmp/pairs.out && [ $i -lt 300 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-grep -q 'pairs: flapping' /tmp/pairs.out || bad "the guest never started"
+follow "$id" /tmp/pairs.out
+seen /tmp/pairs.out 'pairs: flapping' 300
 sleep 1
 within_1s ip link show ksnet0
 wait $follower
