@@ -153,13 +153,12 @@ int kspawn_io_create(struct kspawn_instance *in,
 	 * misaligned I/O goes buffered, and its blk_size stays 512 wherever
 	 * the file lives (a guest's partition table depends on it).
 	 */
-	if (io->disk && io->disk->bdev) {
+	if (io->disk && io->disk->bdev)
 		kb_blk_set_block_size(&io->blk, io->disk->align);
-		if (!io->disk->zeroes) {
-			kb_blk_withhold_ranges(&io->blk);
-			pr_info("instance %u: %s has no write-zeroes offload: DISCARD and WRITE_ZEROES not offered\n",
-				in->id, req->disk_path);
-		}
+	if (io->disk && !io->disk->zeroes) {
+		kb_blk_withhold_ranges(&io->blk);
+		pr_info("instance %u: %s has no write-zeroes offload: DISCARD and WRITE_ZEROES not offered\n",
+			in->id, req->disk_path);
 	}
 	io->blk.wake = wake_for_blk;
 	io->blk.wake_ctx = io;

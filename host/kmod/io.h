@@ -4,6 +4,7 @@
 #define KSPAWN_IO_H
 
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 #include "kspawn.h"
 
@@ -136,7 +137,7 @@ struct kspawn_disk {
 	unsigned int bounce_budget;	/* pages: bounce_budget_kib */
 	wait_queue_head_t bounce_room;	/* the thread waits for room */
 	bool write_cache;		/* bdev: a volatile write cache */
-	bool zeroes;			/* bdev: a write-zeroes offload */
+	bool zeroes;			/* ranges zeroed without writing data */
 	unsigned int align;		/* what O_DIRECT or the device needs */
 	const struct kb_region *region;
 	bool linear;			/* region in the kernel's linear map */

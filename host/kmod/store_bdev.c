@@ -140,7 +140,6 @@ int kspawn_bdev_open(struct kspawn_disk *d, dev_t dev)
 	d->bdev = bdev;
 	d->align = bdev_logical_block_size(bdev);
 	d->write_cache = bdev_write_cache(bdev);
-	d->zeroes = bdev_write_zeroes_sectors(bdev) != 0;
 	return 0;
 }
 
@@ -151,8 +150,6 @@ void kspawn_bdev_close(struct kspawn_disk *d)
 		return;
 	pr_info("disk: at most %d bounce pages beyond the kept ones (budget %u)\n",
 		d->bounce_peak, d->bounce_budget);
-	pr_info("disk: %ld reads copied to the guest outside their interrupt\n",
-		atomic_long_read(&d->copied_late));
 	if (d->write_cache)
 		blkdev_issue_flush(d->bdev);
 	invalidate_bdev(d->bdev);
@@ -173,8 +170,11 @@ static int bdev_flush(void *store)
 	return blkdev_issue_flush(d->bdev);
 }
 
-/* Between the bounce pages and the guest's segments. */
-static void copy_bounce(struct bdev_cmd *cmd, bool to_guest)
+/*
+ * Between the bounce pages and the guest's segments; may_sleep from the
+ * copy work (up to KB_MAX_CHAIN_BYTES: a chance to reschedule per page).
+ */
+static void copy_bounce(struct bdev_cmd *cmd, bool to_guest, bool may_sleep)
 {
 	struct kb_blk_req *rq = cmd->rq;
 	u64 at = 0;
@@ -195,17 +195,19 @@ static void copy_bounce(struct bdev_cmd *cmd, bool to_guest)
 			p += n;
 			left -= n;
 			at += n;
+			if (may_sleep)
+				cond_resched();
 		}
 	}
 }
 
-static void bdev_finish(struct bdev_cmd *cmd, int err)
+static void bdev_finish(struct bdev_cmd *cmd, int err, bool may_sleep)
 {
 	struct kb_blk_req *rq = cmd->rq;
 
 	if (cmd->bounced) {
 		if (!err && !rq->write)
-			copy_bounce(cmd, true);
+			copy_bounce(cmd, true, may_sleep);
 		bounce_release(cmd->disk, cmd);
 	}
 	atomic_dec(&cmd->disk->inflight);
@@ -217,7 +219,7 @@ static void bdev_copy_work(struct work_struct *work)
 	struct bdev_cmd *cmd = container_of(work, struct bdev_cmd, copy);
 
 	atomic_long_inc(&cmd->disk->copied_late);
-	bdev_finish(cmd, 0);
+	bdev_finish(cmd, 0, true);
 }
 
 /* An interrupt, often: a big bounced read is copied in a work. */
@@ -232,7 +234,7 @@ static void bdev_end_io(struct bio *bio)
 		queue_work(cmd->disk->copy_wq, &cmd->copy);
 		return;
 	}
-	bdev_finish(cmd, err);
+	bdev_finish(cmd, err, false);
 }
 
 /* One more page for the request: a new bio chained on when one is full. */
@@ -317,7 +319,7 @@ static int add_bounce_pages(struct bdev_cmd *cmd, unsigned int n)
 			return -ENOMEM;
 	}
 	if (rq->write)
-		copy_bounce(cmd, false);
+		copy_bounce(cmd, false, true);
 	for (unsigned int i = 0; i < n; i++)
 		add_page(cmd, cmd->bounce[i],
 			 min_t(u32, PAGE_SIZE, rq->len - i * PAGE_SIZE), 0,

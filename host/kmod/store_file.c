@@ -96,6 +96,13 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 		goto err_close;
 	}
 	inode = d->buffered->f_mapping->host;
+	/*
+	 * A file's ranges are its file system's (fallocate: extents, no
+	 * data written); a block device's, through either store, are the
+	 * device's, which may have to write every zero (blkdev_fallocate).
+	 */
+	d->zeroes = !S_ISBLK(inode->i_mode) ||
+		    bdev_write_zeroes_sectors(I_BDEV(inode)) != 0;
 	if (!writeback && S_ISBLK(inode->i_mode)) {
 		/* bios straight to the device (store_bdev.c) */
 		err = kspawn_bdev_open(d, inode->i_rdev);
@@ -149,6 +156,9 @@ void kspawn_disk_close(struct kspawn_disk *d)
 		return;
 	/* Its copies are done (drained), but maybe not yet returned. */
 	destroy_workqueue(d->copy_wq);
+	if (atomic_long_read(&d->copied_late))
+		pr_info("disk: %ld reads copied to the guest outside their interrupt\n",
+			atomic_long_read(&d->copied_late));
 	kspawn_bdev_close(d);
 	vfs_fsync(d->buffered, 0);
 	if (d->direct)

@@ -54,6 +54,13 @@ on_4k "blkcheck discard qd=8 seed=45" \
 	'blkcheck: the device offers no DISCARD or WRITE_ZEROES'
 dmesg | grep -q "instance $id: $dev has no write-zeroes offload: DISCARD and WRITE_ZEROES not offered" ||
 	bad "the module did not say it withheld DISCARD and WRITE_ZEROES on $dev"
+# The same through the page cache (--cache writeback: fallocate on the
+# device, which would write the zeroes just the same).
+spawn "$TEST_IMG" --cpu 1 --mem 32M --disk $dev --cache writeback \
+	--cmdline "blkcheck discard qd=8 seed=46" || finish
+expect 0 kspawnctl console "$id" --follow
+has 'blkcheck: the device offers no DISCARD or WRITE_ZEROES'
+expect 0 kspawnctl stop "$id"
 on_4k "blkrace qd=64 secs=5" 'blkrace: OK reads=[1-9][0-9]* writes=[1-9][0-9]* .* block=4096$'
 on_4k "blkalign" 'blkalign: OK block=4096 refused=7 big=2625536 toobig=1 limited=1048576$'
 # Its reads of 1 MiB are bounced (the pool is not the kernel's RAM), and
