@@ -151,6 +151,12 @@ while IFS= read -r line; do
 	why="$why not flagged: $line;"
 done <<< "$klog_bad"
 printf '%s\n' "$klog_fine" | "$klog_check" --console > /dev/null || why="$why harmless lines flagged;"
+# A record that landed inside a verdict line counts; one quoted by
+# indented evidence does not.
+printf '%s\n' "$klog_fine" 'ok qemu/x[   12.000012] BUG: in the middle of a verdict' |
+	"$klog_check" --console > /dev/null && why="$why a record inside a line not flagged;"
+printf '%s\n' "$klog_fine" '  k| [   12.000013] WARNING: quoted evidence' |
+	"$klog_check" --console > /dev/null || why="$why quoted evidence flagged;"
 echo 'PANIC: #UD invalid opcode' | "$klog_check" --console > /dev/null && why="$why a log without kernel lines passed;"
 if [ -z "$why" ]; then
 	echo "ok unit/runner-klog-check"
