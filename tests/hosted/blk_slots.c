@@ -276,35 +276,44 @@ static int ranges(uint8_t status[2])
 	return got;
 }
 
+/* What a device offering (w 0) or withholding (w 1) the ranges does. */
+struct ranges_seen {
+	int up, offered, got, store_calls;
+	uint8_t status[2];
+};
+
+static struct ranges_seen ranges_with(int packed, int w)
+{
+	struct ranges_seen r = { 0 };
+
+	if (up_withholding(packed, w))
+		return r;
+	r.up = 1;
+	r.offered = virtio_has(&vd, VIRTIO_BLK_F_DISCARD) +
+		    virtio_has(&vd, VIRTIO_BLK_F_WRITE_ZEROES);
+	r.got = ranges(r.status);
+	r.store_calls = discards;
+	return r;
+}
+
 static void withheld(const char *layout, int packed)
 {
-	uint8_t on[2], off[2];
-	int got_on, got_off, discards_on, offered_on, offered_off;
+	struct ranges_seen on = ranges_with(packed, 0);
+	struct ranges_seen off = ranges_with(packed, 1);
 
-	if (up_withholding(packed, 0)) {
-		verdict("ranges-withheld", layout, 0, "device not up");
-		return;
-	}
-	offered_on = virtio_has(&vd, VIRTIO_BLK_F_DISCARD) +
-		     virtio_has(&vd, VIRTIO_BLK_F_WRITE_ZEROES);
-	got_on = ranges(on);
-	discards_on = discards;
-	if (up_withholding(packed, 1)) {
-		verdict("ranges-withheld", layout, 0, "device not up (withheld)");
-		return;
-	}
-	offered_off = virtio_has(&vd, VIRTIO_BLK_F_DISCARD) +
-		      virtio_has(&vd, VIRTIO_BLK_F_WRITE_ZEROES);
-	got_off = ranges(off);
 	verdict("ranges-withheld", layout,
-		offered_on == 2 && got_on == 2 && on[0] == VIRTIO_BLK_S_OK &&
-			on[1] == VIRTIO_BLK_S_OK && discards_on == 2 &&
-			offered_off == 0 && got_off == 2 &&
-			off[0] == VIRTIO_BLK_S_UNSUPP &&
-			off[1] == VIRTIO_BLK_S_UNSUPP && discards == 0,
-		"offered: %d of 2 ranges, statuses %u %u, store calls %d (want 2, OK OK, 2); withheld: %d offered, statuses %u %u, store calls %d (want 0, UNSUPP UNSUPP, 0)",
-		offered_on, on[0], on[1], discards_on, offered_off, off[0],
-		off[1], discards);
+		on.up && off.up &&
+			on.offered == 2 && on.got == 2 &&
+			on.status[0] == VIRTIO_BLK_S_OK &&
+			on.status[1] == VIRTIO_BLK_S_OK && on.store_calls == 2 &&
+			off.offered == 0 && off.got == 2 &&
+			off.status[0] == VIRTIO_BLK_S_UNSUPP &&
+			off.status[1] == VIRTIO_BLK_S_UNSUPP &&
+			off.store_calls == 0,
+		"up %d/%d; offered: %d of 2 ranges, statuses %u %u, store calls %d (want 2, OK OK, 2); withheld: %d offered, statuses %u %u, store calls %d (want 0, UNSUPP UNSUPP, 0)",
+		on.up, off.up, on.offered, on.status[0], on.status[1],
+		on.store_calls, off.offered, off.status[0], off.status[1],
+		off.store_calls);
 }
 
 int main(void)
