@@ -132,7 +132,7 @@ struct kspawn_disk {
 	struct file *direct;		/* O_DIRECT, or NULL: all buffered */
 	struct block_device *bdev;	/* or NULL: the file's handles */
 	struct bdev_cmd *bcmd;		/* one per kb_blk_req, for bdev */
-	atomic_t bounce_extra;		/* bdev: pages beyond the kept ones */
+	atomic_t bounce_extra;		/* pages beyond the kept ones: bounce.c */
 	int bounce_peak;		/* the most of them at once */
 	unsigned int bounce_budget;	/* pages: bounce_budget_kib */
 	wait_queue_head_t bounce_room;	/* the thread waits for room */
@@ -154,6 +154,25 @@ struct kspawn_disk {
 };
 
 #define KSPAWN_COPY_IN_IRQ_MAX (128 * 1024)
+
+/* A request slot's bounce pages (bounce.c), for either store. */
+#define KSPAWN_BOUNCE_KEEP 32		/* kept between requests */
+struct kspawn_bounce {
+	struct page **page;		/* n pages, room for cap */
+	unsigned int n, cap;
+	unsigned int extra;		/* of the disk's bounce budget */
+};
+
+void kspawn_bounce_init(struct kspawn_disk *d);
+/* n pages for one request, waiting for the budget (the device thread). */
+int kspawn_bounce_get(struct kspawn_disk *d, struct kspawn_bounce *b,
+		      unsigned int n);
+/* Back down to the kept pages, the budget returned (any context). */
+void kspawn_bounce_put(struct kspawn_disk *d, struct kspawn_bounce *b);
+void kspawn_bounce_free(struct kspawn_bounce *b);
+/* Between the pages and the request's guest segments. */
+void kspawn_bounce_copy(struct kspawn_bounce *b, const struct kb_blk_req *rq,
+			bool to_guest, bool may_sleep);
 
 extern const struct kb_store_ops kspawn_file_ops;
 struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,

@@ -10,8 +10,8 @@
  * Guest segments aligned to the device's logical block, on memory with
  * struct pages in the kernel's linear map, are the bios' pages themselves
  * (never the pool, which is reserved memory); otherwise the request is
- * bounced through pages of our own (one at a time, so no high-order
- * allocation), within a budget per disk (bounce_budget_kib).  A request
+ * bounced through pages of our own, within a budget per disk
+ * (bounce.c).  A request
  * needing more than BIO_MAX_VECS pages is a chain of bios that completes
  * as one.
  *
@@ -38,75 +38,14 @@
 #include "kspawn.h"
 #include "io.h"
 
-/*
- * A command keeps up to BOUNCE_KEEP bounce pages between requests (every
- * request of a guest in the pool is bounced: no allocation then);
- * a bigger request's extra pages are freed when it completes.
- */
-#define BOUNCE_KEEP 32
-
-/*
- * The pages beyond those kept, for every request of a disk at once
- * (d->bounce_budget, from the module parameter bounce_budget_kib, 8 MiB
- * by default: Linux's own requests are at most 1.25 MiB unless a user
- * raises max_sectors_kb).  A guest's chain may be up to
- * KB_MAX_CHAIN_BYTES and name the same guest page over and over,
- * KB_BLK_INFLIGHT of them in flight: gigabytes of host memory for a few
- * MiB of guest, and megabytes copied in a completion interrupt.  The
- * device thread waits for room (process context, nothing held: its plug
- * is flushed as it sleeps).  A request bigger than the whole budget is
- * within the limits the device advertises, so it is served, not refused:
- * it waits until nothing else holds any and goes alone, so a disk holds
- * at most the budget or one request's pages.
- */
-
 struct bdev_cmd {
 	struct kb_blk_req *rq;
 	struct kspawn_disk *disk;
 	struct bio *bio;		/* the one being filled; the last */
 	bool bounced;			/* else the guest's own pages */
-	struct page **bounce;		/* nbounce pages, room for cap */
-	unsigned int nbounce, cap;
-	unsigned int extra;		/* of the disk's bounce budget */
+	struct kspawn_bounce bounce;
 	struct work_struct copy;	/* a big read's copy: d->copy_wq */
 };
-
-/* Down to keep pages (0: the array too). */
-static void free_bounce(struct bdev_cmd *cmd, unsigned int keep)
-{
-	while (cmd->nbounce > keep)
-		__free_page(cmd->bounce[--cmd->nbounce]);
-	if (!keep) {
-		kfree(cmd->bounce);
-		cmd->bounce = NULL;
-		cmd->cap = 0;
-	}
-}
-
-/* Take n pages of the budget, or false if they are not free now. */
-static bool bounce_reserve(struct kspawn_disk *d, unsigned int n)
-{
-	int old = atomic_read(&d->bounce_extra);
-
-	do {
-		if (n > d->bounce_budget ? old : old + n > d->bounce_budget)
-			return false;
-	} while (!atomic_try_cmpxchg(&d->bounce_extra, &old, old + n));
-	if (old + n > READ_ONCE(d->bounce_peak))
-		WRITE_ONCE(d->bounce_peak, old + n);	/* a statistic */
-	return true;
-}
-
-/* Down to the kept pages, and the budget they held back (any context). */
-static void bounce_release(struct kspawn_disk *d, struct bdev_cmd *cmd)
-{
-	free_bounce(cmd, BOUNCE_KEEP);
-	if (cmd->extra) {
-		atomic_sub(cmd->extra, &d->bounce_extra);
-		cmd->extra = 0;
-		wake_up(&d->bounce_room);
-	}
-}
 
 static void bdev_copy_work(struct work_struct *work);
 
@@ -133,10 +72,6 @@ int kspawn_bdev_open(struct kspawn_disk *d, dev_t dev)
 	 */
 	sync_blockdev(bdev);
 	invalidate_bdev(bdev);
-	atomic_set(&d->bounce_extra, 0);
-	d->bounce_budget = max(1U, kspawn_bounce_budget_kib >>
-				   (PAGE_SHIFT - 10));
-	init_waitqueue_head(&d->bounce_room);
 	d->bdev = bdev;
 	d->align = bdev_logical_block_size(bdev);
 	d->write_cache = bdev_write_cache(bdev);
@@ -148,15 +83,13 @@ void kspawn_bdev_close(struct kspawn_disk *d)
 {
 	if (!d->bdev)
 		return;
-	pr_info("disk: at most %d bounce pages beyond the kept ones (budget %u)\n",
-		d->bounce_peak, d->bounce_budget);
 	if (d->write_cache)
 		blkdev_issue_flush(d->bdev);
 	invalidate_bdev(d->bdev);
 	blkdev_put(d->bdev, bdev_mode);
 	d->bdev = NULL;
 	for (unsigned int i = 0; i < KB_BLK_INFLIGHT; i++)
-		free_bounce(&d->bcmd[i], 0);
+		kspawn_bounce_free(&d->bcmd[i].bounce);
 	kvfree(d->bcmd);
 	d->bcmd = NULL;
 }
@@ -170,45 +103,14 @@ static int bdev_flush(void *store)
 	return blkdev_issue_flush(d->bdev);
 }
 
-/*
- * Between the bounce pages and the guest's segments; may_sleep from the
- * copy work (up to KB_MAX_CHAIN_BYTES: a chance to reschedule per page).
- */
-static void copy_bounce(struct bdev_cmd *cmd, bool to_guest, bool may_sleep)
-{
-	struct kb_blk_req *rq = cmd->rq;
-	u64 at = 0;
-
-	for (u32 i = 0; i < rq->nseg; i++) {
-		u8 *p = rq->seg[i].p;
-		u32 left = rq->seg[i].len;
-
-		while (left) {
-			u8 *pg = page_address(cmd->bounce[at >> PAGE_SHIFT]) +
-				 offset_in_page(at);
-			u32 n = min_t(u32, left, PAGE_SIZE - offset_in_page(at));
-
-			if (to_guest)
-				memcpy(p, pg, n);
-			else
-				memcpy(pg, p, n);
-			p += n;
-			left -= n;
-			at += n;
-			if (may_sleep)
-				cond_resched();
-		}
-	}
-}
-
 static void bdev_finish(struct bdev_cmd *cmd, int err, bool may_sleep)
 {
 	struct kb_blk_req *rq = cmd->rq;
 
 	if (cmd->bounced) {
 		if (!err && !rq->write)
-			copy_bounce(cmd, true, may_sleep);
-		bounce_release(cmd->disk, cmd);
+			kspawn_bounce_copy(&cmd->bounce, rq, true, may_sleep);
+		kspawn_bounce_put(cmd->disk, &cmd->bounce);
 	}
 	atomic_dec(&cmd->disk->inflight);
 	kb_blk_complete(rq, err);
@@ -300,31 +202,17 @@ static void add_guest_pages(struct bdev_cmd *cmd, unsigned int n)
 	}
 }
 
-static int add_bounce_pages(struct bdev_cmd *cmd, unsigned int n)
+/* The request's n bounce pages, filled first for a write. */
+static void add_bounce_pages(struct bdev_cmd *cmd, unsigned int n)
 {
 	struct kb_blk_req *rq = cmd->rq;
 
-	if (n > cmd->cap) {
-		struct page **a = krealloc_array(cmd->bounce, n, sizeof(*a),
-						 GFP_NOIO);
-
-		if (!a)
-			return -ENOMEM;
-		cmd->bounce = a;
-		cmd->cap = n;
-	}
-	for (; cmd->nbounce < n; cmd->nbounce++) {
-		cmd->bounce[cmd->nbounce] = alloc_page(GFP_NOIO);
-		if (!cmd->bounce[cmd->nbounce])
-			return -ENOMEM;
-	}
 	if (rq->write)
-		copy_bounce(cmd, false, true);
+		kspawn_bounce_copy(&cmd->bounce, rq, false, true);
 	for (unsigned int i = 0; i < n; i++)
-		add_page(cmd, cmd->bounce[i],
+		add_page(cmd, cmd->bounce.page[i],
 			 min_t(u32, PAGE_SIZE, rq->len - i * PAGE_SIZE), 0,
 			 n - i);
-	return 0;
 }
 
 static void count_inflight(struct kspawn_disk *d)
@@ -347,13 +235,10 @@ static int bdev_submit(void *store, struct kb_blk_req *rq)
 	if (!rq->len || ((rq->off | rq->len) & (d->align - 1)))
 		return -EINVAL;
 	if (bounced) {
-		unsigned int extra;
-
 		n = DIV_ROUND_UP(rq->len, PAGE_SIZE);
-		extra = n > BOUNCE_KEEP ? n - BOUNCE_KEEP : 0;
-		if (extra)
-			wait_event(d->bounce_room, bounce_reserve(d, extra));
-		cmd->extra = extra;
+		/* before the bio: it may wait for the disk's budget */
+		if (kspawn_bounce_get(d, &cmd->bounce, n))
+			return -ENOMEM;
 	}
 	cmd->rq = rq;
 	cmd->disk = d;
@@ -362,11 +247,7 @@ static int bdev_submit(void *store, struct kb_blk_req *rq)
 			     rq->write ? REQ_OP_WRITE : REQ_OP_READ, GFP_NOIO);
 	cmd->bio->bi_iter.bi_sector = rq->off >> SECTOR_SHIFT;
 	if (bounced) {
-		if (add_bounce_pages(cmd, n)) {
-			bounce_release(d, cmd);
-			bio_put(cmd->bio);
-			return -ENOMEM;
-		}
+		add_bounce_pages(cmd, n);
 		d->bounced++;
 	} else {
 		add_guest_pages(cmd, n);

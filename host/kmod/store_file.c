@@ -8,9 +8,10 @@
  * its completion publishing the used entry, up to KB_BLK_INFLIGHT in
  * flight, as drivers/block/loop.c does its aio.  Guest buffers that are
  * not aligned to the device's logical block (malloc'd ones), or on memory
- * without struct pages, are bounced through pages of our own, still
- * direct and asynchronous; a request whose offset O_DIRECT cannot take,
- * or too big to bounce, goes through the page cache instead,
+ * without struct pages, are bounced through pages of our own, one at a
+ * time and within the disk's budget (bounce.c), still direct and
+ * asynchronous; a request whose offset O_DIRECT cannot take, or bigger
+ * than one kiocb's DISK_BVECS pages, goes through the page cache instead,
  * synchronously, on a second, buffered handle; FLUSH (vfs_fsync) covers
  * both.  Where the file
  * system refuses O_DIRECT (tmpfs), or with --cache=writeback, every
@@ -36,8 +37,8 @@ struct disk_cmd {
 	struct kiocb iocb;
 	struct kb_blk_req *rq;
 	struct kspawn_disk *disk;
-	struct page *bounce;		/* or NULL: the guest's own pages */
-	unsigned int order;
+	bool bounced;			/* else the guest's own pages */
+	struct kspawn_bounce bounce;	/* bounce.c */
 	struct work_struct copy;	/* a big read's copy: d->copy_wq */
 	struct bio_vec bv[DISK_BVECS];
 };
@@ -68,6 +69,7 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 	if (!d)
 		return ERR_PTR(-ENOMEM);
 	d->region = r;
+	kspawn_bounce_init(d);
 	d->copy_wq = alloc_workqueue("kspawn-disk-copy", WQ_UNBOUND, 0);
 	if (!d->copy_wq) {
 		err = -ENOMEM;
@@ -159,11 +161,16 @@ void kspawn_disk_close(struct kspawn_disk *d)
 	if (atomic_long_read(&d->copied_late))
 		pr_info("disk: %ld reads copied to the guest outside their interrupt\n",
 			atomic_long_read(&d->copied_late));
+	if (d->bcmd || d->cmd)
+		pr_info("disk: at most %d bounce pages beyond the kept ones (budget %u)\n",
+			d->bounce_peak, d->bounce_budget);
 	kspawn_bdev_close(d);
 	vfs_fsync(d->buffered, 0);
 	if (d->direct)
 		filp_close(d->direct, NULL);
 	filp_close(d->buffered, NULL);
+	for (unsigned int i = 0; d->cmd && i < KB_BLK_INFLIGHT; i++)
+		kspawn_bounce_free(&d->cmd[i].bounce);
 	kvfree(d->cmd);
 	kfree(d);
 }
@@ -229,20 +236,16 @@ static int file_discard(void *store, u64 off, u64 len, int zero)
 	return err;
 }
 
-static void dio_finish(struct disk_cmd *cmd, long ret)
+static void dio_finish(struct disk_cmd *cmd, long ret, bool may_sleep)
 {
 	struct kspawn_disk *d = cmd->disk;
 	struct kb_blk_req *rq = cmd->rq;
 
-	if (cmd->bounce) {
-		u8 *p = page_address(cmd->bounce);
-
-		for (u32 i = 0; i < rq->nseg && !rq->write && ret == rq->len; i++) {
-			memcpy(rq->seg[i].p, p, rq->seg[i].len);
-			p += rq->seg[i].len;
-		}
-		__free_pages(cmd->bounce, cmd->order);
-		cmd->bounce = NULL;
+	if (cmd->bounced) {
+		if (!rq->write && ret == rq->len)
+			kspawn_bounce_copy(&cmd->bounce, rq, true, may_sleep);
+		kspawn_bounce_put(d, &cmd->bounce);
+		cmd->bounced = false;
 	}
 	atomic_dec(&d->inflight);
 	kb_blk_complete(rq, ret == rq->len ? 0 : -EIO);
@@ -253,7 +256,7 @@ static void dio_copy_work(struct work_struct *work)
 	struct disk_cmd *cmd = container_of(work, struct disk_cmd, copy);
 
 	atomic_long_inc(&cmd->disk->copied_late);
-	dio_finish(cmd, cmd->rq->len);
+	dio_finish(cmd, cmd->rq->len, true);
 }
 
 /* Maybe in an interrupt: a big bounced read is copied in a work. */
@@ -262,12 +265,12 @@ static void dio_complete(struct kiocb *iocb, long ret)
 	struct disk_cmd *cmd = container_of(iocb, struct disk_cmd, iocb);
 	struct kb_blk_req *rq = cmd->rq;
 
-	if (cmd->bounce && !rq->write && ret == rq->len &&
+	if (cmd->bounced && !rq->write && ret == rq->len &&
 	    rq->len > KSPAWN_COPY_IN_IRQ_MAX) {
 		queue_work(cmd->disk->copy_wq, &cmd->copy);
 		return;
 	}
-	dio_finish(cmd, ret);
+	dio_finish(cmd, ret, false);
 }
 
 /*
@@ -305,27 +308,24 @@ static bool map_bvecs(struct kspawn_disk *d, struct kb_blk_req *rq,
 	return true;
 }
 
-/* The request in pages of our own, physically contiguous; false if not. */
+/*
+ * The request in pages of our own (bounce.c, within the disk's budget),
+ * filled first for a write; false if it needs more than one kiocb's
+ * bio_vecs or the pages could not be had.
+ */
 static bool bounce(struct disk_cmd *cmd, struct kb_blk_req *rq,
 		   unsigned int *nbv)
 {
 	unsigned int n = DIV_ROUND_UP(rq->len, PAGE_SIZE);
-	u8 *p;
 
-	if (n > DISK_BVECS)
+	if (n > DISK_BVECS || kspawn_bounce_get(cmd->disk, &cmd->bounce, n))
 		return false;
-	cmd->order = get_order(rq->len);
-	cmd->bounce = alloc_pages(GFP_KERNEL | __GFP_NOWARN, cmd->order);
-	if (!cmd->bounce)
-		return false;
-	p = page_address(cmd->bounce);
-	for (u32 i = 0; i < rq->nseg && rq->write; i++) {
-		memcpy(p, rq->seg[i].p, rq->seg[i].len);
-		p += rq->seg[i].len;
-	}
+	if (rq->write)
+		kspawn_bounce_copy(&cmd->bounce, rq, false, true);
 	for (unsigned int i = 0; i < n; i++)
-		cmd->bv[i] = (struct bio_vec){ cmd->bounce + i,
+		cmd->bv[i] = (struct bio_vec){ cmd->bounce.page[i],
 			min_t(u32, PAGE_SIZE, rq->len - i * PAGE_SIZE), 0 };
+	cmd->bounced = true;
 	*nbv = n;
 	return true;
 }
@@ -350,7 +350,8 @@ static int file_submit(void *store, struct kb_blk_req *rq)
 	if (!d->direct)
 		return kb_blk_sync_submit(store, rq);
 	cmd = &d->cmd[rq->id];
-	cmd->bounce = NULL;
+	cmd->disk = d;
+	cmd->bounced = false;
 	if ((rq->off | rq->len) & (d->align - 1)) {
 		d->buffered_ios++;
 		return kb_blk_sync_submit(store, rq);
@@ -363,7 +364,6 @@ static int file_submit(void *store, struct kb_blk_req *rq)
 		d->bounced++;
 	}
 	cmd->rq = rq;
-	cmd->disk = d;
 	cmd->iocb = (struct kiocb){
 		.ki_filp = d->direct,
 		.ki_pos = rq->off,

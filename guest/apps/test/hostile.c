@@ -32,6 +32,8 @@
  *   bounce    16 reads of 8 x 1 MiB in flight, every segment one 1 MiB
  *             buffer: legal, but a host block device that must bounce
  *             them would pin 128 MiB of its pages for 1 MiB of the guest's
+ *             (bounce reqs=R segs=S: R reads of S x 1 MiB, R <= 32, S <= 8;
+ *             a host file's O_DIRECT bounces only reads of one kiocb, 1 MiB)
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -332,30 +334,39 @@ static int pairs_flap(const char *ip_arg)
 }
 
 /*
- * bounce: BOUNCE_REQS reads of BOUNCE_SEGS x 1 MiB, every segment the
- * same 1 MiB buffer, put on the queue at once.  The driver's calls take one buffer per request, so the chains
- * are made here, with the driver's own request records as cookies (its
- * completion path then handles them as its own); interrupts stay off
- * meanwhile so its handler does not walk the ring under us.
+ * bounce: reqs reads of segs x 1 MiB (16 of 8 unless told), every
+ * segment the same 1 MiB buffer, put on the queue at once.  The driver's
+ * calls take one buffer per request, so the chains are made here, with
+ * the driver's own request records as cookies (its completion path then
+ * handles them as its own); interrupts stay off meanwhile so its handler
+ * does not walk the ring under us.
  */
-#define BOUNCE_SEGS 8
-#define BOUNCE_REQS 16
+#define BOUNCE_SEGS 8			/* at most; the default */
+#define BOUNCE_REQS 32			/* at most; 16 by default */
 #define MIB (1u << 20)
 
-static int bounce(struct virtio_dev *d)
+static int bounce(struct virtio_dev *d, int argc, char **argv)
 {
 	static struct vblk_req r[BOUNCE_REQS];
 	static struct virtq_buf in[BOUNCE_SEGS + 1];
 	struct virtq *q = &d->vq[0];
-	uint8_t *buf = malloc(MIB);
+	int reqs = atoi(app_opt(argc, argv, "reqs", "16"));
+	int nseg = atoi(app_opt(argc, argv, "segs", "8"));
+	unsigned int segs = (unsigned int)nseg;
+	uint8_t *buf;
 	int ok = 0;
 
+	if (reqs < 1 || reqs > BOUNCE_REQS || nseg < 1 || nseg > BOUNCE_SEGS) {
+		kprintf("hostile: bounce: reqs=1..%d segs=1..%d\n", BOUNCE_REQS,
+			BOUNCE_SEGS);
+		return 2;
+	}
+	buf = malloc(MIB);
 	if (!buf || vblk_sectors() < MIB / 512) {
 		kprintf("hostile: bounce: needs 1 MiB of memory and of disk\n");
 		return 1;
 	}
-	for (int i = 0; i < BOUNCE_REQS; i++) {
-		unsigned int segs = BOUNCE_SEGS;
+	for (int i = 0; i < reqs; i++) {
 		struct virtq_buf out = { &r[i].hdr, sizeof(r[i].hdr) };
 		uint64_t flags;
 		int err;
@@ -375,12 +386,12 @@ static int bounce(struct virtio_dev *d)
 	}
 	if (virtq_publish(q))
 		virtio_kick(d, 0);
-	for (int i = 0; i < BOUNCE_REQS; i++)
+	for (int i = 0; i < reqs; i++)
 		ok += vblk_wait(&r[i]) == 0;
 	kprintf("hostile: bounce: %d of %d reads of %u x 1 MiB into one buffer done\n",
-		ok, BOUNCE_REQS, BOUNCE_SEGS);
+		ok, reqs, segs);
 	free(buf);
-	return ok != BOUNCE_REQS;
+	return ok != reqs;
 }
 
 /* Scribble on the shared area; the host must shrug (and log once). */
@@ -448,7 +459,7 @@ static int hostile_main(int argc, char **argv)
 	if (!strcmp(mode, "flood"))
 		return flood(d);
 	if (!strcmp(mode, "bounce"))
-		return bounce(d);
+		return bounce(d, argc, argv);
 	if (!strcmp(mode, "status") || !strcmp(mode, "header"))
 		return scribble(d, mode);
 	if (misbehave(d, mode)) {

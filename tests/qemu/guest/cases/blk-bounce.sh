@@ -1,29 +1,37 @@
-# A guest's reads that a host block device must bounce (its memory is the
-# pool, outside the kernel's linear map) cost host pages: 16 reads of
-# 8 x 1 MiB in flight, every segment the same 1 MiB guest buffer, would
-# pin 128 MiB of them.  The module bounds them per disk (8 MiB beyond the
-# pages each request slot keeps, 2048 pages): the device thread waits for
-# room, every read still completes, and the module's log says the most it
-# held at once.  With a budget smaller than one read, each read goes
-# alone.
+# A guest's reads that the host must bounce (its memory is the pool,
+# outside the kernel's linear map) cost host pages: 16 reads of 8 x 1 MiB
+# in flight to a block device, every segment the same 1 MiB guest buffer,
+# would pin 128 MiB of them.  The module bounds them per disk, for both
+# stores (bounce.c: 8 MiB beyond the pages each request slot keeps, 2048
+# pages): the device thread waits for room, every read still completes,
+# and the module's log says the most it held at once.  With a budget
+# smaller than one read, each read goes alone.  A host file's O_DIRECT
+# bounces reads of up to 1 MiB (one kiocb) under the same budget; they
+# once took a high-order allocation each, with no budget at all.
 . /tests/lib.sh
 
 dev=/dev/nvme0n1
 [ -b $dev ] || { bad "no $dev: the host's NVMe driver did not load"; finish; }
-# bounce BUDGET: the hostile reads on a module whose budget is BUDGET
-# pages; the most it held at once in $peak (empty: no log line).
+# bounce BUDGET DISK [reqs=R segs=S]: the hostile reads (16 of 8 x 1 MiB
+# unless told) on DISK, on a module whose budget is BUDGET pages; the
+# most it held at once in $peak (empty: no log line).
 bounce() {
-	spawn "$TEST_IMG" --cpu 1 --disk $dev --cmdline "hostile bounce" ||
-		{ [ "$1" = 2048 ] || { expect 0 rmmod kspawn; expect 0 kspawn-load; }; finish; }
+	local budget=$1 disk=$2 reqs=16 segs=8 a
+	shift 2
+	for a in "$@"; do
+		case $a in reqs=*) reqs=${a#reqs=} ;; segs=*) segs=${a#segs=} ;; esac
+	done
+	spawn "$TEST_IMG" --cpu 1 --disk $disk --cmdline "hostile bounce $*" ||
+		{ [ "$budget" = 2048 ] || { expect 0 rmmod kspawn; expect 0 kspawn-load; }; finish; }
 	expect 0 kspawnctl console "$id" --follow
-	has 'hostile: bounce: 16 of 16 reads of 8 x 1 MiB into one buffer done'
+	has "hostile: bounce: $reqs of $reqs reads of $segs x 1 MiB into one buffer done"
 	expect 0 kspawnctl stop "$id"
 	line=$(dmesg | grep 'bounce pages beyond the kept ones' | tail -n 1)
 	note "${line#*] }"
-	peak=$(echo "$line" | sed -n "s/.*at most \([0-9]*\) bounce pages.*(budget $1)/\1/p")
-	[ -n "$peak" ] || bad "no log line for the disk with a budget of $1 pages"
+	peak=$(echo "$line" | sed -n "s/.*at most \([0-9]*\) bounce pages.*(budget $budget)/\1/p")
+	[ -n "$peak" ] || bad "no log line for $disk with a budget of $budget pages"
 }
-bounce 2048
+bounce 2048 $dev
 [ "${peak:-0}" -gt 0 ] || bad "no bounce pages beyond the kept ones: nothing was bounced"
 [ "${peak:-0}" -le 2048 ] || bad "$peak bounce pages held at once, more than the 2048 of the budget"
 # Reads bigger than the whole budget are within the limits the device
@@ -32,8 +40,35 @@ bounce 2048
 # needs 2016 beyond its slot's kept 32.
 expect 0 rmmod kspawn
 expect 0 kspawn-load $(cat /etc/kspawn.modparams) bounce_budget_kib=2048
-bounce 512
+bounce 512 $dev
 [ "${peak:-0}" -le 2016 ] || bad "$peak bounce pages held at once: reads bigger than the budget did not go alone"
+
+# The file store: a file on the host's ext4 (its virtio disk), O_DIRECT,
+# on a module whose budget is one page: each 1 MiB read needs 224 pages
+# beyond its slot's kept 32, so they go one at a time.  Without the
+# budget the 32 reads in flight held up to 7168 such pages at once (and
+# each its own order-8 allocation).
+for m in crc16 crc32c_generic mbcache jbd2 ext4; do
+	insmod /lib/modules/host/$m.ko 2>/dev/null
+done
+[ -b /dev/vda ] || { bad "no /dev/vda: the host's virtio-blk driver did not load"; finish; }
+mke2fs -q /dev/vda > /dev/null 2>&1 || bad "mke2fs /dev/vda failed"
+mkdir -p /mnt/vda
+mount -t ext4 /dev/vda /mnt/vda || { bad "cannot mount /dev/vda as ext4"; finish; }
+file=/mnt/vda/bounce.img
+dd if=/dev/zero of=$file bs=1M count=2 2>/dev/null
+expect 0 rmmod kspawn
+expect 0 kspawn-load $(cat /etc/kspawn.modparams) bounce_budget_kib=4
+bounce 1 $file reqs=32 segs=1
+dmesg | grep -q "disk $file: asynchronous direct I/O" ||
+	bad "the file on ext4 was not opened for direct I/O"
+bounced=$(dmesg | grep "instance $id: disk:" | tail -n 1 |
+	sed -n 's/.*direct requests (\([0-9]*\) bounced).*/\1/p')
+note "file: ${bounced:-?} requests bounced"
+[ "${bounced:-0}" -ge 32 ] || bad "only '${bounced}' of the file's 32 reads were bounced"
+[ "${peak:-0}" -gt 0 ] || bad "the file's reads held no bounce pages beyond the kept ones"
+[ "${peak:-0}" -le 224 ] || bad "the file's reads held $peak bounce pages at once: reads bigger than the budget did not go alone"
+umount /mnt/vda
 expect 0 rmmod kspawn
 expect 0 kspawn-load
 want_no_instances

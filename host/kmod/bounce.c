@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bounce pages: where a guest's read or write goes when its own pages
+ * cannot (the pool is reserved memory, outside the kernel's linear map;
+ * a buffer not aligned for the device), for both disk stores
+ * (store_bdev.c's bios, store_file.c's O_DIRECT kiocbs).
+ *
+ * One page at a time, never a high-order allocation: a guest asking for
+ * 1 MiB reads must not send the host into compaction.  A request slot
+ * keeps up to KSPAWN_BOUNCE_KEEP pages between requests (every request of
+ * a guest in the pool is bounced: no allocation then); a bigger request's
+ * extra pages are freed when it completes.
+ *
+ * The pages beyond those kept, for every request of a disk at once, come
+ * from the disk's budget (d->bounce_budget, from the module parameter
+ * bounce_budget_kib, 8 MiB by default: Linux's own requests are at most
+ * 1.25 MiB unless a user raises max_sectors_kb).  A guest's chain may be
+ * up to KB_MAX_CHAIN_BYTES and name the same guest page over and over,
+ * KB_BLK_INFLIGHT of them in flight: gigabytes of host memory for a few
+ * MiB of guest.  The device thread waits for room (process context,
+ * nothing held: its plug is flushed as it sleeps).  A request bigger than
+ * the whole budget is within the limits the device advertises, so it is
+ * served, not refused: it waits until nothing else holds any and goes
+ * alone, so a disk holds at most the budget or one request's pages.
+ */
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+
+#include "kspawn.h"
+#include "io.h"
+
+void kspawn_bounce_init(struct kspawn_disk *d)
+{
+	atomic_set(&d->bounce_extra, 0);
+	d->bounce_budget = max(1U, kspawn_bounce_budget_kib >>
+				   (PAGE_SHIFT - 10));
+	init_waitqueue_head(&d->bounce_room);
+}
+
+/* Down to keep pages (0: the array too). */
+static void shrink(struct kspawn_bounce *b, unsigned int keep)
+{
+	while (b->n > keep)
+		__free_page(b->page[--b->n]);
+	if (!keep) {
+		kfree(b->page);
+		b->page = NULL;
+		b->cap = 0;
+	}
+}
+
+void kspawn_bounce_free(struct kspawn_bounce *b)
+{
+	shrink(b, 0);
+}
+
+/* Take n pages of the budget, or false if they are not free now. */
+static bool reserve(struct kspawn_disk *d, unsigned int n)
+{
+	int old = atomic_read(&d->bounce_extra);
+
+	do {
+		if (n > d->bounce_budget ? old : old + n > d->bounce_budget)
+			return false;
+	} while (!atomic_try_cmpxchg(&d->bounce_extra, &old, old + n));
+	if (old + n > READ_ONCE(d->bounce_peak))
+		WRITE_ONCE(d->bounce_peak, old + n);	/* a statistic */
+	return true;
+}
+
+int kspawn_bounce_get(struct kspawn_disk *d, struct kspawn_bounce *b,
+		      unsigned int n)
+{
+	unsigned int extra = n > KSPAWN_BOUNCE_KEEP ? n - KSPAWN_BOUNCE_KEEP :
+			     0;
+
+	if (extra)
+		wait_event(d->bounce_room, reserve(d, extra));
+	b->extra = extra;
+	if (n > b->cap) {
+		struct page **a = krealloc_array(b->page, n, sizeof(*a),
+						 GFP_NOIO);
+
+		if (!a)
+			goto nomem;
+		b->page = a;
+		b->cap = n;
+	}
+	for (; b->n < n; b->n++) {
+		b->page[b->n] = alloc_page(GFP_NOIO);
+		if (!b->page[b->n])
+			goto nomem;
+	}
+	return 0;
+nomem:
+	kspawn_bounce_put(d, b);
+	return -ENOMEM;
+}
+
+void kspawn_bounce_put(struct kspawn_disk *d, struct kspawn_bounce *b)
+{
+	shrink(b, KSPAWN_BOUNCE_KEEP);
+	if (b->extra) {
+		atomic_sub(b->extra, &d->bounce_extra);
+		b->extra = 0;
+		wake_up(&d->bounce_room);
+	}
+}
+
+void kspawn_bounce_copy(struct kspawn_bounce *b, const struct kb_blk_req *rq,
+			bool to_guest, bool may_sleep)
+{
+	u64 at = 0;
+
+	for (u32 i = 0; i < rq->nseg; i++) {
+		u8 *p = rq->seg[i].p;
+		u32 left = rq->seg[i].len;
+
+		while (left) {
+			u8 *pg = page_address(b->page[at >> PAGE_SHIFT]) +
+				 offset_in_page(at);
+			u32 n = min_t(u32, left, PAGE_SIZE - offset_in_page(at));
+
+			if (to_guest)
+				memcpy(p, pg, n);
+			else
+				memcpy(pg, p, n);
+			p += n;
+			left -= n;
+			at += n;
+			if (may_sleep)
+				cond_resched();
+		}
+	}
+}
