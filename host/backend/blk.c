@@ -201,10 +201,13 @@ void kb_blk_complete(struct kb_blk_req *rq, int err)
 		b->through = rq;
 		if (b->wake)
 			b->wake(b->wake_ctx);
+		kb_wake_all(&b->drained);
 		kb_unlock(&b->lock, flags);
 		return;
 	}
 	b->inflight--;
+	if (!b->inflight)
+		kb_wake_all(&b->drained);
 	finish_locked(b, rq, err ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK);
 	/*
 	 * The last one out: a parked flush can go, and a driver waiting on
@@ -515,6 +518,12 @@ static void blk_reset(struct kb_device *d)
 	kb_unlock(&b->lock, flags);
 }
 
+/*
+ * Asleep while the store works: kb_blk_complete() wakes us when the last
+ * request is out, or when a written-through write waits for its flush:
+ * the thread's work, but the thread is either the one draining (a reset)
+ * or stopped.
+ */
 void kb_blk_drain(struct kb_blk *b)
 {
 	unsigned long flags = 0;
@@ -527,7 +536,8 @@ void kb_blk_drain(struct kb_blk *b)
 		kb_unlock(&b->lock, flags);
 		if (!n)
 			return;
-		kb_relax();
+		kb_wait_until(&b->drained,
+			      !KB_READ(b->inflight) || KB_READ(b->through));
 	}
 }
 
@@ -628,6 +638,7 @@ void kb_blk_init(struct kb_blk *b, struct kspawn_device *slot,
 	memcpy(b->serial, serial, strlen(serial) < sizeof(b->serial) ?
 	       strlen(serial) : sizeof(b->serial));
 	kb_lock_init(&b->lock);
+	kb_waitq_init(&b->drained);
 	for (unsigned int i = 0; i < KB_BLK_INFLIGHT; i++) {
 		b->req[i].b = b;
 		b->req[i].id = i;

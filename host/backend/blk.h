@@ -87,6 +87,8 @@ struct kb_blk {
 	struct kb_blk_req *flush;	/* parked until the writes drain */
 	struct kb_blk_req *through;	/* stored writes waiting for a flush */
 	uint32_t inflight, max_inflight;
+	/* kb_blk_drain() sleeps: woken when none is left, or one to flush */
+	kb_waitq_t drained;
 	int in_work;			/* the thread publishes at its end */
 	int starved;			/* asleep until a slot frees: wake */
 	unsigned int next_q;		/* the queue blk_work looks at first */

@@ -21,6 +21,7 @@
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/vmalloc.h>
+#include <linux/wait.h>
 #include <asm/barrier.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
@@ -49,7 +50,15 @@
 #define kb_lock_init(l) spin_lock_init(l)
 #define kb_lock(l, flags) spin_lock_irqsave(l, flags)
 #define kb_unlock(l, flags) spin_unlock_irqrestore(l, flags)
-#define kb_relax() cond_resched()
+/*
+ * A drain sleeps until a completion (any context) says it may be done:
+ * the store's I/O can take seconds, and a spin with cond_resched() burns
+ * the CPU all that time when nothing else wants it.
+ */
+#define kb_waitq_t wait_queue_head_t
+#define kb_waitq_init(w) init_waitqueue_head(w)
+#define kb_wait_until(w, cond) wait_event(*(w), cond)
+#define kb_wake_all(w) wake_up_all(w)
 /* Between long pieces of work a guest asked for: let the host schedule. */
 #define kb_resched() cond_resched()
 #else
@@ -84,7 +93,12 @@ struct kb_lock {
 	while (__atomic_exchange_n(&(l)->held, 1, __ATOMIC_ACQUIRE)) \
 		sched_yield(); } while (0)
 #define kb_unlock(l, flags) __atomic_store_n(&(l)->held, 0, __ATOMIC_RELEASE)
-#define kb_relax() sched_yield()
+/* No sleeping here: a drain in the hosted tests yields until done. */
+#define kb_waitq_t int
+#define kb_waitq_init(w) (*(w) = 0)
+#define kb_wait_until(w, cond) \
+	do { (void)(w); while (!(cond)) sched_yield(); } while (0)
+#define kb_wake_all(w) ((void)(w))
 /* A user-space thread is preempted anyway. */
 #define kb_resched() do { } while (0)
 /* <linux/compiler.h>'s branch hints, for the hot paths of the rings. */

@@ -140,3 +140,30 @@ seen() {
 	done
 	grep -qE -- "$2" "$1" || bad "the guest never printed /$2/"
 }
+
+# nullb NAME ATTR=VALUE...: a null_blk disk made through configfs with
+# those attributes (size in MiB, blocksize, irqmode, completion_nsec...),
+# powered on; its device node in $dev.  nullb_gone NAME removes it.
+nullb() {
+	local name=$1 cfg=/sys/kernel/config/nullb/$1 a
+	shift
+	[ -d /sys/module/configfs ] || insmod /lib/modules/host/configfs.ko
+	[ -d /sys/module/null_blk ] ||
+		insmod /lib/modules/host/null_blk.ko nr_devices=0
+	grep -q ' /sys/kernel/config ' /proc/mounts ||
+		mount -t configfs none /sys/kernel/config
+	mkdir "$cfg" || { bad "no null_blk in configfs"; return 1; }
+	for a in "$@"; do
+		echo "${a#*=}" > "$cfg/${a%%=*}" || bad "null_blk $name: cannot set $a"
+	done
+	echo 1 > "$cfg/power"
+	# Named after its configfs directory (Linux 6.1), nullbN before.
+	dev=/dev/$name
+	[ -e "/sys/block/$name" ] || dev=/dev/nullb$(cat "$cfg/index")
+	[ -b "$dev" ] || { bad "no $dev: $(ls /sys/block | tr '\n' ' ')"; nullb_gone "$name"; return 1; }
+}
+nullb_gone() {
+	echo 0 > "/sys/kernel/config/nullb/$1/power"
+	rmdir "/sys/kernel/config/nullb/$1"
+	rmmod null_blk
+}

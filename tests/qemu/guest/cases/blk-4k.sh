@@ -11,22 +11,7 @@
 # 1 GiB for one 16-byte request); blkcheck discard finds them missing.
 . /tests/lib.sh
 
-mods=/lib/modules/host
-[ -d /sys/module/configfs ] || insmod $mods/configfs.ko
-[ -d /sys/module/null_blk ] || insmod $mods/null_blk.ko nr_devices=0
-grep -q ' /sys/kernel/config ' /proc/mounts ||
-	mount -t configfs none /sys/kernel/config
-cfg=/sys/kernel/config/nullb/kspawn4k
-mkdir $cfg || { bad "no null_blk in configfs"; finish; }
-echo 16 > $cfg/size
-echo 4096 > $cfg/blocksize
-echo 1 > $cfg/memory_backed
-echo 1 > $cfg/power
-# Named after its configfs directory (Linux 6.1), nullbN before.
-dev=/dev/kspawn4k
-[ -e /sys/block/kspawn4k ] || dev=/dev/nullb$(cat $cfg/index)
-cleanup() { echo 0 > $cfg/power; rmdir $cfg; rmmod null_blk; }
-[ -b $dev ] || { bad "no $dev: $(ls /sys/block | tr '\n' ' ')"; cleanup; finish; }
+nullb kspawn4k size=16 blocksize=4096 memory_backed=1 || finish
 note "$dev: $(cat /sys/block/${dev#/dev/}/queue/logical_block_size)-byte blocks"
 
 # on_4k CMDLINE WANT...: a test guest on the disk runs CMDLINE to its end
@@ -69,6 +54,6 @@ late=$(dmesg | sed -n 's/.*disk: \([0-9]*\) reads copied to the guest outside th
 note "blkalign: ${late:-?} reads copied outside their interrupt"
 [ "${late:-0}" -ge 1 ] ||
 	bad "blkalign's 1 MiB reads were copied in their completion interrupt (${late:-no count})"
-cleanup
+nullb_gone kspawn4k
 want_no_instances
 finish
