@@ -673,6 +673,13 @@ void kb_blk_set_block_size(struct kb_blk *b, uint32_t bytes)
 
 void kb_blk_withhold_ranges(struct kb_blk *b)
 {
+	uint8_t *cfg = (uint8_t *)b->dev.slot->config;
+	size_t from = offsetof(struct virtio_blk_config, max_discard_sectors);
+	/* up to write_zeroes_may_unmap, the last field of the two */
+	size_t to = offsetof(struct virtio_blk_config, unused1);
+
 	kb_device_withhold(&b->dev, (1ULL << VIRTIO_BLK_F_DISCARD) |
 			   (1ULL << VIRTIO_BLK_F_WRITE_ZEROES));
+	/* Their limits mean nothing without them: none advertised. */
+	memset(cfg + from, 0, to - from);
 }

@@ -21,7 +21,9 @@
  *     offload) offers neither DISCARD nor WRITE_ZEROES, and a driver
  *     that sends them anyway gets UNSUPP without the store being asked;
  *     beside it the same requests to a device that offers them reach
- *     the store and succeed.
+ *     the store and succeed.  The withholding device's config has no
+ *     range limits, and a driver asking for either feature anyway is
+ *     refused FEATURES_OK.
  *
  * Prints "ok NAME" / "FAIL NAME: why" per case, "PROGRAM: N failed" last.
  */
@@ -276,10 +278,30 @@ static int ranges(uint8_t status[2])
 	return got;
 }
 
+/*
+ * A driver that asks for bit on the device as it is now, whatever was
+ * offered: did the device keep FEATURES_OK?
+ */
+static int insist_on(int bit)
+{
+	uint8_t st = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
+
+	slot.status = 0;
+	kb_device_poll(&blk.dev, 1);		/* a reset */
+	slot.status = st;
+	kb_device_poll(&blk.dev, 1);
+	slot.driver_features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << bit);
+	slot.status = st | VIRTIO_CONFIG_S_FEATURES_OK;
+	kb_device_poll(&blk.dev, 1);
+	return !!(slot.status & VIRTIO_CONFIG_S_FEATURES_OK);
+}
+
 /* What a device offering (w 0) or withholding (w 1) the ranges does. */
 struct ranges_seen {
 	int up, offered, got, store_calls;
 	uint8_t status[2];
+	uint32_t max_discard, max_zeroes;	/* the config's limits */
+	int accepted;		/* of the two asked for regardless */
 };
 
 static struct ranges_seen ranges_with(int packed, int w)
@@ -293,6 +315,14 @@ static struct ranges_seen ranges_with(int packed, int w)
 		    virtio_has(&vd, VIRTIO_BLK_F_WRITE_ZEROES);
 	r.got = ranges(r.status);
 	r.store_calls = discards;
+	virtio_config(&vd, offsetof(struct virtio_blk_config,
+				    max_discard_sectors),
+		      &r.max_discard, sizeof(r.max_discard));
+	virtio_config(&vd, offsetof(struct virtio_blk_config,
+				    max_write_zeroes_sectors),
+		      &r.max_zeroes, sizeof(r.max_zeroes));
+	r.accepted = insist_on(VIRTIO_BLK_F_DISCARD) +
+		     insist_on(VIRTIO_BLK_F_WRITE_ZEROES);
 	return r;
 }
 
@@ -309,11 +339,15 @@ static void withheld(const char *layout, int packed)
 			off.offered == 0 && off.got == 2 &&
 			off.status[0] == VIRTIO_BLK_S_UNSUPP &&
 			off.status[1] == VIRTIO_BLK_S_UNSUPP &&
-			off.store_calls == 0,
-		"up %d/%d; offered: %d of 2 ranges, statuses %u %u, store calls %d (want 2, OK OK, 2); withheld: %d offered, statuses %u %u, store calls %d (want 0, UNSUPP UNSUPP, 0)",
+			off.store_calls == 0 && on.max_discard &&
+			on.max_zeroes && on.accepted == 2 &&
+			!off.max_discard && !off.max_zeroes &&
+			off.accepted == 0,
+		"up %d/%d; offered: %d of 2 ranges, statuses %u %u, store calls %d, limits %u %u, %d of 2 accepted (want 2, OK OK, 2, nonzero, 2); withheld: %d offered, statuses %u %u, store calls %d, limits %u %u, %d of 2 accepted (want 0, UNSUPP UNSUPP, 0, 0 0, 0)",
 		on.up, off.up, on.offered, on.status[0], on.status[1],
-		on.store_calls, off.offered, off.status[0], off.status[1],
-		off.store_calls);
+		on.store_calls, on.max_discard, on.max_zeroes, on.accepted,
+		off.offered, off.status[0], off.status[1], off.store_calls,
+		off.max_discard, off.max_zeroes, off.accepted);
 }
 
 int main(void)
