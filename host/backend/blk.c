@@ -671,6 +671,7 @@ void kb_blk_set_block_size(struct kb_blk *b, uint32_t bytes)
 	       &sectors, sizeof(sectors));
 }
 
+/* After kb_blk_set_block_size(), which writes one of these fields. */
 void kb_blk_withhold_ranges(struct kb_blk *b)
 {
 	uint8_t *cfg = (uint8_t *)b->dev.slot->config;

@@ -57,8 +57,15 @@
  */
 #define kb_waitq_t wait_queue_head_t
 #define kb_waitq_init(w) init_waitqueue_head(w)
-#define kb_wait_until(w, cond) wait_event(*(w), cond)
-#define kb_wake_all(w) wake_up_all(w)
+/* TASK_IDLE: a disk stuck for minutes is no hung task of ours */
+#define kb_wait_until(w, cond) wait_event_idle(*(w), cond)
+/* Nearly always nobody waits: no wait-queue lock on the hot path. */
+static inline void kb_wake_all(wait_queue_head_t *w)
+{
+	if (wq_has_sleeper(w))
+		wake_up_all(w);
+}
+
 /* Between long pieces of work a guest asked for: let the host schedule. */
 #define kb_resched() cond_resched()
 #else

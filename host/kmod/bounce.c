@@ -5,11 +5,14 @@
  * a buffer not aligned for the device), for both disk stores
  * (store_bdev.c's bios, store_file.c's O_DIRECT kiocbs).
  *
- * One page at a time, never a high-order allocation: a guest asking for
- * 1 MiB reads must not send the host into compaction.  A request slot
- * keeps up to KSPAWN_BOUNCE_KEEP pages between requests (every request of
- * a guest in the pool is bounced: no allocation then); a bigger request's
- * extra pages are freed when it completes.
+ * One page at a time, never a high-order allocation for the data: a
+ * guest asking for 1 MiB reads must not send the host into compaction
+ * (the array of page pointers of a request over 2 MiB is one, and may
+ * fail: -ENOMEM).  A request slot keeps up to KSPAWN_BOUNCE_KEEP pages
+ * between requests (every request of a guest in the pool is bounced: no
+ * allocation then); a bigger request's pages and array are all freed
+ * when it completes, so that no slot keeps more than that, whatever the
+ * guest once sent.
  *
  * The pages beyond those kept, for every request of a disk at once, come
  * from the disk's budget (d->bounce_budget, from the module parameter
@@ -21,7 +24,8 @@
  * nothing held: its plug is flushed as it sleeps).  A request bigger than
  * the whole budget is within the limits the device advertises, so it is
  * served, not refused: it waits until nothing else holds any and goes
- * alone, so a disk holds at most the budget or one request's pages.
+ * alone, so a disk holds at most the budget or one request's pages, on
+ * top of the kept ones (KB_BLK_INFLIGHT x 128 KiB).
  */
 #include <linux/mm.h>
 #include <linux/sched.h>
@@ -77,11 +81,11 @@ int kspawn_bounce_get(struct kspawn_disk *d, struct kspawn_bounce *b,
 			     0;
 
 	if (extra)
-		wait_event(d->bounce_room, reserve(d, extra));
+		wait_event_idle(d->bounce_room, reserve(d, extra));
 	b->extra = extra;
 	if (n > b->cap) {
 		struct page **a = krealloc_array(b->page, n, sizeof(*a),
-						 GFP_NOIO);
+						 GFP_NOIO | __GFP_NOWARN);
 
 		if (!a)
 			goto nomem;
@@ -101,7 +105,7 @@ nomem:
 
 void kspawn_bounce_put(struct kspawn_disk *d, struct kspawn_bounce *b)
 {
-	shrink(b, KSPAWN_BOUNCE_KEEP);
+	shrink(b, b->cap > KSPAWN_BOUNCE_KEEP ? 0 : KSPAWN_BOUNCE_KEEP);
 	if (b->extra) {
 		atomic_sub(b->extra, &d->bounce_extra);
 		b->extra = 0;
@@ -109,6 +113,7 @@ void kspawn_bounce_put(struct kspawn_disk *d, struct kspawn_bounce *b)
 	}
 }
 
+/* may_sleep (not in a completion): a chance to reschedule per page. */
 void kspawn_bounce_copy(struct kspawn_bounce *b, const struct kb_blk_req *rq,
 			bool to_guest, bool may_sleep)
 {

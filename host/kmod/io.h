@@ -145,9 +145,10 @@ struct kspawn_disk {
 	atomic_t inflight, max_inflight;
 	u64 direct_ios, bounced, buffered_ios;	/* the device thread's */
 	/*
-	 * A bounced read bigger than KSPAWN_COPY_IN_IRQ_MAX is copied to
-	 * the guest here, not in its completion (an interrupt: up to
-	 * KB_MAX_CHAIN_BYTES of memcpy with interrupts off).
+	 * A bounced request bigger than KSPAWN_COPY_IN_IRQ_MAX ends here,
+	 * not in its completion (an interrupt: up to KB_MAX_CHAIN_BYTES of
+	 * memcpy for a read, thousands of pages freed for any, with
+	 * interrupts off).
 	 */
 	struct workqueue_struct *copy_wq;
 	atomic_long_t copied_late;	/* reads copied there */

@@ -44,7 +44,8 @@ struct bdev_cmd {
 	struct bio *bio;		/* the one being filled; the last */
 	bool bounced;			/* else the guest's own pages */
 	struct kspawn_bounce bounce;
-	struct work_struct copy;	/* a big read's copy: d->copy_wq */
+	struct work_struct copy;	/* a big one's end: d->copy_wq */
+	int err;			/* for the work */
 };
 
 static void bdev_copy_work(struct work_struct *work);
@@ -120,19 +121,23 @@ static void bdev_copy_work(struct work_struct *work)
 {
 	struct bdev_cmd *cmd = container_of(work, struct bdev_cmd, copy);
 
-	atomic_long_inc(&cmd->disk->copied_late);
-	bdev_finish(cmd, 0, true);
+	if (!cmd->err && !cmd->rq->write)
+		atomic_long_inc(&cmd->disk->copied_late);
+	bdev_finish(cmd, cmd->err, true);
 }
 
-/* An interrupt, often: a big bounced read is copied in a work. */
+/*
+ * An interrupt, often: a big bounced request ends in a work (a read's
+ * copy to the guest, and for any the freeing of its pages).
+ */
 static void bdev_end_io(struct bio *bio)
 {
 	struct bdev_cmd *cmd = bio->bi_private;
 	int err = blk_status_to_errno(bio->bi_status);
 
 	bio_put(bio);
-	if (!err && cmd->bounced && !cmd->rq->write &&
-	    cmd->rq->len > KSPAWN_COPY_IN_IRQ_MAX) {
+	if (cmd->bounced && cmd->rq->len > KSPAWN_COPY_IN_IRQ_MAX) {
+		cmd->err = err;
 		queue_work(cmd->disk->copy_wq, &cmd->copy);
 		return;
 	}

@@ -11,7 +11,8 @@
  * without struct pages, are bounced through pages of our own, one at a
  * time and within the disk's budget (bounce.c), still direct and
  * asynchronous; a request whose offset O_DIRECT cannot take, or bigger
- * than one kiocb's DISK_BVECS pages, goes through the page cache instead,
+ * than one kiocb's DISK_BVECS pages, or that could not have its bounce
+ * pages (-ENOMEM), goes through the page cache instead,
  * synchronously, on a second, buffered handle; FLUSH (vfs_fsync) covers
  * both.  Where the file
  * system refuses O_DIRECT (tmpfs), or with --cache=writeback, every
@@ -39,7 +40,8 @@ struct disk_cmd {
 	struct kspawn_disk *disk;
 	bool bounced;			/* else the guest's own pages */
 	struct kspawn_bounce bounce;	/* bounce.c */
-	struct work_struct copy;	/* a big read's copy: d->copy_wq */
+	struct work_struct copy;	/* a big one's end: d->copy_wq */
+	long ret;			/* for the work */
 	struct bio_vec bv[DISK_BVECS];
 };
 
@@ -255,18 +257,22 @@ static void dio_copy_work(struct work_struct *work)
 {
 	struct disk_cmd *cmd = container_of(work, struct disk_cmd, copy);
 
-	atomic_long_inc(&cmd->disk->copied_late);
-	dio_finish(cmd, cmd->rq->len, true);
+	if (!cmd->rq->write && cmd->ret == cmd->rq->len)
+		atomic_long_inc(&cmd->disk->copied_late);
+	dio_finish(cmd, cmd->ret, true);
 }
 
-/* Maybe in an interrupt: a big bounced read is copied in a work. */
+/*
+ * Maybe in an interrupt: a big bounced request ends in a work (a read's
+ * copy to the guest, and for any the freeing of its pages).
+ */
 static void dio_complete(struct kiocb *iocb, long ret)
 {
 	struct disk_cmd *cmd = container_of(iocb, struct disk_cmd, iocb);
 	struct kb_blk_req *rq = cmd->rq;
 
-	if (cmd->bounced && !rq->write && ret == rq->len &&
-	    rq->len > KSPAWN_COPY_IN_IRQ_MAX) {
+	if (cmd->bounced && rq->len > KSPAWN_COPY_IN_IRQ_MAX) {
+		cmd->ret = ret;
 		queue_work(cmd->disk->copy_wq, &cmd->copy);
 		return;
 	}

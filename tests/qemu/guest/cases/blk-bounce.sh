@@ -11,7 +11,21 @@
 . /tests/lib.sh
 
 dev=/dev/nvme0n1
-[ -b $dev ] || { bad "no $dev: the host's NVMe driver did not load"; finish; }
+# reload [BUDGET_KIB]: the module again, with that budget or the default.
+budget_kib=
+reload() {
+	expect 0 rmmod kspawn
+	expect 0 kspawn-load $(cat /etc/kspawn.modparams) ${1:+bounce_budget_kib=$1}
+	budget_kib=$1
+}
+# end: whatever happened, the next case gets the host as it was.
+end() {
+	umount /mnt/vda 2>/dev/null
+	[ -z "$budget_kib" ] || reload
+	want_no_instances
+	finish
+}
+[ -b $dev ] || { bad "no $dev: the host's NVMe driver did not load"; end; }
 # bounce BUDGET DISK [reqs=R segs=S]: the hostile reads (16 of 8 x 1 MiB
 # unless told) on DISK, on a module whose budget is BUDGET pages; the
 # most it held at once in $peak (empty: no log line).
@@ -21,8 +35,7 @@ bounce() {
 	for a in "$@"; do
 		case $a in reqs=*) reqs=${a#reqs=} ;; segs=*) segs=${a#segs=} ;; esac
 	done
-	spawn "$TEST_IMG" --cpu 1 --disk $disk --cmdline "hostile bounce $*" ||
-		{ [ "$budget" = 2048 ] || { expect 0 rmmod kspawn; expect 0 kspawn-load; }; finish; }
+	spawn "$TEST_IMG" --cpu 1 --disk $disk --cmdline "hostile bounce $*" || end
 	expect 0 kspawnctl console "$id" --follow
 	has "hostile: bounce: $reqs of $reqs reads of $segs x 1 MiB into one buffer done"
 	expect 0 kspawnctl stop "$id"
@@ -38,8 +51,7 @@ bounce 2048 $dev
 # advertises (seg_max x size_max): served one at a time, not refused.
 # The module again with a budget of 2 MiB (512 pages): each 8 MiB read
 # needs 2016 beyond its slot's kept 32.
-expect 0 rmmod kspawn
-expect 0 kspawn-load $(cat /etc/kspawn.modparams) bounce_budget_kib=2048
+reload 2048
 bounce 512 $dev
 [ "${peak:-0}" -le 2016 ] || bad "$peak bounce pages held at once: reads bigger than the budget did not go alone"
 
@@ -51,14 +63,13 @@ bounce 512 $dev
 for m in crc16 crc32c_generic mbcache jbd2 ext4; do
 	insmod /lib/modules/host/$m.ko 2>/dev/null
 done
-[ -b /dev/vda ] || { bad "no /dev/vda: the host's virtio-blk driver did not load"; finish; }
+[ -b /dev/vda ] || { bad "no /dev/vda: the host's virtio-blk driver did not load"; end; }
 mke2fs -q /dev/vda > /dev/null 2>&1 || bad "mke2fs /dev/vda failed"
 mkdir -p /mnt/vda
-mount -t ext4 /dev/vda /mnt/vda || { bad "cannot mount /dev/vda as ext4"; finish; }
+mount -t ext4 /dev/vda /mnt/vda || { bad "cannot mount /dev/vda as ext4"; end; }
 file=/mnt/vda/bounce.img
 dd if=/dev/zero of=$file bs=1M count=2 2>/dev/null
-expect 0 rmmod kspawn
-expect 0 kspawn-load $(cat /etc/kspawn.modparams) bounce_budget_kib=4
+reload 4
 bounce 1 $file reqs=32 segs=1
 dmesg | grep -q "disk $file: asynchronous direct I/O" ||
 	bad "the file on ext4 was not opened for direct I/O"
@@ -68,8 +79,4 @@ note "file: ${bounced:-?} requests bounced"
 [ "${bounced:-0}" -ge 32 ] || bad "only '${bounced}' of the file's 32 reads were bounced"
 [ "${peak:-0}" -gt 0 ] || bad "the file's reads held no bounce pages beyond the kept ones"
 [ "${peak:-0}" -le 224 ] || bad "the file's reads held $peak bounce pages at once: reads bigger than the budget did not go alone"
-umount /mnt/vda
-expect 0 rmmod kspawn
-expect 0 kspawn-load
-want_no_instances
-finish
+end
