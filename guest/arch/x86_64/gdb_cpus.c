@@ -4,13 +4,20 @@
  * One CPU at a time owns the stub (owner).  Each stop has a generation:
  * the owner bumps stop_gen, sends SMP_VEC_GDB to every other scheduling
  * CPU and waits until each has parked for that generation; resuming
- * stores release_gen = stop_gen, which lets them all go.  The parking
- * vector is a maskable IPI of the highest priority class, not an NMI: a
- * CPU takes it only where interrupts are on, so it never parks holding a
- * spinlock (every spinlock is taken with interrupts off) that the stub
- * needs to list threads.  A CPU spinning on a lock the owner holds (a
- * breakpoint inside a locked region) cannot answer; the owner stops
- * waiting for it after PARK_WAIT_NS and gdb sees it as running.
+ * stores release_gen = stop_gen, which lets them all go, and waits until
+ * they have left before it gives up the stub (as Linux's kgdb does).  It
+ * hands the stub straight to a CPU waiting for its own turn (the next
+ * after it, round robin), if any: left to a race, the owner, whose next
+ * trap may be one instruction away (a breakpoint in a loop), won it every
+ * time under QEMU's TCG, and gdb never heard of the other CPU's hits.
+ *
+ * The parking vector is a maskable IPI of the highest priority class,
+ * not an NMI: a CPU takes it only where interrupts are on, so it never
+ * parks holding a spinlock (every spinlock is taken with interrupts off)
+ * that the stub needs to list threads.  A CPU spinning on a lock the
+ * owner holds (a breakpoint inside a locked region) cannot answer; the
+ * owner stops waiting for it after PARK_WAIT_NS and gdb sees it as
+ * running.
  */
 #include "arch/x86_64/gdb_cpus.h"
 #include "arch/x86_64/apic.h"
@@ -24,6 +31,7 @@
 #define PARK_WAIT_NS (2000 * NSEC_PER_MSEC)
 
 static int owner = NO_OWNER;		/* CPU index that owns the stub */
+static int waiting[KSPAWN_MAX_CPUS];	/* trapped, its turn to come */
 static uint64_t stop_gen, release_gen;
 static uint64_t dr_addr[4], dr7;	/* what parked CPUs load on release */
 static struct gdb_parked parked[KSPAWN_MAX_CPUS];
@@ -100,9 +108,14 @@ int gdb_cpus_stop(struct trap_frame *tf)
 
 	if (__atomic_load_n(&owner, __ATOMIC_ACQUIRE) == me)
 		return 0;
+	__atomic_store_n(&waiting[me], 1, __ATOMIC_RELEASE);
 	while (!__atomic_compare_exchange_n(&owner, &free, me, 0,
 					    __ATOMIC_ACQ_REL,
 					    __ATOMIC_ACQUIRE)) {
+		if (free == me) {	/* handed to us: gdb_cpus_release() */
+			waited = 1;
+			break;
+		}
 		gen = stop_to_join();
 		if (gen) {
 			park(tf, gen);
@@ -111,6 +124,7 @@ int gdb_cpus_stop(struct trap_frame *tf)
 		free = NO_OWNER;
 		cpu_relax();
 	}
+	__atomic_store_n(&waiting[me], 0, __ATOMIC_RELAXED);
 	gen = __atomic_add_fetch(&stop_gen, 1, __ATOMIC_ACQ_REL);
 	others = sched_cpus_mask() & ~(1u << me);
 	for (unsigned int i = 0; i < KSPAWN_MAX_CPUS; i++)
@@ -127,13 +141,26 @@ int gdb_cpus_stop(struct trap_frame *tf)
 
 void gdb_cpus_release(const uint64_t addr[4], uint64_t dr7_value)
 {
+	int me = (int)this_cpu()->index, next = NO_OWNER;
+	uint64_t end = time_ns() + PARK_WAIT_NS;
+
 	for (int n = 0; n < 4; n++)
 		__atomic_store_n(&dr_addr[n], addr[n], __ATOMIC_RELAXED);
 	__atomic_store_n(&dr7, dr7_value, __ATOMIC_RELAXED);
 	__atomic_store_n(&release_gen,
 			 __atomic_load_n(&stop_gen, __ATOMIC_ACQUIRE),
 			 __ATOMIC_RELEASE);
-	__atomic_store_n(&owner, NO_OWNER, __ATOMIC_RELEASE);
+	/* Every parked CPU on its way (bounded, as the stop's wait). */
+	for (unsigned int i = 0; i < KSPAWN_MAX_CPUS; i++)
+		while ((int)i != me &&
+		       __atomic_load_n(&parked[i].tf, __ATOMIC_ACQUIRE) &&
+		       time_ns() < end)
+			cpu_relax();
+	for (int i = 1; i < KSPAWN_MAX_CPUS && next == NO_OWNER; i++)
+		if (__atomic_load_n(&waiting[(me + i) % KSPAWN_MAX_CPUS],
+				    __ATOMIC_ACQUIRE))
+			next = (me + i) % KSPAWN_MAX_CPUS;
+	__atomic_store_n(&owner, next, __ATOMIC_RELEASE);
 }
 
 const struct gdb_parked *gdb_cpus_find(int tid)

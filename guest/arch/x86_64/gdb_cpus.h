@@ -34,7 +34,9 @@ int gdb_cpus_stop(struct trap_frame *tf);
 
 /*
  * The owner resumes the guest: the parked CPUs load these debug
- * registers (the breakpoints and watchpoints gdb set) and return.
+ * registers (the breakpoints and watchpoints gdb set) and return; once
+ * they have left their parking the owner gives the stub to the next CPU
+ * waiting for its turn, or up.
  */
 void gdb_cpus_release(const uint64_t dr_addr[4], uint64_t dr7);
 
