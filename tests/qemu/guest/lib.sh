@@ -141,6 +141,19 @@ seen() {
 	grep -qE -- "$2" "$1" || bad "the guest never printed /$2/"
 }
 
+# vda_ext4: a fresh ext4 on the host's second virtio disk (/dev/vda),
+# mounted at /mnt/vda; fails (and says why) if it cannot be had.
+vda_ext4() {
+	local m
+	for m in crc16 crc32c_generic mbcache jbd2 ext4; do
+		insmod /lib/modules/host/$m.ko 2>/dev/null
+	done
+	[ -b /dev/vda ] || { bad "no /dev/vda: the host's virtio-blk driver did not load"; return 1; }
+	mke2fs -q /dev/vda > /dev/null 2>&1 || { bad "mke2fs /dev/vda failed"; return 1; }
+	mkdir -p /mnt/vda
+	mount -t ext4 /dev/vda /mnt/vda || { bad "cannot mount /dev/vda as ext4"; return 1; }
+}
+
 # nullb NAME ATTR=VALUE...: a null_blk disk made through configfs with
 # those attributes (size in MiB, blocksize, irqmode, completion_nsec...),
 # powered on; its device node in $dev.  nullb_gone NAME removes it.

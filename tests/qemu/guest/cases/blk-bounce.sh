@@ -60,13 +60,7 @@ bounce 512 $dev
 # beyond its slot's kept 32, so they go one at a time.  Without the
 # budget the 32 reads in flight held up to 7168 such pages at once (and
 # each its own order-8 allocation).
-for m in crc16 crc32c_generic mbcache jbd2 ext4; do
-	insmod /lib/modules/host/$m.ko 2>/dev/null
-done
-[ -b /dev/vda ] || { bad "no /dev/vda: the host's virtio-blk driver did not load"; end; }
-mke2fs -q /dev/vda > /dev/null 2>&1 || bad "mke2fs /dev/vda failed"
-mkdir -p /mnt/vda
-mount -t ext4 /dev/vda /mnt/vda || { bad "cannot mount /dev/vda as ext4"; end; }
+vda_ext4 || end
 file=/mnt/vda/bounce.img
 dd if=/dev/zero of=$file bs=1M count=2 2>/dev/null
 reload 4

@@ -6,13 +6,7 @@
 # O_DIRECT, falls back to buffered I/O and says so.
 . /tests/lib.sh
 
-for m in crc16 crc32c_generic mbcache jbd2 ext4; do
-	insmod /lib/modules/host/$m.ko 2>/dev/null
-done
-[ -b /dev/vda ] || { bad "no /dev/vda: the host's virtio-blk driver did not load"; finish; }
-mke2fs -q /dev/vda > /dev/null 2>&1 || bad "mke2fs /dev/vda failed"
-mkdir -p /mnt/vda
-mount -t ext4 /dev/vda /mnt/vda || { bad "cannot mount /dev/vda as ext4"; finish; }
+vda_ext4 || finish
 disk=/mnt/vda/disk.img
 dd if=/dev/zero of=$disk bs=1M count=4 2>/dev/null
 sync
