@@ -49,9 +49,20 @@ void gdb_write_dr(int n, uint64_t v)
 }
 
 /*
+ * The debug registers gdb left at the last release (each CPU has its own,
+ * so a watchpoint set while CPU 0 was stopped fires on CPU 1 too).
+ */
+static void load_debug_regs(void)
+{
+	for (int n = 0; n < 4; n++)
+		gdb_write_dr(n, __atomic_load_n(&dr_addr[n], __ATOMIC_RELAXED));
+	gdb_write_dr(7, __atomic_load_n(&dr7, __ATOMIC_RELAXED));
+}
+
+/*
  * Park this CPU for stop gen: publish its frame and FPU state, wait for
- * the release, then take the debug registers gdb left (each CPU has its
- * own, so a watchpoint set while CPU 0 was stopped fires on CPU 1 too).
+ * the release, take the debug registers, and only then say it has left
+ * (the release waits for that before the next stop may rewrite them).
  */
 static void park(struct trap_frame *tf, uint64_t gen)
 {
@@ -63,10 +74,8 @@ static void park(struct trap_frame *tf, uint64_t gen)
 	__atomic_store_n(&p->gen, gen, __ATOMIC_RELEASE);
 	while (__atomic_load_n(&release_gen, __ATOMIC_ACQUIRE) < gen)
 		cpu_relax();
+	load_debug_regs();
 	__atomic_store_n(&p->tf, NULL, __ATOMIC_RELEASE);
-	for (int n = 0; n < 4; n++)
-		gdb_write_dr(n, __atomic_load_n(&dr_addr[n], __ATOMIC_RELAXED));
-	gdb_write_dr(7, __atomic_load_n(&dr7, __ATOMIC_RELAXED));
 }
 
 /* A stop in progress this CPU has not parked for yet: its generation. */
@@ -125,6 +134,13 @@ int gdb_cpus_stop(struct trap_frame *tf)
 		cpu_relax();
 	}
 	__atomic_store_n(&waiting[me], 0, __ATOMIC_RELAXED);
+	/*
+	 * A CPU that missed a stop (it did not answer in time, or was handed
+	 * the stub before it parked) still has the debug registers from
+	 * before it: a breakpoint gdb took out since would fire again the
+	 * moment this one resumes.  The owner's own are gdb's already.
+	 */
+	load_debug_regs();
 	gen = __atomic_add_fetch(&stop_gen, 1, __ATOMIC_ACQ_REL);
 	others = sched_cpus_mask() & ~(1u << me);
 	for (unsigned int i = 0; i < KSPAWN_MAX_CPUS; i++)
