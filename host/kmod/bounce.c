@@ -74,8 +74,10 @@ static bool reserve(struct kspawn_disk *d, unsigned int n)
 	return true;
 }
 
-int kspawn_bounce_get(struct kspawn_disk *d, struct kspawn_bounce *b,
-		      unsigned int n)
+static void put(struct kspawn_disk *d, struct kspawn_bounce *b);
+
+/* n pages, waiting for the budget (process context, nothing held). */
+static int get(struct kspawn_disk *d, struct kspawn_bounce *b, unsigned int n)
 {
 	unsigned int extra = n > KSPAWN_BOUNCE_KEEP ? n - KSPAWN_BOUNCE_KEEP :
 			     0;
@@ -99,11 +101,12 @@ int kspawn_bounce_get(struct kspawn_disk *d, struct kspawn_bounce *b,
 	}
 	return 0;
 nomem:
-	kspawn_bounce_put(d, b);
+	put(d, b);
 	return -ENOMEM;
 }
 
-void kspawn_bounce_put(struct kspawn_disk *d, struct kspawn_bounce *b)
+/* Back down to the kept pages, the budget returned (any context). */
+static void put(struct kspawn_disk *d, struct kspawn_bounce *b)
 {
 	shrink(b, b->cap > KSPAWN_BOUNCE_KEEP ? 0 : KSPAWN_BOUNCE_KEEP);
 	if (b->extra) {
@@ -113,9 +116,12 @@ void kspawn_bounce_put(struct kspawn_disk *d, struct kspawn_bounce *b)
 	}
 }
 
-/* may_sleep (not in a completion): a chance to reschedule per page. */
-void kspawn_bounce_copy(struct kspawn_bounce *b, const struct kb_blk_req *rq,
-			bool to_guest, bool may_sleep)
+/*
+ * Between the pages and the request's guest segments; may_sleep (not in
+ * a completion): a chance to reschedule per page.
+ */
+static void copy(struct kspawn_bounce *b, const struct kb_blk_req *rq,
+		 bool to_guest, bool may_sleep)
 {
 	u64 at = 0;
 
@@ -139,4 +145,27 @@ void kspawn_bounce_copy(struct kspawn_bounce *b, const struct kb_blk_req *rq,
 				cond_resched();
 		}
 	}
+}
+
+int kspawn_bounce_start(struct kspawn_disk *d, struct kspawn_bounce *b,
+			const struct kb_blk_req *rq)
+{
+	unsigned int n = DIV_ROUND_UP(rq->len, PAGE_SIZE);
+
+	if (get(d, b, n))
+		return -ENOMEM;
+	if (rq->write)
+		copy(b, rq, false, true);
+	return n;
+}
+
+void kspawn_bounce_end(struct kspawn_disk *d, struct kspawn_bounce *b,
+		       const struct kb_blk_req *rq, bool ok, bool may_sleep)
+{
+	if (ok && !rq->write) {
+		copy(b, rq, true, may_sleep);
+		if (may_sleep)
+			atomic_long_inc(&d->copied_late);
+	}
+	put(d, b);
 }

@@ -165,15 +165,26 @@ struct kspawn_bounce {
 };
 
 void kspawn_bounce_init(struct kspawn_disk *d);
-/* n pages for one request, waiting for the budget (the device thread). */
-int kspawn_bounce_get(struct kspawn_disk *d, struct kspawn_bounce *b,
-		      unsigned int n);
-/* Back down to the kept pages, the budget returned (any context). */
-void kspawn_bounce_put(struct kspawn_disk *d, struct kspawn_bounce *b);
+/*
+ * Pages for rq (the device thread: it may wait for the disk's budget),
+ * filled with the guest's data for a write: how many, or -ENOMEM.
+ */
+int kspawn_bounce_start(struct kspawn_disk *d, struct kspawn_bounce *b,
+			const struct kb_blk_req *rq);
+/*
+ * rq is over (ok: it succeeded): a read's data to the guest, and the
+ * pages back down to the kept ones (any context; may_sleep only in the
+ * disk's workqueue, where a copy counts in copied_late).
+ */
+void kspawn_bounce_end(struct kspawn_disk *d, struct kspawn_bounce *b,
+		       const struct kb_blk_req *rq, bool ok, bool may_sleep);
+/* Too big to end in its completion (an interrupt): in copy_wq. */
+static inline bool kspawn_bounce_ends_late(const struct kb_blk_req *rq)
+{
+	return rq->len > KSPAWN_COPY_IN_IRQ_MAX;
+}
+
 void kspawn_bounce_free(struct kspawn_bounce *b);
-/* Between the pages and the request's guest segments. */
-void kspawn_bounce_copy(struct kspawn_bounce *b, const struct kb_blk_req *rq,
-			bool to_guest, bool may_sleep);
 
 extern const struct kb_store_ops kspawn_file_ops;
 struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,

@@ -108,11 +108,8 @@ static void bdev_finish(struct bdev_cmd *cmd, int err, bool may_sleep)
 {
 	struct kb_blk_req *rq = cmd->rq;
 
-	if (cmd->bounced) {
-		if (!err && !rq->write)
-			kspawn_bounce_copy(&cmd->bounce, rq, true, may_sleep);
-		kspawn_bounce_put(cmd->disk, &cmd->bounce);
-	}
+	if (cmd->bounced)
+		kspawn_bounce_end(cmd->disk, &cmd->bounce, rq, !err, may_sleep);
 	atomic_dec(&cmd->disk->inflight);
 	kb_blk_complete(rq, err);
 }
@@ -121,8 +118,6 @@ static void bdev_copy_work(struct work_struct *work)
 {
 	struct bdev_cmd *cmd = container_of(work, struct bdev_cmd, copy);
 
-	if (!cmd->err && !cmd->rq->write)
-		atomic_long_inc(&cmd->disk->copied_late);
 	bdev_finish(cmd, cmd->err, true);
 }
 
@@ -136,7 +131,7 @@ static void bdev_end_io(struct bio *bio)
 	int err = blk_status_to_errno(bio->bi_status);
 
 	bio_put(bio);
-	if (cmd->bounced && cmd->rq->len > KSPAWN_COPY_IN_IRQ_MAX) {
+	if (cmd->bounced && kspawn_bounce_ends_late(cmd->rq)) {
 		cmd->err = err;
 		queue_work(cmd->disk->copy_wq, &cmd->copy);
 		return;
@@ -207,13 +202,11 @@ static void add_guest_pages(struct bdev_cmd *cmd, unsigned int n)
 	}
 }
 
-/* The request's n bounce pages, filled first for a write. */
+/* The request's n bounce pages. */
 static void add_bounce_pages(struct bdev_cmd *cmd, unsigned int n)
 {
 	struct kb_blk_req *rq = cmd->rq;
 
-	if (rq->write)
-		kspawn_bounce_copy(&cmd->bounce, rq, false, true);
 	for (unsigned int i = 0; i < n; i++)
 		add_page(cmd, cmd->bounce.page[i],
 			 min_t(u32, PAGE_SIZE, rq->len - i * PAGE_SIZE), 0,
@@ -240,10 +233,12 @@ static int bdev_submit(void *store, struct kb_blk_req *rq)
 	if (!rq->len || ((rq->off | rq->len) & (d->align - 1)))
 		return -EINVAL;
 	if (bounced) {
-		n = DIV_ROUND_UP(rq->len, PAGE_SIZE);
 		/* before the bio: it may wait for the disk's budget */
-		if (kspawn_bounce_get(d, &cmd->bounce, n))
-			return -ENOMEM;
+		int got = kspawn_bounce_start(d, &cmd->bounce, rq);
+
+		if (got < 0)
+			return got;
+		n = got;
 	}
 	cmd->rq = rq;
 	cmd->disk = d;

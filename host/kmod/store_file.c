@@ -244,9 +244,8 @@ static void dio_finish(struct disk_cmd *cmd, long ret, bool may_sleep)
 	struct kb_blk_req *rq = cmd->rq;
 
 	if (cmd->bounced) {
-		if (!rq->write && ret == rq->len)
-			kspawn_bounce_copy(&cmd->bounce, rq, true, may_sleep);
-		kspawn_bounce_put(d, &cmd->bounce);
+		kspawn_bounce_end(d, &cmd->bounce, rq, ret == rq->len,
+				  may_sleep);
 		cmd->bounced = false;
 	}
 	atomic_dec(&d->inflight);
@@ -257,8 +256,6 @@ static void dio_copy_work(struct work_struct *work)
 {
 	struct disk_cmd *cmd = container_of(work, struct disk_cmd, copy);
 
-	if (!cmd->rq->write && cmd->ret == cmd->rq->len)
-		atomic_long_inc(&cmd->disk->copied_late);
 	dio_finish(cmd, cmd->ret, true);
 }
 
@@ -271,7 +268,7 @@ static void dio_complete(struct kiocb *iocb, long ret)
 	struct disk_cmd *cmd = container_of(iocb, struct disk_cmd, iocb);
 	struct kb_blk_req *rq = cmd->rq;
 
-	if (cmd->bounced && rq->len > KSPAWN_COPY_IN_IRQ_MAX) {
+	if (cmd->bounced && kspawn_bounce_ends_late(rq)) {
 		cmd->ret = ret;
 		queue_work(cmd->disk->copy_wq, &cmd->copy);
 		return;
@@ -322,13 +319,14 @@ static bool map_bvecs(struct kspawn_disk *d, struct kb_blk_req *rq,
 static bool bounce(struct disk_cmd *cmd, struct kb_blk_req *rq,
 		   unsigned int *nbv)
 {
-	unsigned int n = DIV_ROUND_UP(rq->len, PAGE_SIZE);
+	int n;
 
-	if (n > DISK_BVECS || kspawn_bounce_get(cmd->disk, &cmd->bounce, n))
+	if (DIV_ROUND_UP(rq->len, PAGE_SIZE) > DISK_BVECS)
 		return false;
-	if (rq->write)
-		kspawn_bounce_copy(&cmd->bounce, rq, false, true);
-	for (unsigned int i = 0; i < n; i++)
+	n = kspawn_bounce_start(cmd->disk, &cmd->bounce, rq);
+	if (n < 0)
+		return false;
+	for (int i = 0; i < n; i++)
 		cmd->bv[i] = (struct bio_vec){ cmd->bounce.page[i],
 			min_t(u32, PAGE_SIZE, rq->len - i * PAGE_SIZE), 0 };
 	cmd->bounced = true;
