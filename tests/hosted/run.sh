@@ -49,6 +49,8 @@ shared_src() {
 	return 1
 }
 
+obj_of() { echo "$1/$(echo "${2#"$top"/}" | tr / _).o"; }	# DIR SOURCE
+
 build() {	# NAME SANITIZERS... -- SOURCES...
 	local name=$1 flags=() args=() todo=() key dir f o
 	shift
@@ -60,7 +62,7 @@ build() {	# NAME SANITIZERS... -- SOURCES...
 	: > "$out/$name.build"
 	for f; do
 		if shared_src "$f"; then
-			o=$dir/$(echo "${f#"$top"/}" | tr / _).o
+			o=$(obj_of "$dir" "$f")
 			[ -f "$o" ] || todo+=("$f")
 			args+=("$o")
 		else
@@ -68,7 +70,7 @@ build() {	# NAME SANITIZERS... -- SOURCES...
 		fi
 	done
 	for f in "${todo[@]}"; do
-		o=$dir/$(echo "${f#"$top"/}" | tr / _).o
+		o=$(obj_of "$dir" "$f")
 		${CC:-gcc} "${cflags[@]}" "${flags[@]}" -c -o "$o" "$f" \
 			>> "$out/$name.build" 2>&1 &
 		[ "$(jobs -rp | wc -l)" -lt 2 ] || wait -n
