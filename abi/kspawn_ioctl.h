@@ -62,7 +62,12 @@ struct kspawn_ioc_load {
 	__u32 net_mode;			/* KSPAWN_NET_* */
 	__u32 ncpus;			/* 0: one CPU, cpu; else cpus[ncpus] */
 	__u32 id;			/* out: the new instance */
-	__u32 reserved;
+	/*
+	 * With KSPAWN_LOAD_DOORBELL_CPU: the online host CPU the guest's
+	 * doorbell interrupts (and ksnetN's NAPI runs on); else 0, and
+	 * the doorbell is on CPU 0.
+	 */
+	__u32 doorbell_cpu;
 	/*
 	 * The guest's CPUs when ncpus > 0 (cpu must then be
 	 * KSPAWN_LOAD_CPU_ANY): cpus[0] boots first, the others follow.
@@ -72,6 +77,8 @@ struct kspawn_ioc_load {
 
 /* The disk through the page cache, not direct I/O (--cache=writeback). */
 #define KSPAWN_LOAD_WRITEBACK (1U << 0)
+/* doorbell_cpu names the doorbell's CPU (--doorbell-cpu). */
+#define KSPAWN_LOAD_DOORBELL_CPU (1U << 1)
 
 #define KSPAWN_NET_NONE 0
 #define KSPAWN_NET_LOOPBACK 1		/* virtio-net looped back (vdpa_sim) */
@@ -109,6 +116,8 @@ struct kspawn_ioc_status {
 	char cmdline[KSPAWN_CMDLINE_MAX];
 	struct kspawn_panic panic;	/* valid when guest_state is PANICKED */
 	__u32 cpus[KSPAWN_MAX_CPUS];	/* the guest's CPUs; cpus[0] is cpu */
+	__s32 doorbell_cpu;		/* -1: no doorbell (polled) */
+	__u32 doorbell_vector;
 };
 
 struct kspawn_ioc_list {

@@ -1,4 +1,7 @@
-/* kspawnctl run IMAGE [--cpu N | --cpus LIST] [--mem SIZE] [--cmdline STR] */
+/*
+ * kspawnctl run IMAGE [--cpu N | --cpus LIST] [--mem SIZE] [--cmdline STR]
+ *                     [--doorbell-cpu N] ...
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,7 @@ struct run_args {
 	const char *disk;
 	int writeback;
 	int net;
+	int doorbell_cpu;		/* -1: the module's choice */
 };
 
 /* "16M", "64m", "1G", "8388608": bytes, or 0 if malformed. */
@@ -46,6 +50,19 @@ static uint64_t parse_size(const char *s)
 	if (*end || v > (UINT64_MAX >> shift))
 		return 0;
 	return (uint64_t)v << shift;
+}
+
+/* A CPU number for opt, or -1 (said why). */
+static int parse_cpu(const char *opt, const char *val)
+{
+	char *end;
+	long n = strtol(val, &end, 10);
+
+	if (*end || !*val || n < 0 || n > 4095) {
+		err_msg("run: %s wants a CPU number, not '%s'", opt, val);
+		return -1;
+	}
+	return (int)n;
 }
 
 /* --cpus 2-3: the guest's CPUs, its CPU 0 the lowest; one is --cpu. */
@@ -74,6 +91,7 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 {
 	memset(a, 0, sizeof(*a));
 	a->cpu = -1;
+	a->doorbell_cpu = -1;
 	a->cmdline = "hello";
 	for (int i = 1; i < argc; i++) {
 		const char *opt = argv[i];
@@ -102,15 +120,13 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 		}
 		i++;
 		if (!strcmp(opt, "--cpu")) {
-			char *end;
-			long n = strtol(val, &end, 10);
-
-			if (*end || !*val || n < 0 || n > 4095) {
-				err_msg("run: --cpu wants a CPU number, not '%s'",
-					val);
+			a->cpu = parse_cpu(opt, val);
+			if (a->cpu < 0)
 				return -1;
-			}
-			a->cpu = (int)n;
+		} else if (!strcmp(opt, "--doorbell-cpu")) {
+			a->doorbell_cpu = parse_cpu(opt, val);
+			if (a->doorbell_cpu < 0)
+				return -1;
 		} else if (!strcmp(opt, "--cpus")) {
 			if (parse_cpus(a, val))
 				return -1;
@@ -168,6 +184,15 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 	if (a->ramdisk && a->disk) {
 		err_msg("run: --disk or --ramdisk, not both");
 		return -1;
+	}
+	for (unsigned int i = 0; i < (a->ncpus ? a->ncpus : 1); i++) {
+		int cpu = a->ncpus ? (int)a->cpus[i] : a->cpu;
+
+		if (a->doorbell_cpu >= 0 && cpu == a->doorbell_cpu) {
+			err_msg("run: --doorbell-cpu %d is the guest's own CPU: the doorbell needs one Linux keeps",
+				cpu);
+			return -1;
+		}
 	}
 	if (strlen(a->cmdline) >= KSPAWN_CMDLINE_MAX) {
 		err_msg("run: --cmdline is %zu bytes, the limit is %d",
@@ -241,6 +266,13 @@ static int spawn_error(const struct run_args *a, int e, int cpu,
 {
 	int rc;
 
+	if (a->doorbell_cpu >= 0 && (e == -ENODEV || e == -ENXIO)) {
+		err_msg("run: --doorbell-cpu %d: %s", a->doorbell_cpu,
+			e == -ENODEV ? "not an online CPU" :
+				       "no interrupt vector free there");
+		kmsg_report(m);
+		return EXIT_RESOURCE;
+	}
 	switch (-e) {
 	case EBUSY:
 		err_msg("run: CPU %d is busy: another instance holds it, or Linux would not take it offline",
@@ -311,7 +343,7 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 				  .ncpus = a.ncpus,
 				  .cmdline = a.cmdline, .ramdisk = a.ramdisk,
 				  .disk = a.disk, .writeback = a.writeback,
-				  .net = a.net };
+				  .net = a.net, .doorbell_cpu = a.doorbell_cpu };
 	memcpy(req.cpus, a.cpus, sizeof(req.cpus));
 	kmsg_mark(&m);
 	e = dev_spawn(c->fd, &req, &id);

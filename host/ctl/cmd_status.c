@@ -76,6 +76,11 @@ static void print_status(const struct ctl_status *st)
 			printf(" %u", st->cpus[i]);
 		printf("\n");
 	}
+	if (st->doorbell_cpu < 0)
+		printf("doorbell:   none (the host polls)\n");
+	else
+		printf("doorbell:   CPU %d, vector %u\n", st->doorbell_cpu,
+		       st->doorbell_vector);
 	printf("region:     0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " MiB)\n",
 	       st->region_base, st->region_base + st->region_size - 1,
 	       st->region_size >> 20);
@@ -112,6 +117,10 @@ static void json_status(struct json *j, const char *key,
 	json_u64(j, "cpu", st->cpu);
 	json_u64(j, "ncpus", st->ncpus ? st->ncpus : 1);
 	json_u64(j, "apic_id", st->apic_id);
+	if (st->doorbell_cpu < 0)
+		json_null(j, "doorbell_cpu");
+	else
+		json_i64(j, "doorbell_cpu", st->doorbell_cpu);
 	json_hex(j, "region_base", st->region_base);
 	json_u64(j, "region_size", st->region_size);
 	json_hex(j, "shared_base", st->shared_base);

@@ -90,6 +90,10 @@ int dev_spawn(int fd, const struct ctl_spawn *req, uint32_t *id)
 		if (req->writeback)
 			a.flags |= KSPAWN_LOAD_WRITEBACK;
 	}
+	if (req->doorbell_cpu >= 0) {
+		a.flags |= KSPAWN_LOAD_DOORBELL_CPU;
+		a.doorbell_cpu = (uint32_t)req->doorbell_cpu;
+	}
 	e = call(fd, KSPAWN_IOC_LOAD, &a);
 	if (e)
 		return e;
@@ -151,6 +155,8 @@ int dev_status(int fd, uint32_t id, struct ctl_status *st)
 	st->console_dropped = a.console_dropped;
 	memcpy(st->cmdline, a.cmdline, sizeof(st->cmdline));
 	st->panic = a.panic;
+	st->doorbell_cpu = a.doorbell_cpu;
+	st->doorbell_vector = a.doorbell_vector;
 	return 0;
 }
 

@@ -45,6 +45,8 @@ struct ctl_status {
 	uint64_t console_dropped;
 	char cmdline[KSPAWN_CMDLINE_MAX];
 	struct kspawn_panic panic;	/* valid when guest_state is PANICKED */
+	int doorbell_cpu;		/* -1: no doorbell, the host polls */
+	uint32_t doorbell_vector;
 };
 
 struct ctl_version {
@@ -64,6 +66,7 @@ struct ctl_spawn {
 	const char *disk;		/* host path; NULL: none */
 	int writeback;			/* --cache=writeback */
 	int net;			/* 0 none, 1 loopback, 2 netdev */
+	int doorbell_cpu;		/* -1: the module's (CPU 0) */
 };
 
 /*

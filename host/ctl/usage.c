@@ -8,7 +8,7 @@ static const char synopsis[] =
 "usage: kspawnctl [--json] [--device PATH] COMMAND [ARGS]\n"
 "       kspawnctl run IMAGE [--cpu N | --cpus LIST] [--mem SIZE] [--cmdline STR]\n"
 "                     [--disk PATH [--cache none|writeback] | --ramdisk SIZE]\n"
-"                     [--net loopback|netdev]\n"
+"                     [--net loopback|netdev] [--doorbell-cpu N]\n"
 "       kspawnctl list\n"
 "       kspawnctl status ID\n"
 "       kspawnctl console ID [--follow]\n"
@@ -66,6 +66,10 @@ static const char run_help[] =
 "                  to its own MAC, broadcast or multicast come back, as\n"
 "                  with vdpa_sim_net) or netdev (wired to a new host\n"
 "                  interface ksnetN, whose carrier follows the guest)\n"
+"  --doorbell-cpu N  the online host CPU the guest's doorbell interrupts\n"
+"                  (default CPU 0): its device work, and ksnetN's NAPI,\n"
+"                  then run there, so that guests need not all share CPU\n"
+"                  0.  Linux keeps that CPU online until the guest stops\n"
 "  --no-verify     skip kspawnctl's own image checks (to test the module's)\n";
 
 static const char list_help[] =

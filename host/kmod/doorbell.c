@@ -10,14 +10,21 @@
  * drivers/pci/controller/vmd.c does for its MSIs): the vector domain picks
  * a free vector on the CPU we ask for, and acks the local APIC for us.
  * The interrupt is not balanced and our chip has no affinity setter, so it
- * cannot move once published; it lives on CPU 0, which Linux never gives
- * to a guest.
+ * cannot move once published.  It lives on CPU 0 (which Linux never
+ * gives to a guest) unless the user names another online CPU at load
+ * (kspawnctl run --doorbell-cpu): the doorbell's handler, and ksnetN's
+ * NAPI with it, then run there.  Such a CPU must stay online while a
+ * doorbell lives on it, or the guest's IPIs would go to a dead CPU and
+ * its device would sleep for good: a hotplug state of ours refuses to
+ * take it offline, as Hyper-V's does for the CPUs its channels interrupt.
  *
  * Linux programs the APIC in its own destination mode (logical, with the
  * flat driver QEMU's small machines get), so the guest is told the
  * physical APIC ID of the CPU in the interrupt's effective affinity, not
  * irqd_cfg()'s dest_apicid.
  */
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
@@ -28,10 +35,24 @@
 
 #include "kspawn.h"
 
-#define DOORBELL_CPU 0
-
 static struct fwnode_handle *fwnode;
 static struct irq_domain *domain;
+static int hotplug_state;
+/* Doorbells on each CPU; written under doorbells_lock. */
+static DEFINE_PER_CPU(unsigned int, doorbells_here);
+static DEFINE_MUTEX(doorbells_lock);
+
+/* Teardown of a CPU going offline, on that CPU: refused while it rings. */
+static int doorbell_cpu_offline(unsigned int cpu)
+{
+	unsigned int n = READ_ONCE(per_cpu(doorbells_here, cpu));
+
+	if (!n)
+		return 0;
+	pr_info("CPU %u takes the doorbell of %u guest(s): it stays online until they stop\n",
+		cpu, n);
+	return -EBUSY;
+}
 
 static struct irq_chip doorbell_chip = {
 	.name = "kspawn-doorbell",
@@ -58,62 +79,113 @@ static const struct irq_domain_ops doorbell_domain_ops = {
 
 int kspawn_doorbell_init(void)
 {
+	hotplug_state = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN,
+						  "kspawn/doorbell:online",
+						  NULL, doorbell_cpu_offline);
+	if (hotplug_state < 0)
+		return hotplug_state;
 	fwnode = irq_domain_alloc_named_fwnode("kspawn-doorbell");
 	if (!fwnode)
-		return -ENOMEM;
+		goto err_state;
 	domain = irq_domain_create_hierarchy(x86_vector_domain, 0, 0, fwnode,
 					     &doorbell_domain_ops, NULL);
-	if (!domain) {
-		irq_domain_free_fwnode(fwnode);
-		return -ENOMEM;
-	}
+	if (!domain)
+		goto err_fwnode;
 	return 0;
+
+err_fwnode:
+	irq_domain_free_fwnode(fwnode);
+err_state:
+	cpuhp_remove_state_nocalls(hotplug_state);
+	return -ENOMEM;
 }
 
 void kspawn_doorbell_exit(void)
 {
 	irq_domain_remove(domain);
 	irq_domain_free_fwnode(fwnode);
+	cpuhp_remove_state_nocalls(hotplug_state);
 }
 
 /*
- * An interrupt that runs handler(ctx) in hard-irq context when the guest
- * sends db->vector to db->apic_id.  0, or a negative errno (the guest then
- * has no doorbell and the host polls, as before ABI 1.2).
+ * Count a doorbell on cpu if it is online; from then on it stays online
+ * (doorbell_cpu_offline() refuses), so the interrupt can be put there
+ * without holding the hotplug lock across request_irq().
+ */
+static int hold_cpu(unsigned int cpu)
+{
+	int err = 0;
+
+	mutex_lock(&doorbells_lock);
+	cpus_read_lock();
+	if (cpu < nr_cpu_ids && cpu_online(cpu))
+		WRITE_ONCE(per_cpu(doorbells_here, cpu),
+			   per_cpu(doorbells_here, cpu) + 1);
+	else
+		err = -ENODEV;
+	cpus_read_unlock();
+	mutex_unlock(&doorbells_lock);
+	return err;
+}
+
+static void release_cpu(unsigned int cpu)
+{
+	mutex_lock(&doorbells_lock);
+	WRITE_ONCE(per_cpu(doorbells_here, cpu),
+		   per_cpu(doorbells_here, cpu) - 1);
+	mutex_unlock(&doorbells_lock);
+}
+
+/*
+ * An interrupt on host CPU cpu that runs handler(ctx) in hard-irq context
+ * when the guest sends db->vector to db->apic_id.  0, or a negative errno
+ * (-ENODEV: cpu is not online); the guest then has no doorbell and the
+ * host polls, as before ABI 1.2.
  */
 int kspawn_doorbell_create(struct kspawn_doorbell *db, const char *name,
+			   unsigned int cpu,
 			   irqreturn_t (*handler)(int irq, void *ctx),
 			   void *ctx)
 {
-	struct irq_alloc_info info = { .mask = cpumask_of(DOORBELL_CPU) };
+	struct irq_alloc_info info = { .mask = cpumask_of(cpu) };
 	struct irq_data *irqd;
+	unsigned int where;
 	int irq, err;
-	unsigned int cpu;
 
+	err = hold_cpu(cpu);
+	if (err)
+		return err;
 	irq = __irq_domain_alloc_irqs(domain, -1, 1, NUMA_NO_NODE, &info,
 				      false, NULL);
-	if (irq < 0)
+	if (irq < 0) {
+		release_cpu(cpu);
 		return irq;
+	}
 	irqd = irq_get_irq_data(irq);
 	/* Activation must keep it where it was allocated. */
-	irq_data_update_affinity(irqd, cpumask_of(DOORBELL_CPU));
+	irq_data_update_affinity(irqd, cpumask_of(cpu));
 	err = request_irq(irq, handler, IRQF_NOBALANCING, name, ctx);
-	if (err) {
-		irq_dispose_mapping(irq);
-		return err;
-	}
-	cpu = cpumask_first(irq_data_get_effective_affinity_mask(irqd));
-	if (cpu >= nr_cpu_ids || irqd_cfg(irqd)->vector < FIRST_EXTERNAL_VECTOR) {
-		pr_err("%s: no usable vector (CPU %u)\n", name, cpu);
+	if (err)
+		goto err_irq;
+	where = cpumask_first(irq_data_get_effective_affinity_mask(irqd));
+	if (where != cpu || irqd_cfg(irqd)->vector < FIRST_EXTERNAL_VECTOR) {
+		pr_err("%s: no usable vector on CPU %u (got CPU %u)\n", name,
+		       cpu, where);
 		free_irq(irq, ctx);
-		irq_dispose_mapping(irq);
-		return -ENXIO;
+		err = -ENXIO;
+		goto err_irq;
 	}
 	db->irq = irq;
 	db->ctx = ctx;
+	db->cpu = cpu;
 	db->vector = irqd_cfg(irqd)->vector;
 	db->apic_id = per_cpu(x86_cpu_to_apicid, cpu);
 	return 0;
+
+err_irq:
+	irq_dispose_mapping(irq);
+	release_cpu(cpu);
+	return err;
 }
 
 void kspawn_doorbell_destroy(struct kspawn_doorbell *db)
@@ -122,5 +194,6 @@ void kspawn_doorbell_destroy(struct kspawn_doorbell *db)
 		return;
 	free_irq(db->irq, db->ctx);
 	irq_dispose_mapping(db->irq);
+	release_cpu(db->cpu);
 	db->irq = 0;
 }

@@ -361,6 +361,11 @@ void kspawn_instance_status(struct kspawn_instance *in,
 	st->ncpus = in->ncpus;
 	for (unsigned int i = 0; i < in->ncpus; i++)
 		st->cpus[i] = in->cpu[i];
+	st->doorbell_cpu = -1;
+	if (in->io && in->io->doorbell.irq) {
+		st->doorbell_cpu = in->io->doorbell.cpu;
+		st->doorbell_vector = in->io->doorbell.vector;
+	}
 	st->host_state = READ_ONCE(in->state);
 	st->guest_state = READ_ONCE(g->state);
 	st->hung = READ_ONCE(in->hung);

@@ -127,7 +127,9 @@ int kspawn_io_create(struct kspawn_instance *in,
 	spin_lock_init(&io->ipi_lock);
 	io->region = (struct kb_region){ in->region, in->region_phys,
 					 in->region_size };
-	kspawn_io_create_doorbell(in);
+	err = kspawn_io_create_doorbell(in, req);
+	if (err)
+		return err;
 	if (req->net_mode) {
 		err = create_net(in, req->net_mode,
 				 req->disk_path[0] || req->ramdisk_bytes);

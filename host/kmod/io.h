@@ -96,7 +96,8 @@ extern const struct kb_device_ops kspawn_io_net_ops;
 void kspawn_io_net_irqs(struct kspawn_io *io);
 
 /* io_doorbell.c: the doorbell's rings, and floods of them. */
-void kspawn_io_create_doorbell(struct kspawn_instance *in);
+int kspawn_io_create_doorbell(struct kspawn_instance *in,
+			      const struct kspawn_ioc_load *req);
 void kspawn_io_note_ring(struct kspawn_instance *in, bool empty);
 void kspawn_io_unflood(struct kspawn_instance *in);
 

@@ -195,12 +195,26 @@ void kspawn_io_unflood(struct kspawn_instance *in)
 	enable_irq(io->doorbell.irq);
 }
 
-/* Offer the guest a doorbell; without one it is polled, as before. */
-void kspawn_io_create_doorbell(struct kspawn_instance *in)
+/*
+ * Offer the guest a doorbell, on CPU 0 or the CPU the user named; without
+ * one it is polled, as before.  A named CPU that cannot take it fails the
+ * load: the user asked for something we cannot give.
+ */
+int kspawn_io_create_doorbell(struct kspawn_instance *in,
+			      const struct kspawn_ioc_load *req)
 {
+	bool named = req->flags & KSPAWN_LOAD_DOORBELL_CPU;
+	unsigned int cpu = named ? req->doorbell_cpu : 0;
 	struct kspawn_io *io = in->io;
 	int err;
 
+	for (unsigned int i = 0; named && i < in->ncpus; i++) {
+		if (in->cpu[i] == cpu) {
+			pr_info("instance %u: doorbell CPU %u is one of the guest's own\n",
+				in->id, cpu);
+			return -EINVAL;
+		}
+	}
 	snprintf(io->doorbell_name, sizeof(io->doorbell_name),
 		 "kspawn-doorbell-%u", in->id);
 	/*
@@ -209,15 +223,21 @@ void kspawn_io_create_doorbell(struct kspawn_instance *in)
 	 */
 	io->echo = &in->hdr->echo;
 	io->hdr = in->hdr;
-	err = kspawn_doorbell_create(&io->doorbell, io->doorbell_name,
+	err = kspawn_doorbell_create(&io->doorbell, io->doorbell_name, cpu,
 				     doorbell_irq, io);
+	if (err && named) {
+		pr_info("instance %u: no doorbell on CPU %u (%d%s)\n", in->id,
+			cpu, err, err == -ENODEV ? ": not online" : "");
+		return err;
+	}
 	if (err) {
 		pr_info("instance %u: no doorbell (%d); its devices are polled\n",
 			in->id, err);
-		return;
+		return 0;
 	}
 	in->hdr->host_apic_id = io->doorbell.apic_id;
 	in->hdr->host_doorbell_vector = io->doorbell.vector;
 	in->hdr->host_features |= KSPAWN_F_IPI_DOORBELL |
 				  KSPAWN_F_DOORBELL_ECHO;
+	return 0;
 }

@@ -60,9 +60,17 @@ static int ioc_version(unsigned long uarg)
 
 static int load_args(const struct kspawn_ioc_load *l)
 {
-	if ((l->flags & ~KSPAWN_LOAD_WRITEBACK) || l->reserved || l->id) {
+	if ((l->flags & ~(KSPAWN_LOAD_WRITEBACK | KSPAWN_LOAD_DOORBELL_CPU)) ||
+	    l->id ||
+	    (!(l->flags & KSPAWN_LOAD_DOORBELL_CPU) && l->doorbell_cpu)) {
 		pr_info_ratelimited("load: unknown flags or non-zero reserved fields\n");
 		return -EINVAL;
+	}
+	if ((l->flags & KSPAWN_LOAD_DOORBELL_CPU) &&
+	    l->doorbell_cpu >= nr_cpu_ids) {
+		pr_info_ratelimited("load: doorbell CPU %u does not exist (%u CPUs)\n",
+				    l->doorbell_cpu, nr_cpu_ids);
+		return -ENODEV;
 	}
 	if (!l->image_size || l->image_size > KSPAWN_IMAGE_MAX) {
 		pr_info_ratelimited("load: image of %llu bytes (at most %llu MiB)\n",

@@ -152,12 +152,14 @@ struct kspawn_doorbell {
 	int irq;			/* 0: none */
 	u32 vector;			/* what the guest sends ... */
 	u32 apic_id;			/* ... to this physical APIC ID */
+	unsigned int cpu;		/* the host CPU it interrupts */
 	void *ctx;
 };
 
 int kspawn_doorbell_init(void);
 void kspawn_doorbell_exit(void);
 int kspawn_doorbell_create(struct kspawn_doorbell *db, const char *name,
+			   unsigned int cpu,
 			   irqreturn_t (*handler)(int irq, void *ctx),
 			   void *ctx);
 void kspawn_doorbell_destroy(struct kspawn_doorbell *db);

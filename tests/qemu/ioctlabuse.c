@@ -225,9 +225,13 @@ static void loaded_instance(void *img, size_t img_size)
 	io.done = 1;
 	want("console write, done set", ioctl(fd, KSPAWN_IOC_CONSOLE_WRITE, &io), EINVAL);
 	ld.id = 0;
-	ld.reserved = 1;
-	want("load, reserved set", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EINVAL);
-	ld.reserved = 0;
+	ld.doorbell_cpu = 1;
+	want("load, doorbell CPU without its flag", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EINVAL);
+	ld.flags = KSPAWN_LOAD_DOORBELL_CPU;
+	ld.doorbell_cpu = 1U << 31;
+	want("load, doorbell CPU out of range", ioctl(fd, KSPAWN_IOC_LOAD, &ld), ENODEV);
+	ld.flags = 0;
+	ld.doorbell_cpu = 0;
 	ld.id = 77;
 	want("load, id set", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EINVAL);
 	close(fd);
