@@ -155,6 +155,16 @@ struct kspawn_disk {
 	atomic_long_t copied_late;	/* reads copied there */
 };
 
+/* One more request in flight on d (either store), the peak kept. */
+static inline void kspawn_disk_count_inflight(struct kspawn_disk *d)
+{
+	int now = atomic_inc_return(&d->inflight);
+	int max = atomic_read(&d->max_inflight);
+
+	while (now > max && !atomic_try_cmpxchg(&d->max_inflight, &max, now))
+		;
+}
+
 #define KSPAWN_COPY_IN_IRQ_MAX (128 * 1024)
 
 /* A request slot's bounce pages (bounce.c), for either store. */

@@ -213,15 +213,6 @@ static void add_bounce_pages(struct bdev_cmd *cmd, unsigned int n)
 			 n - i);
 }
 
-static void count_inflight(struct kspawn_disk *d)
-{
-	int now = atomic_inc_return(&d->inflight);
-	int max = atomic_read(&d->max_inflight);
-
-	while (now > max && !atomic_try_cmpxchg(&d->max_inflight, &max, now))
-		;
-}
-
 static int bdev_submit(void *store, struct kb_blk_req *rq)
 {
 	struct kspawn_disk *d = store;
@@ -254,7 +245,7 @@ static int bdev_submit(void *store, struct kb_blk_req *rq)
 	}
 	cmd->bio->bi_private = cmd;
 	cmd->bio->bi_end_io = bdev_end_io;
-	count_inflight(d);
+	kspawn_disk_count_inflight(d);
 	d->direct_ios++;
 	submit_bio(cmd->bio);
 	return 0;
@@ -282,7 +273,7 @@ static int bdev_submit_range(void *store, struct kb_blk_req *rq)
 	cmd->bounced = false;
 	bio->bi_private = cmd;
 	bio->bi_end_io = bdev_end_io;
-	count_inflight(d);
+	kspawn_disk_count_inflight(d);
 	submit_bio(bio);
 	return 0;
 }

@@ -334,15 +334,6 @@ static bool bounce(struct disk_cmd *cmd, struct kb_blk_req *rq,
 	return true;
 }
 
-static void count_inflight(struct kspawn_disk *d)
-{
-	int now = atomic_inc_return(&d->inflight);
-	int max = atomic_read(&d->max_inflight);
-
-	while (now > max && !atomic_try_cmpxchg(&d->max_inflight, &max, now))
-		;
-}
-
 static int file_submit(void *store, struct kb_blk_req *rq)
 {
 	struct kspawn_disk *d = store;
@@ -375,7 +366,7 @@ static int file_submit(void *store, struct kb_blk_req *rq)
 		.ki_complete = dio_complete,
 	};
 	iov_iter_bvec(&iter, rq->write ? WRITE : READ, cmd->bv, nbv, rq->len);
-	count_inflight(d);
+	kspawn_disk_count_inflight(d);
 	d->direct_ios++;
 	if (rq->write)
 		ret = call_write_iter(d->direct, &cmd->iocb, &iter);
