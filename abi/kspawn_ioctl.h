@@ -5,8 +5,9 @@
  * Every argument structure starts with argsz (its size as the caller knows
  * it) and version (KSPAWN_IOCTL_VERSION).  The module refuses a version it
  * does not speak with EPROTONOSUPPORT and a size it does not expect with
- * EINVAL, so an old kspawnctl and a new module fail clearly instead of
- * misreading each other.  Reserved fields must be zero.
+ * EINVAL (or, since the size is in the ioctl number, ENOTTY), so an old
+ * kspawnctl and a new module fail clearly instead of misreading each
+ * other.  Reserved fields must be zero.
  *
  * Instances belong to the module, not to the file descriptor: a guest keeps
  * running after kspawnctl exits.  The one exception is an instance that was
@@ -157,6 +158,8 @@ struct kspawn_ioc_cpus {
 	__u32 reserved;
 	__u64 pooled[KSPAWN_CPU_WORDS];	/* reserved for guests */
 	__u64 busy[KSPAWN_CPU_WORDS];	/* claimed by an instance */
+	/* A guest's doorbell is there: it stays with Linux, online. */
+	__u64 doorbells[KSPAWN_CPU_WORDS];
 };
 
 #define KSPAWN_IOC_MAGIC 0xb5

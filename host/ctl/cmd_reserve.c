@@ -19,7 +19,7 @@ static int one(struct ctl *c, const char *cmd, int cpu, int reserve)
 		err_msg("%s: CPU %d is not in the pool", cmd, cpu);
 		return EXIT_FAIL;
 	case EBUSY:
-		err_msg("%s: CPU %d is busy: an instance holds it, it is offline already, or it is the last online CPU",
+		err_msg("%s: CPU %d is busy: an instance holds it or has its doorbell there, it is offline already, or it is the last online CPU",
 			cmd, cpu);
 		return EXIT_RESOURCE;
 	case EINVAL:

@@ -237,26 +237,30 @@ static int check_module_abi(struct ctl *c, const struct image *img,
 	return EXIT_OK;
 }
 
-/* The CPU, with the module's pool in view (an older module has none). */
-static int choose_cpu(struct ctl *c, int *cpu)
-{
-	static struct ctl_cpus pool;
-
-	dev_cpus(c->fd, &pool);
-	return cpus_choose(&pool, cpu);
-}
-
-/* Every CPU of --cpus must be one a guest may have; so must --cpu. */
+/*
+ * Every CPU of --cpus must be one a guest may have; so must --cpu, or the
+ * one chosen without it, which is never the --doorbell-cpu.  Then the
+ * doorbell's CPU must be one Linux keeps.
+ */
 static int choose_cpus(struct ctl *c, struct run_args *a)
 {
+	static struct ctl_cpus pool;
 	int rc = 0;
 
+	dev_cpus(c->fd, &pool);
+	if (a->doorbell_cpu >= 0) {
+		rc = cpus_check_doorbell(&pool, a->doorbell_cpu);
+		if (rc)
+			return rc;
+		if (a->doorbell_cpu < CTL_MAX_CPUS)
+			pool.doorbells[a->doorbell_cpu] = 1;
+	}
 	if (!a->ncpus)
-		return choose_cpu(c, &a->cpu);
+		return cpus_choose(&pool, &a->cpu);
 	for (unsigned int i = 0; i < a->ncpus && !rc; i++) {
 		int cpu = (int)a->cpus[i];
 
-		rc = choose_cpu(c, &cpu);
+		rc = cpus_choose(&pool, &cpu);
 	}
 	return rc;
 }
@@ -266,16 +270,16 @@ static int spawn_error(const struct run_args *a, int e, int cpu,
 {
 	int rc;
 
-	if (a->doorbell_cpu >= 0 && (e == -ENODEV || e == -ENXIO)) {
+	if (a->doorbell_cpu >= 0 && (e == -ENODEV || e == -EADDRNOTAVAIL)) {
 		err_msg("run: --doorbell-cpu %d: %s", a->doorbell_cpu,
 			e == -ENODEV ? "not an online CPU" :
-				       "no interrupt vector free there");
+				       "the module could not put the doorbell there");
 		kmsg_report(m);
 		return EXIT_RESOURCE;
 	}
 	switch (-e) {
 	case EBUSY:
-		err_msg("run: CPU %d is busy: another instance holds it, or Linux would not take it offline",
+		err_msg("run: CPU %d is busy: another instance holds it or has its doorbell there, or Linux would not take it offline",
 			cpu);
 		rc = EXIT_RESOURCE;
 		break;

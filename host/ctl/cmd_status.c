@@ -117,10 +117,13 @@ static void json_status(struct json *j, const char *key,
 	json_u64(j, "cpu", st->cpu);
 	json_u64(j, "ncpus", st->ncpus ? st->ncpus : 1);
 	json_u64(j, "apic_id", st->apic_id);
-	if (st->doorbell_cpu < 0)
+	if (st->doorbell_cpu < 0) {
 		json_null(j, "doorbell_cpu");
-	else
+		json_null(j, "doorbell_vector");
+	} else {
 		json_i64(j, "doorbell_cpu", st->doorbell_cpu);
+		json_u64(j, "doorbell_vector", st->doorbell_vector);
+	}
 	json_hex(j, "region_base", st->region_base);
 	json_u64(j, "region_size", st->region_size);
 	json_hex(j, "shared_base", st->shared_base);

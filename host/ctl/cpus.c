@@ -109,11 +109,11 @@ int cpus_choose(const struct ctl_cpus *pool, int *cpu)
 		return EXIT_OK;	/* no sysfs: leave it to the module */
 	if (*cpu < 0) {
 		for (int c = MAX_CPUS - 1; c > 0; c--)
-			if (online[c] && nonline > 1) {
+			if (online[c] && nonline > 1 && !pool->doorbells[c]) {
 				*cpu = c;
 				return EXIT_OK;
 			}
-		err_msg("run: no CPU to spare: %d online, and CPU 0 and the last online CPU stay with Linux",
+		err_msg("run: no CPU to spare: %d online, and CPU 0, the last online CPU and those with a guest's doorbell stay with Linux",
 			nonline);
 		return EXIT_RESOURCE;
 	}
@@ -133,6 +133,38 @@ int cpus_choose(const struct ctl_cpus *pool, int *cpu)
 	}
 	if (nonline < 2) {
 		err_msg("run: CPU %d is the last online CPU: Linux needs one", *cpu);
+		return EXIT_RESOURCE;
+	}
+	if (pool->doorbells[*cpu]) {
+		err_msg("run: CPU %d takes a guest's doorbell (--doorbell-cpu): it stays with Linux until that guest stops",
+			*cpu);
+		return EXIT_RESOURCE;
+	}
+	return EXIT_OK;
+}
+
+int cpus_check_doorbell(const struct ctl_cpus *pool, int cpu)
+{
+	static unsigned char online[MAX_CPUS], present[MAX_CPUS];
+	int nonline = read_cpulist("/sys/devices/system/cpu/online", online);
+	int npresent = read_cpulist("/sys/devices/system/cpu/present",
+				    present);
+
+	if (cpu < MAX_CPUS && (pool->pooled[cpu] || pool->busy[cpu])) {
+		err_msg("run: --doorbell-cpu %d: the CPU is %s; the doorbell needs one Linux keeps",
+			cpu, pool->busy[cpu] ? "an instance's" :
+			"reserved for guests (kspawnctl release it first)");
+		return EXIT_RESOURCE;
+	}
+	if (nonline < 0 || npresent < 0)
+		return EXIT_OK;	/* no sysfs: leave it to the module */
+	if (cpu >= MAX_CPUS || !present[cpu]) {
+		err_msg("run: --doorbell-cpu %d: there is no such CPU (this machine has %d)",
+			cpu, npresent);
+		return EXIT_RESOURCE;
+	}
+	if (!online[cpu]) {
+		err_msg("run: --doorbell-cpu %d: the CPU is offline", cpu);
 		return EXIT_RESOURCE;
 	}
 	return EXIT_OK;

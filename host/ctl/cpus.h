@@ -10,14 +10,22 @@
 struct ctl_cpus {
 	unsigned char pooled[CTL_MAX_CPUS];	/* reserved for guests */
 	unsigned char busy[CTL_MAX_CPUS];	/* held by an instance */
+	unsigned char doorbells[CTL_MAX_CPUS];	/* a guest's doorbell is there */
 };
 
 /*
  * With *cpu < 0, choose a free pooled CPU, else the highest online CPU
- * other than CPU 0 that is not the last online one; otherwise check that
- * *cpu can be used.  Prints why not and returns an exit status.
+ * other than CPU 0 that is not the last online one and has no doorbell;
+ * otherwise check that *cpu can be used.  Prints why not and returns an
+ * exit status.
  */
 int cpus_choose(const struct ctl_cpus *pool, int *cpu);
+
+/*
+ * Check that cpu can take a new guest's doorbell: present, online, not
+ * a guest's nor in the pool.  Prints why not and returns an exit status.
+ */
+int cpus_check_doorbell(const struct ctl_cpus *pool, int cpu);
 
 /* Parse "2-3,5" into set[CTL_MAX_CPUS]; the number of CPUs, or -1. */
 int cpus_parse(const char *list, unsigned char *set);

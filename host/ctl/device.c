@@ -231,6 +231,7 @@ int dev_cpus(int fd, struct ctl_cpus *c)
 	for (uint32_t cpu = 0; cpu < a.nr_cpus && cpu < CTL_MAX_CPUS; cpu++) {
 		c->pooled[cpu] = (a.pooled[cpu / 64] >> (cpu % 64)) & 1;
 		c->busy[cpu] = (a.busy[cpu / 64] >> (cpu % 64)) & 1;
+		c->doorbells[cpu] = (a.doorbells[cpu / 64] >> (cpu % 64)) & 1;
 	}
 	return 0;
 }

@@ -69,7 +69,8 @@ static const char run_help[] =
 "  --doorbell-cpu N  the online host CPU the guest's doorbell interrupts\n"
 "                  (default CPU 0): its device work, and ksnetN's NAPI,\n"
 "                  then run there, so that guests need not all share CPU\n"
-"                  0.  Linux keeps that CPU online until the guest stops\n"
+"                  0.  Until the guest stops, Linux keeps that CPU online,\n"
+"                  and it can neither run a guest nor join the pool\n"
 "  --no-verify     skip kspawnctl's own image checks (to test the module's)\n";
 
 static const char list_help[] =

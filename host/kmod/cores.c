@@ -58,6 +58,11 @@ static int check_claim(int want)
 	}
 	if (cpumask_test_cpu(want, &pool))
 		return 0;
+	if (kspawn_doorbell_on(want)) {
+		pr_info("refused: CPU %d takes a guest's doorbell (--doorbell-cpu): it stays with Linux until that guest stops\n",
+			want);
+		return -EBUSY;
+	}
 	return kspawn_cpu_check(want);
 }
 
@@ -181,4 +186,16 @@ void kspawn_cores_info(struct cpumask *pooled, struct cpumask *busy)
 	cpumask_copy(pooled, &pool);
 	cpumask_copy(busy, &claimed);
 	mutex_unlock(&cores_lock);
+}
+
+/* cpu belongs to an instance, or is in the pool or on its way there. */
+bool kspawn_cores_claimed(unsigned int cpu)
+{
+	bool ours;
+
+	mutex_lock(&cores_lock);
+	ours = cpumask_test_cpu(cpu, &claimed) || cpumask_test_cpu(cpu, &pool) ||
+	       cpumask_test_cpu(cpu, &moving);
+	mutex_unlock(&cores_lock);
+	return ours;
 }

@@ -44,7 +44,10 @@ int kspawn_cpu_check(int cpu)
 	return 0;
 }
 
-/* The highest online CPU other than 0 and not claimed, if Linux keeps one. */
+/*
+ * The highest online CPU other than 0, not claimed and without a guest's
+ * doorbell, if Linux keeps one.
+ */
 int kspawn_cpu_pick(const struct cpumask *claimed)
 {
 	int cpu, best = -1;
@@ -52,7 +55,8 @@ int kspawn_cpu_pick(const struct cpumask *claimed)
 	if (num_online_cpus() <= 1)
 		return -EBUSY;
 	for_each_online_cpu(cpu)
-		if (cpu > 0 && !cpumask_test_cpu(cpu, claimed))
+		if (cpu > 0 && !cpumask_test_cpu(cpu, claimed) &&
+		    !kspawn_doorbell_on(cpu))
 			best = cpu;
 	return best > 0 ? best : -EBUSY;
 }

@@ -77,13 +77,21 @@ static const struct irq_domain_ops doorbell_domain_ops = {
 	.free = irq_domain_free_irqs_common,
 };
 
+/*
+ * Without a hotplug state of our own (the kernel has a few dozen for all
+ * modules) nothing would keep a CPU other than 0 online under a doorbell:
+ * then every doorbell is on CPU 0, which x86 does not take offline.
+ */
 int kspawn_doorbell_init(void)
 {
 	hotplug_state = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN,
 						  "kspawn/doorbell:online",
 						  NULL, doorbell_cpu_offline);
-	if (hotplug_state < 0)
-		return hotplug_state;
+	if (hotplug_state < 0) {
+		pr_warn("no CPU hotplug state for the doorbells (%d): all on CPU 0\n",
+			hotplug_state);
+		hotplug_state = 0;
+	}
 	fwnode = irq_domain_alloc_named_fwnode("kspawn-doorbell");
 	if (!fwnode)
 		goto err_state;
@@ -96,7 +104,8 @@ int kspawn_doorbell_init(void)
 err_fwnode:
 	irq_domain_free_fwnode(fwnode);
 err_state:
-	cpuhp_remove_state_nocalls(hotplug_state);
+	if (hotplug_state)
+		cpuhp_remove_state_nocalls(hotplug_state);
 	return -ENOMEM;
 }
 
@@ -104,18 +113,34 @@ void kspawn_doorbell_exit(void)
 {
 	irq_domain_remove(domain);
 	irq_domain_free_fwnode(fwnode);
-	cpuhp_remove_state_nocalls(hotplug_state);
+	if (hotplug_state)
+		cpuhp_remove_state_nocalls(hotplug_state);
+}
+
+/* A guest's doorbell is on cpu (read without a lock: a hint, or rechecked). */
+bool kspawn_doorbell_on(unsigned int cpu)
+{
+	return cpu < nr_cpu_ids && READ_ONCE(per_cpu(doorbells_here, cpu));
 }
 
 /*
- * Count a doorbell on cpu if it is online; from then on it stays online
+ * Count a doorbell on cpu if it is online and no guest claimed it; from then on it stays online
  * (doorbell_cpu_offline() refuses), so the interrupt can be put there
- * without holding the hotplug lock across request_irq().
+ * without holding the hotplug lock across request_irq().  A guest
+ * claiming cpu at the same time is refused by its own check (check_claim
+ * in cores.c), or fails to take it from Linux: either way, said why.
  */
 static int hold_cpu(unsigned int cpu)
 {
 	int err = 0;
 
+	if (cpu && !hotplug_state)
+		return -EOPNOTSUPP;	/* see kspawn_doorbell_init() */
+	if (cpu < nr_cpu_ids && kspawn_cores_claimed(cpu)) {
+		pr_info("CPU %u is a guest's: its doorbell needs one Linux keeps\n",
+			cpu);
+		return -EBUSY;
+	}
 	mutex_lock(&doorbells_lock);
 	cpus_read_lock();
 	if (cpu < nr_cpu_ids && cpu_online(cpu))
@@ -139,8 +164,9 @@ static void release_cpu(unsigned int cpu)
 /*
  * An interrupt on host CPU cpu that runs handler(ctx) in hard-irq context
  * when the guest sends db->vector to db->apic_id.  0, or a negative errno
- * (-ENODEV: cpu is not online); the guest then has no doorbell and the
- * host polls, as before ABI 1.2.
+ * (-ENODEV: cpu is not online; -EBUSY: a guest's; -ENOSPC: no vector
+ * free there); the guest then has no doorbell and the host polls, as
+ * before ABI 1.2.
  */
 int kspawn_doorbell_create(struct kspawn_doorbell *db, const char *name,
 			   unsigned int cpu,

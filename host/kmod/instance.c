@@ -362,6 +362,7 @@ void kspawn_instance_status(struct kspawn_instance *in,
 	for (unsigned int i = 0; i < in->ncpus; i++)
 		st->cpus[i] = in->cpu[i];
 	st->doorbell_cpu = -1;
+	st->doorbell_vector = 0;
 	if (in->io && in->io->doorbell.irq) {
 		st->doorbell_cpu = in->io->doorbell.cpu;
 		st->doorbell_vector = in->io->doorbell.vector;

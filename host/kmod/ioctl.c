@@ -305,6 +305,7 @@ static int ioc_cpus(unsigned long uarg)
 {
 	struct kspawn_ioc_cpus *a;
 	struct cpumask pooled, busy;
+	unsigned int cpu;
 	int err;
 
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
@@ -318,6 +319,10 @@ static int ioc_cpus(unsigned long uarg)
 	kspawn_cores_info(&pooled, &busy);
 	mask_out(a->pooled, &pooled);
 	mask_out(a->busy, &busy);
+	memset(a->doorbells, 0, sizeof(a->doorbells));
+	for_each_possible_cpu(cpu)
+		if (cpu < KSPAWN_CPU_WORDS * 64 && kspawn_doorbell_on(cpu))
+			a->doorbells[cpu / 64] |= 1ULL << (cpu % 64);
 	a->nr_cpus = min_t(u32, nr_cpu_ids, KSPAWN_CPU_WORDS * 64);
 	err = arg_out(uarg, a, sizeof(*a));
 out:

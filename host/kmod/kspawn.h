@@ -163,6 +163,7 @@ int kspawn_doorbell_create(struct kspawn_doorbell *db, const char *name,
 			   irqreturn_t (*handler)(int irq, void *ctx),
 			   void *ctx);
 void kspawn_doorbell_destroy(struct kspawn_doorbell *db);
+bool kspawn_doorbell_on(unsigned int cpu);
 
 /* cpu.c */
 int kspawn_cpu_check(int cpu);
@@ -187,6 +188,7 @@ int kspawn_cores_reserve(unsigned int cpu);
 int kspawn_cores_release(unsigned int cpu);
 void kspawn_cores_release_all(void);
 void kspawn_cores_info(struct cpumask *pooled, struct cpumask *busy);
+bool kspawn_cores_claimed(unsigned int cpu);
 
 /* pgtable.c */
 #define KSPAWN_PGTABLE_BYTES (7 * 4096)

@@ -94,8 +94,12 @@ static void structured(int fd, void *img, size_t img_size)
 	ld.image = 16;
 	want("image at a bad address", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EFAULT);
 	ld = valid_load(img, img_size, "");
-	ld.flags = ~KSPAWN_LOAD_WRITEBACK;	/* every bit but the known one */
+	ld.flags = ~(KSPAWN_LOAD_WRITEBACK | KSPAWN_LOAD_DOORBELL_CPU);
 	want("unknown load flags", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EINVAL);
+	ld = valid_load(img, img_size, "");
+	ld.flags = KSPAWN_LOAD_DOORBELL_CPU;
+	ld.doorbell_cpu = (unsigned int)ld.cpu;
+	want("doorbell on the guest's own CPU", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EINVAL);
 	ld = valid_load(img, img_size, "");
 	ld.cpu = 0;
 	want("CPU 0", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EINVAL);

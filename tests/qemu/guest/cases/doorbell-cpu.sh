@@ -17,7 +17,7 @@ on_cpu() {
 }
 
 spawn "$IMG" --cpu 1 --doorbell-cpu 2 --net netdev \
-	--cmdline "udpecho ip=169.254.1.2 seconds=30" || finish
+	--cmdline "udpecho ip=169.254.1.2" || finish
 expect 0 kspawnctl status "$id"
 has '^doorbell: +CPU 2, vector [0-9]+$'
 s=$(kspawnctl --json status "$id")
@@ -41,7 +41,11 @@ want_online 2
 dmesg | grep -q 'CPU 2 takes the doorbell of 1 guest' ||
 	bad "the module did not say why CPU 2 stays online"
 expect 7 kspawnctl run "$TEST_IMG" --cpu 2 --cmdline spin
+has 'CPU 2 takes a guest.s doorbell'
 [ "$(instances)" = 1 ] || bad "$(instances) instances, want 1"
+expect 7 kspawnctl reserve 2
+has 'CPU 2 is busy: .*doorbell'
+want_online 2
 expect 0 udpcheck 169.254.1.2 7 50
 has '50 echoed intact, 0 lost, 0 corrupted'
 expect 0 kspawnctl stop "$id"
@@ -55,6 +59,21 @@ else
 fi
 want_online 2
 
+# Without --cpu, the guest's CPU is chosen away from its doorbell's, and
+# the next guest's away from it too.
+spawn "$TEST_IMG" --doorbell-cpu 3 --cmdline spin || finish
+first=$id
+s=$(kspawnctl --json status "$id")
+note "guest $id: CPU $(json_get cpu "$s"), doorbell on CPU $(json_get doorbell_cpu "$s")"
+[ "$(json_get cpu "$s")" != 3 ] || bad "the guest got CPU 3, where its doorbell is"
+[ "$(json_get doorbell_cpu "$s")" = 3 ] || bad "doorbell on CPU '$(json_get doorbell_cpu "$s")', want 3"
+spawn "$TEST_IMG" --cmdline spin || finish
+s=$(kspawnctl --json status "$id")
+note "guest $id: CPU $(json_get cpu "$s")"
+[ "$(json_get cpu "$s")" != 3 ] || bad "the next guest got CPU 3, where a doorbell is"
+expect 0 kspawnctl stop "$id"
+expect 0 kspawnctl stop "$first"
+
 # The default is CPU 0, as before.
 spawn "$TEST_IMG" --cpu 1 --cmdline spin || finish
 expect 0 kspawnctl status "$id"
@@ -67,10 +86,10 @@ has 'is the guest.s own CPU'
 expect 2 kspawnctl run "$TEST_IMG" --cpu 1 --doorbell-cpu x --cmdline spin
 has 'wants a CPU number'
 expect 7 kspawnctl run "$TEST_IMG" --cpu 1 --doorbell-cpu 99 --cmdline spin
-has 'doorbell-cpu 99: not an online CPU'
+has 'doorbell-cpu 99: there is no such CPU'
 echo 0 > /sys/devices/system/cpu/cpu3/online || bad "CPU 3 would not go offline"
 expect 7 kspawnctl run "$TEST_IMG" --cpu 1 --doorbell-cpu 3 --cmdline spin
-has 'doorbell-cpu 3: not an online CPU'
+has 'doorbell-cpu 3: the CPU is offline'
 echo 1 > /sys/devices/system/cpu/cpu3/online
 want_online 3
 want_online 1
