@@ -270,10 +270,12 @@ static int spawn_error(const struct run_args *a, int e, int cpu,
 {
 	int rc;
 
-	if (a->doorbell_cpu >= 0 && (e == -ENODEV || e == -EADDRNOTAVAIL)) {
+	if (a->doorbell_cpu >= 0 &&
+	    (e == -ENODEV || e == -EADDRINUSE || e == -EADDRNOTAVAIL)) {
 		err_msg("run: --doorbell-cpu %d: %s", a->doorbell_cpu,
 			e == -ENODEV ? "not an online CPU" :
-				       "the module could not put the doorbell there");
+			e == -EADDRINUSE ? "a guest's CPU, or in the pool" :
+					   "the module could not put the doorbell there");
 		kmsg_report(m);
 		return EXIT_RESOURCE;
 	}

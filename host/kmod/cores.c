@@ -42,6 +42,8 @@ static int free_pooled(void)
 
 static int check_claim(int want)
 {
+	int err;
+
 	if (want < 0 || want >= nr_cpu_ids) {
 		pr_info("refused: no CPU %d\n", want);
 		return -EINVAL;
@@ -58,19 +60,21 @@ static int check_claim(int want)
 	}
 	if (cpumask_test_cpu(want, &pool))
 		return 0;
-	if (kspawn_doorbell_on(want)) {
+	err = kspawn_cpu_check(want);
+	if (!err && kspawn_doorbell_on(want)) {
 		pr_info("refused: CPU %d takes a guest's doorbell (--doorbell-cpu): it stays with Linux until that guest stops\n",
 			want);
-		return -EBUSY;
+		err = -EBUSY;
 	}
-	return kspawn_cpu_check(want);
+	return err;
 }
 
 /*
  * Claim a core for a new instance: want, or with KSPAWN_LOAD_CPU_ANY a
- * free pooled core, else the highest online one Linux can spare.
+ * free pooled core, else the highest online one Linux can spare other
+ * than avoid (the instance's doorbell CPU to be, or -1).
  */
-int kspawn_cores_claim(int want, unsigned int *cpu)
+int kspawn_cores_claim(int want, int avoid, unsigned int *cpu)
 {
 	struct cpumask busy;
 	int err;
@@ -78,6 +82,8 @@ int kspawn_cores_claim(int want, unsigned int *cpu)
 	mutex_lock(&cores_lock);
 	if (want == KSPAWN_LOAD_CPU_ANY) {
 		cpumask_or(&busy, &claimed, &moving);
+		if (avoid >= 0 && avoid < nr_cpu_ids)
+			cpumask_set_cpu(avoid, &busy);
 		want = free_pooled();
 		if (want < 0)
 			want = kspawn_cpu_pick(&busy);

@@ -123,23 +123,31 @@ bool kspawn_doorbell_on(unsigned int cpu)
 	return cpu < nr_cpu_ids && READ_ONCE(per_cpu(doorbells_here, cpu));
 }
 
+static void release_cpu(unsigned int cpu)
+{
+	mutex_lock(&doorbells_lock);
+	WRITE_ONCE(per_cpu(doorbells_here, cpu),
+		   per_cpu(doorbells_here, cpu) - 1);
+	mutex_unlock(&doorbells_lock);
+}
+
 /*
- * Count a doorbell on cpu if it is online and no guest claimed it; from then on it stays online
- * (doorbell_cpu_offline() refuses), so the interrupt can be put there
- * without holding the hotplug lock across request_irq().  A guest
- * claiming cpu at the same time is refused by its own check (check_claim
- * in cores.c), or fails to take it from Linux: either way, said why.
+ * Count a doorbell on cpu if it is online, and keep it if no guest has
+ * cpu: from then on cpu stays online (doorbell_cpu_offline() refuses),
+ * so the interrupt can be put there without holding the hotplug lock
+ * across request_irq().  Counted first, then the guests' CPUs looked at
+ * under cores_lock, under which check_claim() looks at the count: of a
+ * doorbell and a guest going for the same CPU at once, one sees the
+ * other and is refused.  -ENODEV: not online; -EADDRINUSE: a guest's.
  */
 static int hold_cpu(unsigned int cpu)
 {
 	int err = 0;
 
-	if (cpu && !hotplug_state)
-		return -EOPNOTSUPP;	/* see kspawn_doorbell_init() */
-	if (cpu < nr_cpu_ids && kspawn_cores_claimed(cpu)) {
-		pr_info("CPU %u is a guest's: its doorbell needs one Linux keeps\n",
+	if (cpu && !hotplug_state) {
+		pr_info("no doorbell on CPU %u: nothing would keep it online (no hotplug state)\n",
 			cpu);
-		return -EBUSY;
+		return -EOPNOTSUPP;
 	}
 	mutex_lock(&doorbells_lock);
 	cpus_read_lock();
@@ -150,22 +158,22 @@ static int hold_cpu(unsigned int cpu)
 		err = -ENODEV;
 	cpus_read_unlock();
 	mutex_unlock(&doorbells_lock);
-	return err;
-}
-
-static void release_cpu(unsigned int cpu)
-{
-	mutex_lock(&doorbells_lock);
-	WRITE_ONCE(per_cpu(doorbells_here, cpu),
-		   per_cpu(doorbells_here, cpu) - 1);
-	mutex_unlock(&doorbells_lock);
+	if (err)
+		return err;
+	if (kspawn_cores_claimed(cpu)) {
+		release_cpu(cpu);
+		pr_info("CPU %u is a guest's or the pool's: a doorbell needs one Linux keeps\n",
+			cpu);
+		return -EADDRINUSE;
+	}
+	return 0;
 }
 
 /*
  * An interrupt on host CPU cpu that runs handler(ctx) in hard-irq context
  * when the guest sends db->vector to db->apic_id.  0, or a negative errno
- * (-ENODEV: cpu is not online; -EBUSY: a guest's; -ENOSPC: no vector
- * free there); the guest then has no doorbell and the host polls, as
+ * (-ENODEV: cpu is not online; -EADDRINUSE: a guest's; -ENOSPC: no
+ * vector free there); the guest then has no doorbell and the host polls, as
  * before ABI 1.2.
  */
 int kspawn_doorbell_create(struct kspawn_doorbell *db, const char *name,

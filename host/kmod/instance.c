@@ -122,11 +122,13 @@ static int claim_cores(struct kspawn_instance *in,
 		       const struct kspawn_ioc_load *req)
 {
 	unsigned int n = req->ncpus ? req->ncpus : 1;
+	int avoid = req->flags & KSPAWN_LOAD_DOORBELL_CPU ?
+		    (int)min_t(u32, req->doorbell_cpu, INT_MAX) : -1;
 	int err;
 
 	for (unsigned int i = 0; i < n; i++) {
 		err = kspawn_cores_claim(req->ncpus ? (int)req->cpus[i] :
-				       req->cpu, &in->cpu[i]);
+				       req->cpu, avoid, &in->cpu[i]);
 		if (err) {
 			unclaim_cores(in);
 			return err;

@@ -229,7 +229,8 @@ int kspawn_io_create_doorbell(struct kspawn_instance *in,
 		pr_info("instance %u: no doorbell on CPU %u (%d%s)\n", in->id,
 			cpu, err, err == -ENODEV ? ": not online" : "");
 		/* One errno for what kspawnctl cannot check itself. */
-		return err == -ENODEV || err == -EBUSY ? err : -EADDRNOTAVAIL;
+		return err == -ENODEV || err == -EADDRINUSE ? err :
+		       -EADDRNOTAVAIL;
 	}
 	if (err) {
 		pr_info("instance %u: no doorbell (%d); its devices are polled\n",

@@ -181,7 +181,7 @@ void kspawn_send_sipi(u32 apic_id, u64 trampoline_phys);
 void kspawn_send_ipi(u32 apic_id, u32 vector);
 
 /* cores.c: the cores guests may have; the reserved pool */
-int kspawn_cores_claim(int want, unsigned int *cpu);
+int kspawn_cores_claim(int want, int avoid, unsigned int *cpu);
 void kspawn_cores_unclaim(unsigned int cpu);
 bool kspawn_cores_pooled(unsigned int cpu);
 int kspawn_cores_reserve(unsigned int cpu);

@@ -14,6 +14,13 @@
  * of the same instance, which must be refused (ESTALE) rather than boot a
  * guest over what the first left in its memory and shared area; the
  * instance is still LOADED, and a stop frees it.
+ *
+ * ioctlabuse IMAGE doorbell: the module's own refusals around doorbell
+ * CPUs (kspawnctl refuses the same before asking; a 4-CPU host): with
+ * an instance loaded on CPU 1, its doorbell on CPU 2, a guest on CPU 2
+ * (EBUSY) or a doorbell on CPU 1 (EADDRINUSE) is refused, and a guest
+ * whose CPU the module picks gets neither 2 nor, when its own doorbell
+ * is to be on 3, CPU 3.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -277,6 +284,66 @@ static void abandoned_load(void *img, size_t img_size)
 	printf("  ok a loaded, never started instance went with its descriptor\n");
 }
 
+/* Load ld; the CPU the module gave it, or -1 (a failure counted). */
+static int load_cpu(int fd, struct kspawn_ioc_load *ld, const char *what)
+{
+	struct kspawn_ioc_status st;
+
+	if (ioctl(fd, KSPAWN_IOC_LOAD, ld)) {
+		printf("  FAILED %s: the load failed: %s\n", what, strerror(errno));
+		failures++;
+		return -1;
+	}
+	INIT(st);
+	st.id = ld->id;
+	if (ioctl(fd, KSPAWN_IOC_STATUS, &st)) {
+		printf("  FAILED %s: no status: %s\n", what, strerror(errno));
+		failures++;
+		return -1;
+	}
+	return (int)st.cpu;
+}
+
+static void doorbell_cpus(void *img, size_t img_size)
+{
+	int fd = open("/dev/kspawn", O_RDWR), fd2, cpu;
+	struct kspawn_ioc_load ld;
+
+	ld = valid_load(img, img_size, "hello");
+	ld.flags = KSPAWN_LOAD_DOORBELL_CPU;
+	ld.doorbell_cpu = 2;
+	if (load_cpu(fd, &ld, "guest on CPU 1, doorbell on 2") != 1)
+		goto out;
+	ld = valid_load(img, img_size, "hello");
+	ld.cpu = 2;
+	want("a guest on the doorbell's CPU 2", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EBUSY);
+	ld = valid_load(img, img_size, "hello");
+	ld.cpu = 3;
+	ld.flags = KSPAWN_LOAD_DOORBELL_CPU;
+	ld.doorbell_cpu = 1;
+	want("a doorbell on the guest's CPU 1", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EADDRINUSE);
+	ld = valid_load(img, img_size, "hello");
+	ld.cpu = KSPAWN_LOAD_CPU_ANY;
+	cpu = load_cpu(fd, &ld, "a guest on any CPU");
+	printf("  %s a guest on any CPU got CPU %d (not 2, the doorbell's)\n",
+	       cpu == 3 ? "ok" : "FAILED", cpu);
+	failures += cpu != 3;
+	close(fd);
+	/* Both gone with their descriptor: CPUs 1-3 free again. */
+	fd2 = open("/dev/kspawn", O_RDWR);
+	ld = valid_load(img, img_size, "hello");
+	ld.cpu = KSPAWN_LOAD_CPU_ANY;
+	ld.flags = KSPAWN_LOAD_DOORBELL_CPU;
+	ld.doorbell_cpu = 3;
+	cpu = load_cpu(fd2, &ld, "a guest on any CPU, its doorbell on 3");
+	printf("  %s a guest on any CPU, its doorbell on 3, got CPU %d (not 3)\n",
+	       cpu == 2 ? "ok" : "FAILED", cpu);
+	failures += cpu != 2;
+	fd = fd2;
+out:
+	close(fd);
+}
+
 static void failed_start(void *img, size_t img_size)
 {
 	int fd = open("/dev/kspawn", O_RDWR);
@@ -320,9 +387,11 @@ int main(int argc, char **argv)
 	void *img;
 	int fd, in;
 
-	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "failed-start")) ||
+	if (argc < 2 || argc > 3 ||
+	    (argc == 3 && strcmp(argv[2], "failed-start") &&
+	     strcmp(argv[2], "doorbell")) ||
 	    (in = open(argv[1], O_RDONLY)) < 0 || fstat(in, &sb)) {
-		fprintf(stderr, "usage: ioctlabuse IMAGE [failed-start]\n");
+		fprintf(stderr, "usage: ioctlabuse IMAGE [failed-start | doorbell]\n");
 		return 2;
 	}
 	img = malloc((size_t)sb.st_size);
@@ -334,7 +403,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (argc == 3) {
-		failed_start(img, (size_t)sb.st_size);
+		if (!strcmp(argv[2], "doorbell"))
+			doorbell_cpus(img, (size_t)sb.st_size);
+		else
+			failed_start(img, (size_t)sb.st_size);
 		printf("ioctlabuse: %d failed\n", failures);
 		return failures != 0;
 	}

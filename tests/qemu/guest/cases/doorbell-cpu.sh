@@ -74,6 +74,11 @@ note "guest $id: CPU $(json_get cpu "$s")"
 expect 0 kspawnctl stop "$id"
 expect 0 kspawnctl stop "$first"
 
+# The module's own refusals, behind kspawnctl's (tests/qemu/ioctlabuse.c).
+expect 0 ioctlabuse "$TEST_IMG" doorbell
+has 'ioctlabuse: 0 failed'
+want_no_instances
+
 # The default is CPU 0, as before.
 spawn "$TEST_IMG" --cpu 1 --cmdline spin || finish
 expect 0 kspawnctl status "$id"
