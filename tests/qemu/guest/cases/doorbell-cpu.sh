@@ -7,6 +7,8 @@
 # the reason.  (QEMU -smp 4: CPUs 0, 2 and 3 stay with Linux.)
 . /tests/lib.sh
 [ "$(nproc)" -ge 4 ] || { bad "needs 4 CPUs, have $(nproc)"; finish; }
+# The cases after this one in the boot want every CPU back, whatever fails.
+trap 'for c in 2 3; do echo 1 > /sys/devices/system/cpu/cpu$c/online; done 2>/dev/null' EXIT
 
 # on_cpu ID CPU: instance ID's doorbell interrupts that CPU took, by the
 # column /proc/interrupts' header gives that CPU (only online ones show).
@@ -65,12 +67,12 @@ spawn "$TEST_IMG" --doorbell-cpu 3 --cmdline spin || finish
 first=$id
 s=$(kspawnctl --json status "$id")
 note "guest $id: CPU $(json_get cpu "$s"), doorbell on CPU $(json_get doorbell_cpu "$s")"
-[ "$(json_get cpu "$s")" != 3 ] || bad "the guest got CPU 3, where its doorbell is"
+case $(json_get cpu "$s") in 1|2) ;; *) bad "the guest got CPU '$(json_get cpu "$s")', want 1 or 2 (3 has its doorbell)" ;; esac
 [ "$(json_get doorbell_cpu "$s")" = 3 ] || bad "doorbell on CPU '$(json_get doorbell_cpu "$s")', want 3"
 spawn "$TEST_IMG" --cmdline spin || finish
 s=$(kspawnctl --json status "$id")
 note "guest $id: CPU $(json_get cpu "$s")"
-[ "$(json_get cpu "$s")" != 3 ] || bad "the next guest got CPU 3, where a doorbell is"
+case $(json_get cpu "$s") in 1|2) ;; *) bad "the next guest got CPU '$(json_get cpu "$s")', want 1 or 2 (3 has a doorbell)" ;; esac
 expect 0 kspawnctl stop "$id"
 expect 0 kspawnctl stop "$first"
 
