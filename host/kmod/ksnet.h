@@ -52,7 +52,7 @@ struct ksnet {
 	u32 id;				/* the instance's */
 	struct bpf_prog __rcu *xdp_prog;	/* native XDP (rtnl to set) */
 	/*
-	 * real_num_*_queues follow the guest's pairs (rtnl: a work), at
+	 * real_num_tx_queues follows the guest's pairs (rtnl: a work), at
 	 * most once per KSNET_PAIRS_INTERVAL: a guest that keeps setting
 	 * pairs must not keep the host's rtnl_lock busy.
 	 */

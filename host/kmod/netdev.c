@@ -24,9 +24,10 @@
  * and BQL counts the bytes queued but not yet published.
  *
  * Multiqueue: one NAPI, XDP receive queue and transmit queue per queue
- * pair of the device (KB_NET_PAIRS_MAX); the real numbers of queues
- * follow the pairs the guest uses (MQ_VQ_PAIRS_SET: one per guest CPU),
- * set from a work since it needs rtnl.  The stack picks a transmit queue
+ * pair of the device (KB_NET_PAIRS_MAX); the real number of transmit
+ * queues follows the pairs the guest uses (MQ_VQ_PAIRS_SET: one per guest
+ * CPU), set from a work since it needs rtnl; receive queues stay at the
+ * maximum, since a guest may send on any pair it set up.  The stack picks a transmit queue
  * by the flow's hash, and its index names the guest's pair, so a flow
  * stays on one pair; the guest's frames come in on every pair's NAPI.
  * One lock (net_lock) still serialises the backend; BQL, stop and wake
@@ -411,10 +412,8 @@ static void ksnet_pairs_work(struct work_struct *work)
 		spin_lock_bh(&kn->io->net_lock);
 		pairs = kb_net_pairs(&kn->io->net);
 		spin_unlock_bh(&kn->io->net_lock);
-		if (pairs != dev->real_num_tx_queues ||
-		    pairs != dev->real_num_rx_queues) {
-			if (netif_set_real_num_tx_queues(dev, pairs) ||
-			    netif_set_real_num_rx_queues(dev, pairs))
+		if (pairs != dev->real_num_tx_queues) {
+			if (netif_set_real_num_tx_queues(dev, pairs))
 				netdev_warn(dev, "cannot use %u queues\n",
 					    pairs);
 			WRITE_ONCE(kn->pairs_resizes, kn->pairs_resizes + 1);
@@ -532,9 +531,14 @@ int kspawn_netdev_create(struct kspawn_instance *in)
 	dev->hw_features = NETIF_F_HW_CSUM;
 	dev->features = NETIF_F_HW_CSUM;
 	eth_hw_addr_set(dev, mac);
-	/* One pair until the guest sets more (ksnet_pairs_work). */
+	/*
+	 * One transmit queue until the guest sets more pairs
+	 * (ksnet_pairs_work).  The receive queues stay at every pair the
+	 * device can have: a guest may send on any pair it set up, whatever
+	 * count it set last, and an skb naming a receive queue past
+	 * real_num_rx_queues makes RPS and generic XDP warn.
+	 */
 	netif_set_real_num_tx_queues(dev, 1);
-	netif_set_real_num_rx_queues(dev, 1);
 	for (int i = 0; i < KB_NET_PAIRS_MAX; i++) {
 		kn->q[i].kn = kn;
 		netif_napi_add(dev, &kn->q[i].napi, ksnet_poll);

@@ -25,6 +25,10 @@
  *             3 s, each as soon as the last was answered, ending at 2
  *             (ip=A.B.C.D; needs MQ and a 2-CPU guest): every change
  *             costs a host ksnetN its rtnl_lock, so it must coalesce them
+ *   pairs-stale  one pair fewer set behind the driver's back, then 50
+ *             datagrams from the last CPU, still on its pair (ip=A.B.C.D,
+ *             MQ, at least 3 CPUs): the host must take them without
+ *             naming a receive queue ksnetN no longer has
  *   status    garbage in the device's status byte and queue fields
  *   header    garbage in the ABI header and its console ring's indices
  *   clock     a false APIC timer clock reported to the host, which must
@@ -333,6 +337,68 @@ static int pairs_flap(const char *ip_arg)
 	return 0;
 }
 
+/* pairs-stale's sender, on the last guest CPU: its pair to our driver. */
+static int send_stale(void *arg)
+{
+	struct udp_sock *s = arg;
+	char msg[32] = "stale pair";
+	long sent = 0;
+
+	for (int i = 0; i < 50; i++)
+		sent += !udp_sendto(s, net_ip4(169, 254, 1, 1), 9, msg,
+				    sizeof(msg));
+	kprintf("hostile: pairs-stale: sent %ld from CPU %u, pair %u\n", sent,
+		sched_cpu(), sched_cpu());
+	return 0;
+}
+
+/*
+ * pairs-stale: on n CPUs (n >= 3), set n - 1 pairs behind the driver's
+ * back, give the host time to shrink ksnetN to them, then send from CPU
+ * n - 1, which our driver still maps to pair n - 1: frames on a pair the
+ * device serves (its queues are set up) but the host no longer counts
+ * among its receive queues, while it counts more than one (Linux warns
+ * only then).
+ */
+static int pairs_stale(const char *ip_arg)
+{
+	unsigned int n = sched_ncpus();
+	struct thread_attr a = { .cpus = 1u << (n - 1) };
+	uint8_t *cmd = page_alloc(1);
+	struct udp_sock *s;
+	struct virtio_dev *d;
+	uint16_t max = 0;
+	uint32_t ip = 0;
+	struct thread *t;
+
+	if (!cmd || !ip_arg || net_parse_ip(ip_arg, &ip) || net_up(ip) ||
+	    !(d = vnet_dev()) || n < 3 || netif_queue_pairs() != n ||
+	    !(s = udp_bind(9, NULL, NULL))) {
+		kprintf("hostile: pairs-stale: needs --net, ip=A.B.C.D, MQ and 3 CPUs\n");
+		return 1;
+	}
+	/* The host's MAC first: a datagram waiting for ARP is held. */
+	for (int i = 0; i < 30 && net_ping(net_ip4(169, 254, 1, 1), 1, 10,
+					   1000) != 1; i++)
+		;
+	virtio_config(d, offsetof(struct virtio_net_config,
+				  max_virtqueue_pairs), &max, sizeof(max));
+	if (pairs_set(d, 2 * max, cmd, (uint16_t)(n - 1))) {
+		kprintf("hostile: pairs-stale: the device refused %u pairs\n",
+			n - 1);
+		return 1;
+	}
+	kprintf("hostile: pairs-stale: %u pairs set\n", n - 1);
+	thread_sleep_ms(1000);
+	t = thread_create("stale", send_stale, s, &a);
+	if (!t)
+		return 1;
+	thread_join(t);
+	thread_sleep_ms(500);
+	kprintf("hostile: pairs-stale: done\n");
+	return 0;
+}
+
 /*
  * bounce: reqs reads of segs x 1 MiB (16 of 8 unless told), every
  * segment the same 1 MiB buffer, put on the queue at once.  The driver's
@@ -452,6 +518,9 @@ static int hostile_main(int argc, char **argv)
 	if (!strcmp(mode, "pairs"))
 		return pairs_flap(argc > 2 && !strncmp(argv[2], "ip=", 3) ?
 				  argv[2] + 3 : NULL);
+	if (!strcmp(mode, "pairs-stale"))
+		return pairs_stale(argc > 2 && !strncmp(argv[2], "ip=", 3) ?
+				   argv[2] + 3 : NULL);
 	if (vblk_init() || !(d = vblk_dev())) {
 		kprintf("hostile: needs a disk (--ramdisk)\n");
 		return 1;
@@ -463,7 +532,7 @@ static int hostile_main(int argc, char **argv)
 	if (!strcmp(mode, "status") || !strcmp(mode, "header"))
 		return scribble(d, mode);
 	if (misbehave(d, mode)) {
-		kprintf("hostile: modes: outside huge loop nested wild (split) flood netflood echoflood pairs status header clock bounce\n");
+		kprintf("hostile: modes: outside huge loop nested wild (split) flood netflood echoflood pairs pairs-stale status header clock bounce\n");
 		return 2;
 	}
 	for (int ms = 0; ms < 5000; ms += 10) {

@@ -1,7 +1,7 @@
 # A guest that keeps changing its queue pairs (hostile pairs): on an
 # SMP guest with MQ it sets 1 and 2 pairs in turn for 3 s, each as soon
 # as the device answered the last.  Every change ksnet0 follows costs
-# the host its rtnl_lock (real_num_*_queues), so the module coalesces
+# the host its rtnl_lock (real_num_tx_queues), so the module coalesces
 # them: at most one resize per 100 ms, the last value never lost.
 # Checked: the device took every set (pairs_set), ksnet0 resized at most
 # once per 100 ms of the run plus a margin (pairs_resizes), rtnl users
@@ -36,6 +36,28 @@ note "the guest set pairs $sets times (the device counted ${set:-?} with the dri
 	bad "ksnet0 resized ${resizes:-?} times, want 1 to $cap"
 n=$(ls -d /sys/class/net/ksnet0/queues/tx-* | wc -l)
 [ "$n" = 2 ] || bad "ksnet0 has $n transmit queues after the guest set 2"
+expect 0 kspawnctl stop "$id"
+
+# Frames on a pair the guest no longer counts (hostile pairs-stale on 3
+# CPUs sets 2 pairs, waits for ksnet0 to follow, sends from CPU 2, i.e.
+# pair 2) reach the host's stack without naming a receive queue ksnet0
+# lacks: with RPS on (any device turns get_rps_cpu on), one that did
+# warned (the suite fails on any kernel warning).
+echo 1 > /sys/class/net/lo/queues/rx-0/rps_cpus || bad "cannot turn RPS on"
+spawn "$TEST_IMG" --cpus 1-3 --net netdev \
+	--cmdline "hostile pairs-stale ip=169.254.1.2" || finish
+ip addr add 169.254.1.1/16 dev ksnet0 && ip link set ksnet0 up || bad "no ksnet0"
+follow "$id" /tmp/stale.out
+seen /tmp/stale.out 'pairs-stale: done' 300
+wait $follower
+sed 's/^/  | /' /tmp/stale.out
+grep -q 'pairs-stale: sent 50 from CPU 2, pair 2' /tmp/stale.out ||
+	bad "the guest did not send 50 from CPU 2"
+expect 0 ethq -S ksnet0
+q2=$(stat q2_guest_tx_packets)
+note "pair 2 carried ${q2:-?} frames from the guest"
+[ "${q2:-0}" -ge 50 ] || bad "${q2:-no} frames came on pair 2, want 50"
+echo 0 > /sys/class/net/lo/queues/rx-0/rps_cpus
 expect 0 kspawnctl stop "$id"
 want_no_instances
 finish
