@@ -158,6 +158,14 @@ int kb_device_poll(struct kb_device *d, int budget)
 		set_up_queues(d);
 		return 1;
 	}
+	/*
+	 * Live, FEATURES_OK and DRIVER_OK stay until a reset: a driver may
+	 * not clear them (virtio 1.x, 2.1.2), and one that did would
+	 * otherwise have its features negotiated again under live queues.
+	 */
+	if (d->live)
+		status |= d->status & (VIRTIO_CONFIG_S_FEATURES_OK |
+				       VIRTIO_CONFIG_S_DRIVER_OK);
 	d->status = status;
 	if (!d->live)
 		return 0;

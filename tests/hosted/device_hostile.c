@@ -311,6 +311,35 @@ static void driver_ok_first(void)
 }
 
 /*
+ * A live device's features are the ones it went live with: a driver that
+ * clears FEATURES_OK (and DRIVER_OK) and sets it again with other bits
+ * does not negotiate again under the queues it set up.
+ */
+static void features_stay(void)
+{
+	uint64_t before;
+	uint16_t acks;
+
+	if (!verdict("features-stay-live", NULL, !blk_up(0), "device not live"))
+		return;
+	before = blk.dev.features;
+	acks = slot.features_ack;
+	slot.status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
+	kb_device_poll(&blk.dev, 1);
+	slot.driver_features = 1ULL << VIRTIO_F_VERSION_1;
+	slot.status |= VIRTIO_CONFIG_S_FEATURES_OK;
+	kb_device_poll(&blk.dev, 1);
+	verdict("features-stay-live", NULL,
+		blk.dev.features == before && slot.features_ack == acks &&
+		blk.dev.live &&
+		blk_request(VIRTIO_BLK_T_IN, 1, 512) == VIRTIO_BLK_S_OK,
+		"features %#llx (went live with %#llx), %u negotiations more, live %d",
+		(unsigned long long)blk.dev.features,
+		(unsigned long long)before, (uint16_t)(slot.features_ack - acks),
+		blk.dev.live);
+}
+
+/*
  * What the doorbell's handler reads: a status change not yet acted on,
  * and which queues were kicked since it last looked (and how many kicks
  * beyond one, capped) — only queues the device has set up: a guest's
@@ -434,6 +463,7 @@ int main(void)
 		rx_no_writable(layout, packed);
 	}
 	driver_ok_first();
+	features_stay();
 	config_vector_once();
 	doorbell_hints();
 	kb_ram_free(ram);
