@@ -168,6 +168,15 @@ void kspawn_io_note_ring(struct kspawn_instance *in, bool empty)
 		io->window_start = now;
 		io->window_empty = 0;
 	}
+	/*
+	 * Kicks that brought nothing were not merged rings of real work:
+	 * whatever credit they earned (ring_needs_thread()) goes, or one
+	 * ring claiming many kicks would buy that many free rings to
+	 * nothing, over and over (hostile credit).  Racy against the
+	 * handler by design: a lost update moves a hint, not a bound.
+	 */
+	if (empty)
+		WRITE_ONCE(io->extra_kicks, 0);
 	/* Masked already: rings in flight as it was masked change nothing. */
 	if (!empty || io->flooded || !io->doorbell.irq ||
 	    ++io->window_empty <= FLOOD_EMPTY)
