@@ -90,12 +90,19 @@ static int pooled_ok(const struct ctl_cpus *pool, int cpu)
 	return EXIT_RESOURCE;
 }
 
+/* Linux's online and present CPUs, and how many; counts -1 without sysfs. */
+static unsigned char online[MAX_CPUS], present[MAX_CPUS];
+static int nonline, npresent;
+
+static void read_sysfs(void)
+{
+	nonline = read_cpulist("/sys/devices/system/cpu/online", online);
+	npresent = read_cpulist("/sys/devices/system/cpu/present", present);
+}
+
 int cpus_choose(const struct ctl_cpus *pool, int *cpu)
 {
-	static unsigned char online[MAX_CPUS], present[MAX_CPUS];
-	int nonline = read_cpulist("/sys/devices/system/cpu/online", online);
-	int npresent = read_cpulist("/sys/devices/system/cpu/present",
-				    present);
+	read_sysfs();
 
 	if (*cpu < 0)
 		for (int c = MAX_CPUS - 1; c > 0; c--)
@@ -145,10 +152,7 @@ int cpus_choose(const struct ctl_cpus *pool, int *cpu)
 
 int cpus_check_doorbell(const struct ctl_cpus *pool, int cpu)
 {
-	static unsigned char online[MAX_CPUS], present[MAX_CPUS];
-	int nonline = read_cpulist("/sys/devices/system/cpu/online", online);
-	int npresent = read_cpulist("/sys/devices/system/cpu/present",
-				    present);
+	read_sysfs();
 
 	if (cpu < MAX_CPUS && (pool->pooled[cpu] || pool->busy[cpu])) {
 		err_msg("run: --doorbell-cpu %d: the CPU is %s; the doorbell needs one Linux keeps",

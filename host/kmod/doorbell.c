@@ -123,6 +123,17 @@ bool kspawn_doorbell_on(unsigned int cpu)
 	return cpu < nr_cpu_ids && READ_ONCE(per_cpu(doorbells_here, cpu));
 }
 
+/* The CPUs with a guest's doorbell now. */
+void kspawn_doorbell_cpus(struct cpumask *m)
+{
+	unsigned int cpu;
+
+	cpumask_clear(m);
+	for_each_possible_cpu(cpu)
+		if (kspawn_doorbell_on(cpu))
+			cpumask_set_cpu(cpu, m);
+}
+
 static void release_cpu(unsigned int cpu)
 {
 	mutex_lock(&doorbells_lock);

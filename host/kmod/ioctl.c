@@ -303,30 +303,33 @@ static void mask_out(__u64 *words, const struct cpumask *m)
 
 static int ioc_cpus(unsigned long uarg)
 {
+	/* The masks are 1 KiB each with NR_CPUS 8192: not on the stack. */
+	struct {
+		struct kspawn_ioc_cpus a;
+		struct cpumask pooled, busy, doorbells;
+	} *t;
 	struct kspawn_ioc_cpus *a;
-	struct cpumask pooled, busy;
-	unsigned int cpu;
 	int err;
 
-	a = kzalloc(sizeof(*a), GFP_KERNEL);
-	if (!a)
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
 		return -ENOMEM;
+	a = &t->a;
 	err = arg_in(a, uarg, sizeof(*a));
 	if (err)
 		goto out;
 	memset(a->pooled, 0, sizeof(a->pooled));
 	memset(a->busy, 0, sizeof(a->busy));
-	kspawn_cores_info(&pooled, &busy);
-	mask_out(a->pooled, &pooled);
-	mask_out(a->busy, &busy);
 	memset(a->doorbells, 0, sizeof(a->doorbells));
-	for_each_possible_cpu(cpu)
-		if (cpu < KSPAWN_CPU_WORDS * 64 && kspawn_doorbell_on(cpu))
-			a->doorbells[cpu / 64] |= 1ULL << (cpu % 64);
+	kspawn_cores_info(&t->pooled, &t->busy);
+	kspawn_doorbell_cpus(&t->doorbells);
+	mask_out(a->pooled, &t->pooled);
+	mask_out(a->busy, &t->busy);
+	mask_out(a->doorbells, &t->doorbells);
 	a->nr_cpus = min_t(u32, nr_cpu_ids, KSPAWN_CPU_WORDS * 64);
 	err = arg_out(uarg, a, sizeof(*a));
 out:
-	kfree(a);
+	kfree(t);
 	return err;
 }
 

@@ -164,6 +164,7 @@ int kspawn_doorbell_create(struct kspawn_doorbell *db, const char *name,
 			   void *ctx);
 void kspawn_doorbell_destroy(struct kspawn_doorbell *db);
 bool kspawn_doorbell_on(unsigned int cpu);
+void kspawn_doorbell_cpus(struct cpumask *m);
 
 /* cpu.c */
 int kspawn_cpu_check(int cpu);
