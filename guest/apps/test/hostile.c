@@ -341,25 +341,42 @@ static int pairs_set(struct virtio_dev *d, unsigned int q, uint8_t *cmd,
 }
 
 /*
- * pairs: the driver set its pairs once at start; the control queue is
- * ours from then on (its interrupt handler serves data queues only).
+ * The pairs modes' start: the network up as ip_arg on a driver with at
+ * least min_pairs pairs, a page for commands and the device's most
+ * pairs (its ctrl queue is 2 * max).  The driver set its pairs once at
+ * start; the control queue is ours from then on (its interrupt handler
+ * serves data queues only).  NULL if any of it is missing.
  */
+static struct virtio_dev *pairs_start(const char *ip_arg,
+				      unsigned int min_pairs, uint8_t **cmd,
+				      uint16_t *max)
+{
+	struct virtio_dev *d;
+	uint32_t ip = 0;
+
+	*cmd = page_alloc(1);
+	*max = 0;
+	if (!*cmd || !ip_arg || net_parse_ip(ip_arg, &ip) || net_up(ip) ||
+	    !(d = vnet_dev()) || netif_queue_pairs() < min_pairs)
+		return NULL;
+	virtio_config(d, offsetof(struct virtio_net_config,
+				  max_virtqueue_pairs), max, sizeof(*max));
+	return d;
+}
+
 static int pairs_flap(const char *ip_arg)
 {
-	uint8_t *cmd = page_alloc(1);
-	uint32_t ip = 0;
 	struct virtio_dev *d;
-	uint16_t max = 0;
+	uint16_t max;
 	long sets = 0;
+	uint8_t *cmd;
 	uint64_t end;
 
-	if (!cmd || !ip_arg || net_parse_ip(ip_arg, &ip) || net_up(ip) ||
-	    !(d = vnet_dev()) || netif_queue_pairs() < 2) {
+	d = pairs_start(ip_arg, 2, &cmd, &max);
+	if (!d) {
 		kprintf("hostile: pairs: needs --net, ip=A.B.C.D, MQ and 2 CPUs\n");
 		return 1;
 	}
-	virtio_config(d, offsetof(struct virtio_net_config,
-				  max_virtqueue_pairs), &max, sizeof(max));
 	kprintf("hostile: pairs: flapping\n");
 	end = time_ns() + FLAP_NS;
 	while (time_ns() < end || sets % 2) {
@@ -384,8 +401,8 @@ static int send_stale(void *arg)
 	for (int i = 0; i < 50; i++)
 		sent += !udp_sendto(s, net_ip4(169, 254, 1, 1), 9, msg,
 				    sizeof(msg));
-	kprintf("hostile: pairs-stale: sent %ld from CPU %u, pair %u\n", sent,
-		sched_cpu(), sched_cpu());
+	kprintf("hostile: pairs-stale: sent %ld from CPU %u\n", sent,
+		sched_cpu());
 	return 0;
 }
 
@@ -401,16 +418,14 @@ static int pairs_stale(const char *ip_arg)
 {
 	unsigned int n = sched_ncpus();
 	struct thread_attr a = { .cpus = 1u << (n - 1) };
-	uint8_t *cmd = page_alloc(1);
-	struct udp_sock *s;
+	struct udp_sock *s = NULL;
 	struct virtio_dev *d;
-	uint16_t max = 0;
-	uint32_t ip = 0;
 	struct thread *t;
+	uint16_t max;
+	uint8_t *cmd;
 
-	if (!cmd || !ip_arg || net_parse_ip(ip_arg, &ip) || net_up(ip) ||
-	    !(d = vnet_dev()) || n < 3 || netif_queue_pairs() != n ||
-	    !(s = udp_bind(9, NULL, NULL))) {
+	d = n >= 3 ? pairs_start(ip_arg, n, &cmd, &max) : NULL;
+	if (!d || !(s = udp_bind(9, NULL, NULL))) {
 		kprintf("hostile: pairs-stale: needs --net, ip=A.B.C.D, MQ and 3 CPUs\n");
 		return 1;
 	}
@@ -418,8 +433,6 @@ static int pairs_stale(const char *ip_arg)
 	for (int i = 0; i < 30 && net_ping(net_ip4(169, 254, 1, 1), 1, 10,
 					   1000) != 1; i++)
 		;
-	virtio_config(d, offsetof(struct virtio_net_config,
-				  max_virtqueue_pairs), &max, sizeof(max));
 	if (pairs_set(d, 2 * max, cmd, (uint16_t)(n - 1))) {
 		kprintf("hostile: pairs-stale: the device refused %u pairs\n",
 			n - 1);
