@@ -64,6 +64,8 @@
 #include "arch/x86_64/apic.h"
 /* irq_alloc_vector(), irq_set_handler(), struct trap_frame. */
 #include "arch/x86_64/trap.h"
+/* hostile_at_boot(): kmain's first call, for hostile stamps. */
+#include "kern/main.h"
 #endif
 
 #endif

@@ -29,6 +29,12 @@
 
 static struct cmdline boot_cmdline;
 
+/* The test image overrides it (kern/main.h); nothing to do here. */
+__attribute__((weak)) void hostile_at_boot(struct kspawn_header *hdr)
+{
+	(void)hdr;
+}
+
 /*
  * Where boot time goes: a TSC stamp after each init step, printed with
  * the option boottime=1 (the printing comes after the app's main stamp,
@@ -147,6 +153,7 @@ void kmain(struct kspawn_header *hdr)
 	cpu_local_init(0, 0);	/* this_cpu() works from here on */
 	if (bad)
 		cpu_park();	/* no console we could trust to say so */
+	hostile_at_boot(hdr);
 	hdr->boot_tsc[KSPAWN_STAMP_KMAIN] = rdtsc();
 	kspawn_hdr = hdr;
 	trap_init();

@@ -36,7 +36,8 @@ extern bool kspawn_test_no_scrub_thread;
  *   cores lock         which cores are claimed, pooled, moving (cores.c)
  *   pool lock          the pool's bitmap (pool.c)
  *   boot lock          the trampoline page, from the first INIT to the
- *                      core's long-mode stamp, 2 s at most (instance.c)
+ *                      core's word that it left it, 2 s at most
+ *                      (lifecycle.c)
  *   in->op_lock        one life-cycle step of one instance at a time
  *   in->ring_lock      its byte rings and what the monitor tracks
  * An instance is reached through a counted reference (kspawn_instance_get),
@@ -146,6 +147,7 @@ void kspawn_trampoline_exit(void);
 u64 kspawn_trampoline_phys(void);
 void kspawn_trampoline_install(u64 cr3, u64 entry, u64 header_va,
 			       u64 stamp_va, u32 index);
+bool kspawn_trampoline_left(void);
 
 /* doorbell.c: an interrupt on a host CPU that the guest rings with an IPI */
 struct kspawn_doorbell {

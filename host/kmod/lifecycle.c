@@ -40,27 +40,33 @@ static u64 stamp_va(struct kspawn_instance *in, unsigned int index)
 /* The trampoline page: one core on its way to long mode at a time. */
 static DEFINE_MUTEX(boot_lock);
 
-/* Wait for the trampoline's stamp in the header: the core is in long mode. */
-static bool wait_long_mode(u64 *stamp, unsigned int us)
+/*
+ * Wait for the core to say, in the trampoline page, that it reached long
+ * mode and left the page.  Not the stamp it also writes in the header:
+ * the guest's CPUs already running can write that one at any time, and
+ * taking it for the core's word would let the page be rewritten (for the
+ * next core, or another guest) under a core still running on it.
+ */
+static bool wait_long_mode(unsigned int us)
 {
 	for (unsigned int t = 0; t < us; t += 10) {
-		if (READ_ONCE(*stamp))
+		if (kspawn_trampoline_left())
 			return true;
 		usleep_range(10, 20);
 	}
-	return READ_ONCE(*stamp) != 0;
+	return kspawn_trampoline_left();
 }
 
-static bool wait_long_mode_slow(u64 *stamp, unsigned int ms)
+static bool wait_long_mode_slow(unsigned int ms)
 {
 	unsigned long end = jiffies + msecs_to_jiffies(ms);
 
 	while (time_before(jiffies, end)) {
-		if (wait_long_mode(stamp, 0))
+		if (wait_long_mode(0))
 			return true;
 		usleep_range(200, 400);
 	}
-	return wait_long_mode(stamp, 0);
+	return wait_long_mode(0);
 }
 
 /*
@@ -97,9 +103,9 @@ static int boot_core(struct kspawn_instance *in, unsigned int index)
 		in->hdr->boot_tsc[KSPAWN_STAMP_SIPI] = rdtsc_ordered();
 	kspawn_send_sipi(apic_id, tramp);
 	/* A second STARTUP IPI if the first was missed, as the MP spec says. */
-	if (!wait_long_mode(stamp, 200)) {
+	if (!wait_long_mode(200)) {
 		kspawn_send_sipi(apic_id, tramp);
-		if (!wait_long_mode_slow(stamp, 2000)) {
+		if (!wait_long_mode_slow(2000)) {
 			pr_err("instance %u: CPU %u (APIC ID %u) did not reach long mode within 2 s of the STARTUP IPIs\n",
 			       in->id, in->cpu[index], apic_id);
 			goto fail;

@@ -93,9 +93,12 @@ lm64:
 	movl	%eax, %gs
 
 	/*
-	 * Every parameter into registers first, then the stamp: the host
-	 * may rewrite this page for the next core the moment it sees the
-	 * stamp, so the stamp is the last thing read from or written to it.
+	 * Every parameter into registers first, then the stamps: the host
+	 * may rewrite this page for the next core the moment it sees
+	 * tp_done, so that is the last thing read from or written to it.
+	 * The header's stamp is for the boot's timing only: the guest's
+	 * CPUs already running can write it, so the host never takes it as
+	 * the word that this core left the page.
 	 */
 	movq	OFF(tp_header)(%rbx), %rdi
 	movq	OFF(tp_index)(%rbx), %rsi
@@ -105,6 +108,7 @@ lm64:
 	shlq	$32, %rdx
 	orq	%rdx, %rax
 	movq	%rax, (%rcx)
+	movq	$1, OFF(tp_done)(%rbx)
 	jmp	*%r8
 
 	.balign 8
@@ -133,5 +137,6 @@ tp_entry:	.quad 0		/* guest ELF entry (virtual) */
 tp_header:	.quad 0		/* %rdi for the guest: header's virtual address */
 tp_stamp:	.quad 0		/* virtual address of this CPU's stamp */
 tp_index:	.quad 0		/* %rsi for the guest: its CPU index (ABI 1.3) */
+tp_done:	.quad 0		/* set last: this core no longer needs the page */
 	.globl kspawn_trampoline_end
 kspawn_trampoline_end:

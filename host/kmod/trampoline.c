@@ -5,7 +5,9 @@
  * number), must not be Linux's own real-mode trampoline, and real hardware
  * reserves vectors 0xa0-0xbf.  One page serves every instance: starts are
  * serialised by the boot lock (lifecycle.c), and the page is reused only
- * after the guest has stamped its header from long mode, i.e. has left it.
+ * once the core has said in the page itself that it left it (tp_done):
+ * never on the word of the header, which the guest's running CPUs can
+ * write.
  */
 #include <linux/io.h>
 #include <linux/ioport.h>
@@ -86,7 +88,19 @@ void kspawn_trampoline_install(u64 cr3, u64 entry, u64 header_va,
 	};
 
 	memcpy(tramp.va, kspawn_trampoline_start, len);
-	memcpy(tramp.va + off, &p, sizeof(p));
+	memcpy(tramp.va + off, &p, sizeof(p));	/* done = 0 */
 	/* The core reads the page after the SIPI: make the bytes visible. */
 	wmb();
+}
+
+/*
+ * The core last sent the STARTUP IPI has read its parameters and will
+ * not touch the page again: it may be rewritten (boot lock held).
+ */
+bool kspawn_trampoline_left(void)
+{
+	size_t off = kspawn_trampoline_params - kspawn_trampoline_start;
+	const struct kspawn_tramp_params *p = tramp.va + off;
+
+	return READ_ONCE(p->done) != 0;
 }

@@ -16,6 +16,7 @@ struct kspawn_tramp_params {
 	u64 header;
 	u64 stamp;
 	u64 index;			/* %rsi: the guest CPU's index (ABI 1.3) */
+	u64 done;			/* the core's, last: it left the page */
 };
 
 #endif

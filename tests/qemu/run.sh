@@ -29,7 +29,7 @@ boots=(
 	"3 two-guests hostile net-flood echo-flood console-flood lock-independence"
 	"5 four-guests"
 	"2@qemu64,+monitor mwait-wake"
-	"4 smp-guest blk-mq net-mq pairs-flap smp-libc doorbell-cpu"
+	"4 smp-guest blk-mq net-mq pairs-flap smp-libc doorbell-cpu hostile-stamps"
 	klog
 	make-run-tty
 	power-loss

@@ -36,6 +36,8 @@
  *   header    garbage in the ABI header and its console ring's indices
  *   clock     a false APIC timer clock reported to the host, which must
  *             not pass it on to the next guest
+ *   stamps    the other CPUs' long-mode stamps forged while the host
+ *             starts them (hostile_boot.c; an SMP guest)
  *   bounce    16 reads of 8 x 1 MiB in flight, every segment one 1 MiB
  *             buffer: legal, but a host block device that must bounce
  *             them would pin 128 MiB of its pages for 1 MiB of the guest's
@@ -548,6 +550,8 @@ static int scribble(struct virtio_dev *d, const char *mode)
 	return 0;
 }
 
+int hostile_stamps(void);
+
 static int hostile_main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -560,6 +564,8 @@ static int hostile_main(int argc, char **argv)
 		thread_sleep_ms(500);
 		return 0;
 	}
+	if (!strcmp(mode, "stamps"))
+		return hostile_stamps();
 	if (!strcmp(mode, "netflood"))
 		return netflood(argc > 2 && !strncmp(argv[2], "ip=", 3) ?
 				argv[2] + 3 : NULL);
@@ -582,7 +588,7 @@ static int hostile_main(int argc, char **argv)
 	if (!strcmp(mode, "status") || !strcmp(mode, "header"))
 		return scribble(d, mode);
 	if (misbehave(d, mode)) {
-		kprintf("hostile: modes: outside huge loop nested wild (split) flood credit netflood echoflood pairs pairs-stale status header clock bounce\n");
+		kprintf("hostile: modes: outside huge loop nested wild (split) flood credit netflood echoflood pairs pairs-stale status header clock stamps bounce\n");
 		return 2;
 	}
 	for (int ms = 0; ms < 5000; ms += 10) {
@@ -596,4 +602,4 @@ static int hostile_main(int argc, char **argv)
 	kprintf("hostile: %s: the device did not object\n", mode);
 	return 1;
 }
-APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood netflood echoflood pairs status header clock bounce");
+APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood netflood echoflood pairs status header clock stamps bounce");

@@ -1,0 +1,49 @@
+/*
+ * hostile stamps: the part of the hostile app (hostile.c) that must act
+ * before kmain does anything, while the host is still starting the
+ * guest's other CPUs one after the other.
+ *
+ * From its first instructions, CPU 0 writes every other CPU's long-mode
+ * stamp in the header (cpu_tsc[i], which the trampoline writes when CPU i
+ * arrives) over and over for FORGE_MS.  A host that took that stamp as
+ * the sign that CPU i had left the trampoline page would rewrite the page
+ * for the next CPU (or the next guest) while CPU i still runs on it: CPU
+ * i would come in with the next one's index, or not at all.  The host
+ * must wait for what only the trampoline can write.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#define KSPAWN_INTERNALS
+#include "kspawn.h"
+
+#define MODE "hostile stamps"
+#define FORGE_MS 500
+
+static uint64_t rounds;
+
+void hostile_at_boot(struct kspawn_header *hdr)
+{
+	uint64_t khz = hdr->tsc_khz ? hdr->tsc_khz : 3000000, end;
+	uint32_t n = hdr->ncpus < KSPAWN_MAX_CPUS ? hdr->ncpus :
+		     KSPAWN_MAX_CPUS;
+
+	if (strncmp(hdr->cmdline, MODE, sizeof(MODE) - 1) ||
+	    (hdr->cmdline[sizeof(MODE) - 1] &&
+	     hdr->cmdline[sizeof(MODE) - 1] != ' '))
+		return;
+	end = rdtsc() + khz * FORGE_MS;
+	while (rdtsc() < end) {
+		for (uint32_t i = 1; i < n; i++)
+			__atomic_store_n(&hdr->cpu_tsc[i], i, __ATOMIC_RELAXED);
+		rounds++;
+	}
+}
+
+/* The app's side: what it did, once the guest is up (every CPU or not). */
+int hostile_stamps(void)
+{
+	kprintf("hostile: stamps: %llu rounds of forged stamps for %u CPUs while the host started them\n",
+		(unsigned long long)rounds, kspawn_hdr->ncpus);
+	return rounds ? 0 : 1;
+}
