@@ -25,6 +25,8 @@ static void report_panic(struct kspawn_instance *in)
 {
 	char msg[KSPAWN_PANIC_MSG_MAX];
 	struct kspawn_panic *p = &in->gstate->panic;
+	/* Once each: the line must say what was checked. */
+	u64 vector = READ_ONCE(p->vector), rip = READ_ONCE(p->rip);
 	unsigned int i;
 
 	/* Guest bytes: printable ASCII only, always terminated. */
@@ -36,12 +38,12 @@ static void report_panic(struct kspawn_instance *in)
 		msg[i] = isprint(c) ? c : '?';
 	}
 	msg[i] = 0;
-	if (READ_ONCE(p->vector) == ~0ULL)
+	if (vector == ~0ULL)
 		pr_info("instance %u: guest panicked at RIP %#llx: %s\n",
-			in->id, READ_ONCE(p->rip), msg);
+			in->id, rip, msg);
 	else
 		pr_info("instance %u: guest panicked: vector %llu at RIP %#llx: %s\n",
-			in->id, READ_ONCE(p->vector), READ_ONCE(p->rip), msg);
+			in->id, vector, rip, msg);
 }
 
 static void watch_state(struct kspawn_instance *in)
