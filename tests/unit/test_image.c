@@ -204,6 +204,43 @@ static void test_entry_outside_text(void **state)
 		"entry point 0xffffffff80101000 is not inside an executable segment");
 }
 
+/*
+ * Offsets and sizes near 2^64, where a sum wraps to something small that
+ * looks inside the file or the region: every one refused.
+ */
+static void test_wrapping_sizes(void **state)
+{
+	struct tiny t = good();
+
+	(void)state;
+	t.eh.e_phoff = UINT64_MAX - 8;
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
+		"the program headers end past the file's");
+	t = good();
+	t.text.p_offset = UINT64_MAX - 16;
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
+		"truncated: segment 0 needs bytes up to");
+	t = good();
+	t.note.p_offset = UINT64_MAX - 16;
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
+		"truncated: note segment 2 ends past the file's");
+	t = good();
+	t.data.p_memsz = 0 - t.data.p_paddr;		/* ends at 2^64 = 0 */
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
+		"segment 1 at 0xffffffff80101000 (load 0x101000) is not linked for a guest region");
+	t = good();
+	t.data.p_paddr = 0 - KSPAWN_VA_REGION + DATA_AT;	/* vaddr wraps */
+	t.data.p_vaddr = KSPAWN_VA_REGION + t.data.p_paddr;
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
+		"is not linked for a guest region");
+	t = good();
+	t.abi.nh.n_namesz = UINT32_MAX;		/* 0 if rounded up in 32 bits */
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT, "malformed note at offset");
+	t = good();
+	t.abi.nh.n_descsz = UINT32_MAX - 2;
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT, "malformed note at offset");
+}
+
 /* What only the module used to refuse: kspawnctl now says so itself. */
 static void test_module_rules(void **state)
 {
@@ -245,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_other_abi),
 		cmocka_unit_test(test_region),
 		cmocka_unit_test(test_entry_outside_text),
+		cmocka_unit_test(test_wrapping_sizes),
 		cmocka_unit_test(test_module_rules),
 		cmocka_unit_test(test_no_file),
 	};
