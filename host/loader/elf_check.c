@@ -36,6 +36,7 @@ struct check {
 	char *why;
 	size_t why_size;
 	int seen_note;
+	uint32_t nnotes;		/* walked so far, in every PT_NOTE */
 };
 
 static int refuse(struct check *c, int err, const char *fmt, ...)
@@ -177,6 +178,14 @@ static int check_notes(struct check *c, const Elf64_Phdr *ph, uint32_t i)
 			      i, LLU(c->size));
 	end = ph->p_offset + ph->p_filesz;
 	while (off < end) {
+		/*
+		 * Bounded by count, not only by the file: a 64 MiB image of
+		 * empty 12-byte notes under 32 PT_NOTE headers is 179 million
+		 * notes, seconds of a CPU inside the module's ioctl.
+		 */
+		if (++c->nnotes > ELF_CHECK_MAX_NOTES)
+			return refuse(c, -ENOEXEC, "more than %d notes",
+				      ELF_CHECK_MAX_NOTES);
 		n = note_at(c, off, end);
 		if (!n)
 			return refuse(c, -ENOEXEC,
@@ -253,7 +262,7 @@ static void phdr_at(const struct check *c, const Elf64_Ehdr *eh, uint32_t i,
 int elf_check(const void *image, uint64_t size, uint64_t region_size,
 	      struct elf_check_info *info, char *why, size_t why_size)
 {
-	struct check c = { image, size, region_size, info, why, why_size, 0 };
+	struct check c = { image, size, region_size, info, why, why_size, 0, 0 };
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
 	uint32_t i;

@@ -16,6 +16,7 @@
 
 #define ELF_CHECK_MAX_LOAD 8		/* PT_LOAD segments an image may have */
 #define ELF_CHECK_MAX_PHDRS 32
+#define ELF_CHECK_MAX_NOTES 64		/* notes, all PT_NOTE segments together */
 #define ELF_CHECK_WHY_MAX 192		/* room for the reason of a refusal */
 
 struct elf_check_seg {

@@ -105,6 +105,18 @@ static void refused(const struct tiny *t, size_t len, uint64_t mem,
 	image_free(&img);
 }
 
+/* t (len bytes) is accepted with the region its note asks. */
+static void accepted(const struct tiny *t, size_t len)
+{
+	struct image img;
+	uint64_t mem = 0;
+	enum image_error e = load(t, len, &mem, &img);
+
+	if (e != IMAGE_OK)
+		fail_msg("refused: %s", img.error);
+	image_free(&img);
+}
+
 static void test_good_image_gets_its_minimum(void **state)
 {
 	struct tiny t = good();
@@ -241,6 +253,34 @@ static void test_wrapping_sizes(void **state)
 	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT, "malformed note at offset");
 }
 
+/*
+ * The notes are walked one by one, so their number is bounded, not only
+ * the file's size: ELF_CHECK_MAX_NOTES of them pass, one more is refused.
+ * (Without the bound, 32 PT_NOTE headers over 64 MiB of empty notes kept
+ * the module's ioctl on a CPU for seconds.)
+ */
+static void test_notes_bounded(void **state)
+{
+	struct {
+		struct tiny t;
+		Elf64_Nhdr empty[ELF_CHECK_MAX_NOTES];
+		typeof(((struct tiny *)0)->abi) abi;
+	} f;
+	size_t len = offsetof(typeof(f), abi) + sizeof(f.abi);
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	f.t = good();
+	f.abi = f.t.abi;
+	/* 63 empty notes and the ABI note */
+	f.t.note.p_offset = offsetof(typeof(f), empty[1]);
+	f.t.note.p_filesz = len - f.t.note.p_offset;
+	accepted(&f.t, len);
+	f.t.note.p_offset = offsetof(typeof(f), empty[0]);
+	f.t.note.p_filesz = len - f.t.note.p_offset;
+	refused(&f.t, len, 0, IMAGE_ERR_FORMAT, "more than 64 notes");
+}
+
 /* What only the module used to refuse: kspawnctl now says so itself. */
 static void test_module_rules(void **state)
 {
@@ -283,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_region),
 		cmocka_unit_test(test_entry_outside_text),
 		cmocka_unit_test(test_wrapping_sizes),
+		cmocka_unit_test(test_notes_bounded),
 		cmocka_unit_test(test_module_rules),
 		cmocka_unit_test(test_no_file),
 	};
