@@ -300,6 +300,41 @@ static void test_module_rules(void **state)
 		"not a 64-bit little-endian x86-64 ELF file");
 }
 
+/*
+ * The fuzzer's seeds (tests/fuzz/gen_elf_check_seeds.py) are images the
+ * checker accepts: else fuzz_elf_check starts from refusals only and its
+ * assertions on accepted images wait for a lucky mutation.
+ */
+static void seed_accepted(const char *dir, const char *name)
+{
+	char path[128], error[sizeof(((struct image *)0)->error)];
+	enum image_error e;
+	struct image img;
+	uint64_t mem = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	e = image_load(&img, path, &mem);
+	memcpy(error, img.error, sizeof(error));
+	image_free(&img);
+	unlink(path);
+	if (e != IMAGE_OK)
+		fail_msg("the fuzzer's seed %s is refused: %s", name, error);
+}
+
+static void test_fuzz_seeds_accepted(void **state)
+{
+	char dir[] = "/tmp/kspawn-test-seeds.XXXXXX", cmd[256];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd),
+		 "python3 tests/fuzz/gen_elf_check_seeds.py %s", dir);
+	assert_int_equal(system(cmd), 0);
+	seed_accepted(dir, "tiny.elf");
+	seed_accepted(dir, "two-loads.elf");
+	rmdir(dir);
+}
+
 static void test_no_file(void **state)
 {
 	struct image img;
@@ -325,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_wrapping_sizes),
 		cmocka_unit_test(test_notes_bounded),
 		cmocka_unit_test(test_module_rules),
+		cmocka_unit_test(test_fuzz_seeds_accepted),
 		cmocka_unit_test(test_no_file),
 	};
 
