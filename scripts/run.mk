@@ -11,7 +11,7 @@ INITRAMFS := $(B)/initramfs.cpio.gz
 QEMU_B := $(B)/qemu
 BADIMG_STAMP := $(QEMU_B)/bad.stamp
 
-$(QEMU_B)/mkbadimg: tests/qemu/mkbadimg.c abi/kspawn_abi.h | $(DEPS_STAMP)
+$(QEMU_B)/mkbadimg: tests/qemu/mkbadimg.c abi/kspawn_abi.h host/loader/elf_check.h | $(DEPS_STAMP)
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -Wall -Wextra -Werror -I. -o $@ $<

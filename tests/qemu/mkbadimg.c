@@ -10,6 +10,9 @@
  *   abi-major.elf      .note.kspawn says ABI major + 1
  *   seg-outside.elf    the writable segment moved to 64 MiB into the region
  *   entry-outside.elf  the entry point in the (non-executable) data segment
+ *   many-notes.elf     its PT_NOTE moved to the end of the file, where 64
+ *                      empty notes come before the ABI note: one too many
+ *                      (ELF_CHECK_MAX_NOTES)
  */
 #include <elf.h>
 #include <errno.h>
@@ -18,6 +21,7 @@
 #include <string.h>
 
 #include "abi/kspawn_abi.h"
+#include "host/loader/elf_check.h"
 
 #define SEG_OUTSIDE_OFFSET (64ULL << 20)
 
@@ -130,6 +134,37 @@ static struct kspawn_note_abi *abi_note(struct buf b)
 	return NULL;
 }
 
+/* b with ELF_CHECK_MAX_NOTES empty notes and its ABI note appended. */
+static struct buf many_notes(struct buf good)
+{
+	struct {
+		Elf64_Nhdr nh;
+		char name[8];
+		struct kspawn_note_abi desc;
+	} abi = { { sizeof(KSPAWN_NOTE_NAME), sizeof(abi.desc),
+		    KSPAWN_NOTE_ABI }, KSPAWN_NOTE_NAME, *abi_note(good) };
+	size_t empty = ELF_CHECK_MAX_NOTES * sizeof(Elf64_Nhdr);
+	size_t at = (good.n + 3) & ~(size_t)3;
+	struct buf b = { calloc(1, at + empty + sizeof(abi)),
+			 at + empty + sizeof(abi) };
+
+	if (!b.p)
+		die("out of memory");
+	memcpy(b.p, good.p, good.n);
+	memcpy(b.p + at + empty, &abi, sizeof(abi));
+	for (int i = 0; i < ehdr(b)->e_phnum; i++) {
+		Elf64_Phdr *ph = phdr(b, i);
+
+		if (ph->p_type == PT_NOTE) {
+			ph->p_offset = at;
+			ph->p_filesz = empty + sizeof(abi);
+			return b;
+		}
+	}
+	die("the good image has no PT_NOTE");
+	return b;
+}
+
 int main(int argc, char **argv)
 {
 	struct buf good, b;
@@ -160,5 +195,8 @@ int main(int argc, char **argv)
 	b = copy(good);
 	ehdr(b)->e_entry = load_with(b, PF_R | PF_W)->p_vaddr;
 	spill(argv[2], "entry-outside.elf", b.p, b.n);
+
+	b = many_notes(good);
+	spill(argv[2], "many-notes.elf", b.p, b.n);
 	return 0;
 }
