@@ -48,6 +48,14 @@
 #define KSPAWN_SHARED_MAX (256ULL << 20)
 
 /*
+ * The most image bytes the loader takes (kspawn.ko's load ioctl copies them
+ * into the kernel whole, at every spawn): the ELF headers and every
+ * segment's file bytes.  kspawnctl sends only those, not the symbols and
+ * debug sections after them, and refuses a bigger image itself.
+ */
+#define KSPAWN_IMAGE_MAX_BYTES (64ULL << 20)
+
+/*
  * ELF note carried by every guest image in section .note.kspawn, so that the
  * loader can refuse an image built for another ABI before spawning it.
  * Owner name "kspawn", type KSPAWN_NOTE_ABI, descriptor struct kspawn_note_abi.

@@ -18,7 +18,13 @@
 #include "abi/kspawn_abi.h"
 #include "image.h"
 
-#define IMAGE_MAX_SIZE (256u << 20)
+/*
+ * What the module takes is bounded by KSPAWN_IMAGE_MAX_BYTES (headers and
+ * segments, checked in image_load()); the file may be bigger by its
+ * symbols and debug sections, which are not sent.  Reading it is bounded
+ * all the same.
+ */
+#define IMAGE_FILE_MAX (4 * KSPAWN_IMAGE_MAX_BYTES)
 
 static enum image_error fail(struct image *img, enum image_error e,
 			     const char *fmt, ...)
@@ -45,11 +51,12 @@ static enum image_error read_file(struct image *img, const char *path)
 		return fail(img, IMAGE_ERR_IO, "%s is not a regular file",
 			    path);
 	}
-	if ((uint64_t)st.st_size > IMAGE_MAX_SIZE) {
+	if ((uint64_t)st.st_size > IMAGE_FILE_MAX) {
 		close(fd);
 		return fail(img, IMAGE_ERR_FORMAT,
-			    "%s is %lld bytes, more than a guest image can be",
-			    path, (long long)st.st_size);
+			    "%s is %lld bytes, more than kspawnctl reads of an image file (%llu MiB)",
+			    path, (long long)st.st_size,
+			    (unsigned long long)(IMAGE_FILE_MAX >> 20));
 	}
 	img->size = (size_t)st.st_size;
 	img->data = malloc(img->size ? img->size : 1);
@@ -123,6 +130,7 @@ enum image_error image_load(struct image *img, const char *path,
 {
 	char why[ELF_CHECK_WHY_MAX];
 	enum image_error e;
+	size_t used;
 	int err;
 
 	memset(img, 0, sizeof(*img));
@@ -133,6 +141,14 @@ enum image_error image_load(struct image *img, const char *path,
 	err = elf_check(img->data, img->size, 0, &img->info, why, sizeof(why));
 	if (err)
 		return refused(img, err, why);
+	/* Before the region: no --mem would help. */
+	used = used_size(img);
+	if (used > KSPAWN_IMAGE_MAX_BYTES)
+		return fail(img, IMAGE_ERR_FORMAT,
+			    "%s has %zu bytes of headers and segments, more than the %llu (%llu MiB) a guest image may have",
+			    path, used,
+			    (unsigned long long)KSPAWN_IMAGE_MAX_BYTES,
+			    (unsigned long long)(KSPAWN_IMAGE_MAX_BYTES >> 20));
 	if (!*region_size)
 		*region_size = elf_check_region(0, &img->info);
 	/* Then for the region the module will give it. */
@@ -142,7 +158,7 @@ enum image_error image_load(struct image *img, const char *path,
 	if (err)
 		return refused(img, err, why);
 	/* Checked whole: the headers and segments are inside the file. */
-	img->size = used_size(img);
+	img->size = used;
 	err = elf_check(img->data, img->size,
 			elf_check_region(*region_size, &img->info), &img->info,
 			why, sizeof(why));

@@ -72,9 +72,9 @@ static int load_args(const struct kspawn_ioc_load *l)
 				    l->doorbell_cpu, nr_cpu_ids);
 		return -ENODEV;
 	}
-	if (!l->image_size || l->image_size > KSPAWN_IMAGE_MAX) {
+	if (!l->image_size || l->image_size > KSPAWN_IMAGE_MAX_BYTES) {
 		pr_info_ratelimited("load: image of %llu bytes (at most %llu MiB)\n",
-				    l->image_size, KSPAWN_IMAGE_MAX >> 20);
+				    l->image_size, KSPAWN_IMAGE_MAX_BYTES >> 20);
 		return -E2BIG;
 	}
 	if (l->cpu < KSPAWN_LOAD_CPU_ANY) {

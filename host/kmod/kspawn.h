@@ -17,7 +17,6 @@
 
 #define KSPAWN_MAX_INSTANCES 16
 #define KSPAWN_CHUNK (2ULL << 20)	/* pool granule = region alignment */
-#define KSPAWN_IMAGE_MAX (64ULL << 20)
 
 /* Module parameters (main.c). */
 extern unsigned int kspawn_apic_timer_khz;

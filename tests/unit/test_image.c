@@ -152,6 +152,72 @@ static void test_tail_not_sent(void **state)
 	image_free(&img);
 }
 
+/*
+ * len bytes of t, then zeros up to file_len (a sparse file), loaded with
+ * the region its note asks: the verdict.
+ */
+static enum image_error load_long(const struct tiny *t, size_t len,
+				  uint64_t file_len, struct image *img)
+{
+	char path[] = "/tmp/kspawn-test-image.XXXXXX";
+	int fd = mkstemp(path);
+	uint64_t mem = 0;
+	enum image_error e;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, t, len), (ssize_t)len);
+	assert_int_equal(ftruncate(fd, (off_t)file_len), 0);
+	close(fd);
+	e = image_load(img, path, &mem);
+	unlink(path);
+	return e;
+}
+
+/*
+ * The module takes at most KSPAWN_IMAGE_MAX_BYTES of headers and
+ * segments: kspawnctl refuses more itself, saying how much and the
+ * limit, not the module's bare E2BIG.  A bigger file whose tail is only
+ * symbols is fine: the tail is not sent.
+ */
+static void test_too_big(void **state)
+{
+	struct tiny t = good();
+	char error[sizeof(((struct image *)0)->error)];
+	struct image img;
+	enum image_error e;
+	size_t sent;
+
+	(void)state;
+	t.abi.desc.min_region_mib = 128;
+	t.data.p_filesz = KSPAWN_IMAGE_MAX_BYTES - t.data.p_offset;
+	t.data.p_memsz = t.data.p_filesz;
+	e = load_long(&t, sizeof(t), KSPAWN_IMAGE_MAX_BYTES, &img);
+	memcpy(error, img.error, sizeof(error));
+	sent = img.size;
+	image_free(&img);
+	if (e != IMAGE_OK)
+		fail_msg("refused at the limit: %s", error);
+	assert_int_equal(sent, KSPAWN_IMAGE_MAX_BYTES);
+
+	t.data.p_filesz++;
+	t.data.p_memsz++;
+	e = load_long(&t, sizeof(t), KSPAWN_IMAGE_MAX_BYTES + 1, &img);
+	memcpy(error, img.error, sizeof(error));
+	image_free(&img);
+	if (e != IMAGE_ERR_FORMAT || !strstr(error, "/tmp/kspawn-test-image.") ||
+	    !strstr(error, "67108865 bytes of headers and segments, more than the 67108864 (64 MiB) a guest image may have"))
+		fail_msg("got %d '%s'", e, error);
+
+	t = good();
+	e = load_long(&t, sizeof(t), KSPAWN_IMAGE_MAX_BYTES + 1, &img);
+	memcpy(error, img.error, sizeof(error));
+	sent = img.size;
+	image_free(&img);
+	if (e != IMAGE_OK)
+		fail_msg("a long tail of symbols refused: %s", error);
+	assert_int_equal(sent, TINY_END);
+}
+
 static void test_not_elf(void **state)
 {
 	struct tiny t = good();
@@ -352,6 +418,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_image_gets_its_minimum),
 		cmocka_unit_test(test_tail_not_sent),
+		cmocka_unit_test(test_too_big),
 		cmocka_unit_test(test_not_elf),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_other_abi),
