@@ -83,8 +83,8 @@ static int load_args(const struct kspawn_ioc_load *l)
 	}
 	if (l->ncpus > KSPAWN_MAX_CPUS ||
 	    (l->ncpus && l->cpu != KSPAWN_LOAD_CPU_ANY)) {
-		pr_info("load: %u CPUs (at most %d, and then no cpu)\n",
-			l->ncpus, KSPAWN_MAX_CPUS);
+		pr_info_ratelimited("load: %u CPUs (at most %d, and then no cpu)\n",
+				    l->ncpus, KSPAWN_MAX_CPUS);
 		return -EINVAL;
 	}
 	if (!memchr(l->cmdline, 0, sizeof(l->cmdline))) {

@@ -22,15 +22,15 @@ int kspawn_image_check(const void *image, u64 size, u64 *mem,
 	if (err)
 		goto refuse;
 	if (*mem > KSPAWN_REGION_MAX) {
-		pr_info("refused: region of %llu MiB, the most is %llu MiB\n",
-			*mem >> 20, KSPAWN_REGION_MAX >> 20);
+		pr_info_ratelimited("refused: region of %llu MiB, the most is %llu MiB\n",
+				    *mem >> 20, KSPAWN_REGION_MAX >> 20);
 		return -E2BIG;
 	}
 	region = elf_check_region(*mem, info);
 	if (region < KSPAWN_REGION_MIN || region > KSPAWN_REGION_MAX) {
-		pr_info("refused: region of %llu bytes (between %llu and %llu MiB)\n",
-			region, KSPAWN_REGION_MIN >> 20,
-			KSPAWN_REGION_MAX >> 20);
+		pr_info_ratelimited("refused: region of %llu bytes (between %llu and %llu MiB)\n",
+				    region, KSPAWN_REGION_MIN >> 20,
+				    KSPAWN_REGION_MAX >> 20);
 		return -EINVAL;
 	}
 	err = elf_check(image, size, region, info, why, sizeof(why));
@@ -39,7 +39,7 @@ int kspawn_image_check(const void *image, u64 size, u64 *mem,
 	*mem = region;
 	return 0;
 refuse:
-	pr_info("refused image: %s\n", why);
+	pr_info_ratelimited("refused image: %s\n", why);
 	return err;
 }
 
