@@ -101,6 +101,11 @@ static int check_load(struct check *c, const Elf64_Phdr *ph, uint32_t i)
 	if (info->nsegs == ELF_CHECK_MAX_LOAD)
 		return refuse(c, -ENOEXEC, "more than %d PT_LOAD segments",
 			      ELF_CHECK_MAX_LOAD);
+	/* Their sum, when it wraps, would name a small end inside the file. */
+	if (ph->p_offset + ph->p_filesz < ph->p_offset)
+		return refuse(c, -ENOEXEC,
+			      "truncated: segment %u at offset %llu with %llu bytes ends past 2^64",
+			      i, LLU(ph->p_offset), LLU(ph->p_filesz));
 	if (!in_file(c, ph->p_offset, ph->p_filesz))
 		return refuse(c, -ENOEXEC,
 			      "truncated: segment %u needs bytes up to %llu, the file has %llu",

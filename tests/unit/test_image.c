@@ -296,8 +296,12 @@ static void test_wrapping_sizes(void **state)
 		"the program headers end past the file's");
 	t = good();
 	t.text.p_offset = UINT64_MAX - 16;
+	/* not "needs bytes up to 47": the sum wrapped */
 	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
-		"truncated: segment 0 needs bytes up to");
+		"truncated: segment 0 at offset 18446744073709551599 with 64 bytes ends past 2^64");
+	t.text.p_filesz = 16;			/* ends at 2^64 - 1: no wrap */
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
+		"truncated: segment 0 needs bytes up to 18446744073709551615, the file has");
 	t = good();
 	t.note.p_offset = UINT64_MAX - 16;
 	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
