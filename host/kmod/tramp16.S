@@ -95,10 +95,14 @@ lm64:
 	/*
 	 * Every parameter into registers first, then the stamps: the host
 	 * may rewrite this page for the next core the moment it sees
-	 * tp_done, so that is the last thing read from or written to it.
-	 * The header's stamp is for the boot's timing only: the guest's
-	 * CPUs already running can write it, so the host never takes it as
-	 * the word that this core left the page.
+	 * tp_done, so that is the last data read from or written to it.
+	 * Not quite the last use of the page: the jmp below is still
+	 * fetched from it, and GDTR points at its gdt until the guest loads
+	 * its own.  That is safe because a rewrite puts the same bytes back
+	 * there (kspawn_trampoline_install() changes only the parameters
+	 * below).  The header's stamp is for the boot's timing only: the
+	 * guest's CPUs already running can write it, so the host never
+	 * takes it as the word that this core left the page.
 	 */
 	movq	OFF(tp_header)(%rbx), %rdi
 	movq	OFF(tp_index)(%rbx), %rsi

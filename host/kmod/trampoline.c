@@ -54,6 +54,10 @@ int kspawn_trampoline_init(u64 phys)
 		return err;
 	if (WARN_ON(len > PAGE_SIZE))
 		return -EINVAL;
+	/* tramp16.S's parameter block and the struct must agree. */
+	if (WARN_ON(kspawn_trampoline_end - kspawn_trampoline_params !=
+		    sizeof(struct kspawn_tramp_params)))
+		return -EINVAL;
 	/*
 	 * No request_mem_region(): Linux marks every reserved range below
 	 * 1 MiB busy itself, so the claim would always fail; the System RAM
@@ -76,7 +80,13 @@ u64 kspawn_trampoline_phys(void)
 	return tramp.phys;
 }
 
-/* Copy the code and its parameters in; the caller holds the boot lock. */
+/*
+ * Copy the code and its parameters in; the caller holds the boot lock.
+ * Only the parameters may differ from one install to the next: a core
+ * that has set tp_done still fetches its last jump from this page and
+ * keeps its GDTR on the page's gdt until the guest loads its own, so
+ * those bytes must be rewritten as they were (they come from .rodata).
+ */
 void kspawn_trampoline_install(u64 cr3, u64 entry, u64 header_va,
 			       u64 stamp_va, u32 index)
 {
@@ -94,8 +104,9 @@ void kspawn_trampoline_install(u64 cr3, u64 entry, u64 header_va,
 }
 
 /*
- * The core last sent the STARTUP IPI has read its parameters and will
- * not touch the page again: it may be rewritten (boot lock held).
+ * The core last sent the STARTUP IPI has read its parameters and written
+ * its last word to the page: the page may be rewritten (boot lock held)
+ * with the same code and new parameters.
  */
 bool kspawn_trampoline_left(void)
 {
