@@ -104,7 +104,7 @@ static int check_load(struct check *c, const Elf64_Phdr *ph, uint32_t i)
 	/* Their sum, when it wraps, would name a small end inside the file. */
 	if (ph->p_offset + ph->p_filesz < ph->p_offset)
 		return refuse(c, -ENOEXEC,
-			      "truncated: segment %u at offset %llu with %llu bytes ends past 2^64",
+			      "truncated: segment %u at offset %llu with %llu bytes ends at or past 2^64",
 			      i, LLU(ph->p_offset), LLU(ph->p_filesz));
 	if (!in_file(c, ph->p_offset, ph->p_filesz))
 		return refuse(c, -ENOEXEC,

@@ -13,7 +13,7 @@
     gen_elf_check_seeds.py OUT_DIR [GUEST_ELF]
 
 Generated at test time rather than kept in git: they are binaries, and
-the second one changes with every build of the guest."""
+guest-headers.elf changes with every build of the guest."""
 import os
 import re
 import struct

@@ -298,7 +298,7 @@ static void test_wrapping_sizes(void **state)
 	t.text.p_offset = UINT64_MAX - 16;
 	/* not "needs bytes up to 47": the sum wrapped */
 	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
-		"truncated: segment 0 at offset 18446744073709551599 with 64 bytes ends past 2^64");
+		"truncated: segment 0 at offset 18446744073709551599 with 64 bytes ends at or past 2^64");
 	t.text.p_filesz = 16;			/* ends at 2^64 - 1: no wrap */
 	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
 		"truncated: segment 0 needs bytes up to 18446744073709551615, the file has");
