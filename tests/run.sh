@@ -7,7 +7,8 @@
 # "FAIL NAME" (with the evidence indented below) per case, "skip NAME: WHY"
 # per case it could not run, and ends with
 # "<suite>: N passed, N failed[, N skipped]".  This prints everything, a
-# table per suite, and last the one line "N passed, N failed, N skipped".
+# table per suite (with each failure and the start of its evidence again),
+# and last the one line "N passed, N failed, N skipped".
 #
 # It is not fooled by a suite: one that exits non-zero fails even if its
 # summary says 0 failed, and one that ends without its summary line fails.
@@ -61,6 +62,15 @@ ci_skips() {
 	[ "$s" -ge 0 ] || s=0
 }
 
+# evidence LOG: each FAIL line of a suite's log with the first few lines
+# of its evidence, for the summary: a reader of only the end of a long run
+# (a CI log shown by its tail) still sees what failed and why.
+evidence() {
+	awk '/^FAIL / { n = 6; print "  " substr($0, 1, 200); next }
+	     n > 0 && /^[ \t]/ { n--; print "  " substr($0, 1, 200); next }
+	     { n = 0 }' "$1"
+}
+
 # run_suite SUITE ROUND: one run of a suite; adds to the suite's counts and
 # to round_fail (1 if this round failed) and failed_cases.
 run_suite() {
@@ -76,7 +86,8 @@ run_suite() {
 	suite_secs=$((suite_secs + secs))
 	last=$(grep -E "^$suite: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
 	skips=$(grep -E '^skip [^ :]+' "$log")
-	failed_cases+=$(sed -n 's/^FAIL \([^ ]*\).*/\1/p' "$log")$'\n'
+	failed_cases+=$(sed -n 's/^FAIL \([^ :]*\).*/\1/p' "$log")$'\n'
+	failed_evidence+=$(evidence "$log")$'\n'
 	rm -f "$log"
 	if [ -z "$last" ]; then
 		echo "FAIL $suite: the suite ended without its summary line (status $status)"
@@ -108,7 +119,7 @@ for suite in "$@"; do
 		continue
 	fi
 	suite_pass=0 suite_fail=0 suite_skip=0 suite_silent=0 suite_secs=0
-	failed_rounds=0 failed_cases=
+	failed_rounds=0 failed_cases= failed_evidence=
 	for round in $(seq "$repeat"); do
 		round_fail=0
 		run_suite "$suite" "$round"
@@ -123,6 +134,7 @@ for suite in "$@"; do
 			line+=$'\n'"$(printf '         %s failed %d of %d rounds' "$name" "$n" "$repeat")"
 		done < <(printf '%s' "$failed_cases" | sed '/^$/d' | sort | uniq -c)
 	fi
+	[ -z "${failed_evidence//$'\n'/}" ] || line+=$'\n'"$(printf '%s' "$failed_evidence" | sed '/^$/d')"
 	summary+=("$line")
 	total_pass=$((total_pass + suite_pass))
 	total_fail=$((total_fail + suite_fail + suite_silent))
