@@ -63,7 +63,7 @@ cleanup() {
 trap cleanup EXIT
 
 timeout "${KSPAWN_GDB_TIMEOUT:-3600}" qemu-system-x86_64 \
-	$(KSPAWN_ACCEL=${KSPAWN_ACCEL:-tcg} "$here/qemu-accel.sh") -m 256 -display none -no-reboot -nic none \
+	$(KSPAWN_ACCEL=${KSPAWN_ACCEL:-tcg} "$here/qemu-accel.sh" --alone) -m 256 -display none -no-reboot -nic none \
 	-serial "file:$console" \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	${KSPAWN_QEMU_DEVICES:-} \
