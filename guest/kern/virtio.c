@@ -84,12 +84,15 @@ void virtio_pci_report(void)
 	for (unsigned int v = 0; v < 256; v++) {
 		struct virtio_dev *d = irq_map[v].d;
 		unsigned int q = irq_map[v].q;
+		struct virtq_state s;
 
 		if (!d || !virtio_pci_msix(d, q))
 			continue;
-		kprintf("virtio-pci: device %u queue %u: %lu MSI-X interrupts on vector %u\n",
+		virtq_state(&d->vq[q], &s);
+		kprintf("virtio-pci: device %u queue %u: %lu MSI-X interrupts on vector %u; ring: added %u published %u kicked at %u notify at %u used %u taken %u\n",
 			((struct virtio_pci *)d->priv)->device_id, q,
-			irq_map[v].count, v);
+			irq_map[v].count, v, s.added, s.published, s.kicked,
+			s.notify_at, s.used, s.taken);
 	}
 }
 

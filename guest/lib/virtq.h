@@ -156,4 +156,20 @@ unsigned int virtq_get_bufs(struct virtq *q, void **cookie, uint32_t *len,
 int virtq_arm(struct virtq *q);
 void virtq_disarm(struct virtq *q);
 
+/*
+ * Both sides' positions, read now, to tell a stuck queue's story: who is
+ * waiting for whom.  Split: indices as in the rings; packed: positions
+ * with the wrap counter in bit 15, and used and notify_at 0xffff unknown
+ * (the device keeps no used index) and notify_at the device's event area.
+ */
+struct virtq_state {
+	uint16_t added;		/* driver: descriptors made available */
+	uint16_t published;	/* avail->idx as the device sees it */
+	uint16_t used;		/* used->idx: the device's completions */
+	uint16_t taken;		/* driver: completions taken back */
+	uint16_t notify_at;	/* avail_event: kick when published passes */
+	uint16_t kicked;	/* driver: published at the last kick decision */
+};
+void virtq_state(struct virtq *q, struct virtq_state *s);
+
 #endif
