@@ -404,7 +404,8 @@ idle() {
 			if wanted idle_wakeups; then
 				id=$(kspawnctl run "$IMG" --cpu "$cpu" --ramdisk 8M --cmdline "doorbell=$mode blkbench qd=1 ops=200") || { fail_w idle_wakeups "run failed"; break 2; }
 				live=$id
-				kspawnctl console "$id" --follow > /dev/null
+				timeout 600 kspawnctl console "$id" --follow > /dev/null ||
+					{ fail_w idle_wakeups "the guest's blkbench did not end within 600 s"; guest_down; break 2; }
 				pid=$(for f in /proc/[0-9]*/comm; do [ "$(cat "$f" 2>/dev/null)" = "kspawn-io/$id" ] && { f=${f#/proc/}; echo "${f%/comm}"; }; done)
 				w0=$(sed -n 's/^voluntary_ctxt_switches:[^0-9]*//p' "/proc/$pid/status")
 				sleep 2

@@ -430,10 +430,22 @@ int kspawn_io_start(struct kspawn_instance *in)
 	 */
 	if (!in->io->has_blk && !in->io->has_net && !in->io->doorbell.irq)
 		return 0;
-	t = kthread_run(io_thread, in, "kspawn-io/%u", in->id);
+	t = kthread_create(io_thread, in, "kspawn-io/%u", in->id);
 	if (IS_ERR(t))
 		return PTR_ERR(t);
+	/*
+	 * The thread is known to the doorbell's handler before it first
+	 * runs.  The guest is up already and rings when it likes; a ring
+	 * that finds no thread is dropped.  Were the thread to run first,
+	 * it could poll, find nothing yet, and sleep with no timeout, and a
+	 * ring made before it was known (the guest's first request) would
+	 * never wake it.  Known first, a ring wakes it (or its first poll,
+	 * later, finds the work).
+	 */
 	swap_thread(in->io, t);
+	if (kspawn_test_io_start_delay_ms)
+		msleep(kspawn_test_io_start_delay_ms);
+	wake_up_process(t);
 	return 0;
 }
 

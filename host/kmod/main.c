@@ -62,6 +62,11 @@ bool kspawn_test_no_scrub_thread;
 module_param_named(test_no_scrub_thread, kspawn_test_no_scrub_thread, bool, 0644);
 MODULE_PARM_DESC(test_no_scrub_thread, "TEST ONLY: the pool's kspawn-scrub thread scrubs nothing, as if it were never scheduled");
 
+/* Test only: the guest runs this long before its I/O thread does (io.c). */
+unsigned int kspawn_test_io_start_delay_ms;
+module_param_named(test_io_start_delay_ms, kspawn_test_io_start_delay_ms, uint, 0644);
+MODULE_PARM_DESC(test_io_start_delay_ms, "TEST ONLY: an instance's I/O thread starts this many ms after it is made, its guest already running");
+
 static int kspawn_release(struct inode *inode, struct file *file)
 {
 	kspawn_instance_release_owner(file);
