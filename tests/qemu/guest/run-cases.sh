@@ -13,6 +13,19 @@ if [ -z "$cases" ]; then
 	done
 fi
 limit=${CASE_TIMEOUT:-240}
+
+# What every task blocked in the kernel is waiting in (SysRq w), for a
+# case that hung: the kernel log after the request, indented.
+blocked_tasks() {
+	local mark="kspawn-harness: blocked tasks ($$.$n)"
+
+	echo "<6>$mark" > /dev/kmsg
+	echo w > /proc/sysrq-trigger 2>/dev/null
+	sleep 1
+	echo "  tasks blocked in the kernel (SysRq w):"
+	dmesg | awk -v m="$mark" 'on { print "  w| " $0 } index($0, m) { on = 1 }' |
+		head -n 200
+}
 # The markers below must reach the log: no rate limit on /dev/kmsg.
 echo on > /proc/sys/kernel/printk_devkmsg 2>/dev/null
 failed=0
@@ -34,7 +47,10 @@ for name in $cases; do
 	else
 		timeout "$limit" sh "$script" > "$log" 2>&1
 		st=$?
-		[ $st -ne 143 ] || echo "  timed out after ${limit}s" >> "$log"
+		if [ $st -eq 143 ]; then
+			echo "  timed out after ${limit}s" >> "$log"
+			blocked_tasks >> "$log"
+		fi
 	fi
 	dmesg > /tmp/case.klog
 	if grep -qF "$mark" /tmp/case.klog; then
@@ -50,10 +66,16 @@ for name in $cases; do
 		tail -n 60 /tmp/case.klog.new | sed 's/^/  k| /' >> "$log"
 		st=1
 	fi
-	left=$(kspawnctl list 2>/dev/null | tail -n +2 | awk '{print $1}')
+	left=$(timeout 60 kspawnctl list 2>/dev/null | tail -n +2 | awk '{print $1}')
 	for id in $left; do
 		echo "  left instance $id behind; stopping it" >> "$log"
-		kspawnctl stop "$id" --force >> "$log" 2>&1
+		# Bounded: a stop stuck in the module must cost this case, not
+		# the boot (the cases after it would report nothing).
+		timeout 60 kspawnctl stop "$id" --force >> "$log" 2>&1
+		if [ $? -eq 143 ]; then
+			echo "  the forced stop of instance $id did not end within 60 s" >> "$log"
+			blocked_tasks >> "$log"
+		fi
 		st=1
 	done
 	if [ $st -eq 0 ]; then
