@@ -5,7 +5,9 @@
  *
  * From its first instructions, CPU 0 writes every other CPU's long-mode
  * stamp in the header (cpu_tsc[i], which the trampoline writes when CPU i
- * arrives) over and over for FORGE_MS.  A host that took that stamp as
+ * arrives) over and over, until it has seen and forged over every other
+ * CPU's real stamp (so the forging overlapped each start, however slow
+ * the host is), or for at most FORGE_MAX_MS.  A host that took that stamp as
  * the sign that CPU i had left the trampoline page would rewrite the page
  * for the next CPU (or the next guest) while CPU i still runs on it: CPU
  * i would come in with the next one's index, or not at all.  The host
@@ -19,7 +21,7 @@
 #include "kspawn.h"
 
 #define MODE "hostile stamps"
-#define FORGE_MS 500
+#define FORGE_MAX_MS 5000
 
 static uint64_t rounds;
 static uint32_t overwrote;	/* bit i: CPU i's real stamp seen, forged over */
@@ -29,13 +31,14 @@ void hostile_at_boot(struct kspawn_header *hdr)
 	uint64_t khz = hdr->tsc_khz ? hdr->tsc_khz : 3000000, end;
 	uint32_t n = hdr->ncpus < KSPAWN_MAX_CPUS ? hdr->ncpus :
 		     KSPAWN_MAX_CPUS;
+	uint32_t all = n > 1 ? ((1u << n) - 1) & ~1u : 0;
 
 	if (strncmp(hdr->cmdline, MODE, sizeof(MODE) - 1) ||
 	    (hdr->cmdline[sizeof(MODE) - 1] &&
 	     hdr->cmdline[sizeof(MODE) - 1] != ' '))
 		return;
-	end = rdtsc() + khz * FORGE_MS;
-	while (rdtsc() < end) {
+	end = rdtsc() + khz * FORGE_MAX_MS;
+	while (rdtsc() < end && (overwrote & all) != all) {
 		for (uint32_t i = 1; i < n; i++) {
 			uint64_t was = __atomic_load_n(&hdr->cpu_tsc[i],
 						       __ATOMIC_RELAXED);
