@@ -49,7 +49,7 @@ if [ -n "$unbuilt" ] && [ -z "$missing" ]; then
 	exit 1
 fi
 accel= machine=
-[ -n "$missing" ] || accel=$("$top/scripts/qemu-accel.sh" "$elf")
+[ -n "$missing" ] || accel=$("$top/scripts/qemu-accel.sh" --alone "$elf")
 
 # qemu_start LOG DEVICE-ARGS... -- CMDLINE: boot the guest alone with
 # these devices in the background, console to LOG; qpid is its timeout's
