@@ -280,18 +280,13 @@ int virtq_arm(struct virtq *q)
 
 void virtq_state(struct virtq *q, struct virtq_state *s)
 {
+	if (q->packed) {
+		virtq_packed_state(q, s);
+		return;
+	}
 	s->added = q->avail_idx;
 	s->taken = q->last_used;
 	s->kicked = q->kicked_idx;
-	if (q->packed) {
-		s->added |= (uint16_t)(q->avail_wrap << 15);
-		s->taken |= (uint16_t)(q->used_wrap << 15);
-		s->published = s->added;
-		s->used = 0xffff;
-		s->notify_at = __atomic_load_n(&q->device_event->off_wrap,
-					       __ATOMIC_RELAXED);
-		return;
-	}
 	s->published = __atomic_load_n(&q->avail->idx, __ATOMIC_RELAXED);
 	s->used = __atomic_load_n(&q->used->idx, __ATOMIC_RELAXED);
 	s->notify_at = q->event_idx ?

@@ -159,10 +159,10 @@ void virtq_disarm(struct virtq *q);
 /*
  * Both sides' positions, read now, to tell a stuck queue's story: who is
  * waiting for whom.  Split: indices as in the rings (notify_at 0xffff
- * without EVENT_IDX).  Packed: positions with the wrap counter in bit 15;
- * published is added (the descriptors' flags publish them), used is
- * 0xffff (the device keeps no index) and notify_at is the device event
- * area's off_wrap.
+ * without EVENT_IDX).  Packed: lap positions (a slot, plus the ring size
+ * on a lap whose wrap counter is 0), published is added (the descriptors'
+ * flags publish them), used is 0xffff (the device keeps no index), and
+ * notify_at 0xffff unless the device asked for a kick at a descriptor.
  */
 struct virtq_state {
 	uint16_t added;		/* driver: descriptors made available */

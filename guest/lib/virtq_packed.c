@@ -460,3 +460,22 @@ unsigned int virtq_packed_get_bufs(struct virtq *q, void **cookie,
 	}
 	return k;
 }
+
+/* virtq_state(), packed: lap positions throughout (see lap_pos()). */
+void virtq_packed_state(struct virtq *q, struct virtq_state *s)
+{
+	uint16_t off_wrap = __atomic_load_n(&q->device_event->off_wrap,
+					    __ATOMIC_RELAXED);
+	uint16_t flags = __atomic_load_n(&q->device_event->flags,
+					 __ATOMIC_RELAXED);
+
+	s->added = lap_pos(q, q->avail_idx, q->avail_wrap);
+	s->published = s->added;
+	s->kicked = q->kicked_idx;
+	s->taken = lap_pos(q, q->last_used, q->used_wrap);
+	s->used = 0xffff;
+	s->notify_at = 0xffff;
+	if (flags == VRING_PACKED_EVENT_FLAG_DESC)
+		s->notify_at = lap_pos(q, (uint16_t)(off_wrap & ~(1U << VRING_PACKED_EVENT_F_WRAP_CTR)),
+				       off_wrap >> VRING_PACKED_EVENT_F_WRAP_CTR);
+}

@@ -25,5 +25,6 @@ unsigned int virtq_packed_get_bufs(struct virtq *q, void **cookie,
 				   uint32_t *len, unsigned int n);
 int virtq_packed_arm(struct virtq *q);
 void virtq_packed_disarm(struct virtq *q);
+void virtq_packed_state(struct virtq *q, struct virtq_state *s);
 
 #endif
