@@ -65,7 +65,7 @@ MODULE_PARM_DESC(test_no_scrub_thread, "TEST ONLY: the pool's kspawn-scrub threa
 /* Test only: the guest runs this long before its I/O thread does (io.c). */
 unsigned int kspawn_test_io_start_delay_ms;
 module_param_named(test_io_start_delay_ms, kspawn_test_io_start_delay_ms, uint, 0644);
-MODULE_PARM_DESC(test_io_start_delay_ms, "TEST ONLY: an instance's I/O thread starts this many ms after it is made, its guest already running");
+MODULE_PARM_DESC(test_io_start_delay_ms, "TEST ONLY: an instance's I/O thread starts up to this many ms after it is made, its guest already running (a ring from the guest starts it sooner)");
 
 static int kspawn_release(struct inode *inode, struct file *file)
 {
