@@ -40,8 +40,12 @@ void hostile_at_boot(struct kspawn_header *hdr)
 	end = rdtsc() + khz * FORGE_MAX_MS;
 	while (rdtsc() < end && (overwrote & all) != all) {
 		for (uint32_t i = 1; i < n; i++) {
-			uint64_t was = __atomic_load_n(&hdr->cpu_tsc[i],
-						       __ATOMIC_RELAXED);
+			/*
+			 * One exchange: a stamp the trampoline wrote between a
+			 * read and a separate write would be lost unseen.
+			 */
+			uint64_t was = __atomic_exchange_n(&hdr->cpu_tsc[i], i,
+							   __ATOMIC_RELAXED);
 
 			/*
 			 * Neither ours nor zero: the trampoline stamped CPU i
@@ -50,7 +54,6 @@ void hostile_at_boot(struct kspawn_header *hdr)
 			 */
 			if (was && was != i)
 				overwrote |= 1u << i;
-			__atomic_store_n(&hdr->cpu_tsc[i], i, __ATOMIC_RELAXED);
 		}
 		rounds++;
 	}
