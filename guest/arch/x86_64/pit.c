@@ -6,10 +6,10 @@
 #include "arch/x86_64/pit.h"
 #include "arch/x86_64/cpu.h"
 
-#define PIT_HZ 1193182
 #define PIT_CH2 0x42
 #define PIT_CMD 0x43
 #define PIT_CMD_CH2_MODE0 0xb0	/* channel 2, lo/hi, mode 0, binary */
+#define PIT_CMD_CH2_LATCH 0x80	/* channel 2, latch its count */
 #define PORT_B 0x61
 #define PORT_B_GATE2 0x01
 #define PORT_B_SPEAKER 0x02
@@ -18,29 +18,28 @@
 #define PIC1_DATA 0x21
 #define PIC2_DATA 0xa1
 
-/* Enough polls for far more than 50 ms of port reads on any machine. */
-#define PIT_POLL_LIMIT 50000000UL
-
-uint64_t pit_measure_tsc(unsigned int ms)
+void pit_start(void)
 {
-	uint32_t count = PIT_HZ / 1000 * ms;
-	uint64_t start, end;
-	unsigned long polls = 0;
-
-	if (!ms || count > 0xffff)
-		return 0;
 	/* Gate high, speaker off; mode 0 output stays low until count is 0. */
 	outb(PORT_B, (inb(PORT_B) & ~PORT_B_SPEAKER) | PORT_B_GATE2);
 	outb(PIT_CMD, PIT_CMD_CH2_MODE0);
-	outb(PIT_CH2, count & 0xff);
-	outb(PIT_CH2, count >> 8);	/* counting starts with this write */
-	start = rdtsc();
-	while (!(inb(PORT_B) & PORT_B_OUT2)) {
-		if (++polls > PIT_POLL_LIMIT)
-			return 0;
-	}
-	end = rdtsc();
-	return end - start;
+	outb(PIT_CH2, 0xff);
+	outb(PIT_CH2, 0xff);	/* counting starts with this write */
+}
+
+void pit_read(struct pit_reading *r)
+{
+	uint64_t t0 = rdtsc(), t1;
+	uint8_t lo, hi;
+
+	outb(PIT_CMD, PIT_CMD_CH2_LATCH);
+	lo = inb(PIT_CH2);
+	hi = inb(PIT_CH2);
+	r->done = !!(inb(PORT_B) & PORT_B_OUT2);
+	t1 = rdtsc();
+	r->count = (uint16_t)(lo | hi << 8);
+	r->tsc = t0 + (t1 - t0) / 2;
+	r->spread = t1 - t0;
 }
 
 void pic_mask_all(void)

@@ -10,8 +10,10 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/pit.h"
 
-#define PIT_RUNS 5
-#define PIT_RUN_MS 10
+#define PIT_SPAN_MIN (PIT_HZ / 500)	/* counts between the readings: 2 ms */
+#define PIT_ERR_SHIFT 10		/* spreads within 1/1024 of the time */
+#define PIT_TRIES 100
+#define PIT_READS_MAX 200000	/* a try's: far more than 55 ms of them */
 
 static uint32_t max_basic_leaf(void)
 {
@@ -46,24 +48,40 @@ static uint64_t cpuid_base_khz(void)
 }
 
 /*
- * The median of a few short runs: a run that an SMI (or, under emulation,
- * the host's scheduler) stretched does not skew the result.
+ * Two readings of PIT channel 2, each with the TSC read right before and
+ * after it.  Whatever holds the CPU between the readings (an SMI; under
+ * emulation, the host's scheduler, for as long as it likes) delays both
+ * clocks alike and costs nothing.  A hold inside a reading does, and the
+ * reading's spread shows it.  So the second reading is taken again until
+ * the two spreads are within 1/1024 of the time between the readings (the
+ * error is at most half that) and at least 2 ms of counts lie between
+ * them; a try whose count ran out (55 ms: held that long) starts over.
+ * 0 if the PIT does not count, or no try got through.
  */
-static uint64_t pit_khz(void)
+uint64_t tsc_pit_khz(void)
 {
-	uint64_t runs[PIT_RUNS];
+	for (int t = 0; t < PIT_TRIES; t++) {
+		struct pit_reading a, b;
+		unsigned long n = 0;
+		uint16_t span;
+		uint64_t dt;
 
-	for (int i = 0; i < PIT_RUNS; i++) {
-		uint64_t v = pit_measure_tsc(PIT_RUN_MS);
-		int j;
-
-		if (!v)
-			return 0;
-		for (j = i; j > 0 && runs[j - 1] > v; j--)
-			runs[j] = runs[j - 1];
-		runs[j] = v;
+		pit_start();
+		pit_read(&a);
+		do {
+			pit_read(&b);
+			span = (uint16_t)(a.count - b.count);
+			dt = b.tsc > a.tsc ? b.tsc - a.tsc : 0;
+		} while (!b.done && (span < PIT_SPAN_MIN ||
+				     (a.spread + b.spread) << PIT_ERR_SHIFT > dt) &&
+			 ++n < PIT_READS_MAX);
+		if (n >= PIT_READS_MAX)
+			return 0;	/* it does not count: no PIT here */
+		if (a.done || b.done || b.count >= a.count)
+			continue;
+		return dt * PIT_HZ / ((uint64_t)span * 1000);
 	}
-	return runs[PIT_RUNS / 2] / PIT_RUN_MS;
+	return 0;
 }
 
 uint64_t tsc_find_khz(const struct kspawn_header *hdr, const char **source)
@@ -84,7 +102,7 @@ uint64_t tsc_find_khz(const struct kspawn_header *hdr, const char **source)
 	if (khz)
 		return khz;
 	*source = "PIT calibration";
-	khz = pit_khz();
+	khz = tsc_pit_khz();
 	if (khz)
 		return khz;
 	*source = "CPUID 0x16";

@@ -12,4 +12,7 @@
  */
 uint64_t tsc_find_khz(const struct kspawn_header *hdr, const char **source);
 
+/* The TSC's kHz timed against the PIT; 0 if the PIT did not count. */
+uint64_t tsc_pit_khz(void);
+
 #endif
