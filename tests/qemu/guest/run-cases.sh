@@ -77,13 +77,16 @@ for name in $cases; do
 		# Bounded: a stop stuck in the module (no signal ends a task
 		# waiting there) must cost this case, not the boot: the cases
 		# after it would report nothing.  Left behind if it hangs.
-		kspawnctl stop "$id" --force >> "$log" 2>&1 &
-		stopper=$! waited=0
-		while kill -0 "$stopper" 2>/dev/null && [ $waited -lt 60 ]; do
-			sleep 1
+		# Its end as a file: a finished job's PID can outlive it.
+		rm -f /tmp/cleanup-stop.end
+		(kspawnctl stop "$id" --force >> "$log" 2>&1
+		 : > /tmp/cleanup-stop.end) &
+		waited=0
+		while [ ! -e /tmp/cleanup-stop.end ] && [ $waited -lt 600 ]; do
+			sleep 0.1
 			waited=$((waited + 1))
 		done
-		if kill -0 "$stopper" 2>/dev/null; then
+		if [ ! -e /tmp/cleanup-stop.end ]; then
 			echo "  the forced stop of instance $id did not end within 60 s" >> "$log"
 			blocked_tasks >> "$log"
 		fi
