@@ -57,10 +57,11 @@ done
 # A guest whose first request rings before its I/O thread has ever run is
 # answered: the thread is known to the doorbell's handler before it runs.
 # test_io_start_delay_ms holds the thread back up to 1 s after it is made,
-# the guest already up (a ring that finds it starts it sooner).  Before the fix the thread ran first, polled, found
-# nothing yet and slept with no timeout, and the rings made before it was
-# known were dropped: the guest waited for ever (seen once in make bench,
-# its blkbench at request 1 of 200).
+# the guest already up (a ring that finds it starts it sooner).  Before the
+# fix the thread ran first, polled, found nothing yet and slept with no
+# timeout, and the rings made before it was known were dropped: the guest
+# waited for ever (seen once in make bench, its blkbench at request 1 of
+# 200).
 param=/sys/module/kspawn/parameters/test_io_start_delay_ms
 echo 1000 > $param
 spawn "$IMG" --cpu 1 --ramdisk 8M --cmdline "blkbench rw=read qd=1 ops=50"
