@@ -54,12 +54,16 @@ void pit_read(struct pit_reading *r)
 	r->spread = now - t0;
 }
 
-static void reset(void)
+/* A fresh machine with these holds (NULL: none), timed. */
+static uint64_t measure(uint64_t (*before)(unsigned int),
+			uint64_t (*inside)(unsigned int), int stopped)
 {
 	now = 1000;
 	reads = 0;
-	pit_stopped = 0;
-	hold_before = hold_inside = NULL;
+	pit_stopped = stopped;
+	hold_before = before;
+	hold_inside = inside;
+	return tsc_pit_khz();
 }
 
 /* Within the error the readings' spreads allow (1/2048), and some. */
@@ -73,14 +77,13 @@ static void assert_close(uint64_t khz)
 static void test_quiet(void **state)
 {
 	(void)state;
-	reset();
-	assert_close(tsc_pit_khz());
+	assert_close(measure(NULL, NULL, 0));
 }
 
 /*
  * Held 200 ms before every 5000th reading from the 200th (a vCPU given a
- * slice of 15 ms now and then): the first try spans a hold, its count runs out
- * (55 ms) and it starts over.  Seen under a loaded TCG host:
+ * slice of 15 ms now and then): the first try spans a hold, its count
+ * runs out (55 ms) and it starts over.  Seen under a loaded TCG host:
  * "TSC frequency 57957313 kHz from PIT calibration is implausible" from
  * the old median of 10 ms runs, which such holds stretch alike.
  */
@@ -92,9 +95,7 @@ static uint64_t hold_every_5000th(unsigned int k)
 static void test_held_between(void **state)
 {
 	(void)state;
-	reset();
-	hold_before = hold_every_5000th;
-	assert_close(tsc_pit_khz());
+	assert_close(measure(hold_every_5000th, NULL, 0));
 }
 
 /* Held 5 ms between two readings but not past the count: costs nothing. */
@@ -106,9 +107,7 @@ static uint64_t hold_short(unsigned int k)
 static void test_short_hold_between(void **state)
 {
 	(void)state;
-	reset();
-	hold_before = hold_short;
-	assert_close(tsc_pit_khz());
+	assert_close(measure(hold_short, NULL, 0));
 }
 
 /* Held inside the first reading: its spread shows it; timed again. */
@@ -120,9 +119,7 @@ static uint64_t hold_in_first(unsigned int k)
 static void test_held_inside(void **state)
 {
 	(void)state;
-	reset();
-	hold_inside = hold_in_first;
-	assert_close(tsc_pit_khz());
+	assert_close(measure(NULL, hold_in_first, 0));
 }
 
 /* Held inside a later reading: that one is not taken, the next is. */
@@ -134,18 +131,14 @@ static uint64_t hold_in_fifth(unsigned int k)
 static void test_held_inside_later(void **state)
 {
 	(void)state;
-	reset();
-	hold_inside = hold_in_fifth;
-	assert_close(tsc_pit_khz());
+	assert_close(measure(NULL, hold_in_fifth, 0));
 }
 
 /* A PIT that never counts: 0 (the caller falls back), and soon. */
 static void test_no_pit(void **state)
 {
 	(void)state;
-	reset();
-	pit_stopped = 1;
-	assert_int_equal(tsc_pit_khz(), 0);
+	assert_int_equal(measure(NULL, NULL, 1), 0);
 	assert_true(reads < 250000);
 }
 
@@ -158,9 +151,7 @@ static uint64_t hold_always(unsigned int k)
 static void test_always_held(void **state)
 {
 	(void)state;
-	reset();
-	hold_before = hold_always;
-	assert_int_equal(tsc_pit_khz(), 0);
+	assert_int_equal(measure(hold_always, NULL, 0), 0);
 	assert_true(reads <= 300);
 }
 
