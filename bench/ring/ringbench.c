@@ -24,7 +24,8 @@
  * that the two-thread runs can only show as a ratio.
  *
  * The virtqueues run with VIRTIO_F_IN_ORDER negotiated unless
- * RINGBENCH_IN_ORDER=0 is in the environment.
+ * RINGBENCH_IN_ORDER=0 is in the environment; RINGBENCH_PHASES=1 adds
+ * to sidebyside each side's cycles per message, phase by phase.
  *
  * Fair to every system: the same two CPUs (each thread checks it runs
  * where it was pinned), the same payload copied in by the sender from a
@@ -135,6 +136,18 @@ static uint8_t *buf_at(long i)
 }
 
 /*
+ * The pool as every sender names it: buffer k at [k] and again at
+ * [k + QSIZE], so a batch starting anywhere is one run of entries.  Built
+ * once, as a driver with a fixed pool keeps its buffers' descriptions:
+ * the senders' copy loops store nothing but payloads.  (Filling a b[] and
+ * a cookie array per message in that loop, where rte_ring's side filled
+ * one pointer, queued two stores more per message behind the payload
+ * stores, each waiting for a line the receiver last read.)
+ */
+static struct virtq_buf pool_buf[2 * QSIZE];
+static void *pool_ptr[2 * QSIZE];
+
+/*
  * The sender's copy: the message, then its number in the first byte.
  * (Numbering msg itself first would make the copy's load wait for that
  * store behind every store still queued: a stall no real sender has.)
@@ -143,6 +156,56 @@ static void copy_in(uint8_t *p, long i)
 {
 	memcpy(p, msg, payload);
 	p[0] = (uint8_t)i;
+}
+
+/*
+ * RINGBENCH_PHASES=1: where each side's time goes in the throughput
+ * turns, in TSC cycles per message: the driver's copy-in, add, publish
+ * and get; the peer's time in takes that found work, and its empty polls
+ * per such take (a peer that waits is not the bottleneck).  The clock
+ * reads cost every system alike, a few cycles per message.
+ */
+static int phases;
+static uint64_t drv_cycles[NSYS][4];
+static long drv_msgs[NSYS];
+static _Alignas(64) uint64_t peer_busy[NSYS];
+static long peer_msgs[NSYS], peer_takes[NSYS], peer_empty[NSYS];
+
+static void phase_add(int s, long n, uint64_t t0, uint64_t t1, uint64_t t2,
+		      uint64_t t3)
+{
+	uint64_t t4 = __rdtsc();
+
+	drv_cycles[s][0] += t1 - t0;
+	drv_cycles[s][1] += t2 - t1;
+	drv_cycles[s][2] += t3 - t2;
+	drv_cycles[s][3] += t4 - t3;
+	drv_msgs[s] += n;
+}
+
+static void serve_add(int s, int n, uint64_t t0)
+{
+	if (n <= 0) {
+		peer_empty[s]++;
+		return;
+	}
+	peer_busy[s] += __rdtsc() - t0;
+	peer_msgs[s] += n;
+	peer_takes[s]++;
+}
+
+static void phase_print(void)
+{
+	for (int s = RTE_RING; s <= PACKED; s++) {
+		double m = drv_msgs[s] ? (double)drv_msgs[s] : 1;
+		double t = peer_takes[s] ? (double)peer_takes[s] : 1;
+
+		printf("%s_phases copy %.1f add %.1f publish %.1f get %.1f peer %.1f cycles/msg, %.1f empty polls and %.1f msgs per take\n",
+		       sys_name[s], drv_cycles[s][0] / m, drv_cycles[s][1] / m,
+		       drv_cycles[s][2] / m, drv_cycles[s][3] / m,
+		       peer_busy[s] / (peer_msgs[s] ? (double)peer_msgs[s] : 1),
+		       peer_empty[s] / t, peer_msgs[s] / t);
+	}
 }
 
 /* ---- the peer's half of each system, one poll at a time ---- */
@@ -162,7 +225,7 @@ static void pp_serve(void)
 	}
 }
 
-static void rr_serve(void)
+static int rr_serve(void)
 {
 	void *objs[64];
 	unsigned int n = rte_ring_sc_dequeue_burst(req, objs, 64, NULL);
@@ -171,23 +234,25 @@ static void rr_serve(void)
 		memcpy(sink, objs[i], payload);
 	while (n && !rte_ring_sp_enqueue_burst(rep, objs, n, NULL))
 		;
+	return (int)n;
 }
 
 /*
  * As rte_ring's side: a batch taken in one call, each payload copied out,
  * the batch given back in one call, then one publish.
  */
-static void vq_serve(struct kb_vq *d)
+static int vq_serve(struct kb_vq *d)
 {
 	struct kb_buf b[64];
 	int n = kb_vq_pop_bufs(d, b, 64);
 
 	if (n <= 0)
-		return;
+		return 0;
 	for (int k = 0; k < n; k++)
 		memcpy(sink, b[k].p, b[k].len);	/* consume it */
 	kb_vq_push_bufs(d, b, NULL, n);
 	kb_vq_publish(d);
+	return n;
 }
 
 static void *peer(void *arg)
@@ -202,12 +267,16 @@ static void *peer(void *arg)
 			atomic_store_explicit(&ack, m, memory_order_release);
 		if (m < 0)
 			continue;
-		if (m == PINGPONG)
+		if (m == PINGPONG) {
 			pp_serve();
-		else if (m == RTE_RING)
-			rr_serve();
-		else
-			vq_serve(&dvq[m - SPLIT]);
+		} else {
+			uint64_t t0 = phases ? __rdtsc() : 0;
+			int n = m == RTE_RING ? rr_serve() :
+					vq_serve(&dvq[m - SPLIT]);
+
+			if (phases)
+				serve_add(m, n, t0);
+		}
 	}
 	return NULL;
 }
@@ -259,37 +328,37 @@ static long round_trip(int s)
 /* Up to a batch in, one publish, then whatever came back. */
 static long batch_step(int s)
 {
-	long n = 0, back = 0;
+	long n = 0, back = 0, first = sent[s] % QSIZE;
+	uint64_t t0 = phases ? __rdtsc() : 0, t1 = 0, t2 = 0, t3 = 0;
+	void *c[64];
 
 	if (s == RTE_RING) {
-		void *objs[64];
-
 		while (n < batch && sent[s] + n - got[s] < QSIZE - 1) {
-			objs[n] = buf_at(sent[s] + n);
-			copy_in(objs[n], sent[s] + n);
+			copy_in(buf_at(sent[s] + n), sent[s] + n);
 			n++;
 		}
+		t1 = phases ? __rdtsc() : 0;
 		if (n)
-			sent[s] += rte_ring_sp_enqueue_burst(req, objs, n,
-							     NULL);
-		back = rte_ring_sc_dequeue_burst(rep, objs, 64, NULL);
+			sent[s] += rte_ring_sp_enqueue_burst(req, &pool_ptr[first],
+							     n, NULL);
+		t2 = t3 = phases ? __rdtsc() : 0;
+		back = rte_ring_sc_dequeue_burst(rep, c, 64, NULL);
 	} else {
 		struct virtq *q = &vq[s - SPLIT];
-		struct virtq_buf b[64];
-		void *c[64];
 
 		/* As rte_ring's: copy a batch in, then add it in one call. */
 		while (n < batch && n < q->num_free) {
-			b[n].p = buf_at(sent[s] + n);
-			b[n].len = (uint32_t)payload;
-			c[n] = b[n].p;
-			copy_in(b[n].p, sent[s] + n);
+			copy_in(buf_at(sent[s] + n), sent[s] + n);
 			n++;
 		}
-		n = virtq_add_bufs(q, b, (unsigned int)n, 0, c);
+		t1 = phases ? __rdtsc() : 0;
+		n = virtq_add_bufs(q, &pool_buf[first], (unsigned int)n, 0,
+				   &pool_ptr[first]);
 		sent[s] += n;
+		t2 = phases ? __rdtsc() : 0;
 		if (n)
 			virtq_publish(q);
+		t3 = phases ? __rdtsc() : 0;
 		/*
 		 * One call, as rte_ring's one dequeue: calling again until
 		 * none came looked at used->idx once more per step, a line
@@ -298,6 +367,8 @@ static long batch_step(int s)
 		back = virtq_get_bufs(q, c, NULL, 64);
 	}
 	got[s] += back;
+	if (phases)
+		phase_add(s, n, t0, t1, t2, t3);
 	return back;
 }
 
@@ -392,6 +463,8 @@ static void sidebyside(void)
 	}
 	for (int k = 0; k < 4; k++)
 		printf("%s %.3f x\n", rname[k], median(r[k], TURNS));
+	if (phases)
+		phase_print();
 }
 
 /*
@@ -408,35 +481,25 @@ static void costs(void)
 		for (long it = -COST_BATCHES / WARMUP_DIV; it < COST_BATCHES;
 		     it++) {
 			uint64_t t0 = __rdtsc(), t1, t2;
-			long n = 0;
+			long n, first = sent[s] % QSIZE;
+			void *c[64];
 
+			for (n = 0; n < batch; n++)
+				copy_in(buf_at(sent[s] + n), sent[s] + n);
 			if (s == RTE_RING) {
-				void *objs[64];
-
-				for (n = 0; n < batch; n++) {
-					objs[n] = buf_at(sent[s] + n);
-					copy_in(objs[n], sent[s] + n);
-				}
-				sent[s] += rte_ring_sp_enqueue_burst(req, objs,
-								     n, NULL);
+				sent[s] += rte_ring_sp_enqueue_burst(req,
+						&pool_ptr[first], n, NULL);
 				t1 = __rdtsc();
 				rr_serve();
 				t2 = __rdtsc();
-				got[s] += rte_ring_sc_dequeue_burst(rep, objs,
-								    64, NULL);
+				got[s] += rte_ring_sc_dequeue_burst(rep, c, 64,
+								    NULL);
 			} else {
 				struct virtq *q = &vq[s - SPLIT];
-				struct virtq_buf b[64];
-				void *c[64];
 
-				for (n = 0; n < batch; n++) {
-					b[n].p = buf_at(sent[s] + n);
-					b[n].len = (uint32_t)payload;
-					c[n] = b[n].p;
-					copy_in(b[n].p, sent[s] + n);
-				}
-				sent[s] += virtq_add_bufs(q, b, (unsigned int)n,
-							  0, c);
+				sent[s] += virtq_add_bufs(q, &pool_buf[first],
+							  (unsigned int)n, 0,
+							  &pool_ptr[first]);
 				virtq_publish(q);
 				t1 = __rdtsc();
 				vq_serve(&dvq[s - SPLIT]);
@@ -516,6 +579,11 @@ int main(int argc, char **argv)
 	}
 	region = aligned_alloc(4096, REGION);
 	memset(region, 0, REGION);
+	for (int k = 0; k < 2 * QSIZE; k++) {
+		pool_buf[k] = (struct virtq_buf){ buf_at(k), (uint32_t)payload };
+		pool_ptr[k] = pool_buf[k].p;
+	}
+	phases = getenv("RINGBENCH_PHASES") && atoi(getenv("RINGBENCH_PHASES"));
 	kr = (struct kb_region){ region, BASE, REGION };
 	setup();
 	if (cost) {
