@@ -14,6 +14,18 @@ build=${1:?usage: run.sh BUILD_DIR}
 out=$build/bench-results
 rm -rf "$out"
 pass=0 fail=0
+# verdict NAME OK WHY EVIDENCE [LINES]: ok bench/NAME, or FAIL with why and
+# the evidence's last LINES (12) lines.
+verdict() {
+	if [ "$2" = 1 ]; then
+		echo "ok bench/$1"
+		pass=$((pass + 1))
+	else
+		echo "FAIL bench/$1: $3"
+		echo "$4" | tail -n "${5:-12}" | sed 's/^/    | /'
+		fail=$((fail + 1))
+	fi
+}
 if ! BENCH_SMALL=1 BENCH_RUNS=2 BENCH_OUT=$out "$top/bench/run.sh" "$build" > "$out.log" 2>&1; then
 	echo "FAIL bench/run"
 	tail -n 20 "$out.log" | sed 's/^/    | /'
@@ -68,12 +80,9 @@ assert want and r["comparable"] == want[0], \
 PY
 )
 	then
-		echo "ok bench/$name"
-		pass=$((pass + 1))
+		verdict "$name" 1
 	else
-		echo "FAIL bench/$name: malformed result"
-		echo "$why" | tail -n 1 | sed 's/^/    /'
-		fail=$((fail + 1))
+		verdict "$name" 0 "malformed result" "$why" 1
 	fi
 done
 # Every workload must have produced its result.
@@ -118,28 +127,17 @@ fi
 
 # ringbench's by-hand modes (bench/README.md): sidebyside with its phase
 # counts, and costs, which exits 1 if a system lost a message.
-# rb_verdict NAME OK WANT OUTPUT: ok, or FAIL with what was wanted and got.
-rb_verdict() {
-	if [ "$2" = 1 ]; then
-		echo "ok bench/$1"
-		pass=$((pass + 1))
-	else
-		echo "FAIL bench/$1: want $3"
-		echo "$4" | tail -n 12 | sed 's/^/    | /'
-		fail=$((fail + 1))
-	fi
-}
 rb=$build/bench/ringbench
 o=$(RINGBENCH_SCALE=100 RINGBENCH_PHASES=1 "$rb" sidebyside 64 32 2>&1)
 ok=0
 [ "$(echo "$o" | grep -cE '_vs_(pingpong|rte_ring) [0-9.]+ x$')" -ne 4 ] ||
 	[ "$(echo "$o" | grep -cE '^(rte_ring|split|packed)_phases copy [0-9.]+ add [0-9.]+ publish [0-9.]+ get [0-9.]*[1-9][0-9.]* peer [0-9.]*[1-9]')" -ne 3 ] ||
 	ok=1
-rb_verdict ringbench-sidebyside $ok "4 ratios and 3 phase lines with messages got and served" "$o"
+verdict ringbench-sidebyside $ok "want 4 ratios and 3 phase lines with messages got and served" "$o"
 ok=0
 o=$("$rb" costs 64 32 2>&1) &&
 	[ "$(echo "$o" | grep -cE '_(add|device|get)_cycles [0-9.]+ cycles/msg$')" -eq 9 ] &&
 	ok=1
-rb_verdict ringbench-costs $ok "9 phase costs and no lost message" "$o"
+verdict ringbench-costs $ok "want 9 phase costs and no lost message" "$o"
 echo "bench: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
