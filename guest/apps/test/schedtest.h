@@ -1,7 +1,8 @@
 /*
- * What schedtest's three files share: spawn(), which starts a thread on
- * the CPUs the running group allows, and the groups the other two files
- * define for the table in schedtest.c.  PASS/FAIL lines and the failure
+ * What schedtest's three files share: sched_spawn(), which starts a
+ * thread on the CPUs the running group allows, and the groups the other
+ * two files define for the table in schedtest.c (all sched_-prefixed:
+ * the test image links every app into one kernel).  PASS/FAIL lines and the failure
  * count are selftest.h's report().
  */
 #ifndef APPS_TEST_SCHEDTEST_H
@@ -16,21 +17,21 @@
  * exits the app if the thread cannot be created, so no test goes on
  * with fewer threads than it counts on.
  */
-struct thread *spawn(const char *name, thread_fn fn, void *arg, int prio);
+struct thread *sched_spawn(const char *name, thread_fn fn, void *arg, int prio);
 
 /* schedtest_sched.c: one CPU's scheduling and threads' lives. */
-void test_fpu(void);
-void test_sleep(void);
-void test_starvation(void);
-void test_join(void);
-void test_priority(void);
-void test_churn(void);
+void sched_test_fpu(void);
+void sched_test_sleep(void);
+void sched_test_starvation(void);
+void sched_test_join(void);
+void sched_test_priority(void);
+void sched_test_churn(void);
 
 /* schedtest_sync.c: mutexes, semaphores, condvars, wait queues. */
-void test_pc_condvar(void);
-void test_pc_semaphore(void);
-void test_mutex(void);
-void test_timeouts(void);
-void test_waitq(void);
+void sched_test_pc_condvar(void);
+void sched_test_pc_semaphore(void);
+void sched_test_mutex(void);
+void sched_test_timeouts(void);
+void sched_test_waitq(void);
 
 #endif
