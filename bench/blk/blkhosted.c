@@ -2,10 +2,11 @@
 /*
  * blkhosted: kspawn's block path with no machine around it.  The guest's
  * virtqueue driver (guest/lib/virtq*.c) on CPU 0 and the blk backend
- * (host/backend/blk.c over RAM storage, ram.c) on CPU 1: two threads over
- * one malloc'd region laid out as a guest's, both polling, as in
- * tests/hosted/blk_model.c.  4 KiB random reads or writes over a 128 MiB
- * RAM disk with qd requests in flight.  The peer is bench/blk/fio.sh.
+ * (host/backend/blk.c and blk_req.c over RAM storage, ram.c) on CPU 1:
+ * two threads over one malloc'd region laid out as a guest's, both
+ * polling, as in tests/hosted/blk_model.c.  4 KiB random reads or writes
+ * over a 128 MiB RAM disk with qd requests in flight.  The peer is
+ * bench/blk/fio.sh.
  *
  *   blkhosted rw=read|write qd=N [ops=N] [layout=split|packed]
  *

@@ -19,6 +19,7 @@
 #define KB_BLK_SECTOR 512
 #define KB_BLK_SIZE_MAX (1U << 20)	/* bytes in one segment */
 #define KB_BLK_SEG_MAX (KB_MAX_SEGS - 2)
+#define KB_BLK_RANGE_MAX (1U << 21)	/* sectors in a discard range: 1 GiB */
 
 #define KB_BLK_INFLIGHT 128		/* reads and writes at the store */
 /* Request queues offered with VIRTIO_BLK_F_MQ: one per guest CPU. */
@@ -128,6 +129,18 @@ void kb_blk_set_block_size(struct kb_blk *b, uint32_t bytes);
  * Before the device is live.
  */
 void kb_blk_withhold_ranges(struct kb_blk *b);
+
+/*
+ * Between blk_req.c (one request: its chain checked, done by its type)
+ * and blk.c (the device: slots, completion, ordering, the thread's work);
+ * not for stores.
+ */
+void kb_blk_request(struct kb_blk *b, unsigned int q,
+		    const struct kb_chain *c, struct kb_blk_req *rq);
+void kb_blk_do_flush(struct kb_blk *b, struct kb_blk_req *rq);
+void kb_blk_submit(struct kb_blk *b, struct kb_blk_req *rq,
+		   int (*fn)(void *store, struct kb_blk_req *rq));
+void kb_blk_finish(struct kb_blk *b, struct kb_blk_req *rq, uint8_t status);
 
 /* RAM storage (vdpa_sim_blk's): kb_ram_new(bytes) or NULL. */
 extern const struct kb_store_ops kb_ram_ops;

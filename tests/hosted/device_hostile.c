@@ -1,6 +1,6 @@
 /*
  * Hosted: a driver that breaks the device-level rules on purpose, against
- * host/backend/device.c, blk.c and net.c (the ring-level rules are
+ * host/backend/device.c, blk.c, blk_req.c and net.c (the ring-level rules are
  * vq_hostile.c's).  The driver is the guest's own (guest/lib/virtq.c),
  * the device is polled by hand, so every case is deterministic but the
  * last.  Each case prints "ok NAME" or "FAIL NAME: why".
