@@ -188,7 +188,7 @@ void kspawn_io_note_ring(struct kspawn_instance *in, bool empty)
 	io->floods++;
 	disable_irq(io->doorbell.irq);
 	WRITE_ONCE(io->flooded, true);
-	pr_info_ratelimited("instance %u: doorbell flood (%u rings to nothing in %llu ms): masked for %llu ms, devices polled\n",
+	pr_info_ratelimited("instance %u: doorbell flood (%u rings to nothing in %ld ms): masked for %llu ms, devices polled\n",
 			    in->id, FLOOD_EMPTY, FLOOD_WINDOW_NS / NSEC_PER_MSEC,
 			    (io->flood_until - now) / NSEC_PER_MSEC);
 }

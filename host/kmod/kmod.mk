@@ -16,6 +16,7 @@ $(KSPAWN_KO): $(KMOD_SRC) | $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(abspath $(KMOD_B)) \
 		W=1 modules > $(KMOD_B)/build.log 2>&1 || \
 		{ cat $(KMOD_B)/build.log; exit 1; }
+	$(Q)grep -A4 'warning:' $(KMOD_B)/build.log || true	# your kernel: shown only
 	$(Q)cp $(KMOD_B)/kspawn.ko $@
 else
 $(KSPAWN_KO): $(KMOD_SRC) $(HOSTKERNEL_ENV) | $(DEPS_STAMP)
@@ -24,6 +25,8 @@ $(KSPAWN_KO): $(KMOD_SRC) $(HOSTKERNEL_ENV) | $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory -C $(HOSTKERNEL_KDIR) \
 		M=$(abspath $(KMOD_B)) W=1 modules > $(KMOD_B)/build.log 2>&1 || \
 		{ cat $(KMOD_B)/build.log; exit 1; }
+	$(Q)! grep -A4 'warning:' $(KMOD_B)/build.log || \
+		{ echo "kspawn.ko: warnings against the kernel we build for (W=1): fix them"; exit 1; }
 	$(Q)cp $(KMOD_B)/kspawn.ko $@
 endif
 
