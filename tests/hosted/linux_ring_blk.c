@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * Hosted interop: Linux's virtio driver ring (virtio_ring.c of Debian's
- * 6.1, through linux_ring.c) drives our blk device (host/backend/blk.c)
+ * 6.1, through linux_ring.c) drives our blk device (host/backend/blk.c, blk_req.c)
  * polled on a second thread, over one region.  N random requests (reads,
  * writes, flushes, GET_ID, discards, write-zeroes, some past the end),
  * data in one to three buffers, up to QD in flight; every status, used

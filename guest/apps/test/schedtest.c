@@ -13,8 +13,8 @@
  * which a loaded host running the emulator would make flaky.
  *
  * This file holds the app (its table, in the order the groups run, the
- * watchdog, the stop modes), sched_spawn() and the CPU pin the groups share,
- * and the groups about the hardware under the scheduler: the clock, the
+ * watchdog, the stop modes), schedtest_spawn() and the CPU pin the
+ * groups share, and the groups about the hardware under the scheduler: the clock, the
  * local APIC's IPIs, threads spread over and pinned to CPUs, TLB
  * shootdown.  The scheduling groups are in schedtest_sched.c, the
  * synchronisation ones in schedtest_sync.c (see schedtest.h).
@@ -34,7 +34,7 @@
  * to CPU 0, so an SMP guest runs them as a one-CPU guest does, on the
  * CPU whose timer counts ticks(); the rest run spread over every CPU.
  */
-static uint32_t pin_mask;		/* sched_spawn()'s threads: 0 = any CPU */
+static uint32_t pin_mask;		/* schedtest_spawn()'s threads: 0 = any CPU */
 
 static void pin_cpu0(int on)
 {
@@ -42,7 +42,8 @@ static void pin_cpu0(int on)
 	thread_set_affinity(thread_self(), pin_mask);
 }
 
-struct thread *sched_spawn(const char *name, thread_fn fn, void *arg, int prio)
+struct thread *schedtest_spawn(const char *name, thread_fn fn, void *arg,
+			       int prio)
 {
 	struct thread_attr attr = { .prio = prio, .cpus = pin_mask };
 	struct thread *t = thread_create(name, fn, arg, &attr);
@@ -189,7 +190,7 @@ static void test_smp(void)
 
 	for (unsigned int i = 0; i < n; i++) {
 		r[i].stop = &stop;
-		t[i] = sched_spawn("roam", roam_thread, &r[i], THREAD_PRIO_NORMAL);
+		t[i] = schedtest_spawn("roam", roam_thread, &r[i], THREAD_PRIO_NORMAL);
 	}
 	thread_sleep_ms(SMP_SPIN_MS);
 	stop = 1;
@@ -318,40 +319,40 @@ static void pinned(void (*fn)(void))
 
 static void test_priority_pinned(void)
 {
-	pinned(sched_test_priority);
+	pinned(schedtest_test_priority);
 }
 
 static void test_sleep_pinned(void)
 {
-	pinned(sched_test_sleep);
+	pinned(schedtest_test_sleep);
 }
 
 static void test_starvation_pinned(void)
 {
-	pinned(sched_test_starvation);
+	pinned(schedtest_test_starvation);
 }
 
 static void test_fpu_pinned(void)
 {
-	pinned(sched_test_fpu);
+	pinned(schedtest_test_fpu);
 }
 
 static const struct selftest tests[] = {
 	{ "clock", test_clock },
 	{ "ipi", test_ipi },
-	{ "join", sched_test_join },
+	{ "join", schedtest_test_join },
 	{ "priority", test_priority_pinned },
-	{ "mutex", sched_test_mutex },
-	{ "timeout", sched_test_timeouts },
-	{ "waitq", sched_test_waitq },
+	{ "mutex", schedtest_test_mutex },
+	{ "timeout", schedtest_test_timeouts },
+	{ "waitq", schedtest_test_waitq },
 	{ "sleep", test_sleep_pinned },
 	{ "starvation", test_starvation_pinned },
 	{ "fpu", test_fpu_pinned },
 	{ "smp", test_smp },
 	{ "tlb", test_tlb },
-	{ "pc-condvar", sched_test_pc_condvar },
-	{ "pc-semaphore", sched_test_pc_semaphore },
-	{ "churn", sched_test_churn },
+	{ "pc-condvar", schedtest_test_pc_condvar },
+	{ "pc-semaphore", schedtest_test_pc_semaphore },
+	{ "churn", schedtest_test_churn },
 };
 
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))

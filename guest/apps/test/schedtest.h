@@ -1,9 +1,9 @@
 /*
- * What schedtest's three files share: sched_spawn(), which starts a
+ * What schedtest's three files share: schedtest_spawn(), which starts a
  * thread on the CPUs the running group allows, and the groups the other
- * two files define for the table in schedtest.c (all sched_-prefixed:
- * the test image links every app into one kernel).  PASS/FAIL lines and the failure
- * count are selftest.h's report().
+ * two files define for the table in schedtest.c (all schedtest_-prefixed:
+ * the test image links every app into one kernel).  PASS/FAIL lines and
+ * the failure count are selftest.h's report().
  */
 #ifndef APPS_TEST_SCHEDTEST_H
 #define APPS_TEST_SCHEDTEST_H
@@ -17,21 +17,22 @@
  * exits the app if the thread cannot be created, so no test goes on
  * with fewer threads than it counts on.
  */
-struct thread *sched_spawn(const char *name, thread_fn fn, void *arg, int prio);
+struct thread *schedtest_spawn(const char *name, thread_fn fn, void *arg,
+			       int prio);
 
 /* schedtest_sched.c: one CPU's scheduling and threads' lives. */
-void sched_test_fpu(void);
-void sched_test_sleep(void);
-void sched_test_starvation(void);
-void sched_test_join(void);
-void sched_test_priority(void);
-void sched_test_churn(void);
+void schedtest_test_fpu(void);
+void schedtest_test_sleep(void);
+void schedtest_test_starvation(void);
+void schedtest_test_join(void);
+void schedtest_test_priority(void);
+void schedtest_test_churn(void);
 
 /* schedtest_sync.c: mutexes, semaphores, condvars, wait queues. */
-void sched_test_pc_condvar(void);
-void sched_test_pc_semaphore(void);
-void sched_test_mutex(void);
-void sched_test_timeouts(void);
-void sched_test_waitq(void);
+void schedtest_test_pc_condvar(void);
+void schedtest_test_pc_semaphore(void);
+void schedtest_test_mutex(void);
+void schedtest_test_timeouts(void);
+void schedtest_test_waitq(void);
 
 #endif

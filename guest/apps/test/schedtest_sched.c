@@ -101,7 +101,7 @@ static int fp_thread(void *arg)
 	return 0;
 }
 
-void sched_test_fpu(void)
+void schedtest_test_fpu(void)
 {
 	static const char *const kind[] = { "SSE nearest", "SSE toward-zero",
 					    "x87 downward" };
@@ -124,7 +124,7 @@ void sched_test_fpu(void)
 	}
 	fp_satisfied = 0;
 	for (int i = 0; i < 3; i++)
-		t[i] = sched_spawn("fpu", fp_thread, &jobs[i], THREAD_PRIO_NORMAL);
+		t[i] = schedtest_spawn("fpu", fp_thread, &jobs[i], THREAD_PRIO_NORMAL);
 	for (int i = 0; i < 3; i++)
 		thread_join(t[i]);
 	for (int i = 0; i < 3; i++) {
@@ -217,8 +217,8 @@ static struct sleeper sleep_round(int busy_prio)
 	struct thread *b = NULL, *t;
 
 	if (busy_prio)
-		b = sched_spawn("busy", spin_thread, &busy, busy_prio);
-	t = sched_spawn("sleeper", sleep_thread, &s, THREAD_PRIO_NORMAL);
+		b = schedtest_spawn("busy", spin_thread, &busy, busy_prio);
+	t = schedtest_spawn("sleeper", sleep_thread, &s, THREAD_PRIO_NORMAL);
 	thread_join(t);
 	stop = 1;
 	if (b)
@@ -242,7 +242,7 @@ static void sleep_case(const char *what, int busy_prio)
 	       (unsigned long long)(s.worst_late_ns / 1000), round);
 }
 
-void sched_test_sleep(void)
+void schedtest_test_sleep(void)
 {
 	sleep_case("idle CPU", 0);
 	sleep_case("with a busy lower-priority thread", THREAD_PRIO_LOW);
@@ -254,7 +254,7 @@ void sched_test_sleep(void)
 #define STARVE_MS 200
 #define STARVE_MIN_TURNS 3
 
-void sched_test_starvation(void)
+void schedtest_test_starvation(void)
 {
 	volatile int stop = 0;
 	struct spinner a = { .stop = &stop }, b = { .stop = &stop };
@@ -263,8 +263,8 @@ void sched_test_starvation(void)
 
 	a.other = &b.count;
 	b.other = &a.count;
-	ta = sched_spawn("spin-a", spin_thread, &a, THREAD_PRIO_NORMAL);
-	tb = sched_spawn("spin-b", spin_thread, &b, THREAD_PRIO_NORMAL);
+	ta = schedtest_spawn("spin-a", spin_thread, &a, THREAD_PRIO_NORMAL);
+	tb = schedtest_spawn("spin-b", spin_thread, &b, THREAD_PRIO_NORMAL);
 	/*
 	 * Slices are counted in ticks: wait for STARVE_MS of them, not of
 	 * TSC time, which a loaded TCG host lets pass with ticks lost.
@@ -318,17 +318,17 @@ static int detached_thread(void *arg)
 	return 0;
 }
 
-void sched_test_join(void)
+void schedtest_test_join(void)
 {
 	struct detached_job dj;
 	struct thread_attr attr = { .detached = 1 };
 	struct thread *t42, *t7, *tz, *td;
 	int s42, s7, sz, sd, sself;
 
-	t42 = sched_spawn("ret42", return_arg, (void *)42, THREAD_PRIO_NORMAL);
-	t7 = sched_spawn("exit7", exit_seven, NULL, THREAD_PRIO_NORMAL);
+	t42 = schedtest_spawn("ret42", return_arg, (void *)42, THREAD_PRIO_NORMAL);
+	t7 = schedtest_spawn("exit7", exit_seven, NULL, THREAD_PRIO_NORMAL);
 	/* Higher priority: it has ended (a zombie) before we join it. */
-	tz = sched_spawn("zombie", return_arg, (void *)-3, THREAD_PRIO_HIGH);
+	tz = schedtest_spawn("zombie", return_arg, (void *)-3, THREAD_PRIO_HIGH);
 	s42 = thread_join(t42);
 	s7 = thread_join(t7);
 	sz = thread_join(tz);
@@ -362,19 +362,19 @@ static int mark_run(void *arg)
 	return 0;
 }
 
-void sched_test_priority(void)
+void schedtest_test_priority(void)
 {
 	struct thread *h, *l1, *l2, *l3;
 	int high_first, none_low, boosted;
 
 	run_count = 0;
 	/* Higher than ours: it runs before thread_create returns. */
-	h = sched_spawn("high", mark_run, (void *)1, THREAD_PRIO_HIGH);
+	h = schedtest_spawn("high", mark_run, (void *)1, THREAD_PRIO_HIGH);
 	high_first = run_count == 1 && run_order[0] == 1;
 	/* Lower than ours: they wait until we block, the higher one first. */
-	l1 = sched_spawn("low", mark_run, (void *)2, THREAD_PRIO_LOW);
-	l2 = sched_spawn("lowish", mark_run, (void *)3, THREAD_PRIO_LOW + 4);
-	l3 = sched_spawn("raised", mark_run, (void *)4, THREAD_PRIO_LOW);
+	l1 = schedtest_spawn("low", mark_run, (void *)2, THREAD_PRIO_LOW);
+	l2 = schedtest_spawn("lowish", mark_run, (void *)3, THREAD_PRIO_LOW + 4);
+	l3 = schedtest_spawn("raised", mark_run, (void *)4, THREAD_PRIO_LOW);
 	none_low = run_count == 1;
 	/* Raising a waiting thread above us lets it run at once. */
 	thread_set_priority(l3, THREAD_PRIO_HIGH);
@@ -454,7 +454,7 @@ static size_t settled_free_pages(void)
  * more rounds must leave the page allocator exactly where it was: every
  * stack, joined or detached, was given back.
  */
-void sched_test_churn(void)
+void schedtest_test_churn(void)
 {
 	size_t before, after;
 	int bad = churn_round(0);

@@ -139,12 +139,12 @@ static void pc_run(const char *name, int use_sema)
 	sema_init(&q->used, 0);
 	for (unsigned int i = 0; i < PC_CONSUMERS; i++) {
 		cons[i] = (struct pc_worker){ .q = q, .index = i };
-		ct[i] = sched_spawn("consumer", consumer, &cons[i],
+		ct[i] = schedtest_spawn("consumer", consumer, &cons[i],
 			      THREAD_PRIO_NORMAL);
 	}
 	for (unsigned int i = 0; i < PC_PRODUCERS; i++) {
 		prod[i] = (struct pc_worker){ .q = q, .index = i };
-		pt[i] = sched_spawn("producer", producer, &prod[i],
+		pt[i] = schedtest_spawn("producer", producer, &prod[i],
 			      THREAD_PRIO_NORMAL);
 	}
 	for (unsigned int i = 0; i < PC_PRODUCERS; i++)
@@ -169,12 +169,12 @@ static void pc_run(const char *name, int use_sema)
 	free(q);
 }
 
-void sched_test_pc_condvar(void)
+void schedtest_test_pc_condvar(void)
 {
 	pc_run("pc-condvar", 0);
 }
 
-void sched_test_pc_semaphore(void)
+void schedtest_test_pc_semaphore(void)
 {
 	pc_run("pc-semaphore", 1);
 }
@@ -212,7 +212,7 @@ static int try_other(void *arg)
 	return mutex_trylock(arg);
 }
 
-void sched_test_mutex(void)
+void schedtest_test_mutex(void)
 {
 	struct mutex_job j = { .counter = 0 };
 	struct mutex rm;
@@ -221,14 +221,14 @@ void sched_test_mutex(void)
 
 	mutex_init(&j.m);
 	for (int i = 0; i < MUTEX_THREADS; i++)
-		t[i] = sched_spawn("mutex", mutex_thread, &j, THREAD_PRIO_NORMAL);
+		t[i] = schedtest_spawn("mutex", mutex_thread, &j, THREAD_PRIO_NORMAL);
 	for (int i = 0; i < MUTEX_THREADS; i++)
 		thread_join(t[i]);
 
 	mutex_init_recursive(&rm);
 	mutex_lock(&rm);
 	recursive_ok = mutex_trylock(&rm);
-	other_got_it = thread_join(sched_spawn("try", try_other, &rm,
+	other_got_it = thread_join(schedtest_spawn("try", try_other, &rm,
 					 THREAD_PRIO_NORMAL));
 	mutex_unlock(&rm);
 	recursive_ok &= mutex_is_held(&rm);
@@ -253,7 +253,7 @@ static int up_later(void *arg)
 	return 0;
 }
 
-void sched_test_timeouts(void)
+void schedtest_test_timeouts(void)
 {
 	struct thread_attr detached = { .detached = 1 };
 	struct semaphore s;
@@ -327,7 +327,7 @@ static void wq_irq(struct trap_frame *tf)
 	sched_irq_exit();
 }
 
-void sched_test_waitq(void)
+void schedtest_test_waitq(void)
 {
 	struct thread *t[WQ_WAITERS];
 	int vector = irq_alloc_vector(wq_irq), done = 0, timed_out;
@@ -338,7 +338,7 @@ void sched_test_waitq(void)
 		return;
 	}
 	for (int i = 0; i < WQ_WAITERS; i++)
-		t[i] = sched_spawn("waiter", wq_waiter, NULL, THREAD_PRIO_HIGH);
+		t[i] = schedtest_spawn("waiter", wq_waiter, NULL, THREAD_PRIO_HIGH);
 	/* They all run (higher priority) and block at once. */
 	apic_send_ipi(apic_id(), (unsigned int)vector);
 	for (int i = 0; i < WQ_WAITERS; i++)
