@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * Hosted interop: Linux's virtio driver ring (virtio_ring.c of Debian's
- * 6.1, through linux_ring.c) drives our blk device (host/backend/blk.c, blk_req.c)
- * polled on a second thread, over one region.  N random requests (reads,
- * writes, flushes, GET_ID, discards, write-zeroes, some past the end),
- * data in one to three buffers, up to QD in flight; every status, used
- * length and byte read is checked against a model of the disk.  The
- * driver sleeps on interrupts as a Linux driver does (callbacks enabled,
- * plain or delayed), so a device that fails to interrupt when the driver
- * asked loses the wakeup and the case fails; first, unasked() catches a
- * device that interrupts when not asked.  One case per ring layout
- * (split, packed) and event idx (on, off), indirect descriptors as Linux
- * uses them by default.
+ * Hosted interop: Linux's virtio driver ring (virtio_ring.c of Debian's 6.1,
+ * through linux_ring.c) drives our blk device (host/backend/blk.c and
+ * blk_req.c) polled on a second thread, over one region.  N random requests
+ * (reads, writes, flushes, GET_ID, discards, write-zeroes, some past the
+ * end), data in one to three buffers, up to QD in flight; every status, used
+ * length and byte read is checked against a model of the disk.  The driver
+ * sleeps on interrupts as a Linux driver does (callbacks enabled, plain or
+ * delayed), so a device that fails to interrupt when the driver asked loses
+ * the wakeup and the case fails; first, unasked() catches a device that
+ * interrupts when not asked.  One case per ring layout (split, packed) and
+ * event idx (on, off), indirect descriptors as Linux uses them by default.
  *
  *   linux_ring_blk [N]
  */

@@ -14,9 +14,9 @@
  *
  * This file holds the app (its table, in the order the groups run, the
  * watchdog, the stop modes), schedtest_spawn() and the CPU pin the
- * groups share, and the groups about the hardware under the scheduler: the clock, the
- * local APIC's IPIs, threads spread over and pinned to CPUs, TLB
- * shootdown.  The scheduling groups are in schedtest_sched.c, the
+ * groups share, and the groups about the hardware under the scheduler:
+ * the clock, the local APIC's IPIs, threads spread over and pinned to
+ * CPUs, TLB shootdown.  The scheduling groups are in schedtest_sched.c, the
  * synchronisation ones in schedtest_sync.c (see schedtest.h).
  */
 #include <stdint.h>
