@@ -5,10 +5,10 @@ include bench/ringtest/ringtest.mk
 BENCH_B := $(B)/bench
 include bench/switch/switch.mk
 RINGBENCH := $(BENCH_B)/ringbench
-RINGBENCH_SRC := bench/ring/ringbench.c bench/lib/hostbench.c $(BACKEND_SRC) \
+RINGBENCH_SRC := bench/ring/ringbench.c bench/ring/phases.c bench/lib/hostbench.c $(BACKEND_SRC) \
 	guest/lib/virtq.c guest/lib/virtq_packed.c
 
-$(RINGBENCH): $(RINGBENCH_SRC) bench/lib/hostbench.h | $(DEPS_STAMP)
+$(RINGBENCH): $(RINGBENCH_SRC) bench/lib/hostbench.h bench/ring/phases.h | $(DEPS_STAMP)
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -Wall -Wextra -Werror -I. -Iguest \

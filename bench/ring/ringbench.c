@@ -53,6 +53,7 @@
 #include <rte_ring.h>
 
 #include "bench/lib/hostbench.h"
+#include "bench/ring/phases.h"
 #include "host/backend/vq.h"
 #include "lib/virtq.h"
 
@@ -77,6 +78,7 @@ static long TURNS = 400;
 
 /* What the peer thread serves; the driver thread switches it. */
 enum { PINGPONG, RTE_RING, SPLIT, PACKED, NSYS };
+_Static_assert(NSYS <= PHASES_SYS, "phases.h counts every system");
 static const char *const sys_name[NSYS] = {
 	"pingpong", "rte_ring", "split", "packed"
 };
@@ -159,54 +161,11 @@ static void copy_in(uint8_t *p, long i)
 }
 
 /*
- * RINGBENCH_PHASES=1: where each side's time goes in the throughput
- * turns, in TSC cycles per message: the driver's copy-in, add, publish
- * and get; the peer's time in takes that found work, and its empty polls
- * per such take (a peer that waits is not the bottleneck).  The clock
- * reads cost every system alike, a few cycles per message.
+ * RINGBENCH_PHASES=1: each side's phases counted (phases.h) in the
+ * throughput turns, the ones the peer is told of by COUNTED in the mode.
  */
 static int phases;
-static uint64_t drv_cycles[NSYS][4];
-static long drv_msgs[NSYS];
-static _Alignas(64) uint64_t peer_busy[NSYS];
-static long peer_msgs[NSYS], peer_takes[NSYS], peer_empty[NSYS];
-
-static void phase_add(int s, long n, uint64_t t0, uint64_t t1, uint64_t t2,
-		      uint64_t t3)
-{
-	uint64_t t4 = __rdtsc();
-
-	drv_cycles[s][0] += t1 - t0;
-	drv_cycles[s][1] += t2 - t1;
-	drv_cycles[s][2] += t3 - t2;
-	drv_cycles[s][3] += t4 - t3;
-	drv_msgs[s] += n;
-}
-
-static void serve_add(int s, int n, uint64_t t0)
-{
-	if (n <= 0) {
-		peer_empty[s]++;
-		return;
-	}
-	peer_busy[s] += __rdtsc() - t0;
-	peer_msgs[s] += n;
-	peer_takes[s]++;
-}
-
-static void phase_print(void)
-{
-	for (int s = RTE_RING; s <= PACKED; s++) {
-		double m = drv_msgs[s] ? (double)drv_msgs[s] : 1;
-		double t = peer_takes[s] ? (double)peer_takes[s] : 1;
-
-		printf("%s_phases copy %.1f add %.1f publish %.1f get %.1f peer %.1f cycles/msg, %.1f empty polls and %.1f msgs per take\n",
-		       sys_name[s], drv_cycles[s][0] / m, drv_cycles[s][1] / m,
-		       drv_cycles[s][2] / m, drv_cycles[s][3] / m,
-		       peer_busy[s] / (peer_msgs[s] ? (double)peer_msgs[s] : 1),
-		       peer_empty[s] / t, peer_msgs[s] / t);
-	}
-}
+#define COUNTED 0x100
 
 /* ---- the peer's half of each system, one poll at a time ---- */
 
@@ -270,12 +229,13 @@ static void *peer(void *arg)
 		if (m == PINGPONG) {
 			pp_serve();
 		} else {
-			uint64_t t0 = phases ? __rdtsc() : 0;
-			int n = m == RTE_RING ? rr_serve() :
-					vq_serve(&dvq[m - SPLIT]);
+			int sys = m & ~COUNTED;
+			uint64_t t0 = m & COUNTED ? __rdtsc() : 0;
+			int n = sys == RTE_RING ? rr_serve() :
+					vq_serve(&dvq[sys - SPLIT]);
 
-			if (phases)
-				serve_add(m, n, t0);
+			if (m & COUNTED)
+				phases_peer(sys, n, t0);
 		}
 	}
 	return NULL;
@@ -329,7 +289,7 @@ static long round_trip(int s)
 static long batch_step(int s)
 {
 	long n = 0, back = 0, first = sent[s] % QSIZE;
-	uint64_t t0 = phases ? __rdtsc() : 0, t1 = 0, t2 = 0, t3 = 0;
+	uint64_t t[4] = { phases ? __rdtsc() : 0 };
 	void *c[64];
 
 	if (s == RTE_RING) {
@@ -337,11 +297,11 @@ static long batch_step(int s)
 			copy_in(buf_at(sent[s] + n), sent[s] + n);
 			n++;
 		}
-		t1 = phases ? __rdtsc() : 0;
+		t[1] = phases ? __rdtsc() : 0;
 		if (n)
 			sent[s] += rte_ring_sp_enqueue_burst(req, &pool_ptr[first],
 							     n, NULL);
-		t2 = t3 = phases ? __rdtsc() : 0;
+		t[2] = t[3] = phases ? __rdtsc() : 0;
 		back = rte_ring_sc_dequeue_burst(rep, c, 64, NULL);
 	} else {
 		struct virtq *q = &vq[s - SPLIT];
@@ -351,14 +311,14 @@ static long batch_step(int s)
 			copy_in(buf_at(sent[s] + n), sent[s] + n);
 			n++;
 		}
-		t1 = phases ? __rdtsc() : 0;
+		t[1] = phases ? __rdtsc() : 0;
 		n = virtq_add_bufs(q, &pool_buf[first], (unsigned int)n, 0,
 				   &pool_ptr[first]);
 		sent[s] += n;
-		t2 = phases ? __rdtsc() : 0;
+		t[2] = phases ? __rdtsc() : 0;
 		if (n)
 			virtq_publish(q);
-		t3 = phases ? __rdtsc() : 0;
+		t[3] = phases ? __rdtsc() : 0;
 		/*
 		 * One call, as rte_ring's one dequeue: calling again until
 		 * none came looked at used->idx once more per step, a line
@@ -368,7 +328,7 @@ static long batch_step(int s)
 	}
 	got[s] += back;
 	if (phases)
-		phase_add(s, n, t0, t1, t2, t3);
+		phases_driver(s, n, t);
 	return back;
 }
 
@@ -388,11 +348,20 @@ static double run(int s, int tput, long n)
 	return (now() - t0) / n;
 }
 
-/* Until everything sent came back: a turn leaves no work to the next. */
+/*
+ * Until everything sent came back: a turn leaves no work to the next.
+ * Only taking back: a batch step would send more with every call, and
+ * end only when the peer happened to catch up (under load, after tens
+ * of millions of messages).
+ */
 static void drain(int s)
 {
+	void *c[64];
+
 	while (got[s] < sent[s])
-		batch_step(s);
+		got[s] += s == RTE_RING ?
+			rte_ring_sc_dequeue_burst(rep, c, 64, NULL) :
+			virtq_get_bufs(&vq[s - SPLIT], c, NULL, 64);
 }
 
 /* One system alone: warm-up, CHUNKS chunks, the median chunk. */
@@ -437,7 +406,7 @@ static void sidebyside(void)
 			int s = meas_sys[k], tput = k >= T_RR;
 			double v;
 
-			switch_to(s);
+			switch_to(s | (tput && phases ? COUNTED : 0));
 			v = run(s, tput, tput ? tput_n : lat_n);
 			if (tput)
 				drain(s);
@@ -463,8 +432,10 @@ static void sidebyside(void)
 	}
 	for (int k = 0; k < 4; k++)
 		printf("%s %.3f x\n", rname[k], median(r[k], TURNS));
-	if (phases)
-		phase_print();
+	if (phases) {
+		switch_to(-1);		/* the peer counts no more */
+		phases_print(sys_name, RTE_RING, PACKED);
+	}
 }
 
 /*
