@@ -220,16 +220,16 @@ static void *peer(void *arg)
 	hb_pin(1);
 	atomic_store(&go, 1);
 	while (!atomic_load_explicit(&done, memory_order_relaxed)) {
-		int m = atomic_load_explicit(&mode, memory_order_acquire);
+		int m = atomic_load_explicit(&mode, memory_order_acquire), sys;
 
 		if (m != atomic_load_explicit(&ack, memory_order_relaxed))
 			atomic_store_explicit(&ack, m, memory_order_release);
 		if (m < 0)
 			continue;
-		if (m == PINGPONG) {
+		sys = m & ~COUNTED;
+		if (sys == PINGPONG) {
 			pp_serve();
 		} else {
-			int sys = m & ~COUNTED;
 			uint64_t t0 = m & COUNTED ? __rdtsc() : 0;
 			int n = sys == RTE_RING ? rr_serve() :
 					vq_serve(&dvq[sys - SPLIT]);
@@ -299,8 +299,9 @@ static long batch_step(int s)
 		}
 		t[1] = phases ? __rdtsc() : 0;
 		if (n)
-			sent[s] += rte_ring_sp_enqueue_burst(req, &pool_ptr[first],
-							     n, NULL);
+			n = rte_ring_sp_enqueue_burst(req, &pool_ptr[first], n,
+						      NULL);
+		sent[s] += n;
 		t[2] = t[3] = phases ? __rdtsc() : 0;
 		back = rte_ring_sc_dequeue_burst(rep, c, 64, NULL);
 	} else {
