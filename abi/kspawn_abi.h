@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
 /*
- * kspawn shared-memory ABI, version 2.0.
+ * kspawn shared-memory ABI, version 2.1.
  *
  * This is the only header that the spawned (guest) kernel and the host side
  * (kspawn.ko, kspawnctl, the portable backends) both include.  Every field is
@@ -24,7 +24,7 @@
 #endif
 
 #define KSPAWN_ABI_MAJOR 2
-#define KSPAWN_ABI_MINOR 0
+#define KSPAWN_ABI_MINOR 1
 
 /* "KSPAWN" followed by "\x01\xab", read as a little-endian uint64_t. */
 #define KSPAWN_MAGIC 0xab014e574150534bULL
@@ -218,6 +218,14 @@ struct kspawn_state {
 	uint32_t debug_vector;		/* guest IDT vector for debug break-in */
 	uint32_t apic_timer_khz;	/* 1.2: the timer input clock it used */
 	struct kspawn_panic panic;
+	/*
+	 * 2.1: interrupts that reached the guest on a vector it never asked
+	 * for, such as the host kernel's IPI broadcasts, and the last one's
+	 * vector.  The guest acknowledges and counts them; it prints nothing.
+	 */
+	uint64_t stray_irqs;
+	uint32_t stray_vector;
+	uint32_t reserved0;
 };
 
 /*
@@ -299,7 +307,7 @@ _Static_assert(offsetof(struct kspawn_header, wake) == 832, "wake");
 _Static_assert(offsetof(struct kspawn_header, echo) == 768, "echo");
 _Static_assert(offsetof(struct kspawn_header, cpu_tsc) == 1856, "cpu_tsc");
 _Static_assert(sizeof(struct kspawn_panic) == 432, "panic size");
-_Static_assert(sizeof(struct kspawn_state) == 464, "state size");
+_Static_assert(sizeof(struct kspawn_state) == 480, "state size");
 _Static_assert(sizeof(struct kspawn_ring) == 192, "ring size");
 _Static_assert(offsetof(struct kspawn_ring, tail) == 64, "ring tail line");
 _Static_assert(sizeof(struct kspawn_queue) == 64, "queue size");

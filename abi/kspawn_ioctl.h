@@ -119,6 +119,9 @@ struct kspawn_ioc_status {
 	__u32 cpus[KSPAWN_MAX_CPUS];	/* the guest's CPUs; cpus[0] is cpu */
 	__s32 doorbell_cpu;		/* -1: no doorbell (polled) */
 	__u32 doorbell_vector;
+	__u64 stray_irqs;		/* as the guest counted them */
+	__u32 stray_vector;		/* the last one's, as the guest said */
+	__u32 reserved;
 };
 
 struct kspawn_ioc_list {

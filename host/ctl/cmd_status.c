@@ -102,6 +102,10 @@ static void print_status(const struct ctl_status *st)
 	if (st->console_dropped)
 		printf("console:    %" PRIu64 " bytes lost to a full ring\n",
 		       st->console_dropped);
+	/* Usually the host kernel's IPI broadcasts: docs/design.md, section 4. */
+	if (st->stray_irqs)
+		printf("stray irqs: %" PRIu64 ", the last on vector %u (ignored by the guest; no_ipi_broadcast=1 on the host stops the host's broadcasts)\n",
+		       st->stray_irqs, st->stray_vector);
 	print_latency(st);
 }
 
@@ -130,6 +134,11 @@ static void json_status(struct json *j, const char *key,
 	json_u64(j, "shared_size", st->shared_size);
 	json_strn(j, "cmdline", st->cmdline, KSPAWN_CMDLINE_MAX);
 	json_u64(j, "heartbeat", st->heartbeat);
+	json_u64(j, "stray_irqs", st->stray_irqs);
+	if (st->stray_irqs)
+		json_u64(j, "stray_vector", st->stray_vector);
+	else
+		json_null(j, "stray_vector");
 	if (st->guest_state == KSPAWN_GUEST_HALTED)
 		json_u64(j, "exit_code", st->exit_code);
 	else

@@ -157,6 +157,8 @@ int dev_status(int fd, uint32_t id, struct ctl_status *st)
 	st->panic = a.panic;
 	st->doorbell_cpu = a.doorbell_cpu;
 	st->doorbell_vector = a.doorbell_vector;
+	st->stray_irqs = a.stray_irqs;
+	st->stray_vector = a.stray_vector;
 	return 0;
 }
 

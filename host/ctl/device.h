@@ -47,6 +47,8 @@ struct ctl_status {
 	struct kspawn_panic panic;	/* valid when guest_state is PANICKED */
 	int doorbell_cpu;		/* -1: no doorbell, the host polls */
 	uint32_t doorbell_vector;
+	uint64_t stray_irqs;		/* interrupts the guest did not ask for */
+	uint32_t stray_vector;		/* the last one's */
 };
 
 struct ctl_version {

@@ -389,4 +389,7 @@ void kspawn_instance_status(struct kspawn_instance *in,
 	st->cmdline[sizeof(st->cmdline) - 1] = 0;
 	memcpy(&st->panic, &g->panic, sizeof(st->panic));
 	st->panic.message[sizeof(st->panic.message) - 1] = 0;
+	st->stray_irqs = READ_ONCE(g->stray_irqs);
+	st->stray_vector = READ_ONCE(g->stray_vector) & 0xff;
+	st->reserved = 0;
 }

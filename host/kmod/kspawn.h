@@ -111,6 +111,7 @@ struct kspawn_instance {
 	u64 mwait_wakes;
 	bool reported_panic;
 	bool reported_halt;
+	bool reported_stray;
 };
 
 struct kspawn_io;

@@ -14,6 +14,7 @@
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
+#include <asm/irq_vectors.h>
 
 #include "kspawn.h"
 
@@ -59,6 +60,30 @@ static void watch_state(struct kspawn_instance *in)
 		pr_info("instance %u: guest halted, exit code %u\n", in->id,
 			READ_ONCE(in->gstate->exit_code));
 	}
+}
+
+/*
+ * Interrupts the guest never asked for, logged once per instance.  The
+ * usual ones are this kernel's own: with the "IPI shorthand broadcast"
+ * enabled (the default once two CPUs are online), Linux sends
+ * CALL_FUNCTION and REBOOT to all CPUs but itself, and the local APICs of
+ * the cores it lent out take them too.  The guest counts and drops them,
+ * but each costs it an interrupt, so say how to stop them.
+ */
+static void watch_stray(struct kspawn_instance *in)
+{
+	u64 n = READ_ONCE(in->gstate->stray_irqs);
+	u32 vector = READ_ONCE(in->gstate->stray_vector) & 0xff;
+
+	if (!n || in->reported_stray)
+		return;
+	in->reported_stray = true;
+	if (vector >= FIRST_SYSTEM_VECTOR)
+		pr_info("instance %u: the guest got this kernel's IPI broadcasts (vector %#x) and ignores them; no_ipi_broadcast=1 on the host's command line keeps them off reserved cores\n",
+			in->id, vector);
+	else
+		pr_info("instance %u: the guest got an interrupt it did not ask for (vector %#x) and ignores it\n",
+			in->id, vector);
 }
 
 /*
@@ -147,6 +172,7 @@ void kspawn_monitor_poll(struct kspawn_instance *in)
 	watch_state(in);
 	if (state == KSPAWN_HOST_RUNNING) {
 		watch_heartbeat(in);
+		watch_stray(in);
 		learn_timer_clock(in);
 	}
 	mutex_unlock(&in->ring_lock);

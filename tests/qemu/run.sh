@@ -22,14 +22,15 @@ initrd=$build/initramfs.cpio.gz
 env_mk=${HOSTKERNEL:-$build/hostkernel}/env.mk
 pass=0 fail=0 skip=0
 
-# Boots: QEMU CPUs, then the cases run in that boot, in order.
-# QEMU_BOOTS="3 a b;2 c" replaces them (tests/stress uses it).
+# Boots: QEMU CPUs (SMP[@CPU model][:host kernel argument]), then the
+# cases run in that boot, in order.  QEMU_BOOTS="3 a b;2 c" replaces them
+# (tests/stress uses it).
 boots=(
 	"2 ctl-usage not-root hello demo panic lifecycle blk blk-odirect blk-nvme blk-4k blk-slow blk-bounce blk-concurrent power-loss-nvme net netdev xdp-native l2fwd gdb-tcp abuse bad-images resources cycles cpu-online-guard reserve pool-scrub timer-clock doorbell no-module"
 	"3 two-guests hostile net-flood echo-flood console-flood lock-independence"
-	"5 four-guests"
+	"5:no_ipi_broadcast=1 four-guests host-broadcast"
 	"2@qemu64,+monitor mwait-wake"
-	"4 smp-guest blk-mq net-mq pairs-flap smp-libc doorbell-cpu hostile-stamps"
+	"4 smp-guest blk-mq net-mq pairs-flap smp-libc doorbell-cpu hostile-stamps host-broadcast"
 	klog
 	make-run-tty
 	power-loss
@@ -95,11 +96,14 @@ collect() {
 	done
 }
 
-# run_boot SMP[@CPU] CASE...: one boot with SMP CPUs (of QEMU's model CPU
-# if given, e.g. 2@qemu64,+monitor), running the cases.
+# run_boot SMP[@CPU][:ARG] CASE...: one boot with SMP CPUs (of QEMU's
+# model CPU if given, e.g. 2@qemu64,+monitor; with ARG on the host
+# kernel's command line if given), running the cases.
 run_boot() {
-	local smp=${1%%@*} cpu= cases=() log name
-	[ "$1" = "$smp" ] || cpu=${1#*@}
+	local spec=${1%%:*} arg= smp cpu= cases=() log name
+	[ "$1" = "$spec" ] || arg=${1#*:}
+	smp=${spec%%@*}
+	[ "$spec" = "$smp" ] || cpu=${spec#*@}
 	shift
 	for name in "$@"; do
 		wanted "$name" && cases+=("$name")
@@ -114,7 +118,7 @@ run_boot() {
 		--qemu -drive --qemu "file=$log.disk,if=virtio,format=raw" \
 		--qemu -drive --qemu "file=$log.nvme,if=none,id=nvm,format=raw" \
 		--qemu -device --qemu "nvme,serial=kspawn-nvme,drive=nvm" \
-		--run /tests/run-cases.sh \
+		--run /tests/run-cases.sh ${arg:+--append "$arg"} \
 		--append "harness.cases=$(IFS=,; echo "${cases[*]}")"
 	collect "$log" "$smp" "${cases[@]}"
 	# The sentinel says how the init ended; 121 is a bad host kernel log

@@ -1,6 +1,7 @@
 /*
  * Trap dispatch.  Exceptions go to the debugger hook (if one is installed
- * and wants them) or panic; interrupts go to their registered handler.
+ * and wants them) or panic; interrupts go to their registered handler, or
+ * are counted as stray (the host sees the count).
  */
 #include <stddef.h>
 
@@ -8,7 +9,7 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/fault.h"
-#include "kern/console.h"
+#include "kern/shared.h"
 
 #define VECTOR_ALLOC_FIRST 48
 #define VECTOR_ALLOC_LAST 239
@@ -16,7 +17,6 @@
 static irq_handler_t handlers[256];
 static trap_hook_t debug_hook;
 static void (*eoi)(void);
-static uint8_t unexpected_seen[256];
 
 void trap_init(void)
 {
@@ -61,15 +61,22 @@ trap_hook_t trap_debug_hook(void)
 }
 
 /*
- * An interrupt nobody asked for: say so once per vector, and acknowledge it
- * so the local APIC does not hold back everything of lower priority.
+ * An interrupt nobody asked for.  The usual one is the host's: Linux sends
+ * some IPIs (CALL_FUNCTION for a global TLB flush or code patching) as a
+ * broadcast to every CPU but itself, and the APIC delivers those to the
+ * cores it lent us too.  They are routine, so count them where the host
+ * can see them (kspawnctl status) rather than print from interrupt context
+ * into whatever an app is writing; and acknowledge each so the local APIC
+ * does not hold back everything of lower priority.
  */
-static void unexpected_irq(const struct trap_frame *tf)
+static void stray_irq(const struct trap_frame *tf)
 {
-	if (!unexpected_seen[tf->vector]) {
-		unexpected_seen[tf->vector] = 1;
-		kprintf("trap: unexpected interrupt on vector %llu\n",
-			(unsigned long long)tf->vector);
+	struct kspawn_state *st = kspawn_hdr ? shared_state() : NULL;
+
+	if (st) {
+		__atomic_fetch_add(&st->stray_irqs, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&st->stray_vector, (uint32_t)tf->vector,
+				 __ATOMIC_RELAXED);
 	}
 	if (eoi)
 		eoi();
@@ -96,5 +103,5 @@ void trap_dispatch(struct trap_frame *tf)
 	if (h)
 		h(tf);
 	else
-		unexpected_irq(tf);
+		stray_irq(tf);
 }
