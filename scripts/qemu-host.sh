@@ -13,6 +13,12 @@
 #     --probe ELF                  image for the accelerator probe
 #     --qemu ARG                   one more QEMU argument (repeatable)
 #
+# A boot whose kernel does not reach its init within KSPAWN_BOOT_TIMEOUT
+# seconds (default 240; under TCG it takes seconds) is stopped and booted
+# once more, with a line on stderr saying so: such a stall lies below
+# kspawn (the host kernel bringing up its CPUs), and one was seen once
+# under a loaded -smp 5.
+#
 # Environment: SMP (CPUs, default 2), MEM (MiB, default 512), KSPAWN_ACCEL
 # (kvm|tcg, else scripts/qemu-accel.sh decides), KSPAWN_POOL (default
 # 64M@0x10000000), KSPAWN_TRAMPOLINE (default 0x70000), KSPAWN_QEMU_CPU
@@ -86,17 +92,52 @@ fi
 keep=$log
 [ -n "$log" ] || log=$(mktemp)
 mkdir -p "$(dirname "$log")"
+boot_limit=${KSPAWN_BOOT_TIMEOUT:-240}
+pidfile=$(mktemp) stalled=$(mktemp)
+
+# watch_boot: stop QEMU (by its pid file) if the console has not shown
+# the init's first line after boot_limit seconds, and say so in $stalled.
+watch_boot() {
+	local t=0 last
+	while [ $t -lt "$boot_limit" ]; do
+		sleep 1
+		grep -q '^KSPAWN-HARNESS-INIT' "$log" 2>/dev/null && return 0
+		t=$((t + 1))
+	done
+	last=$(tail -n 1 "$log" 2>/dev/null)
+	echo "${last:-(no output)}" > "$stalled"
+	kill "$(cat "$pidfile")" 2>/dev/null
+}
+
 # Show the console as it comes, without the kernel log dump at the end
 # (it stays in the log file, for the checks below).  Every stage unbuffered
 # (sed -u; mawk would hold lines back), or a reader of our output waits.
-set +e
-# The console is the first serial port (ttyS0); --qemu may add ttyS1.
-timeout --kill-after=5 "$limit" "${qemu[@]}" -serial stdio -monitor none \
-	"${extra[@]}" \
-	</dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" |
-	sed -u '/^KSPAWN-HARNESS-DMESG-BEGIN/,/^KSPAWN-HARNESS-DMESG-END/d'
-qemu_status=${PIPESTATUS[0]}
-set -e
+for attempt in 1 2; do
+	: > "$stalled"
+	: > "$pidfile"
+	watch_boot &
+	watcher=$!
+	set +e
+	# The console is the first serial port (ttyS0); --qemu may add ttyS1.
+	timeout --kill-after=5 "$limit" "${qemu[@]}" -serial stdio -monitor none \
+		-pidfile "$pidfile" "${extra[@]}" \
+		</dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" |
+		sed -u -e '/^KSPAWN-HARNESS-INIT$/d' \
+			-e '/^KSPAWN-HARNESS-DMESG-BEGIN/,/^KSPAWN-HARNESS-DMESG-END/d'
+	qemu_status=${PIPESTATUS[0]}
+	kill "$watcher" 2>/dev/null
+	wait "$watcher" 2>/dev/null
+	set -e
+	[ -s "$stalled" ] || break
+	echo "qemu-host: the host kernel did not reach its init in ${boot_limit}s (boot $attempt; its last line: $(cat "$stalled"))" >&2
+	if [ "$attempt" -eq 2 ]; then
+		rm -f "$pidfile" "$stalled"
+		[ -n "$keep" ] || rm -f "$log"
+		exit 124
+	fi
+	echo "qemu-host: booting once more" >&2
+done
+rm -f "$pidfile" "$stalled"
 
 cleanup() { [ -n "$keep" ] || rm -f "$log"; }
 if [ "$qemu_status" -eq 124 ] || [ "$qemu_status" -eq 137 ]; then

@@ -121,6 +121,9 @@ run_boot() {
 		--run /tests/run-cases.sh ${arg:+--append "$arg"} \
 		--append "harness.cases=$(IFS=,; echo "${cases[*]}")"
 	collect "$log" "$smp" "${cases[@]}"
+	# A boot that stalled before the host's init was booted again: say so.
+	grep '^qemu-host: the host kernel did not reach its init' "$log.err" |
+		sed "s/^qemu-host:/note qemu\/boot-smp$smp:/"
 	# The sentinel says how the init ended; 121 is a bad host kernel log
 	# outside any case (boot, shutdown).
 	if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
