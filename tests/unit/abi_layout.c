@@ -78,6 +78,9 @@ int main(void)
 	FIELD(kspawn_state, debug_vector);
 	FIELD(kspawn_state, apic_timer_khz);
 	FIELD(kspawn_state, panic);
+	FIELD(kspawn_state, stray_irqs);
+	FIELD(kspawn_state, stray_vector);
+	FIELD(kspawn_state, reserved0);
 	SIZE(kspawn_state);
 	FIELD(kspawn_ring, head);
 	FIELD(kspawn_ring, dropped);
