@@ -160,10 +160,21 @@ static const struct {
  */
 static void random_blocks(int fd, long n)
 {
-	unsigned char buf[1024];
+	/* Room for the largest argument: the module copies _IOC_SIZE bytes. */
+	unsigned char buf[4096];
 	unsigned int seed = 7;
 	long ok = 0, early = 0;
 
+	for (size_t c = 0; c < NCMDS; c++) {
+		unsigned long size = _IOC_SIZE(random_cmds[c].cmd);
+
+		if (size > sizeof(buf)) {
+			printf("  FAILED %s takes %lu bytes, more than the %zu-byte block\n",
+			       random_cmds[c].name, size, sizeof(buf));
+			failures++;
+			return;
+		}
+	}
 	for (long i = 0; i < n; i++) {
 		unsigned int c = (unsigned int)rand_r(&seed) % NCMDS;
 		unsigned long cmd = random_cmds[c].cmd;
