@@ -14,10 +14,10 @@
 #     --qemu ARG                   one more QEMU argument (repeatable)
 #
 # A boot whose kernel does not reach its init within KSPAWN_BOOT_TIMEOUT
-# seconds (default 240; under TCG it takes seconds) is stopped and booted
-# once more, with a line on stderr saying so: such a stall lies below
-# kspawn (the host kernel bringing up its CPUs), and one was seen once
-# under a loaded -smp 5.
+# seconds (default 240, 0 for no limit; under TCG it takes seconds) is
+# stopped and booted once more, with a line on stderr saying so: such a
+# stall lies below kspawn (the host kernel bringing up its CPUs), and one
+# was seen once under a loaded -smp 5.
 #
 # Environment: SMP (CPUs, default 2), MEM (MiB, default 512), KSPAWN_ACCEL
 # (kvm|tcg, else scripts/qemu-accel.sh decides), KSPAWN_POOL (default
@@ -93,20 +93,31 @@ keep=$log
 [ -n "$log" ] || log=$(mktemp)
 mkdir -p "$(dirname "$log")"
 boot_limit=${KSPAWN_BOOT_TIMEOUT:-240}
-pidfile=$(mktemp) stalled=$(mktemp)
+case $boot_limit in
+'' | *[!0-9]*) die "KSPAWN_BOOT_TIMEOUT=$boot_limit: not a number of seconds (0: no limit)" ;;
+esac
+pidfile=$(mktemp) stalled=$(mktemp) watcher=
+trap '[ -z "$watcher" ] || kill "$watcher" 2>/dev/null; rm -f "$pidfile" "$stalled"' EXIT
 
-# watch_boot: stop QEMU (by its pid file) if the console has not shown
-# the init's first line after boot_limit seconds, and say so in $stalled.
+# watch_boot: if the console has not shown the init's first line after
+# boot_limit seconds (0: never mind), note the last line in $stalled and
+# stop the boot: TERM to `timeout`, whose PID the pipeline's first stage
+# wrote, and which passes it on to QEMU.  The line is looked for with the
+# console's lines joined again (a kernel record can land inside it).
 watch_boot() {
-	local t=0 last
+	local t=0 last pid
+	[ "$boot_limit" -gt 0 ] || return 0
 	while [ $t -lt "$boot_limit" ]; do
 		sleep 1
-		grep -q '^KSPAWN-HARNESS-INIT' "$log" 2>/dev/null && return 0
+		"$here/../tests/qemu/console-lines" < "$log" |
+			grep -q '^KSPAWN-HARNESS-INIT' && return 0
 		t=$((t + 1))
 	done
-	last=$(tail -n 1 "$log" 2>/dev/null)
+	pid=$(cat "$pidfile")
+	[ -n "$pid" ] || return 0
+	last=$(tail -n 1 "$log")
 	echo "${last:-(no output)}" > "$stalled"
-	kill "$(cat "$pidfile")" 2>/dev/null
+	kill "$pid"
 }
 
 # Show the console as it comes, without the kernel log dump at the end
@@ -115,29 +126,31 @@ watch_boot() {
 for attempt in 1 2; do
 	: > "$stalled"
 	: > "$pidfile"
-	watch_boot &
+	: > "$log"
+	watch_boot < /dev/null > /dev/null 2>&1 &
 	watcher=$!
 	set +e
 	# The console is the first serial port (ttyS0); --qemu may add ttyS1.
-	timeout --kill-after=5 "$limit" "${qemu[@]}" -serial stdio -monitor none \
-		-pidfile "$pidfile" "${extra[@]}" \
-		</dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" |
+	(
+		echo "$BASHPID" > "$pidfile"
+		exec timeout --kill-after=5 "$limit" "${qemu[@]}" -serial stdio \
+			-monitor none "${extra[@]}"
+	) </dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" |
 		sed -u -e '/^KSPAWN-HARNESS-INIT$/d' \
 			-e '/^KSPAWN-HARNESS-DMESG-BEGIN/,/^KSPAWN-HARNESS-DMESG-END/d'
 	qemu_status=${PIPESTATUS[0]}
 	kill "$watcher" 2>/dev/null
 	wait "$watcher" 2>/dev/null
+	watcher=
 	set -e
 	[ -s "$stalled" ] || break
 	echo "qemu-host: the host kernel did not reach its init in ${boot_limit}s (boot $attempt; its last line: $(cat "$stalled"))" >&2
 	if [ "$attempt" -eq 2 ]; then
-		rm -f "$pidfile" "$stalled"
 		[ -n "$keep" ] || rm -f "$log"
 		exit 124
 	fi
 	echo "qemu-host: booting once more" >&2
 done
-rm -f "$pidfile" "$stalled"
 
 cleanup() { [ -n "$keep" ] || rm -f "$log"; }
 if [ "$qemu_status" -eq 124 ] || [ "$qemu_status" -eq 137 ]; then

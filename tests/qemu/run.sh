@@ -28,7 +28,7 @@ pass=0 fail=0 skip=0
 boots=(
 	"2 ctl-usage not-root hello demo panic lifecycle blk blk-odirect blk-nvme blk-4k blk-slow blk-bounce blk-concurrent power-loss-nvme net netdev xdp-native l2fwd gdb-tcp abuse bad-images resources cycles cpu-online-guard reserve pool-scrub timer-clock doorbell no-module"
 	"3 two-guests hostile net-flood echo-flood console-flood lock-independence"
-	"5:no_ipi_broadcast=1 four-guests host-broadcast"
+	"5:no_ipi_broadcast=1 four-guests host-broadcast-off"
 	"2@qemu64,+monitor mwait-wake"
 	"4 smp-guest blk-mq net-mq pairs-flap smp-libc doorbell-cpu hostile-stamps host-broadcast"
 	klog
@@ -68,6 +68,9 @@ host() {
 		--probe "$build/kspawn-guest.elf" --log "$log" "$@" \
 		"$vmlinuz" "$initrd") > /dev/null 2>"$log.err"
 	status=$?
+	# A boot that stalled before the host's init was booted again: say so.
+	grep '^qemu-host: the host kernel did not reach its init' "$log.err" |
+		sed "s/^qemu-host:/note qemu\/boot-smp$smp:/"
 }
 
 # collect LOG SMP NAME...: each case's verdict line with its evidence, as
@@ -121,9 +124,6 @@ run_boot() {
 		--run /tests/run-cases.sh ${arg:+--append "$arg"} \
 		--append "harness.cases=$(IFS=,; echo "${cases[*]}")"
 	collect "$log" "$smp" "${cases[@]}"
-	# A boot that stalled before the host's init was booted again: say so.
-	grep '^qemu-host: the host kernel did not reach its init' "$log.err" |
-		sed "s/^qemu-host:/note qemu\/boot-smp$smp:/"
 	# The sentinel says how the init ended; 121 is a bad host kernel log
 	# outside any case (boot, shutdown).
 	if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
