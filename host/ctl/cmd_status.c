@@ -63,6 +63,16 @@ static void print_panic(const struct kspawn_panic *p)
 	       p->message);
 }
 
+/*
+ * The vectors x86 Linux sends to all CPUs but the sender (CALL_FUNCTION,
+ * REBOOT in arch/x86/include/asm/irq_vectors.h), which reach lent cores
+ * too: docs/design.md, section 4.
+ */
+static int host_broadcast_vector(uint32_t vector)
+{
+	return vector == 0xfc || vector == 0xf8;
+}
+
 static void print_status(const struct ctl_status *st)
 {
 	printf("instance:   %u\n", st->id);
@@ -102,10 +112,14 @@ static void print_status(const struct ctl_status *st)
 	if (st->console_dropped)
 		printf("console:    %" PRIu64 " bytes lost to a full ring\n",
 		       st->console_dropped);
-	/* Usually the host kernel's IPI broadcasts: docs/design.md, section 4. */
-	if (st->stray_irqs)
-		printf("stray irqs: %" PRIu64 ", the last on vector %u (ignored by the guest; no_ipi_broadcast=1 on the host stops the host's broadcasts)\n",
-		       st->stray_irqs, st->stray_vector);
+	if (st->stray_irqs) {
+		const char *why = host_broadcast_vector(st->stray_vector) ?
+			"; the host's IPI broadcasts: no_ipi_broadcast=1 on its command line stops them" :
+			"";
+
+		printf("stray irqs: %" PRIu64 ", the last on vector %u (ignored by the guest%s)\n",
+		       st->stray_irqs, st->stray_vector, why);
+	}
 	print_latency(st);
 }
 

@@ -97,6 +97,8 @@ static const char status_help[] =
 "  The instance's state as the module and the guest see it: CPU, region\n"
 "  and shared area, heartbeat (and whether it stopped), exit code, the\n"
 "  panic record (vector, error code, RIP, RSP, CR2, message) after a panic,\n"
+"  interrupts the guest got but never asked for (stray irqs: most often\n"
+"  the host's IPI broadcasts, which no_ipi_broadcast=1 on the host stops),\n"
 "  and the spawn latency from the boot TSC stamps: ioctl -> first STARTUP\n"
 "  IPI -> trampoline in long mode -> kmain -> app main, in microseconds.\n";
 

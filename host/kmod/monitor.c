@@ -64,11 +64,11 @@ static void watch_state(struct kspawn_instance *in)
 
 /*
  * Interrupts the guest never asked for, logged once per instance.  The
- * usual ones are this kernel's own: with the "IPI shorthand broadcast"
- * enabled (the default once two CPUs are online), Linux sends
- * CALL_FUNCTION and REBOOT to all CPUs but itself, and the local APICs of
- * the cores it lent out take them too.  The guest counts and drops them,
- * but each costs it an interrupt, so say how to stop them.
+ * usual ones are this kernel's own: with its "IPI shorthand broadcast"
+ * on (the default, with two or more CPUs online), Linux sends
+ * CALL_FUNCTION and REBOOT to all CPUs but the sender, and the local
+ * APICs of the cores it lent out take them too.  The guest counts and
+ * drops them, but each costs it an interrupt, so say how to stop them.
  */
 static void watch_stray(struct kspawn_instance *in)
 {
@@ -78,8 +78,8 @@ static void watch_stray(struct kspawn_instance *in)
 	if (!n || in->reported_stray)
 		return;
 	in->reported_stray = true;
-	if (vector >= FIRST_SYSTEM_VECTOR)
-		pr_info("instance %u: the guest got this kernel's IPI broadcasts (vector %#x) and ignores them; no_ipi_broadcast=1 on the host's command line keeps them off reserved cores\n",
+	if (vector == CALL_FUNCTION_VECTOR || vector == REBOOT_VECTOR)
+		pr_info("instance %u: the guest got this kernel's IPI broadcasts (vector %#x) and ignores them; no_ipi_broadcast=1 on the host's command line keeps them off lent cores\n",
 			in->id, vector);
 	else
 		pr_info("instance %u: the guest got an interrupt it did not ask for (vector %#x) and ignores it\n",
