@@ -1,0 +1,35 @@
+/*
+ * What the two files of the in_order program share (in_order.c: the
+ * in-order cases and main(); add_bufs.c: the batch calls): one memory
+ * area standing for a guest region, a driver and device paired on it,
+ * and the verdict line.
+ */
+#ifndef TESTS_HOSTED_IN_ORDER_H
+#define TESTS_HOSTED_IN_ORDER_H
+
+#include <stdint.h>
+
+#include "host/backend/vq.h"
+#include "lib/virtq.h"
+
+#define BASE 0x40000000ULL
+#define BYTES (512u << 10)
+#define RING2 (64u << 10)		/* the packed ring */
+#define BUFS (128u << 10)		/* buffers, 1 KiB each */
+#define QS 64
+
+extern uint8_t *mem;		/* BYTES at guest physical BASE */
+extern struct kb_region r;
+
+uint64_t gpa(const void *va);
+
+/* "ok NAME", or "FAIL NAME: why" and one more failure. */
+void check(const char *name, int good, const char *why);
+
+/* Memory zeroed, a driver and a device on one queue of QS, either layout. */
+void pair(struct virtq *q, struct kb_vq *d, int packed, int in_order);
+
+/* add_bufs.c: virtq_add_bufs() and virtq_get_bufs() against the device. */
+void add_bufs_case(int packed, int in_order, int dev_bufs);
+
+#endif
