@@ -26,7 +26,7 @@ $(PINGPONG): bench/ring/pingpong.c bench/lib/hostbench.c bench/lib/hostbench.h |
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -pthread -I. -o $@ \
 		bench/ring/pingpong.c bench/lib/hostbench.c
 
-BENCH_VM_FILES := bench/fullstack/in-vm.sh bench/fullstack/net.sh \
+BENCH_VM_FILES := bench/fullstack/in-vm.sh bench/fullstack/blk.sh bench/fullstack/net.sh \
 	bench/fullstack/netprof.sh \
 	bench/blk/fio.sh $(SPAWNBENCH) \
 	$(UDPPING) $(PINGPONG) $(CTXLINUX) $(QEMU_B)/udpcheck $(GUEST_MIN_ELF)
