@@ -1,6 +1,6 @@
-# The full-stack blk rows, sourced by in-vm.sh (its globals: cpu, dbopt,
-# scratch, small, live, id, con; its helpers: wanted, declare_w, fail_w,
-# emit, in_order, m, say, guest_run, field, guest_down).
+# The full-stack blk rows, sourced by in-vm.sh (its globals: IMG, runs,
+# cpu, dbopt, scratch, small, con, order; its helpers: wanted, declare_w,
+# fail_w, emit, in_order, m, say, guest_run, field; fio.sh on PATH).
 # shellcheck shell=sh
 # ---- blk_nvme: a real device's protocol, guest vs fio in the host ------
 # The QEMU host's NVMe namespace (bench/run.sh gives it one, 128 MiB): the

@@ -1,6 +1,6 @@
-# The full-stack net rows, sourced by in-vm.sh (its globals: cpu, dbopt,
-# nsa, nsb, server, live, id; its helpers: wanted, declare_w, fail_w,
-# in_order, m, say, guest_down).
+# The full-stack net rows, sourced by in-vm.sh (its globals: IMG, runs,
+# cpu, dbopt, order, nsa, nsb, server, live, id; its helpers: wanted,
+# declare_w, fail_w, in_order, m, say, guest_down).
 # shellcheck shell=sh
 # ---- net: UDP echo over ksnetN vs two network namespaces over veth -----
 # ns_hold: a process whose network namespace the veth peer lives in.

@@ -36,12 +36,16 @@
 #include "hosted/virtio_hosted.h"
 #include "in_order.h"
 
-uint8_t *mem;
-struct kb_region r;
+#define BASE 0x40000000ULL
+#define BYTES (512u << 10)
+#define RING2 (64u << 10)		/* the packed ring */
+
+uint8_t *mem;			/* BYTES at guest physical BASE */
+static struct kb_region r;
 static int failures;
 static void *cookies[QS];
 
-uint64_t gpa(const void *va)
+static uint64_t gpa(const void *va)
 {
 	return BASE + (uint64_t)((const uint8_t *)va - mem);
 }

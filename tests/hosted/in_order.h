@@ -12,16 +12,10 @@
 #include "host/backend/vq.h"
 #include "lib/virtq.h"
 
-#define BASE 0x40000000ULL
-#define BYTES (512u << 10)
-#define RING2 (64u << 10)		/* the packed ring */
-#define BUFS (128u << 10)		/* buffers, 1 KiB each */
+#define BUFS (128u << 10)		/* offset of the buffers, 1 KiB each */
 #define QS 64
 
-extern uint8_t *mem;		/* BYTES at guest physical BASE */
-extern struct kb_region r;
-
-uint64_t gpa(const void *va);
+extern uint8_t *mem;		/* the region, as this process sees it */
 
 /* "ok NAME", or "FAIL NAME: why" and one more failure. */
 void check(const char *name, int good, const char *why);
