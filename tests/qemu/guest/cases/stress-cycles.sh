@@ -62,11 +62,14 @@ echo "$obj1" | grep -qv ' 0$' && bad "module objects left with no instance: $(ec
 # filled when the work lands on another CPU), and unreclaimable slab by a
 # few hundred kB (per-CPU partial slabs; 416 kB over 100 cycles once, with
 # the module's objects back to zero): a leak grows in both halves, a
-# one-off in one.
+# one-off in one.  MemFree gets two pages a cycle: with no guest at all,
+# 50 rounds of kspawnctl list and status moved it by 800 kB, 50 CPU
+# hotplug cycles by 560 kB, and one page let both halves of the cycles
+# drop by 228 and 552 kB, 240 and 260 kB, before and after the same code.
 page_budget=$((4 * n))
 half=$((page_budget / 2))
-[ $((free0 - freeh)) -lt $half ] || [ $((freeh - free1)) -lt $half ] ||
-	bad "MemFree dropped by $((free0 - freeh)) kB, then $((freeh - free1)) kB, in each half of the cycles"
+[ $((free0 - freeh)) -lt $((2 * half)) ] || [ $((freeh - free1)) -lt $((2 * half)) ] ||
+	bad "MemFree dropped by $((free0 - freeh)) kB, then $((freeh - free1)) kB, in each half of the cycles (at most $((2 * half)) kB in one)"
 [ $((slabh - slab0)) -lt $half ] || [ $((slab1 - slabh)) -lt $half ] ||
 	bad "unreclaimable slab grew by $((slabh - slab0)) kB, then $((slab1 - slabh)) kB, in each half of the cycles"
 [ $((vm1 - vm0)) -lt $page_budget ] || bad "vmalloc use grew by $((vm1 - vm0)) kB"
