@@ -11,46 +11,23 @@ moment more (SECONDS, 0.5 by default) before it says "cont".  Complains
 on stderr (and lets the guest run anyway) if no client came within a
 minute.
 """
-import json
-import socket
+import os
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from qmp import Qmp  # noqa: E402  (scripts/qmp.py)
+
 LIMIT_S = 60
-
-
-def connect(path):
-    end = time.monotonic() + LIMIT_S
-    while True:
-        s = socket.socket(socket.AF_UNIX)
-        try:
-            s.connect(path)
-            return s
-        except OSError:
-            s.close()
-            if time.monotonic() > end:
-                raise
-            time.sleep(0.05)
 
 
 def main():
     path, chardev = sys.argv[1], sys.argv[2]
     settle = float(sys.argv[3]) if len(sys.argv) > 3 else 0.5
-    f = connect(path).makefile("rw")
-
-    def cmd(name):
-        f.write(json.dumps({"execute": name}) + "\n")
-        f.flush()
-        while True:
-            reply = json.loads(f.readline())
-            if "return" in reply or "error" in reply:
-                return reply
-
-    json.loads(f.readline())  # the greeting
-    cmd("qmp_capabilities")
+    qmp = Qmp(path, wait_s=LIMIT_S)
     end = time.monotonic() + LIMIT_S
     while time.monotonic() < end:
-        devs = cmd("query-chardev").get("return", [])
+        devs = qmp.cmd("query-chardev").get("return", [])
         names = [d["filename"] for d in devs if d["label"] == chardev]
         if names and not names[0].startswith("disconnected:"):
             time.sleep(settle)
@@ -59,7 +36,7 @@ def main():
     else:
         print("qmp-cont: nobody connected to %s within %d s" %
               (chardev, LIMIT_S), file=sys.stderr)
-    cmd("cont")
+    qmp.cmd("cont")
     return 0
 
 

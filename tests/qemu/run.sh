@@ -68,9 +68,9 @@ host() {
 		--probe "$build/kspawn-guest.elf" --log "$log" "$@" \
 		"$vmlinuz" "$initrd") > /dev/null 2>"$log.err"
 	status=$?
-	# A boot that stalled before the host's init was booted again: say so.
-	grep '^qemu-host: the host kernel did not reach its init' "$log.err" |
-		sed "s/^qemu-host:/note qemu\/boot-smp$smp:/"
+	# A boot that stalled before the host's init was booted again: say so,
+	# with where its vCPUs were.
+	sed -n "s/^qemu-host: \(the host kernel did not reach its init.*\|  CPU#.*\|  .*monitor.*\)$/note qemu\/boot-smp$smp: \1/p" "$log.err"
 }
 
 # collect LOG SMP NAME...: each case's verdict line with its evidence, as

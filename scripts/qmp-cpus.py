@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Say where each vCPU of a running QEMU is: what qemu-host.sh prints when
+a host kernel stalls before its init, so that a stall seen once in CI says
+where it was.
+
+    qmp-cpus.py QMP_SOCKET
+
+Two samples a second apart, one line per vCPU: the instruction pointer,
+the CPU mode, IF, and whether it is halted.  Debian ships no System.map
+(its file is a stub) and KASLR moves the kernel, so a kernel address is
+also given as an offset from the handler of IDT vector 0 (after
+trap_init(), asm_exc_divide_error): to name it, boot the same kernel and
+add that offset to asm_exc_divide_error's address in /proc/kallsyms.  A
+CPU still in real mode and halted was never started (its SIPI was lost);
+a monitor that does not answer within 10 s means QEMU itself is stuck.
+Exits 0 whatever it finds: it only reports.
+"""
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from qmp import Qmp  # noqa: E402  (scripts/qmp.py)
+
+ANSWER_S = 10
+KERNEL_SPACE = 0xFFFFFFFF80000000
+
+
+def parse_cpus(text):
+    """{index: {"ip", "mode", "if", "hlt", "idt"}} from `info registers -a`."""
+    cpus = {}
+    for block in re.split(r"^CPU#", text, flags=re.M)[1:]:
+        index = int(block.split("\n", 1)[0])
+        ip = re.search(r"\b[RE]IP=([0-9a-f]+)", block)
+        fl = re.search(r"\b[RE]FL=([0-9a-f]+)", block)
+        hlt = re.search(r"\bHLT=(\d)", block)
+        idt = re.search(r"^IDT=\s+([0-9a-f]+)", block, flags=re.M)
+        cs = re.search(r"^CS =.*$", block, flags=re.M)
+        mode = "real/16-bit"
+        if cs and "CS64" in cs.group(0):
+            mode = "64-bit"
+        elif cs and "CS32" in cs.group(0):
+            mode = "32-bit"
+        cpus[index] = {
+            "ip": int(ip.group(1), 16) if ip else None,
+            "mode": mode,
+            "if": bool(int(fl.group(1), 16) & 0x200) if fl else None,
+            "hlt": hlt.group(1) == "1" if hlt else None,
+            "idt": int(idt.group(1), 16) if idt else None,
+        }
+    return cpus
+
+
+def idt0_handler(qmp, idt):
+    """The address IDT vector 0 leads to, read through CPU 0's page tables."""
+    if idt is None:
+        return None
+    words = re.findall(r"0x([0-9a-f]{16})", qmp.hmp("x /2gx 0x%x" % idt))
+    if len(words) != 2:
+        return None
+    lo, hi = int(words[0], 16), int(words[1], 16)
+    return (lo & 0xFFFF) | ((lo >> 48) << 16) | ((hi & 0xFFFFFFFF) << 32)
+
+
+def where(ip, idt0):
+    if ip is None:
+        return "?"
+    if ip < KERNEL_SPACE or idt0 is None or idt0 < KERNEL_SPACE:
+        return "%x" % ip
+    return "%x (idt0%+#x)" % (ip, ip - idt0)
+
+
+def describe(cpu, idt0):
+    state = "halted" if cpu["hlt"] else "running"
+    irqs = {True: "IF=1", False: "IF=0", None: "IF=?"}[cpu["if"]]
+    return "%s, %s, %s, %s" % (where(cpu["ip"], idt0), cpu["mode"], irqs, state)
+
+
+def main():
+    try:
+        qmp = Qmp(sys.argv[1], wait_s=5, answer_s=ANSWER_S)
+    except OSError as e:
+        print("  no QEMU monitor to ask (%s)" % e)
+        return 0
+    try:
+        first = parse_cpus(qmp.hmp("info registers -a"))
+        time.sleep(1)
+        second = parse_cpus(qmp.hmp("info registers -a"))
+        idt0 = idt0_handler(qmp, second.get(0, {}).get("idt"))
+    except OSError as e:  # socket.timeout is one
+        print("  QEMU's monitor did not answer within %d s (%s): QEMU itself "
+              "is stuck, not only the kernel it runs" % (ANSWER_S, e or "timeout"))
+        return 0
+    for index in sorted(second):
+        line = "  CPU#%d: %s" % (index, describe(second[index], idt0))
+        if index not in first:
+            pass
+        elif first[index]["ip"] != second[index]["ip"]:
+            line += "; 1 s before at %s" % where(first[index]["ip"], idt0)
+        else:
+            line += "; at the same place 1 s before"
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
