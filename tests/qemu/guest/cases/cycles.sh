@@ -1,11 +1,11 @@
 # 20 spawn/stop cycles: every one boots, and afterwards CPU 1 is online,
-# the module's own object counts are back where they were, and MemFree is
-# too, within noise (tests/stress holds leaks to under a page per cycle
+# the module's own object counts are back where they were, and free memory
+# (free_kb) is too, within noise (tests/stress holds leaks to under a page per cycle
 # over 100 cycles; CPU hotplug's per-CPU caches make 20 too few for that).
 . /tests/lib.sh
-memfree() {
+free_now() {
 	settle
-	meminfo MemFree
+	free_kb
 }
 cycle() {
 	spawn "$IMG" --cpu 1 --cmdline "hello cycle $1" >/dev/null || return 1
@@ -16,20 +16,20 @@ cycle() {
 	[ "$(cpu_online 1)" = 1 ] || { bad "cycle $1: CPU 1 offline after stop"; return 1; }
 }
 cycle 0	# warm-up: first-use allocations (kthreads, caches) are not leaks
-before=$(memfree)
+before=$(free_now)
 objects0=$(cat /sys/class/misc/kspawn/objects)
 i=1
 while [ $i -le 20 ]; do
 	cycle $i || break
 	i=$((i + 1))
 done
-after=$(memfree)
+after=$(free_now)
 objects1=$(cat /sys/class/misc/kspawn/objects)
-note "MemFree before $before kB, after 20 cycles $after kB"
+note "free memory before $before kB, after 20 cycles $after kB"
 [ "$objects1" = "$objects0" ] || bad "module objects were $(echo $objects0), are $(echo $objects1)"
 # Seen here: up to ~700 kB of noise after CPU hotplug cycles; a leak of a
 # region, a RAM disk or a kspawn_io per cycle is far more.
-[ $((before - after)) -lt 2048 ] || bad "MemFree dropped by $((before - after)) kB"
+[ $((before - after)) -lt 2048 ] || bad "free memory dropped by $((before - after)) kB"
 want_online 1
 want_no_instances
 finish
