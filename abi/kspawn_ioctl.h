@@ -121,8 +121,15 @@ struct kspawn_ioc_status {
 	__u32 doorbell_vector;
 	__u64 stray_irqs;		/* as the guest counted them */
 	__u32 stray_vector;		/* the last one's, as the guest said */
-	__u32 reserved;
+	__u32 stray_flags;		/* KSPAWN_STRAY_*, about stray_vector */
 };
+
+/*
+ * stray_vector is one this host kernel sends to all CPUs but the sender
+ * (its IPI shorthand broadcasts; no_ipi_broadcast=1 stops them).  The
+ * module decides, from its own kernel's vector numbers.
+ */
+#define KSPAWN_STRAY_HOST_BROADCAST	(1U << 0)
 
 struct kspawn_ioc_list {
 	__u32 argsz;

@@ -63,16 +63,6 @@ static void print_panic(const struct kspawn_panic *p)
 	       p->message);
 }
 
-/*
- * The vectors x86 Linux sends to all CPUs but the sender (CALL_FUNCTION,
- * REBOOT in arch/x86/include/asm/irq_vectors.h), which reach lent cores
- * too: docs/design.md, section 4.
- */
-static int host_broadcast_vector(uint32_t vector)
-{
-	return vector == 0xfc || vector == 0xf8;
-}
-
 static void print_status(const struct ctl_status *st)
 {
 	printf("instance:   %u\n", st->id);
@@ -113,7 +103,8 @@ static void print_status(const struct ctl_status *st)
 		printf("console:    %" PRIu64 " bytes lost to a full ring\n",
 		       st->console_dropped);
 	if (st->stray_irqs) {
-		const char *why = host_broadcast_vector(st->stray_vector) ?
+		/* The module knows its kernel's vectors: docs/design.md 4. */
+		const char *why = st->stray_host_broadcast ?
 			"; the host's IPI broadcasts: no_ipi_broadcast=1 on its command line stops them" :
 			"";
 
@@ -149,10 +140,13 @@ static void json_status(struct json *j, const char *key,
 	json_strn(j, "cmdline", st->cmdline, KSPAWN_CMDLINE_MAX);
 	json_u64(j, "heartbeat", st->heartbeat);
 	json_u64(j, "stray_irqs", st->stray_irqs);
-	if (st->stray_irqs)
+	if (st->stray_irqs) {
 		json_u64(j, "stray_vector", st->stray_vector);
-	else
+		json_bool(j, "stray_host_broadcast", st->stray_host_broadcast);
+	} else {
 		json_null(j, "stray_vector");
+		json_null(j, "stray_host_broadcast");
+	}
 	if (st->guest_state == KSPAWN_GUEST_HALTED)
 		json_u64(j, "exit_code", st->exit_code);
 	else

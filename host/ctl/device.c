@@ -159,6 +159,7 @@ int dev_status(int fd, uint32_t id, struct ctl_status *st)
 	st->doorbell_vector = a.doorbell_vector;
 	st->stray_irqs = a.stray_irqs;
 	st->stray_vector = a.stray_vector;
+	st->stray_host_broadcast = !!(a.stray_flags & KSPAWN_STRAY_HOST_BROADCAST);
 	return 0;
 }
 

@@ -49,6 +49,7 @@ struct ctl_status {
 	uint32_t doorbell_vector;
 	uint64_t stray_irqs;		/* interrupts the guest did not ask for */
 	uint32_t stray_vector;		/* the last one's */
+	int stray_host_broadcast;	/* the module says: its IPI broadcasts */
 };
 
 struct ctl_version {

@@ -391,5 +391,5 @@ void kspawn_instance_status(struct kspawn_instance *in,
 	st->panic.message[sizeof(st->panic.message) - 1] = 0;
 	st->stray_irqs = READ_ONCE(g->stray_irqs);
 	st->stray_vector = READ_ONCE(g->stray_vector) & 0xff;
-	st->reserved = 0;
+	st->stray_flags = kspawn_stray_flags(st->stray_vector);
 }

@@ -63,12 +63,23 @@ static void watch_state(struct kspawn_instance *in)
 }
 
 /*
- * Interrupts the guest never asked for, logged once per instance.  The
- * usual ones are this kernel's own: with its "IPI shorthand broadcast"
- * on (the default, with two or more CPUs online), Linux sends
- * CALL_FUNCTION and REBOOT to all CPUs but the sender, and the local
- * APICs of the cores it lent out take them too.  The guest counts and
- * drops them, but each costs it an interrupt, so say how to stop them.
+ * Interrupts the guest never asked for.  The usual ones are this kernel's
+ * own: with its "IPI shorthand broadcast" on (the default, with two or
+ * more CPUs online), Linux sends CALL_FUNCTION and REBOOT to all CPUs but
+ * the sender, and the local APICs of the cores it lent out take them too.
+ * Decided here, where the vector numbers are this kernel's, and passed on
+ * to kspawnctl in the status (KSPAWN_STRAY_HOST_BROADCAST).
+ */
+u32 kspawn_stray_flags(u32 vector)
+{
+	if (vector == CALL_FUNCTION_VECTOR || vector == REBOOT_VECTOR)
+		return KSPAWN_STRAY_HOST_BROADCAST;
+	return 0;
+}
+
+/*
+ * Logged once per instance: the guest counts and drops stray interrupts,
+ * but each costs it an interrupt, so say how to stop the usual ones.
  */
 static void watch_stray(struct kspawn_instance *in)
 {
@@ -78,7 +89,7 @@ static void watch_stray(struct kspawn_instance *in)
 	if (!n || in->reported_stray)
 		return;
 	in->reported_stray = true;
-	if (vector == CALL_FUNCTION_VECTOR || vector == REBOOT_VECTOR)
+	if (kspawn_stray_flags(vector) & KSPAWN_STRAY_HOST_BROADCAST)
 		pr_info("instance %u: the guest got this kernel's IPI broadcasts (vector %#x) and ignores them; no_ipi_broadcast=1 on the host's command line keeps them off lent cores\n",
 			in->id, vector);
 	else

@@ -5,7 +5,8 @@
 # guest takes it too.  Switching a tracepoint on or off patches the host's
 # code, which runs a function on every online CPU, several times.  With
 # -smp 4 and CPU 2 lent, three CPUs stay online: the guest must count the
-# broadcasts where kspawnctl status shows them, print nothing into its
+# broadcasts where kspawnctl status shows them (the module marks them as
+# its kernel's: stray_host_broadcast), print nothing into its
 # console, and keep running; the module says once how to stop them.  On
 # a host booted with no_ipi_broadcast=1 (the -smp 5 boot) the guest must
 # see none, and the module say nothing.  (Seen red with the guest that
@@ -49,6 +50,7 @@ has 'module: running, guest: running'
 s=$(kspawnctl --json status "$id")
 after=$(json_get stray_irqs "$s")
 vector=$(json_get stray_vector "$s")
+hostwide=$(json_get stray_host_broadcast "$s")
 note "stray interrupts: ${before:-?} before 20 tracepoint switches, ${after:-?} after, last vector ${vector:-?}"
 told=$(said "$id")
 if [ $broadcast = yes ]; then
@@ -56,11 +58,14 @@ if [ $broadcast = yes ]; then
 	[ "${after:-0}" -ge $((${before:-0} + 20)) ] 2>/dev/null ||
 		bad "the guest counted ${after:-no} stray interrupts, want at least 20 more than ${before:-?}"
 	[ "$vector" = 252 ] || bad "the last stray vector is '$vector', want 252 (CALL_FUNCTION)"
+	# The module, not kspawnctl, decides which vectors are its kernel's.
+	[ "$hostwide" = true ] || bad "stray_host_broadcast is '$hostwide', want true for vector 252"
 	has '^stray irqs: [0-9]+, the last on vector 252 .*no_ipi_broadcast=1'
 	[ "$told" -eq 1 ] || bad "the module named the broadcasts $told times for instance $id, want once"
 else
 	[ "$after" = 0 ] || bad "the guest counted '$after' stray interrupts, want 0 with no_ipi_broadcast=1"
 	hasnt '^stray irqs:'
+	[ "$hostwide" = null ] || bad "stray_host_broadcast is '$hostwide' with no stray interrupt, want null"
 	[ "$told" -eq 0 ] || bad "the module named broadcasts that cannot have come"
 fi
 expect 0 kspawnctl stop "$id"
