@@ -98,9 +98,10 @@ case $boot_limit in
 '' | *[!0-9]*) die "KSPAWN_BOOT_TIMEOUT=$boot_limit: not a number of seconds (0: no limit)" ;;
 esac
 # The PID to stop, the stall's report, and QEMU's monitor socket (asked
-# where the vCPUs are when a boot stalls).
-work=$(mktemp -d) watcher=
-pidfile=$work/pid stalled=$work/stalled qmp=$work/qmp.sock
+# where the vCPUs are when a boot stalls; one per boot, so that a late
+# question cannot reach the next).  Under /tmp: a socket's path is short.
+work=$(mktemp -d /tmp/qemu-host.XXXXXX) watcher=
+pidfile=$work/pid stalled=$work/stalled
 trap '[ -z "$watcher" ] || kill "$watcher" 2>/dev/null; rm -rf "$work"' EXIT
 
 # watch_boot: if the console has not shown the init's first line after
@@ -108,23 +109,26 @@ trap '[ -z "$watcher" ] || kill "$watcher" 2>/dev/null; rm -rf "$work"' EXIT
 # vCPUs are in $stalled and stop the boot: TERM to `timeout`, whose PID
 # the pipeline's first stage wrote, and which passes it on to QEMU.  The
 # line is looked for with the console's lines joined again (a kernel
-# record can land inside it).
+# record can land inside it), and read to the end: grep -q would stop
+# console-lines with SIGPIPE on a long log, and pipefail fail the test.
+# The question to QEMU is bounded (30 s), and whatever it says, the boot
+# is stopped.
 watch_boot() {
-	local t=0 last pid
+	local t=0 last pid report
 	[ "$boot_limit" -gt 0 ] || return 0
 	while [ $t -lt "$boot_limit" ]; do
 		sleep 1
 		"$here/../tests/qemu/console-lines" < "$log" |
-			grep -q '^KSPAWN-HARNESS-INIT' && return 0
+			grep '^KSPAWN-HARNESS-INIT' > /dev/null && return 0
 		t=$((t + 1))
 	done
 	pid=$(cat "$pidfile")
 	[ -n "$pid" ] || return 0
 	last=$(tail -n 1 "$log")
-	{
-		echo "${last:-(no output)}"
-		python3 "$here/qmp-cpus.py" "$qmp" 2>&1
-	} > "$stalled"
+	report=$(timeout 30 python3 "$here/qmp-cpus.py" "$qmp" 2>/dev/null) ||
+		report="$report
+  (scripts/qmp-cpus.py ended with status $?)"
+	printf '%s\n%s\n' "${last:-(no output)}" "$report" > "$stalled"
 	kill "$pid"
 }
 
@@ -132,6 +136,7 @@ watch_boot() {
 # (it stays in the log file, for the checks below).  Every stage unbuffered
 # (sed -u; mawk would hold lines back), or a reader of our output waits.
 for attempt in $(seq "$boots"); do
+	qmp=$work/qmp$attempt.sock
 	: > "$stalled"
 	: > "$pidfile"
 	: > "$log"
@@ -153,7 +158,7 @@ for attempt in $(seq "$boots"); do
 	set -e
 	[ -s "$stalled" ] || break
 	echo "qemu-host: the host kernel did not reach its init in ${boot_limit}s (boot $attempt of $boots; its last line: $(head -n 1 "$stalled"))" >&2
-	tail -n +2 "$stalled" | sed 's/^/qemu-host: /' >&2
+	tail -n +2 "$stalled" | sed '/^$/d; s/^/qemu-host: /' >&2
 	if [ "$attempt" -eq "$boots" ]; then
 		[ -n "$keep" ] || rm -f "$log"
 		exit 124

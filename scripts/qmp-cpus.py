@@ -10,16 +10,18 @@ the CPU mode, IF, and whether it is halted.  Debian ships no System.map
 (its file is a stub) and KASLR moves the kernel, so a kernel address is
 also given as an offset from the handler of IDT vector 0 (after
 trap_init(), asm_exc_divide_error): to name it, boot the same kernel and
-add that offset to asm_exc_divide_error's address in /proc/kallsyms.  A
-CPU still in real mode and halted was never started (its SIPI was lost);
-a monitor that does not answer within 10 s means QEMU itself is stuck.
-Exits 0 whatever it finds: it only reports.
+add that offset to asm_exc_divide_error's address in /proc/kallsyms.
+Under TCG, an AP still halted in real mode (CS:IP in the firmware) has
+not been started: no INIT/SIPI reached it.  A monitor that does not
+answer within 10 s means QEMU itself is stuck.  Exits 0 when it could
+ask; it only reports.
 """
 import os
 import re
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qmp import Qmp  # noqa: E402  (scripts/qmp.py)
 
@@ -36,13 +38,14 @@ def parse_cpus(text):
         fl = re.search(r"\b[RE]FL=([0-9a-f]+)", block)
         hlt = re.search(r"\bHLT=(\d)", block)
         idt = re.search(r"^IDT=\s+([0-9a-f]+)", block, flags=re.M)
-        cs = re.search(r"^CS =.*$", block, flags=re.M)
+        cs = re.search(r"^CS =([0-9a-f]{4}).*$", block, flags=re.M)
         mode = "real/16-bit"
         if cs and "CS64" in cs.group(0):
             mode = "64-bit"
         elif cs and "CS32" in cs.group(0):
             mode = "32-bit"
         cpus[index] = {
+            "cs": int(cs.group(1), 16) if cs else None,
             "ip": int(ip.group(1), 16) if ip else None,
             "mode": mode,
             "if": bool(int(fl.group(1), 16) & 0x200) if fl else None,
@@ -72,33 +75,38 @@ def where(ip, idt0):
 
 
 def describe(cpu, idt0):
-    state = "halted" if cpu["hlt"] else "running"
+    state = {True: "halted", False: "running", None: "halted?"}[cpu["hlt"]]
     irqs = {True: "IF=1", False: "IF=0", None: "IF=?"}[cpu["if"]]
-    return "%s, %s, %s, %s" % (where(cpu["ip"], idt0), cpu["mode"], irqs, state)
+    at = where(cpu["ip"], idt0)
+    if cpu["mode"] != "64-bit" and cpu["cs"] is not None:
+        at = "CS %04x, IP %s" % (cpu["cs"], at)
+    return "%s, %s, %s, %s" % (at, cpu["mode"], irqs, state)
 
 
 def main():
     try:
         qmp = Qmp(sys.argv[1], wait_s=5, answer_s=ANSWER_S)
-    except OSError as e:
-        print("  no QEMU monitor to ask (%s)" % e)
-        return 0
-    try:
         first = parse_cpus(qmp.hmp("info registers -a"))
         time.sleep(1)
         second = parse_cpus(qmp.hmp("info registers -a"))
         idt0 = idt0_handler(qmp, second.get(0, {}).get("idt"))
-    except OSError as e:  # socket.timeout is one
-        print("  QEMU's monitor did not answer within %d s (%s): QEMU itself "
-              "is stuck, not only the kernel it runs" % (ANSWER_S, e or "timeout"))
+    except TimeoutError:
+        print("  QEMU's monitor did not answer within %d s: QEMU itself is "
+              "stuck, not only the kernel it runs" % ANSWER_S)
         return 0
+    except EOFError as e:
+        print("  QEMU's monitor went away while asked (%s): QEMU ended" % e)
+        return 0
+    except OSError as e:
+        print("  no QEMU monitor to ask (%s)" % e)
+        return 0
+    if not second:
+        print("  QEMU's monitor gave no register dump")
     for index in sorted(second):
         line = "  CPU#%d: %s" % (index, describe(second[index], idt0))
-        if index not in first:
-            pass
-        elif first[index]["ip"] != second[index]["ip"]:
+        if first.get(index, {}).get("ip") not in (None, second[index]["ip"]):
             line += "; 1 s before at %s" % where(first[index]["ip"], idt0)
-        else:
+        elif index in first:
             line += "; at the same place 1 s before"
         print(line)
     return 0

@@ -1,6 +1,10 @@
 """A QMP client small enough to read: connect to QEMU's monitor socket,
 send commands, wait for their answers (events in between are skipped).
-Shared by scripts/gdb/qmp-cont.py and scripts/qmp-cpus.py."""
+Shared by scripts/gdb/qmp-cont.py and scripts/qmp-cpus.py.
+
+Errors: OSError when there is no socket to connect to, TimeoutError (an
+OSError too) when an answer takes longer than answer_s, EOFError when
+QEMU closes the monitor."""
 import json
 import socket
 import time
@@ -24,8 +28,17 @@ class Qmp:
                 time.sleep(0.05)
         s.settimeout(answer_s)
         self.f = s.makefile("rw")
-        json.loads(self.f.readline())  # the greeting
+        self._read()  # the greeting
         self.cmd("qmp_capabilities")
+
+    def _read(self):
+        line = self.f.readline()
+        if not line:
+            raise EOFError("QEMU closed its monitor")
+        try:
+            return json.loads(line)
+        except ValueError:
+            raise EOFError("QEMU's monitor sent what is not JSON: %r" % line[:80])
 
     def cmd(self, name, **args):
         msg = {"execute": name}
@@ -34,10 +47,7 @@ class Qmp:
         self.f.write(json.dumps(msg) + "\n")
         self.f.flush()
         while True:
-            line = self.f.readline()
-            if not line:
-                raise OSError("QEMU closed its monitor")
-            reply = json.loads(line)
+            reply = self._read()
             if "return" in reply or "error" in reply:
                 return reply
 

@@ -70,7 +70,8 @@ host() {
 	status=$?
 	# A boot that stalled before the host's init was booted again: say so,
 	# with where its vCPUs were.
-	sed -n "s/^qemu-host: \(the host kernel did not reach its init.*\|  CPU#.*\|  .*monitor.*\)$/note qemu\/boot-smp$smp: \1/p" "$log.err"
+	# (LC_ALL=C: a console line with bytes that are not UTF-8 still matches.)
+	LC_ALL=C sed -n "s/^qemu-host: \(the host kernel did not reach its init.*\|  .*\)$/note qemu\/boot-smp$smp: \1/p" "$log.err"
 }
 
 # collect LOG SMP NAME...: each case's verdict line with its evidence, as

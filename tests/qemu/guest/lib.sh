@@ -117,9 +117,10 @@ pid_of() {
 meminfo() { sed -n "s/^$1: *\([0-9]*\) kB/\1/p" /proc/meminfo; }
 
 # Give back what the kernel keeps cached, so that what is left is held:
-# page and dentry caches, empty and per-CPU slabs, per-CPU free pages.
-# Then fold each CPU's pending vmstat deltas into the counters meminfo
-# reads (stat_refresh): unfolded, MemFree is off by up to a few hundred kB.
+# page and dentry caches, empty and per-CPU slabs.  The pages that frees
+# may sit on per-CPU lists, which free_kb counts.  Then fold each CPU's
+# pending vmstat deltas into the counters meminfo reads (stat_refresh):
+# unfolded, MemFree is off by up to a few hundred kB.
 settle() {
 	local f
 	sync
@@ -132,7 +133,10 @@ settle() {
 # free_kb: free memory in kB, counting the free pages parked on each
 # CPU's page lists (/proc/zoneinfo's "count:"), which MemFree leaves out:
 # they come and go with the work a CPU did and with CPU hotplug, by
-# hundreds of kB, leak or not.  Call settle first.
+# hundreds of kB, leak or not.  Call settle first.  The two are read one
+# after the other: a list refilled in between counts once too often or
+# not at all, one batch at most (zoneinfo's "batch:"), on a machine at
+# rest: rare, and one half of stress-cycles' check may take it.
 free_kb() {
 	echo $(($(meminfo MemFree) + \
 		$(awk '/^ *count:/ { n += $2 } END { print n * 4 }' /proc/zoneinfo)))

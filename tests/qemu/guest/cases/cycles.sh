@@ -1,7 +1,7 @@
 # 20 spawn/stop cycles: every one boots, and afterwards CPU 1 is online,
 # the module's own object counts are back where they were, and free memory
-# (free_kb) is too, within noise (tests/stress holds leaks to under a page per cycle
-# over 100 cycles; CPU hotplug's per-CPU caches make 20 too few for that).
+# (free_kb) is too, within noise (tests/stress holds leaks to under two
+# pages a cycle over 100 cycles; 20 are too few for that).
 . /tests/lib.sh
 free_now() {
 	settle
