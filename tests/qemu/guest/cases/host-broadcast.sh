@@ -39,11 +39,13 @@ spawn "$TEST_IMG" --cpu 2 --cmdline "spin" || finish
 follow "$id" /tmp/broadcast.console
 wait_state "$id" running
 before=$(json_get stray_irqs "$(kspawnctl --json status "$id")")
-# The switches in a child, bounded: once in CI a switch never returned
-# (its writer still in the kernel when the boot's 900 s ran out, no case
-# after it reporting).  One that hangs fails this case, saying where the
-# writer waits and what the guest counted; the kernel's own reports
-# follow in the case's kernel log.
+# The switches in a child, bounded: in CI a switch never returned (its
+# writer still in the kernel when the boot's 900 s ran out, no case after
+# it reporting).  One that hangs alone fails this case, saying where the
+# writer waits and what the guest counted.  This does not save the boot
+# when the writer waits for a CPU that no longer takes interrupts (what
+# CI showed: CPUs 0 and 3 looping in the INT3 handler of the patch site,
+# IF=0): this shell's sleep, if it runs there, never wakes either.
 (
 	i=0
 	while [ $i -lt 10 ]; do
