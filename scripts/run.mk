@@ -24,7 +24,7 @@ $(QEMU_B)/fnv64sum: tests/qemu/fnv64sum.c | $(DEPS_STAMP)
 # Small static tools the qemu cases run in the host.
 QEMU_TOOLS := $(QEMU_B)/fnv64sum $(QEMU_B)/udpcheck $(QEMU_B)/xdpctl \
 	$(QEMU_B)/ioctlabuse $(QEMU_B)/ethq $(QEMU_B)/l2ping \
-	$(QEMU_B)/dmctl $(QEMU_B)/logreplay
+	$(QEMU_B)/dmctl $(QEMU_B)/logreplay $(QEMU_B)/ipiburst
 $(QEMU_B)/udpcheck $(QEMU_B)/xdpctl $(QEMU_B)/ioctlabuse $(QEMU_B)/ethq \
 		$(QEMU_B)/l2ping: \
 		$(QEMU_B)/%: \
@@ -32,6 +32,12 @@ $(QEMU_B)/udpcheck $(QEMU_B)/xdpctl $(QEMU_B)/ioctlabuse $(QEMU_B)/ethq \
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -I. -o $@ $<
+
+# qemu/host-broadcast: the host kernel's IPI broadcasts, by membarrier.
+$(QEMU_B)/ipiburst: tests/qemu/ipiburst.c | $(DEPS_STAMP)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)gcc -std=gnu11 -O2 -static -pthread -Wall -Wextra -Werror -o $@ $<
 
 # qemu/power-loss-nvme: device-mapper without dmsetup, and the replay of a
 # dm-log-writes log (kernel UAPI headers only).
@@ -90,6 +96,7 @@ $(INITRAMFS): $(HOSTKERNEL_ENV) $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) \
 		$(QEMU_B)/l2ping:/bin/l2ping \
 		$(QEMU_B)/dmctl:/bin/dmctl \
 		$(QEMU_B)/logreplay:/bin/logreplay \
+		$(QEMU_B)/ipiburst:/bin/ipiburst \
 		$(GUEST_ELF):/guest/kspawn-guest.elf \
 		$(GUEST_TEST_ELF):/guest/kspawn-guest-test.elf \
 		$(QEMU_B)/bad:/guest/bad \
