@@ -1,6 +1,7 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
- * ipiburst [count=N]: make the host kernel send N CALL_FUNCTION IPIs to
- * "all but itself", without patching any code.
+ * ipiburst [count=N]: make the host kernel send up to N
+ * CALL_FUNCTION IPIs to "all but itself", without patching any code.
  *
  * A thread of this process spins in user space on every online CPU but
  * one; the caller, pinned to that one, issues private expedited
@@ -14,10 +15,10 @@
  * seen looping in the INT3 handler of the patched site with interrupts
  * off, hanging the whole boot.  A membarrier moves no code.
  *
- * A spinner preempted by a kernel thread is not running this mm at that
+ * A spinner preempted by another task is not running this mm at that
  * moment, and that one call is no broadcast: the case asks for far fewer
- * broadcasts than calls.  Prints "membarriers N from CPU C, spinners on
- * K CPUs"; exit 1 on error.
+ * broadcasts than calls.  Prints "membarriers N from CPU C, spinners on K CPUs"; exit 1 on error,
+ * also when it cannot have a thread on every other online CPU.
  */
 #define _GNU_SOURCE
 #include <linux/membarrier.h>
@@ -55,11 +56,11 @@ static void *spin(void *arg)
 
 	if (pin(s->cpu)) {
 		perror("ipiburst: sched_setaffinity (spinner)");
-		exit(1);
+		_exit(1);
 	}
 	atomic_fetch_add(&running, 1);
 	while (!atomic_load_explicit(&stop, memory_order_relaxed))
-		;
+		__builtin_ia32_pause();
 	return NULL;
 }
 
@@ -68,38 +69,61 @@ static int membarrier(int cmd)
 	return syscall(__NR_membarrier, cmd, 0, -1);
 }
 
+/* A positive number after PREFIX in ARG, whole; 0 if not. */
+static long arg_num(const char *arg, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	char *end;
+	long v;
+
+	if (strncmp(arg, prefix, n))
+		return 0;
+	v = strtol(arg + n, &end, 10);
+	return *end || v <= 0 ? 0 : v;
+}
+
 int main(int argc, char **argv)
 {
 	static struct spinner spinners[MAX_SPINNERS];
-	long count = 200, done = 0;
+	long count = 200, done = 0, online_cpus;
 	int caller = -1, n = 0;
 	cpu_set_t online;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strncmp(argv[i], "count=", 6) && atol(argv[i] + 6) > 0) {
-			count = atol(argv[i] + 6);
+		if (arg_num(argv[i], "count=")) {
+			count = arg_num(argv[i], "count=");
 		} else {
 			fprintf(stderr, "usage: ipiburst [count=N]\n");
 			return 2;
 		}
 	}
-	/* The process may run anywhere online: that is the online set. */
+	/*
+	 * Allowed everywhere, the kernel leaves us the online CPUs of our
+	 * cpuset; it must be all of them, or no call is a broadcast.
+	 */
 	CPU_ZERO(&online);
 	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
 		CPU_SET(cpu, &online);
-	sched_setaffinity(0, sizeof(online), &online);
-	if (sched_getaffinity(0, sizeof(online), &online)) {
-		perror("ipiburst: sched_getaffinity");
+	if (sched_setaffinity(0, sizeof(online), &online) ||
+	    sched_getaffinity(0, sizeof(online), &online)) {
+		perror("ipiburst: sched_{set,get}affinity");
+		return 1;
+	}
+	online_cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (CPU_COUNT(&online) != online_cpus ||
+	    online_cpus > MAX_SPINNERS + 1) {
+		fprintf(stderr,
+			"ipiburst: may run on %d of the %ld online CPUs (at most %d): no call would reach them all\n",
+			CPU_COUNT(&online), online_cpus, MAX_SPINNERS + 1);
 		return 1;
 	}
 	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
 		if (!CPU_ISSET(cpu, &online))
 			continue;
-		if (caller < 0) {
+		if (caller < 0)
 			caller = cpu;
-		} else if (n < MAX_SPINNERS) {
+		else
 			spinners[n++].cpu = cpu;
-		}
 	}
 	if (n < 2) {
 		fprintf(stderr,

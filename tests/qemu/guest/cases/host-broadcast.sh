@@ -37,11 +37,17 @@ spawn "$TEST_IMG" --cpu 2 --cmdline "spin" || finish
 follow "$id" /tmp/broadcast.console
 wait_state "$id" running
 before=$(json_get stray_irqs "$(kspawnctl --json status "$id")")
-# 1000 calls, bounded: a call that never returns fails this case alone.
+# 1000 calls, bounded where a signal can end them: a call waiting in the
+# kernel for a CPU that no longer takes interrupts (what the tracepoint
+# switches met) still holds the boot until its limit.
 timeout 60 ipiburst count=1000 > /tmp/broadcast.burst 2>&1
 rc=$?
-[ $rc = 0 ] || { bad "ipiburst count=1000 ended with status $rc:"; sed 's/^/  | /' /tmp/broadcast.burst; }
-note "$(cat /tmp/broadcast.burst)"
+if [ $rc = 0 ]; then
+	note "$(cat /tmp/broadcast.burst)"
+else
+	bad "ipiburst count=1000 ended with status $rc:"
+	sed 's/^/  | /' /tmp/broadcast.burst
+fi
 sleep 0.2
 expect 0 kspawnctl status "$id"
 has 'module: running, guest: running'
@@ -54,8 +60,8 @@ told=$(said "$id")
 if [ $broadcast = yes ]; then
 	# Not one per call: a call finding a thread preempted is no
 	# broadcast, and broadcasts that land while QEMU's thread for the
-	# guest's vCPU waits for a host core merge into one (seen here: 92
-	# of 400 to 400 of 400).
+	# guest's vCPU waits for a host core merge into one (seen here:
+	# 646-790 for 1000 calls; 92 for 400 in a trial's worst run).
 	[ "${after:-0}" -ge $((${before:-0} + 50)) ] 2>/dev/null ||
 		bad "the guest counted ${after:-no} stray interrupts, want at least 50 more than ${before:-?}"
 	[ "$vector" = 252 ] || bad "the last stray vector is '$vector', want 252 (CALL_FUNCTION)"
