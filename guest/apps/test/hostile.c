@@ -36,6 +36,8 @@
  *   header    garbage in the ABI header and its console ring's indices
  *   clock     a false APIC timer clock reported to the host, which must
  *             not pass it on to the next guest
+ *   escapes   terminal escapes in its command line (in the header) and its
+ *             panic message, which kspawnctl must not print as they are
  *   stamps    the other CPUs' long-mode stamps forged while the host
  *             starts them (hostile_boot.c; an SMP guest)
  *   bounce    16 reads of 8 x 1 MiB in flight, every segment one 1 MiB
@@ -564,6 +566,12 @@ static int hostile_main(int argc, char **argv)
 		thread_sleep_ms(500);
 		return 0;
 	}
+	if (!strcmp(mode, "escapes")) {
+		static const char esc[] = "\033[2J\033]0;owned\007 text";
+
+		memcpy(kspawn_hdr->cmdline, esc, sizeof(esc));
+		panic("hostile: %s", esc);
+	}
 	if (!strcmp(mode, "stamps"))
 		return hostile_stamps();
 	if (!strcmp(mode, "netflood"))
@@ -588,7 +596,7 @@ static int hostile_main(int argc, char **argv)
 	if (!strcmp(mode, "status") || !strcmp(mode, "header"))
 		return scribble(d, mode);
 	if (misbehave(d, mode)) {
-		kprintf("hostile: modes: outside huge loop nested wild (split) flood credit netflood echoflood pairs pairs-stale status header clock stamps bounce\n");
+		kprintf("hostile: modes: outside huge loop nested wild (split) flood credit netflood echoflood pairs pairs-stale status header clock escapes stamps bounce\n");
 		return 2;
 	}
 	for (int ms = 0; ms < 5000; ms += 10) {
@@ -602,4 +610,4 @@ static int hostile_main(int argc, char **argv)
 	kprintf("hostile: %s: the device did not object\n", mode);
 	return 1;
 }
-APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood netflood echoflood pairs status header clock stamps bounce");
+APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood netflood echoflood pairs status header clock escapes stamps bounce");

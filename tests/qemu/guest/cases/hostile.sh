@@ -50,6 +50,22 @@ has 'hostile: header: scribbling'
 dmesg | grep -q 'indices out of range' || bad "no log line for the broken console ring"
 expect 0 kspawnctl stop "$id"
 
+# Terminal escapes in the text kspawnctl shows of a guest: its command
+# line (rewritten in the header) and its panic message.  They must come
+# out as '?', in status and list, or the guest writes to the admin's
+# terminal.  (Seen red with kspawnctl printing them as they were.)
+spawn "$TEST_IMG" --cpu 1 --cmdline "hostile escapes" || finish
+wait_state "$id" panicked
+esc=$(printf '\033')
+expect 0 kspawnctl status "$id"
+has '^cmdline: +\?\[2J\?\]0;owned\? text$'
+has 'message: hostile: \?\[2J\?\]0;owned\? text$'
+case $out in *"$esc"*) bad "kspawnctl status printed the guest's escapes" ;; esac
+expect 0 kspawnctl list
+has '\?\[2J\?\]0;owned\? text'
+case $out in *"$esc"*) bad "kspawnctl list printed the guest's escapes" ;; esac
+expect 0 kspawnctl stop "$id"
+
 # A guest ringing its doorbell as fast as it can for 3 s, to nothing: the
 # module masks the doorbell and polls the device on a back-off meanwhile.
 # During the flood kspawnctl answers at once, the neighbour goes on, and
