@@ -9,6 +9,13 @@
 .DELETE_ON_ERROR:
 .SECONDARY:
 
+# One job per CPU unless the command line says -jN: a fresh clone's
+# `make test` spent 275 s building serially, 228 s with -j2 (2 cores).
+# (GNU make 4.3 does not show a command-line -j here, but it wins.)
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc)
+endif
+
 B := build
 V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
