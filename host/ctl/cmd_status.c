@@ -49,6 +49,21 @@ static void print_latency(const struct ctl_status *st)
 		printf("  total                    %" PRId64 "\n", total);
 }
 
+/*
+ * Text the guest wrote (its command line in the shared header, its panic
+ * message), up to N bytes or its NUL, for a terminal: anything but
+ * printable ASCII comes out as '?', as in the module's own log line, so a
+ * guest cannot send the admin's terminal escapes.  (--json escapes them.)
+ */
+static void put_guest_text(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n && s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		putchar(c >= 0x20 && c <= 0x7e ? c : '?');
+	}
+}
+
 static void print_panic(const struct kspawn_panic *p)
 {
 	if (p->vector == ~0ULL)
@@ -59,8 +74,9 @@ static void print_panic(const struct kspawn_panic *p)
 		       p->error_code);
 	printf("            RIP 0x%016" PRIx64 "  RSP 0x%016" PRIx64
 	       "  CR2 0x%" PRIx64 "\n", p->rip, p->rsp, p->cr2);
-	printf("            message: %.*s\n", KSPAWN_PANIC_MSG_MAX,
-	       p->message);
+	printf("            message: ");
+	put_guest_text(p->message, KSPAWN_PANIC_MSG_MAX);
+	printf("\n");
 }
 
 static void print_status(const struct ctl_status *st)
@@ -87,7 +103,9 @@ static void print_status(const struct ctl_status *st)
 	printf("shared:     0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " KiB)\n",
 	       st->shared_base, st->shared_base + st->shared_size - 1,
 	       st->shared_size >> 10);
-	printf("cmdline:    %.*s\n", KSPAWN_CMDLINE_MAX, st->cmdline);
+	printf("cmdline:    ");
+	put_guest_text(st->cmdline, KSPAWN_CMDLINE_MAX);
+	printf("\n");
 	if (st->heartbeat_age_ms == UINT64_MAX)
 		printf("heartbeat:  %" PRIu64 "%s\n", st->heartbeat,
 		       st->hung ? " (stopped: guest hung)" : "");
@@ -276,9 +294,11 @@ int cmd_list(struct ctl *c, int argc, char **argv)
 			json_status(&j, NULL, &st);
 			continue;
 		}
-		printf("%-4u %-4u %-9s 0x%08" PRIx64 "+%-4" PRIu64 "MiB  %.*s\n",
+		printf("%-4u %-4u %-9s 0x%08" PRIx64 "+%-4" PRIu64 "MiB  ",
 		       st.id, st.cpu, instance_state_name(&st), st.region_base,
-		       st.region_size >> 20, 60, st.cmdline);
+		       st.region_size >> 20);
+		put_guest_text(st.cmdline, 60);
+		printf("\n");
 	}
 	if (c->json) {
 		json_close(&j, ']');

@@ -124,22 +124,6 @@ static enum ctl_host_state host_state(uint32_t s)
 	}
 }
 
-/*
- * Text the guest wrote (its command line in the shared header, its panic
- * message) reaches an admin's terminal: anything but printable ASCII
- * becomes '?', as in the module's own log line, so a guest cannot send
- * the terminal escapes.  Ends at the first NUL, and at N - 1 at most.
- */
-static void guest_text(char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n && s[i]; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-			s[i] = '?';
-	s[i] = 0;
-}
-
 int dev_status(int fd, uint32_t id, struct ctl_status *st)
 {
 	struct kspawn_ioc_status a;
@@ -170,9 +154,7 @@ int dev_status(int fd, uint32_t id, struct ctl_status *st)
 	memcpy(st->boot_tsc, a.boot_tsc, sizeof(st->boot_tsc));
 	st->console_dropped = a.console_dropped;
 	memcpy(st->cmdline, a.cmdline, sizeof(st->cmdline));
-	guest_text(st->cmdline, sizeof(st->cmdline));
 	st->panic = a.panic;
-	guest_text(st->panic.message, sizeof(st->panic.message));
 	st->doorbell_cpu = a.doorbell_cpu;
 	st->doorbell_vector = a.doorbell_vector;
 	st->stray_irqs = a.stray_irqs;

@@ -194,6 +194,7 @@ static struct kspawn_instance *instance_alloc(void)
 	refcount_set(&in->users, 1);
 	mutex_init(&in->op_lock);
 	mutex_init(&in->ring_lock);
+	ratelimit_state_init(&in->heartbeat_log, 5 * HZ, 4);
 	return in;
 }
 

@@ -6,6 +6,7 @@
 #include <linux/interrupt.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -103,6 +104,8 @@ struct kspawn_instance {
 	u64 last_heartbeat;
 	unsigned long heartbeat_jiffies; /* 0: none seen yet */
 	bool hung;
+	/* The hung/again lines: the guest can flap its heartbeat at will. */
+	struct ratelimit_state heartbeat_log;
 	/*
 	 * Interrupts sent as a wake-line write.  Bumped without a lock from
 	 * the doorbell handler, the I/O thread and ioctls: a statistic that

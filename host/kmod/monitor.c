@@ -156,10 +156,8 @@ static void watch_heartbeat(struct kspawn_instance *in)
 	if (beat != in->last_heartbeat) {
 		WRITE_ONCE(in->last_heartbeat, beat);
 		WRITE_ONCE(in->heartbeat_jiffies, jiffies);
-		/* Rate-limited: a guest can stop and restart at will. */
-		if (in->hung)
-			pr_info_ratelimited("instance %u: heartbeat again\n",
-					    in->id);
+		if (in->hung && __ratelimit(&in->heartbeat_log))
+			pr_info("instance %u: heartbeat again\n", in->id);
 		WRITE_ONCE(in->hung, false);
 		return;
 	}
@@ -169,8 +167,10 @@ static void watch_heartbeat(struct kspawn_instance *in)
 	if (age < kspawn_hang_timeout_ms)
 		return;
 	WRITE_ONCE(in->hung, true);
-	pr_warn_ratelimited("instance %u: no heartbeat for %lu ms (hang_timeout_ms=%u): guest hung on CPU %u\n",
-			    in->id, age, kspawn_hang_timeout_ms, in->cpu[0]);
+	/* Per instance: a guest that flaps must not hide a neighbour's. */
+	if (__ratelimit(&in->heartbeat_log))
+		pr_warn("instance %u: no heartbeat for %lu ms (hang_timeout_ms=%u): guest hung on CPU %u\n",
+			in->id, age, kspawn_hang_timeout_ms, in->cpu[0]);
 }
 
 void kspawn_monitor_poll(struct kspawn_instance *in)

@@ -64,6 +64,10 @@ case $out in *"$esc"*) bad "kspawnctl status printed the guest's escapes" ;; esa
 expect 0 kspawnctl list
 has '\?\[2J\?\]0;owned\? text'
 case $out in *"$esc"*) bad "kspawnctl list printed the guest's escapes" ;; esac
+# JSON keeps the bytes, escaped.
+expect 0 kspawnctl --json status "$id"
+has '"cmdline": "\\u001b\[2J\\u001b\]0;owned\\u0007 text"'
+case $out in *"$esc"*) bad "kspawnctl --json status printed the guest's escapes raw" ;; esac
 expect 0 kspawnctl stop "$id"
 
 # A guest ringing its doorbell as fast as it can for 3 s, to nothing: the
