@@ -3,7 +3,8 @@
 # as well as on the machine itself.
 CTXLINUX := $(B)/bench/ctxlinux
 
-$(CTXLINUX): bench/switch/ctxlinux.c bench/lib/hostbench.c bench/lib/hostbench.h
+$(CTXLINUX): bench/switch/ctxlinux.c bench/lib/hostbench.c bench/lib/hostbench.h \
+		| $(DEPS_STAMP)
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -pthread -I. \

@@ -92,11 +92,11 @@ else
 fi
 
 # A second make with nothing changed does no work.
-if (cd "$top" && make -q B="$build" all) > "$out/make-q.log" 2>&1; then
+if (cd "$top" && MAKEFLAGS= make -q B="$build" all) > "$out/make-q.log" 2>&1; then
 	ok "unit/make-up-to-date"
 else
 	bad "unit/make-up-to-date: make would rebuild something in an up-to-date tree"
-	(cd "$top" && make -n B="$build" all 2>&1 | head -n 8 | cut -c1-160 | sed 's/^/    | /')
+	(cd "$top" && MAKEFLAGS= make -n B="$build" all 2>&1 | head -n 8 | cut -c1-160 | sed 's/^/    | /')
 fi
 
 # DKMS builds the module from the tree scripts/kmod-tree.sh assembles, as
@@ -125,7 +125,7 @@ fake=$out/fake-qemu
 mkdir -p "$fake" && touch "$fake/vmlinuz" "$fake/initrd"
 printf '#!/bin/sh\necho "QEMU-ARGS $*"\necho "KSPAWN-HARNESS-EXIT 0"\n' > "$fake/qemu-system-x86_64"
 chmod +x "$fake/qemu-system-x86_64"
-made=$(cd "$top" && make -n B="$build" test SUITE=qemu CPU=Skylake-Server 2>&1 | grep 'tests/run.sh')
+made=$(cd "$top" && MAKEFLAGS= make -n B="$build" test SUITE=qemu CPU=Skylake-Server 2>&1 | grep 'tests/run.sh')
 args=$(cd "$top" && PATH=$fake:$PATH KSPAWN_ACCEL=tcg KSPAWN_QEMU_CPU=EPYC \
 	scripts/qemu-host.sh --mode run --qemu -cpu --qemu qemu64,+monitor \
 	"$fake/vmlinuz" "$fake/initrd" 2>&1 | grep '^QEMU-ARGS')
