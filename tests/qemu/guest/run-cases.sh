@@ -96,6 +96,9 @@ for name in $cases; do
 		echo "ok qemu/$name"
 	else
 		echo "FAIL qemu/$name (status $st)"
+		# The failed checks first: a long log shown by its head and
+		# tail (as CI shows it) must not cut out why the case failed.
+		grep '^  CHECK FAILED' "$log" | head -n 5
 		# All of it indented: the runner outside shows evidence up to
 		# the first line that is not (a stray stderr line hid it all).
 		sed 's/^\([^ ]\|$\)/  \1/' "$log"
