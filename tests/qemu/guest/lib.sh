@@ -104,6 +104,14 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # ticks would miss a thread that runs briefly and often).
 cpu_ns() { awk '{ print $1 }' "/proc/$1/schedstat"; }
 
+# doorbell_irqs ID: the interrupts instance ID's doorbell took, on every
+# CPU (/proc/interrupts: the line whose last field is its name).
+doorbell_irqs() {
+	awk -v name="kspawn-doorbell-$1" '$NF == name {
+		for (i = 2; i < NF; i++) if ($i ~ /^[0-9]+$/) n += $i
+		print n + 0 }' /proc/interrupts
+}
+
 # The PID of the (kernel) thread named NAME (busybox has no pgrep).
 pid_of() {
 	local f

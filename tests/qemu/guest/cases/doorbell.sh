@@ -6,9 +6,6 @@
 # And the host answers a guest that rings before its start has returned.
 . /tests/lib.sh
 wakeups() { sed -n 's/^voluntary_ctxt_switches:[^0-9]*//p' "/proc/$1/status"; }
-rings() {	# the doorbell interrupts of instance $1, over all CPUs
-	awk -v n="kspawn-doorbell-$1" '$NF == n { s = 0; for (i = 2; i <= NF - 3; i++) s += $i; print s }' /proc/interrupts
-}
 # idle_wakeups ID: the I/O thread's wake-ups in 2 s, the guest halted.
 idle_wakeups() {
 	local pid w0
@@ -21,7 +18,7 @@ idle_wakeups() {
 spawn "$IMG" --cpu 1 --ramdisk 8M --cmdline "blkbench rw=read qd=1 ops=2000" || finish
 expect 0 kspawnctl console "$id" --follow
 has 'blkbench: rw=read qd=1'
-n=$(rings "$id")
+n=$(doorbell_irqs "$id")
 note "doorbell interrupts: ${n:-none}"
 [ "${n:-0}" -gt 0 ] || bad "the guest never rang its doorbell"
 w=$(idle_wakeups "$id")
@@ -32,7 +29,7 @@ expect 0 kspawnctl stop "$id"
 spawn "$IMG" --cpu 1 --ramdisk 8M --cmdline "doorbell=off blkbench rw=read qd=1 ops=2000" || finish
 expect 0 kspawnctl console "$id" --follow
 has 'blkbench: rw=read qd=1'
-n=$(rings "$id")
+n=$(doorbell_irqs "$id")
 [ "${n:-0}" -eq 0 ] || bad "the guest rang $n times with doorbell=off"
 w=$(idle_wakeups "$id")
 note "doorbell=off: kspawn-io/$id woke $w times in 2 s with the guest idle"

@@ -11,12 +11,6 @@
 
 # CPU 0's ticks (USER_HZ) in interrupts and softirqs (/proc/stat).
 cpu0_irq() { awk '$1 == "cpu0" { print $7 + $8 }' /proc/stat; }
-# Interrupts the doorbell of instance $1 took, on every CPU.
-doorbell_irqs() {
-	awk -v name="kspawn-doorbell-$1" '$NF == name {
-		for (i = 2; i < NF; i++) if ($i ~ /^[0-9]+$/) n += $i
-		print n + 0 }' /proc/interrupts
-}
 
 spawn "$TEST_IMG" --cpu 1 --net netdev \
 	--cmdline "hostile netflood ip=169.254.1.2" || finish
