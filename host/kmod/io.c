@@ -319,6 +319,7 @@ static int io_thread(void *arg)
 	while (!kthread_should_stop()) {
 		int work = poll_devices(io);
 		unsigned long kicks = xchg(&io->kicks, 0);
+		unsigned int rings;
 
 		/*
 		 * A ring is empty if nothing came since the one before: the
@@ -331,14 +332,16 @@ static int io_thread(void *arg)
 		io->busy_polls += !!work;
 		/* A ring whose frames NAPI took (it polls again on its own). */
 		io->worked |= work || test_and_clear_bit(0, &io->napi_worked);
-		if (kicks == BIT(KICK_GUEST))
-			kspawn_io_note_ring(in, !io->worked);
-		if (kicks & BIT(KICK_EMPTY))
-			for (int n = atomic_xchg(&io->empty_rings, 0);
-			     n > 0 && !io->flooded; n--)
-				kspawn_io_note_ring(in, true);
-		if (kicks & BIT(KICK_GUEST))
+		if (kicks & BIT(KICK_GUEST)) {
+			/* Those rings before a host kick may have been for it. */
+			rings = atomic_xchg(&io->thread_rings, 0);
+			if (kicks == BIT(KICK_GUEST))
+				kspawn_io_note_rings(in, !io->worked, rings);
 			io->worked = false;
+		}
+		if (kicks & BIT(KICK_EMPTY))
+			kspawn_io_note_rings(in, true,
+					     atomic_xchg(&io->empty_rings, 0));
 		/*
 		 * After the blk device's last completion the guest is about
 		 * to post its next request: poll the longest, so that it

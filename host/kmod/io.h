@@ -67,6 +67,7 @@ struct kspawn_io {
 	u32 blk_seen[KSPAWN_MAX_QUEUES], net_seen[KSPAWN_MAX_QUEUES];
 	u32 extra_kicks;		/* ... and kicks beyond one a ring */
 	atomic_t empty_rings;		/* NAPI's, for the thread to count */
+	atomic_t thread_rings;		/* rings for the thread since it looked */
 	bool tx_handed;			/* the thread gave NAPI frames */
 	unsigned long napi_worked;	/* bit 0: NAPI took frames (for worked) */
 	u8 thread_at;			/* THREAD_*: what the thread is doing */
@@ -98,7 +99,8 @@ void kspawn_io_net_irqs(struct kspawn_io *io);
 /* io_doorbell.c: the doorbell's rings, and floods of them. */
 int kspawn_io_create_doorbell(struct kspawn_instance *in,
 			      const struct kspawn_ioc_load *req);
-void kspawn_io_note_ring(struct kspawn_instance *in, bool empty);
+void kspawn_io_note_rings(struct kspawn_instance *in, bool empty,
+			  unsigned int rings);
 void kspawn_io_unflood(struct kspawn_instance *in);
 
 /*

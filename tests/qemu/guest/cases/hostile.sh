@@ -72,9 +72,16 @@ expect 0 kspawnctl stop "$id"
 
 # A guest ringing its doorbell as fast as it can for 3 s, to nothing: the
 # module masks the doorbell and polls the device on a back-off meanwhile.
-# During the flood kspawnctl answers at once, the neighbour goes on, and
-# the flooding guest's I/O thread uses a bounded share of a CPU; after it
-# the guest's I/O still works.
+# Every ring counts towards the mask, not each time the I/O thread looks:
+# counted per look, a thread short of CPU under TCG saw too few rings in
+# any 100 ms, and the flood went unmasked in about 1 boot in 6 (the mask
+# check below failed; 31 914 rings reached the module's handler then).
+# The rings that reached the handler and the I/O thread's CPU time are
+# shown, not checked: under TCG the first spread from 409 to 2 480 with
+# the fix and from 565 up without it, and the second read 0 even for a
+# thread made to spin while masked (cause not found).
+# kspawnctl answers at once meanwhile, the neighbour goes on, and
+# afterwards the guest's I/O works.
 spawn "$TEST_IMG" --cpu 1 --ramdisk 1M --cmdline "hostile flood" || finish
 flood=$id
 follow "$flood" /tmp/flood.out
@@ -90,10 +97,10 @@ sed 's/^/  | /' /tmp/flood.out
 grep -q 'hostile: flood: the doorbells stopped, I/O still works' /tmp/flood.out ||
 	bad "the flooding guest's I/O failed"
 busy=$(( (t1 - t0) / 1000000 )) wall=$(( (c1 - c0) * 10 ))
-note "kspawn-io/$flood ran $busy ms in $wall ms of the flood"
+irqs=$(doorbell_irqs "$flood")
+note "${irqs:-no} doorbell interrupts; kspawn-io/$flood ran $busy ms in $wall ms of the flood"
 dmesg | grep "instance $flood: doorbell flood" | head -n 3 | sed 's/^/  k| /'
 dmesg | grep -q "instance $flood: doorbell flood" || bad "the module did not mask the flooding doorbell"
-[ $((busy * 4)) -le "$wall" ] || bad "the flooding guest's I/O thread ran $busy ms of $wall ms (at most a quarter)"
 expect 0 kspawnctl stop "$flood"
 
 # The same flood paid with credit (hostile credit): a ring claiming 17
