@@ -319,7 +319,6 @@ static int io_thread(void *arg)
 	while (!kthread_should_stop()) {
 		int work = poll_devices(io);
 		unsigned long kicks = xchg(&io->kicks, 0);
-		unsigned int rings;
 
 		/*
 		 * A ring is empty if nothing came since the one before: the
@@ -332,13 +331,26 @@ static int io_thread(void *arg)
 		io->busy_polls += !!work;
 		/* A ring whose frames NAPI took (it polls again on its own). */
 		io->worked |= work || test_and_clear_bit(0, &io->napi_worked);
-		if (kicks & BIT(KICK_GUEST)) {
-			/* Those rings before a host kick may have been for it. */
-			rings = atomic_xchg(&io->thread_rings, 0);
-			if (kicks == BIT(KICK_GUEST))
-				kspawn_io_note_rings(in, !io->worked, rings);
-			io->worked = false;
+		/*
+		 * The guest's rings are judged in a look that only they
+		 * caused; those of a look a host kick shared wait for the
+		 * next.  A look that found nothing right after one that
+		 * found work counts one ring, whatever it holds: the look
+		 * before may have taken their work (one ring per queue of a
+		 * burst, say).  Looks that find nothing in a row count every
+		 * ring: that is a flood, however seldom the thread looks.
+		 */
+		if (kicks == BIT(KICK_GUEST)) {
+			unsigned int rings = atomic_xchg(&io->thread_rings, 0);
+			bool empty = !io->worked;
+
+			if (empty && !io->looked_empty)
+				rings = min(rings, 1U);
+			kspawn_io_note_rings(in, empty, rings);
+			io->looked_empty = empty;
 		}
+		if (kicks & BIT(KICK_GUEST))
+			io->worked = false;
 		if (kicks & BIT(KICK_EMPTY))
 			kspawn_io_note_rings(in, true,
 					     atomic_xchg(&io->empty_rings, 0));

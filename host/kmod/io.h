@@ -76,6 +76,7 @@ struct kspawn_io {
 	unsigned int window_empty, flood_streak;
 	bool flooded;			/* masked: the thread polls */
 	bool worked;			/* found work since the last ring */
+	bool looked_empty;		/* the last look at rings found nothing */
 	u64 doorbells, floods, sleeps;	/* statistics; doorbells from the irq */
 	u64 doorbell_wakes;		/* rings that found the thread asleep */
 	u64 guest_irqs;			/* interrupts the devices sent */

@@ -127,8 +127,9 @@ static irqreturn_t doorbell_irq(int irq, void *ctx)
 	echoed = io->echo && echo(io);
 	if (!t || !ring_needs_thread(io, echoed))
 		return IRQ_HANDLED;
-	/* Counted first: a thread that sees the bit sees the count. */
 	atomic_inc(&io->thread_rings);
+	/* Counted first: a thread that sees the bit sees the count. */
+	smp_mb__after_atomic();
 	set_bit(KICK_GUEST, &io->kicks);
 	if (wake_up_process(t))
 		io->doorbell_wakes++;
@@ -157,13 +158,15 @@ void kspawn_io_empty_ring(struct kspawn_io *io)
  * made buffers available (or changed its status), so a ring that brings
  * the thread nothing is the guest's fault, whether it woke the thread or
  * came while it polled (a flood keeps it from ever sleeping).  Each such
- * ring counts, not each time the thread looks: a thread short of CPU
- * looks seldom, and one look may cover hundreds of rings (under QEMU TCG
- * a flood of a million rings a second once stayed unmasked that way).
- * FLOOD_EMPTY of them within FLOOD_WINDOW_NS is a flood: the doorbell is
- * masked and the devices are polled on a back-off instead, for a time
- * that doubles with each flood in a row: what a flooding guest costs the
- * host stays bounded.
+ * ring counts, not each time the thread looks (io_thread() says which
+ * rings a look counts): a thread short of CPU looks seldom, and one look
+ * may cover hundreds of rings (under QEMU TCG a flood of a million rings
+ * a second stayed unmasked in about one boot in six when each look
+ * counted one).  More than FLOOD_EMPTY of them counted within
+ * FLOOD_WINDOW_NS (when the thread looked, not when they came) is a
+ * flood: the doorbell is masked and the devices are polled on a back-off
+ * instead, for a time that doubles with each flood in a row: what a
+ * flooding guest makes the I/O thread do stays bounded.
  */
 void kspawn_io_note_rings(struct kspawn_instance *in, bool empty,
 			  unsigned int rings)
@@ -175,6 +178,8 @@ void kspawn_io_note_rings(struct kspawn_instance *in, bool empty,
 		io->window_start = now;
 		io->window_empty = 0;
 	}
+	if (!rings)
+		return;
 	/*
 	 * Kicks that brought nothing were not merged rings of real work:
 	 * whatever credit they earned (ring_needs_thread()) goes, or one
@@ -197,7 +202,7 @@ void kspawn_io_note_rings(struct kspawn_instance *in, bool empty,
 	io->floods++;
 	disable_irq(io->doorbell.irq);
 	WRITE_ONCE(io->flooded, true);
-	pr_info_ratelimited("instance %u: doorbell flood (%u rings to nothing in %ld ms): masked for %llu ms, devices polled\n",
+	pr_info_ratelimited("instance %u: doorbell flood (over %u rings to nothing in %ld ms): masked for %llu ms, devices polled\n",
 			    in->id, FLOOD_EMPTY, FLOOD_WINDOW_NS / NSEC_PER_MSEC,
 			    (io->flood_until - now) / NSEC_PER_MSEC);
 }
