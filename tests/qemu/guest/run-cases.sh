@@ -4,7 +4,8 @@
 # "ok qemu/NAME" or "FAIL qemu/NAME" with the evidence below it.  A case
 # also fails if the kernel log it left shows trouble (kspawn-klog-check:
 # BUG, Oops, WARNING, general protection, invalid opcode, RCU stall, hung
-# task, lockup, call trace), or if it left an instance behind.
+# task, lockup, call trace), if a doorbell was masked as a flood in a
+# case without a "# floods:" line, or if it left an instance behind.
 # Exits 0 if every case passed.
 cases="$*"
 if [ -z "$cases" ]; then
@@ -69,6 +70,15 @@ for name in $cases; do
 		printf '%s\n' "$klog" | sed 's/^/  k! /' >> "$log"
 		echo "  the case's kernel log (last 60 lines):" >> "$log"
 		tail -n 60 /tmp/case.klog.new | sed 's/^/  k| /' >> "$log"
+		st=1
+	fi
+	# A doorbell masked as a flood in a case that floods nothing is a
+	# well-behaved guest punished (the flood count is a heuristic).
+	# The cases that flood on purpose say so in a "# floods:" line.
+	if ! grep -q '^# floods:' "$script" 2>/dev/null &&
+	   grep -q 'doorbell flood' /tmp/case.klog.new; then
+		echo "  CHECK FAILED: a doorbell was masked as a flood, and this case floods nothing:" >> "$log"
+		grep 'doorbell flood' /tmp/case.klog.new | head -n 3 | sed 's/^/  k! /' >> "$log"
 		st=1
 	fi
 	left=$(timeout 60 kspawnctl list 2>/dev/null | tail -n +2 | awk '{print $1}')

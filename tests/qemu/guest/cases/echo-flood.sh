@@ -10,6 +10,7 @@
 # guest has no device: its rings are counted all the same (before, only a
 # guest with one had a thread to count them).  Afterwards the host echoes
 # again.
+# floods: on purpose (the runner then allows doorbell flood lines)
 . /tests/lib.sh
 
 spawn "$TEST_IMG" --cpu 1 --cmdline "hostile echoflood" || finish

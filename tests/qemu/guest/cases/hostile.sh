@@ -5,6 +5,7 @@
 # Each bad request gets the device marked NEEDS_RESET with one log line; a
 # second guest running blkcheck beside it is unaffected; the host's log
 # stays clean (checked for every case).
+# floods: on purpose (the runner then allows doorbell flood lines)
 . /tests/lib.sh
 [ "$(nproc)" -ge 3 ] || { bad "needs 3 CPUs, have $(nproc)"; finish; }
 spawn "$IMG" --cpu 2 --ramdisk 32M --cmdline "blkcheck qd=8" || finish

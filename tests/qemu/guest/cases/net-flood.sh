@@ -7,6 +7,7 @@
 # interrupt, and CPU 0 spends at most a quarter of the flood in interrupts
 # and softirqs.  Meanwhile kspawnctl answers; afterwards the guest still
 # reaches the host (a ping).
+# floods: on purpose (the runner then allows doorbell flood lines)
 . /tests/lib.sh
 
 # CPU 0's ticks (USER_HZ) in interrupts and softirqs (/proc/stat).
