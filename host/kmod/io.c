@@ -332,28 +332,18 @@ static int io_thread(void *arg)
 		/* A ring whose frames NAPI took (it polls again on its own). */
 		io->worked |= work || test_and_clear_bit(0, &io->napi_worked);
 		/*
-		 * The guest's rings are judged in a look that only they
-		 * caused; those of a look a host kick shared wait for the
-		 * next.  A look that found nothing right after one that
-		 * found work counts one ring, whatever it holds: the look
-		 * before may have taken their work (one ring per queue of a
-		 * burst, say).  Looks that find nothing in a row count every
-		 * ring: that is a flood, however seldom the thread looks.
+		 * A look that found work clears the rings it took; an empty
+		 * one is judged only when the guest alone caused it, else
+		 * its rings wait for the next (io_doorbell.c counts them).
 		 */
-		if (kicks == BIT(KICK_GUEST)) {
-			unsigned int rings = atomic_xchg(&io->thread_rings, 0);
-			bool empty = !io->worked;
-
-			if (empty && !io->looked_empty)
-				rings = min(rings, 1U);
-			kspawn_io_note_rings(in, empty, rings);
-			io->looked_empty = empty;
-		}
-		if (kicks & BIT(KICK_GUEST))
+		if (kicks & BIT(KICK_GUEST)) {
+			if (io->worked || kicks == BIT(KICK_GUEST))
+				kspawn_io_note_look(in, !io->worked,
+						    atomic_xchg(&io->thread_rings, 0));
 			io->worked = false;
+		}
 		if (kicks & BIT(KICK_EMPTY))
-			kspawn_io_note_rings(in, true,
-					     atomic_xchg(&io->empty_rings, 0));
+			kspawn_io_note_empty(in, atomic_xchg(&io->empty_rings, 0));
 		/*
 		 * After the blk device's last completion the guest is about
 		 * to post its next request: poll the longest, so that it

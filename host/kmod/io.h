@@ -67,7 +67,7 @@ struct kspawn_io {
 	u32 blk_seen[KSPAWN_MAX_QUEUES], net_seen[KSPAWN_MAX_QUEUES];
 	u32 extra_kicks;		/* ... and kicks beyond one a ring */
 	atomic_t empty_rings;		/* NAPI's, for the thread to count */
-	atomic_t thread_rings;		/* rings for the thread since it looked */
+	atomic_t thread_rings;		/* rings for it not yet judged */
 	bool tx_handed;			/* the thread gave NAPI frames */
 	unsigned long napi_worked;	/* bit 0: NAPI took frames (for worked) */
 	u8 thread_at;			/* THREAD_*: what the thread is doing */
@@ -76,7 +76,7 @@ struct kspawn_io {
 	unsigned int window_empty, flood_streak;
 	bool flooded;			/* masked: the thread polls */
 	bool worked;			/* found work since the last ring */
-	bool looked_empty;		/* the last look at rings found nothing */
+	bool looked_empty;		/* the last look judged found nothing */
 	u64 doorbells, floods, sleeps;	/* statistics; doorbells from the irq */
 	u64 doorbell_wakes;		/* rings that found the thread asleep */
 	u64 guest_irqs;			/* interrupts the devices sent */
@@ -100,8 +100,9 @@ void kspawn_io_net_irqs(struct kspawn_io *io);
 /* io_doorbell.c: the doorbell's rings, and floods of them. */
 int kspawn_io_create_doorbell(struct kspawn_instance *in,
 			      const struct kspawn_ioc_load *req);
-void kspawn_io_note_rings(struct kspawn_instance *in, bool empty,
-			  unsigned int rings);
+void kspawn_io_note_look(struct kspawn_instance *in, bool empty,
+			 unsigned int rings);
+void kspawn_io_note_empty(struct kspawn_instance *in, unsigned int rings);
 void kspawn_io_unflood(struct kspawn_instance *in);
 
 /*

@@ -157,19 +157,14 @@ void kspawn_io_empty_ring(struct kspawn_io *io)
  * A driver rings only when the device asked for a kick and only after it
  * made buffers available (or changed its status), so a ring that brings
  * the thread nothing is the guest's fault, whether it woke the thread or
- * came while it polled (a flood keeps it from ever sleeping).  Each such
- * ring counts, not each time the thread looks (io_thread() says which
- * rings a look counts): a thread short of CPU looks seldom, and one look
- * may cover hundreds of rings (under QEMU TCG a flood of a million rings
- * a second stayed unmasked in about one boot in six when each look
- * counted one).  More than FLOOD_EMPTY of them counted within
- * FLOOD_WINDOW_NS (when the thread looked, not when they came) is a
- * flood: the doorbell is masked and the devices are polled on a back-off
- * instead, for a time that doubles with each flood in a row: what a
- * flooding guest makes the I/O thread do stays bounded.
+ * came while it polled (a flood keeps it from ever sleeping).  More than
+ * FLOOD_EMPTY such rings counted within FLOOD_WINDOW_NS (counted when the
+ * thread looks, not when they came) is a flood: the doorbell is masked
+ * and the devices are polled on a back-off instead, for a time that
+ * doubles with each flood in a row: what a flooding guest makes the I/O
+ * thread do stays bounded.
  */
-void kspawn_io_note_rings(struct kspawn_instance *in, bool empty,
-			  unsigned int rings)
+static void note_rings(struct kspawn_instance *in, unsigned int rings)
 {
 	struct kspawn_io *io = in->io;
 	u64 now = ktime_get_ns();
@@ -178,8 +173,6 @@ void kspawn_io_note_rings(struct kspawn_instance *in, bool empty,
 		io->window_start = now;
 		io->window_empty = 0;
 	}
-	if (!rings)
-		return;
 	/*
 	 * Kicks that brought nothing were not merged rings of real work:
 	 * whatever credit they earned (ring_needs_thread()) goes, or one
@@ -187,10 +180,9 @@ void kspawn_io_note_rings(struct kspawn_instance *in, bool empty,
 	 * nothing, over and over (hostile credit).  Racy against the
 	 * handler by design: a lost update moves a hint, not a bound.
 	 */
-	if (empty)
-		WRITE_ONCE(io->extra_kicks, 0);
+	WRITE_ONCE(io->extra_kicks, 0);
 	/* Masked already: rings in flight as it was masked change nothing. */
-	if (!empty || io->flooded || !io->doorbell.irq)
+	if (!rings || io->flooded || !io->doorbell.irq)
 		return;
 	io->window_empty += min(rings, FLOOD_EMPTY + 1U);
 	if (io->window_empty <= FLOOD_EMPTY)
@@ -205,6 +197,53 @@ void kspawn_io_note_rings(struct kspawn_instance *in, bool empty,
 	pr_info_ratelimited("instance %u: doorbell flood (over %u rings to nothing in %ld ms): masked for %llu ms, devices polled\n",
 			    in->id, FLOOD_EMPTY, FLOOD_WINDOW_NS / NSEC_PER_MSEC,
 			    (io->flood_until - now) / NSEC_PER_MSEC);
+}
+
+/* The queues set up, all devices: at most one stray ring each per burst. */
+static unsigned int queues_up(struct kspawn_io *io)
+{
+	unsigned int n = 0;
+
+	if (io->has_blk)
+		n += hweight32(READ_ONCE(io->blk.dev.queues_up));
+	if (io->has_net)
+		n += hweight32(READ_ONCE(io->net.dev.queues_up));
+	return max(n, 1U);
+}
+
+/*
+ * The thread looked at the rings the handler passed it since its last
+ * look (rings), and found work or not.  Every ring of an empty look
+ * counts, not one per look: a thread short of CPU looks seldom, and one
+ * look may cover hundreds of rings (under QEMU TCG a flood of a million
+ * rings a second went unmasked in about one boot in six when each look
+ * counted one).  Except right after a look that found work: that look
+ * may have taken the work of a burst whose rings, one per queue, land
+ * now, so up to one ring per queue set up is forgiven.  A flood woven
+ * between requests still counts all its other rings.
+ */
+void kspawn_io_note_look(struct kspawn_instance *in, bool empty,
+			 unsigned int rings)
+{
+	struct kspawn_io *io = in->io;
+
+	if (!rings)
+		return;
+	if (!empty) {
+		io->looked_empty = false;
+		return;
+	}
+	if (!io->looked_empty)
+		rings -= min(rings, queues_up(io));
+	io->looked_empty = true;
+	note_rings(in, rings);
+}
+
+/* ksnetN's NAPI answered rings and found no frame (each judged alone). */
+void kspawn_io_note_empty(struct kspawn_instance *in, unsigned int rings)
+{
+	if (rings)
+		note_rings(in, rings);
 }
 
 /* The doorbell back once a flood's mask time is over. */

@@ -73,10 +73,10 @@ expect 0 kspawnctl stop "$id"
 
 # A guest ringing its doorbell as fast as it can for 3 s, to nothing: the
 # module masks the doorbell and polls the device on a back-off meanwhile.
-# Every ring counts towards the mask, not each time the I/O thread looks:
-# counted per look, a thread short of CPU under TCG saw too few rings in
-# any 100 ms, and the flood went unmasked in about 1 boot in 6 (the mask
-# check below failed; 31 914 rings reached the module's handler then).
+# Every ring of a look that finds nothing counts towards the mask, not
+# one per look: counted per look, a thread short of CPU under TCG saw too
+# few rings in any 100 ms, and the flood went unmasked in about 1 boot in
+# 6 (the mask check below failed; 31 914 rings reached the handler then).
 # The rings that reached the handler and the I/O thread's CPU time are
 # shown, not checked: under TCG the first spread from 409 to 2 480 with
 # the fix and from 565 up without it, and the second read 0 even for a
