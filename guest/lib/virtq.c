@@ -148,6 +148,7 @@ add_chain(struct virtq *q, const struct virtq_buf *out, unsigned int nout,
 			uint16_t flags = k < nout ? 0 : VRING_DESC_F_WRITE;
 
 			q->id_va[i] = NULL;	/* not a one-buffer slot now */
+			q->id_ndesc[i] = 0;	/* nor a head, unless it is */
 
 			d->addr = q->addr(b->p);
 			d->len = b->len;
@@ -321,14 +322,19 @@ uint32_t virtq_in_bytes(const struct virtq_buf *in, unsigned int nin)
  * pool, the common case) finds its descriptor and avail entry already
  * right: the device never writes either, so they are compared (the
  * address through id_va, sparing the translation), and only what differs
- * is stored.  Each store saved is one fewer waiting for a line the device
- * last read.
+ * is stored.  So are our own records of the chain, which a fixed pool
+ * repeats too: the cookie is not cleared when the chain comes back (see
+ * chain_is_out()).  In steady state the add stores nothing; with two
+ * cores that is what counts, as every store queues behind the payload
+ * stores still waiting for lines the device last read, and the publish
+ * fence waits for them all.
  */
 static inline void put_one(struct virtq *q, uint16_t head, uint16_t slot,
 			   const struct virtq_buf *b, uint16_t flags,
 			   void *cookie)
 {
 	struct vring_desc *d = &q->desc[head];
+	uint32_t inlen = flags ? b->len : 0;
 
 	if (q->id_va[head] != b->p) {
 		q->id_va[head] = b->p;
@@ -338,9 +344,12 @@ static inline void put_one(struct virtq *q, uint16_t head, uint16_t slot,
 		d->len = b->len;
 	if (d->flags != flags)
 		d->flags = flags;
-	q->id_ndesc[head] = 1;
-	q->id_inlen[head] = flags ? b->len : 0;
-	q->cookie[head] = cookie;
+	if (q->id_ndesc[head] != 1)
+		q->id_ndesc[head] = 1;
+	if (q->id_inlen[head] != inlen)
+		q->id_inlen[head] = inlen;
+	if (q->cookie[head] != cookie)
+		q->cookie[head] = cookie;
 	if (q->avail->ring[slot] != head)
 		q->avail->ring[slot] = head;
 }
@@ -404,15 +413,7 @@ static unsigned int get_bufs_in_order(struct virtq *q, void **cookie,
 		last = q->batch_id;
 		k0 = k;
 		for (;;) {
-			void *c = q->cookie[head];
-
-			if (!c) {	/* cannot be: the entry was checked */
-				q->in_batch = 0;
-				n = k;
-				break;
-			}
-			q->cookie[head] = NULL;
-			cookie[k] = c;
+			cookie[k] = q->cookie[head];
 			if (len)
 				len[k] = head == last ? q->batch_len :
 					 q->id_inlen[head];
@@ -465,6 +466,24 @@ unsigned int virtq_get_bufs(struct virtq *q, void **cookie, uint32_t *len,
  * names the head of a chain that is out, so the walk from the oldest
  * chain ends there; otherwise nothing is returned.
  */
+/*
+ * In order, the chains out are the size - num_free descriptors from the
+ * oldest on, and each was written this lap, so a head among them has
+ * its count and every other descriptor a count of 0 (add_chain()).  That
+ * is what a used entry is checked against, not the cookie: a cookie left
+ * in place when its chain comes back needs no store at the next add.
+ * The walk from the oldest chain, head by head, then ends at the entry.
+ */
+static int chain_is_out(const struct virtq *q, uint32_t id)
+{
+	uint16_t mask = (uint16_t)(q->size - 1);
+	uint16_t oldest = (q->free_head + q->num_free) & mask;
+
+	return id < q->size &&
+	       ((id - oldest) & mask) < (uint16_t)(q->size - q->num_free) &&
+	       q->id_ndesc[id];
+}
+
 static int batch_start(struct virtq *q)
 {
 	uint16_t mask = (uint16_t)(q->size - 1), seen;
@@ -492,8 +511,7 @@ static int batch_start(struct virtq *q)
 	} else {
 		e = *u;
 	}
-	/* Only a chain that is out has its head's cookie set. */
-	if (e.id >= q->size || !q->cookie[e.id])
+	if (!chain_is_out(q, e.id))
 		return 0;	/* a device bug */
 	q->batch_id = (uint16_t)e.id;
 	q->batch_len = e.len;
@@ -510,11 +528,6 @@ static void *get_in_order(struct virtq *q, uint32_t *len)
 	if (!q->in_batch && !batch_start(q))
 		return NULL;
 	cookie = q->cookie[head];
-	if (!cookie) {			/* cannot be: the entry was checked */
-		q->in_batch = 0;
-		return NULL;
-	}
-	q->cookie[head] = NULL;
 	q->num_free = (uint16_t)(q->num_free + q->id_ndesc[head]);
 	q->last_used++;
 	if (len)

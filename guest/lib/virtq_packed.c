@@ -104,6 +104,23 @@ static void next_avail(struct virtq *q)
  * compared rather than stored.  The
  * flags change every lap and are always written, last.
  */
+/*
+ * In order, our own records of a one-buffer chain, compared before they
+ * are stored as the descriptor's fields are: a fixed pool repeats them,
+ * and the cookie is not cleared when the chain comes back (see
+ * chain_is_out()), so in steady state the add's only store is the flags.
+ */
+static inline void note_one(struct virtq *q, uint16_t pos, uint32_t inlen,
+			    void *cookie)
+{
+	if (q->id_ndesc[pos] != 1)
+		q->id_ndesc[pos] = 1;
+	if (q->id_inlen[pos] != inlen)
+		q->id_inlen[pos] = inlen;
+	if (q->cookie[pos] != cookie)
+		q->cookie[pos] = cookie;
+}
+
 static int add_one_in_order(struct virtq *q, const struct virtq_buf *b,
 			    unsigned int write, void *cookie)
 {
@@ -121,9 +138,7 @@ static int add_one_in_order(struct virtq *q, const struct virtq_buf *b,
 		d->len = b->len;
 	if (d->id != pos)
 		d->id = pos;
-	q->id_ndesc[pos] = 1;
-	q->id_inlen[pos] = write ? b->len : 0;
-	q->cookie[pos] = cookie;
+	note_one(q, pos, write ? b->len : 0, cookie);
 	__atomic_store_n(&d->flags, avail_flags(q, write), __ATOMIC_RELEASE);
 	next_avail(q);
 	q->num_free--;
@@ -154,9 +169,7 @@ unsigned int virtq_packed_add_bufs(struct virtq *q, const struct virtq_buf *b,
 			d->len = b[k].len;
 		if (d->id != pos)
 			d->id = pos;
-		q->id_ndesc[pos] = 1;
-		q->id_inlen[pos] = write ? b[k].len : 0;
-		q->cookie[pos] = cookie[k];
+		note_one(q, pos, write ? b[k].len : 0, cookie[k]);
 		__atomic_store_n(&d->flags, flags, __ATOMIC_RELEASE);
 		if (++pos == size) {
 			pos = 0;
@@ -257,6 +270,8 @@ int virtq_packed_add(struct virtq *q, const struct virtq_buf *out,
 			d->len = b->len;
 			d->id = id;
 			q->id_va[q->avail_idx] = NULL;
+			if (q->in_order)	/* no chain starts here now */
+				q->id_ndesc[q->avail_idx] = 0;
 			if (k)
 				d->flags = flags;
 			else
@@ -354,6 +369,21 @@ void *virtq_packed_get(struct virtq *q, uint32_t *len)
  * it, oldest first, are used too (all their writable bytes written).  It
  * is believed only if that id is the first slot of a chain that is out.
  */
+/*
+ * In order, the chains out fill the size - num_free slots from last_used
+ * on, each written this lap: a chain's first slot has its count, every
+ * other slot a count of 0 (virtq_packed_add()).  A used descriptor's id
+ * is checked against that, not the cookie, which is left in place when
+ * its chain comes back so that the next add need not store it.
+ */
+static int chain_is_out(const struct virtq *q, uint16_t id)
+{
+	uint16_t off = id >= q->last_used ? id - q->last_used :
+					    id + q->size - q->last_used;
+
+	return id < q->size && off < q->size - q->num_free && q->id_ndesc[id];
+}
+
 static int batch_start(struct virtq *q)
 {
 	struct vring_packed_desc *d = &q->ring[q->last_used];
@@ -362,8 +392,7 @@ static int batch_start(struct virtq *q)
 	if (!is_used(q, __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE)))
 		return 0;
 	id = d->id;
-	/* Only a chain that is out has its first slot's cookie set. */
-	if (id >= q->size || !q->cookie[id])
+	if (!chain_is_out(q, id))
 		return 0;	/* a device bug */
 	q->batch_id = id;
 	q->batch_len = d->len;
@@ -379,11 +408,6 @@ static void *get_in_order(struct virtq *q, uint32_t *len)
 	if (!q->in_batch && !batch_start(q))
 		return NULL;
 	cookie = q->cookie[pos];
-	if (!cookie) {			/* cannot be: the id was checked */
-		q->in_batch = 0;
-		return NULL;
-	}
-	q->cookie[pos] = NULL;
 	n = q->id_ndesc[pos];
 	if (len)
 		*len = pos == q->batch_id ? q->batch_len : q->id_inlen[pos];
@@ -414,15 +438,7 @@ unsigned int virtq_packed_get_bufs(struct virtq *q, void **cookie,
 		int wrap = q->used_wrap, done;
 
 		for (;;) {
-			void *c = q->cookie[pos];
-
-			if (!c) {	/* cannot be: the id was checked */
-				q->in_batch = 0;
-				n = k;
-				break;
-			}
-			q->cookie[pos] = NULL;
-			cookie[k] = c;
+			cookie[k] = q->cookie[pos];
 			if (len)
 				len[k] = pos == last ? q->batch_len :
 					 q->id_inlen[pos];

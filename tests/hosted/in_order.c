@@ -13,8 +13,10 @@
  *     entries (kb_vq_pop(), kb_vq_pop_bufs()).
  *   in-order-hostile-device-{split,packed}: used entries naming no chain
  *     that is out (beyond the ring, a chain's middle, one already
- *     returned, an index run ahead) give nothing back: no cookie twice,
- *     no descriptor freed twice.
+ *     returned, an index run ahead; and a lap on, where the driver
+ *     kept the cookies of chains that came back, a slot that was a
+ *     head last lap) give nothing back: no cookie twice, no descriptor
+ *     freed twice.
  *   in-order-random-device-{split,packed}: a device writing random used
  *     entries (ids, lengths, indexes, flags): every cookie the driver
  *     returns was out, none twice, and its free count stays exact.
@@ -320,6 +322,58 @@ static int hostile_device(int packed, uint16_t id, uint16_t idx_ahead)
 	return n;
 }
 
+/*
+ * A lap later: QS one-buffer chains out and back (every slot a head,
+ * every cookie still in place), then two-buffer chains 1..4 out at slots
+ * 0, 2, 4, 6; the device names ids that were chains last lap.  The
+ * driver keeps cookies of chains that came back (so that a fixed pool's
+ * next add need not store them), so only the chains out now may count.
+ */
+static int hostile_device_next_lap(int packed, uint16_t id)
+{
+	struct virtq q;
+	struct kb_vq d;
+	struct virtq_buf b[2] = { { mem + BUFS, 64 }, { mem + BUFS + 1024, 8 } };
+	struct kb_buf kb[QS];
+	void *got[QS];
+	int n = 0;
+
+	pair(&q, &d, packed, 1);
+	for (int i = 0; i < QS; i++)
+		if (virtq_add(&q, b, 1, NULL, 0, (void *)(uintptr_t)(100 + i)))
+			return -1;
+	virtq_publish(&q);
+	if (kb_vq_pop_bufs(&d, kb, QS) != QS)
+		return -1;
+	kb_vq_push_bufs(&d, kb, NULL, QS);
+	kb_vq_publish(&d);
+	if (virtq_get_bufs(&q, got, NULL, QS) != QS)
+		return -1;
+	for (int i = 0; i < 4; i++)
+		if (virtq_add(&q, b, 1, &b[1], 1, (void *)(uintptr_t)(i + 1)))
+			return -1;
+	virtq_publish(&q);
+	if (packed) {
+		q.ring[0].id = id;
+		q.ring[0].len = 8;
+		/* Lap two: the used mark is both flags clear. */
+		__atomic_store_n(&q.ring[0].flags, 0, __ATOMIC_RELEASE);
+	} else {
+		q.used->ring[0].id = id;
+		q.used->ring[0].len = 8;
+		__atomic_store_n(&q.used->idx, (uint16_t)(QS + 1),
+				 __ATOMIC_RELEASE);
+	}
+	while (n < QS && (got[n] = virtq_get(&q, NULL)))
+		n++;
+	for (int i = 0; i < n; i++)
+		if (got[i] != (void *)(uintptr_t)(i + 1))
+			return -1;
+	if (q.num_free > QS || n > 4)
+		return -1;
+	return n;
+}
+
 static void hostile_devices(void)
 {
 	for (int packed = 0; packed < 2; packed++) {
@@ -337,6 +391,14 @@ static void hostile_devices(void)
 		/* The index run far ahead (split) of a sane entry. */
 		if (!packed)
 			good &= hostile_device(packed, 6, 1000) == 0;
+		/*
+		 * A lap on: chain 2's head believed; a chain's second slot,
+		 * a head last lap, not; nor a chain that came back.
+		 */
+		good &= hostile_device_next_lap(packed, 2) == 2;
+		good &= hostile_device_next_lap(packed, 3) == 0;
+		good &= hostile_device_next_lap(packed, 9) == 0;
+		good &= hostile_device_next_lap(packed, QS - 1) == 0;
 		check(name, good, "a used entry naming no chain out was believed");
 	}
 }
