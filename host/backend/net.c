@@ -221,6 +221,17 @@ int kb_net_rx(struct kb_net *n, unsigned int pair, const uint8_t *frame,
 	} else if (csum == KB_NET_CSUM_VALID && guest_csum) {
 		hdr.flags = VIRTIO_NET_HDR_F_DATA_VALID;
 	}
+	/*
+	 * Frames wait in order: while the ring has nothing beyond what the
+	 * last frame found too little, the next waits too, without a walk.
+	 * Walking it again per frame let a guest posting many tiny buffers
+	 * make each frame cost the host 64 chains under the net lock.
+	 */
+	if ((n->rx_waiting & (1U << pair)) &&
+	    !kb_vq_has_avail_at(&n->dev.vq[RXQ(pair)], &n->rx_wait_at[pair])) {
+		st->rx_no_buf++;
+		return -ENOSPC;
+	}
 	kb_vq_save(&n->dev.vq[RXQ(pair)], &pos);
 	nbuf = fill(n, pair, frame, len, &pos);
 	if (nbuf < 0) {

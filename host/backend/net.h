@@ -108,9 +108,10 @@ void kb_net_init(struct kb_net *n, struct kspawn_device *slot,
 
 /*
  * A frame for the guest on pair's receive queue: 0; -ENOSPC if the guest
- * has posted too few buffers for it (nothing taken; ops.rx_room is called
- * once buffers come: a caller that stops its queue on -ENOSPC wakes it
- * there); -EINVAL if it cannot be delivered at all (link down, too long,
+ * has posted too few buffers for it, or posted none since a frame before
+ * it found too few (frames wait in order; nothing taken; ops.rx_room is
+ * called once buffers come: a caller that stops its queue on -ENOSPC
+ * wakes it there); -EINVAL if it cannot be delivered at all (link down, too long,
  * a buffer with nothing writable: dropped and counted).  m may be NULL.
  * A partial checksum goes to the guest as such if it negotiated
  * GUEST_CSUM; otherwise the device completes it.  The guest sees the

@@ -19,7 +19,9 @@
  *   no-mrg-*           without: a frame bigger than the buffer is dropped,
  *                      the buffer returned empty
  *   rx-wait-*          too few buffers: -ENOSPC, nothing taken, kicks
- *                      asked on rx; buffers posted: rx_room, the frame fits
+ *                      asked on rx, a smaller frame behind it waits too
+ *                      (no walk of the ring per frame); buffers posted:
+ *                      rx_room, the frame fits
  *   mrg-never-fits-*   a frame larger than the whole receive ring: dropped,
  *                      the buffers returned empty, no waiting
  *   mq-ctrl            MQ_VQ_PAIRS_SET: 1 OK, 0 and max+1 refused
@@ -362,7 +364,7 @@ static void rx_wait(const char *layout, int packed)
 {
 	static uint8_t f[1514], got[1514];
 	struct virtio_net_hdr_v1 h;
-	int r1, r2, kick;
+	int r1, r2, small, kick;
 	long n;
 
 	if (up(KB_NET_HOST, packed, F(VIRTIO_NET_F_MRG_RXBUF))) {
@@ -373,6 +375,12 @@ static void rx_wait(const char *layout, int packed)
 	rx_rooms = 0;
 	post_rx(2, 512);		/* 1024 bytes: short of 12 + 1514 */
 	r1 = kb_net_rx(&net, 0, f, sizeof(f), NULL);
+	kb_net_rx_flush(&net, 0);
+	/*
+	 * Frames wait in order: a small one that would fit waits behind
+	 * it, and takes nothing (the ring is not walked again).
+	 */
+	small = kb_net_rx(&net, 0, f, 60, NULL);
 	kb_net_rx_flush(&net, 0);
 	/* Nothing taken; the device wants a kick at the next buffer. */
 	kb_device_kicks_on(&net.dev);
@@ -389,10 +397,10 @@ static void rx_wait(const char *layout, int packed)
 	kb_net_rx_flush(&net, 0);
 	n = recv_frame(&h, got);
 	verdict("rx-wait", layout,
-		r1 == -ENOSPC && kick && rx_rooms == 1 && r2 == 0 &&
-		n == sizeof(f) && !net.rx_waiting,
-		"first %d, kicked %d, rx_room %d, then %d and %ld bytes, waiting %#x",
-		r1, kick, rx_rooms, r2, n, net.rx_waiting);
+		r1 == -ENOSPC && small == -ENOSPC && kick && rx_rooms == 1 &&
+		r2 == 0 && n == sizeof(f) && !net.rx_waiting,
+		"first %d, a small one behind it %d, kicked %d, rx_room %d, then %d and %ld bytes, waiting %#x",
+		r1, small, kick, rx_rooms, r2, n, net.rx_waiting);
 }
 
 /*
