@@ -334,7 +334,6 @@ static inline void put_one(struct virtq *q, uint16_t head, uint16_t slot,
 			   void *cookie)
 {
 	struct vring_desc *d = &q->desc[head];
-	uint32_t inlen = flags ? b->len : 0;
 
 	if (q->id_va[head] != b->p) {
 		q->id_va[head] = b->p;
@@ -344,12 +343,7 @@ static inline void put_one(struct virtq *q, uint16_t head, uint16_t slot,
 		d->len = b->len;
 	if (d->flags != flags)
 		d->flags = flags;
-	if (q->id_ndesc[head] != 1)
-		q->id_ndesc[head] = 1;
-	if (q->id_inlen[head] != inlen)
-		q->id_inlen[head] = inlen;
-	if (q->cookie[head] != cookie)
-		q->cookie[head] = cookie;
+	virtq_note_one(q, head, flags ? b->len : 0, cookie);
 	if (q->avail->ring[slot] != head)
 		q->avail->ring[slot] = head;
 }

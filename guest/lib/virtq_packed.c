@@ -104,23 +104,6 @@ static void next_avail(struct virtq *q)
  * compared rather than stored.  The
  * flags change every lap and are always written, last.
  */
-/*
- * In order, our own records of a one-buffer chain, compared before they
- * are stored as the descriptor's fields are: a fixed pool repeats them,
- * and the cookie is not cleared when the chain comes back (see
- * chain_is_out()), so in steady state the add's only store is the flags.
- */
-static inline void note_one(struct virtq *q, uint16_t pos, uint32_t inlen,
-			    void *cookie)
-{
-	if (q->id_ndesc[pos] != 1)
-		q->id_ndesc[pos] = 1;
-	if (q->id_inlen[pos] != inlen)
-		q->id_inlen[pos] = inlen;
-	if (q->cookie[pos] != cookie)
-		q->cookie[pos] = cookie;
-}
-
 static int add_one_in_order(struct virtq *q, const struct virtq_buf *b,
 			    unsigned int write, void *cookie)
 {
@@ -138,7 +121,7 @@ static int add_one_in_order(struct virtq *q, const struct virtq_buf *b,
 		d->len = b->len;
 	if (d->id != pos)
 		d->id = pos;
-	note_one(q, pos, write ? b->len : 0, cookie);
+	virtq_note_one(q, pos, write ? b->len : 0, cookie);
 	__atomic_store_n(&d->flags, avail_flags(q, write), __ATOMIC_RELEASE);
 	next_avail(q);
 	q->num_free--;
@@ -169,7 +152,7 @@ unsigned int virtq_packed_add_bufs(struct virtq *q, const struct virtq_buf *b,
 			d->len = b[k].len;
 		if (d->id != pos)
 			d->id = pos;
-		note_one(q, pos, write ? b[k].len : 0, cookie[k]);
+		virtq_note_one(q, pos, write ? b[k].len : 0, cookie[k]);
 		__atomic_store_n(&d->flags, flags, __ATOMIC_RELEASE);
 		if (++pos == size) {
 			pos = 0;

@@ -10,6 +10,24 @@ static inline int virtq_use_indirect(const struct virtq *q, unsigned int n)
 	return q->indirect && n > 1 && n <= VQ_INDIRECT_MAX;
 }
 
+/*
+ * In order (either layout), our own records of a one-buffer chain at id,
+ * compared before they are stored: a fixed pool repeats them, and the
+ * cookie is left in place when the chain comes back (each layout's
+ * chain_is_out() checks used entries instead), so in steady state this
+ * stores nothing.
+ */
+static inline void virtq_note_one(struct virtq *q, uint16_t id,
+				  uint32_t inlen, void *cookie)
+{
+	if (q->id_ndesc[id] != 1)
+		q->id_ndesc[id] = 1;
+	if (q->id_inlen[id] != inlen)
+		q->id_inlen[id] = inlen;
+	if (q->cookie[id] != cookie)
+		q->cookie[id] = cookie;
+}
+
 /* Device-writable bytes of a chain's in buffers. */
 uint32_t virtq_in_bytes(const struct virtq_buf *in, unsigned int nin);
 
