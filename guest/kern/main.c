@@ -172,7 +172,7 @@ void kmain(struct kspawn_header *hdr)
 	boot_step("apic");
 	sched_init();
 	boot_step("sched");
-	tick_init();
+	tick_init(&boot_cmdline);
 	boot_step("tick");
 	smp_init(hdr);
 	boot_step("smp");

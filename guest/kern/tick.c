@@ -4,6 +4,8 @@
  * host_request = KSPAWN_REQ_STOP and, if it negotiated KSPAWN_F_STOP_IPI,
  * also sends stop_vector so the guest need not wait for the next tick.
  */
+#include <string.h>
+
 #include "kern/tick.h"
 #include "kern/console.h"
 #include "kern/panic.h"
@@ -12,6 +14,7 @@
 #include "kern/shared.h"
 #include "kern/time.h"
 #include "kern/thread.h"
+#include "lib/cmdline.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/trap.h"
 
@@ -36,6 +39,8 @@ static void check_stop_request(void)
 	guest_exit(GUEST_EXIT_STOPPED);
 }
 
+static bool heartbeat_on;	/* KSPAWN_F_HEARTBEAT accepted */
+
 static void timer_irq(struct trap_frame *tf)
 {
 	(void)tf;
@@ -43,8 +48,9 @@ static void timer_irq(struct trap_frame *tf)
 	/* Every CPU ticks; the clock and the heartbeat are CPU 0's. */
 	if (!this_cpu()->index) {
 		time_tick();
-		__atomic_fetch_add(&shared_state()->heartbeat, 1,
-				   __ATOMIC_RELAXED);
+		if (heartbeat_on)
+			__atomic_fetch_add(&shared_state()->heartbeat, 1,
+					   __ATOMIC_RELAXED);
 	}
 	check_stop_request();
 	sched_tick();
@@ -57,11 +63,20 @@ static void stop_irq(struct trap_frame *tf)
 	check_stop_request();
 }
 
-void tick_init(void)
+void tick_init(const struct cmdline *c)
 {
 	struct kspawn_state *st = shared_state();
-	uint64_t accept = KSPAWN_F_HEARTBEAT;
+	const char *beat = cmdline_opt(c, "heartbeat");
+	uint64_t accept = 0;
 	int stop_vector;
+
+	/*
+	 * heartbeat=off declines the heartbeat: the host then has no way to
+	 * see this guest hang (a guest that stops its clock on purpose, say
+	 * under a debugger of its own), and must not call it hung.
+	 */
+	if (!beat || strcmp(beat, "off"))
+		accept |= KSPAWN_F_HEARTBEAT;
 
 	irq_set_handler(APIC_VEC_TIMER, timer_irq);
 	stop_vector = irq_alloc_vector(stop_irq);
@@ -71,6 +86,7 @@ void tick_init(void)
 	}
 	/* Accept what this file implements, if the host offers it. */
 	kspawn_hdr->guest_features |= kspawn_hdr->host_features & accept;
+	heartbeat_on = kspawn_hdr->guest_features & KSPAWN_F_HEARTBEAT;
 	if (apic_timer_start(HZ, APIC_VEC_TIMER,
 			     known_timer_khz(kspawn_hdr->apic_timer_khz)))
 		panic("tick: the APIC timer cannot run at %u Hz", HZ);

@@ -103,6 +103,8 @@ struct kspawn_instance {
 	/* Watched by the monitor (monitor.c), under ring_lock. */
 	u64 last_heartbeat;
 	unsigned long heartbeat_jiffies; /* 0: none seen yet */
+	/* KSPAWN_F_HEARTBEAT seen accepted; kept, whatever the header says later. */
+	bool heartbeat_accepted;
 	bool hung;
 	/* The hung/again lines: the guest can flap its heartbeat at will. */
 	struct ratelimit_state heartbeat_log;

@@ -153,6 +153,8 @@ static void watch_heartbeat(struct kspawn_instance *in)
 	u32 s = READ_ONCE(in->gstate->state);
 	unsigned long age;
 
+	if (READ_ONCE(in->hdr->guest_features) & KSPAWN_F_HEARTBEAT)
+		in->heartbeat_accepted = true;
 	if (beat != in->last_heartbeat) {
 		WRITE_ONCE(in->last_heartbeat, beat);
 		WRITE_ONCE(in->heartbeat_jiffies, jiffies);
@@ -161,7 +163,16 @@ static void watch_heartbeat(struct kspawn_instance *in)
 		WRITE_ONCE(in->hung, false);
 		return;
 	}
-	if (in->hung || (s != KSPAWN_GUEST_BOOTING && s != KSPAWN_GUEST_RUNNING))
+	/*
+	 * A booting guest that does not beat is stuck, whatever it will
+	 * accept.  A running one that never accepted the heartbeat has no
+	 * clock to go by: no report, rather than a false one.  Once accepted,
+	 * always watched (above): clearing the bit must not hide a hang.
+	 */
+	if (in->hung)
+		return;
+	if (s == KSPAWN_GUEST_RUNNING ? !in->heartbeat_accepted :
+					s != KSPAWN_GUEST_BOOTING)
 		return;
 	age = jiffies_to_msecs(jiffies - in->heartbeat_jiffies);
 	if (age < kspawn_hang_timeout_ms)

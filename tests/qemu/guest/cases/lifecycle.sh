@@ -1,8 +1,9 @@
 # Stopping in every way: a guest that hangs with interrupts off is declared
-# hung from its heartbeat and still stopped (the polite request goes
-# unanswered, INIT takes the core); a running guest stopped politely halts
-# by itself; --force skips the request; a start that failed is not
-# retried; rmmod stops every guest left.
+# hung from its heartbeat (never one that declined the heartbeat) and still
+# stopped (the polite request goes unanswered, INIT takes the core); a
+# running guest stopped politely halts by itself; --force skips the
+# request; a start that failed is not retried; rmmod stops every guest
+# left.
 . /tests/lib.sh
 
 # Hang: the heartbeat stops; status says so; stop still works.
@@ -18,6 +19,18 @@ expect 0 kspawnctl stop "$id"
 want_online 1
 dmesg | grep -q "instance $id: no heartbeat for" || bad "no hang line in the kernel log"
 dmesg | grep -q "instance $id: no halt within" || bad "no forced-stop line in the kernel log"
+# A guest that declined the heartbeat (heartbeat=off) gives the host
+# nothing to go by: it must not be called hung.  (Seen red with the
+# module watching every running guest's heartbeat.)
+spawn "$TEST_IMG" --cpu 1 --cmdline "heartbeat=off spin" || finish
+wait_state "$id" running
+sleep 2
+expect 0 kspawnctl status "$id"
+has '^state: +running'
+dmesg | grep -q "instance $id: no heartbeat for" &&
+	bad "instance $id declined the heartbeat and was reported hung"
+expect 0 kspawnctl stop "$id"
+want_online 1
 echo 2000 > /sys/module/kspawn/parameters/hang_timeout_ms
 
 # Polite: the spinning guest answers the stop request and halts itself.
