@@ -167,7 +167,7 @@ struct kspawn_ioc_cpus {
 	__u32 nr_cpus;			/* out: bits that mean something */
 	__u32 reserved;
 	__u64 pooled[KSPAWN_CPU_WORDS];	/* reserved for guests */
-	__u64 busy[KSPAWN_CPU_WORDS];	/* claimed by an instance */
+	__u64 busy[KSPAWN_CPU_WORDS];	/* claimed, or being reserved/released */
 	/* A guest's doorbell is there: it stays with Linux, online. */
 	__u64 doorbells[KSPAWN_CPU_WORDS];
 };

@@ -15,6 +15,7 @@
  */
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/mutex.h>
 
 #include "kspawn.h"
@@ -29,13 +30,18 @@ bool kspawn_cores_pooled(unsigned int cpu)
 	return cpumask_test_cpu(cpu, &pool);
 }
 
-/* A pooled core nobody claimed, the highest; -1 if none. */
+/*
+ * A pooled core nobody claimed and nobody is releasing, the highest; -1 if
+ * none.  A core on its way out of the pool is skipped, not chosen and then
+ * refused: another free one may be right beside it.
+ */
 static int free_pooled(void)
 {
 	int cpu, best = -1;
 
 	for_each_cpu(cpu, &pool)
-		if (!cpumask_test_cpu(cpu, &claimed))
+		if (!cpumask_test_cpu(cpu, &claimed) &&
+		    !cpumask_test_cpu(cpu, &moving))
 			best = cpu;
 	return best;
 }
@@ -166,6 +172,8 @@ int kspawn_cores_release(unsigned int cpu)
 			err == -EBUSY ? "an instance has it" : "no such CPU");
 		return err;
 	}
+	if (kspawn_test_release_delay_ms)
+		msleep(min(kspawn_test_release_delay_ms, 10000U));
 	kspawn_cpu_unguard(cpu);
 	err = kspawn_cpu_give_back(cpu);
 	if (err)
@@ -186,11 +194,12 @@ void kspawn_cores_release_all(void)
 			kspawn_cores_release(cpu);
 }
 
+/* busy: claimed, or on its way into or out of the pool (no spawn takes it). */
 void kspawn_cores_info(struct cpumask *pooled, struct cpumask *busy)
 {
 	mutex_lock(&cores_lock);
 	cpumask_copy(pooled, &pool);
-	cpumask_copy(busy, &claimed);
+	cpumask_or(busy, &claimed, &moving);
 	mutex_unlock(&cores_lock);
 }
 

@@ -28,6 +28,7 @@ extern bool kspawn_test_no_flush;
 extern unsigned int kspawn_test_fail_starts;
 extern bool kspawn_test_no_scrub_thread;
 extern unsigned int kspawn_test_io_start_delay_ms;
+extern unsigned int kspawn_test_release_delay_ms;
 
 /*
  * Locking.  No lock is held across work a guest controls or across slow

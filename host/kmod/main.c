@@ -67,6 +67,11 @@ unsigned int kspawn_test_io_start_delay_ms;
 module_param_named(test_io_start_delay_ms, kspawn_test_io_start_delay_ms, uint, 0644);
 MODULE_PARM_DESC(test_io_start_delay_ms, "TEST ONLY: an instance's I/O thread starts up to this many ms after it is made, its guest already running (a ring from the guest starts it sooner)");
 
+/* Test only: a release keeps its core marked moving longer (cores.c). */
+unsigned int kspawn_test_release_delay_ms;
+module_param_named(test_release_delay_ms, kspawn_test_release_delay_ms, uint, 0644);
+MODULE_PARM_DESC(test_release_delay_ms, "TEST ONLY: a pooled core being released stays on its way out of the pool this many ms longer (at most 10 s)");
+
 static int kspawn_release(struct inode *inode, struct file *file)
 {
 	kspawn_instance_release_owner(file);

@@ -21,6 +21,10 @@
  * (EBUSY) or a doorbell on CPU 1 (EADDRINUSE) is refused, and a guest
  * whose CPU the module picks gets neither 2 nor, when its own doorbell
  * is to be on 3, CPU 3.
+ *
+ * ioctlabuse IMAGE any-cpu: one load whose CPU the module picks; prints
+ * "any-cpu: CPU N" or why it was refused, and frees it (reserve-release
+ * runs it while a pooled core is being released).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -392,6 +396,19 @@ static void failed_start(void *img, size_t img_size)
 	close(fd);
 }
 
+static void any_cpu(void *img, size_t img_size)
+{
+	int fd = open("/dev/kspawn", O_RDWR), cpu;
+	struct kspawn_ioc_load ld;
+
+	ld = valid_load(img, img_size, "hello");
+	ld.cpu = KSPAWN_LOAD_CPU_ANY;
+	cpu = load_cpu(fd, &ld, "any-cpu");
+	if (cpu >= 0)
+		printf("any-cpu: CPU %d\n", cpu);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	struct stat sb;
@@ -400,9 +417,9 @@ int main(int argc, char **argv)
 
 	if (argc < 2 || argc > 3 ||
 	    (argc == 3 && strcmp(argv[2], "failed-start") &&
-	     strcmp(argv[2], "doorbell")) ||
+	     strcmp(argv[2], "doorbell") && strcmp(argv[2], "any-cpu")) ||
 	    (in = open(argv[1], O_RDONLY)) < 0 || fstat(in, &sb)) {
-		fprintf(stderr, "usage: ioctlabuse IMAGE [failed-start | doorbell]\n");
+		fprintf(stderr, "usage: ioctlabuse IMAGE [failed-start | doorbell | any-cpu]\n");
 		return 2;
 	}
 	img = malloc((size_t)sb.st_size);
@@ -416,6 +433,8 @@ int main(int argc, char **argv)
 	if (argc == 3) {
 		if (!strcmp(argv[2], "doorbell"))
 			doorbell_cpus(img, (size_t)sb.st_size);
+		else if (!strcmp(argv[2], "any-cpu"))
+			any_cpu(img, (size_t)sb.st_size);
 		else
 			failed_start(img, (size_t)sb.st_size);
 		printf("ioctlabuse: %d failed\n", failures);

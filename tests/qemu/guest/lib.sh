@@ -66,7 +66,7 @@ spawn() {
 	[ "$st" -eq 0 ] || { bad "kspawnctl run $* failed ($st)"; return 1; }
 }
 
-instances() { kspawnctl list | tail -n +2 | grep -c .; }
+instances() { kspawnctl list | tail -n +2 | grep -c '^ *[0-9]'; }
 want_no_instances() {
 	local n
 	n=$(instances)

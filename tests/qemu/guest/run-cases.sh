@@ -81,7 +81,9 @@ for name in $cases; do
 		grep 'doorbell flood' /tmp/case.klog.new | head -n 3 | sed 's/^/  k! /' >> "$log"
 		st=1
 	fi
-	left=$(timeout 60 kspawnctl list 2>/dev/null | tail -n +2 | awk '{print $1}')
+	# Instance lines only: a case that leaves cores pooled adds a
+	# "pool:" line, which is no instance.
+	left=$(timeout 60 kspawnctl list 2>/dev/null | tail -n +2 | awk '$1 ~ /^[0-9]+$/ {print $1}')
 	for id in $left; do
 		echo "  left instance $id behind; stopping it" >> "$log"
 		# Bounded: a stop stuck in the module (no signal ends a task
