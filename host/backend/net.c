@@ -146,6 +146,7 @@ static int fill(struct kb_net *n, unsigned int pair, const uint8_t *frame,
 	unsigned int q = RXQ(pair);
 	int mrg = kb_net_has(n, VIRTIO_NET_F_MRG_RXBUF);
 	uint32_t nbuf = 0, done = 0, cap = mrg ? KB_NET_RX_BUFS : 1;
+	uint32_t slots = 0;	/* ring slots the buffers taken hold */
 
 	/*
 	 * No more buffers than the ring holds: a frame needing more can
@@ -164,8 +165,16 @@ static int fill(struct kb_net *n, unsigned int pair, const uint8_t *frame,
 		r = kb_device_pop(&n->dev, q, c);
 		if (r < 0)
 			return -EINVAL;
+		/*
+		 * Out of buffers with every slot of the ring in those taken
+		 * (buffers of several descriptors each): no more can come
+		 * until these are used, so this frame can never fit.
+		 */
+		if (!r && slots >= n->dev.vq[q].size)
+			goto unusable;
 		if (!r)
 			return no_room(n, pair, pos);
+		slots += c->ndesc;
 		n->rx_used[nbuf].head = c->head;
 		n->rx_used[nbuf].ndesc = c->ndesc;
 		n->rx_used[nbuf].len = 0;

@@ -23,7 +23,9 @@
  *                      (no walk of the ring per frame); buffers posted:
  *                      rx_room, the frame fits
  *   mrg-never-fits-*   a frame larger than the whole receive ring: dropped,
- *                      the buffers returned empty, no waiting
+ *                      the buffers returned empty, no waiting (-2desc:
+ *                      buffers of two descriptors, the ring's slots
+ *                      counted, not its buffers)
  *   mq-ctrl            MQ_VQ_PAIRS_SET: 1 OK, 0 and max+1 refused
  *   tx-poll-budget     host mode: kb_net_tx_poll takes at most budget
  *                      frames and hands each with its checksum state
@@ -53,6 +55,7 @@ static struct kb_net net;
 static struct virtio_dev vd;
 static int rx_rooms;
 static uint16_t rx_qsize = QSIZE;	/* queue 0's size, for up() */
+static int no_indirect;		/* up() without INDIRECT_DESC */
 static const uint8_t mac[6] = { 0x02, 0x6b, 0x73, 0, 0, 1 };
 
 static int tx_ready(void *ctx, unsigned int pair)
@@ -76,7 +79,7 @@ static const struct kb_net_ops host_ops = { .tx_ready = tx_ready,
 static int up(enum kb_net_mode mode, int packed, uint64_t want)
 {
 	uint64_t transport = F(VIRTIO_F_VERSION_1) | F(VIRTIO_RING_F_EVENT_IDX) |
-			     F(VIRTIO_RING_F_INDIRECT_DESC);
+			     (no_indirect ? 0 : F(VIRTIO_RING_F_INDIRECT_DESC));
 
 	memset(region, 0, REGION_BYTES);
 	memset(&slot, 0, sizeof(slot));
@@ -409,26 +412,46 @@ static void rx_wait(const char *layout, int packed)
  * buffers back empty), not wait for a third buffer the driver cannot
  * post, which would stop ksnetN's transmit queue for good.
  */
-static void never_fits(const char *layout, int packed)
+/*
+ * A frame that needs more buffers than the receive ring can ever hold at
+ * once: the ring's two slots as two one-descriptor buffers (mrg-never-fits)
+ * or its four slots as two two-descriptor buffers (mrg-never-fits-2desc:
+ * counting buffers, not slots, the device took the ring's size, 4, for
+ * room for four and waited for a third buffer that could never come).
+ */
+static void never_fits(const char *layout, int packed, unsigned int descs)
 {
 	static uint8_t f[1514];
+	const char *name = descs > 1 ? "mrg-never-fits-2desc" : "mrg-never-fits";
 	uint32_t len[2] = { 0xdead, 0xdead };
 	int r, back = 0;
 
-	rx_qsize = 2;
+	rx_qsize = (uint16_t)(2 * descs);
+	no_indirect = descs > 1;	/* or the driver makes each one slot */
 	r = up(KB_NET_HOST, packed, F(VIRTIO_NET_F_MRG_RXBUF));
 	rx_qsize = QSIZE;
+	no_indirect = 0;
 	if (r) {
-		verdict("mrg-never-fits", layout, 0, "device not up");
+		verdict(name, layout, 0, "device not up");
 		return;
 	}
 	rx_rooms = 0;
-	post_rx(2, 512);
+	if (descs == 1) {
+		post_rx(2, 512);
+	} else {
+		for (unsigned int i = 0; i < 2; i++) {
+			uint8_t *b = region + RX_OFF + (size_t)i * 512;
+			struct virtq_buf in[2] = { { b, 256 }, { b + 256, 256 } };
+
+			virtq_add(&vd.vq[0], NULL, 0, in, 2, b);
+		}
+		virtq_publish(&vd.vq[0]);
+	}
 	r = kb_net_rx(&net, 0, f, sizeof(f), NULL);
 	kb_net_rx_flush(&net, 0);
 	while (back < 2 && virtq_get(&vd.vq[0], &len[back]))
 		back++;
-	verdict("mrg-never-fits", layout,
+	verdict(name, layout,
 		r == -EINVAL && back == 2 && !len[0] && !len[1] &&
 		!net.rx_waiting,
 		"kb_net_rx %d (want %d), %d buffers back, lengths %u %u, waiting %#x",
@@ -546,7 +569,8 @@ int main(void)
 			mrg(sizes[i], layout, packed);
 		no_mrg(layout, packed);
 		rx_wait(layout, packed);
-		never_fits(layout, packed);
+		never_fits(layout, packed, 1);
+		never_fits(layout, packed, 2);
 	}
 	features_refused();
 	mq_ctrl();
