@@ -3,10 +3,14 @@
  *                     [--doorbell-cpu N] ...
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <linux/fs.h>
 
 #include "ctl.h"
 #include "cpus.h"
@@ -18,14 +22,42 @@ struct run_args {
 	unsigned int ncpus;		/* --cpus: more than one */
 	uint32_t cpus[KSPAWN_MAX_CPUS];
 	uint64_t mem;
+	const char *mem_arg;		/* as given, for the messages */
 	const char *cmdline;
 	int no_verify;
 	uint64_t ramdisk;
+	const char *ramdisk_arg;
 	const char *disk;
 	int writeback;
 	int net;
 	int doorbell_cpu;		/* -1: the module's choice */
 };
+
+/*
+ * The size of a --disk file or block device: 0, or -1 if it cannot be
+ * told here (the module then says what it finds).
+ */
+static int disk_bytes(const char *path, uint64_t *bytes)
+{
+	struct stat st;
+	int fd, r = -1;
+
+	if (stat(path, &st))
+		return -1;
+	if (S_ISREG(st.st_mode)) {
+		*bytes = (uint64_t)st.st_size;
+		return 0;
+	}
+	if (!S_ISBLK(st.st_mode))
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, BLKGETSIZE64, bytes) == 0)
+		r = 0;
+	close(fd);
+	return r;
+}
 
 /* "16M", "64m", "1G", "8388608": bytes, or 0 if malformed. */
 static uint64_t parse_size(const char *s)
@@ -87,6 +119,44 @@ static int parse_cpus(struct run_args *a, const char *val)
 	return 0;
 }
 
+/*
+ * Sizes no guest can have, said here as the option they came from rather
+ * than as the module's EINVAL or E2BIG: the region's bounds (the module
+ * rounds --mem up to KSPAWN_REGION_ALIGN as elf_check_region() does), the
+ * RAM disk's, and a --disk with not one sector.  0, or -1 said why.
+ */
+static int check_sizes(const struct run_args *a)
+{
+	uint64_t region = (a->mem + KSPAWN_REGION_ALIGN - 1) &
+			  ~(KSPAWN_REGION_ALIGN - 1);
+	uint64_t bytes;
+
+	if (a->mem > KSPAWN_REGION_MAX) {
+		err_msg("run: --mem %s: a guest's region is at most %llu MiB",
+			a->mem_arg, (unsigned long long)(KSPAWN_REGION_MAX >> 20));
+		return -1;
+	}
+	if (a->mem && region < KSPAWN_REGION_MIN) {
+		err_msg("run: --mem %s: a guest's region is at least %llu MiB",
+			a->mem_arg, (unsigned long long)(KSPAWN_REGION_MIN >> 20));
+		return -1;
+	}
+	if (a->ramdisk > KSPAWN_RAMDISK_MAX_BYTES) {
+		err_msg("run: --ramdisk %s: a RAM disk is at most %llu MiB (use --disk with a file for more)",
+			a->ramdisk_arg,
+			(unsigned long long)(KSPAWN_RAMDISK_MAX_BYTES >> 20));
+		return -1;
+	}
+	if (a->disk && disk_bytes(a->disk, &bytes) == 0 &&
+	    bytes < KSPAWN_DISK_MIN_BYTES) {
+		err_msg("run: --disk %s is empty (%llu bytes): a disk needs at least one %llu-byte sector (truncate -s 64M %s, say)",
+			a->disk, (unsigned long long)bytes,
+			(unsigned long long)KSPAWN_DISK_MIN_BYTES, a->disk);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_args(struct run_args *a, int argc, char **argv)
 {
 	memset(a, 0, sizeof(*a));
@@ -132,6 +202,7 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 				return -1;
 		} else if (!strcmp(opt, "--mem")) {
 			a->mem = parse_size(val);
+			a->mem_arg = val;
 			if (!a->mem) {
 				err_msg("run: --mem wants a size like 16M or 64M, not '%s'",
 					val);
@@ -153,6 +224,7 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 			/* vdpa_sim_blk's size, when the user has no opinion */
 			a->ramdisk = strcmp(val, "default") ? parse_size(val) :
 							      128ULL << 20;
+			a->ramdisk_arg = val;
 			if (!a->ramdisk || a->ramdisk % 512) {
 				err_msg("run: --ramdisk wants a size like 16M or 128M, not '%s'",
 					val);
@@ -185,6 +257,8 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 		err_msg("run: --disk or --ramdisk, not both");
 		return -1;
 	}
+	if (check_sizes(a))
+		return -1;
 	for (unsigned int i = 0; i < (a->ncpus ? a->ncpus : 1); i++) {
 		int cpu = a->ncpus ? (int)a->cpus[i] : a->cpu;
 
@@ -265,9 +339,31 @@ static int choose_cpus(struct ctl *c, struct run_args *a)
 	return rc;
 }
 
+/* The options the module may have refused, for its message. */
+static void describe_options(const struct run_args *a, char *buf, size_t size)
+{
+	size_t len = (size_t)snprintf(buf, size, "--mem %llu MiB",
+				      (unsigned long long)(a->mem >> 20));
+
+	if (a->ramdisk && len < size)
+		len += (size_t)snprintf(buf + len, size - len,
+					", --ramdisk %llu MiB",
+					(unsigned long long)(a->ramdisk >> 20));
+	if (a->disk && len < size)
+		len += (size_t)snprintf(buf + len, size - len, ", --disk %s%s",
+					a->disk,
+					a->writeback ? " --cache writeback" : "");
+	if (a->net && len < size)
+		len += (size_t)snprintf(buf + len, size - len, ", --net %s",
+					a->net == 2 ? "netdev" : "loopback");
+	if (a->ncpus && len < size)
+		snprintf(buf + len, size - len, ", --cpus (%u CPUs)", a->ncpus);
+}
+
 static int spawn_error(const struct run_args *a, int e, int cpu,
 		       struct kmsg_mark *m)
 {
+	char opts[512];
 	int rc;
 
 	if (a->doorbell_cpu >= 0 &&
@@ -291,9 +387,21 @@ static int spawn_error(const struct run_args *a, int e, int cpu,
 			(unsigned long long)(a->mem >> 20));
 		rc = EXIT_RESOURCE;
 		break;
-	case ENOEXEC:
 	case EINVAL:
 	case E2BIG:
+		/*
+		 * The image passed the module's own checker here already
+		 * (image.c): what the module refuses is the options.
+		 */
+		if (!a->no_verify) {
+			describe_options(a, opts, sizeof(opts));
+			err_msg("run: the module refused the options (%s): %s; its log below says which",
+				opts, strerror(-e));
+			rc = EXIT_USAGE;
+			break;
+		}
+		/* fall through */
+	case ENOEXEC:
 	case EFAULT:
 		err_msg("run: the module refused %s: %s", a->image,
 			strerror(-e));
