@@ -360,11 +360,34 @@ static void describe_options(const struct run_args *a, char *buf, size_t size)
 		snprintf(buf + len, size - len, ", --cpus (%u CPUs)", a->ncpus);
 }
 
-static int spawn_error(const struct run_args *a, int e, int cpu,
-		       struct kmsg_mark *m)
+/*
+ * The module's limit on instances, or 0 if that is not the trouble: its
+ * ENOSPC says either that or that the pool has no region big enough.
+ */
+static uint32_t at_instance_limit(int fd, int *running)
+{
+	static uint32_t ids[1024];
+	struct ctl_version v;
+
+	if (dev_version(fd, &v) || !v.max_instances ||
+	    dev_list(fd, ids, (int)(sizeof(ids) / sizeof(ids[0])), running))
+		return 0;
+	return (uint32_t)*running >= v.max_instances ? v.max_instances : 0;
+}
+
+static int too_many_instances(int running, uint32_t max)
+{
+	err_msg("run: too many instances: %d running, the module's limit is %u (stop one: kspawnctl list, kspawnctl stop ID)",
+		running, max);
+	return EXIT_RESOURCE;
+}
+
+static int spawn_error(struct ctl *c, const struct run_args *a, int e,
+		       int cpu, struct kmsg_mark *m)
 {
 	char opts[512];
-	int rc;
+	uint32_t max;
+	int rc, running;
 
 	if (a->doorbell_cpu >= 0 &&
 	    (e == -ENODEV || e == -EADDRINUSE || e == -EADDRNOTAVAIL)) {
@@ -381,8 +404,14 @@ static int spawn_error(const struct run_args *a, int e, int cpu,
 			cpu);
 		rc = EXIT_RESOURCE;
 		break;
-	case ENOMEM:
 	case ENOSPC:
+		max = at_instance_limit(c->fd, &running);
+		if (max) {
+			rc = too_many_instances(running, max);
+			break;
+		}
+		/* fall through */
+	case ENOMEM:
 		err_msg("run: the pool is too small: no free %llu MiB region (stop an instance, ask for less --mem, or reserve a bigger pool with memmap=)",
 			(unsigned long long)(a->mem >> 20));
 		rc = EXIT_RESOURCE;
@@ -426,8 +455,8 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	struct image img = { 0 };
 	struct ctl_spawn req;
 	struct kmsg_mark m;
-	uint32_t id;
-	int rc, e;
+	uint32_t id, max;
+	int rc, e, running;
 
 	if (parse_args(&a, argc, argv)) {
 		usage("run", 1);
@@ -452,6 +481,11 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 			      a.image);
 	if (rc)
 		goto out;
+	max = at_instance_limit(c->fd, &running);
+	if (max) {
+		rc = too_many_instances(running, max);
+		goto out;
+	}
 	req = (struct ctl_spawn){ .image = img.data, .image_size = img.size,
 				  .cpu = a.ncpus ? -1 : a.cpu, .mem = a.mem,
 				  .ncpus = a.ncpus,
@@ -462,7 +496,8 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	kmsg_mark(&m);
 	e = dev_spawn(c->fd, &req, &id);
 	if (e) {
-		rc = spawn_error(&a, e, a.ncpus ? (int)a.cpus[0] : a.cpu, &m);
+		rc = spawn_error(c, &a, e, a.ncpus ? (int)a.cpus[0] : a.cpu,
+				 &m);
 		goto out;
 	}
 	kmsg_forget(&m);

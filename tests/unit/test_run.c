@@ -2,7 +2,7 @@
  * kspawnctl run's refusals (host/ctl/cmd_run.c): what the command line
  * asks for that no guest can have is a bad command line (status 2), said
  * before the module is asked; what the module refuses is worded for what
- * it is: a CPU, the pool, the options.  The module is
+ * it is: a CPU, the instance limit, the pool, the options.  The module is
  * a stub here (dev_spawn() returns the errno a test sets), the image a
  * small valid one written to a file.
  *
@@ -28,6 +28,9 @@
 static char said[4096];		/* what kspawnctl said (err_msg) */
 static int spawn_err;		/* what the module answers */
 static int spawns;		/* how often it was asked */
+static int running;		/* instances, for dev_list */
+static int running_later = -1;	/* from the second dev_list on, if set */
+static int lists;
 static char image_path[] = "/tmp/kspawn-test-run-XXXXXX";
 static char empty_path[] = "/tmp/kspawn-test-empty-XXXXXX";
 
@@ -109,6 +112,18 @@ int dev_version(int fd, struct ctl_version *v)
 	memset(v, 0, sizeof(*v));
 	v->abi_major = KSPAWN_ABI_MAJOR;
 	v->abi_minor = KSPAWN_ABI_MINOR;
+	v->max_instances = 16;
+	return 0;
+}
+
+int dev_list(int fd, uint32_t *ids, int max, int *count)
+{
+	(void)fd;
+	if (lists++ && running_later >= 0)
+		running = running_later;
+	for (int i = 0; i < running && i < max; i++)
+		ids[i] = (uint32_t)i + 1;
+	*count = running;
 	return 0;
 }
 
@@ -207,6 +222,7 @@ static int run(int err, ...)
 	va_end(ap);
 	said[0] = 0;
 	spawns = 0;
+	lists = 0;
 	spawn_err = err;
 	return cmd_run(&c, argc, argv);
 }
@@ -226,6 +242,7 @@ static void never_says(const char *what)
 static void spawned(void **state)
 {
 	(void)state;
+	running = 0;
 	assert_int_equal(run(0, "--cpu", "1", NULL), EXIT_OK);
 	assert_int_equal(spawns, 1);
 }
@@ -233,14 +250,49 @@ static void spawned(void **state)
 static void cpu_busy(void **state)
 {
 	(void)state;
+	running = 1;
 	assert_int_equal(run(-EBUSY, "--cpu", "1", NULL), EXIT_RESOURCE);
 	says("CPU 1 is busy");
+}
+
+/* The module's instance limit is not the pool. */
+static void too_many_instances(void **state)
+{
+	(void)state;
+	running = 16;
+	assert_int_equal(run(-ENOSPC, "--cpu", "1", NULL), EXIT_RESOURCE);
+	says("too many instances: 16 running, the module's limit is 16");
+	never_says("pool is too small");
+}
+
+/* The last place taken between kspawnctl's look and its spawn. */
+static void too_many_instances_raced(void **state)
+{
+	(void)state;
+	running = 15;
+	running_later = 16;
+	assert_int_equal(run(-ENOSPC, "--cpu", "1", NULL), EXIT_RESOURCE);
+	running_later = -1;
+	assert_int_equal(spawns, 1);
+	says("too many instances: 16 running, the module's limit is 16");
+	never_says("pool is too small");
+}
+
+static void pool_too_small(void **state)
+{
+	(void)state;
+	running = 1;
+	assert_int_equal(run(-ENOSPC, "--cpu", "1", "--mem", "64M", NULL),
+			 EXIT_RESOURCE);
+	says("pool is too small: no free 64 MiB region");
+	never_says("too many instances");
 }
 
 /* Sizes no guest can have: said before the module is asked. */
 static void mem_too_big(void **state)
 {
 	(void)state;
+	running = 0;
 	assert_int_equal(run(-E2BIG, "--mem", "2G", NULL), EXIT_USAGE);
 	says("--mem 2G");
 	says("at most 1024 MiB");
@@ -251,6 +303,7 @@ static void mem_too_big(void **state)
 static void mem_too_small(void **state)
 {
 	(void)state;
+	running = 0;
 	assert_int_equal(run(-EINVAL, "--mem", "3M", NULL), EXIT_USAGE);
 	says("--mem 3M");
 	says("at least 8 MiB");
@@ -261,6 +314,7 @@ static void mem_too_small(void **state)
 static void ramdisk_too_big(void **state)
 {
 	(void)state;
+	running = 0;
 	assert_int_equal(run(-E2BIG, "--ramdisk", "8G", NULL), EXIT_USAGE);
 	says("--ramdisk 8G");
 	says("at most 4096 MiB");
@@ -271,6 +325,7 @@ static void ramdisk_too_big(void **state)
 static void empty_disk(void **state)
 {
 	(void)state;
+	running = 0;
 	assert_int_equal(run(-EINVAL, "--disk", empty_path, NULL), EXIT_USAGE);
 	says("--disk");
 	says("is empty");
@@ -285,6 +340,7 @@ static void empty_disk(void **state)
 static void module_refuses_options(void **state)
 {
 	(void)state;
+	running = 0;
 	assert_int_equal(run(-EINVAL, "--ramdisk", "16M", NULL), EXIT_USAGE);
 	says("the module refused the options");
 	says("--ramdisk 16 MiB");
@@ -295,6 +351,7 @@ static void module_refuses_options(void **state)
 static void module_refuses_unverified_image(void **state)
 {
 	(void)state;
+	running = 0;
 	assert_int_equal(run(-ENOEXEC, "--no-verify", NULL), EXIT_IMAGE);
 	says("the module refused /tmp/kspawn-test-run-");
 }
@@ -304,6 +361,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(spawned),
 		cmocka_unit_test(cpu_busy),
+		cmocka_unit_test(too_many_instances),
+		cmocka_unit_test(too_many_instances_raced),
+		cmocka_unit_test(pool_too_small),
 		cmocka_unit_test(mem_too_big),
 		cmocka_unit_test(mem_too_small),
 		cmocka_unit_test(ramdisk_too_big),
