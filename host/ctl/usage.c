@@ -104,9 +104,12 @@ static const char status_help[] =
 
 static const char console_help[] =
 "kspawnctl console ID [--follow]\n"
-"  Print what the guest wrote to its console since the last read.\n"
-"  --follow, -f    keep printing until the guest halts, panics or hangs\n"
-"                  (or Ctrl-C); exit status 0 if it halted, 9 otherwise\n";
+"  Print what the guest wrote to its console since the last read (for\n"
+"  10 s after a stop, what a stopped guest wrote that nobody read).\n"
+"  --follow, -f    keep printing until the guest halts, panics or hangs,\n"
+"                  or another process stops it (or Ctrl-C); exit status\n"
+"                  0 if it halted or was stopped (its last words\n"
+"                  printed), 9 if it panicked or hung\n";
 
 static const char stop_help[] =
 "kspawnctl stop ID [--force]\n"
@@ -144,6 +147,7 @@ static const char exit_help[] =
 "     mount) holds, CPU 0 or the last online CPU asked for\n"
 "  8  no such instance\n"
 "  9  console --follow: the guest panicked or stopped its heartbeat\n"
+"     (a guest another process stopped ends it with 0)\n"
 "\n"
 "EXAMPLES\n"
 "  id=$(kspawnctl run kspawn-guest.elf --cpu 1 --cmdline 'hello a b')\n"
