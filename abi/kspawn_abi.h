@@ -56,6 +56,14 @@
 #define KSPAWN_IMAGE_MAX_BYTES (64ULL << 20)
 
 /*
+ * A guest's virtio-blk disk: a RAM disk (kspawnctl run --ramdisk) is at
+ * most KSPAWN_RAMDISK_MAX_BYTES, a host file or block device (--disk) at
+ * least one sector.  kspawn.ko refuses others, kspawnctl says so first.
+ */
+#define KSPAWN_RAMDISK_MAX_BYTES (4ULL << 30)
+#define KSPAWN_DISK_MIN_BYTES 512ULL
+
+/*
  * ELF note carried by every guest image in section .note.kspawn, so that the
  * loader can refuse an image built for another ABI before spawning it.
  * Owner name "kspawn", type KSPAWN_NOTE_ABI, descriptor struct kspawn_note_abi.

@@ -33,14 +33,16 @@ static int drain(int fd, uint32_t id, size_t *total, int *full)
 	do {
 		e = dev_console_read(fd, id, buf, sizeof(buf), &got);
 		if (e)
-			return e;
-		if (got && fwrite(buf, 1, got, stdout) != got)
-			return -EIO;
+			break;
+		if (got && fwrite(buf, 1, got, stdout) != got) {
+			e = -EIO;
+			break;
+		}
 		done += got;
 	} while (got && !(*full = done >= CTL_CONSOLE_TURN));
 	*total += done;
 	fflush(stdout);
-	return 0;
+	return e;
 }
 
 /* Done following: 1 if the guest can write no more, with its exit status. */
@@ -59,12 +61,40 @@ static int finished(const struct ctl_status *st, int *rc)
 	return 0;
 }
 
+static int no_instance(int e)
+{
+	return e == -ESRCH || e == -ENOENT;
+}
+
+/*
+ * The instance went between two looks: another process stopped it
+ * (kspawnctl stop, rmmod).  The module keeps what its guest wrote that
+ * nobody read, a while, for this reader: take it all, then end as the
+ * guest did, with EXIT_OK.  If it was never seen and left nothing, there
+ * was no such instance.
+ */
+static int follow_gone(int fd, uint32_t id, int seen, size_t *total)
+{
+	int e, full;
+
+	do {
+		e = drain(fd, id, total, &full);
+	} while (!e && full && !interrupted);
+	if (e && !no_instance(e))
+		return ctl_fail("console", e, id);
+	if (!seen && !*total)
+		return ctl_fail("console", -ESRCH, id);
+	err_msg("console: instance %u was stopped by another process (kspawnctl stop, or the module unloaded)",
+		id);
+	return EXIT_OK;
+}
+
 static int follow(int fd, uint32_t id)
 {
 	struct timespec tick = { 0, POLL_NS };
 	struct ctl_status st;
 	size_t total = 0;
-	int rc = EXIT_OK, e, full;
+	int rc = EXIT_OK, e, full, seen = 0;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -72,11 +102,16 @@ static int follow(int fd, uint32_t id)
 		/* Status first: whatever was written before it stopped is
 		 * in the ring by then, so the last drain gets all of it. */
 		e = dev_status(fd, id, &st);
+		if (no_instance(e))
+			return follow_gone(fd, id, seen, &total);
 		if (e)
 			return ctl_fail("console", e, id);
+		seen = 1;
 		int done = finished(&st, &rc);
 
 		e = drain(fd, id, &total, &full);
+		if (no_instance(e))
+			return follow_gone(fd, id, seen, &total);
 		if (e)
 			return ctl_fail("console", e, id);
 		if (done && !full)
@@ -106,7 +141,8 @@ int cmd_console(struct ctl *c, int argc, char **argv)
 	if (do_follow)
 		return follow(c->fd, id);
 	e = drain(c->fd, id, &total, &full);
-	if (e)
+	/* A stopped guest's last words (kept a while), then it is gone. */
+	if (e && !(no_instance(e) && total))
 		return ctl_fail("console", e, id);
 	return EXIT_OK;
 }

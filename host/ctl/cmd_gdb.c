@@ -5,8 +5,9 @@
  * talks over the instance's debug channel (two byte rings in the shared
  * area).  gdb reaches the bridge over TCP (--listen) or over a serial line
  * (--tty, e.g. a second QEMU serial port exported to the build machine).
- * A Ctrl-C from gdb (the byte 0x03) also asks the module to send the
- * guest's debug IPI, so a break-in does not wait for the stub's poller.
+ * A Ctrl-C from gdb (the byte 0x03 between packets, gdb_break.c: inside
+ * one it is data) also asks the module to send the guest's debug IPI, so
+ * a break-in does not wait for the stub's poller.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,7 +24,6 @@
 
 #include "ctl.h"
 
-#define BREAK_IN 0x03
 #define IDLE_MS 5
 
 static volatile sig_atomic_t stop_bridge;
@@ -42,9 +42,10 @@ static void pause_ms(int ms)
 }
 
 /* Everything gdb sent goes to the guest; waits while the ring is full. */
-static int to_guest(int fd, uint32_t id, const char *buf, size_t len)
+static int to_guest(int fd, uint32_t id, struct gdb_scan *scan,
+		    const char *buf, size_t len)
 {
-	int brk = memchr(buf, BREAK_IN, len) != NULL;
+	int brk = gdb_scan_breaks(scan, buf, len);
 	size_t put;
 	int e;
 
@@ -83,6 +84,7 @@ static int write_all(int out, const char *buf, size_t len)
  */
 static int shuttle(int fd, uint32_t id, int peer)
 {
+	struct gdb_scan scan = { 0 };	/* a new peer starts between packets */
 	char buf[4096];
 	size_t got;
 	int e, busy = 0;
@@ -96,7 +98,7 @@ static int shuttle(int fd, uint32_t id, int peer)
 
 			if (n <= 0 && !(n < 0 && errno == EINTR))
 				return 1;
-			e = n > 0 ? to_guest(fd, id, buf, (size_t)n) : 0;
+			e = n > 0 ? to_guest(fd, id, &scan, buf, (size_t)n) : 0;
 			if (e)
 				return e;
 		}

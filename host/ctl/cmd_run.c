@@ -3,10 +3,14 @@
  *                     [--doorbell-cpu N] ...
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <linux/fs.h>
 
 #include "ctl.h"
 #include "cpus.h"
@@ -18,14 +22,65 @@ struct run_args {
 	unsigned int ncpus;		/* --cpus: more than one */
 	uint32_t cpus[KSPAWN_MAX_CPUS];
 	uint64_t mem;
+	const char *mem_arg;		/* as given, for the messages */
 	const char *cmdline;
 	int no_verify;
 	uint64_t ramdisk;
+	const char *ramdisk_arg;
 	const char *disk;
 	int writeback;
 	int net;
 	int doorbell_cpu;		/* -1: the module's choice */
 };
+
+/*
+ * The size of a --disk file or block device: 0, or -1 if it cannot be
+ * told here (the module then says what it finds).
+ */
+static int disk_bytes(const char *path, uint64_t *bytes)
+{
+	struct stat st;
+	int fd, r = -1;
+
+	if (stat(path, &st))
+		return -1;
+	if (S_ISREG(st.st_mode)) {
+		*bytes = (uint64_t)st.st_size;
+		return 0;
+	}
+	if (!S_ISBLK(st.st_mode))
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, BLKGETSIZE64, bytes) == 0)
+		r = 0;
+	close(fd);
+	return r;
+}
+
+/*
+ * Whether --disk is a block device someone holds exclusively: the module
+ * opens one so (its bios, --cache none), and an instance using it, a
+ * mount or another driver makes that fail with EBUSY, the errno of a busy
+ * CPU too.  Asked only after the module said EBUSY: an exclusive open of
+ * our own, however short, must not get in the way of a spawn that works.
+ */
+static int disk_held(const struct run_args *a)
+{
+	struct stat st;
+	int fd;
+
+	if (!a->disk || a->writeback || stat(a->disk, &st) ||
+	    !S_ISBLK(st.st_mode))
+		return 0;
+	fd = open(a->disk, O_RDONLY | O_EXCL | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return errno == EBUSY;
+}
 
 /* "16M", "64m", "1G", "8388608": bytes, or 0 if malformed. */
 static uint64_t parse_size(const char *s)
@@ -87,6 +142,44 @@ static int parse_cpus(struct run_args *a, const char *val)
 	return 0;
 }
 
+/*
+ * Sizes no guest can have, said here as the option they came from rather
+ * than as the module's EINVAL or E2BIG: the region's bounds (the module
+ * rounds --mem up to KSPAWN_REGION_ALIGN as elf_check_region() does), the
+ * RAM disk's, and a --disk with not one sector.  0, or -1 said why.
+ */
+static int check_sizes(const struct run_args *a)
+{
+	uint64_t region = (a->mem + KSPAWN_REGION_ALIGN - 1) &
+			  ~(KSPAWN_REGION_ALIGN - 1);
+	uint64_t bytes;
+
+	if (a->mem > KSPAWN_REGION_MAX) {
+		err_msg("run: --mem %s: a guest's region is at most %llu MiB",
+			a->mem_arg, (unsigned long long)(KSPAWN_REGION_MAX >> 20));
+		return -1;
+	}
+	if (a->mem && region < KSPAWN_REGION_MIN) {
+		err_msg("run: --mem %s: a guest's region is at least %llu MiB",
+			a->mem_arg, (unsigned long long)(KSPAWN_REGION_MIN >> 20));
+		return -1;
+	}
+	if (a->ramdisk > KSPAWN_RAMDISK_MAX_BYTES) {
+		err_msg("run: --ramdisk %s: a RAM disk is at most %llu MiB (use --disk with a file for more)",
+			a->ramdisk_arg,
+			(unsigned long long)(KSPAWN_RAMDISK_MAX_BYTES >> 20));
+		return -1;
+	}
+	if (a->disk && disk_bytes(a->disk, &bytes) == 0 &&
+	    bytes < KSPAWN_DISK_MIN_BYTES) {
+		err_msg("run: --disk %s is empty (%llu bytes): a disk needs at least one %llu-byte sector (truncate -s 64M %s, say)",
+			a->disk, (unsigned long long)bytes,
+			(unsigned long long)KSPAWN_DISK_MIN_BYTES, a->disk);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_args(struct run_args *a, int argc, char **argv)
 {
 	memset(a, 0, sizeof(*a));
@@ -132,6 +225,7 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 				return -1;
 		} else if (!strcmp(opt, "--mem")) {
 			a->mem = parse_size(val);
+			a->mem_arg = val;
 			if (!a->mem) {
 				err_msg("run: --mem wants a size like 16M or 64M, not '%s'",
 					val);
@@ -153,6 +247,7 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 			/* vdpa_sim_blk's size, when the user has no opinion */
 			a->ramdisk = strcmp(val, "default") ? parse_size(val) :
 							      128ULL << 20;
+			a->ramdisk_arg = val;
 			if (!a->ramdisk || a->ramdisk % 512) {
 				err_msg("run: --ramdisk wants a size like 16M or 128M, not '%s'",
 					val);
@@ -185,6 +280,8 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 		err_msg("run: --disk or --ramdisk, not both");
 		return -1;
 	}
+	if (check_sizes(a))
+		return -1;
 	for (unsigned int i = 0; i < (a->ncpus ? a->ncpus : 1); i++) {
 		int cpu = a->ncpus ? (int)a->cpus[i] : a->cpu;
 
@@ -265,10 +362,55 @@ static int choose_cpus(struct ctl *c, struct run_args *a)
 	return rc;
 }
 
-static int spawn_error(const struct run_args *a, int e, int cpu,
-		       struct kmsg_mark *m)
+/* The options the module may have refused, for its message. */
+static void describe_options(const struct run_args *a, char *buf, size_t size)
 {
-	int rc;
+	size_t len = (size_t)snprintf(buf, size, "--mem %llu MiB",
+				      (unsigned long long)(a->mem >> 20));
+
+	if (a->ramdisk && len < size)
+		len += (size_t)snprintf(buf + len, size - len,
+					", --ramdisk %llu MiB",
+					(unsigned long long)(a->ramdisk >> 20));
+	if (a->disk && len < size)
+		len += (size_t)snprintf(buf + len, size - len, ", --disk %s%s",
+					a->disk,
+					a->writeback ? " --cache writeback" : "");
+	if (a->net && len < size)
+		len += (size_t)snprintf(buf + len, size - len, ", --net %s",
+					a->net == 2 ? "netdev" : "loopback");
+	if (a->ncpus && len < size)
+		snprintf(buf + len, size - len, ", --cpus (%u CPUs)", a->ncpus);
+}
+
+/*
+ * The module's limit on instances, or 0 if that is not the trouble: its
+ * ENOSPC says either that or that the pool has no region big enough.
+ */
+static uint32_t at_instance_limit(int fd, int *running)
+{
+	static uint32_t ids[1024];
+	struct ctl_version v;
+
+	if (dev_version(fd, &v) || !v.max_instances ||
+	    dev_list(fd, ids, (int)(sizeof(ids) / sizeof(ids[0])), running))
+		return 0;
+	return (uint32_t)*running >= v.max_instances ? v.max_instances : 0;
+}
+
+static int too_many_instances(int running, uint32_t max)
+{
+	err_msg("run: too many instances: %d running, the module's limit is %u (stop one: kspawnctl list, kspawnctl stop ID)",
+		running, max);
+	return EXIT_RESOURCE;
+}
+
+static int spawn_error(struct ctl *c, const struct run_args *a, int e,
+		       int cpu, struct kmsg_mark *m)
+{
+	char opts[512];
+	uint32_t max;
+	int rc, running;
 
 	if (a->doorbell_cpu >= 0 &&
 	    (e == -ENODEV || e == -EADDRINUSE || e == -EADDRNOTAVAIL)) {
@@ -281,19 +423,41 @@ static int spawn_error(const struct run_args *a, int e, int cpu,
 	}
 	switch (-e) {
 	case EBUSY:
-		err_msg("run: CPU %d is busy: another instance holds it or has its doorbell there, or Linux would not take it offline",
-			cpu);
+		if (disk_held(a))
+			err_msg("run: --disk %s is busy: another instance has it, or Linux does (mounted, or another driver's); stop that instance (kspawnctl list) or unmount it",
+				a->disk);
+		else
+			err_msg("run: CPU %d is busy: another instance holds it or has its doorbell there, or Linux would not take it offline",
+				cpu);
 		rc = EXIT_RESOURCE;
 		break;
-	case ENOMEM:
 	case ENOSPC:
+		max = at_instance_limit(c->fd, &running);
+		if (max) {
+			rc = too_many_instances(running, max);
+			break;
+		}
+		/* fall through */
+	case ENOMEM:
 		err_msg("run: the pool is too small: no free %llu MiB region (stop an instance, ask for less --mem, or reserve a bigger pool with memmap=)",
 			(unsigned long long)(a->mem >> 20));
 		rc = EXIT_RESOURCE;
 		break;
-	case ENOEXEC:
 	case EINVAL:
 	case E2BIG:
+		/*
+		 * The image passed the module's own checker here already
+		 * (image.c): what the module refuses is the options.
+		 */
+		if (!a->no_verify) {
+			describe_options(a, opts, sizeof(opts));
+			err_msg("run: the module refused the options (%s): %s; its log below says which",
+				opts, strerror(-e));
+			rc = EXIT_USAGE;
+			break;
+		}
+		/* fall through */
+	case ENOEXEC:
 	case EFAULT:
 		err_msg("run: the module refused %s: %s", a->image,
 			strerror(-e));
@@ -318,8 +482,8 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	struct image img = { 0 };
 	struct ctl_spawn req;
 	struct kmsg_mark m;
-	uint32_t id;
-	int rc, e;
+	uint32_t id, max;
+	int rc, e, running;
 
 	if (parse_args(&a, argc, argv)) {
 		usage("run", 1);
@@ -344,6 +508,11 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 			      a.image);
 	if (rc)
 		goto out;
+	max = at_instance_limit(c->fd, &running);
+	if (max) {
+		rc = too_many_instances(running, max);
+		goto out;
+	}
 	req = (struct ctl_spawn){ .image = img.data, .image_size = img.size,
 				  .cpu = a.ncpus ? -1 : a.cpu, .mem = a.mem,
 				  .ncpus = a.ncpus,
@@ -354,7 +523,8 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	kmsg_mark(&m);
 	e = dev_spawn(c->fd, &req, &id);
 	if (e) {
-		rc = spawn_error(&a, e, a.ncpus ? (int)a.cpus[0] : a.cpu, &m);
+		rc = spawn_error(c, &a, e, a.ncpus ? (int)a.cpus[0] : a.cpu,
+				 &m);
 		goto out;
 	}
 	kmsg_forget(&m);

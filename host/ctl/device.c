@@ -48,6 +48,7 @@ int dev_version(int fd, struct ctl_version *v)
 	v->abi_major = a.abi_major;
 	v->abi_minor = a.abi_minor;
 	v->ioctl_version = a.ioctl_version;
+	v->max_instances = a.max_instances;
 	return 0;
 }
 

@@ -55,6 +55,7 @@ struct ctl_status {
 struct ctl_version {
 	uint32_t abi_major, abi_minor;	/* ABI the module speaks */
 	uint32_t ioctl_version;
+	uint32_t max_instances;		/* the module's limit */
 };
 
 struct ctl_spawn {

@@ -37,13 +37,15 @@ const char *host_state_name(enum ctl_host_state s)
 	}
 }
 
-/* What a user should call the instance: "hung" beats what the guest says. */
+/*
+ * What a user should call the instance.  The guest's own record says
+ * what it is only while the module runs it: a DEAD instance (its core not
+ * given back) or one in a state this kspawnctl does not know may still
+ * hold "running" there.  Then "hung" beats what the guest says.
+ */
 const char *instance_state_name(const struct ctl_status *st)
 {
-	if (st->host_state == CTL_HOST_STOPPED ||
-	    st->host_state == CTL_HOST_STOPPING ||
-	    st->host_state == CTL_HOST_LOADED ||
-	    st->host_state == CTL_HOST_STARTING)
+	if (st->host_state != CTL_HOST_RUNNING)
 		return host_state_name(st->host_state);
 	if (st->hung && st->guest_state != KSPAWN_GUEST_PANICKED &&
 	    st->guest_state != KSPAWN_GUEST_HALTED)

@@ -97,3 +97,14 @@ bool kspawn_console_empty(struct kspawn_console *c)
 	spin_unlock(&c->lock);
 	return empty;
 }
+
+/* Bytes kept for the reader right now. */
+u32 kspawn_console_pending(struct kspawn_console *c)
+{
+	u32 n;
+
+	spin_lock(&c->lock);
+	n = c->head - c->tail;
+	spin_unlock(&c->lock);
+	return n;
+}

@@ -57,9 +57,10 @@ static int open_disk(struct kspawn_io *io, const struct kspawn_ioc_load *req,
 					    &io->region, bytes);
 		return PTR_ERR_OR_ZERO(io->disk);
 	}
-	if (req->ramdisk_bytes > (4ULL << 30)) {
-		pr_info("refused: RAM disk of %llu MiB (at most 4096)\n",
-			req->ramdisk_bytes >> 20);
+	if (req->ramdisk_bytes > KSPAWN_RAMDISK_MAX_BYTES) {
+		pr_info("refused: RAM disk of %llu MiB (at most %llu)\n",
+			req->ramdisk_bytes >> 20,
+			KSPAWN_RAMDISK_MAX_BYTES >> 20);
 		return -E2BIG;
 	}
 	*bytes = req->ramdisk_bytes;

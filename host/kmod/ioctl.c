@@ -264,12 +264,18 @@ static int ioc_io(unsigned long uarg, enum io_kind kind)
 	err = -EFAULT;
 	if (!out && copy_from_user(buf, u64_to_user_ptr(a.buf), a.len))
 		goto free;
-	err = -ESRCH;
 	in = kspawn_instance_get(a.id);
-	if (!in)
-		goto free;
-	a.done = io_move(in, kind, buf, a.len);
-	kspawn_instance_put(in);
+	if (in) {
+		a.done = io_move(in, kind, buf, a.len);
+		kspawn_instance_put(in);
+	} else {
+		/* A stopped guest's last words, for a reader who followed. */
+		err = kind == IO_CONSOLE_READ ?
+		      kspawn_epitaph_take(a.id, buf, a.len) : -ESRCH;
+		if (err < 0)
+			goto free;
+		a.done = err;
+	}
 	err = -EFAULT;
 	if (out && copy_to_user(u64_to_user_ptr(a.buf), buf, a.done))
 		goto free;

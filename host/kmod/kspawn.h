@@ -214,6 +214,7 @@ void kspawn_console_free(struct kspawn_console *c);
 void kspawn_console_drain(struct kspawn_console *c, struct byte_ring *h);
 u32 kspawn_console_take(struct kspawn_console *c, void *dst, u32 len);
 bool kspawn_console_empty(struct kspawn_console *c);
+u32 kspawn_console_pending(struct kspawn_console *c);
 
 /* load.c */
 int kspawn_image_check(const void *image, u64 size, u64 *mem,
@@ -228,6 +229,9 @@ void kspawn_instance_put(struct kspawn_instance *in);
 int kspawn_instance_create(const struct kspawn_ioc_load *req,
 			   const void *image, struct file *owner, u32 *id);
 void kspawn_instance_retire(struct kspawn_instance *in);
+void kspawn_instance_retire_stopped(struct kspawn_instance *in);
+int kspawn_epitaph_take(u32 id, char *buf, u32 len);
+void kspawn_epitaphs_free(void);
 void kspawn_instance_release_owner(struct file *owner);
 void kspawn_instance_stop_all(void);
 int kspawn_instance_ids(u32 *ids, u32 max);

@@ -7,8 +7,9 @@
  *   start:  LOADED -> STARTING (cores taken, INIT-SIPI-SIPI) -> RUNNING
  *   stop:   RUNNING -> STOPPING (polite request, then INIT) -> NONE, with
  *           the core back online (or parked, if it is a pooled one) and
- *           the instance retired; DEAD if Linux would not take the core
- *           back (stop may be retried)
+ *           the instance retired, what its guest wrote unread kept a
+ *           while for a console reader; DEAD if Linux would not take
+ *           the core back (stop may be retried)
  *
  * Each step holds the instance's op_lock, and nothing global but the boot
  * lock around the trampoline page: a guest that will not stop keeps only
@@ -318,7 +319,10 @@ int kspawn_instance_stop(struct kspawn_instance *in, bool force)
 		return -EINTR;
 	switch (in->state) {
 	case KSPAWN_HOST_LOADED:
-		goto retire;
+		WRITE_ONCE(in->state, KSPAWN_HOST_NONE);
+		mutex_unlock(&in->op_lock);
+		kspawn_instance_retire(in);
+		return 0;
 	case KSPAWN_HOST_RUNNING:
 		WRITE_ONCE(in->state, KSPAWN_HOST_STOPPING);
 		if (!force && !guest_stopped(in))
@@ -340,10 +344,10 @@ int kspawn_instance_stop(struct kspawn_instance *in, bool force)
 		pr_info("instance %u: stopped, CPU %u %s\n", in->id,
 			in->cpu[i], kspawn_cores_pooled(in->cpu[i]) ?
 			"parked in the pool" : "online again");
-retire:
 	WRITE_ONCE(in->state, KSPAWN_HOST_NONE);
 	mutex_unlock(&in->op_lock);
-	kspawn_instance_retire(in);
+	/* Its last words stay for a reader who follows it (instance.c). */
+	kspawn_instance_retire_stopped(in);
 	return 0;
 out:
 	mutex_unlock(&in->op_lock);

@@ -175,6 +175,7 @@ static void __exit kspawn_exit(void)
 	misc_deregister(&kspawn_misc);
 	kspawn_monitor_stop();
 	kspawn_instance_stop_all();
+	kspawn_epitaphs_free();
 	kspawn_cores_release_all();
 	kspawn_doorbell_exit();
 	kspawn_cpu_guard_exit();

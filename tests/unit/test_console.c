@@ -3,10 +3,14 @@
  * the module's console read (a stub here) never comes back empty, and
  * `kspawnctl console ID` must still end, after CTL_CONSOLE_TURN bytes,
  * and `--follow` must still notice the guest halting (and then take
- * what it wrote before it halted).
+ * what it wrote before it halted).  And `--follow` of a guest another
+ * process stops: the instance is gone between two looks, what the guest
+ * wrote last (the module keeps it a while for the reader) is printed,
+ * and it ends with status 0, not 8 (no instance).
  *
  * unit-sources: host/ctl/cmd_console.c
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -25,12 +29,41 @@
 static unsigned long reads;
 static int halt_after;		/* status calls before the guest halts */
 static int halted;		/* then it writes one ring's worth more */
+/* A quiet guest another process stops instead of the flood: */
+static int gone_after = -1;	/* status calls before its instance goes */
+static int gone;
+static const char *last_words;	/* what the module kept of it then */
+static int gone_read_err;	/* a read once that is taken: 0 or -ESRCH */
+
+static int quiet_read(void *buf, size_t len, size_t *got)
+{
+	static const char banner[] = "banner\n";
+
+	*got = 0;
+	if (!gone) {
+		if (reads == 1 && len >= sizeof(banner) - 1) {
+			memcpy(buf, banner, sizeof(banner) - 1);
+			*got = sizeof(banner) - 1;
+		}
+		return 0;
+	}
+	if (!last_words)
+		return gone_read_err;
+	*got = strlen(last_words);
+	memcpy(buf, last_words, *got);
+	last_words = NULL;
+	return 0;
+}
 
 /* The flood: every read returns a full buffer, until RUNAWAY. */
 int dev_console_read(int fd, uint32_t id, void *buf, size_t len,
 		     size_t *got)
 {
 	(void)fd, (void)id;
+	if (gone_after >= 0 || gone) {
+		reads++;
+		return quiet_read(buf, len, got);
+	}
 	if (++reads > RUNAWAY ||
 	    (halted && halted++ > CTL_CONSOLE_TURN / (int)len)) {
 		*got = 0;
@@ -44,6 +77,10 @@ int dev_console_read(int fd, uint32_t id, void *buf, size_t len,
 int dev_status(int fd, uint32_t id, struct ctl_status *st)
 {
 	(void)fd, (void)id;
+	if (gone_after >= 0 && (gone || gone_after-- == 0)) {
+		gone = 1;
+		return -ESRCH;
+	}
 	memset(st, 0, sizeof(*st));
 	st->host_state = CTL_HOST_RUNNING;
 	st->guest_state = halt_after-- > 0 ? KSPAWN_GUEST_RUNNING :
@@ -59,10 +96,11 @@ int ctl_open(struct ctl *c)
 	return 0;
 }
 
+/* As main.c's: ESRCH is "no instance". */
 int ctl_fail(const char *what, int err, uint32_t id)
 {
-	(void)what, (void)err, (void)id;
-	return EXIT_GUEST + 1;
+	(void)what, (void)id;
+	return err == -ESRCH ? EXIT_NOINST : EXIT_GUEST + 1;
 }
 
 int ctl_id_args(const char *cmd, int argc, char **argv, const char *flag,
@@ -91,7 +129,33 @@ static int setup(void **state)
 	reads = 0;
 	halted = 0;
 	halt_after = 0;
+	gone_after = -1;
+	gone = 0;
+	last_words = NULL;
+	gone_read_err = -ESRCH;
 	return 0;
+}
+
+/* cmd_console with its output in a file; what it printed in out. */
+static int captured(struct ctl *c, int argc, char **argv, char *out,
+		    size_t size)
+{
+	FILE *f = tmpfile();
+	int keep = dup(1), rc;
+	size_t n;
+
+	assert_true(f && keep >= 0);
+	fflush(stdout);
+	dup2(fileno(f), 1);
+	rc = cmd_console(c, argc, argv);
+	fflush(stdout);
+	dup2(keep, 1);
+	close(keep);
+	rewind(f);
+	n = fread(out, 1, size - 1, f);
+	out[n] = 0;
+	fclose(f);
+	return rc;
 }
 
 /* cmd_console with its output (the flood) thrown away, not cmocka's. */
@@ -135,12 +199,55 @@ static void test_console_follow_flood_sees_halt(void **state)
 	assert_true(reads < 6 * CTL_CONSOLE_TURN / 4096);
 }
 
+/*
+ * Stopped by another process between two looks: the last words the module
+ * kept are printed, once, and the follow ends with 0; whether the module
+ * then says nothing more (0 bytes) or no instance (ESRCH).
+ */
+static void follow_stopped_elsewhere(int read_err)
+{
+	struct ctl c = { 0 };
+	char *argv[] = { "console", "7", "--follow", NULL };
+	char out[256];
+
+	setup(NULL);
+	halt_after = 1000;		/* it never halts by itself */
+	gone_after = 3;
+	last_words = "guest: the host asked us to stop\n";
+	gone_read_err = read_err;
+	assert_int_equal(captured(&c, 3, argv, out, sizeof(out)), EXIT_OK);
+	assert_string_equal(out, "banner\nguest: the host asked us to stop\n");
+}
+
+static void test_console_follow_stopped_elsewhere(void **state)
+{
+	(void)state;
+	follow_stopped_elsewhere(-ESRCH);
+	follow_stopped_elsewhere(0);
+}
+
+/* An instance that was never there is still "no instance". */
+static void test_console_follow_no_instance(void **state)
+{
+	struct ctl c = { 0 };
+	char *argv[] = { "console", "7", "--follow", NULL };
+	char out[256];
+
+	(void)state;
+	gone_after = 0;
+	assert_int_equal(captured(&c, 3, argv, out, sizeof(out)), EXIT_NOINST);
+	assert_string_equal(out, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_console_flood_ends, setup),
 		cmocka_unit_test_setup(test_console_follow_flood_sees_halt,
 				       setup),
+		cmocka_unit_test_setup(test_console_follow_stopped_elsewhere,
+				       setup),
+		cmocka_unit_test_setup(test_console_follow_no_instance, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,19 @@ expect 2 kspawnctl run "$IMG" --mem lots
 has 'size like'
 expect 2 kspawnctl run
 has 'which image'
+# Sizes no guest can have are bad command lines, said as such before the
+# module is asked (not "the module refused IMAGE", status 5).
+expect 2 kspawnctl run "$IMG" --mem 2G
+has '--mem 2G.*at most 1024 MiB'
+expect 2 kspawnctl run "$IMG" --mem 3M
+has '--mem 3M.*at least 8 MiB'
+expect 2 kspawnctl run "$IMG" --ramdisk 8G
+has '--ramdisk 8G.*at most 4096 MiB'
+: > /tmp/empty.disk
+expect 2 kspawnctl run "$IMG" --disk /tmp/empty.disk
+has '--disk /tmp/empty.disk.*empty'
+rm -f /tmp/empty.disk
+want_no_instances
 expect 8 kspawnctl status 4242
 has 'no instance 4242'
 finish

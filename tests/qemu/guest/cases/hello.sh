@@ -24,6 +24,7 @@ has "^$id +1 +halted"
 expect 0 kspawnctl stop "$id"
 want_online 1
 want_no_instances
-# The console of a stopped instance is gone with it.
+# A stopped instance is gone (its console read here already left nothing
+# for the module to keep a while after the stop).
 expect 8 kspawnctl status "$id"
 finish

@@ -34,9 +34,23 @@ want_online 1
 echo 2000 > /sys/module/kspawn/parameters/hang_timeout_ms
 
 # Polite: the spinning guest answers the stop request and halts itself.
+# A console following it, stopped (SIGSTOP) while another process stops
+# the guest, still prints its last words, which the guest wrote only then,
+# and ends with status 0 (not 8, "no instance").
 spawn "$TEST_IMG" --cpu 1 --cmdline "spin" || finish
 wait_state "$id" running
+follow "$id" /tmp/follow.out
+seen /tmp/follow.out 'kspawn guest: ABI'
+kill -STOP "$follower"
 expect 0 kspawnctl stop "$id"
+kill -CONT "$follower"
+wait "$follower"
+st=$?
+note "console --follow of the stopped instance exited $st:"
+sed 's/^/  | /' /tmp/follow.out
+[ "$st" -eq 0 ] || bad "console --follow exited $st when another process stopped the guest, want 0"
+grep -q 'the host asked us to stop' /tmp/follow.out ||
+	bad "console --follow lost the guest's last words"
 want_online 1
 dmesg | grep -q "instance $id: no halt within" && bad "the polite stop of instance $id was forced"
 

@@ -34,4 +34,19 @@ expect 0 kspawnctl stop "$b"
 want_online 1
 want_online 2
 want_no_instances
+# A disk one guest has (a block device, its bios: held exclusively) is
+# refused to a second one as the disk that is busy, not as the free CPU.
+if [ -b /dev/vda ]; then
+	spawn "$TEST_IMG" --cpu 1 --disk /dev/vda --cmdline "spin" || finish
+	a=$id
+	expect 7 kspawnctl run "$IMG" --cpu 2 --disk /dev/vda
+	has 'disk /dev/vda is busy'
+	hasnt 'CPU 2 is busy'
+	want_online 2
+	expect 0 kspawnctl stop "$a"
+	want_online 1
+	want_no_instances
+else
+	bad "no /dev/vda: the host's virtio-blk driver did not load"
+fi
 finish

@@ -1,0 +1,376 @@
+/*
+ * kspawnctl run's refusals (host/ctl/cmd_run.c): what the command line
+ * asks for that no guest can have is a bad command line (status 2), said
+ * before the module is asked; what the module refuses is worded for what
+ * it is: a CPU, the instance limit, the pool, the options.  The module is
+ * a stub here (dev_spawn() returns the errno a test sets), the image a
+ * small valid one written to a file.
+ *
+ * unit-sources: host/ctl/cmd_run.c host/ctl/image.c host/loader/elf_check.c
+ */
+#include <elf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "host/ctl/ctl.h"
+
+#define TEXT_AT KSPAWN_IMAGE_OFFSET
+#define DATA_AT (KSPAWN_IMAGE_OFFSET + 0x1000)
+
+static char said[4096];		/* what kspawnctl said (err_msg) */
+static int spawn_err;		/* what the module answers */
+static int spawns;		/* how often it was asked */
+static int running;		/* instances, for dev_list */
+static int running_later = -1;	/* from the second dev_list on, if set */
+static int lists;
+static char image_path[] = "/tmp/kspawn-test-run-XXXXXX";
+static char empty_path[] = "/tmp/kspawn-test-empty-XXXXXX";
+
+void err_msg(const char *fmt, ...)
+{
+	size_t len = strlen(said);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(said + len, sizeof(said) - len, fmt, ap);
+	va_end(ap);
+	len = strlen(said);
+	if (len + 1 < sizeof(said))
+		strcpy(said + len, "\n");
+}
+
+void usage(const char *cmd, int to_stderr)
+{
+	(void)cmd, (void)to_stderr;
+}
+
+int ctl_open(struct ctl *c)
+{
+	c->fd = 3;
+	return EXIT_OK;
+}
+
+int ctl_fail(const char *what, int err, uint32_t id)
+{
+	err_msg("%s: %s (instance %u)", what, strerror(-err), id);
+	return EXIT_FAIL;
+}
+
+void kmsg_mark(struct kmsg_mark *m)
+{
+	m->fd = -1;
+}
+
+void kmsg_report(struct kmsg_mark *m)
+{
+	(void)m;
+}
+
+void kmsg_forget(struct kmsg_mark *m)
+{
+	(void)m;
+}
+
+int cpus_parse(const char *p, unsigned char *set)
+{
+	(void)p, (void)set;
+	return -1;
+}
+
+int cpus_choose(const struct ctl_cpus *pool, int *cpu)
+{
+	(void)pool;
+	if (*cpu < 0)
+		*cpu = 1;
+	return 0;
+}
+
+int cpus_check_doorbell(const struct ctl_cpus *pool, int cpu)
+{
+	(void)pool, (void)cpu;
+	return 0;
+}
+
+int dev_cpus(int fd, struct ctl_cpus *c)
+{
+	(void)fd;
+	memset(c, 0, sizeof(*c));
+	return 0;
+}
+
+int dev_version(int fd, struct ctl_version *v)
+{
+	(void)fd;
+	memset(v, 0, sizeof(*v));
+	v->abi_major = KSPAWN_ABI_MAJOR;
+	v->abi_minor = KSPAWN_ABI_MINOR;
+	v->max_instances = 16;
+	return 0;
+}
+
+int dev_list(int fd, uint32_t *ids, int max, int *count)
+{
+	(void)fd;
+	if (lists++ && running_later >= 0)
+		running = running_later;
+	for (int i = 0; i < running && i < max; i++)
+		ids[i] = (uint32_t)i + 1;
+	*count = running;
+	return 0;
+}
+
+int dev_spawn(int fd, const struct ctl_spawn *req, uint32_t *id)
+{
+	(void)fd, (void)req;
+	spawns++;
+	*id = 1;
+	return spawn_err;
+}
+
+/* A valid image: one text and one data segment, the ABI note. */
+static void write_image(int fd)
+{
+	struct {
+		Elf64_Ehdr eh;
+		Elf64_Phdr text, data, note;
+		struct {
+			Elf64_Nhdr nh;
+			char name[8];
+			struct kspawn_note_abi desc;
+		} abi;
+		uint8_t code[64];
+		uint8_t bytes[64];
+	} t = { 0 };
+
+	memcpy(t.eh.e_ident, ELFMAG, SELFMAG);
+	t.eh.e_ident[EI_CLASS] = ELFCLASS64;
+	t.eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	t.eh.e_ident[EI_VERSION] = EV_CURRENT;
+	t.eh.e_type = ET_EXEC;
+	t.eh.e_machine = EM_X86_64;
+	t.eh.e_version = EV_CURRENT;
+	t.eh.e_entry = KSPAWN_VA_REGION + TEXT_AT + 8;
+	t.eh.e_phoff = offsetof(typeof(t), text);
+	t.eh.e_ehsize = sizeof(Elf64_Ehdr);
+	t.eh.e_phentsize = sizeof(Elf64_Phdr);
+	t.eh.e_phnum = 3;
+	t.text = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
+			       .p_offset = offsetof(typeof(t), code),
+			       .p_vaddr = KSPAWN_VA_REGION + TEXT_AT,
+			       .p_paddr = TEXT_AT, .p_filesz = 64,
+			       .p_memsz = 64 };
+	t.data = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W,
+			       .p_offset = offsetof(typeof(t), bytes),
+			       .p_vaddr = KSPAWN_VA_REGION + DATA_AT,
+			       .p_paddr = DATA_AT, .p_filesz = 64,
+			       .p_memsz = 0x1000 };
+	t.note = (Elf64_Phdr){ .p_type = PT_NOTE, .p_flags = PF_R,
+			       .p_offset = offsetof(typeof(t), abi),
+			       .p_filesz = sizeof(t.abi) };
+	t.abi.nh = (Elf64_Nhdr){ sizeof(KSPAWN_NOTE_NAME),
+				 sizeof(struct kspawn_note_abi),
+				 KSPAWN_NOTE_ABI };
+	strcpy(t.abi.name, KSPAWN_NOTE_NAME);
+	t.abi.desc = (struct kspawn_note_abi){ KSPAWN_ABI_MAJOR,
+					       KSPAWN_ABI_MINOR, 16 };
+	assert_int_equal(write(fd, &t, sizeof(t)), sizeof(t));
+}
+
+static int setup(void **state)
+{
+	int fd = mkstemp(image_path);
+
+	(void)state;
+	if (fd < 0)
+		return -1;
+	write_image(fd);
+	close(fd);
+	fd = mkstemp(empty_path);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(image_path);
+	unlink(empty_path);
+	return 0;
+}
+
+/* kspawnctl run IMAGE ARGS... (NULL-terminated) with the module's errno. */
+static int run(int err, ...)
+{
+	char *argv[16] = { "run", image_path };
+	struct ctl c = { .fd = -1 };
+	int argc = 2;
+	va_list ap;
+
+	va_start(ap, err);
+	while (argc < 15 && (argv[argc] = va_arg(ap, char *)))
+		argc++;
+	va_end(ap);
+	said[0] = 0;
+	spawns = 0;
+	lists = 0;
+	spawn_err = err;
+	return cmd_run(&c, argc, argv);
+}
+
+static void says(const char *what)
+{
+	if (!strstr(said, what))
+		fail_msg("kspawnctl said \"%s\", which lacks \"%s\"", said, what);
+}
+
+static void never_says(const char *what)
+{
+	if (strstr(said, what))
+		fail_msg("kspawnctl said \"%s\", with \"%s\"", said, what);
+}
+
+static void spawned(void **state)
+{
+	(void)state;
+	running = 0;
+	assert_int_equal(run(0, "--cpu", "1", NULL), EXIT_OK);
+	assert_int_equal(spawns, 1);
+}
+
+static void cpu_busy(void **state)
+{
+	(void)state;
+	running = 1;
+	assert_int_equal(run(-EBUSY, "--cpu", "1", NULL), EXIT_RESOURCE);
+	says("CPU 1 is busy");
+}
+
+/* The module's instance limit is not the pool. */
+static void too_many_instances(void **state)
+{
+	(void)state;
+	running = 16;
+	assert_int_equal(run(-ENOSPC, "--cpu", "1", NULL), EXIT_RESOURCE);
+	says("too many instances: 16 running, the module's limit is 16");
+	never_says("pool is too small");
+}
+
+/* The last place taken between kspawnctl's look and its spawn. */
+static void too_many_instances_raced(void **state)
+{
+	(void)state;
+	running = 15;
+	running_later = 16;
+	assert_int_equal(run(-ENOSPC, "--cpu", "1", NULL), EXIT_RESOURCE);
+	running_later = -1;
+	assert_int_equal(spawns, 1);
+	says("too many instances: 16 running, the module's limit is 16");
+	never_says("pool is too small");
+}
+
+static void pool_too_small(void **state)
+{
+	(void)state;
+	running = 1;
+	assert_int_equal(run(-ENOSPC, "--cpu", "1", "--mem", "64M", NULL),
+			 EXIT_RESOURCE);
+	says("pool is too small: no free 64 MiB region");
+	never_says("too many instances");
+}
+
+/* Sizes no guest can have: said before the module is asked. */
+static void mem_too_big(void **state)
+{
+	(void)state;
+	running = 0;
+	assert_int_equal(run(-E2BIG, "--mem", "2G", NULL), EXIT_USAGE);
+	says("--mem 2G");
+	says("at most 1024 MiB");
+	never_says("module refused");
+	assert_int_equal(spawns, 0);
+}
+
+static void mem_too_small(void **state)
+{
+	(void)state;
+	running = 0;
+	assert_int_equal(run(-EINVAL, "--mem", "3M", NULL), EXIT_USAGE);
+	says("--mem 3M");
+	says("at least 8 MiB");
+	never_says("module refused");
+	assert_int_equal(spawns, 0);
+}
+
+static void ramdisk_too_big(void **state)
+{
+	(void)state;
+	running = 0;
+	assert_int_equal(run(-E2BIG, "--ramdisk", "8G", NULL), EXIT_USAGE);
+	says("--ramdisk 8G");
+	says("at most 4096 MiB");
+	never_says("module refused");
+	assert_int_equal(spawns, 0);
+}
+
+static void empty_disk(void **state)
+{
+	(void)state;
+	running = 0;
+	assert_int_equal(run(-EINVAL, "--disk", empty_path, NULL), EXIT_USAGE);
+	says("--disk");
+	says("is empty");
+	never_says("module refused");
+	assert_int_equal(spawns, 0);
+}
+
+/*
+ * The image passed the module's own checker here already: what the
+ * module still refuses is the request's options, not the image.
+ */
+static void module_refuses_options(void **state)
+{
+	(void)state;
+	running = 0;
+	assert_int_equal(run(-EINVAL, "--ramdisk", "16M", NULL), EXIT_USAGE);
+	says("the module refused the options");
+	says("--ramdisk 16 MiB");
+	never_says("module refused /tmp");
+}
+
+/* --no-verify: the module is the image's only checker. */
+static void module_refuses_unverified_image(void **state)
+{
+	(void)state;
+	running = 0;
+	assert_int_equal(run(-ENOEXEC, "--no-verify", NULL), EXIT_IMAGE);
+	says("the module refused /tmp/kspawn-test-run-");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(spawned),
+		cmocka_unit_test(cpu_busy),
+		cmocka_unit_test(too_many_instances),
+		cmocka_unit_test(too_many_instances_raced),
+		cmocka_unit_test(pool_too_small),
+		cmocka_unit_test(mem_too_big),
+		cmocka_unit_test(mem_too_small),
+		cmocka_unit_test(ramdisk_too_big),
+		cmocka_unit_test(empty_disk),
+		cmocka_unit_test(module_refuses_options),
+		cmocka_unit_test(module_refuses_unverified_image),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
