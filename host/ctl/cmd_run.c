@@ -437,10 +437,17 @@ static int spawn_error(struct ctl *c, const struct run_args *a, int e,
 			rc = too_many_instances(running, max);
 			break;
 		}
-		/* fall through */
-	case ENOMEM:
 		err_msg("run: the pool is too small: no free %llu MiB region (stop an instance, ask for less --mem, or reserve a bigger pool with memmap=)",
 			(unsigned long long)(a->mem >> 20));
+		rc = EXIT_RESOURCE;
+		break;
+	case ENOMEM:
+		/* Not the pool (ENOSPC): the module's own allocations. */
+		if (a->ramdisk)
+			err_msg("run: the host is short of memory for this guest (its --ramdisk %llu MiB comes from host RAM): free some, or ask for a smaller RAM disk",
+				(unsigned long long)(a->ramdisk >> 20));
+		else
+			err_msg("run: the host is short of memory for this guest's module state: free some and try again");
 		rc = EXIT_RESOURCE;
 		break;
 	case EINVAL:

@@ -288,6 +288,18 @@ static void pool_too_small(void **state)
 	never_says("too many instances");
 }
 
+/* The host short of memory is not the pool: a RAM disk comes from RAM. */
+static void host_out_of_memory(void **state)
+{
+	(void)state;
+	running = 1;
+	assert_int_equal(run(-ENOMEM, "--cpu", "1", "--ramdisk", "1G", NULL),
+			 EXIT_RESOURCE);
+	says("the host is short of memory");
+	says("--ramdisk 1024 MiB");
+	never_says("pool is too small");
+}
+
 /* Sizes no guest can have: said before the module is asked. */
 static void mem_too_big(void **state)
 {
@@ -364,6 +376,7 @@ int main(void)
 		cmocka_unit_test(too_many_instances),
 		cmocka_unit_test(too_many_instances_raced),
 		cmocka_unit_test(pool_too_small),
+		cmocka_unit_test(host_out_of_memory),
 		cmocka_unit_test(mem_too_big),
 		cmocka_unit_test(mem_too_small),
 		cmocka_unit_test(ramdisk_too_big),
