@@ -48,6 +48,11 @@ struct virtio_platform {
 	 * every status change, so that a host asleep in between sees both.
 	 */
 	void (*doorbell)(struct virtio_dev *d);
+	/*
+	 * A line for whoever reads the console (NULL: none): why the driver
+	 * refused what the device gave it.
+	 */
+	void (*say)(struct virtio_dev *d, const char *line);
 };
 
 struct virtio_transport_ops {
@@ -90,7 +95,10 @@ int virtio_start(struct virtio_dev *d, uint64_t wanted);
 
 /*
  * Set up queue q with size entries (0 or too many: the device's maximum),
- * ring memory from the platform, interrupts to on_irq if given.  0 or -1.
+ * ring memory from the platform, interrupts to on_irq if given.  0; -1 if
+ * the device has no queue q or memory ran out; -2, said through the
+ * platform and the queue left alone, if a split ring would not be a
+ * power of two in size (the device's maximum or the size asked for).
  */
 int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 		 virtio_irq_fn on_irq);

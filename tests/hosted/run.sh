@@ -98,7 +98,7 @@ run_cases() {	# PROGRAM PREFIX [ARG...]
 
 # The guest's driver: its virtqueues, its transport, the hosted platform.
 driver=("$top"/guest/lib/virtq*.c "$top"/guest/lib/virtio*.c
-	"$top/guest/hosted/virtio_hosted.c")
+	"$top/guest/lib/format.c" "$top/guest/hosted/virtio_hosted.c")
 
 # Hostile rings: one case per line the program prints.
 if build vq_hostile "${asan[@]}" -- "$here/vq_hostile.c" "${backend[@]}"; then
