@@ -75,6 +75,12 @@ struct virtio_transport_ops {
 			    uint16_t size, uint64_t desc, uint64_t driver,
 			    uint64_t device, uint32_t vector);
 	void (*notify)(struct virtio_dev *d, unsigned int q);
+	/*
+	 * Reset the device and wait, however long, until it says it is
+	 * done: from then on it reads and writes none of the rings and
+	 * buffers it was given.
+	 */
+	void (*reset)(struct virtio_dev *d);
 };
 
 struct virtio_dev {
@@ -105,6 +111,17 @@ int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 
 /* DRIVER_OK: the device may use the queues now. */
 void virtio_ready(struct virtio_dev *d);
+
+/*
+ * Reset the device and return only once it has reset (without bound:
+ * until then it may still write into what its rings point at, so the
+ * memory cannot be given back).  The queues are then the driver's alone;
+ * using the device again takes virtio_start() and new queues.
+ */
+static inline void virtio_reset(struct virtio_dev *d)
+{
+	d->ops->reset(d);
+}
 
 /* Ring the doorbell of queue q (after virtq_publish said so). */
 static inline void virtio_kick(struct virtio_dev *d, unsigned int q)

@@ -190,6 +190,17 @@ if build blk_slots "${asan[@]}" -- "$here/blk_slots.c" "${backend[@]}" "${driver
 	run_cases blk_slots blk-
 fi
 
+# The guest kernel's own drivers (kern/virtio_blk.c, kern/virtio_net.c)
+# as Linux programs: kern_hosted.c gives them what the kernel would,
+# kern_shim/ the two headers that build only for the guest.
+kern=(-iquote "$here/kern_shim")
+kdriver=("$here/kern_hosted.c" "${driver[@]}" "${backend[@]}")
+# A device asking for a reset with a request on the caller's stack.
+if build kern_blk "${asan[@]}" "${kern[@]}" -- "$here/kern_blk.c" \
+	"$top/guest/kern/virtio_blk.c" "${kdriver[@]}"; then
+	run_cases kern_blk kern-
+fi
+
 # 1 000 000 frames through the net device in loopback mode.
 if build net_loopback "${asan[@]}" -- "$here/net_loopback.c" "${backend[@]}" "${driver[@]}"; then
 	run_model net_loopback 1000000
