@@ -148,7 +148,7 @@ static int send(struct netif *nif, const void *frame, size_t len)
 	struct virtq_buf out;
 	unsigned int q;
 	uint64_t flags;
-	uint8_t *buf;
+	uint8_t *buf, idx;
 	int r = -1, held;
 
 	(void)nif;
@@ -166,7 +166,8 @@ static int send(struct netif *nif, const void *frame, size_t len)
 	}
 	if (!p->tx_top)
 		goto out;
-	buf = p->tx + (size_t)p->tx_free[--p->tx_top] * BUF;
+	idx = p->tx_free[--p->tx_top];
+	buf = p->tx + (size_t)idx * BUF;
 	memset(buf, 0, HDR);
 	if (vn.nif.tx_csum_partial) {
 		struct virtio_net_hdr_v1 *h = (void *)buf;
@@ -180,8 +181,19 @@ static int send(struct netif *nif, const void *frame, size_t len)
 	}
 	memcpy(buf + HDR, frame, len);
 	out = (struct virtq_buf){ buf, (uint32_t)(HDR + len) };
-	if (virtq_add(&vn.dev.vq[q], &out, 1, NULL, 0, buf))
-		goto out;	/* cannot happen: as many buffers as entries */
+	/*
+	 * A device may give a queue smaller than NBUF: the ring is full
+	 * before the buffers run out.  What it sent makes room; if nothing
+	 * did, the buffer goes back, the frame is not sent.
+	 */
+	if (virtq_add(&vn.dev.vq[q], &out, 1, NULL, 0, buf)) {
+		tx_publish(p);
+		reap_tx_locked(p);
+		if (virtq_add(&vn.dev.vq[q], &out, 1, NULL, 0, buf)) {
+			p->tx_free[p->tx_top++] = idx;
+			goto out;
+		}
+	}
 	p->st.tx_frames++;
 	p->tx_unpublished++;
 	if (!held || p->tx_unpublished >= NBUF / 2)

@@ -200,6 +200,12 @@ if build kern_blk "${asan[@]}" "${kern[@]}" -- "$here/kern_blk.c" \
 	"$top/guest/kern/virtio_blk.c" "${kdriver[@]}"; then
 	run_cases kern_blk kern-
 fi
+# The net driver against the net device: a transmit queue smaller than
+# the driver's buffers, the device's MTU.
+if build kern_net "${asan[@]}" "${kern[@]}" -- "$here/kern_net.c" \
+	"$top"/guest/lib/net/*.c "$top/guest/lib/cmdline.c" "${kdriver[@]}"; then
+	run_cases kern_net kern-
+fi
 
 # 1 000 000 frames through the net device in loopback mode.
 if build net_loopback "${asan[@]}" -- "$here/net_loopback.c" "${backend[@]}" "${driver[@]}"; then
