@@ -8,6 +8,12 @@
  *     the ring and are refused after that; once the device took them and
  *     the driver reaped, every buffer is free again (none lost to a
  *     refused add) and frames go out as before.
+ *   net-mtu: the device's mtu (VIRTIO_NET_F_MTU) of 576 is the netif's,
+ *     and a frame of 14 + 577 bytes is refused, unsent; 14 + 576 goes.
+ *   net-mtu-small, net-mtu-big: an mtu under 68 (IPv4's least), or one
+ *     the driver's receive buffers cannot hold (9000 without mergeable
+ *     buffers), is not negotiated (the device then keeps to 1500) and
+ *     the link still comes up; 9000 with mergeable buffers is taken.
  *
  * Prints "ok NAME" / "FAIL NAME: why" per case, "kern_net: N failed" last.
  */
@@ -109,12 +115,56 @@ static void tx_small_queue(void)
 		sent, again, vn.p[0].tx_top, NBUF, looped);
 }
 
+static void mtu(void)
+{
+	struct netif *nif = up(0, 576, 256);
+	int big, fits;
+
+	if (!nif) {
+		verdict("net-mtu", NULL, 0, "no device");
+		return;
+	}
+	big = send_len(nif, ETH_HLEN + 577);
+	fits = send_len(nif, ETH_HLEN + 576);
+	verdict("net-mtu", NULL,
+		virtio_has(&vn.dev, VIRTIO_NET_F_MTU) && nif->mtu == 576 &&
+		big && !fits,
+		"F_MTU %s, netif mtu %u (want 576), a frame of 14 + 577 %s, of 14 + 576 %s",
+		virtio_has(&vn.dev, VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
+		nif->mtu, big ? "refused" : "sent",
+		fits ? "refused" : "sent");
+
+	nif = up(0, 40, 256);
+	verdict("net-mtu-small", NULL,
+		nif && !virtio_has(&vn.dev, VIRTIO_NET_F_MTU) && !nif->mtu &&
+		!send_len(nif, ETH_HLEN + 1500),
+		"mtu 40: F_MTU %s, netif mtu %u, a full frame %s",
+		nif && virtio_has(&vn.dev, VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
+		nif ? nif->mtu : 0,
+		nif && !send_len(nif, ETH_HLEN + 1500) ? "sent" : "refused");
+
+	nif = up(F(VIRTIO_NET_F_MRG_RXBUF), 9000, 256);
+	verdict("net-mtu-big", NULL,
+		nif && !virtio_has(&vn.dev, VIRTIO_NET_F_MTU) && !nif->mtu,
+		"mtu 9000 without mergeable buffers: F_MTU %s, netif mtu %u",
+		nif && virtio_has(&vn.dev, VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
+		nif ? nif->mtu : 0);
+	nif = up(0, 9000, 256);
+	verdict("net-mtu-big", "mrg",
+		nif && virtio_has(&vn.dev, VIRTIO_NET_F_MTU) &&
+		nif->mtu == 9000 && !send_len(nif, ETH_HLEN + 1500),
+		"mtu 9000 with mergeable buffers: F_MTU %s, netif mtu %u",
+		nif && virtio_has(&vn.dev, VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
+		nif ? nif->mtu : 0);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	region = aligned_alloc(4096, REGION_BYTES);
 	snprintf((char *)kspawn_hdr->cmdline, sizeof(kspawn_hdr->cmdline), "netmq=off");
 	tx_small_queue();
+	mtu();
 	free(region);
 	printf("kern_net: %d failed\n", failures);
 	return failures != 0;
