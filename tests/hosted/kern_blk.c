@@ -11,8 +11,17 @@
  *     may, writing into the dead frames: ASan (stack-use-after-return)
  *     aborts the program then, and the check fails besides.
  *
+ *   blk-reset-backend: the same against the blk device (host/backend/
+ *     blk.c): the request on the stack is outside the region, which the
+ *     device refuses with NEEDS_RESET; the driver resets it through the
+ *     slot's handshake (ABI: reset), which the device answers, before
+ *     the read returns; later requests fail at once.
+ *
+ * The driver is included here, to start it afresh for each case.
  * Prints "ok NAME" / "FAIL NAME: why" per case, "kern_blk: N failed" last.
  */
+#include "kern/virtio_blk.c"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -24,7 +33,7 @@
 #include <linux/virtio_blk.h>
 #include <linux/virtio_ring.h>
 
-#include "kern/virtio_blk.h"
+#include "host/backend/blk.h"
 #include "hosted/virtio_hosted.h"
 #include "kern_hosted.h"
 #include "verdict.h"
@@ -125,14 +134,13 @@ static __attribute__((noinline)) int read_on_stack(void)
 	return vblk_read(0, buf, sizeof(buf));
 }
 
-int main(void)
+static void hostile_device(void)
 {
 	uint64_t capacity = 2048;
 	pthread_t t;
 	int r;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	region = aligned_alloc(4096, REGION_BYTES);
+	memset(&vb, 0, sizeof(vb));
 	memset(region, 0, REGION_BYTES);
 	vh_region(region, BASE, REGION_BYTES, 0);
 	slot.device_id = VIRTIO_ID_BLOCK;
@@ -144,8 +152,12 @@ int main(void)
 	kh_slot = &slot;
 	pthread_create(&t, NULL, device, NULL);
 
-	if (!verdict("blk-up", NULL, !vblk_init_queues(1), "no device"))
-		return 1;
+	if (vblk_init_queues(1)) {
+		verdict("blk-reset-before-return", NULL, 0, "no device");
+		completed = 1;
+		pthread_join(t, NULL);
+		return;
+	}
 	r = read_on_stack();
 	returned = 1;
 	/* A device left with the request completes it now, or soon. */
@@ -157,6 +169,47 @@ int main(void)
 		r, reset_seen ? "after it returned" : "never asked for");
 	completed = 1;
 	pthread_join(t, NULL);
+}
+
+static void backend(void)
+{
+	struct kb_region kr = { region, BASE, REGION_BYTES };
+	struct kb_blk blk;
+	void *ram = kb_ram_new(1u << 20);
+	int r, again;
+
+	memset(&vb, 0, sizeof(vb));
+	memset(region, 0, REGION_BYTES);
+	memset(&slot, 0, sizeof(slot));
+	vh_region(region, BASE, REGION_BYTES, 0);
+	kb_blk_init(&blk, &slot, &kr, &no_notify_ops, NULL, &kb_ram_ops, ram,
+		    1u << 20, "hosted");
+	vh_poll(&blk.dev);
+	kh_slot = &slot;
+	if (vblk_init_queues(1)) {
+		verdict("blk-reset-backend", NULL, 0, "no device");
+		kb_ram_free(ram);
+		return;
+	}
+	r = read_on_stack();
+	again = read_on_stack();
+	verdict("blk-reset-backend", NULL,
+		r && again && vb.dead && !blk.dev.live && !slot.reset &&
+		!slot.status && blk.dev.violations == 1,
+		"reads %d then %d, the driver %s, the device %s (status %#x, reset %u, %llu violations)",
+		r, again, vb.dead ? "down" : "up",
+		blk.dev.live ? "still live" : "reset", slot.status, slot.reset,
+		(unsigned long long)blk.dev.violations);
+	vh_poll(NULL);
+	kb_ram_free(ram);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	region = aligned_alloc(4096, REGION_BYTES);
+	hostile_device();
+	backend();
 	free(region);
 	printf("kern_blk: %d failed\n", failures);
 	return failures != 0;

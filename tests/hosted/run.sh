@@ -195,9 +195,10 @@ fi
 # kern_shim/ the two headers that build only for the guest.
 kern=(-iquote "$here/kern_shim")
 kdriver=("$here/kern_hosted.c" "${driver[@]}" "${backend[@]}")
-# A device asking for a reset with a request on the caller's stack.
+# A device asking for a reset with a request on the caller's stack,
+# a hostile one and the blk device.
 if build kern_blk "${asan[@]}" "${kern[@]}" -- "$here/kern_blk.c" \
-	"$top/guest/kern/virtio_blk.c" "${kdriver[@]}"; then
+	"${kdriver[@]}"; then
 	run_cases kern_blk kern-
 fi
 # The net driver against the net device: a transmit queue smaller than
