@@ -12,7 +12,12 @@ static void add_status(struct virtio_dev *d, uint8_t bits)
 
 int virtio_start(struct virtio_dev *d, uint64_t wanted)
 {
-	d->ops->set_status(d, 0);
+	/*
+	 * A reset the device has acted on, not a status of 0 it may never
+	 * see: started again (other features, say), a device that missed
+	 * it would keep what it had negotiated.
+	 */
+	virtio_reset(d);
 	add_status(d, VIRTIO_CONFIG_S_ACKNOWLEDGE);
 	add_status(d, VIRTIO_CONFIG_S_DRIVER);
 	d->features = d->ops->get_features(d) & wanted;

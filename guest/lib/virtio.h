@@ -93,7 +93,8 @@ struct virtio_dev {
 };
 
 /*
- * Reset, ACKNOWLEDGE, DRIVER, the features we want that the device has
+ * Reset (virtio_reset: until the device has), ACKNOWLEDGE, DRIVER, the
+ * features we want that the device has
  * (VERSION_1 required), FEATURES_OK.  Returns 0; or, with the device set
  * FAILED, -1 if it lacks VERSION_1, -2 if it refused the features.
  */

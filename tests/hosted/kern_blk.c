@@ -75,9 +75,12 @@ static void *device(void *arg)
 		uint8_t st = __atomic_load_n(&slot.status, __ATOMIC_ACQUIRE);
 
 		if (__atomic_load_n(&slot.reset, __ATOMIC_ACQUIRE)) {
-			reset_before_return = !returned;
+			/* virtio_start()'s first, then the one that counts. */
 			__atomic_store_n(&slot.status, 0, __ATOMIC_RELEASE);
 			__atomic_store_n(&slot.reset, 0, __ATOMIC_RELEASE);
+			if (!taken)
+				continue;
+			reset_before_return = !returned;
 			reset_seen = 1;
 			break;
 		}

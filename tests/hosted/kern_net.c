@@ -137,6 +137,7 @@ static void mtu(void)
 	nif = up(0, 40, 256);
 	verdict("net-mtu-small", NULL,
 		nif && !virtio_has(&vn.dev, VIRTIO_NET_F_MTU) && !nif->mtu &&
+		!(net.dev.features & F(VIRTIO_NET_F_MTU)) &&
 		!send_len(nif, ETH_HLEN + 1500),
 		"mtu 40: F_MTU %s, netif mtu %u, a full frame %s",
 		nif && virtio_has(&vn.dev, VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
@@ -145,9 +146,11 @@ static void mtu(void)
 
 	nif = up(F(VIRTIO_NET_F_MRG_RXBUF), 9000, 256);
 	verdict("net-mtu-big", NULL,
-		nif && !virtio_has(&vn.dev, VIRTIO_NET_F_MTU) && !nif->mtu,
-		"mtu 9000 without mergeable buffers: F_MTU %s, netif mtu %u",
+		nif && !virtio_has(&vn.dev, VIRTIO_NET_F_MTU) && !nif->mtu &&
+		!(net.dev.features & F(VIRTIO_NET_F_MTU)),
+		"mtu 9000 without mergeable buffers: F_MTU %s (the device: %s), netif mtu %u",
 		nif && virtio_has(&vn.dev, VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
+		net.dev.features & F(VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
 		nif ? nif->mtu : 0);
 	nif = up(0, 9000, 256);
 	verdict("net-mtu-big", "mrg",
