@@ -14,7 +14,8 @@ HOSTED_BENCH_LIB := bench/lib/hostbench.c bench/lib/hostbench.h
 # The guest-and-device half, for the two that run kspawn's own backends.
 HOSTED_BENCH_REGION := bench/lib/hostregion.c bench/lib/hostregion.h
 HOSTED_BENCH_VQ := guest/lib/virtq.c guest/lib/virtq_packed.c \
-	guest/lib/virtio.c guest/lib/virtio_slot.c guest/hosted/virtio_hosted.c \
+	guest/lib/virtio.c guest/lib/virtio_slot.c guest/lib/format.c \
+	guest/hosted/virtio_hosted.c \
 	$(BACKEND_SRC)
 HOSTED_BENCH_HDR := $(wildcard host/backend/*.h guest/lib/virt*.h) \
 	guest/hosted/virtio_hosted.h abi/kspawn_abi.h

@@ -60,8 +60,15 @@ static void wait(struct virtio_dev *d)
 		usleep(1000);
 }
 
+static void say(struct virtio_dev *d, const char *line)
+{
+	(void)d;
+	fprintf(stderr, "virtio_hosted: %s\n", line);
+}
+
 const struct virtio_platform vh_platform = {
 	.alloc = alloc,
 	.addr = vh_gpa,
 	.wait = wait,
+	.say = say,
 };

@@ -123,12 +123,21 @@ static void wait_ms(struct virtio_dev *d)
 	thread_sleep_ms(1);
 }
 
+static void say(struct virtio_dev *d, const char *line)
+{
+	struct kspawn_device *slot = virtio_slot_of(d);
+
+	kprintf("virtio: device %u %s\n", slot ? slot->device_id :
+		((struct virtio_pci *)d->priv)->device_id, line);
+}
+
 static const struct virtio_platform kernel_platform = {
 	.alloc = alloc,
 	.addr = region_addr,
 	.wait = wait_ms,
 	.irq_vector = irq_vector,
 	.doorbell = ring_host,
+	.say = say,
 };
 
 static void *map_device(uint64_t pa, size_t len)

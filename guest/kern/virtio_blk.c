@@ -37,6 +37,12 @@ struct vblk_queue {
 	unsigned int sleepers;		/* waiting for an interrupt */
 	unsigned int idx;
 	struct virtq *vq;
+	/*
+	 * The requests the device has: what a reset must fail, since their
+	 * memory (often a caller's stack) is the device's until it answers
+	 * or is reset.
+	 */
+	struct list_node out;
 };
 
 static struct {
@@ -49,6 +55,8 @@ static struct {
 	unsigned int max_segs;		/* data segments in one request */
 	uint32_t cap;			/* vblk_max_bytes() */
 	int up, said_refused, said_too_big;
+	int resetting;			/* one caller resets a broken device */
+	volatile int dead;		/* reset: every request fails */
 } vb;
 
 /* The most blk_size we take: a 64 KiB-page machine's block. */
@@ -73,6 +81,7 @@ static void collect(struct vblk_queue *q)
 	while ((r = virtq_get(q->vq, &len))) {
 		void (*fn)(struct vblk_req *r) = r->complete;
 
+		list_remove(&r->node);
 		r->written = len;
 		r->done = 1;
 		if (fn)
@@ -89,6 +98,42 @@ static void reap(struct vblk_queue *q)
 	do
 		collect(q);
 	while (virtq_arm(q->vq));
+}
+
+/*
+ * The device asked to be reset (NEEDS_RESET), or another caller found it
+ * so: reset it, waiting as long as it takes (the requests it has point
+ * into callers' memory, stacks among them, and it may write there until
+ * it has reset), then fail every request it had.  Threads only, no lock
+ * held: the reset sleeps.  The first caller does it; the others wait for
+ * it to be done.  Nothing is sent to the device afterwards.
+ */
+static void vblk_reset_dead(void)
+{
+	if (__atomic_exchange_n(&vb.resetting, 1, __ATOMIC_ACQ_REL)) {
+		while (!vb.dead)
+			thread_sleep_ms(1);
+		return;
+	}
+	kprintf("virtio-blk: the device needs a reset: resetting it, its requests fail\n");
+	virtio_reset(&vb.dev);
+	vb.dead = 1;
+	for (unsigned int i = 0; i < vb.nq; i++) {
+		struct vblk_queue *q = &vb.q[i];
+		uint64_t flags = spin_lock_irqsave(&q->lock);
+		struct list_node *n;
+
+		while ((n = list_pop_front(&q->out))) {
+			struct vblk_req *r = list_entry(n, struct vblk_req, node);
+
+			r->status = VIRTIO_BLK_S_IOERR;
+			r->done = 1;
+			if (r->complete)
+				r->complete(r);
+		}
+		wq_wake_all(&q->wq);
+		spin_unlock_irqrestore(&q->lock, flags);
+	}
 }
 
 static void on_irq(struct virtio_dev *d, unsigned int idx)
@@ -239,6 +284,7 @@ int vblk_init_queues(unsigned int max_queues)
 
 		spin_init(&q->lock);
 		wq_init(&q->wq);
+		list_init(&q->out);
 		q->idx = i;
 		q->vq = &vb.dev.vq[i];
 		if (virtio_queue(&vb.dev, i, 0, on_irq))
@@ -423,16 +469,21 @@ int vblk_submit_cb(struct vblk_req *r, uint32_t type, uint64_t sector,
 	r->ctx = ctx;
 	flags = spin_lock_irqsave(&q->lock);
 	for (;;) {
-		int e = virtq_add(q->vq, b, nout, b + nout, nall - nout, r);
+		int e;
 
-		if (!e)
-			break;
-		if (virtio_broken(&vb.dev)) {
+		if (vb.dead || virtio_broken(&vb.dev)) {
 			spin_unlock_irqrestore(&q->lock, flags);
+			/* Others' requests may wait on it: reset it for them. */
+			if (!vb.dead)
+				vblk_reset_dead();
 			return -1;
 		}
+		e = virtq_add(q->vq, b, nout, b + nout, nall - nout, r);
+		if (!e)
+			break;
 		wait_slice(q, NULL);
 	}
+	list_push_back(&q->out, &r->node);
 	if (virtq_publish(q->vq))
 		virtio_kick(&vb.dev, q->idx);
 	spin_unlock_irqrestore(&q->lock, flags);
@@ -458,9 +509,12 @@ int vblk_wait(struct vblk_req *r)
 		collect(q);
 		cpu_relax();
 	}
-	while (!r->done && !virtio_broken(&vb.dev))
+	while (!r->done && !vb.dead && !virtio_broken(&vb.dev))
 		wait_slice(q, r);
 	spin_unlock_irqrestore(&q->lock, flags);
+	/* r may still be the device's: not ours to give back before a reset. */
+	if (!r->done)
+		vblk_reset_dead();
 	return vblk_status(r);
 }
 

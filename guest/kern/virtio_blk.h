@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <linux/virtio_blk.h>
 
+#include "lib/list.h"
+
 /*
  * Sector numbers and capacity are in 512-byte units, as in virtio; I/O is
  * in whole blocks of vblk_block_size() bytes (the device's blk_size: 4096
@@ -31,6 +33,7 @@ struct vblk_req {
 	unsigned int queue;		/* the queue it went on */
 	void (*complete)(struct vblk_req *r);	/* vblk_submit_cb's */
 	void *ctx;
+	struct list_node node;		/* on its queue's out list while out */
 };
 
 /*
@@ -81,7 +84,12 @@ int vblk_submit_cb(struct vblk_req *r, uint32_t type, uint64_t sector,
 		   void *buf, uint32_t len, void (*complete)(struct vblk_req *r),
 		   void *ctx);
 
-/* Wait for r; 0 if the device said OK, -1 otherwise. */
+/*
+ * Wait for r; 0 if the device said OK, -1 otherwise.  A device that asks
+ * to be reset (NEEDS_RESET) is reset before this returns, and every
+ * request it still had fails (done, status not OK, callbacks called): it
+ * can write into none of them afterwards.  The driver stays down then.
+ */
 int vblk_wait(struct vblk_req *r);
 /* The same for a request known done (in its complete callback). */
 int vblk_status(const struct vblk_req *r);

@@ -46,6 +46,7 @@
  * no code holds two pairs' locks.
  */
 #include <string.h>
+#include <linux/if_ether.h>
 #include <linux/virtio_net.h>
 
 #include "kern/console.h"
@@ -93,6 +94,7 @@ static struct {
 	unsigned int pairs;		/* in use: send() picks among them */
 	unsigned int ready;		/* set up: interrupts and poll serve them */
 	uint32_t rx_buf;		/* a receive buffer's size: BUF or MRG_BUF */
+	uint32_t tx_max;		/* the longest frame send() takes */
 	struct vnet_pair p[PAIRS_MAX];
 } vn;
 
@@ -148,11 +150,11 @@ static int send(struct netif *nif, const void *frame, size_t len)
 	struct virtq_buf out;
 	unsigned int q;
 	uint64_t flags;
-	uint8_t *buf;
+	uint8_t *buf, idx;
 	int r = -1, held;
 
 	(void)nif;
-	if (len > BUF - HDR)
+	if (len > vn.tx_max)
 		return -1;
 	flags = irq_save();
 	/* The thread's batch; not what our interrupt sends in it. */
@@ -166,7 +168,8 @@ static int send(struct netif *nif, const void *frame, size_t len)
 	}
 	if (!p->tx_top)
 		goto out;
-	buf = p->tx + (size_t)p->tx_free[--p->tx_top] * BUF;
+	idx = p->tx_free[--p->tx_top];
+	buf = p->tx + (size_t)idx * BUF;
 	memset(buf, 0, HDR);
 	if (vn.nif.tx_csum_partial) {
 		struct virtio_net_hdr_v1 *h = (void *)buf;
@@ -180,8 +183,19 @@ static int send(struct netif *nif, const void *frame, size_t len)
 	}
 	memcpy(buf + HDR, frame, len);
 	out = (struct virtq_buf){ buf, (uint32_t)(HDR + len) };
-	if (virtq_add(&vn.dev.vq[q], &out, 1, NULL, 0, buf))
-		goto out;	/* cannot happen: as many buffers as entries */
+	/*
+	 * A device may give a queue smaller than NBUF: the ring is full
+	 * before the buffers run out.  What it sent makes room; if nothing
+	 * did, the buffer goes back, the frame is not sent.
+	 */
+	if (virtq_add(&vn.dev.vq[q], &out, 1, NULL, 0, buf)) {
+		tx_publish(p);
+		reap_tx_locked(p);
+		if (virtq_add(&vn.dev.vq[q], &out, 1, NULL, 0, buf)) {
+			p->tx_free[p->tx_top++] = idx;
+			goto out;
+		}
+	}
 	p->st.tx_frames++;
 	p->tx_unpublished++;
 	if (!held || p->tx_unpublished >= NBUF / 2)
@@ -430,17 +444,55 @@ static unsigned int max_pairs(void)
 	       max : 0;
 }
 
+/*
+ * The device's MTU with VIRTIO_NET_F_MTU, 0 if it cannot be ours: under
+ * IPv4's least, or a frame bigger than our receive buffers hold (one, or
+ * big with mergeable buffers), where the driver must be able to take one
+ * (virtio 1.x, 5.1.4.2).  Such an mtu is not negotiated, as Linux's
+ * virtnet_validate() does, and the device keeps to 1500 then.
+ */
+static uint16_t device_mtu(void)
+{
+	size_t most = virtio_has(&vn.dev, VIRTIO_NET_F_MRG_RXBUF) ? BIG :
+		      BUF - HDR;
+	uint16_t mtu = 0;
+
+	if (!virtio_has(&vn.dev, VIRTIO_NET_F_MTU))
+		return 0;
+	virtio_config(&vn.dev, offsetof(struct virtio_net_config, mtu), &mtu,
+		      sizeof(mtu));
+	if (mtu >= ETH_MIN_MTU && ETH_HLEN + (size_t)mtu <= most)
+		return mtu;
+	kprintf("virtio-net: the device's MTU %u is not from %u to %zu: not using it\n",
+		mtu, ETH_MIN_MTU, most - ETH_HLEN);
+	return 0;
+}
+
 static void vnet_init(void)
 {
-	uint64_t wanted = WANTED | (mq_wanted() ? WANTED_MQ : 0);
+	uint64_t wanted = WANTED | (mq_wanted() ? WANTED_MQ : 0), drop = 0;
 	unsigned int max, want;
+	uint16_t mtu;
 
 	if (virtio_open(&vn.dev, VIRTIO_ID_NET, wanted))
 		return;
 	max = max_pairs();
-	if (!max && virtio_has(&vn.dev, VIRTIO_NET_F_MQ) &&
-	    virtio_start(&vn.dev, vn.dev.features & ~WANTED_MQ))
+	if (!max && virtio_has(&vn.dev, VIRTIO_NET_F_MQ))
+		drop |= WANTED_MQ;
+	mtu = device_mtu();
+	if (!mtu && virtio_has(&vn.dev, VIRTIO_NET_F_MTU))
+		drop |= 1ULL << VIRTIO_NET_F_MTU;
+	if (drop && virtio_start(&vn.dev, vn.dev.features & ~drop))
 		return;
+	/*
+	 * The device's link carries frames of ETH_HLEN + mtu at most, and
+	 * the driver must send none longer (virtio 1.x, 5.1.6.2); the stack
+	 * sizes its packets by the netif's mtu (at most 1500 of it).
+	 */
+	vn.nif.mtu = mtu;
+	vn.tx_max = BUF - HDR;
+	if (mtu && ETH_HLEN + (uint32_t)mtu < vn.tx_max)
+		vn.tx_max = ETH_HLEN + (uint32_t)mtu;
 	want = sched_ncpus();
 	if (want > max)
 		want = max ? max : 1;

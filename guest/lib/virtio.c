@@ -2,6 +2,7 @@
  * The transport-independent part of a virtio driver (virtio 1.x, 3.1.1);
  * see lib/virtio.h.
  */
+#include "lib/format.h"
 #include "lib/virtio.h"
 
 static void add_status(struct virtio_dev *d, uint8_t bits)
@@ -11,7 +12,12 @@ static void add_status(struct virtio_dev *d, uint8_t bits)
 
 int virtio_start(struct virtio_dev *d, uint64_t wanted)
 {
-	d->ops->set_status(d, 0);
+	/*
+	 * A reset the device has acted on, not a status of 0 it may never
+	 * see: started again (other features, say), a device that missed
+	 * it would keep what it had negotiated.
+	 */
+	virtio_reset(d);
 	add_status(d, VIRTIO_CONFIG_S_ACKNOWLEDGE);
 	add_status(d, VIRTIO_CONFIG_S_DRIVER);
 	d->features = d->ops->get_features(d) & wanted;
@@ -45,6 +51,24 @@ int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 		size = max;
 	if (size > VQ_PACKED_MAX)	/* our bookkeeping's size, either layout */
 		size = VQ_PACKED_MAX;
+	/*
+	 * A split ring's size is a power of two (virtio 1.x, 2.7), and the
+	 * device finds its entries by masking an index with it: with any
+	 * other size the two sides would disagree on where they are.  The
+	 * device's maximum is checked too, as Linux does: one that breaks
+	 * this rule cannot be trusted with the rest.  Packed rings take any.
+	 */
+	if (!packed && ((max & (max - 1)) || (size & (size - 1)))) {
+		if (p->say) {
+			char line[128];
+
+			ksnprintf(line, sizeof(line),
+				  "queue %u: size %u (device's maximum %u) is not a power of two, as a split ring must be: not using it",
+				  q, size, max);
+			p->say(d, line);
+		}
+		return -2;
+	}
 	/* The rings (whole pages), indirect tables if any, the cookies. */
 	bytes = packed ? virtq_packed_bytes(size) : virtq_bytes(size);
 	tables = indirect ? virtq_indirect_bytes(size) : 0;

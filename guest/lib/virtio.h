@@ -48,6 +48,11 @@ struct virtio_platform {
 	 * every status change, so that a host asleep in between sees both.
 	 */
 	void (*doorbell)(struct virtio_dev *d);
+	/*
+	 * A line for whoever reads the console (NULL: none): why the driver
+	 * refused what the device gave it.
+	 */
+	void (*say)(struct virtio_dev *d, const char *line);
 };
 
 struct virtio_transport_ops {
@@ -70,6 +75,12 @@ struct virtio_transport_ops {
 			    uint16_t size, uint64_t desc, uint64_t driver,
 			    uint64_t device, uint32_t vector);
 	void (*notify)(struct virtio_dev *d, unsigned int q);
+	/*
+	 * Reset the device and wait, however long, until it says it is
+	 * done: from then on it reads and writes none of the rings and
+	 * buffers it was given.
+	 */
+	void (*reset)(struct virtio_dev *d);
 };
 
 struct virtio_dev {
@@ -82,7 +93,8 @@ struct virtio_dev {
 };
 
 /*
- * Reset, ACKNOWLEDGE, DRIVER, the features we want that the device has
+ * Reset (virtio_reset: until the device has), ACKNOWLEDGE, DRIVER, the
+ * features we want that the device has
  * (VERSION_1 required), FEATURES_OK.  Returns 0; or, with the device set
  * FAILED, -1 if it lacks VERSION_1, -2 if it refused the features.
  */
@@ -90,13 +102,27 @@ int virtio_start(struct virtio_dev *d, uint64_t wanted);
 
 /*
  * Set up queue q with size entries (0 or too many: the device's maximum),
- * ring memory from the platform, interrupts to on_irq if given.  0 or -1.
+ * ring memory from the platform, interrupts to on_irq if given.  0; -1 if
+ * the device has no queue q or memory ran out; -2, said through the
+ * platform and the queue left alone, if a split ring would not be a
+ * power of two in size (the device's maximum or the size asked for).
  */
 int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 		 virtio_irq_fn on_irq);
 
 /* DRIVER_OK: the device may use the queues now. */
 void virtio_ready(struct virtio_dev *d);
+
+/*
+ * Reset the device and return only once it has reset (without bound:
+ * until then it may still write into what its rings point at, so the
+ * memory cannot be given back).  The queues are then the driver's alone;
+ * using the device again takes virtio_start() and new queues.
+ */
+static inline void virtio_reset(struct virtio_dev *d)
+{
+	d->ops->reset(d);
+}
 
 /* Ring the doorbell of queue q (after virtq_publish said so). */
 static inline void virtio_kick(struct virtio_dev *d, unsigned int q)

@@ -374,6 +374,14 @@ static void notify(struct virtio_dev *d, unsigned int q)
 	*(volatile uint16_t *)(p->notify + off) = (uint16_t)q;
 }
 
+/* The same reset, waited for as long as it takes (as Linux's vp_reset). */
+static void reset(struct virtio_dev *d)
+{
+	set_status(d, 0);
+	while (get_status(d))
+		d->plat->wait(d);
+}
+
 static const struct virtio_transport_ops pci_ops = {
 	.get_status = get_status,
 	.set_status = set_status,
@@ -384,6 +392,7 @@ static const struct virtio_transport_ops pci_ops = {
 	.queue_max = queue_max,
 	.queue_setup = queue_setup,
 	.notify = notify,
+	.reset = reset,
 };
 
 void virtio_pci_attach(struct virtio_dev *d, struct virtio_pci *p,

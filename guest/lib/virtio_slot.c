@@ -146,6 +146,20 @@ static void notify(struct virtio_dev *d, unsigned int q)
 	ring(d);
 }
 
+/*
+ * The slot's reset handshake (ABI: reset): the host resets the device
+ * when it sees the request, waiting for the backing store's requests on
+ * the old rings first, and then clears it.  Status 0 alone would not say
+ * when that happened.
+ */
+static void reset(struct virtio_dev *d)
+{
+	__atomic_store_n(&slot_of(d)->reset, 1, __ATOMIC_RELEASE);
+	ring(d);
+	while (__atomic_load_n(&slot_of(d)->reset, __ATOMIC_ACQUIRE))
+		d->plat->wait(d);
+}
+
 static const struct virtio_transport_ops slot_ops = {
 	.get_status = get_status,
 	.set_status = set_status,
@@ -156,6 +170,7 @@ static const struct virtio_transport_ops slot_ops = {
 	.queue_max = queue_max,
 	.queue_setup = queue_setup,
 	.notify = notify,
+	.reset = reset,
 };
 
 void virtio_slot_attach(struct virtio_dev *d, struct kspawn_device *slot,

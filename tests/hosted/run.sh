@@ -98,7 +98,7 @@ run_cases() {	# PROGRAM PREFIX [ARG...]
 
 # The guest's driver: its virtqueues, its transport, the hosted platform.
 driver=("$top"/guest/lib/virtq*.c "$top"/guest/lib/virtio*.c
-	"$top/guest/hosted/virtio_hosted.c")
+	"$top/guest/lib/format.c" "$top/guest/hosted/virtio_hosted.c")
 
 # Hostile rings: one case per line the program prints.
 if build vq_hostile "${asan[@]}" -- "$here/vq_hostile.c" "${backend[@]}"; then
@@ -188,6 +188,24 @@ fi
 # More requests than the device's slots, requests with no data, blk_size.
 if build blk_slots "${asan[@]}" -- "$here/blk_slots.c" "${backend[@]}" "${driver[@]}"; then
 	run_cases blk_slots blk-
+fi
+
+# The guest kernel's own drivers (kern/virtio_blk.c, kern/virtio_net.c)
+# as Linux programs: kern_hosted.c gives them what the kernel would,
+# kern_shim/ the two headers that build only for the guest.
+kern=(-iquote "$here/kern_shim")
+kdriver=("$here/kern_hosted.c" "${driver[@]}" "${backend[@]}")
+# A device asking for a reset with a request on the caller's stack,
+# a hostile one and the blk device.
+if build kern_blk "${asan[@]}" "${kern[@]}" -- "$here/kern_blk.c" \
+	"${kdriver[@]}"; then
+	run_cases kern_blk kern-
+fi
+# The net driver against the net device: a transmit queue smaller than
+# the driver's buffers, the device's MTU.
+if build kern_net "${asan[@]}" "${kern[@]}" -- "$here/kern_net.c" \
+	"$top"/guest/lib/net/*.c "$top/guest/lib/cmdline.c" "${kdriver[@]}"; then
+	run_cases kern_net kern-
 fi
 
 # 1 000 000 frames through the net device in loopback mode.

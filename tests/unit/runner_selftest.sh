@@ -102,7 +102,7 @@ rm -rf "$t" && mkdir -p "$t/tests/hosted" "$t/host/backend" "$t/guest/lib" \
 cp "$hosted_run" "$t/tests/hosted/run.sh"
 echo 'int kspawn_selftest_stub;' > "$t/host/backend/stub.c"
 echo 'BACKEND_SRC := host/backend/stub.c' > "$t/host/backend/backend.mk"
-for f in lib/virtq lib/virtq_packed lib/virtio lib/virtio_slot \
+for f in lib/virtq lib/virtq_packed lib/virtio lib/virtio_slot lib/format \
 	hosted/virtio_hosted; do
 	echo "int kspawn_selftest_${f#*/};" > "$t/guest/$f.c"
 done

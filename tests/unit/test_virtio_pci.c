@@ -7,11 +7,15 @@
  * aimed at the message the machine gave, notifications at
  * queue_notify_off * notify_off_multiplier and never outside the area.
  * The BAR is an exact-size heap block, so ASan sees any stray access.
+ * A split queue whose size is not a power of two, the device's maximum
+ * or the size asked for, is refused with a line saying so, never enabled;
+ * a packed one takes any size.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -233,7 +237,36 @@ static void wait(struct virtio_dev *d)
 	(void)d;
 }
 
-static const struct virtio_platform plat = { .wait = wait };
+/* Ring memory: the test's heap, named by its own addresses. */
+static void *ring_mem[4];
+static unsigned int nring_mem;
+static char said[256];
+
+static void *alloc(size_t bytes)
+{
+	void *m;
+
+	assert_true(nring_mem < 4);
+	m = aligned_alloc(4096, (bytes + 4095) & ~(size_t)4095);
+	assert_non_null(m);
+	memset(m, 0, bytes);
+	return ring_mem[nring_mem++] = m;
+}
+
+static uint64_t addr(const void *va)
+{
+	return (uint64_t)(uintptr_t)va;
+}
+
+static void say(struct virtio_dev *d, const char *line)
+{
+	(void)d;
+	snprintf(said, sizeof(said), "%s", line);
+}
+
+static const struct virtio_platform plat = {
+	.wait = wait, .alloc = alloc, .addr = addr, .say = say,
+};
 
 static void test_attach_queue_and_notify(void **state)
 {
@@ -322,6 +355,53 @@ static void test_attach_queue_and_notify(void **state)
 	assert_memory_equal(gotmac, mac, 6);
 }
 
+static void test_split_queue_size_power_of_two(void **state)
+{
+	volatile struct virtio_pci_common_cfg *c;
+	struct virtio_pci p;
+	struct virtio_dev d;
+
+	(void)state;
+	assert_int_equal(virtio_pci_find(&p, &bus, VIRTIO_ID_BLOCK, 0), 0);
+	virtio_pci_attach(&d, &p, &plat);
+	c = p.common;
+	d.features = 1ULL << VIRTIO_F_VERSION_1;
+
+	/* A hostile maximum: refused whatever the driver asks for. */
+	said[0] = 0;
+	c->queue_size = 100;
+	assert_int_equal(virtio_queue(&d, 0, 0, NULL), -2);
+	assert_int_equal(c->queue_enable, 0);
+	assert_int_equal(nring_mem, 0);
+	assert_non_null(strstr(said, "queue 0: size 100 (device's maximum 100) is not a power of two"));
+	c->queue_size = 100;
+	assert_int_equal(virtio_queue(&d, 0, 64, NULL), -2);
+	assert_int_equal(c->queue_enable, 0);
+
+	/* A driver asking for a size that is not one: refused too. */
+	c->queue_size = 128;
+	assert_int_equal(virtio_queue(&d, 1, 48, NULL), -2);
+	assert_int_equal(c->queue_enable, 0);
+
+	/* A power of two is taken. */
+	c->queue_size = 128;
+	assert_int_equal(virtio_queue(&d, 1, 64, NULL), 0);
+	assert_int_equal(c->queue_size, 64);
+	assert_int_equal(c->queue_enable, 1);
+
+	/* Packed rings take any size (virtio 1.1, 2.8). */
+	d.features |= 1ULL << VIRTIO_F_RING_PACKED;
+	c->queue_select = 0;
+	c->queue_enable = 0;
+	c->queue_size = 100;
+	assert_int_equal(virtio_queue(&d, 0, 0, NULL), 0);
+	assert_int_equal(c->queue_size, 100);
+	assert_int_equal(c->queue_enable, 1);
+
+	while (nring_mem)
+		free(ring_mem[--nring_mem]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +411,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refuses_what_it_cannot_drive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capability_loop_is_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_queue_and_notify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_split_queue_size_power_of_two, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -493,6 +493,8 @@ static int bounce(struct virtio_dev *d, int argc, char **argv)
 
 		r[i] = (struct vblk_req){ .hdr = { .type = VIRTIO_BLK_T_IN },
 					  .status = 0xff };
+		/* Not on the driver's list of its own: a node all the same. */
+		list_init(&r[i].node);
 		for (unsigned int k = 0; k < segs; k++)
 			in[k] = (struct virtq_buf){ buf, MIB };
 		in[segs] = (struct virtq_buf){ &r[i].status, 1 };

@@ -1,0 +1,150 @@
+/*
+ * What the guest kernel gives its virtio drivers, for a Linux program
+ * (kern_hosted.h).  One thread runs the driver and nothing interrupts
+ * it, so a spinlock only has to be correct, and a wait queue's sleeper
+ * just sleeps a little and looks again (the kernel allows spurious
+ * wakeups).  The waits poll the device when the test asked for it
+ * (vh_poll), as the hosted platform's do.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arch/x86_64/cpu.h"
+#include "kern/console.h"
+#include "kern/mm.h"
+#include "kern/sched.h"
+#include "kern/shared.h"
+#include "kern/sync.h"
+#include "kern/thread.h"
+#include "kern/time.h"
+#include "kern/virtio.h"
+#include "hosted/virtio_hosted.h"
+#include "kern_hosted.h"
+
+struct kspawn_device *kh_slot;
+static struct kspawn_header hdr;
+struct kspawn_header *kspawn_hdr = &hdr;
+char kh_last_line[256];
+
+static struct thread self;
+static struct cpu cpu0;
+
+struct cpu *this_cpu(void)
+{
+	return &cpu0;
+}
+
+struct thread *thread_self(void)
+{
+	return &self;
+}
+
+unsigned int sched_cpu(void)
+{
+	return 0;
+}
+
+unsigned int sched_ncpus(void)
+{
+	return 1;
+}
+
+uint64_t time_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void thread_sleep_ms(uint64_t ms)
+{
+	while (ms--)
+		vh_platform.wait(NULL);
+}
+
+int kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(kh_last_line, sizeof(kh_last_line), fmt, ap);
+	va_end(ap);
+	kh_last_line[strcspn(kh_last_line, "\n")] = 0;
+	fprintf(stderr, "kprintf: %s\n", kh_last_line);
+	return n;
+}
+
+void *page_alloc(size_t npages)
+{
+	return vh_platform.alloc(npages * 4096);
+}
+
+void spin_init(struct spinlock *l)
+{
+	l->locked = 0;
+}
+
+void spin_lock(struct spinlock *l)
+{
+	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		cpu_relax();
+}
+
+void spin_unlock(struct spinlock *l)
+{
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
+uint64_t spin_lock_irqsave(struct spinlock *l)
+{
+	spin_lock(l);
+	return 0;
+}
+
+void spin_unlock_irqrestore(struct spinlock *l, uint64_t flags)
+{
+	(void)flags;
+	spin_unlock(l);
+}
+
+void wq_init(struct wait_queue *wq)
+{
+	list_init(&wq->waiters);
+}
+
+int wq_wait(struct wait_queue *wq, struct spinlock *lock, uint64_t deadline_ns)
+{
+	(void)wq;
+	(void)deadline_ns;
+	if (lock)
+		spin_unlock(lock);
+	vh_platform.wait(NULL);
+	if (lock)
+		spin_lock(lock);
+	return 0;
+}
+
+int wq_wake_all(struct wait_queue *wq)
+{
+	(void)wq;
+	return 0;
+}
+
+/* kern/virtio.c's, over kh_slot and the hosted platform. */
+int virtio_open(struct virtio_dev *d, uint32_t device_id, uint64_t wanted)
+{
+	int r;
+
+	if (!kh_slot || kh_slot->device_id != device_id)
+		return -1;
+	virtio_slot_attach(d, kh_slot, &vh_platform);
+	r = virtio_start(d, wanted);
+	if (r)
+		kprintf("virtio: device %u: virtio_start %d\n", device_id, r);
+	return r ? -1 : 0;
+}

@@ -1,0 +1,27 @@
+/*
+ * The guest kernel's virtio drivers (kern/virtio_blk.c, kern/virtio_net.c)
+ * as parts of a Linux program: kern_hosted.c gives them what the kernel
+ * would (spinlocks, wait queues that poll, time, pages from the hosted
+ * region, kprintf to stderr, one CPU) and kern_shim/ the two headers
+ * that only build for the guest.  Build with -iquote tests/hosted/kern_shim
+ * so that those come first.
+ *
+ *	vh_region(mem, base, bytes, 0);
+ *	kh_slot = &slot;			the one device virtio_open() finds
+ *	vblk_init_queues(1) / netif_first()
+ */
+#ifndef TESTS_HOSTED_KERN_HOSTED_H
+#define TESTS_HOSTED_KERN_HOSTED_H
+
+#include "abi/kspawn_abi.h"
+
+/* The device virtio_open() attaches to (its device_id must match). */
+extern struct kspawn_device *kh_slot;
+
+/* The kernel's header: its cmdline is what the drivers read. */
+extern struct kspawn_header *kspawn_hdr;
+
+/* The last line kprintf() printed, without its newline. */
+extern char kh_last_line[256];
+
+#endif

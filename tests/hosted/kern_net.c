@@ -1,0 +1,174 @@
+/*
+ * Hosted: the guest kernel's virtio-net driver (kern/virtio_net.c, included
+ * here to see its buffers; kern_hosted.c gives it the kernel) against the
+ * net device (host/backend/net.c) in loopback mode, one device per case.
+ *
+ *   net-tx-small-queue: a transmit queue of 16 entries, fewer than the
+ *     driver's NBUF buffers: 80 frames sent with the device stopped fill
+ *     the ring and are refused after that; once the device took them and
+ *     the driver reaped, every buffer is free again (none lost to a
+ *     refused add) and frames go out as before.
+ *   net-mtu: the device's mtu (VIRTIO_NET_F_MTU) of 576 is the netif's,
+ *     and a frame of 14 + 577 bytes is refused, unsent; 14 + 576 goes.
+ *   net-mtu-small, net-mtu-big: an mtu under 68 (IPv4's least), or one
+ *     the driver's receive buffers cannot hold (9000 without mergeable
+ *     buffers), is not negotiated (the device then keeps to 1500) and
+ *     the link still comes up; 9000 with mergeable buffers is taken.
+ *
+ * Prints "ok NAME" / "FAIL NAME: why" per case, "kern_net: N failed" last.
+ */
+#include "kern/virtio_net.c"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "host/backend/net.h"
+#include "hosted/virtio_hosted.h"
+#include "kern_hosted.h"
+#include "verdict.h"
+
+#define BASE 0x40000000ULL
+#define REGION_BYTES (8u << 20)
+#define F(bit) (1ULL << (bit))
+
+static uint8_t *region;
+static struct kb_region kr;
+static struct kspawn_device slot;
+static struct kb_net net;
+static const uint8_t mac[6] = { 0x02, 0x6b, 0x73, 0, 0, 1 };
+static unsigned long looped;
+
+static void count_rx(struct netif *nif, const void *frame, size_t len)
+{
+	(void)nif;
+	(void)frame;
+	(void)len;
+	looped++;
+}
+
+/*
+ * A fresh device and driver: the device's features less drop, its mtu,
+ * transmit queue 0's largest size.  The driver as netif_first() brings
+ * it up, frames that come back counted, not given to a stack.
+ */
+static struct netif *up(uint64_t drop, uint16_t mtu, uint16_t tx_max)
+{
+	struct netif *nif;
+
+	memset(&vn, 0, sizeof(vn));
+	memset(region, 0, REGION_BYTES);
+	memset(&slot, 0, sizeof(slot));
+	kr = (struct kb_region){ .va = region, .base = BASE,
+				 .size = REGION_BYTES };
+	kb_net_init(&net, &slot, &kr, &no_notify_ops, NULL, KB_NET_LOOPBACK,
+		    NULL, NULL, mac);
+	slot.device_features &= ~drop;
+	memcpy(slot.config + offsetof(struct virtio_net_config, mtu), &mtu,
+	       sizeof(mtu));
+	slot.queues[TXQ(0)].size_max = tx_max;
+	vh_region(region, BASE, REGION_BYTES, 0);
+	vh_poll(&net.dev);
+	kh_slot = &slot;
+	nif = netif_first();
+	if (nif)
+		nif->raw_rx = count_rx;
+	for (int i = 0; i < 10; i++)
+		kb_device_poll(&net.dev, 64);
+	return nif;
+}
+
+static int send_len(struct netif *nif, size_t len)
+{
+	static uint8_t frame[BUF];
+
+	memset(frame, 0, len);
+	memcpy(frame, mac, 6);
+	memcpy(frame + 6, mac, 6);
+	frame[12] = 0x08;
+	return nif->send(nif, frame, len);
+}
+
+static void tx_small_queue(void)
+{
+	struct netif *nif = up(0, 1500, 16);
+	int sent = 0, again = 0;
+
+	if (!nif || vn.dev.vq[TXQ(0)].size != 16) {
+		verdict("net-tx-small-queue", NULL, 0,
+			"no device, or not a queue of 16");
+		return;
+	}
+	for (int i = 0; i < 80; i++)
+		sent += !send_len(nif, 60);
+	for (int i = 0; i < 100; i++)
+		kb_device_poll(&net.dev, 64);
+	nif->poll(nif);
+	for (int i = 0; i < 16; i++)
+		again += !send_len(nif, 60);
+	for (int i = 0; i < 100; i++)
+		kb_device_poll(&net.dev, 64);
+	nif->poll(nif);
+	verdict("net-tx-small-queue", NULL,
+		sent == 16 && again == 16 && vn.p[0].tx_top == NBUF &&
+		looped == 32,
+		"sent %d of 80 (want 16), then %d of 16; %d of %d buffers free after the device took every frame; %lu came back",
+		sent, again, vn.p[0].tx_top, NBUF, looped);
+}
+
+static void mtu(void)
+{
+	struct netif *nif = up(0, 576, 256);
+	int big, fits;
+
+	if (!nif) {
+		verdict("net-mtu", NULL, 0, "no device");
+		return;
+	}
+	big = send_len(nif, ETH_HLEN + 577);
+	fits = send_len(nif, ETH_HLEN + 576);
+	verdict("net-mtu", NULL,
+		virtio_has(&vn.dev, VIRTIO_NET_F_MTU) && nif->mtu == 576 &&
+		big && !fits,
+		"F_MTU %s, netif mtu %u (want 576), a frame of 14 + 577 %s, of 14 + 576 %s",
+		virtio_has(&vn.dev, VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
+		nif->mtu, big ? "refused" : "sent",
+		fits ? "refused" : "sent");
+
+	nif = up(0, 40, 256);
+	verdict("net-mtu-small", NULL,
+		nif && !virtio_has(&vn.dev, VIRTIO_NET_F_MTU) && !nif->mtu &&
+		!(net.dev.features & F(VIRTIO_NET_F_MTU)) &&
+		!send_len(nif, ETH_HLEN + 1500),
+		"mtu 40: F_MTU %s, netif mtu %u, a full frame %s",
+		nif && virtio_has(&vn.dev, VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
+		nif ? nif->mtu : 0,
+		nif && !send_len(nif, ETH_HLEN + 1500) ? "sent" : "refused");
+
+	nif = up(F(VIRTIO_NET_F_MRG_RXBUF), 9000, 256);
+	verdict("net-mtu-big", NULL,
+		nif && !virtio_has(&vn.dev, VIRTIO_NET_F_MTU) && !nif->mtu &&
+		!(net.dev.features & F(VIRTIO_NET_F_MTU)),
+		"mtu 9000 without mergeable buffers: F_MTU %s (the device: %s), netif mtu %u",
+		nif && virtio_has(&vn.dev, VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
+		net.dev.features & F(VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
+		nif ? nif->mtu : 0);
+	nif = up(0, 9000, 256);
+	verdict("net-mtu-big", "mrg",
+		nif && virtio_has(&vn.dev, VIRTIO_NET_F_MTU) &&
+		nif->mtu == 9000 && !send_len(nif, ETH_HLEN + 1500),
+		"mtu 9000 with mergeable buffers: F_MTU %s, netif mtu %u",
+		nif && virtio_has(&vn.dev, VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
+		nif ? nif->mtu : 0);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	region = aligned_alloc(4096, REGION_BYTES);
+	snprintf((char *)kspawn_hdr->cmdline, sizeof(kspawn_hdr->cmdline), "netmq=off");
+	tx_small_queue();
+	mtu();
+	free(region);
+	printf("kern_net: %d failed\n", failures);
+	return failures != 0;
+}
