@@ -232,6 +232,12 @@ static int check_note_abi(struct check *c)
 			      "built for kspawn ABI %u.%u, not ABI %u.x",
 			      info->abi_major, info->abi_minor,
 			      KSPAWN_ABI_MAJOR);
+	/* No --mem can help: the image could never be given its region. */
+	if ((uint64_t)info->min_region_mib << 20 > KSPAWN_REGION_MAX)
+		return refuse(c, -ENOEXEC,
+			      "the image asks for a region of at least %u MiB, more than the %llu MiB a guest may have",
+			      info->min_region_mib,
+			      LLU(KSPAWN_REGION_MAX >> 20));
 	if (c->region_size &&
 	    (uint64_t)info->min_region_mib << 20 > c->region_size)
 		return refuse(c, -E2BIG,

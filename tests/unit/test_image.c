@@ -270,6 +270,13 @@ static void test_region(void **state)
 	t.data.p_vaddr += 0x1000;
 	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
 		"is not linked for a guest region");
+	/* A note asking more than any guest gets: the image's fault. */
+	t = good();
+	t.abi.desc.min_region_mib = 2048;
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
+		"asks for a region of at least 2048 MiB, more than the 1024 MiB a guest may have");
+	refused(&t, sizeof(t), 64ULL << 20, IMAGE_ERR_FORMAT,
+		"asks for a region of at least 2048 MiB");
 }
 
 static void test_entry_outside_text(void **state)

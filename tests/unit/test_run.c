@@ -366,6 +366,10 @@ static void module_refuses_unverified_image(void **state)
 	running = 0;
 	assert_int_equal(run(-ENOEXEC, "--no-verify", NULL), EXIT_IMAGE);
 	says("the module refused /tmp/kspawn-test-run-");
+	/* An EINVAL is the image's too when nothing else checked it. */
+	assert_int_equal(run(-EINVAL, "--no-verify", NULL), EXIT_IMAGE);
+	says("the module refused /tmp/kspawn-test-run-");
+	never_says("the options");
 }
 
 int main(void)
