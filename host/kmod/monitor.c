@@ -166,13 +166,20 @@ static void watch_heartbeat(struct kspawn_instance *in)
 	/*
 	 * A booting guest that does not beat is stuck, whatever it will
 	 * accept.  A running one that never accepted the heartbeat has no
-	 * clock to go by: no report, rather than a false one.  Once accepted,
-	 * always watched (above): clearing the bit must not hide a hang.
+	 * clock to go by: no report, rather than a false one, and a report
+	 * from its boot (slower than hang_timeout_ms) is withdrawn, since no
+	 * beat will ever do it.  Once accepted, always watched (above):
+	 * clearing the bit must not hide a hang.
 	 */
-	if (in->hung)
+	if (s == KSPAWN_GUEST_RUNNING && !in->heartbeat_accepted) {
+		if (in->hung && __ratelimit(&in->heartbeat_log))
+			pr_info("instance %u: running, without a heartbeat to watch\n",
+				in->id);
+		WRITE_ONCE(in->hung, false);
 		return;
-	if (s == KSPAWN_GUEST_RUNNING ? !in->heartbeat_accepted :
-					s != KSPAWN_GUEST_BOOTING)
+	}
+	if (in->hung ||
+	    (s != KSPAWN_GUEST_BOOTING && s != KSPAWN_GUEST_RUNNING))
 		return;
 	age = jiffies_to_msecs(jiffies - in->heartbeat_jiffies);
 	if (age < kspawn_hang_timeout_ms)

@@ -38,6 +38,7 @@
  *             not pass it on to the next guest
  *   escapes   terminal escapes in its command line (in the header) and its
  *             panic message, which kspawnctl must not print as they are
+ *   slowboot  a boot held back 1.5 s before its tick starts (hostile_boot.c)
  *   stamps    the other CPUs' long-mode stamps forged while the host
  *             starts them (hostile_boot.c; an SMP guest)
  *   bounce    16 reads of 8 x 1 MiB in flight, every segment one 1 MiB
@@ -576,6 +577,13 @@ static int hostile_main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "stamps"))
 		return hostile_stamps();
+	if (!strcmp(mode, "slowboot")) {
+		/* The boot was slow (hostile_boot.c); now just run a while. */
+		kprintf("hostile: slowboot: booted late on purpose, running\n");
+		for (int s = 0; s < 60; s++)
+			thread_sleep_ms(1000);
+		return 0;
+	}
 	if (!strcmp(mode, "netflood"))
 		return netflood(argc > 2 && !strncmp(argv[2], "ip=", 3) ?
 				argv[2] + 3 : NULL);
@@ -598,7 +606,7 @@ static int hostile_main(int argc, char **argv)
 	if (!strcmp(mode, "status") || !strcmp(mode, "header"))
 		return scribble(d, mode);
 	if (misbehave(d, mode)) {
-		kprintf("hostile: modes: outside huge loop nested wild (split) flood credit netflood echoflood pairs pairs-stale status header clock escapes stamps bounce\n");
+		kprintf("hostile: modes: outside huge loop nested wild (split) flood credit netflood echoflood pairs pairs-stale status header clock escapes stamps slowboot bounce\n");
 		return 2;
 	}
 	for (int ms = 0; ms < 5000; ms += 10) {
@@ -612,4 +620,4 @@ static int hostile_main(int argc, char **argv)
 	kprintf("hostile: %s: the device did not object\n", mode);
 	return 1;
 }
-APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood netflood echoflood pairs status header clock escapes stamps bounce");
+APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood netflood echoflood pairs status header clock escapes stamps slowboot bounce");

@@ -1,7 +1,9 @@
 /*
  * hostile stamps: the part of the hostile app (hostile.c) that must act
  * before kmain does anything, while the host is still starting the
- * guest's other CPUs one after the other.
+ * guest's other CPUs one after the other.  (And hostile slowboot, anywhere
+ * in the command line: kmain's start held back SLOW_MS, a boot slower
+ * than the host's hang timeout.)
  *
  * From its first instructions, CPU 0 writes every other CPU's long-mode
  * stamp in the header (cpu_tsc[i], which the trampoline writes when CPU i
@@ -22,6 +24,26 @@
 
 #define MODE "hostile stamps"
 #define FORGE_MAX_MS 5000
+#define SLOW_MODE "hostile slowboot"
+#define SLOW_MS 1500
+
+/* hostile slowboot: a boot that takes SLOW_MS before the tick starts. */
+static void slow_boot(struct kspawn_header *hdr, uint64_t khz)
+{
+	const size_t len = sizeof(SLOW_MODE) - 1;
+	const char *c = hdr->cmdline;
+	uint64_t end;
+	size_t i;
+
+	for (i = 0; i + len <= sizeof(hdr->cmdline) && c[i]; i++)
+		if (!strncmp(c + i, SLOW_MODE, len))
+			break;
+	if (i + len > sizeof(hdr->cmdline) || !c[i])
+		return;
+	end = rdtsc() + khz * SLOW_MS;
+	while (rdtsc() < end)
+		__asm__ volatile("pause" ::: "memory");
+}
 
 static uint64_t rounds;
 static uint32_t overwrote;	/* bit i: CPU i's real stamp seen, forged over */
@@ -33,6 +55,7 @@ void hostile_at_boot(struct kspawn_header *hdr)
 		     KSPAWN_MAX_CPUS;
 	uint32_t all = n > 1 ? ((1u << n) - 1) & ~1u : 0;
 
+	slow_boot(hdr, khz);
 	if (strncmp(hdr->cmdline, MODE, sizeof(MODE) - 1) ||
 	    (hdr->cmdline[sizeof(MODE) - 1] &&
 	     hdr->cmdline[sizeof(MODE) - 1] != ' '))
