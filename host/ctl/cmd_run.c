@@ -59,29 +59,6 @@ static int disk_bytes(const char *path, uint64_t *bytes)
 	return r;
 }
 
-/*
- * Whether --disk is a block device someone holds exclusively: the module
- * opens one so (its bios, --cache none), and an instance using it, a
- * mount or another driver makes that fail with EBUSY, the errno of a busy
- * CPU too.  Asked only after the module said EBUSY: an exclusive open of
- * our own, however short, must not get in the way of a spawn that works.
- */
-static int disk_held(const struct run_args *a)
-{
-	struct stat st;
-	int fd;
-
-	if (!a->disk || a->writeback || stat(a->disk, &st) ||
-	    !S_ISBLK(st.st_mode))
-		return 0;
-	fd = open(a->disk, O_RDONLY | O_EXCL | O_CLOEXEC);
-	if (fd >= 0) {
-		close(fd);
-		return 0;
-	}
-	return errno == EBUSY;
-}
-
 /* "16M", "64m", "1G", "8388608": bytes, or 0 if malformed. */
 static uint64_t parse_size(const char *s)
 {
@@ -423,12 +400,13 @@ static int spawn_error(struct ctl *c, const struct run_args *a, int e,
 	}
 	switch (-e) {
 	case EBUSY:
-		if (disk_held(a))
-			err_msg("run: --disk %s is busy: another instance has it, or Linux does (mounted, or another driver's); stop that instance (kspawnctl list) or unmount it",
-				a->disk);
-		else
-			err_msg("run: CPU %d is busy: another instance holds it or has its doorbell there, or Linux would not take it offline",
-				cpu);
+		err_msg("run: CPU %d is busy: another instance holds it or has its doorbell there, it is being reserved or released, or Linux would not take it offline",
+			cpu);
+		rc = EXIT_RESOURCE;
+		break;
+	case ETXTBSY:	/* the module's word for a block device held */
+		err_msg("run: --disk %s is busy: another instance has it, or Linux does (mounted, or another driver's); stop that instance (kspawnctl list) or unmount it",
+			a->disk ? a->disk : "");
 		rc = EXIT_RESOURCE;
 		break;
 	case ENOSPC:

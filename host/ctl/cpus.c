@@ -85,7 +85,7 @@ static int pooled_ok(const struct ctl_cpus *pool, int cpu)
 {
 	if (!pool->busy[cpu])
 		return EXIT_OK;
-	err_msg("run: CPU %d is busy: another instance holds it (kspawnctl list)",
+	err_msg("run: CPU %d is busy: another instance holds it, or it is being reserved or released (kspawnctl list)",
 		cpu);
 	return EXIT_RESOURCE;
 }
@@ -156,7 +156,7 @@ int cpus_check_doorbell(const struct ctl_cpus *pool, int cpu)
 
 	if (cpu < MAX_CPUS && (pool->pooled[cpu] || pool->busy[cpu])) {
 		err_msg("run: --doorbell-cpu %d: the CPU is %s; the doorbell needs one Linux keeps",
-			cpu, pool->busy[cpu] ? "an instance's" :
+			cpu, pool->busy[cpu] ? "an instance's, or on its way into or out of the pool" :
 			"reserved for guests (kspawnctl release it first)");
 		return EXIT_RESOURCE;
 	}

@@ -9,7 +9,7 @@
 
 struct ctl_cpus {
 	unsigned char pooled[CTL_MAX_CPUS];	/* reserved for guests */
-	unsigned char busy[CTL_MAX_CPUS];	/* held by an instance */
+	unsigned char busy[CTL_MAX_CPUS];	/* an instance's, or moving */
 	unsigned char doorbells[CTL_MAX_CPUS];	/* a guest's doorbell is there */
 };
 

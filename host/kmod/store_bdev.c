@@ -57,6 +57,12 @@ int kspawn_bdev_open(struct kspawn_disk *d, dev_t dev)
 {
 	struct block_device *bdev = blkdev_get_by_dev(dev, bdev_mode, d);
 
+	/*
+	 * Held by someone else (another instance, a mount): an errno of its
+	 * own, so that the caller need not take it for a busy CPU (EBUSY).
+	 */
+	if (PTR_ERR_OR_ZERO(bdev) == -EBUSY)
+		return -ETXTBSY;
 	if (IS_ERR(bdev))
 		return PTR_ERR(bdev);
 	d->bcmd = kvcalloc(KB_BLK_INFLIGHT, sizeof(*d->bcmd), GFP_KERNEL);

@@ -22,6 +22,11 @@
  * whose CPU the module picks gets neither 2 nor, when its own doorbell
  * is to be on 3, CPU 3.
  *
+ * ioctlabuse IMAGE disk-busy DISK: with DISK (a block device) held by a
+ * guest on CPU 1, a load on CPU 2 with that disk is refused ETXTBSY (the
+ * disk), one on CPU 1 with it EBUSY (the CPU, checked first): kspawnctl
+ * tells the two apart by the errno alone.
+ *
  * ioctlabuse IMAGE any-cpu: one load whose CPU the module picks; prints
  * "any-cpu: CPU N" or why it was refused, and frees it (reserve-release
  * runs it while a pooled core is being released).
@@ -409,17 +414,35 @@ static void any_cpu(void *img, size_t img_size)
 	close(fd);
 }
 
+static void disk_busy(void *img, size_t img_size, const char *disk)
+{
+	int fd = open("/dev/kspawn", O_RDWR);
+	struct kspawn_ioc_load ld;
+
+	ld = valid_load(img, img_size, "hello");
+	ld.cpu = 2;
+	snprintf(ld.disk_path, sizeof(ld.disk_path), "%s", disk);
+	want("a disk another instance holds", ioctl(fd, KSPAWN_IOC_LOAD, &ld),
+	     ETXTBSY);
+	ld = valid_load(img, img_size, "hello");
+	snprintf(ld.disk_path, sizeof(ld.disk_path), "%s", disk);
+	want("that disk on that instance's CPU 1",
+	     ioctl(fd, KSPAWN_IOC_LOAD, &ld), EBUSY);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	struct stat sb;
 	void *img;
 	int fd, in;
 
-	if (argc < 2 || argc > 3 ||
+	if (argc < 2 || argc > 4 ||
 	    (argc == 3 && strcmp(argv[2], "failed-start") &&
 	     strcmp(argv[2], "doorbell") && strcmp(argv[2], "any-cpu")) ||
+	    (argc == 4 && strcmp(argv[2], "disk-busy")) ||
 	    (in = open(argv[1], O_RDONLY)) < 0 || fstat(in, &sb)) {
-		fprintf(stderr, "usage: ioctlabuse IMAGE [failed-start | doorbell | any-cpu]\n");
+		fprintf(stderr, "usage: ioctlabuse IMAGE [failed-start | doorbell | any-cpu | disk-busy DISK]\n");
 		return 2;
 	}
 	img = malloc((size_t)sb.st_size);
@@ -430,8 +453,10 @@ int main(int argc, char **argv)
 		perror("ioctlabuse: /dev/kspawn");
 		return 2;
 	}
-	if (argc == 3) {
-		if (!strcmp(argv[2], "doorbell"))
+	if (argc >= 3) {
+		if (argc == 4)
+			disk_busy(img, (size_t)sb.st_size, argv[3]);
+		else if (!strcmp(argv[2], "doorbell"))
 			doorbell_cpus(img, (size_t)sb.st_size);
 		else if (!strcmp(argv[2], "any-cpu"))
 			any_cpu(img, (size_t)sb.st_size);

@@ -35,7 +35,8 @@ want_online 1
 want_online 2
 want_no_instances
 # A disk one guest has (a block device, its bios: held exclusively) is
-# refused to a second one as the disk that is busy, not as the free CPU.
+# refused to a second one as the disk that is busy (the module's ETXTBSY),
+# not as the free CPU.
 if [ -b /dev/vda ]; then
 	spawn "$TEST_IMG" --cpu 1 --disk /dev/vda --cmdline "spin" || finish
 	a=$id
@@ -43,6 +44,11 @@ if [ -b /dev/vda ]; then
 	has 'disk /dev/vda is busy'
 	hasnt 'CPU 2 is busy'
 	want_online 2
+	# The module's errno alone tells the two apart: ETXTBSY for the
+	# disk, EBUSY for the CPU (checked first when both are busy).
+	# (Seen red with the module's EBUSY for both.)
+	expect 0 ioctlabuse "$IMG" disk-busy /dev/vda
+	has 'ioctlabuse: 0 failed'
 	expect 0 kspawnctl stop "$a"
 	want_online 1
 	want_no_instances
