@@ -105,14 +105,17 @@ static struct kspawn_epitaph *epitaph_alloc(struct kspawn_instance *in)
  * finds either the instance or its epitaph, and no byte twice (the
  * console's own lock makes a take whole).
  */
-static void epitaph_add(struct kspawn_epitaph *ep, struct kspawn_instance *in)
+static bool epitaph_add(struct kspawn_epitaph *ep, struct kspawn_instance *in)
 {
 	ep->len = kspawn_console_take(&in->console, ep->data, ep->len);
+	if (!ep->len)
+		return false;	/* a reader took it all meanwhile */
 	ep->off = 0;
 	ep->expires = jiffies + msecs_to_jiffies(EPITAPH_MS);
 	list_add_tail(&ep->node, &epitaphs);
 	nepitaphs++;
 	epitaphs_prune(0);
+	return true;
 }
 
 /* Console bytes of a gone instance id, or -ESRCH if it left none. */
@@ -220,9 +223,8 @@ static void retire(struct kspawn_instance *in, struct kspawn_epitaph *ep)
 		list_del_init(&in->node);
 		unclaim(in);
 		refcount_dec(&in->users);	/* the list's; ours remains */
-		if (ep)
-			epitaph_add(ep, in);
-		ep = NULL;
+		if (ep && epitaph_add(ep, in))
+			ep = NULL;
 	}
 	mutex_unlock(&kspawn_list_lock);
 	kvfree(ep);

@@ -340,6 +340,12 @@ int kspawn_instance_stop(struct kspawn_instance *in, bool force)
 	err = give_core_back(in);
 	if (err)
 		goto out;
+	/*
+	 * Its cores are still now: what it wrote after the look above (a
+	 * forced stop's last words), and nothing after this, so that the
+	 * epitaph's size taken next is all there is.
+	 */
+	kspawn_monitor_poll(in);
 	for (unsigned int i = 0; i < in->ncpus; i++)
 		pr_info("instance %u: stopped, CPU %u %s\n", in->id,
 			in->cpu[i], kspawn_cores_pooled(in->cpu[i]) ?
