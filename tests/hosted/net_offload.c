@@ -26,6 +26,8 @@
  *                      the buffers returned empty, no waiting (-2desc:
  *                      buffers of two descriptors, the ring's slots
  *                      counted, not its buffers)
+ *   mrg-may-fit-2desc-* the same buffers with slots left for a third:
+ *                      the frame waits, nothing dropped
  *   mq-ctrl            MQ_VQ_PAIRS_SET: 1 OK, 0 and max+1 refused
  *   tx-poll-budget     host mode: kb_net_tx_poll takes at most budget
  *                      frames and hands each with its checksum state
@@ -458,6 +460,42 @@ static void never_fits(const char *layout, int packed, unsigned int descs)
 		r, -EINVAL, back, len[0], len[1], net.rx_waiting);
 }
 
+/*
+ * The other side of mrg-never-fits-2desc: the same two 2-descriptor
+ * buffers in a ring of 8 slots, 4 of them free, so a third buffer can
+ * still come: the frame waits (-ENOSPC, nothing taken), not dropped.
+ */
+static void may_fit(const char *layout, int packed)
+{
+	static uint8_t f[1514];
+	uint32_t len;
+	int r, back;
+
+	rx_qsize = 8;
+	no_indirect = 1;
+	r = up(KB_NET_HOST, packed, F(VIRTIO_NET_F_MRG_RXBUF));
+	rx_qsize = QSIZE;
+	no_indirect = 0;
+	if (r) {
+		verdict("mrg-may-fit-2desc", layout, 0, "device not up");
+		return;
+	}
+	for (unsigned int i = 0; i < 2; i++) {
+		uint8_t *b = region + RX_OFF + (size_t)i * 512;
+		struct virtq_buf in[2] = { { b, 256 }, { b + 256, 256 } };
+
+		virtq_add(&vd.vq[0], NULL, 0, in, 2, b);
+	}
+	virtq_publish(&vd.vq[0]);
+	r = kb_net_rx(&net, 0, f, sizeof(f), NULL);
+	kb_net_rx_flush(&net, 0);
+	back = virtq_get(&vd.vq[0], &len) != NULL;
+	verdict("mrg-may-fit-2desc", layout,
+		r == -ENOSPC && net.rx_waiting == 1 && !back,
+		"kb_net_rx %d (want %d), waiting %#x, a buffer back: %s",
+		r, -ENOSPC, net.rx_waiting, back ? "yes" : "no");
+}
+
 /* One ctrl command; the device's ack or -1. */
 static int ctrl(const uint8_t *cmd, uint32_t len)
 {
@@ -571,6 +609,7 @@ int main(void)
 		rx_wait(layout, packed);
 		never_fits(layout, packed, 1);
 		never_fits(layout, packed, 2);
+		may_fit(layout, packed);
 	}
 	features_refused();
 	mq_ctrl();

@@ -17,7 +17,11 @@ has 'pool: CPUs 2-3 reserved for guests, free: 2-3'
 echo 3000 > $knob
 kspawnctl release 3 > /tmp/release.out 2>&1 &
 rel=$!
-sleep 1
+# Until the release has CPU 3 on its way out (no longer listed free).
+for _ in $(seq 50); do
+	kspawnctl list | grep -q 'free: 2$' && break
+	sleep 0.1
+done
 expect 0 kspawnctl list
 has 'free: 2$'
 expect 0 ioctlabuse "$IMG" any-cpu
