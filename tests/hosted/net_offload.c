@@ -176,6 +176,18 @@ static void post_rx(unsigned int n, uint32_t size)
 	virtq_publish(&vd.vq[0]);
 }
 
+/* Post n receive buffers of 512 bytes as two descriptors of 256 each. */
+static void post_rx_2desc(unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t *b = region + RX_OFF + (size_t)i * 512;
+		struct virtq_buf in[2] = { { b, 256 }, { b + 256, 256 } };
+
+		virtq_add(&vd.vq[0], NULL, 0, in, 2, b);
+	}
+	virtq_publish(&vd.vq[0]);
+}
+
 /*
  * The next received frame, put together from num_buffers buffers into
  * out; its header in *h.  Returns its length or -1.
@@ -438,17 +450,10 @@ static void never_fits(const char *layout, int packed, unsigned int descs)
 		return;
 	}
 	rx_rooms = 0;
-	if (descs == 1) {
+	if (descs == 1)
 		post_rx(2, 512);
-	} else {
-		for (unsigned int i = 0; i < 2; i++) {
-			uint8_t *b = region + RX_OFF + (size_t)i * 512;
-			struct virtq_buf in[2] = { { b, 256 }, { b + 256, 256 } };
-
-			virtq_add(&vd.vq[0], NULL, 0, in, 2, b);
-		}
-		virtq_publish(&vd.vq[0]);
-	}
+	else
+		post_rx_2desc(2);
 	r = kb_net_rx(&net, 0, f, sizeof(f), NULL);
 	kb_net_rx_flush(&net, 0);
 	while (back < 2 && virtq_get(&vd.vq[0], &len[back]))
@@ -480,13 +485,7 @@ static void may_fit(const char *layout, int packed)
 		verdict("mrg-may-fit-2desc", layout, 0, "device not up");
 		return;
 	}
-	for (unsigned int i = 0; i < 2; i++) {
-		uint8_t *b = region + RX_OFF + (size_t)i * 512;
-		struct virtq_buf in[2] = { { b, 256 }, { b + 256, 256 } };
-
-		virtq_add(&vd.vq[0], NULL, 0, in, 2, b);
-	}
-	virtq_publish(&vd.vq[0]);
+	post_rx_2desc(2);
 	r = kb_net_rx(&net, 0, f, sizeof(f), NULL);
 	kb_net_rx_flush(&net, 0);
 	back = virtq_get(&vd.vq[0], &len) != NULL;

@@ -21,9 +21,8 @@
 #include <cmocka.h>
 
 #include "host/ctl/ctl.h"
+#include "tests/unit/tiny_image.h"
 
-#define TEXT_AT KSPAWN_IMAGE_OFFSET
-#define DATA_AT (KSPAWN_IMAGE_OFFSET + 0x1000)
 
 static char said[4096];		/* what kspawnctl said (err_msg) */
 static int spawn_err;		/* what the module answers */
@@ -135,52 +134,11 @@ int dev_spawn(int fd, const struct ctl_spawn *req, uint32_t *id)
 	return spawn_err;
 }
 
-/* A valid image: one text and one data segment, the ABI note. */
+/* A valid image (tiny_image.h), asking for 16 MiB. */
 static void write_image(int fd)
 {
-	struct {
-		Elf64_Ehdr eh;
-		Elf64_Phdr text, data, note;
-		struct {
-			Elf64_Nhdr nh;
-			char name[8];
-			struct kspawn_note_abi desc;
-		} abi;
-		uint8_t code[64];
-		uint8_t bytes[64];
-	} t = { 0 };
+	struct tiny t = good();
 
-	memcpy(t.eh.e_ident, ELFMAG, SELFMAG);
-	t.eh.e_ident[EI_CLASS] = ELFCLASS64;
-	t.eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	t.eh.e_ident[EI_VERSION] = EV_CURRENT;
-	t.eh.e_type = ET_EXEC;
-	t.eh.e_machine = EM_X86_64;
-	t.eh.e_version = EV_CURRENT;
-	t.eh.e_entry = KSPAWN_VA_REGION + TEXT_AT + 8;
-	t.eh.e_phoff = offsetof(typeof(t), text);
-	t.eh.e_ehsize = sizeof(Elf64_Ehdr);
-	t.eh.e_phentsize = sizeof(Elf64_Phdr);
-	t.eh.e_phnum = 3;
-	t.text = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
-			       .p_offset = offsetof(typeof(t), code),
-			       .p_vaddr = KSPAWN_VA_REGION + TEXT_AT,
-			       .p_paddr = TEXT_AT, .p_filesz = 64,
-			       .p_memsz = 64 };
-	t.data = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W,
-			       .p_offset = offsetof(typeof(t), bytes),
-			       .p_vaddr = KSPAWN_VA_REGION + DATA_AT,
-			       .p_paddr = DATA_AT, .p_filesz = 64,
-			       .p_memsz = 0x1000 };
-	t.note = (Elf64_Phdr){ .p_type = PT_NOTE, .p_flags = PF_R,
-			       .p_offset = offsetof(typeof(t), abi),
-			       .p_filesz = sizeof(t.abi) };
-	t.abi.nh = (Elf64_Nhdr){ sizeof(KSPAWN_NOTE_NAME),
-				 sizeof(struct kspawn_note_abi),
-				 KSPAWN_NOTE_ABI };
-	strcpy(t.abi.name, KSPAWN_NOTE_NAME);
-	t.abi.desc = (struct kspawn_note_abi){ KSPAWN_ABI_MAJOR,
-					       KSPAWN_ABI_MINOR, 16 };
 	assert_int_equal(write(fd, &t, sizeof(t)), sizeof(t));
 }
 
