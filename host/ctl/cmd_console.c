@@ -48,8 +48,7 @@ static int drain(int fd, uint32_t id, size_t *total, int *full)
 /* Done following: 1 if the guest can write no more, with its exit status. */
 static int finished(const struct ctl_status *st, int *rc)
 {
-	if (st->host_state == CTL_HOST_STOPPED ||
-	    st->guest_state == KSPAWN_GUEST_HALTED) {
+	if (st->guest_state == KSPAWN_GUEST_HALTED) {
 		*rc = EXIT_OK;
 		return 1;
 	}

@@ -22,8 +22,7 @@ enum ctl_host_state {
 	CTL_HOST_STARTING,	/* SIPIs sent, guest not yet running */
 	CTL_HOST_RUNNING,	/* guest alive (see the guest state) */
 	CTL_HOST_STOPPING,
-	CTL_HOST_STOPPED,	/* CPU back online, region freed */
-	CTL_HOST_DEAD,		/* panicked, halted or hung; CPU still held */
+	CTL_HOST_DEAD,		/* its core could not be given back */
 };
 
 struct ctl_status {

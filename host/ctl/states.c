@@ -28,8 +28,6 @@ const char *host_state_name(enum ctl_host_state s)
 		return "running";
 	case CTL_HOST_STOPPING:
 		return "stopping";
-	case CTL_HOST_STOPPED:
-		return "stopped";
 	case CTL_HOST_DEAD:
 		return "dead";
 	default:
