@@ -43,6 +43,7 @@ struct vblk_queue {
 	 * or is reset.
 	 */
 	struct list_node out;
+	int dead;			/* reset: its used ring is not read again */
 };
 
 static struct {
@@ -56,7 +57,8 @@ static struct {
 	uint32_t cap;			/* vblk_max_bytes() */
 	int up, said_refused, said_too_big;
 	int resetting;			/* one caller resets a broken device */
-	volatile int dead;		/* reset: every request fails */
+	int stopping;			/* a reset is coming: nothing new is sent */
+	int drained;			/* reset, and every request it had failed */
 } vb;
 
 /* The most blk_size we take: a 64 KiB-page machine's block. */
@@ -78,6 +80,9 @@ static void collect(struct vblk_queue *q)
 	uint32_t len;
 	int any = 0;
 
+	/* After the reset's drain: an entry left there was failed already. */
+	if (q->dead)
+		return;
 	while ((r = virtq_get(q->vq, &len))) {
 		void (*fn)(struct vblk_req *r) = r->complete;
 
@@ -97,7 +102,7 @@ static void reap(struct vblk_queue *q)
 {
 	do
 		collect(q);
-	while (virtq_arm(q->vq));
+	while (!q->dead && virtq_arm(q->vq));
 }
 
 /*
@@ -105,24 +110,34 @@ static void reap(struct vblk_queue *q)
  * so: reset it, waiting as long as it takes (the requests it has point
  * into callers' memory, stacks among them, and it may write there until
  * it has reset), then fail every request it had.  Threads only, no lock
- * held: the reset sleeps.  The first caller does it; the others wait for
- * it to be done.  Nothing is sent to the device afterwards.
+ * held: the reset sleeps.  The first caller does it; the others wait until
+ * every queue is drained, not only reset: a waiter that returned before
+ * its own request was failed would leave it linked on a dead stack frame
+ * for the drain to write.  Nothing is sent to the device afterwards.
  */
 static void vblk_reset_dead(void)
 {
 	if (__atomic_exchange_n(&vb.resetting, 1, __ATOMIC_ACQ_REL)) {
-		while (!vb.dead)
+		while (!__atomic_load_n(&vb.drained, __ATOMIC_ACQUIRE))
 			thread_sleep_ms(1);
 		return;
 	}
+	/* Before the reset: a submitter must not kick a device just reset. */
+	__atomic_store_n(&vb.stopping, 1, __ATOMIC_RELEASE);
 	kprintf("virtio-blk: the device needs a reset: resetting it, its requests fail\n");
 	virtio_reset(&vb.dev);
-	vb.dead = 1;
 	for (unsigned int i = 0; i < vb.nq; i++) {
 		struct vblk_queue *q = &vb.q[i];
 		uint64_t flags = spin_lock_irqsave(&q->lock);
 		struct list_node *n;
 
+		/*
+		 * What the device completed before it broke keeps its result;
+		 * then the used ring is closed, or a later look would complete
+		 * those requests again, after their callers had them back.
+		 */
+		collect(q);
+		q->dead = 1;
 		while ((n = list_pop_front(&q->out))) {
 			struct vblk_req *r = list_entry(n, struct vblk_req, node);
 
@@ -134,6 +149,7 @@ static void vblk_reset_dead(void)
 		wq_wake_all(&q->wq);
 		spin_unlock_irqrestore(&q->lock, flags);
 	}
+	__atomic_store_n(&vb.drained, 1, __ATOMIC_RELEASE);
 }
 
 static void on_irq(struct virtio_dev *d, unsigned int idx)
@@ -471,11 +487,11 @@ int vblk_submit_cb(struct vblk_req *r, uint32_t type, uint64_t sector,
 	for (;;) {
 		int e;
 
-		if (vb.dead || virtio_broken(&vb.dev)) {
+		if (__atomic_load_n(&vb.stopping, __ATOMIC_ACQUIRE) ||
+		    virtio_broken(&vb.dev)) {
 			spin_unlock_irqrestore(&q->lock, flags);
 			/* Others' requests may wait on it: reset it for them. */
-			if (!vb.dead)
-				vblk_reset_dead();
+			vblk_reset_dead();
 			return -1;
 		}
 		e = virtq_add(q->vq, b, nout, b + nout, nall - nout, r);
@@ -509,7 +525,8 @@ int vblk_wait(struct vblk_req *r)
 		collect(q);
 		cpu_relax();
 	}
-	while (!r->done && !vb.dead && !virtio_broken(&vb.dev))
+	while (!r->done && !__atomic_load_n(&vb.stopping, __ATOMIC_ACQUIRE) &&
+	       !virtio_broken(&vb.dev))
 		wait_slice(q, r);
 	spin_unlock_irqrestore(&q->lock, flags);
 	/* r may still be the device's: not ours to give back before a reset. */

@@ -197,10 +197,10 @@ static void backend(void)
 	r = read_on_stack();
 	again = read_on_stack();
 	verdict("blk-reset-backend", NULL,
-		r && again && vb.dead && !blk.dev.live && !slot.reset &&
+		r && again && vb.drained && !blk.dev.live && !slot.reset &&
 		!slot.status && blk.dev.violations == 1,
 		"reads %d then %d, the driver %s, the device %s (status %#x, reset %u, %llu violations)",
-		r, again, vb.dead ? "down" : "up",
+		r, again, vb.drained ? "down" : "up",
 		blk.dev.live ? "still live" : "reset", slot.status, slot.reset,
 		(unsigned long long)blk.dev.violations);
 	vh_poll(NULL);

@@ -89,8 +89,12 @@ void spin_init(struct spinlock *l)
 	l->locked = 0;
 }
 
+void (*kh_lock_hook)(void);
+
 void spin_lock(struct spinlock *l)
 {
+	if (kh_lock_hook)
+		kh_lock_hook();
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
 		cpu_relax();
 }

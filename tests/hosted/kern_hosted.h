@@ -17,6 +17,8 @@
 
 /* The device virtio_open() attaches to (its device_id must match). */
 extern struct kspawn_device *kh_slot;
+/* Called as every spin_lock() begins: a test's way to be slow there. */
+extern void (*kh_lock_hook)(void);
 
 /* The kernel's header: its cmdline is what the drivers read. */
 extern struct kspawn_header *kspawn_hdr;

@@ -201,6 +201,11 @@ if build kern_blk "${asan[@]}" "${kern[@]}" -- "$here/kern_blk.c" \
 	"${kdriver[@]}"; then
 	run_cases kern_blk kern-
 fi
+# Its reset with a second waiter and with a completion left in the ring.
+if build kern_blk_reset "${asan[@]}" "${kern[@]}" -- \
+	"$here/kern_blk_reset.c" "${kdriver[@]}"; then
+	run_cases kern_blk_reset kern-
+fi
 # The net driver against the net device: a transmit queue smaller than
 # the driver's buffers, the device's MTU.
 if build kern_net "${asan[@]}" "${kern[@]}" -- "$here/kern_net.c" \

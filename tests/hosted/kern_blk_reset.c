@@ -1,0 +1,234 @@
+/*
+ * Hosted: the guest's virtio-blk reset (vblk_reset_dead) with more than
+ * one party, against a device played by a thread here that takes two
+ * requests and then asks for a reset (NEEDS_RESET).
+ *
+ *   blk-reset-waiters: a second thread waits on its own request while the
+ *     first resets the device; the resetter is slow to reach the queue's
+ *     lock (a kern_hosted lock hook sleeps 30 ms there, as a CPU spinning
+ *     on it or taking an interrupt would).  The waiter must not return
+ *     before its request was failed and taken off the queue's list: its
+ *     request lives in its frame, which the drain would write once gone.
+ *
+ *   blk-reset-stale-used: the device completes the first request, then
+ *     breaks.  The reset keeps that result, fails the other, and calls
+ *     each callback once; an interrupt that comes later (or any waiter's
+ *     look at the ring) must not complete either again.
+ *
+ * The driver is included here, to start it afresh for each case.
+ */
+#include "kern/virtio_blk.c"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/virtio_blk.h>
+#include <linux/virtio_ring.h>
+
+#include "hosted/virtio_hosted.h"
+#include "kern_hosted.h"
+#include "verdict.h"
+
+#define BASE 0x40000000ULL
+#define REGION_BYTES (1u << 20)
+
+static uint8_t *region;
+static struct kspawn_device slot;
+static volatile int stop, complete_first;
+static pthread_t resetter;
+
+static void *va(uint64_t gpa)
+{
+	return region + (gpa - BASE);
+}
+
+/*
+ * FEATURES_OK answered, resets done when asked; once two requests are
+ * available, the first completed (if complete_first) and a reset asked.
+ */
+static void *device(void *arg)
+{
+	int acked = 0, broke = 0;
+
+	(void)arg;
+	while (!stop) {
+		uint8_t st = __atomic_load_n(&slot.status, __ATOMIC_ACQUIRE);
+
+		if (__atomic_load_n(&slot.reset, __ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&slot.status, 0, __ATOMIC_RELEASE);
+			__atomic_store_n(&slot.reset, 0, __ATOMIC_RELEASE);
+			acked = 0;
+			continue;
+		}
+		if ((st & VIRTIO_CONFIG_S_FEATURES_OK) && !acked) {
+			__atomic_fetch_add(&slot.features_ack, 1,
+					   __ATOMIC_RELEASE);
+			acked = 1;
+		}
+		if ((st & VIRTIO_CONFIG_S_DRIVER_OK) && !broke &&
+		    __atomic_load_n(&slot.queues[0].ready, __ATOMIC_ACQUIRE)) {
+			struct vring_avail *avail = va(slot.queues[0].driver_addr);
+
+			if (__atomic_load_n(&avail->idx, __ATOMIC_ACQUIRE) >= 2) {
+				if (complete_first) {
+					struct vring_desc *desc =
+						va(slot.queues[0].desc_addr);
+					struct vring_used *used =
+						va(slot.queues[0].device_addr);
+					uint16_t h = avail->ring[0], i = h;
+
+					while (desc[i].flags & VRING_DESC_F_NEXT)
+						i = desc[i].next;
+					*(uint8_t *)va(desc[i].addr) =
+						VIRTIO_BLK_S_OK;
+					used->ring[0].id = h;
+					used->ring[0].len = 1;
+					__atomic_store_n(&used->idx, 1,
+							 __ATOMIC_RELEASE);
+				}
+				__atomic_store_n(&slot.status,
+						 st | VIRTIO_CONFIG_S_NEEDS_RESET,
+						 __ATOMIC_RELEASE);
+				broke = 1;
+			}
+		}
+		usleep(100);
+	}
+	return NULL;
+}
+
+static int start(pthread_t *t, int first_completes)
+{
+	uint64_t capacity = 2048;
+
+	memset(&vb, 0, sizeof(vb));
+	memset(&slot, 0, sizeof(slot));
+	memset(region, 0, REGION_BYTES);
+	vh_region(region, BASE, REGION_BYTES, 0);
+	slot.device_id = VIRTIO_ID_BLOCK;
+	slot.num_queues = 1;
+	slot.device_features = 1ULL << VIRTIO_F_VERSION_1;
+	slot.queues[0].size_max = 8;
+	memcpy(slot.config + offsetof(struct virtio_blk_config, capacity),
+	       &capacity, sizeof(capacity));
+	kh_slot = &slot;
+	complete_first = first_completes;
+	stop = 0;
+	pthread_create(t, NULL, device, NULL);
+	return vblk_init_queues(1);
+}
+
+/* The waiter's request, and what it found when vblk_wait() returned. */
+static struct vblk_req waited;
+static uint8_t waited_buf[VBLK_SECTOR];
+static volatile int wait_ret = 99, wait_done = 99, wait_linked = 99;
+
+static void *waiter(void *arg)
+{
+	(void)arg;
+	if (vblk_submit(&waited, VIRTIO_BLK_T_IN, 0, waited_buf,
+			sizeof(waited_buf))) {
+		wait_ret = -100;
+		return NULL;
+	}
+	wait_ret = vblk_wait(&waited);
+	wait_done = waited.done;
+	wait_linked = waited.node.next != &waited.node;
+	return NULL;
+}
+
+/* The resetter, once it told the device to reset, slow to the lock. */
+static void slow_resetter(void)
+{
+	static int slept;
+
+	if (pthread_equal(pthread_self(), resetter) && !slept &&
+	    __atomic_load_n(&vb.stopping, __ATOMIC_ACQUIRE)) {
+		slept = 1;
+		usleep(30000);
+	}
+}
+
+static void waiters(void)
+{
+	static struct vblk_req mine;
+	static uint8_t buf[VBLK_SECTOR];
+	pthread_t dev, other;
+
+	resetter = pthread_self();
+	if (start(&dev, 0)) {
+		verdict("blk-reset-waiters", NULL, 0, "no device");
+		goto out;
+	}
+	vblk_submit(&mine, VIRTIO_BLK_T_IN, 0, buf, sizeof(buf));
+	pthread_create(&other, NULL, waiter, NULL);
+	while (!virtio_broken(&vb.dev))
+		usleep(100);
+	kh_lock_hook = slow_resetter;
+	vblk_wait(&mine);		/* finds it broken: the reset is ours */
+	kh_lock_hook = NULL;
+	pthread_join(other, NULL);
+	verdict("blk-reset-waiters", NULL,
+		wait_ret == -1 && wait_done == 1 && !wait_linked,
+		"the waiter's vblk_wait returned %d with its request done %d, still on the queue's list %d (want -1, 1, 0)",
+		wait_ret, wait_done, wait_linked);
+out:
+	stop = 1;
+	pthread_join(dev, NULL);
+}
+
+static int callbacks[2];
+
+static void count(struct vblk_req *r)
+{
+	callbacks[(intptr_t)r->ctx]++;
+}
+
+static void stale_used(void)
+{
+	static struct vblk_req r0, r1, r2;
+	static uint8_t b0[VBLK_SECTOR], b1[VBLK_SECTOR], b2[VBLK_SECTOR];
+	uint8_t status0;
+	pthread_t dev;
+	int e;
+
+	if (start(&dev, 1)) {
+		verdict("blk-reset-stale-used", NULL, 0, "no device");
+		goto out;
+	}
+	vblk_submit_cb(&r0, VIRTIO_BLK_T_IN, 0, b0, sizeof(b0), count,
+		       (void *)0);
+	vblk_submit_cb(&r1, VIRTIO_BLK_T_IN, 0, b1, sizeof(b1), count,
+		       (void *)1);
+	while (!virtio_broken(&vb.dev))
+		usleep(100);
+	e = vblk_submit(&r2, VIRTIO_BLK_T_IN, 0, b2, sizeof(b2));
+	status0 = r0.status;
+	on_irq(&vb.dev, 0);		/* late, or a waiter's reap */
+	verdict("blk-reset-stale-used", NULL,
+		e == -1 && status0 == VIRTIO_BLK_S_OK &&
+		r1.status == VIRTIO_BLK_S_IOERR && callbacks[0] == 1 &&
+		callbacks[1] == 1 && r0.status == VIRTIO_BLK_S_OK,
+		"submit after the break %d (want -1); the completed request's status %u, then %u after a later interrupt (want %u); the other's %u (want %u); callbacks %d and %d (want 1 and 1)",
+		e, status0, r0.status, VIRTIO_BLK_S_OK, r1.status,
+		VIRTIO_BLK_S_IOERR, callbacks[0], callbacks[1]);
+out:
+	stop = 1;
+	pthread_join(dev, NULL);
+}
+
+int main(void)
+{
+	region = aligned_alloc(4096, REGION_BYTES);
+	if (!region)
+		return 2;
+	waiters();
+	stale_used();
+	printf("kern_blk_reset: %d failed\n", failures);
+	free(region);
+	return failures != 0;
+}
