@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "device.h"
+#include "gdbstub/rsp.h"
 
 /* Exit statuses, documented in `kspawnctl --help` (usage.c). */
 enum ctl_exit {
@@ -40,17 +41,17 @@ int cmd_console(struct ctl *c, int argc, char **argv);
 int cmd_stop(struct ctl *c, int argc, char **argv);
 int cmd_gdb(struct ctl *c, int argc, char **argv);
 int cmd_reserve(struct ctl *c, int argc, char **argv);
+int cmd_release(struct ctl *c, int argc, char **argv);
 
 /*
- * Where gdb's byte stream is (gdb_break.c): outside a packet, in one's
- * data (after an escape '}' or not), or in its two checksum digits.
+ * Where gdb's byte stream is (gdb_break.c): the guest stub's own framing
+ * (guest/gdbstub/rsp.c), zeroed for a new peer (between packets).
  */
 struct gdb_scan {
-	int state;
+	struct rsp_rx rx;
 };
 /* 1 if buf (the next bytes from gdb) holds a break request. */
 int gdb_scan_breaks(struct gdb_scan *s, const char *buf, size_t len);
-int cmd_release(struct ctl *c, int argc, char **argv);
 
 /* Open the device, or say why not; returns an exit status. */
 int ctl_open(struct ctl *c);

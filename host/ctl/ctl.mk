@@ -3,12 +3,14 @@
 
 KSPAWNCTL := $(B)/kspawnctl
 CTL_B := $(B)/ctl
-# The image checker is the module's (host/loader/elf_check.c): one checker.
-CTL_SRC := $(wildcard host/ctl/*.c) host/loader/elf_check.c
+# The image checker is the module's (host/loader/elf_check.c): one checker;
+# gdb's framing is the guest stub's (guest/gdbstub/rsp.c): one parser.
+CTL_SRC := $(wildcard host/ctl/*.c) host/loader/elf_check.c \
+	guest/gdbstub/rsp.c
 CTL_OBJ := $(patsubst %.c,$(CTL_B)/%.o,$(notdir $(CTL_SRC)))
 CTL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow \
 	-Wformat=2 -Wno-format-nonliteral -fstack-protector-strong \
-	-D_FORTIFY_SOURCE=2 -I. -Ihost/ctl -DKSPAWNCTL_VERSION='"0.1"' -MMD -MP
+	-D_FORTIFY_SOURCE=2 -I. -Iguest -Ihost/ctl -DKSPAWNCTL_VERSION='"0.1"' -MMD -MP
 
 $(CTL_B)/%.o: host/ctl/%.c | $(DEPS_STAMP)
 	$(call say,CC,$<)
@@ -16,6 +18,11 @@ $(CTL_B)/%.o: host/ctl/%.c | $(DEPS_STAMP)
 	$(Q)gcc $(CTL_CFLAGS) -c $< -o $@
 
 $(CTL_B)/%.o: host/loader/%.c | $(DEPS_STAMP)
+	$(call say,CC,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)gcc $(CTL_CFLAGS) -c $< -o $@
+
+$(CTL_B)/%.o: guest/gdbstub/%.c | $(DEPS_STAMP)
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc $(CTL_CFLAGS) -c $< -o $@

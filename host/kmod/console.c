@@ -87,18 +87,7 @@ u32 kspawn_console_take(struct kspawn_console *c, void *dst, u32 len)
 	return n;
 }
 
-/* Nothing kept for the reader (it reads again if this is stale). */
-bool kspawn_console_empty(struct kspawn_console *c)
-{
-	bool empty;
-
-	spin_lock(&c->lock);
-	empty = c->head == c->tail;
-	spin_unlock(&c->lock);
-	return empty;
-}
-
-/* Bytes kept for the reader right now. */
+/* Bytes kept for the reader right now (stale as soon as it returns). */
 u32 kspawn_console_pending(struct kspawn_console *c)
 {
 	u32 n;
@@ -107,4 +96,10 @@ u32 kspawn_console_pending(struct kspawn_console *c)
 	n = c->head - c->tail;
 	spin_unlock(&c->lock);
 	return n;
+}
+
+/* Nothing kept for the reader (it reads again if this is stale). */
+bool kspawn_console_empty(struct kspawn_console *c)
+{
+	return !kspawn_console_pending(c);
 }

@@ -4,7 +4,7 @@
  * data of an X packet, an escaped '#', a checksum cannot be it but the
  * data can) is data, and must not send the guest a debug IPI.
  *
- * unit-sources: host/ctl/gdb_break.c
+ * unit-sources: host/ctl/gdb_break.c guest/gdbstub/rsp.c
  */
 #include <stdarg.h>
 #include <stddef.h>
