@@ -74,20 +74,13 @@ static void *device(void *arg)
 	while (!completed) {
 		uint8_t st = __atomic_load_n(&slot.status, __ATOMIC_ACQUIRE);
 
-		if (__atomic_load_n(&slot.reset, __ATOMIC_ACQUIRE)) {
-			/* virtio_start()'s first, then the one that counts. */
-			__atomic_store_n(&slot.status, 0, __ATOMIC_RELEASE);
-			__atomic_store_n(&slot.reset, 0, __ATOMIC_RELEASE);
+		/* virtio_start()'s reset first, then the one that counts. */
+		if (kh_device_handshake(&slot, &acked)) {
 			if (!taken)
 				continue;
 			reset_before_return = !returned;
 			reset_seen = 1;
 			break;
-		}
-		if ((st & VIRTIO_CONFIG_S_FEATURES_OK) && !acked) {
-			__atomic_fetch_add(&slot.features_ack, 1,
-					   __ATOMIC_RELEASE);
-			acked = 1;
 		}
 		if ((st & VIRTIO_CONFIG_S_DRIVER_OK) && !taken &&
 		    __atomic_load_n(&slot.queues[0].ready, __ATOMIC_ACQUIRE)) {

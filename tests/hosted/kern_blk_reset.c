@@ -58,17 +58,8 @@ static void *device(void *arg)
 	while (!stop) {
 		uint8_t st = __atomic_load_n(&slot.status, __ATOMIC_ACQUIRE);
 
-		if (__atomic_load_n(&slot.reset, __ATOMIC_ACQUIRE)) {
-			__atomic_store_n(&slot.status, 0, __ATOMIC_RELEASE);
-			__atomic_store_n(&slot.reset, 0, __ATOMIC_RELEASE);
-			acked = 0;
+		if (kh_device_handshake(&slot, &acked))
 			continue;
-		}
-		if ((st & VIRTIO_CONFIG_S_FEATURES_OK) && !acked) {
-			__atomic_fetch_add(&slot.features_ack, 1,
-					   __ATOMIC_RELEASE);
-			acked = 1;
-		}
 		if ((st & VIRTIO_CONFIG_S_DRIVER_OK) && !broke &&
 		    __atomic_load_n(&slot.queues[0].ready, __ATOMIC_ACQUIRE)) {
 			struct vring_avail *avail = va(slot.queues[0].driver_addr);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/virtio_config.h>
 
 #include "arch/x86_64/cpu.h"
 #include "kern/console.h"
@@ -151,4 +152,21 @@ int virtio_open(struct virtio_dev *d, uint32_t device_id, uint64_t wanted)
 	if (r)
 		kprintf("virtio: device %u: virtio_start %d\n", device_id, r);
 	return r ? -1 : 0;
+}
+
+int kh_device_handshake(struct kspawn_device *slot, int *acked)
+{
+	uint8_t st = __atomic_load_n(&slot->status, __ATOMIC_ACQUIRE);
+
+	if (__atomic_load_n(&slot->reset, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&slot->status, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&slot->reset, 0, __ATOMIC_RELEASE);
+		*acked = 0;
+		return 1;
+	}
+	if ((st & VIRTIO_CONFIG_S_FEATURES_OK) && !*acked) {
+		__atomic_fetch_add(&slot->features_ack, 1, __ATOMIC_RELEASE);
+		*acked = 1;
+	}
+	return 0;
 }

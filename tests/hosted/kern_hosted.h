@@ -17,6 +17,12 @@
 
 /* The device virtio_open() attaches to (its device_id must match). */
 extern struct kspawn_device *kh_slot;
+/*
+ * A device thread's part of the slot's handshake, once per turn: a reset
+ * the driver asked for is done (status 0, the request cleared: returns 1),
+ * FEATURES_OK answered once per start (*acked).
+ */
+int kh_device_handshake(struct kspawn_device *slot, int *acked);
 /* Called as every spin_lock() begins: a test's way to be slow there. */
 extern void (*kh_lock_hook)(void);
 
