@@ -15,9 +15,11 @@ int virtio_start(struct virtio_dev *d, uint64_t wanted)
 	/*
 	 * A reset the device has acted on, not a status of 0 it may never
 	 * see: started again (other features, say), a device that missed
-	 * it would keep what it had negotiated.
+	 * it would keep what it had negotiated.  A device whose status is
+	 * still 0 has nothing to forget: no round trip to the host at boot.
 	 */
-	virtio_reset(d);
+	if (d->ops->get_status(d))
+		virtio_reset(d);
 	add_status(d, VIRTIO_CONFIG_S_ACKNOWLEDGE);
 	add_status(d, VIRTIO_CONFIG_S_DRIVER);
 	d->features = d->ops->get_features(d) & wanted;
