@@ -48,7 +48,7 @@ static double per(double x, long n)
 void phases_print(const char *const *name, int first, int last)
 {
 	for (int s = first; s <= last; s++)
-		printf("%s_phases copy %.1f add %.1f publish %.1f get %.1f peer %.1f cycles/msg, %.1f empty polls and %.1f msgs per take; %ld msgs sent, %ld taken\n",
+		printf("%s_phases copy %.1f add %.1f get %.1f kick %.1f peer %.1f cycles/msg, %.1f empty polls and %.1f msgs per take; %ld msgs sent, %ld taken\n",
 		       name[s], per(drv.cycles[s][0], drv.msgs[s]),
 		       per(drv.cycles[s][1], drv.msgs[s]),
 		       per(drv.cycles[s][2], drv.msgs[s]),

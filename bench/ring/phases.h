@@ -1,7 +1,8 @@
 /*
  * ringbench's RINGBENCH_PHASES=1 counts: where each side's time goes in
  * sidebyside's throughput turns, in TSC cycles per message.  The driver's
- * copy-in, add, publish and get; the peer's time in takes that found
+ * copy-in, add, get (the virtqueues: exposing the batch, then the get)
+ * and kick decision (rte_ring has none); the peer's time in takes that found
  * work, and its empty polls per such take (a peer that waits is not the
  * bottleneck).  Summed over every throughput turn of the run.
  */
@@ -14,7 +15,7 @@
 
 /*
  * The driver's batch step of system s: n messages, and the clock at the
- * start, after copy-in, after add, after publish (the end is read here).
+ * start, after copy-in, after add, after get (the end is read here).
  */
 void phases_driver(int s, long n, const uint64_t t[4]);
 

@@ -302,8 +302,9 @@ static long batch_step(int s)
 			n = rte_ring_sp_enqueue_burst(req, &pool_ptr[first], n,
 						      NULL);
 		sent[s] += n;
-		t[2] = t[3] = phases ? __rdtsc() : 0;
+		t[2] = phases ? __rdtsc() : 0;
 		back = rte_ring_sc_dequeue_burst(rep, c, 64, NULL);
+		t[3] = phases ? __rdtsc() : 0;	/* no kick to decide */
 	} else {
 		struct virtq *q = &vq[s - SPLIT];
 
@@ -317,15 +318,21 @@ static long batch_step(int s)
 				   &pool_ptr[first]);
 		sent[s] += n;
 		t[2] = phases ? __rdtsc() : 0;
-		if (n)
-			virtq_publish(q);
-		t[3] = phases ? __rdtsc() : 0;
 		/*
-		 * One call, as rte_ring's one dequeue: calling again until
-		 * none came looked at used->idx once more per step, a line
-		 * the device keeps writing, which rte_ring's side never did.
+		 * Exposed, then taken back, then the kick decision: the get's
+		 * wait for the device's line overlaps the decision's fence,
+		 * which waits for the payload stores.  (The peer never asks
+		 * for kicks: the decision is always no.)  One get, as
+		 * rte_ring's one dequeue: calling again until none came looked
+		 * at used->idx once more per step, a line the device keeps
+		 * writing, which rte_ring's side never did.
 		 */
+		if (n)
+			virtq_expose(q);
 		back = virtq_get_bufs(q, c, NULL, 64);
+		t[3] = phases ? __rdtsc() : 0;
+		if (n)
+			virtq_kick_needed(q);
 	}
 	got[s] += back;
 	if (phases)

@@ -184,13 +184,27 @@ int virtq_add(struct virtq *q, const struct virtq_buf *out, unsigned int nout,
 	return add_chain(q, out, nout, in, nin, cookie);
 }
 
-int virtq_publish(struct virtq *q)
+void virtq_expose(struct virtq *q)
 {
-	uint16_t old = q->kicked_idx, now = q->avail_idx, event;
+	/* Packed: each chain's first flags made it visible at the add. */
+	if (q->packed)
+		return;
+	__atomic_store_n(&q->avail->idx, q->avail_idx, __ATOMIC_RELEASE);
+	q->exposed_idx = q->avail_idx;
+}
+
+int virtq_kick_needed(struct virtq *q)
+{
+	uint16_t old = q->kicked_idx, now = q->exposed_idx, event;
 
 	if (q->packed)
-		return virtq_packed_publish(q);
-	__atomic_store_n(&q->avail->idx, now, __ATOMIC_RELEASE);
+		return virtq_packed_kick_needed(q);
+	/*
+	 * Our index before our look at the device's request, as the device
+	 * stores its request before its last look at our index
+	 * (kb_vq_kicks_on()): one of the two sees the other.  The fence
+	 * waits for every store still queued, the payloads among them.
+	 */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	q->kicked_idx = now;
 	if (!q->event_idx)
@@ -198,6 +212,12 @@ int virtq_publish(struct virtq *q)
 			 VRING_USED_F_NO_NOTIFY);
 	event = __atomic_load_n(avail_event(q), __ATOMIC_RELAXED);
 	return (uint16_t)(now - event - 1) < (uint16_t)(now - old);
+}
+
+int virtq_publish(struct virtq *q)
+{
+	virtq_expose(q);
+	return virtq_kick_needed(q);
 }
 
 /* The chain is still linked in id_next: find its end, splice it in. */

@@ -31,8 +31,9 @@ struct virtq {
 	uint16_t free_head;
 	uint16_t num_free;
 	uint16_t avail_idx;		/* our copy of avail->idx */
-	uint16_t kicked_idx;		/* avail_idx (packed: lap_pos) at the
-					 * last virtq_publish() */
+	uint16_t exposed_idx;		/* split: avail->idx as we last stored it */
+	uint16_t kicked_idx;		/* exposed_idx (packed: lap_pos) at the
+					 * last kick decision */
 	uint16_t last_used;
 	uint16_t used_seen;		/* split: used->idx when last read */
 	int event_idx;
@@ -137,6 +138,19 @@ unsigned int virtq_add_bufs(struct virtq *q, const struct virtq_buf *b,
 
 /* Publish what was added; returns 1 if the device wants a kick. */
 int virtq_publish(struct virtq *q);
+
+/*
+ * virtq_publish() in two steps, for a driver with other work to do
+ * between them (taking back completions, say): virtq_expose() makes what
+ * was added visible to the device and decides nothing; virtq_kick_needed()
+ * then says whether the device asked for a kick for anything exposed since
+ * the last decision.  The decision needs a fence that waits for every
+ * store still queued (with two cores, a batch's payloads); work put
+ * between the two overlaps that wait.  Packed: the add makes a chain
+ * visible, and virtq_expose() has nothing to do.
+ */
+void virtq_expose(struct virtq *q);
+int virtq_kick_needed(struct virtq *q);
 
 /* The next completed chain's cookie (and bytes written), or NULL. */
 void *virtq_get(struct virtq *q, uint32_t *len);

@@ -270,7 +270,7 @@ int virtq_packed_add(struct virtq *q, const struct virtq_buf *out,
 }
 
 /* Descriptors are published as they are added: only the kick is left. */
-int virtq_packed_publish(struct virtq *q)
+int virtq_packed_kick_needed(struct virtq *q)
 {
 	uint16_t old = q->kicked_idx, now = lap_pos(q, q->avail_idx,
 						    q->avail_wrap);

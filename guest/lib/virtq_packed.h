@@ -37,7 +37,7 @@ int virtq_packed_add(struct virtq *q, const struct virtq_buf *out,
 unsigned int virtq_packed_add_bufs(struct virtq *q, const struct virtq_buf *b,
 				   unsigned int n, int write,
 				   void *const *cookie);
-int virtq_packed_publish(struct virtq *q);
+int virtq_packed_kick_needed(struct virtq *q);
 void *virtq_packed_get(struct virtq *q, uint32_t *len);
 unsigned int virtq_packed_get_bufs(struct virtq *q, void **cookie,
 				   uint32_t *len, unsigned int n);

@@ -12,6 +12,10 @@
  *   irq-on          the driver armed: the next completion interrupts
  *                   (once, with EVENT_IDX), and arm() says when one was
  *                   already there
+ *   expose          virtq_expose(), then virtq_kick_needed() after other
+ *                   work: the decision covers what was exposed since the
+ *                   last one, and a device that asked for kicks before or
+ *                   after the exposure is told or sees the buffer
  *   laps            kicks on and armed for every buffer over five laps
  *                   of the ring: every one rings and interrupts exactly
  *                   once, across index and wrap-counter turns
@@ -127,6 +131,49 @@ static void kicks_on(int event_idx)
 	check(!add(), "a kick was asked for after kicks_off()");
 }
 
+/* Added, not published. */
+static void add_only(void)
+{
+	struct virtq_buf b = { buf, 64 };
+
+	check(!virtq_add(&drv, &b, 1, NULL, 0, buf), "no room in the ring");
+}
+
+static void expose(int event_idx)
+{
+	int packed = drv.packed, kick;
+
+	/* Kicks asked for before the buffer is exposed: the decision says so. */
+	check(!kb_vq_kicks_on(&dev), "kicks_on() saw buffers in an empty ring");
+	add_only();
+	/* Split: added is not visible; packed: the add made it visible. */
+	check(kb_vq_has_avail(&dev) == packed, "an added buffer %s",
+	      packed ? "was not visible" : "was visible before virtq_expose()");
+	/* Nothing exposed yet: with EVENT_IDX, split has nothing to ring for. */
+	kick = virtq_kick_needed(&drv);
+	check(kick == (packed || !event_idx),
+	      "the decision before virtq_expose() was %d", kick);
+	virtq_expose(&drv);
+	check(kb_vq_has_avail(&dev), "virtq_expose() left the buffer unseen");
+	serve();
+	drain();	/* the work between the two steps */
+	/* Split: that one is decided now; packed: it was, already. */
+	kick = virtq_kick_needed(&drv);
+	check(kick == !packed, "the decision after virtq_expose() was %d",
+	      kick);
+
+	/* Kicks asked for after the exposure: the device sees the buffer. */
+	kb_vq_kicks_off(&dev);
+	add_only();
+	virtq_expose(&drv);
+	check(kb_vq_kicks_on(&dev), "kicks_on() missed an exposed buffer");
+	virtq_kick_needed(&drv);
+	serve();
+	drain();
+	kb_vq_kicks_off(&dev);
+	check(!add(), "a kick was asked for after kicks_off()");
+}
+
 static void irq_off(void)
 {
 	virtq_disarm(&drv);
@@ -203,6 +250,7 @@ int main(void)
 		for (int e = 0; e < 2; e++) {
 			run("kicks-off", packed, e, kicks_off_case);
 			run("kicks-on", packed, e, kicks_on);
+			run("expose", packed, e, expose);
 			run("irq-off", packed, e, irq_off_case);
 			run("irq-on", packed, e, irq_on);
 			run("laps", packed, e, laps_case);
