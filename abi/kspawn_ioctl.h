@@ -147,8 +147,21 @@ struct kspawn_ioc_io {
 	__u32 len;			/* buffer bytes */
 	__u64 buf;			/* user pointer */
 	__u32 done;			/* out: bytes moved */
-	__u32 reserved;
+	__u32 gone;			/* out: KSPAWN_GONE_*, console read */
 };
+
+/*
+ * A console read of an instance another caller stopped reads what its
+ * guest wrote that nobody read (the module keeps it a while, even when
+ * that is nothing) and, in gone, how the stop found the guest: a reader
+ * who follows the console learns that the guest had panicked or hung
+ * even when the stop came before it looked.  0 while the instance is
+ * there, and from a module older than the field (it was reserved).
+ */
+#define KSPAWN_GONE_RUNNING	1	/* booting or running */
+#define KSPAWN_GONE_HALTED	2	/* it had halted on its own */
+#define KSPAWN_GONE_PANICKED	3
+#define KSPAWN_GONE_HUNG	4	/* its heartbeat had stopped */
 
 /* One core, for KSPAWN_IOC_RESERVE and KSPAWN_IOC_RELEASE. */
 struct kspawn_ioc_cpu {

@@ -22,18 +22,24 @@ static void on_signal(int sig)
  * Copy what the module holds to stdout, at most CTL_CONSOLE_TURN bytes: a
  * guest writing as fast as we read would otherwise keep us here for ever.
  * 0 or a negative errno; *full says the limit ended it, not an empty read.
+ * *gone: how the stop found the guest if a read came from what the module
+ * kept of a stopped instance, else left as it was.
  */
-static int drain(int fd, uint32_t id, size_t *total, int *full)
+static int drain(int fd, uint32_t id, size_t *total, int *full,
+		 enum ctl_gone *gone)
 {
 	char buf[4096];
 	size_t got, done = 0;
+	enum ctl_gone g;
 	int e;
 
 	*full = 0;
 	do {
-		e = dev_console_read(fd, id, buf, sizeof(buf), &got);
+		e = dev_console_read(fd, id, buf, sizeof(buf), &got, &g);
 		if (e)
 			break;
+		if (g)
+			*gone = g;
 		if (got && fwrite(buf, 1, got, stdout) != got) {
 			e = -EIO;
 			break;
@@ -68,23 +74,31 @@ static int no_instance(int e)
 /*
  * The instance went between two looks: another process stopped it
  * (kspawnctl stop, rmmod).  The module keeps what its guest wrote that
- * nobody read, a while, for this reader: take it all, then end as the
- * guest did, with EXIT_OK.  If it was never seen and left nothing, there
- * was no such instance.
+ * nobody read, and how the stop found it, a while, for this reader: take
+ * it all, then end as the guest had: EXIT_GUEST if it had panicked or
+ * hung (the stop may have come before we saw it), else EXIT_OK.  If it
+ * was never seen and left nothing, there was no such instance.
  */
-static int follow_gone(int fd, uint32_t id, int seen, size_t *total)
+static int follow_gone(int fd, uint32_t id, int seen, size_t *total,
+		       enum ctl_gone gone)
 {
 	int e, full;
 
 	do {
-		e = drain(fd, id, total, &full);
+		e = drain(fd, id, total, &full, &gone);
 	} while (!e && full && !interrupted);
 	if (e && !no_instance(e))
 		return ctl_fail("console", e, id);
-	if (!seen && !*total)
+	if (!seen && !*total && !gone)
 		return ctl_fail("console", -ESRCH, id);
-	err_msg("console: instance %u was stopped by another process (kspawnctl stop, or the module unloaded)",
-		id);
+	if (gone == CTL_GONE_PANICKED || gone == CTL_GONE_HUNG) {
+		err_msg("console: instance %u had %s when another process stopped it",
+			id, gone == CTL_GONE_PANICKED ? "panicked" :
+			"hung (its heartbeat stopped)");
+		return EXIT_GUEST;
+	}
+	err_msg("console: instance %u %swas stopped by another process (kspawnctl stop, or the module unloaded)",
+		id, gone == CTL_GONE_HALTED ? "had halted and " : "");
 	return EXIT_OK;
 }
 
@@ -93,6 +107,7 @@ static int follow(int fd, uint32_t id)
 	struct timespec tick = { 0, POLL_NS };
 	struct ctl_status st;
 	size_t total = 0;
+	enum ctl_gone gone = CTL_GONE_NO;
 	int rc = EXIT_OK, e, full, seen = 0;
 
 	signal(SIGINT, on_signal);
@@ -102,15 +117,16 @@ static int follow(int fd, uint32_t id)
 		 * in the ring by then, so the last drain gets all of it. */
 		e = dev_status(fd, id, &st);
 		if (no_instance(e))
-			return follow_gone(fd, id, seen, &total);
+			return follow_gone(fd, id, seen, &total, gone);
 		if (e)
 			return ctl_fail("console", e, id);
 		seen = 1;
 		int done = finished(&st, &rc);
 
-		e = drain(fd, id, &total, &full);
-		if (no_instance(e))
-			return follow_gone(fd, id, seen, &total);
+		e = drain(fd, id, &total, &full, &gone);
+		/* Stopped between the status and the read: its epitaph. */
+		if (no_instance(e) || gone)
+			return follow_gone(fd, id, seen, &total, gone);
 		if (e)
 			return ctl_fail("console", e, id);
 		if (done && !full)
@@ -128,6 +144,7 @@ int cmd_console(struct ctl *c, int argc, char **argv)
 {
 	int do_follow = 0, rc, e, full;
 	size_t total = 0;
+	enum ctl_gone gone = CTL_GONE_NO;
 	uint32_t id;
 
 	rc = ctl_id_args("console", argc, argv, "--follow", "-f", &do_follow,
@@ -139,8 +156,10 @@ int cmd_console(struct ctl *c, int argc, char **argv)
 		return rc;
 	if (do_follow)
 		return follow(c->fd, id);
-	e = drain(c->fd, id, &total, &full);
+	e = drain(c->fd, id, &total, &full, &gone);
 	/* A stopped guest's last words (kept a while), then it is gone. */
+	if (!e && gone && !total)
+		e = -ESRCH;	/* it left none: as if already read */
 	if (e && !(no_instance(e) && total))
 		return ctl_fail("console", e, id);
 	return EXIT_OK;

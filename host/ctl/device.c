@@ -179,8 +179,25 @@ int dev_list(int fd, uint32_t *ids, int max, int *count)
 	return 0;
 }
 
+static enum ctl_gone gone_state(uint32_t g)
+{
+	switch (g) {
+	case 0:
+		return CTL_GONE_NO;
+	case KSPAWN_GONE_HALTED:
+		return CTL_GONE_HALTED;
+	case KSPAWN_GONE_PANICKED:
+		return CTL_GONE_PANICKED;
+	case KSPAWN_GONE_HUNG:
+		return CTL_GONE_HUNG;
+	default:
+		return CTL_GONE_RUNNING;
+	}
+}
+
+/* gone: NULL, or where a console read's CTL_GONE_* goes. */
 static int io(int fd, unsigned long req, uint32_t id, void *buf, size_t len,
-	      size_t *done)
+	      size_t *done, enum ctl_gone *gone)
 {
 	struct kspawn_ioc_io a;
 	int e;
@@ -191,30 +208,34 @@ static int io(int fd, unsigned long req, uint32_t id, void *buf, size_t len,
 	a.buf = (uintptr_t)buf;
 	e = call(fd, req, &a);
 	*done = e ? 0 : a.done;
+	if (gone)
+		*gone = e ? CTL_GONE_NO : gone_state(a.gone);
 	return e;
 }
 
 int dev_console_read(int fd, uint32_t id, void *buf, size_t len,
-		     size_t *got)
+		     size_t *got, enum ctl_gone *gone)
 {
-	return io(fd, KSPAWN_IOC_CONSOLE_READ, id, buf, len, got);
+	return io(fd, KSPAWN_IOC_CONSOLE_READ, id, buf, len, got, gone);
 }
 
 int dev_console_write(int fd, uint32_t id, const void *buf, size_t len,
 		      size_t *put)
 {
-	return io(fd, KSPAWN_IOC_CONSOLE_WRITE, id, (void *)buf, len, put);
+	return io(fd, KSPAWN_IOC_CONSOLE_WRITE, id, (void *)buf, len, put,
+		  NULL);
 }
 
 int dev_debug_read(int fd, uint32_t id, void *buf, size_t len, size_t *got)
 {
-	return io(fd, KSPAWN_IOC_DEBUG_READ, id, buf, len, got);
+	return io(fd, KSPAWN_IOC_DEBUG_READ, id, buf, len, got, NULL);
 }
 
 int dev_debug_write(int fd, uint32_t id, const void *buf, size_t len,
 		    size_t *put)
 {
-	return io(fd, KSPAWN_IOC_DEBUG_WRITE, id, (void *)buf, len, put);
+	return io(fd, KSPAWN_IOC_DEBUG_WRITE, id, (void *)buf, len, put,
+		  NULL);
 }
 
 int dev_debug_break(int fd, uint32_t id)

@@ -25,6 +25,18 @@ enum ctl_host_state {
 	CTL_HOST_DEAD,		/* its core could not be given back */
 };
 
+/*
+ * How a stop found a guest, said by a console read of what the module
+ * kept of it (its last words) after another process stopped it.
+ */
+enum ctl_gone {
+	CTL_GONE_NO = 0,	/* the instance is there (or the module is old) */
+	CTL_GONE_RUNNING,	/* booting or running */
+	CTL_GONE_HALTED,	/* it had halted on its own */
+	CTL_GONE_PANICKED,
+	CTL_GONE_HUNG,		/* its heartbeat had stopped */
+};
+
 struct ctl_status {
 	uint32_t id;
 	uint32_t cpu;
@@ -82,8 +94,9 @@ int dev_version(int fd, struct ctl_version *v);
 int dev_spawn(int fd, const struct ctl_spawn *req, uint32_t *id);
 int dev_status(int fd, uint32_t id, struct ctl_status *st);
 int dev_list(int fd, uint32_t *ids, int max, int *count);
+/* *gone: not CTL_GONE_NO when what was read is a stopped guest's. */
 int dev_console_read(int fd, uint32_t id, void *buf, size_t len,
-		     size_t *got);
+		     size_t *got, enum ctl_gone *gone);
 int dev_console_write(int fd, uint32_t id, const void *buf, size_t len,
 		      size_t *put);
 int dev_debug_read(int fd, uint32_t id, void *buf, size_t len, size_t *got);

@@ -109,7 +109,8 @@ static const char console_help[] =
 "  --follow, -f    keep printing until the guest halts, panics or hangs,\n"
 "                  or another process stops it (or Ctrl-C); exit status\n"
 "                  0 if it halted or was stopped (its last words\n"
-"                  printed), 9 if it panicked or hung\n";
+"                  printed), 9 if it panicked or hung (also when\n"
+"                  another process stopped it after that)\n";
 
 static const char stop_help[] =
 "kspawnctl stop ID [--force]\n"

@@ -17,11 +17,13 @@
  * frees the instance.
  *
  * What a stopped guest wrote that nobody read yet outlives its instance
- * for a while, as an epitaph under the same ID: a reader following the
- * console (kspawnctl console --follow) while another process stops the
- * guest still gets its last words (the guest writes some in answer to the
- * stop itself).  Only the console read sees an epitaph; it goes once read,
- * EPITAPH_MS after the stop, or when EPITAPH_MAX newer ones are kept.
+ * for a while, as an epitaph under the same ID, with how the stop found
+ * the guest (KSPAWN_GONE_*): a reader following the console (kspawnctl
+ * console --follow) while another process stops the guest still gets its
+ * last words (the guest writes some in answer to the stop itself), and
+ * learns that it had panicked or hung if the stop came first.  Only the
+ * console read sees an epitaph; it goes once read, EPITAPH_MS after the
+ * stop, or when EPITAPH_MAX newer ones are kept.
  */
 #include <linux/jiffies.h>
 #include <linux/mm.h>
@@ -50,6 +52,7 @@ static u32 next_id = 1;
 struct kspawn_epitaph {
 	struct list_head node;
 	u32 id;
+	u32 gone;			/* KSPAWN_GONE_* */
 	u32 len, off;			/* data[off, len) not yet read */
 	unsigned long expires;		/* jiffies */
 	char data[];
@@ -78,48 +81,50 @@ static void epitaphs_prune(u32 id)
 }
 
 /*
- * For the instance being retired: room for what its console still holds.
- * Nothing adds to it any more (its guest stopped and its last words were
- * polled), readers only take: the room is enough when it is filled.
+ * For the instance being retired: room for what its console still holds
+ * (perhaps nothing: the epitaph still says how the guest ended).  Nothing
+ * adds to it any more (its guest stopped and its last words were polled),
+ * readers only take: the room is enough when it is filled.
  */
 static struct kspawn_epitaph *epitaph_alloc(struct kspawn_instance *in)
 {
 	u32 len = kspawn_console_pending(&in->console);
 	struct kspawn_epitaph *ep;
 
-	if (!len)
-		return NULL;
 	ep = kvmalloc(struct_size(ep, data, len), GFP_KERNEL);
-	if (!ep) {
-		pr_info("instance %u: %u bytes of its console unread and no memory to keep them\n",
-			in->id, len);
-		return NULL;
+	if (ep) {
+		ep->id = in->id;
+		ep->gone = in->gone;
+		ep->len = len;
+		return ep;
 	}
-	ep->id = in->id;
-	ep->len = len;
-	return ep;
+	/* Said, as a follower will not learn how the guest ended. */
+	pr_info("instance %u: no memory to keep its %u unread console bytes and how it ended\n",
+		in->id, len);
+	return NULL;
 }
 
 /*
  * Under kspawn_list_lock, as the instance leaves the list: a reader
  * finds either the instance or its epitaph, and no byte twice (the
- * console's own lock makes a take whole).
+ * console's own lock makes a take whole).  Kept even when a reader took
+ * every byte meanwhile: for how the guest ended.
  */
-static bool epitaph_add(struct kspawn_epitaph *ep, struct kspawn_instance *in)
+static void epitaph_add(struct kspawn_epitaph *ep, struct kspawn_instance *in)
 {
 	ep->len = kspawn_console_take(&in->console, ep->data, ep->len);
-	if (!ep->len)
-		return false;	/* a reader took it all meanwhile */
 	ep->off = 0;
 	ep->expires = jiffies + msecs_to_jiffies(EPITAPH_MS);
 	list_add_tail(&ep->node, &epitaphs);
 	nepitaphs++;
 	epitaphs_prune(0);
-	return true;
 }
 
-/* Console bytes of a gone instance id, or -ESRCH if it left none. */
-int kspawn_epitaph_take(u32 id, char *buf, u32 len)
+/*
+ * Console bytes of a gone instance id and how its guest ended (*gone), or
+ * -ESRCH if it left no epitaph (or it was read to the end already).
+ */
+int kspawn_epitaph_take(u32 id, char *buf, u32 len, u32 *gone)
 {
 	struct kspawn_epitaph *ep;
 	int n = -ESRCH;
@@ -132,6 +137,7 @@ int kspawn_epitaph_take(u32 id, char *buf, u32 len)
 		n = min(len, ep->len - ep->off);
 		memcpy(buf, ep->data + ep->off, n);
 		ep->off += n;
+		*gone = ep->gone;
 		if (ep->off == ep->len)
 			epitaph_drop(ep);
 		break;
@@ -214,7 +220,8 @@ static void unclaim(struct kspawn_instance *in)
  * the caller's reference (which it must hold) is the last: the caller's
  * kspawn_instance_put() then frees it.  Others hold references only for
  * the length of a call that does not wait for the guest, so this is short.
- * With ep, its unread console output stays behind as its epitaph.
+ * With ep, its unread console output and how it ended stay behind as its
+ * epitaph.
  */
 static void retire(struct kspawn_instance *in, struct kspawn_epitaph *ep)
 {
@@ -223,8 +230,10 @@ static void retire(struct kspawn_instance *in, struct kspawn_epitaph *ep)
 		list_del_init(&in->node);
 		unclaim(in);
 		refcount_dec(&in->users);	/* the list's; ours remains */
-		if (ep && epitaph_add(ep, in))
+		if (ep) {
+			epitaph_add(ep, in);
 			ep = NULL;
+		}
 	}
 	mutex_unlock(&kspawn_list_lock);
 	kvfree(ep);

@@ -255,7 +255,7 @@ static int ioc_io(unsigned long uarg, enum io_kind kind)
 
 	if (err)
 		return err;
-	if (a.reserved || a.done)
+	if (a.gone || a.done)
 		return -EINVAL;
 	a.len = min_t(u32, a.len, IO_CHUNK);
 	buf = kmalloc(IO_CHUNK, GFP_KERNEL);
@@ -271,7 +271,7 @@ static int ioc_io(unsigned long uarg, enum io_kind kind)
 	} else {
 		/* A stopped guest's last words, for a reader who followed. */
 		err = kind == IO_CONSOLE_READ ?
-		      kspawn_epitaph_take(a.id, buf, a.len) : -ESRCH;
+		      kspawn_epitaph_take(a.id, buf, a.len, &a.gone) : -ESRCH;
 		if (err < 0)
 			goto free;
 		a.done = err;

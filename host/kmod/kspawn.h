@@ -107,6 +107,7 @@ struct kspawn_instance {
 	/* KSPAWN_F_HEARTBEAT seen accepted; kept, whatever the header says later. */
 	bool heartbeat_accepted;
 	bool hung;
+	u32 gone;			/* KSPAWN_GONE_*: as the stop found it */
 	/* The hung/again lines: the guest can flap its heartbeat at will. */
 	struct ratelimit_state heartbeat_log;
 	/*
@@ -230,7 +231,7 @@ int kspawn_instance_create(const struct kspawn_ioc_load *req,
 			   const void *image, struct file *owner, u32 *id);
 void kspawn_instance_retire(struct kspawn_instance *in);
 void kspawn_instance_retire_stopped(struct kspawn_instance *in);
-int kspawn_epitaph_take(u32 id, char *buf, u32 len);
+int kspawn_epitaph_take(u32 id, char *buf, u32 len, u32 *gone);
 void kspawn_epitaphs_free(void);
 void kspawn_instance_release_owner(struct file *owner);
 void kspawn_instance_stop_all(void);

@@ -281,6 +281,18 @@ static bool guest_stopped(struct kspawn_instance *in)
 	return s == KSPAWN_GUEST_HALTED || s == KSPAWN_GUEST_PANICKED;
 }
 
+/* How a stop finds the guest, for its epitaph (instance.c). */
+static u32 gone_state(struct kspawn_instance *in)
+{
+	u32 s = READ_ONCE(in->gstate->state);
+
+	if (s == KSPAWN_GUEST_PANICKED)
+		return KSPAWN_GONE_PANICKED;
+	if (s == KSPAWN_GUEST_HALTED)
+		return KSPAWN_GONE_HALTED;
+	return READ_ONCE(in->hung) ? KSPAWN_GONE_HUNG : KSPAWN_GONE_RUNNING;
+}
+
 /*
  * Ask the guest to halt: flag, then its stop IPI if it offered one, then
  * wait up to stop_timeout_ms.  A signal cuts the wait short: the stop is
@@ -325,6 +337,7 @@ int kspawn_instance_stop(struct kspawn_instance *in, bool force)
 		return 0;
 	case KSPAWN_HOST_RUNNING:
 		WRITE_ONCE(in->state, KSPAWN_HOST_STOPPING);
+		in->gone = gone_state(in);	/* before it answers the stop */
 		if (!force && !guest_stopped(in))
 			ask_politely(in);
 		kspawn_monitor_poll(in);	/* its last words */

@@ -250,9 +250,9 @@ static void loaded_instance(void *img, size_t img_size)
 	io.id = ld.id;
 	io.len = 1;
 	io.buf = (unsigned long)&byte;
-	io.reserved = 1;
-	want("console read, reserved set", ioctl(fd, KSPAWN_IOC_CONSOLE_READ, &io), EINVAL);
-	io.reserved = 0;
+	io.gone = 1;
+	want("console read, gone set", ioctl(fd, KSPAWN_IOC_CONSOLE_READ, &io), EINVAL);
+	io.gone = 0;
 	io.done = 1;
 	want("console write, done set", ioctl(fd, KSPAWN_IOC_CONSOLE_WRITE, &io), EINVAL);
 	ld.id = 0;

@@ -6,7 +6,8 @@
  * what it wrote before it halted).  And `--follow` of a guest another
  * process stops: the instance is gone between two looks, what the guest
  * wrote last (the module keeps it a while for the reader) is printed,
- * and it ends with status 0, not 8 (no instance).
+ * and it ends with status 0, not 8 (no instance); or 9 if the module says
+ * the stop found the guest panicked or hung, seen or not.
  *
  * unit-sources: host/ctl/cmd_console.c
  */
@@ -33,13 +34,17 @@ static int halted;		/* then it writes one ring's worth more */
 static int gone_after = -1;	/* status calls before its instance goes */
 static int gone;
 static const char *last_words;	/* what the module kept of it then */
+static int epitaph;		/* the module kept one (maybe no words) */
+static enum ctl_gone gone_state;	/* CTL_GONE_NO: an old module */
 static int gone_read_err;	/* a read once that is taken: 0 or -ESRCH */
 
-static int quiet_read(void *buf, size_t len, size_t *got)
+static int quiet_read(void *buf, size_t len, size_t *got,
+		      enum ctl_gone *g)
 {
 	static const char banner[] = "banner\n";
 
 	*got = 0;
+	*g = CTL_GONE_NO;
 	if (!gone) {
 		if (reads == 1 && len >= sizeof(banner) - 1) {
 			memcpy(buf, banner, sizeof(banner) - 1);
@@ -47,23 +52,27 @@ static int quiet_read(void *buf, size_t len, size_t *got)
 		}
 		return 0;
 	}
-	if (!last_words)
+	if (!epitaph && !last_words)
 		return gone_read_err;
-	*got = strlen(last_words);
-	memcpy(buf, last_words, *got);
+	/* As the module's: the whole epitaph in one read, then it goes. */
+	*got = last_words ? strlen(last_words) : 0;
+	memcpy(buf, last_words ? last_words : "", *got);
+	*g = gone_state;
 	last_words = NULL;
+	epitaph = 0;
 	return 0;
 }
 
 /* The flood: every read returns a full buffer, until RUNAWAY. */
 int dev_console_read(int fd, uint32_t id, void *buf, size_t len,
-		     size_t *got)
+		     size_t *got, enum ctl_gone *g)
 {
 	(void)fd, (void)id;
 	if (gone_after >= 0 || gone) {
 		reads++;
-		return quiet_read(buf, len, got);
+		return quiet_read(buf, len, got, g);
 	}
+	*g = CTL_GONE_NO;
 	if (++reads > RUNAWAY ||
 	    (halted && halted++ > CTL_CONSOLE_TURN / (int)len)) {
 		*got = 0;
@@ -132,6 +141,8 @@ static int setup(void **state)
 	gone_after = -1;
 	gone = 0;
 	last_words = NULL;
+	epitaph = 0;
+	gone_state = CTL_GONE_NO;
 	gone_read_err = -ESRCH;
 	return 0;
 }
@@ -201,10 +212,13 @@ static void test_console_follow_flood_sees_halt(void **state)
 
 /*
  * Stopped by another process between two looks: the last words the module
- * kept are printed, once, and the follow ends with 0; whether the module
- * then says nothing more (0 bytes) or no instance (ESRCH).
+ * kept are printed, once, and the follow ends as the stop found the guest:
+ * 0 if it ran or had halted (or the module is too old to say), 9 if it
+ * had panicked or hung; whether the module then says nothing more (0
+ * bytes) or no instance (ESRCH).
  */
-static void follow_stopped_elsewhere(int read_err)
+static void follow_stopped_elsewhere(int read_err, enum ctl_gone how,
+				     int want)
 {
 	struct ctl c = { 0 };
 	char *argv[] = { "console", "7", "--follow", NULL };
@@ -214,16 +228,54 @@ static void follow_stopped_elsewhere(int read_err)
 	halt_after = 1000;		/* it never halts by itself */
 	gone_after = 3;
 	last_words = "guest: the host asked us to stop\n";
+	gone_state = how;
 	gone_read_err = read_err;
-	assert_int_equal(captured(&c, 3, argv, out, sizeof(out)), EXIT_OK);
+	assert_int_equal(captured(&c, 3, argv, out, sizeof(out)), want);
 	assert_string_equal(out, "banner\nguest: the host asked us to stop\n");
 }
 
 static void test_console_follow_stopped_elsewhere(void **state)
 {
 	(void)state;
-	follow_stopped_elsewhere(-ESRCH);
-	follow_stopped_elsewhere(0);
+	follow_stopped_elsewhere(-ESRCH, CTL_GONE_NO, EXIT_OK);
+	follow_stopped_elsewhere(0, CTL_GONE_NO, EXIT_OK);
+	follow_stopped_elsewhere(-ESRCH, CTL_GONE_RUNNING, EXIT_OK);
+	follow_stopped_elsewhere(-ESRCH, CTL_GONE_HALTED, EXIT_OK);
+	follow_stopped_elsewhere(-ESRCH, CTL_GONE_PANICKED, EXIT_GUEST);
+	follow_stopped_elsewhere(0, CTL_GONE_HUNG, EXIT_GUEST);
+}
+
+/*
+ * The guest panicked and was stopped before the follower first looked:
+ * the module kept no words (another reader took them) but how it ended.
+ */
+static void test_console_follow_panicked_unseen(void **state)
+{
+	struct ctl c = { 0 };
+	char *argv[] = { "console", "7", "--follow", NULL };
+	char out[256];
+
+	(void)state;
+	gone_after = 0;
+	epitaph = 1;
+	gone_state = CTL_GONE_PANICKED;
+	assert_int_equal(captured(&c, 3, argv, out, sizeof(out)), EXIT_GUEST);
+	assert_string_equal(out, "");
+}
+
+/* Without --follow, an epitaph without words is no instance. */
+static void test_console_empty_epitaph(void **state)
+{
+	struct ctl c = { 0 };
+	char *argv[] = { "console", "7", NULL };
+	char out[256];
+
+	(void)state;
+	gone = 1;
+	epitaph = 1;
+	gone_state = CTL_GONE_RUNNING;
+	assert_int_equal(captured(&c, 2, argv, out, sizeof(out)), EXIT_NOINST);
+	assert_string_equal(out, "");
 }
 
 /* An instance that was never there is still "no instance". */
@@ -248,6 +300,9 @@ int main(void)
 		cmocka_unit_test_setup(test_console_follow_stopped_elsewhere,
 				       setup),
 		cmocka_unit_test_setup(test_console_follow_no_instance, setup),
+		cmocka_unit_test_setup(test_console_follow_panicked_unseen,
+				       setup),
+		cmocka_unit_test_setup(test_console_empty_epitaph, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

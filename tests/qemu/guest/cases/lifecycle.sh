@@ -1,9 +1,10 @@
 # Stopping in every way: a guest that hangs with interrupts off is declared
 # hung from its heartbeat (never one that declined the heartbeat) and still
 # stopped (the polite request goes unanswered, INIT takes the core); a
-# running guest stopped politely halts by itself; --force skips the
-# request; a start that failed is not retried; rmmod stops every guest
-# left.
+# running guest stopped politely halts by itself (a console following it
+# ends as the guest did, even when the stop came before it looked);
+# --force skips the request; a start that failed is not retried; rmmod
+# stops every guest left.
 . /tests/lib.sh
 
 # Hang: the heartbeat stops; status says so; stop still works.
@@ -19,6 +20,45 @@ expect 0 kspawnctl stop "$id"
 want_online 1
 dmesg | grep -q "instance $id: no heartbeat for" || bad "no hang line in the kernel log"
 dmesg | grep -q "instance $id: no halt within" || bad "no forced-stop line in the kernel log"
+
+# A follower that first looks only after another process stopped the
+# guest (it stops itself before its first look; SIGCONT lets it go):
+# the module kept how the stop found the guest with its last words, and
+# the follower ends as the guest had, 9 for a hang or a panic it never
+# saw.  (Seen red with the kspawnctl before: both exited 0.)
+late_follower() {	# ID: the follower's PID in $follower, stopped
+	sh -c 'kill -STOP $$; exec kspawnctl console "$1" --follow' sh "$1" \
+		> /tmp/follow.out 2>&1 &
+	follower=$!
+	i=0
+	while [ "$(cut -d' ' -f3 "/proc/$follower/stat" 2>/dev/null)" != T ] &&
+		[ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+late_follow_ends() {	# WHAT WORDS: resume it; it must end with 9
+	kill -CONT "$follower"
+	wait "$follower"
+	st=$?
+	note "console --follow, first looking after the $1 guest was stopped, exited $st:"
+	sed 's/^/  | /' /tmp/follow.out
+	[ "$st" -eq 9 ] || bad "a late follower of a $1 guest exited $st, want 9"
+	grep -q "had $1" /tmp/follow.out || bad "the late follower did not say the guest had $1"
+	grep -q "$2" /tmp/follow.out || bad "the late follower lost the guest's last words"
+}
+spawn "$TEST_IMG" --cpu 1 --cmdline "crash hang" || finish
+late_follower "$id"
+wait_state "$id" hung
+expect 0 kspawnctl stop "$id"
+late_follow_ends hung "about to crash with 'hang'"
+want_online 1
+spawn "$TEST_IMG" --cpu 1 --cmdline "crash panic" || finish
+late_follower "$id"
+wait_state "$id" panicked
+expect 0 kspawnctl stop "$id"
+late_follow_ends panicked "panic() called on purpose"
+want_online 1
 # A guest that declined the heartbeat (heartbeat=off) gives the host
 # nothing to go by once it runs: it must not be called hung.  Its boot,
 # held back 1.5 s (hostile slowboot) against a timeout of 1 s, is
