@@ -445,16 +445,37 @@ static unsigned int max_pairs(void)
 }
 
 /*
+ * The largest frame our receive buffers can take: one buffer's worth; with
+ * mergeable buffers, what every one pair_init() can post on the smallest
+ * receive queue holds (each posts at most NBUF, and a smaller ring takes
+ * fewer), and at most big.
+ */
+static size_t largest_rx_frame(unsigned int pairs)
+{
+	size_t most = BIG;
+
+	if (!virtio_has(&vn.dev, VIRTIO_NET_F_MRG_RXBUF))
+		return BUF - HDR;
+	for (unsigned int i = 0; i < (pairs ? pairs : 1); i++) {
+		size_t room = (size_t)virtio_queue_size(&vn.dev, RXQ(i), NBUF) *
+			      MRG_BUF;
+
+		if (room < HDR + most)
+			most = room > HDR ? room - HDR : 0;
+	}
+	return most;
+}
+
+/*
  * The device's MTU with VIRTIO_NET_F_MTU, 0 if it cannot be ours: under
- * IPv4's least, or a frame bigger than our receive buffers hold (one, or
- * big with mergeable buffers), where the driver must be able to take one
+ * IPv4's least, or a frame bigger than our receive buffers hold
+ * (largest_rx_frame()), where the driver must be able to take one
  * (virtio 1.x, 5.1.4.2).  Such an mtu is not negotiated, as Linux's
  * virtnet_validate() does, and the device keeps to 1500 then.
  */
-static uint16_t device_mtu(void)
+static uint16_t device_mtu(unsigned int pairs)
 {
-	size_t most = virtio_has(&vn.dev, VIRTIO_NET_F_MRG_RXBUF) ? BIG :
-		      BUF - HDR;
+	size_t most = largest_rx_frame(pairs);
 	uint16_t mtu = 0;
 
 	if (!virtio_has(&vn.dev, VIRTIO_NET_F_MTU))
@@ -464,7 +485,7 @@ static uint16_t device_mtu(void)
 	if (mtu >= ETH_MIN_MTU && ETH_HLEN + (size_t)mtu <= most)
 		return mtu;
 	kprintf("virtio-net: the device's MTU %u is not from %u to %zu: not using it\n",
-		mtu, ETH_MIN_MTU, most - ETH_HLEN);
+		mtu, ETH_MIN_MTU, most > ETH_HLEN ? most - ETH_HLEN : 0);
 	return 0;
 }
 
@@ -479,7 +500,7 @@ static void vnet_init(void)
 	max = max_pairs();
 	if (!max && virtio_has(&vn.dev, VIRTIO_NET_F_MQ))
 		drop |= WANTED_MQ;
-	mtu = device_mtu();
+	mtu = device_mtu(max);
 	if (!mtu && virtio_has(&vn.dev, VIRTIO_NET_F_MTU))
 		drop |= 1ULL << VIRTIO_NET_F_MTU;
 	if (drop && virtio_start(&vn.dev, vn.dev.features & ~drop))

@@ -35,6 +35,18 @@ int virtio_start(struct virtio_dev *d, uint64_t wanted)
 	return 0;
 }
 
+uint16_t virtio_queue_size(struct virtio_dev *d, unsigned int q,
+			   uint16_t size)
+{
+	uint16_t max = d->ops->queue_max(d, q);
+
+	if (!size || size > max)
+		size = max;
+	if (size > VQ_PACKED_MAX)	/* our bookkeeping's size, either layout */
+		size = VQ_PACKED_MAX;
+	return size;
+}
+
 int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 		 virtio_irq_fn on_irq)
 {
@@ -49,10 +61,7 @@ int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 
 	if (!max)
 		return -1;
-	if (!size || size > max)
-		size = max;
-	if (size > VQ_PACKED_MAX)	/* our bookkeeping's size, either layout */
-		size = VQ_PACKED_MAX;
+	size = virtio_queue_size(d, q, size);
 	/*
 	 * A split ring's size is a power of two (virtio 1.x, 2.7), and the
 	 * device finds its entries by masking an index with it: with any

@@ -110,6 +110,10 @@ int virtio_start(struct virtio_dev *d, uint64_t wanted);
 int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 		 virtio_irq_fn on_irq);
 
+/* The size virtio_queue() would give queue q when asked for size (0: none). */
+uint16_t virtio_queue_size(struct virtio_dev *d, unsigned int q,
+			   uint16_t size);
+
 /* DRIVER_OK: the device may use the queues now. */
 void virtio_ready(struct virtio_dev *d);
 

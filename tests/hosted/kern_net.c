@@ -14,6 +14,9 @@
  *     the driver's receive buffers cannot hold (9000 without mergeable
  *     buffers), is not negotiated (the device then keeps to 1500) and
  *     the link still comes up; 9000 with mergeable buffers is taken.
+ *     With mergeable buffers and a receive queue of 8 entries (8 buffers
+ *     of 1024 bytes, the vnet header in the first), a frame of 14 + 8166
+ *     fits and 14 + 8167 does not: 8166 is taken, 8167 and 9000 not.
  *
  * Prints "ok NAME" / "FAIL NAME: why" per case, "kern_net: N failed" last.
  */
@@ -48,10 +51,12 @@ static void count_rx(struct netif *nif, const void *frame, size_t len)
 
 /*
  * A fresh device and driver: the device's features less drop, its mtu,
- * transmit queue 0's largest size.  The driver as netif_first() brings
- * it up, frames that come back counted, not given to a stack.
+ * transmit and receive queue 0's largest sizes.  The driver as
+ * netif_first() brings it up, frames that come back counted, not given to
+ * a stack.
  */
-static struct netif *up(uint64_t drop, uint16_t mtu, uint16_t tx_max)
+static struct netif *up(uint64_t drop, uint16_t mtu, uint16_t tx_max,
+			uint16_t rx_max)
 {
 	struct netif *nif;
 
@@ -66,6 +71,7 @@ static struct netif *up(uint64_t drop, uint16_t mtu, uint16_t tx_max)
 	memcpy(slot.config + offsetof(struct virtio_net_config, mtu), &mtu,
 	       sizeof(mtu));
 	slot.queues[TXQ(0)].size_max = tx_max;
+	slot.queues[RXQ(0)].size_max = rx_max;
 	vh_region(region, BASE, REGION_BYTES, 0);
 	vh_poll(&net.dev);
 	kh_slot = &slot;
@@ -90,7 +96,7 @@ static int send_len(struct netif *nif, size_t len)
 
 static void tx_small_queue(void)
 {
-	struct netif *nif = up(0, 1500, 16);
+	struct netif *nif = up(0, 1500, 16, 256);
 	int sent = 0, again = 0;
 
 	if (!nif || vn.dev.vq[TXQ(0)].size != 16) {
@@ -115,9 +121,25 @@ static void tx_small_queue(void)
 		sent, again, vn.p[0].tx_top, NBUF, looped);
 }
 
+/* Mergeable buffers, a receive queue of 8: is mtu taken as it should? */
+static void mtu_small_rx(uint16_t want, int taken, const char *name)
+{
+	struct netif *nif = up(0, want, 256, 8);
+	int f_mtu = nif && virtio_has(&vn.dev, VIRTIO_NET_F_MTU);
+
+	verdict("net-mtu-big", name,
+		nif && vn.mrg && vn.dev.vq[RXQ(0)].size == 8 &&
+		f_mtu == taken && nif->mtu == (taken ? want : 0),
+		"mtu %u, mergeable buffers %s, a receive queue of %u: F_MTU %s (want %s), netif mtu %u",
+		want, nif && vn.mrg ? "on" : "off",
+		nif ? vn.dev.vq[RXQ(0)].size : 0,
+		f_mtu ? "negotiated" : "not negotiated",
+		taken ? "negotiated" : "not", nif ? nif->mtu : 0);
+}
+
 static void mtu(void)
 {
-	struct netif *nif = up(0, 576, 256);
+	struct netif *nif = up(0, 576, 256, 256);
 	int big, fits;
 
 	if (!nif) {
@@ -134,7 +156,7 @@ static void mtu(void)
 		nif->mtu, big ? "refused" : "sent",
 		fits ? "refused" : "sent");
 
-	nif = up(0, 40, 256);
+	nif = up(0, 40, 256, 256);
 	verdict("net-mtu-small", NULL,
 		nif && !virtio_has(&vn.dev, VIRTIO_NET_F_MTU) && !nif->mtu &&
 		!(net.dev.features & F(VIRTIO_NET_F_MTU)) &&
@@ -144,7 +166,7 @@ static void mtu(void)
 		nif ? nif->mtu : 0,
 		nif && !send_len(nif, ETH_HLEN + 1500) ? "sent" : "refused");
 
-	nif = up(F(VIRTIO_NET_F_MRG_RXBUF), 9000, 256);
+	nif = up(F(VIRTIO_NET_F_MRG_RXBUF), 9000, 256, 256);
 	verdict("net-mtu-big", NULL,
 		nif && !virtio_has(&vn.dev, VIRTIO_NET_F_MTU) && !nif->mtu &&
 		!(net.dev.features & F(VIRTIO_NET_F_MTU)),
@@ -152,13 +174,16 @@ static void mtu(void)
 		nif && virtio_has(&vn.dev, VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
 		net.dev.features & F(VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
 		nif ? nif->mtu : 0);
-	nif = up(0, 9000, 256);
+	nif = up(0, 9000, 256, 256);
 	verdict("net-mtu-big", "mrg",
 		nif && virtio_has(&vn.dev, VIRTIO_NET_F_MTU) &&
 		nif->mtu == 9000 && !send_len(nif, ETH_HLEN + 1500),
 		"mtu 9000 with mergeable buffers: F_MTU %s, netif mtu %u",
 		nif && virtio_has(&vn.dev, VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
 		nif ? nif->mtu : 0);
+	mtu_small_rx(8166, 1, "mrg-rx8-fits");
+	mtu_small_rx(8167, 0, "mrg-rx8-too-big");
+	mtu_small_rx(9000, 0, "mrg-rx8-9000");
 }
 
 int main(void)
