@@ -35,16 +35,20 @@ int virtio_start(struct virtio_dev *d, uint64_t wanted)
 	return 0;
 }
 
-uint16_t virtio_queue_size(struct virtio_dev *d, unsigned int q,
-			   uint16_t size)
+/* size asked for, against the device's max (read once by the caller). */
+static uint16_t queue_size(uint16_t size, uint16_t max)
 {
-	uint16_t max = d->ops->queue_max(d, q);
-
 	if (!size || size > max)
 		size = max;
 	if (size > VQ_PACKED_MAX)	/* our bookkeeping's size, either layout */
 		size = VQ_PACKED_MAX;
 	return size;
+}
+
+uint16_t virtio_queue_size(struct virtio_dev *d, unsigned int q,
+			   uint16_t size)
+{
+	return queue_size(size, d->ops->queue_max(d, q));
 }
 
 int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
@@ -61,7 +65,8 @@ int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 
 	if (!max)
 		return -1;
-	size = virtio_queue_size(d, q, size);
+	/* The max just checked: a second read could say anything. */
+	size = queue_size(size, max);
 	/*
 	 * A split ring's size is a power of two (virtio 1.x, 2.7), and the
 	 * device finds its entries by masking an index with it: with any

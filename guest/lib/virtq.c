@@ -199,6 +199,8 @@ int virtq_kick_needed(struct virtq *q)
 
 	if (q->packed)
 		return virtq_packed_kick_needed(q);
+	if (now == old)
+		return 0;	/* nothing exposed since the last decision */
 	/*
 	 * Our index before our look at the device's request, as the device
 	 * stores its request before its last look at our index
@@ -346,8 +348,8 @@ uint32_t virtq_in_bytes(const struct virtq_buf *in, unsigned int nin)
  * repeats too: the cookie is not cleared when the chain comes back (see
  * chain_is_out()).  In steady state the add stores nothing; with two
  * cores that is what counts, as every store queues behind the payload
- * stores still waiting for lines the device last read, and the publish
- * fence waits for them all.
+ * stores still waiting for lines the device last read, and the kick
+ * decision's fence waits for them all.
  */
 static inline void put_one(struct virtq *q, uint16_t head, uint16_t slot,
 			   const struct virtq_buf *b, uint16_t flags,

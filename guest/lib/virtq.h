@@ -144,7 +144,8 @@ int virtq_publish(struct virtq *q);
  * between them (taking back completions, say): virtq_expose() makes what
  * was added visible to the device and decides nothing; virtq_kick_needed()
  * then says whether the device asked for a kick for anything exposed since
- * the last decision.  The decision needs a fence that waits for every
+ * the last decision (0 if nothing was), at most 65535 buffers, as the
+ * indices are 16 bits.  The decision needs a fence that waits for every
  * store still queued (with two cores, a batch's payloads); work put
  * between the two overlaps that wait.  Packed: the add makes a chain
  * visible, and virtq_expose() has nothing to do.

@@ -9,7 +9,8 @@
  * The BAR is an exact-size heap block, so ASan sees any stray access.
  * A split queue whose size is not a power of two, the device's maximum
  * or the size asked for, is refused with a line saying so, never enabled;
- * a packed one takes any size.
+ * a packed one takes any size.  The device's maximum is read once: one
+ * that says 0 on a second look does not get a queue of size 0.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -402,6 +403,41 @@ static void test_split_queue_size_power_of_two(void **state)
 		free(ring_mem[--nring_mem]);
 }
 
+/* The PCI transport's queue_max, but 0 from the second look on. */
+static const struct virtio_transport_ops *pci_ops;
+static int max_reads;
+
+static uint16_t max_then_zero(struct virtio_dev *d, unsigned int q)
+{
+	return max_reads++ ? 0 : pci_ops->queue_max(d, q);
+}
+
+static void test_queue_max_read_once(void **state)
+{
+	volatile struct virtio_pci_common_cfg *c;
+	struct virtio_transport_ops ops;
+	struct virtio_pci p;
+	struct virtio_dev d;
+
+	(void)state;
+	assert_int_equal(virtio_pci_find(&p, &bus, VIRTIO_ID_BLOCK, 0), 0);
+	virtio_pci_attach(&d, &p, &plat);
+	c = p.common;
+	d.features = 1ULL << VIRTIO_F_VERSION_1;
+	pci_ops = d.ops;
+	ops = *d.ops;
+	ops.queue_max = max_then_zero;
+	d.ops = &ops;
+	max_reads = 0;
+	c->queue_size = 8;
+	assert_int_equal(virtio_queue(&d, 0, 0, NULL), 0);
+	assert_int_equal(d.vq[0].size, 8);
+	assert_int_equal(c->queue_size, 8);
+	assert_int_equal(c->queue_enable, 1);
+	while (nring_mem)
+		free(ring_mem[--nring_mem]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +448,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_capability_loop_is_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_queue_and_notify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split_queue_size_power_of_two, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_max_read_once, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
