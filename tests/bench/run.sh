@@ -135,7 +135,7 @@ rb=$build/bench/ringbench
 o=$(RINGBENCH_SCALE=100 RINGBENCH_PHASES=1 "$rb" sidebyside 64 32 2>&1)
 ok=0
 [ "$(echo "$o" | grep -cE '_vs_(pingpong|rte_ring) [0-9.]+ x$')" -ne 4 ] ||
-	[ "$(echo "$o" | sed -nE 's/^(rte_ring|split|packed)_phases copy [0-9.]+ add [0-9.]+ publish [0-9.]+ get [0-9.]*[1-9][0-9.]* peer [0-9.]*[1-9][0-9.]* cycles.*; ([0-9]+) msgs sent, ([0-9]+) taken$/\2 \3/p' |
+	[ "$(echo "$o" | sed -nE 's/^(rte_ring|split|packed)_phases copy [0-9.]+ add [0-9.]+ get [0-9.]*[1-9][0-9.]* kick [0-9.]+ peer [0-9.]*[1-9][0-9.]* cycles.*; ([0-9]+) msgs sent, ([0-9]+) taken$/\2 \3/p' |
 		awk '$1 == $2 && $1 >= 48000 && $1 <= 15 * (3200 + 288)' | wc -l)" -ne 3 ] ||
 	ok=1
 verdict ringbench-sidebyside $ok "want 4 ratios, and 3 phase lines each with as many messages taken as sent in the throughput turns (48000-52320)" "$o"
