@@ -152,16 +152,19 @@ struct kspawn_ioc_io {
 
 /*
  * A console read of an instance another caller stopped reads what its
- * guest wrote that nobody read (the module keeps it a while, even when
- * that is nothing) and, in gone, how the stop found the guest: a reader
- * who follows the console learns that the guest had panicked or hung
- * even when the stop came before it looked.  0 while the instance is
- * there, and from a module older than the field (it was reserved).
+ * guest wrote that nobody read and, in gone, how the stop found the
+ * guest: a reader who follows the console learns that the guest had
+ * panicked or hung even when the stop came before it looked.  The module
+ * keeps the words until read and, for a guest that panicked, hung or was
+ * dead, how it ended, for every reader, a while (10 s) after the stop.
+ * 0 while the instance is there, and from a module older than the field
+ * (it was reserved).
  */
 #define KSPAWN_GONE_RUNNING	1	/* booting or running */
 #define KSPAWN_GONE_HALTED	2	/* it had halted on its own */
 #define KSPAWN_GONE_PANICKED	3
 #define KSPAWN_GONE_HUNG	4	/* its heartbeat had stopped */
+#define KSPAWN_GONE_DEAD	5	/* a stop before could not take its core */
 
 /* One core, for KSPAWN_IOC_RESERVE and KSPAWN_IOC_RELEASE. */
 struct kspawn_ioc_cpu {

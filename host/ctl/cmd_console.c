@@ -75,9 +75,9 @@ static int no_instance(int e)
  * The instance went between two looks: another process stopped it
  * (kspawnctl stop, rmmod).  The module keeps what its guest wrote that
  * nobody read, and how the stop found it, a while, for this reader: take
- * it all, then end as the guest had: EXIT_GUEST if it had panicked or
- * hung (the stop may have come before we saw it), else EXIT_OK.  If it
- * was never seen and left nothing, there was no such instance.
+ * it all, then end as the guest had: EXIT_GUEST if it had panicked, hung
+ * or was dead (the stop may have come before we saw it), else EXIT_OK.
+ * If it was never seen and left nothing, there was no such instance.
  */
 static int follow_gone(int fd, uint32_t id, int seen, size_t *total,
 		       enum ctl_gone gone)
@@ -91,10 +91,12 @@ static int follow_gone(int fd, uint32_t id, int seen, size_t *total,
 		return ctl_fail("console", e, id);
 	if (!seen && !*total && !gone)
 		return ctl_fail("console", -ESRCH, id);
-	if (gone == CTL_GONE_PANICKED || gone == CTL_GONE_HUNG) {
-		err_msg("console: instance %u had %s when another process stopped it",
-			id, gone == CTL_GONE_PANICKED ? "panicked" :
-			"hung (its heartbeat stopped)");
+	if (gone == CTL_GONE_PANICKED || gone == CTL_GONE_HUNG ||
+	    gone == CTL_GONE_DEAD) {
+		err_msg("console: instance %u %s when another process stopped it",
+			id, gone == CTL_GONE_PANICKED ? "had panicked" :
+			gone == CTL_GONE_HUNG ? "had hung (its heartbeat stopped)" :
+			"was dead (its core could not be given back)");
 		return EXIT_GUEST;
 	}
 	err_msg("console: instance %u %swas stopped by another process (kspawnctl stop, or the module unloaded)",

@@ -190,6 +190,8 @@ static enum ctl_gone gone_state(uint32_t g)
 		return CTL_GONE_PANICKED;
 	case KSPAWN_GONE_HUNG:
 		return CTL_GONE_HUNG;
+	case KSPAWN_GONE_DEAD:
+		return CTL_GONE_DEAD;
 	default:
 		return CTL_GONE_RUNNING;
 	}

@@ -35,6 +35,7 @@ enum ctl_gone {
 	CTL_GONE_HALTED,	/* it had halted on its own */
 	CTL_GONE_PANICKED,
 	CTL_GONE_HUNG,		/* its heartbeat had stopped */
+	CTL_GONE_DEAD,		/* a stop before could not take its core */
 };
 
 struct ctl_status {

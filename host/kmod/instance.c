@@ -22,8 +22,9 @@
  * console --follow) while another process stops the guest still gets its
  * last words (the guest writes some in answer to the stop itself), and
  * learns that it had panicked or hung if the stop came first.  Only the
- * console read sees an epitaph; it goes once read, EPITAPH_MS after the
- * stop, or when EPITAPH_MAX newer ones are kept.
+ * console read sees an epitaph.  It goes EPITAPH_MS after the stop, or
+ * when EPITAPH_MAX newer ones are kept, and sooner once its words are
+ * read if the guest's end is not worth telling (it ran, or halted).
  */
 #include <linux/jiffies.h>
 #include <linux/mm.h>
@@ -61,6 +62,13 @@ struct kspawn_epitaph {
 static LIST_HEAD(epitaphs);		/* oldest first; kspawn_list_lock */
 static unsigned int nepitaphs;
 
+/* An end every reader should learn, words or none: kept till it expires. */
+static bool gone_matters(u32 gone)
+{
+	return gone == KSPAWN_GONE_PANICKED || gone == KSPAWN_GONE_HUNG ||
+	       gone == KSPAWN_GONE_DEAD;
+}
+
 /* Under kspawn_list_lock. */
 static void epitaph_drop(struct kspawn_epitaph *ep)
 {
@@ -82,15 +90,17 @@ static void epitaphs_prune(u32 id)
 
 /*
  * For the instance being retired: room for what its console still holds
- * (perhaps nothing: the epitaph still says how the guest ended).  Nothing
- * adds to it any more (its guest stopped and its last words were polled),
- * readers only take: the room is enough when it is filled.
+ * (perhaps nothing, if how the guest ended matters).  Nothing adds to it
+ * any more (its guest stopped and its last words were polled), readers
+ * only take: the room is enough when it is filled.
  */
 static struct kspawn_epitaph *epitaph_alloc(struct kspawn_instance *in)
 {
 	u32 len = kspawn_console_pending(&in->console);
 	struct kspawn_epitaph *ep;
 
+	if (!len && !gone_matters(in->gone))
+		return NULL;
 	ep = kvmalloc(struct_size(ep, data, len), GFP_KERNEL);
 	if (ep) {
 		ep->id = in->id;
@@ -107,22 +117,26 @@ static struct kspawn_epitaph *epitaph_alloc(struct kspawn_instance *in)
 /*
  * Under kspawn_list_lock, as the instance leaves the list: a reader
  * finds either the instance or its epitaph, and no byte twice (the
- * console's own lock makes a take whole).  Kept even when a reader took
- * every byte meanwhile: for how the guest ended.
+ * console's own lock makes a take whole).  Not kept if a reader took
+ * every byte meanwhile, unless how the guest ended matters.
  */
-static void epitaph_add(struct kspawn_epitaph *ep, struct kspawn_instance *in)
+static bool epitaph_add(struct kspawn_epitaph *ep, struct kspawn_instance *in)
 {
 	ep->len = kspawn_console_take(&in->console, ep->data, ep->len);
+	if (!ep->len && !gone_matters(ep->gone))
+		return false;
 	ep->off = 0;
 	ep->expires = jiffies + msecs_to_jiffies(EPITAPH_MS);
 	list_add_tail(&ep->node, &epitaphs);
 	nepitaphs++;
 	epitaphs_prune(0);
+	return true;
 }
 
 /*
  * Console bytes of a gone instance id and how its guest ended (*gone), or
- * -ESRCH if it left no epitaph (or it was read to the end already).
+ * -ESRCH if it left no epitaph (or one whose words were all read, of a
+ * guest that ran or halted).
  */
 int kspawn_epitaph_take(u32 id, char *buf, u32 len, u32 *gone)
 {
@@ -138,7 +152,7 @@ int kspawn_epitaph_take(u32 id, char *buf, u32 len, u32 *gone)
 		memcpy(buf, ep->data + ep->off, n);
 		ep->off += n;
 		*gone = ep->gone;
-		if (ep->off == ep->len)
+		if (ep->off == ep->len && !gone_matters(ep->gone))
 			epitaph_drop(ep);
 		break;
 	}
@@ -230,10 +244,8 @@ static void retire(struct kspawn_instance *in, struct kspawn_epitaph *ep)
 		list_del_init(&in->node);
 		unclaim(in);
 		refcount_dec(&in->users);	/* the list's; ours remains */
-		if (ep) {
-			epitaph_add(ep, in);
+		if (ep && epitaph_add(ep, in))
 			ep = NULL;
-		}
 	}
 	mutex_unlock(&kspawn_list_lock);
 	kvfree(ep);

@@ -343,6 +343,7 @@ int kspawn_instance_stop(struct kspawn_instance *in, bool force)
 		kspawn_monitor_poll(in);	/* its last words */
 		break;
 	case KSPAWN_HOST_DEAD:
+		in->gone = KSPAWN_GONE_DEAD;	/* as a follower saw it last */
 		break;
 	default:
 		err = -ESRCH;			/* stopped by someone else */

@@ -37,6 +37,8 @@ static const char *last_words;	/* what the module kept of it then */
 static int epitaph;		/* the module kept one (maybe no words) */
 static enum ctl_gone gone_state;	/* CTL_GONE_NO: an old module */
 static int gone_read_err;	/* a read once that is taken: 0 or -ESRCH */
+static unsigned long gone_at_read; /* or: the read that finds it gone */
+static unsigned long statuses;	/* status calls */
 
 static int quiet_read(void *buf, size_t len, size_t *got,
 		      enum ctl_gone *g)
@@ -68,7 +70,9 @@ int dev_console_read(int fd, uint32_t id, void *buf, size_t len,
 		     size_t *got, enum ctl_gone *g)
 {
 	(void)fd, (void)id;
-	if (gone_after >= 0 || gone) {
+	if (gone_at_read && reads + 1 == gone_at_read)
+		gone = 1;
+	if (gone_after >= 0 || gone_at_read || gone) {
 		reads++;
 		return quiet_read(buf, len, got, g);
 	}
@@ -86,7 +90,9 @@ int dev_console_read(int fd, uint32_t id, void *buf, size_t len,
 int dev_status(int fd, uint32_t id, struct ctl_status *st)
 {
 	(void)fd, (void)id;
-	if (gone_after >= 0 && (gone || gone_after-- == 0)) {
+	statuses++;
+	if ((gone_at_read && gone) ||
+	    (gone_after >= 0 && (gone || gone_after-- == 0))) {
 		gone = 1;
 		return -ESRCH;
 	}
@@ -144,6 +150,8 @@ static int setup(void **state)
 	epitaph = 0;
 	gone_state = CTL_GONE_NO;
 	gone_read_err = -ESRCH;
+	gone_at_read = 0;
+	statuses = 0;
 	return 0;
 }
 
@@ -243,6 +251,7 @@ static void test_console_follow_stopped_elsewhere(void **state)
 	follow_stopped_elsewhere(-ESRCH, CTL_GONE_HALTED, EXIT_OK);
 	follow_stopped_elsewhere(-ESRCH, CTL_GONE_PANICKED, EXIT_GUEST);
 	follow_stopped_elsewhere(0, CTL_GONE_HUNG, EXIT_GUEST);
+	follow_stopped_elsewhere(-ESRCH, CTL_GONE_DEAD, EXIT_GUEST);
 }
 
 /*
@@ -261,6 +270,27 @@ static void test_console_follow_panicked_unseen(void **state)
 	gone_state = CTL_GONE_PANICKED;
 	assert_int_equal(captured(&c, 3, argv, out, sizeof(out)), EXIT_GUEST);
 	assert_string_equal(out, "");
+}
+
+/*
+ * Stopped between the status look and the read: the read says how the
+ * guest ended, and the follow ends there, without another status look.
+ */
+static void test_console_follow_gone_at_read(void **state)
+{
+	struct ctl c = { 0 };
+	char *argv[] = { "console", "7", "--follow", NULL };
+	char out[256];
+
+	(void)state;
+	halt_after = 1000;
+	gone_at_read = 3;	/* the second turn's first read */
+	last_words = "guest: no heartbeat\n";
+	gone_state = CTL_GONE_HUNG;
+	gone_read_err = 0;	/* the module keeps a hung guest's end */
+	assert_int_equal(captured(&c, 3, argv, out, sizeof(out)), EXIT_GUEST);
+	assert_string_equal(out, "banner\nguest: no heartbeat\n");
+	assert_int_equal(statuses, 2);
 }
 
 /* Without --follow, an epitaph without words is no instance. */
@@ -302,6 +332,7 @@ int main(void)
 		cmocka_unit_test_setup(test_console_follow_no_instance, setup),
 		cmocka_unit_test_setup(test_console_follow_panicked_unseen,
 				       setup),
+		cmocka_unit_test_setup(test_console_follow_gone_at_read, setup),
 		cmocka_unit_test_setup(test_console_empty_epitaph, setup),
 	};
 

@@ -58,6 +58,11 @@ late_follower "$id"
 wait_state "$id" panicked
 expect 0 kspawnctl stop "$id"
 late_follow_ends panicked "panic() called on purpose"
+# Its words are read, how it ended is kept for every reader a while:
+# another follower learns it too; a plain console finds no instance.
+expect 9 kspawnctl console "$id" --follow
+has "had panicked"
+expect 8 kspawnctl console "$id"
 want_online 1
 # A guest that declined the heartbeat (heartbeat=off) gives the host
 # nothing to go by once it runs: it must not be called hung.  Its boot,
