@@ -361,8 +361,9 @@ static void describe_options(const struct run_args *a, char *buf, size_t size)
 }
 
 /*
- * The module's limit on instances, or 0 if that is not the trouble: its
- * ENOSPC says either that or that the pool has no region big enough.
+ * The module's limit on instances, or 0 if that is not the trouble: an
+ * older module's ENOSPC says either that or that the pool has no region
+ * big enough (the module now says EMFILE for the limit).
  */
 static uint32_t at_instance_limit(int fd, int *running)
 {
@@ -377,9 +378,25 @@ static uint32_t at_instance_limit(int fd, int *running)
 
 static int too_many_instances(int running, uint32_t max)
 {
-	err_msg("run: too many instances: %d running, the module's limit is %u (stop one: kspawnctl list, kspawnctl stop ID)",
-		running, max);
+	err_msg("run: too many instances: %d running%s, the module's limit is %u (stop one: kspawnctl list, kspawnctl stop ID)",
+		running, (uint32_t)running < max ? " and more being started" : "",
+		max);
 	return EXIT_RESOURCE;
+}
+
+/* The module said EMFILE: its limit, whatever list says now. */
+static int instance_limit(int fd)
+{
+	static uint32_t ids[1024];
+	struct ctl_version v;
+	int running = 0;
+
+	if (dev_version(fd, &v) || !v.max_instances ||
+	    dev_list(fd, ids, (int)(sizeof(ids) / sizeof(ids[0])), &running)) {
+		err_msg("run: too many instances: the module's limit is reached (stop one: kspawnctl list, kspawnctl stop ID)");
+		return EXIT_RESOURCE;
+	}
+	return too_many_instances(running, v.max_instances);
 }
 
 static int spawn_error(struct ctl *c, const struct run_args *a, int e,
@@ -408,6 +425,9 @@ static int spawn_error(struct ctl *c, const struct run_args *a, int e,
 		err_msg("run: --disk %s is busy: another instance has it, or Linux does (mounted, or another driver's); stop that instance (kspawnctl list) or unmount it",
 			a->disk ? a->disk : "");
 		rc = EXIT_RESOURCE;
+		break;
+	case EMFILE:
+		rc = instance_limit(c->fd);
 		break;
 	case ENOSPC:
 		max = at_instance_limit(c->fd, &running);

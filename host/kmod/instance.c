@@ -292,11 +292,15 @@ static int claim_cores(struct kspawn_instance *in,
 	return 0;
 }
 
-/* Reserve an ID, the CPUs and a place among the instances. */
+/*
+ * Reserve an ID, the CPUs and a place among the instances.  No place left
+ * is EMFILE, not the pool's ENOSPC: kspawnctl tells the user which, and
+ * counting instances itself would miss those still being created.
+ */
 static int claim(struct kspawn_instance *in,
 		 const struct kspawn_ioc_load *req)
 {
-	int err = -ENOSPC;
+	int err = -EMFILE;
 
 	mutex_lock(&kspawn_list_lock);
 	if (ninstances >= KSPAWN_MAX_INSTANCES) {

@@ -236,6 +236,19 @@ static void too_many_instances_raced(void **state)
 	never_says("pool is too small");
 }
 
+/*
+ * The module's own word for its limit: no second look needed, and right
+ * when others are still being created (list shows fewer than the limit).
+ */
+static void instance_limit_emfile(void **state)
+{
+	(void)state;
+	running = 14;
+	assert_int_equal(run(-EMFILE, "--cpu", "1", NULL), EXIT_RESOURCE);
+	says("too many instances: 14 running and more being started, the module's limit is 16");
+	never_says("pool is too small");
+}
+
 static void pool_too_small(void **state)
 {
 	(void)state;
@@ -337,6 +350,7 @@ int main(void)
 		cmocka_unit_test(cpu_busy),
 		cmocka_unit_test(too_many_instances),
 		cmocka_unit_test(too_many_instances_raced),
+		cmocka_unit_test(instance_limit_emfile),
 		cmocka_unit_test(pool_too_small),
 		cmocka_unit_test(host_out_of_memory),
 		cmocka_unit_test(mem_too_big),
