@@ -154,11 +154,11 @@ struct kspawn_ioc_io {
  * A console read of an instance another caller stopped reads what its
  * guest wrote that nobody read and, in gone, how the stop found the
  * guest: a reader who follows the console learns that the guest had
- * panicked or hung even when the stop came before it looked.  The module
- * keeps the words until read and, for a guest that panicked, hung or was
- * dead, how it ended, for every reader, a while (10 s) after the stop.
- * 0 while the instance is there, and from a module older than the field
- * (it was reserved).
+ * panicked, hung or was dead even when the stop came before it looked.
+ * The module keeps the words until read and, for a guest that panicked,
+ * hung or was dead, how it ended, for every reader, a while (10 s) after
+ * the stop.  0 while the instance is there, and from a module older than
+ * the field (it was reserved).
  */
 #define KSPAWN_GONE_RUNNING	1	/* booting or running */
 #define KSPAWN_GONE_HALTED	2	/* it had halted on its own */

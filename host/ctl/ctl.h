@@ -18,7 +18,7 @@ enum ctl_exit {
 	EXIT_ABI = 6,		/* ABI major version mismatch */
 	EXIT_RESOURCE = 7,	/* pool too small, CPU busy, last online CPU */
 	EXIT_NOINST = 8,	/* no such instance */
-	EXIT_GUEST = 9,		/* console: the guest panicked or hung */
+	EXIT_GUEST = 9,		/* console: panicked, hung or dead */
 };
 
 struct ctl {

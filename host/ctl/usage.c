@@ -109,8 +109,9 @@ static const char console_help[] =
 "  --follow, -f    keep printing until the guest halts, panics or hangs,\n"
 "                  or another process stops it (or Ctrl-C); exit status\n"
 "                  0 if it halted or was stopped (its last words\n"
-"                  printed), 9 if it panicked or hung (also when\n"
-"                  another process stopped it after that)\n";
+"                  printed), 9 if it panicked or hung, or its instance\n"
+"                  is dead (also when another process stopped it\n"
+"                  after that)\n";
 
 static const char stop_help[] =
 "kspawnctl stop ID [--force]\n"
@@ -147,8 +148,9 @@ static const char exit_help[] =
 "     (the module's limit), CPU busy, a --disk another instance (or a\n"
 "     mount) holds, CPU 0 or the last online CPU asked for\n"
 "  8  no such instance\n"
-"  9  console --follow: the guest panicked or stopped its heartbeat\n"
-"     (a guest another process stopped ends it with 0)\n"
+"  9  console --follow: the guest panicked or stopped its heartbeat, or\n"
+"     its instance is dead (a guest another process stopped while it ran\n"
+"     ends it with 0)\n"
 "\n"
 "EXAMPLES\n"
 "  id=$(kspawnctl run kspawn-guest.elf --cpu 1 --cmdline 'hello a b')\n"

@@ -21,10 +21,10 @@
  * the guest (KSPAWN_GONE_*): a reader following the console (kspawnctl
  * console --follow) while another process stops the guest still gets its
  * last words (the guest writes some in answer to the stop itself), and
- * learns that it had panicked or hung if the stop came first.  Only the
- * console read sees an epitaph.  It goes EPITAPH_MS after the stop, or
- * when EPITAPH_MAX newer ones are kept, and sooner once its words are
- * read if the guest's end is not worth telling (it ran, or halted).
+ * learns that it had panicked, hung or was dead if the stop came first.
+ * Only the console read sees an epitaph.  It goes EPITAPH_MS after the
+ * stop, or when EPITAPH_MAX newer ones are kept, and sooner once its words
+ * are read if the guest's end is not worth telling (it ran, or halted).
  */
 #include <linux/jiffies.h>
 #include <linux/mm.h>

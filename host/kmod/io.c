@@ -52,10 +52,18 @@ static int open_disk(struct kspawn_io *io, const struct kspawn_ioc_load *req,
 		     u64 *bytes)
 {
 	if (req->disk_path[0]) {
+		int err;
+
 		io->disk = kspawn_disk_open(req->disk_path,
 					    req->flags & KSPAWN_LOAD_WRITEBACK,
 					    &io->region, bytes);
-		return PTR_ERR_OR_ZERO(io->disk);
+		err = PTR_ERR_OR_ZERO(io->disk);
+		/*
+		 * What the file's own filesystem said (FUSE passes its
+		 * daemon's errno) must not read as the module's instance
+		 * limit (EMFILE) or pool (ENOSPC): the log line says which.
+		 */
+		return err == -EMFILE || err == -ENOSPC ? -EIO : err;
 	}
 	if (req->ramdisk_bytes > KSPAWN_RAMDISK_MAX_BYTES) {
 		pr_info("refused: RAM disk of %llu MiB (at most %llu)\n",

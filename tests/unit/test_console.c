@@ -7,7 +7,7 @@
  * process stops: the instance is gone between two looks, what the guest
  * wrote last (the module keeps it a while for the reader) is printed,
  * and it ends with status 0, not 8 (no instance); or 9 if the module says
- * the stop found the guest panicked or hung, seen or not.
+ * the stop found the guest panicked, hung or dead, seen or not.
  *
  * unit-sources: host/ctl/cmd_console.c
  */
@@ -222,8 +222,8 @@ static void test_console_follow_flood_sees_halt(void **state)
  * Stopped by another process between two looks: the last words the module
  * kept are printed, once, and the follow ends as the stop found the guest:
  * 0 if it ran or had halted (or the module is too old to say), 9 if it
- * had panicked or hung; whether the module then says nothing more (0
- * bytes) or no instance (ESRCH).
+ * had panicked, hung or was dead; whether the module then says nothing
+ * more (0 bytes) or no instance (ESRCH).
  */
 static void follow_stopped_elsewhere(int read_err, enum ctl_gone how,
 				     int want)

@@ -356,6 +356,16 @@ static void test_attach_queue_and_notify(void **state)
 	assert_memory_equal(gotmac, mac, 6);
 }
 
+/* The block function attached, VERSION_1 negotiated: its common config. */
+static volatile struct virtio_pci_common_cfg *
+attach_v1(struct virtio_pci *p, struct virtio_dev *d)
+{
+	assert_int_equal(virtio_pci_find(p, &bus, VIRTIO_ID_BLOCK, 0), 0);
+	virtio_pci_attach(d, p, &plat);
+	d->features = 1ULL << VIRTIO_F_VERSION_1;
+	return p->common;
+}
+
 static void test_split_queue_size_power_of_two(void **state)
 {
 	volatile struct virtio_pci_common_cfg *c;
@@ -363,10 +373,7 @@ static void test_split_queue_size_power_of_two(void **state)
 	struct virtio_dev d;
 
 	(void)state;
-	assert_int_equal(virtio_pci_find(&p, &bus, VIRTIO_ID_BLOCK, 0), 0);
-	virtio_pci_attach(&d, &p, &plat);
-	c = p.common;
-	d.features = 1ULL << VIRTIO_F_VERSION_1;
+	c = attach_v1(&p, &d);
 
 	/* A hostile maximum: refused whatever the driver asks for. */
 	said[0] = 0;
@@ -420,10 +427,7 @@ static void test_queue_max_read_once(void **state)
 	struct virtio_dev d;
 
 	(void)state;
-	assert_int_equal(virtio_pci_find(&p, &bus, VIRTIO_ID_BLOCK, 0), 0);
-	virtio_pci_attach(&d, &p, &plat);
-	c = p.common;
-	d.features = 1ULL << VIRTIO_F_VERSION_1;
+	c = attach_v1(&p, &d);
 	pci_ops = d.ops;
 	ops = *d.ops;
 	ops.queue_max = max_then_zero;

@@ -37,13 +37,17 @@ late_follower() {	# ID: the follower's PID in $follower, stopped
 		i=$((i + 1))
 	done
 }
-late_follow_ends() {	# WHAT WORDS: resume it; it must end with 9
+# resume_follower WANT WHAT: SIGCONT; its status must be WANT.
+resume_follower() {
 	kill -CONT "$follower"
 	wait "$follower"
 	st=$?
-	note "console --follow, first looking after the $1 guest was stopped, exited $st:"
+	note "console --follow, $2, exited $st:"
 	sed 's/^/  | /' /tmp/follow.out
-	[ "$st" -eq 9 ] || bad "a late follower of a $1 guest exited $st, want 9"
+	[ "$st" -eq "$1" ] || bad "console --follow, $2, exited $st, want $1"
+}
+late_follow_ends() {	# WHAT WORDS: resume it; it must end with 9
+	resume_follower 9 "first looking after the $1 guest was stopped"
 	grep -q "had $1" /tmp/follow.out || bad "the late follower did not say the guest had $1"
 	grep -q "$2" /tmp/follow.out || bad "the late follower lost the guest's last words"
 }
@@ -92,12 +96,7 @@ follow "$id" /tmp/follow.out
 seen /tmp/follow.out 'kspawn guest: ABI'
 kill -STOP "$follower"
 expect 0 kspawnctl stop "$id"
-kill -CONT "$follower"
-wait "$follower"
-st=$?
-note "console --follow of the stopped instance exited $st:"
-sed 's/^/  | /' /tmp/follow.out
-[ "$st" -eq 0 ] || bad "console --follow exited $st when another process stopped the guest, want 0"
+resume_follower 0 "held while another process stopped the guest"
 grep -q 'the host asked us to stop' /tmp/follow.out ||
 	bad "console --follow lost the guest's last words"
 want_online 1
