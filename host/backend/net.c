@@ -117,6 +117,15 @@ static void give_back(struct kb_net *n, unsigned int q, uint32_t nbuf)
 	}
 }
 
+/* Pair p's wait for buffers is over: no kicks, its senders may go on. */
+static void rx_wait_over(struct kb_net *n, unsigned int p)
+{
+	n->rx_waiting &= ~(1U << p);
+	kb_vq_kicks_off(&n->dev.vq[RXQ(p)]);
+	if (n->nops && n->nops->rx_room)
+		n->nops->rx_room(n->nctx, p);
+}
+
 /*
  * Too few buffers: give them back and wait for one beyond them (kicks for
  * it before the device sleeps: net_kicks_on).
@@ -253,6 +262,15 @@ int kb_net_rx(struct kb_net *n, unsigned int pair, const uint8_t *frame,
 	give_back(n, RXQ(pair), (uint32_t)nbuf);
 	st->rx_packets++;
 	st->rx_bytes += len;
+	/*
+	 * It fitted while the pair waited: buffers came before the device
+	 * thread looked (rx_refilled).  The wait is over, and its mark is
+	 * stale: in a packed ring it names a slot this frame just used,
+	 * which would never look available again, and the pair would
+	 * refuse every frame for good.
+	 */
+	if (n->rx_waiting & (1U << pair))
+		rx_wait_over(n, pair);
 	return 0;
 }
 
@@ -404,15 +422,10 @@ static uint8_t control(struct kb_net *n, const struct kb_chain *c)
 /* A receive queue that waited for buffers and has some now. */
 static int rx_refilled(struct kb_net *n, unsigned int p)
 {
-	struct kb_vq *vq = &n->dev.vq[RXQ(p)];
-
 	if (!(n->rx_waiting & (1U << p)) ||
-	    !kb_vq_has_avail_at(vq, &n->rx_wait_at[p]))
+	    !kb_vq_has_avail_at(&n->dev.vq[RXQ(p)], &n->rx_wait_at[p]))
 		return 0;
-	n->rx_waiting &= ~(1U << p);
-	kb_vq_kicks_off(vq);
-	if (n->nops && n->nops->rx_room)
-		n->nops->rx_room(n->nctx, p);
+	rx_wait_over(n, p);
 	return 1;
 }
 

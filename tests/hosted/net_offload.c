@@ -22,6 +22,11 @@
  *                      asked on rx, a smaller frame behind it waits too
  *                      (no walk of the ring per frame); buffers posted:
  *                      rx_room, the frame fits
+ *   rx-wait-unseen-*   the same, but the frame comes before the device
+ *                      looked at the new buffer: it fits, the wait is
+ *                      over (rx_room, no waiting), and the next frame
+ *                      finds the next buffer (packed: the stale mark
+ *                      named a used slot and refused every frame)
  *   mrg-never-fits-*   a frame larger than the whole receive ring: dropped,
  *                      the buffers returned empty, no waiting (-2desc:
  *                      buffers of two descriptors, the ring's slots
@@ -420,6 +425,37 @@ static void rx_wait(const char *layout, int packed)
 		r1, small, kick, rx_rooms, r2, n, net.rx_waiting);
 }
 
+static void rx_wait_unseen(const char *layout, int packed)
+{
+	static uint8_t f[1514];
+	struct virtq_buf in = { region + RX_OFF + 4096, 2048 };
+	int r1, r2, r3, rooms, waiting;
+
+	if (up(KB_NET_HOST, packed, F(VIRTIO_NET_F_MRG_RXBUF))) {
+		verdict("rx-wait-unseen", layout, 0, "device not up");
+		return;
+	}
+	memset(f, 0x5a, sizeof(f));
+	rx_rooms = 0;
+	post_rx(2, 512);		/* 1024 bytes: short of 12 + 1514 */
+	r1 = kb_net_rx(&net, 0, f, sizeof(f), NULL);
+	virtq_add(&vd.vq[0], NULL, 0, &in, 1, in.p);
+	virtq_publish(&vd.vq[0]);
+	/* No kb_device_poll(): the frame comes first. */
+	r2 = kb_net_rx(&net, 0, f, sizeof(f), NULL);
+	rooms = rx_rooms;
+	waiting = (int)net.rx_waiting;
+	kb_net_rx_flush(&net, 0);
+	while (virtq_get(&vd.vq[0], NULL))
+		;
+	post_rx(1, 512);
+	r3 = kb_net_rx(&net, 0, f, 60, NULL);
+	verdict("rx-wait-unseen", layout,
+		r1 == -ENOSPC && r2 == 0 && rooms == 1 && !waiting && r3 == 0,
+		"first %d, with a buffer the device had not seen %d (rx_room %d, waiting %#x), the next frame %d",
+		r1, r2, rooms, waiting, r3);
+}
+
 /*
  * A receive ring of 2 buffers of 512 bytes can never hold a 1514-byte
  * frame, however long the device waits: it must drop it (and give the
@@ -606,6 +642,7 @@ int main(void)
 			mrg(sizes[i], layout, packed);
 		no_mrg(layout, packed);
 		rx_wait(layout, packed);
+		rx_wait_unseen(layout, packed);
 		never_fits(layout, packed, 1);
 		never_fits(layout, packed, 2);
 		may_fit(layout, packed);
