@@ -226,10 +226,25 @@ static int file_flush(void *store)
 static int file_discard(void *store, u64 off, u64 len, int zero)
 {
 	struct kspawn_disk *d = store;
+	struct inode *inode = d->buffered->f_mapping->host;
 	const int punch = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
 	const int zero_range = FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
 	int first = zero ? zero_range : punch;
-	int err = vfs_fallocate(d->buffered, first, off, len);
+	int err;
+
+	/*
+	 * A block device's ranges were offered because it had a write-zeroes
+	 * offload when opened (d->zeroes).  Without one, blkdev_fallocate's
+	 * ZERO_RANGE writes every zero page: up to a range's 1 GiB of writes
+	 * for 16 bytes of a guest's request, on a device the host may share.
+	 * The offload can go after the open (sd turns it off when the disk
+	 * refuses one), so look again each time.  A command the device fails
+	 * from here on is still zeroed page by page once, by the block layer;
+	 * the next request finds the offload gone.
+	 */
+	if (S_ISBLK(inode->i_mode) && !bdev_write_zeroes_sectors(I_BDEV(inode)))
+		return -EOPNOTSUPP;
+	err = vfs_fallocate(d->buffered, first, off, len);
 
 	if (err == -EOPNOTSUPP)
 		err = vfs_fallocate(d->buffered,
