@@ -360,6 +360,19 @@ static void describe_options(const struct run_args *a, char *buf, size_t size)
 		snprintf(buf + len, size - len, ", --cpus (%u CPUs)", a->ncpus);
 }
 
+/* The instances listed now and the module's limit: 0, or -1 if unknown. */
+static int instance_count(int fd, int *running, uint32_t *max)
+{
+	static uint32_t ids[1024];
+	struct ctl_version v;
+
+	if (dev_version(fd, &v) || !v.max_instances ||
+	    dev_list(fd, ids, (int)(sizeof(ids) / sizeof(ids[0])), running))
+		return -1;
+	*max = v.max_instances;
+	return 0;
+}
+
 /*
  * The module's limit on instances, or 0 if that is not the trouble: an
  * older module's ENOSPC says either that or that the pool has no region
@@ -367,13 +380,11 @@ static void describe_options(const struct run_args *a, char *buf, size_t size)
  */
 static uint32_t at_instance_limit(int fd, int *running)
 {
-	static uint32_t ids[1024];
-	struct ctl_version v;
+	uint32_t max;
 
-	if (dev_version(fd, &v) || !v.max_instances ||
-	    dev_list(fd, ids, (int)(sizeof(ids) / sizeof(ids[0])), running))
+	if (instance_count(fd, running, &max))
 		return 0;
-	return (uint32_t)*running >= v.max_instances ? v.max_instances : 0;
+	return (uint32_t)*running >= max ? max : 0;
 }
 
 static int too_many_instances(int running, uint32_t max)
@@ -387,16 +398,14 @@ static int too_many_instances(int running, uint32_t max)
 /* The module said EMFILE: its limit, whatever list says now. */
 static int instance_limit(int fd)
 {
-	static uint32_t ids[1024];
-	struct ctl_version v;
+	uint32_t max;
 	int running = 0;
 
-	if (dev_version(fd, &v) || !v.max_instances ||
-	    dev_list(fd, ids, (int)(sizeof(ids) / sizeof(ids[0])), &running)) {
+	if (instance_count(fd, &running, &max)) {
 		err_msg("run: too many instances: the module's limit is reached (stop one: kspawnctl list, kspawnctl stop ID)");
 		return EXIT_RESOURCE;
 	}
-	return too_many_instances(running, v.max_instances);
+	return too_many_instances(running, max);
 }
 
 static int spawn_error(struct ctl *c, const struct run_args *a, int e,
