@@ -132,20 +132,13 @@ static __attribute__((noinline)) int read_on_stack(void)
 
 static void hostile_device(void)
 {
-	uint64_t capacity = 2048;
 	pthread_t t;
 	int r;
 
 	memset(&vb, 0, sizeof(vb));
 	memset(region, 0, REGION_BYTES);
 	vh_region(region, BASE, REGION_BYTES, 0);
-	slot.device_id = VIRTIO_ID_BLOCK;
-	slot.num_queues = 1;
-	slot.device_features = 1ULL << VIRTIO_F_VERSION_1;
-	slot.queues[0].size_max = QSIZE;
-	memcpy(slot.config + offsetof(struct virtio_blk_config, capacity),
-	       &capacity, sizeof(capacity));
-	kh_slot = &slot;
+	kh_blk_slot(&slot, QSIZE, 2048);
 	pthread_create(&t, NULL, device, NULL);
 
 	if (vblk_init_queues(1)) {

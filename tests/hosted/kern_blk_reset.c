@@ -94,19 +94,11 @@ static void *device(void *arg)
 
 static int start(pthread_t *t, int first_completes)
 {
-	uint64_t capacity = 2048;
-
 	memset(&vb, 0, sizeof(vb));
 	memset(&slot, 0, sizeof(slot));
 	memset(region, 0, REGION_BYTES);
 	vh_region(region, BASE, REGION_BYTES, 0);
-	slot.device_id = VIRTIO_ID_BLOCK;
-	slot.num_queues = 1;
-	slot.device_features = 1ULL << VIRTIO_F_VERSION_1;
-	slot.queues[0].size_max = 8;
-	memcpy(slot.config + offsetof(struct virtio_blk_config, capacity),
-	       &capacity, sizeof(capacity));
-	kh_slot = &slot;
+	kh_blk_slot(&slot, 8, 2048);
 	complete_first = first_completes;
 	stop = 0;
 	pthread_create(t, NULL, device, NULL);

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
 
 #include "arch/x86_64/cpu.h"
 #include "kern/console.h"
@@ -152,6 +154,18 @@ int virtio_open(struct virtio_dev *d, uint32_t device_id, uint64_t wanted)
 	if (r)
 		kprintf("virtio: device %u: virtio_start %d\n", device_id, r);
 	return r ? -1 : 0;
+}
+
+void kh_blk_slot(struct kspawn_device *slot, uint16_t qsize,
+		 uint64_t capacity)
+{
+	slot->device_id = VIRTIO_ID_BLOCK;
+	slot->num_queues = 1;
+	slot->device_features = 1ULL << VIRTIO_F_VERSION_1;
+	slot->queues[0].size_max = qsize;
+	memcpy(slot->config + offsetof(struct virtio_blk_config, capacity),
+	       &capacity, sizeof(capacity));
+	kh_slot = slot;
 }
 
 int kh_device_handshake(struct kspawn_device *slot, int *acked)

@@ -23,6 +23,12 @@ extern struct kspawn_device *kh_slot;
  * FEATURES_OK answered once per start (*acked).
  */
 int kh_device_handshake(struct kspawn_device *slot, int *acked);
+/*
+ * slot as a one-queue virtio-blk device (VERSION_1 only, queue 0 at most
+ * qsize, capacity sectors) and the one virtio_open() finds.
+ */
+void kh_blk_slot(struct kspawn_device *slot, uint16_t qsize,
+		 uint64_t capacity);
 /* Called as every spin_lock() begins: a test's way to be slow there. */
 extern void (*kh_lock_hook)(void);
 

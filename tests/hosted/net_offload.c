@@ -382,6 +382,25 @@ static void no_mrg(const char *layout, int packed)
 		"kb_net_rx %d, buffer %s, len %u", r, b ? "back" : "kept", len);
 }
 
+/*
+ * The rx-wait cases' start: mergeable buffers, 1024 bytes posted for a
+ * frame of 1514 (f), which kb_net_rx() is given once: its result in *r1.
+ * 0, or -1 (said as name's verdict) if the device is not up.
+ */
+static int rx_short(const char *name, const char *layout, int packed,
+		    uint8_t *f, size_t len, int *r1)
+{
+	if (up(KB_NET_HOST, packed, F(VIRTIO_NET_F_MRG_RXBUF))) {
+		verdict(name, layout, 0, "device not up");
+		return -1;
+	}
+	memset(f, 0x5a, len);
+	rx_rooms = 0;
+	post_rx(2, 512);		/* 1024 bytes: short of 12 + 1514 */
+	*r1 = kb_net_rx(&net, 0, f, (uint32_t)len, NULL);
+	return 0;
+}
+
 static void rx_wait(const char *layout, int packed)
 {
 	static uint8_t f[1514], got[1514];
@@ -389,14 +408,8 @@ static void rx_wait(const char *layout, int packed)
 	int r1, r2, small, kick;
 	long n;
 
-	if (up(KB_NET_HOST, packed, F(VIRTIO_NET_F_MRG_RXBUF))) {
-		verdict("rx-wait", layout, 0, "device not up");
+	if (rx_short("rx-wait", layout, packed, f, sizeof(f), &r1))
 		return;
-	}
-	memset(f, 0x5a, sizeof(f));
-	rx_rooms = 0;
-	post_rx(2, 512);		/* 1024 bytes: short of 12 + 1514 */
-	r1 = kb_net_rx(&net, 0, f, sizeof(f), NULL);
 	kb_net_rx_flush(&net, 0);
 	/*
 	 * Frames wait in order: a small one that would fit waits behind
@@ -431,14 +444,8 @@ static void rx_wait_unseen(const char *layout, int packed)
 	struct virtq_buf in = { region + RX_OFF + 4096, 2048 };
 	int r1, r2, r3, rooms, waiting;
 
-	if (up(KB_NET_HOST, packed, F(VIRTIO_NET_F_MRG_RXBUF))) {
-		verdict("rx-wait-unseen", layout, 0, "device not up");
+	if (rx_short("rx-wait-unseen", layout, packed, f, sizeof(f), &r1))
 		return;
-	}
-	memset(f, 0x5a, sizeof(f));
-	rx_rooms = 0;
-	post_rx(2, 512);		/* 1024 bytes: short of 12 + 1514 */
-	r1 = kb_net_rx(&net, 0, f, sizeof(f), NULL);
 	virtq_add(&vd.vq[0], NULL, 0, &in, 1, in.p);
 	virtq_publish(&vd.vq[0]);
 	/* No kb_device_poll(): the frame comes first. */
