@@ -7,5 +7,5 @@
 # tests/fuzz/run.sh):
 #
 #   make -s -C TOP -f host/backend/backend.mk --eval 'l: ; @echo $(BACKEND_SRC)' l
-BACKEND_SRC := $(addprefix host/backend/,region.c vq.c vq_packed.c \
+BACKEND_SRC := $(addprefix host/backend/,vq.c vq_packed.c \
 	device.c blk.c blk_req.c ram.c net.c)

@@ -228,7 +228,10 @@ int kb_vq_pop_bufs(struct kb_vq *vq, struct kb_buf *b, int n)
 {
 	uint16_t mask = (uint16_t)(vq->size - 1), pos = vq->last_avail;
 	uint16_t next = vq->next_head, pending, idx;
-	int k;
+	const struct vring_desc *desc;
+	struct kb_region region;
+	const __virtio16 *ring;
+	int k, in_order;
 
 	if (!vq->size || n <= 0)
 		return 0;
@@ -247,18 +250,29 @@ int kb_vq_pop_bufs(struct kb_vq *vq, struct kb_buf *b, int n)
 	}
 	if (n > pending)
 		n = pending;
+	/*
+	 * The queue's and the region's fields in locals: stores to b[] may
+	 * alias them, and reloading them per buffer cost more than the
+	 * checks themselves.
+	 */
+	region = *vq->r;
+	ring = vq->avail->ring;
+	desc = vq->desc;
+	in_order = vq->in_order;
 	for (k = 0; k < n; k++) {
-		uint16_t head = KB_READ(vq->avail->ring[(pos + k) & mask]);
+		uint16_t head = KB_READ(ring[(pos + k) & mask]);
 		const struct vring_desc *d;
 		uint16_t flags;
 		uint32_t len;
 		uint64_t addr;
 
-		if (unlikely(head >= vq->size))
-			return fail(vq, "available head beyond the table");
-		if (unlikely(vq->in_order && head != next))
+		/* In order, head == next (masked) implies it is in the table. */
+		if (unlikely(in_order ? head != next : head > mask)) {
+			if (head > mask)
+				return fail(vq, "available head beyond the table");
 			return fail(vq, "available head out of ring order (IN_ORDER)");
-		d = &vq->desc[head];
+		}
+		d = &desc[head];
 		flags = KB_READ(d->flags);
 		if (flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT))
 			break;		/* kb_vq_pop()'s, read afresh there */
@@ -266,7 +280,7 @@ int kb_vq_pop_bufs(struct kb_vq *vq, struct kb_buf *b, int n)
 		len = KB_READ(d->len);
 		if (unlikely(len > KB_MAX_CHAIN_BYTES))
 			return fail(vq, "chain too long in bytes");
-		b[k].p = kb_translate(vq->r, addr, len);
+		b[k].p = kb_translate(&region, addr, len);
 		if (unlikely(!b[k].p))
 			return fail(vq, "buffer outside the guest's region");
 		b[k].len = len;

@@ -178,9 +178,12 @@ int kb_vq_pop_bufs_packed(struct kb_vq *vq, struct kb_buf *b, int n)
 {
 	uint16_t pos = vq->last_avail, size = vq->size;
 	int wrap = vq->avail_wrap, k;
+	/* In locals: stores to b[] may alias the queue's fields. */
+	struct vring_packed_desc *ring = vq->ring;
+	struct kb_region region = *vq->r;
 
 	for (k = 0; k < n; k++) {
-		struct vring_packed_desc *d = &vq->ring[pos];
+		struct vring_packed_desc *d = &ring[pos];
 		/* Acquire: the descriptor behind its flags. */
 		uint16_t flags = KB_LOAD_ACQUIRE(d->flags);
 		uint32_t len;
@@ -193,7 +196,7 @@ int kb_vq_pop_bufs_packed(struct kb_vq *vq, struct kb_buf *b, int n)
 		len = KB_READ(d->len);
 		if (unlikely(len > KB_MAX_CHAIN_BYTES))
 			return kb_vq_fail(vq, "chain too long in bytes");
-		b[k].p = kb_translate(vq->r, addr, len);
+		b[k].p = kb_translate(&region, addr, len);
 		if (unlikely(!b[k].p))
 			return kb_vq_fail(vq, "buffer outside the guest's region");
 		b[k].len = len;

@@ -2,7 +2,7 @@
  * libFuzzer: the device side of a virtqueue over a region whose every byte
  * the fuzzer chooses (descriptors, rings, indirect tables), with a blk
  * device behind it.  The translation function asserts that no pointer it
- * hands out leaves the region (host/backend/region.c); ASan catches any
+ * hands out leaves the region (host/backend/region.h); ASan catches any
  * other stray access, and the budget keeps each poll bounded.
  *
  * Input: 1 byte queue size exponent, 1 byte of flags (event idx, packed
