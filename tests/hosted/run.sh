@@ -156,9 +156,13 @@ if CC=clang build blk_model_tsan -fsanitize=thread -- "$here/blk_model.c" "${bac
 	run_model blk_model_packed_tsan 200000 packed
 fi
 
-# The net device's offloads, mergeable buffers, pairs, waits for buffers.
+# The net device's offloads, mergeable buffers, the MQ ctrl command.
 if build net_offload "${asan[@]}" -- "$here/net_offload.c" "${backend[@]}" "${driver[@]}"; then
 	run_cases net_offload net-
+fi
+# Its receive queue waiting for buffers, or dropping what can never fit.
+if build net_rx_wait "${asan[@]}" -- "$here/net_rx_wait.c" "${backend[@]}" "${driver[@]}"; then
+	run_cases net_rx_wait net-
 fi
 # Queue pairs (MQ): frames per pair, steering, pairs changed, hostile counts.
 if build net_mq "${asan[@]}" -- "$here/net_mq.c" "${backend[@]}" "${driver[@]}"; then
