@@ -30,7 +30,7 @@ static void csum_cases(const char *layout, int packed)
 	static uint8_t f[1500], got[KB_NET_FRAME_MAX];
 	struct virtio_net_hdr_v1 h = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
 				       .csum_start = 34, .csum_offset = 6 };
-	struct virtio_net_hdr_v1 rh;
+	struct virtio_net_hdr_v1 rh = { 0 };
 	struct kb_net_pair_stats t;
 	uint64_t base = F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_CTRL_VQ);
 	long n;
@@ -133,7 +133,7 @@ static void mrg(uint32_t size, const char *layout, int packed)
 	static uint8_t f[KB_NET_FRAME_MAX], got[KB_NET_FRAME_MAX];
 	static const uint32_t lens[] = { 14, 60, 61, 1514, 1518, 4000,
 					 KB_NET_FRAME_MAX };
-	struct virtio_net_hdr_v1 h;
+	struct virtio_net_hdr_v1 h = { 0 };
 	char name[32];
 	int ok = 1;
 	uint32_t i, want_bufs;

@@ -46,7 +46,7 @@ static int rx_short(const char *name, const char *layout, int packed,
 static void rx_wait(const char *layout, int packed)
 {
 	static uint8_t f[1514], got[1514];
-	struct virtio_net_hdr_v1 h;
+	struct virtio_net_hdr_v1 h = { 0 };
 	int r1, r2, small, kick;
 	long n;
 
