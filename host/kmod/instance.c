@@ -432,7 +432,31 @@ static unsigned int grab(struct kspawn_instance **out, unsigned int max,
 
 static bool owned_by(struct kspawn_instance *in, const void *owner)
 {
-	return READ_ONCE(in->state) == KSPAWN_HOST_LOADED && in->owner == owner;
+	return READ_ONCE(in->owner) == owner;
+}
+
+/*
+ * Drop owner's claim on in, freeing it if it is still only loaded.  An
+ * instance another descriptor is starting is waited for (op_lock): a start
+ * that fails leaves it LOADED again, and nobody else would free it.
+ */
+static void disown(struct kspawn_instance *in, const struct file *owner)
+{
+	bool drop = false;
+
+	mutex_lock(&in->op_lock);
+	if (in->owner == owner) {
+		drop = in->state == KSPAWN_HOST_LOADED;
+		WRITE_ONCE(in->owner, NULL);
+	}
+	if (drop) {
+		pr_info("instance %u: loaded but never started; freed\n",
+			in->id);
+		in->state = KSPAWN_HOST_NONE;
+	}
+	mutex_unlock(&in->op_lock);
+	if (drop)
+		kspawn_instance_retire(in);
 }
 
 /* The descriptor that loaded them closed: free what it never started. */
@@ -442,19 +466,18 @@ void kspawn_instance_release_owner(struct file *owner)
 	unsigned int n = grab(list, ARRAY_SIZE(list), owned_by, owner);
 
 	for (unsigned int i = 0; i < n; i++) {
-		struct kspawn_instance *in = list[i];
-		bool drop;
+		disown(list[i], owner);
+		kspawn_instance_put(list[i]);
+	}
+}
 
-		mutex_lock(&in->op_lock);
-		drop = owned_by(in, owner);
-		if (drop) {
-			pr_info("instance %u: loaded but never started; freed\n",
-				in->id);
-			in->state = KSPAWN_HOST_NONE;
-		}
-		mutex_unlock(&in->op_lock);
-		if (drop)
-			kspawn_instance_retire(in);
+/* A load whose caller could not be told the ID: undone, as at a close. */
+void kspawn_instance_unload(u32 id, struct file *owner)
+{
+	struct kspawn_instance *in = kspawn_instance_get(id);
+
+	if (in) {
+		disown(in, owner);
 		kspawn_instance_put(in);
 	}
 }

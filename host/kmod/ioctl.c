@@ -114,8 +114,11 @@ static int ioc_load(struct file *file, unsigned long uarg)
 	if (copy_from_user(image, u64_to_user_ptr(l->image), l->image_size))
 		goto out;
 	err = kspawn_instance_create(l, image, file, &l->id);
-	if (!err)
+	if (!err) {
 		err = arg_out(uarg, l, sizeof(*l));
+		if (err)
+			kspawn_instance_unload(l->id, file);
+	}
 out:
 	kvfree(image);
 	kfree(l);

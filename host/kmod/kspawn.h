@@ -234,6 +234,7 @@ void kspawn_instance_retire_stopped(struct kspawn_instance *in);
 int kspawn_epitaph_take(u32 id, char *buf, u32 len, u32 *gone);
 void kspawn_epitaphs_free(void);
 void kspawn_instance_release_owner(struct file *owner);
+void kspawn_instance_unload(u32 id, struct file *owner);
 void kspawn_instance_stop_all(void);
 int kspawn_instance_ids(u32 *ids, u32 max);
 void kspawn_instance_poll_all(void);

@@ -229,7 +229,7 @@ int kspawn_instance_start(struct kspawn_instance *in)
 		give_core_back(in);
 		goto out;
 	}
-	in->owner = NULL;
+	WRITE_ONCE(in->owner, NULL);
 	WRITE_ONCE(in->heartbeat_jiffies, jiffies);
 	WRITE_ONCE(in->state, KSPAWN_HOST_RUNNING);
 	if (kspawn_io_start(in))

@@ -7,13 +7,18 @@
  * suite checks the kernel log).  Each forged header is the one of the
  * command called, so the checks behind the header are the ones reached;
  * flags and reserved fields are tried on an instance that exists.  Last, an instance loaded but never started
- * is freed when its descriptor closes (kspawnctl killed mid-spawn).
+ * is freed when its descriptor closes (kspawnctl killed mid-spawn), and a
+ * load whose argument block cannot be written back (read-only) fails
+ * EFAULT leaving no instance, its ID being one the caller never learns.
  *
  * ioctlabuse IMAGE failed-start: with the module's test_fail_starts at 1,
  * a start that fails after its guest ran (ETIMEDOUT), and a second start
  * of the same instance, which must be refused (ESTALE) rather than boot a
  * guest over what the first left in its memory and shared area; the
- * instance is still LOADED, and a stop frees it.
+ * instance is still LOADED, and a stop frees it.  Then (setting the knob
+ * itself) a start through a second descriptor that fails while the
+ * loading one closes: the close waits for it and frees the instance,
+ * LOADED again.
  *
  * ioctlabuse IMAGE doorbell: the module's own refusals around doorbell
  * CPUs (kspawnctl refuses the same before asking; a 4-CPU host): with
@@ -38,7 +43,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "abi/kspawn_ioctl.h"
@@ -304,6 +312,31 @@ static void abandoned_load(void *img, size_t img_size)
 	printf("  ok a loaded, never started instance went with its descriptor\n");
 }
 
+/* A load the module cannot write the ID back to: nothing may remain. */
+static void readonly_load(void *img, size_t img_size)
+{
+	struct kspawn_ioc_load *ld = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int fd = open("/dev/kspawn", O_RDWR), left;
+
+	if (ld == MAP_FAILED)
+		return;
+	*ld = valid_load(img, img_size, "hello");
+	mprotect(ld, 4096, PROT_READ);
+	want("a load whose argument block is read-only",
+	     ioctl(fd, KSPAWN_IOC_LOAD, ld), EFAULT);
+	left = count_instances(fd);	/* its descriptor still open */
+	if (left) {
+		printf("  FAILED read-only load: %d instance(s) left behind\n",
+		       left);
+		failures++;
+	} else {
+		printf("  ok the read-only load left no instance\n");
+	}
+	close(fd);
+	munmap(ld, 4096);
+}
+
 /* Load ld; the CPU the module gave it, or -1 (a failure counted). */
 static int load_cpu(int fd, struct kspawn_ioc_load *ld, const char *what)
 {
@@ -401,6 +434,110 @@ static void failed_start(void *img, size_t img_size)
 	close(fd);
 }
 
+static double seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* The module's test knob: its next n starts fail after the guest ran. */
+static int fail_starts(int n)
+{
+	FILE *f = fopen("/sys/module/kspawn/parameters/test_fail_starts", "w");
+	int err;
+
+	if (!f)
+		return -1;
+	err = fprintf(f, "%d\n", n) < 0;
+	return fclose(f) || err ? -1 : 0;
+}
+
+/*
+ * One try of failed_start_closed(): 1 if it checked the close (failures
+ * counted as found), 0 if the start was not caught under way or did not
+ * fail as the knob makes it (then the caller tries again).
+ */
+static int close_during_failed_start(void *img, size_t img_size)
+{
+	int fd = open("/dev/kspawn", O_RDWR), status = -1, seen = 0, left;
+	struct kspawn_ioc_instance in;
+	struct kspawn_ioc_status st;
+	struct kspawn_ioc_load ld;
+	double end = seconds() + 20;
+	pid_t child;
+
+	ld = valid_load(img, img_size, "hello");
+	if (fail_starts(1) || ioctl(fd, KSPAWN_IOC_LOAD, &ld)) {
+		printf("  FAILED closed loader: the knob or the load failed: %s\n",
+		       strerror(errno));
+		failures++;
+		close(fd);
+		return 1;
+	}
+	INIT(in);
+	in.id = ld.id;
+	child = fork();
+	if (child == 0) {
+		int b;
+
+		close(fd);		/* the parent's close must be the last */
+		b = open("/dev/kspawn", O_RDWR);
+		/* Its errno, 0 for the ETIMEDOUT wanted, 255 for a success. */
+		if (ioctl(b, KSPAWN_IOC_START, &in) == 0)
+			_exit(255);
+		_exit(errno == ETIMEDOUT ? 0 : errno);
+	}
+	while (!seen && seconds() < end && waitpid(child, &status, WNOHANG) == 0) {
+		INIT(st);
+		st.id = ld.id;
+		seen = !ioctl(fd, KSPAWN_IOC_STATUS, &st) &&
+		       st.host_state == KSPAWN_HOST_STARTING;
+	}
+	close(fd);
+	if (seen || seconds() >= end)
+		waitpid(child, &status, 0);
+	fail_starts(0);
+	fd = open("/dev/kspawn", O_RDWR);
+	left = count_instances(fd);
+	if (seen && WIFEXITED(status) && !WEXITSTATUS(status)) {
+		if (left) {
+			printf("  FAILED closed loader: %d instance(s) left after the close\n",
+			       left);
+			failures++;
+		} else {
+			printf("  ok the loader's close during a failing start freed it\n");
+		}
+	} else {
+		printf("  (closed loader: %s; again)\n",
+		       !seen ? "the start was not seen under way" :
+		       !WIFEXITED(status) ? "the start's process was killed" :
+		       WEXITSTATUS(status) == 255 ? "the start succeeded" :
+		       strerror(WEXITSTATUS(status)));
+	}
+	if (left)
+		ioctl(fd, KSPAWN_IOC_STOP, &in);	/* for what comes after */
+	close(fd);
+	return seen && WIFEXITED(status) && !WEXITSTATUS(status);
+}
+
+/*
+ * The loading descriptor closes while a second one's start is under way
+ * and then fails (the test knob): the instance is LOADED again, and only
+ * its loader's close could free it.  That close must wait for the start
+ * and free it, not pass it by as not LOADED.  The start is caught under
+ * way by polling its state; a try that misses it is made again.
+ */
+static void failed_start_closed(void *img, size_t img_size)
+{
+	for (int i = 0; i < 3; i++)
+		if (close_during_failed_start(img, img_size))
+			return;
+	printf("  FAILED closed loader: three tries, none caught the start under way\n");
+	failures++;
+}
+
 static void any_cpu(void *img, size_t img_size)
 {
 	int fd = open("/dev/kspawn", O_RDWR), cpu;
@@ -460,8 +597,10 @@ int main(int argc, char **argv)
 			doorbell_cpus(img, (size_t)sb.st_size);
 		else if (!strcmp(argv[2], "any-cpu"))
 			any_cpu(img, (size_t)sb.st_size);
-		else
+		else {
 			failed_start(img, (size_t)sb.st_size);
+			failed_start_closed(img, (size_t)sb.st_size);
+		}
 		printf("ioctlabuse: %d failed\n", failures);
 		return failures != 0;
 	}
@@ -474,6 +613,7 @@ int main(int argc, char **argv)
 	random_blocks(fd, 200000);
 	close(fd);
 	abandoned_load(img, (size_t)sb.st_size);
+	readonly_load(img, (size_t)sb.st_size);
 	printf("ioctlabuse: %d failed\n", failures);
 	return failures != 0;
 }

@@ -111,7 +111,9 @@ want_no_instances
 
 # A start that fails after the guest ran (the module's test knob makes
 # the core fail in long mode): a second start is refused, not a guest
-# booted over the first one's memory, shared area and devices.
+# booted over the first one's memory, shared area and devices.  Then a
+# start that fails while the loader's descriptor closes (ioctlabuse sets
+# the knob for each try of that itself).
 echo 1 > /sys/module/kspawn/parameters/test_fail_starts
 expect 0 ioctlabuse "$IMG" failed-start
 has 'ioctlabuse: 0 failed'
