@@ -87,8 +87,24 @@ static int load_args(const struct kspawn_ioc_load *l)
 				    l->ncpus, KSPAWN_MAX_CPUS);
 		return -EINVAL;
 	}
+	/* A list entry of -1 would have meant "any CPU", undocumented. */
+	for (unsigned int i = 0; i < KSPAWN_MAX_CPUS; i++) {
+		if (i < l->ncpus ? l->cpus[i] < nr_cpu_ids : !l->cpus[i])
+			continue;
+		pr_info_ratelimited("load: cpus[%u] is %u: %s\n", i, l->cpus[i],
+				    i < l->ncpus ? "no such CPU" :
+				    "set beyond ncpus");
+		return -EINVAL;
+	}
 	if (!memchr(l->cmdline, 0, sizeof(l->cmdline))) {
 		pr_info_ratelimited("load: command line not terminated\n");
+		return -EINVAL;
+	}
+	if (l->disk_path[0] ? l->ramdisk_bytes :
+	    l->flags & KSPAWN_LOAD_WRITEBACK) {
+		pr_info_ratelimited("load: %s\n", l->disk_path[0] ?
+				    "a disk and a RAM disk: one or the other" :
+				    "writeback caching without a disk");
 		return -EINVAL;
 	}
 	return 0;
@@ -325,6 +341,8 @@ static int ioc_cpus(unsigned long uarg)
 		return -ENOMEM;
 	a = &t->a;
 	err = arg_in(a, uarg, sizeof(*a));
+	if (!err && a->reserved)
+		err = -EINVAL;
 	if (err)
 		goto out;
 	memset(a->pooled, 0, sizeof(a->pooled));

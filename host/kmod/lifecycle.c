@@ -196,6 +196,10 @@ int kspawn_instance_start(struct kspawn_instance *in)
 
 	if (mutex_lock_interruptible(&in->op_lock))
 		return -EINTR;
+	/* Stopped and retired since we found it: as if never found. */
+	err = -ESRCH;
+	if (in->state == KSPAWN_HOST_NONE)
+		goto out;
 	err = -EALREADY;
 	if (in->state != KSPAWN_HOST_LOADED) {
 		pr_info("instance %u: not loaded, cannot start\n", in->id);

@@ -83,6 +83,7 @@ static struct kspawn_ioc_load valid_load(void *img, size_t img_size,
 
 static void structured(int fd, void *img, size_t img_size)
 {
+	struct kspawn_ioc_cpus cpus;
 	struct kspawn_ioc_instance in;
 	struct kspawn_ioc_status st;
 	struct kspawn_ioc_load ld;
@@ -133,6 +134,25 @@ static void structured(int fd, void *img, size_t img_size)
 	ld = valid_load(img, img_size, "");
 	ld.net_mode = 7;
 	want("unknown net mode", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EINVAL);
+	ld = valid_load(img, img_size, "");
+	ld.cpus[3] = 2;
+	want("a CPU list entry beyond ncpus", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EINVAL);
+	ld = valid_load(img, img_size, "");
+	ld.cpu = KSPAWN_LOAD_CPU_ANY;
+	ld.ncpus = 1;
+	ld.cpus[0] = 0xffffffffu;
+	want("CPU -1 in a CPU list", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EINVAL);
+	ld = valid_load(img, img_size, "");
+	ld.ramdisk_bytes = 1 << 20;
+	snprintf(ld.disk_path, sizeof(ld.disk_path), "/dev/null");
+	want("a disk and a RAM disk", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EINVAL);
+	ld = valid_load(img, img_size, "");
+	ld.flags = KSPAWN_LOAD_WRITEBACK;
+	want("writeback without a disk", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EINVAL);
+	INIT(cpus);
+	cpus.reserved = 1;
+	want("CPUS with its reserved field set", ioctl(fd, KSPAWN_IOC_CPUS, &cpus),
+	     EINVAL);
 	INIT(io);
 	io.id = 4242;
 	io.len = 1 << 30;
