@@ -58,7 +58,8 @@ struct kspawn_ioc_load {
 	__u32 flags;			/* KSPAWN_LOAD_* */
 	char cmdline[KSPAWN_CMDLINE_MAX]; /* NUL-terminated */
 	__u64 ramdisk_bytes;		/* virtio-blk on RAM; 0: none */
-	/* virtio-blk on this host file or block device; "": none */
+	/* virtio-blk on this host file or block device; "": none (one or
+	 * the other: not with ramdisk_bytes) */
 	char disk_path[256];
 	__u32 net_mode;			/* KSPAWN_NET_* */
 	__u32 ncpus;			/* 0: one CPU, cpu; else cpus[ncpus] */
@@ -72,11 +73,13 @@ struct kspawn_ioc_load {
 	/*
 	 * The guest's CPUs when ncpus > 0 (cpu must then be
 	 * KSPAWN_LOAD_CPU_ANY): cpus[0] boots first, the others follow.
+	 * Entries past ncpus are 0; each one before names a CPU.
 	 */
 	__u32 cpus[KSPAWN_MAX_CPUS];
 };
 
-/* The disk through the page cache, not direct I/O (--cache=writeback). */
+/* The disk through the page cache, not direct I/O (--cache=writeback);
+ * only with disk_path. */
 #define KSPAWN_LOAD_WRITEBACK (1U << 0)
 /* doorbell_cpu names the doorbell's CPU (--doorbell-cpu). */
 #define KSPAWN_LOAD_DOORBELL_CPU (1U << 1)
