@@ -57,6 +57,16 @@ else
 	cat "$out/abi_layout.log" "$out/layout.diff" 2>/dev/null | sed 's/^/    | /'
 fi
 
+# No file keeps a merge's conflict markers (a README once did).
+markers=$(grep -rInE --exclude-dir=build --exclude-dir=.git \
+	'^(<<<<<<<|>>>>>>>)( |$)' "$top" 2>/dev/null)
+if [ -z "$markers" ]; then
+	ok "unit/no-conflict-markers"
+else
+	bad "unit/no-conflict-markers: a merge left its markers"
+	echo "$markers" | head -5 | sed 's/^/    | /'
+fi
+
 # The backends' sources are listed once (host/backend/backend.mk): every
 # one of them is on the list, and no other build file or fuzz-sources line
 # names one.
