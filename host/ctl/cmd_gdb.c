@@ -41,11 +41,26 @@ static void pause_ms(int ms)
 	nanosleep(&t, NULL);
 }
 
-/* Everything gdb sent goes to the guest; waits while the ring is full. */
+/*
+ * Does the module still carry bytes to the guest?  Only while it runs:
+ * otherwise a write takes nothing, and would never take anything.
+ */
+static int guest_running(int fd, uint32_t id)
+{
+	struct ctl_status st;
+
+	return !dev_status(fd, id, &st) && st.host_state == CTL_HOST_RUNNING;
+}
+
+/*
+ * Everything gdb sent goes to the guest; waits while the ring is full,
+ * looking every 100 ms whether the guest still runs (-EPIPE once not).
+ */
 static int to_guest(int fd, uint32_t id, struct gdb_scan *scan,
 		    const char *buf, size_t len)
 {
 	int brk = gdb_scan_breaks(scan, buf, len);
+	unsigned int waits = 0;
 	size_t put;
 	int e;
 
@@ -53,8 +68,11 @@ static int to_guest(int fd, uint32_t id, struct gdb_scan *scan,
 		e = dev_debug_write(fd, id, buf, len, &put);
 		if (e)
 			return e;
-		if (!put)
+		if (!put) {
+			if (++waits % 100 == 0 && !guest_running(fd, id))
+				return -EPIPE;
 			pause_ms(1);
+		}
 		buf += put;
 		len -= put;
 	}
@@ -168,6 +186,16 @@ static int open_listener(const char *spec)
 	return s;
 }
 
+/* Why the bridge ended, if it failed; the exit status. */
+static int bridge_fail(int e, uint32_t id)
+{
+	if (e != -EPIPE)
+		return ctl_fail("gdb", e, id);
+	err_msg("gdb: instance %u is not running: nothing takes what gdb sends",
+		id);
+	return EXIT_FAIL;
+}
+
 static int bridge_tcp(int fd, uint32_t id, const char *spec)
 {
 	int ls = open_listener(spec), e = 0;
@@ -192,7 +220,7 @@ static int bridge_tcp(int fd, uint32_t id, const char *spec)
 		e = 0;
 	}
 	close(ls);
-	return e < 0 ? ctl_fail("gdb", e, id) : EXIT_OK;
+	return e < 0 ? bridge_fail(e, id) : EXIT_OK;
 }
 
 static int bridge_tty(int fd, uint32_t id, const char *path)
@@ -206,7 +234,7 @@ static int bridge_tty(int fd, uint32_t id, const char *path)
 		e = shuttle(fd, id, tty);
 	} while (e == 1 && !stop_bridge);	/* a tty has no peer to lose */
 	close(tty);
-	return e < 0 ? ctl_fail("gdb", e, id) : EXIT_OK;
+	return e < 0 ? bridge_fail(e, id) : EXIT_OK;
 }
 
 int cmd_gdb(struct ctl *c, int argc, char **argv)

@@ -1,0 +1,147 @@
+/*
+ * kspawnctl gdb's bridge (host/ctl/cmd_gdb.c) when the guest's debug
+ * input never drains: the module's write takes nothing from a guest that
+ * is not running, and the bridge must then end with a message rather than
+ * wait on a ring nobody reads.  A running guest that is slow to read is
+ * waited for.  The module is a stub here; gdb is the master side of a
+ * pseudo-terminal the bridge is given with --tty.  An alarm turns a
+ * bridge that never returns into a failure.
+ *
+ * unit-sources: host/ctl/cmd_gdb.c host/ctl/gdb_break.c guest/gdbstub/rsp.c
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "host/ctl/ctl.h"
+
+static char said[4096];		/* what kspawnctl said (err_msg) */
+static int statuses;		/* dev_status calls */
+static int running_for;		/* statuses that say RUNNING, then DEAD */
+static int writes;		/* dev_debug_write calls, each taking nothing */
+
+void err_msg(const char *fmt, ...)
+{
+	size_t len = strlen(said);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(said + len, sizeof(said) - len, fmt, ap);
+	va_end(ap);
+}
+
+void usage(const char *cmd, int to_stderr)
+{
+	(void)cmd, (void)to_stderr;
+}
+
+int ctl_open(struct ctl *c)
+{
+	c->fd = 3;
+	return EXIT_OK;
+}
+
+int ctl_fail(const char *what, int err, uint32_t id)
+{
+	err_msg("%s: %s (instance %u)", what, strerror(-err), id);
+	return EXIT_FAIL;
+}
+
+int ctl_parse_id(const char *s, uint32_t *id)
+{
+	*id = (uint32_t)atoi(s);
+	return 0;
+}
+
+int dev_status(int fd, uint32_t id, struct ctl_status *st)
+{
+	(void)fd;
+	memset(st, 0, sizeof(*st));
+	st->id = id;
+	st->host_state = statuses++ < running_for ? CTL_HOST_RUNNING :
+						     CTL_HOST_DEAD;
+	return 0;
+}
+
+int dev_debug_write(int fd, uint32_t id, const void *buf, size_t len,
+		    size_t *put)
+{
+	(void)fd, (void)id, (void)buf, (void)len;
+	writes++;
+	*put = 0;		/* the ring stays full */
+	return 0;
+}
+
+int dev_debug_read(int fd, uint32_t id, void *buf, size_t len, size_t *got)
+{
+	(void)fd, (void)id, (void)buf, (void)len;
+	*got = 0;
+	return 0;
+}
+
+int dev_debug_break(int fd, uint32_t id)
+{
+	(void)fd, (void)id;
+	return 0;
+}
+
+/* kspawnctl gdb 7 --tty SLAVE, with gdb's packet waiting on the master. */
+static int bridge(void)
+{
+	int master = posix_openpt(O_RDWR | O_NOCTTY), rc;
+	struct ctl c = { 0 };
+	char slave[64];
+	char *argv[] = { "gdb", "7", "--tty", slave, NULL };
+
+	assert_true(master >= 0);
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	assert_int_equal(ptsname_r(master, slave, sizeof(slave)), 0);
+	said[0] = 0;
+	statuses = writes = 0;
+	alarm(20);
+	/* The packet once the bridge made the line raw: written ahead. */
+	assert_int_equal(write(master, "$g#67", 5), 5);
+	rc = cmd_gdb(&c, 4, argv);
+	alarm(0);
+	close(master);
+	return rc;
+}
+
+static void dead_guest_ends_bridge(void **state)
+{
+	(void)state;
+	running_for = 0;
+	assert_int_equal(bridge(), EXIT_FAIL);
+	assert_non_null(strstr(said, "instance 7 is not running"));
+	/* It looked after about 100 tries, not at once and not never. */
+	assert_true(writes >= 100 && writes <= 101);
+}
+
+static void slow_guest_is_waited_for(void **state)
+{
+	(void)state;
+	running_for = 3;	/* 300 ms of a running guest, then gone */
+	assert_int_equal(bridge(), EXIT_FAIL);
+	assert_int_equal(statuses, 4);
+	assert_true(writes >= 400 && writes <= 401);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(dead_guest_ends_bridge),
+		cmocka_unit_test(slow_guest_is_waited_for),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
