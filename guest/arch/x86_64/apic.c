@@ -52,6 +52,8 @@
  * needs, and every millisecond here is a millisecond of spawn latency.
  */
 #define CALIBRATE_NS (2 * NSEC_PER_MSEC)
+/* A look long enough to check a clock the host gives us within 10%. */
+#define CHECK_NS (100 * 1000)
 
 static int x2apic;
 static volatile uint32_t *mmio;
@@ -191,8 +193,8 @@ int apic_send_ipi(uint32_t dest, unsigned int vector)
 	return 0;
 }
 
-/* Count the timer down for CALIBRATE_NS of TSC time, masked. */
-static uint64_t measure_timer_hz(void)
+/* Count the timer down for ns of TSC time, masked. */
+static uint64_t measure_timer_hz(uint64_t ns)
 {
 	uint64_t start, end;
 	uint32_t left;
@@ -203,7 +205,7 @@ static uint64_t measure_timer_hz(void)
 	apic_write(APIC_TIMER_INIT, 0xffffffff);
 	do {
 		end = time_ns();
-	} while (end - start < CALIBRATE_NS);
+	} while (end - start < ns);
 	left = apic_read(APIC_TIMER_CUR);
 	apic_write(APIC_TIMER_INIT, 0);
 	return (uint64_t)(0xffffffffu - left) * NSEC_PER_SEC / (end - start);
@@ -218,11 +220,26 @@ int apic_timer_start(unsigned int hz, unsigned int vector,
 	if (!hz || vector < IRQ_VECTOR_BASE || vector > 255)
 		return -1;
 	if (!timer_hz && input_khz) {
-		timer_hz = input_khz * 1000 / 16;	/* TIMER_DIV_16 */
-		how = "from the host";
+		uint64_t told = input_khz * 1000 / 16;	/* TIMER_DIV_16 */
+		uint64_t seen = measure_timer_hz(CHECK_NS);
+
+		/*
+		 * The host passes on what other guests measured, or what its
+		 * admin set: a guest that lied, or a wrong apic_timer_khz=,
+		 * must not set our tick.  Taken if a quick look agrees within
+		 * 10%, else measured in full.
+		 */
+		if (told >= seen - seen / 10 && told <= seen + seen / 10) {
+			timer_hz = told;
+			how = "from the host";
+		} else {
+			kprintf("apic: the host's timer clock, %llu kHz, is not this one (about %llu kHz): measuring it\n",
+				(unsigned long long)input_khz,
+				(unsigned long long)(seen * 16 / 1000));
+		}
 	}
 	if (!timer_hz)
-		timer_hz = measure_timer_hz();
+		timer_hz = measure_timer_hz(CALIBRATE_NS);
 	count = timer_hz / hz;
 	if (count < 16 || count > 0xffffffffu)
 		return -1;

@@ -12,6 +12,7 @@ hello_clock() {
 	spawn "$IMG" --cpu 1 --cmdline hello || finish
 	expect 0 kspawnctl console "$id" --follow
 	clock=$(echo "$out" | sed -n 's/^apic: timer \([0-9]* kHz ([a-zA-Z -]*)\).*/\1/p')
+	said=$out
 	expect 0 kspawnctl stop "$id"
 }
 # within3 X Y: the clocks X and Y (kHz) agree as the module counts it.
@@ -95,5 +96,15 @@ else
 	note "the two honest guests measured more than 3% apart: nothing to check"
 fi
 [ "${c%% *}" != 5000000 ] || bad "the liar's 5 GHz reached a guest"
+# A wrong clock that did reach the module (two guests telling the same
+# lie, or an admin's wrong apic_timer_khz=, as here) must not set a
+# guest's tick: the guest checks what it is told and measures its own.
+echo 5000000 > /sys/module/kspawn/parameters/apic_timer_khz
+hello_clock
+echo 0 > /sys/module/kspawn/parameters/apic_timer_khz
+note "told 5 GHz: $clock"
+case $clock in *"(from the host)"*) bad "a guest took the host's wrong clock: $clock" ;; esac
+echo "$said" | grep -q "the host's timer clock, 5000000 kHz, is not this one" ||
+	bad "the guest did not say it refused the host's clock"
 want_no_instances
 finish
