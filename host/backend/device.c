@@ -126,6 +126,13 @@ static int set_up_queues(struct kb_device *d)
 	return 0;
 }
 
+/* A status change acted on: one unit of work, counted apart. */
+static int transition(struct kb_device *d)
+{
+	d->transitions++;
+	return 1;
+}
+
 int kb_device_poll(struct kb_device *d, int budget)
 {
 	uint8_t status;
@@ -135,28 +142,28 @@ int kb_device_poll(struct kb_device *d, int budget)
 		KB_WRITE(d->slot->status, 0);
 		kb_wmb();
 		KB_WRITE(d->slot->reset, 0);
-		return 1;
+		return transition(d);
 	}
 	status = KB_READ(d->slot->status);
 	if (!status && d->status) {
 		reset(d);
-		return 1;
+		return transition(d);
 	}
 	if (d->broken || (status & VIRTIO_CONFIG_S_FAILED))
 		return 0;
 	if ((status & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    !(d->status & VIRTIO_CONFIG_S_FEATURES_OK)) {
 		negotiate(d, status);
-		return 1;
+		return transition(d);
 	}
 	if ((status & VIRTIO_CONFIG_S_DRIVER_OK) && !d->live) {
 		if (!(d->status & VIRTIO_CONFIG_S_FEATURES_OK)) {
 			kb_device_violation(d, "DRIVER_OK before FEATURES_OK");
-			return 1;
+			return transition(d);
 		}
 		d->status = status;
 		set_up_queues(d);
-		return 1;
+		return transition(d);
 	}
 	/*
 	 * Live, FEATURES_OK and DRIVER_OK stay until a reset: a driver may

@@ -75,6 +75,8 @@ struct kb_device {
 	uint32_t vector[KSPAWN_MAX_QUEUES];
 	struct kb_chain chain;		/* scratch for the work functions */
 	uint64_t violations;
+	/* Status changes acted on: resets, negotiation, queue set-up. */
+	uint64_t transitions;
 };
 
 /* Fill the slot for this device; the driver finds it there. */

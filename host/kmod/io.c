@@ -181,12 +181,40 @@ int kspawn_io_create(struct kspawn_instance *in,
 	return 0;
 }
 
+/*
+ * A poll's work as the thread counts it.  Status changes (resets,
+ * negotiation, queue set-up) count at most TRANSITIONS_MAX times a
+ * window: a bring-up takes a handful, while a guest that resets a device
+ * in a loop, ringing each time, must not pass for a busy one: its rings
+ * would never count towards the flood guard, and its thread never sleep.
+ */
+#define TRANSITIONS_MAX 16
+#define TRANSITIONS_WINDOW_NS (100 * NSEC_PER_MSEC)
+
+static int counted_work(struct kspawn_io *io, const struct kb_device *d,
+			u64 before, int work)
+{
+	u64 now;
+
+	if (d->transitions == before)
+		return work;
+	now = ktime_get_ns();
+	if (now - io->transitions_start > TRANSITIONS_WINDOW_NS) {
+		io->transitions_start = now;
+		io->transitions_seen = 0;
+	}
+	return ++io->transitions_seen <= TRANSITIONS_MAX ? work : 0;
+}
+
 static int poll_net(struct kspawn_io *io)
 {
+	u64 before;
 	int work;
 
 	spin_lock_bh(&io->net_lock);
+	before = io->net.dev.transitions;
 	work = kb_device_poll(&io->net.dev, POLL_BUDGET);
+	work = counted_work(io, &io->net.dev, before, work);
 	kspawn_io_net_unlock_bh(io);
 	kspawn_netdev_carrier(io);
 	return work;
@@ -201,6 +229,7 @@ static int poll_net(struct kspawn_io *io)
  */
 static int poll_blk(struct kspawn_io *io)
 {
+	u64 before = io->blk.dev.transitions;
 	struct blk_plug plug;
 	int work;
 
@@ -210,7 +239,7 @@ static int poll_blk(struct kspawn_io *io)
 	work = kb_device_poll(&io->blk.dev, POLL_BUDGET);
 	blk_finish_plug(&plug);
 	WRITE_ONCE(io->thread_at, THREAD_POLLS);
-	return work;
+	return counted_work(io, &io->blk.dev, before, work);
 }
 
 /* Both devices, a bounded amount of work each; the work done. */

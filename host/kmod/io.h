@@ -75,6 +75,9 @@ struct kspawn_io {
 	u64 window_start, flood_until;
 	unsigned int window_empty, flood_streak;
 	bool flooded;			/* masked: the thread polls */
+	/* Status changes taken for work in this window (counted_work()). */
+	u64 transitions_start;
+	unsigned int transitions_seen;
 	bool worked;			/* found work since the last ring */
 	bool looked_empty;		/* the last look judged found nothing */
 	u64 doorbells, floods, sleeps;	/* statistics; doorbells from the irq */

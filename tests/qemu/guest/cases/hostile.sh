@@ -118,6 +118,22 @@ grep -q 'hostile: flood: the doorbells stopped, I/O still works' /tmp/credit.out
 dmesg | grep "instance $flood: doorbell flood" | head -n 3 | sed 's/^/  k| /'
 dmesg | grep -q "instance $flood: doorbell flood" || bad "the module did not mask the doorbell flood paid with credit"
 expect 0 kspawnctl stop "$flood"
+
+# Resets in a loop (hostile resetflood): each ring carries a status
+# change the host must act on, so each wakes the I/O thread, but past a
+# bring-up's handful a reset is no work: the rings count towards the
+# flood guard and the doorbell is masked all the same.
+spawn "$TEST_IMG" --cpu 1 --ramdisk 1M --cmdline "hostile resetflood" || finish
+flood=$id
+follow "$flood" /tmp/resetflood.out
+within_1s kspawnctl list
+wait $follower
+sed 's/^/  | /' /tmp/resetflood.out
+grep -q 'hostile: resetflood: .* acted on' /tmp/resetflood.out ||
+	bad "the resetting guest did not finish"
+dmesg | grep "instance $flood: doorbell flood" | head -n 3 | sed 's/^/  k| /'
+dmesg | grep -q "instance $flood: doorbell flood" || bad "the module did not mask a flood of resets"
+expect 0 kspawnctl stop "$flood"
 expect 0 kspawnctl console "$neighbour" --follow
 has 'blkcheck: OK sectors=65536'
 expect 0 kspawnctl stop "$neighbour"
