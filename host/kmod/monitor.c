@@ -106,7 +106,9 @@ static void watch_stray(struct kspawn_instance *in)
  * it).  Why 3% and a few: under QEMU TCG a busy host makes honest
  * measurements spread by several percent, and comparing only with the
  * last one let a single outlier restart the wait.  apic_timer_khz=
- * overrides it.
+ * overrides it.  Two instances can still be one hostile image run twice,
+ * so a guest checks the clock it is told against a quick look of its own
+ * and calibrates in full when they differ (guest/arch/x86_64/apic.c).
  */
 #define CLOCK_CANDIDATES 4
 
