@@ -42,14 +42,17 @@ static void pause_ms(int ms)
 }
 
 /*
- * Does the module still carry bytes to the guest?  Only while it runs:
- * otherwise a write takes nothing, and would never take anything.
+ * Will the guest still take bytes?  Not once the module stopped carrying
+ * them (the instance not RUNNING), nor from a guest that halted or
+ * panicked (it exits: no stub reads its debug input any more).
  */
 static int guest_running(int fd, uint32_t id)
 {
 	struct ctl_status st;
 
-	return !dev_status(fd, id, &st) && st.host_state == CTL_HOST_RUNNING;
+	return !dev_status(fd, id, &st) && st.host_state == CTL_HOST_RUNNING &&
+	       st.guest_state != KSPAWN_GUEST_HALTED &&
+	       st.guest_state != KSPAWN_GUEST_PANICKED;
 }
 
 /*

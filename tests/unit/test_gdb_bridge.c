@@ -1,8 +1,9 @@
 /*
  * kspawnctl gdb's bridge (host/ctl/cmd_gdb.c) when the guest's debug
- * input never drains: the module's write takes nothing from a guest that
- * is not running, and the bridge must then end with a message rather than
- * wait on a ring nobody reads.  A running guest that is slow to read is
+ * input never drains: the module's write takes nothing from an instance
+ * that is not running, and a guest that halted or panicked reads nothing
+ * (the module still says RUNNING until a stop); the bridge must then end
+ * with a message rather than wait on a ring nobody reads.  A running guest that is slow to read is
  * waited for.  The module is a stub here; gdb is the master side of a
  * pseudo-terminal the bridge is given with --tty.  An alarm turns a
  * bridge that never returns into a failure.
@@ -26,7 +27,8 @@
 
 static char said[4096];		/* what kspawnctl said (err_msg) */
 static int statuses;		/* dev_status calls */
-static int running_for;		/* statuses that say RUNNING, then DEAD */
+static int running_for;		/* statuses that say RUNNING, then gone */
+static int gone_halted;		/* gone: still RUNNING, the guest HALTED */
 static int writes;		/* dev_debug_write calls, each taking nothing */
 
 void err_msg(const char *fmt, ...)
@@ -67,8 +69,16 @@ int dev_status(int fd, uint32_t id, struct ctl_status *st)
 	(void)fd;
 	memset(st, 0, sizeof(*st));
 	st->id = id;
-	st->host_state = statuses++ < running_for ? CTL_HOST_RUNNING :
-						     CTL_HOST_DEAD;
+	if (statuses++ < running_for) {
+		st->host_state = CTL_HOST_RUNNING;
+		st->guest_state = KSPAWN_GUEST_RUNNING;
+	} else if (gone_halted) {
+		/* The module keeps RUNNING until a stop; the guest exited. */
+		st->host_state = CTL_HOST_RUNNING;
+		st->guest_state = KSPAWN_GUEST_HALTED;
+	} else {
+		st->host_state = CTL_HOST_DEAD;
+	}
 	return 0;
 }
 
@@ -121,9 +131,20 @@ static void dead_guest_ends_bridge(void **state)
 {
 	(void)state;
 	running_for = 0;
+	gone_halted = 0;
 	assert_int_equal(bridge(), EXIT_FAIL);
 	assert_non_null(strstr(said, "instance 7 is not running"));
 	/* It looked after about 100 tries, not at once and not never. */
+	assert_true(writes >= 100 && writes <= 101);
+}
+
+static void halted_guest_ends_bridge(void **state)
+{
+	(void)state;
+	running_for = 0;
+	gone_halted = 1;
+	assert_int_equal(bridge(), EXIT_FAIL);
+	assert_non_null(strstr(said, "instance 7 is not running"));
 	assert_true(writes >= 100 && writes <= 101);
 }
 
@@ -131,6 +152,7 @@ static void slow_guest_is_waited_for(void **state)
 {
 	(void)state;
 	running_for = 3;	/* 300 ms of a running guest, then gone */
+	gone_halted = 0;
 	assert_int_equal(bridge(), EXIT_FAIL);
 	assert_int_equal(statuses, 4);
 	assert_true(writes >= 400 && writes <= 401);
@@ -140,6 +162,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(dead_guest_ends_bridge),
+		cmocka_unit_test(halted_guest_ends_bridge),
 		cmocka_unit_test(slow_guest_is_waited_for),
 	};
 
