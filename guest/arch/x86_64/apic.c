@@ -52,7 +52,7 @@
  * needs, and every millisecond here is a millisecond of spawn latency.
  */
 #define CALIBRATE_NS (2 * NSEC_PER_MSEC)
-/* A look long enough to check a clock the host gives us within 10%. */
+/* A look long enough to check a clock the host gives us within 20%. */
 #define CHECK_NS (100 * 1000)
 
 static int x2apic;
@@ -211,6 +211,12 @@ static uint64_t measure_timer_hz(uint64_t ns)
 	return (uint64_t)(0xffffffffu - left) * NSEC_PER_SEC / (end - start);
 }
 
+/* Within 20% of seen. */
+static int near(uint64_t told, uint64_t seen)
+{
+	return told >= seen - seen / 5 && told <= seen + seen / 5;
+}
+
 int apic_timer_start(unsigned int hz, unsigned int vector,
 		     uint64_t input_khz)
 {
@@ -227,9 +233,12 @@ int apic_timer_start(unsigned int hz, unsigned int vector,
 		 * The host passes on what other guests measured, or what its
 		 * admin set: a guest that lied, or a wrong apic_timer_khz=,
 		 * must not set our tick.  Taken if a quick look agrees within
-		 * 10%, else measured in full.
+		 * 20%, or a second one does (a look can lose its CPU under a
+		 * hypervisor), else measured in full.
 		 */
-		if (told >= seen - seen / 10 && told <= seen + seen / 10) {
+		if (!near(told, seen))
+			seen = measure_timer_hz(CHECK_NS);
+		if (near(told, seen)) {
 			timer_hz = told;
 			how = "from the host";
 		} else {
