@@ -459,15 +459,19 @@ static void disown(struct kspawn_instance *in, const struct file *owner)
 		kspawn_instance_retire(in);
 }
 
-/* The descriptor that loaded them closed: free what it never started. */
+/*
+ * The descriptor that loaded them closed: free what it never started.
+ * One at a time, holding one reference: a stop of another of them must
+ * not wait for the one whose start disown() waits for.  disown() clears
+ * the owner, so each pass finds the next.
+ */
 void kspawn_instance_release_owner(struct file *owner)
 {
-	struct kspawn_instance *list[KSPAWN_MAX_INSTANCES];
-	unsigned int n = grab(list, ARRAY_SIZE(list), owned_by, owner);
+	struct kspawn_instance *in;
 
-	for (unsigned int i = 0; i < n; i++) {
-		disown(list[i], owner);
-		kspawn_instance_put(list[i]);
+	while (grab(&in, 1, owned_by, owner)) {
+		disown(in, owner);
+		kspawn_instance_put(in);
 	}
 }
 

@@ -122,6 +122,13 @@ static int ioc_load(struct file *file, unsigned long uarg)
 	err = arg_in(l, uarg, sizeof(*l)) ?: load_args(l);
 	if (err)
 		goto out;
+	/*
+	 * Writable, or refused before anything is made: an instance whose
+	 * ID cannot reach its caller is one nobody would stop.
+	 */
+	err = arg_out(uarg, l, sizeof(*l));
+	if (err)
+		goto out;
 	image = kvmalloc(l->image_size, GFP_KERNEL);
 	err = -ENOMEM;
 	if (!image)
@@ -131,6 +138,7 @@ static int ioc_load(struct file *file, unsigned long uarg)
 		goto out;
 	err = kspawn_instance_create(l, image, file, &l->id);
 	if (!err) {
+		/* Made read-only since: undone, unless already started. */
 		err = arg_out(uarg, l, sizeof(*l));
 		if (err)
 			kspawn_instance_unload(l->id, file);

@@ -73,7 +73,11 @@ struct kspawn_instance {
 	unsigned int cpu[KSPAWN_MAX_CPUS];
 	u32 apic_id[KSPAWN_MAX_CPUS];
 	bool cpu_taken[KSPAWN_MAX_CPUS]; /* from Linux, not from the pool */
-	struct file *owner;		/* while LOADED: freed on its close */
+	/*
+	 * The loading descriptor, until a start succeeds or it closes (then
+	 * a LOADED instance is freed, after any start under way).
+	 */
+	struct file *owner;
 	/*
 	 * A start got as far as a STARTUP IPI and failed: guest code may
 	 * have run over the image and the shared area, so it is not started
