@@ -57,8 +57,7 @@
 #include <string.h>
 #include <linux/virtio_net.h>
 
-#define KSPAWN_INTERNALS
-#include "kspawn.h"
+#include "apps/test/hostile.h"
 
 #define F_AVAIL (1U << VRING_PACKED_DESC_F_AVAIL)
 #define F_USED (1U << VRING_PACKED_DESC_F_USED)
@@ -382,13 +381,6 @@ static int scribble(struct virtio_dev *d, const char *mode)
 	thread_sleep_ms(200);
 	return 0;
 }
-
-int hostile_stamps(void);
-/* hostile_flood.c */
-int hostile_flood(struct virtio_dev *d, int credit);
-int hostile_resetflood(struct virtio_dev *d);
-int hostile_netflood(const char *ip_arg);
-int hostile_echoflood(void);
 
 static int hostile_main(int argc, char **argv)
 {

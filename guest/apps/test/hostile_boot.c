@@ -19,8 +19,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define KSPAWN_INTERNALS
-#include "kspawn.h"
+#include "apps/test/hostile.h"
 
 #define MODE "hostile stamps"
 #define FORGE_MAX_MS 5000

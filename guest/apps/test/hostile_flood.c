@@ -8,13 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define KSPAWN_INTERNALS
-#include "kspawn.h"
-
-int hostile_flood(struct virtio_dev *d, int credit);
-int hostile_resetflood(struct virtio_dev *d);
-int hostile_netflood(const char *ip_arg);
-int hostile_echoflood(void);
+#include "apps/test/hostile.h"
 
 /* Doorbells for FLOOD_NS, then ordinary I/O must still work. */
 #define FLOOD_NS (3 * NSEC_PER_SEC)
