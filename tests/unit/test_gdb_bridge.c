@@ -24,39 +24,12 @@
 #include <cmocka.h>
 
 #include "host/ctl/ctl.h"
+#include "tests/unit/ctl_said.h"
 
-static char said[4096];		/* what kspawnctl said (err_msg) */
 static int statuses;		/* dev_status calls */
 static int running_for;		/* statuses that say RUNNING, then gone */
 static int gone_halted;		/* gone: still RUNNING, the guest HALTED */
 static int writes;		/* dev_debug_write calls, each taking nothing */
-
-void err_msg(const char *fmt, ...)
-{
-	size_t len = strlen(said);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(said + len, sizeof(said) - len, fmt, ap);
-	va_end(ap);
-}
-
-void usage(const char *cmd, int to_stderr)
-{
-	(void)cmd, (void)to_stderr;
-}
-
-int ctl_open(struct ctl *c)
-{
-	c->fd = 3;
-	return EXIT_OK;
-}
-
-int ctl_fail(const char *what, int err, uint32_t id)
-{
-	err_msg("%s: %s (instance %u)", what, strerror(-err), id);
-	return EXIT_FAIL;
-}
 
 int ctl_parse_id(const char *s, uint32_t *id)
 {
@@ -127,25 +100,27 @@ static int bridge(void)
 	return rc;
 }
 
-static void dead_guest_ends_bridge(void **state)
+/* A guest gone as said: the bridge ends after about 100 empty tries. */
+static void gone_ends_bridge(int halted)
 {
-	(void)state;
 	running_for = 0;
-	gone_halted = 0;
+	gone_halted = halted;
 	assert_int_equal(bridge(), EXIT_FAIL);
 	assert_non_null(strstr(said, "instance 7 is not running"));
 	/* It looked after about 100 tries, not at once and not never. */
 	assert_true(writes >= 100 && writes <= 101);
 }
 
+static void dead_guest_ends_bridge(void **state)
+{
+	(void)state;
+	gone_ends_bridge(0);
+}
+
 static void halted_guest_ends_bridge(void **state)
 {
 	(void)state;
-	running_for = 0;
-	gone_halted = 1;
-	assert_int_equal(bridge(), EXIT_FAIL);
-	assert_non_null(strstr(said, "instance 7 is not running"));
-	assert_true(writes >= 100 && writes <= 101);
+	gone_ends_bridge(1);
 }
 
 static void slow_guest_is_waited_for(void **state)

@@ -21,10 +21,9 @@
 #include <cmocka.h>
 
 #include "host/ctl/ctl.h"
+#include "tests/unit/ctl_said.h"
 #include "tests/unit/tiny_image.h"
 
-
-static char said[4096];		/* what kspawnctl said (err_msg) */
 static int spawn_err;		/* what the module answers */
 static int spawns;		/* how often it was asked */
 static int running;		/* instances, for dev_list */
@@ -32,36 +31,6 @@ static int running_later = -1;	/* from the second dev_list on, if set */
 static int lists;
 static char image_path[] = "/tmp/kspawn-test-run-XXXXXX";
 static char empty_path[] = "/tmp/kspawn-test-empty-XXXXXX";
-
-void err_msg(const char *fmt, ...)
-{
-	size_t len = strlen(said);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(said + len, sizeof(said) - len, fmt, ap);
-	va_end(ap);
-	len = strlen(said);
-	if (len + 1 < sizeof(said))
-		strcpy(said + len, "\n");
-}
-
-void usage(const char *cmd, int to_stderr)
-{
-	(void)cmd, (void)to_stderr;
-}
-
-int ctl_open(struct ctl *c)
-{
-	c->fd = 3;
-	return EXIT_OK;
-}
-
-int ctl_fail(const char *what, int err, uint32_t id)
-{
-	err_msg("%s: %s (instance %u)", what, strerror(-err), id);
-	return EXIT_FAIL;
-}
 
 void kmsg_mark(struct kmsg_mark *m)
 {
