@@ -307,11 +307,25 @@ static int count_instances(int fd)
 	return ioctl(fd, KSPAWN_IOC_LIST, &l) ? -1 : (int)l.count;
 }
 
+/* No instance may be listed after what; ok says so.  Returns the count. */
+static int none_left(int fd, const char *what, const char *ok)
+{
+	int left = count_instances(fd);
+
+	if (left) {
+		printf("  FAILED %s: %d instance(s) left\n", what, left);
+		failures++;
+	} else {
+		printf("  ok %s\n", ok);
+	}
+	return left;
+}
+
 /* A load whose descriptor closes before start: nothing must remain. */
 static void abandoned_load(void *img, size_t img_size)
 {
 	struct kspawn_ioc_load ld;
-	int fd = open("/dev/kspawn", O_RDWR), left;
+	int fd = open("/dev/kspawn", O_RDWR);
 
 	ld = valid_load(img, img_size, "hello");
 	if (ioctl(fd, KSPAWN_IOC_LOAD, &ld)) {
@@ -322,14 +336,9 @@ static void abandoned_load(void *img, size_t img_size)
 	}
 	close(fd);
 	fd = open("/dev/kspawn", O_RDWR);
-	left = count_instances(fd);
+	none_left(fd, "abandoned load",
+		  "a loaded, never started instance went with its descriptor");
 	close(fd);
-	if (left) {
-		printf("  FAILED abandoned load: %d instance(s) left\n", left);
-		failures++;
-		return;
-	}
-	printf("  ok a loaded, never started instance went with its descriptor\n");
 }
 
 /* A load the module cannot write the ID back to: nothing may remain. */
@@ -337,7 +346,7 @@ static void readonly_load(void *img, size_t img_size)
 {
 	struct kspawn_ioc_load *ld = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	int fd = open("/dev/kspawn", O_RDWR), left;
+	int fd = open("/dev/kspawn", O_RDWR);
 
 	if (ld == MAP_FAILED)
 		return;
@@ -345,14 +354,8 @@ static void readonly_load(void *img, size_t img_size)
 	mprotect(ld, 4096, PROT_READ);
 	want("a load whose argument block is read-only",
 	     ioctl(fd, KSPAWN_IOC_LOAD, ld), EFAULT);
-	left = count_instances(fd);	/* its descriptor still open */
-	if (left) {
-		printf("  FAILED read-only load: %d instance(s) left behind\n",
-		       left);
-		failures++;
-	} else {
-		printf("  ok the read-only load left no instance\n");
-	}
+	/* Its descriptor still open: nothing left to go with it. */
+	none_left(fd, "read-only load", "the read-only load left no instance");
 	close(fd);
 	munmap(ld, 4096);
 }
@@ -483,6 +486,7 @@ static int close_during_failed_start(void *img, size_t img_size)
 {
 	int fd = open("/dev/kspawn", O_RDWR), status = -1, seen = 0, left;
 	struct kspawn_ioc_instance in;
+	int checked;
 	struct kspawn_ioc_status st;
 	struct kspawn_ioc_load ld;
 	double end = seconds() + 20;
@@ -520,16 +524,12 @@ static int close_during_failed_start(void *img, size_t img_size)
 		waitpid(child, &status, 0);
 	fail_starts(0);
 	fd = open("/dev/kspawn", O_RDWR);
-	left = count_instances(fd);
-	if (seen && WIFEXITED(status) && !WEXITSTATUS(status)) {
-		if (left) {
-			printf("  FAILED closed loader: %d instance(s) left after the close\n",
-			       left);
-			failures++;
-		} else {
-			printf("  ok the loader's close during a failing start freed it\n");
-		}
+	checked = seen && WIFEXITED(status) && !WEXITSTATUS(status);
+	if (checked) {
+		left = none_left(fd, "closed loader",
+				 "the loader's close during a failing start freed it");
 	} else {
+		left = count_instances(fd);
 		printf("  (closed loader: %s; again)\n",
 		       !seen ? "the start was not seen under way" :
 		       !WIFEXITED(status) ? "the start's process was killed" :
@@ -539,7 +539,7 @@ static int close_during_failed_start(void *img, size_t img_size)
 	if (left)
 		ioctl(fd, KSPAWN_IOC_STOP, &in);	/* for what comes after */
 	close(fd);
-	return seen && WIFEXITED(status) && !WEXITSTATUS(status);
+	return checked;
 }
 
 /*
