@@ -17,7 +17,7 @@ the module's net statistics; a summary per system at the end.
 
 Run from the tree's top, on a machine with nothing else running (the
 per-run "rest of the machine" shows what did).  A diagnosis tool, not a benchmark row: it
-saves no JSON.  bench/README.md, "Fourth pass" under the net rows.
+saves no JSON.  docs/perf/net.md, "Fourth pass".
 """
 import os
 import re

@@ -22,7 +22,7 @@ struct kb_region {
  * The host address of [gpa, gpa + len), or NULL unless all of it lies inside
  * the region.  len 0 is refused: no descriptor has a reason to be empty.
  * Inline: the devices' batch takes call it once per buffer, and the call
- * cost them more than the checks (bench/README.md, ring costs).
+ * cost them more than the checks (docs/perf/ring.md, eleventh pass).
  */
 static inline void *kb_translate(const struct kb_region *r, uint64_t gpa,
 				 uint64_t len)

@@ -32,7 +32,7 @@
  * the same image finds its code where it was: on real hardware that saves
  * zeroing it and writing it again, and under QEMU TCG, which throws away
  * the translated code of any page written to, most of the guest's boot
- * time (bench/README.md).
+ * time (docs/perf/spawn.md).
  */
 #include <linux/bitmap.h>
 #include <linux/io.h>
