@@ -161,7 +161,12 @@ int kb_device_poll(struct kb_device *d, int budget)
 			kb_device_violation(d, "DRIVER_OK before FEATURES_OK");
 			return transition(d);
 		}
-		d->status = status;
+		/*
+		 * FEATURES_OK stays even if this very write cleared it: the
+		 * queues go live on the features accepted, and a later
+		 * FEATURES_OK must not look new and negotiate again.
+		 */
+		d->status = status | VIRTIO_CONFIG_S_FEATURES_OK;
 		set_up_queues(d);
 		return transition(d);
 	}

@@ -4,7 +4,8 @@
  * order: status bytes, driver features, queue sizes and addresses, reset
  * requests, each followed by a poll.  Whatever happens, the device only
  * goes live after accepting a subset of its offer that includes
- * VERSION_1, and never touches memory outside the region.
+ * VERSION_1, keeps those features until a reset, and never touches memory
+ * outside the region.
  *
  * fuzz-sources: $(BACKEND_SRC)
  */
@@ -45,7 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	offer = slot.device_features;
 	/* Each step: an opcode byte and an 8-byte value. */
 	for (size_t i = 0; i + 9 <= size; i += 9) {
-		uint64_t v;
+		uint64_t v, had = blk.dev.features;
+		int was_live = blk.dev.live;
 
 		memcpy(&v, data + i + 1, 8);
 		switch (data[i] % 6) {
@@ -64,6 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (blk.dev.live) {
 			assert(!(blk.dev.features & ~offer));
 			assert(blk.dev.features & (1ULL << VIRTIO_F_VERSION_1));
+			/* Live to live is no reset: the features it went live with. */
+			assert(!was_live || blk.dev.features == had);
 		}
 	}
 	return 0;

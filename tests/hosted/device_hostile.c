@@ -82,7 +82,8 @@ static void fresh(void)
 
 /* The guest's own driver code brings d up (lib/virtio.c); 0 once live. */
 /* The driver's handshake with queues [0, nq) set up. */
-static int bring_up_queues(struct kb_device *d, int packed, uint32_t nq)
+/* All of the handshake but DRIVER_OK: features accepted, queues given. */
+static int handshake_but_ready(struct kb_device *d, int packed, uint32_t nq)
 {
 	uint64_t no_packed = 1ULL << VIRTIO_F_RING_PACKED;
 
@@ -94,6 +95,13 @@ static int bring_up_queues(struct kb_device *d, int packed, uint32_t nq)
 	for (uint32_t q = 0; q < nq; q++)
 		if (virtio_queue(&vd, q, QSIZE, NULL))
 			return -1;
+	return 0;
+}
+
+static int bring_up_queues(struct kb_device *d, int packed, uint32_t nq)
+{
+	if (handshake_but_ready(d, packed, nq))
+		return -1;
 	virtio_ready(&vd);
 	kb_device_poll(d, 1);
 	return d->live && !virtio_broken(&vd) ? 0 : -1;
@@ -340,6 +348,44 @@ static void features_stay(void)
 }
 
 /*
+ * The same when the driver clears FEATURES_OK in the very write that sets
+ * DRIVER_OK: the device goes live on the features it accepted, and
+ * setting FEATURES_OK again with other bits negotiates nothing.
+ */
+static void features_stay_driver_ok(void)
+{
+	const char *name = "features-stay-driver-ok";
+	uint64_t before;
+	uint16_t acks;
+
+	fresh();
+	kb_blk_init(&blk, &slot, &kr, &ops, NULL, &kb_ram_ops, ram,
+		    DISK_BYTES, "hosted");
+	if (!verdict(name, NULL, !handshake_but_ready(&blk.dev, 0,
+						      slot.num_queues),
+		     "handshake refused"))
+		return;
+	before = blk.dev.features;
+	acks = slot.features_ack;
+	slot.status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		      VIRTIO_CONFIG_S_DRIVER_OK;
+	kb_device_poll(&blk.dev, 1);
+	if (!verdict(name, NULL, blk.dev.live, "device not live"))
+		return;
+	slot.driver_features = 1ULL << VIRTIO_F_VERSION_1;
+	slot.status |= VIRTIO_CONFIG_S_FEATURES_OK;
+	kb_device_poll(&blk.dev, 1);
+	verdict(name, NULL,
+		blk.dev.features == before && slot.features_ack == acks &&
+		blk.dev.live &&
+		blk_request(VIRTIO_BLK_T_IN, 1, 512) == VIRTIO_BLK_S_OK,
+		"features %#llx (went live with %#llx), %u negotiations more, live %d",
+		(unsigned long long)blk.dev.features,
+		(unsigned long long)before, (uint16_t)(slot.features_ack - acks),
+		blk.dev.live);
+}
+
+/*
  * What the doorbell's handler reads: a status change not yet acted on,
  * and which queues were kicked since it last looked (and how many kicks
  * beyond one, capped) — only queues the device has set up: a guest's
@@ -464,6 +510,7 @@ int main(void)
 	}
 	driver_ok_first();
 	features_stay();
+	features_stay_driver_ok();
 	config_vector_once();
 	doorbell_hints();
 	kb_ram_free(ram);
