@@ -516,6 +516,8 @@ void kspawn_io_stop(struct kspawn_instance *in)
 	if (!t)
 		return;
 	kthread_stop(t);
+	/* Only the thread followed the guest's link; it is down now. */
+	kspawn_netdev_carrier_off(in->io);
 	/* No one submits now; what is in flight still writes guest memory. */
 	if (in->io->has_blk)
 		kb_blk_drain(&in->io->blk);

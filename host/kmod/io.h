@@ -128,6 +128,7 @@ static inline void kspawn_io_net_unlock(struct kspawn_io *io)
 int kspawn_netdev_create(struct kspawn_instance *in);
 void kspawn_netdev_destroy(struct kspawn_io *io);
 void kspawn_netdev_carrier(struct kspawn_io *io);
+void kspawn_netdev_carrier_off(struct kspawn_io *io);
 bool kspawn_netdev_tx_rung(struct kspawn_io *io, u32 queues);
 extern const struct kb_net_ops kspawn_netdev_ops;
 

@@ -140,8 +140,10 @@ static irqreturn_t doorbell_irq(int irq, void *ctx)
  * From ksnetN's NAPI (softirq): a ring it answered found no frames, and
  * none were taken since the ring before.  The thread counts them as its
  * own empty rings, so a flood through the transmit queues is masked too.
- * (Softirq context is an RCU reader, and the thread is stopped only
- * after synchronize_irq() and, for ksnetN, napi_disable() at teardown.)
+ * (The stop clears io->thread before it stops the thread, and NAPI is
+ * disabled only later, at teardown: a poll may still see the old task.
+ * It stays valid here, as softirq context is an RCU reader and a dead
+ * task's struct is freed only after a grace period.)
  */
 void kspawn_io_empty_ring(struct kspawn_io *io)
 {

@@ -479,6 +479,20 @@ void kspawn_netdev_carrier(struct kspawn_io *io)
 		netif_carrier_off(io->netdev);
 }
 
+/*
+ * The guest is gone (the thread stopped): link down, whatever its driver
+ * last said, so that routes and the stack stop sending into a ring no one
+ * reads.  An instance left DEAD by a failed stop keeps ksnetN until a
+ * later stop frees it.
+ */
+void kspawn_netdev_carrier_off(struct kspawn_io *io)
+{
+	if (!io->netdev || !io->carrier)
+		return;
+	io->carrier = false;
+	netif_carrier_off(io->netdev);
+}
+
 static void ksnet_napi_fini(struct ksnet *kn)
 {
 	for (int i = 0; i < KB_NET_PAIRS_MAX; i++)

@@ -68,8 +68,21 @@ has 'virtio-net: .*, mergeable buffers, receive checksum offload, transmit check
 has 'udpecho: echoed 200 datagrams, 0 not sent'
 has 'ping replies 5;'
 has 'bad checksums 0;'
+# From the stop on, no guest serves ksnet0: its link goes down before the
+# device goes away (the stop gives the core back first, tens of ms).
+# (busybox has no `ip monitor`: a reader of the carrier file, no forks.)
+(n=0
+while [ -e /sys/class/net/ksnet0 ] && [ $n -lt 200000 ]; do
+	read -r c < /sys/class/net/ksnet0/carrier 2>/dev/null && echo "$c"
+	n=$((n + 1))
+done) > /tmp/netdev.carrier &
+watcher=$!
 expect 0 kspawnctl stop "$id"
+wait $watcher
 [ ! -e /sys/class/net/ksnet0 ] || bad "ksnet0 still there after stop"
+note "ksnet0's carrier during the stop: up at $(grep -c '^1$' /tmp/netdev.carrier) looks, down at $(grep -c '^0$' /tmp/netdev.carrier)"
+grep -q '^0$' /tmp/netdev.carrier ||
+	bad "ksnet0's carrier stayed up until it was deleted ($(grep -c '^1$' /tmp/netdev.carrier) looks saw it up)"
 
 # A guest that stops reading: its receive ring fills, the queue stops.
 param=/sys/module/kspawn/parameters/stop_timeout_ms
