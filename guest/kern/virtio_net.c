@@ -64,7 +64,8 @@
 		(1ULL << VIRTIO_RING_F_EVENT_IDX) | (1ULL << VIRTIO_NET_F_MAC) | \
 		(1ULL << VIRTIO_NET_F_MTU) | (1ULL << VIRTIO_NET_F_STATUS) | \
 		(1ULL << VIRTIO_NET_F_MRG_RXBUF) | \
-		(1ULL << VIRTIO_NET_F_GUEST_CSUM) | (1ULL << VIRTIO_NET_F_CSUM))
+		(1ULL << VIRTIO_NET_F_GUEST_CSUM) | (1ULL << VIRTIO_NET_F_CSUM) | \
+		(1ULL << VIRTIO_F_IN_ORDER))
 #define WANTED_MQ ((1ULL << VIRTIO_NET_F_MQ) | (1ULL << VIRTIO_NET_F_CTRL_VQ))
 #define PAIRS_MAX ((KSPAWN_MAX_QUEUES - 1) / 2)
 #define RXQ(p) (2 * (p))
@@ -543,10 +544,11 @@ static void vnet_init(void)
 		virtio_ready(&vn.dev);
 	}
 	vn.up = 1;
-	kprintf("virtio-net: %02x:%02x:%02x:%02x:%02x:%02x, %s rings%s%s%s, %u queue pair%s\n",
+	kprintf("virtio-net: %02x:%02x:%02x:%02x:%02x:%02x, %s rings%s%s%s%s, %u queue pair%s\n",
 		vn.nif.mac[0], vn.nif.mac[1], vn.nif.mac[2], vn.nif.mac[3],
 		vn.nif.mac[4], vn.nif.mac[5],
 		vn.dev.vq[RXQ(0)].packed ? "packed" : "split",
+		vn.dev.vq[RXQ(0)].in_order ? " in order" : "",
 		vn.mrg ? ", mergeable buffers" : "",
 		vn.guest_csum ? ", receive checksum offload" : "",
 		vn.nif.tx_csum_partial ? ", transmit checksum offload" : "",

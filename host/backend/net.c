@@ -113,6 +113,8 @@ static void give_back(struct kb_net *n, unsigned int q, uint32_t nbuf)
 	for (uint32_t i = 0; i < nbuf; i++) {
 		n->rx_chain.head = n->rx_used[i].head;
 		n->rx_chain.ndesc = n->rx_used[i].ndesc;
+		/* In order, a chain written in full may go unnamed. */
+		n->rx_chain.in_len = n->rx_used[i].in_len;
 		kb_device_push(&n->dev, q, &n->rx_chain, n->rx_used[i].len);
 	}
 }
@@ -186,6 +188,7 @@ static int fill(struct kb_net *n, unsigned int pair, const uint8_t *frame,
 		slots += c->ndesc;
 		n->rx_used[nbuf].head = c->head;
 		n->rx_used[nbuf].ndesc = c->ndesc;
+		n->rx_used[nbuf].in_len = c->in_len;
 		n->rx_used[nbuf].len = 0;
 		nbuf++;
 		if (c->in_len <= skip || (!mrg && c->in_len < skip + len))
@@ -580,7 +583,7 @@ static const struct kb_device_class net_class = {
 		    F(VIRTIO_NET_F_STATUS) | F(VIRTIO_NET_F_CTRL_VQ) |
 		    F(VIRTIO_NET_F_CTRL_MAC_ADDR) | F(VIRTIO_NET_F_CSUM) |
 		    F(VIRTIO_NET_F_GUEST_CSUM) | F(VIRTIO_NET_F_MRG_RXBUF) |
-		    F(VIRTIO_NET_F_MQ),
+		    F(VIRTIO_NET_F_MQ) | F(VIRTIO_F_IN_ORDER),
 	.features_ok = net_features_ok,
 	.kicks_on = net_kicks_on,
 	.kicks_off = net_kicks_off,

@@ -94,7 +94,7 @@ struct kb_net {
 	struct kb_chain rx_first, rx_chain;	/* scratch for receiving */
 	struct {
 		uint16_t head, ndesc;
-		uint32_t len;
+		uint32_t in_len, len;
 	} rx_used[KB_NET_RX_BUFS];	/* the buffers of one received frame */
 	uint8_t frame[KB_NET_FRAME_MAX];	/* a copy we may write */
 	struct kb_net_pair_stats stats[KB_NET_PAIRS_MAX];

@@ -128,7 +128,7 @@ static void features_refused(void)
 }
 
 /* Frames of every length class through buffers of size bytes. */
-static void mrg(uint32_t size, const char *layout, int packed)
+static void mrg(uint32_t size, const char *layout, int packed, int in_order)
 {
 	static uint8_t f[KB_NET_FRAME_MAX], got[KB_NET_FRAME_MAX];
 	static const uint32_t lens[] = { 14, 60, 61, 1514, 1518, 4000,
@@ -139,8 +139,9 @@ static void mrg(uint32_t size, const char *layout, int packed)
 	uint32_t i, want_bufs;
 	long n = 0;
 
-	snprintf(name, sizeof(name), "mrg-%u", size);
-	if (up(KB_NET_HOST, packed, F(VIRTIO_NET_F_MRG_RXBUF))) {
+	snprintf(name, sizeof(name), "mrg-%u%s", size, in_order ? "-in-order" : "");
+	if (up(KB_NET_HOST, packed, F(VIRTIO_NET_F_MRG_RXBUF) |
+	       (in_order ? F(VIRTIO_F_IN_ORDER) : 0))) {
 		verdict(name, layout, 0, "device not up");
 		return;
 	}
@@ -169,6 +170,44 @@ static void mrg(uint32_t size, const char *layout, int packed)
 	}
 	verdict(name, layout, ok, "frame of %u bytes: got %ld over %u buffers",
 		lens[i - 1], n, h.num_buffers);
+}
+
+/*
+ * VIRTIO_F_IN_ORDER: the device leaves a receive buffer it wrote in full
+ * unnamed when a later one in the same batch is named, and the driver
+ * takes such a buffer as full.  Each buffer is judged by its own size: a
+ * frame of 1024 bytes with its header in one 2048-byte buffer, after a
+ * frame whose last buffer held 1024, is not a full buffer.
+ */
+static void in_order_rx(const char *layout, int packed)
+{
+	static uint8_t f[1500], got[KB_NET_FRAME_MAX];
+	struct virtio_net_hdr_v1 h = { 0 };
+	long n1, n2, n3;
+	int r1, r2, r3;
+
+	if (up(KB_NET_HOST, packed, F(VIRTIO_NET_F_MRG_RXBUF) |
+	       F(VIRTIO_F_IN_ORDER))) {
+		verdict("in-order-rx-lengths", layout, 0, "device not up");
+		return;
+	}
+	memset(f, 0x5a, sizeof(f));
+	post_rx(2, 1024);
+	r1 = kb_net_rx(&net, 0, f, sizeof(f), NULL);
+	kb_net_rx_flush(&net, 0);
+	n1 = recv_frame(&h, got);
+	/* Two frames, one publish: the first buffer is named only if not full. */
+	post_rx(2, 2048);
+	r2 = kb_net_rx(&net, 0, f, 1024 - HDR, NULL);
+	r3 = kb_net_rx(&net, 0, f, 100, NULL);
+	kb_net_rx_flush(&net, 0);
+	n2 = recv_frame(&h, got);
+	n3 = recv_frame(&h, got);
+	verdict("in-order-rx-lengths", layout,
+		!r1 && n1 == sizeof(f) && !r2 && n2 == 1024 - HDR && !r3 &&
+		n3 == 100 && h.num_buffers == 1 && !memcmp(got, f, 100),
+		"frames of %zu, %u and 100 bytes: got %ld, %ld and %ld",
+		sizeof(f), 1024 - HDR, n1, n2, n3);
 }
 
 static void no_mrg(const char *layout, int packed)
@@ -296,8 +335,11 @@ int main(void)
 
 		csum_cases(layout, packed);
 		hostile_headers(layout, packed);
-		for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
-			mrg(sizes[i], layout, packed);
+		for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			mrg(sizes[i], layout, packed, 0);
+			mrg(sizes[i], layout, packed, 1);
+		}
+		in_order_rx(layout, packed);
 		no_mrg(layout, packed);
 	}
 	features_refused();

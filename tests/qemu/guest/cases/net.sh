@@ -49,7 +49,7 @@ has '20 packets transmitted, 20 (packets )?received, 0% packet loss'
 expect 0 udpcheck 169.254.1.2 7 1000
 has '1000 echoed intact'
 expect 0 kspawnctl console "$id"
-has 'virtio-net: .*, packed rings'
+has 'virtio-net: .*, packed rings in order'
 expect 0 kspawnctl stop "$id"
 
 # The other way round: the guest's netbench against an echo server here,

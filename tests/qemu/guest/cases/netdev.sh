@@ -2,6 +2,7 @@
 #  - carrier off while the guest's driver is not up, on once it is;
 #  - driver info, ring sizes (the guest's queues, at most 256), statistics;
 #  - the MTU goes up to what the device offers (9000) and no further;
+#  - the rings run in order (VIRTIO_F_IN_ORDER: one used entry a batch);
 #  - with MRG_RXBUF the guest posts 1 KiB buffers, so full-sized pings and
 #    udpcheck's datagrams (random sizes up to 1472) reach it over two
 #    buffers and come back intact; its checksums (partial from the host,
@@ -64,7 +65,7 @@ expect 0 ethq -S ksnet0
 has 'guest_rx_dropped: 0$'
 has 'napi_polls: [1-9]'
 expect 0 kspawnctl console "$id" --follow
-has 'virtio-net: .*, mergeable buffers, receive checksum offload, transmit checksum offload'
+has 'virtio-net: .*, split rings in order, mergeable buffers, receive checksum offload, transmit checksum offload'
 has 'udpecho: echoed 200 datagrams, 0 not sent'
 has 'ping replies 5;'
 has 'bad checksums 0;'
