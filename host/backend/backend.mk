@@ -8,4 +8,4 @@
 #
 #   make -s -C TOP -f host/backend/backend.mk --eval 'l: ; @echo $(BACKEND_SRC)' l
 BACKEND_SRC := $(addprefix host/backend/,vq.c vq_packed.c \
-	device.c blk.c blk_req.c ram.c net.c)
+	device.c blk.c blk_req.c ram.c net.c net_tx.c)

@@ -259,6 +259,27 @@ void kb_device_push(struct kb_device *d, unsigned int q,
 		kb_vq_push_quiet(&d->vq[q], c, len);
 }
 
+int kb_device_pop_bufs(struct kb_device *d, unsigned int q, struct kb_buf *b,
+		       int n)
+{
+	int r;
+
+	if (d->broken)
+		return -1;
+	r = kb_vq_pop_bufs(&d->vq[q], b, n);
+	if (r < 0)
+		kb_device_violation(d, d->vq[q].error);
+	return r;
+}
+
+/* Nothing written into them: for device-readable buffers (transmit). */
+void kb_device_push_bufs(struct kb_device *d, unsigned int q,
+			 const struct kb_buf *b, int n)
+{
+	if (!d->broken)
+		kb_vq_push_bufs(&d->vq[q], b, NULL, n);
+}
+
 /* Publish what was pushed since the last kick, and interrupt if due. */
 void kb_device_kick(struct kb_device *d, unsigned int q)
 {

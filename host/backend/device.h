@@ -126,6 +126,11 @@ int kb_device_status_changed(const struct kb_device *d);
 int kb_device_pop(struct kb_device *d, unsigned int q, struct kb_chain *c);
 void kb_device_push(struct kb_device *d, unsigned int q,
 		    const struct kb_chain *c, uint32_t len);
+/* The same for a batch of one-buffer chains (kb_vq_pop_bufs()). */
+int kb_device_pop_bufs(struct kb_device *d, unsigned int q, struct kb_buf *b,
+		       int n);
+void kb_device_push_bufs(struct kb_device *d, unsigned int q,
+			 const struct kb_buf *b, int n);
 void kb_device_kick(struct kb_device *d, unsigned int q);
 void kb_device_violation(struct kb_device *d, const char *why);
 

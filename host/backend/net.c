@@ -3,8 +3,6 @@
 
 #include "net.h"
 
-#define RXQ(p) (2 * (p))
-#define TXQ(p) (2 * (p) + 1)
 #define TX_QUEUES (0xaaaaaaaaU & ((1U << (2 * KB_NET_PAIRS_MAX)) - 1))
 #define F(bit) (1ULL << (bit))
 
@@ -38,19 +36,10 @@ static unsigned int ctrl_queue(const struct kb_net *n)
 	return kb_net_has(n, VIRTIO_NET_F_MQ) ? 2 * KB_NET_PAIRS_MAX : 2;
 }
 
-/*
- * Pairs whose transmit queues are served: every one with MQ, the first
- * only without (its queue 2 is ctrl, whatever else a guest set up).
- */
-static unsigned int served_pairs(const struct kb_net *n)
-{
-	return kb_net_has(n, VIRTIO_NET_F_MQ) ? KB_NET_PAIRS_MAX : 1;
-}
-
 /* Are both queues of pair p set up? */
 static int pair_live(const struct kb_net *n, unsigned int p)
 {
-	return n->dev.vq[RXQ(p)].size && n->dev.vq[TXQ(p)].size;
+	return n->dev.vq[KB_NET_RXQ(p)].size && n->dev.vq[KB_NET_TXQ(p)].size;
 }
 
 /*
@@ -102,12 +91,6 @@ static void csum_complete(uint8_t *frame, uint32_t len, uint16_t start,
 	frame[start + offset + 1] = (uint8_t)sum;
 }
 
-/* Is a partial checksum's field inside the frame, after the MAC header? */
-static int csum_fits(uint32_t len, uint32_t start, uint32_t offset)
-{
-	return start >= 14 && start < len && offset + 2 <= len - start;
-}
-
 static void give_back(struct kb_net *n, unsigned int q, uint32_t nbuf)
 {
 	for (uint32_t i = 0; i < nbuf; i++) {
@@ -123,7 +106,7 @@ static void give_back(struct kb_net *n, unsigned int q, uint32_t nbuf)
 static void rx_wait_over(struct kb_net *n, unsigned int p)
 {
 	n->rx_waiting &= ~(1U << p);
-	kb_vq_kicks_off(&n->dev.vq[RXQ(p)]);
+	kb_vq_kicks_off(&n->dev.vq[KB_NET_RXQ(p)]);
 	if (n->nops && n->nops->rx_room)
 		n->nops->rx_room(n->nctx, p);
 }
@@ -135,7 +118,7 @@ static void rx_wait_over(struct kb_net *n, unsigned int p)
 static int no_room(struct kb_net *n, unsigned int pair,
 		   const struct kb_vq_pos *pos)
 {
-	struct kb_vq *vq = &n->dev.vq[RXQ(pair)];
+	struct kb_vq *vq = &n->dev.vq[KB_NET_RXQ(pair)];
 
 	kb_vq_save(vq, &n->rx_wait_at[pair]);
 	kb_vq_rewind(vq, pos);
@@ -154,7 +137,7 @@ static int no_room(struct kb_net *n, unsigned int pair,
 static int fill(struct kb_net *n, unsigned int pair, const uint8_t *frame,
 		uint32_t len, const struct kb_vq_pos *pos)
 {
-	unsigned int q = RXQ(pair);
+	unsigned int q = KB_NET_RXQ(pair);
 	int mrg = kb_net_has(n, VIRTIO_NET_F_MRG_RXBUF);
 	uint32_t nbuf = 0, done = 0, cap = mrg ? KB_NET_RX_BUFS : 1;
 	uint32_t slots = 0;	/* ring slots the buffers taken hold */
@@ -222,10 +205,10 @@ int kb_net_rx(struct kb_net *n, unsigned int pair, const uint8_t *frame,
 	if (pair >= n->pairs)
 		return -EINVAL;
 	st = &n->stats[pair];
-	if (!kb_net_up(n) || !n->dev.vq[RXQ(pair)].size || len < 14 ||
+	if (!kb_net_up(n) || !n->dev.vq[KB_NET_RXQ(pair)].size || len < 14 ||
 	    len > KB_NET_FRAME_MAX ||
 	    (csum == KB_NET_CSUM_PARTIAL &&
-	     !csum_fits(len, m->csum_start, m->csum_offset))) {
+	     !kb_net_csum_fits(len, m->csum_start, m->csum_offset))) {
 		st->rx_dropped++;
 		return -EINVAL;
 	}
@@ -249,11 +232,11 @@ int kb_net_rx(struct kb_net *n, unsigned int pair, const uint8_t *frame,
 	 * make each frame cost the host 64 chains under the net lock.
 	 */
 	if ((n->rx_waiting & (1U << pair)) &&
-	    !kb_vq_has_avail_at(&n->dev.vq[RXQ(pair)], &n->rx_wait_at[pair])) {
+	    !kb_vq_has_avail_at(&n->dev.vq[KB_NET_RXQ(pair)], &n->rx_wait_at[pair])) {
 		st->rx_no_buf++;
 		return -ENOSPC;
 	}
-	kb_vq_save(&n->dev.vq[RXQ(pair)], &pos);
+	kb_vq_save(&n->dev.vq[KB_NET_RXQ(pair)], &pos);
 	nbuf = fill(n, pair, frame, len, &pos);
 	if (nbuf < 0) {
 		if (nbuf == -EINVAL)
@@ -262,7 +245,7 @@ int kb_net_rx(struct kb_net *n, unsigned int pair, const uint8_t *frame,
 	}
 	hdr.num_buffers = (uint16_t)nbuf;
 	kb_chain_write(&n->rx_first, 0, &hdr, KB_NET_HDR);
-	give_back(n, RXQ(pair), (uint32_t)nbuf);
+	give_back(n, KB_NET_RXQ(pair), (uint32_t)nbuf);
 	st->rx_packets++;
 	st->rx_bytes += len;
 	/*
@@ -279,83 +262,8 @@ int kb_net_rx(struct kb_net *n, unsigned int pair, const uint8_t *frame,
 
 void kb_net_rx_flush(struct kb_net *n, unsigned int pair)
 {
-	if (pair < n->pairs && n->dev.vq[RXQ(pair)].size)
-		kb_device_kick(&n->dev, RXQ(pair));
-}
-
-/*
- * A transmitted chain's header and length, read once and checked: no GSO
- * (none offered), NEEDS_CSUM only if CSUM was negotiated and its field
- * lies inside the frame, DATA_VALID never (receive only).
- */
-static int tx_frame(struct kb_net *n, const struct kb_chain *c,
-		    struct kb_net_meta *m, uint32_t *len)
-{
-	struct virtio_net_hdr_v1 h;
-
-	if (c->out_len < KB_NET_HDR + 14 ||
-	    c->out_len - KB_NET_HDR > KB_NET_FRAME_MAX ||
-	    kb_chain_read(c, 0, &h, KB_NET_HDR) != KB_NET_HDR)
-		return -1;
-	*len = c->out_len - KB_NET_HDR;
-	m->csum = KB_NET_CSUM_NONE;
-	if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE ||
-	    (h.flags & ~VIRTIO_NET_HDR_F_NEEDS_CSUM))
-		return -1;
-	if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-		if (!kb_net_has(n, VIRTIO_NET_F_CSUM) ||
-		    !csum_fits(*len, h.csum_start, h.csum_offset))
-			return -1;
-		m->csum = KB_NET_CSUM_PARTIAL;
-		m->csum_start = h.csum_start;
-		m->csum_offset = h.csum_offset;
-	}
-	return 0;
-}
-
-int kb_net_tx_poll(struct kb_net *n, unsigned int pair, int budget,
-		   const struct kb_net_sink *sink, void *ctx)
-{
-	struct kb_device *d = &n->dev;
-	struct kb_net_pair_stats *st;
-	int done = 0;
-
-	if (pair >= served_pairs(n) || !kb_net_up(n))
-		return 0;
-	st = &n->stats[pair];
-	while (done < budget && kb_device_pop(d, TXQ(pair), &d->chain) > 0) {
-		struct kb_net_meta m;
-		uint32_t len;
-		void *buf = NULL;
-
-		done++;
-		if (tx_frame(n, &d->chain, &m, &len)) {
-			st->tx_errors++;
-		} else {
-			buf = sink->alloc(ctx, len);
-			if (buf)
-				kb_chain_read(&d->chain, KB_NET_HDR, buf, len);
-			else
-				st->tx_errors++;
-		}
-		/* Copied: the buffer is the guest's again before delivery. */
-		kb_device_push(d, TXQ(pair), &d->chain, 0);
-		if (buf) {
-			st->tx_packets++;
-			st->tx_bytes += len;
-			sink->deliver(ctx, buf, len, &m);
-		}
-	}
-	/*
-	 * What the frames brought first, then their completions: a driver
-	 * that sees every transmit done may wait for the rest of its
-	 * receive ring, not for these (Linux's enable_cb_delayed).
-	 */
-	if (sink->flush)
-		sink->flush(ctx);
-	if (done)
-		kb_device_kick(d, TXQ(pair));
-	return done;
+	if (pair < n->pairs && n->dev.vq[KB_NET_RXQ(pair)].size)
+		kb_device_kick(&n->dev, KB_NET_RXQ(pair));
 }
 
 /* Loopback: vdpa_sim_net's filter, ours, broadcast or multicast. */
@@ -426,7 +334,7 @@ static uint8_t control(struct kb_net *n, const struct kb_chain *c)
 static int rx_refilled(struct kb_net *n, unsigned int p)
 {
 	if (!(n->rx_waiting & (1U << p)) ||
-	    !kb_vq_has_avail_at(&n->dev.vq[RXQ(p)], &n->rx_wait_at[p]))
+	    !kb_vq_has_avail_at(&n->dev.vq[KB_NET_RXQ(p)], &n->rx_wait_at[p]))
 		return 0;
 	rx_wait_over(n, p);
 	return 1;
@@ -441,11 +349,11 @@ static int net_work(struct kb_device *d, int budget)
 	/* Every pair waited on, set up in full or not: net_kicks_on's test. */
 	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++)
 		done += rx_refilled(n, p);
-	for (unsigned int p = 0; p < served_pairs(n); p++) {
+	for (unsigned int p = 0; p < kb_net_served_pairs(n); p++) {
 		if (!pair_live(n, p))
 			continue;
 		if (n->mode == KB_NET_HOST) {
-			if (kb_vq_has_avail(&d->vq[TXQ(p)]))
+			if (kb_vq_has_avail(&d->vq[KB_NET_TXQ(p)]))
 				done += n->nops->tx_ready(n->nctx, p);
 			continue;
 		}
@@ -511,10 +419,10 @@ static int net_kicks_on(struct kb_device *d)
 
 	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++) {
 		if (n->rx_waiting & (1U << p))
-			pending |= kb_vq_kicks_on_at(&d->vq[RXQ(p)],
+			pending |= kb_vq_kicks_on_at(&d->vq[KB_NET_RXQ(p)],
 						     &n->rx_wait_at[p]);
-		if (p >= served_pairs(n) || !pair_live(n, p) ||
-		    !kb_vq_kicks_on(&d->vq[TXQ(p)]))
+		if (p >= kb_net_served_pairs(n) || !pair_live(n, p) ||
+		    !kb_vq_kicks_on(&d->vq[KB_NET_TXQ(p)]))
 			continue;
 		if (n->mode == KB_NET_HOST)
 			pending |= n->nops->tx_ready(n->nctx, p);
@@ -532,9 +440,9 @@ static void net_kicks_off(struct kb_device *d)
 
 	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++) {
 		if (n->rx_waiting & (1U << p))
-			kb_vq_kicks_off(&d->vq[RXQ(p)]);
+			kb_vq_kicks_off(&d->vq[KB_NET_RXQ(p)]);
 		if (n->mode == KB_NET_LOOPBACK)
-			kb_vq_kicks_off(&d->vq[TXQ(p)]);
+			kb_vq_kicks_off(&d->vq[KB_NET_TXQ(p)]);
 	}
 }
 
@@ -544,15 +452,15 @@ static void net_kicks_off(struct kb_device *d)
  */
 int kb_net_tx_kicks_on(struct kb_net *n, unsigned int pair)
 {
-	if (pair >= served_pairs(n) || !kb_net_up(n))
+	if (pair >= kb_net_served_pairs(n) || !kb_net_up(n))
 		return 0;
-	return kb_vq_kicks_on(&n->dev.vq[TXQ(pair)]);
+	return kb_vq_kicks_on(&n->dev.vq[KB_NET_TXQ(pair)]);
 }
 
 void kb_net_tx_kicks_off(struct kb_net *n, unsigned int pair)
 {
-	if (pair < served_pairs(n) && kb_net_up(n))
-		kb_vq_kicks_off(&n->dev.vq[TXQ(pair)]);
+	if (pair < kb_net_served_pairs(n) && kb_net_up(n))
+		kb_vq_kicks_off(&n->dev.vq[KB_NET_TXQ(pair)]);
 }
 
 uint32_t kb_net_tx_queues(void)

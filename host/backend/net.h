@@ -182,6 +182,26 @@ static inline int kb_net_has(const struct kb_net *n, unsigned int bit)
 	return !!(n->dev.features & (1ULL << bit));
 }
 
+/* The queues of pair p (virtio 1.x, 5.1.2): receive 2p, transmit 2p + 1. */
+#define KB_NET_RXQ(p) (2 * (p))
+#define KB_NET_TXQ(p) (2 * (p) + 1)
+
+/*
+ * Pairs whose transmit queues are served: every one with MQ, the first
+ * only without (its queue 2 is ctrl, whatever else a guest set up).
+ */
+static inline unsigned int kb_net_served_pairs(const struct kb_net *n)
+{
+	return kb_net_has(n, VIRTIO_NET_F_MQ) ? KB_NET_PAIRS_MAX : 1;
+}
+
+/* Is a partial checksum's field inside the frame, after the MAC header? */
+static inline int kb_net_csum_fits(uint32_t len, uint32_t start,
+				   uint32_t offset)
+{
+	return start >= 14 && start < len && offset + 2 <= len - start;
+}
+
 /* Size of a live queue (0 if not set up), for ethtool's ring sizes. */
 static inline uint16_t kb_net_queue_size(const struct kb_net *n,
 					 unsigned int q)

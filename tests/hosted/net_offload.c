@@ -273,6 +273,7 @@ static void mq_ctrl(void)
 
 static uint8_t sink_buf[8][KB_NET_FRAME_MAX];
 static struct kb_net_meta sink_meta[8];
+static uint32_t sink_len[8];
 static int sunk;
 
 static void *sink_alloc(void *ctx, uint32_t len)
@@ -287,8 +288,68 @@ static void sink_deliver(void *ctx, void *buf, uint32_t len,
 {
 	(void)ctx;
 	(void)buf;
-	(void)len;
+	sink_len[sunk] = len;
 	sink_meta[sunk++] = *m;
+}
+
+/*
+ * The transmit poll takes frames of one buffer in batches and a longer
+ * chain alone: a queue that mixes them (and holds a device-writable
+ * buffer, refused) gives every frame to the sink in ring order, intact,
+ * each once, and every buffer back to the driver in order.
+ */
+static void tx_mixed(const char *layout, int packed, int in_order)
+{
+	static const struct kb_net_sink sink = { .alloc = sink_alloc,
+						 .deliver = sink_deliver };
+	static const uint32_t lens[5] = { 60, 70, 80, 90, 100 };
+	static uint8_t f[5][128];
+	uint8_t *p = region + TX_OFF;
+	struct virtio_net_hdr_v1 h = { 0 };
+	struct kb_net_pair_stats before, after;
+	char name[32];
+	int ok, polled, back = 0;
+
+	snprintf(name, sizeof(name), "tx-mixed%s", in_order ? "-in-order" : "");
+	if (up(KB_NET_HOST, packed, in_order ? F(VIRTIO_F_IN_ORDER) : 0)) {
+		verdict(name, layout, 0, "device not up");
+		return;
+	}
+	kb_net_totals(&net, &before);
+	for (int i = 0; i < 5; i++) {
+		uint8_t *b = p + i * 256;
+		struct virtq_buf one = { b, HDR + lens[i] };
+		struct virtq_buf two[2] = { { b, HDR }, { b + 128, lens[i] } };
+
+		udp_frame(f[i], lens[i]);
+		f[i][50] = (uint8_t)i;		/* which frame */
+		memcpy(b, &h, HDR);
+		memcpy(i == 1 ? b + 128 : b + HDR, f[i], lens[i]);
+		if (i == 1)		/* header and frame apart: a chain */
+			virtq_add(&vd.vq[1], two, 2, NULL, 0, b);
+		else if (i == 3)	/* writable: no frame to send */
+			virtq_add(&vd.vq[1], NULL, 0, &one, 1, b);
+		else
+			virtq_add(&vd.vq[1], &one, 1, NULL, 0, b);
+	}
+	virtq_publish(&vd.vq[1]);
+	sunk = 0;
+	polled = kb_net_tx_poll(&net, 0, 64, &sink, NULL);
+	kb_net_totals(&net, &after);
+	ok = polled == 5 && sunk == 4 &&
+	     after.tx_errors == before.tx_errors + 1;
+	for (int i = 0, j = 0; i < 5 && ok; i++) {
+		if (i == 3)
+			continue;
+		ok = sink_len[j] == lens[i] && !memcmp(sink_buf[j], f[i], lens[i]);
+		j++;
+	}
+	for (void *c; (c = virtq_get(&vd.vq[1], NULL)); back++)
+		ok = ok && c == p + back * 256;
+	verdict(name, layout, ok && back == 5,
+		"%d polled, %d delivered, %llu errors more, %d buffers back",
+		polled, sunk,
+		(unsigned long long)(after.tx_errors - before.tx_errors), back);
 }
 
 static void tx_poll_budget(void)
@@ -341,6 +402,8 @@ int main(void)
 		}
 		in_order_rx(layout, packed);
 		no_mrg(layout, packed);
+		tx_mixed(layout, packed, 0);
+		tx_mixed(layout, packed, 1);
 	}
 	features_refused();
 	mq_ctrl();

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The net device's transmit side: frames the guest sends, taken from its
+ * transmit queues, checked, copied out and handed to a sink (ksnetN's
+ * NAPI, or the loopback into the guest's own receive queue).
+ */
+#include "net.h"
+
+/*
+ * A transmitted frame's header (copied once) and length, checked: no GSO
+ * (none offered), NEEDS_CSUM only if CSUM was negotiated and its field
+ * lies inside the frame, DATA_VALID never (receive only).
+ */
+static int tx_header(struct kb_net *n, const struct virtio_net_hdr_v1 *h,
+		     uint32_t out_len, struct kb_net_meta *m, uint32_t *len)
+{
+	if (out_len < KB_NET_HDR + 14 ||
+	    out_len - KB_NET_HDR > KB_NET_FRAME_MAX)
+		return -1;
+	*len = out_len - KB_NET_HDR;
+	m->csum = KB_NET_CSUM_NONE;
+	if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE ||
+	    (h->flags & ~VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		return -1;
+	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		if (!kb_net_has(n, VIRTIO_NET_F_CSUM) ||
+		    !kb_net_csum_fits(*len, h->csum_start, h->csum_offset))
+			return -1;
+		m->csum = KB_NET_CSUM_PARTIAL;
+		m->csum_start = h->csum_start;
+		m->csum_offset = h->csum_offset;
+	}
+	return 0;
+}
+
+/* A frame taken out of the guest's ring, copied, not yet delivered. */
+struct tx_out {
+	void *buf;			/* NULL: refused (counted), or no room */
+	uint32_t len;
+	struct kb_net_meta m;
+};
+
+/* Copy a chain's frame out (any layout of segments). */
+static void tx_chain(struct kb_net *n, const struct kb_chain *c,
+		     const struct kb_net_sink *sink, void *ctx,
+		     struct tx_out *o)
+{
+	struct virtio_net_hdr_v1 h;
+
+	o->buf = NULL;
+	if (c->out_len < KB_NET_HDR ||
+	    kb_chain_read(c, 0, &h, KB_NET_HDR) != KB_NET_HDR ||
+	    tx_header(n, &h, c->out_len, &o->m, &o->len))
+		return;
+	o->buf = sink->alloc(ctx, o->len);
+	if (o->buf)
+		kb_chain_read(c, KB_NET_HDR, o->buf, o->len);
+}
+
+/* The same for a chain of one buffer, from the batch take. */
+static void tx_buf(struct kb_net *n, const struct kb_buf *b,
+		   const struct kb_net_sink *sink, void *ctx,
+		   struct tx_out *o)
+{
+	struct virtio_net_hdr_v1 h;
+
+	o->buf = NULL;
+	if (b->write || b->len < KB_NET_HDR)
+		return;
+	memcpy(&h, b->p, KB_NET_HDR);
+	if (tx_header(n, &h, b->len, &o->m, &o->len))
+		return;
+	o->buf = sink->alloc(ctx, o->len);
+	if (o->buf)
+		memcpy(o->buf, b->p + KB_NET_HDR, o->len);
+}
+
+/* Copied: now the frame goes to the host. */
+static void tx_deliver(struct kb_net_pair_stats *st, const struct tx_out *o,
+		       const struct kb_net_sink *sink, void *ctx)
+{
+	if (!o->buf) {
+		st->tx_errors++;
+		return;
+	}
+	st->tx_packets++;
+	st->tx_bytes += o->len;
+	sink->deliver(ctx, o->buf, o->len, &o->m);
+}
+
+/*
+ * Frames of one buffer (what a driver that puts its header in front of
+ * the frame sends) in takes of up to TX_TAKE, each read and checked once
+ * (kb_vq_pop_bufs()); a longer chain when none of one buffer is first.
+ * A sink takes one frame at a time (loopback's is one scratch buffer):
+ * each is copied, then delivered, before the next; the buffers go back
+ * to the guest at the kick, after the last delivery.
+ */
+#define TX_TAKE 16
+
+int kb_net_tx_poll(struct kb_net *n, unsigned int pair, int budget,
+		   const struct kb_net_sink *sink, void *ctx)
+{
+	struct kb_device *d = &n->dev;
+	struct kb_net_pair_stats *st;
+	struct kb_buf b[TX_TAKE];
+	struct tx_out o;
+	int done = 0, got, k;
+
+	if (pair >= kb_net_served_pairs(n) || !kb_net_up(n))
+		return 0;
+	st = &n->stats[pair];
+	while (done < budget) {
+		got = kb_device_pop_bufs(d, KB_NET_TXQ(pair), b,
+					 budget - done < TX_TAKE ?
+					 budget - done : TX_TAKE);
+		if (got > 0) {
+			for (k = 0; k < got; k++) {
+				tx_buf(n, &b[k], sink, ctx, &o);
+				tx_deliver(st, &o, sink, ctx);
+			}
+			kb_device_push_bufs(d, KB_NET_TXQ(pair), b, got);
+		} else if (!got &&
+			   kb_device_pop(d, KB_NET_TXQ(pair), &d->chain) > 0) {
+			got = 1;
+			tx_chain(n, &d->chain, sink, ctx, &o);
+			kb_device_push(d, KB_NET_TXQ(pair), &d->chain, 0);
+			tx_deliver(st, &o, sink, ctx);
+		} else {
+			break;
+		}
+		done += got;
+	}
+	/*
+	 * What the frames brought first, then their completions: a driver
+	 * that sees every transmit done may wait for the rest of its
+	 * receive ring, not for these (Linux's enable_cb_delayed).
+	 */
+	if (sink->flush)
+		sink->flush(ctx);
+	if (done)
+		kb_device_kick(d, KB_NET_TXQ(pair));
+	return done;
+}
