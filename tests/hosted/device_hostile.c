@@ -319,6 +319,26 @@ static void driver_ok_first(void)
 }
 
 /*
+ * A live blk device that went live with features before (acks
+ * negotiations so far) is offered FEATURES_OK again with VERSION_1 only:
+ * it keeps its features, negotiates nothing, and still serves.
+ */
+static void features_kept(const char *name, uint64_t before, uint16_t acks)
+{
+	slot.driver_features = 1ULL << VIRTIO_F_VERSION_1;
+	slot.status |= VIRTIO_CONFIG_S_FEATURES_OK;
+	kb_device_poll(&blk.dev, 1);
+	verdict(name, NULL,
+		blk.dev.features == before && slot.features_ack == acks &&
+		blk.dev.live &&
+		blk_request(VIRTIO_BLK_T_IN, 1, 512) == VIRTIO_BLK_S_OK,
+		"features %#llx (went live with %#llx), %u negotiations more, live %d",
+		(unsigned long long)blk.dev.features,
+		(unsigned long long)before, (uint16_t)(slot.features_ack - acks),
+		blk.dev.live);
+}
+
+/*
  * A live device's features are the ones it went live with: a driver that
  * clears FEATURES_OK (and DRIVER_OK) and sets it again with other bits
  * does not negotiate again under the queues it set up.
@@ -334,17 +354,7 @@ static void features_stay(void)
 	acks = slot.features_ack;
 	slot.status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
 	kb_device_poll(&blk.dev, 1);
-	slot.driver_features = 1ULL << VIRTIO_F_VERSION_1;
-	slot.status |= VIRTIO_CONFIG_S_FEATURES_OK;
-	kb_device_poll(&blk.dev, 1);
-	verdict("features-stay-live", NULL,
-		blk.dev.features == before && slot.features_ack == acks &&
-		blk.dev.live &&
-		blk_request(VIRTIO_BLK_T_IN, 1, 512) == VIRTIO_BLK_S_OK,
-		"features %#llx (went live with %#llx), %u negotiations more, live %d",
-		(unsigned long long)blk.dev.features,
-		(unsigned long long)before, (uint16_t)(slot.features_ack - acks),
-		blk.dev.live);
+	features_kept("features-stay-live", before, acks);
 }
 
 /*
@@ -372,17 +382,7 @@ static void features_stay_driver_ok(void)
 	kb_device_poll(&blk.dev, 1);
 	if (!verdict(name, NULL, blk.dev.live, "device not live"))
 		return;
-	slot.driver_features = 1ULL << VIRTIO_F_VERSION_1;
-	slot.status |= VIRTIO_CONFIG_S_FEATURES_OK;
-	kb_device_poll(&blk.dev, 1);
-	verdict(name, NULL,
-		blk.dev.features == before && slot.features_ack == acks &&
-		blk.dev.live &&
-		blk_request(VIRTIO_BLK_T_IN, 1, 512) == VIRTIO_BLK_S_OK,
-		"features %#llx (went live with %#llx), %u negotiations more, live %d",
-		(unsigned long long)blk.dev.features,
-		(unsigned long long)before, (uint16_t)(slot.features_ack - acks),
-		blk.dev.live);
+	features_kept(name, before, acks);
 }
 
 /*
