@@ -324,6 +324,13 @@ static uint8_t control(struct kb_net *n, const struct kb_chain *c)
 			if (!pair_live(n, p))
 				return VIRTIO_NET_ERR;
 		n->pairs_sets++;
+		/*
+		 * Frames a host transmit left on a pair going out of use for
+		 * the next flush (xmit_more) are published now: the flush
+		 * serves only pairs in use, so they would never be.
+		 */
+		for (unsigned int p = pairs; p < n->pairs; p++)
+			kb_device_kick(&n->dev, KB_NET_RXQ(p));
 		set_pairs(n, pairs);
 		return VIRTIO_NET_OK;
 	}

@@ -317,6 +317,36 @@ static void change(const char *layout, int packed)
 		changes[2], kb_net_pairs(&net));
 }
 
+/*
+ * A host transmit leaves frames on a receive queue for the next flush
+ * (xmit_more); if the guest then takes that pair out of use, the flush
+ * (which serves only pairs in use) would never come: the change
+ * publishes them.
+ */
+static void shrink_flush(const char *layout, int packed, int in_order)
+{
+	uint8_t f[64];
+	char name[32];
+	int a2, a1, r, tag;
+
+	snprintf(name, sizeof(name), "mq-shrink-flush%s",
+		 in_order ? "-in-order" : "");
+	if (up(KB_NET_HOST, packed, F(VIRTIO_NET_F_MQ) |
+	       (in_order ? F(VIRTIO_F_IN_ORDER) : 0), 4)) {
+		verdict(name, layout, 0, "device not up");
+		return;
+	}
+	frame(f, sizeof(f), 0x44);
+	a2 = set_pairs(2);
+	post_rx(1, 1);
+	r = kb_net_rx(&net, 1, f, sizeof(f), NULL);	/* not flushed */
+	a1 = set_pairs(1);
+	tag = recv_tag(1);
+	verdict(name, layout,
+		a2 == VIRTIO_NET_OK && a1 == VIRTIO_NET_OK && !r && tag == 0x44,
+		"acks %d %d, kb_net_rx %d, pair 1 got %#x", a2, a1, r, tag);
+}
+
 static void hostile(const char *layout, int packed)
 {
 	static const uint16_t bad[] = { 0, KB_NET_PAIRS_MAX + 1, 0xffff };
@@ -451,6 +481,8 @@ int main(void)
 		idle(layout, packed);
 		steer(layout, packed);
 		change(layout, packed);
+		shrink_flush(layout, packed, 0);
+		shrink_flush(layout, packed, 1);
 		hostile(layout, packed);
 		unserved_kicks(layout, packed);
 		kicks_match_work(layout, packed);
