@@ -236,8 +236,15 @@ uint32_t kb_device_notified(const struct kb_device *d, uint32_t *seen,
 
 int kb_device_status_changed(const struct kb_device *d)
 {
+	/*
+	 * A live device keeps FEATURES_OK and DRIVER_OK whatever the driver
+	 * writes (kb_device_poll()): a change to them is nothing to act on.
+	 */
+	uint8_t kept = KB_READ(d->live) ? VIRTIO_CONFIG_S_FEATURES_OK |
+					  VIRTIO_CONFIG_S_DRIVER_OK : 0;
+
 	return KB_READ(d->slot->reset) ||
-	       KB_READ(d->slot->status) != KB_READ(d->status);
+	       ((KB_READ(d->slot->status) ^ KB_READ(d->status)) & ~kept);
 }
 
 int kb_device_pop(struct kb_device *d, unsigned int q, struct kb_chain *c)
