@@ -296,7 +296,8 @@ static void sink_deliver(void *ctx, void *buf, uint32_t len,
  * The transmit poll takes frames of one buffer in batches and a longer
  * chain alone: a queue that mixes them (and holds a device-writable
  * buffer, refused) gives every frame to the sink in ring order, intact,
- * each once, and every buffer back to the driver in order.
+ * each once, and every buffer back to the driver in order with 0 bytes
+ * written (in order, the writable one must be named: not written full).
  */
 static void tx_mixed(const char *layout, int packed, int in_order)
 {
@@ -309,6 +310,7 @@ static void tx_mixed(const char *layout, int packed, int in_order)
 	struct kb_net_pair_stats before, after;
 	char name[32];
 	int ok, polled, back = 0;
+	uint32_t used;
 
 	snprintf(name, sizeof(name), "tx-mixed%s", in_order ? "-in-order" : "");
 	if (up(KB_NET_HOST, packed, in_order ? F(VIRTIO_F_IN_ORDER) : 0)) {
@@ -344,8 +346,9 @@ static void tx_mixed(const char *layout, int packed, int in_order)
 		ok = sink_len[j] == lens[i] && !memcmp(sink_buf[j], f[i], lens[i]);
 		j++;
 	}
-	for (void *c; (c = virtq_get(&vd.vq[1], NULL)); back++)
-		ok = ok && c == p + back * 256;
+	/* Nothing written into any: 0 bytes each, the writable one too. */
+	for (void *c; (c = virtq_get(&vd.vq[1], &used)); back++)
+		ok = ok && c == p + back * 256 && !used;
 	verdict(name, layout, ok && back == 5,
 		"%d polled, %d delivered, %llu errors more, %d buffers back",
 		polled, sunk,
