@@ -466,10 +466,8 @@ static const struct net_device_ops ksnet_ops = {
 	.ndo_xdp_xmit = ksnet_xdp_xmit,
 };
 
-void kspawn_netdev_carrier(struct kspawn_io *io)
+static void set_carrier(struct kspawn_io *io, bool up)
 {
-	bool up = kb_net_up(&io->net);
-
 	if (!io->netdev || up == io->carrier)
 		return;
 	io->carrier = up;
@@ -477,6 +475,11 @@ void kspawn_netdev_carrier(struct kspawn_io *io)
 		netif_carrier_on(io->netdev);
 	else
 		netif_carrier_off(io->netdev);
+}
+
+void kspawn_netdev_carrier(struct kspawn_io *io)
+{
+	set_carrier(io, kb_net_up(&io->net));
 }
 
 /*
@@ -487,10 +490,7 @@ void kspawn_netdev_carrier(struct kspawn_io *io)
  */
 void kspawn_netdev_carrier_off(struct kspawn_io *io)
 {
-	if (!io->netdev || !io->carrier)
-		return;
-	io->carrier = false;
-	netif_carrier_off(io->netdev);
+	set_carrier(io, false);
 }
 
 static void ksnet_napi_fini(struct ksnet *kn)
