@@ -247,16 +247,17 @@ int kb_device_status_changed(const struct kb_device *d)
 	       ((KB_READ(d->slot->status) ^ KB_READ(d->status)) & ~kept);
 }
 
-int kb_device_pop(struct kb_device *d, unsigned int q, struct kb_chain *c)
+/* What a take from queue q gave: a violation breaks the device. */
+static int took(struct kb_device *d, unsigned int q, int r)
 {
-	int r;
-
-	if (d->broken)
-		return -1;
-	r = kb_vq_pop(&d->vq[q], c);
 	if (r < 0)
 		kb_device_violation(d, d->vq[q].error);
 	return r;
+}
+
+int kb_device_pop(struct kb_device *d, unsigned int q, struct kb_chain *c)
+{
+	return d->broken ? -1 : took(d, q, kb_vq_pop(&d->vq[q], c));
 }
 
 void kb_device_push(struct kb_device *d, unsigned int q,
@@ -269,14 +270,7 @@ void kb_device_push(struct kb_device *d, unsigned int q,
 int kb_device_pop_bufs(struct kb_device *d, unsigned int q, struct kb_buf *b,
 		       int n)
 {
-	int r;
-
-	if (d->broken)
-		return -1;
-	r = kb_vq_pop_bufs(&d->vq[q], b, n);
-	if (r < 0)
-		kb_device_violation(d, d->vq[q].error);
-	return r;
+	return d->broken ? -1 : took(d, q, kb_vq_pop_bufs(&d->vq[q], b, n));
 }
 
 /* Nothing written into them: for device-readable buffers (transmit). */
