@@ -190,16 +190,18 @@ void virtq_expose(struct virtq *q)
 	if (q->packed)
 		return;
 	__atomic_store_n(&q->avail->idx, q->avail_idx, __ATOMIC_RELEASE);
+	q->undecided += (uint16_t)(q->avail_idx - q->exposed_idx);
 	q->exposed_idx = q->avail_idx;
 }
 
 int virtq_kick_needed(struct virtq *q)
 {
 	uint16_t old = q->kicked_idx, now = q->exposed_idx, event;
+	uint32_t undecided = q->undecided;
 
 	if (q->packed)
 		return virtq_packed_kick_needed(q);
-	if (now == old)
+	if (!undecided)
 		return 0;	/* nothing exposed since the last decision */
 	/*
 	 * Our index before our look at the device's request, as the device
@@ -209,9 +211,12 @@ int virtq_kick_needed(struct virtq *q)
 	 */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	q->kicked_idx = now;
+	q->undecided = 0;
 	if (!q->event_idx)
 		return !(__atomic_load_n(&q->used->flags, __ATOMIC_RELAXED) &
 			 VRING_USED_F_NO_NOTIFY);
+	if (undecided > 0xffff)
+		return 1;	/* more than the indices can tell apart */
 	event = __atomic_load_n(avail_event(q), __ATOMIC_RELAXED);
 	return (uint16_t)(now - event - 1) < (uint16_t)(now - old);
 }

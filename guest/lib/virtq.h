@@ -34,6 +34,14 @@ struct virtq {
 	uint16_t exposed_idx;		/* split: avail->idx as we last stored it */
 	uint16_t kicked_idx;		/* exposed_idx (packed: lap_pos) at the
 					 * last kick decision */
+	/*
+	 * Descriptors exposed since that decision, counted without wrapping
+	 * (split: at each expose; packed: avail_laps * size + avail_idx, less
+	 * kicked_total): past what the 16-bit indices (packed: lap positions)
+	 * can tell apart, the device's request cannot be placed, so we kick.
+	 */
+	uint32_t undecided;
+	uint32_t avail_laps, kicked_total;
 	uint16_t last_used;
 	uint16_t used_seen;		/* split: used->idx when last read */
 	int event_idx;
@@ -144,8 +152,10 @@ int virtq_publish(struct virtq *q);
  * between them (taking back completions, say): virtq_expose() makes what
  * was added visible to the device and decides nothing; virtq_kick_needed()
  * then says whether the device asked for a kick for anything exposed since
- * the last decision (0 if nothing was), at most 65535 buffers, as the
- * indices are 16 bits.  The decision needs a fence that waits for every
+ * the last decision (0 if nothing was).  Past 65535 buffers (packed:
+ * twice the ring's size) the indices cannot place the device's request
+ * among them, and it says 1 rather than read an answer it cannot place,
+ * as Linux's driver kicks every 65535 adds.  The decision needs a fence that waits for every
  * store still queued (with two cores, a batch's payloads); work put
  * between the two overlaps that wait.  Packed: the add makes a chain
  * visible, and virtq_expose() has nothing to do.

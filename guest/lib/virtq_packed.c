@@ -58,12 +58,14 @@ static uint16_t lap_pos(const struct virtq *q, uint16_t pos, int wrap)
 /*
  * An event suppression area's answer (virtio 1.1, 2.8.10): should the
  * side that moved from lap_pos old to now signal the other?  DISABLE: no;
- * DESC (with EVENT_IDX): if the descriptor it names lies in [old, now);
- * ENABLE, or anything else: yes.
+ * DESC (with EVENT_IDX): if the descriptor it names lies in [old, now),
+ * or if that side moved two laps or more (moved slots: lap positions
+ * repeat every two laps, so no one can tell); ENABLE, or anything else:
+ * yes.
  */
 static int event_wants(const struct virtq *q,
 		       const struct vring_packed_desc_event *e, uint16_t old,
-		       uint16_t now)
+		       uint16_t now, uint32_t moved)
 {
 	uint16_t flags = __atomic_load_n(&e->flags, __ATOMIC_RELAXED);
 	uint16_t off_wrap, off, event, span = (uint16_t)(2 * q->size);
@@ -74,7 +76,7 @@ static int event_wants(const struct virtq *q,
 		return 1;
 	off_wrap = __atomic_load_n(&e->off_wrap, __ATOMIC_RELAXED);
 	off = off_wrap & ~(1U << VRING_PACKED_EVENT_F_WRAP_CTR);
-	if (off >= q->size)
+	if (off >= q->size || moved >= span)
 		return 1;
 	event = lap_pos(q, off, off_wrap >> VRING_PACKED_EVENT_F_WRAP_CTR);
 	return (uint16_t)((event - old + span) % span) <
@@ -92,6 +94,7 @@ static void next_avail(struct virtq *q)
 	if (++q->avail_idx == q->size) {
 		q->avail_idx = 0;
 		q->avail_wrap = !q->avail_wrap;
+		q->avail_laps++;
 	}
 }
 
@@ -158,6 +161,7 @@ unsigned int virtq_packed_add_bufs(struct virtq *q, const struct virtq_buf *b,
 			pos = 0;
 			flags ^= flip;
 			q->avail_wrap = !q->avail_wrap;
+			q->avail_laps++;
 		}
 	}
 	q->avail_idx = pos;
@@ -274,11 +278,15 @@ int virtq_packed_kick_needed(struct virtq *q)
 {
 	uint16_t old = q->kicked_idx, now = lap_pos(q, q->avail_idx,
 						    q->avail_wrap);
+	uint32_t total = q->avail_laps * q->size + q->avail_idx;
+	uint32_t undecided = total - q->kicked_total;
 
 	/* Our descriptors' flags before the device's event area. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	q->kicked_idx = now;
-	return old != now && event_wants(q, q->device_event, old, now);
+	q->kicked_total = total;
+	return undecided &&
+	       event_wants(q, q->device_event, old, now, undecided);
 }
 
 static int is_used(const struct virtq *q, uint16_t flags)

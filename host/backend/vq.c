@@ -414,6 +414,7 @@ static inline void push_one(struct kb_vq *vq, uint16_t head, uint16_t ndesc,
 		vq->pend_len = len;
 		vq->pending = 1;
 		vq->used_idx++;
+		vq->used_total++;
 		/* Only a chain written in full may go unnamed. */
 		if (len != in_len)
 			flush_split(vq);
@@ -423,6 +424,7 @@ static inline void push_one(struct kb_vq *vq, uint16_t head, uint16_t ndesc,
 	KB_WRITE(e->id, head);
 	KB_WRITE(e->len, len);
 	vq->used_idx++;
+	vq->used_total++;
 }
 
 void kb_vq_push_quiet(struct kb_vq *vq, const struct kb_chain *c,
@@ -449,6 +451,7 @@ static int push_full_bufs(struct kb_vq *vq, const struct kb_buf *b,
 	vq->pend_len = len ? len[k - 1] : 0;
 	vq->pending = 1;
 	vq->used_idx = (uint16_t)(vq->used_idx + k);
+	vq->used_total += (uint32_t)k;
 	if (vq->packed) {
 		/* One slot each; k may exceed the ring only in a misuse. */
 		uint32_t next = vq->next_used + (uint32_t)k;
@@ -456,6 +459,7 @@ static int push_full_bufs(struct kb_vq *vq, const struct kb_buf *b,
 		while (next >= vq->size) {
 			next -= vq->size;
 			vq->used_wrap = !vq->used_wrap;
+			vq->used_laps++;
 		}
 		vq->next_used = (uint16_t)next;
 	}
@@ -494,15 +498,19 @@ void kb_vq_push(struct kb_vq *vq, const struct kb_chain *c, uint32_t len)
 int kb_vq_should_notify(struct kb_vq *vq)
 {
 	uint16_t old = vq->signalled_used, now = vq->used_idx, event;
+	uint32_t unsignalled = vq->used_total - vq->signalled_total;
 
 	if (vq->packed)
 		return kb_vq_should_notify_packed(vq);
-	if (old == now)
+	if (!unsignalled)
 		return 0;
 	kb_mb();	/* our used index before the driver's event or flags */
 	vq->signalled_used = now;
+	vq->signalled_total = vq->used_total;
 	if (!vq->event_idx)
 		return !(KB_READ(vq->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT);
+	if (unsignalled > 0xffff)
+		return 1;	/* more than the index can tell apart */
 	event = KB_READ(*used_event(vq));
 	return (uint16_t)(now - event - 1) < (uint16_t)(now - old);
 }

@@ -42,6 +42,13 @@ struct kb_vq {
 	uint16_t used_idx;		/* ours; the ring's once published */
 	/* used idx (packed: lap_pos) at the last kb_vq_should_notify() */
 	uint16_t signalled_used;
+	/*
+	 * Chains used (packed: slots, as used_laps * size + next_used) counted
+	 * without wrapping, and at that decision: past what the 16-bit index
+	 * (packed: lap positions) can tell apart, the driver's request cannot
+	 * be placed, so we interrupt.
+	 */
+	uint32_t used_total, used_laps, signalled_total;
 	int event_idx;
 	/* Split: the rings; used_event and avail_event follow their ends. */
 	struct vring_desc *desc;

@@ -250,6 +250,7 @@ void kb_vq_push_packed(struct kb_vq *vq, uint16_t id, uint16_t ndesc,
 	if (vq->next_used >= vq->size) {
 		vq->next_used = (uint16_t)(vq->next_used - vq->size);
 		vq->used_wrap = !vq->used_wrap;
+		vq->used_laps++;
 	}
 	vq->used_idx++;
 	/* Only a chain written in full may go unnamed. */
@@ -268,12 +269,15 @@ int kb_vq_should_notify_packed(struct kb_vq *vq)
 {
 	uint16_t old = vq->signalled_used, now, span = 2 * vq->size;
 	uint16_t flags, off_wrap, off, event;
+	uint32_t total = vq->used_laps * vq->size + vq->next_used;
+	uint32_t unsignalled = total - vq->signalled_total;
 
 	now = lap_pos(vq, vq->next_used, vq->used_wrap);
-	if (old == now)
+	if (!unsignalled)
 		return 0;
 	kb_mb();	/* our used descriptors before the driver's area */
 	vq->signalled_used = now;
+	vq->signalled_total = total;
 	flags = KB_READ(vq->driver_event->flags);
 	if (flags == VRING_PACKED_EVENT_FLAG_DISABLE)
 		return 0;
@@ -281,7 +285,8 @@ int kb_vq_should_notify_packed(struct kb_vq *vq)
 		return 1;
 	off_wrap = KB_READ(vq->driver_event->off_wrap);
 	off = off_wrap & ~(1U << VRING_PACKED_EVENT_F_WRAP_CTR);
-	if (off >= vq->size)
+	/* Lap positions repeat every two laps: past that, we cannot tell. */
+	if (off >= vq->size || unsignalled >= span)
 		return 1;
 	event = lap_pos(vq, off, off_wrap >> VRING_PACKED_EVENT_F_WRAP_CTR);
 	return (uint16_t)((event - old + span) % span) <

@@ -20,6 +20,14 @@
  *   laps            kicks on and armed for every buffer over five laps
  *                   of the ring: every one rings and interrupts exactly
  *                   once, across index and wrap-counter turns
+ *   long-undecided  the device asks for a kick, then serves (polling
+ *                   once more) as many buffers as the indices can tell
+ *                   apart, exposed with no kick decision between: the
+ *                   decision must still ring (split: 65536, packed: two
+ *                   laps, where the positions come back to the same)
+ *   long-unsignalled  the same the other way: the driver armed, then the
+ *                   device used that many buffers with no interrupt
+ *                   decision between: the decision must interrupt
  *
  * Each case prints "ok NAME" or "FAIL NAME: why"; last "notify: N failed".
  */
@@ -223,6 +231,52 @@ static void laps(void)
 	      n, kicks, irqs);
 }
 
+static void long_undecided(int event_idx)
+{
+	/* Split's indices repeat after 65536 buffers, packed's positions
+	 * after two laps. */
+	int n = drv.packed ? 2 * QSIZE : 65536, kick;
+
+	(void)event_idx;
+	check(!kb_vq_kicks_on(&dev), "kicks_on() saw buffers in an empty ring");
+	for (int i = 0; i < n; i++) {
+		add_only();
+		virtq_expose(&drv);
+		/* The device's look leaves its request as it was. */
+		if (kb_vq_pop(&dev, &chain) > 0) {
+			kb_vq_push_quiet(&dev, &chain, 0);
+			kb_vq_publish(&dev);
+		}
+		drain();
+	}
+	kick = virtq_kick_needed(&drv);
+	check(kick, "%d buffers exposed since the device asked for a kick: "
+	      "no kick", n);
+	check(!virtq_kick_needed(&drv), "a second decision rang again");
+}
+
+static void long_unsignalled(int event_idx)
+{
+	int n = drv.packed ? 2 * QSIZE : 65536;
+
+	(void)event_idx;
+	check(!virtq_arm(&drv), "arm() saw a completion in an empty ring");
+	for (int i = 0; i < n; i++) {
+		add_only();
+		virtq_expose(&drv);
+		if (kb_vq_pop(&dev, &chain) > 0) {
+			kb_vq_push_quiet(&dev, &chain, 0);
+			kb_vq_publish(&dev);
+		}
+		/* Taken back with no interrupt: the driver polled. */
+		while (virtq_get(&drv, NULL))
+			;
+	}
+	check(kb_vq_should_notify(&dev), "%d buffers used since the driver "
+	      "armed: no interrupt", n);
+	check(!kb_vq_should_notify(&dev), "a second decision interrupted again");
+}
+
 static void run(const char *name, int packed, int event_idx,
 		void (*fn)(int event_idx))
 {
@@ -259,6 +313,8 @@ int main(void)
 			run("irq-off", packed, e, irq_off_case);
 			run("irq-on", packed, e, irq_on);
 			run("laps", packed, e, laps_case);
+			run("long-undecided", packed, e, long_undecided);
+			run("long-unsignalled", packed, e, long_unsignalled);
 		}
 	}
 	printf("notify: %d failed\n", failures);
