@@ -238,11 +238,19 @@ int kb_net_rx(struct kb_net *n, unsigned int pair, const uint8_t *frame,
 	}
 	kb_vq_save(&n->dev.vq[KB_NET_RXQ(pair)], &pos);
 	nbuf = fill(n, pair, frame, len, &pos);
-	if (nbuf < 0) {
-		if (nbuf == -EINVAL)
-			st->rx_dropped++;
-		return nbuf;
+	if (nbuf == -EINVAL) {
+		st->rx_dropped++;
+		/*
+		 * Dropped while the pair waited: the buffers it found, the
+		 * one its mark names among them maybe, went back empty.  The
+		 * wait ends as if the frame had fitted (below), or the packed
+		 * mark would name a used slot for good.
+		 */
+		if (n->rx_waiting & (1U << pair))
+			rx_wait_over(n, pair);
 	}
+	if (nbuf < 0)
+		return nbuf;
 	hdr.num_buffers = (uint16_t)nbuf;
 	kb_chain_write(&n->rx_first, 0, &hdr, KB_NET_HDR);
 	give_back(n, KB_NET_RXQ(pair), (uint32_t)nbuf);

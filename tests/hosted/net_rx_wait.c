@@ -15,6 +15,13 @@
  *                      over (rx_room, no waiting), and the next frame
  *                      finds the next buffer (packed: the stale mark
  *                      named a used slot and refused every frame)
+ *   rx-wait-dropped-*  without mergeable buffers, the frame that comes
+ *                      after the guest posted, before the device looked,
+ *                      finds the buffer too small: dropped, the wait is
+ *                      over all the same (rx_room, no waiting), and later
+ *                      frames fit in later buffers (packed: the stale mark
+ *                      named the slot given back, and every later frame
+ *                      was refused)
  *   mrg-never-fits-*   a frame larger than the whole receive ring: dropped,
  *                      the buffers returned empty, no waiting (-2desc:
  *                      buffers of two descriptors, the ring's slots
@@ -105,6 +112,36 @@ static void rx_wait_unseen(const char *layout, int packed)
 		r1, r2, rooms, waiting, r3);
 }
 
+static void rx_wait_dropped(const char *layout, int packed)
+{
+	static uint8_t f[1514];
+	int r1, r2, r3, r4, rooms, waiting;
+
+	if (up(KB_NET_HOST, packed, 0)) {
+		verdict("rx-wait-dropped", layout, 0, "device not up");
+		return;
+	}
+	memset(f, 0x5a, sizeof(f));
+	rx_rooms = 0;
+	r1 = kb_net_rx(&net, 0, f, sizeof(f), NULL);	/* no buffer: waits */
+	post_rx(1, 512);		/* too small, and not looked at yet */
+	r2 = kb_net_rx(&net, 0, f, sizeof(f), NULL);
+	rooms = rx_rooms;
+	waiting = (int)net.rx_waiting;
+	kb_net_rx_flush(&net, 0);
+	while (virtq_get(&vd.vq[0], NULL))
+		;
+	post_rx(2, 2048);
+	kb_device_poll(&net.dev, 64);
+	r3 = kb_net_rx(&net, 0, f, 60, NULL);
+	r4 = kb_net_rx(&net, 0, f, 60, NULL);
+	verdict("rx-wait-dropped", layout,
+		r1 == -ENOSPC && r2 == -EINVAL && rooms == 1 && !waiting &&
+		!r3 && !r4,
+		"first %d, into a small buffer %d (rx_room %d, waiting %#x), then into big ones %d and %d",
+		r1, r2, rooms, waiting, r3, r4);
+}
+
 /*
  * A frame the receive ring can never hold must be dropped (the buffers
  * given back empty), not wait for a buffer the driver cannot post, which
@@ -186,6 +223,7 @@ int main(void)
 
 		rx_wait(layout, packed);
 		rx_wait_unseen(layout, packed);
+		rx_wait_dropped(layout, packed);
 		never_fits(layout, packed, 1);
 		never_fits(layout, packed, 2);
 		may_fit(layout, packed);
