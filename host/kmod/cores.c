@@ -51,25 +51,25 @@ static int check_claim(int want)
 	int err;
 
 	if (want < 0 || want >= nr_cpu_ids) {
-		pr_info("refused: no CPU %d\n", want);
+		pr_info_ratelimited("refused: no CPU %d\n", want);
 		return -EINVAL;
 	}
 	if (cpumask_test_cpu(want, &claimed)) {
-		pr_info("refused: CPU %d already belongs to an instance\n",
-			want);
+		pr_info_ratelimited("refused: CPU %d already belongs to an instance\n",
+				    want);
 		return -EBUSY;
 	}
 	if (cpumask_test_cpu(want, &moving)) {
-		pr_info("refused: CPU %d is being reserved or released\n",
-			want);
+		pr_info_ratelimited("refused: CPU %d is being reserved or released\n",
+				    want);
 		return -EBUSY;
 	}
 	if (cpumask_test_cpu(want, &pool))
 		return 0;
 	err = kspawn_cpu_check(want);
 	if (!err && kspawn_doorbell_on(want)) {
-		pr_info("refused: CPU %d takes a guest's doorbell (--doorbell-cpu): it stays with Linux until that guest stops\n",
-			want);
+		pr_info_ratelimited("refused: CPU %d takes a guest's doorbell (--doorbell-cpu): it stays with Linux until that guest stops\n",
+				    want);
 		err = -EBUSY;
 	}
 	return err;
@@ -94,7 +94,7 @@ int kspawn_cores_claim(int want, int avoid, unsigned int *cpu)
 		if (want < 0)
 			want = kspawn_cpu_pick(&busy);
 		if (want < 0) {
-			pr_info("refused: no CPU to spare (CPU 0 and the last online CPU stay with Linux)\n");
+			pr_info_ratelimited("refused: no CPU to spare (CPU 0 and the last online CPU stay with Linux)\n");
 			err = -EBUSY;
 			goto out;
 		}
@@ -150,9 +150,9 @@ int kspawn_cores_reserve(unsigned int cpu)
 	int err = start_move(cpu, false);
 
 	if (err) {
-		pr_info("reserve CPU %u: %s\n", cpu,
-			err == -EALREADY ? "already reserved" :
-			err == -EBUSY ? "an instance has it" : "no such CPU");
+		pr_info_ratelimited("reserve CPU %u: %s\n", cpu,
+				    err == -EALREADY ? "already reserved" :
+				    err == -EBUSY ? "an instance has it" : "no such CPU");
 		return err;
 	}
 	err = kspawn_cpu_check(cpu) ?: kspawn_cpu_take(cpu);
@@ -167,9 +167,9 @@ int kspawn_cores_release(unsigned int cpu)
 	int err = start_move(cpu, true);
 
 	if (err) {
-		pr_info("release CPU %u: %s\n", cpu,
-			err == -ENOENT ? "not reserved" :
-			err == -EBUSY ? "an instance has it" : "no such CPU");
+		pr_info_ratelimited("release CPU %u: %s\n", cpu,
+				    err == -ENOENT ? "not reserved" :
+				    err == -EBUSY ? "an instance has it" : "no such CPU");
 		return err;
 	}
 	if (kspawn_test_release_delay_ms)

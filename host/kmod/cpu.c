@@ -28,8 +28,8 @@ static int guard_state;			/* our dynamic hotplug state */
 int kspawn_cpu_check(int cpu)
 {
 	if (cpu <= 0 || cpu >= nr_cpu_ids || !cpu_present(cpu)) {
-		pr_info("CPU %d: not a CPU a guest may have (CPU 0 stays with Linux)\n",
-			cpu);
+		pr_info_ratelimited("CPU %d: not a CPU a guest may have (CPU 0 stays with Linux)\n",
+				    cpu);
 		return -EINVAL;
 	}
 	if (!cpu_online(cpu)) {

@@ -156,8 +156,8 @@ static int hold_cpu(unsigned int cpu)
 	int err = 0;
 
 	if (cpu && !hotplug_state) {
-		pr_info("no doorbell on CPU %u: nothing would keep it online (no hotplug state)\n",
-			cpu);
+		pr_info_ratelimited("no doorbell on CPU %u: nothing would keep it online (no hotplug state)\n",
+				    cpu);
 		return -EOPNOTSUPP;
 	}
 	mutex_lock(&doorbells_lock);
@@ -173,8 +173,8 @@ static int hold_cpu(unsigned int cpu)
 		return err;
 	if (kspawn_cores_claimed(cpu)) {
 		release_cpu(cpu);
-		pr_info("CPU %u is a guest's or the pool's: a doorbell needs one Linux keeps\n",
-			cpu);
+		pr_info_ratelimited("CPU %u is a guest's or the pool's: a doorbell needs one Linux keeps\n",
+				    cpu);
 		return -EADDRINUSE;
 	}
 	return 0;

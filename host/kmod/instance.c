@@ -304,8 +304,8 @@ static int claim(struct kspawn_instance *in,
 
 	mutex_lock(&kspawn_list_lock);
 	if (ninstances >= KSPAWN_MAX_INSTANCES) {
-		pr_info("refused: %d instances already\n",
-			KSPAWN_MAX_INSTANCES);
+		pr_info_ratelimited("refused: %d instances already\n",
+				    KSPAWN_MAX_INSTANCES);
 		goto out;
 	}
 	err = claim_cores(in, req);
@@ -329,8 +329,8 @@ static int instance_memory(struct kspawn_instance *in, u64 mem,
 				       kspawn_image_overwrites, (void *)info);
 	if (!in->region) {
 		kspawn_pool_info(&base, &size, &free);
-		pr_info("refused: pool too small: %llu MiB wanted (region and shared area), %llu MiB of %llu free, maybe not in one piece\n",
-			in->alloc_size >> 20, free >> 20, size >> 20);
+		pr_info_ratelimited("refused: pool too small: %llu MiB wanted (region and shared area), %llu MiB of %llu free, maybe not in one piece\n",
+				    in->alloc_size >> 20, free >> 20, size >> 20);
 		return -ENOSPC;
 	}
 	in->region_phys = in->alloc_phys;

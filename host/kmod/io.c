@@ -66,9 +66,9 @@ static int open_disk(struct kspawn_io *io, const struct kspawn_ioc_load *req,
 		return err == -EMFILE || err == -ENOSPC ? -EIO : err;
 	}
 	if (req->ramdisk_bytes > KSPAWN_RAMDISK_MAX_BYTES) {
-		pr_info("refused: RAM disk of %llu MiB (at most %llu)\n",
-			req->ramdisk_bytes >> 20,
-			KSPAWN_RAMDISK_MAX_BYTES >> 20);
+		pr_info_ratelimited("refused: RAM disk of %llu MiB (at most %llu)\n",
+				    req->ramdisk_bytes >> 20,
+				    KSPAWN_RAMDISK_MAX_BYTES >> 20);
 		return -E2BIG;
 	}
 	*bytes = req->ramdisk_bytes;
@@ -87,7 +87,7 @@ static int create_net(struct kspawn_instance *in, u32 mode, u32 index)
 	int err;
 
 	if (mode != KSPAWN_NET_LOOPBACK && mode != KSPAWN_NET_NETDEV) {
-		pr_info("refused: unknown network mode %u\n", mode);
+		pr_info_ratelimited("refused: unknown network mode %u\n", mode);
 		return -EINVAL;
 	}
 	spin_lock_init(&io->net_lock);

@@ -274,8 +274,8 @@ int kspawn_io_create_doorbell(struct kspawn_instance *in,
 
 	for (unsigned int i = 0; named && i < in->ncpus; i++) {
 		if (in->cpu[i] == cpu) {
-			pr_info("instance %u: doorbell CPU %u is one of the guest's own\n",
-				in->id, cpu);
+			pr_info_ratelimited("instance %u: doorbell CPU %u is one of the guest's own\n",
+					    in->id, cpu);
 			return -EINVAL;
 		}
 	}
@@ -290,8 +290,8 @@ int kspawn_io_create_doorbell(struct kspawn_instance *in,
 	err = kspawn_doorbell_create(&io->doorbell, io->doorbell_name, cpu,
 				     doorbell_irq, io);
 	if (err && named) {
-		pr_info("instance %u: no doorbell on CPU %u (%d%s)\n", in->id,
-			cpu, err, err == -ENODEV ? ": not online" : "");
+		pr_info_ratelimited("instance %u: no doorbell on CPU %u (%d%s)\n", in->id,
+				    cpu, err, err == -ENODEV ? ": not online" : "");
 		/* One errno for what kspawnctl cannot check itself. */
 		return err == -ENODEV || err == -EADDRINUSE ? err :
 		       -EADDRNOTAVAIL;

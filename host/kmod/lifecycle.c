@@ -202,7 +202,7 @@ int kspawn_instance_start(struct kspawn_instance *in)
 		goto out;
 	err = -EALREADY;
 	if (in->state != KSPAWN_HOST_LOADED) {
-		pr_info("instance %u: not loaded, cannot start\n", in->id);
+		pr_info_ratelimited("instance %u: not loaded, cannot start\n", in->id);
 		goto out;
 	}
 	/*
@@ -213,8 +213,8 @@ int kspawn_instance_start(struct kspawn_instance *in)
 	 */
 	err = -ESTALE;
 	if (in->start_failed) {
-		pr_info("instance %u: its start failed after its CPU had the STARTUP IPI, so it cannot be started again; stop it and load the image again\n",
-			in->id);
+		pr_info_ratelimited("instance %u: its start failed after its CPU had the STARTUP IPI, so it cannot be started again; stop it and load the image again\n",
+				    in->id);
 		goto out;
 	}
 	err = take_cores(in);

@@ -10,6 +10,8 @@
  * is freed when its descriptor closes (kspawnctl killed mid-spawn), and a
  * load whose argument block cannot be written back (read-only) fails
  * EFAULT leaving no instance, its ID being one the caller never learns.
+ * And refusals do not flood the kernel log: 10 000 reserves of CPU 0 and
+ * as many of a CPU that does not exist leave at most 40 lines of ours.
  *
  * ioctlabuse IMAGE failed-start: with the module's test_fail_starts at 1,
  * a start that fails after its guest ran (ETIMEDOUT), and a second start
@@ -195,6 +197,62 @@ static const struct {
  * reserved field was refused, i.e. the block never reached what it was
  * forged to reach.
  */
+/* A /dev/kmsg reader at the log's end: what is logged from now on. */
+static int kmsg_open_at_end(void)
+{
+	int k = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (k >= 0)
+		lseek(k, 0, SEEK_END);
+	return k;
+}
+
+/* How many lines it has read that contain what; -1 on an error. */
+static int kmsg_count(int k, const char *what)
+{
+	char rec[8192];
+	int n = 0;
+	ssize_t r;
+
+	for (;;) {
+		r = read(k, rec, sizeof(rec) - 1);
+		if (r < 0 && errno == EPIPE)
+			continue;	/* overwritten before we read them */
+		if (r <= 0)
+			break;
+		rec[r] = 0;
+		n += strstr(rec, what) != NULL;
+	}
+	return r < 0 && errno != EAGAIN ? -1 : n;
+}
+
+static void log_flood(int fd)
+{
+	struct kspawn_ioc_cpu c;
+	int k = kmsg_open_at_end(), lines, bad = 0;
+
+	if (k < 0) {
+		printf("  FAILED log flood: /dev/kmsg: %s\n", strerror(errno));
+		failures++;
+		return;
+	}
+	for (int i = 0; i < 20000; i++) {
+		INIT(c);
+		c.cpu = i & 1 ? 0xffffffffu : 0;
+		bad += ioctl(fd, KSPAWN_IOC_RESERVE, &c) != -1 || errno != EINVAL;
+	}
+	lines = kmsg_count(k, "kspawn");
+	close(k);
+	if (bad || lines < 1 || lines > 40) {
+		printf("  FAILED log flood: 20000 refused reserves: %d not EINVAL, %d lines of ours in the kernel log (want 1 to 40)\n",
+		       bad, lines);
+		failures++;
+		return;
+	}
+	printf("  ok log flood: 20000 refused reserves, %d lines of ours in the kernel log\n",
+	       lines);
+}
+
 static void random_blocks(int fd, long n)
 {
 	/* Room for the largest argument: the module copies _IOC_SIZE bytes. */
@@ -630,6 +688,7 @@ int main(int argc, char **argv)
 		printf("  FAILED the loaded instance outlived its descriptor\n");
 		failures++;
 	}
+	log_flood(fd);
 	random_blocks(fd, 200000);
 	close(fd);
 	abandoned_load(img, (size_t)sb.st_size);
