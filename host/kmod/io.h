@@ -152,6 +152,12 @@ struct kspawn_disk {
 	bool linear;			/* region in the kernel's linear map */
 	struct disk_cmd *cmd;		/* one per kb_blk_req */
 	atomic_t inflight, max_inflight;
+	/*
+	 * The file store: woken when no O_DIRECT request is left in flight,
+	 * which a request going through the page cache waits for (see
+	 * store_file.c, buffered()).
+	 */
+	wait_queue_head_t direct_idle;
 	u64 direct_ios, bounced, buffered_ios;	/* the device thread's */
 	/*
 	 * A bounced request bigger than KSPAWN_COPY_IN_IRQ_MAX ends here,

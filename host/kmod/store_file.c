@@ -72,6 +72,7 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 		return ERR_PTR(-ENOMEM);
 	d->region = r;
 	kspawn_bounce_init(d);
+	init_waitqueue_head(&d->direct_idle);
 	d->copy_wq = alloc_workqueue("kspawn-disk-copy", WQ_UNBOUND, 0);
 	if (!d->copy_wq) {
 		err = -ENOMEM;
@@ -263,7 +264,8 @@ static void dio_finish(struct disk_cmd *cmd, long ret, bool may_sleep)
 				  may_sleep);
 		cmd->bounced = false;
 	}
-	atomic_dec(&d->inflight);
+	if (atomic_dec_and_test(&d->inflight))
+		wake_up(&d->direct_idle);
 	kb_blk_complete(rq, ret == rq->len ? 0 : -EIO);
 }
 
@@ -349,6 +351,23 @@ static bool bounce(struct disk_cmd *cmd, struct kb_blk_req *rq,
 	return true;
 }
 
+/*
+ * A request the direct handle cannot take, through the page cache, on
+ * the device thread.  Not beside O_DIRECT requests in flight: a buffered
+ * write of the sectors next to a direct write in the same host page
+ * reads that page first, before the direct write lands, and its
+ * writeback later puts the old sectors back over the ones the guest was
+ * told were written (the direct write's invalidation cannot drop a
+ * dirty page); a buffered read can cache the old sectors the same way.
+ * The fallback is the slow path already: it waits for them.
+ */
+static int buffered(struct kspawn_disk *d, struct kb_blk_req *rq)
+{
+	d->buffered_ios++;
+	wait_event_idle(d->direct_idle, !atomic_read(&d->inflight));
+	return kb_blk_sync_submit(d, rq);
+}
+
 static int file_submit(void *store, struct kb_blk_req *rq)
 {
 	struct kspawn_disk *d = store;
@@ -362,15 +381,11 @@ static int file_submit(void *store, struct kb_blk_req *rq)
 	cmd = &d->cmd[rq->id];
 	cmd->disk = d;
 	cmd->bounced = false;
-	if ((rq->off | rq->len) & (d->align - 1)) {
-		d->buffered_ios++;
-		return kb_blk_sync_submit(store, rq);
-	}
+	if ((rq->off | rq->len) & (d->align - 1))
+		return buffered(d, rq);
 	if (!map_bvecs(d, rq, cmd->bv, &nbv)) {
-		if (!bounce(cmd, rq, &nbv)) {
-			d->buffered_ios++;
-			return kb_blk_sync_submit(store, rq);
-		}
+		if (!bounce(cmd, rq, &nbv))
+			return buffered(d, rq);
 		d->bounced++;
 	}
 	cmd->rq = rq;
