@@ -398,6 +398,9 @@ void kb_blk_init(struct kb_blk *b, struct kspawn_device *slot,
 	};
 
 	_Static_assert(sizeof(cfg) <= KSPAWN_CONFIG_SIZE, "blk config");
+	_Static_assert((uint64_t)KB_BLK_SIZE_MAX * KB_BLK_SEG_MAX +
+		       sizeof(struct virtio_blk_outhdr) + 1 <= KB_MAX_CHAIN_BYTES,
+		       "a request within seg_max and size_max fits a chain");
 	memset(b, 0, sizeof(*b));
 	b->ops = store_ops;
 	b->store = store;

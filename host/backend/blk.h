@@ -17,8 +17,15 @@
 #include "device.h"
 
 #define KB_BLK_SECTOR 512
-#define KB_BLK_SIZE_MAX (1U << 20)	/* bytes in one segment */
-#define KB_BLK_SEG_MAX (KB_MAX_SEGS - 2)
+/*
+ * Bytes in one segment, and data segments in one request (the header and
+ * status byte take the other two a chain may have).  Their product, the
+ * most a driver keeping to the config may send in one request, fits the
+ * bytes a chain may carry: past those, the ring code takes the chain for a
+ * violation, and the device would need a reset for a valid request.
+ */
+#define KB_BLK_SIZE_MAX (512U << 10)
+#define KB_BLK_SEG_MAX (KB_MAX_SEGS - 2)	/* (checked in kb_blk_init) */
 #define KB_BLK_RANGE_MAX (1U << 21)	/* sectors in a discard range: 1 GiB */
 
 #define KB_BLK_INFLIGHT 128		/* reads and writes at the store */

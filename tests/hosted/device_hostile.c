@@ -9,6 +9,10 @@
  *                         IOERR (seg_max exactly: OK)
  *   blk-size-max-*        a data segment bigger than size_max: IOERR
  *                         (size_max exactly: OK)
+ *   blk-both-max-*        seg_max segments of size_max each, the most the
+ *                         config allows: OK, the device live (the
+ *                         config once offered twice what a chain may
+ *                         carry, and such a request broke the device)
  *   broken-stays-broken-* a bad tx chain and a ctrl MAC_ADDR_SET in one
  *                         poll: the violation stops the device, the
  *                         command is not served
@@ -49,7 +53,7 @@
 
 #define BASE 0x40000000ULL
 #define REGION_BYTES (8u << 20)
-#define DISK_BYTES (4u << 20)
+#define DISK_BYTES (64u << 20)	/* seg_max segments of size_max fit */
 #define QSIZE 256
 #define REQ_OFF 0x100000
 #define DATA_OFF 0x200000
@@ -221,6 +225,51 @@ static void blk_limits(const char *layout, int packed)
 			slot.status & VIRTIO_CONFIG_S_NEEDS_RESET ?
 			", device needs reset" : "");
 	}
+}
+
+/*
+ * A read of seg_max segments of size_max bytes each, all into one buffer
+ * (the bytes read do not matter here): within what the config offers.
+ */
+static void blk_both_max(const char *layout, int packed)
+{
+	static struct virtq_buf bufs[KB_MAX_SEGS + 1];
+	struct virtio_blk_outhdr *h = (void *)(region + REQ_OFF);
+	uint8_t *status = region + REQ_OFF + sizeof(*h);
+	uint32_t seg_max, size_max, n = 0;
+	void *got = NULL;
+
+	if (blk_up(packed)) {
+		verdict("blk-both-max", layout, 0, "device not live");
+		return;
+	}
+	seg_max = blk_config(offsetof(struct virtio_blk_config, seg_max));
+	size_max = blk_config(offsetof(struct virtio_blk_config, size_max));
+	if (seg_max > KB_MAX_SEGS - 1 ||
+	    size_max > REGION_BYTES - DATA_OFF) {
+		verdict("blk-both-max", layout, 0,
+			"seg_max %u, size_max %u: more than the test holds",
+			seg_max, size_max);
+		return;
+	}
+	*h = (struct virtio_blk_outhdr){ .type = VIRTIO_BLK_T_IN };
+	*status = 0xff;
+	bufs[n++] = (struct virtq_buf){ h, sizeof(*h) };
+	for (uint32_t i = 0; i < seg_max; i++)
+		bufs[n++] = (struct virtq_buf){ region + DATA_OFF, size_max };
+	bufs[n++] = (struct virtq_buf){ status, 1 };
+	if (!virtq_add(&vd.vq[0], bufs, 1, bufs + 1, n - 1, h)) {
+		virtq_publish(&vd.vq[0]);
+		kb_device_poll(&blk.dev, 8);
+		got = virtq_get(&vd.vq[0], NULL);
+	}
+	verdict("blk-both-max", layout,
+		got == h && *status == VIRTIO_BLK_S_OK &&
+		!(slot.status & VIRTIO_CONFIG_S_NEEDS_RESET),
+		"%u segments of %u bytes: %s, status %d%s", seg_max, size_max,
+		got == h ? "back" : "not back", *status,
+		slot.status & VIRTIO_CONFIG_S_NEEDS_RESET ?
+		", device needs reset" : "");
 }
 
 /* Point the first descriptor of a fresh queue outside the region. */
@@ -508,6 +557,7 @@ int main(void)
 		const char *layout = packed ? "packed" : "split";
 
 		blk_limits(layout, packed);
+		blk_both_max(layout, packed);
 		broken_stays_broken(layout, packed);
 		rx_no_writable(layout, packed);
 	}

@@ -28,7 +28,7 @@
 
 static int refused, failed;
 
-/* 2.5 MiB and a block: three of kspawn's 1 MiB segments, the last short. */
+/* 2.5 MiB and a block: more than one of kspawn's segments (512 KiB each). */
 #define BIG_BYTES(bs) ((5U << 19) + (bs))
 /* A lowered limit: the same transfer in three requests. */
 #define LIMIT_BYTES (1U << 20)

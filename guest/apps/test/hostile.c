@@ -45,9 +45,9 @@
  *   slowboot  a boot held back 1.5 s before its tick starts (hostile_boot.c)
  *   stamps    the other CPUs' long-mode stamps forged while the host
  *             starts them (hostile_boot.c; an SMP guest)
- *   bounce    16 reads of 8 x 1 MiB in flight, every segment one 1 MiB
+ *   bounce    14 reads of 8 x 1 MiB in flight, every segment one 1 MiB
  *             buffer: legal, but a host block device that must bounce
- *             them would pin 128 MiB of its pages for 1 MiB of the guest's
+ *             them would pin 112 MiB of its pages for 1 MiB of the guest's
  *             (bounce reqs=R segs=S: R reads of S x 1 MiB, R <= 32, S <= 8;
  *             a host file's O_DIRECT bounces only reads of one kiocb, 1 MiB)
  */
@@ -282,25 +282,43 @@ static int pairs_stale(const char *ip_arg)
 }
 
 /*
- * bounce: reqs reads of segs x 1 MiB (16 of 8 unless told), every
- * segment the same 1 MiB buffer, put on the queue at once.  The driver's
- * calls take one buffer per request, so the chains are made here, with
+ * bounce: reqs reads of segs x 1 MiB (14 of 8 unless told), every
+ * segment the same 1 MiB buffer (in pieces of the device's size_max, if
+ * that is less: 512 KiB on kspawn's, so 14 such reads fill a queue of
+ * 256), put on the queue at once.  The driver's calls take one buffer
+ * per request, so the chains are made here, with
  * the driver's own request records as cookies (its completion path then
  * handles them as its own); interrupts stay off meanwhile so its handler
  * does not walk the ring under us.
  */
 #define BOUNCE_SEGS 8			/* at most; the default */
-#define BOUNCE_REQS 32			/* at most; 16 by default */
+#define BOUNCE_REQS 32			/* at most; 14 by default */
+#define BOUNCE_PIECES 8			/* descriptors a MiB may take */
 #define MIB (1u << 20)
+
+/* Pieces of a MiB within the device's size_max: 1, 2, 4 or 8 (0: none). */
+static unsigned int mib_pieces(struct virtio_dev *d)
+{
+	uint32_t size_max = MIB;
+	unsigned int n = 1;
+
+	if (virtio_has(d, VIRTIO_BLK_F_SIZE_MAX))
+		virtio_config(d, offsetof(struct virtio_blk_config, size_max),
+			      &size_max, sizeof(size_max));
+	while (n <= BOUNCE_PIECES && MIB / n > size_max)
+		n *= 2;
+	return n <= BOUNCE_PIECES ? n : 0;
+}
 
 static int bounce(struct virtio_dev *d, int argc, char **argv)
 {
 	static struct vblk_req r[BOUNCE_REQS];
-	static struct virtq_buf in[BOUNCE_SEGS + 1];
+	static struct virtq_buf in[BOUNCE_SEGS * BOUNCE_PIECES + 1];
 	struct virtq *q = &d->vq[0];
-	int reqs = atoi(app_opt(argc, argv, "reqs", "16"));
+	int reqs = atoi(app_opt(argc, argv, "reqs", "14"));
 	int nseg = atoi(app_opt(argc, argv, "segs", "8"));
 	unsigned int segs = (unsigned int)nseg;
+	unsigned int pieces = mib_pieces(d), nin = 0;
 	uint8_t *buf;
 	int ok = 0;
 
@@ -308,6 +326,11 @@ static int bounce(struct virtio_dev *d, int argc, char **argv)
 		kprintf("hostile: bounce: reqs=1..%d segs=1..%d\n", BOUNCE_REQS,
 			BOUNCE_SEGS);
 		return 2;
+	}
+	if (!pieces) {
+		kprintf("hostile: bounce: the device's size_max is under 1/%d MiB\n",
+			BOUNCE_PIECES);
+		return 1;
 	}
 	buf = malloc(MIB);
 	if (!buf || vblk_sectors() < MIB / 512) {
@@ -323,11 +346,14 @@ static int bounce(struct virtio_dev *d, int argc, char **argv)
 					  .status = 0xff };
 		/* Not on the driver's list of its own: a node all the same. */
 		list_init(&r[i].node);
-		for (unsigned int k = 0; k < segs; k++)
-			in[k] = (struct virtq_buf){ buf, MIB };
-		in[segs] = (struct virtq_buf){ &r[i].status, 1 };
+		nin = 0;
+		for (unsigned int k = 0; k < segs * pieces; k++)
+			in[nin++] = (struct virtq_buf){
+				buf + (k % pieces) * (MIB / pieces),
+				MIB / pieces };
+		in[nin++] = (struct virtq_buf){ &r[i].status, 1 };
 		flags = irq_save();
-		err = virtq_add(q, &out, 1, in, segs + 1, &r[i]);
+		err = virtq_add(q, &out, 1, in, nin, &r[i]);
 		irq_restore(flags);
 		if (err) {
 			kprintf("hostile: bounce: no room for read %d\n", i);

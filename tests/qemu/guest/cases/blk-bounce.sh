@@ -1,7 +1,7 @@
 # A guest's reads that the host must bounce (its memory is the pool,
-# outside the kernel's linear map) cost host pages: 16 reads of 8 x 1 MiB
+# outside the kernel's linear map) cost host pages: 14 reads of 8 x 1 MiB
 # in flight to a block device, every segment the same 1 MiB guest buffer,
-# would pin 128 MiB of them.  The module bounds them per disk, for both
+# would pin 112 MiB of them.  The module bounds them per disk, for both
 # stores (bounce.c: 8 MiB beyond the pages each request slot keeps, 2048
 # pages): the device thread waits for room, every read still completes,
 # and the module's log says the most it held at once.  With a budget
@@ -26,11 +26,11 @@ end() {
 	finish
 }
 [ -b $dev ] || { bad "no $dev: the host's NVMe driver did not load"; end; }
-# bounce BUDGET DISK [reqs=R segs=S]: the hostile reads (16 of 8 x 1 MiB
+# bounce BUDGET DISK [reqs=R segs=S]: the hostile reads (14 of 8 x 1 MiB
 # unless told) on DISK, on a module whose budget is BUDGET pages; the
 # most it held at once in $peak (empty: no log line).
 bounce() {
-	local budget=$1 disk=$2 reqs=16 segs=8 a
+	local budget=$1 disk=$2 reqs=14 segs=8 a
 	shift 2
 	for a in "$@"; do
 		case $a in reqs=*) reqs=${a#reqs=} ;; segs=*) segs=${a#segs=} ;; esac
