@@ -87,10 +87,18 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 	 */
 	d->linear = region_intersects(r->base, r->size, IORESOURCE_SYSTEM_RAM,
 				      IORES_DESC_NONE) == REGION_INTERSECTS;
-	d->buffered = open_one(path, 0);
+	/*
+	 * Through the page cache, this handle is all we have of a block
+	 * device: O_EXCL claims it as the bios' store does (a regular file
+	 * ignores it), so that neither a mount nor another instance shares
+	 * it.  Held by someone else: the same errno as store_bdev.c's.
+	 */
+	d->buffered = open_one(path, writeback ? O_EXCL : 0);
 	if (IS_ERR(d->buffered)) {
 		err = PTR_ERR(d->buffered);
-		pr_info("disk %s: cannot open (%d)\n", path, err);
+		pr_info_ratelimited("disk %s: cannot open (%d)\n", path, err);
+		if (err == -EBUSY && writeback)
+			err = -ETXTBSY;
 		goto err_free;
 	}
 	/* The mapping's host: the file's inode, or the block device's. */
