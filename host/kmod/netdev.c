@@ -546,6 +546,14 @@ int kspawn_netdev_create(struct kspawn_instance *in)
 	dev->features = NETIF_F_HW_CSUM;
 	eth_hw_addr_set(dev, mac);
 	/*
+	 * No netpoll (netconsole): it calls ksnet_xmit with interrupts off
+	 * and ksnet_poll from any context, and both take net_lock, a plain
+	 * spinlock.  A printk on a CPU that holds it (kb_log when the guest
+	 * writes a bad descriptor, say) would come back into ksnet_xmit and
+	 * spin on it forever.
+	 */
+	dev->priv_flags |= IFF_DISABLE_NETPOLL;
+	/*
 	 * One transmit queue until the guest sets more pairs
 	 * (ksnet_pairs_work).  The receive queues stay at every pair the
 	 * device can have: a guest may send on any pair it set up, whatever
