@@ -92,6 +92,7 @@ static u32 pass(struct ksnet_batch *b, struct page *page,
 	skb_reserve(skb, xdp->data - xdp->data_hard_start);
 	skb_put(skb, xdp->data_end - xdp->data);
 	skb->protocol = eth_type_trans(skb, b->kn->dev);
+	skb_record_rx_queue(skb, b->kq - b->kn->q);
 	__skb_queue_tail(&b->q, skb);
 	return skb->len + ETH_HLEN;
 }
