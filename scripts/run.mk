@@ -59,7 +59,9 @@ INITRAMFS_SRC := scripts/build-initramfs.sh $(wildcard scripts/initramfs/*) \
 # The host kernel's virtio modules, so that a second QEMU disk shows up as
 # /dev/vda for the tests that back a guest's disk with a block device,
 # its NVMe driver (with what it needs) for the emulated drive, /dev/nvme0n1,
-# veth, for qemu/xdp-native's pair with one end in a namespace, and
+# veth, for qemu/xdp-native's pair with one end in a namespace,
+# netconsole for qemu/netdev-netpoll (ksnetN refuses it), pktgen for
+# qemu/netdev-pktgen (shared skbs with a page fragment on ksnetN), and
 # device-mapper's log-writes target with a RAM disk for its log, for
 # qemu/power-loss-nvme (which loads them itself), and null_blk (made
 # through configfs) for qemu/blk-4k's disk of 4 KiB sectors.
@@ -75,7 +77,8 @@ HOST_VIRTIO_KO := kernel/drivers/virtio/virtio.ko \
 	kernel/crypto/crc64_rocksoft_generic.ko kernel/lib/crc64-rocksoft.ko \
 	kernel/block/t10-pi.ko kernel/drivers/nvme/host/nvme-core.ko \
 	kernel/drivers/nvme/host/nvme.ko \
-	kernel/drivers/net/veth.ko \
+	kernel/drivers/net/veth.ko kernel/drivers/net/netconsole.ko \
+	kernel/net/core/pktgen.ko \
 	kernel/drivers/md/dm-mod.ko kernel/drivers/md/dm-log-writes.ko \
 	kernel/drivers/block/brd.ko \
 	kernel/fs/configfs/configfs.ko \

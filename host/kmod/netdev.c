@@ -16,7 +16,8 @@
  * A partial checksum from the guest (VIRTIO_NET_F_CSUM) stays partial
  * (CHECKSUM_PARTIAL), as virtio_net and tun leave it.
  *
- * Transmit (the guest's receive queue): copied in ksnet_xmit, its checksum
+ * Transmit (the guest's receive queue): copied in ksnet_xmit (a
+ * non-linear skb's pieces through the device's scratch frame), its checksum
  * state passed on (partial, or verified: DATA_VALID).  When the guest has
  * posted too few buffers the queue stops and the skb goes back to the
  * qdisc; the backend calls rx_room once buffers come (or at a reset) and
@@ -103,11 +104,11 @@ static netdev_tx_t ksnet_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct netdev_queue *txq = netdev_get_tx_queue(dev, qidx);
 	struct kb_net_meta m = { .csum = KB_NET_CSUM_NONE };
 	struct ksnet_queue *kq = &kn->q[qidx];
+	struct kb_net *net = &kn->io->net;
 	unsigned int len = skb->len;
-	int err = -EINVAL;
+	const u8 *frame = skb->data;
+	int err;
 
-	if (skb_linearize(skb))
-		goto drop;
 	if (skb->ip_summed == CHECKSUM_PARTIAL) {
 		m.csum = KB_NET_CSUM_PARTIAL;
 		m.csum_start = skb_checksum_start_offset(skb);
@@ -117,7 +118,19 @@ static netdev_tx_t ksnet_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 	spin_lock_bh(&kn->io->net_lock);
 	pair = txq_pair(kn, qidx);
-	err = kb_net_rx(&kn->io->net, pair, skb->data, len, &m);
+	/*
+	 * Fragments are copied into the device's scratch frame (net_lock's,
+	 * and kb_net_rx takes it as its source): the skb is left alone.  It
+	 * may be shared (pktgen's, with its own reference), which
+	 * skb_linearize() must not touch.
+	 */
+	if (skb_is_nonlinear(skb)) {
+		frame = NULL;
+		if (len <= sizeof(net->frame) &&
+		    !skb_copy_bits(skb, 0, net->frame, len))
+			frame = net->frame;
+	}
+	err = frame ? kb_net_rx(net, pair, frame, len, &m) : -EINVAL;
 	if (err == -ENOSPC) {
 		/*
 		 * Nothing taken: rx_room wakes us, the qdisc keeps the skb.
@@ -149,10 +162,6 @@ static netdev_tx_t ksnet_xmit(struct sk_buff *skb, struct net_device *dev)
 		consume_skb(skb);
 		return NETDEV_TX_OK;
 	}
-	kfree_skb(skb);
-	return NETDEV_TX_OK;
-drop:
-	dev_core_stats_tx_dropped_inc(dev);
 	kfree_skb(skb);
 	return NETDEV_TX_OK;
 }
@@ -545,6 +554,14 @@ int kspawn_netdev_create(struct kspawn_instance *in)
 	dev->hw_features = NETIF_F_HW_CSUM;
 	dev->features = NETIF_F_HW_CSUM;
 	eth_hw_addr_set(dev, mac);
+	/*
+	 * No netpoll (netconsole): it calls ksnet_xmit with interrupts off
+	 * and ksnet_poll from any context, and both take net_lock, a plain
+	 * spinlock.  A printk on a CPU that holds it (kb_log when the guest
+	 * writes a bad descriptor, say) would come back into ksnet_xmit and
+	 * spin on it forever.
+	 */
+	dev->priv_flags |= IFF_DISABLE_NETPOLL;
 	/*
 	 * One transmit queue until the guest sets more pairs
 	 * (ksnet_pairs_work).  The receive queues stay at every pair the

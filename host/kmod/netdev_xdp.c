@@ -17,7 +17,8 @@
  *
  * ndo_xdp_xmit copies frames another device's program redirected here
  * into the guest's receive ring, in order, up to the first that does not
- * fit (the caller frees the rest, as the ndo requires).
+ * fit or has fragments (the caller frees the rest, as the ndo requires;
+ * xdp_xmit_drops counts them).
  */
 #include <linux/bpf.h>
 #include <linux/bpf_trace.h>
@@ -91,6 +92,7 @@ static u32 pass(struct ksnet_batch *b, struct page *page,
 	skb_reserve(skb, xdp->data - xdp->data_hard_start);
 	skb_put(skb, xdp->data_end - xdp->data);
 	skb->protocol = eth_type_trans(skb, b->kn->dev);
+	skb_record_rx_queue(skb, b->kq - b->kn->q);
 	__skb_queue_tail(&b->q, skb);
 	return skb->len + ETH_HLEN;
 }
@@ -228,7 +230,13 @@ int ksnet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 	/* A pair per host CPU, as the stack's XPS would pick. */
 	pair = kb_net_pair_for(net, smp_processor_id());
 	for (i = 0; i < n; i++) {
-		if (kb_net_rx(net, pair, frames[i]->data, frames[i]->len, NULL))
+		/*
+		 * A multi-buffer frame (devmap hands them to any driver):
+		 * its len is the linear part only; not sent, as one that
+		 * does not fit.
+		 */
+		if (xdp_frame_has_frags(frames[i]) ||
+		    kb_net_rx(net, pair, frames[i]->data, frames[i]->len, NULL))
 			break;
 		sent++;
 	}
