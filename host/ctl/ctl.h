@@ -27,6 +27,9 @@ struct ctl {
 	int fd;			/* /dev/kspawn once opened */
 };
 
+/* kspawnctl ARGS...: the exit status (cli.c). */
+int ctl_main(int argc, char **argv);
+
 int cmd_run(struct ctl *c, int argc, char **argv);
 int cmd_list(struct ctl *c, int argc, char **argv);
 int cmd_status(struct ctl *c, int argc, char **argv);

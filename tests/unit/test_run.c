@@ -6,7 +6,8 @@
  * a stub here (dev_spawn() returns the errno a test sets), the image a
  * small valid one written to a file.
  *
- * unit-sources: host/ctl/cmd_run.c host/ctl/image.c host/loader/elf_check.c
+ * unit-sources: host/ctl/cmd_run.c host/ctl/run_args.c host/ctl/image.c
+ * unit-sources: host/loader/elf_check.c
  */
 #include <elf.h>
 #include <errno.h>

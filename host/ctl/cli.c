@@ -1,0 +1,76 @@
+/*
+ * kspawnctl's command line: the global options, then the command, which
+ * the table below hands the rest to.  `kspawnctl --help` is the manual
+ * (usage.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+#ifndef KSPAWNCTL_VERSION	/* ctl.mk defines it; the unit tests do not */
+#define KSPAWNCTL_VERSION "unknown"
+#endif
+
+static const struct {
+	const char *name;
+	int (*fn)(struct ctl *c, int argc, char **argv);
+} commands[] = {
+	{ "run", cmd_run },
+	{ "list", cmd_list },
+	{ "status", cmd_status },
+	{ "console", cmd_console },
+	{ "stop", cmd_stop },
+	{ "gdb", cmd_gdb },
+	{ "reserve", cmd_reserve },
+	{ "release", cmd_release },
+};
+
+static int version(void)
+{
+	printf("kspawnctl %s, kspawn ABI %u.%u\n", KSPAWNCTL_VERSION,
+	       KSPAWN_ABI_MAJOR, KSPAWN_ABI_MINOR);
+	return EXIT_OK;
+}
+
+int ctl_main(int argc, char **argv)
+{
+	struct ctl c = { .device = KSPAWN_DEVICE, .fd = -1 };
+	const char *env = getenv("KSPAWN_DEVICE");
+	int i = 1;
+
+	if (env && *env)
+		c.device = env;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			c.json = 1;
+		} else if (!strcmp(argv[i], "--device") && i + 1 < argc) {
+			c.device = argv[++i];
+		} else if (!strcmp(argv[i], "-h") ||
+			   !strcmp(argv[i], "--help")) {
+			usage(NULL, 0);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--version")) {
+			return version();
+		} else {
+			err_msg("unknown option '%s'", argv[i]);
+			usage(NULL, 1);
+			return EXIT_USAGE;
+		}
+	}
+	if (i == argc) {
+		usage(NULL, 1);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[i], "help")) {
+		usage(i + 1 < argc ? argv[i + 1] : NULL, 0);
+		return EXIT_OK;
+	}
+	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+		if (!strcmp(argv[i], commands[k].name))
+			return commands[k].fn(&c, argc - i, argv + i);
+	err_msg("unknown command '%s'", argv[i]);
+	usage(NULL, 1);
+	return EXIT_USAGE;
+}
