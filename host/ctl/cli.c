@@ -34,7 +34,7 @@ static int version(void)
 	return EXIT_OK;
 }
 
-int ctl_main(int argc, char **argv)
+static int command_line(int argc, char **argv)
 {
 	struct ctl c = { .device = KSPAWN_DEVICE, .fd = -1 };
 	const char *env = getenv("KSPAWN_DEVICE");
@@ -73,4 +73,14 @@ int ctl_main(int argc, char **argv)
 	err_msg("unknown command '%s'", argv[i]);
 	usage(NULL, 1);
 	return EXIT_USAGE;
+}
+
+int ctl_main(int argc, char **argv)
+{
+	int rc = command_line(argc, argv);
+
+	/* Printed but not written (a full disk, a closed pipe): failed. */
+	if (ctl_flush() && rc == EXIT_OK)
+		rc = EXIT_FAIL;
+	return rc;
 }

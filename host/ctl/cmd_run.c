@@ -5,6 +5,7 @@
  * means; the command line is run_args.c's.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -227,6 +228,24 @@ static int spawn_error(struct ctl *c, const struct run_args *a, int e,
 	return rc;
 }
 
+/*
+ * The new instance's ID could not be written (a full disk, a closed pipe):
+ * nobody could stop a guest nobody knows, so stop it now.  If that fails
+ * too, say which instance is still running.
+ */
+static int id_lost(int fd, uint32_t id)
+{
+	int e = dev_stop(fd, id, 1);
+
+	if (e)
+		err_msg("run: instance %u is still running, its ID unwritten, and stopping it failed: %s (kspawnctl stop %u)",
+			id, strerror(-e), id);
+	else
+		err_msg("run: instance %u stopped again: its ID could not be written",
+			id);
+	return EXIT_FAIL;
+}
+
 int cmd_run(struct ctl *c, int argc, char **argv)
 {
 	struct run_args a;
@@ -271,6 +290,8 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 				  .disk = a.disk, .writeback = a.writeback,
 				  .net = a.net, .doorbell_cpu = a.doorbell_cpu };
 	memcpy(req.cpus, a.cpus, sizeof(req.cpus));
+	/* A closed pipe is then an error to act on, not a sudden death. */
+	signal(SIGPIPE, SIG_IGN);
 	kmsg_mark(&m);
 	e = dev_spawn(c->fd, &req, &id);
 	if (e) {
@@ -285,6 +306,8 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 		       a.ncpus ? a.ncpus : 1, (unsigned long long)a.mem);
 	else
 		printf("%u\n", id);
+	if (ctl_flush())
+		rc = id_lost(c->fd, id);
 out:
 	image_free(&img);
 	return rc;

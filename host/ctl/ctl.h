@@ -77,6 +77,12 @@ const char *host_state_name(enum ctl_host_state s);
 const char *instance_state_name(const struct ctl_status *st);
 const char *vector_name(uint64_t v);
 
+/*
+ * Flush stdout: 0, or the errno of a write that failed, said on stderr
+ * ("writing output: ..."); what was not written is dropped (output.c).
+ */
+int ctl_flush(void);
+
 void usage(const char *cmd, int to_stderr);
 void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
