@@ -3,6 +3,7 @@
  * guest can have (said here, as the option it came from, before the
  * module is asked).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -42,29 +43,45 @@ static int disk_bytes(const char *path, uint64_t *bytes)
 	return r;
 }
 
-/* "16M", "64m", "1G", "8388608": bytes, or 0 if malformed. */
+/*
+ * "16M", "64MiB", "1G", "8388608", "0x1000000": bytes, or 0 if malformed.
+ * Decimal (010M is 10 MiB, no octal), or hex after an explicit 0x; then
+ * K, M or G (either case), which a B or iB may follow.
+ */
 static uint64_t parse_size(const char *s)
 {
-	char *end;
-	unsigned long long v;
-	int shift = 0;
+	unsigned int base = 10, shift = 0;
+	uint64_t v = 0;
+	const char *p;
 
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *s == '-')
-		return 0;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
 	}
-	if (*end == 'i' && end[1] == 'B')
-		end += 2;
-	else if (*end == 'B' && shift)
-		end++;
-	if (*end || v > (UINT64_MAX >> shift))
+	for (p = s; base == 16 ? isxdigit((unsigned char)*p) :
+				isdigit((unsigned char)*p); p++) {
+		unsigned int d = isdigit((unsigned char)*p) ?
+				 (unsigned int)(*p - '0') :
+				 (unsigned int)(tolower((unsigned char)*p) - 'a' + 10);
+
+		if (v > (UINT64_MAX - d) / base)
+			return 0;
+		v = v * base + d;
+	}
+	if (p == s)
 		return 0;
-	return (uint64_t)v << shift;
+	switch (*p) {
+	case 'k': case 'K': shift = 10; p++; break;
+	case 'm': case 'M': shift = 20; p++; break;
+	case 'g': case 'G': shift = 30; p++; break;
+	}
+	if (shift && p[0] == 'i' && p[1] == 'B')
+		p += 2;
+	else if (shift && p[0] == 'B')
+		p++;
+	if (*p || v > (UINT64_MAX >> shift))
+		return 0;
+	return v << shift;
 }
 
 /* A CPU number for opt, or -1 (said why). */
