@@ -190,6 +190,7 @@ int run_parse_args(struct run_args *a, int argc, char **argv)
 		}
 		i++;
 		if (!strcmp(opt, "--cpu")) {
+			a->cpu_given = 1;
 			a->cpu = parse_cpu(opt, val);
 			if (a->cpu < 0)
 				return -1;
@@ -198,6 +199,7 @@ int run_parse_args(struct run_args *a, int argc, char **argv)
 			if (a->doorbell_cpu < 0)
 				return -1;
 		} else if (!strcmp(opt, "--cpus")) {
+			a->cpus_given = 1;
 			if (parse_cpus(a, val))
 				return -1;
 		} else if (!strcmp(opt, "--mem")) {
@@ -244,6 +246,7 @@ int run_parse_args(struct run_args *a, int argc, char **argv)
 				return -1;
 			}
 			a->writeback = !strcmp(val, "writeback");
+			a->cache_given = 1;
 		} else {
 			err_msg("run: unknown option '%s'", opt);
 			return -1;
@@ -255,6 +258,15 @@ int run_parse_args(struct run_args *a, int argc, char **argv)
 	}
 	if (a->ramdisk && a->disk) {
 		err_msg("run: --disk or --ramdisk, not both");
+		return -1;
+	}
+	/* Neither is dropped in silence. */
+	if (a->cpu_given && a->cpus_given) {
+		err_msg("run: --cpu or --cpus, not both");
+		return -1;
+	}
+	if (a->cache_given && !a->disk) {
+		err_msg("run: --cache is how a --disk is read and written: there is no --disk");
 		return -1;
 	}
 	if (check_sizes(a))

@@ -21,6 +21,7 @@ struct run_args {
 	int writeback;
 	int net;
 	int doorbell_cpu;		/* -1: the module's choice */
+	int cpu_given, cpus_given, cache_given;	/* --cpu, --cpus, --cache */
 };
 
 /*

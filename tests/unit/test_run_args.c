@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "host/ctl/run_args.h"
@@ -94,11 +96,40 @@ static void sizes_malformed(void **state)
 	mem_refused("lots");
 }
 
+/* Two options that cannot both be: refused, neither silently dropped. */
+static void conflicts(void **state)
+{
+	char disk[] = "/tmp/kspawn-test-disk-XXXXXX";
+	int fd = mkstemp(disk);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 1 << 20), 0);
+	close(fd);
+	assert_int_equal(PARSE("--cpu", "5", "--cpus", "2-3"), -1);
+	says("run: --cpu or --cpus, not both");
+	assert_int_equal(PARSE("--cpus", "2-3", "--cpu", "5"), -1);
+	says("run: --cpu or --cpus, not both");
+	assert_int_equal(PARSE("--cache", "writeback"), -1);
+	says("run: --cache is how a --disk is read and written: there is no --disk");
+	assert_int_equal(PARSE("--ramdisk", "16M", "--cache", "none"), -1);
+	says("there is no --disk");
+	/* What goes together still does. */
+	assert_int_equal(PARSE("--disk", disk, "--cache", "writeback"), 0);
+	assert_true(a.writeback);
+	assert_int_equal(PARSE("--cpus", "2-3"), 0);
+	assert_int_equal(a.ncpus, 2);
+	assert_int_equal(PARSE("--cpu", "3"), 0);
+	assert_int_equal(a.cpu, 3);
+	unlink(disk);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sizes_are_decimal),
 		cmocka_unit_test(sizes_malformed),
+		cmocka_unit_test(conflicts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
