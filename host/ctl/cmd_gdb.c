@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -152,36 +153,55 @@ static int open_tty(const char *path)
 }
 
 /*
- * "[ADDR:]PORT" -> a listening socket, or -1 with the reason printed.
- * Numeric IPv4 only: kspawnctl is static, and glibc's resolver is not.
+ * "[ADDR:]PORT" -> *sa: 0, or -1 with the reason said.  Numeric IPv4
+ * only (and localhost): kspawnctl is static, and glibc's resolver is not.
  */
-static int open_listener(const char *spec)
+static int parse_listen(const char *spec, struct sockaddr_in *sa)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
 	const char *colon = strrchr(spec, ':');
 	char host[64] = "127.0.0.1";
 	char *end;
 	long port;
-	int s, one = 1;
 
+	*sa = (struct sockaddr_in){ .sin_family = AF_INET };
 	if (colon && colon != spec)
 		snprintf(host, sizeof(host), "%.*s", (int)(colon - spec), spec);
 	port = strtol(colon ? colon + 1 : spec, &end, 10);
 	if (!strcmp(host, "localhost"))
 		strcpy(host, "127.0.0.1");
 	if (*end || port <= 0 || port > 65535 ||
-	    inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-		err_msg("gdb: --listen wants [ADDR:]PORT with a numeric IPv4 address, not '%s'",
+	    inet_pton(AF_INET, host, &sa->sin_addr) != 1) {
+		err_msg("gdb: --listen wants [ADDR:]PORT with a numeric IPv4 address and a port from 1 to 65535, not '%s'",
 			spec);
 		return -1;
 	}
-	sa.sin_port = htons((uint16_t)port);
+	sa->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+/* "ADDR:PORT" of sa, as gdb's target remote takes it. */
+static const char *addr_port(const struct sockaddr_in *sa)
+{
+	static char buf[INET_ADDRSTRLEN + 8];
+	char host[INET_ADDRSTRLEN] = "?";
+
+	inet_ntop(AF_INET, &sa->sin_addr, host, sizeof(host));
+	snprintf(buf, sizeof(buf), "%s:%u", host, ntohs(sa->sin_port));
+	return buf;
+}
+
+/* A socket listening on sa, or -1 with the reason said. */
+static int open_listener(const struct sockaddr_in *sa)
+{
+	int s, one = 1;
+
 	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s >= 0)
 		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) ||
+	if (s < 0 || bind(s, (const struct sockaddr *)sa, sizeof(*sa)) ||
 	    listen(s, 1)) {
-		err_msg("gdb: cannot listen on %s: %s", spec, strerror(errno));
+		err_msg("gdb: cannot listen on %s: %s", addr_port(sa),
+			strerror(errno));
 		if (s >= 0)
 			close(s);
 		return -1;
@@ -199,14 +219,14 @@ static int bridge_fail(int e, uint32_t id)
 	return EXIT_FAIL;
 }
 
-static int bridge_tcp(int fd, uint32_t id, const char *spec)
+static int bridge_tcp(int fd, uint32_t id, const struct sockaddr_in *sa)
 {
-	int ls = open_listener(spec), e = 0;
+	int ls = open_listener(sa), e = 0;
 
 	if (ls < 0)
 		return EXIT_FAIL;
 	fprintf(stderr, "kspawnctl: gdb: instance %u on %s: in gdb, target remote %s\n",
-		id, spec, spec);
+		id, addr_port(sa), addr_port(sa));
 	while (!stop_bridge) {
 		int peer = accept(ls, NULL, NULL);
 
@@ -240,12 +260,31 @@ static int bridge_tty(int fd, uint32_t id, const char *path)
 	return e < 0 ? bridge_fail(e, id) : EXIT_OK;
 }
 
+/* --tty DEV: 0, or -1 with the reason said (a bad command line). */
+static int check_tty(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		err_msg("gdb: --tty %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISCHR(st.st_mode)) {
+		err_msg("gdb: --tty %s is not a serial line (a terminal device)",
+			path);
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_gdb(struct ctl *c, int argc, char **argv)
 {
 	const char *ids = NULL, *listen_on = NULL, *tty = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct sockaddr_in addr;
+	struct ctl_status st;
 	uint32_t id;
-	int rc;
+	int rc, e;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -266,13 +305,21 @@ int cmd_gdb(struct ctl *c, int argc, char **argv)
 		usage("gdb", 1);
 		return EXIT_USAGE;
 	}
+	/* The values first, then the instance: only then a bridge. */
+	if (tty ? check_tty(tty) :
+	    parse_listen(listen_on ? listen_on : "127.0.0.1:1234", &addr))
+		return EXIT_USAGE;
 	rc = ctl_open(c);
 	if (rc)
 		return rc;
+	e = dev_status(c->fd, id, &st);
+	if (e)
+		return ctl_fail("gdb", e, id);
+	stop_bridge = 0;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (tty)
 		return bridge_tty(c->fd, id, tty);
-	return bridge_tcp(c->fd, id, listen_on ? listen_on : "127.0.0.1:1234");
+	return bridge_tcp(c->fd, id, &addr);
 }

@@ -24,6 +24,7 @@
 
 static struct {
 	int open_err;		/* dev_open's answer: 0 or a negative errno */
+	int opens;		/* dev_open calls */
 	int there;		/* instance FAKE_ID exists */
 	int spawn_err, spawns;
 	int stop_err, stops;
@@ -48,6 +49,7 @@ static __attribute__((unused)) void fake_reset(void)
 int dev_open(const char *path, int *fd)
 {
 	(void)path;
+	fake.opens++;
 	*fd = fake.open_err ? -1 : 1000;
 	return fake.open_err;
 }
