@@ -46,3 +46,23 @@ int ctl_id_args(const char *cmd, int argc, char **argv, const char *flag,
 	}
 	return ctl_parse_id(ids, id) ? EXIT_USAGE : CTL_GO;
 }
+
+int ctl_opt(const char *cmd, int argc, char **argv, int *i, const char *name,
+	    const char **val)
+{
+	const char *arg = argv[*i];
+	size_t n = strlen(name);
+
+	if (strncmp(arg, name, n) || (arg[n] && arg[n] != '='))
+		return 0;
+	if (arg[n] == '=') {
+		*val = arg + n + 1;
+		return 1;
+	}
+	if (*i + 1 >= argc) {
+		err_msg("%s: %s needs a value", cmd, name);
+		return -1;
+	}
+	*val = argv[++*i];
+	return 1;
+}

@@ -72,6 +72,14 @@ int ctl_parse_id(const char *s, uint32_t *id);
 int ctl_id_args(const char *cmd, int argc, char **argv, const char *flag,
 		const char *alias, int *flagged, uint32_t *id);
 
+/*
+ * Is argv[*i] the option NAME, as "NAME VALUE" or "NAME=VALUE"?  0 if not;
+ * 1 with *val its value (and *i on the last word it took); -1 if it has
+ * none (said: "CMD: NAME needs a value").
+ */
+int ctl_opt(const char *cmd, int argc, char **argv, int *i, const char *name,
+	    const char **val);
+
 const char *guest_state_name(uint32_t s);
 const char *host_state_name(enum ctl_host_state s);
 const char *instance_state_name(const struct ctl_status *st);

@@ -157,6 +157,81 @@ static int check_sizes(const struct run_args *a)
 	return 0;
 }
 
+/* The options that take a value, as run_option() knows them. */
+static const char *const run_options[] = {
+	"--cpu", "--cpus", "--doorbell-cpu", "--mem", "--cmdline", "--net",
+	"--ramdisk", "--disk", "--cache", NULL
+};
+
+/* Option opt (one of run_options) with its value: 0, or -1 said why. */
+static int run_option(struct run_args *a, const char *opt, const char *val)
+{
+	if (!strcmp(opt, "--cpu")) {
+		a->cpu_given = 1;
+		a->cpu = parse_cpu(opt, val);
+		if (a->cpu < 0)
+			return -1;
+	} else if (!strcmp(opt, "--doorbell-cpu")) {
+		a->doorbell_cpu = parse_cpu(opt, val);
+		if (a->doorbell_cpu < 0)
+			return -1;
+	} else if (!strcmp(opt, "--cpus")) {
+		a->cpus_given = 1;
+		if (parse_cpus(a, val))
+			return -1;
+	} else if (!strcmp(opt, "--mem")) {
+		a->mem = parse_size(val);
+		a->mem_arg = val;
+		if (!a->mem) {
+			err_msg("run: --mem wants a size like 16M or 64M, not '%s'",
+				val);
+			return -1;
+		}
+	} else if (!strcmp(opt, "--cmdline")) {
+		a->cmdline = val;
+	} else if (!strcmp(opt, "--net")) {
+		if (!strcmp(val, "loopback")) {
+			a->net = 1;
+		} else if (!strcmp(val, "netdev")) {
+			a->net = 2;
+		} else {
+			err_msg("run: --net wants loopback or netdev, not '%s'",
+				val);
+			return -1;
+		}
+	} else if (!strcmp(opt, "--ramdisk")) {
+		/* vdpa_sim_blk's size, when the user has no opinion */
+		a->ramdisk = strcmp(val, "default") ? parse_size(val) :
+						      128ULL << 20;
+		a->ramdisk_arg = val;
+		if (!a->ramdisk) {
+			err_msg("run: --ramdisk wants a size like 16M or 128M, not '%s'",
+				val);
+			return -1;
+		}
+		if (a->ramdisk % 512) {
+			err_msg("run: --ramdisk %s: a disk is whole 512-byte sectors, and %llu bytes is not",
+				val, (unsigned long long)a->ramdisk);
+			return -1;
+		}
+	} else if (!strcmp(opt, "--disk")) {
+		if (access(val, R_OK | W_OK)) {
+			err_msg("run: --disk %s: %s", val, strerror(errno));
+			return -1;
+		}
+		a->disk = val;
+	} else if (!strcmp(opt, "--cache")) {
+		if (strcmp(val, "none") && strcmp(val, "writeback")) {
+			err_msg("run: --cache wants none or writeback, not '%s'",
+				val);
+			return -1;
+		}
+		a->writeback = !strcmp(val, "writeback");
+		a->cache_given = 1;
+	}
+	return 0;
+}
+
 int run_parse_args(struct run_args *a, int argc, char **argv)
 {
 	memset(a, 0, sizeof(*a));
@@ -164,8 +239,8 @@ int run_parse_args(struct run_args *a, int argc, char **argv)
 	a->doorbell_cpu = -1;
 	a->cmdline = "hello";
 	for (int i = 1; i < argc; i++) {
-		const char *opt = argv[i];
-		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+		const char *opt = argv[i], *val = NULL;
+		int k, r = 0;
 
 		if (!strcmp(opt, "--no-verify")) {
 			a->no_verify = 1;
@@ -184,73 +259,16 @@ int run_parse_args(struct run_args *a, int argc, char **argv)
 			a->image = opt;
 			continue;
 		}
-		if (!val) {
-			err_msg("run: %s needs a value", opt);
+		for (k = 0; run_options[k] && !r; k++)
+			r = ctl_opt("run", argc, argv, &i, run_options[k], &val);
+		if (r < 0)
 			return -1;
-		}
-		i++;
-		if (!strcmp(opt, "--cpu")) {
-			a->cpu_given = 1;
-			a->cpu = parse_cpu(opt, val);
-			if (a->cpu < 0)
-				return -1;
-		} else if (!strcmp(opt, "--doorbell-cpu")) {
-			a->doorbell_cpu = parse_cpu(opt, val);
-			if (a->doorbell_cpu < 0)
-				return -1;
-		} else if (!strcmp(opt, "--cpus")) {
-			a->cpus_given = 1;
-			if (parse_cpus(a, val))
-				return -1;
-		} else if (!strcmp(opt, "--mem")) {
-			a->mem = parse_size(val);
-			a->mem_arg = val;
-			if (!a->mem) {
-				err_msg("run: --mem wants a size like 16M or 64M, not '%s'",
-					val);
-				return -1;
-			}
-		} else if (!strcmp(opt, "--cmdline")) {
-			a->cmdline = val;
-		} else if (!strcmp(opt, "--net")) {
-			if (!strcmp(val, "loopback")) {
-				a->net = 1;
-			} else if (!strcmp(val, "netdev")) {
-				a->net = 2;
-			} else {
-				err_msg("run: --net wants loopback or netdev, not '%s'",
-					val);
-				return -1;
-			}
-		} else if (!strcmp(opt, "--ramdisk")) {
-			/* vdpa_sim_blk's size, when the user has no opinion */
-			a->ramdisk = strcmp(val, "default") ? parse_size(val) :
-							      128ULL << 20;
-			a->ramdisk_arg = val;
-			if (!a->ramdisk || a->ramdisk % 512) {
-				err_msg("run: --ramdisk wants a size like 16M or 128M, not '%s'",
-					val);
-				return -1;
-			}
-		} else if (!strcmp(opt, "--disk")) {
-			if (access(val, R_OK | W_OK)) {
-				err_msg("run: --disk %s: %s", val,
-					strerror(errno));
-				return -1;
-			}
-			a->disk = val;
-		} else if (!strcmp(opt, "--cache")) {
-			if (strcmp(val, "none") && strcmp(val, "writeback")) {
-				err_msg("run: --cache wants none or writeback, not '%s'",
-					val);
-				return -1;
-			}
-			a->writeback = !strcmp(val, "writeback");
-			a->cache_given = 1;
-		} else {
+		if (!r) {
 			err_msg("run: unknown option '%s'", opt);
 			return -1;
 		}
+		if (run_option(a, run_options[k - 1], val))
+			return -1;
 	}
 	if (!a->image) {
 		err_msg("run: which image? (kspawnctl run IMAGE)");

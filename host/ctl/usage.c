@@ -30,7 +30,8 @@ static const char overview[] =
 "  --json          print results as JSON (one object) for scripts\n"
 "  --device PATH   the control device (default /dev/kspawn)\n"
 "  -h, --help      this text; `kspawnctl help COMMAND` for one command\n"
-"  --version       kspawnctl's version and ABI\n";
+"  --version       kspawnctl's version and ABI\n"
+"An option's value is the next word, or follows '=' (--mem=16M).\n";
 
 static const char run_help[] =
 "kspawnctl run IMAGE [--cpu N | --cpus LIST] [--mem SIZE] [--cmdline STR]\n"

@@ -7,7 +7,7 @@
  * small valid one written to a file.
  *
  * unit-sources: host/ctl/cmd_run.c host/ctl/run_args.c host/ctl/image.c
- * unit-sources: host/ctl/output.c host/loader/elf_check.c
+ * unit-sources: host/ctl/output.c host/ctl/args.c host/loader/elf_check.c
  */
 #include <elf.h>
 #include <errno.h>

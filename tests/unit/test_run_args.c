@@ -124,12 +124,54 @@ static void conflicts(void **state)
 	unlink(disk);
 }
 
+static void never_says(const char *what)
+{
+	if (strstr(said, what))
+		fail_msg("kspawnctl said \"%s\", with \"%s\"", said, what);
+}
+
+/* Each refusal gives the real reason. */
+static void reasons(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("--ramdisk", "100"), -1);
+	says("run: --ramdisk 100: a disk is whole 512-byte sectors");
+	never_says("wants a size like");
+	assert_int_equal(PARSE("--ramdisk", "lots"), -1);
+	says("run: --ramdisk wants a size like 16M");
+	/* An option not known is that, last or not. */
+	assert_int_equal(PARSE("--bogus"), -1);
+	says("run: unknown option '--bogus'");
+	never_says("needs a value");
+	assert_int_equal(PARSE("--bogus", "1"), -1);
+	says("run: unknown option '--bogus'");
+	assert_int_equal(PARSE("--mem"), -1);
+	says("run: --mem needs a value");
+}
+
+/* --opt=value is --opt value. */
+static void equals_form(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("--mem=16M", "--cmdline=hello a=b"), 0);
+	assert_int_equal(a.mem, 16 << 20);
+	assert_string_equal(a.cmdline, "hello a=b");
+	assert_int_equal(PARSE("--cpus=2-3"), 0);
+	assert_int_equal(a.ncpus, 2);
+	assert_int_equal(PARSE("--mem="), -1);
+	says("run: --mem wants a size like 16M or 64M, not ''");
+	assert_int_equal(PARSE("--memory=16M"), -1);
+	says("run: unknown option '--memory=16M'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sizes_are_decimal),
 		cmocka_unit_test(sizes_malformed),
 		cmocka_unit_test(conflicts),
+		cmocka_unit_test(reasons),
+		cmocka_unit_test(equals_form),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
