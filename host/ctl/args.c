@@ -60,7 +60,8 @@ int ctl_opt(const char *cmd, int argc, char **argv, int *i, const char *name,
 		return 1;
 	}
 	if (*i + 1 >= argc) {
-		err_msg("%s: %s needs a value", cmd, name);
+		err_msg("%s%s%s needs a value", cmd ? cmd : "", cmd ? ": " : "",
+			name);
 		return -1;
 	}
 	*val = argv[++*i];

@@ -43,10 +43,17 @@ static int command_line(int argc, char **argv)
 	if (env && *env)
 		c.device = env;
 	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *val;
+		int r;
+
 		if (!strcmp(argv[i], "--json")) {
 			c.json = 1;
-		} else if (!strcmp(argv[i], "--device") && i + 1 < argc) {
-			c.device = argv[++i];
+		} else if ((r = ctl_opt(NULL, argc, argv, &i, "--device", &val))) {
+			if (r < 0) {
+				usage(NULL, 1);
+				return EXIT_USAGE;
+			}
+			c.device = val;
 		} else if (!strcmp(argv[i], "-h") ||
 			   !strcmp(argv[i], "--help")) {
 			usage(NULL, 0);

@@ -75,7 +75,7 @@ int ctl_id_args(const char *cmd, int argc, char **argv, const char *flag,
 /*
  * Is argv[*i] the option NAME, as "NAME VALUE" or "NAME=VALUE"?  0 if not;
  * 1 with *val its value (and *i on the last word it took); -1 if it has
- * none (said: "CMD: NAME needs a value").
+ * none (said: "CMD: NAME needs a value"; cmd NULL for a global option).
  */
 int ctl_opt(const char *cmd, int argc, char **argv, int *i, const char *name,
 	    const char **val);

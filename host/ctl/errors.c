@@ -21,10 +21,14 @@ void err_msg(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* The device opened, for the messages. */
+static const char *device = KSPAWN_DEVICE;
+
 int ctl_open(struct ctl *c)
 {
 	int e = dev_open(c->device, &c->fd);
 
+	device = c->device;
 	if (!e)
 		return EXIT_OK;
 	if (e == -ENOENT || e == -ENXIO || e == -ENODEV) {
@@ -54,8 +58,9 @@ int ctl_fail(const char *what, int err, uint32_t id)
 			what);
 		return EXIT_PERM;
 	case ENOTTY:
-		err_msg("%s: the module does not know this request: kspawnctl and kspawn.ko are from different versions",
-			what);
+		/* /dev/null, say: it cannot tell which. */
+		err_msg("%s: %s does not know kspawn's requests: it is not the kspawn device (--device), or kspawn.ko and kspawnctl are from different versions",
+			what, device);
 		return EXIT_FAIL;
 	default:
 		err_msg("%s: %s", what, strerror(-err));

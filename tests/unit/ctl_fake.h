@@ -27,6 +27,7 @@ static struct {
 	int opens;		/* dev_open calls */
 	int there;		/* instance FAKE_ID exists */
 	int spawn_err, spawns;
+	int list_err;		/* dev_list's answer */
 	int stop_err, stops;
 	int reserve_err;	/* every dev_reserve's answer */
 	int guest_state;	/* KSPAWN_GUEST_* of FAKE_ID */
@@ -97,6 +98,8 @@ int dev_status(int fd, uint32_t id, struct ctl_status *st)
 int dev_list(int fd, uint32_t *ids, int max, int *count)
 {
 	(void)fd;
+	if (fake.list_err)
+		return fake.list_err;
 	*count = fake.there && max > 0;
 	if (*count)
 		ids[0] = FAKE_ID;
