@@ -5,6 +5,23 @@
 
 #include "ctl.h"
 
+/* The module's EINVAL: CPU 0, or a CPU Linux does not have. */
+static int not_for_guests(const char *cmd, int cpu, int reserve)
+{
+	char list[256];
+
+	if (cpu == 0)
+		err_msg("%s: CPU 0 stays with Linux (it handles what only CPU 0 can)",
+			cmd);
+	else if (cpus_present(cpu, list, sizeof(list)) == 0)
+		err_msg("%s: there is no CPU %d (this machine's CPUs: %s)", cmd,
+			cpu, list);
+	else
+		err_msg("%s: CPU %d cannot be %s: the module says it is not a CPU a guest may have",
+			cmd, cpu, reserve ? "reserved" : "released");
+	return EXIT_RESOURCE;
+}
+
 static int one(struct ctl *c, const char *cmd, int cpu, int reserve)
 {
 	int e = dev_reserve(c->fd, (uint32_t)cpu, reserve);
@@ -23,9 +40,7 @@ static int one(struct ctl *c, const char *cmd, int cpu, int reserve)
 			cmd, cpu);
 		return EXIT_RESOURCE;
 	case EINVAL:
-		err_msg("%s: CPU %d cannot be %s (CPU 0 stays with Linux)", cmd,
-			cpu, reserve ? "reserved" : "released");
-		return EXIT_RESOURCE;
+		return not_for_guests(cmd, cpu, reserve);
 	default:
 		return ctl_fail(cmd, e, 0);
 	}

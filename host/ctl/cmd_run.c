@@ -215,6 +215,11 @@ static int spawn_error(struct ctl *c, const struct run_args *a, int e,
 			strerror(-e));
 		rc = EXIT_IMAGE;
 		break;
+	case ESTALE:
+		/* docs/design.md, 3: a start that failed after the SIPI */
+		err_msg("run: the module would not start the instance: a start of it had failed already, after its CPU had the STARTUP IPI, so it cannot be started again (its guest may have run over its memory); it is stopped: run the image again");
+		rc = EXIT_FAIL;
+		break;
 	case EPROTO:
 		err_msg("run: the module refused %s: ABI version mismatch",
 			a->image);

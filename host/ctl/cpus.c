@@ -173,3 +173,12 @@ int cpus_check_doorbell(const struct ctl_cpus *pool, int cpu)
 	}
 	return EXIT_OK;
 }
+
+int cpus_present(int cpu, char *list, size_t size)
+{
+	read_sysfs();
+	if (npresent < 0)
+		return -1;
+	cpus_format(present, list, size);
+	return cpu >= 0 && cpu < MAX_CPUS && present[cpu];
+}

@@ -27,6 +27,12 @@ int cpus_choose(const struct ctl_cpus *pool, int *cpu);
  */
 int cpus_check_doorbell(const struct ctl_cpus *pool, int cpu);
 
+/*
+ * 1 if Linux has CPU cpu (sysfs: present), 0 if not, -1 if sysfs cannot
+ * say; list: the CPUs it has, as "0-3".
+ */
+int cpus_present(int cpu, char *list, size_t size);
+
 /* Parse "2-3,5" into set[CTL_MAX_CPUS]; the number of CPUs, or -1. */
 int cpus_parse(const char *list, unsigned char *set);
 

@@ -50,11 +50,29 @@ static void not_a_kspawn_device(void **state)
 	has(err, "different versions");
 }
 
+/*
+ * The module's EINVAL for a CPU is CPU 0 or one Linux does not have
+ * (host/kmod/cores.c, cpu.c): which, said.  (This machine has no CPU 999.)
+ */
+static void no_such_cpu(void **state)
+{
+	(void)state;
+	fake.reserve_err = -EINVAL;
+	assert_int_equal(ctl("reserve", "999"), EXIT_RESOURCE);
+	has(err, "reserve: there is no CPU 999");
+	hasnt(err, "CPU 0");
+	assert_int_equal(ctl("release", "999"), EXIT_RESOURCE);
+	has(err, "release: there is no CPU 999");
+	assert_int_equal(ctl("reserve", "0"), EXIT_RESOURCE);
+	has(err, "reserve: CPU 0 stays with Linux");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(device_needs_value, reset),
 		cmocka_unit_test_setup(not_a_kspawn_device, reset),
+		cmocka_unit_test_setup(no_such_cpu, reset),
 	};
 
 	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);

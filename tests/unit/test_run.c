@@ -319,6 +319,19 @@ static void module_refuses_unverified_image(void **state)
 	never_says("the options");
 }
 
+/*
+ * ESTALE: the instance's start had failed already, after its CPU had the
+ * STARTUP IPI (docs/design.md), so the module will not start it again.
+ */
+static void start_failed_before(void **state)
+{
+	(void)state;
+	running = 0;
+	assert_int_equal(run(-ESTALE, "--cpu", "1", NULL), EXIT_FAIL);
+	says("cannot be started again");
+	never_says("Stale file handle");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +348,7 @@ int main(void)
 		cmocka_unit_test(empty_disk),
 		cmocka_unit_test(module_refuses_options),
 		cmocka_unit_test(module_refuses_unverified_image),
+		cmocka_unit_test(start_failed_before),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
