@@ -32,7 +32,8 @@ int ctl_open(struct ctl *c)
 	if (!e)
 		return EXIT_OK;
 	if (e == -ENOENT || e == -ENXIO || e == -ENODEV) {
-		err_msg("%s is missing: the kspawn module is not loaded (insmod kspawn.ko, or modprobe kspawn)",
+		/* A bare insmod fails: the pool must be set aside at boot. */
+		err_msg("%s is missing: the kspawn module is not loaded (it needs pool_base=, pool_size= and trampoline=, memory set aside at boot with memmap=: see host/kmod/README.md)",
 			c->device);
 		return EXIT_NOMODULE;
 	}

@@ -67,12 +67,33 @@ static void no_such_cpu(void **state)
 	has(err, "reserve: CPU 0 stays with Linux");
 }
 
+/*
+ * No device: the module is not loaded, and a bare insmod would not load
+ * it (its pool_base, pool_size and trampoline need memory set aside at
+ * boot): what it needs is named, and where to read more.
+ */
+static void module_not_loaded(void **state)
+{
+	(void)state;
+	fake.open_err = -ENOENT;
+	assert_int_equal(ctl("list"), EXIT_NOMODULE);
+	has(err, "kspawnctl: /dev/kspawn is missing: the kspawn module is not loaded");
+	has(err, "pool_base=, pool_size= and trampoline=");
+	has(err, "host/kmod/README.md");
+	hasnt(err, "insmod kspawn.ko,");
+	assert_int_equal(ctl("--help"), EXIT_OK);
+	has(out, "3  kspawn.ko is not loaded");
+	has(out, "host/kmod/README.md");
+	hasnt(out, "insmod kspawn.ko\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(device_needs_value, reset),
 		cmocka_unit_test_setup(not_a_kspawn_device, reset),
 		cmocka_unit_test_setup(no_such_cpu, reset),
+		cmocka_unit_test_setup(module_not_loaded, reset),
 	};
 
 	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);
