@@ -1,5 +1,10 @@
-/* The arguments the commands share: an instance ID, "COMMAND ID [FLAG]". */
+/*
+ * The arguments the commands share: an instance ID, "COMMAND ID [FLAG]",
+ * an option's value, and how a bad command line is said.
+ */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,30 +26,60 @@ int ctl_parse_id(const char *s, uint32_t *id)
 	return 0;
 }
 
+int ctl_usage(const char *cmd, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	err_msg("%s: %s", cmd, why);
+	usage(cmd, 1);
+	return EXIT_USAGE;
+}
+
+int ctl_bad_option(const char *cmd, const char *opt)
+{
+	if (!strcmp(opt, "--json"))
+		return ctl_usage(cmd, "--json goes before the command (kspawnctl --json %s ...)",
+				 cmd);
+	if (!strncmp(opt, "--device", 8) && (!opt[8] || opt[8] == '='))
+		return ctl_usage(cmd, "--device goes before the command (kspawnctl --device PATH %s ...)",
+				 cmd);
+	return ctl_usage(cmd, "unknown option '%s'", opt);
+}
+
 int ctl_id_args(const char *cmd, int argc, char **argv, const char *flag,
 		const char *alias, int *flagged, uint32_t *id)
 {
 	const char *ids = NULL;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], flag) || (alias && !strcmp(argv[i], alias))) {
+		const char *arg = argv[i];
+
+		if (flag && (!strcmp(arg, flag) ||
+			     (alias && !strcmp(arg, alias)))) {
 			*flagged = 1;
-		} else if (!strcmp(argv[i], "-h") ||
-			   !strcmp(argv[i], "--help")) {
+		} else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
 			usage(cmd, 0);
 			return EXIT_OK;
-		} else if (argv[i][0] != '-' && !ids) {
-			ids = argv[i];
+		} else if (arg[0] == '-') {
+			return ctl_bad_option(cmd, arg);
+		} else if (ids) {
+			return ctl_usage(cmd, "one instance ID only ('%s' and '%s')",
+					 ids, arg);
 		} else {
-			usage(cmd, 1);
-			return EXIT_USAGE;
+			ids = arg;
 		}
 	}
-	if (!ids) {
+	if (!ids)
+		return ctl_usage(cmd, "which instance? (an ID from kspawnctl list)");
+	if (ctl_parse_id(ids, id)) {
 		usage(cmd, 1);
 		return EXIT_USAGE;
 	}
-	return ctl_parse_id(ids, id) ? EXIT_USAGE : CTL_GO;
+	return CTL_GO;
 }
 
 int ctl_opt(const char *cmd, int argc, char **argv, int *i, const char *name,

@@ -287,21 +287,33 @@ int cmd_gdb(struct ctl *c, int argc, char **argv)
 	int rc, e;
 
 	for (int i = 1; i < argc; i++) {
+		int r;
+
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage("gdb", 0);
 			return EXIT_OK;
-		} else if (!strcmp(argv[i], "--listen") && i + 1 < argc) {
-			listen_on = argv[++i];
-		} else if (!strcmp(argv[i], "--tty") && i + 1 < argc) {
-			tty = argv[++i];
-		} else if (argv[i][0] != '-' && !ids) {
-			ids = argv[i];
-		} else {
+		}
+		r = ctl_opt("gdb", argc, argv, &i, "--listen", &listen_on);
+		if (!r)
+			r = ctl_opt("gdb", argc, argv, &i, "--tty", &tty);
+		if (r < 0) {
 			usage("gdb", 1);
 			return EXIT_USAGE;
 		}
+		if (r)
+			continue;
+		if (argv[i][0] == '-')
+			return ctl_bad_option("gdb", argv[i]);
+		if (ids)
+			return ctl_usage("gdb", "one instance ID only ('%s' and '%s')",
+					 ids, argv[i]);
+		ids = argv[i];
 	}
-	if (!ids || (listen_on && tty) || ctl_parse_id(ids, &id)) {
+	if (!ids)
+		return ctl_usage("gdb", "which instance? (an ID from kspawnctl list)");
+	if (listen_on && tty)
+		return ctl_usage("gdb", "--listen or --tty, not both");
+	if (ctl_parse_id(ids, &id)) {
 		usage("gdb", 1);
 		return EXIT_USAGE;
 	}

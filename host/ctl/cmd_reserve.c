@@ -49,22 +49,27 @@ static int one(struct ctl *c, const char *cmd, int cpu, int reserve)
 /* Reserve or release every CPU of the list; the worst exit status. */
 static int pool_cmd(struct ctl *c, int argc, char **argv, int reserve)
 {
-	const char *cmd = reserve ? "reserve" : "release";
+	const char *cmd = reserve ? "reserve" : "release", *list = NULL;
 	static unsigned char set[CTL_MAX_CPUS];
 	int rc, worst = EXIT_OK;
 
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		usage(cmd, 0);
-		return EXIT_OK;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(cmd, 0);
+			return EXIT_OK;
+		}
+		if (argv[i][0] == '-')
+			return ctl_bad_option(cmd, argv[i]);
+		if (list)
+			return ctl_usage(cmd, "one CPU list only ('%s' and '%s': %s,%s is both)",
+					 list, argv[i], list, argv[i]);
+		list = argv[i];
 	}
-	if (argc != 2) {
-		usage(cmd, 1);
-		return EXIT_USAGE;
-	}
-	if (cpus_parse(argv[1], set) <= 0) {
-		err_msg("%s: '%s' is not a CPU list (like 2-3,5)", cmd, argv[1]);
-		return EXIT_USAGE;
-	}
+	if (!list)
+		return ctl_usage(cmd, "which CPUs? (a list like 2-3,5)");
+	if (cpus_parse(list, set) <= 0)
+		return ctl_usage(cmd, "'%s' is not a CPU list (like 2-3,5)",
+				 list);
 	rc = ctl_open(c);
 	if (rc)
 		return rc;

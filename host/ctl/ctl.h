@@ -64,13 +64,25 @@ int ctl_fail(const char *what, int err, uint32_t id);
 int ctl_parse_id(const char *s, uint32_t *id);
 
 /*
- * "COMMAND ID [FLAG]", as console and stop take them: *flagged set if FLAG
- * (or ALIAS) is there.  CTL_GO to go on, or the exit status to return
- * (EXIT_OK after --help, EXIT_USAGE with the usage printed).
+ * "COMMAND ID [FLAG]", as status, console and stop take them: *flagged set
+ * if FLAG (or ALIAS) is there (flag NULL: none).  CTL_GO to go on, or the
+ * exit status to return (EXIT_OK after --help, EXIT_USAGE said why).
  */
 #define CTL_GO (-1)
 int ctl_id_args(const char *cmd, int argc, char **argv, const char *flag,
 		const char *alias, int *flagged, uint32_t *id);
+
+/*
+ * A bad command line for cmd: "kspawnctl: CMD: WHY", then cmd's synopsis;
+ * EXIT_USAGE.
+ */
+int ctl_usage(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * An option cmd does not take: unknown, or a global option (--json,
+ * --device) after the command, said to go before it.  EXIT_USAGE.
+ */
+int ctl_bad_option(const char *cmd, const char *opt);
 
 /*
  * Is argv[*i] the option NAME, as "NAME VALUE" or "NAME=VALUE"?  0 if not;

@@ -186,11 +186,22 @@ void usage(const char *cmd, int to_stderr)
 	size_t i;
 
 	for (i = 0; cmd && i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (!strcmp(cmd, commands[i].name)) {
-			fputs("usage: ", out);
+		if (strcmp(cmd, commands[i].name))
+			continue;
+		fputs("usage: ", out);
+		if (!to_stderr) {
 			fputs(commands[i].text, out);
 			return;
 		}
+		/* After a bad command line: the synopsis, not all of it. */
+		for (const char *t = commands[i].text; *t && strncmp(t, "  ", 2);) {
+			size_t n = strcspn(t, "\n");
+
+			fprintf(out, "%.*s\n", (int)n, t);
+			t += n + (t[n] == '\n');
+		}
+		fprintf(out, "Try 'kspawnctl help %s' for more.\n", cmd);
+		return;
 	}
 	fputs(synopsis, out);
 	if (to_stderr) {
