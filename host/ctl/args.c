@@ -50,20 +50,36 @@ int ctl_bad_option(const char *cmd, const char *opt)
 	return ctl_usage(cmd, "unknown option '%s'", opt);
 }
 
+int ctl_help(const char *cmd, int argc, char **argv,
+	     const char *const *with_value)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(cmd, 0);
+			return 1;
+		}
+		for (int k = 0; with_value && with_value[k]; k++)
+			if (!strcmp(argv[i], with_value[k])) {
+				i++;	/* its value, whatever it reads */
+				break;
+			}
+	}
+	return 0;
+}
+
 int ctl_id_args(const char *cmd, int argc, char **argv, const char *flag,
 		const char *alias, int *flagged, uint32_t *id)
 {
 	const char *ids = NULL;
 
+	if (ctl_help(cmd, argc, argv, NULL))
+		return EXIT_OK;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 
 		if (flag && (!strcmp(arg, flag) ||
 			     (alias && !strcmp(arg, alias)))) {
 			*flagged = 1;
-		} else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-			usage(cmd, 0);
-			return EXIT_OK;
 		} else if (arg[0] == '-') {
 			return ctl_bad_option(cmd, arg);
 		} else if (ids) {

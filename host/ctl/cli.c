@@ -27,6 +27,33 @@ static const struct {
 	{ "release", cmd_release },
 };
 
+/* The command's index in commands[], or -1. */
+static int command(const char *name)
+{
+	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+		if (!strcmp(name, commands[k].name))
+			return (int)k;
+	return -1;
+}
+
+/* kspawnctl help [COMMAND] */
+static int help(int argc, char **argv)
+{
+	if (argc > 2) {
+		err_msg("help: one command only ('%s' and '%s')", argv[1],
+			argv[2]);
+		usage(NULL, 1);
+		return EXIT_USAGE;
+	}
+	if (argc == 2 && command(argv[1]) < 0) {
+		err_msg("help: unknown command '%s'", argv[1]);
+		usage(NULL, 1);
+		return EXIT_USAGE;
+	}
+	usage(argc == 2 ? argv[1] : NULL, 0);
+	return EXIT_OK;
+}
+
 static int version(void)
 {
 	printf("kspawnctl %s, kspawn ABI %u.%u\n", KSPAWNCTL_VERSION,
@@ -38,7 +65,7 @@ static int command_line(int argc, char **argv)
 {
 	struct ctl c = { .device = KSPAWN_DEVICE, .fd = -1 };
 	const char *env = getenv("KSPAWN_DEVICE");
-	int i = 1;
+	int i = 1, k;
 
 	if (env && *env)
 		c.device = env;
@@ -70,13 +97,11 @@ static int command_line(int argc, char **argv)
 		usage(NULL, 1);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[i], "help")) {
-		usage(i + 1 < argc ? argv[i + 1] : NULL, 0);
-		return EXIT_OK;
-	}
-	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
-		if (!strcmp(argv[i], commands[k].name))
-			return commands[k].fn(&c, argc - i, argv + i);
+	if (!strcmp(argv[i], "help"))
+		return help(argc - i, argv + i);
+	k = command(argv[i]);
+	if (k >= 0)
+		return commands[k].fn(&c, argc - i, argv + i);
 	err_msg("unknown command '%s'", argv[i]);
 	usage(NULL, 1);
 	return EXIT_USAGE;

@@ -13,10 +13,10 @@
 
 static volatile sig_atomic_t interrupted;
 
+/* The signal that ends --follow; the exit status is EXIT_SIGNAL + it. */
 static void on_signal(int sig)
 {
-	(void)sig;
-	interrupted = 1;
+	interrupted = sig;
 }
 
 /*
@@ -113,6 +113,7 @@ static int follow(int fd, uint32_t id)
 	enum ctl_gone gone = CTL_GONE_NO;
 	int rc = EXIT_OK, e, full, seen = 0;
 
+	interrupted = 0;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	while (!interrupted) {
@@ -142,7 +143,7 @@ static int follow(int fd, uint32_t id)
 	if (rc == EXIT_GUEST)
 		err_msg("console: instance %u %s (kspawnctl status %u)", id,
 			instance_state_name(&st), id);
-	return interrupted ? EXIT_OK : rc;
+	return interrupted ? EXIT_SIGNAL + interrupted : rc;
 }
 
 int cmd_console(struct ctl *c, int argc, char **argv)

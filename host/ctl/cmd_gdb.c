@@ -29,10 +29,10 @@
 
 static volatile sig_atomic_t stop_bridge;
 
+/* The signal that stops the bridge; the exit status is EXIT_SIGNAL + it. */
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_bridge = 1;
+	stop_bridge = sig;
 }
 
 static void pause_ms(int ms)
@@ -234,7 +234,8 @@ static int bridge_tcp(int fd, uint32_t id, const struct sockaddr_in *sa)
 			if (errno == EINTR)
 				continue;
 			err_msg("gdb: accept: %s", strerror(errno));
-			break;
+			close(ls);
+			return EXIT_FAIL;
 		}
 		e = shuttle(fd, id, peer);
 		close(peer);
@@ -243,7 +244,7 @@ static int bridge_tcp(int fd, uint32_t id, const struct sockaddr_in *sa)
 		e = 0;
 	}
 	close(ls);
-	return e < 0 ? bridge_fail(e, id) : EXIT_OK;
+	return e < 0 ? bridge_fail(e, id) : EXIT_SIGNAL + stop_bridge;
 }
 
 static int bridge_tty(int fd, uint32_t id, const char *path)
@@ -257,7 +258,7 @@ static int bridge_tty(int fd, uint32_t id, const char *path)
 		e = shuttle(fd, id, tty);
 	} while (e == 1 && !stop_bridge);	/* a tty has no peer to lose */
 	close(tty);
-	return e < 0 ? bridge_fail(e, id) : EXIT_OK;
+	return e < 0 ? bridge_fail(e, id) : EXIT_SIGNAL + stop_bridge;
 }
 
 /* --tty DEV: 0, or -1 with the reason said (a bad command line). */
@@ -277,6 +278,8 @@ static int check_tty(const char *path)
 	return 0;
 }
 
+static const char *const gdb_options[] = { "--listen", "--tty", NULL };
+
 int cmd_gdb(struct ctl *c, int argc, char **argv)
 {
 	const char *ids = NULL, *listen_on = NULL, *tty = NULL;
@@ -286,13 +289,11 @@ int cmd_gdb(struct ctl *c, int argc, char **argv)
 	uint32_t id;
 	int rc, e;
 
+	if (ctl_help("gdb", argc, argv, gdb_options))
+		return EXIT_OK;
 	for (int i = 1; i < argc; i++) {
 		int r;
 
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage("gdb", 0);
-			return EXIT_OK;
-		}
 		r = ctl_opt("gdb", argc, argv, &i, "--listen", &listen_on);
 		if (!r)
 			r = ctl_opt("gdb", argc, argv, &i, "--tty", &tty);

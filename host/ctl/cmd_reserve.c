@@ -29,9 +29,9 @@ static int one(struct ctl *c, const char *cmd, int cpu, int reserve)
 	switch (-e) {
 	case 0:
 		return EXIT_OK;
-	case EALREADY:
+	case EALREADY:	/* nothing to do fails, both ways */
 		err_msg("%s: CPU %d is in the pool already", cmd, cpu);
-		return EXIT_OK;
+		return EXIT_FAIL;
 	case ENOENT:
 		err_msg("%s: CPU %d is not in the pool", cmd, cpu);
 		return EXIT_FAIL;
@@ -53,11 +53,9 @@ static int pool_cmd(struct ctl *c, int argc, char **argv, int reserve)
 	static unsigned char set[CTL_MAX_CPUS];
 	int rc, worst = EXIT_OK;
 
+	if (ctl_help(cmd, argc, argv, NULL))
+		return EXIT_OK;
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(cmd, 0);
-			return EXIT_OK;
-		}
 		if (argv[i][0] == '-')
 			return ctl_bad_option(cmd, argv[i]);
 		if (list)

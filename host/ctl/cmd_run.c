@@ -260,7 +260,10 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	uint32_t id, max;
 	int rc, e, running;
 
-	if (run_parse_args(&a, argc, argv)) {
+	rc = run_parse_args(&a, argc, argv);
+	if (rc > 0)
+		return EXIT_OK;		/* --help */
+	if (rc < 0) {
 		usage("run", 1);
 		return EXIT_USAGE;
 	}

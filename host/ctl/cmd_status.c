@@ -257,11 +257,9 @@ int cmd_list(struct ctl *c, int argc, char **argv)
 	struct json j;
 	int n, rc, e;
 
+	if (ctl_help("list", argc, argv, NULL))
+		return EXIT_OK;
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage("list", 0);
-			return EXIT_OK;
-		}
 		if (argv[i][0] == '-')
 			return ctl_bad_option("list", argv[i]);
 		return ctl_usage("list", "takes no arguments ('%s')", argv[i]);

@@ -19,6 +19,8 @@ enum ctl_exit {
 	EXIT_RESOURCE = 7,	/* pool too small, CPU busy, last online CPU */
 	EXIT_NOINST = 8,	/* no such instance */
 	EXIT_GUEST = 9,		/* console: panicked, hung or dead */
+	EXIT_SIGNAL = 128,	/* + the signal (SIGINT, SIGTERM) that ended
+				 * console --follow or gdb, as a shell says it */
 };
 
 struct ctl {
@@ -71,6 +73,13 @@ int ctl_parse_id(const char *s, uint32_t *id);
 #define CTL_GO (-1)
 int ctl_id_args(const char *cmd, int argc, char **argv, const char *flag,
 		const char *alias, int *flagged, uint32_t *id);
+
+/*
+ * -h or --help anywhere in cmd's arguments (but as the value of an option
+ * of with_value, NULL-terminated, or NULL): 1, its help printed, or 0.
+ */
+int ctl_help(const char *cmd, int argc, char **argv,
+	     const char *const *with_value);
 
 /*
  * A bad command line for cmd: "kspawnctl: CMD: WHY", then cmd's synopsis;

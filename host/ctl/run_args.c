@@ -234,6 +234,8 @@ static int run_option(struct run_args *a, const char *opt, const char *val)
 
 int run_parse_args(struct run_args *a, int argc, char **argv)
 {
+	if (ctl_help("run", argc, argv, run_options))
+		return 1;
 	memset(a, 0, sizeof(*a));
 	a->cpu = -1;
 	a->doorbell_cpu = -1;
@@ -245,10 +247,6 @@ int run_parse_args(struct run_args *a, int argc, char **argv)
 		if (!strcmp(opt, "--no-verify")) {
 			a->no_verify = 1;
 			continue;
-		}
-		if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
-			usage("run", 0);
-			exit(EXIT_OK);
 		}
 		if (opt[0] != '-') {
 			if (a->image) {

@@ -26,8 +26,8 @@ struct run_args {
 
 /*
  * Parse "run IMAGE OPTIONS...", with the checks that need no device (the
- * sizes no guest can have, the doorbell on the guest's own CPU): 0, or -1
- * with the reason said.
+ * sizes no guest can have, the doorbell on the guest's own CPU): 0, -1
+ * with the reason said, or 1 after printing run's help (-h, --help).
  */
 int run_parse_args(struct run_args *a, int argc, char **argv);
 

@@ -29,7 +29,8 @@ static const char overview[] =
 "GLOBAL OPTIONS\n"
 "  --json          print results as JSON (one object) for scripts\n"
 "  --device PATH   the control device (default /dev/kspawn)\n"
-"  -h, --help      this text; `kspawnctl help COMMAND` for one command\n"
+"  -h, --help      this text; `kspawnctl help COMMAND`, or -h or --help\n"
+"                  anywhere after a command, for that command's\n"
 "  --version       kspawnctl's version and ABI\n"
 "An option's value is the next word, or follows '=' (--mem=16M).\n";
 
@@ -91,12 +92,15 @@ static const char reserve_help[] =
 "  guests: a guest started on one needs no CPU hotplug, and a stopped\n"
 "  guest leaves it parked and ready.  Linux cannot bring a reserved CPU\n"
 "  online until it is released.  (The module parameter reserve=CPULIST\n"
-"  does the same at load.)\n";
+"  does the same at load.)  A CPU in the pool already is said and makes\n"
+"  the status 1, as release of one not in it does; the list's other\n"
+"  CPUs are still reserved.\n";
 
 static const char release_help[] =
 "kspawnctl release CPULIST\n"
 "  Give reserved CPUs back to Linux.  A CPU an instance holds stays\n"
-"  reserved (stop the instance first).\n";
+"  reserved (stop the instance first); one not in the pool is said and\n"
+"  makes the status 1.\n";
 
 static const char status_help[] =
 "kspawnctl status ID\n"
@@ -113,11 +117,11 @@ static const char console_help[] =
 "  Print what the guest wrote to its console since the last read (for\n"
 "  10 s after a stop, what a stopped guest wrote that nobody read).\n"
 "  --follow, -f    keep printing until the guest halts, panics or hangs,\n"
-"                  or another process stops it (or Ctrl-C); exit status\n"
-"                  0 if it halted or was stopped (its last words\n"
-"                  printed), 9 if it panicked or hung, or its instance\n"
-"                  is dead (also when another process stopped it\n"
-"                  after that)\n";
+"                  or another process stops it (or Ctrl-C: status 130);\n"
+"                  exit status 0 if it halted or was stopped (its last\n"
+"                  words printed), 9 if it panicked or hung, or its\n"
+"                  instance is dead (also when another process stopped\n"
+"                  it after that)\n";
 
 static const char stop_help[] =
 "kspawnctl stop ID [--force]\n"
@@ -128,9 +132,11 @@ static const char stop_help[] =
 static const char gdb_help[] =
 "kspawnctl gdb ID [--listen [HOST:]PORT | --tty DEV]\n"
 "  Bridge gdb to the guest's own gdb stub over the instance's debug\n"
-"  channel, until Ctrl-C or the instance goes.  Start the guest with\n"
-"  --cmdline 'gdb=wait APP ...' to have it wait for the debugger before\n"
-"  the app's main (gdb=on: the stub listens, the guest does not wait).\n"
+"  channel, until Ctrl-C (status 130) or the instance goes.  Start the\n"
+"  guest with --cmdline 'gdb=wait APP ...' to have it wait for the\n"
+"  debugger before the app's main (gdb=on: the stub listens, the guest\n"
+"  does not wait).  A bad --listen or --tty is a bad command line (2),\n"
+"  said before the device is opened.\n"
 "  --listen [HOST:]PORT  TCP (default 127.0.0.1:1234); then, in gdb:\n"
 "                  target remote HOST:PORT; one gdb at a time\n"
 "  --tty DEV       a serial line instead, e.g. a second QEMU serial port\n"
@@ -140,16 +146,18 @@ static const char exit_help[] =
 "\n"
 "EXIT STATUS\n"
 "  0  success\n"
-"  1  the operation failed (the message says why); also when what a\n"
-"     command prints cannot be written (\"writing output: ...\")\n"
+"  1  the operation failed (the message says why): also an IMAGE that\n"
+"     cannot be opened or read, reserve of a CPU in the pool or release\n"
+"     of one not in it, and output that cannot be written (\"writing\n"
+"     output: ...\")\n"
 "  2  bad command line: also a size no guest can have (--mem outside\n"
 "     8M-1G, --ramdisk over 4G, a --disk with not one sector), or options\n"
 "     the module refused for an image that passed the checks\n"
 "  3  kspawn.ko is not loaded (/dev/kspawn missing): load it with\n"
 "     pool_base=, pool_size= and trampoline= (host/kmod/README.md)\n"
 "  4  permission denied: run as root\n"
-"  5  bad image: not a kspawn guest ELF, truncated, laid out wrongly, or\n"
-"     larger than the region (--mem)\n"
+"  5  bad image: not a regular file, not a kspawn guest ELF, truncated,\n"
+"     laid out wrongly, or larger than the region (--mem)\n"
 "  6  the image's ABI major version is not the one kspawnctl and the\n"
 "     module speak\n"
 "  7  not enough resources: pool too small for --mem, too many instances\n"
@@ -159,6 +167,8 @@ static const char exit_help[] =
 "  9  console --follow: the guest panicked or stopped its heartbeat, or\n"
 "     its instance is dead (a guest another process stopped while it ran\n"
 "     ends it with 0)\n"
+"  130, 143  console --follow or gdb ended by Ctrl-C (SIGINT) or SIGTERM\n"
+"     (128 + the signal, as a shell says it)\n"
 "\n"
 "EXAMPLES\n"
 "  id=$(kspawnctl run kspawn-guest.elf --cpu 1 --cmdline 'hello a b')\n"

@@ -97,6 +97,13 @@ static void hint_is_tcp(void **state)
 	has(err, want);
 }
 
+/* Ctrl-C ends the bridge with 130, as a shell says an interrupt. */
+static void ctrl_c_is_130(void **state)
+{
+	(void)state;
+	assert_int_equal(gdb("7", "--listen", port), 130);
+}
+
 static void bad_listen(void **state)
 {
 	(void)state;
@@ -120,6 +127,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(no_instance_no_bridge, reset),
 		cmocka_unit_test_setup(hint_is_tcp, reset),
+		cmocka_unit_test_setup(ctrl_c_is_130, reset),
 		cmocka_unit_test_setup(bad_listen, reset),
 		cmocka_unit_test_setup(bad_tty, reset),
 	};
