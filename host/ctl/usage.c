@@ -8,7 +8,7 @@ static const char synopsis[] =
 "usage: kspawnctl [--json] [--device PATH] COMMAND [ARGS]\n"
 "       kspawnctl run IMAGE [--cpu N | --cpus LIST] [--mem SIZE] [--cmdline STR]\n"
 "                     [--disk PATH [--cache none|writeback] | --ramdisk SIZE]\n"
-"                     [--net loopback|netdev] [--doorbell-cpu N]\n"
+"                     [--net loopback|netdev] [--doorbell-cpu N] [--no-verify]\n"
 "       kspawnctl list\n"
 "       kspawnctl status ID\n"
 "       kspawnctl console ID [--follow]\n"
@@ -26,16 +26,24 @@ static const char overview[] =
 "is reserved at boot (memmap=SIZE$BASE on the kernel command line) and\n"
 "given to the module as its parameters.\n"
 "\n"
-"GLOBAL OPTIONS\n"
-"  --json          print results as JSON (one object) for scripts\n"
-"  --device PATH   the control device (default /dev/kspawn)\n"
+"GLOBAL OPTIONS (before the command)\n"
+"  --json          print results as JSON, for scripts: run, status and list\n"
+"                  only (run and status print one object, list an array\n"
+"                  of status objects); the others refuse it (status 2)\n"
+"  --device PATH   the control device (default $KSPAWN_DEVICE if set, else\n"
+"                  /dev/kspawn)\n"
 "  -h, --help      this text; `kspawnctl help COMMAND`, or -h or --help\n"
 "                  anywhere after a command, for that command's\n"
 "  --version       kspawnctl's version and ABI\n"
-"An option's value is the next word, or follows '=' (--mem=16M).\n";
+"An option's value is the next word, or follows '=' (--mem=16M).\n"
+"\n"
+"ENVIRONMENT\n"
+"  KSPAWN_DEVICE   the control device, when --device does not say\n";
 
 static const char run_help[] =
 "kspawnctl run IMAGE [--cpu N | --cpus LIST] [--mem SIZE] [--cmdline STR]\n"
+"              [--disk PATH [--cache none|writeback] | --ramdisk SIZE]\n"
+"              [--net loopback|netdev] [--doorbell-cpu N] [--no-verify]\n"
 "  Check IMAGE, load it into a region of the pool, take CPU N away from\n"
 "  Linux and start the guest there.  Prints the new instance's ID; if\n"
 "  that cannot be written (a full disk, a closed pipe), the guest is\n"
@@ -190,27 +198,37 @@ static const struct {
 	{ "release", release_help },
 };
 
+/*
+ * "usage: " and a command's synopsis: the lines of its text up to the
+ * first that starts its description ("  Word"); the rest of the text.
+ */
+static const char *put_usage(FILE *out, const char *t)
+{
+	fputs("usage: ", out);
+	for (int first = 1; *t && !(!strncmp(t, "  ", 2) && t[2] != ' ');
+	     first = 0) {
+		size_t n = strcspn(t, "\n");
+
+		fprintf(out, "%s%.*s\n", first ? "" : "       ", (int)n, t);
+		t += n + (t[n] == '\n');
+	}
+	return t;
+}
+
 void usage(const char *cmd, int to_stderr)
 {
 	FILE *out = to_stderr ? stderr : stdout;
+	const char *rest;
 	size_t i;
 
 	for (i = 0; cmd && i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(cmd, commands[i].name))
 			continue;
-		fputs("usage: ", out);
-		if (!to_stderr) {
-			fputs(commands[i].text, out);
-			return;
-		}
-		/* After a bad command line: the synopsis, not all of it. */
-		for (const char *t = commands[i].text; *t && strncmp(t, "  ", 2);) {
-			size_t n = strcspn(t, "\n");
-
-			fprintf(out, "%.*s\n", (int)n, t);
-			t += n + (t[n] == '\n');
-		}
-		fprintf(out, "Try 'kspawnctl help %s' for more.\n", cmd);
+		rest = put_usage(out, commands[i].text);
+		if (to_stderr)	/* after a bad command line: no more */
+			fprintf(out, "Try 'kspawnctl help %s' for more.\n", cmd);
+		else
+			fputs(rest, out);
 		return;
 	}
 	fputs(synopsis, out);

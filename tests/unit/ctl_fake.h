@@ -235,14 +235,14 @@ static __attribute__((unused)) int ctl_to(const char *to, ...)
 #define has(buf, what)                                                         \
 	do {                                                                   \
 		if (!strstr(buf, what))                                        \
-			fail_msg("%s is \"%s\", without \"%s\"", #buf, buf,    \
-				 what);                                        \
+			fail_msg("%s lacks \"%s\"; it is \"%s\"", #buf,      \
+				 what, buf);                                   \
 	} while (0)
 #define hasnt(buf, what)                                                       \
 	do {                                                                   \
 		if (strstr(buf, what))                                         \
-			fail_msg("%s is \"%s\", with \"%s\"", #buf, buf,       \
-				 what);                                        \
+			fail_msg("%s has \"%s\"; it is \"%s\"", #buf, what,   \
+				 buf);                                         \
 	} while (0)
 
 /* cmocka group setup and teardown: the image, and KSPAWN_DEVICE unset. */

@@ -119,6 +119,22 @@ static void run_args(void **state)
 	hasnt(err, "--no-verify     skip");
 }
 
+/* --json where nothing is printed as JSON: refused, not ignored. */
+static void json_where_meaningless(void **state)
+{
+	static const char *const cmds[] = {
+		"console", "stop", "gdb", "reserve", "release",
+	};
+	char why[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		snprintf(why, sizeof(why),
+			 "%s: --json is for run, status and list only", cmds[i]);
+		refused(why, cmds[i], ctl("--json", cmds[i], "7"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -128,6 +144,7 @@ int main(void)
 		cmocka_unit_test_setup(gdb_args, reset),
 		cmocka_unit_test_setup(pool_args, reset),
 		cmocka_unit_test_setup(run_args, reset),
+		cmocka_unit_test_setup(json_where_meaningless, reset),
 	};
 
 	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);
