@@ -1,9 +1,10 @@
 /*
- * kspawnctl's help (host/ctl/usage.c) describes the tool it is: every
- * command and option is in it, the KSPAWN_DEVICE variable cli.c reads is
- * documented, run's synopsis (the hint after a bad run command line) has
- * all of run's options, and --json says which commands print JSON, and
- * of what shape.
+ * kspawnctl's help (host/ctl/usage.c) and its README (host/ctl/README.md)
+ * describe the tool it is: every command and option is in both, the
+ * KSPAWN_DEVICE variable cli.c reads is documented, run's synopsis (the
+ * hint after a bad run command line) has all of run's options, --json
+ * says which commands print JSON, and of what shape, and the README's
+ * order of run's checks is the code's.
  *
  * unit-sources: host/ctl/cli.c host/ctl/errors.c host/ctl/args.c
  * unit-sources: host/ctl/output.c host/ctl/usage.c host/ctl/run_args.c
@@ -29,6 +30,8 @@ static const char *const words[] = {
 	"--net", "--doorbell-cpu", "--no-verify", "--follow", "--force",
 	"--listen", "--tty", "KSPAWN_DEVICE",
 };
+
+static char readme[1 << 16];
 
 /* The synopsis of the top-level --help: up to its first empty line. */
 static void synopsis(char *buf, size_t size)
@@ -73,11 +76,28 @@ static void synopses_complete(void **state)
 	}
 }
 
+static void readme_has_everything(void **state)
+{
+	FILE *f = fopen("host/ctl/README.md", "r");
+	size_t n;
+
+	(void)state;
+	assert_non_null(f);
+	n = fread(readme, 1, sizeof(readme) - 1, f);
+	readme[n] = 0;
+	fclose(f);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		has(readme, words[i]);
+	/* The order of run's checks is the code's: the device first. */
+	has(readme, "then the device (module loaded? root?), then the CPU");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(help_has_everything),
 		cmocka_unit_test(synopses_complete),
+		cmocka_unit_test(readme_has_everything),
 	};
 
 	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);
