@@ -146,6 +146,26 @@ static int instance_limit(int fd)
 	return too_many_instances(running, max);
 }
 
+/*
+ * Load, then start.  A start that fails has its instance stopped again;
+ * if that fails too, it is said, with the instance left loaded.
+ */
+static int spawn(int fd, const struct ctl_spawn *req, uint32_t *id)
+{
+	int e = dev_load(fd, req, id), stop_err;
+
+	if (e)
+		return e;
+	e = dev_start(fd, *id);
+	if (!e)
+		return 0;
+	stop_err = dev_stop(fd, *id, 1);
+	if (stop_err)
+		err_msg("run: instance %u, whose start failed, could not be stopped: %s; it is left loaded (kspawnctl stop %u)",
+			*id, strerror(-stop_err), *id);
+	return e;
+}
+
 static int spawn_error(struct ctl *c, const struct run_args *a, int e,
 		       int cpu, struct kmsg_mark *m)
 {
@@ -301,7 +321,7 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	/* A closed pipe is then an error to act on, not a sudden death. */
 	signal(SIGPIPE, SIG_IGN);
 	kmsg_mark(&m);
-	e = dev_spawn(c->fd, &req, &id);
+	e = spawn(c->fd, &req, &id);
 	if (e) {
 		rc = spawn_error(c, &a, e, a.ncpus ? (int)a.cpus[0] : a.cpu,
 				 &m);

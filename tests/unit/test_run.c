@@ -3,7 +3,7 @@
  * asks for that no guest can have is a bad command line (status 2), said
  * before the module is asked; what the module refuses is worded for what
  * it is: a CPU, the instance limit, the pool, the options.  The module is
- * a stub here (dev_spawn() returns the errno a test sets), the image a
+ * a stub here (dev_load() returns the errno a test sets), the image a
  * small valid one written to a file.
  *
  * unit-sources: host/ctl/cmd_run.c host/ctl/run_args.c host/ctl/image.c
@@ -96,12 +96,18 @@ int dev_list(int fd, uint32_t *ids, int max, int *count)
 	return 0;
 }
 
-int dev_spawn(int fd, const struct ctl_spawn *req, uint32_t *id)
+int dev_load(int fd, const struct ctl_spawn *req, uint32_t *id)
 {
 	(void)fd, (void)req;
 	spawns++;
 	*id = 1;
 	return spawn_err;
+}
+
+int dev_start(int fd, uint32_t id)
+{
+	(void)fd, (void)id;
+	return 0;
 }
 
 int dev_stop(int fd, uint32_t id, int force)
