@@ -117,7 +117,10 @@ static int command_line(int argc, char **argv)
 
 int ctl_main(int argc, char **argv)
 {
-	int rc = command_line(argc, argv);
+	int rc;
+
+	ctl_output_init();
+	rc = command_line(argc, argv);
 
 	/* Printed but not written (a full disk, a closed pipe): failed. */
 	if (ctl_flush() && rc == EXIT_OK)

@@ -111,6 +111,8 @@ const char *vector_name(uint64_t v);
  * ("writing output: ..."); what was not written is dropped (output.c).
  */
 int ctl_flush(void);
+/* stdout buffered whole (unless a terminal), for ctl_flush() to see. */
+void ctl_output_init(void);
 
 void usage(const char *cmd, int to_stderr);
 void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -8,22 +8,38 @@
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 
+void ctl_output_init(void)
+{
+	/*
+	 * stdio writes a full buffer on its own, and a write that fails
+	 * there loses its errno.  One big enough for all a command prints
+	 * (console flushes as it goes) leaves every write to ctl_flush(),
+	 * reason and all.  A terminal keeps its line buffering.
+	 */
+	static char buf[1 << 20];
+
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, buf, _IOFBF, sizeof(buf));
+}
+
 int ctl_flush(void)
 {
-	int e = 0;
+	int e = -1;
 
 	if (fflush(stdout) == EOF)
-		e = errno ? errno : EIO;
-	else if (ferror(stdout))
-		e = EIO;	/* an earlier write failed; its errno is gone */
-	if (!e)
+		e = errno;
+	else if (!ferror(stdout))
 		return 0;
-	err_msg("writing output: %s", strerror(e));
+	if (e > 0)
+		err_msg("writing output: %s", strerror(e));
+	else	/* stdio wrote on its own, and forgot why it failed */
+		err_msg("writing output: a write failed");
 	/* Said once: what could not be written is not tried again. */
 	__fpurge(stdout);
 	clearerr(stdout);
-	return e;
+	return e > 0 ? e : EIO;
 }

@@ -221,6 +221,12 @@ static __attribute__((unused)) int ctl_to(const char *to, ...)
 	fflush(stderr);
 	dup2(fd, 1);
 	dup2(fileno(e), 2);
+	/*
+	 * stdout as a new process has it: out of glibc's writing mode (a
+	 * seek leaves it), which setvbuf() in ctl_main() expects, as it
+	 * comes before any write there.
+	 */
+	fseek(stdout, 0, SEEK_END);
 	rc = ctl_main(argc, argv);
 	fflush(stdout);
 	fflush(stderr);
