@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -134,22 +133,39 @@ static int shuttle(int fd, uint32_t id, int peer)
 	return 0;
 }
 
+/* --tty DEV, opened: its fd, or -1 said why (a bad command line). */
 static int open_tty(const char *path)
 {
-	struct termios t;
 	int tty = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 
 	if (tty < 0) {
-		err_msg("gdb: cannot open %s: %s", path, strerror(errno));
+		err_msg("gdb: --tty %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (tcgetattr(tty, &t) == 0) {
-		cfmakeraw(&t);
-		cfsetispeed(&t, B115200);
-		cfsetospeed(&t, B115200);
-		tcsetattr(tty, TCSANOW, &t);
+	if (!isatty(tty)) {
+		err_msg("gdb: --tty %s is not a terminal (a serial line)", path);
+		close(tty);
+		return -1;
 	}
 	return tty;
+}
+
+/* The line raw at 115200 baud, as gdb's serial remote: 0, or -1 said. */
+static int raw_tty(int tty, const char *path)
+{
+	struct termios t;
+
+	if (tcgetattr(tty, &t))
+		goto fail;
+	cfmakeraw(&t);
+	if (cfsetispeed(&t, B115200) || cfsetospeed(&t, B115200) ||
+	    tcsetattr(tty, TCSANOW, &t))
+		goto fail;
+	return 0;
+fail:
+	err_msg("gdb: --tty %s: cannot make it a raw 115200-baud line: %s",
+		path, strerror(errno));
+	return -1;
 }
 
 /*
@@ -247,35 +263,17 @@ static int bridge_tcp(int fd, uint32_t id, const struct sockaddr_in *sa)
 	return e < 0 ? bridge_fail(e, id) : EXIT_SIGNAL + stop_bridge;
 }
 
-static int bridge_tty(int fd, uint32_t id, const char *path)
+static int bridge_tty(int fd, uint32_t id, int tty, const char *path)
 {
-	int tty = open_tty(path), e;
+	int e;
 
-	if (tty < 0)
+	if (raw_tty(tty, path))
 		return EXIT_FAIL;
 	fprintf(stderr, "kspawnctl: gdb: instance %u on %s\n", id, path);
 	do {
 		e = shuttle(fd, id, tty);
 	} while (e == 1 && !stop_bridge);	/* a tty has no peer to lose */
-	close(tty);
 	return e < 0 ? bridge_fail(e, id) : EXIT_SIGNAL + stop_bridge;
-}
-
-/* --tty DEV: 0, or -1 with the reason said (a bad command line). */
-static int check_tty(const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st)) {
-		err_msg("gdb: --tty %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISCHR(st.st_mode)) {
-		err_msg("gdb: --tty %s is not a serial line (a terminal device)",
-			path);
-		return -1;
-	}
-	return 0;
 }
 
 static const char *const gdb_options[] = { "--listen", "--tty", NULL };
@@ -287,7 +285,7 @@ int cmd_gdb(struct ctl *c, int argc, char **argv)
 	struct sockaddr_in addr;
 	struct ctl_status st;
 	uint32_t id;
-	int rc, e;
+	int rc, e, tty_fd = -1;
 
 	if (ctl_help("gdb", argc, argv, gdb_options))
 		return EXIT_OK;
@@ -319,20 +317,32 @@ int cmd_gdb(struct ctl *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	/* The values first, then the instance: only then a bridge. */
-	if (tty ? check_tty(tty) :
-	    parse_listen(listen_on ? listen_on : "127.0.0.1:1234", &addr))
+	if (tty) {
+		tty_fd = open_tty(tty);
+		if (tty_fd < 0)
+			return EXIT_USAGE;
+	} else if (parse_listen(listen_on ? listen_on : "127.0.0.1:1234",
+				&addr)) {
 		return EXIT_USAGE;
+	}
 	rc = ctl_open(c);
 	if (rc)
-		return rc;
+		goto out;
 	e = dev_status(c->fd, id, &st);
-	if (e)
-		return ctl_fail("gdb", e, id);
+	if (e) {
+		rc = ctl_fail("gdb", e, id);
+		goto out;
+	}
 	stop_bridge = 0;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (tty)
-		return bridge_tty(c->fd, id, tty);
-	return bridge_tcp(c->fd, id, &addr);
+		rc = bridge_tty(c->fd, id, tty_fd, tty);
+	else
+		rc = bridge_tcp(c->fd, id, &addr);
+out:
+	if (tty_fd >= 0)
+		close(tty_fd);
+	return rc;
 }

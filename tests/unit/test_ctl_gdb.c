@@ -122,6 +122,15 @@ static void bad_tty(void **state)
 	assert_int_equal(fake.opens, 0);
 }
 
+/* Not a terminal: no serial line to set raw, a bad --tty. */
+static void tty_not_a_terminal(void **state)
+{
+	(void)state;
+	assert_int_equal(gdb("7", "--tty", "/dev/null"), EXIT_USAGE);
+	has(err, "gdb: --tty /dev/null is not a terminal");
+	assert_int_equal(fake.opens, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -130,6 +139,7 @@ int main(void)
 		cmocka_unit_test_setup(ctrl_c_is_130, reset),
 		cmocka_unit_test_setup(bad_listen, reset),
 		cmocka_unit_test_setup(bad_tty, reset),
+		cmocka_unit_test_setup(tty_not_a_terminal, reset),
 	};
 
 	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);
