@@ -8,7 +8,7 @@
 /* The module's EINVAL: CPU 0, or a CPU Linux does not have. */
 static int not_for_guests(const char *cmd, int cpu, int reserve)
 {
-	char list[256];
+	char list[CTL_CPULIST_MAX];
 
 	if (cpu == 0)
 		err_msg("%s: CPU 0 stays with Linux (it handles what only CPU 0 can)",

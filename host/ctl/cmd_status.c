@@ -235,7 +235,7 @@ static void print_pool(struct ctl *c)
 {
 	static struct ctl_cpus pool;
 	static unsigned char free_set[CTL_MAX_CPUS];
-	char all[256], free_list[256];
+	static char all[CTL_CPULIST_MAX], free_list[CTL_CPULIST_MAX];
 	int any = 0;
 
 	if (dev_cpus(c->fd, &pool))

@@ -42,21 +42,40 @@ int cpus_parse(const char *p, unsigned char *set)
 	return n;
 }
 
+/* The len bytes of whole items in buf, then ",...", within size. */
+static void cut_short(char *buf, size_t len, size_t size)
+{
+	while (len && len + sizeof(",...") > size) {
+		while (len && buf[len - 1] != ',')
+			len--;		/* back to the last item's comma */
+		len -= len > 0;
+	}
+	snprintf(buf + len, size - len, "%s...", len ? "," : "");
+}
+
 void cpus_format(const unsigned char *set, char *buf, size_t size)
 {
 	size_t len = 0;
 
 	buf[0] = 0;
-	for (int c = 0; c < MAX_CPUS && len < size; c++) {
+	for (int c = 0; c < MAX_CPUS; c++) {
+		char item[32];
+		size_t n;
 		int hi = c;
 
 		if (!set[c])
 			continue;
 		while (hi + 1 < MAX_CPUS && set[hi + 1])
 			hi++;
-		len += snprintf(buf + len, size - len, "%s%d", len ? "," : "", c);
-		if (hi > c && len < size)
-			len += snprintf(buf + len, size - len, "-%d", hi);
+		n = (size_t)(hi > c ?
+			snprintf(item, sizeof(item), "%s%d-%d", len ? "," : "", c, hi) :
+			snprintf(item, sizeof(item), "%s%d", len ? "," : "", c));
+		if (len + n >= size) {
+			cut_short(buf, len, size);
+			return;
+		}
+		memcpy(buf + len, item, n + 1);
+		len += n;
 		c = hi;
 	}
 	if (!len)

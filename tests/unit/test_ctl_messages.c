@@ -87,6 +87,18 @@ static void module_not_loaded(void **state)
 	hasnt(out, "insmod kspawn.ko\n");
 }
 
+/* list's pool line: every CPU, however long the list. */
+static void pool_whole(void **state)
+{
+	(void)state;
+	fake.pooled[1] = 0;
+	for (int c = 2; c < CTL_MAX_CPUS; c += 2)
+		fake.pooled[c] = 1;
+	assert_int_equal(ctl("list"), EXIT_OK);
+	has(out, ",1020,1022 reserved for guests, free: 2,4,");
+	has(out, ",1020,1022\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -94,6 +106,7 @@ int main(void)
 		cmocka_unit_test_setup(not_a_kspawn_device, reset),
 		cmocka_unit_test_setup(no_such_cpu, reset),
 		cmocka_unit_test_setup(module_not_loaded, reset),
+		cmocka_unit_test_setup(pool_whole, reset),
 	};
 
 	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);
