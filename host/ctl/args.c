@@ -2,6 +2,7 @@
  * The arguments the commands share: an instance ID, "COMMAND ID [FLAG]",
  * an option's value, and how a bad command line is said.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,14 +11,25 @@
 
 #include "ctl.h"
 
+int ctl_parse_uint(const char *s, unsigned long max, unsigned long *v)
+{
+	if (!isdigit((unsigned char)*s))
+		return -1;	/* strtoul would skip a space or a sign */
+	for (*v = 0; isdigit((unsigned char)*s); s++) {
+		unsigned int d = (unsigned int)(*s - '0');
+
+		if (*v > (max - d) / 10)
+			return -1;
+		*v = *v * 10 + d;
+	}
+	return *s ? -1 : 0;
+}
+
 int ctl_parse_id(const char *s, uint32_t *id)
 {
-	char *end;
 	unsigned long v;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (!*s || *end || errno || v > UINT32_MAX || *s == '-') {
+	if (ctl_parse_uint(s, UINT32_MAX, &v)) {
 		err_msg("'%s' is not an instance ID (a number from kspawnctl list)",
 			s);
 		return -1;

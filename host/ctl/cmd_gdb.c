@@ -176,16 +176,16 @@ static int parse_listen(const char *spec, struct sockaddr_in *sa)
 {
 	const char *colon = strrchr(spec, ':');
 	char host[64] = "127.0.0.1";
-	char *end;
-	long port;
+	unsigned long port;
 
 	*sa = (struct sockaddr_in){ .sin_family = AF_INET };
 	if (colon && colon != spec)
 		snprintf(host, sizeof(host), "%.*s", (int)(colon - spec), spec);
-	port = strtol(colon ? colon + 1 : spec, &end, 10);
+	if (ctl_parse_uint(colon ? colon + 1 : spec, 65535, &port))
+		port = 0;
 	if (!strcmp(host, "localhost"))
 		strcpy(host, "127.0.0.1");
-	if (*end || port <= 0 || port > 65535 ||
+	if (!port ||
 	    inet_pton(AF_INET, host, &sa->sin_addr) != 1) {
 		err_msg("gdb: --listen wants [ADDR:]PORT with a numeric IPv4 address and a port from 1 to 65535, not '%s'",
 			spec);

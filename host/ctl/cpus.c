@@ -3,6 +3,7 @@
  * to spawn: the module refuses the same things, but here the message can
  * say which CPUs there are.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,34 +13,42 @@
 
 #define MAX_CPUS CTL_MAX_CPUS
 
+/* The CPU number at *p, *p past it: 0, or -1 if none (or too big). */
+static int number(const char **p, long *v)
+{
+	if (!isdigit((unsigned char)**p))
+		return -1;	/* no sign or space, as strtol would skip */
+	for (*v = 0; isdigit((unsigned char)**p); (*p)++) {
+		*v = *v * 10 + (**p - '0');
+		if (*v >= MAX_CPUS)
+			return -1;
+	}
+	return 0;
+}
+
 int cpus_parse(const char *p, unsigned char *set)
 {
 	int n = 0;
 
 	memset(set, 0, MAX_CPUS);
-	while (*p && *p != '\n') {
-		char *end;
-		long lo = strtol(p, &end, 10), hi = lo;
+	for (;;) {
+		long lo, hi;
 
-		if (end == p || lo < 0)
+		if (number(&p, &lo))
 			return -1;
-		if (*end == '-') {
-			p = end + 1;
-			hi = strtol(p, &end, 10);
-			if (end == p || hi < lo)
-				return -1;
-		}
-		if (hi >= MAX_CPUS)
+		hi = lo;
+		if (*p == '-' && (p++, number(&p, &hi) || hi < lo))
 			return -1;
 		for (long c = lo; c <= hi; c++) {
 			n += !set[c];
 			set[c] = 1;
 		}
-		if (*end && *end != ',' && *end != '\n')
-			return -1;
-		p = *end == ',' ? end + 1 : end;
+		if (*p != ',')
+			break;
+		p++;		/* a number must follow */
 	}
-	return n;
+	/* sysfs ends its lists with a newline */
+	return !*p || !strcmp(p, "\n") ? n : -1;
 }
 
 /* The len bytes of whole items in buf, then ",...", within size. */

@@ -62,6 +62,8 @@ int gdb_scan_breaks(struct gdb_scan *s, const char *buf, size_t len);
 int ctl_open(struct ctl *c);
 /* Message and exit status for a failed call on an instance. */
 int ctl_fail(const char *what, int err, uint32_t id);
+/* Decimal digits only, at most max: 0 with *v, or -1 (nothing said). */
+int ctl_parse_uint(const char *s, unsigned long max, unsigned long *v);
 /* Parse an instance ID; prints the error and returns -1 if bad. */
 int ctl_parse_id(const char *s, uint32_t *id);
 

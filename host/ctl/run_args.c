@@ -87,10 +87,9 @@ static uint64_t parse_size(const char *s)
 /* A CPU number for opt, or -1 (said why). */
 static int parse_cpu(const char *opt, const char *val)
 {
-	char *end;
-	long n = strtol(val, &end, 10);
+	unsigned long n;
 
-	if (*end || !*val || n < 0 || n > 4095) {
+	if (ctl_parse_uint(val, 4095, &n)) {
 		err_msg("run: %s wants a CPU number, not '%s'", opt, val);
 		return -1;
 	}

@@ -59,11 +59,30 @@ static void cut_short_says_so(void **state)
 	assert_string_equal(buf, "4,6,...");
 }
 
+/* A list is digits, '-' and ',' between them: nothing strtol skips. */
+static void parse_strict(void **state)
+{
+	static const char *const bad[] = {
+		"2,", ",2", "2,,3", " 2", "+2", "2-", "2-+3", "2- 3", "-2",
+		"2 ", "3-2", "", "1024", "0x2",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (cpus_parse(bad[i], set) > 0)
+			fail_msg("'%s' taken as a CPU list", bad[i]);
+	assert_int_equal(cpus_parse("2-3,5", set), 3);
+	assert_true(set[2] && set[3] && !set[4] && set[5]);
+	assert_int_equal(cpus_parse("0-1\n", set), 2);	/* sysfs's */
+	assert_int_equal(cpus_parse("7", set), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(whole),
 		cmocka_unit_test(cut_short_says_so),
+		cmocka_unit_test(parse_strict),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -135,6 +135,32 @@ static void json_where_meaningless(void **state)
 	}
 }
 
+/* Numbers are digits: no space, sign or trailing comma slips by. */
+static void numbers_strict(void **state)
+{
+	(void)state;
+	refused("' 5' is not an instance ID (a number from kspawnctl list)",
+		"status", ctl("status", " 5"));
+	refused("'+3' is not an instance ID (a number from kspawnctl list)",
+		"stop", ctl("stop", "+3"));
+	refused("'5 ' is not an instance ID (a number from kspawnctl list)",
+		"console", ctl("console", "5 "));
+	refused("reserve: '2,' is not a CPU list (like 2-3,5)", "reserve",
+		ctl("reserve", "2,"));
+	refused("release: ' 2' is not a CPU list (like 2-3,5)", "release",
+		ctl("release", " 2"));
+	assert_int_equal(ctl("gdb", "7", "--listen", "+1234"), EXIT_USAGE);
+	has(err, "gdb: --listen wants [ADDR:]PORT");
+	assert_int_equal(ctl("gdb", "7", "--listen", "127.0.0.1: 1234"),
+			 EXIT_USAGE);
+	assert_int_equal(ctl("run", image_path, "--cpu", "+1"), EXIT_USAGE);
+	has(err, "run: --cpu wants a CPU number, not '+1'");
+	assert_int_equal(ctl("run", image_path, "--doorbell-cpu", " 0"),
+			 EXIT_USAGE);
+	has(err, "run: --doorbell-cpu wants a CPU number, not ' 0'");
+	assert_int_equal(fake.opens, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +171,7 @@ int main(void)
 		cmocka_unit_test_setup(pool_args, reset),
 		cmocka_unit_test_setup(run_args, reset),
 		cmocka_unit_test_setup(json_where_meaningless, reset),
+		cmocka_unit_test_setup(numbers_strict, reset),
 	};
 
 	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);
