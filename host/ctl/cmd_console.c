@@ -9,19 +9,21 @@
 #include "ctl.h"
 
 #define POLL_NS (20 * 1000 * 1000)
+#define OUTPUT_LOST 1	/* drain(): stdout failed (said: ctl_flush()) */
 
 static volatile sig_atomic_t interrupted;
 
+/* The signal that ends --follow; the exit status is EXIT_SIGNAL + it. */
 static void on_signal(int sig)
 {
-	(void)sig;
-	interrupted = 1;
+	interrupted = sig;
 }
 
 /*
  * Copy what the module holds to stdout, at most CTL_CONSOLE_TURN bytes: a
  * guest writing as fast as we read would otherwise keep us here for ever.
- * 0 or a negative errno; *full says the limit ended it, not an empty read.
+ * 0, a negative errno, or OUTPUT_LOST; *full says the limit ended it, not
+ * an empty read.
  * *gone: how the stop found the guest if a read came from what the module
  * kept of a stopped instance, else left as it was.
  */
@@ -40,15 +42,12 @@ static int drain(int fd, uint32_t id, size_t *total, int *full,
 			break;
 		if (g)
 			*gone = g;
-		if (got && fwrite(buf, 1, got, stdout) != got) {
-			e = -EIO;
-			break;
-		}
+		if (got && fwrite(buf, 1, got, stdout) != got)
+			break;	/* ctl_flush() says why */
 		done += got;
 	} while (got && !(*full = done >= CTL_CONSOLE_TURN));
 	*total += done;
-	fflush(stdout);
-	return e;
+	return ctl_flush() ? OUTPUT_LOST : e;
 }
 
 /* Done following: 1 if the guest can write no more, with its exit status. */
@@ -87,6 +86,8 @@ static int follow_gone(int fd, uint32_t id, int seen, size_t *total,
 	do {
 		e = drain(fd, id, total, &full, &gone);
 	} while (!e && full && !interrupted);
+	if (e == OUTPUT_LOST)
+		return EXIT_FAIL;
 	if (e && !no_instance(e))
 		return ctl_fail("console", e, id);
 	if (!seen && !*total && !gone)
@@ -112,6 +113,7 @@ static int follow(int fd, uint32_t id)
 	enum ctl_gone gone = CTL_GONE_NO;
 	int rc = EXIT_OK, e, full, seen = 0;
 
+	interrupted = 0;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	while (!interrupted) {
@@ -126,6 +128,8 @@ static int follow(int fd, uint32_t id)
 		int done = finished(&st, &rc);
 
 		e = drain(fd, id, &total, &full, &gone);
+		if (e == OUTPUT_LOST)
+			return EXIT_FAIL;
 		/* Stopped between the status and the read: its epitaph. */
 		if (no_instance(e) || gone)
 			return follow_gone(fd, id, seen, &total, gone);
@@ -139,7 +143,7 @@ static int follow(int fd, uint32_t id)
 	if (rc == EXIT_GUEST)
 		err_msg("console: instance %u %s (kspawnctl status %u)", id,
 			instance_state_name(&st), id);
-	return interrupted ? EXIT_OK : rc;
+	return interrupted ? EXIT_SIGNAL + interrupted : rc;
 }
 
 int cmd_console(struct ctl *c, int argc, char **argv)
@@ -159,6 +163,8 @@ int cmd_console(struct ctl *c, int argc, char **argv)
 	if (do_follow)
 		return follow(c->fd, id);
 	e = drain(c->fd, id, &total, &full, &gone);
+	if (e == OUTPUT_LOST)
+		return EXIT_FAIL;
 	/* A stopped guest's last words (kept a while), then it is gone. */
 	if (!e && gone && !total)
 		e = -ESRCH;	/* it left none: as if already read */

@@ -28,10 +28,10 @@
 
 static volatile sig_atomic_t stop_bridge;
 
+/* The signal that stops the bridge; the exit status is EXIT_SIGNAL + it. */
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_bridge = 1;
+	stop_bridge = sig;
 }
 
 static void pause_ms(int ms)
@@ -133,55 +133,91 @@ static int shuttle(int fd, uint32_t id, int peer)
 	return 0;
 }
 
+/* --tty DEV, opened: its fd, or -1 said why (a bad command line). */
 static int open_tty(const char *path)
 {
-	struct termios t;
 	int tty = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 
 	if (tty < 0) {
-		err_msg("gdb: cannot open %s: %s", path, strerror(errno));
+		err_msg("gdb: --tty %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (tcgetattr(tty, &t) == 0) {
-		cfmakeraw(&t);
-		cfsetispeed(&t, B115200);
-		cfsetospeed(&t, B115200);
-		tcsetattr(tty, TCSANOW, &t);
+	if (!isatty(tty)) {
+		err_msg("gdb: --tty %s is not a terminal (a serial line)", path);
+		close(tty);
+		return -1;
 	}
 	return tty;
 }
 
-/*
- * "[ADDR:]PORT" -> a listening socket, or -1 with the reason printed.
- * Numeric IPv4 only: kspawnctl is static, and glibc's resolver is not.
- */
-static int open_listener(const char *spec)
+/* The line raw at 115200 baud, as gdb's serial remote: 0, or -1 said. */
+static int raw_tty(int tty, const char *path)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct termios t;
+
+	if (tcgetattr(tty, &t))
+		goto fail;
+	cfmakeraw(&t);
+	if (cfsetispeed(&t, B115200) || cfsetospeed(&t, B115200) ||
+	    tcsetattr(tty, TCSANOW, &t))
+		goto fail;
+	return 0;
+fail:
+	err_msg("gdb: --tty %s: cannot make it a raw 115200-baud line: %s",
+		path, strerror(errno));
+	return -1;
+}
+
+/*
+ * "[ADDR:]PORT" -> *sa: 0, or -1 with the reason said.  Numeric IPv4
+ * only (and localhost): kspawnctl is static, and glibc's resolver is not.
+ */
+static int parse_listen(const char *spec, struct sockaddr_in *sa)
+{
 	const char *colon = strrchr(spec, ':');
 	char host[64] = "127.0.0.1";
-	char *end;
-	long port;
-	int s, one = 1;
+	unsigned long port;
 
+	*sa = (struct sockaddr_in){ .sin_family = AF_INET };
 	if (colon && colon != spec)
 		snprintf(host, sizeof(host), "%.*s", (int)(colon - spec), spec);
-	port = strtol(colon ? colon + 1 : spec, &end, 10);
+	if (ctl_parse_uint(colon ? colon + 1 : spec, 65535, &port))
+		port = 0;
 	if (!strcmp(host, "localhost"))
 		strcpy(host, "127.0.0.1");
-	if (*end || port <= 0 || port > 65535 ||
-	    inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-		err_msg("gdb: --listen wants [ADDR:]PORT with a numeric IPv4 address, not '%s'",
+	if (!port ||
+	    inet_pton(AF_INET, host, &sa->sin_addr) != 1) {
+		err_msg("gdb: --listen wants [ADDR:]PORT with a numeric IPv4 address and a port from 1 to 65535, not '%s'",
 			spec);
 		return -1;
 	}
-	sa.sin_port = htons((uint16_t)port);
+	sa->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+/* "ADDR:PORT" of sa, as gdb's target remote takes it. */
+static const char *addr_port(const struct sockaddr_in *sa)
+{
+	static char buf[INET_ADDRSTRLEN + 8];
+	char host[INET_ADDRSTRLEN] = "?";
+
+	inet_ntop(AF_INET, &sa->sin_addr, host, sizeof(host));
+	snprintf(buf, sizeof(buf), "%s:%u", host, ntohs(sa->sin_port));
+	return buf;
+}
+
+/* A socket listening on sa, or -1 with the reason said. */
+static int open_listener(const struct sockaddr_in *sa)
+{
+	int s, one = 1;
+
 	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s >= 0)
 		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) ||
+	if (s < 0 || bind(s, (const struct sockaddr *)sa, sizeof(*sa)) ||
 	    listen(s, 1)) {
-		err_msg("gdb: cannot listen on %s: %s", spec, strerror(errno));
+		err_msg("gdb: cannot listen on %s: %s", addr_port(sa),
+			strerror(errno));
 		if (s >= 0)
 			close(s);
 		return -1;
@@ -199,14 +235,14 @@ static int bridge_fail(int e, uint32_t id)
 	return EXIT_FAIL;
 }
 
-static int bridge_tcp(int fd, uint32_t id, const char *spec)
+static int bridge_tcp(int fd, uint32_t id, const struct sockaddr_in *sa)
 {
-	int ls = open_listener(spec), e = 0;
+	int ls = open_listener(sa), e = 0;
 
 	if (ls < 0)
 		return EXIT_FAIL;
 	fprintf(stderr, "kspawnctl: gdb: instance %u on %s: in gdb, target remote %s\n",
-		id, spec, spec);
+		id, addr_port(sa), addr_port(sa));
 	while (!stop_bridge) {
 		int peer = accept(ls, NULL, NULL);
 
@@ -214,7 +250,8 @@ static int bridge_tcp(int fd, uint32_t id, const char *spec)
 			if (errno == EINTR)
 				continue;
 			err_msg("gdb: accept: %s", strerror(errno));
-			break;
+			close(ls);
+			return EXIT_FAIL;
 		}
 		e = shuttle(fd, id, peer);
 		close(peer);
@@ -223,56 +260,89 @@ static int bridge_tcp(int fd, uint32_t id, const char *spec)
 		e = 0;
 	}
 	close(ls);
-	return e < 0 ? bridge_fail(e, id) : EXIT_OK;
+	return e < 0 ? bridge_fail(e, id) : EXIT_SIGNAL + stop_bridge;
 }
 
-static int bridge_tty(int fd, uint32_t id, const char *path)
+static int bridge_tty(int fd, uint32_t id, int tty, const char *path)
 {
-	int tty = open_tty(path), e;
+	int e;
 
-	if (tty < 0)
+	if (raw_tty(tty, path))
 		return EXIT_FAIL;
 	fprintf(stderr, "kspawnctl: gdb: instance %u on %s\n", id, path);
 	do {
 		e = shuttle(fd, id, tty);
 	} while (e == 1 && !stop_bridge);	/* a tty has no peer to lose */
-	close(tty);
-	return e < 0 ? bridge_fail(e, id) : EXIT_OK;
+	return e < 0 ? bridge_fail(e, id) : EXIT_SIGNAL + stop_bridge;
 }
+
+static const char *const gdb_options[] = { "--listen", "--tty", NULL };
 
 int cmd_gdb(struct ctl *c, int argc, char **argv)
 {
 	const char *ids = NULL, *listen_on = NULL, *tty = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct sockaddr_in addr;
+	struct ctl_status st;
 	uint32_t id;
-	int rc;
+	int rc, e, tty_fd = -1;
 
+	if (ctl_help("gdb", argc, argv, gdb_options))
+		return EXIT_OK;
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage("gdb", 0);
-			return EXIT_OK;
-		} else if (!strcmp(argv[i], "--listen") && i + 1 < argc) {
-			listen_on = argv[++i];
-		} else if (!strcmp(argv[i], "--tty") && i + 1 < argc) {
-			tty = argv[++i];
-		} else if (argv[i][0] != '-' && !ids) {
-			ids = argv[i];
-		} else {
+		int r;
+
+		r = ctl_opt("gdb", argc, argv, &i, "--listen", &listen_on);
+		if (!r)
+			r = ctl_opt("gdb", argc, argv, &i, "--tty", &tty);
+		if (r < 0) {
 			usage("gdb", 1);
 			return EXIT_USAGE;
 		}
+		if (r)
+			continue;
+		if (argv[i][0] == '-')
+			return ctl_bad_option("gdb", argv[i]);
+		if (ids)
+			return ctl_usage("gdb", "one instance ID only ('%s' and '%s')",
+					 ids, argv[i]);
+		ids = argv[i];
 	}
-	if (!ids || (listen_on && tty) || ctl_parse_id(ids, &id)) {
+	if (!ids)
+		return ctl_usage("gdb", "which instance? (an ID from kspawnctl list)");
+	if (listen_on && tty)
+		return ctl_usage("gdb", "--listen or --tty, not both");
+	if (ctl_parse_id(ids, &id)) {
 		usage("gdb", 1);
+		return EXIT_USAGE;
+	}
+	/* The values first, then the instance: only then a bridge. */
+	if (tty) {
+		tty_fd = open_tty(tty);
+		if (tty_fd < 0)
+			return EXIT_USAGE;
+	} else if (parse_listen(listen_on ? listen_on : "127.0.0.1:1234",
+				&addr)) {
 		return EXIT_USAGE;
 	}
 	rc = ctl_open(c);
 	if (rc)
-		return rc;
+		goto out;
+	e = dev_status(c->fd, id, &st);
+	if (e) {
+		rc = ctl_fail("gdb", e, id);
+		goto out;
+	}
+	stop_bridge = 0;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (tty)
-		return bridge_tty(c->fd, id, tty);
-	return bridge_tcp(c->fd, id, listen_on ? listen_on : "127.0.0.1:1234");
+		rc = bridge_tty(c->fd, id, tty_fd, tty);
+	else
+		rc = bridge_tcp(c->fd, id, &addr);
+out:
+	if (tty_fd >= 0)
+		close(tty_fd);
+	return rc;
 }

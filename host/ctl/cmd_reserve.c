@@ -5,6 +5,23 @@
 
 #include "ctl.h"
 
+/* The module's EINVAL: CPU 0, or a CPU Linux does not have. */
+static int not_for_guests(const char *cmd, int cpu, int reserve)
+{
+	char list[CTL_CPULIST_MAX];
+
+	if (cpu == 0)
+		err_msg("%s: CPU 0 stays with Linux (it handles what only CPU 0 can)",
+			cmd);
+	else if (cpus_present(cpu, list, sizeof(list)) == 0)
+		err_msg("%s: there is no CPU %d (this machine's CPUs: %s)", cmd,
+			cpu, list);
+	else
+		err_msg("%s: CPU %d cannot be %s: the module says it is not a CPU a guest may have",
+			cmd, cpu, reserve ? "reserved" : "released");
+	return EXIT_RESOURCE;
+}
+
 static int one(struct ctl *c, const char *cmd, int cpu, int reserve)
 {
 	int e = dev_reserve(c->fd, (uint32_t)cpu, reserve);
@@ -12,9 +29,9 @@ static int one(struct ctl *c, const char *cmd, int cpu, int reserve)
 	switch (-e) {
 	case 0:
 		return EXIT_OK;
-	case EALREADY:
+	case EALREADY:	/* nothing to do fails, both ways */
 		err_msg("%s: CPU %d is in the pool already", cmd, cpu);
-		return EXIT_OK;
+		return EXIT_FAIL;
 	case ENOENT:
 		err_msg("%s: CPU %d is not in the pool", cmd, cpu);
 		return EXIT_FAIL;
@@ -23,9 +40,7 @@ static int one(struct ctl *c, const char *cmd, int cpu, int reserve)
 			cmd, cpu);
 		return EXIT_RESOURCE;
 	case EINVAL:
-		err_msg("%s: CPU %d cannot be %s (CPU 0 stays with Linux)", cmd,
-			cpu, reserve ? "reserved" : "released");
-		return EXIT_RESOURCE;
+		return not_for_guests(cmd, cpu, reserve);
 	default:
 		return ctl_fail(cmd, e, 0);
 	}
@@ -34,22 +49,25 @@ static int one(struct ctl *c, const char *cmd, int cpu, int reserve)
 /* Reserve or release every CPU of the list; the worst exit status. */
 static int pool_cmd(struct ctl *c, int argc, char **argv, int reserve)
 {
-	const char *cmd = reserve ? "reserve" : "release";
+	const char *cmd = reserve ? "reserve" : "release", *list = NULL;
 	static unsigned char set[CTL_MAX_CPUS];
 	int rc, worst = EXIT_OK;
 
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		usage(cmd, 0);
+	if (ctl_help(cmd, argc, argv, NULL))
 		return EXIT_OK;
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-')
+			return ctl_bad_option(cmd, argv[i]);
+		if (list)
+			return ctl_usage(cmd, "one CPU list only ('%s' and '%s': %s,%s is both)",
+					 list, argv[i], list, argv[i]);
+		list = argv[i];
 	}
-	if (argc != 2) {
-		usage(cmd, 1);
-		return EXIT_USAGE;
-	}
-	if (cpus_parse(argv[1], set) <= 0) {
-		err_msg("%s: '%s' is not a CPU list (like 2-3,5)", cmd, argv[1]);
-		return EXIT_USAGE;
-	}
+	if (!list)
+		return ctl_usage(cmd, "which CPUs? (a list like 2-3,5)");
+	if (cpus_parse(list, set) <= 0)
+		return ctl_usage(cmd, "'%s' is not a CPU list (like 2-3,5)",
+				 list);
 	rc = ctl_open(c);
 	if (rc)
 		return rc;

@@ -1,280 +1,18 @@
 /*
  * kspawnctl run IMAGE [--cpu N | --cpus LIST] [--mem SIZE] [--cmdline STR]
  *                     [--doorbell-cpu N] ...
+ * The image, the device, the CPUs, then the spawn, and what its refusal
+ * means; the command line is run_args.c's.
  */
 #include <errno.h>
-#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <linux/fs.h>
 
 #include "ctl.h"
 #include "cpus.h"
 #include "image.h"
-
-struct run_args {
-	const char *image;
-	int cpu;
-	unsigned int ncpus;		/* --cpus: more than one */
-	uint32_t cpus[KSPAWN_MAX_CPUS];
-	uint64_t mem;
-	const char *mem_arg;		/* as given, for the messages */
-	const char *cmdline;
-	int no_verify;
-	uint64_t ramdisk;
-	const char *ramdisk_arg;
-	const char *disk;
-	int writeback;
-	int net;
-	int doorbell_cpu;		/* -1: the module's choice */
-};
-
-/*
- * The size of a --disk file or block device: 0, or -1 if it cannot be
- * told here (the module then says what it finds).
- */
-static int disk_bytes(const char *path, uint64_t *bytes)
-{
-	struct stat st;
-	int fd, r = -1;
-
-	if (stat(path, &st))
-		return -1;
-	if (S_ISREG(st.st_mode)) {
-		*bytes = (uint64_t)st.st_size;
-		return 0;
-	}
-	if (!S_ISBLK(st.st_mode))
-		return -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (ioctl(fd, BLKGETSIZE64, bytes) == 0)
-		r = 0;
-	close(fd);
-	return r;
-}
-
-/* "16M", "64m", "1G", "8388608": bytes, or 0 if malformed. */
-static uint64_t parse_size(const char *s)
-{
-	char *end;
-	unsigned long long v;
-	int shift = 0;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *s == '-')
-		return 0;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	}
-	if (*end == 'i' && end[1] == 'B')
-		end += 2;
-	else if (*end == 'B' && shift)
-		end++;
-	if (*end || v > (UINT64_MAX >> shift))
-		return 0;
-	return (uint64_t)v << shift;
-}
-
-/* A CPU number for opt, or -1 (said why). */
-static int parse_cpu(const char *opt, const char *val)
-{
-	char *end;
-	long n = strtol(val, &end, 10);
-
-	if (*end || !*val || n < 0 || n > 4095) {
-		err_msg("run: %s wants a CPU number, not '%s'", opt, val);
-		return -1;
-	}
-	return (int)n;
-}
-
-/* --cpus 2-3: the guest's CPUs, its CPU 0 the lowest; one is --cpu. */
-static int parse_cpus(struct run_args *a, const char *val)
-{
-	static unsigned char set[CTL_MAX_CPUS];
-	int n = cpus_parse(val, set);
-
-	if (n <= 0 || n > KSPAWN_MAX_CPUS) {
-		err_msg("run: --cpus wants a CPU list like 2-3 or 1,3 (at most %d CPUs), not '%s'",
-			KSPAWN_MAX_CPUS, val);
-		return -1;
-	}
-	a->ncpus = 0;
-	for (int c = 0; c < CTL_MAX_CPUS; c++)
-		if (set[c])
-			a->cpus[a->ncpus++] = (uint32_t)c;
-	if (a->ncpus == 1) {
-		a->cpu = (int)a->cpus[0];
-		a->ncpus = 0;
-	}
-	return 0;
-}
-
-/*
- * Sizes no guest can have, said here as the option they came from rather
- * than as the module's EINVAL or E2BIG: the region's bounds (the module
- * rounds --mem up to KSPAWN_REGION_ALIGN as elf_check_region() does), the
- * RAM disk's, and a --disk with not one sector.  0, or -1 said why.
- */
-static int check_sizes(const struct run_args *a)
-{
-	uint64_t region = (a->mem + KSPAWN_REGION_ALIGN - 1) &
-			  ~(KSPAWN_REGION_ALIGN - 1);
-	uint64_t bytes;
-
-	if (a->mem > KSPAWN_REGION_MAX) {
-		err_msg("run: --mem %s: a guest's region is at most %llu MiB",
-			a->mem_arg, (unsigned long long)(KSPAWN_REGION_MAX >> 20));
-		return -1;
-	}
-	if (a->mem && region < KSPAWN_REGION_MIN) {
-		err_msg("run: --mem %s: a guest's region is at least %llu MiB",
-			a->mem_arg, (unsigned long long)(KSPAWN_REGION_MIN >> 20));
-		return -1;
-	}
-	if (a->ramdisk > KSPAWN_RAMDISK_MAX_BYTES) {
-		err_msg("run: --ramdisk %s: a RAM disk is at most %llu MiB (use --disk with a file for more)",
-			a->ramdisk_arg,
-			(unsigned long long)(KSPAWN_RAMDISK_MAX_BYTES >> 20));
-		return -1;
-	}
-	if (a->disk && disk_bytes(a->disk, &bytes) == 0 &&
-	    bytes < KSPAWN_DISK_MIN_BYTES) {
-		err_msg("run: --disk %s is empty (%llu bytes): a disk needs at least one %llu-byte sector (truncate -s 64M %s, say)",
-			a->disk, (unsigned long long)bytes,
-			(unsigned long long)KSPAWN_DISK_MIN_BYTES, a->disk);
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_args(struct run_args *a, int argc, char **argv)
-{
-	memset(a, 0, sizeof(*a));
-	a->cpu = -1;
-	a->doorbell_cpu = -1;
-	a->cmdline = "hello";
-	for (int i = 1; i < argc; i++) {
-		const char *opt = argv[i];
-		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!strcmp(opt, "--no-verify")) {
-			a->no_verify = 1;
-			continue;
-		}
-		if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
-			usage("run", 0);
-			exit(EXIT_OK);
-		}
-		if (opt[0] != '-') {
-			if (a->image) {
-				err_msg("run: one image only ('%s' and '%s')",
-					a->image, opt);
-				return -1;
-			}
-			a->image = opt;
-			continue;
-		}
-		if (!val) {
-			err_msg("run: %s needs a value", opt);
-			return -1;
-		}
-		i++;
-		if (!strcmp(opt, "--cpu")) {
-			a->cpu = parse_cpu(opt, val);
-			if (a->cpu < 0)
-				return -1;
-		} else if (!strcmp(opt, "--doorbell-cpu")) {
-			a->doorbell_cpu = parse_cpu(opt, val);
-			if (a->doorbell_cpu < 0)
-				return -1;
-		} else if (!strcmp(opt, "--cpus")) {
-			if (parse_cpus(a, val))
-				return -1;
-		} else if (!strcmp(opt, "--mem")) {
-			a->mem = parse_size(val);
-			a->mem_arg = val;
-			if (!a->mem) {
-				err_msg("run: --mem wants a size like 16M or 64M, not '%s'",
-					val);
-				return -1;
-			}
-		} else if (!strcmp(opt, "--cmdline")) {
-			a->cmdline = val;
-		} else if (!strcmp(opt, "--net")) {
-			if (!strcmp(val, "loopback")) {
-				a->net = 1;
-			} else if (!strcmp(val, "netdev")) {
-				a->net = 2;
-			} else {
-				err_msg("run: --net wants loopback or netdev, not '%s'",
-					val);
-				return -1;
-			}
-		} else if (!strcmp(opt, "--ramdisk")) {
-			/* vdpa_sim_blk's size, when the user has no opinion */
-			a->ramdisk = strcmp(val, "default") ? parse_size(val) :
-							      128ULL << 20;
-			a->ramdisk_arg = val;
-			if (!a->ramdisk || a->ramdisk % 512) {
-				err_msg("run: --ramdisk wants a size like 16M or 128M, not '%s'",
-					val);
-				return -1;
-			}
-		} else if (!strcmp(opt, "--disk")) {
-			if (access(val, R_OK | W_OK)) {
-				err_msg("run: --disk %s: %s", val,
-					strerror(errno));
-				return -1;
-			}
-			a->disk = val;
-		} else if (!strcmp(opt, "--cache")) {
-			if (strcmp(val, "none") && strcmp(val, "writeback")) {
-				err_msg("run: --cache wants none or writeback, not '%s'",
-					val);
-				return -1;
-			}
-			a->writeback = !strcmp(val, "writeback");
-		} else {
-			err_msg("run: unknown option '%s'", opt);
-			return -1;
-		}
-	}
-	if (!a->image) {
-		err_msg("run: which image? (kspawnctl run IMAGE)");
-		return -1;
-	}
-	if (a->ramdisk && a->disk) {
-		err_msg("run: --disk or --ramdisk, not both");
-		return -1;
-	}
-	if (check_sizes(a))
-		return -1;
-	for (unsigned int i = 0; i < (a->ncpus ? a->ncpus : 1); i++) {
-		int cpu = a->ncpus ? (int)a->cpus[i] : a->cpu;
-
-		if (a->doorbell_cpu >= 0 && cpu == a->doorbell_cpu) {
-			err_msg("run: --doorbell-cpu %d is the guest's own CPU: the doorbell needs one Linux keeps",
-				cpu);
-			return -1;
-		}
-	}
-	if (strlen(a->cmdline) >= KSPAWN_CMDLINE_MAX) {
-		err_msg("run: --cmdline is %zu bytes, the limit is %d",
-			strlen(a->cmdline), KSPAWN_CMDLINE_MAX - 1);
-		return -1;
-	}
-	return 0;
-}
+#include "run_args.h"
 
 static int image_exit(enum image_error e)
 {
@@ -408,6 +146,26 @@ static int instance_limit(int fd)
 	return too_many_instances(running, max);
 }
 
+/*
+ * Load, then start.  A start that fails has its instance stopped again;
+ * if that fails too, it is said, with the instance left loaded.
+ */
+static int spawn(int fd, const struct ctl_spawn *req, uint32_t *id)
+{
+	int e = dev_load(fd, req, id), stop_err;
+
+	if (e)
+		return e;
+	e = dev_start(fd, *id);
+	if (!e)
+		return 0;
+	stop_err = dev_stop(fd, *id, 1);
+	if (stop_err)
+		err_msg("run: instance %u, whose start failed, could not be stopped: %s; it is left loaded (kspawnctl stop %u)",
+			*id, strerror(-stop_err), *id);
+	return e;
+}
+
 static int spawn_error(struct ctl *c, const struct run_args *a, int e,
 		       int cpu, struct kmsg_mark *m)
 {
@@ -477,6 +235,11 @@ static int spawn_error(struct ctl *c, const struct run_args *a, int e,
 			strerror(-e));
 		rc = EXIT_IMAGE;
 		break;
+	case ESTALE:
+		/* docs/design.md, 3: a start that failed after the SIPI */
+		err_msg("run: the module would not start the instance: a start of it had failed already, after its CPU had the STARTUP IPI, so it cannot be started again (its guest may have run over its memory); it is stopped: run the image again");
+		rc = EXIT_FAIL;
+		break;
 	case EPROTO:
 		err_msg("run: the module refused %s: ABI version mismatch",
 			a->image);
@@ -490,6 +253,24 @@ static int spawn_error(struct ctl *c, const struct run_args *a, int e,
 	return rc;
 }
 
+/*
+ * The new instance's ID could not be written (a full disk, a closed pipe):
+ * nobody could stop a guest nobody knows, so stop it now.  If that fails
+ * too, say which instance is still running.
+ */
+static int id_lost(int fd, uint32_t id)
+{
+	int e = dev_stop(fd, id, 1);
+
+	if (e)
+		err_msg("run: instance %u is still running, its ID unwritten, and stopping it failed: %s (kspawnctl stop %u)",
+			id, strerror(-e), id);
+	else
+		err_msg("run: instance %u stopped again: its ID could not be written",
+			id);
+	return EXIT_FAIL;
+}
+
 int cmd_run(struct ctl *c, int argc, char **argv)
 {
 	struct run_args a;
@@ -499,7 +280,10 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	uint32_t id, max;
 	int rc, e, running;
 
-	if (parse_args(&a, argc, argv)) {
+	rc = run_parse_args(&a, argc, argv);
+	if (rc > 0)
+		return EXIT_OK;		/* --help */
+	if (rc < 0) {
 		usage("run", 1);
 		return EXIT_USAGE;
 	}
@@ -534,8 +318,10 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 				  .disk = a.disk, .writeback = a.writeback,
 				  .net = a.net, .doorbell_cpu = a.doorbell_cpu };
 	memcpy(req.cpus, a.cpus, sizeof(req.cpus));
+	/* A closed pipe is then an error to act on, not a sudden death. */
+	signal(SIGPIPE, SIG_IGN);
 	kmsg_mark(&m);
-	e = dev_spawn(c->fd, &req, &id);
+	e = spawn(c->fd, &req, &id);
 	if (e) {
 		rc = spawn_error(c, &a, e, a.ncpus ? (int)a.cpus[0] : a.cpu,
 				 &m);
@@ -548,6 +334,8 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 		       a.ncpus ? a.ncpus : 1, (unsigned long long)a.mem);
 	else
 		printf("%u\n", id);
+	if (ctl_flush())
+		rc = id_lost(c->fd, id);
 out:
 	image_free(&img);
 	return rc;

@@ -207,18 +207,11 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 {
 	struct ctl_status st;
 	uint32_t id;
-	int rc, e;
+	int rc, e, none;
 
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		usage("status", 0);
-		return EXIT_OK;
-	}
-	if (argc != 2) {
-		usage("status", 1);
-		return EXIT_USAGE;
-	}
-	if (ctl_parse_id(argv[1], &id))
-		return EXIT_USAGE;
+	rc = ctl_id_args("status", argc, argv, NULL, NULL, &none, &id);
+	if (rc != CTL_GO)
+		return rc;
 	rc = ctl_open(c);
 	if (rc)
 		return rc;
@@ -242,7 +235,7 @@ static void print_pool(struct ctl *c)
 {
 	static struct ctl_cpus pool;
 	static unsigned char free_set[CTL_MAX_CPUS];
-	char all[256], free_list[256];
+	static char all[CTL_CPULIST_MAX], free_list[CTL_CPULIST_MAX];
 	int any = 0;
 
 	if (dev_cpus(c->fd, &pool))
@@ -264,13 +257,12 @@ int cmd_list(struct ctl *c, int argc, char **argv)
 	struct json j;
 	int n, rc, e;
 
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		usage("list", 0);
+	if (ctl_help("list", argc, argv, NULL))
 		return EXIT_OK;
-	}
-	if (argc != 1) {
-		usage("list", 1);
-		return EXIT_USAGE;
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-')
+			return ctl_bad_option("list", argv[i]);
+		return ctl_usage("list", "takes no arguments ('%s')", argv[i]);
 	}
 	rc = ctl_open(c);
 	if (rc)

@@ -3,6 +3,7 @@
  * to spawn: the module refuses the same things, but here the message can
  * say which CPUs there are.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,34 +13,53 @@
 
 #define MAX_CPUS CTL_MAX_CPUS
 
+/* The CPU number at *p, *p past it: 0, or -1 if none (or too big). */
+static int number(const char **p, long *v)
+{
+	if (!isdigit((unsigned char)**p))
+		return -1;	/* no sign or space, as strtol would skip */
+	for (*v = 0; isdigit((unsigned char)**p); (*p)++) {
+		*v = *v * 10 + (**p - '0');
+		if (*v >= MAX_CPUS)
+			return -1;
+	}
+	return 0;
+}
+
 int cpus_parse(const char *p, unsigned char *set)
 {
 	int n = 0;
 
 	memset(set, 0, MAX_CPUS);
-	while (*p && *p != '\n') {
-		char *end;
-		long lo = strtol(p, &end, 10), hi = lo;
+	for (;;) {
+		long lo, hi;
 
-		if (end == p || lo < 0)
+		if (number(&p, &lo))
 			return -1;
-		if (*end == '-') {
-			p = end + 1;
-			hi = strtol(p, &end, 10);
-			if (end == p || hi < lo)
-				return -1;
-		}
-		if (hi >= MAX_CPUS)
+		hi = lo;
+		if (*p == '-' && (p++, number(&p, &hi) || hi < lo))
 			return -1;
 		for (long c = lo; c <= hi; c++) {
 			n += !set[c];
 			set[c] = 1;
 		}
-		if (*end && *end != ',' && *end != '\n')
-			return -1;
-		p = *end == ',' ? end + 1 : end;
+		if (*p != ',')
+			break;
+		p++;		/* a number must follow */
 	}
-	return n;
+	/* sysfs ends its lists with a newline */
+	return !*p || !strcmp(p, "\n") ? n : -1;
+}
+
+/* The len bytes of whole items in buf, then ",...", within size. */
+static void cut_short(char *buf, size_t len, size_t size)
+{
+	while (len && len + sizeof(",...") > size) {
+		while (len && buf[len - 1] != ',')
+			len--;		/* back to the last item's comma */
+		len -= len > 0;
+	}
+	snprintf(buf + len, size - len, "%s...", len ? "," : "");
 }
 
 void cpus_format(const unsigned char *set, char *buf, size_t size)
@@ -47,16 +67,24 @@ void cpus_format(const unsigned char *set, char *buf, size_t size)
 	size_t len = 0;
 
 	buf[0] = 0;
-	for (int c = 0; c < MAX_CPUS && len < size; c++) {
+	for (int c = 0; c < MAX_CPUS; c++) {
+		char item[32];
+		size_t n;
 		int hi = c;
 
 		if (!set[c])
 			continue;
 		while (hi + 1 < MAX_CPUS && set[hi + 1])
 			hi++;
-		len += snprintf(buf + len, size - len, "%s%d", len ? "," : "", c);
-		if (hi > c && len < size)
-			len += snprintf(buf + len, size - len, "-%d", hi);
+		n = (size_t)(hi > c ?
+			snprintf(item, sizeof(item), "%s%d-%d", len ? "," : "", c, hi) :
+			snprintf(item, sizeof(item), "%s%d", len ? "," : "", c));
+		if (len + n >= size) {
+			cut_short(buf, len, size);
+			return;
+		}
+		memcpy(buf + len, item, n + 1);
+		len += n;
 		c = hi;
 	}
 	if (!len)
@@ -172,4 +200,13 @@ int cpus_check_doorbell(const struct ctl_cpus *pool, int cpu)
 		return EXIT_RESOURCE;
 	}
 	return EXIT_OK;
+}
+
+int cpus_present(int cpu, char *list, size_t size)
+{
+	read_sysfs();
+	if (npresent < 0)
+		return -1;
+	cpus_format(present, list, size);
+	return cpu >= 0 && cpu < MAX_CPUS && present[cpu];
 }

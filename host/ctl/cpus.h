@@ -27,10 +27,25 @@ int cpus_choose(const struct ctl_cpus *pool, int *cpu);
  */
 int cpus_check_doorbell(const struct ctl_cpus *pool, int cpu);
 
+/*
+ * 1 if Linux has CPU cpu (sysfs: present), 0 if not, -1 if sysfs cannot
+ * say; list: the CPUs it has, as "0-3".
+ */
+int cpus_present(int cpu, char *list, size_t size);
+
 /* Parse "2-3,5" into set[CTL_MAX_CPUS]; the number of CPUs, or -1. */
 int cpus_parse(const char *list, unsigned char *set);
 
-/* set[] as "2-3,5" ("none" if empty) into buf. */
+/*
+ * Room for any set of CTL_MAX_CPUS as a list: every other CPU, or every
+ * third paired ("0-1,3-4,..."), is about 3000 characters.
+ */
+#define CTL_CPULIST_MAX 4096
+
+/*
+ * set[] as "2-3,5" ("none" if empty) into buf: whole in CTL_CPULIST_MAX
+ * bytes; a list cut short for want of room ends in "...".
+ */
 void cpus_format(const unsigned char *set, char *buf, size_t size);
 
 #endif

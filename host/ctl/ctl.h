@@ -19,6 +19,8 @@ enum ctl_exit {
 	EXIT_RESOURCE = 7,	/* pool too small, CPU busy, last online CPU */
 	EXIT_NOINST = 8,	/* no such instance */
 	EXIT_GUEST = 9,		/* console: panicked, hung or dead */
+	EXIT_SIGNAL = 128,	/* + the signal (SIGINT, SIGTERM) that ended
+				 * console --follow or gdb, as a shell says it */
 };
 
 struct ctl {
@@ -26,6 +28,9 @@ struct ctl {
 	const char *device;
 	int fd;			/* /dev/kspawn once opened */
 };
+
+/* kspawnctl ARGS...: the exit status (cli.c). */
+int ctl_main(int argc, char **argv);
 
 int cmd_run(struct ctl *c, int argc, char **argv);
 int cmd_list(struct ctl *c, int argc, char **argv);
@@ -57,22 +62,59 @@ int gdb_scan_breaks(struct gdb_scan *s, const char *buf, size_t len);
 int ctl_open(struct ctl *c);
 /* Message and exit status for a failed call on an instance. */
 int ctl_fail(const char *what, int err, uint32_t id);
+/* Decimal digits only, at most max: 0 with *v, or -1 (nothing said). */
+int ctl_parse_uint(const char *s, unsigned long max, unsigned long *v);
 /* Parse an instance ID; prints the error and returns -1 if bad. */
 int ctl_parse_id(const char *s, uint32_t *id);
 
 /*
- * "COMMAND ID [FLAG]", as console and stop take them: *flagged set if FLAG
- * (or ALIAS) is there.  CTL_GO to go on, or the exit status to return
- * (EXIT_OK after --help, EXIT_USAGE with the usage printed).
+ * "COMMAND ID [FLAG]", as status, console and stop take them: *flagged set
+ * if FLAG (or ALIAS) is there (flag NULL: none).  CTL_GO to go on, or the
+ * exit status to return (EXIT_OK after --help, EXIT_USAGE said why).
  */
 #define CTL_GO (-1)
 int ctl_id_args(const char *cmd, int argc, char **argv, const char *flag,
 		const char *alias, int *flagged, uint32_t *id);
 
+/*
+ * -h or --help anywhere in cmd's arguments (but as the value of an option
+ * of with_value, NULL-terminated, or NULL): 1, its help printed, or 0.
+ */
+int ctl_help(const char *cmd, int argc, char **argv,
+	     const char *const *with_value);
+
+/*
+ * A bad command line for cmd: "kspawnctl: CMD: WHY", then cmd's synopsis;
+ * EXIT_USAGE.
+ */
+int ctl_usage(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * An option cmd does not take: unknown, or a global option (--json,
+ * --device) after the command, said to go before it.  EXIT_USAGE.
+ */
+int ctl_bad_option(const char *cmd, const char *opt);
+
+/*
+ * Is argv[*i] the option NAME, as "NAME VALUE" or "NAME=VALUE"?  0 if not;
+ * 1 with *val its value (and *i on the last word it took); -1 if it has
+ * none (said: "CMD: NAME needs a value"; cmd NULL for a global option).
+ */
+int ctl_opt(const char *cmd, int argc, char **argv, int *i, const char *name,
+	    const char **val);
+
 const char *guest_state_name(uint32_t s);
 const char *host_state_name(enum ctl_host_state s);
 const char *instance_state_name(const struct ctl_status *st);
 const char *vector_name(uint64_t v);
+
+/*
+ * Flush stdout: 0, or the errno of a write that failed, said on stderr
+ * ("writing output: ..."); what was not written is dropped (output.c).
+ */
+int ctl_flush(void);
+/* stdout buffered whole (unless a terminal), for ctl_flush() to see. */
+void ctl_output_init(void);
 
 void usage(const char *cmd, int to_stderr);
 void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

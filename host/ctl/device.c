@@ -63,8 +63,7 @@ static int instance_op(int fd, unsigned long req, uint32_t id,
 	return call(fd, req, &a);
 }
 
-/* Load, then start; a start that fails leaves nothing behind. */
-int dev_spawn(int fd, const struct ctl_spawn *req, uint32_t *id)
+int dev_load(int fd, const struct ctl_spawn *req, uint32_t *id)
 {
 	struct kspawn_ioc_load a;
 	int e;
@@ -98,13 +97,25 @@ int dev_spawn(int fd, const struct ctl_spawn *req, uint32_t *id)
 	e = call(fd, KSPAWN_IOC_LOAD, &a);
 	if (e)
 		return e;
-	e = instance_op(fd, KSPAWN_IOC_START, a.id, 0);
-	if (e) {
-		instance_op(fd, KSPAWN_IOC_STOP, a.id, KSPAWN_STOP_FORCE);
-		return e;
-	}
 	*id = a.id;
 	return 0;
+}
+
+int dev_start(int fd, uint32_t id)
+{
+	return instance_op(fd, KSPAWN_IOC_START, id, 0);
+}
+
+int dev_spawn(int fd, const struct ctl_spawn *req, uint32_t *id)
+{
+	int e = dev_load(fd, req, id);
+
+	if (e)
+		return e;
+	e = dev_start(fd, *id);
+	if (e)
+		dev_stop(fd, *id, 1);	/* unsaid if it fails: device.h */
+	return e;
 }
 
 static enum ctl_host_state host_state(uint32_t s)

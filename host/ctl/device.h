@@ -92,6 +92,14 @@ struct ctl_spawn {
  */
 int dev_open(const char *path, int *fd);
 int dev_version(int fd, struct ctl_version *v);
+/* Load an instance (*id), then start it: run's spawn is the two. */
+int dev_load(int fd, const struct ctl_spawn *req, uint32_t *id);
+int dev_start(int fd, uint32_t id);
+/*
+ * The two in one, a failed start's instance stopped again, for a caller
+ * with nothing to say about a stop that fails then (bench/spawn): one
+ * that has, kspawnctl run, calls the two itself (cmd_run.c).
+ */
 int dev_spawn(int fd, const struct ctl_spawn *req, uint32_t *id);
 int dev_status(int fd, uint32_t id, struct ctl_status *st);
 int dev_list(int fd, uint32_t *ids, int max, int *count);

@@ -44,26 +44,29 @@ static enum image_error read_file(struct image *img, const char *path)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return fail(img, IMAGE_ERR_IO, "cannot open %s: %s", path,
+		return fail(img, IMAGE_ERR_IO, "cannot open: %s",
 			    strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0) {
 		close(fd);
-		return fail(img, IMAGE_ERR_IO, "%s is not a regular file",
-			    path);
+		return fail(img, IMAGE_ERR_IO, "cannot read: %s",
+			    strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode)) {	/* a directory, say: no image */
+		close(fd);
+		return fail(img, IMAGE_ERR_FORMAT, "not a regular file");
 	}
 	if ((uint64_t)st.st_size > IMAGE_FILE_MAX) {
 		close(fd);
 		return fail(img, IMAGE_ERR_FORMAT,
-			    "%s is %lld bytes, more than kspawnctl reads of an image file (%llu MiB)",
-			    path, (long long)st.st_size,
+			    "%lld bytes, more than kspawnctl reads of an image file (%llu MiB)",
+			    (long long)st.st_size,
 			    (unsigned long long)(IMAGE_FILE_MAX >> 20));
 	}
 	img->size = (size_t)st.st_size;
 	img->data = malloc(img->size ? img->size : 1);
 	if (!img->data) {
 		close(fd);
-		return fail(img, IMAGE_ERR_IO, "out of memory reading %s",
-			    path);
+		return fail(img, IMAGE_ERR_IO, "out of memory to read it");
 	}
 	while (done < img->size) {
 		ssize_t n = read(fd, img->data + done, img->size - done);
@@ -72,8 +75,8 @@ static enum image_error read_file(struct image *img, const char *path)
 			continue;
 		if (n <= 0) {
 			close(fd);
-			return fail(img, IMAGE_ERR_IO, "cannot read %s: %s",
-				    path, n ? strerror(errno) : "short read");
+			return fail(img, IMAGE_ERR_IO, "cannot read: %s",
+				    n ? strerror(errno) : "short read");
 		}
 		done += (size_t)n;
 	}
@@ -145,8 +148,8 @@ enum image_error image_load(struct image *img, const char *path,
 	used = used_size(img);
 	if (used > KSPAWN_IMAGE_MAX_BYTES)
 		return fail(img, IMAGE_ERR_FORMAT,
-			    "%s has %zu bytes of headers and segments, more than the %llu (%llu MiB) a guest image may have",
-			    path, used,
+			    "%zu bytes of headers and segments, more than the %llu (%llu MiB) a guest image may have",
+			    used,
 			    (unsigned long long)KSPAWN_IMAGE_MAX_BYTES,
 			    (unsigned long long)(KSPAWN_IMAGE_MAX_BYTES >> 20));
 	if (!*region_size)

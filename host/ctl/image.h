@@ -11,7 +11,8 @@
 enum image_error {
 	IMAGE_OK = 0,
 	IMAGE_ERR_IO,		/* cannot open or read the file */
-	IMAGE_ERR_FORMAT,	/* not a guest image (format, layout, note) */
+	IMAGE_ERR_FORMAT,	/* not a guest image (no file, format, layout,
+				 * note) */
 	IMAGE_ERR_ABI,		/* ABI major version differs */
 	IMAGE_ERR_REGION,	/* does not fit in the region asked for */
 };
@@ -20,7 +21,7 @@ struct image {
 	uint8_t *data;		/* the file */
 	size_t size;		/* up to the last byte a header points at */
 	struct elf_check_info info;	/* entry, segments, the note's fields */
-	char error[256];	/* what was wrong, for the user */
+	char error[256];	/* what was wrong, for the user (after the path) */
 };
 
 /*

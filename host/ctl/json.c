@@ -163,8 +163,8 @@ void json_null(struct json *j, const char *key)
 	fputs("null", j->out);
 }
 
+/* The value's end; the caller flushes (for stdout, ctl_flush() at exit). */
 void json_end(struct json *j)
 {
 	fputc('\n', j->out);
-	fflush(j->out);
 }

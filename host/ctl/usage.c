@@ -8,7 +8,7 @@ static const char synopsis[] =
 "usage: kspawnctl [--json] [--device PATH] COMMAND [ARGS]\n"
 "       kspawnctl run IMAGE [--cpu N | --cpus LIST] [--mem SIZE] [--cmdline STR]\n"
 "                     [--disk PATH [--cache none|writeback] | --ramdisk SIZE]\n"
-"                     [--net loopback|netdev] [--doorbell-cpu N]\n"
+"                     [--net loopback|netdev] [--doorbell-cpu N] [--no-verify]\n"
 "       kspawnctl list\n"
 "       kspawnctl status ID\n"
 "       kspawnctl console ID [--follow]\n"
@@ -26,16 +26,28 @@ static const char overview[] =
 "is reserved at boot (memmap=SIZE$BASE on the kernel command line) and\n"
 "given to the module as its parameters.\n"
 "\n"
-"GLOBAL OPTIONS\n"
-"  --json          print results as JSON (one object) for scripts\n"
-"  --device PATH   the control device (default /dev/kspawn)\n"
-"  -h, --help      this text; `kspawnctl help COMMAND` for one command\n"
-"  --version       kspawnctl's version and ABI\n";
+"GLOBAL OPTIONS (before the command)\n"
+"  --json          print results as JSON, for scripts: run, status and list\n"
+"                  only (run and status print one object, list an array\n"
+"                  of status objects); the others refuse it (status 2)\n"
+"  --device PATH   the control device (default $KSPAWN_DEVICE if set, else\n"
+"                  /dev/kspawn)\n"
+"  -h, --help      this text; a command's own: `kspawnctl help COMMAND`,\n"
+"                  or -h or --help anywhere after the command\n"
+"  --version       kspawnctl's version and ABI\n"
+"An option's value is the next word, or follows '=' (--mem=16M).\n"
+"\n"
+"ENVIRONMENT\n"
+"  KSPAWN_DEVICE   the control device, when --device does not say\n";
 
 static const char run_help[] =
 "kspawnctl run IMAGE [--cpu N | --cpus LIST] [--mem SIZE] [--cmdline STR]\n"
+"              [--disk PATH [--cache none|writeback] | --ramdisk SIZE]\n"
+"              [--net loopback|netdev] [--doorbell-cpu N] [--no-verify]\n"
 "  Check IMAGE, load it into a region of the pool, take CPU N away from\n"
-"  Linux and start the guest there.  Prints the new instance's ID.\n"
+"  Linux and start the guest there.  Prints the new instance's ID; if\n"
+"  that cannot be written (a full disk, a closed pipe), the guest is\n"
+"  stopped again, and run says so and exits 1.\n"
 "  Before calling the module, the image's ELF headers and its .note.kspawn\n"
 "  ABI note are checked: an image built for another ABI major version, a\n"
 "  truncated file, a segment outside the region or more than 64 MiB of\n"
@@ -48,19 +60,22 @@ static const char run_help[] =
 "                  for the guest and given back when it stops\n"
 "  --cpus LIST     an SMP guest on these CPUs, e.g. 2-3 or 1,3 (at most\n"
 "                  16; the lowest becomes the guest's CPU 0); each as --cpu\n"
-"  --mem SIZE      region size, e.g. 16M, 64M (suffix K, M, G; default the\n"
-"                  image's minimum from its note, at least 8M); rounded up\n"
-"                  to 2 MiB; from 8M to 1G\n"
+"                  (one or the other, not both)\n"
+"  --mem SIZE      region size, e.g. 16M, 64M (decimal, or hex after 0x;\n"
+"                  suffix K, M, G, or KiB, MiB, GiB; default the image's\n"
+"                  minimum from its note, at least 8M); rounded up to\n"
+"                  2 MiB; from 8M to 1G\n"
 "  --cmdline STR   the guest's command line: app name and arguments, e.g.\n"
 "                  \"hello a b\" (default: \"hello\")\n"
 "  --disk PATH     give the guest a virtio-blk disk backed by this host\n"
 "                  file or block device (its size is the disk's); what\n"
 "                  the guest flushes is on stable storage\n"
-"  --cache MODE    how --disk is read and written: none (the default:\n"
-"                  asynchronous O_DIRECT, many requests in flight, or on\n"
-"                  a block device bios straight to it; a file system that\n"
-"                  refuses O_DIRECT gets writeback, logged) or writeback\n"
-"                  (through the host's page cache)\n"
+"  --cache MODE    how --disk is read and written (only with --disk):\n"
+"                  none (the default: asynchronous O_DIRECT, many\n"
+"                  requests in flight, or on a block device bios straight\n"
+"                  to it; a file system that refuses O_DIRECT gets\n"
+"                  writeback, logged) or writeback (through the host's\n"
+"                  page cache)\n"
 "  --ramdisk SIZE  a virtio-blk disk in host RAM instead, e.g. 16M, or\n"
 "                  'default' for vdpa_sim_blk's 128M; at most 4G\n"
 "  --net MODE      give the guest a virtio-net device: loopback (frames\n"
@@ -85,12 +100,15 @@ static const char reserve_help[] =
 "  guests: a guest started on one needs no CPU hotplug, and a stopped\n"
 "  guest leaves it parked and ready.  Linux cannot bring a reserved CPU\n"
 "  online until it is released.  (The module parameter reserve=CPULIST\n"
-"  does the same at load.)\n";
+"  does the same at load.)  A CPU in the pool already is said and makes\n"
+"  the status 1, as release of one not in it does; the list's other\n"
+"  CPUs are still reserved.\n";
 
 static const char release_help[] =
 "kspawnctl release CPULIST\n"
 "  Give reserved CPUs back to Linux.  A CPU an instance holds stays\n"
-"  reserved (stop the instance first).\n";
+"  reserved (stop the instance first); one not in the pool is said and\n"
+"  makes the status 1.\n";
 
 static const char status_help[] =
 "kspawnctl status ID\n"
@@ -107,11 +125,11 @@ static const char console_help[] =
 "  Print what the guest wrote to its console since the last read (for\n"
 "  10 s after a stop, what a stopped guest wrote that nobody read).\n"
 "  --follow, -f    keep printing until the guest halts, panics or hangs,\n"
-"                  or another process stops it (or Ctrl-C); exit status\n"
-"                  0 if it halted or was stopped (its last words\n"
-"                  printed), 9 if it panicked or hung, or its instance\n"
-"                  is dead (also when another process stopped it\n"
-"                  after that)\n";
+"                  or another process stops it (or Ctrl-C: status 130);\n"
+"                  exit status 0 if it halted or was stopped (its last\n"
+"                  words printed), 9 if it panicked or hung, or its\n"
+"                  instance is dead (also when another process stopped\n"
+"                  it after that)\n";
 
 static const char stop_help[] =
 "kspawnctl stop ID [--force]\n"
@@ -122,9 +140,11 @@ static const char stop_help[] =
 static const char gdb_help[] =
 "kspawnctl gdb ID [--listen [HOST:]PORT | --tty DEV]\n"
 "  Bridge gdb to the guest's own gdb stub over the instance's debug\n"
-"  channel, until Ctrl-C or the instance goes.  Start the guest with\n"
-"  --cmdline 'gdb=wait APP ...' to have it wait for the debugger before\n"
-"  the app's main (gdb=on: the stub listens, the guest does not wait).\n"
+"  channel, until Ctrl-C (status 130) or the instance goes.  Start the\n"
+"  guest with --cmdline 'gdb=wait APP ...' to have it wait for the\n"
+"  debugger before the app's main (gdb=on: the stub listens, the guest\n"
+"  does not wait).  A bad --listen or --tty is a bad command line (2),\n"
+"  said before the device is opened.\n"
 "  --listen [HOST:]PORT  TCP (default 127.0.0.1:1234); then, in gdb:\n"
 "                  target remote HOST:PORT; one gdb at a time\n"
 "  --tty DEV       a serial line instead, e.g. a second QEMU serial port\n"
@@ -134,23 +154,30 @@ static const char exit_help[] =
 "\n"
 "EXIT STATUS\n"
 "  0  success\n"
-"  1  the operation failed (the message says why)\n"
+"  1  the operation failed (the message says why): also an IMAGE that\n"
+"     cannot be opened or read, reserve of a CPU in the pool or release\n"
+"     of one not in it, and output that cannot be written (\"writing\n"
+"     output: ...\")\n"
 "  2  bad command line: also a size no guest can have (--mem outside\n"
 "     8M-1G, --ramdisk over 4G, a --disk with not one sector), or options\n"
 "     the module refused for an image that passed the checks\n"
-"  3  kspawn.ko is not loaded (/dev/kspawn missing): insmod kspawn.ko\n"
+"  3  kspawn.ko is not loaded (/dev/kspawn missing): load it with\n"
+"     pool_base=, pool_size= and trampoline= (host/kmod/README.md)\n"
 "  4  permission denied: run as root\n"
-"  5  bad image: not a kspawn guest ELF, truncated, laid out wrongly, or\n"
-"     larger than the region (--mem)\n"
+"  5  bad image: not a regular file, not a kspawn guest ELF, truncated,\n"
+"     laid out wrongly, or larger than the region (--mem)\n"
 "  6  the image's ABI major version is not the one kspawnctl and the\n"
 "     module speak\n"
 "  7  not enough resources: pool too small for --mem, too many instances\n"
 "     (the module's limit), CPU busy, a --disk another instance (or a\n"
-"     mount) holds, CPU 0 or the last online CPU asked for\n"
+"     mount) holds, CPU 0, the last online CPU or one the machine\n"
+"     lacks asked for (run, reserve, release)\n"
 "  8  no such instance\n"
 "  9  console --follow: the guest panicked or stopped its heartbeat, or\n"
 "     its instance is dead (a guest another process stopped while it ran\n"
 "     ends it with 0)\n"
+"  130, 143  console --follow or gdb ended by Ctrl-C (SIGINT) or SIGTERM\n"
+"     (128 + the signal, as a shell says it)\n"
 "\n"
 "EXAMPLES\n"
 "  id=$(kspawnctl run kspawn-guest.elf --cpu 1 --cmdline 'hello a b')\n"
@@ -172,17 +199,38 @@ static const struct {
 	{ "release", release_help },
 };
 
+/*
+ * "usage: " and a command's synopsis: the lines of its text up to the
+ * first that starts its description ("  Word"); the rest of the text.
+ */
+static const char *put_usage(FILE *out, const char *t)
+{
+	fputs("usage: ", out);
+	for (int first = 1; *t && !(!strncmp(t, "  ", 2) && t[2] != ' ');
+	     first = 0) {
+		size_t n = strcspn(t, "\n");
+
+		fprintf(out, "%s%.*s\n", first ? "" : "       ", (int)n, t);
+		t += n + (t[n] == '\n');
+	}
+	return t;
+}
+
 void usage(const char *cmd, int to_stderr)
 {
 	FILE *out = to_stderr ? stderr : stdout;
+	const char *rest;
 	size_t i;
 
 	for (i = 0; cmd && i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (!strcmp(cmd, commands[i].name)) {
-			fputs("usage: ", out);
-			fputs(commands[i].text, out);
-			return;
-		}
+		if (strcmp(cmd, commands[i].name))
+			continue;
+		rest = put_usage(out, commands[i].text);
+		if (to_stderr)	/* after a bad command line: no more */
+			fprintf(out, "Try 'kspawnctl help %s' for more.\n", cmd);
+		else
+			fputs(rest, out);
+		return;
 	}
 	fputs(synopsis, out);
 	if (to_stderr) {

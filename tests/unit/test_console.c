@@ -9,7 +9,7 @@
  * and it ends with status 0, not 8 (no instance); or 9 if the module says
  * the stop found the guest panicked, hung or dead, seen or not.
  *
- * unit-sources: host/ctl/cmd_console.c
+ * unit-sources: host/ctl/cmd_console.c host/ctl/output.c
  */
 #include <errno.h>
 #include <stdarg.h>

@@ -9,6 +9,7 @@
  * bridge that never returns into a failure.
  *
  * unit-sources: host/ctl/cmd_gdb.c host/ctl/gdb_break.c guest/gdbstub/rsp.c
+ * unit-sources: host/ctl/args.c
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,12 +31,6 @@ static int statuses;		/* dev_status calls */
 static int running_for;		/* statuses that say RUNNING, then gone */
 static int gone_halted;		/* gone: still RUNNING, the guest HALTED */
 static int writes;		/* dev_debug_write calls, each taking nothing */
-
-int ctl_parse_id(const char *s, uint32_t *id)
-{
-	*id = (uint32_t)atoi(s);
-	return 0;
-}
 
 int dev_status(int fd, uint32_t id, struct ctl_status *st)
 {
@@ -126,10 +121,11 @@ static void halted_guest_ends_bridge(void **state)
 static void slow_guest_is_waited_for(void **state)
 {
 	(void)state;
-	running_for = 3;	/* 300 ms of a running guest, then gone */
+	/* The look before the bridge, then 300 ms of a running guest. */
+	running_for = 4;
 	gone_halted = 0;
 	assert_int_equal(bridge(), EXIT_FAIL);
-	assert_int_equal(statuses, 4);
+	assert_int_equal(statuses, 5);
 	assert_true(writes >= 400 && writes <= 401);
 }
 

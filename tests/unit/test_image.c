@@ -149,7 +149,7 @@ static void test_too_big(void **state)
 	e = load_long(&t, sizeof(t), KSPAWN_IMAGE_MAX_BYTES + 1, &img);
 	memcpy(error, img.error, sizeof(error));
 	image_free(&img);
-	if (e != IMAGE_ERR_FORMAT || !strstr(error, "/tmp/kspawn-test-image.") ||
+	if (e != IMAGE_ERR_FORMAT ||
 	    !strstr(error, "67108865 bytes of headers and segments, more than the 67108864 (64 MiB) a guest image may have"))
 		fail_msg("got %d '%s'", e, error);
 
@@ -365,7 +365,7 @@ static void test_no_file(void **state)
 	(void)state;
 	assert_int_equal(image_load(&img, "/no/such/image.elf", &mem),
 			 IMAGE_ERR_IO);
-	assert_non_null(strstr(img.error, "cannot open /no/such/image.elf"));
+	assert_non_null(strstr(img.error, "cannot open: No such file or directory"));
 	image_free(&img);
 }
 

@@ -1,0 +1,132 @@
+/*
+ * The arguments the commands share: an instance ID, "COMMAND ID [FLAG]",
+ * an option's value, and how a bad command line is said.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+int ctl_parse_uint(const char *s, unsigned long max, unsigned long *v)
+{
+	if (!isdigit((unsigned char)*s))
+		return -1;	/* strtoul would skip a space or a sign */
+	for (*v = 0; isdigit((unsigned char)*s); s++) {
+		unsigned int d = (unsigned int)(*s - '0');
+
+		if (*v > (max - d) / 10)
+			return -1;
+		*v = *v * 10 + d;
+	}
+	return *s ? -1 : 0;
+}
+
+int ctl_parse_id(const char *s, uint32_t *id)
+{
+	unsigned long v;
+
+	if (ctl_parse_uint(s, UINT32_MAX, &v)) {
+		err_msg("'%s' is not an instance ID (a number from kspawnctl list)",
+			s);
+		return -1;
+	}
+	*id = (uint32_t)v;
+	return 0;
+}
+
+int ctl_usage(const char *cmd, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	err_msg("%s: %s", cmd, why);
+	usage(cmd, 1);
+	return EXIT_USAGE;
+}
+
+int ctl_bad_option(const char *cmd, const char *opt)
+{
+	if (!strcmp(opt, "--json"))
+		return ctl_usage(cmd, "--json goes before the command (kspawnctl --json %s ...)",
+				 cmd);
+	if (!strncmp(opt, "--device", 8) && (!opt[8] || opt[8] == '='))
+		return ctl_usage(cmd, "--device goes before the command (kspawnctl --device PATH %s ...)",
+				 cmd);
+	return ctl_usage(cmd, "unknown option '%s'", opt);
+}
+
+int ctl_help(const char *cmd, int argc, char **argv,
+	     const char *const *with_value)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(cmd, 0);
+			return 1;
+		}
+		for (int k = 0; with_value && with_value[k]; k++)
+			if (!strcmp(argv[i], with_value[k])) {
+				i++;	/* its value, whatever it reads */
+				break;
+			}
+	}
+	return 0;
+}
+
+int ctl_id_args(const char *cmd, int argc, char **argv, const char *flag,
+		const char *alias, int *flagged, uint32_t *id)
+{
+	const char *ids = NULL;
+
+	if (ctl_help(cmd, argc, argv, NULL))
+		return EXIT_OK;
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (flag && (!strcmp(arg, flag) ||
+			     (alias && !strcmp(arg, alias)))) {
+			*flagged = 1;
+		} else if (arg[0] == '-') {
+			return ctl_bad_option(cmd, arg);
+		} else if (ids) {
+			return ctl_usage(cmd, "one instance ID only ('%s' and '%s')",
+					 ids, arg);
+		} else {
+			ids = arg;
+		}
+	}
+	if (!ids)
+		return ctl_usage(cmd, "which instance? (an ID from kspawnctl list)");
+	if (ctl_parse_id(ids, id)) {
+		usage(cmd, 1);
+		return EXIT_USAGE;
+	}
+	return CTL_GO;
+}
+
+int ctl_opt(const char *cmd, int argc, char **argv, int *i, const char *name,
+	    const char **val)
+{
+	const char *arg = argv[*i];
+	size_t n = strlen(name);
+
+	if (strncmp(arg, name, n) || (arg[n] && arg[n] != '='))
+		return 0;
+	if (arg[n] == '=') {
+		*val = arg + n + 1;
+		return 1;
+	}
+	if (*i + 1 >= argc) {
+		err_msg("%s%s%s needs a value", cmd ? cmd : "", cmd ? ": " : "",
+			name);
+		return -1;
+	}
+	*val = argv[++*i];
+	return 1;
+}

@@ -1,0 +1,129 @@
+/*
+ * kspawnctl's command line: the global options, then the command, which
+ * the table below hands the rest to.  `kspawnctl --help` is the manual
+ * (usage.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+#ifndef KSPAWNCTL_VERSION	/* ctl.mk defines it; the unit tests do not */
+#define KSPAWNCTL_VERSION "unknown"
+#endif
+
+static const struct {
+	const char *name;
+	int (*fn)(struct ctl *c, int argc, char **argv);
+	int json;		/* it prints JSON with --json */
+} commands[] = {
+	{ "run", cmd_run, 1 },
+	{ "list", cmd_list, 1 },
+	{ "status", cmd_status, 1 },
+	{ "console", cmd_console, 0 },
+	{ "stop", cmd_stop, 0 },
+	{ "gdb", cmd_gdb, 0 },
+	{ "reserve", cmd_reserve, 0 },
+	{ "release", cmd_release, 0 },
+};
+
+/* The command's index in commands[], or -1. */
+static int command(const char *name)
+{
+	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+		if (!strcmp(name, commands[k].name))
+			return (int)k;
+	return -1;
+}
+
+/* kspawnctl help [COMMAND] */
+static int help(int argc, char **argv)
+{
+	if (argc > 2) {
+		err_msg("help: one command only ('%s' and '%s')", argv[1],
+			argv[2]);
+		usage(NULL, 1);
+		return EXIT_USAGE;
+	}
+	if (argc == 2 && command(argv[1]) < 0) {
+		err_msg("help: unknown command '%s'", argv[1]);
+		usage(NULL, 1);
+		return EXIT_USAGE;
+	}
+	usage(argc == 2 ? argv[1] : NULL, 0);
+	return EXIT_OK;
+}
+
+static int version(void)
+{
+	printf("kspawnctl %s, kspawn ABI %u.%u\n", KSPAWNCTL_VERSION,
+	       KSPAWN_ABI_MAJOR, KSPAWN_ABI_MINOR);
+	return EXIT_OK;
+}
+
+static int command_line(int argc, char **argv)
+{
+	struct ctl c = { .device = KSPAWN_DEVICE, .fd = -1 };
+	const char *env = getenv("KSPAWN_DEVICE");
+	int i = 1, k;
+
+	if (env && *env)
+		c.device = env;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *val;
+		int r;
+
+		if (!strcmp(argv[i], "--json")) {
+			c.json = 1;
+		} else if ((r = ctl_opt(NULL, argc, argv, &i, "--device", &val))) {
+			if (r < 0) {
+				usage(NULL, 1);
+				return EXIT_USAGE;
+			}
+			c.device = val;
+		} else if (!strcmp(argv[i], "-h") ||
+			   !strcmp(argv[i], "--help")) {
+			usage(NULL, 0);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--version")) {
+			return version();
+		} else {
+			err_msg("unknown option '%s'", argv[i]);
+			usage(NULL, 1);
+			return EXIT_USAGE;
+		}
+	}
+	if (i == argc) {
+		usage(NULL, 1);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[i], "help"))
+		return help(argc - i, argv + i);
+	k = command(argv[i]);
+	if (k < 0) {
+		err_msg("unknown command '%s'", argv[i]);
+		usage(NULL, 1);
+		return EXIT_USAGE;
+	}
+	/* Not ignored where nothing is JSON: a script would be misled. */
+	if (c.json && !commands[k].json) {
+		if (ctl_help(argv[i], argc - i, argv + i, NULL))
+			return EXIT_OK;
+		return ctl_usage(argv[i], "--json is for run, status and list only");
+	}
+	return commands[k].fn(&c, argc - i, argv + i);
+}
+
+int ctl_main(int argc, char **argv)
+{
+	int rc;
+
+	ctl_output_init();
+	rc = command_line(argc, argv);
+
+	/* Printed but not written (a full disk, a closed pipe): failed. */
+	if (ctl_flush() && rc == EXIT_OK)
+		rc = EXIT_FAIL;
+	return rc;
+}

@@ -1,0 +1,70 @@
+/*
+ * kspawnctl's messages: err_msg(), and what a failed open of the device
+ * or a failed request on an instance means, with its exit status.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+void err_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kspawnctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* The device opened, for the messages. */
+static const char *device = KSPAWN_DEVICE;
+
+int ctl_open(struct ctl *c)
+{
+	int e = dev_open(c->device, &c->fd);
+
+	device = c->device;
+	if (!e)
+		return EXIT_OK;
+	if (e == -ENOENT || e == -ENXIO || e == -ENODEV) {
+		/* A bare insmod fails: the pool must be set aside at boot. */
+		err_msg("%s is missing: the kspawn module is not loaded (it needs pool_base=, pool_size= and trampoline=, memory set aside at boot with memmap=: see host/kmod/README.md)",
+			c->device);
+		return EXIT_NOMODULE;
+	}
+	if (e == -EACCES || e == -EPERM) {
+		err_msg("cannot open %s: permission denied: kspawnctl must run as root%s",
+			c->device, geteuid() ? " (you are not)" : "");
+		return EXIT_PERM;
+	}
+	err_msg("cannot open %s: %s", c->device, strerror(-e));
+	return EXIT_FAIL;
+}
+
+int ctl_fail(const char *what, int err, uint32_t id)
+{
+	switch (-err) {
+	case ENOENT:
+	case ESRCH:
+		err_msg("%s: no instance %u (see kspawnctl list)", what, id);
+		return EXIT_NOINST;
+	case EPERM:
+	case EACCES:
+		err_msg("%s: permission denied: kspawnctl must run as root",
+			what);
+		return EXIT_PERM;
+	case ENOTTY:
+		/* /dev/null, say: it cannot tell which. */
+		err_msg("%s: %s does not know kspawn's requests: it is not the kspawn device (--device), or kspawn.ko and kspawnctl are from different versions",
+			what, device);
+		return EXIT_FAIL;
+	default:
+		err_msg("%s: %s", what, strerror(-err));
+		return EXIT_FAIL;
+	}
+}

@@ -1,0 +1,286 @@
+/*
+ * kspawnctl's whole command line against a fake /dev/kspawn: the tests
+ * that include this link every host/ctl file but device.c and main.c, and
+ * the dev_* calls of device.h answer from fake below.  ctl() runs
+ * kspawnctl (ctl_main(), cli.c) with its stdout in out[] (or in a file,
+ * /dev/full say) and its stderr in err[]; image_path is a valid guest
+ * image (tiny_image.h).  Static: each test is one program, built alone.
+ */
+#ifndef TESTS_UNIT_CTL_FAKE_H
+#define TESTS_UNIT_CTL_FAKE_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host/ctl/ctl.h"
+#include "tests/unit/tiny_image.h"
+
+#define FAKE_ID 7		/* the one instance there is, if any */
+
+static struct {
+	int open_err;		/* dev_open's answer: 0 or a negative errno */
+	int opens;		/* dev_open calls */
+	int there;		/* instance FAKE_ID exists */
+	int spawn_err, spawns;
+	int list_err;		/* dev_list's answer */
+	int stop_err, stops;
+	int reserve_err;	/* every dev_reserve's answer */
+	int guest_state;	/* KSPAWN_GUEST_* of FAKE_ID */
+	const char *console;	/* what its console holds, read once */
+	void (*on_status)(void);	/* at each dev_status of FAKE_ID */
+	unsigned char pooled[CTL_MAX_CPUS];
+} fake;
+
+static char out[1 << 16], err[1 << 14];
+static char image_path[] = "/tmp/kspawn-test-ctl-XXXXXX";
+
+static __attribute__((unused)) void fake_reset(void)
+{
+	memset(&fake, 0, sizeof(fake));
+	fake.there = 1;
+	fake.guest_state = KSPAWN_GUEST_RUNNING;
+	fake.pooled[1] = 1;	/* run needs no sysfs to pick CPU 1 */
+}
+
+int dev_open(const char *path, int *fd)
+{
+	(void)path;
+	fake.opens++;
+	*fd = fake.open_err ? -1 : 1000;
+	return fake.open_err;
+}
+
+int dev_version(int fd, struct ctl_version *v)
+{
+	(void)fd;
+	memset(v, 0, sizeof(*v));
+	v->abi_major = KSPAWN_ABI_MAJOR;
+	v->abi_minor = KSPAWN_ABI_MINOR;
+	v->max_instances = 16;
+	return 0;
+}
+
+/* The spawn: a load that fails with spawn_err, or a start. */
+int dev_load(int fd, const struct ctl_spawn *req, uint32_t *id)
+{
+	(void)fd, (void)req;
+	fake.spawns++;
+	if (fake.spawn_err)
+		return fake.spawn_err;
+	*id = FAKE_ID;
+	return 0;
+}
+
+int dev_start(int fd, uint32_t id)
+{
+	(void)fd, (void)id;
+	fake.there = 1;
+	return 0;
+}
+
+int dev_status(int fd, uint32_t id, struct ctl_status *st)
+{
+	(void)fd;
+	if (id != FAKE_ID || !fake.there)
+		return -ESRCH;
+	if (fake.on_status)
+		fake.on_status();
+	memset(st, 0, sizeof(*st));
+	st->id = id;
+	st->cpu = 1;
+	st->host_state = CTL_HOST_RUNNING;
+	st->guest_state = (uint32_t)fake.guest_state;
+	st->region_size = 16 << 20;
+	st->doorbell_cpu = 0;
+	strcpy(st->cmdline, "hello");
+	st->heartbeat_age_ms = UINT64_MAX;
+	return 0;
+}
+
+int dev_list(int fd, uint32_t *ids, int max, int *count)
+{
+	(void)fd;
+	if (fake.list_err)
+		return fake.list_err;
+	*count = fake.there && max > 0;
+	if (*count)
+		ids[0] = FAKE_ID;
+	return 0;
+}
+
+int dev_console_read(int fd, uint32_t id, void *buf, size_t len,
+		     size_t *got, enum ctl_gone *gone)
+{
+	(void)fd;
+	*got = 0;
+	*gone = CTL_GONE_NO;
+	if (id != FAKE_ID || !fake.there)
+		return -ESRCH;
+	if (fake.console) {
+		*got = strlen(fake.console) < len ? strlen(fake.console) : len;
+		memcpy(buf, fake.console, *got);
+		fake.console += *got;
+		if (!*fake.console)
+			fake.console = NULL;
+	}
+	return 0;
+}
+
+int dev_console_write(int fd, uint32_t id, const void *buf, size_t len,
+		      size_t *put)
+{
+	(void)fd, (void)buf;
+	*put = len;
+	return id == FAKE_ID && fake.there ? 0 : -ESRCH;
+}
+
+int dev_debug_read(int fd, uint32_t id, void *buf, size_t len, size_t *got)
+{
+	(void)fd, (void)buf, (void)len;
+	*got = 0;
+	return id == FAKE_ID && fake.there ? 0 : -ESRCH;
+}
+
+int dev_debug_write(int fd, uint32_t id, const void *buf, size_t len,
+		    size_t *put)
+{
+	(void)fd, (void)buf;
+	*put = len;
+	return id == FAKE_ID && fake.there ? 0 : -ESRCH;
+}
+
+int dev_debug_break(int fd, uint32_t id)
+{
+	(void)fd, (void)id;
+	return 0;
+}
+
+int dev_stop(int fd, uint32_t id, int force)
+{
+	(void)fd, (void)force;
+	fake.stops++;
+	if (id != FAKE_ID || !fake.there)
+		return -ESRCH;
+	if (fake.stop_err)
+		return fake.stop_err;
+	fake.there = 0;
+	return 0;
+}
+
+int dev_cpus(int fd, struct ctl_cpus *c)
+{
+	(void)fd;
+	memset(c, 0, sizeof(*c));
+	memcpy(c->pooled, fake.pooled, sizeof(c->pooled));
+	return 0;
+}
+
+int dev_reserve(int fd, uint32_t cpu, int reserve)
+{
+	(void)fd, (void)cpu, (void)reserve;
+	return fake.reserve_err;
+}
+
+/* The file's bytes into buf, a string. */
+static void slurp(FILE *f, char *buf, size_t size)
+{
+	size_t n;
+
+	rewind(f);
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = 0;
+	fclose(f);
+}
+
+/*
+ * kspawnctl ARG... (NULL-terminated): its exit status; what it printed on
+ * stderr in err[], on stdout in out[], or in the file to if not NULL.
+ */
+static __attribute__((unused)) int ctl_to(const char *to, ...)
+{
+	char *argv[32] = { "kspawnctl" };
+	int argc = 1, keep1 = dup(1), keep2 = dup(2), rc, fd;
+	FILE *o = tmpfile(), *e = tmpfile();
+	va_list ap;
+
+	va_start(ap, to);
+	while (argc < 31 && (argv[argc] = va_arg(ap, char *)))
+		argc++;
+	va_end(ap);
+	if (!o || !e || keep1 < 0 || keep2 < 0)
+		abort();
+	fd = to ? open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600) : fileno(o);
+	if (fd < 0)
+		abort();
+	fflush(stdout);
+	fflush(stderr);
+	dup2(fd, 1);
+	dup2(fileno(e), 2);
+	/*
+	 * stdout as a new process has it: out of glibc's writing mode (a
+	 * seek leaves it), which setvbuf() in ctl_main() expects, as it
+	 * comes before any write there.
+	 */
+	fseek(stdout, 0, SEEK_END);
+	rc = ctl_main(argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	clearerr(stdout);
+	dup2(keep1, 1);
+	dup2(keep2, 2);
+	close(keep1);
+	close(keep2);
+	if (to)
+		close(fd);
+	slurp(o, out, sizeof(out));
+	slurp(e, err, sizeof(err));
+	return rc;
+}
+
+#define ctl(...) ctl_to(NULL, __VA_ARGS__, (char *)NULL)
+
+/* Fail unless what is (or is not) in buf, showing both. */
+#define has(buf, what)                                                         \
+	do {                                                                   \
+		if (!strstr(buf, what))                                        \
+			fail_msg("%s lacks \"%s\"; it is \"%s\"", #buf,      \
+				 what, buf);                                   \
+	} while (0)
+#define hasnt(buf, what)                                                       \
+	do {                                                                   \
+		if (strstr(buf, what))                                         \
+			fail_msg("%s has \"%s\"; it is \"%s\"", #buf, what,   \
+				 buf);                                         \
+	} while (0)
+
+/* cmocka group setup and teardown: the image, and KSPAWN_DEVICE unset. */
+static __attribute__((unused)) int fake_setup(void **state)
+{
+	struct tiny t = good();
+	int fd = mkstemp(image_path);
+
+	(void)state;
+	unsetenv("KSPAWN_DEVICE");
+	if (fd < 0)
+		return -1;
+	if (write(fd, &t, sizeof(t)) != (ssize_t)sizeof(t)) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static __attribute__((unused)) int fake_teardown(void **state)
+{
+	(void)state;
+	unlink(image_path);
+	return 0;
+}
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * kspawnctl's exit statuses, the same for the same thing everywhere:
+ * --help anywhere on a command's line is its help (0); `help BOGUS` is an
+ * unknown command (2); Ctrl-C on console --follow is 130 and a SIGTERM
+ * 143 (128 + the signal, as a shell says it); an image that is no file
+ * is a bad image (5), one that cannot be read a failure (1), its path said
+ * once; and reserve of a reserved CPU fails as release of one not
+ * reserved does (1).  (gdb's Ctrl-C: test_ctl_gdb.c.)  The device is a
+ * fake (ctl_fake.h) under kspawnctl's whole command line.
+ *
+ * unit-sources: host/ctl/cli.c host/ctl/errors.c host/ctl/args.c
+ * unit-sources: host/ctl/output.c host/ctl/usage.c host/ctl/run_args.c
+ * unit-sources: host/ctl/cmd_run.c host/ctl/cmd_status.c host/ctl/cmd_stop.c
+ * unit-sources: host/ctl/cmd_console.c host/ctl/cmd_gdb.c host/ctl/cmd_reserve.c
+ * unit-sources: host/ctl/cpus.c host/ctl/image.c host/ctl/json.c
+ * unit-sources: host/ctl/states.c host/ctl/kmsg.c host/ctl/gdb_break.c
+ * unit-sources: host/loader/elf_check.c guest/gdbstub/rsp.c
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tests/unit/ctl_fake.h"
+
+static int reset(void **state)
+{
+	(void)state;
+	fake_reset();
+	return 0;
+}
+
+/* Help, whatever else is on the line; nothing done. */
+static void helped(const char *cmd, int rc)
+{
+	char want[64];
+
+	assert_int_equal(rc, EXIT_OK);
+	snprintf(want, sizeof(want), "usage: kspawnctl %s", cmd);
+	has(out, want);
+	assert_string_equal(err, "");
+	assert_int_equal(fake.opens, 0);
+	assert_int_equal(fake.spawns, 0);
+}
+
+static void help_anywhere(void **state)
+{
+	(void)state;
+	helped("status", ctl("status", "5", "--help"));
+	helped("status", ctl("status", "5", "6", "--help"));
+	helped("console", ctl("console", "5", "--help"));
+	helped("stop", ctl("stop", "-h", "5"));
+	helped("list", ctl("list", "x", "--help"));
+	helped("reserve", ctl("reserve", "1", "--help"));
+	helped("release", ctl("release", "--help", "1"));
+	helped("gdb", ctl("gdb", "1", "--listen", "5", "--help"));
+	helped("run", ctl("run", image_path, "--mem", "16M", "--help"));
+	helped("run", ctl("run", "--bogus", "--help"));
+	/* An option's value is that, even when it reads --help. */
+	assert_int_equal(ctl("run", image_path, "--cmdline", "--help"),
+			 EXIT_OK);
+	assert_int_equal(fake.spawns, 1);
+}
+
+static void help_unknown_command(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl("help", "bogus"), EXIT_USAGE);
+	has(err, "kspawnctl: help: unknown command 'bogus'");
+	assert_string_equal(out, "");
+	assert_int_equal(ctl("help", "run"), EXIT_OK);
+	has(out, "usage: kspawnctl run IMAGE");
+	assert_int_equal(ctl("help"), EXIT_OK);
+	has(out, "EXIT STATUS");
+}
+
+static int signal_at;		/* the dev_status call that gets it */
+static int signal_sent;
+
+static void send_signal(void)
+{
+	if (--signal_at == 0)
+		raise(signal_sent);
+}
+
+static void interrupted_follow(void **state)
+{
+	(void)state;
+	fake.on_status = send_signal;
+	signal_sent = SIGINT;
+	signal_at = 2;
+	assert_int_equal(ctl("console", "7", "--follow"), 130);
+	signal_sent = SIGTERM;
+	signal_at = 2;
+	assert_int_equal(ctl("console", "7", "--follow"), 143);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+}
+
+/* How often needle is in s. */
+static int count(const char *s, const char *needle)
+{
+	int n = 0;
+
+	while ((s = strstr(s, needle))) {
+		n++;
+		s++;
+	}
+	return n;
+}
+
+static void image_not_there(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl("run", "/tmp"), EXIT_IMAGE);
+	has(err, "run: /tmp: not a regular file");
+	assert_int_equal(count(err, "/tmp"), 1);
+	assert_int_equal(ctl("run", "/no/such/image.elf"), EXIT_FAIL);
+	has(err, "run: /no/such/image.elf: cannot open: No such file or directory");
+	assert_int_equal(count(err, "/no/such/image.elf"), 1);
+	assert_int_equal(fake.opens, 0);
+}
+
+/* Nothing to do for a CPU is a failure both ways. */
+static void pool_nothing_to_do(void **state)
+{
+	(void)state;
+	fake.reserve_err = -EALREADY;
+	assert_int_equal(ctl("reserve", "2"), EXIT_FAIL);
+	has(err, "reserve: CPU 2 is in the pool already");
+	fake.reserve_err = -ENOENT;
+	assert_int_equal(ctl("release", "2"), EXIT_FAIL);
+	has(err, "release: CPU 2 is not in the pool");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(help_anywhere, reset),
+		cmocka_unit_test_setup(help_unknown_command, reset),
+		cmocka_unit_test_setup(interrupted_follow, reset),
+		cmocka_unit_test_setup(image_not_there, reset),
+		cmocka_unit_test_setup(pool_nothing_to_do, reset),
+	};
+
+	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);
+}

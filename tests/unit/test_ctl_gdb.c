@@ -1,0 +1,146 @@
+/*
+ * kspawnctl gdb's command line (host/ctl/cmd_gdb.c): bad --listen and
+ * --tty values are a bad command line (status 2), said before the device
+ * is opened; the instance is looked at before anything listens, so a
+ * wrong ID is "no instance" (8), with no hint to connect to a bridge that
+ * is not there; and the hint is one gdb reads as TCP (target remote
+ * HOST:PORT; a bare PORT is a serial device to gdb).  The device is a
+ * fake (ctl_fake.h); the bridge is ended by a SIGINT, as by Ctrl-C.
+ *
+ * unit-sources: host/ctl/cli.c host/ctl/errors.c host/ctl/args.c
+ * unit-sources: host/ctl/output.c host/ctl/usage.c host/ctl/run_args.c
+ * unit-sources: host/ctl/cmd_run.c host/ctl/cmd_status.c host/ctl/cmd_stop.c
+ * unit-sources: host/ctl/cmd_console.c host/ctl/cmd_gdb.c host/ctl/cmd_reserve.c
+ * unit-sources: host/ctl/cpus.c host/ctl/image.c host/ctl/json.c
+ * unit-sources: host/ctl/states.c host/ctl/kmsg.c host/ctl/gdb_break.c
+ * unit-sources: host/loader/elf_check.c guest/gdbstub/rsp.c
+ */
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "tests/unit/ctl_fake.h"
+
+static char port[16];		/* a free TCP port on 127.0.0.1 */
+static pthread_t main_thread;
+
+static void ignore(int sig)
+{
+	(void)sig;
+}
+
+static int reset(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	(void)state;
+	fake_reset();
+	/* A Ctrl-C that comes after kspawnctl gdb returned is nobody's. */
+	signal(SIGINT, ignore);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(s, (struct sockaddr *)&sa, &len))
+		return -1;
+	snprintf(port, sizeof(port), "%u", ntohs(sa.sin_port));
+	close(s);
+	return 0;
+}
+
+/* Ctrl-C for the bridge (this thread), 300 ms from now. */
+static void *ctrl_c(void *arg)
+{
+	struct timespec t = { 0, 300 * 1000 * 1000 };
+
+	(void)arg;
+	nanosleep(&t, NULL);
+	pthread_kill(main_thread, SIGINT);
+	return NULL;
+}
+
+/* kspawnctl gdb ARGS..., Ctrl-C'd if it bridges. */
+static int gdb(const char *id, const char *opt, const char *val)
+{
+	pthread_t t;
+	int rc;
+
+	main_thread = pthread_self();
+	assert_int_equal(pthread_create(&t, NULL, ctrl_c, NULL), 0);
+	rc = ctl("gdb", id, opt, val);
+	pthread_join(t, NULL);
+	return rc;
+}
+
+static void no_instance_no_bridge(void **state)
+{
+	(void)state;
+	assert_int_equal(gdb("999", "--listen", port), EXIT_NOINST);
+	has(err, "no instance 999");
+	hasnt(err, "target remote");
+}
+
+static void hint_is_tcp(void **state)
+{
+	char want[64];
+
+	(void)state;
+	gdb("7", "--listen", port);
+	snprintf(want, sizeof(want), "target remote 127.0.0.1:%s\n", port);
+	has(err, want);
+}
+
+/* Ctrl-C ends the bridge with 130, as a shell says an interrupt. */
+static void ctrl_c_is_130(void **state)
+{
+	(void)state;
+	assert_int_equal(gdb("7", "--listen", port), 130);
+}
+
+static void bad_listen(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl("gdb", "7", "--listen", "99999"), EXIT_USAGE);
+	has(err, "gdb: --listen wants [ADDR:]PORT");
+	assert_int_equal(ctl("gdb", "7", "--listen", "1.2.3:80"), EXIT_USAGE);
+	has(err, "gdb: --listen wants [ADDR:]PORT");
+	assert_int_equal(fake.opens, 0);
+}
+
+static void bad_tty(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl("gdb", "7", "--tty", "/nonexist"), EXIT_USAGE);
+	has(err, "gdb: --tty /nonexist: No such file or directory");
+	assert_int_equal(fake.opens, 0);
+}
+
+/* Not a terminal: no serial line to set raw, a bad --tty. */
+static void tty_not_a_terminal(void **state)
+{
+	(void)state;
+	assert_int_equal(gdb("7", "--tty", "/dev/null"), EXIT_USAGE);
+	has(err, "gdb: --tty /dev/null is not a terminal");
+	assert_int_equal(fake.opens, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(no_instance_no_bridge, reset),
+		cmocka_unit_test_setup(hint_is_tcp, reset),
+		cmocka_unit_test_setup(ctrl_c_is_130, reset),
+		cmocka_unit_test_setup(bad_listen, reset),
+		cmocka_unit_test_setup(bad_tty, reset),
+		cmocka_unit_test_setup(tty_not_a_terminal, reset),
+	};
+
+	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);
+}

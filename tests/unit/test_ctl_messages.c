@@ -1,0 +1,113 @@
+/*
+ * What kspawnctl says when something is wrong: the reason, not a near
+ * miss.  The device is a fake (ctl_fake.h) under kspawnctl's whole
+ * command line.
+ *
+ * unit-sources: host/ctl/cli.c host/ctl/errors.c host/ctl/args.c
+ * unit-sources: host/ctl/output.c host/ctl/usage.c host/ctl/run_args.c
+ * unit-sources: host/ctl/cmd_run.c host/ctl/cmd_status.c host/ctl/cmd_stop.c
+ * unit-sources: host/ctl/cmd_console.c host/ctl/cmd_gdb.c host/ctl/cmd_reserve.c
+ * unit-sources: host/ctl/cpus.c host/ctl/image.c host/ctl/json.c
+ * unit-sources: host/ctl/states.c host/ctl/kmsg.c host/ctl/gdb_break.c
+ * unit-sources: host/loader/elf_check.c guest/gdbstub/rsp.c
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tests/unit/ctl_fake.h"
+
+static int reset(void **state)
+{
+	(void)state;
+	fake_reset();
+	return 0;
+}
+
+/* --device without its path: that, not an unknown option. */
+static void device_needs_value(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl("--device"), EXIT_USAGE);
+	has(err, "kspawnctl: --device needs a value");
+	hasnt(err, "unknown option");
+	assert_int_equal(ctl("--device=/dev/kspawn", "list"), EXIT_OK);
+}
+
+/*
+ * A device that knows no kspawn request (ENOTTY): /dev/null, say, or a
+ * kspawn.ko of another version; either may be, so both are said.
+ */
+static void not_a_kspawn_device(void **state)
+{
+	(void)state;
+	fake.list_err = -ENOTTY;
+	assert_int_equal(ctl("--device", "/dev/null", "list"), EXIT_FAIL);
+	has(err, "/dev/null");
+	has(err, "not the kspawn device");
+	has(err, "different versions");
+}
+
+/*
+ * The module's EINVAL for a CPU is CPU 0 or one Linux does not have
+ * (host/kmod/cores.c, cpu.c): which, said.  (This machine has no CPU 999.)
+ */
+static void no_such_cpu(void **state)
+{
+	(void)state;
+	fake.reserve_err = -EINVAL;
+	assert_int_equal(ctl("reserve", "999"), EXIT_RESOURCE);
+	has(err, "reserve: there is no CPU 999");
+	hasnt(err, "CPU 0");
+	assert_int_equal(ctl("release", "999"), EXIT_RESOURCE);
+	has(err, "release: there is no CPU 999");
+	assert_int_equal(ctl("reserve", "0"), EXIT_RESOURCE);
+	has(err, "reserve: CPU 0 stays with Linux");
+}
+
+/*
+ * No device: the module is not loaded, and a bare insmod would not load
+ * it (its pool_base, pool_size and trampoline need memory set aside at
+ * boot): what it needs is named, and where to read more.
+ */
+static void module_not_loaded(void **state)
+{
+	(void)state;
+	fake.open_err = -ENOENT;
+	assert_int_equal(ctl("list"), EXIT_NOMODULE);
+	has(err, "kspawnctl: /dev/kspawn is missing: the kspawn module is not loaded");
+	has(err, "pool_base=, pool_size= and trampoline=");
+	has(err, "host/kmod/README.md");
+	hasnt(err, "insmod kspawn.ko,");
+	assert_int_equal(ctl("--help"), EXIT_OK);
+	has(out, "3  kspawn.ko is not loaded");
+	has(out, "host/kmod/README.md");
+	hasnt(out, "insmod kspawn.ko\n");
+}
+
+/* list's pool line: every CPU, however long the list. */
+static void pool_whole(void **state)
+{
+	(void)state;
+	fake.pooled[1] = 0;
+	for (int c = 2; c < CTL_MAX_CPUS; c += 2)
+		fake.pooled[c] = 1;
+	assert_int_equal(ctl("list"), EXIT_OK);
+	has(out, ",1020,1022 reserved for guests, free: 2,4,");
+	has(out, ",1020,1022\n");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(device_needs_value, reset),
+		cmocka_unit_test_setup(not_a_kspawn_device, reset),
+		cmocka_unit_test_setup(no_such_cpu, reset),
+		cmocka_unit_test_setup(module_not_loaded, reset),
+		cmocka_unit_test_setup(pool_whole, reset),
+	};
+
+	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);
+}

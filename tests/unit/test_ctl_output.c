@@ -1,0 +1,137 @@
+/*
+ * What kspawnctl prints must reach its stdout, or it says so and fails:
+ * `kspawnctl run IMG > /dev/full` must not exit 0 having lost the new
+ * instance's ID, and the guest it started is not left running unknown:
+ * run stops it again (and says which it was if that fails too).  The
+ * same for what status, list --json, console, --help and --version print.
+ * The device is a fake (ctl_fake.h); /dev/full is the full disk.
+ *
+ * unit-sources: host/ctl/cli.c host/ctl/errors.c host/ctl/args.c
+ * unit-sources: host/ctl/output.c host/ctl/usage.c host/ctl/run_args.c
+ * unit-sources: host/ctl/cmd_run.c host/ctl/cmd_status.c host/ctl/cmd_stop.c
+ * unit-sources: host/ctl/cmd_console.c host/ctl/cmd_gdb.c host/ctl/cmd_reserve.c
+ * unit-sources: host/ctl/cpus.c host/ctl/image.c host/ctl/json.c
+ * unit-sources: host/ctl/states.c host/ctl/kmsg.c host/ctl/gdb_break.c
+ * unit-sources: host/loader/elf_check.c guest/gdbstub/rsp.c
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tests/unit/ctl_fake.h"
+
+#define FULL "/dev/full"
+
+static int reset(void **state)
+{
+	(void)state;
+	fake_reset();
+	return 0;
+}
+
+/* The ID is lost: the guest is stopped again, and that is said. */
+static void run_id_lost(void **state)
+{
+	(void)state;
+	fake.there = 0;
+	assert_int_equal(ctl_to(FULL, "run", image_path, NULL), EXIT_FAIL);
+	has(err, "kspawnctl: writing output: No space left on device");
+	has(err, "instance 7");
+	assert_int_equal(fake.spawns, 1);
+	assert_int_equal(fake.stops, 1);
+	assert_false(fake.there);
+}
+
+/* And if it cannot be stopped, which instance is still running. */
+static void run_id_lost_stop_fails(void **state)
+{
+	(void)state;
+	fake.there = 0;
+	fake.stop_err = -EBUSY;
+	assert_int_equal(ctl_to(FULL, "--json", "run", image_path, NULL),
+			 EXIT_FAIL);
+	has(err, "writing output: No space left on device");
+	has(err, "instance 7 is still running");
+	has(err, "kspawnctl stop 7");
+}
+
+static void status_output_lost(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl_to(FULL, "status", "7", NULL), EXIT_FAIL);
+	has(err, "kspawnctl: writing output: No space left on device");
+	assert_int_equal(ctl_to(FULL, "--json", "status", "7", NULL),
+			 EXIT_FAIL);
+	has(err, "writing output: No space left on device");
+}
+
+static void list_output_lost(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl_to(FULL, "--json", "list", NULL), EXIT_FAIL);
+	has(err, "writing output: No space left on device");
+	assert_int_equal(ctl_to(FULL, "list", NULL), EXIT_FAIL);
+	has(err, "writing output: No space left on device");
+}
+
+static void help_and_version_lost(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl_to(FULL, "--help", NULL), EXIT_FAIL);
+	has(err, "writing output: No space left on device");
+	assert_int_equal(ctl_to(FULL, "--version", NULL), EXIT_FAIL);
+	has(err, "writing output: No space left on device");
+	assert_int_equal(ctl_to(FULL, "help", "run", NULL), EXIT_FAIL);
+	has(err, "writing output: No space left on device");
+}
+
+/* The guest's console: said once, not as the device's error. */
+static void console_output_lost(void **state)
+{
+	(void)state;
+	fake.console = "hello from the guest\n";
+	assert_int_equal(ctl_to(FULL, "console", "7", NULL), EXIT_FAIL);
+	has(err, "kspawnctl: writing output: No space left on device");
+	hasnt(err, "console: No space left");
+}
+
+/* Following: it ends there, rather than read a guest nobody sees. */
+static void console_follow_output_lost(void **state)
+{
+	(void)state;
+	fake.console = "hello from the guest\n";
+	assert_int_equal(ctl_to(FULL, "console", "7", "--follow", NULL),
+			 EXIT_FAIL);
+	has(err, "writing output: No space left on device");
+}
+
+/* Written, all is as before. */
+static void written(void **state)
+{
+	(void)state;
+	fake.there = 0;
+	assert_int_equal(ctl("run", image_path), EXIT_OK);
+	assert_string_equal(out, "7\n");
+	assert_string_equal(err, "");
+	assert_int_equal(fake.stops, 0);
+	assert_int_equal(ctl("--version"), EXIT_OK);
+	has(out, "kspawnctl ");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(run_id_lost, reset),
+		cmocka_unit_test_setup(run_id_lost_stop_fails, reset),
+		cmocka_unit_test_setup(status_output_lost, reset),
+		cmocka_unit_test_setup(list_output_lost, reset),
+		cmocka_unit_test_setup(help_and_version_lost, reset),
+		cmocka_unit_test_setup(console_output_lost, reset),
+		cmocka_unit_test_setup(console_follow_output_lost, reset),
+		cmocka_unit_test_setup(written, reset),
+	};
+
+	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);
+}

@@ -1,0 +1,178 @@
+/*
+ * kspawnctl's bad command lines: each says in one line what is wrong,
+ * then a short usage hint (the command's synopsis, not its whole help),
+ * with status 2.  The device is a fake (ctl_fake.h) under kspawnctl's
+ * whole command line.
+ *
+ * unit-sources: host/ctl/cli.c host/ctl/errors.c host/ctl/args.c
+ * unit-sources: host/ctl/output.c host/ctl/usage.c host/ctl/run_args.c
+ * unit-sources: host/ctl/cmd_run.c host/ctl/cmd_status.c host/ctl/cmd_stop.c
+ * unit-sources: host/ctl/cmd_console.c host/ctl/cmd_gdb.c host/ctl/cmd_reserve.c
+ * unit-sources: host/ctl/cpus.c host/ctl/image.c host/ctl/json.c
+ * unit-sources: host/ctl/states.c host/ctl/kmsg.c host/ctl/gdb_break.c
+ * unit-sources: host/loader/elf_check.c guest/gdbstub/rsp.c
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tests/unit/ctl_fake.h"
+
+static int reset(void **state)
+{
+	(void)state;
+	fake_reset();
+	return 0;
+}
+
+static int lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/*
+ * Status 2; stderr's first line is "kspawnctl: WHY", then the usage of
+ * cmd in a few lines; the device never opened.
+ */
+static void refused(const char *why, const char *cmd, int rc)
+{
+	char first[256], hint[64];
+
+	assert_int_equal(rc, EXIT_USAGE);
+	snprintf(first, sizeof(first), "kspawnctl: %s\n", why);
+	if (strncmp(err, first, strlen(first)))
+		fail_msg("stderr is \"%s\", not first \"%s\"", err, first);
+	snprintf(hint, sizeof(hint), "usage: kspawnctl %s", cmd);
+	has(err, hint);
+	if (lines(err) > 6)
+		fail_msg("stderr is %d lines, not a short hint: \"%s\"",
+			 lines(err), err);
+	assert_int_equal(fake.opens, 0);
+}
+
+static void status_args(void **state)
+{
+	(void)state;
+	refused("status: one instance ID only ('5' and '6')", "status",
+		ctl("status", "5", "6"));
+	refused("status: which instance? (an ID from kspawnctl list)",
+		"status", ctl("status"));
+	refused("status: unknown option '--bogus'", "status",
+		ctl("status", "5", "--bogus"));
+}
+
+static void console_args(void **state)
+{
+	(void)state;
+	refused("console: unknown option '--bogus'", "console",
+		ctl("console", "1", "--bogus"));
+	refused("console: which instance? (an ID from kspawnctl list)",
+		"console", ctl("console", "-f"));
+	refused("stop: one instance ID only ('1' and '2')", "stop",
+		ctl("stop", "1", "2"));
+}
+
+/* A global option after the command: where it goes is said. */
+static void global_after_command(void **state)
+{
+	(void)state;
+	refused("list: --json goes before the command (kspawnctl --json list ...)",
+		"list", ctl("list", "--json"));
+	refused("status: --device goes before the command (kspawnctl --device PATH status ...)",
+		"status", ctl("status", "7", "--device", "/dev/x"));
+	refused("list: takes no arguments ('7')", "list", ctl("list", "7"));
+}
+
+static void gdb_args(void **state)
+{
+	(void)state;
+	refused("gdb: --listen needs a value", "gdb",
+		ctl("gdb", "1", "--listen"));
+	refused("gdb: --listen or --tty, not both", "gdb",
+		ctl("gdb", "1", "--listen", "1234", "--tty", "/dev/null"));
+	refused("gdb: which instance? (an ID from kspawnctl list)", "gdb",
+		ctl("gdb", "--listen", "1234"));
+	refused("gdb: unknown option '--bogus'", "gdb",
+		ctl("gdb", "1", "--bogus"));
+}
+
+static void pool_args(void **state)
+{
+	(void)state;
+	refused("reserve: which CPUs? (a list like 2-3,5)", "reserve",
+		ctl("reserve"));
+	refused("release: one CPU list only ('1' and '2': 1,2 is both)",
+		"release", ctl("release", "1", "2"));
+}
+
+/* run says why (run_args.c), then its synopsis, not all its help. */
+static void run_args(void **state)
+{
+	(void)state;
+	refused("run: which image? (kspawnctl run IMAGE)", "run", ctl("run"));
+	hasnt(err, "--no-verify     skip");
+}
+
+/* --json where nothing is printed as JSON: refused, not ignored. */
+static void json_where_meaningless(void **state)
+{
+	static const char *const cmds[] = {
+		"console", "stop", "gdb", "reserve", "release",
+	};
+	char why[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		snprintf(why, sizeof(why),
+			 "%s: --json is for run, status and list only", cmds[i]);
+		refused(why, cmds[i], ctl("--json", cmds[i], "7"));
+	}
+}
+
+/* Numbers are digits: no space, sign or trailing comma slips by. */
+static void numbers_strict(void **state)
+{
+	(void)state;
+	refused("' 5' is not an instance ID (a number from kspawnctl list)",
+		"status", ctl("status", " 5"));
+	refused("'+3' is not an instance ID (a number from kspawnctl list)",
+		"stop", ctl("stop", "+3"));
+	refused("'5 ' is not an instance ID (a number from kspawnctl list)",
+		"console", ctl("console", "5 "));
+	refused("reserve: '2,' is not a CPU list (like 2-3,5)", "reserve",
+		ctl("reserve", "2,"));
+	refused("release: ' 2' is not a CPU list (like 2-3,5)", "release",
+		ctl("release", " 2"));
+	assert_int_equal(ctl("gdb", "7", "--listen", "+1234"), EXIT_USAGE);
+	has(err, "gdb: --listen wants [ADDR:]PORT");
+	assert_int_equal(ctl("gdb", "7", "--listen", "127.0.0.1: 1234"),
+			 EXIT_USAGE);
+	assert_int_equal(ctl("run", image_path, "--cpu", "+1"), EXIT_USAGE);
+	has(err, "run: --cpu wants a CPU number, not '+1'");
+	assert_int_equal(ctl("run", image_path, "--doorbell-cpu", " 0"),
+			 EXIT_USAGE);
+	has(err, "run: --doorbell-cpu wants a CPU number, not ' 0'");
+	assert_int_equal(fake.opens, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(status_args, reset),
+		cmocka_unit_test_setup(console_args, reset),
+		cmocka_unit_test_setup(global_after_command, reset),
+		cmocka_unit_test_setup(gdb_args, reset),
+		cmocka_unit_test_setup(pool_args, reset),
+		cmocka_unit_test_setup(run_args, reset),
+		cmocka_unit_test_setup(json_where_meaningless, reset),
+		cmocka_unit_test_setup(numbers_strict, reset),
+	};
+
+	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);
+}

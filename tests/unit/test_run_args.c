@@ -1,0 +1,178 @@
+/*
+ * kspawnctl run's command line (host/ctl/run_args.c) on its own: what the
+ * options are taken to mean, and what is refused, with which words.
+ * Sizes are decimal (010M is 10 MiB, not octal 8), or hex after an
+ * explicit 0x, with K, M or G and an optional B or iB after it.
+ *
+ * unit-sources: host/ctl/run_args.c host/ctl/args.c host/ctl/cpus.c
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "host/ctl/run_args.h"
+#include "tests/unit/ctl_said.h"
+
+static struct run_args a;
+
+/* run IMG ARGS... (NULL-terminated): run_parse_args()'s answer. */
+static int parse(const char *first, ...)
+{
+	char *argv[16] = { "run", "img.elf" };
+	int argc = 2;
+	va_list ap;
+
+	argv[argc] = (char *)first;
+	va_start(ap, first);
+	while (argc < 15 && argv[argc])
+		argv[++argc] = va_arg(ap, char *);
+	va_end(ap);
+	said[0] = 0;
+	return run_parse_args(&a, argc, argv);
+}
+
+#define PARSE(...) parse(__VA_ARGS__, (char *)NULL)
+
+static void says(const char *what)
+{
+	if (!strstr(said, what))
+		fail_msg("kspawnctl said \"%s\", which lacks \"%s\"", said, what);
+}
+
+static void mem_is(const char *arg, uint64_t want)
+{
+	if (PARSE("--mem", arg))
+		fail_msg("--mem %s refused: %s", arg, said);
+	if (a.mem != want)
+		fail_msg("--mem %s is %llu bytes, want %llu", arg,
+			 (unsigned long long)a.mem, (unsigned long long)want);
+}
+
+static void mem_refused(const char *arg)
+{
+	if (!PARSE("--mem", arg))
+		fail_msg("--mem '%s' taken as %llu bytes", arg,
+			 (unsigned long long)a.mem);
+	says("--mem wants a size like 16M");
+}
+
+static void sizes_are_decimal(void **state)
+{
+	(void)state;
+	mem_is("010M", 10 << 20);
+	mem_is("08M", 8 << 20);
+	mem_is("16M", 16 << 20);
+	mem_is("16m", 16 << 20);
+	mem_is("16MiB", 16 << 20);
+	mem_is("16MB", 16 << 20);
+	mem_is("16384K", 16 << 20);
+	mem_is("16777216", 16 << 20);
+	mem_is("0x1000000", 16 << 20);
+	mem_is("0x10M", 16 << 20);
+	assert_int_equal(PARSE("--ramdisk", "010M"), 0);
+	assert_int_equal(a.ramdisk, 10 << 20);
+}
+
+static void sizes_malformed(void **state)
+{
+	(void)state;
+	mem_refused("16iB");		/* no unit: was 16 bytes */
+	mem_refused("16B");
+	mem_refused("iB");
+	mem_refused("M");
+	mem_refused("");
+	mem_refused("0x");
+	mem_refused("0x0x10M");
+	mem_refused(" 16M");
+	mem_refused("+16M");
+	mem_refused("-16M");
+	mem_refused("16 M");
+	mem_refused("16MiBs");
+	mem_refused("99999999999999999999M");
+	mem_refused("lots");
+}
+
+/* Two options that cannot both be: refused, neither silently dropped. */
+static void conflicts(void **state)
+{
+	char disk[] = "/tmp/kspawn-test-disk-XXXXXX";
+	int fd = mkstemp(disk);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 1 << 20), 0);
+	close(fd);
+	assert_int_equal(PARSE("--cpu", "5", "--cpus", "2-3"), -1);
+	says("run: --cpu or --cpus, not both");
+	assert_int_equal(PARSE("--cpus", "2-3", "--cpu", "5"), -1);
+	says("run: --cpu or --cpus, not both");
+	assert_int_equal(PARSE("--cache", "writeback"), -1);
+	says("run: --cache is how a --disk is read and written: there is no --disk");
+	assert_int_equal(PARSE("--ramdisk", "16M", "--cache", "none"), -1);
+	says("there is no --disk");
+	/* What goes together still does. */
+	assert_int_equal(PARSE("--disk", disk, "--cache", "writeback"), 0);
+	assert_true(a.writeback);
+	assert_int_equal(PARSE("--cpus", "2-3"), 0);
+	assert_int_equal(a.ncpus, 2);
+	assert_int_equal(PARSE("--cpu", "3"), 0);
+	assert_int_equal(a.cpu, 3);
+	unlink(disk);
+}
+
+static void never_says(const char *what)
+{
+	if (strstr(said, what))
+		fail_msg("kspawnctl said \"%s\", with \"%s\"", said, what);
+}
+
+/* Each refusal gives the real reason. */
+static void reasons(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("--ramdisk", "100"), -1);
+	says("run: --ramdisk 100: a disk is whole 512-byte sectors");
+	never_says("wants a size like");
+	assert_int_equal(PARSE("--ramdisk", "lots"), -1);
+	says("run: --ramdisk wants a size like 16M");
+	/* An option not known is that, last or not. */
+	assert_int_equal(PARSE("--bogus"), -1);
+	says("run: unknown option '--bogus'");
+	never_says("needs a value");
+	assert_int_equal(PARSE("--bogus", "1"), -1);
+	says("run: unknown option '--bogus'");
+	assert_int_equal(PARSE("--mem"), -1);
+	says("run: --mem needs a value");
+}
+
+/* --opt=value is --opt value. */
+static void equals_form(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("--mem=16M", "--cmdline=hello a=b"), 0);
+	assert_int_equal(a.mem, 16 << 20);
+	assert_string_equal(a.cmdline, "hello a=b");
+	assert_int_equal(PARSE("--cpus=2-3"), 0);
+	assert_int_equal(a.ncpus, 2);
+	assert_int_equal(PARSE("--mem="), -1);
+	says("run: --mem wants a size like 16M or 64M, not ''");
+	assert_int_equal(PARSE("--memory=16M"), -1);
+	says("run: unknown option '--memory=16M'");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sizes_are_decimal),
+		cmocka_unit_test(sizes_malformed),
+		cmocka_unit_test(conflicts),
+		cmocka_unit_test(reasons),
+		cmocka_unit_test(equals_form),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
