@@ -80,6 +80,8 @@ HOST_VIRTIO_KO := kernel/drivers/virtio/virtio.ko \
 	kernel/drivers/net/veth.ko kernel/drivers/net/netconsole.ko \
 	kernel/net/core/pktgen.ko \
 	kernel/drivers/md/dm-mod.ko kernel/drivers/md/dm-log-writes.ko \
+	kernel/drivers/md/dm-delay.ko \
+	kernel/fs/fat/fat.ko kernel/fs/fat/msdos.ko kernel/fs/nls/nls_cp437.ko \
 	kernel/drivers/block/brd.ko \
 	kernel/fs/configfs/configfs.ko \
 	kernel/drivers/block/null_blk/null_blk.ko

@@ -19,9 +19,25 @@
  * a device without a limit under 4 GiB) or "blkalign: FAIL ..." for the
  * first request not refused or not read back.
  */
+/*
+ * blkalign mixed [d=SECTOR] [dn=SECTORS] [read]: a write the host can do
+ * directly beside one it cannot, in the same host page (qemu/blk-mixed).
+ * D, dn sectors (default 1) of 0xd1 at sector d (default 8193), is
+ * submitted, and without waiting for it B, MIXED_BYTES of 0xb2 right after
+ * D: more than kspawn's file store sends as one O_DIRECT request, so the
+ * host writes it through its page cache.  With `read`, a read of B's
+ * sectors (as big, so through the page cache too) goes between them.
+ * Once all are done: a FLUSH, which must succeed, then D and B read back
+ * in one request (the page cache again), which must find both.  Prints
+ * "blkalign: mixed OK ..." or "blkalign: mixed FAIL ..." with when each
+ * completed (ms after D was sent), how the FLUSH went, the first byte
+ * read back of D's and B's and how many sectors of each are not theirs.
+ */
+#define MIXED_BYTES (3U << 19)	/* 1.5 MiB */
 #include <errno.h>
 #include <malloc.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kspawn.h"
@@ -145,14 +161,107 @@ out:
 	return toobig;
 }
 
+/* How many of buf's first n sectors are not all byte c. */
+static uint32_t not_all(const uint8_t *buf, uint32_t n, uint8_t c)
+{
+	uint32_t bad = 0;
+
+	for (uint32_t s = 0; s < n; s++)
+		for (uint32_t i = 0; i < VBLK_SECTOR; i++)
+			if (buf[s * VBLK_SECTOR + i] != c) {
+				bad++;
+				break;
+			}
+	return bad;
+}
+
+/* A request's completion: its time, in ms since the first was sent. */
+static uint64_t mixed_t0;
+
+static void stamp_done(struct vblk_req *r)
+{
+	*(uint64_t *)r->ctx = (time_ns() - mixed_t0) / 1000000;
+}
+
+static int mixed(int argc, char **argv)
+{
+	uint64_t d = 8193, ms[3] = { 0 };
+	uint32_t dn = 1, dlen, bad_d, bad_b;
+	uint8_t *dbuf, *bbuf, *rbuf, *back;
+	struct vblk_req req[3];
+	int read_between = 0, e = 0, sent = 0, flush;
+
+	for (int i = 2; i < argc; i++) {
+		if (!strncmp(argv[i], "d=", 2))
+			d = strtoull(argv[i] + 2, NULL, 0);
+		else if (!strncmp(argv[i], "dn=", 3))
+			dn = strtoul(argv[i] + 3, NULL, 0);
+		else if (!strcmp(argv[i], "read"))
+			read_between = 1;
+	}
+	dlen = dn * VBLK_SECTOR;
+	dbuf = memalign(4096, dlen);
+	bbuf = memalign(4096, MIXED_BYTES);
+	rbuf = memalign(4096, MIXED_BYTES);
+	back = memalign(4096, dlen + MIXED_BYTES);
+	if (vblk_init() || !dn || dn > 64 || !dbuf || !bbuf || !rbuf || !back ||
+	    vblk_block_size() != VBLK_SECTOR ||
+	    vblk_sectors() < d + (dlen + MIXED_BYTES) / VBLK_SECTOR) {
+		kprintf("blkalign: mixed FAIL needs a disk of 512-byte sectors past sector %llu and memory\n",
+			(unsigned long long)(d + (dlen + MIXED_BYTES) / VBLK_SECTOR));
+		return 1;
+	}
+	memset(dbuf, 0xd1, dlen);
+	memset(bbuf, 0xb2, MIXED_BYTES);
+	/* Not waited for in between: D is still in flight when B comes. */
+	mixed_t0 = time_ns();
+	e = vblk_submit_cb(&req[sent], VIRTIO_BLK_T_OUT, d, dbuf, dlen,
+			   stamp_done, &ms[0]);
+	if (!e && read_between) {
+		sent++;
+		e = vblk_submit_cb(&req[sent], VIRTIO_BLK_T_IN, d + dn, rbuf,
+				   MIXED_BYTES, stamp_done, &ms[2]);
+	}
+	if (!e) {
+		sent++;
+		e = vblk_submit_cb(&req[sent], VIRTIO_BLK_T_OUT, d + dn, bbuf,
+				   MIXED_BYTES, stamp_done, &ms[1]);
+	}
+	if (!e)
+		sent++;
+	for (int i = 0; i < sent; i++)
+		if (vblk_wait(&req[i]))
+			e = -1;
+	if (e) {
+		kprintf("blkalign: mixed FAIL a write or read failed\n");
+		return 1;
+	}
+	/* Both written: the FLUSH must succeed, and both read back. */
+	flush = vblk_flush();
+	if (vblk_read(d, back, dlen + MIXED_BYTES)) {
+		kprintf("blkalign: mixed FAIL the read back failed\n");
+		return 1;
+	}
+	bad_d = not_all(back, dn, 0xd1);
+	bad_b = not_all(back + dlen, MIXED_BYTES / VBLK_SECTOR, 0xb2);
+	e = flush || bad_d || bad_b;
+	kprintf("blkalign: mixed %s d=%llu+%u b=%llu+%u read=%d done_ms: d=%llu b=%llu read=%llu; flush %s; read back d=%02x b=%02x, sectors not theirs: d %u b %u\n",
+		e ? "FAIL" : "OK", (unsigned long long)d, dn,
+		(unsigned long long)(d + dn), MIXED_BYTES / VBLK_SECTOR,
+		read_between, (unsigned long long)ms[0],
+		(unsigned long long)ms[1], (unsigned long long)ms[2],
+		flush ? "failed" : "ok", back[0], back[dlen], bad_d, bad_b);
+	return e;
+}
+
 static int blkalign_main(int argc, char **argv)
 {
 	uint32_t bs, per;
 	uint8_t *buf;
 	int toobig;
 
-	(void)argc;
-	(void)argv;
+	if (argc > 1 && !strcmp(argv[1], "mixed"))
+		return mixed(argc, argv);
 	if (vblk_init()) {
 		kprintf("blkalign: no block device\n");
 		return 1;
