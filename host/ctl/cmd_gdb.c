@@ -8,6 +8,13 @@
  * A Ctrl-C from gdb (the byte 0x03 between packets, gdb_break.c: inside
  * one it is data) also asks the module to send the guest's debug IPI, so
  * a break-in does not wait for the stub's poller.
+ *
+ * Whoever talks to the stub owns the guest's kernel, and through it, on a
+ * core with no IOMMU between it and the host, the machine: the bridge runs
+ * as root.  So it listens on loopback only, and serves a connection only
+ * from root, the user running it, or the user sudo ran it for
+ * (peer_uid.c); any other local user is refused and the refusal said.
+ * From another machine, forward a port to it (ssh -L).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +30,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "peer_uid.h"
 
 #define IDLE_MS 5
 
@@ -192,6 +200,12 @@ static int parse_listen(const char *spec, struct sockaddr_in *sa)
 		return -1;
 	}
 	sa->sin_port = htons((uint16_t)port);
+	/* 127.0.0.0/8: the first byte of the address as it lies in memory. */
+	if (((const uint8_t *)&sa->sin_addr)[0] != 127) {
+		err_msg("gdb: --listen takes a loopback address (127.x.x.x), not '%s': whoever connects owns the guest; from another machine, forward a port to it (ssh -L PORT:127.0.0.1:PORT)",
+			spec);
+		return -1;
+	}
 	return 0;
 }
 
@@ -235,6 +249,25 @@ static int bridge_fail(int e, uint32_t id)
 	return EXIT_FAIL;
 }
 
+/* May the peer on sock debug instance id?  A refusal is said. */
+static int peer_may_debug(int sock, uint32_t id)
+{
+	uid_t uid;
+	int e = tcp_peer_uid(sock, &uid);
+
+	if (e) {
+		err_msg("gdb: refused a connection to instance %u: whose it is cannot be told (%s)",
+			id, strerror(-e));
+		return 0;
+	}
+	if (!peer_uid_allowed(uid)) {
+		err_msg("gdb: refused a connection from uid %u: instance %u is debugged only by root, or by the user who started the bridge",
+			(unsigned int)uid, id);
+		return 0;
+	}
+	return 1;
+}
+
 static int bridge_tcp(int fd, uint32_t id, const struct sockaddr_in *sa)
 {
 	int ls = open_listener(sa), e = 0;
@@ -252,6 +285,10 @@ static int bridge_tcp(int fd, uint32_t id, const struct sockaddr_in *sa)
 			err_msg("gdb: accept: %s", strerror(errno));
 			close(ls);
 			return EXIT_FAIL;
+		}
+		if (!peer_may_debug(peer, id)) {
+			close(peer);
+			continue;
 		}
 		e = shuttle(fd, id, peer);
 		close(peer);

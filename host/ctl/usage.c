@@ -146,7 +146,10 @@ static const char gdb_help[] =
 "  does not wait).  A bad --listen or --tty is a bad command line (2),\n"
 "  said before the device is opened.\n"
 "  --listen [HOST:]PORT  TCP (default 127.0.0.1:1234); then, in gdb:\n"
-"                  target remote HOST:PORT; one gdb at a time\n"
+"                  target remote HOST:PORT; one gdb at a time.  HOST\n"
+"                  is a loopback address, and only root and the user\n"
+"                  who started the bridge (or sudo's SUDO_UID) may\n"
+"                  connect: the stub owns the guest's kernel\n"
 "  --tty DEV       a serial line instead, e.g. a second QEMU serial port\n"
 "                  that QEMU exports to the machine outside\n";
 

@@ -12,6 +12,7 @@
  * unit-sources: host/ctl/cpus.c host/ctl/image.c host/ctl/json.c
  * unit-sources: host/ctl/states.c host/ctl/kmsg.c host/ctl/gdb_break.c
  * unit-sources: host/ctl/device.c host/loader/elf_check.c guest/gdbstub/rsp.c
+ * unit-sources: host/ctl/peer_uid.c
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -15,6 +15,7 @@
  * unit-sources: host/ctl/cpus.c host/ctl/image.c host/ctl/json.c
  * unit-sources: host/ctl/states.c host/ctl/kmsg.c host/ctl/gdb_break.c
  * unit-sources: host/loader/elf_check.c guest/gdbstub/rsp.c
+ * unit-sources: host/ctl/peer_uid.c
  */
 #include <signal.h>
 #include <stdarg.h>

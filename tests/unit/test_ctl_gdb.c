@@ -13,6 +13,7 @@
  * unit-sources: host/ctl/cmd_console.c host/ctl/cmd_gdb.c host/ctl/cmd_reserve.c
  * unit-sources: host/ctl/cpus.c host/ctl/image.c host/ctl/json.c
  * unit-sources: host/ctl/states.c host/ctl/kmsg.c host/ctl/gdb_break.c
+ * unit-sources: host/ctl/peer_uid.c
  * unit-sources: host/loader/elf_check.c guest/gdbstub/rsp.c
  */
 #include <arpa/inet.h>
@@ -111,6 +112,9 @@ static void bad_listen(void **state)
 	has(err, "gdb: --listen wants [ADDR:]PORT");
 	assert_int_equal(ctl("gdb", "7", "--listen", "1.2.3:80"), EXIT_USAGE);
 	has(err, "gdb: --listen wants [ADDR:]PORT");
+	/* Not loopback: whoever connects would own the guest. */
+	assert_int_equal(ctl("gdb", "7", "--listen", "0.0.0.0:1234"), EXIT_USAGE);
+	has(err, "gdb: --listen takes a loopback address");
 	assert_int_equal(fake.opens, 0);
 }
 

@@ -10,6 +10,7 @@
  *
  * unit-sources: host/ctl/cmd_gdb.c host/ctl/gdb_break.c guest/gdbstub/rsp.c
  * unit-sources: host/ctl/args.c
+ * unit-sources: host/ctl/peer_uid.c
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -8,6 +8,14 @@ wait_state "$id" running
 kspawnctl gdb "$id" --listen 127.0.0.1:1234 2>/tmp/bridge.err &
 bridge=$!
 sleep 1
+# Another local user is refused: the stub owns the guest's kernel, and
+# the bridge runs as root.  Its connection is closed unanswered.
+reply=$(su nobody -s /bin/sh -c \
+	"(printf '\$?#3f'; sleep 2) | nc 127.0.0.1 1234" 2>&1)
+note "nobody's reply: ${reply:-(none)}"
+echo "$reply" | grep -q '\$T05' && bad "uid 65534 got the stub's stop reply"
+grep -q 'refused a connection from uid 65534' /tmp/bridge.err ||
+	bad "the bridge did not say it refused uid 65534"
 # $?#3f asks why the target stopped; $D#44 detaches.
 reply=$( (printf '$?#3f'; sleep 2; printf '+$D#44'; sleep 2) | nc 127.0.0.1 1234)
 note "reply: $reply"
