@@ -1,7 +1,14 @@
 #!/usr/bin/env python3
 """Write the seed corpus of fuzz_net_input: real frames (ARP request,
 ICMP echo, UDP to the echo port, a sequence that resolves a peer) as the
-target's records: [length: 2 bytes][clock seconds: 1 byte][frame]."""
+target's records: [length: 2 bytes][clock seconds: 1 byte][frame].
+
+    gen_net_input_seeds.py [OUT_DIR] [GUEST_ELF]
+
+tests/fuzz/run.sh runs it at test time (its name is gen_<target>_seeds.py
+for that), into the target's work folder; GUEST_ELF is ignored.  With no
+OUT_DIR it writes tests/fuzz/corpus/net_input/, the same six files kept in
+git from before seeds were generated at test time."""
 import os
 import struct
 import sys
