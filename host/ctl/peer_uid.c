@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <netinet/tcp.h>
 
 #include "peer_uid.h"
 
@@ -40,21 +41,30 @@ static int same_end(uint32_t addr, uint16_t port, const struct sockaddr_in *sa)
 	return addr == sa->sin_addr.s_addr && port == ntohs(sa->sin_port);
 }
 
+/*
+ * The peer's entry counts only while its socket is open: ESTABLISHED
+ * (state 01) with an inode.  A peer that wrote and closed before we
+ * looked leaves an orphan (FIN_WAIT2, TIME_WAIT) that the kernel lists
+ * with uid 0 and inode 0, and its bytes are still ours to read: taking
+ * that 0 for root let any user through.
+ */
 int tcp_peer_uid_in(FILE *table, const struct sockaddr_in *peer,
 		    const struct sockaddr_in *self, uid_t *uid)
 {
 	char line[512], local[16], remote[16];
-	unsigned long owner;
+	unsigned long owner, inode;
+	unsigned int state;
 	uint32_t la, ra;
 	uint16_t lp, rp;
 
 	while (fgets(line, sizeof(line), table)) {
-		/* sl local rem st tx:rx tr:when retrnsmt uid ... */
-		if (sscanf(line, " %*s %15s %15s %*s %*s %*s %*s %lu", local,
-			   remote, &owner) != 3 ||
+		/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+		if (sscanf(line, " %*s %15s %15s %x %*s %*s %*s %lu %*s %lu",
+			   local, remote, &state, &owner, &inode) != 5 ||
 		    parse_end(local, &la, &lp) || parse_end(remote, &ra, &rp))
 			continue;	/* the header, or nothing we know */
-		if (same_end(la, lp, peer) && same_end(ra, rp, self)) {
+		if (same_end(la, lp, peer) && same_end(ra, rp, self) &&
+		    state == TCP_ESTABLISHED && inode) {
 			*uid = (uid_t)owner;
 			return 0;
 		}

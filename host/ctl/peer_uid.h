@@ -13,8 +13,9 @@
 
 /*
  * The owner of the socket connected to sock (an accepted IPv4 TCP
- * connection): 0 and *uid, -ENOENT if no local socket is that peer (a
- * connection from another machine), or another -errno.
+ * connection): 0 and *uid, -ENOENT if no open local socket is that peer
+ * (one closed already, an IPv6 one, one from another machine), or
+ * another -errno.
  */
 int tcp_peer_uid(int sock, uid_t *uid);
 

@@ -31,6 +31,8 @@ static const char table[] =
 	"   1: 0100007F:04D2 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0        0 101 1 0 20 4 30 10 -1\n"
 	/* the peer's: 127.0.0.1:40000 -> 127.0.0.1:1234, nobody's */
 	"   2: 0100007F:9C40 0100007F:04D2 01 00000000:00000000 00:00000000 00000000 65534        0 102 1 0 20 4 30 10 -1\n"
+	/* a peer that closed before the lookup: an orphan, root's in the table */
+	"   4: 0100007F:9C42 0100007F:04D2 06 00000000:00000000 03:00000F9D 00000000     0        0 0 3 0\n"
 	/* another user's connection elsewhere */
 	"   3: 0100007F:9C41 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1000        0 103 1 0 20 4 30 10 -1\n"
 	"garbage line\n";
@@ -68,6 +70,8 @@ static void test_table_peer_entry(void **state)
 	assert_int_equal(lookup(40001, 1234, &uid), -ENOENT);
 	assert_int_equal(lookup(1234, 40000, &uid), 0);	/* ours, root's */
 	assert_int_equal(uid, 0);
+	/* Closed already: not a peer at all, whatever uid it shows. */
+	assert_int_equal(lookup(40002, 1234, &uid), -ENOENT);
 }
 
 static void test_allowed(void **state)
@@ -164,6 +168,44 @@ static void test_live_other_user(void **state)
 	assert_false(peer_uid_allowed(uid));
 }
 
+/*
+ * As root: nobody connects, writes and closes before we look.  Its bytes
+ * wait for us, but its socket is an orphan that /proc/net/tcp shows as
+ * root's: that must be no peer, not root.
+ */
+static void test_live_closed_first(void **state)
+{
+	int port, ls, a, status, r;
+	uid_t uid = 12345;
+	pid_t pid;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	ls = listener(&port);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		int c;
+
+		if (setgid(NOBODY) || setuid(NOBODY))
+			_exit(2);
+		c = dial(port);
+		if (c < 0 || write(c, "$c#63", 5) != 5)
+			_exit(3);
+		close(c);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	a = accept(ls, NULL, NULL);
+	assert_true(a >= 0);
+	r = tcp_peer_uid(a, &uid);
+	close(a);
+	close(ls);
+	assert_int_equal(r, -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_allowed),
 		cmocka_unit_test(test_live_self),
 		cmocka_unit_test(test_live_other_user),
+		cmocka_unit_test(test_live_closed_first),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
