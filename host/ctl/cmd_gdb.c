@@ -16,6 +16,7 @@
  * (peer_uid.c); any other local user is refused and the refusal said.
  * From another machine, forward a port to it (ssh -L).
  */
+#define _GNU_SOURCE		/* ppoll */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -271,32 +272,51 @@ static int peer_may_debug(int sock, uint32_t id)
 static int bridge_tcp(int fd, uint32_t id, const struct sockaddr_in *sa)
 {
 	int ls = open_listener(sa), e = 0;
+	sigset_t stops, was;
 
 	if (ls < 0)
 		return EXIT_FAIL;
 	fprintf(stderr, "kspawnctl: gdb: instance %u on %s: in gdb, target remote %s\n",
 		id, addr_port(sa), addr_port(sa));
+	/*
+	 * Ctrl-C and SIGTERM blocked but while ppoll() waits: one that came
+	 * between the look at stop_bridge and the wait would otherwise wait
+	 * for the next connection.  The shuttle runs with them as they were.
+	 */
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stops, &was);
 	while (!stop_bridge) {
-		int peer = accept(ls, NULL, NULL);
+		struct pollfd p = { .fd = ls, .events = POLLIN };
+		int peer;
 
+		if (ppoll(&p, 1, NULL, &was) <= 0)
+			continue;	/* a signal: stop_bridge says which */
+		peer = accept(ls, NULL, NULL);
 		if (peer < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			err_msg("gdb: accept: %s", strerror(errno));
-			close(ls);
-			return EXIT_FAIL;
+			e = 1;
+			break;
 		}
 		if (!peer_may_debug(peer, id)) {
 			close(peer);
 			continue;
 		}
+		sigprocmask(SIG_SETMASK, &was, NULL);
 		e = shuttle(fd, id, peer);
+		sigprocmask(SIG_BLOCK, &stops, NULL);
 		close(peer);
 		if (e < 0)
 			break;
 		e = 0;
 	}
+	sigprocmask(SIG_SETMASK, &was, NULL);
 	close(ls);
+	if (e > 0)
+		return EXIT_FAIL;
 	return e < 0 ? bridge_fail(e, id) : EXIT_SIGNAL + stop_bridge;
 }
 

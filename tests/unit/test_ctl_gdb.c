@@ -18,6 +18,7 @@
  */
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,14 +57,22 @@ static int reset(void **state)
 	return 0;
 }
 
-/* Ctrl-C for the bridge (this thread), 300 ms from now. */
+static atomic_int gdb_returned;
+
+/*
+ * Ctrl-C for the bridge (this thread), every 300 ms until it returns: one
+ * that came before kspawnctl set its handler is lost (ours ignores it).
+ */
 static void *ctrl_c(void *arg)
 {
 	struct timespec t = { 0, 300 * 1000 * 1000 };
 
 	(void)arg;
-	nanosleep(&t, NULL);
-	pthread_kill(main_thread, SIGINT);
+	while (!atomic_load(&gdb_returned)) {
+		nanosleep(&t, NULL);
+		if (!atomic_load(&gdb_returned))
+			pthread_kill(main_thread, SIGINT);
+	}
 	return NULL;
 }
 
@@ -74,8 +83,10 @@ static int gdb(const char *id, const char *opt, const char *val)
 	int rc;
 
 	main_thread = pthread_self();
+	atomic_store(&gdb_returned, 0);
 	assert_int_equal(pthread_create(&t, NULL, ctrl_c, NULL), 0);
 	rc = ctl("gdb", id, opt, val);
+	atomic_store(&gdb_returned, 1);
 	pthread_join(t, NULL);
 	return rc;
 }
