@@ -13,8 +13,10 @@
  * asynchronous; a request whose offset O_DIRECT cannot take, or bigger
  * than one kiocb's DISK_BVECS pages, or that could not have its bounce
  * pages (-ENOMEM), goes through the page cache instead,
- * synchronously, on a second, buffered handle; FLUSH (vfs_fsync) covers
- * both.  Where the file
+ * synchronously, on a second, buffered handle, once no direct request is
+ * in flight (buffered()); FLUSH (vfs_fsync) covers both.  A direct write
+ * holds its file system unfrozen until it completes, as aio's do.  Where
+ * the file
  * system refuses O_DIRECT (tmpfs), or with --cache=writeback, every
  * request is buffered.  Either way the backing has a volatile cache, so
  * the device offers FLUSH.  A block device with --cache=none is served
@@ -262,6 +264,30 @@ static int file_discard(void *store, u64 off, u64 len, int zero)
 	return err;
 }
 
+/*
+ * A direct write keeps its file system from freezing until it completes,
+ * as aio's writes do: a write into a hole allocates, and converts the
+ * extents at completion, journal work a frozen ext4 must not see.  The
+ * device thread waits here while the file system is frozen (the buffered
+ * path's kernel_write() waits the same), and the hold passes to the
+ * completion, which may run in an interrupt.
+ */
+static void direct_write_begins(struct file *f)
+{
+	struct super_block *sb = file_inode(f)->i_sb;
+
+	sb_start_write(sb);
+	__sb_writers_release(sb, SB_FREEZE_WRITE);
+}
+
+static void direct_write_ends(struct file *f)
+{
+	struct super_block *sb = file_inode(f)->i_sb;
+
+	__sb_writers_acquired(sb, SB_FREEZE_WRITE);
+	sb_end_write(sb);
+}
+
 static void dio_finish(struct disk_cmd *cmd, long ret, bool may_sleep)
 {
 	struct kspawn_disk *d = cmd->disk;
@@ -272,6 +298,8 @@ static void dio_finish(struct disk_cmd *cmd, long ret, bool may_sleep)
 				  may_sleep);
 		cmd->bounced = false;
 	}
+	if (rq->write)
+		direct_write_ends(d->direct);
 	if (atomic_dec_and_test(&d->inflight))
 		wake_up(&d->direct_idle);
 	kb_blk_complete(rq, ret == rq->len ? 0 : -EIO);
@@ -406,10 +434,12 @@ static int file_submit(void *store, struct kb_blk_req *rq)
 	iov_iter_bvec(&iter, rq->write ? WRITE : READ, cmd->bv, nbv, rq->len);
 	kspawn_disk_count_inflight(d);
 	d->direct_ios++;
-	if (rq->write)
+	if (rq->write) {
+		direct_write_begins(d->direct);
 		ret = call_write_iter(d->direct, &cmd->iocb, &iter);
-	else
+	} else {
 		ret = call_read_iter(d->direct, &cmd->iocb, &iter);
+	}
 	if (ret != -EIOCBQUEUED)
 		dio_complete(&cmd->iocb, ret);
 	return 0;
