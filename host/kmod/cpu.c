@@ -33,12 +33,12 @@ int kspawn_cpu_check(int cpu)
 		return -EINVAL;
 	}
 	if (!cpu_online(cpu)) {
-		pr_info("CPU %d is offline: busy with another guest or taken by someone else\n",
-			cpu);
+		pr_info_ratelimited("CPU %d is offline: busy with another guest or taken by someone else\n",
+				    cpu);
 		return -EBUSY;
 	}
 	if (num_online_cpus() <= 1) {
-		pr_info("CPU %d is the last online CPU\n", cpu);
+		pr_info_ratelimited("CPU %d is the last online CPU\n", cpu);
 		return -EBUSY;
 	}
 	return 0;

@@ -106,7 +106,7 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 	/* The mapping's host: the file's inode, or the block device's. */
 	*bytes = i_size_read(d->buffered->f_mapping->host);
 	if (*bytes < KB_BLK_SECTOR) {
-		pr_info("disk %s: empty\n", path);
+		pr_info_ratelimited("disk %s: empty\n", path);
 		err = -EINVAL;
 		goto err_close;
 	}
@@ -122,8 +122,8 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 		/* bios straight to the device (store_bdev.c) */
 		err = kspawn_bdev_open(d, inode->i_rdev);
 		if (err) {
-			pr_info("disk %s: cannot have it to ourselves (%d)\n",
-				path, err);
+			pr_info_ratelimited("disk %s: cannot have it to ourselves (%d)\n",
+					    path, err);
 			goto err_close;
 		}
 		pr_info("disk %s: bios, %s write cache, %u-byte blocks\n",
