@@ -237,7 +237,7 @@ static int spawn_error(struct ctl *c, const struct run_args *a, int e,
 		break;
 	case ESTALE:
 		/* docs/design.md, 3: a start that failed after the SIPI */
-		err_msg("run: the module would not start the instance: a start of it had failed already, after its CPU had the STARTUP IPI, so it cannot be started again (its guest may have run over its memory); it is stopped: run the image again");
+		err_msg("run: the module would not start the instance: a start of it had failed already, after its CPU had the STARTUP IPI, so it cannot be started again (its guest may have run over its memory): run the image again");
 		rc = EXIT_FAIL;
 		break;
 	case EPROTO:

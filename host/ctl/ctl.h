@@ -16,7 +16,8 @@ enum ctl_exit {
 	EXIT_PERM = 4,		/* not root */
 	EXIT_IMAGE = 5,		/* bad image */
 	EXIT_ABI = 6,		/* ABI major version mismatch */
-	EXIT_RESOURCE = 7,	/* pool too small, CPU busy, last online CPU */
+	EXIT_RESOURCE = 7,	/* pool too small; a CPU busy, absent, the
+				 * last online one or CPU 0 */
 	EXIT_NOINST = 8,	/* no such instance */
 	EXIT_GUEST = 9,		/* console: panicked, hung or dead */
 	EXIT_SIGNAL = 128,	/* + the signal (SIGINT, SIGTERM) that ended
