@@ -11,17 +11,27 @@
 
 #include "ctl.h"
 
-int ctl_parse_uint(const char *s, unsigned long max, unsigned long *v)
+int ctl_parse_digits(const char **s, unsigned long max, unsigned long *v)
 {
-	if (!isdigit((unsigned char)*s))
+	const char *p = *s;
+
+	if (!isdigit((unsigned char)*p))
 		return -1;	/* strtoul would skip a space or a sign */
-	for (*v = 0; isdigit((unsigned char)*s); s++) {
-		unsigned int d = (unsigned int)(*s - '0');
+	for (*v = 0; isdigit((unsigned char)*p); p++) {
+		unsigned int d = (unsigned int)(*p - '0');
 
 		if (*v > (max - d) / 10)
 			return -1;
 		*v = *v * 10 + d;
 	}
+	*s = p;
+	return 0;
+}
+
+int ctl_parse_uint(const char *s, unsigned long max, unsigned long *v)
+{
+	if (ctl_parse_digits(&s, max, v))
+		return -1;
 	return *s ? -1 : 0;
 }
 

@@ -3,7 +3,6 @@
  * to spawn: the module refuses the same things, but here the message can
  * say which CPUs there are.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,13 +15,11 @@
 /* The CPU number at *p, *p past it: 0, or -1 if none (or too big). */
 static int number(const char **p, long *v)
 {
-	if (!isdigit((unsigned char)**p))
-		return -1;	/* no sign or space, as strtol would skip */
-	for (*v = 0; isdigit((unsigned char)**p); (*p)++) {
-		*v = *v * 10 + (**p - '0');
-		if (*v >= MAX_CPUS)
-			return -1;
-	}
+	unsigned long u;
+
+	if (ctl_parse_digits(p, MAX_CPUS - 1, &u))
+		return -1;
+	*v = (long)u;
 	return 0;
 }
 

@@ -65,6 +65,9 @@ int ctl_open(struct ctl *c);
 int ctl_fail(const char *what, int err, uint32_t id);
 /* Decimal digits only, at most max: 0 with *v, or -1 (nothing said). */
 int ctl_parse_uint(const char *s, unsigned long max, unsigned long *v);
+/* The same at the start of *s, *s moved past them; what follows is not
+ * looked at. */
+int ctl_parse_digits(const char **s, unsigned long max, unsigned long *v);
 /* Parse an instance ID; prints the error and returns -1 if bad. */
 int ctl_parse_id(const char *s, uint32_t *id);
 

@@ -4,7 +4,7 @@
  * the rest without a word), and a list that must be cut short for want
  * of room says so ("...").
  *
- * unit-sources: host/ctl/cpus.c
+ * unit-sources: host/ctl/cpus.c host/ctl/args.c
  */
 #include <stdarg.h>
 #include <stddef.h>
