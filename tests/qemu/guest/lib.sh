@@ -66,6 +66,19 @@ spawn() {
 	[ "$st" -eq 0 ] || { bad "kspawnctl run $* failed ($st)"; return 1; }
 }
 
+# ksnet0_up: the host's end of a guest's net device addressed
+# (169.254.1.1/16) and up, then its carrier awaited (10 s at most: the
+# guest's driver may not have set DRIVER_OK yet).
+ksnet0_up() {
+	local i=0
+	ip addr add 169.254.1.1/16 dev ksnet0 && ip link set ksnet0 up
+	while [ "$(cat /sys/class/net/ksnet0/carrier 2>/dev/null)" != 1 ] &&
+		[ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 instances() { kspawnctl list | tail -n +2 | grep -c '^ *[0-9]'; }
 want_no_instances() {
 	local n

@@ -38,12 +38,7 @@ expect 0 kspawnctl stop "$id"
 
 # The same over packed rings.
 spawn "$IMG" --cpu 1 --net netdev --cmdline "vring=packed udpecho ip=169.254.1.2" || finish
-ip addr add 169.254.1.1/16 dev ksnet0 && ip link set ksnet0 up
-i=0
-while [ "$(cat /sys/class/net/ksnet0/carrier 2>/dev/null)" != 1 ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+ksnet0_up
 expect 0 ping -c 20 -i 0.02 -W 2 169.254.1.2
 has '20 packets transmitted, 20 (packets )?received, 0% packet loss'
 expect 0 udpcheck 169.254.1.2 7 1000

@@ -7,12 +7,7 @@
 . /tests/lib.sh
 [ -d /sys/module/configfs ] || insmod /lib/modules/host/configfs.ko
 spawn "$TEST_IMG" --cpu 1 --net netdev --cmdline "udpecho ip=169.254.1.2 seconds=15" || finish
-ip addr add 169.254.1.1/16 dev ksnet0 && ip link set ksnet0 up
-i=0
-while [ "$(cat /sys/class/net/ksnet0/carrier 2>/dev/null)" != 1 ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+ksnet0_up
 expect 0 ping -c 2 -i 0.1 -W 2 169.254.1.2
 has ' 0% packet loss'
 # (busybox's insmod exits with the errno's low bits: ENOTSUPP, 524, is 12.)

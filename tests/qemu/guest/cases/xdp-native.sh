@@ -41,12 +41,7 @@ xdp_in() {
 	echo $(($(echo "$snap" | sed -n "s/^ *guest_rx_packets: //p") - snap_tx))
 }
 spawn "$TEST_IMG" --cpu 1 --net netdev --cmdline "udpecho ip=169.254.1.2" || finish
-ip addr add 169.254.1.1/16 dev ksnet0 && ip link set ksnet0 up
-i=0
-while [ "$(cat /sys/class/net/ksnet0/carrier 2>/dev/null)" != 1 ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+ksnet0_up
 expect 0 ping -c 3 -i 0.1 -W 2 169.254.1.2
 has ' 0% packet loss'
 expect 0 xdpctl ksnet0 pass drv
