@@ -1,6 +1,6 @@
 # 20 spawn/stop cycles: every one boots, and afterwards CPU 1 is online,
 # the module's own object counts are back where they were, and free memory
-# (free_kb) is too, within noise (tests/stress holds leaks to under two
+# (free_kb) is too, within noise (tests/stress holds leaks to under four
 # pages a cycle over 100 cycles; 20 are too few for that).
 . /tests/lib.sh
 free_now() {

@@ -1,7 +1,7 @@
 # 100 start/stop cycles of every kind; afterwards the module's own object
 # counts are back to zero, vmalloc use moved by less than a page per
-# cycle, free memory (two pages) and unreclaimable slab (one) too in at
-# least one half of the cycles, and the online CPUs are back
+# cycle, free memory (four pages: see below) and unreclaimable slab (one)
+# too in at least one half of the cycles, and the online CPUs are back
 # (tests/stress).
 . /tests/lib.sh
 online() { cat /sys/devices/system/cpu/online; }
@@ -40,6 +40,7 @@ settle
 free0=$(free_kb) slab0=$(meminfo SUnreclaim) vm0=$(meminfo VmallocUsed)
 cpus0=$(online) obj0=$(cat $objects)
 cp /proc/slabinfo /tmp/slab0
+cp /proc/meminfo /tmp/meminfo0
 n=0
 while [ $n -lt 100 ]; do
 	one $n || break
@@ -53,6 +54,7 @@ settle
 free1=$(free_kb) slab1=$(meminfo SUnreclaim) vm1=$(meminfo VmallocUsed)
 cpus1=$(online) obj1=$(cat $objects)
 cp /proc/slabinfo /tmp/slab1
+cp /proc/meminfo /tmp/meminfo1
 note "$n cycles; free memory $free0 -> ${freeh:-?} (50) -> $free1 kB, SUnreclaim $slab0 -> ${slabh:-?} (50) -> $slab1 kB, VmallocUsed $vm0 -> $vm1 kB, online CPUs $cpus0 -> $cpus1"
 note "module objects after: $(echo $obj1)"
 [ $n -eq 100 ] || bad "only $n of 100 cycles ran"
@@ -67,11 +69,16 @@ echo "$obj1" | grep -qv ' 0$' && bad "module objects left with no instance: $(ec
 # 1.4 MB with no guest at all and failed a one-page budget in both halves
 # now and then.  Measured that way, 60 cycles of each kind alone, and 60
 # rounds of kspawnctl list and status with no guest, moved it by -248 to
-# +600 kB, with no kind losing every time: noise, not a leak.
+# +600 kB, with no kind losing every time: noise, not a leak.  With two
+# pages a cycle (400 kB a half), a fresh-clone CI run failed on 440 and
+# 436 kB, every module object back to zero and slab flat; runs here, at
+# the same commit, saw 24 to 348.  So four: a leak of at least that shows,
+# noise twice the worst seen does not (a kernel stack per guest, four
+# pages, is caught first by the vmalloc check).
 page_budget=$((4 * n))
 half=$((page_budget / 2))
-[ $((free0 - freeh)) -lt $((2 * half)) ] || [ $((freeh - free1)) -lt $((2 * half)) ] ||
-	bad "free memory dropped by $((free0 - freeh)) kB, then $((freeh - free1)) kB, in each half of the cycles (at most $((2 * half)) kB in one)"
+[ $((free0 - freeh)) -lt $((4 * half)) ] || [ $((freeh - free1)) -lt $((4 * half)) ] ||
+	bad "free memory dropped by $((free0 - freeh)) kB, then $((freeh - free1)) kB, in each half of the cycles (at most $((4 * half)) kB in one)"
 [ $((slabh - slab0)) -lt $half ] || [ $((slab1 - slabh)) -lt $half ] ||
 	bad "unreclaimable slab grew by $((slabh - slab0)) kB, then $((slab1 - slabh)) kB, in each half of the cycles"
 [ $((vm1 - vm0)) -lt $page_budget ] || bad "vmalloc use grew by $((vm1 - vm0)) kB"
@@ -81,6 +88,10 @@ if [ "$failures" -ne 0 ]; then
 	awk 'NR == FNR { if (FNR > 2) was[$1] = $2 * $4; next }
 	     FNR > 2 { d = ($2 * $4 - was[$1]) / 1024; if (d > 0) printf "  %8.1f %s\n", d, $1 }' \
 		/tmp/slab0 /tmp/slab1 | sort -rn | head -n 12
+	note "/proc/meminfo lines that moved by 64 kB or more (kB):"
+	awk 'NR == FNR { was[$1] = $2; next }
+	     { d = $2 - was[$1]; if (d >= 64 || d <= -64) printf "  %8d %s\n", d, $1 }' \
+		/tmp/meminfo0 /tmp/meminfo1
 fi
 want_no_instances
 finish
