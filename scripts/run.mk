@@ -63,8 +63,9 @@ INITRAMFS_SRC := scripts/build-initramfs.sh $(wildcard scripts/initramfs/*) \
 # netconsole for qemu/netdev-netpoll (ksnetN refuses it), pktgen for
 # qemu/netdev-pktgen (shared skbs with a page fragment on ksnetN), and
 # device-mapper's log-writes target with a RAM disk for its log, for
-# qemu/power-loss-nvme (which loads them itself), and null_blk (made
-# through configfs) for qemu/blk-4k's disk of 4 KiB sectors.
+# qemu/power-loss-nvme (which loads them itself), null_blk (made
+# through configfs) for qemu/blk-4k's disk of 4 KiB sectors, and zram for
+# its other one, which has a write-zeroes offload.
 HOST_VIRTIO_KO := kernel/drivers/virtio/virtio.ko \
 	kernel/drivers/virtio/virtio_ring.ko \
 	kernel/drivers/virtio/virtio_pci_legacy_dev.ko \
@@ -84,7 +85,8 @@ HOST_VIRTIO_KO := kernel/drivers/virtio/virtio.ko \
 	kernel/fs/fat/fat.ko kernel/fs/fat/msdos.ko kernel/fs/nls/nls_cp437.ko \
 	kernel/drivers/block/brd.ko \
 	kernel/fs/configfs/configfs.ko \
-	kernel/drivers/block/null_blk/null_blk.ko
+	kernel/drivers/block/null_blk/null_blk.ko \
+	kernel/mm/zsmalloc.ko kernel/drivers/block/zram/zram.ko
 
 $(INITRAMFS): $(HOSTKERNEL_ENV) $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) \
 		$(GUEST_ELF) $(GUEST_TEST_ELF) \

@@ -7,7 +7,8 @@
  * writes and flushes, prints the digest of what it wrote, then panics on
  * purpose: everything acknowledged after the FLUSH must be in the file.
  * "discard" then discards the third quarter of the disk and write-zeroes
- * the last one, and expects zeroes there when it reads back.
+ * the rest, each moved one block on, and expects zeroes from there when it
+ * reads back.
  *
  * Every request is whole blocks of the device's (vblk_block_size(): 4 KiB
  * on a 4 KiB-sector disk); CHUNK is a multiple of any block the driver
@@ -106,24 +107,29 @@ static int sweep(struct slot *s, int qd, uint64_t bytes, int write,
 	return 0;
 }
 
-/* Discard the third quarter, write-zeroes the fourth, in whole blocks. */
+/*
+ * Discard the third quarter, write-zeroes the rest, in whole blocks, both
+ * ranges one block further on: in 512-byte blocks, ends that are not on a
+ * 4 KiB boundary, which a host disk of 4 KiB sectors behind a device of
+ * 512-byte blocks must still zero exactly.
+ */
 static int unmap_half(uint64_t bytes)
 {
 	uint64_t per = vblk_block_size() / VBLK_SECTOR;
 	uint64_t sectors = bytes / VBLK_SECTOR, q = sectors / per / 4 * per;
+	uint64_t from = 2 * q + per, mid = 3 * q + per;
 
-	int err = vblk_discard(2 * q, q) ?:
-		  vblk_write_zeroes(3 * q, sectors - 3 * q);
+	int err = vblk_discard(from, mid - from) ?:
+		  vblk_write_zeroes(mid, sectors - mid);
 
 	if (err == -EOPNOTSUPP)
 		kprintf("blkcheck: the device offers no DISCARD or WRITE_ZEROES\n");
 	if (err)
 		return -1;
-	zero_from = 2 * q * VBLK_SECTOR;
+	zero_from = from * VBLK_SECTOR;
 	kprintf("blkcheck: discarded sectors %llu-%llu, zeroed %llu-%llu\n",
-		(unsigned long long)(2 * q), (unsigned long long)(3 * q - 1),
-		(unsigned long long)(3 * q),
-		(unsigned long long)(sectors - 1));
+		(unsigned long long)from, (unsigned long long)(mid - 1),
+		(unsigned long long)mid, (unsigned long long)(sectors - 1));
 	return 0;
 }
 

@@ -227,6 +227,47 @@ static int file_flush(void *store)
 	return err;
 }
 
+/* Zeroes written over [off, off + len), through the page cache. */
+static int write_zeroes(struct kspawn_disk *d, u64 off, u64 len)
+{
+	while (len) {
+		u32 n = min_t(u64, len, PAGE_SIZE);
+		int err = file_write(d, off, page_address(ZERO_PAGE(0)), n);
+
+		if (err)
+			return err;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * fallocate on a block device takes whole logical blocks only, but through
+ * the page cache the guest was told 512-byte ones (io.c): a disk of 4 KiB
+ * sectors gets ranges that start or end inside one of its blocks.  Those
+ * partial blocks, at most one at each end, are written with zeroes; the
+ * rest, if any, is left to fallocate.
+ */
+static int zero_partial_blocks(struct kspawn_disk *d, struct inode *inode,
+			       u64 *off, u64 *len)
+{
+	u32 block = bdev_logical_block_size(I_BDEV(inode));
+	u64 end = *off + *len;
+	u64 first = round_up(*off, block), last = round_down(end, block);
+	int err;
+
+	if (first >= last) {	/* no whole block inside */
+		*len = 0;
+		return write_zeroes(d, *off, end - *off);
+	}
+	err = write_zeroes(d, *off, first - *off) ?:
+	      write_zeroes(d, last, end - last);
+	*off = first;
+	*len = last - first;
+	return err;
+}
+
 /*
  * The range reads back as zeroes afterwards either way (the blk device
  * promises that for both).  Write-zeroes keeps the blocks allocated where
@@ -253,8 +294,13 @@ static int file_discard(void *store, u64 off, u64 len, int zero)
 	 * from here on is still zeroed page by page once, by the block layer;
 	 * the next request finds the offload gone.
 	 */
-	if (S_ISBLK(inode->i_mode) && !bdev_write_zeroes_sectors(I_BDEV(inode)))
-		return -EOPNOTSUPP;
+	if (S_ISBLK(inode->i_mode)) {
+		if (!bdev_write_zeroes_sectors(I_BDEV(inode)))
+			return -EOPNOTSUPP;
+		err = zero_partial_blocks(d, inode, &off, &len);
+		if (err || !len)
+			return err;
+	}
 	err = vfs_fallocate(d->buffered, first, off, len);
 
 	if (err == -EOPNOTSUPP)

@@ -157,7 +157,7 @@ blk_case() {
 		-- $gopts blkcheck $mode qd=16)
 	[ "$status" = 0 ] || why+=("guest exit status $status, want 0")
 	[ "$mode" != discard ] ||
-		has "$log" 'blkcheck: discarded sectors 8192-12287, zeroed 12288-16383'
+		has "$log" 'blkcheck: discarded sectors 8193-12288, zeroed 12289-16383'
 	# Transitional on the pc machine (0x1001), modern only on q35's PCIe.
 	has "$log" "virtio-pci: [0-9a-f:.]+ \\(1af4:${pciid:-1001}\\) is device 2" "$ring" \
 		'virtio-pci: device 2 queue 0: [1-9][0-9]* MSI-X interrupts' \
@@ -210,7 +210,7 @@ blk4k_case() {
 	[ "$status" = 0 ] || why+=("blkcheck: guest exit status $status, want 0")
 	has "$log" 'virtio-blk: 8 MiB, queue of [0-9]+, split ring, indirect, 4096-byte blocks$' \
 		'blkcheck: 8 MiB in 4096-byte blocks' \
-		'blkcheck: discarded sectors 8192-12287, zeroed 12288-16391' \
+		'blkcheck: discarded sectors 8200-12295, zeroed 12296-16391' \
 		'blkcheck: OK sectors=16392 digest=[0-9a-f]{16}'
 	guest=$(sed -n 's/.*blkcheck: OK .*digest=\([0-9a-f]*\).*/\1/p' "$log")
 	host=$("$fnv" "$img")

@@ -63,7 +63,7 @@ note "after the crash: guest flushed $guest, file $host"
 dd if=/dev/zero of=$disk bs=1M count=8 2>/dev/null
 spawn "$IMG" --cpu 1 --disk $disk --cmdline "blkcheck discard seed=5" || finish
 expect 0 kspawnctl console "$id" --follow
-has 'blkcheck: discarded sectors 8192-12287, zeroed 12288-16383'
+has 'blkcheck: discarded sectors 8193-12288, zeroed 12289-16383'
 has 'blkcheck: OK sectors=16384'
 guest=$(echo "$out" | sed -n 's/.*blkcheck: OK .*digest=\([0-9a-f]*\).*/\1/p')
 expect 0 kspawnctl stop "$id"
