@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* ksnetN's private state, shared by netdev.c and netdev_xdp.c. */
+/* ksnetN's private state, shared by the netdev*.c files. */
 #ifndef KSPAWN_KSNET_H
 #define KSPAWN_KSNET_H
 
@@ -80,6 +80,10 @@ struct ksnet_batch {
 
 /* netdev.c */
 void ksnet_sent(struct ksnet *kn);
+
+/* netdev_rx.c */
+int ksnet_poll(struct napi_struct *napi, int budget);
+int ksnet_guest_tx_ready(void *ctx, unsigned int pair);
 
 /* netdev_xdp.c */
 int ksnet_xdp_init(struct ksnet_queue *kq, u32 index);
