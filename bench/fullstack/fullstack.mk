@@ -6,7 +6,7 @@ UDPPING := $(BENCH_B)/udpping
 PINGPONG := $(BENCH_B)/pingpong
 BENCH_INITRAMFS := $(B)/initramfs-bench.cpio
 
-SPAWNBENCH_SRC := bench/spawn/spawnbench.c host/ctl/device.c \
+SPAWNBENCH_SRC := bench/spawn/spawnbench.c host/ctl/device.c host/ctl/spawn.c \
 	host/ctl/image.c host/loader/elf_check.c bench/lib/hostbench.c
 
 $(SPAWNBENCH): $(SPAWNBENCH_SRC) host/ctl/device.h host/ctl/image.h bench/lib/hostbench.h | $(DEPS_STAMP)

@@ -146,20 +146,11 @@ static int instance_limit(int fd)
 	return too_many_instances(running, max);
 }
 
-/*
- * Load, then start.  A start that fails has its instance stopped again;
- * if that fails too, it is said, with the instance left loaded.
- */
+/* dev_spawn(), and a failed start whose instance could not be stopped said. */
 static int spawn(int fd, const struct ctl_spawn *req, uint32_t *id)
 {
-	int e = dev_load(fd, req, id), stop_err;
+	int stop_err, e = dev_spawn(fd, req, id, &stop_err);
 
-	if (e)
-		return e;
-	e = dev_start(fd, *id);
-	if (!e)
-		return 0;
-	stop_err = dev_stop(fd, *id, 1);
 	if (stop_err)
 		err_msg("run: instance %u, whose start failed, could not be stopped: %s; it is left loaded (kspawnctl stop %u)",
 			*id, strerror(-stop_err), *id);

@@ -106,18 +106,6 @@ int dev_start(int fd, uint32_t id)
 	return instance_op(fd, KSPAWN_IOC_START, id, 0);
 }
 
-int dev_spawn(int fd, const struct ctl_spawn *req, uint32_t *id)
-{
-	int e = dev_load(fd, req, id);
-
-	if (e)
-		return e;
-	e = dev_start(fd, *id);
-	if (e)
-		dev_stop(fd, *id, 1);	/* unsaid if it fails: device.h */
-	return e;
-}
-
 static enum ctl_host_state host_state(uint32_t s)
 {
 	switch (s) {

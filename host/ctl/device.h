@@ -96,11 +96,12 @@ int dev_version(int fd, struct ctl_version *v);
 int dev_load(int fd, const struct ctl_spawn *req, uint32_t *id);
 int dev_start(int fd, uint32_t id);
 /*
- * The two in one, a failed start's instance stopped again, for a caller
- * with nothing to say about a stop that fails then (bench/spawn): one
- * that has, kspawnctl run, calls the two itself (cmd_run.c).
+ * The two in one (spawn.c), a failed start's instance stopped again; if
+ * that stop fails too, *stop_err says why (else 0), the instance still
+ * loaded.
  */
-int dev_spawn(int fd, const struct ctl_spawn *req, uint32_t *id);
+int dev_spawn(int fd, const struct ctl_spawn *req, uint32_t *id,
+	      int *stop_err);
 int dev_status(int fd, uint32_t id, struct ctl_status *st);
 int dev_list(int fd, uint32_t *ids, int max, int *count);
 /* *gone: not CTL_GONE_NO when what was read is a stopped guest's. */

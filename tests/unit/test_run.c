@@ -6,7 +6,8 @@
  * a stub here (dev_load() returns the errno a test sets), the image a
  * small valid one written to a file.
  *
- * unit-sources: host/ctl/cmd_run.c host/ctl/run_args.c host/ctl/image.c
+ * unit-sources: host/ctl/cmd_run.c host/ctl/spawn.c host/ctl/run_args.c
+ * unit-sources: host/ctl/image.c
  * unit-sources: host/ctl/output.c host/ctl/args.c host/loader/elf_check.c
  */
 #include <elf.h>
