@@ -306,12 +306,12 @@ void kb_vq_set_in_order(struct kb_vq *vq)
  */
 void kb_vq_kicks_off(struct kb_vq *vq)
 {
+	if (!vq->size)		/* none, or refused at setup: nothing mapped */
+		return;
 	if (vq->packed) {
 		kb_vq_kicks_off_packed(vq);
 		return;
 	}
-	if (!vq->size)
-		return;
 	if (vq->event_idx)
 		KB_WRITE(*avail_event(vq), (uint16_t)(vq->last_avail - 1));
 	else

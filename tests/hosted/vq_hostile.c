@@ -233,6 +233,47 @@ static int packed_setup(const char *name, struct kb_vq *vq)
 	return -1;
 }
 
+/*
+ * A packed ring refused at setup (a size not a power of two, none, a ring
+ * or event area outside the region) is a queue every entry point treats
+ * as absent, as a refused split ring is: nothing taken, nothing written.
+ */
+static void packed_setup_refusals(void)
+{
+	static const uint64_t outside = BASE + BYTES;
+	const struct {
+		uint16_t size;
+		uint64_t ring, drv, dev;
+	} bad[] = {
+		{ 3, BASE + DESC_OFF, BASE + AVAIL_OFF, BASE + USED_OFF },
+		{ 0, BASE + DESC_OFF, BASE + AVAIL_OFF, BASE + USED_OFF },
+		{ QS, outside, BASE + AVAIL_OFF, BASE + USED_OFF },
+		{ QS, BASE + DESC_OFF, BASE + AVAIL_OFF, outside },
+	};
+	static struct kb_chain c;
+	struct kb_buf b[4];
+	struct kb_vq vq;
+
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fresh();
+		if (!kb_vq_setup_packed(&vq, &r, bad[i].size, bad[i].ring,
+					bad[i].drv, bad[i].dev, 1)) {
+			printf("FAIL packed-setup-refusals: case %u accepted\n", i);
+			failures++;
+			return;
+		}
+		kb_vq_kicks_off(&vq);
+		if (kb_vq_kicks_on(&vq) || kb_vq_pop(&vq, &c) ||
+		    kb_vq_pop_bufs(&vq, b, 4) || kb_vq_should_notify(&vq)) {
+			printf("FAIL packed-setup-refusals: case %u: the refused queue gave work\n", i);
+			failures++;
+			return;
+		}
+		kb_vq_publish(&vq);
+	}
+	printf("ok packed-setup-refusals\n");
+}
+
 /* Pop from a fresh packed ring: expect the reason, a chain or nothing. */
 static void packed_expect(const char *name, const char *reason, int want)
 {
@@ -301,6 +342,9 @@ static void packed_wrap(void)
 
 static void packed_cases(void)
 {
+	if (!bufs)
+		packed_setup_refusals();
+
 	fresh();
 	pput(pring(), 0, BASE + BUF_OFF, 512, VRING_DESC_F_NEXT, 0);
 	pput(pring(), 1, BASE + BUF_OFF + 512, 1, VRING_DESC_F_WRITE, 3);
