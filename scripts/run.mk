@@ -25,13 +25,20 @@ $(QEMU_B)/fnv64sum: tests/qemu/fnv64sum.c | $(DEPS_STAMP)
 QEMU_TOOLS := $(QEMU_B)/fnv64sum $(QEMU_B)/udpcheck $(QEMU_B)/xdpctl \
 	$(QEMU_B)/ioctlabuse $(QEMU_B)/ethq $(QEMU_B)/l2ping \
 	$(QEMU_B)/dmctl $(QEMU_B)/logreplay $(QEMU_B)/ipiburst
-$(QEMU_B)/udpcheck $(QEMU_B)/xdpctl $(QEMU_B)/ioctlabuse $(QEMU_B)/ethq \
-		$(QEMU_B)/l2ping: \
+$(QEMU_B)/udpcheck $(QEMU_B)/xdpctl $(QEMU_B)/ethq $(QEMU_B)/l2ping: \
 		$(QEMU_B)/%: \
 		tests/qemu/%.c abi/kspawn_ioctl.h | $(DEPS_STAMP)
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -I. -o $@ $<
+
+IOCTLABUSE_SRC := tests/qemu/ioctlabuse.c tests/qemu/ioctlabuse_starts.c
+$(QEMU_B)/ioctlabuse: $(IOCTLABUSE_SRC) tests/qemu/ioctlabuse.h \
+		abi/kspawn_ioctl.h | $(DEPS_STAMP)
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -I. -o $@ \
+		$(IOCTLABUSE_SRC)
 
 # qemu/host-broadcast: the host kernel's IPI broadcasts, by membarrier.
 $(QEMU_B)/ipiburst: tests/qemu/ipiburst.c | $(DEPS_STAMP)

@@ -39,24 +39,11 @@
  * "any-cpu: CPU N" or why it was refused, and frees it (reserve-release
  * runs it while a pooled core is being released).
  */
-#include <errno.h>
-#include <stddef.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
+#include "ioctlabuse.h"
 
-#include "abi/kspawn_ioctl.h"
+int failures;
 
-static int failures;
-
-static void want(const char *what, int r, int err)
+void want(const char *what, int r, int err)
 {
 	if (r == -1 && errno == err) {
 		printf("  ok %s: %s\n", what, strerror(err));
@@ -67,12 +54,9 @@ static void want(const char *what, int r, int err)
 	failures++;
 }
 
-#define INIT(a) do { memset(&(a), 0, sizeof(a)); (a).argsz = sizeof(a); \
-		     (a).version = KSPAWN_IOCTL_VERSION; } while (0)
-
 /* A valid load of the image on CPU 1, for a case to spoil one field of. */
-static struct kspawn_ioc_load valid_load(void *img, size_t img_size,
-					 const char *cmdline)
+struct kspawn_ioc_load valid_load(void *img, size_t img_size,
+				  const char *cmdline)
 {
 	struct kspawn_ioc_load ld;
 
@@ -368,7 +352,7 @@ static void loaded_instance(void *img, size_t img_size)
 	close(fd);
 }
 
-static int count_instances(int fd)
+int count_instances(int fd)
 {
 	struct kspawn_ioc_list l;
 	unsigned int ids[16];
@@ -380,7 +364,7 @@ static int count_instances(int fd)
 }
 
 /* No instance may be listed after what; ok says so.  Returns the count. */
-static int none_left(int fd, const char *what, const char *ok)
+int none_left(int fd, const char *what, const char *ok)
 {
 	int left = count_instances(fd);
 
@@ -430,234 +414,6 @@ static void readonly_load(void *img, size_t img_size)
 	none_left(fd, "read-only load", "the read-only load left no instance");
 	close(fd);
 	munmap(ld, 4096);
-}
-
-/* Load ld; the CPU the module gave it, or -1 (a failure counted). */
-static int load_cpu(int fd, struct kspawn_ioc_load *ld, const char *what)
-{
-	struct kspawn_ioc_status st;
-
-	if (ioctl(fd, KSPAWN_IOC_LOAD, ld)) {
-		printf("  FAILED %s: the load failed: %s\n", what, strerror(errno));
-		failures++;
-		return -1;
-	}
-	INIT(st);
-	st.id = ld->id;
-	if (ioctl(fd, KSPAWN_IOC_STATUS, &st)) {
-		printf("  FAILED %s: no status: %s\n", what, strerror(errno));
-		failures++;
-		return -1;
-	}
-	return (int)st.cpu;
-}
-
-static void doorbell_cpus(void *img, size_t img_size)
-{
-	int fd = open("/dev/kspawn", O_RDWR), fd2, cpu;
-	struct kspawn_ioc_load ld;
-
-	ld = valid_load(img, img_size, "hello");
-	ld.flags = KSPAWN_LOAD_DOORBELL_CPU;
-	ld.doorbell_cpu = 2;
-	if (load_cpu(fd, &ld, "guest on CPU 1, doorbell on 2") != 1)
-		goto out;
-	ld = valid_load(img, img_size, "hello");
-	ld.cpu = 2;
-	want("a guest on the doorbell's CPU 2", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EBUSY);
-	ld = valid_load(img, img_size, "hello");
-	ld.cpu = 3;
-	ld.flags = KSPAWN_LOAD_DOORBELL_CPU;
-	ld.doorbell_cpu = 1;
-	want("a doorbell on the guest's CPU 1", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EADDRINUSE);
-	ld = valid_load(img, img_size, "hello");
-	ld.cpu = KSPAWN_LOAD_CPU_ANY;
-	cpu = load_cpu(fd, &ld, "a guest on any CPU");
-	printf("  %s a guest on any CPU got CPU %d (not 2, the doorbell's)\n",
-	       cpu == 3 ? "ok" : "FAILED", cpu);
-	failures += cpu != 3;
-	close(fd);
-	/* Both gone with their descriptor: CPUs 1-3 free again. */
-	fd2 = open("/dev/kspawn", O_RDWR);
-	ld = valid_load(img, img_size, "hello");
-	ld.cpu = KSPAWN_LOAD_CPU_ANY;
-	ld.flags = KSPAWN_LOAD_DOORBELL_CPU;
-	ld.doorbell_cpu = 3;
-	cpu = load_cpu(fd2, &ld, "a guest on any CPU, its doorbell on 3");
-	printf("  %s a guest on any CPU, its doorbell on 3, got CPU %d (not 3)\n",
-	       cpu == 2 ? "ok" : "FAILED", cpu);
-	failures += cpu != 2;
-	fd = fd2;
-out:
-	close(fd);
-}
-
-static void failed_start(void *img, size_t img_size)
-{
-	int fd = open("/dev/kspawn", O_RDWR);
-	struct kspawn_ioc_instance in;
-	struct kspawn_ioc_status st;
-	struct kspawn_ioc_load ld;
-
-	ld = valid_load(img, img_size, "hello");
-	if (ioctl(fd, KSPAWN_IOC_LOAD, &ld)) {
-		printf("  FAILED failed start: the load failed: %s\n", strerror(errno));
-		failures++;
-		close(fd);
-		return;
-	}
-	INIT(in);
-	in.id = ld.id;
-	want("a start failing on purpose (test_fail_starts=1)",
-	     ioctl(fd, KSPAWN_IOC_START, &in), ETIMEDOUT);
-	want("a second start of it", ioctl(fd, KSPAWN_IOC_START, &in), ESTALE);
-	INIT(st);
-	st.id = ld.id;
-	if (ioctl(fd, KSPAWN_IOC_STATUS, &st) || st.host_state != KSPAWN_HOST_LOADED) {
-		printf("  FAILED failed start: not LOADED afterwards (state %u)\n",
-		       st.host_state);
-		failures++;
-	}
-	if (ioctl(fd, KSPAWN_IOC_STOP, &in)) {
-		printf("  FAILED failed start: the stop failed: %s\n", strerror(errno));
-		failures++;
-	}
-	if (count_instances(fd)) {
-		printf("  FAILED failed start: the instance outlived its stop\n");
-		failures++;
-	}
-	close(fd);
-}
-
-static double seconds(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec / 1e9;
-}
-
-/* The module's test knob: its next n starts fail after the guest ran. */
-static int fail_starts(int n)
-{
-	FILE *f = fopen("/sys/module/kspawn/parameters/test_fail_starts", "w");
-	int err;
-
-	if (!f)
-		return -1;
-	err = fprintf(f, "%d\n", n) < 0;
-	return fclose(f) || err ? -1 : 0;
-}
-
-/*
- * One try of failed_start_closed(): 1 if it checked the close (failures
- * counted as found), 0 if the start was not caught under way or did not
- * fail as the knob makes it (then the caller tries again).
- */
-static int close_during_failed_start(void *img, size_t img_size)
-{
-	int fd = open("/dev/kspawn", O_RDWR), status = -1, seen = 0, left;
-	struct kspawn_ioc_instance in;
-	int checked;
-	struct kspawn_ioc_status st;
-	struct kspawn_ioc_load ld;
-	double end = seconds() + 20;
-	pid_t child;
-
-	ld = valid_load(img, img_size, "hello");
-	if (fail_starts(1) || ioctl(fd, KSPAWN_IOC_LOAD, &ld)) {
-		printf("  FAILED closed loader: the knob or the load failed: %s\n",
-		       strerror(errno));
-		failures++;
-		close(fd);
-		return 1;
-	}
-	INIT(in);
-	in.id = ld.id;
-	child = fork();
-	if (child == 0) {
-		int b;
-
-		close(fd);		/* the parent's close must be the last */
-		b = open("/dev/kspawn", O_RDWR);
-		/* Its errno, 0 for the ETIMEDOUT wanted, 255 for a success. */
-		if (ioctl(b, KSPAWN_IOC_START, &in) == 0)
-			_exit(255);
-		_exit(errno == ETIMEDOUT ? 0 : errno);
-	}
-	while (!seen && seconds() < end && waitpid(child, &status, WNOHANG) == 0) {
-		INIT(st);
-		st.id = ld.id;
-		seen = !ioctl(fd, KSPAWN_IOC_STATUS, &st) &&
-		       st.host_state == KSPAWN_HOST_STARTING;
-	}
-	close(fd);
-	if (seen || seconds() >= end)
-		waitpid(child, &status, 0);
-	fail_starts(0);
-	fd = open("/dev/kspawn", O_RDWR);
-	checked = seen && WIFEXITED(status) && !WEXITSTATUS(status);
-	if (checked) {
-		left = none_left(fd, "closed loader",
-				 "the loader's close during a failing start freed it");
-	} else {
-		left = count_instances(fd);
-		printf("  (closed loader: %s; again)\n",
-		       !seen ? "the start was not seen under way" :
-		       !WIFEXITED(status) ? "the start's process was killed" :
-		       WEXITSTATUS(status) == 255 ? "the start succeeded" :
-		       strerror(WEXITSTATUS(status)));
-	}
-	if (left)
-		ioctl(fd, KSPAWN_IOC_STOP, &in);	/* for what comes after */
-	close(fd);
-	return checked;
-}
-
-/*
- * The loading descriptor closes while a second one's start is under way
- * and then fails (the test knob): the instance is LOADED again, and only
- * its loader's close could free it.  That close must wait for the start
- * and free it, not pass it by as not LOADED.  The start is caught under
- * way by polling its state; a try that misses it is made again.
- */
-static void failed_start_closed(void *img, size_t img_size)
-{
-	for (int i = 0; i < 3; i++)
-		if (close_during_failed_start(img, img_size))
-			return;
-	printf("  FAILED closed loader: three tries, none caught the start under way\n");
-	failures++;
-}
-
-static void any_cpu(void *img, size_t img_size)
-{
-	int fd = open("/dev/kspawn", O_RDWR), cpu;
-	struct kspawn_ioc_load ld;
-
-	ld = valid_load(img, img_size, "hello");
-	ld.cpu = KSPAWN_LOAD_CPU_ANY;
-	cpu = load_cpu(fd, &ld, "any-cpu");
-	if (cpu >= 0)
-		printf("any-cpu: CPU %d\n", cpu);
-	close(fd);
-}
-
-static void disk_busy(void *img, size_t img_size, const char *disk)
-{
-	int fd = open("/dev/kspawn", O_RDWR);
-	struct kspawn_ioc_load ld;
-
-	ld = valid_load(img, img_size, "hello");
-	ld.cpu = 2;
-	snprintf(ld.disk_path, sizeof(ld.disk_path), "%s", disk);
-	want("a disk another instance holds", ioctl(fd, KSPAWN_IOC_LOAD, &ld),
-	     ETXTBSY);
-	ld = valid_load(img, img_size, "hello");
-	snprintf(ld.disk_path, sizeof(ld.disk_path), "%s", disk);
-	want("that disk on that instance's CPU 1",
-	     ioctl(fd, KSPAWN_IOC_LOAD, &ld), EBUSY);
-	close(fd);
 }
 
 int main(int argc, char **argv)
