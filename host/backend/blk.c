@@ -44,6 +44,19 @@ static void finish_locked(struct kb_blk *b, struct kb_blk_req *rq,
 	}
 }
 
+/*
+ * A store's error as the driver's status: a range the store no longer
+ * takes (its write-zeroes offload went after the device was offered, a
+ * file system without holes) is UNSUPP, which a driver takes as "stop
+ * sending these" (Linux's BLK_STS_NOTSUPP), not as a failing disk.
+ */
+uint8_t kb_blk_status(int err)
+{
+	if (!err)
+		return VIRTIO_BLK_S_OK;
+	return err == -EOPNOTSUPP ? VIRTIO_BLK_S_UNSUPP : VIRTIO_BLK_S_IOERR;
+}
+
 void kb_blk_complete(struct kb_blk_req *rq, int err)
 {
 	struct kb_blk *b = rq->b;
@@ -65,7 +78,7 @@ void kb_blk_complete(struct kb_blk_req *rq, int err)
 	b->inflight--;
 	if (!b->inflight)
 		kb_wake_all(&b->drained);
-	finish_locked(b, rq, err ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK);
+	finish_locked(b, rq, kb_blk_status(err));
 	/*
 	 * The last one out: a parked flush can go, and a driver waiting on
 	 * it (QD1) is about to post its next request, which a thread
@@ -112,13 +125,15 @@ void kb_blk_submit(struct kb_blk *b, struct kb_blk_req *rq,
 		   int (*fn)(void *store, struct kb_blk_req *rq))
 {
 	unsigned long flags = 0;
+	int err;
 
 	kb_lock(&b->lock, flags);
 	if (++b->inflight > b->max_inflight)
 		b->max_inflight = b->inflight;
 	kb_unlock(&b->lock, flags);
-	if (fn(b->store, rq))
-		kb_blk_complete(rq, -1);
+	err = fn(b->store, rq);
+	if (err)
+		kb_blk_complete(rq, err);
 }
 
 /*

@@ -93,13 +93,16 @@ static uint8_t do_ranges(struct kb_blk *b, const struct kb_chain *c,
 {
 	uint32_t n = (c->out_len - HDR_BYTES) / RANGE_BYTES;
 	struct virtio_blk_discard_write_zeroes rg;
+	int err;
 
 	if (!n || (c->out_len - HDR_BYTES) % RANGE_BYTES || n > 1 ||
 	    (b->dev.withheld & (1ULL << (zero ? VIRTIO_BLK_F_WRITE_ZEROES :
 					    VIRTIO_BLK_F_DISCARD))))
 		return VIRTIO_BLK_S_UNSUPP;
 	kb_chain_read(c, HDR_BYTES, &rg, sizeof(rg));
-	if (rg.flags & ~VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP || rg.num_sectors > KB_BLK_RANGE_MAX)
+	/* UNMAP is write-zeroes' one flag; a discard with it is UNSUPP. */
+	if ((rg.flags & ~(zero ? VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP : 0)) ||
+	    rg.num_sectors > KB_BLK_RANGE_MAX)
 		return VIRTIO_BLK_S_UNSUPP;
 	if (!in_disk(b, rg.sector, (uint64_t)rg.num_sectors * KB_BLK_SECTOR))
 		return VIRTIO_BLK_S_IOERR;
@@ -119,11 +122,11 @@ static uint8_t do_ranges(struct kb_blk *b, const struct kb_chain *c,
 		kb_blk_submit(b, rq, b->ops->submit_range);
 		return STARTED;
 	}
-	if (b->ops->discard(b->store, rg.sector * KB_BLK_SECTOR,
-			    (uint64_t)rg.num_sectors * KB_BLK_SECTOR, zero) ||
-	    (write_through(b) && b->ops->flush(b->store)))
-		return VIRTIO_BLK_S_IOERR;
-	return VIRTIO_BLK_S_OK;
+	err = b->ops->discard(b->store, rg.sector * KB_BLK_SECTOR,
+			      (uint64_t)rg.num_sectors * KB_BLK_SECTOR, zero);
+	if (!err && write_through(b) && b->ops->flush(b->store))
+		err = -EIO;
+	return kb_blk_status(err);
 }
 
 static uint8_t do_get_id(struct kb_blk *b, const struct kb_chain *c,

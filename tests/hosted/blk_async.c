@@ -22,9 +22,15 @@
  *   range-write-through: with wce 0, a WRITE_ZEROES completes only after
  *     a store flush that followed it, as a write does; a DISCARD of no
  *     sectors completes OK without reaching the store.
+ *   range-unsupported: a range the store refuses with -EOPNOTSUPP (the
+ *     offload gone since the device was offered), at submit or at its
+ *     completion, is UNSUPP to the driver, which then knows to stop
+ *     sending them; any other error is IOERR.  A DISCARD with the UNMAP
+ *     flag (write-zeroes' only) is UNSUPP too.
  *
  * Prints "ok NAME" / "FAIL NAME: why" per case, "PROGRAM: N failed" last.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdatomic.h>
@@ -62,10 +68,14 @@ static atomic_int hold;			/* the completer waits */
 static atomic_int flushes, writes_pending_at_flush;
 static atomic_int stored_writes, flushed_writes;	/* write-through */
 static uint64_t drop_features;		/* the driver refuses these */
+static atomic_int range_refused;	/* submit_range fails with this */
+static atomic_int range_failed;		/* a range completes with this */
 
 static int store_submit(void *store, struct kb_blk_req *rq)
 {
 	(void)store;
+	if (rq->range && atomic_load(&range_refused))
+		return atomic_load(&range_refused);
 	pthread_mutex_lock(&store_lock);
 	pending[npending++] = rq;
 	pthread_mutex_unlock(&store_lock);
@@ -156,7 +166,7 @@ static void *completer(void *arg)
 		}
 		if (rq->write)
 			atomic_fetch_add(&stored_writes, 1);
-		kb_blk_complete(rq, 0);
+		kb_blk_complete(rq, rq->range ? atomic_load(&range_failed) : 0);
 	}
 	return NULL;
 }
@@ -491,7 +501,8 @@ static void write_through(const char *name, uint64_t drop, int wce,
  * Request i as a DISCARD or WRITE_ZEROES of one range, which is readable
  * data after the header, as an OUT's.
  */
-static void add_range(int i, uint32_t type, uint64_t sector, uint32_t nsec)
+static struct virtio_blk_discard_write_zeroes *
+add_range(int i, uint32_t type, uint64_t sector, uint32_t nsec)
 {
 	struct virtio_blk_discard_write_zeroes *rg =
 		(void *)(region + (2u << 20) + 64 * sizeof(struct req));
@@ -503,6 +514,7 @@ static void add_range(int i, uint32_t type, uint64_t sector, uint32_t nsec)
 	virtq_add(&vd.vq[0], (struct virtq_buf[]){ { &reqs[i].hdr, 16 },
 					  { &rg[i], sizeof(rg[i]) } }, 2,
 		  (struct virtq_buf[]){ { &reqs[i].status, 1 } }, 1, &reqs[i]);
+	return &rg[i];
 }
 
 /* The ranges held at the store, a read after them, a FLUSH after that. */
@@ -588,6 +600,52 @@ static void range_through(void)
 	verdict("range-write-through", why);
 }
 
+/* Ranges refused at submit, then failed at completion: their statuses. */
+static void range_unsupported(void)
+{
+	static const struct {
+		int refused, failed;
+		uint32_t flags;
+		uint8_t want;
+	} c[] = {
+		{ -EOPNOTSUPP, 0, 0, VIRTIO_BLK_S_UNSUPP },
+		{ 0, -EOPNOTSUPP, 0, VIRTIO_BLK_S_UNSUPP },
+		{ -EIO, 0, 0, VIRTIO_BLK_S_IOERR },
+		{ 0, -EIO, 0, VIRTIO_BLK_S_IOERR },
+		/* UNMAP: write-zeroes' flag (even cases), not a discard's */
+		{ 0, 0, VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP, VIRTIO_BLK_S_OK },
+		{ 0, 0, VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP, VIRTIO_BLK_S_UNSUPP },
+	};
+	static char why_buf[128];
+	struct virtq *q = &vd.vq[0];
+	const char *why = NULL;
+	struct req *got;
+	uint32_t written;
+
+	start(0);
+	for (unsigned int i = 0; !why && i < sizeof(c) / sizeof(c[0]); i++) {
+		atomic_store(&range_refused, c[i].refused);
+		atomic_store(&range_failed, c[i].failed);
+		add_range(0, i & 1 ? VIRTIO_BLK_T_DISCARD :
+				     VIRTIO_BLK_T_WRITE_ZEROES, 64, 8)->flags =
+			c[i].flags;
+		virtq_publish(q);
+		if (!WAIT_FOR((got = virtq_get(q, &written)) != NULL)) {
+			why = "lost completion";
+		} else if (got->status != c[i].want) {
+			snprintf(why_buf, sizeof(why_buf),
+				 "case %u (submit %d, completion %d): status %u, want %u",
+				 i, c[i].refused, c[i].failed, got->status,
+				 c[i].want);
+			why = why_buf;
+		}
+	}
+	atomic_store(&range_refused, 0);
+	atomic_store(&range_failed, 0);
+	finish_run();
+	verdict("range-unsupported", why);
+}
+
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 20000;
@@ -610,6 +668,7 @@ int main(int argc, char **argv)
 		      -1, 1);
 	range_async();
 	range_through();
+	range_unsupported();
 	/* The runner looks for "PROGRAM: 0 failed" (blk_async, blk_async_tsan). */
 	printf("%s: %d failed\n", strrchr(argv[0], '/') ?
 	       strrchr(argv[0], '/') + 1 : argv[0], failed);
