@@ -24,6 +24,7 @@
  */
 #include <linux/blkdev.h>
 #include <linux/bvec.h>
+#include <linux/cred.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
 #include <linux/ioport.h>
@@ -48,11 +49,6 @@ struct disk_cmd {
 };
 
 static void dio_copy_work(struct work_struct *work);
-
-static struct file *open_one(const char *path, int flags)
-{
-	return filp_open(path, O_RDWR | O_LARGEFILE | flags, 0);
-}
 
 static unsigned int dio_align(struct file *f)
 {
@@ -95,7 +91,8 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 	 * ignores it), so that neither a mount nor another instance shares
 	 * it.  Held by someone else: the same errno as store_bdev.c's.
 	 */
-	d->buffered = open_one(path, writeback ? O_EXCL : 0);
+	d->buffered = filp_open(path, O_RDWR | O_LARGEFILE |
+				(writeback ? O_EXCL : 0), 0);
 	if (IS_ERR(d->buffered)) {
 		err = PTR_ERR(d->buffered);
 		pr_info_ratelimited("disk %s: cannot open (%d)\n", path, err);
@@ -132,7 +129,12 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 		return d;
 	}
 	if (!writeback) {
-		d->direct = open_one(path, O_DIRECT);
+		/*
+		 * The same file as the buffered handle, not whatever the path
+		 * names by now: FLUSH and DISCARD go through that one.
+		 */
+		d->direct = dentry_open(&d->buffered->f_path, O_RDWR |
+					O_LARGEFILE | O_DIRECT, current_cred());
 		if (IS_ERR(d->direct)) {
 			pr_info("disk %s: the file system refuses O_DIRECT (%ld): buffered, as --cache writeback\n",
 				path, PTR_ERR(d->direct));
