@@ -184,6 +184,11 @@ static int spawn_error(struct ctl *c, const struct run_args *a, int e,
 			a->disk ? a->disk : "");
 		rc = EXIT_RESOURCE;
 		break;
+	case EROFS:	/* a block device set read-only, a read-only mount */
+		err_msg("run: --disk %s is read-only (blockdev --getro, or its mount): a guest's disk must be writable",
+			a->disk ? a->disk : "");
+		rc = EXIT_FAIL;
+		break;
 	case EMFILE:
 		rc = instance_limit(c->fd);
 		break;

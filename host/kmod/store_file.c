@@ -109,6 +109,17 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 	}
 	inode = d->buffered->f_mapping->host;
 	/*
+	 * A block device marked read-only (blockdev --setro, a read-only LV)
+	 * opens for writing all the same, and on 6.1 our bios would write it
+	 * (bio_check_ro() only warns): refused, as a file on a read-only
+	 * mount is by its open.
+	 */
+	if (S_ISBLK(inode->i_mode) && bdev_read_only(I_BDEV(inode))) {
+		pr_info_ratelimited("disk %s: read-only\n", path);
+		err = -EROFS;
+		goto err_close;
+	}
+	/*
 	 * A file's ranges are its file system's (fallocate: extents, no
 	 * data written); a block device's, through either store, are the
 	 * device's, which may have to write every zero (blkdev_fallocate).

@@ -33,6 +33,7 @@ static int running_later = -1;	/* from the second dev_list on, if set */
 static int lists;
 static char image_path[] = "/tmp/kspawn-test-run-XXXXXX";
 static char empty_path[] = "/tmp/kspawn-test-empty-XXXXXX";
+static char disk_path[] = "/tmp/kspawn-test-disk-XXXXXX";	/* 4 KiB */
 
 void kmsg_mark(struct kmsg_mark *m)
 {
@@ -138,6 +139,10 @@ static int setup(void **state)
 	if (fd < 0)
 		return -1;
 	close(fd);
+	fd = mkstemp(disk_path);
+	if (fd < 0 || ftruncate(fd, 4096))
+		return -1;
+	close(fd);
 	return 0;
 }
 
@@ -146,6 +151,7 @@ static int teardown(void **state)
 	(void)state;
 	unlink(image_path);
 	unlink(empty_path);
+	unlink(disk_path);
 	return 0;
 }
 
@@ -299,6 +305,17 @@ static void empty_disk(void **state)
 	assert_int_equal(spawns, 0);
 }
 
+/* A block device set read-only, or a read-only mount: said, not EROFS alone. */
+static void disk_read_only(void **state)
+{
+	(void)state;
+	running = 0;
+	assert_int_equal(run(-EROFS, "--disk", disk_path, NULL), EXIT_FAIL);
+	says("--disk");
+	says("is read-only");
+	assert_int_equal(spawns, 1);
+}
+
 /*
  * The image passed the module's own checker here already: what the
  * module still refuses is the request's options, not the image.
@@ -353,6 +370,7 @@ int main(void)
 		cmocka_unit_test(mem_too_small),
 		cmocka_unit_test(ramdisk_too_big),
 		cmocka_unit_test(empty_disk),
+		cmocka_unit_test(disk_read_only),
 		cmocka_unit_test(module_refuses_options),
 		cmocka_unit_test(module_refuses_unverified_image),
 		cmocka_unit_test(start_failed_before),

@@ -1,7 +1,8 @@
 # virtio-blk, full stack: blkcheck writes, flushes, reads back and verifies
 # the whole disk, on a RAM disk, on a file and on a block device (the QEMU
 # host's second disk); the file and the device then hold what the guest
-# wrote (same digest); a second guest on the same file finds it.
+# wrote (same digest); a second guest on the same file finds it; a
+# device set read-only is refused.
 . /tests/lib.sh
 
 spawn "$IMG" --cpu 1 --ramdisk 8M --cmdline "blkcheck qd=16" || finish
@@ -73,7 +74,8 @@ note "after discarding half: guest $guest, file $host, $kib KiB allocated"
 [ -n "$guest" ] && [ "$guest" = "$host" ] || bad "the file's digest $host is not the guest's $guest"
 [ "$kib" -le 4200 ] || bad "$kib KiB of the 8 MiB file still allocated after discarding half"
 
-# A real block device: the QEMU host's second disk, /dev/vda.
+# A real block device: the QEMU host's second disk, /dev/vda; refused
+# once set read-only.
 if [ -b /dev/vda ]; then
 	spawn "$IMG" --cpu 1 --disk /dev/vda --cmdline "blkcheck seed=9" || finish
 	expect 0 kspawnctl console "$id" --follow
@@ -94,6 +96,16 @@ if [ -b /dev/vda ]; then
 	host=$(fnv64sum /dev/vda)
 	note "/dev/vda after discard: guest $guest, host $host"
 	[ -n "$guest" ] && [ "$guest" = "$host" ] || bad "/dev/vda digest $host is not the guest's $guest"
+	# Set read-only, it is refused through either store (bios would
+	# write it all the same on 6.1), and nothing of the guest is left.
+	blockdev --setro /dev/vda
+	for cache in none writeback; do
+		expect 1 kspawnctl run "$IMG" --cpu 1 --disk /dev/vda --cache $cache --cmdline hello
+		[ "$st" -ne 0 ] || kspawnctl stop "$out" --force
+		has "--disk /dev/vda is read-only"
+	done
+	dmesg | grep -q "disk /dev/vda: read-only" || bad "the module did not say why it refused /dev/vda"
+	blockdev --setrw /dev/vda
 else
 	bad "no /dev/vda: the host's virtio-blk driver did not load"
 fi
