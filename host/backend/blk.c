@@ -45,16 +45,19 @@ static void finish_locked(struct kb_blk *b, struct kb_blk_req *rq,
 }
 
 /*
- * A store's error as the driver's status: a range the store no longer
- * takes (its write-zeroes offload went after the device was offered, a
- * file system without holes) is UNSUPP, which a driver takes as "stop
- * sending these" (Linux's BLK_STS_NOTSUPP), not as a failing disk.
+ * A store's error as the driver's status.  A range (DISCARD, WRITE_ZEROES)
+ * the store no longer takes, its write-zeroes offload gone since the
+ * device was offered or a file system without holes, is UNSUPP: the
+ * status of a request the device does not do (Linux's driver makes it
+ * BLK_STS_NOTSUPP, -EOPNOTSUPP), where IOERR says the disk failed.  A read
+ * or write is either done or failed: IOERR.
  */
-uint8_t kb_blk_status(int err)
+uint8_t kb_blk_status(const struct kb_blk_req *rq, int err)
 {
 	if (!err)
 		return VIRTIO_BLK_S_OK;
-	return err == -EOPNOTSUPP ? VIRTIO_BLK_S_UNSUPP : VIRTIO_BLK_S_IOERR;
+	return rq->range && err == -EOPNOTSUPP ? VIRTIO_BLK_S_UNSUPP :
+						 VIRTIO_BLK_S_IOERR;
 }
 
 void kb_blk_complete(struct kb_blk_req *rq, int err)
@@ -78,7 +81,7 @@ void kb_blk_complete(struct kb_blk_req *rq, int err)
 	b->inflight--;
 	if (!b->inflight)
 		kb_wake_all(&b->drained);
-	finish_locked(b, rq, kb_blk_status(err));
+	finish_locked(b, rq, kb_blk_status(rq, err));
 	/*
 	 * The last one out: a parked flush can go, and a driver waiting on
 	 * it (QD1) is about to post its next request, which a thread

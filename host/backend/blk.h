@@ -114,8 +114,8 @@ struct kb_blk {
 
 /* The store finished rq: err 0 or a negative errno. */
 void kb_blk_complete(struct kb_blk_req *rq, int err);
-/* The driver's status for a store's 0 or negative errno. */
-uint8_t kb_blk_status(int err);
+/* The driver's status for a store's 0 or negative errno on rq. */
+uint8_t kb_blk_status(const struct kb_blk_req *rq, int err);
 
 /* A submit by the store's read and write, completing before it returns. */
 int kb_blk_sync_submit(void *store, struct kb_blk_req *rq);

@@ -109,11 +109,11 @@ static uint8_t do_ranges(struct kb_blk *b, const struct kb_chain *c,
 	/* Nothing to do (and no bio a block device would take for it). */
 	if (!rg.num_sectors)
 		return VIRTIO_BLK_S_OK;
+	rq->range = 1;
+	rq->zero = zero;
 	if (b->ops->submit_range) {
 		/* 1 GiB at most: fits len; no data, written stays 0 */
 		rq->write = 1;
-		rq->range = 1;
-		rq->zero = zero;
 		rq->off = rg.sector * KB_BLK_SECTOR;
 		rq->len = rg.num_sectors * KB_BLK_SECTOR;
 		rq->nseg = 0;
@@ -126,7 +126,7 @@ static uint8_t do_ranges(struct kb_blk *b, const struct kb_chain *c,
 			      (uint64_t)rg.num_sectors * KB_BLK_SECTOR, zero);
 	if (!err && write_through(b) && b->ops->flush(b->store))
 		err = -EIO;
-	return kb_blk_status(err);
+	return kb_blk_status(rq, err);
 }
 
 static uint8_t do_get_id(struct kb_blk *b, const struct kb_chain *c,

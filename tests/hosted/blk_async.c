@@ -22,10 +22,11 @@
  *   range-write-through: with wce 0, a WRITE_ZEROES completes only after
  *     a store flush that followed it, as a write does; a DISCARD of no
  *     sectors completes OK without reaching the store.
- *   range-unsupported: a range the store refuses with -EOPNOTSUPP (the
- *     offload gone since the device was offered), at submit or at its
- *     completion, is UNSUPP to the driver, which then knows to stop
- *     sending them; any other error is IOERR.  A DISCARD with the UNMAP
+ *   range-unsupported, range-unsupported-sync: a range the store refuses
+ *     with -EOPNOTSUPP (the offload gone since the device was offered), at
+ *     submit or at its completion, or done at once by a store without
+ *     submit_range, is UNSUPP to the driver, a request the device does
+ *     not do; any other error is IOERR.  A DISCARD with the UNMAP
  *     flag (write-zeroes' only) is UNSUPP too.
  *
  * Prints "ok NAME" / "FAIL NAME: why" per case, "PROGRAM: N failed" last.
@@ -105,12 +106,16 @@ static int store_flush(void *store)
 	return 0;
 }
 
+/* Ranges done at once (sync_range_ops), failing as the knobs say. */
 static int store_discard(void *store, uint64_t off, uint64_t len, int zero)
 {
+	int err = atomic_load(&range_refused) ?: atomic_load(&range_failed);
+
 	(void)store;
 	(void)zero;
-	memset(disk + off, 0, len);
-	return 0;
+	if (!err)
+		memset(disk + off, 0, len);
+	return err;
 }
 
 static const struct kb_store_ops async_ops = {
@@ -120,6 +125,15 @@ static const struct kb_store_ops async_ops = {
 	.submit_range = store_submit,
 	.volatile_cache = 1,
 };
+
+/* The same with ranges done in the device thread (store_file.c's). */
+static const struct kb_store_ops sync_range_ops = {
+	.flush = store_flush,
+	.discard = store_discard,
+	.submit = store_submit,
+	.volatile_cache = 1,
+};
+static const struct kb_store_ops *store_ops = &async_ops;
 
 static uint64_t rnd_state = 88172645463325252ULL;
 static uint64_t rnd(void)
@@ -296,7 +310,7 @@ static void start(int packed)
 	atomic_store(&stop, 0);
 	memset(&slot, 0, sizeof(slot));
 	memset(region, 0, 2u << 20);	/* the rings, from 1 MiB */
-	kb_blk_init(&blk, &slot, &kr, &ops, NULL, &async_ops, NULL,
+	kb_blk_init(&blk, &slot, &kr, &ops, NULL, store_ops, NULL,
 		    DISK_BYTES, "async");
 	bring_up(packed);
 	pthread_create(&dev_thr, NULL, device_thread, NULL);
@@ -600,8 +614,12 @@ static void range_through(void)
 	verdict("range-write-through", why);
 }
 
-/* Ranges refused at submit, then failed at completion: their statuses. */
-static void range_unsupported(void)
+/*
+ * Ranges refused at submit, then failed at completion, by a store that
+ * takes them asynchronously (sync 0) or does them at once (sync 1, where
+ * both knobs are the discard's return): their statuses.
+ */
+static void range_unsupported(const char *name, int sync)
 {
 	static const struct {
 		int refused, failed;
@@ -622,6 +640,7 @@ static void range_unsupported(void)
 	struct req *got;
 	uint32_t written;
 
+	store_ops = sync ? &sync_range_ops : &async_ops;
 	start(0);
 	for (unsigned int i = 0; !why && i < sizeof(c) / sizeof(c[0]); i++) {
 		atomic_store(&range_refused, c[i].refused);
@@ -643,7 +662,8 @@ static void range_unsupported(void)
 	atomic_store(&range_refused, 0);
 	atomic_store(&range_failed, 0);
 	finish_run();
-	verdict("range-unsupported", why);
+	store_ops = &async_ops;
+	verdict(name, why);
 }
 
 int main(int argc, char **argv)
@@ -668,7 +688,8 @@ int main(int argc, char **argv)
 		      -1, 1);
 	range_async();
 	range_through();
-	range_unsupported();
+	range_unsupported("range-unsupported", 0);
+	range_unsupported("range-unsupported-sync", 1);
 	/* The runner looks for "PROGRAM: 0 failed" (blk_async, blk_async_tsan). */
 	printf("%s: %d failed\n", strrchr(argv[0], '/') ?
 	       strrchr(argv[0], '/') + 1 : argv[0], failed);
