@@ -124,7 +124,7 @@ static inline void kspawn_io_net_unlock(struct kspawn_io *io)
 	kspawn_io_net_irqs(io);
 }
 
-/* netdev.c: ksnetN, the host's end of a guest's virtio-net. */
+/* netdev.c, netdev_rx.c: ksnetN, the host's end of a guest's virtio-net. */
 int kspawn_netdev_create(struct kspawn_instance *in);
 void kspawn_netdev_destroy(struct kspawn_io *io);
 void kspawn_netdev_carrier(struct kspawn_io *io);

@@ -59,8 +59,14 @@ note "blkalign: ${late:-?} reads copied outside their interrupt"
 	bad "blkalign's 1 MiB reads were copied in their completion interrupt (${late:-no count})"
 nullb_gone kspawn4k
 
-insmod /lib/modules/host/zsmalloc.ko && insmod /lib/modules/host/zram.ko num_devices=1 &&
-	echo 16M > /sys/block/zram0/disksize || { bad "no zram disk"; finish; }
+zram_gone() {
+	[ ! -e /sys/block/zram0/reset ] || echo 1 > /sys/block/zram0/reset
+	rmmod zram 2>/dev/null
+	rmmod zsmalloc 2>/dev/null
+}
+{ [ -d /sys/module/zsmalloc ] || insmod /lib/modules/host/zsmalloc.ko; } &&
+	{ [ -d /sys/module/zram ] || insmod /lib/modules/host/zram.ko num_devices=1; } &&
+	echo 16M > /sys/block/zram0/disksize || { bad "no zram disk"; zram_gone; finish; }
 note "/dev/zram0: $(cat /sys/block/zram0/queue/logical_block_size)-byte blocks, write-zeroes up to $(cat /sys/block/zram0/queue/write_zeroes_max_bytes) bytes"
 # on_zram CACHE SEED SECTORS: blkcheck discard through that cache, in
 # blocks of SECTORS sectors, its digest the disk's (the ranges one block
@@ -81,7 +87,6 @@ on_zram() {
 }
 on_zram none 47 8
 on_zram writeback 48 1
-echo 1 > /sys/block/zram0/reset
-rmmod zram zsmalloc
+zram_gone
 want_no_instances
 finish

@@ -101,7 +101,8 @@ if [ -b /dev/vda ]; then
 	blockdev --setro /dev/vda
 	for cache in none writeback; do
 		expect 1 kspawnctl run "$IMG" --cpu 1 --disk /dev/vda --cache $cache --cmdline hello
-		[ "$st" -ne 0 ] || kspawnctl stop "$out" --force
+		[ "$st" -ne 0 ] ||
+			kspawnctl stop "$(echo "$out" | grep -x '[0-9]*' | head -n 1)" --force
 		has "--disk /dev/vda is read-only"
 	done
 	dmesg | grep -q "disk /dev/vda: read-only" || bad "the module did not say why it refused /dev/vda"

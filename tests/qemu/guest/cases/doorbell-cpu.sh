@@ -76,7 +76,7 @@ case $(json_get cpu "$s") in 1|2) ;; *) bad "the next guest got CPU '$(json_get 
 expect 0 kspawnctl stop "$id"
 expect 0 kspawnctl stop "$first"
 
-# The module's own refusals, behind kspawnctl's (tests/qemu/ioctlabuse.c).
+# The module's own refusals, behind kspawnctl's (tests/qemu/ioctlabuse_starts.c).
 expect 0 ioctlabuse "$TEST_IMG" doorbell
 has 'ioctlabuse: 0 failed'
 want_no_instances
