@@ -256,11 +256,11 @@ static int write_zeroes(struct kspawn_disk *d, u64 off, u64 len)
 }
 
 /*
- * fallocate on a block device takes whole logical blocks only, but through
- * the page cache the guest was told 512-byte ones (io.c): a disk of 4 KiB
- * sectors gets ranges that start or end inside one of its blocks.  Those
- * partial blocks, at most one at each end, are written with zeroes; the
- * rest, if any, is left to fallocate.
+ * A block device zeroes whole logical blocks only, but through the page
+ * cache the guest was told 512-byte ones (io.c): a disk of 4 KiB sectors
+ * gets ranges that start or end inside one of its blocks.  Those partial
+ * blocks, at most one at each end, are written with zeroes; the rest, if
+ * any, is left to the device (bdev_zero_range()).
  */
 static int zero_partial_blocks(struct kspawn_disk *d, struct inode *inode,
 			       u64 *off, u64 *len)
@@ -282,6 +282,30 @@ static int zero_partial_blocks(struct kspawn_disk *d, struct inode *inode,
 }
 
 /*
+ * A block device's whole blocks zeroed by its offload alone, as the bios'
+ * store does (NOFALLBACK both ways, NOUNMAP for write-zeroes): the steps
+ * of blkdev_fallocate(), whose ZERO_RANGE would write zero pages when the
+ * device fails the command, up to 1 GiB for a guest's 16-byte request and
+ * again at the next while the offload stays.  The cached pages go first,
+ * dirty or not (the range is zeroes after), under the mapping's
+ * invalidate lock, so that no read brings the old data back meanwhile.
+ */
+static int bdev_zero_range(struct inode *inode, u64 off, u64 len, int zero)
+{
+	struct address_space *mapping = inode->i_mapping;
+	int err;
+
+	filemap_invalidate_lock(mapping);
+	truncate_inode_pages_range(mapping, off, off + len - 1);
+	err = blkdev_issue_zeroout(I_BDEV(inode), off >> SECTOR_SHIFT,
+				   len >> SECTOR_SHIFT, GFP_KERNEL,
+				   BLKDEV_ZERO_NOFALLBACK |
+				   (zero ? BLKDEV_ZERO_NOUNMAP : 0));
+	filemap_invalidate_unlock(mapping);
+	return err;
+}
+
+/*
  * The range reads back as zeroes afterwards either way (the blk device
  * promises that for both).  Write-zeroes keeps the blocks allocated where
  * it can, discard gives them back; each falls back to the other where the
@@ -299,13 +323,11 @@ static int file_discard(void *store, u64 off, u64 len, int zero)
 
 	/*
 	 * A block device's ranges were offered because it had a write-zeroes
-	 * offload when opened (d->zeroes).  Without one, blkdev_fallocate's
-	 * ZERO_RANGE writes every zero page: up to a range's 1 GiB of writes
-	 * for 16 bytes of a guest's request, on a device the host may share.
-	 * The offload can go after the open (sd turns it off when the disk
-	 * refuses one), so look again each time.  A command the device fails
-	 * from here on is still zeroed page by page once, by the block layer;
-	 * the next request finds the offload gone.
+	 * offload when opened (d->zeroes), and are done by it alone: never
+	 * every zero page written, up to a range's 1 GiB of writes for 16
+	 * bytes of a guest's request, on a device the host may share.  The
+	 * offload can go after the open (sd turns it off when the disk
+	 * refuses one): -EOPNOTSUPP then, UNSUPP to the guest.
 	 */
 	if (S_ISBLK(inode->i_mode)) {
 		if (!bdev_write_zeroes_sectors(I_BDEV(inode)))
@@ -313,6 +335,7 @@ static int file_discard(void *store, u64 off, u64 len, int zero)
 		err = zero_partial_blocks(d, inode, &off, &len);
 		if (err || !len)
 			return err;
+		return bdev_zero_range(inode, off, len, zero);
 	}
 	err = vfs_fallocate(d->buffered, first, off, len);
 
