@@ -132,6 +132,36 @@ static void test_live_self(void **state)
 	close(ls);
 }
 
+/*
+ * As root: a child that becomes nobody and connects to port, then waits
+ * until the parent has looked (closes when the parent's end does), or,
+ * with close_first, writes and closes at once.  Its exit status: 0, or 2
+ * if it could not become nobody, 3 if it could not connect or write.
+ */
+static pid_t nobody_dials(int port, int close_first)
+{
+	pid_t pid = fork();
+	char b;
+	int c;
+
+	assert_true(pid >= 0);
+	if (pid)
+		return pid;
+	if (setgid(NOBODY) || setuid(NOBODY))
+		_exit(2);
+	c = dial(port);
+	if (c < 0)
+		_exit(3);
+	if (close_first) {
+		if (write(c, "$c#63", 5) != 5)
+			_exit(3);
+		close(c);
+		_exit(0);
+	}
+	(void)!read(c, &b, 1);	/* until the parent has looked */
+	_exit(0);
+}
+
 /* As root: a child that is nobody when it connects is seen as nobody. */
 static void test_live_other_user(void **state)
 {
@@ -143,20 +173,7 @@ static void test_live_other_user(void **state)
 	if (geteuid() != 0)
 		skip();
 	ls = listener(&port);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (!pid) {
-		char b;
-		int c;
-
-		if (setgid(NOBODY) || setuid(NOBODY))
-			_exit(2);
-		c = dial(port);
-		if (c < 0)
-			_exit(3);
-		(void)!read(c, &b, 1);	/* until the parent has looked */
-		_exit(0);
-	}
+	pid = nobody_dials(port, 0);
 	a = accept(ls, NULL, NULL);
 	assert_true(a >= 0);
 	assert_int_equal(tcp_peer_uid(a, &uid), 0);
@@ -183,19 +200,7 @@ static void test_live_closed_first(void **state)
 	if (geteuid() != 0)
 		skip();
 	ls = listener(&port);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (!pid) {
-		int c;
-
-		if (setgid(NOBODY) || setuid(NOBODY))
-			_exit(2);
-		c = dial(port);
-		if (c < 0 || write(c, "$c#63", 5) != 5)
-			_exit(3);
-		close(c);
-		_exit(0);
-	}
+	pid = nobody_dials(port, 1);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	a = accept(ls, NULL, NULL);
