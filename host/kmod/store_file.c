@@ -308,9 +308,9 @@ static int bdev_zero_range(struct inode *inode, u64 off, u64 len, int zero)
 /*
  * The range reads back as zeroes afterwards either way (the blk device
  * promises that for both).  Write-zeroes keeps the blocks allocated where
- * it can, discard gives them back; each falls back to the other where the
- * file system or device lacks one (tmpfs has no ZERO_RANGE, a disk may
- * have no unmapping write-zeroes).
+ * it can, discard gives them back; on a file each falls back to the other
+ * where the file system lacks one (tmpfs has no ZERO_RANGE), on a block
+ * device both are its offload's (bdev_zero_range()).
  */
 static int file_discard(void *store, u64 off, u64 len, int zero)
 {
