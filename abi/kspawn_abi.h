@@ -286,7 +286,11 @@ struct kspawn_device {
 	uint64_t device_features;	/* host: VIRTIO_F_* and device bits */
 	uint64_t driver_features;	/* guest: accepted subset */
 	uint8_t status;			/* VIRTIO_CONFIG_S_* */
-	uint8_t reset;			/* guest: 1 = reset request, host clears */
+	/*
+	 * guest: 1 = reset request; the host resets the device, sets every
+	 * queue's ready, size, vector and addresses to 0, then clears it.
+	 */
+	uint8_t reset;
 	uint16_t features_ack;		/* host (1.1): +1 per FEATURES_OK answer */
 	/*
 	 * host: odd while it rewrites config[], then even again (a

@@ -133,12 +133,34 @@ static int transition(struct kb_device *d)
 	return 1;
 }
 
+/*
+ * A reset request's part of virtio's "queue_enable reads 0 after a reset":
+ * a queue the last driver made ready must not come up again at the next
+ * DRIVER_OK with that driver's rings (the old requests on them would run
+ * again).  Only here, before the reset is acknowledged: after a status of
+ * 0 alone the guest may already be writing its new queues.
+ */
+static void forget_queues(struct kb_device *d)
+{
+	for (uint32_t q = 0; q < d->cls->num_queues; q++) {
+		struct kspawn_queue *sq = &d->slot->queues[q];
+
+		KB_WRITE(sq->ready, 0);
+		KB_WRITE(sq->size, 0);
+		KB_WRITE(sq->vector, 0);
+		KB_WRITE(sq->desc_addr, 0);
+		KB_WRITE(sq->driver_addr, 0);
+		KB_WRITE(sq->device_addr, 0);
+	}
+}
+
 int kb_device_poll(struct kb_device *d, int budget)
 {
 	uint8_t status;
 
 	if (KB_READ(d->slot->reset)) {
 		reset(d);
+		forget_queues(d);
 		KB_WRITE(d->slot->status, 0);
 		kb_wmb();
 		KB_WRITE(d->slot->reset, 0);

@@ -24,6 +24,10 @@
  *                         second thread while the device breaks and
  *                         resets: it never interrupts with a vector it
  *                         would have refused
+ *   reset-forgets-queues-* blk with two queues, reset (the ABI's request)
+ *                         and started again with one: queue 1 does not
+ *                         come back with the old driver's rings, whose
+ *                         requests would run again
  *   doorbell-hints        what the doorbell's handler reads to see what a
  *                         ring was for: a status change or reset request
  *                         not yet acted on, and which queues were kicked
@@ -368,6 +372,35 @@ static void driver_ok_first(void)
 }
 
 /*
+ * virtio_start() resets with the ABI's request; the slot's queue fields
+ * are the guest's to write, so only the device clearing them keeps the
+ * last driver's queue 1 from coming up with the next driver's queue 0.
+ */
+static void reset_forgets_queues(const char *layout, int packed)
+{
+	uint32_t first;
+
+	fresh();
+	kb_blk_init(&blk, &slot, &kr, &ops, NULL, &kb_ram_ops, ram,
+		    DISK_BYTES, "hosted");
+	if (!verdict("reset-forgets-queues-two", layout,
+		     slot.num_queues >= 2 && !bring_up_queues(&blk.dev, packed, 2),
+		     "%u queues offered, two not brought up", slot.num_queues))
+		return;
+	first = KB_READ(blk.dev.queues_up);
+	if (bring_up_queues(&blk.dev, packed, 1)) {
+		verdict("reset-forgets-queues", layout, 0,
+			"one queue not brought up after the reset");
+		return;
+	}
+	verdict("reset-forgets-queues", layout,
+		first == 3 && KB_READ(blk.dev.queues_up) == 1 &&
+		!slot.queues[1].ready,
+		"queues up %#x then %#x, queue 1 ready %u (want 0x3, 0x1, 0)",
+		first, KB_READ(blk.dev.queues_up), slot.queues[1].ready);
+}
+
+/*
  * A live blk device that went live with features before (acks
  * negotiations so far) is offered FEATURES_OK again with VERSION_1 only:
  * it keeps its features, negotiates nothing, still serves, and the
@@ -560,6 +593,7 @@ int main(void)
 		blk_both_max(layout, packed);
 		broken_stays_broken(layout, packed);
 		rx_no_writable(layout, packed);
+		reset_forgets_queues(layout, packed);
 	}
 	driver_ok_first();
 	features_stay();
