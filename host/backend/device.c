@@ -171,6 +171,18 @@ int kb_device_poll(struct kb_device *d, int budget)
 		reset(d);
 		return transition(d);
 	}
+	/*
+	 * A driver that gave up (FAILED) gets what a broken one gets until
+	 * it resets: nothing taken or written, no kicks asked for, the link
+	 * down.  Only not polling its queues left the rest running: carrier
+	 * and host transmits on rings no one serves, and a thread told at
+	 * every look that a queue it no longer polls had work.
+	 */
+	if ((status & VIRTIO_CONFIG_S_FAILED) && d->live && !d->broken) {
+		d->broken = 1;
+		kb_log("%s device: driver set FAILED; stopped until reset\n",
+		       d->cls->name);
+	}
 	if (d->broken || (status & VIRTIO_CONFIG_S_FAILED))
 		return 0;
 	if ((status & VIRTIO_CONFIG_S_FEATURES_OK) &&

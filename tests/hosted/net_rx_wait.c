@@ -28,6 +28,11 @@
  *                      counted, not its buffers)
  *   mrg-may-fit-2desc-* the same buffers with slots left for a third:
  *                      the frame waits, nothing dropped
+ *   failed-waiting-*   a frame waiting, then the driver sets FAILED
+ *                      without a reset and posts more buffers: the device
+ *                      is down (no carrier), asks for no kicks, takes no
+ *                      frame; a reset brings it up again and tells the
+ *                      host the wait is over
  */
 #include "tests/hosted/net_harness.h"
 
@@ -214,6 +219,34 @@ static void may_fit(const char *layout, int packed)
 		r, -ENOSPC, net.rx_waiting, back ? "yes" : "no");
 }
 
+static void failed_waiting(const char *layout, int packed)
+{
+	static uint8_t f[1514];
+	int r1, r2, pending, up_after;
+
+	if (rx_short("failed-waiting", layout, packed, f, sizeof(f), &r1))
+		return;
+	slot.status |= VIRTIO_CONFIG_S_FAILED;	/* no reset */
+	post_rx(8, 512);
+	for (int k = 0; k < 4; k++)
+		kb_device_poll(&net.dev, 64);
+	pending = kb_device_kicks_on(&net.dev);
+	up_after = kb_net_up(&net);
+	r2 = kb_net_rx(&net, 0, f, sizeof(f), NULL);
+	kb_net_rx_flush(&net, 0);
+	if (!verdict("failed-waiting", layout,
+		     r1 == -ENOSPC && !up_after && !pending && r2 < 0,
+		     "first %d; after FAILED: up %d, kicks_on pending %d, a frame %d",
+		     r1, up_after, pending, r2))
+		return;
+	slot.status = 0;			/* the reset virtio names */
+	kb_device_poll(&net.dev, 64);
+	verdict("failed-waiting-reset", layout,
+		!net.rx_waiting && rx_rooms == 1 && !net.dev.broken,
+		"after status 0: waiting %#x, rx_room %d, broken %d",
+		net.rx_waiting, rx_rooms, net.dev.broken);
+}
+
 int main(void)
 {
 	region = aligned_alloc(4096, REGION_BYTES);
@@ -227,6 +260,7 @@ int main(void)
 		never_fits(layout, packed, 1);
 		never_fits(layout, packed, 2);
 		may_fit(layout, packed);
+		failed_waiting(layout, packed);
 	}
 	printf("net_rx_wait: %d failed\n", failures);
 	free(region);
