@@ -114,7 +114,12 @@ static int enter_indirect(struct kb_vq *vq, const struct vring_desc *d,
 	return 0;
 }
 
-/* The chain whose head descriptor d (read once) the caller already has. */
+/*
+ * The chain whose head descriptor d (read once) the caller already has.
+ * Zero or more ring descriptors may come before an indirect one, which
+ * then ends the chain in the ring (virtio 1.x, 2.7.5.3.2: the device
+ * must take that; Linux's driver never builds it).
+ */
 static int walk(struct kb_vq *vq, struct kb_chain *c, struct vring_desc d)
 {
 	const struct vring_desc *table = vq->desc;
@@ -126,12 +131,12 @@ static int walk(struct kb_vq *vq, struct kb_chain *c, struct vring_desc d)
 		if (d.flags & VRING_DESC_F_INDIRECT) {
 			if (indirect)
 				return fail(vq, "nested indirect table");
-			if (seen)
-				return fail(vq, "indirect descriptor inside a chain");
 			if (enter_indirect(vq, &d, &table, &max))
 				return -1;
 			indirect = 1;
-			c->ndesc = 1;
+			/* The ring's descriptors: those before, and this one. */
+			c->ndesc = (uint16_t)(seen + 1);
+			seen = 0;	/* the table's own bound from here */
 			read_desc(table, 0, &d);
 			continue;
 		}
