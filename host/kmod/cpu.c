@@ -109,6 +109,13 @@ int kspawn_cpu_take(unsigned int cpu)
 
 	kspawn_cpu_guard(cpu);
 	err = remove_cpu(cpu);
+	/*
+	 * 1: offline already (root took it since kspawn_cpu_check()), not
+	 * ours to use, and to our callers' callers a positive return is
+	 * success: an ioctl that said 1 for START was taken as started.
+	 */
+	if (err > 0)
+		err = -EBUSY;
 	if (err) {
 		kspawn_cpu_unguard(cpu);
 		pr_warn("CPU %u: Linux would not take it offline (%d)\n", cpu,
