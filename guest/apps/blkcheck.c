@@ -1,5 +1,5 @@
 /*
- * blkcheck [verify|crash|discard] [qd=N] [seed=N]: write a pattern over the whole disk
+ * blkcheck [verify|crash|discard] [qd=N] [seed=N] [wait=MS]: write a pattern over the whole disk
  * with up to N requests in flight, flush, read everything back, verify it,
  * and print a digest (FNV-1a 64 of the disk's bytes, in order) that the
  * host can compare with its own of the backing file.  "verify" skips the
@@ -8,7 +8,8 @@
  * purpose: everything acknowledged after the FLUSH must be in the file.
  * "discard" then discards the third quarter of the disk and write-zeroes
  * the rest, each moved one block on, and expects zeroes from there when it
- * reads back.
+ * reads back.  "wait" sleeps MS milliseconds once the device is up, before
+ * the first request, for a test that changes the host's disk under it.
  *
  * Every request is whole blocks of the device's (vblk_block_size(): 4 KiB
  * on a 4 KiB-sector disk); CHUNK is a multiple of any block the driver
@@ -135,7 +136,7 @@ static int unmap_half(uint64_t bytes)
 
 static int blkcheck_main(int argc, char **argv)
 {
-	int qd = 16, verify_only = 0, crash = 0, discard = 0;
+	int qd = 16, verify_only = 0, crash = 0, discard = 0, wait_ms = 0;
 	struct slot s[MAX_QD];
 	uint64_t bytes, digest = 0, bad = 0;
 
@@ -150,6 +151,8 @@ static int blkcheck_main(int argc, char **argv)
 			qd = atoi(argv[i] + 3);
 		else if (!strncmp(argv[i], "seed=", 5))
 			seed = strtoull(argv[i] + 5, NULL, 0);
+		else if (!strncmp(argv[i], "wait=", 5))
+			wait_ms = atoi(argv[i] + 5);
 	}
 	if (qd < 1 || qd > MAX_QD)
 		qd = 16;
@@ -169,6 +172,11 @@ static int blkcheck_main(int argc, char **argv)
 	kprintf("blkcheck: %llu MiB in %u-byte blocks, %d in flight, %s\n",
 		(unsigned long long)(bytes >> 20), vblk_block_size(), qd,
 		verify_only ? "verifying only" : "writing then verifying");
+	/* Time for the host to change the disk under a device already up. */
+	if (wait_ms > 0) {
+		kprintf("blkcheck: waiting %d ms\n", wait_ms);
+		thread_sleep_ms((uint64_t)wait_ms);
+	}
 	if (!verify_only &&
 	    (sweep(s, qd, bytes, 1, &digest, &bad) || vblk_flush())) {
 		kprintf("blkcheck: FAIL writing\n");
@@ -196,4 +204,4 @@ static int blkcheck_main(int argc, char **argv)
 		(unsigned long long)digest);
 	return 0;
 }
-APP(blkcheck, blkcheck_main, "write, flush, read back and verify the whole disk [verify|crash|discard] [qd=N] [seed=N]");
+APP(blkcheck, blkcheck_main, "write, flush, read back and verify the whole disk [verify|crash|discard] [qd=N] [seed=N] [wait=MS]");

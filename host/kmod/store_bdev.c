@@ -229,6 +229,13 @@ static int bdev_submit(void *store, struct kb_blk_req *rq)
 	/* build_rw() checked whole sectors; a 4 KiB-sector disk wants more */
 	if (!rq->len || ((rq->off | rq->len) & (d->align - 1)))
 		return -EINVAL;
+	/*
+	 * Set read-only after the load (blockdev --setro): 6.1's
+	 * bio_check_ro() only warns and lets the write through.  The load's
+	 * check alone left this path writing what every other refuses.
+	 */
+	if (rq->write && bdev_read_only(d->bdev))
+		return -EROFS;
 	if (bounced) {
 		/* before the bio: it may wait for the disk's budget */
 		int got = kspawn_bounce_start(d, &cmd->bounce, rq);

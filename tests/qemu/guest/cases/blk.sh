@@ -2,7 +2,8 @@
 # the whole disk, on a RAM disk, on a file and on a block device (the QEMU
 # host's second disk); the file and the device then hold what the guest
 # wrote (same digest); a second guest on the same file finds it; a
-# device set read-only is refused.
+# device set read-only is refused, and one set read-only under a
+# running guest fails its writes.
 . /tests/lib.sh
 
 spawn "$IMG" --cpu 1 --ramdisk 8M --cmdline "blkcheck qd=16" || finish
@@ -96,6 +97,23 @@ if [ -b /dev/vda ]; then
 	host=$(fnv64sum /dev/vda)
 	note "/dev/vda after discard: guest $guest, host $host"
 	[ -n "$guest" ] && [ "$guest" = "$host" ] || bad "/dev/vda digest $host is not the guest's $guest"
+	# Set read-only under a running guest: its writes fail (IOERR) and
+	# the device is left as it was (6.1's bios would write it anyway).
+	before=$(fnv64sum /dev/vda)
+	spawn "$IMG" --cpu 1 --disk /dev/vda --cmdline "blkcheck wait=2000 seed=21" || finish
+	follow "$id" /tmp/ro.out
+	seen /tmp/ro.out 'blkcheck: waiting'
+	blockdev --setro /dev/vda
+	wait "$follower"
+	out=$(cat /tmp/ro.out)
+	has 'blkcheck: I/O error at byte 0'
+	has 'blkcheck: FAIL writing'
+	expect 0 kspawnctl stop "$id"
+	blockdev --setrw /dev/vda
+	echo 3 > /proc/sys/vm/drop_caches
+	after=$(fnv64sum /dev/vda)
+	note "/dev/vda set read-only under the guest: $before before, $after after"
+	[ "$before" = "$after" ] || bad "the guest's writes reached /dev/vda after it was set read-only"
 	# Set read-only, it is refused through either store (bios would
 	# write it all the same on 6.1), and nothing of the guest is left.
 	blockdev --setro /dev/vda
