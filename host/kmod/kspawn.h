@@ -25,6 +25,8 @@ extern unsigned int kspawn_hang_timeout_ms;
 extern unsigned int kspawn_stop_timeout_ms;
 extern unsigned int kspawn_bounce_budget_kib;
 extern bool kspawn_test_no_flush;
+/* Set by a reboot, power-off or kexec: no guest starts any more. */
+extern bool kspawn_going_down;
 extern unsigned int kspawn_test_fail_starts;
 extern bool kspawn_test_no_scrub_thread;
 extern unsigned int kspawn_test_io_start_delay_ms;

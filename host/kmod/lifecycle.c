@@ -200,6 +200,10 @@ int kspawn_instance_start(struct kspawn_instance *in)
 	err = -ESRCH;
 	if (in->state == KSPAWN_HOST_NONE)
 		goto out;
+	/* Under op_lock: a start that got in first is the reboot's to stop. */
+	err = -ESHUTDOWN;
+	if (READ_ONCE(kspawn_going_down))
+		goto out;
 	err = -EALREADY;
 	if (in->state != KSPAWN_HOST_LOADED) {
 		pr_info_ratelimited("instance %u: not loaded, cannot start\n", in->id);

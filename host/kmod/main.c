@@ -5,13 +5,15 @@
  * The module claims the memory pool and the trampoline page named by its
  * parameters (both reserved on the kernel command line with memmap=),
  * offers /dev/kspawn (ioctl.c) and watches the guests (monitor.c).
- * Unloading stops every guest and gives every core back.
+ * Unloading stops every guest and gives every core back, and so does a
+ * reboot, power-off or kexec.
  */
 #include <linux/cpumask.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/reboot.h>
 
 #include "kspawn.h"
 
@@ -124,6 +126,29 @@ static void reserve_at_load(void)
 	free_cpumask_var(want);
 }
 
+bool kspawn_going_down;
+
+/*
+ * Reboot, power-off and kexec: a guest's core is offline to Linux, so
+ * nothing else stops it.  It would run on through the reboot of a
+ * machine that does not reset its cores (kexec above all), writing
+ * memory the next kernel may hand out and ringing a vector that means
+ * something else there.  Every guest is stopped as at unload (asked,
+ * then INIT), and none starts after.
+ */
+static int kspawn_reboot(struct notifier_block *nb, unsigned long action,
+			 void *cmd)
+{
+	WRITE_ONCE(kspawn_going_down, true);
+	pr_notice("going down: stopping every guest\n");
+	kspawn_instance_stop_all();
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block kspawn_reboot_nb = {
+	.notifier_call = kspawn_reboot,
+};
+
 static int __init kspawn_init(void)
 {
 	u64 base, size, tramp;
@@ -149,14 +174,19 @@ static int __init kspawn_init(void)
 	err = kspawn_monitor_start();
 	if (err)
 		goto err_doorbell;
-	err = misc_register(&kspawn_misc);
+	err = register_reboot_notifier(&kspawn_reboot_nb);
 	if (err)
 		goto err_monitor;
+	err = misc_register(&kspawn_misc);
+	if (err)
+		goto err_reboot;
 	pr_info("ready: /dev/kspawn, trampoline at %#llx, ABI %u.%u\n", tramp,
 		KSPAWN_ABI_MAJOR, KSPAWN_ABI_MINOR);
 	reserve_at_load();
 	return 0;
 
+err_reboot:
+	unregister_reboot_notifier(&kspawn_reboot_nb);
 err_monitor:
 	kspawn_monitor_stop();
 err_doorbell:
@@ -173,6 +203,7 @@ err_pool:
 static void __exit kspawn_exit(void)
 {
 	misc_deregister(&kspawn_misc);
+	unregister_reboot_notifier(&kspawn_reboot_nb);
 	kspawn_monitor_stop();
 	kspawn_instance_stop_all();
 	kspawn_epitaphs_free();

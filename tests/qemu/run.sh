@@ -34,6 +34,7 @@ boots=(
 	klog
 	make-run-tty
 	power-loss
+	reboot
 )
 if [ -n "${QEMU_BOOTS:-}" ]; then
 	IFS=';' read -r -a boots <<< "$QEMU_BOOTS"
@@ -192,6 +193,29 @@ run_power_loss() {
 	fi
 }
 
+# A reboot with a guest running (guest/reboot.sh): the module's reboot
+# notifier stops it (the same stop as at unload: asked, then INIT, its
+# core online again) before the kernel restarts, and QEMU (-no-reboot)
+# exits.  The order is read from the console.
+run_reboot() {
+	local log order
+	wanted reboot || return 0
+	log=$(mktemp)
+	host "$log" 2 --run /tests/reboot.sh
+	order=$("$here/console-lines" < "$log" | grep -oE \
+		'reboot-case: instance [0-9]+ running|kspawn: going down: stopping every guest|kspawn: instance [0-9]+: stopped, CPU 1 online again|reboot: Restarting system' |
+		sed 's/[0-9][0-9]*:/N:/; s/instance [0-9]* running/instance N running/' | uniq | tr '\n' '|')
+	if [ "$order" = "reboot-case: instance N running|kspawn: going down: stopping every guest|kspawn: instance N: stopped, CPU 1 online again|reboot: Restarting system|" ]; then
+		echo "ok qemu/reboot"
+		pass=$((pass + 1))
+	else
+		fail_case reboot "the console's order: ${order:-nothing of it}" \
+			"want: the guest running, the module going down, the guest stopped, then the restart" \
+			"$(tail -n 40 "$log" | sed 's/^/| /')"
+	fi
+	rm -f "$log" "$log.err" "$log.verdicts"
+}
+
 # `make run` on a terminal, as a new user tries it (make-run-tty.sh): run
 # from this machine, under a pseudo-terminal.
 run_make_run_tty() {
@@ -213,6 +237,7 @@ for b in "${boots[@]}"; do
 	klog) run_klog ;;
 	make-run-tty) run_make_run_tty ;;
 	power-loss) run_power_loss ;;
+	reboot) run_reboot ;;
 	*) run_boot $b ;;
 	esac
 done
