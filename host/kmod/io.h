@@ -109,17 +109,32 @@ void kspawn_io_note_empty(struct kspawn_instance *in, unsigned int rings);
 void kspawn_io_unflood(struct kspawn_instance *in);
 
 /*
+ * The net device broken under net_lock by NAPI, a host transmit or XDP
+ * (a bad chain of the guest's): only the device thread sets ksnetN's
+ * carrier, and with the doorbell in use nothing else would wake it until
+ * the guest rang again, leaving the link up on a device that takes no
+ * frame.  The thread is woken to drop it.
+ */
+static inline void kspawn_io_net_carrier_stale(struct kspawn_io *io)
+{
+	if (unlikely(READ_ONCE(io->carrier) && !kb_net_up(&io->net)))
+		kspawn_io_kick(io);
+}
+
+/*
  * Drop net_lock (taken with spin_lock_bh, or spin_lock in softirq
  * context), then interrupt the guest for what was done under it.
  */
 static inline void kspawn_io_net_unlock_bh(struct kspawn_io *io)
 {
+	kspawn_io_net_carrier_stale(io);
 	spin_unlock_bh(&io->net_lock);
 	kspawn_io_net_irqs(io);
 }
 
 static inline void kspawn_io_net_unlock(struct kspawn_io *io)
 {
+	kspawn_io_net_carrier_stale(io);
 	spin_unlock(&io->net_lock);
 	kspawn_io_net_irqs(io);
 }

@@ -280,7 +280,7 @@ static void set_carrier(struct kspawn_io *io, bool up)
 {
 	if (!io->netdev || up == io->carrier)
 		return;
-	io->carrier = up;
+	WRITE_ONCE(io->carrier, up);
 	if (up)
 		netif_carrier_on(io->netdev);
 	else

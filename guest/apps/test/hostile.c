@@ -17,6 +17,10 @@
  *             every 100 us (each its own interrupt; on a host's ksnetN
  *             they go to its NAPI), between two pings of the host
  *             (ip=A.B.C.D; the host at .1 of its /30)
+ *   netbad    a transmit buffer outside the region on the network
+ *             device, rung once its host's device thread sleeps (a ping
+ *             first; ip=A.B.C.D), then 3 s of silence: the host's ksnetN
+ *             must lose its carrier without the guest's help
  *   credit    as flood, but each ring to nothing claims 17 kicks, then 16
  *             bare rings, one every 200 us: the credit the first earns
  *             must not buy the others
@@ -100,9 +104,11 @@ static void publish_packed(struct virtq *q, const struct vring_desc *c,
 	__atomic_store_n(&ring[first].flags, first_flags, __ATOMIC_RELEASE);
 }
 
-static int misbehave(struct virtio_dev *d, const char *mode)
+/* One bad request of the kind mode names on queue qi of d, and a kick. */
+static int misbehave_on(struct virtio_dev *d, unsigned int qi,
+			const char *mode)
 {
-	struct virtq *q = &d->vq[0];
+	struct virtq *q = &d->vq[qi];
 	static struct vring_desc table[4] __attribute__((aligned(16)));
 	uint64_t base = kspawn_hdr->region_base;
 	uint64_t end = base + kspawn_hdr->region_size;
@@ -132,7 +138,7 @@ static int misbehave(struct virtio_dev *d, const char *mode)
 	} else if (!strcmp(mode, "wild") && !q->packed) {
 		publish_head(q, 0, 5000);
 		/* Ring: a host asleep on its doorbell looks only when rung. */
-		virtio_kick(d, 0);
+		virtio_kick(d, qi);
 		return 0;
 	} else {
 		return -1;
@@ -143,8 +149,61 @@ static int misbehave(struct virtio_dev *d, const char *mode)
 		memcpy(q->desc, c, n * sizeof(c[0]));
 		publish_head(q, 0, 1);
 	}
-	virtio_kick(d, 0);
+	virtio_kick(d, qi);
 	return 0;
+}
+
+static int misbehave(struct virtio_dev *d, const char *mode)
+{
+	return misbehave_on(d, 0, mode);
+}
+
+/* Until the device says NEEDS_RESET (5 s at most): 0, or 1 said why. */
+static int await_broken(struct virtio_dev *d, const char *mode)
+{
+	for (int ms = 0; ms < 5000; ms += 10) {
+		if (virtio_broken(d)) {
+			kprintf("hostile: %s: the device needs reset, as it should\n",
+				mode);
+			return 0;
+		}
+		thread_sleep_ms(10);
+	}
+	kprintf("hostile: %s: the device did not object\n", mode);
+	return 1;
+}
+
+/*
+ * netbad: with the host's ksnetN in use (a ping answered) and its device
+ * thread asleep, a transmit buffer outside the region and one ring: the
+ * doorbell hands it to ksnetN's NAPI, which breaks the device.  Then 3 s
+ * of silence, in which the host must drop ksnetN's carrier by itself.
+ */
+static int netbad(const char *ip_arg)
+{
+	uint32_t ip = 0, host;
+	struct virtio_dev *d;
+	int i, err;
+
+	if (!ip_arg || net_parse_ip(ip_arg, &ip) || net_up(ip) ||
+	    !(d = vnet_dev())) {
+		kprintf("hostile: netbad: needs --net and ip=A.B.C.D\n");
+		return 1;
+	}
+	host = (ip & ~net_ip4(0, 0, 0, 3)) | net_ip4(0, 0, 0, 1);
+	for (i = 0; i < 30 && net_ping(host, 1, 10, 1000) != 1; i++)
+		;
+	if (i == 30) {
+		kprintf("hostile: netbad: the host never answered\n");
+		return 1;
+	}
+	thread_sleep_ms(500);	/* the host's device thread asleep by now */
+	kprintf("hostile: netbad: a transmit buffer outside the region\n");
+	misbehave_on(d, 1, "outside");
+	err = await_broken(d, "netbad");
+	thread_sleep_ms(3000);
+	kprintf("hostile: netbad: done\n");
+	return err;
 }
 
 #define FLAP_NS (3 * NSEC_PER_SEC)
@@ -440,6 +499,9 @@ static int hostile_main(int argc, char **argv)
 				argv[2] + 3 : NULL);
 	if (!strcmp(mode, "echoflood"))
 		return hostile_echoflood();
+	if (!strcmp(mode, "netbad"))
+		return netbad(argc > 2 && !strncmp(argv[2], "ip=", 3) ?
+			      argv[2] + 3 : NULL);
 	if (!strcmp(mode, "pairs"))
 		return pairs_flap(argc > 2 && !strncmp(argv[2], "ip=", 3) ?
 				  argv[2] + 3 : NULL);
@@ -459,18 +521,9 @@ static int hostile_main(int argc, char **argv)
 	if (!strcmp(mode, "status") || !strcmp(mode, "header"))
 		return scribble(d, mode);
 	if (misbehave(d, mode)) {
-		kprintf("hostile: modes: outside huge loop nested wild (split) flood credit resetflood netflood echoflood pairs pairs-stale status header clock escapes stamps slowboot bounce\n");
+		kprintf("hostile: modes: outside huge loop nested wild (split) flood credit resetflood netflood netbad echoflood pairs pairs-stale status header clock escapes stamps slowboot bounce\n");
 		return 2;
 	}
-	for (int ms = 0; ms < 5000; ms += 10) {
-		if (virtio_broken(d)) {
-			kprintf("hostile: %s: the device needs reset, as it should\n",
-				mode);
-			return 0;
-		}
-		thread_sleep_ms(10);
-	}
-	kprintf("hostile: %s: the device did not object\n", mode);
-	return 1;
+	return await_broken(d, mode);
 }
-APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood resetflood netflood echoflood pairs status header clock escapes stamps slowboot bounce");
+APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood resetflood netflood netbad echoflood pairs status header clock escapes stamps slowboot bounce");
