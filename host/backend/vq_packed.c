@@ -114,7 +114,7 @@ static int walk_indirect(struct kb_vq *vq, struct kb_chain *c,
 	if (!d->len || d->len % sizeof(*t) ||
 	    d->len / sizeof(*t) > KB_MAX_INDIRECT)
 		return kb_vq_fail(vq, "indirect table of a bad size");
-	if (d->addr % sizeof(*t))
+	if (d->addr % _Alignof(struct vring_packed_desc))	/* as split's */
 		return kb_vq_fail(vq, "misaligned indirect table");
 	t = kb_translate(vq->r, d->addr, d->len);
 	if (!t)

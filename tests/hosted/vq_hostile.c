@@ -219,6 +219,15 @@ static void split_cases(void)
 	put(ind(), 1, BASE + BUF_OFF + 16, 16, VRING_DESC_F_WRITE, 0);
 	expect("good-indirect", 0, 1, NULL);
 
+	/* 8-byte aligned, as kmalloc may give a Linux driver's table. */
+	fresh();
+	put(desc(), 0, BASE + IND_OFF + 8, 32, VRING_DESC_F_INDIRECT, 0);
+	put((void *)(mem + IND_OFF + 8), 0, BASE + BUF_OFF, 16,
+	    VRING_DESC_F_NEXT, 1);
+	put((void *)(mem + IND_OFF + 8), 1, BASE + BUF_OFF + 16, 16,
+	    VRING_DESC_F_WRITE, 0);
+	expect("indirect-8-aligned", 0, 1, NULL);
+
 	fresh();
 	put(desc(), 0, BASE + BUF_OFF, 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
 	put(desc(), 1, BASE + BUF_OFF, 16, 0, 0);
@@ -448,6 +457,13 @@ static void packed_cases(void)
 	pput((void *)ind(), 0, BASE + BUF_OFF, 16, 0, 0);
 	pput((void *)ind(), 1, BASE + BUF_OFF + 16, 16, VRING_DESC_F_WRITE, 0);
 	packed_expect("good-indirect", NULL, 1);
+
+	fresh();
+	pput(pring(), 0, BASE + IND_OFF + 8, 32, VRING_DESC_F_INDIRECT, 0);
+	pput((void *)(mem + IND_OFF + 8), 0, BASE + BUF_OFF, 16, 0, 0);
+	pput((void *)(mem + IND_OFF + 8), 1, BASE + BUF_OFF + 16, 16,
+	     VRING_DESC_F_WRITE, 0);
+	packed_expect("indirect-8-aligned", NULL, 1);
 
 	fresh();
 	pput(pring(), 0, BASE + BUF_OFF, 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 0);
