@@ -40,7 +40,12 @@ static ssize_t objects_show(struct device *dev, struct device_attribute *attr,
 				     atomic_long_read(&counters[i]));
 	return len;
 }
-static DEVICE_ATTR_RO(objects);
+
+/*
+ * Root's only: a read settles the pool, zeroing up to all of it in the
+ * reader's time, and no other user needs the counts.
+ */
+static DEVICE_ATTR_ADMIN_RO(objects);
 
 static struct attribute *kspawn_attrs[] = {
 	&dev_attr_objects.attr,
