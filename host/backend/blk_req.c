@@ -211,9 +211,12 @@ void kb_blk_request(struct kb_blk *b, unsigned int q,
 	rq->ndesc = c->ndesc;
 	rq->written = 0;
 	rq->status = c->in_len >= 1 ? status_byte(c) : NULL;
+	/*
+	 * No header, or nowhere to put a status: IOERR where there is one
+	 * (a driver reading the byte must not find a stale OK), else the
+	 * chain back with nothing written.
+	 */
 	if (c->out_len < HDR_BYTES || !rq->status) {
-		/* nowhere to put a status: return it with nothing written */
-		rq->status = NULL;
 		kb_blk_finish(b, rq, VIRTIO_BLK_S_IOERR);
 		return;
 	}

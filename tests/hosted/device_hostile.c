@@ -9,6 +9,8 @@
  *                         IOERR (seg_max exactly: OK)
  *   blk-size-max-*        a data segment bigger than size_max: IOERR
  *                         (size_max exactly: OK)
+ *   blk-short-header-*    a header shorter than 16 bytes: IOERR in the
+ *                         status byte
  *   blk-both-max-*        seg_max segments of size_max each, the most the
  *                         config allows: OK, the device live (the
  *                         config once offered twice what a chain may
@@ -187,6 +189,35 @@ static int blk_request(uint32_t type, uint32_t nseg, uint32_t seglen)
 	kb_device_poll(&blk.dev, 8);
 	got = virtq_get(&vd.vq[0], NULL);
 	return got == h ? *status : -1;
+}
+
+/*
+ * A header of 8 bytes, not 16, and a status byte: IOERR written there
+ * (once the byte was left as it was, and a driver could read it as OK).
+ */
+static void blk_short_header(const char *layout, int packed)
+{
+	uint8_t *h = region + REQ_OFF, *status = region + DATA_OFF;
+	struct virtq_buf out = { h, 8 }, in = { status, 1 };
+	uint32_t len = 0xffff;
+	void *got;
+
+	if (blk_up(packed)) {
+		verdict("blk-short-header", layout, 0, "device not up");
+		return;
+	}
+	memset(h, 0, 8);
+	*status = VIRTIO_BLK_S_OK;
+	if (virtq_add(&vd.vq[0], &out, 1, &in, 1, h))
+		return;
+	virtq_publish(&vd.vq[0]);
+	kb_device_poll(&blk.dev, 8);
+	got = virtq_get(&vd.vq[0], &len);
+	verdict("blk-short-header", layout,
+		got == h && *status == VIRTIO_BLK_S_IOERR && len == 1 &&
+		blk.dev.live && !blk.dev.broken,
+		"back %d, status %u, used length %u (want IOERR in 1 byte)",
+		got == h, *status, len);
 }
 
 static void blk_limits(const char *layout, int packed)
@@ -590,6 +621,7 @@ int main(void)
 		const char *layout = packed ? "packed" : "split";
 
 		blk_limits(layout, packed);
+		blk_short_header(layout, packed);
 		blk_both_max(layout, packed);
 		broken_stays_broken(layout, packed);
 		rx_no_writable(layout, packed);
