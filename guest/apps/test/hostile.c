@@ -181,22 +181,12 @@ static int await_broken(struct virtio_dev *d, const char *mode)
  */
 static int netbad(const char *ip_arg)
 {
-	uint32_t ip = 0, host;
 	struct virtio_dev *d;
-	int i, err;
+	uint32_t host;
+	int err;
 
-	if (!ip_arg || net_parse_ip(ip_arg, &ip) || net_up(ip) ||
-	    !(d = vnet_dev())) {
-		kprintf("hostile: netbad: needs --net and ip=A.B.C.D\n");
+	if (hostile_net_start("netbad", ip_arg, &d, &host))
 		return 1;
-	}
-	host = (ip & ~net_ip4(0, 0, 0, 3)) | net_ip4(0, 0, 0, 1);
-	for (i = 0; i < 30 && net_ping(host, 1, 10, 1000) != 1; i++)
-		;
-	if (i == 30) {
-		kprintf("hostile: netbad: the host never answered\n");
-		return 1;
-	}
 	thread_sleep_ms(500);	/* the host's device thread asleep by now */
 	kprintf("hostile: netbad: a transmit buffer outside the region\n");
 	misbehave_on(d, 1, "outside");

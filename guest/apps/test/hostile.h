@@ -12,6 +12,12 @@
 int hostile_stamps(void);
 int hostile_flood(struct virtio_dev *d, int credit);
 int hostile_resetflood(struct virtio_dev *d);
+/*
+ * The guest's net up at ip=A.B.C.D and its host (.1 of the /30) answering
+ * a ping, so that the host's ksnetN is in use: 0, or 1 said why (as mode).
+ */
+int hostile_net_start(const char *mode, const char *ip_arg,
+		      struct virtio_dev **d, uint32_t *host);
 int hostile_netflood(const char *ip_arg);
 int hostile_echoflood(void);
 

@@ -88,25 +88,35 @@ int hostile_flood(struct virtio_dev *d, int credit)
  * the host: the first shows its ksnetN up (so the kicks reach its NAPI),
  * the second that the guest still reaches it.
  */
-int hostile_netflood(const char *ip_arg)
+int hostile_net_start(const char *mode, const char *ip_arg,
+		      struct virtio_dev **d, uint32_t *host)
 {
-	uint32_t ip = 0, host;
-	struct virtio_dev *d;
+	uint32_t ip = 0;
 	int i;
 
 	if (!ip_arg || net_parse_ip(ip_arg, &ip) || net_up(ip) ||
-	    !(d = vnet_dev())) {
-		kprintf("hostile: netflood: needs --net and ip=A.B.C.D\n");
+	    !(*d = vnet_dev())) {
+		kprintf("hostile: %s: needs --net and ip=A.B.C.D\n", mode);
 		return 1;
 	}
 	/* The host is .1 of the guest's /30 (as the qemu cases set it). */
-	host = (ip & ~net_ip4(0, 0, 0, 3)) | net_ip4(0, 0, 0, 1);
-	for (i = 0; i < 30 && net_ping(host, 1, 10, 1000) != 1; i++)
+	*host = (ip & ~net_ip4(0, 0, 0, 3)) | net_ip4(0, 0, 0, 1);
+	for (i = 0; i < 30 && net_ping(*host, 1, 10, 1000) != 1; i++)
 		;
 	if (i == 30) {
-		kprintf("hostile: netflood: the host never answered\n");
+		kprintf("hostile: %s: the host never answered\n", mode);
 		return 1;
 	}
+	return 0;
+}
+
+int hostile_netflood(const char *ip_arg)
+{
+	struct virtio_dev *d;
+	uint32_t host;
+
+	if (hostile_net_start("netflood", ip_arg, &d, &host))
+		return 1;
 	ring_for_nothing(d, 1, 100 * 1000, "netflood");
 	if (!net_ping(host, 3, 100, 1000)) {
 		kprintf("hostile: netflood: no answer from the host after the doorbells\n");
