@@ -487,16 +487,21 @@ void kspawn_instance_unload(u32 id, struct file *owner)
 }
 
 /*
- * Module unload.  A core Linux refused to take back has had INIT and waits
- * for a STARTUP IPI that never comes, so its region can go with the module;
- * the core stays offline ("echo 1 > .../cpuN/online" may revive it).
+ * Module unload and reboot.  A core Linux refused to take back has had
+ * INIT and waits for a STARTUP IPI that never comes, so its region can go
+ * with the module; the core stays offline ("echo 1 > .../cpuN/online" may
+ * revive it).  An instance a STOP ioctl or a close stopped while we waited
+ * for it (-ESRCH, reachable at a reboot) is that caller's to retire: both
+ * retiring it would each wait for the other's reference for ever.
  */
 void kspawn_instance_stop_all(void)
 {
 	struct kspawn_instance *in;
+	int err;
 
 	while (grab(&in, 1, NULL, NULL)) {
-		if (kspawn_instance_stop(in, false)) {
+		err = kspawn_instance_stop_final(in);
+		if (err && err != -ESRCH) {
 			for (unsigned int i = 0; i < in->ncpus; i++) {
 				pr_err("instance %u: CPU %u stays offline\n",
 				       in->id, in->cpu[i]);
@@ -506,6 +511,8 @@ void kspawn_instance_stop_all(void)
 			kspawn_instance_retire(in);
 		}
 		kspawn_instance_put(in);
+		if (err == -ESRCH)
+			cond_resched();	/* its stopper unlists it */
 	}
 }
 

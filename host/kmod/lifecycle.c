@@ -331,11 +331,13 @@ static void ask_politely(struct kspawn_instance *in)
 			"within stop_timeout_ms");
 }
 
-int kspawn_instance_stop(struct kspawn_instance *in, bool force)
+static int stop(struct kspawn_instance *in, bool force, bool interruptible)
 {
 	int err = 0;
 
-	if (mutex_lock_interruptible(&in->op_lock))
+	if (!interruptible)
+		mutex_lock(&in->op_lock);
+	else if (mutex_lock_interruptible(&in->op_lock))
 		return -EINTR;
 	switch (in->state) {
 	case KSPAWN_HOST_LOADED:
@@ -380,6 +382,20 @@ int kspawn_instance_stop(struct kspawn_instance *in, bool force)
 out:
 	mutex_unlock(&in->op_lock);
 	return err;
+}
+
+int kspawn_instance_stop(struct kspawn_instance *in, bool force)
+{
+	return stop(in, force, true);
+}
+
+/*
+ * Unload and reboot: waited for whatever signal the caller has pending
+ * (an -EINTR here would leave a guest running under memory given back).
+ */
+int kspawn_instance_stop_final(struct kspawn_instance *in)
+{
+	return stop(in, false, false);
 }
 
 /* Send the guest's debug vector: gdb's Ctrl-C. */

@@ -35,6 +35,7 @@ boots=(
 	make-run-tty
 	power-loss
 	reboot
+	reboot-stopping
 )
 if [ -n "${QEMU_BOOTS:-}" ]; then
 	IFS=';' read -r -a boots <<< "$QEMU_BOOTS"
@@ -196,21 +197,26 @@ run_power_loss() {
 # A reboot with a guest running (guest/reboot.sh): the module's reboot
 # notifier stops it (the same stop as at unload: asked, then INIT, its
 # core online again) before the kernel restarts, and QEMU (-no-reboot)
-# exits.  The order is read from the console.
+# exits.  The order is read from the console, which must show no kernel
+# trouble.  reboot-stopping: the same with a stop of the guest under way
+# (a reboot once deadlocked there), the guest's own stop line first.
 run_reboot() {
-	local log order
-	wanted reboot || return 0
+	local name=$1 log order want QEMU_SUITE_TIMEOUT=180
+	wanted "$name" || return 0
 	log=$(mktemp)
-	host "$log" 2 --run /tests/reboot.sh
+	host "$log" 2 --run "/tests/$2.sh"
 	order=$("$here/console-lines" < "$log" | grep -oE \
-		'reboot-case: instance [0-9]+ running|kspawn: going down: stopping every guest|kspawn: instance [0-9]+: stopped, CPU 1 online again|reboot: Restarting system' |
-		sed 's/[0-9][0-9]*:/N:/; s/instance [0-9]* running/instance N running/' | uniq | tr '\n' '|')
-	if [ "$order" = "reboot-case: instance N running|kspawn: going down: stopping every guest|kspawn: instance N: stopped, CPU 1 online again|reboot: Restarting system|" ]; then
-		echo "ok qemu/reboot"
+		'reboot-case: instance [0-9]+ [a-z]+|kspawn: going down: stopping every guest|kspawn: instance [0-9]+: stopped, CPU 1 online again|reboot: Restarting system' |
+		sed 's/instance [0-9][0-9]*/instance N/' | uniq | tr '\n' '|')
+	want="reboot-case: instance N running|kspawn: going down: stopping every guest|kspawn: instance N: stopped, CPU 1 online again|reboot: Restarting system|"
+	if [ "$order" = "$want" ] &&
+		! grep -qE 'BUG:|WARNING:|Oops|blocked for more than|stays offline|hung_task' "$log"; then
+		echo "ok qemu/$name"
 		pass=$((pass + 1))
 	else
-		fail_case reboot "the console's order: ${order:-nothing of it}" \
-			"want: the guest running, the module going down, the guest stopped, then the restart" \
+		fail_case "$name" "the console's order: ${order:-nothing of it}" \
+			"want: $want, and no kernel trouble" \
+			"$(grep -E 'BUG:|WARNING:|Oops|blocked for more than|stays offline' "$log" | head -n 5 | sed 's/^/! /')" \
 			"$(tail -n 40 "$log" | sed 's/^/| /')"
 	fi
 	rm -f "$log" "$log.err" "$log.verdicts"
@@ -237,7 +243,8 @@ for b in "${boots[@]}"; do
 	klog) run_klog ;;
 	make-run-tty) run_make_run_tty ;;
 	power-loss) run_power_loss ;;
-	reboot) run_reboot ;;
+	reboot) run_reboot reboot reboot ;;
+	reboot-stopping) run_reboot reboot-stopping reboot-stopping ;;
 	*) run_boot $b ;;
 	esac
 done

@@ -1,22 +1,33 @@
 # Inside the QEMU host, a boot of its own for tests/qemu/run.sh's reboot
-# case: a guest runs, then the host reboots at once (reboot -f: no init
+# cases: a guest runs, then the host reboots at once (reboot -f: no init
 # scripts, straight to the kernel's reboot notifiers).  The module must
 # stop the guest on the way down: its core is offline to Linux, and a
 # kexec would otherwise leave it running under the next kernel.  QEMU
 # runs with -no-reboot, so the reboot ends the boot; the build machine
 # reads the console.
+#
+#   reboot.sh           a guest running (spin)
+#   reboot.sh stopping  a guest that ignores the polite stop (crash hang)
+#                       with a kspawnctl stop under way, 4 s of asking,
+#                       when the reboot comes: the module waits for that
+#                       stop and must not retire the instance a second
+#                       time (both waited for the other's reference)
 dmesg -n 8	# the module's lines on the console, down to KERN_INFO
-id=$(kspawnctl run /guest/kspawn-guest-test.elf --cpu 1 --cmdline spin) || {
+app=spin
+[ "${1:-}" = stopping ] && app="crash hang"
+id=$(kspawnctl run /guest/kspawn-guest-test.elf --cpu 1 --cmdline "$app") || {
 	echo "reboot-case: kspawnctl run failed"
 	exit 1
 }
 sleep 1
 kspawnctl list
-if kspawnctl status "$id" | grep -qw running; then
-	echo "reboot-case: instance $id running; rebooting"
-else
-	echo "reboot-case: instance $id is not running; rebooting all the same"
+state=$(kspawnctl list | awk -v id="$id" '$1 == id { print $3 }')
+if [ "${1:-}" = stopping ]; then
+	echo 4000 > /sys/module/kspawn/parameters/stop_timeout_ms
+	kspawnctl stop "$id" &
+	sleep 1
 fi
+echo "reboot-case: instance $id $state; rebooting"
 reboot -f
 sleep 60
 echo "reboot-case: still up 60 s after reboot -f"
