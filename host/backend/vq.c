@@ -135,6 +135,9 @@ static int walk(struct kb_vq *vq, struct kb_chain *c, struct vring_desc d)
 		if (d.flags & VRING_DESC_F_INDIRECT) {
 			if (indirect)
 				return fail(vq, "nested indirect table");
+			/* It is a ring descriptor too: one more than a loop's. */
+			if (seen >= max)
+				return fail(vq, "descriptor chain loops");
 			if (enter_indirect(vq, &d, &table, &max))
 				return -1;
 			indirect = 1;
