@@ -100,7 +100,7 @@ if [ -b /dev/vda ]; then
 	# Set read-only under a running guest: its writes fail (IOERR) and
 	# the device is left as it was (6.1's bios would write it anyway).
 	before=$(fnv64sum /dev/vda)
-	spawn "$IMG" --cpu 1 --disk /dev/vda --cmdline "blkcheck wait=2000 seed=21" || finish
+	spawn "$IMG" --cpu 1 --disk /dev/vda --cmdline "blkcheck wait=5000 seed=21" || finish
 	follow "$id" /tmp/ro.out
 	seen /tmp/ro.out 'blkcheck: waiting'
 	blockdev --setro /dev/vda
