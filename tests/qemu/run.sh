@@ -202,6 +202,7 @@ run_power_loss() {
 # (a reboot once deadlocked there), the guest's own stop line first.
 run_reboot() {
 	local name=$1 log order want QEMU_SUITE_TIMEOUT=180
+	local trouble='BUG:|WARNING:|Oops|blocked for more than|stays offline|hung_task'
 	wanted "$name" || return 0
 	log=$(mktemp)
 	host "$log" 2 --run "/tests/$2.sh"
@@ -209,14 +210,13 @@ run_reboot() {
 		'reboot-case: instance [0-9]+ [a-z]+|kspawn: going down: stopping every guest|kspawn: instance [0-9]+: stopped, CPU 1 online again|reboot: Restarting system' |
 		sed 's/instance [0-9][0-9]*/instance N/' | uniq | tr '\n' '|')
 	want="reboot-case: instance N running|kspawn: going down: stopping every guest|kspawn: instance N: stopped, CPU 1 online again|reboot: Restarting system|"
-	if [ "$order" = "$want" ] &&
-		! grep -qE 'BUG:|WARNING:|Oops|blocked for more than|stays offline|hung_task' "$log"; then
+	if [ "$order" = "$want" ] && ! grep -qE "$trouble" "$log"; then
 		echo "ok qemu/$name"
 		pass=$((pass + 1))
 	else
 		fail_case "$name" "the console's order: ${order:-nothing of it}" \
 			"want: $want, and no kernel trouble" \
-			"$(grep -E 'BUG:|WARNING:|Oops|blocked for more than|stays offline' "$log" | head -n 5 | sed 's/^/! /')" \
+			"$(grep -E "$trouble" "$log" | head -n 5 | sed 's/^/! /')" \
 			"$(tail -n 40 "$log" | sed 's/^/| /')"
 	fi
 	rm -f "$log" "$log.err" "$log.verdicts"
