@@ -581,8 +581,15 @@ int vblk_write(uint64_t sector, const void *buf, uint32_t len)
 	return sync_rw(VIRTIO_BLK_T_OUT, sector, (void *)buf, len);
 }
 
+/*
+ * Without FLUSH negotiated the device writes through: what it completed
+ * is durable, and a FLUSH is not ours to send (Linux's driver sends
+ * none either).
+ */
 int vblk_flush(void)
 {
+	if (!(vb.dev.features & (1ULL << VIRTIO_BLK_F_FLUSH)))
+		return 0;
 	return sync_req(VIRTIO_BLK_T_FLUSH, 0, NULL, 0);
 }
 

@@ -160,7 +160,7 @@ struct kspawn_disk {
 	int bounce_peak;		/* the most of them at once */
 	unsigned int bounce_budget;	/* pages: bounce_budget_kib */
 	wait_queue_head_t bounce_room;	/* the thread waits for room */
-	bool write_cache;		/* bdev: a volatile write cache */
+	bool write_cache;		/* bdev: volatile when opened (the log) */
 	bool zeroes;			/* ranges zeroed without writing data */
 	unsigned int align;		/* what O_DIRECT or the device needs */
 	const struct kb_region *region;
@@ -231,7 +231,7 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 				     const struct kb_region *r, u64 *bytes);
 void kspawn_disk_close(struct kspawn_disk *d);
 
-extern const struct kb_store_ops kspawn_bdev_ops, kspawn_bdev_ops_wc;
+extern const struct kb_store_ops kspawn_bdev_ops;
 int kspawn_bdev_open(struct kspawn_disk *d, dev_t dev);
 void kspawn_bdev_close(struct kspawn_disk *d);
 
@@ -241,7 +241,7 @@ kspawn_disk_ops(const struct kspawn_disk *d)
 {
 	if (!d->bdev)
 		return &kspawn_file_ops;
-	return d->write_cache ? &kspawn_bdev_ops_wc : &kspawn_bdev_ops;
+	return &kspawn_bdev_ops;
 }
 
 #endif

@@ -90,8 +90,7 @@ void kspawn_bdev_close(struct kspawn_disk *d)
 {
 	if (!d->bdev)
 		return;
-	if (d->write_cache)
-		blkdev_issue_flush(d->bdev);
+	blkdev_issue_flush(d->bdev);
 	invalidate_bdev(d->bdev);
 	blkdev_put(d->bdev, bdev_mode);
 	d->bdev = NULL;
@@ -296,14 +295,15 @@ static int bdev_submit_range(void *store, struct kb_blk_req *rq)
  * never takes: every read and write goes through bdev_submit(), every
  * range through bdev_submit_range().
  */
+/*
+ * Always a volatile cache, so FLUSH is always offered: the drive's cache
+ * mode is the kernel's to follow, and it may change while a guest runs
+ * (queue/write_cache, hdparm -W).  A device without a volatile cache
+ * completes the flush and FUA bios at once (submit_bio_noacct() strips
+ * them), so a write-through drive costs the guest a round trip per
+ * flush, and a drive turned write-back under it still gets every one.
+ */
 const struct kb_store_ops kspawn_bdev_ops = {
-	.flush = bdev_flush,
-	.submit = bdev_submit,
-	.submit_range = bdev_submit_range,
-	.volatile_cache = 0,
-};
-
-const struct kb_store_ops kspawn_bdev_ops_wc = {
 	.flush = bdev_flush,
 	.submit = bdev_submit,
 	.submit_range = bdev_submit_range,

@@ -3,8 +3,9 @@
 # writes are bios straight to the namespace, many in flight (the module
 # logs the most it had, asserted > 1 with blkcheck qd=8); the namespace
 # holds what the guest wrote (same digest, read by the host after the
-# instance ended); FLUSH is offered because QEMU's drive has a volatile
-# write cache (the kernel says so in queue/write_cache); DISCARD and
+# instance ended); FLUSH is always offered, and reaches the drive when
+# it was write-through at load and turned write-back under the running
+# guest (queue/write_cache, the flush count in its stat); DISCARD and
 # WRITE_ZEROES (bios the device thread does not wait for) leave zeroes the
 # host reads back; at QD1 the last completion wakes the device thread,
 # so the guest's doorbell seldom has to.
@@ -46,6 +47,27 @@ max=$(echo "$line" | sed -n 's/.*at most \([0-9]*\) in flight.*/\1/p')
 host=$(fnv64sum $dev)
 note "digest: guest $guest, host $dev $host"
 [ -n "$guest" ] && [ "$guest" = "$host" ] || bad "$dev digest $host is not the guest's $guest"
+
+# The drive write-through when the guest starts, write-back before it
+# writes: its FLUSH must reach the drive (stat's 16th field counts the
+# drive's flushes), read while the instance still holds the disk, so the
+# flush the module sends when it closes the disk is not counted.
+flushes() { awk '{ print $16 }' /sys/block/nvme0n1/stat; }
+echo "write through" > /sys/block/nvme0n1/queue/write_cache
+spawn "$IMG" --cpu 1 --disk $dev --cmdline "blkcheck wait=3000 seed=27" || finish
+follow "$id" /tmp/wc.out
+seen /tmp/wc.out 'blkcheck: waiting'
+echo "write back" > /sys/block/nvme0n1/queue/write_cache
+f0=$(flushes)
+wait "$follower"
+f1=$(flushes)
+out=$(cat /tmp/wc.out)
+has 'blkcheck: OK sectors=16384'
+expect 0 kspawnctl stop "$id"
+echo "$wc" > /sys/block/nvme0n1/queue/write_cache
+note "drive turned write-back under the guest: flushes $f0 before, $f1 after its run"
+[ "${f1:-0}" -gt "${f0:-0}" ] ||
+	bad "the guest's FLUSH never reached a drive turned write-back under it"
 
 # Read back by a second instance: what the first wrote is on the device.
 on_nvme "blkcheck verify seed=27" "blkcheck: OK sectors=16384 digest=$guest"
