@@ -538,6 +538,7 @@ void kb_net_totals(const struct kb_net *n, struct kb_net_pair_stats *t)
 		t->tx_packets += s->tx_packets;
 		t->tx_bytes += s->tx_bytes;
 		t->tx_errors += s->tx_errors;
+		t->tx_dropped += s->tx_dropped;
 		t->rx_packets += s->rx_packets;
 		t->rx_bytes += s->rx_bytes;
 		t->rx_dropped += s->rx_dropped;

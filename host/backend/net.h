@@ -76,6 +76,7 @@ struct kb_net_ops {
 
 struct kb_net_pair_stats {
 	uint64_t tx_packets, tx_bytes, tx_errors;	/* from the guest */
+	uint64_t tx_dropped;		/* from it, the host had no room */
 	uint64_t rx_packets, rx_bytes, rx_dropped;	/* to the guest */
 	uint64_t rx_no_buf;		/* kb_net_rx() found no buffer */
 };

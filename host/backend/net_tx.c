@@ -35,7 +35,8 @@ static int tx_header(struct kb_net *n, const struct virtio_net_hdr_v1 *h,
 
 /* A frame taken out of the guest's ring, copied, not yet delivered. */
 struct tx_out {
-	void *buf;			/* NULL: refused (counted), or no room */
+	void *buf;			/* NULL: refused, or the host had no room */
+	int refused;			/* the guest's fault: a tx error */
 	uint32_t len;
 	struct kb_net_meta m;
 };
@@ -48,10 +49,12 @@ static void tx_chain(struct kb_net *n, const struct kb_chain *c,
 	struct virtio_net_hdr_v1 h;
 
 	o->buf = NULL;
+	o->refused = 1;
 	if (c->out_len < KB_NET_HDR ||
 	    kb_chain_read(c, 0, &h, KB_NET_HDR) != KB_NET_HDR ||
 	    tx_header(n, &h, c->out_len, &o->m, &o->len))
 		return;
+	o->refused = 0;
 	o->buf = sink->alloc(ctx, o->len);
 	if (o->buf)
 		kb_chain_read(c, KB_NET_HDR, o->buf, o->len);
@@ -65,22 +68,31 @@ static void tx_buf(struct kb_net *n, const struct kb_buf *b,
 	struct virtio_net_hdr_v1 h;
 
 	o->buf = NULL;
+	o->refused = 1;
 	if (b->write || b->len < KB_NET_HDR)
 		return;
 	memcpy(&h, b->p, KB_NET_HDR);
 	if (tx_header(n, &h, b->len, &o->m, &o->len))
 		return;
+	o->refused = 0;
 	o->buf = sink->alloc(ctx, o->len);
 	if (o->buf)
 		memcpy(o->buf, b->p + KB_NET_HDR, o->len);
 }
 
-/* Copied: now the frame goes to the host. */
+/*
+ * Copied: now the frame goes to the host.  One the host had no room for
+ * (its interface down, no memory) is the host's drop, not the guest's
+ * error: a guest driver reading tx_errors looks for its own bug.
+ */
 static void tx_deliver(struct kb_net_pair_stats *st, const struct tx_out *o,
 		       const struct kb_net_sink *sink, void *ctx)
 {
 	if (!o->buf) {
-		st->tx_errors++;
+		if (o->refused)
+			st->tx_errors++;
+		else
+			st->tx_dropped++;
 		return;
 	}
 	st->tx_packets++;

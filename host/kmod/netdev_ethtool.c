@@ -53,7 +53,7 @@ static void ksnet_get_channels(struct net_device *dev,
 
 static const char ksnet_stat_names[][ETH_GSTRING_LEN] = {
 	"guest_tx_packets", "guest_tx_bytes", "guest_tx_errors",
-	"guest_rx_packets", "guest_rx_bytes", "guest_rx_dropped",
+	"guest_tx_dropped", "guest_rx_packets", "guest_rx_bytes", "guest_rx_dropped",
 	"guest_rx_no_buf", "tx_queue_stops", "tx_queue_wakes", "napi_polls",
 	"xdp_pass", "xdp_drop", "xdp_tx", "xdp_redirect", "xdp_xmit",
 	"xdp_xmit_drops", "queue_pairs", "pairs_set", "pairs_resizes",
@@ -100,6 +100,7 @@ static void ksnet_get_ethtool_stats(struct net_device *dev,
 	*data++ = t.tx_packets;
 	*data++ = t.tx_bytes;
 	*data++ = t.tx_errors;
+	*data++ = t.tx_dropped;
 	*data++ = t.rx_packets;
 	*data++ = t.rx_bytes;
 	*data++ = t.rx_dropped;

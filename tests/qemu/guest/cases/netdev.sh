@@ -8,6 +8,8 @@
 #    buffers and come back intact; its checksums (partial from the host,
 #    GUEST_CSUM) are never counted bad, and the host takes its partial
 #    ones (CSUM);
+#  - frames a guest sends while ksnet0 is down are the host's drops
+#    (guest_tx_dropped), not the guest's errors (guest_tx_errors);
 #  - a guest that stops reading (rogue net-deaf) leaves ksnet0's transmit
 #    queue stopped (tx_queue_stops), the host answering, and stop works;
 #  - one that reads again after 2 s (rogue net-slow) wakes the queue, and
@@ -45,6 +47,15 @@ wait_carrier 0
 expect 0 ethq -i ksnet0
 has '^driver: kspawn$'
 has "^bus-info: kspawn-$id\$"
+expect 0 kspawnctl stop "$id"
+
+# ksnet0 down: the guest's ARP requests for its peer are dropped by the
+# host, and say so.
+spawn "$TEST_IMG" --cpu 1 --net netdev --cmdline "netbench count=2 wait=1" || finish
+expect 0 kspawnctl console "$id" --follow
+expect 0 ethq -S ksnet0
+has 'guest_tx_dropped: [1-9]'
+has 'guest_tx_errors: 0$'
 expect 0 kspawnctl stop "$id"
 
 spawn "$TEST_IMG" --cpu 1 --net netdev --cmdline "udpecho ip=169.254.1.2 seconds=15" || finish
