@@ -32,13 +32,14 @@ $(QEMU_B)/udpcheck $(QEMU_B)/xdpctl $(QEMU_B)/ethq $(QEMU_B)/l2ping: \
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -I. -o $@ $<
 
-IOCTLABUSE_SRC := tests/qemu/ioctlabuse.c tests/qemu/ioctlabuse_starts.c
+IOCTLABUSE_SRC := tests/qemu/ioctlabuse.c tests/qemu/ioctlabuse_starts.c \
+		  tests/qemu/ioctlabuse_stall.c
 $(QEMU_B)/ioctlabuse: $(IOCTLABUSE_SRC) tests/qemu/ioctlabuse.h \
 		abi/kspawn_ioctl.h | $(DEPS_STAMP)
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -I. -o $@ \
-		$(IOCTLABUSE_SRC)
+		$(IOCTLABUSE_SRC) -pthread
 
 # qemu/host-broadcast: the host kernel's IPI broadcasts, by membarrier.
 $(QEMU_B)/ipiburst: tests/qemu/ipiburst.c | $(DEPS_STAMP)

@@ -147,8 +147,19 @@ static void end_move(unsigned int cpu, bool pooled)
 
 int kspawn_cores_reserve(unsigned int cpu)
 {
-	int err = start_move(cpu, false);
+	int err;
 
+	/*
+	 * Its offline would be refused (doorbell_cpu_offline()) only after
+	 * Linux tore down and rebuilt the CPU's every hotplug state: refused
+	 * here, before any of that, however often it is asked.
+	 */
+	if (kspawn_doorbell_on(cpu)) {
+		pr_info_ratelimited("reserve CPU %u: it takes a guest's doorbell (--doorbell-cpu)\n",
+				    cpu);
+		return -EBUSY;
+	}
+	err = start_move(cpu, false);
 	if (err) {
 		pr_info_ratelimited("reserve CPU %u: %s\n", cpu,
 				    err == -EALREADY ? "already reserved" :

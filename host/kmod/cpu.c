@@ -118,8 +118,8 @@ int kspawn_cpu_take(unsigned int cpu)
 		err = -EBUSY;
 	if (err) {
 		kspawn_cpu_unguard(cpu);
-		pr_warn("CPU %u: Linux would not take it offline (%d)\n", cpu,
-			err);
+		pr_warn_ratelimited("CPU %u: Linux would not take it offline (%d)\n",
+				    cpu, err);
 	}
 	return err;
 }

@@ -49,8 +49,8 @@ static int doorbell_cpu_offline(unsigned int cpu)
 
 	if (!n)
 		return 0;
-	pr_info("CPU %u takes the doorbell of %u guest(s): it stays online until they stop\n",
-		cpu, n);
+	pr_info_ratelimited("CPU %u takes the doorbell of %u guest(s): it stays online until they stop\n",
+			    cpu, n);
 	return -EBUSY;
 }
 

@@ -201,9 +201,13 @@ static int ioc_status(unsigned long uarg)
 	if (!in)
 		goto out;
 	kspawn_instance_status(in, st);
+	/*
+	 * Put before the copy out: a caller's page may fault for as long as
+	 * it likes (userfaultfd, FUSE), and a stop waits for every reference.
+	 */
+	kspawn_instance_put(in);
 	if (st->host_state != KSPAWN_HOST_NONE)
 		err = arg_out(uarg, st, sizeof(*st));
-	kspawn_instance_put(in);
 out:
 	kfree(st);
 	return err;

@@ -26,7 +26,8 @@
  * ioctlabuse IMAGE doorbell: the module's own refusals around doorbell
  * CPUs (kspawnctl refuses the same before asking; a 4-CPU host): with
  * an instance loaded on CPU 1, its doorbell on CPU 2, a guest on CPU 2
- * (EBUSY) or a doorbell on CPU 1 (EADDRINUSE) is refused, and a guest
+ * (EBUSY) or a doorbell on CPU 1 (EADDRINUSE) is refused, 200 reserves of
+ * CPU 2 are refused (EBUSY) without flooding the kernel log, and a guest
  * whose CPU the module picks gets neither 2 nor, when its own doorbell
  * is to be on 3, CPU 3.
  *
@@ -34,6 +35,9 @@
  * guest on CPU 1, a load on CPU 2 with that disk is refused ETXTBSY (the
  * disk), one on CPU 1 with it EBUSY (the CPU, checked first): kspawnctl
  * tells the two apart by the errno alone.
+ *
+ * ioctlabuse IMAGE status-stall: ioctlabuse_stall.c.
+
  *
  * ioctlabuse IMAGE any-cpu: one load whose CPU the module picks; prints
  * "any-cpu: CPU N" or why it was refused, and frees it (reserve-release
@@ -183,7 +187,7 @@ static const struct {
  * forged to reach.
  */
 /* A /dev/kmsg reader at the log's end: what is logged from now on. */
-static int kmsg_open_at_end(void)
+int kmsg_open_at_end(void)
 {
 	int k = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 
@@ -193,7 +197,7 @@ static int kmsg_open_at_end(void)
 }
 
 /* How many lines it has read that contain what; -1 on an error. */
-static int kmsg_count(int k, const char *what)
+int kmsg_count(int k, const char *what)
 {
 	char rec[8192];
 	int n = 0;
@@ -424,10 +428,11 @@ int main(int argc, char **argv)
 
 	if (argc < 2 || argc > 4 ||
 	    (argc == 3 && strcmp(argv[2], "failed-start") &&
-	     strcmp(argv[2], "doorbell") && strcmp(argv[2], "any-cpu")) ||
+	     strcmp(argv[2], "doorbell") && strcmp(argv[2], "any-cpu") &&
+	     strcmp(argv[2], "status-stall")) ||
 	    (argc == 4 && strcmp(argv[2], "disk-busy")) ||
 	    (in = open(argv[1], O_RDONLY)) < 0 || fstat(in, &sb)) {
-		fprintf(stderr, "usage: ioctlabuse IMAGE [failed-start | doorbell | any-cpu | disk-busy DISK]\n");
+		fprintf(stderr, "usage: ioctlabuse IMAGE [failed-start | doorbell | any-cpu | status-stall | disk-busy DISK]\n");
 		return 2;
 	}
 	img = malloc((size_t)sb.st_size);
@@ -445,6 +450,8 @@ int main(int argc, char **argv)
 			doorbell_cpus(img, (size_t)sb.st_size);
 		else if (!strcmp(argv[2], "any-cpu"))
 			any_cpu(img, (size_t)sb.st_size);
+		else if (!strcmp(argv[2], "status-stall"))
+			status_stall(img, (size_t)sb.st_size);
 		else {
 			failed_start(img, (size_t)sb.st_size);
 			failed_start_closed(img, (size_t)sb.st_size);

@@ -34,11 +34,18 @@ int count_instances(int fd);
 /* No instance may be listed after what; ok says so.  Returns the count. */
 int none_left(int fd, const char *what, const char *ok);
 
+/* A /dev/kmsg reader at the log's end; the lines it has read with what. */
+int kmsg_open_at_end(void);
+int kmsg_count(int k, const char *what);
+
 /* ioctlabuse_starts.c: the modes other than the default one. */
 void failed_start(void *img, size_t img_size);
 void failed_start_closed(void *img, size_t img_size);
 void doorbell_cpus(void *img, size_t img_size);
 void any_cpu(void *img, size_t img_size);
 void disk_busy(void *img, size_t img_size, const char *disk);
+
+/* ioctlabuse_stall.c */
+void status_stall(void *img, size_t img_size);
 
 #endif

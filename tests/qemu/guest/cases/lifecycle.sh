@@ -123,6 +123,13 @@ want_no_instances
 dmesg | grep -q "failed on purpose in long mode" || bad "the start did not fail on purpose"
 dmesg | grep -q "cannot be started again" || bad "no refusal line in the kernel log"
 
+# A STATUS whose copy out stalls on the caller's page (userfaultfd) holds
+# no reference a stop would wait for (tests/qemu/ioctlabuse_stall.c).
+expect 0 ioctlabuse "$IMG" status-stall
+has 'ok a stop while a STATUS of it stalls'
+has 'ioctlabuse: 0 failed'
+want_no_instances
+
 # rmmod with guests running: both stopped, cores back, module reloads.
 if [ "$(nproc --all)" -ge 3 ]; then cpus="1 2"; else cpus="1"; fi
 for c in $cpus; do
