@@ -83,7 +83,7 @@ static int open_disk(struct kspawn_io *io, const struct kspawn_ioc_load *req,
 static int create_net(struct kspawn_instance *in, u32 mode, u32 index)
 {
 	struct kspawn_io *io = in->io;
-	u8 mac[6] = { 0x02, 'k', 's', 0, 0, in->id & 0xff };
+	u8 mac[6];
 	int err;
 
 	if (mode != KSPAWN_NET_LOOPBACK && mode != KSPAWN_NET_NETDEV) {
@@ -91,6 +91,7 @@ static int create_net(struct kspawn_instance *in, u32 mode, u32 index)
 		return -EINVAL;
 	}
 	spin_lock_init(&io->net_lock);
+	kspawn_mac(mac, in->id, false);
 	kb_net_init(&io->net, slot(in, index), &io->region, &kspawn_io_net_ops, in,
 		    mode == KSPAWN_NET_NETDEV ? KB_NET_HOST : KB_NET_LOOPBACK,
 		    &kspawn_netdev_ops, io, mac);

@@ -235,6 +235,22 @@ extern const struct kb_store_ops kspawn_bdev_ops;
 int kspawn_bdev_open(struct kspawn_disk *d, dev_t dev);
 void kspawn_bdev_close(struct kspawn_disk *d);
 
+/*
+ * The MACs of instance id's two ends: the guest's 02:6b:73 ("ks") and
+ * ksnetN's 06:6b:73 (both locally administered), then 24 bits of the ID,
+ * so that instances alive at once do not share one unless 2^24 others
+ * came between them.
+ */
+static inline void kspawn_mac(u8 mac[6], u32 id, bool host)
+{
+	mac[0] = host ? 0x06 : 0x02;
+	mac[1] = 'k';
+	mac[2] = 's';
+	mac[3] = id >> 16;
+	mac[4] = id >> 8;
+	mac[5] = id;
+}
+
 /* The store ops the disk d is served by. */
 static inline const struct kb_store_ops *
 kspawn_disk_ops(const struct kspawn_disk *d)

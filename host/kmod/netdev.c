@@ -334,7 +334,7 @@ int kspawn_netdev_create(struct kspawn_instance *in)
 	struct net_device *dev = alloc_etherdev_mqs(sizeof(struct ksnet),
 						    KB_NET_PAIRS_MAX,
 						    KB_NET_PAIRS_MAX);
-	u8 mac[ETH_ALEN] = { 0x02, 'k', 's', 'h', 0, in->id & 0xff };
+	u8 mac[ETH_ALEN];
 	struct ksnet *kn;
 	int err;
 
@@ -354,6 +354,7 @@ int kspawn_netdev_create(struct kspawn_instance *in)
 	/* The device finishes a partial checksum for a guest without them. */
 	dev->hw_features = NETIF_F_HW_CSUM;
 	dev->features = NETIF_F_HW_CSUM;
+	kspawn_mac(mac, in->id, true);
 	eth_hw_addr_set(dev, mac);
 	/*
 	 * No netpoll (netconsole): it calls ksnet_xmit with interrupts off

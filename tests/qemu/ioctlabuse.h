@@ -43,6 +43,7 @@ void failed_start(void *img, size_t img_size);
 void failed_start_closed(void *img, size_t img_size);
 void doorbell_cpus(void *img, size_t img_size);
 void any_cpu(void *img, size_t img_size);
+void mac_ids(void *img, size_t img_size);
 void disk_busy(void *img, size_t img_size, const char *disk);
 
 /* ioctlabuse_stall.c */

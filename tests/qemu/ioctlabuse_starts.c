@@ -267,3 +267,67 @@ void disk_busy(void *img, size_t img_size, const char *disk)
 	     ioctl(fd, KSPAWN_IOC_LOAD, &ld), EBUSY);
 	close(fd);
 }
+
+/* The addresses of every ksnetN now, sorted, one per line, in buf. */
+static int ksnet_macs(char *buf, size_t size)
+{
+	FILE *f = popen("cat /sys/class/net/ksnet*/address 2>/dev/null | sort",
+			"r");
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = 0;
+	return pclose(f) ? -1 : 0;
+}
+
+/*
+ * ioctlabuse IMAGE mac-ids (a host with CPUs 1 and 2 free): a ksnetN
+ * for an instance on CPU 1, then 255 instances loaded and stopped on
+ * CPU 2, then a second ksnetN, its ID 256 after the first: the two must
+ * not share a MAC.  They did when it held 8 bits of the ID.
+ */
+void mac_ids(void *img, size_t img_size)
+{
+	int fd = open("/dev/kspawn", O_RDWR), bad = 0;
+	struct kspawn_ioc_instance in;
+	struct kspawn_ioc_load ld;
+	char macs[256], *nl;
+
+	ld = valid_load(img, img_size, "hello");
+	ld.net_mode = KSPAWN_NET_NETDEV;
+	if (load_cpu(fd, &ld, "a ksnetN on CPU 1") != 1)
+		goto out;
+	for (int i = 0; i < 255 && !bad; i++) {
+		ld = valid_load(img, img_size, "hello");
+		ld.cpu = 2;
+		INIT(in);
+		bad = ioctl(fd, KSPAWN_IOC_LOAD, &ld);
+		in.id = ld.id;
+		bad = bad || ioctl(fd, KSPAWN_IOC_STOP, &in);
+	}
+	ld = valid_load(img, img_size, "hello");
+	ld.cpu = 2;
+	ld.net_mode = KSPAWN_NET_NETDEV;
+	if (bad) {
+		printf("  FAILED mac ids: the 255 loads between: %s\n",
+		       strerror(errno));
+		failures++;
+		goto out;
+	}
+	if (load_cpu(fd, &ld, "a ksnetN on CPU 2, 256 IDs on") != 2)
+		goto out;
+	if (ksnet_macs(macs, sizeof(macs)) || !(nl = strchr(macs, '\n'))) {
+		printf("  FAILED mac ids: no ksnetN addresses\n");
+		failures++;
+		goto out;
+	}
+	*nl = 0;
+	bad = !strncmp(macs, nl + 1, strlen(macs));
+	printf("  %s two ksnetN, IDs 256 apart: %s and %.17s\n",
+	       bad ? "FAILED" : "ok", macs, nl + 1);
+	failures += bad;
+out:
+	close(fd);
+}

@@ -1,5 +1,6 @@
 # Two guests at once on CPUs 1 and 2 (QEMU -smp 3): separate regions and
-# consoles; while both run, no third CPU is given away.
+# consoles; while both run, no third CPU is given away; two ksnetN whose
+# IDs are 256 apart have MACs of their own.
 . /tests/lib.sh
 [ "$(nproc)" -ge 3 ] || { bad "needs 3 CPUs, have $(nproc)"; finish; }
 spawn "$IMG" --cpu 1 --cmdline "hello one" || finish
@@ -67,4 +68,11 @@ if [ -b /dev/vda ]; then
 else
 	bad "no /dev/vda: the host's virtio-blk driver did not load"
 fi
+
+# Two ksnetN whose instances' IDs are 256 apart: MACs of their own
+# (tests/qemu/ioctlabuse_starts.c, mac_ids()).
+expect 0 ioctlabuse "$IMG" mac-ids
+has 'ok two ksnetN, IDs 256 apart'
+has 'ioctlabuse: 0 failed'
+want_no_instances
 finish
