@@ -79,22 +79,29 @@ static void finish_csum(u8 *frame, u32 len, const struct kb_net_meta *m)
 		 CSUM_MANGLED_0;
 }
 
-/* An skb around the page, for the stack (after the poll); its bytes. */
-static u32 pass(struct ksnet_batch *b, struct page *page,
-		struct xdp_buff *xdp)
+/*
+ * An skb around the page, for the stack (after the poll), with what the
+ * program left in front of the frame (bpf_xdp_adjust_meta()) as its
+ * metadata, for a tc program; false if there was no skb to be had.
+ */
+static bool pass(struct ksnet_batch *b, struct page *page,
+		 struct xdp_buff *xdp)
 {
 	struct sk_buff *skb = build_skb(xdp->data_hard_start, PAGE_SIZE);
+	u32 meta = xdp->data - xdp->data_meta;
 
 	if (!skb) {
 		put_page(page);
-		return 0;
+		return false;
 	}
 	skb_reserve(skb, xdp->data - xdp->data_hard_start);
 	skb_put(skb, xdp->data_end - xdp->data);
+	if (meta)
+		skb_metadata_set(skb, meta);
 	skb->protocol = eth_type_trans(skb, b->kn->dev);
 	skb_record_rx_queue(skb, b->kq - b->kn->q);
 	__skb_queue_tail(&b->q, skb);
-	return skb->len + ETH_HLEN;
+	return true;
 }
 
 /* Under net_lock, in the NAPI poll: the page ksnet_xdp_alloc() gave. */
@@ -114,7 +121,7 @@ void ksnet_xdp_hold(struct ksnet_batch *b, u32 len,
 /* What one poll's program did, added to the device's under net_lock. */
 struct xdp_tally {
 	u64 stats[KSNET_XDP_STATS];
-	u64 passed, passed_bytes, dropped;
+	u64 frames, bytes, dropped;
 };
 
 /*
@@ -144,8 +151,8 @@ static void xdp_finish(struct ksnet_batch *b, unsigned int ntx,
 	}
 	for (unsigned int k = 0; k < KSNET_XDP_STATS; k++)
 		kn->xdp_stats[k] += t->stats[k];
-	dev->stats.rx_packets += t->passed;
-	dev->stats.rx_bytes += t->passed_bytes;
+	dev->stats.rx_packets += t->frames;
+	dev->stats.rx_bytes += t->bytes;
 	dev->stats.rx_dropped += t->dropped;
 	kspawn_io_net_unlock(kn->io);
 	for (unsigned int i = 0; i < ntx; i++)
@@ -164,11 +171,17 @@ void ksnet_xdp_run(struct ksnet_batch *b)
 	unsigned int ntx = 0;
 	bool redirected = false;
 	struct xdp_buff xdp;
-	u32 act, bytes;
+	u32 act;
 
 	for (unsigned int i = 0; i < b->nheld; i++) {
 		struct ksnet_xdp_held h = b->kq->held[i];
 
+		/*
+		 * Received, whatever the program makes of it (as virtio_net
+		 * and veth count): the frame as the guest sent it.
+		 */
+		t.frames++;
+		t.bytes += h.len;
 		if (h.meta.csum == KB_NET_CSUM_PARTIAL)
 			finish_csum(h.data, h.len, &h.meta);
 		xdp_init_buff(&xdp, PAGE_SIZE, &b->kq->xdp_rxq);
@@ -178,10 +191,7 @@ void ksnet_xdp_run(struct ksnet_batch *b)
 		switch (act) {
 		case XDP_PASS:
 			t.stats[KSNET_XDP_PASS]++;
-			bytes = pass(b, h.page, &xdp);
-			t.passed += !!bytes;
-			t.passed_bytes += bytes;
-			t.dropped += !bytes;
+			t.dropped += !pass(b, h.page, &xdp);
 			continue;
 		case XDP_TX:
 			t.stats[KSNET_XDP_TX]++;

@@ -3,7 +3,9 @@
 # verdicts.
 #  - pass: udpcheck's datagrams are echoed intact (partial checksums are
 #    finished before the program), xdp_pass counts them;
-#  - drop: ping gets nothing back, xdp_drop counts;
+#  - drop: ping gets nothing back, xdp_drop counts, and ksnet0's
+#    rx_packets still counts the dropped frames as received (as veth's
+#    and virtio_net's do);
 #  - tx: the guest's answers go back into its own receive ring (xdp_tx):
 #    the guest receives that many frames more than ksnet0 sent it;
 #  - redirect to ksnet0 itself (bpf_redirect): through ndo_xdp_xmit into
@@ -53,11 +55,16 @@ note "xdp_pass $n"
 [ "${n:-0}" -ge 100 ] || bad "xdp_pass $n, want at least 100"
 
 expect 0 xdpctl ksnet0 drop drv
+r0=$(cat /sys/class/net/ksnet0/statistics/rx_packets)
+d0=$(stat xdp_drop)
 expect 1 ping -c 3 -i 0.1 -W 1 169.254.1.2
 has '100% packet loss'
 n=$(stat xdp_drop)
-note "xdp_drop $n"
+r1=$(cat /sys/class/net/ksnet0/statistics/rx_packets)
+note "xdp_drop $n; rx_packets $r0 -> $r1"
 [ "${n:-0}" -ge 3 ] || bad "xdp_drop $n, want at least 3"
+[ $((r1 - r0)) -ge $((n - d0)) ] ||
+	bad "rx_packets grew $((r1 - r0)) while the program dropped $((n - d0))"
 
 in0=$(xdp_in)
 expect 0 xdpctl ksnet0 tx drv
