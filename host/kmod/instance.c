@@ -502,12 +502,14 @@ void kspawn_instance_stop_all(void)
 	while (grab(&in, 1, NULL, NULL)) {
 		err = kspawn_instance_stop_final(in);
 		if (err && err != -ESRCH) {
+			/* Its state is NONE already (stop_final()). */
 			for (unsigned int i = 0; i < in->ncpus; i++) {
+				if (!in->cpu_taken[i])
+					continue;	/* given back, or pooled */
 				pr_err("instance %u: CPU %u stays offline\n",
 				       in->id, in->cpu[i]);
 				kspawn_cpu_unguard(in->cpu[i]);
 			}
-			WRITE_ONCE(in->state, KSPAWN_HOST_NONE);
 			kspawn_instance_retire(in);
 		}
 		kspawn_instance_put(in);

@@ -362,8 +362,17 @@ static int stop(struct kspawn_instance *in, bool force, bool interruptible)
 	/* No more IPIs from the backends once the core may be Linux's. */
 	kspawn_io_stop(in);
 	err = give_core_back(in);
-	if (err)
+	if (err) {
+		/*
+		 * The final stop's caller retires it (a core Linux would
+		 * not take back): no longer DEAD, under op_lock, so that a
+		 * STOP waiting for the lock finds it gone (-ESRCH) rather
+		 * than retire it too, each then waiting for the other.
+		 */
+		if (!interruptible)
+			WRITE_ONCE(in->state, KSPAWN_HOST_NONE);
 		goto out;
+	}
 	/*
 	 * Its cores are still now: what it wrote after the look above (a
 	 * forced stop's last words), and nothing after this, so that the
