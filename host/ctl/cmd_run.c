@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctl.h"
 #include "cpus.h"
@@ -267,14 +268,56 @@ static int id_lost(int fd, uint32_t id)
 	return EXIT_FAIL;
 }
 
+/*
+ * Ctrl-C, SIGTERM and SIGHUP, held from the load until the ID is out: one
+ * that killed run as the START ioctl returned (a start may take seconds)
+ * would leave a guest running whose ID nobody saw.  A signal the caller
+ * ignores (nohup) is left out: it would stay pending, held, and read as
+ * an interruption.
+ */
+static void hold_signals(sigset_t *held, sigset_t *was)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+
+	sigemptyset(held);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (!sigaction(sigs[i], NULL, &sa) && sa.sa_handler != SIG_IGN)
+			sigaddset(held, sigs[i]);
+	sigprocmask(SIG_BLOCK, held, was);
+}
+
+/*
+ * The first held signal that came, taken with any others so that none
+ * acts once unblocked (run ends as it asked all the same): 0 if none.
+ */
+static int release_signals(const sigset_t *held, const sigset_t *was)
+{
+	static const struct timespec now = { 0, 0 };
+	int sig, first = 0;
+
+	while ((sig = sigtimedwait(held, NULL, &now)) > 0 || errno == EINTR)
+		if (sig > 0 && !first)
+			first = sig;
+	sigprocmask(SIG_SETMASK, was, NULL);
+	return first;
+}
+
+static const char *signal_name(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" :
+	       sig == SIGHUP ? "SIGHUP" : "a signal";
+}
+
 int cmd_run(struct ctl *c, int argc, char **argv)
 {
 	struct run_args a;
 	struct image img = { 0 };
 	struct ctl_spawn req;
 	struct kmsg_mark m;
+	sigset_t held, was;
 	uint32_t id, max;
-	int rc, e, running;
+	int rc, e, running, sig;
 
 	rc = run_parse_args(&a, argc, argv);
 	if (rc > 0)
@@ -317,10 +360,14 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	/* A closed pipe is then an error to act on, not a sudden death. */
 	signal(SIGPIPE, SIG_IGN);
 	kmsg_mark(&m);
+	hold_signals(&held, &was);
 	e = spawn(c->fd, &req, &id);
 	if (e) {
 		rc = spawn_error(c, &a, e, a.ncpus ? (int)a.cpus[0] : a.cpu,
 				 &m);
+		sig = release_signals(&held, &was);
+		if (sig)
+			rc = EXIT_SIGNAL + sig;
 		goto out;
 	}
 	kmsg_forget(&m);
@@ -332,6 +379,14 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 		printf("%u\n", id);
 	if (ctl_flush())
 		rc = id_lost(c->fd, id);
+	sig = release_signals(&held, &was);
+	if (sig) {
+		/* Not stopped for the user: a stop may take as long again. */
+		if (rc == EXIT_OK)
+			err_msg("run: interrupted (%s) while the guest started: it is running as instance %u (kspawnctl stop %u)",
+				signal_name(sig), id, id);
+		rc = EXIT_SIGNAL + sig;
+	}
 out:
 	image_free(&img);
 	return rc;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "host/ctl/ctl.h"
@@ -26,7 +27,8 @@ static struct {
 	int open_err;		/* dev_open's answer: 0 or a negative errno */
 	int opens;		/* dev_open calls */
 	int there;		/* instance FAKE_ID exists */
-	int spawn_err, spawns;
+	int spawn_err, spawns;	/* the load's answer; loads */
+	void (*on_start)(void);	/* in dev_start, as a signal might come */
 	int list_err;		/* dev_list's answer */
 	int stop_err, stops;
 	int reserve_err;	/* every dev_reserve's answer */
@@ -37,11 +39,19 @@ static struct {
 } fake;
 
 static char out[1 << 16], err[1 << 14];
+/*
+ * Set, ctl() runs kspawnctl in a child process, with the signal
+ * dispositions the test left: a signal's default action ends the child,
+ * not the test.  Its exit status is then the child's, or minus the signal
+ * that killed it; what it did to fake is the child's own.
+ */
+static int ctl_forked;
 static char image_path[] = "/tmp/kspawn-test-ctl-XXXXXX";
 
 static __attribute__((unused)) void fake_reset(void)
 {
 	memset(&fake, 0, sizeof(fake));
+	ctl_forked = 0;
 	fake.there = 1;
 	fake.guest_state = KSPAWN_GUEST_RUNNING;
 	fake.pooled[1] = 1;	/* run needs no sysfs to pick CPU 1 */
@@ -79,6 +89,8 @@ int dev_load(int fd, const struct ctl_spawn *req, uint32_t *id)
 int dev_start(int fd, uint32_t id)
 {
 	(void)fd, (void)id;
+	if (fake.on_start)
+		fake.on_start();
 	fake.there = 1;
 	return 0;
 }
@@ -197,6 +209,23 @@ static void slurp(FILE *f, char *buf, size_t size)
 	fclose(f);
 }
 
+/* ctl_main() in a child (ctl_forked): its exit status, or -signal. */
+static int ctl_child(int argc, char **argv)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (!pid) {
+		status = ctl_main(argc, argv);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(status);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		abort();
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
 /*
  * kspawnctl ARG... (NULL-terminated): its exit status; what it printed on
  * stderr in err[], on stdout in out[], or in the file to if not NULL.
@@ -227,7 +256,7 @@ static __attribute__((unused)) int ctl_to(const char *to, ...)
 	 * comes before any write there.
 	 */
 	fseek(stdout, 0, SEEK_END);
-	rc = ctl_main(argc, argv);
+	rc = ctl_forked ? ctl_child(argc, argv) : ctl_main(argc, argv);
 	fflush(stdout);
 	fflush(stderr);
 	clearerr(stdout);

@@ -1,0 +1,85 @@
+/*
+ * kspawnctl run against the fake device (ctl_fake.h), for what needs the
+ * whole command: a signal during the spawn, which CPU the module is asked
+ * for, what an error of the load or the start means.
+ *
+ * unit-sources: host/ctl/cli.c host/ctl/errors.c host/ctl/args.c
+ * unit-sources: host/ctl/output.c host/ctl/usage.c host/ctl/run_args.c
+ * unit-sources: host/ctl/cmd_run.c host/ctl/spawn.c host/ctl/cmd_status.c host/ctl/cmd_stop.c
+ * unit-sources: host/ctl/cmd_console.c host/ctl/cmd_gdb.c host/ctl/cmd_reserve.c
+ * unit-sources: host/ctl/cpus.c host/ctl/image.c host/ctl/json.c
+ * unit-sources: host/ctl/states.c host/ctl/kmsg.c host/ctl/gdb_break.c
+ * unit-sources: host/loader/elf_check.c guest/gdbstub/rsp.c
+ * unit-sources: host/ctl/peer_uid.c
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tests/unit/ctl_fake.h"
+
+static int reset(void **state)
+{
+	(void)state;
+	fake_reset();
+	return 0;
+}
+
+static int start_signal;	/* what arrives while the start runs */
+
+static void signal_in_start(void)
+{
+	raise(start_signal);
+}
+
+/*
+ * A Ctrl-C, SIGTERM or SIGHUP while the module starts the guest (it comes
+ * as the START ioctl returns): the guest runs, so its ID is printed all
+ * the same, and run ends as the signal asked, saying which instance runs.
+ */
+static void interrupted_spawn(void **state)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+	(void)state;
+	ctl_forked = 1;
+	fake.on_start = signal_in_start;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		start_signal = sigs[i];
+		assert_int_equal(ctl("run", image_path), EXIT_SIGNAL + sigs[i]);
+		assert_string_equal(out, "7\n");
+		has(err, "run: interrupted");
+		has(err, "running as instance 7 (kspawnctl stop 7)");
+	}
+	start_signal = SIGINT;
+	assert_int_equal(ctl("--json", "run", image_path), EXIT_SIGNAL + SIGINT);
+	has(out, "{\"id\": 7,");
+	has(err, "kspawnctl stop 7");
+}
+
+/* nohup: a SIGHUP the caller ignores is no interruption. */
+static void ignored_hangup(void **state)
+{
+	(void)state;
+	ctl_forked = 1;
+	fake.on_start = signal_in_start;
+	start_signal = SIGHUP;
+	signal(SIGHUP, SIG_IGN);
+	assert_int_equal(ctl("run", image_path), EXIT_OK);
+	signal(SIGHUP, SIG_DFL);
+	assert_string_equal(out, "7\n");
+	assert_string_equal(err, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(interrupted_spawn, reset),
+		cmocka_unit_test_setup(ignored_hangup, reset),
+	};
+
+	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);
+}
