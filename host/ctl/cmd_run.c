@@ -51,11 +51,12 @@ static int check_module_abi(struct ctl *c, const struct image *img,
 }
 
 /*
- * Every CPU of --cpus must be one a guest may have; so must --cpu, or the
- * one chosen without it, which is never the --doorbell-cpu.  Then the
- * doorbell's CPU must be one Linux keeps.
+ * Every CPU of --cpus must be one a guest may have; so must --cpu.
+ * Without either the module chooses, at the load: a CPU chosen here from
+ * a look at the pool could be another run's by then.  Then the doorbell's
+ * CPU must be one Linux keeps.
  */
-static int choose_cpus(struct ctl *c, struct run_args *a)
+static int check_cpus(struct ctl *c, struct run_args *a)
 {
 	static struct ctl_cpus pool;
 	int rc = 0;
@@ -69,13 +70,19 @@ static int choose_cpus(struct ctl *c, struct run_args *a)
 			pool.doorbells[a->doorbell_cpu] = 1;
 	}
 	if (!a->ncpus)
-		return cpus_choose(&pool, &a->cpu);
-	for (unsigned int i = 0; i < a->ncpus && !rc; i++) {
-		int cpu = (int)a->cpus[i];
-
-		rc = cpus_choose(&pool, &cpu);
-	}
+		return a->cpu < 0 ? EXIT_OK : cpus_check(&pool, a->cpu);
+	for (unsigned int i = 0; i < a->ncpus && !rc; i++)
+		rc = cpus_check(&pool, (int)a->cpus[i]);
 	return rc;
+}
+
+/* The module had no CPU to choose (KSPAWN_LOAD_CPU_ANY): why, from now. */
+static int no_cpu_to_spare(int fd)
+{
+	static struct ctl_cpus pool;
+
+	dev_cpus(fd, &pool);
+	return cpus_none_to_spare(&pool);
 }
 
 /* The options the module may have refused, for its message. */
@@ -176,6 +183,10 @@ static int spawn_error(struct ctl *c, const struct run_args *a, int e,
 	}
 	switch (-e) {
 	case EBUSY:
+		if (cpu < 0) {
+			rc = no_cpu_to_spare(c->fd);
+			break;
+		}
 		err_msg("run: CPU %d is busy: another instance holds it or has its doorbell there, it is being reserved or released, or Linux would not take it offline",
 			cpu);
 		rc = EXIT_RESOURCE;
@@ -269,6 +280,26 @@ static int id_lost(int fd, uint32_t id)
 }
 
 /*
+ * --json: the new instance and its CPU, the module's choice without
+ * --cpu (null should the instance be gone already).
+ */
+static void print_json(int fd, uint32_t id, const struct run_args *a)
+{
+	struct ctl_status st;
+	int cpu = a->ncpus ? (int)a->cpus[0] : a->cpu;
+
+	if (cpu < 0)
+		cpu = dev_status(fd, id, &st) ? -1 : (int)st.cpu;
+	printf("{\"id\": %u, \"cpu\": ", id);
+	if (cpu < 0)
+		printf("null");
+	else
+		printf("%d", cpu);
+	printf(", \"ncpus\": %u, \"mem\": %llu}\n", a->ncpus ? a->ncpus : 1,
+	       (unsigned long long)a->mem);
+}
+
+/*
  * Ctrl-C, SIGTERM and SIGHUP, held from the load until the ID is out: one
  * that killed run as the START ioctl returned (a start may take seconds)
  * would leave a guest running whose ID nobody saw.  A signal the caller
@@ -338,7 +369,7 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	rc = ctl_open(c);
 	if (rc)
 		goto out;
-	rc = choose_cpus(c, &a);
+	rc = check_cpus(c, &a);
 	if (rc)
 		goto out;
 	rc = check_module_abi(c, a.no_verify ? &(struct image){ 0 } : &img,
@@ -372,9 +403,7 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	}
 	kmsg_forget(&m);
 	if (c->json)
-		printf("{\"id\": %u, \"cpu\": %d, \"ncpus\": %u, \"mem\": %llu}\n",
-		       id, a.ncpus ? (int)a.cpus[0] : a.cpu,
-		       a.ncpus ? a.ncpus : 1, (unsigned long long)a.mem);
+		print_json(c->fd, id, &a);
 	else
 		printf("%u\n", id);
 	if (ctl_flush())

@@ -29,6 +29,11 @@ static struct {
 	int there;		/* instance FAKE_ID exists */
 	int spawn_err, spawns;	/* the load's answer; loads */
 	void (*on_start)(void);	/* in dev_start, as a signal might come */
+	int load_cpu;		/* the last load's cpu (-1: the module's) */
+	unsigned int load_ncpus;	/* and its ncpus */
+	int any_cpu;		/* the module's choice for KSPAWN_LOAD_CPU_ANY */
+	int cpu;		/* FAKE_ID's (its status) */
+	unsigned char busy[CTL_MAX_CPUS];	/* dev_cpus: an instance's */
 	int list_err;		/* dev_list's answer */
 	int stop_err, stops;
 	int reserve_err;	/* every dev_reserve's answer */
@@ -55,6 +60,8 @@ static __attribute__((unused)) void fake_reset(void)
 	fake.there = 1;
 	fake.guest_state = KSPAWN_GUEST_RUNNING;
 	fake.pooled[1] = 1;	/* run needs no sysfs to pick CPU 1 */
+	fake.any_cpu = 1;	/* as the module would pick it */
+	fake.cpu = 1;
 }
 
 int dev_open(const char *path, int *fd)
@@ -78,10 +85,14 @@ int dev_version(int fd, struct ctl_version *v)
 /* The spawn: a load that fails with spawn_err, or a start. */
 int dev_load(int fd, const struct ctl_spawn *req, uint32_t *id)
 {
-	(void)fd, (void)req;
+	(void)fd;
 	fake.spawns++;
+	fake.load_cpu = req->cpu;
+	fake.load_ncpus = req->ncpus;
 	if (fake.spawn_err)
 		return fake.spawn_err;
+	fake.cpu = req->ncpus ? (int)req->cpus[0] :
+		   req->cpu < 0 ? fake.any_cpu : req->cpu;
 	*id = FAKE_ID;
 	return 0;
 }
@@ -104,7 +115,7 @@ int dev_status(int fd, uint32_t id, struct ctl_status *st)
 		fake.on_status();
 	memset(st, 0, sizeof(*st));
 	st->id = id;
-	st->cpu = 1;
+	st->cpu = (uint32_t)fake.cpu;
 	st->host_state = CTL_HOST_RUNNING;
 	st->guest_state = (uint32_t)fake.guest_state;
 	st->region_size = 16 << 20;
@@ -189,6 +200,7 @@ int dev_cpus(int fd, struct ctl_cpus *c)
 	(void)fd;
 	memset(c, 0, sizeof(*c));
 	memcpy(c->pooled, fake.pooled, sizeof(c->pooled));
+	memcpy(c->busy, fake.busy, sizeof(c->busy));
 	return 0;
 }
 

@@ -74,11 +74,62 @@ static void ignored_hangup(void **state)
 	assert_string_equal(err, "");
 }
 
+/*
+ * No --cpu: the module chooses (KSPAWN_LOAD_CPU_ANY), under its lock, so
+ * two runs at once cannot pick the same CPU; --json says which it chose.
+ */
+static void module_chooses_cpu(void **state)
+{
+	(void)state;
+	fake.any_cpu = 3;
+	assert_int_equal(ctl("--json", "run", image_path), EXIT_OK);
+	assert_int_equal(fake.load_cpu, -1);
+	assert_int_equal(fake.load_ncpus, 0);
+	has(out, "\"cpu\": 3,");
+	assert_int_equal(ctl("run", image_path), EXIT_OK);
+	assert_int_equal(fake.load_cpu, -1);
+	assert_string_equal(out, "7\n");
+	/* Asked for, a CPU is the one sent. */
+	assert_int_equal(ctl("--json", "run", image_path, "--cpu", "1"),
+			 EXIT_OK);
+	assert_int_equal(fake.load_cpu, 1);
+	has(out, "\"cpu\": 1,");
+}
+
+/* The module found none: said so, not as CPU -1 (or 1) busy. */
+static void no_cpu_to_spare(void **state)
+{
+	(void)state;
+	fake.spawn_err = -EBUSY;
+	assert_int_equal(ctl("run", image_path), EXIT_RESOURCE);
+	has(err, "run: no CPU to spare");
+	hasnt(err, "is busy");
+}
+
+/*
+ * A CPU an instance claimed (loaded, not yet started: still online) is
+ * busy, in the pool or not, for --cpu and each of --cpus.
+ */
+static void claimed_cpu_busy(void **state)
+{
+	(void)state;
+	fake.busy[3] = 1;
+	assert_int_equal(ctl("run", image_path, "--cpu", "3"), EXIT_RESOURCE);
+	has(err, "run: CPU 3 is busy: another instance holds it");
+	assert_int_equal(ctl("run", image_path, "--cpus", "3-4"),
+			 EXIT_RESOURCE);
+	has(err, "run: CPU 3 is busy: another instance holds it");
+	assert_int_equal(fake.spawns, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(interrupted_spawn, reset),
 		cmocka_unit_test_setup(ignored_hangup, reset),
+		cmocka_unit_test_setup(module_chooses_cpu, reset),
+		cmocka_unit_test_setup(no_cpu_to_spare, reset),
+		cmocka_unit_test_setup(claimed_cpu_busy, reset),
 	};
 
 	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);
