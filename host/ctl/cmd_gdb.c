@@ -109,8 +109,9 @@ static int write_all(int out, const char *buf, size_t len)
 }
 
 /*
- * Shuttle bytes until the peer goes (1), the instance goes or fails (a
- * negative errno), or a signal (0).
+ * Shuttle bytes until the peer goes (1: end of file, or a read or write
+ * error, a tty's hangup), the instance goes or fails (a negative errno),
+ * or a signal (0).
  */
 static int shuttle(int fd, uint32_t id, int peer)
 {
@@ -327,9 +328,16 @@ static int bridge_tty(int fd, uint32_t id, int tty, const char *path)
 	if (raw_tty(tty, path))
 		return EXIT_FAIL;
 	fprintf(stderr, "kspawnctl: gdb: instance %u on %s\n", id, path);
-	do {
-		e = shuttle(fd, id, tty);
-	} while (e == 1 && !stop_bridge);	/* a tty has no peer to lose */
+	e = shuttle(fd, id, tty);
+	if (e == 1) {
+		/*
+		 * A raw line reads 0 or EIO only once hung up (a pty whose
+		 * other end closed): it stays so, and poll() says so at
+		 * once, so going round again would spin.
+		 */
+		err_msg("gdb: %s hung up: the session is over", path);
+		return EXIT_OK;
+	}
 	return e < 0 ? bridge_fail(e, id) : EXIT_SIGNAL + stop_bridge;
 }
 

@@ -155,7 +155,9 @@ static const char gdb_help[] =
 "                  who started the bridge (or sudo's SUDO_UID) may\n"
 "                  connect: the stub owns the guest's kernel\n"
 "  --tty DEV       a serial line instead, e.g. a second QEMU serial port\n"
-"                  that QEMU exports to the machine outside\n";
+"                  that QEMU exports to the machine outside; the line\n"
+"                  hanging up (its other end closed) ends the bridge,\n"
+"                  said, with status 0\n";
 
 static const char exit_help[] =
 "\n"
