@@ -34,6 +34,7 @@
 #include "peer_uid.h"
 
 #define IDLE_MS 5
+#define LOOK_MS 500	/* how often --listen looks at the instance, idle */
 
 static volatile sig_atomic_t stop_bridge;
 
@@ -244,6 +245,12 @@ static int open_listener(const struct sockaddr_in *sa)
 /* Why the bridge ended, if it failed; the exit status. */
 static int bridge_fail(int e, uint32_t id)
 {
+	if (e == -ESRCH || e == -ENOENT) {
+		/* It was there when the bridge began. */
+		err_msg("gdb: instance %u is gone: another process stopped it (kspawnctl list)",
+			id);
+		return EXIT_NOINST;
+	}
 	if (e != -EPIPE)
 		return ctl_fail("gdb", e, id);
 	err_msg("gdb: instance %u is not running: nothing takes what gdb sends",
@@ -272,6 +279,7 @@ static int peer_may_debug(int sock, uint32_t id)
 
 static int bridge_tcp(int fd, uint32_t id, const struct sockaddr_in *sa)
 {
+	static const struct timespec wait_peer = { 0, LOOK_MS * 1000000L };
 	int ls = open_listener(sa), e = 0;
 	sigset_t stops, was;
 
@@ -290,9 +298,18 @@ static int bridge_tcp(int fd, uint32_t id, const struct sockaddr_in *sa)
 	sigprocmask(SIG_BLOCK, &stops, &was);
 	while (!stop_bridge) {
 		struct pollfd p = { .fd = ls, .events = POLLIN };
-		int peer;
+		struct ctl_status st;
+		int peer, r;
 
-		if (ppoll(&p, 1, NULL, &was) <= 0)
+		/* No gdb: only a look now and then sees the instance go. */
+		r = ppoll(&p, 1, &wait_peer, &was);
+		if (!r) {
+			e = dev_status(fd, id, &st);
+			if (e)
+				break;
+			continue;
+		}
+		if (r < 0)
 			continue;	/* a signal: stop_bridge says which */
 		peer = accept(ls, NULL, NULL);
 		if (peer < 0) {

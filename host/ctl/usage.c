@@ -144,7 +144,8 @@ static const char stop_help[] =
 static const char gdb_help[] =
 "kspawnctl gdb ID [--listen [HOST:]PORT | --tty DEV]\n"
 "  Bridge gdb to the guest's own gdb stub over the instance's debug\n"
-"  channel, until Ctrl-C (status 130) or the instance goes.  Start the\n"
+"  channel, until Ctrl-C (status 130) or the instance goes (status 8;\n"
+"  with no gdb connected, seen within half a second).  Start the\n"
 "  guest with --cmdline 'gdb=wait APP ...' to have it wait for the\n"
 "  debugger before the app's main (gdb=on: the stub listens, the guest\n"
 "  does not wait).  A bad --listen or --tty is a bad command line (2),\n"

@@ -193,6 +193,30 @@ static void tty_hangup_ends(void **state)
 	has(err, "the session is over");
 }
 
+static int statuses;
+
+/* The instance is stopped by another process after two looks. */
+static void stopped_later(void)
+{
+	if (++statuses == 2)
+		fake.there = 0;
+}
+
+/*
+ * The instance goes while no gdb is connected: the bridge sees it within
+ * its wait's timeout and ends, saying so (status 8), instead of waiting
+ * for a connection for ever.
+ */
+static void listen_sees_instance_go(void **state)
+{
+	(void)state;
+	statuses = 0;
+	fake.on_status = stopped_later;
+	first_ctrl_c_ms = 3000;
+	assert_int_equal(gdb("7", "--listen", port), EXIT_NOINST);
+	has(err, "gdb: instance 7 is gone");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +227,7 @@ int main(void)
 		cmocka_unit_test_setup(bad_tty, reset),
 		cmocka_unit_test_setup(tty_not_a_terminal, reset),
 		cmocka_unit_test_setup(tty_hangup_ends, reset),
+		cmocka_unit_test_setup(listen_sees_instance_go, reset),
 	};
 
 	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);
