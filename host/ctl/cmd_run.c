@@ -357,9 +357,13 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 		usage("run", 1);
 		return EXIT_USAGE;
 	}
-	/* The image first: a wrong one is refused before anything changes. */
+	/*
+	 * The image first: a wrong one is refused before anything changes.
+	 * --no-verify skips the checks of what was read, never the read
+	 * (nor a file too big to read, or none: no data).
+	 */
 	e = image_load(&img, a.image, &a.mem);
-	if (e && !(a.no_verify && img.data)) {
+	if (e == IMAGE_ERR_IO || (e && !(a.no_verify && img.data))) {
 		err_msg("run: %s: %s", a.image, img.error);
 		image_free(&img);
 		return image_exit(e);
