@@ -59,9 +59,11 @@ static int check_module_abi(struct ctl *c, const struct image *img,
 static int check_cpus(struct ctl *c, struct run_args *a)
 {
 	static struct ctl_cpus pool;
-	int rc = 0;
+	int rc = 0, e = dev_cpus(c->fd, &pool);
 
-	dev_cpus(c->fd, &pool);
+	/* Not an empty pool: every word about CPUs would be wrong. */
+	if (e)
+		return ctl_fail("run: asking the module its CPUs", e, 0);
 	if (a->doorbell_cpu >= 0) {
 		rc = cpus_check_doorbell(&pool, a->doorbell_cpu);
 		if (rc)

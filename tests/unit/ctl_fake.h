@@ -34,6 +34,7 @@ static struct {
 	int any_cpu;		/* the module's choice for KSPAWN_LOAD_CPU_ANY */
 	int cpu;		/* FAKE_ID's (its status) */
 	unsigned char busy[CTL_MAX_CPUS];	/* dev_cpus: an instance's */
+	int cpus_err;		/* dev_cpus's answer */
 	int list_err;		/* dev_list's answer */
 	int stop_err, stops;
 	int reserve_err;	/* every dev_reserve's answer */
@@ -199,6 +200,8 @@ int dev_cpus(int fd, struct ctl_cpus *c)
 {
 	(void)fd;
 	memset(c, 0, sizeof(*c));
+	if (fake.cpus_err)
+		return fake.cpus_err;
 	memcpy(c->pooled, fake.pooled, sizeof(c->pooled));
 	memcpy(c->busy, fake.busy, sizeof(c->busy));
 	return 0;

@@ -143,6 +143,22 @@ static void no_verify_read_error(void **state)
 	has(err, "cannot read: short read");
 }
 
+/*
+ * The pool cannot be asked for: that error, before any word about CPUs
+ * an empty pool would bring.
+ */
+static void pool_unknown(void **state)
+{
+	(void)state;
+	fake.cpus_err = -ENOTTY;
+	assert_int_equal(ctl("--device", "/dev/null", "run", image_path,
+			     "--doorbell-cpu", "1"), EXIT_FAIL);
+	has(err, "run: asking the module its CPUs: /dev/null does not know kspawn's requests: it is not the kspawn device");
+	hasnt(err, "CPU to spare");
+	hasnt(err, "doorbell");
+	assert_int_equal(fake.spawns, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +168,7 @@ int main(void)
 		cmocka_unit_test_setup(no_cpu_to_spare, reset),
 		cmocka_unit_test_setup(claimed_cpu_busy, reset),
 		cmocka_unit_test_setup(no_verify_read_error, reset),
+		cmocka_unit_test_setup(pool_unknown, reset),
 	};
 
 	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);
