@@ -34,7 +34,7 @@ static int check_module_abi(struct ctl *c, const struct image *img,
 	int e = dev_version(c->fd, &v);
 
 	if (e)
-		return ctl_fail("run: asking the module its version", e, 0);
+		return ctl_fail_call("run: asking the module its version", e);
 	if (v.abi_major != KSPAWN_ABI_MAJOR) {
 		err_msg("run: the loaded kspawn.ko speaks ABI %u.%u, this kspawnctl %u.%u: use the kspawnctl built with the module",
 			v.abi_major, v.abi_minor, KSPAWN_ABI_MAJOR,
@@ -63,7 +63,7 @@ static int check_cpus(struct ctl *c, struct run_args *a)
 
 	/* Not an empty pool: every word about CPUs would be wrong. */
 	if (e)
-		return ctl_fail("run: asking the module its CPUs", e, 0);
+		return ctl_fail_call("run: asking the module its CPUs", e);
 	if (a->doorbell_cpu >= 0) {
 		rc = cpus_check_doorbell(&pool, a->doorbell_cpu);
 		if (rc)
@@ -156,10 +156,14 @@ static int instance_limit(int fd)
 	return too_many_instances(running, max);
 }
 
-/* dev_spawn(), and a failed start whose instance could not be stopped said. */
-static int spawn(int fd, const struct ctl_spawn *req, uint32_t *id)
+/*
+ * dev_spawn(), and a failed start whose instance could not be stopped
+ * said; *at_start: the error is the start's.
+ */
+static int spawn(int fd, const struct ctl_spawn *req, uint32_t *id,
+		 int *at_start)
 {
-	int stop_err, e = dev_spawn(fd, req, id, &stop_err);
+	int stop_err, e = dev_spawn(fd, req, id, at_start, &stop_err);
 
 	if (stop_err)
 		err_msg("run: instance %u, whose start failed, could not be stopped: %s; it is left loaded (kspawnctl stop %u)",
@@ -167,9 +171,32 @@ static int spawn(int fd, const struct ctl_spawn *req, uint32_t *id)
 	return e;
 }
 
-static int spawn_error(struct ctl *c, const struct run_args *a, int e,
-		       int cpu, struct kmsg_mark *m)
+/*
+ * What only a start's error means: it names the new instance (ESRCH: gone
+ * before it ran), and its CPU may not come up (ETIMEDOUT).  -1 if the
+ * error is not one of these.
+ */
+static int start_error(int e, uint32_t id)
 {
+	switch (-e) {
+	case ESRCH:
+	case ENOENT:
+		err_msg("run: instance %u was stopped by another process before it started (kspawnctl list)",
+			id);
+		return EXIT_FAIL;
+	case ETIMEDOUT:
+		/* host/kmod/lifecycle.c: no long mode 2 s after the SIPIs */
+		err_msg("run: the guest's CPU did not start: it had not reached long mode 2 s after its STARTUP IPIs (the module's log below says which CPU)");
+		return EXIT_FAIL;
+	default:
+		return -1;
+	}
+}
+
+static int spawn_error(struct ctl *c, const struct run_args *a, int e,
+		       int at_start, uint32_t id, struct kmsg_mark *m)
+{
+	int cpu = a->ncpus ? (int)a->cpus[0] : a->cpu;
 	char opts[512];
 	uint32_t max;
 	int rc, running;
@@ -183,15 +210,31 @@ static int spawn_error(struct ctl *c, const struct run_args *a, int e,
 		kmsg_report(m);
 		return EXIT_RESOURCE;
 	}
+	rc = at_start ? start_error(e, id) : -1;
+	if (rc >= 0) {
+		kmsg_report(m);
+		return rc;
+	}
 	switch (-e) {
 	case EBUSY:
-		if (cpu < 0) {
+		if (cpu < 0 && !at_start) {
 			rc = no_cpu_to_spare(c->fd);
 			break;
 		}
-		err_msg("run: CPU %d is busy: another instance holds it or has its doorbell there, it is being reserved or released, or Linux would not take it offline",
-			cpu);
+		if (cpu < 0)	/* taken at the start: Linux kept it */
+			err_msg("run: the CPU the module chose is busy: Linux would not take it offline (the module's log below says which)");
+		else
+			err_msg("run: CPU %d is busy: another instance holds it or has its doorbell there, it is being reserved or released, or Linux would not take it offline",
+				cpu);
 		rc = EXIT_RESOURCE;
+		break;
+	case ENOENT:
+		/* A load names no instance: its --disk is gone, say. */
+		if (a->disk)
+			err_msg("run: --disk %s: %s", a->disk, strerror(-e));
+		else
+			err_msg("run: %s", strerror(-e));
+		rc = EXIT_FAIL;
 		break;
 	case ETXTBSY:	/* the module's word for a block device held */
 		err_msg("run: --disk %s is busy: another instance has it, or Linux does (mounted, or another driver's); stop that instance (kspawnctl list) or unmount it",
@@ -256,7 +299,7 @@ static int spawn_error(struct ctl *c, const struct run_args *a, int e,
 		rc = EXIT_ABI;
 		break;
 	default:
-		rc = ctl_fail("run", e, 0);
+		rc = ctl_fail_call("run", e);
 		break;
 	}
 	kmsg_report(m);
@@ -349,8 +392,8 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	struct ctl_spawn req;
 	struct kmsg_mark m;
 	sigset_t held, was;
-	uint32_t id, max;
-	int rc, e, running, sig;
+	uint32_t id = 0, max;	/* 0: no instance loaded */
+	int rc, e, running, sig, at_start;
 
 	rc = run_parse_args(&a, argc, argv);
 	if (rc > 0)
@@ -398,10 +441,9 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	kmsg_mark(&m);
 	hold_signals(&held, &was);
-	e = spawn(c->fd, &req, &id);
+	e = spawn(c->fd, &req, &id, &at_start);
 	if (e) {
-		rc = spawn_error(c, &a, e, a.ncpus ? (int)a.cpus[0] : a.cpu,
-				 &m);
+		rc = spawn_error(c, &a, e, at_start, id, &m);
 		sig = release_signals(&held, &was);
 		if (sig)
 			rc = EXIT_SIGNAL + sig;

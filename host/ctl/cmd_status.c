@@ -269,7 +269,7 @@ int cmd_list(struct ctl *c, int argc, char **argv)
 		return rc;
 	e = dev_list(c->fd, ids, LIST_MAX, &n);
 	if (e)
-		return ctl_fail("list", e, 0);
+		return ctl_fail_call("list", e);
 	json_init(&j, stdout);
 	if (c->json)
 		json_open(&j, NULL, '[');

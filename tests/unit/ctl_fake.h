@@ -29,6 +29,7 @@ static struct {
 	int there;		/* instance FAKE_ID exists */
 	int spawn_err, spawns;	/* the load's answer; loads */
 	void (*on_start)(void);	/* in dev_start, as a signal might come */
+	int start_err;		/* dev_start's answer */
 	int load_cpu;		/* the last load's cpu (-1: the module's) */
 	unsigned int load_ncpus;	/* and its ncpus */
 	int any_cpu;		/* the module's choice for KSPAWN_LOAD_CPU_ANY */
@@ -103,6 +104,8 @@ int dev_start(int fd, uint32_t id)
 	(void)fd, (void)id;
 	if (fake.on_start)
 		fake.on_start();
+	if (fake.start_err)
+		return fake.start_err;
 	fake.there = 1;
 	return 0;
 }

@@ -159,6 +159,81 @@ static void pool_unknown(void **state)
 	assert_int_equal(fake.spawns, 0);
 }
 
+static char disk_path[] = "/tmp/kspawn-test-ctl-disk-XXXXXX";	/* 4 KiB */
+
+static int setup(void **state)
+{
+	int fd = mkstemp(disk_path);
+
+	if (fd < 0 || ftruncate(fd, 4096))
+		return -1;
+	close(fd);
+	return fake_setup(state);
+}
+
+static int teardown(void **state)
+{
+	unlink(disk_path);
+	return fake_teardown(state);
+}
+
+/*
+ * ENOENT and ESRCH are "no instance" only for a request that names one:
+ * a load's ENOENT is its --disk (gone since run looked), a start's ESRCH
+ * the new instance stopped by someone else first; neither is "instance 0".
+ */
+static void load_and_start_errors(void **state)
+{
+	(void)state;
+	fake.spawn_err = -ENOENT;
+	assert_int_equal(ctl("run", image_path, "--disk", disk_path),
+			 EXIT_FAIL);
+	has(err, "run: --disk ");
+	has(err, "No such file or directory");
+	hasnt(err, "no instance");
+	assert_int_equal(ctl("run", image_path), EXIT_FAIL);
+	has(err, "run: No such file or directory");
+	hasnt(err, "no instance");
+	fake.spawn_err = 0;
+	fake.start_err = -ESRCH;
+	assert_int_equal(ctl("run", image_path), EXIT_FAIL);
+	has(err, "instance 7 was stopped by another process before it started");
+	hasnt(err, "no instance");
+	/* The module's "did not reach long mode in 2 s", not a network's. */
+	fake.start_err = -ETIMEDOUT;
+	assert_int_equal(ctl("run", image_path), EXIT_FAIL);
+	has(err, "did not start");
+	hasnt(err, "Connection timed out");
+}
+
+/* An ioctl version the module does not speak is an ABI mismatch. */
+static void ioctl_version_mismatch(void **state)
+{
+	(void)state;
+	fake.spawn_err = -EPROTONOSUPPORT;
+	assert_int_equal(ctl("run", image_path), EXIT_ABI);
+	has(err, "use the kspawnctl built with the module");
+	hasnt(err, "Protocol not supported");
+	fake.list_err = -EPROTONOSUPPORT;
+	assert_int_equal(ctl("list"), EXIT_ABI);
+	has(err, "list: the module speaks another ioctl version");
+}
+
+/* A --disk path the load request has no room for: a bad command line. */
+static void disk_path_too_long(void **state)
+{
+	char path[512] = "/tmp";
+
+	(void)state;
+	while (strlen(path) < 300)
+		strcat(path, "/.");
+	strcat(path, disk_path + 4);
+	assert_int_equal(ctl("run", image_path, "--disk", path), EXIT_USAGE);
+	has(err, "run: --disk path is ");
+	has(err, "at most 255");
+	assert_int_equal(fake.opens, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,7 +244,10 @@ int main(void)
 		cmocka_unit_test_setup(claimed_cpu_busy, reset),
 		cmocka_unit_test_setup(no_verify_read_error, reset),
 		cmocka_unit_test_setup(pool_unknown, reset),
+		cmocka_unit_test_setup(load_and_start_errors, reset),
+		cmocka_unit_test_setup(ioctl_version_mismatch, reset),
+		cmocka_unit_test_setup(disk_path_too_long, reset),
 	};
 
-	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }
