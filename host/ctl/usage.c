@@ -124,7 +124,9 @@ static const char status_help[] =
 "  interrupts the guest got but never asked for (stray irqs: most often\n"
 "  the host's IPI broadcasts, which no_ipi_broadcast=1 on the host stops),\n"
 "  and the spawn latency from the boot TSC stamps: ioctl -> first STARTUP\n"
-"  IPI -> trampoline in long mode -> kmain -> app main, in microseconds.\n";
+"  IPI -> trampoline in long mode -> kmain -> app main, in microseconds.\n"
+"  With --json the same, as one object (cpus a list even of one CPU,\n"
+"  heartbeat_age_ms null if no heartbeat was seen).\n";
 
 static const char console_help[] =
 "kspawnctl console ID [--follow]\n"

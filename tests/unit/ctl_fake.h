@@ -34,6 +34,10 @@ static struct {
 	unsigned int load_ncpus;	/* and its ncpus */
 	int any_cpu;		/* the module's choice for KSPAWN_LOAD_CPU_ANY */
 	int cpu;		/* FAKE_ID's (its status) */
+	unsigned int ncpus;	/* its status: >1, cpus[] its CPUs */
+	uint32_t cpus[KSPAWN_MAX_CPUS];
+	uint64_t heartbeat_age_ms;	/* UINT64_MAX: never seen one */
+	uint64_t console_dropped;
 	unsigned char busy[CTL_MAX_CPUS];	/* dev_cpus: an instance's */
 	int cpus_err;		/* dev_cpus's answer */
 	int list_err;		/* dev_list's answer */
@@ -64,6 +68,7 @@ static __attribute__((unused)) void fake_reset(void)
 	fake.pooled[1] = 1;	/* run needs no sysfs to pick CPU 1 */
 	fake.any_cpu = 1;	/* as the module would pick it */
 	fake.cpu = 1;
+	fake.heartbeat_age_ms = UINT64_MAX;
 }
 
 int dev_open(const char *path, int *fd)
@@ -125,7 +130,12 @@ int dev_status(int fd, uint32_t id, struct ctl_status *st)
 	st->region_size = 16 << 20;
 	st->doorbell_cpu = 0;
 	strcpy(st->cmdline, "hello");
-	st->heartbeat_age_ms = UINT64_MAX;
+	st->heartbeat_age_ms = fake.heartbeat_age_ms;
+	st->console_dropped = fake.console_dropped;
+	st->ncpus = fake.ncpus ? fake.ncpus : 1;
+	st->cpus[0] = st->cpu;
+	if (fake.ncpus)
+		memcpy(st->cpus, fake.cpus, sizeof(st->cpus));
 	return 0;
 }
 
