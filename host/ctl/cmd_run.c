@@ -437,8 +437,6 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 				  .disk = a.disk, .writeback = a.writeback,
 				  .net = a.net, .doorbell_cpu = a.doorbell_cpu };
 	memcpy(req.cpus, a.cpus, sizeof(req.cpus));
-	/* A closed pipe is then an error to act on, not a sudden death. */
-	signal(SIGPIPE, SIG_IGN);
 	kmsg_mark(&m);
 	hold_signals(&held, &was);
 	e = spawn(c->fd, &req, &id, &at_start);

@@ -57,12 +57,15 @@ static char out[1 << 16], err[1 << 14];
  * that killed it; what it did to fake is the child's own.
  */
 static int ctl_forked;
+/* Set (>= 0), kspawnctl's stdout: a pipe, say, instead of out[]. */
+static int ctl_stdout_fd = -1;
 static char image_path[] = "/tmp/kspawn-test-ctl-XXXXXX";
 
 static __attribute__((unused)) void fake_reset(void)
 {
 	memset(&fake, 0, sizeof(fake));
 	ctl_forked = 0;
+	ctl_stdout_fd = -1;
 	fake.there = 1;
 	fake.guest_state = KSPAWN_GUEST_RUNNING;
 	fake.pooled[1] = 1;	/* run needs no sysfs to pick CPU 1 */
@@ -271,7 +274,8 @@ static __attribute__((unused)) int ctl_to(const char *to, ...)
 	va_end(ap);
 	if (!o || !e || keep1 < 0 || keep2 < 0)
 		abort();
-	fd = to ? open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600) : fileno(o);
+	fd = to ? open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600) :
+	     ctl_stdout_fd >= 0 ? ctl_stdout_fd : fileno(o);
 	if (fd < 0)
 		abort();
 	fflush(stdout);
