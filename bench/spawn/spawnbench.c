@@ -227,7 +227,7 @@ static int bench_reserved(const char *image, const char *cpu,
 	struct ctl_spawn req = { .cpu = atoi(cpu), .cmdline = cmdline };
 	uint64_t t0, s0, s1;
 	struct ctl_status st;
-	int fd, rc, stop_err;
+	int fd, rc, at_start, stop_err;
 	uint32_t id;
 
 	if (!img.data && image_load(&img, image, &img_mem)) {
@@ -250,7 +250,7 @@ static int bench_reserved(const char *image, const char *cpu,
 	req.image_size = img.size;
 	req.mem = img_mem;
 	t0 = __rdtsc();
-	rc = dev_spawn(fd, &req, &id, &stop_err);
+	rc = dev_spawn(fd, &req, &id, &at_start, &stop_err);
 	if (rc) {
 		fprintf(stderr, "spawnbench: spawn ioctl failed: %s%s\n",
 			strerror(-rc), stop_err ?

@@ -3,6 +3,7 @@
  * the table below hands the rest to.  `kspawnctl --help` is the manual
  * (usage.c).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,12 @@ int ctl_main(int argc, char **argv)
 {
 	int rc;
 
+	/*
+	 * A closed pipe is a write error to say (ctl_flush(): "writing
+	 * output: ...", status 1), for every command, not a death by
+	 * SIGPIPE that says nothing (and loses run's new ID).
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	ctl_output_init();
 	rc = command_line(argc, argv);
 

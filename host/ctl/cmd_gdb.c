@@ -34,6 +34,7 @@
 #include "peer_uid.h"
 
 #define IDLE_MS 5
+#define LOOK_MS 500	/* how often --listen looks at the instance, idle */
 
 static volatile sig_atomic_t stop_bridge;
 
@@ -109,8 +110,9 @@ static int write_all(int out, const char *buf, size_t len)
 }
 
 /*
- * Shuttle bytes until the peer goes (1), the instance goes or fails (a
- * negative errno), or a signal (0).
+ * Shuttle bytes until the peer goes (1: end of file, or a read or write
+ * error, a tty's hangup), the instance goes or fails (a negative errno),
+ * or a signal (0).
  */
 static int shuttle(int fd, uint32_t id, int peer)
 {
@@ -243,6 +245,12 @@ static int open_listener(const struct sockaddr_in *sa)
 /* Why the bridge ended, if it failed; the exit status. */
 static int bridge_fail(int e, uint32_t id)
 {
+	if (e == -ESRCH || e == -ENOENT) {
+		/* It was there when the bridge began. */
+		err_msg("gdb: instance %u is gone: another process stopped it (kspawnctl list)",
+			id);
+		return EXIT_NOINST;
+	}
 	if (e != -EPIPE)
 		return ctl_fail("gdb", e, id);
 	err_msg("gdb: instance %u is not running: nothing takes what gdb sends",
@@ -271,6 +279,7 @@ static int peer_may_debug(int sock, uint32_t id)
 
 static int bridge_tcp(int fd, uint32_t id, const struct sockaddr_in *sa)
 {
+	static const struct timespec wait_peer = { 0, LOOK_MS * 1000000L };
 	int ls = open_listener(sa), e = 0;
 	sigset_t stops, was;
 
@@ -289,9 +298,18 @@ static int bridge_tcp(int fd, uint32_t id, const struct sockaddr_in *sa)
 	sigprocmask(SIG_BLOCK, &stops, &was);
 	while (!stop_bridge) {
 		struct pollfd p = { .fd = ls, .events = POLLIN };
-		int peer;
+		struct ctl_status st;
+		int peer, r;
 
-		if (ppoll(&p, 1, NULL, &was) <= 0)
+		/* No gdb: only a look now and then sees the instance go. */
+		r = ppoll(&p, 1, &wait_peer, &was);
+		if (!r) {
+			e = dev_status(fd, id, &st);
+			if (e)
+				break;
+			continue;
+		}
+		if (r < 0)
 			continue;	/* a signal: stop_bridge says which */
 		peer = accept(ls, NULL, NULL);
 		if (peer < 0) {
@@ -327,9 +345,16 @@ static int bridge_tty(int fd, uint32_t id, int tty, const char *path)
 	if (raw_tty(tty, path))
 		return EXIT_FAIL;
 	fprintf(stderr, "kspawnctl: gdb: instance %u on %s\n", id, path);
-	do {
-		e = shuttle(fd, id, tty);
-	} while (e == 1 && !stop_bridge);	/* a tty has no peer to lose */
+	e = shuttle(fd, id, tty);
+	if (e == 1) {
+		/*
+		 * A raw line reads 0 or EIO only once hung up (a pty whose
+		 * other end closed): it stays so, and poll() says so at
+		 * once, so going round again would spin.
+		 */
+		err_msg("gdb: %s hung up: the session is over", path);
+		return EXIT_OK;
+	}
 	return e < 0 ? bridge_fail(e, id) : EXIT_SIGNAL + stop_bridge;
 }
 

@@ -42,7 +42,7 @@ static int one(struct ctl *c, const char *cmd, int cpu, int reserve)
 	case EINVAL:
 		return not_for_guests(cmd, cpu, reserve);
 	default:
-		return ctl_fail(cmd, e, 0);
+		return ctl_fail_call(cmd, e);
 	}
 }
 

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctl.h"
 #include "cpus.h"
@@ -33,7 +34,7 @@ static int check_module_abi(struct ctl *c, const struct image *img,
 	int e = dev_version(c->fd, &v);
 
 	if (e)
-		return ctl_fail("run: asking the module its version", e, 0);
+		return ctl_fail_call("run: asking the module its version", e);
 	if (v.abi_major != KSPAWN_ABI_MAJOR) {
 		err_msg("run: the loaded kspawn.ko speaks ABI %u.%u, this kspawnctl %u.%u: use the kspawnctl built with the module",
 			v.abi_major, v.abi_minor, KSPAWN_ABI_MAJOR,
@@ -50,16 +51,19 @@ static int check_module_abi(struct ctl *c, const struct image *img,
 }
 
 /*
- * Every CPU of --cpus must be one a guest may have; so must --cpu, or the
- * one chosen without it, which is never the --doorbell-cpu.  Then the
- * doorbell's CPU must be one Linux keeps.
+ * Every CPU of --cpus must be one a guest may have; so must --cpu.
+ * Without either the module chooses, at the load: a CPU chosen here from
+ * a look at the pool could be another run's by then.  Then the doorbell's
+ * CPU must be one Linux keeps.
  */
-static int choose_cpus(struct ctl *c, struct run_args *a)
+static int check_cpus(struct ctl *c, struct run_args *a)
 {
 	static struct ctl_cpus pool;
-	int rc = 0;
+	int rc = 0, e = dev_cpus(c->fd, &pool);
 
-	dev_cpus(c->fd, &pool);
+	/* Not an empty pool: every word about CPUs would be wrong. */
+	if (e)
+		return ctl_fail_call("run: asking the module its CPUs", e);
 	if (a->doorbell_cpu >= 0) {
 		rc = cpus_check_doorbell(&pool, a->doorbell_cpu);
 		if (rc)
@@ -68,13 +72,19 @@ static int choose_cpus(struct ctl *c, struct run_args *a)
 			pool.doorbells[a->doorbell_cpu] = 1;
 	}
 	if (!a->ncpus)
-		return cpus_choose(&pool, &a->cpu);
-	for (unsigned int i = 0; i < a->ncpus && !rc; i++) {
-		int cpu = (int)a->cpus[i];
-
-		rc = cpus_choose(&pool, &cpu);
-	}
+		return a->cpu < 0 ? EXIT_OK : cpus_check(&pool, a->cpu);
+	for (unsigned int i = 0; i < a->ncpus && !rc; i++)
+		rc = cpus_check(&pool, (int)a->cpus[i]);
 	return rc;
+}
+
+/* The module had no CPU to choose (KSPAWN_LOAD_CPU_ANY): why, from now. */
+static int no_cpu_to_spare(int fd)
+{
+	static struct ctl_cpus pool;
+
+	dev_cpus(fd, &pool);
+	return cpus_none_to_spare(&pool);
 }
 
 /* The options the module may have refused, for its message. */
@@ -146,10 +156,14 @@ static int instance_limit(int fd)
 	return too_many_instances(running, max);
 }
 
-/* dev_spawn(), and a failed start whose instance could not be stopped said. */
-static int spawn(int fd, const struct ctl_spawn *req, uint32_t *id)
+/*
+ * dev_spawn(), and a failed start whose instance could not be stopped
+ * said; *at_start: the error is the start's.
+ */
+static int spawn(int fd, const struct ctl_spawn *req, uint32_t *id,
+		 int *at_start)
 {
-	int stop_err, e = dev_spawn(fd, req, id, &stop_err);
+	int stop_err, e = dev_spawn(fd, req, id, at_start, &stop_err);
 
 	if (stop_err)
 		err_msg("run: instance %u, whose start failed, could not be stopped: %s; it is left loaded (kspawnctl stop %u)",
@@ -157,9 +171,32 @@ static int spawn(int fd, const struct ctl_spawn *req, uint32_t *id)
 	return e;
 }
 
-static int spawn_error(struct ctl *c, const struct run_args *a, int e,
-		       int cpu, struct kmsg_mark *m)
+/*
+ * What only a start's error means: it names the new instance (ESRCH: gone
+ * before it ran), and its CPU may not come up (ETIMEDOUT).  -1 if the
+ * error is not one of these.
+ */
+static int start_error(int e, uint32_t id)
 {
+	switch (-e) {
+	case ESRCH:
+	case ENOENT:
+		err_msg("run: instance %u was stopped by another process before it started (kspawnctl list)",
+			id);
+		return EXIT_FAIL;
+	case ETIMEDOUT:
+		/* host/kmod/lifecycle.c: no long mode 2 s after the SIPIs */
+		err_msg("run: the guest's CPU did not start: it had not reached long mode 2 s after its STARTUP IPIs (the module's log below says which CPU)");
+		return EXIT_FAIL;
+	default:
+		return -1;
+	}
+}
+
+static int spawn_error(struct ctl *c, const struct run_args *a, int e,
+		       int at_start, uint32_t id, struct kmsg_mark *m)
+{
+	int cpu = a->ncpus ? (int)a->cpus[0] : a->cpu;
 	char opts[512];
 	uint32_t max;
 	int rc, running;
@@ -173,11 +210,31 @@ static int spawn_error(struct ctl *c, const struct run_args *a, int e,
 		kmsg_report(m);
 		return EXIT_RESOURCE;
 	}
+	rc = at_start ? start_error(e, id) : -1;
+	if (rc >= 0) {
+		kmsg_report(m);
+		return rc;
+	}
 	switch (-e) {
 	case EBUSY:
-		err_msg("run: CPU %d is busy: another instance holds it or has its doorbell there, it is being reserved or released, or Linux would not take it offline",
-			cpu);
+		if (cpu < 0 && !at_start) {
+			rc = no_cpu_to_spare(c->fd);
+			break;
+		}
+		if (cpu < 0)	/* taken at the start: Linux kept it */
+			err_msg("run: the CPU the module chose is busy: Linux would not take it offline (the module's log below says which)");
+		else
+			err_msg("run: CPU %d is busy: another instance holds it or has its doorbell there, it is being reserved or released, or Linux would not take it offline",
+				cpu);
 		rc = EXIT_RESOURCE;
+		break;
+	case ENOENT:
+		/* A load names no instance: its --disk is gone, say. */
+		if (a->disk)
+			err_msg("run: --disk %s: %s", a->disk, strerror(-e));
+		else
+			err_msg("run: %s", strerror(-e));
+		rc = EXIT_FAIL;
 		break;
 	case ETXTBSY:	/* the module's word for a block device held */
 		err_msg("run: --disk %s is busy: another instance has it, or Linux does (mounted, or another driver's); stop that instance (kspawnctl list) or unmount it",
@@ -242,7 +299,7 @@ static int spawn_error(struct ctl *c, const struct run_args *a, int e,
 		rc = EXIT_ABI;
 		break;
 	default:
-		rc = ctl_fail("run", e, 0);
+		rc = ctl_fail_call("run", e);
 		break;
 	}
 	kmsg_report(m);
@@ -267,14 +324,76 @@ static int id_lost(int fd, uint32_t id)
 	return EXIT_FAIL;
 }
 
+/*
+ * --json: the new instance and its CPU, the module's choice without
+ * --cpu (null should the instance be gone already).
+ */
+static void print_json(int fd, uint32_t id, const struct run_args *a)
+{
+	struct ctl_status st;
+	int cpu = a->ncpus ? (int)a->cpus[0] : a->cpu;
+
+	if (cpu < 0)
+		cpu = dev_status(fd, id, &st) ? -1 : (int)st.cpu;
+	printf("{\"id\": %u, \"cpu\": ", id);
+	if (cpu < 0)
+		printf("null");
+	else
+		printf("%d", cpu);
+	printf(", \"ncpus\": %u, \"mem\": %llu}\n", a->ncpus ? a->ncpus : 1,
+	       (unsigned long long)a->mem);
+}
+
+/*
+ * Ctrl-C, SIGTERM and SIGHUP, held from the load until the ID is out: one
+ * that killed run as the START ioctl returned (a start may take seconds)
+ * would leave a guest running whose ID nobody saw.  A signal the caller
+ * ignores (nohup) is left out: it would stay pending, held, and read as
+ * an interruption.
+ */
+static void hold_signals(sigset_t *held, sigset_t *was)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+
+	sigemptyset(held);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (!sigaction(sigs[i], NULL, &sa) && sa.sa_handler != SIG_IGN)
+			sigaddset(held, sigs[i]);
+	sigprocmask(SIG_BLOCK, held, was);
+}
+
+/*
+ * The first held signal that came, taken with any others so that none
+ * acts once unblocked (run ends as it asked all the same): 0 if none.
+ */
+static int release_signals(const sigset_t *held, const sigset_t *was)
+{
+	static const struct timespec now = { 0, 0 };
+	int sig, first = 0;
+
+	while ((sig = sigtimedwait(held, NULL, &now)) > 0 || errno == EINTR)
+		if (sig > 0 && !first)
+			first = sig;
+	sigprocmask(SIG_SETMASK, was, NULL);
+	return first;
+}
+
+static const char *signal_name(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" :
+	       sig == SIGHUP ? "SIGHUP" : "a signal";
+}
+
 int cmd_run(struct ctl *c, int argc, char **argv)
 {
 	struct run_args a;
 	struct image img = { 0 };
 	struct ctl_spawn req;
 	struct kmsg_mark m;
-	uint32_t id, max;
-	int rc, e, running;
+	sigset_t held, was;
+	uint32_t id = 0, max;	/* 0: no instance loaded */
+	int rc, e, running, sig, at_start;
 
 	rc = run_parse_args(&a, argc, argv);
 	if (rc > 0)
@@ -283,9 +402,13 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 		usage("run", 1);
 		return EXIT_USAGE;
 	}
-	/* The image first: a wrong one is refused before anything changes. */
+	/*
+	 * The image first: a wrong one is refused before anything changes.
+	 * --no-verify skips the checks of what was read, never the read
+	 * (nor a file too big to read, or none: no data).
+	 */
 	e = image_load(&img, a.image, &a.mem);
-	if (e && !(a.no_verify && img.data)) {
+	if (e == IMAGE_ERR_IO || (e && !(a.no_verify && img.data))) {
 		err_msg("run: %s: %s", a.image, img.error);
 		image_free(&img);
 		return image_exit(e);
@@ -295,7 +418,7 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	rc = ctl_open(c);
 	if (rc)
 		goto out;
-	rc = choose_cpus(c, &a);
+	rc = check_cpus(c, &a);
 	if (rc)
 		goto out;
 	rc = check_module_abi(c, a.no_verify ? &(struct image){ 0 } : &img,
@@ -314,24 +437,31 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 				  .disk = a.disk, .writeback = a.writeback,
 				  .net = a.net, .doorbell_cpu = a.doorbell_cpu };
 	memcpy(req.cpus, a.cpus, sizeof(req.cpus));
-	/* A closed pipe is then an error to act on, not a sudden death. */
-	signal(SIGPIPE, SIG_IGN);
 	kmsg_mark(&m);
-	e = spawn(c->fd, &req, &id);
+	hold_signals(&held, &was);
+	e = spawn(c->fd, &req, &id, &at_start);
 	if (e) {
-		rc = spawn_error(c, &a, e, a.ncpus ? (int)a.cpus[0] : a.cpu,
-				 &m);
+		rc = spawn_error(c, &a, e, at_start, id, &m);
+		sig = release_signals(&held, &was);
+		if (sig)
+			rc = EXIT_SIGNAL + sig;
 		goto out;
 	}
 	kmsg_forget(&m);
 	if (c->json)
-		printf("{\"id\": %u, \"cpu\": %d, \"ncpus\": %u, \"mem\": %llu}\n",
-		       id, a.ncpus ? (int)a.cpus[0] : a.cpu,
-		       a.ncpus ? a.ncpus : 1, (unsigned long long)a.mem);
+		print_json(c->fd, id, &a);
 	else
 		printf("%u\n", id);
 	if (ctl_flush())
 		rc = id_lost(c->fd, id);
+	sig = release_signals(&held, &was);
+	if (sig) {
+		/* Not stopped for the user: a stop may take as long again. */
+		if (rc == EXIT_OK)
+			err_msg("run: interrupted (%s) while the guest started: it is running as instance %u (kspawnctl stop %u)",
+				signal_name(sig), id, id);
+		rc = EXIT_SIGNAL + sig;
+	}
 out:
 	image_free(&img);
 	return rc;

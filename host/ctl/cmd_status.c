@@ -143,6 +143,14 @@ static void json_status(struct json *j, const char *key,
 	json_bool(j, "hung", st->hung);
 	json_u64(j, "cpu", st->cpu);
 	json_u64(j, "ncpus", st->ncpus ? st->ncpus : 1);
+	/* Always a list, one CPU or more: a script needs no second case. */
+	json_open(j, "cpus", '[');
+	if (st->ncpus > 1)
+		for (uint32_t i = 0; i < st->ncpus; i++)
+			json_u64(j, NULL, st->cpus[i]);
+	else
+		json_u64(j, NULL, st->cpu);
+	json_close(j, ']');
 	json_u64(j, "apic_id", st->apic_id);
 	if (st->doorbell_cpu < 0) {
 		json_null(j, "doorbell_cpu");
@@ -157,6 +165,11 @@ static void json_status(struct json *j, const char *key,
 	json_u64(j, "shared_size", st->shared_size);
 	json_strn(j, "cmdline", st->cmdline, KSPAWN_CMDLINE_MAX);
 	json_u64(j, "heartbeat", st->heartbeat);
+	if (st->heartbeat_age_ms == UINT64_MAX)	/* never seen one */
+		json_null(j, "heartbeat_age_ms");
+	else
+		json_u64(j, "heartbeat_age_ms", st->heartbeat_age_ms);
+	json_u64(j, "console_dropped", st->console_dropped);
 	json_u64(j, "stray_irqs", st->stray_irqs);
 	if (st->stray_irqs) {
 		json_u64(j, "stray_vector", st->stray_vector);
@@ -269,7 +282,7 @@ int cmd_list(struct ctl *c, int argc, char **argv)
 		return rc;
 	e = dev_list(c->fd, ids, LIST_MAX, &n);
 	if (e)
-		return ctl_fail("list", e, 0);
+		return ctl_fail_call("list", e);
 	json_init(&j, stdout);
 	if (c->json)
 		json_open(&j, NULL, '[');

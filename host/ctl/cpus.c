@@ -125,54 +125,61 @@ static void read_sysfs(void)
 	npresent = read_cpulist("/sys/devices/system/cpu/present", present);
 }
 
-int cpus_choose(const struct ctl_cpus *pool, int *cpu)
+int cpus_check(const struct ctl_cpus *pool, int cpu)
 {
 	read_sysfs();
 
-	if (*cpu < 0)
-		for (int c = MAX_CPUS - 1; c > 0; c--)
-			if (pool->pooled[c] && !pool->busy[c]) {
-				*cpu = c;
-				return EXIT_OK;
-			}
-	if (*cpu >= 0 && *cpu < MAX_CPUS && pool->pooled[*cpu])
-		return pooled_ok(pool, *cpu);
-	if (nonline < 0 || npresent < 0)
-		return EXIT_OK;	/* no sysfs: leave it to the module */
-	if (*cpu < 0) {
-		for (int c = MAX_CPUS - 1; c > 0; c--)
-			if (online[c] && nonline > 1 && !pool->doorbells[c]) {
-				*cpu = c;
-				return EXIT_OK;
-			}
-		err_msg("run: no CPU to spare: %d online, and CPU 0, the last online CPU and those with a guest's doorbell stay with Linux",
-			nonline);
+	if (cpu < MAX_CPUS && pool->pooled[cpu])
+		return pooled_ok(pool, cpu);
+	/* Claimed by an instance loaded but not yet started: still online. */
+	if (cpu < MAX_CPUS && pool->busy[cpu]) {
+		err_msg("run: CPU %d is busy: another instance holds it (loaded or running), or it is being reserved or released (kspawnctl list)",
+			cpu);
 		return EXIT_RESOURCE;
 	}
-	if (*cpu >= MAX_CPUS || !present[*cpu]) {
-		err_msg("run: there is no CPU %d (this machine has %d)", *cpu,
+	if (nonline < 0 || npresent < 0)
+		return EXIT_OK;	/* no sysfs: leave it to the module */
+	if (cpu >= MAX_CPUS || !present[cpu]) {
+		err_msg("run: there is no CPU %d (this machine has %d)", cpu,
 			npresent);
 		return EXIT_RESOURCE;
 	}
-	if (*cpu == 0) {
+	if (cpu == 0) {
 		err_msg("run: CPU 0 stays with Linux (it handles what only CPU 0 can); pick another with --cpu");
 		return EXIT_RESOURCE;
 	}
-	if (!online[*cpu]) {
+	if (!online[cpu]) {
 		err_msg("run: CPU %d is busy: it is offline, held by another instance or taken down by an administrator",
-			*cpu);
+			cpu);
 		return EXIT_RESOURCE;
 	}
 	if (nonline < 2) {
-		err_msg("run: CPU %d is the last online CPU: Linux needs one", *cpu);
+		err_msg("run: CPU %d is the last online CPU: Linux needs one", cpu);
 		return EXIT_RESOURCE;
 	}
-	if (pool->doorbells[*cpu]) {
+	if (pool->doorbells[cpu]) {
 		err_msg("run: CPU %d takes a guest's doorbell (--doorbell-cpu): it stays with Linux until that guest stops",
-			*cpu);
+			cpu);
 		return EXIT_RESOURCE;
 	}
 	return EXIT_OK;
+}
+
+int cpus_none_to_spare(const struct ctl_cpus *pool)
+{
+	int pooled = 0;
+
+	read_sysfs();
+	for (int c = 0; c < MAX_CPUS; c++)
+		pooled += pool->pooled[c];
+	if (nonline < 0)
+		err_msg("run: no CPU to spare: %sCPU 0, the last online CPU, those other instances hold and those with a guest's doorbell stay with Linux (kspawnctl list)",
+			pooled ? "the reserved CPUs are all taken, and " : "");
+	else
+		err_msg("run: no CPU to spare: %s%d online, and CPU 0, the last online CPU, those other instances hold and those with a guest's doorbell stay with Linux (kspawnctl list)",
+			pooled ? "the reserved CPUs are all taken; " : "",
+			nonline);
+	return EXIT_RESOURCE;
 }
 
 int cpus_check_doorbell(const struct ctl_cpus *pool, int cpu)

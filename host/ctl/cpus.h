@@ -1,5 +1,5 @@
-/* Which CPUs Linux has online and which the module pooled, to pick one and
- * to explain refusals; CPU lists as in sysfs ("2-3,5"). */
+/* Which CPUs Linux has online and which the module pooled, to check one
+ * and to explain refusals; CPU lists as in sysfs ("2-3,5"). */
 #ifndef KSPAWNCTL_CPUS_H
 #define KSPAWNCTL_CPUS_H
 
@@ -14,12 +14,19 @@ struct ctl_cpus {
 };
 
 /*
- * With *cpu < 0, choose a free pooled CPU, else the highest online CPU
- * other than CPU 0 that is not the last online one and has no doorbell;
- * otherwise check that *cpu can be used.  Prints why not and returns an
- * exit status.
+ * Check that cpu, asked for by --cpu or --cpus, can take a guest: free
+ * if reserved, else not another instance's, present, online, not CPU 0
+ * nor the last online one, no doorbell there.  Prints why not and returns
+ * an exit status.  Without either option the module chooses, atomically
+ * (KSPAWN_LOAD_CPU_ANY): two runs at once cannot pick the same CPU.
  */
-int cpus_choose(const struct ctl_cpus *pool, int *cpu);
+int cpus_check(const struct ctl_cpus *pool, int cpu);
+
+/*
+ * The module found no CPU to give a guest: say why, as sysfs and the
+ * pool tell; EXIT_RESOURCE.
+ */
+int cpus_none_to_spare(const struct ctl_cpus *pool);
 
 /*
  * Check that cpu can take a new guest's doorbell: present, online, not

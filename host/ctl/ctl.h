@@ -61,8 +61,13 @@ int gdb_scan_breaks(struct gdb_scan *s, const char *buf, size_t len);
 
 /* Open the device, or say why not; returns an exit status. */
 int ctl_open(struct ctl *c);
-/* Message and exit status for a failed call on an instance. */
+/* Message and exit status for a failed request that named instance id. */
 int ctl_fail(const char *what, int err, uint32_t id);
+/*
+ * The same for one that named none (list, version, the pool, a load):
+ * its ENOENT or ESRCH is not "no instance".
+ */
+int ctl_fail_call(const char *what, int err);
 /* Decimal digits only, at most max: 0 with *v, or -1 (nothing said). */
 int ctl_parse_uint(const char *s, unsigned long max, unsigned long *v);
 /* The same at the start of *s, *s moved past them; what follows is not

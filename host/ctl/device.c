@@ -68,6 +68,9 @@ int dev_load(int fd, const struct ctl_spawn *req, uint32_t *id)
 	struct kspawn_ioc_load a;
 	int e;
 
+	_Static_assert(sizeof(a.disk_path) == CTL_DISK_PATH_MAX,
+		       "run_args.c checks --disk against CTL_DISK_PATH_MAX");
+
 	IOC_INIT(a);
 	a.image = (uintptr_t)req->image;
 	a.image_size = req->image_size;

@@ -14,6 +14,8 @@
 #include "cpus.h"
 
 #define KSPAWN_DEVICE "/dev/kspawn"
+/* The load request's room for a --disk path, its NUL included. */
+#define CTL_DISK_PATH_MAX 256
 
 /* The module's own view of an instance (not the guest's state record). */
 enum ctl_host_state {
@@ -79,7 +81,8 @@ struct ctl_spawn {
 	uint64_t mem;			/* region bytes */
 	const char *cmdline;
 	uint64_t ramdisk;		/* bytes; 0: none */
-	const char *disk;		/* host path; NULL: none */
+	const char *disk;		/* host path (< CTL_DISK_PATH_MAX
+					 * bytes); NULL: none */
 	int writeback;			/* --cache=writeback */
 	int net;			/* 0 none, 1 loopback, 2 netdev */
 	int doorbell_cpu;		/* -1: the module's (CPU 0) */
@@ -98,10 +101,11 @@ int dev_start(int fd, uint32_t id);
 /*
  * The two in one (spawn.c), a failed start's instance stopped again; if
  * that stop fails too, *stop_err says why (else 0), the instance still
- * loaded.
+ * loaded.  *at_start: the error is the start's (1, *id the instance's)
+ * or the load's (0): a start names an instance, a load does not.
  */
 int dev_spawn(int fd, const struct ctl_spawn *req, uint32_t *id,
-	      int *stop_err);
+	      int *at_start, int *stop_err);
 int dev_status(int fd, uint32_t id, struct ctl_status *st);
 int dev_list(int fd, uint32_t *ids, int max, int *count);
 /* *gone: not CTL_GONE_NO when what was read is a stopped guest's. */

@@ -46,12 +46,15 @@ int ctl_open(struct ctl *c)
 	return EXIT_FAIL;
 }
 
-int ctl_fail(const char *what, int err, uint32_t id)
+/* id: the instance the request named, or NULL if it named none. */
+static int fail(const char *what, int err, const uint32_t *id)
 {
 	switch (-err) {
 	case ENOENT:
 	case ESRCH:
-		err_msg("%s: no instance %u (see kspawnctl list)", what, id);
+		if (!id)
+			break;
+		err_msg("%s: no instance %u (see kspawnctl list)", what, *id);
 		return EXIT_NOINST;
 	case EPERM:
 	case EACCES:
@@ -63,8 +66,22 @@ int ctl_fail(const char *what, int err, uint32_t id)
 		err_msg("%s: %s does not know kspawn's requests: it is not the kspawn device (--device), or kspawn.ko and kspawnctl are from different versions",
 			what, device);
 		return EXIT_FAIL;
-	default:
-		err_msg("%s: %s", what, strerror(-err));
-		return EXIT_FAIL;
+	case EPROTONOSUPPORT:
+		/* abi/kspawn_ioctl.h: the version every argument carries. */
+		err_msg("%s: the module speaks another ioctl version than this kspawnctl: use the kspawnctl built with the module",
+			what);
+		return EXIT_ABI;
 	}
+	err_msg("%s: %s", what, strerror(-err));
+	return EXIT_FAIL;
+}
+
+int ctl_fail(const char *what, int err, uint32_t id)
+{
+	return fail(what, err, &id);
+}
+
+int ctl_fail_call(const char *what, int err)
+{
+	return fail(what, err, NULL);
 }

@@ -39,6 +39,7 @@ static enum image_error fail(struct image *img, enum image_error e,
 
 static enum image_error read_file(struct image *img, const char *path)
 {
+	enum image_error e;
 	struct stat st;
 	size_t done = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -74,9 +75,12 @@ static enum image_error read_file(struct image *img, const char *path)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
+			e = fail(img, IMAGE_ERR_IO, "cannot read: %s",
+				 n ? strerror(errno) : "short read");
 			close(fd);
-			return fail(img, IMAGE_ERR_IO, "cannot read: %s",
-				    n ? strerror(errno) : "short read");
+			/* Not a half-read buffer for anyone to send. */
+			image_free(img);
+			return e;
 		}
 		done += (size_t)n;
 	}

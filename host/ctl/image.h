@@ -28,7 +28,7 @@ struct image {
  * Read path and check it with the module's own checker
  * (host/loader/elf_check.c) for a region of *region_size bytes: a *region_size
  * of 0 becomes the size the image's note asks for.  image_free() in every
- * case.
+ * case.  After IMAGE_ERR_IO, data is NULL: nothing half-read to send.
  */
 enum image_error image_load(struct image *img, const char *path,
 			    uint64_t *region_size);

@@ -214,6 +214,12 @@ static int run_option(struct run_args *a, const char *opt, const char *val)
 			return -1;
 		}
 	} else if (!strcmp(opt, "--disk")) {
+		/* Said as the option, not as the load's ENAMETOOLONG. */
+		if (strlen(val) >= CTL_DISK_PATH_MAX) {
+			err_msg("run: --disk path is %zu bytes, at most %d (a shorter path to it, a symlink say)",
+				strlen(val), CTL_DISK_PATH_MAX - 1);
+			return -1;
+		}
 		if (access(val, R_OK | W_OK)) {
 			err_msg("run: --disk %s: %s", val, strerror(errno));
 			return -1;

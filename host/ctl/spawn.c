@@ -8,13 +8,15 @@
 #include "device.h"
 
 int dev_spawn(int fd, const struct ctl_spawn *req, uint32_t *id,
-	      int *stop_err)
+	      int *at_start, int *stop_err)
 {
 	int e = dev_load(fd, req, id);
 
 	*stop_err = 0;
+	*at_start = 0;
 	if (e)
 		return e;
+	*at_start = 1;
 	e = dev_start(fd, *id);
 	if (e)
 		*stop_err = dev_stop(fd, *id, 1);

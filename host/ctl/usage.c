@@ -47,16 +47,20 @@ static const char run_help[] =
 "  Check IMAGE, load it into a region of the pool, take CPU N away from\n"
 "  Linux and start the guest there.  Prints the new instance's ID; if\n"
 "  that cannot be written (a full disk, a closed pipe), the guest is\n"
-"  stopped again, and run says so and exits 1.\n"
+"  stopped again, and run says so and exits 1.  Ctrl-C, SIGTERM or SIGHUP\n"
+"  while the guest is loaded and started wait for that: the ID is printed\n"
+"  all the same, run says on stderr that the guest is running (kspawnctl\n"
+"  stop ID) and exits 128 + the signal.\n"
 "  Before calling the module, the image's ELF headers and its .note.kspawn\n"
 "  ABI note are checked: an image built for another ABI major version, a\n"
 "  truncated file, a segment outside the region or more than 64 MiB of\n"
 "  headers and segments is refused here, with the reason, and nothing is\n"
 "  started.\n"
-"  --cpu N         the CPU to use (default: a free reserved one, else the\n"
-"                  highest online one); never CPU 0 nor the last online\n"
-"                  CPU.  A reserved CPU (kspawnctl reserve) is used as it\n"
-"                  is, without CPU hotplug; any other is taken from Linux\n"
+"  --cpu N         the CPU to use (default: the module chooses, at the\n"
+"                  load, a free reserved one, else the highest online\n"
+"                  one); never CPU 0 nor the last online CPU.  A\n"
+"                  reserved CPU (kspawnctl reserve) is used as it is,\n"
+"                  without CPU hotplug; any other is taken from Linux\n"
 "                  for the guest and given back when it stops\n"
 "  --cpus LIST     an SMP guest on these CPUs, e.g. 2-3 or 1,3 (at most\n"
 "                  16; the lowest becomes the guest's CPU 0); each as --cpu\n"
@@ -69,7 +73,8 @@ static const char run_help[] =
 "                  \"hello a b\" (default: \"hello\")\n"
 "  --disk PATH     give the guest a virtio-blk disk backed by this host\n"
 "                  file or block device (its size is the disk's); what\n"
-"                  the guest flushes is on stable storage\n"
+"                  the guest flushes is on stable storage; PATH is at\n"
+"                  most 255 bytes\n"
 "  --cache MODE    how --disk is read and written (only with --disk):\n"
 "                  none (the default: asynchronous O_DIRECT, many\n"
 "                  requests in flight, or on a block device bios straight\n"
@@ -87,7 +92,8 @@ static const char run_help[] =
 "                  then run there, so that guests need not all share CPU\n"
 "                  0.  Until the guest stops, Linux keeps that CPU online,\n"
 "                  and it can neither run a guest nor join the pool\n"
-"  --no-verify     skip kspawnctl's own image checks (to test the module's)\n";
+"  --no-verify     skip kspawnctl's own image checks (to test the module's);\n"
+"                  an IMAGE that cannot be read still fails (1)\n";
 
 static const char list_help[] =
 "kspawnctl list\n"
@@ -118,7 +124,9 @@ static const char status_help[] =
 "  interrupts the guest got but never asked for (stray irqs: most often\n"
 "  the host's IPI broadcasts, which no_ipi_broadcast=1 on the host stops),\n"
 "  and the spawn latency from the boot TSC stamps: ioctl -> first STARTUP\n"
-"  IPI -> trampoline in long mode -> kmain -> app main, in microseconds.\n";
+"  IPI -> trampoline in long mode -> kmain -> app main, in microseconds.\n"
+"  With --json the same, as one object (cpus a list even of one CPU,\n"
+"  heartbeat_age_ms null if no heartbeat was seen).\n";
 
 static const char console_help[] =
 "kspawnctl console ID [--follow]\n"
@@ -140,7 +148,8 @@ static const char stop_help[] =
 static const char gdb_help[] =
 "kspawnctl gdb ID [--listen [HOST:]PORT | --tty DEV]\n"
 "  Bridge gdb to the guest's own gdb stub over the instance's debug\n"
-"  channel, until Ctrl-C (status 130) or the instance goes.  Start the\n"
+"  channel, until Ctrl-C (status 130) or the instance goes (status 8;\n"
+"  with no gdb connected, seen within half a second).  Start the\n"
 "  guest with --cmdline 'gdb=wait APP ...' to have it wait for the\n"
 "  debugger before the app's main (gdb=on: the stub listens, the guest\n"
 "  does not wait).  A bad --listen or --tty is a bad command line (2),\n"
@@ -151,7 +160,9 @@ static const char gdb_help[] =
 "                  who started the bridge (or sudo's SUDO_UID) may\n"
 "                  connect: the stub owns the guest's kernel\n"
 "  --tty DEV       a serial line instead, e.g. a second QEMU serial port\n"
-"                  that QEMU exports to the machine outside\n";
+"                  that QEMU exports to the machine outside; the line\n"
+"                  hanging up (its other end closed) ends the bridge,\n"
+"                  said, with status 0\n";
 
 static const char exit_help[] =
 "\n"
@@ -170,7 +181,7 @@ static const char exit_help[] =
 "  5  bad image: not a regular file, not a kspawn guest ELF, truncated,\n"
 "     laid out wrongly, or larger than the region (--mem)\n"
 "  6  the image's ABI major version is not the one kspawnctl and the\n"
-"     module speak\n"
+"     module speak, or the module speaks another ioctl version\n"
 "  7  not enough resources: pool too small for --mem, too many instances\n"
 "     (the module's limit), CPU busy, a --disk another instance (or a\n"
 "     mount) holds, CPU 0, the last online CPU or one the machine\n"
@@ -180,7 +191,8 @@ static const char exit_help[] =
 "     its instance is dead (a guest another process stopped while it ran\n"
 "     ends it with 0)\n"
 "  130, 143  console --follow or gdb ended by Ctrl-C (SIGINT) or SIGTERM\n"
-"     (128 + the signal, as a shell says it)\n"
+"     (128 + the signal, as a shell says it); run interrupted while its\n"
+"     guest started (also 129, SIGHUP): the guest runs, its ID printed\n"
 "\n"
 "EXAMPLES\n"
 "  id=$(kspawnctl run kspawn-guest.elf --cpu 1 --cmdline 'hello a b')\n"

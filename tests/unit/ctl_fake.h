@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "host/ctl/ctl.h"
@@ -26,7 +27,19 @@ static struct {
 	int open_err;		/* dev_open's answer: 0 or a negative errno */
 	int opens;		/* dev_open calls */
 	int there;		/* instance FAKE_ID exists */
-	int spawn_err, spawns;
+	int spawn_err, spawns;	/* the load's answer; loads */
+	void (*on_start)(void);	/* in dev_start, as a signal might come */
+	int start_err;		/* dev_start's answer */
+	int load_cpu;		/* the last load's cpu (-1: the module's) */
+	unsigned int load_ncpus;	/* and its ncpus */
+	int any_cpu;		/* the module's choice for KSPAWN_LOAD_CPU_ANY */
+	int cpu;		/* FAKE_ID's (its status) */
+	unsigned int ncpus;	/* its status: >1, cpus[] its CPUs */
+	uint32_t cpus[KSPAWN_MAX_CPUS];
+	uint64_t heartbeat_age_ms;	/* UINT64_MAX: never seen one */
+	uint64_t console_dropped;
+	unsigned char busy[CTL_MAX_CPUS];	/* dev_cpus: an instance's */
+	int cpus_err;		/* dev_cpus's answer */
 	int list_err;		/* dev_list's answer */
 	int stop_err, stops;
 	int reserve_err;	/* every dev_reserve's answer */
@@ -37,14 +50,28 @@ static struct {
 } fake;
 
 static char out[1 << 16], err[1 << 14];
+/*
+ * Set, ctl() runs kspawnctl in a child process, with the signal
+ * dispositions the test left: a signal's default action ends the child,
+ * not the test.  Its exit status is then the child's, or minus the signal
+ * that killed it; what it did to fake is the child's own.
+ */
+static int ctl_forked;
+/* Set (>= 0), kspawnctl's stdout: a pipe, say, instead of out[]. */
+static int ctl_stdout_fd = -1;
 static char image_path[] = "/tmp/kspawn-test-ctl-XXXXXX";
 
 static __attribute__((unused)) void fake_reset(void)
 {
 	memset(&fake, 0, sizeof(fake));
+	ctl_forked = 0;
+	ctl_stdout_fd = -1;
 	fake.there = 1;
 	fake.guest_state = KSPAWN_GUEST_RUNNING;
 	fake.pooled[1] = 1;	/* run needs no sysfs to pick CPU 1 */
+	fake.any_cpu = 1;	/* as the module would pick it */
+	fake.cpu = 1;
+	fake.heartbeat_age_ms = UINT64_MAX;
 }
 
 int dev_open(const char *path, int *fd)
@@ -68,10 +95,14 @@ int dev_version(int fd, struct ctl_version *v)
 /* The spawn: a load that fails with spawn_err, or a start. */
 int dev_load(int fd, const struct ctl_spawn *req, uint32_t *id)
 {
-	(void)fd, (void)req;
+	(void)fd;
 	fake.spawns++;
+	fake.load_cpu = req->cpu;
+	fake.load_ncpus = req->ncpus;
 	if (fake.spawn_err)
 		return fake.spawn_err;
+	fake.cpu = req->ncpus ? (int)req->cpus[0] :
+		   req->cpu < 0 ? fake.any_cpu : req->cpu;
 	*id = FAKE_ID;
 	return 0;
 }
@@ -79,6 +110,10 @@ int dev_load(int fd, const struct ctl_spawn *req, uint32_t *id)
 int dev_start(int fd, uint32_t id)
 {
 	(void)fd, (void)id;
+	if (fake.on_start)
+		fake.on_start();
+	if (fake.start_err)
+		return fake.start_err;
 	fake.there = 1;
 	return 0;
 }
@@ -92,13 +127,18 @@ int dev_status(int fd, uint32_t id, struct ctl_status *st)
 		fake.on_status();
 	memset(st, 0, sizeof(*st));
 	st->id = id;
-	st->cpu = 1;
+	st->cpu = (uint32_t)fake.cpu;
 	st->host_state = CTL_HOST_RUNNING;
 	st->guest_state = (uint32_t)fake.guest_state;
 	st->region_size = 16 << 20;
 	st->doorbell_cpu = 0;
 	strcpy(st->cmdline, "hello");
-	st->heartbeat_age_ms = UINT64_MAX;
+	st->heartbeat_age_ms = fake.heartbeat_age_ms;
+	st->console_dropped = fake.console_dropped;
+	st->ncpus = fake.ncpus ? fake.ncpus : 1;
+	st->cpus[0] = st->cpu;
+	if (fake.ncpus)
+		memcpy(st->cpus, fake.cpus, sizeof(st->cpus));
 	return 0;
 }
 
@@ -176,7 +216,10 @@ int dev_cpus(int fd, struct ctl_cpus *c)
 {
 	(void)fd;
 	memset(c, 0, sizeof(*c));
+	if (fake.cpus_err)
+		return fake.cpus_err;
 	memcpy(c->pooled, fake.pooled, sizeof(c->pooled));
+	memcpy(c->busy, fake.busy, sizeof(c->busy));
 	return 0;
 }
 
@@ -197,6 +240,23 @@ static void slurp(FILE *f, char *buf, size_t size)
 	fclose(f);
 }
 
+/* ctl_main() in a child (ctl_forked): its exit status, or -signal. */
+static int ctl_child(int argc, char **argv)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (!pid) {
+		status = ctl_main(argc, argv);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(status);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		abort();
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
 /*
  * kspawnctl ARG... (NULL-terminated): its exit status; what it printed on
  * stderr in err[], on stdout in out[], or in the file to if not NULL.
@@ -214,7 +274,8 @@ static __attribute__((unused)) int ctl_to(const char *to, ...)
 	va_end(ap);
 	if (!o || !e || keep1 < 0 || keep2 < 0)
 		abort();
-	fd = to ? open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600) : fileno(o);
+	fd = to ? open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600) :
+	     ctl_stdout_fd >= 0 ? ctl_stdout_fd : fileno(o);
 	if (fd < 0)
 		abort();
 	fflush(stdout);
@@ -227,7 +288,7 @@ static __attribute__((unused)) int ctl_to(const char *to, ...)
 	 * comes before any write there.
 	 */
 	fseek(stdout, 0, SEEK_END);
-	rc = ctl_main(argc, argv);
+	rc = ctl_forked ? ctl_child(argc, argv) : ctl_main(argc, argv);
 	fflush(stdout);
 	fflush(stderr);
 	clearerr(stdout);

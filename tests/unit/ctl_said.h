@@ -46,4 +46,10 @@ int ctl_fail(const char *what, int err, uint32_t id)
 	return EXIT_FAIL;
 }
 
+int ctl_fail_call(const char *what, int err)
+{
+	err_msg("%s: %s", what, strerror(-err));
+	return EXIT_FAIL;
+}
+
 #endif

@@ -16,6 +16,7 @@
  * unit-sources: host/ctl/peer_uid.c
  * unit-sources: host/loader/elf_check.c guest/gdbstub/rsp.c
  */
+#define _GNU_SOURCE		/* posix_openpt, ptsname */
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -31,6 +32,7 @@
 #include "tests/unit/ctl_fake.h"
 
 static char port[16];		/* a free TCP port on 127.0.0.1 */
+static int first_ctrl_c_ms;	/* 0: the first Ctrl-C after 300 ms */
 static pthread_t main_thread;
 
 static void ignore(int sig)
@@ -46,6 +48,7 @@ static int reset(void **state)
 
 	(void)state;
 	fake_reset();
+	first_ctrl_c_ms = 0;
 	/* A Ctrl-C that comes after kspawnctl gdb returned is nobody's. */
 	signal(SIGINT, ignore);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -59,17 +62,26 @@ static int reset(void **state)
 
 static atomic_int gdb_returned;
 
+static void sleep_ms(int ms)
+{
+	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&t, NULL);
+}
+
 /*
  * Ctrl-C for the bridge (this thread), every 300 ms until it returns: one
  * that came before kspawnctl set its handler is lost (ours ignores it).
+ * The first waits first_ctrl_c_ms if set: the bridge should have ended
+ * on its own by then.
  */
 static void *ctrl_c(void *arg)
 {
-	struct timespec t = { 0, 300 * 1000 * 1000 };
-
 	(void)arg;
+	if (first_ctrl_c_ms)
+		sleep_ms(first_ctrl_c_ms - 300);
 	while (!atomic_load(&gdb_returned)) {
-		nanosleep(&t, NULL);
+		sleep_ms(300);
 		if (!atomic_load(&gdb_returned))
 			pthread_kill(main_thread, SIGINT);
 	}
@@ -146,6 +158,65 @@ static void tty_not_a_terminal(void **state)
 	assert_int_equal(fake.opens, 0);
 }
 
+static int pty_master = -1;
+
+static void *hang_up(void *arg)
+{
+	(void)arg;
+	sleep_ms(200);
+	close(pty_master);
+	return NULL;
+}
+
+/*
+ * The line hangs up (a pty whose other end closes, as QEMU's exported
+ * serial port when QEMU goes): the session is over, said, status 0; not
+ * a bridge spinning on a read that returns at once until Ctrl-C.
+ */
+static void tty_hangup_ends(void **state)
+{
+	pthread_t t;
+	char *slave;
+
+	(void)state;
+	pty_master = posix_openpt(O_RDWR | O_NOCTTY);
+	assert_true(pty_master >= 0);
+	assert_int_equal(grantpt(pty_master), 0);
+	assert_int_equal(unlockpt(pty_master), 0);
+	slave = ptsname(pty_master);
+	assert_non_null(slave);
+	first_ctrl_c_ms = 3000;
+	assert_int_equal(pthread_create(&t, NULL, hang_up, NULL), 0);
+	assert_int_equal(gdb("7", "--tty", slave), EXIT_OK);
+	pthread_join(t, NULL);
+	has(err, "hung up");
+	has(err, "the session is over");
+}
+
+static int statuses;
+
+/* The instance is stopped by another process after two looks. */
+static void stopped_later(void)
+{
+	if (++statuses == 2)
+		fake.there = 0;
+}
+
+/*
+ * The instance goes while no gdb is connected: the bridge sees it within
+ * its wait's timeout and ends, saying so (status 8), instead of waiting
+ * for a connection for ever.
+ */
+static void listen_sees_instance_go(void **state)
+{
+	(void)state;
+	statuses = 0;
+	fake.on_status = stopped_later;
+	first_ctrl_c_ms = 3000;
+	assert_int_equal(gdb("7", "--listen", port), EXIT_NOINST);
+	has(err, "gdb: instance 7 is gone");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +226,8 @@ int main(void)
 		cmocka_unit_test_setup(bad_listen, reset),
 		cmocka_unit_test_setup(bad_tty, reset),
 		cmocka_unit_test_setup(tty_not_a_terminal, reset),
+		cmocka_unit_test_setup(tty_hangup_ends, reset),
+		cmocka_unit_test_setup(listen_sees_instance_go, reset),
 	};
 
 	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);

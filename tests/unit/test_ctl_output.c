@@ -15,6 +15,7 @@
  * unit-sources: host/loader/elf_check.c guest/gdbstub/rsp.c
  * unit-sources: host/ctl/peer_uid.c
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -121,6 +122,44 @@ static void written(void **state)
 	has(out, "kspawnctl ");
 }
 
+/*
+ * A closed pipe (kspawnctl list | head -0) is "writing output: Broken
+ * pipe" and status 1, from every command that prints, not a death by
+ * SIGPIPE (141): each runs in a child, so such a death is the child's.
+ */
+static void closed_pipe(void **state)
+{
+	static const char *const cmds[][3] = {
+		{ "list" }, { "status", "7" }, { "--json", "status", "7" },
+		{ "console", "7" }, { "--version" }, { "--help" },
+		{ "run", NULL },
+	};
+	void (*was)(int);
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	close(p[0]);
+	/* As a shell starts it (run, in this process, ignored it before). */
+	was = signal(SIGPIPE, SIG_DFL);
+	ctl_forked = 1;
+	ctl_stdout_fd = p[1];
+	fake.console = "hello from the guest\n";
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		const char *a = cmds[i][0], *b = cmds[i][1], *c = cmds[i][2];
+		int rc;
+
+		if (!strcmp(a, "run"))
+			b = image_path;
+		rc = ctl(a, b, c);
+		if (rc != EXIT_FAIL || !strstr(err, "writing output: Broken pipe"))
+			fail_msg("kspawnctl %s %s: status %d, stderr \"%s\"",
+				 a, b ? b : "", rc, err);
+	}
+	signal(SIGPIPE, was);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -132,6 +171,7 @@ int main(void)
 		cmocka_unit_test_setup(console_output_lost, reset),
 		cmocka_unit_test_setup(console_follow_output_lost, reset),
 		cmocka_unit_test_setup(written, reset),
+		cmocka_unit_test_setup(closed_pipe, reset),
 	};
 
 	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);
