@@ -155,6 +155,7 @@ struct kspawn_disk {
 	struct file *buffered;		/* page cache: fallback, flush, discard */
 	struct file *direct;		/* O_DIRECT, or NULL: all buffered */
 	struct block_device *bdev;	/* or NULL: the file's handles */
+	struct list_head claimed;	/* a regular file: on store_file.c's list */
 	struct bdev_cmd *bcmd;		/* one per kb_blk_req, for bdev */
 	atomic_t bounce_extra;		/* pages beyond the kept ones: bounce.c */
 	int bounce_peak;		/* the most of them at once */

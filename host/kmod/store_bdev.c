@@ -17,7 +17,8 @@
  *
  * FLUSH is an empty REQ_PREFLUSH bio (blkdev_issue_flush); the blk device
  * sends it only once every write before it completed, so it covers them.
- * It is offered exactly when the device has a volatile write cache.
+ * It is always offered: the device's cache mode may change under a
+ * running guest, and a flush to a write-through device completes at once.
  * DISCARD and WRITE_ZEROES are __blkdev_issue_zeroout's chain of bios,
  * submitted like a write and completed by the last one's end_io, so the
  * device thread does not wait for them: the range must read back as
@@ -90,7 +91,8 @@ void kspawn_bdev_close(struct kspawn_disk *d)
 {
 	if (!d->bdev)
 		return;
-	blkdev_issue_flush(d->bdev);
+	if (blkdev_issue_flush(d->bdev))
+		pr_warn("disk: the last flush failed: writes the guest never flushed may be lost\n");
 	invalidate_bdev(d->bdev);
 	blkdev_put(d->bdev, bdev_mode);
 	d->bdev = NULL;

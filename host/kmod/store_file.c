@@ -59,6 +59,44 @@ static unsigned int dio_align(struct file *f)
 	return bdev ? bdev_logical_block_size(bdev) : PAGE_SIZE;
 }
 
+/*
+ * The regular files open as some instance's disk.  A block device is
+ * claimed for one instance (O_EXCL, FMODE_EXCL); a file has no such
+ * claim, and a second instance on it (by any path or link) would write
+ * it beside the first: each corrupting the other's file system, and with
+ * --cache writeback beside --cache none, old sectors put back over
+ * acknowledged ones (see buffered()).  A loop device over the file, or
+ * another program, is not seen.
+ */
+static DEFINE_MUTEX(files_lock);
+static LIST_HEAD(files_open);
+
+static int claim_file(struct kspawn_disk *d)
+{
+	struct inode *inode = file_inode(d->buffered);
+	struct kspawn_disk *o;
+	int err = 0;
+
+	if (!S_ISREG(inode->i_mode))
+		return 0;
+	mutex_lock(&files_lock);
+	list_for_each_entry(o, &files_open, claimed)
+		if (file_inode(o->buffered) == inode)
+			err = -ETXTBSY;	/* as a block device held elsewhere */
+	if (!err)
+		list_add(&d->claimed, &files_open);
+	mutex_unlock(&files_lock);
+	return err;
+}
+
+/* After the last write and the fsync: the next instance may have it. */
+static void unclaim_file(struct kspawn_disk *d)
+{
+	mutex_lock(&files_lock);
+	list_del_init(&d->claimed);
+	mutex_unlock(&files_lock);
+}
+
 struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 				     const struct kb_region *r, u64 *bytes)
 {
@@ -69,6 +107,7 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 	if (!d)
 		return ERR_PTR(-ENOMEM);
 	d->region = r;
+	INIT_LIST_HEAD(&d->claimed);
 	kspawn_bounce_init(d);
 	init_waitqueue_head(&d->direct_idle);
 	d->copy_wq = alloc_workqueue("kspawn-disk-copy", WQ_UNBOUND, 0);
@@ -108,6 +147,11 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 		goto err_close;
 	}
 	inode = d->buffered->f_mapping->host;
+	err = claim_file(d);
+	if (err) {
+		pr_info_ratelimited("disk %s: another instance has it\n", path);
+		goto err_close;
+	}
 	/*
 	 * A block device marked read-only (blockdev --setro, a read-only LV)
 	 * opens for writing all the same, and on 6.1 our bios would write it
@@ -170,6 +214,7 @@ err_close:
 	if (d->direct)
 		filp_close(d->direct, NULL);
 	filp_close(d->buffered, NULL);
+	unclaim_file(d);
 err_free:
 	if (d->copy_wq)
 		destroy_workqueue(d->copy_wq);
@@ -180,6 +225,8 @@ err_free:
 /* After kb_blk_drain(): nothing is in flight. */
 void kspawn_disk_close(struct kspawn_disk *d)
 {
+	int err;
+
 	if (!d)
 		return;
 	/* Its copies are done (drained), but maybe not yet returned. */
@@ -191,10 +238,14 @@ void kspawn_disk_close(struct kspawn_disk *d)
 		pr_info("disk: at most %d bounce pages beyond the kept ones (budget %u)\n",
 			d->bounce_peak, d->bounce_budget);
 	kspawn_bdev_close(d);
-	vfs_fsync(d->buffered, 0);
+	err = vfs_fsync(d->buffered, 0);
+	if (err)
+		pr_warn("disk: the last sync failed (%d): writes the guest never flushed may be lost\n",
+			err);
 	if (d->direct)
 		filp_close(d->direct, NULL);
 	filp_close(d->buffered, NULL);
+	unclaim_file(d);
 	for (unsigned int i = 0; d->cmd && i < KB_BLK_INFLIGHT; i++)
 		kspawn_bounce_free(&d->cmd[i].bounce);
 	kvfree(d->cmd);

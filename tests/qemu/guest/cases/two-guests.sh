@@ -1,6 +1,7 @@
 # Two guests at once on CPUs 1 and 2 (QEMU -smp 3): separate regions and
 # consoles; while both run, no third CPU is given away; two ksnetN whose
-# IDs are 256 apart have MACs of their own.
+# IDs are 256 apart have MACs of their own; a disk, a block device or a
+# file, is one guest's at a time.
 . /tests/lib.sh
 [ "$(nproc)" -ge 3 ] || { bad "needs 3 CPUs, have $(nproc)"; finish; }
 spawn "$IMG" --cpu 1 --cmdline "hello one" || finish
@@ -68,6 +69,25 @@ if [ -b /dev/vda ]; then
 else
 	bad "no /dev/vda: the host's virtio-blk driver did not load"
 fi
+
+# A regular file is one guest's disk too, by whatever path the second
+# names it (a hard link here), through either store; before, both guests
+# wrote it at once.
+truncate -s 4M /tmp/shared.img
+ln -f /tmp/shared.img /tmp/shared-link.img
+spawn "$TEST_IMG" --cpu 1 --disk /tmp/shared.img --cmdline "spin" || finish
+a=$id
+for cache in none writeback; do
+	expect 7 kspawnctl run "$IMG" --cpu 2 --disk /tmp/shared-link.img --cache $cache
+	has 'disk /tmp/shared-link.img is busy'
+	want_online 2
+done
+expect 0 kspawnctl stop "$a"
+# Given back with its instance: the next guest has it.
+spawn "$IMG" --cpu 2 --disk /tmp/shared-link.img --cmdline "hello" || finish
+expect 0 kspawnctl stop "$id"
+rm -f /tmp/shared.img /tmp/shared-link.img
+want_no_instances
 
 # Two ksnetN whose instances' IDs are 256 apart: MACs of their own
 # (tests/qemu/ioctlabuse_starts.c, mac_ids()).
