@@ -135,5 +135,6 @@ struct kmsg_mark {
 void kmsg_mark(struct kmsg_mark *m);
 void kmsg_report(struct kmsg_mark *m);
 void kmsg_forget(struct kmsg_mark *m);
+void kmsg_relay(struct kmsg_mark *m, const char *what, const char *prefix);
 
 #endif

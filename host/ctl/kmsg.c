@@ -51,3 +51,31 @@ void kmsg_forget(struct kmsg_mark *m)
 		close(m->fd);
 	m->fd = -1;
 }
+
+/*
+ * The module's lines since the mark that contain what, each to stderr
+ * after prefix, as they come (a long request's progress); the mark moves
+ * past everything read.
+ */
+void kmsg_relay(struct kmsg_mark *m, const char *what, const char *prefix)
+{
+	char rec[1024];
+	ssize_t n;
+
+	if (m->fd < 0)
+		return;
+	while ((n = read(m->fd, rec, sizeof(rec) - 1)) > 0) {
+		char *text = memchr(rec, ';', (size_t)n);
+		char *nl;
+
+		rec[n] = '\0';
+		if (!text)
+			continue;
+		text++;
+		nl = strchr(text, '\n');
+		if (nl)
+			*nl = '\0';
+		if (strstr(text, what))
+			fprintf(stderr, "%s%s\n", prefix, text);
+	}
+}

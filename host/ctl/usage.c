@@ -143,6 +143,10 @@ static const char stop_help[] =
 "kspawnctl stop ID [--force]\n"
 "  Ask the guest to halt (a flag and an IPI), force it with INIT if it does\n"
 "  not, then give the CPU back to Linux and scrub and free the region.\n"
+"  It waits for the guest's disk requests in flight (a write into a\n"
+"  frozen file system waits for the thaw); after 5 s, and each minute\n"
+"  after that, it prints the module's word on what it waits for\n"
+"  (\"stop: ...\" on stderr).\n"
 "  --force         skip the polite request\n";
 
 static const char gdb_help[] =

@@ -493,8 +493,39 @@ int kspawn_io_start(struct kspawn_instance *in)
 	return 0;
 }
 
+/*
+ * A stop waits for the device thread to end and then for the disk's
+ * requests in flight, and a disk can hold either for ever: a write into
+ * a frozen file system waits for the thaw in the thread, a hung path
+ * keeps its bios.  Said after STOP_WATCH_FIRST seconds and then each
+ * STOP_WATCH_NEXT, so that the stopper (kspawnctl stop relays these
+ * lines) and the log show what it waits for.
+ */
+#define STOP_WATCH_FIRST 5
+#define STOP_WATCH_NEXT 60
+
+struct stop_watch {
+	struct delayed_work work;
+	struct kspawn_instance *in;
+	unsigned int waited;		/* seconds */
+};
+
+static void stop_watch_fn(struct work_struct *work)
+{
+	struct stop_watch *w = container_of(to_delayed_work(work),
+					    struct stop_watch, work);
+	struct kspawn_io *io = w->in->io;
+
+	w->waited += w->waited ? STOP_WATCH_NEXT : STOP_WATCH_FIRST;
+	pr_info("instance %u: the stop has waited %u s for its device thread and %u disk requests in flight (a frozen file system? a hung disk?)\n",
+		w->in->id, w->waited,
+		io->has_blk ? READ_ONCE(io->blk.inflight) : 0);
+	schedule_delayed_work(&w->work, STOP_WATCH_NEXT * HZ);
+}
+
 void kspawn_io_stop(struct kspawn_instance *in)
 {
+	struct stop_watch watch;
 	struct task_struct *t;
 
 	if (!in->io)
@@ -516,12 +547,18 @@ void kspawn_io_stop(struct kspawn_instance *in)
 	spin_unlock_bh(&in->io->ipi_lock);
 	if (!t)
 		return;
+	INIT_DELAYED_WORK_ONSTACK(&watch.work, stop_watch_fn);
+	watch.in = in;
+	watch.waited = 0;
+	schedule_delayed_work(&watch.work, STOP_WATCH_FIRST * HZ);
 	kthread_stop(t);
 	/* Only the thread followed the guest's link; it is down now. */
 	kspawn_netdev_carrier_off(in->io);
 	/* No one submits now; what is in flight still writes guest memory. */
 	if (in->io->has_blk)
 		kb_blk_drain(&in->io->blk);
+	cancel_delayed_work_sync(&watch.work);
+	destroy_delayed_work_on_stack(&watch.work);
 	if (in->io->flooded) {
 		in->io->flooded = false;
 		enable_irq(in->io->doorbell.irq);

@@ -3,7 +3,9 @@
 # into a sparse file every write allocates, and its extents are converted
 # at completion, journal work ext4 warns about when frozen (the runner's
 # kernel-log check fails on the warning).  After the thaw the guest's
-# check passes and the file holds what it wrote.
+# check passes and the file holds what it wrote.  A stop while frozen
+# waits for the thaw, and says so after 5 s (the module, and kspawnctl
+# stop relaying it).
 . /tests/lib.sh
 
 vda_ext4 || finish
@@ -28,6 +30,26 @@ echo 3 > /proc/sys/vm/drop_caches
 host=$(fnv64sum $disk)
 note "digest: guest $guest, host file $host"
 [ -n "$guest" ] && [ "$guest" = "$host" ] || bad "the file's digest $host is not the guest's $guest"
+
+# A stop while the file system is frozen waits for the thaw (the device
+# thread waits in its write), and says so: the module after 5 s, and
+# kspawnctl stop relays the line, so a long stop does not look hung.
+truncate -s 4M $disk
+sync
+expect 0 fsfreeze --freeze /mnt/vda
+spawn "$IMG" --cpu 1 --disk $disk --cmdline "blkcheck qd=8 seed=10" ||
+	{ fsfreeze --unfreeze /mnt/vda; finish; }
+sleep 2
+kspawnctl stop "$id" > /tmp/freeze-stop.out 2> /tmp/freeze-stop.err &
+stopper=$!
+seen /tmp/freeze-stop.err "stop: .*instance $id: the stop has waited 5 s" 200
+dmesg | grep -q "instance $id: the stop has waited 5 s" ||
+	bad "the module did not say what the stop waits for"
+expect 0 fsfreeze --unfreeze /mnt/vda
+wait $stopper
+st=$?
+note "the stop while frozen: exit $st, stderr: $(cat /tmp/freeze-stop.err)"
+[ "$st" -eq 0 ] || bad "the stop ended with $st, want 0"
 umount /mnt/vda
 want_no_instances
 finish
