@@ -118,15 +118,21 @@ static const char release_help[] =
 
 static const char status_help[] =
 "kspawnctl status ID\n"
-"  The instance's state as the module and the guest see it: CPU, region\n"
-"  and shared area, heartbeat (and whether it stopped), exit code, the\n"
-"  panic record (vector, error code, RIP, RSP, CR2, message) after a panic,\n"
+"  The instance's state as the module and the guest see it: its CPU (and\n"
+"  a cpus: line with every CPU of a guest that has more than one), the\n"
+"  doorbell (doorbell: CPU N, vector V, where the guest's IPIs reach the\n"
+"  host; or none, the host polls), region and shared area, command line,\n"
+"  heartbeat (how long since it last changed, and whether it stopped),\n"
+"  exit code, the panic record (vector, error code, RIP, RSP, CR2,\n"
+"  message) after a panic, console bytes lost to a full ring (a guest\n"
+"  that wrote faster than the module drained; shown only if any),\n"
 "  interrupts the guest got but never asked for (stray irqs: most often\n"
 "  the host's IPI broadcasts, which no_ipi_broadcast=1 on the host stops),\n"
 "  and the spawn latency from the boot TSC stamps: ioctl -> first STARTUP\n"
 "  IPI -> trampoline in long mode -> kmain -> app main, in microseconds.\n"
 "  With --json the same, as one object (cpus a list even of one CPU,\n"
-"  heartbeat_age_ms null if no heartbeat was seen).\n";
+"  heartbeat_age_ms null if no heartbeat was seen, console_dropped the\n"
+"  bytes lost).\n";
 
 static const char console_help[] =
 "kspawnctl console ID [--follow]\n"

@@ -3,8 +3,9 @@
  * describe the tool it is: every command and option is in both, the
  * KSPAWN_DEVICE variable cli.c reads is documented, run's synopsis (the
  * hint after a bad run command line) has all of run's options, --json
- * says which commands print JSON, and of what shape, and the README's
- * order of run's checks is the code's.
+ * says which commands print JSON, and of what shape, `help status` names
+ * every line status prints, and the README's order of run's checks is
+ * the code's.
  *
  * unit-sources: host/ctl/cli.c host/ctl/errors.c host/ctl/args.c
  * unit-sources: host/ctl/output.c host/ctl/usage.c host/ctl/run_args.c
@@ -77,6 +78,22 @@ static void synopses_complete(void **state)
 	}
 }
 
+/* `help status` names every line status prints (cmd_status.c). */
+static void status_help_has_every_line(void **state)
+{
+	static const char *const lines[] = {
+		"CPU", "cpus:", "doorbell: CPU N, vector V", "none, the host polls",
+		"region", "shared area", "command line", "heartbeat",
+		"exit code", "panic record", "bytes lost to a full ring",
+		"stray irqs", "spawn latency",
+	};
+
+	(void)state;
+	assert_int_equal(ctl("help", "status"), EXIT_OK);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		has(out, lines[i]);
+}
+
 static void readme_has_everything(void **state)
 {
 	FILE *f = fopen("host/ctl/README.md", "r");
@@ -98,6 +115,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(help_has_everything),
 		cmocka_unit_test(synopses_complete),
+		cmocka_unit_test(status_help_has_every_line),
 		cmocka_unit_test(readme_has_everything),
 	};
 
