@@ -273,7 +273,7 @@ struct kspawn_queue {
 	uint16_t ready;			/* guest: 1 once addresses are valid */
 	uint16_t reserved0;
 	uint32_t vector;		/* guest IDT vector for used buffers; 0 = poll */
-	uint32_t notify;		/* guest: doorbell, bumped on every kick */
+	uint32_t notify;		/* guest: +1 per kick, before the ring */
 	uint64_t desc_addr;		/* guest physical */
 	uint64_t driver_addr;		/* avail ring (split) / driver event (packed) */
 	uint64_t device_addr;		/* used ring (split) / device event (packed) */

@@ -3,7 +3,8 @@
  * kspawn_device in the shared area).  Status, features and queue fields
  * are plain shared memory; the host looks at them when it polls, or when
  * the platform's doorbell (an IPI into the host) wakes it.  Each queue's
- * notify word counts kicks, for whoever wants to watch.
+ * notify word counts kicks, bumped before the ring: the host's doorbell
+ * handler compares the words to learn which queue a ring was for.
  */
 #include <string.h>
 
