@@ -517,9 +517,10 @@ int vblk_wait(struct vblk_req *r)
 	struct vblk_queue *q = &vb.q[r->queue < vb.nq ? r->queue : 0];
 	uint64_t flags = spin_lock_irqsave(&q->lock);
 	uint64_t poll_end = time_ns() + POLL_NS;
+	int disarmed = !q->sleepers;
 
 	/* Polling: the device need not interrupt, unless others sleep. */
-	if (!q->sleepers)
+	if (disarmed)
 		virtq_disarm(q->vq);
 	while (!r->done && time_ns() < poll_end) {
 		collect(q);
@@ -528,6 +529,13 @@ int vblk_wait(struct vblk_req *r)
 	while (!r->done && !__atomic_load_n(&vb.stopping, __ATOMIC_ACQUIRE) &&
 	       !virtio_broken(&vb.dev))
 		wait_slice(q, r);
+	/*
+	 * Done by the poll, with others' requests still out (callbacks
+	 * among them, which nobody may wait for): their completions must
+	 * interrupt again.  (wait_slice() re-armed it already, if it ran.)
+	 */
+	if (disarmed && !list_empty(&q->out))
+		reap(q);
 	spin_unlock_irqrestore(&q->lock, flags);
 	/* r may still be the device's: not ours to give back before a reset. */
 	if (!r->done)

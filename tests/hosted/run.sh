@@ -210,6 +210,12 @@ if build kern_blk_reset "${asan[@]}" "${kern[@]}" -- \
 	"$here/kern_blk_reset.c" "${kdriver[@]}"; then
 	run_cases kern_blk_reset kern-
 fi
+# A request that ends in its poll leaves the queue's interrupt on for
+# the callback request still out.
+if build kern_blk_poll "${asan[@]}" "${kern[@]}" -- \
+	"$here/kern_blk_poll.c" "${kdriver[@]}"; then
+	run_cases kern_blk_poll kern-
+fi
 # The net driver against the net device: a transmit queue smaller than
 # the driver's buffers, the device's MTU.
 if build kern_net "${asan[@]}" "${kern[@]}" -- "$here/kern_net.c" \
