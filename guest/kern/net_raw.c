@@ -140,7 +140,7 @@ int net_raw_send(struct net_frame *f, int n)
 			memset(f[sent].data + len, 0, NET_FRAME_MIN - len);
 			len = NET_FRAME_MIN;
 		}
-		if (nif->send(nif, f[sent].data, len))
+		if (nif->send(nif, f[sent].data, len, 0))
 			break;
 	}
 	raw.stats.tx += (uint64_t)sent;

@@ -58,6 +58,8 @@
 #include "kern/thread.h"
 #include "kern/virtio.h"
 #include "lib/cmdline.h"
+#include "lib/net/bytes.h"
+#include "lib/net/csum.h"
 #include "arch/x86_64/cpu.h"
 
 #define WANTED ((1ULL << VIRTIO_F_VERSION_1) | \
@@ -145,7 +147,8 @@ static int in_irq[KSPAWN_MAX_CPUS];
  * The stack's send: copy behind a zeroed header, on the pair of the CPU
  * we run on (read with interrupts off, so that we stay there).
  */
-static int send(struct netif *nif, const void *frame, size_t len)
+static int send(struct netif *nif, const void *frame, size_t len,
+		unsigned int tx_flags)
 {
 	struct vnet_pair *p;
 	struct virtq_buf out;
@@ -172,7 +175,7 @@ static int send(struct netif *nif, const void *frame, size_t len)
 	idx = p->tx_free[--p->tx_top];
 	buf = p->tx + (size_t)idx * BUF;
 	memset(buf, 0, HDR);
-	if (vn.nif.tx_csum_partial) {
+	if (vn.nif.tx_csum_partial && (tx_flags & NET_TX_CSUM_PARTIAL)) {
 		struct virtio_net_hdr_v1 *h = (void *)buf;
 		uint16_t start, offset;
 
@@ -233,12 +236,33 @@ static size_t rx_rest(struct vnet_pair *p, size_t got, unsigned int nbuf)
 	return bad ? 0 : got;
 }
 
+/*
+ * A frame the device left partial (NEEDS_CSUM), for a raw consumer: the
+ * stack takes such a frame as checked, but l2fwd forwards it as it is,
+ * so its checksum is finished here (as the host's XDP path finishes one
+ * before a program sees it), or the frame would reach the wire with the
+ * pseudo-header's sum in its field.  A zero result goes as 0xffff, which
+ * UDP needs (0 there is "none") and TCP reads alike.
+ */
+static void finish_partial(uint8_t *frame, size_t len,
+			   const struct virtio_net_hdr_v1 *h)
+{
+	size_t start = h->csum_start, field = start + h->csum_offset;
+	uint16_t sum;
+
+	if (start >= len || field + 2 > len)
+		return;
+	sum = csum_fold(csum_add(0, frame + start, len - start));
+	net_put16(frame + field, sum ? sum : 0xffff);
+}
+
 /* One received frame, from its first buffer; the buffers go back. */
 static void rx_frame(struct vnet_pair *p, uint8_t *buf, uint32_t len)
 {
 	struct virtio_net_hdr_v1 h;
 	unsigned int flags = 0, nbuf;
 	size_t got;
+	int raw;
 
 	if (len <= HDR || len > vn.rx_buf) {
 		p->st.rx_bad++;
@@ -251,7 +275,11 @@ static void rx_frame(struct vnet_pair *p, uint8_t *buf, uint32_t len)
 		flags = NET_RX_L4_CSUM_OK;
 	nbuf = vn.mrg ? h.num_buffers : 1;
 	p->st.rx_frames++;
+	raw = (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && vn.guest_csum &&
+	      __atomic_load_n(&vn.nif.raw_rx, __ATOMIC_ACQUIRE);
 	if (nbuf <= 1) {
+		if (raw)
+			finish_partial(buf + HDR, len - HDR, &h);
 		net_input_flags(&vn.nif, buf + HDR, len - HDR, flags);
 		post_rx(p, buf);
 		return;
@@ -260,6 +288,8 @@ static void rx_frame(struct vnet_pair *p, uint8_t *buf, uint32_t len)
 	memcpy(p->big, buf + HDR, got);
 	post_rx(p, buf);
 	got = nbuf <= NBUF ? rx_rest(p, got, nbuf) : 0;
+	if (got && raw)
+		finish_partial(p->big, got, &h);
 	if (got)
 		net_input_flags(&vn.nif, p->big, got, flags);
 	else

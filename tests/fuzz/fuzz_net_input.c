@@ -45,9 +45,11 @@ static void check_sent(const uint8_t *f, size_t len)
 	assert(14 + (size_t)(f[16] << 8 | f[17]) <= len);
 }
 
-static int fake_send(struct netif *nif, const void *frame, size_t len)
+static int fake_send(struct netif *nif, const void *frame, size_t len,
+		     unsigned int flags)
 {
 	(void)nif;
+	(void)flags;
 	check_sent(frame, len);
 	return 0;
 }

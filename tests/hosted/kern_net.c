@@ -18,6 +18,10 @@
  *     of 1024 bytes, the vnet header in the first), a frame of 14 + 8166
  *     fits and 14 + 8167 does not: 8166 is taken, 8167 and 9000 not.
  *
+ *   net-raw-csum: a UDP frame sent raw keeps the checksum it carries.
+ *   net-raw-csum-rx: a frame that comes partial (NEEDS_CSUM) reaches a
+ *     raw consumer with its checksum finished.
+ *
  * Prints "ok NAME" / "FAIL NAME: why" per case, "kern_net: N failed" last.
  */
 #include "kern/virtio_net.c"
@@ -40,13 +44,15 @@ static struct kspawn_device slot;
 static struct kb_net net;
 static const uint8_t mac[6] = { 0x02, 0x6b, 0x73, 0, 0, 1 };
 static unsigned long looped;
+static uint8_t last[BUF];		/* the last frame that came back */
+static size_t last_len;
 
 static void count_rx(struct netif *nif, const void *frame, size_t len)
 {
 	(void)nif;
-	(void)frame;
-	(void)len;
 	looped++;
+	last_len = len < sizeof(last) ? len : sizeof(last);
+	memcpy(last, frame, last_len);
 }
 
 /*
@@ -91,7 +97,7 @@ static int send_len(struct netif *nif, size_t len)
 	memcpy(frame, mac, 6);
 	memcpy(frame + 6, mac, 6);
 	frame[12] = 0x08;
-	return nif->send(nif, frame, len);
+	return nif->send(nif, frame, len, 0);
 }
 
 static void tx_small_queue(void)
@@ -119,6 +125,96 @@ static void tx_small_queue(void)
 		looped == 32,
 		"sent %d of 80 (want 16), then %d of 16; %d of %d buffers free after the device took every frame; %lu came back",
 		sent, again, vn.p[0].tx_top, NBUF, looped);
+}
+
+/*
+ * net-raw-csum: with CSUM (the device finishes partial checksums) and
+ * without GUEST_CSUM (so the loopback device finishes one before the
+ * frame comes back), a UDP/IPv4 frame sent raw (flags 0, as l2fwd
+ * forwards one) with a whole checksum of its own must come back as it
+ * went: the driver may not mark it NEEDS_CSUM, which would have the
+ * device sum it again over its finished field.
+ */
+static void raw_csum(void)
+{
+	struct netif *nif = up(F(VIRTIO_NET_F_GUEST_CSUM), 1500, 256, 256);
+	static uint8_t frame[60];
+	uint8_t *ip = frame + ETH_HLEN, *udp = ip + 20;
+
+	if (!nif || !nif->tx_csum_partial) {
+		verdict("net-raw-csum", NULL, 0, "no device, or no CSUM");
+		return;
+	}
+	memcpy(frame, mac, 6);
+	memcpy(frame + 6, mac, 6);
+	frame[12] = 0x08;
+	ip[0] = 0x45;
+	ip[3] = 20 + 8 + 4;		/* total length */
+	ip[8] = 64;
+	ip[9] = 17;			/* UDP */
+	udp[5] = 8 + 4;			/* length */
+	udp[6] = 0x12;			/* a checksum of its own, whole */
+	udp[7] = 0x34;
+	looped = 0;
+	last_len = 0;
+	nif->send(nif, frame, sizeof(frame), 0);
+	for (int i = 0; i < 10; i++)
+		kb_device_poll(&net.dev, 64);
+	nif->poll(nif);
+	verdict("net-raw-csum", NULL,
+		looped == 1 && last_len == sizeof(frame) &&
+		!memcmp(last, frame, sizeof(frame)),
+		"%lu frames came back (want 1), %zu bytes, UDP checksum %02x%02x (sent 1234)",
+		looped, last_len, last_len >= 42 ? last[40] : 0,
+		last_len >= 42 ? last[41] : 0);
+}
+
+/*
+ * net-raw-csum-rx: with CSUM and GUEST_CSUM, a datagram the stack left
+ * partial (NET_TX_CSUM_PARTIAL) comes back from the loopback device still
+ * partial (NEEDS_CSUM); a raw consumer (l2fwd, forwarding it as it is)
+ * must get it with its checksum finished, one that verifies.
+ */
+static void raw_csum_rx(void)
+{
+	struct netif *nif = up(0, 1500, 256, 256);
+	static uint8_t frame[60];
+	uint8_t *ip = frame + ETH_HLEN, *udp = ip + 20;
+	uint32_t src = 0x0101fea9, dst = 0x0201fea9;	/* 169.254.1.x */
+	uint16_t partial, check = 0xdead;
+
+	if (!nif || !vn.guest_csum) {
+		verdict("net-raw-csum-rx", NULL, 0, "no device, or no GUEST_CSUM");
+		return;
+	}
+	memcpy(frame, mac, 6);
+	memcpy(frame + 6, mac, 6);
+	frame[12] = 0x08;
+	ip[0] = 0x45;
+	ip[3] = 20 + 8 + 4;
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, &src, 4);
+	memcpy(ip + 16, &dst, 4);
+	udp[1] = 7;
+	udp[3] = 9;
+	udp[5] = 8 + 4;
+	memcpy(udp + 8, "abcd", 4);
+	partial = (uint16_t)~csum_fold(csum_pseudo(src, dst, 17, 8 + 4));
+	net_put16(udp + 6, partial);
+	looped = 0;
+	last_len = 0;
+	nif->send(nif, frame, sizeof(frame), NET_TX_CSUM_PARTIAL);
+	for (int i = 0; i < 10; i++)
+		kb_device_poll(&net.dev, 64);
+	nif->poll(nif);
+	if (last_len == sizeof(frame))
+		check = csum_fold(csum_add(csum_pseudo(src, dst, 17, 8 + 4),
+					   last + ETH_HLEN + 20, 8 + 4));
+	verdict("net-raw-csum-rx", NULL, looped == 1 && check == 0,
+		"%lu frames came back (want 1); their UDP checksum %02x%02x %s (sent partial %04x)",
+		looped, last[40], last[41], check ? "does not verify" : "verifies",
+		partial);
 }
 
 /* Mergeable buffers, a receive queue of 8: is mtu taken as it should? */
@@ -193,6 +289,8 @@ int main(void)
 	snprintf((char *)kspawn_hdr->cmdline, sizeof(kspawn_hdr->cmdline), "netmq=off");
 	tx_small_queue();
 	mtu();
+	raw_csum();
+	raw_csum_rx();
 	free(region);
 	printf("kern_net: %d failed\n", failures);
 	return failures != 0;

@@ -36,8 +36,10 @@ static inline uint32_t ip_of(const uint8_t b[4])
 	return ip;
 }
 
-static inline int fake_send(struct netif *nif, const void *frame, size_t len)
+static inline int fake_send(struct netif *nif, const void *frame, size_t len,
+			    unsigned int flags)
 {
+	(void)flags;
 	struct fake_link *l = nif->priv;
 
 	assert_true(len >= 60 && len <= NET_FRAME_MAX);

@@ -55,7 +55,8 @@ int eth_transmit(struct net_stack *st, const uint8_t *frame, size_t len)
 {
 	struct netif *nif = st->nif;
 
-	if (nif->send(nif, frame, len)) {
+	if (nif->send(nif, frame, len,
+		      nif->tx_csum_partial ? NET_TX_CSUM_PARTIAL : 0)) {
 		nif->stats.tx_errors++;
 		return -EIO;
 	}

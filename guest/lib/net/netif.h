@@ -35,7 +35,11 @@
  *    is then sent with its checksum partial: the field holds the
  *    pseudo-header's sum (folded, not complemented), to be completed over
  *    the UDP header and payload, as Linux's CHECKSUM_PARTIAL leaves it.
- *    The driver finds such frames by their headers (net_udp_partial()).
+ *    The stack's frames reach send() with NET_TX_CSUM_PARTIAL in flags,
+ *    and the driver finds such a datagram by its headers
+ *    (net_udp_partial()); a frame sent raw (kern/net_raw.c: l2fwd's,
+ *    forwarded as received) comes without the flag, its checksum
+ *    whatever it carries, and must go as it is.
  */
 #ifndef LIB_NET_NETIF_H
 #define LIB_NET_NETIF_H
@@ -93,7 +97,8 @@ struct netif {
 	uint8_t mac[6];
 	uint16_t mtu;			/* largest IP packet; 0 means 1500 */
 	uint32_t ip;			/* network byte order; 0: none yet */
-	int (*send)(struct netif *nif, const void *frame, size_t len);
+	int (*send)(struct netif *nif, const void *frame, size_t len,
+		    unsigned int flags);	/* NET_TX_* */
 	void (*poll)(struct netif *nif);	/* optional */
 	void (*busy_poll)(struct netif *nif);	/* optional */
 	void (*raw_rx)(struct netif *nif, const void *frame, size_t len);
@@ -114,6 +119,8 @@ void net_input(struct netif *nif, const void *frame, size_t len);
  * checksums are checked whatever the flags.
  */
 #define NET_RX_L4_CSUM_OK 1u
+/* send()'s flags: a UDP/IPv4 datagram in it has its checksum partial. */
+#define NET_TX_CSUM_PARTIAL 1u
 void net_input_flags(struct netif *nif, const void *frame, size_t len,
 		     unsigned int flags);
 

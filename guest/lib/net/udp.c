@@ -254,7 +254,9 @@ int net_udp_partial(const void *frame, size_t len, uint16_t *csum_start,
 	    net_get16(f + 12) != ETH_TYPE_IP || (f[14] >> 4) != 4)
 		return 0;
 	ihl = (size_t)(f[14] & 0xf) * 4;
+	/* A fragment's offset 6 may be payload: the stack sends none. */
 	if (ihl < IP_HLEN || f[14 + 9] != IP_PROTO_UDP ||
+	    (net_get16(f + 14 + 6) & 0x3fff) ||
 	    len < NET_ETH_HLEN + ihl + UDP_HLEN)
 		return 0;
 	*csum_start = (uint16_t)(NET_ETH_HLEN + ihl);
