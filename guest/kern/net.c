@@ -186,7 +186,7 @@ int udp_recvfrom(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
 	int n, armed = 0;
 
 	if (timeout_ns != NET_WAIT_FOREVER && timeout_ns)
-		deadline = time_ns() + timeout_ns;
+		deadline = time_after_ns(timeout_ns);
 	for (;;) {
 		if (armed)
 			poll_device();
@@ -266,7 +266,7 @@ unsigned int net_ping(uint32_t ip, unsigned int count, unsigned int interval_ms,
 		spin_unlock_irqrestore(&net.lock, flags);
 		thread_sleep_ms(interval_ms);
 	}
-	end = time_ns() + (uint64_t)wait_ms * NSEC_PER_MSEC;
+	end = time_after_ns(ms_to_ns(wait_ms));
 	while (ping_answered() - base < count && time_ns() < end)
 		thread_sleep_ms(1);
 	return (unsigned int)(ping_answered() - base);

@@ -87,7 +87,7 @@ int net_raw_recv(struct net_frame *f, int max, uint64_t timeout_ns)
 	if (!raw.nif || max < 0)
 		return -EINVAL;
 	if (timeout_ns && timeout_ns != NET_WAIT_FOREVER)
-		deadline = time_ns() + timeout_ns;
+		deadline = time_after_ns(timeout_ns);
 	for (;;) {
 		/* Frames waiting in the device come now, without an IRQ. */
 		if (raw.nif->poll)

@@ -431,12 +431,12 @@ void thread_sleep_until(uint64_t deadline_ns)
 
 void thread_sleep_ns(uint64_t ns)
 {
-	thread_sleep_until(time_ns() + ns);
+	thread_sleep_until(time_after_ns(ns));
 }
 
 void thread_sleep_ms(uint64_t ms)
 {
-	thread_sleep_ns(ms * NSEC_PER_MSEC);
+	thread_sleep_ns(ms_to_ns(ms));
 }
 
 /* ---- start-up and idle -------------------------------------------------- */

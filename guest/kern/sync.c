@@ -142,7 +142,7 @@ int wq_wake_all(struct wait_queue *wq)
 /* Relative timeout to absolute deadline; 0 stays "none" only if asked. */
 static uint64_t deadline_after(uint64_t timeout_ns)
 {
-	uint64_t d = time_ns() + timeout_ns;
+	uint64_t d = time_after_ns(timeout_ns);
 
 	return d ? d : 1;
 }

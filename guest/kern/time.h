@@ -19,6 +19,24 @@ uint64_t time_ns(void);		/* nanoseconds since boot */
 uint64_t tsc_khz(void);
 uint64_t ticks(void);		/* timer ticks since the scheduler started */
 
+/*
+ * The deadline ns from now, and ms in nanoseconds, saturated: a timeout
+ * too long to add (UINT64_MAX, the usual "forever") is a deadline that
+ * never comes, not one that wrapped into the past.
+ */
+static inline uint64_t time_after_ns(uint64_t ns)
+{
+	uint64_t now = time_ns();
+
+	return ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
+}
+
+static inline uint64_t ms_to_ns(uint64_t ms)
+{
+	return ms > UINT64_MAX / NSEC_PER_MSEC ? UINT64_MAX :
+	       ms * NSEC_PER_MSEC;
+}
+
 /* Count one timer tick (the tick handler calls this). */
 void time_tick(void);
 

@@ -85,7 +85,9 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
 		errno = EINVAL;
 		return -1;
 	}
-	thread_sleep_ns((uint64_t)req->tv_sec * NSEC_PER_SEC +
+	/* Seconds too many for nanoseconds: as good as for ever. */
+	thread_sleep_ns((uint64_t)req->tv_sec >= UINT64_MAX / NSEC_PER_SEC ?
+			UINT64_MAX : (uint64_t)req->tv_sec * NSEC_PER_SEC +
 			(uint64_t)req->tv_nsec);
 	if (rem)
 		*rem = (struct timespec){ 0 };

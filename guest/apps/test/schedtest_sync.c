@@ -6,7 +6,8 @@
  *                             queue: every item once, none lost
  *   mutex                     exclusion under yields; recursive mutexes
  *   timeout                   timed waits end at their deadline, or
- *                             before it when woken
+ *                             before it when woken; UINT64_MAX is for
+ *                             ever, not a deadline wrapped into the past
  *   waitq                     waiters woken from an interrupt handler
  */
 #include <errno.h>
@@ -260,7 +261,7 @@ void schedtest_test_timeouts(void)
 	struct mutex m;
 	struct condvar cv;
 	uint64_t t0, sema_ns, cond_ns;
-	int r_sema, r_given, r_cond, held;
+	int r_sema, r_given, r_forever, r_cond, held;
 
 	sema_init(&s, 0);
 	t0 = time_ns();
@@ -272,6 +273,11 @@ void schedtest_test_timeouts(void)
 		return;
 	}
 	r_given = sema_down_timeout(&s, 10000 * NSEC_PER_MSEC);
+	if (!thread_create("up", up_later, &s, &detached)) {
+		report("timeout", 0, "cannot create a thread");
+		return;
+	}
+	r_forever = sema_down_timeout(&s, UINT64_MAX);
 
 	mutex_init(&m);
 	cond_init(&cv);
@@ -282,14 +288,15 @@ void schedtest_test_timeouts(void)
 	held = mutex_is_held(&m);
 	mutex_unlock(&m);
 	report("timeout", r_sema == -ETIMEDOUT && r_given == 0 &&
-		     r_cond == -ETIMEDOUT && held &&
+		     r_forever == 0 && r_cond == -ETIMEDOUT && held &&
 		     sema_ns >= TIMEOUT_MS * NSEC_PER_MSEC &&
 		     cond_ns >= TIMEOUT_MS * NSEC_PER_MSEC,
 	       "semaphore: timed out %s after >= %d ms %s, woken by "
-	       "sema_up %s; condvar: timed out %s, mutex %s",
+	       "sema_up %s, with no deadline (UINT64_MAX) %s; condvar: "
+	       "timed out %s, mutex %s",
 	       r_sema == -ETIMEDOUT ? "yes" : "NO", TIMEOUT_MS,
 	       sema_ns >= TIMEOUT_MS * NSEC_PER_MSEC ? "yes" : "NO",
-	       r_given == 0 ? "yes" : "NO",
+	       r_given == 0 ? "yes" : "NO", r_forever == 0 ? "yes" : "NO",
 	       r_cond == -ETIMEDOUT && cond_ns >= TIMEOUT_MS * NSEC_PER_MSEC ?
 		       "yes" : "NO",
 	       held ? "held again" : "NOT HELD");
