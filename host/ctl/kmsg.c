@@ -19,7 +19,12 @@ void kmsg_mark(struct kmsg_mark *m)
 	}
 }
 
-void kmsg_report(struct kmsg_mark *m)
+/*
+ * The log's lines since the mark that contain what, each to stderr after
+ * prefix; the mark moves past everything read.
+ */
+static void print_lines(struct kmsg_mark *m, const char *what,
+			const char *prefix)
 {
 	char rec[1024];
 	ssize_t n;
@@ -38,11 +43,15 @@ void kmsg_report(struct kmsg_mark *m)
 		nl = strchr(text, '\n');
 		if (nl)
 			*nl = '\0';
-		if (strstr(text, "kspawn"))
-			fprintf(stderr, "  kernel log: %s\n", text);
+		if (strstr(text, what))
+			fprintf(stderr, "%s%s\n", prefix, text);
 	}
-	close(m->fd);
-	m->fd = -1;
+}
+
+void kmsg_report(struct kmsg_mark *m)
+{
+	print_lines(m, "kspawn", "  kernel log: ");
+	kmsg_forget(m);
 }
 
 void kmsg_forget(struct kmsg_mark *m)
@@ -52,30 +61,8 @@ void kmsg_forget(struct kmsg_mark *m)
 	m->fd = -1;
 }
 
-/*
- * The module's lines since the mark that contain what, each to stderr
- * after prefix, as they come (a long request's progress); the mark moves
- * past everything read.
- */
+/* The same as they come, for a long request's progress (cmd_stop.c). */
 void kmsg_relay(struct kmsg_mark *m, const char *what, const char *prefix)
 {
-	char rec[1024];
-	ssize_t n;
-
-	if (m->fd < 0)
-		return;
-	while ((n = read(m->fd, rec, sizeof(rec) - 1)) > 0) {
-		char *text = memchr(rec, ';', (size_t)n);
-		char *nl;
-
-		rec[n] = '\0';
-		if (!text)
-			continue;
-		text++;
-		nl = strchr(text, '\n');
-		if (nl)
-			*nl = '\0';
-		if (strstr(text, what))
-			fprintf(stderr, "%s%s\n", prefix, text);
-	}
+	print_lines(m, what, prefix);
 }

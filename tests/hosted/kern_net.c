@@ -127,6 +127,36 @@ static void tx_small_queue(void)
 		sent, again, vn.p[0].tx_top, NBUF, looped);
 }
 
+/* Loopback's pair of addresses, 169.254.1.1 and .2, network order. */
+#define SRC_IP 0x0101fea9u
+#define DST_IP 0x0201fea9u
+
+/*
+ * A 60-byte frame to our own MAC with a UDP/IPv4 datagram of 4 bytes,
+ * "abcd", from port 7 to 9, its checksum field 0.  The UDP header.
+ */
+static uint8_t *udp_frame(uint8_t *frame)
+{
+	uint8_t *ip = frame + ETH_HLEN, *udp = ip + 20;
+	uint32_t src = SRC_IP, dst = DST_IP;
+
+	memset(frame, 0, 60);
+	memcpy(frame, mac, 6);
+	memcpy(frame + 6, mac, 6);
+	frame[12] = 0x08;
+	ip[0] = 0x45;
+	ip[3] = 20 + 8 + 4;		/* total length */
+	ip[8] = 64;
+	ip[9] = 17;			/* UDP */
+	memcpy(ip + 12, &src, 4);
+	memcpy(ip + 16, &dst, 4);
+	udp[1] = 7;
+	udp[3] = 9;
+	udp[5] = 8 + 4;			/* length */
+	memcpy(udp + 8, "abcd", 4);
+	return udp;
+}
+
 /*
  * net-raw-csum: with CSUM (the device finishes partial checksums) and
  * without GUEST_CSUM (so the loopback device finishes one before the
@@ -139,20 +169,13 @@ static void raw_csum(void)
 {
 	struct netif *nif = up(F(VIRTIO_NET_F_GUEST_CSUM), 1500, 256, 256);
 	static uint8_t frame[60];
-	uint8_t *ip = frame + ETH_HLEN, *udp = ip + 20;
+	uint8_t *udp;
 
 	if (!nif || !nif->tx_csum_partial) {
 		verdict("net-raw-csum", NULL, 0, "no device, or no CSUM");
 		return;
 	}
-	memcpy(frame, mac, 6);
-	memcpy(frame + 6, mac, 6);
-	frame[12] = 0x08;
-	ip[0] = 0x45;
-	ip[3] = 20 + 8 + 4;		/* total length */
-	ip[8] = 64;
-	ip[9] = 17;			/* UDP */
-	udp[5] = 8 + 4;			/* length */
+	udp = udp_frame(frame);
 	udp[6] = 0x12;			/* a checksum of its own, whole */
 	udp[7] = 0x34;
 	looped = 0;
@@ -179,28 +202,15 @@ static void raw_csum_rx(void)
 {
 	struct netif *nif = up(0, 1500, 256, 256);
 	static uint8_t frame[60];
-	uint8_t *ip = frame + ETH_HLEN, *udp = ip + 20;
-	uint32_t src = 0x0101fea9, dst = 0x0201fea9;	/* 169.254.1.x */
 	uint16_t partial, check = 0xdead;
+	uint8_t *udp;
 
 	if (!nif || !vn.guest_csum) {
 		verdict("net-raw-csum-rx", NULL, 0, "no device, or no GUEST_CSUM");
 		return;
 	}
-	memcpy(frame, mac, 6);
-	memcpy(frame + 6, mac, 6);
-	frame[12] = 0x08;
-	ip[0] = 0x45;
-	ip[3] = 20 + 8 + 4;
-	ip[8] = 64;
-	ip[9] = 17;
-	memcpy(ip + 12, &src, 4);
-	memcpy(ip + 16, &dst, 4);
-	udp[1] = 7;
-	udp[3] = 9;
-	udp[5] = 8 + 4;
-	memcpy(udp + 8, "abcd", 4);
-	partial = (uint16_t)~csum_fold(csum_pseudo(src, dst, 17, 8 + 4));
+	udp = udp_frame(frame);
+	partial = (uint16_t)~csum_fold(csum_pseudo(SRC_IP, DST_IP, 17, 8 + 4));
 	net_put16(udp + 6, partial);
 	looped = 0;
 	last_len = 0;
@@ -209,7 +219,8 @@ static void raw_csum_rx(void)
 		kb_device_poll(&net.dev, 64);
 	nif->poll(nif);
 	if (last_len == sizeof(frame))
-		check = csum_fold(csum_add(csum_pseudo(src, dst, 17, 8 + 4),
+		check = csum_fold(csum_add(csum_pseudo(SRC_IP, DST_IP, 17,
+						       8 + 4),
 					   last + ETH_HLEN + 20, 8 + 4));
 	verdict("net-raw-csum-rx", NULL, looped == 1 && check == 0,
 		"%lu frames came back (want 1); their UDP checksum %02x%02x %s (sent partial %04x)",
