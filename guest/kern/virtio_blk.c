@@ -530,11 +530,11 @@ int vblk_wait(struct vblk_req *r)
 	       !virtio_broken(&vb.dev))
 		wait_slice(q, r);
 	/*
-	 * Done by the poll, with others' requests still out (callbacks
-	 * among them, which nobody may wait for): their completions must
-	 * interrupt again.  (wait_slice() re-armed it already, if it ran.)
+	 * Done by the poll: the requests still out, and any submitted later
+	 * (callbacks among them, which nobody may wait for), must interrupt
+	 * again.  (wait_slice() re-armed it already, if it ran.)
 	 */
-	if (disarmed && !list_empty(&q->out))
+	if (disarmed)
 		reap(q);
 	spin_unlock_irqrestore(&q->lock, flags);
 	/* r may still be the device's: not ours to give back before a reset. */

@@ -211,10 +211,10 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 	return d;
 
 err_close:
+	unclaim_file(d);	/* before the close: the list reads its inode */
 	if (d->direct)
 		filp_close(d->direct, NULL);
 	filp_close(d->buffered, NULL);
-	unclaim_file(d);
 err_free:
 	if (d->copy_wq)
 		destroy_workqueue(d->copy_wq);
@@ -242,10 +242,10 @@ void kspawn_disk_close(struct kspawn_disk *d)
 	if (err)
 		pr_warn("disk: the last sync failed (%d): writes the guest never flushed may be lost\n",
 			err);
+	unclaim_file(d);	/* synced; the list reads the file's inode */
 	if (d->direct)
 		filp_close(d->direct, NULL);
 	filp_close(d->buffered, NULL);
-	unclaim_file(d);
 	for (unsigned int i = 0; d->cmd && i < KB_BLK_INFLIGHT; i++)
 		kspawn_bounce_free(&d->cmd[i].bounce);
 	kvfree(d->cmd);

@@ -185,7 +185,7 @@ static void tty_hangup_ends(void **state)
 	assert_int_equal(unlockpt(pty_master), 0);
 	slave = ptsname(pty_master);
 	assert_non_null(slave);
-	first_ctrl_c_ms = 3000;
+	first_ctrl_c_ms = 10000;
 	assert_int_equal(pthread_create(&t, NULL, hang_up, NULL), 0);
 	assert_int_equal(gdb("7", "--tty", slave), EXIT_OK);
 	pthread_join(t, NULL);
@@ -212,7 +212,7 @@ static void listen_sees_instance_go(void **state)
 	(void)state;
 	statuses = 0;
 	fake.on_status = stopped_later;
-	first_ctrl_c_ms = 3000;
+	first_ctrl_c_ms = 10000;
 	assert_int_equal(gdb("7", "--listen", port), EXIT_NOINST);
 	has(err, "gdb: instance 7 is gone");
 }

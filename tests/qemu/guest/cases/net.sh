@@ -32,7 +32,7 @@ rx=$(cat /sys/class/net/ksnet0/statistics/rx_packets)
 note "ksnet0 rx_packets $rx"
 [ "$rx" -ge 10100 ] || bad "ksnet0 counted $rx received packets"
 expect 0 kspawnctl console "$id"
-has 'virtio-net: 02:6b:73:00:00:'
+has 'virtio-net: 02:6b:73:'
 expect 0 kspawnctl stop "$id"
 [ ! -e /sys/class/net/ksnet0 ] || bad "ksnet0 still there after stop"
 

@@ -1,7 +1,7 @@
 # Two pooled cores, and a spawn that asks for any CPU while the higher one
 # is being released: it gets the other pooled core, not "CPU 3 is being
-# reserved or released", whether kspawnctl picks the core from what the
-# module lists as free or the module picks it (ioctlabuse any-cpu).  The
+# reserved or released", through kspawnctl (which, without --cpu, lets
+# the module pick) and through the raw ioctl (ioctlabuse any-cpu).  The
 # test knob test_release_delay_ms keeps the release on its way out for
 # 3 s, so both come in the middle.  (Seen red before the module's list
 # and its own choice skipped moving cores: both failed with EBUSY.)
