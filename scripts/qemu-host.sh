@@ -18,7 +18,9 @@
 # stopped and booted again, up to 3 boots in all, with lines on stderr
 # saying so and where each vCPU was (scripts/qmp-cpus.py): such a stall
 # lies below kspawn (the host kernel bringing up its CPUs, at "#3" under
-# -smp 4 and -smp 5 in CI), and could not be made to happen here.
+# -smp 4 and -smp 5 in CI), and could not be made to happen here.  A boot
+# still running at --timeout is stopped the same way, where its vCPUs
+# were said too (a boot once hung there in CI, with nothing to show why).
 #
 # Environment: SMP (CPUs, default 2), MEM (MiB, default 512), KSPAWN_ACCEL
 # (kvm|tcg, else scripts/qemu-accel.sh decides), KSPAWN_POOL (default
@@ -101,26 +103,37 @@ esac
 # where the vCPUs are when a boot stalls; one per boot, so that a late
 # question cannot reach the next).  Under /tmp: a socket's path is short.
 work=$(mktemp -d /tmp/qemu-host.XXXXXX) watcher=
-pidfile=$work/pid stalled=$work/stalled
+pidfile=$work/pid stalled=$work/stalled late=$work/late
 trap '[ -z "$watcher" ] || kill "$watcher" 2>/dev/null; rm -rf "$work"' EXIT
 
 # watch_boot: if the console has not shown the init's first line after
-# boot_limit seconds (0: never mind), note its last line and where the
-# vCPUs are in $stalled and stop the boot: TERM to `timeout`, whose PID
-# the pipeline's first stage wrote, and which passes it on to QEMU.  The
-# line is looked for with the console's lines joined again (a kernel
-# record can land inside it), and read to the end: grep -q would stop
+# boot_limit seconds (0: never mind), or the boot is still running after
+# limit seconds, note its last line and where the vCPUs are (in $stalled
+# or $late) and stop the boot: TERM to `timeout`, whose PID the
+# pipeline's first stage wrote, and which passes it on to QEMU.  The line
+# is looked for with the console's lines joined again (a kernel record
+# can land inside it), and read to the end: grep -q would stop
 # console-lines with SIGPIPE on a long log, and pipefail fail the test.
 # The question to QEMU is bounded (30 s), and whatever it says, the boot
-# is stopped.
+# is stopped (`timeout` itself only stops one that outlives all that).
 watch_boot() {
-	local t=0 last pid report
-	[ "$boot_limit" -gt 0 ] || return 0
-	while [ $t -lt "$boot_limit" ]; do
+	local t start=$(date +%s) up= last pid report out
+	while :; do
 		sleep 1
-		"$here/../tests/qemu/console-lines" < "$log" |
-			grep '^KSPAWN-HARNESS-INIT' > /dev/null && return 0
-		t=$((t + 1))
+		t=$(($(date +%s) - start))
+		if [ -z "$up" ] && [ "$boot_limit" -gt 0 ]; then
+			if "$here/../tests/qemu/console-lines" < "$log" |
+				grep '^KSPAWN-HARNESS-INIT' > /dev/null; then
+				up=1
+			elif [ $t -ge "$boot_limit" ]; then
+				out=$stalled
+				break
+			fi
+		fi
+		if [ $t -ge "$limit" ]; then
+			out=$late
+			break
+		fi
 	done
 	pid=$(cat "$pidfile")
 	[ -n "$pid" ] || return 0
@@ -128,7 +141,7 @@ watch_boot() {
 	report=$(timeout 30 python3 "$here/qmp-cpus.py" "$qmp" 2>/dev/null) ||
 		report="$report
   (scripts/qmp-cpus.py ended with status $?)"
-	printf '%s\n%s\n' "${last:-(no output)}" "$report" > "$stalled"
+	printf '%s\n%s\n' "${last:-(no output)}" "$report" > "$out"
 	kill "$pid"
 }
 
@@ -138,6 +151,7 @@ watch_boot() {
 for attempt in $(seq "$boots"); do
 	qmp=$work/qmp$attempt.sock
 	: > "$stalled"
+	: > "$late"
 	: > "$pidfile"
 	: > "$log"
 	watch_boot < /dev/null > /dev/null 2>&1 &
@@ -146,7 +160,7 @@ for attempt in $(seq "$boots"); do
 	# The console is the first serial port (ttyS0); --qemu may add ttyS1.
 	(
 		echo "$BASHPID" > "$pidfile"
-		exec timeout --kill-after=5 "$limit" "${qemu[@]}" -serial stdio \
+		exec timeout --kill-after=5 $((limit + 45)) "${qemu[@]}" -serial stdio \
 			-monitor none -qmp "unix:$qmp,server=on,wait=off" "${extra[@]}"
 	) </dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" |
 		sed -u -e '/^KSPAWN-HARNESS-INIT$/d' \
@@ -167,8 +181,9 @@ for attempt in $(seq "$boots"); do
 done
 
 cleanup() { [ -n "$keep" ] || rm -f "$log"; }
-if [ "$qemu_status" -eq 124 ] || [ "$qemu_status" -eq 137 ]; then
-	echo "qemu-host: timed out after ${limit}s" >&2
+if [ -s "$late" ] || [ "$qemu_status" -eq 124 ] || [ "$qemu_status" -eq 137 ]; then
+	echo "qemu-host: timed out after ${limit}s (its last line: $(head -n 1 "$late"))" >&2
+	tail -n +2 "$late" | sed '/^$/d; s/^/qemu-host: /' >&2
 	cleanup
 	exit 124
 fi

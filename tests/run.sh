@@ -66,7 +66,7 @@ ci_skips() {
 # of its evidence, for the summary: a reader of only the end of a long run
 # (a CI log shown by its tail) still sees what failed and why.
 evidence() {
-	awk '/^FAIL / { n = 6; print "  " substr($0, 1, 200); next }
+	awk '/^FAIL / { n = 12; print "  " substr($0, 1, 200); next }
 	     n > 0 && /^[ \t]/ { n--; print "  " substr($0, 1, 200); next }
 	     { n = 0 }' "$1"
 }

@@ -45,7 +45,9 @@ label=${SUITE_LABEL:-qemu}
 fail_case() {
 	echo "FAIL qemu/$1"
 	shift
-	printf '    %s\n' "$@"
+	# Every line indented, those inside an argument too: the summary
+	# (tests/run.sh) shows evidence up to the first line that is not.
+	printf '%s\n' "$@" | sed 's/^/    /'
 	fail=$((fail + 1))
 }
 
@@ -70,10 +72,10 @@ host() {
 		--probe "$build/kspawn-guest.elf" --log "$log" "$@" \
 		"$vmlinuz" "$initrd") > /dev/null 2>"$log.err"
 	status=$?
-	# A boot that stalled before the host's init was booted again: say so,
-	# with where its vCPUs were.
+	# A boot that stalled before the host's init was booted again, or one
+	# that ran out of time: say so, with where its vCPUs were.
 	# (LC_ALL=C: a console line with bytes that are not UTF-8 still matches.)
-	LC_ALL=C sed -n "s/^qemu-host: \(the host kernel did not reach its init.*\|  .*\)$/note qemu\/boot-smp$smp: \1/p" "$log.err"
+	LC_ALL=C sed -n "s/^qemu-host: \(the host kernel did not reach its init.*\|timed out after.*\|  .*\)$/note qemu\/boot-smp$smp: \1/p" "$log.err"
 }
 
 # collect LOG SMP NAME...: each case's verdict line with its evidence, as
@@ -82,7 +84,7 @@ host() {
 # for with the console's lines joined again (console-lines), the evidence
 # shown as printed (its kernel log lines look like records too).
 collect() {
-	local log=$1 smp=$2 name
+	local log=$1 smp=$2 name first=
 	shift 2
 	"$here/console-lines" < "$log" > "$log.verdicts"
 	awk '/^(ok|FAIL) qemu\// { show = 1; print; next }
@@ -95,9 +97,17 @@ collect() {
 			pass=$((pass + 1))
 		elif grep -q "^FAIL qemu/$name" "$log.verdicts"; then
 			fail=$((fail + 1))
+		elif [ -n "$first" ]; then
+			fail_case "$name" "no result: the boot (-smp $smp) ended before this case began (see qemu/$first)"
 		else
-			fail_case "$name" "no result: the boot (-smp $smp) ended with status $status before this case reported" \
-				"$(tail -n 30 "$log" | sed 's/^/| /')"
+			# What the console showed after the last verdict: the
+			# case that hung, as the host kernel saw it.
+			first=$name
+			fail_case "$name" "no result: the boot (-smp $smp) ended with status $status before this case reported; the console after the last verdict:" \
+				"$(awk '/^(ok|FAIL) qemu\// { n = 0; next }
+					/^KSPAWN-HARNESS-DMESG-BEGIN/ { exit }
+					{ line[n++] = $0 }
+					END { for (i = (n > 30 ? n - 30 : 0); i < n; i++) print "| " line[i] }' "$log")"
 		fi
 	done
 }
@@ -145,7 +155,7 @@ run_klog() {
 	wanted klog || return 0
 	log=$(mktemp)
 	host "$log" 2 --run /tests/klog-selftest.sh
-	collect "$log" 2 klog-cases klog-cases-wrapped
+	collect "$log" 2 klog-cases klog-cases-wrapped case-stuck
 	while IFS= read -r kind; do
 		grep -qF -- "$kind" "$log.err" || missing+=("not listed: $kind")
 	done < <(sed -n 's/^KLOG-SELFTEST-KIND //p' "$log")

@@ -72,6 +72,53 @@ else
 	if [ $? -eq 0 ]; then echo "ok qemu/klog-cases-wrapped"; else echo "FAIL qemu/klog-cases-wrapped"; status=1; fi
 	echo "$out"
 fi
+# A case stuck in the kernel (selftest/case-stuck.sh, asleep in the module
+# for 10 s) is reported with where it sleeps, and the harness goes on to
+# the next case while it still sleeps: before, it waited, and a boot in
+# CI timed out with every case after the stuck one unreported.
+knob=/sys/module/kspawn/parameters/test_release_delay_ms
+if kspawnctl reserve 1 > /tmp/stuck.out 2>&1 && echo 10000 > $knob; then
+	STUCK_CPU=1 CASE_TIMEOUT=1 CASE_KILL_AFTER=1 CASE_GRACE=1 \
+		KLOG_INJECT='kspawn-selftest: all is well' CASES_DIR=/tests/selftest \
+		sh /tests/run-cases.sh case-stuck klog-inject > /tmp/stuck.run 2>&1 &
+	runner=$!
+	# Its verdict must come while the release sleeps (CPU 1 offline).
+	i=0 early=
+	while [ $i -lt 300 ]; do
+		if grep -q '^FAIL qemu/case-stuck' /tmp/stuck.run; then
+			[ "$(cat /sys/devices/system/cpu/cpu1/online)" = 1 ] || early=1
+			break
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	wait $runner
+	out=$(cat /tmp/stuck.run)
+	if [ -n "$early" ] &&
+		echo "$out" | grep -q 'did not end 2s later (TERM, then KILL)' &&
+		echo "$out" | grep -q 'w| .*kspawn_cores_release' &&
+		echo "$out" | grep -q '^ok qemu/klog-inject$'; then
+		echo "ok qemu/case-stuck"
+	else
+		echo "FAIL qemu/case-stuck"
+		[ -n "$early" ] || echo "  its verdict came only once it had ended (or never)"
+		echo "  run-cases.sh said:"
+		echo "$out" | sed 's/^/  | /'
+		status=1
+	fi
+	# The release ends when its sleep does: CPU 1 is Linux's again.
+	i=0
+	while [ "$(cat /sys/devices/system/cpu/cpu1/online)" != 1 ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo 0 > $knob
+else
+	echo "FAIL qemu/case-stuck"
+	echo "  could not reserve CPU 1 or set $knob:"
+	sed 's/^/  | /' /tmp/stuck.out
+	status=1
+fi
 # For tests/qemu/run.sh: what scripts/qemu-host.sh must list.
 echo "$kinds" | sed 's/^/KLOG-SELFTEST-KIND /'
 exit $status

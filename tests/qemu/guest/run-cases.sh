@@ -13,7 +13,26 @@ if [ -z "$cases" ]; then
 		case $arg in harness.cases=*) cases=$(echo "${arg#harness.cases=}" | tr , ' ') ;; esac
 	done
 fi
-limit=${CASE_TIMEOUT:-240}
+# A case gets TERM after limit seconds and KILL kill_after seconds later;
+# one that has still not ended grace seconds after that is stuck in the
+# kernel (state D: no signal ends it), and left behind.
+limit=${CASE_TIMEOUT:-240} kill_after=${CASE_KILL_AFTER:-10} grace=${CASE_GRACE:-30}
+
+# bounded SECONDS END CMD...: run CMD, but wait for it at most SECONDS; its
+# exit status in the file END.  Returns 1 if it did not end in time, and
+# leaves it running: waiting for a task stuck in the kernel would stall
+# the boot, every case after it unreported (as once in CI).
+bounded() {
+	local secs=$1 end=$2 t=0
+	shift 2
+	rm -f "$end" "$end.new"
+	("$@"; echo $? > "$end.new"; mv "$end.new" "$end") &
+	while [ ! -s "$end" ] && [ $t -lt $((secs * 10)) ]; do
+		sleep 0.1
+		t=$((t + 1))
+	done
+	[ -s "$end" ]
+}
 
 # Where every task blocked in the kernel (state D) waits, for a case that
 # hung: its kernel stack, read from /proc (not SysRq, whose traces would
@@ -51,10 +70,17 @@ for name in $cases; do
 		echo "no such case: $script" > "$log"
 		st=127
 	else
-		timeout "$limit" sh "$script" > "$log" 2>&1
-		st=$?
-		if [ $st -eq 143 ]; then
-			echo "  timed out after ${limit}s" >> "$log"
+		if bounded $((limit + kill_after + grace)) /tmp/case.$n.end \
+			timeout -k "$kill_after" "$limit" sh "$script" > "$log" 2>&1; then
+			st=$(cat /tmp/case.$n.end)
+			# busybox's timeout: the status of the signal it sent.
+			if [ "$st" -eq 143 ] || [ "$st" -eq 137 ]; then
+				echo "  timed out after ${limit}s" >> "$log"
+				blocked_tasks >> "$log"
+			fi
+		else
+			st=124
+			echo "  timed out after ${limit}s, and did not end $((kill_after + grace))s later (TERM, then KILL): stuck in the kernel, left behind" >> "$log"
 			blocked_tasks >> "$log"
 		fi
 	fi
@@ -83,22 +109,20 @@ for name in $cases; do
 	fi
 	# Instance lines only: a case that leaves cores pooled adds a
 	# "pool:" line, which is no instance.
-	left=$(timeout 60 kspawnctl list 2>/dev/null | tail -n +2 | awk '$1 ~ /^[0-9]+$/ {print $1}')
+	# Bounded too: after a case stuck in the module, a list may be stuck.
+	if ! bounded 60 /tmp/list.$n.end kspawnctl list > /tmp/list.out 2>/dev/null; then
+		echo "  kspawnctl list did not end within 60 s" >> "$log"
+		blocked_tasks >> "$log"
+		st=1
+		: > /tmp/list.out
+	fi
+	left=$(tail -n +2 /tmp/list.out | awk '$1 ~ /^[0-9]+$/ {print $1}')
 	for id in $left; do
 		echo "  left instance $id behind; stopping it" >> "$log"
 		# Bounded: a stop stuck in the module (no signal ends a task
 		# waiting there) must cost this case, not the boot: the cases
 		# after it would report nothing.  Left behind if it hangs.
-		# Its end as a file: a finished job's PID can outlive it.
-		rm -f /tmp/cleanup-stop.end
-		(kspawnctl stop "$id" --force >> "$log" 2>&1
-		 : > /tmp/cleanup-stop.end) &
-		waited=0
-		while [ ! -e /tmp/cleanup-stop.end ] && [ $waited -lt 600 ]; do
-			sleep 0.1
-			waited=$((waited + 1))
-		done
-		if [ ! -e /tmp/cleanup-stop.end ]; then
+		if ! bounded 60 /tmp/stop.$n.end kspawnctl stop "$id" --force >> "$log" 2>&1; then
 			echo "  the forced stop of instance $id did not end within 60 s" >> "$log"
 			blocked_tasks >> "$log"
 		fi
