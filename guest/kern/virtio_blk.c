@@ -3,6 +3,7 @@
 #include <linux/virtio_blk.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fpu.h"
 #include "kern/virtio_blk.h"
 #include "kern/console.h"
 #include "kern/sched.h"
@@ -71,6 +72,22 @@ static struct {
 #define VBLK_MAX_SEGS 16
 
 /*
+ * Run a request's callback fn, read before the request was marked done
+ * (a waiter may reuse it from then on): app code, perhaps in an
+ * interrupt, so the interrupted thread's FPU state is kept (fpu.h).
+ */
+static void complete(struct vblk_req *r, void (*fn)(struct vblk_req *r))
+{
+	struct fpu_state interrupted;
+
+	if (!fn)
+		return;
+	fpu_save(&interrupted);
+	fn(r);
+	fpu_restore(&interrupted);
+}
+
+/*
  * Take completed requests off q's used ring; lock held.  A request's
  * callback runs here, with the queue's lock held and interrupts off.
  */
@@ -89,8 +106,7 @@ static void collect(struct vblk_queue *q)
 		list_remove(&r->node);
 		r->written = len;
 		r->done = 1;
-		if (fn)
-			fn(r);
+		complete(r, fn);
 		any = 1;
 	}
 	if (any)
@@ -140,11 +156,11 @@ static void vblk_reset_dead(void)
 		q->dead = 1;
 		while ((n = list_pop_front(&q->out))) {
 			struct vblk_req *r = list_entry(n, struct vblk_req, node);
+			void (*fn)(struct vblk_req *r) = r->complete;
 
 			r->status = VIRTIO_BLK_S_IOERR;
 			r->done = 1;
-			if (r->complete)
-				r->complete(r);
+			complete(r, fn);
 		}
 		wq_wake_all(&q->wq);
 		spin_unlock_irqrestore(&q->lock, flags);

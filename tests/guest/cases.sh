@@ -54,3 +54,10 @@ guest_case heap-option 0 "heap=8 hello" "^memory: [0-9]+ KiB free, 8192 KiB for 
 # Positive numbers only: no timing is asserted.
 guest_case ctxbench 0 "ctxbench rounds=2000" \
 	"^ctxbench: rounds=2000 warm=200 switch_ns=([1-9][0-9]*\.[0-9]|0\.[1-9]) yield_ns=([1-9][0-9]*\.[0-9]|0\.[1-9])"
+# App code in an interrupt (a blk completion callback) clobbering every
+# SSE register and MXCSR leaves the interrupted thread's as they were.
+fpuirq_disk=$(mktemp)
+truncate -s 1M "$fpuirq_disk"
+KSPAWN_QEMU_DEVICES="-drive file=$fpuirq_disk,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0" \
+	guest_case fpuirq 0 "fpuirq" "^PASS fpuirq: 50 rounds, 800 callbacks in interrupts" "!^FAIL"
+rm -f "$fpuirq_disk"

@@ -21,6 +21,13 @@ void fpu_cpu_init(void);
 /* Reset st to the state a new thread starts with. */
 void fpu_state_init(struct fpu_state *st);
 
+/*
+ * App code run from an interrupt (a blk completion callback, a UDP
+ * receive callback) may use SSE: apps and newlib are built with it, and
+ * the interrupted thread's registers are live, saved only at a switch.
+ * So such a call is bracketed: fpu_save() into a struct fpu_state on the
+ * stack before it, fpu_restore() after.
+ */
 static inline void fpu_save(struct fpu_state *st)
 {
 	__asm__ volatile("fxsave64 %0" : "=m"(*st));
