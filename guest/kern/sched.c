@@ -22,6 +22,7 @@
 #include "kern/time.h"
 #include "kern/panic.h"
 #include "arch/x86_64/context.h"
+#include "arch/x86_64/trap.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fpu.h"
 
@@ -397,8 +398,7 @@ void sched_tick(void)
 			cur->slice_left = SCHED_SLICE_TICKS;
 	}
 	spin_unlock(&sched_lock);
-	if (preempt_from_irq(c))
-		schedule();
+	/* The switch, if one is due: trap.c calls sched_irq_exit() next. */
 }
 
 /* ---- voluntary switches ------------------------------------------------- */
@@ -465,6 +465,7 @@ void sched_init(void)
 	struct cpu *c = this_cpu();
 
 	fpu_init();
+	irq_set_exit(sched_irq_exit);
 	boot_thread.reent = _impure_ptr;
 	cpu_sched_init(c, &boot_thread);
 	libc_percpu_ready();

@@ -155,9 +155,9 @@ void sched_idle(void) __attribute__((noreturn));
 void sched_tick(void);
 
 /*
- * For interrupt handlers that may wake a thread: call last (after
- * apic_eoi) so a more important thread runs now rather than at the next
- * tick.
+ * After every interrupt handler (trap.c calls it; a handler need not): a
+ * thread the handler woke that outranks the interrupted one runs now
+ * rather than at the next tick.
  */
 void sched_irq_exit(void);
 

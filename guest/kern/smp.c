@@ -40,7 +40,7 @@ static void resched_irq(struct trap_frame *tf)
 	(void)tf;
 	apic_eoi();
 	this_cpu()->resched_ipis++;
-	sched_irq_exit();
+	/* trap.c's sched_irq_exit() switches to the thread that asked. */
 }
 
 static void halt_irq(struct trap_frame *tf)

@@ -332,6 +332,11 @@ static void test_starvation_pinned(void)
 	pinned(schedtest_test_starvation);
 }
 
+static void test_irq_preempt_pinned(void)
+{
+	pinned(schedtest_test_irq_preempt);
+}
+
 static void test_fpu_pinned(void)
 {
 	pinned(schedtest_test_fpu);
@@ -347,6 +352,7 @@ static const struct selftest tests[] = {
 	{ "waitq", schedtest_test_waitq },
 	{ "sleep", test_sleep_pinned },
 	{ "starvation", test_starvation_pinned },
+	{ "irq-preempt", test_irq_preempt_pinned },
 	{ "fpu", test_fpu_pinned },
 	{ "smp", test_smp },
 	{ "tlb", test_tlb },

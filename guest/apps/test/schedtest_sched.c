@@ -7,6 +7,7 @@
  *   starvation  two busy threads of equal priority both run
  *   join        exit statuses reach the joiner; bad joins are refused
  *   priority    higher priority runs first, at once when raised
+ *   irq-preempt a thread an interrupt wakes runs at once if it outranks
  *   churn       many threads created and ended leak no page
  *
  * All but join and churn run pinned to CPU 0 (schedtest.c's table): they
@@ -387,6 +388,72 @@ void schedtest_test_priority(void)
 		     run_count == 4 && run_order[2] == 3 && run_order[3] == 2,
 	       "run order %d %d %d %d (want 1 4 3 2)", run_order[0],
 	       run_order[1], run_order[2], run_order[3]);
+}
+
+/* ---- an interrupt that wakes a higher priority preempts ---------------- */
+
+/*
+ * A self-IPI wakes a THREAD_PRIO_HIGH waiter while this NORMAL thread
+ * spins without ever yielding.  The waiter must run on the way out of
+ * the interrupt, in the tick the interrupt came in; left to the next
+ * tick, as device interrupts once were, it never would.
+ */
+#define IRQ_WAKES 50
+
+static struct semaphore irq_sem;
+static volatile uint64_t irq_tick;
+static volatile int irq_woken, irq_same_tick;
+
+static void wake_irq(struct trap_frame *tf)
+{
+	(void)tf;
+	apic_eoi();
+	irq_tick = ticks();
+	sema_up(&irq_sem);
+}
+
+static int irq_waiter(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < IRQ_WAKES; i++) {
+		sema_down(&irq_sem);
+		if (ticks() == irq_tick)
+			irq_same_tick++;
+		__atomic_store_n(&irq_woken, i + 1, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+void schedtest_test_irq_preempt(void)
+{
+	int vector = irq_alloc_vector(wake_irq), sent;
+	struct thread *t;
+
+	if (vector < 0) {
+		report("irq-preempt", 0, "no free vector");
+		return;
+	}
+	sema_init(&irq_sem, 0);
+	irq_woken = irq_same_tick = 0;
+	t = schedtest_spawn("irq-waiter", irq_waiter, NULL, THREAD_PRIO_HIGH);
+	for (sent = 0; sent < IRQ_WAKES; sent++) {
+		uint64_t end = time_after_ns(NSEC_PER_SEC);
+
+		apic_send_ipi(apic_id(), (unsigned int)vector);
+		while (__atomic_load_n(&irq_woken, __ATOMIC_ACQUIRE) <= sent &&
+		       time_ns() < end)
+			cpu_relax();
+		if (irq_woken <= sent)
+			break;
+	}
+	/* A waiter that never ran gets its wakeups by a voluntary switch. */
+	for (int i = irq_woken; i < IRQ_WAKES; i++)
+		sema_up(&irq_sem);
+	thread_join(t);
+	irq_set_handler((unsigned int)vector, NULL);
+	report("irq-preempt", sent == IRQ_WAKES && irq_same_tick >= IRQ_WAKES * 9 / 10,
+	       "%d of %d wakeups from an interrupt ran before the next tick, %d within a second",
+	       irq_same_tick, IRQ_WAKES, sent);
 }
 
 /* ---- thread churn: nothing leaks ---------------------------------------- */

@@ -331,7 +331,6 @@ static void wq_irq(struct trap_frame *tf)
 	wq_flag = 1;
 	wq_woken = wq_wake_all(&wq_test);
 	spin_unlock(&wq_lock);
-	sched_irq_exit();
 }
 
 void schedtest_test_waitq(void)

@@ -17,6 +17,7 @@
 static irq_handler_t handlers[256];
 static trap_hook_t debug_hook;
 static void (*eoi)(void);
+static void (*irq_exit)(void);
 
 void trap_init(void)
 {
@@ -48,6 +49,11 @@ int irq_alloc_vector(irq_handler_t h)
 void irq_set_eoi(void (*fn)(void))
 {
 	eoi = fn;
+}
+
+void irq_set_exit(void (*fn)(void))
+{
+	irq_exit = fn;
 }
 
 void trap_set_debug_hook(trap_hook_t hook)
@@ -100,8 +106,11 @@ void trap_dispatch(struct trap_frame *tf)
 		fault_panic(tf);
 	}
 	h = __atomic_load_n(&handlers[tf->vector], __ATOMIC_ACQUIRE);
-	if (h)
-		h(tf);
-	else
+	if (!h) {
 		stray_irq(tf);
+		return;
+	}
+	h(tf);
+	if (irq_exit)
+		irq_exit();
 }

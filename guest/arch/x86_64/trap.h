@@ -49,6 +49,14 @@ void irq_run(unsigned int vector);
 void irq_set_eoi(void (*eoi)(void));
 
 /*
+ * Called after every interrupt handler (which has sent its EOI by then):
+ * the scheduler's, so that a thread a handler woke and that outranks the
+ * interrupted one runs at once, not at the next tick.  Set by the
+ * scheduler.
+ */
+void irq_set_exit(void (*exit)(void));
+
+/*
  * A debugger's look at exceptions (0..31) before they panic: return 1 if it
  * handled the trap (the frame is then resumed as it stands), 0 to panic.
  */
