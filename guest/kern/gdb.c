@@ -172,7 +172,7 @@ static int poll_once(void)
  * off, even while it sleeps (the scheduler switches with them off, and
  * each thread returns to its own state): the debug IPI then never lands
  * in the poller, nor between its read of a byte and what it does about
- * it, but in the thread that was running.
+ * it, but in the thread that was running.  Both are CPU 0's (gdb_init()).
  */
 static int break_in_poller(void *arg)
 {
@@ -218,7 +218,13 @@ static void offer_debug_ipi(void)
 void gdb_init(const struct cmdline *c)
 {
 	const char *opt = cmdline_opt(c, "gdb");
-	struct thread_attr attr = { .prio = THREAD_PRIO_MAX };
+	/*
+	 * On CPU 0, which takes the host's interrupts and so the debug
+	 * IPI: the poller's interrupts-off is then what keeps the two from
+	 * reading the channel (a single-reader ring) and pushed_back at
+	 * once.  On another CPU of an SMP guest it kept nothing apart.
+	 */
+	struct thread_attr attr = { .prio = THREAD_PRIO_MAX, .cpus = 1u << 0 };
 
 	if (!opt || !strcmp(opt, "off"))
 		return;
