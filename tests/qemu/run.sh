@@ -104,9 +104,10 @@ collect() {
 			# case that hung, as the host kernel saw it.
 			first=$name
 			fail_case "$name" "no result: the boot (-smp $smp) ended with status $status before this case reported; the console after the last verdict:" \
-				"$(awk '/^(ok|FAIL) qemu\// { n = 0; next }
+				"$(awk '/^(ok|FAIL) qemu\// { n = 0; ev = 1; next }
 					/^KSPAWN-HARNESS-DMESG-BEGIN/ { exit }
-					{ line[n++] = $0 }
+					ev && /^ / { next }
+					{ ev = 0; line[n++] = $0 }
 					END { for (i = (n > 30 ? n - 30 : 0); i < n; i++) print "| " line[i] }' "$log")"
 		fi
 	done

@@ -18,15 +18,21 @@ fi
 # kernel (state D: no signal ends it), and left behind.
 limit=${CASE_TIMEOUT:-240} kill_after=${CASE_KILL_AFTER:-10} grace=${CASE_GRACE:-30}
 
-# bounded SECONDS END CMD...: run CMD, but wait for it at most SECONDS; its
-# exit status in the file END.  Returns 1 if it did not end in time, and
-# leaves it running: waiting for a task stuck in the kernel would stall
-# the boot, every case after it unreported (as once in CI).
+# bounded SECONDS NAME OUT CMD...: run CMD, its output appended to OUT,
+# but wait for it at most SECONDS; its exit status then in $end.  Returns
+# 1 if it did not end in time, and leaves it running: waiting for a task
+# stuck in the kernel would stall the boot, every case after it
+# unreported (as once in CI).  Its files are its own (NAME, this run's
+# PID), and it holds none of ours: one left behind writes nowhere else.
 bounded() {
-	local secs=$1 end=$2 t=0
-	shift 2
+	local secs=$1 out=$3 t=0
+	end=/tmp/run-cases.$$.$2.end
+	shift 3
 	rm -f "$end" "$end.new"
-	("$@"; echo $? > "$end.new"; mv "$end.new" "$end") &
+	(exec < /dev/null >> "$out" 2>&1
+	 "$@"
+	 echo $? > "$end.new"
+	 mv "$end.new" "$end") &
 	while [ ! -s "$end" ] && [ $t -lt $((secs * 10)) ]; do
 		sleep 0.1
 		t=$((t + 1))
@@ -70,9 +76,10 @@ for name in $cases; do
 		echo "no such case: $script" > "$log"
 		st=127
 	else
-		if bounded $((limit + kill_after + grace)) /tmp/case.$n.end \
-			timeout -k "$kill_after" "$limit" sh "$script" > "$log" 2>&1; then
-			st=$(cat /tmp/case.$n.end)
+		: > "$log"
+		if bounded $((limit + kill_after + grace)) case.$n "$log" \
+			timeout -k "$kill_after" "$limit" sh "$script"; then
+			st=$(cat "$end")
 			# busybox's timeout: the status of the signal it sent.
 			if [ "$st" -eq 143 ] || [ "$st" -eq 137 ]; then
 				echo "  timed out after ${limit}s" >> "$log"
@@ -110,19 +117,22 @@ for name in $cases; do
 	# Instance lines only: a case that leaves cores pooled adds a
 	# "pool:" line, which is no instance.
 	# Bounded too: after a case stuck in the module, a list may be stuck.
-	if ! bounded 60 /tmp/list.$n.end kspawnctl list > /tmp/list.out 2>/dev/null; then
+	listing=/tmp/run-cases.$$.list.$n
+	: > "$listing"
+	if ! bounded 60 list.$n "$listing" kspawnctl list; then
 		echo "  kspawnctl list did not end within 60 s" >> "$log"
 		blocked_tasks >> "$log"
 		st=1
-		: > /tmp/list.out
+		: > "$listing.none"
+		listing=$listing.none
 	fi
-	left=$(tail -n +2 /tmp/list.out | awk '$1 ~ /^[0-9]+$/ {print $1}')
+	left=$(tail -n +2 "$listing" | awk '$1 ~ /^[0-9]+$/ {print $1}')
 	for id in $left; do
 		echo "  left instance $id behind; stopping it" >> "$log"
 		# Bounded: a stop stuck in the module (no signal ends a task
 		# waiting there) must cost this case, not the boot: the cases
 		# after it would report nothing.  Left behind if it hangs.
-		if ! bounded 60 /tmp/stop.$n.end kspawnctl stop "$id" --force >> "$log" 2>&1; then
+		if ! bounded 60 stop.$n.$id "$log" kspawnctl stop "$id" --force; then
 			echo "  the forced stop of instance $id did not end within 60 s" >> "$log"
 			blocked_tasks >> "$log"
 		fi
