@@ -17,15 +17,10 @@
 
 #define POLL_SLICE_NS (10 * NSEC_PER_MSEC)
 
-/*
- * A socket with what threads wait on, or the app's callback; the core
- * socket comes first.
- */
+/* A socket with what threads wait on; the core socket comes first. */
 struct net_sock {
 	struct udp_sock us;
 	struct wait_queue wq;
-	udp_recv_fn app_fn;
-	void *app_arg;
 	uint8_t queue[];
 };
 
@@ -63,11 +58,23 @@ static uint64_t sys_now_ms(void *ctx)
 	return time_ns() / NSEC_PER_MSEC;
 }
 
+/* A socket's callback: app code, in the network interrupt (fpu.h). */
+static void sys_call_app(void *ctx, void (*run)(void *arg), void *arg)
+{
+	struct fpu_state interrupted;
+
+	(void)ctx;
+	fpu_save_for_app(&interrupted);
+	run(arg);
+	fpu_restore(&interrupted);
+}
+
 static const struct net_sys sys = {
 	.lock = sys_lock,
 	.unlock = sys_unlock,
 	.wake = sys_wake,
 	.now_ms = sys_now_ms,
+	.call_app = sys_call_app,
 };
 
 int net_up(uint32_t ip)
@@ -96,22 +103,6 @@ struct netif *net_netif(void)
 	return net.nif;
 }
 
-/*
- * The stack calls an app's callback through this: app code, in the
- * network interrupt, so the interrupted thread's FPU state is kept
- * (arch/x86_64/fpu.h).
- */
-static void app_recv(struct udp_sock *s, uint32_t src_ip, uint16_t src_port,
-		     const void *data, size_t len, void *arg)
-{
-	struct net_sock *ns = arg;
-	struct fpu_state interrupted;
-
-	fpu_save(&interrupted);
-	ns->app_fn(s, src_ip, src_port, data, len, ns->app_arg);
-	fpu_restore(&interrupted);
-}
-
 struct udp_sock *udp_bind(uint16_t port, udp_recv_fn fn, void *arg)
 {
 	size_t payload, qsize = 0;
@@ -129,10 +120,8 @@ struct udp_sock *udp_bind(uint16_t port, udp_recv_fn fn, void *arg)
 		return NULL;
 	wq_init(&ns->wq);
 	flags = spin_lock_irqsave(&net.lock);
-	ns->app_fn = fn;
-	ns->app_arg = arg;
 	if (fn)
-		err = udp_sock_open(&net.stack, &ns->us, port, app_recv, ns);
+		err = udp_sock_open(&net.stack, &ns->us, port, fn, arg);
 	else
 		err = udp_sock_open_queue(&net.stack, &ns->us, port,
 					  ns->queue, qsize, payload);

@@ -82,7 +82,7 @@ static void complete(struct vblk_req *r, void (*fn)(struct vblk_req *r))
 
 	if (!fn)
 		return;
-	fpu_save(&interrupted);
+	fpu_save_for_app(&interrupted);
 	fn(r);
 	fpu_restore(&interrupted);
 }

@@ -5,7 +5,8 @@
  * the test's own implementation; bad ones, short headers and wrong
  * lengths are dropped and counted; the queue's order, limits and
  * truncation; sendto's errors; binding rules; the lock is held around the
- * stack and released around callbacks.
+ * stack and released around callbacks, which run through net_sys.call_app
+ * (where the guest keeps the interrupted thread's SSE state).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -47,8 +48,21 @@ static void count_wake(void *ctx, struct udp_sock *s)
 	wakes++;
 }
 
+static int app_calls, in_call_app;
+
+static void count_call_app(void *ctx, void (*run)(void *arg), void *arg)
+{
+	(void)ctx;
+	assert_int_equal(lock_depth, 0);	/* called unlocked */
+	app_calls++;
+	in_call_app = 1;
+	run(arg);
+	in_call_app = 0;
+}
+
 static const struct net_sys sys = {
 	.lock = count_lock, .unlock = count_unlock, .wake = count_wake,
+	.call_app = count_call_app,
 };
 
 static int setup(void **state)
@@ -60,7 +74,7 @@ static int setup(void **state)
 	net_stack_init(&peer, NULL);
 	net_stack_attach(&guest, &gnif);
 	net_stack_attach(&peer, &pnif);
-	lock_depth = locks = max_depth = wakes = 0;
+	lock_depth = locks = max_depth = wakes = app_calls = 0;
 	depth_in_callback = -1;
 	return 0;
 }
@@ -93,6 +107,7 @@ static void echo(struct udp_sock *s, uint32_t ip, uint16_t port,
 {
 	(void)arg;
 	depth_in_callback = lock_depth;
+	assert_true(in_call_app);
 	assert_int_equal(udp_sock_sendto(s, ip, port, data, len), 0);
 }
 
@@ -146,6 +161,7 @@ static void test_echo_round_trip(void **state)
 	assert_int_equal(pnif.stats.arp_ignored, 1);
 	assert_int_equal(gnif.stats.udp_rx, gnif.stats.udp_tx);
 	assert_int_equal(gnif.stats.udp_rx, 80);
+	assert_int_equal(app_calls, 80);	/* each through call_app */
 	/* Locking: balanced, never nested, released around the callback. */
 	assert_int_equal(lock_depth, 0);
 	assert_int_equal(max_depth, 1);

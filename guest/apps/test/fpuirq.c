@@ -8,7 +8,8 @@
  * spins in the same asm block (so the compiler keeps nothing of its own
  * there) until a batch of reads has completed by interrupt, and stores
  * the registers back for comparison.  Every callback overwrites all
- * sixteen registers and MXCSR.  Needs a disk (tests/guest/cases.sh).
+ * sixteen registers and MXCSR, after checking that it got a new
+ * thread's MXCSR, not the pattern.  Needs a disk (tests/guest/cases.sh).
  *
  *   fpuirq [rounds=N]
  */
@@ -21,19 +22,27 @@
 
 #define BATCH 16
 #define SPIN_MAX 400000000UL	/* pause loops: seconds even under TCG */
-#define MXCSR_PATTERN 0x7f80u	/* all exceptions masked, round up */
-#define MXCSR_JUNK 0x1fc0u	/* all masked, flush denormals, nearest */
+#define MXCSR_PATTERN 0x7f80u	/* all exceptions masked, toward zero */
+#define MXCSR_JUNK 0x1fc0u	/* all masked, denormals are zero, nearest */
+#define MXCSR_NEW_THREAD 0x1f80u
 
 static struct vblk_req req[BATCH];
-static unsigned int callbacks;
+static unsigned int callbacks, inherited;
+static uint32_t inherited_mxcsr;
 
 static void clobber(struct vblk_req *r)
 {
 	static const uint64_t junk[2] = { 0xdeadbeefdeadbeefULL,
 					  0x0badf00d0badf00dULL };
 	static const uint32_t mxcsr = MXCSR_JUNK;
+	uint32_t got;
 
 	(void)r;
+	__asm__ volatile("stmxcsr %0" : "=m"(got));
+	if (got != MXCSR_NEW_THREAD) {
+		inherited++;
+		inherited_mxcsr = got;
+	}
 	__asm__ volatile(
 #define JUNK(n) "movdqu %[j], %%xmm" #n "\n\t"
 		JUNK(0) JUNK(1) JUNK(2) JUNK(3) JUNK(4) JUNK(5) JUNK(6) JUNK(7)
@@ -140,8 +149,13 @@ static int fpuirq_main(int argc, char **argv)
 				mxcsr, MXCSR_PATTERN);
 			return 1;
 		}
+		if (inherited) {
+			kprintf("FAIL fpuirq: round %d: %u callbacks ran with MXCSR %#x, not a new thread's %#x\n",
+				r, inherited, inherited_mxcsr, MXCSR_NEW_THREAD);
+			return 1;
+		}
 	}
-	kprintf("PASS fpuirq: %d rounds, %u callbacks in interrupts, xmm0-15 and MXCSR kept\n",
+	kprintf("PASS fpuirq: %d rounds, %u callbacks in interrupts, each with a new thread's MXCSR; xmm0-15 and MXCSR kept\n",
 		rounds, target);
 	return 0;
 }

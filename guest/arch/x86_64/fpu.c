@@ -18,7 +18,7 @@ void fpu_cpu_init(void)
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	/* Default x87 and MXCSR: exceptions masked, round to nearest. */
 	__asm__ volatile("fninit");
-	__asm__ volatile("ldmxcsr %0" : : "m"((uint32_t){ 0x1f80 }));
+	__asm__ volatile("ldmxcsr %0" : : "m"((uint32_t){ FPU_MXCSR_DEFAULT }));
 }
 
 void fpu_init(void)

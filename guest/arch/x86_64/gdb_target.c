@@ -18,7 +18,6 @@
 #define REG_FCTRL 32
 #define REG_XMM0 40
 #define REG_MXCSR 56
-#define RFLAGS_TF (1ULL << 8)
 #define RFLAGS_RF (1ULL << 16)
 #define DR6_BS (1ULL << 14)
 #define MAX_SW_BP 64

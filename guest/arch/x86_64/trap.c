@@ -111,6 +111,12 @@ void trap_dispatch(struct trap_frame *tf)
 		return;
 	}
 	h(tf);
-	if (irq_exit)
+	/*
+	 * Not while gdb single-steps the interrupted thread (TF in its
+	 * frame): the other CPUs stay parked for the step, and a thread
+	 * switched in here would run with them parked, perhaps through the
+	 * breakpoint taken out for the step.
+	 */
+	if (irq_exit && !(tf->rflags & RFLAGS_TF))
 		irq_exit();
 }

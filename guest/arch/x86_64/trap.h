@@ -18,6 +18,7 @@ struct trap_frame {
 };
 
 #define IRQ_VECTOR_BASE 32
+#define RFLAGS_TF (1ULL << 8)	/* trap flag: single-stepping */
 
 /*
  * Interrupt handlers run with interrupts off on the interrupted thread's

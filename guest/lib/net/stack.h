@@ -32,6 +32,12 @@ struct net_sys {
 	void (*wake)(void *ctx, struct udp_sock *s);
 	/* Milliseconds, monotonic.  NULL: time stands still. */
 	uint64_t (*now_ms)(void *ctx);
+	/*
+	 * Run app code, run(arg): a socket's callback, lock released.  The
+	 * platform may bracket it (the guest keeps the SSE state of the
+	 * thread its interrupt came in).  NULL: called directly.
+	 */
+	void (*call_app)(void *ctx, void (*run)(void *arg), void *arg);
 	void *ctx;
 };
 

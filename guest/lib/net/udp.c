@@ -46,21 +46,41 @@ static void udp_enqueue(struct net_stack *st, struct udp_sock *s,
 		st->sys->wake(st->sys->ctx, s);
 }
 
+/* A callback's arguments, copied under the lock, for net_sys.call_app. */
+struct udp_call {
+	udp_recv_fn fn;
+	struct udp_sock *s;
+	uint32_t src;
+	uint16_t sport;
+	const uint8_t *data;
+	size_t len;
+	void *arg;
+};
+
+static void udp_call(void *p)
+{
+	struct udp_call *c = p;
+
+	c->fn(c->s, c->src, c->sport, c->data, c->len, c->arg);
+}
+
 static void udp_deliver(struct net_stack *st, struct udp_sock *s,
 			uint32_t src, uint16_t sport, const uint8_t *data,
 			size_t len)
 {
-	udp_recv_fn fn = s->fn;
-	void *arg = s->arg;
+	struct udp_call c = { s->fn, s, src, sport, data, len, s->arg };
 
-	if (!fn) {
+	if (!c.fn) {
 		udp_enqueue(st, s, src, sport, data, len);
 		return;
 	}
 	st->nif->stats.udp_rx++;
 	/* Unlocked, so that the callback may send (or even close s). */
 	net_unlock(st);
-	fn(s, src, sport, data, len, arg);
+	if (st->sys && st->sys->call_app)
+		st->sys->call_app(st->sys->ctx, udp_call, &c);
+	else
+		udp_call(&c);
 	net_lock(st);
 }
 
