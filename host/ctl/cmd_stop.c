@@ -29,6 +29,11 @@ static void *relay_progress(void *arg)
 
 	while (poll(fds, 2, -1) >= 0 && !(fds[1].revents & (POLLIN | POLLHUP)))
 		kmsg_relay(&p->log, p->what, "stop: ");
+	/*
+	 * The stop returned: what it logged is in the log now, and all of
+	 * it is relayed here, for the failure's report leaves it out.
+	 */
+	kmsg_relay(&p->log, p->what, "stop: ");
 	return NULL;
 }
 
@@ -82,7 +87,7 @@ int cmd_stop(struct ctl *c, int argc, char **argv)
 		progress_end(&p, t);
 	if (e) {
 		rc = ctl_fail("stop", e, id);
-		kmsg_report(&m);
+		kmsg_report_except(&m, relaying ? p.what : NULL);
 		return rc;
 	}
 	kmsg_forget(&m);

@@ -134,6 +134,8 @@ struct kmsg_mark {
 };
 void kmsg_mark(struct kmsg_mark *m);
 void kmsg_report(struct kmsg_mark *m);
+/* The same without the lines containing relayed (shown as they came). */
+void kmsg_report_except(struct kmsg_mark *m, const char *relayed);
 void kmsg_forget(struct kmsg_mark *m);
 void kmsg_relay(struct kmsg_mark *m, const char *what, const char *prefix);
 

@@ -20,10 +20,10 @@ void kmsg_mark(struct kmsg_mark *m)
 }
 
 /*
- * The log's lines since the mark that contain what, each to stderr after
- * prefix; the mark moves past everything read.
+ * The log's lines since the mark that contain what but not skip (if not
+ * NULL), each to stderr after prefix; the mark moves past everything read.
  */
-static void print_lines(struct kmsg_mark *m, const char *what,
+static void print_lines(struct kmsg_mark *m, const char *what, const char *skip,
 			const char *prefix)
 {
 	char rec[1024];
@@ -43,14 +43,19 @@ static void print_lines(struct kmsg_mark *m, const char *what,
 		nl = strchr(text, '\n');
 		if (nl)
 			*nl = '\0';
-		if (strstr(text, what))
+		if (strstr(text, what) && !(skip && strstr(text, skip)))
 			fprintf(stderr, "%s%s\n", prefix, text);
 	}
 }
 
 void kmsg_report(struct kmsg_mark *m)
 {
-	print_lines(m, "kspawn", "  kernel log: ");
+	kmsg_report_except(m, NULL);
+}
+
+void kmsg_report_except(struct kmsg_mark *m, const char *relayed)
+{
+	print_lines(m, "kspawn", relayed, "  kernel log: ");
 	kmsg_forget(m);
 }
 
@@ -64,5 +69,5 @@ void kmsg_forget(struct kmsg_mark *m)
 /* The same as they come, for a long request's progress (cmd_stop.c). */
 void kmsg_relay(struct kmsg_mark *m, const char *what, const char *prefix)
 {
-	print_lines(m, what, prefix);
+	print_lines(m, what, NULL, prefix);
 }

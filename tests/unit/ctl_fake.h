@@ -42,6 +42,8 @@ static struct {
 	int cpus_err;		/* dev_cpus's answer */
 	int list_err;		/* dev_list's answer */
 	int stop_err, stops;
+	/* Written to /dev/kmsg by a failing stop: during it, then at its end. */
+	const char *stop_log_during, *stop_log_end;
 	int reserve_err;	/* every dev_reserve's answer */
 	int guest_state;	/* KSPAWN_GUEST_* of FAKE_ID */
 	const char *console;	/* what its console holds, read once */
@@ -200,14 +202,40 @@ int dev_debug_break(int fd, uint32_t id)
 	return 0;
 }
 
+/*
+ * A line in the kernel log, as the module would write it (root only).
+ * With its newline: a record without one stays open for more, unseen by
+ * readers until the next record comes.
+ */
+static void fake_kmsg(const char *line)
+{
+	char rec[256];
+	int fd;
+
+	if (!line)
+		return;
+	snprintf(rec, sizeof(rec), "%s\n", line);
+	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, rec, strlen(rec)) < 0) {
+		fprintf(stderr, "fake_kmsg: cannot write /dev/kmsg\n");
+		abort();
+	}
+	close(fd);
+}
+
 int dev_stop(int fd, uint32_t id, int force)
 {
 	(void)fd, (void)force;
 	fake.stops++;
 	if (id != FAKE_ID || !fake.there)
 		return -ESRCH;
-	if (fake.stop_err)
+	if (fake.stop_err) {
+		fake_kmsg(fake.stop_log_during);
+		if (fake.stop_log_during)
+			usleep(500 * 1000);	/* for cmd_stop.c's relay */
+		fake_kmsg(fake.stop_log_end);
 		return fake.stop_err;
+	}
 	fake.there = 0;
 	return 0;
 }

@@ -100,6 +100,44 @@ static void pool_whole(void **state)
 	has(out, ",1020,1022\n");
 }
 
+/*
+ * A stop that fails after the module said it was waiting: the line is
+ * relayed while the stop runs, and the failure's kernel-log report shows
+ * what came after it, not that line a second time.  (Writes the two lines
+ * to the kernel log: root only, as the suite runs.)
+ */
+static void stop_progress_said_once(void **state)
+{
+	const char *waited = "instance 7: the stop has waited 5 s";
+	const char *first;
+
+	(void)state;
+	fake.stop_err = -EIO;
+	fake.stop_log_during = "kspawn: instance 7: the stop has waited 5 s (kspawn unit test)";
+	fake.stop_log_end = "kspawn: instance 7: the stop failed (kspawn unit test)";
+	assert_int_equal(ctl("stop", "7"), EXIT_FAIL);
+	has(err, "stop: kspawn: instance 7: the stop has waited 5 s");
+	has(err, "kernel log: kspawn: instance 7: the stop failed");
+	first = strstr(err, waited);
+	assert_non_null(first);
+	if (strstr(first + 1, waited))
+		fail_msg("said twice:\n%s", err);
+}
+
+/* Logged just before the stop returned: still relayed, once. */
+static void stop_progress_at_the_end(void **state)
+{
+	const char *waited = "instance 7: the stop has waited 65 s";
+
+	(void)state;
+	fake.stop_err = -EIO;
+	fake.stop_log_end = "kspawn: instance 7: the stop has waited 65 s (kspawn unit test)";
+	assert_int_equal(ctl("stop", "7"), EXIT_FAIL);
+	has(err, "stop: kspawn: instance 7: the stop has waited 65 s");
+	if (strstr(strstr(err, waited) + 1, waited))
+		fail_msg("said twice:\n%s", err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -108,6 +146,8 @@ int main(void)
 		cmocka_unit_test_setup(no_such_cpu, reset),
 		cmocka_unit_test_setup(module_not_loaded, reset),
 		cmocka_unit_test_setup(pool_whole, reset),
+		cmocka_unit_test_setup(stop_progress_said_once, reset),
+		cmocka_unit_test_setup(stop_progress_at_the_end, reset),
 	};
 
 	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);
