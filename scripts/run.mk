@@ -72,8 +72,9 @@ INITRAMFS_SRC := scripts/build-initramfs.sh $(wildcard scripts/initramfs/*) \
 # qemu/netdev-pktgen (shared skbs with a page fragment on ksnetN), and
 # device-mapper's log-writes target with a RAM disk for its log, for
 # qemu/power-loss-nvme (which loads them itself), null_blk (made
-# through configfs) for qemu/blk-4k's disk of 4 KiB sectors, and zram for
-# its other one, which has a write-zeroes offload.
+# through configfs) for qemu/blk-4k's disk of 4 KiB sectors, zram for
+# its other one, which has a write-zeroes offload, and loop for
+# qemu/two-guests' disk file that a loop device holds.
 HOST_VIRTIO_KO := kernel/drivers/virtio/virtio.ko \
 	kernel/drivers/virtio/virtio_ring.ko \
 	kernel/drivers/virtio/virtio_pci_legacy_dev.ko \
@@ -94,7 +95,8 @@ HOST_VIRTIO_KO := kernel/drivers/virtio/virtio.ko \
 	kernel/drivers/block/brd.ko \
 	kernel/fs/configfs/configfs.ko \
 	kernel/drivers/block/null_blk/null_blk.ko \
-	kernel/mm/zsmalloc.ko kernel/drivers/block/zram/zram.ko
+	kernel/mm/zsmalloc.ko kernel/drivers/block/zram/zram.ko \
+	kernel/drivers/block/loop.ko
 
 $(INITRAMFS): $(HOSTKERNEL_ENV) $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) \
 		$(GUEST_ELF) $(GUEST_TEST_ELF) \

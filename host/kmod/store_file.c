@@ -65,28 +65,34 @@ static unsigned int dio_align(struct file *f)
  * claim, and a second instance on it (by any path or link) would write
  * it beside the first: each corrupting the other's file system, and with
  * --cache writeback beside --cache none, old sectors put back over
- * acknowledged ones (see buffered()).  A loop device over the file, or
- * another program, is not seen.
+ * acknowledged ones (see buffered()).  Nor may anything else have it
+ * open for writing, a loop device over it or another program (our handle
+ * is its one writer then); one that opens it after us is not seen.
  */
 static DEFINE_MUTEX(files_lock);
 static LIST_HEAD(files_open);
 
-static int claim_file(struct kspawn_disk *d)
+static int claim_file(struct kspawn_disk *d, const char *path)
 {
 	struct inode *inode = file_inode(d->buffered);
+	const char *why = NULL;
 	struct kspawn_disk *o;
-	int err = 0;
 
 	if (!S_ISREG(inode->i_mode))
 		return 0;
 	mutex_lock(&files_lock);
 	list_for_each_entry(o, &files_open, claimed)
 		if (file_inode(o->buffered) == inode)
-			err = -ETXTBSY;	/* as a block device held elsewhere */
-	if (!err)
+			why = "another instance has it";
+	if (!why && atomic_read(&inode->i_writecount) > 1)
+		why = "open for writing elsewhere too (a loop device? another program?)";
+	if (!why)
 		list_add(&d->claimed, &files_open);
 	mutex_unlock(&files_lock);
-	return err;
+	if (!why)
+		return 0;
+	pr_info_ratelimited("disk %s: %s\n", path, why);
+	return -ETXTBSY;	/* as a block device held elsewhere */
 }
 
 /* After the last write and the fsync: the next instance may have it. */
@@ -147,11 +153,9 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 		goto err_close;
 	}
 	inode = d->buffered->f_mapping->host;
-	err = claim_file(d);
-	if (err) {
-		pr_info_ratelimited("disk %s: another instance has it\n", path);
+	err = claim_file(d, path);
+	if (err)
 		goto err_close;
-	}
 	/*
 	 * A block device marked read-only (blockdev --setro, a read-only LV)
 	 * opens for writing all the same, and on 6.1 our bios would write it

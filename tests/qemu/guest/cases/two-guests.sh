@@ -1,7 +1,7 @@
 # Two guests at once on CPUs 1 and 2 (QEMU -smp 3): separate regions and
 # consoles; while both run, no third CPU is given away; two ksnetN whose
 # IDs are 256 apart have MACs of their own; a disk, a block device or a
-# file, is one guest's at a time.
+# file, is one guest's at a time, and a file no loop device holds.
 . /tests/lib.sh
 [ "$(nproc)" -ge 3 ] || { bad "needs 3 CPUs, have $(nproc)"; finish; }
 spawn "$IMG" --cpu 1 --cmdline "hello one" || finish
@@ -87,6 +87,26 @@ expect 0 kspawnctl stop "$a"
 spawn "$IMG" --cpu 2 --disk /tmp/shared-link.img --cmdline "hello" || finish
 expect 0 kspawnctl stop "$id"
 rm -f /tmp/shared.img /tmp/shared-link.img
+want_no_instances
+
+# Nor may a guest have a file that a loop device holds open for writing
+# (its user would write it beside the guest), through either store; free
+# again once the loop device lets go.  Before, the guest got it.
+truncate -s 4M /tmp/looped.img
+if { [ -d /sys/module/loop ] || insmod /lib/modules/host/loop.ko; } &&
+	losetup /dev/loop0 /tmp/looped.img; then
+	for cache in none writeback; do
+		expect 7 kspawnctl run "$IMG" --cpu 2 --disk /tmp/looped.img --cache $cache
+		has 'disk /tmp/looped.img is busy'
+		want_online 2
+	done
+	losetup -d /dev/loop0
+	spawn "$IMG" --cpu 2 --disk /tmp/looped.img --cmdline "hello" || finish
+	expect 0 kspawnctl stop "$id"
+else
+	bad "could not put /dev/loop0 over /tmp/looped.img"
+fi
+rm -f /tmp/looped.img
 want_no_instances
 
 # Two ksnetN whose instances' IDs are 256 apart: MACs of their own
