@@ -296,7 +296,12 @@ static int preempt_from_irq(const struct cpu *c)
 	return c->need_resched && c->current != c->idle;
 }
 
-void sched_irq_exit(void)
+/*
+ * After every interrupt handler (trap.c's hook, set in sched_init()): a
+ * thread the handler woke that outranks the interrupted one runs now
+ * rather than at the next tick.
+ */
+static void sched_irq_exit(void)
 {
 	if (preempt_from_irq(this_cpu()))
 		schedule();

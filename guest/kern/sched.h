@@ -154,11 +154,4 @@ void sched_idle(void) __attribute__((noreturn));
 /* The timer tick: wake sleepers, account the time slice, maybe preempt. */
 void sched_tick(void);
 
-/*
- * After every interrupt handler (trap.c calls it; a handler need not): a
- * thread the handler woke that outranks the interrupted one runs now
- * rather than at the next tick.
- */
-void sched_irq_exit(void);
-
 #endif

@@ -25,6 +25,9 @@
 #define MXCSR_PATTERN 0x7f80u	/* all exceptions masked, toward zero */
 #define MXCSR_JUNK 0x1fc0u	/* all masked, denormals are zero, nearest */
 #define MXCSR_NEW_THREAD 0x1f80u
+#define XMM_CLOBBERS "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", \
+	"xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", \
+	"xmm15"
 
 static struct vblk_req req[BATCH];
 static unsigned int callbacks, inherited;
@@ -50,10 +53,7 @@ static void clobber(struct vblk_req *r)
 		JUNK(15)
 #undef JUNK
 		"ldmxcsr %[m]"
-		: : [j] "m"(junk), [m] "m"(mxcsr)
-		: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
-		  "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13",
-		  "xmm14", "xmm15");
+		: : [j] "m"(junk), [m] "m"(mxcsr) : XMM_CLOBBERS);
 	__atomic_fetch_add(&callbacks, 1, __ATOMIC_RELEASE);
 }
 
@@ -90,16 +90,14 @@ static unsigned long hold(const uint64_t (*pat)[2], uint64_t (*out)[2],
 		: [s] "+r"(spin), [m] "=m"(*mxcsr)
 		: [p] "r"(pat), [o] "r"(out), [w] "m"(want),
 		  [c] "m"(callbacks), [t] "r"(target)
-		: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
-		  "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13",
-		  "xmm14", "xmm15", "memory", "cc");
+		: XMM_CLOBBERS, "memory", "cc");
 	return spin;
 }
 
 static int fpuirq_main(int argc, char **argv)
 {
 	int rounds = atoi(app_opt(argc, argv, "rounds", "50"));
-	uint32_t bs, mxcsr = 0, normal = 0x1f80;
+	uint32_t bs, mxcsr = 0, normal = MXCSR_NEW_THREAD;
 	uint64_t pat[16][2], out[16][2];
 	unsigned int target = 0;
 	uint8_t *buf;

@@ -119,14 +119,14 @@ for name in $cases; do
 	# Bounded too: after a case stuck in the module, a list may be stuck.
 	listing=/tmp/run-cases.$$.list.$n
 	: > "$listing"
-	if ! bounded 60 list.$n "$listing" kspawnctl list; then
+	left=
+	if bounded 60 list.$n "$listing" kspawnctl list; then
+		left=$(tail -n +2 "$listing" | awk '$1 ~ /^[0-9]+$/ {print $1}')
+	else
 		echo "  kspawnctl list did not end within 60 s" >> "$log"
 		blocked_tasks >> "$log"
 		st=1
-		: > "$listing.none"
-		listing=$listing.none
 	fi
-	left=$(tail -n +2 "$listing" | awk '$1 ~ /^[0-9]+$/ {print $1}')
 	for id in $left; do
 		echo "  left instance $id behind; stopping it" >> "$log"
 		# Bounded: a stop stuck in the module (no signal ends a task
