@@ -17,6 +17,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+check_options "" "$@"
 
 out=${1:?usage: build-initramfs.sh OUT.cpio.gz [SRC:DEST]...}
 shift

@@ -19,6 +19,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+check_options "" "$@"
 
 out=${1:-build/hostkernel}
 mkdir -p "$out"

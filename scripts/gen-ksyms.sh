@@ -6,6 +6,9 @@
 # Layout, read by guest/kern/ksyms.c: a count, then that many (address,
 # name offset) pairs sorted by address, then the NUL-terminated names.
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+check_options "" "$@"
 elf=${1:?usage: gen-ksyms.sh ELF}
 syms=$(mktemp)
 trap 'rm -f "$syms"' EXIT

@@ -8,6 +8,9 @@
 #   scripts/kmod-tree.sh DIR           symlinks (the build, edits show up)
 #   scripts/kmod-tree.sh --copy DIR    copies (DKMS: /usr/src/kspawn-0.1)
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+check_options "--copy" "$@"
 top=$(cd "$(dirname "$0")/.." && pwd)
 mode=link
 if [ "${1:-}" = --copy ]; then

@@ -4,6 +4,40 @@
 step() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# The running script's header comment (line 2 up to the first line that is
+# not a comment): what it does and its usage lines, for --help.
+script_help() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; }
+
+# A script's leading options, checked before it acts on any: -h or --help
+# prints the header and exits 0; an option the script does not take is a
+# usage error (exit 2) rather than, say, a directory named "--help".  KNOWN
+# lists the options it parses itself; the check stops at the first operand
+# (or the value of an option), so it only covers what comes before.
+#   check_options "--stub --batch" "$@"
+check_options() {
+	local known=" $1 " a
+	shift
+	for a in "$@"; do
+		case $a in
+		-h | --help) script_help; exit 0 ;;
+		--) return 0 ;;
+		-?*)
+			case $known in
+			*" $a "*) ;;
+			*) usage_error "unknown option $a" ;;
+			esac ;;
+		*) return 0 ;;
+		esac
+	done
+}
+
+# A bad command line: the reason, the header's usage lines, exit 2.
+usage_error() {
+	printf '%s: %s\n' "${0##*/}" "$*" >&2
+	script_help | grep -E '^ +scripts/' | sed 's/^ */usage: /' >&2
+	exit 2
+}
+
 # Run as root directly, otherwise through sudo (and say so if there is none).
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then

@@ -22,6 +22,9 @@
 # second CPU, never started, makes TCG keep the barriers; later QEMUs
 # always keep them.
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+check_options "--alone" "$@"
 tcg="-accel tcg,thread=multi"
 alone=
 if [ "${1:-}" = --alone ]; then

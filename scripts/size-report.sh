@@ -2,6 +2,13 @@
 # make size: how big the kernel core is, apart from newlib and the apps.
 #   scripts/size-report.sh IMAGE CORE_OBJS... -- APP_OBJS... [-- TEST_APP_OBJS...]
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+check_options "" "$@"
+[ $# -ge 2 ] || usage_error "wants an image and object files"
+for a in "$@"; do
+	[ "$a" = -- ] || [ -f "$a" ] || die "no $a (make first)"
+done
 image=$1; shift
 groups=("" "" "")
 g=0

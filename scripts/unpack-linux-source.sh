@@ -12,6 +12,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+check_options "" "$@"
 
 out=${1:-build/linux-src}
 pkg=linux-source-6.1

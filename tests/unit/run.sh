@@ -109,10 +109,48 @@ else
 	(cd "$top" && MAKEFLAGS= make -n B="$build" all 2>&1 | head -n 8 | cut -c1-160 | sed 's/^/    | /')
 fi
 
-# DKMS builds the module from the tree scripts/kmod-tree.sh assembles, as
-# `dkms add` would get it (against the QEMU host's kernel headers here).
+# Another kernel tree (make module KDIR=...) rebuilds the module, though no
+# source changed, and one that is not a tree at all is an error, not
+# "Nothing to be done" with the old module left in place.
 env_mk=${HOSTKERNEL:-$build/hostkernel}/env.mk
 kdir=$(sed -n 's/^HOSTKERNEL_KDIR := //p' "$env_mk" 2>/dev/null)
+if [ -z "$kdir" ]; then
+	bad "unit/make-kdir: no host kernel headers ($env_mk): make hostkernel"
+elif ! (cd "$top" && MAKEFLAGS= make -q B="$build" module) > "$out/make-kdir.log" 2>&1; then
+	bad "unit/make-kdir: the module is not up to date for its own tree"
+elif (cd "$top" && MAKEFLAGS= make -q B="$build" module KDIR="$kdir") >> "$out/make-kdir.log" 2>&1; then
+	bad "unit/make-kdir: KDIR=$kdir would not rebuild a module built for the default tree"
+elif (cd "$top" && MAKEFLAGS= make B="$build" module KDIR=/nonexistent) >> "$out/make-kdir.log" 2>&1 ||
+	! grep -q 'KDIR=/nonexistent is not a kernel build tree' "$out/make-kdir.log"; then
+	bad "unit/make-kdir: KDIR=/nonexistent was not refused"
+	sed 's/^/    | /' "$out/make-kdir.log"
+else
+	ok "unit/make-kdir"
+fi
+
+# Every script answers --help with its usage, and an option it does not
+# take with exit 2, before it acts (install-deps.sh once ran apt and then
+# `touch --help`; fetch-host-kernel.sh would have downloaded into ./--help).
+for sh in "$top"/scripts/*.sh; do
+	name=${sh##*/}
+	[ "$name" = lib.sh ] && continue
+	help=$(cd "$out" && "$sh" --help 2>&1)
+	hs=$?
+	bogus=$(cd "$out" && "$sh" --no-such-option 2>&1)
+	bs=$?
+	if [ $hs -eq 0 ] && [[ "$help" == *"scripts/$name"* ]] && [ $bs -eq 2 ] &&
+		[[ "$bogus" == *"unknown option --no-such-option"* ]] &&
+		[ ! -e "$out/--help" ] && [ ! -e "$out/--no-such-option" ]; then
+		ok "unit/script-help/$name"
+	else
+		bad "unit/script-help/$name: --help exit $hs, an unknown option exit $bs"
+		printf '%s\n' "$help" "$bogus" | head -n 6 | sed 's/^/    | /'
+		rm -rf "$out/--help" "$out/--no-such-option"
+	fi
+done
+
+# DKMS builds the module from the tree scripts/kmod-tree.sh assembles, as
+# `dkms add` would get it (against the QEMU host's kernel headers here).
 krel=$(sed -n 's/^HOSTKERNEL_RELEASE := //p' "$env_mk" 2>/dev/null)
 dk=$out/dkms
 rm -rf "$dk" && mkdir -p "$dk/tree"
