@@ -9,8 +9,25 @@ KMOD_SRC := $(wildcard host/kmod/*.[chS] host/backend/*.h) \
 	host/loader/elf_check.c host/loader/elf_check.h \
 	$(wildcard abi/*.[ch]) scripts/kmod-tree.sh
 
+# Which kernel tree the module was last built against ($(KMOD_KDIR), written
+# by the build): `make module KDIR=...` after a plain `make` (or the other
+# way round) must rebuild kspawn.ko, though no source changed.  Compared
+# when make reads this file, so that an up-to-date tree stays one for
+# `make -q`.  The default tree is the fetched host kernel, which
+# $(HOSTKERNEL_ENV) tracks.
+KMOD_KDIR := $(KMOD_B)/kdir
+KMOD_KDIR_NOW := $(if $(KDIR),$(abspath $(KDIR)),default)
+ifneq ($(shell cat $(KMOD_KDIR) 2>/dev/null),$(KMOD_KDIR_NOW))
+$(KSPAWN_KO): kmod-other-tree
+endif
+.PHONY: kmod-other-tree
+kmod-other-tree:
+
 ifneq ($(KDIR),)
 $(KSPAWN_KO): $(KMOD_SRC) | $(DEPS_STAMP)
+	$(Q)test -f $(KDIR)/Makefile || { echo "error: KDIR=$(KDIR) is not a" \
+		"kernel build tree (no Makefile there): for the running kernel," \
+		"apt-get install linux-headers-$$(uname -r)" >&2; exit 2; }
 	$(call say,KBUILD,$@ (KDIR=$(KDIR)))
 	$(Q)scripts/kmod-tree.sh $(KMOD_B)
 	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(abspath $(KMOD_B)) \
@@ -18,6 +35,7 @@ $(KSPAWN_KO): $(KMOD_SRC) | $(DEPS_STAMP)
 		{ cat $(KMOD_B)/build.log; exit 1; }
 	$(Q)grep -A4 'warning:' $(KMOD_B)/build.log || true	# your kernel: shown only
 	$(Q)cp $(KMOD_B)/kspawn.ko $@
+	$(Q)echo '$(KMOD_KDIR_NOW)' > $(KMOD_KDIR)
 else
 $(KSPAWN_KO): $(KMOD_SRC) $(HOSTKERNEL_ENV) | $(DEPS_STAMP)
 	$(call say,KBUILD,$@ (Linux $(HOSTKERNEL_RELEASE)))
@@ -27,6 +45,7 @@ $(KSPAWN_KO): $(KMOD_SRC) $(HOSTKERNEL_ENV) | $(DEPS_STAMP)
 		> $(KMOD_B)/build.log 2>&1 || \
 		{ cat $(KMOD_B)/build.log; exit 1; }
 	$(Q)cp $(KMOD_B)/kspawn.ko $@
+	$(Q)echo '$(KMOD_KDIR_NOW)' > $(KMOD_KDIR)
 endif
 
 .PHONY: module
