@@ -19,8 +19,9 @@ int kb_vq_setup_packed(struct kb_vq *vq, const struct kb_region *r,
 	memset(vq, 0, sizeof(*vq));
 	vq->r = r;
 	vq->packed = 1;
-	if (!size || size > KB_QUEUE_MAX || (size & (size - 1)))
-		return kb_vq_fail(vq, "queue size not a power of two up to the maximum");
+	/* Any size: unlike a split ring, a packed one wraps by counting. */
+	if (!size || size > KB_QUEUE_MAX)
+		return kb_vq_fail(vq, "queue size not 1 to the maximum");
 	if ((ring_addr & 15) || (driver_event & 3) || (device_event & 3))
 		return kb_vq_fail(vq, "misaligned ring");
 	vq->ring = kb_translate(r, ring_addr, sizeof(*vq->ring) * size);

@@ -338,7 +338,8 @@ static int drive(struct lr_dev *d, struct lr_vq *q, struct req *reqs,
 	return 0;
 }
 
-static int run_case(const char *name, int packed, int event_idx, long n)
+static int run_case(const char *name, int packed, int event_idx,
+		    unsigned int qsize, long n)
 {
 	uint8_t *region = aligned_alloc(4096, REGION_BYTES);
 	struct kb_region kr = { region, (uint64_t)(uintptr_t)region,
@@ -371,7 +372,7 @@ static int run_case(const char *name, int packed, int event_idx, long n)
 	atomic_store(&stop, 0);
 	pthread_create(&dev, NULL, device_thread, NULL);
 	d = lr_dev_open(&slot, &o, why, sizeof(why));
-	q = d ? lr_vq_setup(d, 0, QSIZE) : NULL;
+	q = d ? lr_vq_setup(d, 0, qsize) : NULL;
 	if (!q) {
 		bad = 1;
 		if (!why[0])
@@ -423,10 +424,12 @@ int main(int argc, char **argv)
 	long n = argc > 1 ? atol(argv[1]) : 100000;
 	int failed = 0;
 
-	failed += run_case("split", 0, 0, n);
-	failed += run_case("split+event_idx", 0, 1, n);
-	failed += run_case("packed", 1, 0, n);
-	failed += run_case("packed+event_idx", 1, 1, n);
+	failed += run_case("split", 0, 0, QSIZE, n);
+	failed += run_case("split+event_idx", 0, 1, QSIZE, n);
+	failed += run_case("packed", 1, 0, QSIZE, n);
+	failed += run_case("packed+event_idx", 1, 1, QSIZE, n);
+	/* A packed ring's size need not be a power of two (virtio 1.2, 2.8). */
+	failed += run_case("packed-size-100+event_idx", 1, 1, 100, n);
 	printf("linux_ring_blk: %d failed\n", failed);
 	return failed != 0;
 }

@@ -276,7 +276,7 @@ static int packed_setup(const char *name, struct kb_vq *vq)
 }
 
 /*
- * A packed ring refused at setup (a size not a power of two, none, a ring
+ * A packed ring refused at setup (a size over the maximum, none, a ring
  * or event area outside the region) is a queue every entry point treats
  * as absent, as a refused split ring is: nothing taken, nothing written.
  */
@@ -287,7 +287,7 @@ static void packed_setup_refusals(void)
 		uint16_t size;
 		uint64_t ring, drv, dev;
 	} bad[] = {
-		{ 3, BASE + DESC_OFF, BASE + AVAIL_OFF, BASE + USED_OFF },
+		{ KB_QUEUE_MAX + 1, BASE + DESC_OFF, BASE + AVAIL_OFF, BASE + USED_OFF },
 		{ 0, BASE + DESC_OFF, BASE + AVAIL_OFF, BASE + USED_OFF },
 		{ QS, outside, BASE + AVAIL_OFF, BASE + USED_OFF },
 		{ QS, BASE + DESC_OFF, BASE + AVAIL_OFF, outside },
