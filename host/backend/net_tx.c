@@ -9,7 +9,9 @@
 /*
  * A transmitted frame's header (copied once) and length, checked: no GSO
  * (none offered), NEEDS_CSUM only if CSUM was negotiated and its field
- * lies inside the frame, DATA_VALID never (receive only).
+ * lies inside the frame, DATA_VALID and RSC_INFO never (they describe
+ * received frames; a driver must not send them).  Flag bits the device
+ * does not know are ignored, as virtio 1.2 5.1.6.2.2 asks.
  */
 static int tx_header(struct kb_net *n, const struct virtio_net_hdr_v1 *h,
 		     uint32_t out_len, struct kb_net_meta *m, uint32_t *len)
@@ -20,7 +22,8 @@ static int tx_header(struct kb_net *n, const struct virtio_net_hdr_v1 *h,
 	*len = out_len - KB_NET_HDR;
 	m->csum = KB_NET_CSUM_NONE;
 	if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE ||
-	    (h->flags & ~VIRTIO_NET_HDR_F_NEEDS_CSUM))
+	    (h->flags & (VIRTIO_NET_HDR_F_DATA_VALID |
+			 VIRTIO_NET_HDR_F_RSC_INFO)))
 		return -1;
 	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
 		if (!kb_net_has(n, VIRTIO_NET_F_CSUM) ||

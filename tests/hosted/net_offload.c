@@ -12,8 +12,10 @@
  *                      by the device, right, and no flags
  *   csum-off-*         neither: a NEEDS_CSUM frame is refused (tx_errors)
  *   hostile-hdr-*      headers a guest may forge (start or offset outside
- *                      the frame, GSO, DATA_VALID on transmit, a short
- *                      frame): each dropped and counted, device live
+ *                      the frame, GSO, DATA_VALID or RSC_INFO on transmit,
+ *                      a short frame): each dropped and counted, device
+ *                      live; flag bits the device does not know are
+ *                      ignored, the frame sent (virtio 1.2, 5.1.6.2.2)
  *   features-refused   MQ without CTRL_VQ: FEATURES_OK refused
  *   mrg-B-*            MRG_RXBUF, receive buffers of B bytes: frames of
  *                      14..9018 bytes arrive whole over num_buffers
@@ -86,8 +88,9 @@ static void hostile_headers(const char *layout, int packed)
 		  .csum_offset = 6 },		/* inside the MAC header */
 		{ .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 100 },
 		{ .flags = VIRTIO_NET_HDR_F_DATA_VALID },
-		{ .flags = 0x80 },
+		{ .flags = VIRTIO_NET_HDR_F_RSC_INFO },
 	};
+	static const struct virtio_net_hdr_v1 unknown = { .flags = 0xf8 };
 	struct virtio_net_hdr_v1 ok = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
 					.csum_start = 34, .csum_offset = 164,
 					.num_buffers = 9999 };
@@ -104,10 +107,11 @@ static void hostile_headers(const char *layout, int packed)
 	send(&ok, f, 13);		/* shorter than a MAC header */
 	/* The last two bytes as the field: just inside; num_buffers ignored. */
 	send(&ok, f, sizeof(f));
+	send(&unknown, f, sizeof(f));
 	kb_net_totals(&net, &t);
 	verdict("hostile-hdr", layout,
-		t.tx_errors == i + 1 && t.tx_packets == 1 &&
-		t.rx_packets == 1 && net.dev.live && !net.dev.broken,
+		t.tx_errors == i + 1 && t.tx_packets == 2 &&
+		t.rx_packets == 2 && net.dev.live && !net.dev.broken,
 		"tx_errors %llu of %u, tx %llu rx %llu, live %d broken %d",
 		(unsigned long long)t.tx_errors, i + 1,
 		(unsigned long long)t.tx_packets,
