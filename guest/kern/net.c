@@ -69,12 +69,27 @@ static void sys_call_app(void *ctx, void (*run)(void *arg), void *arg)
 	fpu_restore(&interrupted);
 }
 
+static void *sys_self(void *ctx)
+{
+	(void)ctx;
+	return thread_self();
+}
+
+/* The net_sock, which embeds s first (kfree takes its own lock). */
+static void sys_release(void *ctx, struct udp_sock *s)
+{
+	(void)ctx;
+	kfree(s);
+}
+
 static const struct net_sys sys = {
 	.lock = sys_lock,
 	.unlock = sys_unlock,
 	.wake = sys_wake,
 	.now_ms = sys_now_ms,
 	.call_app = sys_call_app,
+	.self = sys_self,
+	.release = sys_release,
 };
 
 int net_up(uint32_t ip)
@@ -243,14 +258,17 @@ void net_tx_end(void)
 
 void udp_close(struct udp_sock *s)
 {
-	uint64_t flags;
+	int unused;
 
 	if (!s)
 		return;
-	flags = spin_lock_irqsave(&net.lock);
+	/* Through net_sys: udp_sock_drain() drops and retakes the lock. */
+	sys_lock(NULL);
 	udp_sock_close(s);
-	spin_unlock_irqrestore(&net.lock, flags);
-	kfree(s);
+	unused = udp_sock_drain(&net.stack, s);
+	sys_unlock(NULL);
+	if (unused)
+		kfree(s);
 }
 
 /* The replies so far, the driver polled first when it can be. */

@@ -104,7 +104,12 @@ int udp_recvfrom(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
 void net_tx_begin(void);
 void net_tx_end(void);
 
-/* Unbind and free s (no callback of s may be running). */
+/*
+ * Unbind and free s.  A callback of s running on another CPU is waited
+ * for, so none runs once this returns; a callback may close its own
+ * socket, which is then freed as it returns.  (Two callbacks closing each
+ * other's sockets would wait for each other.)
+ */
 void udp_close(struct udp_sock *s);
 
 /*

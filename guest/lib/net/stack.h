@@ -38,6 +38,18 @@ struct net_sys {
 	 * thread its interrupt came in).  NULL: called directly.
 	 */
 	void (*call_app)(void *ctx, void (*run)(void *arg), void *arg);
+	/*
+	 * Who is running: the same value in one thread (and in an interrupt
+	 * that came in on it), a different one in another, so that closing a
+	 * socket waits for callbacks elsewhere but not for the one it is
+	 * called from (udp_sock_drain).  NULL: one thread only.
+	 */
+	void *(*self)(void *ctx);
+	/*
+	 * A socket closed from its own callback, whose last callback has
+	 * returned: free it (called with the lock held).  NULL: nothing.
+	 */
+	void (*release)(void *ctx, struct udp_sock *s);
 	void *ctx;
 };
 

@@ -46,7 +46,10 @@ static void udp_enqueue(struct net_stack *st, struct udp_sock *s,
 		st->sys->wake(st->sys->ctx, s);
 }
 
-/* A callback's arguments, copied under the lock, for net_sys.call_app. */
+/*
+ * A callback's arguments, copied under the lock, for net_sys.call_app;
+ * on its socket's list while it runs, for udp_sock_drain().
+ */
 struct udp_call {
 	udp_recv_fn fn;
 	struct udp_sock *s;
@@ -55,7 +58,14 @@ struct udp_call {
 	const uint8_t *data;
 	size_t len;
 	void *arg;
+	void *thread;			/* net_sys.self of the caller */
+	struct udp_call *next;
 };
+
+static void *self(const struct net_stack *st)
+{
+	return st->sys && st->sys->self ? st->sys->self(st->sys->ctx) : NULL;
+}
 
 static void udp_call(void *p)
 {
@@ -68,13 +78,16 @@ static void udp_deliver(struct net_stack *st, struct udp_sock *s,
 			uint32_t src, uint16_t sport, const uint8_t *data,
 			size_t len)
 {
-	struct udp_call c = { s->fn, s, src, sport, data, len, s->arg };
+	struct udp_call c = { s->fn, s, src, sport, data, len, s->arg,
+			      self(st), s->calls };
+	struct udp_call **pp;
 
 	if (!c.fn) {
 		udp_enqueue(st, s, src, sport, data, len);
 		return;
 	}
 	st->nif->stats.udp_rx++;
+	s->calls = &c;
 	/* Unlocked, so that the callback may send (or even close s). */
 	net_unlock(st);
 	if (st->sys && st->sys->call_app)
@@ -82,6 +95,11 @@ static void udp_deliver(struct net_stack *st, struct udp_sock *s,
 	else
 		udp_call(&c);
 	net_lock(st);
+	for (pp = &s->calls; *pp != &c; pp = &(*pp)->next)
+		;
+	*pp = c.next;
+	if (s->orphan && !s->calls && st->sys && st->sys->release)
+		st->sys->release(st->sys->ctx, s);
 }
 
 void udp_input(struct net_stack *st, uint32_t src, uint32_t dst,
@@ -191,6 +209,31 @@ void udp_sock_close(struct udp_sock *s)
 	s->st = NULL;
 	s->next = NULL;
 	s->count = 0;
+}
+
+int udp_sock_drain(struct net_stack *st, struct udp_sock *s)
+{
+	void *me = self(st);
+
+	for (;;) {
+		int mine = 0, others = 0;
+
+		for (struct udp_call *c = s->calls; c; c = c->next) {
+			if (c->thread == me)
+				mine = 1;
+			else
+				others = 1;
+		}
+		if (!others) {
+			s->orphan = mine;
+			return !mine;
+		}
+		net_unlock(st);
+#if defined(__x86_64__)
+		__builtin_ia32_pause();
+#endif
+		net_lock(st);
+	}
 }
 
 int udp_sock_sendto(struct udp_sock *s, uint32_t ip, uint16_t port,

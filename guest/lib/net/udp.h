@@ -17,6 +17,7 @@
 #define UDP_SLOT_HDR 8			/* source address, port, length */
 
 struct udp_sock;
+struct udp_call;
 
 /*
  * Called for each datagram, from net_input()'s context (an interrupt
@@ -37,6 +38,8 @@ struct udp_sock {
 	size_t slot_size;
 	unsigned int nslots, head, count;
 	void *owner;			/* free for the platform glue */
+	struct udp_call *calls;		/* its callbacks running now */
+	int orphan;			/* closed: net_sys.release when done */
 };
 
 /*
@@ -58,6 +61,17 @@ int udp_sock_open_queue(struct net_stack *st, struct udp_sock *s,
 
 /* Unbind (queued datagrams are dropped); harmless if not bound. */
 void udp_sock_close(struct udp_sock *s);
+
+/*
+ * After udp_sock_close(s) on st: whether s may be freed now.  It first
+ * waits, the lock released while it spins, for callbacks of s running in
+ * other threads (net_sys.self), so none runs once it returns.  One running
+ * in this thread (a callback that closed its own socket) cannot be waited
+ * for: then 0, and s goes to net_sys.release when that callback returns.
+ * A callback must not close another socket whose callback may be running
+ * (the two could wait for each other).
+ */
+int udp_sock_drain(struct net_stack *st, struct udp_sock *s);
 
 /*
  * Send one datagram from s's port.  Without a cached MAC for ip the frame
