@@ -17,16 +17,15 @@
 static const struct {
 	const char *name;
 	int (*fn)(struct ctl *c, int argc, char **argv);
-	int json;		/* it prints JSON with --json */
 } commands[] = {
-	{ "run", cmd_run, 1 },
-	{ "list", cmd_list, 1 },
-	{ "status", cmd_status, 1 },
-	{ "console", cmd_console, 0 },
-	{ "stop", cmd_stop, 0 },
-	{ "gdb", cmd_gdb, 0 },
-	{ "reserve", cmd_reserve, 0 },
-	{ "release", cmd_release, 0 },
+	{ "run", cmd_run },
+	{ "list", cmd_list },
+	{ "status", cmd_status },
+	{ "console", cmd_console },
+	{ "stop", cmd_stop },
+	{ "gdb", cmd_gdb },
+	{ "reserve", cmd_reserve },
+	{ "release", cmd_release },
 };
 
 /* The command's index in commands[], or -1. */
@@ -108,7 +107,7 @@ static int command_line(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	/* Not ignored where nothing is JSON: a script would be misled. */
-	if (c.json && !commands[k].json) {
+	if (c.json && !ctl_json_cmd(argv[i])) {
 		if (ctl_help(argv[i], argc - i, argv + i, NULL))
 			return EXIT_OK;
 		return ctl_usage(argv[i], "--json is for run, status and list only");

@@ -100,9 +100,14 @@ int ctl_usage(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /*
  * An option cmd does not take: unknown, or a global option (--json,
- * --device) after the command, said to go before it.  EXIT_USAGE.
+ * --device) after the command, said to go before it (--json only where
+ * it means something).  EXIT_USAGE, cmd's synopsis printed.
  */
 int ctl_bad_option(const char *cmd, const char *opt);
+/* The same reason, said alone (run says its synopsis itself). */
+void ctl_say_bad_option(const char *cmd, const char *opt);
+/* 1 if cmd prints JSON with --json (run, status, list), else 0. */
+int ctl_json_cmd(const char *cmd);
 
 /*
  * Is argv[*i] the option NAME, as "NAME VALUE" or "NAME=VALUE"?  0 if not;

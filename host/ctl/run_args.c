@@ -267,7 +267,8 @@ int run_parse_args(struct run_args *a, int argc, char **argv)
 		if (r < 0)
 			return -1;
 		if (!r) {
-			err_msg("run: unknown option '%s'", opt);
+			/* --json, --device: said where they go. */
+			ctl_say_bad_option("run", opt);
 			return -1;
 		}
 		if (run_option(a, run_options[k - 1], val))

@@ -88,6 +88,29 @@ static void global_after_command(void **state)
 	refused("status: --device goes before the command (kspawnctl --device PATH status ...)",
 		"status", ctl("status", "7", "--device", "/dev/x"));
 	refused("list: takes no arguments ('7')", "list", ctl("list", "7"));
+	refused("run: --json goes before the command (kspawnctl --json run ...)",
+		"run", ctl("run", image_path, "--json"));
+	refused("run: --device goes before the command (kspawnctl --device PATH run ...)",
+		"run", ctl("run", image_path, "--device", "/dev/null"));
+	refused("run: --device goes before the command (kspawnctl --device PATH run ...)",
+		"run", ctl("run", image_path, "--device=/dev/null"));
+}
+
+/*
+ * --json after a command that prints no JSON: not sent before the
+ * command, where it is refused all the same, but refused outright.
+ */
+static void json_after_command_without_json(void **state)
+{
+	static const char *const cmds[] = { "reserve", "gdb", "stop" };
+	char why[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		snprintf(why, sizeof(why),
+			 "%s: --json is for run, status and list only", cmds[i]);
+		refused(why, cmds[i], ctl(cmds[i], "2", "--json"));
+	}
 }
 
 static void gdb_args(void **state)
@@ -168,6 +191,7 @@ int main(void)
 		cmocka_unit_test_setup(status_args, reset),
 		cmocka_unit_test_setup(console_args, reset),
 		cmocka_unit_test_setup(global_after_command, reset),
+		cmocka_unit_test_setup(json_after_command_without_json, reset),
 		cmocka_unit_test_setup(gdb_args, reset),
 		cmocka_unit_test_setup(pool_args, reset),
 		cmocka_unit_test_setup(run_args, reset),
