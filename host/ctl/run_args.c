@@ -165,6 +165,8 @@ static const char *const run_options[] = {
 /* Option opt (one of run_options) with its value: 0, or -1 said why. */
 static int run_option(struct run_args *a, const char *opt, const char *val)
 {
+	struct stat st;
+
 	if (!strcmp(opt, "--cpu")) {
 		a->cpu_given = 1;
 		a->cpu = parse_cpu(opt, val);
@@ -220,8 +222,17 @@ static int run_option(struct run_args *a, const char *opt, const char *val)
 				strlen(val), CTL_DISK_PATH_MAX - 1);
 			return -1;
 		}
-		if (access(val, R_OK | W_OK)) {
+		if (access(val, R_OK | W_OK) || stat(val, &st)) {
 			err_msg("run: --disk %s: %s", val, strerror(errno));
+			return -1;
+		}
+		/*
+		 * The module would refuse anything else at the load, after
+		 * the image and the CPUs; a FIFO is not even to be opened.
+		 */
+		if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+			err_msg("run: --disk %s: not a regular file or block device",
+				val);
 			return -1;
 		}
 		a->disk = val;
