@@ -15,13 +15,23 @@
 #include "image.h"
 #include "run_args.h"
 
-static int image_exit(enum image_error e)
+/*
+ * An image that does not fit a --mem given is a --mem too small, a bad
+ * command line (the image's note decides the minimum); without --mem,
+ * the region is the one its note asks for, and the fault the image's.
+ */
+static int image_exit(enum image_error e, const struct run_args *a)
 {
 	switch (e) {
 	case IMAGE_ERR_ABI:
 		return EXIT_ABI;
 	case IMAGE_ERR_IO:
 		return EXIT_FAIL;
+	case IMAGE_ERR_REGION:
+		if (!a->mem_arg)
+			return EXIT_IMAGE;
+		usage("run", 1);
+		return EXIT_USAGE;
 	default:
 		return EXIT_IMAGE;
 	}
@@ -411,7 +421,7 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	if (e == IMAGE_ERR_IO || (e && !(a.no_verify && img.data))) {
 		err_msg("run: %s: %s", a.image, img.error);
 		image_free(&img);
-		return image_exit(e);
+		return image_exit(e, &a);
 	}
 	if (!a.mem)	/* --no-verify on an image without a readable note */
 		a.mem = KSPAWN_REGION_MIN;
