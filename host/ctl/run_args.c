@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -84,24 +85,43 @@ static uint64_t parse_size(const char *s)
 	return v << shift;
 }
 
+/* "run: OPT", for what cpus.c says. */
+static const char *run_opt(const char *opt)
+{
+	static char what[32];
+
+	snprintf(what, sizeof(what), "run: %s", opt);
+	return what;
+}
+
 /* A CPU number for opt, or -1 (said why). */
 static int parse_cpu(const char *opt, const char *val)
 {
-	unsigned long n;
+	const char *big;
+	int n = cpus_number(val, &big);
 
-	if (ctl_parse_uint(val, 4095, &n)) {
+	if (n == CPUS_TOO_BIG) {
+		cpus_say_too_big(run_opt(opt), big);
+		return -1;
+	}
+	if (n < 0) {
 		err_msg("run: %s wants a CPU number, not '%s'", opt, val);
 		return -1;
 	}
-	return (int)n;
+	return n;
 }
 
 /* --cpus 2-3: the guest's CPUs, its CPU 0 the lowest; one is --cpu. */
 static int parse_cpus(struct run_args *a, const char *val)
 {
 	static unsigned char set[CTL_MAX_CPUS];
-	int n = cpus_parse(val, set);
+	const char *big;
+	int n = cpus_parse_big(val, set, &big);
 
+	if (n == CPUS_TOO_BIG) {
+		cpus_say_too_big(run_opt("--cpus"), big);
+		return -1;
+	}
 	if (n <= 0 || n > KSPAWN_MAX_CPUS) {
 		err_msg("run: --cpus wants a CPU list like 2-3 or 1,3 (at most %d CPUs), not '%s'",
 			KSPAWN_MAX_CPUS, val);

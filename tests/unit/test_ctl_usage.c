@@ -135,6 +135,34 @@ static void pool_args(void **state)
 		"release", ctl("release", "1", "2"));
 }
 
+/*
+ * One limit on CPU numbers everywhere (CTL_MAX_CPUS), and a number over
+ * it said as that, not as something that is no CPU number or list.
+ */
+static void cpus_out_of_range(void **state)
+{
+	(void)state;
+	refused("reserve: CPU 1024 is out of range (at most 1023)", "reserve",
+		ctl("reserve", "1024"));
+	refused("release: CPU 99999 is out of range (at most 1023)", "release",
+		ctl("release", "2,99999"));
+	refused("reserve: CPU 123456789012345678901234567890 is out of range (at most 1023)",
+		"reserve", ctl("reserve", "1-123456789012345678901234567890"));
+	refused("run: --cpu: CPU 99999 is out of range (at most 1023)", "run",
+		ctl("run", image_path, "--cpu", "99999"));
+	refused("run: --cpu: CPU 1024 is out of range (at most 1023)", "run",
+		ctl("run", image_path, "--cpu", "1024"));
+	refused("run: --cpus: CPU 4000 is out of range (at most 1023)", "run",
+		ctl("run", image_path, "--cpus", "2,4000"));
+	refused("run: --doorbell-cpu: CPU 4095 is out of range (at most 1023)",
+		"run", ctl("run", image_path, "--doorbell-cpu", "4095"));
+	/* Malformed is still that. */
+	refused("reserve: '1024,' is not a CPU list (like 2-3,5)", "reserve",
+		ctl("reserve", "1024,"));
+	refused("run: --cpu wants a CPU number, not '99999x'", "run",
+		ctl("run", image_path, "--cpu", "99999x"));
+}
+
 /* run says why (run_args.c), then its synopsis, not all its help. */
 static void run_args(void **state)
 {
@@ -195,6 +223,7 @@ int main(void)
 		cmocka_unit_test_setup(gdb_args, reset),
 		cmocka_unit_test_setup(pool_args, reset),
 		cmocka_unit_test_setup(run_args, reset),
+		cmocka_unit_test_setup(cpus_out_of_range, reset),
 		cmocka_unit_test_setup(json_where_meaningless, reset),
 		cmocka_unit_test_setup(numbers_strict, reset),
 	};
