@@ -68,8 +68,11 @@ static int command_line(int argc, char **argv)
 	const char *env = getenv("KSPAWN_DEVICE");
 	int i = 1, k;
 
-	if (env && *env)
+	/* Empty is unset, as a shell's KSPAWN_DEVICE= makes it. */
+	if (env && *env) {
 		c.device = env;
+		c.device_from = "KSPAWN_DEVICE";
+	}
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *val;
 		int r;
@@ -77,11 +80,15 @@ static int command_line(int argc, char **argv)
 		if (!strcmp(argv[i], "--json")) {
 			c.json = 1;
 		} else if ((r = ctl_opt(NULL, argc, argv, &i, "--device", &val))) {
-			if (r < 0) {
+			/* --device= is no path: not opened as "". */
+			if (r > 0 && !*val)
+				err_msg("--device needs a value");
+			if (r < 0 || !*val) {
 				usage(NULL, 1);
 				return EXIT_USAGE;
 			}
 			c.device = val;
+			c.device_from = "--device";
 		} else if (!strcmp(argv[i], "-h") ||
 			   !strcmp(argv[i], "--help")) {
 			usage(NULL, 0);

@@ -27,6 +27,8 @@ enum ctl_exit {
 struct ctl {
 	int json;
 	const char *device;
+	/* "--device", "KSPAWN_DEVICE", or NULL for the default path */
+	const char *device_from;
 	int fd;			/* /dev/kspawn once opened */
 };
 

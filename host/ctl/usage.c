@@ -30,15 +30,16 @@ static const char overview[] =
 "  --json          print results as JSON, for scripts: run, status and list\n"
 "                  only (run and status print one object, list an array\n"
 "                  of status objects); the others refuse it (status 2)\n"
-"  --device PATH   the control device (default $KSPAWN_DEVICE if set, else\n"
-"                  /dev/kspawn)\n"
+"  --device PATH   the control device (default $KSPAWN_DEVICE if set and\n"
+"                  not empty, else /dev/kspawn)\n"
 "  -h, --help      this text; a command's own: `kspawnctl help COMMAND`,\n"
 "                  or -h or --help anywhere after the command\n"
 "  --version       kspawnctl's version and ABI\n"
 "An option's value is the next word, or follows '=' (--mem=16M).\n"
 "\n"
 "ENVIRONMENT\n"
-"  KSPAWN_DEVICE   the control device, when --device does not say\n";
+"  KSPAWN_DEVICE   the control device, when --device does not say (empty\n"
+"                  is unset)\n";
 
 static const char run_help[] =
 "kspawnctl run IMAGE [--cpu N | --cpus LIST] [--mem SIZE] [--cmdline STR]\n"
@@ -189,7 +190,8 @@ static const char exit_help[] =
 "     block device, or options the module refused for an image that\n"
 "     passed the checks\n"
 "  3  kspawn.ko is not loaded (/dev/kspawn missing): load it with\n"
-"     pool_base=, pool_size= and trampoline= (host/kmod/README.md)\n"
+"     pool_base=, pool_size= and trampoline= (host/kmod/README.md); also\n"
+"     a device path from --device or $KSPAWN_DEVICE that is missing\n"
 "  4  permission denied: run as root\n"
 "  5  bad image: not a regular file, not a kspawn guest ELF, truncated,\n"
 "     or laid out wrongly (a segment outside the region its own note\n"
