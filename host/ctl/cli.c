@@ -40,18 +40,26 @@ static int command(const char *name)
 /* kspawnctl help [COMMAND] */
 static int help(int argc, char **argv)
 {
-	if (argc > 2) {
-		err_msg("help: one command only ('%s' and '%s')", argv[1],
-			argv[2]);
+	const char *cmd = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		/* help's own help is what it gives anyway, as elsewhere. */
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			continue;
+		if (cmd) {
+			err_msg("help: one command only ('%s' and '%s')", cmd,
+				argv[i]);
+			usage(NULL, 1);
+			return EXIT_USAGE;
+		}
+		cmd = argv[i];
+	}
+	if (cmd && command(cmd) < 0) {
+		err_msg("help: unknown command '%s'", cmd);
 		usage(NULL, 1);
 		return EXIT_USAGE;
 	}
-	if (argc == 2 && command(argv[1]) < 0) {
-		err_msg("help: unknown command '%s'", argv[1]);
-		usage(NULL, 1);
-		return EXIT_USAGE;
-	}
-	usage(argc == 2 ? argv[1] : NULL, 0);
+	usage(cmd, 0);
 	return EXIT_OK;
 }
 
@@ -102,6 +110,8 @@ static int command_line(int argc, char **argv)
 		}
 	}
 	if (i == argc) {
+		/* The synopsis alone would not say what was wrong. */
+		err_msg("which command? (kspawnctl help)");
 		usage(NULL, 1);
 		return EXIT_USAGE;
 	}

@@ -79,6 +79,35 @@ static void help_unknown_command(void **state)
 	has(out, "EXIT STATUS");
 }
 
+/* No command: why first, then the synopsis; status 2. */
+static void no_command(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl_to(NULL, (char *)NULL), EXIT_USAGE);
+	if (strncmp(err, "kspawnctl: which command? (kspawnctl help)\n", 43))
+		fail_msg("stderr does not start with the reason: \"%s\"", err);
+	has(err, "usage: kspawnctl");
+	assert_int_equal(ctl("--json"), EXIT_USAGE);
+	if (strncmp(err, "kspawnctl: which command? (kspawnctl help)\n", 43))
+		fail_msg("stderr does not start with the reason: \"%s\"", err);
+	assert_int_equal(fake.opens, 0);
+}
+
+/* help's own -h and --help are help, not an unknown command. */
+static void help_help(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl("help", "--help"), EXIT_OK);
+	has(out, "EXIT STATUS");
+	assert_string_equal(err, "");
+	assert_int_equal(ctl("help", "-h"), EXIT_OK);
+	has(out, "EXIT STATUS");
+	assert_string_equal(err, "");
+	assert_int_equal(ctl("help", "run", "--help"), EXIT_OK);
+	has(out, "usage: kspawnctl run IMAGE");
+	assert_string_equal(err, "");
+}
+
 static int signal_at;		/* the dev_status call that gets it */
 static int signal_sent;
 
@@ -189,6 +218,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(help_anywhere, reset),
 		cmocka_unit_test_setup(help_unknown_command, reset),
+		cmocka_unit_test_setup(no_command, reset),
+		cmocka_unit_test_setup(help_help, reset),
 		cmocka_unit_test_setup(interrupted_follow, reset),
 		cmocka_unit_test_setup(image_not_there, reset),
 		cmocka_unit_test_setup(image_fifo, reset),
