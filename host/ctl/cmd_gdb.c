@@ -1,5 +1,5 @@
 /*
- * kspawnctl gdb ID [--listen [HOST:]PORT | --tty DEV]
+ * kspawnctl gdb ID [--listen [ADDR:]PORT | --tty DEV]
  *
  * Carries the gdb remote protocol between gdb and the guest's stub, which
  * talks over the instance's debug channel (two byte rings in the shared
@@ -398,13 +398,19 @@ int cmd_gdb(struct ctl *c, int argc, char **argv)
 		usage("gdb", 1);
 		return EXIT_USAGE;
 	}
-	/* The values first, then the instance: only then a bridge. */
+	/*
+	 * The values first, then the instance: only then a bridge.  A bad
+	 * value is a bad command line, said as any: then the synopsis.
+	 */
 	if (tty) {
 		tty_fd = open_tty(tty);
-		if (tty_fd < 0)
+		if (tty_fd < 0) {
+			usage("gdb", 1);
 			return EXIT_USAGE;
+		}
 	} else if (parse_listen(listen_on ? listen_on : "127.0.0.1:1234",
 				&addr)) {
+		usage("gdb", 1);
 		return EXIT_USAGE;
 	}
 	rc = ctl_open(c);

@@ -13,7 +13,7 @@ static const char synopsis[] =
 "       kspawnctl status ID\n"
 "       kspawnctl console ID [--follow]\n"
 "       kspawnctl stop ID [--force]\n"
-"       kspawnctl gdb ID [--listen [HOST:]PORT | --tty DEV]\n"
+"       kspawnctl gdb ID [--listen [ADDR:]PORT | --tty DEV]\n"
 "       kspawnctl reserve CPULIST\n"
 "       kspawnctl release CPULIST\n"
 "       kspawnctl help [COMMAND]\n";
@@ -158,7 +158,7 @@ static const char stop_help[] =
 "  --force         skip the polite request\n";
 
 static const char gdb_help[] =
-"kspawnctl gdb ID [--listen [HOST:]PORT | --tty DEV]\n"
+"kspawnctl gdb ID [--listen [ADDR:]PORT | --tty DEV]\n"
 "  Bridge gdb to the guest's own gdb stub over the instance's debug\n"
 "  channel, until Ctrl-C (status 130) or the instance goes (status 8;\n"
 "  with no gdb connected, seen within half a second).  Start the\n"
@@ -166,8 +166,8 @@ static const char gdb_help[] =
 "  debugger before the app's main (gdb=on: the stub listens, the guest\n"
 "  does not wait).  A bad --listen or --tty is a bad command line (2),\n"
 "  said before the device is opened.\n"
-"  --listen [HOST:]PORT  TCP (default 127.0.0.1:1234); then, in gdb:\n"
-"                  target remote HOST:PORT; one gdb at a time.  HOST\n"
+"  --listen [ADDR:]PORT  TCP (default 127.0.0.1:1234); then, in gdb:\n"
+"                  target remote ADDR:PORT; one gdb at a time.  ADDR\n"
 "                  is a loopback address, and only root and the user\n"
 "                  who started the bridge (or sudo's SUDO_UID) may\n"
 "                  connect: the stub owns the guest's kernel\n"
