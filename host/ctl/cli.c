@@ -74,7 +74,7 @@ static int command_line(int argc, char **argv)
 {
 	struct ctl c = { .device = KSPAWN_DEVICE, .fd = -1 };
 	const char *env = getenv("KSPAWN_DEVICE");
-	int i = 1, k;
+	int i = 1, k, device_given = 0;
 
 	/* Empty is unset, as a shell's KSPAWN_DEVICE= makes it. */
 	if (env && *env) {
@@ -91,12 +91,16 @@ static int command_line(int argc, char **argv)
 			/* --device= is no path: not opened as "". */
 			if (r > 0 && !*val)
 				err_msg("--device needs a value");
-			if (r < 0 || !*val) {
+			/* Not the last one silently: which was meant? */
+			else if (r > 0 && device_given)
+				err_msg("--device given twice");
+			if (r < 0 || !*val || device_given) {
 				usage(NULL, 1);
 				return EXIT_USAGE;
 			}
 			c.device = val;
 			c.device_from = "--device";
+			device_given = 1;
 		} else if (!strcmp(argv[i], "-h") ||
 			   !strcmp(argv[i], "--help")) {
 			usage(NULL, 0);

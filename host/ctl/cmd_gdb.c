@@ -372,17 +372,26 @@ int cmd_gdb(struct ctl *c, int argc, char **argv)
 	if (ctl_help("gdb", argc, argv, gdb_options))
 		return EXIT_OK;
 	for (int i = 1; i < argc; i++) {
+		const char **to = &listen_on, *val;
 		int r;
 
-		r = ctl_opt("gdb", argc, argv, &i, "--listen", &listen_on);
-		if (!r)
-			r = ctl_opt("gdb", argc, argv, &i, "--tty", &tty);
+		r = ctl_opt("gdb", argc, argv, &i, gdb_options[0], &val);
+		if (!r) {
+			to = &tty;
+			r = ctl_opt("gdb", argc, argv, &i, gdb_options[1], &val);
+		}
 		if (r < 0) {
 			usage("gdb", 1);
 			return EXIT_USAGE;
 		}
-		if (r)
+		if (r) {
+			/* Not the last one silently: which was meant? */
+			if (*to)
+				return ctl_usage("gdb", "%s given twice",
+						 to == &tty ? "--tty" : "--listen");
+			*to = val;
 			continue;
+		}
 		if (argv[i][0] == '-')
 			return ctl_bad_option("gdb", argv[i]);
 		if (ids)

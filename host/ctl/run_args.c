@@ -276,6 +276,8 @@ int run_parse_args(struct run_args *a, int argc, char **argv)
 	a->cpu = -1;
 	a->doorbell_cpu = -1;
 	a->cmdline = "hello";
+	unsigned int given = 0;	/* run_options[k] seen: bit k */
+
 	for (int i = 1; i < argc; i++) {
 		const char *opt = argv[i], *val = NULL;
 		int k, r = 0;
@@ -302,6 +304,12 @@ int run_parse_args(struct run_args *a, int argc, char **argv)
 			ctl_say_bad_option("run", opt);
 			return -1;
 		}
+		/* Not the last one silently: which did the user mean? */
+		if (given & (1u << (k - 1))) {
+			err_msg("run: %s given twice", run_options[k - 1]);
+			return -1;
+		}
+		given |= 1u << (k - 1);
 		if (run_option(a, run_options[k - 1], val))
 			return -1;
 	}

@@ -126,6 +126,24 @@ static void gdb_args(void **state)
 		ctl("gdb", "1", "--bogus"));
 }
 
+/* One value per option: a second is refused, not taken instead. */
+static void given_twice(void **state)
+{
+	(void)state;
+	refused("gdb: --listen given twice", "gdb",
+		ctl("gdb", "1", "--listen", "1234", "--listen", "1235"));
+	refused("gdb: --tty given twice", "gdb",
+		ctl("gdb", "1", "--tty", "/dev/null", "--tty=/dev/null"));
+	/* A global option: the whole synopsis follows, as for any. */
+	assert_int_equal(ctl("--device", "/dev/a", "--device", "/dev/b", "list"),
+			 EXIT_USAGE);
+	if (strncmp(err, "kspawnctl: --device given twice\n", 32))
+		fail_msg("stderr does not start with the reason: \"%s\"", err);
+	assert_int_equal(fake.opens, 0);
+	refused("run: --mem given twice", "run",
+		ctl("run", image_path, "--mem", "16M", "--mem", "2G"));
+}
+
 static void pool_args(void **state)
 {
 	(void)state;
@@ -222,6 +240,7 @@ int main(void)
 		cmocka_unit_test_setup(json_after_command_without_json, reset),
 		cmocka_unit_test_setup(gdb_args, reset),
 		cmocka_unit_test_setup(pool_args, reset),
+		cmocka_unit_test_setup(given_twice, reset),
 		cmocka_unit_test_setup(run_args, reset),
 		cmocka_unit_test_setup(cpus_out_of_range, reset),
 		cmocka_unit_test_setup(json_where_meaningless, reset),

@@ -174,6 +174,24 @@ static void disk_kinds(void **state)
 	unlink(fifo);
 }
 
+/*
+ * An option with one value, given twice: refused, not the last one
+ * silently taken (--mem 16M ... --mem 2G).  A flag twice is the flag.
+ */
+static void given_twice(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("--net", "loopback", "--net", "netdev"), -1);
+	says("run: --net given twice");
+	assert_int_equal(PARSE("--mem", "16M", "--mem=2G"), -1);
+	says("run: --mem given twice");
+	assert_int_equal(PARSE("--cpus", "2-3", "--cpus", "4-5"), -1);
+	says("run: --cpus given twice");
+	assert_int_equal(PARSE("--cmdline", "a", "--cmdline", "a"), -1);
+	says("run: --cmdline given twice");
+	assert_int_equal(PARSE("--no-verify", "--no-verify"), 0);
+}
+
 /* --opt=value is --opt value. */
 static void equals_form(void **state)
 {
@@ -198,6 +216,7 @@ int main(void)
 		cmocka_unit_test(reasons),
 		cmocka_unit_test(equals_form),
 		cmocka_unit_test(disk_kinds),
+		cmocka_unit_test(given_twice),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
