@@ -12,7 +12,8 @@ enum ctl_exit {
 	EXIT_OK = 0,
 	EXIT_FAIL = 1,		/* the operation failed */
 	EXIT_USAGE = 2,		/* bad command line */
-	EXIT_NOMODULE = 3,	/* kspawn.ko not loaded (/dev/kspawn missing) */
+	EXIT_NOMODULE = 3,	/* kspawn.ko not loaded (/dev/kspawn missing), or
+				 * the --device/$KSPAWN_DEVICE path missing */
 	EXIT_PERM = 4,		/* not root */
 	EXIT_IMAGE = 5,		/* bad image */
 	EXIT_ABI = 6,		/* ABI major version mismatch */
