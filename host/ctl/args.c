@@ -61,15 +61,35 @@ int ctl_usage(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int ctl_json_cmd(const char *cmd)
+{
+	return !strcmp(cmd, "run") || !strcmp(cmd, "status") ||
+	       !strcmp(cmd, "list");
+}
+
+void ctl_say_bad_option(const char *cmd, const char *opt)
+{
+	/*
+	 * --json where nothing is JSON: said outright, not sent before
+	 * the command only to be refused there.
+	 */
+	if (!strcmp(opt, "--json") && !ctl_json_cmd(cmd))
+		err_msg("%s: --json is for run, status and list only", cmd);
+	else if (!strcmp(opt, "--json"))
+		err_msg("%s: --json goes before the command (kspawnctl --json %s ...)",
+			cmd, cmd);
+	else if (!strncmp(opt, "--device", 8) && (!opt[8] || opt[8] == '='))
+		err_msg("%s: --device goes before the command (kspawnctl --device PATH %s ...)",
+			cmd, cmd);
+	else
+		err_msg("%s: unknown option '%s'", cmd, opt);
+}
+
 int ctl_bad_option(const char *cmd, const char *opt)
 {
-	if (!strcmp(opt, "--json"))
-		return ctl_usage(cmd, "--json goes before the command (kspawnctl --json %s ...)",
-				 cmd);
-	if (!strncmp(opt, "--device", 8) && (!opt[8] || opt[8] == '='))
-		return ctl_usage(cmd, "--device goes before the command (kspawnctl --device PATH %s ...)",
-				 cmd);
-	return ctl_usage(cmd, "unknown option '%s'", opt);
+	ctl_say_bad_option(cmd, opt);
+	usage(cmd, 1);
+	return EXIT_USAGE;
 }
 
 int ctl_help(const char *cmd, int argc, char **argv,

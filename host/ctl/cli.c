@@ -17,16 +17,15 @@
 static const struct {
 	const char *name;
 	int (*fn)(struct ctl *c, int argc, char **argv);
-	int json;		/* it prints JSON with --json */
 } commands[] = {
-	{ "run", cmd_run, 1 },
-	{ "list", cmd_list, 1 },
-	{ "status", cmd_status, 1 },
-	{ "console", cmd_console, 0 },
-	{ "stop", cmd_stop, 0 },
-	{ "gdb", cmd_gdb, 0 },
-	{ "reserve", cmd_reserve, 0 },
-	{ "release", cmd_release, 0 },
+	{ "run", cmd_run },
+	{ "list", cmd_list },
+	{ "status", cmd_status },
+	{ "console", cmd_console },
+	{ "stop", cmd_stop },
+	{ "gdb", cmd_gdb },
+	{ "reserve", cmd_reserve },
+	{ "release", cmd_release },
 };
 
 /* The command's index in commands[], or -1. */
@@ -41,18 +40,26 @@ static int command(const char *name)
 /* kspawnctl help [COMMAND] */
 static int help(int argc, char **argv)
 {
-	if (argc > 2) {
-		err_msg("help: one command only ('%s' and '%s')", argv[1],
-			argv[2]);
+	const char *cmd = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		/* help's own help is what it gives anyway, as elsewhere. */
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			continue;
+		if (cmd) {
+			err_msg("help: one command only ('%s' and '%s')", cmd,
+				argv[i]);
+			usage(NULL, 1);
+			return EXIT_USAGE;
+		}
+		cmd = argv[i];
+	}
+	if (cmd && command(cmd) < 0) {
+		err_msg("help: unknown command '%s'", cmd);
 		usage(NULL, 1);
 		return EXIT_USAGE;
 	}
-	if (argc == 2 && command(argv[1]) < 0) {
-		err_msg("help: unknown command '%s'", argv[1]);
-		usage(NULL, 1);
-		return EXIT_USAGE;
-	}
-	usage(argc == 2 ? argv[1] : NULL, 0);
+	usage(cmd, 0);
 	return EXIT_OK;
 }
 
@@ -67,10 +74,13 @@ static int command_line(int argc, char **argv)
 {
 	struct ctl c = { .device = KSPAWN_DEVICE, .fd = -1 };
 	const char *env = getenv("KSPAWN_DEVICE");
-	int i = 1, k;
+	int i = 1, k, device_given = 0;
 
-	if (env && *env)
+	/* Empty is unset, as a shell's KSPAWN_DEVICE= makes it. */
+	if (env && *env) {
 		c.device = env;
+		c.device_from = "KSPAWN_DEVICE";
+	}
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *val;
 		int r;
@@ -78,11 +88,19 @@ static int command_line(int argc, char **argv)
 		if (!strcmp(argv[i], "--json")) {
 			c.json = 1;
 		} else if ((r = ctl_opt(NULL, argc, argv, &i, "--device", &val))) {
-			if (r < 0) {
+			/* --device= is no path: not opened as "". */
+			if (r > 0 && !*val)
+				err_msg("--device needs a value");
+			/* Not the last one silently: which was meant? */
+			else if (r > 0 && device_given)
+				err_msg("--device given twice");
+			if (r < 0 || !*val || device_given) {
 				usage(NULL, 1);
 				return EXIT_USAGE;
 			}
 			c.device = val;
+			c.device_from = "--device";
+			device_given = 1;
 		} else if (!strcmp(argv[i], "-h") ||
 			   !strcmp(argv[i], "--help")) {
 			usage(NULL, 0);
@@ -96,6 +114,8 @@ static int command_line(int argc, char **argv)
 		}
 	}
 	if (i == argc) {
+		/* The synopsis alone would not say what was wrong. */
+		err_msg("which command? (kspawnctl help)");
 		usage(NULL, 1);
 		return EXIT_USAGE;
 	}
@@ -108,7 +128,7 @@ static int command_line(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	/* Not ignored where nothing is JSON: a script would be misled. */
-	if (c.json && !commands[k].json) {
+	if (c.json && !ctl_json_cmd(argv[i])) {
 		if (ctl_help(argv[i], argc - i, argv + i, NULL))
 			return EXIT_OK;
 		return ctl_usage(argv[i], "--json is for run, status and list only");

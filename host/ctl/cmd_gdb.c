@@ -1,5 +1,5 @@
 /*
- * kspawnctl gdb ID [--listen [HOST:]PORT | --tty DEV]
+ * kspawnctl gdb ID [--listen [ADDR:]PORT | --tty DEV]
  *
  * Carries the gdb remote protocol between gdb and the guest's stub, which
  * talks over the instance's debug channel (two byte rings in the shared
@@ -372,17 +372,26 @@ int cmd_gdb(struct ctl *c, int argc, char **argv)
 	if (ctl_help("gdb", argc, argv, gdb_options))
 		return EXIT_OK;
 	for (int i = 1; i < argc; i++) {
+		const char **to = &listen_on, *val;
 		int r;
 
-		r = ctl_opt("gdb", argc, argv, &i, "--listen", &listen_on);
-		if (!r)
-			r = ctl_opt("gdb", argc, argv, &i, "--tty", &tty);
+		r = ctl_opt("gdb", argc, argv, &i, gdb_options[0], &val);
+		if (!r) {
+			to = &tty;
+			r = ctl_opt("gdb", argc, argv, &i, gdb_options[1], &val);
+		}
 		if (r < 0) {
 			usage("gdb", 1);
 			return EXIT_USAGE;
 		}
-		if (r)
+		if (r) {
+			/* Not the last one silently: which was meant? */
+			if (*to)
+				return ctl_usage("gdb", "%s given twice",
+						 to == &tty ? "--tty" : "--listen");
+			*to = val;
 			continue;
+		}
 		if (argv[i][0] == '-')
 			return ctl_bad_option("gdb", argv[i]);
 		if (ids)
@@ -398,13 +407,19 @@ int cmd_gdb(struct ctl *c, int argc, char **argv)
 		usage("gdb", 1);
 		return EXIT_USAGE;
 	}
-	/* The values first, then the instance: only then a bridge. */
+	/*
+	 * The values first, then the instance: only then a bridge.  A bad
+	 * value is a bad command line, said as any: then the synopsis.
+	 */
 	if (tty) {
 		tty_fd = open_tty(tty);
-		if (tty_fd < 0)
+		if (tty_fd < 0) {
+			usage("gdb", 1);
 			return EXIT_USAGE;
+		}
 	} else if (parse_listen(listen_on ? listen_on : "127.0.0.1:1234",
 				&addr)) {
+		usage("gdb", 1);
 		return EXIT_USAGE;
 	}
 	rc = ctl_open(c);

@@ -49,9 +49,9 @@ static int one(struct ctl *c, const char *cmd, int cpu, int reserve)
 /* Reserve or release every CPU of the list; the worst exit status. */
 static int pool_cmd(struct ctl *c, int argc, char **argv, int reserve)
 {
-	const char *cmd = reserve ? "reserve" : "release", *list = NULL;
+	const char *cmd = reserve ? "reserve" : "release", *list = NULL, *big;
 	static unsigned char set[CTL_MAX_CPUS];
-	int rc, worst = EXIT_OK;
+	int n, rc, worst = EXIT_OK;
 
 	if (ctl_help(cmd, argc, argv, NULL))
 		return EXIT_OK;
@@ -65,7 +65,13 @@ static int pool_cmd(struct ctl *c, int argc, char **argv, int reserve)
 	}
 	if (!list)
 		return ctl_usage(cmd, "which CPUs? (a list like 2-3,5)");
-	if (cpus_parse(list, set) <= 0)
+	n = cpus_parse_big(list, set, &big);
+	if (n == CPUS_TOO_BIG) {
+		cpus_say_too_big(cmd, big);
+		usage(cmd, 1);
+		return EXIT_USAGE;
+	}
+	if (n <= 0)
 		return ctl_usage(cmd, "'%s' is not a CPU list (like 2-3,5)",
 				 list);
 	rc = ctl_open(c);

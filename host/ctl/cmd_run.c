@@ -15,13 +15,23 @@
 #include "image.h"
 #include "run_args.h"
 
-static int image_exit(enum image_error e)
+/*
+ * An image that does not fit a --mem given is a --mem too small, a bad
+ * command line (the image's note decides the minimum); without --mem,
+ * the region is the one its note asks for, and the fault the image's.
+ */
+static int image_exit(enum image_error e, const struct run_args *a)
 {
 	switch (e) {
 	case IMAGE_ERR_ABI:
 		return EXIT_ABI;
 	case IMAGE_ERR_IO:
 		return EXIT_FAIL;
+	case IMAGE_ERR_REGION:
+		if (!a->mem_arg)
+			return EXIT_IMAGE;
+		usage("run", 1);
+		return EXIT_USAGE;
 	default:
 		return EXIT_IMAGE;
 	}
@@ -54,14 +64,18 @@ static int check_module_abi(struct ctl *c, const struct image *img,
  * Every CPU of --cpus must be one a guest may have; so must --cpu.
  * Without either the module chooses, at the load: a CPU chosen here from
  * a look at the pool could be another run's by then.  Then the doorbell's
- * CPU must be one Linux keeps.
+ * CPU must be one Linux keeps.  The pool is asked for only when one of
+ * them names a CPU: nothing else here needs it.
  */
 static int check_cpus(struct ctl *c, struct run_args *a)
 {
 	static struct ctl_cpus pool;
-	int rc = 0, e = dev_cpus(c->fd, &pool);
+	int rc = 0, e;
 
+	if (a->cpu < 0 && !a->ncpus && a->doorbell_cpu < 0)
+		return EXIT_OK;
 	/* Not an empty pool: every word about CPUs would be wrong. */
+	e = dev_cpus(c->fd, &pool);
 	if (e)
 		return ctl_fail_call("run: asking the module its CPUs", e);
 	if (a->doorbell_cpu >= 0) {
@@ -411,7 +425,7 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	if (e == IMAGE_ERR_IO || (e && !(a.no_verify && img.data))) {
 		err_msg("run: %s: %s", a.image, img.error);
 		image_free(&img);
-		return image_exit(e);
+		return image_exit(e, &a);
 	}
 	if (!a.mem)	/* --no-verify on an image without a readable note */
 		a.mem = KSPAWN_REGION_MIN;

@@ -3,6 +3,7 @@
  * to spawn: the module refuses the same things, but here the message can
  * say which CPUs there are.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,31 +13,50 @@
 
 #define MAX_CPUS CTL_MAX_CPUS
 
-/* The CPU number at *p, *p past it: 0, or -1 if none (or too big). */
-static int number(const char **p, long *v)
+/*
+ * The CPU number at *p, *p past its digits: 0; -1 if none; CPUS_TOO_BIG
+ * if over MAX_CPUS - 1, however many digits it has (*big then at them,
+ * unless set already: the first is said).
+ */
+static int number(const char **p, long *v, const char **big)
 {
+	const char *s = *p;
 	unsigned long u;
 
-	if (ctl_parse_digits(p, MAX_CPUS - 1, &u))
+	if (!ctl_parse_digits(p, MAX_CPUS - 1, &u)) {
+		*v = (long)u;
+		return 0;
+	}
+	if (!isdigit((unsigned char)*s))
 		return -1;
-	*v = (long)u;
-	return 0;
+	while (isdigit((unsigned char)**p))
+		(*p)++;
+	if (!*big)
+		*big = s;
+	return CPUS_TOO_BIG;
 }
 
-int cpus_parse(const char *p, unsigned char *set)
+int cpus_parse_big(const char *p, unsigned char *set, const char **big)
 {
+	const char *first_big = NULL;
 	int n = 0;
 
 	memset(set, 0, MAX_CPUS);
 	for (;;) {
 		long lo, hi;
+		int r = number(&p, &lo, &first_big), r2 = 0;
 
-		if (number(&p, &lo))
+		if (r == -1)
 			return -1;
 		hi = lo;
-		if (*p == '-' && (p++, number(&p, &hi) || hi < lo))
-			return -1;
-		for (long c = lo; c <= hi; c++) {
+		if (*p == '-') {
+			p++;
+			r2 = number(&p, &hi, &first_big);
+			if (r2 == -1 || (!r && !r2 && hi < lo))
+				return -1;
+		}
+		/* Past one too big, the rest is only read, for its syntax. */
+		for (long c = lo; !first_big && c <= hi; c++) {
 			n += !set[c];
 			set[c] = 1;
 		}
@@ -45,7 +65,41 @@ int cpus_parse(const char *p, unsigned char *set)
 		p++;		/* a number must follow */
 	}
 	/* sysfs ends its lists with a newline */
-	return !*p || !strcmp(p, "\n") ? n : -1;
+	if (*p && strcmp(p, "\n"))
+		return -1;
+	if (first_big) {
+		if (big)
+			*big = first_big;
+		return CPUS_TOO_BIG;
+	}
+	return n;
+}
+
+int cpus_parse(const char *p, unsigned char *set)
+{
+	return cpus_parse_big(p, set, NULL);
+}
+
+int cpus_number(const char *s, const char **big)
+{
+	const char *p = s, *first_big = NULL;
+	long v;
+	int r = number(&p, &v, &first_big);
+
+	if (r == -1 || *p)
+		return -1;
+	if (r == CPUS_TOO_BIG) {
+		if (big)
+			*big = first_big;
+		return CPUS_TOO_BIG;
+	}
+	return (int)v;
+}
+
+void cpus_say_too_big(const char *what, const char *big)
+{
+	err_msg("%s: CPU %.*s is out of range (at most %d)", what,
+		(int)strspn(big, "0123456789"), big, MAX_CPUS - 1);
 }
 
 /* The len bytes of whole items in buf, then ",...", within size. */

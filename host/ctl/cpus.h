@@ -40,8 +40,24 @@ int cpus_check_doorbell(const struct ctl_cpus *pool, int cpu);
  */
 int cpus_present(int cpu, char *list, size_t size);
 
+/*
+ * CPU numbers: 0 to CTL_MAX_CPUS - 1, for every command and option
+ * (--cpu, --cpus, --doorbell-cpu, reserve, release) alike.
+ */
+#define CPUS_TOO_BIG (-2)
+
 /* Parse "2-3,5" into set[CTL_MAX_CPUS]; the number of CPUs, or -1. */
 int cpus_parse(const char *list, unsigned char *set);
+/*
+ * The same, but a CPU list with a CPU over the limit is told apart from
+ * no CPU list (-1): CPUS_TOO_BIG, with *big (if not NULL) at the first
+ * such CPU's digits, for cpus_say_too_big().
+ */
+int cpus_parse_big(const char *list, unsigned char *set, const char **big);
+/* One CPU number: it, -1 if malformed, or CPUS_TOO_BIG as above. */
+int cpus_number(const char *s, const char **big);
+/* "WHAT: CPU N is out of range (at most M)", N the digits at big. */
+void cpus_say_too_big(const char *what, const char *big);
 
 /*
  * Room for any set of CTL_MAX_CPUS as a list: every other CPU, or every

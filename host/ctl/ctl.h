@@ -12,7 +12,8 @@ enum ctl_exit {
 	EXIT_OK = 0,
 	EXIT_FAIL = 1,		/* the operation failed */
 	EXIT_USAGE = 2,		/* bad command line */
-	EXIT_NOMODULE = 3,	/* kspawn.ko not loaded (/dev/kspawn missing) */
+	EXIT_NOMODULE = 3,	/* kspawn.ko not loaded (/dev/kspawn missing), or
+				 * the --device/$KSPAWN_DEVICE path missing */
 	EXIT_PERM = 4,		/* not root */
 	EXIT_IMAGE = 5,		/* bad image */
 	EXIT_ABI = 6,		/* ABI major version mismatch */
@@ -27,6 +28,8 @@ enum ctl_exit {
 struct ctl {
 	int json;
 	const char *device;
+	/* "--device", "KSPAWN_DEVICE", or NULL for the default path */
+	const char *device_from;
 	int fd;			/* /dev/kspawn once opened */
 };
 
@@ -100,9 +103,14 @@ int ctl_usage(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /*
  * An option cmd does not take: unknown, or a global option (--json,
- * --device) after the command, said to go before it.  EXIT_USAGE.
+ * --device) after the command, said to go before it (--json only where
+ * it means something).  EXIT_USAGE, cmd's synopsis printed.
  */
 int ctl_bad_option(const char *cmd, const char *opt);
+/* The same reason, said alone (run says its synopsis itself). */
+void ctl_say_bad_option(const char *cmd, const char *opt);
+/* 1 if cmd prints JSON with --json (run, status, list), else 0. */
+int ctl_json_cmd(const char *cmd);
 
 /*
  * Is argv[*i] the option NAME, as "NAME VALUE" or "NAME=VALUE"?  0 if not;

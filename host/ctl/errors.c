@@ -31,6 +31,20 @@ int ctl_open(struct ctl *c)
 	device = c->device;
 	if (!e)
 		return EXIT_OK;
+	/*
+	 * A path the user named: most likely mistyped, and the module
+	 * may well be loaded; said as theirs.
+	 */
+	if (c->device_from && e == -ENOENT) {
+		err_msg("%s (from %s) is missing (the kspawn module's device is %s)",
+			c->device, c->device_from, KSPAWN_DEVICE);
+		return EXIT_NOMODULE;
+	}
+	if (c->device_from && (e == -ENXIO || e == -ENODEV)) {
+		err_msg("cannot open %s (from %s): %s: no driver behind it (the kspawn module's device is %s)",
+			c->device, c->device_from, strerror(-e), KSPAWN_DEVICE);
+		return EXIT_NOMODULE;
+	}
 	if (e == -ENOENT || e == -ENXIO || e == -ENODEV) {
 		/* A bare insmod fails: the pool must be set aside at boot. */
 		err_msg("%s is missing: the kspawn module is not loaded (it needs pool_base=, pool_size= and trampoline=, memory set aside at boot with memmap=: see host/kmod/README.md)",

@@ -42,7 +42,13 @@ static enum image_error read_file(struct image *img, const char *path)
 	enum image_error e;
 	struct stat st;
 	size_t done = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * Nonblocking: a FIFO would block the open until a writer came;
+	 * it is refused by fstat() below, as a directory is.  (A stat()
+	 * before a blocking open could look at another file than it opens.)
+	 * A regular file's reads do not heed O_NONBLOCK.
+	 */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
 		return fail(img, IMAGE_ERR_IO, "cannot open: %s",
@@ -52,7 +58,7 @@ static enum image_error read_file(struct image *img, const char *path)
 		return fail(img, IMAGE_ERR_IO, "cannot read: %s",
 			    strerror(errno));
 	}
-	if (!S_ISREG(st.st_mode)) {	/* a directory, say: no image */
+	if (!S_ISREG(st.st_mode)) {	/* a directory, a FIFO: no image */
 		close(fd);
 		return fail(img, IMAGE_ERR_FORMAT, "not a regular file");
 	}

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -84,24 +85,43 @@ static uint64_t parse_size(const char *s)
 	return v << shift;
 }
 
+/* "run: OPT", for what cpus.c says. */
+static const char *run_opt(const char *opt)
+{
+	static char what[32];
+
+	snprintf(what, sizeof(what), "run: %s", opt);
+	return what;
+}
+
 /* A CPU number for opt, or -1 (said why). */
 static int parse_cpu(const char *opt, const char *val)
 {
-	unsigned long n;
+	const char *big;
+	int n = cpus_number(val, &big);
 
-	if (ctl_parse_uint(val, 4095, &n)) {
+	if (n == CPUS_TOO_BIG) {
+		cpus_say_too_big(run_opt(opt), big);
+		return -1;
+	}
+	if (n < 0) {
 		err_msg("run: %s wants a CPU number, not '%s'", opt, val);
 		return -1;
 	}
-	return (int)n;
+	return n;
 }
 
 /* --cpus 2-3: the guest's CPUs, its CPU 0 the lowest; one is --cpu. */
 static int parse_cpus(struct run_args *a, const char *val)
 {
 	static unsigned char set[CTL_MAX_CPUS];
-	int n = cpus_parse(val, set);
+	const char *big;
+	int n = cpus_parse_big(val, set, &big);
 
+	if (n == CPUS_TOO_BIG) {
+		cpus_say_too_big(run_opt("--cpus"), big);
+		return -1;
+	}
 	if (n <= 0 || n > KSPAWN_MAX_CPUS) {
 		err_msg("run: --cpus wants a CPU list like 2-3 or 1,3 (at most %d CPUs), not '%s'",
 			KSPAWN_MAX_CPUS, val);
@@ -165,6 +185,8 @@ static const char *const run_options[] = {
 /* Option opt (one of run_options) with its value: 0, or -1 said why. */
 static int run_option(struct run_args *a, const char *opt, const char *val)
 {
+	struct stat st;
+
 	if (!strcmp(opt, "--cpu")) {
 		a->cpu_given = 1;
 		a->cpu = parse_cpu(opt, val);
@@ -220,8 +242,17 @@ static int run_option(struct run_args *a, const char *opt, const char *val)
 				strlen(val), CTL_DISK_PATH_MAX - 1);
 			return -1;
 		}
-		if (access(val, R_OK | W_OK)) {
+		if (access(val, R_OK | W_OK) || stat(val, &st)) {
 			err_msg("run: --disk %s: %s", val, strerror(errno));
+			return -1;
+		}
+		/*
+		 * The module would refuse anything else at the load, after
+		 * the image and the CPUs; a FIFO is not even to be opened.
+		 */
+		if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+			err_msg("run: --disk %s: not a regular file or block device",
+				val);
 			return -1;
 		}
 		a->disk = val;
@@ -245,6 +276,8 @@ int run_parse_args(struct run_args *a, int argc, char **argv)
 	a->cpu = -1;
 	a->doorbell_cpu = -1;
 	a->cmdline = "hello";
+	unsigned int given = 0;	/* run_options[k] seen: bit k */
+
 	for (int i = 1; i < argc; i++) {
 		const char *opt = argv[i], *val = NULL;
 		int k, r = 0;
@@ -267,9 +300,16 @@ int run_parse_args(struct run_args *a, int argc, char **argv)
 		if (r < 0)
 			return -1;
 		if (!r) {
-			err_msg("run: unknown option '%s'", opt);
+			/* --json, --device: said where they go. */
+			ctl_say_bad_option("run", opt);
 			return -1;
 		}
+		/* Not the last one silently: which did the user mean? */
+		if (given & (1u << (k - 1))) {
+			err_msg("run: %s given twice", run_options[k - 1]);
+			return -1;
+		}
+		given |= 1u << (k - 1);
 		if (run_option(a, run_options[k - 1], val))
 			return -1;
 	}

@@ -73,6 +73,22 @@ static int check_ehdr(struct check *c, Elf64_Ehdr *eh)
 	    eh->e_machine != EM_X86_64 || eh->e_version != EV_CURRENT)
 		return refuse(c, -ENOEXEC,
 			      "not a 64-bit little-endian x86-64 ELF file");
+	/*
+	 * The usual wrong files, named: /bin/ls is a PIE (ET_DYN), and a
+	 * number alone does not say what the user gave.
+	 */
+	if (eh->e_type == ET_DYN)
+		return refuse(c, -ENOEXEC,
+			      "a position-independent executable or shared object (e_type %u), not a kspawn guest image",
+			      eh->e_type);
+	if (eh->e_type == ET_REL)
+		return refuse(c, -ENOEXEC,
+			      "a relocatable object file (e_type %u), not a kspawn guest image",
+			      eh->e_type);
+	if (eh->e_type == ET_CORE)
+		return refuse(c, -ENOEXEC,
+			      "a core dump (e_type %u), not a kspawn guest image",
+			      eh->e_type);
 	if (eh->e_type != ET_EXEC)
 		return refuse(c, -ENOEXEC, "not an ELF executable (e_type %u)",
 			      eh->e_type);

@@ -94,6 +94,21 @@ static void status_help_has_every_line(void **state)
 		has(out, lines[i]);
 }
 
+/* --listen's value has one name: the help's is the error's and README's. */
+static void listen_named_alike(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl("help", "gdb"), EXIT_OK);
+	has(out, "--listen [ADDR:]PORT");
+	hasnt(out, "HOST");
+	assert_int_equal(ctl("--help"), EXIT_OK);
+	has(out, "--listen [ADDR:]PORT");
+	hasnt(out, "HOST");
+	assert_int_equal(ctl("gdb", "7", "--listen", "x"), EXIT_USAGE);
+	has(err, "--listen wants [ADDR:]PORT");
+	has(err, "--listen [ADDR:]PORT");
+}
+
 static void readme_has_everything(void **state)
 {
 	FILE *f = fopen("host/ctl/README.md", "r");
@@ -108,6 +123,7 @@ static void readme_has_everything(void **state)
 		has(readme, words[i]);
 	/* The order of run's checks is the code's: the device first. */
 	has(readme, "then the device (module loaded? root?), then the CPU");
+	has(readme, "--listen [ADDR:]PORT");
 }
 
 int main(void)
@@ -116,6 +132,7 @@ int main(void)
 		cmocka_unit_test(help_has_everything),
 		cmocka_unit_test(synopses_complete),
 		cmocka_unit_test(status_help_has_every_line),
+		cmocka_unit_test(listen_named_alike),
 		cmocka_unit_test(readme_has_everything),
 	};
 

@@ -3,6 +3,7 @@
  * --help anywhere on a command's line is its help (0); `help BOGUS` is an
  * unknown command (2); Ctrl-C on console --follow is 130 and a SIGTERM
  * 143 (128 + the signal, as a shell says it); an image that is no file
+ * (a directory, a FIFO, refused without waiting for a writer)
  * is a bad image (5), one that cannot be read a failure (1), its path said
  * once; and reserve of a reserved CPU fails as release of one not
  * reserved does (1).  (gdb's Ctrl-C: test_ctl_gdb.c.)  The device is a
@@ -18,6 +19,7 @@
  * unit-sources: host/ctl/peer_uid.c
  */
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -77,6 +79,35 @@ static void help_unknown_command(void **state)
 	has(out, "EXIT STATUS");
 }
 
+/* No command: why first, then the synopsis; status 2. */
+static void no_command(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl_to(NULL, (char *)NULL), EXIT_USAGE);
+	if (strncmp(err, "kspawnctl: which command? (kspawnctl help)\n", 43))
+		fail_msg("stderr does not start with the reason: \"%s\"", err);
+	has(err, "usage: kspawnctl");
+	assert_int_equal(ctl("--json"), EXIT_USAGE);
+	if (strncmp(err, "kspawnctl: which command? (kspawnctl help)\n", 43))
+		fail_msg("stderr does not start with the reason: \"%s\"", err);
+	assert_int_equal(fake.opens, 0);
+}
+
+/* help's own -h and --help are help, not an unknown command. */
+static void help_help(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl("help", "--help"), EXIT_OK);
+	has(out, "EXIT STATUS");
+	assert_string_equal(err, "");
+	assert_int_equal(ctl("help", "-h"), EXIT_OK);
+	has(out, "EXIT STATUS");
+	assert_string_equal(err, "");
+	assert_int_equal(ctl("help", "run", "--help"), EXIT_OK);
+	has(out, "usage: kspawnctl run IMAGE");
+	assert_string_equal(err, "");
+}
+
 static int signal_at;		/* the dev_status call that gets it */
 static int signal_sent;
 
@@ -124,6 +155,52 @@ static void image_not_there(void **state)
 	assert_int_equal(fake.opens, 0);
 }
 
+/*
+ * A FIFO is no image either, and is refused as one: not opened to wait
+ * for a writer that never comes.  (The alarm ends a kspawnctl that
+ * waits: the test then dies of SIGALRM rather than hang.)
+ */
+static void image_fifo(void **state)
+{
+	char fifo[] = "/tmp/kspawn-test-fifo-XXXXXX";
+	int fd = mkstemp(fifo), rc;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(fifo);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(5);
+	rc = ctl("run", fifo);
+	alarm(0);
+	assert_int_equal(rc, EXIT_IMAGE);
+	has(err, ": not a regular file");
+	/* gdb --tty opens its line read-write: a FIFO does not wait then. */
+	alarm(5);
+	rc = ctl("gdb", "7", "--tty", fifo);
+	alarm(0);
+	unlink(fifo);
+	assert_int_equal(rc, EXIT_USAGE);
+	has(err, "is not a terminal");
+	assert_int_equal(fake.opens, 0);
+}
+
+/*
+ * A --mem the image's note says is too small: the option is what is
+ * wrong (2, run's synopsis after the reason), not the image (5).
+ */
+static void mem_below_image(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl("run", image_path, "--mem", "8M"), EXIT_USAGE);
+	has(err, "needs a region of at least 16 MiB, not 8 MiB (--mem)");
+	has(err, "usage: kspawnctl run");
+	assert_int_equal(fake.opens, 0);
+	/* --no-verify leaves it to the module, as before. */
+	assert_int_equal(ctl("run", image_path, "--mem", "8M", "--no-verify"),
+			 EXIT_OK);
+}
+
 /* Nothing to do for a CPU is a failure both ways. */
 static void pool_nothing_to_do(void **state)
 {
@@ -141,9 +218,13 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(help_anywhere, reset),
 		cmocka_unit_test_setup(help_unknown_command, reset),
+		cmocka_unit_test_setup(no_command, reset),
+		cmocka_unit_test_setup(help_help, reset),
 		cmocka_unit_test_setup(interrupted_follow, reset),
 		cmocka_unit_test_setup(image_not_there, reset),
+		cmocka_unit_test_setup(image_fifo, reset),
 		cmocka_unit_test_setup(pool_nothing_to_do, reset),
+		cmocka_unit_test_setup(mem_below_image, reset),
 	};
 
 	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);

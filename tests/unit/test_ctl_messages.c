@@ -88,6 +88,35 @@ static void module_not_loaded(void **state)
 	hasnt(out, "insmod kspawn.ko\n");
 }
 
+/*
+ * A device path the user named (--device, $KSPAWN_DEVICE) that is not
+ * there is most likely mistyped: said as theirs, without the module
+ * hint that goes with the default path.  An empty --device is no path;
+ * an empty $KSPAWN_DEVICE is unset.
+ */
+static void device_named_missing(void **state)
+{
+	(void)state;
+	fake.open_err = -ENOENT;
+	assert_int_equal(ctl("--device", "/dev/kspwan", "list"), EXIT_NOMODULE);
+	has(err, "kspawnctl: /dev/kspwan (from --device) is missing");
+	hasnt(err, "module is not loaded");
+	setenv("KSPAWN_DEVICE", "/dev/kspwan", 1);
+	assert_int_equal(ctl("list"), EXIT_NOMODULE);
+	has(err, "kspawnctl: /dev/kspwan (from KSPAWN_DEVICE) is missing");
+	hasnt(err, "module is not loaded");
+	setenv("KSPAWN_DEVICE", "", 1);
+	assert_int_equal(ctl("list"), EXIT_NOMODULE);
+	has(err, "kspawnctl: /dev/kspawn is missing: the kspawn module is not loaded");
+	unsetenv("KSPAWN_DEVICE");
+	fake.opens = 0;
+	assert_int_equal(ctl("--device=", "list"), EXIT_USAGE);
+	has(err, "kspawnctl: --device needs a value\n");
+	assert_int_equal(ctl("--device", "", "list"), EXIT_USAGE);
+	has(err, "kspawnctl: --device needs a value\n");
+	assert_int_equal(fake.opens, 0);
+}
+
 /* list's pool line: every CPU, however long the list. */
 static void pool_whole(void **state)
 {
@@ -145,6 +174,7 @@ int main(void)
 		cmocka_unit_test_setup(not_a_kspawn_device, reset),
 		cmocka_unit_test_setup(no_such_cpu, reset),
 		cmocka_unit_test_setup(module_not_loaded, reset),
+		cmocka_unit_test_setup(device_named_missing, reset),
 		cmocka_unit_test_setup(pool_whole, reset),
 		cmocka_unit_test_setup(stop_progress_said_once, reset),
 		cmocka_unit_test_setup(stop_progress_at_the_end, reset),

@@ -159,6 +159,21 @@ static void pool_unknown(void **state)
 	assert_int_equal(fake.spawns, 0);
 }
 
+/*
+ * Without --cpu, --cpus or --doorbell-cpu the module chooses: its pool
+ * is not asked for (README.md, the order of checks), so a pool it
+ * cannot tell does not stop the run.
+ */
+static void pool_not_asked(void **state)
+{
+	(void)state;
+	fake.cpus_err = -ENOTTY;
+	assert_int_equal(ctl("run", image_path), EXIT_OK);
+	assert_int_equal(fake.spawns, 1);
+	assert_int_equal(fake.load_cpu, -1);
+	assert_string_equal(err, "");
+}
+
 static char disk_path[] = "/tmp/kspawn-test-ctl-disk-XXXXXX";	/* 4 KiB */
 
 static int setup(void **state)
@@ -244,6 +259,7 @@ int main(void)
 		cmocka_unit_test_setup(claimed_cpu_busy, reset),
 		cmocka_unit_test_setup(no_verify_read_error, reset),
 		cmocka_unit_test_setup(pool_unknown, reset),
+		cmocka_unit_test_setup(pool_not_asked, reset),
 		cmocka_unit_test_setup(load_and_start_errors, reset),
 		cmocka_unit_test_setup(ioctl_version_mismatch, reset),
 		cmocka_unit_test_setup(disk_path_too_long, reset),

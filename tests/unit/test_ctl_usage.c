@@ -88,6 +88,29 @@ static void global_after_command(void **state)
 	refused("status: --device goes before the command (kspawnctl --device PATH status ...)",
 		"status", ctl("status", "7", "--device", "/dev/x"));
 	refused("list: takes no arguments ('7')", "list", ctl("list", "7"));
+	refused("run: --json goes before the command (kspawnctl --json run ...)",
+		"run", ctl("run", image_path, "--json"));
+	refused("run: --device goes before the command (kspawnctl --device PATH run ...)",
+		"run", ctl("run", image_path, "--device", "/dev/null"));
+	refused("run: --device goes before the command (kspawnctl --device PATH run ...)",
+		"run", ctl("run", image_path, "--device=/dev/null"));
+}
+
+/*
+ * --json after a command that prints no JSON: not sent before the
+ * command, where it is refused all the same, but refused outright.
+ */
+static void json_after_command_without_json(void **state)
+{
+	static const char *const cmds[] = { "reserve", "gdb", "stop" };
+	char why[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		snprintf(why, sizeof(why),
+			 "%s: --json is for run, status and list only", cmds[i]);
+		refused(why, cmds[i], ctl(cmds[i], "2", "--json"));
+	}
 }
 
 static void gdb_args(void **state)
@@ -103,6 +126,24 @@ static void gdb_args(void **state)
 		ctl("gdb", "1", "--bogus"));
 }
 
+/* One value per option: a second is refused, not taken instead. */
+static void given_twice(void **state)
+{
+	(void)state;
+	refused("gdb: --listen given twice", "gdb",
+		ctl("gdb", "1", "--listen", "1234", "--listen", "1235"));
+	refused("gdb: --tty given twice", "gdb",
+		ctl("gdb", "1", "--tty", "/dev/null", "--tty=/dev/null"));
+	/* A global option: the whole synopsis follows, as for any. */
+	assert_int_equal(ctl("--device", "/dev/a", "--device", "/dev/b", "list"),
+			 EXIT_USAGE);
+	if (strncmp(err, "kspawnctl: --device given twice\n", 32))
+		fail_msg("stderr does not start with the reason: \"%s\"", err);
+	assert_int_equal(fake.opens, 0);
+	refused("run: --mem given twice", "run",
+		ctl("run", image_path, "--mem", "16M", "--mem", "2G"));
+}
+
 static void pool_args(void **state)
 {
 	(void)state;
@@ -110,6 +151,34 @@ static void pool_args(void **state)
 		ctl("reserve"));
 	refused("release: one CPU list only ('1' and '2': 1,2 is both)",
 		"release", ctl("release", "1", "2"));
+}
+
+/*
+ * One limit on CPU numbers everywhere (CTL_MAX_CPUS), and a number over
+ * it said as that, not as something that is no CPU number or list.
+ */
+static void cpus_out_of_range(void **state)
+{
+	(void)state;
+	refused("reserve: CPU 1024 is out of range (at most 1023)", "reserve",
+		ctl("reserve", "1024"));
+	refused("release: CPU 99999 is out of range (at most 1023)", "release",
+		ctl("release", "2,99999"));
+	refused("reserve: CPU 123456789012345678901234567890 is out of range (at most 1023)",
+		"reserve", ctl("reserve", "1-123456789012345678901234567890"));
+	refused("run: --cpu: CPU 99999 is out of range (at most 1023)", "run",
+		ctl("run", image_path, "--cpu", "99999"));
+	refused("run: --cpu: CPU 1024 is out of range (at most 1023)", "run",
+		ctl("run", image_path, "--cpu", "1024"));
+	refused("run: --cpus: CPU 4000 is out of range (at most 1023)", "run",
+		ctl("run", image_path, "--cpus", "2,4000"));
+	refused("run: --doorbell-cpu: CPU 4095 is out of range (at most 1023)",
+		"run", ctl("run", image_path, "--doorbell-cpu", "4095"));
+	/* Malformed is still that. */
+	refused("reserve: '1024,' is not a CPU list (like 2-3,5)", "reserve",
+		ctl("reserve", "1024,"));
+	refused("run: --cpu wants a CPU number, not '99999x'", "run",
+		ctl("run", image_path, "--cpu", "99999x"));
 }
 
 /* run says why (run_args.c), then its synopsis, not all its help. */
@@ -168,9 +237,12 @@ int main(void)
 		cmocka_unit_test_setup(status_args, reset),
 		cmocka_unit_test_setup(console_args, reset),
 		cmocka_unit_test_setup(global_after_command, reset),
+		cmocka_unit_test_setup(json_after_command_without_json, reset),
 		cmocka_unit_test_setup(gdb_args, reset),
 		cmocka_unit_test_setup(pool_args, reset),
+		cmocka_unit_test_setup(given_twice, reset),
 		cmocka_unit_test_setup(run_args, reset),
+		cmocka_unit_test_setup(cpus_out_of_range, reset),
 		cmocka_unit_test_setup(json_where_meaningless, reset),
 		cmocka_unit_test_setup(numbers_strict, reset),
 	};

@@ -174,6 +174,29 @@ static void test_not_elf(void **state)
 	refused(&(struct tiny){ 0 }, 0, 0, IMAGE_ERR_FORMAT, "bad magic");
 }
 
+/*
+ * An ELF file of another type says what it is (a PIE such as /bin/ls,
+ * an object file not linked), not only its number.
+ */
+static void test_other_elf_types(void **state)
+{
+	struct tiny t = good();
+
+	(void)state;
+	t.eh.e_type = ET_DYN;
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
+		"a position-independent executable or shared object (e_type 3), not a kspawn guest image");
+	t.eh.e_type = ET_REL;
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
+		"a relocatable object file (e_type 1), not a kspawn guest image");
+	t.eh.e_type = ET_CORE;
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
+		"a core dump (e_type 4), not a kspawn guest image");
+	t.eh.e_type = 0x1234;
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
+		"not an ELF executable (e_type 4660)");
+}
+
 static void test_truncated(void **state)
 {
 	struct tiny t = good();
@@ -376,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_tail_not_sent),
 		cmocka_unit_test(test_too_big),
 		cmocka_unit_test(test_not_elf),
+		cmocka_unit_test(test_other_elf_types),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_other_abi),
 		cmocka_unit_test(test_region),

@@ -56,6 +56,26 @@ int cpus_parse(const char *p, unsigned char *set)
 	return -1;
 }
 
+int cpus_parse_big(const char *p, unsigned char *set, const char **big)
+{
+	(void)big;
+	return cpus_parse(p, set);
+}
+
+/* --cpu 1 as cpus.c reads it (its limit: test_ctl_usage.c). */
+int cpus_number(const char *s, const char **big)
+{
+	unsigned long v;
+
+	(void)big;
+	return ctl_parse_uint(s, CTL_MAX_CPUS - 1, &v) ? -1 : (int)v;
+}
+
+void cpus_say_too_big(const char *what, const char *big)
+{
+	err_msg("%s: CPU %s is out of range", what, big);
+}
+
 int cpus_check(const struct ctl_cpus *pool, int cpu)
 {
 	(void)pool, (void)cpu;

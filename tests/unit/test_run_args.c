@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -149,6 +150,48 @@ static void reasons(void **state)
 	says("run: --mem needs a value");
 }
 
+/*
+ * A --disk that is neither a file nor a block device (a directory, a
+ * character device, a FIFO) is no disk: said as the option, before the
+ * module is asked (the load would fail, or a FIFO wait).
+ */
+static void disk_kinds(void **state)
+{
+	char fifo[] = "/tmp/kspawn-test-fifo-XXXXXX";
+	int fd = mkstemp(fifo);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(fifo);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(PARSE("--disk", "/tmp"), -1);
+	says("run: --disk /tmp: not a regular file or block device");
+	assert_int_equal(PARSE("--disk", "/dev/null"), -1);
+	says("run: --disk /dev/null: not a regular file or block device");
+	assert_int_equal(PARSE("--disk", fifo), -1);
+	says(": not a regular file or block device");
+	unlink(fifo);
+}
+
+/*
+ * An option with one value, given twice: refused, not the last one
+ * silently taken (--mem 16M ... --mem 2G).  A flag twice is the flag.
+ */
+static void given_twice(void **state)
+{
+	(void)state;
+	assert_int_equal(PARSE("--net", "loopback", "--net", "netdev"), -1);
+	says("run: --net given twice");
+	assert_int_equal(PARSE("--mem", "16M", "--mem=2G"), -1);
+	says("run: --mem given twice");
+	assert_int_equal(PARSE("--cpus", "2-3", "--cpus", "4-5"), -1);
+	says("run: --cpus given twice");
+	assert_int_equal(PARSE("--cmdline", "a", "--cmdline", "a"), -1);
+	says("run: --cmdline given twice");
+	assert_int_equal(PARSE("--no-verify", "--no-verify"), 0);
+}
+
 /* --opt=value is --opt value. */
 static void equals_form(void **state)
 {
@@ -172,6 +215,8 @@ int main(void)
 		cmocka_unit_test(conflicts),
 		cmocka_unit_test(reasons),
 		cmocka_unit_test(equals_form),
+		cmocka_unit_test(disk_kinds),
+		cmocka_unit_test(given_twice),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
