@@ -58,6 +58,12 @@ static int in_file(const struct check *c, uint64_t off, uint64_t len)
 	return off <= c->size && len <= c->size - off;
 }
 
+static const char *const wrong_type[] = {
+	[ET_REL] = "a relocatable object file",
+	[ET_DYN] = "a position-independent executable or shared object",
+	[ET_CORE] = "a core dump",
+};
+
 static int check_ehdr(struct check *c, Elf64_Ehdr *eh)
 {
 	if (c->size < SELFMAG || memcmp(c->img, ELFMAG, SELFMAG))
@@ -77,18 +83,11 @@ static int check_ehdr(struct check *c, Elf64_Ehdr *eh)
 	 * The usual wrong files, named: /bin/ls is a PIE (ET_DYN), and a
 	 * number alone does not say what the user gave.
 	 */
-	if (eh->e_type == ET_DYN)
+	if (eh->e_type < sizeof(wrong_type) / sizeof(wrong_type[0]) &&
+	    wrong_type[eh->e_type])
 		return refuse(c, -ENOEXEC,
-			      "a position-independent executable or shared object (e_type %u), not a kspawn guest image",
-			      eh->e_type);
-	if (eh->e_type == ET_REL)
-		return refuse(c, -ENOEXEC,
-			      "a relocatable object file (e_type %u), not a kspawn guest image",
-			      eh->e_type);
-	if (eh->e_type == ET_CORE)
-		return refuse(c, -ENOEXEC,
-			      "a core dump (e_type %u), not a kspawn guest image",
-			      eh->e_type);
+			      "%s (e_type %u), not a kspawn guest image",
+			      wrong_type[eh->e_type], eh->e_type);
 	if (eh->e_type != ET_EXEC)
 		return refuse(c, -ENOEXEC, "not an ELF executable (e_type %u)",
 			      eh->e_type);
