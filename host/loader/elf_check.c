@@ -20,6 +20,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
 #include "abi/kspawn_abi.h"
@@ -83,7 +84,7 @@ static int check_ehdr(struct check *c, Elf64_Ehdr *eh)
 	 * The usual wrong files, named: /bin/ls is a PIE (ET_DYN), and a
 	 * number alone does not say what the user gave.
 	 */
-	if (eh->e_type < sizeof(wrong_type) / sizeof(wrong_type[0]) &&
+	if (eh->e_type < ARRAY_SIZE(wrong_type) &&
 	    wrong_type[eh->e_type])
 		return refuse(c, -ENOEXEC,
 			      "%s (e_type %u), not a kspawn guest image",
