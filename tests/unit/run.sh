@@ -218,6 +218,35 @@ else
 	sed 's/^/    | /' "$out/split.log"
 fi
 
+# A boot that outlives --timeout, and one whose kernel never reaches its
+# init, are stopped by qemu-host.sh's watcher, which says so with the last
+# console line and what QEMU told of its vCPUs (here: a stand-in QEMU with
+# no QMP, so that question's failure), and exits 124; the second is
+# booted 3 times.  The stand-in prints a line and then waits for ever.
+hang=$out/fake-qemu-hang
+mkdir -p "$hang"
+printf '#!/bin/sh\necho "qemu-start"\n[ -z "$FAKE_INIT" ] || echo KSPAWN-HARNESS-INIT\necho "last words"\nexec sleep 1000\n' \
+	> "$hang/qemu-system-x86_64"
+chmod +x "$hang/qemu-system-x86_64"
+(cd "$top" && PATH=$hang:$PATH KSPAWN_ACCEL=tcg KSPAWN_QMP_WAIT_S=0 FAKE_INIT=1 timeout 60 \
+	scripts/qemu-host.sh --mode run --timeout 2 "$fake/vmlinuz" "$fake/initrd" \
+	> "$out/hang.log" 2>&1)
+st=$?
+(cd "$top" && PATH=$hang:$PATH KSPAWN_ACCEL=tcg KSPAWN_QMP_WAIT_S=0 KSPAWN_BOOT_TIMEOUT=1 timeout 60 \
+	scripts/qemu-host.sh --mode run --timeout 30 "$fake/vmlinuz" "$fake/initrd" \
+	> "$out/noinit.log" 2>&1)
+st2=$?
+if [ "$st" -eq 124 ] && grep -q '^qemu-host: timed out after 2s (its last line: last words)$' "$out/hang.log" &&
+	grep -q '^qemu-host:   no QEMU monitor to ask' "$out/hang.log" &&
+	[ "$st2" -eq 124 ] &&
+	[ "$(grep -c 'did not reach its init in 1s (boot [123] of 3; its last line: last words)' "$out/noinit.log")" -eq 3 ] &&
+	[ "$(grep -c '^qemu-host: booting again$' "$out/noinit.log")" -eq 2 ]; then
+	ok "unit/qemu-host-timeouts"
+else
+	bad "unit/qemu-host-timeouts: exit $st at --timeout, $st2 with no init (want 124 and the reports)"
+	sed 's/^/    | /' "$out/hang.log" "$out/noinit.log" | head -n 30
+fi
+
 # Under CPU=Skylake-Server (EPYC) the host kernel notes at boot that the
 # CPU is open to RETBleed (SRSO): not trouble (kspawn-klog-check lets
 # them by), while a real WARNING on the next line still is.
