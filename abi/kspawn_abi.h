@@ -269,7 +269,7 @@ struct kspawn_ring {
 
 struct kspawn_queue {
 	uint16_t size_max;		/* host: largest size it accepts */
-	uint16_t size;			/* guest: chosen size, power of two */
+	uint16_t size;			/* guest: chosen size (split: a power of two) */
 	uint16_t ready;			/* guest: 1 once addresses are valid */
 	uint16_t reserved0;
 	uint32_t vector;		/* guest IDT vector for used buffers; 0 = poll */

@@ -43,7 +43,7 @@ int cpus_parse_big(const char *p, unsigned char *set, const char **big)
 
 	memset(set, 0, MAX_CPUS);
 	for (;;) {
-		long lo, hi;
+		long lo = 0, hi;
 		int r = number(&p, &lo, &first_big), r2 = 0;
 
 		if (r == -1)

@@ -27,20 +27,22 @@ static const char *device = KSPAWN_DEVICE;
 int ctl_open(struct ctl *c)
 {
 	int e = dev_open(c->device, &c->fd);
+	int named;
 
 	device = c->device;
 	if (!e)
 		return EXIT_OK;
 	/*
-	 * A path the user named: most likely mistyped, and the module
-	 * may well be loaded; said as theirs.
+	 * A path the user named, not the module's: most likely mistyped,
+	 * and the module may well be loaded; said as theirs.
 	 */
-	if (c->device_from && e == -ENOENT) {
+	named = c->device_from && strcmp(c->device, KSPAWN_DEVICE) != 0;
+	if (named && e == -ENOENT) {
 		err_msg("%s (from %s) is missing (the kspawn module's device is %s)",
 			c->device, c->device_from, KSPAWN_DEVICE);
 		return EXIT_NOMODULE;
 	}
-	if (c->device_from && (e == -ENXIO || e == -ENODEV)) {
+	if (named && (e == -ENXIO || e == -ENODEV)) {
 		err_msg("cannot open %s (from %s): %s: no driver behind it (the kspawn module's device is %s)",
 			c->device, c->device_from, strerror(-e), KSPAWN_DEVICE);
 		return EXIT_NOMODULE;

@@ -109,6 +109,9 @@ static void device_named_missing(void **state)
 	assert_int_equal(ctl("list"), EXIT_NOMODULE);
 	has(err, "kspawnctl: /dev/kspawn is missing: the kspawn module is not loaded");
 	unsetenv("KSPAWN_DEVICE");
+	/* The module's own path, named: still the module's hint. */
+	assert_int_equal(ctl("--device", "/dev/kspawn", "list"), EXIT_NOMODULE);
+	has(err, "kspawnctl: /dev/kspawn is missing: the kspawn module is not loaded");
 	fake.opens = 0;
 	assert_int_equal(ctl("--device=", "list"), EXIT_USAGE);
 	has(err, "kspawnctl: --device needs a value\n");
