@@ -101,6 +101,9 @@ HOST_VIRTIO_KO := kernel/drivers/virtio/virtio.ko \
 $(INITRAMFS): $(HOSTKERNEL_ENV) $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) \
 		$(GUEST_ELF) $(GUEST_TEST_ELF) \
 		$(BADIMG_STAMP) $(QEMU_TOOLS)
+	$(if $(KDIR),$(error KDIR=$(KDIR) builds kspawn.ko for another kernel \
+		than the QEMU host's, which this initramfs (make run, make test) \
+		boots: make module KDIR=... alone, the QEMU targets without KDIR))
 	$(call say,CPIO,$@)
 	$(Q)scripts/build-initramfs.sh $@ \
 		$(KSPAWN_KO):/lib/modules/kspawn.ko \

@@ -11,17 +11,19 @@ KMOD_SRC := $(wildcard host/kmod/*.[chS] host/backend/*.h) \
 
 # Which kernel tree the module was last built against ($(KMOD_KDIR), written
 # by the build): `make module KDIR=...` after a plain `make` (or the other
-# way round) must rebuild kspawn.ko, though no source changed.  Compared
-# when make reads this file, so that an up-to-date tree stays one for
-# `make -q`.  The default tree is the fetched host kernel, which
-# $(HOSTKERNEL_ENV) tracks.
+# way round, or another HOSTKERNEL=) must rebuild kspawn.ko, though no
+# source changed, and from no object of the other tree (Kbuild may find
+# their command lines unchanged).  Compared when make reads this file, so
+# that an up-to-date tree stays one for `make -q`.
 KMOD_KDIR := $(KMOD_B)/kdir
-KMOD_KDIR_NOW := $(if $(KDIR),$(abspath $(KDIR)),default)
-ifneq ($(shell cat $(KMOD_KDIR) 2>/dev/null),$(KMOD_KDIR_NOW))
+KMOD_KDIR_NOW := $(if $(KDIR),$(abspath $(KDIR)),hostkernel $(abspath $(HOSTKERNEL)))
+KMOD_KDIR_WAS := $(shell cat $(KMOD_KDIR) 2>/dev/null)
+ifneq ($(KMOD_KDIR_WAS),$(KMOD_KDIR_NOW))
 $(KSPAWN_KO): kmod-other-tree
 endif
 .PHONY: kmod-other-tree
 kmod-other-tree:
+	$(Q)rm -rf $(KMOD_B)
 
 ifneq ($(KDIR),)
 $(KSPAWN_KO): $(KMOD_SRC) | $(DEPS_STAMP)
