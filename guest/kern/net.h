@@ -107,8 +107,9 @@ void net_tx_end(void);
 /*
  * Unbind and free s.  A callback of s running on another CPU is waited
  * for, so none runs once this returns; a callback may close its own
- * socket, which is then freed as it returns.  (Two callbacks closing each
- * other's sockets would wait for each other.)
+ * socket, which is then freed once its last callback returns.  (Two
+ * callbacks closing each other's sockets would wait for each other.)  No
+ * thread may be blocked in udp_recvfrom() on s.
  */
 void udp_close(struct udp_sock *s);
 

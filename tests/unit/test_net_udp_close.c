@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "net_fake.h"
@@ -175,6 +176,41 @@ static void test_callback_closes_its_own_socket(void **state)
 	assert_int_equal(releases, 1);
 }
 
+/* Two callbacks of one socket, on two threads, each closing it. */
+static int _Atomic inside, both_said[2], both_n;
+
+static void closes_with_another(struct udp_sock *s, uint32_t ip,
+				uint16_t port, const void *data, size_t len,
+				void *arg)
+{
+	(void)ip, (void)port, (void)data, (void)len, (void)arg;
+	inside++;
+	while (inside < 2)
+		sleep_ms(1);
+	both_said[both_n++] = close_and_drain(s);
+}
+
+static void test_two_callbacks_close_their_socket(void **state)
+{
+	struct udp_sock s = { 0 };
+	pthread_t a, b;
+
+	(void)state;
+	inside = both_n = 0;
+	alarm(20);		/* waiting for each other: a hang, failed */
+	assert_int_equal(udp_sock_open(&st, &s, 9, closes_with_another,
+				       NULL), 0);
+	assert_int_equal(pthread_create(&a, NULL, deliver, NULL), 0);
+	assert_int_equal(pthread_create(&b, NULL, deliver, NULL), 0);
+	assert_int_equal(pthread_join(a, NULL), 0);
+	assert_int_equal(pthread_join(b, NULL), 0);
+	alarm(0);
+	assert_int_equal(both_said[0], 0);
+	assert_int_equal(both_said[1], 0);
+	assert_int_equal(releases, 1);	/* by the last to return */
+	assert_ptr_equal(released, &s);
+}
+
 static void test_close_with_no_callback_running(void **state)
 {
 	struct udp_sock s = { 0 };
@@ -191,6 +227,8 @@ int main(void)
 		cmocka_unit_test_setup(test_close_waits_for_a_callback_elsewhere,
 				       setup),
 		cmocka_unit_test_setup(test_callback_closes_its_own_socket,
+				       setup),
+		cmocka_unit_test_setup(test_two_callbacks_close_their_socket,
 				       setup),
 		cmocka_unit_test_setup(test_close_with_no_callback_running,
 				       setup),

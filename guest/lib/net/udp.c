@@ -216,18 +216,22 @@ int udp_sock_drain(struct net_stack *st, struct udp_sock *s)
 	void *me = self(st);
 
 	for (;;) {
-		int mine = 0, others = 0;
+		int others = 0;
 
+		/*
+		 * Called from a callback of s: it cannot wait for itself, nor
+		 * for others (two callbacks of s closing it would wait for each
+		 * other); the last one to return releases s.
+		 */
 		for (struct udp_call *c = s->calls; c; c = c->next) {
-			if (c->thread == me)
-				mine = 1;
-			else
-				others = 1;
+			if (c->thread == me) {
+				s->orphan = 1;
+				return 0;
+			}
+			others = 1;
 		}
-		if (!others) {
-			s->orphan = mine;
-			return !mine;
-		}
+		if (!others)
+			return 1;
 		net_unlock(st);
 #if defined(__x86_64__)
 		__builtin_ia32_pause();

@@ -65,11 +65,11 @@ void udp_sock_close(struct udp_sock *s);
 /*
  * After udp_sock_close(s) on st: whether s may be freed now.  It first
  * waits, the lock released while it spins, for callbacks of s running in
- * other threads (net_sys.self), so none runs once it returns.  One running
- * in this thread (a callback that closed its own socket) cannot be waited
- * for: then 0, and s goes to net_sys.release when that callback returns.
- * A callback must not close another socket whose callback may be running
- * (the two could wait for each other).
+ * other threads (net_sys.self), so none runs once it returns.  Called from
+ * a callback of s (one closing its own socket), it waits for none: then
+ * 0, and s goes to net_sys.release when the last callback of s returns.
+ * A callback must not close another socket whose callback may be closing
+ * its own (the two would wait for each other).
  */
 int udp_sock_drain(struct net_stack *st, struct udp_sock *s);
 
