@@ -28,7 +28,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-check_options "--stub --batch" "$@"
+check_options "--stub --batch=" "$@"
 
 batch= stub=
 if [ "${1:-}" = --stub ]; then

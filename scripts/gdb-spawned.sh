@@ -21,7 +21,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-check_options "--batch --client" "$@"
+check_options "--batch= --client=" "$@"
 
 batch= client=
 case ${1:-} in

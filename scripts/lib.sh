@@ -11,18 +11,24 @@ script_help() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { ex
 # A script's leading options, checked before it acts on any: -h or --help
 # prints the header and exits 0; an option the script does not take is a
 # usage error (exit 2) rather than, say, a directory named "--help".  KNOWN
-# lists the options it parses itself; the check stops at the first operand
-# (or the value of an option), so it only covers what comes before.
-#   check_options "--stub --batch" "$@"
+# lists the options it parses itself, those that take a value as --opt=
+# (the word after one is its value, whatever it looks like: --qemu -s).
+# The check stops at the first operand, so it covers what comes before.
+#   check_options "--stub --batch=" "$@"
 check_options() {
-	local known=" $1 " a
+	local known=" $1 " value= a
 	shift
 	for a in "$@"; do
+		if [ -n "$value" ]; then
+			value=
+			continue
+		fi
 		case $a in
 		-h | --help) script_help; exit 0 ;;
 		--) return 0 ;;
 		-?*)
 			case $known in
+			*" $a= "*) value=1 ;;
 			*" $a "*) ;;
 			*) usage_error "unknown option $a" ;;
 			esac ;;

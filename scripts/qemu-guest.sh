@@ -15,7 +15,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-check_options "--timeout" "$@"
+check_options "--timeout=" "$@"
 
 limit=${KSPAWN_QEMU_TIMEOUT:-120}
 if [ "${1:-}" = --timeout ]; then

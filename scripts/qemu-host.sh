@@ -35,7 +35,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-check_options "--mode --run --log --timeout --append --probe --qemu" "$@"
+check_options "--mode= --run= --log= --timeout= --append= --probe= --qemu=" "$@"
 
 mode=auto run= log= limit=${KSPAWN_QEMU_TIMEOUT:-300} append= probe=
 extra=()

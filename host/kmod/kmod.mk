@@ -23,13 +23,18 @@ $(KSPAWN_KO): kmod-other-tree
 endif
 .PHONY: kmod-other-tree
 kmod-other-tree:
+	$(KMOD_KDIR_CHECK)
 	$(Q)rm -rf $(KMOD_B)
+
+# A KDIR that is no kernel build tree: said before anything is removed.
+KMOD_KDIR_CHECK = $(if $(KDIR),$(Q)test -f $(KDIR)/Makefile || { echo \
+	"error: KDIR=$(KDIR) is not a kernel build tree (no Makefile there):" \
+	"for the running kernel: apt-get install linux-headers-$$(uname -r)" \
+	>&2; exit 2; })
 
 ifneq ($(KDIR),)
 $(KSPAWN_KO): $(KMOD_SRC) | $(DEPS_STAMP)
-	$(Q)test -f $(KDIR)/Makefile || { echo "error: KDIR=$(KDIR) is not a" \
-		"kernel build tree (no Makefile there): for the running kernel," \
-		"apt-get install linux-headers-$$(uname -r)" >&2; exit 2; }
+	$(KMOD_KDIR_CHECK)
 	$(call say,KBUILD,$@ (KDIR=$(KDIR)))
 	$(Q)scripts/kmod-tree.sh $(KMOD_B)
 	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(abspath $(KMOD_B)) \

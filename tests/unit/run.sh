@@ -111,7 +111,8 @@ fi
 
 # Another kernel tree (make module KDIR=...) rebuilds the module, though no
 # source changed, and one that is not a tree at all is an error, not
-# "Nothing to be done" with the old module left in place.
+# "Nothing to be done" with the old module left in place, and one that
+# leaves the module built for its tree as it was.
 env_mk=${HOSTKERNEL:-$build/hostkernel}/env.mk
 kdir=$(sed -n 's/^HOSTKERNEL_KDIR := //p' "$env_mk" 2>/dev/null)
 if [ -z "$kdir" ]; then
@@ -124,6 +125,8 @@ elif (cd "$top" && MAKEFLAGS= make B="$build" module KDIR=/nonexistent) >> "$out
 	! grep -q 'KDIR=/nonexistent is not a kernel build tree' "$out/make-kdir.log"; then
 	bad "unit/make-kdir: KDIR=/nonexistent was not refused"
 	sed 's/^/    | /' "$out/make-kdir.log"
+elif ! (cd "$top" && MAKEFLAGS= make -q B="$build" module) >> "$out/make-kdir.log" 2>&1; then
+	bad "unit/make-kdir: a refused KDIR left the module to be built again"
 else
 	ok "unit/make-kdir"
 fi
@@ -175,7 +178,7 @@ printf '#!/bin/sh\necho "QEMU-ARGS $*"\necho "KSPAWN-HARNESS-EXIT 0"\n' > "$fake
 chmod +x "$fake/qemu-system-x86_64"
 made=$(cd "$top" && MAKEFLAGS= make -n B="$build" test SUITE=qemu CPU=Skylake-Server 2>&1 | grep 'tests/run.sh')
 args=$(cd "$top" && PATH=$fake:$PATH KSPAWN_ACCEL=tcg KSPAWN_QEMU_CPU=EPYC \
-	scripts/qemu-host.sh --mode run --qemu -cpu --qemu qemu64,+monitor \
+	scripts/qemu-host.sh --qemu -cpu --qemu qemu64,+monitor --mode run \
 	"$fake/vmlinuz" "$fake/initrd" 2>&1 | grep '^QEMU-ARGS')
 if [[ "$made" == *"KSPAWN_QEMU_CPU=Skylake-Server "* ]] &&
 	[[ "$args" == *" -cpu EPYC "*" -cpu qemu64,+monitor"* ]]; then
