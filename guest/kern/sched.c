@@ -59,7 +59,7 @@ void cpu_local_init(unsigned int index, uint32_t apic_id)
 
 struct thread *thread_self(void)
 {
-	struct thread *t = this_cpu()->current;
+	struct thread *t = this_cpu_current();
 
 	return t ? t : &boot_thread;
 }

@@ -160,10 +160,10 @@ struct thread *thread_create(const char *name, thread_fn fn, void *arg,
 
 void thread_exit(int status)
 {
-	struct cpu *c = this_cpu();
-	struct thread *self = c->current;
+	struct thread *self = thread_self();
 
-	if (self == c->idle)
+	/* An idle thread never moves: if it is us, this CPU is ours. */
+	if (self == this_cpu()->idle)
 		panic("thread_exit: the idle thread cannot exit");
 	libc_thread_exit(self->reent);
 	irq_disable();

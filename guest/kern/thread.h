@@ -84,6 +84,22 @@ static inline struct cpu *this_cpu(void)
 	return c;
 }
 
+/*
+ * The thread running on this CPU, in one load from GS.  Not
+ * this_cpu()->current with interrupts on: preempted between the two loads,
+ * a thread may resume on another CPU (stolen) and read the first CPU's
+ * current thread, someone else.
+ */
+static inline struct thread *this_cpu_current(void)
+{
+	struct thread *t;
+
+	__asm__ volatile("movq %%gs:%c1, %0"
+			 : "=r"(t)
+			 : "i"(__builtin_offsetof(struct cpu, current)));
+	return t;
+}
+
 /* CPU index's structure (index < KSPAWN_MAX_CPUS). */
 struct cpu *cpu_get(unsigned int index);
 

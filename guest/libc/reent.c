@@ -38,7 +38,7 @@ struct _reent *__getreent(void)
 
 	if (!__atomic_load_n(&percpu_ready, __ATOMIC_ACQUIRE))
 		return _impure_ptr;
-	t = this_cpu()->current;
+	t = this_cpu_current();	/* one load: we may move CPUs at any time */
 	return t && t->reent ? t->reent : _impure_ptr;
 }
 

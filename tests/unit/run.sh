@@ -101,6 +101,26 @@ else
 		"kspawn-guest-test.elf: $got_test (want $want_test)" | sed 's/^/    | /'
 fi
 
+# Who runs on this CPU is read in one GS-relative load where interrupts
+# may be on: this_cpu()->current is two (the CPU's structure, then its
+# field), and a thread preempted between them and stolen by another CPU
+# reads the first CPU's thread: another's errno and stdio, or its exit.
+# Under TCG the window cannot be hit (interrupts come between translated
+# blocks), so the code itself is checked.
+twoload=
+for fn in thread_self __getreent; do
+	dis=$(objdump -d --no-show-raw-insn --disassemble="$fn" "$build/kspawn-guest.elf" 2>&1)
+	if ! grep -q "<$fn>:" <<< "$dis" || grep -q '%gs:0x0,' <<< "$dis" ||
+		! grep -q '%gs:0x[1-9a-f]' <<< "$dis"; then
+		twoload="$twoload $fn"
+	fi
+done
+if [ -z "$twoload" ]; then
+	ok "unit/current-in-one-load"
+else
+	bad "unit/current-in-one-load: not one %gs load of the current thread in:$twoload"
+fi
+
 # A second make with nothing changed does no work.
 if (cd "$top" && MAKEFLAGS= make -q B="$build" all) > "$out/make-q.log" 2>&1; then
 	ok "unit/make-up-to-date"
