@@ -413,7 +413,9 @@ static int pair_init(unsigned int i)
 
 /*
  * MQ_VQ_PAIRS_SET on the ctrl queue (queue 2 * max), after DRIVER_OK,
- * its ack polled for: 0 once the device said OK.
+ * its ack polled for: 0 once the device said OK.  DRIVER_OK is set here
+ * whatever happens: without its ctrl queue the device still serves one
+ * pair, as the spec has it before any MQ_VQ_PAIRS_SET.
  */
 static int set_pairs(unsigned int ctrlq, uint16_t pairs)
 {
@@ -422,8 +424,13 @@ static int set_pairs(unsigned int ctrlq, uint16_t pairs)
 	uint8_t *cmd = page_alloc(1), *ack;
 	int r = -1;
 
-	if (!cmd || virtio_queue(&vn.dev, ctrlq, 4, NULL))
+	/* The ctrl queue is set up before DRIVER_OK, as every queue. */
+	if (!cmd || virtio_queue(&vn.dev, ctrlq, 4, NULL)) {
+		if (cmd)
+			page_free(cmd, 1);
+		virtio_ready(&vn.dev);
 		return -1;
+	}
 	ack = cmd + 64;
 	cmd[0] = VIRTIO_NET_CTRL_MQ;
 	cmd[1] = VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET;

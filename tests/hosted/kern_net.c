@@ -61,6 +61,9 @@ static void count_rx(struct netif *nif, const void *frame, size_t len)
  * netif_first() brings it up, frames that come back counted, not given to
  * a stack.
  */
+/* up(): the ctrl queue (after the largest pair count) not offered. */
+static int no_ctrlq;
+
 static struct netif *up(uint64_t drop, uint16_t mtu, uint16_t tx_max,
 			uint16_t rx_max)
 {
@@ -78,6 +81,8 @@ static struct netif *up(uint64_t drop, uint16_t mtu, uint16_t tx_max,
 	       sizeof(mtu));
 	slot.queues[TXQ(0)].size_max = tx_max;
 	slot.queues[RXQ(0)].size_max = rx_max;
+	if (no_ctrlq)
+		slot.queues[2 * KB_NET_PAIRS_MAX].size_max = 0;
 	vh_region(region, BASE, REGION_BYTES, 0);
 	vh_poll(&net.dev);
 	kh_slot = &slot;
@@ -293,6 +298,36 @@ static void mtu(void)
 	mtu_small_rx(9000, 0, "mrg-rx8-9000");
 }
 
+/*
+ * MQ negotiated but the ctrl queue cannot be set up: the driver must still
+ * set DRIVER_OK and run its one pair (it once left the device without it,
+ * yet called itself up: a silent, dead network).
+ */
+static void mq_no_ctrlq(void)
+{
+	struct netif *nif;
+	uint8_t status;
+
+	snprintf((char *)kspawn_hdr->cmdline, sizeof(kspawn_hdr->cmdline), "%s", "");
+	no_ctrlq = 1;
+	nif = up(0, 1500, 256, 256);
+	no_ctrlq = 0;
+	status = __atomic_load_n(&slot.status, __ATOMIC_ACQUIRE);
+	looped = 0;
+	if (nif && !send_len(nif, 60)) {
+		for (int i = 0; i < 100; i++)
+			kb_device_poll(&net.dev, 64);
+		nif->poll(nif);
+	}
+	verdict("net-mq-no-ctrlq", NULL,
+		nif && virtio_has(&vn.dev, VIRTIO_NET_F_MQ) && vn.pairs == 1 &&
+		(status & VIRTIO_CONFIG_S_DRIVER_OK) && looped == 1,
+		"device %s, MQ %d, %u pair(s), status %#x, %lu frame(s) back",
+		nif ? "up" : "not up", virtio_has(&vn.dev, VIRTIO_NET_F_MQ),
+		vn.pairs, status, looped);
+	snprintf((char *)kspawn_hdr->cmdline, sizeof(kspawn_hdr->cmdline), "netmq=off");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -302,6 +337,7 @@ int main(void)
 	mtu();
 	raw_csum();
 	raw_csum_rx();
+	mq_no_ctrlq();
 	free(region);
 	printf("kern_net: %d failed\n", failures);
 	return failures != 0;
