@@ -102,6 +102,12 @@ void smp_flush_tlb_page(uint64_t va)
 		irq_restore(flags);
 		cpu_relax();
 	}
+	/*
+	 * The caller's invlpg ran with interrupts on: it may have moved CPUs
+	 * since, so the CPU it is on now flushes too, and the others are
+	 * counted from here.
+	 */
+	invlpg(va);
 	others = __atomic_load_n(&cpus_up, __ATOMIC_ACQUIRE) &
 		 ~(1u << this_cpu()->index);
 	__atomic_store_n(&flush_va, va, __ATOMIC_RELEASE);

@@ -162,8 +162,11 @@ void thread_exit(int status)
 {
 	struct thread *self = thread_self();
 
-	/* An idle thread never moves: if it is us, this CPU is ours. */
-	if (self == this_cpu()->idle)
+	/*
+	 * An idle thread never moves: if it is us, this CPU is ours.  No
+	 * current thread at all: too early (before sched_init) to exit.
+	 */
+	if (!this_cpu_current() || self == this_cpu()->idle)
 		panic("thread_exit: the idle thread cannot exit");
 	libc_thread_exit(self->reent);
 	irq_disable();
