@@ -413,9 +413,10 @@ static int pair_init(unsigned int i)
 
 /*
  * MQ_VQ_PAIRS_SET on the ctrl queue (queue 2 * max), after DRIVER_OK,
- * its ack polled for: 0 once the device said OK.  DRIVER_OK is set here
- * whatever happens: without its ctrl queue the device still serves one
- * pair, as the spec has it before any MQ_VQ_PAIRS_SET.
+ * its ack polled for: 0 once the device said OK, -1 if it did not, -2
+ * without a ctrl queue.  DRIVER_OK is set here whatever happens: without
+ * its ctrl queue the device still serves one pair, as the spec has it
+ * before any MQ_VQ_PAIRS_SET.
  */
 static int set_pairs(unsigned int ctrlq, uint16_t pairs)
 {
@@ -429,7 +430,8 @@ static int set_pairs(unsigned int ctrlq, uint16_t pairs)
 		if (cmd)
 			page_free(cmd, 1);
 		virtio_ready(&vn.dev);
-		return -1;
+		kprintf("virtio-net: no control queue: one queue pair\n");
+		return -2;
 	}
 	ack = cmd + 64;
 	cmd[0] = VIRTIO_NET_CTRL_MQ;
@@ -572,9 +574,11 @@ static void vnet_init(void)
 	vn.nif.busy_poll = busy_poll;
 	vn.pairs = 1;
 	if (max) {
-		if (!set_pairs(2 * max, (uint16_t)want))
+		int e = set_pairs(2 * max, (uint16_t)want);
+
+		if (!e)
 			vn.pairs = want;
-		else
+		else if (e == -1)
 			kprintf("virtio-net: the device refused %u queue pairs\n",
 				want);
 	} else {

@@ -21,6 +21,8 @@
  *   net-raw-csum: a UDP frame sent raw keeps the checksum it carries.
  *   net-raw-csum-rx: a frame that comes partial (NEEDS_CSUM) reaches a
  *     raw consumer with its checksum finished.
+ *   net-mq-no-ctrlq: MQ negotiated, the ctrl queue of size 0: the driver
+ *     still sets DRIVER_OK and runs one pair (frames loop back).
  *
  * Prints "ok NAME" / "FAIL NAME: why" per case, "kern_net: N failed" last.
  */
@@ -44,6 +46,8 @@ static struct kspawn_device slot;
 static struct kb_net net;
 static const uint8_t mac[6] = { 0x02, 0x6b, 0x73, 0, 0, 1 };
 static unsigned long looped;
+/* up(): the ctrl queue (after the largest pair count) not offered. */
+static int no_ctrlq;
 static uint8_t last[BUF];		/* the last frame that came back */
 static size_t last_len;
 
@@ -61,9 +65,6 @@ static void count_rx(struct netif *nif, const void *frame, size_t len)
  * netif_first() brings it up, frames that come back counted, not given to
  * a stack.
  */
-/* up(): the ctrl queue (after the largest pair count) not offered. */
-static int no_ctrlq;
-
 static struct netif *up(uint64_t drop, uint16_t mtu, uint16_t tx_max,
 			uint16_t rx_max)
 {
