@@ -388,7 +388,7 @@ int cmd_gdb(struct ctl *c, int argc, char **argv)
 			/* Not the last one silently: which was meant? */
 			if (*to)
 				return ctl_usage("gdb", "%s given twice",
-						 to == &tty ? "--tty" : "--listen");
+						 gdb_options[to == &tty]);
 			*to = val;
 			continue;
 		}

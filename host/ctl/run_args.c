@@ -181,6 +181,8 @@ static const char *const run_options[] = {
 	"--cpu", "--cpus", "--doorbell-cpu", "--mem", "--cmdline", "--net",
 	"--ramdisk", "--disk", "--cache", NULL
 };
+_Static_assert(sizeof(run_options) / sizeof(run_options[0]) <= 33,
+	       "run_parse_args() marks the options seen in 32 bits");
 
 /* Option opt (one of run_options) with its value: 0, or -1 said why. */
 static int run_option(struct run_args *a, const char *opt, const char *val)
@@ -276,7 +278,7 @@ int run_parse_args(struct run_args *a, int argc, char **argv)
 	a->cpu = -1;
 	a->doorbell_cpu = -1;
 	a->cmdline = "hello";
-	unsigned int given = 0;	/* run_options[k] seen: bit k */
+	unsigned int given = 0;	/* run_options[i] seen: bit i */
 
 	for (int i = 1; i < argc; i++) {
 		const char *opt = argv[i], *val = NULL;
