@@ -212,21 +212,36 @@ out:
 }
 
 /*
- * The rest of a frame over num_buffers buffers (MRG_RXBUF), after the
- * got bytes of the first, into big; every buffer goes back.  The device
- * publishes a frame's buffers together, so they are all there.
+ * The rest of a frame over nbuf buffers (MRG_RXBUF), after the got bytes
+ * of the first, into big: its length, or 0 if it is dropped (bad already,
+ * too long, or not all there).  Every buffer taken goes back.
+ *
+ * A device publishes a frame's buffers together, so a well-formed frame's
+ * are all there.  One that names more than it used, or more than we
+ * posted (which no device can fill), is broken: its buffers are taken all
+ * the same, up to the first one missing, so that none of them is read as
+ * a frame's head next, and it is dropped (Linux's virtio_net does
+ * likewise: "N buffers out of M missing").  At most the buffers we
+ * posted: they go back as they are taken, and a device that kept using
+ * them could hold us here otherwise.
  */
-static size_t rx_rest(struct vnet_pair *p, size_t got, unsigned int nbuf)
+static size_t rx_rest(struct vnet_pair *p, size_t got, unsigned int nbuf,
+		      int bad)
 {
-	int bad = got > BIG;
+	struct virtq *vq = &vn.dev.vq[RXQ(p - vn.p)];
+	unsigned int posted = vq->size < NBUF ? vq->size : NBUF;
 
+	if (nbuf > posted) {
+		bad = 1;
+		nbuf = posted;
+	}
 	for (unsigned int i = 1; i < nbuf; i++) {
 		uint32_t len;
-		uint8_t *buf = virtq_get(&vn.dev.vq[RXQ(p - vn.p)], &len);
+		uint8_t *buf = virtq_get(vq, &len);
 
 		if (!buf)
 			return 0;
-		if (len > vn.rx_buf || got + len > BIG)
+		if (bad || len > vn.rx_buf || got + len > BIG)
 			bad = 1;
 		else
 			memcpy(p->big + got, buf, len);
@@ -256,28 +271,38 @@ static void finish_partial(uint8_t *frame, size_t len,
 	net_put16(frame + field, sum ? sum : 0xffff);
 }
 
-/* One received frame, from its first buffer; the buffers go back. */
+/*
+ * One received frame, from its first buffer; the buffers go back.  A
+ * frame that is malformed is dropped and counted in rx_bad; if its header
+ * could be read, with the other buffers it names (rx_rest()).  With
+ * MRG_RXBUF, num_buffers 0 is malformed: it counts the first buffer too.
+ */
 static void rx_frame(struct vnet_pair *p, uint8_t *buf, uint32_t len)
 {
 	struct virtio_net_hdr_v1 h;
-	unsigned int flags = 0, nbuf;
+	unsigned int flags = 0, nbuf = 1;
 	size_t got;
 	int raw;
 
-	if (len <= HDR || len > vn.rx_buf) {
+	if (len >= HDR) {
+		memcpy(&h, buf, HDR);		/* read once */
+		if (vn.mrg)
+			nbuf = h.num_buffers;
+	}
+	if (len <= HDR || len > vn.rx_buf || !nbuf) {
 		p->st.rx_bad++;
 		post_rx(p, buf);
+		if (len >= HDR && nbuf > 1)
+			rx_rest(p, 0, nbuf, 1);
 		return;
 	}
-	memcpy(&h, buf, HDR);		/* read once */
 	if (vn.guest_csum && (h.flags & (VIRTIO_NET_HDR_F_DATA_VALID |
 					 VIRTIO_NET_HDR_F_NEEDS_CSUM)))
 		flags = NET_RX_L4_CSUM_OK;
-	nbuf = vn.mrg ? h.num_buffers : 1;
 	p->st.rx_frames++;
 	raw = (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && vn.guest_csum &&
 	      __atomic_load_n(&vn.nif.raw_rx, __ATOMIC_ACQUIRE);
-	if (nbuf <= 1) {
+	if (nbuf == 1) {
 		if (raw)
 			finish_partial(buf + HDR, len - HDR, &h);
 		net_input_flags(&vn.nif, buf + HDR, len - HDR, flags);
@@ -287,7 +312,7 @@ static void rx_frame(struct vnet_pair *p, uint8_t *buf, uint32_t len)
 	got = len - HDR;
 	memcpy(p->big, buf + HDR, got);
 	post_rx(p, buf);
-	got = nbuf <= NBUF ? rx_rest(p, got, nbuf) : 0;
+	got = rx_rest(p, got, nbuf, 0);
 	if (got && raw)
 		finish_partial(p->big, got, &h);
 	if (got)

@@ -24,6 +24,16 @@
  *   net-mq-no-ctrlq: MQ negotiated, the ctrl queue of size 0: the driver
  *     still sets DRIVER_OK and runs one pair (frames loop back).
  *
+ *   net-rx-hostile-*: with mergeable buffers, the device (played here on
+ *     receive queue 0) writes a frame whose header names more buffers
+ *     than it used (NBUF + 1: more than the driver ever posts; 5 of 3),
+ *     none (num_buffers 0), or whose first buffer is longer than posted.
+ *     Its other buffers each look like a whole frame of their own.  The
+ *     driver must drop it, count it once in rx_bad, deliver nothing of
+ *     it, have every buffer posted again, and take the frames that loop
+ *     back after it whole: a driver that reads the frame's other buffers
+ *     as frames' heads delivers them.
+ *
  * Prints "ok NAME" / "FAIL NAME: why" per case, "kern_net: N failed" last.
  */
 #include "kern/virtio_net.c"
@@ -329,6 +339,97 @@ static void mq_no_ctrlq(void)
 	snprintf((char *)kspawn_hdr->cmdline, sizeof(kspawn_hdr->cmdline), "netmq=off");
 }
 
+/* A 60-byte frame to our MAC, every byte after its addresses mark. */
+static void plain_frame(uint8_t *f, uint8_t mark)
+{
+	memset(f, mark, 60);
+	memcpy(f, mac, 6);
+	memcpy(f + 6, mac, 6);
+	f[12] = 0x08;
+	f[13] = 0;
+}
+
+/*
+ * The device's side: a frame over used of the driver's receive buffers,
+ * its header naming named, the first reported head_len long (0: as
+ * written).  The others are each written as a whole frame (a header
+ * naming one buffer, then a frame to our MAC), so that a driver reading
+ * one as a frame's head delivers it.  Returns the buffers used.
+ */
+static int hostile_rx(uint16_t named, int used, uint32_t head_len)
+{
+	struct kb_vq *vq = &net.dev.vq[RXQ(0)];
+	struct kb_buf b[NBUF];
+	uint32_t len[NBUF];
+	int n = kb_vq_pop_bufs(vq, b, used);
+
+	for (int k = 0; k < n; k++) {
+		struct virtio_net_hdr_v1 h = { .num_buffers = k ? 1 : named };
+
+		memcpy(b[k].p, &h, HDR);
+		plain_frame(b[k].p + HDR, 0xb0);
+		len[k] = HDR + 60;
+	}
+	if (n > 0 && head_len)
+		len[0] = head_len;
+	if (n > 0) {
+		kb_vq_push_bufs(vq, b, len, n);
+		kb_vq_publish(vq);
+	}
+	return n;
+}
+
+/* n frames through the loopback device, one by one: how many came back whole. */
+static int frames_whole(struct netif *nif, int n)
+{
+	static uint8_t f[60];
+	int whole = 0;
+
+	for (int i = 0; i < n; i++) {
+		plain_frame(f, (uint8_t)(0x10 + i));
+		looped = 0;
+		last_len = 0;
+		if (nif->send(nif, f, sizeof(f), 0))
+			continue;
+		for (int j = 0; j < 10; j++)
+			kb_device_poll(&net.dev, 64);
+		nif->poll(nif);
+		whole += looped == 1 && last_len == sizeof(f) &&
+			 !memcmp(last, f, sizeof(f));
+	}
+	return whole;
+}
+
+static void rx_hostile(const char *name, uint16_t named, int used,
+		       uint32_t head_len)
+{
+	struct netif *nif = up(0, 1500, 256, 256);
+	struct virtq *vq = &vn.dev.vq[RXQ(0)];
+	unsigned long delivered;
+	uint64_t bad;
+	int n, whole, posted;
+
+	if (!nif || !vn.mrg || vq->size - vq->num_free != NBUF) {
+		verdict("net-rx-hostile", name, 0,
+			"no device, no mergeable buffers, or not %d buffers posted",
+			NBUF);
+		return;
+	}
+	looped = 0;
+	n = hostile_rx(named, used, head_len);
+	nif->poll(nif);
+	delivered = looped;
+	bad = vn.p[0].st.rx_bad;
+	posted = vq->size - vq->num_free;
+	whole = frames_whole(nif, 3);
+	verdict("net-rx-hostile", name,
+		n == used && !delivered && bad == 1 && posted == NBUF &&
+		whole == 3 && vn.p[0].st.rx_bad == 1,
+		"%d buffers used (want %d) naming %u: %lu frame(s) of them delivered (want 0), rx_bad %llu (want 1), %d of %d buffers posted again, %d of 3 frames after it whole",
+		n, used, named, delivered, (unsigned long long)bad, posted,
+		NBUF, whole);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -339,6 +440,11 @@ int main(void)
 	raw_csum();
 	raw_csum_rx();
 	mq_no_ctrlq();
+	rx_hostile("named65-used3", NBUF + 1, 3, 0);
+	rx_hostile("named65-used64", NBUF + 1, NBUF, 0);
+	rx_hostile("named5-used3", 5, 3, 0);
+	rx_hostile("named0", 0, 1, 0);
+	rx_hostile("head-too-long", 3, 3, MRG_BUF + 1);
 	free(region);
 	printf("kern_net: %d failed\n", failures);
 	return failures != 0;

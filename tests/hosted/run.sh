@@ -217,7 +217,7 @@ if build kern_blk_poll "${asan[@]}" "${kern[@]}" -- \
 	run_cases kern_blk_poll kern-
 fi
 # The net driver against the net device: a transmit queue smaller than
-# the driver's buffers, the device's MTU.
+# the driver's buffers, the device's MTU, frames naming buffers they lack.
 if build kern_net "${asan[@]}" "${kern[@]}" -- "$here/kern_net.c" \
 	"$top"/guest/lib/net/*.c "$top/guest/lib/cmdline.c" "${kdriver[@]}"; then
 	run_cases kern_net kern-
