@@ -12,17 +12,10 @@
  * host steered a flow to.  Without MQ (either side, or the command line's
  * netmq=off), or if the device refuses the command, one pair as before.
  *
- * Offloads: with MRG_RXBUF a frame may span num_buffers receive buffers
- * (the host's MTU may exceed a buffer); they are put together in big.
- * Receive buffers are then MRG_BUF bytes, as Linux's virtio_net sizes
- * them to the traffic rather than to the largest frame: a full-sized
- * frame takes two.
- * With GUEST_CSUM a frame the device marked DATA_VALID (checked) or
- * NEEDS_CSUM (never on a wire: the field holds the pseudo-header's sum)
- * goes to the stack with its UDP checksum not to be checked.  With CSUM
+ * Offloads: the receive side's (MRG_RXBUF, GUEST_CSUM) are in
+ * kern/virtio_net_rx.c, with the rest of the receive path.  With CSUM
  * the stack leaves UDP checksums partial (netif.h, tx_csum_partial) and
- * the header says NEEDS_CSUM.  Without them frames are whole both ways
- * and a received one fits one buffer.
+ * the header says NEEDS_CSUM; without it frames are sent whole.
  *
  * Batches: between netif_tx_hold() and netif_tx_release() (net_tx_begin
  * and net_tx_end for apps) the calling thread's frames are added to the
@@ -57,9 +50,8 @@
 #include "kern/sync.h"
 #include "kern/thread.h"
 #include "kern/virtio.h"
+#include "kern/virtio_net.h"
 #include "lib/cmdline.h"
-#include "lib/net/bytes.h"
-#include "lib/net/csum.h"
 #include "arch/x86_64/cpu.h"
 
 #define WANTED ((1ULL << VIRTIO_F_VERSION_1) | \
@@ -69,44 +61,9 @@
 		(1ULL << VIRTIO_NET_F_GUEST_CSUM) | (1ULL << VIRTIO_NET_F_CSUM) | \
 		(1ULL << VIRTIO_F_IN_ORDER))
 #define WANTED_MQ ((1ULL << VIRTIO_NET_F_MQ) | (1ULL << VIRTIO_NET_F_CTRL_VQ))
-#define PAIRS_MAX ((KSPAWN_MAX_QUEUES - 1) / 2)
-#define RXQ(p) (2 * (p))
-#define TXQ(p) (2 * (p) + 1)
-#define HDR sizeof(struct virtio_net_hdr_v1)
-#define BUF 2048
-#define NBUF 64
-#define MRG_BUF 1024		/* a receive buffer with MRG_RXBUF */
-#define BIG (9 * 1024)		/* a frame over several buffers; more: dropped */
 #define CTRL_WAIT_MS 1000	/* for the device's ack, then one pair */
 
-struct vnet_pair {
-	struct spinlock lock, tx_lock;
-	uint8_t *rx, *tx;		/* NBUF buffers of BUF bytes each */
-	uint8_t tx_free[NBUF];		/* a stack of free tx buffer indices */
-	int tx_top;
-	int tx_unpublished;		/* added while held, not published */
-	struct netif_queue_stats st;
-	uint8_t *big;			/* BIG bytes */
-};
-
-static struct {
-	struct virtio_dev dev;
-	struct netif nif;
-	int up;
-	int mrg, guest_csum;		/* negotiated */
-	unsigned int pairs;		/* in use: send() picks among them */
-	unsigned int ready;		/* set up: interrupts and poll serve them */
-	uint32_t rx_buf;		/* a receive buffer's size: BUF or MRG_BUF */
-	uint32_t tx_max;		/* the longest frame send() takes */
-	struct vnet_pair p[PAIRS_MAX];
-} vn;
-
-static void post_rx(struct vnet_pair *p, uint8_t *buf)
-{
-	struct virtq_buf in = { buf, vn.rx_buf };
-
-	virtq_add(&vn.dev.vq[RXQ(p - vn.p)], NULL, 0, &in, 1, buf);
-}
+struct vnet vn;
 
 /* Sent frames' buffers back to the free stack; tx_lock held. */
 static void reap_tx_locked(struct vnet_pair *p)
@@ -211,116 +168,6 @@ out:
 	return r;
 }
 
-/*
- * The rest of a frame over nbuf buffers (MRG_RXBUF), after the got bytes
- * of the first, into big: its length, or 0 if it is dropped (bad already,
- * too long, or not all there).  Every buffer taken goes back.
- *
- * A device publishes a frame's buffers together, so a well-formed frame's
- * are all there.  One that names more than it used, or more than we
- * posted (which no device can fill), is broken: its buffers are taken all
- * the same, up to the first one missing, so that none of them is read as
- * a frame's head next, and it is dropped (Linux's virtio_net does
- * likewise: "N buffers out of M missing").  At most the buffers we
- * posted: they go back as they are taken, and a device that kept using
- * them could hold us here otherwise.
- */
-static size_t rx_rest(struct vnet_pair *p, size_t got, unsigned int nbuf,
-		      int bad)
-{
-	struct virtq *vq = &vn.dev.vq[RXQ(p - vn.p)];
-	unsigned int posted = vq->size < NBUF ? vq->size : NBUF;
-
-	if (nbuf > posted) {
-		bad = 1;
-		nbuf = posted;
-	}
-	for (unsigned int i = 1; i < nbuf; i++) {
-		uint32_t len;
-		uint8_t *buf = virtq_get(vq, &len);
-
-		if (!buf)
-			return 0;
-		if (bad || len > vn.rx_buf || got + len > BIG)
-			bad = 1;
-		else
-			memcpy(p->big + got, buf, len);
-		got += len;
-		post_rx(p, buf);
-	}
-	return bad ? 0 : got;
-}
-
-/*
- * A frame the device left partial (NEEDS_CSUM), for a raw consumer: the
- * stack takes such a frame as checked, but l2fwd forwards it as it is,
- * so its checksum is finished here (as the host's XDP path finishes one
- * before a program sees it), or the frame would reach the wire with the
- * pseudo-header's sum in its field.  A zero result goes as 0xffff, which
- * UDP needs (0 there is "none") and TCP reads alike.
- */
-static void finish_partial(uint8_t *frame, size_t len,
-			   const struct virtio_net_hdr_v1 *h)
-{
-	size_t start = h->csum_start, field = start + h->csum_offset;
-	uint16_t sum;
-
-	if (start >= len || field + 2 > len)
-		return;
-	sum = csum_fold(csum_add(0, frame + start, len - start));
-	net_put16(frame + field, sum ? sum : 0xffff);
-}
-
-/*
- * One received frame, from its first buffer; the buffers go back.  A
- * frame that is malformed is dropped and counted in rx_bad; if its header
- * could be read, with the other buffers it names (rx_rest()).  With
- * MRG_RXBUF, num_buffers 0 is malformed: it counts the first buffer too.
- */
-static void rx_frame(struct vnet_pair *p, uint8_t *buf, uint32_t len)
-{
-	struct virtio_net_hdr_v1 h;
-	unsigned int flags = 0, nbuf = 1;
-	size_t got;
-	int raw;
-
-	if (len >= HDR) {
-		memcpy(&h, buf, HDR);		/* read once */
-		if (vn.mrg)
-			nbuf = h.num_buffers;
-	}
-	if (len <= HDR || len > vn.rx_buf || !nbuf) {
-		p->st.rx_bad++;
-		post_rx(p, buf);
-		if (len >= HDR && nbuf > 1)
-			rx_rest(p, 0, nbuf, 1);
-		return;
-	}
-	if (vn.guest_csum && (h.flags & (VIRTIO_NET_HDR_F_DATA_VALID |
-					 VIRTIO_NET_HDR_F_NEEDS_CSUM)))
-		flags = NET_RX_L4_CSUM_OK;
-	p->st.rx_frames++;
-	raw = (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && vn.guest_csum &&
-	      __atomic_load_n(&vn.nif.raw_rx, __ATOMIC_ACQUIRE);
-	if (nbuf == 1) {
-		if (raw)
-			finish_partial(buf + HDR, len - HDR, &h);
-		net_input_flags(&vn.nif, buf + HDR, len - HDR, flags);
-		post_rx(p, buf);
-		return;
-	}
-	got = len - HDR;
-	memcpy(p->big, buf + HDR, got);
-	post_rx(p, buf);
-	got = rx_rest(p, got, nbuf, 0);
-	if (got && raw)
-		finish_partial(p->big, got, &h);
-	if (got)
-		net_input_flags(&vn.nif, p->big, got, flags);
-	else
-		p->st.rx_bad++;
-}
-
 void netif_tx_hold(void)
 {
 	thread_self()->tx_hold++;
@@ -355,7 +202,7 @@ static void reap_rx(struct vnet_pair *p, int arm)
 		uint32_t len;
 
 		while ((buf = virtq_get(vq, &len))) {
-			rx_frame(p, buf, len);
+			vnet_rx_frame(p, buf, len);
 			posted = 1;
 		}
 	} while (arm && virtq_arm(vq));
@@ -431,7 +278,7 @@ static int pair_init(unsigned int i)
 		p->tx_free[b] = (uint8_t)b;
 	p->tx_top = NBUF;
 	for (int b = 0; b < NBUF; b++)
-		post_rx(p, p->rx + (size_t)b * BUF);
+		vnet_post_rx(p, p->rx + (size_t)b * BUF);
 	virtq_publish(&vn.dev.vq[RXQ(i)]);
 	return 0;
 }

@@ -1,7 +1,8 @@
 /*
- * Hosted: the guest kernel's virtio-net driver (kern/virtio_net.c, included
- * here to see its buffers; kern_hosted.c gives it the kernel) against the
- * net device (host/backend/net.c) in loopback mode, one device per case.
+ * Hosted: the guest kernel's virtio-net driver (kern/virtio_net.c and its
+ * receive path, kern/virtio_net_rx.c, included here to see its buffers;
+ * kern_hosted.c gives it the kernel) against the net device
+ * (host/backend/net.c) in loopback mode, one device per case.
  *
  *   net-tx-small-queue: a transmit queue of 16 entries, fewer than the
  *     driver's NBUF buffers: 80 frames sent with the device stopped fill
@@ -37,6 +38,7 @@
  * Prints "ok NAME" / "FAIL NAME: why" per case, "kern_net: N failed" last.
  */
 #include "kern/virtio_net.c"
+#include "kern/virtio_net_rx.c"
 
 #include <stdio.h>
 #include <stdlib.h>
