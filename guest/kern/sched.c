@@ -575,7 +575,7 @@ int thread_set_affinity(struct thread *t, uint32_t mask)
 	if (mask && !(mask & sched_cpus_mask()))
 		return -1;
 	flags = spin_lock_irqsave(&sched_lock);
-	if (t->prio == THREAD_PRIO_IDLE) {
+	if (t->is_idle) {
 		spin_unlock_irqrestore(&sched_lock, flags);
 		return -1;
 	}

@@ -37,6 +37,12 @@ struct thread {
 	int exit_status;
 	int detached;
 	int joined;
+	/*
+	 * A CPU's idle thread (thread_register_idle): never joined, detached
+	 * or given a priority, whichever CPU asks.  A mark on the thread,
+	 * because a CPU knows only its own idle thread (cpu.idle).
+	 */
+	int is_idle;
 	struct wait_queue join_wq;
 
 	void *stack_base;		/* from stack_alloc; NULL: static */
