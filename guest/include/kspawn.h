@@ -66,6 +66,8 @@
 #include "arch/x86_64/trap.h"
 /* hostile_at_boot(): kmain's first call, for hostile stamps. */
 #include "kern/main.h"
+/* hostile_ap_arrives(): smp_ap_main's first call, for hostile lateap. */
+#include "kern/smp.h"
 #endif
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * The scheduler core: run queues, the switch, blocking and waking, the
  * tick, sleeping, load balancing and the idle loop.  Thread life cycle is
- * in thread.c.
+ * in thread.c, the CPUs' structures and which of them schedule in
+ * percpu.c.
  *
  * Locking: one scheduler lock (interrupts off) guards every CPU's run
  * queues and sleepers, the wait queues and thread states.  A thread
@@ -26,13 +27,8 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fpu.h"
 
-#define MSR_GS_BASE 0xc0000101
-
 struct spinlock sched_lock = SPINLOCK_INIT;
 struct list_node sched_zombies = LIST_HEAD_INIT(sched_zombies);
-
-static struct cpu cpus[KSPAWN_MAX_CPUS];
-static uint32_t online_mask;		/* bit i: CPU i schedules */
 
 /* The boot context; sched_init turns it into CPU 0's idle thread. */
 static struct thread boot_thread = {
@@ -42,46 +38,11 @@ static struct thread boot_thread = {
 };
 static struct thread ap_idle[KSPAWN_MAX_CPUS];
 
-struct cpu *cpu_get(unsigned int index)
-{
-	return &cpus[index];
-}
-
-void cpu_local_init(unsigned int index, uint32_t apic_id)
-{
-	struct cpu *c = &cpus[index];
-
-	c->self = c;
-	c->index = index;
-	c->apic_id = apic_id;
-	wrmsr(MSR_GS_BASE, (uint64_t)c);
-}
-
 struct thread *thread_self(void)
 {
 	struct thread *t = this_cpu_current();
 
 	return t ? t : &boot_thread;
-}
-
-unsigned int sched_ncpus(void)
-{
-	uint32_t m = __atomic_load_n(&online_mask, __ATOMIC_ACQUIRE);
-	unsigned int n = 0;
-
-	for (; m; m &= m - 1)	/* no libgcc: no __builtin_popcount */
-		n++;
-	return n;
-}
-
-uint32_t sched_cpus_mask(void)
-{
-	return __atomic_load_n(&online_mask, __ATOMIC_ACQUIRE);
-}
-
-unsigned int sched_cpu(void)
-{
-	return this_cpu()->index;
 }
 
 /* ---- run queue ---------------------------------------------------------- */
@@ -153,7 +114,7 @@ static struct cpu *place(struct thread *t)
 	else if (allowed(t, me))
 		best = me;
 	for (unsigned int i = 0; i < KSPAWN_MAX_CPUS; i++) {
-		struct cpu *c = &cpus[i];
+		struct cpu *c = cpu_get(i);
 
 		if (allowed(t, c) && (!best || load(c) < load(best)))
 			best = c;
@@ -184,7 +145,7 @@ static int steal_locked(struct cpu *c)
 	struct cpu *from = NULL;
 
 	for (unsigned int i = 0; i < KSPAWN_MAX_CPUS; i++) {
-		struct cpu *o = &cpus[i];
+		struct cpu *o = cpu_get(i);
 
 		if (o != c && o->online && o->nr_ready &&
 		    (!from || o->nr_ready > from->nr_ready))
@@ -456,15 +417,6 @@ static void cpu_sched_init(struct cpu *c, struct thread *idle)
 	c->current = idle;
 }
 
-static void cpu_online(struct cpu *c)
-{
-	uint64_t flags = spin_lock_irqsave(&sched_lock);
-
-	c->online = 1;
-	__atomic_or_fetch(&online_mask, 1u << c->index, __ATOMIC_RELEASE);
-	spin_unlock_irqrestore(&sched_lock, flags);
-}
-
 void sched_init(void)
 {
 	struct cpu *c = this_cpu();
@@ -475,7 +427,7 @@ void sched_init(void)
 	cpu_sched_init(c, &boot_thread);
 	libc_percpu_ready();
 	thread_register_idle(&boot_thread, "idle");
-	cpu_online(c);
+	cpu_set_online(c);
 }
 
 void sched_init_cpu(unsigned int index)
@@ -492,7 +444,7 @@ void sched_init_cpu(unsigned int index)
 	name[4] = (char)('0' + index / 10);
 	name[5] = (char)('0' + index % 10);
 	thread_register_idle(idle, name);
-	cpu_online(c);
+	cpu_set_online(c);
 }
 
 /*
@@ -575,7 +527,7 @@ int thread_set_affinity(struct thread *t, uint32_t mask)
 	if (mask && !(mask & sched_cpus_mask()))
 		return -1;
 	flags = spin_lock_irqsave(&sched_lock);
-	if (t->prio == THREAD_PRIO_IDLE) {
+	if (t->is_idle) {
 		spin_unlock_irqrestore(&sched_lock, flags);
 		return -1;
 	}

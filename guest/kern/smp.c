@@ -7,6 +7,11 @@
  * there for it; it then moves to the guest's own tables (paging_load)
  * and sets itself up.  CPU 0 waits for each CPU in turn, a second at most: a CPU
  * that does not come is reported and left out of the scheduler.
+ *
+ * Left out for good: the stack stays published (the CPU may have read it
+ * already), so a CPU that comes after CPU 0 gave up must see that it did
+ * and park, touching nothing, rather than join a scheduler that counted
+ * it absent.  One word per CPU settles who was first (ap_checkin[]).
  */
 #include "kern/smp.h"
 #include "kern/console.h"
@@ -34,6 +39,39 @@ _Static_assert(sizeof(smp_ap_stack) / sizeof(smp_ap_stack[0]) == 16,
 
 static void *ap_ist[KSPAWN_MAX_CPUS];
 static uint32_t cpus_up;		/* bit i: CPU i runs the scheduler */
+
+/*
+ * CPU i's check-in, changed once by whichever side comes first: CPU i
+ * (AP_IN: it goes on to join) or CPU 0 at its deadline (AP_GIVEN_UP: it
+ * must not).  A compare-and-swap each, so never both.
+ */
+enum { AP_WAITED_FOR, AP_IN, AP_GIVEN_UP };
+static uint32_t ap_checkin[KSPAWN_MAX_CPUS];
+
+/* The test image holds a CPU back here (kern/smp.h); nothing to do here. */
+__attribute__((weak)) void hostile_ap_arrives(unsigned int index)
+{
+	(void)index;
+}
+
+/* Whether CPU index may go on, or CPU 0 gave up on it first. */
+static int ap_check_in(unsigned int index)
+{
+	uint32_t want = AP_WAITED_FOR;
+
+	return __atomic_compare_exchange_n(&ap_checkin[index], &want, AP_IN, 0,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/* CPU 0 at its deadline: whether it gave up on CPU index before it came. */
+static int ap_give_up(unsigned int index)
+{
+	uint32_t want = AP_WAITED_FOR;
+
+	return __atomic_compare_exchange_n(&ap_checkin[index], &want,
+					   AP_GIVEN_UP, 0, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
+}
 
 static void resched_irq(struct trap_frame *tf)
 {
@@ -129,6 +167,14 @@ void smp_flush_tlb_page(uint64_t va)
 
 void smp_ap_main(unsigned int index)
 {
+	hostile_ap_arrives(index);
+	/*
+	 * Too late: CPU 0 said so and counted us out.  Park as the CPU
+	 * waiting in entry64.S would, on the host's tables, before this CPU
+	 * touches its GS, its struct cpu or the scheduler.
+	 */
+	if (!ap_check_in(index))
+		cpu_park();
 	paging_load();
 	cpu_local_init(index, 0);
 	gdt_init_cpu(index, ap_ist[index]);
@@ -142,8 +188,12 @@ void smp_ap_main(unsigned int index)
 	sched_idle();
 }
 
-/* Let CPU index in and wait for it; 0 if it came. */
-static int start_cpu(unsigned int index)
+/*
+ * Let CPU index in and wait for it; 0 if it came.  Past the deadline it
+ * is given up, unless it checked in first: then it is setting itself up,
+ * which takes no wait of its own, and is waited for to the end.
+ */
+static int start_cpu(unsigned int index, uint32_t apic)
 {
 	void *stack = stack_alloc(AP_IDLE_STACK);
 	uint64_t end;
@@ -156,11 +206,15 @@ static int start_cpu(unsigned int index)
 	__atomic_store_n(&smp_ap_stack[index],
 			 (uint64_t)stack + AP_IDLE_STACK, __ATOMIC_RELEASE);
 	end = time_ns() + AP_WAIT_NS;
-	while (!(__atomic_load_n(&cpus_up, __ATOMIC_ACQUIRE) & (1u << index)))
-		if (time_ns() > end)
+	while (!(__atomic_load_n(&cpus_up, __ATOMIC_ACQUIRE) & (1u << index))) {
+		if (time_ns() > end && ap_give_up(index)) {
+			kprintf("smp: CPU %u (APIC ID %u) did not come up in %u ms: left out, and it parks if it comes later\n",
+				index, apic,
+				(unsigned int)(AP_WAIT_NS / NSEC_PER_MSEC));
 			return -1;
-		else
-			cpu_relax();
+		}
+		cpu_relax();
+	}
 	return 0;
 }
 
@@ -177,13 +231,8 @@ void smp_init(const struct kspawn_header *hdr)
 		return;
 	if (n > KSPAWN_MAX_CPUS)
 		n = KSPAWN_MAX_CPUS;
-	for (unsigned int i = 1; i < n; i++) {
-		if (start_cpu(i)) {
-			kprintf("smp: CPU %u (APIC ID %u) did not come up\n",
-				i, hdr->cpu_apic_id[i]);
-			continue;
-		}
-		up++;
-	}
+	for (unsigned int i = 1; i < n; i++)
+		if (!start_cpu(i, hdr->cpu_apic_id[i]))
+			up++;
 	kprintf("smp: %u of %u CPUs online\n", up, n);
 }

@@ -33,7 +33,17 @@ void smp_flush_tlb_page(uint64_t va);
 /* The guest halts or panics: park every other CPU. */
 void smp_stop_others(void);
 
-/* Entry of CPU index > 0 once CPU 0 let it in (entry64.S). */
+/*
+ * Entry of CPU index > 0 once CPU 0 let it in (entry64.S).  It parks,
+ * never joining, if CPU 0 gave up waiting for it before it got here.
+ */
 void smp_ap_main(unsigned int index) __attribute__((noreturn));
+
+/*
+ * smp_ap_main's first call, on the host's page tables, before CPU index
+ * checks in: a no-op (weak) in every image but the test one, whose
+ * hostile app holds a CPU back here (guest/apps/test/hostile_boot.c).
+ */
+void hostile_ap_arrives(unsigned int index);
 
 #endif

@@ -51,6 +51,7 @@ void thread_register_idle(struct thread *t, const char *name)
 
 	links_init(t);
 	set_name(t, name);
+	t->is_idle = 1;
 	/* CPU 0's idle thread is 0 (gdb's 1); other CPUs' idle threads
 	 * need IDs of their own, or a debugger sees one idle thread. */
 	t->id = list_empty(&all_threads) ? 0 : ++last_id;
@@ -188,7 +189,7 @@ int thread_join(struct thread *t)
 	if (!t || t == thread_self())
 		return -1;
 	flags = spin_lock_irqsave(&sched_lock);
-	if (t->detached || t->joined || t == this_cpu()->idle) {
+	if (t->detached || t->joined || t->is_idle) {
 		spin_unlock_irqrestore(&sched_lock, flags);
 		return -1;
 	}
@@ -208,7 +209,7 @@ int thread_detach(struct thread *t)
 	uint64_t flags = spin_lock_irqsave(&sched_lock);
 	int zombie;
 
-	if (t->joined || t->detached || t == this_cpu()->idle) {
+	if (t->joined || t->detached || t->is_idle) {
 		spin_unlock_irqrestore(&sched_lock, flags);
 		return -1;
 	}
@@ -241,8 +242,7 @@ int thread_set_priority(struct thread *t, int prio)
 {
 	uint64_t flags;
 
-	if (prio < THREAD_PRIO_MIN || prio > THREAD_PRIO_MAX ||
-	    t == this_cpu()->idle)
+	if (prio < THREAD_PRIO_MIN || prio > THREAD_PRIO_MAX || t->is_idle)
 		return -1;
 	flags = spin_lock_irqsave(&sched_lock);
 	sched_set_prio_locked(t, prio);

@@ -1,6 +1,7 @@
 /*
- * Scheduler internals shared by sched.c and sync.c: the thread structure,
- * the per-CPU structure, and blocking and waking under the scheduler lock.
+ * Scheduler internals shared by sched.c, percpu.c and sync.c: the thread
+ * structure, the per-CPU structure, and blocking and waking under the
+ * scheduler lock.
  */
 #ifndef KERN_THREAD_H
 #define KERN_THREAD_H
@@ -37,6 +38,12 @@ struct thread {
 	int exit_status;
 	int detached;
 	int joined;
+	/*
+	 * A CPU's idle thread (thread_register_idle): never joined, detached
+	 * or given a priority, whichever CPU asks.  A mark on the thread,
+	 * because a CPU knows only its own idle thread (cpu.idle).
+	 */
+	int is_idle;
 	struct wait_queue join_wq;
 
 	void *stack_base;		/* from stack_alloc; NULL: static */
@@ -100,11 +107,23 @@ static inline struct thread *this_cpu_current(void)
 	return t;
 }
 
-/* CPU index's structure (index < KSPAWN_MAX_CPUS). */
-struct cpu *cpu_get(unsigned int index);
+/* Every CPU's structure, KSPAWN_MAX_CPUS of them (percpu.c). */
+extern struct cpu cpu_table[];
+
+/*
+ * CPU index's structure (index < KSPAWN_MAX_CPUS).  Inline: the
+ * scheduler looks at every CPU's on each wake (sched.c's place()).
+ */
+static inline struct cpu *cpu_get(unsigned int index)
+{
+	return &cpu_table[index];
+}
 
 /* Point GS at CPU index's structure; first thing on every CPU. */
 void cpu_local_init(unsigned int index, uint32_t apic_id);
+
+/* CPU c schedules threads from now on (counted by sched_ncpus()). */
+void cpu_set_online(struct cpu *c);
 
 /* Detached threads that ended, to free (any CPU's); under sched_lock. */
 extern struct list_node sched_zombies;

@@ -1,3 +1,9 @@
+/*
+ * The virtio-blk driver proper: the device found and started, its limits
+ * read, requests checked, queued and completed (interrupt, poll or
+ * wait), and a device that needs a reset reset.  The blocking calls on
+ * top (vblk_read and the rest) are in virtio_blk_sync.c.
+ */
 #include <errno.h>
 #include <string.h>
 #include <linux/virtio_blk.h>
@@ -567,83 +573,12 @@ int vblk_status(const struct vblk_req *r)
 	return r->done && r->status == VIRTIO_BLK_S_OK ? 0 : -1;
 }
 
-static int sync_req(uint32_t type, uint64_t sector, void *buf, uint32_t len)
-{
-	struct vblk_req r;
-
-	return vblk_submit(&r, type, sector, buf, len) ?: vblk_wait(&r);
-}
-
-/*
- * A read or write of any length, as requests of at most vblk_max_bytes()
- * one after another (a misaligned one is still refused whole, unsent).
- */
-static int sync_rw(uint32_t type, uint64_t sector, uint8_t *buf, uint32_t len)
-{
-	uint32_t most = vblk_max_bytes();
-
-	if (!vb.up)
-		return -1;
-	if (!aligned(type, sector, buf, len))
-		return -EINVAL;
-	while (len > most) {
-		int e = sync_req(type, sector, buf, most);
-
-		if (e)
-			return e;
-		sector += most / VBLK_SECTOR;
-		buf += most;
-		len -= most;
-	}
-	return sync_req(type, sector, buf, len);
-}
-
-int vblk_read(uint64_t sector, void *buf, uint32_t len)
-{
-	return sync_rw(VIRTIO_BLK_T_IN, sector, buf, len);
-}
-
-int vblk_write(uint64_t sector, const void *buf, uint32_t len)
-{
-	return sync_rw(VIRTIO_BLK_T_OUT, sector, (void *)buf, len);
-}
-
-/*
- * Without FLUSH negotiated the device writes through: what it completed
- * is durable, and a FLUSH is not ours to send (Linux's driver sends
- * none either).
- */
-int vblk_flush(void)
-{
-	if (!(vb.dev.features & (1ULL << VIRTIO_BLK_F_FLUSH)))
-		return 0;
-	return sync_req(VIRTIO_BLK_T_FLUSH, 0, NULL, 0);
-}
-
-/* One range (virtio_blk_discard_write_zeroes), its only segment. */
-static int unmap(uint32_t type, uint64_t feature, uint64_t sector,
-		 uint32_t count)
-{
-	struct virtio_blk_discard_write_zeroes range = {
-		.sector = sector, .num_sectors = count };
-
-	if (!(vb.dev.features & feature))
-		return -EOPNOTSUPP;
-	return sync_req(type, 0, &range, sizeof(range));
-}
-
-int vblk_discard(uint64_t sector, uint32_t count)
-{
-	return unmap(VIRTIO_BLK_T_DISCARD, F(VIRTIO_BLK_F_DISCARD), sector, count);
-}
-
-int vblk_write_zeroes(uint64_t sector, uint32_t count)
-{
-	return unmap(VIRTIO_BLK_T_WRITE_ZEROES, F(VIRTIO_BLK_F_WRITE_ZEROES), sector,
-		     count);
-}
-
 struct virtio_dev *vblk_dev(void)
 {
 	return vb.up ? &vb.dev : NULL;
+}
+
+uint64_t vblk_features(void)
+{
+	return vb.dev.features;
 }

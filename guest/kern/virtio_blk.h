@@ -94,7 +94,10 @@ int vblk_wait(struct vblk_req *r);
 /* The same for a request known done (in its complete callback). */
 int vblk_status(const struct vblk_req *r);
 
-/* Any length in whole blocks, in as many requests as the device needs. */
+/*
+ * Blocking (virtio_blk_sync.c).  Any length in whole blocks, in as many
+ * requests as the device needs.
+ */
 int vblk_read(uint64_t sector, void *buf, uint32_t len);
 int vblk_write(uint64_t sector, const void *buf, uint32_t len);
 int vblk_flush(void);
@@ -107,5 +110,10 @@ int vblk_write_zeroes(uint64_t sector, uint32_t count);
 
 /* The device itself, for the hostile-guest tests that break its rules. */
 struct virtio_dev *vblk_dev(void);
+/*
+ * The features virtio_open() negotiated (VIRTIO_BLK_F_* bits; 0 before
+ * it), for the blocking calls (virtio_blk_sync.c): what they may send.
+ */
+uint64_t vblk_features(void);
 
 #endif

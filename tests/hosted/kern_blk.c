@@ -21,6 +21,7 @@
  * Prints "ok NAME" / "FAIL NAME: why" per case, "kern_blk: N failed" last.
  */
 #include "kern/virtio_blk.c"
+#include "kern/virtio_blk_sync.c"
 
 #include <pthread.h>
 #include <stdatomic.h>

@@ -21,6 +21,7 @@
  */
 #define POLL_NS 2000000000ULL
 #include "kern/virtio_blk.c"
+#include "kern/virtio_blk_sync.c"
 
 #include <pthread.h>
 #include <stdatomic.h>

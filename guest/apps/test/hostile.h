@@ -1,7 +1,8 @@
 /*
  * What the hostile app's files share: the modes hostile.c's main hands to
- * hostile_boot.c (stamps) and hostile_flood.c (the doorbell floods), all
- * hostile_-prefixed (the test image links every app into one kernel).
+ * hostile_boot.c (stamps, lateap) and hostile_flood.c (the doorbell
+ * floods), all hostile_-prefixed (the test image links every app into one
+ * kernel).
  */
 #ifndef APPS_TEST_HOSTILE_H
 #define APPS_TEST_HOSTILE_H
@@ -10,6 +11,7 @@
 #include "kspawn.h"
 
 int hostile_stamps(void);
+int hostile_lateap(void);
 int hostile_flood(struct virtio_dev *d, int credit);
 int hostile_resetflood(struct virtio_dev *d);
 /*

@@ -3,7 +3,9 @@
  * before kmain does anything, while the host is still starting the
  * guest's other CPUs one after the other.  (And hostile slowboot, anywhere
  * in the command line: kmain's start held back SLOW_MS, a boot slower
- * than the host's hang timeout.)
+ * than the host's hang timeout.  And hostile lateap: CPU 1 held back
+ * LATE_MS where it enters the guest's C code, so that it comes after
+ * CPU 0 gave up waiting for it, a second.)
  *
  * From its first instructions, CPU 0 writes every other CPU's long-mode
  * stamp in the header (cpu_tsc[i], which the trampoline writes when CPU i
@@ -44,6 +46,65 @@ static void slow_boot(struct kspawn_header *hdr, uint64_t khz)
 		__asm__ volatile("pause" ::: "memory");
 }
 
+/* Whether the command line starts with mode (a whole word). */
+static int mode_is(const struct kspawn_header *hdr, const char *mode)
+{
+	size_t len = strlen(mode);
+
+	return !strncmp(hdr->cmdline, mode, len) &&
+	       (!hdr->cmdline[len] || hdr->cmdline[len] == ' ');
+}
+
+/* ---- hostile lateap ----------------------------------------------------- */
+
+#define LATE_MODE "hostile lateap"
+#define LATE_MS 3000		/* CPU 0 waits 1 s: a margin for TCG */
+#define LATE_WATCH_MS 2000	/* long enough for a late CPU to join */
+
+static int late_held;		/* CPU 1 was held back and let go */
+
+void hostile_ap_arrives(unsigned int index)
+{
+	uint64_t khz = kspawn_hdr->tsc_khz ? kspawn_hdr->tsc_khz : 3000000;
+	uint64_t end;
+
+	if (index != 1 || !mode_is(kspawn_hdr, LATE_MODE))
+		return;
+	end = rdtsc() + khz * LATE_MS;
+	while (rdtsc() < end)
+		__asm__ volatile("pause" ::: "memory");
+	__atomic_store_n(&late_held, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * The app's side: once CPU 1 was let go, it must never schedule, as CPU
+ * 0 said (kern/smp.c).  A CPU that joined anyway would be in the mask
+ * within microseconds; LATE_WATCH_MS only bounds how long a CPU that
+ * joins is waited for, a correct guest passes however long it takes.
+ */
+int hostile_lateap(void)
+{
+	uint32_t mask = 0;
+	int i;
+
+	for (i = 0; i < LATE_MS + 10000 &&
+		    !__atomic_load_n(&late_held, __ATOMIC_ACQUIRE); i += 10)
+		thread_sleep_ms(10);
+	if (!__atomic_load_n(&late_held, __ATOMIC_ACQUIRE)) {
+		kprintf("hostile: lateap: CPU 1 never reached the guest's C code\n");
+		return 1;
+	}
+	for (i = 0; i < LATE_WATCH_MS && !(mask & 2); i += 10) {
+		mask = sched_cpus_mask();
+		thread_sleep_ms(10);
+	}
+	kprintf("hostile: lateap: CPU 1 came %d ms late; CPUs scheduling: 0x%x\n",
+		LATE_MS, mask);
+	return mask == 1 ? 0 : 1;
+}
+
+/* ---- hostile stamps ----------------------------------------------------- */
+
 static uint64_t rounds;
 static uint32_t overwrote;	/* bit i: CPU i's real stamp seen, forged over */
 
@@ -55,9 +116,7 @@ void hostile_at_boot(struct kspawn_header *hdr)
 	uint32_t all = n > 1 ? ((1u << n) - 1) & ~1u : 0;
 
 	slow_boot(hdr, khz);
-	if (strncmp(hdr->cmdline, MODE, sizeof(MODE) - 1) ||
-	    (hdr->cmdline[sizeof(MODE) - 1] &&
-	     hdr->cmdline[sizeof(MODE) - 1] != ' '))
+	if (!mode_is(hdr, MODE))
 		return;
 	end = rdtsc() + khz * FORGE_MAX_MS;
 	while (rdtsc() < end && (overwrote & all) != all) {

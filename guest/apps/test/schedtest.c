@@ -346,6 +346,7 @@ static const struct selftest tests[] = {
 	{ "clock", test_clock },
 	{ "ipi", test_ipi },
 	{ "join", schedtest_test_join },
+	{ "idle", schedtest_test_idle },
 	{ "priority", test_priority_pinned },
 	{ "mutex", schedtest_test_mutex },
 	{ "timeout", schedtest_test_timeouts },

@@ -25,6 +25,7 @@ void schedtest_test_fpu(void);
 void schedtest_test_sleep(void);
 void schedtest_test_starvation(void);
 void schedtest_test_join(void);
+void schedtest_test_idle(void);
 void schedtest_test_priority(void);
 void schedtest_test_irq_preempt(void);
 void schedtest_test_churn(void);

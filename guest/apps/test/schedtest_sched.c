@@ -6,11 +6,12 @@
  *   sleep       no early wakeup, none later than a tick or two
  *   starvation  two busy threads of equal priority both run
  *   join        exit statuses reach the joiner; bad joins are refused
+ *   idle        every CPU's idle thread refused to detach, priority, join
  *   priority    higher priority runs first, at once when raised
  *   irq-preempt a thread an interrupt wakes runs at once if it outranks
  *   churn       many threads created and ended leak no page
  *
- * All but join and churn run pinned to CPU 0 (schedtest.c's table): they
+ * All but join, idle and churn run pinned to CPU 0 (schedtest.c's table): they
  * count ticks or preemptions, which only one CPU's timer gives.
  */
 #include <fenv.h>
@@ -347,6 +348,56 @@ void schedtest_test_join(void)
 	       "return 42 -> %d, thread_exit(7) -> %d, ended before join "
 	       "-> %d, join self -> %d, join detached -> %d",
 	       s42, s7, sz, sself, sd);
+}
+
+/* ---- idle threads ------------------------------------------------------- */
+
+struct idle_threads {
+	struct thread *t[KSPAWN_MAX_CPUS];
+	unsigned int n;
+};
+
+static int collect_idle(const struct thread *t, void *arg)
+{
+	struct idle_threads *it = arg;
+
+	/* THREAD_PRIO_IDLE is the idle threads' alone (kern/sched.h). */
+	if (thread_priority(t) == THREAD_PRIO_IDLE && it->n < KSPAWN_MAX_CPUS)
+		it->t[it->n++] = (struct thread *)t;
+	return 0;
+}
+
+/*
+ * Every idle thread a listing hands out is refused by thread_detach,
+ * thread_set_priority and thread_join, another CPU's too: they once knew
+ * only the calling CPU's own.  In that order, and no further once one is
+ * taken: a detached idle thread harms no one, but a priority puts it on a
+ * run queue, and a join waits for ever.  On one CPU there is no other
+ * CPU's idle thread: the qemu suite runs this on 2 and 3 (smp-guest).
+ */
+void schedtest_test_idle(void)
+{
+	struct idle_threads it = { .n = 0 };
+	const char *took = NULL;
+	unsigned int i;
+
+	thread_for_each(collect_idle, &it);
+	for (i = 0; i < it.n && !took; i++) {
+		if (thread_detach(it.t[i]) != -1)
+			took = "thread_detach";
+		else if (thread_set_priority(it.t[i], THREAD_PRIO_NORMAL) != -1)
+			took = "thread_set_priority";
+		else if (thread_join(it.t[i]) != -1)
+			took = "thread_join";
+	}
+	if (took) {
+		report("idle", 0, "%s took idle thread '%s' (id %u)", took,
+		       thread_name(it.t[i - 1]), thread_id(it.t[i - 1]));
+		return;
+	}
+	report("idle", it.n == sched_ncpus(),
+	       "%u idle threads for %u CPUs, each refused by thread_detach, "
+	       "thread_set_priority and thread_join", it.n, sched_ncpus());
 }
 
 /* ---- priorities --------------------------------------------------------- */

@@ -7,7 +7,6 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/context.h"
 #include "kern/sched.h"
-#include "lib/format.h"
 
 #define NREGS 57		/* gdb's amd64 numbering, core + sse */
 #define REG_RSP 7
@@ -112,8 +111,6 @@ static int t_write_mem(void *ctx, uint64_t addr, const void *buf, size_t len)
 
 /* ---- registers ----------------------------------------------------------- */
 
-static const struct thread *find_thread(int tid);
-
 static void *frame_gpr(struct trap_frame *tf, unsigned int r)
 {
 	uint64_t *const map[16] = {
@@ -209,7 +206,7 @@ static int t_read_reg(void *ctx, int tid, unsigned int r, void *val)
 		return -1;
 	tf = live_frame(tid, &fx);
 	if (!tf) {
-		const struct thread *t = find_thread(tid);
+		const struct thread *t = gdb_thread_find(tid);
 
 		return t ? saved_reg(t, r, val) : -1;
 	}
@@ -365,76 +362,24 @@ static int t_remove_bp(void *ctx, enum gdb_bp_type t, uint64_t addr, int kind)
 	return t == GDB_BP_SOFTWARE ? remove_sw(addr) : remove_hw(t, addr, kind);
 }
 
-/* ---- threads: gdb thread id = scheduler id + 1 (the idle thread is 0) ---- */
-
-struct thread_search {
-	int tid;			/* find this one ... */
-	int after;			/* ... or the smallest id above this */
-	int best;
-	const struct thread *found;
-};
-
-static int search_cb(const struct thread *t, void *arg)
-{
-	struct thread_search *s = arg;
-	int tid = (int)thread_id(t) + 1;
-
-	if (s->tid && tid == s->tid) {
-		s->found = t;
-		return 1;
-	}
-	if (!s->tid && tid > s->after && (!s->best || tid < s->best))
-		s->best = tid;
-	return 0;
-}
-
-static const struct thread *find_thread(int tid)
-{
-	struct thread_search s = { .tid = tid };
-
-	thread_for_each_stopped(search_cb, &s);
-	return s.found;
-}
+/* ---- threads (gdb_threads.c) -------------------------------------------- */
 
 static int t_thread_next(void *ctx, int after)
 {
-	struct thread_search s = { .after = after };
-
 	(void)ctx;
-	thread_for_each_stopped(search_cb, &s);
-	return s.best;
+	return gdb_thread_next(after);
 }
 
 static int t_thread_alive(void *ctx, int tid)
 {
 	(void)ctx;
-	return find_thread(tid) != NULL;
+	return gdb_thread_find(tid) != NULL;
 }
 
 static void t_thread_describe(void *ctx, int tid, char *buf, size_t size)
 {
-	static const char *const states[] = { "ready", "running", "blocked",
-					      "zombie" };
-	const struct thread *t = find_thread(tid);
-	struct thread_info info;
-	size_t n;
-
 	(void)ctx;
-	buf[0] = '\0';
-	if (!t)
-		return;
-	thread_get_info_stopped(t, &info);
-	n = strlen(info.name);
-	if (n + 12 > size)
-		n = size - 12;
-	memcpy(buf, info.name, n);
-	strcpy(buf + n, tid == g.stopped_tid ? " (stopped)" : " ");
-	if (tid != g.stopped_tid && (unsigned int)info.state < 4)
-		strcpy(buf + n + 1, states[info.state]);
-	/* On an SMP guest: where it runs, or ran last. */
-	n = strlen(buf);
-	if (sched_ncpus() > 1 && n + 12 < size)
-		ksnprintf(buf + n, size - n, " cpu %u", info.cpu);
+	gdb_thread_describe(tid, g.stopped_tid, buf, size);
 }
 
 /* ---- transport and stops ------------------------------------------------- */

@@ -18,6 +18,17 @@ struct gdb_transport {
 /* gdb's description of the registers (gdb_target_xml.c). */
 extern const char gdb_target_xml[];
 
+/*
+ * The threads, by gdb thread id (scheduler id + 1; gdb_threads.c), for a
+ * stopped guest: the thread tid or NULL; the next id above after, 0 past
+ * the last; what gdb shows beside tid (stopped_tid: the thread that
+ * stopped), in buf of size bytes.
+ */
+struct thread;
+const struct thread *gdb_thread_find(int tid);
+int gdb_thread_next(int after);
+void gdb_thread_describe(int tid, int stopped_tid, char *buf, size_t size);
+
 /* Set up the target over transport t; returns the stub to drive. */
 struct gdb_stub *gdb_target_init(const struct gdb_transport *t);
 

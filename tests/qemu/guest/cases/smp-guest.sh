@@ -3,7 +3,9 @@
 # the guest brings them up, parwork spreads its workers over them and
 # every guest CPU reports chunks done, with the same result as on one
 # CPU; a panic parks them all; gdb sees every CPU's threads; schedtest
-# passes on 1, 2 and 3 guest CPUs; stop gives every core back to Linux.
+# passes on 1, 2 and 3 guest CPUs (its idle group: every CPU's idle
+# thread, not only the caller's, refused to join, detach and reprioritise);
+# stop gives every core back to Linux.
 . /tests/lib.sh
 [ "$(nproc)" -ge 4 ] || { bad "needs 4 CPUs, have $(nproc)"; finish; }
 
@@ -120,6 +122,7 @@ for cpus in "--cpu 1" "--cpus 1-2" "--cpus 1-3"; do
 	has '^PASS pc-condvar'
 	has '^PASS churn'
 	has "^PASS smp: $n CPUs"
+	has "^PASS idle: $n idle threads for $n CPUs"
 	hasnt '^FAIL'
 done
 want_no_instances
