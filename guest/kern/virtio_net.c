@@ -63,29 +63,29 @@
 #define WANTED_MQ ((1ULL << VIRTIO_NET_F_MQ) | (1ULL << VIRTIO_NET_F_CTRL_VQ))
 #define CTRL_WAIT_MS 1000	/* for the device's ack, then one pair */
 
-struct vnet vn;
+struct vnet vnet;
 
 /* Sent frames' buffers back to the free stack; tx_lock held. */
 static void reap_tx_locked(struct vnet_pair *p)
 {
 	uint8_t *buf;
 
-	while ((buf = virtq_get(&vn.dev.vq[TXQ(p - vn.p)], NULL)))
+	while ((buf = virtq_get(&vnet.dev.vq[TXQ(p - vnet.p)], NULL)))
 		p->tx_free[p->tx_top++] = (uint8_t)((buf - p->tx) / BUF);
 }
 
 /* What send() added, made visible to the device; tx_lock held. */
 static void tx_publish(struct vnet_pair *p)
 {
-	unsigned int q = TXQ(p - vn.p);
+	unsigned int q = TXQ(p - vnet.p);
 
 	if (!p->tx_unpublished)
 		return;
 	p->tx_unpublished = 0;
 	p->st.tx_publishes++;
-	if (virtq_publish(&vn.dev.vq[q])) {
+	if (virtq_publish(&vnet.dev.vq[q])) {
 		p->st.tx_kicks++;
-		virtio_kick(&vn.dev, q);
+		virtio_kick(&vnet.dev, q);
 	}
 }
 
@@ -115,13 +115,13 @@ static int send(struct netif *nif, const void *frame, size_t len,
 	int r = -1, held;
 
 	(void)nif;
-	if (len > vn.tx_max)
+	if (len > vnet.tx_max)
 		return -1;
 	flags = irq_save();
 	/* The thread's batch; not what our interrupt sends in it. */
 	held = thread_self()->tx_hold && !in_irq[this_cpu()->index];
-	p = &vn.p[this_cpu()->index % vn.pairs];
-	q = TXQ(p - vn.p);
+	p = &vnet.p[this_cpu()->index % vnet.pairs];
+	q = TXQ(p - vnet.p);
 	spin_lock(&p->tx_lock);
 	if (!p->tx_top) {
 		tx_publish(p);		/* a held batch filled the ring */
@@ -132,7 +132,7 @@ static int send(struct netif *nif, const void *frame, size_t len,
 	idx = p->tx_free[--p->tx_top];
 	buf = p->tx + (size_t)idx * BUF;
 	memset(buf, 0, HDR);
-	if (vn.nif.tx_csum_partial && (tx_flags & NET_TX_CSUM_PARTIAL)) {
+	if (vnet.nif.tx_csum_partial && (tx_flags & NET_TX_CSUM_PARTIAL)) {
 		struct virtio_net_hdr_v1 *h = (void *)buf;
 		uint16_t start, offset;
 
@@ -149,10 +149,10 @@ static int send(struct netif *nif, const void *frame, size_t len,
 	 * before the buffers run out.  What it sent makes room; if nothing
 	 * did, the buffer goes back, the frame is not sent.
 	 */
-	if (virtq_add(&vn.dev.vq[q], &out, 1, NULL, 0, buf)) {
+	if (virtq_add(&vnet.dev.vq[q], &out, 1, NULL, 0, buf)) {
 		tx_publish(p);
 		reap_tx_locked(p);
-		if (virtq_add(&vn.dev.vq[q], &out, 1, NULL, 0, buf)) {
+		if (virtq_add(&vnet.dev.vq[q], &out, 1, NULL, 0, buf)) {
 			p->tx_free[p->tx_top++] = idx;
 			goto out;
 		}
@@ -177,8 +177,8 @@ void netif_tx_hold(void)
 void netif_tx_release(void)
 {
 	thread_self()->tx_hold--;
-	for (unsigned int i = 0; i < vn.ready; i++) {
-		struct vnet_pair *p = &vn.p[i];
+	for (unsigned int i = 0; i < vnet.ready; i++) {
+		struct vnet_pair *p = &vnet.p[i];
 		uint64_t flags = spin_lock_irqsave(&p->tx_lock);
 
 		tx_publish(p);
@@ -192,7 +192,7 @@ void netif_tx_release(void)
  */
 static void reap_rx(struct vnet_pair *p, int arm)
 {
-	struct virtq *vq = &vn.dev.vq[RXQ(p - vn.p)];
+	struct virtq *vq = &vnet.dev.vq[RXQ(p - vnet.p)];
 	int posted = 0;
 
 	if (!arm)
@@ -207,16 +207,16 @@ static void reap_rx(struct vnet_pair *p, int arm)
 		}
 	} while (arm && virtq_arm(vq));
 	if (posted && virtq_publish(vq))
-		virtio_kick(&vn.dev, RXQ(p - vn.p));
+		virtio_kick(&vnet.dev, RXQ(p - vnet.p));
 	reap_tx(p);
 }
 
 static void on_irq(struct virtio_dev *d, unsigned int q)
 {
-	struct vnet_pair *p = &vn.p[q / 2];
+	struct vnet_pair *p = &vnet.p[q / 2];
 
 	(void)d;
-	if (q / 2 >= vn.ready)
+	if (q / 2 >= vnet.ready)
 		return;
 	/*
 	 * A transmit completion reaps only what was sent: re-arming the
@@ -236,8 +236,8 @@ static void on_irq(struct virtio_dev *d, unsigned int q)
 
 static void poll_pairs(int arm)
 {
-	for (unsigned int i = 0; i < vn.ready; i++) {
-		struct vnet_pair *p = &vn.p[i];
+	for (unsigned int i = 0; i < vnet.ready; i++) {
+		struct vnet_pair *p = &vnet.p[i];
 		uint64_t flags = spin_lock_irqsave(&p->lock);
 
 		reap_rx(p, arm);
@@ -262,14 +262,14 @@ static void busy_poll(struct netif *nif)
 /* Pair i's queues and buffers; its receive buffers posted. */
 static int pair_init(unsigned int i)
 {
-	struct vnet_pair *p = &vn.p[i];
+	struct vnet_pair *p = &vnet.p[i];
 	uint8_t *pages = page_alloc((2 * NBUF * BUF + BIG + PAGE_SIZE - 1) /
 				    PAGE_SIZE);
 
 	spin_init(&p->lock);
 	spin_init(&p->tx_lock);
-	if (!pages || virtio_queue(&vn.dev, RXQ(i), NBUF, on_irq) ||
-	    virtio_queue(&vn.dev, TXQ(i), NBUF, on_irq))
+	if (!pages || virtio_queue(&vnet.dev, RXQ(i), NBUF, on_irq) ||
+	    virtio_queue(&vnet.dev, TXQ(i), NBUF, on_irq))
 		return -1;
 	p->rx = pages;
 	p->tx = pages + NBUF * BUF;
@@ -279,7 +279,7 @@ static int pair_init(unsigned int i)
 	p->tx_top = NBUF;
 	for (int b = 0; b < NBUF; b++)
 		vnet_post_rx(p, p->rx + (size_t)b * BUF);
-	virtq_publish(&vn.dev.vq[RXQ(i)]);
+	virtq_publish(&vnet.dev.vq[RXQ(i)]);
 	return 0;
 }
 
@@ -292,16 +292,16 @@ static int pair_init(unsigned int i)
  */
 static int set_pairs(unsigned int ctrlq, uint16_t pairs)
 {
-	struct virtq *vq = &vn.dev.vq[ctrlq];
+	struct virtq *vq = &vnet.dev.vq[ctrlq];
 	struct virtq_buf out, in;
 	uint8_t *cmd = page_alloc(1), *ack;
 	int r = -1;
 
 	/* The ctrl queue is set up before DRIVER_OK, as every queue. */
-	if (!cmd || virtio_queue(&vn.dev, ctrlq, 4, NULL)) {
+	if (!cmd || virtio_queue(&vnet.dev, ctrlq, 4, NULL)) {
 		if (cmd)
 			page_free(cmd, 1);
-		virtio_ready(&vn.dev);
+		virtio_ready(&vnet.dev);
 		kprintf("virtio-net: no control queue: one queue pair\n");
 		return -2;
 	}
@@ -312,11 +312,11 @@ static int set_pairs(unsigned int ctrlq, uint16_t pairs)
 	*ack = VIRTIO_NET_ERR;
 	out = (struct virtq_buf){ cmd, 4 };
 	in = (struct virtq_buf){ ack, 1 };
-	virtio_ready(&vn.dev);
+	virtio_ready(&vnet.dev);
 	if (virtq_add(vq, &out, 1, &in, 1, cmd))
 		return -1;
 	if (virtq_publish(vq))
-		virtio_kick(&vn.dev, ctrlq);
+		virtio_kick(&vnet.dev, ctrlq);
 	for (int ms = 0; ms < CTRL_WAIT_MS; ms++) {
 		if (virtq_get(vq, NULL) == cmd) {
 			r = *(volatile uint8_t *)ack == VIRTIO_NET_OK ? 0 : -1;
@@ -347,9 +347,9 @@ static unsigned int max_pairs(void)
 {
 	uint16_t max = 0;
 
-	if (!virtio_has(&vn.dev, VIRTIO_NET_F_MQ))
+	if (!virtio_has(&vnet.dev, VIRTIO_NET_F_MQ))
 		return 0;
-	virtio_config(&vn.dev,
+	virtio_config(&vnet.dev,
 		      offsetof(struct virtio_net_config, max_virtqueue_pairs),
 		      &max, sizeof(max));
 	return max >= VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN && max <= PAIRS_MAX ?
@@ -366,11 +366,11 @@ static size_t largest_rx_frame(unsigned int pairs)
 {
 	size_t most = BIG;
 
-	if (!virtio_has(&vn.dev, VIRTIO_NET_F_MRG_RXBUF))
+	if (!virtio_has(&vnet.dev, VIRTIO_NET_F_MRG_RXBUF))
 		return BUF - HDR;
 	for (unsigned int i = 0; i < (pairs ? pairs : 1); i++) {
-		size_t room = (size_t)virtio_queue_size(&vn.dev, RXQ(i), NBUF) *
-			      MRG_BUF;
+		size_t slots = virtio_queue_size(&vnet.dev, RXQ(i), NBUF);
+		size_t room = slots * MRG_BUF;
 
 		if (room < HDR + most)
 			most = room > HDR ? room - HDR : 0;
@@ -390,9 +390,9 @@ static uint16_t device_mtu(unsigned int pairs)
 	size_t most = largest_rx_frame(pairs);
 	uint16_t mtu = 0;
 
-	if (!virtio_has(&vn.dev, VIRTIO_NET_F_MTU))
+	if (!virtio_has(&vnet.dev, VIRTIO_NET_F_MTU))
 		return 0;
-	virtio_config(&vn.dev, offsetof(struct virtio_net_config, mtu), &mtu,
+	virtio_config(&vnet.dev, offsetof(struct virtio_net_config, mtu), &mtu,
 		      sizeof(mtu));
 	if (mtu >= ETH_MIN_MTU && ETH_HLEN + (size_t)mtu <= most)
 		return mtu;
@@ -407,99 +407,97 @@ static void vnet_init(void)
 	unsigned int max, want;
 	uint16_t mtu;
 
-	if (virtio_open(&vn.dev, VIRTIO_ID_NET, wanted))
+	if (virtio_open(&vnet.dev, VIRTIO_ID_NET, wanted))
 		return;
 	max = max_pairs();
-	if (!max && virtio_has(&vn.dev, VIRTIO_NET_F_MQ))
+	if (!max && virtio_has(&vnet.dev, VIRTIO_NET_F_MQ))
 		drop |= WANTED_MQ;
 	mtu = device_mtu(max);
-	if (!mtu && virtio_has(&vn.dev, VIRTIO_NET_F_MTU))
+	if (!mtu && virtio_has(&vnet.dev, VIRTIO_NET_F_MTU))
 		drop |= 1ULL << VIRTIO_NET_F_MTU;
-	if (drop && virtio_start(&vn.dev, vn.dev.features & ~drop))
+	if (drop && virtio_start(&vnet.dev, vnet.dev.features & ~drop))
 		return;
 	/*
 	 * The device's link carries frames of ETH_HLEN + mtu at most, and
 	 * the driver must send none longer (virtio 1.x, 5.1.6.2); the stack
 	 * sizes its packets by the netif's mtu (at most 1500 of it).
 	 */
-	vn.nif.mtu = mtu;
-	vn.tx_max = BUF - HDR;
-	if (mtu && ETH_HLEN + (uint32_t)mtu < vn.tx_max)
-		vn.tx_max = ETH_HLEN + (uint32_t)mtu;
+	vnet.nif.mtu = mtu;
+	vnet.tx_max = BUF - HDR;
+	if (mtu && ETH_HLEN + (uint32_t)mtu < vnet.tx_max)
+		vnet.tx_max = ETH_HLEN + (uint32_t)mtu;
 	want = sched_ncpus();
 	if (want > max)
 		want = max ? max : 1;
-	vn.mrg = virtio_has(&vn.dev, VIRTIO_NET_F_MRG_RXBUF);
-	vn.guest_csum = virtio_has(&vn.dev, VIRTIO_NET_F_GUEST_CSUM);
-	vn.rx_buf = vn.mrg ? MRG_BUF : BUF;
+	vnet.mrg = virtio_has(&vnet.dev, VIRTIO_NET_F_MRG_RXBUF);
+	vnet.guest_csum = virtio_has(&vnet.dev, VIRTIO_NET_F_GUEST_CSUM);
+	vnet.rx_buf = vnet.mrg ? MRG_BUF : BUF;
 	/* Served from the start: the device may use them once it acked. */
 	for (unsigned int i = 0; i < want; i++) {
 		if (pair_init(i))
 			return;
-		vn.ready = i + 1;
+		vnet.ready = i + 1;
 	}
-	vn.nif.tx_csum_partial = virtio_has(&vn.dev, VIRTIO_NET_F_CSUM);
-	virtio_config(&vn.dev, offsetof(struct virtio_net_config, mac),
-		      vn.nif.mac, sizeof(vn.nif.mac));
-	vn.nif.send = send;
-	vn.nif.poll = poll;
-	vn.nif.busy_poll = busy_poll;
-	vn.pairs = 1;
+	vnet.nif.tx_csum_partial = virtio_has(&vnet.dev, VIRTIO_NET_F_CSUM);
+	virtio_config(&vnet.dev, offsetof(struct virtio_net_config, mac),
+		      vnet.nif.mac, sizeof(vnet.nif.mac));
+	vnet.nif.send = send;
+	vnet.nif.poll = poll;
+	vnet.nif.busy_poll = busy_poll;
+	vnet.pairs = 1;
 	if (max) {
 		int e = set_pairs(2 * max, (uint16_t)want);
 
 		if (!e)
-			vn.pairs = want;
+			vnet.pairs = want;
 		else if (e == -1)
 			kprintf("virtio-net: the device refused %u queue pairs\n",
 				want);
 	} else {
-		virtio_ready(&vn.dev);
+		virtio_ready(&vnet.dev);
 	}
-	vn.up = 1;
+	vnet.up = 1;
 	kprintf("virtio-net: %02x:%02x:%02x:%02x:%02x:%02x, %s rings%s%s%s%s, %u queue pair%s\n",
-		vn.nif.mac[0], vn.nif.mac[1], vn.nif.mac[2], vn.nif.mac[3],
-		vn.nif.mac[4], vn.nif.mac[5],
-		vn.dev.vq[RXQ(0)].packed ? "packed" : "split",
-		vn.dev.vq[RXQ(0)].in_order ? " in order" : "",
-		vn.mrg ? ", mergeable buffers" : "",
-		vn.guest_csum ? ", receive checksum offload" : "",
-		vn.nif.tx_csum_partial ? ", transmit checksum offload" : "",
-		vn.pairs, vn.pairs == 1 ? "" : "s");
+		vnet.nif.mac[0], vnet.nif.mac[1], vnet.nif.mac[2],
+		vnet.nif.mac[3], vnet.nif.mac[4], vnet.nif.mac[5],
+		vnet.dev.vq[RXQ(0)].packed ? "packed" : "split",
+		vnet.dev.vq[RXQ(0)].in_order ? " in order" : "",
+		vnet.mrg ? ", mergeable buffers" : "",
+		vnet.guest_csum ? ", receive checksum offload" : "",
+		vnet.nif.tx_csum_partial ? ", transmit checksum offload" : "",
+		vnet.pairs, vnet.pairs == 1 ? "" : "s");
 }
 
 struct netif *netif_first(void)
 {
-	if (!vn.up)
+	if (!vnet.up)
 		vnet_init();
-	return vn.up ? &vn.nif : NULL;
+	return vnet.up ? &vnet.nif : NULL;
 }
 
 struct virtio_dev *vnet_dev(void)
 {
-	return vn.up ? &vn.dev : NULL;
+	return vnet.up ? &vnet.dev : NULL;
 }
 
 unsigned int netif_queue_pairs(void)
 {
-	return vn.up ? vn.pairs : 0;
+	return vnet.up ? vnet.pairs : 0;
 }
 
 void netif_queue_stats(unsigned int pair, struct netif_queue_stats *out)
 {
+	const struct netif_queue_stats *st;
+
 	memset(out, 0, sizeof(*out));
-	if (vn.up && pair < vn.ready) {
-		out->tx_frames = __atomic_load_n(&vn.p[pair].st.tx_frames,
-						 __ATOMIC_RELAXED);
-		out->rx_frames = __atomic_load_n(&vn.p[pair].st.rx_frames,
-						 __ATOMIC_RELAXED);
-		out->rx_bad = __atomic_load_n(&vn.p[pair].st.rx_bad,
-					      __ATOMIC_RELAXED);
-		out->tx_publishes = __atomic_load_n(&vn.p[pair].st.tx_publishes,
-						    __ATOMIC_RELAXED);
-		out->tx_kicks = __atomic_load_n(&vn.p[pair].st.tx_kicks,
-						__ATOMIC_RELAXED);
-		out->rx_irqs = __atomic_load_n(&vn.p[pair].st.rx_irqs,
-					       __ATOMIC_RELAXED);
-	}
+	if (!vnet.up || pair >= vnet.ready)
+		return;
+	st = &vnet.p[pair].st;
+	out->tx_frames = __atomic_load_n(&st->tx_frames, __ATOMIC_RELAXED);
+	out->rx_frames = __atomic_load_n(&st->rx_frames, __ATOMIC_RELAXED);
+	out->rx_bad = __atomic_load_n(&st->rx_bad, __ATOMIC_RELAXED);
+	out->tx_publishes = __atomic_load_n(&st->tx_publishes,
+					    __ATOMIC_RELAXED);
+	out->tx_kicks = __atomic_load_n(&st->tx_kicks, __ATOMIC_RELAXED);
+	out->rx_irqs = __atomic_load_n(&st->rx_irqs, __ATOMIC_RELAXED);
 }

@@ -48,9 +48,9 @@ struct vnet {
 	struct vnet_pair p[PAIRS_MAX];
 };
 
-extern struct vnet vn;
+extern struct vnet vnet;
 
-/* A receive buffer (of vn.rx_buf bytes) on p's ring, not yet published. */
+/* A receive buffer (of vnet.rx_buf bytes) on p's ring, not yet published. */
 void vnet_post_rx(struct vnet_pair *p, uint8_t *buf);
 
 /*

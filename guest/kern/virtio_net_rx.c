@@ -22,9 +22,9 @@
 
 void vnet_post_rx(struct vnet_pair *p, uint8_t *buf)
 {
-	struct virtq_buf in = { buf, vn.rx_buf };
+	struct virtq_buf in = { buf, vnet.rx_buf };
 
-	virtq_add(&vn.dev.vq[RXQ(p - vn.p)], NULL, 0, &in, 1, buf);
+	virtq_add(&vnet.dev.vq[RXQ(p - vnet.p)], NULL, 0, &in, 1, buf);
 }
 
 /*
@@ -44,7 +44,7 @@ void vnet_post_rx(struct vnet_pair *p, uint8_t *buf)
 static size_t rx_rest(struct vnet_pair *p, size_t got, unsigned int nbuf,
 		      int bad)
 {
-	struct virtq *vq = &vn.dev.vq[RXQ(p - vn.p)];
+	struct virtq *vq = &vnet.dev.vq[RXQ(p - vnet.p)];
 	unsigned int posted = vq->size < NBUF ? vq->size : NBUF;
 
 	if (nbuf > posted) {
@@ -57,7 +57,7 @@ static size_t rx_rest(struct vnet_pair *p, size_t got, unsigned int nbuf,
 
 		if (!buf)
 			return 0;
-		if (bad || len > vn.rx_buf || got + len > BIG)
+		if (bad || len > vnet.rx_buf || got + len > BIG)
 			bad = 1;
 		else
 			memcpy(p->big + got, buf, len);
@@ -102,26 +102,26 @@ void vnet_rx_frame(struct vnet_pair *p, uint8_t *buf, uint32_t len)
 
 	if (len >= HDR) {
 		memcpy(&h, buf, HDR);		/* read once */
-		if (vn.mrg)
+		if (vnet.mrg)
 			nbuf = h.num_buffers;
 	}
-	if (len <= HDR || len > vn.rx_buf || !nbuf) {
+	if (len <= HDR || len > vnet.rx_buf || !nbuf) {
 		p->st.rx_bad++;
 		vnet_post_rx(p, buf);
 		if (len >= HDR && nbuf > 1)
 			rx_rest(p, 0, nbuf, 1);
 		return;
 	}
-	if (vn.guest_csum && (h.flags & (VIRTIO_NET_HDR_F_DATA_VALID |
+	if (vnet.guest_csum && (h.flags & (VIRTIO_NET_HDR_F_DATA_VALID |
 					 VIRTIO_NET_HDR_F_NEEDS_CSUM)))
 		flags = NET_RX_L4_CSUM_OK;
 	p->st.rx_frames++;
-	raw = (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && vn.guest_csum &&
-	      __atomic_load_n(&vn.nif.raw_rx, __ATOMIC_ACQUIRE);
+	raw = (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && vnet.guest_csum &&
+	      __atomic_load_n(&vnet.nif.raw_rx, __ATOMIC_ACQUIRE);
 	if (nbuf == 1) {
 		if (raw)
 			finish_partial(buf + HDR, len - HDR, &h);
-		net_input_flags(&vn.nif, buf + HDR, len - HDR, flags);
+		net_input_flags(&vnet.nif, buf + HDR, len - HDR, flags);
 		vnet_post_rx(p, buf);
 		return;
 	}
@@ -132,7 +132,7 @@ void vnet_rx_frame(struct vnet_pair *p, uint8_t *buf, uint32_t len)
 	if (got && raw)
 		finish_partial(p->big, got, &h);
 	if (got)
-		net_input_flags(&vn.nif, p->big, got, flags);
+		net_input_flags(&vnet.nif, p->big, got, flags);
 	else
 		p->st.rx_bad++;
 }

@@ -82,7 +82,7 @@ static struct netif *up(uint64_t drop, uint16_t mtu, uint16_t tx_max,
 {
 	struct netif *nif;
 
-	memset(&vn, 0, sizeof(vn));
+	memset(&vnet, 0, sizeof(vnet));
 	memset(region, 0, REGION_BYTES);
 	memset(&slot, 0, sizeof(slot));
 	kr = (struct kb_region){ .va = region, .base = BASE,
@@ -123,7 +123,7 @@ static void tx_small_queue(void)
 	struct netif *nif = up(0, 1500, 16, 256);
 	int sent = 0, again = 0;
 
-	if (!nif || vn.dev.vq[TXQ(0)].size != 16) {
+	if (!nif || vnet.dev.vq[TXQ(0)].size != 16) {
 		verdict("net-tx-small-queue", NULL, 0,
 			"no device, or not a queue of 16");
 		return;
@@ -139,10 +139,10 @@ static void tx_small_queue(void)
 		kb_device_poll(&net.dev, 64);
 	nif->poll(nif);
 	verdict("net-tx-small-queue", NULL,
-		sent == 16 && again == 16 && vn.p[0].tx_top == NBUF &&
+		sent == 16 && again == 16 && vnet.p[0].tx_top == NBUF &&
 		looped == 32,
 		"sent %d of 80 (want 16), then %d of 16; %d of %d buffers free after the device took every frame; %lu came back",
-		sent, again, vn.p[0].tx_top, NBUF, looped);
+		sent, again, vnet.p[0].tx_top, NBUF, looped);
 }
 
 /* Loopback's pair of addresses, 169.254.1.1 and .2, network order. */
@@ -223,7 +223,7 @@ static void raw_csum_rx(void)
 	uint16_t partial, check = 0xdead;
 	uint8_t *udp;
 
-	if (!nif || !vn.guest_csum) {
+	if (!nif || !vnet.guest_csum) {
 		verdict("net-raw-csum-rx", NULL, 0, "no device, or no GUEST_CSUM");
 		return;
 	}
@@ -250,14 +250,14 @@ static void raw_csum_rx(void)
 static void mtu_small_rx(uint16_t want, int taken, const char *name)
 {
 	struct netif *nif = up(0, want, 256, 8);
-	int f_mtu = nif && virtio_has(&vn.dev, VIRTIO_NET_F_MTU);
+	int f_mtu = nif && virtio_has(&vnet.dev, VIRTIO_NET_F_MTU);
 
 	verdict("net-mtu-big", name,
-		nif && vn.mrg && vn.dev.vq[RXQ(0)].size == 8 &&
+		nif && vnet.mrg && vnet.dev.vq[RXQ(0)].size == 8 &&
 		f_mtu == taken && nif->mtu == (taken ? want : 0),
 		"mtu %u, mergeable buffers %s, a receive queue of %u: F_MTU %s (want %s), netif mtu %u",
-		want, nif && vn.mrg ? "on" : "off",
-		nif ? vn.dev.vq[RXQ(0)].size : 0,
+		want, nif && vnet.mrg ? "on" : "off",
+		nif ? vnet.dev.vq[RXQ(0)].size : 0,
 		f_mtu ? "negotiated" : "not negotiated",
 		taken ? "negotiated" : "not", nif ? nif->mtu : 0);
 }
@@ -274,37 +274,37 @@ static void mtu(void)
 	big = send_len(nif, ETH_HLEN + 577);
 	fits = send_len(nif, ETH_HLEN + 576);
 	verdict("net-mtu", NULL,
-		virtio_has(&vn.dev, VIRTIO_NET_F_MTU) && nif->mtu == 576 &&
+		virtio_has(&vnet.dev, VIRTIO_NET_F_MTU) && nif->mtu == 576 &&
 		big && !fits,
 		"F_MTU %s, netif mtu %u (want 576), a frame of 14 + 577 %s, of 14 + 576 %s",
-		virtio_has(&vn.dev, VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
+		virtio_has(&vnet.dev, VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
 		nif->mtu, big ? "refused" : "sent",
 		fits ? "refused" : "sent");
 
 	nif = up(0, 40, 256, 256);
 	verdict("net-mtu-small", NULL,
-		nif && !virtio_has(&vn.dev, VIRTIO_NET_F_MTU) && !nif->mtu &&
+		nif && !virtio_has(&vnet.dev, VIRTIO_NET_F_MTU) && !nif->mtu &&
 		!(net.dev.features & F(VIRTIO_NET_F_MTU)) &&
 		!send_len(nif, ETH_HLEN + 1500),
 		"mtu 40: F_MTU %s, netif mtu %u, a full frame %s",
-		nif && virtio_has(&vn.dev, VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
+		nif && virtio_has(&vnet.dev, VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
 		nif ? nif->mtu : 0,
 		nif && !send_len(nif, ETH_HLEN + 1500) ? "sent" : "refused");
 
 	nif = up(F(VIRTIO_NET_F_MRG_RXBUF), 9000, 256, 256);
 	verdict("net-mtu-big", NULL,
-		nif && !virtio_has(&vn.dev, VIRTIO_NET_F_MTU) && !nif->mtu &&
+		nif && !virtio_has(&vnet.dev, VIRTIO_NET_F_MTU) && !nif->mtu &&
 		!(net.dev.features & F(VIRTIO_NET_F_MTU)),
 		"mtu 9000 without mergeable buffers: F_MTU %s (the device: %s), netif mtu %u",
-		nif && virtio_has(&vn.dev, VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
+		nif && virtio_has(&vnet.dev, VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
 		net.dev.features & F(VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
 		nif ? nif->mtu : 0);
 	nif = up(0, 9000, 256, 256);
 	verdict("net-mtu-big", "mrg",
-		nif && virtio_has(&vn.dev, VIRTIO_NET_F_MTU) &&
+		nif && virtio_has(&vnet.dev, VIRTIO_NET_F_MTU) &&
 		nif->mtu == 9000 && !send_len(nif, ETH_HLEN + 1500),
 		"mtu 9000 with mergeable buffers: F_MTU %s, netif mtu %u",
-		nif && virtio_has(&vn.dev, VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
+		nif && virtio_has(&vnet.dev, VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
 		nif ? nif->mtu : 0);
 	mtu_small_rx(8166, 1, "mrg-rx8-fits");
 	mtu_small_rx(8167, 0, "mrg-rx8-too-big");
@@ -333,11 +333,11 @@ static void mq_no_ctrlq(void)
 		nif->poll(nif);
 	}
 	verdict("net-mq-no-ctrlq", NULL,
-		nif && virtio_has(&vn.dev, VIRTIO_NET_F_MQ) && vn.pairs == 1 &&
+		nif && virtio_has(&vnet.dev, VIRTIO_NET_F_MQ) && vnet.pairs == 1 &&
 		(status & VIRTIO_CONFIG_S_DRIVER_OK) && looped == 1,
 		"device %s, MQ %d, %u pair(s), status %#x, %lu frame(s) back",
-		nif ? "up" : "not up", virtio_has(&vn.dev, VIRTIO_NET_F_MQ),
-		vn.pairs, status, looped);
+		nif ? "up" : "not up", virtio_has(&vnet.dev, VIRTIO_NET_F_MQ),
+		vnet.pairs, status, looped);
 	snprintf((char *)kspawn_hdr->cmdline, sizeof(kspawn_hdr->cmdline), "netmq=off");
 }
 
@@ -406,12 +406,12 @@ static void rx_hostile(const char *name, uint16_t named, int used,
 		       uint32_t head_len)
 {
 	struct netif *nif = up(0, 1500, 256, 256);
-	struct virtq *vq = &vn.dev.vq[RXQ(0)];
+	struct virtq *vq = &vnet.dev.vq[RXQ(0)];
 	unsigned long delivered;
 	uint64_t bad;
 	int n, whole, posted;
 
-	if (!nif || !vn.mrg || vq->size - vq->num_free != NBUF) {
+	if (!nif || !vnet.mrg || vq->size - vq->num_free != NBUF) {
 		verdict("net-rx-hostile", name, 0,
 			"no device, no mergeable buffers, or not %d buffers posted",
 			NBUF);
@@ -421,12 +421,12 @@ static void rx_hostile(const char *name, uint16_t named, int used,
 	n = hostile_rx(named, used, head_len);
 	nif->poll(nif);
 	delivered = looped;
-	bad = vn.p[0].st.rx_bad;
+	bad = vnet.p[0].st.rx_bad;
 	posted = vq->size - vq->num_free;
 	whole = frames_whole(nif, 3);
 	verdict("net-rx-hostile", name,
 		n == used && !delivered && bad == 1 && posted == NBUF &&
-		whole == 3 && vn.p[0].st.rx_bad == 1,
+		whole == 3 && vnet.p[0].st.rx_bad == 1,
 		"%d buffers used (want %d) naming %u: %lu frame(s) of them delivered (want 0), rx_bad %llu (want 1), %d of %d buffers posted again, %d of 3 frames after it whole",
 		n, used, named, delivered, (unsigned long long)bad, posted,
 		NBUF, whole);
