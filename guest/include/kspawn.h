@@ -66,7 +66,7 @@
 #include "arch/x86_64/trap.h"
 /* hostile_at_boot(): kmain's first call, for hostile stamps. */
 #include "kern/main.h"
-/* hostile_ap_arrives(): smp_ap_main's first call, for hostile lateap. */
+/* hostile_ap_arrives(): smp_ap_main's hook, for hostile lateap(-hang). */
 #include "kern/smp.h"
 #endif
 

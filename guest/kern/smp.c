@@ -5,8 +5,10 @@
  * page tables, until smp_init publishes a stack for it in smp_ap_stack[].
  * The host's tables map the whole region, so the stack and this code are
  * there for it; it then moves to the guest's own tables (paging_load)
- * and sets itself up.  CPU 0 waits for each CPU in turn, a second at most: a CPU
- * that does not come is reported and left out of the scheduler.
+ * and sets itself up.  CPU 0 waits for each CPU in turn, a second for it
+ * to come: a CPU that does not come is reported and left out of the
+ * scheduler.  One that came but does not finish setting up within
+ * AP_SETUP_NS more is a broken guest: CPU 0 panics, saying which.
  *
  * Left out for good: the stack stays published (the CPU may have read it
  * already), so a CPU that comes after CPU 0 gave up must see that it did
@@ -31,6 +33,8 @@
 
 #define AP_IDLE_STACK (16 * 1024)
 #define AP_WAIT_NS (1000 * NSEC_PER_MSEC)
+/* Setup takes no wait of its own: this is for a CPU that faulted or hung. */
+#define AP_SETUP_NS (10000 * NSEC_PER_MSEC)
 
 /* Read by entry64.S: 0 until CPU i may come in. */
 uint64_t smp_ap_stack[KSPAWN_MAX_CPUS];
@@ -49,9 +53,11 @@ enum { AP_WAITED_FOR, AP_IN, AP_GIVEN_UP };
 static uint32_t ap_checkin[KSPAWN_MAX_CPUS];
 
 /* The test image holds a CPU back here (kern/smp.h); nothing to do here. */
-__attribute__((weak)) void hostile_ap_arrives(unsigned int index)
+__attribute__((weak)) void hostile_ap_arrives(unsigned int index,
+					       int checked_in)
 {
 	(void)index;
+	(void)checked_in;
 }
 
 /* Whether CPU index may go on, or CPU 0 gave up on it first. */
@@ -68,6 +74,9 @@ static int ap_give_up(unsigned int index)
 {
 	uint32_t want = AP_WAITED_FOR;
 
+	/* A plain load first: no locked write per spin once it checked in. */
+	if (__atomic_load_n(&ap_checkin[index], __ATOMIC_ACQUIRE) != want)
+		return 0;
 	return __atomic_compare_exchange_n(&ap_checkin[index], &want,
 					   AP_GIVEN_UP, 0, __ATOMIC_ACQ_REL,
 					   __ATOMIC_ACQUIRE);
@@ -167,7 +176,7 @@ void smp_flush_tlb_page(uint64_t va)
 
 void smp_ap_main(unsigned int index)
 {
-	hostile_ap_arrives(index);
+	hostile_ap_arrives(index, 0);
 	/*
 	 * Too late: CPU 0 said so and counted us out.  Park as the CPU
 	 * waiting in entry64.S would, on the host's tables, before this CPU
@@ -175,6 +184,7 @@ void smp_ap_main(unsigned int index)
 	 */
 	if (!ap_check_in(index))
 		cpu_park();
+	hostile_ap_arrives(index, 1);
 	paging_load();
 	cpu_local_init(index, 0);
 	gdt_init_cpu(index, ap_ist[index]);
@@ -191,7 +201,10 @@ void smp_ap_main(unsigned int index)
 /*
  * Let CPU index in and wait for it; 0 if it came.  Past the deadline it
  * is given up, unless it checked in first: then it is setting itself up,
- * which takes no wait of its own, and is waited for to the end.
+ * which takes no wait of its own, and is waited for; it can no longer be
+ * left out (it may be in the scheduler any moment), so one that never
+ * finishes (a fault on the host's tables, a hang) panics the guest rather
+ * than hang its boot without a word.
  */
 static int start_cpu(unsigned int index, uint32_t apic)
 {
@@ -207,12 +220,18 @@ static int start_cpu(unsigned int index, uint32_t apic)
 			 (uint64_t)stack + AP_IDLE_STACK, __ATOMIC_RELEASE);
 	end = time_ns() + AP_WAIT_NS;
 	while (!(__atomic_load_n(&cpus_up, __ATOMIC_ACQUIRE) & (1u << index))) {
-		if (time_ns() > end && ap_give_up(index)) {
+		uint64_t now = time_ns();
+
+		if (now > end && ap_give_up(index)) {
 			kprintf("smp: CPU %u (APIC ID %u) did not come up in %u ms: left out, and it parks if it comes later\n",
 				index, apic,
 				(unsigned int)(AP_WAIT_NS / NSEC_PER_MSEC));
 			return -1;
 		}
+		if (now > end + AP_SETUP_NS)
+			panic("smp: CPU %u (APIC ID %u) came in but did not finish setting up in %u ms",
+			      index, apic,
+			      (unsigned int)(AP_SETUP_NS / NSEC_PER_MSEC));
 		cpu_relax();
 	}
 	return 0;

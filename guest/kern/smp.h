@@ -40,10 +40,11 @@ void smp_stop_others(void);
 void smp_ap_main(unsigned int index) __attribute__((noreturn));
 
 /*
- * smp_ap_main's first call, on the host's page tables, before CPU index
- * checks in: a no-op (weak) in every image but the test one, whose
- * hostile app holds a CPU back here (guest/apps/test/hostile_boot.c).
+ * Called by smp_ap_main on the host's page tables, before CPU index
+ * checks in (checked_in 0) and right after it did (1): a no-op (weak) in
+ * every image but the test one, whose hostile app holds a CPU back here
+ * or hangs it (guest/apps/test/hostile_boot.c).
  */
-void hostile_ap_arrives(unsigned int index);
+void hostile_ap_arrives(unsigned int index, int checked_in);
 
 #endif

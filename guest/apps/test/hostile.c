@@ -52,6 +52,9 @@
  *   lateap    CPU 1 held back 3 s where it enters the guest's C code,
  *             past CPU 0's wait for it: it must park, never schedule
  *             (hostile_boot.c; an SMP guest)
+ *   lateap-hang  CPU 1 comes in time, then hangs before it is set up:
+ *             CPU 0 must panic saying so, not wait for ever
+ *             (hostile_boot.c; an SMP guest)
  *   bounce    14 reads of 8 x 1 MiB in flight, every segment one 1 MiB
  *             buffer: legal, but a host block device that must bounce
  *             them would pin 112 MiB of its pages for 1 MiB of the guest's
@@ -482,6 +485,11 @@ static int hostile_main(int argc, char **argv)
 		return hostile_stamps();
 	if (!strcmp(mode, "lateap"))
 		return hostile_lateap();
+	if (!strcmp(mode, "lateap-hang")) {
+		/* CPU 0 panics in smp_init first; here only on one CPU. */
+		kprintf("hostile: lateap-hang: CPU 1 never hung (one CPU?)\n");
+		return 1;
+	}
 	if (!strcmp(mode, "slowboot")) {
 		/* The boot was slow (hostile_boot.c); now just run a while. */
 		kprintf("hostile: slowboot: booted late on purpose, running\n");
@@ -516,9 +524,9 @@ static int hostile_main(int argc, char **argv)
 	if (!strcmp(mode, "status") || !strcmp(mode, "header"))
 		return scribble(d, mode);
 	if (misbehave(d, mode)) {
-		kprintf("hostile: modes: outside huge loop nested wild (split) flood credit resetflood netflood netbad echoflood pairs pairs-stale status header clock escapes stamps lateap slowboot bounce\n");
+		kprintf("hostile: modes: outside huge loop nested wild (split) flood credit resetflood netflood netbad echoflood pairs pairs-stale status header clock escapes stamps lateap lateap-hang slowboot bounce\n");
 		return 2;
 	}
 	return await_broken(d, mode);
 }
-APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood resetflood netflood netbad echoflood pairs status header clock escapes stamps lateap slowboot bounce");
+APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood resetflood netflood netbad echoflood pairs status header clock escapes stamps lateap lateap-hang slowboot bounce");

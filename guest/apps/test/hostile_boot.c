@@ -5,7 +5,8 @@
  * in the command line: kmain's start held back SLOW_MS, a boot slower
  * than the host's hang timeout.  And hostile lateap: CPU 1 held back
  * LATE_MS where it enters the guest's C code, so that it comes after
- * CPU 0 gave up waiting for it, a second.)
+ * CPU 0 gave up waiting for it, a second; hostile lateap-hang: CPU 1
+ * comes in time, then hangs before it is set up.)
  *
  * From its first instructions, CPU 0 writes every other CPU's long-mode
  * stamp in the header (cpu_tsc[i], which the trampoline writes when CPU i
@@ -58,17 +59,28 @@ static int mode_is(const struct kspawn_header *hdr, const char *mode)
 /* ---- hostile lateap ----------------------------------------------------- */
 
 #define LATE_MODE "hostile lateap"
+#define HANG_MODE "hostile lateap-hang"
 #define LATE_MS 3000		/* CPU 0 waits 1 s: a margin for TCG */
 #define LATE_WATCH_MS 2000	/* long enough for a late CPU to join */
 
 static int late_held;		/* CPU 1 was held back and let go */
 
-void hostile_ap_arrives(unsigned int index)
+/*
+ * lateap: CPU 1 held back before it checks in.  lateap-hang: CPU 1 checks
+ * in, then never finishes setting up (as a CPU that faulted on the host's
+ * tables would not); CPU 0 must say so in a panic, not wait for ever.
+ */
+void hostile_ap_arrives(unsigned int index, int checked_in)
 {
 	uint64_t khz = kspawn_hdr->tsc_khz ? kspawn_hdr->tsc_khz : 3000000;
 	uint64_t end;
 
-	if (index != 1 || !mode_is(kspawn_hdr, LATE_MODE))
+	if (index != 1)
+		return;
+	if (checked_in && mode_is(kspawn_hdr, HANG_MODE))
+		for (;;)
+			__asm__ volatile("cli; pause" ::: "memory");
+	if (checked_in || !mode_is(kspawn_hdr, LATE_MODE))
 		return;
 	end = rdtsc() + khz * LATE_MS;
 	while (rdtsc() < end)
