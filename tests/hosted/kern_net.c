@@ -28,7 +28,8 @@
  *   net-rx-hostile-*: with mergeable buffers, the device (played here on
  *     receive queue 0) writes a frame whose header names more buffers
  *     than it used (NBUF + 1: more than the driver ever posts; 5 of 3),
- *     none (num_buffers 0), or whose first buffer is longer than posted.
+ *     none (num_buffers 0), or whose first buffer is longer than posted
+ *     or holds the header alone (head-only).
  *     Its other buffers each look like a whole frame of their own.  The
  *     driver must drop it, count it once in rx_bad, deliver nothing of
  *     it, have every buffer posted again, and take the frames that loop
@@ -447,6 +448,7 @@ int main(void)
 	rx_hostile("named5-used3", 5, 3, 0);
 	rx_hostile("named0", 0, 1, 0);
 	rx_hostile("head-too-long", 3, 3, MRG_BUF + 1);
+	rx_hostile("head-only", 3, 3, HDR);
 	free(region);
 	printf("kern_net: %d failed\n", failures);
 	return failures != 0;
