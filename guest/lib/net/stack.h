@@ -28,7 +28,10 @@ struct udp_sock;
 struct net_sys {
 	void (*lock)(void *ctx);	/* NULL: the caller serialises */
 	void (*unlock)(void *ctx);
-	/* A datagram was queued on s (called with the lock held). */
+	/*
+	 * A datagram was queued on s, or s closed with threads waiting to
+	 * receive on it (called with the lock held).
+	 */
 	void (*wake)(void *ctx, struct udp_sock *s);
 	/* Milliseconds, monotonic.  NULL: time stands still. */
 	uint64_t (*now_ms)(void *ctx);
@@ -46,8 +49,9 @@ struct net_sys {
 	 */
 	void *(*self)(void *ctx);
 	/*
-	 * A socket closed from its own callback, whose last callback has
-	 * returned: free it (called with the lock held).  NULL: nothing.
+	 * A socket closed from its own callback, or while threads waited to
+	 * receive on it, whose last callback has returned and last such
+	 * thread left: free it (called with the lock held).  NULL: nothing.
 	 */
 	void (*release)(void *ctx, struct udp_sock *s);
 	void *ctx;

@@ -67,6 +67,17 @@ static void *self(const struct net_stack *st)
 	return st->sys && st->sys->self ? st->sys->self(st->sys->ctx) : NULL;
 }
 
+/*
+ * A closed socket left to its last callback or receiving thread: freed
+ * once neither is left (the lock held).
+ */
+static void udp_release_if_done(struct net_stack *st, struct udp_sock *s)
+{
+	if (s->orphan && !s->calls && !s->waiters && st->sys &&
+	    st->sys->release)
+		st->sys->release(st->sys->ctx, s);
+}
+
 static void udp_call(void *p)
 {
 	struct udp_call *c = p;
@@ -98,8 +109,7 @@ static void udp_deliver(struct net_stack *st, struct udp_sock *s,
 	for (pp = &s->calls; *pp != &c; pp = &(*pp)->next)
 		;
 	*pp = c.next;
-	if (s->orphan && !s->calls && st->sys && st->sys->release)
-		st->sys->release(st->sys->ctx, s);
+	udp_release_if_done(st, s);
 }
 
 void udp_input(struct net_stack *st, uint32_t src, uint32_t dst,
@@ -159,6 +169,7 @@ static int udp_link(struct net_stack *st, struct udp_sock *s, uint16_t port)
 	}
 	s->port = port;
 	s->st = st;
+	s->closed = 0;
 	s->next = st->socks;
 	st->socks = s;
 	return 0;
@@ -196,11 +207,12 @@ int udp_sock_open_queue(struct net_stack *st, struct udp_sock *s,
 
 void udp_sock_close(struct udp_sock *s)
 {
+	struct net_stack *st = s->st;
 	struct udp_sock **pp;
 
-	if (!s->st)
+	if (!st)
 		return;
-	for (pp = &s->st->socks; *pp; pp = &(*pp)->next) {
+	for (pp = &st->socks; *pp; pp = &(*pp)->next) {
 		if (*pp == s) {
 			*pp = s->next;
 			break;
@@ -209,6 +221,13 @@ void udp_sock_close(struct udp_sock *s)
 	s->st = NULL;
 	s->next = NULL;
 	s->count = 0;
+	/*
+	 * Under the lock, as their look at s is: a thread either sees closed
+	 * or is already asleep to be woken here.
+	 */
+	s->closed = 1;
+	if (s->waiters && st->sys && st->sys->wake)
+		st->sys->wake(st->sys->ctx, s);
 }
 
 int udp_sock_drain(struct net_stack *st, struct udp_sock *s)
@@ -230,6 +249,14 @@ int udp_sock_drain(struct net_stack *st, struct udp_sock *s)
 			}
 			others = 1;
 		}
+		/*
+		 * Receiving threads are not waited for: woken by the close,
+		 * they leave on their own, the last one releasing s.
+		 */
+		if (!others && s->waiters) {
+			s->orphan = 1;
+			return 0;
+		}
 		if (!others)
 			return 1;
 		net_unlock(st);
@@ -238,6 +265,17 @@ int udp_sock_drain(struct net_stack *st, struct udp_sock *s)
 #endif
 		net_lock(st);
 	}
+}
+
+void udp_sock_wait_begin(struct udp_sock *s)
+{
+	s->waiters++;
+}
+
+void udp_sock_wait_end(struct net_stack *st, struct udp_sock *s)
+{
+	s->waiters--;
+	udp_release_if_done(st, s);
 }
 
 int udp_sock_sendto(struct udp_sock *s, uint32_t ip, uint16_t port,
@@ -291,6 +329,8 @@ int udp_sock_recv(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
 
 	if (!s->slots)
 		return -EINVAL;
+	if (s->closed)
+		return -EBADF;
 	if (!s->count)
 		return -EAGAIN;
 	q = slot(s, s->head);

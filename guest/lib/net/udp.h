@@ -39,6 +39,8 @@ struct udp_sock {
 	unsigned int nslots, head, count;
 	void *owner;			/* free for the platform glue */
 	struct udp_call *calls;		/* its callbacks running now */
+	unsigned int waiters;		/* threads holding it to receive */
+	int closed;			/* udp_sock_close()d: receives fail */
 	int orphan;			/* closed: net_sys.release when done */
 };
 
@@ -59,7 +61,11 @@ int udp_sock_open_queue(struct net_stack *st, struct udp_sock *s,
 			uint16_t port, void *buf, size_t size,
 			size_t max_payload);
 
-/* Unbind (queued datagrams are dropped); harmless if not bound. */
+/*
+ * Unbind (queued datagrams are dropped) and wake the threads waiting to
+ * receive on s (net_sys.wake): from now on udp_sock_recv(s) says -EBADF.
+ * Harmless if not bound.
+ */
 void udp_sock_close(struct udp_sock *s);
 
 /*
@@ -68,10 +74,22 @@ void udp_sock_close(struct udp_sock *s);
  * other threads (net_sys.self), so none runs once it returns.  Called from
  * a callback of s (one closing its own socket), it waits for none: then
  * 0, and s goes to net_sys.release when the last callback of s returns.
+ * With threads holding s to receive (udp_sock_wait_begin) it does not wait
+ * for them either: 0, and the last one's udp_sock_wait_end() releases s.
  * A callback must not close another socket whose callback may be closing
  * its own (the two would wait for each other).
  */
 int udp_sock_drain(struct net_stack *st, struct udp_sock *s);
+
+/*
+ * A blocking receive (kern/net.c) drops the lock between its looks at s's
+ * queue, and a close may come in between: it holds s from before it first
+ * drops the lock until its last look, so that s outlives it.  Closing s
+ * wakes it (net_sys.wake); udp_sock_wait_end() may release s (net_sys),
+ * so s must not be touched after it.
+ */
+void udp_sock_wait_begin(struct udp_sock *s);
+void udp_sock_wait_end(struct net_stack *st, struct udp_sock *s);
 
 /*
  * Send one datagram from s's port.  Without a cached MAC for ip the frame
@@ -87,7 +105,7 @@ int udp_sock_sendto(struct udp_sock *s, uint32_t ip, uint16_t port,
  * Take the oldest queued datagram: copy at most len bytes into buf, its
  * sender into *ip and *port (either may be NULL), and return its whole
  * length (larger than len if it was truncated), or -EAGAIN if none is
- * queued, -EINVAL if s has no queue.
+ * queued, -EINVAL if s has no queue, -EBADF if s was closed.
  */
 int udp_sock_recv(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
 		  uint16_t *port);
