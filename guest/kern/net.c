@@ -75,7 +75,11 @@ static void *sys_self(void *ctx)
 	return thread_self();
 }
 
-/* The net_sock, which embeds s first (kfree takes its own lock). */
+/*
+ * A socket closed while a callback of it ran or a thread waited in
+ * udp_recvfrom() on it: the net_sock, which embeds s first (kfree takes
+ * its own lock).
+ */
 static void sys_release(void *ctx, struct udp_sock *s)
 {
 	(void)ctx;
@@ -226,7 +230,10 @@ int udp_recvfrom(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
 			/*
 			 * A sleeper from now on (busy_poll_device()), then
 			 * interrupts on and one more look before we block.
+			 * s is held from here: a udp_close() in between leaves
+			 * it to us (udp_sock_wait_begin).
 			 */
+			udp_sock_wait_begin(s);
 			spin_unlock_irqrestore(&net.lock, flags);
 			__atomic_add_fetch(&net.sleepers, 1, __ATOMIC_SEQ_CST);
 			armed = 1;
@@ -237,10 +244,14 @@ int udp_recvfrom(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
 			if (n == -EAGAIN)
 				n = -ETIMEDOUT;
 		}
-		spin_unlock_irqrestore(&net.lock, flags);
 		if (n != -EAGAIN || !timeout_ns)
 			break;
+		spin_unlock_irqrestore(&net.lock, flags);
 	}
+	/* Our last touch of s, which a udp_close() meanwhile may free. */
+	if (armed)
+		udp_sock_wait_end(&net.stack, s);
+	spin_unlock_irqrestore(&net.lock, flags);
 	if (armed)
 		__atomic_sub_fetch(&net.sleepers, 1, __ATOMIC_SEQ_CST);
 	return n;

@@ -86,7 +86,9 @@ int udp_sendto(struct udp_sock *s, uint32_t ip, uint16_t port,
 /*
  * Wait up to timeout_ns (NET_WAIT_FOREVER; 0: do not wait) for a
  * datagram on a queued socket.  Returns its length (at most len bytes
- * copied), -ETIMEDOUT (or -EAGAIN for 0), or -EINVAL.  Threads only.
+ * copied), -ETIMEDOUT (or -EAGAIN for 0), -EINVAL, or -EBADF: s was
+ * closed while the caller waited, or is being closed (udp_close()).
+ * Threads only.
  * It polls the device itself and, unless another thread waits here,
  * leaves the receive interrupt off until it is about to block: frames
  * (ARP and ping included) then wait for the caller's next call, so a
@@ -108,8 +110,13 @@ void net_tx_end(void);
  * Unbind and free s.  A callback of s running on another CPU is waited
  * for, so none runs once this returns; a callback may close its own
  * socket, which is then freed once its last callback returns.  (Two
- * callbacks closing each other's sockets would wait for each other.)  No
- * thread may be blocked in udp_recvfrom() on s.
+ * callbacks closing each other's sockets would wait for each other.)
+ * Queued datagrams are dropped.  Threads waiting in udp_recvfrom() on s,
+ * on any CPU, are woken and return -EBADF; udp_close() does not wait for
+ * them (a callback may call it), and s is freed when the last of them
+ * leaves udp_recvfrom().  Until then a udp_recvfrom() on s returns -EBADF
+ * at once, but s may be gone as soon as udp_close() has returned: only
+ * threads already waiting may race with it.
  */
 void udp_close(struct udp_sock *s);
 
