@@ -37,8 +37,9 @@ struct virtio_dev *vnet_dev(void);
 
 /* One queue pair's frames (the driver's, kern/virtio_net.c). */
 struct netif_queue_stats {
-	uint64_t tx_frames, rx_frames;
-	uint64_t rx_bad;		/* malformed from the device */
+	uint64_t tx_frames;
+	uint64_t rx_frames;		/* handed to the stack */
+	uint64_t rx_bad;		/* malformed from the device: dropped */
 	uint64_t tx_publishes;		/* sent frames made visible */
 	uint64_t tx_kicks;		/* ... the device asked for a kick */
 	uint64_t rx_irqs;		/* receive interrupts taken */

@@ -115,12 +115,12 @@ void vnet_rx_frame(struct vnet_pair *p, uint8_t *buf, uint32_t len)
 	if (vnet.guest_csum && (h.flags & (VIRTIO_NET_HDR_F_DATA_VALID |
 					 VIRTIO_NET_HDR_F_NEEDS_CSUM)))
 		flags = NET_RX_L4_CSUM_OK;
-	p->st.rx_frames++;
 	raw = (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && vnet.guest_csum &&
 	      __atomic_load_n(&vnet.nif.raw_rx, __ATOMIC_ACQUIRE);
 	if (nbuf == 1) {
 		if (raw)
 			finish_partial(buf + HDR, len - HDR, &h);
+		p->st.rx_frames++;
 		net_input_flags(&vnet.nif, buf + HDR, len - HDR, flags);
 		vnet_post_rx(p, buf);
 		return;
@@ -129,10 +129,12 @@ void vnet_rx_frame(struct vnet_pair *p, uint8_t *buf, uint32_t len)
 	memcpy(p->big, buf + HDR, got);
 	vnet_post_rx(p, buf);
 	got = rx_rest(p, got, nbuf, 0);
-	if (got && raw)
-		finish_partial(p->big, got, &h);
-	if (got)
-		net_input_flags(&vnet.nif, p->big, got, flags);
-	else
+	if (!got) {
 		p->st.rx_bad++;
+		return;
+	}
+	if (raw)
+		finish_partial(p->big, got, &h);
+	p->st.rx_frames++;
+	net_input_flags(&vnet.nif, p->big, got, flags);
 }

@@ -31,8 +31,8 @@
  *     none (num_buffers 0), or whose first buffer is longer than posted
  *     or holds the header alone (head-only).
  *     Its other buffers each look like a whole frame of their own.  The
- *     driver must drop it, count it once in rx_bad, deliver nothing of
- *     it, have every buffer posted again, and take the frames that loop
+ *     driver must drop it, count it once in rx_bad and not in
+ *     rx_frames, deliver nothing of it, have every buffer posted again, and take the frames that loop
  *     back after it whole: a driver that reads the frame's other buffers
  *     as frames' heads delivers them.
  *
@@ -409,7 +409,7 @@ static void rx_hostile(const char *name, uint16_t named, int used,
 	struct netif *nif = up(0, 1500, 256, 256);
 	struct virtq *vq = &vnet.dev.vq[RXQ(0)];
 	unsigned long delivered;
-	uint64_t bad;
+	uint64_t bad, frames;
 	int n, whole, posted;
 
 	if (!nif || !vnet.mrg || vq->size - vq->num_free != NBUF) {
@@ -419,18 +419,20 @@ static void rx_hostile(const char *name, uint16_t named, int used,
 		return;
 	}
 	looped = 0;
+	frames = vnet.p[0].st.rx_frames;
 	n = hostile_rx(named, used, head_len);
 	nif->poll(nif);
 	delivered = looped;
+	frames = vnet.p[0].st.rx_frames - frames;
 	bad = vnet.p[0].st.rx_bad;
 	posted = vq->size - vq->num_free;
 	whole = frames_whole(nif, 3);
 	verdict("net-rx-hostile", name,
-		n == used && !delivered && bad == 1 && posted == NBUF &&
-		whole == 3 && vnet.p[0].st.rx_bad == 1,
-		"%d buffers used (want %d) naming %u: %lu frame(s) of them delivered (want 0), rx_bad %llu (want 1), %d of %d buffers posted again, %d of 3 frames after it whole",
-		n, used, named, delivered, (unsigned long long)bad, posted,
-		NBUF, whole);
+		n == used && !delivered && bad == 1 && !frames &&
+		posted == NBUF && whole == 3 && vnet.p[0].st.rx_bad == 1,
+		"%d buffers used (want %d) naming %u: %lu frame(s) of them delivered (want 0), rx_bad %llu (want 1), rx_frames +%llu (want 0), %d of %d buffers posted again, %d of 3 frames after it whole",
+		n, used, named, delivered, (unsigned long long)bad,
+		(unsigned long long)frames, posted, NBUF, whole);
 }
 
 int main(void)
