@@ -304,8 +304,8 @@ static void test_queue_order_limits_truncation(void **state)
 
 static void test_binding_and_send_errors(void **state)
 {
-	struct udp_sock a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
-	uint8_t q[64];
+	struct udp_sock a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 }, e = { 0 };
+	uint8_t q[64], q2[64];
 
 	(void)state;
 	assert_int_equal(udp_sock_sendto(&a, ip_of(PEER_IP), 7, "x", 1),
@@ -314,8 +314,11 @@ static void test_binding_and_send_errors(void **state)
 			 0);
 	assert_int_equal(udp_sock_open_queue(&guest, &b, 7, q, sizeof(q), 8),
 			 -EADDRINUSE);
-	assert_int_equal(udp_sock_open_queue(&guest, &a, 8, q, sizeof(q), 8),
+	assert_int_equal(udp_sock_open_queue(&guest, &a, 8, q2, sizeof(q2), 8),
 			 -EINVAL);			/* already bound */
+	assert_ptr_equal(a.slots, q);			/* ... and left so */
+	assert_int_equal(udp_sock_open(&guest, &a, 8, echo, NULL), -EINVAL);
+	assert_null(a.fn);
 	assert_int_equal(udp_sock_open_queue(&guest, &b, 8, q, 4, 8),
 			 -EINVAL);			/* not one slot */
 	assert_int_equal(udp_sock_open(&guest, &c, 0, echo, NULL), 0);
@@ -341,6 +344,23 @@ static void test_binding_and_send_errors(void **state)
 	udp_sock_close(&b);
 	udp_sock_close(&c);
 	udp_sock_close(&d);
+	/*
+	 * Closed under a receiving thread, which still reads it: not to be
+	 * opened again until that thread let go of it.
+	 */
+	assert_int_equal(udp_sock_open_queue(&guest, &e, 9, q, sizeof(q), 8),
+			 0);
+	udp_sock_wait_begin(&e);
+	count_lock(NULL);		/* as the platform's close holds it */
+	udp_sock_close(&e);
+	count_unlock(NULL);
+	assert_int_equal(udp_sock_open_queue(&guest, &e, 9, q2, sizeof(q2), 8),
+			 -EINVAL);
+	assert_ptr_equal(e.slots, q);
+	udp_sock_wait_end(&guest, &e);
+	assert_int_equal(udp_sock_open_queue(&guest, &e, 9, q2, sizeof(q2), 8),
+			 0);
+	udp_sock_close(&e);
 	assert_null(guest.socks);
 }
 

@@ -74,8 +74,10 @@ static void *self(const struct net_stack *st)
 static void udp_release_if_done(struct net_stack *st, struct udp_sock *s)
 {
 	if (s->orphan && !s->calls && !s->waiters && st->sys &&
-	    st->sys->release)
+	    st->sys->release) {
+		s->orphan = 0;		/* the platform's again */
 		st->sys->release(st->sys->ctx, s);
+	}
 }
 
 static void udp_call(void *p)
@@ -157,10 +159,18 @@ static int udp_pick_port(struct net_stack *st, uint16_t *port)
 	return -EADDRINUSE;
 }
 
+/*
+ * Bound, or closed but still held by a callback or a receiving thread
+ * (which will release it): opening it again would change what they
+ * read, and let the last of them release a bound socket.
+ */
+static int udp_in_use(const struct udp_sock *s)
+{
+	return s->st || s->calls || s->waiters || s->orphan;
+}
+
 static int udp_link(struct net_stack *st, struct udp_sock *s, uint16_t port)
 {
-	if (s->st)
-		return -EINVAL;		/* already bound */
 	if (!port) {
 		if (udp_pick_port(st, &port))
 			return -EADDRINUSE;
@@ -178,7 +188,7 @@ static int udp_link(struct net_stack *st, struct udp_sock *s, uint16_t port)
 int udp_sock_open(struct net_stack *st, struct udp_sock *s, uint16_t port,
 		  udp_recv_fn fn, void *arg)
 {
-	if (!fn)
+	if (!fn || udp_in_use(s))
 		return -EINVAL;
 	s->fn = fn;
 	s->arg = arg;
@@ -193,7 +203,8 @@ int udp_sock_open_queue(struct net_stack *st, struct udp_sock *s,
 {
 	size_t slot_size = UDP_SLOT_HDR + max_payload;
 
-	if (!buf || !max_payload || max_payload > 65535 || size < slot_size)
+	if (!buf || !max_payload || max_payload > 65535 || size < slot_size ||
+	    udp_in_use(s))
 		return -EINVAL;
 	s->fn = NULL;
 	s->arg = NULL;

@@ -46,7 +46,8 @@ struct udp_sock {
 
 /*
  * Bind s to port (0: a free ephemeral port) with a callback.  Returns 0,
- * -EADDRINUSE, or -EINVAL.
+ * -EADDRINUSE, or -EINVAL (also when s is bound, or closed but still held
+ * by a callback or a receiving thread; s is then left as it was).
  */
 int udp_sock_open(struct net_stack *st, struct udp_sock *s, uint16_t port,
 		  udp_recv_fn fn, void *arg);
@@ -55,7 +56,8 @@ int udp_sock_open(struct net_stack *st, struct udp_sock *s, uint16_t port,
  * Bind s to port with a receive queue in buf: as many slots of
  * UDP_SLOT_HDR + max_payload bytes as fit in size.  A datagram longer than
  * max_payload, or arriving when every slot is full, is dropped and counted
- * (udp_queue_full).  Returns 0, -EADDRINUSE, or -EINVAL.
+ * (udp_queue_full).  Returns 0, -EADDRINUSE, or -EINVAL (as
+ * udp_sock_open()).
  */
 int udp_sock_open_queue(struct net_stack *st, struct udp_sock *s,
 			uint16_t port, void *buf, size_t size,
