@@ -57,6 +57,21 @@ wait_state() {
 	return 1
 }
 
+# wait_ended ID SECONDS: poll until the guest halted or panicked, SECONDS
+# at most (a bound for slow TCG machines, not a timing assertion).  The
+# state last seen in $state; a failure if it did not end.
+wait_ended() {
+	local i=0
+	while [ $i -lt $(($2 * 10)) ]; do
+		state=$(json_get state "$(kspawnctl --json status "$1" 2>/dev/null)")
+		case $state in halted|panicked) return 0 ;; esac
+		sleep 0.1
+		i=$((i + 1))
+	done
+	bad "instance $1 still '$state' after $2 s, want it halted or panicked"
+	return 1
+}
+
 # spawn ARGS...: kspawnctl run; the instance ID in $id.
 spawn() {
 	id=$(kspawnctl run "$@" 2>/tmp/spawn.err)

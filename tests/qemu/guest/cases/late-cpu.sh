@@ -8,14 +8,9 @@
 . /tests/lib.sh
 [ "$(nproc)" -ge 3 ] || { bad "needs 3 CPUs, have $(nproc)"; finish; }
 spawn "$TEST_IMG" --cpus 1-2 --cmdline "hostile lateap" || finish
-# About 6 s of the guest's own (1 s + 3 s + the 2 s watch): poll up to
-# 30 s, a bound for slow TCG machines, not a timing assertion.
-for i in $(seq 300); do
-	state=$(json_get state "$(kspawnctl --json status "$id")")
-	case $state in halted|panicked) break ;; esac
-	sleep 0.1
-done
-[ "$state" = halted ] || bad "instance $id '$state' after 30 s, want halted"
+# About 6 s of the guest's own (1 s + 3 s + the 2 s watch).
+wait_ended "$id" 30
+[ "$state" = halted ] || bad "instance $id '$state', want halted"
 js=$(kspawnctl --json status "$id")
 [ "$(json_get exit_code "$js")" = 0 ] || bad "hostile lateap exited $(json_get exit_code "$js")"
 expect 0 kspawnctl console "$id"
@@ -34,13 +29,9 @@ want_no_instances
 # it waited for ever and the boot hung without a word.  Stop then takes
 # back both cores, the hung one by INIT.
 spawn "$TEST_IMG" --cpus 1-2 --cmdline "hostile lateap-hang" || finish
-# 1 s + 10 s of the guest's own: poll up to 60 s (a bound for TCG).
-for i in $(seq 600); do
-	state=$(json_get state "$(kspawnctl --json status "$id")")
-	case $state in halted|panicked) break ;; esac
-	sleep 0.1
-done
-[ "$state" = panicked ] || bad "instance $id '$state' after 60 s, want panicked"
+# 1 s + 10 s of the guest's own.
+wait_ended "$id" 60
+[ "$state" = panicked ] || bad "instance $id '$state', want panicked"
 expect 0 kspawnctl status "$id"
 has 'message: smp: CPU 1 \(APIC ID [0-9]+\) came in but did not finish setting up in 10000 ms$'
 expect 0 kspawnctl stop "$id"

@@ -123,12 +123,8 @@ expect 0 kspawnctl stop "$id"
 # (guest/apps/test/udpclose.c): each gets -EBADF, none sleeps for ever
 # (before, they did, and the guest never halted); the stack still works.
 spawn "$TEST_IMG" --cpus 2-3 --net loopback --cmdline "udpclose" || finish
-for i in $(seq 600); do	# up to 60 s: a bound for TCG, not a timing
-	state=$(json_get state "$(kspawnctl --json status "$id")")
-	case $state in halted|panicked) break ;; esac
-	sleep 0.1
-done
-[ "$state" = halted ] || bad "udpclose '$state' after 60 s, want halted"
+wait_ended "$id" 60
+[ "$state" = halted ] || bad "udpclose '$state', want halted"
 expect 0 kspawnctl console "$id"
 has '^udpclose: receiver 0 \(for ever\) returned -9$'
 has '^udpclose: receiver 2 \(10 s\) returned -9$'

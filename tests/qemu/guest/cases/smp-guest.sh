@@ -9,25 +9,12 @@
 . /tests/lib.sh
 [ "$(nproc)" -ge 4 ] || { bad "needs 4 CPUs, have $(nproc)"; finish; }
 
-# until_stopped ID: wait for the guest to halt (a bound for slow TCG
-# machines, not a timing assertion: schedtest takes a while on 3 CPUs).
-until_stopped() {
-	local i=0 s
-	while [ $i -lt 1200 ]; do
-		s=$(json_get state "$(kspawnctl --json status "$1" 2>/dev/null)")
-		case $s in halted|panicked) return 0 ;; esac
-		sleep 0.1
-		i=$((i + 1))
-	done
-	bad "instance $1 still '$s' after 120 s"
-}
-
 # run_app CPUOPTS CMDLINE: spawn, wait, console in $out, stop; the exit
 # status in $code, the final state in $state.
 run_app() {
 	local js
 	spawn "$TEST_IMG" $1 --cmdline "$2" || return 1
-	until_stopped "$id"
+	wait_ended "$id" 120	# schedtest takes a while on 3 CPUs
 	js=$(kspawnctl --json status "$id")
 	code=$(json_get exit_code "$js") state=$(json_get state "$js")
 	expect 0 kspawnctl console "$id"

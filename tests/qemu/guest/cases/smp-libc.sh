@@ -7,16 +7,10 @@
 
 for cpus in 1-2 1-3; do
 	spawn "$TEST_IMG" --cpus "$cpus" --cmdline "libctest" || finish
-	i=0
-	while [ $i -lt 1200 ]; do
-		s=$(json_get state "$(kspawnctl --json status "$id" 2>/dev/null)")
-		case $s in halted|panicked) break ;; esac
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_ended "$id" 120
 	js=$(kspawnctl --json status "$id")
 	[ "$(json_get exit_code "$js")" = 0 ] ||
-		bad "libctest on --cpus $cpus: state $s, exit $(json_get exit_code "$js")"
+		bad "libctest on --cpus $cpus: state $state, exit $(json_get exit_code "$js")"
 	expect 0 kspawnctl console "$id"
 	has "^PASS errno-smp: [0-9]+ threads on ${cpus#1-} CPUs"
 	has '^PASS errno:'
