@@ -179,7 +179,6 @@ static int udp_link(struct net_stack *st, struct udp_sock *s, uint16_t port)
 	}
 	s->port = port;
 	s->st = st;
-	s->closed = 0;
 	s->next = st->socks;
 	st->socks = s;
 	return 0;
@@ -233,10 +232,9 @@ void udp_sock_close(struct udp_sock *s)
 	s->next = NULL;
 	s->count = 0;
 	/*
-	 * Under the lock, as their look at s is: a thread either sees closed
-	 * or is already asleep to be woken here.
+	 * Under the lock, as their look at s is: a thread either sees s
+	 * unbound or is already asleep to be woken here.
 	 */
-	s->closed = 1;
 	if (s->waiters && st->sys && st->sys->wake)
 		st->sys->wake(st->sys->ctx, s);
 }
@@ -340,8 +338,8 @@ int udp_sock_recv(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
 
 	if (!s->slots)
 		return -EINVAL;
-	if (s->closed)
-		return -EBADF;
+	if (!s->st)
+		return -EBADF;		/* closed (or never bound) */
 	if (!s->count)
 		return -EAGAIN;
 	q = slot(s, s->head);

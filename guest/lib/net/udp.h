@@ -40,7 +40,6 @@ struct udp_sock {
 	void *owner;			/* free for the platform glue */
 	struct udp_call *calls;		/* its callbacks running now */
 	unsigned int waiters;		/* threads holding it to receive */
-	int closed;			/* udp_sock_close()d: receives fail */
 	int orphan;			/* closed: net_sys.release when done */
 };
 
@@ -107,7 +106,7 @@ int udp_sock_sendto(struct udp_sock *s, uint32_t ip, uint16_t port,
  * Take the oldest queued datagram: copy at most len bytes into buf, its
  * sender into *ip and *port (either may be NULL), and return its whole
  * length (larger than len if it was truncated), or -EAGAIN if none is
- * queued, -EINVAL if s has no queue, -EBADF if s was closed.
+ * queued, -EINVAL if s has no queue, -EBADF if s is not bound (closed).
  */
 int udp_sock_recv(struct udp_sock *s, void *buf, size_t len, uint32_t *ip,
 		  uint16_t *port);
