@@ -150,6 +150,14 @@ enum image_error image_load(struct image *img, const char *path,
 	e = read_file(img, path);
 	if (e)
 		return e;
+	/*
+	 * Said as what it is: "bad magic" would have the user look for
+	 * wrong bytes in a file that has none (a build or copy cut short).
+	 * The buffer stays, for --no-verify to send to the module.
+	 */
+	if (!img->size)
+		return fail(img, IMAGE_ERR_FORMAT,
+			    "empty file (0 bytes), not a kspawn guest image");
 	/* The image alone first: the region it gets may follow from its note. */
 	err = elf_check(img->data, img->size, 0, &img->info, why, sizeof(why));
 	if (err)

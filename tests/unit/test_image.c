@@ -171,7 +171,14 @@ static void test_not_elf(void **state)
 	t.eh.e_ident[1] = 'X';
 	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT, "bad magic");
 	refused(&t, 3, 0, IMAGE_ERR_FORMAT, "bad magic");
-	refused(&(struct tiny){ 0 }, 0, 0, IMAGE_ERR_FORMAT, "bad magic");
+}
+
+/* An empty file is said as empty, not as an ELF file with a bad magic. */
+static void test_empty(void **state)
+{
+	(void)state;
+	refused(&(struct tiny){ 0 }, 0, 0, IMAGE_ERR_FORMAT,
+		"empty file (0 bytes), not a kspawn guest image");
 }
 
 /*
@@ -399,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_tail_not_sent),
 		cmocka_unit_test(test_too_big),
 		cmocka_unit_test(test_not_elf),
+		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_other_elf_types),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_other_abi),
