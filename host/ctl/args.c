@@ -61,6 +61,11 @@ int ctl_usage(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int ctl_is_option(const char *arg)
+{
+	return arg[0] == '-' && !isdigit((unsigned char)arg[1]);
+}
+
 int ctl_json_cmd(const char *cmd)
 {
 	return !strcmp(cmd, "run") || !strcmp(cmd, "status") ||
@@ -122,7 +127,7 @@ int ctl_id_args(const char *cmd, int argc, char **argv, const char *flag,
 		if (flag && (!strcmp(arg, flag) ||
 			     (alias && !strcmp(arg, alias)))) {
 			*flagged = 1;
-		} else if (arg[0] == '-') {
+		} else if (ctl_is_option(arg)) {
 			return ctl_bad_option(cmd, arg);
 		} else if (ids) {
 			return ctl_usage(cmd, "one instance ID only ('%s' and '%s')",

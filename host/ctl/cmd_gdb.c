@@ -392,7 +392,7 @@ int cmd_gdb(struct ctl *c, int argc, char **argv)
 			*to = val;
 			continue;
 		}
-		if (argv[i][0] == '-')
+		if (ctl_is_option(argv[i]))
 			return ctl_bad_option("gdb", argv[i]);
 		if (ids)
 			return ctl_usage("gdb", "one instance ID only ('%s' and '%s')",

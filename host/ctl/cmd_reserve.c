@@ -56,7 +56,7 @@ static int pool_cmd(struct ctl *c, int argc, char **argv, int reserve)
 	if (ctl_help(cmd, argc, argv, NULL))
 		return EXIT_OK;
 	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-')
+		if (ctl_is_option(argv[i]))
 			return ctl_bad_option(cmd, argv[i]);
 		if (list)
 			return ctl_usage(cmd, "one CPU list only ('%s' and '%s': %s,%s is both)",

@@ -109,6 +109,12 @@ int ctl_usage(const char *cmd, const char *fmt, ...)
 int ctl_bad_option(const char *cmd, const char *opt);
 /* The same reason, said alone (run says its synopsis itself). */
 void ctl_say_bad_option(const char *cmd, const char *opt);
+/*
+ * 1 if arg is an option: a '-' not followed by a digit.  "-1" is a
+ * negative number, an ID or CPU list to refuse as that, not as an
+ * unknown option "-1".
+ */
+int ctl_is_option(const char *arg);
 /* 1 if cmd prints JSON with --json (run, status, list), else 0. */
 int ctl_json_cmd(const char *cmd);
 

@@ -219,6 +219,15 @@ static void numbers_strict(void **state)
 		ctl("reserve", "2,"));
 	refused("release: ' 2' is not a CPU list (like 2-3,5)", "release",
 		ctl("release", " 2"));
+	/* A negative number is no ID or CPU list, not an unknown option. */
+	refused("'-1' is not an instance ID (a number from kspawnctl list)",
+		"status", ctl("status", "-1"));
+	refused("'-5' is not an instance ID (a number from kspawnctl list)",
+		"stop", ctl("stop", "-5", "--force"));
+	refused("'-1' is not an instance ID (a number from kspawnctl list)",
+		"gdb", ctl("gdb", "-1"));
+	refused("reserve: '-1' is not a CPU list (like 2-3,5)", "reserve",
+		ctl("reserve", "-1"));
 	assert_int_equal(ctl("gdb", "7", "--listen", "+1234"), EXIT_USAGE);
 	has(err, "gdb: --listen wants [ADDR:]PORT");
 	assert_int_equal(ctl("gdb", "7", "--listen", "127.0.0.1: 1234"),
