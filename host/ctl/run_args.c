@@ -238,6 +238,11 @@ static int run_option(struct run_args *a, const char *opt, const char *val)
 			return -1;
 		}
 	} else if (!strcmp(opt, "--disk")) {
+		/* An unset variable ("$disk"): not "--disk : No such file". */
+		if (!*val) {
+			err_msg("run: --disk needs a path, not an empty word");
+			return -1;
+		}
 		/* Said as the option, not as the load's ENAMETOOLONG. */
 		if (strlen(val) >= CTL_DISK_PATH_MAX) {
 			err_msg("run: --disk path is %zu bytes, at most %d (a shorter path to it, a symlink say)",
@@ -317,6 +322,11 @@ int run_parse_args(struct run_args *a, int argc, char **argv)
 	}
 	if (!a->image) {
 		err_msg("run: which image? (kspawnctl run IMAGE)");
+		return -1;
+	}
+	/* An unset variable ("$img"): not "run: : cannot open", status 1. */
+	if (!*a->image) {
+		err_msg("run: the IMAGE path is an empty word");
 		return -1;
 	}
 	if (a->ramdisk && a->disk) {

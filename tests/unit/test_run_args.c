@@ -175,6 +175,25 @@ static void disk_kinds(void **state)
 }
 
 /*
+ * An empty word where a path goes ("$img" or "$disk" unset in a script)
+ * is a bad command line said as that, not a file "" that cannot be
+ * opened (run: : cannot open, status 1).
+ */
+static void empty_paths(void **state)
+{
+	char *argv[] = { "run", "", NULL };
+
+	(void)state;
+	said[0] = 0;
+	assert_int_equal(run_parse_args(&a, 2, argv), -1);
+	says("run: the IMAGE path is an empty word");
+	assert_int_equal(PARSE("--disk", ""), -1);
+	says("run: --disk needs a path, not an empty word");
+	assert_int_equal(PARSE("--disk="), -1);
+	says("run: --disk needs a path, not an empty word");
+}
+
+/*
  * An option with one value, given twice: refused, not the last one
  * silently taken (--mem 16M ... --mem 2G).  A flag twice is the flag.
  */
@@ -216,6 +235,7 @@ int main(void)
 		cmocka_unit_test(reasons),
 		cmocka_unit_test(equals_form),
 		cmocka_unit_test(disk_kinds),
+		cmocka_unit_test(empty_paths),
 		cmocka_unit_test(given_twice),
 	};
 
