@@ -12,6 +12,16 @@
 #   tests/unit/run.sh BUILD_DIR
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+# -h or --help: this header.  An option where BUILD_DIR goes is refused,
+# not taken for a directory (the suite ran, writing into ./--help).
+case ${1:-} in
+-h | --help)
+	awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"
+	exit 0 ;;
+-*)
+	echo "$0: unknown option $1 (--help says how to run it)" >&2
+	exit 2 ;;
+esac
 top=$(cd "$here/../.." && pwd)
 build=${1:?usage: run.sh BUILD_DIR}
 out=$build/unit
@@ -169,6 +179,25 @@ for sh in "$top"/scripts/*.sh; do
 		bad "unit/script-help/$name: --help exit $hs, an unknown option exit $bs"
 		printf '%s\n' "$help" "$bogus" | head -n 6 | sed 's/^/    | /'
 		rm -rf "$out/--help" "$out/--no-such-option"
+	fi
+done
+
+# The same of the test runners and the benchmark harness, which take
+# BUILD_DIR first: "--help" there was taken for the build directory and
+# the suite ran (the unit suite itself, the gdb suite booting QEMU).
+# Under a timeout: a runner that runs anyway fails here, not hangs.
+for sh in "$top"/tests/run.sh "$top"/tests/*/run.sh "$top"/bench/run.sh; do
+	name=${sh#"$top"/}
+	help=$(cd "$out" && timeout 20 "$sh" --help 2>&1)
+	hs=$?
+	bogus=$(cd "$out" && timeout 20 "$sh" --no-such-option 2>&1)
+	bs=$?
+	if [ $hs -eq 0 ] && [[ "$help" == *"$name"* ]] && [ $bs -eq 2 ] &&
+		[[ "$bogus" == *"unknown option --no-such-option"* ]]; then
+		ok "unit/runner-help/$name"
+	else
+		bad "unit/runner-help/$name: --help exit $hs, an unknown option exit $bs"
+		printf '%s\n' "$help" "$bogus" | head -n 6 | sed 's/^/    | /'
 	fi
 done
 
