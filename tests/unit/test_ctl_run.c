@@ -94,6 +94,10 @@ static void module_chooses_cpu(void **state)
 			 EXIT_OK);
 	assert_int_equal(fake.load_cpu, 1);
 	has(out, "\"cpu\": 1,");
+	/* mem is the region the module makes: --mem rounded up to 2 MiB. */
+	assert_int_equal(ctl("--json", "run", image_path, "--mem", "17M"),
+			 EXIT_OK);
+	has(out, "\"mem\": 18874368}");
 }
 
 /* The module found none: said so, not as CPU -1 (or 1) busy. */
