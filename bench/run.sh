@@ -16,16 +16,10 @@
 # doorbell (the host polls, as before ABI 1.2), for a before/after.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-# -h or --help: this header.  An option where BUILD_DIR goes is refused,
-# not taken for a directory (the harness went on with an empty one).
-case ${1:-} in
--h | --help)
-	awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"
-	exit 0 ;;
--*)
-	echo "$0: unknown option $1 (--help says how to run it)" >&2
-	exit 2 ;;
-esac
+# -h or --help: the header above; an option where BUILD_DIR goes is a
+# usage error, not a directory named "--help".
+. "$here/../scripts/lib.sh"
+check_options "" "$@"
 top=$(cd "$here/.." && pwd)
 build=$(cd "${1:?usage: run.sh BUILD_DIR [WORKLOAD_PREFIX]}" && pwd)
 only=${2:-}

@@ -1,4 +1,5 @@
-# Helpers shared by the scripts in this folder.  Source it; do not run it.
+# Helpers shared by the scripts in this folder, the test runners and
+# bench/run.sh.  Source it; do not run it.
 
 # One clear line per step, on stderr so that it survives output capture.
 step() { printf '==> %s\n' "$*" >&2; }
@@ -40,7 +41,7 @@ check_options() {
 # A bad command line: the reason, the header's usage lines, exit 2.
 usage_error() {
 	printf '%s: %s\n' "${0##*/}" "$*" >&2
-	script_help | grep -E '^ +scripts/' | sed 's/^ */usage: /' >&2
+	script_help | grep -E '^ +(scripts|tests|bench)/' | sed 's/^ */usage: /' >&2
 	exit 2
 }
 

@@ -11,16 +11,10 @@
 # hang `make test`.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-# -h or --help: this header.  An option where BUILD_DIR goes is refused,
-# not taken for a directory (the suite ran, writing into ./--help).
-case ${1:-} in
--h | --help)
-	awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"
-	exit 0 ;;
--*)
-	echo "$0: unknown option $1 (--help says how to run it)" >&2
-	exit 2 ;;
-esac
+# -h or --help: the header above; an option where BUILD_DIR goes is a
+# usage error, not a directory named "--help".
+. "$here/../../scripts/lib.sh"
+check_options "" "$@"
 top=$(cd "$here/../.." && pwd)
 out=${1:?usage: run.sh BUILD_DIR}/hosted-tests
 mkdir -p "$out"

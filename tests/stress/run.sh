@@ -7,15 +7,9 @@
 #
 #   tests/stress/run.sh BUILD_DIR
 here=$(cd "$(dirname "$0")" && pwd)
-# -h or --help: this header.  An option where BUILD_DIR goes is refused,
-# not taken for a directory (the suite ran, writing into ./--help).
-case ${1:-} in
--h | --help)
-	awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"
-	exit 0 ;;
--*)
-	echo "$0: unknown option $1 (--help says how to run it)" >&2
-	exit 2 ;;
-esac
+# -h or --help: the header above; an option where BUILD_DIR goes is a
+# usage error, not a directory named "--help".
+. "$here/../../scripts/lib.sh"
+check_options "" "$@"
 QEMU_BOOTS="3 stress-cycles hostile" SUITE_LABEL=stress \
 	exec "$here/../qemu/run.sh" "$@"

@@ -12,16 +12,10 @@
 #   tests/unit/run.sh BUILD_DIR
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-# -h or --help: this header.  An option where BUILD_DIR goes is refused,
-# not taken for a directory (the suite ran, writing into ./--help).
-case ${1:-} in
--h | --help)
-	awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"
-	exit 0 ;;
--*)
-	echo "$0: unknown option $1 (--help says how to run it)" >&2
-	exit 2 ;;
-esac
+# -h or --help: the header above; an option where BUILD_DIR goes is a
+# usage error, not a directory named "--help".
+. "$here/../../scripts/lib.sh"
+check_options "" "$@"
 top=$(cd "$here/../.." && pwd)
 build=${1:?usage: run.sh BUILD_DIR}
 out=$build/unit
@@ -161,17 +155,20 @@ else
 	ok "unit/make-kdir"
 fi
 
-# Every script answers --help with its usage, and an option it does not
-# take with exit 2, before it acts (install-deps.sh once ran apt and then
-# `touch --help`; fetch-host-kernel.sh would have downloaded into ./--help).
-for sh in "$top"/scripts/*.sh; do
-	name=${sh##*/}
-	[ "$name" = lib.sh ] && continue
-	help=$(cd "$out" && "$sh" --help 2>&1)
+# Every script, test runner and the benchmark harness answers --help with
+# its usage, and an option it does not take with exit 2, before it acts
+# (install-deps.sh once ran apt and then `touch --help`; the runners took
+# "--help" for BUILD_DIR: the unit suite ran itself, the gdb suite booted
+# QEMU).  Under a timeout: one that runs anyway fails here, not hangs.
+for sh in "$top"/scripts/*.sh "$top"/tests/run.sh "$top"/tests/*/run.sh \
+	"$top"/bench/run.sh; do
+	name=${sh#"$top"/}
+	[ "$name" = scripts/lib.sh ] && continue
+	help=$(cd "$out" && timeout 20 "$sh" --help 2>&1)
 	hs=$?
-	bogus=$(cd "$out" && "$sh" --no-such-option 2>&1)
+	bogus=$(cd "$out" && timeout 20 "$sh" --no-such-option 2>&1)
 	bs=$?
-	if [ $hs -eq 0 ] && [[ "$help" == *"scripts/$name"* ]] && [ $bs -eq 2 ] &&
+	if [ $hs -eq 0 ] && [[ "$help" == *"$name"* ]] && [ $bs -eq 2 ] &&
 		[[ "$bogus" == *"unknown option --no-such-option"* ]] &&
 		[ ! -e "$out/--help" ] && [ ! -e "$out/--no-such-option" ]; then
 		ok "unit/script-help/$name"
@@ -179,25 +176,6 @@ for sh in "$top"/scripts/*.sh; do
 		bad "unit/script-help/$name: --help exit $hs, an unknown option exit $bs"
 		printf '%s\n' "$help" "$bogus" | head -n 6 | sed 's/^/    | /'
 		rm -rf "$out/--help" "$out/--no-such-option"
-	fi
-done
-
-# The same of the test runners and the benchmark harness, which take
-# BUILD_DIR first: "--help" there was taken for the build directory and
-# the suite ran (the unit suite itself, the gdb suite booting QEMU).
-# Under a timeout: a runner that runs anyway fails here, not hangs.
-for sh in "$top"/tests/run.sh "$top"/tests/*/run.sh "$top"/bench/run.sh; do
-	name=${sh#"$top"/}
-	help=$(cd "$out" && timeout 20 "$sh" --help 2>&1)
-	hs=$?
-	bogus=$(cd "$out" && timeout 20 "$sh" --no-such-option 2>&1)
-	bs=$?
-	if [ $hs -eq 0 ] && [[ "$help" == *"$name"* ]] && [ $bs -eq 2 ] &&
-		[[ "$bogus" == *"unknown option --no-such-option"* ]]; then
-		ok "unit/runner-help/$name"
-	else
-		bad "unit/runner-help/$name: --help exit $hs, an unknown option exit $bs"
-		printf '%s\n' "$help" "$bogus" | head -n 6 | sed 's/^/    | /'
 	fi
 done
 

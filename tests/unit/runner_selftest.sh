@@ -21,6 +21,10 @@ klog_check=${SELFTEST_KLOG:-$tests/../scripts/initramfs/kspawn-klog-check}
 console_lines=${SELFTEST_CONSOLE_LINES:-$tests/qemu/console-lines}
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"
+# The runners source scripts/lib.sh from the tree they stand in.
+lib_sh=$tests/../scripts/lib.sh
+give_lib() { mkdir -p "$1/scripts" && cp "$lib_sh" "$1/scripts/lib.sh"; }
+give_lib "$out"
 
 # A fake tests/ folder: the runner under test and one suite "x" whose
 # run.sh is the text given, and the skip list given.
@@ -73,6 +77,7 @@ check honest 0 CI=true
 f=$out/fuzz-tree/tests/fuzz
 rm -rf "$out/fuzz-tree" && mkdir -p "$f"
 cp "$fuzz_run" "$f/run.sh"
+give_lib "$out/fuzz-tree"
 cat > "$f/fuzz_dummy.c" <<'C'
 #include <stddef.h>
 #include <stdint.h>
@@ -100,6 +105,7 @@ t=$out/hosted-tree
 rm -rf "$t" && mkdir -p "$t/tests/hosted" "$t/host/backend" "$t/guest/lib" \
 	"$t/guest/hosted"
 cp "$hosted_run" "$t/tests/hosted/run.sh"
+give_lib "$t"
 echo 'int kspawn_selftest_stub;' > "$t/host/backend/stub.c"
 echo 'BACKEND_SRC := host/backend/stub.c' > "$t/host/backend/backend.mk"
 for f in lib/virtq lib/virtq_packed lib/virtio lib/virtio_slot lib/format \
