@@ -247,6 +247,8 @@ void *virtq_get(struct virtq *q, uint32_t *len)
 	struct vring_used_elem e;
 	void *cookie;
 
+	if (q->broken)
+		return NULL;
 	if (q->packed)
 		return virtq_packed_get(q, len);
 	if (q->in_order)
@@ -263,8 +265,10 @@ void *virtq_get(struct virtq *q, uint32_t *len)
 	}
 	e = q->used->ring[q->last_used & (q->size - 1)];
 	q->last_used++;
-	if (e.id >= q->size || !q->cookie[e.id])
-		return NULL;	/* a device bug; nothing sane to return */
+	if (e.id >= q->size || !q->cookie[e.id]) {
+		q->broken = 1;	/* a device bug; nothing sane to return */
+		return NULL;
+	}
 	cookie = q->cookie[e.id];
 	q->cookie[e.id] = NULL;
 	free_chain(q, (uint16_t)e.id);
@@ -294,6 +298,8 @@ void virtq_disarm(struct virtq *q)
 
 int virtq_arm(struct virtq *q)
 {
+	if (q->broken)
+		return 0;
 	if (q->packed)
 		return virtq_packed_arm(q);
 	if (q->event_idx)
@@ -469,6 +475,8 @@ unsigned int virtq_get_bufs(struct virtq *q, void **cookie, uint32_t *len,
 {
 	unsigned int k;
 
+	if (q->broken)
+		return 0;
 	if (q->in_order)
 		return q->packed ? virtq_packed_get_bufs(q, cookie, len, n) :
 				   get_bufs_in_order(q, cookie, len, n);
@@ -526,14 +534,20 @@ static int batch_start(struct virtq *q)
 		e.id = __atomic_load_n(&u->id, __ATOMIC_RELAXED);
 		e.len = __atomic_load_n(&u->len, __ATOMIC_RELAXED);
 		seen = (uint16_t)(idx - q->last_used);
-		if (!seen || seen > q->size)
+		if (!seen)
 			return 0;
+		if (seen > q->size) {
+			q->broken = 1;	/* more than could ever be out */
+			return 0;
+		}
 		q->used_seen = idx;
 	} else {
 		e = *u;
 	}
-	if (!chain_is_out(q, e.id))
-		return 0;	/* a device bug */
+	if (!chain_is_out(q, e.id)) {
+		q->broken = 1;	/* a device bug */
+		return 0;
+	}
 	q->batch_id = (uint16_t)e.id;
 	q->batch_len = e.len;
 	q->in_batch = 1;

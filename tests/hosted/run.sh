@@ -104,6 +104,11 @@ driver=("$top"/guest/lib/virtq*.c "$top"/guest/lib/virtio*.c
 if build vq_hostile "${asan[@]}" -- "$here/vq_hostile.c" "${backend[@]}"; then
 	run_cases vq_hostile vq-
 fi
+# The driver against a device breaking the used ring: nothing refused
+# comes back, and no caller's take-then-arm loop spins on it.
+if build vq_bad_device "${asan[@]}" -- "$here/vq_bad_device.c" "${backend[@]}" "${driver[@]}"; then
+	run_cases vq_bad_device ""
+fi
 # What each side writes to the shared ring (no write the peer must not see).
 if build ring_writes "${asan[@]}" -- "$here/ring_writes.c" "${backend[@]}" "${driver[@]}"; then
 	run_cases ring_writes ring-
