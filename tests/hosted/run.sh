@@ -221,6 +221,12 @@ if build kern_blk_poll "${asan[@]}" "${kern[@]}" -- \
 	"$here/kern_blk_poll.c" "${kdriver[@]}"; then
 	run_cases kern_blk_poll kern-
 fi
+# A device whose used entry names no request: the read fails, after a
+# reset, and does not hang (kern_blk_hostile.c lists the cases).
+if build kern_blk_hostile "${asan[@]}" "${kern[@]}" -- \
+	"$here/kern_blk_hostile.c" "${kdriver[@]}"; then
+	run_cases kern_blk_hostile kern-
+fi
 # The net driver against the net device: a transmit queue smaller than
 # the driver's buffers, the device's MTU, frames naming buffers they lack.
 if build kern_net "${asan[@]}" "${kern[@]}" -- "$here/kern_net.c" \
