@@ -241,6 +241,24 @@ static void free_chain(struct virtq *q, uint16_t head)
 
 static void *get_in_order(struct virtq *q, uint32_t *len);
 
+/*
+ * Each chain out has one avail entry and comes back with one used entry
+ * (in order, one position: a batch's entry skips the rest), so the
+ * device's index can be ahead of ours by the chains out at most.  An
+ * index further on is a device bug, and the entries it covers were never
+ * written for us: stale ones, naming heads that are now other chains',
+ * which would complete them while the device still has them.
+ */
+static int used_idx_sane(struct virtq *q, uint16_t idx)
+{
+	if ((uint16_t)(idx - q->last_used) >
+	    (uint16_t)(q->avail_idx - q->last_used)) {
+		q->broken = 1;
+		return 0;
+	}
+	return 1;
+}
+
 void *virtq_get(struct virtq *q, uint32_t *len)
 {
 	uint16_t idx;
@@ -260,6 +278,8 @@ void *virtq_get(struct virtq *q, uint32_t *len)
 	if (q->last_used == q->used_seen) {
 		idx = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
 		if (idx == q->last_used)
+			return NULL;
+		if (!used_idx_sane(q, idx))
 			return NULL;
 		q->used_seen = idx;
 	}
@@ -534,12 +554,8 @@ static int batch_start(struct virtq *q)
 		e.id = __atomic_load_n(&u->id, __ATOMIC_RELAXED);
 		e.len = __atomic_load_n(&u->len, __ATOMIC_RELAXED);
 		seen = (uint16_t)(idx - q->last_used);
-		if (!seen)
+		if (!seen || !used_idx_sane(q, idx))
 			return 0;
-		if (seen > q->size) {
-			q->broken = 1;	/* more than could ever be out */
-			return 0;
-		}
 		q->used_seen = idx;
 	} else {
 		e = *u;

@@ -5,6 +5,10 @@
  *
  *   blk-hostile-id-{split,packed}: the read's used entry names no chain
  *     (an id past the ring).
+ *   blk-hostile-jump-split: a first read completed, a second answered by
+ *     the used index moved on by the ring's size and one, no entry
+ *     written: the stale entries name the first read's head, the second
+ *     read's now.
  *
  * The read must fail, not wait for ever (nor spin in the driver's reap,
  * lock held, interrupts off), and only once the device was reset: its
@@ -44,7 +48,8 @@
 static uint8_t *region;
 static struct kspawn_device slot;
 static atomic_int stop, returned, reset_seen, reset_before_return, read_rc;
-static int packed;
+static atomic_int first_rc;
+static int packed, jump;
 
 static void *va(uint64_t gpa)
 {
@@ -84,14 +89,50 @@ static void answer(uint32_t id)
 	}
 }
 
+/* Split: the first request completed, OK, its whole chain written. */
+static void complete_first(void)
+{
+	struct vring_avail *avail = va(slot.queues[0].driver_addr);
+	struct vring_desc *desc = va(slot.queues[0].desc_addr);
+	struct vring_used *used = va(slot.queues[0].device_addr);
+	uint16_t head = avail->ring[0], i = head;
+	uint32_t len = 0;
+
+	for (;; i = desc[i].next) {
+		if (desc[i].flags & VRING_DESC_F_WRITE) {
+			memset(va(desc[i].addr), 0, desc[i].len);
+			len += desc[i].len;
+		}
+		if (!(desc[i].flags & VRING_DESC_F_NEXT))
+			break;
+	}
+	*(uint8_t *)va(desc[i].addr) = VIRTIO_BLK_S_OK;
+	used->ring[0].id = head;
+	used->ring[0].len = len;
+	__atomic_store_n(&used->idx, 1, __ATOMIC_RELEASE);
+}
+
+/* Split: the second request answered by an index QSIZE + 1 on. */
+static int jumped(void)
+{
+	struct vring_avail *avail = va(slot.queues[0].driver_addr);
+	struct vring_used *used = va(slot.queues[0].device_addr);
+
+	if (__atomic_load_n(&avail->idx, __ATOMIC_ACQUIRE) < 2)
+		return 0;
+	__atomic_store_n(&used->idx, (uint16_t)(1 + QSIZE + 1),
+			 __ATOMIC_RELEASE);
+	return 1;
+}
+
 /*
  * FEATURES_OK answered; the first request answered with the broken
- * entry; the reset the driver asks for done, and noted: before the read
+ * entry (jump: completed, and the second with the index jumped); the reset the driver asks for done, and noted: before the read
  * returned, or not.
  */
 static void *device(void *arg)
 {
-	int acked = 0, answered = 0;
+	int acked = 0, answered = 0, first = 0;
 
 	(void)arg;
 	while (!atomic_load(&stop)) {
@@ -108,8 +149,15 @@ static void *device(void *arg)
 		if (!answered && (st & VIRTIO_CONFIG_S_DRIVER_OK) &&
 		    __atomic_load_n(&slot.queues[0].ready, __ATOMIC_ACQUIRE) &&
 		    available()) {
-			answer(QSIZE + 3);
-			answered = 1;
+			if (!jump) {
+				answer(QSIZE + 3);
+				answered = 1;
+			} else if (!first) {
+				complete_first();
+				first = 1;
+			} else {
+				answered = jumped();
+			}
 		}
 		usleep(50);
 	}
@@ -127,6 +175,9 @@ static __attribute__((noinline)) int read_on_stack(void)
 static void *reader(void *arg)
 {
 	(void)arg;
+	/* Jump: the first read must succeed, the second is the case's. */
+	if (jump && read_on_stack())
+		atomic_store(&first_rc, -1);
 	atomic_store(&read_rc, read_on_stack());
 	atomic_store(&returned, 1);
 	return NULL;
@@ -144,6 +195,7 @@ static void hostile(const char *name, const char *layout)
 	atomic_store(&returned, 0);
 	atomic_store(&reset_seen, 0);
 	atomic_store(&reset_before_return, 0);
+	atomic_store(&first_rc, 0);
 	vh_region(region, BASE, REGION_BYTES, 0);
 	kh_blk_slot(&slot, QSIZE, 2048);
 	kh_want = packed ? 1ULL << VIRTIO_F_RING_PACKED : 0;
@@ -167,10 +219,11 @@ static void hostile(const char *name, const char *layout)
 	pthread_join(rd, NULL);
 	again = read_on_stack();
 	verdict(name, layout,
-		atomic_load(&read_rc) && again && atomic_load(&reset_seen) &&
-		atomic_load(&reset_before_return),
-		"reads %d then %d (want both to fail), the device %s",
+		!atomic_load(&first_rc) && atomic_load(&read_rc) && again &&
+		atomic_load(&reset_seen) && atomic_load(&reset_before_return),
+		"reads %d then %d (want both to fail%s), the device %s",
 		atomic_load(&read_rc), again,
+		atomic_load(&first_rc) ? "; and the read before them failed" : "",
 		!atomic_load(&reset_seen) ? "never reset" :
 		atomic_load(&reset_before_return) ?
 		"reset before the read returned" :
@@ -188,6 +241,9 @@ int main(void)
 		return 2;
 	for (packed = 0; packed < 2; packed++)
 		hostile("blk-hostile-id", packed ? "packed" : "split");
+	packed = 0;
+	jump = 1;
+	hostile("blk-hostile-jump", "split");
 	free(region);
 	printf("kern_blk_hostile: %d failed\n", failures);
 	return failures != 0;

@@ -221,7 +221,7 @@ if build kern_blk_poll "${asan[@]}" "${kern[@]}" -- \
 	"$here/kern_blk_poll.c" "${kdriver[@]}"; then
 	run_cases kern_blk_poll kern-
 fi
-# A device whose used entry names no request: the read fails, after a
+# A device that breaks the used ring: the read fails, after a
 # reset, and does not hang (kern_blk_hostile.c lists the cases).
 if build kern_blk_hostile "${asan[@]}" "${kern[@]}" -- \
 	"$here/kern_blk_hostile.c" "${kdriver[@]}"; then

@@ -8,6 +8,12 @@
  *   vq-bad-device-id-LAYOUT: a used entry naming no chain (past the ring).
  *   vq-bad-device-twice-LAYOUT: chain 1's entry, taken, then chain 1's
  *     entry again.
+ *   vq-bad-device-jump{,-far}-{split,split-in-order}: chain 1's entry,
+ *     taken, chain 3 added (at chain 1's head, not in order), then the
+ *     used index moved on by 3 (far: by the ring's size and 1), more
+ *     than the two chains out, with no entries written: the stale ones
+ *     there name chain 1's head, chain 3's now, which the device never
+ *     completed.
  *
  * The driver's callers take completions as blk's reap() and net's
  * reap_rx() do, until virtq_arm() says nothing more is there: a refused
@@ -174,6 +180,39 @@ static void twice(const struct layout *l)
 		n, again, ROUNDS, q.broken ? "broken" : "not marked broken");
 }
 
+/*
+ * Split: used->idx moved on by step past what the device wrote, with
+ * chains 2 and 3 out.  The entries it covers are what was there (zeroes:
+ * id 0, chain 3's head when not in order).
+ */
+static void jump(const struct layout *l, const char *name, uint16_t step)
+{
+	struct virtq_buf b[2] = { { mem + BUFS, 64 }, { mem + BUFS + 1024, 8 } };
+	struct virtq q;
+	void *got[4];
+	int n, after;
+
+	if (start(&q, l)) {
+		verdict(name, l->name, 0, "no room for two chains");
+		return;
+	}
+	use(&q, id_of(&q, 1), 8);
+	n = reap(&q, got, 4);
+	if (n != 1 || virtq_add(&q, b, 1, &b[1], 1, (void *)3)) {
+		verdict(name, l->name, 0, "chain 1 not back, or no room for 3");
+		return;
+	}
+	virtq_publish(&q);
+	__atomic_store_n(&q.used->idx, (uint16_t)(q.used->idx + step),
+			 __ATOMIC_RELEASE);
+	after = reap(&q, got, 4);
+	verdict(name, l->name, after == 0 && q.broken,
+		"%d chains came back for an index %u ahead with 2 out (want 0: %s%s), the queue %s",
+		after, step, after > 0 && got[0] == (void *)3 ? "chain 3, never completed" : "",
+		after < 0 ? "virtq_arm() said one was there for ever" : "",
+		q.broken ? "broken" : "not marked broken");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -183,6 +222,10 @@ int main(void)
 	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
 		bad_id(&layouts[i]);
 		twice(&layouts[i]);
+		if (layouts[i].packed)
+			continue;	/* no used index */
+		jump(&layouts[i], "vq-bad-device-jump", 3);
+		jump(&layouts[i], "vq-bad-device-jump-far", QS + 1);
 	}
 	free(mem);
 	printf("vq_bad_device: %d failed\n", failures);
