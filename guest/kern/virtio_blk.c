@@ -131,8 +131,9 @@ static void reap(struct vblk_queue *q)
 }
 
 /*
- * The device asked to be reset (NEEDS_RESET), or another caller found it
- * so: reset it, waiting as long as it takes (the requests it has point
+ * The device asked to be reset (NEEDS_RESET) or broke a queue's used ring
+ * (an entry naming no request: lib/virtq.h, broken), or another caller
+ * found it so: reset it, waiting as long as it takes (the requests it has point
  * into callers' memory, stacks among them, and it may write there until
  * it has reset), then fail every request it had.  Threads only, no lock
  * held: the reset sleeps.  The first caller does it; the others wait until
@@ -149,7 +150,7 @@ static void vblk_reset_dead(void)
 	}
 	/* Before the reset: a submitter must not kick a device just reset. */
 	__atomic_store_n(&vb.stopping, 1, __ATOMIC_RELEASE);
-	kprintf("virtio-blk: the device needs a reset: resetting it, its requests fail\n");
+	kprintf("virtio-blk: the device needs a reset (it asked, or broke a ring): resetting it, its requests fail\n");
 	virtio_reset(&vb.dev);
 	for (unsigned int i = 0; i < vb.nq; i++) {
 		struct vblk_queue *q = &vb.q[i];
@@ -395,6 +396,17 @@ static void wait_slice(struct vblk_queue *q, const struct vblk_req *r)
 	q->sleepers--;
 }
 
+/*
+ * Nothing more goes to q or comes from it until the device is reset: a
+ * reset is coming, the device asked for one, or it broke q's used ring,
+ * which will not be read again (its requests would wait for ever).
+ */
+static int needs_reset(struct vblk_queue *q)
+{
+	return __atomic_load_n(&vb.stopping, __ATOMIC_ACQUIRE) ||
+	       q->vq->broken || virtio_broken(&vb.dev);
+}
+
 /* [sector, +sectors) in whole blocks of the device's. */
 static int whole_blocks(uint64_t sector, uint64_t sectors)
 {
@@ -512,8 +524,7 @@ int vblk_submit_cb(struct vblk_req *r, uint32_t type, uint64_t sector,
 	for (;;) {
 		int e;
 
-		if (__atomic_load_n(&vb.stopping, __ATOMIC_ACQUIRE) ||
-		    virtio_broken(&vb.dev)) {
+		if (needs_reset(q)) {
 			spin_unlock_irqrestore(&q->lock, flags);
 			/* Others' requests may wait on it: reset it for them. */
 			vblk_reset_dead();
@@ -551,8 +562,7 @@ int vblk_wait(struct vblk_req *r)
 		collect(q);
 		cpu_relax();
 	}
-	while (!r->done && !__atomic_load_n(&vb.stopping, __ATOMIC_ACQUIRE) &&
-	       !virtio_broken(&vb.dev))
+	while (!r->done && !needs_reset(q))
 		wait_slice(q, r);
 	/*
 	 * Done by the poll: the requests still out, and any submitted later

@@ -241,12 +241,32 @@ static void free_chain(struct virtq *q, uint16_t head)
 
 static void *get_in_order(struct virtq *q, uint32_t *len);
 
+/*
+ * Each chain out has one avail entry and comes back with one used entry
+ * (in order, one position: a batch's entry skips the rest), so the
+ * device's index can be ahead of ours by the chains out at most.  An
+ * index further on is a device bug, and the entries it covers were never
+ * written for us: stale ones, naming heads that are now other chains',
+ * which would complete them while the device still has them.
+ */
+static int used_idx_sane(struct virtq *q, uint16_t idx)
+{
+	if ((uint16_t)(idx - q->last_used) >
+	    (uint16_t)(q->avail_idx - q->last_used)) {
+		q->broken = 1;
+		return 0;
+	}
+	return 1;
+}
+
 void *virtq_get(struct virtq *q, uint32_t *len)
 {
 	uint16_t idx;
 	struct vring_used_elem e;
 	void *cookie;
 
+	if (q->broken)
+		return NULL;
 	if (q->packed)
 		return virtq_packed_get(q, len);
 	if (q->in_order)
@@ -259,12 +279,16 @@ void *virtq_get(struct virtq *q, uint32_t *len)
 		idx = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
 		if (idx == q->last_used)
 			return NULL;
+		if (!used_idx_sane(q, idx))
+			return NULL;
 		q->used_seen = idx;
 	}
 	e = q->used->ring[q->last_used & (q->size - 1)];
 	q->last_used++;
-	if (e.id >= q->size || !q->cookie[e.id])
-		return NULL;	/* a device bug; nothing sane to return */
+	if (e.id >= q->size || !q->cookie[e.id]) {
+		q->broken = 1;	/* a device bug; nothing sane to return */
+		return NULL;
+	}
 	cookie = q->cookie[e.id];
 	q->cookie[e.id] = NULL;
 	free_chain(q, (uint16_t)e.id);
@@ -294,6 +318,8 @@ void virtq_disarm(struct virtq *q)
 
 int virtq_arm(struct virtq *q)
 {
+	if (q->broken)
+		return 0;
 	if (q->packed)
 		return virtq_packed_arm(q);
 	if (q->event_idx)
@@ -469,6 +495,8 @@ unsigned int virtq_get_bufs(struct virtq *q, void **cookie, uint32_t *len,
 {
 	unsigned int k;
 
+	if (q->broken)
+		return 0;
 	if (q->in_order)
 		return q->packed ? virtq_packed_get_bufs(q, cookie, len, n) :
 				   get_bufs_in_order(q, cookie, len, n);
@@ -526,14 +554,16 @@ static int batch_start(struct virtq *q)
 		e.id = __atomic_load_n(&u->id, __ATOMIC_RELAXED);
 		e.len = __atomic_load_n(&u->len, __ATOMIC_RELAXED);
 		seen = (uint16_t)(idx - q->last_used);
-		if (!seen || seen > q->size)
+		if (!seen || !used_idx_sane(q, idx))
 			return 0;
 		q->used_seen = idx;
 	} else {
 		e = *u;
 	}
-	if (!chain_is_out(q, e.id))
-		return 0;	/* a device bug */
+	if (!chain_is_out(q, e.id)) {
+		q->broken = 1;	/* a device bug */
+		return 0;
+	}
 	q->batch_id = (uint16_t)e.id;
 	q->batch_len = e.len;
 	q->in_batch = 1;

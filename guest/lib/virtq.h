@@ -46,6 +46,13 @@ struct virtq {
 	uint16_t used_seen;		/* split: used->idx when last read */
 	int event_idx;
 	/*
+	 * The device broke the used ring's rules (an entry naming no chain
+	 * that is out): nothing more is taken from it, as what it says next
+	 * cannot be believed either.  Its chains are the device's until it
+	 * is reset; the driver's to do (virtq_get() says NULL from then on).
+	 */
+	int broken;
+	/*
 	 * The three areas the device is given, in either layout: desc,
 	 * avail and used are where ring, driver_event and device_event are.
 	 */
@@ -163,7 +170,11 @@ int virtq_publish(struct virtq *q);
 void virtq_expose(struct virtq *q);
 int virtq_kick_needed(struct virtq *q);
 
-/* The next completed chain's cookie (and bytes written), or NULL. */
+/*
+ * The next completed chain's cookie (and bytes written), or NULL: none
+ * yet, or the queue is broken (q->broken), the device having written a
+ * used entry that names no chain out.
+ */
 void *virtq_get(struct virtq *q, uint32_t *len);
 
 /*
@@ -176,7 +187,8 @@ unsigned int virtq_get_bufs(struct virtq *q, void **cookie, uint32_t *len,
 /*
  * Ask for an interrupt at the next completion; 1 if one is already there
  * (then look again rather than wait).  A queue starts armed; a driver that
- * polls disarms it to spare the device's interrupts.
+ * polls disarms it to spare the device's interrupts.  A broken queue says
+ * 0: what is there is refused, and looking again would spin.
  */
 int virtq_arm(struct virtq *q);
 void virtq_disarm(struct virtq *q);

@@ -335,8 +335,15 @@ void *virtq_packed_get(struct virtq *q, uint32_t *len)
 	if (!is_used(q, __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE)))
 		return NULL;
 	id = d->id;
-	if (id >= q->size || !q->cookie[id])
-		return NULL;	/* a device bug; nothing sane to return */
+	if (id >= q->size || !q->cookie[id]) {
+		/*
+		 * A device bug; nothing sane to return.  The descriptor stays
+		 * marked used: broken, the queue is not looked at again, or
+		 * virtq_arm() would find it there for ever.
+		 */
+		q->broken = 1;
+		return NULL;
+	}
 	n = q->id_ndesc[id];
 	if (len)
 		*len = d->len;
@@ -383,8 +390,10 @@ static int batch_start(struct virtq *q)
 	if (!is_used(q, __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE)))
 		return 0;
 	id = d->id;
-	if (!chain_is_out(q, id))
-		return 0;	/* a device bug */
+	if (!chain_is_out(q, id)) {
+		q->broken = 1;	/* a device bug (see virtq_packed_get()) */
+		return 0;
+	}
 	q->batch_id = id;
 	q->batch_len = d->len;
 	q->in_batch = 1;

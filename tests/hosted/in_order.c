@@ -19,7 +19,8 @@
  *     freed twice.
  *   in-order-random-device-{split,packed}: a device writing random used
  *     entries (ids, lengths, indexes, flags): every cookie the driver
- *     returns was out, none twice, and its free count stays exact.
+ *     returns was out, none twice, and its free count stays exact; a
+ *     queue the device broke is started afresh, as a reset would.
  *   add-bufs-...: the batch calls, in add_bufs.c.
  *   in-order-negotiated-{split,packed} / in-order-declined-*: through
  *     the shipped transport (lib/virtio.c, host/backend/device.c) and a
@@ -411,7 +412,7 @@ static void random_device(int packed)
 				  { mem + BUFS + 2048, 8 } };
 	static uint8_t out[4096];	/* cookie k is out */
 	static uint16_t ndesc[4096];
-	long next = 1, returned = 0, descs_out = 0;
+	long next = 1, returned = 0, descs_out = 0, resets = 0;
 	int good = 1;
 
 	pair(&q, &d, packed, 1);
@@ -460,11 +461,18 @@ static void random_device(int packed)
 			}
 		}
 		good &= q.num_free + descs_out == QS;
+		if (q.broken) {
+			/* What a driver does then: reset, the chains dropped. */
+			pair(&q, &d, packed, 1);
+			memset(out, 0, sizeof(out));
+			descs_out = 0;
+			resets++;
+		}
 		if (next >= 4095 && descs_out == 0)
 			break;
 	}
-	printf("# random device (%s): %ld chains added, %ld returned\n",
-	       packed ? "packed" : "split", next - 1, returned);
+	printf("# random device (%s): %ld chains added, %ld returned, %ld resets\n",
+	       packed ? "packed" : "split", next - 1, returned, resets);
 	check(packed ? "in-order-random-device-packed" :
 		       "in-order-random-device-split",
 	      good && returned > 100,

@@ -149,6 +149,8 @@ int wq_wake_all(struct wait_queue *wq)
 	return 0;
 }
 
+uint64_t kh_want;
+
 /* kern/virtio.c's, over kh_slot and the hosted platform. */
 int virtio_open(struct virtio_dev *d, uint32_t device_id, uint64_t wanted)
 {
@@ -157,7 +159,7 @@ int virtio_open(struct virtio_dev *d, uint32_t device_id, uint64_t wanted)
 	if (!kh_slot || kh_slot->device_id != device_id)
 		return -1;
 	virtio_slot_attach(d, kh_slot, &vh_platform);
-	r = virtio_start(d, wanted);
+	r = virtio_start(d, wanted | kh_want);
 	if (r)
 		kprintf("virtio: device %u: virtio_start %d\n", device_id, r);
 	return r ? -1 : 0;

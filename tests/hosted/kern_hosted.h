@@ -29,6 +29,11 @@ int kh_device_handshake(struct kspawn_device *slot, int *acked);
  */
 void kh_blk_slot(struct kspawn_device *slot, uint16_t qsize,
 		 uint64_t capacity);
+/*
+ * Features virtio_open() asks for besides the driver's, as the kernel's
+ * command line adds some (vring=packed: VIRTIO_F_RING_PACKED).
+ */
+extern uint64_t kh_want;
 /* Called as every spin_lock() begins: a test's way to be slow there. */
 extern void (*kh_lock_hook)(void);
 

@@ -108,6 +108,11 @@ driver=("$top"/guest/lib/virtq*.c "$top"/guest/lib/virtio*.c
 if build vq_hostile "${asan[@]}" -- "$here/vq_hostile.c" "${backend[@]}"; then
 	run_cases vq_hostile vq-
 fi
+# The driver against a device breaking the used ring: nothing refused
+# comes back, and no caller's take-then-arm loop spins on it.
+if build vq_bad_device "${asan[@]}" -- "$here/vq_bad_device.c" "${backend[@]}" "${driver[@]}"; then
+	run_cases vq_bad_device ""
+fi
 # What each side writes to the shared ring (no write the peer must not see).
 if build ring_writes "${asan[@]}" -- "$here/ring_writes.c" "${backend[@]}" "${driver[@]}"; then
 	run_cases ring_writes ring-
@@ -219,6 +224,12 @@ fi
 if build kern_blk_poll "${asan[@]}" "${kern[@]}" -- \
 	"$here/kern_blk_poll.c" "${kdriver[@]}"; then
 	run_cases kern_blk_poll kern-
+fi
+# A device that breaks the used ring: the read fails, after a
+# reset, and does not hang (kern_blk_hostile.c lists the cases).
+if build kern_blk_hostile "${asan[@]}" "${kern[@]}" -- \
+	"$here/kern_blk_hostile.c" "${kdriver[@]}"; then
+	run_cases kern_blk_hostile kern-
 fi
 # The net driver against the net device: a transmit queue smaller than
 # the driver's buffers, the device's MTU, frames naming buffers they lack.
