@@ -66,12 +66,28 @@
 struct vnet vnet;
 
 /* Sent frames' buffers back to the free stack; tx_lock held. */
+/*
+ * A queue whose used ring the device broke (an entry naming no buffer
+ * out: lib/virtq.h) gives nothing back again, and this driver does not
+ * reset the device: traffic on the queue stops.  Said once, not silently.
+ */
+static void note_broken(unsigned int q, uint8_t *said)
+{
+	if (!vnet.dev.vq[q].broken || *said)
+		return;
+	*said = 1;
+	kprintf("virtio-net: the device broke queue %u's used ring: no more traffic on it\n",
+		q);
+}
+
 static void reap_tx_locked(struct vnet_pair *p)
 {
+	unsigned int q = TXQ(p - vnet.p);
 	uint8_t *buf;
 
-	while ((buf = virtq_get(&vnet.dev.vq[TXQ(p - vnet.p)], NULL)))
+	while ((buf = virtq_get(&vnet.dev.vq[q], NULL)))
 		p->tx_free[p->tx_top++] = (uint8_t)((buf - p->tx) / BUF);
+	note_broken(q, &p->tx_broken_said);
 }
 
 /* What send() added, made visible to the device; tx_lock held. */
@@ -206,6 +222,7 @@ static void reap_rx(struct vnet_pair *p, int arm)
 			posted = 1;
 		}
 	} while (arm && virtq_arm(vq));
+	note_broken(RXQ(p - vnet.p), &p->rx_broken_said);
 	if (posted && virtq_publish(vq))
 		virtio_kick(&vnet.dev, RXQ(p - vnet.p));
 	reap_tx(p);

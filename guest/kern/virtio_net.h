@@ -34,6 +34,9 @@ struct vnet_pair {
 	int tx_unpublished;		/* added while held, not published */
 	struct netif_queue_stats st;
 	uint8_t *big;			/* BIG bytes */
+	/* Said on the console that the device broke it (note_broken()). */
+	uint8_t rx_broken_said;		/* under lock */
+	uint8_t tx_broken_said;		/* under tx_lock */
 };
 
 struct vnet {

@@ -35,6 +35,10 @@
  *     rx_frames, deliver nothing of it, have every buffer posted again, and take the frames that loop
  *     back after it whole: a driver that reads the frame's other buffers
  *     as frames' heads delivers them.
+ *   net-rx-broken: the device (split rings) writes a used entry naming
+ *     no buffer out.  The driver says on the console, once, that the
+ *     queue is broken, and its polls come back (they spun on it before
+ *     lib/virtq.c marked the queue broken; then stopped without a word).
  *
  * Prints "ok NAME" / "FAIL NAME: why" per case, "kern_net: N failed" last.
  */
@@ -435,6 +439,32 @@ static void rx_hostile(const char *name, uint16_t named, int used,
 		(unsigned long long)frames, posted, NBUF, whole);
 }
 
+static void rx_broken(void)
+{
+	struct netif *nif = up(1ULL << VIRTIO_F_RING_PACKED, 1500, 256, 256);
+	struct virtq *vq = &vnet.dev.vq[RXQ(0)];
+	uint16_t idx;
+	int said, again;
+
+	if (!nif || vq->packed) {
+		verdict("net-rx", "broken", 0, "no device, or packed rings");
+		return;
+	}
+	idx = vq->used->idx;
+	vq->used->ring[idx & (vq->size - 1)].id = 0xffff;
+	vq->used->ring[idx & (vq->size - 1)].len = 60;
+	__atomic_store_n(&vq->used->idx, (uint16_t)(idx + 1), __ATOMIC_RELEASE);
+	kh_last_line[0] = 0;
+	nif->poll(nif);
+	said = strstr(kh_last_line, "broke queue 0") != NULL;
+	kh_last_line[0] = 0;
+	nif->poll(nif);
+	again = kh_last_line[0] != 0;
+	verdict("net-rx", "broken", vq->broken && said && !again,
+		"queue broken %d, said %d (want 1), said again %d (want 0): '%s'",
+		vq->broken, said, again, kh_last_line);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -451,6 +481,7 @@ int main(void)
 	rx_hostile("named0", 0, 1, 0);
 	rx_hostile("head-too-long", 3, 3, MRG_BUF + 1);
 	rx_hostile("head-only", 3, 3, HDR);
+	rx_broken();
 	free(region);
 	printf("kern_net: %d failed\n", failures);
 	return failures != 0;
