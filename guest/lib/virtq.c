@@ -457,9 +457,17 @@ static unsigned int get_bufs_in_order(struct virtq *q, void **cookie,
 	unsigned int k = 0, k0;
 
 	while (k < n && (q->in_batch || batch_start(q))) {
+		/* The chains the used index covers (see get_in_order()). */
+		uint16_t room = (uint16_t)(q->used_seen - q->last_used);
+
 		last = q->batch_id;
 		k0 = k;
 		for (;;) {
+			if (k - k0 == room) {
+				q->broken = 1;
+				q->in_batch = 0;
+				break;
+			}
 			cookie[k] = q->cookie[head];
 			if (len)
 				len[k] = head == last ? q->batch_len :
@@ -486,6 +494,8 @@ static unsigned int get_bufs_in_order(struct virtq *q, void **cookie,
 		head = (q->free_head + num_free) & mask;
 		q->last_used = (uint16_t)(q->last_used + (k - k0));
 		q->num_free = num_free;
+		if (q->broken)
+			break;
 	}
 	return k;
 }
@@ -578,6 +588,18 @@ static void *get_in_order(struct virtq *q, uint32_t *len)
 
 	if (!q->in_batch && !batch_start(q))
 		return NULL;
+	/*
+	 * A batch's entry names its last chain, and the used index moved
+	 * over every chain in it: a chain the index does not cover is not
+	 * the device's to give back, whatever the entry says (it may still
+	 * be writing it).  What the index covers came back; the rest stays
+	 * out, the queue broken.
+	 */
+	if (q->last_used == q->used_seen) {
+		q->broken = 1;
+		q->in_batch = 0;
+		return NULL;
+	}
 	cookie = q->cookie[head];
 	q->num_free = (uint16_t)(q->num_free + q->id_ndesc[head]);
 	q->last_used++;

@@ -360,9 +360,10 @@ static int hostile_device_next_lap(int packed, uint16_t id)
 		/* Lap two: the used mark is both flags clear. */
 		__atomic_store_n(&q.ring[0].flags, 0, __ATOMIC_RELEASE);
 	} else {
+		/* The index over two chains, what naming chain 2 needs. */
 		q.used->ring[0].id = id;
 		q.used->ring[0].len = 8;
-		__atomic_store_n(&q.used->idx, (uint16_t)(QS + 1),
+		__atomic_store_n(&q.used->idx, (uint16_t)(QS + 2),
 				 __ATOMIC_RELEASE);
 	}
 	while (n < QS && (got[n] = virtq_get(&q, NULL)))

@@ -14,6 +14,11 @@
  *     than the two chains out, with no entries written: the stale ones
  *     there name chain 1's head, chain 3's now, which the device never
  *     completed.
+ *   vq-bad-device-overreach{,-bufs}-split-in-order: one used entry naming
+ *     chain 2, the batch's last, with the index moved on by one only:
+ *     chain 1 comes back, chain 2 (the device may still be writing it)
+ *     does not, and the queue is broken; taken by virtq_get() and by
+ *     virtq_get_bufs().
  *
  * The driver's callers take completions as blk's reap() and net's
  * reap_rx() do, until virtq_arm() says nothing more is there: a refused
@@ -213,6 +218,30 @@ static void jump(const struct layout *l, const char *name, uint16_t step)
 		q.broken ? "broken" : "not marked broken");
 }
 
+static void overreach(const struct layout *l, const char *name, int bufs)
+{
+	struct virtq q;
+	void *got[4] = { 0 };
+	int n;
+
+	if (start(&q, l)) {
+		verdict(name, l->name, 0, "no room for two chains");
+		return;
+	}
+	use(&q, id_of(&q, 2), 8);
+	if (bufs) {
+		uint32_t len[4];
+
+		n = (int)virtq_get_bufs(&q, got, len, 4);
+		n += (int)virtq_get_bufs(&q, got + n, len + n, 4 - n);
+	} else {
+		n = reap(&q, got, 4);
+	}
+	verdict(name, l->name, n == 1 && got[0] == (void *)1 && q.broken,
+		"%d chains came back (want 1: chain 1; chain 2 is past the index), the first %p, the queue %s",
+		n, got[0], q.broken ? "broken" : "not marked broken");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -226,6 +255,10 @@ int main(void)
 			continue;	/* no used index */
 		jump(&layouts[i], "vq-bad-device-jump", 3);
 		jump(&layouts[i], "vq-bad-device-jump-far", QS + 1);
+		if (!layouts[i].in_order)
+			continue;
+		overreach(&layouts[i], "vq-bad-device-overreach", 0);
+		overreach(&layouts[i], "vq-bad-device-overreach-bufs", 1);
 	}
 	free(mem);
 	printf("vq_bad_device: %d failed\n", failures);
