@@ -213,7 +213,16 @@ static void schedule_locked(void)
 	if (!next)
 		next = c->idle;
 	if (next == prev) {
+		/*
+		 * It keeps the CPU with its slice perhaps used up (a yield,
+		 * or a peer stolen between the tick and here): switch_to()
+		 * refills only a thread switched in, and the tick counts
+		 * down only a slice not yet 0, so refill it here or it
+		 * never rotates with a peer made ready later.
+		 */
 		prev->state = THREAD_RUNNING;
+		if (!prev->slice_left)
+			prev->slice_left = SCHED_SLICE_TICKS;
 		return;
 	}
 	if (prev == c->idle)
