@@ -17,8 +17,9 @@
  * groups share, and the groups about the hardware under the scheduler:
  * the clock, the local APIC's IPIs, threads spread over and pinned to
  * CPUs, TLB shootdown.  The scheduling groups are in schedtest_sched.c
- * (time slices in schedtest_slice.c), the synchronisation ones in
- * schedtest_sync.c (see schedtest.h).
+ * (time slices in schedtest_slice.c, balancing over CPUs in
+ * schedtest_balance.c), the synchronisation ones in schedtest_sync.c
+ * (see schedtest.h).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -363,6 +364,7 @@ static const struct selftest tests[] = {
 	{ "irq-preempt", test_irq_preempt_pinned },
 	{ "fpu", test_fpu_pinned },
 	{ "smp", test_smp },
+	{ "strand", schedtest_test_strand },
 	{ "tlb", test_tlb },
 	{ "pc-condvar", schedtest_test_pc_condvar },
 	{ "pc-semaphore", schedtest_test_pc_semaphore },
