@@ -137,38 +137,59 @@ static void kick(struct cpu *c, int prio)
 }
 
 /*
- * An idle CPU takes the best waiting thread it may run from the busiest
- * other CPU.  Returns 1 if it took one.
+ * CPU c takes a thread waiting on another CPU's queue: the one of the
+ * highest priority (at least min_prio) that c may run, from the
+ * busiest CPU on a tie.  Never one that outranks what runs on its CPU:
+ * that CPU was told to switch to it (kick()).  With stranded_only, only
+ * one that what runs on its CPU outranks, which cannot run there until
+ * that ends.  Returns 1 if it took one.
  */
-static int steal_locked(struct cpu *c)
+static int steal_locked(struct cpu *c, int min_prio, int stranded_only)
 {
+	struct thread *best = NULL;
 	struct cpu *from = NULL;
 
+	if (min_prio <= THREAD_PRIO_IDLE)
+		min_prio = THREAD_PRIO_IDLE + 1;
 	for (unsigned int i = 0; i < KSPAWN_MAX_CPUS; i++) {
 		struct cpu *o = cpu_get(i);
+		uint32_t top, mask;
 
-		if (o != c && o->online && o->nr_ready &&
-		    (!from || o->nr_ready > from->nr_ready))
-			from = o;
-	}
-	if (!from)
-		return 0;
-	for (int p = THREAD_PRIO_MAX; p > THREAD_PRIO_IDLE; p--) {
-		struct list_node *n;
+		if (o == c || !o->online || !o->nr_ready)
+			continue;
+		top = (uint32_t)o->current->prio;
+		/* Priorities min_prio..top, or below top if stranded_only. */
+		mask = o->ready_mask & ~((1u << min_prio) - 1);
+		mask &= stranded_only ? (1u << top) - 1 : (2u << top) - 1;
+		while (mask) {
+			int p = 31 - __builtin_clz(mask);
+			struct list_node *n;
 
-		list_for_each(n, &from->ready[p]) {
-			struct thread *t = list_entry(n, struct thread,
-						      run_node);
+			mask &= ~(1u << p);
+			if (best && (p < best->prio ||
+				     (p == best->prio &&
+				      o->nr_ready <= from->nr_ready)))
+				break;
+			list_for_each(n, &o->ready[p]) {
+				struct thread *t = list_entry(n, struct thread,
+							      run_node);
 
-			if (!allowed(t, c))
-				continue;
-			ready_remove(from, t);
-			ready_enqueue(c, t, 0);
-			c->stolen++;
-			return 1;
+				if (allowed(t, c)) {
+					best = t;
+					from = o;
+					break;
+				}
+			}
+			if (from == o)
+				break;
 		}
 	}
-	return 0;
+	if (!best)
+		return 0;
+	ready_remove(from, best);
+	ready_enqueue(c, best, 0);
+	c->stolen++;
+	return 1;
 }
 
 /* ---- the switch --------------------------------------------------------- */
@@ -213,7 +234,16 @@ static void schedule_locked(void)
 	if (!next)
 		next = c->idle;
 	if (next == prev) {
+		/*
+		 * It keeps the CPU with its slice perhaps used up (a yield,
+		 * or a peer stolen between the tick and here): switch_to()
+		 * refills only a thread switched in, and the tick counts
+		 * down only a slice not yet 0, so refill it here or it
+		 * never rotates with a peer made ready later.
+		 */
 		prev->state = THREAD_RUNNING;
+		if (!prev->slice_left)
+			prev->slice_left = SCHED_SLICE_TICKS;
 		return;
 	}
 	if (prev == c->idle)
@@ -353,9 +383,16 @@ void sched_tick(void)
 
 	spin_lock(&sched_lock);
 	wake_expired(c, time_ns());
-	if (!c->nr_ready && steal_locked(c))
-		kick(c, highest_ready_prio(c));
 	cur = c->current;
+	/*
+	 * With nothing queued to take turns with what runs here, take a
+	 * thread waiting elsewhere that may run here; else still one stuck
+	 * behind a higher priority on its own CPU.  Not "only with an empty
+	 * queue": a lower priority queued here left it stuck there for as
+	 * long as that ran.  Never one that cannot run here either.
+	 */
+	if (steal_locked(c, cur->prio, highest_ready_prio(c) >= cur->prio))
+		kick(c, highest_ready_prio(c));
 	if (cur != c->idle && cur->slice_left && !--cur->slice_left) {
 		/* Slice used up: rotate only if someone else may run. */
 		if (highest_ready_prio(c) >= cur->prio)
@@ -483,7 +520,7 @@ void sched_idle(void)
 		irq_disable();
 		if (!c->ready_mask && sched_ncpus() > 1) {
 			spin_lock(&sched_lock);
-			steal_locked(c);
+			steal_locked(c, THREAD_PRIO_MIN, 0);
 			spin_unlock(&sched_lock);
 		}
 		if (c->need_resched || c->ready_mask) {

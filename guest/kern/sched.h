@@ -87,7 +87,8 @@ int thread_set_priority(struct thread *t, int prio);
  * on any CPU its affinity allows (all, unless attr.cpus or
  * thread_set_affinity said otherwise: one bit pins it).  New and woken
  * threads go to the least loaded CPU they may use, an idle CPU takes
- * waiting threads from busy ones, and a thread made runnable on another
+ * waiting threads from busy ones, a busy one those stuck behind a higher
+ * priority that it can run, and a thread made runnable on another
  * CPU with a higher priority than what runs there preempts it at once
  * (reschedule IPI).
  */

@@ -16,8 +16,10 @@
  * watchdog, the stop modes), schedtest_spawn() and the CPU pin the
  * groups share, and the groups about the hardware under the scheduler:
  * the clock, the local APIC's IPIs, threads spread over and pinned to
- * CPUs, TLB shootdown.  The scheduling groups are in schedtest_sched.c, the
- * synchronisation ones in schedtest_sync.c (see schedtest.h).
+ * CPUs, TLB shootdown.  The scheduling groups are in schedtest_sched.c
+ * (time slices in schedtest_slice.c, balancing over CPUs in
+ * schedtest_balance.c), the synchronisation ones in schedtest_sync.c
+ * (see schedtest.h).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -342,6 +344,11 @@ static void test_fpu_pinned(void)
 	pinned(schedtest_test_fpu);
 }
 
+static void test_yield_slice_pinned(void)
+{
+	pinned(schedtest_test_yield_slice);
+}
+
 static const struct selftest tests[] = {
 	{ "clock", test_clock },
 	{ "ipi", test_ipi },
@@ -353,9 +360,11 @@ static const struct selftest tests[] = {
 	{ "waitq", schedtest_test_waitq },
 	{ "sleep", test_sleep_pinned },
 	{ "starvation", test_starvation_pinned },
+	{ "yield-slice", test_yield_slice_pinned },
 	{ "irq-preempt", test_irq_preempt_pinned },
 	{ "fpu", test_fpu_pinned },
 	{ "smp", test_smp },
+	{ "strand", schedtest_test_strand },
 	{ "tlb", test_tlb },
 	{ "pc-condvar", schedtest_test_pc_condvar },
 	{ "pc-semaphore", schedtest_test_pc_semaphore },

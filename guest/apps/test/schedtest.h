@@ -30,6 +30,12 @@ void schedtest_test_priority(void);
 void schedtest_test_irq_preempt(void);
 void schedtest_test_churn(void);
 
+/* schedtest_slice.c: time slices a thread keeps the CPU through. */
+void schedtest_test_yield_slice(void);
+
+/* schedtest_balance.c: threads moved to a CPU where they can run. */
+void schedtest_test_strand(void);
+
 /* schedtest_sync.c: mutexes, semaphores, condvars, wait queues. */
 void schedtest_test_pc_condvar(void);
 void schedtest_test_pc_semaphore(void);
