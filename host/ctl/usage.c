@@ -16,7 +16,8 @@ static const char synopsis[] =
 "       kspawnctl gdb ID [--listen [ADDR:]PORT | --tty DEV]\n"
 "       kspawnctl reserve CPULIST\n"
 "       kspawnctl release CPULIST\n"
-"       kspawnctl help [COMMAND]\n";
+"       kspawnctl help [COMMAND]\n"
+"       kspawnctl --version\n";
 
 static const char overview[] =
 "\n"

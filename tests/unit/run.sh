@@ -179,6 +179,29 @@ for sh in "$top"/scripts/*.sh "$top"/tests/run.sh "$top"/tests/*/run.sh \
 	fi
 done
 
+# kspawnctl's synopsis in --help and in host/ctl/README.md name the same
+# commands with the same options (--version was in one only).  One line a
+# command: comments dropped, continuation lines joined, blanks collapsed.
+synopsis_lines() {
+	sed 's/ #.*//' | awk '
+	/^ *(usage: )?kspawnctl / {
+		if (cur != "") print cur
+		sub(/^ *(usage: )?/, ""); cur = $0; next
+	}
+	cur != "" && /^ +\[/ { cur = cur " " $0; next }
+	{ if (cur != "") print cur; cur = "" }
+	END { if (cur != "") print cur }' | sed 's/  */ /g; s/ *$//' | sort
+}
+if ! "$build/kspawnctl" --help > "$out/ctl-help.txt" 2>&1; then
+	bad "unit/ctl-synopsis: kspawnctl --help failed"
+elif ! diff <(sed -n '/^    kspawnctl /,/^$/p' "$top/host/ctl/README.md" | synopsis_lines) \
+	<(sed -n '1,/^$/p' "$out/ctl-help.txt" | synopsis_lines) > "$out/ctl-synopsis.diff"; then
+	bad "unit/ctl-synopsis: host/ctl/README.md (<) and kspawnctl --help (>) differ"
+	sed 's/^/    | /' "$out/ctl-synopsis.diff"
+else
+	ok "unit/ctl-synopsis"
+fi
+
 # DKMS builds the module from the tree scripts/kmod-tree.sh assembles, as
 # `dkms add` would get it (against the QEMU host's kernel headers here).
 krel=$(sed -n 's/^HOSTKERNEL_RELEASE := //p' "$env_mk" 2>/dev/null)
