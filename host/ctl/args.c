@@ -101,6 +101,8 @@ int ctl_help(const char *cmd, int argc, char **argv,
 	     const char *const *with_value)
 {
 	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;	/* operands from here, "-h" an image's name */
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(cmd, 0);
 			return 1;

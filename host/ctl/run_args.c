@@ -284,16 +284,21 @@ int run_parse_args(struct run_args *a, int argc, char **argv)
 	a->doorbell_cpu = -1;
 	a->cmdline = "hello";
 	unsigned int given = 0;	/* run_options[i] seen: bit i */
+	int operands = 0;	/* after "--": an image named "-x" */
 
 	for (int i = 1; i < argc; i++) {
 		const char *opt = argv[i], *val = NULL;
 		int k, r = 0;
 
-		if (!strcmp(opt, "--no-verify")) {
+		if (!operands && !strcmp(opt, "--")) {
+			operands = 1;
+			continue;
+		}
+		if (!operands && !strcmp(opt, "--no-verify")) {
 			a->no_verify = 1;
 			continue;
 		}
-		if (opt[0] != '-') {
+		if (operands || opt[0] != '-') {
 			if (a->image) {
 				err_msg("run: one image only ('%s' and '%s')",
 					a->image, opt);

@@ -193,6 +193,23 @@ static void empty_paths(void **state)
 	says("run: --disk needs a path, not an empty word");
 }
 
+/* After "--" every word is the image, one that starts with '-' too. */
+static void end_of_options(void **state)
+{
+	char *dash[] = { "run", "--mem", "16M", "--", "-guest.elf", NULL };
+	char *help[] = { "run", "--", "--help", NULL };
+	char *two[] = { "run", "--", "a.elf", "--mem", NULL };
+
+	(void)state;
+	assert_int_equal(run_parse_args(&a, 5, dash), 0);
+	assert_string_equal(a.image, "-guest.elf");
+	assert_int_equal(run_parse_args(&a, 3, help), 0);
+	assert_string_equal(a.image, "--help");
+	said[0] = 0;
+	assert_int_equal(run_parse_args(&a, 4, two), -1);
+	says("run: one image only ('a.elf' and '--mem')");
+}
+
 /*
  * An option with one value, given twice: refused, not the last one
  * silently taken (--mem 16M ... --mem 2G).  A flag twice is the flag.
@@ -236,6 +253,7 @@ int main(void)
 		cmocka_unit_test(equals_form),
 		cmocka_unit_test(disk_kinds),
 		cmocka_unit_test(empty_paths),
+		cmocka_unit_test(end_of_options),
 		cmocka_unit_test(given_twice),
 	};
 
