@@ -22,7 +22,7 @@
 # still running at --timeout is stopped the same way, where its vCPUs
 # were said too (a boot once hung there in CI, with nothing to show why).
 #
-# Environment: SMP (CPUs, default 2), MEM (MiB, default 512), KSPAWN_ACCEL
+# Environment: SMP (CPUs, default 2, at least 2), MEM (MiB, default 512), KSPAWN_ACCEL
 # (kvm|tcg, else scripts/qemu-accel.sh decides), KSPAWN_POOL (default
 # 64M@0x10000000), KSPAWN_TRAMPOLINE (default 0x70000), KSPAWN_QEMU_CPU
 # (a QEMU CPU model, e.g. Skylake-Server: `make test CPU=`; a -cpu given
@@ -64,6 +64,19 @@ fi
 
 smp=${SMP:-2}
 mem=${MEM:-512}
+# Said before QEMU starts, not as a late failure: --timeout 5m broke the
+# watcher's arithmetic, and with SMP=1 the demo failed minutes in, at
+# `kspawnctl run` (a guest needs a CPU beside Linux's CPU 0).
+case $mode in shell | demo | run) ;; *) usage_error "--mode $mode: shell, demo, run or auto" ;; esac
+case $limit in
+'' | *[!0-9]* | 0) usage_error "--timeout $limit: a number of seconds, at least 1" ;;
+esac
+case $smp in
+'' | *[!0-9]* | 0 | 1) usage_error "SMP=$smp: a number of CPUs, at least 2 (a guest needs one beside Linux's CPU 0)" ;;
+esac
+case $mem in
+'' | *[!0-9]* | 0) usage_error "MEM=$mem: MiB of memory, a number" ;;
+esac
 pool=${KSPAWN_POOL:-64M@0x10000000}
 tramp=${KSPAWN_TRAMPOLINE:-0x70000}
 pool_size=${pool%@*}

@@ -300,6 +300,30 @@ else
 	sed 's/^/    | /' "$out/hang.log" "$out/noinit.log" | head -n 30
 fi
 
+# Settings that cannot boot are refused before QEMU starts (exit 2, the
+# setting named): a non-number --timeout broke the watcher's arithmetic,
+# and SMP=1 failed minutes later at the demo's `kspawnctl run`.
+refused=""
+for bad_setting in "--timeout 5m" "--timeout 0" "--mode bogus" SMP=1 SMP=x MEM=0; do
+	case $bad_setting in
+	--*) env_set="" args=$bad_setting ;;
+	*) env_set=$bad_setting args="" ;;
+	esac
+	# shellcheck disable=SC2086 # the option and its value: two words
+	msg=$(cd "$top" && env $env_set PATH=$hang:$PATH KSPAWN_ACCEL=tcg timeout 20 \
+		scripts/qemu-host.sh --mode run $args "$fake/vmlinuz" "$fake/initrd" 2>&1)
+	st=$?
+	word=${bad_setting% *}
+	if [ $st -ne 2 ] || [[ "$msg" != *"${word%%=*}"* ]] || [[ "$msg" == *qemu-start* ]]; then
+		refused="$refused [$bad_setting: exit $st: $(printf '%s' "$msg" | head -n 1)]"
+	fi
+done
+if [ -z "$refused" ]; then
+	ok "unit/qemu-host-settings"
+else
+	bad "unit/qemu-host-settings: not refused before QEMU (want exit 2, the setting named):$refused"
+fi
+
 # Under CPU=Skylake-Server (EPYC) the host kernel notes at boot that the
 # CPU is open to RETBleed (SRSO): not trouble (kspawn-klog-check lets
 # them by), while a real WARNING on the next line still is.
