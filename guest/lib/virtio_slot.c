@@ -102,8 +102,11 @@ static void read_config(struct virtio_dev *d, unsigned int off, void *buf,
 {
 	const struct kspawn_device *s = slot_of(d);
 
-	if (off > KSPAWN_CONFIG_SIZE || len > KSPAWN_CONFIG_SIZE - off)
+	/* Past the slot's bytes: zeroes, as virtio_pci.c gives. */
+	if (off > KSPAWN_CONFIG_SIZE || len > KSPAWN_CONFIG_SIZE - off) {
+		memset(buf, 0, len);
 		return;
+	}
 	for (unsigned int i = 0; i < CONFIG_SPINS + CONFIG_WAITS; i++) {
 		uint32_t gen = __atomic_load_n(&s->config_generation,
 					       __ATOMIC_ACQUIRE);

@@ -10,6 +10,9 @@
  *   config-generation  one rewrite: the generation moves by two and is
  *                      even after (odd only while the bytes change)
  *   config-torn-SPLIT  REWRITES rewrites, reads meanwhile: none torn
+ *   config-past-end    a read that does not fit the slot's bytes gives
+ *                      zeroes (as the PCI transport's), not what the
+ *                      caller's buffer held
  *
  * Prints "ok NAME" / "FAIL NAME: why" per case, "net_config: N failed"
  * last.  Run under ASan and UBSan by tests/hosted/run.sh.
@@ -108,6 +111,29 @@ static void generation_case(void)
 	failures++;
 }
 
+static void past_end_case(void)
+{
+	uint8_t buf[8];
+	int zero = 1;
+
+	if (up()) {
+		printf("FAIL config-past-end: device not up\n");
+		failures++;
+		return;
+	}
+	memset(buf, 0xa5, sizeof(buf));
+	virtio_config(&vd, KSPAWN_CONFIG_SIZE - 4, buf, sizeof(buf));
+	for (size_t i = 0; i < sizeof(buf); i++)
+		zero &= !buf[i];
+	if (zero) {
+		printf("ok config-past-end\n");
+		return;
+	}
+	printf("FAIL config-past-end: 8 bytes from %u of %u read as %02x %02x ... (want zeroes)\n",
+	       KSPAWN_CONFIG_SIZE - 4, KSPAWN_CONFIG_SIZE, buf[0], buf[1]);
+	failures++;
+}
+
 static int bad_acks;
 
 static void *writer(void *arg)
@@ -162,6 +188,7 @@ int main(void)
 	region = aligned_alloc(4096, REGION_BYTES);
 	kr = (struct kb_region){ region, BASE, REGION_BYTES };
 	generation_case();
+	past_end_case();
 	torn_case();
 	printf("net_config: %d failed\n", failures);
 	free(region);
