@@ -334,11 +334,11 @@ int vblk_init_queues(unsigned int max_queues)
 		vb.nq++;
 	}
 	if (!vb.nq)
-		return -1;
+		goto fail;
 	virtio_config(&vb.dev, offsetof(struct virtio_blk_config, capacity),
 		      &vb.sectors, sizeof(vb.sectors));
 	if (read_block_size() || read_request_limits())
-		return -1;
+		goto fail;
 	/* A partial last block cannot be read or written. */
 	vb.sectors -= vb.sectors % (vb.block / VBLK_SECTOR);
 	virtio_ready(&vb.dev);
@@ -359,6 +359,9 @@ int vblk_init_queues(unsigned int max_queues)
 			vb.dev.vq[0].indirect ? ", indirect" : "",
 			block_words());
 	return 0;
+fail:
+	virtio_fail(&vb.dev);
+	return -1;
 }
 
 int vblk_init(void)

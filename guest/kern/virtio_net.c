@@ -451,8 +451,10 @@ static void vnet_init(void)
 	vnet.rx_buf = vnet.mrg ? MRG_BUF : BUF;
 	/* Served from the start: the device may use them once it acked. */
 	for (unsigned int i = 0; i < want; i++) {
-		if (pair_init(i))
+		if (pair_init(i)) {
+			virtio_fail(&vnet.dev);
 			return;
+		}
 		vnet.ready = i + 1;
 	}
 	vnet.nif.tx_csum_partial = virtio_has(&vnet.dev, VIRTIO_NET_F_CSUM);

@@ -24,12 +24,12 @@ int virtio_start(struct virtio_dev *d, uint64_t wanted)
 	add_status(d, VIRTIO_CONFIG_S_DRIVER);
 	d->features = d->ops->get_features(d) & wanted;
 	if (!virtio_has(d, VIRTIO_F_VERSION_1)) {
-		add_status(d, VIRTIO_CONFIG_S_FAILED);
+		virtio_fail(d);
 		return -1;
 	}
 	d->ops->set_features(d, d->features);
 	if (!d->ops->features_ok(d)) {
-		add_status(d, VIRTIO_CONFIG_S_FAILED);
+		virtio_fail(d);
 		return -2;
 	}
 	return 0;
@@ -112,4 +112,9 @@ int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 void virtio_ready(struct virtio_dev *d)
 {
 	add_status(d, VIRTIO_CONFIG_S_DRIVER_OK);
+}
+
+void virtio_fail(struct virtio_dev *d)
+{
+	add_status(d, VIRTIO_CONFIG_S_FAILED);
 }

@@ -118,6 +118,13 @@ uint16_t virtio_queue_size(struct virtio_dev *d, unsigned int q,
 void virtio_ready(struct virtio_dev *d);
 
 /*
+ * FAILED: the driver gave up on the device during setup (virtio 1.x,
+ * 3.1.1), so that it need not wait for a DRIVER_OK that will not come.
+ * virtio_open() and virtio_start() set it themselves when they fail.
+ */
+void virtio_fail(struct virtio_dev *d);
+
+/*
  * Reset the device and return only once it has reset (without bound:
  * until then it may still write into what its rings point at, so the
  * memory cannot be given back).  The queues are then the driver's alone;

@@ -10,6 +10,10 @@
  *     written: the stale entries name the first read's head, the second
  *     read's now.
  *
+ *   blk-init-failed: a device whose blk_size is no power of two: the
+ *     driver does not use it, and says so (FAILED, virtio 3.1.1) rather
+ *     than leave it at FEATURES_OK waiting for a DRIVER_OK.
+ *
  * The read must fail, not wait for ever (nor spin in the driver's reap,
  * lock held, interrupts off), and only once the device was reset: its
  * request and data were in the ring, on the caller's stack, and a device
@@ -233,6 +237,35 @@ out:
 	pthread_join(dev, NULL);
 }
 
+static void init_failed(void)
+{
+	uint32_t bad = 3000;
+	pthread_t dev;
+	uint8_t st;
+	int rc;
+
+	memset(&vb, 0, sizeof(vb));
+	memset(region, 0, REGION_BYTES);
+	memset(&slot, 0, sizeof(slot));
+	atomic_store(&stop, 0);
+	vh_region(region, BASE, REGION_BYTES, 0);
+	kh_blk_slot(&slot, QSIZE, 2048);
+	kh_want = 0;
+	slot.device_features |= 1ULL << VIRTIO_BLK_F_BLK_SIZE;
+	memcpy(slot.config + offsetof(struct virtio_blk_config, blk_size), &bad,
+	       sizeof(bad));
+	pthread_create(&dev, NULL, device, NULL);
+	rc = vblk_init_queues(1);
+	st = __atomic_load_n(&slot.status, __ATOMIC_ACQUIRE);
+	verdict("blk-init-failed", "split",
+		rc && (st & VIRTIO_CONFIG_S_FAILED) &&
+		!(st & VIRTIO_CONFIG_S_DRIVER_OK),
+		"init %d (want -1), status %#x (want FAILED, not DRIVER_OK)",
+		rc, st);
+	atomic_store(&stop, 1);
+	pthread_join(dev, NULL);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -244,6 +277,8 @@ int main(void)
 	packed = 0;
 	jump = 1;
 	hostile("blk-hostile-jump", "split");
+	jump = 0;
+	init_failed();
 	free(region);
 	printf("kern_blk_hostile: %d failed\n", failures);
 	return failures != 0;
