@@ -58,7 +58,11 @@ int ctl_open(struct ctl *c)
 			c->device, geteuid() ? " (you are not)" : "");
 		return EXIT_PERM;
 	}
-	err_msg("cannot open %s: %s", c->device, strerror(-e));
+	if (named)	/* a directory, say: where the path came from too */
+		err_msg("cannot open %s (from %s): %s", c->device,
+			c->device_from, strerror(-e));
+	else
+		err_msg("cannot open %s: %s", c->device, strerror(-e));
 	return EXIT_FAIL;
 }
 

@@ -118,6 +118,10 @@ static void device_named_missing(void **state)
 	assert_int_equal(ctl("--device", "", "list"), EXIT_USAGE);
 	has(err, "kspawnctl: --device needs a value\n");
 	assert_int_equal(fake.opens, 0);
+	/* Any other failure to open a named path: where it came from too. */
+	fake.open_err = -EISDIR;
+	assert_int_equal(ctl("--device", "/tmp", "list"), EXIT_FAIL);
+	has(err, "kspawnctl: cannot open /tmp (from --device): Is a directory");
 }
 
 /* list's pool line: every CPU, however long the list. */
