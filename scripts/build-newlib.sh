@@ -45,7 +45,7 @@ cd "$work/build"
 	> "$work/configure.log" 2>&1 || { tail -n 30 "$work/configure.log"; die "newlib configure failed (log: $work/configure.log)"; }
 
 step "newlib: building (about a minute)"
-MAKEFLAGS= make -j"$(jobs)" all-target-newlib > "$work/build.log" 2>&1 || { tail -n 30 "$work/build.log"; die "newlib build failed (log: $work/build.log)"; }
+MAKEFLAGS= make -j"$(build_jobs)" all-target-newlib > "$work/build.log" 2>&1 || { tail -n 30 "$work/build.log"; die "newlib build failed (log: $work/build.log)"; }
 MAKEFLAGS= make install-target-newlib > "$work/install.log" 2>&1 || { tail -n 30 "$work/install.log"; die "newlib install failed"; }
 
 [ -f "$out/x86_64-elf/lib/libc.a" ] || die "newlib installed no libc.a"

@@ -56,8 +56,9 @@ as_root() {
 	fi
 }
 
-# Number of parallel jobs for sub-builds.
-jobs() { nproc 2>/dev/null || echo 2; }
+# Number of parallel jobs for sub-builds (not "jobs": that is the shell's,
+# which the runners that source this file count their children with).
+build_jobs() { nproc 2>/dev/null || echo 2; }
 
 # gdb on the guest's stub at SOCK, with the kspawn helpers loaded.  The
 # stub answers from an emulated machine that may still be booting, on a

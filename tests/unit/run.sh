@@ -179,6 +179,18 @@ for sh in "$top"/scripts/*.sh "$top"/tests/run.sh "$top"/tests/*/run.sh \
 	fi
 done
 
+# scripts/lib.sh, sourced by the scripts and the test runners, defines no
+# function named as a shell builtin or keyword: its jobs() once hid the
+# builtin the hosted and fuzz runners count their children with, and they
+# ran every job at once.
+shadowed=$(bash -c '. "$1"; for f in $(declare -F | awk "{ print \$3 }"); do
+	compgen -b -k | grep -qx -- "$f" && echo "$f"; done' _ "$top/scripts/lib.sh")
+if [ -z "$shadowed" ]; then
+	ok "unit/lib-sh-builtins"
+else
+	bad "unit/lib-sh-builtins: scripts/lib.sh hides the shell's own: $shadowed"
+fi
+
 # kspawnctl's synopsis in --help and in host/ctl/README.md name the same
 # commands with the same options (--version was in one only).  One line a
 # command: comments dropped, continuation lines joined, blanks collapsed.
