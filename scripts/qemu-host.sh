@@ -69,7 +69,7 @@ mem=${MEM:-512}
 # `kspawnctl run` (a guest needs a CPU beside Linux's CPU 0).
 case $mode in shell | demo | run) ;; *) usage_error "--mode $mode: shell, demo, run or auto" ;; esac
 case $limit in
-'' | *[!0-9]* | 0) usage_error "--timeout $limit: a number of seconds, at least 1" ;;
+'' | *[!0-9]* | 0*) usage_error "--timeout $limit: a number of seconds, at least 1, no leading 0" ;;
 esac
 case $smp in
 '' | *[!0-9]* | 0 | 1) usage_error "SMP=$smp: a number of CPUs, at least 2 (a guest needs one beside Linux's CPU 0)" ;;

@@ -316,7 +316,7 @@ fi
 # setting named): a non-number --timeout broke the watcher's arithmetic,
 # and SMP=1 failed minutes later at the demo's `kspawnctl run`.
 refused=""
-for bad_setting in "--timeout 5m" "--timeout 0" "--mode bogus" SMP=1 SMP=x MEM=0; do
+for bad_setting in "--timeout 5m" "--timeout 0" "--timeout 08" "--mode bogus" SMP=1 SMP=x MEM=0; do
 	case $bad_setting in
 	--*) env_set="" args=$bad_setting ;;
 	*) env_set=$bad_setting args="" ;;
