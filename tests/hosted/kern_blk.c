@@ -75,14 +75,19 @@ static void *device(void *arg)
 	while (!completed) {
 		uint8_t st = __atomic_load_n(&slot.status, __ATOMIC_ACQUIRE);
 
-		/* virtio_start()'s reset first, then the one that counts. */
-		if (kh_device_handshake(&slot, &acked)) {
-			if (!taken)
-				continue;
+		/*
+		 * virtio_start()'s reset first, then the one that counts,
+		 * judged before the handshake acknowledges it: from then on
+		 * the driver may fail the read and return.
+		 */
+		if (taken && __atomic_load_n(&slot.reset, __ATOMIC_ACQUIRE)) {
 			reset_before_return = !returned;
 			reset_seen = 1;
+			kh_device_handshake(&slot, &acked);
 			break;
 		}
+		if (kh_device_handshake(&slot, &acked))
+			continue;
 		if ((st & VIRTIO_CONFIG_S_DRIVER_OK) && !taken &&
 		    __atomic_load_n(&slot.queues[0].ready, __ATOMIC_ACQUIRE)) {
 			struct vring_avail *avail = va(slot.queues[0].driver_addr);

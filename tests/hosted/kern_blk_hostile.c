@@ -142,14 +142,18 @@ static void *device(void *arg)
 	while (!atomic_load(&stop)) {
 		uint8_t st = __atomic_load_n(&slot.status, __ATOMIC_ACQUIRE);
 
-		if (kh_device_handshake(&slot, &acked)) {
-			if (answered && !atomic_load(&reset_seen)) {
-				atomic_store(&reset_before_return,
-					     !atomic_load(&returned));
-				atomic_store(&reset_seen, 1);
-			}
-			continue;
+		/*
+		 * The reset judged before the handshake acknowledges it:
+		 * from then on the driver may fail the read and return.
+		 */
+		if (answered && !atomic_load(&reset_seen) &&
+		    __atomic_load_n(&slot.reset, __ATOMIC_ACQUIRE)) {
+			atomic_store(&reset_before_return,
+				     !atomic_load(&returned));
+			atomic_store(&reset_seen, 1);
 		}
+		if (kh_device_handshake(&slot, &acked))
+			continue;
 		if (!answered && (st & VIRTIO_CONFIG_S_DRIVER_OK) &&
 		    __atomic_load_n(&slot.queues[0].ready, __ATOMIC_ACQUIRE) &&
 		    available()) {
