@@ -118,7 +118,8 @@ static void collect(struct vblk_queue *q)
 		complete(r, fn);
 		any = 1;
 	}
-	if (any)
+	/* Broken, it will complete nothing: its waiters go reset it. */
+	if (any || q->vq->broken)
 		wq_wake_all(&q->wq);
 }
 

@@ -87,7 +87,7 @@ int vblk_submit_cb(struct vblk_req *r, uint32_t type, uint64_t sector,
 /*
  * Wait for r; 0 if the device said OK, -1 otherwise.  A device that asks
  * to be reset (NEEDS_RESET), or breaks the queue's used ring (an entry
- * naming no request out), is reset before this returns, and every
+ * naming no request out, say), is reset before this returns, and every
  * request it still had fails (done, status not OK, callbacks called): it
  * can write into none of them afterwards.  The driver stays down then.
  */

@@ -65,10 +65,9 @@
 
 struct vnet vnet;
 
-/* Sent frames' buffers back to the free stack; tx_lock held. */
 /*
- * A queue whose used ring the device broke (an entry naming no buffer
- * out: lib/virtq.h) gives nothing back again, and this driver does not
+ * A queue whose used ring the device broke (lib/virtq.h, broken) gives
+ * nothing back again, and this driver does not
  * reset the device: traffic on the queue stops.  Said once, not silently.
  */
 static void note_broken(unsigned int q, uint8_t *said)
@@ -80,6 +79,7 @@ static void note_broken(unsigned int q, uint8_t *said)
 		q);
 }
 
+/* Sent frames' buffers back to the free stack; tx_lock held. */
 static void reap_tx_locked(struct vnet_pair *p)
 {
 	unsigned int q = TXQ(p - vnet.p);

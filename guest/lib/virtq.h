@@ -47,8 +47,9 @@ struct virtq {
 	int event_idx;
 	/*
 	 * The device broke the used ring's rules (an entry naming no chain
-	 * that is out): nothing more is taken from it, as what it says next
-	 * cannot be believed either.  Its chains are the device's until it
+	 * that is out, a used index ahead of the chains out, an in-order
+	 * batch reaching past what the index covers): nothing more is
+	 * taken from it, as what it says next cannot be believed either.  Its chains are the device's until it
 	 * is reset; the driver's to do (virtq_get() says NULL from then on).
 	 */
 	int broken;
@@ -172,8 +173,8 @@ int virtq_kick_needed(struct virtq *q);
 
 /*
  * The next completed chain's cookie (and bytes written), or NULL: none
- * yet, or the queue is broken (q->broken), the device having written a
- * used entry that names no chain out.
+ * yet, or the queue is broken (q->broken): the device broke the used
+ * ring's rules.
  */
 void *virtq_get(struct virtq *q, uint32_t *len);
 
