@@ -380,6 +380,7 @@ void sched_tick(void)
 {
 	struct cpu *c = this_cpu();
 	struct thread *cur;
+	int top;
 
 	spin_lock(&sched_lock);
 	wake_expired(c, time_ns());
@@ -389,9 +390,13 @@ void sched_tick(void)
 	 * thread waiting elsewhere that may run here; else still one stuck
 	 * behind a higher priority on its own CPU.  Not "only with an empty
 	 * queue": a lower priority queued here left it stuck there for as
-	 * long as that ran.  Never one that cannot run here either.
+	 * long as that ran.  Never one that cannot run here either, nor
+	 * one that would wait here behind a thread queued already (woken,
+	 * its reschedule to come).
 	 */
-	if (steal_locked(c, cur->prio, highest_ready_prio(c) >= cur->prio))
+	top = highest_ready_prio(c);
+	if (steal_locked(c, top > cur->prio ? top : cur->prio,
+			 top >= cur->prio))
 		kick(c, highest_ready_prio(c));
 	if (cur != c->idle && cur->slice_left && !--cur->slice_left) {
 		/* Slice used up: rotate only if someone else may run. */
