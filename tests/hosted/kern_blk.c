@@ -67,7 +67,6 @@ static void *va(uint64_t gpa)
  */
 static void *device(void *arg)
 {
-	struct vring_desc *desc = NULL;
 	uint16_t head = 0;
 	int acked = 0, taken = 0;
 
@@ -93,7 +92,6 @@ static void *device(void *arg)
 			struct vring_avail *avail = va(slot.queues[0].driver_addr);
 
 			if (__atomic_load_n(&avail->idx, __ATOMIC_ACQUIRE)) {
-				desc = va(slot.queues[0].desc_addr);
 				head = avail->ring[0];
 				taken = 1;
 				__atomic_store_n(&slot.status,
@@ -102,25 +100,8 @@ static void *device(void *arg)
 			}
 		}
 		if (taken && returned) {
-			struct vring_used *used = va(slot.queues[0].device_addr);
-			uint32_t len = 0;
-
 			/* The chain as it was: header, data, status byte. */
-			for (uint16_t i = head;; i = desc[i].next) {
-				if (desc[i].flags & VRING_DESC_F_WRITE) {
-					memset(va(desc[i].addr), 0xa5,
-					       desc[i].len);
-					if (desc[i].len == 1)
-						*(uint8_t *)va(desc[i].addr) =
-							VIRTIO_BLK_S_OK;
-					len += desc[i].len;
-				}
-				if (!(desc[i].flags & VRING_DESC_F_NEXT))
-					break;
-			}
-			used->ring[0].id = head;
-			used->ring[0].len = len;
-			__atomic_store_n(&used->idx, 1, __ATOMIC_RELEASE);
+			kh_blk_complete_split(&slot, va, head, 0xa5);
 			completed = 1;
 		}
 		usleep(100);

@@ -97,23 +97,8 @@ static void answer(uint32_t id)
 static void complete_first(void)
 {
 	struct vring_avail *avail = va(slot.queues[0].driver_addr);
-	struct vring_desc *desc = va(slot.queues[0].desc_addr);
-	struct vring_used *used = va(slot.queues[0].device_addr);
-	uint16_t head = avail->ring[0], i = head;
-	uint32_t len = 0;
 
-	for (;; i = desc[i].next) {
-		if (desc[i].flags & VRING_DESC_F_WRITE) {
-			memset(va(desc[i].addr), 0, desc[i].len);
-			len += desc[i].len;
-		}
-		if (!(desc[i].flags & VRING_DESC_F_NEXT))
-			break;
-	}
-	*(uint8_t *)va(desc[i].addr) = VIRTIO_BLK_S_OK;
-	used->ring[0].id = head;
-	used->ring[0].len = len;
-	__atomic_store_n(&used->idx, 1, __ATOMIC_RELEASE);
+	kh_blk_complete_split(&slot, va, avail->ring[0], 0);
 }
 
 /* Split: the second request answered by an index QSIZE + 1 on. */

@@ -14,6 +14,7 @@
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
+#include <linux/virtio_ring.h>
 
 #include "arch/x86_64/cpu.h"
 #include "kern/console.h"
@@ -175,6 +176,29 @@ void kh_blk_slot(struct kspawn_device *slot, uint16_t qsize,
 	memcpy(slot->config + offsetof(struct virtio_blk_config, capacity),
 	       &capacity, sizeof(capacity));
 	kh_slot = slot;
+}
+
+void kh_blk_complete_split(struct kspawn_device *slot,
+			   void *(*va)(uint64_t gpa), uint16_t head,
+			   uint8_t fill)
+{
+	struct vring_desc *desc = va(slot->queues[0].desc_addr);
+	struct vring_used *used = va(slot->queues[0].device_addr);
+	uint16_t i = head;
+	uint32_t len = 0;
+
+	for (int n = 0; n < 64; n++, i = desc[i].next) {
+		if (desc[i].flags & VRING_DESC_F_WRITE) {
+			memset(va(desc[i].addr), fill, desc[i].len);
+			len += desc[i].len;
+		}
+		if (!(desc[i].flags & VRING_DESC_F_NEXT))
+			break;
+	}
+	*(uint8_t *)va(desc[i].addr) = VIRTIO_BLK_S_OK;
+	used->ring[0].id = head;
+	used->ring[0].len = len;
+	__atomic_store_n(&used->idx, 1, __ATOMIC_RELEASE);
 }
 
 int kh_device_handshake(struct kspawn_device *slot, int *acked)

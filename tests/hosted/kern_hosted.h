@@ -24,6 +24,15 @@ extern struct kspawn_device *kh_slot;
  */
 int kh_device_handshake(struct kspawn_device *slot, int *acked);
 /*
+ * The device's side by hand, split queue 0: the chain at head (a blk
+ * request) completed OK at used entry 0, every writable buffer filled
+ * with fill, then the last one's first byte (the status) set to OK.  va
+ * turns the driver's addresses into pointers.
+ */
+void kh_blk_complete_split(struct kspawn_device *slot,
+			   void *(*va)(uint64_t gpa), uint16_t head,
+			   uint8_t fill);
+/*
  * slot as a one-queue virtio-blk device (VERSION_1 only, queue 0 at most
  * qsize, capacity sectors) and the one virtio_open() finds.
  */
