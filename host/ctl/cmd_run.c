@@ -341,13 +341,10 @@ static int id_lost(int fd, uint32_t id)
 /*
  * --json: the new instance and its CPU, the module's choice without
  * --cpu (null should the instance be gone already), and its region's
- * size: --mem rounded up as the module rounds it (--mem 9M is a 10 MiB
- * region, the size status and list show).
+ * size (the size status and list show).
  */
 static void print_json(int fd, uint32_t id, const struct run_args *a)
 {
-	uint64_t mem = (a->mem + KSPAWN_REGION_ALIGN - 1) &
-		       ~(KSPAWN_REGION_ALIGN - 1);
 	struct ctl_status st;
 	int cpu = a->ncpus ? (int)a->cpus[0] : a->cpu;
 
@@ -359,7 +356,7 @@ static void print_json(int fd, uint32_t id, const struct run_args *a)
 	else
 		printf("%d", cpu);
 	printf(", \"ncpus\": %u, \"mem\": %llu}\n", a->ncpus ? a->ncpus : 1,
-	       (unsigned long long)mem);
+	       (unsigned long long)a->mem);
 }
 
 /*
@@ -433,6 +430,8 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	}
 	if (!a.mem)	/* --no-verify on an image without a readable note */
 		a.mem = KSPAWN_REGION_MIN;
+	/* In whole chunks, as the module makes it (--mem 9M: 10 MiB). */
+	a.mem = elf_check_region(a.mem, &img.info);
 	rc = ctl_open(c);
 	if (rc)
 		goto out;
