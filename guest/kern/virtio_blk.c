@@ -132,11 +132,11 @@ static void reap(struct vblk_queue *q)
 }
 
 /*
- * The device asked to be reset (NEEDS_RESET) or broke a queue's used ring
- * (an entry naming no request: lib/virtq.h, broken), or another caller
- * found it so: reset it, waiting as long as it takes (the requests it has point
- * into callers' memory, stacks among them, and it may write there until
- * it has reset), then fail every request it had.  Threads only, no lock
+ * The device asked to be reset (NEEDS_RESET) or broke a queue's used
+ * ring (lib/virtq.h, broken), or another caller found it so: reset it,
+ * waiting as long as it takes (the requests it has point into callers'
+ * memory, stacks among them, and it may write there until it has
+ * reset), then fail every request it had.  Threads only, no lock
  * held: the reset sleeps.  The first caller does it; the others wait until
  * every queue is drained, not only reset: a waiter that returned before
  * its own request was failed would leave it linked on a dead stack frame

@@ -49,8 +49,9 @@ struct virtq {
 	 * The device broke the used ring's rules (an entry naming no chain
 	 * that is out, a used index ahead of the chains out, an in-order
 	 * batch reaching past what the index covers): nothing more is
-	 * taken from it, as what it says next cannot be believed either.  Its chains are the device's until it
-	 * is reset; the driver's to do (virtq_get() says NULL from then on).
+	 * taken from it, as what it says next cannot be believed either.
+	 * Its chains are the device's until it is reset; the driver's to
+	 * do (virtq_get() says NULL from then on).
 	 */
 	int broken;
 	/*

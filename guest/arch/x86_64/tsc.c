@@ -77,12 +77,16 @@ uint64_t tsc_pit_khz(void)
 			pit_read(&b);
 			span = (uint16_t)(a.count - b.count);
 			dt = b.tsc > a.tsc ? b.tsc - a.tsc : 0;
-			/* Error in 2^-20ths of the time between them. */
 			if (!a.done && !b.done && b.count < a.count &&
-			    span >= PIT_SPAN_MIN && dt &&
-			    ((a.spread + b.spread) << 20) / dt < best_err) {
-				best_err = ((a.spread + b.spread) << 20) / dt;
-				best_khz = dt * PIT_HZ / ((uint64_t)span * 1000);
+			    span >= PIT_SPAN_MIN && dt) {
+				/* In 2^-20ths of the time between them. */
+				uint64_t err = ((a.spread + b.spread) << 20) / dt;
+
+				if (err < best_err) {
+					best_err = err;
+					best_khz = dt * PIT_HZ /
+						   ((uint64_t)span * 1000);
+				}
 			}
 		} while (!b.done && (span < PIT_SPAN_MIN ||
 				     (a.spread + b.spread) << PIT_ERR_SHIFT > dt) &&
