@@ -176,11 +176,9 @@ static void *reader(void *arg)
 	return NULL;
 }
 
-static void hostile(const char *name, const char *layout)
+/* A fresh driver and device, the device's thread not yet started. */
+static void fresh(uint64_t features)
 {
-	pthread_t dev, rd;
-	int again, ms;
-
 	memset(&vb, 0, sizeof(vb));
 	memset(region, 0, REGION_BYTES);
 	memset(&slot, 0, sizeof(slot));
@@ -191,8 +189,16 @@ static void hostile(const char *name, const char *layout)
 	atomic_store(&first_rc, 0);
 	vh_region(region, BASE, REGION_BYTES, 0);
 	kh_blk_slot(&slot, QSIZE, 2048);
-	kh_want = packed ? 1ULL << VIRTIO_F_RING_PACKED : 0;
-	slot.device_features |= kh_want;
+	kh_want = features & (1ULL << VIRTIO_F_RING_PACKED);
+	slot.device_features |= features;
+}
+
+static void hostile(const char *name, const char *layout)
+{
+	pthread_t dev, rd;
+	int again, ms;
+
+	fresh(packed ? 1ULL << VIRTIO_F_RING_PACKED : 0);
 	pthread_create(&dev, NULL, device, NULL);
 	if (vblk_init_queues(1) || vb.dev.vq[0].packed != packed) {
 		verdict(name, layout, 0, "no device, or not the layout asked for");
@@ -233,14 +239,7 @@ static void init_failed(void)
 	uint8_t st;
 	int rc;
 
-	memset(&vb, 0, sizeof(vb));
-	memset(region, 0, REGION_BYTES);
-	memset(&slot, 0, sizeof(slot));
-	atomic_store(&stop, 0);
-	vh_region(region, BASE, REGION_BYTES, 0);
-	kh_blk_slot(&slot, QSIZE, 2048);
-	kh_want = 0;
-	slot.device_features |= 1ULL << VIRTIO_BLK_F_BLK_SIZE;
+	fresh(1ULL << VIRTIO_BLK_F_BLK_SIZE);
 	memcpy(slot.config + offsetof(struct virtio_blk_config, blk_size), &bad,
 	       sizeof(bad));
 	pthread_create(&dev, NULL, device, NULL);
