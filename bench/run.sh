@@ -7,10 +7,14 @@
 #
 #   bench/run.sh BUILD_DIR [WORKLOAD_PREFIX]     e.g. bench/run.sh build blk
 #
-# Hosted workloads (ring_*, blk_hosted_*, net_hosted_*, size_image) run on
-# this machine; full-stack ones (spawn, switch, scale, size_footprint,
-# blk_fullstack_*, blk_nvme_*, net_fullstack_*) in one boot of the QEMU host, through
-# bench/fullstack/in-vm.sh, which also runs as is on a bare-metal host.
+# Hosted workloads (ring_*, ringtest_*, blk_hosted_*, net_hosted_*,
+# size_image) run on this machine; full-stack ones (spawn*, stop_reserved,
+# switch*, scale, size_footprint, doorbell_*, idle_wakeups,
+# first_request_after_idle, blk_fullstack_*, blk_nvme_*, net_fullstack_*,
+# net_l2fwd_*) in one boot of the QEMU host, through
+# bench/fullstack/in-vm.sh.
+# BENCH_FULLSTACK=local runs in-vm.sh on this machine instead (a bare-metal
+# host with kspawn.ko loaded, as root), the guest on BENCH_CPU (default 1).
 # BENCH_SMALL=1 runs each workload small, once unless BENCH_RUNS says.
 # BENCH_DOORBELL=off: the full-stack blk and net guests decline the
 # doorbell (the host polls, as before ABI 1.2), for a before/after.
