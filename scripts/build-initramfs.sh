@@ -7,12 +7,14 @@
 # DEST is a path inside the initramfs; a SRC folder is copied whole.  The
 # usual ones (scripts/run.mk passes them):
 #   build/kspawn.ko:/lib/modules/kspawn.ko     (no dependencies on other modules)
-#   build/ctl/kspawnctl:/bin/kspawnctl         (static)
+#   build/kspawnctl:/bin/kspawnctl             (static)
 #   build/kspawn-guest.elf:/guest/kspawn-guest.elf            (and -test.elf)
+#   build/qemu/fnv64sum:/bin/fnv64sum           (and the qemu cases' other tools)
 #   tests/qemu/guest:/tests
-#   .../virtio*.ko:/lib/modules/host/           the host kernel's virtio
-#                                              drivers, loaded by init in
-#                                              order (a second QEMU disk)
+#   .../virtio*.ko:/lib/modules/host/           the host kernel's modules the
+#                                              cases need; init loads the
+#                                              virtio and NVMe ones in order
+#                                              (a second QEMU disk, a drive)
 # kspawn.ko itself needs nothing from the host kernel's modules.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
