@@ -8,7 +8,7 @@
 #                                  stdin and stdout are a terminal, else demo)
 #     --run /tests/NAME.sh         the script to run (implies --mode run)
 #     --log FILE                   keep the whole console output here
-#     --timeout SECONDS            for demo/run (default 300)
+#     --timeout SECONDS            for demo/run (default $KSPAWN_QEMU_TIMEOUT, else 300)
 #     --append "ARGS"              more kernel command line
 #     --probe ELF                  image for the accelerator probe
 #     --qemu ARG                   one more QEMU argument (repeatable)
@@ -26,7 +26,9 @@
 # (kvm|tcg, else scripts/qemu-accel.sh decides), KSPAWN_POOL (default
 # 64M@0x10000000), KSPAWN_TRAMPOLINE (default 0x70000), KSPAWN_QEMU_CPU
 # (a QEMU CPU model, e.g. Skylake-Server: `make test CPU=`; a -cpu given
-# with --qemu comes later and wins).
+# with --qemu comes later and wins), KSPAWN_MODPARAMS (the kspawn.NAME=VALUE
+# words for the module on the kernel command line, instead of the pool's
+# and the trampoline's: give those too).
 #
 # Exit status in demo/run mode: the status the init reports on its sentinel
 # line; 121 if that was 0 but the host kernel log shows trouble (the list
