@@ -153,7 +153,8 @@ struct kspawn_wake {
 
 /*
  * The header sits at offset 0 of the shared area.  The host fills it before
- * start; afterwards the guest only writes guest_features and boot_tsc[3..].
+ * start; afterwards the guest writes only guest_features, boot_tsc[3..],
+ * its fields of echo and wake, and (its CPUs' trampoline) cpu_tsc[1..].
  * The *_off fields locate the other structures inside the shared area, so a
  * later minor version may move or grow them.
  */
