@@ -529,4 +529,4 @@ static int hostile_main(int argc, char **argv)
 	}
 	return await_broken(d, mode);
 }
-APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood resetflood netflood netbad echoflood pairs status header clock escapes stamps lateap lateap-hang slowboot bounce");
+APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood credit resetflood netflood netbad echoflood pairs pairs-stale status header clock escapes stamps lateap lateap-hang slowboot bounce");
