@@ -39,7 +39,7 @@ MODULE_PARM_DESC(apic_timer_khz, "local APIC timer input clock passed to guests 
 
 unsigned int kspawn_hang_timeout_ms = 2000;
 module_param_named(hang_timeout_ms, kspawn_hang_timeout_ms, uint, 0644);
-MODULE_PARM_DESC(hang_timeout_ms, "a running guest whose heartbeat stops this long is reported hung");
+MODULE_PARM_DESC(hang_timeout_ms, "a booting guest, or a running one that accepted the heartbeat, whose heartbeat stops this long is reported hung");
 
 unsigned int kspawn_stop_timeout_ms = 1000;
 module_param_named(stop_timeout_ms, kspawn_stop_timeout_ms, uint, 0644);
