@@ -19,11 +19,11 @@
 
 static char *pool_base = "0";
 module_param(pool_base, charp, 0444);
-MODULE_PARM_DESC(pool_base, "physical base of the memory pool (memmap=SIZE$BASE), 2 MiB aligned");
+MODULE_PARM_DESC(pool_base, "physical base of the memory pool (memmap=SIZE$BASE), 2 MiB aligned; the pool ends below 4 GiB");
 
 static char *pool_size = "0";
 module_param(pool_size, charp, 0444);
-MODULE_PARM_DESC(pool_size, "size of the memory pool, e.g. 64M");
+MODULE_PARM_DESC(pool_size, "size of the memory pool, e.g. 64M, a multiple of 2 MiB");
 
 static char *trampoline = "0x70000";
 module_param(trampoline, charp, 0444);
