@@ -21,7 +21,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../scripts/lib.sh"
 check_options "" "$@"
 top=$(cd "$here/.." && pwd)
-build=$(cd "${1:?usage: run.sh BUILD_DIR [WORKLOAD_PREFIX]}" && pwd)
+# Outside the $(...): a missing BUILD_DIR there left only the subshell,
+# and the harness went on to clear bench/results/ and run the hosted
+# benchmarks with no programs.
+build=${1:?usage: run.sh BUILD_DIR [WORKLOAD_PREFIX]}
+[ -d "$build" ] || usage_error "BUILD_DIR $build is no directory"
+build=$(cd "$build" && pwd)
 only=${2:-}
 runs=${BENCH_RUNS:-5}
 out=${BENCH_OUT:-$here/results}
