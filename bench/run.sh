@@ -17,9 +17,11 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # -h or --help: the header above; an option where BUILD_DIR goes is a
-# usage error, not a directory named "--help".
+# usage error, not a directory named "--help"; "--" ends the options
+# (dropped: "-- BUILD_DIR" is BUILD_DIR).
 . "$here/../scripts/lib.sh"
 check_options "" "$@"
+set -- "${checked_args[@]}"
 top=$(cd "$here/.." && pwd)
 # Outside the $(...): a missing BUILD_DIR there left only the subshell,
 # and the harness went on to clear bench/results/ and run the hosted
