@@ -124,9 +124,14 @@ if build in_order "${asan[@]}" -- "$here/in_order.c" "$here/add_bufs.c" \
 	"${backend[@]}" "${driver[@]}"; then
 	run_cases in_order ring-
 fi
-# Hostile drivers at the device level (device_hostile.c lists the cases).
-if build device_hostile "${asan[@]}" -- "$here/device_hostile.c" "${backend[@]}" "${driver[@]}"; then
+# Hostile drivers at the device level, requests and the status machine
+# (device_hostile.c and device_status.c list the cases), over one harness.
+devh=("$here/device_harness.c" "${backend[@]}" "${driver[@]}")
+if build device_hostile "${asan[@]}" -- "$here/device_hostile.c" "${devh[@]}"; then
 	run_cases device_hostile dev-
+fi
+if build device_status "${asan[@]}" -- "$here/device_status.c" "${devh[@]}"; then
+	run_cases device_status dev-
 fi
 # Descriptors rewritten by another thread while the device walks them,
 # 10 s per layout, guard pages and canaries around the region.
