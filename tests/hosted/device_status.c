@@ -16,6 +16,12 @@
  *                         a live device keeps the features it went live
  *                         with when the driver clears FEATURES_OK and
  *                         sets it again with others
+ *   features-refused-racing-*
+ *                         the driver writes status again (DRIVER_OK, a
+ *                         reset, FAILED) while the device weighs a
+ *                         FEATURES_OK it refuses: its write stands (the
+ *                         device wrote back the status it had read), and
+ *                         FEATURES_OK is refused once it is still there
  *   config-vector-once    the config interrupt vector rewritten from a
  *                         second thread while the device breaks and
  *                         resets: it never interrupts with a vector it
@@ -28,6 +34,7 @@
 #include <fcntl.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
 #include <pthread.h>
 #ifdef __SANITIZE_ADDRESS__
 #include <sanitizer/common_interface_defs.h>
@@ -163,6 +170,91 @@ static void features_stay_driver_ok(void)
 }
 
 /*
+ * A device that refuses every FEATURES_OK, and while it weighs one (in
+ * its class's features_ok) sees the driver's next status write land
+ * once: the guest writes when it likes, and the device's poll is
+ * between its read of the status and its answer then.
+ */
+static uint8_t racing_status;
+static int racing_writes;
+
+static int refuse_racing(uint64_t features)
+{
+	(void)features;
+	if (racing_writes-- > 0)
+		__atomic_store_n(&slot.status, racing_status, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int no_work(struct kb_device *d, int budget)
+{
+	(void)d;
+	(void)budget;
+	return 0;
+}
+
+static const struct kb_device_class racing_class = {
+	.name = "racing",
+	.device_id = VIRTIO_ID_BLOCK,
+	.num_queues = 1,
+	.queue_size_max = QSIZE,
+	.features_ok = refuse_racing,
+	.work = no_work,
+};
+
+/*
+ * The driver asks for FEATURES_OK, then writes wrote: status a few polls
+ * later is want, with acks FEATURES_OK answers counted.
+ */
+static void refused_racing(const char *layout, uint8_t wrote, uint8_t want,
+			   uint16_t acks)
+{
+	const uint8_t asked = VIRTIO_CONFIG_S_ACKNOWLEDGE |
+			      VIRTIO_CONFIG_S_DRIVER |
+			      VIRTIO_CONFIG_S_FEATURES_OK;
+	struct kb_device d;
+	uint16_t before;
+
+	fresh();
+	kb_device_init(&d, &slot, &kr, &racing_class, NULL, &ops, NULL);
+	slot.driver_features = 1ULL << VIRTIO_F_VERSION_1;
+	slot.status = asked;
+	racing_status = wrote;
+	racing_writes = 1;
+	before = slot.features_ack;
+	for (int i = 0; i < 4; i++)
+		kb_device_poll(&d, 1);
+	verdict("features-refused-racing", layout,
+		slot.status == want && !d.live &&
+		(uint16_t)(slot.features_ack - before) == acks,
+		"status %#x after the driver wrote %#x (want %#x), live %d, %u answers (want %u)",
+		slot.status, wrote, want, d.live,
+		(uint16_t)(slot.features_ack - before), acks);
+}
+
+/*
+ * A late DRIVER_OK (a driver that took a silent device at its word):
+ * FEATURES_OK is refused under it, and DRIVER_OK without it is a
+ * violation the driver sees (NEEDS_RESET), not a status the device
+ * rewound to ACKNOWLEDGE | DRIVER, leaving the driver to wait for ever
+ * on a device it thinks live.  A reset (0) and FAILED stand as written.
+ */
+static void features_refused_racing(void)
+{
+	const uint8_t ad = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
+
+	refused_racing("late-driver-ok",
+		       ad | VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK,
+		       ad | VIRTIO_CONFIG_S_DRIVER_OK |
+		       VIRTIO_CONFIG_S_NEEDS_RESET, 1);
+	refused_racing("reset", 0, 0, 0);
+	refused_racing("failed",
+		       ad | VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_FAILED,
+		       ad | VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_FAILED,
+		       0);
+}
+
+/*
  * What the doorbell's handler reads: a status change not yet acted on,
  * and which queues were kicked since it last looked (and how many kicks
  * beyond one, capped) — only queues the device has set up: a guest's
@@ -281,6 +373,7 @@ int main(void)
 	driver_ok_first();
 	features_stay();
 	features_stay_driver_ok();
+	features_refused_racing();
 	config_vector_once();
 	doorbell_hints();
 	harness_end();
