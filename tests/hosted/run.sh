@@ -190,11 +190,13 @@ if build net_config "${asan[@]}" -- "$here/net_config.c" "${backend[@]}" "${driv
 fi
 
 # The blk device over an asynchronous store completing out of order:
-# many in flight, flush ordering, FLUSH offered over a volatile cache only.
-if build blk_async "${asan[@]}" -- "$here/blk_async.c" "${backend[@]}" "${driver[@]}"; then
+# many in flight, flush ordering, FLUSH offered over a volatile cache only,
+# ranges.  One program of three files (blk_async.h), listed once.
+blk_async=("$here/blk_async.c" "$here/blk_async_flush.c" "$here/blk_async_range.c")
+if build blk_async "${asan[@]}" -- "${blk_async[@]}" "${backend[@]}" "${driver[@]}"; then
 	run_cases blk_async blk-async- 20000
 fi
-if CC=clang build blk_async_tsan -fsanitize=thread -- "$here/blk_async.c" "${backend[@]}" "${driver[@]}"; then
+if CC=clang build blk_async_tsan -fsanitize=thread -- "${blk_async[@]}" "${backend[@]}" "${driver[@]}"; then
 	run_cases blk_async_tsan blk-async-tsan- 5000
 fi
 # VIRTIO_BLK_F_MQ: several queues served at once, none starved, queue 0
