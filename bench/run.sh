@@ -21,11 +21,18 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # -h or --help: the header above; an option where BUILD_DIR goes is a
-# usage error, not a directory named "--help".
+# usage error, not a directory named "--help"; "--" ends the options
+# (dropped: "-- BUILD_DIR" is BUILD_DIR).
 . "$here/../scripts/lib.sh"
 check_options "" "$@"
+set -- "${checked_args[@]}"
 top=$(cd "$here/.." && pwd)
-build=$(cd "${1:?usage: run.sh BUILD_DIR [WORKLOAD_PREFIX]}" && pwd)
+# Outside the $(...): a missing BUILD_DIR there left only the subshell,
+# and the harness went on to clear bench/results/ and run the hosted
+# benchmarks with no programs.
+build=${1:?usage: run.sh BUILD_DIR [WORKLOAD_PREFIX]}
+[ -d "$build" ] || usage_error "BUILD_DIR $build is no directory"
+build=$(cd "$build" && pwd)
 only=${2:-}
 runs=${BENCH_RUNS:-5}
 out=${BENCH_OUT:-$here/results}

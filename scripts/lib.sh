@@ -16,17 +16,29 @@ script_help() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { ex
 # (the word after one is its value, whatever it looks like: --qemu -s).
 # The check stops at the first operand, so it covers what comes before.
 #   check_options "--stub --batch=" "$@"
+# A "--" ends the options too.  checked_args is then the command line
+# without it (otherwise the whole line): a script that takes no options
+# takes that as its arguments, so that "-- BUILD_DIR" is BUILD_DIR and
+# not a directory named "--" (the test runners, bench/run.sh):
+#   check_options "" "$@"
+#   set -- "${checked_args[@]}"
+# One that parses options itself must end them at "--" in its own loop
+# (qemu-host.sh does).
 check_options() {
-	local known=" $1 " value= a
+	local known=" $1 " value= a i=0
 	shift
+	checked_args=("$@")
 	for a in "$@"; do
 		if [ -n "$value" ]; then
 			value=
+			i=$((i + 1))
 			continue
 		fi
 		case $a in
 		-h | --help) script_help; exit 0 ;;
-		--) return 0 ;;
+		--)
+			checked_args=("${@:1:i}" "${@:i+2}")
+			return 0 ;;
 		-?*)
 			case $known in
 			*" $a= "*) value=1 ;;
@@ -35,6 +47,7 @@ check_options() {
 			esac ;;
 		*) return 0 ;;
 		esac
+		i=$((i + 1))
 	done
 }
 

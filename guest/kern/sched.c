@@ -1,8 +1,8 @@
 /*
- * The scheduler core: run queues, the switch, blocking and waking, the
- * tick, sleeping, load balancing and the idle loop.  Thread life cycle is
- * in thread.c, the CPUs' structures and which of them schedule in
- * percpu.c.
+ * The scheduler core: the switch, blocking and waking, the tick,
+ * sleeping and the idle loop.  The run queues are runq.h's, which CPU a
+ * thread goes to and load balancing balance.c's, thread life cycle is in
+ * thread.c, the CPUs' structures and which of them schedule in percpu.c.
  *
  * Locking: one scheduler lock (interrupts off) guards every CPU's run
  * queues and sleepers, the wait queues and thread states.  A thread
@@ -17,6 +17,7 @@
 
 #include "libc/reent.h"
 #include "kern/thread.h"
+#include "kern/runq.h"
 #include "kern/sched.h"
 #include "kern/smp.h"
 #include "kern/wake.h"
@@ -43,153 +44,6 @@ struct thread *thread_self(void)
 	struct thread *t = this_cpu_current();
 
 	return t ? t : &boot_thread;
-}
-
-/* ---- run queue ---------------------------------------------------------- */
-
-static void ready_enqueue(struct cpu *c, struct thread *t, int front)
-{
-	t->state = THREAD_READY;
-	t->cpu = c;
-	if (front)
-		list_add_after(&t->run_node, &c->ready[t->prio]);
-	else
-		list_push_back(&c->ready[t->prio], &t->run_node);
-	c->ready_mask |= 1u << t->prio;
-	c->nr_ready++;
-}
-
-static void ready_remove(struct cpu *c, struct thread *t)
-{
-	list_remove(&t->run_node);
-	if (list_empty(&c->ready[t->prio]))
-		c->ready_mask &= ~(1u << t->prio);
-	c->nr_ready--;
-}
-
-static struct thread *ready_dequeue(struct cpu *c)
-{
-	struct thread *t;
-	int prio;
-
-	if (!c->ready_mask)
-		return NULL;
-	prio = 31 - __builtin_clz(c->ready_mask);
-	t = list_entry(list_first(&c->ready[prio]), struct thread, run_node);
-	ready_remove(c, t);
-	return t;
-}
-
-static int highest_ready_prio(const struct cpu *c)
-{
-	return c->ready_mask ? 31 - __builtin_clz(c->ready_mask) : -1;
-}
-
-/* ---- placement and balancing -------------------------------------------- */
-
-static int allowed(const struct thread *t, const struct cpu *c)
-{
-	return c->online && (!t->affinity || (t->affinity >> c->index) & 1);
-}
-
-static unsigned int load(const struct cpu *c)
-{
-	return c->nr_ready + (c->current != c->idle);
-}
-
-/*
- * Where a thread that becomes runnable goes: here if it outranks what
- * runs here (it preempts at once, as on one CPU), else the least loaded
- * CPU it may use, the one it ran on last winning a tie (its cache), then
- * this one.
- */
-static struct cpu *place(struct thread *t)
-{
-	struct cpu *me = this_cpu(), *best = NULL;
-
-	if (allowed(t, me) && t->prio > me->current->prio)
-		return me;
-	if (t->cpu && allowed(t, t->cpu))
-		best = t->cpu;
-	else if (allowed(t, me))
-		best = me;
-	for (unsigned int i = 0; i < KSPAWN_MAX_CPUS; i++) {
-		struct cpu *c = cpu_get(i);
-
-		if (allowed(t, c) && (!best || load(c) < load(best)))
-			best = c;
-	}
-	return best ? best : me;	/* no CPU allowed: cannot happen */
-}
-
-/* c has a thread of priority prio ready: preempt what runs there? */
-static void kick(struct cpu *c, int prio)
-{
-	if (prio <= c->current->prio)
-		return;
-	c->need_resched = 1;
-	if (c == this_cpu())
-		return;
-	/* Pairs with idle_poll(): a CPU that polls sees need_resched. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!__atomic_load_n(&c->polling, __ATOMIC_RELAXED))
-		smp_send_resched(c->apic_id);
-}
-
-/*
- * CPU c takes a thread waiting on another CPU's queue: the one of the
- * highest priority (at least min_prio) that c may run, from the
- * busiest CPU on a tie.  Never one that outranks what runs on its CPU:
- * that CPU was told to switch to it (kick()).  With stranded_only, only
- * one that what runs on its CPU outranks, which cannot run there until
- * that ends.  Returns 1 if it took one.
- */
-static int steal_locked(struct cpu *c, int min_prio, int stranded_only)
-{
-	struct thread *best = NULL;
-	struct cpu *from = NULL;
-
-	if (min_prio <= THREAD_PRIO_IDLE)
-		min_prio = THREAD_PRIO_IDLE + 1;
-	for (unsigned int i = 0; i < KSPAWN_MAX_CPUS; i++) {
-		struct cpu *o = cpu_get(i);
-		uint32_t top, mask;
-
-		if (o == c || !o->online || !o->nr_ready)
-			continue;
-		top = (uint32_t)o->current->prio;
-		/* Priorities min_prio..top, or below top if stranded_only. */
-		mask = o->ready_mask & ~((1u << min_prio) - 1);
-		mask &= stranded_only ? (1u << top) - 1 : (2u << top) - 1;
-		while (mask) {
-			int p = 31 - __builtin_clz(mask);
-			struct list_node *n;
-
-			mask &= ~(1u << p);
-			if (best && (p < best->prio ||
-				     (p == best->prio &&
-				      o->nr_ready <= from->nr_ready)))
-				break;
-			list_for_each(n, &o->ready[p]) {
-				struct thread *t = list_entry(n, struct thread,
-							      run_node);
-
-				if (allowed(t, c)) {
-					best = t;
-					from = o;
-					break;
-				}
-			}
-			if (from == o)
-				break;
-		}
-	}
-	if (!best)
-		return 0;
-	ready_remove(from, best);
-	ready_enqueue(c, best, 0);
-	c->stolen++;
-	return 1;
 }
 
 /* ---- the switch --------------------------------------------------------- */
@@ -223,10 +77,10 @@ static void schedule_locked(void)
 		if (allowed(prev, c)) {
 			ready_enqueue(c, prev, prev->slice_left != 0);
 		} else {	/* its affinity changed: off it goes */
-			struct cpu *to = place(prev);
+			struct cpu *to = sched_place(prev);
 
 			ready_enqueue(to, prev, 0);
-			kick(to, prev->prio);
+			sched_kick(to, prev->prio);
 		}
 	}
 	prev->yielded = 0;
@@ -341,7 +195,7 @@ void sched_wake_locked(struct thread *t, int result)
 		t->waiting_on = NULL;
 	}
 	t->wake_result = result;
-	c = place(t);
+	c = sched_place(t);
 	if (result == -ETIMEDOUT && t->prio == c->current->prio &&
 	    c->current != c->idle) {
 		/*
@@ -355,7 +209,7 @@ void sched_wake_locked(struct thread *t, int result)
 			smp_send_resched(c->apic_id);
 	} else {
 		ready_enqueue(c, t, 0);
-		kick(c, t->prio);
+		sched_kick(c, t->prio);
 	}
 }
 
@@ -395,9 +249,9 @@ void sched_tick(void)
 	 * its reschedule to come).
 	 */
 	top = highest_ready_prio(c);
-	if (steal_locked(c, top > cur->prio ? top : cur->prio,
+	if (sched_steal_locked(c, top > cur->prio ? top : cur->prio,
 			 top >= cur->prio))
-		kick(c, highest_ready_prio(c));
+		sched_kick(c, highest_ready_prio(c));
 	if (cur != c->idle && cur->slice_left && !--cur->slice_left) {
 		/* Slice used up: rotate only if someone else may run. */
 		if (highest_ready_prio(c) >= cur->prio)
@@ -525,7 +379,7 @@ void sched_idle(void)
 		irq_disable();
 		if (!c->ready_mask && sched_ncpus() > 1) {
 			spin_lock(&sched_lock);
-			steal_locked(c, THREAD_PRIO_MIN, 0);
+			sched_steal_locked(c, THREAD_PRIO_MIN, 0);
 			spin_unlock(&sched_lock);
 		}
 		if (c->need_resched || c->ready_mask) {
@@ -550,7 +404,7 @@ void sched_set_prio_locked(struct thread *t, int prio)
 		ready_remove(c, t);
 		t->prio = prio;
 		ready_enqueue(c, t, 0);
-		kick(c, prio);
+		sched_kick(c, prio);
 	} else {
 		t->prio = prio;
 		if (t->state == THREAD_RUNNING &&
@@ -578,9 +432,9 @@ int thread_set_affinity(struct thread *t, uint32_t mask)
 		struct cpu *to;
 
 		ready_remove(t->cpu, t);
-		to = place(t);
+		to = sched_place(t);
 		ready_enqueue(to, t, 0);
-		kick(to, t->prio);
+		sched_kick(to, t->prio);
 	} else if (t->state == THREAD_RUNNING && !allowed(t, t->cpu)) {
 		/* schedule_locked moves it when it next stops here */
 		t->cpu->need_resched = 1;

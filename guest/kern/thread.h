@@ -112,7 +112,7 @@ extern struct cpu cpu_table[];
 
 /*
  * CPU index's structure (index < KSPAWN_MAX_CPUS).  Inline: the
- * scheduler looks at every CPU's on each wake (sched.c's place()).
+ * scheduler looks at every CPU's on each wake (balance.c's sched_place()).
  */
 static inline struct cpu *cpu_get(unsigned int index)
 {

@@ -113,7 +113,7 @@ static void collect(struct vblk_queue *q)
 		void (*fn)(struct vblk_req *r) = r->complete;
 
 		list_remove(&r->node);
-		r->written = len;
+		r->written = len < r->writable ? len : r->writable;
 		r->done = 1;
 		complete(r, fn);
 		any = 1;
@@ -477,7 +477,7 @@ static int too_big(uint32_t type, uint32_t len)
  * The header, then the data in segments of at most seg_bytes (no more
  * than max_segs: too_big() saw to that), then the status byte.  Returns
  * the buffers in all; the first *nout are the device's to read (the
- * header, and the data of a write).
+ * header, a write's data), the rest (r->writable bytes) its to write.
  */
 static unsigned int build_chain(struct vblk_req *r, int write, void *buf,
 				uint32_t len, struct virtq_buf *b,
@@ -494,6 +494,7 @@ static unsigned int build_chain(struct vblk_req *r, int write, void *buf,
 	}
 	*nout = write ? n : 1;
 	b[n++] = (struct virtq_buf){ &r->status, 1 };
+	r->writable = 1 + (write || !buf ? 0 : len);
 	return n;
 }
 

@@ -29,7 +29,13 @@ struct vblk_req {
 	struct virtio_blk_outhdr hdr;
 	uint8_t status;			/* set by the device */
 	volatile int done;
+	/*
+	 * Bytes the device says it wrote: its used length, read once and
+	 * cut to writable, so that a device claiming more than the
+	 * request's buffers hold takes no caller that trusts it past them.
+	 */
 	uint32_t written;
+	uint32_t writable;		/* a read's data and the status byte */
 	unsigned int queue;		/* the queue it went on */
 	void (*complete)(struct vblk_req *r);	/* vblk_submit_cb's */
 	void *ctx;

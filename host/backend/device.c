@@ -67,19 +67,27 @@ static void reset(struct kb_device *d)
 /*
  * FEATURES_OK: accept a subset of what we offered that includes VERSION_1,
  * or clear the bit to refuse; then count the answer in features_ack.
+ *
+ * The refusal goes over the status it answers, or not at all: the guest
+ * may have written again since we read it (a DRIVER_OK, a reset,
+ * FAILED), and writing back our copy would undo that write, leaving a
+ * driver to wait on a device it thinks live.  Its new status is then
+ * acted on at the next poll, FEATURES_OK refused again if still there.
  */
 static void negotiate(struct kb_device *d, uint8_t status)
 {
 	uint64_t want = KB_READ(d->slot->driver_features);
 	uint64_t offer = (d->cls->features & ~d->withheld) | KB_F_TRANSPORT;
+	uint8_t refused = status & ~VIRTIO_CONFIG_S_FEATURES_OK;
 
 	if ((want & ~offer) || !(want & (1ULL << VIRTIO_F_VERSION_1)) ||
 	    (d->cls->features_ok && !d->cls->features_ok(want))) {
+		if (KB_CMPXCHG(d->slot->status, status, refused) != status)
+			return;
 		kb_log("%s device: driver asked for features %#llx of %#llx; refused\n",
 		       d->cls->name, (unsigned long long)want,
 		       (unsigned long long)offer);
-		KB_WRITE(d->slot->status, status & ~VIRTIO_CONFIG_S_FEATURES_OK);
-		d->status = status & ~VIRTIO_CONFIG_S_FEATURES_OK;
+		d->status = refused;
 	} else {
 		d->features = want;
 		d->status = status;

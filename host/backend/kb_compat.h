@@ -13,6 +13,7 @@
 #define KB_COMPAT_H
 
 #ifdef __KERNEL__
+#include <linux/atomic.h>
 #include <linux/compiler.h>
 #include <linux/errno.h>
 #include <linux/printk.h>
@@ -45,6 +46,8 @@
 #define KB_LOAD_ACQUIRE(x) smp_load_acquire(&(x))
 /* see above */
 #define KB_STORE_RELEASE(x, v) smp_store_release(&(x), v)
+/* v over x only if x still holds old; what x held (a full barrier) */
+#define KB_CMPXCHG(x, old, v) cmpxchg(&(x), old, v)
 /* A lock taken from any context (blk completions may be hard-irq). */
 #define kb_lock_t spinlock_t
 #define kb_lock_init(l) spin_lock_init(l)
@@ -90,6 +93,11 @@ static inline void kb_wake_all(wait_queue_head_t *w)
 #define KB_WRITE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 #define KB_LOAD_ACQUIRE(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
 #define KB_STORE_RELEASE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
+#define KB_CMPXCHG(x, old, v) ({ \
+	__typeof__(x) kb_seen_ = (old); \
+	__atomic_compare_exchange_n(&(x), &kb_seen_, (v), 0, \
+				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); \
+	kb_seen_; })
 struct kb_lock {
 	int held;
 };

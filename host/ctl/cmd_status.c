@@ -273,7 +273,8 @@ int cmd_list(struct ctl *c, int argc, char **argv)
 	if (ctl_help("list", argc, argv, NULL))
 		return EXIT_OK;
 	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-')
+		/* "-1" is an argument, as an ID would be, not an option. */
+		if (ctl_is_option(argv[i]))
 			return ctl_bad_option("list", argv[i]);
 		return ctl_usage("list", "takes no arguments ('%s')", argv[i]);
 	}

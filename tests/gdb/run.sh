@@ -13,9 +13,11 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # -h or --help: the header above; an option where BUILD_DIR goes is a
-# usage error, not a directory named "--help".
+# usage error, not a directory named "--help"; "--" ends the options
+# (dropped: "-- BUILD_DIR" is BUILD_DIR).
 . "$here/../../scripts/lib.sh"
 check_options "" "$@"
+set -- "${checked_args[@]}"
 top=$(cd "$here/../.." && pwd)
 build=${1:?usage: run.sh BUILD_DIR}
 # The test image: the cases run test apps (spin, crash) too.

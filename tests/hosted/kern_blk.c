@@ -101,7 +101,7 @@ static void *device(void *arg)
 		}
 		if (taken && returned) {
 			/* The chain as it was: header, data, status byte. */
-			kh_blk_complete_split(&slot, va, head, 0xa5);
+			kh_blk_complete_split(&slot, va, head, 0xa5, 0);
 			completed = 1;
 		}
 		usleep(100);

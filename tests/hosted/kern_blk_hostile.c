@@ -10,6 +10,11 @@
  *     written: the stale entries name the first read's head, the second
  *     read's now.
  *
+ *   blk-hostile-len-split: a read completed OK, its used entry's length
+ *     UINT32_MAX: the request's written, what the driver tells its
+ *     caller the device wrote, is at most what the request let it
+ *     write (the data and the status byte), not the device's claim.
+ *
  *   blk-init-failed: a device whose blk_size is no power of two: the
  *     driver does not use it, and says so (FAILED, virtio 3.1.1) rather
  *     than leave it at FEATURES_OK waiting for a DRIVER_OK.
@@ -53,7 +58,7 @@ static uint8_t *region;
 static struct kspawn_device slot;
 static atomic_int stop, returned, reset_seen, reset_before_return, read_rc;
 static atomic_int first_rc;
-static int packed, jump;
+static int packed, jump, overlong;
 
 static void *va(uint64_t gpa)
 {
@@ -93,12 +98,15 @@ static void answer(uint32_t id)
 	}
 }
 
-/* Split: the first request completed, OK, its whole chain written. */
-static void complete_first(void)
+/*
+ * Split: the first request completed, OK, its whole chain written; the
+ * used length that (0) or claim.
+ */
+static void complete_first(uint32_t claim)
 {
 	struct vring_avail *avail = va(slot.queues[0].driver_addr);
 
-	kh_blk_complete_split(&slot, va, avail->ring[0], 0);
+	kh_blk_complete_split(&slot, va, avail->ring[0], 0, claim);
 }
 
 /* Split: the second request answered by an index QSIZE + 1 on. */
@@ -142,11 +150,14 @@ static void *device(void *arg)
 		if (!answered && (st & VIRTIO_CONFIG_S_DRIVER_OK) &&
 		    __atomic_load_n(&slot.queues[0].ready, __ATOMIC_ACQUIRE) &&
 		    available()) {
-			if (!jump) {
+			if (overlong) {
+				complete_first(UINT32_MAX);
+				answered = 1;
+			} else if (!jump) {
 				answer(QSIZE + 3);
 				answered = 1;
 			} else if (!first) {
-				complete_first();
+				complete_first(0);
 				first = 1;
 			} else {
 				answered = jumped();
@@ -232,6 +243,31 @@ out:
 	pthread_join(dev, NULL);
 }
 
+static void overlong_len(void)
+{
+	uint8_t buf[VBLK_SECTOR];
+	struct vblk_req r = { .written = 0 };
+	pthread_t dev;
+	int rc;
+
+	fresh(0);
+	overlong = 1;
+	pthread_create(&dev, NULL, device, NULL);
+	if (vblk_init_queues(1)) {
+		verdict("blk-hostile-len", "split", 0, "no device");
+		goto out;
+	}
+	rc = vblk_submit(&r, VIRTIO_BLK_T_IN, 0, buf, sizeof(buf)) ?:
+	     vblk_wait(&r);
+	verdict("blk-hostile-len", "split", !rc && r.written == sizeof(buf) + 1,
+		"read %d (want 0), written %u for a claim of %u (want %zu: the data and the status byte)",
+		rc, r.written, UINT32_MAX, sizeof(buf) + 1);
+out:
+	overlong = 0;
+	atomic_store(&stop, 1);
+	pthread_join(dev, NULL);
+}
+
 static void init_failed(void)
 {
 	uint32_t bad = 3000;
@@ -266,6 +302,7 @@ int main(void)
 	jump = 1;
 	hostile("blk-hostile-jump", "split");
 	jump = 0;
+	overlong_len();
 	init_failed();
 	free(region);
 	printf("kern_blk_hostile: %d failed\n", failures);

@@ -180,7 +180,7 @@ void kh_blk_slot(struct kspawn_device *slot, uint16_t qsize,
 
 void kh_blk_complete_split(struct kspawn_device *slot,
 			   void *(*va)(uint64_t gpa), uint16_t head,
-			   uint8_t fill)
+			   uint8_t fill, uint32_t claim)
 {
 	struct vring_desc *desc = va(slot->queues[0].desc_addr);
 	struct vring_used *used = va(slot->queues[0].device_addr);
@@ -197,7 +197,7 @@ void kh_blk_complete_split(struct kspawn_device *slot,
 	}
 	*(uint8_t *)va(desc[i].addr) = VIRTIO_BLK_S_OK;
 	used->ring[0].id = head;
-	used->ring[0].len = len;
+	used->ring[0].len = claim ? claim : len;
 	__atomic_store_n(&used->idx, 1, __ATOMIC_RELEASE);
 }
 

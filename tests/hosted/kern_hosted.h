@@ -27,11 +27,12 @@ int kh_device_handshake(struct kspawn_device *slot, int *acked);
  * The device's side by hand, split queue 0: the chain at head (a blk
  * request) completed OK at used entry 0, every writable buffer filled
  * with fill, then the last one's first byte (the status) set to OK.  va
- * turns the driver's addresses into pointers.
+ * turns the driver's addresses into pointers.  The entry's length is
+ * what was written, or claim if not 0 (a device that lies about it).
  */
 void kh_blk_complete_split(struct kspawn_device *slot,
 			   void *(*va)(uint64_t gpa), uint16_t head,
-			   uint8_t fill);
+			   uint8_t fill, uint32_t claim);
 /*
  * slot as a one-queue virtio-blk device (VERSION_1 only, queue 0 at most
  * qsize, capacity sectors) and the one virtio_open() finds.

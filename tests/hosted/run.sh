@@ -12,9 +12,11 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # -h or --help: the header above; an option where BUILD_DIR goes is a
-# usage error, not a directory named "--help".
+# usage error, not a directory named "--help"; "--" ends the options
+# (dropped: "-- BUILD_DIR" is BUILD_DIR).
 . "$here/../../scripts/lib.sh"
 check_options "" "$@"
+set -- "${checked_args[@]}"
 top=$(cd "$here/../.." && pwd)
 out=${1:?usage: run.sh BUILD_DIR}/hosted-tests
 mkdir -p "$out"
@@ -122,9 +124,14 @@ if build in_order "${asan[@]}" -- "$here/in_order.c" "$here/add_bufs.c" \
 	"${backend[@]}" "${driver[@]}"; then
 	run_cases in_order ring-
 fi
-# Hostile drivers at the device level (device_hostile.c lists the cases).
-if build device_hostile "${asan[@]}" -- "$here/device_hostile.c" "${backend[@]}" "${driver[@]}"; then
+# Hostile drivers at the device level, requests and the status machine
+# (device_hostile.c and device_status.c list the cases), over one harness.
+devh=("$here/device_harness.c" "${backend[@]}" "${driver[@]}")
+if build device_hostile "${asan[@]}" -- "$here/device_hostile.c" "${devh[@]}"; then
 	run_cases device_hostile dev-
+fi
+if build device_status "${asan[@]}" -- "$here/device_status.c" "${devh[@]}"; then
+	run_cases device_status dev-
 fi
 # Descriptors rewritten by another thread while the device walks them,
 # 10 s per layout, guard pages and canaries around the region.
@@ -183,11 +190,13 @@ if build net_config "${asan[@]}" -- "$here/net_config.c" "${backend[@]}" "${driv
 fi
 
 # The blk device over an asynchronous store completing out of order:
-# many in flight, flush ordering, FLUSH offered over a volatile cache only.
-if build blk_async "${asan[@]}" -- "$here/blk_async.c" "${backend[@]}" "${driver[@]}"; then
+# many in flight, flush ordering, FLUSH offered over a volatile cache only,
+# ranges.  One program of three files (blk_async.h), listed once.
+blk_async=("$here/blk_async.c" "$here/blk_async_flush.c" "$here/blk_async_range.c")
+if build blk_async "${asan[@]}" -- "${blk_async[@]}" "${backend[@]}" "${driver[@]}"; then
 	run_cases blk_async blk-async- 20000
 fi
-if CC=clang build blk_async_tsan -fsanitize=thread -- "$here/blk_async.c" "${backend[@]}" "${driver[@]}"; then
+if CC=clang build blk_async_tsan -fsanitize=thread -- "${blk_async[@]}" "${backend[@]}" "${driver[@]}"; then
 	run_cases blk_async_tsan blk-async-tsan- 5000
 fi
 # VIRTIO_BLK_F_MQ: several queues served at once, none starved, queue 0

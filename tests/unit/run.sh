@@ -13,9 +13,11 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # -h or --help: the header above; an option where BUILD_DIR goes is a
-# usage error, not a directory named "--help".
+# usage error, not a directory named "--help"; "--" ends the options
+# (dropped: "-- BUILD_DIR" is BUILD_DIR).
 . "$here/../../scripts/lib.sh"
 check_options "" "$@"
+set -- "${checked_args[@]}"
 top=$(cd "$here/../.." && pwd)
 build=${1:?usage: run.sh BUILD_DIR}
 out=$build/unit
@@ -168,16 +170,55 @@ for sh in "$top"/scripts/*.sh "$top"/tests/run.sh "$top"/tests/*/run.sh \
 	hs=$?
 	bogus=$(cd "$out" && timeout 20 "$sh" --no-such-option 2>&1)
 	bs=$?
+	# A runner drops the "--" that ends its options (it took it for
+	# BUILD_DIR): "--" alone is no BUILD_DIR at all, and the fuzz
+	# suite's optional one after "--" is where its targets go.
+	dd= ds=0 dashdash=
+	case $name in
+	tests/fuzz/run.sh)
+		dd=$(cd "$out" && timeout 20 "$sh" -- "$out/dashdash" no-such-target 2>&1)
+		[ -e "$out/dashdash/fuzz/no-such-target.verdict" ] ||
+			dashdash=", -- DIR did not put its targets in DIR"
+		rm -rf "$out/dashdash" ;;
+	tests/run.sh | tests/*/run.sh | bench/run.sh)
+		dd=$(cd "$out" && timeout 20 "$sh" -- 2>&1)
+		ds=$?
+		[ $ds -ne 0 ] && [[ "$dd" == *"usage: run.sh BUILD_DIR"* ]] ||
+			dashdash=", -- alone exit $ds, not the usage for no BUILD_DIR" ;;
+	esac
 	if [ $hs -eq 0 ] && [[ "$help" == *"$name"* ]] && [ $bs -eq 2 ] &&
 		[[ "$bogus" == *"unknown option --no-such-option"* ]] &&
+		[ -z "$dashdash" ] && [ ! -e "$out/--" ] &&
 		[ ! -e "$out/--help" ] && [ ! -e "$out/--no-such-option" ]; then
 		ok "unit/script-help/$name"
 	else
-		bad "unit/script-help/$name: --help exit $hs, an unknown option exit $bs"
-		printf '%s\n' "$help" "$bogus" | head -n 6 | sed 's/^/    | /'
-		rm -rf "$out/--help" "$out/--no-such-option"
+		bad "unit/script-help/$name: --help exit $hs, an unknown option exit $bs$dashdash"
+		printf '%s\n' "$help" "$bogus" "$dd" | head -n 9 | sed 's/^/    | /'
+		rm -rf "$out/--help" "$out/--no-such-option" "$out/--"
 	fi
 done
+
+# check_options (scripts/lib.sh) leaves the command line in checked_args
+# without the "--" that ended the options, and keeps one that is an
+# option's value or comes after an operand.
+dd=$(bash -c '. "$1"; shift
+	show() { printf "[%s]" "${checked_args[@]}"; echo; }
+	check_options "" -- b c; show
+	check_options "" -- -- -h; show
+	check_options "--x= --y" --y --x -- -- -a; show
+	check_options "" a -- b; show
+	check_options "" a b; show' _ "$top/scripts/lib.sh" 2>&1)
+want='[b][c]
+[--][-h]
+[--y][--x][--][-a]
+[a][--][b]
+[a][b]'
+if [ "$dd" = "$want" ]; then
+	ok "unit/lib-sh-dashdash"
+else
+	bad "unit/lib-sh-dashdash: check_options kept or dropped the wrong \"--\""
+	diff <(echo "$want") <(echo "$dd") | sed 's/^/    | /'
+fi
 
 # scripts/lib.sh, sourced by the scripts and the test runners, defines no
 # function named as a shell builtin or keyword: its jobs() once hid the

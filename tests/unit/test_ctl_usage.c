@@ -228,6 +228,7 @@ static void numbers_strict(void **state)
 		"gdb", ctl("gdb", "-1"));
 	refused("reserve: '-1' is not a CPU list (like 2-3,5)", "reserve",
 		ctl("reserve", "-1"));
+	refused("list: takes no arguments ('-1')", "list", ctl("list", "-1"));
 	assert_int_equal(ctl("gdb", "7", "--listen", "+1234"), EXIT_USAGE);
 	has(err, "gdb: --listen wants [ADDR:]PORT");
 	assert_int_equal(ctl("gdb", "7", "--listen", "127.0.0.1: 1234"),

@@ -1,0 +1,382 @@
+/*
+ * Hosted: a driver walking the device's status machine (host/backend/
+ * device.c) off its path on purpose: status bits out of order, cleared
+ * under a live device, a reset request, the hints the doorbell's handler
+ * reads.  The driver is the guest's own (guest/lib/virtio.c), the device
+ * is polled by hand (device_harness.c), so every case is deterministic
+ * but config-vector-once.  Each case prints "ok NAME" or "FAIL NAME: why".
+ *
+ *   driver-ok-first       DRIVER_OK as the very first status, then status
+ *                         0: the reset revives the device
+ *   reset-forgets-queues-* blk with two queues, reset (the ABI's request)
+ *                         and started again with one: queue 1 does not
+ *                         come back with the old driver's rings, whose
+ *                         requests would run again
+ *   features-stay-live, features-stay-driver-ok
+ *                         a live device keeps the features it went live
+ *                         with when the driver clears FEATURES_OK and
+ *                         sets it again with others
+ *   features-refused-racing-*
+ *                         the driver writes status again (DRIVER_OK, a
+ *                         reset, FAILED) while the device weighs a
+ *                         FEATURES_OK it refuses: its write stands (the
+ *                         device wrote back the status it had read), and
+ *                         FEATURES_OK is refused once it is still there
+ *   config-vector-once    the config interrupt vector rewritten from a
+ *                         second thread while the device breaks and
+ *                         resets: it never interrupts with a vector it
+ *                         would have refused
+ *   doorbell-hints        what the doorbell's handler reads to see what a
+ *                         ring was for: a status change or reset request
+ *                         not yet acted on, and which queues were kicked
+ *                         (and how many kicks beyond one, capped)
+ */
+#include <fcntl.h>
+#include <linux/virtio_blk.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+#include <pthread.h>
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/common_interface_defs.h>
+#endif
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/hosted/device_harness.h"
+#include "tests/hosted/verdict.h"
+
+static void driver_ok_first(void)
+{
+	int ok;
+
+	fresh();
+	kb_blk_init(&blk, &slot, &kr, &ops, NULL, &kb_ram_ops, ram,
+		    DISK_BYTES, "hosted");
+	slot.status = VIRTIO_CONFIG_S_DRIVER_OK;
+	kb_device_poll(&blk.dev, 1);
+	if (!verdict("driver-ok-first-refused", NULL,
+		     slot.status & VIRTIO_CONFIG_S_NEEDS_RESET,
+		     "status %#x, want NEEDS_RESET", slot.status))
+		return;
+	slot.status = 0;
+	kb_device_poll(&blk.dev, 1);
+	ok = !bring_up(&blk.dev, 0);
+	verdict("driver-ok-first-reset", NULL,
+		ok && blk_request(VIRTIO_BLK_T_IN, 1, 512) == VIRTIO_BLK_S_OK,
+		"after status 0 and a proper handshake: status %#x, live %d",
+		slot.status, blk.dev.live);
+}
+
+/*
+ * virtio_start() resets with the ABI's request; the slot's queue fields
+ * are the guest's to write, so only the device clearing them keeps the
+ * last driver's queue 1 from coming up with the next driver's queue 0.
+ */
+static void reset_forgets_queues(const char *layout, int packed)
+{
+	uint32_t first;
+
+	fresh();
+	kb_blk_init(&blk, &slot, &kr, &ops, NULL, &kb_ram_ops, ram,
+		    DISK_BYTES, "hosted");
+	if (!verdict("reset-forgets-queues-two", layout,
+		     slot.num_queues >= 2 && !bring_up_queues(&blk.dev, packed, 2),
+		     "%u queues offered, two not brought up", slot.num_queues))
+		return;
+	first = KB_READ(blk.dev.queues_up);
+	if (bring_up_queues(&blk.dev, packed, 1)) {
+		verdict("reset-forgets-queues", layout, 0,
+			"one queue not brought up after the reset");
+		return;
+	}
+	verdict("reset-forgets-queues", layout,
+		first == 3 && KB_READ(blk.dev.queues_up) == 1 &&
+		!slot.queues[1].ready,
+		"queues up %#x then %#x, queue 1 ready %u (want 0x3, 0x1, 0)",
+		first, KB_READ(blk.dev.queues_up), slot.queues[1].ready);
+}
+
+/*
+ * A live blk device that went live with features before (acks
+ * negotiations so far) is offered FEATURES_OK again with VERSION_1 only:
+ * it keeps its features, negotiates nothing, still serves, and the
+ * doorbell's hint sees no status change left to act on (the bits it
+ * keeps are not one).
+ */
+static void features_kept(const char *name, uint64_t before, uint16_t acks)
+{
+	slot.driver_features = 1ULL << VIRTIO_F_VERSION_1;
+	slot.status |= VIRTIO_CONFIG_S_FEATURES_OK;
+	kb_device_poll(&blk.dev, 1);
+	verdict(name, NULL,
+		blk.dev.features == before && slot.features_ack == acks &&
+		blk.dev.live &&
+		blk_request(VIRTIO_BLK_T_IN, 1, 512) == VIRTIO_BLK_S_OK &&
+		!kb_device_status_changed(&blk.dev),
+		"features %#llx (went live with %#llx), %u negotiations more, live %d, status change pending %d",
+		(unsigned long long)blk.dev.features,
+		(unsigned long long)before, (uint16_t)(slot.features_ack - acks),
+		blk.dev.live, kb_device_status_changed(&blk.dev));
+}
+
+/*
+ * A live device's features are the ones it went live with: a driver that
+ * clears FEATURES_OK (and DRIVER_OK) and sets it again with other bits
+ * does not negotiate again under the queues it set up.
+ */
+static void features_stay(void)
+{
+	uint64_t before;
+	uint16_t acks;
+
+	if (!verdict("features-stay-live", NULL, !blk_up(0), "device not live"))
+		return;
+	before = blk.dev.features;
+	acks = slot.features_ack;
+	slot.status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
+	kb_device_poll(&blk.dev, 1);
+	features_kept("features-stay-live", before, acks);
+}
+
+/*
+ * The same when the driver clears FEATURES_OK in the very write that sets
+ * DRIVER_OK: the device goes live on the features it accepted, and
+ * setting FEATURES_OK again with other bits negotiates nothing.
+ */
+static void features_stay_driver_ok(void)
+{
+	const char *name = "features-stay-driver-ok";
+	uint64_t before;
+	uint16_t acks;
+
+	fresh();
+	kb_blk_init(&blk, &slot, &kr, &ops, NULL, &kb_ram_ops, ram,
+		    DISK_BYTES, "hosted");
+	if (!verdict(name, NULL, !handshake_but_ready(&blk.dev, 0,
+						      slot.num_queues),
+		     "handshake refused"))
+		return;
+	before = blk.dev.features;
+	acks = slot.features_ack;
+	slot.status = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		      VIRTIO_CONFIG_S_DRIVER_OK;
+	kb_device_poll(&blk.dev, 1);
+	if (!verdict(name, NULL, blk.dev.live, "device not live"))
+		return;
+	features_kept(name, before, acks);
+}
+
+/*
+ * A device that refuses every FEATURES_OK, and while it weighs one (in
+ * its class's features_ok) sees the driver's next status write land
+ * once: the guest writes when it likes, and the device's poll is
+ * between its read of the status and its answer then.
+ */
+static uint8_t racing_status;
+static int racing_writes;
+
+static int refuse_racing(uint64_t features)
+{
+	(void)features;
+	if (racing_writes-- > 0)
+		__atomic_store_n(&slot.status, racing_status, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int no_work(struct kb_device *d, int budget)
+{
+	(void)d;
+	(void)budget;
+	return 0;
+}
+
+static const struct kb_device_class racing_class = {
+	.name = "racing",
+	.device_id = VIRTIO_ID_BLOCK,
+	.num_queues = 1,
+	.queue_size_max = QSIZE,
+	.features_ok = refuse_racing,
+	.work = no_work,
+};
+
+/*
+ * The driver asks for FEATURES_OK, then writes wrote: status a few polls
+ * later is want, with acks FEATURES_OK answers counted.
+ */
+static void refused_racing(const char *layout, uint8_t wrote, uint8_t want,
+			   uint16_t acks)
+{
+	const uint8_t asked = VIRTIO_CONFIG_S_ACKNOWLEDGE |
+			      VIRTIO_CONFIG_S_DRIVER |
+			      VIRTIO_CONFIG_S_FEATURES_OK;
+	struct kb_device d;
+	uint16_t before;
+
+	fresh();
+	kb_device_init(&d, &slot, &kr, &racing_class, NULL, &ops, NULL);
+	slot.driver_features = 1ULL << VIRTIO_F_VERSION_1;
+	slot.status = asked;
+	racing_status = wrote;
+	racing_writes = 1;
+	before = slot.features_ack;
+	for (int i = 0; i < 4; i++)
+		kb_device_poll(&d, 1);
+	verdict("features-refused-racing", layout,
+		slot.status == want && !d.live &&
+		(uint16_t)(slot.features_ack - before) == acks,
+		"status %#x after the driver wrote %#x (want %#x), live %d, %u answers (want %u)",
+		slot.status, wrote, want, d.live,
+		(uint16_t)(slot.features_ack - before), acks);
+}
+
+/*
+ * A late DRIVER_OK (a driver that took a silent device at its word):
+ * FEATURES_OK is refused under it, and DRIVER_OK without it is a
+ * violation the driver sees (NEEDS_RESET), not a status the device
+ * rewound to ACKNOWLEDGE | DRIVER, leaving the driver to wait for ever
+ * on a device it thinks live.  A reset (0) and FAILED stand as written.
+ */
+static void features_refused_racing(void)
+{
+	const uint8_t ad = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER;
+
+	refused_racing("late-driver-ok",
+		       ad | VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK,
+		       ad | VIRTIO_CONFIG_S_DRIVER_OK |
+		       VIRTIO_CONFIG_S_NEEDS_RESET, 1);
+	refused_racing("reset", 0, 0, 0);
+	refused_racing("failed",
+		       ad | VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_FAILED,
+		       ad | VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_FAILED,
+		       0);
+}
+
+/*
+ * What the doorbell's handler reads: a status change not yet acted on,
+ * and which queues were kicked since it last looked (and how many kicks
+ * beyond one, capped) — only queues the device has set up: a guest's
+ * kicks on others, or on a device it reset, are not worth a wake-up.
+ */
+static void doorbell_hints(void)
+{
+	uint32_t seen[KSPAWN_MAX_QUEUES] = { 0 }, extra = 0, m1, m2, m3, m4, m5;
+	int idle, reset_asked, acted, status_asked;
+
+	fresh();
+	kb_blk_init(&blk, &slot, &kr, &ops, NULL, &kb_ram_ops, ram,
+		    DISK_BYTES, "hosted");
+	if (!verdict("doorbell-hints", NULL, slot.num_queues >= 2 &&
+		     !bring_up_queues(&blk.dev, 0, 1),
+		     "a blk device of %u queues with queue 0 up", slot.num_queues))
+		return;
+	idle = kb_device_status_changed(&blk.dev);
+	slot.queues[0].notify += 3;
+	m1 = kb_device_notified(&blk.dev, seen, &extra);
+	m2 = kb_device_notified(&blk.dev, seen, &extra);
+	slot.queues[0].notify -= 1000;		/* a guest's lie: capped */
+	m3 = kb_device_notified(&blk.dev, seen, &extra);
+	slot.queues[1].notify += 1;		/* never set up */
+	m4 = kb_device_notified(&blk.dev, seen, &extra);
+	slot.reset = 1;
+	reset_asked = kb_device_status_changed(&blk.dev);
+	kb_device_poll(&blk.dev, 1);
+	acted = kb_device_status_changed(&blk.dev);
+	slot.status = VIRTIO_CONFIG_S_ACKNOWLEDGE;
+	status_asked = kb_device_status_changed(&blk.dev);
+	slot.queues[0].notify += 1;		/* after the reset */
+	m5 = kb_device_notified(&blk.dev, seen, &extra);
+	verdict("doorbell-hints", NULL,
+		!idle && reset_asked && !acted && status_asked &&
+		m1 == 1 && !m2 && m3 == 1 && !m4 && !m5 && extra == 2 + 16,
+		"changed: up %d, reset asked %d, after the poll %d, status written %d; queues kicked %#x, %#x, %#x, on a queue not set up %#x, after a reset %#x, extra kicks %u (want 18)",
+		idle, reset_asked, acted, status_asked, m1, m2, m3, m4, m5,
+		extra);
+}
+
+static atomic_int flip_stop;
+
+/* Good, too low, too high: a device that reads once never passes the last two. */
+static void *flip_vector(void *arg)
+{
+	static const uint32_t v[] = { 40, 7, 300 };
+
+	(void)arg;
+	for (unsigned int i = 0; !atomic_load_explicit(&flip_stop,
+					memory_order_relaxed); i++)
+		__atomic_store_n(&slot.config_vector, v[i % 3],
+				 __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void config_vector_once(void)
+{
+	double end = now() + 2;
+	unsigned long rounds = 0;
+	int saved, null;
+	pthread_t th;
+
+	fresh();
+	kb_blk_init(&blk, &slot, &kr, &ops, NULL, &kb_ram_ops, ram,
+		    DISK_BYTES, "hosted");
+	atomic_store(&bad_vectors, 0);
+	atomic_store(&config_irqs, 0);
+	/*
+	 * One log line per violation: not 100 000 of them in the log.  A
+	 * sanitizer report still goes to the real stderr.
+	 */
+	fflush(stderr);
+	saved = dup(2);
+	null = open("/dev/null", O_WRONLY);
+#ifdef __SANITIZE_ADDRESS__
+	__sanitizer_set_report_fd((void *)(intptr_t)saved);
+#endif
+	dup2(null, 2);
+	pthread_create(&th, NULL, flip_vector, NULL);
+	while (now() < end && !atomic_load(&bad_vectors)) {
+		for (int i = 0; i < 1000; i++, rounds++) {
+			slot.reset = 1;
+			kb_device_poll(&blk.dev, 1);
+			slot.status = VIRTIO_CONFIG_S_DRIVER_OK;
+			kb_device_poll(&blk.dev, 1);
+		}
+	}
+	atomic_store(&flip_stop, 1);
+	pthread_join(th, NULL);
+	dup2(saved, 2);
+#ifdef __SANITIZE_ADDRESS__
+	__sanitizer_set_report_fd((void *)(intptr_t)2);
+#endif
+	close(saved);
+	close(null);
+	verdict("config-vector-once", NULL, !atomic_load(&bad_vectors) &&
+		atomic_load(&config_irqs),
+		"%lu of %lu config interrupts with a vector outside 32..255 (%lu violations)",
+		atomic_load(&bad_vectors), atomic_load(&config_irqs), rounds);
+}
+
+int main(void)
+{
+	harness_start();
+	for (int packed = 0; packed < 2; packed++)
+		reset_forgets_queues(packed ? "packed" : "split", packed);
+	driver_ok_first();
+	features_stay();
+	features_stay_driver_ok();
+	features_refused_racing();
+	config_vector_once();
+	doorbell_hints();
+	harness_end();
+	printf("device_status: %d failed\n", failures);
+	return failures != 0;
+}
