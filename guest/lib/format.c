@@ -119,7 +119,7 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
 			sp->sign = '+';
 		else if (*f == ' ' && !sp->sign)
 			sp->sign = ' ';
-		else
+		else if (*f != ' ')	/* a ' ' after '+' is a flag too */
 			break;
 	}
 	if (*f == '*') {

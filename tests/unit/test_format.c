@@ -37,6 +37,23 @@ static void test_integers(void **state)
 	SAME("%*d|%-*d|%.*d", 6, 1, 6, 2, 4, 3);
 }
 
+/*
+ * C takes the flags in any order, and "+" wins over " ".  A " " after a
+ * "+" ended the flags instead: it became the conversion, printed as it
+ * stands, and the "d" after it as text, so the int was never taken and
+ * every conversion after it read the argument before its own (here the
+ * %s an int, as a pointer).
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat"	/* the redundant " " is the test */
+static void test_flags_any_order(void **state)
+{
+	(void)state;
+	SAME("%+ d|% +d|%+ 5d|%- +5d|%0 +5d", 3, 3, 3, 3, 3);
+	SAME("%+ d %s", 3, "after");
+}
+#pragma GCC diagnostic pop
+
 static void test_strings_chars_pointers(void **state)
 {
 	(void)state;
@@ -69,6 +86,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_integers),
+		cmocka_unit_test(test_flags_any_order),
 		cmocka_unit_test(test_strings_chars_pointers),
 		cmocka_unit_test(test_truncation),
 	};
