@@ -7,6 +7,7 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/context.h"
 #include "kern/sched.h"
+#include "kern/thread.h"
 
 #define NREGS 57		/* gdb's amd64 numbering, core + sse */
 #define REG_RSP 7
@@ -149,7 +150,10 @@ static int fpu_reg(const uint8_t *fx, unsigned int r, void *val)
 	return 0;
 }
 
-/* A thread that is not running: what context_switch saved. */
+/*
+ * A thread that is not running: what context_switch saved, and the FPU
+ * and SSE state the scheduler saved with it (fxsave, at every switch).
+ */
 static int saved_reg(const struct thread *t, unsigned int r, void *val)
 {
 	struct thread_info info;
@@ -160,6 +164,8 @@ static int saved_reg(const struct thread *t, unsigned int r, void *val)
 	f = info.saved_sp;
 	if (!f)
 		return -1;
+	if (r >= REG_ST0)
+		return fpu_reg(t->fpu.fxsave, r, val);
 	switch (r) {
 	case 1: v = f->rbx; break;
 	case 6: v = f->rbp; break;
