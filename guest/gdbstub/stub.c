@@ -10,6 +10,7 @@
 #define ERR_BAD_PACKET "E01"
 #define ERR_FAULT "E14"
 #define ERR_NO_THREAD "E02"
+#define REG_MAX 16		/* bytes in a register: an xmm one */
 
 static const char hexdigits[] = "0123456789abcdef";
 
@@ -153,20 +154,34 @@ static void cmd_write_mem(struct gdb_stub *s, const char *p, size_t plen,
 	reply(s, "OK");
 }
 
+/*
+ * Register r of the thread gdb looks at, as hex at dst (2 * its size);
+ * "xx..." if the target has no value for it, which gdb shows as
+ * <unavailable> rather than as a value nobody read.
+ */
+static void reg_hex(struct gdb_stub *s, unsigned int r, char *dst, size_t size)
+{
+	uint8_t val[REG_MAX];
+	size_t n = s->t->reg_size[r];
+
+	if (s->t->read_reg(s->t->ctx, reg_tid(s), r, val)) {
+		memset(dst, 'x', 2 * n);
+		dst[2 * n] = '\0';
+		return;
+	}
+	rsp_hex_encode(val, n, dst, size);
+}
+
 static void cmd_read_regs(struct gdb_stub *s)
 {
-	uint8_t val[16];
 	size_t len = 0;
 
 	for (unsigned int r = 0; r < s->t->nregs; r++) {
 		size_t n = s->t->reg_size[r];
 
-		if (n > sizeof(val) || len + 2 * n >= sizeof(s->scratch))
+		if (n > REG_MAX || len + 2 * n >= sizeof(s->scratch))
 			break;
-		if (s->t->read_reg(s->t->ctx, reg_tid(s), r, val))
-			memset(val, 0, n);
-		rsp_hex_encode(val, n, s->scratch + len,
-			       sizeof(s->scratch) - len);
+		reg_hex(s, r, s->scratch + len, sizeof(s->scratch) - len);
 		len += 2 * n;
 	}
 	send_raw(s, s->scratch, len);
@@ -174,7 +189,7 @@ static void cmd_read_regs(struct gdb_stub *s)
 
 static void cmd_write_regs(struct gdb_stub *s, const char *p, size_t plen)
 {
-	uint8_t val[16];
+	uint8_t val[REG_MAX];
 	size_t off = 0;
 
 	for (unsigned int r = 0; r < s->t->nregs && off < plen; r++) {
@@ -193,26 +208,20 @@ static void cmd_write_regs(struct gdb_stub *s, const char *p, size_t plen)
 
 static void cmd_read_one_reg(struct gdb_stub *s, const char *p)
 {
-	uint8_t val[16];
 	uint64_t r;
 
 	if (rsp_parse_hex(&p, &r) || *p || r >= s->t->nregs ||
-	    s->t->reg_size[r] > sizeof(val)) {
+	    s->t->reg_size[r] > REG_MAX) {
 		reply(s, ERR_BAD_PACKET);
 		return;
 	}
-	if (s->t->read_reg(s->t->ctx, reg_tid(s), (unsigned int)r, val)) {
-		reply(s, ERR_FAULT);
-		return;
-	}
-	rsp_hex_encode(val, s->t->reg_size[r], s->scratch,
-		       sizeof(s->scratch));
+	reg_hex(s, (unsigned int)r, s->scratch, sizeof(s->scratch));
 	reply(s, s->scratch);
 }
 
 static void cmd_write_one_reg(struct gdb_stub *s, const char *p)
 {
-	uint8_t val[16];
+	uint8_t val[REG_MAX];
 	uint64_t r;
 	size_t n;
 

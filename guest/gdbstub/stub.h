@@ -40,7 +40,11 @@ struct gdb_target {
 	int (*getc)(void *ctx);
 	void (*write)(void *ctx, const char *buf, size_t len);
 
-	/* Registers, in the order of target_xml, as raw little-endian bytes. */
+	/*
+	 * Registers, in the order of target_xml, as raw little-endian bytes
+	 * (at most 16); read_reg returns -1 for one it has no value for,
+	 * which gdb is told is unavailable.
+	 */
 	size_t nregs;
 	const uint8_t *reg_size;	/* bytes of each register */
 	int (*read_reg)(void *ctx, int tid, unsigned int reg, void *val);

@@ -63,13 +63,21 @@ static int emit_number(format_sink sink, void *ctx, const struct spec *sp,
 	}
 	if (n == 0 && sp->prec != 0)
 		buf[sizeof(buf) - 1 - n++] = '0';
+	zeros = sp->prec > n ? sp->prec - n : 0;
 	if (neg)
 		pre[plen++] = '-';
 	else if (sp->sign)
 		pre[plen++] = sp->sign;
 	while (prefix && *prefix)
 		pre[plen++] = *prefix++;
-	zeros = sp->prec > n ? sp->prec - n : 0;
+	/*
+	 * '#' with 'o': a 0 first, unless precision zeros or the digit 0
+	 * already are; as a prefix, so that the '0' flag still pads (a
+	 * larger precision would turn the padding off).
+	 */
+	if (base == 8 && sp->alt && !zeros &&
+	    (n == 0 || buf[sizeof(buf) - n] != '0'))
+		pre[plen++] = '0';
 	return emit(sink, ctx, sp, pre, plen, buf + sizeof(buf) - n, n, zeros);
 }
 
@@ -119,7 +127,7 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
 			sp->sign = '+';
 		else if (*f == ' ' && !sp->sign)
 			sp->sign = ' ';
-		else
+		else if (*f != ' ')	/* a ' ' after '+' is a flag too */
 			break;
 	}
 	if (*f == '*') {
@@ -186,6 +194,7 @@ static int convert(format_sink sink, void *ctx, char c, struct spec *sp,
 				   sv < 0 ? -(uint64_t)sv : (uint64_t)sv,
 				   sv < 0, 10, 0, NULL);
 	case 'u':
+		sp->sign = 0;	/* '+' and ' ' are for signed conversions */
 		return emit_number(sink, ctx, sp, get_unsigned(sp, ap), 0, 10,
 				   0, NULL);
 	case 'x':
@@ -197,11 +206,8 @@ static int convert(format_sink sink, void *ctx, char c, struct spec *sp,
 						   NULL);
 	case 'o':
 		sp->sign = 0;
-		uv = get_unsigned(sp, ap);
-		if (sp->alt && uv && sp->prec < 1)
-			sp->prec = 1;	/* at least one leading 0 */
-		return emit_number(sink, ctx, sp, uv, 0, 8, 0,
-				   sp->alt && uv ? "0" : NULL);
+		return emit_number(sink, ctx, sp, get_unsigned(sp, ap), 0, 8, 0,
+				   NULL);
 	case 'p':
 		sp->sign = 0;
 		return emit_number(sink, ctx, sp,

@@ -37,6 +37,43 @@ static void test_integers(void **state)
 	SAME("%*d|%-*d|%.*d", 6, 1, 6, 2, 4, 3);
 }
 
+/*
+ * C takes the flags in any order, and "+" wins over " ".  A " " after a
+ * "+" ended the flags instead: it became the conversion, printed as it
+ * stands, and the "d" after it as text, so the int was never taken and
+ * every conversion after it read the argument before its own (here the
+ * %s an int, as a pointer).
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat"	/* the redundant " " is the test */
+static void test_flags_any_order(void **state)
+{
+	(void)state;
+	SAME("%+ d|% +d|%+ 5d|%- +5d|%0 +5d", 3, 3, 3, 3, 3);
+	SAME("%+ d %s", 3, "after");
+}
+#pragma GCC diagnostic pop
+
+/*
+ * '#' with 'o' makes the first digit a 0 only if it is not one already
+ * (C 7.21.6.1): not with precision zeros in front, and a 0 even for the
+ * value 0 at precision 0; zero padding still pads.  '+' and ' ' are for
+ * signed conversions: 'u' has no sign.  No kernel caller used any of
+ * these yet; the "SAME as snprintf" promise is the reason.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat"	/* '+' with 'u' is the test */
+static void test_octal_alt_and_unsigned(void **state)
+{
+	(void)state;
+	SAME("%#08o|%#05o|%#-6o|%#o", 8u, 1u, 8u, 0u);
+	SAME("%#.0o|%#.3o|%#.2o|%#5.3o|%#.4o", 0u, 8u, 8u, 8u, 0u);
+	SAME("%#llo|%#024llo", (unsigned long long)UINT64_MAX,
+	     (unsigned long long)UINT64_MAX);
+	SAME("%+u|% u|%+5u|% 05u", 5u, 5u, 5u, 5u);
+}
+#pragma GCC diagnostic pop
+
 static void test_strings_chars_pointers(void **state)
 {
 	(void)state;
@@ -69,6 +106,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_integers),
+		cmocka_unit_test(test_flags_any_order),
+		cmocka_unit_test(test_octal_alt_and_unsigned),
 		cmocka_unit_test(test_strings_chars_pointers),
 		cmocka_unit_test(test_truncation),
 	};

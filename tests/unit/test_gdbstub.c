@@ -22,6 +22,7 @@ struct fake {
 	uint8_t mem[256];		/* guest memory at 0x1000 */
 	int bp_inserted;
 	uint64_t bp_addr;
+	unsigned int unavailable;	/* bit r: register r has no value */
 };
 
 static const uint8_t reg_size[4] = { 8, 8, 4, 4 };
@@ -47,7 +48,7 @@ static int f_read_reg(void *ctx, int tid, unsigned int reg, void *val)
 {
 	struct fake *f = ctx;
 
-	if (tid < 1 || tid > 3)
+	if (tid < 1 || tid > 3 || (f->unavailable >> reg & 1))
 		return -1;
 	memcpy(val, &f->regs[tid - 1][reg], reg_size[reg]);
 	return 0;
@@ -243,6 +244,34 @@ static void test_threads_and_registers(void **state)
 	assert_int_equal(stub.resume, GDB_RESUME_STEP);
 }
 
+/*
+ * A register the target has no value for (a thread off its CPU keeps
+ * only what its switch saved) is "xx..." in a reply, which gdb shows as
+ * <unavailable>.  The g reply had zeros there instead: gdb showed a
+ * sleeping thread's rax as 0x0, a value nobody read.
+ */
+static void test_unavailable_registers(void **state)
+{
+	(void)state;
+	fake.unavailable = 1u << 1 | 1u << 2;
+	gdb_sends("Hg3");
+	gdb_sends("g");
+	gdb_sends("p1");
+	gdb_sends("p2");
+	gdb_sends("p3");
+	gdb_sends("k");
+	gdb_stub_stopped(&stub, 1, GDB_SIGTRAP);
+
+	assert_string_equal(reply_n(0), "OK");
+	assert_string_equal(reply_n(1), "0003000000000000"
+					"xxxxxxxxxxxxxxxx"
+					"xxxxxxxx"
+					"03030000");
+	assert_string_equal(reply_n(2), "xxxxxxxxxxxxxxxx");
+	assert_string_equal(reply_n(3), "xxxxxxxx");
+	assert_string_equal(reply_n(4), "03030000");
+}
+
 static void test_breakpoints_and_xml(void **state)
 {
 	(void)state;
@@ -334,6 +363,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_session, setup),
 		cmocka_unit_test_setup(test_threads_and_registers, setup),
+		cmocka_unit_test_setup(test_unavailable_registers, setup),
 		cmocka_unit_test_setup(test_breakpoints_and_xml, setup),
 		cmocka_unit_test_setup(test_hostile_packets, setup),
 		cmocka_unit_test_setup(test_big_read_is_clamped, setup),

@@ -7,6 +7,7 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/context.h"
 #include "kern/sched.h"
+#include "kern/thread.h"
 
 #define NREGS 57		/* gdb's amd64 numbering, core + sse */
 #define REG_RSP 7
@@ -15,6 +16,7 @@
 #define REG_CS 18
 #define REG_ST0 24
 #define REG_FCTRL 32
+#define REG_FTAG 34
 #define REG_XMM0 40
 #define REG_MXCSR 56
 #define RFLAGS_RF (1ULL << 16)
@@ -128,13 +130,49 @@ static void *frame_gpr(struct trap_frame *tf, unsigned int r)
 	return NULL;
 }
 
+/*
+ * The x87 tag word gdb's ftag is: two bits per physical register (0
+ * valid, 1 zero, 2 special, 3 empty).  fxsave keeps one bit each (1: in
+ * use), so the kind is worked out from the value, as FSAVE would (and
+ * as gdb's i387_tag() does).  Register i is st((i - TOP) mod 8).
+ */
+static uint16_t tag_word(const uint8_t *fx)
+{
+	unsigned int top = (unsigned int)(fx[3] >> 3) & 7;
+	uint16_t tags = 0;
+
+	for (unsigned int i = 0; i < 8; i++) {
+		const uint8_t *st = fx + 32 + 16 * ((i - top) & 7);
+		unsigned int exp = (st[8] | st[9] << 8) & 0x7fff, tag;
+		uint64_t mant;
+
+		memcpy(&mant, st, 8);
+		if (!(fx[4] >> i & 1))
+			tag = 3;
+		else if (exp == 0x7fff)
+			tag = 2;
+		else if (exp == 0)
+			tag = mant ? 2 : 1;
+		else
+			tag = mant >> 63 ? 0 : 2;
+		tags |= (uint16_t)(tag << (2 * i));
+	}
+	return tags;
+}
+
 /* FPU/SSE registers of a stopped thread, from its fxsave image. */
 static int fpu_reg(const uint8_t *fx, unsigned int r, void *val)
 {
 	static const uint8_t fctrl_off[8] = { 0, 2, 4, 12, 8, 20, 16, 6 };
-	static const uint8_t fctrl_len[8] = { 2, 2, 1, 2, 4, 2, 4, 2 };
+	static const uint8_t fctrl_len[8] = { 2, 2, 0, 2, 4, 2, 4, 2 };
 
 	memset(val, 0, reg_size[r]);
+	if (r == REG_FTAG) {
+		uint16_t tags = tag_word(fx);
+
+		memcpy(val, &tags, 2);
+		return 0;
+	}
 	if (r >= REG_ST0 && r < REG_FCTRL)
 		memcpy(val, fx + 32 + 16 * (r - REG_ST0), 10);
 	else if (r >= REG_FCTRL && r < REG_XMM0)
@@ -149,7 +187,10 @@ static int fpu_reg(const uint8_t *fx, unsigned int r, void *val)
 	return 0;
 }
 
-/* A thread that is not running: what context_switch saved. */
+/*
+ * A thread that is not running: what context_switch saved, and the FPU
+ * and SSE state the scheduler saved with it (fxsave, at every switch).
+ */
 static int saved_reg(const struct thread *t, unsigned int r, void *val)
 {
 	struct thread_info info;
@@ -160,6 +201,8 @@ static int saved_reg(const struct thread *t, unsigned int r, void *val)
 	f = info.saved_sp;
 	if (!f)
 		return -1;
+	if (r >= REG_ST0)
+		return fpu_reg(t->fpu.fxsave, r, val);
 	switch (r) {
 	case 1: v = f->rbx; break;
 	case 6: v = f->rbp; break;

@@ -26,13 +26,27 @@ static uint64_t *table_virt(uint64_t pte)
 	return (uint64_t *)((pte & PTE_ADDR) - region_base + KSPAWN_VA_REGION);
 }
 
-/* The PTE slot for va, creating intermediate tables if create is set. */
+/* Bits 63..48 copies of bit 47: the only addresses the CPU translates. */
+static int canonical(uint64_t va)
+{
+	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
+
+/*
+ * The PTE slot for va, creating intermediate tables if create is set.
+ * The walk reads bits 47..12 only: a non-canonical va (the gdb stub's
+ * addresses are whatever gdb sends) would find the slot of the canonical
+ * address it shares them with, and be taken for mapped, where any access
+ * to it is a #GP.  It has no slot.
+ */
 static uint64_t *pte_slot(uint64_t va, int create)
 {
 	uint64_t *table = pml4;
 
 	if (!table)
 		return NULL;	/* still on the boot tables */
+	if (!canonical(va))
+		return NULL;
 	for (int level = LEVELS - 1; level > 0; level--) {
 		unsigned int i = (va >> (12 + 9 * level)) & 511;
 

@@ -28,7 +28,7 @@ void paging_load(void);
 void paging_unmap(uint64_t va);
 void paging_remap(uint64_t va);
 
-/* Is va mapped (present) in the current tables? */
+/* Is va mapped (present) in the current tables?  Never if not canonical. */
 int paging_is_mapped(uint64_t va);
 
 /* Map one 4 KiB page of device memory, uncached, at va in the MMIO window. */
