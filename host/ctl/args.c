@@ -116,9 +116,21 @@ int ctl_help(const char *cmd, int argc, char **argv,
 	return 0;
 }
 
-int ctl_id_args(const char *cmd, int argc, char **argv, const char *flag,
-		const char *alias, int *flagged, uint32_t *id)
+/* The flag arg names, or NULL. */
+static const struct ctl_flag *find_flag(const struct ctl_flag *flags,
+					const char *arg)
 {
+	for (; flags && flags->name; flags++)
+		if (!strcmp(arg, flags->name) ||
+		    (flags->alias && !strcmp(arg, flags->alias)))
+			return flags;
+	return NULL;
+}
+
+int ctl_id_args(const char *cmd, int argc, char **argv,
+		const struct ctl_flag *flags, uint32_t *id)
+{
+	const struct ctl_flag *f;
 	const char *ids = NULL;
 
 	if (ctl_help(cmd, argc, argv, NULL))
@@ -126,9 +138,8 @@ int ctl_id_args(const char *cmd, int argc, char **argv, const char *flag,
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 
-		if (flag && (!strcmp(arg, flag) ||
-			     (alias && !strcmp(arg, alias)))) {
-			*flagged = 1;
+		if ((f = find_flag(flags, arg))) {
+			*f->set = 1;
 		} else if (ctl_is_option(arg)) {
 			return ctl_bad_option(cmd, arg);
 		} else if (ids) {

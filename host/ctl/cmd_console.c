@@ -1,5 +1,6 @@
-/* kspawnctl console ID [--follow] */
+/* kspawnctl console ID [--follow] [--input] */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -105,9 +106,71 @@ static int follow_gone(int fd, uint32_t id, int seen, size_t *total,
 	return EXIT_OK;
 }
 
-static int follow(int fd, uint32_t id)
+/*
+ * --input: stdin goes to the guest's console input ring, which its read()
+ * polls.  The ring holds 1 KiB; what does not fit waits here, and stdin
+ * is not read again until it went, so a guest that does not read holds
+ * back the writer (a pipe fills) and nothing is dropped.  Stdin's end
+ * stops the sending, not the following: the guest still answers.
+ */
+struct input {
+	int open;		/* stdin not at its end */
+	int moved;		/* the last send put bytes in the ring */
+	char buf[1024];
+	size_t len, off;	/* buf[off, len) not in the ring yet */
+};
+
+/* Into the ring, what it takes of what waits; 0 or a negative errno. */
+static int send_input(int fd, uint32_t id, struct input *in)
 {
-	struct timespec tick = { 0, POLL_NS };
+	size_t put;
+	int e;
+
+	in->moved = 0;
+	if (in->off == in->len)
+		return 0;
+	e = dev_console_write(fd, id, in->buf + in->off, in->len - in->off,
+			      &put);
+	if (!e) {
+		in->off += put;
+		in->moved = put != 0;
+	}
+	return e;
+}
+
+/*
+ * Wait a poll period, or less if stdin has bytes and nothing of it waits
+ * (then read them: a keystroke reaches the guest at once).  Bytes still
+ * waiting for a guest that is taking them are tried again a millisecond
+ * later, which its read() may take already; for one that is not, a poll
+ * period later.
+ */
+static void wait_input(struct input *in)
+{
+	struct timespec tick = { 0, POLL_NS }, soon = { 0, POLL_NS / 20 };
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	ssize_t n;
+
+	if (!in || !in->open || in->off < in->len) {
+		nanosleep(in && in->moved ? &soon : &tick, NULL);
+		return;
+	}
+	if (poll(&p, 1, POLL_NS / 1000000) <= 0)
+		return;		/* nothing, or a signal: the loop sees it */
+	n = read(STDIN_FILENO, in->buf, sizeof(in->buf));
+	if (n > 0) {
+		in->len = (size_t)n;
+		in->off = 0;
+	} else if (n == 0 || errno != EINTR) {
+		if (n < 0)
+			err_msg("console: reading stdin: %s; no more input sent",
+				strerror(errno));
+		in->open = 0;
+	}
+}
+
+static int follow_loop(int fd, uint32_t id, struct input *in)
+{
 	struct ctl_status st;
 	size_t total = 0;
 	enum ctl_gone gone = CTL_GONE_NO;
@@ -137,8 +200,13 @@ static int follow(int fd, uint32_t id)
 			return ctl_fail("console", e, id);
 		if (done && !full)
 			break;
+		e = in ? send_input(fd, id, in) : 0;
+		if (no_instance(e))
+			continue;	/* the next status look says how */
+		if (e)
+			return ctl_fail("console", e, id);
 		if (!full)
-			nanosleep(&tick, NULL);
+			wait_input(in);
 	}
 	if (rc == EXIT_GUEST)
 		err_msg("console: instance %u %s (kspawnctl status %u)", id,
@@ -146,22 +214,42 @@ static int follow(int fd, uint32_t id)
 	return interrupted ? EXIT_SIGNAL + interrupted : rc;
 }
 
+/* Following, and with in, sending; in the end, input the guest left. */
+static int follow(int fd, uint32_t id, struct input *in)
+{
+	int rc = follow_loop(fd, id, in);
+
+	if (in && in->off < in->len)
+		err_msg("console: instance %u did not read the last %zu bytes of input",
+			id, in->len - in->off);
+	return rc;
+}
+
 int cmd_console(struct ctl *c, int argc, char **argv)
 {
-	int do_follow = 0, rc, e, full;
+	int do_follow = 0, do_input = 0, rc, e, full;
+	const struct ctl_flag flags[] = {
+		{ "--follow", "-f", &do_follow },
+		{ "--input", "-i", &do_input },
+		{ 0 }
+	};
+	static struct input in;
 	size_t total = 0;
 	enum ctl_gone gone = CTL_GONE_NO;
 	uint32_t id;
 
-	rc = ctl_id_args("console", argc, argv, "--follow", "-f", &do_follow,
-			 &id);
+	rc = ctl_id_args("console", argc, argv, flags, &id);
 	if (rc != CTL_GO)
 		return rc;
 	rc = ctl_open(c);
 	if (rc)
 		return rc;
+	if (do_input) {
+		in = (struct input){ .open = 1 };
+		return follow(c->fd, id, &in);
+	}
 	if (do_follow)
-		return follow(c->fd, id);
+		return follow(c->fd, id, NULL);
 	e = drain(c->fd, id, &total, &full, &gone);
 	if (e == OUTPUT_LOST)
 		return EXIT_FAIL;

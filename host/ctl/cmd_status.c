@@ -220,9 +220,9 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 {
 	struct ctl_status st;
 	uint32_t id;
-	int rc, e, none;
+	int rc, e;
 
-	rc = ctl_id_args("status", argc, argv, NULL, NULL, &none, &id);
+	rc = ctl_id_args("status", argc, argv, NULL, &id);
 	if (rc != CTL_GO)
 		return rc;
 	rc = ctl_open(c);

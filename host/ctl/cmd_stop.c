@@ -71,10 +71,11 @@ int cmd_stop(struct ctl *c, int argc, char **argv)
 	struct progress p;
 	struct kmsg_mark m;
 	int force = 0, rc, e, relaying;
+	const struct ctl_flag flags[] = { { "--force", NULL, &force }, { 0 } };
 	uint32_t id;
 	pthread_t t;
 
-	rc = ctl_id_args("stop", argc, argv, "--force", NULL, &force, &id);
+	rc = ctl_id_args("stop", argc, argv, flags, &id);
 	if (rc != CTL_GO)
 		return rc;
 	rc = ctl_open(c);

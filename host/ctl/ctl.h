@@ -79,14 +79,20 @@ int ctl_parse_digits(const char **s, unsigned long max, unsigned long *v);
 /* Parse an instance ID; prints the error and returns -1 if bad. */
 int ctl_parse_id(const char *s, uint32_t *id);
 
+/* A flag a command takes: *set becomes 1 if NAME (or ALIAS) is given. */
+struct ctl_flag {
+	const char *name, *alias;
+	int *set;
+};
+
 /*
- * "COMMAND ID [FLAG]", as status, console and stop take them: *flagged set
- * if FLAG (or ALIAS) is there (flag NULL: none).  CTL_GO to go on, or the
- * exit status to return (EXIT_OK after --help, EXIT_USAGE said why).
+ * "COMMAND ID [FLAG...]", as status, console and stop take them: flags
+ * ends with a NULL name (or is NULL: none).  CTL_GO to go on, or the exit
+ * status to return (EXIT_OK after --help, EXIT_USAGE said why).
  */
 #define CTL_GO (-1)
-int ctl_id_args(const char *cmd, int argc, char **argv, const char *flag,
-		const char *alias, int *flagged, uint32_t *id);
+int ctl_id_args(const char *cmd, int argc, char **argv,
+		const struct ctl_flag *flags, uint32_t *id);
 
 /*
  * -h or --help anywhere in cmd's arguments (but as the value of an option

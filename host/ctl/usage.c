@@ -11,7 +11,7 @@ static const char synopsis[] =
 "                     [--net loopback|netdev] [--doorbell-cpu N] [--no-verify]\n"
 "       kspawnctl list\n"
 "       kspawnctl status ID\n"
-"       kspawnctl console ID [--follow]\n"
+"       kspawnctl console ID [--follow] [--input]\n"
 "       kspawnctl stop ID [--force]\n"
 "       kspawnctl gdb ID [--listen [ADDR:]PORT | --tty DEV]\n"
 "       kspawnctl reserve CPULIST\n"
@@ -140,7 +140,7 @@ static const char status_help[] =
 "  bytes lost).\n";
 
 static const char console_help[] =
-"kspawnctl console ID [--follow]\n"
+"kspawnctl console ID [--follow] [--input]\n"
 "  Print what the guest wrote to its console since the last read (for\n"
 "  10 s after a stop, what a stopped guest wrote that nobody read).\n"
 "  --follow, -f    keep printing until the guest halts, panics or hangs,\n"
@@ -148,7 +148,12 @@ static const char console_help[] =
 "                  exit status 0 if it halted or was stopped (its last\n"
 "                  words printed), 9 if it panicked or hung, or its\n"
 "                  instance is dead (also when another process stopped\n"
-"                  it after that)\n";
+"                  it after that)\n"
+"  --input, -i     --follow, and send what comes on stdin to the guest's\n"
+"                  console input (its stdin: read(0), fgets), as fast\n"
+"                  as the guest reads it, nothing dropped; at the end of\n"
+"                  stdin (Ctrl-D) the sending stops, not the following.\n"
+"                  Bytes the guest never read are counted on stderr.\n";
 
 static const char stop_help[] =
 "kspawnctl stop ID [--force]\n"

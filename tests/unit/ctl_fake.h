@@ -47,6 +47,12 @@ static struct {
 	int reserve_err;	/* every dev_reserve's answer */
 	int guest_state;	/* KSPAWN_GUEST_* of FAKE_ID */
 	const char *console;	/* what its console holds, read once */
+	/* Its console input: what the guest took (in[in_len]); a write puts
+	 * at most in_room bytes (0: all), the first in_stalls none, and
+	 * nothing once in_max were taken (0: no limit). */
+	char in[1 << 15];
+	size_t in_len, in_room, in_max;
+	int in_stalls, in_writes;
 	void (*on_status)(void);	/* at each dev_status of FAKE_ID */
 	unsigned char pooled[CTL_MAX_CPUS];
 } fake;
@@ -176,9 +182,22 @@ int dev_console_read(int fd, uint32_t id, void *buf, size_t len,
 int dev_console_write(int fd, uint32_t id, const void *buf, size_t len,
 		      size_t *put)
 {
-	(void)fd, (void)buf;
-	*put = len;
-	return id == FAKE_ID && fake.there ? 0 : -ESRCH;
+	size_t room = sizeof(fake.in) - fake.in_len;
+
+	(void)fd;
+	*put = 0;
+	if (id != FAKE_ID || !fake.there)
+		return -ESRCH;
+	if (fake.in_writes++ < fake.in_stalls)
+		return 0;
+	if (fake.in_room && room > fake.in_room)
+		room = fake.in_room;
+	if (fake.in_max && room > fake.in_max - fake.in_len)
+		room = fake.in_max - fake.in_len;
+	*put = len < room ? len : room;
+	memcpy(fake.in + fake.in_len, buf, *put);
+	fake.in_len += *put;
+	return 0;
 }
 
 int dev_debug_read(int fd, uint32_t id, void *buf, size_t len, size_t *got)
