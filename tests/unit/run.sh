@@ -185,6 +185,11 @@ for sh in "$top"/scripts/*.sh "$top"/tests/run.sh "$top"/tests/*/run.sh \
 		ds=$?
 		[ $ds -ne 0 ] && [[ "$dd" == *"usage: run.sh BUILD_DIR"* ]] ||
 			dashdash=", -- alone exit $ds, not the usage for no BUILD_DIR" ;;
+	# A script that takes none, as the runners: its operands after "--".
+	scripts/check-ksyms.sh)
+		dd=$(cd "$out" && timeout 20 "$sh" -- "$out/no-such-pass1" "$out/no-such-final" 2>&1)
+		[[ "$dd" == *"$out/no-such-pass1"* ]] ||
+			dashdash=", -- PASS1_ELF FINAL_ELF did not look at PASS1_ELF" ;;
 	# A script that takes options takes what follows "--" as its first
 	# operand, even an option it knows (all but qemu-host.sh once took
 	# the "--" itself for it); a file that is not there: nothing boots.
@@ -230,6 +235,13 @@ for sh in "$top"/scripts/*.sh "$top"/tests/run.sh "$top"/tests/*/run.sh \
 			dashdash=", --alone -- --alone did not take --alone for PROBE_ELF"
 		rm -rf "$out/accel-qemu" "$out/--alone" "$out"/accel-cache.* ;;
 	esac
+	# And each takes its operands where check_options left them, without
+	# the "--" (check-ksyms.sh -- A B once counted three images, and
+	# gen-ksyms.sh -- ELF ran `nm --`, on a.out); qemu-host.sh ends its
+	# own loop at "--".
+	[ "$name" = scripts/qemu-host.sh ] ||
+		grep -A1 '^check_options ' "$sh" | grep -qxF 'set -- "${checked_args[@]}"' ||
+		dashdash+=", not set -- \"\${checked_args[@]}\" after check_options"
 	if [ $hs -eq 0 ] && [[ "$help" == *"$name"* ]] && [ $bs -eq 2 ] &&
 		[[ "$bogus" == *"unknown option --no-such-option"* ]] &&
 		[ -z "$dashdash" ] && [ ! -e "$out/--" ] &&
