@@ -20,6 +20,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 check_options "" "$@"
+set -- "${checked_args[@]}"
 
 out=${1:?usage: build-initramfs.sh OUT.cpio.gz [SRC:DEST]...}
 shift

@@ -12,6 +12,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 check_options "" "$@"
+set -- "${checked_args[@]}"
 
 out=$(realpath -m "${1:?usage: build-newlib.sh OUTDIR}")
 tarball=$(ls /usr/src/newlib/newlib-*.tar.* 2>/dev/null | sort -V | tail -n 1)

@@ -7,6 +7,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 check_options "" "$@"
+set -- "${checked_args[@]}"
 [ $# -eq 2 ] || usage_error "wants two images, not $#"
 a=$(nm -n --defined-only "$1" | awk '$2 ~ /^[tTwW]$/ {print $1, $3}')
 b=$(nm -n --defined-only "$2" | awk '$2 ~ /^[tTwW]$/ {print $1, $3}')

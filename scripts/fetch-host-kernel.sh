@@ -20,6 +20,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 check_options "" "$@"
+set -- "${checked_args[@]}"
 
 out=${1:-build/hostkernel}
 mkdir -p "$out"

@@ -29,17 +29,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 check_options "--stub --batch=" "$@"
-
-batch= stub=
-if [ "${1:-}" = --stub ]; then
-	stub=1
-	shift
-fi
-if [ "${1:-}" = --batch ]; then
-	batch=${2:?--batch needs a gdb script}
-	shift 2
-fi
-elf=${1:?usage: gdb-guest.sh [--batch SCRIPT] ELF [CMDLINE...]}
+set -- "${checked_args[@]}"
+stub=${checked_opt[--stub]:-} batch=${checked_opt[--batch]:-}
+elf=${1:?usage: gdb-guest.sh [--stub] [--batch SCRIPT] ELF [CMDLINE...]}
 shift
 cmdline="$*"
 [ -f "$elf" ] || die "no guest image at $elf (run make first)"

@@ -22,13 +22,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 check_options "--batch= --client=" "$@"
-
-batch= client=
-case ${1:-} in
---batch) batch=${2:?--batch needs a gdb script}; shift 2 ;;
---client) client=${2:?--client needs a program}; shift 2 ;;
-esac
-build=${1:?usage: gdb-spawned.sh [--batch SCRIPT] BUILD_DIR [CMDLINE...]}
+set -- "${checked_args[@]}"
+batch=${checked_opt[--batch]:-} client=${checked_opt[--client]:-}
+[ -z "$batch" ] || [ -z "$client" ] || usage_error "--batch or --client, not both"
+build=${1:?usage: gdb-spawned.sh [--batch SCRIPT | --client PROG] BUILD_DIR [CMDLINE...]}
 shift
 cmdline="${*:-gdb=wait hello}"
 image=${KSPAWN_IMAGE:-kspawn-guest.elf}

@@ -9,6 +9,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 check_options "" "$@"
+set -- "${checked_args[@]}"
 elf=${1:?usage: gen-ksyms.sh ELF}
 syms=$(mktemp)
 trap 'rm -f "$syms"' EXIT

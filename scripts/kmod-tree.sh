@@ -11,20 +11,19 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 check_options "--copy" "$@"
+set -- "${checked_args[@]}"
 top=$(cd "$(dirname "$0")/.." && pwd)
 mode=link
-if [ "${1:-}" = --copy ]; then
-	mode=copy
-	shift
-fi
+[ -z "${checked_opt[--copy]:-}" ] || mode=copy
 dest=${1:?usage: kmod-tree.sh [--copy] DIR}
-mkdir -p "$dest/abi" "$dest/backend"
+# "--" before each path: DIR may begin with a dash ("-- -x").
+mkdir -p -- "$dest/abi" "$dest/backend"
 put() {
 	local src=$top/$1 dst=$dest/$2
 	if [ "$mode" = copy ]; then
-		cp -f "$src" "$dst"
+		cp -f -- "$src" "$dst"
 	else
-		ln -sfn "$src" "$dst"
+		ln -sfn -- "$src" "$dst"
 	fi
 }
 for f in "$top"/host/kmod/*.[chS]; do

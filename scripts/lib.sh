@@ -12,43 +12,44 @@ script_help() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { ex
 # A script's leading options, checked before it acts on any: -h or --help
 # prints the header and exits 0; an option the script does not take is a
 # usage error (exit 2) rather than, say, a directory named "--help".  KNOWN
-# lists the options it parses itself, those that take a value as --opt=
-# (the word after one is its value, whatever it looks like: --qemu -s).
-# The check stops at the first operand, so it covers what comes before.
+# lists the options it takes, those that take a value as --opt= (the word
+# after one is its value, whatever it looks like: --qemu -s; one missing
+# at the end is a usage error too).  The options end at the first operand
+# or at a "--", which is dropped: what follows it is operands however it
+# looks ("-- --help" is a file named --help).  Then checked_args holds the
+# operands and checked_opt[OPT] each option given: 1, or its (last) value:
 #   check_options "--stub --batch=" "$@"
-# A "--" ends the options too.  checked_args is then the command line
-# without it (otherwise the whole line): a script that takes no options
-# takes that as its arguments, so that "-- BUILD_DIR" is BUILD_DIR and
-# not a directory named "--" (the test runners, bench/run.sh):
-#   check_options "" "$@"
 #   set -- "${checked_args[@]}"
-# One that parses options itself must end them at "--" in its own loop
-# (qemu-host.sh does).
+#   stub=${checked_opt[--stub]:-} batch=${checked_opt[--batch]:-}
+# A script that takes no options does the same ("-- BUILD_DIR" is
+# BUILD_DIR, not a directory named "--"); one whose options repeat and add
+# up parses them itself, ending them at "--" in its own loop (qemu-host.sh).
 check_options() {
-	local known=" $1 " value= a i=0
+	local known=" $1 " value= a
 	shift
-	checked_args=("$@")
-	for a in "$@"; do
+	declare -gA checked_opt=()
+	while [ $# -gt 0 ]; do
+		a=$1
 		if [ -n "$value" ]; then
+			checked_opt[$value]=$a
 			value=
-			i=$((i + 1))
-			continue
+		else
+			case $a in
+			-h | --help) script_help; exit 0 ;;
+			--) shift; break ;;
+			-?*)
+				case $known in
+				*" $a= "*) value=$a ;;
+				*" $a "*) checked_opt[$a]=1 ;;
+				*) usage_error "unknown option $a" ;;
+				esac ;;
+			*) break ;;
+			esac
 		fi
-		case $a in
-		-h | --help) script_help; exit 0 ;;
-		--)
-			checked_args=("${@:1:i}" "${@:i+2}")
-			return 0 ;;
-		-?*)
-			case $known in
-			*" $a= "*) value=1 ;;
-			*" $a "*) ;;
-			*) usage_error "unknown option $a" ;;
-			esac ;;
-		*) return 0 ;;
-		esac
-		i=$((i + 1))
+		shift
 	done
+	[ -z "$value" ] || usage_error "$value needs a value"
+	checked_args=("$@")
 }
 
 # A bad command line: the reason, the header's usage lines, exit 2.

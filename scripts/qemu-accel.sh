@@ -25,12 +25,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 check_options "--alone" "$@"
+set -- "${checked_args[@]}"
 tcg="-accel tcg,thread=multi"
 alone=
-if [ "${1:-}" = --alone ]; then
-	alone=" -smp 1,maxcpus=2"
-	shift
-fi
+[ -z "${checked_opt[--alone]:-}" ] || alone=" -smp 1,maxcpus=2"
 case "${KSPAWN_ACCEL:-}" in
 kvm) echo "-accel kvm$alone"; exit 0 ;;
 tcg) echo "$tcg$alone"; exit 0 ;;

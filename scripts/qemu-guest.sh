@@ -17,12 +17,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 check_options "--timeout=" "$@"
-
-limit=${KSPAWN_QEMU_TIMEOUT:-120}
-if [ "${1:-}" = --timeout ]; then
-	limit=$2
-	shift 2
-fi
+set -- "${checked_args[@]}"
+limit=${checked_opt[--timeout]:-${KSPAWN_QEMU_TIMEOUT:-120}}
 elf=${1:?usage: qemu-guest.sh [--timeout S] ELF [CMDLINE...]}
 shift
 [ -f "$elf" ] || die "no guest image at $elf (run make first)"

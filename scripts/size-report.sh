@@ -5,6 +5,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 check_options "" "$@"
+set -- "${checked_args[@]}"
 [ $# -ge 2 ] || usage_error "wants an image and object files"
 for a in "$@"; do
 	[ "$a" = -- ] || [ -f "$a" ] || die "no $a (make first)"

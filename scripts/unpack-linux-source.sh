@@ -13,6 +13,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 check_options "" "$@"
+set -- "${checked_args[@]}"
 
 out=${1:-build/linux-src}
 pkg=linux-source-6.1

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 #include "device.h"
 
+#ifndef __KERNEL__
+void (*kb_hosted_test_hook)(void *field);
+#endif
+
 void kb_device_init(struct kb_device *d, struct kspawn_device *slot,
 		    const struct kb_region *r, const struct kb_device_class *cls,
 		    void *priv, const struct kb_device_ops *ops, void *ctx)
@@ -28,6 +32,39 @@ void kb_device_withhold(struct kb_device *d, uint64_t bits)
 		 (d->cls->features & ~d->withheld) | KB_F_TRANSPORT);
 }
 
+/*
+ * The tries at NEEDS_RESET against a guest rewriting its status: a driver
+ * writes it a few times in a handshake, only a hostile one at every try.
+ */
+#define NEEDS_RESET_TRIES 8
+
+/*
+ * NEEDS_RESET goes over the status as the guest left it, never over a
+ * copy read before its last write: that would undo a reset (a driver then
+ * waits for a 0 that never comes back) or FAILED.  A reset gets no mark:
+ * the next poll resets the device, which d->status, never 0 once broken,
+ * lets it do.  A guest rewriting its status at every try goes unmarked,
+ * and is as broken: its own doing.  Returns 1 if the mark is there.
+ */
+static int mark_needs_reset(struct kb_device *d)
+{
+	uint8_t status = KB_READ(d->slot->status);
+
+	for (int i = 0; i < NEEDS_RESET_TRIES && status; i++) {
+		uint8_t seen;
+
+		if (status & VIRTIO_CONFIG_S_NEEDS_RESET)
+			return 1;
+		KB_HOSTED_TEST_HOOK(d->slot->status);
+		seen = KB_CMPXCHG(d->slot->status, status,
+				  status | VIRTIO_CONFIG_S_NEEDS_RESET);
+		if (seen == status)
+			return 1;
+		status = seen;
+	}
+	return 0;
+}
+
 void kb_device_violation(struct kb_device *d, const char *why)
 {
 	uint32_t vector;
@@ -42,9 +79,12 @@ void kb_device_violation(struct kb_device *d, const char *why)
 	 */
 	d->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 	kb_log("%s device: %s; needs reset\n", d->cls->name, why);
-	KB_WRITE(d->slot->status,
-		 KB_READ(d->slot->status) | VIRTIO_CONFIG_S_NEEDS_RESET);
-	kb_wmb();
+	/*
+	 * Only a mark is worth an interrupt (a driver that reset us has
+	 * nothing to look at); the exchange put it before the IPI.
+	 */
+	if (!mark_needs_reset(d))
+		return;
 	/* Once: the guest may rewrite it between a check and the IPI. */
 	vector = KB_READ(d->slot->config_vector);
 	if (d->ops->notify && vector >= 32 && vector <= 255)

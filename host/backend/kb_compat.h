@@ -48,6 +48,8 @@
 #define KB_STORE_RELEASE(x, v) smp_store_release(&(x), v)
 /* v over x only if x still holds old; what x held (a full barrier) */
 #define KB_CMPXCHG(x, old, v) cmpxchg(&(x), old, v)
+/* Hosted tests only (below); nothing in the module. */
+#define KB_HOSTED_TEST_HOOK(x) do { } while (0)
 /* A lock taken from any context (blk completions may be hard-irq). */
 #define kb_lock_t spinlock_t
 #define kb_lock_init(l) spin_lock_init(l)
@@ -98,6 +100,15 @@ static inline void kb_wake_all(wait_queue_head_t *w)
 	__atomic_compare_exchange_n(&(x), &kb_seen_, (v), 0, \
 				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); \
 	kb_seen_; })
+/*
+ * Tests only: a window where the guest's write to field x would undo or
+ * be undone by ours (between our read and our compare-and-exchange), for
+ * a test to land that write in deterministically (device_status.c).
+ */
+extern void (*kb_hosted_test_hook)(void *field);
+#define KB_HOSTED_TEST_HOOK(x) do { \
+	if (kb_hosted_test_hook) \
+		kb_hosted_test_hook(&(x)); } while (0)
 struct kb_lock {
 	int held;
 };

@@ -22,6 +22,14 @@
  *                         FEATURES_OK it refuses: its write stands (the
  *                         device wrote back the status it had read), and
  *                         FEATURES_OK is refused once it is still there
+ *   violation-racing-*    the driver writes status (a reset, FAILED) just
+ *                         as the device, broken by a chain outside the
+ *                         region, sets NEEDS_RESET: its write stands
+ *                         (the device once wrote back the status it had
+ *                         read, plus NEEDS_RESET), a reset unmarked and
+ *                         acted on at the next poll; a driver rewriting
+ *                         status at every try is tried a bounded number
+ *                         of times
  *   config-vector-once    the config interrupt vector rewritten from a
  *                         second thread while the device breaks and
  *                         resets: it never interrupts with a vector it
@@ -255,6 +263,99 @@ static void features_refused_racing(void)
 }
 
 /*
+ * The driver's status writes, one per window the device opens between
+ * its read of the status and its write of NEEDS_RESET
+ * (KB_HOSTED_TEST_HOOK, hosted builds only): the guest writes when it
+ * likes, and these land where they do the most harm.
+ */
+static const uint8_t *violating_writes;
+static int violating_left, violating_windows;
+
+static void land_status(void *field)
+{
+	if (field != &slot.status)
+		return;
+	violating_windows++;
+	if (violating_left-- > 0)
+		__atomic_store_n(&slot.status, *violating_writes++,
+				 __ATOMIC_RELAXED);
+}
+
+/*
+ * A live blk device given a chain outside the region breaks while the
+ * driver writes the n statuses in writes: afterwards status is want (-1:
+ * the last write that landed, unmarked), the device's tries bounded, and
+ * the next poll, status 0 by then, resets it.
+ */
+static void violation_racing(const char *layout, const uint8_t *writes,
+			     int n, int want)
+{
+	uint8_t *h = region + REQ_OFF, *status = region + DATA_OFF;
+	struct virtq_buf out = { h, 16 }, in = { status, 1 };
+	uint64_t transitions;
+	int windows, hint;
+	uint8_t after;
+
+	if (blk_up(0)) {
+		verdict("violation-racing", layout, 0, "device not up");
+		return;
+	}
+	memset(h, 0, 16);
+	if (virtq_add(&vd.vq[0], &out, 1, &in, 1, h)) {
+		verdict("violation-racing", layout, 0, "request not added");
+		return;
+	}
+	vd.vq[0].desc[0].addr = BASE + REGION_BYTES + 4096;
+	virtq_publish(&vd.vq[0]);
+	violating_writes = writes;
+	violating_left = n;
+	violating_windows = 0;
+	kb_hosted_test_hook = land_status;
+	kb_device_poll(&blk.dev, 8);
+	kb_hosted_test_hook = NULL;
+	after = slot.status;
+	windows = violating_windows;
+	if (want < 0)
+		want = windows >= 1 && windows <= n ? writes[windows - 1] : -1;
+	slot.status = 0;
+	hint = kb_device_status_changed(&blk.dev);
+	transitions = blk.dev.transitions;
+	kb_device_poll(&blk.dev, 1);
+	verdict("violation-racing", layout,
+		after == want && windows >= (n < 16 ? n : 2) && windows <= 16 &&
+		hint && blk.dev.transitions == transitions + 1 &&
+		!blk.dev.broken && !blk.dev.status,
+		"status %#x after the driver's last write %#x (want %#x), %d windows for %d writes; then status 0: change seen %d, %s",
+		after, n ? writes[n - 1] : 0, want, windows, n, hint,
+		blk.dev.broken ? "still broken" : "reset");
+}
+
+/*
+ * None: NEEDS_RESET over the live status.  A reset stands, unmarked, and
+ * the next poll acts on it (before, the device wrote the live status back
+ * and the driver waited for a 0 that never came).  FAILED stands, marked.
+ * A new status under every try: the device gives up rather than spin on
+ * the guest's byte, leaving the guest's last write.
+ */
+static void violations_racing(void)
+{
+	const uint8_t live = VIRTIO_CONFIG_S_ACKNOWLEDGE |
+			     VIRTIO_CONFIG_S_DRIVER |
+			     VIRTIO_CONFIG_S_FEATURES_OK |
+			     VIRTIO_CONFIG_S_DRIVER_OK;
+	const uint8_t reset = 0, failed = live | VIRTIO_CONFIG_S_FAILED;
+	uint8_t flapping[64];
+
+	violation_racing("none", NULL, 0, live | VIRTIO_CONFIG_S_NEEDS_RESET);
+	violation_racing("reset", &reset, 1, 0);
+	violation_racing("failed", &failed, 1,
+			 failed | VIRTIO_CONFIG_S_NEEDS_RESET);
+	for (unsigned int i = 0; i < sizeof(flapping); i++)
+		flapping[i] = i % 2 ? live : failed;
+	violation_racing("flapping", flapping, sizeof(flapping), -1);
+}
+
+/*
  * What the doorbell's handler reads: a status change not yet acted on,
  * and which queues were kicked since it last looked (and how many kicks
  * beyond one, capped) — only queues the device has set up: a guest's
@@ -374,6 +475,7 @@ int main(void)
 	features_stay();
 	features_stay_driver_ok();
 	features_refused_racing();
+	violations_racing();
 	config_vector_once();
 	doorbell_hints();
 	harness_end();

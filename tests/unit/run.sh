@@ -185,7 +185,63 @@ for sh in "$top"/scripts/*.sh "$top"/tests/run.sh "$top"/tests/*/run.sh \
 		ds=$?
 		[ $ds -ne 0 ] && [[ "$dd" == *"usage: run.sh BUILD_DIR"* ]] ||
 			dashdash=", -- alone exit $ds, not the usage for no BUILD_DIR" ;;
+	# A script that takes none, as the runners: its operands after "--".
+	scripts/check-ksyms.sh)
+		dd=$(cd "$out" && timeout 20 "$sh" -- "$out/no-such-pass1" "$out/no-such-final" 2>&1)
+		[[ "$dd" == *"$out/no-such-pass1"* ]] ||
+			dashdash=", -- PASS1_ELF FINAL_ELF did not look at PASS1_ELF" ;;
+	# A script that takes options takes what follows "--" as its first
+	# operand, even an option it knows (all but qemu-host.sh once took
+	# the "--" itself for it); a file that is not there: nothing boots.
+	scripts/gdb-guest.sh)
+		dd=$(cd "$out" && timeout 20 "$sh" --stub -- --batch 2>&1)
+		[[ "$dd" == *"no guest image at --batch"* ]] ||
+			dashdash=", --stub -- --batch did not take --batch for ELF" ;;
+	scripts/qemu-guest.sh)
+		dd=$(cd "$out" && timeout 20 "$sh" --timeout 5 -- --timeout 2>&1)
+		[[ "$dd" == *"no guest image at --timeout"* ]] ||
+			dashdash=", --timeout 5 -- --timeout did not take --timeout for ELF"
+		# and an option without its value is a usage error, not "$2" unset
+		nv=$(cd "$out" && timeout 20 "$sh" --timeout 2>&1)
+		ds=$?
+		[ $ds -eq 2 ] && [[ "$nv" == *"--timeout needs a value"* ]] ||
+			dashdash+=", --timeout alone exit $ds, not a usage error"
+		dd+=$'\n'$nv ;;
+	scripts/qemu-host.sh)
+		dd=$(cd "$out" && timeout 20 "$sh" --mode demo -- --probe --log 2>&1)
+		[[ "$dd" == *"no kernel at --probe"* ]] ||
+			dashdash=", --mode demo -- --probe --log did not take --probe for VMLINUZ" ;;
+	scripts/gdb-spawned.sh)
+		dd=$(cd "$out" && timeout 20 "$sh" --client true -- --batch 2>&1)
+		[[ "$dd" == *"no --batch/initramfs.cpio.gz"* ]] ||
+			dashdash=", --client true -- --batch did not take --batch for BUILD_DIR" ;;
+	scripts/kmod-tree.sh)
+		dd=$(cd "$out" && timeout 20 "$sh" --copy -- --copy 2>&1)
+		[ -f "$out/--copy/Kbuild" ] && [ ! -L "$out/--copy/Kbuild" ] ||
+			dashdash=", --copy -- --copy did not copy the tree into --copy"
+		rm -rf "$out/--copy" ;;
+	# The accelerator cached for the probe image "--alone": no QEMU runs
+	# (a stand-in says if one would have).
+	scripts/qemu-accel.sh)
+		mkdir -p "$out/accel-qemu"
+		printf '#!/bin/sh\ntouch "%s"\n' "$out/accel-qemu/ran" \
+			> "$out/accel-qemu/qemu-system-x86_64"
+		chmod +x "$out/accel-qemu/qemu-system-x86_64"
+		echo probe > "$out/--alone"
+		echo "-accel cached" > "$out/accel-cache.$(sha1sum < "$out/--alone" | cut -c1-16)"
+		dd=$(cd "$out" && PATH="$out/accel-qemu:$PATH" KSPAWN_ACCEL= \
+			KSPAWN_ACCEL_CACHE="$out/accel-cache" timeout 20 "$sh" --alone -- --alone 2>&1)
+		[ "$dd" = "-accel cached -smp 1,maxcpus=2" ] && [ ! -e "$out/accel-qemu/ran" ] ||
+			dashdash=", --alone -- --alone did not take --alone for PROBE_ELF"
+		rm -rf "$out/accel-qemu" "$out/--alone" "$out"/accel-cache.* ;;
 	esac
+	# And each takes its operands where check_options left them, without
+	# the "--" (check-ksyms.sh -- A B once counted three images, and
+	# gen-ksyms.sh -- ELF ran `nm --`, on a.out); qemu-host.sh ends its
+	# own loop at "--".
+	[ "$name" = scripts/qemu-host.sh ] ||
+		grep -A1 '^check_options ' "$sh" | grep -qxF 'set -- "${checked_args[@]}"' ||
+		dashdash+=", not set -- \"\${checked_args[@]}\" after check_options"
 	if [ $hs -eq 0 ] && [[ "$help" == *"$name"* ]] && [ $bs -eq 2 ] &&
 		[[ "$bogus" == *"unknown option --no-such-option"* ]] &&
 		[ -z "$dashdash" ] && [ ! -e "$out/--" ] &&
@@ -193,24 +249,38 @@ for sh in "$top"/scripts/*.sh "$top"/tests/run.sh "$top"/tests/*/run.sh \
 		ok "unit/script-help/$name"
 	else
 		bad "unit/script-help/$name: --help exit $hs, an unknown option exit $bs$dashdash"
-		printf '%s\n' "$help" "$bogus" "$dd" | head -n 9 | sed 's/^/    | /'
+		if [ -n "$dashdash" ]; then
+			printf '%s\n' "$dd"
+		else
+			printf '%s\n' "$help" "$bogus"
+		fi | head -n 9 | sed 's/^/    | /'
 		rm -rf "$out/--help" "$out/--no-such-option" "$out/--"
 	fi
 done
 
-# check_options (scripts/lib.sh) leaves the command line in checked_args
-# without the "--" that ended the options, and keeps one that is an
-# option's value or comes after an operand.
+# check_options (scripts/lib.sh) leaves the operands in checked_args,
+# without the "--" that ended the options, and keeps one that comes after
+# an operand; the options given are in checked_opt, "--" as a value too.
 dd=$(bash -c '. "$1"; shift
-	show() { printf "[%s]" "${checked_args[@]}"; echo; }
+	show() {
+		printf "[%s]" "${checked_args[@]}"
+		for k in $(printf "%s\n" "${!checked_opt[@]}" | sort); do
+			printf " %s=%s" "$k" "${checked_opt[$k]}"
+		done
+		echo
+	}
 	check_options "" -- b c; show
 	check_options "" -- -- -h; show
 	check_options "--x= --y" --y --x -- -- -a; show
+	check_options "--x= --y" --x -y -- --y; show
+	check_options "--x=" --x 1 --x 2 -; show
 	check_options "" a -- b; show
 	check_options "" a b; show' _ "$top/scripts/lib.sh" 2>&1)
 want='[b][c]
 [--][-h]
-[--y][--x][--][-a]
+[-a] --x=-- --y=1
+[--y] --x=-y
+[-] --x=2
 [a][--][b]
 [a][b]'
 if [ "$dd" = "$want" ]; then
