@@ -115,6 +115,7 @@ static int follow_gone(int fd, uint32_t id, int seen, size_t *total,
  */
 struct input {
 	int open;		/* stdin not at its end */
+	int failed;		/* reading it failed: said, and status 1 */
 	int moved;		/* the last send put bytes in the ring */
 	char buf[1024];
 	size_t len, off;	/* buf[off, len) not in the ring yet */
@@ -161,11 +162,14 @@ static void wait_input(struct input *in)
 	if (n > 0) {
 		in->len = (size_t)n;
 		in->off = 0;
-	} else if (n == 0 || errno != EINTR) {
-		if (n < 0)
-			err_msg("console: reading stdin: %s; no more input sent",
-				strerror(errno));
+	} else if (n == 0) {
 		in->open = 0;
+	} else if (errno != EINTR && errno != EAGAIN &&
+		   errno != EWOULDBLOCK) {
+		err_msg("console: reading stdin: %s; no more input sent",
+			strerror(errno));
+		in->open = 0;
+		in->failed = 1;
 	}
 }
 
@@ -176,9 +180,12 @@ static int follow_loop(int fd, uint32_t id, struct input *in)
 	enum ctl_gone gone = CTL_GONE_NO;
 	int rc = EXIT_OK, e, full, seen = 0;
 
+	struct sigaction sa = { .sa_handler = on_signal };
+
 	interrupted = 0;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	/* No SA_RESTART: a read of stdin that blocks ends at Ctrl-C. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	while (!interrupted) {
 		/* Status first: whatever was written before it stopped is
 		 * in the ring by then, so the last drain gets all of it. */
@@ -214,15 +221,20 @@ static int follow_loop(int fd, uint32_t id, struct input *in)
 	return interrupted ? EXIT_SIGNAL + interrupted : rc;
 }
 
-/* Following, and with in, sending; in the end, input the guest left. */
+/*
+ * Following, and with in, sending.  In the end, what was read from stdin
+ * and never went into the guest's ring is said (the ring itself may hold
+ * up to 1 KiB the guest never read: only the guest knows), and a failed
+ * stdin makes a follow that would end well end with status 1.
+ */
 static int follow(int fd, uint32_t id, struct input *in)
 {
 	int rc = follow_loop(fd, id, in);
 
 	if (in && in->off < in->len)
-		err_msg("console: instance %u did not read the last %zu bytes of input",
+		err_msg("console: instance %u took no more input: %zu bytes read from stdin were not sent",
 			id, in->len - in->off);
-	return rc;
+	return in && in->failed && rc == EXIT_OK ? EXIT_FAIL : rc;
 }
 
 int cmd_console(struct ctl *c, int argc, char **argv)

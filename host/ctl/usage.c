@@ -153,7 +153,9 @@ static const char console_help[] =
 "                  console input (its stdin: read(0), fgets), as fast\n"
 "                  as the guest reads it, nothing dropped; at the end of\n"
 "                  stdin (Ctrl-D) the sending stops, not the following.\n"
-"                  Bytes the guest never read are counted on stderr.\n";
+"                  Bytes read from stdin that the guest never took are\n"
+"                  counted on stderr (its 1 KiB ring may hold more it\n"
+"                  never read); a failed stdin ends it with status 1.\n";
 
 static const char stop_help[] =
 "kspawnctl stop ID [--force]\n"

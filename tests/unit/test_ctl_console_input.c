@@ -2,8 +2,9 @@
  * kspawnctl console --input: stdin reaches the guest's console input, all
  * of it and in order, however little the ring takes at a time (a guest
  * that reads slowly, or not yet); the console is printed meanwhile; stdin's
- * end stops the sending, not the following; and input the guest never
- * took is counted on stderr, not dropped silently.  The device is a fake
+ * end stops the sending, not the following; input read from stdin that
+ * the guest never took is counted on stderr, not dropped silently; and a
+ * stdin that fails is said, with status 1.  The device is a fake
  * (ctl_fake.h): its console input takes in_room bytes a write.
  *
  * unit-sources: host/ctl/cli.c host/ctl/errors.c host/ctl/args.c
@@ -108,7 +109,25 @@ static void test_input_left_unread(void **state)
 	assert_int_equal(console_with_input("--input", 5000), 0);
 	assert_int_equal(fake.in_len, 100);
 	assert_memory_equal(fake.in, input, 100);
-	has(err, "instance 7 did not read the last 924 bytes of input");
+	has(err, "instance 7 took no more input: 924 bytes read from stdin were not sent");
+}
+
+/* A stdin that cannot be read (a directory): said, and status 1. */
+static void test_input_stdin_fails(void **state)
+{
+	int dir = open("/", O_RDONLY | O_DIRECTORY), keep = dup(0), rc;
+
+	(void)state;
+	assert_true(dir >= 0 && keep >= 0);
+	halt_after = 5;
+	dup2(dir, 0);
+	rc = ctl("console", "7", "--input");
+	dup2(keep, 0);
+	close(keep);
+	close(dir);
+	assert_int_equal(rc, 1);
+	has(err, "console: reading stdin: Is a directory; no more input sent");
+	assert_int_equal(fake.in_len, 0);
 }
 
 /* Without --input nothing is read from stdin or sent. */
@@ -126,6 +145,7 @@ int main(void)
 		cmocka_unit_test_setup(test_input_all_sent, reset),
 		cmocka_unit_test_setup(test_input_empty, reset),
 		cmocka_unit_test_setup(test_input_left_unread, reset),
+		cmocka_unit_test_setup(test_input_stdin_fails, reset),
 		cmocka_unit_test_setup(test_follow_sends_nothing, reset),
 	};
 
