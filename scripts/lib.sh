@@ -13,8 +13,8 @@ script_help() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { ex
 # prints the header and exits 0; an option the script does not take is a
 # usage error (exit 2) rather than, say, a directory named "--help".  KNOWN
 # lists the options it takes, those that take a value as --opt= (the word
-# after one is its value, whatever it looks like: --qemu -s; one missing
-# at the end is a usage error too).  The options end at the first operand
+# after one is its value, whatever it looks like: --qemu -s; or it follows
+# '=': --timeout=60; one missing at the end is a usage error too).  The options end at the first operand
 # or at a "--", which is dropped: what follows it is operands however it
 # looks ("-- --help" is a file named --help).  Then checked_args holds the
 # operands and checked_opt[OPT] each option given: 1, or its (last) value:
@@ -37,6 +37,11 @@ check_options() {
 			case $a in
 			-h | --help) script_help; exit 0 ;;
 			--) shift; break ;;
+			--?*=*)
+				case $known in
+				*" ${a%%=*}= "*) checked_opt[${a%%=*}]=${a#*=} ;;
+				*) usage_error "unknown option ${a%%=*}" ;;
+				esac ;;
 			-?*)
 				case $known in
 				*" $a= "*) value=$a ;;

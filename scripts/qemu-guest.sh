@@ -24,7 +24,7 @@ shift
 [ -f "$elf" ] || die "no guest image at $elf (run make first)"
 
 status=0
-timeout "$limit" qemu-system-x86_64 $("$here/qemu-accel.sh" --alone "$elf") \
+timeout "$limit" qemu-system-x86_64 $("$here/qemu-accel.sh" --alone -- "$elf") \
 	-m "${KSPAWN_GUEST_MEM:-256}" -display none -serial stdio \
 	-monitor none -nic none -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \

@@ -260,7 +260,8 @@ done
 
 # check_options (scripts/lib.sh) leaves the operands in checked_args,
 # without the "--" that ended the options, and keeps one that comes after
-# an operand; the options given are in checked_opt, "--" as a value too.
+# an operand; the options given are in checked_opt, "--" as a value too,
+# and a value after '=' (only for an option that takes one).
 dd=$(bash -c '. "$1"; shift
 	show() {
 		printf "[%s]" "${checked_args[@]}"
@@ -275,14 +276,20 @@ dd=$(bash -c '. "$1"; shift
 	check_options "--x= --y" --x -y -- --y; show
 	check_options "--x=" --x 1 --x 2 -; show
 	check_options "" a -- b; show
-	check_options "" a b; show' _ "$top/scripts/lib.sh" 2>&1)
+	check_options "" a b; show
+	check_options "--x= --y" --x=1 --x= --y a; show
+	check_options "--x= --y" --x=a=b -- --x=c; show
+	(check_options "--y" --y=1; show) 2>&1 | head -n 1' _ "$top/scripts/lib.sh" 2>&1)
 want='[b][c]
 [--][-h]
 [-a] --x=-- --y=1
 [--y] --x=-y
 [-] --x=2
 [a][--][b]
-[a][b]'
+[a][b]
+[a] --x= --y=1
+[--x=c] --x=a=b
+_: unknown option --y'
 if [ "$dd" = "$want" ]; then
 	ok "unit/lib-sh-dashdash"
 else
