@@ -522,6 +522,7 @@ int vblk_submit_cb(struct vblk_req *r, uint32_t type, uint64_t sector,
 	r->hdr = (struct virtio_blk_outhdr){ .type = type, .sector = sector };
 	r->status = 0xff;
 	r->done = 0;
+	r->written = 0;	/* a request failed by a reset keeps no old count */
 	r->queue = q->idx;
 	r->complete = complete;
 	r->ctx = ctx;
