@@ -1,3 +1,5 @@
+#include <string.h>
+
 #include "kern/console.h"
 #include "kern/shared.h"
 #include "abi/byte_ring.h"
@@ -88,20 +90,49 @@ void console_write(const char *s, size_t n)
 	irq_restore(flags);
 }
 
-static void console_sink(void *ctx, const char *s, size_t n)
+/*
+ * kprintf() gathers what format() hands it piece by piece (the text up to
+ * a conversion, the conversion, the rest) and writes it in one turn, so
+ * that CPUs printing at once do not tear each other's lines.  A line
+ * longer than the buffer goes out in buffer-sized turns.
+ */
+struct kprintf_buf {
+	size_t n;
+	char b[256];
+};
+
+static void kprintf_sink(void *ctx, const char *s, size_t n)
 {
-	(void)ctx;
-	console_write(s, n);
+	struct kprintf_buf *k = ctx;
+
+	while (n) {
+		size_t take = sizeof(k->b) - k->n;
+
+		if (take > n)
+			take = n;
+		memcpy(k->b + k->n, s, take);
+		k->n += take;
+		s += take;
+		n -= take;
+		if (k->n == sizeof(k->b)) {
+			console_write(k->b, k->n);
+			k->n = 0;
+		}
+	}
 }
 
 int kprintf(const char *fmt, ...)
 {
+	struct kprintf_buf k;
 	va_list ap;
 	int n;
 
+	k.n = 0;
 	va_start(ap, fmt);
-	n = format(console_sink, NULL, fmt, ap);
+	n = format(kprintf_sink, &k, fmt, ap);
 	va_end(ap);
+	if (k.n)
+		console_write(k.b, k.n);
 	return n;
 }
 

@@ -5,18 +5,21 @@
 # CPU; a panic parks them all; gdb sees every CPU's threads; schedtest
 # passes on 1, 2 and 3 guest CPUs (its idle group: every CPU's idle
 # thread, not only the caller's, refused to join, detach and reprioritise);
-# stop gives every core back to Linux.
+# stop gives every core back to Linux; lines printed by three CPUs and
+# an interrupt at once come out whole.
 . /tests/lib.sh
 [ "$(nproc)" -ge 4 ] || { bad "needs 4 CPUs, have $(nproc)"; finish; }
 
 # run_app CPUOPTS CMDLINE: spawn, wait, console in $out, stop; the exit
-# status in $code, the final state in $state.
+# status in $code, the final state in $state, console bytes lost in
+# $dropped.
 run_app() {
 	local js
 	spawn "$TEST_IMG" $1 --cmdline "$2" || return 1
 	wait_ended "$id" 120	# schedtest takes a while on 3 CPUs
 	js=$(kspawnctl --json status "$id")
 	code=$(json_get exit_code "$js") state=$(json_get state "$js")
+	dropped=$(json_get console_dropped "$js")
 	expect 0 kspawnctl console "$id"
 	log=$out
 	expect 0 kspawnctl stop "$id"
@@ -61,6 +64,18 @@ done
 run_app "--cpus 1-2" "ctxbench cross=1 rounds=500"
 [ "$code" = 0 ] || bad "ctxbench cross=1 exited $code"
 has '^ctxbench: rounds=500 warm=50 cross_ns=[0-9]+\.[0-9]$'
+
+# Three CPUs printing at once, and CPU 0 printing from an interrupt the
+# third sends it after each of its lines: every line whole (kprintf()
+# writes a line in one turn of the console; it wrote it piece by piece,
+# and an interrupt or another CPU landed between two pieces).
+run_app "--cpus 1-3" "saylines lines=100"
+[ "$code" = 0 ] || bad "saylines exited $code"
+has '^saylines: 3 CPUs, 100 lines each, 100 interrupts sent, 100 printed$'
+whole=$(echo "$out" | grep -cE '^saylines: (cpu [0-2] line [0-9]+ of 100: the quick brown fox jumps over the lazy dog|interrupt [0-9]+ on cpu 0: the lazy dog sleeps on)$')
+said=$(echo "$out" | grep -o 'saylines: [ci]' | wc -l)
+[ "$whole" = 400 ] && [ "$said" = 400 ] ||
+	bad "saylines: $whole whole lines of 400, $said begun (console_dropped $dropped)"
 
 # status lists the cores of an SMP guest.
 spawn "$TEST_IMG" --cpus 2-3 --cmdline "spin" || finish
