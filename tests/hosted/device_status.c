@@ -20,8 +20,9 @@
  *                         the driver writes status again (DRIVER_OK, a
  *                         reset, FAILED) while the device weighs a
  *                         FEATURES_OK it refuses: its write stands (the
- *                         device wrote back the status it had read), and
- *                         FEATURES_OK is refused once it is still there
+ *                         device once wrote back the status it had
+ *                         read), and FEATURES_OK is refused once it is
+ *                         still there
  *   violation-racing-*    the driver writes status (a reset, FAILED) just
  *                         as the device, broken by a chain outside the
  *                         region, sets NEEDS_RESET: its write stands
