@@ -157,19 +157,28 @@ static void cmd_write_mem(struct gdb_stub *s, const char *p, size_t plen,
 /*
  * Register r of the thread gdb looks at, as hex at dst (2 * its size);
  * "xx..." if the target has no value for it, which gdb shows as
- * <unavailable> rather than as a value nobody read.
+ * <unavailable> rather than as a value nobody read.  Bounded by size on
+ * its own, whatever its callers checked: cut to the whole bytes that fit
+ * with the NUL, as rsp_hex_encode() cuts a value, and a register larger
+ * than REG_MAX (a target breaking its word) is unavailable, not read
+ * into val.
  */
 static void reg_hex(struct gdb_stub *s, unsigned int r, char *dst, size_t size)
 {
 	uint8_t val[REG_MAX];
 	size_t n = s->t->reg_size[r];
 
-	if (s->t->read_reg(s->t->ctx, reg_tid(s), r, val)) {
-		memset(dst, 'x', 2 * n);
-		dst[2 * n] = '\0';
+	if (n <= sizeof(val) &&
+	    !s->t->read_reg(s->t->ctx, reg_tid(s), r, val)) {
+		rsp_hex_encode(val, n, dst, size);
 		return;
 	}
-	rsp_hex_encode(val, n, dst, size);
+	if (!size)
+		return;
+	if (n > (size - 1) / 2)
+		n = (size - 1) / 2;
+	memset(dst, 'x', 2 * n);
+	dst[2 * n] = '\0';
 }
 
 static void cmd_read_regs(struct gdb_stub *s)

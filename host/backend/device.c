@@ -43,52 +43,67 @@ void kb_device_withhold(struct kb_device *d, uint64_t bits)
  * copy read before its last write: that would undo a reset (a driver then
  * waits for a 0 that never comes back) or FAILED.  A reset gets no mark:
  * the next poll resets the device, which d->status, never 0 once broken,
- * lets it do.  A guest rewriting its status at every try goes unmarked,
- * and is as broken: its own doing.  Returns 1 if the mark is there.
+ * lets it do.  A guest rewriting its status at every try goes unmarked
+ * for now.  Either way kb_device_poll() tries again while the guest's
+ * status is not 0 and lacks the mark: a reset followed by the next
+ * status before that poll hides the 0 from it, and the driver would wait
+ * for ever on a device that never answers.  Returns the status the mark
+ * went over, with it, or 0 if there is none.
  */
-static int mark_needs_reset(struct kb_device *d)
+static uint8_t mark_needs_reset(struct kb_device *d)
 {
 	uint8_t status = KB_READ(d->slot->status);
 
 	for (int i = 0; i < NEEDS_RESET_TRIES && status; i++) {
-		uint8_t seen;
+		uint8_t marked = status | VIRTIO_CONFIG_S_NEEDS_RESET, seen;
 
 		if (status & VIRTIO_CONFIG_S_NEEDS_RESET)
-			return 1;
+			return status;
 		KB_HOSTED_TEST_HOOK(d->slot->status);
-		seen = KB_CMPXCHG(d->slot->status, status,
-				  status | VIRTIO_CONFIG_S_NEEDS_RESET);
+		seen = KB_CMPXCHG(d->slot->status, status, marked);
 		if (seen == status)
-			return 1;
+			return marked;
 		status = seen;
 	}
 	return 0;
 }
 
+/*
+ * The mark is there, over status: tell the driver with a config
+ * interrupt, the exchange having put the mark before the IPI.  Only a
+ * mark is worth one (a driver that reset us has nothing to look at).
+ * The marked status is what we act on from now: the doorbell's hint
+ * sees a change again only when the guest writes (a reset, or a status
+ * without the mark).
+ */
+static void needs_reset_marked(struct kb_device *d, uint8_t status)
+{
+	/* Once: the guest may rewrite it between a check and the IPI. */
+	uint32_t vector = KB_READ(d->slot->config_vector);
+
+	d->status = status;
+	if (d->ops->notify && vector >= 32 && vector <= 255)
+		d->ops->notify(d->ctx, vector);
+}
+
 void kb_device_violation(struct kb_device *d, const char *why)
 {
-	uint32_t vector;
+	uint8_t marked;
 
 	d->violations++;
 	if (d->broken)
 		return;
 	d->broken = 1;
+	d->needs_reset = 1;
 	/*
 	 * What we acted on, so that status 0 resets us even if the guest
 	 * broke the rules before any status we accepted (DRIVER_OK first).
 	 */
 	d->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 	kb_log("%s device: %s; needs reset\n", d->cls->name, why);
-	/*
-	 * Only a mark is worth an interrupt (a driver that reset us has
-	 * nothing to look at); the exchange put it before the IPI.
-	 */
-	if (!mark_needs_reset(d))
-		return;
-	/* Once: the guest may rewrite it between a check and the IPI. */
-	vector = KB_READ(d->slot->config_vector);
-	if (d->ops->notify && vector >= 32 && vector <= 255)
-		d->ops->notify(d->ctx, vector);
+	marked = mark_needs_reset(d);
+	if (marked)
+		needs_reset_marked(d, marked);
 }
 
 /* The class first: it may have to wait for work on the old rings. */
@@ -101,6 +116,7 @@ static void reset(struct kb_device *d)
 	d->live = 0;
 	KB_WRITE(d->queues_up, 0);
 	d->broken = 0;
+	d->needs_reset = 0;
 	memset(d->vq, 0, sizeof(d->vq));
 }
 
@@ -231,7 +247,23 @@ int kb_device_poll(struct kb_device *d, int budget)
 		kb_log("%s device: driver set FAILED; stopped until reset\n",
 		       d->cls->name);
 	}
-	if (d->broken || (status & VIRTIO_CONFIG_S_FAILED))
+	if (d->broken) {
+		uint8_t marked;
+
+		/*
+		 * A violation's NEEDS_RESET that never landed, or that the
+		 * guest wrote over without resetting us: put it back, at
+		 * most NEEDS_RESET_TRIES tries a poll.  Not for FAILED: that
+		 * driver gave up, and we ask nothing of it.
+		 */
+		if (d->needs_reset && !(status & VIRTIO_CONFIG_S_NEEDS_RESET)) {
+			marked = mark_needs_reset(d);
+			if (marked)
+				needs_reset_marked(d, marked);
+		}
+		return 0;
+	}
+	if (status & VIRTIO_CONFIG_S_FAILED)
 		return 0;
 	if ((status & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    !(d->status & VIRTIO_CONFIG_S_FEATURES_OK)) {

@@ -71,6 +71,8 @@ struct kb_device {
 	/* bit q: queue q set up; read by the doorbell's handler too */
 	uint32_t queues_up;
 	int broken;			/* NEEDS_RESET until the driver resets */
+	/* broken by a violation: the guest's status is to show NEEDS_RESET */
+	int needs_reset;
 	struct kb_vq vq[KSPAWN_MAX_QUEUES];
 	uint32_t vector[KSPAWN_MAX_QUEUES];
 	struct kb_chain chain;		/* scratch for the work functions */

@@ -28,7 +28,7 @@ struct kb_blk blk;
 static atomic_int stop;
 uint8_t disk[DISK_BYTES];		/* the store's */
 uint8_t model[DISK_BYTES];		/* what the driver expects */
-static int failed;
+int failures;				/* verdict.h's, for every file */
 
 /* The asynchronous store: submitted requests wait here for the completer. */
 static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -252,16 +252,6 @@ static const char *check(struct req *r, uint32_t written)
 	return NULL;
 }
 
-void verdict(const char *name, const char *why)
-{
-	if (why) {
-		printf("FAIL %s: %s\n", name, why);
-		failed++;
-	} else {
-		printf("ok %s\n", name);
-	}
-}
-
 struct req *reqs;
 static pthread_t dev_thr, comp_thr;
 
@@ -341,7 +331,7 @@ static void out_of_order(const char *name, int packed, long n)
 	if (!why)
 		printf("# %s: %ld requests, %ld out of order, %u at most in flight\n",
 		       name, done, reordered, blk.max_inflight);
-	verdict(name, why);
+	verdict(name, NULL, !why, "%s", why);
 }
 
 int main(int argc, char **argv)
@@ -370,7 +360,7 @@ int main(int argc, char **argv)
 	range_unsupported("range-unsupported-sync", 1);
 	/* The runner looks for "PROGRAM: 0 failed" (blk_async, blk_async_tsan). */
 	printf("%s: %d failed\n", strrchr(argv[0], '/') ?
-	       strrchr(argv[0], '/') + 1 : argv[0], failed);
+	       strrchr(argv[0], '/') + 1 : argv[0], failures);
 	free(region);
-	return !!failed;
+	return !!failures;
 }

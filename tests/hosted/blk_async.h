@@ -16,6 +16,9 @@
 
 #include "host/backend/blk.h"
 #include "hosted/virtio_hosted.h"
+/* verdict() from every file, failures counted once (blk_async.c's). */
+#define VERDICT_SHARED
+#include "tests/hosted/verdict.h"
 
 #define REGION_BYTES (8u << 20)
 #define REGION_BASE 0x40000000ULL
@@ -62,8 +65,6 @@ void finish_run(void);
 /* Queue r (not published); a random read or write overlapping none in flight. */
 int add(struct virtq *q, struct req *r);
 void prepare(struct req *reqs, struct req *r, long seq);
-/* "ok NAME", or "FAIL NAME: why" counted in the exit status. */
-void verdict(const char *name, const char *why);
 
 /* Wait (bounded) for cond; 0 if it never came. */
 #define WAIT_FOR(cond) ({ int _k = 0, _ok; \

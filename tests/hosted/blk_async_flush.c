@@ -66,7 +66,7 @@ void flush_order(void)
 		why = "the store flushed with writes pending";
 	if (!why && atomic_load(&flushes) != 1)
 		why = "the store saw no flush";
-	verdict("flush-order", why);
+	verdict("flush-order", NULL, !why, "%s", why);
 }
 
 void flush_feature(void)
@@ -90,7 +90,7 @@ void flush_feature(void)
 		why = "a volatile cache without FLUSH and CONFIG_WCE";
 	if (!why && s.config[wce] != 1)
 		why = "a volatile cache whose config does not say write-back";
-	verdict("flush-feature", why);
+	verdict("flush-feature", NULL, !why, "%s", why);
 	kb_ram_free(ram);
 	free(b);
 }
@@ -136,5 +136,5 @@ void write_through(const char *name, uint64_t drop, int wce,
 	if (!why)
 		printf("# %s: %d writes, %d store flushes\n", name, n,
 		       atomic_load(&flushes));
-	verdict(name, why);
+	verdict(name, NULL, !why, "%s", why);
 }

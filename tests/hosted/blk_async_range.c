@@ -94,7 +94,7 @@ void range_async(void)
 		why = "the ranges do not read back as zeroes (or more was zeroed)";
 	if (!why && memcmp(rd->buf, model + 1024 * 512, 4096))
 		why = "the read returned the wrong data";
-	verdict("range-async", why);
+	verdict("range-async", NULL, !why, "%s", why);
 }
 
 void range_through(void)
@@ -123,7 +123,7 @@ void range_through(void)
 	finish_run();
 	if (!why && atomic_load(&stored_writes) != 1)
 		why = "the empty DISCARD reached the store";
-	verdict("range-write-through", why);
+	verdict("range-write-through", NULL, !why, "%s", why);
 }
 
 /*
@@ -175,5 +175,5 @@ void range_unsupported(const char *name, int sync)
 	atomic_store(&range_failed, 0);
 	finish_run();
 	store_ops = &async_ops;
-	verdict(name, why);
+	verdict(name, NULL, !why, "%s", why);
 }

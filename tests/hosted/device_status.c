@@ -20,8 +20,9 @@
  *                         the driver writes status again (DRIVER_OK, a
  *                         reset, FAILED) while the device weighs a
  *                         FEATURES_OK it refuses: its write stands (the
- *                         device wrote back the status it had read), and
- *                         FEATURES_OK is refused once it is still there
+ *                         device once wrote back the status it had
+ *                         read), and FEATURES_OK is refused once it is
+ *                         still there
  *   violation-racing-*    the driver writes status (a reset, FAILED) just
  *                         as the device, broken by a chain outside the
  *                         region, sets NEEDS_RESET: its write stands
@@ -30,6 +31,13 @@
  *                         acted on at the next poll; a driver rewriting
  *                         status at every try is tried a bounded number
  *                         of times
+ *   violation-later-*     the same device, its NEEDS_RESET missing from
+ *                         the status the driver left before the next
+ *                         poll (a reset then ACKNOWLEDGE, the mark
+ *                         written over, a driver still flapping): that
+ *                         poll puts it there, with a config interrupt
+ *   failed-later          a driver that set FAILED and then writes
+ *                         ACKNOWLEDGE without a reset is not marked
  *   config-vector-once    the config interrupt vector rewritten from a
  *                         second thread while the device breaks and
  *                         resets: it never interrupts with a vector it
@@ -281,6 +289,46 @@ static void land_status(void *field)
 				 __ATOMIC_RELAXED);
 }
 
+/* A poll of the device with the n statuses in writes landing in its windows. */
+static int poll_racing(const uint8_t *writes, int n)
+{
+	violating_writes = writes;
+	violating_left = n;
+	violating_windows = 0;
+	kb_hosted_test_hook = land_status;
+	kb_device_poll(&blk.dev, 8);
+	kb_hosted_test_hook = NULL;
+	return violating_windows;
+}
+
+/*
+ * A live blk device (config interrupts on vector 40) given a chain
+ * outside the region, polled while the driver writes the n statuses in
+ * writes: it breaks.  Returns the windows the writes had, -1 (a FAIL
+ * for name) if the device would not come up.
+ */
+static int break_racing(const char *name, const char *layout,
+			const uint8_t *writes, int n)
+{
+	uint8_t *h = region + REQ_OFF, *status = region + DATA_OFF;
+	struct virtq_buf out = { h, 16 }, in = { status, 1 };
+
+	if (blk_up(0)) {
+		verdict(name, layout, 0, "device not up");
+		return -1;
+	}
+	slot.config_vector = 40;
+	memset(h, 0, 16);
+	if (virtq_add(&vd.vq[0], &out, 1, &in, 1, h)) {
+		verdict(name, layout, 0, "request not added");
+		return -1;
+	}
+	vd.vq[0].desc[0].addr = BASE + REGION_BYTES + 4096;
+	virtq_publish(&vd.vq[0]);
+	atomic_store(&config_irqs, 0);
+	return poll_racing(writes, n);
+}
+
 /*
  * A live blk device given a chain outside the region breaks while the
  * driver writes the n statuses in writes: afterwards status is want (-1:
@@ -290,31 +338,14 @@ static void land_status(void *field)
 static void violation_racing(const char *layout, const uint8_t *writes,
 			     int n, int want)
 {
-	uint8_t *h = region + REQ_OFF, *status = region + DATA_OFF;
-	struct virtq_buf out = { h, 16 }, in = { status, 1 };
 	uint64_t transitions;
 	int windows, hint;
 	uint8_t after;
 
-	if (blk_up(0)) {
-		verdict("violation-racing", layout, 0, "device not up");
+	windows = break_racing("violation-racing", layout, writes, n);
+	if (windows < 0)
 		return;
-	}
-	memset(h, 0, 16);
-	if (virtq_add(&vd.vq[0], &out, 1, &in, 1, h)) {
-		verdict("violation-racing", layout, 0, "request not added");
-		return;
-	}
-	vd.vq[0].desc[0].addr = BASE + REGION_BYTES + 4096;
-	virtq_publish(&vd.vq[0]);
-	violating_writes = writes;
-	violating_left = n;
-	violating_windows = 0;
-	kb_hosted_test_hook = land_status;
-	kb_device_poll(&blk.dev, 8);
-	kb_hosted_test_hook = NULL;
 	after = slot.status;
-	windows = violating_windows;
 	if (want < 0)
 		want = windows >= 1 && windows <= n ? writes[windows - 1] : -1;
 	slot.status = 0;
@@ -353,6 +384,101 @@ static void violations_racing(void)
 	for (unsigned int i = 0; i < sizeof(flapping); i++)
 		flapping[i] = i % 2 ? live : failed;
 	violation_racing("flapping", flapping, sizeof(flapping), -1);
+}
+
+/*
+ * A device broken while the driver writes writes (n of them), then
+ * (later >= 0) the driver's next status before the device's next poll,
+ * which lands the m statuses in retry: the device owes the guest
+ * NEEDS_RESET, so a poll puts it over the status the guest has left
+ * without it (the last of retry's bounded tries; else the one after),
+ * with one config interrupt, and the doorbell's hint wakes the thread
+ * for it and then sees nothing more; status 0 resets the device.
+ */
+static void violation_later(const char *layout, const uint8_t *writes,
+			    int n, int later, const uint8_t *retry, int m)
+{
+	const char *name = "violation-later";
+	unsigned long irqs, irqs_tried, irqs_marked, irqs_again;
+	int hint, hint_marked, tries = 0, tries_ok;
+	uint8_t left, marked;
+
+	if (break_racing(name, layout, writes, n) < 0)
+		return;
+	irqs = atomic_load(&config_irqs);
+	if (later >= 0)
+		slot.status = (uint8_t)later;
+	hint = kb_device_status_changed(&blk.dev);
+	if (m)
+		tries = poll_racing(retry, m);
+	left = slot.status;
+	irqs_tried = atomic_load(&config_irqs);
+	/* Given up on, bounded: the guest's last write left unmarked. */
+	tries_ok = !m || (tries >= 1 && tries <= 8 && irqs_tried == irqs &&
+			  !(left & VIRTIO_CONFIG_S_NEEDS_RESET));
+	kb_device_poll(&blk.dev, 1);
+	marked = slot.status;
+	irqs_marked = atomic_load(&config_irqs);
+	hint_marked = kb_device_status_changed(&blk.dev);
+	kb_device_poll(&blk.dev, 1);
+	irqs_again = atomic_load(&config_irqs);
+	slot.status = 0;
+	kb_device_poll(&blk.dev, 1);
+	verdict(name, layout,
+		tries_ok && hint &&
+		marked == (left | VIRTIO_CONFIG_S_NEEDS_RESET) &&
+		irqs_marked == irqs + 1 && !hint_marked &&
+		irqs_again == irqs_marked && !blk.dev.broken && !blk.dev.status,
+		"%d tries rewritten at each (want 0, or 1 to 8 for a flapping guest, unmarked, no interrupt: %lu interrupts); status %#x left by the guest: change seen %d; a poll later %#x (want %#x), %lu config interrupts (want 1), change seen %d; one more poll: %lu interrupts more; then status 0: %s",
+		tries, irqs_tried - irqs, left, hint, marked,
+		left | VIRTIO_CONFIG_S_NEEDS_RESET, irqs_marked - irqs_tried,
+		hint_marked, irqs_again - irqs_marked,
+		blk.dev.broken ? "still broken" : "reset");
+}
+
+/*
+ * The driver's status, unmarked by the violation or marked and then
+ * written over, without the reset handshake, before the device's next
+ * poll: a reset (0) that the next status write hid from the device, or a
+ * guest flapping at every try.  Before, the device stayed broken and
+ * the driver, seeing no NEEDS_RESET and no interrupt, waited for ever.
+ * A driver that set FAILED itself is not marked: it gave up, and nothing
+ * was asked of it (failed-later).
+ */
+static void violations_later(void)
+{
+	const uint8_t live = VIRTIO_CONFIG_S_ACKNOWLEDGE |
+			     VIRTIO_CONFIG_S_DRIVER |
+			     VIRTIO_CONFIG_S_FEATURES_OK |
+			     VIRTIO_CONFIG_S_DRIVER_OK;
+	const uint8_t reset = 0, failed = live | VIRTIO_CONFIG_S_FAILED;
+	uint8_t flapping[64];
+	unsigned long irqs;
+
+	violation_later("reset-ack", &reset, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE,
+			NULL, 0);
+	violation_later("cleared", NULL, 0, VIRTIO_CONFIG_S_ACKNOWLEDGE,
+			NULL, 0);
+	for (unsigned int i = 0; i < sizeof(flapping); i++)
+		flapping[i] = i % 2 ? live : failed;
+	violation_later("flapping", flapping, sizeof(flapping), -1, flapping,
+			sizeof(flapping));
+
+	if (!verdict("failed-later", NULL, !blk_up(0), "device not up"))
+		return;
+	slot.config_vector = 40;
+	atomic_store(&config_irqs, 0);
+	slot.status |= VIRTIO_CONFIG_S_FAILED;
+	kb_device_poll(&blk.dev, 1);
+	slot.status = VIRTIO_CONFIG_S_ACKNOWLEDGE;
+	kb_device_poll(&blk.dev, 1);
+	irqs = atomic_load(&config_irqs);
+	verdict("failed-later", NULL,
+		blk.dev.broken && slot.status == VIRTIO_CONFIG_S_ACKNOWLEDGE &&
+		!irqs,
+		"after FAILED and then %#x: %s, status %#x, %lu config interrupts (want none)",
+		VIRTIO_CONFIG_S_ACKNOWLEDGE,
+		blk.dev.broken ? "broken" : "not broken", slot.status, irqs);
 }
 
 /*
@@ -476,6 +602,7 @@ int main(void)
 	features_stay_driver_ok();
 	features_refused_racing();
 	violations_racing();
+	violations_later();
 	config_vector_once();
 	doorbell_hints();
 	harness_end();

@@ -100,7 +100,8 @@ static void answer(uint32_t id)
 
 /*
  * Split: the first request completed, OK, its whole chain written; the
- * used length that (0) or claim.
+ * used entry's length is the bytes written (claim 0) or claim (a device
+ * that lies about it).
  */
 static void complete_first(uint32_t claim)
 {

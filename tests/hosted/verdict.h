@@ -2,7 +2,9 @@
  * What the hosted cases that test the device side share: one line per
  * check ("ok NAME[-LAYOUT]" or "FAIL NAME[-LAYOUT]: why"), a count of the
  * failures for main() to return, and device ops for a case that needs no
- * interrupts.  Static: each case is one program, built alone.
+ * interrupts.  Static: each case is one program, built alone; a program
+ * of several files (blk_async) defines VERDICT_SHARED before it includes
+ * this, in each file, and int failures in one: one count for main().
  */
 #ifndef TESTS_HOSTED_VERDICT_H
 #define TESTS_HOSTED_VERDICT_H
@@ -13,7 +15,11 @@
 
 #include "host/backend/device.h"
 
+#ifdef VERDICT_SHARED
+extern int failures;
+#else
 static int failures __attribute__((unused));
+#endif
 
 /* ok: the check passed; otherwise fmt says why.  Returns ok. */
 static inline __attribute__((format(printf, 4, 5))) int
