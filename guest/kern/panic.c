@@ -20,6 +20,11 @@ void panic_enter(void)
 	}
 }
 
+int panic_under_way(void)
+{
+	return __atomic_load_n(&panicking, __ATOMIC_ACQUIRE);
+}
+
 void panic_finish(const struct kspawn_panic *rec)
 {
 	struct kspawn_state *st = shared_state();

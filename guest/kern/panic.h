@@ -17,4 +17,7 @@ void panic_enter(void);
 /* Publish rec to the host and stop; rec->message must be filled. */
 void panic_finish(const struct kspawn_panic *rec) __attribute__((noreturn));
 
+/* Has a CPU entered panic_enter()?  It ends the guest itself, panicked. */
+int panic_under_way(void);
+
 #endif
