@@ -68,6 +68,8 @@
 #include "kern/main.h"
 /* hostile_ap_arrives(): smp_ap_main's hook, for hostile lateap(-hang). */
 #include "kern/smp.h"
+/* guest_exit(): end the guest from any CPU (crash exitrace). */
+#include "kern/power.h"
 #endif
 
 #endif

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "kspawn.h"
-#include "kern/power.h"
 
 /* Volatile both ways, or GCC turns the division into a comparison. */
 static volatile int zero, seven = 7;
