@@ -361,6 +361,18 @@ static void violation_racing(const char *layout, const uint8_t *writes,
 		blk.dev.broken ? "still broken" : "reset");
 }
 
+/* A live driver's status, and the same with FAILED set. */
+#define LIVE_STATUS (VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | \
+		     VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK)
+#define FAILED_STATUS (LIVE_STATUS | VIRTIO_CONFIG_S_FAILED)
+
+/* A guest flapping between the two at every write: n writes in f. */
+static void flap(uint8_t *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		f[i] = i % 2 ? LIVE_STATUS : FAILED_STATUS;
+}
+
 /*
  * None: NEEDS_RESET over the live status.  A reset stands, unmarked, and
  * the next poll acts on it (before, the device wrote the live status back
@@ -370,19 +382,15 @@ static void violation_racing(const char *layout, const uint8_t *writes,
  */
 static void violations_racing(void)
 {
-	const uint8_t live = VIRTIO_CONFIG_S_ACKNOWLEDGE |
-			     VIRTIO_CONFIG_S_DRIVER |
-			     VIRTIO_CONFIG_S_FEATURES_OK |
-			     VIRTIO_CONFIG_S_DRIVER_OK;
-	const uint8_t reset = 0, failed = live | VIRTIO_CONFIG_S_FAILED;
+	const uint8_t reset = 0, failed = FAILED_STATUS;
 	uint8_t flapping[64];
 
-	violation_racing("none", NULL, 0, live | VIRTIO_CONFIG_S_NEEDS_RESET);
+	violation_racing("none", NULL, 0,
+			 LIVE_STATUS | VIRTIO_CONFIG_S_NEEDS_RESET);
 	violation_racing("reset", &reset, 1, 0);
 	violation_racing("failed", &failed, 1,
 			 failed | VIRTIO_CONFIG_S_NEEDS_RESET);
-	for (unsigned int i = 0; i < sizeof(flapping); i++)
-		flapping[i] = i % 2 ? live : failed;
+	flap(flapping, sizeof(flapping));
 	violation_racing("flapping", flapping, sizeof(flapping), -1);
 }
 
@@ -447,11 +455,7 @@ static void violation_later(const char *layout, const uint8_t *writes,
  */
 static void violations_later(void)
 {
-	const uint8_t live = VIRTIO_CONFIG_S_ACKNOWLEDGE |
-			     VIRTIO_CONFIG_S_DRIVER |
-			     VIRTIO_CONFIG_S_FEATURES_OK |
-			     VIRTIO_CONFIG_S_DRIVER_OK;
-	const uint8_t reset = 0, failed = live | VIRTIO_CONFIG_S_FAILED;
+	const uint8_t reset = 0;
 	uint8_t flapping[64];
 	unsigned long irqs;
 
@@ -459,8 +463,7 @@ static void violations_later(void)
 			NULL, 0);
 	violation_later("cleared", NULL, 0, VIRTIO_CONFIG_S_ACKNOWLEDGE,
 			NULL, 0);
-	for (unsigned int i = 0; i < sizeof(flapping); i++)
-		flapping[i] = i % 2 ? live : failed;
+	flap(flapping, sizeof(flapping));
 	violation_later("flapping", flapping, sizeof(flapping), -1, flapping,
 			sizeof(flapping));
 
