@@ -71,14 +71,14 @@ void kb_blk_complete(struct kb_blk_req *rq, int err)
 	if (!err && rq->through) {
 		/* Still in flight: the thread flushes, then publishes it. */
 		rq->next = b->through;
-		b->through = rq;
+		KB_WRITE(b->through, rq);
 		if (b->wake)
 			b->wake(b->wake_ctx);
 		kb_wake_all(&b->drained);
 		kb_unlock(&b->lock, flags);
 		return;
 	}
-	b->inflight--;
+	KB_WRITE(b->inflight, b->inflight - 1);
 	if (!b->inflight)
 		kb_wake_all(&b->drained);
 	finish_locked(b, rq, kb_blk_status(rq, err));
@@ -131,7 +131,8 @@ void kb_blk_submit(struct kb_blk *b, struct kb_blk_req *rq,
 	int err;
 
 	kb_lock(&b->lock, flags);
-	if (++b->inflight > b->max_inflight)
+	KB_WRITE(b->inflight, b->inflight + 1);
+	if (b->inflight > b->max_inflight)
 		b->max_inflight = b->inflight;
 	kb_unlock(&b->lock, flags);
 	err = fn(b->store, rq);
@@ -153,7 +154,7 @@ static int flush_through(struct kb_blk *b)
 
 	kb_lock(&b->lock, flags);
 	list = b->through;
-	b->through = NULL;
+	KB_WRITE(b->through, NULL);
 	kb_unlock(&b->lock, flags);
 	if (!list)
 		return 0;
@@ -162,7 +163,7 @@ static int flush_through(struct kb_blk *b)
 	kb_lock(&b->lock, flags);
 	while ((rq = list)) {
 		list = rq->next;
-		b->inflight--;
+		KB_WRITE(b->inflight, b->inflight - 1);
 		finish_locked(b, rq, status);
 		n++;
 	}

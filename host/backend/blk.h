@@ -93,6 +93,10 @@ struct kb_blk {
 	kb_lock_t lock;
 	struct kb_blk_req *free;
 	struct kb_blk_req *flush;	/* parked until the writes drain */
+	/*
+	 * through and inflight are read without the lock (the thread's
+	 * "anything to flush?", a drain's wait): stored with KB_WRITE.
+	 */
 	struct kb_blk_req *through;	/* stored writes waiting for a flush */
 	uint32_t inflight, max_inflight;
 	/* kb_blk_drain() sleeps: woken when none is left, or one to flush */
