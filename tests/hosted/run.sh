@@ -87,19 +87,28 @@ build() {	# NAME SANITIZERS... -- SOURCES...
 }
 
 # A program printing one "ok NAME" / "FAIL NAME: why" line per case, and
-# "PROGRAM: 0 failed" last; a hang is killed and fails.
+# "PROGRAM: 0 failed" last; a hang is killed and fails.  So does a
+# sanitizer's report after that line, or an exit status other than 0:
+# ThreadSanitizer goes on after a data race and LeakSanitizer speaks at
+# exit, both after the program's last word.
 run_cases() {	# PROGRAM PREFIX [ARG...]
-	local prog=$1 prefix=$2
+	local prog=$1 prefix=$2 st=0
 	shift 2
-	run "$prog" "$@"
+	run "$prog" "$@" || st=$?
 	while read -r verdict name rest; do
 		case $verdict in
 		ok) ok "hosted/$prefix${name%:}${rest:+ ($rest)}" ;;
 		FAIL) bad "hosted/$prefix${name%:}"; echo "    $rest" ;;
 		esac
 	done < "$out/$prog.log"
-	grep -q "^$prog: 0 failed" "$out/$prog.log" ||
-		{ bad "hosted/$prog-exit"; sed 's/^/    | /' "$out/$prog.log" | tail -20; }
+	if ! grep -q "^$prog: 0 failed" "$out/$prog.log"; then
+		bad "hosted/$prog-exit"; sed 's/^/    | /' "$out/$prog.log" | tail -20
+	elif grep -q 'Sanitizer' "$out/$prog.log" || [ $st -ne 0 ]; then
+		bad "hosted/$prog-exit"
+		echo "    exit status $st; the first sanitizer report:"
+		sed -n '/WARNING: .*Sanitizer\|ERROR: .*Sanitizer/,/^SUMMARY/p' \
+			"$out/$prog.log" | head -40 | sed 's/^/    | /'
+	fi
 }
 
 # The guest's driver: its virtqueues, its transport, the hosted platform.
