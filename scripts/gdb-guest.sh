@@ -38,7 +38,7 @@ cmdline="$*"
 
 start=
 [ -z "$batch" ] || [ -z "$stub" ] ||
-	start=$(sed -n 's/^# start: //p' "$batch" | head -n 1)
+	start=$(sed -n 's/^# start: //p' "$(as_operand "$batch")" | head -n 1)
 case $start in
 '' | after-connect | "after-connect "[0-9]*) ;;
 *) die "$batch: unknown '# start: $start' (after-connect [SECONDS] is the one)" ;;

@@ -59,7 +59,7 @@ set -m	# job control: the background job gets a process group of its own
 	--append "harness.guestcpus=${KSPAWN_GDB_CPUS:-1}" \
 	--qemu -chardev --qemu "socket,id=gdb0,path=$sock,server=on,wait=off" \
 	--qemu -serial --qemu chardev:gdb0 \
-	"$vmlinuz" "$initrd" > "$console" 2>&1 &
+	-- "$vmlinuz" "$initrd" > "$console" 2>&1 &
 qemu_pid=$!
 set +m
 # The guest is up when the bridge announces itself on the host's console.
@@ -77,7 +77,7 @@ fi
 if [ -n "$batch$client" ]; then
 	status=0
 	if [ -n "$client" ]; then
-		timeout 300 "$client" "$elf" "$sock" 2>&1 || status=$?
+		timeout 300 "$(as_operand "$client")" "$elf" "$sock" 2>&1 || status=$?
 	else
 		gdb_batch 300 "$batch" "$elf" "$sock" 2>&1 || status=$?
 	fi

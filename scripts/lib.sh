@@ -79,6 +79,15 @@ as_root() {
 # which the runners that source this file count their children with).
 build_jobs() { nproc 2>/dev/null || echo 2; }
 
+# A path given after "--" may start with "-": as "./-x", no command the
+# scripts hand it to (gdb, sed) takes it for an option.
+as_operand() {
+	case $1 in
+	-*) printf './%s\n' "$1" ;;
+	*) printf '%s\n' "$1" ;;
+	esac
+}
+
 # gdb on the guest's stub at SOCK, with the kspawn helpers loaded.  The
 # stub answers from an emulated machine that may still be booting, on a
 # loaded host: gdb's 2 s before it sends a packet again is too short (the
@@ -89,7 +98,8 @@ build_jobs() { nproc 2>/dev/null || echo 2; }
 #   gdb_interactive ELF SOCK [GDB ARGS...]
 GDB_REPLY_S=30
 gdb_batch() {
-	local limit=$1 batch=$2 elf=$3 sock=$4 pre=() cmd
+	local limit=$1 batch elf sock=$4 pre=() cmd
+	batch=$(as_operand "$2") elf=$(as_operand "$3")
 	while IFS= read -r cmd; do
 		pre+=(-ex "$cmd")
 	done < <(sed -n 's/^# before-connect: //p' "$batch")
@@ -99,7 +109,8 @@ gdb_batch() {
 		"${pre[@]}" -ex "target remote $sock" -x "$batch" "$elf"
 }
 gdb_interactive() {
-	local elf=$1 sock=$2
+	local elf sock=$2
+	elf=$(as_operand "$1")
 	shift 2
 	gdb -nx -q -ex "set pagination off" -ex "set remotetimeout $GDB_REPLY_S" \
 		-ex "source $(dirname "${BASH_SOURCE[0]}")/gdb/kspawn.py" \

@@ -297,6 +297,31 @@ else
 	diff <(echo "$want") <(echo "$dd") | sed 's/^/    | /'
 fi
 
+# gdb_batch and gdb_interactive (scripts/lib.sh) hand gdb and sed a
+# script or image named "-x..." (an operand after "--") as a path, not an
+# option: gdb here is a stand-in printing what it was given.
+t=$(mktemp -d)
+mkdir "$t/bin"
+printf '#!/bin/sh\nfor a; do echo "$a"; done\n' > "$t/bin/gdb"
+chmod +x "$t/bin/gdb"
+echo '# before-connect: set debug remote 0' > "$t/-b.gdb"
+got=$(cd "$t" && PATH="$t/bin:$PATH" bash -c '. "$1"
+	gdb_batch 10 -b.gdb -e.elf SOCK | tail -n 4
+	gdb_interactive -e.elf SOCK | tail -n 1' _ "$top/scripts/lib.sh" 2>&1)
+want='target remote SOCK
+-x
+./-b.gdb
+./-e.elf
+./-e.elf'
+if [ "$got" = "$want" ] && PATH="$t/bin:$PATH" bash -c '. "$1"; cd "$2"
+	gdb_batch 10 -b.gdb x SOCK' _ "$top/scripts/lib.sh" "$t" | grep -qx 'set debug remote 0'; then
+	ok "unit/lib-sh-gdb-operands"
+else
+	bad "unit/lib-sh-gdb-operands: gdb or sed took a path for an option"
+	diff <(echo "$want") <(echo "$got") | head -n 20 | sed 's/^/    | /'
+fi
+rm -rf "$t"
+
 # scripts/lib.sh, sourced by the scripts and the test runners, defines no
 # function named as a shell builtin or keyword: its jobs() once hid the
 # builtin the hosted and fuzz runners count their children with, and they
