@@ -81,7 +81,7 @@ static void needs_reset_marked(struct kb_device *d, uint8_t status)
 	/* Once: the guest may rewrite it between a check and the IPI. */
 	uint32_t vector = KB_READ(d->slot->config_vector);
 
-	d->status = status;
+	KB_WRITE(d->status, status);
 	if (d->ops->notify && vector >= 32 && vector <= 255)
 		d->ops->notify(d->ctx, vector);
 }
@@ -99,7 +99,7 @@ void kb_device_violation(struct kb_device *d, const char *why)
 	 * What we acted on, so that status 0 resets us even if the guest
 	 * broke the rules before any status we accepted (DRIVER_OK first).
 	 */
-	d->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+	KB_WRITE(d->status, d->status | VIRTIO_CONFIG_S_NEEDS_RESET);
 	kb_log("%s device: %s; needs reset\n", d->cls->name, why);
 	marked = mark_needs_reset(d);
 	if (marked)
@@ -112,8 +112,8 @@ static void reset(struct kb_device *d)
 	if (d->cls->reset)
 		d->cls->reset(d);
 	d->features = 0;
-	d->status = 0;
-	d->live = 0;
+	KB_WRITE(d->status, 0);
+	KB_WRITE(d->live, 0);
 	KB_WRITE(d->queues_up, 0);
 	d->broken = 0;
 	d->needs_reset = 0;
@@ -143,10 +143,10 @@ static void negotiate(struct kb_device *d, uint8_t status)
 		kb_log("%s device: driver asked for features %#llx of %#llx; refused\n",
 		       d->cls->name, (unsigned long long)want,
 		       (unsigned long long)offer);
-		d->status = refused;
+		KB_WRITE(d->status, refused);
 	} else {
 		d->features = want;
-		d->status = status;
+		KB_WRITE(d->status, status);
 	}
 	/* The answer is in status; this says it is there (ABI 1.1). */
 	KB_STORE_RELEASE(d->slot->features_ack,
@@ -185,7 +185,7 @@ static int set_up_queues(struct kb_device *d)
 		d->vector[q] = vector >= 32 && vector <= 255 ? vector : 0;
 		up |= 1U << q;
 	}
-	d->live = 1;
+	KB_WRITE(d->live, 1);
 	KB_WRITE(d->queues_up, up);
 	return 0;
 }
@@ -280,7 +280,7 @@ int kb_device_poll(struct kb_device *d, int budget)
 		 * queues go live on the features accepted, and a later
 		 * FEATURES_OK must not look new and negotiate again.
 		 */
-		d->status = status | VIRTIO_CONFIG_S_FEATURES_OK;
+		KB_WRITE(d->status, status | VIRTIO_CONFIG_S_FEATURES_OK);
 		set_up_queues(d);
 		return transition(d);
 	}
@@ -292,7 +292,7 @@ int kb_device_poll(struct kb_device *d, int budget)
 	if (d->live)
 		status |= d->status & (VIRTIO_CONFIG_S_FEATURES_OK |
 				       VIRTIO_CONFIG_S_DRIVER_OK);
-	d->status = status;
+	KB_WRITE(d->status, status);
 	if (!d->live)
 		return 0;
 	return d->cls->work(d, budget);

@@ -66,6 +66,7 @@ struct kb_device {
 	void *priv;			/* for cls */
 	uint64_t features;		/* negotiated */
 	uint64_t withheld;		/* class bits not offered here */
+	/* status and live: read by the doorbell's handler too (KB_WRITE) */
 	uint8_t status;			/* what we last acted on */
 	int live;			/* queues set up, DRIVER_OK accepted */
 	/* bit q: queue q set up; read by the doorbell's handler too */

@@ -142,6 +142,11 @@ fi
 if build device_status "${asan[@]}" -- "$here/device_status.c" "${devh[@]}"; then
 	run_cases device_status dev-
 fi
+# Again under ThreadSanitizer: the doorbell's hints read while the device
+# acts on a status (doorbell-hints-racing) race no plain store.
+if CC=clang build device_status_tsan -fsanitize=thread -- "$here/device_status.c" "${devh[@]}"; then
+	run_cases device_status_tsan dev-tsan-
+fi
 # Descriptors rewritten by another thread while the device walks them,
 # 10 s per layout, guard pages and canaries around the region.
 # Notification suppression both ways, split and packed, with and without

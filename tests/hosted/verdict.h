@@ -1,6 +1,7 @@
 /*
  * What the hosted cases that test the device side share: one line per
- * check ("ok NAME[-LAYOUT]" or "FAIL NAME[-LAYOUT]: why"), a count of the
+ * check ("ok NAME[-LAYOUT]" or "FAIL NAME[-LAYOUT]: why"; a check's
+ * preconditions speak only when they fail), a count of the
  * failures for main() to return, and device ops for a case that needs no
  * interrupts.  Static: each case is one program, built alone; a program
  * of several files (blk_async) defines VERDICT_SHARED before it includes
@@ -38,6 +39,27 @@ verdict(const char *name, const char *layout, int ok, const char *fmt, ...)
 	}
 	printf("\n");
 	return ok;
+}
+
+/*
+ * What a check needs before it can be made: silent when ok (the check's
+ * own verdict follows), else a FAIL line under the check's name.
+ */
+static inline __attribute__((format(printf, 4, 5))) int
+precondition(const char *name, const char *layout, int ok, const char *fmt,
+	     ...)
+{
+	va_list ap;
+
+	if (ok)
+		return 1;
+	failures++;
+	printf("FAIL %s%s%s: ", name, layout ? "-" : "", layout ? layout : "");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	return 0;
 }
 
 static inline void no_notify(void *ctx, uint32_t vector)

@@ -20,14 +20,10 @@
  *
  *   vq_race [SECONDS]
  */
-#include <fcntl.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 #include <pthread.h>
-#ifdef __SANITIZE_ADDRESS__
-#include <sanitizer/common_interface_defs.h>
-#endif
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +34,7 @@
 
 #include "host/backend/blk.h"
 #include "hosted/virtio_hosted.h"
+#include "tests/hosted/quiet_stderr.h"
 
 #define PAGE 4096
 #define BASE 0x40000000ULL
@@ -512,7 +509,7 @@ int main(int argc, char **argv)
 {
 	double seconds = argc > 1 ? atof(argv[1]) : 10;
 	size_t bytes = 2 * PAGE + REGION_BYTES + 2 * PAGE;
-	int failed = 0, saved, null;
+	int failed = 0, saved;
 
 	map = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -525,21 +522,12 @@ int main(int argc, char **argv)
 	mprotect(region + REGION_BYTES + PAGE, PAGE, PROT_NONE);
 	kr = (struct kb_region){ region, BASE, REGION_BYTES };
 	ram = kb_ram_new(DISK_BYTES);
-	/*
-	 * Each violation logs a line: thousands a second.  Drop them; a
-	 * sanitizer report still goes to the real stderr.
-	 */
-	fflush(stderr);
-	saved = dup(2);
-	null = open("/dev/null", O_WRONLY);
-#ifdef __SANITIZE_ADDRESS__
-	__sanitizer_set_report_fd((void *)(intptr_t)saved);
-#endif
-	dup2(null, 2);
+	/* Each violation logs a line: thousands a second. */
+	saved = stderr_quiet();
 	for (packed = 0; packed < 2 && !failed; packed++)
 		failed += race(packed ? "race-packed" : "race-split",
 			       seconds) != 0;
-	dup2(saved, 2);
+	stderr_restore(saved);
 	printf("vq_race: %d failed\n", failed);
 	fflush(stdout);
 	if (failed)
