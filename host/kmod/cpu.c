@@ -173,12 +173,16 @@ static void icr_write(u32 low, u32 apic_id)
 
 /*
  * One ICR write.  Interrupts off: an IPI sent by an interrupt handler on
- * this CPU between our two ICR halves would corrupt both.
+ * this CPU between our two ICR halves would corrupt both.  In x2APIC mode
+ * the write is a WRMSR that need not wait for earlier stores, so the
+ * fence Linux's own IPIs take: a guest must not take the interrupt before
+ * it can see the used ring entry it announces.
  */
 static void icr_send(u32 low, u32 apic_id)
 {
 	unsigned long flags;
 
+	weak_wrmsr_fence();
 	local_irq_save(flags);
 	icr_wait();
 	icr_write(low, apic_id);

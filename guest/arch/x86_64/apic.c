@@ -178,6 +178,13 @@ int apic_send_ipi(uint32_t dest, unsigned int vector)
 	if (vector < IRQ_VECTOR_BASE || vector > 255)
 		return -1;
 	if (x2apic) {
+		/*
+		 * A WRMSR to an x2APIC register does not wait for earlier
+		 * stores (Intel SDM, x2APIC): without the fence the IPI can
+		 * reach its CPU before the ring index or run-queue entry it
+		 * announces, and the handler finds nothing to do.
+		 */
+		__asm__ volatile("mfence; lfence" ::: "memory");
 		wrmsr(X2APIC_MSR(APIC_ICR_LO), ((uint64_t)dest << 32) | lo);
 		return 0;
 	}
