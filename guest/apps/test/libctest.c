@@ -150,6 +150,41 @@ static void test_malloc(void)
 	       MALLOC_ROUNDS, bad);
 }
 
+/*
+ * What the arena cannot give is refused with ENOMEM, the break left where
+ * it was: the most negative increment too, whose negation overflows.  One
+ * taken by mistake is taken again, which wraps the break back, so malloc
+ * still works for the tests after this one.
+ */
+static const char *sbrk_said(void *r, int e)
+{
+	if (r != (void *)-1)
+		return "TAKEN";
+	return e == ENOMEM ? "ENOMEM" : "wrong errno";
+}
+
+static void test_sbrk(void)
+{
+	char *before = sbrk(0), *after;
+	void *lo, *hi;
+	int lo_errno, hi_errno;
+
+	errno = 0;
+	lo = sbrk(PTRDIFF_MIN);
+	lo_errno = errno;
+	if (lo != (void *)-1)
+		sbrk(PTRDIFF_MIN);
+	errno = 0;
+	hi = sbrk(PTRDIFF_MAX);
+	hi_errno = errno;
+	after = sbrk(0);
+	report("sbrk", lo == (void *)-1 && lo_errno == ENOMEM &&
+		     hi == (void *)-1 && hi_errno == ENOMEM && after == before,
+	       "sbrk(PTRDIFF_MIN) %s, sbrk(PTRDIFF_MAX) %s, break %s",
+	       sbrk_said(lo, lo_errno), sbrk_said(hi, hi_errno),
+	       after == before ? "kept" : "MOVED");
+}
+
 /* ---- strings and conversions -------------------------------------------- */
 
 static void test_string(void)
@@ -439,6 +474,7 @@ static const struct selftest tests[] = {
 	{ "printf", test_printf },
 	{ "sscanf", test_sscanf },
 	{ "malloc", test_malloc },
+	{ "sbrk", test_sbrk },
 	{ "string", test_string },
 	{ "strtol", test_strtol },
 	{ "qsort", test_qsort },
