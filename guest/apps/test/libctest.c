@@ -1,13 +1,14 @@
 /*
- * libctest: newlib as an app sees it - formatted output, memory, strings,
- * conversions, sorting, clocks, and errno per thread.  Each test prints
- * one PASS or FAIL line; the app exits 0 only if every test passed.
+ * libctest: newlib as an app sees it - formatted output, memory, signals,
+ * strings, conversions, sorting, clocks, and errno per thread.  Each test
+ * prints one PASS or FAIL line; the app exits 0 only if every test passed.
  *
  *   libctest [NAME...]
  */
 #include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -183,6 +184,32 @@ static void test_sbrk(void)
 	       "sbrk(PTRDIFF_MIN) %s, sbrk(PTRDIFF_MAX) %s, break %s",
 	       sbrk_said(lo, lo_errno), sbrk_said(hi, hi_errno),
 	       after == before ? "kept" : "MOVED");
+}
+
+/* ---- signals ------------------------------------------------------------ */
+
+/*
+ * Signal 0 asks whether a process exists and sends nothing; a number that
+ * is no signal is EINVAL.  Neither may end the guest as a real signal does.
+ */
+static void test_kill(void)
+{
+	int alive, raised, bad, bad_errno, other, other_errno;
+
+	alive = kill(getpid(), 0);
+	raised = raise(0);
+	errno = 0;
+	bad = kill(getpid(), NSIG);
+	bad_errno = errno;
+	errno = 0;
+	other = kill(getpid() + 1, 0);
+	other_errno = errno;
+	report("kill", !alive && !raised && bad == -1 &&
+		     bad_errno == EINVAL && other == -1 && other_errno == ESRCH,
+	       "kill(self, 0) %d, raise(0) %d, kill(self, NSIG) %d errno %d "
+	       "(want EINVAL %d), kill(other, 0) %d errno %d (want ESRCH %d)",
+	       alive, raised, bad, bad_errno, EINVAL, other, other_errno,
+	       ESRCH);
 }
 
 /* ---- strings and conversions -------------------------------------------- */
@@ -475,6 +502,7 @@ static const struct selftest tests[] = {
 	{ "sscanf", test_sscanf },
 	{ "malloc", test_malloc },
 	{ "sbrk", test_sbrk },
+	{ "kill", test_kill },
 	{ "string", test_string },
 	{ "strtol", test_strtol },
 	{ "qsort", test_qsort },
