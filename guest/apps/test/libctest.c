@@ -378,6 +378,40 @@ static void test_time(void)
 	       (long)c1, bad_errno == EINVAL ? "EINVAL" : "wrong errno", date);
 }
 
+/*
+ * usleep() of more microseconds than 2^64 ns holds is as good as for
+ * ever, like nanosleep's: this one, 2^64 / 1000 + 1, wrapped to 384 ns.
+ * The sleeper is detached and left asleep; the guest ends with the app.
+ */
+#define USLEEP_WRAPS (UINT64_MAX / 1000 + 1)
+#define USLEEP_WATCH_MS 50
+
+static int long_nap_over;
+
+static int long_nap(void *arg)
+{
+	(void)arg;
+	usleep((useconds_t)USLEEP_WRAPS);
+	__atomic_store_n(&long_nap_over, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void test_usleep(void)
+{
+	struct thread_attr a = { .detached = 1 };
+	int over;
+
+	if (!thread_create("longnap", long_nap, NULL, &a)) {
+		report("usleep", 0, "cannot create a thread");
+		return;
+	}
+	usleep(USLEEP_WATCH_MS * 1000);
+	over = __atomic_load_n(&long_nap_over, __ATOMIC_ACQUIRE);
+	report("usleep", !over, "usleep(%llu) %s after %d ms",
+	       (unsigned long long)USLEEP_WRAPS,
+	       over ? "RETURNED" : "still asleep", USLEEP_WATCH_MS);
+}
+
 /* ---- errno per thread --------------------------------------------------- */
 
 /*
@@ -508,6 +542,7 @@ static const struct selftest tests[] = {
 	{ "qsort", test_qsort },
 	{ "setjmp", test_setjmp },
 	{ "time", test_time },
+	{ "usleep", test_usleep },
 	{ "errno", test_errno },
 	{ "errno-smp", test_errno_smp },
 };
