@@ -96,7 +96,9 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
 
 int usleep(useconds_t us)
 {
-	thread_sleep_ns((uint64_t)us * NSEC_PER_USEC);
+	/* useconds_t is 64 bits: saturate as nanosleep does, never wrap. */
+	thread_sleep_ns((uint64_t)us > UINT64_MAX / NSEC_PER_USEC ? UINT64_MAX :
+			(uint64_t)us * NSEC_PER_USEC);
 	return 0;
 }
 

@@ -23,8 +23,12 @@ void *sbrk(ptrdiff_t incr)
 	if (!brk)
 		brk = start;
 	old = brk;
+	/*
+	 * Compared without negating incr: -PTRDIFF_MIN overflows, and the
+	 * wrapped value passed the check and moved the break 8 EiB away.
+	 */
 	if (!start || (incr > 0 && incr > end - brk) ||
-	    (incr < 0 && -incr > brk - start)) {
+	    (incr < 0 && incr < start - brk)) {
 		spin_unlock_irqrestore(&brk_lock, flags);
 		errno = ENOMEM;
 		return (void *)-1;

@@ -137,13 +137,24 @@ pid_t getpid(void)
 	return GUEST_PID;
 }
 
-/* The only process is the guest: a signal to it (abort()) ends it. */
+/*
+ * The only process is the guest: a signal to it (abort()) ends it.  Signal
+ * 0 only asks whether the process exists (kill(pid, 0), raise(0)), and a
+ * number that is no signal is refused, as POSIX has it: neither is a
+ * reason to end the guest.
+ */
 int kill(pid_t pid, int sig)
 {
+	if (sig < 0 || sig >= NSIG) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (pid != GUEST_PID) {
 		errno = ESRCH;
 		return -1;
 	}
+	if (!sig)
+		return 0;
 	if (sig == SIGABRT)
 		panic("abort() called by thread '%s'",
 		      thread_name(thread_self()));

@@ -1,13 +1,14 @@
 /*
- * libctest: newlib as an app sees it - formatted output, memory, strings,
- * conversions, sorting, clocks, and errno per thread.  Each test prints
- * one PASS or FAIL line; the app exits 0 only if every test passed.
+ * libctest: newlib as an app sees it - formatted output, memory, signals,
+ * strings, conversions, sorting, clocks, and errno per thread.  Each test
+ * prints one PASS or FAIL line; the app exits 0 only if every test passed.
  *
  *   libctest [NAME...]
  */
 #include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -148,6 +149,67 @@ static void test_malloc(void)
 	       "%d corrupted or failed", z && zeroed ? "zeroed" : "NOT ZEROED",
 	       grown ? "kept the data" : "LOST DATA", MALLOC_THREADS,
 	       MALLOC_ROUNDS, bad);
+}
+
+/*
+ * What the arena cannot give is refused with ENOMEM, the break left where
+ * it was: the most negative increment too, whose negation overflows.  One
+ * taken by mistake is taken again, which wraps the break back, so malloc
+ * still works for the tests after this one.
+ */
+static const char *sbrk_said(void *r, int e)
+{
+	if (r != (void *)-1)
+		return "TAKEN";
+	return e == ENOMEM ? "ENOMEM" : "wrong errno";
+}
+
+static void test_sbrk(void)
+{
+	char *before = sbrk(0), *after;
+	void *lo, *hi;
+	int lo_errno, hi_errno;
+
+	errno = 0;
+	lo = sbrk(PTRDIFF_MIN);
+	lo_errno = errno;
+	if (lo != (void *)-1)
+		sbrk(PTRDIFF_MIN);
+	errno = 0;
+	hi = sbrk(PTRDIFF_MAX);
+	hi_errno = errno;
+	after = sbrk(0);
+	report("sbrk", lo == (void *)-1 && lo_errno == ENOMEM &&
+		     hi == (void *)-1 && hi_errno == ENOMEM && after == before,
+	       "sbrk(PTRDIFF_MIN) %s, sbrk(PTRDIFF_MAX) %s, break %s",
+	       sbrk_said(lo, lo_errno), sbrk_said(hi, hi_errno),
+	       after == before ? "kept" : "MOVED");
+}
+
+/* ---- signals ------------------------------------------------------------ */
+
+/*
+ * Signal 0 asks whether a process exists and sends nothing; a number that
+ * is no signal is EINVAL.  Neither may end the guest as a real signal does.
+ */
+static void test_kill(void)
+{
+	int alive, raised, bad, bad_errno, other, other_errno;
+
+	alive = kill(getpid(), 0);
+	raised = raise(0);
+	errno = 0;
+	bad = kill(getpid(), NSIG);
+	bad_errno = errno;
+	errno = 0;
+	other = kill(getpid() + 1, 0);
+	other_errno = errno;
+	report("kill", !alive && !raised && bad == -1 &&
+		     bad_errno == EINVAL && other == -1 && other_errno == ESRCH,
+	       "kill(self, 0) %d, raise(0) %d, kill(self, NSIG) %d errno %d "
+	       "(want EINVAL %d), kill(other, 0) %d errno %d (want ESRCH %d)",
+	       alive, raised, bad, bad_errno, EINVAL, other, other_errno,
+	       ESRCH);
 }
 
 /* ---- strings and conversions -------------------------------------------- */
@@ -316,6 +378,40 @@ static void test_time(void)
 	       (long)c1, bad_errno == EINVAL ? "EINVAL" : "wrong errno", date);
 }
 
+/*
+ * usleep() of more microseconds than 2^64 ns holds is as good as for
+ * ever, like nanosleep's: this one, 2^64 / 1000 + 1, wrapped to 384 ns.
+ * The sleeper is detached and left asleep; the guest ends with the app.
+ */
+#define USLEEP_WRAPS (UINT64_MAX / 1000 + 1)
+#define USLEEP_WATCH_MS 50
+
+static int long_nap_over;
+
+static int long_nap(void *arg)
+{
+	(void)arg;
+	usleep((useconds_t)USLEEP_WRAPS);
+	__atomic_store_n(&long_nap_over, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void test_usleep(void)
+{
+	struct thread_attr a = { .detached = 1 };
+	int over;
+
+	if (!thread_create("longnap", long_nap, NULL, &a)) {
+		report("usleep", 0, "cannot create a thread");
+		return;
+	}
+	usleep(USLEEP_WATCH_MS * 1000);
+	over = __atomic_load_n(&long_nap_over, __ATOMIC_ACQUIRE);
+	report("usleep", !over, "usleep(%llu) %s after %d ms",
+	       (unsigned long long)USLEEP_WRAPS,
+	       over ? "RETURNED" : "still asleep", USLEEP_WATCH_MS);
+}
+
 /* ---- errno per thread --------------------------------------------------- */
 
 /*
@@ -439,11 +535,14 @@ static const struct selftest tests[] = {
 	{ "printf", test_printf },
 	{ "sscanf", test_sscanf },
 	{ "malloc", test_malloc },
+	{ "sbrk", test_sbrk },
+	{ "kill", test_kill },
 	{ "string", test_string },
 	{ "strtol", test_strtol },
 	{ "qsort", test_qsort },
 	{ "setjmp", test_setjmp },
 	{ "time", test_time },
+	{ "usleep", test_usleep },
 	{ "errno", test_errno },
 	{ "errno-smp", test_errno_smp },
 };
