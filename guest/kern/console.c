@@ -2,6 +2,7 @@
 
 #include "kern/console.h"
 #include "kern/shared.h"
+#include "kern/sync.h"
 #include "abi/byte_ring.h"
 #include "kern/thread.h"
 #include "lib/format.h"
@@ -136,13 +137,23 @@ int kprintf(const char *fmt, ...)
 	return n;
 }
 
+/*
+ * The input ring has one consumer, and the UART's status and data are
+ * two reads: threads on several CPUs reading stdin at once take turns,
+ * or two of them take the same byte (qemu/console-readers).
+ */
+static struct spinlock getc_lock = SPINLOCK_INIT;
+
 int console_getc(void)
 {
-	uint8_t c;
+	uint64_t flags = spin_lock_irqsave(&getc_lock);
+	int c = -1;
+	uint8_t b;
 
-	if (byte_ring_read(&ring_in, &c, 1) == 1)
-		return c;
-	if (use_uart)
-		return uart_getc(COM1);
-	return -1;
+	if (byte_ring_read(&ring_in, &b, 1) == 1)
+		c = b;
+	else if (use_uart)
+		c = uart_getc(COM1);
+	spin_unlock_irqrestore(&getc_lock, flags);
+	return c;
 }

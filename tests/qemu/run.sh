@@ -36,7 +36,7 @@ boots=(
 	"3 two-guests hostile net-flood net-broken echo-flood console-flood lock-independence"
 	"5:no_ipi_broadcast=1 four-guests host-broadcast-off"
 	"2@qemu64,+monitor mwait-wake"
-	"4 smp-guest blk-mq net-mq pairs-flap smp-libc doorbell-cpu reserve-release hostile-stamps late-cpu exit-race host-broadcast"
+	"4 smp-guest blk-mq net-mq pairs-flap smp-libc doorbell-cpu reserve-release hostile-stamps late-cpu exit-race console-readers host-broadcast"
 	klog
 	make-run-tty
 	power-loss
