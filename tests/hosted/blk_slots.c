@@ -11,6 +11,11 @@
  *   empty-rw-{split,packed}: a read and a write with no data segment
  *     complete without reaching the store (to a block device they would
  *     be bios with no pages: a malformed command).
+ *   out-of-disk-{split,packed}: a write of the sector just past the
+ *     disk's end, a read straddling the end and a write that is not
+ *     whole sectors come back IOERR without reaching the store (a file
+ *     store would grow its file, a block device take a torn bio); a
+ *     read of the last sector does reach it.
  *   block-size-{split,packed}: what a driver reads as blk_size and
  *     discard_sector_alignment: 512 and 1 for a store of 512-byte sectors,
  *     4096 and 8 once the store says its smallest I/O is 4 KiB (a 4 KiB-
@@ -221,6 +226,54 @@ static void empty(const char *layout, int packed)
 		submits, got, r[0].status, r[1].status, len[0], len[1]);
 }
 
+static void out_of_disk(const char *layout, int packed)
+{
+	static const struct {
+		uint32_t type, len;
+		uint64_t sector;
+	} rw[] = {
+		{ VIRTIO_BLK_T_OUT, 512, DISK_BYTES / 512 },
+		{ VIRTIO_BLK_T_IN, 1024, DISK_BYTES / 512 - 1 },
+		{ VIRTIO_BLK_T_OUT, 100, 0 },
+		{ VIRTIO_BLK_T_IN, 512, DISK_BYTES / 512 - 1 },	/* inside */
+	};
+	struct virtq *q = &vd.vq[0];
+	uint8_t *data = region + (2u << 20);
+	struct req *r;
+	int got = 0, refused = 0;
+
+	if (up(packed)) {
+		verdict("out-of-disk", layout, 0, "device not up");
+		return;
+	}
+	r = (struct req *)(region + (3u << 20));
+	for (int i = 0; i < 4; i++) {
+		int out = rw[i].type == VIRTIO_BLK_T_OUT;
+		struct virtq_buf o[2] = { { &r[i].hdr, sizeof(r[i].hdr) },
+					  { data, rw[i].len } };
+		struct virtq_buf in[2] = { { data, rw[i].len },
+					   { &r[i].status, 1 } };
+
+		r[i] = (struct req){ { rw[i].type, 0, rw[i].sector }, 0xff };
+		virtq_add(q, o, out ? 2 : 1, out ? &in[1] : in, out ? 1 : 2,
+			  &r[i]);
+	}
+	virtq_publish(q);
+	kb_device_poll(&blk.dev, 64);
+	complete_one();
+	kb_device_poll(&blk.dev, 64);
+	while (virtq_get(q, NULL))
+		got++;
+	for (int i = 0; i < 3; i++)
+		refused += r[i].status == VIRTIO_BLK_S_IOERR;
+	verdict("out-of-disk", layout,
+		got == 4 && refused == 3 && submits == 1 &&
+			r[3].status == VIRTIO_BLK_S_OK,
+		"%d of 4 back, %d of 3 IOERR (statuses %#x %#x %#x), store submits %d (want 1: the last sector's read), its status %#x",
+		got, refused, r[0].status, r[1].status, r[2].status, submits,
+		r[3].status);
+}
+
 static void block_size(const char *layout, int packed)
 {
 	uint32_t size[3], align[3];
@@ -359,6 +412,7 @@ int main(void)
 
 		starved(layout, packed);
 		empty(layout, packed);
+		out_of_disk(layout, packed);
 		block_size(layout, packed);
 		withheld(layout, packed);
 	}

@@ -21,6 +21,9 @@
  *                         command is not served
  *   rx-no-writable-*      an rx chain with nothing device-writable comes
  *                         back to the used ring, empty
+ *   queue-over-size-max-* a queue set up twice as big as the size_max the
+ *                         device gave: DRIVER_OK breaks the device
+ *                         (NEEDS_RESET), which never goes live
  */
 #include <errno.h>
 #include <linux/virtio_blk.h>
@@ -221,6 +224,27 @@ static void rx_no_writable(const char *layout, int packed)
 		"kb_net_rx %d, len %u", r, len);
 }
 
+static void queue_over_size_max(const char *layout, int packed)
+{
+	uint16_t max;
+
+	fresh();
+	kb_blk_init(&blk, &slot, &kr, &ops, NULL, &kb_ram_ops, ram,
+		    DISK_BYTES, "hosted");
+	if (handshake_but_ready(&blk.dev, packed, 1)) {
+		verdict("queue-over-size-max", layout, 0, "handshake failed");
+		return;
+	}
+	max = slot.queues[0].size_max;
+	slot.queues[0].size = (uint16_t)(2 * max);
+	virtio_ready(&vd);
+	kb_device_poll(&blk.dev, 1);
+	verdict("queue-over-size-max", layout,
+		!blk.dev.live && (slot.status & VIRTIO_CONFIG_S_NEEDS_RESET),
+		"a queue of %u with size_max %u: live %d, status %#x (want not live, NEEDS_RESET)",
+		2 * max, max, blk.dev.live, slot.status);
+}
+
 int main(void)
 {
 	harness_start();
@@ -232,6 +256,7 @@ int main(void)
 		blk_both_max(layout, packed);
 		broken_stays_broken(layout, packed);
 		rx_no_writable(layout, packed);
+		queue_over_size_max(layout, packed);
 	}
 	harness_end();
 	printf("device_hostile: %d failed\n", failures);

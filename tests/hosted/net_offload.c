@@ -13,7 +13,8 @@
  *   csum-off-*         neither: a NEEDS_CSUM frame is refused (tx_errors)
  *   hostile-hdr-*      headers a guest may forge (start or offset outside
  *                      the frame, GSO, DATA_VALID or RSC_INFO on transmit,
- *                      a short frame): each dropped and counted, device
+ *                      a short frame, one a byte longer than
+ *                      KB_NET_FRAME_MAX): each dropped and counted, device
  *                      live; flag bits the device does not know are
  *                      ignored, the frame sent (virtio 1.2, 5.1.6.2.2)
  *   features-refused   MQ without CTRL_VQ: FEATURES_OK refused
@@ -21,6 +22,9 @@
  *                      14..9018 bytes arrive whole over num_buffers
  *   no-mrg-*           without: a frame bigger than the buffer is dropped,
  *                      the buffer returned empty
+ *   mrg-short-first-*  MRG_RXBUF, a first buffer as long as the header
+ *                      or shorter: the frame dropped, the buffer back
+ *                      with nothing written
  *   mq-ctrl            MQ_VQ_PAIRS_SET: 1 OK, 0 and max+1 refused
  *   tx-poll-budget     host mode: kb_net_tx_poll takes at most budget
  *                      frames and hands each with its checksum state
@@ -91,6 +95,8 @@ static void hostile_headers(const char *layout, int packed)
 		{ .flags = VIRTIO_NET_HDR_F_RSC_INFO },
 	};
 	static const struct virtio_net_hdr_v1 unknown = { .flags = 0xf8 };
+	static const struct virtio_net_hdr_v1 none = { 0 };
+	static uint8_t big[KB_NET_FRAME_MAX + 1];
 	struct virtio_net_hdr_v1 ok = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
 					.csum_start = 34, .csum_offset = 164,
 					.num_buffers = 9999 };
@@ -105,15 +111,16 @@ static void hostile_headers(const char *layout, int packed)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		send(&bad[i], f, sizeof(f));
 	send(&ok, f, 13);		/* shorter than a MAC header */
+	send(&none, big, sizeof(big));	/* longer than any frame */
 	/* The last two bytes as the field: just inside; num_buffers ignored. */
 	send(&ok, f, sizeof(f));
 	send(&unknown, f, sizeof(f));
 	kb_net_totals(&net, &t);
 	verdict("hostile-hdr", layout,
-		t.tx_errors == i + 1 && t.tx_packets == 2 &&
+		t.tx_errors == i + 2 && t.tx_packets == 2 &&
 		t.rx_packets == 2 && net.dev.live && !net.dev.broken,
 		"tx_errors %llu of %u, tx %llu rx %llu, live %d broken %d",
-		(unsigned long long)t.tx_errors, i + 1,
+		(unsigned long long)t.tx_errors, i + 2,
 		(unsigned long long)t.tx_packets,
 		(unsigned long long)t.rx_packets, net.dev.live,
 		net.dev.broken);
@@ -230,6 +237,38 @@ static void no_mrg(const char *layout, int packed)
 	b = virtq_get(&vd.vq[0], &len);
 	verdict("no-mrg", layout, r == -EINVAL && b && len == 0,
 		"kb_net_rx %d, buffer %s, len %u", r, b ? "back" : "kept", len);
+}
+
+/*
+ * MRG_RXBUF lets a frame span buffers, but the first must hold the
+ * header and some of the frame: one as long as the header, or shorter,
+ * takes nothing and is given back empty, never reported written past
+ * its end.
+ */
+static void mrg_short_first(const char *layout, int packed)
+{
+	static const uint32_t sizes[] = { HDR, HDR - 4 };
+	static uint8_t f[60];
+	uint32_t size = 0, len = 0;
+	void *b = NULL;
+	int ok = 1, r = 0;
+
+	for (unsigned int i = 0; i < 2 && ok; i++) {
+		size = sizes[i];
+		if (up(KB_NET_HOST, packed, F(VIRTIO_NET_F_MRG_RXBUF))) {
+			verdict("mrg-short-first", layout, 0, "device not up");
+			return;
+		}
+		post_rx(1, size);
+		len = 0xdead;
+		r = kb_net_rx(&net, 0, f, sizeof(f), NULL);
+		kb_net_rx_flush(&net, 0);
+		b = virtq_get(&vd.vq[0], &len);
+		ok = r == -EINVAL && b && len == 0;
+	}
+	verdict("mrg-short-first", layout, ok,
+		"first buffer of %u bytes: kb_net_rx %d, buffer %s, len %u",
+		size, r, b ? "back" : "kept", len);
 }
 
 /* One ctrl command; the device's ack or -1. */
@@ -409,6 +448,7 @@ int main(void)
 		}
 		in_order_rx(layout, packed);
 		no_mrg(layout, packed);
+		mrg_short_first(layout, packed);
 		tx_mixed(layout, packed, 0);
 		tx_mixed(layout, packed, 1);
 	}

@@ -6,6 +6,9 @@
  * then the device writes:
  *
  *   vq-bad-device-id-LAYOUT: a used entry naming no chain (past the ring).
+ *   vq-bad-device-id-edge-LAYOUT: the same naming the ring's size, the
+ *     first id past it (the cookie array ends just before: ASan sees a
+ *     read there).
  *   vq-bad-device-twice-LAYOUT: chain 1's entry, taken, then chain 1's
  *     entry again.
  *   vq-bad-device-jump{,-far}-{split,split-in-order}: chain 1's entry,
@@ -137,20 +140,20 @@ static uint16_t id_of(const struct virtq *q, uintptr_t cookie)
 	return 0xffff;
 }
 
-static void bad_id(const struct layout *l)
+static void bad_id(const struct layout *l, const char *name, uint16_t id)
 {
 	struct virtq q;
 	void *got[4];
 	int n, broken, after;
 
 	if (start(&q, l)) {
-		verdict("vq-bad-device-id", l->name, 0, "no room for two chains");
+		verdict(name, l->name, 0, "no room for two chains");
 		return;
 	}
-	use(&q, QS + 3, 8);
+	use(&q, id, 8);
 	n = reap(&q, got, 4);
 	if (n < 0) {
-		verdict("vq-bad-device-id", l->name, 0,
+		verdict(name, l->name, 0,
 			"virtq_arm() said a completion was there for %d rounds: the caller spins",
 			ROUNDS);
 		return;
@@ -158,7 +161,7 @@ static void bad_id(const struct layout *l)
 	broken = q.broken;
 	use(&q, id_of(&q, 1), 8);
 	after = reap(&q, got + n, 4 - n);
-	verdict("vq-bad-device-id", l->name, n == 0 && broken && after == 0,
+	verdict(name, l->name, n == 0 && broken && after == 0,
 		"%d chains came back for an entry naming none (want 0), the queue %s, then %d for chain 1's own entry (want 0)",
 		n, broken ? "broken" : "not marked broken", after);
 }
@@ -249,7 +252,8 @@ int main(void)
 	if (!mem)
 		return 2;
 	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
-		bad_id(&layouts[i]);
+		bad_id(&layouts[i], "vq-bad-device-id", QS + 3);
+		bad_id(&layouts[i], "vq-bad-device-id-edge", QS);
 		twice(&layouts[i]);
 		if (layouts[i].packed)
 			continue;	/* no used index */

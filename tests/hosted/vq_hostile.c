@@ -170,6 +170,14 @@ static void split_cases(void)
 	put(desc(), 0, BASE, 0xffffffffu, 0, 0);
 	expect("huge-length", 0, 1, "too long");
 
+	/* Writable buffers of 1 MiB each, 65 MiB together: in_len counts. */
+	fresh();
+	put(desc(), 0, BASE + IND_OFF, 65 * 16, VRING_DESC_F_INDIRECT, 0);
+	for (int i = 0; i < 65; i++)
+		put(ind(), i, BASE, 1u << 20, VRING_DESC_F_WRITE |
+		    (i < 64 ? VRING_DESC_F_NEXT : 0), (uint16_t)(i + 1));
+	expect("chain-too-long-in-sum", 0, 1, "too long");
+
 	fresh();
 	put(desc(), 0, BASE + (1ULL << 63), 16, 0, 0);
 	expect("wrapping-address", 0, 1, "outside");
@@ -182,6 +190,16 @@ static void split_cases(void)
 	fresh();
 	put(desc(), 0, BASE + BUF_OFF, 16, VRING_DESC_F_NEXT, 200);
 	expect("next-beyond-table", 0, 1, "beyond");
+
+	/* The first index outside, in the ring and in an indirect table. */
+	fresh();
+	put(desc(), 0, BASE + BUF_OFF, 16, VRING_DESC_F_NEXT, QS);
+	expect("next-at-table-end", 0, 1, "beyond");
+
+	fresh();
+	put(desc(), 0, BASE + IND_OFF, 32, VRING_DESC_F_INDIRECT, 0);
+	put(ind(), 0, BASE + BUF_OFF, 16, VRING_DESC_F_NEXT, 2);
+	expect("indirect-next-at-table-end", 0, 1, "beyond");
 
 	fresh();
 	expect("head-beyond-table", 9, 1, "beyond");

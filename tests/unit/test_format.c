@@ -97,6 +97,11 @@ static void test_truncation(void **state)
 	assert_int_equal(ksnprintf(buf, 5, "%s", "abcdefgh"), 8);
 	assert_string_equal(buf, "abcd");
 	assert_int_equal(buf[5], 'Z');		/* nothing past the limit */
+	/* Exactly as long as the buffer: the NUL still inside it. */
+	memset(buf, 'Z', sizeof(buf));
+	assert_int_equal(ksnprintf(buf, 5, "%s", "abcde"), 5);
+	assert_string_equal(buf, "abcd");
+	assert_int_equal(buf[5], 'Z');
 	assert_int_equal(ksnprintf(buf, 1, "%d", 12345), 5);
 	assert_int_equal(buf[0], '\0');
 	assert_int_equal(ksnprintf(NULL, 0, "%d", 12345), 5);

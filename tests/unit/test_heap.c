@@ -1,7 +1,8 @@
 /*
- * lib/heap: every size class and large sizes, alignment, patterns that
- * survive neighbours being freed, pages going back when slabs empty, and
- * refusal of double frees and pointers the heap never handed out.
+ * lib/heap: every size class and large sizes (a byte at a time around
+ * page multiples), alignment, patterns that survive neighbours being
+ * freed, pages going back when slabs empty, and refusal of double frees
+ * and pointers the heap never handed out.
  * Pages come from aligned_alloc, so ASan sees any overrun.
  */
 #include <stdarg.h>
@@ -71,6 +72,30 @@ static void test_sizes_and_patterns(void **state)
 	assert_int_equal(pages_out, 0);		/* every page went back */
 }
 
+/*
+ * Large sizes a byte at a time around page multiples: whatever the
+ * header takes, each gets pages enough for every byte asked (written
+ * whole: ASan sees an overrun), and they all go back.
+ */
+static void test_large_sizes_at_page_edges(void **state)
+{
+	(void)state;
+	for (size_t pages = 2; pages <= 3; pages++) {
+		size_t edge = pages * HEAP_PAGE_SIZE;
+
+		for (size_t size = edge - 256; size <= edge + 16; size++) {
+			void *p = heap_alloc(&heap, size);
+
+			assert_non_null(p);
+			assert_true(heap_size(&heap, p) >= size);
+			memset(p, 0xa5, size);
+			assert_int_equal(heap_free(&heap, p), 0);
+		}
+	}
+	assert_int_equal(heap.bytes_in_use, 0);
+	assert_int_equal(pages_out, 0);
+}
+
 static void test_reuse(void **state)
 {
 	void *a, *b;
@@ -118,6 +143,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_sizes_and_patterns, setup),
+		cmocka_unit_test_setup(test_large_sizes_at_page_edges, setup),
 		cmocka_unit_test_setup(test_reuse, setup),
 		cmocka_unit_test_setup(test_bad_frees_refused, setup),
 		cmocka_unit_test_setup(test_double_free_refused, setup),

@@ -262,6 +262,13 @@ static void test_entry_outside_text(void **state)
 	t.eh.e_entry = KSPAWN_VA_REGION + DATA_AT;
 	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
 		"entry point 0xffffffff80101000 is not inside an executable segment");
+	/* The text's last file byte is in it; the byte after is not. */
+	t = good();
+	t.eh.e_entry = KSPAWN_VA_REGION + TEXT_AT + t.text.p_filesz - 1;
+	accepted(&t, sizeof(t));
+	t.eh.e_entry++;
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT,
+		"is not inside an executable segment");
 }
 
 /*

@@ -268,6 +268,9 @@ static void test_queue_order_limits_truncation(void **state)
 	(void)state;
 	assert_int_equal(udp_sock_open_queue(&guest, &s, 9, q, sizeof(q), 16),
 			 0);
+	/* Too big for a slot, with every slot free. */
+	feed(&gnif, f, build_udp_frame(f, 1, 9, (const uint8_t *)
+				       "seventeen bytes!!", 17));
 	for (int i = 0; i < 5; i++) {
 		char msg[8];
 
@@ -275,9 +278,6 @@ static void test_queue_order_limits_truncation(void **state)
 		feed(&gnif, f, build_udp_frame(f, (uint16_t)(100 + i), 9,
 					       (const uint8_t *)msg, 1));
 	}
-	/* Too big for a slot. */
-	feed(&gnif, f, build_udp_frame(f, 1, 9, (const uint8_t *)
-				       "seventeen bytes!!", 17));
 	assert_int_equal(gnif.stats.udp_queue_full, 3);
 	assert_int_equal(wakes, 3);
 	for (int i = 0; i < 3; i++) {

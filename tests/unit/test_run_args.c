@@ -120,6 +120,11 @@ static void conflicts(void **state)
 	assert_true(a.writeback);
 	assert_int_equal(PARSE("--cpus", "2-3"), 0);
 	assert_int_equal(a.ncpus, 2);
+	/* As many CPUs as a guest may have; one more is refused. */
+	assert_int_equal(PARSE("--cpus", "0-15"), 0);
+	assert_int_equal(a.ncpus, KSPAWN_MAX_CPUS);
+	assert_int_equal(PARSE("--cpus", "0-16"), -1);
+	says("(at most 16 CPUs), not '0-16'");
 	assert_int_equal(PARSE("--cpu", "3"), 0);
 	assert_int_equal(a.cpu, 3);
 	unlink(disk);

@@ -2,7 +2,8 @@
  * kspawnctl's names for an instance's state (host/ctl/states.c), as list
  * and status print them: the module's view wins where the guest's own
  * record no longer says what the instance is (a DEAD instance's guest
- * may still say "running").
+ * may still say "running").  And the names of the exception vectors a
+ * guest's panic record gives, whatever number it wrote.
  *
  * unit-sources: host/ctl/states.c
  */
@@ -61,12 +62,30 @@ static void host_states_win(void **state)
 			    "unknown");
 }
 
+/*
+ * The panic record's vector is the guest's to write: every value gets a
+ * name, the last named exception (21) and the first past it included.
+ */
+static void vector_names(void **state)
+{
+	(void)state;
+	assert_string_equal(vector_name(0), "#DE divide error");
+	assert_string_equal(vector_name(14), "#PF page fault");
+	assert_string_equal(vector_name(21), "#CP control protection");
+	assert_string_equal(vector_name(22), "reserved exception");
+	assert_string_equal(vector_name(31), "reserved exception");
+	assert_string_equal(vector_name(32), "interrupt");
+	assert_string_equal(vector_name(1ULL << 40), "interrupt");
+	assert_string_equal(vector_name(~0ULL), "panic() called");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(running_guest_is_running),
 		cmocka_unit_test(dead_is_dead),
 		cmocka_unit_test(host_states_win),
+		cmocka_unit_test(vector_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

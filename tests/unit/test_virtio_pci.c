@@ -5,7 +5,8 @@
  * or notify structure), and what the transport writes: bus mastering and
  * MSI-X on with every entry masked, a queue's addresses, its MSI-X entry
  * aimed at the message the machine gave, notifications at
- * queue_notify_off * notify_off_multiplier and never outside the area.
+ * queue_notify_off * notify_off_multiplier and never outside the area,
+ * not by one byte when the area's length is odd.
  * The BAR is an exact-size heap block, so ASan sees any stray access.
  * A split queue whose size is not a power of two, the device's maximum
  * or the size asked for, is refused with a line saying so, never enabled;
@@ -410,6 +411,27 @@ static void test_split_queue_size_power_of_two(void **state)
 		free(ring_mem[--nring_mem]);
 }
 
+/*
+ * A notify area of odd length (the device's to say): the queue whose
+ * 2-byte write would end one byte past it is refused; the one before
+ * is taken.
+ */
+static void test_notify_area_edge(void **state)
+{
+	volatile struct virtio_pci_common_cfg *c;
+	struct virtio_pci p;
+	struct virtio_dev d;
+
+	(void)state;
+	put32(0x60 + offsetof(struct virtio_pci_cap, length), NOTIFY_LEN + 1);
+	c = attach_v1(&p, &d);
+	c->queue_size = 128;
+	c->queue_notify_off = NOTIFY_LEN / NOTIFY_MULT;
+	assert_int_equal(d.ops->queue_max(&d, 0), 0);
+	c->queue_notify_off = NOTIFY_LEN / NOTIFY_MULT - 1;
+	assert_int_equal(d.ops->queue_max(&d, 0), 128);
+}
+
 /* The PCI transport's queue_max, but 0 from the second look on. */
 static const struct virtio_transport_ops *pci_ops;
 static int max_reads;
@@ -453,6 +475,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_attach_queue_and_notify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split_queue_size_power_of_two, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_max_read_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notify_area_edge, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
