@@ -141,7 +141,10 @@ pid_t getpid(void)
  * The only process is the guest: a signal to it (abort()) ends it.  Signal
  * 0 only asks whether the process exists (kill(pid, 0), raise(0)), and a
  * number that is no signal is refused, as POSIX has it: neither is a
- * reason to end the guest.
+ * reason to end the guest.  Nor is a signal whose default action is to be
+ * ignored or to continue (SIGCHLD, SIGURG, SIGWINCH, SIGCONT): newlib's
+ * raise() comes here for a signal with no handler, and POSIX has those
+ * change nothing.
  */
 int kill(pid_t pid, int sig)
 {
@@ -153,8 +156,14 @@ int kill(pid_t pid, int sig)
 		errno = ESRCH;
 		return -1;
 	}
-	if (!sig)
+	switch (sig) {
+	case 0:
+	case SIGCHLD:
+	case SIGURG:
+	case SIGWINCH:
+	case SIGCONT:
 		return 0;
+	}
 	if (sig == SIGABRT)
 		panic("abort() called by thread '%s'",
 		      thread_name(thread_self()));
