@@ -30,13 +30,16 @@ static void report_panic(struct kspawn_instance *in)
 	u64 vector = READ_ONCE(p->vector), rip = READ_ONCE(p->rip);
 	unsigned int i;
 
-	/* Guest bytes: printable ASCII only, always terminated. */
+	/*
+	 * Guest bytes: printable ASCII only, always terminated.  isprint()
+	 * alone would let Latin-1's 0xa0-0xff through.
+	 */
 	for (i = 0; i < sizeof(msg) - 1; i++) {
 		char c = READ_ONCE(p->message[i]);
 
 		if (!c)
 			break;
-		msg[i] = isprint(c) ? c : '?';
+		msg[i] = isascii(c) && isprint(c) ? c : '?';
 	}
 	msg[i] = 0;
 	if (vector == ~0ULL)

@@ -45,7 +45,9 @@
  *   clock     a false APIC timer clock reported to the host, which must
  *             not pass it on to the next guest
  *   escapes   terminal escapes in its command line (in the header) and its
- *             panic message, which kspawnctl must not print as they are
+ *             panic message (which ends in a byte past ASCII, 0xe9), which
+ *             kspawnctl and the module's log line must not print as they
+ *             are
  *   slowboot  a boot held back 1.5 s before its tick starts (hostile_boot.c)
  *   stamps    the other CPUs' long-mode stamps forged while the host
  *             starts them (hostile_boot.c; an SMP guest)
@@ -479,7 +481,8 @@ static int hostile_main(int argc, char **argv)
 		static const char esc[] = "\033[2J\033]0;owned\007 text";
 
 		memcpy(kspawn_hdr->cmdline, esc, sizeof(esc));
-		panic("hostile: %s", esc);
+		/* Then Latin-1's e-acute: printable to Linux's isprint(). */
+		panic("hostile: %s\xe9", esc);
 	}
 	if (!strcmp(mode, "stamps"))
 		return hostile_stamps();
