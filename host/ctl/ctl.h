@@ -2,6 +2,7 @@
 #ifndef KSPAWNCTL_CTL_H
 #define KSPAWNCTL_CTL_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "device.h"
@@ -142,6 +143,15 @@ const char *vector_name(uint64_t v);
  * ("writing output: ..."); what was not written is dropped (output.c).
  */
 int ctl_flush(void);
+/*
+ * buf to stdout, whole, past stdio (what it holds flushed first), for
+ * console's copy: 0, or ctl_flush()'s errno, said.  A write a signal
+ * interrupts is taken up again, unless *stop is set by then: a reader
+ * that stopped reading (a pager, its screen full) must not hold back
+ * Ctrl-C, which stdio's own retry of a partial write would; the rest is
+ * dropped then, unsaid (the user asked to stop), and it returns 0.
+ */
+int ctl_write(const void *buf, size_t len, volatile sig_atomic_t *stop);
 /* stdout buffered whole (unless a terminal), for ctl_flush() to see. */
 void ctl_output_init(void);
 
