@@ -48,22 +48,29 @@ int ctl_flush(void)
 	return ferror(stdout) ? lost(-1) : 0;
 }
 
-int ctl_write(const void *buf, size_t len, volatile sig_atomic_t *stop)
+int ctl_write_all(int fd, const void *buf, size_t len,
+		  volatile sig_atomic_t *stop)
 {
 	const char *p = buf;
+
+	while (len && !*stop) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;	/* *stop says whether to go on */
+		if (n <= 0)
+			return n < 0 ? errno : EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int ctl_write(const void *buf, size_t len, volatile sig_atomic_t *stop)
+{
 	int e = ctl_flush();
 
-	while (!e && len && !*stop) {
-		ssize_t n = write(STDOUT_FILENO, p, len);
-
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-		} else if (n < 0 && errno != EINTR) {
-			e = lost(errno);
-		} else if (!n) {
-			e = lost(-1);
-		}
-	}
+	if (!e && (e = ctl_write_all(STDOUT_FILENO, buf, len, stop)))
+		e = lost(e);
 	return e;
 }
