@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +26,9 @@
 
 static struct {
 	int open_err;		/* dev_open's answer: 0 or a negative errno */
+	/* dev_open takes a real fd, as the device's open does: an epoll's,
+	 * whose read and write say EINVAL as /dev/kspawn's do. */
+	int open_fd;
 	int opens;		/* dev_open calls */
 	int there;		/* instance FAKE_ID exists */
 	int spawn_err, spawns;	/* the load's answer; loads */
@@ -87,7 +91,7 @@ int dev_open(const char *path, int *fd)
 {
 	(void)path;
 	fake.opens++;
-	*fd = fake.open_err ? -1 : 1000;
+	*fd = fake.open_err ? -1 : fake.open_fd ? epoll_create1(0) : 1000;
 	return fake.open_err;
 }
 
