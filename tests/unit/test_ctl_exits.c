@@ -171,7 +171,7 @@ static void interrupted_follow_stalled_reader(void **state)
 		close(p[0]);
 		close(p[1]);
 		fseek(stdout, 0, SEEK_END);	/* as ctl_to() leaves it */
-		alarm(5);
+		alarm(10);
 		_exit(ctl_main(4, argv));
 	}
 	close(p[1]);
