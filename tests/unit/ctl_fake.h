@@ -58,7 +58,7 @@ static struct {
 	size_t in_len, in_room, in_max;
 	int in_stalls, in_writes;
 	void (*on_status)(void);	/* at each dev_status of FAKE_ID */
-	int debug_flood;	/* its stub's output never ends (a hostile guest) */
+	int debug_flood;	/* its stub's output never ends (hostile) */
 	unsigned char pooled[CTL_MAX_CPUS];
 } fake;
 

@@ -147,7 +147,7 @@ static void interrupted_follow(void **state)
  * Interrupted system call".  kspawnctl runs in a child whose stdout is a
  * pipe nobody reads; the alarm ends a child that ignored the signal.
  */
-static void interrupted_follow_stalled_reader(void **state)
+static void follow_stalled_reader(void **state)
 {
 	static char flood[3 * 64 * 1024];	/* more than a pipe holds */
 	char *argv[] = { "kspawnctl", "console", "7", "--follow", NULL };
@@ -283,7 +283,7 @@ int main(void)
 		cmocka_unit_test_setup(no_command, reset),
 		cmocka_unit_test_setup(help_help, reset),
 		cmocka_unit_test_setup(interrupted_follow, reset),
-		cmocka_unit_test_setup(interrupted_follow_stalled_reader, reset),
+		cmocka_unit_test_setup(follow_stalled_reader, reset),
 		cmocka_unit_test_setup(image_not_there, reset),
 		cmocka_unit_test_setup(image_fifo, reset),
 		cmocka_unit_test_setup(pool_nothing_to_do, reset),
