@@ -3,6 +3,8 @@
  * the table below hands the rest to.  `kspawnctl --help` is the manual
  * (usage.c).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,9 +138,27 @@ static int command_line(int argc, char **argv)
 	return commands[k].fn(&c, argc - i, argv + i);
 }
 
+/*
+ * A closed stdin, stdout or stderr (kspawnctl list >&-) would be the next
+ * file opened, the device say: output written into it, its EINVAL said
+ * as the output's ("writing output: Invalid argument").  /dev/null keeps
+ * the place, opened the other way round, so that a write to it fails as
+ * on a closed stdout (EBADF), and a read as on a closed stdin.
+ */
+static void keep_std_fds(void)
+{
+	/* open() takes the lowest free fd: each closed one in turn. */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd ? O_RDONLY : O_WRONLY) != fd)
+			return;	/* no /dev/null: as it was */
+}
+
 int ctl_main(int argc, char **argv)
 {
 	int rc;
+
+	keep_std_fds();
 
 	/*
 	 * A closed pipe is a write error to say (ctl_flush(): "writing

@@ -10,7 +10,7 @@
 #include "ctl.h"
 
 #define POLL_NS (20 * 1000 * 1000)
-#define OUTPUT_LOST 1	/* drain(): stdout failed (said: ctl_flush()) */
+#define OUTPUT_LOST 1	/* drain(): stdout failed (said: ctl_write()) */
 
 static volatile sig_atomic_t interrupted;
 
@@ -43,12 +43,13 @@ static int drain(int fd, uint32_t id, size_t *total, int *full,
 			break;
 		if (g)
 			*gone = g;
-		if (got && fwrite(buf, 1, got, stdout) != got)
-			break;	/* ctl_flush() says why */
+		if (ctl_write(buf, got, &interrupted))
+			return OUTPUT_LOST;
 		done += got;
-	} while (got && !(*full = done >= CTL_CONSOLE_TURN));
+	} while (got && !interrupted &&
+		 !(*full = done >= CTL_CONSOLE_TURN));
 	*total += done;
-	return ctl_flush() ? OUTPUT_LOST : e;
+	return e;
 }
 
 /* Done following: 1 if the guest can write no more, with its exit status. */

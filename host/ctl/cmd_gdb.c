@@ -94,21 +94,6 @@ static int to_guest(int fd, uint32_t id, struct gdb_scan *scan,
 	return e == -EOPNOTSUPP ? 0 : e;
 }
 
-static int write_all(int out, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(out, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * Shuttle bytes until the peer goes (1: end of file, or a read or write
  * error, a tty's hangup), the instance goes or fails (a negative errno),
@@ -137,7 +122,8 @@ static int shuttle(int fd, uint32_t id, int peer)
 		e = dev_debug_read(fd, id, buf, sizeof(buf), &got);
 		if (e)
 			return e;
-		if (got && write_all(peer, buf, got))
+		/* A peer that does not read holds it, but not Ctrl-C. */
+		if (ctl_write_all(peer, buf, got, &stop_bridge))
 			return 1;
 		busy = got > 0 || r > 0;
 	}

@@ -363,19 +363,21 @@ static void print_json(int fd, uint32_t id, const struct run_args *a)
  * Ctrl-C, SIGTERM and SIGHUP, held from the load until the ID is out: one
  * that killed run as the START ioctl returned (a start may take seconds)
  * would leave a guest running whose ID nobody saw.  A signal the caller
- * ignores (nohup) is left out: it would stay pending, held, and read as
- * an interruption.
+ * ignores (nohup) or blocks is left out: it would never have ended run,
+ * yet would be taken here, pending, as an interruption.
  */
 static void hold_signals(sigset_t *held, sigset_t *was)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa;
 
+	sigprocmask(SIG_BLOCK, NULL, was);
 	sigemptyset(held);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (!sigaction(sigs[i], NULL, &sa) && sa.sa_handler != SIG_IGN)
+		if (!sigaction(sigs[i], NULL, &sa) &&
+		    sa.sa_handler != SIG_IGN && !sigismember(was, sigs[i]))
 			sigaddset(held, sigs[i]);
-	sigprocmask(SIG_BLOCK, held, was);
+	sigprocmask(SIG_BLOCK, held, NULL);
 }
 
 /*

@@ -2,6 +2,7 @@
 #ifndef KSPAWNCTL_CTL_H
 #define KSPAWNCTL_CTL_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "device.h"
@@ -142,6 +143,20 @@ const char *vector_name(uint64_t v);
  * ("writing output: ..."); what was not written is dropped (output.c).
  */
 int ctl_flush(void);
+/*
+ * All of buf to fd: 0, or the errno of a write that failed.  A write a
+ * signal interrupts is taken up again, unless *stop is set by then: a
+ * reader that stopped reading (a pager, its screen full; a gdb stopped)
+ * must not hold back Ctrl-C; the rest is dropped then, and it returns 0.
+ */
+int ctl_write_all(int fd, const void *buf, size_t len,
+		  volatile sig_atomic_t *stop);
+/*
+ * The same to stdout, past stdio (what it holds flushed first), for
+ * console's copy (stdio would take up a partial write by itself, and
+ * wait): 0, or ctl_flush()'s errno, said.
+ */
+int ctl_write(const void *buf, size_t len, volatile sig_atomic_t *stop);
 /* stdout buffered whole (unless a terminal), for ctl_flush() to see. */
 void ctl_output_init(void);
 

@@ -5,6 +5,7 @@
  * lost the new instance's ID).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <string.h>
@@ -17,8 +18,9 @@ void ctl_output_init(void)
 	/*
 	 * stdio writes a full buffer on its own, and a write that fails
 	 * there loses its errno.  One big enough for all a command prints
-	 * (console flushes as it goes) leaves every write to ctl_flush(),
-	 * reason and all.  A terminal keeps its line buffering.
+	 * (console writes its copy itself: ctl_write()) leaves every write
+	 * to ctl_flush(), reason and all.  A terminal keeps its line
+	 * buffering.
 	 */
 	static char buf[1 << 20];
 
@@ -26,14 +28,9 @@ void ctl_output_init(void)
 		setvbuf(stdout, buf, _IOFBF, sizeof(buf));
 }
 
-int ctl_flush(void)
+/* A failed write said, and what stdio still holds dropped: e or EIO. */
+static int lost(int e)
 {
-	int e = -1;
-
-	if (fflush(stdout) == EOF)
-		e = errno;
-	else if (!ferror(stdout))
-		return 0;
 	if (e > 0)
 		err_msg("writing output: %s", strerror(e));
 	else	/* stdio wrote on its own, and forgot why it failed */
@@ -42,4 +39,38 @@ int ctl_flush(void)
 	__fpurge(stdout);
 	clearerr(stdout);
 	return e > 0 ? e : EIO;
+}
+
+int ctl_flush(void)
+{
+	if (fflush(stdout) == EOF)
+		return lost(errno);
+	return ferror(stdout) ? lost(-1) : 0;
+}
+
+int ctl_write_all(int fd, const void *buf, size_t len,
+		  volatile sig_atomic_t *stop)
+{
+	const char *p = buf;
+
+	while (len && !*stop) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;	/* *stop says whether to go on */
+		if (n <= 0)
+			return n < 0 ? errno : EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int ctl_write(const void *buf, size_t len, volatile sig_atomic_t *stop)
+{
+	int e = ctl_flush();
+
+	if (!e && (e = ctl_write_all(STDOUT_FILENO, buf, len, stop)))
+		e = lost(e);
+	return e;
 }

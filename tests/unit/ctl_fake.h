@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +26,9 @@
 
 static struct {
 	int open_err;		/* dev_open's answer: 0 or a negative errno */
+	/* dev_open takes a real fd, as the device's open does: an epoll's,
+	 * whose read and write say EINVAL as /dev/kspawn's do. */
+	int open_fd;
 	int opens;		/* dev_open calls */
 	int there;		/* instance FAKE_ID exists */
 	int spawn_err, spawns;	/* the load's answer; loads */
@@ -54,6 +58,7 @@ static struct {
 	size_t in_len, in_room, in_max;
 	int in_stalls, in_writes;
 	void (*on_status)(void);	/* at each dev_status of FAKE_ID */
+	int debug_flood;	/* its stub's output never ends (hostile) */
 	unsigned char pooled[CTL_MAX_CPUS];
 } fake;
 
@@ -86,7 +91,7 @@ int dev_open(const char *path, int *fd)
 {
 	(void)path;
 	fake.opens++;
-	*fd = fake.open_err ? -1 : 1000;
+	*fd = fake.open_err ? -1 : fake.open_fd ? epoll_create1(0) : 1000;
 	return fake.open_err;
 }
 
@@ -202,9 +207,15 @@ int dev_console_write(int fd, uint32_t id, const void *buf, size_t len,
 
 int dev_debug_read(int fd, uint32_t id, void *buf, size_t len, size_t *got)
 {
-	(void)fd, (void)buf, (void)len;
+	(void)fd;
 	*got = 0;
-	return id == FAKE_ID && fake.there ? 0 : -ESRCH;
+	if (id != FAKE_ID || !fake.there)
+		return -ESRCH;
+	if (fake.debug_flood) {
+		memset(buf, '+', len);
+		*got = len;
+	}
+	return 0;
 }
 
 int dev_debug_write(int fd, uint32_t id, const void *buf, size_t len,

@@ -18,7 +18,9 @@
  * unit-sources: host/loader/elf_check.c guest/gdbstub/rsp.c
  * unit-sources: host/ctl/peer_uid.c
  */
+#define _GNU_SOURCE		/* F_GETPIPE_SZ */
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -138,6 +140,59 @@ static void interrupted_follow(void **state)
 	signal(SIGTERM, SIG_DFL);
 }
 
+/*
+ * The same while the copy to stdout waits on a reader that stopped
+ * reading (console 7 --follow | less, its screen full): 130 all the same,
+ * at the first Ctrl-C, not a wait for the reader nor "writing output:
+ * Interrupted system call".  kspawnctl runs in a child whose stdout is a
+ * pipe nobody reads; the alarm ends a child that ignored the signal.
+ */
+static void follow_stalled_reader(void **state)
+{
+	static char flood[3 * 64 * 1024];	/* more than a pipe holds */
+	char *argv[] = { "kspawnctl", "console", "7", "--follow", NULL };
+	int p[2], status, queued = 0, size;
+	FILE *e = tmpfile();
+	pid_t pid;
+
+	(void)state;
+	memset(flood, 'x', sizeof(flood) - 1);
+	fake.console = flood;
+	assert_non_null(e);
+	assert_int_equal(pipe(p), 0);
+	size = fcntl(p[0], F_GETPIPE_SZ);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		dup2(p[1], 1);
+		dup2(fileno(e), 2);
+		close(p[0]);
+		close(p[1]);
+		fseek(stdout, 0, SEEK_END);	/* as ctl_to() leaves it */
+		alarm(10);
+		_exit(ctl_main(4, argv));
+	}
+	close(p[1]);
+	/* Full: the child's write waits for the reader. */
+	for (int i = 0; i < 500 && queued < size; i++) {
+		usleep(10 * 1000);
+		assert_int_equal(ioctl(p[0], FIONREAD, &queued), 0);
+	}
+	assert_int_equal(queued, size);
+	usleep(50 * 1000);
+	kill(pid, SIGINT);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(p[0]);
+	slurp(e, err, sizeof(err));
+	if (!WIFEXITED(status))
+		fail_msg("kspawnctl died of signal %d (stderr \"%s\")",
+			 WTERMSIG(status), err);
+	assert_int_equal(WEXITSTATUS(status), 130);
+	hasnt(err, "writing output");
+}
+
 /* How often needle is in s. */
 static int count(const char *s, const char *needle)
 {
@@ -228,6 +283,7 @@ int main(void)
 		cmocka_unit_test_setup(no_command, reset),
 		cmocka_unit_test_setup(help_help, reset),
 		cmocka_unit_test_setup(interrupted_follow, reset),
+		cmocka_unit_test_setup(follow_stalled_reader, reset),
 		cmocka_unit_test_setup(image_not_there, reset),
 		cmocka_unit_test_setup(image_fifo, reset),
 		cmocka_unit_test_setup(pool_nothing_to_do, reset),

@@ -193,6 +193,34 @@ static void tty_hangup_ends(void **state)
 	has(err, "the session is over");
 }
 
+/*
+ * A guest flooding its debug channel, and a line whose other end is open
+ * but not read (a gdb stopped, say): the bridge's write to it waits, and
+ * Ctrl-C must end it all the same (130), not be a write to try again.
+ * (The alarm ends a kspawnctl that waits: the test then dies of SIGALRM
+ * rather than hang.)
+ */
+static void ctrl_c_ends_stalled_write(void **state)
+{
+	char *slave;
+	int rc;
+
+	(void)state;
+	pty_master = posix_openpt(O_RDWR | O_NOCTTY);
+	assert_true(pty_master >= 0);
+	assert_int_equal(grantpt(pty_master), 0);
+	assert_int_equal(unlockpt(pty_master), 0);
+	slave = ptsname(pty_master);
+	assert_non_null(slave);
+	fake.debug_flood = 1;
+	first_ctrl_c_ms = 1000;		/* the line full by then */
+	alarm(10);
+	rc = gdb("7", "--tty", slave);
+	alarm(0);
+	close(pty_master);
+	assert_int_equal(rc, 130);
+}
+
 static int statuses;
 
 /* The instance is stopped by another process after two looks. */
@@ -227,6 +255,7 @@ int main(void)
 		cmocka_unit_test_setup(bad_tty, reset),
 		cmocka_unit_test_setup(tty_not_a_terminal, reset),
 		cmocka_unit_test_setup(tty_hangup_ends, reset),
+		cmocka_unit_test_setup(ctrl_c_ends_stalled_write, reset),
 		cmocka_unit_test_setup(listen_sees_instance_go, reset),
 	};
 

@@ -160,6 +160,60 @@ static void closed_pipe(void **state)
 	close(p[1]);
 }
 
+/*
+ * kspawnctl ARG... (NULL-terminated) in a child with its stdout closed, as
+ * `kspawnctl list >&-` starts it: its exit status, its stderr in err[].
+ */
+static int ctl_stdout_closed(const char *arg, ...)
+{
+	char *argv[8] = { "kspawnctl" };
+	int argc = 1, status;
+	FILE *e = tmpfile();
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, arg);
+	for (const char *a = arg; a && argc < 7; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	assert_non_null(e);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		dup2(fileno(e), 2);
+		fseek(stdout, 0, SEEK_END);	/* as ctl_to() leaves it */
+		close(1);
+		_exit(ctl_main(argc, argv));
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	slurp(e, err, sizeof(err));
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/*
+ * A closed stdout is said as that, not as what the next open took its
+ * place: the device, whose write says EINVAL ("writing output: Invalid
+ * argument"), and run stops the guest whose ID it could not write.
+ */
+static void closed_stdout(void **state)
+{
+	(void)state;
+	fake.open_fd = 1;
+	assert_int_equal(ctl_stdout_closed("status", "7", NULL), EXIT_FAIL);
+	has(err, "writing output: Bad file descriptor");
+	fake.console = "hello from the guest\n";
+	assert_int_equal(ctl_stdout_closed("console", "7", "--follow", NULL),
+			 EXIT_FAIL);
+	has(err, "writing output: Bad file descriptor");
+	fake.there = 0;
+	assert_int_equal(ctl_stdout_closed("run", image_path, NULL), EXIT_FAIL);
+	has(err, "writing output: Bad file descriptor");
+	has(err, "instance 7 stopped again");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +226,7 @@ int main(void)
 		cmocka_unit_test_setup(console_follow_output_lost, reset),
 		cmocka_unit_test_setup(written, reset),
 		cmocka_unit_test_setup(closed_pipe, reset),
+		cmocka_unit_test_setup(closed_stdout, reset),
 	};
 
 	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);

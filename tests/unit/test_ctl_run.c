@@ -81,6 +81,29 @@ static void ignored_hangup(void **state)
 }
 
 /*
+ * A signal the caller blocked (and so kspawnctl, which inherits its mask)
+ * would never have ended run: it stays pending, untaken, and is no
+ * interruption either.
+ */
+static void blocked_interrupt(void **state)
+{
+	sigset_t block, was;
+
+	(void)state;
+	ctl_forked = 1;
+	fake.on_start = signal_in_start;
+	start_signal = SIGINT;
+	signal(SIGINT, SIG_DFL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &was);
+	assert_int_equal(ctl("run", image_path), EXIT_OK);
+	sigprocmask(SIG_SETMASK, &was, NULL);
+	assert_string_equal(out, "7\n");
+	assert_string_equal(err, "");
+}
+
+/*
  * No --cpu: the module chooses (KSPAWN_LOAD_CPU_ANY), under its lock, so
  * two runs at once cannot pick the same CPU; --json says which it chose.
  */
@@ -264,6 +287,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(interrupted_spawn, reset),
 		cmocka_unit_test_setup(ignored_hangup, reset),
+		cmocka_unit_test_setup(blocked_interrupt, reset),
 		cmocka_unit_test_setup(module_chooses_cpu, reset),
 		cmocka_unit_test_setup(no_cpu_to_spare, reset),
 		cmocka_unit_test_setup(claimed_cpu_busy, reset),

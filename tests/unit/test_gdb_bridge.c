@@ -9,7 +9,7 @@
  * bridge that never returns into a failure.
  *
  * unit-sources: host/ctl/cmd_gdb.c host/ctl/gdb_break.c guest/gdbstub/rsp.c
- * unit-sources: host/ctl/args.c
+ * unit-sources: host/ctl/args.c host/ctl/output.c
  * unit-sources: host/ctl/peer_uid.c
  */
 #define _GNU_SOURCE
