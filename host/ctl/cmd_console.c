@@ -181,12 +181,9 @@ static int follow_loop(int fd, uint32_t id, struct input *in)
 	enum ctl_gone gone = CTL_GONE_NO;
 	int rc = EXIT_OK, e, full, seen = 0;
 
-	struct sigaction sa = { .sa_handler = on_signal };
-
 	interrupted = 0;
 	/* No SA_RESTART: a read of stdin that blocks ends at Ctrl-C. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	ctl_catch_stop_signals(on_signal);
 	while (!interrupted) {
 		/* Status first: whatever was written before it stopped is
 		 * in the ring by then, so the last drain gets all of it. */

@@ -349,7 +349,6 @@ static const char *const gdb_options[] = { "--listen", "--tty", NULL };
 int cmd_gdb(struct ctl *c, int argc, char **argv)
 {
 	const char *ids = NULL, *listen_on = NULL, *tty = NULL;
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct sockaddr_in addr;
 	struct ctl_status st;
 	uint32_t id;
@@ -417,8 +416,7 @@ int cmd_gdb(struct ctl *c, int argc, char **argv)
 		goto out;
 	}
 	stop_bridge = 0;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	ctl_catch_stop_signals(on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	if (tty)
 		rc = bridge_tty(c->fd, id, tty_fd, tty);

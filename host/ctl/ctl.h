@@ -157,6 +157,13 @@ int ctl_write_all(int fd, const void *buf, size_t len,
  * wait): 0, or ctl_flush()'s errno, said.
  */
 int ctl_write(const void *buf, size_t len, volatile sig_atomic_t *stop);
+/*
+ * SIGINT and SIGTERM to fn, without SA_RESTART (a blocked read or write
+ * ends at Ctrl-C), except one ignored when kspawnctl started: a caller
+ * that ignores it (a script's background job, nohup) keeps it ignored,
+ * as run does.
+ */
+void ctl_catch_stop_signals(void (*fn)(int));
 /* stdout buffered whole (unless a terminal), for ctl_flush() to see. */
 void ctl_output_init(void);
 

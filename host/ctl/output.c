@@ -66,6 +66,16 @@ int ctl_write_all(int fd, const void *buf, size_t len,
 	return 0;
 }
 
+void ctl_catch_stop_signals(void (*fn)(int))
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+	struct sigaction sa = { .sa_handler = fn }, was;
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], NULL, &was) || was.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+}
+
 int ctl_write(const void *buf, size_t len, volatile sig_atomic_t *stop)
 {
 	int e = ctl_flush();

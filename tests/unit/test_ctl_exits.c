@@ -2,7 +2,8 @@
  * kspawnctl's exit statuses, the same for the same thing everywhere:
  * --help anywhere on a command's line is its help (0); `help BOGUS` is an
  * unknown command (2); Ctrl-C on console --follow is 130 and a SIGTERM
- * 143 (128 + the signal, as a shell says it); an image that is no file
+ * 143 (128 + the signal, as a shell says it), and a Ctrl-C the caller
+ * ignores stays ignored; an image that is no file
  * (a directory, a FIFO, refused without waiting for a writer)
  * is a bad image (5), one that cannot be read a failure (1), its path said
  * once; and reserve of a reserved CPU fails as release of one not
@@ -126,6 +127,17 @@ static void send_signal(void)
 		raise(signal_sent);
 }
 
+static int signals_raised;
+
+static void send_two_signals(void)
+{
+	signal_at--;
+	if (signal_at == 0 || signal_at == -2) {
+		raise(signal_at ? SIGTERM : SIGINT);
+		signals_raised++;
+	}
+}
+
 static void interrupted_follow(void **state)
 {
 	(void)state;
@@ -136,6 +148,23 @@ static void interrupted_follow(void **state)
 	signal_sent = SIGTERM;
 	signal_at = 2;
 	assert_int_equal(ctl("console", "7", "--follow"), 143);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+}
+
+/*
+ * A Ctrl-C the caller ignores (a script's background job, nohup) stays
+ * ignored: the follow goes on, and the SIGTERM after it ends it.
+ */
+static void ignored_interrupt_follow(void **state)
+{
+	(void)state;
+	signal(SIGINT, SIG_IGN);
+	fake.on_status = send_two_signals;	/* at the 2nd and 4th look */
+	signal_at = 2;
+	signals_raised = 0;
+	assert_int_equal(ctl("console", "7", "--follow"), 143);
+	assert_int_equal(signals_raised, 2);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 }
@@ -283,6 +312,7 @@ int main(void)
 		cmocka_unit_test_setup(no_command, reset),
 		cmocka_unit_test_setup(help_help, reset),
 		cmocka_unit_test_setup(interrupted_follow, reset),
+		cmocka_unit_test_setup(ignored_interrupt_follow, reset),
 		cmocka_unit_test_setup(follow_stalled_reader, reset),
 		cmocka_unit_test_setup(image_not_there, reset),
 		cmocka_unit_test_setup(image_fifo, reset),

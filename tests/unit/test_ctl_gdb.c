@@ -33,6 +33,7 @@
 
 static char port[16];		/* a free TCP port on 127.0.0.1 */
 static int first_ctrl_c_ms;	/* 0: the first Ctrl-C after 300 ms */
+static int term_after;		/* > 0: a SIGTERM after that many Ctrl-C */
 static pthread_t main_thread;
 
 static void ignore(int sig)
@@ -49,6 +50,7 @@ static int reset(void **state)
 	(void)state;
 	fake_reset();
 	first_ctrl_c_ms = 0;
+	term_after = 0;
 	/* A Ctrl-C that comes after kspawnctl gdb returned is nobody's. */
 	signal(SIGINT, ignore);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -80,10 +82,11 @@ static void *ctrl_c(void *arg)
 	(void)arg;
 	if (first_ctrl_c_ms)
 		sleep_ms(first_ctrl_c_ms - 300);
-	while (!atomic_load(&gdb_returned)) {
+	for (int n = 0; !atomic_load(&gdb_returned); n++) {
 		sleep_ms(300);
 		if (!atomic_load(&gdb_returned))
-			pthread_kill(main_thread, SIGINT);
+			pthread_kill(main_thread, term_after && n >= term_after ?
+					     SIGTERM : SIGINT);
 	}
 	return NULL;
 }
@@ -126,6 +129,19 @@ static void ctrl_c_is_130(void **state)
 {
 	(void)state;
 	assert_int_equal(gdb("7", "--listen", port), 130);
+}
+
+/*
+ * A Ctrl-C the caller ignores (a script's background job) stays ignored:
+ * the bridge goes on through three, and the SIGTERM after them ends it.
+ */
+static void ignored_ctrl_c(void **state)
+{
+	(void)state;
+	signal(SIGINT, SIG_IGN);
+	term_after = 3;
+	assert_int_equal(gdb("7", "--listen", port), 143);
+	signal(SIGTERM, SIG_DFL);
 }
 
 static void bad_listen(void **state)
@@ -251,6 +267,7 @@ int main(void)
 		cmocka_unit_test_setup(no_instance_no_bridge, reset),
 		cmocka_unit_test_setup(hint_is_tcp, reset),
 		cmocka_unit_test_setup(ctrl_c_is_130, reset),
+		cmocka_unit_test_setup(ignored_ctrl_c, reset),
 		cmocka_unit_test_setup(bad_listen, reset),
 		cmocka_unit_test_setup(bad_tty, reset),
 		cmocka_unit_test_setup(tty_not_a_terminal, reset),
