@@ -314,6 +314,8 @@ static void test_hostile_packets(void **state)
 		"P4=00000000", "P99=00",
 		/* 17 digits: more than 64 bits, not 0x1000 with one lost */
 		"m10000000000001000,4",
+		/* a thread ID past int's range, not a negative one */
+		"Hg80000000",
 	};
 	const char *rep;
 
