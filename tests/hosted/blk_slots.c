@@ -8,6 +8,12 @@
  *     taken the device has nothing it can start, so before sleeping it
  *     must not report work (its thread would spin), and the completion
  *     that frees a slot must wake it; in the end every read is done.
+ *   flush-parked-{split,packed}: a read the store holds, a FLUSH behind
+ *     it (parked until the read completes) and a read behind that: with
+ *     slots free but the FLUSH parked, the device has nothing it can
+ *     start, so before sleeping it must not report work (its thread would
+ *     spin until the store answered); the read's completion wakes it,
+ *     the FLUSH goes, then the last read.
  *   empty-rw-{split,packed}: a read and a write with no data segment
  *     complete without reaching the store (to a block device they would
  *     be bios with no pages: a malformed command).
@@ -188,6 +194,55 @@ static void starved(const char *layout, int packed)
 		"%d submitted with every slot taken (want %d), kicks_on %d (want 0), wakes after a slot freed %d (want 1), %d submitted in all, %d of %d back, %d OK",
 		before, KB_BLK_INFLIGHT, pending_when_full, wakes_after,
 		submits, got, NREQ, ok_status);
+}
+
+static void flush_parked(const char *layout, int packed)
+{
+	static const uint32_t type[3] = { VIRTIO_BLK_T_IN, VIRTIO_BLK_T_FLUSH,
+					  VIRTIO_BLK_T_IN };
+	struct virtq *q = &vd.vq[0];
+	int got = 0, ok_status = 0, pending, submits_parked, wakes_after;
+	uint8_t *data = region + (2u << 20);
+	struct req *r;
+	void *c;
+
+	if (up(packed)) {
+		verdict("flush-parked", layout, 0, "device not up");
+		return;
+	}
+	r = (struct req *)(region + (3u << 20));
+	for (int i = 0; i < 3; i++) {
+		struct virtq_buf out = { &r[i].hdr, sizeof(r[i].hdr) };
+		struct virtq_buf in[2] = { { data + i * 512, 512 },
+					   { &r[i].status, 1 } };
+		int flush = type[i] == VIRTIO_BLK_T_FLUSH;
+
+		r[i] = (struct req){ { type[i], 0, (uint64_t)i }, 0xff };
+		virtq_add(q, &out, 1, flush ? &in[1] : in, flush ? 1 : 2,
+			  &r[i]);
+	}
+	virtq_publish(q);
+	for (int i = 0; i < 8; i++)
+		kb_device_poll(&blk.dev, 64);
+	submits_parked = submits;
+	pending = kb_device_kicks_on(&blk.dev);
+	kb_device_kicks_off(&blk.dev);
+	complete_one();
+	wakes_after = wakes;
+	for (int round = 0; round < 100 && got < 3; round++) {
+		kb_device_poll(&blk.dev, 64);
+		while ((c = virtq_get(q, NULL))) {
+			got++;
+			ok_status += ((struct req *)c)->status == VIRTIO_BLK_S_OK;
+		}
+		if (nheld)
+			complete_one();
+	}
+	verdict("flush-parked", layout,
+		submits_parked == 1 && !pending && wakes_after >= 1 &&
+			submits == 2 && got == 3 && ok_status == 3,
+		"%d submitted with the FLUSH parked (want 1), kicks_on %d (want 0), wakes after the read completed %d (want 1 or more), %d submitted in all (want 2), %d of 3 back, %d OK",
+		submits_parked, pending, wakes_after, submits, got, ok_status);
 }
 
 static void empty(const char *layout, int packed)
@@ -411,6 +466,7 @@ int main(void)
 		const char *layout = packed ? "packed" : "split";
 
 		starved(layout, packed);
+		flush_parked(layout, packed);
 		empty(layout, packed);
 		out_of_disk(layout, packed);
 		block_size(layout, packed);

@@ -18,6 +18,10 @@
  *   blk-init-failed: a device whose blk_size is no power of two: the
  *     driver does not use it, and says so (FAILED, virtio 3.1.1) rather
  *     than leave it at FEATURES_OK waiting for a DRIVER_OK.
+ *   blk-features-refused: a device that answers FEATURES_OK by clearing
+ *     it (virtio 3.1.1: the features are not accepted): the slot
+ *     transport sees the refusal, and the driver fails the device, no
+ *     DRIVER_OK.
  *
  * The read must fail, not wait for ever (nor spin in the driver's reap,
  * lock held, interrupts off), and only once the device was reset: its
@@ -58,7 +62,7 @@ static uint8_t *region;
 static struct kspawn_device slot;
 static atomic_int stop, returned, reset_seen, reset_before_return, read_rc;
 static atomic_int first_rc;
-static int packed, jump, overlong;
+static int packed, jump, overlong, refuse;
 
 static void *va(uint64_t gpa)
 {
@@ -145,6 +149,15 @@ static void *device(void *arg)
 			atomic_store(&reset_before_return,
 				     !atomic_load(&returned));
 			atomic_store(&reset_seen, 1);
+		}
+		if (refuse && (st & VIRTIO_CONFIG_S_FEATURES_OK) && !acked) {
+			/* The answer, then its count (as host/backend's). */
+			__atomic_store_n(&slot.status,
+					 st & ~VIRTIO_CONFIG_S_FEATURES_OK,
+					 __ATOMIC_RELEASE);
+			__atomic_fetch_add(&slot.features_ack, 1,
+					   __ATOMIC_RELEASE);
+			acked = 1;
 		}
 		if (kh_device_handshake(&slot, &acked))
 			continue;
@@ -291,6 +304,27 @@ static void init_failed(void)
 	pthread_join(dev, NULL);
 }
 
+static void features_refused(void)
+{
+	pthread_t dev;
+	uint8_t st;
+	int rc;
+
+	fresh(0);
+	refuse = 1;
+	pthread_create(&dev, NULL, device, NULL);
+	rc = vblk_init_queues(1);
+	st = __atomic_load_n(&slot.status, __ATOMIC_ACQUIRE);
+	verdict("blk-features-refused", "split",
+		rc && (st & VIRTIO_CONFIG_S_FAILED) &&
+		!(st & VIRTIO_CONFIG_S_DRIVER_OK),
+		"init %d (want -1), status %#x (want FAILED, not DRIVER_OK)",
+		rc, st);
+	refuse = 0;
+	atomic_store(&stop, 1);
+	pthread_join(dev, NULL);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -305,6 +339,7 @@ int main(void)
 	jump = 0;
 	overlong_len();
 	init_failed();
+	features_refused();
 	free(region);
 	printf("kern_blk_hostile: %d failed\n", failures);
 	return failures != 0;

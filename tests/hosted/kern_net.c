@@ -21,7 +21,9 @@
  *
  *   net-raw-csum: a UDP frame sent raw keeps the checksum it carries.
  *   net-raw-csum-rx: a frame that comes partial (NEEDS_CSUM) reaches a
- *     raw consumer with its checksum finished.
+ *     raw consumer with its checksum finished; net-raw-csum-rx-edge: one
+ *     whose checksum field would end a byte past the frame reaches it
+ *     as it came, nothing written past it.
  *   net-mq-no-ctrlq: MQ negotiated, the ctrl queue of size 0: the driver
  *     still sets DRIVER_OK and runs one pair (frames loop back).
  *
@@ -29,7 +31,9 @@
  *     receive queue 0) writes a frame whose header names more buffers
  *     than it used (NBUF + 1: more than the driver ever posts; 5 of 3),
  *     none (num_buffers 0), or whose first buffer is longer than posted
- *     or holds the header alone (head-only).
+ *     or holds the header alone (head-only), or whose other buffers are
+ *     longer than posted (rest-too-long: they would be copied from past
+ *     their end).
  *     Its other buffers each look like a whole frame of their own.  The
  *     driver must drop it, count it once in rx_bad and not in
  *     rx_frames, deliver nothing of it, have every buffer posted again, and take the frames that loop
@@ -358,12 +362,13 @@ static void plain_frame(uint8_t *f, uint8_t mark)
 
 /*
  * The device's side: a frame over used of the driver's receive buffers,
- * its header naming named, the first reported head_len long (0: as
- * written).  The others are each written as a whole frame (a header
+ * its header naming named, the first reported head_len long and the
+ * others rest_len (0: as written).  The others are each written as a whole frame (a header
  * naming one buffer, then a frame to our MAC), so that a driver reading
  * one as a frame's head delivers it.  Returns the buffers used.
  */
-static int hostile_rx(uint16_t named, int used, uint32_t head_len)
+static int hostile_rx(uint16_t named, int used, uint32_t head_len,
+		      uint32_t rest_len)
 {
 	struct kb_vq *vq = &net.dev.vq[RXQ(0)];
 	struct kb_buf b[NBUF];
@@ -375,7 +380,7 @@ static int hostile_rx(uint16_t named, int used, uint32_t head_len)
 
 		memcpy(b[k].p, &h, HDR);
 		plain_frame(b[k].p + HDR, 0xb0);
-		len[k] = HDR + 60;
+		len[k] = k && rest_len ? rest_len : HDR + 60;
 	}
 	if (n > 0 && head_len)
 		len[0] = head_len;
@@ -408,7 +413,7 @@ static int frames_whole(struct netif *nif, int n)
 }
 
 static void rx_hostile(const char *name, uint16_t named, int used,
-		       uint32_t head_len)
+		       uint32_t head_len, uint32_t rest_len)
 {
 	struct netif *nif = up(0, 1500, 256, 256);
 	struct virtq *vq = &vnet.dev.vq[RXQ(0)];
@@ -424,7 +429,7 @@ static void rx_hostile(const char *name, uint16_t named, int used,
 	}
 	looped = 0;
 	frames = vnet.p[0].st.rx_frames;
-	n = hostile_rx(named, used, head_len);
+	n = hostile_rx(named, used, head_len, rest_len);
 	nif->poll(nif);
 	delivered = looped;
 	frames = vnet.p[0].st.rx_frames - frames;
@@ -437,6 +442,47 @@ static void rx_hostile(const char *name, uint16_t named, int used,
 		"%d buffers used (want %d) naming %u: %lu frame(s) of them delivered (want 0), rx_bad %llu (want 1), rx_frames +%llu (want 0), %d of %d buffers posted again, %d of 3 frames after it whole",
 		n, used, named, delivered, (unsigned long long)bad,
 		(unsigned long long)frames, posted, NBUF, whole);
+}
+
+/*
+ * net-raw-csum-rx-edge: a frame the device marks NEEDS_CSUM with its
+ * checksum field's second byte one past the frame (csum_start +
+ * csum_offset = len - 1): the driver cannot finish it, and must write
+ * neither the frame's last byte nor the one after it.
+ */
+static void raw_csum_rx_edge(void)
+{
+	struct netif *nif = up(0, 1500, 256, 256);
+	struct kb_vq *vq = &net.dev.vq[RXQ(0)];
+	struct virtio_net_hdr_v1 h = {
+		.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .num_buffers = 1,
+		.csum_start = 34, .csum_offset = 60 - 1 - 34,
+	};
+	uint8_t want[60], after = 0;
+	uint32_t len = HDR + 60;
+	struct kb_buf b;
+
+	if (!nif || !vnet.guest_csum || kb_vq_pop_bufs(vq, &b, 1) != 1) {
+		verdict("net-raw-csum-rx-edge", NULL, 0,
+			"no device, no GUEST_CSUM, or no receive buffer");
+		return;
+	}
+	memcpy(b.p, &h, HDR);
+	plain_frame(b.p + HDR, 0xb0);
+	b.p[HDR + 60] = 0x5a;
+	memcpy(want, b.p + HDR, 60);
+	looped = 0;
+	last_len = 0;
+	kb_vq_push_bufs(vq, &b, &len, 1);
+	kb_vq_publish(vq);
+	nif->poll(nif);
+	after = b.p[HDR + 60];
+	verdict("net-raw-csum-rx-edge", NULL,
+		looped == 1 && last_len == 60 && !memcmp(last, want, 60) &&
+		after == 0x5a,
+		"%lu frames (want 1) of %zu bytes (want 60), %s; the byte after it %#x (want 0x5a)",
+		looped, last_len,
+		memcmp(last, want, 60) ? "changed" : "as sent", after);
 }
 
 static void rx_broken(void)
@@ -474,13 +520,15 @@ int main(void)
 	mtu();
 	raw_csum();
 	raw_csum_rx();
+	raw_csum_rx_edge();
 	mq_no_ctrlq();
-	rx_hostile("named65-used3", NBUF + 1, 3, 0);
-	rx_hostile("named65-used64", NBUF + 1, NBUF, 0);
-	rx_hostile("named5-used3", 5, 3, 0);
-	rx_hostile("named0", 0, 1, 0);
-	rx_hostile("head-too-long", 3, 3, MRG_BUF + 1);
-	rx_hostile("head-only", 3, 3, HDR);
+	rx_hostile("named65-used3", NBUF + 1, 3, 0, 0);
+	rx_hostile("named65-used64", NBUF + 1, NBUF, 0, 0);
+	rx_hostile("named5-used3", 5, 3, 0, 0);
+	rx_hostile("named0", 0, 1, 0, 0);
+	rx_hostile("head-too-long", 3, 3, MRG_BUF + 1, 0);
+	rx_hostile("head-only", 3, 3, HDR, 0);
+	rx_hostile("rest-too-long", 3, 3, 0, MRG_BUF + 1);
 	rx_broken();
 	free(region);
 	printf("kern_net: %d failed\n", failures);

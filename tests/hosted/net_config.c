@@ -10,6 +10,9 @@
  *   config-generation  one rewrite: the generation moves by two and is
  *                      even after (odd only while the bytes change)
  *   config-torn-SPLIT  REWRITES rewrites, reads meanwhile: none torn
+ *   config-odd-waited  a read that finds the generation odd, the MAC
+ *                      half rewritten, waits for the rewrite to end
+ *                      and returns the new MAC whole
  *   config-past-end    a read that does not fit the slot's bytes gives
  *                      zeroes (as the PCI transport's), not what the
  *                      caller's buffer held
@@ -21,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "host/backend/net.h"
 #include "hosted/virtio_hosted.h"
@@ -134,6 +138,61 @@ static void past_end_case(void)
 	failures++;
 }
 
+static uint8_t odd_read[6];
+static volatile int odd_started;
+
+static void *odd_reader(void *arg)
+{
+	(void)arg;
+	__atomic_store_n(&odd_started, 1, __ATOMIC_RELEASE);
+	virtio_config(&vd, offsetof(struct virtio_net_config, mac), odd_read,
+		      sizeof(odd_read));
+	return NULL;
+}
+
+/*
+ * A rewrite caught in the middle, deterministically: the generation made
+ * odd and half of mac_b written by hand, as the device's writer would
+ * leave them, then the rest 5 ms after a reader started.  The reader must
+ * have waited (it may for 100 platform waits) and read mac_b whole.
+ */
+static void odd_case(void)
+{
+	uint8_t *cfg_mac = slot.config + offsetof(struct virtio_net_config, mac);
+	uint32_t gen;
+	pthread_t t;
+
+	if (up()) {
+		printf("FAIL config-odd-waited: device not up\n");
+		failures++;
+		return;
+	}
+	gen = generation();
+	__atomic_store_n(&slot.config_generation, gen + 1, __ATOMIC_RELEASE);
+	memcpy(cfg_mac, mac_b, 3);
+	odd_started = 0;
+	if (pthread_create(&t, NULL, odd_reader, NULL)) {
+		printf("FAIL config-odd-waited: no thread\n");
+		failures++;
+		return;
+	}
+	while (!__atomic_load_n(&odd_started, __ATOMIC_ACQUIRE))
+		;
+	usleep(5000);
+	memcpy(cfg_mac + 3, mac_b + 3, 3);
+	__atomic_store_n(&slot.config_generation, gen + 2, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	if (!memcmp(odd_read, mac_b, 6)) {
+		printf("ok config-odd-waited\n");
+		return;
+	}
+	printf("FAIL config-odd-waited: read %02x:%02x:%02x:%02x:%02x:%02x while the generation was odd (want %02x:%02x:%02x:%02x:%02x:%02x, once it is even)\n",
+	       odd_read[0], odd_read[1], odd_read[2], odd_read[3],
+	       odd_read[4], odd_read[5], mac_b[0], mac_b[1], mac_b[2],
+	       mac_b[3], mac_b[4], mac_b[5]);
+	failures++;
+}
+
 static int bad_acks;
 
 static void *writer(void *arg)
@@ -188,6 +247,7 @@ int main(void)
 	region = aligned_alloc(4096, REGION_BYTES);
 	kr = (struct kb_region){ region, BASE, REGION_BYTES };
 	generation_case();
+	odd_case();
 	past_end_case();
 	torn_case();
 	printf("net_config: %d failed\n", failures);

@@ -26,6 +26,7 @@
 #include "host/ctl/ctl.h"
 
 #define RUNAWAY 10000		/* reads before the stub gives up */
+#define RUNAWAY_LOOKS 50	/* status looks before it fails them */
 
 static unsigned long reads;
 static int halt_after;		/* status calls before the guest halts */
@@ -39,6 +40,8 @@ static enum ctl_gone gone_state;	/* CTL_GONE_NO: an old module */
 static int gone_read_err;	/* a read once that is taken: 0 or -ESRCH */
 static unsigned long gone_at_read; /* or: the read that finds it gone */
 static unsigned long statuses;	/* status calls */
+/* A quiet guest that is hung (its heartbeat stopped) or dead: */
+static int hung, dead;
 
 static int quiet_read(void *buf, size_t len, size_t *got,
 		      enum ctl_gone *g)
@@ -72,7 +75,7 @@ int dev_console_read(int fd, uint32_t id, void *buf, size_t len,
 	(void)fd, (void)id;
 	if (gone_at_read && reads + 1 == gone_at_read)
 		gone = 1;
-	if (gone_after >= 0 || gone_at_read || gone) {
+	if (gone_after >= 0 || gone_at_read || gone || hung || dead) {
 		reads++;
 		return quiet_read(buf, len, got, g);
 	}
@@ -90,14 +93,17 @@ int dev_console_read(int fd, uint32_t id, void *buf, size_t len,
 int dev_status(int fd, uint32_t id, struct ctl_status *st)
 {
 	(void)fd, (void)id;
-	statuses++;
+	/* A follow that never sees the end: failed, not left hanging. */
+	if (++statuses > RUNAWAY_LOOKS)
+		return -EIO;
 	if ((gone_at_read && gone) ||
 	    (gone_after >= 0 && (gone || gone_after-- == 0))) {
 		gone = 1;
 		return -ESRCH;
 	}
 	memset(st, 0, sizeof(*st));
-	st->host_state = CTL_HOST_RUNNING;
+	st->host_state = dead ? CTL_HOST_DEAD : CTL_HOST_RUNNING;
+	st->hung = hung;
 	st->guest_state = halt_after-- > 0 ? KSPAWN_GUEST_RUNNING :
 					     KSPAWN_GUEST_HALTED;
 	if (st->guest_state == KSPAWN_GUEST_HALTED && !halted)
@@ -161,6 +167,8 @@ static int setup(void **state)
 	gone_read_err = -ESRCH;
 	gone_at_read = 0;
 	statuses = 0;
+	hung = 0;
+	dead = 0;
 	return 0;
 }
 
@@ -225,6 +233,33 @@ static void test_console_follow_flood_sees_halt(void **state)
 	halt_after = 3;
 	assert_int_equal(quietly(&c, 3, argv), EXIT_OK);
 	assert_true(reads < 6 * CTL_CONSOLE_TURN / 4096);
+	/* All it wrote after the halt read, up to its empty read. */
+	assert_true(halted > CTL_CONSOLE_TURN / 4096 + 1);
+}
+
+/*
+ * Following a guest that hung (its heartbeat stopped) or is dead (its
+ * core could not be given back): it writes no more, and the follow ends,
+ * with status 9, once what it wrote was read.
+ */
+static void test_console_follow_hung_or_dead(void **state)
+{
+	struct ctl c = { 0 };
+	char *argv[] = { "console", "7", "--follow", NULL };
+	char out[256];
+
+	(void)state;
+	halt_after = 1000;		/* it never halts */
+	hung = 1;
+	assert_int_equal(captured(&c, 3, argv, out, sizeof(out)), EXIT_GUEST);
+	assert_string_equal(out, "banner\n");
+	assert_int_equal(statuses, 1);
+	setup(NULL);
+	halt_after = 1000;
+	dead = 1;
+	assert_int_equal(captured(&c, 3, argv, out, sizeof(out)), EXIT_GUEST);
+	assert_string_equal(out, "banner\n");
+	assert_int_equal(statuses, 1);
 }
 
 /*
@@ -336,6 +371,7 @@ int main(void)
 		cmocka_unit_test_setup(test_console_flood_ends, setup),
 		cmocka_unit_test_setup(test_console_follow_flood_sees_halt,
 				       setup),
+		cmocka_unit_test_setup(test_console_follow_hung_or_dead, setup),
 		cmocka_unit_test_setup(test_console_follow_stopped_elsewhere,
 				       setup),
 		cmocka_unit_test_setup(test_console_follow_no_instance, setup),

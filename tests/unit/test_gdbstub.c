@@ -310,6 +310,12 @@ static void test_hostile_packets(void **state)
 		"P0=12", "Pzz=00", "Z9,1000,1", "Z0", "Hx1", "Hgzz",
 		"qThreadExtraInfo,zz", "m11111111111111111111,1",
 		"G0", "vCont;x", "m0,4", "M0,1:00",
+		/* registers past the target's: none to write, no size read */
+		"P4=00000000", "P99=00",
+		/* 17 digits: more than 64 bits, not 0x1000 with one lost */
+		"m10000000000001000,4",
+		/* a thread ID past int's range, not a negative one */
+		"Hg80000000",
 	};
 	const char *rep;
 
@@ -341,6 +347,59 @@ static void test_big_read_is_clamped(void **state)
 	assert_int_equal(strlen(reply_n(1)), 512);
 }
 
+/* An offset at or past the end of target.xml: nothing after it is read. */
+static void test_xml_offset_past_end(void **state)
+{
+	char at_end[64];
+
+	(void)state;
+	snprintf(at_end, sizeof(at_end), "qXfer:features:read:target.xml:%zx,10",
+		 strlen(target.target_xml));
+	gdb_sends(at_end);
+	gdb_sends("qXfer:features:read:target.xml:ffff,10");
+	gdb_sends("qXfer:features:read:target.xml:ffffffffffffffff,fff");
+	gdb_sends("k");
+	gdb_stub_stopped(&stub, 1, GDB_SIGTRAP);
+	assert_string_equal(reply_n(0), "l");
+	assert_string_equal(reply_n(1), "l");
+	assert_string_equal(reply_n(2), "l");
+}
+
+/* A packet of PacketSize bytes is taken; one byte more is refused. */
+static void test_packet_size_edge(void **state)
+{
+	char big[RSP_PACKET_MAX + 2];
+
+	(void)state;
+	memset(big, 'A', RSP_PACKET_MAX);
+	big[RSP_PACKET_MAX] = '\0';
+	gdb_sends(big);
+	gdb_stub_stopped(&stub, 1, GDB_SIGTRAP);
+	assert_int_equal(fake.out[0], '+');
+	assert_string_equal(reply_n(0), "");	/* unknown: empty reply */
+	setup(NULL);
+	memset(big, 'A', RSP_PACKET_MAX + 1);
+	big[RSP_PACKET_MAX + 1] = '\0';
+	gdb_sends(big);
+	gdb_stub_stopped(&stub, 1, GDB_SIGTRAP);
+	assert_string_equal(fake.out, "-");
+}
+
+/* rsp_frame() fills a buffer exactly, and refuses one a byte short. */
+static void test_frame_fits_exactly(void **state)
+{
+	char fits[9], short_by_one[8];
+
+	(void)state;
+	/* '$', four bytes, '#', two checksum digits; no NUL */
+	assert_int_equal(rsp_frame("abcd", 4, fits, 8), 8);
+	assert_memory_equal(fits, "$abcd#8a", 8);
+	assert_int_equal(rsp_frame("abcd", 4, short_by_one, 7), 0);
+	/* an escaped byte takes two */
+	assert_int_equal(rsp_frame("abc#", 4, fits, 9), 9);
+	assert_int_equal(rsp_frame("abc#", 4, short_by_one, 8), 0);
+}
+
 static void test_corrupt_and_oversized_frames(void **state)
 {
 	char big[RSP_PACKET_MAX + 100];
@@ -367,6 +426,9 @@ int main(void)
 		cmocka_unit_test_setup(test_breakpoints_and_xml, setup),
 		cmocka_unit_test_setup(test_hostile_packets, setup),
 		cmocka_unit_test_setup(test_big_read_is_clamped, setup),
+		cmocka_unit_test_setup(test_xml_offset_past_end, setup),
+		cmocka_unit_test_setup(test_packet_size_edge, setup),
+		cmocka_unit_test_setup(test_frame_fits_exactly, setup),
 		cmocka_unit_test_setup(test_corrupt_and_oversized_frames, setup),
 	};
 

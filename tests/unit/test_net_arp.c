@@ -243,7 +243,13 @@ static void test_malformed(void **state)
 		assert_int_equal(nif.stats.arp_bad, ++bad);
 	}
 	memcpy(f, good, len);
+	set16(f + 14, 6);				/* hardware: IEEE 802 */
+	feed(&nif, f, len);
+	memcpy(f, good, len);
 	f[14 + 4] = 8;					/* hardware length */
+	feed(&nif, f, len);
+	memcpy(f, good, len);
+	f[14 + 5] = 16;					/* protocol length */
 	feed(&nif, f, len);
 	memcpy(f, good, len);
 	set16(f + 14 + 2, 0x86dd);			/* protocol type */
@@ -254,7 +260,7 @@ static void test_malformed(void **state)
 	build_arp(f, BCAST_MAC, 1, group, PEER_IP, US_IP);	/* group sender */
 	memcpy(f + 6, PEER_MAC, 6);		/* (in ARP only) */
 	feed(&nif, f, len);
-	bad += 4;
+	bad += 6;
 	assert_int_equal(nif.stats.arp_bad, bad);
 	assert_int_equal(nif.stats.rx_dropped, bad);
 	assert_int_equal(link.n, 0);

@@ -83,6 +83,24 @@ static void test_odd_length_and_options(void **state)
 	check_reply(1, 2, data, 19);
 }
 
+/*
+ * A reply whose sum's first fold carries out of 16 bits again (data of
+ * all ones, identifier and sequence 0x8000): its checksum is only right
+ * if that carry is folded in too.
+ */
+static void test_echo_reply_carries(void **state)
+{
+	uint8_t data[56], m[64], f[128];
+	size_t mlen, len;
+
+	(void)state;
+	memset(data, 0xff, sizeof(data));
+	mlen = build_echo(m, 0x8000, 0x8000, data, sizeof(data));
+	len = build_ip(f, PEER_IP, US_IP, 1, m, mlen, 0, 0x4000);
+	feed(&nif, f, len);
+	check_reply(0x8000, 0x8000, data, sizeof(data));
+}
+
 static void test_ethernet_padding_ignored(void **state)
 {
 	uint8_t m[16], f[128];
@@ -208,6 +226,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_echo_reply, setup),
 		cmocka_unit_test_setup(test_odd_length_and_options, setup),
+		cmocka_unit_test_setup(test_echo_reply_carries, setup),
 		cmocka_unit_test_setup(test_ethernet_padding_ignored, setup),
 		cmocka_unit_test_setup(test_no_answer, setup),
 		cmocka_unit_test_setup(test_driver_refuses, setup),

@@ -33,6 +33,8 @@ static const char table[] =
 	"   2: 0100007F:9C40 0100007F:04D2 01 00000000:00000000 00:00000000 00000000 65534        0 102 1 0 20 4 30 10 -1\n"
 	/* a peer that closed before the lookup: an orphan, root's in the table */
 	"   4: 0100007F:9C42 0100007F:04D2 06 00000000:00000000 03:00000F9D 00000000     0        0 0 3 0\n"
+	/* connected, but no socket holds it (inode 0): no process's */
+	"   5: 0100007F:9C43 0100007F:04D2 01 00000000:00000000 00:00000000 00000000     0        0 0 1 0 20 4 30 10 -1\n"
 	/* another user's connection elsewhere */
 	"   3: 0100007F:9C41 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1000        0 103 1 0 20 4 30 10 -1\n"
 	"garbage line\n";
@@ -72,6 +74,8 @@ static void test_table_peer_entry(void **state)
 	assert_int_equal(uid, 0);
 	/* Closed already: not a peer at all, whatever uid it shows. */
 	assert_int_equal(lookup(40002, 1234, &uid), -ENOENT);
+	/* Established without an inode: no owner to take its uid from. */
+	assert_int_equal(lookup(40003, 1234, &uid), -ENOENT);
 }
 
 static void test_allowed(void **state)
