@@ -1,9 +1,10 @@
 /*
  * What the device-level hosted programs share (device_hostile.c: a
  * driver breaking the request rules; device_status.c: the status
- * machine): one region with a slot on it, a blk and a net device, the
- * guest's own driver (guest/lib/virtio.c) bringing them up, and a blk
- * request made by hand.  The device is polled by hand.
+ * machine; device_hints.c: what the doorbell reads): one region with a
+ * slot on it, a blk and a net device, the guest's own driver
+ * (guest/lib/virtio.c) bringing them up, and a blk request made by hand.
+ * The device is polled by hand.
  */
 #ifndef TESTS_HOSTED_DEVICE_HARNESS_H
 #define TESTS_HOSTED_DEVICE_HARNESS_H

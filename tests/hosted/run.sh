@@ -2,7 +2,9 @@
 # The hosted suite: the guest's virtqueue driver (guest/lib/virtq.c) and
 # the device-side backends (host/backend/) as plain Linux programs, two
 # threads over one malloc'd region, under AddressSanitizer and
-# UndefinedBehaviorSanitizer, and the ring once more under ThreadSanitizer.
+# UndefinedBehaviorSanitizer, and the programs whose threads share state
+# without locks (the ring, blk_async, blk_mq, net_loopback, device_hints)
+# once more under ThreadSanitizer.
 #
 #   tests/hosted/run.sh BUILD_DIR
 #
@@ -142,10 +144,14 @@ fi
 if build device_status "${asan[@]}" -- "$here/device_status.c" "${devh[@]}"; then
 	run_cases device_status dev-
 fi
-# Again under ThreadSanitizer: the doorbell's hints read while the device
-# acts on a status (doorbell-hints-racing) race no plain store.
-if CC=clang build device_status_tsan -fsanitize=thread -- "$here/device_status.c" "${devh[@]}"; then
-	run_cases device_status_tsan dev-tsan-
+# The hints the doorbell's handler reads, also under ThreadSanitizer: read
+# while the device acts on a status (doorbell-hints-racing), they race no
+# plain store.
+if build device_hints "${asan[@]}" -- "$here/device_hints.c" "${devh[@]}"; then
+	run_cases device_hints dev-
+fi
+if CC=clang build device_hints_tsan -fsanitize=thread -- "$here/device_hints.c" "${devh[@]}"; then
+	run_cases device_hints_tsan dev-tsan-
 fi
 # Descriptors rewritten by another thread while the device walks them,
 # 10 s per layout, guard pages and canaries around the region.
