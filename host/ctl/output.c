@@ -4,7 +4,10 @@
  * any other error (`kspawnctl run IMG > /dev/full` must not exit 0 having
  * lost the new instance's ID).
  */
+#define _GNU_SOURCE		/* ppoll */
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdio_ext.h>
@@ -48,14 +51,50 @@ int ctl_flush(void)
 	return ferror(stdout) ? lost(-1) : 0;
 }
 
+/*
+ * Wait for fd to take a write, or for a stop signal.  SIGINT and SIGTERM
+ * are blocked from the test of *stop until ppoll() unblocks them as it
+ * starts waiting: one that comes between the two still ends the wait (a
+ * blocking write, started just after it, would wait for the reader).
+ * Returns 0 to write, -1 if *stop, or an errno.
+ */
+static int wait_writable(int fd, volatile sig_atomic_t *stop)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	sigset_t block, was;
+	int r = 0;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &was);
+	while (!*stop && (r = ppoll(&pfd, 1, NULL, &was)) < 0 &&
+	       errno == EINTR)
+		;
+	sigprocmask(SIG_SETMASK, &was, NULL);
+	if (*stop)
+		return -1;
+	return r < 0 ? errno : 0;
+}
+
 int ctl_write_all(int fd, const void *buf, size_t len,
 		  volatile sig_atomic_t *stop)
 {
 	const char *p = buf;
+	int e;
 
-	while (len && !*stop) {
-		ssize_t n = write(fd, p, len);
+	while (len) {
+		/*
+		 * At most PIPE_BUF after POLLOUT: a pipe takes it whole
+		 * without waiting, so a stop is seen at the next wait.
+		 */
+		size_t chunk = len < PIPE_BUF ? len : PIPE_BUF;
+		ssize_t n;
 
+		e = wait_writable(fd, stop);
+		if (e)
+			return e < 0 ? 0 : e;
+		n = write(fd, p, chunk);
 		if (n < 0 && errno == EINTR)
 			continue;	/* *stop says whether to go on */
 		if (n <= 0)
