@@ -4,7 +4,8 @@
 # it was taken fairly: each system's warm-up, the order of each run
 # (kspawn first, then last: the order flips from run to run), and whether
 # the sides do the same work.  Also that the hosted benchmarks refuse to
-# run unpinned.  Never a timing assertion.
+# run unpinned, and that a full-stack run that failed as a whole leaves
+# no result (failed-runs.sh).  Never a timing assertion.
 #
 #   tests/bench/run.sh BUILD_DIR
 set -u
@@ -150,5 +151,16 @@ o=$("$rb" costs 64 32 2>&1) &&
 	[ "$(echo "$o" | grep -cE '_(add|device|get)_cycles [0-9.]+ cycles/msg$')" -eq 9 ] &&
 	ok=1
 verdict ringbench-costs $ok "want 9 phase costs and no lost message" "$o"
+# A full-stack run that failed as a whole leaves no result looking
+# current (a stand-in QEMU: no boot, no timing).
+o=$("$here/failed-runs.sh" "$build" 2>&1)
+st=$?
+echo "$o"
+pass=$((pass + $(echo "$o" | grep -c '^ok ')))
+fail=$((fail + $(echo "$o" | grep -c '^FAIL ')))
+if [ $st -ne 0 ] && ! echo "$o" | grep -q '^FAIL '; then
+	echo "FAIL bench/failed-runs: exit $st"
+	fail=$((fail + 1))
+fi
 echo "bench: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
