@@ -50,7 +50,13 @@ mkdir -p "$out"
 raw=$out/raw.txt
 : > "$raw"
 # A whole run replaces every result: none may survive from an older one.
-[ -n "$only" ] || rm -f "$out"/*.json "$out"/*.png
+# A selection replaces the results it selects: one whose workload never
+# got to run (its QEMU boot ended before it) must not stay looking current.
+if [ -z "$only" ]; then
+	rm -f "$out"/*.json "$out"/*.png
+else
+	rm -f "$out/$only"*.json
+fi
 failed=0
 
 machine() {

@@ -8,7 +8,9 @@
 #   - a clean boot: size_footprint.json is written (the stand-in works);
 #   - the same boot with a WARNING in the host kernel's log
 #     (scripts/qemu-host.sh exits 121): no size_footprint.json, though
-#     every run of it was complete.
+#     every run of it was complete;
+#   - a boot that never starts (no bench initramfs), with BENCH=scale: an
+#     older scale.json is removed, not left looking current.
 #
 # Prints "ok bench/failed-runs/..." or "FAIL ..." lines, for run.sh;
 # exits 1 if any failed.
@@ -82,6 +84,14 @@ ok=0
 	ok=1
 verdict kernel-warning $ok "exit $st; a boot whose kernel logged a WARNING left size_footprint.json" "$work/warning.log"
 
+rm "$fake/initramfs-bench.cpio"
+mkdir -p "$work/noboot"
+echo '{"stale": true}' > "$work/noboot/scale.json"
+bench noboot scale ""
+st=$?
+ok=0
+[ $st -ne 0 ] && [ ! -e "$work/noboot/scale.json" ] && ok=1
+verdict no-boot $ok "exit $st; the older scale.json of a selection that never ran was left" "$work/noboot.log"
 # Kept for a look if anything failed.
 [ $failed -eq 1 ] || rm -rf "$work"
 exit $failed

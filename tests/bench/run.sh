@@ -151,8 +151,8 @@ o=$("$rb" costs 64 32 2>&1) &&
 	[ "$(echo "$o" | grep -cE '_(add|device|get)_cycles [0-9.]+ cycles/msg$')" -eq 9 ] &&
 	ok=1
 verdict ringbench-costs $ok "want 9 phase costs and no lost message" "$o"
-# A full-stack run that failed as a whole leaves no result looking
-# current (a stand-in QEMU: no boot, no timing).
+# A full-stack run that failed as a whole, or never started, leaves no
+# result looking current (a stand-in QEMU: no boot, no timing).
 o=$("$here/failed-runs.sh" "$build" 2>&1)
 st=$?
 echo "$o"
