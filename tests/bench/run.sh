@@ -106,6 +106,14 @@ for name in $want; do
 done
 [ "$pass" -ge 48 ] || { echo "FAIL bench/count: $pass results, want 48"; fail=$((fail + 1)); }
 
+# idle_wakeups counts wake-ups over 2 s: each rate is that count halved,
+# to the half (one wake-up is 0.5 /s, not the target's 0).
+o=$(grep ' wakeups_per_s ' "$out/raw.txt" 2>&1)
+ok=0
+[ -n "$o" ] && ! echo "$o" | grep -vqE '^R idle_wakeups [a-z_]+ [0-9]+ wakeups_per_s [0-9]+\.[05] /s$' &&
+	ok=1
+verdict idle-wakeups-halves $ok "want every wakeups_per_s a count over 2 s, to the half (N.0 or N.5)" "$o"
+
 # Unpinned, two polling threads would take turns on one CPU and measure
 # the scheduler: each hosted benchmark must refuse, and print no number.
 nopin=$build/bench/nopin.so
