@@ -34,6 +34,9 @@ build=${1:?usage: run.sh BUILD_DIR [WORKLOAD_PREFIX]}
 [ -d "$build" ] || usage_error "BUILD_DIR $build is no directory"
 build=$(cd "$build" && pwd)
 only=${2:-}
+# Workload names are letters, digits and _: a prefix with anything else
+# (a "/") names none, and must not reach the rm below as a path.
+case $only in *[!A-Za-z0-9_]*) usage_error "WORKLOAD_PREFIX $only: letters, digits and _ only" ;; esac
 runs=${BENCH_RUNS:-5}
 out=${BENCH_OUT:-$here/results}
 bin=$build/bench

@@ -10,7 +10,9 @@
 #     (scripts/qemu-host.sh exits 121): no size_footprint.json, though
 #     every run of it was complete;
 #   - a boot that never starts (no bench initramfs), with BENCH=scale: an
-#     older scale.json is removed, not left looking current.
+#     older scale.json is removed, not left looking current;
+#   - BENCH=../escape (a path, no workload's prefix) is refused, and the
+#     escape.json beside the results stays.
 #
 # Prints "ok bench/failed-runs/..." or "FAIL ..." lines, for run.sh;
 # exits 1 if any failed.
@@ -92,6 +94,14 @@ st=$?
 ok=0
 [ $st -ne 0 ] && [ ! -e "$work/noboot/scale.json" ] && ok=1
 verdict no-boot $ok "exit $st; the older scale.json of a selection that never ran was left" "$work/noboot.log"
+# A prefix that is a path names no workload: refused, nothing removed.
+echo '{"outside": true}' > "$work/escape.json"
+bench escape ../escape ""
+st=$?
+ok=0
+[ $st -eq 2 ] && [ -e "$work/escape.json" ] && ok=1
+verdict path-prefix $ok "exit $st; BENCH=../escape must be refused and remove nothing" "$work/escape.log"
+
 # Kept for a look if anything failed.
 [ $failed -eq 1 ] || rm -rf "$work"
 exit $failed
