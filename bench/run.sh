@@ -34,6 +34,9 @@ build=${1:?usage: run.sh BUILD_DIR [WORKLOAD_PREFIX]}
 [ -d "$build" ] || usage_error "BUILD_DIR $build is no directory"
 build=$(cd "$build" && pwd)
 only=${2:-}
+# Workload names are letters, digits and _: a prefix with anything else
+# (a "/") names none, and must not reach the rm below as a path.
+case $only in *[!A-Za-z0-9_]*) usage_error "WORKLOAD_PREFIX $only: letters, digits and _ only" ;; esac
 runs=${BENCH_RUNS:-5}
 out=${BENCH_OUT:-$here/results}
 bin=$build/bench
@@ -50,7 +53,13 @@ mkdir -p "$out"
 raw=$out/raw.txt
 : > "$raw"
 # A whole run replaces every result: none may survive from an older one.
-[ -n "$only" ] || rm -f "$out"/*.json "$out"/*.png
+# A selection replaces the results it selects: one whose workload never
+# got to run (its QEMU boot ended before it) must not stay looking current.
+if [ -z "$only" ]; then
+	rm -f "$out"/*.json "$out"/*.png
+else
+	rm -f "$out/$only"*.json
+fi
 failed=0
 
 machine() {
@@ -253,6 +262,13 @@ fullstack() {
 		fullstack_qemu "$log"
 	fi
 	sed -n 's/^BENCH //p' "$log" >> "$raw"
+	# A run that failed as a whole (the boot ended early, or the host
+	# kernel's log shows a BUG, Oops or WARNING) fails every workload it
+	# ran: their numbers come from a broken host, and none is saved.
+	if grep -qE '^BENCH F (fullstack|kernel-log) ' "$log"; then
+		sed -n 's/^BENCH W \([^ ]*\) .*/F \1 the full-stack run failed as a whole (see its fullstack or kernel-log failure)/p' \
+			"$log" >> "$raw"
+	fi
 	rm -f "$log"
 }
 
@@ -266,7 +282,9 @@ fullstack_local() {
 		only="$only" cpu="${BENCH_CPU:-1}" ${BENCH_DOORBELL:+doorbell=$BENCH_DOORBELL} 2>&1 | tee "$1" |
 		grep --line-buffered '^bench:' >&2
 	local st=${PIPESTATUS[0]}
-	[ "$st" -eq 0 ] || echo "BENCH F fullstack in-vm.sh ended with status $st" >> "$1"
+	# 1: in-vm.sh said which workload failed (F lines), as in QEMU.
+	[ "$st" -eq 0 ] || [ "$st" -eq 1 ] ||
+		echo "BENCH F fullstack in-vm.sh ended with status $st" >> "$1"
 }
 
 fullstack_qemu() {

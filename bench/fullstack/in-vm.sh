@@ -274,8 +274,10 @@ idle() {
 				pid=$(for f in /proc/[0-9]*/comm; do [ "$(cat "$f" 2>/dev/null)" = "kspawn-io/$id" ] && { f=${f#/proc/}; echo "${f%/comm}"; }; done)
 				w0=$(sed -n 's/^voluntary_ctxt_switches:[^0-9]*//p' "/proc/$pid/status")
 				sleep 2
-				printf 'wakeups_per_s %s /s\nwarmup 200 requests\n' \
-					$(( ($(sed -n 's/^voluntary_ctxt_switches:[^0-9]*//p' "/proc/$pid/status") - w0) / 2 )) |
+				# Halves, not $((n / 2)): one wake-up in the 2 s is
+				# 0.5 /s, which integer division made the target's 0.
+				awk -v n="$(($(sed -n 's/^voluntary_ctxt_switches:[^0-9]*//p' "/proc/$pid/status") - w0))" \
+					'BEGIN { printf "wakeups_per_s %.1f /s\nwarmup 200 requests\n", n / 2 }' |
 					emit idle_wakeups "$s" "$run"
 				guest_down
 			fi

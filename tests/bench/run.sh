@@ -4,7 +4,8 @@
 # it was taken fairly: each system's warm-up, the order of each run
 # (kspawn first, then last: the order flips from run to run), and whether
 # the sides do the same work.  Also that the hosted benchmarks refuse to
-# run unpinned.  Never a timing assertion.
+# run unpinned, and that a full-stack run that failed as a whole leaves
+# no result (failed-runs.sh).  Never a timing assertion.
 #
 #   tests/bench/run.sh BUILD_DIR
 set -u
@@ -105,6 +106,14 @@ for name in $want; do
 done
 [ "$pass" -ge 48 ] || { echo "FAIL bench/count: $pass results, want 48"; fail=$((fail + 1)); }
 
+# idle_wakeups counts wake-ups over 2 s: each rate is that count halved,
+# to the half (one wake-up is 0.5 /s, not the target's 0).
+o=$(grep ' wakeups_per_s ' "$out/raw.txt" 2>&1)
+ok=0
+[ -n "$o" ] && ! echo "$o" | grep -vqE '^R idle_wakeups [a-z_]+ [0-9]+ wakeups_per_s [0-9]+\.[05] /s$' &&
+	ok=1
+verdict idle-wakeups-halves $ok "want every wakeups_per_s a count over 2 s, to the half (N.0 or N.5)" "$o"
+
 # Unpinned, two polling threads would take turns on one CPU and measure
 # the scheduler: each hosted benchmark must refuse, and print no number.
 nopin=$build/bench/nopin.so
@@ -150,5 +159,16 @@ o=$("$rb" costs 64 32 2>&1) &&
 	[ "$(echo "$o" | grep -cE '_(add|device|get)_cycles [0-9.]+ cycles/msg$')" -eq 9 ] &&
 	ok=1
 verdict ringbench-costs $ok "want 9 phase costs and no lost message" "$o"
+# A full-stack run that failed as a whole, or never started, leaves no
+# result looking current (a stand-in QEMU: no boot, no timing).
+o=$("$here/failed-runs.sh" "$build" 2>&1)
+st=$?
+echo "$o"
+pass=$((pass + $(echo "$o" | grep -c '^ok ')))
+fail=$((fail + $(echo "$o" | grep -c '^FAIL ')))
+if [ $st -ne 0 ] && ! echo "$o" | grep -q '^FAIL '; then
+	echo "FAIL bench/failed-runs: exit $st"
+	fail=$((fail + 1))
+fi
 echo "bench: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
