@@ -146,6 +146,26 @@ static void complete_one(void)
 	kb_blk_complete(rq, 0);
 }
 
+/*
+ * Poll the device, take what came back (counting the OK ones), and let
+ * the store complete one more held request, until want came back or
+ * rounds ran out.
+ */
+static void collect(struct virtq *q, int want, int rounds, int *got,
+		    int *ok_status)
+{
+	for (int round = 0; round < rounds && *got < want; round++) {
+		struct req *c;
+
+		kb_device_poll(&blk.dev, 64);
+		while ((c = virtq_get(q, NULL))) {
+			(*got)++;
+			*ok_status += c->status == VIRTIO_BLK_S_OK;
+		}
+		complete_one();
+	}
+}
+
 static void starved(const char *layout, int packed)
 {
 	struct virtq *q = &vd.vq[0];
@@ -176,17 +196,7 @@ static void starved(const char *layout, int packed)
 	complete_one();
 	wakes_after = wakes;
 	/* Then everything goes through, a slot at a time as they free. */
-	for (int round = 0; round < 10 * NREQ && got < NREQ; round++) {
-		void *c;
-
-		kb_device_poll(&blk.dev, 64);
-		while ((c = virtq_get(q, NULL))) {
-			got++;
-			ok_status += ((struct req *)c)->status == VIRTIO_BLK_S_OK;
-		}
-		if (nheld)
-			complete_one();
-	}
+	collect(q, NREQ, 10 * NREQ, &got, &ok_status);
 	verdict("slots-starved", layout,
 		before == KB_BLK_INFLIGHT && !pending_when_full &&
 			wakes_after == 1 && submits == NREQ && got == NREQ &&
@@ -204,7 +214,6 @@ static void flush_parked(const char *layout, int packed)
 	int got = 0, ok_status = 0, pending, submits_parked, wakes_after;
 	uint8_t *data = region + (2u << 20);
 	struct req *r;
-	void *c;
 
 	if (up(packed)) {
 		verdict("flush-parked", layout, 0, "device not up");
@@ -229,15 +238,7 @@ static void flush_parked(const char *layout, int packed)
 	kb_device_kicks_off(&blk.dev);
 	complete_one();
 	wakes_after = wakes;
-	for (int round = 0; round < 100 && got < 3; round++) {
-		kb_device_poll(&blk.dev, 64);
-		while ((c = virtq_get(q, NULL))) {
-			got++;
-			ok_status += ((struct req *)c)->status == VIRTIO_BLK_S_OK;
-		}
-		if (nheld)
-			complete_one();
-	}
+	collect(q, 3, 100, &got, &ok_status);
 	verdict("flush-parked", layout,
 		submits_parked == 1 && !pending && wakes_after >= 1 &&
 			submits == 2 && got == 3 && ok_status == 3,

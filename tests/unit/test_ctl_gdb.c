@@ -189,18 +189,27 @@ static void *hang_up(void *arg)
  * serial port when QEMU goes): the session is over, said, status 0; not
  * a bridge spinning on a read that returns at once until Ctrl-C.
  */
-static void tty_hangup_ends(void **state)
+/* A pty: its master in pty_master, the name of its slave returned. */
+static char *open_pty(void)
 {
-	pthread_t t;
 	char *slave;
 
-	(void)state;
 	pty_master = posix_openpt(O_RDWR | O_NOCTTY);
 	assert_true(pty_master >= 0);
 	assert_int_equal(grantpt(pty_master), 0);
 	assert_int_equal(unlockpt(pty_master), 0);
 	slave = ptsname(pty_master);
 	assert_non_null(slave);
+	return slave;
+}
+
+static void tty_hangup_ends(void **state)
+{
+	pthread_t t;
+	char *slave;
+
+	(void)state;
+	slave = open_pty();
 	first_ctrl_c_ms = 10000;
 	assert_int_equal(pthread_create(&t, NULL, hang_up, NULL), 0);
 	assert_int_equal(gdb("7", "--tty", slave), EXIT_OK);
@@ -222,12 +231,7 @@ static void ctrl_c_ends_stalled_write(void **state)
 	int rc;
 
 	(void)state;
-	pty_master = posix_openpt(O_RDWR | O_NOCTTY);
-	assert_true(pty_master >= 0);
-	assert_int_equal(grantpt(pty_master), 0);
-	assert_int_equal(unlockpt(pty_master), 0);
-	slave = ptsname(pty_master);
-	assert_non_null(slave);
+	slave = open_pty();
 	fake.debug_flood = 1;
 	first_ctrl_c_ms = 1000;		/* the line full by then */
 	alarm(10);
