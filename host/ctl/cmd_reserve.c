@@ -22,7 +22,13 @@ static int not_for_guests(const char *cmd, int cpu, int reserve)
 	return EXIT_RESOURCE;
 }
 
-static int one(struct ctl *c, const char *cmd, int cpu, int reserve)
+/*
+ * One CPU's reserve or release.  *about_cpu cleared when the module's
+ * answer is not about this CPU (not the device, another version): the
+ * next CPUs would only get the same message.
+ */
+static int one(struct ctl *c, const char *cmd, int cpu, int reserve,
+	       int *about_cpu)
 {
 	int e = dev_reserve(c->fd, (uint32_t)cpu, reserve);
 
@@ -42,6 +48,7 @@ static int one(struct ctl *c, const char *cmd, int cpu, int reserve)
 	case EINVAL:
 		return not_for_guests(cmd, cpu, reserve);
 	default:
+		*about_cpu = 0;
 		return ctl_fail_call(cmd, e);
 	}
 }
@@ -51,7 +58,7 @@ static int pool_cmd(struct ctl *c, int argc, char **argv, int reserve)
 {
 	const char *cmd = reserve ? "reserve" : "release", *list = NULL, *big;
 	static unsigned char set[CTL_MAX_CPUS];
-	int n, rc, worst = EXIT_OK;
+	int n, rc, worst = EXIT_OK, about_cpu = 1;
 
 	if (ctl_help(cmd, argc, argv, NULL))
 		return EXIT_OK;
@@ -77,10 +84,10 @@ static int pool_cmd(struct ctl *c, int argc, char **argv, int reserve)
 	rc = ctl_open(c);
 	if (rc)
 		return rc;
-	for (int cpu = 0; cpu < CTL_MAX_CPUS; cpu++) {
+	for (int cpu = 0; cpu < CTL_MAX_CPUS && about_cpu; cpu++) {
 		if (!set[cpu])
 			continue;
-		rc = one(c, cmd, cpu, reserve);
+		rc = one(c, cmd, cpu, reserve, &about_cpu);
 		if (rc > worst)
 			worst = rc;
 	}

@@ -69,6 +69,23 @@ static void no_such_cpu(void **state)
 }
 
 /*
+ * An answer about the device, not the CPU (an older module, not the
+ * kspawn device): said once for a list of CPUs, not once a CPU.
+ */
+static void device_error_said_once(void **state)
+{
+	const char *p;
+	int n = 0;
+
+	(void)state;
+	fake.reserve_err = -ENOTTY;
+	assert_int_equal(ctl("reserve", "2-5"), EXIT_FAIL);
+	for (p = err; (p = strstr(p, "does not know kspawn's requests")); p++)
+		n++;
+	assert_int_equal(n, 1);
+}
+
+/*
  * No device: the module is not loaded, and a bare insmod would not load
  * it (its pool_base, pool_size and trampoline need memory set aside at
  * boot): what it needs is named, and where to read more.
@@ -180,6 +197,7 @@ int main(void)
 		cmocka_unit_test_setup(device_needs_value, reset),
 		cmocka_unit_test_setup(not_a_kspawn_device, reset),
 		cmocka_unit_test_setup(no_such_cpu, reset),
+		cmocka_unit_test_setup(device_error_said_once, reset),
 		cmocka_unit_test_setup(module_not_loaded, reset),
 		cmocka_unit_test_setup(device_named_missing, reset),
 		cmocka_unit_test_setup(pool_whole, reset),
