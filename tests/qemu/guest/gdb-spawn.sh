@@ -18,6 +18,10 @@ kspawnctl gdb "$id" --tty /dev/ttyS1 &
 bridge=$!
 timeout "${GDB_SPAWN_TIMEOUT:-600}" kspawnctl console "$id" --follow
 rc=$?
+# A guest that ends right after answering gdb (smp-stop: detach, then
+# parwork, cut short, returns): the bridge polls the debug channel every
+# few ms, and killed at once it may not have passed that answer on yet.
+sleep 1
 kill $bridge 2>/dev/null
 wait $bridge 2>/dev/null
 kspawnctl stop "$id" --force
