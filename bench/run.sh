@@ -20,17 +20,12 @@
 # doorbell (the host polls, as before ABI 1.2), for a before/after.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-# -h or --help: the header above; an option where BUILD_DIR goes is a
-# usage error, not a directory named "--help"; "--" ends the options
-# (dropped: "-- BUILD_DIR" is BUILD_DIR).
 . "$here/../scripts/lib.sh"
-check_options "" "$@"
+runner_start "run.sh BUILD_DIR [WORKLOAD_PREFIX]" "$@"
 set -- "${checked_args[@]}"
-top=$(cd "$here/.." && pwd)
-# Outside the $(...): a missing BUILD_DIR there left only the subshell,
-# and the harness went on to clear bench/results/ and run the hosted
-# benchmarks with no programs.
-build=${1:?usage: run.sh BUILD_DIR [WORKLOAD_PREFIX]}
+# runner_start stops without BUILD_DIR: a missing one once left only a
+# $(...) subshell, and the harness went on to clear bench/results/ and run
+# the hosted benchmarks with no programs.
 [ -d "$build" ] || usage_error "BUILD_DIR $build is no directory"
 build=$(cd "$build" && pwd)
 only=${2:-}

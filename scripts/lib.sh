@@ -57,6 +57,28 @@ check_options() {
 	checked_args=("$@")
 }
 
+# The opening of every test runner (tests/run.sh, tests/*/run.sh,
+# tests/bench/*.sh) and of bench/run.sh, once it has sourced this file:
+#   runner_start "run.sh BUILD_DIR" "$@"
+#   set -- "${checked_args[@]}"
+# -h or --help prints its header; an option where BUILD_DIR goes is a
+# usage error, not a directory named "--help"; "--" ends the options
+# (dropped: "-- BUILD_DIR" is BUILD_DIR).  Sets top, the source tree, and
+# build, the first operand; without one the runner stops (status 1) with
+# "usage: USAGE".  A runner whose BUILD_DIR may be left out, or that only
+# hands its operands on, passes "" for USAGE: build is then empty.
+runner_start() {
+	local usage=$1
+
+	shift
+	check_options "" "$@"
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	build=
+	[ -n "$usage" ] || return 0
+	build=${checked_args[0]:-}
+	[ -n "$build" ] || { printf '%s: usage: %s\n' "$0" "$usage" >&2; exit 1; }
+}
+
 # A bad command line: the reason, the header's usage lines, exit 2.
 usage_error() {
 	printf '%s: %s\n' "${0##*/}" "$*" >&2

@@ -21,13 +21,9 @@
 # says how many rounds failed and which cases failed how often.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-# -h or --help: the header above; an option where BUILD_DIR goes is a
-# usage error, not a directory named "--help"; "--" ends the options
-# (dropped: "-- BUILD_DIR" is BUILD_DIR).
 . "$here/../scripts/lib.sh"
-check_options "" "$@"
+runner_start "run.sh BUILD_DIR SUITE..." "$@"
 set -- "${checked_args[@]}"
-build=${1:?usage: run.sh BUILD_DIR SUITE...}
 shift
 repeat=${REPEAT:-1}
 case $repeat in

@@ -20,12 +20,9 @@
 #   tests/bench/failed-runs.sh BUILD_DIR
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-# -h or --help: the header above; "--" ends the options.
 . "$here/../../scripts/lib.sh"
-check_options "" "$@"
+runner_start "failed-runs.sh BUILD_DIR" "$@"
 set -- "${checked_args[@]}"
-top=$(cd "$here/../.." && pwd)
-build=${1:?usage: failed-runs.sh BUILD_DIR}
 work=$(cd "$build" && pwd)/bench-failed-runs
 rm -rf "$work"
 fake=$work/build stand=$work/qemu

@@ -11,13 +11,9 @@
 #   tests/fuzz/run.sh [BUILD_DIR] [NAME...]
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-# -h or --help: the header above; an option where BUILD_DIR goes is a
-# usage error, not a directory named "--help"; "--" ends the options
-# (dropped: "-- BUILD_DIR" is BUILD_DIR).
 . "$here/../../scripts/lib.sh"
-check_options "" "$@"
+runner_start "" "$@"
 set -- "${checked_args[@]}"
-top=$(cd "$here/../.." && pwd)
 out=${1:-$top/build}/fuzz
 shift || true
 seconds=${FUZZ_SECONDS:-10}

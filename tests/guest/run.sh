@@ -6,14 +6,9 @@
 #   tests/guest/run.sh BUILD_DIR [NAME...]
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-# -h or --help: the header above; an option where BUILD_DIR goes is a
-# usage error, not a directory named "--help"; "--" ends the options
-# (dropped: "-- BUILD_DIR" is BUILD_DIR).
 . "$here/../../scripts/lib.sh"
-check_options "" "$@"
+runner_start "run.sh BUILD_DIR" "$@"
 set -- "${checked_args[@]}"
-top=$(cd "$here/../.." && pwd)
-build=${1:?usage: run.sh BUILD_DIR}
 shift
 only=" $* "
 pass=0 fail=0

@@ -13,14 +13,10 @@
 # hang `make test`.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-# -h or --help: the header above; an option where BUILD_DIR goes is a
-# usage error, not a directory named "--help"; "--" ends the options
-# (dropped: "-- BUILD_DIR" is BUILD_DIR).
 . "$here/../../scripts/lib.sh"
-check_options "" "$@"
+runner_start "run.sh BUILD_DIR" "$@"
 set -- "${checked_args[@]}"
-top=$(cd "$here/../.." && pwd)
-out=${1:?usage: run.sh BUILD_DIR}/hosted-tests
+out=$build/hosted-tests
 mkdir -p "$out"
 pass=0 fail=0
 ok() { echo "ok $1"; pass=$((pass + 1)); }

@@ -7,11 +7,8 @@
 #
 #   tests/stress/run.sh BUILD_DIR
 here=$(cd "$(dirname "$0")" && pwd)
-# -h or --help: the header above; an option where BUILD_DIR goes is a
-# usage error, not a directory named "--help"; "--" ends the options
-# (dropped: "-- BUILD_DIR" is BUILD_DIR).
 . "$here/../../scripts/lib.sh"
-check_options "" "$@"
+runner_start "" "$@"
 set -- "${checked_args[@]}"
 QEMU_BOOTS="3 stress-cycles hostile" SUITE_LABEL=stress \
 	exec "$here/../qemu/run.sh" "$@"

@@ -12,14 +12,9 @@
 #   tests/unit/run.sh BUILD_DIR
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-# -h or --help: the header above; an option where BUILD_DIR goes is a
-# usage error, not a directory named "--help"; "--" ends the options
-# (dropped: "-- BUILD_DIR" is BUILD_DIR).
 . "$here/../../scripts/lib.sh"
-check_options "" "$@"
+runner_start "run.sh BUILD_DIR" "$@"
 set -- "${checked_args[@]}"
-top=$(cd "$here/../.." && pwd)
-build=${1:?usage: run.sh BUILD_DIR}
 out=$build/unit
 mkdir -p "$out"
 pass=0 fail=0
@@ -240,7 +235,7 @@ for sh in "$top"/scripts/*.sh "$top"/tests/run.sh "$top"/tests/*/run.sh \
 	# gen-ksyms.sh -- ELF ran `nm --`, on a.out); qemu-host.sh ends its
 	# own loop at "--".
 	[ "$name" = scripts/qemu-host.sh ] ||
-		grep -A1 '^check_options ' "$sh" | grep -qxF 'set -- "${checked_args[@]}"' ||
+		grep -A1 -E '^(check_options|runner_start) ' "$sh" | grep -qxF 'set -- "${checked_args[@]}"' ||
 		dashdash+=", not set -- \"\${checked_args[@]}\" after check_options"
 	if [ $hs -eq 0 ] && [[ "$help" == *"$name"* ]] && [ $bs -eq 2 ] &&
 		[[ "$bogus" == *"unknown option --no-such-option"* ]] &&
