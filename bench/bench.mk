@@ -8,7 +8,7 @@ RINGBENCH := $(BENCH_B)/ringbench
 RINGBENCH_SRC := bench/ring/ringbench.c bench/ring/phases.c bench/lib/hostbench.c $(BACKEND_SRC) \
 	guest/lib/virtq.c guest/lib/virtq_packed.c
 
-$(RINGBENCH): $(RINGBENCH_SRC) bench/lib/hostbench.h bench/ring/phases.h | $(DEPS_STAMP)
+$(RINGBENCH): $(RINGBENCH_SRC) bench/lib/hostbench.h guest/lib/percentile.h bench/ring/phases.h | $(DEPS_STAMP)
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -Wall -Wextra -Werror -I. -Iguest \

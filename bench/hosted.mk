@@ -10,7 +10,7 @@ NETHOSTED := $(HOSTED_BENCH_B)/nethosted
 UDPLO := $(HOSTED_BENCH_B)/udplo
 
 HOSTED_BENCH_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -I. -Iguest
-HOSTED_BENCH_LIB := bench/lib/hostbench.c bench/lib/hostbench.h
+HOSTED_BENCH_LIB := bench/lib/hostbench.c bench/lib/hostbench.h guest/lib/percentile.h
 # The guest-and-device half, for the two that run kspawn's own backends.
 HOSTED_BENCH_REGION := bench/lib/hostregion.c bench/lib/hostregion.h
 HOSTED_BENCH_VQ := guest/lib/virtq.c guest/lib/virtq_packed.c \

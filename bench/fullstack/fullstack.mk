@@ -9,18 +9,18 @@ BENCH_INITRAMFS := $(B)/initramfs-bench.cpio
 SPAWNBENCH_SRC := bench/spawn/spawnbench.c host/ctl/device.c host/ctl/spawn.c \
 	host/ctl/image.c host/loader/elf_check.c bench/lib/hostbench.c
 
-$(SPAWNBENCH): $(SPAWNBENCH_SRC) host/ctl/device.h host/ctl/image.h bench/lib/hostbench.h | $(DEPS_STAMP)
+$(SPAWNBENCH): $(SPAWNBENCH_SRC) host/ctl/device.h host/ctl/image.h bench/lib/hostbench.h guest/lib/percentile.h | $(DEPS_STAMP)
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -pthread -I. -o $@ \
 		$(SPAWNBENCH_SRC)
 
-$(UDPPING): bench/net/udpping.c bench/lib/hostbench.h | $(DEPS_STAMP)
+$(UDPPING): bench/net/udpping.c bench/lib/hostbench.h guest/lib/percentile.h | $(DEPS_STAMP)
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -I. -o $@ $<
 
-$(PINGPONG): bench/ring/pingpong.c bench/lib/hostbench.c bench/lib/hostbench.h | $(DEPS_STAMP)
+$(PINGPONG): bench/ring/pingpong.c bench/lib/hostbench.c bench/lib/hostbench.h guest/lib/percentile.h | $(DEPS_STAMP)
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -pthread -I. -o $@ \

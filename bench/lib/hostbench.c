@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "bench/lib/hostbench.h"
+#include "guest/lib/percentile.h"
 
 static int key_is(const char *arg, const char *key)
 {
@@ -144,16 +145,12 @@ void hb_sort(uint64_t *ns, long n)
 	qsort(ns, (size_t)n, sizeof(*ns), cmp_u64);
 }
 
-/* Nearest rank: the smallest value with at least pct% of them <= it. */
+/* The nearest rank, as every benchmark takes it (guest/lib/percentile.h). */
 double hb_pct_us(const uint64_t *sorted_ns, long n, int pct)
 {
-	long rank = (n * pct + 99) / 100;
-
 	if (n <= 0)
 		return 0;
-	if (rank < 1)
-		rank = 1;
-	return sorted_ns[rank - 1] / 1000.0;
+	return sorted_ns[percentile_index(n, pct)] / 1000.0;
 }
 
 void hb_metric(const char *name, double value, int decimals,

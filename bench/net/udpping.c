@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "bench/lib/hostbench.h"
+#include "guest/lib/percentile.h"
 
 #define MAX_SIZE 1472
 #define REPLY_TIMEOUT_MS 1000
@@ -117,8 +118,10 @@ static int rtt(struct ping *p, long warm, long count)
 			lat[i] = now_ns() - t0;
 	}
 	qsort(lat, (size_t)count, sizeof(*lat), cmp_u64);
-	printf("rtt_p50_us %.1f us\n", (double)lat[count / 2] / 1000.0);
-	printf("rtt_p99_us %.1f us\n", (double)lat[count * 99 / 100] / 1000.0);
+	printf("rtt_p50_us %.1f us\n",
+	       (double)lat[percentile_index(count, 50)] / 1000.0);
+	printf("rtt_p99_us %.1f us\n",
+	       (double)lat[percentile_index(count, 99)] / 1000.0);
 	free(lat);
 	return 0;
 }

@@ -3,7 +3,7 @@
 # as well as on the machine itself.
 CTXLINUX := $(B)/bench/ctxlinux
 
-$(CTXLINUX): bench/switch/ctxlinux.c bench/lib/hostbench.c bench/lib/hostbench.h \
+$(CTXLINUX): bench/switch/ctxlinux.c bench/lib/hostbench.c bench/lib/hostbench.h guest/lib/percentile.h \
 		| $(DEPS_STAMP)
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D)

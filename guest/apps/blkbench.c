@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "kspawn.h"
+#include "lib/percentile.h"
 
 #define MAX_QD 128
 #define MAX_BS (128 * 1024)
@@ -164,7 +165,7 @@ static int blkbench_main(int argc, char **argv)
 	struct bench b;
 	int nthr = atoi(app_opt(argc, argv, "threads", "1"));
 	int mq = strcmp(app_opt(argc, argv, "mq", "on"), "off");
-	uint64_t *lat, t0 = ~0ULL, t1 = 0, total;
+	uint64_t *lat, t0 = ~0ULL, t1 = 0, total, p50, p99;
 	uint32_t queues = 0;
 	int used = 0;
 
@@ -225,14 +226,16 @@ static int blkbench_main(int argc, char **argv)
 	for (; queues; queues &= queues - 1)
 		used++;
 	qsort(lat, total, sizeof(*lat), cmp);
+	p50 = lat[percentile_index((long)total, 50)];
+	p99 = lat[percentile_index((long)total, 99)];
 	/* Tenths of a microsecond: a fast path's latency is a few us. */
 	kprintf("blkbench: rw=%s qd=%d bs=%u ops=%ld warm=%ld iops=%llu p50_us=%llu.%llu p99_us=%llu.%llu pattern=%s threads=%d queues=%u queues_used=%d%s\n",
 		mode_name[b.mode], b.qd, b.bs, b.ops, b.warm,
 		(unsigned long long)(total * 1000000000ULL / (t1 - t0)),
-		(unsigned long long)(lat[total / 2] / 1000),
-		(unsigned long long)(lat[total / 2] / 100 % 10),
-		(unsigned long long)(lat[total * 99 / 100] / 1000),
-		(unsigned long long)(lat[total * 99 / 100] / 100 % 10),
+		(unsigned long long)(p50 / 1000),
+		(unsigned long long)(p50 / 100 % 10),
+		(unsigned long long)(p99 / 1000),
+		(unsigned long long)(p99 / 100 % 10),
 		b.seq ? "seq" : "rand", nthr, vblk_queues(),
 		used,
 		b.idle ? " (each after an idle spell)" : "");

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "kspawn.h"
+#include "lib/percentile.h"
 
 #define MAGIC 0x6b73706eu		/* "kspn" */
 #define HDR 8				/* sequence number, magic */
@@ -147,8 +148,8 @@ static void report(struct bench *b, uint64_t elapsed)
 
 	if (b->received) {
 		qsort(b->rtt, (size_t)b->received, sizeof(*b->rtt), cmp);
-		p50 = b->rtt[b->received / 2] / 1000;
-		p99 = b->rtt[b->received * 99 / 100] / 1000;
+		p50 = b->rtt[percentile_index(b->received, 50)] / 1000;
+		p99 = b->rtt[percentile_index(b->received, 99)] / 1000;
 	}
 	if (elapsed) {
 		pps = (uint64_t)b->received * NSEC_PER_SEC / elapsed;

@@ -11,6 +11,7 @@
 
 #define KSPAWN_INTERNALS
 #include "kspawn.h"
+#include "lib/percentile.h"
 
 #define WARMUP 100
 /* The host answers this many at once (ABI: kspawn_echo), warm-up included. */
@@ -98,10 +99,10 @@ static int doorbench_main(int argc, char **argv)
 	qsort(g2h, (size_t)n, sizeof(*g2h), cmp);
 	qsort(h2g, (size_t)n, sizeof(*h2g), cmp);
 	kprintf("doorbench: count=%ld g2h_p50_ns=%llu g2h_p99_ns=%llu h2g_p50_ns=%llu h2g_p99_ns=%llu\n",
-		n, (unsigned long long)ns(g2h[n / 2]),
-		(unsigned long long)ns(g2h[n * 99 / 100]),
-		(unsigned long long)ns(h2g[n / 2]),
-		(unsigned long long)ns(h2g[n * 99 / 100]));
+		n, (unsigned long long)ns(g2h[percentile_index(n, 50)]),
+		(unsigned long long)ns(g2h[percentile_index(n, 99)]),
+		(unsigned long long)ns(h2g[percentile_index(n, 50)]),
+		(unsigned long long)ns(h2g[percentile_index(n, 99)]));
 	return 0;
 }
 APP(doorbench, doorbench_main, "the host doorbell's one-way latency both ways [count=N, at most 24900]");
