@@ -5,8 +5,9 @@
 # (kspawn first, then last: the order flips from run to run), and whether
 # the sides do the same work.  Also that the hosted benchmarks refuse to
 # run unpinned, that a full-stack run that failed as a whole leaves
-# no result (failed-runs.sh), and that pingpong's one-way time keeps its
-# fraction of a ns (fake-clock.sh, a clock of fixed steps).  Never a timing
+# no result (failed-runs.sh), and that ringbench's rates count the
+# messages that came back and pingpong's one-way time keeps its fraction
+# of a ns (fake-clock.sh, a clock of fixed steps).  Never a timing
 # assertion.
 #
 #   tests/bench/run.sh BUILD_DIR
@@ -158,8 +159,8 @@ o=$("$rb" costs 64 32 2>&1) &&
 verdict ringbench-costs $ok "want 9 phase costs and no lost message" "$o"
 # A full-stack run that failed as a whole, or never started, leaves no
 # result looking current (a stand-in QEMU: no boot, no timing); the
-# ping-pong's time keeps its fraction of a ns, against a clock that moves
-# a fixed step a reading (no timing either).
+# hosted benchmarks divide by the work they did, to a fraction of a ns,
+# against a clock that moves a fixed step a reading (no timing either).
 for t in failed-runs fake-clock; do
 	o=$("$here/$t.sh" "$build" 2>&1)
 	st=$?
