@@ -421,6 +421,46 @@ else
 	sed 's/^/    | /' "$out/split.log"
 fi
 
+# Trouble in the host kernel's log is 121 whatever the init's status: a
+# WARNING with status 1 (a qemu case failed) once gave 1, and the qemu
+# suite, for which 1 is a failed case, never said the boot had trouble.
+klog_qemu=$out/fake-qemu-klog
+mkdir -p "$klog_qemu"
+cat > "$klog_qemu/qemu-system-x86_64" <<'EOF'
+#!/bin/sh
+echo "[    0.000000] Linux version 6.1.0 (stand-in)"
+echo KSPAWN-HARNESS-INIT
+[ -z "$FAKE_KLOG" ] || echo "[    3.000000] WARNING: CPU: 1 PID: 9 at stand-in.c:1"
+echo "KSPAWN-HARNESS-EXIT $FAKE_STATUS"
+EOF
+chmod +x "$klog_qemu/qemu-system-x86_64"
+klog_got=""
+# init status, a WARNING or not, the exit wanted
+while read -r init warn want; do
+	[ "$warn" = yes ] || warn=
+	(cd "$top" && PATH=$klog_qemu:$PATH KSPAWN_ACCEL=tcg FAKE_STATUS=$init FAKE_KLOG=$warn \
+		timeout 60 scripts/qemu-host.sh --mode run "$fake/vmlinuz" "$fake/initrd" \
+		< /dev/null > "$out/klog-status.log" 2>&1)
+	st=$?
+	if [ "$st" -ne "$want" ] ||
+		{ [ -n "$warn" ] && ! grep -q 'WARNING: CPU: 1 PID: 9' "$out/klog-status.log"; } ||
+		{ [ -n "$warn" ] && [ "$init" != 0 ] &&
+			! grep -q "^qemu-host: the init ended with status $init\$" "$out/klog-status.log"; }; then
+		klog_got="$klog_got [init $init, ${warn:+a WARNING, }exit $st, want $want]"
+	fi
+done <<'CASES'
+1 yes 121
+0 yes 121
+1 no 1
+0 no 0
+CASES
+if [ -z "$klog_got" ]; then
+	ok "unit/qemu-host-klog-status"
+else
+	bad "unit/qemu-host-klog-status: trouble in the kernel log must give 121 (and the init's status said), whatever that status:$klog_got"
+	sed 's/^/    | /' "$out/klog-status.log"
+fi
+
 # A boot that outlives --timeout, and one whose kernel never reaches its
 # init, are stopped by qemu-host.sh's watcher, which says so with the last
 # console line and what QEMU told of its vCPUs (here: a stand-in QEMU with
