@@ -20,14 +20,24 @@ static const char *const stamp_names[] = {
 /*
  * Microseconds from stamp a to stamp b, or -1 if either is missing or they
  * are out of order: the guest writes some of them, so they are untrusted.
+ * Stamps any distance apart: cycles * 1000 would wrap past 1.8e16 cycles
+ * into a small, wrong figure, so the whole kHz periods are divided out
+ * first; a figure past int64_t's range is -1, unknown, too.
  */
 static int64_t stamp_us(const struct ctl_status *st, int a, int b)
 {
 	uint64_t ta = st->boot_tsc[a], tb = st->boot_tsc[b];
+	uint64_t khz = st->tsc_khz, d, ms, rest;
 
-	if (!ta || !tb || tb < ta || !st->tsc_khz)
+	if (!ta || !tb || tb < ta || !khz)
 		return -1;
-	return (int64_t)((tb - ta) * 1000 / st->tsc_khz);
+	d = tb - ta;
+	ms = d / khz;
+	rest = d % khz;
+	/* rest < khz: rest * 1000 fits for any clock below 2^64 / 1000 kHz. */
+	if (ms >= (uint64_t)INT64_MAX / 1000 || khz > UINT64_MAX / 1000)
+		return -1;
+	return (int64_t)(ms * 1000 + rest * 1000 / khz);
 }
 
 static void print_latency(const struct ctl_status *st)

@@ -47,11 +47,14 @@ static int disk_bytes(const char *path, uint64_t *bytes)
 /*
  * "16M", "64MiB", "1G", "8388608", "0x1000000": bytes, or 0 if malformed.
  * Decimal (010M is 10 MiB, no octal), or hex after an explicit 0x; then
- * K, M or G (either case), which a B or iB may follow.
+ * K, M or G (either case), which a B or iB may follow.  A well-formed size
+ * past 64 bits is UINT64_MAX, for check_sizes() to say it is too big: it
+ * is not malformed.
  */
 static uint64_t parse_size(const char *s)
 {
 	unsigned int base = 10, shift = 0;
+	int big = 0;		/* more digits than 64 bits hold */
 	uint64_t v = 0;
 	const char *p;
 
@@ -66,8 +69,9 @@ static uint64_t parse_size(const char *s)
 				 (unsigned int)(tolower((unsigned char)*p) - 'a' + 10);
 
 		if (v > (UINT64_MAX - d) / base)
-			return 0;
-		v = v * base + d;
+			big = 1;
+		else
+			v = v * base + d;
 	}
 	if (p == s)
 		return 0;
@@ -80,8 +84,10 @@ static uint64_t parse_size(const char *s)
 		p += 2;
 	else if (shift && p[0] == 'B')
 		p++;
-	if (*p || v > (UINT64_MAX >> shift))
+	if (*p)
 		return 0;
+	if (big || v > (UINT64_MAX >> shift))
+		return UINT64_MAX;
 	return v << shift;
 }
 
@@ -232,7 +238,8 @@ static int run_option(struct run_args *a, const char *opt, const char *val)
 				val);
 			return -1;
 		}
-		if (a->ramdisk % 512) {
+		/* One too big is check_sizes()'s to say, as too big. */
+		if (a->ramdisk % 512 && a->ramdisk <= KSPAWN_RAMDISK_MAX_BYTES) {
 			err_msg("run: --ramdisk %s: a disk is whole 512-byte sectors, and %llu bytes is not",
 				val, (unsigned long long)a->ramdisk);
 			return -1;

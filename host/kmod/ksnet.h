@@ -61,7 +61,7 @@ struct ksnet {
 	u64 pairs_resizes;		/* queue counts the work changed */
 	/* Under net_lock. */
 	u32 dirty;			/* bit p: pair p has frames to publish */
-	u64 stops, wakes;
+	u64 stops, wakes;		/* host queues stopped, stopped ones woken */
 	u64 xdp_stats[KSNET_XDP_STATS];
 	struct ksnet_queue q[KB_NET_PAIRS_MAX];
 };

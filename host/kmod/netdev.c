@@ -160,6 +160,9 @@ static netdev_tx_t ksnet_xmit(struct sk_buff *skb, struct net_device *dev)
 /*
  * The guest posted receive buffers after -ENOSPC, or reset, or the pair
  * left use; net_lock held.  Every host queue that sends to the pair wakes.
+ * Only a queue that was stopped counts as woken: the wait may have been
+ * XDP's (XDP_TX, ndo_xdp_xmit), which stops no queue, and one call may
+ * wake several queues or none.
  */
 static void guest_rx_room(void *ctx, unsigned int pair)
 {
@@ -169,10 +172,15 @@ static void guest_rx_room(void *ctx, unsigned int pair)
 	if (!io->netdev)
 		return;
 	kn = netdev_priv(io->netdev);
-	kn->wakes++;
-	for (unsigned int i = 0; i < io->netdev->num_tx_queues; i++)
-		if (i == pair || txq_pair(kn, i) == pair)
-			netif_tx_wake_queue(netdev_get_tx_queue(io->netdev, i));
+	for (unsigned int i = 0; i < io->netdev->num_tx_queues; i++) {
+		struct netdev_queue *txq = netdev_get_tx_queue(io->netdev, i);
+
+		if (i != pair && txq_pair(kn, i) != pair)
+			continue;
+		if (netif_tx_queue_stopped(txq))
+			kn->wakes++;
+		netif_tx_wake_queue(txq);
+	}
 }
 
 /*

@@ -42,6 +42,7 @@ static struct {
 	uint32_t cpus[KSPAWN_MAX_CPUS];
 	uint64_t heartbeat_age_ms;	/* UINT64_MAX: never seen one */
 	uint64_t console_dropped;
+	uint64_t tsc_khz, boot_tsc[KSPAWN_STAMP_COUNT];	/* its status's */
 	unsigned char busy[CTL_MAX_CPUS];	/* dev_cpus: an instance's */
 	int cpus_err;		/* dev_cpus's answer */
 	int list_err;		/* dev_list's answer */
@@ -148,6 +149,8 @@ int dev_status(int fd, uint32_t id, struct ctl_status *st)
 	strcpy(st->cmdline, "hello");
 	st->heartbeat_age_ms = fake.heartbeat_age_ms;
 	st->console_dropped = fake.console_dropped;
+	st->tsc_khz = fake.tsc_khz;
+	memcpy(st->boot_tsc, fake.boot_tsc, sizeof(st->boot_tsc));
 	st->ncpus = fake.ncpus ? fake.ncpus : 1;
 	st->cpus[0] = st->cpu;
 	if (fake.ncpus)

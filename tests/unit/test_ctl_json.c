@@ -83,11 +83,46 @@ static void heartbeat_age_and_console_dropped(void **state)
 	has(out, "console:    4096 bytes lost");
 }
 
+/*
+ * Spawn latency from stamps the guest wrote far apart: 2^64 / 1000 + 1
+ * cycles at 1 GHz is 18446744073709 us, which cycles * 1000 wrapped to
+ * 0; a gap no int64_t of microseconds holds is unknown.
+ */
+static void latency_far_apart(void **state)
+{
+	(void)state;
+	fake.tsc_khz = 1000000;
+	fake.boot_tsc[KSPAWN_STAMP_IOCTL] = 1000;
+	fake.boot_tsc[KSPAWN_STAMP_SIPI] = 2000;	/* 1 us */
+	fake.boot_tsc[KSPAWN_STAMP_TRAMPOLINE] = 2000 + UINT64_MAX / 1000 + 1;
+	fake.boot_tsc[KSPAWN_STAMP_KMAIN] =
+		fake.boot_tsc[KSPAWN_STAMP_TRAMPOLINE] + 1;	/* 1 ns */
+	fake.boot_tsc[KSPAWN_STAMP_APP_MAIN] =
+		fake.boot_tsc[KSPAWN_STAMP_KMAIN] + 1000;	/* 1 us */
+	json_of("status", "7");
+	has(flat, "\"ioctl_to_sipi\":1,");
+	has(flat, "\"sipi_to_trampoline\":18446744073709,");
+	has(flat, "\"trampoline_to_kmain\":0,");
+	has(flat, "\"kmain_to_app_main\":1}");
+	assert_int_equal(ctl("status", "7"), EXIT_OK);
+	has(out, "sipi       -> trampoline  18446744073709\n");
+	has(out, "total                    18446744073711\n");
+	/* At 1 kHz the same gap is past int64_t's microseconds: unknown. */
+	fake.tsc_khz = 1;
+	json_of("status", "7");
+	has(flat, "\"sipi_to_trampoline\":null,");
+	assert_int_equal(ctl("status", "7"), EXIT_OK);
+	has(out, "sipi       -> trampoline  -\n");
+	if (strstr(out, "total"))
+		fail_msg("a total of an unknown gap: %s", out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(smp_cpus, reset),
 		cmocka_unit_test_setup(heartbeat_age_and_console_dropped, reset),
+		cmocka_unit_test_setup(latency_far_apart, reset),
 	};
 
 	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);

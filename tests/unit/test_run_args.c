@@ -44,6 +44,12 @@ static void says(const char *what)
 		fail_msg("kspawnctl said \"%s\", which lacks \"%s\"", said, what);
 }
 
+static void never_says(const char *what)
+{
+	if (strstr(said, what))
+		fail_msg("kspawnctl said \"%s\", with \"%s\"", said, what);
+}
+
 static void mem_is(const char *arg, uint64_t want)
 {
 	if (PARSE("--mem", arg))
@@ -93,8 +99,36 @@ static void sizes_malformed(void **state)
 	mem_refused("-16M");
 	mem_refused("16 M");
 	mem_refused("16MiBs");
-	mem_refused("99999999999999999999M");
+	mem_refused("99999999999999999999Mx");	/* too big and malformed */
 	mem_refused("lots");
+}
+
+/*
+ * A well-formed size past 64 bits is too big, as one that fits but is over
+ * the limit is, not malformed (it was "wants a size like 16M").
+ */
+static void sizes_too_big(void **state)
+{
+	static const char *const big[] = {
+		"99999999999999999999M",	/* digits past 64 bits */
+		"18446744073709551616",		/* 2^64 */
+		"0x10000000000000000",
+		"17179869184G",			/* 2^34 GiB: the unit's shift */
+		"18446744073709551615",		/* UINT64_MAX itself fits */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		assert_int_equal(PARSE("--mem", big[i]), -1);
+		says("run: --mem ");
+		says(big[i]);
+		says(": a guest's region is at most 1024 MiB");
+		never_says("wants a size like");
+		assert_int_equal(PARSE("--ramdisk", big[i]), -1);
+		says(": a RAM disk is at most");
+		never_says("wants a size like");
+		never_says("512-byte sectors");
+	}
 }
 
 /* Two options that cannot both be: refused, neither silently dropped. */
@@ -128,12 +162,6 @@ static void conflicts(void **state)
 	assert_int_equal(PARSE("--cpu", "3"), 0);
 	assert_int_equal(a.cpu, 3);
 	unlink(disk);
-}
-
-static void never_says(const char *what)
-{
-	if (strstr(said, what))
-		fail_msg("kspawnctl said \"%s\", with \"%s\"", said, what);
 }
 
 /* Each refusal gives the real reason. */
@@ -253,6 +281,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sizes_are_decimal),
 		cmocka_unit_test(sizes_malformed),
+		cmocka_unit_test(sizes_too_big),
 		cmocka_unit_test(conflicts),
 		cmocka_unit_test(reasons),
 		cmocka_unit_test(equals_form),

@@ -19,7 +19,9 @@
 #  - from a veth: a program on the host's end of a veth pair (the other
 #    end in a namespace this case makes) redirects UDP frames into ksnet0
 #    (bpf_redirect, so ndo_xdp_xmit), the guest's udpcount counts them:
-#    the program's map, ksnet0's xdp_xmit and the guest agree.
+#    the program's map, ksnet0's xdp_xmit and the guest agree; into a
+#    guest not reading (rogue net-slow), frames ndo_xdp_xmit could not
+#    place are counted, and the end of that wait wakes no host queue.
 . /tests/lib.sh
 stat() { ethq -S ksnet0 | sed -n "s/^ *$1: //p"; }
 # Frames the guest received that ksnet0 did not send (XDP's own).
@@ -168,6 +170,45 @@ g=$(con | sed -n 's/^.*udpcount: \([0-9]*\) datagrams.*/\1/p' | tail -n 1)
 note "veth program redirected $c, ksnet0 xdp_xmit grew $((x1 - x0)), guest counted ${g:-none}"
 [ "$c" = 50 ] && [ $((x1 - x0)) -eq 50 ] && [ "$g" = 50 ] ||
 	bad "redirected $c, xdp_xmit +$((x1 - x0)), guest ${g:-none}; want 50 each"
+expect 0 xdpctl xdpa off drv
+expect 0 kspawnctl stop "$id"
+want_online 1
+
+# The same into a guest that does not read for 2 s (rogue net-slow): its
+# receive ring fills and ndo_xdp_xmit drops (xdp_xmit_drops); once it
+# posts buffers again the wait ends, but no host queue had stopped, so
+# none wakes: tx_queue_wakes counts queues woken, never more than
+# tx_queue_stops (before, it counted the calls: 1 wake, 0 stops).  No
+# IPv6 on ksnet0, whose frames from the host would stop its queue.
+spawn "$TEST_IMG" --cpu 1 --net netdev --cmdline "rogue net-slow" || finish
+echo 1 > /proc/sys/net/ipv6/conf/ksnet0/disable_ipv6
+ip link set ksnet0 up
+expect 0 xdpctl xdpa redirect-udp ksnet0 drv
+i=0
+while ! kspawnctl console "$id" | grep -q "deaf for 2 s" && [ $i -lt 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+expect 0 nsenter -t "$nsp" -n udpcheck send 169.254.1.2 9 600
+i=0
+while ! kspawnctl console "$id" | grep -q 'listening again' && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+# The next frames find its buffers, which ends the wait (rx_room).
+sleep 1
+x0=$(stat xdp_xmit)
+expect 0 nsenter -t "$nsp" -n udpcheck send 169.254.1.2 9 5
+sleep 0.5
+expect 0 ethq -S ksnet0
+stat_of() { echo "$out" | sed -n "s/^ *$1: //p"; }
+x1=$(stat_of xdp_xmit)
+drops=$(stat_of xdp_xmit_drops) stops=$(stat_of tx_queue_stops) wakes=$(stat_of tx_queue_wakes)
+note "rogue net-slow: xdp_xmit $x0 -> $x1, xdp_xmit_drops $drops, tx_queue_stops $stops, tx_queue_wakes $wakes"
+[ "${drops:-0}" -ge 1 ] || bad "the guest's receive ring never filled (xdp_xmit_drops ${drops:-none})"
+[ $((${x1:-0} - ${x0:-0})) -ge 1 ] || bad "no frame reached the guest once it read again (xdp_xmit $x0 -> $x1)"
+[ -n "$wakes" ] && [ "$wakes" -le "${stops:-0}" ] ||
+	bad "tx_queue_wakes ${wakes:-none} with tx_queue_stops ${stops:-none}: wakes of queues never stopped"
 expect 0 xdpctl xdpa off drv
 ip link del xdpa
 kill "$nsp"
