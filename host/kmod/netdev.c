@@ -234,7 +234,9 @@ static void ksnet_pairs_work(struct work_struct *work)
 			if (netif_set_real_num_tx_queues(dev, pairs))
 				netdev_warn(dev, "cannot use %u queues\n",
 					    pairs);
-			WRITE_ONCE(kn->pairs_resizes, kn->pairs_resizes + 1);
+			else
+				WRITE_ONCE(kn->pairs_resizes,
+					   kn->pairs_resizes + 1);
 		}
 		if (netif_running(dev))
 			netif_tx_wake_all_queues(dev);
