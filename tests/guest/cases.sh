@@ -43,6 +43,7 @@ guest_case crash-panic 112 "crash panic" \
 guest_case schedtest 0 "schedtest" \
 	"^PASS pc-condvar: 100000 items, 0 lost, 0 duplicated" \
 	"^PASS pc-semaphore: 100000 items, 0 lost, 0 duplicated" \
+	"^PASS timeout-zero" \
 	"^PASS fpu: SSE nearest" "^PASS sleep: idle CPU" "^PASS starvation" \
 	"^PASS priority" "^PASS idle: 1 idle threads for 1 CPUs" "^PASS irq-preempt: (4[5-9]|50) of 50" "^PASS churn" "^PASS smp: 1 CPUs" "!^FAIL"
 guest_case schedtest-stop 113 "schedtest stop" "!^FAIL"
