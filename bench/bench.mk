@@ -6,7 +6,7 @@ BENCH_B := $(B)/bench
 include bench/switch/switch.mk
 RINGBENCH := $(BENCH_B)/ringbench
 RINGBENCH_SRC := bench/ring/ringbench.c bench/ring/phases.c bench/lib/hostbench.c $(BACKEND_SRC) \
-	guest/lib/virtq.c guest/lib/virtq_packed.c
+	guest/lib/virtq.c guest/lib/virtq_in_order.c guest/lib/virtq_packed.c
 
 $(RINGBENCH): $(RINGBENCH_SRC) bench/lib/hostbench.h guest/lib/percentile.h bench/ring/phases.h | $(DEPS_STAMP)
 	$(call say,CC,$@)

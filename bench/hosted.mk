@@ -13,7 +13,8 @@ HOSTED_BENCH_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -I. -Iguest
 HOSTED_BENCH_LIB := bench/lib/hostbench.c bench/lib/hostbench.h guest/lib/percentile.h
 # The guest-and-device half, for the two that run kspawn's own backends.
 HOSTED_BENCH_REGION := bench/lib/hostregion.c bench/lib/hostregion.h
-HOSTED_BENCH_VQ := guest/lib/virtq.c guest/lib/virtq_packed.c \
+HOSTED_BENCH_VQ := guest/lib/virtq.c guest/lib/virtq_in_order.c \
+	guest/lib/virtq_packed.c \
 	guest/lib/virtio.c guest/lib/virtio_slot.c guest/lib/format.c \
 	guest/hosted/virtio_hosted.c \
 	$(BACKEND_SRC)

@@ -2,10 +2,10 @@
 /*
  * kspawn's virtqueue behind Linux's tools/virtio/ringtest API (its
  * main.h), to be linked with ringtest's main.c from Debian's
- * linux-source-6.1: the guest side is guest/lib/virtq.c (or
- * virtq_packed.c with -DKSPAWN_RING_PACKED), the host side
- * host/backend/vq.c (vq_packed.c), both as they are, over one region
- * that the device translates and bounds-checks like a guest's.
+ * linux-source-6.1: the guest side is guest/lib/virtq.c and
+ * virtq_in_order.c (or virtq_packed.c with -DKSPAWN_RING_PACKED), the
+ * host side host/backend/vq.c (vq_packed.c), both as they are, over one
+ * region that the device translates and bounds-checks like a guest's.
  *
  * What this file adds is only what ringtest's API has and kspawn's does
  * not:

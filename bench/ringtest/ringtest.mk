@@ -8,7 +8,7 @@ RINGTEST_SRC = $(LINUX_SRC)/tools/virtio/ringtest
 RINGTEST_CFLAGS := -Wall -pthread -O2 -ggdb -flto -fwhole-program
 RINGTEST_PEERS := virtio_ring_0_9 ring ptr_ring
 RINGTEST_KSPAWN_SRC := bench/ringtest/kspawn_ring.c guest/lib/virtq.c \
-	guest/lib/virtq_packed.c $(BACKEND_SRC)
+	guest/lib/virtq_in_order.c guest/lib/virtq_packed.c $(BACKEND_SRC)
 RINGTEST_BINS := $(addprefix $(RINGTEST_B)/,$(RINGTEST_PEERS) kspawn_split kspawn_packed)
 
 $(addprefix $(RINGTEST_B)/,$(RINGTEST_PEERS)): $(RINGTEST_B)/%: $(LINUX_SRC_STAMP)

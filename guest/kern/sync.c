@@ -82,6 +82,13 @@ int wq_wait_locked(struct wait_queue *wq, uint64_t deadline_ns)
 {
 	struct thread *self = this_cpu()->current;
 
+	/*
+	 * A deadline already past (a timeout of 0: try once) times out
+	 * now.  Blocked, the thread would wait for the next tick's look
+	 * at the sleepers before it ran again.
+	 */
+	if (deadline_ns && time_ns() >= deadline_ns)
+		return -ETIMEDOUT;
 	list_push_back(&wq->waiters, &self->wait_node);
 	self->waiting_on = wq;
 	return sched_block_locked(deadline_ns);

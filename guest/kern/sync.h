@@ -72,7 +72,8 @@ void wq_init(struct wait_queue *wq);
  * Sleep on wq.  Call with interrupts off and lock (may be NULL) held: it
  * is released once the thread is on the queue, so no wakeup is lost, and
  * taken again before returning.  deadline_ns is absolute (time_ns()), 0
- * for none.  Returns 0 when woken, -ETIMEDOUT when the deadline passed.
+ * for none.  Returns 0 when woken, -ETIMEDOUT when the deadline passed
+ * (at once, without sleeping, if it had passed already).
  * Wakeups may be spurious: always recheck the condition.
  */
 int wq_wait(struct wait_queue *wq, struct spinlock *lock,
@@ -127,7 +128,10 @@ struct semaphore {
 void sema_init(struct semaphore *s, unsigned long count);
 void sema_down(struct semaphore *s);
 int sema_trydown(struct semaphore *s);	/* 1 if taken, 0 if not */
-/* 0, or -ETIMEDOUT after timeout_ns nanoseconds without a unit. */
+/*
+ * 0, or -ETIMEDOUT after timeout_ns nanoseconds without a unit; a
+ * timeout of 0 tries once and returns at once.
+ */
 int sema_down_timeout(struct semaphore *s, uint64_t timeout_ns);
 void sema_up(struct semaphore *s);	/* also from interrupt handlers */
 
@@ -142,7 +146,10 @@ struct condvar {
 void cond_init(struct condvar *cv);
 /* Atomically unlock m and wait; m is locked again on return. */
 void cond_wait(struct condvar *cv, struct mutex *m);
-/* As cond_wait; 0, or -ETIMEDOUT after timeout_ns without a signal. */
+/*
+ * As cond_wait; 0, or -ETIMEDOUT after timeout_ns without a signal (at
+ * once for 0, m given up and taken again all the same).
+ */
 int cond_wait_timeout(struct condvar *cv, struct mutex *m,
 		      uint64_t timeout_ns);
 void cond_signal(struct condvar *cv);

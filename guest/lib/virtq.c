@@ -1,6 +1,12 @@
+/*
+ * A virtqueue, driver side: the split ring, and each entry point's turn
+ * to the packed ring (lib/virtq_packed.c) or to the split ring under
+ * VIRTIO_F_IN_ORDER (lib/virtq_in_order.c) when the queue is one.
+ */
 #include <string.h>
 
 #include "lib/virtq.h"
+#include "lib/virtq_in_order.h"
 #include "lib/virtq_packed.h"
 
 static size_t align(size_t n, size_t a)
@@ -100,9 +106,6 @@ static void add_indirect(struct virtq *q, uint16_t head,
  * registers to save and stores to queue behind the descriptor's, whose
  * line the device last read and we must win back.
  */
-static int add_one_in_order(struct virtq *q, const struct virtq_buf *b,
-			    uint16_t flags, void *cookie);
-
 static int add_one(struct virtq *q, const struct virtq_buf *b, uint16_t flags,
 		   void *cookie)
 {
@@ -110,7 +113,7 @@ static int add_one(struct virtq *q, const struct virtq_buf *b, uint16_t flags,
 	struct vring_desc *d = &q->desc[head];
 
 	if (q->in_order)
-		return add_one_in_order(q, b, flags, cookie);
+		return virtq_in_order_add_one(q, b, flags, cookie);
 	if (!q->num_free)
 		return -1;
 	d->addr = q->addr(b->p);
@@ -239,26 +242,6 @@ static void free_chain(struct virtq *q, uint16_t head)
 	q->num_free = (uint16_t)(q->num_free + n);
 }
 
-static void *get_in_order(struct virtq *q, uint32_t *len);
-
-/*
- * Each chain out has one avail entry and comes back with one used entry
- * (in order, one position: a batch's entry skips the rest), so the
- * device's index can be ahead of ours by the chains out at most.  An
- * index further on is a device bug, and the entries it covers were never
- * written for us: stale ones, naming heads that are now other chains',
- * which would complete them while the device still has them.
- */
-static int used_idx_sane(struct virtq *q, uint16_t idx)
-{
-	if ((uint16_t)(idx - q->last_used) >
-	    (uint16_t)(q->avail_idx - q->last_used)) {
-		q->broken = 1;
-		return 0;
-	}
-	return 1;
-}
-
 void *virtq_get(struct virtq *q, uint32_t *len)
 {
 	uint16_t idx;
@@ -270,7 +253,7 @@ void *virtq_get(struct virtq *q, uint32_t *len)
 	if (q->packed)
 		return virtq_packed_get(q, len);
 	if (q->in_order)
-		return get_in_order(q, len);
+		return virtq_in_order_get(q, len);
 	/*
 	 * The device's index is read again only once what it last covered
 	 * is consumed: each read pulls a line the device keeps writing.
@@ -279,7 +262,7 @@ void *virtq_get(struct virtq *q, uint32_t *len)
 		idx = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
 		if (idx == q->last_used)
 			return NULL;
-		if (!used_idx_sane(q, idx))
+		if (!virtq_used_idx_sane(q, idx))
 			return NULL;
 		q->used_seen = idx;
 	}
@@ -347,20 +330,6 @@ void virtq_state(struct virtq *q, struct virtq_state *s)
 		__atomic_load_n(avail_event(q), __ATOMIC_RELAXED) : 0xffff;
 }
 
-/*
- * VIRTIO_F_IN_ORDER (virtio 1.1, 2.7.5.1 and 2.7.8): descriptors are
- * taken in ring order, a chain's linked to the next one (the last wraps
- * to 0), and chains are used in the order they were made available.  The
- * free descriptors are then always the num_free after free_head, and the
- * oldest chain out starts right after them.
- */
-void virtq_set_in_order(struct virtq *q)
-{
-	q->in_order = 1;
-	for (uint16_t i = 0; i < q->size; i++)
-		q->id_next[i] = (uint16_t)((i + 1) & (q->size - 1));
-}
-
 uint32_t virtq_in_bytes(const struct virtq_buf *in, unsigned int nin)
 {
 	uint32_t n = 0;
@@ -370,56 +339,9 @@ uint32_t virtq_in_bytes(const struct virtq_buf *in, unsigned int nin)
 	return n;
 }
 
-/*
- * In order, a buffer posted again at the slot it had a lap ago (a fixed
- * pool, the common case) finds its descriptor and avail entry already
- * right: the device never writes either, so they are compared (the
- * address through id_va, sparing the translation), and only what differs
- * is stored.  So are our own records of the chain, which a fixed pool
- * repeats too: the cookie is not cleared when the chain comes back (see
- * chain_is_out()).  In steady state the add stores nothing; with two
- * cores that is what counts, as every store queues behind the payload
- * stores still waiting for lines the device last read, and the kick
- * decision's fence waits for them all.
- */
-static inline void put_one(struct virtq *q, uint16_t head, uint16_t slot,
-			   const struct virtq_buf *b, uint16_t flags,
-			   void *cookie)
-{
-	struct vring_desc *d = &q->desc[head];
-
-	if (q->id_va[head] != b->p) {
-		q->id_va[head] = b->p;
-		d->addr = q->addr(b->p);
-	}
-	if (d->len != b->len)
-		d->len = b->len;
-	if (d->flags != flags)
-		d->flags = flags;
-	virtq_note_one(q, head, flags ? b->len : 0, cookie);
-	if (q->avail->ring[slot] != head)
-		q->avail->ring[slot] = head;
-}
-
-static int add_one_in_order(struct virtq *q, const struct virtq_buf *b,
-			    uint16_t flags, void *cookie)
-{
-	uint16_t head = q->free_head, mask = (uint16_t)(q->size - 1);
-
-	if (!q->num_free)
-		return -1;
-	put_one(q, head, q->avail_idx & mask, b, flags, cookie);
-	q->free_head = (head + 1) & mask;
-	q->num_free--;
-	q->avail_idx++;
-	return 0;
-}
-
 unsigned int virtq_add_bufs(struct virtq *q, const struct virtq_buf *b,
 			    unsigned int n, int write, void *const *cookie)
 {
-	uint16_t mask = (uint16_t)(q->size - 1), head = q->free_head;
-	uint16_t idx = q->avail_idx, flags = write ? VRING_DESC_F_WRITE : 0;
 	unsigned int k;
 
 	if (q->packed && q->in_order)
@@ -431,73 +353,7 @@ unsigned int virtq_add_bufs(struct virtq *q, const struct virtq_buf *b,
 				break;
 		return k;
 	}
-	if (n > q->num_free)
-		n = q->num_free;
-	for (k = 0; k < n; k++)
-		put_one(q, (head + k) & mask, (idx + k) & mask, &b[k], flags,
-			cookie[k]);
-	q->free_head = (head + n) & mask;
-	q->num_free = (uint16_t)(q->num_free - n);
-	q->avail_idx = (uint16_t)(idx + n);
-	return n;
-}
-
-static int batch_start(struct virtq *q);
-
-/*
- * In order: the chains of each used entry freed oldest first, the ring
- * state in locals across them; get_in_order()'s work without a call, a
- * reload and a store per chain.
- */
-static unsigned int get_bufs_in_order(struct virtq *q, void **cookie,
-				      uint32_t *len, unsigned int n)
-{
-	uint16_t mask = (uint16_t)(q->size - 1), num_free = q->num_free;
-	uint16_t head = (q->free_head + num_free) & mask, last, nd;
-	unsigned int k = 0, k0;
-
-	while (k < n && (q->in_batch || batch_start(q))) {
-		/* The chains the used index covers (see get_in_order()). */
-		uint16_t room = (uint16_t)(q->used_seen - q->last_used);
-
-		last = q->batch_id;
-		k0 = k;
-		for (;;) {
-			if (k - k0 == room) {
-				q->broken = 1;
-				q->in_batch = 0;
-				break;
-			}
-			cookie[k] = q->cookie[head];
-			if (len)
-				len[k] = head == last ? q->batch_len :
-					 q->id_inlen[head];
-			k++;
-			nd = q->id_ndesc[head];
-			num_free = (uint16_t)(num_free + nd);
-			if (head == last) {
-				q->in_batch = 0;
-				break;
-			}
-			/*
-			 * The next head is this one plus its descriptors: a
-			 * branch on the usual one, so the next chain's loads
-			 * need not wait for this chain's count.
-			 */
-			if (__builtin_expect(nd == 1, 1))
-				head = (head + 1) & mask;
-			else
-				head = (head + nd) & mask;
-			if (k == n)
-				break;
-		}
-		head = (q->free_head + num_free) & mask;
-		q->last_used = (uint16_t)(q->last_used + (k - k0));
-		q->num_free = num_free;
-		if (q->broken)
-			break;
-	}
-	return k;
+	return virtq_in_order_add_bufs(q, b, n, write, cookie);
 }
 
 unsigned int virtq_get_bufs(struct virtq *q, void **cookie, uint32_t *len,
@@ -509,103 +365,11 @@ unsigned int virtq_get_bufs(struct virtq *q, void **cookie, uint32_t *len,
 		return 0;
 	if (q->in_order)
 		return q->packed ? virtq_packed_get_bufs(q, cookie, len, n) :
-				   get_bufs_in_order(q, cookie, len, n);
+				   virtq_in_order_get_bufs(q, cookie, len, n);
 	for (k = 0; k < n; k++) {
 		cookie[k] = virtq_get(q, len ? &len[k] : NULL);
 		if (!cookie[k])
 			break;
 	}
 	return k;
-}
-
-/*
- * One used entry may stand for a batch: it names the head of the batch's
- * last chain, and the chains before it, oldest first, are used too (with
- * all their writable bytes written).  The entry is believed only if it
- * names the head of a chain that is out, so the walk from the oldest
- * chain ends there; otherwise nothing is returned.
- */
-/*
- * In order, the chains out are the size - num_free descriptors from the
- * oldest on, and each was written this lap, so a head among them has
- * its count and every other descriptor a count of 0 (add_chain()).  That
- * is what a used entry is checked against, not the cookie: a cookie left
- * in place when its chain comes back needs no store at the next add.
- * The walk from the oldest chain, head by head, then ends at the entry.
- */
-static int chain_is_out(const struct virtq *q, uint32_t id)
-{
-	uint16_t mask = (uint16_t)(q->size - 1);
-	uint16_t oldest = (q->free_head + q->num_free) & mask;
-
-	return id < q->size &&
-	       ((id - oldest) & mask) < (uint16_t)(q->size - q->num_free) &&
-	       q->id_ndesc[id];
-}
-
-static int batch_start(struct virtq *q)
-{
-	uint16_t mask = (uint16_t)(q->size - 1), seen;
-	struct vring_used_elem *u = &q->used->ring[q->last_used & mask];
-	struct vring_used_elem e;
-
-	seen = (uint16_t)(q->used_seen - q->last_used);
-	if (!seen || seen > q->size) {
-		uint16_t idx = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
-
-		/*
-		 * The entry is read with the index, before the branch on it:
-		 * read after, it waited for the index's line to arrive and
-		 * the branch to resolve, then fetched its own line, a second
-		 * trip to the device's core on every round trip (the entry
-		 * shares the index's line for ring[0..6] only).  The acquire
-		 * keeps it no older than the index; unused if idx says none.
-		 */
-		e.id = __atomic_load_n(&u->id, __ATOMIC_RELAXED);
-		e.len = __atomic_load_n(&u->len, __ATOMIC_RELAXED);
-		seen = (uint16_t)(idx - q->last_used);
-		if (!seen || !used_idx_sane(q, idx))
-			return 0;
-		q->used_seen = idx;
-	} else {
-		e = *u;
-	}
-	if (!chain_is_out(q, e.id)) {
-		q->broken = 1;	/* a device bug */
-		return 0;
-	}
-	q->batch_id = (uint16_t)e.id;
-	q->batch_len = e.len;
-	q->in_batch = 1;
-	return 1;
-}
-
-static void *get_in_order(struct virtq *q, uint32_t *len)
-{
-	uint16_t mask = (uint16_t)(q->size - 1);
-	uint16_t head = (q->free_head + q->num_free) & mask;
-	void *cookie;
-
-	if (!q->in_batch && !batch_start(q))
-		return NULL;
-	/*
-	 * A batch's entry names its last chain, and the used index moved
-	 * over every chain in it: a chain the index does not cover is not
-	 * the device's to give back, whatever the entry says (it may still
-	 * be writing it).  What the index covers came back; the rest stays
-	 * out, the queue broken.
-	 */
-	if (q->last_used == q->used_seen) {
-		q->broken = 1;
-		q->in_batch = 0;
-		return NULL;
-	}
-	cookie = q->cookie[head];
-	q->num_free = (uint16_t)(q->num_free + q->id_ndesc[head]);
-	q->last_used++;
-	if (len)
-		*len = head == q->batch_id ? q->batch_len : q->id_inlen[head];
-	if (head == q->batch_id)
-		q->in_batch = 0;
-	return cookie;
 }

@@ -4,8 +4,12 @@
  * not _write: MISSING_SYSCALL_NAMES); only _exit keeps its underscore.
  *
  * File descriptors 0, 1 and 2 are the console; there is no file system
- * and no other process.  errno goes through newlib's per-thread
- * reentrancy structure.  sbrk is in sbrk.c, the clocks in clock.c.
+ * and no other process.  The console is one terminal, so each of the
+ * three reads and writes alike, as fstat() and isatty() say: on a POSIX
+ * system login opens the tty read/write and gives it all three, and
+ * write(0) and read(1) work there too.  errno goes through newlib's
+ * per-thread reentrancy structure.  sbrk is in sbrk.c, the clocks in
+ * clock.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +33,7 @@ static int is_console(int fd)
 
 _READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t n)
 {
-	if (fd != STDOUT_FILENO && fd != STDERR_FILENO) {
+	if (!is_console(fd)) {
 		errno = EBADF;
 		return -1;
 	}
@@ -48,7 +52,7 @@ _READ_WRITE_RETURN_TYPE read(int fd, void *buf, size_t n)
 	size_t got = 0;
 	int c;
 
-	if (fd != STDIN_FILENO) {
+	if (!is_console(fd)) {
 		errno = EBADF;
 		return -1;
 	}

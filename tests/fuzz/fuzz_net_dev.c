@@ -6,7 +6,7 @@
  * Input: 1 byte queue size exponent, then the region's contents (rings of
  * the three queues at fixed offsets).
  *
- * fuzz-sources: $(BACKEND_SRC) guest/lib/virtio.c guest/lib/format.c guest/lib/virtio_slot.c guest/lib/virtq.c guest/lib/virtq_packed.c guest/hosted/virtio_hosted.c
+ * fuzz-sources: $(BACKEND_SRC) guest/lib/virtio.c guest/lib/format.c guest/lib/virtio_slot.c guest/lib/virtq.c guest/lib/virtq_in_order.c guest/lib/virtq_packed.c guest/hosted/virtio_hosted.c
  */
 #include <stdint.h>
 #include <stdlib.h>

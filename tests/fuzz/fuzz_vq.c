@@ -8,7 +8,7 @@
  * Input: 1 byte queue size exponent, 1 byte of flags (event idx, packed
  * ring, in order, batch take), then the region's contents.
  *
- * fuzz-sources: $(BACKEND_SRC) guest/lib/virtio.c guest/lib/format.c guest/lib/virtio_slot.c guest/lib/virtq.c guest/lib/virtq_packed.c guest/hosted/virtio_hosted.c
+ * fuzz-sources: $(BACKEND_SRC) guest/lib/virtio.c guest/lib/format.c guest/lib/virtio_slot.c guest/lib/virtq.c guest/lib/virtq_in_order.c guest/lib/virtq_packed.c guest/hosted/virtio_hosted.c
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -315,7 +315,7 @@ if [ -f "$rsrc/main.c" ] &&
 		[ $layout = packed ] && def=(-DKSPAWN_RING_PACKED)
 		build "ringtest_$layout" "${asan[@]}" "${def[@]}" -I"$rsrc" -- \
 			"$out/ringtest_main.o" "$top/bench/ringtest/kspawn_ring.c" \
-			"$top/guest/lib/virtq.c" "$top/guest/lib/virtq_packed.c" \
+			"$top"/guest/lib/virtq*.c \
 			"${backend[@]}" || continue
 		for mode in poll sleep batch; do
 			case $mode in

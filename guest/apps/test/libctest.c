@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -214,6 +215,40 @@ static void test_kill(void)
 	       "%d errno %d (want ESRCH %d)",
 	       alive, raised, ignored, bad, bad_errno, EINVAL, other,
 	       other_errno, ESRCH);
+}
+
+/* ---- the console's file descriptors ------------------------------------- */
+
+/*
+ * fds 0, 1 and 2 are the console, one terminal, as on a system where
+ * login opened the tty read/write and gave it all three: each is a
+ * character device (fstat), a tty, and takes a write and a read (of 0
+ * bytes here, which waits for nothing).  fd 3 is none of these.
+ */
+static void test_fds(void)
+{
+	char msg[] = "  written to fd N\n", buf[1];
+	long len = (long)sizeof(msg) - 1;
+	int bad = -1, bad_w, bad_r, bad_errno;
+
+	for (int fd = 2; fd >= 0; fd--) {
+		struct stat st;
+
+		msg[sizeof(msg) - 3] = (char)('0' + fd);
+		if (fstat(fd, &st) || !S_ISCHR(st.st_mode) || !isatty(fd) ||
+		    write(fd, msg, (size_t)len) != len ||
+		    read(fd, buf, 0) != 0)
+			bad = fd;
+	}
+	errno = 0;
+	bad_w = (int)write(3, msg, 1);
+	bad_r = (int)read(3, buf, 1);
+	bad_errno = errno;
+	report("fds", bad < 0 && bad_w == -1 && bad_r == -1 &&
+		     bad_errno == EBADF,
+	       "0, 1 and 2 the console, read/write (the first that is not: "
+	       "%d, -1 none); fd 3 write %d read %d errno %d (want EBADF %d)",
+	       bad, bad_w, bad_r, bad_errno, EBADF);
 }
 
 /* ---- strings and conversions -------------------------------------------- */
@@ -541,6 +576,7 @@ static const struct selftest tests[] = {
 	{ "malloc", test_malloc },
 	{ "sbrk", test_sbrk },
 	{ "kill", test_kill },
+	{ "fds", test_fds },
 	{ "string", test_string },
 	{ "strtol", test_strtol },
 	{ "qsort", test_qsort },

@@ -357,6 +357,7 @@ static const struct selftest tests[] = {
 	{ "priority", test_priority_pinned },
 	{ "mutex", schedtest_test_mutex },
 	{ "timeout", schedtest_test_timeouts },
+	{ "timeout-zero", schedtest_test_timeout_zero },
 	{ "waitq", schedtest_test_waitq },
 	{ "sleep", test_sleep_pinned },
 	{ "starvation", test_starvation_pinned },

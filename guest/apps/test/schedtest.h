@@ -41,6 +41,7 @@ void schedtest_test_pc_condvar(void);
 void schedtest_test_pc_semaphore(void);
 void schedtest_test_mutex(void);
 void schedtest_test_timeouts(void);
+void schedtest_test_timeout_zero(void);
 void schedtest_test_waitq(void);
 
 #endif

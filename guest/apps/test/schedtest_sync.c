@@ -8,6 +8,7 @@
  *   timeout                   timed waits end at their deadline, or
  *                             before it when woken; UINT64_MAX is for
  *                             ever, not a deadline wrapped into the past
+ *   timeout-zero              a timeout of 0 tries once and returns
  *   waitq                     waiters woken from an interrupt handler
  */
 #include <errno.h>
@@ -300,6 +301,60 @@ void schedtest_test_timeouts(void)
 	       r_cond == -ETIMEDOUT && cond_ns >= TIMEOUT_MS * NSEC_PER_MSEC ?
 		       "yes" : "NO",
 	       held ? "held again" : "NOT HELD");
+}
+
+/*
+ * A timeout of 0 (or a deadline already past) tries once and returns:
+ * the unit if there is one, else -ETIMEDOUT at once, never a sleep until
+ * the next tick.  Counted by the thread's switches, not by a clock: a
+ * wait that blocked was given the CPU back once more.
+ */
+#define ZERO_TRIES 20
+
+static uint64_t my_switches(void)
+{
+	struct thread_info info;
+
+	thread_get_info(thread_self(), &info);
+	return info.switches;
+}
+
+void schedtest_test_timeout_zero(void)
+{
+	struct spinlock lock = SPINLOCK_INIT;
+	struct wait_queue wq;
+	struct semaphore s;
+	struct mutex m;
+	struct condvar cv;
+	int taken, sema_to = 0, cond_to = 0, wq_to = 0, held = 1, slept = 0;
+	uint64_t flags, sw;
+
+	sema_init(&s, 1);
+	mutex_init(&m);
+	cond_init(&cv);
+	wq_init(&wq);
+	taken = sema_down_timeout(&s, 0) == 0;
+	mutex_lock(&m);
+	for (int i = 0; i < ZERO_TRIES; i++) {
+		sw = my_switches();
+		sema_to += sema_down_timeout(&s, 0) == -ETIMEDOUT;
+		cond_to += cond_wait_timeout(&cv, &m, 0) == -ETIMEDOUT;
+		held &= mutex_is_held(&m);
+		flags = spin_lock_irqsave(&lock);
+		wq_to += wq_wait(&wq, &lock, 1) == -ETIMEDOUT;
+		spin_unlock_irqrestore(&lock, flags);
+		slept += my_switches() != sw;
+	}
+	mutex_unlock(&m);
+	/* A stray preemption may switch a round or two; a wait, all. */
+	report("timeout-zero", taken && sema_to == ZERO_TRIES &&
+		     cond_to == ZERO_TRIES && wq_to == ZERO_TRIES && held &&
+		     slept < ZERO_TRIES / 2,
+	       "a free unit %s; of %d rounds, semaphore -ETIMEDOUT %d, "
+	       "condvar %d (mutex %s), wait queue past its deadline %d; "
+	       "rounds that slept %d", taken ? "taken" : "NOT TAKEN",
+	       ZERO_TRIES, sema_to, cond_to, held ? "held" : "NOT HELD",
+	       wq_to, slept);
 }
 
 /* ---- wait queues, woken from an interrupt handler ------------------------ */
