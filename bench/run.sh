@@ -14,7 +14,9 @@
 # net_l2fwd_*) in one boot of the QEMU host, through
 # bench/fullstack/in-vm.sh.
 # BENCH_FULLSTACK=local runs in-vm.sh on this machine instead (a bare-metal
-# host with kspawn.ko loaded, as root), the guest on BENCH_CPU (default 1).
+# host with kspawn.ko loaded, as root), the guest on BENCH_CPU (default 1),
+# its scratch files in BENCH_TMP (default /dev/shm).  BENCH_QEMU_TIMEOUT:
+# the QEMU boot's limit in seconds (default 3000).
 # BENCH_SMALL=1 runs each workload small, once unless BENCH_RUNS says.
 # BENCH_DOORBELL=off: the full-stack blk and net guests decline the
 # doorbell (the host polls, as before ABI 1.2), for a before/after.

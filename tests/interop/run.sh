@@ -12,6 +12,7 @@
 # socket netdev on 127.0.0.1, one guest running udpecho, the other netbench
 # (20 pings, the data of each reply checked, then 10 000 datagrams, each
 # reply checked by content); nothing leaves this machine.
+# INTEROP_TIMEOUT: each QEMU's limit in seconds (default 600).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # -h or --help: the header above; an option where BUILD_DIR goes is a

@@ -12,6 +12,14 @@
 # kspawn-klog-check); so does the boot it ran in.  Some boots are cases of
 # their own (klog: the kernel-log checks themselves; make-run-tty: `make
 # run` on a terminal; power-loss: FLUSH against a killed QEMU).
+#
+# CASE names boot only the boots that hold them.  QEMU_BOOTS="3 a b;2 c"
+# replaces the list of boots (CPUs, then the cases of that boot; the list
+# is in this file), QEMU_SUITE_TIMEOUT is each boot's limit in seconds
+# (default 900), KSPAWN_POOL the hosts' pool (default qemu-host.sh's, or
+# 96M for -smp 5), HOSTKERNEL=DIR the host kernel make fetched there
+# (default BUILD_DIR/hostkernel), and SUITE_LABEL the suite's name in the
+# summary line (tests/stress runs this with its own boots as "stress").
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # -h or --help: the header above; an option where BUILD_DIR goes is a

@@ -7,7 +7,9 @@
 # Every cmocka test is one case.  Also: the ABI layout against its golden
 # file, that an up-to-date tree makes nothing, and the test runners'
 # self-tests (runner_selftest.sh), and that no file outside abi/ copies
-# what linux/virtio_*.h define (virtio_vocab.py).
+# what linux/virtio_*.h define (virtio_vocab.py).  HOSTKERNEL=DIR: the
+# host kernel make fetched there (default BUILD_DIR/hostkernel), whose
+# headers the module's build checks use (make-kdir, dkms-build).
 #
 #   tests/unit/run.sh BUILD_DIR
 set -u
@@ -242,6 +244,15 @@ for sh in "$top"/scripts/*.sh "$top"/tests/run.sh "$top"/tests/*/run.sh \
 	[ "$name" = scripts/qemu-host.sh ] ||
 		grep -A1 '^check_options ' "$sh" | grep -qxF 'set -- "${checked_args[@]}"' ||
 		dashdash+=", not set -- \"\${checked_args[@]}\" after check_options"
+	# Every variable the script reads with a default (the :- expansion)
+	# is a knob its --help names (gdb-guest.sh killed an interactive session
+	# after KSPAWN_GDB_TIMEOUT, said nowhere), but the few every program
+	# may read.
+	for v in $(grep -ohE '\$\{[A-Z][A-Z0-9_]*:?[-=+?]' "$sh" |
+		sed -E 's/^\$\{([A-Z0-9_]+).*/\1/' | sort -u); do
+		case $v in CC | CI | TMPDIR) continue ;; esac
+		grep -qw -- "$v" <<< "$help" || dashdash+=", --help does not name $v"
+	done
 	if [ $hs -eq 0 ] && [[ "$help" == *"$name"* ]] && [ $bs -eq 2 ] &&
 		[[ "$bogus" == *"unknown option --no-such-option"* ]] &&
 		[ -z "$dashdash" ] && [ ! -e "$out/--" ] &&
