@@ -33,6 +33,13 @@ tmp=$(mktemp -d /tmp/kspawn-interop.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
 wanted() { [ "$only" = "  " ] || [[ "$only" == *" $1 "* ]]; }
+cases="blk-split blk-packed blk-noevent blk-indirect blk-q35 blk-discard
+	blk-4k script-devices net-split net-packed net-noevent net-mq"
+for name in $(unknown_cases "$cases" $only); do
+	echo "FAIL interop/$name: no such case (have: $(echo $cases))"
+	fail=$((fail + 1))
+done
+[ "$fail" -eq 0 ] || { echo "interop: $pass passed, $fail failed, $skip skipped"; exit 1; }
 
 # Why this machine cannot run the suite at all (a skip), or nothing.
 missing=
@@ -44,9 +51,7 @@ for f in "$elf" "$build/kspawn-guest-test.elf" "$fnv"; do
 	[ -f "$f" ] || unbuilt+=" $f"
 done
 if [ -n "$unbuilt" ] && [ -z "$missing" ]; then
-	for name in blk-split blk-packed blk-noevent blk-indirect blk-q35 \
-		    blk-discard blk-4k script-devices net-split net-packed net-noevent \
-		    net-mq; do
+	for name in $cases; do
 		wanted "$name" || continue
 		echo "FAIL interop/$name"
 		echo "    not built:$unbuilt (make test SUITE=interop builds them)"

@@ -65,6 +65,21 @@ fail_case() {
 	fail=$((fail + 1))
 }
 
+# A case asked for that no boot runs fails at once, before any boot.
+known=
+for b in "${boots[@]}"; do
+	read -r -a words <<< "$b"
+	# A boot is CPUs and its cases, or a case booting on its own.
+	[ ${#words[@]} -eq 1 ] && known+=" $b" || known+=" ${words[*]:1}"
+done
+for name in $(unknown_cases "$known" $only); do
+	fail_case "$name" "no such case in this suite's boots (tests/qemu/run.sh)"
+done
+if [ "$fail" -ne 0 ]; then
+	echo "$label: $pass passed, $fail failed, $skip skipped"
+	exit 1
+fi
+
 if [ ! -f "$initrd" ] || [ ! -f "$env_mk" ]; then
 	fail_case setup "no $initrd or $env_mk: run make test SUITE=qemu (it builds them)"
 	echo "${SUITE_LABEL:-qemu}: $pass passed, $fail failed"

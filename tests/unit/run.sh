@@ -269,6 +269,28 @@ for sh in "$top"/scripts/*.sh "$top"/tests/run.sh "$top"/tests/*/run.sh \
 	fi
 done
 
+# A case name a runner does not have (a typo) fails its suite, and boots
+# nothing: the guest, interop and qemu runners once ran no case and said
+# "0 passed, 0 failed", status 0.  QEMU here is a stand-in that says if
+# it ran.
+t=$(mktemp -d)
+mkdir "$t/bin"
+printf '#!/bin/sh\ntouch "%s"\nexit 1\n' "$t/ran" > "$t/bin/qemu-system-x86_64"
+chmod +x "$t/bin/qemu-system-x86_64"
+for suite in guest interop qemu; do
+	got=$(PATH="$t/bin:$PATH" KSPAWN_ACCEL=tcg timeout 60 \
+		"$top/tests/$suite/run.sh" "$build" no-such-case 2>&1)
+	st=$?
+	if [ $st -ne 0 ] && [[ "$got" == *"FAIL $suite/no-such-case"* ]] && [ ! -e "$t/ran" ]; then
+		ok "unit/runner-unknown-case/$suite"
+	else
+		bad "unit/runner-unknown-case/$suite: exit $st$([ -e "$t/ran" ] && echo ', QEMU ran')"
+		echo "$got" | head -n 5 | sed 's/^/    | /'
+	fi
+	rm -f "$t/ran"
+done
+rm -rf "$t"
+
 # check_options (scripts/lib.sh) leaves the operands in checked_args,
 # without the "--" that ended the options, and keeps one that comes after
 # an operand; the options given are in checked_opt, "--" as a value too,
