@@ -7,6 +7,8 @@
 #
 #   bench/run.sh BUILD_DIR [WORKLOAD_PREFIX]     e.g. bench/run.sh build blk
 #
+# A WORKLOAD_PREFIX that selects no workload is a usage error (2).
+#
 # Hosted workloads (ring_*, ringtest_*, blk_hosted_*, net_hosted_*,
 # size_image) run on this machine; full-stack ones (spawn*, stop_reserved,
 # switch*, scale, size_footprint, doorbell_*, idle_wakeups,
@@ -324,6 +326,11 @@ fullstack_qemu() {
 hosted_workloads
 ringtest_workloads
 fullstack
+# A prefix that selected nothing (a typo) ran nothing: no pass, and no
+# tables rewritten from it.
+if [ -n "$only" ] && ! grep -qv '^M ' "$raw"; then
+	usage_error "no workload starts with '$only' (bench/README.md lists them)"
+fi
 python3 "$here/report.py" "$out" "$rev" "$runs" < "$raw" || failed=1
 echo "results: $out/*.json, $out/table.txt, $out/*.png" >&2
 exit $failed

@@ -271,7 +271,7 @@ done
 
 # A case name a runner does not have (a typo) fails its suite, and boots
 # nothing: the guest, interop and qemu runners once ran no case and said
-# "0 passed, 0 failed", status 0.  QEMU here is a stand-in that says if
+# "0 passed, 0 failed", status 0, and bench/run.sh wrote an empty table.  QEMU here is a stand-in that says if
 # it ran.
 t=$(mktemp -d)
 mkdir "$t/bin"
@@ -289,6 +289,16 @@ for suite in guest interop qemu; do
 	fi
 	rm -f "$t/ran"
 done
+# And a benchmark prefix that selects no workload (make bench BENCH=zzz).
+got=$(BENCH_OUT="$t/bench" PATH="$t/bin:$PATH" timeout 60 "$top/bench/run.sh" "$build" zzz 2>&1)
+st=$?
+if [ $st -eq 2 ] && [[ "$got" == *"no workload starts with 'zzz'"* ]] &&
+	[ ! -e "$t/ran" ] && [ ! -e "$t/bench/table.txt" ]; then
+	ok "unit/runner-unknown-case/bench"
+else
+	bad "unit/runner-unknown-case/bench: exit $st, want 2 and no table written"
+	echo "$got" | head -n 5 | sed 's/^/    | /'
+fi
 rm -rf "$t"
 
 # check_options (scripts/lib.sh) leaves the operands in checked_args,
