@@ -377,6 +377,21 @@ else
 	bad "unit/lib-sh-builtins: scripts/lib.sh hides the shell's own: $shadowed"
 fi
 
+# README.md's "Make targets" table has a row for every target `make help`
+# lists (`make` is all), and names none that make does not have.
+if ! MAKEFLAGS= make -s --no-print-directory -C "$top" help > "$out/make-help.txt" 2>&1; then
+	bad "unit/readme-make-targets: make help failed"
+	sed 's/^/    | /' "$out/make-help.txt"
+elif ! diff <(awk '$1 == "make" && $2 != "all" { print $2 }' "$out/make-help.txt" | sort) \
+	<(sed -n '/^## Make targets/,/^## [^M]/p' "$top/README.md" | grep '^| `make' |
+		cut -d'|' -f2 | grep -oE '`make [a-z0-9_-]+' | cut -c7- | sort) \
+	> "$out/make-targets.diff"; then
+	bad "unit/readme-make-targets: make help (<) and README.md's Make targets table (>) differ"
+	sed 's/^/    | /' "$out/make-targets.diff"
+else
+	ok "unit/readme-make-targets ($(grep -c '^  make ' "$out/make-help.txt") targets)"
+fi
+
 # kspawnctl's synopsis in --help and in host/ctl/README.md name the same
 # commands with the same options (--version was in one only).  One line a
 # command: comments dropped, continuation lines joined, blanks collapsed.
