@@ -301,6 +301,24 @@ else
 fi
 rm -rf "$t"
 
+# bench/fullstack/in-vm.sh (sh, not bash: no check_options) answers --help
+# and refuses an argument it does not take, before it runs a workload: it
+# once took --help for nothing and began the benchmarks, which on a
+# bare-metal host (BENCH_FULLSTACK=local, as root) spawn guests.
+vm=$top/bench/fullstack/in-vm.sh
+help=$(cd "$out" && timeout 20 sh "$vm" --help 2>&1)
+hs=$?
+bogus=$(cd "$out" && timeout 20 sh "$vm" runs=1 --bogus 2>&1)
+bs=$?
+if [ $hs -eq 0 ] && [[ "$help" == *"in-vm.sh [runs=N]"* ]] && [ $bs -eq 2 ] &&
+	[[ "$bogus" == *"unknown argument '--bogus'"* ]] &&
+	[[ "$help$bogus" != *"BENCH M {"* ]]; then
+	ok "unit/script-help/bench/fullstack/in-vm.sh"
+else
+	bad "unit/script-help/bench/fullstack/in-vm.sh: --help exit $hs, an unknown argument exit $bs"
+	printf '%s\n' "$help" "$bogus" | head -n 6 | sed 's/^/    | /'
+fi
+
 # check_options (scripts/lib.sh) leaves the operands in checked_args,
 # without the "--" that ended the options, and keeps one that comes after
 # an operand; the options given are in checked_opt, "--" as a value too,
