@@ -18,7 +18,8 @@
 # BENCH_FULLSTACK=local runs in-vm.sh on this machine instead (a bare-metal
 # host with kspawn.ko loaded, as root), the guest on BENCH_CPU (default 1),
 # its scratch files in BENCH_TMP (default /dev/shm).  BENCH_QEMU_TIMEOUT:
-# the QEMU boot's limit in seconds (default 3000).
+# the QEMU boot's limit in seconds (default 3000).  HOSTKERNEL=DIR: the
+# host kernel make fetched there (default BUILD_DIR/hostkernel).
 # BENCH_SMALL=1 runs each workload small, once unless BENCH_RUNS says.
 # BENCH_DOORBELL=off: the full-stack blk and net guests decline the
 # doorbell (the host polls, as before ABI 1.2), for a before/after.
@@ -292,7 +293,7 @@ fullstack_local() {
 }
 
 fullstack_qemu() {
-	local env_mk=$build/hostkernel/env.mk initrd=$build/initramfs-bench.cpio
+	local env_mk=${HOSTKERNEL:-$build/hostkernel}/env.mk initrd=$build/initramfs-bench.cpio
 	if [ ! -f "$initrd" ] || [ ! -f "$env_mk" ]; then
 		echo "BENCH F fullstack no $initrd or $env_mk (make bench builds them)" > "$1"
 		return
