@@ -7,6 +7,8 @@
 #
 #   bench/run.sh BUILD_DIR [WORKLOAD_PREFIX]     e.g. bench/run.sh build blk
 #
+# A WORKLOAD_PREFIX that selects no workload is a usage error (2).
+#
 # Hosted workloads (ring_*, ringtest_*, blk_hosted_*, net_hosted_*,
 # size_image) run on this machine; full-stack ones (spawn*, stop_reserved,
 # switch*, scale, size_footprint, doorbell_*, idle_wakeups,
@@ -14,7 +16,10 @@
 # net_l2fwd_*) in one boot of the QEMU host, through
 # bench/fullstack/in-vm.sh.
 # BENCH_FULLSTACK=local runs in-vm.sh on this machine instead (a bare-metal
-# host with kspawn.ko loaded, as root), the guest on BENCH_CPU (default 1).
+# host with kspawn.ko loaded, as root), the guest on BENCH_CPU (default 1),
+# its scratch files in BENCH_TMP (default /dev/shm).  BENCH_QEMU_TIMEOUT:
+# the QEMU boot's limit in seconds (default 3000).  HOSTKERNEL=DIR: the
+# host kernel make fetched there (default BUILD_DIR/hostkernel).
 # BENCH_SMALL=1 runs each workload small, once unless BENCH_RUNS says.
 # BENCH_DOORBELL=off: the full-stack blk and net guests decline the
 # doorbell (the host polls, as before ABI 1.2), for a before/after.
@@ -283,7 +288,7 @@ fullstack_local() {
 }
 
 fullstack_qemu() {
-	local env_mk=$build/hostkernel/env.mk initrd=$build/initramfs-bench.cpio
+	local env_mk=${HOSTKERNEL:-$build/hostkernel}/env.mk initrd=$build/initramfs-bench.cpio
 	if [ ! -f "$initrd" ] || [ ! -f "$env_mk" ]; then
 		echo "BENCH F fullstack no $initrd or $env_mk (make bench builds them)" > "$1"
 		return
@@ -317,6 +322,11 @@ fullstack_qemu() {
 hosted_workloads
 ringtest_workloads
 fullstack
+# A prefix that selected nothing (a typo) ran nothing: no pass, and no
+# tables rewritten from it.
+if [ -n "$only" ] && ! grep -qv '^M ' "$raw"; then
+	usage_error "no workload starts with '$only' (bench/README.md lists them)"
+fi
 python3 "$here/report.py" "$out" "$rev" "$runs" < "$raw" || failed=1
 echo "results: $out/*.json, $out/table.txt, $out/*.png" >&2
 exit $failed

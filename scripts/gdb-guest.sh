@@ -12,11 +12,14 @@
 # first instruction on.
 #
 # QEMU starts stopped (-S) with its gdb stub on a private Unix socket, its
-# console in build/gdb/console.log.  Without --batch, gdb starts
-# interactively with symbols, connected, and a hardware breakpoint on kmain
-# (software breakpoints cannot be planted in the higher half before the
-# guest turns paging on).  With --batch, gdb runs SCRIPT and exits; its
-# output is printed and its status returned.  QEMU is always cleaned up.
+# console in a temporary folder removed with it (the script says where;
+# KSPAWN_GDB_CONSOLE=FILE keeps it in FILE instead).  Without --batch, gdb
+# starts interactively with symbols, connected, and a hardware breakpoint
+# on kmain (software breakpoints cannot be planted in the higher half
+# before the guest turns paging on).  With --batch, gdb runs SCRIPT and
+# exits; its output is printed, then the console, and gdb's status
+# returned.  QEMU is always cleaned up, and stopped after
+# KSPAWN_GDB_TIMEOUT seconds (default 3600) even in an interactive session.
 #
 # KSPAWN_QEMU_DEVICES adds QEMU arguments (split at spaces), QEMU's
 # virtio-blk-pci or virtio-net-pci for instance: the guest booted alone

@@ -13,6 +13,10 @@
 # QEMU host enough with SMP=N).
 # KSPAWN_IMAGE=kspawn-guest-test.elf spawns the test image (the test apps)
 # instead of kspawn-guest.elf, the image a user runs.
+# KSPAWN_GDB_TIMEOUT=SECONDS: the QEMU host is stopped after that long
+# (default 900), an interactive session too.
+# HOSTKERNEL=DIR: the host kernel make fetched there (default
+# BUILD_DIR/hostkernel), as make's HOSTKERNEL= (scripts/README.md).
 #
 # The host's console (and the guest's, through kspawnctl console) goes to
 # BUILD_DIR/gdb-spawned/console.log.  With --batch, gdb runs SCRIPT and the

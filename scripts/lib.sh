@@ -97,6 +97,18 @@ as_root() {
 	fi
 }
 
+# unknown_cases "KNOWN..." NAME...: each NAME (a case a runner was asked
+# for) that is none of KNOWN's words, one a line: a misspelt case must
+# fail its suite, not pass it having run nothing.
+unknown_cases() {
+	local known name
+	known=" $(printf '%s ' $1)"	# its words, whatever spaces parted them
+	shift
+	for name; do
+		[[ "$known" == *" $name "* ]] || echo "$name"
+	done
+}
+
 # Number of parallel jobs for sub-builds (not "jobs": that is the shell's,
 # which the runners that source this file count their children with).
 build_jobs() { nproc 2>/dev/null || echo 2; }

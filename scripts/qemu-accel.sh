@@ -8,8 +8,10 @@
 # works: on some machines KVM is present but hangs QEMU.  Otherwise
 # multi-threaded TCG.  Seen on these machines: KVM boots a trivial guest but
 # then stops with "KVM internal error, emulation failure" on FPU setup, so
-# the probe runs the real image, and the verdict (cached in build/) is only
-# reused for that same image.  KSPAWN_ACCEL=kvm|tcg overrides it.
+# the probe runs the real image, and the verdict is only reused for that
+# same image: cached in KSPAWN_ACCEL_CACHE.KEY (default build/qemu-accel.KEY
+# under the current folder), KEY from the image's SHA-1.  KSPAWN_ACCEL=kvm|tcg
+# overrides it.  PROBE_ELF defaults to build/kspawn-guest.elf.
 #
 # --alone: for our guest run alone in QEMU (one CPU), -smp 1,maxcpus=2 too.
 # QEMU 7.2's TCG drops the host barrier behind a guest's fences (MFENCE,

@@ -4,6 +4,7 @@
 #   scripts/qemu-guest.sh [--timeout SECONDS] ELF [CMDLINE...]
 #
 # --timeout: default $KSPAWN_QEMU_TIMEOUT, else 120.
+# KSPAWN_GUEST_MEM: the machine's memory in MiB (default 256).
 # The console (COM1) goes to stdout.  Exit status: the guest's own status
 # (0..127; a panic is 112), 124 if it timed out, 125 if QEMU ended without
 # the guest saying anything (a triple fault resets the machine, which

@@ -14,7 +14,8 @@
 # summary says 0 failed, and one that ends without its summary line fails.
 # When CI is set, a skipped case fails unless the suite said why and the
 # case is on tests/skip-allowed.txt; skips the suite counted without naming
-# them fail too.  Exits 1 if anything failed.
+# them fail too.  Exits 1 if anything failed, 2 if no SUITE was named
+# (nothing run is no pass).
 #
 # REPEAT=N runs each suite N times in a row (to catch what fails only
 # sometimes, a race): the counts are summed over the rounds, and the table
@@ -25,6 +26,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 runner_start "run.sh BUILD_DIR SUITE..." "$@"
 set -- "${checked_args[@]}"
 shift
+# No suite is nothing tested (make test SUITE= with an empty list), which
+# must not end as "0 passed, 0 failed" and success.
+[ $# -gt 0 ] || usage_error "which suites? (run.sh BUILD_DIR SUITE..., each of:" \
+	"$(cd "$here" && ls -d */ | tr -d / | tr '\n' ' ' | sed 's/ $//'))"
 repeat=${REPEAT:-1}
 case $repeat in
 '' | *[!0-9]* | 0) echo "REPEAT must be a positive number, not '$repeat'"; exit 1 ;;

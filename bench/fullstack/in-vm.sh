@@ -27,6 +27,22 @@
 # l2ping, xdpctl, ctxlinux, fio and fio.sh on PATH or beside this script;
 # veth.
 here=$(cd "$(dirname "$0")" && pwd)
+# -h or --help: the header above; an argument it does not take is a usage
+# error, before anything runs (it once took --help for nothing and ran the
+# benchmarks).  The kernel command line's words are not checked: they are
+# the host kernel's too.
+for arg in "$@"; do
+	case $arg in
+	-h | --help)
+		awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"
+		exit 0 ;;
+	runs=* | small=* | only=* | cpu=* | doorbell=off) ;;
+	*)
+		echo "in-vm.sh: unknown argument '$arg'" >&2
+		echo "usage: in-vm.sh [runs=N] [small=1] [only=PREFIX] [cpu=N] [doorbell=off]" >&2
+		exit 2 ;;
+	esac
+done
 IMG=${IMG:-/guest/kspawn-guest.elf}
 # The spawn workload's guest runs spin, a test app; the reserved rows'
 # guest runs idle (a test app too), the peer of a child asleep in pause().

@@ -45,8 +45,12 @@ static int help(int argc, char **argv)
 	const char *cmd = NULL;
 
 	for (int i = 1; i < argc; i++) {
-		/* help's own help is what it gives anyway, as elsewhere. */
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+		/*
+		 * help's own help is what it gives anyway, as elsewhere; so is
+		 * help help (help is a command the synopsis names).
+		 */
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help") ||
+		    !strcmp(argv[i], "help"))
 			continue;
 		if (cmd) {
 			err_msg("help: one command only ('%s' and '%s')", cmd,

@@ -5,7 +5,8 @@
 # and the harness's exit line; bench/run.sh is run on a build directory
 # that holds only what it looks for.
 #
-#   - a clean boot: size_footprint.json is written (the stand-in works);
+#   - a clean boot: size_footprint.json is written (the stand-in works),
+#     also with the host kernel elsewhere (HOSTKERNEL=DIR);
 #   - the same boot with a WARNING in the host kernel's log
 #     (scripts/qemu-host.sh exits 121): no size_footprint.json, though
 #     every run of it was complete;
@@ -82,6 +83,16 @@ ok=0
 	grep -q 'size_footprint the full-stack run failed as a whole' "$work/warning/raw.txt" &&
 	ok=1
 verdict kernel-warning $ok "exit $st; a boot whose kernel logged a WARNING left size_footprint.json" "$work/warning.log"
+
+# The host kernel where HOSTKERNEL=DIR says (one download shared by build
+# directories, as make takes it), not only under BUILD_DIR: a clean boot.
+mv "$fake/hostkernel" "$work/hk"
+HOSTKERNEL=$work/hk bench shared size_footprint "usb 1-1: new device (stand-in)"
+st=$?
+ok=0
+[ $st -eq 0 ] && [ -f "$work/shared/size_footprint.json" ] && ok=1
+verdict shared-hostkernel $ok "exit $st; with HOSTKERNEL=$work/hk no size_footprint.json" "$work/shared.log"
+mv "$work/hk" "$fake/hostkernel"
 
 rm "$fake/initramfs-bench.cpio"
 mkdir -p "$work/noboot"

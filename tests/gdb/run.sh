@@ -10,6 +10,9 @@
 # than the highest).
 #
 #   tests/gdb/run.sh BUILD_DIR
+#
+# SMP=N: the QEMU host's CPUs for a spawned case without a "# cpus:" line
+# (default 2).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/lib.sh"

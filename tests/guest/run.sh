@@ -11,11 +11,12 @@ runner_start "run.sh BUILD_DIR" "$@"
 set -- "${checked_args[@]}"
 shift
 only=" $* "
-pass=0 fail=0
+pass=0 fail=0 known=
 
 guest_case() {
 	local name=$1 want=$2 cmdline=$3 status why=()
 	shift 3
+	known+=" $name"
 	[ "$only" = "  " ] || [[ "$only" == *" $name "* ]] || return 0
 	local log elf=$build/${GUEST_IMAGE:-kspawn-guest-test.elf}
 	log=$(mktemp)
@@ -45,5 +46,9 @@ for elf in "$build"/kspawn-guest{,-test}.elf; do
 	[ -f "$elf" ] || { echo "FAIL guest: no image at $elf"; echo "guest: 0 passed, 1 failed"; exit 1; }
 done
 . "$here/cases.sh"
+for name in $(unknown_cases "$known" $only); do
+	echo "FAIL guest/$name: no such case (tests/guest/cases.sh)"
+	fail=$((fail + 1))
+done
 echo "guest: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -12,6 +12,7 @@
 # socket netdev on 127.0.0.1, one guest running udpecho, the other netbench
 # (20 pings, the data of each reply checked, then 10 000 datagrams, each
 # reply checked by content); nothing leaves this machine.
+# INTEROP_TIMEOUT: each QEMU's limit in seconds (default 600).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/lib.sh"
@@ -27,6 +28,13 @@ tmp=$(mktemp -d /tmp/kspawn-interop.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
 wanted() { [ "$only" = "  " ] || [[ "$only" == *" $1 "* ]]; }
+cases="blk-split blk-packed blk-noevent blk-indirect blk-q35 blk-discard
+	blk-4k script-devices net-split net-packed net-noevent net-mq"
+for name in $(unknown_cases "$cases" $only); do
+	echo "FAIL interop/$name: no such case (have: $(echo $cases))"
+	fail=$((fail + 1))
+done
+[ "$fail" -eq 0 ] || { echo "interop: $pass passed, $fail failed, $skip skipped"; exit 1; }
 
 # Why this machine cannot run the suite at all (a skip), or nothing.
 missing=
@@ -38,9 +46,7 @@ for f in "$elf" "$build/kspawn-guest-test.elf" "$fnv"; do
 	[ -f "$f" ] || unbuilt+=" $f"
 done
 if [ -n "$unbuilt" ] && [ -z "$missing" ]; then
-	for name in blk-split blk-packed blk-noevent blk-indirect blk-q35 \
-		    blk-discard blk-4k script-devices net-split net-packed net-noevent \
-		    net-mq; do
+	for name in $cases; do
 		wanted "$name" || continue
 		echo "FAIL interop/$name"
 		echo "    not built:$unbuilt (make test SUITE=interop builds them)"

@@ -12,6 +12,14 @@
 # kspawn-klog-check); so does the boot it ran in.  Some boots are cases of
 # their own (klog: the kernel-log checks themselves; make-run-tty: `make
 # run` on a terminal; power-loss: FLUSH against a killed QEMU).
+#
+# CASE names boot only the boots that hold them.  QEMU_BOOTS="3 a b;2 c"
+# replaces the list of boots (CPUs, then the cases of that boot; the list
+# is in this file), QEMU_SUITE_TIMEOUT is each boot's limit in seconds
+# (default 900), KSPAWN_POOL the hosts' pool (default qemu-host.sh's, or
+# 96M for -smp 5), HOSTKERNEL=DIR the host kernel make fetched there
+# (default BUILD_DIR/hostkernel), and SUITE_LABEL the suite's name in the
+# summary line (tests/stress runs this with its own boots as "stress").
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/lib.sh"
@@ -51,6 +59,21 @@ fail_case() {
 	printf '%s\n' "$@" | sed 's/^/    /'
 	fail=$((fail + 1))
 }
+
+# A case asked for that no boot runs fails at once, before any boot.
+known=
+for b in "${boots[@]}"; do
+	read -r -a words <<< "$b"
+	# A boot is CPUs and its cases, or a case booting on its own.
+	[ ${#words[@]} -eq 1 ] && known+=" $b" || known+=" ${words[*]:1}"
+done
+for name in $(unknown_cases "$known" $only); do
+	fail_case "$name" "no such case in this suite's boots (tests/qemu/run.sh)"
+done
+if [ "$fail" -ne 0 ]; then
+	echo "$label: $pass passed, $fail failed, $skip skipped"
+	exit 1
+fi
 
 if [ ! -f "$initrd" ] || [ ! -f "$env_mk" ]; then
 	fail_case setup "no $initrd or $env_mk: run make test SUITE=qemu (it builds them)"

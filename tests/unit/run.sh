@@ -7,7 +7,9 @@
 # Every cmocka test is one case.  Also: the ABI layout against its golden
 # file, that an up-to-date tree makes nothing, and the test runners'
 # self-tests (runner_selftest.sh), and that no file outside abi/ copies
-# what linux/virtio_*.h define (virtio_vocab.py).
+# what linux/virtio_*.h define (virtio_vocab.py).  HOSTKERNEL=DIR: the
+# host kernel make fetched there (default BUILD_DIR/hostkernel), whose
+# headers the module's build checks use (make-kdir, dkms-build).
 #
 #   tests/unit/run.sh BUILD_DIR
 set -u
@@ -237,6 +239,15 @@ for sh in "$top"/scripts/*.sh "$top"/tests/run.sh "$top"/tests/*/run.sh \
 	[ "$name" = scripts/qemu-host.sh ] ||
 		grep -A1 -E '^(check_options|runner_start) ' "$sh" | grep -qxF 'set -- "${checked_args[@]}"' ||
 		dashdash+=", not set -- \"\${checked_args[@]}\" after check_options"
+	# Every variable the script reads with a default (the :- expansion)
+	# is a knob its --help names (gdb-guest.sh killed an interactive session
+	# after KSPAWN_GDB_TIMEOUT, said nowhere), but the few every program
+	# may read.
+	for v in $(grep -ohE '\$\{[A-Z][A-Z0-9_]*:?[-=+?]' "$sh" |
+		sed -E 's/^\$\{([A-Z0-9_]+).*/\1/' | sort -u); do
+		case $v in CC | CI | TMPDIR) continue ;; esac
+		grep -qw -- "$v" <<< "$help" || dashdash+=", --help does not name $v"
+	done
 	if [ $hs -eq 0 ] && [[ "$help" == *"$name"* ]] && [ $bs -eq 2 ] &&
 		[[ "$bogus" == *"unknown option --no-such-option"* ]] &&
 		[ -z "$dashdash" ] && [ ! -e "$out/--" ] &&
@@ -252,6 +263,56 @@ for sh in "$top"/scripts/*.sh "$top"/tests/run.sh "$top"/tests/*/run.sh \
 		rm -rf "$out/--help" "$out/--no-such-option" "$out/--"
 	fi
 done
+
+# A case name a runner does not have (a typo) fails its suite, and boots
+# nothing: the guest, interop and qemu runners once ran no case and said
+# "0 passed, 0 failed", status 0, and bench/run.sh wrote an empty table.  QEMU here is a stand-in that says if
+# it ran.
+t=$(mktemp -d)
+mkdir "$t/bin"
+printf '#!/bin/sh\ntouch "%s"\nexit 1\n' "$t/ran" > "$t/bin/qemu-system-x86_64"
+chmod +x "$t/bin/qemu-system-x86_64"
+for suite in guest interop qemu; do
+	got=$(PATH="$t/bin:$PATH" KSPAWN_ACCEL=tcg timeout 60 \
+		"$top/tests/$suite/run.sh" "$build" no-such-case 2>&1)
+	st=$?
+	if [ $st -ne 0 ] && [[ "$got" == *"FAIL $suite/no-such-case"* ]] && [ ! -e "$t/ran" ]; then
+		ok "unit/runner-unknown-case/$suite"
+	else
+		bad "unit/runner-unknown-case/$suite: exit $st$([ -e "$t/ran" ] && echo ', QEMU ran')"
+		echo "$got" | head -n 5 | sed 's/^/    | /'
+	fi
+	rm -f "$t/ran"
+done
+# And a benchmark prefix that selects no workload (make bench BENCH=zzz).
+got=$(BENCH_OUT="$t/bench" PATH="$t/bin:$PATH" timeout 60 "$top/bench/run.sh" "$build" zzz 2>&1)
+st=$?
+if [ $st -eq 2 ] && [[ "$got" == *"no workload starts with 'zzz'"* ]] &&
+	[ ! -e "$t/ran" ] && [ ! -e "$t/bench/table.txt" ]; then
+	ok "unit/runner-unknown-case/bench"
+else
+	bad "unit/runner-unknown-case/bench: exit $st, want 2 and no table written"
+	echo "$got" | head -n 5 | sed 's/^/    | /'
+fi
+rm -rf "$t"
+
+# bench/fullstack/in-vm.sh (sh, not bash: no check_options) answers --help
+# and refuses an argument it does not take, before it runs a workload: it
+# once took --help for nothing and began the benchmarks, which on a
+# bare-metal host (BENCH_FULLSTACK=local, as root) spawn guests.
+vm=$top/bench/fullstack/in-vm.sh
+help=$(cd "$out" && timeout 20 sh "$vm" --help 2>&1)
+hs=$?
+bogus=$(cd "$out" && timeout 20 sh "$vm" runs=1 --bogus 2>&1)
+bs=$?
+if [ $hs -eq 0 ] && [[ "$help" == *"in-vm.sh [runs=N]"* ]] && [ $bs -eq 2 ] &&
+	[[ "$bogus" == *"unknown argument '--bogus'"* ]] &&
+	[[ "$help$bogus" != *"BENCH M {"* ]]; then
+	ok "unit/script-help/bench/fullstack/in-vm.sh"
+else
+	bad "unit/script-help/bench/fullstack/in-vm.sh: --help exit $hs, an unknown argument exit $bs"
+	printf '%s\n' "$help" "$bogus" | head -n 6 | sed 's/^/    | /'
+fi
 
 # check_options (scripts/lib.sh) leaves the operands in checked_args,
 # without the "--" that ended the options, and keeps one that comes after
@@ -327,6 +388,21 @@ if [ -z "$shadowed" ]; then
 	ok "unit/lib-sh-builtins"
 else
 	bad "unit/lib-sh-builtins: scripts/lib.sh hides the shell's own: $shadowed"
+fi
+
+# README.md's "Make targets" table has a row for every target `make help`
+# lists (`make` is all), and names none that make does not have.
+if ! MAKEFLAGS= make -s --no-print-directory -C "$top" help > "$out/make-help.txt" 2>&1; then
+	bad "unit/readme-make-targets: make help failed"
+	sed 's/^/    | /' "$out/make-help.txt"
+elif ! diff <(awk '$1 == "make" && $2 != "all" { print $2 }' "$out/make-help.txt" | sort) \
+	<(sed -n '/^## Make targets/,/^## [^M]/p' "$top/README.md" | grep '^| `make' |
+		cut -d'|' -f2 | grep -oE '`make [a-z0-9_-]+' | cut -c7- | sort) \
+	> "$out/make-targets.diff"; then
+	bad "unit/readme-make-targets: make help (<) and README.md's Make targets table (>) differ"
+	sed 's/^/    | /' "$out/make-targets.diff"
+else
+	ok "unit/readme-make-targets ($(grep -c '^  make ' "$out/make-help.txt") targets)"
 fi
 
 # kspawnctl's synopsis in --help and in host/ctl/README.md name the same

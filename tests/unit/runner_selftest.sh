@@ -73,6 +73,17 @@ check skip-unnamed fail CI=true
 fake "$out/honest" 'echo "ok x/a"; echo "x: 1 passed, 0 failed"'
 check honest 0 CI=true
 
+# No suite named (make test SUITE= with an empty list): nothing ran, which
+# is a usage error, not "0 passed, 0 failed" and success.
+"$out/honest/run.sh" "$out/build" > "$out/no-suite.log" 2>&1
+st=$?
+if [ $st -eq 2 ] && grep -q 'which suites' "$out/no-suite.log"; then
+	echo "ok unit/runner-no-suite"
+else
+	echo "FAIL unit/runner-no-suite: tests/run.sh BUILD_DIR alone exited $st, want 2 and a usage error"
+	sed 's/^/    | /' "$out/no-suite.log"
+fi
+
 # The fuzz suite: a target whose seed generator fails.
 f=$out/fuzz-tree/tests/fuzz
 rm -rf "$out/fuzz-tree" && mkdir -p "$f"

@@ -103,7 +103,7 @@ static void no_command(void **state)
 	assert_int_equal(fake.opens, 0);
 }
 
-/* help's own -h and --help are help, not an unknown command. */
+/* help's own -h, --help and help are help, not an unknown command. */
 static void help_help(void **state)
 {
 	(void)state;
@@ -115,6 +115,10 @@ static void help_help(void **state)
 	assert_string_equal(err, "");
 	assert_int_equal(ctl("help", "run", "--help"), EXIT_OK);
 	has(out, "usage: kspawnctl run IMAGE");
+	assert_string_equal(err, "");
+	/* help is a command the synopsis names: help help is its help. */
+	assert_int_equal(ctl("help", "help"), EXIT_OK);
+	has(out, "EXIT STATUS");
 	assert_string_equal(err, "");
 }
 
