@@ -64,8 +64,8 @@ check_options() {
 # -h or --help prints its header; an option where BUILD_DIR goes is a
 # usage error, not a directory named "--help"; "--" ends the options
 # (dropped: "-- BUILD_DIR" is BUILD_DIR).  Sets top, the source tree, and
-# build, the first operand; without one the runner stops (status 1) with
-# "usage: USAGE".  A runner whose BUILD_DIR may be left out, or that only
+# build, the first operand; without one the runner stops with "usage:
+# USAGE", status 2 (a usage error).  A runner whose BUILD_DIR may be left out, or that only
 # hands its operands on, passes "" for USAGE: build is then empty.
 runner_start() {
 	local usage=$1
@@ -76,7 +76,7 @@ runner_start() {
 	build=
 	[ -n "$usage" ] || return 0
 	build=${checked_args[0]:-}
-	[ -n "$build" ] || { printf '%s: usage: %s\n' "$0" "$usage" >&2; exit 1; }
+	[ -n "$build" ] || { printf '%s: usage: %s\n' "$0" "$usage" >&2; exit 2; }
 }
 
 # A bad command line: the reason, the header's usage lines, exit 2.

@@ -18,8 +18,9 @@ for sh in "$top"/scripts/*.sh "$top"/tests/run.sh "$top"/tests/*/run.sh \
 	bogus=$(cd "$out" && timeout 20 "$sh" --no-such-option 2>&1)
 	bs=$?
 	# A runner drops the "--" that ends its options (it took it for
-	# BUILD_DIR): "--" alone is no BUILD_DIR at all, and the fuzz
-	# suite's optional one after "--" is where its targets go.
+	# BUILD_DIR): "--" alone is no BUILD_DIR at all, a usage error
+	# (status 2, as a bad option), and the fuzz suite's optional one
+	# after "--" is where its targets go.
 	dd= ds=0 dashdash=
 	case $name in
 	tests/fuzz/run.sh)
@@ -30,7 +31,7 @@ for sh in "$top"/scripts/*.sh "$top"/tests/run.sh "$top"/tests/*/run.sh \
 	tests/run.sh | tests/*/run.sh | bench/run.sh)
 		dd=$(cd "$out" && timeout 20 "$sh" -- 2>&1)
 		ds=$?
-		[ $ds -ne 0 ] && [[ "$dd" == *"usage: run.sh BUILD_DIR"* ]] ||
+		[ $ds -eq 2 ] && [[ "$dd" == *"usage: run.sh BUILD_DIR"* ]] ||
 			dashdash=", -- alone exit $ds, not the usage for no BUILD_DIR" ;;
 	# A script that takes none, as the runners: its operands after "--".
 	scripts/check-ksyms.sh)
