@@ -49,4 +49,7 @@ void disk_busy(void *img, size_t img_size, const char *disk);
 /* ioctlabuse_stall.c */
 void status_stall(void *img, size_t img_size);
 
+/* ioctlabuse_races.c */
+void races(void *img, size_t img_size);
+
 #endif
