@@ -33,7 +33,7 @@ $(QEMU_B)/udpcheck $(QEMU_B)/xdpctl $(QEMU_B)/ethq $(QEMU_B)/l2ping: \
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -I. -o $@ $<
 
 IOCTLABUSE_SRC := tests/qemu/ioctlabuse.c tests/qemu/ioctlabuse_starts.c \
-		  tests/qemu/ioctlabuse_stall.c
+		  tests/qemu/ioctlabuse_stall.c tests/qemu/ioctlabuse_races.c
 $(QEMU_B)/ioctlabuse: $(IOCTLABUSE_SRC) tests/qemu/ioctlabuse.h \
 		abi/kspawn_ioctl.h | $(DEPS_STAMP)
 	$(call say,CC,$@)

@@ -122,6 +122,29 @@ static void wake_for_blk(void *ctx)
 		wake_up_process(io->thread);
 }
 
+static int io_thread(void *arg);
+
+/*
+ * The device thread (with no device too: it counts the doorbell's rings).
+ * Made at load: a fatal signal, which kthread_create() gives up on, fails
+ * the load, where at start it left a running guest without its devices.
+ * It waits idle (a kthread never woken is in D state) for the start.
+ */
+static int make_thread(struct kspawn_instance *in)
+{
+	struct kspawn_io *io = in->io;
+	struct task_struct *t;
+
+	if (!io->has_blk && !io->has_net && !io->doorbell.irq)
+		return 0;
+	t = kthread_create(io_thread, in, "kspawn-io/%u", in->id);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	io->made = t;
+	wake_up_process(t);
+	return 0;
+}
+
 int kspawn_io_create(struct kspawn_instance *in,
 		     const struct kspawn_ioc_load *req)
 {
@@ -147,7 +170,7 @@ int kspawn_io_create(struct kspawn_instance *in,
 			return err;
 	}
 	if (!req->disk_path[0] && !req->ramdisk_bytes)
-		return 0;
+		return make_thread(in);
 	if (!memchr(req->disk_path, 0, sizeof(req->disk_path)))
 		return -EINVAL;
 	if (io->has_net && slot(in, 0) == io->net.dev.slot)
@@ -179,7 +202,7 @@ int kspawn_io_create(struct kspawn_instance *in,
 		in->hdr->ndevices = 1;
 	pr_info("instance %u: virtio-blk, %llu MiB on %s\n", in->id,
 		bytes >> 20, io->disk ? req->disk_path : "RAM");
-	return 0;
+	return make_thread(in);
 }
 
 /*
@@ -354,6 +377,14 @@ static int io_thread(void *arg)
 	unsigned int backoff = 0, idle_pending = 0;
 	u64 last_work = 0, poll_ns = POLL_MIN_NS, window = POLL_MIN_NS;
 
+	/* Made at load: idle until the start makes it the instance's. */
+	for (;;) {
+		set_current_state(TASK_IDLE);
+		if (READ_ONCE(io->thread) || kthread_should_stop())
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
 	WRITE_ONCE(io->thread_at, THREAD_POLLS);
 	while (!kthread_should_stop()) {
 		int work = poll_devices(io);
@@ -464,33 +495,25 @@ static struct task_struct *swap_thread(struct kspawn_io *io,
 	return old;
 }
 
-int kspawn_io_start(struct kspawn_instance *in)
+/* The guest runs: its device thread too (made at load: make_thread()). */
+void kspawn_io_start(struct kspawn_instance *in)
 {
-	struct task_struct *t;
+	struct task_struct *t = in->io->made;
 
+	if (!t)
+		return;
+	in->io->made = NULL;
 	/*
-	 * A guest with no device still has its doorbell (the timed echo):
-	 * the thread counts its rings, so a flood of them is masked too.
-	 */
-	if (!in->io->has_blk && !in->io->has_net && !in->io->doorbell.irq)
-		return 0;
-	t = kthread_create(io_thread, in, "kspawn-io/%u", in->id);
-	if (IS_ERR(t))
-		return PTR_ERR(t);
-	/*
-	 * The thread is known to the doorbell's handler before it first
-	 * runs.  The guest is up already and rings when it likes; a ring
-	 * that finds no thread is dropped.  Were the thread to run first,
-	 * it could poll, find nothing yet, and sleep with no timeout, and a
-	 * ring made before it was known (the guest's first request) would
-	 * never wake it.  Known first, a ring wakes it (or its first poll,
-	 * later, finds the work).
+	 * Known to the doorbell's handler before it first polls (it leaves
+	 * its idle wait once known): a ring that finds no thread is dropped,
+	 * and a thread that polled first could find nothing, sleep with no
+	 * timeout and never hear of the guest's first request.  Known first,
+	 * a ring wakes it (or its first poll, later, finds the work).
 	 */
 	swap_thread(in->io, t);
 	if (kspawn_test_io_start_delay_ms)
 		msleep(kspawn_test_io_start_delay_ms);
 	wake_up_process(t);
-	return 0;
 }
 
 /*
@@ -572,6 +595,9 @@ void kspawn_io_destroy(struct kspawn_instance *in)
 	if (!io)
 		return;
 	kspawn_io_stop(in);
+	/* Never started: it ends from its idle wait, having polled nothing. */
+	if (io->made)
+		kthread_stop(io->made);
 	kspawn_doorbell_destroy(&io->doorbell);
 	if (io->has_net)
 		pr_info("instance %u: net: thread %llu polls (%llu found work), %llu sleeps; %llu of %llu doorbells woke it; %llu interrupts to the guest\n",

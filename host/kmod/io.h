@@ -51,6 +51,7 @@ struct kspawn_io {
 	unsigned long ram_pages;
 	struct kspawn_disk *disk;	/* file-backed disk */
 	struct task_struct *thread;	/* NULL once stopped (net_lock) */
+	struct task_struct *made;	/* the thread, until the start runs it */
 	/*
 	 * Work may be coming: poll now.  One word, taken whole with one
 	 * xchg, so a host kick is never charged to the guest as a ring.
@@ -88,7 +89,7 @@ struct kspawn_io {
 
 int kspawn_io_create(struct kspawn_instance *in,
 		     const struct kspawn_ioc_load *req);
-int kspawn_io_start(struct kspawn_instance *in);
+void kspawn_io_start(struct kspawn_instance *in);
 void kspawn_io_stop(struct kspawn_instance *in);
 void kspawn_io_destroy(struct kspawn_instance *in);
 void kspawn_io_kick(struct kspawn_io *io);

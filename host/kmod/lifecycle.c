@@ -240,9 +240,7 @@ int kspawn_instance_start(struct kspawn_instance *in)
 	WRITE_ONCE(in->owner, NULL);
 	WRITE_ONCE(in->heartbeat_jiffies, jiffies);
 	WRITE_ONCE(in->state, KSPAWN_HOST_RUNNING);
-	if (kspawn_io_start(in))
-		pr_warn("instance %u: no I/O thread: its devices will not answer, its doorbell is not watched for floods\n",
-			in->id);
+	kspawn_io_start(in);
 	pr_info("instance %u: running on CPU %u (APIC ID %u)%s\n", in->id,
 		in->cpu[0], in->apic_id[0],
 		in->ncpus > 1 ? " and more" : "");

@@ -23,6 +23,10 @@
  * loading one closes: the close waits for it and frees the instance,
  * LOADED again.
  *
+ * ioctlabuse IMAGE killed-start: a loaded instance's device thread waits
+ * idle, and a START whose caller gets SIGKILL while it is under way
+ * leaves a guest that runs on with that thread (ioctlabuse_starts.c).
+ *
  * ioctlabuse IMAGE doorbell: the module's own refusals around doorbell
  * CPUs (kspawnctl refuses the same before asking; a 4-CPU host): with
  * an instance loaded on CPU 1, its doorbell on CPU 2, a guest on CPU 2
@@ -37,6 +41,9 @@
  * tells the two apart by the errno alone.
  *
  * ioctlabuse IMAGE status-stall: ioctlabuse_stall.c.
+ *
+ * ioctlabuse IMAGE races: life-cycle ioctls racing on one instance from
+ * several descriptors (ioctlabuse_races.c).
  *
  * ioctlabuse IMAGE mac-ids: two ksnetN whose instances' IDs are 256
  * apart do not share a MAC (ioctlabuse_starts.c).
@@ -431,10 +438,11 @@ int main(int argc, char **argv)
 	if (argc < 2 || argc > 4 ||
 	    (argc == 3 && strcmp(argv[2], "failed-start") &&
 	     strcmp(argv[2], "doorbell") && strcmp(argv[2], "any-cpu") &&
-	     strcmp(argv[2], "status-stall") && strcmp(argv[2], "mac-ids")) ||
+	     strcmp(argv[2], "status-stall") && strcmp(argv[2], "mac-ids") &&
+	     strcmp(argv[2], "races") && strcmp(argv[2], "killed-start")) ||
 	    (argc == 4 && strcmp(argv[2], "disk-busy")) ||
 	    (in = open(argv[1], O_RDONLY)) < 0 || fstat(in, &sb)) {
-		fprintf(stderr, "usage: ioctlabuse IMAGE [failed-start | doorbell | any-cpu | status-stall | mac-ids | disk-busy DISK]\n");
+		fprintf(stderr, "usage: ioctlabuse IMAGE [failed-start | doorbell | any-cpu | status-stall | mac-ids | races | killed-start | disk-busy DISK]\n");
 		return 2;
 	}
 	img = malloc((size_t)sb.st_size);
@@ -456,6 +464,10 @@ int main(int argc, char **argv)
 			status_stall(img, (size_t)sb.st_size);
 		else if (!strcmp(argv[2], "mac-ids"))
 			mac_ids(img, (size_t)sb.st_size);
+		else if (!strcmp(argv[2], "races"))
+			races(img, (size_t)sb.st_size);
+		else if (!strcmp(argv[2], "killed-start"))
+			killed_start(img, (size_t)sb.st_size);
 		else {
 			failed_start(img, (size_t)sb.st_size);
 			failed_start_closed(img, (size_t)sb.st_size);

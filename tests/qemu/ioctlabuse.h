@@ -45,8 +45,12 @@ void doorbell_cpus(void *img, size_t img_size);
 void any_cpu(void *img, size_t img_size);
 void mac_ids(void *img, size_t img_size);
 void disk_busy(void *img, size_t img_size, const char *disk);
+void killed_start(void *img, size_t img_size);
 
 /* ioctlabuse_stall.c */
 void status_stall(void *img, size_t img_size);
+
+/* ioctlabuse_races.c */
+void races(void *img, size_t img_size);
 
 #endif

@@ -2,6 +2,9 @@
  * ioctlabuse's modes around starting and placing an instance: failed-start,
  * doorbell, any-cpu and disk-busy (what each checks: ioctlabuse.c).
  */
+#include <dirent.h>
+#include <signal.h>
+
 #include "ioctlabuse.h"
 
 /* Load ld; the CPU the module gave it, or -1 (a failure counted). */
@@ -330,4 +333,164 @@ void mac_ids(void *img, size_t img_size)
 	failures += bad;
 out:
 	close(fd);
+}
+
+/* The state letter of instance id's device thread, kspawn-io/ID; 0: none. */
+static char io_thread_state(unsigned int id)
+{
+	char want[32], path[300], line[128], state = 0;
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+
+	snprintf(want, sizeof(want), "(kspawn-io/%u) ", id);
+	while (d && !state && (e = readdir(d))) {
+		FILE *f;
+		char *at;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(line, sizeof(line), f) && (at = strstr(line, want)))
+			state = at[strlen(want)];
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return state;
+}
+
+static int io_thread_of(unsigned int id)
+{
+	return io_thread_state(id) != 0;
+}
+
+/*
+ * A loaded instance's device thread (made at load) waits idle for the
+ * start: never woken, a kthread sleeps uninterruptibly (D), which counts
+ * in the load average and is reported hung after 120 s.
+ */
+static void loaded_thread(void *img, size_t img_size)
+{
+	int fd = open("/dev/kspawn", O_RDWR);
+	struct kspawn_ioc_load ld = valid_load(img, img_size, "spin");
+	char state;
+
+	ld.ramdisk_bytes = 1 << 20;
+	if (ioctl(fd, KSPAWN_IOC_LOAD, &ld)) {
+		printf("  FAILED loaded thread: the load failed: %s\n",
+		       strerror(errno));
+		failures++;
+		close(fd);
+		return;
+	}
+	/* Until it reaches its wait: 5 s at most (a busy TCG host). */
+	for (int i = 0; i < 50 && (state = io_thread_state(ld.id)) != 'I'; i++)
+		usleep(100000);
+	printf("  %s a loaded instance's device thread waits idle (state %c)\n",
+	       state == 'I' ? "ok" : "FAILED", state ? state : '-');
+	failures += state != 'I';
+	close(fd);
+}
+
+/*
+ * One try of killed_start(): a START whose caller gets SIGKILL delay_us
+ * after it asked; how long the start took if it was not killed.  A kill
+ * that found the caller inside the START with the guest running on after
+ * it is a case: the guest must have its device thread.
+ */
+static double kill_during_start(void *img, size_t img_size, int delay_us,
+				int *cases)
+{
+	int fd = open("/dev/kspawn", O_RDWR), p[2], status;
+	struct kspawn_ioc_load ld = valid_load(img, img_size, "spin");
+	struct kspawn_ioc_instance in;
+	struct kspawn_ioc_status st;
+	double t0 = 0, took = 0;
+	pid_t child;
+
+	ld.ramdisk_bytes = 1 << 20;
+	if (fd < 0 || pipe(p))
+		return -1;
+	child = fork();
+	if (child == 0) {
+		int b = open("/dev/kspawn", O_RDWR);
+
+		if (ioctl(b, KSPAWN_IOC_LOAD, &ld) ||
+		    write(p[1], &ld.id, sizeof(ld.id)) != sizeof(ld.id))
+			_exit(1);
+		INIT(in);
+		in.id = ld.id;
+		_exit(ioctl(b, KSPAWN_IOC_START, &in) ? 2 : 0);
+	}
+	close(p[1]);
+	if (read(p[0], &ld.id, sizeof(ld.id)) != sizeof(ld.id)) {
+		printf("  FAILED killed start: the load failed\n");
+		failures++;
+		waitpid(child, &status, 0);
+		close(p[0]);
+		close(fd);
+		return -1;
+	}
+	close(p[0]);
+	if (delay_us >= 0) {
+		usleep(delay_us);
+		kill(child, SIGKILL);
+	} else {
+		t0 = seconds();
+	}
+	waitpid(child, &status, 0);
+	if (delay_us < 0)
+		took = seconds() - t0;
+	INIT(st);
+	st.id = ld.id;
+	if (WIFSIGNALED(status) && !ioctl(fd, KSPAWN_IOC_STATUS, &st) &&
+	    st.host_state == KSPAWN_HOST_RUNNING) {
+		int ok = io_thread_of(ld.id);
+
+		(*cases)++;
+		printf("  %s a START whose caller was killed %d us in: instance %u runs %s its device thread\n",
+		       ok ? "ok" : "FAILED", delay_us, ld.id,
+		       ok ? "with" : "without");
+		failures += !ok;
+	}
+	INIT(in);
+	in.id = ld.id;
+	ioctl(fd, KSPAWN_IOC_STOP, &in);
+	close(fd);
+	return took;
+}
+
+/*
+ * SIGKILL for the caller of a START while the start is under way: nothing
+ * in it waits for a signal once the cores are taken, so the start goes on
+ * and the guest runs; it must run with its device thread.  (Its thread
+ * was made there, and kthread_create() gives up on a fatal signal: the
+ * guest ran without, its devices never answering.)  Kills at random
+ * moments of a start, timed once unkilled, until three found the caller
+ * inside the START and the guest running on (30 tries at most).
+ */
+void killed_start(void *img, size_t img_size)
+{
+	int cases = 0, tries = 0;
+	double took;
+
+	loaded_thread(img, img_size);
+	took = kill_during_start(img, img_size, -1, &cases);
+
+	if (took <= 0) {
+		printf("  FAILED killed start: the unkilled start failed\n");
+		failures++;
+		return;
+	}
+	srand((unsigned int)time(NULL));
+	while (cases < 3 && tries++ < 30)
+		kill_during_start(img, img_size,
+				  (int)(took * 1e6 * (rand() % 1000) / 1000),
+				  &cases);
+	printf("  %s killed starts: %d of %d tries killed the caller inside a START its guest outlived (a start takes %.0f ms)\n",
+	       cases ? "ok" : "FAILED", cases, tries, took * 1000);
+	failures += !cases;
 }

@@ -123,6 +123,18 @@ want_no_instances
 dmesg | grep -q "failed on purpose in long mode" || bad "the start did not fail on purpose"
 dmesg | grep -q "cannot be started again" || bad "no refusal line in the kernel log"
 
+# A START whose caller is killed (SIGKILL) while it is under way: the
+# guest runs on, with its device thread (tests/qemu/ioctlabuse_starts.c).
+# Seen red before the thread was made at load: made at start, it was
+# given up for the signal, and the guest ran without it.  Made at load,
+# it waits idle (I), not uninterruptibly (D), for the start.
+expect 0 ioctlabuse "$TEST_IMG" killed-start
+has 'ok a loaded instance.s device thread waits idle'
+has 'ok killed starts'
+has 'ioctlabuse: 0 failed'
+want_online 1
+want_no_instances
+
 # A STATUS whose copy out stalls on the caller's page (userfaultfd) holds
 # no reference a stop would wait for (tests/qemu/ioctlabuse_stall.c).
 expect 0 ioctlabuse "$IMG" status-stall
