@@ -65,8 +65,9 @@ check_options() {
 # usage error, not a directory named "--help"; "--" ends the options
 # (dropped: "-- BUILD_DIR" is BUILD_DIR).  Sets top, the source tree, and
 # build, the first operand; without one the runner stops with "usage:
-# USAGE", status 2 (a usage error).  A runner whose BUILD_DIR may be left out, or that only
-# hands its operands on, passes "" for USAGE: build is then empty.
+# USAGE", status 2 (a usage error).  A runner whose BUILD_DIR may be left
+# out, or that only hands its operands on, passes "" for USAGE: build is
+# then empty.
 runner_start() {
 	local usage=$1
 
