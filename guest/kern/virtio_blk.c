@@ -69,6 +69,12 @@ static struct {
 	int resetting;			/* one caller resets a broken device */
 	int stopping;			/* a reset is coming: nothing new is sent */
 	int drained;			/* reset, and every request it had failed */
+	/* The watcher (vblk_watch): 0 none yet, 1 running, 2 ended. */
+	int watcher;
+	unsigned int cb_out;		/* callback requests out */
+	int watch_idle;			/* asleep until cb_out moves from 0 */
+	struct spinlock watch_lock;
+	struct wait_queue watch_wq;
 } vb;
 
 /* The most blk_size we take: a 64 KiB-page machine's block. */
@@ -79,6 +85,8 @@ static struct {
  * (vblk_read, vblk_write) long before this costs anything.
  */
 #define VBLK_MAX_SEGS 16
+/* The watcher's look at a device with callback requests out. */
+#define WATCH_NS 100000000ULL
 
 /*
  * Run a request's callback fn, read before the request was marked done
@@ -91,6 +99,7 @@ static void complete(struct vblk_req *r, void (*fn)(struct vblk_req *r))
 
 	if (!fn)
 		return;
+	__atomic_fetch_sub(&vb.cb_out, 1, __ATOMIC_RELAXED);
 	fpu_save_for_app(&interrupted);
 	fn(r);
 	fpu_restore(&interrupted);
@@ -118,9 +127,15 @@ static void collect(struct vblk_queue *q)
 		complete(r, fn);
 		any = 1;
 	}
-	/* Broken, it will complete nothing: its waiters go reset it. */
+	/*
+	 * Broken, it will complete nothing: its waiters, and the watcher
+	 * for its callback requests, go reset it.  (The watcher's lock is
+	 * not taken here: a wake-up lost costs it one WATCH_NS.)
+	 */
 	if (any || q->vq->broken)
 		wq_wake_all(&q->wq);
+	if (q->vq->broken)
+		wq_wake_all(&vb.watch_wq);
 }
 
 /* The same, and ask for an interrupt at the next completion. */
@@ -144,6 +159,8 @@ static void reap(struct vblk_queue *q)
  */
 static void vblk_reset_dead(void)
 {
+	uint64_t flags;
+
 	if (__atomic_exchange_n(&vb.resetting, 1, __ATOMIC_ACQ_REL)) {
 		while (!__atomic_load_n(&vb.drained, __ATOMIC_ACQUIRE))
 			thread_sleep_ms(1);
@@ -155,9 +172,9 @@ static void vblk_reset_dead(void)
 	virtio_reset(&vb.dev);
 	for (unsigned int i = 0; i < vb.nq; i++) {
 		struct vblk_queue *q = &vb.q[i];
-		uint64_t flags = spin_lock_irqsave(&q->lock);
 		struct list_node *n;
 
+		flags = spin_lock_irqsave(&q->lock);
 		/*
 		 * What the device completed before it broke keeps its result;
 		 * then the used ring is closed, or a later look would complete
@@ -177,6 +194,10 @@ static void vblk_reset_dead(void)
 		spin_unlock_irqrestore(&q->lock, flags);
 	}
 	__atomic_store_n(&vb.drained, 1, __ATOMIC_RELEASE);
+	/* The watcher's work is done: it ends. */
+	flags = spin_lock_irqsave(&vb.watch_lock);
+	wq_wake_all(&vb.watch_wq);
+	spin_unlock_irqrestore(&vb.watch_lock, flags);
 }
 
 static void on_irq(struct virtio_dev *d, unsigned int idx)
@@ -312,6 +333,8 @@ int vblk_init_queues(unsigned int max_queues)
 		return 0;
 	if (max_queues > KSPAWN_MAX_QUEUES)
 		max_queues = KSPAWN_MAX_QUEUES;
+	spin_init(&vb.watch_lock);
+	wq_init(&vb.watch_wq);
 	if (max_queues > 1)
 		wanted |= F(VIRTIO_BLK_F_MQ);
 	if (virtio_open(&vb.dev, VIRTIO_ID_BLOCK, wanted))
@@ -409,6 +432,75 @@ static int needs_reset(struct vblk_queue *q)
 {
 	return __atomic_load_n(&vb.stopping, __ATOMIC_ACQUIRE) ||
 	       q->vq->broken || virtio_broken(&vb.dev);
+}
+
+/*
+ * A request with a callback alone has no waiter (vblk_wait) to find the
+ * device broken and reset it: the callback would never run, and the
+ * request's buffers would stay the device's.  This thread is that
+ * waiter for all of them: while any is out it looks every WATCH_NS (at
+ * once when an interrupt found a used ring broken), collecting what an
+ * interrupt may have missed, and resets a device that needs it.  It
+ * ends with the device's reset, whoever did it.
+ */
+static int vblk_watch(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&vb.drained, __ATOMIC_ACQUIRE)) {
+		uint64_t flags = spin_lock_irqsave(&vb.watch_lock);
+		int broken = 0;
+
+		while (!__atomic_load_n(&vb.cb_out, __ATOMIC_RELAXED) &&
+		       !__atomic_load_n(&vb.drained, __ATOMIC_ACQUIRE)) {
+			vb.watch_idle = 1;
+			wq_wait(&vb.watch_wq, &vb.watch_lock, 0);
+			vb.watch_idle = 0;
+		}
+		wq_wait(&vb.watch_wq, &vb.watch_lock, time_ns() + WATCH_NS);
+		spin_unlock_irqrestore(&vb.watch_lock, flags);
+		for (unsigned int i = 0; i < vb.nq && !broken; i++) {
+			struct vblk_queue *q = &vb.q[i];
+
+			flags = spin_lock_irqsave(&q->lock);
+			collect(q);	/* not reap(): a waiter's poll stays */
+			broken = needs_reset(q);
+			spin_unlock_irqrestore(&q->lock, flags);
+		}
+		if (broken)
+			vblk_reset_dead();
+	}
+	__atomic_store_n(&vb.watcher, 2, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* The watcher, started by the first callback request (threads only). */
+static void watch_start(void)
+{
+	struct thread_attr attr = { .prio = THREAD_PRIO_HIGH, .detached = 1 };
+
+	if (__atomic_load_n(&vb.watcher, __ATOMIC_ACQUIRE) ||
+	    __atomic_exchange_n(&vb.watcher, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (!thread_create("vblk-watch", vblk_watch, NULL, &attr)) {
+		__atomic_store_n(&vb.watcher, 2, __ATOMIC_RELEASE);
+		kprintf("virtio-blk: no watcher thread: a callback request on a device that breaks fails only once something waits\n");
+	}
+}
+
+/*
+ * One more callback request out; q's lock held.  The first after none
+ * wakes the watcher if it sleeps without a deadline (not at every
+ * request of a queue depth of one): under its lock, so that it cannot
+ * have found the count 0 and not yet be asleep.
+ */
+static void watch_one_more(void)
+{
+	if (__atomic_fetch_add(&vb.cb_out, 1, __ATOMIC_RELAXED))
+		return;
+	spin_lock(&vb.watch_lock);
+	if (vb.watch_idle)
+		wq_wake_all(&vb.watch_wq);
+	spin_unlock(&vb.watch_lock);
 }
 
 /* [sector, +sectors) in whole blocks of the device's. */
@@ -526,6 +618,8 @@ int vblk_submit_cb(struct vblk_req *r, uint32_t type, uint64_t sector,
 	r->queue = q->idx;
 	r->complete = complete;
 	r->ctx = ctx;
+	if (complete)
+		watch_start();
 	flags = spin_lock_irqsave(&q->lock);
 	for (;;) {
 		int e;
@@ -542,6 +636,8 @@ int vblk_submit_cb(struct vblk_req *r, uint32_t type, uint64_t sector,
 		wait_slice(q, NULL);
 	}
 	list_push_back(&q->out, &r->node);
+	if (complete)
+		watch_one_more();
 	if (virtq_publish(q->vq))
 		virtio_kick(&vb.dev, q->idx);
 	spin_unlock_irqrestore(&q->lock, flags);

@@ -82,9 +82,12 @@ int vblk_submit(struct vblk_req *r, uint32_t type, uint64_t sector,
 
 /*
  * The same, and complete(r) is called once r is done (vblk_status() says
- * how; r->ctx is ctx): from the completion's interrupt or a waiter, on
- * any CPU, with the queue's lock held and interrupts off, so it must not
- * sleep, submit or wait; r is the caller's again once it returns.
+ * how; r->ctx is ctx): from the completion's interrupt, a waiter or the
+ * driver's watcher thread, on any CPU, with the queue's lock held and
+ * interrupts off, so it must not sleep, submit or wait; r is the
+ * caller's again once it returns.  Nobody need wait for r: the first
+ * such request starts the watcher, which resets a device that breaks
+ * (as vblk_wait does) and so fails r then, within about 100 ms.
  */
 int vblk_submit_cb(struct vblk_req *r, uint32_t type, uint64_t sector,
 		   void *buf, uint32_t len, void (*complete)(struct vblk_req *r),

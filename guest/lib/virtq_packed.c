@@ -103,9 +103,10 @@ static void next_avail(struct virtq *q)
  * of its first descriptor, unique while it is out since slots come back
  * in order; so a buffer posted at the slot it had a lap ago finds addr
  * (id_va says so without translating it), len and id already right where
- * the device did not overwrite them with a used descriptor, and those are
- * compared rather than stored.  The
- * flags change every lap and are always written, last.
+ * the device did not overwrite them with a used descriptor (id_va is
+ * forgotten where it wrote one: batch_start()), and those are compared
+ * rather than stored.  The flags change every lap and are always
+ * written, last.
  */
 static int add_one_in_order(struct virtq *q, const struct virtq_buf *b,
 			    unsigned int write, void *cookie)
@@ -115,7 +116,6 @@ static int add_one_in_order(struct virtq *q, const struct virtq_buf *b,
 
 	if (!q->num_free)
 		return -1;
-	/* The device's used descriptors leave addr alone. */
 	if (q->id_va[pos] != b->p) {
 		q->id_va[pos] = b->p;
 		d->addr = q->addr(b->p);
@@ -397,6 +397,12 @@ static int batch_start(struct virtq *q)
 	q->batch_id = id;
 	q->batch_len = d->len;
 	q->in_batch = 1;
+	/*
+	 * A used descriptor's address is unused (virtio 1.2, 2.8.4): the
+	 * device may have written it, so this slot's buffer address is
+	 * stored again at its next add, not believed to be in place.
+	 */
+	q->id_va[q->last_used] = NULL;
 	return 1;
 }
 

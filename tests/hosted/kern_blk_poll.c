@@ -151,6 +151,11 @@ int main(void)
 out:
 	atomic_store(&stop, 1);
 	pthread_join(dev, NULL);
+	/* The driver's watcher (for the callback request) ended, as a
+	 * reset would end it, before the rings' memory goes. */
+	__atomic_store_n(&vb.drained, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&vb.watcher, __ATOMIC_ACQUIRE) == 1)
+		usleep(100);
 	free(region);
 	printf("kern_blk_poll: %d failed\n", failures);
 	return failures != 0;

@@ -15,6 +15,14 @@
  *     each callback once; an interrupt that comes later (or any waiter's
  *     look at the ring) must not complete either again.
  *
+ *   blk-reset-callbacks-{needs-reset,broken-ring}: both requests have
+ *     only a completion callback, and nothing here submits or waits
+ *     after them: the device asks for a reset, or breaks the used ring
+ *     (an entry naming no request, with its interrupt).  The driver
+ *     must still reset it and fail both, each callback called once,
+ *     within HANG_MS: before, only a waiter or a later submit reset the
+ *     device, and the callbacks never ran.
+ *
  * The driver is included here, to start it afresh for each case.
  */
 #include "kern/virtio_blk.c"
@@ -36,9 +44,11 @@
 #define BASE 0x40000000ULL
 #define REGION_BYTES (1u << 20)
 
+#define HANG_MS 3000
+
 static uint8_t *region;
 static struct kspawn_device slot;
-static volatile int stop, complete_first;
+static volatile int stop, complete_first, break_ring, resets;
 static pthread_t resetter;
 
 static void *va(uint64_t gpa)
@@ -58,8 +68,10 @@ static void *device(void *arg)
 	while (!stop) {
 		uint8_t st = __atomic_load_n(&slot.status, __ATOMIC_ACQUIRE);
 
-		if (kh_device_handshake(&slot, &acked))
+		if (kh_device_handshake(&slot, &acked)) {
+			resets++;
 			continue;
+		}
 		if ((st & VIRTIO_CONFIG_S_DRIVER_OK) && !broke &&
 		    __atomic_load_n(&slot.queues[0].ready, __ATOMIC_ACQUIRE)) {
 			struct vring_avail *avail = va(slot.queues[0].driver_addr);
@@ -81,10 +93,20 @@ static void *device(void *arg)
 					__atomic_store_n(&used->idx, 1,
 							 __ATOMIC_RELEASE);
 				}
+				broke = 1;
+				if (break_ring) {
+					struct vring_used *used =
+						va(slot.queues[0].device_addr);
+
+					used->ring[0].id = 99;	/* no chain */
+					__atomic_store_n(&used->idx, 1,
+							 __ATOMIC_RELEASE);
+					on_irq(&vb.dev, 0);
+					continue;
+				}
 				__atomic_store_n(&slot.status,
 						 st | VIRTIO_CONFIG_S_NEEDS_RESET,
 						 __ATOMIC_RELEASE);
-				broke = 1;
 			}
 		}
 		usleep(100);
@@ -92,14 +114,28 @@ static void *device(void *arg)
 	return NULL;
 }
 
+/*
+ * The driver's watcher thread (started by a callback request) ended, as
+ * a reset ends it, before the driver's state or the region is reused.
+ */
+static void end_watcher(void)
+{
+	__atomic_store_n(&vb.drained, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&vb.watcher, __ATOMIC_ACQUIRE) == 1)
+		usleep(100);
+}
+
 static int start(pthread_t *t, int first_completes)
 {
+	end_watcher();
 	memset(&vb, 0, sizeof(vb));
 	memset(&slot, 0, sizeof(slot));
 	memset(region, 0, REGION_BYTES);
 	vh_region(region, BASE, REGION_BYTES, 0);
 	kh_blk_slot(&slot, 8, 2048);
 	complete_first = first_completes;
+	break_ring = 0;
+	resets = 0;
 	stop = 0;
 	pthread_create(t, NULL, device, NULL);
 	return vblk_init_queues(1);
@@ -193,7 +229,9 @@ static void stale_used(void)
 		       (void *)0);
 	vblk_submit_cb(&r1, VIRTIO_BLK_T_IN, 0, b1, sizeof(b1), count,
 		       (void *)1);
-	while (!virtio_broken(&vb.dev))
+	/* Or the driver already found it so, and is resetting it. */
+	while (!virtio_broken(&vb.dev) &&
+	       !__atomic_load_n(&vb.stopping, __ATOMIC_ACQUIRE))
 		usleep(100);
 	e = vblk_submit(&r2, VIRTIO_BLK_T_IN, 0, b2, sizeof(b2));
 	status0 = r0.status;
@@ -210,6 +248,44 @@ out:
 	pthread_join(dev, NULL);
 }
 
+/*
+ * Two callback requests, and then nothing but a look at the callbacks:
+ * the device breaks (ring: the used ring; else NEEDS_RESET) and the
+ * driver alone must reset it and fail both.
+ */
+static void callbacks_only(int ring)
+{
+	static struct vblk_req r0, r1;
+	static uint8_t b0[VBLK_SECTOR], b1[VBLK_SECTOR];
+	const char *name = ring ? "blk-reset-callbacks-broken-ring" :
+				  "blk-reset-callbacks-needs-reset";
+	pthread_t dev;
+	int waited = 0;
+
+	memset(callbacks, 0, sizeof(callbacks));
+	if (start(&dev, 0)) {
+		verdict(name, NULL, 0, "no device");
+		goto out;
+	}
+	break_ring = ring;
+	vblk_submit_cb(&r0, VIRTIO_BLK_T_IN, 0, b0, sizeof(b0), count,
+		       (void *)0);
+	vblk_submit_cb(&r1, VIRTIO_BLK_T_IN, 0, b1, sizeof(b1), count,
+		       (void *)1);
+	while ((callbacks[0] < 1 || callbacks[1] < 1) && waited++ < HANG_MS)
+		usleep(1000);
+	verdict(name, NULL,
+		callbacks[0] == 1 && callbacks[1] == 1 &&
+		r0.status == VIRTIO_BLK_S_IOERR &&
+		r1.status == VIRTIO_BLK_S_IOERR && resets == 1,
+		"after %d ms: callbacks %d and %d (want 1 and 1), statuses %u and %u (want %u), device resets %d (want 1)",
+		waited, callbacks[0], callbacks[1], r0.status, r1.status,
+		VIRTIO_BLK_S_IOERR, resets);
+out:
+	stop = 1;
+	pthread_join(dev, NULL);
+}
+
 int main(void)
 {
 	region = aligned_alloc(4096, REGION_BYTES);
@@ -217,6 +293,9 @@ int main(void)
 		return 2;
 	waiters();
 	stale_used();
+	callbacks_only(0);
+	callbacks_only(1);
+	end_watcher();
 	printf("kern_blk_reset: %d failed\n", failures);
 	free(region);
 	return failures != 0;

@@ -4,10 +4,13 @@
  * it, so a spinlock only has to be correct, and a wait queue's sleeper
  * just sleeps a little and looks again (the kernel allows spurious
  * wakeups).  The waits poll the device when the test asked for it
- * (vh_poll), as the hosted platform's do.
+ * (vh_poll), as the hosted platform's do.  A kernel thread the drivers
+ * start is a pthread.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,6 +71,43 @@ void thread_sleep_ms(uint64_t ms)
 {
 	while (ms--)
 		vh_platform.wait(NULL);
+}
+
+/*
+ * A kernel thread as a detached pthread (the blk driver's watcher): it
+ * can be neither joined nor told apart from the others (thread_self()).
+ */
+struct kh_thread {
+	thread_fn fn;
+	void *arg;
+};
+
+static void *kh_thread_main(void *p)
+{
+	struct kh_thread t = *(struct kh_thread *)p;
+
+	free(p);
+	t.fn(t.arg);
+	return NULL;
+}
+
+struct thread *thread_create(const char *name, thread_fn fn, void *arg,
+			     const struct thread_attr *attr)
+{
+	struct kh_thread *t = malloc(sizeof(*t));
+	pthread_t id;
+
+	(void)name;
+	(void)attr;
+	if (!t)
+		return NULL;
+	*t = (struct kh_thread){ fn, arg };
+	if (pthread_create(&id, NULL, kh_thread_main, t)) {
+		free(t);
+		return NULL;
+	}
+	pthread_detach(id);
+	return &self;
 }
 
 int kprintf(const char *fmt, ...)

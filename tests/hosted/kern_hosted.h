@@ -2,9 +2,9 @@
  * The guest kernel's virtio drivers (kern/virtio_blk.c, kern/virtio_net.c)
  * as parts of a Linux program: kern_hosted.c gives them what the kernel
  * would (spinlocks, wait queues that poll, time, pages from the hosted
- * region, kprintf to stderr, one CPU) and kern_shim/ the two headers
- * that only build for the guest.  Build with -iquote tests/hosted/kern_shim
- * so that those come first.
+ * region, kprintf to stderr, one CPU, threads as pthreads) and kern_shim/
+ * the two headers that only build for the guest.  Build with -iquote
+ * tests/hosted/kern_shim so that those come first.
  *
  *	vh_region(mem, base, bytes, 0);
  *	kh_slot = &slot;			the one device virtio_open() finds

@@ -180,7 +180,7 @@ run_klog() {
 	wanted klog || return 0
 	log=$(mktemp)
 	host "$log" 2 --run /tests/klog-selftest.sh
-	collect "$log" 2 klog-cases klog-cases-wrapped case-stuck
+	collect "$log" 2 klog-cases klog-cases-wrapped klog-hung-origin case-stuck
 	while IFS= read -r kind; do
 		grep -qF -- "$kind" "$log.err" || missing+=("not listed: $kind")
 	done < <(sed -n 's/^KLOG-SELFTEST-KIND //p' "$log")

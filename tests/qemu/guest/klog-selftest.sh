@@ -72,6 +72,22 @@ else
 	if [ $? -eq 0 ]; then echo "ok qemu/klog-cases-wrapped"; else echo "FAIL qemu/klog-cases-wrapped"; status=1; fi
 	echo "$out"
 fi
+# A hung-task report lands in whatever case runs 120 s after the hang:
+# the case it lands in is told whose task it is (hung-leaver's, which
+# left it behind), not only that its kernel log shows a hung task.
+CASES_DIR=/tests/selftest sh /tests/run-cases.sh hung-leaver hung-report > /tmp/hung.run 2>&1
+out=$(cat /tmp/hung.run)
+kill "$(cat /tmp/hung-leaver.pid 2>/dev/null)" 2>/dev/null
+if echo "$out" | grep -q '^ok qemu/hung-leaver$' &&
+	echo "$out" | grep -q '^FAIL qemu/hung-report' &&
+	echo "$out" | grep -q 'hung task sleep:[0-9]* was started by case hung-leaver, not this one'; then
+	echo "ok qemu/klog-hung-origin"
+else
+	echo "FAIL qemu/klog-hung-origin"
+	echo "  run-cases.sh said:"
+	echo "$out" | sed 's/^/  | /'
+	status=1
+fi
 # A case stuck in the kernel (selftest/case-stuck.sh, asleep in the module
 # for 10 s) is reported with where it sleeps, and the harness goes on to
 # the next case while it still sleeps: before, it waited, and a boot in

@@ -4,7 +4,8 @@
 # "ok qemu/NAME" or "FAIL qemu/NAME" with the evidence below it.  A case
 # also fails if the kernel log it left shows trouble (kspawn-klog-check:
 # BUG, Oops, WARNING, general protection, invalid opcode, RCU stall, hung
-# task, lockup, call trace), if a doorbell was masked as a flood in a
+# task, lockup, call trace; a hung task is named with the case that
+# started it), if a doorbell was masked as a flood in a
 # case without a "# floods:" line, or if it left an instance behind.
 # Exits 0 if every case passed.
 cases="$*"
@@ -57,6 +58,29 @@ blocked_tasks() {
 	done
 }
 
+# A hung-task report comes 120 s or more after the task hung: often in a
+# later case than the one whose task it is.  Each report names its task
+# (COMM:PID); while the task is still there (hung, it usually is), its
+# environment says which case started it (KSPAWN_CASE, set below).
+hung_origin() {	# KLOG_LINES CASE
+	local pid comm from
+	printf '%s\n' "$1" |
+	sed -n 's/.*INFO: task \(.*\):\([0-9][0-9]*\) blocked for more than.*/\2 \1/p' |
+	while read -r pid comm; do
+		# Gone, or its PID another's since: not the task reported.
+		if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != "$comm" ]; then
+			echo "  the hung task $comm:$pid has ended: which case started it is not known"
+			continue
+		fi
+		from=$(tr '\0' '\n' < "/proc/$pid/environ" | sed -n 's/^KSPAWN_CASE=//p')
+		case $from in
+		"") echo "  the hung task $comm:$pid was started by no case (a kernel thread, or the harness)" ;;
+		"$2") echo "  the hung task $comm:$pid was started by this case" ;;
+		*) echo "  the hung task $comm:$pid was started by case $from, not this one (the report comes 120 s or more after the hang)" ;;
+		esac
+	done
+}
+
 # The markers below must reach the log: no rate limit on /dev/kmsg.
 echo on > /proc/sys/kernel/printk_devkmsg 2>/dev/null
 failed=0
@@ -78,6 +102,7 @@ for name in $cases; do
 	else
 		: > "$log"
 		if bounded $((limit + kill_after + grace)) case.$n "$log" \
+			env KSPAWN_CASE="$name" \
 			timeout -k "$kill_after" "$limit" sh "$script"; then
 			st=$(cat "$end")
 			# busybox's timeout: the status of the signal it sent.
@@ -101,6 +126,7 @@ for name in $cases; do
 	if ! klog=$(kspawn-klog-check < /tmp/case.klog.new); then
 		echo "  the kernel log shows:" >> "$log"
 		printf '%s\n' "$klog" | sed 's/^/  k! /' >> "$log"
+		hung_origin "$klog" "$name" >> "$log"
 		echo "  the case's kernel log (last 60 lines):" >> "$log"
 		tail -n 60 /tmp/case.klog.new | sed 's/^/  k| /' >> "$log"
 		st=1
