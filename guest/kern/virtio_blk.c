@@ -1,7 +1,8 @@
 /*
- * The virtio-blk driver proper: the device found and started, its limits
- * read, requests checked, queued and completed (interrupt, poll or
- * wait), and a device that needs a reset reset.  The blocking calls on
+ * The virtio-blk driver proper: the device found and started, requests
+ * queued and completed (interrupt, poll or wait), and a device that needs
+ * a reset reset.  What one request may be (the device's limits and the
+ * checks against them) is in virtio_blk_limits.c; the blocking calls on
  * top (vblk_read and the rest) are in virtio_blk_sync.c.
  */
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fpu.h"
 #include "kern/virtio_blk.h"
+#include "kern/virtio_blk_state.h"
 #include "kern/console.h"
 #include "kern/sched.h"
 #include "kern/sync.h"
@@ -35,56 +37,8 @@
 #define POLL_NS 20000ULL
 #endif
 
-/*
- * One request queue: its ring, and the lock, waiters and count of
- * sleepers that go with it.  With VIRTIO_BLK_F_MQ there is one per guest
- * CPU (up to what the device offers): a CPU submits on its own and
- * shares no lock with the others.
- */
-struct vblk_queue {
-	struct spinlock lock;
-	struct wait_queue wq;
-	unsigned int sleepers;		/* waiting for an interrupt */
-	unsigned int idx;
-	struct virtq *vq;
-	/*
-	 * The requests the device has: what a reset must fail, since their
-	 * memory (often a caller's stack) is the device's until it answers
-	 * or is reset.
-	 */
-	struct list_node out;
-	int dead;			/* reset: its used ring is not read again */
-};
+struct vblk_state vblk;		/* kern/virtio_blk_state.h */
 
-static struct {
-	struct virtio_dev dev;
-	struct vblk_queue q[KSPAWN_MAX_QUEUES];
-	unsigned int nq;
-	uint64_t sectors;
-	uint32_t block;			/* bytes: the device's blk_size */
-	uint32_t seg_bytes;		/* the most in one data segment */
-	unsigned int max_segs;		/* data segments in one request */
-	uint32_t cap;			/* vblk_max_bytes() */
-	int up, said_refused, said_too_big;
-	int resetting;			/* one caller resets a broken device */
-	int stopping;			/* a reset is coming: nothing new is sent */
-	int drained;			/* reset, and every request it had failed */
-	/* The watcher (vblk_watch): 0 none yet, 1 running, 2 ended. */
-	int watcher;
-	unsigned int cb_out;		/* callback requests out */
-	int watch_idle;			/* asleep until cb_out moves from 0 */
-	struct spinlock watch_lock;
-	struct wait_queue watch_wq;
-} vb;
-
-/* The most blk_size we take: a 64 KiB-page machine's block. */
-#define BLOCK_MAX (64 * 1024)
-/*
- * Data segments we put in one request, whatever seg_max says: they are
- * built on the stack, and a bigger transfer is split into requests
- * (vblk_read, vblk_write) long before this costs anything.
- */
-#define VBLK_MAX_SEGS 16
 /* The watcher's look at a device with callback requests out. */
 #define WATCH_NS 100000000ULL
 
@@ -99,7 +53,7 @@ static void complete(struct vblk_req *r, void (*fn)(struct vblk_req *r))
 
 	if (!fn)
 		return;
-	__atomic_fetch_sub(&vb.cb_out, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&vblk.cb_out, 1, __ATOMIC_RELAXED);
 	fpu_save_for_app(&interrupted);
 	fn(r);
 	fpu_restore(&interrupted);
@@ -135,7 +89,7 @@ static void collect(struct vblk_queue *q)
 	if (any || q->vq->broken)
 		wq_wake_all(&q->wq);
 	if (q->vq->broken)
-		wq_wake_all(&vb.watch_wq);
+		wq_wake_all(&vblk.watch_wq);
 }
 
 /* The same, and ask for an interrupt at the next completion. */
@@ -161,17 +115,17 @@ static void vblk_reset_dead(void)
 {
 	uint64_t flags;
 
-	if (__atomic_exchange_n(&vb.resetting, 1, __ATOMIC_ACQ_REL)) {
-		while (!__atomic_load_n(&vb.drained, __ATOMIC_ACQUIRE))
+	if (__atomic_exchange_n(&vblk.resetting, 1, __ATOMIC_ACQ_REL)) {
+		while (!__atomic_load_n(&vblk.drained, __ATOMIC_ACQUIRE))
 			thread_sleep_ms(1);
 		return;
 	}
 	/* Before the reset: a submitter must not kick a device just reset. */
-	__atomic_store_n(&vb.stopping, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&vblk.stopping, 1, __ATOMIC_RELEASE);
 	kprintf("virtio-blk: the device needs a reset (it asked, or broke a ring): resetting it, its requests fail\n");
-	virtio_reset(&vb.dev);
-	for (unsigned int i = 0; i < vb.nq; i++) {
-		struct vblk_queue *q = &vb.q[i];
+	virtio_reset(&vblk.dev);
+	for (unsigned int i = 0; i < vblk.nq; i++) {
+		struct vblk_queue *q = &vblk.q[i];
 		struct list_node *n;
 
 		flags = spin_lock_irqsave(&q->lock);
@@ -193,134 +147,21 @@ static void vblk_reset_dead(void)
 		wq_wake_all(&q->wq);
 		spin_unlock_irqrestore(&q->lock, flags);
 	}
-	__atomic_store_n(&vb.drained, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&vblk.drained, 1, __ATOMIC_RELEASE);
 	/* The watcher's work is done: it ends. */
-	flags = spin_lock_irqsave(&vb.watch_lock);
-	wq_wake_all(&vb.watch_wq);
-	spin_unlock_irqrestore(&vb.watch_lock, flags);
+	flags = spin_lock_irqsave(&vblk.watch_lock);
+	wq_wake_all(&vblk.watch_wq);
+	spin_unlock_irqrestore(&vblk.watch_lock, flags);
 }
 
 static void on_irq(struct virtio_dev *d, unsigned int idx)
 {
-	struct vblk_queue *q = &vb.q[idx < vb.nq ? idx : 0];
+	struct vblk_queue *q = &vblk.q[idx < vblk.nq ? idx : 0];
 
 	(void)d;
 	spin_lock(&q->lock);
 	reap(q);
 	spin_unlock(&q->lock);
-}
-
-/*
- * The device's logical block (VIRTIO_BLK_F_BLK_SIZE): a 4 KiB-sector disk
- * fails anything smaller or off its blocks, so every request is made of
- * whole blocks.  A size we cannot honour (not a power of two, under a
- * sector, huge) refuses the device: guessing would fail its I/O later.
- */
-static int read_block_size(void)
-{
-	uint32_t bytes = VBLK_SECTOR;
-
-	if (virtio_has(&vb.dev, VIRTIO_BLK_F_BLK_SIZE))
-		virtio_config(&vb.dev,
-			      offsetof(struct virtio_blk_config, blk_size),
-			      &bytes, sizeof(bytes));
-	if (bytes < VBLK_SECTOR || bytes > BLOCK_MAX || (bytes & (bytes - 1))) {
-		kprintf("virtio-blk: the device's block size %u is not a power of two from %u to %u bytes: not using it\n",
-			bytes, VBLK_SECTOR, BLOCK_MAX);
-		return -1;
-	}
-	vb.block = bytes;
-	return 0;
-}
-
-/* What the device's limits allow one request, in whole blocks. */
-static uint32_t vblk_device_max(void)
-{
-	uint64_t most = (uint64_t)vb.seg_bytes * vb.max_segs;
-	uint32_t cap = UINT32_MAX - UINT32_MAX % vb.block;
-
-	return most < cap ? (uint32_t)most : cap;
-}
-
-/*
- * How big one request's data may be (VIRTIO_BLK_F_SIZE_MAX: bytes in a
- * segment; VIRTIO_BLK_F_SEG_MAX: segments in a request).  A device that
- * offers them fails a request over either, so the driver splits its
- * buffer into segments of at most size_max, in whole blocks, and refuses
- * a request that would need more than seg_max of them.
- */
-static int read_request_limits(void)
-{
-	uint32_t size_max = UINT32_MAX, seg_max = VBLK_MAX_SEGS;
-
-	if (virtio_has(&vb.dev, VIRTIO_BLK_F_SIZE_MAX))
-		virtio_config(&vb.dev,
-			      offsetof(struct virtio_blk_config, size_max),
-			      &size_max, sizeof(size_max));
-	if (virtio_has(&vb.dev, VIRTIO_BLK_F_SEG_MAX))
-		virtio_config(&vb.dev,
-			      offsetof(struct virtio_blk_config, seg_max),
-			      &seg_max, sizeof(seg_max));
-	size_max -= size_max % vb.block;
-	if (!size_max) {
-		kprintf("virtio-blk: the device's size_max is under one %u-byte block: not using it\n",
-			vb.block);
-		return -1;
-	}
-	vb.seg_bytes = size_max;
-	/* seg_max 0 makes no sense; one segment is what any device takes. */
-	vb.max_segs = seg_max ? seg_max : 1;
-	if (vb.max_segs > VBLK_MAX_SEGS)
-		vb.max_segs = VBLK_MAX_SEGS;
-	/*
-	 * A chain (the header, the segments, the status byte) goes in one
-	 * indirect table if it fits one, else takes that many descriptors
-	 * of the ring: one that fits neither would wait for room for ever.
-	 */
-	for (unsigned int i = 0; i < vb.nq; i++) {
-		struct virtq *vq = vb.q[i].vq;
-		unsigned int fits = vq->size > 2 ? vq->size - 2 : 0;
-
-		if (vq->indirect && fits < VQ_INDIRECT_MAX - 2)
-			fits = VQ_INDIRECT_MAX - 2;
-		if (vb.max_segs > fits)
-			vb.max_segs = fits;
-	}
-	if (!vb.max_segs) {
-		kprintf("virtio-blk: a queue of %u has no room for a request: not using it\n",
-			vb.dev.vq[0].size);
-		return -1;
-	}
-	vb.cap = vblk_device_max();
-	return 0;
-}
-
-uint32_t vblk_max_bytes(void)
-{
-	return vb.up ? vb.cap : 0;
-}
-
-uint32_t vblk_limit_bytes(uint32_t bytes)
-{
-	uint32_t most;
-
-	if (!vb.up)
-		return 0;
-	most = vblk_device_max();
-	bytes -= bytes % vb.block;
-	vb.cap = bytes && bytes < most ? bytes : most;
-	return vb.cap;
-}
-
-/* The init line's mention of a block bigger than a sector. */
-static const char *block_words(void)
-{
-	static char words[32];
-
-	if (vb.block == VBLK_SECTOR)
-		return "";
-	ksnprintf(words, sizeof(words), ", %u-byte blocks", vb.block);
-	return words;
 }
 
 int vblk_init_queues(unsigned int max_queues)
@@ -329,62 +170,62 @@ int vblk_init_queues(unsigned int max_queues)
 	uint16_t offered = 1;
 	int mq;
 
-	if (vb.up)
+	if (vblk.up)
 		return 0;
 	if (max_queues > KSPAWN_MAX_QUEUES)
 		max_queues = KSPAWN_MAX_QUEUES;
-	spin_init(&vb.watch_lock);
-	wq_init(&vb.watch_wq);
+	spin_init(&vblk.watch_lock);
+	wq_init(&vblk.watch_wq);
 	if (max_queues > 1)
 		wanted |= F(VIRTIO_BLK_F_MQ);
-	if (virtio_open(&vb.dev, VIRTIO_ID_BLOCK, wanted))
+	if (virtio_open(&vblk.dev, VIRTIO_ID_BLOCK, wanted))
 		return -1;
-	mq = virtio_has(&vb.dev, VIRTIO_BLK_F_MQ);
+	mq = virtio_has(&vblk.dev, VIRTIO_BLK_F_MQ);
 	if (mq)
-		virtio_config(&vb.dev,
+		virtio_config(&vblk.dev,
 			      offsetof(struct virtio_blk_config, num_queues),
 			      &offered, sizeof(offered));
-	vb.nq = 0;
+	vblk.nq = 0;
 	for (unsigned int i = 0; i < max_queues && i < offered; i++) {
-		struct vblk_queue *q = &vb.q[i];
+		struct vblk_queue *q = &vblk.q[i];
 
 		spin_init(&q->lock);
 		wq_init(&q->wq);
 		list_init(&q->out);
 		q->idx = i;
-		q->vq = &vb.dev.vq[i];
-		if (virtio_queue(&vb.dev, i, 0, on_irq))
+		q->vq = &vblk.dev.vq[i];
+		if (virtio_queue(&vblk.dev, i, 0, on_irq))
 			break;
-		vb.nq++;
+		vblk.nq++;
 	}
-	if (!vb.nq)
+	if (!vblk.nq)
 		goto fail;
-	virtio_config(&vb.dev, offsetof(struct virtio_blk_config, capacity),
-		      &vb.sectors, sizeof(vb.sectors));
-	if (read_block_size() || read_request_limits())
+	virtio_config(&vblk.dev, offsetof(struct virtio_blk_config, capacity),
+		      &vblk.sectors, sizeof(vblk.sectors));
+	if (vblk_read_block_size() || vblk_read_request_limits())
 		goto fail;
 	/* A partial last block cannot be read or written. */
-	vb.sectors -= vb.sectors % (vb.block / VBLK_SECTOR);
-	virtio_ready(&vb.dev);
-	vb.up = 1;
+	vblk.sectors -= vblk.sectors % (vblk.block / VBLK_SECTOR);
+	virtio_ready(&vblk.dev);
+	vblk.up = 1;
 	/* One line (the CPUs print too); its start is what cases look for. */
 	if (mq)
 		kprintf("virtio-blk: %llu MiB, queue of %u, %s ring%s, multiqueue: %u of %u queues%s\n",
-			(unsigned long long)(vb.sectors >> 11),
-			vb.dev.vq[0].size,
-			vb.dev.vq[0].packed ? "packed" : "split",
-			vb.dev.vq[0].indirect ? ", indirect" : "", vb.nq,
-			offered, block_words());
+			(unsigned long long)(vblk.sectors >> 11),
+			vblk.dev.vq[0].size,
+			vblk.dev.vq[0].packed ? "packed" : "split",
+			vblk.dev.vq[0].indirect ? ", indirect" : "", vblk.nq,
+			offered, vblk_block_words());
 	else
 		kprintf("virtio-blk: %llu MiB, queue of %u, %s ring%s%s\n",
-			(unsigned long long)(vb.sectors >> 11),
-			vb.dev.vq[0].size,
-			vb.dev.vq[0].packed ? "packed" : "split",
-			vb.dev.vq[0].indirect ? ", indirect" : "",
-			block_words());
+			(unsigned long long)(vblk.sectors >> 11),
+			vblk.dev.vq[0].size,
+			vblk.dev.vq[0].packed ? "packed" : "split",
+			vblk.dev.vq[0].indirect ? ", indirect" : "",
+			vblk_block_words());
 	return 0;
 fail:
-	virtio_fail(&vb.dev);
+	virtio_fail(&vblk.dev);
 	return -1;
 }
 
@@ -395,17 +236,17 @@ int vblk_init(void)
 
 uint64_t vblk_sectors(void)
 {
-	return vb.sectors;
+	return vblk.sectors;
 }
 
 uint32_t vblk_block_size(void)
 {
-	return vb.up ? vb.block : VBLK_SECTOR;
+	return vblk.up ? vblk.block : VBLK_SECTOR;
 }
 
 unsigned int vblk_queues(void)
 {
-	return vb.up ? vb.nq : 0;
+	return vblk.up ? vblk.nq : 0;
 }
 
 /*
@@ -430,8 +271,8 @@ static void wait_slice(struct vblk_queue *q, const struct vblk_req *r)
  */
 static int needs_reset(struct vblk_queue *q)
 {
-	return __atomic_load_n(&vb.stopping, __ATOMIC_ACQUIRE) ||
-	       q->vq->broken || virtio_broken(&vb.dev);
+	return __atomic_load_n(&vblk.stopping, __ATOMIC_ACQUIRE) ||
+	       q->vq->broken || virtio_broken(&vblk.dev);
 }
 
 /*
@@ -446,20 +287,20 @@ static int needs_reset(struct vblk_queue *q)
 static int vblk_watch(void *arg)
 {
 	(void)arg;
-	while (!__atomic_load_n(&vb.drained, __ATOMIC_ACQUIRE)) {
-		uint64_t flags = spin_lock_irqsave(&vb.watch_lock);
+	while (!__atomic_load_n(&vblk.drained, __ATOMIC_ACQUIRE)) {
+		uint64_t flags = spin_lock_irqsave(&vblk.watch_lock);
 		int broken = 0;
 
-		while (!__atomic_load_n(&vb.cb_out, __ATOMIC_RELAXED) &&
-		       !__atomic_load_n(&vb.drained, __ATOMIC_ACQUIRE)) {
-			vb.watch_idle = 1;
-			wq_wait(&vb.watch_wq, &vb.watch_lock, 0);
-			vb.watch_idle = 0;
+		while (!__atomic_load_n(&vblk.cb_out, __ATOMIC_RELAXED) &&
+		       !__atomic_load_n(&vblk.drained, __ATOMIC_ACQUIRE)) {
+			vblk.watch_idle = 1;
+			wq_wait(&vblk.watch_wq, &vblk.watch_lock, 0);
+			vblk.watch_idle = 0;
 		}
-		wq_wait(&vb.watch_wq, &vb.watch_lock, time_ns() + WATCH_NS);
-		spin_unlock_irqrestore(&vb.watch_lock, flags);
-		for (unsigned int i = 0; i < vb.nq && !broken; i++) {
-			struct vblk_queue *q = &vb.q[i];
+		wq_wait(&vblk.watch_wq, &vblk.watch_lock, time_ns() + WATCH_NS);
+		spin_unlock_irqrestore(&vblk.watch_lock, flags);
+		for (unsigned int i = 0; i < vblk.nq && !broken; i++) {
+			struct vblk_queue *q = &vblk.q[i];
 
 			flags = spin_lock_irqsave(&q->lock);
 			collect(q);	/* not reap(): a waiter's poll stays */
@@ -469,7 +310,7 @@ static int vblk_watch(void *arg)
 		if (broken)
 			vblk_reset_dead();
 	}
-	__atomic_store_n(&vb.watcher, 2, __ATOMIC_RELEASE);
+	__atomic_store_n(&vblk.watcher, 2, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -478,11 +319,11 @@ static void watch_start(void)
 {
 	struct thread_attr attr = { .prio = THREAD_PRIO_HIGH, .detached = 1 };
 
-	if (__atomic_load_n(&vb.watcher, __ATOMIC_ACQUIRE) ||
-	    __atomic_exchange_n(&vb.watcher, 1, __ATOMIC_ACQ_REL))
+	if (__atomic_load_n(&vblk.watcher, __ATOMIC_ACQUIRE) ||
+	    __atomic_exchange_n(&vblk.watcher, 1, __ATOMIC_ACQ_REL))
 		return;
 	if (!thread_create("vblk-watch", vblk_watch, NULL, &attr)) {
-		__atomic_store_n(&vb.watcher, 2, __ATOMIC_RELEASE);
+		__atomic_store_n(&vblk.watcher, 2, __ATOMIC_RELEASE);
 		kprintf("virtio-blk: no watcher thread: a callback request on a device that breaks fails only once something waits\n");
 	}
 }
@@ -495,81 +336,19 @@ static void watch_start(void)
  */
 static void watch_one_more(void)
 {
-	if (__atomic_fetch_add(&vb.cb_out, 1, __ATOMIC_RELAXED))
+	if (__atomic_fetch_add(&vblk.cb_out, 1, __ATOMIC_RELAXED))
 		return;
-	spin_lock(&vb.watch_lock);
-	if (vb.watch_idle)
-		wq_wake_all(&vb.watch_wq);
-	spin_unlock(&vb.watch_lock);
-}
-
-/* [sector, +sectors) in whole blocks of the device's. */
-static int whole_blocks(uint64_t sector, uint64_t sectors)
-{
-	uint32_t per = vb.block / VBLK_SECTOR;
-
-	return !(sector % per) && !(sectors % per);
-}
-
-/*
- * Whether the device can serve a request: reads and writes, and each
- * range of a discard or write-zeroes, in whole blocks.  One that cannot
- * is refused here, not sent (the device would fail it, or worse, serve
- * a neighbour's bytes); the first refusal says why on the console.
- */
-static int aligned(uint32_t type, uint64_t sector, const void *buf,
-		   uint32_t len)
-{
-	const struct virtio_blk_discard_write_zeroes *range = buf;
-	int ok = 1;
-
-	switch (type) {
-	case VIRTIO_BLK_T_IN:
-	case VIRTIO_BLK_T_OUT:
-		ok = !(len % vb.block) &&
-		     whole_blocks(sector, len / VBLK_SECTOR);
-		break;
-	case VIRTIO_BLK_T_DISCARD:
-	case VIRTIO_BLK_T_WRITE_ZEROES:
-		ok = buf && !(len % sizeof(*range));
-		for (uint32_t i = 0; ok && i < len / sizeof(*range); i++)
-			ok = whole_blocks(range[i].sector,
-					  range[i].num_sectors);
-		if (ok && len)
-			sector = range[0].sector;
-		break;
-	}
-	if (!ok && !vb.said_refused) {
-		vb.said_refused = 1;
-		kprintf("virtio-blk: refused a request (type %u, sector %llu, %u bytes): not in whole %u-byte blocks\n",
-			type, (unsigned long long)sector, len, vb.block);
-	}
-	return ok;
-}
-
-/*
- * A read's or write's data over the device's limits: refused, unsent,
- * and named once on the console (vblk_read and vblk_write split for
- * their callers; an asynchronous caller sizes by vblk_max_bytes()).
- */
-static int too_big(uint32_t type, uint32_t len)
-{
-	if (len <= vblk_max_bytes())
-		return 0;
-	if (!vb.said_too_big) {
-		vb.said_too_big = 1;
-		kprintf("virtio-blk: refused a request (type %u) of %u bytes: at most %u in one (the device's: %u segments of %u bytes)\n",
-			type, len, vblk_max_bytes(), vb.max_segs,
-			vb.seg_bytes);
-	}
-	return 1;
+	spin_lock(&vblk.watch_lock);
+	if (vblk.watch_idle)
+		wq_wake_all(&vblk.watch_wq);
+	spin_unlock(&vblk.watch_lock);
 }
 
 /*
  * The header, then the data in segments of at most seg_bytes (no more
- * than max_segs: too_big() saw to that), then the status byte.  Returns
- * the buffers in all; the first *nout are the device's to read (the
- * header, a write's data), the rest (r->writable bytes) its to write.
+ * than max_segs: vblk_too_big() saw to that), then the status byte.
+ * Returns the buffers in all; the first *nout are the device's to read
+ * (the header, a write's data), the rest (r->writable bytes) its to write.
  */
 static unsigned int build_chain(struct vblk_req *r, int write, void *buf,
 				uint32_t len, struct virtq_buf *b,
@@ -580,7 +359,7 @@ static unsigned int build_chain(struct vblk_req *r, int write, void *buf,
 	b[n++] = (struct virtq_buf){ &r->hdr, sizeof(r->hdr) };
 	/* By what is left: an offset could wrap under a size_max of 2 GiB. */
 	for (uint32_t left = buf ? len : 0, part; left; left -= part) {
-		part = left < vb.seg_bytes ? left : vb.seg_bytes;
+		part = left < vblk.seg_bytes ? left : vblk.seg_bytes;
 		b[n++] = (struct virtq_buf){ (uint8_t *)buf + (len - left),
 					     part };
 	}
@@ -602,15 +381,15 @@ int vblk_submit_cb(struct vblk_req *r, uint32_t type, uint64_t sector,
 	struct vblk_queue *q;
 	uint64_t flags;
 
-	if (!vb.up)
+	if (!vblk.up)
 		return -1;
-	if (!aligned(type, sector, buf, len))
+	if (!vblk_aligned(type, sector, buf, len))
 		return -EINVAL;
-	if (too_big(type, len))
+	if (vblk_too_big(type, len))
 		return -E2BIG;
 	nall = build_chain(r, write, buf, len, b, &nout);
 	/* This CPU's queue; moving to another CPU meanwhile does no harm. */
-	q = &vb.q[sched_cpu() % vb.nq];
+	q = &vblk.q[sched_cpu() % vblk.nq];
 	r->hdr = (struct virtio_blk_outhdr){ .type = type, .sector = sector };
 	r->status = 0xff;
 	r->done = 0;
@@ -639,7 +418,7 @@ int vblk_submit_cb(struct vblk_req *r, uint32_t type, uint64_t sector,
 	if (complete)
 		watch_one_more();
 	if (virtq_publish(q->vq))
-		virtio_kick(&vb.dev, q->idx);
+		virtio_kick(&vblk.dev, q->idx);
 	spin_unlock_irqrestore(&q->lock, flags);
 	return 0;
 }
@@ -652,7 +431,7 @@ int vblk_submit(struct vblk_req *r, uint32_t type, uint64_t sector,
 
 int vblk_wait(struct vblk_req *r)
 {
-	struct vblk_queue *q = &vb.q[r->queue < vb.nq ? r->queue : 0];
+	struct vblk_queue *q = &vblk.q[r->queue < vblk.nq ? r->queue : 0];
 	uint64_t flags = spin_lock_irqsave(&q->lock);
 	uint64_t poll_end = time_ns() + POLL_NS;
 	int disarmed = !q->sleepers;
@@ -687,10 +466,10 @@ int vblk_status(const struct vblk_req *r)
 
 struct virtio_dev *vblk_dev(void)
 {
-	return vb.up ? &vb.dev : NULL;
+	return vblk.up ? &vblk.dev : NULL;
 }
 
 uint64_t vblk_features(void)
 {
-	return vb.dev.features;
+	return vblk.dev.features;
 }

@@ -28,6 +28,7 @@
  * Prints "ok NAME" / "FAIL NAME: why" per case, "kern_blk: N failed" last.
  */
 #include "kern/virtio_blk.c"
+#include "kern/virtio_blk_limits.c"
 #include "kern/virtio_blk_sync.c"
 
 #include <pthread.h>
@@ -129,7 +130,7 @@ static void hostile_device(void)
 	pthread_t t;
 	int r;
 
-	memset(&vb, 0, sizeof(vb));
+	memset(&vblk, 0, sizeof(vblk));
 	memset(region, 0, REGION_BYTES);
 	vh_region(region, BASE, REGION_BYTES, 0);
 	kh_blk_slot(&slot, QSIZE, 2048);
@@ -161,7 +162,7 @@ static void backend(void)
 	void *ram = kb_ram_new(1u << 20);
 	int r, again;
 
-	memset(&vb, 0, sizeof(vb));
+	memset(&vblk, 0, sizeof(vblk));
 	memset(region, 0, REGION_BYTES);
 	memset(&slot, 0, sizeof(slot));
 	vh_region(region, BASE, REGION_BYTES, 0);
@@ -177,10 +178,10 @@ static void backend(void)
 	r = read_on_stack();
 	again = read_on_stack();
 	verdict("blk-reset-backend", NULL,
-		r && again && vb.drained && !blk.dev.live && !slot.reset &&
+		r && again && vblk.drained && !blk.dev.live && !slot.reset &&
 		!slot.status && blk.dev.violations == 1,
 		"reads %d then %d, the driver %s, the device %s (status %#x, reset %u, %llu violations)",
-		r, again, vb.drained ? "down" : "up",
+		r, again, vblk.drained ? "down" : "up",
 		blk.dev.live ? "still live" : "reset", slot.status, slot.reset,
 		(unsigned long long)blk.dev.violations);
 	vh_poll(NULL);
@@ -264,7 +265,7 @@ static void blk_4k(void)
 	uint32_t bytes = BLOCK;
 	pthread_t t;
 
-	memset(&vb, 0, sizeof(vb));
+	memset(&vblk, 0, sizeof(vblk));
 	memset(region, 0, REGION_BYTES);
 	memset(&slot, 0, sizeof(slot));
 	vh_region(region, BASE, REGION_BYTES, 0);

@@ -34,6 +34,7 @@
  * failed" last.
  */
 #include "kern/virtio_blk.c"
+#include "kern/virtio_blk_limits.c"
 #include "kern/virtio_blk_sync.c"
 
 #include <pthread.h>
@@ -204,7 +205,7 @@ static void *reader(void *arg)
 /* A fresh driver and device, the device's thread not yet started. */
 static void fresh(uint64_t features)
 {
-	memset(&vb, 0, sizeof(vb));
+	memset(&vblk, 0, sizeof(vblk));
 	memset(region, 0, REGION_BYTES);
 	memset(&slot, 0, sizeof(slot));
 	atomic_store(&stop, 0);
@@ -225,7 +226,7 @@ static void hostile(const char *name, const char *layout)
 
 	fresh(packed ? 1ULL << VIRTIO_F_RING_PACKED : 0);
 	pthread_create(&dev, NULL, device, NULL);
-	if (vblk_init_queues(1) || vb.dev.vq[0].packed != packed) {
+	if (vblk_init_queues(1) || vblk.dev.vq[0].packed != packed) {
 		verdict(name, layout, 0, "no device, or not the layout asked for");
 		goto out;
 	}

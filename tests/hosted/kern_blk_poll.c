@@ -21,6 +21,7 @@
  */
 #define POLL_NS 2000000000ULL
 #include "kern/virtio_blk.c"
+#include "kern/virtio_blk_limits.c"
 #include "kern/virtio_blk_sync.c"
 
 #include <pthread.h>
@@ -105,7 +106,7 @@ static void *device(void *arg)
 			first = 1;
 			if (wants_interrupt(2)) {
 				atomic_fetch_add(&interrupts, 1);
-				on_irq(&vb.dev, 0);
+				on_irq(&vblk.dev, 0);
 			}
 		}
 	}
@@ -153,8 +154,8 @@ out:
 	pthread_join(dev, NULL);
 	/* The driver's watcher (for the callback request) ended, as a
 	 * reset would end it, before the rings' memory goes. */
-	__atomic_store_n(&vb.drained, 1, __ATOMIC_RELEASE);
-	while (__atomic_load_n(&vb.watcher, __ATOMIC_ACQUIRE) == 1)
+	__atomic_store_n(&vblk.drained, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&vblk.watcher, __ATOMIC_ACQUIRE) == 1)
 		usleep(100);
 	free(region);
 	printf("kern_blk_poll: %d failed\n", failures);

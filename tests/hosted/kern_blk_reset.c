@@ -26,6 +26,7 @@
  * The driver is included here, to start it afresh for each case.
  */
 #include "kern/virtio_blk.c"
+#include "kern/virtio_blk_limits.c"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -101,7 +102,7 @@ static void *device(void *arg)
 					used->ring[0].id = 99;	/* no chain */
 					__atomic_store_n(&used->idx, 1,
 							 __ATOMIC_RELEASE);
-					on_irq(&vb.dev, 0);
+					on_irq(&vblk.dev, 0);
 					continue;
 				}
 				__atomic_store_n(&slot.status,
@@ -120,15 +121,15 @@ static void *device(void *arg)
  */
 static void end_watcher(void)
 {
-	__atomic_store_n(&vb.drained, 1, __ATOMIC_RELEASE);
-	while (__atomic_load_n(&vb.watcher, __ATOMIC_ACQUIRE) == 1)
+	__atomic_store_n(&vblk.drained, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&vblk.watcher, __ATOMIC_ACQUIRE) == 1)
 		usleep(100);
 }
 
 static int start(pthread_t *t, int first_completes)
 {
 	end_watcher();
-	memset(&vb, 0, sizeof(vb));
+	memset(&vblk, 0, sizeof(vblk));
 	memset(&slot, 0, sizeof(slot));
 	memset(region, 0, REGION_BYTES);
 	vh_region(region, BASE, REGION_BYTES, 0);
@@ -166,7 +167,7 @@ static void slow_resetter(void)
 	static int slept;
 
 	if (pthread_equal(pthread_self(), resetter) && !slept &&
-	    __atomic_load_n(&vb.stopping, __ATOMIC_ACQUIRE)) {
+	    __atomic_load_n(&vblk.stopping, __ATOMIC_ACQUIRE)) {
 		slept = 1;
 		usleep(30000);
 	}
@@ -191,7 +192,7 @@ static void waiters(void)
 	 * vblk_wait() has returned then, and ours finds our request failed
 	 * by that reset (the case then checks less, but must not hang).
 	 */
-	while (!virtio_broken(&vb.dev) && wait_ret == 99)
+	while (!virtio_broken(&vblk.dev) && wait_ret == 99)
 		usleep(100);
 	kh_lock_hook = slow_resetter;
 	vblk_wait(&mine);		/* finds it broken: the reset is ours */
@@ -230,12 +231,12 @@ static void stale_used(void)
 	vblk_submit_cb(&r1, VIRTIO_BLK_T_IN, 0, b1, sizeof(b1), count,
 		       (void *)1);
 	/* Or the driver already found it so, and is resetting it. */
-	while (!virtio_broken(&vb.dev) &&
-	       !__atomic_load_n(&vb.stopping, __ATOMIC_ACQUIRE))
+	while (!virtio_broken(&vblk.dev) &&
+	       !__atomic_load_n(&vblk.stopping, __ATOMIC_ACQUIRE))
 		usleep(100);
 	e = vblk_submit(&r2, VIRTIO_BLK_T_IN, 0, b2, sizeof(b2));
 	status0 = r0.status;
-	on_irq(&vb.dev, 0);		/* late, or a waiter's reap */
+	on_irq(&vblk.dev, 0);		/* late, or a waiter's reap */
 	verdict("blk-reset-stale-used", NULL,
 		e == -1 && status0 == VIRTIO_BLK_S_OK &&
 		r1.status == VIRTIO_BLK_S_IOERR && callbacks[0] == 1 &&
