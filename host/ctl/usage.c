@@ -165,7 +165,8 @@ static const char stop_help[] =
 "  frozen file system waits for the thaw); after 5 s, and each minute\n"
 "  after that, it prints the module's word on what it waits for\n"
 "  (\"stop: ...\" on stderr).\n"
-"  --force         skip the polite request\n";
+"  --force         skip the polite request; a polite stop of the guest\n"
+"                  under way (another kspawnctl stop) gives up waiting\n";
 
 static const char gdb_help[] =
 "kspawnctl gdb ID [--listen [ADDR:]PORT | --tty DEV]\n"

@@ -219,7 +219,8 @@ static void unclaim_cores(struct kspawn_instance *in)
 {
 	for (unsigned int i = 0; i < in->ncpus; i++)
 		kspawn_cores_unclaim(in->cpu[i]);
-	in->ncpus = 0;
+	/* A STATUS holding a reference may be reading it (no lock). */
+	WRITE_ONCE(in->ncpus, 0);
 }
 
 /* Give up the claim made by claim(); under kspawn_list_lock. */
@@ -452,7 +453,7 @@ static void disown(struct kspawn_instance *in, const struct file *owner)
 	if (drop) {
 		pr_info("instance %u: loaded but never started; freed\n",
 			in->id);
-		in->state = KSPAWN_HOST_NONE;
+		WRITE_ONCE(in->state, KSPAWN_HOST_NONE);
 	}
 	mutex_unlock(&in->op_lock);
 	if (drop)
@@ -555,11 +556,13 @@ void kspawn_instance_status(struct kspawn_instance *in,
 	struct kspawn_header *h = in->hdr;
 	struct kspawn_state *g = in->gstate;
 	unsigned long beat_at = READ_ONCE(in->heartbeat_jiffies);
+	/* Once: a stop's retire() zeroes it meanwhile (unclaim_cores()). */
+	unsigned int ncpus = READ_ONCE(in->ncpus);
 
 	st->cpu = in->cpu[0];
 	st->apic_id = in->apic_id[0];
-	st->ncpus = in->ncpus;
-	for (unsigned int i = 0; i < in->ncpus; i++)
+	st->ncpus = ncpus;
+	for (unsigned int i = 0; i < ncpus; i++)
 		st->cpus[i] = in->cpu[i];
 	st->doorbell_cpu = -1;
 	st->doorbell_vector = 0;

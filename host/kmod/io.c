@@ -18,10 +18,10 @@
  * (ring_needs_thread()); on a busy CPU it wakes the thread, which polls
  * the frames to NAPI from its own CPU while they keep coming.  ksnetN
  * down: the thread drops them.  Each poll
- * does a bounded amount of work whatever the guest posts.
+ * does a bounded amount of work whatever the guest posts.  The thread's
+ * life (made at load, started, stopped) is io_thread.c's.
  */
 #include <linux/blkdev.h>
-#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
@@ -111,7 +111,8 @@ static int create_net(struct kspawn_instance *in, u32 mode, u32 index)
  * Under the blk lock, from a completion (any context): the last request
  * in flight is done, so a parked FLUSH can run and the driver's next
  * request is on its way; or a written-through write waits for its flush.
- * swap_thread() takes the same lock, so the thread is not gone meanwhile.
+ * swap_thread() (io_thread.c) takes the same lock, so the thread is not
+ * gone meanwhile.
  */
 static void wake_for_blk(void *ctx)
 {
@@ -120,29 +121,6 @@ static void wake_for_blk(void *ctx)
 	set_bit(KICK_IDLE, &io->kicks);
 	if (io->thread)
 		wake_up_process(io->thread);
-}
-
-static int io_thread(void *arg);
-
-/*
- * The device thread (with no device too: it counts the doorbell's rings).
- * Made at load: a fatal signal, which kthread_create() gives up on, fails
- * the load, where at start it left a running guest without its devices.
- * It waits idle (a kthread never woken is in D state) for the start.
- */
-static int make_thread(struct kspawn_instance *in)
-{
-	struct kspawn_io *io = in->io;
-	struct task_struct *t;
-
-	if (!io->has_blk && !io->has_net && !io->doorbell.irq)
-		return 0;
-	t = kthread_create(io_thread, in, "kspawn-io/%u", in->id);
-	if (IS_ERR(t))
-		return PTR_ERR(t);
-	io->made = t;
-	wake_up_process(t);
-	return 0;
 }
 
 int kspawn_io_create(struct kspawn_instance *in,
@@ -170,7 +148,7 @@ int kspawn_io_create(struct kspawn_instance *in,
 			return err;
 	}
 	if (!req->disk_path[0] && !req->ramdisk_bytes)
-		return make_thread(in);
+		return kspawn_io_make_thread(in);
 	if (!memchr(req->disk_path, 0, sizeof(req->disk_path)))
 		return -EINVAL;
 	if (io->has_net && slot(in, 0) == io->net.dev.slot)
@@ -202,7 +180,7 @@ int kspawn_io_create(struct kspawn_instance *in,
 		in->hdr->ndevices = 1;
 	pr_info("instance %u: virtio-blk, %llu MiB on %s\n", in->id,
 		bytes >> 20, io->disk ? req->disk_path : "RAM");
-	return make_thread(in);
+	return kspawn_io_make_thread(in);
 }
 
 /*
@@ -370,21 +348,13 @@ static bool sleep_for_doorbell(struct kspawn_io *io, u64 *poll_ns)
 	return slept;
 }
 
-static int io_thread(void *arg)
+/* The device thread, once started (io_thread.c), until it is stopped. */
+int kspawn_io_serve(struct kspawn_instance *in)
 {
-	struct kspawn_instance *in = arg;
 	struct kspawn_io *io = in->io;
 	unsigned int backoff = 0, idle_pending = 0;
 	u64 last_work = 0, poll_ns = POLL_MIN_NS, window = POLL_MIN_NS;
 
-	/* Made at load: idle until the start makes it the instance's. */
-	for (;;) {
-		set_current_state(TASK_IDLE);
-		if (READ_ONCE(io->thread) || kthread_should_stop())
-			break;
-		schedule();
-	}
-	__set_current_state(TASK_RUNNING);
 	WRITE_ONCE(io->thread_at, THREAD_POLLS);
 	while (!kthread_should_stop()) {
 		int work = poll_devices(io);
@@ -463,141 +433,13 @@ static int io_thread(void *arg)
 	return 0;
 }
 
-/* Called with net_lock held, so the thread cannot be stopped under it. */
-void kspawn_io_kick(struct kspawn_io *io)
-{
-	set_bit(KICK_HOST, &io->kicks);
-	if (io->thread)
-		wake_up_process(io->thread);
-}
-
-/*
- * Set io->thread, and return the old one.  ksnet_xmit() kicks the thread
- * under net_lock, so it changes under that lock: no kick reaches a thread
- * that is being stopped.
- */
-static struct task_struct *swap_thread(struct kspawn_io *io,
-				       struct task_struct *t)
-{
-	struct task_struct *old;
-	unsigned long flags = 0;
-
-	if (io->has_net)
-		spin_lock_bh(&io->net_lock);
-	if (io->has_blk)
-		kb_lock(&io->blk.lock, flags);
-	old = io->thread;
-	WRITE_ONCE(io->thread, t);
-	if (io->has_blk)
-		kb_unlock(&io->blk.lock, flags);
-	if (io->has_net)
-		spin_unlock_bh(&io->net_lock);
-	return old;
-}
-
-/* The guest runs: its device thread too (made at load: make_thread()). */
-void kspawn_io_start(struct kspawn_instance *in)
-{
-	struct task_struct *t = in->io->made;
-
-	if (!t)
-		return;
-	in->io->made = NULL;
-	/*
-	 * Known to the doorbell's handler before it first polls (it leaves
-	 * its idle wait once known): a ring that finds no thread is dropped,
-	 * and a thread that polled first could find nothing, sleep with no
-	 * timeout and never hear of the guest's first request.  Known first,
-	 * a ring wakes it (or its first poll, later, finds the work).
-	 */
-	swap_thread(in->io, t);
-	if (kspawn_test_io_start_delay_ms)
-		msleep(kspawn_test_io_start_delay_ms);
-	wake_up_process(t);
-}
-
-/*
- * A stop waits for the device thread to end and then for the disk's
- * requests in flight, and a disk can hold either for ever: a write into
- * a frozen file system waits for the thaw in the thread, a hung path
- * keeps its bios.  Said after STOP_WATCH_FIRST seconds and then each
- * STOP_WATCH_NEXT, so that the stopper (kspawnctl stop relays these
- * lines) and the log show what it waits for.
- */
-#define STOP_WATCH_FIRST 5
-#define STOP_WATCH_NEXT 60
-
-struct stop_watch {
-	struct delayed_work work;
-	struct kspawn_instance *in;
-	unsigned int waited;		/* seconds */
-};
-
-static void stop_watch_fn(struct work_struct *work)
-{
-	struct stop_watch *w = container_of(to_delayed_work(work),
-					    struct stop_watch, work);
-	struct kspawn_io *io = w->in->io;
-
-	w->waited += w->waited ? STOP_WATCH_NEXT : STOP_WATCH_FIRST;
-	pr_info("instance %u: the stop has waited %u s for its device thread and %u disk requests in flight (a frozen file system? a hung disk?)\n",
-		w->in->id, w->waited,
-		io->has_blk ? READ_ONCE(io->blk.inflight) : 0);
-	schedule_delayed_work(&w->work, STOP_WATCH_NEXT * HZ);
-}
-
-void kspawn_io_stop(struct kspawn_instance *in)
-{
-	struct stop_watch watch;
-	struct task_struct *t;
-
-	if (!in->io)
-		return;
-	/*
-	 * Even without a thread: once these return, no doorbell handler and
-	 * no ksnet xmit still acts on a RUNNING state it read before the
-	 * stop (an echo or a notify would IPI a core Linux may have back).
-	 */
-	t = swap_thread(in->io, NULL);
-	if (in->io->doorbell.irq)
-		synchronize_irq(in->io->doorbell.irq);
-	/*
-	 * The net device's IPIs go out after net_lock, under ipi_lock: one
-	 * begun before the state left RUNNING is over once we hold it, and
-	 * any later one sees the new state and sends nothing.
-	 */
-	spin_lock_bh(&in->io->ipi_lock);
-	spin_unlock_bh(&in->io->ipi_lock);
-	if (!t)
-		return;
-	INIT_DELAYED_WORK_ONSTACK(&watch.work, stop_watch_fn);
-	watch.in = in;
-	watch.waited = 0;
-	schedule_delayed_work(&watch.work, STOP_WATCH_FIRST * HZ);
-	kthread_stop(t);
-	/* Only the thread followed the guest's link; it is down now. */
-	kspawn_netdev_carrier_off(in->io);
-	/* No one submits now; what is in flight still writes guest memory. */
-	if (in->io->has_blk)
-		kb_blk_drain(&in->io->blk);
-	cancel_delayed_work_sync(&watch.work);
-	destroy_delayed_work_on_stack(&watch.work);
-	if (in->io->flooded) {
-		in->io->flooded = false;
-		enable_irq(in->io->doorbell.irq);
-	}
-}
-
 void kspawn_io_destroy(struct kspawn_instance *in)
 {
 	struct kspawn_io *io = in->io;
 
 	if (!io)
 		return;
-	kspawn_io_stop(in);
-	/* Never started: it ends from its idle wait, having polled nothing. */
-	if (io->made)
-		kthread_stop(io->made);
+	kspawn_io_end_thread(in);
 	kspawn_doorbell_destroy(&io->doorbell);
 	if (io->has_net)
 		pr_info("instance %u: net: thread %llu polls (%llu found work), %llu sleeps; %llu of %llu doorbells woke it; %llu interrupts to the guest\n",

@@ -89,12 +89,17 @@ struct kspawn_io {
 
 int kspawn_io_create(struct kspawn_instance *in,
 		     const struct kspawn_ioc_load *req);
-void kspawn_io_start(struct kspawn_instance *in);
-void kspawn_io_stop(struct kspawn_instance *in);
 void kspawn_io_destroy(struct kspawn_instance *in);
-void kspawn_io_kick(struct kspawn_io *io);
 void kspawn_io_empty_ring(struct kspawn_io *io);
 bool kspawn_io_doorbell_used(struct kspawn_io *io);
+int kspawn_io_serve(struct kspawn_instance *in);
+
+/* io_thread.c: the device thread's life. */
+int kspawn_io_make_thread(struct kspawn_instance *in);
+void kspawn_io_start(struct kspawn_instance *in);
+void kspawn_io_stop(struct kspawn_instance *in);
+void kspawn_io_end_thread(struct kspawn_instance *in);
+void kspawn_io_kick(struct kspawn_io *io);
 
 /* io_irq.c: interrupts to the guest. */
 void kspawn_io_notify(void *ctx, u32 vector);

@@ -86,6 +86,12 @@ struct kspawn_instance {
 	 * again (op_lock).
 	 */
 	bool start_failed;
+	/*
+	 * Forced stops waiting for op_lock: a polite stop holding it ends
+	 * its wait for the guest at once (lifecycle.c, ask_politely()).
+	 */
+	atomic_t forcers;
+	bool stop_cut;			/* op_lock: that wait ended for one */
 
 	u64 alloc_phys;			/* pool allocation: region + shared */
 	u64 alloc_size;

@@ -302,7 +302,10 @@ static u32 gone_state(struct kspawn_instance *in)
 /*
  * Ask the guest to halt: flag, then its stop IPI if it offered one, then
  * wait up to stop_timeout_ms.  A signal cuts the wait short: the stop is
- * then forced, so a user's Ctrl-C never leaves a guest half stopped.
+ * then forced, so a user's Ctrl-C never leaves a guest half stopped.  So
+ * does a forced stop of the same guest, from another process, waiting
+ * for op_lock meanwhile: it skips the polite request, as it says, rather
+ * than wait it out.
  */
 static void ask_politely(struct kspawn_instance *in)
 {
@@ -321,21 +324,38 @@ static void ask_politely(struct kspawn_instance *in)
 	 * as long as that plus how late we look, so look often.
 	 */
 	while (!guest_stopped(in) && time_before(jiffies, end) &&
-	       !signal_pending(current))
+	       !signal_pending(current) && !atomic_read(&in->forcers))
 		usleep_range(50, 100);
-	if (!guest_stopped(in))
-		pr_info("instance %u: no halt %s; forcing it\n", in->id,
-			signal_pending(current) ? "before a signal came" :
-			"within stop_timeout_ms");
+	if (guest_stopped(in))
+		return;
+	in->stop_cut = !signal_pending(current) && atomic_read(&in->forcers);
+	pr_info("instance %u: no halt %s; forcing it\n", in->id,
+		signal_pending(current) ? "before a signal came" :
+		in->stop_cut ? "before a forced stop came" :
+		"within stop_timeout_ms");
 }
 
 static int stop(struct kspawn_instance *in, bool force, bool interruptible)
 {
+	bool joined = false;
 	int err = 0;
 
+	/*
+	 * A forced stop says so before it waits for op_lock: a polite stop
+	 * holding it for the guest's answer then ends that wait.  It joined
+	 * a stop under way if that one was seen stopping or was cut short.
+	 */
+	if (force) {
+		atomic_inc(&in->forcers);
+		joined = READ_ONCE(in->state) == KSPAWN_HOST_STOPPING;
+	}
 	if (!interruptible)
 		mutex_lock(&in->op_lock);
-	else if (mutex_lock_interruptible(&in->op_lock))
+	else
+		err = mutex_lock_interruptible(&in->op_lock);
+	if (force)
+		atomic_dec(&in->forcers);
+	if (err)
 		return -EINTR;
 	switch (in->state) {
 	case KSPAWN_HOST_LOADED:
@@ -353,8 +373,15 @@ static int stop(struct kspawn_instance *in, bool force, bool interruptible)
 	case KSPAWN_HOST_DEAD:
 		in->gone = KSPAWN_GONE_DEAD;	/* as a follower saw it last */
 		break;
+	case KSPAWN_HOST_NONE:
+		/*
+		 * Stopped by someone else; for a forced stop that joined
+		 * that stop (and may have cut it short) it is done as asked.
+		 */
+		err = force && (joined || in->stop_cut) ? 0 : -ESRCH;
+		goto out;
 	default:
-		err = -ESRCH;			/* stopped by someone else */
+		err = -ESRCH;
 		goto out;
 	}
 	/* No more IPIs from the backends once the core may be Linux's. */

@@ -109,6 +109,44 @@ expect 0 kspawnctl stop "$id" --force
 want_online 1
 want_no_instances
 
+# Forced while a polite stop of a guest that ignores it (rogue deaf) waits
+# out stop_timeout_ms (20 s here): the forced stop ends that wait at once,
+# both end within 5 s, status 0, and the log says why the polite one
+# forced it.  (Seen red before the fix: the forced stop waited 20 s for
+# the polite one's lock, then said "no instance", status 8.)
+param=/sys/module/kspawn/parameters/stop_timeout_ms
+old_timeout=$(cat $param)
+echo 20000 > $param
+spawn "$TEST_IMG" --cpu 1 --cmdline "rogue deaf" || finish
+wait_state "$id" running hung
+sleep 0.5
+rm -f /tmp/polite-stop.end
+(kspawnctl stop "$id" > /tmp/polite-stop.out 2>&1; echo $? > /tmp/polite-stop.end) &
+stopper=$!
+wait_state "$id" stopping
+t0=$(now_cs)
+out=$(timeout 30 kspawnctl stop "$id" --force 2>&1)
+st=$?
+t1=$(now_cs)
+note "forced stop during the polite one: status $st after $(((t1 - t0) * 10)) ms"
+echo "$out" | sed 's/^/  | /'
+[ "$st" -eq 0 ] || bad "the forced stop during a polite one exited $st, want 0"
+[ $((t1 - t0)) -le 500 ] ||
+	bad "the forced stop waited $(((t1 - t0) * 10)) ms for the polite one (stop_timeout_ms 20000)"
+wait $stopper
+st=$(cat /tmp/polite-stop.end)
+t1=$(now_cs)
+note "the polite stop: status $st after $(((t1 - t0) * 10)) ms"
+sed 's/^/  | /' /tmp/polite-stop.out
+[ "$st" -eq 0 ] || bad "the polite stop cut short exited $st, want 0"
+[ $((t1 - t0)) -le 500 ] ||
+	bad "the polite stop went on $(((t1 - t0) * 10)) ms after the forced one came"
+dmesg | grep -q "instance $id: no halt before a forced stop came" ||
+	bad "no line saying the forced stop cut the polite one short"
+echo "$old_timeout" > $param
+want_online 1
+want_no_instances
+
 # A start that fails after the guest ran (the module's test knob makes
 # the core fail in long mode): a second start is refused, not a guest
 # booted over the first one's memory, shared area and devices.  Then a
