@@ -82,7 +82,8 @@ static int check_claim(int want)
  */
 int kspawn_cores_claim(int want, int avoid, unsigned int *cpu)
 {
-	struct cpumask busy;
+	/* cores_lock: a mask of NR_CPUS bits is 1 KiB, too big a frame. */
+	static struct cpumask busy;
 	int err;
 
 	mutex_lock(&cores_lock);
