@@ -91,7 +91,6 @@ struct kspawn_instance {
 	 * its wait for the guest at once (lifecycle.c, ask_politely()).
 	 */
 	atomic_t forcers;
-	bool stop_cut;			/* op_lock: that wait ended for one */
 
 	u64 alloc_phys;			/* pool allocation: region + shared */
 	u64 alloc_size;

@@ -328,10 +328,9 @@ static void ask_politely(struct kspawn_instance *in)
 		usleep_range(50, 100);
 	if (guest_stopped(in))
 		return;
-	in->stop_cut = !signal_pending(current) && atomic_read(&in->forcers);
 	pr_info("instance %u: no halt %s; forcing it\n", in->id,
 		signal_pending(current) ? "before a signal came" :
-		in->stop_cut ? "before a forced stop came" :
+		atomic_read(&in->forcers) ? "before a forced stop came" :
 		"within stop_timeout_ms");
 }
 
@@ -342,12 +341,14 @@ static int stop(struct kspawn_instance *in, bool force, bool interruptible)
 
 	/*
 	 * A forced stop says so before it waits for op_lock: a polite stop
-	 * holding it for the guest's answer then ends that wait.  It joined
-	 * a stop under way if that one was seen stopping or was cut short.
+	 * holding it for the guest's answer then ends that wait.  An
+	 * instance not yet stopped when it came, and stopped by another
+	 * caller meanwhile, was stopped as it asked, however the guest's
+	 * answer and the two callers' timing went.
 	 */
 	if (force) {
 		atomic_inc(&in->forcers);
-		joined = READ_ONCE(in->state) == KSPAWN_HOST_STOPPING;
+		joined = READ_ONCE(in->state) != KSPAWN_HOST_NONE;
 	}
 	if (!interruptible)
 		mutex_lock(&in->op_lock);
@@ -374,11 +375,8 @@ static int stop(struct kspawn_instance *in, bool force, bool interruptible)
 		in->gone = KSPAWN_GONE_DEAD;	/* as a follower saw it last */
 		break;
 	case KSPAWN_HOST_NONE:
-		/*
-		 * Stopped by someone else; for a forced stop that joined
-		 * that stop (and may have cut it short) it is done as asked.
-		 */
-		err = force && (joined || in->stop_cut) ? 0 : -ESRCH;
+		/* Stopped by someone else, after a forced stop came: done. */
+		err = joined ? 0 : -ESRCH;
 		goto out;
 	default:
 		err = -ESRCH;
