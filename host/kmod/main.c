@@ -64,10 +64,10 @@ bool kspawn_test_no_scrub_thread;
 module_param_named(test_no_scrub_thread, kspawn_test_no_scrub_thread, bool, 0644);
 MODULE_PARM_DESC(test_no_scrub_thread, "TEST ONLY: the pool's kspawn-scrub thread scrubs nothing, as if it were never scheduled");
 
-/* Test only: the guest runs this long before its I/O thread does (io.c). */
+/* Test only: the guest runs before its I/O thread does (io_thread.c). */
 unsigned int kspawn_test_io_start_delay_ms;
 module_param_named(test_io_start_delay_ms, kspawn_test_io_start_delay_ms, uint, 0644);
-MODULE_PARM_DESC(test_io_start_delay_ms, "TEST ONLY: an instance's I/O thread starts up to this many ms after it is made, its guest already running (a ring from the guest starts it sooner)");
+MODULE_PARM_DESC(test_io_start_delay_ms, "TEST ONLY: a start wakes the instance's I/O thread (made at load) this many ms after it publishes it, its guest already running (a ring from the guest wakes it sooner)");
 
 /* Test only: a release keeps its core marked moving longer (cores.c). */
 unsigned int kspawn_test_release_delay_ms;
