@@ -162,8 +162,10 @@ run_boot() {
 		--run /tests/run-cases.sh ${arg:+--append "$arg"} \
 		--append "harness.cases=$(IFS=,; echo "${cases[*]}")"
 	collect "$log" "$smp" "${cases[@]}"
-	# The sentinel says how the init ended; 121 is a bad host kernel log
-	# outside any case (boot, shutdown).
+	# The sentinel says how the init ended (1: a case failed); 121 is a
+	# bad host kernel log, whatever the init's status: trouble outside
+	# any case (boot, shutdown) is seen only here, and trouble inside one
+	# is then reported twice, by its case and by this boot.
 	if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
 		fail_case "boot-smp$smp" "qemu-host.sh ended with status $status" \
 			"$(sed 's/^/| /' "$log.err")"
