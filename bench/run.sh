@@ -7,7 +7,8 @@
 #
 #   bench/run.sh BUILD_DIR [WORKLOAD_PREFIX]     e.g. bench/run.sh build blk
 #
-# A WORKLOAD_PREFIX that selects no workload is a usage error (2).
+# A WORKLOAD_PREFIX that selects no workload (bench/README.md's table
+# lists them) is a usage error (2), before anything is emptied or booted.
 #
 # Hosted workloads (ring_*, ringtest_*, blk_hosted_*, net_hosted_*,
 # size_image) run on this machine; full-stack ones (spawn*, stop_reserved,
@@ -37,6 +38,21 @@ only=${2:-}
 # Workload names are letters, digits and _: a prefix with anything else
 # (a "/") names none, and must not reach the rm below as a path.
 case $only in *[!A-Za-z0-9_]*) usage_error "WORKLOAD_PREFIX $only: letters, digits and _ only" ;; esac
+# Every workload's name, from the one list of them: bench/README.md's
+# table of where each runs (its first column, braces expanded as bash
+# does; those words are only letters, digits, _, braces and commas).
+workload_names() {
+	local n
+	awk '/^\| workload \| kspawn \|/ { on = 1; next } on && !/^\|/ { exit } on' \
+		"$here/README.md" | grep -o '^| [^|]*|' | grep -o '`[a-z0-9_{},]*`' |
+		tr -d '`' | while read -r n; do eval "printf '%s\n' $n"; done
+}
+# A prefix no workload starts with (a typo) is refused here, before raw.txt
+# is emptied and before QEMU boots: wanted() takes a prefix that extends a
+# group's name (spawnx) for that group, and the whole boot ran for nothing.
+if [ -n "$only" ] && ! workload_names | grep -q "^$only"; then
+	usage_error "no workload starts with '$only' (bench/README.md lists them)"
+fi
 runs=${BENCH_RUNS:-5}
 out=${BENCH_OUT:-$here/results}
 bin=$build/bench
@@ -322,8 +338,9 @@ fullstack_qemu() {
 hosted_workloads
 ringtest_workloads
 fullstack
-# A prefix that selected nothing (a typo) ran nothing: no pass, and no
-# tables rewritten from it.
+# A prefix that selected nothing ran nothing (a name in README.md's table
+# that no code here or in in-vm.sh runs): no pass, and no tables
+# rewritten from it.
 if [ -n "$only" ] && ! grep -qv '^M ' "$raw"; then
 	usage_error "no workload starts with '$only' (bench/README.md lists them)"
 fi

@@ -13,7 +13,11 @@
 #   - a boot that never starts (no bench initramfs), with BENCH=scale: an
 #     older scale.json is removed, not left looking current;
 #   - BENCH=../escape (a path, no workload's prefix) is refused, and the
-#     escape.json beside the results stays.
+#     escape.json beside the results stays;
+#   - BENCH=spawnx (a typo that extends a group's name) is refused before
+#     QEMU boots and before the older raw.txt is emptied: it once booted
+#     the whole QEMU host, and a typo once left the tables without their
+#     raw data.
 #
 # Prints "ok bench/failed-runs/..." or "FAIL ..." lines, for run.sh;
 # exits 1 if any failed.
@@ -93,6 +97,18 @@ ok=0
 [ $st -eq 0 ] && [ -f "$work/shared/size_footprint.json" ] && ok=1
 verdict shared-hostkernel $ok "exit $st; with HOSTKERNEL=$work/hk no size_footprint.json" "$work/shared.log"
 mv "$work/hk" "$fake/hostkernel"
+
+# A typo that extends a group's name (spawn): refused before anything
+# boots or is emptied.  The stand-in says in the log if it ran.
+mkdir -p "$work/typo"
+echo 'M kept' > "$work/typo/raw.txt"
+bench typo spawnx ""
+st=$?
+ok=0
+[ $st -eq 2 ] && grep -qx 'M kept' "$work/typo/raw.txt" &&
+	! grep -q KSPAWN-HARNESS "$work/typo.log" && ! grep -q 'booting the QEMU host' "$work/typo.log" &&
+	ok=1
+verdict typo-prefix $ok "exit $st; BENCH=spawnx must be refused before QEMU boots or raw.txt is emptied" "$work/typo.log"
 
 rm "$fake/initramfs-bench.cpio"
 mkdir -p "$work/noboot"

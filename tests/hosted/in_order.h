@@ -1,8 +1,8 @@
 /*
- * What the two files of the in_order program share (in_order.c: the
- * in-order cases and main(); add_bufs.c: the batch calls): one memory
- * area standing for a guest region, a driver and device paired on it,
- * and the verdict line.
+ * What the files of the in_order program share (in_order.c: the in-order
+ * cases and main(); in_order_packed.c: the packed layout's own;
+ * add_bufs.c: the batch calls): one memory area standing for a guest
+ * region, a driver and device paired on it, and the verdict line.
  */
 #ifndef TESTS_HOSTED_IN_ORDER_H
 #define TESTS_HOSTED_IN_ORDER_H
@@ -25,5 +25,9 @@ void pair(struct virtq *q, struct kb_vq *d, int packed, int in_order);
 
 /* add_bufs.c: virtq_add_bufs() and virtq_get_bufs() against the device. */
 void add_bufs_case(int packed, int in_order, int dev_bufs);
+
+/* in_order_packed.c: the packed layout's own in-order cases. */
+void packed_one_mark_per_batch(void);
+void packed_used_addr(int bufs);
 
 #endif

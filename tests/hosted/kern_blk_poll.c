@@ -35,6 +35,7 @@
 #include <linux/virtio_ring.h>
 
 #include "hosted/virtio_hosted.h"
+#include "kern_blk_watcher.h"
 #include "kern_hosted.h"
 #include "verdict.h"
 
@@ -152,11 +153,8 @@ int main(void)
 out:
 	atomic_store(&stop, 1);
 	pthread_join(dev, NULL);
-	/* The driver's watcher (for the callback request) ended, as a
-	 * reset would end it, before the rings' memory goes. */
-	__atomic_store_n(&vblk.drained, 1, __ATOMIC_RELEASE);
-	while (__atomic_load_n(&vblk.watcher, __ATOMIC_ACQUIRE) == 1)
-		usleep(100);
+	/* The watcher (for the callback request) ends before the rings go. */
+	kh_blk_end_watcher();
 	free(region);
 	printf("kern_blk_poll: %d failed\n", failures);
 	return failures != 0;

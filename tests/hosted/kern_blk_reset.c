@@ -39,6 +39,7 @@
 #include <linux/virtio_ring.h>
 
 #include "hosted/virtio_hosted.h"
+#include "kern_blk_watcher.h"
 #include "kern_hosted.h"
 #include "verdict.h"
 
@@ -115,20 +116,9 @@ static void *device(void *arg)
 	return NULL;
 }
 
-/*
- * The driver's watcher thread (started by a callback request) ended, as
- * a reset ends it, before the driver's state or the region is reused.
- */
-static void end_watcher(void)
-{
-	__atomic_store_n(&vblk.drained, 1, __ATOMIC_RELEASE);
-	while (__atomic_load_n(&vblk.watcher, __ATOMIC_ACQUIRE) == 1)
-		usleep(100);
-}
-
 static int start(pthread_t *t, int first_completes)
 {
-	end_watcher();
+	kh_blk_end_watcher();
 	memset(&vblk, 0, sizeof(vblk));
 	memset(&slot, 0, sizeof(slot));
 	memset(region, 0, REGION_BYTES);
@@ -296,7 +286,7 @@ int main(void)
 	stale_used();
 	callbacks_only(0);
 	callbacks_only(1);
-	end_watcher();
+	kh_blk_end_watcher();
 	printf("kern_blk_reset: %d failed\n", failures);
 	free(region);
 	return failures != 0;

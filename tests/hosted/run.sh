@@ -127,8 +127,8 @@ if build ring_writes "${asan[@]}" -- "$here/ring_writes.c" "${backend[@]}" "${dr
 	run_cases ring_writes ring-
 fi
 # VIRTIO_F_IN_ORDER: batches with one used entry, hostile drivers, devices.
-if build in_order "${asan[@]}" -- "$here/in_order.c" "$here/add_bufs.c" \
-	"${backend[@]}" "${driver[@]}"; then
+if build in_order "${asan[@]}" -- "$here/in_order.c" "$here/in_order_packed.c" \
+	"$here/add_bufs.c" "${backend[@]}" "${driver[@]}"; then
 	run_cases in_order ring-
 fi
 # Hostile drivers at the device level, requests and the status machine

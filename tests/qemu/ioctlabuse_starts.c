@@ -407,12 +407,17 @@ static void loaded_thread(void *img, size_t img_size)
  * One try of killed_start(): a START whose caller gets SIGKILL delay_us
  * after it asked; how long the start took if it was not killed.  A kill
  * that found the caller inside the START with the guest running on after
- * it is a case: the guest must have its device thread.
+ * it is a case: the guest must have its device thread.  The child writes
+ * a byte on the pipe as soon as its START returns: a kill that came after
+ * that byte found the START over, whatever it left, and is no case (a
+ * kill between the return and _exit() once counted, and a module whose
+ * START had made the thread unkilled passed on it alone).
  */
 static double kill_during_start(void *img, size_t img_size, int delay_us,
-				int *cases)
+				int *cases, int *late)
 {
-	int fd = open("/dev/kspawn", O_RDWR), p[2], status;
+	int fd = open("/dev/kspawn", O_RDWR), p[2], status, r;
+	char returned;
 	struct kspawn_ioc_load ld = valid_load(img, img_size, "spin");
 	struct kspawn_ioc_instance in;
 	struct kspawn_ioc_status st;
@@ -431,7 +436,11 @@ static double kill_during_start(void *img, size_t img_size, int delay_us,
 			_exit(1);
 		INIT(in);
 		in.id = ld.id;
-		_exit(ioctl(b, KSPAWN_IOC_START, &in) ? 2 : 0);
+		r = ioctl(b, KSPAWN_IOC_START, &in);
+		returned = 1;
+		if (write(p[1], &returned, 1) != 1)
+			_exit(1);
+		_exit(r ? 2 : 0);
 	}
 	close(p[1]);
 	if (read(p[0], &ld.id, sizeof(ld.id)) != sizeof(ld.id)) {
@@ -442,7 +451,6 @@ static double kill_during_start(void *img, size_t img_size, int delay_us,
 		close(fd);
 		return -1;
 	}
-	close(p[0]);
 	if (delay_us >= 0) {
 		usleep(delay_us);
 		kill(child, SIGKILL);
@@ -452,9 +460,15 @@ static double kill_during_start(void *img, size_t img_size, int delay_us,
 	waitpid(child, &status, 0);
 	if (delay_us < 0)
 		took = seconds() - t0;
+	/* The child is gone: its byte, or end of file if it never wrote it. */
+	returned = 0;
+	r = read(p[0], &returned, 1);
+	close(p[0]);
+	*late += WIFSIGNALED(status) && r == 1;
 	INIT(st);
 	st.id = ld.id;
-	if (WIFSIGNALED(status) && !ioctl(fd, KSPAWN_IOC_STATUS, &st) &&
+	if (WIFSIGNALED(status) && r != 1 &&
+	    !ioctl(fd, KSPAWN_IOC_STATUS, &st) &&
 	    st.host_state == KSPAWN_HOST_RUNNING) {
 		int ok = io_thread_of(ld.id);
 
@@ -482,11 +496,11 @@ static double kill_during_start(void *img, size_t img_size, int delay_us,
  */
 void killed_start(void *img, size_t img_size)
 {
-	int cases = 0, tries = 0;
+	int cases = 0, tries = 0, late = 0;
 	double took;
 
 	loaded_thread(img, img_size);
-	took = kill_during_start(img, img_size, -1, &cases);
+	took = kill_during_start(img, img_size, -1, &cases, &late);
 
 	if (took <= 0) {
 		printf("  FAILED killed start: the unkilled start failed\n");
@@ -494,11 +508,12 @@ void killed_start(void *img, size_t img_size)
 		return;
 	}
 	srand((unsigned int)time(NULL));
-	while (cases < 3 && tries++ < 30)
+	for (; cases < 3 && tries < 30; tries++)
 		kill_during_start(img, img_size,
 				  (int)(took * 1e6 * (rand() % 1000) / 1000),
-				  &cases);
-	printf("  %s killed starts: %d of %d tries killed the caller inside a START its guest outlived (a start takes %.0f ms)\n",
-	       cases ? "ok" : "FAILED", cases, tries, took * 1000);
-	failures += !cases;
+				  &cases, &late);
+	printf("  %s killed starts: %d of %d tries killed the caller inside a START its guest outlived, %d after its START returned (not counted; a start takes %.0f ms)\n",
+	       cases < 3 ? "FAILED" : "ok", cases, tries, late,
+	       took * 1000);
+	failures += cases < 3;
 }

@@ -135,14 +135,18 @@ for suite in guest interop qemu; do
 	fi
 	rm -f "$t/ran"
 done
-# And a benchmark prefix that selects no workload (make bench BENCH=zzz).
+# And a benchmark prefix that selects no workload (make bench BENCH=zzz):
+# refused before the older raw.txt, the tables' data, is emptied.
+mkdir "$t/bench"
+echo 'M kept' > "$t/bench/raw.txt"
 got=$(BENCH_OUT="$t/bench" PATH="$t/bin:$PATH" timeout 60 "$top/bench/run.sh" "$build" zzz 2>&1)
 st=$?
 if [ $st -eq 2 ] && [[ "$got" == *"no workload starts with 'zzz'"* ]] &&
-	[ ! -e "$t/ran" ] && [ ! -e "$t/bench/table.txt" ]; then
+	[ ! -e "$t/ran" ] && [ ! -e "$t/bench/table.txt" ] &&
+	grep -qx 'M kept' "$t/bench/raw.txt"; then
 	ok "unit/runner-unknown-case/bench"
 else
-	bad "unit/runner-unknown-case/bench: exit $st, want 2 and no table written"
+	bad "unit/runner-unknown-case/bench: exit $st, want 2, no table written, raw.txt kept"
 	echo "$got" | head -n 5 | sed 's/^/    | /'
 fi
 rm -rf "$t"
