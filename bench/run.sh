@@ -38,19 +38,10 @@ only=${2:-}
 # Workload names are letters, digits and _: a prefix with anything else
 # (a "/") names none, and must not reach the rm below as a path.
 case $only in *[!A-Za-z0-9_]*) usage_error "WORKLOAD_PREFIX $only: letters, digits and _ only" ;; esac
-# Every workload's name, from the one list of them: bench/README.md's
-# table of where each runs (its first column, braces expanded as bash
-# does; those words are only letters, digits, _, braces and commas).
-workload_names() {
-	local n
-	awk '/^\| workload \| kspawn \|/ { on = 1; next } on && !/^\|/ { exit } on' \
-		"$here/README.md" | grep -o '^| [^|]*|' | grep -o '`[a-z0-9_{},]*`' |
-		tr -d '`' | while read -r n; do eval "printf '%s\n' $n"; done
-}
 # A prefix no workload starts with (a typo) is refused here, before raw.txt
 # is emptied and before QEMU boots: wanted() takes a prefix that extends a
 # group's name (spawnx) for that group, and the whole boot ran for nothing.
-if [ -n "$only" ] && ! workload_names | grep -q "^$only"; then
+if [ -n "$only" ] && ! bench_workload_names | grep -q "^$only"; then
 	usage_error "no workload starts with '$only' (bench/README.md lists them)"
 fi
 runs=${BENCH_RUNS:-5}

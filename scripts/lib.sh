@@ -159,3 +159,17 @@ wait_exit() {
 		sleep 0.1
 	done
 }
+
+# Every benchmark workload's name, one a line, from the one list of them:
+# bench/README.md's table of where each runs (its first column, braces
+# expanded as bash does; those words are only letters, digits, _, braces
+# and commas).  bench/run.sh refuses a prefix none starts with; the bench
+# suite wants every result it gets named there.
+bench_workload_names() {
+	local n top_dir
+	top_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	awk '/^\| workload \| kspawn \|/ { on = 1; next } on && !/^\|/ { exit } on' \
+		"$top_dir/bench/README.md" | grep -o '^| [^|]*|' |
+		grep -o '`[a-z0-9_{},]*`' | tr -d '`' |
+		while read -r n; do eval "printf '%s\n' $n"; done
+}

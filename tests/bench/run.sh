@@ -90,6 +90,16 @@ PY
 		verdict "$name" 0 "malformed result" "$why" 1
 	fi
 done
+# Every result is a workload bench/README.md's table names: bench/run.sh
+# refuses a BENCH= prefix by that table, so one missing from it could not
+# be run on its own.
+listed=$(bench_workload_names)
+for f in "$out"/*.json; do
+	[ -e "$f" ] || break
+	name=$(basename "$f" .json)
+	grep -qx -- "$name" <<< "$listed" ||
+		{ echo "FAIL bench/listed-$name: not in bench/README.md's table of workloads"; fail=$((fail + 1)); }
+done
 # Every workload must have produced its result.
 want="ring_latency_split_64 ring_latency_packed_1500 ring_throughput_split_b32_64
 	ring_throughput_packed_b1_1500 blk_hosted_randread_qd1 blk_hosted_randwrite_qd32
