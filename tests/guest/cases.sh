@@ -51,6 +51,7 @@ guest_case schedtest-stop 113 "schedtest stop" "!^FAIL"
 guest_case schedtest-stop-ipi 113 "schedtest stop-ipi" "!^FAIL"
 guest_case libctest 0 "libctest" \
 	"^PASS printf" "^PASS malloc" "^PASS sbrk" "^PASS kill" "^PASS fds" "^PASS qsort" "^PASS time" "^PASS usleep" "^PASS errno:" \
+	"^PASS clock-edges" "^PASS sbrk-edge" \
 	"^PASS errno-smp: 2 threads on 1 CPUs" "!^FAIL"
 guest_case heap-option 0 "heap=8 hello" "^memory: [0-9]+ KiB free, 8192 KiB for malloc"
 # Positive numbers only: no timing is asserted.
