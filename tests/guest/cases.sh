@@ -45,11 +45,13 @@ guest_case schedtest 0 "schedtest" \
 	"^PASS pc-semaphore: 100000 items, 0 lost, 0 duplicated" \
 	"^PASS timeout-zero" \
 	"^PASS fpu: SSE nearest" "^PASS sleep: idle CPU" "^PASS starvation" \
-	"^PASS priority" "^PASS idle: 1 idle threads for 1 CPUs" "^PASS irq-preempt: (4[5-9]|50) of 50" "^PASS churn" "^PASS smp: 1 CPUs" "!^FAIL"
+	"^PASS priority" "^PASS idle: 1 idle threads for 1 CPUs" "^PASS irq-preempt: (4[5-9]|50) of 50" "^PASS churn" "^PASS smp: 1 CPUs" \
+	"^PASS broadcast" "^PASS preempt-front" "^PASS attr" "^PASS pages" "!^FAIL"
 guest_case schedtest-stop 113 "schedtest stop" "!^FAIL"
 guest_case schedtest-stop-ipi 113 "schedtest stop-ipi" "!^FAIL"
 guest_case libctest 0 "libctest" \
 	"^PASS printf" "^PASS malloc" "^PASS sbrk" "^PASS kill" "^PASS fds" "^PASS qsort" "^PASS time" "^PASS usleep" "^PASS errno:" \
+	"^PASS clock-edges" "^PASS sbrk-edge" \
 	"^PASS errno-smp: 2 threads on 1 CPUs" "!^FAIL"
 guest_case heap-option 0 "heap=8 hello" "^memory: [0-9]+ KiB free, 8192 KiB for malloc"
 # Positive numbers only: no timing is asserted.

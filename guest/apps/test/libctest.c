@@ -4,6 +4,9 @@
  * prints one PASS or FAIL line; the app exits 0 only if every test passed.
  *
  *   libctest [NAME...]
+ *
+ * The groups on the system-call glue at the edges of its ranges are in
+ * libctest_sys.c (libctest.h).
  */
 #include <errno.h>
 #include <limits.h>
@@ -21,6 +24,7 @@
 
 #define KSPAWN_INTERNALS
 #include "kspawn.h"
+#include "apps/test/libctest.h"
 #include "apps/test/selftest.h"
 
 
@@ -575,6 +579,7 @@ static const struct selftest tests[] = {
 	{ "sscanf", test_sscanf },
 	{ "malloc", test_malloc },
 	{ "sbrk", test_sbrk },
+	{ "sbrk-edge", libctest_test_sbrk_edge },
 	{ "kill", test_kill },
 	{ "fds", test_fds },
 	{ "string", test_string },
@@ -583,6 +588,7 @@ static const struct selftest tests[] = {
 	{ "setjmp", test_setjmp },
 	{ "time", test_time },
 	{ "usleep", test_usleep },
+	{ "clock-edges", libctest_test_clock_edges },
 	{ "errno", test_errno },
 	{ "errno-smp", test_errno_smp },
 };

@@ -310,6 +310,47 @@ static void test_tlb(void)
 	       "went through a stale TLB entry");
 }
 
+/*
+ * page_alloc() hands out zeroed pages, one given back dirty too: booted
+ * alone every page counts as dirty (mm.c).  A page written and freed
+ * comes back (next fit) once the allocator has gone round the region:
+ * the pages taken on the way are held, linked through themselves, and
+ * freed after.
+ */
+static void test_pages(void)
+{
+	uint8_t *p = page_alloc(1), *q;
+	void *held = NULL;
+	size_t taken = 0, most = mm_free_pages();
+	int zeroed = 1;
+
+	if (!p) {
+		report("pages", 0, "no page");
+		return;
+	}
+	memset(p, 0xa5, PAGE_SIZE);
+	page_free(p, 1);
+	while ((q = page_alloc(1)) && q != p && taken <= most) {
+		*(void **)q = held;
+		held = q;
+		taken++;
+	}
+	for (size_t i = 0; q == p && i < PAGE_SIZE; i++)
+		zeroed &= q[i] == 0;
+	if (q)
+		page_free(q, 1);
+	while (held) {
+		void *next = *(void **)held;
+
+		page_free(held, 1);
+		held = next;
+	}
+	report("pages", q == p && zeroed,
+	       "a page written and freed %s after %lu others: %s",
+	       q == p ? "came back" : "DID NOT COME BACK",
+	       (unsigned long)taken, zeroed ? "zeroed" : "NOT ZEROED");
+}
+
 /* ---- driver ------------------------------------------------------------- */
 
 static void pinned(void (*fn)(void))
@@ -349,24 +390,33 @@ static void test_yield_slice_pinned(void)
 	pinned(schedtest_test_yield_slice);
 }
 
+static void test_preempt_front_pinned(void)
+{
+	pinned(schedtest_test_preempt_front);
+}
+
 static const struct selftest tests[] = {
 	{ "clock", test_clock },
 	{ "ipi", test_ipi },
 	{ "join", schedtest_test_join },
+	{ "attr", schedtest_test_attr },
 	{ "idle", schedtest_test_idle },
 	{ "priority", test_priority_pinned },
 	{ "mutex", schedtest_test_mutex },
 	{ "timeout", schedtest_test_timeouts },
 	{ "timeout-zero", schedtest_test_timeout_zero },
 	{ "waitq", schedtest_test_waitq },
+	{ "broadcast", schedtest_test_broadcast },
 	{ "sleep", test_sleep_pinned },
 	{ "starvation", test_starvation_pinned },
 	{ "yield-slice", test_yield_slice_pinned },
+	{ "preempt-front", test_preempt_front_pinned },
 	{ "irq-preempt", test_irq_preempt_pinned },
 	{ "fpu", test_fpu_pinned },
 	{ "smp", test_smp },
 	{ "strand", schedtest_test_strand },
 	{ "tlb", test_tlb },
+	{ "pages", test_pages },
 	{ "pc-condvar", schedtest_test_pc_condvar },
 	{ "pc-semaphore", schedtest_test_pc_semaphore },
 	{ "churn", schedtest_test_churn },

@@ -32,6 +32,10 @@ void schedtest_test_churn(void);
 
 /* schedtest_slice.c: time slices a thread keeps the CPU through. */
 void schedtest_test_yield_slice(void);
+void schedtest_test_preempt_front(void);
+
+/* schedtest_thread.c: what thread_create() takes, detach of an ended one. */
+void schedtest_test_attr(void);
 
 /* schedtest_balance.c: threads moved to a CPU where they can run. */
 void schedtest_test_strand(void);
@@ -43,5 +47,6 @@ void schedtest_test_mutex(void);
 void schedtest_test_timeouts(void);
 void schedtest_test_timeout_zero(void);
 void schedtest_test_waitq(void);
+void schedtest_test_broadcast(void);
 
 #endif

@@ -7,7 +7,8 @@
  *   starvation  two busy threads of equal priority both run
  *   join        exit statuses reach the joiner; bad joins are refused
  *   idle        every CPU's idle thread refused to detach, priority, join
- *   priority    higher priority runs first, at once when raised
+ *   priority    higher priority runs first, at once when raised, or
+ *               when the running thread lowers itself below it
  *   irq-preempt a thread an interrupt wakes runs at once if it outranks
  *   churn       many threads created and ended leak no page
  *
@@ -417,7 +418,8 @@ static int mark_run(void *arg)
 void schedtest_test_priority(void)
 {
 	struct thread *h, *l1, *l2, *l3;
-	int high_first, none_low, boosted;
+	int prio = thread_priority(thread_self());
+	int high_first, none_low, boosted, lowered;
 
 	run_count = 0;
 	/* Higher than ours: it runs before thread_create returns. */
@@ -431,14 +433,20 @@ void schedtest_test_priority(void)
 	/* Raising a waiting thread above us lets it run at once. */
 	thread_set_priority(l3, THREAD_PRIO_HIGH);
 	boosted = run_count == 2 && run_order[1] == 4;
+	/* Lowering ourselves below a waiting thread lets it run at once. */
+	thread_set_priority(thread_self(), THREAD_PRIO_LOW + 2);
+	lowered = run_count == 3 && run_order[2] == 3;
+	thread_set_priority(thread_self(), prio);
 	thread_join(l1);
 	thread_join(l2);
 	thread_join(l3);
 	thread_join(h);
-	report("priority", high_first && none_low && boosted &&
+	report("priority", high_first && none_low && boosted && lowered &&
 		     run_count == 4 && run_order[2] == 3 && run_order[3] == 2,
-	       "run order %d %d %d %d (want 1 4 3 2)", run_order[0],
-	       run_order[1], run_order[2], run_order[3]);
+	       "run order %d %d %d %d (want 1 4 3 2), raised %s, lowered "
+	       "below %s", run_order[0], run_order[1], run_order[2],
+	       run_order[3], boosted ? "ran at once" : "DID NOT RUN",
+	       lowered ? "ran at once" : "DID NOT RUN");
 }
 
 /* ---- an interrupt that wakes a higher priority preempts ---------------- */

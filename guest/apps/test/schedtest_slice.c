@@ -2,8 +2,10 @@
  * schedtest's time-slice groups: a thread that keeps the CPU must still
  * give it up when its slice ends, however it came to keep it.
  *
- *   yield-slice  a thread that yielded with nobody to yield to still
- *                has its slice counted: a peer made ready later runs
+ *   yield-slice    a thread that yielded with nobody to yield to still
+ *                  has its slice counted: a peer made ready later runs
+ *   preempt-front  a thread preempted with its slice not used up goes
+ *                  back to the front of its queue, ahead of its peers
  *
  * Pinned to CPU 0 (schedtest.c's table): slices are counted in the
  * ticks only CPU 0's timer gives.
@@ -69,5 +71,64 @@ void schedtest_test_yield_slice(void)
 	       "a thread that yielded alone, then spun, let a peer of its "
 	       "priority run after %llu ticks (limit %d; slice %d)",
 	       (unsigned long long)y.waited_ticks, YIELD_WAIT_MAX_TICKS,
+	       SCHED_SLICE_TICKS);
+}
+
+/* ---- a preempted thread keeps its place ---------------------------------- */
+
+/*
+ * Its slice, less a tick or two that may come between its switch in and
+ * its look at ticks(); put at the back, its peer starts 1 or 2 ticks in.
+ */
+#define PREEMPT_GAP_MIN_TICKS (SCHED_SLICE_TICKS - 2)
+
+struct front_job {
+	volatile int stop;
+	volatile uint64_t started[2];	/* ticks() as each first ran, + 1 */
+};
+
+struct front_runner {
+	struct front_job *j;
+	int i;
+};
+
+static int front_spin(void *arg)
+{
+	struct front_runner *r = arg;
+
+	r->j->started[r->i] = ticks() + 1;
+	while (!r->j->stop)
+		cpu_relax();
+	return 0;
+}
+
+/*
+ * Two busy threads of a priority below ours: the first runs while we
+ * sleep, and each of our wake-ups preempts it with most of its slice
+ * left.  Put back at the front of its queue, it runs on when we sleep
+ * again, and its peer only once its slice is used up; at the back, the
+ * peer took over at our first wake-up, a tick or two in.
+ */
+void schedtest_test_preempt_front(void)
+{
+	struct front_job j = { .stop = 0 };
+	struct front_runner r[2] = { { &j, 0 }, { &j, 1 } };
+	struct thread *t[2];
+	uint64_t gap;
+
+	for (int i = 0; i < 2; i++)
+		t[i] = schedtest_spawn("front", front_spin, &r[i],
+				       thread_priority(thread_self()) - 1);
+	for (int i = 0; i < 1000 && !j.started[1]; i++)
+		thread_sleep_ms(1);
+	j.stop = 1;
+	for (int i = 0; i < 2; i++)
+		thread_join(t[i]);
+	gap = j.started[1] - j.started[0];
+	report("preempt-front", j.started[0] && j.started[1] &&
+		     gap >= PREEMPT_GAP_MIN_TICKS,
+	       "a thread preempted early in its slice ran on: its peer "
+	       "started %llu ticks after it (want at least %d; slice %d)",
+	       (unsigned long long)gap, PREEMPT_GAP_MIN_TICKS,
 	       SCHED_SLICE_TICKS);
 }

@@ -10,6 +10,7 @@
  *                             ever, not a deadline wrapped into the past
  *   timeout-zero              a timeout of 0 tries once and returns
  *   waitq                     waiters woken from an interrupt handler
+ *   broadcast                 cond_broadcast wakes every waiter
  */
 #include <errno.h>
 #include <stdint.h>
@@ -415,4 +416,71 @@ void schedtest_test_waitq(void)
 	       "%d waiters woken from an interrupt handler, %d finished, "
 	       "an unwoken wait with a deadline %s", wq_woken, done,
 	       timed_out ? "timed out" : "DID NOT TIME OUT");
+}
+
+/* ---- condition variable broadcast ---------------------------------------- */
+
+#define BC_WAITERS 4
+#define BC_TIMEOUT_MS 3000
+
+struct bc_job {
+	struct mutex m;
+	struct condvar cv;
+	int go, waiting, woken, timed_out;
+};
+
+/* Waits for go; a wait that times out was never woken, go or not. */
+static int bc_waiter(void *arg)
+{
+	struct bc_job *j = arg;
+	int timed_out = 0;
+
+	mutex_lock(&j->m);
+	j->waiting++;
+	while (!j->go && !timed_out)
+		timed_out = cond_wait_timeout(&j->cv, &j->m,
+					      BC_TIMEOUT_MS * NSEC_PER_MSEC) ==
+			    -ETIMEDOUT;
+	if (timed_out)
+		j->timed_out++;
+	else
+		j->woken++;
+	mutex_unlock(&j->m);
+	return 0;
+}
+
+/*
+ * cond_broadcast() wakes every waiter, not only the first: each is
+ * asleep on the condition (it counted itself in under the mutex, which
+ * the broadcaster then takes), and none may be left to its timeout.
+ */
+void schedtest_test_broadcast(void)
+{
+	struct bc_job j = { .go = 0 };
+	struct thread *t[BC_WAITERS];
+	int waiting;
+
+	mutex_init(&j.m);
+	cond_init(&j.cv);
+	for (int i = 0; i < BC_WAITERS; i++)
+		t[i] = schedtest_spawn("bcast", bc_waiter, &j, THREAD_PRIO_NORMAL);
+	for (int i = 0; i < 1000; i++) {
+		mutex_lock(&j.m);
+		waiting = j.waiting;
+		mutex_unlock(&j.m);
+		if (waiting == BC_WAITERS)
+			break;
+		thread_sleep_ms(1);
+	}
+	mutex_lock(&j.m);
+	j.go = 1;
+	cond_broadcast(&j.cv);
+	mutex_unlock(&j.m);
+	for (int i = 0; i < BC_WAITERS; i++)
+		thread_join(t[i]);
+	report("broadcast", waiting == BC_WAITERS && j.woken == BC_WAITERS &&
+		     !j.timed_out,
+	       "%d waiters on a condition, one broadcast: %d woken, %d left "
+	       "to their %d ms timeout", waiting, j.woken, j.timed_out,
+	       BC_TIMEOUT_MS);
 }
