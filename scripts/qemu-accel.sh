@@ -9,9 +9,10 @@
 # multi-threaded TCG.  Seen on these machines: KVM boots a trivial guest but
 # then stops with "KVM internal error, emulation failure" on FPU setup, so
 # the probe runs the real image, and the verdict is only reused for that
-# same image: cached in KSPAWN_ACCEL_CACHE.KEY (default build/qemu-accel.KEY
-# under the current folder), KEY from the image's SHA-1.  KSPAWN_ACCEL=kvm|tcg
-# overrides it.  PROBE_ELF defaults to build/kspawn-guest.elf.
+# same image: cached in KSPAWN_ACCEL_CACHE.KEY (default qemu-accel.KEY
+# beside the image), KEY from the image's SHA-1; with no image, TCG and
+# nothing cached.  KSPAWN_ACCEL=kvm|tcg overrides it.  PROBE_ELF defaults
+# to build/kspawn-guest.elf.
 #
 # --alone: for our guest run alone in QEMU (one CPU), -smp 1,maxcpus=2 too.
 # QEMU 7.2's TCG drops the host barrier behind a guest's fences (MFENCE,
@@ -36,15 +37,16 @@ kvm) echo "-accel kvm$alone"; exit 0 ;;
 tcg) echo "$tcg$alone"; exit 0 ;;
 esac
 probe=${1:-build/kspawn-guest.elf}
-key=none
-[ -f "$probe" ] && key=$(sha1sum < "$probe" | cut -c1-16)
-cache=${KSPAWN_ACCEL_CACHE:-build/qemu-accel}.$key
+# Nothing to probe with, nothing to key a verdict by: TCG, uncached.
+[ -f "$probe" ] || { echo "$tcg$alone"; exit 0; }
+key=$(sha1sum < "$probe" | cut -c1-16)
+cache=${KSPAWN_ACCEL_CACHE:-$(dirname "$probe")/qemu-accel}.$key
 if [ -f "$cache" ]; then
 	echo "$(cat "$cache")$alone"
 	exit 0
 fi
 verdict=$tcg
-if [ -r /dev/kvm ] && [ -w /dev/kvm ] && [ -f "$probe" ]; then
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	status=0
 	timeout 10 qemu-system-x86_64 -accel kvm -m 128 -display none \
 		-serial null -monitor none -nic none -no-reboot \

@@ -246,6 +246,26 @@ else
 	printf '%s\n' "qemu-guest.sh: $args" | sed 's/^/    | /'
 fi
 
+# qemu-accel.sh keeps its verdict beside the probe image, not in a build/
+# of whatever folder it is run from (it once made ./build there), and
+# keeps none when there is no image to key it by.  A stand-in QEMU.
+t=$(mktemp -d)
+mkdir -p "$t/bin" "$t/cwd" "$t/img"
+printf '#!/bin/sh\nexit 1\n' > "$t/bin/qemu-system-x86_64"
+chmod +x "$t/bin/qemu-system-x86_64"
+echo probe > "$t/img/probe.elf"
+(cd "$t/cwd" && PATH=$t/bin:$PATH KSPAWN_ACCEL= KSPAWN_ACCEL_CACHE= \
+	"$top/scripts/qemu-accel.sh" "$t/img/probe.elf" &&
+	PATH=$t/bin:$PATH KSPAWN_ACCEL= KSPAWN_ACCEL_CACHE= \
+	"$top/scripts/qemu-accel.sh" "$t/img/missing.elf") > /dev/null 2>&1
+left=$(cd "$t" && find cwd img -mindepth 1 | sort | tr '\n' ' ')
+if [ "$left" = "img/probe.elf img/qemu-accel.$(sha1sum < "$t/img/probe.elf" | cut -c1-16) " ]; then
+	ok "unit/qemu-accel-cache"
+else
+	bad "unit/qemu-accel-cache: want only the probe and its verdict beside it, found: $left"
+fi
+rm -rf "$t"
+
 # The machine's status line can be split by a kernel console record that
 # lands inside it: qemu-host.sh still finds it (tests/qemu/console-lines),
 # rather than reporting a machine that ended without one.
