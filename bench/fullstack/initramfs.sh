@@ -10,6 +10,10 @@
 # (Ceph, Gluster, RDMA engines); compressing them would cost more boot time
 # under TCG than copying them does.
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../../scripts/lib.sh"
+check_options "" "$@"
+set -- "${checked_args[@]}"
 out=${1:?usage: initramfs.sh OUT BASE_INITRAMFS VETH_KO FILE...}
 base=$2
 veth=$3

@@ -3,13 +3,17 @@
 # a ring): ringtest prints nothing, so the wall time of CYCLES buffers
 # through the ring gives its throughput.
 #
-#   ringtest.sh CYCLES PROGRAM [RINGTEST OPTIONS...]
+#   bench/ringtest/ringtest.sh CYCLES PROGRAM [RINGTEST OPTIONS...]
 #
 # A tenth of CYCLES goes first, untimed, as a warm-up.  Prints
 # "throughput N Mbuf/s", "ns_per_buf N ns" and "warmup N buffers"; fails if
 # the program fails or runs past RINGTEST_TIMEOUT seconds (default 300: a
 # lost kick or call in --sleep mode hangs it).
 set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../../scripts/lib.sh"
+check_options "" "$@"
+set -- "${checked_args[@]}"
 cycles=${1:?usage: ringtest.sh CYCLES PROGRAM [OPTIONS...]}
 prog=${2:?usage: ringtest.sh CYCLES PROGRAM [OPTIONS...]}
 shift 2

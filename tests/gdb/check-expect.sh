@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# check-expect.sh EXPECT OUTPUT: every regex of EXPECT must match a line of
-# OUTPUT, in order; lines starting with ! must match no line.  Prints what
-# is missing and exits 1 on any mismatch.
+# Every regex of EXPECT must match a line of OUTPUT, in order; lines
+# starting with ! must match no line.  Prints what is missing and exits 1
+# on any mismatch.
+#
+#   tests/gdb/check-expect.sh EXPECT OUTPUT
 set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../../scripts/lib.sh"
+check_options "" "$@"
+set -- "${checked_args[@]}"
 expect=$1 out=$2
 line=0 status=0
 total=$(wc -l < "$out")

@@ -8,9 +8,12 @@
 # its usage, and an option it does not take with exit 2, before it acts
 # (install-deps.sh once ran apt and then `touch --help`; the runners took
 # "--help" for BUILD_DIR: the unit suite ran itself, the gdb suite booted
-# QEMU).  Under a timeout: one that runs anyway fails here, not hangs.
+# QEMU; bench/fullstack/initramfs.sh wrote an archive named --help).
+# Under a timeout: one that runs anyway fails here, not hangs.  With them
+# the helpers make and the runners call.
 for sh in "$top"/scripts/*.sh "$top"/tests/run.sh "$top"/tests/*/run.sh \
-	"$top"/bench/run.sh; do
+	"$top"/bench/run.sh "$top"/bench/ringtest/ringtest.sh \
+	"$top"/bench/fullstack/initramfs.sh "$top"/tests/gdb/check-expect.sh; do
 	name=${sh#"$top"/}
 	[ "$name" = scripts/lib.sh ] && continue
 	help=$(cd "$out" && timeout 20 "$sh" --help 2>&1)
