@@ -39,7 +39,7 @@ static int command(const char *name)
 	return -1;
 }
 
-/* kspawnctl help [COMMAND] */
+/* kspawnctl help [COMMAND], and kspawnctl --help [COMMAND] */
 static int help(int argc, char **argv)
 {
 	const char *cmd = NULL;
@@ -69,8 +69,21 @@ static int help(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int version(void)
+/*
+ * kspawnctl --version: the whole command line.  A word after it (a typo,
+ * `--version stop 5`) is refused rather than dropped, and --json with it:
+ * a script would take text for the JSON it asked for.
+ */
+static int version(const struct ctl *c, int argc, char **argv)
 {
+	if (argc > 1 || c->json) {
+		if (argc > 1)
+			err_msg("--version takes no arguments ('%s')", argv[1]);
+		else
+			err_msg("--json is for run, status and list only");
+		usage(NULL, 1);
+		return EXIT_USAGE;
+	}
 	printf("kspawnctl %s, kspawn ABI %u.%u\n", KSPAWNCTL_VERSION,
 	       KSPAWN_ABI_MAJOR, KSPAWN_ABI_MINOR);
 	return EXIT_OK;
@@ -109,10 +122,10 @@ static int command_line(int argc, char **argv)
 			device_given = 1;
 		} else if (!strcmp(argv[i], "-h") ||
 			   !strcmp(argv[i], "--help")) {
-			usage(NULL, 0);
-			return EXIT_OK;
+			/* The help command: --help stop is help stop. */
+			return help(argc - i, argv + i);
 		} else if (!strcmp(argv[i], "--version")) {
-			return version();
+			return version(&c, argc - i, argv + i);
 		} else {
 			err_msg("unknown option '%s'", argv[i]);
 			usage(NULL, 1);

@@ -122,6 +122,60 @@ static void help_help(void **state)
 	assert_string_equal(err, "");
 }
 
+/*
+ * --help and -h before the command are help's: a command after them is
+ * its help, as `help COMMAND` gives it (before, the whole manual, the
+ * command ignored); a bogus one is refused as help refuses it.
+ */
+static void help_option_command(void **state)
+{
+	(void)state;
+	helped("stop", ctl("--help", "stop"));
+	hasnt(out, "EXIT STATUS");
+	helped("status", ctl("-h", "status"));
+	helped("list", ctl("--json", "--help", "list"));
+	helped("run", ctl("--help", "run", "--help"));
+	assert_int_equal(ctl("--help", "bogus"), EXIT_USAGE);
+	has(err, "kspawnctl: help: unknown command 'bogus'");
+	assert_string_equal(out, "");
+	assert_int_equal(ctl("--help", "run", "stop"), EXIT_USAGE);
+	has(err, "kspawnctl: help: one command only ('run' and 'stop')");
+	assert_string_equal(out, "");
+	assert_int_equal(fake.opens, 0);
+}
+
+/* A stray word's reason, first on stderr, then the synopsis; status 2. */
+static void refused_alone(int rc, const char *why)
+{
+	assert_int_equal(rc, EXIT_USAGE);
+	if (strncmp(err, why, strlen(why)) || err[strlen(why)] != '\n')
+		fail_msg("stderr does not start with \"%s\": \"%s\"", why, err);
+	has(err, "usage: kspawnctl");
+	assert_string_equal(out, "");
+	assert_int_equal(fake.opens, 0);
+}
+
+/*
+ * --version is the whole command line: a word after it (a typo, a
+ * command) is refused, not dropped (before: the version, status 0, and
+ * `kspawnctl --version stop 5` stopped nothing); --json with it too,
+ * which would otherwise read as JSON asked for and text given.
+ */
+static void version_alone(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl("--version"), EXIT_OK);
+	has(out, "kspawnctl ");
+	assert_string_equal(err, "");
+	refused_alone(ctl("--version", "stop", "5"),
+		      "kspawnctl: --version takes no arguments ('stop')");
+	refused_alone(ctl("--version", "--help"),
+		      "kspawnctl: --version takes no arguments ('--help')");
+	refused_alone(ctl("--json", "--version"),
+		      "kspawnctl: --json is for run, status and list only");
+	assert_int_equal(ctl("--device", "/dev/x", "--version"), EXIT_OK);
+}
+
 static int signal_at;		/* the dev_status call that gets it */
 static int signal_sent;
 
@@ -315,6 +369,8 @@ int main(void)
 		cmocka_unit_test_setup(help_unknown_command, reset),
 		cmocka_unit_test_setup(no_command, reset),
 		cmocka_unit_test_setup(help_help, reset),
+		cmocka_unit_test_setup(help_option_command, reset),
+		cmocka_unit_test_setup(version_alone, reset),
 		cmocka_unit_test_setup(interrupted_follow, reset),
 		cmocka_unit_test_setup(ignored_interrupt_follow, reset),
 		cmocka_unit_test_setup(follow_stalled_reader, reset),
