@@ -187,7 +187,10 @@ def result(name, w, rev, runs, failures):
 
 
 def fmt(v):
-    return "%.3g" % v if abs(v) < 1000 else "%.0f" % v
+    """A figure for the tables: 4 significant digits (every digit from
+    1000 up), so that a ratio worked out from them is the JSON's to
+    0.1%; with 3, a 147.35 ns time read 147."""
+    return "%.4g" % v if abs(v) < 1000 else "%.0f" % v
 
 
 def table(results):

@@ -405,6 +405,9 @@ relay() {
 # One virtio vocabulary: no copies of linux/virtio_*.h outside abi/.
 relay < <(python3 "$here/virtio_vocab.py" "$top" 2>&1)
 
+# bench/report.py's tables show 4 significant digits, the JSON all.
+relay < <(python3 "$here/bench_report.py" "$top" 2>&1)
+
 # The runners themselves cannot be fooled (runner_selftest.sh).
 relay < <("$here/runner_selftest.sh" "$out/runner-selftest" 2>&1)
 
