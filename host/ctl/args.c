@@ -63,7 +63,7 @@ int ctl_usage(const char *cmd, const char *fmt, ...)
 
 int ctl_is_option(const char *arg)
 {
-	return arg[0] == '-' && !isdigit((unsigned char)arg[1]);
+	return arg[0] == '-' && arg[1] && !isdigit((unsigned char)arg[1]);
 }
 
 int ctl_json_cmd(const char *cmd)

@@ -117,9 +117,10 @@ int ctl_bad_option(const char *cmd, const char *opt);
 /* The same reason, said alone (run says its synopsis itself). */
 void ctl_say_bad_option(const char *cmd, const char *opt);
 /*
- * 1 if arg is an option: a '-' not followed by a digit.  "-1" is a
- * negative number, an ID or CPU list to refuse as that, not as an
- * unknown option "-1".
+ * 1 if arg is an option: a '-' followed by something not a digit.  "-1"
+ * is a negative number, an ID or CPU list to refuse as that, not as an
+ * unknown option "-1"; a lone "-" is an operand (stdin, by custom), to
+ * refuse as the ID or list it stands for.
  */
 int ctl_is_option(const char *arg);
 /* 1 if cmd prints JSON with --json (run, status, list), else 0. */

@@ -292,6 +292,7 @@ int run_parse_args(struct run_args *a, int argc, char **argv)
 	a->cmdline = "hello";
 	unsigned int given = 0;	/* run_options[i] seen: bit i */
 	int operands = 0;	/* after "--": an image named "-x" */
+	int stdin_image = 0;	/* IMAGE '-' before any "--" */
 
 	for (int i = 1; i < argc; i++) {
 		const char *opt = argv[i], *val = NULL;
@@ -305,13 +306,15 @@ int run_parse_args(struct run_args *a, int argc, char **argv)
 			a->no_verify = 1;
 			continue;
 		}
-		if (operands || opt[0] != '-') {
+		/* A lone '-' is an operand too, said below. */
+		if (operands || opt[0] != '-' || !opt[1]) {
 			if (a->image) {
 				err_msg("run: one image only ('%s' and '%s')",
 					a->image, opt);
 				return -1;
 			}
 			a->image = opt;
+			stdin_image = !operands && !strcmp(opt, "-");
 			continue;
 		}
 		for (k = 0; run_options[k] && !r; k++)
@@ -334,6 +337,14 @@ int run_parse_args(struct run_args *a, int argc, char **argv)
 	}
 	if (!a->image) {
 		err_msg("run: which image? (kspawnctl run IMAGE)");
+		return -1;
+	}
+	/*
+	 * stdin, by custom: the image is read by path (its size, then its
+	 * segments), and a file named '-' comes after "--".
+	 */
+	if (stdin_image) {
+		err_msg("run: IMAGE '-': kspawnctl reads the image from a file, not from stdin (-- - for a file named '-')");
 		return -1;
 	}
 	/* An unset variable ("$img"): not "run: : cannot open", status 1. */

@@ -99,7 +99,8 @@ static const char run_help[] =
 "                  and it can neither run a guest nor join the pool\n"
 "  --no-verify     skip kspawnctl's own image checks (to test the module's);\n"
 "                  an IMAGE that cannot be read still fails (1)\n"
-"  --              the next word is IMAGE even if it starts with '-'\n";
+"  --              the next word is IMAGE even if it starts with '-'\n"
+"                  (IMAGE is a file: a lone '-', stdin, is refused)\n";
 
 static const char list_help[] =
 "kspawnctl list\n"

@@ -241,6 +241,30 @@ static void numbers_strict(void **state)
 	assert_int_equal(fake.opens, 0);
 }
 
+/*
+ * A lone '-' is an operand (stdin, by custom), not an unknown option: said
+ * as the ID, CPU list or image it stands for (before: "unknown option
+ * '-'", as if it were a misspelt flag).  kspawnctl reads no image from
+ * stdin; `run -- -` is a file named '-'.
+ */
+static void dash_is_no_option(void **state)
+{
+	(void)state;
+	refused("'-' is not an instance ID (a number from kspawnctl list)",
+		"status", ctl("status", "-"));
+	refused("stop: one instance ID only ('5' and '-')", "stop",
+		ctl("stop", "5", "-"));
+	refused("'-' is not an instance ID (a number from kspawnctl list)",
+		"gdb", ctl("gdb", "-"));
+	refused("reserve: '-' is not a CPU list (like 2-3,5)", "reserve",
+		ctl("reserve", "-"));
+	refused("list: takes no arguments ('-')", "list", ctl("list", "-"));
+	refused("run: IMAGE '-': kspawnctl reads the image from a file, not from stdin (-- - for a file named '-')",
+		"run", ctl("run", "-"));
+	refused("run: one image only ('/x' and '-')", "run",
+		ctl("run", "/x", "-"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +279,7 @@ int main(void)
 		cmocka_unit_test_setup(cpus_out_of_range, reset),
 		cmocka_unit_test_setup(json_where_meaningless, reset),
 		cmocka_unit_test_setup(numbers_strict, reset),
+		cmocka_unit_test_setup(dash_is_no_option, reset),
 	};
 
 	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);
