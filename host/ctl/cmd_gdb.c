@@ -388,6 +388,9 @@ int cmd_gdb(struct ctl *c, int argc, char **argv)
 		return ctl_usage("gdb", "which instance? (an ID from kspawnctl list)");
 	if (listen_on && tty)
 		return ctl_usage("gdb", "--listen or --tty, not both");
+	/* An unset variable ("$tty"): not "--tty : No such file". */
+	if (tty && !*tty)
+		return ctl_usage("gdb", "--tty needs a path, not an empty word");
 	if (ctl_parse_id(ids, &id)) {
 		usage("gdb", 1);
 		return EXIT_USAGE;

@@ -124,6 +124,11 @@ static void gdb_args(void **state)
 		ctl("gdb", "--listen", "1234"));
 	refused("gdb: unknown option '--bogus'", "gdb",
 		ctl("gdb", "1", "--bogus"));
+	/* An unset variable ("$tty"), said as --disk's and IMAGE's are. */
+	refused("gdb: --tty needs a path, not an empty word", "gdb",
+		ctl("gdb", "1", "--tty", ""));
+	refused("gdb: --tty needs a path, not an empty word", "gdb",
+		ctl("gdb", "1", "--tty="));
 }
 
 /* One value per option: a second is refused, not taken instead. */
