@@ -93,7 +93,7 @@ static int command_line(int argc, char **argv)
 {
 	struct ctl c = { .device = KSPAWN_DEVICE, .fd = -1 };
 	const char *env = getenv("KSPAWN_DEVICE");
-	int i = 1, k, device_given = 0;
+	int i = 1, k, device_given = 0, want_help = 0;
 
 	/* Empty is unset, as a shell's KSPAWN_DEVICE= makes it. */
 	if (env && *env) {
@@ -122,9 +122,14 @@ static int command_line(int argc, char **argv)
 			device_given = 1;
 		} else if (!strcmp(argv[i], "-h") ||
 			   !strcmp(argv[i], "--help")) {
-			/* The help command: --help stop is help stop. */
-			return help(argc - i, argv + i);
+			/*
+			 * The help command, once the other global options
+			 * are read: --help stop is help stop.
+			 */
+			want_help = 1;
 		} else if (!strcmp(argv[i], "--version")) {
+			if (want_help)
+				continue;	/* help wins: nothing is done */
 			return version(&c, argc - i, argv + i);
 		} else {
 			err_msg("unknown option '%s'", argv[i]);
@@ -132,6 +137,9 @@ static int command_line(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	/* help skips its first word: here the last global option. */
+	if (want_help)
+		return help(argc - i + 1, argv + i - 1);
 	if (i == argc) {
 		/* The synopsis alone would not say what was wrong. */
 		err_msg("which command? (kspawnctl help)");

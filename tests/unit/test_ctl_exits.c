@@ -135,6 +135,13 @@ static void help_option_command(void **state)
 	helped("status", ctl("-h", "status"));
 	helped("list", ctl("--json", "--help", "list"));
 	helped("run", ctl("--help", "run", "--help"));
+	/* The other global options may come after it, as before any command. */
+	helped("list", ctl("--help", "--json", "list"));
+	helped("stop", ctl("-h", "--device", "/dev/x", "stop"));
+	assert_int_equal(ctl("--help", "--json"), EXIT_OK);
+	has(out, "EXIT STATUS");
+	assert_int_equal(ctl("--help", "--version"), EXIT_OK);
+	has(out, "EXIT STATUS");
 	assert_int_equal(ctl("--help", "bogus"), EXIT_USAGE);
 	has(err, "kspawnctl: help: unknown command 'bogus'");
 	assert_string_equal(out, "");
