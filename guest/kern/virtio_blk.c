@@ -83,13 +83,18 @@ static void collect(struct vblk_queue *q)
 	}
 	/*
 	 * Broken, it will complete nothing: its waiters, and the watcher
-	 * for its callback requests, go reset it.  (The watcher's lock is
-	 * not taken here: a wake-up lost costs it one WATCH_NS.)
+	 * for its callback requests, go reset it.  The watcher is woken
+	 * once per break, not at every look (a waiter's poll looks in a
+	 * loop; each wake takes the scheduler's lock): a queue breaks once,
+	 * and the reset that follows kills it.  (The watcher's lock is not
+	 * taken here: a wake-up lost costs it one WATCH_NS.)
 	 */
 	if (any || q->vq->broken)
 		wq_wake_all(&q->wq);
-	if (q->vq->broken)
+	if (q->vq->broken && !q->watch_told) {
+		q->watch_told = 1;
 		wq_wake_all(&vblk.watch_wq);
+	}
 }
 
 /* The same, and ask for an interrupt at the next completion. */
@@ -192,6 +197,7 @@ int vblk_init_queues(unsigned int max_queues)
 		spin_init(&q->lock);
 		wq_init(&q->wq);
 		list_init(&q->out);
+		q->watch_told = 0;
 		q->idx = i;
 		q->vq = &vblk.dev.vq[i];
 		if (virtio_queue(&vblk.dev, i, 0, on_irq))

@@ -38,6 +38,7 @@ struct vblk_queue {
 	 */
 	struct list_node out;
 	int dead;			/* reset: its used ring is not read again */
+	int watch_told;			/* the watcher was woken for its break */
 };
 
 /* The one device this driver drives (virtio_blk.c defines it). */

@@ -184,9 +184,12 @@ int wq_wait(struct wait_queue *wq, struct spinlock *lock, uint64_t deadline_ns)
 	return 0;
 }
 
+void (*kh_wake_hook)(struct wait_queue *wq);
+
 int wq_wake_all(struct wait_queue *wq)
 {
-	(void)wq;
+	if (kh_wake_hook)
+		kh_wake_hook(wq);
 	return 0;
 }
 

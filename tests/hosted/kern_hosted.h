@@ -46,6 +46,12 @@ void kh_blk_slot(struct kspawn_device *slot, uint16_t qsize,
 extern uint64_t kh_want;
 /* Called as every spin_lock() begins: a test's way to be slow there. */
 extern void (*kh_lock_hook)(void);
+/*
+ * Called by every wq_wake_all() (whose waiters poll, so it wakes nobody):
+ * a test's way to count the wake-ups a driver sends.
+ */
+struct wait_queue;
+extern void (*kh_wake_hook)(struct wait_queue *wq);
 
 /* The kernel's header: its cmdline is what the drivers read. */
 extern struct kspawn_header *kspawn_hdr;

@@ -223,91 +223,140 @@ static void test_smp(void)
 }
 
 /*
- * TLB shootdown: CPU 1 reads a page (its TLB caches it), CPU 0 unmaps it
- * as a guard page is unmapped (mm_unmap_page), then CPU 1 reads it again
- * through a probe whose page fault is caught: it must fault.  Without
- * the shootdown, CPU 1 reads through its stale TLB entry.
+ * TLB shootdown, from each CPU in turn: every CPU reads a page (its TLB
+ * caches it), then the round's initiator unmaps it as a guard page is
+ * unmapped (mm_unmap_page), and every CPU reads it again through a probe
+ * whose page fault is caught: each must fault.  A CPU the shootdown
+ * missed reads through its stale TLB entry.  Not only CPU 0 unmaps: a
+ * new stack's guard page is unmapped on whichever CPU runs
+ * thread_create().
  */
 extern char tlb_probe_read[], tlb_probe_done[];
-static volatile int tlb_faulted;
 static trap_hook_t tlb_prev_hook;
 
+/* The probe's fault: skipped, and said in the probe's %rdx. */
 static int tlb_hook(struct trap_frame *tf)
 {
 	if (tf->vector == 14 && tf->rip == (uint64_t)tlb_probe_read) {
-		tlb_faulted = 1;
+		tf->rdx = 1;
 		tf->rip = (uint64_t)tlb_probe_done;
 		return 1;
 	}
 	return tlb_prev_hook ? tlb_prev_hook(tf) : 0;
 }
 
-static void __attribute__((noinline, noclone)) tlb_probe(volatile uint8_t *p)
+/* 1 if reading p faulted. */
+static int __attribute__((noinline, noclone)) tlb_probe(volatile uint8_t *p)
 {
+	int faulted;
+
 	__asm__ volatile(".globl tlb_probe_read, tlb_probe_done\n"
-			 "tlb_probe_read: movb (%0), %%al\n"
+			 "xorl %%edx, %%edx\n"
+			 "tlb_probe_read: movb (%1), %%al\n"
 			 "tlb_probe_done:"
-			 : : "r"(p) : "rax", "memory");
+			 : "=&d"(faulted) : "r"(p) : "rax", "memory");
+	return faulted;
 }
 
-struct tlb_job {
+/* One round: a thread pinned to each CPU, the initiator's among them. */
+struct tlb_round {
 	volatile uint8_t *page;
-	volatile int step;		/* 1: read once; 2: unmapped; 3: probed */
-	int faulted;
+	unsigned int initiator, ncpus;
+	unsigned int read;		/* CPUs with the page in their TLB */
+	int unmapped;
+	uint32_t faulted;		/* bit i: CPU i's probe faulted */
 };
 
+struct tlb_arg {
+	struct tlb_round *round;
+	unsigned int cpu;
+};
+
+/* Spinning, not sleeping: nothing else runs here to evict the entry. */
 static int tlb_reader(void *arg)
 {
-	struct tlb_job *j = arg;
+	struct tlb_arg *a = arg;
+	struct tlb_round *r = a->round;
 
-	(void)*j->page;		/* into this CPU's TLB */
-	j->step = 1;
-	while (j->step != 2)
+	(void)*r->page;		/* into this CPU's TLB */
+	__atomic_add_fetch(&r->read, 1, __ATOMIC_RELEASE);
+	if (a->cpu == r->initiator) {
+		while (__atomic_load_n(&r->read, __ATOMIC_ACQUIRE) < r->ncpus)
+			cpu_relax();
+		mm_unmap_page((uint64_t)r->page);
+		__atomic_store_n(&r->unmapped, 1, __ATOMIC_RELEASE);
+	}
+	while (!__atomic_load_n(&r->unmapped, __ATOMIC_ACQUIRE))
 		cpu_relax();
-	tlb_faulted = 0;
-	tlb_probe(j->page);
-	j->faulted = tlb_faulted;
-	j->step = 3;
+	if (tlb_probe(r->page))
+		__atomic_or_fetch(&r->faulted, 1u << a->cpu, __ATOMIC_RELAXED);
 	return 0;
+}
+
+/* Unmapped on initiator: the CPUs whose next read faulted (bit i). */
+static uint32_t tlb_round(unsigned int initiator, unsigned int n)
+{
+	struct tlb_round r = { .initiator = initiator, .ncpus = n };
+	struct tlb_arg args[KSPAWN_MAX_CPUS];
+	struct thread *t[KSPAWN_MAX_CPUS];
+	uint8_t *page = page_alloc(1);
+
+	if (!page)
+		return 0;
+	r.page = page;
+	for (unsigned int i = 0; i < n; i++) {
+		struct thread_attr on = { .cpus = 1u << i };
+
+		args[i] = (struct tlb_arg){ &r, i };
+		t[i] = thread_create("tlb", tlb_reader, &args[i], &on);
+	}
+	/*
+	 * A thread missing (no memory) counts as having read, so that the
+	 * others are not held for ever; its CPU's bit stays clear.  Without
+	 * the initiator nothing is unmapped: the others are let go as well.
+	 */
+	for (unsigned int i = 0; i < n; i++) {
+		if (t[i])
+			continue;
+		__atomic_add_fetch(&r.read, 1, __ATOMIC_RELEASE);
+		if (i == initiator)
+			__atomic_store_n(&r.unmapped, 1, __ATOMIC_RELEASE);
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (t[i])
+			thread_join(t[i]);
+	mm_remap_page((uint64_t)page);	/* a page still mapped stays so */
+	page_free(page, 1);
+	return r.faulted;
 }
 
 static void test_tlb(void)
 {
-	struct thread_attr on1 = { .cpus = 2 };
-	struct tlb_job j = { 0 };
-	struct thread *t;
-	uint8_t *page;
+	unsigned int n = sched_ncpus();
+	uint32_t all = (1u << n) - 1, missed = 0;
+	unsigned int bad = n;
 
-	if (sched_ncpus() < 2) {
+	if (n < 2) {
 		report("tlb", 1, "one CPU: no other TLB to shoot down");
 		return;
 	}
-	page = page_alloc(1);
-	if (!page) {
-		report("tlb", 0, "no page");
-		return;
-	}
-	j.page = page;
 	tlb_prev_hook = trap_debug_hook();
 	trap_set_debug_hook(tlb_hook);
-	pin_cpu0(1);
-	t = thread_create("tlb", tlb_reader, &j, &on1);
-	while (t && j.step != 1)
-		thread_sleep_ms(1);
-	mm_unmap_page((uint64_t)page);
-	j.step = 2;
-	while (t && j.step != 3)
-		thread_sleep_ms(1);
-	if (t)
-		thread_join(t);
-	pin_cpu0(0);
+	for (unsigned int c = 0; c < n; c++) {
+		uint32_t faulted = tlb_round(c, n);
+
+		if (faulted != all && bad == n) {
+			bad = c;
+			missed = all & ~faulted;
+		}
+	}
 	trap_set_debug_hook(tlb_prev_hook);
-	mm_remap_page((uint64_t)page);
-	page_free(page, 1);
-	report("tlb", t && j.faulted,
-	       "a page CPU 1 had read, unmapped on CPU 0: CPU 1's next read %s",
-	       !t ? "(no thread)" : j.faulted ? "faulted" :
-	       "went through a stale TLB entry");
+	if (bad == n)
+		report("tlb", 1, "a page every CPU had read, unmapped on each of the %u CPUs in turn: every CPU's next read faulted",
+		       n);
+	else
+		report("tlb", 0, "a page every CPU had read, unmapped on CPU %u: the next read of CPUs 0x%x went through a stale TLB entry (or a thread or page was missing)",
+		       bad, missed);
 }
 
 /*

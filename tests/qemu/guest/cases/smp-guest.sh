@@ -4,7 +4,8 @@
 # every guest CPU reports chunks done, with the same result as on one
 # CPU; a panic parks them all; gdb sees every CPU's threads; schedtest
 # passes on 1, 2 and 3 guest CPUs (its idle group: every CPU's idle
-# thread, not only the caller's, refused to join, detach and reprioritise);
+# thread, not only the caller's, refused to join, detach and reprioritise;
+# its tlb group: a page unmapped on each CPU in turn faults on every CPU);
 # stop gives every core back to Linux; lines printed by three CPUs and
 # an interrupt at once come out whole.
 . /tests/lib.sh
@@ -125,6 +126,7 @@ for cpus in "--cpu 1" "--cpus 1-2" "--cpus 1-3"; do
 	has '^PASS churn'
 	has "^PASS smp: $n CPUs"
 	has "^PASS idle: $n idle threads for $n CPUs"
+	has '^PASS tlb'
 	hasnt '^FAIL'
 done
 want_no_instances
