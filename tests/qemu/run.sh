@@ -45,6 +45,7 @@ boots=(
 	power-loss
 	reboot
 	reboot-stopping
+	reboot-rt
 	reboot-forced
 )
 if [ -n "${QEMU_BOOTS:-}" ]; then
@@ -238,16 +239,20 @@ run_power_loss() {
 # exits.  The order is read from the console, which must show no kernel
 # trouble.  reboot-stopping: the same with a stop of the guest under way
 # (a reboot once deadlocked there), the guest's own stop line first.
+# reboot-rt: that with the guest's core pooled (parked after the stop)
+# and the reboot from a SCHED_FIFO process, which waited for that stop
+# to end by spinning on CPU 0, the one online, until RT throttling let
+# the stop finish (the kernel says "RT throttling activated").
 run_reboot() {
-	local name=$1 log order want QEMU_SUITE_TIMEOUT=180
-	local trouble='BUG:|WARNING:|Oops|blocked for more than|stays offline|hung_task'
+	local name=$1 log order want QEMU_SUITE_TIMEOUT=180 back=${3:-online again}
+	local trouble='BUG:|WARNING:|Oops|blocked for more than|stays offline|hung_task|RT throttling'
 	wanted "$name" || return 0
 	log=$(mktemp)
 	host "$log" 2 --run "/tests/$2.sh"
 	order=$("$here/console-lines" < "$log" | grep -oE \
-		'reboot-case: instance [0-9]+ [a-z]+|kspawn: going down: stopping every guest|kspawn: instance [0-9]+: stopped, CPU 1 online again|reboot: Restarting system' |
+		"reboot-case: instance [0-9]+ [a-z]+|kspawn: going down: stopping every guest|kspawn: instance [0-9]+: stopped, CPU 1 $back|reboot: Restarting system" |
 		sed 's/instance [0-9][0-9]*/instance N/' | uniq | tr '\n' '|')
-	want="reboot-case: instance N running|kspawn: going down: stopping every guest|kspawn: instance N: stopped, CPU 1 online again|reboot: Restarting system|"
+	want="reboot-case: instance N running|kspawn: going down: stopping every guest|kspawn: instance N: stopped, CPU 1 $back|reboot: Restarting system|"
 	if [ "$order" = "$want" ] && ! grep -qE "$trouble" "$log"; then
 		echo "ok qemu/$name"
 		pass=$((pass + 1))
@@ -315,6 +320,7 @@ for b in "${boots[@]}"; do
 	power-loss) run_power_loss ;;
 	reboot) run_reboot reboot reboot ;;
 	reboot-stopping) run_reboot reboot-stopping reboot-stopping ;;
+	reboot-rt) run_reboot reboot-rt reboot-rt "parked in the pool" ;;
 	reboot-forced) run_reboot_forced ;;
 	*) run_boot $b ;;
 	esac
