@@ -16,7 +16,7 @@ $(QEMU_B)/mkbadimg: tests/qemu/mkbadimg.c abi/kspawn_abi.h host/loader/elf_check
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -Wall -Wextra -Werror -I. -o $@ $<
 
-$(QEMU_B)/fnv64sum: tests/qemu/fnv64sum.c | $(DEPS_STAMP)
+$(QEMU_B)/fnv64sum $(QEMU_B)/rtrun: $(QEMU_B)/%: tests/qemu/%.c | $(DEPS_STAMP)
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -std=gnu11 -O2 -static -Wall -Wextra -Werror -o $@ $<
@@ -24,7 +24,7 @@ $(QEMU_B)/fnv64sum: tests/qemu/fnv64sum.c | $(DEPS_STAMP)
 # Small static tools the qemu cases run in the host.
 QEMU_TOOLS := $(QEMU_B)/fnv64sum $(QEMU_B)/udpcheck $(QEMU_B)/xdpctl \
 	$(QEMU_B)/ioctlabuse $(QEMU_B)/ethq $(QEMU_B)/l2ping \
-	$(QEMU_B)/dmctl $(QEMU_B)/logreplay $(QEMU_B)/ipiburst
+	$(QEMU_B)/dmctl $(QEMU_B)/logreplay $(QEMU_B)/ipiburst $(QEMU_B)/rtrun
 $(QEMU_B)/udpcheck $(QEMU_B)/xdpctl $(QEMU_B)/ethq $(QEMU_B)/l2ping: \
 		$(QEMU_B)/%: \
 		tests/qemu/%.c abi/kspawn_ioctl.h | $(DEPS_STAMP)
@@ -117,6 +117,7 @@ $(INITRAMFS): $(HOSTKERNEL_ENV) $(INITRAMFS_SRC) $(KSPAWN_KO) $(KSPAWNCTL) \
 		$(QEMU_B)/dmctl:/bin/dmctl \
 		$(QEMU_B)/logreplay:/bin/logreplay \
 		$(QEMU_B)/ipiburst:/bin/ipiburst \
+		$(QEMU_B)/rtrun:/bin/rtrun \
 		$(GUEST_ELF):/guest/kspawn-guest.elf \
 		$(GUEST_TEST_ELF):/guest/kspawn-guest-test.elf \
 		$(QEMU_B)/bad:/guest/bad \

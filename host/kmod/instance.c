@@ -249,6 +249,8 @@ static void retire(struct kspawn_instance *in, struct kspawn_epitaph *ep)
 			ep = NULL;
 	}
 	mutex_unlock(&kspawn_list_lock);
+	smp_mb();	/* off the list, then kspawn_instance_stop_all() woken */
+	wake_up_var(&in->users);
 	kvfree(ep);
 	wait_var_event(&in->users, refcount_read(&in->users) == 1);
 }
@@ -493,7 +495,9 @@ void kspawn_instance_unload(u32 id, struct file *owner)
  * with the module; the core stays offline ("echo 1 > .../cpuN/online" may
  * revive it).  An instance a STOP ioctl or a close stopped while we waited
  * for it (-ESRCH, reachable at a reboot) is that caller's to retire: both
- * retiring it would each wait for the other's reference for ever.
+ * retiring it would each wait for the other's reference for ever.  We
+ * sleep until it unlists it: looking again and again, a real-time caller
+ * (a watchdog's reboot) kept it from the CPU they shared.
  */
 void kspawn_instance_stop_all(void)
 {
@@ -513,9 +517,9 @@ void kspawn_instance_stop_all(void)
 			}
 			kspawn_instance_retire(in);
 		}
-		kspawn_instance_put(in);
 		if (err == -ESRCH)
-			cond_resched();	/* its stopper unlists it */
+			wait_var_event(&in->users, list_empty_careful(&in->node));
+		kspawn_instance_put(in);
 	}
 }
 

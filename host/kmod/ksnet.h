@@ -41,6 +41,7 @@ struct ksnet_queue {
 	bool worked;			/* the poll's: frames since that ring */
 	/* Under net_lock. */
 	u32 unpublished, unpublished_bytes;	/* BQL: sent, not yet flushed */
+	bool txq_held;			/* its host queue stopped for buffers */
 	u64 polls;
 	/* The poll's own (NAPI runs one at a time): frames for XDP. */
 	struct ksnet_xdp_held held[NAPI_POLL_WEIGHT];
@@ -61,7 +62,7 @@ struct ksnet {
 	u64 pairs_resizes;		/* queue counts the work changed */
 	/* Under net_lock. */
 	u32 dirty;			/* bit p: pair p has frames to publish */
-	u64 stops, wakes;		/* host queues stopped, stopped ones woken */
+	u64 stops, wakes;		/* host queues held for buffers, let go */
 	u64 xdp_stats[KSNET_XDP_STATS];
 	struct ksnet_queue q[KB_NET_PAIRS_MAX];
 };

@@ -91,6 +91,12 @@ struct kspawn_instance {
 	 * its wait for the guest at once (lifecycle.c, ask_politely()).
 	 */
 	atomic_t forcers;
+	/*
+	 * Why the unload's or reboot's stop could not give a core back (it
+	 * leaves NONE, not DEAD): a forced stop that joined it says so too
+	 * (op_lock).
+	 */
+	int final_stop_err;
 
 	u64 alloc_phys;			/* pool allocation: region + shared */
 	u64 alloc_size;

@@ -375,8 +375,12 @@ static int stop(struct kspawn_instance *in, bool force, bool interruptible)
 		in->gone = KSPAWN_GONE_DEAD;	/* as a follower saw it last */
 		break;
 	case KSPAWN_HOST_NONE:
-		/* Stopped by someone else, after a forced stop came: done. */
-		err = joined ? 0 : -ESRCH;
+		/*
+		 * Stopped by someone else, after a forced stop came: done,
+		 * as that stop went (the unload's or reboot's may have failed
+		 * to give a core back).
+		 */
+		err = joined ? in->final_stop_err : -ESRCH;
 		goto out;
 	default:
 		err = -ESRCH;
@@ -392,8 +396,10 @@ static int stop(struct kspawn_instance *in, bool force, bool interruptible)
 		 * STOP waiting for the lock finds it gone (-ESRCH) rather
 		 * than retire it too, each then waiting for the other.
 		 */
-		if (!interruptible)
+		if (!interruptible) {
+			in->final_stop_err = err;
 			WRITE_ONCE(in->state, KSPAWN_HOST_NONE);
+		}
 		goto out;
 	}
 	/*

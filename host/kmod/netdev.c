@@ -129,6 +129,7 @@ static netdev_tx_t ksnet_xmit(struct sk_buff *skb, struct net_device *dev)
 		 * it sleeps again (or sees them as it polls): wake it.
 		 */
 		netif_tx_stop_queue(txq);
+		kq->txq_held = true;
 		kn->stops++;
 		publish(kn, qidx);
 		kspawn_io_kick(kn->io);
@@ -158,11 +159,27 @@ static netdev_tx_t ksnet_xmit(struct sk_buff *skb, struct net_device *dev)
 }
 
 /*
+ * Net_lock held: host queue i, if ksnet_xmit() stopped it for want of
+ * buffers, goes again, counted once (tx_queue_wakes against
+ * tx_queue_stops).  Not while ksnetN is down: ksnet_stop() stopped every
+ * queue, and ksnet_open() lets them all go, counting the held ones then.
+ */
+static void txq_let_go(struct ksnet *kn, unsigned int i)
+{
+	struct ksnet_queue *kq = &kn->q[i];
+
+	if (!kq->txq_held || !netif_running(kn->dev))
+		return;
+	kq->txq_held = false;
+	kn->wakes++;
+	netif_tx_wake_queue(netdev_get_tx_queue(kn->dev, i));
+}
+
+/*
  * The guest posted receive buffers after -ENOSPC, or reset, or the pair
- * left use; net_lock held.  Every host queue that sends to the pair wakes.
- * Only a queue that was stopped counts as woken: the wait may have been
- * XDP's (XDP_TX, ndo_xdp_xmit), which stops no queue, and one call may
- * wake several queues or none.
+ * left use; net_lock held.  Every host queue that sends to the pair and
+ * was held goes again.  One call may let several queues go or none: the
+ * wait may have been XDP's (XDP_TX, ndo_xdp_xmit), which holds no queue.
  */
 static void guest_rx_room(void *ctx, unsigned int pair)
 {
@@ -172,15 +189,9 @@ static void guest_rx_room(void *ctx, unsigned int pair)
 	if (!io->netdev)
 		return;
 	kn = netdev_priv(io->netdev);
-	for (unsigned int i = 0; i < io->netdev->num_tx_queues; i++) {
-		struct netdev_queue *txq = netdev_get_tx_queue(io->netdev, i);
-
-		if (i != pair && txq_pair(kn, i) != pair)
-			continue;
-		if (netif_tx_queue_stopped(txq))
-			kn->wakes++;
-		netif_tx_wake_queue(txq);
-	}
+	for (unsigned int i = 0; i < io->netdev->num_tx_queues; i++)
+		if (i == pair || txq_pair(kn, i) == pair)
+			txq_let_go(kn, i);
 }
 
 /*
@@ -209,8 +220,8 @@ const struct kb_net_ops kspawn_netdev_ops = {
 
 /*
  * ksnetN has as many queues of each kind as the guest has pairs in use,
- * so that the stack spreads flows over those only.  Queues stopped for a
- * pair that changed wake: their next frame finds its pair.
+ * so that the stack spreads flows over those only.  Queues held for a
+ * pair that changed go again: their next frame finds its pair.
  */
 static void ksnet_pairs_work(struct work_struct *work)
 {
@@ -238,8 +249,10 @@ static void ksnet_pairs_work(struct work_struct *work)
 				WRITE_ONCE(kn->pairs_resizes,
 					   kn->pairs_resizes + 1);
 		}
-		if (netif_running(dev))
-			netif_tx_wake_all_queues(dev);
+		spin_lock_bh(&kn->io->net_lock);
+		for (unsigned int i = 0; i < dev->num_tx_queues; i++)
+			txq_let_go(kn, i);
+		spin_unlock_bh(&kn->io->net_lock);
 	}
 	rtnl_unlock();
 }
@@ -250,9 +263,14 @@ static int ksnet_open(struct net_device *dev)
 
 	for (int i = 0; i < KB_NET_PAIRS_MAX; i++)
 		napi_enable(&kn->q[i].napi);
+	spin_lock_bh(&kn->io->net_lock);
+	/* Held ones too: each stops again if its pair still has no room. */
+	for (int i = 0; i < KB_NET_PAIRS_MAX; i++) {
+		kn->wakes += kn->q[i].txq_held;
+		kn->q[i].txq_held = false;
+	}
 	netif_tx_start_all_queues(dev);
 	/* Frames the guest sent while we were down: the thread looks again. */
-	spin_lock_bh(&kn->io->net_lock);
 	kspawn_io_kick(kn->io);
 	spin_unlock_bh(&kn->io->net_lock);
 	return 0;

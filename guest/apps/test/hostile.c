@@ -40,6 +40,11 @@
  *             datagrams from the last CPU, still on its pair (ip=A.B.C.D,
  *             MQ, at least 3 CPUs): the host must take them without
  *             naming a receive queue ksnetN no longer has
+ *   pairs-deaf  CPU 0, which takes the device's interrupts, deaf for
+ *             4 s on a 2-CPU guest with MQ (ip=A.B.C.D), 1 pair set
+ *             behind the driver's back at 2 s: the host's queue to pair
+ *             0, stopped by a full ring, is let go by the resize of its
+ *             ksnetN, stops again and goes once more when the guest reads
  *   status    garbage in the device's status byte and queue fields
  *   header    garbage in the ABI header and its console ring's indices
  *   clock     a false APIC timer clock reported to the host, which must
@@ -338,6 +343,54 @@ static int pairs_stale(const char *ip_arg)
 	return 0;
 }
 
+struct deaf_args {
+	struct virtio_dev *d;
+	uint8_t *cmd;
+	uint16_t max;
+};
+
+/* pairs-deaf's CPU 0: the set is polled, its interrupt never taken. */
+static int deaf_cpu0(void *arg)
+{
+	struct deaf_args *a = arg;
+	uint64_t t0;
+	int err;
+
+	kprintf("hostile: pairs-deaf: network up, deaf for 4 s\n");
+	thread_sleep_ms(50);	/* let the host take the line above */
+	irq_disable();
+	t0 = time_ns();
+	while (time_ns() - t0 < 2 * NSEC_PER_SEC)
+		cpu_relax();
+	err = pairs_set(a->d, 2 * a->max, a->cmd, 1);
+	while (time_ns() - t0 < 4 * NSEC_PER_SEC)
+		cpu_relax();
+	irq_enable();
+	kprintf("hostile: pairs-deaf: %s, listening again\n",
+		err ? "the device refused 1 pair" : "1 pair set while deaf");
+	return 0;
+}
+
+static int pairs_deaf(const char *ip_arg)
+{
+	struct thread_attr attr = { .cpus = 1u };
+	struct deaf_args a;
+	struct thread *t;
+
+	a.d = pairs_start(ip_arg, 2, &a.cmd, &a.max);
+	if (!a.d) {
+		kprintf("hostile: pairs-deaf: needs --net, ip=A.B.C.D, MQ and 2 CPUs\n");
+		return 1;
+	}
+	t = thread_create("deaf", deaf_cpu0, &a, &attr);
+	if (!t)
+		return 1;
+	thread_join(t);
+	for (int s = 0; s < 60; s++)
+		thread_sleep_ms(1000);
+	return 0;
+}
+
 /*
  * bounce: reqs reads of segs x 1 MiB (14 of 8 unless told), every
  * segment the same 1 MiB buffer (in pieces of the device's size_max, if
@@ -514,6 +567,9 @@ static int hostile_main(int argc, char **argv)
 	if (!strcmp(mode, "pairs-stale"))
 		return pairs_stale(argc > 2 && !strncmp(argv[2], "ip=", 3) ?
 				   argv[2] + 3 : NULL);
+	if (!strcmp(mode, "pairs-deaf"))
+		return pairs_deaf(argc > 2 && !strncmp(argv[2], "ip=", 3) ?
+				  argv[2] + 3 : NULL);
 	if (vblk_init() || !(d = vblk_dev())) {
 		kprintf("hostile: needs a disk (--ramdisk)\n");
 		return 1;
@@ -527,9 +583,9 @@ static int hostile_main(int argc, char **argv)
 	if (!strcmp(mode, "status") || !strcmp(mode, "header"))
 		return scribble(d, mode);
 	if (misbehave(d, mode)) {
-		kprintf("hostile: modes: outside huge loop nested wild (split) flood credit resetflood netflood netbad echoflood pairs pairs-stale status header clock escapes stamps lateap lateap-hang slowboot bounce\n");
+		kprintf("hostile: modes: outside huge loop nested wild (split) flood credit resetflood netflood netbad echoflood pairs pairs-stale pairs-deaf status header clock escapes stamps lateap lateap-hang slowboot bounce\n");
 		return 2;
 	}
 	return await_broken(d, mode);
 }
-APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood credit resetflood netflood netbad echoflood pairs pairs-stale status header clock escapes stamps lateap lateap-hang slowboot bounce");
+APP(hostile, hostile_main, "break the virtio rules on purpose: outside huge loop nested wild flood credit resetflood netflood netbad echoflood pairs pairs-stale pairs-deaf status header clock escapes stamps lateap lateap-hang slowboot bounce");

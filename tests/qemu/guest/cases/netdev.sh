@@ -13,7 +13,10 @@
 #  - a guest that stops reading (rogue net-deaf) leaves ksnet0's transmit
 #    queue stopped (tx_queue_stops), the host answering, and stop works;
 #  - one that reads again after 2 s (rogue net-slow) wakes the queue, and
-#    every frame the qdisc held reaches it.
+#    every frame the qdisc held reaches it;
+#  - tx_queue_wakes counts each stopped queue let go once, also when
+#    ksnet0 was down meanwhile: with the traffic over, it equals
+#    tx_queue_stops.
 . /tests/lib.sh
 wait_carrier() {	# WANT
 	i=0
@@ -24,6 +27,15 @@ wait_carrier() {	# WANT
 	done
 	[ "$(cat /sys/class/net/ksnet0/carrier 2>/dev/null)" = "$1" ] ||
 		bad "ksnet0 carrier is not $1"
+}
+
+# The last ethq -S: every host queue stopped for want of buffers was let
+# go, each once (the traffic is over, the guest reads).
+same_stops_wakes() {
+	stops=$(echo "$out" | sed -n 's/^ *tx_queue_stops: //p')
+	wakes=$(echo "$out" | sed -n 's/^ *tx_queue_wakes: //p')
+	[ -n "$stops" ] && [ "$stops" = "$wakes" ] ||
+		bad "tx_queue_stops ${stops:-?} but tx_queue_wakes ${wakes:-?}"
 }
 
 # rogue_up MODE: a rogue guest in MODE with its network up, ksnet0 up,
@@ -133,6 +145,29 @@ rx1=$(echo "$out" | sed -n 's/^ *guest_rx_packets: //p')
 note "guest_rx_packets $rx0 -> $rx1 for $sent sent"
 [ -n "$sent" ] && [ "$sent" -gt 100 ] && [ $((rx1 - rx0)) -ge "$sent" ] ||
 	bad "$((rx1 - rx0)) of ${sent:-?} frames the qdisc took reached the guest"
+same_stops_wakes
+expect 0 kspawnctl stop "$id"
+
+# The same with ksnet0 taken down while its queue is stopped and up again
+# once the guest reads: the down stops every queue, and the guest's
+# buffers must not wake them (nor count them) while it is down; the up
+# lets the stopped one go, counted once.  (Seen red before the fix:
+# tx_queue_stops 1, tx_queue_wakes 7, every queue of ksnet0 counted.)
+rogue_up net-slow || finish
+expect 0 ethq blast 169.254.1.2 9 400 64
+sleep 0.3
+expect 0 ip link set ksnet0 down
+i=0
+while ! kspawnctl console "$id" | grep -q 'listening again' && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 1
+expect 0 ip link set ksnet0 up
+sleep 0.5
+expect 0 ethq -S ksnet0
+has 'tx_queue_stops: [1-9]'
+same_stops_wakes
 expect 0 kspawnctl stop "$id"
 echo "$old" > $param
 want_online 1

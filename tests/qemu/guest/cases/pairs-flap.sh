@@ -38,6 +38,48 @@ n=$(ls -d /sys/class/net/ksnet0/queues/tx-* | wc -l)
 [ "$n" = 2 ] || bad "ksnet0 has $n transmit queues after the guest set 2"
 expect 0 kspawnctl stop "$id"
 
+# A host queue held for a full ring when the guest changes its pairs
+# (hostile pairs-deaf: 2 pairs, CPU 0 deaf for 4 s, 1 pair set at 2 s):
+# ksnet0's resize lets the held queue go, its next frame finds the ring
+# still full and holds it again, and the guest reading lets it go once
+# more.  Every let-go counts in tx_queue_wakes, so with the traffic over
+# it equals tx_queue_stops.  (Seen red with the resize's let-go not
+# counted, as before the fix: stops 3, wakes 2.)  XPS sends every flow
+# on tx-0.
+# The deaf CPU beats no heartbeat: hang_timeout_ms is raised meanwhile.
+hang=/sys/module/kspawn/parameters/hang_timeout_ms
+old_hang=$(cat $hang)
+echo 10000 > $hang
+spawn "$TEST_IMG" --cpus 2-3 --net netdev \
+	--cmdline "hostile pairs-deaf ip=169.254.1.2" || finish
+ip addr add 169.254.1.1/16 dev ksnet0 && ip link set ksnet0 up || bad "no ksnet0"
+follow "$id" /tmp/deaf.out
+seen /tmp/deaf.out 'pairs-deaf: network up, deaf' 300
+i=0
+while [ ! -e /sys/class/net/ksnet0/queues/tx-1 ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+echo f > /sys/class/net/ksnet0/queues/tx-0/xps_cpus &&
+	echo 0 > /sys/class/net/ksnet0/queues/tx-1/xps_cpus || bad "no XPS on ksnet0"
+mac=$(sed -n 's/.*virtio-net: \([0-9a-f:]*\),.*/\1/p' /tmp/deaf.out)
+expect 0 arp -i ksnet0 -s 169.254.1.2 "$mac"
+expect 0 ethq blast 169.254.1.2 9 400 64
+seen /tmp/deaf.out 'pairs-deaf: .*listening again' 300
+sleep 1
+sed 's/^/  | /' /tmp/deaf.out
+grep -q 'pairs-deaf: 1 pair set while deaf' /tmp/deaf.out ||
+	bad "the guest did not set 1 pair"
+expect 0 ethq -S ksnet0
+stops=$(stat tx_queue_stops) wakes=$(stat tx_queue_wakes)
+note "tx_queue_stops ${stops:-?}, tx_queue_wakes ${wakes:-?}, pairs_resizes $(stat pairs_resizes)"
+[ "${stops:-0}" -ge 2 ] || bad "tx_queue_stops ${stops:-?}, want the queue held twice"
+[ -n "$stops" ] && [ "$stops" = "$wakes" ] ||
+	bad "tx_queue_stops ${stops:-?} but tx_queue_wakes ${wakes:-?}"
+expect 0 kspawnctl stop "$id"
+wait $follower
+echo "$old_hang" > $hang
+
 # Frames on a pair the guest no longer counts (hostile pairs-stale on 3
 # CPUs sets 2 pairs, waits for ksnet0 to follow, sends from CPU 2, i.e.
 # pair 2) reach the host's stack without naming a receive queue ksnet0
