@@ -31,24 +31,44 @@ CFLAGS="-std=gnu11 -g -O1 -Wall -Wextra -Werror -fno-omit-frame-pointer
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1
 
-for src in "$here"/test_*.c; do
+# build_and_run SRC: one program built and run, its log in $out/NAME.log
+# and how it went in $out/NAME.status ("build" or its exit status).  The
+# programs run build_jobs at a time (most of the time is the compiler's):
+# each writes only its own files, and the verdicts are read in order below.
+build_and_run() {
+	local src=$1 name bin extra
 	name=$(basename "$src" .c)
 	bin=$out/$name
 	extra=$(sed -n 's/^ \* unit-sources: //p' "$src" | tr '\n' ' ')
 	if ! (cd "$top" && gcc $CFLAGS "$src" $extra "$build/hosted/libkspawn-guest.a" \
 		-lcmocka -lpthread -o "$bin") > "$bin.log" 2>&1; then
+		echo build > "$bin.status"
+		return
+	fi
+	(cd "$top" && "$bin") > "$bin.log" 2>&1
+	echo $? > "$bin.status"
+}
+for src in "$here"/test_*.c; do
+	rm -f "$out/$(basename "$src" .c).status"
+	[ "$(jobs -rp | wc -l)" -lt "$(build_jobs)" ] || wait -n
+	build_and_run "$src" &
+done
+wait
+for src in "$here"/test_*.c; do
+	name=$(basename "$src" .c)
+	bin=$out/$name
+	status=$(cat "$bin.status" 2>/dev/null || echo lost)
+	if [ "$status" = build ]; then
 		bad "unit/$name (build)"
 		sed 's/^/    | /' "$bin.log"
 		continue
 	fi
-	(cd "$top" && "$bin") > "$bin.log" 2>&1
-	status=$?
 	while read -r t; do ok "unit/$name/$t"; done < <(sed -n 's/^\[       OK \] //p' "$bin.log")
 	while read -r t; do bad "unit/$name/$t"; done < <(sed -n 's/^\[  FAILED  \] \([a-z_0-9]*\)$/\1/p' "$bin.log" | sort -u)
-	if [ $status -ne 0 ] && ! grep -q '^\[  FAILED  \] [a-z_0-9]*$' "$bin.log"; then
+	if [ "$status" != 0 ] && ! grep -q '^\[  FAILED  \] [a-z_0-9]*$' "$bin.log"; then
 		bad "unit/$name (exit $status)"
 	fi
-	[ $status -ne 0 ] && sed 's/^/    | /' "$bin.log"
+	[ "$status" != 0 ] && sed 's/^/    | /' "$bin.log"
 done
 
 # The ABI layout: every offset and size against abi/layout.golden.
