@@ -45,7 +45,6 @@ boots=(
 	power-loss
 	reboot
 	reboot-stopping
-	reboot-rt
 	reboot-forced
 )
 if [ -n "${QEMU_BOOTS:-}" ]; then
@@ -238,11 +237,11 @@ run_power_loss() {
 # core online again) before the kernel restarts, and QEMU (-no-reboot)
 # exits.  The order is read from the console, which must show no kernel
 # trouble.  reboot-stopping: the same with a stop of the guest under way
-# (a reboot once deadlocked there), the guest's own stop line first.
-# reboot-rt: that with the guest's core pooled (parked after the stop)
-# and the reboot from a SCHED_FIFO process, which waited for that stop
-# to end by spinning on CPU 0, the one online, until RT throttling let
-# the stop finish (the kernel says "RT throttling activated").
+# (a reboot once deadlocked there), the guest's core pooled (parked after
+# the stop) and the reboot from a SCHED_FIFO process, which once waited
+# for that stop to end by spinning on CPU 0, the one online, until RT
+# throttling let the stop finish (the kernel says "RT throttling
+# activated").
 run_reboot() {
 	local name=$1 log order want QEMU_SUITE_TIMEOUT=180 back=${3:-online again}
 	local trouble='BUG:|WARNING:|Oops|blocked for more than|stays offline|hung_task|RT throttling'
@@ -319,8 +318,7 @@ for b in "${boots[@]}"; do
 	make-run-tty) run_make_run_tty ;;
 	power-loss) run_power_loss ;;
 	reboot) run_reboot reboot reboot ;;
-	reboot-stopping) run_reboot reboot-stopping reboot-stopping ;;
-	reboot-rt) run_reboot reboot-rt reboot-rt "parked in the pool" ;;
+	reboot-stopping) run_reboot reboot-stopping reboot-stopping "parked in the pool" ;;
 	reboot-forced) run_reboot_forced ;;
 	*) run_boot $b ;;
 	esac

@@ -7,20 +7,19 @@
 # reads the console.
 #
 #   reboot.sh           a guest running (spin)
-#   reboot.sh stopping  a guest that ignores the polite stop (crash hang)
-#                       with a kspawnctl stop under way, 4 s of asking,
-#                       when the reboot comes: the module waits for that
-#                       stop and must not retire the instance a second
-#                       time (both waited for the other's reference)
-#   reboot.sh rt        the same, the guest's core from the pool (it stays
-#                       parked: CPU 0 is the only one online), and the
-#                       reboot from a real-time process (SCHED_FIFO 50,
-#                       as a watchdog daemon's): it must wait for that
-#                       stop to end, not spin on the CPU it shares with it
+#   reboot.sh stopping  a guest that ignores the polite stop (crash hang),
+#                       its core from the pool (it stays parked: CPU 0 is
+#                       the only one online), with a kspawnctl stop under
+#                       way, 4 s of asking, when the reboot comes from a
+#                       real-time process (SCHED_FIFO 50, as a watchdog
+#                       daemon's).  The module must wait for that stop,
+#                       not retire the instance a second time (both once
+#                       waited for the other's reference), and wait
+#                       asleep, not spin on the CPU the stop needs.
 dmesg -n 8	# the module's lines on the console, down to KERN_INFO
 app=spin
-[ "${1:-}" = stopping ] || [ "${1:-}" = rt ] && app="crash hang"
-if [ "${1:-}" = rt ] && ! kspawnctl reserve 1; then
+[ "${1:-}" = stopping ] && app="crash hang"
+if [ "${1:-}" = stopping ] && ! kspawnctl reserve 1; then
 	echo "reboot-case: kspawnctl reserve 1 failed"
 	exit 1
 fi
@@ -31,13 +30,13 @@ id=$(kspawnctl run /guest/kspawn-guest-test.elf --cpu 1 --cmdline "$app") || {
 sleep 1
 kspawnctl list
 state=$(kspawnctl list | awk -v id="$id" '$1 == id { print $3 }')
-if [ "${1:-}" = stopping ] || [ "${1:-}" = rt ]; then
+if [ "${1:-}" = stopping ]; then
 	echo 4000 > /sys/module/kspawn/parameters/stop_timeout_ms
 	kspawnctl stop "$id" &
 	sleep 1
 fi
 echo "reboot-case: instance $id $state; rebooting"
-if [ "${1:-}" = rt ]; then
+if [ "${1:-}" = stopping ]; then
 	rtrun 50 reboot -f
 else
 	reboot -f
