@@ -60,6 +60,21 @@ struct slot {
 	int busy;
 };
 
+/*
+ * Wait for every request still out, whatever its status: each is the
+ * device's until answered, and points into s[] (blkcheck_main's frame,
+ * gone once it returns) and the slot's buffer.
+ */
+static int drain(struct slot *s, int qd)
+{
+	for (int k = 0; k < qd; k++)
+		if (s[k].busy) {
+			vblk_wait(&s[k].req);
+			s[k].busy = 0;
+		}
+	return -1;
+}
+
 /* Issue the whole disk in CHUNK pieces, qd at a time, in order. */
 static int sweep(struct slot *s, int qd, uint64_t bytes, int write,
 		 uint64_t *digest, uint64_t *bad)
@@ -71,12 +86,12 @@ static int sweep(struct slot *s, int qd, uint64_t bytes, int write,
 		struct slot *x = &s[i];
 
 		if (x->busy) {
+			x->busy = 0;
 			if (vblk_wait(&x->req)) {
 				kprintf("blkcheck: I/O error at byte %llu\n",
 					(unsigned long long)x->off);
-				return -1;
+				return drain(s, qd);
 			}
-			x->busy = 0;
 			if (!write)
 				for (uint32_t k = 0; k < x->len / 8; k++)
 					*bad += x->buf[k] != word_at(x->off + 8ULL * k);
@@ -98,7 +113,7 @@ static int sweep(struct slot *s, int qd, uint64_t bytes, int write,
 			if (vblk_submit(&x->req, write ? VIRTIO_BLK_T_OUT :
 							 VIRTIO_BLK_T_IN,
 					x->off / VBLK_SECTOR, x->buf, x->len))
-				return -1;
+				return drain(s, qd);
 			x->busy = 1;
 			next += x->len;
 		}

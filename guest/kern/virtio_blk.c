@@ -210,6 +210,7 @@ int vblk_init_queues(unsigned int max_queues)
 		      &vblk.sectors, sizeof(vblk.sectors));
 	if (vblk_read_block_size() || vblk_read_request_limits())
 		goto fail;
+	vblk_read_range_limits();
 	/* A partial last block cannot be read or written. */
 	vblk.sectors -= vblk.sectors % (vblk.block / VBLK_SECTOR);
 	virtio_ready(&vblk.dev);

@@ -64,6 +64,13 @@ unsigned int vblk_queues(void);		/* request queues in use */
  */
 uint32_t vblk_max_bytes(void);
 /*
+ * The most sectors one DISCARD (type VIRTIO_BLK_T_DISCARD) or
+ * WRITE_ZEROES range may cover: the device's max_discard_sectors or
+ * max_write_zeroes_sectors, in whole blocks (a device fails a longer
+ * range).  vblk_discard and vblk_write_zeroes split longer ones.
+ */
+uint32_t vblk_max_range(uint32_t type);
+/*
  * Lower that to bytes (whole blocks; 0 or more than the device allows:
  * the device's limit again), as Linux's max_sectors_kb does: shorter
  * requests, for latency beside big transfers.  Returns the new limit.
@@ -112,11 +119,12 @@ int vblk_read(uint64_t sector, void *buf, uint32_t len);
 int vblk_write(uint64_t sector, const void *buf, uint32_t len);
 int vblk_flush(void);
 /*
- * Sectors [sector, +count), whole blocks, read back as zeroes afterwards;
+ * Sectors [sector, +count), whole blocks, read back as zeroes afterwards,
+ * in as many requests as the device's limit needs (vblk_max_range());
  * -EOPNOTSUPP where the device does not offer it.
  */
-int vblk_discard(uint64_t sector, uint32_t count);
-int vblk_write_zeroes(uint64_t sector, uint32_t count);
+int vblk_discard(uint64_t sector, uint64_t count);
+int vblk_write_zeroes(uint64_t sector, uint64_t count);
 
 /* The device itself, for the hostile-guest tests that break its rules. */
 struct virtio_dev *vblk_dev(void);

@@ -101,6 +101,46 @@ int vblk_read_request_limits(void)
 	return 0;
 }
 
+/*
+ * The most sectors one DISCARD or WRITE_ZEROES range may cover: the
+ * device's max_discard_sectors or max_write_zeroes_sectors (it fails a
+ * longer range), 0 there meaning no limit as Linux's driver reads it,
+ * cut to whole blocks (one block at least: a device saying less is
+ * given whole blocks all the same).
+ */
+static uint32_t range_limit(unsigned int bit, size_t field)
+{
+	uint32_t per = vblk.block / VBLK_SECTOR, most = 0;
+
+	if (virtio_has(&vblk.dev, bit))
+		virtio_config(&vblk.dev, field, &most, sizeof(most));
+	if (!most)
+		most = UINT32_MAX;
+	most -= most % per;
+	return most ? most : per;
+}
+
+/* After vblk_read_block_size(). */
+void vblk_read_range_limits(void)
+{
+	vblk.discard_max =
+		range_limit(VIRTIO_BLK_F_DISCARD,
+			    offsetof(struct virtio_blk_config,
+				     max_discard_sectors));
+	vblk.zeroes_max =
+		range_limit(VIRTIO_BLK_F_WRITE_ZEROES,
+			    offsetof(struct virtio_blk_config,
+				     max_write_zeroes_sectors));
+}
+
+uint32_t vblk_max_range(uint32_t type)
+{
+	if (!vblk.up)
+		return 0;
+	return type == VIRTIO_BLK_T_DISCARD ? vblk.discard_max :
+					      vblk.zeroes_max;
+}
+
 uint32_t vblk_max_bytes(void)
 {
 	return vblk.up ? vblk.cap : 0;

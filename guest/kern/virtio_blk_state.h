@@ -51,6 +51,8 @@ struct vblk_state {
 	uint32_t seg_bytes;		/* the most in one data segment */
 	unsigned int max_segs;		/* data segments in one request */
 	uint32_t cap;			/* vblk_max_bytes() */
+	/* vblk_max_range(): sectors in one DISCARD, one WRITE_ZEROES */
+	uint32_t discard_max, zeroes_max;
 	int up, said_refused, said_too_big;
 	int resetting;			/* one caller resets a broken device */
 	int stopping;			/* a reset is coming: nothing new is sent */
@@ -71,6 +73,7 @@ extern struct vblk_state vblk;
  */
 int vblk_read_block_size(void);
 int vblk_read_request_limits(void);
+void vblk_read_range_limits(void);
 const char *vblk_block_words(void);
 int vblk_aligned(uint32_t type, uint64_t sector, const void *buf,
 		 uint32_t len);

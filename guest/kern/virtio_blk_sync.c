@@ -1,7 +1,8 @@
 /*
  * virtio-blk's blocking calls: vblk_read, vblk_write, vblk_flush,
  * vblk_discard and vblk_write_zeroes, each a request (or, for a long
- * read or write, several one after another) submitted and waited for.
+ * read, write or range, several one after another) submitted and waited
+ * for.
  *
  * Apart from the driver (virtio_blk.c) because they are its users, not
  * part of it: they go through its public calls only, vblk_submit() and
@@ -71,24 +72,43 @@ int vblk_flush(void)
 	return sync_req(VIRTIO_BLK_T_FLUSH, 0, NULL, 0);
 }
 
-/* One range (virtio_blk_discard_write_zeroes), its only segment. */
+/*
+ * Ranges (virtio_blk_discard_write_zeroes), one a request, of at most
+ * the device's limit each, one after another.  One not in whole blocks
+ * is refused whole, unsent, as sync_rw() refuses a read or write.
+ */
 static int unmap(uint32_t type, uint64_t feature, uint64_t sector,
-		 uint32_t count)
+		 uint64_t count)
 {
-	struct virtio_blk_discard_write_zeroes range = {
-		.sector = sector, .num_sectors = count };
+	uint64_t per = vblk_block_size() / VBLK_SECTOR;
+	uint32_t most = vblk_max_range(type);
+	struct virtio_blk_discard_write_zeroes range;
 
 	if (!(vblk_features() & feature))
 		return -EOPNOTSUPP;
-	return sync_req(type, 0, &range, sizeof(range));
+	if ((sector | count) % per)
+		most = UINT32_MAX;	/* vblk_submit() refuses it */
+	do {
+		int e;
+
+		range = (struct virtio_blk_discard_write_zeroes){
+			.sector = sector,
+			.num_sectors = count < most ? (uint32_t)count : most };
+		e = sync_req(type, 0, &range, sizeof(range));
+		if (e)
+			return e;
+		sector += range.num_sectors;
+		count -= range.num_sectors;
+	} while (count);
+	return 0;
 }
 
-int vblk_discard(uint64_t sector, uint32_t count)
+int vblk_discard(uint64_t sector, uint64_t count)
 {
 	return unmap(VIRTIO_BLK_T_DISCARD, F(VIRTIO_BLK_F_DISCARD), sector, count);
 }
 
-int vblk_write_zeroes(uint64_t sector, uint32_t count)
+int vblk_write_zeroes(uint64_t sector, uint64_t count)
 {
 	return unmap(VIRTIO_BLK_T_WRITE_ZEROES, F(VIRTIO_BLK_F_WRITE_ZEROES), sector,
 		     count);

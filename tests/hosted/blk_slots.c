@@ -35,9 +35,15 @@
  *     the store and succeed.  The withholding device's config has no
  *     range limits, and a driver asking for either feature anyway is
  *     refused FEATURES_OK.
+ *   store-errors-{split,packed}: over a store with a volatile cache, a
+ *     read failing with EIO, a write failing with ENOSPC, a FLUSH behind
+ *     them whose store flush fails, and (the config's writeback set to
+ *     0) a write the store did but whose flush fails: each IOERR, never
+ *     OK, and the read's used length says no data was written.
  *
  * Prints "ok NAME" / "FAIL NAME: why" per case, "PROGRAM: N failed" last.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -62,7 +68,7 @@ static struct kspawn_device slot;
 static struct kb_blk blk;
 static struct virtio_dev vd;
 static struct kb_blk_req *held[KB_BLK_INFLIGHT];
-static int nheld, submits, wakes, discards;
+static int nheld, submits, wakes, discards, flush_err, store_flushes;
 
 static int hold_submit(void *store, struct kb_blk_req *rq)
 {
@@ -93,6 +99,22 @@ static const struct kb_store_ops held_ops = {
 	.submit = hold_submit,
 };
 
+static int failing_flush(void *store)
+{
+	(void)store;
+	store_flushes++;
+	return flush_err;
+}
+
+/* A write cache (FLUSH offered) whose flush fails as flush_err says. */
+static const struct kb_store_ops held_wc_ops = {
+	.flush = failing_flush,
+	.discard = no_discard,
+	.submit = hold_submit,
+	.volatile_cache = 1,
+};
+static const struct kb_store_ops *ops_now = &held_ops;
+
 static void count_wake(void *ctx)
 {
 	(void)ctx;
@@ -107,8 +129,8 @@ static int up_withholding(int packed, int withhold)
 	memset(&slot, 0, sizeof(slot));
 	memset(&vd, 0, sizeof(vd));
 	nheld = submits = wakes = discards = 0;
-	kb_blk_init(&blk, &slot, &kr, &no_notify_ops, NULL, &held_ops, NULL, DISK_BYTES,
-		    "slots");
+	kb_blk_init(&blk, &slot, &kr, &no_notify_ops, NULL, ops_now, NULL,
+		    DISK_BYTES, "slots");
 	if (withhold)
 		kb_blk_withhold_ranges(&blk);
 	blk.wake = count_wake;
@@ -135,15 +157,20 @@ struct req {
 	uint8_t status;
 };
 
-/* Complete the oldest held request (its data is whatever the disk had). */
-static void complete_one(void)
+/* Complete the oldest held request with err (0: whatever the disk had). */
+static void complete_one_err(int err)
 {
 	struct kb_blk_req *rq = held[0];
 
 	if (!nheld)
 		return;
 	memmove(held, held + 1, --nheld * sizeof(held[0]));
-	kb_blk_complete(rq, 0);
+	kb_blk_complete(rq, err);
+}
+
+static void complete_one(void)
+{
+	complete_one_err(0);
 }
 
 /*
@@ -459,6 +486,74 @@ static void withheld(const char *layout, int packed)
 		off.max_discard, off.max_zeroes, off.accepted);
 }
 
+/*
+ * A read, a write and a FLUSH, the store failing each; then a write
+ * through (writeback 0) whose flush fails.  Every status IOERR.
+ */
+static void store_errors(const char *layout, int packed)
+{
+	static const uint32_t type[4] = { VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT,
+					  VIRTIO_BLK_T_FLUSH, VIRTIO_BLK_T_OUT };
+	uint8_t *wce = &slot.config[offsetof(struct virtio_blk_config, wce)];
+	struct virtq *q = &vd.vq[0];
+	uint8_t *data = region + (2u << 20);
+	uint32_t len, read_len = 0;
+	int got = 0, ioerr = 0, up_ok, held_first = -1, flushes_first = -1;
+	struct req *r;
+
+	ops_now = &held_wc_ops;
+	flush_err = -EIO;
+	store_flushes = 0;
+	up_ok = !up(packed) && virtio_has(&vd, VIRTIO_BLK_F_FLUSH);
+	ops_now = &held_ops;
+	if (!up_ok) {
+		verdict("store-errors", layout, 0, "device not up with FLUSH");
+		return;
+	}
+	r = (struct req *)(region + (3u << 20));
+	for (int i = 0; i < 4; i++) {
+		int out = type[i] == VIRTIO_BLK_T_OUT;
+		int flush = type[i] == VIRTIO_BLK_T_FLUSH;
+		struct virtq_buf o[2] = { { &r[i].hdr, sizeof(r[i].hdr) },
+					  { data + i * 512, 512 } };
+		struct virtq_buf in[2] = { { data + i * 512, 512 },
+					   { &r[i].status, 1 } };
+
+		if (i == 3) {
+			/* The first three answered; then write-through. */
+			held_first = nheld;
+			flushes_first = store_flushes;
+			complete_one_err(-EIO);		/* the read */
+			complete_one_err(-ENOSPC);	/* the write */
+			kb_device_poll(&blk.dev, 64);	/* the FLUSH goes */
+			*wce = 0;
+		}
+		r[i] = (struct req){ { type[i], 0, (uint64_t)i }, 0xff };
+		virtq_add(q, o, out ? 2 : 1, out || flush ? &in[1] : in,
+			  out || flush ? 1 : 2, &r[i]);
+		virtq_publish(q);
+		kb_device_poll(&blk.dev, 64);
+	}
+	complete_one();			/* stored; its flush fails */
+	kb_device_poll(&blk.dev, 64);
+	while (got < 4) {
+		struct req *c = virtq_get(q, &len);
+
+		if (!c)
+			break;
+		ioerr += c->status == VIRTIO_BLK_S_IOERR;
+		if (c == &r[0])
+			read_len = len;
+		got++;
+	}
+	verdict("store-errors", layout,
+		held_first == 2 && !flushes_first && got == 4 && ioerr == 4 &&
+			read_len == 1 && store_flushes == 2,
+		"%d held before the FLUSH (want 2, it parked: %d store flushes, want 0); %d of 4 back, %d IOERR (want 4: statuses %#x %#x %#x %#x), the read's used length %u (want 1), %d store flushes (want 2)",
+		held_first, flushes_first, got, ioerr, r[0].status,
+		r[1].status, r[2].status, r[3].status, read_len, store_flushes);
+}
+
 int main(void)
 {
 	region = aligned_alloc(4096, REGION_BYTES);
@@ -472,6 +567,7 @@ int main(void)
 		out_of_disk(layout, packed);
 		block_size(layout, packed);
 		withheld(layout, packed);
+		store_errors(layout, packed);
 	}
 	printf("blk_slots: %d failed\n", failures);
 	free(region);

@@ -24,6 +24,16 @@
  *     one block, a write and a read of three blocks go as three
  *     requests each, each block where it belongs.
  *
+ *   blk-unmap-split: the same hand-served device offering DISCARD and
+ *     WRITE_ZEROES with small max_discard_sectors and
+ *     max_write_zeroes_sectors, as a device may (ours: 1 GiB), failing
+ *     (UNSUPP) a range over either: vblk_discard() and
+ *     vblk_write_zeroes() of more than that send it in pieces of at most
+ *     the limit, each zeroed where it belongs and nothing beside it; with
+ *     4 KiB blocks a limit of 20 sectors is taken as 16, whole blocks.
+ *     (Before, one range of the whole count: UNSUPP, and blkcheck discard
+ *     failed on any disk over 4 GiB against our device's 1 GiB.)
+ *
  * The driver is included here, to start it afresh for each case.
  * Prints "ok NAME" / "FAIL NAME: why" per case, "kern_blk: N failed" last.
  */
@@ -195,7 +205,38 @@ static void backend(void)
  */
 enum { BLOCK = 4096, DISK_BYTES = 64 * 1024 };
 static uint8_t disk[DISK_BYTES];
-static atomic_int requests, misaligned;
+static atomic_int requests, misaligned, too_long;
+static uint32_t block = BLOCK;	/* the served device's, in bytes */
+
+/*
+ * A DISCARD or WRITE_ZEROES: its one range checked against the config's
+ * limit (UNSUPP over it, as our device fails it), then zeroed.
+ */
+static uint8_t serve_range(const struct virtio_blk_outhdr *h,
+			   const struct vring_desc *d)
+{
+	const struct virtio_blk_discard_write_zeroes *rg = va(d->addr);
+	size_t field = h->type == VIRTIO_BLK_T_DISCARD ?
+		       offsetof(struct virtio_blk_config, max_discard_sectors) :
+		       offsetof(struct virtio_blk_config,
+				max_write_zeroes_sectors);
+	uint64_t at = rg->sector * VBLK_SECTOR;
+	uint64_t bytes = (uint64_t)rg->num_sectors * VBLK_SECTOR;
+	uint32_t most;
+
+	/* 0: no limit, as Linux's driver reads it */
+	memcpy(&most, slot.config + field, sizeof(most));
+	if (d->len != sizeof(*rg) || (most && rg->num_sectors > most)) {
+		atomic_fetch_add(&too_long, 1);
+		return VIRTIO_BLK_S_UNSUPP;
+	}
+	if (at % block || bytes % block || at + bytes > DISK_BYTES) {
+		atomic_fetch_add(&misaligned, 1);
+		return VIRTIO_BLK_S_IOERR;
+	}
+	memset(disk + at, 0, bytes);
+	return VIRTIO_BLK_S_OK;
+}
 
 static void serve_4k(uint16_t head)
 {
@@ -207,10 +248,16 @@ static void serve_4k(uint16_t head)
 	uint32_t written = 1;
 	uint8_t status = VIRTIO_BLK_S_OK;
 
+	if (h->type == VIRTIO_BLK_T_DISCARD ||
+	    h->type == VIRTIO_BLK_T_WRITE_ZEROES) {
+		status = serve_range(h, &desc[i]);
+		i = desc[i].next;
+		goto done;
+	}
 	for (int n = 0; n < QSIZE && (desc[i].flags & VRING_DESC_F_NEXT);
 	     n++, i = desc[i].next)
 		bytes += desc[i].len;
-	if (at % BLOCK || bytes % BLOCK || at + bytes > DISK_BYTES) {
+	if (at % block || bytes % block || at + bytes > DISK_BYTES) {
 		status = VIRTIO_BLK_S_IOERR;
 		atomic_fetch_add(&misaligned, 1);
 	}
@@ -226,6 +273,7 @@ static void serve_4k(uint16_t head)
 	}
 	for (i = head; desc[i].flags & VRING_DESC_F_NEXT; i = desc[i].next)
 		;
+done:
 	*(uint8_t *)va(desc[i].addr) = status;
 	used->ring[idx % QSIZE].id = head;
 	used->ring[idx % QSIZE].len = written;
@@ -273,6 +321,7 @@ static void blk_4k(void)
 	slot.device_features |= 1ULL << VIRTIO_BLK_F_BLK_SIZE;
 	memcpy(slot.config + offsetof(struct virtio_blk_config, blk_size),
 	       &bytes, sizeof(bytes));
+	block = BLOCK;
 	completed = 0;
 	pthread_create(&t, NULL, device_4k, NULL);
 	if (vblk_init_queues(1) || vblk_block_size() != BLOCK) {
@@ -304,6 +353,94 @@ out:
 	pthread_join(t, NULL);
 }
 
+/*
+ * The served device with blocks of bs bytes, offering DISCARD and
+ * WRITE_ZEROES with these limits (sectors), every byte of its disk 0xaa;
+ * 0 once the driver is up.
+ */
+static int ranges_up(uint32_t bs, uint32_t max_discard, uint32_t max_zeroes,
+		     pthread_t *t)
+{
+	uint8_t *cfg = slot.config;
+
+	memset(&vblk, 0, sizeof(vblk));
+	memset(region, 0, REGION_BYTES);
+	memset(&slot, 0, sizeof(slot));
+	memset(disk, 0xaa, sizeof(disk));
+	vh_region(region, BASE, REGION_BYTES, 0);
+	kh_blk_slot(&slot, QSIZE, DISK_BYTES / VBLK_SECTOR);
+	slot.device_features |= (1ULL << VIRTIO_BLK_F_BLK_SIZE) |
+				(1ULL << VIRTIO_BLK_F_DISCARD) |
+				(1ULL << VIRTIO_BLK_F_WRITE_ZEROES);
+	memcpy(cfg + offsetof(struct virtio_blk_config, blk_size), &bs,
+	       sizeof(bs));
+	memcpy(cfg + offsetof(struct virtio_blk_config, max_discard_sectors),
+	       &max_discard, sizeof(max_discard));
+	memcpy(cfg + offsetof(struct virtio_blk_config,
+			      max_write_zeroes_sectors),
+	       &max_zeroes, sizeof(max_zeroes));
+	block = bs;
+	completed = 0;
+	atomic_store(&requests, 0);
+	atomic_store(&misaligned, 0);
+	atomic_store(&too_long, 0);
+	pthread_create(t, NULL, device_4k, NULL);
+	return vblk_init_queues(1);
+}
+
+/* Bytes [from, to) of the disk all 0 (zero) or all 0xaa (not)? */
+static int disk_is(uint64_t from, uint64_t to, int zero)
+{
+	for (uint64_t i = from; i < to; i++)
+		if (disk[i] != (zero ? 0 : 0xaa))
+			return 0;
+	return 1;
+}
+
+static void unmap_split(void)
+{
+	enum { S = VBLK_SECTOR, SECTORS = DISK_BYTES / S };
+	int d, z, where, reqs, bad, over;
+	pthread_t t;
+
+	/* 512-byte blocks: discard 16 at a time, write-zeroes 24. */
+	if (ranges_up(S, 16, 24, &t)) {
+		verdict("blk-unmap-split", NULL, 0, "no device");
+		goto out;
+	}
+	d = vblk_discard(8, 100);		/* 7 pieces */
+	z = vblk_write_zeroes(108, SECTORS - 108);	/* 20: 1 piece */
+	where = disk_is(0, 8 * S, 0) && disk_is(8 * S, DISK_BYTES, 1);
+	reqs = atomic_load(&requests);
+	over = atomic_load(&too_long);
+	bad = atomic_load(&misaligned);
+	completed = 1;
+	pthread_join(t, NULL);
+	verdict("blk-unmap-split", "512",
+		!d && !z && where && reqs == 8 && !over && !bad,
+		"discard %d, write-zeroes %d (want 0, 0), zeroed %s; %d requests (want 8), %d over the limit, %d misaligned (want 0, 0)",
+		d, z, where ? "exactly" : "wrongly", reqs, over, bad);
+
+	/* 4 KiB blocks, a limit of 20 sectors: 16 a time, whole blocks. */
+	if (ranges_up(BLOCK, 20, 0, &t)) {
+		verdict("blk-unmap-split", NULL, 0, "no device");
+		goto out;
+	}
+	d = vblk_discard(8, 56);		/* 16 + 16 + 16 + 8 */
+	z = vblk_write_zeroes(64, 64);		/* no limit: 1 */
+	where = disk_is(0, 8 * S, 0) && disk_is(8 * S, DISK_BYTES, 1);
+	reqs = atomic_load(&requests);
+	over = atomic_load(&too_long);
+	bad = atomic_load(&misaligned);
+	verdict("blk-unmap-split", "4k",
+		!d && !z && where && reqs == 5 && !over && !bad,
+		"discard %d, write-zeroes %d (want 0, 0), zeroed %s; %d requests (want 5), %d over the limit, %d misaligned (want 0, 0)",
+		d, z, where ? "exactly" : "wrongly", reqs, over, bad);
+out:
+	completed = 1;
+	pthread_join(t, NULL);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -311,6 +448,7 @@ int main(void)
 	hostile_device();
 	backend();
 	blk_4k();
+	unmap_split();
 	free(region);
 	printf("kern_blk: %d failed\n", failures);
 	return failures != 0;

@@ -256,6 +256,12 @@ if build kern_blk_hostile "${asan[@]}" "${kern[@]}" -- \
 	"$here/kern_blk_hostile.c" "${kdriver[@]}"; then
 	run_cases kern_blk_hostile kern-
 fi
+# The guest's blkcheck app over the driver: a write failing with others
+# out, each waited for before blkcheck returns (its frame holds them).
+if build kern_blkcheck "${asan[@]}" "${kern[@]}" -I"$top/guest/include" -- \
+	"$here/kern_blkcheck.c" "${kdriver[@]}"; then
+	run_cases kern_blkcheck kern-
+fi
 # The net driver against the net device: a transmit queue smaller than
 # the driver's buffers, the device's MTU, frames naming buffers they lack.
 if build kern_net "${asan[@]}" "${kern[@]}" -- "$here/kern_net.c" \

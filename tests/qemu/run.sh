@@ -35,7 +35,7 @@ pass=0 fail=0 skip=0
 # cases run in that boot, in order.  QEMU_BOOTS="3 a b;2 c" replaces them
 # (tests/stress uses it).
 boots=(
-	"2 ctl-usage not-root hello console-input demo panic lifecycle blk blk-odirect blk-mixed blk-freeze blk-nvme blk-4k blk-slow blk-bounce blk-concurrent power-loss-nvme net netdev netdev-netpoll netdev-pktgen xdp-native l2fwd gdb-tcp abuse bad-images resources cycles cpu-online-guard reserve pool-scrub timer-clock doorbell no-module"
+	"2 ctl-usage not-root hello console-input demo panic lifecycle blk blk-odirect blk-mixed blk-freeze blk-nvme blk-4k blk-slow blk-bounce blk-concurrent blk-eio power-loss-nvme net netdev netdev-netpoll netdev-pktgen xdp-native l2fwd gdb-tcp abuse bad-images resources cycles cpu-online-guard reserve pool-scrub timer-clock doorbell no-module"
 	"3 two-guests hostile net-flood net-broken echo-flood console-flood lock-independence ioctl-races"
 	"5:no_ipi_broadcast=1 four-guests host-broadcast-off"
 	"2@qemu64,+monitor mwait-wake"
