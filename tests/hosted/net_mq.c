@@ -19,7 +19,8 @@
  *   mq-unserved-kicks-*  host mode without MQ, a frame waiting on queue 3:
  *                  asking for kicks on pair 1's transmit queue never says
  *                  "more" (a NAPI poll that re-arms and reschedules on it
- *                  would spin for ever, taking nothing); pair 0's does
+ *                  would spin for ever, taking nothing), nor does pair
+ *                  1's poll take the frame; pair 0's does say "more"
  *   mq-kicks-match-work-*  host and loopback: a transmit queue set up
  *                  without its receive queue, a receive queue alone
  *                  waited on and refilled, queue 16 without MQ: asking
@@ -386,21 +387,48 @@ static void hostile(const char *layout, int packed)
 		half, refused, shortcmd, taken, mac_ok);
 }
 
+static unsigned int sunk;		/* frames the sink was given */
+
+static void *sink_alloc(void *ctx, uint32_t len)
+{
+	static uint8_t buf[KB_NET_FRAME_MAX];
+
+	(void)ctx;
+	(void)len;
+	return buf;
+}
+
+static void sink_deliver(void *ctx, void *buf, uint32_t len,
+			 const struct kb_net_meta *m)
+{
+	(void)ctx;
+	(void)buf;
+	(void)len;
+	(void)m;
+	sunk++;
+}
+
 static void unserved_kicks(const char *layout, int packed)
 {
-	int pair1 = -1, pair0 = -1, sleep = -1;
+	static const struct kb_net_sink sink = { .alloc = sink_alloc,
+						 .deliver = sink_deliver };
+	int pair1 = -1, pair0 = -1, sleep = -1, polled1 = -1;
 
+	sunk = 0;
 	if (!up(KB_NET_HOST, packed, 0, 4)) {
 		send_on(3, 0, 0x45);
 		pair1 = kb_net_tx_kicks_on(&net, 1);
 		sleep = kb_device_kicks_on(&net.dev);
+		/* Nor does its poll take the frame there. */
+		polled1 = kb_net_tx_poll(&net, 1, 64, &sink, NULL);
 		send_on(1, 0, 0x46);
 		pair0 = kb_net_tx_kicks_on(&net, 0);
 	}
 	verdict("mq-unserved-kicks", layout,
-		pair1 == 0 && sleep == 0 && pair0 == 1 && !virtio_broken(&vd),
-		"pair 1 (unserved) kicks_on -> %d, device kicks_on -> %d, pair 0 with a frame -> %d",
-		pair1, sleep, pair0);
+		pair1 == 0 && sleep == 0 && pair0 == 1 && polled1 == 0 &&
+		!sunk && !virtio_broken(&vd),
+		"pair 1 (unserved) kicks_on -> %d, device kicks_on -> %d, its poll took %d (%u sunk), pair 0 with a frame -> %d",
+		pair1, sleep, polled1, sunk, pair0);
 }
 
 /*
