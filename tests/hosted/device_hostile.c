@@ -9,7 +9,8 @@
  *   blk-seg-max-*         more data segments than the config's seg_max:
  *                         IOERR (seg_max exactly: OK)
  *   blk-size-max-*        a data segment bigger than size_max: IOERR
- *                         (size_max exactly: OK)
+ *                         (size_max exactly: OK); by one byte, the next
+ *                         segment making whole sectors: IOERR too
  *   blk-short-header-*    a header shorter than 16 bytes: IOERR in the
  *                         status byte
  *   blk-both-max-*        seg_max segments of size_max each, the most the
@@ -151,6 +152,45 @@ static void blk_both_max(const char *layout, int packed)
 		", device needs reset" : "");
 }
 
+/*
+ * A read whose first data segment is size_max + 1 bytes and whose second
+ * makes the total whole sectors: one byte over the limit is over it.
+ */
+static void blk_size_max_byte(const char *layout, int packed)
+{
+	struct virtio_blk_outhdr *h = (void *)(region + REQ_OFF);
+	uint8_t *data = region + DATA_OFF, *status;
+	uint32_t size_max;
+	struct virtq_buf out, in[2];
+	void *got = NULL;
+
+	if (blk_up(packed)) {
+		verdict("blk-size-max-byte-over", layout, 0, "device not live");
+		return;
+	}
+	size_max = blk_config(offsetof(struct virtio_blk_config, size_max));
+	if (size_max + 512 + 1 > REGION_BYTES - DATA_OFF) {
+		verdict("blk-size-max-byte-over", layout, 0,
+			"size_max %u: more than the test holds", size_max);
+		return;
+	}
+	status = data + size_max + 512;
+	*h = (struct virtio_blk_outhdr){ .type = VIRTIO_BLK_T_IN };
+	*status = 0xff;
+	out = (struct virtq_buf){ h, sizeof(*h) };
+	in[0] = (struct virtq_buf){ data, size_max + 1 };
+	in[1] = (struct virtq_buf){ data + size_max + 1, 511 + 1 };
+	if (!virtq_add(&vd.vq[0], &out, 1, in, 2, h)) {
+		virtq_publish(&vd.vq[0]);
+		kb_device_poll(&blk.dev, 8);
+		got = virtq_get(&vd.vq[0], NULL);
+	}
+	verdict("blk-size-max-byte-over", layout,
+		got == h && *status == VIRTIO_BLK_S_IOERR,
+		"segments of %u and 511 bytes: %s, status %d (want IOERR)",
+		size_max + 1, got == h ? "back" : "not back", *status);
+}
+
 /* Point the first descriptor of a fresh queue outside the region. */
 static void spoil_first_desc(struct virtq *q)
 {
@@ -252,6 +292,7 @@ int main(void)
 		const char *layout = packed ? "packed" : "split";
 
 		blk_limits(layout, packed);
+		blk_size_max_byte(layout, packed);
 		blk_short_header(layout, packed);
 		blk_both_max(layout, packed);
 		broken_stays_broken(layout, packed);
