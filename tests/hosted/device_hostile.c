@@ -13,6 +13,9 @@
  *                         segment making whole sectors: IOERR too
  *   blk-short-header-*    a header shorter than 16 bytes: IOERR in the
  *                         status byte
+ *   blk-wrong-direction-* a read with readable data after its header, a
+ *                         write with writable data before its status:
+ *                         UNSUPP
  *   blk-both-max-*        seg_max segments of size_max each, the most the
  *                         config allows: OK, the device live (the
  *                         config once offered twice what a chain may
@@ -191,6 +194,40 @@ static void blk_size_max_byte(const char *layout, int packed)
 		size_max + 1, got == h ? "back" : "not back", *status);
 }
 
+/*
+ * A read with readable data after its header, a write with writable data
+ * before its status byte: neither is a request the device knows (UNSUPP).
+ */
+static void blk_wrong_direction(const char *layout, int packed)
+{
+	struct virtio_blk_outhdr *h = (void *)(region + REQ_OFF);
+	uint8_t *data = region + DATA_OFF, *status = data + 1024;
+	static const uint32_t type[2] = { VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT };
+	int st[2] = { -1, -1 };
+
+	if (blk_up(packed)) {
+		verdict("blk-wrong-direction", layout, 0, "device not live");
+		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		struct virtq_buf out[2] = { { h, sizeof(*h) }, { data, 512 } };
+		struct virtq_buf in[2] = { { data + 512, 512 }, { status, 1 } };
+
+		*h = (struct virtio_blk_outhdr){ .type = type[i] };
+		*status = 0xff;
+		if (virtq_add(&vd.vq[0], out, 2, in, 2, h))
+			break;
+		virtq_publish(&vd.vq[0]);
+		kb_device_poll(&blk.dev, 8);
+		if (virtq_get(&vd.vq[0], NULL) == h)
+			st[i] = *status;
+	}
+	verdict("blk-wrong-direction", layout,
+		st[0] == VIRTIO_BLK_S_UNSUPP && st[1] == VIRTIO_BLK_S_UNSUPP,
+		"a read with data to the device: status %d, a write with data from it: %d (want UNSUPP, UNSUPP)",
+		st[0], st[1]);
+}
+
 /* Point the first descriptor of a fresh queue outside the region. */
 static void spoil_first_desc(struct virtq *q)
 {
@@ -293,6 +330,7 @@ int main(void)
 
 		blk_limits(layout, packed);
 		blk_size_max_byte(layout, packed);
+		blk_wrong_direction(layout, packed);
 		blk_short_header(layout, packed);
 		blk_both_max(layout, packed);
 		broken_stays_broken(layout, packed);
