@@ -22,7 +22,8 @@
  *                         carry, and such a request broke the device)
  *   broken-stays-broken-* a bad tx chain and a ctrl MAC_ADDR_SET in one
  *                         poll: the violation stops the device, the
- *                         command is not served
+ *                         command is not served, and turning kicks off
+ *                         and on writes nothing into its rings
  *   rx-no-writable-*      an rx chain with nothing device-writable comes
  *                         back to the used ring, empty
  *   queue-over-size-max-* a queue set up twice as big as the size_max the
@@ -246,11 +247,14 @@ static void broken_stays_broken(const char *layout, int packed)
 				 0x02, 0x6b, 0x73, 0, 0, 0x66 };
 	struct virtq_buf tx = { frame, KB_NET_HDR + 60 };
 	struct virtq_buf out = { cmd, sizeof(set) }, in = { ack, 1 };
+	int served, written = 0;
+	uint8_t acked;
 
 	if (net_up(packed)) {
 		verdict("broken-stays-broken", layout, 0, "device not live");
 		return;
 	}
+
 	memcpy(cmd, set, sizeof(set));
 	*ack = 0xff;
 	virtq_add(&vd.vq[1], &tx, 1, NULL, 0, frame);
@@ -259,12 +263,23 @@ static void broken_stays_broken(const char *layout, int packed)
 	virtq_add(&vd.vq[2], &out, 1, &in, 1, cmd);
 	virtq_publish(&vd.vq[2]);
 	kb_device_poll(&net.dev, 64);
+	acked = *ack;
+	served = !memcmp(slot.config, mac, 6) && !memcmp(net.mac, mac, 6) &&
+		 acked == 0xff && !virtq_get(&vd.vq[2], NULL);
+	/*
+	 * Broken: the thread's kick control (before it sleeps, as it wakes)
+	 * writes nothing into the region, which holds the rings.
+	 */
+	memset(region, 0xee, REGION_BYTES);
+	kb_device_kicks_on(&net.dev);
+	kb_device_kicks_off(&net.dev);
+	for (uint32_t i = 0; i < REGION_BYTES; i++)
+		written += region[i] != 0xee;
 	verdict("broken-stays-broken", layout,
-		(slot.status & VIRTIO_CONFIG_S_NEEDS_RESET) &&
-		!memcmp(slot.config, mac, 6) && !memcmp(net.mac, mac, 6) &&
-		*ack == 0xff && !virtq_get(&vd.vq[2], NULL),
-		"status %#x, MAC in config %02x:..:%02x, ack %#x: the ctrl command was served after the violation",
-		slot.status, slot.config[0], slot.config[5], *ack);
+		(slot.status & VIRTIO_CONFIG_S_NEEDS_RESET) && served &&
+		!written,
+		"status %#x, MAC in config %02x:..:%02x, ack %#x, %d bytes written by kick control: served or written after the violation",
+		slot.status, slot.config[0], slot.config[5], acked, written);
 }
 
 static void rx_no_writable(const char *layout, int packed)
