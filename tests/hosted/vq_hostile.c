@@ -145,6 +145,19 @@ static void setup_refusals(void)
 		failures++;
 		return;
 	}
+	/*
+	 * Rings whose entries fit but whose event field (used_event after
+	 * the available ring, avail_event after the used one) would be the
+	 * first bytes past the region.
+	 */
+	if (!kb_vq_setup(&vq, &r, QS, BASE, BASE + BYTES - (4 + 2 * QS),
+			 BASE + USED_OFF, 1) ||
+	    !kb_vq_setup(&vq, &r, QS, BASE, BASE + AVAIL_OFF,
+			 BASE + BYTES - (4 + 8 * QS), 1)) {
+		printf("FAIL setup: a ring whose event field lies past the region was accepted\n");
+		failures++;
+		return;
+	}
 	printf("ok setup-refusals\n");
 }
 
@@ -326,8 +339,9 @@ static int packed_setup(const char *name, struct kb_vq *vq)
 
 /*
  * A packed ring refused at setup (a size over the maximum, none, a ring
- * or event area outside the region) is a queue every entry point treats
- * as absent, as a refused split ring is: nothing taken, nothing written.
+ * or event area outside the region, a ring whose last descriptor is, a
+ * misaligned event area) is a queue every entry point treats as absent,
+ * as a refused split ring is: nothing taken, nothing written.
  */
 static void packed_setup_refusals(void)
 {
@@ -340,6 +354,12 @@ static void packed_setup_refusals(void)
 		{ 0, BASE + DESC_OFF, BASE + AVAIL_OFF, BASE + USED_OFF },
 		{ QS, outside, BASE + AVAIL_OFF, BASE + USED_OFF },
 		{ QS, BASE + DESC_OFF, BASE + AVAIL_OFF, outside },
+		/* its last descriptor the first bytes past the region */
+		{ QS, BASE + BYTES - 16 * (QS - 1), BASE + AVAIL_OFF,
+		  BASE + USED_OFF },
+		/* event areas aligned to 2, not 4 */
+		{ QS, BASE + DESC_OFF, BASE + AVAIL_OFF + 2, BASE + USED_OFF },
+		{ QS, BASE + DESC_OFF, BASE + AVAIL_OFF, BASE + USED_OFF + 2 },
 	};
 	static struct kb_chain c;
 	struct kb_buf b[4];
