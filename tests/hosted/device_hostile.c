@@ -13,6 +13,8 @@
  *                         segment making whole sectors: IOERR too
  *   blk-short-header-*    a header shorter than 16 bytes: IOERR in the
  *                         status byte
+ *   blk-get-id-*          GET_ID into 64 bytes and into 8: the 20-byte
+ *                         serial, or what fits, and nothing after it
  *   blk-wrong-direction-* a read with readable data after its header, a
  *                         write with writable data before its status:
  *                         UNSUPP
@@ -229,6 +231,49 @@ static void blk_wrong_direction(const char *layout, int packed)
 		st[0], st[1]);
 }
 
+/*
+ * GET_ID into 64 bytes, then into 8: the 20-byte serial ("hosted" and
+ * zeroes) and no more, then the 8 that fit; the bytes after it left as
+ * they were, the status byte OK, the used length what was written.
+ */
+static void blk_get_id(const char *layout, int packed)
+{
+	struct virtio_blk_outhdr *h = (void *)(region + REQ_OFF);
+	uint8_t *id = region + DATA_OFF, *status = id + 64;
+	static const uint32_t room[2] = { 64, 8 }, want[2] = { 20, 8 };
+	uint32_t len[2] = { 0, 0 };
+	int ok = 1, st[2] = { -1, -1 };
+
+	if (blk_up(packed)) {
+		verdict("blk-get-id", layout, 0, "device not live");
+		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		struct virtq_buf out = { h, sizeof(*h) };
+		struct virtq_buf in[2] = { { id, room[i] }, { status, 1 } };
+
+		*h = (struct virtio_blk_outhdr){ .type = VIRTIO_BLK_T_GET_ID };
+		memset(id, 0xaa, 64);
+		*status = 0xff;
+		if (virtq_add(&vd.vq[0], &out, 1, in, 2, h))
+			break;
+		virtq_publish(&vd.vq[0]);
+		kb_device_poll(&blk.dev, 8);
+		if (virtq_get(&vd.vq[0], &len[i]) != h)
+			continue;
+		st[i] = *status;
+		ok &= !memcmp(id, "hosted", 6) &&
+		      !memchr(id + 6, 0xaa, want[i] - 6);
+		for (uint32_t k = want[i]; k < 64; k++)
+			ok &= id[k] == 0xaa;
+	}
+	verdict("blk-get-id", layout,
+		ok && st[0] == VIRTIO_BLK_S_OK && st[1] == VIRTIO_BLK_S_OK &&
+		len[0] == 21 && len[1] == 9,
+		"into 64 and 8 bytes: statuses %d %d, used lengths %u %u (want 21, 9), only the serial written %d",
+		st[0], st[1], len[0], len[1], ok);
+}
+
 /* Point the first descriptor of a fresh queue outside the region. */
 static void spoil_first_desc(struct virtq *q)
 {
@@ -346,6 +391,7 @@ int main(void)
 		blk_limits(layout, packed);
 		blk_size_max_byte(layout, packed);
 		blk_wrong_direction(layout, packed);
+		blk_get_id(layout, packed);
 		blk_short_header(layout, packed);
 		blk_both_max(layout, packed);
 		broken_stays_broken(layout, packed);
