@@ -358,6 +358,8 @@ int main(int argc, char **argv)
 	range_through();
 	range_unsupported("range-unsupported", 0);
 	range_unsupported("range-unsupported-sync", 1);
+	range_bounds("range-bounds", 0);
+	range_bounds("range-bounds-sync", 1);
 	/* The runner looks for "PROGRAM: 0 failed" (blk_async, blk_async_tsan). */
 	printf("%s: %d failed\n", strrchr(argv[0], '/') ?
 	       strrchr(argv[0], '/') + 1 : argv[0], failures);

@@ -81,5 +81,6 @@ void write_through(const char *name, uint64_t drop, int wce,
 void range_async(void);
 void range_through(void);
 void range_unsupported(const char *name, int sync);
+void range_bounds(const char *name, int sync);
 
 #endif

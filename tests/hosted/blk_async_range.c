@@ -10,6 +10,11 @@
  *   range-write-through: with wce 0, a WRITE_ZEROES completes only after
  *     a store flush that followed it, as a write does; a DISCARD of no
  *     sectors completes OK without reaching the store.
+ *   range-bounds, range-bounds-sync: a range past the disk's end, of
+ *     sector 2^55 (its byte offset wraps), of max_discard_sectors + 1
+ *     sectors (UNSUPP), or two ranges where max_discard_seg is 1
+ *     (UNSUPP): refused, the store not asked (nor, done at once, zeroing
+ *     past the disk).
  *   range-unsupported, range-unsupported-sync: a range the store refuses
  *     with -EOPNOTSUPP (the offload gone since the device was offered), at
  *     submit or at its completion, or done at once by a store without
@@ -173,6 +178,70 @@ void range_unsupported(const char *name, int sync)
 	}
 	atomic_store(&range_refused, 0);
 	atomic_store(&range_failed, 0);
+	finish_run();
+	store_ops = &async_ops;
+	verdict(name, NULL, !why, "%s", why);
+}
+
+/*
+ * Ranges the device refuses before the store sees them: past the disk's
+ * end (straddling it), of a sector whose byte offset wraps, of more
+ * sectors than max_discard_sectors, and two ranges in one request where
+ * max_discard_seg is 1.  A store that takes ranges asynchronously (sync
+ * 0) never holds one; one that does them at once (sync 1) would zero
+ * past the disk (ASan says so).
+ */
+void range_bounds(const char *name, int sync)
+{
+	static const struct {
+		uint32_t type;
+		uint64_t sector;
+		uint32_t nsec, nranges;
+		uint8_t want;
+	} c[] = {
+		{ VIRTIO_BLK_T_DISCARD, DISK_BYTES / 512 - 4, 8, 1,
+		  VIRTIO_BLK_S_IOERR },
+		{ VIRTIO_BLK_T_WRITE_ZEROES, 1ULL << 55, 8, 1,
+		  VIRTIO_BLK_S_IOERR },
+		{ VIRTIO_BLK_T_WRITE_ZEROES, 0, KB_BLK_RANGE_MAX + 1, 1,
+		  VIRTIO_BLK_S_UNSUPP },
+		{ VIRTIO_BLK_T_WRITE_ZEROES, 64, 8, 2, VIRTIO_BLK_S_UNSUPP },
+	};
+	static char why_buf[128];
+	struct virtq *q = &vd.vq[0];
+	const char *why = NULL;
+	struct req *got;
+	uint32_t written;
+
+	store_ops = sync ? &sync_range_ops : &async_ops;
+	start(0);
+	for (unsigned int i = 0; !why && i < sizeof(c) / sizeof(c[0]); i++) {
+		struct virtio_blk_discard_write_zeroes *rg =
+			(void *)(region + (2u << 20) + 64 * sizeof(struct req));
+
+		reqs[0].hdr = (struct virtio_blk_outhdr){ .type = c[i].type };
+		reqs[0].status = 0xff;
+		for (uint32_t k = 0; k < c[i].nranges; k++)
+			rg[k] = (struct virtio_blk_discard_write_zeroes){
+				.sector = c[i].sector + 64 * k,
+				.num_sectors = c[i].nsec };
+		virtq_add(q, (struct virtq_buf[]){ { &reqs[0].hdr, 16 },
+				{ rg, c[i].nranges * sizeof(*rg) } }, 2,
+			  (struct virtq_buf[]){ { &reqs[0].status, 1 } }, 1,
+			  &reqs[0]);
+		virtq_publish(q);
+		if (!WAIT_FOR((got = virtq_get(q, &written)) != NULL)) {
+			snprintf(why_buf, sizeof(why_buf),
+				 "case %u: no completion (%d at the store)", i,
+				 npending_now());
+			why = why_buf;
+		} else if (got->status != c[i].want || npending_now()) {
+			snprintf(why_buf, sizeof(why_buf),
+				 "case %u: status %u, want %u; %d at the store",
+				 i, got->status, c[i].want, npending_now());
+			why = why_buf;
+		}
+	}
 	finish_run();
 	store_ops = &async_ops;
 	verdict(name, NULL, !why, "%s", why);

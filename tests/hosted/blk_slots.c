@@ -18,10 +18,11 @@
  *     complete without reaching the store (to a block device they would
  *     be bios with no pages: a malformed command).
  *   out-of-disk-{split,packed}: a write of the sector just past the
- *     disk's end, a read straddling the end and a write that is not
- *     whole sectors come back IOERR without reaching the store (a file
- *     store would grow its file, a block device take a torn bio); a
- *     read of the last sector does reach it.
+ *     disk's end, a read straddling the end, a write that is not whole
+ *     sectors and a write of sector 2^55 (whose byte offset wraps to 0)
+ *     come back IOERR without reaching the store (a file store would
+ *     grow its file, a block device take a torn bio); a read of the
+ *     last sector does reach it.
  *   block-size-{split,packed}: what a driver reads as blk_size and
  *     discard_sector_alignment: 512 and 1 for a store of 512-byte sectors,
  *     4096 and 8 once the store says its smallest I/O is 4 KiB (a 4 KiB-
@@ -318,8 +319,11 @@ static void out_of_disk(const char *layout, int packed)
 		{ VIRTIO_BLK_T_OUT, 512, DISK_BYTES / 512 },
 		{ VIRTIO_BLK_T_IN, 1024, DISK_BYTES / 512 - 1 },
 		{ VIRTIO_BLK_T_OUT, 100, 0 },
+		/* its byte offset wraps to 0: the sector itself is checked */
+		{ VIRTIO_BLK_T_OUT, 512, 1ULL << 55 },
 		{ VIRTIO_BLK_T_IN, 512, DISK_BYTES / 512 - 1 },	/* inside */
 	};
+	const int n = sizeof(rw) / sizeof(rw[0]);
 	struct virtq *q = &vd.vq[0];
 	uint8_t *data = region + (2u << 20);
 	struct req *r;
@@ -330,7 +334,7 @@ static void out_of_disk(const char *layout, int packed)
 		return;
 	}
 	r = (struct req *)(region + (3u << 20));
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < n; i++) {
 		int out = rw[i].type == VIRTIO_BLK_T_OUT;
 		struct virtq_buf o[2] = { { &r[i].hdr, sizeof(r[i].hdr) },
 					  { data, rw[i].len } };
@@ -347,14 +351,14 @@ static void out_of_disk(const char *layout, int packed)
 	kb_device_poll(&blk.dev, 64);
 	while (virtq_get(q, NULL))
 		got++;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < n - 1; i++)
 		refused += r[i].status == VIRTIO_BLK_S_IOERR;
 	verdict("out-of-disk", layout,
-		got == 4 && refused == 3 && submits == 1 &&
-			r[3].status == VIRTIO_BLK_S_OK,
-		"%d of 4 back, %d of 3 IOERR (statuses %#x %#x %#x), store submits %d (want 1: the last sector's read), its status %#x",
-		got, refused, r[0].status, r[1].status, r[2].status, submits,
-		r[3].status);
+		got == n && refused == n - 1 && submits == 1 &&
+			r[n - 1].status == VIRTIO_BLK_S_OK,
+		"%d of %d back, %d of %d IOERR (statuses %#x %#x %#x %#x), store submits %d (want 1: the last sector's read), its status %#x",
+		got, n, refused, n - 1, r[0].status, r[1].status, r[2].status,
+		r[3].status, submits, r[n - 1].status);
 }
 
 static void block_size(const char *layout, int packed)

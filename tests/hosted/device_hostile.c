@@ -9,16 +9,23 @@
  *   blk-seg-max-*         more data segments than the config's seg_max:
  *                         IOERR (seg_max exactly: OK)
  *   blk-size-max-*        a data segment bigger than size_max: IOERR
- *                         (size_max exactly: OK)
+ *                         (size_max exactly: OK); by one byte, the next
+ *                         segment making whole sectors: IOERR too
  *   blk-short-header-*    a header shorter than 16 bytes: IOERR in the
  *                         status byte
+ *   blk-get-id-*          GET_ID into 64 bytes and into 8: the 20-byte
+ *                         serial, or what fits, and nothing after it
+ *   blk-wrong-direction-* a read with readable data after its header, a
+ *                         write with writable data before its status:
+ *                         UNSUPP
  *   blk-both-max-*        seg_max segments of size_max each, the most the
  *                         config allows: OK, the device live (the
  *                         config once offered twice what a chain may
  *                         carry, and such a request broke the device)
  *   broken-stays-broken-* a bad tx chain and a ctrl MAC_ADDR_SET in one
  *                         poll: the violation stops the device, the
- *                         command is not served
+ *                         command is not served, and turning kicks off
+ *                         and on writes nothing into its rings
  *   rx-no-writable-*      an rx chain with nothing device-writable comes
  *                         back to the used ring, empty
  *   queue-over-size-max-* a queue set up twice as big as the size_max the
@@ -151,6 +158,122 @@ static void blk_both_max(const char *layout, int packed)
 		", device needs reset" : "");
 }
 
+/*
+ * A read whose first data segment is size_max + 1 bytes and whose second
+ * makes the total whole sectors: one byte over the limit is over it.
+ */
+static void blk_size_max_byte(const char *layout, int packed)
+{
+	struct virtio_blk_outhdr *h = (void *)(region + REQ_OFF);
+	uint8_t *data = region + DATA_OFF, *status;
+	uint32_t size_max;
+	struct virtq_buf out, in[2];
+	void *got = NULL;
+
+	if (blk_up(packed)) {
+		verdict("blk-size-max-byte-over", layout, 0, "device not live");
+		return;
+	}
+	size_max = blk_config(offsetof(struct virtio_blk_config, size_max));
+	if (size_max + 512 + 1 > REGION_BYTES - DATA_OFF) {
+		verdict("blk-size-max-byte-over", layout, 0,
+			"size_max %u: more than the test holds", size_max);
+		return;
+	}
+	status = data + size_max + 512;
+	*h = (struct virtio_blk_outhdr){ .type = VIRTIO_BLK_T_IN };
+	*status = 0xff;
+	out = (struct virtq_buf){ h, sizeof(*h) };
+	in[0] = (struct virtq_buf){ data, size_max + 1 };
+	in[1] = (struct virtq_buf){ data + size_max + 1, 511 + 1 };
+	if (!virtq_add(&vd.vq[0], &out, 1, in, 2, h)) {
+		virtq_publish(&vd.vq[0]);
+		kb_device_poll(&blk.dev, 8);
+		got = virtq_get(&vd.vq[0], NULL);
+	}
+	verdict("blk-size-max-byte-over", layout,
+		got == h && *status == VIRTIO_BLK_S_IOERR,
+		"segments of %u and 511 bytes: %s, status %d (want IOERR)",
+		size_max + 1, got == h ? "back" : "not back", *status);
+}
+
+/*
+ * A read with readable data after its header, a write with writable data
+ * before its status byte: neither is a request the device knows (UNSUPP).
+ */
+static void blk_wrong_direction(const char *layout, int packed)
+{
+	struct virtio_blk_outhdr *h = (void *)(region + REQ_OFF);
+	uint8_t *data = region + DATA_OFF, *status = data + 1024;
+	static const uint32_t type[2] = { VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT };
+	int st[2] = { -1, -1 };
+
+	if (blk_up(packed)) {
+		verdict("blk-wrong-direction", layout, 0, "device not live");
+		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		struct virtq_buf out[2] = { { h, sizeof(*h) }, { data, 512 } };
+		struct virtq_buf in[2] = { { data + 512, 512 }, { status, 1 } };
+
+		*h = (struct virtio_blk_outhdr){ .type = type[i] };
+		*status = 0xff;
+		if (virtq_add(&vd.vq[0], out, 2, in, 2, h))
+			break;
+		virtq_publish(&vd.vq[0]);
+		kb_device_poll(&blk.dev, 8);
+		if (virtq_get(&vd.vq[0], NULL) == h)
+			st[i] = *status;
+	}
+	verdict("blk-wrong-direction", layout,
+		st[0] == VIRTIO_BLK_S_UNSUPP && st[1] == VIRTIO_BLK_S_UNSUPP,
+		"a read with data to the device: status %d, a write with data from it: %d (want UNSUPP, UNSUPP)",
+		st[0], st[1]);
+}
+
+/*
+ * GET_ID into 64 bytes, then into 8: the 20-byte serial ("hosted" and
+ * zeroes) and no more, then the 8 that fit; the bytes after it left as
+ * they were, the status byte OK, the used length what was written.
+ */
+static void blk_get_id(const char *layout, int packed)
+{
+	struct virtio_blk_outhdr *h = (void *)(region + REQ_OFF);
+	uint8_t *id = region + DATA_OFF, *status = id + 64;
+	static const uint32_t room[2] = { 64, 8 }, want[2] = { 20, 8 };
+	uint32_t len[2] = { 0, 0 };
+	int ok = 1, st[2] = { -1, -1 };
+
+	if (blk_up(packed)) {
+		verdict("blk-get-id", layout, 0, "device not live");
+		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		struct virtq_buf out = { h, sizeof(*h) };
+		struct virtq_buf in[2] = { { id, room[i] }, { status, 1 } };
+
+		*h = (struct virtio_blk_outhdr){ .type = VIRTIO_BLK_T_GET_ID };
+		memset(id, 0xaa, 64);
+		*status = 0xff;
+		if (virtq_add(&vd.vq[0], &out, 1, in, 2, h))
+			break;
+		virtq_publish(&vd.vq[0]);
+		kb_device_poll(&blk.dev, 8);
+		if (virtq_get(&vd.vq[0], &len[i]) != h)
+			continue;
+		st[i] = *status;
+		ok &= !memcmp(id, "hosted", 6) &&
+		      !memchr(id + 6, 0xaa, want[i] - 6);
+		for (uint32_t k = want[i]; k < 64; k++)
+			ok &= id[k] == 0xaa;
+	}
+	verdict("blk-get-id", layout,
+		ok && st[0] == VIRTIO_BLK_S_OK && st[1] == VIRTIO_BLK_S_OK &&
+		len[0] == 21 && len[1] == 9,
+		"into 64 and 8 bytes: statuses %d %d, used lengths %u %u (want 21, 9), only the serial written %d",
+		st[0], st[1], len[0], len[1], ok);
+}
+
 /* Point the first descriptor of a fresh queue outside the region. */
 static void spoil_first_desc(struct virtq *q)
 {
@@ -169,11 +292,14 @@ static void broken_stays_broken(const char *layout, int packed)
 				 0x02, 0x6b, 0x73, 0, 0, 0x66 };
 	struct virtq_buf tx = { frame, KB_NET_HDR + 60 };
 	struct virtq_buf out = { cmd, sizeof(set) }, in = { ack, 1 };
+	int served, written = 0;
+	uint8_t acked;
 
 	if (net_up(packed)) {
 		verdict("broken-stays-broken", layout, 0, "device not live");
 		return;
 	}
+
 	memcpy(cmd, set, sizeof(set));
 	*ack = 0xff;
 	virtq_add(&vd.vq[1], &tx, 1, NULL, 0, frame);
@@ -182,12 +308,23 @@ static void broken_stays_broken(const char *layout, int packed)
 	virtq_add(&vd.vq[2], &out, 1, &in, 1, cmd);
 	virtq_publish(&vd.vq[2]);
 	kb_device_poll(&net.dev, 64);
+	acked = *ack;
+	served = !memcmp(slot.config, mac, 6) && !memcmp(net.mac, mac, 6) &&
+		 acked == 0xff && !virtq_get(&vd.vq[2], NULL);
+	/*
+	 * Broken: the thread's kick control (before it sleeps, as it wakes)
+	 * writes nothing into the region, which holds the rings.
+	 */
+	memset(region, 0xee, REGION_BYTES);
+	kb_device_kicks_on(&net.dev);
+	kb_device_kicks_off(&net.dev);
+	for (uint32_t i = 0; i < REGION_BYTES; i++)
+		written += region[i] != 0xee;
 	verdict("broken-stays-broken", layout,
-		(slot.status & VIRTIO_CONFIG_S_NEEDS_RESET) &&
-		!memcmp(slot.config, mac, 6) && !memcmp(net.mac, mac, 6) &&
-		*ack == 0xff && !virtq_get(&vd.vq[2], NULL),
-		"status %#x, MAC in config %02x:..:%02x, ack %#x: the ctrl command was served after the violation",
-		slot.status, slot.config[0], slot.config[5], *ack);
+		(slot.status & VIRTIO_CONFIG_S_NEEDS_RESET) && served &&
+		!written,
+		"status %#x, MAC in config %02x:..:%02x, ack %#x, %d bytes written by kick control: served or written after the violation",
+		slot.status, slot.config[0], slot.config[5], acked, written);
 }
 
 static void rx_no_writable(const char *layout, int packed)
@@ -252,6 +389,9 @@ int main(void)
 		const char *layout = packed ? "packed" : "split";
 
 		blk_limits(layout, packed);
+		blk_size_max_byte(layout, packed);
+		blk_wrong_direction(layout, packed);
+		blk_get_id(layout, packed);
 		blk_short_header(layout, packed);
 		blk_both_max(layout, packed);
 		broken_stays_broken(layout, packed);

@@ -42,6 +42,9 @@
  *                         second thread while the device breaks and
  *                         resets: it never interrupts with a vector it
  *                         would have refused
+ *   vector-range          a queue's and the config vector of 31 or 256
+ *                         never interrupt, of 32 or 255 do
+ *   features-need-version-1  FEATURES_OK without VERSION_1: refused
  */
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
@@ -533,6 +536,76 @@ static void config_vector_once(void)
 		atomic_load(&bad_vectors), atomic_load(&config_irqs), rounds);
 }
 
+/*
+ * Interrupt vectors outside 32..255 are never sent: a queue's (a request
+ * completed) and the config one (a violation's NEEDS_RESET).  The edges
+ * inside are sent.
+ */
+static void vector_range(void)
+{
+	static const uint32_t v[] = { 31, 256, 32, 255 };
+	unsigned long queue_irqs[4], config[4], bad = 0;
+	int status[4], ok = 1, saved;
+
+	for (unsigned int i = 0; i < 4; i++) {
+		fresh();
+		kb_blk_init(&blk, &slot, &kr, &ops, NULL, &kb_ram_ops, ram,
+			    DISK_BYTES, "hosted");
+		status[i] = -1;
+		queue_irqs[i] = config[i] = 0;
+		if (handshake_but_ready(&blk.dev, 0, 1)) {
+			ok = 0;
+			continue;
+		}
+		slot.queues[0].vector = v[i];
+		slot.config_vector = v[i];
+		virtio_ready(&vd);
+		kb_device_poll(&blk.dev, 1);
+		atomic_store(&config_irqs, 0);
+		status[i] = blk_request(VIRTIO_BLK_T_IN, 1, 512);
+		queue_irqs[i] = atomic_load(&config_irqs);
+		atomic_store(&config_irqs, 0);
+		saved = stderr_quiet();
+		kb_device_violation(&blk.dev, "vector-range");
+		stderr_restore(saved);
+		config[i] = atomic_load(&config_irqs);
+		bad += atomic_load(&bad_vectors);
+		atomic_store(&bad_vectors, 0);
+		ok &= status[i] == VIRTIO_BLK_S_OK &&
+		      !!queue_irqs[i] == (i >= 2) && config[i] == (i >= 2);
+	}
+	verdict("vector-range", NULL, ok && !bad,
+		"vectors 31, 256, 32, 255: statuses %d %d %d %d, queue interrupts %lu %lu %lu %lu, config %lu %lu %lu %lu (want none, none, some, some), %lu outside 32..255",
+		status[0], status[1], status[2], status[3], queue_irqs[0],
+		queue_irqs[1], queue_irqs[2], queue_irqs[3], config[0],
+		config[1], config[2], config[3], bad);
+}
+
+/*
+ * FEATURES_OK for features without VERSION_1 (a legacy driver, which
+ * this device does not speak), each offered bit otherwise: refused.
+ */
+static void features_need_version_1(void)
+{
+	uint8_t want = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		       VIRTIO_CONFIG_S_FEATURES_OK;
+	uint64_t offer;
+
+	fresh();
+	kb_blk_init(&blk, &slot, &kr, &ops, NULL, &kb_ram_ops, ram,
+		    DISK_BYTES, "hosted");
+	offer = slot.device_features;
+	slot.driver_features = offer & ~(1ULL << VIRTIO_F_VERSION_1);
+	slot.status = want;
+	kb_device_poll(&blk.dev, 1);
+	verdict("features-need-version-1", NULL,
+		!(slot.status & VIRTIO_CONFIG_S_FEATURES_OK) &&
+		slot.features_ack == 1,
+		"features %#llx: status %#x, %u answers (want FEATURES_OK cleared, 1)",
+		(unsigned long long)slot.driver_features, slot.status,
+		slot.features_ack);
+}
+
 int main(void)
 {
 	harness_start();
@@ -545,6 +618,8 @@ int main(void)
 	violations_racing();
 	violations_later();
 	config_vector_once();
+	vector_range();
+	features_need_version_1();
 	harness_end();
 	printf("device_status: %d failed\n", failures);
 	return failures != 0;

@@ -13,13 +13,16 @@
  *                  reset; a pair leaving use while it waited for buffers
  *                  gets rx_room; frames for it are refused
  *   mq-hostile-*   PAIRS_SET for pairs whose queues were not set up, 0,
- *                  max + 1, 0xffff and a short command: refused, pairs
- *                  unchanged; without MQ, a guest that sets up queue 3
- *                  too gets nothing served there (queue 2 is ctrl)
+ *                  max + 1, 0xffff, a short and a long command: refused,
+ *                  pairs unchanged; without MQ, a guest that sets up
+ *                  queue 3 too gets nothing served there (queue 2 is
+ *                  ctrl), and MAC_ADDR_SET a byte long or without a
+ *                  byte for its ack is not done
  *   mq-unserved-kicks-*  host mode without MQ, a frame waiting on queue 3:
  *                  asking for kicks on pair 1's transmit queue never says
  *                  "more" (a NAPI poll that re-arms and reschedules on it
- *                  would spin for ever, taking nothing); pair 0's does
+ *                  would spin for ever, taking nothing), nor does pair
+ *                  1's poll take the frame; pair 0's does say "more"
  *   mq-kicks-match-work-*  host and loopback: a transmit queue set up
  *                  without its receive queue, a receive queue alone
  *                  waited on and refilled, queue 16 without MQ: asking
@@ -135,6 +138,20 @@ static int ctrl(const uint8_t *cmd, uint32_t len)
 	virtq_publish(q);
 	kb_device_poll(&net.dev, 8);
 	return virtq_get(q, NULL) == buf ? *ack : -1;
+}
+
+/* The same with no device-writable byte for the ack. */
+static void ctrl_noack(const uint8_t *cmd, uint32_t len)
+{
+	uint8_t *buf = region + TX_OFF + 0x100000;
+	struct virtq_buf out = { buf, len };
+	struct virtq *q = &vd.vq[virtio_has(&vd, VIRTIO_NET_F_MQ) ? CTRLQ : 2];
+
+	memcpy(buf, cmd, len);
+	virtq_add(q, &out, 1, NULL, 0, buf);
+	virtq_publish(q);
+	kb_device_poll(&net.dev, 8);
+	virtq_get(q, NULL);
 }
 
 static int set_pairs(uint16_t pairs)
@@ -352,8 +369,8 @@ static void hostile(const char *layout, int packed)
 	static const uint16_t bad[] = { 0, KB_NET_PAIRS_MAX + 1, 0xffff };
 	uint8_t cmd[4] = { VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET,
 			   2, 0 };
-	int half, refused = 1, shortcmd, mac_ok, taken;
-	uint8_t set_mac[8] = { VIRTIO_NET_CTRL_MAC,
+	int half, refused = 1, shortcmd, mac_ok, taken, long_mac, long_pairs;
+	uint8_t set_mac[9] = { VIRTIO_NET_CTRL_MAC,
 			       VIRTIO_NET_CTRL_MAC_ADDR_SET,
 			       0x02, 0, 0, 0, 0, 0x42 };
 
@@ -366,6 +383,9 @@ static void hostile(const char *layout, int packed)
 	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		refused &= set_pairs(bad[i]) == VIRTIO_NET_ERR;
 	shortcmd = ctrl(cmd, 3);
+	long_pairs = ctrl((const uint8_t[5]){ VIRTIO_NET_CTRL_MQ,
+			  VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, 1, 0 }, 5);
+	refused &= long_pairs == VIRTIO_NET_ERR;
 	refused &= kb_net_pairs(&net) == 1 && !nchanges;
 	/* Without MQ: queues 0-3 set up, 2 is ctrl, 3 must stay unserved. */
 	if (up(KB_NET_LOOPBACK, packed, F(VIRTIO_NET_F_CTRL_MAC_ADDR), 4)) {
@@ -377,30 +397,64 @@ static void hostile(const char *layout, int packed)
 	kb_device_poll(&net.dev, 64);
 	taken = virtq_get(&vd.vq[3], NULL) != NULL || recv_tag(0) != -1 ||
 		net.stats[1].tx_packets != 0;
+	/*
+	 * A MAC command a byte long, or with nowhere to put its ack: not
+	 * done.  Then the right one is.
+	 */
+	long_mac = ctrl(set_mac, 9);
+	ctrl_noack(set_mac, 8);
+	refused &= long_mac == VIRTIO_NET_ERR && net.mac[5] == mac[5];
 	mac_ok = ctrl(set_mac, 8) == VIRTIO_NET_OK && net.mac[5] == 0x42;
 	verdict("mq-hostile", layout,
 		half == VIRTIO_NET_ERR && refused &&
 		shortcmd == VIRTIO_NET_ERR && !taken && mac_ok &&
 		!virtio_broken(&vd),
-		"half a pair -> %d, bad counts refused %d, short -> %d, queue 3 served %d, ctrl %d",
+		"half a pair -> %d, bad counts, long commands and an unacked MAC refused %d, short -> %d, queue 3 served %d, ctrl %d",
 		half, refused, shortcmd, taken, mac_ok);
+}
+
+static unsigned int sunk;		/* frames the sink was given */
+
+static void *sink_alloc(void *ctx, uint32_t len)
+{
+	static uint8_t buf[KB_NET_FRAME_MAX];
+
+	(void)ctx;
+	(void)len;
+	return buf;
+}
+
+static void sink_deliver(void *ctx, void *buf, uint32_t len,
+			 const struct kb_net_meta *m)
+{
+	(void)ctx;
+	(void)buf;
+	(void)len;
+	(void)m;
+	sunk++;
 }
 
 static void unserved_kicks(const char *layout, int packed)
 {
-	int pair1 = -1, pair0 = -1, sleep = -1;
+	static const struct kb_net_sink sink = { .alloc = sink_alloc,
+						 .deliver = sink_deliver };
+	int pair1 = -1, pair0 = -1, sleep = -1, polled1 = -1;
 
+	sunk = 0;
 	if (!up(KB_NET_HOST, packed, 0, 4)) {
 		send_on(3, 0, 0x45);
 		pair1 = kb_net_tx_kicks_on(&net, 1);
 		sleep = kb_device_kicks_on(&net.dev);
+		/* Nor does its poll take the frame there. */
+		polled1 = kb_net_tx_poll(&net, 1, 64, &sink, NULL);
 		send_on(1, 0, 0x46);
 		pair0 = kb_net_tx_kicks_on(&net, 0);
 	}
 	verdict("mq-unserved-kicks", layout,
-		pair1 == 0 && sleep == 0 && pair0 == 1 && !virtio_broken(&vd),
-		"pair 1 (unserved) kicks_on -> %d, device kicks_on -> %d, pair 0 with a frame -> %d",
-		pair1, sleep, pair0);
+		pair1 == 0 && sleep == 0 && pair0 == 1 && polled1 == 0 &&
+		!sunk && !virtio_broken(&vd),
+		"pair 1 (unserved) kicks_on -> %d, device kicks_on -> %d, its poll took %d (%u sunk), pair 0 with a frame -> %d",
+		pair1, sleep, polled1, sunk, pair0);
 }
 
 /*

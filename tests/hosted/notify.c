@@ -28,6 +28,10 @@
  *   long-unsignalled  the same the other way: the driver armed, then the
  *                   device used that many buffers with no interrupt
  *                   decision between: the decision must interrupt
+ *   event-off-outside  packed, EVENT_IDX: the driver armed and then
+ *                   wrote an offset past the ring into its event area:
+ *                   the next completion interrupts (it names no
+ *                   descriptor, and counts as ENABLE)
  *
  * Each case prints "ok NAME" or "FAIL NAME: why"; last "notify: N failed".
  */
@@ -277,6 +281,24 @@ static void long_unsignalled(int event_idx)
 	check(!kb_vq_should_notify(&dev), "a second decision interrupted again");
 }
 
+/*
+ * Packed, EVENT_IDX: a driver event offset past the ring (junk a driver
+ * may write) names no descriptor; it counts as ENABLE, so the next
+ * completion interrupts rather than waiting for a position it aliases.
+ */
+static void event_off_outside(int event_idx)
+{
+	uint16_t junk = QSIZE | 1u << VRING_PACKED_EVENT_F_WRAP_CTR;
+
+	(void)event_idx;
+	check(!virtq_arm(&drv), "arm() saw a completion in an empty ring");
+	drv.driver_event->off_wrap = junk;
+	add();
+	check(serve(), "driver event offset %#x (past a ring of %u): no interrupt",
+	      junk, QSIZE);
+	drain();
+}
+
 static void run(const char *name, int packed, int event_idx,
 		void (*fn)(int event_idx))
 {
@@ -317,6 +339,7 @@ int main(void)
 			run("long-unsignalled", packed, e, long_unsignalled);
 		}
 	}
+	run("event-off-outside", 1, 1, event_off_outside);
 	printf("notify: %d failed\n", failures);
 	free(region);
 	return failures != 0;

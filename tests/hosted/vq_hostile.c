@@ -145,6 +145,19 @@ static void setup_refusals(void)
 		failures++;
 		return;
 	}
+	/*
+	 * Rings whose entries fit but whose event field (used_event after
+	 * the available ring, avail_event after the used one) would be the
+	 * first bytes past the region.
+	 */
+	if (!kb_vq_setup(&vq, &r, QS, BASE, BASE + BYTES - (4 + 2 * QS),
+			 BASE + USED_OFF, 1) ||
+	    !kb_vq_setup(&vq, &r, QS, BASE, BASE + AVAIL_OFF,
+			 BASE + BYTES - (4 + 8 * QS), 1)) {
+		printf("FAIL setup: a ring whose event field lies past the region was accepted\n");
+		failures++;
+		return;
+	}
 	printf("ok setup-refusals\n");
 }
 
@@ -204,8 +217,21 @@ static void split_cases(void)
 	fresh();
 	expect("head-beyond-table", 9, 1, "beyond");
 
+	/* The first head outside the table: kb_vq_pop() and the batch take. */
+	fresh();
+	expect("head-at-table-end", QS, 1, "beyond");
+
 	fresh();
 	expect("wild-avail-index", 0, 100, "ahead");
+
+	/* A full ring is the most the driver may make available; one more not. */
+	fresh();
+	put(desc(), 0, BASE + BUF_OFF, 16, 0, 0);
+	expect("avail-index-full-ring", 0, QS, NULL);
+
+	fresh();
+	put(desc(), 0, BASE + BUF_OFF, 16, 0, 0);
+	expect("avail-index-one-past", 0, QS + 1, "ahead");
 
 	fresh();
 	put(desc(), 0, BASE + IND_OFF, 32, VRING_DESC_F_INDIRECT, 0);
@@ -219,6 +245,24 @@ static void split_cases(void)
 	fresh();
 	put(desc(), 0, BASE + IND_OFF, 24, VRING_DESC_F_INDIRECT, 0);
 	expect("ragged-indirect", 0, 1, "bad size");
+
+	/*
+	 * KB_MAX_SEGS buffers fill a chain; a ring descriptor before a full
+	 * indirect table makes one more, which has no room in it.
+	 */
+	fresh();
+	put(desc(), 0, BASE + IND_OFF, KB_MAX_INDIRECT * 16,
+	    VRING_DESC_F_INDIRECT, 0);
+	for (int i = 0; i < KB_MAX_INDIRECT; i++)
+		put(ind(), i, BASE + BUF_OFF, 16,
+		    i < KB_MAX_INDIRECT - 1 ? VRING_DESC_F_NEXT : 0,
+		    (uint16_t)(i + 1));
+	expect("max-buffers", 0, 1, NULL);
+
+	put(desc(), 0, BASE + BUF_OFF, 16, VRING_DESC_F_NEXT, 1);
+	put(desc(), 1, BASE + IND_OFF, KB_MAX_INDIRECT * 16,
+	    VRING_DESC_F_INDIRECT, 0);
+	expect("too-many-buffers", 0, 1, "too many buffers");
 
 	fresh();
 	put(desc(), 0, BASE + IND_OFF, 32, VRING_DESC_F_INDIRECT, 0);
@@ -295,8 +339,9 @@ static int packed_setup(const char *name, struct kb_vq *vq)
 
 /*
  * A packed ring refused at setup (a size over the maximum, none, a ring
- * or event area outside the region) is a queue every entry point treats
- * as absent, as a refused split ring is: nothing taken, nothing written.
+ * or event area outside the region, a ring whose last descriptor is, a
+ * misaligned event area) is a queue every entry point treats as absent,
+ * as a refused split ring is: nothing taken, nothing written.
  */
 static void packed_setup_refusals(void)
 {
@@ -309,6 +354,12 @@ static void packed_setup_refusals(void)
 		{ 0, BASE + DESC_OFF, BASE + AVAIL_OFF, BASE + USED_OFF },
 		{ QS, outside, BASE + AVAIL_OFF, BASE + USED_OFF },
 		{ QS, BASE + DESC_OFF, BASE + AVAIL_OFF, outside },
+		/* its last descriptor the first bytes past the region */
+		{ QS, BASE + BYTES - 16 * (QS - 1), BASE + AVAIL_OFF,
+		  BASE + USED_OFF },
+		/* event areas aligned to 2, not 4 */
+		{ QS, BASE + DESC_OFF, BASE + AVAIL_OFF + 2, BASE + USED_OFF },
+		{ QS, BASE + DESC_OFF, BASE + AVAIL_OFF, BASE + USED_OFF + 2 },
 	};
 	static struct kb_chain c;
 	struct kb_buf b[4];
@@ -400,6 +451,40 @@ static void packed_wrap(void)
 	printf("ok %spacked-wrap\n", pfx);
 }
 
+/*
+ * A chain of one more buffer than KB_MAX_SEGS in a ring big enough for it
+ * (a packed chain may be as long as the ring): refused, never written
+ * past the chain's segments.
+ */
+static void packed_too_many(void)
+{
+	static struct kb_chain c;
+	const uint16_t n = KB_MAX_SEGS + 1, size = 256;
+	struct kb_vq vq;
+	int got;
+
+	fresh();
+	for (int i = 0; i < n; i++)
+		pput(pring(), i, BASE + BUF_OFF, 16,
+		     i < n - 1 ? VRING_DESC_F_NEXT : 0, 0);
+	/* The ring of 256 ends where the driver event area begins. */
+	if (kb_vq_setup_packed(&vq, &r, size, BASE + DESC_OFF,
+			       BASE + AVAIL_OFF, BASE + USED_OFF, 0)) {
+		printf("FAIL %spacked-too-many-buffers: setup: %s\n", pfx,
+		       vq.error);
+		failures++;
+		return;
+	}
+	got = pop(&vq, &c);
+	if (got != -1 || !strstr(vq.error, "too many buffers")) {
+		printf("FAIL %spacked-too-many-buffers: pop %d (%s), want too many buffers\n",
+		       pfx, got, got < 0 ? vq.error : "no error");
+		failures++;
+		return;
+	}
+	printf("ok %spacked-too-many-buffers: %s\n", pfx, vq.error);
+}
+
 static void packed_cases(void)
 {
 	if (!bufs)
@@ -489,6 +574,7 @@ static void packed_cases(void)
 	packed_expect("readable-after-writable", "after a writable", 0);
 
 	packed_wrap();
+	packed_too_many();
 }
 
 int main(void)
