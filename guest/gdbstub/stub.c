@@ -530,6 +530,14 @@ void gdb_stub_stopped(struct gdb_stub *s, int tid, int sig)
 	while ((c = s->t->getc(s->t->ctx)) >= 0) {
 		switch (rsp_rx_byte(&s->rx, (uint8_t)c)) {
 		case RSP_PACKET:
+			/*
+			 * qSupported opens every gdb session.  One that
+			 * went without D (disconnect, a crash, a dropped
+			 * line) left no-ack mode on, and the new gdb
+			 * waits for this packet's '+'.
+			 */
+			if (!strncmp(s->rx.buf, "qSupported", 10))
+				s->no_ack = 0;
 			if (!s->no_ack)
 				s->t->write(s->t->ctx, "+", 1);
 			if (gdb_stub_packet(s, s->rx.buf, s->rx.len))

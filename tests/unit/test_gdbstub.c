@@ -365,6 +365,31 @@ static void test_xml_offset_past_end(void **state)
 	assert_string_equal(reply_n(2), "l");
 }
 
+/*
+ * A gdb that went without D (its disconnect command, a crash, a line
+ * dropped) left the stub in no-ack mode.  The next gdb starts with '+'
+ * and qSupported, and waits for the ack of it: without one it took the
+ * reply for a stale packet, swallowed it and sent qSupported again, and
+ * the second session never began.
+ */
+static void test_new_session_acked(void **state)
+{
+	const char *second;
+
+	(void)state;
+	gdb_sends("QStartNoAckMode");
+	gdb_sends("g");
+	fake.in[fake.in_len++] = '+';	/* the new gdb's greeting */
+	gdb_sends("qSupported:multiprocess+");
+	gdb_sends("k");
+	gdb_stub_stopped(&stub, 1, GDB_SIGTRAP);
+	assert_string_equal(reply_n(0), "OK");
+	second = strstr(fake.out, "$PacketSize=");
+	assert_non_null(second);
+	assert_int_equal(second[-1], '+');
+	assert_int_equal(stub.no_ack, 0);
+}
+
 /* A packet of PacketSize bytes is taken; one byte more is refused. */
 static void test_packet_size_edge(void **state)
 {
@@ -427,6 +452,7 @@ int main(void)
 		cmocka_unit_test_setup(test_hostile_packets, setup),
 		cmocka_unit_test_setup(test_big_read_is_clamped, setup),
 		cmocka_unit_test_setup(test_xml_offset_past_end, setup),
+		cmocka_unit_test_setup(test_new_session_acked, setup),
 		cmocka_unit_test_setup(test_packet_size_edge, setup),
 		cmocka_unit_test_setup(test_frame_fits_exactly, setup),
 		cmocka_unit_test_setup(test_corrupt_and_oversized_frames, setup),

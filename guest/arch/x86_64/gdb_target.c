@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "arch/x86_64/gdb_target.h"
+#include "arch/x86_64/asm.h"
 #include "arch/x86_64/gdb_cpus.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
@@ -83,22 +84,22 @@ static int t_read_mem(void *ctx, uint64_t addr, void *buf, size_t len)
 	(void)ctx;
 	if (!accessible(addr, len))
 		return -1;
+	/* the program's own bytes: our int3s are out while gdb is served */
 	memcpy(buf, (const void *)addr, len);
-	/* show the program's bytes, not our int3s */
-	for (int i = 0; i < MAX_SW_BP; i++)
-		if (g.bp[i].used && g.bp[i].addr >= addr &&
-		    g.bp[i].addr < addr + len)
-			((uint8_t *)buf)[g.bp[i].addr - addr] = g.bp[i].saved;
 	return 0;
 }
 
-/* Text is mapped read-only: lift write protection for the copy. */
+/*
+ * Text is mapped read-only: lift write protection for the copy, a byte
+ * at a time, not by memcpy, which may be where an int3 goes in or out.
+ */
 static void poke(uint64_t addr, const void *buf, size_t len)
 {
 	uint64_t cr0 = read_cr0();
 
-	write_cr0(cr0 & ~(uint64_t)(1 << 16));
-	memcpy((void *)addr, buf, len);
+	write_cr0(cr0 & ~(uint64_t)CR0_WP);
+	for (size_t i = 0; i < len; i++)
+		((volatile uint8_t *)addr)[i] = ((const uint8_t *)buf)[i];
 	write_cr0(cr0);
 }
 
@@ -300,9 +301,45 @@ static struct sw_bp *sw_bp_at(uint64_t addr)
 	return NULL;
 }
 
-static int insert_sw(uint64_t addr)
+/*
+ * While the stub serves gdb, memory holds the program's bytes and DR7
+ * enables nothing: the stub runs the guest's own memcpy, strlen and the
+ * like, and a breakpoint gdb set on one of them (break memcpy is a
+ * common wish) would otherwise stop the stub inside its own reply.  Z
+ * and z only change the tables; the int3s and DR7 go in as the guest
+ * resumes, and come out at the next stop.  (The few functions of the
+ * trap path itself, before the stop and after the resume, still cannot
+ * take a breakpoint.)
+ */
+static void sw_bps_out(void)
+{
+	for (int i = 0; i < MAX_SW_BP; i++)
+		if (g.bp[i].used && accessible(g.bp[i].addr, 1))
+			poke(g.bp[i].addr, &g.bp[i].saved, 1);
+}
+
+/*
+ * Each one but the breakpoint being stepped over (it goes in after the
+ * step), over the byte there now: gdb may have written it.  A page
+ * unmapped since gdb set one (a freed stack) is left alone.
+ */
+static void sw_bps_in(void)
 {
 	static const uint8_t int3 = INT3;
+
+	for (int i = 0; i < MAX_SW_BP; i++) {
+		struct sw_bp *b = &g.bp[i];
+
+		if (!b->used || !accessible(b->addr, 1))
+			continue;
+		b->saved = *(volatile uint8_t *)b->addr;
+		if (b->addr != g.step_over)
+			poke(b->addr, &int3, 1);
+	}
+}
+
+static int insert_sw(uint64_t addr)
+{
 	struct sw_bp *b;
 
 	if (sw_bp_at(addr))
@@ -316,7 +353,6 @@ static int insert_sw(uint64_t addr)
 	b->addr = addr;
 	b->saved = *(volatile uint8_t *)addr;
 	b->used = 1;
-	poke(addr, &int3, 1);
 	return 0;
 }
 
@@ -326,7 +362,6 @@ static int remove_sw(uint64_t addr)
 
 	if (!b)
 		return -1;
-	poke(addr, &b->saved, 1);
 	b->used = 0;
 	return 0;
 }
@@ -368,8 +403,6 @@ static int insert_hw(enum gdb_bp_type t, uint64_t addr, int kind)
 		g.dr_addr[n] = addr;
 		g.dr7 &= ~(0xfULL << (16 + 4 * n));
 		g.dr7 |= 2ULL << (2 * n) | bits << (16 + 4 * n);
-		gdb_write_dr(n, addr);
-		gdb_write_dr(7, g.dr7);
 		return 0;
 	}
 	return -1;		/* all four debug registers in use */
@@ -387,7 +420,6 @@ static int remove_hw(enum gdb_bp_type t, uint64_t addr, int kind)
 		    ((g.dr7 >> (16 + 4 * n)) & 0xf) != bits)
 			continue;
 		g.dr7 &= ~(3ULL << (2 * n));
-		gdb_write_dr(7, g.dr7);
 		return 0;
 	}
 	return -1;
@@ -482,8 +514,7 @@ static void prepare_resume(struct trap_frame *tf)
 	g.user_step = g.stub.resume == GDB_RESUME_STEP;
 	tf->rflags &= ~RFLAGS_TF;
 	if (b) {
-		poke(b->addr, &b->saved, 1);
-		g.step_over = b->addr;
+		g.step_over = b->addr;	/* its int3 stays out for the step */
 		tf->rflags |= RFLAGS_TF;
 	}
 	if (g.user_step)
@@ -496,9 +527,12 @@ static void prepare_resume(struct trap_frame *tf)
 			if (g.bp[i].used && g.bp[i].addr != g.step_over)
 				remove_sw(g.bp[i].addr);
 		g.dr7 = 0;
-		gdb_write_dr(7, 0);
 		g.user_step = 0;
 	}
+	sw_bps_in();
+	for (int n = 0; n < 4; n++)
+		gdb_write_dr(n, g.dr_addr[n]);
+	gdb_write_dr(7, g.dr7);
 }
 
 /* The single step over a breakpoint is done: put the int3 back. */
@@ -587,6 +621,8 @@ int gdb_target_trap(struct trap_frame *tf, int requested_sig)
 		return 0;
 	}
 	/* Else an interrupt asking to stop here (the host's debug IPI). */
+	sw_bps_out();
+	gdb_write_dr(7, 0);
 	g.tf = tf;
 	g.stopped_tid = (int)thread_id(thread_self()) + 1;
 	__asm__ volatile("fxsave %0" : "=m"(g.fx));
