@@ -43,7 +43,6 @@ boots=(
 	klog
 	make-run-tty
 	power-loss
-	reboot
 	reboot-stopping
 	reboot-forced
 )
@@ -232,22 +231,22 @@ run_power_loss() {
 	fi
 }
 
-# A reboot with a guest running (guest/reboot.sh): the module's reboot
-# notifier stops it (the same stop as at unload: asked, then INIT, its
-# core online again) before the kernel restarts, and QEMU (-no-reboot)
-# exits.  The order is read from the console, which must show no kernel
-# trouble.  reboot-stopping: the same with a stop of the guest under way
-# (a reboot once deadlocked there), the guest's core pooled (parked after
-# the stop) and the reboot from a SCHED_FIFO process, which once waited
-# for that stop to end by spinning on CPU 0, the one online, until RT
-# throttling let the stop finish (the kernel says "RT throttling
-# activated").
-run_reboot() {
-	local name=$1 log order want QEMU_SUITE_TIMEOUT=180 back=${3:-online again}
+# A reboot with a stop of a guest under way (guest/reboot-stopping.sh):
+# the module's reboot notifier waits for that stop (a reboot once
+# deadlocked there) before the kernel restarts, and QEMU (-no-reboot)
+# exits.  The guest's core is pooled (parked after the stop) and the
+# reboot comes from a SCHED_FIFO process, which once waited for that stop
+# to end by spinning on CPU 0, the one online, until RT throttling let
+# the stop finish (the kernel says "RT throttling activated").  The order
+# is read from the console, which must show no kernel trouble.  (The
+# plain reboot, a guest stopped by the notifier, is reboot-forced's
+# third guest.)
+run_reboot_stopping() {
+	local name=reboot-stopping log order want QEMU_SUITE_TIMEOUT=180 back="parked in the pool"
 	local trouble='BUG:|WARNING:|Oops|blocked for more than|stays offline|hung_task|RT throttling'
 	wanted "$name" || return 0
 	log=$(mktemp)
-	host "$log" 2 --run "/tests/$2.sh"
+	host "$log" 2 --run "/tests/$name.sh"
 	order=$("$here/console-lines" < "$log" | grep -oE \
 		"reboot-case: instance [0-9]+ [a-z]+|kspawn: going down: stopping every guest|kspawn: instance [0-9]+: stopped, CPU 1 $back|reboot: Restarting system" |
 		sed 's/instance [0-9][0-9]*/instance N/' | uniq | tr '\n' '|')
@@ -265,31 +264,35 @@ run_reboot() {
 }
 
 # A forced stop joining the reboot's stop of a guest whose core Linux
-# will not take back (guest/reboot-forced.sh, -smp 3) fails as that stop
+# will not take back (guest/reboot-forced.sh, -smp 4) fails as that stop
 # did (kspawnctl's status 1), not 0; the reboot then goes on, and the
-# other guest's forced stop is 0.  (Before the fix the first said 0.)
+# second guest's forced stop is 0.  (Before the fix the first said 0.)
+# The third guest answers the reboot's polite stop: the module stops it
+# on the way down, its core online again, before the kernel restarts (a
+# kexec would otherwise leave it running under the next kernel).
 # kspawnctl shows the module's lines after a failure: some come twice.
 run_reboot_forced() {
 	local log lines QEMU_SUITE_TIMEOUT=180
 	local trouble='BUG:|WARNING:|Oops|blocked for more than|hung_task'
 	wanted reboot-forced || return 0
 	log=$(mktemp)
-	host "$log" 3 --run /tests/reboot-forced.sh
+	host "$log" 4 --run /tests/reboot-forced.sh
 	lines=$("$here/console-lines" < "$log" | grep -oE \
-		'reboot-case: .*|kspawn: instance [0-9]+: no halt before a forced stop came|kspawn: CPU 1: add_cpu failed|kspawn: instance [0-9]+: stopped, CPU 2 online again|reboot: Restarting system' |
-		sed 's/instance [0-9][0-9]*/instance N/; s/instances [0-9]* and [0-9]*/instances/')
+		'reboot-case: .*|kspawn: going down: stopping every guest|kspawn: instance [0-9]+: no halt before a forced stop came|kspawn: CPU 1: add_cpu failed|kspawn: instance [0-9]+: stopped, CPU [23] online again|reboot: Restarting system' |
+		sed 's/instance [0-9][0-9]*/instance N/; s/instances [0-9, and]*/instances /')
 	if echo "$lines" | grep -q '^reboot-case: forced stop of the first: status 1$' &&
 		echo "$lines" | grep -q '^reboot-case: forced stop of the second: status 0$' &&
 		[ "$(echo "$lines" | grep -c 'no halt before a forced stop came')" -ge 2 ] &&
 		echo "$lines" | grep -q 'CPU 1: add_cpu failed' &&
 		echo "$lines" | grep -q 'CPU 2 online again' &&
-		echo "$lines" | grep -q 'reboot: Restarting system' &&
+		[ "$(echo "$lines" | grep -E 'going down|CPU 3 online again|Restarting' | uniq | tr '\n' '|')" = \
+			"kspawn: going down: stopping every guest|kspawn: instance N: stopped, CPU 3 online again|reboot: Restarting system|" ] &&
 		! grep -qE "$trouble" "$log"; then
 		echo "ok qemu/reboot-forced"
 		pass=$((pass + 1))
 	else
 		fail_case reboot-forced "the console's lines: $(echo "$lines" | tr '\n' '|')" \
-			"want: the first forced stop's status 1, the second's 0, both joining the reboot's stop, CPU 1 refused, CPU 2 back, the restart, and no kernel trouble" \
+			"want: the first forced stop's status 1, the second's 0, both joining the reboot's stop, CPU 1 refused, CPU 2 back, the third guest stopped by the reboot with CPU 3 back before the restart, and no kernel trouble" \
 			"$(grep -E "$trouble" "$log" | head -n 5 | sed 's/^/! /')" \
 			"$(tail -n 40 "$log" | sed 's/^/| /')"
 	fi
@@ -317,8 +320,7 @@ for b in "${boots[@]}"; do
 	klog) run_klog ;;
 	make-run-tty) run_make_run_tty ;;
 	power-loss) run_power_loss ;;
-	reboot) run_reboot reboot reboot ;;
-	reboot-stopping) run_reboot reboot-stopping reboot-stopping "parked in the pool" ;;
+	reboot-stopping) run_reboot_stopping ;;
 	reboot-forced) run_reboot_forced ;;
 	*) run_boot $b ;;
 	esac
