@@ -389,6 +389,16 @@ static int stop(struct kspawn_instance *in, bool force, bool interruptible)
 	/* No more IPIs from the backends once the core may be Linux's. */
 	kspawn_io_stop(in);
 	err = give_core_back(in);
+	/*
+	 * Its cores are still now, even one Linux would not take back (it
+	 * had INIT): what it wrote after the look above (a forced stop's
+	 * last words, or all it wrote while we waited for its disk), and
+	 * nothing after this, so that the epitaph's size taken below is all
+	 * there is.  When DEAD too: a busy monitor may not have come by,
+	 * and the words would wait in the ring for a retry that may never
+	 * come.
+	 */
+	kspawn_monitor_poll(in);
 	if (err) {
 		/*
 		 * The final stop's caller retires it (a core Linux would
@@ -402,12 +412,6 @@ static int stop(struct kspawn_instance *in, bool force, bool interruptible)
 		}
 		goto out;
 	}
-	/*
-	 * Its cores are still now: what it wrote after the look above (a
-	 * forced stop's last words), and nothing after this, so that the
-	 * epitaph's size taken next is all there is.
-	 */
-	kspawn_monitor_poll(in);
 	for (unsigned int i = 0; i < in->ncpus; i++)
 		pr_info("instance %u: stopped, CPU %u %s\n", in->id,
 			in->cpu[i], kspawn_cores_pooled(in->cpu[i]) ?

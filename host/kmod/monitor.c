@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The monitor: one kernel thread that looks at every running guest every
- * few milliseconds.  It empties the guest's console and debug rings into
- * the module's buffers, notices a panic or a halt and logs it once, and
- * declares a guest hung when its heartbeat has not moved for
- * hang_timeout_ms.  It reads guest memory only through the checked ring
+ * few milliseconds (and at the rings of one stopping or DEAD).  It empties
+ * the guest's console and debug rings into the module's buffers, notices
+ * a panic or a halt and logs it once, and declares a guest hung when its
+ * heartbeat has not moved for hang_timeout_ms.  It reads guest memory only through the checked ring
  * functions and READ_ONCE of fixed fields, takes at most one ring's worth
  * of bytes per ring and visit (a guest that keeps its ring full gets no
  * more of the host's time than one printing at full speed), and holds no
@@ -196,11 +196,17 @@ static void watch_heartbeat(struct kspawn_instance *in)
 			in->id, age, kspawn_hang_timeout_ms, in->cpu[0]);
 }
 
+/*
+ * A DEAD instance's rings too (its cores had INIT, Linux would not take
+ * one back): what its guest wrote after the stop's last look is its last
+ * words, there until the stop is retried.
+ */
 void kspawn_monitor_poll(struct kspawn_instance *in)
 {
 	u32 state = READ_ONCE(in->state);
 
-	if (state != KSPAWN_HOST_RUNNING && state != KSPAWN_HOST_STOPPING)
+	if (state != KSPAWN_HOST_RUNNING && state != KSPAWN_HOST_STOPPING &&
+	    state != KSPAWN_HOST_DEAD)
 		return;
 	mutex_lock(&in->ring_lock);
 	kspawn_console_drain(&in->console, &in->con_out);
