@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The monitor: one kernel thread that looks at every running guest every
- * few milliseconds (and at the rings of one stopping or DEAD).  It empties
- * the guest's console and debug rings into the module's buffers, notices
- * a panic or a halt and logs it once, and declares a guest hung when its
- * heartbeat has not moved for hang_timeout_ms.  It reads guest memory only through the checked ring
- * functions and READ_ONCE of fixed fields, takes at most one ring's worth
- * of bytes per ring and visit (a guest that keeps its ring full gets no
- * more of the host's time than one printing at full speed), and holds no
- * lock that another instance's callers need.
+ * few milliseconds (and at the rings of one stopping or DEAD).  It
+ * empties the guest's console and debug rings into the module's buffers,
+ * notices a panic or a halt and logs it once, and declares a guest hung
+ * when its heartbeat has not moved for hang_timeout_ms.  It reads guest
+ * memory only through the checked ring functions and READ_ONCE of fixed
+ * fields, takes at most one ring's worth of bytes per ring and visit (a
+ * guest that keeps its ring full gets no more of the host's time than one
+ * printing at full speed), and holds no lock that another instance's
+ * callers need.
  */
 #include <linux/ctype.h>
 #include <linux/jiffies.h>
