@@ -2,6 +2,7 @@
 
 #include "arch/x86_64/gdb_target.h"
 #include "arch/x86_64/asm.h"
+#include "arch/x86_64/gdb_breakpoints.h"
 #include "arch/x86_64/gdb_cpus.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
@@ -20,10 +21,6 @@
 #define REG_FTAG 34
 #define REG_XMM0 40
 #define REG_MXCSR 56
-#define RFLAGS_RF (1ULL << 16)
-#define DR6_BS (1ULL << 14)
-#define MAX_SW_BP 64
-#define INT3 0xcc
 
 static const uint8_t reg_size[NREGS] = {
 	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,	/* rax..r15 */
@@ -34,12 +31,6 @@ static const uint8_t reg_size[NREGS] = {
 	4,						/* mxcsr */
 };
 
-struct sw_bp {
-	uint64_t addr;
-	uint8_t saved;
-	uint8_t used;
-};
-
 static struct {
 	const struct gdb_transport *io;
 	struct gdb_stub stub;
@@ -47,11 +38,6 @@ static struct {
 	struct trap_frame *tf;		/* the stopped thread's frame */
 	int stopped_tid;
 	uint8_t fx[512] __attribute__((aligned(16)));	/* its FPU state */
-	struct sw_bp bp[MAX_SW_BP];
-	uint64_t dr7;
-	uint64_t dr_addr[4];
-	uint64_t step_over;		/* breakpoint to re-insert, 0 if none */
-	int user_step;			/* gdb asked for a single step */
 } g;
 
 static uint64_t read_dr6(void)
@@ -65,7 +51,7 @@ static uint64_t read_dr6(void)
 /* ---- memory -------------------------------------------------------------- */
 
 /* Only memory our own page tables map, and never device registers. */
-static int accessible(uint64_t addr, size_t len)
+int gdb_mem_accessible(uint64_t addr, size_t len)
 {
 	uint64_t end = addr + len;
 
@@ -82,7 +68,7 @@ static int accessible(uint64_t addr, size_t len)
 static int t_read_mem(void *ctx, uint64_t addr, void *buf, size_t len)
 {
 	(void)ctx;
-	if (!accessible(addr, len))
+	if (!gdb_mem_accessible(addr, len))
 		return -1;
 	/* the program's own bytes: our int3s are out while gdb is served */
 	memcpy(buf, (const void *)addr, len);
@@ -93,7 +79,7 @@ static int t_read_mem(void *ctx, uint64_t addr, void *buf, size_t len)
  * Text is mapped read-only: lift write protection for the copy, a byte
  * at a time, not by memcpy, which may be where an int3 goes in or out.
  */
-static void poke(uint64_t addr, const void *buf, size_t len)
+void gdb_mem_poke(uint64_t addr, const void *buf, size_t len)
 {
 	uint64_t cr0 = read_cr0();
 
@@ -106,9 +92,9 @@ static void poke(uint64_t addr, const void *buf, size_t len)
 static int t_write_mem(void *ctx, uint64_t addr, const void *buf, size_t len)
 {
 	(void)ctx;
-	if (!accessible(addr, len))
+	if (!gdb_mem_accessible(addr, len))
 		return -1;
-	poke(addr, buf, len);
+	gdb_mem_poke(addr, buf, len);
 	return 0;
 }
 
@@ -291,152 +277,6 @@ static int t_write_reg(void *ctx, int tid, unsigned int r, const void *val)
 	return 0;
 }
 
-/* ---- breakpoints and watchpoints ----------------------------------------- */
-
-static struct sw_bp *sw_bp_at(uint64_t addr)
-{
-	for (int i = 0; i < MAX_SW_BP; i++)
-		if (g.bp[i].used && g.bp[i].addr == addr)
-			return &g.bp[i];
-	return NULL;
-}
-
-/*
- * While the stub serves gdb, memory holds the program's bytes and DR7
- * enables nothing: the stub runs the guest's own memcpy, strlen and the
- * like, and a breakpoint gdb set on one of them (break memcpy is a
- * common wish) would otherwise stop the stub inside its own reply.  Z
- * and z only change the tables; the int3s and DR7 go in as the guest
- * resumes, and come out at the next stop.  (The few functions of the
- * trap path itself, before the stop and after the resume, still cannot
- * take a breakpoint.)
- */
-static void sw_bps_out(void)
-{
-	for (int i = 0; i < MAX_SW_BP; i++)
-		if (g.bp[i].used && accessible(g.bp[i].addr, 1))
-			poke(g.bp[i].addr, &g.bp[i].saved, 1);
-}
-
-/*
- * Each one but the breakpoint being stepped over (it goes in after the
- * step), over the byte there now: gdb may have written it.  A page
- * unmapped since gdb set one (a freed stack) is left alone.
- */
-static void sw_bps_in(void)
-{
-	static const uint8_t int3 = INT3;
-
-	for (int i = 0; i < MAX_SW_BP; i++) {
-		struct sw_bp *b = &g.bp[i];
-
-		if (!b->used || !accessible(b->addr, 1))
-			continue;
-		b->saved = *(volatile uint8_t *)b->addr;
-		if (b->addr != g.step_over)
-			poke(b->addr, &int3, 1);
-	}
-}
-
-static int insert_sw(uint64_t addr)
-{
-	struct sw_bp *b;
-
-	if (sw_bp_at(addr))
-		return 0;
-	if (!accessible(addr, 1))
-		return -1;
-	for (b = g.bp; b < g.bp + MAX_SW_BP && b->used; b++)
-		;
-	if (b == g.bp + MAX_SW_BP)
-		return -1;
-	b->addr = addr;
-	b->saved = *(volatile uint8_t *)addr;
-	b->used = 1;
-	return 0;
-}
-
-static int remove_sw(uint64_t addr)
-{
-	struct sw_bp *b = sw_bp_at(addr);
-
-	if (!b)
-		return -1;
-	b->used = 0;
-	return 0;
-}
-
-/* DR7 R/W and LEN fields for a gdb Z type and length. */
-static int dr_bits(enum gdb_bp_type t, int kind, uint64_t *bits)
-{
-	uint64_t rw, len;
-
-	switch (t) {
-	case GDB_BP_HARDWARE: rw = 0; kind = 1; break;
-	case GDB_WP_WRITE: rw = 1; break;
-	case GDB_WP_ACCESS: rw = 3; break;
-	default: return -2;	/* x86 has no read-only watchpoint */
-	}
-	switch (kind) {
-	case 1: len = 0; break;
-	case 2: len = 1; break;
-	case 4: len = 3; break;
-	case 8: len = 2; break;
-	default: return -1;
-	}
-	*bits = rw | len << 2;
-	return 0;
-}
-
-static int insert_hw(enum gdb_bp_type t, uint64_t addr, int kind)
-{
-	uint64_t bits;
-	int ret = dr_bits(t, kind, &bits);
-
-	if (ret)
-		return ret;
-	if (t != GDB_BP_HARDWARE && addr % (uint64_t)kind)
-		return -1;	/* the CPU needs aligned watch ranges */
-	for (int n = 0; n < 4; n++) {
-		if (g.dr7 & (3ULL << (2 * n)))
-			continue;
-		g.dr_addr[n] = addr;
-		g.dr7 &= ~(0xfULL << (16 + 4 * n));
-		g.dr7 |= 2ULL << (2 * n) | bits << (16 + 4 * n);
-		return 0;
-	}
-	return -1;		/* all four debug registers in use */
-}
-
-static int remove_hw(enum gdb_bp_type t, uint64_t addr, int kind)
-{
-	uint64_t bits;
-	int ret = dr_bits(t, kind, &bits);
-
-	if (ret)
-		return ret;
-	for (int n = 0; n < 4; n++) {
-		if (!(g.dr7 & (3ULL << (2 * n))) || g.dr_addr[n] != addr ||
-		    ((g.dr7 >> (16 + 4 * n)) & 0xf) != bits)
-			continue;
-		g.dr7 &= ~(3ULL << (2 * n));
-		return 0;
-	}
-	return -1;
-}
-
-static int t_insert_bp(void *ctx, enum gdb_bp_type t, uint64_t addr, int kind)
-{
-	(void)ctx;
-	return t == GDB_BP_SOFTWARE ? insert_sw(addr) : insert_hw(t, addr, kind);
-}
-
-static int t_remove_bp(void *ctx, enum gdb_bp_type t, uint64_t addr, int kind)
-{
-	(void)ctx;
-	return t == GDB_BP_SOFTWARE ? remove_sw(addr) : remove_hw(t, addr, kind);
-}
-
 /* ---- threads (gdb_threads.c) -------------------------------------------- */
 
 static int t_thread_next(void *ctx, int after)
@@ -482,106 +322,14 @@ struct gdb_stub *gdb_target_init(const struct gdb_transport *t)
 		.getc = t_getc, .write = t_write, .nregs = NREGS,
 		.reg_size = reg_size, .read_reg = t_read_reg,
 		.write_reg = t_write_reg, .read_mem = t_read_mem,
-		.write_mem = t_write_mem, .insert_bp = t_insert_bp,
-		.remove_bp = t_remove_bp, .thread_next = t_thread_next,
+		.write_mem = t_write_mem, .insert_bp = gdb_bp_insert,
+		.remove_bp = gdb_bp_remove, .thread_next = t_thread_next,
 		.thread_alive = t_thread_alive,
 		.thread_describe = t_thread_describe, .target_xml = gdb_target_xml,
 	};
 	gdb_stub_init(&g.stub, &g.target);
 	gdb_cpus_init();
 	return &g.stub;
-}
-
-/* Which debug register fired, as a gdb watchpoint; 0 if none. */
-static void note_watch_hit(uint64_t dr6)
-{
-	g.stub.watch_addr = 0;
-	for (int n = 0; n < 4; n++) {
-		uint64_t rw = (g.dr7 >> (16 + 4 * n)) & 3;
-
-		if (!(dr6 & (1ULL << n)) || rw == 0)
-			continue;
-		g.stub.watch_addr = g.dr_addr[n];
-		g.stub.watch_type = rw == 1 ? GDB_WP_WRITE : GDB_WP_ACCESS;
-	}
-}
-
-/* Leave the stop: step over our own breakpoint, honour single step. */
-static void prepare_resume(struct trap_frame *tf)
-{
-	struct sw_bp *b = sw_bp_at(tf->rip);
-
-	g.user_step = g.stub.resume == GDB_RESUME_STEP;
-	tf->rflags &= ~RFLAGS_TF;
-	if (b) {
-		g.step_over = b->addr;	/* its int3 stays out for the step */
-		tf->rflags |= RFLAGS_TF;
-	}
-	if (g.user_step)
-		tf->rflags |= RFLAGS_TF;
-	tf->rflags |= RFLAGS_RF;	/* do not re-hit an instruction breakpoint */
-	if (g.stub.resume == GDB_RESUME_DETACH ||
-	    g.stub.resume == GDB_RESUME_KILL) {
-		/* gdb is gone: take every breakpoint out, run free */
-		for (int i = 0; i < MAX_SW_BP; i++)
-			if (g.bp[i].used && g.bp[i].addr != g.step_over)
-				remove_sw(g.bp[i].addr);
-		g.dr7 = 0;
-		g.user_step = 0;
-	}
-	sw_bps_in();
-	for (int n = 0; n < 4; n++)
-		gdb_write_dr(n, g.dr_addr[n]);
-	gdb_write_dr(7, g.dr7);
-}
-
-/* The single step over a breakpoint is done: put the int3 back. */
-static int finish_step_over(struct trap_frame *tf)
-{
-	static const uint8_t int3 = INT3;
-	struct sw_bp *b = sw_bp_at(g.step_over);
-
-	if (b && g.stub.resume != GDB_RESUME_DETACH &&
-	    g.stub.resume != GDB_RESUME_KILL)
-		poke(b->addr, &int3, 1);
-	else if (b)
-		b->used = 0;
-	g.step_over = 0;
-	if (g.user_step)
-		return 0;		/* report the step as usual */
-	tf->rflags &= ~RFLAGS_TF;
-	return 1;			/* carry on silently */
-}
-
-/* Resume the guest: the other CPUs too, unless this one only steps. */
-static void resume_all(void)
-{
-	if (!g.step_over && !g.user_step)
-		gdb_cpus_release(g.dr_addr, g.dr7);
-}
-
-/*
- * A hardware breakpoint or watchpoint this CPU hit while another CPU
- * owned the stub, which gdb has taken out meanwhile (or detached): the
- * hit is stale, and reporting it would stop a guest gdb no longer waits
- * on.
- */
-static int hw_hit_gone(uint64_t dr6)
-{
-	for (int n = 0; n < 4; n++)
-		if ((dr6 & (1ULL << n)) && (g.dr7 & (3ULL << (2 * n))))
-			return 0;
-	return !(dr6 & DR6_BS);
-}
-
-/*
- * An int3 this CPU hit while another CPU owned the stub, whose breakpoint
- * gdb has taken out meanwhile: run the original instruction.
- */
-static int breakpoint_gone(struct trap_frame *tf)
-{
-	return !sw_bp_at(tf->rip - 1) &&
-	       *(volatile uint8_t *)(tf->rip - 1) != INT3;
 }
 
 int gdb_target_trap(struct trap_frame *tf, int requested_sig)
@@ -594,41 +342,40 @@ int gdb_target_trap(struct trap_frame *tf, int requested_sig)
 	/* Every other CPU parks first: all-stop, and one CPU in the stub. */
 	waited = gdb_cpus_stop(tf);
 	if (tf->vector == 3) {
-		if (sw_bp_at(tf->rip - 1)) {
+		if (gdb_bp_at(tf->rip - 1)) {
 			tf->rip--;	/* report and resume at the breakpoint */
-		} else if (!requested_sig && waited && breakpoint_gone(tf)) {
+		} else if (!requested_sig && waited && gdb_bp_gone(tf)) {
 			tf->rip--;
-			resume_all();
+			gdb_resume_all();
 			return 1;
 		} else if (!requested_sig) {
-			resume_all();
+			gdb_resume_all();
 			return 0;	/* an int3 that is not ours: a fault */
 		}
 	} else if (tf->vector == 1) {
 		dr6 = read_dr6();
 		gdb_write_dr(6, 0);
-		if ((dr6 & DR6_BS) && g.step_over && finish_step_over(tf)) {
-			resume_all();
+		if ((dr6 & DR6_BS) && gdb_finish_step_over(tf, g.stub.resume)) {
+			gdb_resume_all();
 			return 1;
 		}
-		if (waited && hw_hit_gone(dr6)) {
-			resume_all();
+		if (waited && gdb_hw_hit_gone(dr6)) {
+			gdb_resume_all();
 			return 1;
 		}
-		note_watch_hit(dr6);
+		gdb_note_watch_hit(&g.stub, dr6);
 	} else if (!requested_sig) {
-		resume_all();
+		gdb_resume_all();
 		return 0;
 	}
 	/* Else an interrupt asking to stop here (the host's debug IPI). */
-	sw_bps_out();
-	gdb_write_dr(7, 0);
+	gdb_bps_out();
 	g.tf = tf;
 	g.stopped_tid = (int)thread_id(thread_self()) + 1;
 	__asm__ volatile("fxsave %0" : "=m"(g.fx));
 	gdb_stub_stopped(&g.stub, g.stopped_tid,
 			 requested_sig ? requested_sig : GDB_SIGTRAP);
-	prepare_resume(tf);
-	resume_all();
+	gdb_prepare_resume(tf, g.stub.resume);
+	gdb_resume_all();
 	return 1;
 }

@@ -2,7 +2,7 @@
  * The x86-64 side of the gdb stub: registers of the stopped thread (from
  * its trap frame) and of the others (from their saved switch frames),
  * memory that is really mapped, int3 software breakpoints, and DR0-DR3
- * hardware breakpoints and watchpoints.
+ * hardware breakpoints and watchpoints (those in gdb_breakpoints.c).
  */
 #ifndef ARCH_X86_64_GDB_TARGET_H
 #define ARCH_X86_64_GDB_TARGET_H

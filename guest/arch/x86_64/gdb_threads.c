@@ -3,10 +3,10 @@
  * scheduler id + 1 (gdb's 0 means "any", and the idle thread is 0), the
  * listing in id order, and the description gdb prints beside each.
  *
- * Apart from gdb_target.c, which is about the machine (registers,
- * memory, breakpoints, stops): this part only reads the scheduler's
- * lists, through the calls that are safe with every CPU stopped
- * (thread_for_each_stopped, thread_get_info_stopped).
+ * Apart from gdb_target.c and gdb_breakpoints.c, which are about the
+ * machine (registers, memory, breakpoints, stops): this part only reads
+ * the scheduler's lists, through the calls that are safe with every CPU
+ * stopped (thread_for_each_stopped, thread_get_info_stopped).
  */
 #include <string.h>
 

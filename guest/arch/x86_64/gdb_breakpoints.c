@@ -1,0 +1,278 @@
+/*
+ * Breakpoints and watchpoints of the gdb stub's x86-64 target: the int3
+ * table and the DR0-DR3/DR7 image that gdb's Z and z packets edit, put
+ * into the machine as the guest resumes and taken out at each stop, and
+ * the single steps that go with them (over a breakpoint, or gdb's own).
+ *
+ * Apart from gdb_target.c (registers, memory, the stop itself), which
+ * calls in here through gdb_breakpoints.h: the tables and the stepping
+ * state below are this file's alone.
+ */
+#include "arch/x86_64/gdb_breakpoints.h"
+#include "arch/x86_64/gdb_cpus.h"
+
+#define RFLAGS_RF (1ULL << 16)
+#define MAX_SW_BP 64
+#define INT3 0xcc
+
+struct sw_bp {
+	uint64_t addr;
+	uint8_t saved;
+	uint8_t used;
+};
+
+static struct {
+	struct sw_bp bp[MAX_SW_BP];
+	uint64_t dr7;
+	uint64_t dr_addr[4];
+	uint64_t step_over;		/* breakpoint to re-insert, 0 if none */
+	int user_step;			/* gdb asked for a single step */
+} g;
+
+static struct sw_bp *sw_bp_at(uint64_t addr)
+{
+	for (int i = 0; i < MAX_SW_BP; i++)
+		if (g.bp[i].used && g.bp[i].addr == addr)
+			return &g.bp[i];
+	return NULL;
+}
+
+int gdb_bp_at(uint64_t addr)
+{
+	return sw_bp_at(addr) != NULL;
+}
+
+/*
+ * While the stub serves gdb, memory holds the program's bytes and DR7
+ * enables nothing: the stub runs the guest's own memcpy, strlen and the
+ * like, and a breakpoint gdb set on one of them (break memcpy is a
+ * common wish) would otherwise stop the stub inside its own reply.  Z
+ * and z only change the tables; the int3s and DR7 go in as the guest
+ * resumes, and come out at the next stop.  (The few functions of the
+ * trap path itself, before the stop and after the resume, still cannot
+ * take a breakpoint.)
+ */
+void gdb_bps_out(void)
+{
+	for (int i = 0; i < MAX_SW_BP; i++)
+		if (g.bp[i].used && gdb_mem_accessible(g.bp[i].addr, 1))
+			gdb_mem_poke(g.bp[i].addr, &g.bp[i].saved, 1);
+	gdb_write_dr(7, 0);
+}
+
+/*
+ * Each one but the breakpoint being stepped over (it goes in after the
+ * step), over the byte there now: gdb may have written it.  A page
+ * unmapped since gdb set one (a freed stack) is left alone.
+ */
+static void sw_bps_in(void)
+{
+	static const uint8_t int3 = INT3;
+
+	for (int i = 0; i < MAX_SW_BP; i++) {
+		struct sw_bp *b = &g.bp[i];
+
+		if (!b->used || !gdb_mem_accessible(b->addr, 1))
+			continue;
+		b->saved = *(volatile uint8_t *)b->addr;
+		if (b->addr != g.step_over)
+			gdb_mem_poke(b->addr, &int3, 1);
+	}
+}
+
+static int insert_sw(uint64_t addr)
+{
+	struct sw_bp *b;
+
+	if (sw_bp_at(addr))
+		return 0;
+	if (!gdb_mem_accessible(addr, 1))
+		return -1;
+	for (b = g.bp; b < g.bp + MAX_SW_BP && b->used; b++)
+		;
+	if (b == g.bp + MAX_SW_BP)
+		return -1;
+	b->addr = addr;
+	b->saved = *(volatile uint8_t *)addr;
+	b->used = 1;
+	return 0;
+}
+
+static int remove_sw(uint64_t addr)
+{
+	struct sw_bp *b = sw_bp_at(addr);
+
+	if (!b)
+		return -1;
+	b->used = 0;
+	return 0;
+}
+
+/* DR7 R/W and LEN fields for a gdb Z type and length. */
+static int dr_bits(enum gdb_bp_type t, int kind, uint64_t *bits)
+{
+	uint64_t rw, len;
+
+	switch (t) {
+	case GDB_BP_HARDWARE: rw = 0; kind = 1; break;
+	case GDB_WP_WRITE: rw = 1; break;
+	case GDB_WP_ACCESS: rw = 3; break;
+	default: return -2;	/* x86 has no read-only watchpoint */
+	}
+	switch (kind) {
+	case 1: len = 0; break;
+	case 2: len = 1; break;
+	case 4: len = 3; break;
+	case 8: len = 2; break;
+	default: return -1;
+	}
+	*bits = rw | len << 2;
+	return 0;
+}
+
+static int insert_hw(enum gdb_bp_type t, uint64_t addr, int kind)
+{
+	uint64_t bits;
+	int ret = dr_bits(t, kind, &bits);
+
+	if (ret)
+		return ret;
+	if (t != GDB_BP_HARDWARE && addr % (uint64_t)kind)
+		return -1;	/* the CPU needs aligned watch ranges */
+	for (int n = 0; n < 4; n++) {
+		if (g.dr7 & (3ULL << (2 * n)))
+			continue;
+		g.dr_addr[n] = addr;
+		g.dr7 &= ~(0xfULL << (16 + 4 * n));
+		g.dr7 |= 2ULL << (2 * n) | bits << (16 + 4 * n);
+		return 0;
+	}
+	return -1;		/* all four debug registers in use */
+}
+
+static int remove_hw(enum gdb_bp_type t, uint64_t addr, int kind)
+{
+	uint64_t bits;
+	int ret = dr_bits(t, kind, &bits);
+
+	if (ret)
+		return ret;
+	for (int n = 0; n < 4; n++) {
+		if (!(g.dr7 & (3ULL << (2 * n))) || g.dr_addr[n] != addr ||
+		    ((g.dr7 >> (16 + 4 * n)) & 0xf) != bits)
+			continue;
+		g.dr7 &= ~(3ULL << (2 * n));
+		return 0;
+	}
+	return -1;
+}
+
+int gdb_bp_insert(void *ctx, enum gdb_bp_type t, uint64_t addr, int kind)
+{
+	(void)ctx;
+	return t == GDB_BP_SOFTWARE ? insert_sw(addr) : insert_hw(t, addr, kind);
+}
+
+int gdb_bp_remove(void *ctx, enum gdb_bp_type t, uint64_t addr, int kind)
+{
+	(void)ctx;
+	return t == GDB_BP_SOFTWARE ? remove_sw(addr) : remove_hw(t, addr, kind);
+}
+
+/* Which debug register fired, as a gdb watchpoint; 0 if none. */
+void gdb_note_watch_hit(struct gdb_stub *s, uint64_t dr6)
+{
+	s->watch_addr = 0;
+	for (int n = 0; n < 4; n++) {
+		uint64_t rw = (g.dr7 >> (16 + 4 * n)) & 3;
+
+		if (!(dr6 & (1ULL << n)) || rw == 0)
+			continue;
+		s->watch_addr = g.dr_addr[n];
+		s->watch_type = rw == 1 ? GDB_WP_WRITE : GDB_WP_ACCESS;
+	}
+}
+
+/* Leave the stop: step over our own breakpoint, honour single step. */
+void gdb_prepare_resume(struct trap_frame *tf, enum gdb_resume resume)
+{
+	struct sw_bp *b = sw_bp_at(tf->rip);
+
+	g.user_step = resume == GDB_RESUME_STEP;
+	tf->rflags &= ~RFLAGS_TF;
+	if (b) {
+		g.step_over = b->addr;	/* its int3 stays out for the step */
+		tf->rflags |= RFLAGS_TF;
+	}
+	if (g.user_step)
+		tf->rflags |= RFLAGS_TF;
+	tf->rflags |= RFLAGS_RF;	/* do not re-hit an instruction breakpoint */
+	if (resume == GDB_RESUME_DETACH ||
+	    resume == GDB_RESUME_KILL) {
+		/* gdb is gone: take every breakpoint out, run free */
+		for (int i = 0; i < MAX_SW_BP; i++)
+			if (g.bp[i].used && g.bp[i].addr != g.step_over)
+				remove_sw(g.bp[i].addr);
+		g.dr7 = 0;
+		g.user_step = 0;
+	}
+	sw_bps_in();
+	for (int n = 0; n < 4; n++)
+		gdb_write_dr(n, g.dr_addr[n]);
+	gdb_write_dr(7, g.dr7);
+}
+
+/*
+ * The single step over a breakpoint is done: put the int3 back.  0, and
+ * nothing done, if no breakpoint was being stepped over.
+ */
+int gdb_finish_step_over(struct trap_frame *tf, enum gdb_resume resume)
+{
+	static const uint8_t int3 = INT3;
+	struct sw_bp *b;
+
+	if (!g.step_over)
+		return 0;
+	b = sw_bp_at(g.step_over);
+	if (b && resume != GDB_RESUME_DETACH &&
+	    resume != GDB_RESUME_KILL)
+		gdb_mem_poke(b->addr, &int3, 1);
+	else if (b)
+		b->used = 0;
+	g.step_over = 0;
+	if (g.user_step)
+		return 0;		/* report the step as usual */
+	tf->rflags &= ~RFLAGS_TF;
+	return 1;			/* carry on silently */
+}
+
+/* Resume the guest: the other CPUs too, unless this one only steps. */
+void gdb_resume_all(void)
+{
+	if (!g.step_over && !g.user_step)
+		gdb_cpus_release(g.dr_addr, g.dr7);
+}
+
+/*
+ * A hardware breakpoint or watchpoint this CPU hit while another CPU
+ * owned the stub, which gdb has taken out meanwhile (or detached): the
+ * hit is stale, and reporting it would stop a guest gdb no longer waits
+ * on.
+ */
+int gdb_hw_hit_gone(uint64_t dr6)
+{
+	for (int n = 0; n < 4; n++)
+		if ((dr6 & (1ULL << n)) && (g.dr7 & (3ULL << (2 * n))))
+			return 0;
+	return !(dr6 & DR6_BS);
+}
+
+/*
+ * An int3 this CPU hit while another CPU owned the stub, whose breakpoint
+ * gdb has taken out meanwhile: run the original instruction.
+ */
+int gdb_bp_gone(struct trap_frame *tf)
+{
+	return !sw_bp_at(tf->rip - 1) &&
+	       *(volatile uint8_t *)(tf->rip - 1) != INT3;
+}
