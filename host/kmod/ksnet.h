@@ -16,8 +16,9 @@ struct bpf_prog;
 
 /* XDP counters, in ethtool -S's order. */
 enum {
-	KSNET_XDP_PASS, KSNET_XDP_DROP, KSNET_XDP_TX, KSNET_XDP_REDIRECT,
-	KSNET_XDP_XMIT, KSNET_XDP_XMIT_DROPS, KSNET_XDP_STATS
+	KSNET_XDP_PASS, KSNET_XDP_DROP, KSNET_XDP_TX, KSNET_XDP_TX_DROPS,
+	KSNET_XDP_REDIRECT, KSNET_XDP_XMIT, KSNET_XDP_XMIT_DROPS,
+	KSNET_XDP_STATS
 };
 
 /* A frame for the program: copied under net_lock, run once it is dropped. */

@@ -55,8 +55,9 @@ static const char ksnet_stat_names[][ETH_GSTRING_LEN] = {
 	"guest_tx_packets", "guest_tx_bytes", "guest_tx_errors",
 	"guest_tx_dropped", "guest_rx_packets", "guest_rx_bytes", "guest_rx_dropped",
 	"guest_rx_no_buf", "tx_queue_stops", "tx_queue_wakes", "napi_polls",
-	"xdp_pass", "xdp_drop", "xdp_tx", "xdp_redirect", "xdp_xmit",
-	"xdp_xmit_drops", "queue_pairs", "pairs_set", "pairs_resizes",
+	"xdp_pass", "xdp_drop", "xdp_tx", "xdp_tx_drops", "xdp_redirect",
+	"xdp_xmit", "xdp_xmit_drops", "queue_pairs", "pairs_set",
+	"pairs_resizes",
 };
 
 /* Per pair, "qN_" before each. */

@@ -12,8 +12,9 @@
  * is finished first: programs see whole frames, as virtio_net gives them
  * (it turns GUEST_CSUM off under XDP).  PASS builds the skb around the
  * page; TX puts the frames back into the guest's receive ring, under the
- * lock again, once for the poll; REDIRECT hands them on; DROP and ABORTED
- * free the page.
+ * lock again, once for the poll (xdp_tx counts verdicts; those that do
+ * not fit, xdp_tx_drops, count in tx_dropped too); REDIRECT hands them
+ * on; DROP and ABORTED free the page.
  *
  * ndo_xdp_xmit copies frames another device's program redirected here
  * into the guest's receive ring, in order, up to the first that does not
@@ -140,11 +141,12 @@ static void xdp_finish(struct ksnet_batch *b, unsigned int ntx,
 		struct ksnet_xdp_held *h = &b->kq->held[i];
 
 		/* Back on the pair it came on, if that is still in use. */
-		if (kb_net_rx(&kn->io->net, b->pair, h->data, h->len, NULL))
-			dev->stats.tx_dropped++;
-		else
+		if (!kb_net_rx(&kn->io->net, b->pair, h->data, h->len, NULL))
 			sent++;
 	}
+	/* Lost on the way out: the device's as well as XDP's own count. */
+	kn->xdp_stats[KSNET_XDP_TX_DROPS] += ntx - sent;
+	dev->stats.tx_dropped += ntx - sent;
 	if (sent) {
 		kb_net_rx_flush(&kn->io->net, b->pair);
 		ksnet_sent(kn);

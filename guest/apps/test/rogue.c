@@ -18,8 +18,14 @@
  *                  that went into the ring whole is kept as the heartbeat;
  *                  with a disk, one read in flight first, which a stop
  *                  waits for while the guest prints on
+ *   net-bounce     raw frames to ourselves, one each 100 ms until one
+ *                  comes back (an XDP_TX program on ksnetN), then,
+ *                  interrupts off for 2 s, BOUNCE_FRAMES more, which
+ *                  come back into a receive ring nobody empties; then
+ *                  counts every one of ours that came back
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define KSPAWN_INTERNALS
@@ -123,6 +129,78 @@ static int count(void)
 	return 0;
 }
 
+#define BOUNCE_FRAMES 256	/* 4 guest receive rings (NBUF 64) */
+#define BOUNCE_BATCH 32
+#define BOUNCE_TYPE 0x88b5	/* IEEE's local experimental EtherType */
+
+/* Frames of ours (our MAC as their source) among f[0..n). */
+static unsigned int ours(const struct net_frame *f, int n, const uint8_t *mac)
+{
+	unsigned int k = 0;
+
+	for (int i = 0; i < n; i++)
+		k += f[i].len >= 14 && !memcmp(f[i].data + 6, mac, 6);
+	return k;
+}
+
+static int net_bounce(void)
+{
+	struct net_frame *tx = malloc(2 * BOUNCE_BATCH * sizeof(*tx));
+	struct net_frame *rx = tx + BOUNCE_BATCH;
+	unsigned int sent = 0, back = 0, blast = 0;
+	struct net_raw_stats st;
+	const uint8_t *mac;
+	uint64_t t0;
+	int n;
+
+	if (!tx || net_raw_open()) {
+		kprintf("rogue: net-bounce: no network device or memory\n");
+		free(tx);
+		return 1;
+	}
+	mac = net_raw_mac();
+	for (int i = 0; i < BOUNCE_BATCH; i++) {
+		memset(&tx[i], 0, sizeof(tx[i]));
+		memcpy(tx[i].data, mac, 6);
+		memcpy(tx[i].data + 6, mac, 6);
+		tx[i].data[12] = BOUNCE_TYPE >> 8;
+		tx[i].data[13] = BOUNCE_TYPE & 0xff;
+		tx[i].len = 60;
+	}
+	kprintf("rogue: net-bounce: sending to ourselves until a frame comes back\n");
+	for (int i = 0; i < 600 && !back; i++) {
+		sent += (unsigned int)net_raw_send(tx, 1);
+		n = net_raw_recv(rx, BOUNCE_BATCH, 100 * NSEC_PER_MSEC);
+		back += ours(rx, n > 0 ? n : 0, mac);
+	}
+	if (!back) {
+		kprintf("rogue: net-bounce: nothing came back\n");
+		return 1;
+	}
+	kprintf("rogue: net-bounce: bouncing, deaf for 2 s\n");
+	thread_sleep_ms(50);	/* let the host take the line above */
+	irq_disable();
+	t0 = time_ns();
+	/* Our own send reaps the transmit ring: no interrupt needed. */
+	while (blast < BOUNCE_FRAMES && time_ns() - t0 < NSEC_PER_SEC) {
+		n = BOUNCE_FRAMES - blast < BOUNCE_BATCH ?
+			(int)(BOUNCE_FRAMES - blast) : BOUNCE_BATCH;
+		blast += (unsigned int)net_raw_send(tx, n);
+	}
+	while (time_ns() - t0 < 2 * NSEC_PER_SEC)
+		cpu_relax();
+	irq_enable();
+	/* Everything that came back: until a second passes without. */
+	while ((n = net_raw_recv(rx, BOUNCE_BATCH, NSEC_PER_SEC)) > 0)
+		back += ours(rx, n, mac);
+	net_raw_get_stats(&st);
+	kprintf("rogue: net-bounce: sent %u, %u came back, raw ring dropped %llu\n",
+		sent + blast, back, (unsigned long long)st.rx_dropped);
+	for (;;)
+		thread_sleep_ms(1000);
+	return 0;
+}
+
 static int rogue_main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -137,7 +215,9 @@ static int rogue_main(int argc, char **argv)
 		return net_slow();
 	if (!strcmp(mode, "count"))
 		return count();
-	kprintf("rogue: modes: console-flood deaf net-deaf net-slow count\n");
+	if (!strcmp(mode, "net-bounce"))
+		return net_bounce();
+	kprintf("rogue: modes: console-flood deaf net-deaf net-slow count net-bounce\n");
 	return 2;
 }
-APP(rogue, rogue_main, "abuse the host's console and stop channels: console-flood deaf net-deaf net-slow count");
+APP(rogue, rogue_main, "abuse the host's console and stop channels: console-flood deaf net-deaf net-slow count net-bounce");

@@ -21,7 +21,11 @@
 #    (bpf_redirect, so ndo_xdp_xmit), the guest's udpcount counts them:
 #    the program's map, ksnet0's xdp_xmit and the guest agree; into a
 #    guest not reading (rogue net-slow), frames ndo_xdp_xmit could not
-#    place are counted, and the end of that wait wakes no host queue.
+#    place are counted, and the end of that wait wakes no host queue;
+#  - XDP_TX into a full ring: a guest that stops reading (rogue
+#    net-bounce) sends frames to itself that the program bounces into
+#    its receive ring; those that no longer fit count in xdp_tx_drops
+#    (and tx_dropped), and xdp_tx - xdp_tx_drops is what came back.
 . /tests/lib.sh
 stat() { ethq -S ksnet0 | sed -n "s/^ *$1: //p"; }
 # Frames the guest received that ksnet0 did not send (XDP's own).
@@ -212,6 +216,44 @@ note "rogue net-slow: xdp_xmit $x0 -> $x1, xdp_xmit_drops $drops, tx_queue_stops
 expect 0 xdpctl xdpa off drv
 ip link del xdpa
 kill "$nsp"
+expect 0 kspawnctl stop "$id"
+want_online 1
+
+# XDP_TX into a guest not reading: rogue net-bounce sends raw frames to
+# itself, one each 100 ms until the tx program bounces one back, then 256
+# with its interrupts off for 2 s, its receive ring (64 buffers) left
+# full; then counts every one of its own that came back.  Every frame it
+# sent with the program on is an XDP_TX verdict (xdp_tx), each either
+# placed in its ring or counted in xdp_tx_drops (before the counter:
+# only in tx_dropped, and xdp_tx said 256 more came back than did).
+rm -f /tmp/udpcount.con
+spawn "$TEST_IMG" --cpu 1 --net netdev --cmdline "rogue net-bounce" || finish
+echo 1 > /proc/sys/net/ipv6/conf/ksnet0/disable_ipv6
+ip link set ksnet0 up
+t0=$(stat xdp_tx) d0=$(stat xdp_tx_drops)
+dr0=$(cat /sys/class/net/ksnet0/statistics/tx_dropped)
+expect 0 xdpctl ksnet0 tx drv
+i=0
+while ! con | grep -q 'net-bounce: sent' && [ $i -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+back=$(con | sed -n 's/^.*net-bounce: sent [0-9]*, \([0-9]*\) came back.*/\1/p')
+# The guest's own ring of copies (256) must not have lost any of them.
+lost=$(con | sed -n 's/^.*net-bounce: .* raw ring dropped \([0-9]*\).*/\1/p')
+expect 0 ethq -S ksnet0
+t1=$(stat_of xdp_tx) d1=$(stat_of xdp_tx_drops)
+dr1=$(cat /sys/class/net/ksnet0/statistics/tx_dropped)
+note "rogue net-bounce: xdp_tx +$((${t1:-0} - ${t0:-0})), xdp_tx_drops +$((${d1:-0} - ${d0:-0})), tx_dropped +$((dr1 - dr0)), came back ${back:-none}"
+[ -n "$back" ] && [ "$lost" = 0 ] ||
+	{ bad "net-bounce did not finish, or lost frames (${lost:-none})"; con | sed 's/^/  | /'; }
+[ $((${d1:-0} - ${d0:-0})) -ge 1 ] ||
+	bad "no XDP_TX frame counted as dropped (xdp_tx_drops ${d0:-none} -> ${d1:-none})"
+[ $((${t1:-0} - ${t0:-0} - (${d1:-0} - ${d0:-0}))) -eq "${back:--1}" ] ||
+	bad "xdp_tx - xdp_tx_drops grew $((${t1:-0} - ${t0:-0} - (${d1:-0} - ${d0:-0}))), the guest got back ${back:-none}"
+[ $((dr1 - dr0)) -ge $((${d1:-0} - ${d0:-0})) ] ||
+	bad "tx_dropped grew $((dr1 - dr0)), less than xdp_tx_drops $((${d1:-0} - ${d0:-0}))"
+expect 0 xdpctl ksnet0 off drv
 expect 0 kspawnctl stop "$id"
 want_online 1
 finish
