@@ -198,6 +198,19 @@ seen() {
 	grep -qE -- "$2" "$1" || bad "the guest never printed /$2/"
 }
 
+# console_waits ID REGEX [TENTHS]: wait until guest ID's console shows a
+# line matching REGEX, at most TENTHS tenths of a second (100); the status
+# says whether it came, the case decides what that means.  It reads (and
+# so takes) the console's unread output.
+console_waits() {
+	local i=0
+	until kspawnctl console "$1" | grep -qE -- "$2"; do
+		[ $i -lt "${3:-100}" ] || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 # vda_ext4: a fresh ext4 on the host's second virtio disk (/dev/vda),
 # mounted at /mnt/vda; fails (and says why) if it cannot be had.
 vda_ext4() {

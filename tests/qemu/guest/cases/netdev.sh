@@ -132,11 +132,7 @@ rogue_up net-slow || finish
 rx0=$(ethq -S ksnet0 | sed -n 's/^ *guest_rx_packets: //p')
 expect 0 ethq blast 169.254.1.2 9 400 64
 sent=$(echo "$out" | sed -n 's/^ethq: blast \([0-9]*\) sent.*/\1/p')
-i=0
-while ! kspawnctl console "$id" | grep -q 'listening again' && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+console_waits "$id" 'listening again' 50
 sleep 1
 expect 0 ethq -S ksnet0
 has 'tx_queue_stops: [1-9]'
@@ -157,11 +153,7 @@ rogue_up net-slow || finish
 expect 0 ethq blast 169.254.1.2 9 400 64
 sleep 0.3
 expect 0 ip link set ksnet0 down
-i=0
-while ! kspawnctl console "$id" | grep -q 'listening again' && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+console_waits "$id" 'listening again' 50
 sleep 1
 expect 0 ip link set ksnet0 up
 sleep 0.5

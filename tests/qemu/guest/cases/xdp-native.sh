@@ -194,11 +194,7 @@ while ! kspawnctl console "$id" | grep -q "deaf for 2 s" && [ $i -lt 200 ]; do
 	i=$((i + 1))
 done
 expect 0 nsenter -t "$nsp" -n udpcheck send 169.254.1.2 9 600
-i=0
-while ! kspawnctl console "$id" | grep -q 'listening again' && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+console_waits "$id" 'listening again' 100
 # The next frames find its buffers, which ends the wait (rx_room).
 sleep 1
 x0=$(stat xdp_xmit)
