@@ -93,14 +93,15 @@ static int command_line(int argc, char **argv)
 {
 	struct ctl c = { .device = KSPAWN_DEVICE, .fd = -1 };
 	const char *env = getenv("KSPAWN_DEVICE");
-	int i = 1, k, device_given = 0, want_help = 0;
+	int i = 1, k, device_given = 0, want_help = 0, version_at = 0;
 
 	/* Empty is unset, as a shell's KSPAWN_DEVICE= makes it. */
 	if (env && *env) {
 		c.device = env;
 		c.device_from = "KSPAWN_DEVICE";
 	}
-	for (; i < argc && argv[i][0] == '-'; i++) {
+	/* A lone '-' is a word, as in every command: no command. */
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		const char *val;
 		int r;
 
@@ -128,18 +129,25 @@ static int command_line(int argc, char **argv)
 			 */
 			want_help = 1;
 		} else if (!strcmp(argv[i], "--version")) {
-			if (want_help)
-				continue;	/* help wins: nothing is done */
-			return version(&c, argc - i, argv + i);
+			if (!version_at)
+				version_at = i;
 		} else {
 			err_msg("unknown option '%s'", argv[i]);
 			usage(NULL, 1);
 			return EXIT_USAGE;
 		}
 	}
-	/* help skips its first word: here the last global option. */
+	/*
+	 * Help wins over --version, either way round: nothing is done.  The
+	 * command after --help is all it looks at: a command line made
+	 * --help by putting it in front (--help run --mem 16M) is run's.
+	 * help skips its first word: here the last global option.
+	 */
 	if (want_help)
-		return help(argc - i + 1, argv + i - 1);
+		return help(i < argc && command(argv[i]) >= 0 ? 2 : argc - i + 1,
+			    argv + i - 1);
+	if (version_at)
+		return version(&c, argc - version_at, argv + version_at);
 	if (i == argc) {
 		/* The synopsis alone would not say what was wrong. */
 		err_msg("which command? (kspawnctl help)");

@@ -145,7 +145,14 @@ static void help_option_command(void **state)
 	assert_int_equal(ctl("--help", "bogus"), EXIT_USAGE);
 	has(err, "kspawnctl: help: unknown command 'bogus'");
 	assert_string_equal(out, "");
-	assert_int_equal(ctl("--help", "run", "stop"), EXIT_USAGE);
+	/*
+	 * A command line made --help by putting it in front is that
+	 * command's help, whatever follows (before: "one command only").
+	 */
+	helped("run", ctl("--help", "run", "--mem", "16M"));
+	helped("run", ctl("--help", "run", "stop"));
+	/* The help command itself still takes one command only. */
+	assert_int_equal(ctl("help", "run", "stop"), EXIT_USAGE);
 	has(err, "kspawnctl: help: one command only ('run' and 'stop')");
 	assert_string_equal(out, "");
 	assert_int_equal(fake.opens, 0);
@@ -176,8 +183,12 @@ static void version_alone(void **state)
 	assert_string_equal(err, "");
 	refused_alone(ctl("--version", "stop", "5"),
 		      "kspawnctl: --version takes no arguments ('stop')");
-	refused_alone(ctl("--version", "--help"),
-		      "kspawnctl: --version takes no arguments ('--help')");
+	/* Help wins either way round (before: --version --help refused). */
+	assert_int_equal(ctl("--version", "--help"), EXIT_OK);
+	has(out, "EXIT STATUS");
+	assert_string_equal(err, "");
+	/* A lone '-' is a word: no command by that name. */
+	refused_alone(ctl("-"), "kspawnctl: unknown command '-'");
 	refused_alone(ctl("--json", "--version"),
 		      "kspawnctl: --json is for run, status and list only");
 	assert_int_equal(ctl("--device", "/dev/x", "--version"), EXIT_OK);
