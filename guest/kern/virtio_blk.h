@@ -121,7 +121,9 @@ int vblk_flush(void);
 /*
  * Sectors [sector, +count), whole blocks, read back as zeroes afterwards,
  * in as many requests as the device's limit needs (vblk_max_range());
- * -EOPNOTSUPP where the device does not offer it.
+ * -EOPNOTSUPP where the device does not offer it.  A request that fails
+ * ends the call: the ones before it are done, so the range is then
+ * partly discarded (or zeroed), as after a failed write.
  */
 int vblk_discard(uint64_t sector, uint64_t count);
 int vblk_write_zeroes(uint64_t sector, uint64_t count);

@@ -17,7 +17,10 @@
  * that the stub needs to list threads.  A CPU spinning on a lock the
  * owner holds (a breakpoint inside a locked region) cannot answer; the
  * owner stops waiting for it after PARK_WAIT_NS and gdb sees it as
- * running.
+ * running.  Such a CPU runs on while gdb is served, past the int3s,
+ * which are out of memory then (gdb_breakpoints.c), and while they are
+ * written back at the resume: a breakpoint it passes meanwhile is
+ * missed, as in a non-stop target.
  */
 #include "arch/x86_64/gdb_cpus.h"
 #include "arch/x86_64/apic.h"
