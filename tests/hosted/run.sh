@@ -132,13 +132,16 @@ if build in_order "${asan[@]}" -- "$here/in_order.c" "$here/in_order_packed.c" \
 	run_cases in_order ring-
 fi
 # Hostile drivers at the device level, requests and the status machine
-# (device_hostile.c and device_status.c list the cases), over one harness.
+# (device_hostile.c, device_status.c and device_vectors.c list the cases), over one harness.
 devh=("$here/device_harness.c" "${backend[@]}" "${driver[@]}")
 if build device_hostile "${asan[@]}" -- "$here/device_hostile.c" "${devh[@]}"; then
 	run_cases device_hostile dev-
 fi
 if build device_status "${asan[@]}" -- "$here/device_status.c" "${devh[@]}"; then
 	run_cases device_status dev-
+fi
+if build device_vectors "${asan[@]}" -- "$here/device_vectors.c" "${devh[@]}"; then
+	run_cases device_vectors dev-
 fi
 # The hints the doorbell's handler reads, also under ThreadSanitizer: read
 # while the device acts on a status (doorbell-hints-racing), they race no
