@@ -17,8 +17,9 @@
 
 struct sw_bp {
 	uint64_t addr;
-	uint8_t saved;
+	uint8_t saved;			/* the program's byte, while inserted */
 	uint8_t used;
+	uint8_t inserted;		/* our int3 is in memory */
 };
 
 static struct {
@@ -54,9 +55,19 @@ int gdb_bp_at(uint64_t addr)
  */
 void gdb_bps_out(void)
 {
-	for (int i = 0; i < MAX_SW_BP; i++)
-		if (g.bp[i].used && gdb_mem_accessible(g.bp[i].addr, 1))
-			gdb_mem_poke(g.bp[i].addr, &g.bp[i].saved, 1);
+	for (int i = 0; i < MAX_SW_BP; i++) {
+		struct sw_bp *b = &g.bp[i];
+
+		/*
+		 * Only where our int3 went in and is still there: a page
+		 * unmapped at the resume and mapped again since holds new
+		 * bytes, which the old one must not overwrite.
+		 */
+		if (b->inserted && gdb_mem_accessible(b->addr, 1) &&
+		    *(volatile uint8_t *)b->addr == INT3)
+			gdb_mem_poke(b->addr, &b->saved, 1);
+		b->inserted = 0;
+	}
 	gdb_write_dr(7, 0);
 }
 
@@ -72,11 +83,14 @@ static void sw_bps_in(void)
 	for (int i = 0; i < MAX_SW_BP; i++) {
 		struct sw_bp *b = &g.bp[i];
 
-		if (!b->used || !gdb_mem_accessible(b->addr, 1))
+		if (!b->used || b->inserted ||
+		    !gdb_mem_accessible(b->addr, 1))
 			continue;
 		b->saved = *(volatile uint8_t *)b->addr;
-		if (b->addr != g.step_over)
+		if (b->addr != g.step_over) {
 			gdb_mem_poke(b->addr, &int3, 1);
+			b->inserted = 1;
+		}
 	}
 }
 
@@ -95,6 +109,7 @@ static int insert_sw(uint64_t addr)
 	b->addr = addr;
 	b->saved = *(volatile uint8_t *)addr;
 	b->used = 1;
+	b->inserted = 0;
 	return 0;
 }
 
@@ -234,11 +249,13 @@ int gdb_finish_step_over(struct trap_frame *tf, enum gdb_resume resume)
 	if (!g.step_over)
 		return 0;
 	b = sw_bp_at(g.step_over);
-	if (b && resume != GDB_RESUME_DETACH &&
-	    resume != GDB_RESUME_KILL)
-		gdb_mem_poke(b->addr, &int3, 1);
-	else if (b)
+	if (b && (resume == GDB_RESUME_DETACH ||
+		  resume == GDB_RESUME_KILL)) {
 		b->used = 0;
+	} else if (b && gdb_mem_accessible(b->addr, 1)) {
+		gdb_mem_poke(b->addr, &int3, 1);
+		b->inserted = 1;
+	}
 	g.step_over = 0;
 	if (g.user_step)
 		return 0;		/* report the step as usual */
