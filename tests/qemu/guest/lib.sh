@@ -198,13 +198,19 @@ seen() {
 	grep -qE -- "$2" "$1" || bad "the guest never printed /$2/"
 }
 
+# out_stat NAME: NAME's value in the last output expect captured ($out),
+# as ethq -S prints it ("  NAME: VALUE"); empty if it has none.
+out_stat() { echo "$out" | sed -n "s/^ *$1: //p"; }
+
 # console_waits ID REGEX [TENTHS]: wait until guest ID's console shows a
 # line matching REGEX, at most TENTHS tenths of a second (100); the status
-# says whether it came, the case decides what that means.  It reads (and
-# so takes) the console's unread output.
+# says whether it came.  A console read takes the unread output, so what
+# each read brought is kept in /tmp/console-waits.ID and looked at whole
+# (a line may come in two reads).
 console_waits() {
-	local i=0
-	until kspawnctl console "$1" | grep -qE -- "$2"; do
+	local i=0 f=/tmp/console-waits.$1
+	: > "$f"
+	until kspawnctl console "$1" >> "$f" 2>&1; grep -qE -- "$2" "$f"; do
 		[ $i -lt "${3:-100}" ] || return 1
 		sleep 0.1
 		i=$((i + 1))

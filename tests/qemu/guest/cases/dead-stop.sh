@@ -41,13 +41,23 @@ while [ "$(reads)" -eq 0 ] && [ $i -lt 100 ]; do
 	i=$((i + 1))
 done
 [ "$(reads)" -gt 0 ] || bad "the guest's read never reached $dev"
+# Should the harness end the case (TERM) from here on, the later cases of
+# this boot get CPU 1, the monitor, RT throttling and CPU 2 back.
+hog=
+undo() {
+	[ -z "$hog" ] || kill "$hog"
+	echo "$rt_was" > $rt
+	taskset -p "$mon_mask" "$mon" > /dev/null
+	echo -1 > "$fail"
+	kspawnctl stop --force "$id" > /dev/null 2>&1
+	nullb_gone kspawndead
+}
+trap 'undo; exit 1' TERM INT
 echo "$hpstate" > "$fail" || bad "cannot make CPU 2's bring-up fail (state $hpstate)"
 taskset -p 2 "$mon" > /dev/null
 echo -1 > $rt
 taskset -c 1 rtrun 10 sh -c 'while :; do :; done' &
 hog=$!
-# Should the harness end the case meanwhile, the later cases get CPU 1 back.
-trap 'kill $hog; echo "$rt_was" > $rt; exit 1' TERM INT
 sleep 0.2	# the monitor off the CPU
 # Forced: the guest hears no polite stop anyway.
 t0=$(now_cs)
@@ -55,8 +65,8 @@ expect 1 kspawnctl stop --force "$id"
 note "the failed stop took $((($(now_cs) - t0) * 10)) ms (the read's wait)"
 kill $hog
 wait $hog 2> /dev/null
+hog=
 echo "$rt_was" > $rt
-trap - TERM INT
 taskset -p "$mon_mask" "$mon" > /dev/null
 has 'add_cpu failed'
 out=$(kspawnctl --json status "$id")
@@ -88,6 +98,7 @@ case ${end#rogue: count } in
 *) bad "the console's last whole line is '$end', want count $last or $((last + 1))" ;;
 esac
 rm -f /tmp/dead-stop.out
+trap - TERM INT
 nullb_gone kspawndead
 want_no_instances
 finish

@@ -31,9 +31,6 @@ wait_console() {
 	has "$1"
 }
 
-# stat NAME: its value in the last ethq -S output.
-stat() { echo "$out" | sed -n "s/^ *$1: //p"; }
-
 up_ksnet() {
 	: > $con
 	ip addr add 169.254.1.1/16 dev ksnet0 && ip link set ksnet0 up ||
@@ -57,7 +54,7 @@ n=$(ls -d /sys/class/net/ksnet0/queues/tx-* | wc -l)
 expect 0 ethq -S ksnet0
 has '^ *queue_pairs: 2$'
 has '^ *pairs_set: 1$'
-t0=$(stat q0_guest_tx_packets) t1=$(stat q1_guest_tx_packets)
+t0=$(out_stat q0_guest_tx_packets) t1=$(out_stat q1_guest_tx_packets)
 [ "${t0:-0}" -ge 50 ] && [ "${t1:-0}" -ge 50 ] ||
 	bad "the guest sent $t0 on pair 0 and $t1 on pair 1, want 50 or more each"
 # 16 flows from the host: the stack hashes them over both queues.
@@ -69,7 +66,7 @@ has '100 echoed intact, 0 lost, 0 corrupted'
 expect 0 ping -c 3 -i 0.2 -W 2 169.254.1.2
 has ' 0% packet loss'
 expect 0 ethq -S ksnet0
-r0=$(stat q0_guest_rx_packets) r1=$(stat q1_guest_rx_packets)
+r0=$(out_stat q0_guest_rx_packets) r1=$(out_stat q1_guest_rx_packets)
 [ "${r0:-0}" -gt 0 ] && [ "${r1:-0}" -gt 0 ] ||
 	bad "the host sent $r0 frames on pair 0 and $r1 on pair 1, want both"
 has '^ *guest_rx_dropped: 0$'
@@ -93,7 +90,7 @@ has '^Combined:[[:space:]]+1$'
 expect 0 ethq -S ksnet0
 has '^ *pairs_set: 0$'
 has '^ *q1_guest_tx_packets: 0$'
-t0=$(stat q0_guest_tx_packets)
+t0=$(out_stat q0_guest_tx_packets)
 [ "${t0:-0}" -ge 50 ] || bad "the guest sent $t0 on pair 0, want 50 or more"
 expect 0 kspawnctl stop "$id"
 

@@ -32,8 +32,8 @@ wait_carrier() {	# WANT
 # The last ethq -S: every host queue stopped for want of buffers was let
 # go, each once (the traffic is over, the guest reads).
 same_stops_wakes() {
-	stops=$(echo "$out" | sed -n 's/^ *tx_queue_stops: //p')
-	wakes=$(echo "$out" | sed -n 's/^ *tx_queue_wakes: //p')
+	stops=$(out_stat tx_queue_stops)
+	wakes=$(out_stat tx_queue_wakes)
 	[ -n "$stops" ] && [ "$stops" = "$wakes" ] ||
 		bad "tx_queue_stops ${stops:-?} but tx_queue_wakes ${wakes:-?}"
 }
@@ -132,7 +132,8 @@ rogue_up net-slow || finish
 rx0=$(ethq -S ksnet0 | sed -n 's/^ *guest_rx_packets: //p')
 expect 0 ethq blast 169.254.1.2 9 400 64
 sent=$(echo "$out" | sed -n 's/^ethq: blast \([0-9]*\) sent.*/\1/p')
-console_waits "$id" 'listening again' 50
+console_waits "$id" 'listening again' 50 ||
+	bad "the guest never said it was listening again"
 sleep 1
 expect 0 ethq -S ksnet0
 has 'tx_queue_stops: [1-9]'
@@ -153,7 +154,8 @@ rogue_up net-slow || finish
 expect 0 ethq blast 169.254.1.2 9 400 64
 sleep 0.3
 expect 0 ip link set ksnet0 down
-console_waits "$id" 'listening again' 50
+console_waits "$id" 'listening again' 50 ||
+	bad "the guest never said it was listening again"
 sleep 1
 expect 0 ip link set ksnet0 up
 sleep 0.5

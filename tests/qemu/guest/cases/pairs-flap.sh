@@ -9,9 +9,6 @@
 . /tests/lib.sh
 [ "$(nproc)" -ge 4 ] || { bad "needs 4 CPUs, have $(nproc)"; finish; }
 
-# stat NAME: its value in the last ethq -S output.
-stat() { echo "$out" | sed -n "s/^ *$1: //p"; }
-
 c0=$(now_cs)
 spawn "$TEST_IMG" --cpus 2-3 --net netdev \
 	--cmdline "hostile pairs ip=169.254.1.2" || finish
@@ -27,7 +24,7 @@ sets=$(sed -n 's/.*pairs: \([0-9]*\) sets in 3 s.*/\1/p' /tmp/pairs.out)
 # The work runs at most 100 ms after the last set.
 sleep 0.5
 expect 0 ethq -S ksnet0
-set=$(stat pairs_set) resizes=$(stat pairs_resizes)
+set=$(out_stat pairs_set) resizes=$(out_stat pairs_resizes)
 cap=$(( (c1 - c0) / 10 + 5 ))
 note "the guest set pairs $sets times (the device counted ${set:-?} with the driver's own), ksnet0 resized ${resizes:-?} times in $(( (c1 - c0) * 10 )) ms (at most $cap)"
 [ -n "$sets" ] && [ "${set:-0}" -ge "$sets" ] ||
@@ -51,7 +48,8 @@ hang=/sys/module/kspawn/parameters/hang_timeout_ms
 old_hang=$(cat $hang)
 echo 10000 > $hang
 spawn "$TEST_IMG" --cpus 2-3 --net netdev \
-	--cmdline "hostile pairs-deaf ip=169.254.1.2" || finish
+	--cmdline "hostile pairs-deaf ip=169.254.1.2" ||
+	{ echo "$old_hang" > $hang; finish; }
 ip addr add 169.254.1.1/16 dev ksnet0 && ip link set ksnet0 up || bad "no ksnet0"
 follow "$id" /tmp/deaf.out
 seen /tmp/deaf.out 'pairs-deaf: network up, deaf' 300
@@ -71,8 +69,8 @@ sed 's/^/  | /' /tmp/deaf.out
 grep -q 'pairs-deaf: 1 pair set while deaf' /tmp/deaf.out ||
 	bad "the guest did not set 1 pair"
 expect 0 ethq -S ksnet0
-stops=$(stat tx_queue_stops) wakes=$(stat tx_queue_wakes)
-note "tx_queue_stops ${stops:-?}, tx_queue_wakes ${wakes:-?}, pairs_resizes $(stat pairs_resizes)"
+stops=$(out_stat tx_queue_stops) wakes=$(out_stat tx_queue_wakes)
+note "tx_queue_stops ${stops:-?}, tx_queue_wakes ${wakes:-?}, pairs_resizes $(out_stat pairs_resizes)"
 [ "${stops:-0}" -ge 2 ] || bad "tx_queue_stops ${stops:-?}, want the queue held twice"
 [ -n "$stops" ] && [ "$stops" = "$wakes" ] ||
 	bad "tx_queue_stops ${stops:-?} but tx_queue_wakes ${wakes:-?}"
@@ -96,7 +94,7 @@ sed 's/^/  | /' /tmp/stale.out
 grep -q 'pairs-stale: sent 50 from CPU 2$' /tmp/stale.out ||
 	bad "the guest did not send 50 from CPU 2"
 expect 0 ethq -S ksnet0
-q2=$(stat q2_guest_tx_packets)
+q2=$(out_stat q2_guest_tx_packets)
 note "pair 2 carried ${q2:-?} frames from the guest"
 [ "${q2:-0}" -ge 50 ] || bad "${q2:-no} frames came on pair 2, want 50"
 echo 0 > /sys/class/net/lo/queues/rx-0/rps_cpus

@@ -194,16 +194,16 @@ while ! kspawnctl console "$id" | grep -q "deaf for 2 s" && [ $i -lt 200 ]; do
 	i=$((i + 1))
 done
 expect 0 nsenter -t "$nsp" -n udpcheck send 169.254.1.2 9 600
-console_waits "$id" 'listening again' 100
+console_waits "$id" 'listening again' 100 ||
+	bad "the guest never said it was listening again"
 # The next frames find its buffers, which ends the wait (rx_room).
 sleep 1
 x0=$(stat xdp_xmit)
 expect 0 nsenter -t "$nsp" -n udpcheck send 169.254.1.2 9 5
 sleep 0.5
 expect 0 ethq -S ksnet0
-stat_of() { echo "$out" | sed -n "s/^ *$1: //p"; }
-x1=$(stat_of xdp_xmit)
-drops=$(stat_of xdp_xmit_drops) stops=$(stat_of tx_queue_stops) wakes=$(stat_of tx_queue_wakes)
+x1=$(out_stat xdp_xmit)
+drops=$(out_stat xdp_xmit_drops) stops=$(out_stat tx_queue_stops) wakes=$(out_stat tx_queue_wakes)
 note "rogue net-slow: xdp_xmit $x0 -> $x1, xdp_xmit_drops $drops, tx_queue_stops $stops, tx_queue_wakes $wakes"
 [ "${drops:-0}" -ge 1 ] || bad "the guest's receive ring never filled (xdp_xmit_drops ${drops:-none})"
 [ $((${x1:-0} - ${x0:-0})) -ge 1 ] || bad "no frame reached the guest once it read again (xdp_xmit $x0 -> $x1)"
@@ -238,7 +238,7 @@ back=$(con | sed -n 's/^.*net-bounce: sent [0-9]*, \([0-9]*\) came back.*/\1/p')
 # The guest's own ring of copies (256) must not have lost any of them.
 lost=$(con | sed -n 's/^.*net-bounce: .* raw ring dropped \([0-9]*\).*/\1/p')
 expect 0 ethq -S ksnet0
-t1=$(stat_of xdp_tx) d1=$(stat_of xdp_tx_drops)
+t1=$(out_stat xdp_tx) d1=$(out_stat xdp_tx_drops)
 dr1=$(cat /sys/class/net/ksnet0/statistics/tx_dropped)
 note "rogue net-bounce: xdp_tx +$((${t1:-0} - ${t0:-0})), xdp_tx_drops +$((${d1:-0} - ${d0:-0})), tx_dropped +$((dr1 - dr0)), came back ${back:-none}"
 [ -n "$back" ] && [ "$lost" = 0 ] ||
