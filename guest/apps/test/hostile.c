@@ -41,8 +41,9 @@
  *             MQ, at least 3 CPUs): the host must take them without
  *             naming a receive queue ksnetN no longer has
  *   pairs-deaf  CPU 0, which takes the device's interrupts, deaf for
- *             4 s on a 2-CPU guest with MQ (ip=A.B.C.D), 1 pair set
- *             behind the driver's back at 2 s: the host's queue to pair
+ *             7 s on a 2-CPU guest with MQ (ip=A.B.C.D), 1 pair set
+ *             behind the driver's back at 5 s (the host has that long
+ *             to fill the ring, on a slow TCG host seconds): the host's queue to pair
  *             0, stopped by a full ring, is let go by the resize of its
  *             ksnetN, stops again and goes once more when the guest reads
  *   status    garbage in the device's status byte and queue fields
@@ -356,14 +357,14 @@ static int deaf_cpu0(void *arg)
 	uint64_t t0;
 	int err;
 
-	kprintf("hostile: pairs-deaf: network up, deaf for 4 s\n");
+	kprintf("hostile: pairs-deaf: network up, deaf for 7 s\n");
 	thread_sleep_ms(50);	/* let the host take the line above */
 	irq_disable();
 	t0 = time_ns();
-	while (time_ns() - t0 < 2 * NSEC_PER_SEC)
+	while (time_ns() - t0 < 5 * NSEC_PER_SEC)
 		cpu_relax();
 	err = pairs_set(a->d, 2 * a->max, a->cmd, 1);
-	while (time_ns() - t0 < 4 * NSEC_PER_SEC)
+	while (time_ns() - t0 < 7 * NSEC_PER_SEC)
 		cpu_relax();
 	irq_enable();
 	kprintf("hostile: pairs-deaf: %s, listening again\n",

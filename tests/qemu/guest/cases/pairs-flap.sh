@@ -36,7 +36,7 @@ n=$(ls -d /sys/class/net/ksnet0/queues/tx-* | wc -l)
 expect 0 kspawnctl stop "$id"
 
 # A host queue held for a full ring when the guest changes its pairs
-# (hostile pairs-deaf: 2 pairs, CPU 0 deaf for 4 s, 1 pair set at 2 s):
+# (hostile pairs-deaf: 2 pairs, CPU 0 deaf for 7 s, 1 pair set at 5 s):
 # ksnet0's resize lets the held queue go, its next frame finds the ring
 # still full and holds it again, and the guest reading lets it go once
 # more.  Every let-go counts in tx_queue_wakes, so with the traffic over
@@ -46,7 +46,7 @@ expect 0 kspawnctl stop "$id"
 # The deaf CPU beats no heartbeat: hang_timeout_ms is raised meanwhile.
 hang=/sys/module/kspawn/parameters/hang_timeout_ms
 old_hang=$(cat $hang)
-echo 10000 > $hang
+echo 15000 > $hang
 spawn "$TEST_IMG" --cpus 2-3 --net netdev \
 	--cmdline "hostile pairs-deaf ip=169.254.1.2" ||
 	{ echo "$old_hang" > $hang; finish; }
