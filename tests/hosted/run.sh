@@ -10,7 +10,8 @@
 #
 # Every program runs under a timeout (HOSTED_TIMEOUT seconds, default 900):
 # a lost completion makes it wait forever, and that must fail the case, not
-# hang `make test`.
+# hang `make test`.  VQ_RACE_SECONDS (default 5) is vq_race's time per
+# ring layout.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/lib.sh"
@@ -153,14 +154,15 @@ if CC=clang build device_hints_tsan -fsanitize=thread -- "$here/device_hints.c" 
 	run_cases device_hints_tsan dev-tsan-
 fi
 # Descriptors rewritten by another thread while the device walks them,
-# 10 s per layout, guard pages and canaries around the region.
+# VQ_RACE_SECONDS per layout (5; more for a longer hunt), guard pages and
+# canaries around the region.
 # Notification suppression both ways, split and packed, with and without
 # EVENT_IDX: the driver and the device agree on every kick and interrupt.
 if build notify "${asan[@]}" -- "$here/notify.c" "${backend[@]}" "${driver[@]}"; then
 	run_cases notify notify-
 fi
 if build vq_race "${asan[@]}" -- "$here/vq_race.c" "${backend[@]}" "${driver[@]}"; then
-	run_cases vq_race vq-
+	run_cases vq_race vq- "${VQ_RACE_SECONDS:-5}"
 fi
 
 # 1 000 000 random blk requests against a reference model, ASan+UBSan.
