@@ -141,7 +141,7 @@ collect() {
 # model CPU if given, e.g. 2@qemu64,+monitor; with ARG on the host
 # kernel's command line if given), running the cases.
 run_boot() {
-	local spec=${1%%:*} arg= smp cpu= cases=() log name
+	local spec=${1%%:*} arg= smp cpu= cases=() log name t0
 	[ "$1" = "$spec" ] || arg=${1#*:}
 	smp=${spec%%@*}
 	[ "$spec" = "$smp" ] || cpu=${spec#*@}
@@ -151,6 +151,7 @@ run_boot() {
 	done
 	[ ${#cases[@]} -gt 0 ] || return 0
 	log=$(mktemp)
+	t0=$(date +%s)
 	# A second disk for the host (/dev/vda): a guest's disk on a block
 	# device; and an NVMe drive (/dev/nvme0n1), a real one's protocol.
 	truncate -s 8M "$log.disk"
@@ -162,6 +163,12 @@ run_boot() {
 		--run /tests/run-cases.sh ${arg:+--append "$arg"} \
 		--append "harness.cases=$(IFS=,; echo "${cases[*]}")"
 	collect "$log" "$smp" "${cases[@]}"
+	# Where the boot's time went (run-cases.sh's last line), the
+	# slowest case first.
+	sed -n 's/^KSPAWN-HARNESS-TIMES //p' "$log.verdicts" | tr ' ' '\n' |
+		sort -t= -k2,2nr | awk -F= -v smp="$smp" -v all=$(($(date +%s) - t0)) '
+		{ list = list sep $1 " " $2 " s"; sep = ", " }
+		END { print "note qemu/boot-smp" smp ": " all " s in all; " (list == "" ? "no case timed" : list) }'
 	# The sentinel says how the init ended (1: a case failed); 121 is a
 	# bad host kernel log, whatever the init's status: trouble outside
 	# any case (boot, shutdown) is seen only here, and trouble inside one

@@ -85,7 +85,11 @@ hung_origin() {	# KLOG_LINES CASE
 echo on > /proc/sys/kernel/printk_devkmsg 2>/dev/null
 failed=0
 n=0
+# Each case's seconds (uptime, to 0.01 s), for the line that ends the
+# boot: the suite's time is the CI's budget, and this says where it goes.
+times=
 for name in $cases; do
+	t0=$(cut -d' ' -f1 /proc/uptime)
 	script=${CASES_DIR:-/tests/cases}/$name.sh
 	log=/tmp/case.$name.log
 	# What the case logs is what follows this marker, found by its text:
@@ -176,5 +180,7 @@ for name in $cases; do
 		sed 's/^\([^ ]\|$\)/  \1/' "$log"
 		failed=$((failed + 1))
 	fi
+	times="$times $name=$(awk -v a="$t0" '{ printf "%.0f", $1 - a }' /proc/uptime)"
 done
+echo "KSPAWN-HARNESS-TIMES$times"
 [ $failed -eq 0 ]
