@@ -495,4 +495,4 @@ static int schedtest_main(int argc, char **argv)
 			    "test group");
 }
 APP(schedtest, schedtest_main,
-    "scheduler, sync, time, APIC tests (or names; stop; stop-ipi)");
+    "scheduler, sync, time, APIC tests (or names, -name to leave one out; stop; stop-ipi)");

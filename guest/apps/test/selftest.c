@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kspawn.h"
 #include "apps/test/selftest.h"
 
 static int failures;
@@ -19,14 +20,25 @@ void report(const char *name, int ok, const char *fmt, ...)
 		failures++;
 }
 
+/*
+ * The arguments name the tests to run, or with a leading '-' the ones to
+ * leave out (the command line holds 16 words: a long list of the others
+ * does not fit); no names run every test not left out.
+ */
 static int wanted(int argc, char **argv, const char *name)
 {
-	if (argc < 2)
-		return 1;
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], name))
-			return 1;
-	return 0;
+	int named = 0, listed = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-') {
+			if (!strcmp(argv[i] + 1, name))
+				return 0;
+			continue;
+		}
+		named = 1;
+		listed |= !strcmp(argv[i], name);
+	}
+	return !named || listed;
 }
 
 int selftest_run(const struct selftest *tests, size_t n, int argc,
@@ -37,8 +49,14 @@ int selftest_run(const struct selftest *tests, size_t n, int argc,
 	for (size_t i = 0; i < n; i++) {
 		if (!wanted(argc, argv, tests[i].name))
 			continue;
+		uint64_t t0 = time_ns();
+
 		tests[i].fn();
 		ran++;
+		/* Where a slow run's time went (the qemu suite's budget). */
+		if (time_ns() - t0 >= NSEC_PER_SEC)
+			printf("%s: %s took %llu ms\n", who, tests[i].name,
+			       (unsigned long long)((time_ns() - t0) / 1000000));
 	}
 	if (!ran) {
 		printf("%s: no such test\n", who);
