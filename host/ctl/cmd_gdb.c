@@ -352,16 +352,19 @@ int cmd_gdb(struct ctl *c, int argc, char **argv)
 	struct sockaddr_in addr;
 	struct ctl_status st;
 	uint32_t id;
-	int rc, e, tty_fd = -1;
+	int rc, e, tty_fd = -1, operands = 0;
 
 	if (ctl_help("gdb", argc, argv, gdb_options))
 		return EXIT_OK;
 	for (int i = 1; i < argc; i++) {
 		const char **to = &listen_on, *val;
-		int r;
+		int r = 0;
 
-		r = ctl_opt("gdb", argc, argv, &i, gdb_options[0], &val);
-		if (!r) {
+		if (ctl_end_of_options(argv[i], &operands))
+			continue;
+		if (!operands)
+			r = ctl_opt("gdb", argc, argv, &i, gdb_options[0], &val);
+		if (!operands && !r) {
 			to = &tty;
 			r = ctl_opt("gdb", argc, argv, &i, gdb_options[1], &val);
 		}
@@ -377,7 +380,7 @@ int cmd_gdb(struct ctl *c, int argc, char **argv)
 			*to = val;
 			continue;
 		}
-		if (ctl_is_option(argv[i]))
+		if (!operands && ctl_is_option(argv[i]))
 			return ctl_bad_option("gdb", argv[i]);
 		if (ids)
 			return ctl_usage("gdb", "one instance ID only ('%s' and '%s')",

@@ -123,6 +123,12 @@ void ctl_say_bad_option(const char *cmd, const char *opt);
  * refuse as the ID or list it stands for.
  */
 int ctl_is_option(const char *arg);
+/*
+ * 1 if arg is the "--" that ends the options, getopt's way (the first
+ * one: *operands was 0, and is 1 now): every word after it is an
+ * operand, one that starts with '-' too.  Otherwise 0.
+ */
+int ctl_end_of_options(const char *arg, int *operands);
 /* 1 if cmd prints JSON with --json (run, status, list), else 0. */
 int ctl_json_cmd(const char *cmd);
 
