@@ -130,10 +130,16 @@ static int shuttle(int fd, uint32_t id, int peer)
 	return 0;
 }
 
-/* --tty DEV, opened: its fd, or -1 said why (a bad command line). */
+/*
+ * --tty DEV, opened: its fd, or -1 said why (a bad command line).  Opened
+ * O_NONBLOCK, the serial idiom: a blocking open of a serial line without
+ * CLOCAL waits for its carrier, for ever on a line that has none.  Then
+ * blocking again: the bridge's poll() and writes expect it.
+ */
 static int open_tty(const char *path)
 {
-	int tty = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int tty = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	int fl;
 
 	if (tty < 0) {
 		err_msg("gdb: --tty %s: %s", path, strerror(errno));
@@ -141,6 +147,12 @@ static int open_tty(const char *path)
 	}
 	if (!isatty(tty)) {
 		err_msg("gdb: --tty %s is not a terminal (a serial line)", path);
+		close(tty);
+		return -1;
+	}
+	fl = fcntl(tty, F_GETFL);
+	if (fl < 0 || fcntl(tty, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		err_msg("gdb: --tty %s: %s", path, strerror(errno));
 		close(tty);
 		return -1;
 	}
