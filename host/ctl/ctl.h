@@ -15,7 +15,8 @@ enum ctl_exit {
 	EXIT_USAGE = 2,		/* bad command line */
 	EXIT_NOMODULE = 3,	/* kspawn.ko not loaded (/dev/kspawn missing), or
 				 * the --device/$KSPAWN_DEVICE path missing */
-	EXIT_PERM = 4,		/* not root */
+	EXIT_PERM = 4,		/* permission denied: not root, or root
+				 * refused (nodev, no CAP_SYS_ADMIN) */
 	EXIT_IMAGE = 5,		/* bad image */
 	EXIT_ABI = 6,		/* ABI major version mismatch */
 	EXIT_RESOURCE = 7,	/* pool too small; a CPU busy, absent, the
