@@ -61,6 +61,14 @@ int ctl_usage(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int ctl_end_of_options(const char *arg, int *operands)
+{
+	if (*operands || strcmp(arg, "--"))
+		return 0;
+	*operands = 1;
+	return 1;
+}
+
 int ctl_is_option(const char *arg)
 {
 	return arg[0] == '-' && arg[1] && !isdigit((unsigned char)arg[1]);
@@ -132,15 +140,18 @@ int ctl_id_args(const char *cmd, int argc, char **argv,
 {
 	const struct ctl_flag *f;
 	const char *ids = NULL;
+	int operands = 0;
 
 	if (ctl_help(cmd, argc, argv, NULL))
 		return EXIT_OK;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 
-		if ((f = find_flag(flags, arg))) {
+		if (ctl_end_of_options(arg, &operands))
+			continue;
+		if (!operands && (f = find_flag(flags, arg))) {
 			*f->set = 1;
-		} else if (ctl_is_option(arg)) {
+		} else if (!operands && ctl_is_option(arg)) {
 			return ctl_bad_option(cmd, arg);
 		} else if (ids) {
 			return ctl_usage(cmd, "one instance ID only ('%s' and '%s')",

@@ -43,13 +43,17 @@ static int command(const char *name)
 static int help(int argc, char **argv)
 {
 	const char *cmd = NULL;
+	int operands = 0;
 
 	for (int i = 1; i < argc; i++) {
+		if (ctl_end_of_options(argv[i], &operands))
+			continue;
 		/*
 		 * help's own help is what it gives anyway, as elsewhere; so is
 		 * help help (help is a command the synopsis names).
 		 */
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help") ||
+		if ((!operands && (!strcmp(argv[i], "-h") ||
+				   !strcmp(argv[i], "--help"))) ||
 		    !strcmp(argv[i], "help"))
 			continue;
 		if (cmd) {
@@ -105,6 +109,11 @@ static int command_line(int argc, char **argv)
 		const char *val;
 		int r;
 
+		/* The end of the options: the next word is the command. */
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		}
 		if (!strcmp(argv[i], "--json")) {
 			c.json = 1;
 		} else if ((r = ctl_opt(NULL, argc, argv, &i, "--device", &val))) {

@@ -130,10 +130,16 @@ static int shuttle(int fd, uint32_t id, int peer)
 	return 0;
 }
 
-/* --tty DEV, opened: its fd, or -1 said why (a bad command line). */
+/*
+ * --tty DEV, opened: its fd, or -1 said why (a bad command line).  Opened
+ * O_NONBLOCK, the serial idiom: a blocking open of a serial line without
+ * CLOCAL waits for its carrier, for ever on a line that has none.  Then
+ * blocking again: the bridge's poll() and writes expect it.
+ */
 static int open_tty(const char *path)
 {
-	int tty = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int tty = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	int fl;
 
 	if (tty < 0) {
 		err_msg("gdb: --tty %s: %s", path, strerror(errno));
@@ -141,6 +147,12 @@ static int open_tty(const char *path)
 	}
 	if (!isatty(tty)) {
 		err_msg("gdb: --tty %s is not a terminal (a serial line)", path);
+		close(tty);
+		return -1;
+	}
+	fl = fcntl(tty, F_GETFL);
+	if (fl < 0 || fcntl(tty, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		err_msg("gdb: --tty %s: %s", path, strerror(errno));
 		close(tty);
 		return -1;
 	}
@@ -352,16 +364,19 @@ int cmd_gdb(struct ctl *c, int argc, char **argv)
 	struct sockaddr_in addr;
 	struct ctl_status st;
 	uint32_t id;
-	int rc, e, tty_fd = -1;
+	int rc, e, tty_fd = -1, operands = 0;
 
 	if (ctl_help("gdb", argc, argv, gdb_options))
 		return EXIT_OK;
 	for (int i = 1; i < argc; i++) {
 		const char **to = &listen_on, *val;
-		int r;
+		int r = 0;
 
-		r = ctl_opt("gdb", argc, argv, &i, gdb_options[0], &val);
-		if (!r) {
+		if (ctl_end_of_options(argv[i], &operands))
+			continue;
+		if (!operands)
+			r = ctl_opt("gdb", argc, argv, &i, gdb_options[0], &val);
+		if (!operands && !r) {
 			to = &tty;
 			r = ctl_opt("gdb", argc, argv, &i, gdb_options[1], &val);
 		}
@@ -377,7 +392,7 @@ int cmd_gdb(struct ctl *c, int argc, char **argv)
 			*to = val;
 			continue;
 		}
-		if (ctl_is_option(argv[i]))
+		if (!operands && ctl_is_option(argv[i]))
 			return ctl_bad_option("gdb", argv[i]);
 		if (ids)
 			return ctl_usage("gdb", "one instance ID only ('%s' and '%s')",

@@ -58,12 +58,14 @@ static int pool_cmd(struct ctl *c, int argc, char **argv, int reserve)
 {
 	const char *cmd = reserve ? "reserve" : "release", *list = NULL, *big;
 	static unsigned char set[CTL_MAX_CPUS];
-	int n, rc, worst = EXIT_OK, about_cpu = 1;
+	int n, rc, worst = EXIT_OK, about_cpu = 1, operands = 0;
 
 	if (ctl_help(cmd, argc, argv, NULL))
 		return EXIT_OK;
 	for (int i = 1; i < argc; i++) {
-		if (ctl_is_option(argv[i]))
+		if (ctl_end_of_options(argv[i], &operands))
+			continue;
+		if (!operands && ctl_is_option(argv[i]))
 			return ctl_bad_option(cmd, argv[i]);
 		if (list)
 			return ctl_usage(cmd, "one CPU list only ('%s' and '%s': %s,%s is both)",

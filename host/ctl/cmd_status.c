@@ -278,13 +278,15 @@ int cmd_list(struct ctl *c, int argc, char **argv)
 {
 	uint32_t ids[LIST_MAX];
 	struct json j;
-	int n, rc, e;
+	int n, rc, e, operands = 0;
 
 	if (ctl_help("list", argc, argv, NULL))
 		return EXIT_OK;
 	for (int i = 1; i < argc; i++) {
+		if (ctl_end_of_options(argv[i], &operands))
+			continue;
 		/* "-1" is an argument, as an ID would be, not an option. */
-		if (ctl_is_option(argv[i]))
+		if (!operands && ctl_is_option(argv[i]))
 			return ctl_bad_option("list", argv[i]);
 		return ctl_usage("list", "takes no arguments ('%s')", argv[i]);
 	}

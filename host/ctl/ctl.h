@@ -15,7 +15,8 @@ enum ctl_exit {
 	EXIT_USAGE = 2,		/* bad command line */
 	EXIT_NOMODULE = 3,	/* kspawn.ko not loaded (/dev/kspawn missing), or
 				 * the --device/$KSPAWN_DEVICE path missing */
-	EXIT_PERM = 4,		/* not root */
+	EXIT_PERM = 4,		/* permission denied: not root, or root
+				 * refused (nodev, no CAP_SYS_ADMIN) */
 	EXIT_IMAGE = 5,		/* bad image */
 	EXIT_ABI = 6,		/* ABI major version mismatch */
 	EXIT_RESOURCE = 7,	/* pool too small; a CPU busy, absent, the
@@ -123,6 +124,12 @@ void ctl_say_bad_option(const char *cmd, const char *opt);
  * refuse as the ID or list it stands for.
  */
 int ctl_is_option(const char *arg);
+/*
+ * 1 if arg is the "--" that ends the options, getopt's way (the first
+ * one: *operands was 0, and is 1 now): every word after it is an
+ * operand, one that starts with '-' too.  Otherwise 0.
+ */
+int ctl_end_of_options(const char *arg, int *operands);
 /* 1 if cmd prints JSON with --json (run, status, list), else 0. */
 int ctl_json_cmd(const char *cmd);
 

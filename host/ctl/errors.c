@@ -53,9 +53,19 @@ int ctl_open(struct ctl *c)
 			c->device);
 		return EXIT_NOMODULE;
 	}
+	/*
+	 * Root too can be refused: the node on a file system mounted nodev,
+	 * a security module, a device cgroup.  "Must run as root" would
+	 * then send root looking for a root it already is.
+	 */
+	if ((e == -EACCES || e == -EPERM) && !geteuid()) {
+		err_msg("cannot open %s: permission denied, to root too: its file system may be mounted nodev, or a security module (SELinux, AppArmor) or a device cgroup refuses it",
+			c->device);
+		return EXIT_PERM;
+	}
 	if (e == -EACCES || e == -EPERM) {
-		err_msg("cannot open %s: permission denied: kspawnctl must run as root%s",
-			c->device, geteuid() ? " (you are not)" : "");
+		err_msg("cannot open %s: permission denied: kspawnctl must run as root (you are not)",
+			c->device);
 		return EXIT_PERM;
 	}
 	if (named)	/* a directory, say: where the path came from too */
@@ -78,8 +88,13 @@ static int fail(const char *what, int err, const uint32_t *id)
 		return EXIT_NOINST;
 	case EPERM:
 	case EACCES:
-		err_msg("%s: permission denied: kspawnctl must run as root",
-			what);
+		/* The module's capable(CAP_SYS_ADMIN), which root can lack. */
+		if (!geteuid())
+			err_msg("%s: permission denied, to root too: the module wants CAP_SYS_ADMIN, which this process lacks (a container, capabilities dropped)",
+				what);
+		else
+			err_msg("%s: permission denied: kspawnctl must run as root",
+				what);
 		return EXIT_PERM;
 	case ENOTTY:
 		/* /dev/null, say: it cannot tell which. */

@@ -70,25 +70,39 @@ static enum image_error read_file(struct image *img, const char *path)
 			    (unsigned long long)(IMAGE_FILE_MAX >> 20));
 	}
 	img->size = (size_t)st.st_size;
-	img->data = malloc(img->size ? img->size : 1);
+	/*
+	 * A byte more than its size is asked for: a file that holds more (a
+	 * /proc file says 0 bytes whatever it has; one still being written
+	 * has grown) is refused, as one that ends short (a /sys file says
+	 * 4096) is, not taken as empty or cut at the size it said.
+	 */
+	img->data = malloc(img->size + 1);
 	if (!img->data) {
 		close(fd);
 		return fail(img, IMAGE_ERR_IO, "out of memory to read it");
 	}
-	while (done < img->size) {
-		ssize_t n = read(fd, img->data + done, img->size - done);
+	for (;;) {
+		ssize_t n = read(fd, img->data + done, img->size + 1 - done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
+		if (n > 0)
+			done += (size_t)n;
+		if (n > 0 && done <= img->size)
+			continue;
+		if (!n && done == img->size)
+			break;
+		if (n <= 0)
 			e = fail(img, IMAGE_ERR_IO, "cannot read: %s",
 				 n ? strerror(errno) : "short read");
-			close(fd);
-			/* Not a half-read buffer for anyone to send. */
-			image_free(img);
-			return e;
-		}
-		done += (size_t)n;
+		else
+			e = fail(img, IMAGE_ERR_IO,
+				 "cannot read: it holds more than the %zu bytes its size says (a file of /proc or /sys, or one still being written)",
+				 img->size);
+		close(fd);
+		/* Not a half-read buffer for anyone to send. */
+		image_free(img);
+		return e;
 	}
 	close(fd);
 	return IMAGE_OK;

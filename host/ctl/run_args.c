@@ -298,10 +298,8 @@ int run_parse_args(struct run_args *a, int argc, char **argv)
 		const char *opt = argv[i], *val = NULL;
 		int k, r = 0;
 
-		if (!operands && !strcmp(opt, "--")) {
-			operands = 1;
+		if (ctl_end_of_options(opt, &operands))
 			continue;
-		}
 		if (!operands && !strcmp(opt, "--no-verify")) {
 			a->no_verify = 1;
 			continue;

@@ -194,6 +194,50 @@ static void version_alone(void **state)
 	assert_int_equal(ctl("--device", "/dev/x", "--version"), EXIT_OK);
 }
 
+/*
+ * "--" ends the options, getopt's way, before the command as after it:
+ * every word after it is an operand (before: only run took it; anywhere
+ * else "unknown option '--'", though --help already stopped looking for
+ * -h at it).  A second "--" is an operand; --version still takes nothing.
+ */
+static void dashdash_ends_options(void **state)
+{
+	(void)state;
+	helped("run", ctl("help", "--", "run"));
+	helped("run", ctl("--help", "--", "run"));
+	assert_int_equal(ctl("--", "list"), EXIT_OK);
+	has(out, "CMDLINE");
+	assert_int_equal(ctl("--json", "--", "list"), EXIT_OK);
+	has(out, "[");
+	assert_int_equal(ctl("list", "--"), EXIT_OK);
+	assert_int_equal(ctl("status", "--", "7"), EXIT_OK);
+	assert_int_equal(ctl("console", "--", "7"), EXIT_OK);
+	assert_int_equal(ctl("reserve", "--", "2"), EXIT_OK);
+	assert_int_equal(ctl("stop", "--force", "--", "7"), EXIT_OK);
+	assert_int_equal(fake.stops, 1);
+	/* After it, what reads as an option is an operand. */
+	fake.opens = 0;
+	refused_alone(ctl("--", "--help"),
+		      "kspawnctl: unknown command '--help'");
+	refused_alone(ctl("stop", "--", "--force"),
+		      "kspawnctl: '--force' is not an instance ID (a number from kspawnctl list)");
+	refused_alone(ctl("status", "--", "--"),
+		      "kspawnctl: '--' is not an instance ID (a number from kspawnctl list)");
+	refused_alone(ctl("list", "--", "-h"),
+		      "kspawnctl: list: takes no arguments ('-h')");
+	refused_alone(ctl("release", "--", "-x"),
+		      "kspawnctl: release: '-x' is not a CPU list (like 2-3,5)");
+	refused_alone(ctl("gdb", "--", "--listen", "1"),
+		      "kspawnctl: gdb: one instance ID only ('--listen' and '1')");
+	refused_alone(ctl("--"), "kspawnctl: which command? (kspawnctl help)");
+	refused_alone(ctl("--version", "--"),
+		      "kspawnctl: --version takes no arguments ('--')");
+	/* gdb's values are read before it: a bad --tty, not a bad "--". */
+	assert_int_equal(ctl("gdb", "--tty", "/dev/null", "--", "7"),
+			 EXIT_USAGE);
+	has(err, "gdb: --tty /dev/null is not a terminal");
+}
+
 static int signal_at;		/* the dev_status call that gets it */
 static int signal_sent;
 
@@ -389,6 +433,7 @@ int main(void)
 		cmocka_unit_test_setup(help_help, reset),
 		cmocka_unit_test_setup(help_option_command, reset),
 		cmocka_unit_test_setup(version_alone, reset),
+		cmocka_unit_test_setup(dashdash_ends_options, reset),
 		cmocka_unit_test_setup(interrupted_follow, reset),
 		cmocka_unit_test_setup(ignored_interrupt_follow, reset),
 		cmocka_unit_test_setup(follow_stalled_reader, reset),

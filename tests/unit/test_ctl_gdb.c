@@ -26,6 +26,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <cmocka.h>
 
@@ -241,6 +242,73 @@ static void ctrl_c_ends_stalled_write(void **state)
 	assert_int_equal(rc, 130);
 }
 
+/*
+ * open() as kspawnctl calls it, seen here: the flags of the open of
+ * tty_path, and the fd it gave.  A serial line waiting for its carrier
+ * (no CLOCAL) holds a blocking open for ever; a pty has no carrier to
+ * wait for, so only the flags can show it.
+ */
+static const char *tty_path;
+static int tty_flags = -1, tty_fd = -1;
+
+int open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	va_list ap;
+	int fd;
+
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) {
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	fd = (int)syscall(SYS_openat, AT_FDCWD, path, flags, mode);
+	if (tty_path && !strcmp(path, tty_path)) {
+		tty_flags = flags;
+		tty_fd = fd;
+	}
+	return fd;
+}
+
+static int tty_fl = -1;	/* the bridge's line's file flags, in its session */
+
+static void *look_then_hang_up(void *arg)
+{
+	(void)arg;
+	sleep_ms(200);
+	tty_fl = fcntl(tty_fd, F_GETFL);
+	close(pty_master);
+	return NULL;
+}
+
+/*
+ * --tty opens the line without waiting for its carrier (O_NONBLOCK), then
+ * bridges with blocking reads and writes (O_NONBLOCK cleared: a write to
+ * a full line waits, as ctrl_c_ends_stalled_write wants).  Before, the
+ * open was blocking: a serial line with no carrier kept it for ever.
+ */
+static void tty_open_does_not_wait(void **state)
+{
+	pthread_t t;
+
+	(void)state;
+	tty_path = open_pty();
+	tty_flags = tty_fd = tty_fl = -1;
+	first_ctrl_c_ms = 10000;
+	assert_int_equal(pthread_create(&t, NULL, look_then_hang_up, NULL), 0);
+	assert_int_equal(gdb("7", "--tty", tty_path), EXIT_OK);
+	pthread_join(t, NULL);
+	tty_path = NULL;
+	assert_true(tty_flags >= 0);
+	if (!(tty_flags & O_NONBLOCK))
+		fail_msg("--tty opened without O_NONBLOCK (flags %#x)",
+			 tty_flags);
+	assert_true(tty_fl >= 0);
+	if (tty_fl & O_NONBLOCK)
+		fail_msg("the bridge's line is left O_NONBLOCK (flags %#x)",
+			 tty_fl);
+}
+
 static int statuses;
 
 /* The instance is stopped by another process after two looks. */
@@ -277,6 +345,7 @@ int main(void)
 		cmocka_unit_test_setup(tty_not_a_terminal, reset),
 		cmocka_unit_test_setup(tty_hangup_ends, reset),
 		cmocka_unit_test_setup(ctrl_c_ends_stalled_write, reset),
+		cmocka_unit_test_setup(tty_open_does_not_wait, reset),
 		cmocka_unit_test_setup(listen_sees_instance_go, reset),
 	};
 

@@ -141,6 +141,42 @@ static void device_named_missing(void **state)
 	has(err, "kspawnctl: cannot open /tmp (from --device): Is a directory");
 }
 
+/*
+ * The device refused to root (EACCES: a nodev mount, a security module;
+ * EPERM: a device cgroup), or the module did (EPERM: no CAP_SYS_ADMIN, a
+ * root in a container): status 4 still, but not "must run as root",
+ * which root is (before, said all the same).  Not root: that, as before.
+ */
+static void denied_to_root(void **state)
+{
+	static const int errs[] = { -EACCES, -EPERM };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+		fake.open_err = errs[i];
+		assert_int_equal(ctl("list"), EXIT_PERM);
+		has(err, "cannot open /dev/kspawn: permission denied");
+		if (geteuid()) {
+			has(err, "must run as root (you are not)");
+			continue;
+		}
+		hasnt(err, "must run as root");
+		has(err, "to root too");
+		has(err, "nodev");
+	}
+	/* Opened, then the module's CAP_SYS_ADMIN check (EPERM). */
+	fake.open_err = 0;
+	fake.list_err = -EPERM;
+	assert_int_equal(ctl("list"), EXIT_PERM);
+	has(err, "list: permission denied");
+	if (geteuid()) {
+		has(err, "must run as root");
+		return;
+	}
+	hasnt(err, "must run as root");
+	has(err, "CAP_SYS_ADMIN");
+}
+
 /* list's pool line: every CPU, however long the list. */
 static void pool_whole(void **state)
 {
@@ -200,6 +236,7 @@ int main(void)
 		cmocka_unit_test_setup(device_error_said_once, reset),
 		cmocka_unit_test_setup(module_not_loaded, reset),
 		cmocka_unit_test_setup(device_named_missing, reset),
+		cmocka_unit_test_setup(denied_to_root, reset),
 		cmocka_unit_test_setup(pool_whole, reset),
 		cmocka_unit_test_setup(stop_progress_said_once, reset),
 		cmocka_unit_test_setup(stop_progress_at_the_end, reset),

@@ -177,6 +177,26 @@ static void no_verify_read_error(void **state)
 }
 
 /*
+ * A /proc file says 0 bytes and holds more: refused as a file that does
+ * not hold what its size says, as the sysfs one above, status 1, with
+ * --no-verify too (before: read as empty, "empty file (0 bytes)", status
+ * 5, and with --no-verify an image of 0 bytes sent to the module).
+ */
+static void image_more_than_its_size(void **state)
+{
+	static const char proc[] = "/proc/self/status";
+
+	(void)state;
+	assert_int_equal(ctl("run", proc), EXIT_FAIL);
+	has(err, "cannot read: it holds more than the 0 bytes its size says");
+	hasnt(err, "empty file");
+	assert_int_equal(ctl("run", proc, "--no-verify"), EXIT_FAIL);
+	has(err, "cannot read: it holds more than the 0 bytes its size says");
+	assert_int_equal(fake.opens, 0);
+	assert_int_equal(fake.spawns, 0);
+}
+
+/*
  * The pool cannot be asked for: that error, before any word about CPUs
  * an empty pool would bring.
  */
@@ -292,6 +312,7 @@ int main(void)
 		cmocka_unit_test_setup(no_cpu_to_spare, reset),
 		cmocka_unit_test_setup(claimed_cpu_busy, reset),
 		cmocka_unit_test_setup(no_verify_read_error, reset),
+		cmocka_unit_test_setup(image_more_than_its_size, reset),
 		cmocka_unit_test_setup(pool_unknown, reset),
 		cmocka_unit_test_setup(pool_not_asked, reset),
 		cmocka_unit_test_setup(load_and_start_errors, reset),
