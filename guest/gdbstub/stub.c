@@ -428,6 +428,20 @@ static void cmd_set_thread(struct gdb_stub *s, const char *p)
 	reply(s, "OK");
 }
 
+/*
+ * gdb is gone: it detached (D), or killed (k, vKill), which a guest that
+ * cannot be killed takes as a detach: it runs on, free of breakpoints
+ * (the platform sees how), and gdb closes the connection after either.
+ * No gdb waits for a stop reply now, and the next one starts acked.
+ */
+static int end_session(struct gdb_stub *s, enum gdb_resume how)
+{
+	s->attached = 0;
+	s->no_ack = 0;
+	s->resume = how;
+	return 1;
+}
+
 int gdb_stub_packet(struct gdb_stub *s, const char *pkt, size_t len)
 {
 	int tid;
@@ -496,20 +510,15 @@ int gdb_stub_packet(struct gdb_stub *s, const char *pkt, size_t len)
 			return cmd_vcont(s, pkt + 5);
 		if (!strncmp(pkt, "vKill", 5)) {
 			reply(s, "OK");
-			s->resume = GDB_RESUME_KILL;
-			return 1;
+			return end_session(s, GDB_RESUME_KILL);
 		}
 		reply(s, "");
 		return 0;
 	case 'D':
 		reply(s, "OK");
-		s->attached = 0;
-		s->no_ack = 0;
-		s->resume = GDB_RESUME_DETACH;
-		return 1;
+		return end_session(s, GDB_RESUME_DETACH);
 	case 'k':
-		s->resume = GDB_RESUME_KILL;
-		return 1;
+		return end_session(s, GDB_RESUME_KILL);	/* no reply wanted */
 	default:
 		reply(s, "");
 		return 0;
@@ -555,7 +564,5 @@ void gdb_stub_stopped(struct gdb_stub *s, int tid, int sig)
 		}
 	}
 	/* The channel closed: behave as if gdb detached. */
-	s->attached = 0;
-	s->no_ack = 0;
-	s->resume = GDB_RESUME_DETACH;
+	end_session(s, GDB_RESUME_DETACH);
 }
