@@ -40,7 +40,8 @@ void gdb_bps_out(void);
  * The trap that stopped, classified: an int3 (tf->rip past it) or a
  * debug register hit (dr6) whose breakpoint gdb removed while this CPU
  * waited for the stub; the #DB ending a step over a breakpoint (1: not
- * gdb's to see, carry on); which watchpoint fired, into s.
+ * gdb's to see, carry on); which watchpoint fired, into s (DR7
+ * enables it).
  */
 int gdb_bp_gone(struct trap_frame *tf);
 int gdb_hw_hit_gone(uint64_t dr6);
