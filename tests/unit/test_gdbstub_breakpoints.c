@@ -83,7 +83,7 @@ static int setup(void **state)
 	(void)state;
 	/* a detach empties the tables and ends any step over */
 	gdb_prepare_resume(&tf, GDB_RESUME_DETACH);
-	gdb_finish_step_over(&tf, GDB_RESUME_DETACH);
+	gdb_finish_step_over(&tf, GDB_RESUME_DETACH, DR6_BS);
 	gdb_bps_out();
 	memset(text, NOP, sizeof(text));
 	memset(dr, 0, sizeof(dr));
@@ -101,11 +101,58 @@ static void test_step_over_is_silent(void **state)
 	(void)state;
 	stopped_at_breakpoint_and_continued(&tf);
 	tf.rip++;
-	assert_int_equal(gdb_finish_step_over(&tf, GDB_RESUME_CONTINUE), 1);
+	assert_int_equal(gdb_finish_step_over(&tf, GDB_RESUME_CONTINUE,
+					      DR6_BS), 1);
 	assert_int_equal(text[4], INT3);
 	assert_false(tf.rflags & RFLAGS_TF);
 	/* a second #DB has no step over to finish */
-	assert_int_equal(gdb_finish_step_over(&tf, GDB_RESUME_CONTINUE), 0);
+	assert_int_equal(gdb_finish_step_over(&tf, GDB_RESUME_CONTINUE,
+					      DR6_BS), 0);
+}
+
+/*
+ * The instruction under the breakpoint writes the watched word: the #DB
+ * that ends the step says so too (BS and B0).  The stop is gdb's to hear
+ * of, with the watchpoint; the step over carried on silently and the hit
+ * was lost.
+ */
+static void test_watch_hit_in_step_over_reported(void **state)
+{
+	struct gdb_stub s;
+	struct trap_frame tf;
+
+	(void)state;
+	stopped_at_breakpoint_and_continued(&tf);
+	tf.rip++;
+	assert_int_equal(gdb_finish_step_over(&tf, GDB_RESUME_CONTINUE,
+					      DR6_BS | DR6_B(0)), 0);
+	assert_int_equal(text[4], INT3);	/* back all the same */
+	memset(&s, 0, sizeof(s));
+	gdb_note_watch_hit(&s, DR6_BS | DR6_B(0));
+	assert_int_equal(s.watch_addr, at(watched));
+	assert_int_equal(s.watch_type, GDB_WP_WRITE);
+}
+
+/*
+ * A watchpoint hit without BS while the step over is pending: an
+ * interrupt came before the stepped instruction ran, and its handler
+ * hit it.  The hit is reported, and the step over still waits for its
+ * own #DB: the int3 stays out until the instruction has run.
+ */
+static void test_watch_hit_before_the_step(void **state)
+{
+	struct trap_frame tf, irq_tf;
+
+	(void)state;
+	stopped_at_breakpoint_and_continued(&tf);
+	memset(&irq_tf, 0, sizeof(irq_tf));
+	assert_int_equal(gdb_finish_step_over(&irq_tf, GDB_RESUME_CONTINUE,
+					      DR6_B(0)), 0);
+	assert_int_equal(text[4], NOP);
+	tf.rip++;
+	assert_int_equal(gdb_finish_step_over(&tf, GDB_RESUME_CONTINUE,
+					      DR6_BS), 1);
+	assert_int_equal(text[4], INT3);
 }
 
 /*
@@ -130,6 +177,10 @@ static void test_disabled_slot_not_a_hit(void **state)
 	assert_int_equal(s.watch_addr, 0);
 	gdb_note_watch_hit(&s, DR6_B(0) | DR6_B(1));
 	assert_int_equal(s.watch_addr, at(watched + 1));
+	/* nor does it stop a step over: that one carries on */
+	tf.rip++;
+	assert_int_equal(gdb_finish_step_over(&tf, GDB_RESUME_CONTINUE,
+					      DR6_BS | DR6_B(0)), 1);
 	/* and a hit of it alone, after another CPU's turn, is stale */
 	assert_int_equal(gdb_hw_hit_gone(DR6_B(0)), 1);
 	assert_int_equal(gdb_hw_hit_gone(DR6_B(1)), 0);
@@ -139,6 +190,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_step_over_is_silent, setup),
+		cmocka_unit_test_setup(test_watch_hit_in_step_over_reported,
+				       setup),
+		cmocka_unit_test_setup(test_watch_hit_before_the_step, setup),
 		cmocka_unit_test_setup(test_disabled_slot_not_a_hit, setup),
 	};
 

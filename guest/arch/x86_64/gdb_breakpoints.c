@@ -256,15 +256,18 @@ void gdb_prepare_resume(struct trap_frame *tf, enum gdb_resume resume)
 }
 
 /*
- * The single step over a breakpoint is done: put the int3 back.  0, and
- * nothing done, if no breakpoint was being stepped over.
+ * The #DB that ends a step over a breakpoint (BS): put the int3 back.  0,
+ * and nothing done, if no breakpoint was being stepped over, or if the
+ * step has not happened yet: an interrupt taken before the stepped
+ * instruction ran, whose handler hit a watchpoint (a #DB without BS).
  */
-int gdb_finish_step_over(struct trap_frame *tf, enum gdb_resume resume)
+int gdb_finish_step_over(struct trap_frame *tf, enum gdb_resume resume,
+			 uint64_t dr6)
 {
 	static const uint8_t int3 = INT3;
 	struct sw_bp *b;
 
-	if (!g.step_over)
+	if (!g.step_over || !(dr6 & DR6_BS))
 		return 0;
 	b = sw_bp_at(g.step_over);
 	if (b && (resume == GDB_RESUME_DETACH ||
@@ -275,8 +278,13 @@ int gdb_finish_step_over(struct trap_frame *tf, enum gdb_resume resume)
 		b->inserted = 1;
 	}
 	g.step_over = 0;
-	if (g.user_step)
-		return 0;		/* report the step as usual */
+	/*
+	 * Report the step gdb asked for, and a watchpoint the stepped
+	 * instruction hit, which the CPU tells in the same #DB (Bn with
+	 * BS): carrying on silently lost it.
+	 */
+	if (g.user_step || enabled_hits(dr6))
+		return 0;
 	tf->rflags &= ~RFLAGS_TF;
 	return 1;			/* carry on silently */
 }
