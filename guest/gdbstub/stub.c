@@ -196,7 +196,12 @@ static void cmd_read_regs(struct gdb_stub *s)
 	send_raw(s, s->scratch, len);
 }
 
-static void cmd_write_regs(struct gdb_stub *s, const char *p, size_t plen)
+/*
+ * G's registers in order, each written if write; -1 for a packet that
+ * goes bad part way (a bad digit, a register cut short).
+ */
+static int regs_packet(struct gdb_stub *s, const char *p, size_t plen,
+		       int write)
 {
 	uint8_t val[REG_MAX];
 	size_t off = 0;
@@ -205,13 +210,23 @@ static void cmd_write_regs(struct gdb_stub *s, const char *p, size_t plen)
 		size_t n = s->t->reg_size[r];
 
 		if (n > sizeof(val) || off + 2 * n > plen ||
-		    rsp_hex_decode(p + off, 2 * n, val, n) != (long)n) {
-			reply(s, ERR_BAD_PACKET);
-			return;
-		}
-		s->t->write_reg(s->t->ctx, reg_tid(s), r, val);
+		    rsp_hex_decode(p + off, 2 * n, val, n) != (long)n)
+			return -1;
+		if (write)
+			s->t->write_reg(s->t->ctx, reg_tid(s), r, val);
 		off += 2 * n;
 	}
+	return 0;
+}
+
+/* The whole packet is checked first: an error reply has written nothing. */
+static void cmd_write_regs(struct gdb_stub *s, const char *p, size_t plen)
+{
+	if (regs_packet(s, p, plen, 0)) {
+		reply(s, ERR_BAD_PACKET);
+		return;
+	}
+	regs_packet(s, p, plen, 1);
 	reply(s, "OK");
 }
 

@@ -469,6 +469,24 @@ static void test_kill_ends_session(void **state)
 	}
 }
 
+/*
+ * A G packet that goes bad part way (a bad digit, a register cut short)
+ * is refused whole: its E01 came after the registers before the bad one
+ * had been written.
+ */
+static void test_bad_g_packet_writes_nothing(void **state)
+{
+	(void)state;
+	gdb_sends("G1111111111111111zz00000000000000");
+	gdb_sends("G2222222222222222333333");
+	gdb_sends("k");
+	gdb_stub_stopped(&stub, 1, GDB_SIGTRAP);
+	assert_string_equal(reply_n(0), "E01");
+	assert_string_equal(reply_n(1), "E01");
+	assert_int_equal(fake.regs[0][0], 0x100);
+	assert_int_equal(fake.regs[0][1], 0x101);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +502,7 @@ int main(void)
 		cmocka_unit_test_setup(test_frame_fits_exactly, setup),
 		cmocka_unit_test_setup(test_corrupt_and_oversized_frames, setup),
 		cmocka_unit_test_setup(test_kill_ends_session, setup),
+		cmocka_unit_test_setup(test_bad_g_packet_writes_nothing, setup),
 	};
 
 	return cmocka_run_group_tests_name("gdbstub", tests, NULL, NULL);
