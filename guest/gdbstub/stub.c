@@ -196,7 +196,12 @@ static void cmd_read_regs(struct gdb_stub *s)
 	send_raw(s, s->scratch, len);
 }
 
-static void cmd_write_regs(struct gdb_stub *s, const char *p, size_t plen)
+/*
+ * G's registers in order, each written if write; -1 for a packet that
+ * goes bad part way (a bad digit, a register cut short).
+ */
+static int regs_packet(struct gdb_stub *s, const char *p, size_t plen,
+		       int write)
 {
 	uint8_t val[REG_MAX];
 	size_t off = 0;
@@ -205,13 +210,23 @@ static void cmd_write_regs(struct gdb_stub *s, const char *p, size_t plen)
 		size_t n = s->t->reg_size[r];
 
 		if (n > sizeof(val) || off + 2 * n > plen ||
-		    rsp_hex_decode(p + off, 2 * n, val, n) != (long)n) {
-			reply(s, ERR_BAD_PACKET);
-			return;
-		}
-		s->t->write_reg(s->t->ctx, reg_tid(s), r, val);
+		    rsp_hex_decode(p + off, 2 * n, val, n) != (long)n)
+			return -1;
+		if (write)
+			s->t->write_reg(s->t->ctx, reg_tid(s), r, val);
 		off += 2 * n;
 	}
+	return 0;
+}
+
+/* The whole packet is checked first: an error reply has written nothing. */
+static void cmd_write_regs(struct gdb_stub *s, const char *p, size_t plen)
+{
+	if (regs_packet(s, p, plen, 0)) {
+		reply(s, ERR_BAD_PACKET);
+		return;
+	}
+	regs_packet(s, p, plen, 1);
 	reply(s, "OK");
 }
 
@@ -428,6 +443,20 @@ static void cmd_set_thread(struct gdb_stub *s, const char *p)
 	reply(s, "OK");
 }
 
+/*
+ * gdb is gone: it detached (D), or killed (k, vKill), which a guest that
+ * cannot be killed takes as a detach: it runs on, free of breakpoints
+ * (the platform sees how), and gdb closes the connection after either.
+ * No gdb waits for a stop reply now, and the next one starts acked.
+ */
+static int end_session(struct gdb_stub *s, enum gdb_resume how)
+{
+	s->attached = 0;
+	s->no_ack = 0;
+	s->resume = how;
+	return 1;
+}
+
 int gdb_stub_packet(struct gdb_stub *s, const char *pkt, size_t len)
 {
 	int tid;
@@ -496,20 +525,15 @@ int gdb_stub_packet(struct gdb_stub *s, const char *pkt, size_t len)
 			return cmd_vcont(s, pkt + 5);
 		if (!strncmp(pkt, "vKill", 5)) {
 			reply(s, "OK");
-			s->resume = GDB_RESUME_KILL;
-			return 1;
+			return end_session(s, GDB_RESUME_KILL);
 		}
 		reply(s, "");
 		return 0;
 	case 'D':
 		reply(s, "OK");
-		s->attached = 0;
-		s->no_ack = 0;
-		s->resume = GDB_RESUME_DETACH;
-		return 1;
+		return end_session(s, GDB_RESUME_DETACH);
 	case 'k':
-		s->resume = GDB_RESUME_KILL;
-		return 1;
+		return end_session(s, GDB_RESUME_KILL);	/* no reply wanted */
 	default:
 		reply(s, "");
 		return 0;
@@ -555,7 +579,5 @@ void gdb_stub_stopped(struct gdb_stub *s, int tid, int sig)
 		}
 	}
 	/* The channel closed: behave as if gdb detached. */
-	s->attached = 0;
-	s->no_ack = 0;
-	s->resume = GDB_RESUME_DETACH;
+	end_session(s, GDB_RESUME_DETACH);
 }

@@ -31,7 +31,7 @@ enum gdb_resume {
 	GDB_RESUME_CONTINUE,
 	GDB_RESUME_STEP,
 	GDB_RESUME_DETACH,
-	GDB_RESUME_KILL,
+	GDB_RESUME_KILL,	/* the guest cannot be killed: as DETACH */
 };
 
 struct gdb_target {

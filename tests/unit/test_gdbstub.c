@@ -442,6 +442,51 @@ static void test_corrupt_and_oversized_frames(void **state)
 	assert_int_equal(stub.resume, GDB_RESUME_KILL);
 }
 
+/*
+ * k and vKill end the session as D does (the guest cannot be killed; gdb
+ * closes the connection after either): the stub no longer takes gdb for
+ * attached.  It did, and the next stop, with no gdb there, sent a stop
+ * reply nobody asked for: the first thing a new gdb read.
+ */
+static void test_kill_ends_session(void **state)
+{
+	static const char *const kill[] = { "k", "vKill;1" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(kill) / sizeof(kill[0]); i++) {
+		setup(NULL);
+		gdb_sends("QStartNoAckMode");
+		gdb_sends(kill[i]);
+		gdb_stub_stopped(&stub, 1, GDB_SIGTRAP);
+		assert_int_equal(stub.resume, GDB_RESUME_KILL);
+		assert_int_equal(stub.attached, 0);
+		assert_int_equal(stub.no_ack, 0);
+		/* the next stop, with nobody on the line: silence */
+		fake.out_len = 0;
+		fake.out[0] = '\0';
+		gdb_stub_stopped(&stub, 1, GDB_SIGTRAP);
+		assert_string_equal(fake.out, "");
+	}
+}
+
+/*
+ * A G packet that goes bad part way (a bad digit, a register cut short)
+ * is refused whole: its E01 came after the registers before the bad one
+ * had been written.
+ */
+static void test_bad_g_packet_writes_nothing(void **state)
+{
+	(void)state;
+	gdb_sends("G1111111111111111zz00000000000000");
+	gdb_sends("G2222222222222222333333");
+	gdb_sends("k");
+	gdb_stub_stopped(&stub, 1, GDB_SIGTRAP);
+	assert_string_equal(reply_n(0), "E01");
+	assert_string_equal(reply_n(1), "E01");
+	assert_int_equal(fake.regs[0][0], 0x100);
+	assert_int_equal(fake.regs[0][1], 0x101);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -456,6 +501,8 @@ int main(void)
 		cmocka_unit_test_setup(test_packet_size_edge, setup),
 		cmocka_unit_test_setup(test_frame_fits_exactly, setup),
 		cmocka_unit_test_setup(test_corrupt_and_oversized_frames, setup),
+		cmocka_unit_test_setup(test_kill_ends_session, setup),
+		cmocka_unit_test_setup(test_bad_g_packet_writes_nothing, setup),
 	};
 
 	return cmocka_run_group_tests_name("gdbstub", tests, NULL, NULL);

@@ -194,14 +194,32 @@ int gdb_bp_remove(void *ctx, enum gdb_bp_type t, uint64_t addr, int kind)
 	return t == GDB_BP_SOFTWARE ? remove_sw(addr) : remove_hw(t, addr, kind);
 }
 
+/*
+ * DR6's B0-B3 for the slots DR7 enables: the hits that count.  The CPU
+ * may set Bn for a slot whose condition matched but which is not enabled
+ * (Intel SDM vol. 3, 18.2.3), and a slot gdb removed keeps its address
+ * and R/W bits here.
+ */
+static unsigned int enabled_hits(uint64_t dr6)
+{
+	unsigned int hits = 0;
+
+	for (int n = 0; n < 4; n++)
+		if ((dr6 & (1ULL << n)) && (g.dr7 & (3ULL << (2 * n))))
+			hits |= 1u << n;
+	return hits;
+}
+
 /* Which debug register fired, as a gdb watchpoint; 0 if none. */
 void gdb_note_watch_hit(struct gdb_stub *s, uint64_t dr6)
 {
+	unsigned int hits = enabled_hits(dr6);
+
 	s->watch_addr = 0;
 	for (int n = 0; n < 4; n++) {
 		uint64_t rw = (g.dr7 >> (16 + 4 * n)) & 3;
 
-		if (!(dr6 & (1ULL << n)) || rw == 0)
+		if (!(hits & (1u << n)) || rw == 0)
 			continue;
 		s->watch_addr = g.dr_addr[n];
 		s->watch_type = rw == 1 ? GDB_WP_WRITE : GDB_WP_ACCESS;
@@ -238,15 +256,18 @@ void gdb_prepare_resume(struct trap_frame *tf, enum gdb_resume resume)
 }
 
 /*
- * The single step over a breakpoint is done: put the int3 back.  0, and
- * nothing done, if no breakpoint was being stepped over.
+ * The #DB that ends a step over a breakpoint (BS): put the int3 back.  0,
+ * and nothing done, if no breakpoint was being stepped over, or if the
+ * step has not happened yet: an interrupt taken before the stepped
+ * instruction ran, whose handler hit a watchpoint (a #DB without BS).
  */
-int gdb_finish_step_over(struct trap_frame *tf, enum gdb_resume resume)
+int gdb_finish_step_over(struct trap_frame *tf, enum gdb_resume resume,
+			 uint64_t dr6)
 {
 	static const uint8_t int3 = INT3;
 	struct sw_bp *b;
 
-	if (!g.step_over)
+	if (!g.step_over || !(dr6 & DR6_BS))
 		return 0;
 	b = sw_bp_at(g.step_over);
 	if (b && (resume == GDB_RESUME_DETACH ||
@@ -257,8 +278,13 @@ int gdb_finish_step_over(struct trap_frame *tf, enum gdb_resume resume)
 		b->inserted = 1;
 	}
 	g.step_over = 0;
-	if (g.user_step)
-		return 0;		/* report the step as usual */
+	/*
+	 * Report the step gdb asked for, and a watchpoint the stepped
+	 * instruction hit, which the CPU tells in the same #DB (Bn with
+	 * BS): carrying on silently lost it.
+	 */
+	if (g.user_step || enabled_hits(dr6))
+		return 0;
 	tf->rflags &= ~RFLAGS_TF;
 	return 1;			/* carry on silently */
 }
@@ -278,10 +304,7 @@ void gdb_resume_all(void)
  */
 int gdb_hw_hit_gone(uint64_t dr6)
 {
-	for (int n = 0; n < 4; n++)
-		if ((dr6 & (1ULL << n)) && (g.dr7 & (3ULL << (2 * n))))
-			return 0;
-	return !(dr6 & DR6_BS);
+	return !enabled_hits(dr6) && !(dr6 & DR6_BS);
 }
 
 /*

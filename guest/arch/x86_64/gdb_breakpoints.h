@@ -40,11 +40,13 @@ void gdb_bps_out(void);
  * The trap that stopped, classified: an int3 (tf->rip past it) or a
  * debug register hit (dr6) whose breakpoint gdb removed while this CPU
  * waited for the stub; the #DB ending a step over a breakpoint (1: not
- * gdb's to see, carry on); which watchpoint fired, into s.
+ * gdb's to see, carry on; 0 if gdb asked for the step or a watchpoint
+ * fired in it); which watchpoint fired, into s (DR7 enables it).
  */
 int gdb_bp_gone(struct trap_frame *tf);
 int gdb_hw_hit_gone(uint64_t dr6);
-int gdb_finish_step_over(struct trap_frame *tf, enum gdb_resume resume);
+int gdb_finish_step_over(struct trap_frame *tf, enum gdb_resume resume,
+			 uint64_t dr6);
 void gdb_note_watch_hit(struct gdb_stub *s, uint64_t dr6);
 
 /*

@@ -355,7 +355,7 @@ int gdb_target_trap(struct trap_frame *tf, int requested_sig)
 	} else if (tf->vector == 1) {
 		dr6 = read_dr6();
 		gdb_write_dr(6, 0);
-		if ((dr6 & DR6_BS) && gdb_finish_step_over(tf, g.stub.resume)) {
+		if (gdb_finish_step_over(tf, g.stub.resume, dr6)) {
 			gdb_resume_all();
 			return 1;
 		}
