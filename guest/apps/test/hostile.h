@@ -1,7 +1,7 @@
 /*
  * What the hostile app's files share: the modes hostile.c's main hands to
- * hostile_boot.c (stamps, lateap) and hostile_flood.c (the doorbell
- * floods), all hostile_-prefixed (the test image links every app into one
+ * hostile_boot.c (stamps, lateap), hostile_flood.c (the doorbell floods)
+ * and hostile_pairs.c (queue pairs), all hostile_-prefixed (the test image links every app into one
  * kernel).
  */
 #ifndef APPS_TEST_HOSTILE_H
@@ -21,6 +21,10 @@ int hostile_resetflood(struct virtio_dev *d);
 int hostile_net_start(const char *mode, const char *ip_arg,
 		      struct virtio_dev **d, uint32_t *host);
 int hostile_netflood(const char *ip_arg);
+/* hostile_pairs.c: queue pairs set behind the driver's back. */
+int hostile_pairs_flap(const char *ip_arg);
+int hostile_pairs_stale(const char *ip_arg);
+int hostile_pairs_deaf(const char *ip_arg);
 int hostile_echoflood(void);
 
 #endif
