@@ -9,7 +9,7 @@
  *  - a platform, what the driver's machine gives it: memory the device
  *    can reach, a way to let time pass, interrupt vectors.  The guest
  *    kernel is one (kern/virtio.c); the hosted tests, benchmarks and
- *    fuzzers another (guest/hosted/vregion.c).
+ *    fuzzers another (guest/hosted/virtio_hosted.c).
  *
  * Bringing a device up (virtio 1.x, 3.1.1):
  *

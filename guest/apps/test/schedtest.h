@@ -1,7 +1,7 @@
 /*
- * What schedtest's three files share: schedtest_spawn(), which starts a
+ * What schedtest's files share: schedtest_spawn(), which starts a
  * thread on the CPUs the running group allows, and the groups the other
- * two files define for the table in schedtest.c (all schedtest_-prefixed:
+ * files define for the table in schedtest.c (all schedtest_-prefixed:
  * the test image links every app into one kernel).  PASS/FAIL lines and
  * the failure count are selftest.h's report().
  */

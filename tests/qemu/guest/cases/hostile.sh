@@ -1,4 +1,4 @@
-# A hostile guest breaks the virtio rules on purpose (guest/apps/hostile.c):
+# A hostile guest breaks the virtio rules on purpose (guest/apps/test/hostile.c):
 # buffers outside its region, a 4 GiB buffer, a looping chain, nested
 # indirect tables, a wild available index, a flood of doorbells; the bad
 # requests once on a split ring and once on a packed one (vring=packed).
