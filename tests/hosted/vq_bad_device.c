@@ -22,6 +22,11 @@
  *     chain 1 comes back, chain 2 (the device may still be writing it)
  *     does not, and the queue is broken; taken by virtq_get() and by
  *     virtq_get_bufs().
+ *   vq-bad-device-rewritten-LAYOUT: an entry naming no chain, refused by
+ *     virtq_get_bufs(), then rewritten in place to name chain 1: the
+ *     batch take does not look at a broken queue again either (found
+ *     untested by a mutation audit: without its check of q->broken, an
+ *     in-order queue gave chain 1 back).
  *
  * The driver's callers take completions as blk's reap() and net's
  * reap_rx() do, until virtq_arm() says nothing more is there: a refused
@@ -245,6 +250,33 @@ static void overreach(const struct layout *l, const char *name, int bufs)
 		n, got[0], q.broken ? "broken" : "not marked broken");
 }
 
+/* The refused entry itself rewritten (same index or slot) to a sane one. */
+static void rewritten(const struct layout *l)
+{
+	const char *name = "vq-bad-device-rewritten";
+	struct virtq q;
+	void *got[4];
+	uint32_t len[4];
+	unsigned int n, after;
+
+	if (start(&q, l)) {
+		verdict(name, l->name, 0, "no room for two chains");
+		return;
+	}
+	use(&q, QS + 3, 8);
+	n = virtq_get_bufs(&q, got, len, 4);
+	if (q.packed) {
+		q.ring[q.last_used].id = id_of(&q, 1);
+	} else {
+		q.used->ring[q.last_used & (QS - 1)].id = id_of(&q, 1);
+		q.used->idx = (uint16_t)(q.last_used + 1);
+	}
+	after = virtq_get_bufs(&q, got, len, 4);
+	verdict(name, l->name, n == 0 && after == 0 && q.broken,
+		"%u chains came back for an entry naming none (want 0), then %u once it named chain 1 (want 0: the queue is broken), the queue %s",
+		n, after, q.broken ? "broken" : "not marked broken");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -255,6 +287,7 @@ int main(void)
 		bad_id(&layouts[i], "vq-bad-device-id", QS + 3);
 		bad_id(&layouts[i], "vq-bad-device-id-edge", QS);
 		twice(&layouts[i]);
+		rewritten(&layouts[i]);
 		if (layouts[i].packed)
 			continue;	/* no used index */
 		jump(&layouts[i], "vq-bad-device-jump", 3);
