@@ -17,8 +17,8 @@
  *     that is out (beyond the ring, a chain's middle, one already
  *     returned, an index run ahead; and a lap on, where the driver
  *     kept the cookies of chains that came back, a slot that was a
- *     head last lap) give nothing back: no cookie twice, no descriptor
- *     freed twice.
+ *     head last lap, the first free one just past the chains out too)
+ *     give nothing back: no cookie twice, no descriptor freed twice.
  *   in-order-random-device-{split,packed}: a device writing random used
  *     entries (ids, lengths, indexes, flags): every cookie the driver
  *     returns was out, none twice, and its free count stays exact; a
@@ -299,12 +299,12 @@ static int hostile_device(int packed, uint16_t id, uint16_t idx_ahead)
 
 /*
  * A lap later: QS one-buffer chains out and back (every slot a head,
- * every cookie still in place), then two-buffer chains 1..4 out at slots
- * 0, 2, 4, 6; the device names ids that were chains last lap.  The
+ * every cookie still in place), then two-buffer chains 1..chains out at
+ * slots 0, 2, ...; the device names ids that were chains last lap.  The
  * driver keeps cookies of chains that came back (so that a fixed pool's
  * next add need not store them), so only the chains out now may count.
  */
-static int hostile_device_next_lap(int packed, uint16_t id)
+static int hostile_device_next_lap(int packed, uint16_t id, int chains)
 {
 	struct virtq q;
 	struct kb_vq d;
@@ -324,7 +324,7 @@ static int hostile_device_next_lap(int packed, uint16_t id)
 	kb_vq_publish(&d);
 	if (virtq_get_bufs(&q, got, NULL, QS) != QS)
 		return -1;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < chains; i++)
 		if (virtq_add(&q, b, 1, &b[1], 1, (void *)(uintptr_t)(i + 1)))
 			return -1;
 	virtq_publish(&q);
@@ -345,7 +345,7 @@ static int hostile_device_next_lap(int packed, uint16_t id)
 	for (int i = 0; i < n; i++)
 		if (got[i] != (void *)(uintptr_t)(i + 1))
 			return -1;
-	if (q.num_free > QS || n > 4)
+	if (q.num_free > QS || n > chains)
 		return -1;
 	return n;
 }
@@ -371,10 +371,17 @@ static void hostile_devices(void)
 		 * A lap on: chain 2's head believed; a chain's second slot,
 		 * a head last lap, not; nor a chain that came back.
 		 */
-		good &= hostile_device_next_lap(packed, 2) == 2;
-		good &= hostile_device_next_lap(packed, 3) == 0;
-		good &= hostile_device_next_lap(packed, 9) == 0;
-		good &= hostile_device_next_lap(packed, QS - 1) == 0;
+		good &= hostile_device_next_lap(packed, 2, 4) == 2;
+		good &= hostile_device_next_lap(packed, 3, 4) == 0;
+		good &= hostile_device_next_lap(packed, 9, 4) == 0;
+		good &= hostile_device_next_lap(packed, QS - 1, 4) == 0;
+		/*
+		 * Two chains out: the first free slot after them, a head
+		 * last lap, is not one now (a mutation audit found the
+		 * bound untested: the ring was full in every case above).
+		 */
+		good &= hostile_device_next_lap(packed, 2, 2) == 2;
+		good &= hostile_device_next_lap(packed, 4, 2) == 0;
 		check(name, good, "a used entry naming no chain out was believed");
 	}
 }
