@@ -8,6 +8,12 @@
  *     in full costs one used entry, where the used ring shows it.
  *   in-order-off-{split,packed}: the same traffic without the feature
  *     gives every chain its own used entry.
+ *   in-order-bufs-{split,packed}: the same traffic taken back with
+ *     virtq_get_bufs(), 1 to 8 at a time, so that its walk crosses
+ *     batches of chains of several descriptors and stops inside them,
+ *     never giving more than asked (a mutation audit found both
+ *     untested: only one-buffer chains had reached the walk, and
+ *     nothing looked past the count asked for).
  *   in-order-packed-one-mark-per-batch, in-order-packed-used-addr{,-bufs}:
  *     the packed layout's own, in in_order_packed.c.
  *   in-order-hostile-driver{,-bufs}: a split driver that breaks ring
@@ -113,8 +119,8 @@ static void count_used(struct virtq *q, struct kb_vq *d, uint16_t from,
  * with its length.  *entries: used entries (split) or used descriptors
  * (packed) the device wrote; *chains: chains completed.
  */
-static int traffic(int packed, int in_order, unsigned long *entries,
-		   unsigned long *chains)
+static int traffic(int packed, int in_order, int bufs,
+		   unsigned long *entries, unsigned long *chains)
 {
 	static struct kb_chain c;
 	struct virtq q;
@@ -162,14 +168,27 @@ static int traffic(int packed, int in_order, unsigned long *entries,
 		}
 		kb_vq_publish(&d);
 		for (;;) {
-			uint32_t len = 0xffffffff;
-			void *ck = virtq_get(&q, &len);
+			/* Room for more than asked: none of it written. */
+			uint32_t len[16];
+			void *ck[16] = { 0 };
+			unsigned int want = bufs ? 1 + rand() % 8 : 1, got;
 
-			if (!ck)
+			memset(len, 0xff, sizeof(len));
+			if (bufs) {
+				got = virtq_get_bufs(&q, ck, len, want);
+			} else {
+				ck[0] = virtq_get(&q, len);
+				got = !!ck[0];
+			}
+			good &= got <= want && !ck[want] && len[want] == 0xffffffff;
+			for (unsigned int k = 0; k < got && k < want; k++) {
+				good &= (uintptr_t)ck[k] ==
+					(uintptr_t)(next_get + 1);
+				good &= len[k] == want_len[next_get % 4096];
+				next_get++;
+			}
+			if (got < want)
 				break;
-			good &= (uintptr_t)ck == (uintptr_t)(next_get + 1);
-			good &= len == want_len[next_get % 4096];
-			next_get++;
 		}
 		/* The driver has read them all: count, then reset. */
 		if (!packed)
@@ -205,18 +224,24 @@ static void in_order_traffic(void)
 	unsigned long entries, chains;
 	int good;
 
-	good = traffic(0, 1, &entries, &chains);
+	good = traffic(0, 1, 0, &entries, &chains);
 	check("in-order-split", good && entries < chains * 3 / 4,
 	      "cookies lost, out of order, wrong lengths, or one used entry per chain");
 	printf("# split in order: %lu used entries for %lu chains\n", entries,
 	       chains);
-	good = traffic(0, 0, &entries, &chains);
+	good = traffic(0, 0, 0, &entries, &chains);
 	check("in-order-off-split", good && entries == chains,
 	      "without IN_ORDER every chain needs its used entry");
-	good = traffic(1, 1, &entries, &chains);
+	good = traffic(1, 1, 0, &entries, &chains);
 	check("in-order-packed", good, "cookies lost, out of order, or wrong lengths");
-	good = traffic(1, 0, &entries, &chains);
+	good = traffic(1, 0, 0, &entries, &chains);
 	check("in-order-off-packed", good, "cookies lost or wrong lengths");
+	good = traffic(0, 1, 1, &entries, &chains);
+	check("in-order-bufs-split", good && entries < chains * 3 / 4,
+	      "virtq_get_bufs(): cookies lost, out of order, wrong lengths, or more than asked for");
+	good = traffic(1, 1, 1, &entries, &chains);
+	check("in-order-bufs-packed", good,
+	      "virtq_get_bufs(): cookies lost, out of order, wrong lengths, or more than asked for");
 }
 
 /* A split driver that skips a descriptor: the device gives the queue up. */
