@@ -32,6 +32,19 @@
  *                   wrote an offset past the ring into its event area:
  *                   the next completion interrupts (it names no
  *                   descriptor, and counts as ENABLE)
+ *   kick-after-served  EVENT_IDX: a buffer exposed, served by a polling
+ *                   device, which then asks for a kick at its next
+ *                   buffer: the decision for the served one is no kick
+ *                   (the request names a descriptor not yet made
+ *                   available), the next buffer's is one
+ *   device-event-off-edge  packed, EVENT_IDX: the device's event area
+ *                   names offset QSIZE, the first past the ring: no
+ *                   descriptor, so a kick, as for ENABLE
+ *   device-event-desc-no-event-idx  packed without EVENT_IDX: a device
+ *                   that writes DESC anyway is kicked, as for ENABLE,
+ *                   its offset not read
+ *                   (the last three: what a mutation audit of the
+ *                   driver's packed event checks found untested)
  *
  * Each case prints "ok NAME" or "FAIL NAME: why"; last "notify: N failed".
  */
@@ -299,6 +312,43 @@ static void event_off_outside(int event_idx)
 	drain();
 }
 
+static void kick_after_served(int event_idx)
+{
+	(void)event_idx;
+	add_only();
+	virtq_expose(&drv);
+	serve();
+	drain();
+	check(!kb_vq_kicks_on(&dev), "kicks_on() saw a served buffer");
+	check(!virtq_kick_needed(&drv),
+	      "a kick for a buffer the device served before asking for the next");
+	check(add(), "the buffer after the device's request did not ring");
+}
+
+/* The device's event area written by hand: a kick whatever it names. */
+static void device_event(uint16_t flags, uint16_t off_wrap)
+{
+	__atomic_store_n(&drv.device_event->off_wrap, off_wrap, __ATOMIC_RELAXED);
+	__atomic_store_n(&drv.device_event->flags, flags, __ATOMIC_RELEASE);
+	check(add(), "device event flags %#x offset %#x: no kick", flags,
+	      off_wrap);
+}
+
+static void device_event_off_edge(int event_idx)
+{
+	(void)event_idx;
+	device_event(VRING_PACKED_EVENT_FLAG_DESC,
+		     QSIZE | 1u << VRING_PACKED_EVENT_F_WRAP_CTR);
+}
+
+static void device_event_desc_no_event_idx(int event_idx)
+{
+	(void)event_idx;
+	/* Slot 5 of this lap: with EVENT_IDX, 4 adds before a kick. */
+	device_event(VRING_PACKED_EVENT_FLAG_DESC,
+		     5 | 1u << VRING_PACKED_EVENT_F_WRAP_CTR);
+}
+
 static void run(const char *name, int packed, int event_idx,
 		void (*fn)(int event_idx))
 {
@@ -340,6 +390,11 @@ int main(void)
 		}
 	}
 	run("event-off-outside", 1, 1, event_off_outside);
+	run("kick-after-served", 0, 1, kick_after_served);
+	run("kick-after-served", 1, 1, kick_after_served);
+	run("device-event-off-edge", 1, 1, device_event_off_edge);
+	run("device-event-desc-no-event-idx", 1, 0,
+	    device_event_desc_no_event_idx);
 	printf("notify: %d failed\n", failures);
 	free(region);
 	return failures != 0;
