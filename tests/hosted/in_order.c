@@ -29,6 +29,12 @@
  *     entries (ids, lengths, indexes, flags): every cookie the driver
  *     returns was out, none twice, and its free count stays exact; a
  *     queue the device broke is started afresh, as a reset would.
+ *   in-order-arm-mid-batch-{split,packed}: three chains under one used
+ *     entry, one taken back: virtq_arm() says more is there (a driver
+ *     that stops mid-batch, on a budget, and arms would otherwise sleep
+ *     on completions already written), and once all three are taken
+ *     says nothing is (a mutation audit found the packed layout's
+ *     mid-batch answer untested).
  *   add-bufs-...: the batch calls, in add_bufs.c.
  *   in-order-negotiated-{split,packed} / in-order-declined-*: through
  *     the shipped transport (lib/virtio.c, host/backend/device.c) and a
@@ -571,6 +577,34 @@ static void negotiated(int packed, int want_in_order)
 	check(name, good, "feature not negotiated as asked, or traffic wrong");
 }
 
+static void arm_mid_batch(int packed)
+{
+	static struct kb_chain c[3];
+	struct virtq_buf b = { mem + BUFS, 64 };
+	struct virtq q;
+	struct kb_vq d;
+	int good = 1, mid, after;
+
+	pair(&q, &d, packed, 1);
+	for (uintptr_t i = 1; i <= 3; i++)
+		good &= !virtq_add(&q, NULL, 0, &b, 1, (void *)i);
+	virtq_publish(&q);
+	for (int i = 0; i < 3; i++) {
+		good &= kb_vq_pop(&d, &c[i]) == 1;
+		kb_vq_push_quiet(&d, &c[i], 64);
+	}
+	kb_vq_publish(&d);
+	good &= virtq_get(&q, NULL) == (void *)1;
+	mid = virtq_arm(&q);
+	good &= virtq_get(&q, NULL) == (void *)2;
+	good &= virtq_get(&q, NULL) == (void *)3;
+	after = virtq_arm(&q);
+	check(packed ? "in-order-arm-mid-batch-packed" :
+		       "in-order-arm-mid-batch-split",
+	      good && mid == 1 && after == 0,
+	      "virtq_arm() with a batch's chains still to take said none, or with all taken said one");
+}
+
 int main(void)
 {
 	mem = aligned_alloc(4096, BYTES);
@@ -582,6 +616,8 @@ int main(void)
 	hostile_driver();
 	hostile_driver_bufs();
 	hostile_devices();
+	arm_mid_batch(0);
+	arm_mid_batch(1);
 	for (int packed = 0; packed < 2; packed++) {
 		for (int bufs = 0; bufs < 2; bufs++) {
 			add_bufs_case(packed, 0, bufs);
