@@ -32,6 +32,14 @@
  *                   wrote an offset past the ring into its event area:
  *                   the next completion interrupts (it names no
  *                   descriptor, and counts as ENABLE)
+ *   state           virtq_state(), the positions a stuck queue's report
+ *                   shows, a lap and three buffers on (one not served):
+ *                   added, published, used, taken, kicked and the
+ *                   device's kick request as each layout counts them
+ *                   (packed: lap positions, the ring's size added on a
+ *                   lap whose wrap counter is 0; no used index), the
+ *                   request 0xffff when there is none to read (a
+ *                   mutation audit found the report untested)
  *   kick-after-served  EVENT_IDX: a buffer exposed, served by a polling
  *                   device, which then asks for a kick at its next
  *                   buffer: the decision for the served one is no kick
@@ -312,6 +320,39 @@ static void event_off_outside(int event_idx)
 	drain();
 }
 
+static void state(int event_idx)
+{
+	int packed = drv.packed, n = QSIZE + 2;
+	uint16_t want_at;
+	struct virtq_state st;
+
+	for (int i = 0; i < n; i++) {
+		add();
+		serve();
+		drain();
+	}
+	add();
+	if (packed) {
+		/* DESC naming slot 4 of the lap whose wrap counter is 0; or
+		 * DISABLE, which names nothing. */
+		drv.device_event->off_wrap = 4;
+		drv.device_event->flags = event_idx ?
+			VRING_PACKED_EVENT_FLAG_DESC : VRING_PACKED_EVENT_FLAG_DISABLE;
+		want_at = event_idx ? QSIZE + 4 : 0xffff;
+	} else {
+		*(uint16_t *)&drv.used->ring[QSIZE] = 0x1234;	/* avail_event */
+		want_at = event_idx ? 0x1234 : 0xffff;
+	}
+	virtq_state(&drv, &st);
+	check(st.added == n + 1 && st.published == n + 1 &&
+	      st.used == (packed ? 0xffff : n) && st.taken == n &&
+	      st.kicked == n + 1 && st.notify_at == want_at,
+	      "added %u published %u used %u taken %u kicked %u notify_at %#x; want %d %d %d %d %d %#x",
+	      st.added, st.published, st.used, st.taken, st.kicked,
+	      st.notify_at, n + 1, n + 1, packed ? 0xffff : n, n, n + 1,
+	      want_at);
+}
+
 static void kick_after_served(int event_idx)
 {
 	(void)event_idx;
@@ -387,6 +428,7 @@ int main(void)
 			run("laps", packed, e, laps_case);
 			run("long-undecided", packed, e, long_undecided);
 			run("long-unsignalled", packed, e, long_unsignalled);
+			run("state", packed, e, state);
 		}
 	}
 	run("event-off-outside", 1, 1, event_off_outside);
