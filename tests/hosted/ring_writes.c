@@ -127,7 +127,7 @@ static int names_table(struct virtq *q, int packed, uint16_t at, uint32_t n)
  * with neither NEXT nor WRITE; the table holds the buffers in order,
  * WRITE on the device-writable ones (split: linked by NEXT); our device
  * pops the same buffers.  One buffer, or too many for a table, go in the
- * ring as before.
+ * ring as before; VQ_INDIRECT_MAX exactly, a full table, in one.
  */
 static void indirect_chains(int packed)
 {
@@ -180,6 +180,15 @@ static void indirect_chains(int packed)
 		virtq_add(&q, b, VQ_INDIRECT_MAX + 1, NULL, 0, b[1].p);
 		if (!why && q.num_free != QS - 2 - VQ_INDIRECT_MAX)
 			why = "a chain too long for a table did not take the ring";
+	}
+	/* A chain that fills a table exactly takes one (the edge). */
+	if (!why) {
+		uint16_t at = packed ? q.avail_idx : q.free_head;
+
+		if (virtq_add(&q, b, VQ_INDIRECT_MAX, NULL, 0, b[2].p) ||
+		    q.num_free != QS - 3 - VQ_INDIRECT_MAX ||
+		    !names_table(&q, packed, at, VQ_INDIRECT_MAX))
+			why = "a chain of VQ_INDIRECT_MAX buffers did not take one descriptor naming its table";
 	}
 	snprintf(name, sizeof(name), "%s-driver-indirect-tables",
 		 packed ? "packed" : "split");
