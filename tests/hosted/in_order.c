@@ -35,6 +35,15 @@
  *     on completions already written), and once all three are taken
  *     says nothing is (a mutation audit found the packed layout's
  *     mid-batch answer untested).
+ *   in-order-indirect-reuse-{split,packed}: with indirect tables, a
+ *     slot that carried a one-buffer chain, then an indirect chain
+ *     (its descriptor naming the table), then the first buffer again:
+ *     the device is given that buffer's address, not the table's (the
+ *     address is compared with the buffer the slot last carried, so
+ *     the table must make the slot forget it; a mutation audit found
+ *     that untested in both layouts: the packed device's used mark
+ *     lands on the batch's first slot only, and the split device
+ *     writes no descriptor).
  *   add-bufs-...: the batch calls, in add_bufs.c.
  *   in-order-negotiated-{split,packed} / in-order-declined-*: through
  *     the shipped transport (lib/virtio.c, host/backend/device.c) and a
@@ -577,6 +586,56 @@ static void negotiated(int packed, int want_in_order)
 	check(name, good, "feature not negotiated as asked, or traffic wrong");
 }
 
+/* Every chain out served as one batch, written in full; all taken back. */
+static int serve_all(struct virtq *q, struct kb_vq *d, struct kb_chain *c,
+		     int n, void **seen)
+{
+	void *got[QS];
+	int good = 1;
+
+	virtq_publish(q);
+	for (int i = 0; i < n; i++) {
+		good &= kb_vq_pop(d, &c[i]) == 1;
+		seen[i] = c[i].seg[0].p;
+		kb_vq_push_quiet(d, &c[i], c[i].in_len);
+	}
+	kb_vq_publish(d);
+	return good && virtq_get_bufs(q, got, NULL, QS) == (unsigned int)n;
+}
+
+static void indirect_reuse(int packed)
+{
+	static struct kb_chain c[QS];
+	uint8_t *a = mem + BUFS, *t = mem + BUFS + 1024;
+	struct virtq_buf one = { a, 64 }, two[2] = { { t, 64 }, { t + 512, 64 } };
+	void *seen[QS];
+	struct virtq q;
+	struct kb_vq d;
+	int good = 1;
+
+	pair(&q, &d, packed, 1);
+	virtq_set_indirect(&q, mem + (96u << 10));
+	/* A lap of one-buffer chains: every slot last carried a. */
+	for (int i = 0; i < QS; i++)
+		good &= !virtq_add(&q, NULL, 0, &one, 1, (void *)(uintptr_t)(i + 1));
+	good &= serve_all(&q, &d, c, QS, seen);
+	/* Slot 0 a again, slot 1 an indirect chain: one batch. */
+	good &= !virtq_add(&q, NULL, 0, &one, 1, (void *)1);
+	good &= !virtq_add(&q, two, 1, &two[1], 1, (void *)2);
+	good &= serve_all(&q, &d, c, 2, seen);
+	/* To the end of the lap, then slots 0 and 1 with a once more. */
+	for (int i = 2; i < QS; i++)
+		good &= !virtq_add(&q, NULL, 0, &one, 1, (void *)(uintptr_t)(i + 1));
+	good &= serve_all(&q, &d, c, QS - 2, seen);
+	good &= !virtq_add(&q, NULL, 0, &one, 1, (void *)1);
+	good &= !virtq_add(&q, NULL, 0, &one, 1, (void *)2);
+	good &= serve_all(&q, &d, c, 2, seen);
+	check(packed ? "in-order-indirect-reuse-packed" :
+		       "in-order-indirect-reuse-split",
+	      good && seen[0] == a && seen[1] == a && !d.error,
+	      "a slot that carried an indirect chain was given the buffer it carried before that without its address");
+}
+
 static void arm_mid_batch(int packed)
 {
 	static struct kb_chain c[3];
@@ -618,6 +677,8 @@ int main(void)
 	hostile_devices();
 	arm_mid_batch(0);
 	arm_mid_batch(1);
+	indirect_reuse(0);
+	indirect_reuse(1);
 	for (int packed = 0; packed < 2; packed++) {
 		for (int bufs = 0; bufs < 2; bufs++) {
 			add_bufs_case(packed, 0, bufs);
