@@ -195,7 +195,8 @@ static int traffic(int packed, int in_order, int bufs,
 				ck[0] = virtq_get(&q, len);
 				got = !!ck[0];
 			}
-			good &= got <= want && !ck[want] && len[want] == 0xffffffff;
+			good &= got <= want && !ck[want] &&
+				len[want] == 0xffffffff;
 			for (unsigned int k = 0; k < got && k < want; k++) {
 				good &= (uintptr_t)ck[k] ==
 					(uintptr_t)(next_get + 1);
@@ -607,7 +608,8 @@ static void indirect_reuse(int packed)
 {
 	static struct kb_chain c[QS];
 	uint8_t *a = mem + BUFS, *t = mem + BUFS + 1024;
-	struct virtq_buf one = { a, 64 }, two[2] = { { t, 64 }, { t + 512, 64 } };
+	struct virtq_buf one = { a, 64 };
+	struct virtq_buf two[2] = { { t, 64 }, { t + 512, 64 } };
 	void *seen[QS];
 	struct virtq q;
 	struct kb_vq d;
@@ -616,16 +618,16 @@ static void indirect_reuse(int packed)
 	pair(&q, &d, packed, 1);
 	virtq_set_indirect(&q, mem + (96u << 10));
 	/* A lap of one-buffer chains: every slot last carried a. */
-	for (int i = 0; i < QS; i++)
-		good &= !virtq_add(&q, NULL, 0, &one, 1, (void *)(uintptr_t)(i + 1));
+	for (uintptr_t i = 1; i <= QS; i++)
+		good &= !virtq_add(&q, NULL, 0, &one, 1, (void *)i);
 	good &= serve_all(&q, &d, c, QS, seen);
 	/* Slot 0 a again, slot 1 an indirect chain: one batch. */
 	good &= !virtq_add(&q, NULL, 0, &one, 1, (void *)1);
 	good &= !virtq_add(&q, two, 1, &two[1], 1, (void *)2);
 	good &= serve_all(&q, &d, c, 2, seen);
 	/* To the end of the lap, then slots 0 and 1 with a once more. */
-	for (int i = 2; i < QS; i++)
-		good &= !virtq_add(&q, NULL, 0, &one, 1, (void *)(uintptr_t)(i + 1));
+	for (uintptr_t i = 3; i <= QS; i++)
+		good &= !virtq_add(&q, NULL, 0, &one, 1, (void *)i);
 	good &= serve_all(&q, &d, c, QS - 2, seen);
 	good &= !virtq_add(&q, NULL, 0, &one, 1, (void *)1);
 	good &= !virtq_add(&q, NULL, 0, &one, 1, (void *)2);

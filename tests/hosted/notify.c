@@ -345,14 +345,18 @@ static void state(int event_idx)
 	}
 	add();
 	if (packed) {
-		/* DESC naming slot 4 of the lap whose wrap counter is 0; or
-		 * DISABLE, which names nothing. */
+		/*
+		 * DESC naming slot 4 of the lap whose wrap counter is 0;
+		 * or DISABLE, which names nothing.
+		 */
 		drv.device_event->off_wrap = 4;
 		drv.device_event->flags = event_idx ?
-			VRING_PACKED_EVENT_FLAG_DESC : VRING_PACKED_EVENT_FLAG_DISABLE;
+			VRING_PACKED_EVENT_FLAG_DESC :
+			VRING_PACKED_EVENT_FLAG_DISABLE;
 		want_at = event_idx ? QSIZE + 4 : 0xffff;
 	} else {
-		*(uint16_t *)&drv.used->ring[QSIZE] = 0x1234;	/* avail_event */
+		/* avail_event, after the used ring */
+		*(uint16_t *)&drv.used->ring[QSIZE] = 0x1234;
 		want_at = event_idx ? 0x1234 : 0xffff;
 	}
 	virtq_state(&drv, &st);
@@ -381,7 +385,8 @@ static void kick_after_served(int event_idx)
 /* The device's event area written by hand: a kick whatever it names. */
 static void device_event(uint16_t flags, uint16_t off_wrap)
 {
-	__atomic_store_n(&drv.device_event->off_wrap, off_wrap, __ATOMIC_RELAXED);
+	__atomic_store_n(&drv.device_event->off_wrap, off_wrap,
+			 __ATOMIC_RELAXED);
 	__atomic_store_n(&drv.device_event->flags, flags, __ATOMIC_RELEASE);
 	check(add(), "device event flags %#x offset %#x: no kick", flags,
 	      off_wrap);

@@ -276,8 +276,8 @@ static void id_alias(void)
 	virtq_init_packed(&q, VQ_PACKED_MAX, mem, big, gpa, 0);
 	virtq_set_in_order(&q);
 	/* 1000 chains out and back under one used descriptor. */
-	for (int i = 0; i < 1000; i++)
-		good &= !virtq_add(&q, NULL, 0, &b, 1, (void *)(uintptr_t)(i + 1));
+	for (uintptr_t i = 1; i <= 1000; i++)
+		good &= !virtq_add(&q, NULL, 0, &b, 1, (void *)i);
 	use(&q, 999, 8);
 	while (good && n < 1000) {
 		unsigned int k = virtq_get_bufs(&q, got, len, 64);
@@ -286,8 +286,8 @@ static void id_alias(void)
 		n += (int)k;
 	}
 	/* 30 more: slots 1000..1023, then 0..5 on the next lap. */
-	for (int i = 0; i < 30; i++)
-		good &= !virtq_add(&q, NULL, 0, &b, 1, (void *)(uintptr_t)(2000 + i));
+	for (uintptr_t i = 2000; i < 2030; i++)
+		good &= !virtq_add(&q, NULL, 0, &b, 1, (void *)i);
 	if (!good || q.last_used != 1000) {
 		verdict(name, NULL, 0, "setting up: the first 1000 chains did not come back");
 		return;
