@@ -24,7 +24,8 @@
  *                   once more) as many buffers as the indices can tell
  *                   apart, exposed with no kick decision between: the
  *                   decision must still ring (split: 65536, packed: two
- *                   laps, where the positions come back to the same)
+ *                   laps, where the positions come back to the same,
+ *                   and 65536)
  *   long-unsignalled  the same the other way: the driver armed, then the
  *                   device used that many buffers with no interrupt
  *                   decision between: the decision must interrupt
@@ -32,6 +33,27 @@
  *                   wrote an offset past the ring into its event area:
  *                   the next completion interrupts (it names no
  *                   descriptor, and counts as ENABLE)
+ *   state           virtq_state(), the positions a stuck queue's report
+ *                   shows, a lap and three buffers on (one not served):
+ *                   added, published, used, taken, kicked and the
+ *                   device's kick request as each layout counts them
+ *                   (packed: lap positions, the ring's size added on a
+ *                   lap whose wrap counter is 0; no used index), the
+ *                   request 0xffff when there is none to read (a
+ *                   mutation audit found the report untested)
+ *   kick-after-served  EVENT_IDX: a buffer exposed, served by a polling
+ *                   device, which then asks for a kick at its next
+ *                   buffer: the decision for the served one is no kick
+ *                   (the request names a descriptor not yet made
+ *                   available), the next buffer's is one
+ *   device-event-off-edge  packed, EVENT_IDX: the device's event area
+ *                   names offset QSIZE, the first past the ring: no
+ *                   descriptor, so a kick, as for ENABLE
+ *   device-event-desc-no-event-idx  packed without EVENT_IDX: a device
+ *                   that writes DESC anyway is kicked, as for ENABLE,
+ *                   its offset not read
+ *                   (the last three: what a mutation audit of the
+ *                   driver's packed event checks found untested)
  *
  * Each case prints "ok NAME" or "FAIL NAME: why"; last "notify: N failed".
  */
@@ -241,9 +263,10 @@ static void laps(void)
  * taken back with neither a kick nor an interrupt decision: the device's
  * and the driver's requests stay as they were.  Returns how many.
  */
-static int pass_without_decisions(void)
+static int pass_without_decisions(int n)
 {
-	int n = drv.packed ? 2 * QSIZE : 65536;
+	if (!n)
+		n = drv.packed ? 2 * QSIZE : 65536;
 
 	for (int i = 0; i < n; i++) {
 		add_only();
@@ -263,10 +286,20 @@ static void long_undecided(int event_idx)
 
 	(void)event_idx;
 	check(!kb_vq_kicks_on(&dev), "kicks_on() saw buffers in an empty ring");
-	n = pass_without_decisions();
+	n = pass_without_decisions(0);
 	check(virtq_kick_needed(&drv), "%d buffers exposed since the device "
 	      "asked for a kick: no kick", n);
 	check(!virtq_kick_needed(&drv), "a second decision rang again");
+	/*
+	 * Packed: 65536 too, where a count of what was exposed kept in 16
+	 * bits would be 0 and say nothing was.
+	 */
+	if (!drv.packed)
+		return;
+	check(!kb_vq_kicks_on(&dev), "kicks_on() saw buffers in an empty ring");
+	n = pass_without_decisions(65536);
+	check(virtq_kick_needed(&drv), "%d buffers exposed since the device "
+	      "asked for a kick: no kick", n);
 }
 
 static void long_unsignalled(int event_idx)
@@ -275,7 +308,7 @@ static void long_unsignalled(int event_idx)
 
 	(void)event_idx;
 	check(!virtq_arm(&drv), "arm() saw a completion in an empty ring");
-	n = pass_without_decisions();
+	n = pass_without_decisions(0);
 	check(kb_vq_should_notify(&dev), "%d buffers used since the driver "
 	      "armed: no interrupt", n);
 	check(!kb_vq_should_notify(&dev), "a second decision interrupted again");
@@ -297,6 +330,81 @@ static void event_off_outside(int event_idx)
 	check(serve(), "driver event offset %#x (past a ring of %u): no interrupt",
 	      junk, QSIZE);
 	drain();
+}
+
+static void state(int event_idx)
+{
+	int packed = drv.packed, n = QSIZE + 2;
+	uint16_t want_at;
+	struct virtq_state st;
+
+	for (int i = 0; i < n; i++) {
+		add();
+		serve();
+		drain();
+	}
+	add();
+	if (packed) {
+		/*
+		 * DESC naming slot 4 of the lap whose wrap counter is 0;
+		 * or DISABLE, which names nothing.
+		 */
+		drv.device_event->off_wrap = 4;
+		drv.device_event->flags = event_idx ?
+			VRING_PACKED_EVENT_FLAG_DESC :
+			VRING_PACKED_EVENT_FLAG_DISABLE;
+		want_at = event_idx ? QSIZE + 4 : 0xffff;
+	} else {
+		/* avail_event, after the used ring */
+		*(uint16_t *)&drv.used->ring[QSIZE] = 0x1234;
+		want_at = event_idx ? 0x1234 : 0xffff;
+	}
+	virtq_state(&drv, &st);
+	check(st.added == n + 1 && st.published == n + 1 &&
+	      st.used == (packed ? 0xffff : n) && st.taken == n &&
+	      st.kicked == n + 1 && st.notify_at == want_at,
+	      "added %u published %u used %u taken %u kicked %u notify_at %#x; want %d %d %d %d %d %#x",
+	      st.added, st.published, st.used, st.taken, st.kicked,
+	      st.notify_at, n + 1, n + 1, packed ? 0xffff : n, n, n + 1,
+	      want_at);
+}
+
+static void kick_after_served(int event_idx)
+{
+	(void)event_idx;
+	add_only();
+	virtq_expose(&drv);
+	serve();
+	drain();
+	check(!kb_vq_kicks_on(&dev), "kicks_on() saw a served buffer");
+	check(!virtq_kick_needed(&drv),
+	      "a kick for a buffer the device served before asking for the next");
+	check(add(), "the buffer after the device's request did not ring");
+}
+
+/* The device's event area written by hand: a kick whatever it names. */
+static void device_event(uint16_t flags, uint16_t off_wrap)
+{
+	__atomic_store_n(&drv.device_event->off_wrap, off_wrap,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&drv.device_event->flags, flags, __ATOMIC_RELEASE);
+	check(add(), "device event flags %#x offset %#x: no kick", flags,
+	      off_wrap);
+}
+
+static void device_event_off_edge(int event_idx)
+{
+	(void)event_idx;
+	device_event(VRING_PACKED_EVENT_FLAG_DESC,
+		     QSIZE | 1u << VRING_PACKED_EVENT_F_WRAP_CTR);
+}
+
+static void device_event_desc_no_event_idx(int event_idx)
+{
+	(void)event_idx;
+	/* Slot 5 of this lap: with EVENT_IDX, 4 adds before a kick. */
+	device_event(VRING_PACKED_EVENT_FLAG_DESC,
+		     5 | 1u << VRING_PACKED_EVENT_F_WRAP_CTR);
 }
 
 static void run(const char *name, int packed, int event_idx,
@@ -337,9 +445,15 @@ int main(void)
 			run("laps", packed, e, laps_case);
 			run("long-undecided", packed, e, long_undecided);
 			run("long-unsignalled", packed, e, long_unsignalled);
+			run("state", packed, e, state);
 		}
 	}
 	run("event-off-outside", 1, 1, event_off_outside);
+	run("kick-after-served", 0, 1, kick_after_served);
+	run("kick-after-served", 1, 1, kick_after_served);
+	run("device-event-off-edge", 1, 1, device_event_off_edge);
+	run("device-event-desc-no-event-idx", 1, 0,
+	    device_event_desc_no_event_idx);
 	printf("notify: %d failed\n", failures);
 	free(region);
 	return failures != 0;

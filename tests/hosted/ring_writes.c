@@ -2,7 +2,12 @@
  * What each side writes to the shared ring, and when.  A line one side
  * writes and the other reads crosses the cores; writes nobody needs cost
  * the peer a miss.  These cases pin down that the driver writes no
- * descriptor field the device will not read.  One "ok NAME" / "FAIL NAME: why" line per case.
+ * descriptor field the device will not read, and nothing at all for a
+ * chain refused (ring-empty-chain-*: a chain of no buffers, refused
+ * with -1 in each layout; found untested by a mutation audit: without
+ * the check the split ring read the buffer a NULL array does not
+ * hold, the packed one published nothing and lost a buffer id).  One
+ * "ok NAME" / "FAIL NAME: why" line per case.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,7 +127,7 @@ static int names_table(struct virtq *q, int packed, uint16_t at, uint32_t n)
  * with neither NEXT nor WRITE; the table holds the buffers in order,
  * WRITE on the device-writable ones (split: linked by NEXT); our device
  * pops the same buffers.  One buffer, or too many for a table, go in the
- * ring as before.
+ * ring as before; VQ_INDIRECT_MAX exactly, a full table, in one.
  */
 static void indirect_chains(int packed)
 {
@@ -176,9 +181,52 @@ static void indirect_chains(int packed)
 		if (!why && q.num_free != QS - 2 - VQ_INDIRECT_MAX)
 			why = "a chain too long for a table did not take the ring";
 	}
+	/* A chain that fills a table exactly takes one (the edge). */
+	if (!why) {
+		uint16_t at = packed ? q.avail_idx : q.free_head;
+
+		if (virtq_add(&q, b, VQ_INDIRECT_MAX, NULL, 0, b[2].p) ||
+		    q.num_free != QS - 3 - VQ_INDIRECT_MAX ||
+		    !names_table(&q, packed, at, VQ_INDIRECT_MAX))
+			why = "a chain of VQ_INDIRECT_MAX buffers did not take one descriptor naming its table";
+	}
 	snprintf(name, sizeof(name), "%s-driver-indirect-tables",
 		 packed ? "packed" : "split");
 	check(name, !why, why);
+}
+
+/* A chain of no buffers: -1, the ring and the queue's counts as they were. */
+static void empty_chain(int packed, int in_order)
+{
+	static void *cookies[QS];
+	static uint8_t before[16u << 10];
+	struct virtq q;
+	struct kb_vq d;
+	size_t bytes;
+	char name[64];
+	int rc, good;
+
+	if (packed)
+		packed_pair(&q, &d, cookies);
+	else
+		split_pair(&q, &d, cookies);
+	if (in_order)
+		virtq_set_in_order(&q);
+	bytes = packed ? virtq_packed_bytes(QS) : virtq_bytes(QS);
+	if (bytes > sizeof(before)) {
+		printf("FAIL ring-empty-chain: a ring of %zu bytes\n", bytes);
+		failures++;
+		return;
+	}
+	memcpy(before, mem, bytes);
+	rc = virtq_add(&q, NULL, 0, NULL, 0, mem);
+	virtq_publish(&q);
+	good = rc == -1 && q.num_free == QS && q.avail_idx == 0 &&
+	       q.free_id == 0 && !memcmp(before, mem, bytes);
+	snprintf(name, sizeof(name), "ring-empty-chain-%s%s",
+		 packed ? "packed" : "split", in_order ? "-in-order" : "");
+	check(name, good,
+	      "a chain of no buffers was taken, or changed the ring or the queue");
 }
 
 int main(void)
@@ -188,6 +236,9 @@ int main(void)
 	driver_writes_no_unread_next();
 	indirect_chains(0);
 	indirect_chains(1);
+	for (int packed = 0; packed < 2; packed++)
+		for (int in_order = 0; in_order < 2; in_order++)
+			empty_chain(packed, in_order);
 	free(mem);
 	printf("ring_writes: %d failed\n", failures);
 	return failures != 0;

@@ -22,6 +22,17 @@
  *     chain 1 comes back, chain 2 (the device may still be writing it)
  *     does not, and the queue is broken; taken by virtq_get() and by
  *     virtq_get_bufs().
+ *   vq-bad-device-id-alias-packed-in-order: a packed in-order ring of
+ *     VQ_PACKED_MAX, its oldest chain out near the ring's end, 30 out:
+ *     an entry naming id VQ_PACKED_MAX + 2, which the distance from
+ *     the oldest chain alone would place among them, is refused (the
+ *     per-id records end at VQ_PACKED_MAX: past them, a length read as
+ *     a descriptor count; a mutation audit found that bound untested).
+ *   vq-bad-device-rewritten-LAYOUT: an entry naming no chain, refused by
+ *     virtq_get_bufs(), then rewritten in place to name chain 1: the
+ *     batch take does not look at a broken queue again either (found
+ *     untested by a mutation audit: without its check of q->broken, an
+ *     in-order queue gave chain 1 back).
  *
  * The driver's callers take completions as blk's reap() and net's
  * reap_rx() do, until virtq_arm() says nothing more is there: a refused
@@ -245,6 +256,78 @@ static void overreach(const struct layout *l, const char *name, int bufs)
 		n, got[0], q.broken ? "broken" : "not marked broken");
 }
 
+static void id_alias(void)
+{
+	static void *big[VQ_PACKED_MAX];
+	const char *name = "vq-bad-device-id-alias-packed-in-order";
+	struct virtq_buf b = { mem + BUFS, 8 };
+	static struct virtq q;
+	struct vring_packed_desc *d;
+	void *got[64];
+	uint32_t len[64];
+	int n = 0, good = 1;
+
+	memset(mem, 0, BYTES);
+	memset(big, 0, sizeof(big));
+	if (virtq_packed_bytes(VQ_PACKED_MAX) > BUFS) {
+		verdict(name, NULL, 0, "the ring does not fit");
+		return;
+	}
+	virtq_init_packed(&q, VQ_PACKED_MAX, mem, big, gpa, 0);
+	virtq_set_in_order(&q);
+	/* 1000 chains out and back under one used descriptor. */
+	for (uintptr_t i = 1; i <= 1000; i++)
+		good &= !virtq_add(&q, NULL, 0, &b, 1, (void *)i);
+	use(&q, 999, 8);
+	while (good && n < 1000) {
+		unsigned int k = virtq_get_bufs(&q, got, len, 64);
+
+		good &= k > 0;
+		n += (int)k;
+	}
+	/* 30 more: slots 1000..1023, then 0..5 on the next lap. */
+	for (uintptr_t i = 2000; i < 2030; i++)
+		good &= !virtq_add(&q, NULL, 0, &b, 1, (void *)i);
+	if (!good || q.last_used != 1000) {
+		verdict(name, NULL, 0, "setting up: the first 1000 chains did not come back");
+		return;
+	}
+	d = &q.ring[q.last_used];
+	use(&q, VQ_PACKED_MAX + 2, 8);
+	n = reap(&q, got, 64);
+	verdict(name, NULL, n == 0 && q.broken && d->id == VQ_PACKED_MAX + 2,
+		"%d chains came back for an entry naming id %u in a ring of %u (want 0), the queue %s",
+		n, VQ_PACKED_MAX + 2, VQ_PACKED_MAX,
+		q.broken ? "broken" : "not marked broken");
+}
+
+/* The refused entry itself rewritten (same index or slot) to a sane one. */
+static void rewritten(const struct layout *l)
+{
+	const char *name = "vq-bad-device-rewritten";
+	struct virtq q;
+	void *got[4];
+	uint32_t len[4];
+	unsigned int n, after;
+
+	if (start(&q, l)) {
+		verdict(name, l->name, 0, "no room for two chains");
+		return;
+	}
+	use(&q, QS + 3, 8);
+	n = virtq_get_bufs(&q, got, len, 4);
+	if (q.packed) {
+		q.ring[q.last_used].id = id_of(&q, 1);
+	} else {
+		q.used->ring[q.last_used & (QS - 1)].id = id_of(&q, 1);
+		q.used->idx = (uint16_t)(q.last_used + 1);
+	}
+	after = virtq_get_bufs(&q, got, len, 4);
+	verdict(name, l->name, n == 0 && after == 0 && q.broken,
+		"%u chains came back for an entry naming none (want 0), then %u once it named chain 1 (want 0: the queue is broken), the queue %s",
+		n, after, q.broken ? "broken" : "not marked broken");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -255,6 +338,7 @@ int main(void)
 		bad_id(&layouts[i], "vq-bad-device-id", QS + 3);
 		bad_id(&layouts[i], "vq-bad-device-id-edge", QS);
 		twice(&layouts[i]);
+		rewritten(&layouts[i]);
 		if (layouts[i].packed)
 			continue;	/* no used index */
 		jump(&layouts[i], "vq-bad-device-jump", 3);
@@ -264,6 +348,7 @@ int main(void)
 		overreach(&layouts[i], "vq-bad-device-overreach", 0);
 		overreach(&layouts[i], "vq-bad-device-overreach-bufs", 1);
 	}
+	id_alias();
 	free(mem);
 	printf("vq_bad_device: %d failed\n", failures);
 	return failures != 0;
