@@ -269,8 +269,9 @@ if build kern_blkcheck "${asan[@]}" "${kern[@]}" -I"$top/guest/include" -- \
 fi
 # The net driver against the net device: a transmit queue smaller than
 # the driver's buffers, the device's MTU, frames naming buffers they lack.
-if build kern_net "${asan[@]}" "${kern[@]}" -- "$here/kern_net.c" \
-	"$top"/guest/lib/net/*.c "$top/guest/lib/cmdline.c" "${kdriver[@]}"; then
+knet=("$here/kern_net_harness.c" "$top"/guest/lib/net/*.c
+	"$top/guest/lib/cmdline.c" "${kdriver[@]}")
+if build kern_net "${asan[@]}" "${kern[@]}" -- "$here/kern_net.c" "${knet[@]}"; then
 	run_cases kern_net kern-
 fi
 
