@@ -3,7 +3,7 @@
  * receive path, kern/virtio_net_rx.c, included here to see its buffers;
  * kern_hosted.c gives it the kernel) against the net device
  * (host/backend/net.c) in loopback mode, one device per case
- * (kern_net_harness.c).
+ * (kern_net_harness.c; kern_net_rx.c and kern_net_tx.c have more).
  *
  *   net-tx-small-queue: a transmit queue of 16 entries, fewer than the
  *     driver's NBUF buffers: 80 frames sent with the device stopped fill
@@ -155,14 +155,19 @@ static void raw_csum_rx(void)
 		partial);
 }
 
-/* Mergeable buffers, a receive queue of 8: is mtu taken as it should? */
-static void mtu_small_rx(uint16_t want, int taken, const char *name)
+/*
+ * The device's features less drop, a receive queue of rx_max: is its mtu
+ * want taken as it should?
+ */
+static void mtu_taken(uint64_t drop, uint16_t rx_max, uint16_t want,
+		      int taken, const char *test, const char *name)
 {
-	struct netif *nif = kn_up(0, want, 256, 8);
+	struct netif *nif = kn_up(drop, want, 256, rx_max);
 	int f_mtu = nif && virtio_has(&vnet.dev, VIRTIO_NET_F_MTU);
 
-	verdict("net-mtu-big", name,
-		nif && vnet.mrg && vnet.dev.vq[RXQ(0)].size == 8 &&
+	verdict(test, name,
+		nif && vnet.mrg == !(drop & F(VIRTIO_NET_F_MRG_RXBUF)) &&
+		vnet.dev.vq[RXQ(0)].size == (rx_max < NBUF ? rx_max : NBUF) &&
 		f_mtu == taken && nif->mtu == (taken ? want : 0),
 		"mtu %u, mergeable buffers %s, a receive queue of %u: F_MTU %s (want %s), netif mtu %u",
 		want, nif && vnet.mrg ? "on" : "off",
@@ -215,9 +220,28 @@ static void mtu(void)
 		"mtu 9000 with mergeable buffers: F_MTU %s, netif mtu %u",
 		nif && virtio_has(&vnet.dev, VIRTIO_NET_F_MTU) ? "negotiated" : "not negotiated",
 		nif ? nif->mtu : 0);
-	mtu_small_rx(8166, 1, "mrg-rx8-fits");
-	mtu_small_rx(8167, 0, "mrg-rx8-too-big");
-	mtu_small_rx(9000, 0, "mrg-rx8-9000");
+	mtu_taken(0, 8, 8166, 1, "net-mtu-big", "mrg-rx8-fits");
+	mtu_taken(0, 8, 8167, 0, "net-mtu-big", "mrg-rx8-too-big");
+	mtu_taken(0, 8, 9000, 0, "net-mtu-big", "mrg-rx8-9000");
+	/* One buffer of BUF: its header and 14 + 2022 bytes. */
+	mtu_taken(F(VIRTIO_NET_F_MRG_RXBUF), 256, BUF - HDR - ETH_HLEN, 1,
+		  "net-mtu-big", "one-buf-fits");
+	mtu_taken(F(VIRTIO_NET_F_MRG_RXBUF), 256, BUF - HDR - ETH_HLEN + 1, 0,
+		  "net-mtu-big", "one-buf-too-big");
+	mtu_taken(0, 256, ETH_MIN_MTU, 1, "net-mtu-small", "68");
+	mtu_taken(0, 256, ETH_MIN_MTU - 1, 0, "net-mtu-small", "67");
+}
+
+/* The netif's MAC is the device's config's. */
+static void mac(void)
+{
+	struct netif *nif = kn_up(0, 1500, 256, 256);
+
+	verdict("net-mac", NULL, nif && !memcmp(nif->mac, kn_mac, 6),
+		"netif MAC %02x:%02x:%02x:%02x:%02x:%02x",
+		nif ? nif->mac[0] : 0, nif ? nif->mac[1] : 0,
+		nif ? nif->mac[2] : 0, nif ? nif->mac[3] : 0,
+		nif ? nif->mac[4] : 0, nif ? nif->mac[5] : 0);
 }
 
 /*
@@ -386,6 +410,7 @@ int main(void)
 	snprintf((char *)kspawn_hdr->cmdline, sizeof(kspawn_hdr->cmdline), "netmq=off");
 	tx_small_queue();
 	mtu();
+	mac();
 	raw_csum();
 	raw_csum_rx();
 	raw_csum_rx_edge();
@@ -395,6 +420,7 @@ int main(void)
 	rx_hostile("named5-used3", 5, 3, 0, 0);
 	rx_hostile("named0", 0, 1, 0, 0);
 	rx_hostile("head-too-long", 3, 3, MRG_BUF + 1, 0);
+	rx_hostile("head-too-long-named2", 2, 2, MRG_BUF + 1, 0);
 	rx_hostile("head-only", 3, 3, HDR, 0);
 	rx_hostile("rest-too-long", 3, 3, 0, MRG_BUF + 1);
 	rx_broken();
