@@ -274,6 +274,12 @@ knet=("$here/kern_net_harness.c" "$top"/guest/lib/net/*.c
 if build kern_net "${asan[@]}" "${kern[@]}" -- "$here/kern_net.c" "${knet[@]}"; then
 	run_cases kern_net kern-
 fi
+# Its receive path: frames over several buffers, the device's checksum
+# word, interrupts armed and not (kern_net_rx.c lists the cases).
+if build kern_net_rx "${asan[@]}" "${kern[@]}" -- "$here/kern_net_rx.c" \
+	"${knet[@]}"; then
+	run_cases kern_net_rx kern-
+fi
 
 # 1 000 000 frames through the net device in loopback mode.
 if build net_loopback "${asan[@]}" -- "$here/net_loopback.c" "${backend[@]}" "${driver[@]}"; then
