@@ -22,6 +22,7 @@ struct kb_net kn_net;
 const uint8_t kn_mac[6] = { 0x02, 0x6b, 0x73, 0, 0, 1 };
 int kn_no_ctrlq;
 uint16_t kn_max_pairs;
+uint16_t kn_rx_other_max;
 unsigned long kn_looped;
 uint8_t kn_last[BIG];
 size_t kn_last_len;
@@ -73,6 +74,8 @@ struct netif *kn_up(uint64_t drop, uint16_t mtu, uint16_t tx_max,
 		       &kn_max_pairs, sizeof(kn_max_pairs));
 	kn_slot.queues[TXQ(0)].size_max = tx_max;
 	kn_slot.queues[RXQ(0)].size_max = rx_max;
+	for (unsigned int p = 1; kn_rx_other_max && p < KB_NET_PAIRS_MAX; p++)
+		kn_slot.queues[RXQ(p)].size_max = kn_rx_other_max;
 	if (kn_no_ctrlq)
 		kn_slot.queues[2 * KB_NET_PAIRS_MAX].size_max = 0;
 	vh_region(region, BASE, REGION_BYTES, 0);

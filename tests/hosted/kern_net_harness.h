@@ -24,6 +24,8 @@ extern const uint8_t kn_mac[6];
 extern int kn_no_ctrlq;
 /* up(): max_virtqueue_pairs in the device's config, if not 0. */
 extern uint16_t kn_max_pairs;
+/* up(): the largest receive queue of every pair but 0, if not 0. */
+extern uint16_t kn_rx_other_max;
 /* Frames that came back since up(), the last one's bytes. */
 extern unsigned long kn_looped;
 extern uint8_t kn_last[BIG];

@@ -280,6 +280,12 @@ if build kern_net_rx "${asan[@]}" "${kern[@]}" -- "$here/kern_net_rx.c" \
 	"${knet[@]}"; then
 	run_cases kern_net_rx kern-
 fi
+# Its sending: buffers taken back, headers, kicks, batches, queue pairs
+# and the ctrl queue's ack (kern_net_tx.c lists the cases).
+if build kern_net_tx "${asan[@]}" "${kern[@]}" -- "$here/kern_net_tx.c" \
+	"${knet[@]}"; then
+	run_cases kern_net_tx kern-
+fi
 
 # 1 000 000 frames through the net device in loopback mode.
 if build net_loopback "${asan[@]}" -- "$here/net_loopback.c" "${backend[@]}" "${driver[@]}"; then
