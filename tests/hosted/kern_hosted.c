@@ -136,6 +136,16 @@ void *page_alloc(size_t npages)
 	return vh_platform.alloc(npages * 4096);
 }
 
+void *kzalloc(size_t size)
+{
+	return calloc(1, size);
+}
+
+void kfree(void *p)
+{
+	free(p);
+}
+
 /* The region's allocator hands out and never takes back. */
 void page_free(void *va, size_t npages)
 {

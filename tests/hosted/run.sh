@@ -286,6 +286,12 @@ if build kern_net_tx "${asan[@]}" "${kern[@]}" -- "$here/kern_net_tx.c" \
 	"${knet[@]}"; then
 	run_cases kern_net_tx kern-
 fi
+# Raw frames (kern/net_raw.c, l2fwd's) over it: the ring, batches, open
+# and close (kern_net_raw.c lists the cases).
+if build kern_net_raw "${asan[@]}" "${kern[@]}" -- "$here/kern_net_raw.c" \
+	"${knet[@]}"; then
+	run_cases kern_net_raw kern-
+fi
 
 # 1 000 000 frames through the net device in loopback mode.
 if build net_loopback "${asan[@]}" -- "$here/net_loopback.c" "${backend[@]}" "${driver[@]}"; then
