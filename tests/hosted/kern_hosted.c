@@ -38,9 +38,11 @@ char kh_last_line[256];
 
 static struct thread self;
 static struct cpu cpu0;
+unsigned int kh_ncpus = 1, kh_cpu;
 
 struct cpu *this_cpu(void)
 {
+	cpu0.index = kh_cpu;
 	return &cpu0;
 }
 
@@ -51,12 +53,12 @@ struct thread *thread_self(void)
 
 unsigned int sched_cpu(void)
 {
-	return 0;
+	return kh_cpu;
 }
 
 unsigned int sched_ncpus(void)
 {
-	return 1;
+	return kh_ncpus;
 }
 
 uint64_t time_ns(void)
@@ -67,10 +69,16 @@ uint64_t time_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+void (*kh_sleep_hook)(void);
+
 void thread_sleep_ms(uint64_t ms)
 {
-	while (ms--)
-		vh_platform.wait(NULL);
+	while (ms--) {
+		if (kh_sleep_hook)
+			kh_sleep_hook();
+		else
+			vh_platform.wait(NULL);
+	}
 }
 
 /*
@@ -126,6 +134,16 @@ int kprintf(const char *fmt, ...)
 void *page_alloc(size_t npages)
 {
 	return vh_platform.alloc(npages * 4096);
+}
+
+void *kzalloc(size_t size)
+{
+	return calloc(1, size);
+}
+
+void kfree(void *p)
+{
+	free(p);
 }
 
 /* The region's allocator hands out and never takes back. */

@@ -47,11 +47,23 @@ extern uint64_t kh_want;
 /* Called as every spin_lock() begins: a test's way to be slow there. */
 extern void (*kh_lock_hook)(void);
 /*
+ * Called for each millisecond thread_sleep_ms() sleeps, instead of the
+ * platform's wait (a turn of the device vh_poll() named): a test's way to
+ * play the device while the driver waits for it.
+ */
+extern void (*kh_sleep_hook)(void);
+/*
  * Called by every wq_wake_all() (whose waiters poll, so it wakes nobody):
  * a test's way to count the wake-ups a driver sends.
  */
 struct wait_queue;
 extern void (*kh_wake_hook)(struct wait_queue *wq);
+
+/*
+ * The CPUs sched_ncpus() says the kernel has (1 unless a test says more)
+ * and the one this_cpu() and sched_cpu() say the caller runs on (0).
+ */
+extern unsigned int kh_ncpus, kh_cpu;
 
 /* The kernel's header: its cmdline is what the drivers read. */
 extern struct kspawn_header *kspawn_hdr;

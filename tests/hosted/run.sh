@@ -269,9 +269,28 @@ if build kern_blkcheck "${asan[@]}" "${kern[@]}" -I"$top/guest/include" -- \
 fi
 # The net driver against the net device: a transmit queue smaller than
 # the driver's buffers, the device's MTU, frames naming buffers they lack.
-if build kern_net "${asan[@]}" "${kern[@]}" -- "$here/kern_net.c" \
-	"$top"/guest/lib/net/*.c "$top/guest/lib/cmdline.c" "${kdriver[@]}"; then
+knet=("$here/kern_net_harness.c" "$top"/guest/lib/net/*.c
+	"$top/guest/lib/cmdline.c" "${kdriver[@]}")
+if build kern_net "${asan[@]}" "${kern[@]}" -- "$here/kern_net.c" "${knet[@]}"; then
 	run_cases kern_net kern-
+fi
+# Its receive path: frames over several buffers, the device's checksum
+# word, interrupts armed and not (kern_net_rx.c lists the cases).
+if build kern_net_rx "${asan[@]}" "${kern[@]}" -- "$here/kern_net_rx.c" \
+	"${knet[@]}"; then
+	run_cases kern_net_rx kern-
+fi
+# Its sending: buffers taken back, headers, kicks, batches, queue pairs
+# and the ctrl queue's ack (kern_net_tx.c lists the cases).
+if build kern_net_tx "${asan[@]}" "${kern[@]}" -- "$here/kern_net_tx.c" \
+	"${knet[@]}"; then
+	run_cases kern_net_tx kern-
+fi
+# Raw frames (kern/net_raw.c, l2fwd's) over it: the ring, batches, open
+# and close (kern_net_raw.c lists the cases).
+if build kern_net_raw "${asan[@]}" "${kern[@]}" -- "$here/kern_net_raw.c" \
+	"${knet[@]}"; then
+	run_cases kern_net_raw kern-
 fi
 
 # 1 000 000 frames through the net device in loopback mode.
