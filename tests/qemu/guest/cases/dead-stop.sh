@@ -9,8 +9,11 @@
 # which `kspawnctl status` shows while the instance is DEAD.  The stop
 # waits for the read after its last look at the ring, the guest printing
 # on meanwhile; the monitor, which would empty the ring meanwhile, is
-# kept off the CPU (pinned to CPU 1 under a SCHED_FIFO loop, RT
-# throttling off) until the stop has returned, as on a busy host.  The
+# kept off the CPU (pinned to CPU 1 under a SCHED_FIFO loop, RT tasks
+# given 99% of it) until the stop has returned, as on a busy host.  Not
+# 100% (RT throttling off): CPU 1's ksoftirqd then never ran, its RCU
+# softirq with it, and the stop's add_cpu() waited for ever for a grace
+# period (CI: "rcu_preempt self-detected stall on CPU 1").  The
 # guest's last whole line must reach the console: before the fix what it
 # wrote after the stop's last look stayed in the ring, the monitor and
 # the retry passing DEAD instances by.
@@ -55,7 +58,7 @@ undo() {
 trap 'undo; exit 1' TERM INT
 echo "$hpstate" > "$fail" || bad "cannot make CPU 2's bring-up fail (state $hpstate)"
 taskset -p 2 "$mon" > /dev/null
-echo -1 > $rt
+echo 990000 > $rt
 taskset -c 1 rtrun 10 sh -c 'while :; do :; done' &
 hog=$!
 sleep 0.2	# the monitor off the CPU
