@@ -26,6 +26,14 @@
  *     at the broken ring woke it again (three times here: the
  *     interrupt's, the watcher's own and the reset's).
  *
+ *   blk-reset-late-used: the device answers one of two requests as it
+ *     is reset, before it says so: the drain keeps that answer (OK) and
+ *     fails the other (its count of bytes written from an earlier use
+ *     not kept).  Then it names the failed one in the used ring
+ *     with an interrupt, as a device that went on after its reset: the
+ *     driver's queue is dead, the ring not read (a mutation audit: both
+ *     the drain's look at the ring and the dead mark were untested).
+ *
  * The driver is included here, to start it afresh for each case.
  */
 #include "kern/virtio_blk.c"
@@ -54,6 +62,7 @@
 static uint8_t *region;
 static struct kspawn_device slot;
 static volatile int stop, complete_first, break_ring, resets;
+static volatile int complete_at_reset;
 static pthread_t resetter;
 
 static void *va(uint64_t gpa)
@@ -73,6 +82,15 @@ static void *device(void *arg)
 	while (!stop) {
 		uint8_t st = __atomic_load_n(&slot.status, __ATOMIC_ACQUIRE);
 
+		/* The first request answered as the reset is asked, before it. */
+		if (complete_at_reset &&
+		    __atomic_load_n(&slot.reset, __ATOMIC_ACQUIRE)) {
+			complete_at_reset = 0;
+			kh_blk_complete_split(&slot, va,
+					      ((struct vring_avail *)va(
+					      slot.queues[0].driver_addr))->ring[0],
+					      0, 0);
+		}
 		if (kh_device_handshake(&slot, &acked)) {
 			resets++;
 			continue;
@@ -296,6 +314,47 @@ out:
 	pthread_join(dev, NULL);
 }
 
+/*
+ * The device answers the first request as it is reset: the reset's
+ * drain keeps that answer (the request OK), fails the other.  Then it
+ * goes on as if not reset, naming the failed request in the used ring,
+ * with an interrupt: the driver reads that ring no more.
+ */
+static void late_used(void)
+{
+	static struct vblk_req r0, r1;
+	static uint8_t b0[VBLK_SECTOR], b1[VBLK_SECTOR];
+	struct vring_used *used;
+	struct vring_avail *avail;
+	pthread_t dev;
+	int e0, e1;
+
+	if (start(&dev, 0)) {
+		verdict("blk-reset-late-used", NULL, 0, "no device");
+		goto out;
+	}
+	used = va(slot.queues[0].device_addr);
+	avail = va(slot.queues[0].driver_addr);
+	complete_at_reset = 1;
+	r1.written = 1 + VBLK_SECTOR;	/* an earlier use's count */
+	vblk_submit(&r0, VIRTIO_BLK_T_IN, 0, b0, sizeof(b0));
+	vblk_submit(&r1, VIRTIO_BLK_T_IN, 0, b1, sizeof(b1));
+	e1 = vblk_wait(&r1);		/* NEEDS_RESET: the reset is ours */
+	e0 = vblk_wait(&r0);
+	used->ring[1].id = avail->ring[1];
+	used->ring[1].len = 1;
+	__atomic_store_n(&used->idx, 2, __ATOMIC_RELEASE);
+	on_irq(&vblk.dev, 0);
+	verdict("blk-reset-late-used", NULL,
+		!e0 && e1 == -1 && r1.status == VIRTIO_BLK_S_IOERR &&
+		!r1.written && resets == 1,
+		"the request answered at the reset %d (want 0), the other %d, status %u, written %u after a used entry past the reset (want -1, %u, 0), %d resets (want 1)",
+		e0, e1, r1.status, r1.written, VIRTIO_BLK_S_IOERR, resets);
+out:
+	stop = 1;
+	pthread_join(dev, NULL);
+}
+
 int main(void)
 {
 	region = aligned_alloc(4096, REGION_BYTES);
@@ -303,6 +362,7 @@ int main(void)
 		return 2;
 	waiters();
 	stale_used();
+	late_used();
 	callbacks_only(0);
 	callbacks_only(1);
 	kh_blk_end_watcher();
