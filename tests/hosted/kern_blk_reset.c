@@ -34,6 +34,13 @@
  *     driver's queue is dead, the ring not read (a mutation audit: both
  *     the drain's look at the ring and the dead mark were untested).
  *
+ *   blk-reset-watcher-woken: the watcher asleep with no deadline, as
+ *     when no callback request is out, is woken by the next one: on the
+ *     kernel nothing else wakes it (the hosted waits poll, so the case
+ *     marks the watcher idle by hand rather than run its thread); its
+ *     request failed by the reset, none is counted out any more (the
+ *     watcher would look every 100 ms for ever).
+ *
  * The driver is included here, to start it afresh for each case.
  */
 #include "kern/virtio_blk.c"
@@ -355,6 +362,53 @@ out:
 	pthread_join(dev, NULL);
 }
 
+static int idle_wakes;
+
+static void count_idle_wakes(struct wait_queue *wq)
+{
+	if (wq == &vblk.watch_wq)
+		__atomic_add_fetch(&idle_wakes, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * The watcher asleep with no deadline (no callback request out): the
+ * first callback request wakes it.  Played without its thread, marked
+ * started and idle: the hosted waits poll, which hides a lost wake-up.
+ */
+static void watcher_woken(void)
+{
+	static struct vblk_req r0, r1;
+	static uint8_t b0[VBLK_SECTOR], b1[VBLK_SECTOR];
+	pthread_t dev;
+	int woken, e;
+
+	memset(callbacks, 0, sizeof(callbacks));
+	if (start(&dev, 0)) {
+		verdict("blk-reset-watcher-woken", NULL, 0, "no device");
+		goto out;
+	}
+	vblk.watcher = 1;
+	vblk.watch_idle = 1;
+	idle_wakes = 0;
+	kh_wake_hook = count_idle_wakes;
+	vblk_submit_cb(&r0, VIRTIO_BLK_T_IN, 0, b0, sizeof(b0), count,
+		       (void *)0);
+	woken = idle_wakes;
+	kh_wake_hook = NULL;
+	vblk_submit(&r1, VIRTIO_BLK_T_IN, 0, b1, sizeof(b1));
+	e = vblk_wait(&r1);		/* NEEDS_RESET: both fail */
+	vblk.watcher = 2;
+	verdict("blk-reset-watcher-woken", NULL,
+		woken == 1 && e == -1 && callbacks[0] == 1 &&
+		r0.status == VIRTIO_BLK_S_IOERR && !vblk.cb_out,
+		"the idle watcher woken %d times by the first callback request (want 1); then the wait %d (want -1), the callback called %d times (want 1), status %u (want %u), %u callback requests out (want 0)",
+		woken, e, callbacks[0], r0.status, VIRTIO_BLK_S_IOERR,
+		vblk.cb_out);
+out:
+	stop = 1;
+	pthread_join(dev, NULL);
+}
+
 int main(void)
 {
 	region = aligned_alloc(4096, REGION_BYTES);
@@ -363,6 +417,7 @@ int main(void)
 	waiters();
 	stale_used();
 	late_used();
+	watcher_woken();
 	callbacks_only(0);
 	callbacks_only(1);
 	kh_blk_end_watcher();
