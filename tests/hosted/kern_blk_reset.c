@@ -26,6 +26,21 @@
  *     at the broken ring woke it again (three times here: the
  *     interrupt's, the watcher's own and the reset's).
  *
+ *   blk-reset-late-used: the device answers one of two requests as it
+ *     is reset, before it says so: the drain keeps that answer (OK) and
+ *     fails the other (its count of bytes written from an earlier use
+ *     not kept).  Then it names the failed one in the used ring
+ *     with an interrupt, as a device that went on after its reset: the
+ *     driver's queue is dead, the ring not read (a mutation audit: both
+ *     the drain's look at the ring and the dead mark were untested).
+ *
+ *   blk-reset-watcher-woken: the watcher asleep with no deadline, as
+ *     when no callback request is out, is woken by the next one: on the
+ *     kernel nothing else wakes it (the hosted waits poll, so the case
+ *     marks the watcher idle by hand rather than run its thread); its
+ *     request failed by the reset, none is counted out any more (the
+ *     watcher would look every 100 ms for ever).
+ *
  * The driver is included here, to start it afresh for each case.
  */
 #include "kern/virtio_blk.c"
@@ -54,6 +69,7 @@
 static uint8_t *region;
 static struct kspawn_device slot;
 static volatile int stop, complete_first, break_ring, resets;
+static volatile int complete_at_reset;
 static pthread_t resetter;
 
 static void *va(uint64_t gpa)
@@ -73,6 +89,15 @@ static void *device(void *arg)
 	while (!stop) {
 		uint8_t st = __atomic_load_n(&slot.status, __ATOMIC_ACQUIRE);
 
+		/* The first request answered as the reset is asked, before it. */
+		if (complete_at_reset &&
+		    __atomic_load_n(&slot.reset, __ATOMIC_ACQUIRE)) {
+			complete_at_reset = 0;
+			kh_blk_complete_split(&slot, va,
+					      ((struct vring_avail *)va(
+					      slot.queues[0].driver_addr))->ring[0],
+					      0, 0);
+		}
 		if (kh_device_handshake(&slot, &acked)) {
 			resets++;
 			continue;
@@ -296,6 +321,94 @@ out:
 	pthread_join(dev, NULL);
 }
 
+/*
+ * The device answers the first request as it is reset: the reset's
+ * drain keeps that answer (the request OK), fails the other.  Then it
+ * goes on as if not reset, naming the failed request in the used ring,
+ * with an interrupt: the driver reads that ring no more.
+ */
+static void late_used(void)
+{
+	static struct vblk_req r0, r1;
+	static uint8_t b0[VBLK_SECTOR], b1[VBLK_SECTOR];
+	struct vring_used *used;
+	struct vring_avail *avail;
+	pthread_t dev;
+	int e0, e1;
+
+	if (start(&dev, 0)) {
+		verdict("blk-reset-late-used", NULL, 0, "no device");
+		goto out;
+	}
+	used = va(slot.queues[0].device_addr);
+	avail = va(slot.queues[0].driver_addr);
+	complete_at_reset = 1;
+	r1.written = 1 + VBLK_SECTOR;	/* an earlier use's count */
+	vblk_submit(&r0, VIRTIO_BLK_T_IN, 0, b0, sizeof(b0));
+	vblk_submit(&r1, VIRTIO_BLK_T_IN, 0, b1, sizeof(b1));
+	e1 = vblk_wait(&r1);		/* NEEDS_RESET: the reset is ours */
+	e0 = vblk_wait(&r0);
+	used->ring[1].id = avail->ring[1];
+	used->ring[1].len = 1;
+	__atomic_store_n(&used->idx, 2, __ATOMIC_RELEASE);
+	on_irq(&vblk.dev, 0);
+	verdict("blk-reset-late-used", NULL,
+		!e0 && e1 == -1 && r1.status == VIRTIO_BLK_S_IOERR &&
+		!r1.written && resets == 1,
+		"the request answered at the reset %d (want 0), the other %d, status %u, written %u after a used entry past the reset (want -1, %u, 0), %d resets (want 1)",
+		e0, e1, r1.status, r1.written, VIRTIO_BLK_S_IOERR, resets);
+out:
+	stop = 1;
+	pthread_join(dev, NULL);
+}
+
+static int idle_wakes;
+
+static void count_idle_wakes(struct wait_queue *wq)
+{
+	if (wq == &vblk.watch_wq)
+		__atomic_add_fetch(&idle_wakes, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * The watcher asleep with no deadline (no callback request out): the
+ * first callback request wakes it.  Played without its thread, marked
+ * started and idle: the hosted waits poll, which hides a lost wake-up.
+ */
+static void watcher_woken(void)
+{
+	static struct vblk_req r0, r1;
+	static uint8_t b0[VBLK_SECTOR], b1[VBLK_SECTOR];
+	pthread_t dev;
+	int woken, e;
+
+	memset(callbacks, 0, sizeof(callbacks));
+	if (start(&dev, 0)) {
+		verdict("blk-reset-watcher-woken", NULL, 0, "no device");
+		goto out;
+	}
+	vblk.watcher = 1;
+	vblk.watch_idle = 1;
+	idle_wakes = 0;
+	kh_wake_hook = count_idle_wakes;
+	vblk_submit_cb(&r0, VIRTIO_BLK_T_IN, 0, b0, sizeof(b0), count,
+		       (void *)0);
+	woken = idle_wakes;
+	kh_wake_hook = NULL;
+	vblk_submit(&r1, VIRTIO_BLK_T_IN, 0, b1, sizeof(b1));
+	e = vblk_wait(&r1);		/* NEEDS_RESET: both fail */
+	vblk.watcher = 2;
+	verdict("blk-reset-watcher-woken", NULL,
+		woken == 1 && e == -1 && callbacks[0] == 1 &&
+		r0.status == VIRTIO_BLK_S_IOERR && !vblk.cb_out,
+		"the idle watcher woken %d times by the first callback request (want 1); then the wait %d (want -1), the callback called %d times (want 1), status %u (want %u), %u callback requests out (want 0)",
+		woken, e, callbacks[0], r0.status, VIRTIO_BLK_S_IOERR,
+		vblk.cb_out);
+out:
+	stop = 1;
+	pthread_join(dev, NULL);
+}
+
 int main(void)
 {
 	region = aligned_alloc(4096, REGION_BYTES);
@@ -303,6 +416,8 @@ int main(void)
 		return 2;
 	waiters();
 	stale_used();
+	late_used();
+	watcher_woken();
 	callbacks_only(0);
 	callbacks_only(1);
 	kh_blk_end_watcher();

@@ -261,6 +261,12 @@ if build kern_blk_hostile "${asan[@]}" "${kern[@]}" -- \
 	"$here/kern_blk_hostile.c" "${kdriver[@]}"; then
 	run_cases kern_blk_hostile kern-
 fi
+# The device's config fields read at init, each checked or bounded
+# (kern_blk_config.c lists the cases).
+if build kern_blk_config "${asan[@]}" "${kern[@]}" -- \
+	"$here/kern_blk_config.c" "${kdriver[@]}"; then
+	run_cases kern_blk_config kern-
+fi
 # The guest's blkcheck app over the driver: a write failing with others
 # out, each waited for before blkcheck returns (its frame holds them).
 if build kern_blkcheck "${asan[@]}" "${kern[@]}" -I"$top/guest/include" -- \
