@@ -111,8 +111,9 @@ static void cmd_read_mem(struct gdb_stub *s, const char *p)
 		reply(s, ERR_BAD_PACKET);
 		return;
 	}
-	if (len > sizeof(buf) - 1)
-		len = sizeof(buf) - 1;
+	/* its hex is then PacketSize, which scratch holds with its NUL */
+	if (len > sizeof(buf))
+		len = sizeof(buf);
 	if (s->t->read_mem(s->t->ctx, addr, buf, len)) {
 		reply(s, ERR_FAULT);
 		return;

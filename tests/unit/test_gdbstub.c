@@ -20,6 +20,7 @@ struct fake {
 	size_t out_len;
 	uint64_t regs[3][4];		/* 3 threads x 4 registers */
 	uint8_t mem[256];		/* guest memory at 0x1000 */
+	uint8_t big[4096];		/* and more at 0x10000 */
 	int bp_inserted;
 	uint64_t bp_addr;
 	unsigned int unavailable;	/* bit r: register r has no value */
@@ -74,6 +75,11 @@ static int f_read_mem(void *ctx, uint64_t addr, void *buf, size_t len)
 {
 	struct fake *f = ctx;
 
+	if (addr >= 0x10000 && len <= sizeof(f->big) &&
+	    addr - 0x10000 <= sizeof(f->big) - len) {
+		memcpy(buf, f->big + (addr - 0x10000), len);
+		return 0;
+	}
 	if (!in_mem(addr, len))
 		return -1;
 	memcpy(buf, f->mem + (addr - 0x1000), len);
@@ -347,6 +353,22 @@ static void test_big_read_is_clamped(void **state)
 	assert_int_equal(strlen(reply_n(1)), 512);
 }
 
+/*
+ * A read of 2048 bytes is answered whole: 4096 hex digits, PacketSize,
+ * which the reply buffer holds.  It was cut to 2047, and gdb, which asks
+ * for PacketSize / 2 at a time, asked again for the last byte.
+ */
+static void test_read_fills_a_packet(void **state)
+{
+	(void)state;
+	gdb_sends("m10000,800");
+	gdb_sends("m10000,801");
+	gdb_sends("k");
+	gdb_stub_stopped(&stub, 1, GDB_SIGTRAP);
+	assert_int_equal(strlen(reply_n(0)), RSP_PACKET_MAX);
+	assert_int_equal(strlen(reply_n(1)), RSP_PACKET_MAX);
+}
+
 /* An offset at or past the end of target.xml: nothing after it is read. */
 static void test_xml_offset_past_end(void **state)
 {
@@ -496,6 +518,7 @@ int main(void)
 		cmocka_unit_test_setup(test_breakpoints_and_xml, setup),
 		cmocka_unit_test_setup(test_hostile_packets, setup),
 		cmocka_unit_test_setup(test_big_read_is_clamped, setup),
+		cmocka_unit_test_setup(test_read_fills_a_packet, setup),
 		cmocka_unit_test_setup(test_xml_offset_past_end, setup),
 		cmocka_unit_test_setup(test_new_session_acked, setup),
 		cmocka_unit_test_setup(test_packet_size_edge, setup),

@@ -22,12 +22,40 @@ struct sw_bp {
 	uint8_t inserted;		/* our int3 is in memory */
 };
 
+/*
+ * A single step the stub set TF for, whose #DB (BS) has not come yet.
+ * Before the stepped instruction runs, an interrupt or exception may be
+ * taken (TF is cleared for its handler), and the handler may stop for
+ * gdb, which may step it or continue it past a breakpoint of its own:
+ * a step of the handler's, taken while the outer one still waits.  So
+ * they nest, innermost last, and a BS #DB is always the innermost
+ * one's: the outer context runs its instruction only once the handler
+ * has returned, and a handler stepping with TF traps before it can
+ * return (its step of the iret itself lands before the outer
+ * instruction: see same_frame()).  Matching a #DB to its step by frame
+ * or stack would not do: the stepped instruction moves rsp (push, call,
+ * sub), and the #DB's frame with it.
+ *
+ * All of them are the stub's owner CPU's: gdb_resume_all() keeps the
+ * others parked while one is pending, so one global list is enough.
+ * The depth is the nesting of contexts stopped before their stepped
+ * instruction (a thread, an interrupt, an NMI...).
+ */
+#define MAX_STEPS 4
+
+struct step {
+	const struct trap_frame *tf;	/* the frame resumed with TF */
+	uint64_t rip;			/* where it resumed */
+	uint64_t over;			/* breakpoint to re-insert, 0 if none */
+	int user;			/* gdb asked for it and waits for it */
+};
+
 static struct {
 	struct sw_bp bp[MAX_SW_BP];
 	uint64_t dr7;
 	uint64_t dr_addr[4];
-	uint64_t step_over;		/* breakpoint to re-insert, 0 if none */
-	int user_step;			/* gdb asked for a single step */
+	struct step steps[MAX_STEPS];	/* pending, innermost last */
+	int nsteps;
 } g;
 
 static struct sw_bp *sw_bp_at(uint64_t addr)
@@ -41,6 +69,28 @@ static struct sw_bp *sw_bp_at(uint64_t addr)
 int gdb_bp_at(uint64_t addr)
 {
 	return sw_bp_at(addr) != NULL;
+}
+
+/* A pending step is over the breakpoint at addr: its int3 stays out. */
+static int stepping_over(uint64_t addr)
+{
+	for (int i = 0; i < g.nsteps; i++)
+		if (g.steps[i].over == addr)
+			return 1;
+	return 0;
+}
+
+/*
+ * tf is the innermost pending step's own frame, its instruction not run
+ * yet: the host's debug IPI taken just before it (the interrupt's frame
+ * is where the stepping context's was: same stack pointer, same layout),
+ * or gdb's step of a handler's iret back to it.
+ */
+static struct step *same_frame(const struct trap_frame *tf)
+{
+	struct step *top = g.nsteps ? &g.steps[g.nsteps - 1] : NULL;
+
+	return top && top->tf == tf && top->rip == tf->rip ? top : NULL;
 }
 
 /*
@@ -72,7 +122,7 @@ void gdb_bps_out(void)
 }
 
 /*
- * Each one but the breakpoint being stepped over (it goes in after the
+ * Each one but the breakpoints being stepped over (each goes in after its
  * step), over the byte there now: gdb may have written it.  A page
  * unmapped since gdb set one (a freed stack) is left alone.
  */
@@ -87,7 +137,7 @@ static void sw_bps_in(void)
 		    !gdb_mem_accessible(b->addr, 1))
 			continue;
 		b->saved = *(volatile uint8_t *)b->addr;
-		if (b->addr != g.step_over) {
+		if (!stepping_over(b->addr)) {
 			gdb_mem_poke(b->addr, &int3, 1);
 			b->inserted = 1;
 		}
@@ -226,28 +276,44 @@ void gdb_note_watch_hit(struct gdb_stub *s, uint64_t dr6)
 	}
 }
 
-/* Leave the stop: step over our own breakpoint, honour single step. */
+/*
+ * Leave the stop: step over our own breakpoint, honour single step.  A
+ * step already pending in an outer context (this stop came before its
+ * instruction ran) stays pending, its breakpoint out.
+ */
 void gdb_prepare_resume(struct trap_frame *tf, enum gdb_resume resume)
 {
 	struct sw_bp *b = sw_bp_at(tf->rip);
+	int user = resume == GDB_RESUME_STEP;
+	struct step *s = same_frame(tf);
 
-	g.user_step = resume == GDB_RESUME_STEP;
+	/* gdb has its stop: an outer step's #DB is no longer its to see */
+	for (int i = 0; i < g.nsteps; i++)
+		g.steps[i].user = 0;
 	tf->rflags &= ~RFLAGS_TF;
-	if (b) {
-		g.step_over = b->addr;	/* its int3 stays out for the step */
+	if (!s && (b || user) && g.nsteps < MAX_STEPS) {
+		s = &g.steps[g.nsteps++];
+		*s = (struct step){ .tf = tf, .rip = tf->rip };
+	}
+	/*
+	 * Deeper than MAX_STEPS (never seen): no step, so the int3 at rip
+	 * goes back in and is reported again, and a step gdb asked for
+	 * runs on; but nothing is left pending to keep the CPUs parked.
+	 */
+	if (s) {
+		if (b && !s->over)
+			s->over = b->addr;	/* its int3 stays out for the step */
+		s->user = user;
 		tf->rflags |= RFLAGS_TF;
 	}
-	if (g.user_step)
-		tf->rflags |= RFLAGS_TF;
 	tf->rflags |= RFLAGS_RF;	/* do not re-hit an instruction breakpoint */
 	if (resume == GDB_RESUME_DETACH ||
 	    resume == GDB_RESUME_KILL) {
 		/* gdb is gone: take every breakpoint out, run free */
 		for (int i = 0; i < MAX_SW_BP; i++)
-			if (g.bp[i].used && g.bp[i].addr != g.step_over)
+			if (g.bp[i].used && !stepping_over(g.bp[i].addr))
 				remove_sw(g.bp[i].addr);
 		g.dr7 = 0;
-		g.user_step = 0;
 	}
 	sw_bps_in();
 	for (int n = 0; n < 4; n++)
@@ -256,20 +322,23 @@ void gdb_prepare_resume(struct trap_frame *tf, enum gdb_resume resume)
 }
 
 /*
- * The #DB that ends a step over a breakpoint (BS): put the int3 back.  0,
- * and nothing done, if no breakpoint was being stepped over, or if the
- * step has not happened yet: an interrupt taken before the stepped
- * instruction ran, whose handler hit a watchpoint (a #DB without BS).
+ * The #DB that ends the innermost pending step (BS): put the int3 it
+ * stepped over back, unless an outer step is over the same one.  0, and
+ * nothing done, if no step was pending, or if the step has not happened
+ * yet: an interrupt taken before the stepped instruction ran, whose
+ * handler hit a watchpoint (a #DB without BS).
  */
 int gdb_finish_step_over(struct trap_frame *tf, enum gdb_resume resume,
 			 uint64_t dr6)
 {
 	static const uint8_t int3 = INT3;
 	struct sw_bp *b;
+	struct step s;
 
-	if (!g.step_over || !(dr6 & DR6_BS))
+	if (!g.nsteps || !(dr6 & DR6_BS))
 		return 0;
-	b = sw_bp_at(g.step_over);
+	s = g.steps[--g.nsteps];
+	b = s.over && !stepping_over(s.over) ? sw_bp_at(s.over) : NULL;
 	if (b && (resume == GDB_RESUME_DETACH ||
 		  resume == GDB_RESUME_KILL)) {
 		b->used = 0;
@@ -277,22 +346,23 @@ int gdb_finish_step_over(struct trap_frame *tf, enum gdb_resume resume,
 		gdb_mem_poke(b->addr, &int3, 1);
 		b->inserted = 1;
 	}
-	g.step_over = 0;
 	/*
 	 * Report the step gdb asked for, and a watchpoint the stepped
 	 * instruction hit, which the CPU tells in the same #DB (Bn with
 	 * BS): carrying on silently lost it.
 	 */
-	if (g.user_step || enabled_hits(dr6))
+	if (s.user || enabled_hits(dr6))
 		return 0;
-	tf->rflags &= ~RFLAGS_TF;
+	/* back before an outer step's instruction: its TF stays */
+	if (!same_frame(tf))
+		tf->rflags &= ~RFLAGS_TF;
 	return 1;			/* carry on silently */
 }
 
 /* Resume the guest: the other CPUs too, unless this one only steps. */
 void gdb_resume_all(void)
 {
-	if (!g.step_over && !g.user_step)
+	if (!g.nsteps)
 		gdb_cpus_release(g.dr_addr, g.dr7);
 }
 

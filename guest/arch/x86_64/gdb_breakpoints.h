@@ -39,9 +39,10 @@ void gdb_bps_out(void);
 /*
  * The trap that stopped, classified: an int3 (tf->rip past it) or a
  * debug register hit (dr6) whose breakpoint gdb removed while this CPU
- * waited for the stub; the #DB ending a step over a breakpoint (1: not
- * gdb's to see, carry on; 0 if gdb asked for the step or a watchpoint
- * fired in it); which watchpoint fired, into s (DR7 enables it).
+ * waited for the stub; the #DB ending the innermost step the stub set
+ * TF for, a step over a breakpoint say (1: not gdb's to see, carry on;
+ * 0 if gdb asked for the step or a watchpoint fired in it); which
+ * watchpoint fired, into s (DR7 enables it).
  */
 int gdb_bp_gone(struct trap_frame *tf);
 int gdb_hw_hit_gone(uint64_t dr6);
