@@ -39,11 +39,15 @@ static int command(const char *name)
 	return -1;
 }
 
-/* kspawnctl help [COMMAND], and kspawnctl --help [COMMAND] */
+/*
+ * kspawnctl help [COMMAND], and kspawnctl --help [COMMAND].  From --help,
+ * argv[0] is the last global word: the "--" that ended the options when
+ * one did, and the words after it are operands here too.
+ */
 static int help(int argc, char **argv)
 {
 	const char *cmd = NULL;
-	int operands = 0;
+	int operands = !strcmp(argv[0], "--");
 
 	for (int i = 1; i < argc; i++) {
 		if (ctl_end_of_options(argv[i], &operands))

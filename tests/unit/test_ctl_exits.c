@@ -225,6 +225,10 @@ static void dashdash_ends_options(void **state)
 		      "kspawnctl: '--' is not an instance ID (a number from kspawnctl list)");
 	refused_alone(ctl("list", "--", "-h"),
 		      "kspawnctl: list: takes no arguments ('-h')");
+	refused_alone(ctl("help", "--", "-h"),
+		      "kspawnctl: help: unknown command '-h'");
+	refused_alone(ctl("--help", "--", "-h"),
+		      "kspawnctl: help: unknown command '-h'");
 	refused_alone(ctl("release", "--", "-x"),
 		      "kspawnctl: release: '-x' is not a CPU list (like 2-3,5)");
 	refused_alone(ctl("gdb", "--", "--listen", "1"),
