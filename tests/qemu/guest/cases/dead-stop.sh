@@ -9,14 +9,17 @@
 # which `kspawnctl status` shows while the instance is DEAD.  The stop
 # waits for the read after its last look at the ring, the guest printing
 # on meanwhile; the monitor, which would empty the ring meanwhile, is
-# kept off the CPU (pinned to CPU 1 under a SCHED_FIFO loop, RT tasks
-# given 99% of it) until the stop has returned, as on a busy host.  Not
-# 100% (RT throttling off): CPU 1's ksoftirqd then never ran, its RCU
-# softirq with it, and the stop's add_cpu() waited for ever for a grace
-# period (CI: "rcu_preempt self-detected stall on CPU 1").  The
-# guest's last whole line must reach the console: before the fix what it
-# wrote after the stop's last look stayed in the ring, the monitor and
-# the retry passing DEAD instances by.
+# kept nearly off the CPU (pinned to CPU 1 under a SCHED_FIFO loop, RT
+# tasks given 99% of it: it runs in about 10 ms of each second) until
+# the stop has returned, as on a busy host.  Not 100% (RT throttling
+# off): CPU 1's ksoftirqd then never ran, its RCU softirq with it, and
+# the stop's add_cpu() waited for ever for a grace period (CI:
+# "rcu_preempt self-detected stall on CPU 1").  The guest's last whole
+# line must reach the console: before the fix what it wrote after the
+# stop's (and the monitor's) last look stayed in the ring, the monitor
+# and the retry passing DEAD instances by.  The guest fills its ring in
+# far less than the monitor's second away, so that red stays near
+# certain (2 of 2 runs with the fix reverted).
 . /tests/lib.sh
 [ "$(nproc)" -ge 3 ] || { bad "needs 3 CPUs, have $(nproc)"; finish; }
 fail=/sys/devices/system/cpu/cpu2/hotplug/fail
