@@ -1,6 +1,7 @@
 /*
  * The hosted net driver's test bench, shared by kern_net.c,
- * kern_net_rx.c and kern_net_tx.c (each includes kern/virtio_net.c and its receive path
+ * kern_net_rx.c, kern_net_tx.c and kern_net_raw.c (each includes
+ * kern/virtio_net.c and its receive path
  * to see the driver's state): one net device in loopback mode
  * (host/backend/net.c) over one region, brought up fresh per case, the
  * frames that come back counted instead of given to a stack, and the

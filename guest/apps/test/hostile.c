@@ -41,9 +41,9 @@
  *             MQ, at least 3 CPUs): the host must take them without
  *             naming a receive queue ksnetN no longer has
  *   pairs-deaf  CPU 0, which takes the device's interrupts, deaf on a
- *             2-CPU guest with MQ (ip=A.B.C.D) until the host filled
- *             receive queue 0 (at most 9 s), then 1 pair set behind the
- *             driver's back and 3 s more: the host's queue to pair 0,
+ *             2-CPU guest with MQ and split rings (ip=A.B.C.D) until the
+ *             host filled receive queue 0 (at most 9 s), then 1 pair set
+ *             behind the driver's back and 3 s more: the host's queue to pair 0,
  *             stopped by the full ring, is let go by the resize of its
  *             ksnetN, stops again and goes once more when the guest reads
  *             (the pairs modes: hostile_pairs.c)

@@ -202,8 +202,9 @@ int hostile_pairs_deaf(const char *ip_arg)
 	struct thread *t;
 
 	a.d = pairs_start(ip_arg, 2, &a.cmd, &a.max);
-	if (!a.d) {
-		kprintf("hostile: pairs-deaf: needs --net, ip=A.B.C.D, MQ and 2 CPUs\n");
+	/* A packed ring keeps no used index: rx0_full() could not tell. */
+	if (!a.d || a.d->vq[0].packed) {
+		kprintf("hostile: pairs-deaf: needs --net, ip=A.B.C.D, MQ, 2 CPUs and split rings\n");
 		return 1;
 	}
 	t = thread_create("deaf", deaf_cpu0, &a, &attr);
