@@ -88,17 +88,23 @@ static void *device(void *arg)
 	(void)arg;
 	while (!stop) {
 		uint8_t st = __atomic_load_n(&slot.status, __ATOMIC_ACQUIRE);
+		int armed = complete_at_reset;
+		int rst = __atomic_load_n(&slot.reset, __ATOMIC_ACQUIRE);
 
-		/* The first request answered as the reset is asked, before it. */
-		if (complete_at_reset &&
-		    __atomic_load_n(&slot.reset, __ATOMIC_ACQUIRE)) {
+		/*
+		 * The first request answered as the reset is asked, before it.
+		 * The reset flag read once for both: a reset asked between
+		 * this look and the handshake's would be done with the request
+		 * never answered, so the handshake waits for the next turn.
+		 */
+		if (armed && rst) {
 			complete_at_reset = 0;
 			kh_blk_complete_split(&slot, va,
 					      ((struct vring_avail *)va(
 					      slot.queues[0].driver_addr))->ring[0],
 					      0, 0);
 		}
-		if (kh_device_handshake(&slot, &acked)) {
+		if ((!armed || rst) && kh_device_handshake(&slot, &acked)) {
 			resets++;
 			continue;
 		}
