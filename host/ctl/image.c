@@ -42,6 +42,7 @@ static enum image_error read_file(struct image *img, const char *path)
 	enum image_error e;
 	struct stat st;
 	size_t done = 0;
+	ssize_t n;
 	/*
 	 * Nonblocking: a FIFO would block the open until a writer came;
 	 * it is refused by fstat() below, as a directory is.  (A stat()
@@ -81,24 +82,19 @@ static enum image_error read_file(struct image *img, const char *path)
 		close(fd);
 		return fail(img, IMAGE_ERR_IO, "out of memory to read it");
 	}
-	for (;;) {
-		ssize_t n = read(fd, img->data + done, img->size + 1 - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
+	do {
+		n = read(fd, img->data + done, img->size + 1 - done);
 		if (n > 0)
 			done += (size_t)n;
-		if (n > 0 && done <= img->size)
-			continue;
-		if (!n && done == img->size)
-			break;
-		if (n <= 0)
-			e = fail(img, IMAGE_ERR_IO, "cannot read: %s",
-				 n ? strerror(errno) : "short read");
-		else
+	} while ((n > 0 && done <= img->size) || (n < 0 && errno == EINTR));
+	if (n || done != img->size) {
+		if (n > 0)
 			e = fail(img, IMAGE_ERR_IO,
 				 "cannot read: it holds more than the %zu bytes its size says (a file of /proc or /sys, or one still being written)",
 				 img->size);
+		else
+			e = fail(img, IMAGE_ERR_IO, "cannot read: %s",
+				 n ? strerror(errno) : "short read");
 		close(fd);
 		/* Not a half-read buffer for anyone to send. */
 		image_free(img);
