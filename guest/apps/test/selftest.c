@@ -47,10 +47,11 @@ int selftest_run(const struct selftest *tests, size_t n, int argc,
 	int ran = 0;
 
 	for (size_t i = 0; i < n; i++) {
+		uint64_t t0;
+
 		if (!wanted(argc, argv, tests[i].name))
 			continue;
-		uint64_t t0 = time_ns();
-
+		t0 = time_ns();
 		tests[i].fn();
 		ran++;
 		/* Where a slow run's time went (the qemu suite's budget). */
