@@ -9,7 +9,8 @@
  * take FLUSH.  The storage is behind kb_store_ops (RAM here, a file or a
  * block device in the module).  A request naming sectors past the end, or
  * with more data segments than seg_max or one bigger than size_max, gets
- * VIRTIO_BLK_S_IOERR, an unknown or malformed one VIRTIO_BLK_S_UNSUPP.
+ * VIRTIO_BLK_S_IOERR, an unknown or malformed one VIRTIO_BLK_S_UNSUPP (a
+ * DISCARD or WRITE_ZEROES by virtio 1.2's rules: blk_req.c's do_ranges()).
  */
 #ifndef KB_BLK_H
 #define KB_BLK_H

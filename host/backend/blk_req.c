@@ -87,6 +87,13 @@ static int write_through(const struct kb_blk *b)
 /*
  * The one range of a DISCARD or WRITE_ZEROES: started at the store
  * (STARTED) if it takes ranges asynchronously, else done here.
+ *
+ * The statuses are virtio 1.2's (5.2.6): UNSUPP for what the device does
+ * not do (the type withheld, a flag it does not know, UNMAP on a
+ * discard: the spec's two MUSTs), IOERR for a driver's error, as for a
+ * read or write: data not one range (max_*_seg is 1), a range over
+ * max_*_sectors or past the disk.  (QEMU and vdpa_sim_blk also give
+ * IOERR over max_*_sectors.)
  */
 static uint8_t do_ranges(struct kb_blk *b, const struct kb_chain *c,
 			 struct kb_blk_req *rq, int zero)
@@ -95,16 +102,16 @@ static uint8_t do_ranges(struct kb_blk *b, const struct kb_chain *c,
 	struct virtio_blk_discard_write_zeroes rg;
 	int err;
 
-	if (!n || (c->out_len - HDR_BYTES) % RANGE_BYTES || n > 1 ||
-	    (b->dev.withheld & (1ULL << (zero ? VIRTIO_BLK_F_WRITE_ZEROES :
-					    VIRTIO_BLK_F_DISCARD))))
+	if (b->dev.withheld & (1ULL << (zero ? VIRTIO_BLK_F_WRITE_ZEROES :
+					   VIRTIO_BLK_F_DISCARD)))
 		return VIRTIO_BLK_S_UNSUPP;
+	if (n != 1 || (c->out_len - HDR_BYTES) % RANGE_BYTES)
+		return VIRTIO_BLK_S_IOERR;
 	kb_chain_read(c, HDR_BYTES, &rg, sizeof(rg));
-	/* UNMAP is write-zeroes' one flag; a discard with it is UNSUPP. */
-	if ((rg.flags & ~(zero ? VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP : 0)) ||
-	    rg.num_sectors > KB_BLK_RANGE_MAX)
+	if (rg.flags & ~(zero ? VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP : 0))
 		return VIRTIO_BLK_S_UNSUPP;
-	if (!in_disk(b, rg.sector, (uint64_t)rg.num_sectors * KB_BLK_SECTOR))
+	if (rg.num_sectors > KB_BLK_RANGE_MAX ||
+	    !in_disk(b, rg.sector, (uint64_t)rg.num_sectors * KB_BLK_SECTOR))
 		return VIRTIO_BLK_S_IOERR;
 	/* Nothing to do (and no bio a block device would take for it). */
 	if (!rg.num_sectors)

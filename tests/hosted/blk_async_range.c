@@ -11,10 +11,12 @@
  *     a store flush that followed it, as a write does; a DISCARD of no
  *     sectors completes OK without reaching the store.
  *   range-bounds, range-bounds-sync: a range past the disk's end, of
- *     sector 2^55 (its byte offset wraps), of max_discard_sectors + 1
- *     sectors (UNSUPP), or two ranges where max_discard_seg is 1
- *     (UNSUPP): refused, the store not asked (nor, done at once, zeroing
- *     past the disk).
+ *     sector 2^55 (its byte offset wraps), of max_discard_sectors + 1 or
+ *     max_write_zeroes_sectors + 1 sectors, two ranges where max_*_seg
+ *     is 1, none, or data not in whole ranges: IOERR, a driver's error
+ *     (virtio 1.2, 5.2.6); a flag the device does not know: UNSUPP;
+ *     refused, the store not asked (nor, done at once, zeroing past the
+ *     disk).
  *   range-unsupported, range-unsupported-sync: a range the store refuses
  *     with -EOPNOTSUPP (the offload gone since the device was offered), at
  *     submit or at its completion, or done at once by a store without
@@ -186,26 +188,37 @@ void range_unsupported(const char *name, int sync)
 /*
  * Ranges the device refuses before the store sees them: past the disk's
  * end (straddling it), of a sector whose byte offset wraps, of more
- * sectors than max_discard_sectors, and two ranges in one request where
- * max_discard_seg is 1.  A store that takes ranges asynchronously (sync
- * 0) never holds one; one that does them at once (sync 1) would zero
- * past the disk (ASan says so).
+ * sectors than max_discard_sectors or max_write_zeroes_sectors, two
+ * ranges in one request where max_*_seg is 1, none, or data not in whole
+ * ranges: IOERR, a driver's error (virtio 1.2, 5.2.6).  A flag the
+ * device does not know: UNSUPP, as the spec wants.  A store that takes
+ * ranges asynchronously (sync 0) never holds one; one that does them at
+ * once (sync 1) would zero past the disk (ASan says so).
  */
 void range_bounds(const char *name, int sync)
 {
 	static const struct {
 		uint32_t type;
 		uint64_t sector;
-		uint32_t nsec, nranges;
+		uint32_t nsec, bytes, flags;	/* bytes: of range data */
 		uint8_t want;
 	} c[] = {
-		{ VIRTIO_BLK_T_DISCARD, DISK_BYTES / 512 - 4, 8, 1,
+		{ VIRTIO_BLK_T_DISCARD, DISK_BYTES / 512 - 4, 8, 16, 0,
 		  VIRTIO_BLK_S_IOERR },
-		{ VIRTIO_BLK_T_WRITE_ZEROES, 1ULL << 55, 8, 1,
+		{ VIRTIO_BLK_T_WRITE_ZEROES, 1ULL << 55, 8, 16, 0,
 		  VIRTIO_BLK_S_IOERR },
-		{ VIRTIO_BLK_T_WRITE_ZEROES, 0, KB_BLK_RANGE_MAX + 1, 1,
+		{ VIRTIO_BLK_T_WRITE_ZEROES, 0, KB_BLK_RANGE_MAX + 1, 16, 0,
+		  VIRTIO_BLK_S_IOERR },
+		{ VIRTIO_BLK_T_DISCARD, 0, KB_BLK_RANGE_MAX + 1, 16, 0,
+		  VIRTIO_BLK_S_IOERR },
+		{ VIRTIO_BLK_T_WRITE_ZEROES, 64, 8, 32, 0, VIRTIO_BLK_S_IOERR },
+		{ VIRTIO_BLK_T_DISCARD, 64, 8, 32, 0, VIRTIO_BLK_S_IOERR },
+		{ VIRTIO_BLK_T_DISCARD, 64, 8, 0, 0, VIRTIO_BLK_S_IOERR },
+		{ VIRTIO_BLK_T_WRITE_ZEROES, 64, 8, 20, 0, VIRTIO_BLK_S_IOERR },
+		{ VIRTIO_BLK_T_WRITE_ZEROES, 64, 8, 16, 1u << 1,
 		  VIRTIO_BLK_S_UNSUPP },
-		{ VIRTIO_BLK_T_WRITE_ZEROES, 64, 8, 2, VIRTIO_BLK_S_UNSUPP },
+		{ VIRTIO_BLK_T_DISCARD, 64, 8, 16, 1u << 31,
+		  VIRTIO_BLK_S_UNSUPP },
 	};
 	static char why_buf[128];
 	struct virtq *q = &vd.vq[0];
@@ -218,15 +231,16 @@ void range_bounds(const char *name, int sync)
 	for (unsigned int i = 0; !why && i < sizeof(c) / sizeof(c[0]); i++) {
 		struct virtio_blk_discard_write_zeroes *rg =
 			(void *)(region + (2u << 20) + 64 * sizeof(struct req));
+		struct virtq_buf out[2] = { { &reqs[0].hdr, 16 },
+					    { rg, c[i].bytes } };
 
 		reqs[0].hdr = (struct virtio_blk_outhdr){ .type = c[i].type };
 		reqs[0].status = 0xff;
-		for (uint32_t k = 0; k < c[i].nranges; k++)
+		for (uint32_t k = 0; k < 2; k++)
 			rg[k] = (struct virtio_blk_discard_write_zeroes){
 				.sector = c[i].sector + 64 * k,
-				.num_sectors = c[i].nsec };
-		virtq_add(q, (struct virtq_buf[]){ { &reqs[0].hdr, 16 },
-				{ rg, c[i].nranges * sizeof(*rg) } }, 2,
+				.num_sectors = c[i].nsec, .flags = c[i].flags };
+		virtq_add(q, out, c[i].bytes ? 2 : 1,
 			  (struct virtq_buf[]){ { &reqs[0].status, 1 } }, 1,
 			  &reqs[0]);
 		virtq_publish(q);

@@ -31,7 +31,7 @@
  *   blk-unmap-split: the same hand-served device offering DISCARD and
  *     WRITE_ZEROES with small max_discard_sectors and
  *     max_write_zeroes_sectors, as a device may (ours: 1 GiB), failing
- *     (UNSUPP) a range over either: vblk_discard() and
+ *     (IOERR) a range over either: vblk_discard() and
  *     vblk_write_zeroes() of more than that send it in pieces of at most
  *     the limit, each zeroed where it belongs and nothing beside it; with
  *     4 KiB blocks a limit of 20 sectors is taken as 16, whole blocks.
@@ -228,7 +228,7 @@ static atomic_uint next_claim;
 
 /*
  * A DISCARD or WRITE_ZEROES: its one range checked against the config's
- * limit (UNSUPP over it, as our device fails it), then zeroed.
+ * limit (IOERR over it, as our device fails it), then zeroed.
  */
 static uint8_t serve_range(const struct virtio_blk_outhdr *h,
 			   const struct vring_desc *d)
@@ -246,7 +246,7 @@ static uint8_t serve_range(const struct virtio_blk_outhdr *h,
 	memcpy(&most, slot.config + field, sizeof(most));
 	if (d->len != sizeof(*rg) || (most && rg->num_sectors > most)) {
 		atomic_fetch_add(&too_long, 1);
-		return VIRTIO_BLK_S_UNSUPP;
+		return VIRTIO_BLK_S_IOERR;
 	}
 	if (at % block || bytes % block || at + bytes > DISK_BYTES) {
 		atomic_fetch_add(&failed, 1);
