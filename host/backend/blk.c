@@ -4,7 +4,8 @@
  * its chain and started it.  The request slots and the count in flight,
  * completion from any context (kb_blk_complete()), written-through writes
  * and the one flush that publishes them, a parked FLUSH let go once the
- * writes before it drained, the thread's work over the queues in turn,
+ * writes before it drained, requests the store had no memory for started
+ * again later, the thread's work over the queues in turn,
  * reset and drain, kick control; and the class and config that the core
  * (device.c) serves.  What a chain asks for is blk_req.c's: this file
  * decides when and in what order the answers are published.
@@ -50,7 +51,8 @@ static void finish_locked(struct kb_blk *b, struct kb_blk_req *rq,
  * device was offered or a file system without holes, is UNSUPP: the
  * status of a request the device does not do (Linux's driver makes it
  * BLK_STS_NOTSUPP, -EOPNOTSUPP), where IOERR says the disk failed.  A read
- * or write is either done or failed: IOERR.
+ * or write is either done or failed: IOERR (-ENOMEM and -EAGAIN too, once
+ * out of retries: held_for_retry()).
  */
 uint8_t kb_blk_status(const struct kb_blk_req *rq, int err)
 {
@@ -58,6 +60,31 @@ uint8_t kb_blk_status(const struct kb_blk_req *rq, int err)
 		return VIRTIO_BLK_S_OK;
 	return rq->range && err == -EOPNOTSUPP ? VIRTIO_BLK_S_UNSUPP :
 						 VIRTIO_BLK_S_IOERR;
+}
+
+/*
+ * Under the lock, from any context: a store short of memory, or of
+ * something it will have again (-EAGAIN), failed rq; a real disk's queue
+ * would requeue it.  It stays in flight (a FLUSH after it still waits
+ * for it) and the thread starts it again once its delay passed, other
+ * requests going on meanwhile; after KB_BLK_RETRIES, IOERR.  1 if held.
+ */
+static int held_for_retry(struct kb_blk *b, struct kb_blk_req *rq, int err)
+{
+	unsigned int shift = rq->tries < KB_BLK_RETRY_SHIFT_MAX ?
+			     rq->tries : KB_BLK_RETRY_SHIFT_MAX;
+
+	if ((err != -ENOMEM && err != -EAGAIN) || rq->tries >= KB_BLK_RETRIES)
+		return 0;
+	rq->tries++;
+	rq->retry_at = kb_now_ns() + (KB_BLK_RETRY_NS << shift);
+	rq->next = b->retry;
+	KB_WRITE(b->retry, rq);
+	b->retries++;
+	if (b->wake)
+		b->wake(b->wake_ctx);
+	kb_wake_all(&b->drained);
+	return 1;
 }
 
 void kb_blk_complete(struct kb_blk_req *rq, int err)
@@ -75,6 +102,10 @@ void kb_blk_complete(struct kb_blk_req *rq, int err)
 		if (b->wake)
 			b->wake(b->wake_ctx);
 		kb_wake_all(&b->drained);
+		kb_unlock(&b->lock, flags);
+		return;
+	}
+	if (held_for_retry(b, rq, err)) {
 		kb_unlock(&b->lock, flags);
 		return;
 	}
@@ -123,21 +154,70 @@ int kb_blk_sync_submit(void *store, struct kb_blk_req *rq)
 	return 0;
 }
 
+/* Start rq at the store, the first time or again (nothing held). */
+static void start(struct kb_blk *b, struct kb_blk_req *rq)
+{
+	int err = rq->start(b->store, rq);
+
+	if (err)
+		kb_blk_complete(rq, err);
+}
+
 /* A read, write or range to the store (fn); it completes now or later. */
 void kb_blk_submit(struct kb_blk *b, struct kb_blk_req *rq,
 		   int (*fn)(void *store, struct kb_blk_req *rq))
 {
 	unsigned long flags = 0;
-	int err;
 
 	kb_lock(&b->lock, flags);
 	KB_WRITE(b->inflight, b->inflight + 1);
 	if (b->inflight > b->max_inflight)
 		b->max_inflight = b->inflight;
 	kb_unlock(&b->lock, flags);
-	err = fn(b->store, rq);
-	if (err)
-		kb_blk_complete(rq, err);
+	rq->start = fn;
+	start(b, rq);
+}
+
+/*
+ * A held request whose delay has passed, unlinked; or NULL.  The list
+ * holds request slots only, KB_BLK_INFLIGHT at most.
+ */
+static struct kb_blk_req *due_retry(struct kb_blk *b)
+{
+	struct kb_blk_req **p, *rq = NULL;
+	unsigned long flags = 0;
+	uint64_t now = kb_now_ns();
+
+	kb_lock(&b->lock, flags);
+	for (p = &b->retry; *p; p = &(*p)->next) {
+		if ((int64_t)(now - (*p)->retry_at) >= 0) {
+			rq = *p;
+			KB_WRITE(*p, rq->next);
+			break;
+		}
+	}
+	kb_unlock(&b->lock, flags);
+	return rq;
+}
+
+/*
+ * A drain's: the thread no longer starts anything (a reset, a stop), so
+ * the requests waiting for a retry get IOERR now, as if out of tries.
+ */
+static void fail_retries(struct kb_blk *b)
+{
+	struct kb_blk_req *list, *rq;
+	unsigned long flags = 0;
+
+	kb_lock(&b->lock, flags);
+	list = b->retry;
+	KB_WRITE(b->retry, NULL);
+	while ((rq = list)) {
+		list = rq->next;
+		KB_WRITE(b->inflight, b->inflight - 1);
+		finish_locked(b, rq, VIRTIO_BLK_S_IOERR);
+	}
+	kb_unlock(&b->lock, flags);
 }
 
 /*
@@ -256,6 +336,13 @@ static int blk_work(struct kb_device *d, int budget)
 			done += flush_through(b);
 			continue;
 		}
+		/* before a parked flush's break: the flush waits for it */
+		fl = KB_READ(b->retry) ? due_retry(b) : NULL;
+		if (fl) {
+			start(b, fl);
+			done++;
+			continue;
+		}
 		fl = ready_flush(b, &parked);
 		if (fl) {
 			kb_blk_do_flush(b, fl);
@@ -306,9 +393,9 @@ static void blk_reset(struct kb_device *d)
 
 /*
  * Asleep while the store works: kb_blk_complete() wakes us when the last
- * request is out, or when a written-through write waits for its flush:
- * the thread's work, but the thread is either the one draining (a reset)
- * or stopped.
+ * request is out, or when a written-through write waits for its flush or
+ * a request for a retry: the thread's work, but the thread is either the
+ * one draining (a reset) or stopped.
  */
 void kb_blk_drain(struct kb_blk *b)
 {
@@ -317,13 +404,15 @@ void kb_blk_drain(struct kb_blk *b)
 
 	for (;;) {
 		flush_through(b);
+		fail_retries(b);
 		kb_lock(&b->lock, flags);
 		n = b->inflight;
 		kb_unlock(&b->lock, flags);
 		if (!n)
 			return;
 		kb_wait_until(&b->drained,
-			      !KB_READ(b->inflight) || KB_READ(b->through));
+			      !KB_READ(b->inflight) || KB_READ(b->through) ||
+			      KB_READ(b->retry));
 	}
 }
 
@@ -346,6 +435,11 @@ static int blk_kicks_on(struct kb_device *d)
 		b->starved = 1;
 		pending = KB_READ(b->through) != NULL;
 	}
+	/*
+	 * A request to start again is work that no doorbell announces: the
+	 * thread polls on, backing off (io.c) until its time comes.
+	 */
+	pending |= KB_READ(b->retry) != NULL;
 	kb_unlock(&b->lock, flags);
 	return pending;
 }

@@ -30,6 +30,16 @@
 #define KB_BLK_RANGE_MAX (1U << 21)	/* sectors in a discard range: 1 GiB */
 
 #define KB_BLK_INFLIGHT 128		/* reads and writes at the store */
+/*
+ * A store short of memory or of a resource for now (-ENOMEM, -EAGAIN:
+ * bounce pages under memory pressure) has the request started again
+ * later, as blk-mq requeues one on BLK_STS_RESOURCE: after 1 ms, the
+ * delay doubling up to 128 ms, KB_BLK_RETRIES times (0.77 s in all),
+ * then IOERR.
+ */
+#define KB_BLK_RETRIES 12
+#define KB_BLK_RETRY_NS 1000000ULL
+#define KB_BLK_RETRY_SHIFT_MAX 7
 /* Request queues offered with VIRTIO_BLK_F_MQ: one per guest CPU. */
 #define KB_BLK_QUEUES KSPAWN_MAX_QUEUES
 
@@ -55,7 +65,11 @@ struct kb_blk_req {
 	uint32_t written;
 	int through;			/* a write durable before completing */
 	unsigned int id;		/* index in kb_blk.req, for the store */
-	struct kb_blk_req *next;	/* free list, or the parked flush */
+	struct kb_blk_req *next;	/* free list, the parked flush, retry */
+	/* how it is started at the store, again for a retry */
+	int (*start)(void *store, struct kb_blk_req *rq);
+	unsigned int tries;		/* retries so far */
+	uint64_t retry_at;		/* kb_now_ns() it may start again */
 };
 
 /*
@@ -64,6 +78,8 @@ struct kb_blk_req {
  * starts a read or write and the store calls kb_blk_complete() for it
  * once, from any context (hard irq too), maybe before submit returns; a
  * non-zero return means it was not started (and is not completed).
+ * -ENOMEM or -EAGAIN, from submit or at completion, has the request
+ * started again later (KB_BLK_RETRIES); its segments are as they were.
  * submit_range, if the store has it, starts a DISCARD or WRITE_ZEROES the
  * same way (the device thread does not wait for it); else discard runs
  * synchronously on the thread.
@@ -99,6 +115,9 @@ struct kb_blk {
 	 * "anything to flush?", a drain's wait): stored with KB_WRITE.
 	 */
 	struct kb_blk_req *through;	/* stored writes waiting for a flush */
+	/* Waiting to start again (still in flight); read as through is. */
+	struct kb_blk_req *retry;
+	uint64_t retries;
 	uint32_t inflight, max_inflight;
 	/* kb_blk_drain() sleeps: woken when none is left, or one to flush */
 	kb_waitq_t drained;
@@ -107,9 +126,10 @@ struct kb_blk {
 	unsigned int next_q;		/* the queue blk_work looks at first */
 	/*
 	 * Called under the lock when a parked flush can go, a written-
-	 * through write waits for its flush, a starved thread has a free
-	 * slot again, or the last request in flight completed (the driver's
-	 * next one is likely to follow within microseconds): wake the thread.
+	 * through write waits for its flush, a request waits for a retry, a
+	 * starved thread has a free slot again, or the last request in
+	 * flight completed (the driver's next one is likely to follow within
+	 * microseconds): wake the thread.
 	 */
 	void (*wake)(void *wake_ctx);
 	void *wake_ctx;
@@ -125,7 +145,10 @@ uint8_t kb_blk_status(const struct kb_blk_req *rq, int err);
 /* A submit by the store's read and write, completing before it returns. */
 int kb_blk_sync_submit(void *store, struct kb_blk_req *rq);
 
-/* Wait until nothing is in flight (the thread no longer submits). */
+/*
+ * Wait until nothing is in flight (the thread no longer submits); a
+ * request waiting for a retry is failed (IOERR).
+ */
 void kb_blk_drain(struct kb_blk *b);
 
 void kb_blk_init(struct kb_blk *b, struct kspawn_device *slot,

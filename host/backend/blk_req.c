@@ -85,8 +85,20 @@ static int write_through(const struct kb_blk *b)
 }
 
 /*
+ * A range done at once by the store's discard, for a store without
+ * submit_range: completed as an asynchronous one is (a write-through
+ * flush, a retry).
+ */
+static int sync_range(void *store, struct kb_blk_req *rq)
+{
+	kb_blk_complete(rq, rq->b->ops->discard(store, rq->off, rq->len,
+						rq->zero));
+	return 0;
+}
+
+/*
  * The one range of a DISCARD or WRITE_ZEROES: started at the store
- * (STARTED) if it takes ranges asynchronously, else done here.
+ * (STARTED), which takes it asynchronously or does it at once.
  *
  * The statuses are virtio 1.2's (5.2.6): UNSUPP for what the device does
  * not do (the type withheld, a flag it does not know, UNMAP on a
@@ -100,7 +112,6 @@ static uint8_t do_ranges(struct kb_blk *b, const struct kb_chain *c,
 {
 	uint32_t n = (c->out_len - HDR_BYTES) / RANGE_BYTES;
 	struct virtio_blk_discard_write_zeroes rg;
-	int err;
 
 	if (b->dev.withheld & (1ULL << (zero ? VIRTIO_BLK_F_WRITE_ZEROES :
 					   VIRTIO_BLK_F_DISCARD)))
@@ -118,22 +129,15 @@ static uint8_t do_ranges(struct kb_blk *b, const struct kb_chain *c,
 		return VIRTIO_BLK_S_OK;
 	rq->range = 1;
 	rq->zero = zero;
-	if (b->ops->submit_range) {
-		/* 1 GiB at most: fits len; no data, written stays 0 */
-		rq->write = 1;
-		rq->off = rg.sector * KB_BLK_SECTOR;
-		rq->len = rg.num_sectors * KB_BLK_SECTOR;
-		rq->nseg = 0;
-		/* durable before it completes, as a write (write_through()) */
-		rq->through = write_through(b);
-		kb_blk_submit(b, rq, b->ops->submit_range);
-		return STARTED;
-	}
-	err = b->ops->discard(b->store, rg.sector * KB_BLK_SECTOR,
-			      (uint64_t)rg.num_sectors * KB_BLK_SECTOR, zero);
-	if (!err && write_through(b) && b->ops->flush(b->store))
-		err = -EIO;
-	return kb_blk_status(rq, err);
+	/* 1 GiB at most: fits len; no data, written stays 0 */
+	rq->write = 1;
+	rq->off = rg.sector * KB_BLK_SECTOR;
+	rq->len = rg.num_sectors * KB_BLK_SECTOR;
+	rq->nseg = 0;
+	/* durable before it completes, as a write (write_through()) */
+	rq->through = write_through(b);
+	kb_blk_submit(b, rq, b->ops->submit_range ?: sync_range);
+	return STARTED;
 }
 
 static uint8_t do_get_id(struct kb_blk *b, const struct kb_chain *c,
@@ -217,6 +221,7 @@ void kb_blk_request(struct kb_blk *b, unsigned int q,
 	rq->head = c->head;
 	rq->ndesc = c->ndesc;
 	rq->written = 0;
+	rq->tries = 0;
 	rq->status = c->in_len >= 1 ? status_byte(c) : NULL;
 	/*
 	 * No header, or nowhere to put a status: IOERR where there is one

@@ -22,6 +22,7 @@
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/vmalloc.h>
+#include <linux/timekeeping.h>
 #include <linux/wait.h>
 #include <asm/barrier.h>
 #include <linux/virtio_config.h>
@@ -73,6 +74,8 @@ static inline void kb_wake_all(wait_queue_head_t *w)
 
 /* Between long pieces of work a guest asked for: let the host schedule. */
 #define kb_resched() cond_resched()
+/* A monotonic clock, from any context (a blk retry's due time). */
+#define kb_now_ns() ktime_get_ns()
 #else
 #include <errno.h>
 #include <sched.h>
@@ -82,6 +85,7 @@ static inline void kb_wake_all(wait_queue_head_t *w)
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 
@@ -127,6 +131,16 @@ struct kb_lock {
 #define kb_wake_all(w) ((void)(w))
 /* A user-space thread is preempted anyway. */
 #define kb_resched() do { } while (0)
+
+/* The kernel's ktime_get_ns(). */
+static inline uint64_t kb_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 /* <linux/compiler.h>'s branch hints, for the hot paths of the rings. */
 #ifndef likely
 #define likely(x) __builtin_expect(!!(x), 1)

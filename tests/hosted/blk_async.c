@@ -9,8 +9,9 @@
  *     model; completions must come out of order and many in flight.
  *
  * The other cases, by what they are about: FLUSH and the write cache in
- * blk_async_flush.c, DISCARD and WRITE_ZEROES in blk_async_range.c; what
- * they share with this file is blk_async.h.
+ * blk_async_flush.c, DISCARD and WRITE_ZEROES in blk_async_range.c, a
+ * store out of memory for a while in blk_async_retry.c; what they share
+ * with this file is blk_async.h.
  *
  * Prints "ok NAME" / "FAIL NAME: why" per case, "PROGRAM: N failed" last.
  */
@@ -40,12 +41,30 @@ atomic_int stored_writes, flushed_writes; /* write-through */
 uint64_t drop_features;			/* the driver refuses these */
 atomic_int range_refused;		/* submit_range fails with this */
 atomic_int range_failed;		/* a range completes with this */
+atomic_int fail_err, fail_at_completion, fail_times, fail_attempts;
+_Atomic uint64_t fail_off;
+static atomic_int failing[KB_BLK_INFLIGHT];	/* to complete with fail_err */
+
+/* Does this start of a request at fail_off fail (blk_async_retry.c)? */
+static int fails_now(const struct kb_blk_req *rq)
+{
+	int times = atomic_load(&fail_times);
+
+	if (!atomic_load(&fail_err) || rq->off != atomic_load(&fail_off))
+		return 0;
+	return atomic_fetch_add(&fail_attempts, 1) < times || times < 0;
+}
 
 static int store_submit(void *store, struct kb_blk_req *rq)
 {
 	(void)store;
 	if (rq->range && atomic_load(&range_refused))
 		return atomic_load(&range_refused);
+	if (fails_now(rq)) {
+		if (!atomic_load(&fail_at_completion))
+			return atomic_load(&fail_err);
+		atomic_store(&failing[rq->id], 1);
+	}
 	pthread_mutex_lock(&store_lock);
 	pending[npending++] = rq;
 	pthread_mutex_unlock(&store_lock);
@@ -135,6 +154,10 @@ static void *completer(void *arg)
 		pthread_mutex_unlock(&store_lock);
 		if (!rq) {
 			usleep(10);
+			continue;
+		}
+		if (atomic_exchange(&failing[rq->id], 0)) {
+			kb_blk_complete(rq, atomic_load(&fail_err));
 			continue;
 		}
 		off = rq->off;
@@ -360,6 +383,10 @@ int main(int argc, char **argv)
 	range_unsupported("range-unsupported-sync", 1);
 	range_bounds("range-bounds", 0);
 	range_bounds("range-bounds-sync", 1);
+	retry_ok("retry-submit", 0);
+	retry_ok("retry-completion", 1);
+	retry_bound();
+	retry_drained();
 	/* The runner looks for "PROGRAM: 0 failed" (blk_async, blk_async_tsan). */
 	printf("%s: %d failed\n", strrchr(argv[0], '/') ?
 	       strrchr(argv[0], '/') + 1 : argv[0], failures);

@@ -1,7 +1,8 @@
 /*
  * What the files of the blk_async program share (blk_async.c: the
  * harness, out-of-order requests and main(); blk_async_flush.c: FLUSH and
- * the write cache; blk_async_range.c: DISCARD and WRITE_ZEROES): the
+ * the write cache; blk_async_range.c: DISCARD and WRITE_ZEROES;
+ * blk_async_retry.c: a store out of memory for a while): the
  * asynchronous store and its knobs, the device and the driver, the
  * requests in the region.
  */
@@ -52,6 +53,13 @@ extern atomic_int stored_writes, flushed_writes;	/* write-through */
 extern uint64_t drop_features;		/* the driver refuses these */
 extern atomic_int range_refused;	/* submit_range fails with this */
 extern atomic_int range_failed;		/* a range completes with this */
+/*
+ * Requests at byte fail_off fail with fail_err (at submit, or at their
+ * completion with fail_at_completion) their first fail_times starts, or
+ * every one if that is negative; fail_attempts counts their starts.
+ */
+extern atomic_int fail_err, fail_at_completion, fail_times, fail_attempts;
+extern _Atomic uint64_t fail_off;
 /* Ranges submitted (async_ops) or done in the device thread. */
 extern const struct kb_store_ops async_ops, sync_range_ops;
 extern const struct kb_store_ops *store_ops;	/* start()'s */
@@ -82,5 +90,9 @@ void range_async(void);
 void range_through(void);
 void range_unsupported(const char *name, int sync);
 void range_bounds(const char *name, int sync);
+/* blk_async_retry.c */
+void retry_ok(const char *name, int at_completion);
+void retry_bound(void);
+void retry_drained(void);
 
 #endif

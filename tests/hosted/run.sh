@@ -212,8 +212,10 @@ fi
 
 # The blk device over an asynchronous store completing out of order:
 # many in flight, flush ordering, FLUSH offered over a volatile cache only,
-# ranges.  One program of three files (blk_async.h), listed once.
-blk_async=("$here/blk_async.c" "$here/blk_async_flush.c" "$here/blk_async_range.c")
+# ranges, a store out of memory for a while.  One program of four files
+# (blk_async.h), listed once.
+blk_async=("$here/blk_async.c" "$here/blk_async_flush.c" "$here/blk_async_range.c"
+	"$here/blk_async_retry.c")
 if build blk_async "${asan[@]}" -- "${blk_async[@]}" "${backend[@]}" "${driver[@]}"; then
 	run_cases blk_async blk-async- 20000
 fi
