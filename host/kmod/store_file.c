@@ -256,22 +256,30 @@ void kspawn_disk_close(struct kspawn_disk *d)
 	kfree(d);
 }
 
+/*
+ * n of len bytes moved: 0, its errno (-ENOMEM, -EAGAIN: started again
+ * later, blk.h), or -EIO if short: the file's end or no space left, which
+ * the rest would only confirm, IOERR either way (loop.c's writes too).
+ */
+static int transfer_err(ssize_t n, u32 len)
+{
+	return n == len ? 0 : n < 0 ? (int)n : -EIO;
+}
+
 static int file_read(void *store, u64 off, void *buf, u32 len)
 {
 	struct kspawn_disk *d = store;
 	loff_t pos = off;
-	ssize_t n = kernel_read(d->buffered, buf, len, &pos);
 
-	return n == len ? 0 : -EIO;
+	return transfer_err(kernel_read(d->buffered, buf, len, &pos), len);
 }
 
 static int file_write(void *store, u64 off, const void *buf, u32 len)
 {
 	struct kspawn_disk *d = store;
 	loff_t pos = off;
-	ssize_t n = kernel_write(d->buffered, buf, len, &pos);
 
-	return n == len ? 0 : -EIO;
+	return transfer_err(kernel_write(d->buffered, buf, len, &pos), len);
 }
 
 /* Every write completed so far, through either handle, made durable. */
@@ -439,7 +447,7 @@ static void dio_finish(struct disk_cmd *cmd, long ret, bool may_sleep)
 		direct_write_ends(d->direct);
 	if (atomic_dec_and_test(&d->inflight))
 		wake_up(&d->direct_idle);
-	kb_blk_complete(rq, ret == rq->len ? 0 : -EIO);
+	kb_blk_complete(rq, transfer_err(ret, rq->len));
 }
 
 static void dio_copy_work(struct work_struct *work)
