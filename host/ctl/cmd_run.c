@@ -186,11 +186,45 @@ static int spawn(int fd, const struct ctl_spawn *req, uint32_t *id,
 }
 
 /*
- * What only a start's error means: it names the new instance (ESRCH: gone
- * before it ran), and its CPU may not come up (ETIMEDOUT).  -1 if the
- * error is not one of these.
+ * A start that failed after its guest ran: the module keeps what the
+ * guest wrote up to its INIT past the stop (host/kmod/README.md), and it
+ * may say why.  Each line to stderr after a prefix, as the module's own
+ * log lines after it; anything but printable ASCII as '?', as status
+ * shows a guest's text, so a guest cannot send the terminal escapes.
+ * At most the module's 64 KiB.
  */
-static int start_error(int e, uint32_t id)
+#define WORDS_MAX (64 * 1024)
+
+static void failed_start_words(int fd, uint32_t id)
+{
+	char buf[4096];
+	size_t got, total = 0;
+	enum ctl_gone g;
+	int bol = 1;
+
+	while (total < WORDS_MAX &&
+	       !dev_console_read(fd, id, buf, sizeof(buf), &got, &g) && got) {
+		for (size_t i = 0; i < got; i++) {
+			unsigned char ch = (unsigned char)buf[i];
+
+			if (bol)
+				fputs("  guest console: ", stderr);
+			bol = ch == '\n';
+			fputc(bol || (ch >= 0x20 && ch <= 0x7e) ? ch : '?',
+			      stderr);
+		}
+		total += got;
+	}
+	if (!bol)
+		fputc('\n', stderr);
+}
+
+/*
+ * What only a start's error means: it names the new instance (ESRCH: gone
+ * before it ran), and its CPU may not come up (ETIMEDOUT: what its guest
+ * wrote meanwhile is shown).  -1 if the error is not one of these.
+ */
+static int start_error(int fd, int e, uint32_t id)
 {
 	switch (-e) {
 	case ESRCH:
@@ -201,6 +235,7 @@ static int start_error(int e, uint32_t id)
 	case ETIMEDOUT:
 		/* host/kmod/lifecycle.c: no long mode 2 s after the SIPIs */
 		err_msg("run: the guest's CPU did not start: it had not reached long mode 2 s after its STARTUP IPIs (the module's log below says which CPU)");
+		failed_start_words(fd, id);
 		return EXIT_FAIL;
 	default:
 		return -1;
@@ -224,7 +259,7 @@ static int spawn_error(struct ctl *c, const struct run_args *a, int e,
 		kmsg_report(m);
 		return EXIT_RESOURCE;
 	}
-	rc = at_start ? start_error(e, id) : -1;
+	rc = at_start ? start_error(c->fd, e, id) : -1;
 	if (rc >= 0) {
 		kmsg_report(m);
 		return rc;

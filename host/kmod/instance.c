@@ -445,20 +445,24 @@ static bool owned_by(struct kspawn_instance *in, const void *owner)
  */
 static void disown(struct kspawn_instance *in, const struct file *owner)
 {
-	bool drop = false;
+	bool drop = false, ran;
 
 	mutex_lock(&in->op_lock);
 	if (in->owner == owner) {
 		drop = in->state == KSPAWN_HOST_LOADED;
 		WRITE_ONCE(in->owner, NULL);
 	}
+	ran = in->start_failed;
 	if (drop) {
-		pr_info("instance %u: loaded but never started; freed\n",
-			in->id);
+		pr_info("instance %u: loaded but %s; freed\n", in->id,
+			ran ? "its start failed" : "never started");
 		WRITE_ONCE(in->state, KSPAWN_HOST_NONE);
 	}
 	mutex_unlock(&in->op_lock);
-	if (drop)
+	/* Its guest ran if its start failed late: its words stay. */
+	if (drop && ran)
+		kspawn_instance_retire_stopped(in);
+	else if (drop)
 		kspawn_instance_retire(in);
 }
 

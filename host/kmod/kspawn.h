@@ -269,6 +269,7 @@ void kspawn_instance_ipi(struct kspawn_instance *in, u32 vector);
 int kspawn_monitor_start(void);
 void kspawn_monitor_stop(void);
 void kspawn_monitor_poll(struct kspawn_instance *in);
+void kspawn_monitor_last_words(struct kspawn_instance *in);
 u32 kspawn_stray_flags(u32 vector);
 
 /* ioctl.c */

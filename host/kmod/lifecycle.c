@@ -70,18 +70,45 @@ static bool wait_long_mode_slow(unsigned int ms)
 	return wait_long_mode(0);
 }
 
+static bool guest_stopped(struct kspawn_instance *in)
+{
+	u32 s = READ_ONCE(in->gstate->state);
+
+	return s == KSPAWN_GUEST_HALTED || s == KSPAWN_GUEST_PANICKED;
+}
+
+/* How a stop finds the guest, for its epitaph (instance.c). */
+static u32 gone_state(struct kspawn_instance *in)
+{
+	u32 s = READ_ONCE(in->gstate->state);
+
+	if (s == KSPAWN_GUEST_PANICKED)
+		return KSPAWN_GONE_PANICKED;
+	if (s == KSPAWN_GUEST_HALTED)
+		return KSPAWN_GONE_HALTED;
+	return READ_ONCE(in->hung) ? KSPAWN_GONE_HUNG : KSPAWN_GONE_RUNNING;
+}
+
 /*
  * Test only (test_fail_starts): this boot fails as a core too slow to
  * reach long mode would, but after it did and the guest began to run.
  * Racy decrement of a test knob: one start at a time in the tests.
  */
-static bool test_fail_start(void)
+static bool test_fail_start(struct kspawn_instance *in)
 {
 	unsigned int n = READ_ONCE(kspawn_test_fail_starts);
+	unsigned long end = jiffies + msecs_to_jiffies(2000);
 
 	if (!n)
 		return false;
 	WRITE_ONCE(kspawn_test_fail_starts, n - 1);
+	/*
+	 * Late, as a real failure may come: once the guest is past its
+	 * boot (and has printed its banner), 2 s at most.
+	 */
+	while (READ_ONCE(in->gstate->state) == KSPAWN_GUEST_BOOTING &&
+	       time_before(jiffies, end))
+		usleep_range(1000, 2000);
 	return true;
 }
 
@@ -112,7 +139,7 @@ static int boot_core(struct kspawn_instance *in, unsigned int index)
 			goto fail;
 		}
 	}
-	if (!test_fail_start())
+	if (!test_fail_start(in))
 		goto out;
 	pr_err("instance %u: CPU %u failed on purpose in long mode (test_fail_starts)\n",
 	       in->id, in->cpu[index]);
@@ -235,6 +262,13 @@ int kspawn_instance_start(struct kspawn_instance *in)
 		WRITE_ONCE(in->state, KSPAWN_HOST_LOADED);
 		kspawn_io_stop(in);
 		give_core_back(in);
+		/*
+		 * Its cores had INIT: what the guest wrote up to then (why
+		 * it went wrong, maybe) waits for a console read, and for
+		 * the stop's epitaph, with how it ended.
+		 */
+		kspawn_monitor_last_words(in);
+		in->gone = gone_state(in);
 		goto out;
 	}
 	WRITE_ONCE(in->owner, NULL);
@@ -280,25 +314,6 @@ void kspawn_instance_ipi(struct kspawn_instance *in, u32 vector)
 	kspawn_send_ipi(in->apic_id[0], vector);
 }
 
-static bool guest_stopped(struct kspawn_instance *in)
-{
-	u32 s = READ_ONCE(in->gstate->state);
-
-	return s == KSPAWN_GUEST_HALTED || s == KSPAWN_GUEST_PANICKED;
-}
-
-/* How a stop finds the guest, for its epitaph (instance.c). */
-static u32 gone_state(struct kspawn_instance *in)
-{
-	u32 s = READ_ONCE(in->gstate->state);
-
-	if (s == KSPAWN_GUEST_PANICKED)
-		return KSPAWN_GONE_PANICKED;
-	if (s == KSPAWN_GUEST_HALTED)
-		return KSPAWN_GONE_HALTED;
-	return READ_ONCE(in->hung) ? KSPAWN_GONE_HUNG : KSPAWN_GONE_RUNNING;
-}
-
 /*
  * Ask the guest to halt: flag, then its stop IPI if it offered one, then
  * wait up to stop_timeout_ms.  A signal cuts the wait short: the stop is
@@ -336,7 +351,7 @@ static void ask_politely(struct kspawn_instance *in)
 
 static int stop(struct kspawn_instance *in, bool force, bool interruptible)
 {
-	bool joined = false;
+	bool joined = false, ran;
 	int err = 0;
 
 	/*
@@ -361,8 +376,13 @@ static int stop(struct kspawn_instance *in, bool force, bool interruptible)
 	switch (in->state) {
 	case KSPAWN_HOST_LOADED:
 		WRITE_ONCE(in->state, KSPAWN_HOST_NONE);
+		ran = in->start_failed;
 		mutex_unlock(&in->op_lock);
-		kspawn_instance_retire(in);
+		/* A guest whose start failed late ran: its words stay. */
+		if (ran)
+			kspawn_instance_retire_stopped(in);
+		else
+			kspawn_instance_retire(in);
 		return 0;
 	case KSPAWN_HOST_RUNNING:
 		WRITE_ONCE(in->state, KSPAWN_HOST_STOPPING);

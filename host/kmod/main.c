@@ -57,7 +57,7 @@ MODULE_PARM_DESC(test_no_flush, "TEST ONLY: complete FLUSH without syncing the d
 /* Test only: a start that fails after its guest ran (lifecycle.c). */
 unsigned int kspawn_test_fail_starts;
 module_param_named(test_fail_starts, kspawn_test_fail_starts, uint, 0644);
-MODULE_PARM_DESC(test_fail_starts, "TEST ONLY: this many next starts fail as if the guest's CPU had not reached long mode, after it did");
+MODULE_PARM_DESC(test_fail_starts, "TEST ONLY: this many next starts fail as if the guest's CPU had not reached long mode, after it did and the guest left its boot (2 s at most)");
 
 /* Test only: the pool's scrub thread does nothing (pool.c), as if never run. */
 bool kspawn_test_no_scrub_thread;

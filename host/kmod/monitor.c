@@ -197,6 +197,14 @@ static void watch_heartbeat(struct kspawn_instance *in)
 			in->id, age, kspawn_hang_timeout_ms, in->cpu[0]);
 }
 
+/* The guest's rings into the module's buffers; ring_lock held. */
+static void drain_rings(struct kspawn_instance *in)
+{
+	kspawn_console_drain(&in->console, &in->con_out);
+	kspawn_console_drain(&in->debug, &in->dbg_out);
+	watch_state(in);
+}
+
 /*
  * A DEAD instance's rings too (its cores had INIT, Linux would not take
  * one back): what its guest wrote after the stop's last look is its last
@@ -210,14 +218,26 @@ void kspawn_monitor_poll(struct kspawn_instance *in)
 	    state != KSPAWN_HOST_DEAD)
 		return;
 	mutex_lock(&in->ring_lock);
-	kspawn_console_drain(&in->console, &in->con_out);
-	kspawn_console_drain(&in->debug, &in->dbg_out);
-	watch_state(in);
+	drain_rings(in);
 	if (state == KSPAWN_HOST_RUNNING) {
 		watch_heartbeat(in);
 		watch_stray(in);
 		learn_timer_clock(in);
 	}
+	mutex_unlock(&in->ring_lock);
+}
+
+/*
+ * A start that failed after its guest ran, its cores had INIT: what the
+ * guest wrote meanwhile (its boot lines, a panic) is the user's clue to
+ * why.  The monitor leaves a LOADED instance alone, so this one look
+ * keeps it for a console read and the stop's epitaph (instance.c); the
+ * rings hold no more than one drain takes.
+ */
+void kspawn_monitor_last_words(struct kspawn_instance *in)
+{
+	mutex_lock(&in->ring_lock);
+	drain_rings(in);
 	mutex_unlock(&in->ring_lock);
 }
 

@@ -18,7 +18,9 @@
  * a start that fails after its guest ran (ETIMEDOUT), and a second start
  * of the same instance, which must be refused (ESTALE) rather than boot a
  * guest over what the first left in its memory and shared area; the
- * instance is still LOADED, and a stop frees it.  Then (setting the knob
+ * instance is still LOADED, its console holds what the guest wrote
+ * before the failure (the knob waits for it to leave its boot), and a
+ * stop frees it, leaving the rest of those words for a console read.  Then (setting the knob
  * itself) a start through a second descriptor that fails while the
  * loading one closes: the close waits for it and frees the instance,
  * LOADED again.

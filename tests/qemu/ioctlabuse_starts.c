@@ -103,9 +103,66 @@ out:
 	close(fd);
 }
 
+/*
+ * id's console into buf from *have on, until it is empty or max bytes
+ * came (buf stays 0-terminated): how many, or -1 with errno if the
+ * first read failed (ESRCH: no instance, and no epitaph of one).
+ */
+static int console_take(int fd, uint32_t id, char *buf, size_t size,
+			size_t *have, size_t max)
+{
+	size_t start = *have, room;
+	struct kspawn_ioc_io io;
+
+	while (*have - start < max && *have + 1 < size) {
+		room = size - 1 - *have;
+		INIT(io);
+		io.id = id;
+		io.buf = (uintptr_t)(buf + *have);
+		io.len = (uint32_t)(max - (*have - start) < room ?
+				    max - (*have - start) : room);
+		if (ioctl(fd, KSPAWN_IOC_CONSOLE_READ, &io)) {
+			if (*have == start)
+				return -1;
+			break;
+		}
+		if (!io.done)
+			break;
+		*have += io.done;
+	}
+	buf[*have] = 0;
+	return (int)(*have - start);
+}
+
+/*
+ * What the guest wrote before its start failed (the knob fails it once
+ * the guest left BOOTING, its banner printed) is kept: a console read of
+ * the LOADED instance gets its first bytes, and the rest outlives the
+ * stop as its epitaph.
+ */
+static void failed_start_words(int fd, uint32_t id, char *buf, size_t size,
+			       size_t *have, int before_stop)
+{
+	int n = console_take(fd, id, buf, size, have, before_stop ? 16 : size);
+
+	if (before_stop) {
+		printf("  %s failed start: its console, read while LOADED, gave %d bytes (want 16)\n",
+		       n == 16 ? "ok" : "FAILED", n);
+		failures += n != 16;
+		return;
+	}
+	printf("  %s failed start: %d more bytes after the stop%s%s; the guest's banner %s\n",
+	       n > 0 && strstr(buf, "cmdline: hello") ? "ok" : "FAILED", n,
+	       n < 0 ? ": " : "", n < 0 ? strerror(errno) : "",
+	       strstr(buf, "cmdline: hello") ? "among them" : "missing");
+	failures += n <= 0 || !strstr(buf, "cmdline: hello");
+}
+
 void failed_start(void *img, size_t img_size)
 {
 	int fd = open("/dev/kspawn", O_RDWR);
+	static char words[8192];
+	size_t have = 0;
 	struct kspawn_ioc_instance in;
 	struct kspawn_ioc_status st;
 	struct kspawn_ioc_load ld;
@@ -129,10 +186,12 @@ void failed_start(void *img, size_t img_size)
 		       st.host_state);
 		failures++;
 	}
+	failed_start_words(fd, ld.id, words, sizeof(words), &have, 1);
 	if (ioctl(fd, KSPAWN_IOC_STOP, &in)) {
 		printf("  FAILED failed start: the stop failed: %s\n", strerror(errno));
 		failures++;
 	}
+	failed_start_words(fd, ld.id, words, sizeof(words), &have, 0);
 	if (count_instances(fd)) {
 		printf("  FAILED failed start: the instance outlived its stop\n");
 		failures++;

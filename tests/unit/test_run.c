@@ -27,6 +27,8 @@
 #include "tests/unit/tiny_image.h"
 
 static int spawn_err;		/* what the module answers */
+static int start_err;		/* ... to the start */
+static const char *words;	/* the guest's console, read once */
 static int spawns;		/* how often it was asked */
 static int running;		/* instances, for dev_list */
 static int running_later = -1;	/* from the second dev_list on, if set */
@@ -134,6 +136,19 @@ int dev_load(int fd, const struct ctl_spawn *req, uint32_t *id)
 int dev_start(int fd, uint32_t id)
 {
 	(void)fd, (void)id;
+	return start_err;
+}
+
+int dev_console_read(int fd, uint32_t id, void *buf, size_t len,
+		     size_t *got, enum ctl_gone *gone)
+{
+	(void)fd, (void)id;
+	*gone = CTL_GONE_RUNNING;
+	*got = words ? strlen(words) : 0;
+	if (*got > len)
+		*got = len;
+	memcpy(buf, words ? words : "", *got);
+	words = NULL;
 	return 0;
 }
 
@@ -390,6 +405,41 @@ static void start_failed_before(void **state)
 	never_says("Stale file handle");
 }
 
+/*
+ * ETIMEDOUT from the start, after the guest ran: what it wrote, which
+ * the module kept, follows run's word on stderr, a prefix on each line
+ * and a guest's escape byte shown as '?' (ESC must not reach a terminal).
+ */
+static void start_timed_out(void **state)
+{
+	int saved = dup(2), rc;
+	FILE *f = tmpfile();
+	char out[1024];
+	size_t n;
+
+	(void)state;
+	running = 0;
+	assert_non_null(f);
+	start_err = -ETIMEDOUT;
+	words = "cmdline: hello\n\x1b[31mred\nno newline";
+	fflush(stderr);
+	dup2(fileno(f), 2);
+	rc = run(0, "--cpu", "1", NULL);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	start_err = 0;
+	rewind(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = 0;
+	fclose(f);
+	assert_int_equal(rc, EXIT_FAIL);
+	says("did not start");
+	assert_string_equal(out, "  guest console: cmdline: hello\n"
+			    "  guest console: ?[31mred\n"
+			    "  guest console: no newline\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +458,7 @@ int main(void)
 		cmocka_unit_test(module_refuses_options),
 		cmocka_unit_test(module_refuses_unverified_image),
 		cmocka_unit_test(start_failed_before),
+		cmocka_unit_test(start_timed_out),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

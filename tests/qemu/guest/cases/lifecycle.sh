@@ -158,6 +158,12 @@ want_no_instances
 echo 1 > /sys/module/kspawn/parameters/test_fail_starts
 expect 0 ioctlabuse "$IMG" failed-start
 has 'ioctlabuse: 0 failed'
+# kspawnctl run shows what such a guest wrote before its start failed
+# (before the fix the module kept nothing of it, and run said nothing).
+echo 1 > /sys/module/kspawn/parameters/test_fail_starts
+expect 1 kspawnctl run "$IMG" --cpu 1 --cmdline hello
+has 'did not start'
+has '^  guest console: cmdline: hello$'
 echo 0 > /sys/module/kspawn/parameters/test_fail_starts
 want_online 1
 want_no_instances
