@@ -32,9 +32,10 @@
 
 /*
  * The groups that check what one CPU does (priorities, time slices,
- * preemption, sleep latency in ticks) pin themselves and their threads
- * to CPU 0, so an SMP guest runs them as a one-CPU guest does, on the
- * CPU whose timer counts ticks(); the rest run spread over every CPU.
+ * preemption, sleep latency in ticks, who gets a contended mutex) pin
+ * themselves and their threads to CPU 0, so an SMP guest runs them as a
+ * one-CPU guest does, on the CPU whose timer counts ticks(); the rest
+ * run spread over every CPU.
  */
 static uint32_t pin_mask;		/* schedtest_spawn()'s threads: 0 = any CPU */
 
@@ -439,6 +440,11 @@ static void test_mutex_steal_pinned(void)
 	pinned(schedtest_test_mutex_steal);
 }
 
+static void test_mutex_fair_pinned(void)
+{
+	pinned(schedtest_test_mutex_fair);
+}
+
 static void test_yield_slice_pinned(void)
 {
 	pinned(schedtest_test_yield_slice);
@@ -458,7 +464,7 @@ static const struct selftest tests[] = {
 	{ "priority", test_priority_pinned },
 	{ "mutex", schedtest_test_mutex },
 	{ "mutex-steal", test_mutex_steal_pinned },
-	{ "mutex-fair", schedtest_test_mutex_fair },
+	{ "mutex-fair", test_mutex_fair_pinned },
 	{ "timeout", schedtest_test_timeouts },
 	{ "timeout-zero", schedtest_test_timeout_zero },
 	{ "waitq", schedtest_test_waitq },

@@ -11,7 +11,11 @@
  *
  * Both make the holder give up the CPU while it holds the mutex (a
  * yield), as a preempted holder does, but at a point the test chooses:
- * that is when a woken waiter runs and finds the mutex taken.
+ * that is when a woken waiter runs and finds the mutex taken.  Both run
+ * on CPU 0 alone (schedtest.c pins them): across CPUs, how many
+ * acquisitions the others make while a woken waiter's CPU gets round to
+ * running it is the emulator's timing, not the mutex's doing (3 906 seen
+ * once on 3 CPUs under TCG, with the hand-off at work).
  */
 #include <stdint.h>
 
