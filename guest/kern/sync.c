@@ -78,7 +78,13 @@ void wq_init(struct wait_queue *wq)
 	list_init(&wq->waiters);
 }
 
-int wq_wait_locked(struct wait_queue *wq, uint64_t deadline_ns)
+/*
+ * Queue the current thread on wq and block.  At the front (front != 0)
+ * only for a mutex waiter that was woken and lost the mutex to a
+ * running thread: it was first in line and stays first (mutex_wait()).
+ */
+static int wq_wait_locked_at(struct wait_queue *wq, uint64_t deadline_ns,
+			     int front)
 {
 	struct thread *self = this_cpu()->current;
 
@@ -89,24 +95,38 @@ int wq_wait_locked(struct wait_queue *wq, uint64_t deadline_ns)
 	 */
 	if (deadline_ns && time_ns() >= deadline_ns)
 		return -ETIMEDOUT;
-	list_push_back(&wq->waiters, &self->wait_node);
+	if (front)
+		list_add_after(&self->wait_node, &wq->waiters);
+	else
+		list_push_back(&wq->waiters, &self->wait_node);
 	self->waiting_on = wq;
 	return sched_block_locked(deadline_ns);
 }
 
-int wq_wait(struct wait_queue *wq, struct spinlock *lock,
-	    uint64_t deadline_ns)
+int wq_wait_locked(struct wait_queue *wq, uint64_t deadline_ns)
+{
+	return wq_wait_locked_at(wq, deadline_ns, 0);
+}
+
+static int wq_wait_at(struct wait_queue *wq, struct spinlock *lock,
+		      uint64_t deadline_ns, int front)
 {
 	int ret;
 
 	spin_lock(&sched_lock);
 	if (lock)
 		spin_unlock(lock);
-	ret = wq_wait_locked(wq, deadline_ns);
+	ret = wq_wait_locked_at(wq, deadline_ns, front);
 	spin_unlock(&sched_lock);
 	if (lock)
 		spin_lock(lock);
 	return ret;
+}
+
+int wq_wait(struct wait_queue *wq, struct spinlock *lock,
+	    uint64_t deadline_ns)
+{
+	return wq_wait_at(wq, lock, deadline_ns, 0);
 }
 
 int wq_wake_locked(struct wait_queue *wq, int all)
@@ -162,6 +182,8 @@ void mutex_init(struct mutex *m)
 	m->owner = NULL;
 	m->depth = 0;
 	m->recursive = 0;
+	m->handoff = 0;
+	m->waking = 0;
 	wq_init(&m->wq);
 }
 
@@ -171,7 +193,43 @@ void mutex_init_recursive(struct mutex *m)
 	m->recursive = 1;
 }
 
-/* With m->lock held: take m, or wait for the unlocker to hand it over. */
+/*
+ * Why the mutex lets a running thread take it ahead of its waiters: a
+ * strict hand-off to the first waiter makes every contended acquisition
+ * wait for that waiter to be woken and scheduled (on another CPU, or
+ * after the unlocker's time slice), while the unlocker, still running,
+ * could have gone on at once.  Taking a free mutex ("stealing") keeps
+ * the running thread running; the price is fairness, which the
+ * hand-off flag buys back: a waiter that was woken and still found the
+ * mutex taken asks for it, and the next unlock gives it the mutex
+ * directly, so no waiter loses more than one race in a row.
+ *
+ * With m->lock held, m not held by self: wait until m is free or handed
+ * over, and own it.
+ */
+static void mutex_wait(struct mutex *m, struct thread *self)
+{
+	int woken = 0;
+
+	while (m->owner != self) {
+		if (!m->owner) {
+			m->owner = self;
+			break;
+		}
+		/*
+		 * Lost after a wake-up: first in line, this waiter goes
+		 * back to the front of the queue and is handed m next.
+		 */
+		if (woken)
+			m->handoff = 1;
+		wq_wait_at(&m->wq, &m->lock, 0, woken);
+		woken = 1;
+		/* Running again: the next unlock may wake someone else. */
+		m->waking = 0;
+	}
+}
+
+/* With m->lock held: take m (again, if recursive) or wait for it. */
 static void mutex_acquire_locked(struct mutex *m, struct thread *self)
 {
 	if (m->owner == self) {
@@ -181,13 +239,7 @@ static void mutex_acquire_locked(struct mutex *m, struct thread *self)
 		m->depth++;
 		return;
 	}
-	while (m->owner != self) {
-		if (!m->owner) {
-			m->owner = self;
-			break;
-		}
-		wq_wait(&m->wq, &m->lock, 0);
-	}
+	mutex_wait(m, self);
 	m->depth = 1;
 }
 
@@ -213,11 +265,24 @@ int mutex_trylock(struct mutex *m)
 	return taken;
 }
 
-/* With m->lock held: give m to the longest waiter, or leave it free. */
+/*
+ * With m->lock held: give m up.  Asked for, it goes to the first waiter
+ * (the one that set the flag, back at the front).  Otherwise it is left
+ * free for whoever comes first, and the first waiter is woken to try,
+ * unless one woken earlier has not run yet: waking more would only make
+ * them queue again.
+ */
 static void mutex_release_locked(struct mutex *m)
 {
 	m->depth = 0;
-	m->owner = wq_wake_one(&m->wq);
+	m->owner = NULL;
+	if (m->handoff) {
+		m->handoff = 0;
+		m->owner = wq_wake_one(&m->wq);
+		m->waking = m->owner != NULL;
+	} else if (!m->waking) {
+		m->waking = wq_wake_one(&m->wq) != NULL;
+	}
 }
 
 void mutex_unlock(struct mutex *m)

@@ -88,15 +88,22 @@ int wq_wake_all(struct wait_queue *wq);
 /* ---- mutex -------------------------------------------------------------- */
 
 /*
- * Sleeping lock with an owner.  Unlock hands the mutex directly to the
- * longest waiter, so waiters are served in order.  A recursive mutex may
- * be locked again by its owner (and must be unlocked as often).
+ * Sleeping lock with an owner.  Unlock leaves the mutex free and wakes
+ * its first waiter, and a running thread that locks a free mutex takes
+ * it at once, ahead of the waiters: no thread waits for another to be
+ * scheduled when the mutex is free (a lock convoy).  A waiter that was
+ * woken and found it taken again is handed the mutex by the next unlock,
+ * so none starves.  Waiters are woken in the order they came, whatever
+ * their priority.  A recursive mutex may be locked again by its owner
+ * (and must be unlocked as often).
  */
 struct mutex {
 	struct spinlock lock;
 	struct thread *owner;
 	unsigned int depth;
 	int recursive;
+	uint8_t handoff;	/* the next unlock gives m to the first waiter */
+	uint8_t waking;		/* a waiter woken by unlock has not run yet */
 	struct wait_queue wq;
 };
 

@@ -46,7 +46,8 @@ guest_case schedtest 0 "schedtest" \
 	"^PASS timeout-zero" \
 	"^PASS fpu: SSE nearest" "^PASS sleep: idle CPU" "^PASS starvation" \
 	"^PASS priority" "^PASS idle: 1 idle threads for 1 CPUs" "^PASS irq-preempt: (4[5-9]|50) of 50" "^PASS churn" "^PASS smp: 1 CPUs" \
-	"^PASS broadcast" "^PASS preempt-front" "^PASS attr" "^PASS pages" "!^FAIL"
+	"^PASS broadcast" "^PASS preempt-front" "^PASS attr" "^PASS pages" \
+	"^PASS mutex-steal" "^PASS mutex-fair" "!^FAIL"
 guest_case schedtest-stop 113 "schedtest stop" "!^FAIL"
 guest_case schedtest-stop-ipi 113 "schedtest stop-ipi" "!^FAIL"
 guest_case libctest 0 "libctest" \

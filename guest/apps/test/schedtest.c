@@ -19,7 +19,7 @@
  * CPUs, TLB shootdown.  The scheduling groups are in schedtest_sched.c
  * (time slices in schedtest_slice.c, balancing over CPUs in
  * schedtest_balance.c), the synchronisation ones in schedtest_sync.c
- * (see schedtest.h).
+ * (who gets a contended mutex in schedtest_mutex.c; see schedtest.h).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -32,9 +32,10 @@
 
 /*
  * The groups that check what one CPU does (priorities, time slices,
- * preemption, sleep latency in ticks) pin themselves and their threads
- * to CPU 0, so an SMP guest runs them as a one-CPU guest does, on the
- * CPU whose timer counts ticks(); the rest run spread over every CPU.
+ * preemption, sleep latency in ticks, who gets a contended mutex) pin
+ * themselves and their threads to CPU 0, so an SMP guest runs them as a
+ * one-CPU guest does, on the CPU whose timer counts ticks(); the rest
+ * run spread over every CPU.
  */
 static uint32_t pin_mask;		/* schedtest_spawn()'s threads: 0 = any CPU */
 
@@ -434,6 +435,16 @@ static void test_fpu_pinned(void)
 	pinned(schedtest_test_fpu);
 }
 
+static void test_mutex_steal_pinned(void)
+{
+	pinned(schedtest_test_mutex_steal);
+}
+
+static void test_mutex_fair_pinned(void)
+{
+	pinned(schedtest_test_mutex_fair);
+}
+
 static void test_yield_slice_pinned(void)
 {
 	pinned(schedtest_test_yield_slice);
@@ -452,6 +463,8 @@ static const struct selftest tests[] = {
 	{ "idle", schedtest_test_idle },
 	{ "priority", test_priority_pinned },
 	{ "mutex", schedtest_test_mutex },
+	{ "mutex-steal", test_mutex_steal_pinned },
+	{ "mutex-fair", test_mutex_fair_pinned },
 	{ "timeout", schedtest_test_timeouts },
 	{ "timeout-zero", schedtest_test_timeout_zero },
 	{ "waitq", schedtest_test_waitq },

@@ -40,6 +40,10 @@ void schedtest_test_attr(void);
 /* schedtest_balance.c: threads moved to a CPU where they can run. */
 void schedtest_test_strand(void);
 
+/* schedtest_mutex.c: who gets a contended mutex (stealing, hand-off). */
+void schedtest_test_mutex_steal(void);
+void schedtest_test_mutex_fair(void);
+
 /* schedtest_sync.c: mutexes, semaphores, condvars, wait queues. */
 void schedtest_test_pc_condvar(void);
 void schedtest_test_pc_semaphore(void);
