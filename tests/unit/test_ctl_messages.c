@@ -69,6 +69,26 @@ static void no_such_cpu(void **state)
 }
 
 /*
+ * The module's EBUSY to a release is a CPU an instance holds, or one
+ * another kspawnctl is moving (host/kmod/cores.c), or Linux refusing to
+ * bring it online: said as that, not as reserve's reasons (a doorbell
+ * there, offline already, the last online CPU), which a pooled CPU
+ * cannot have.
+ */
+static void release_busy(void **state)
+{
+	(void)state;
+	fake.reserve_err = -EBUSY;
+	assert_int_equal(ctl("release", "3"), EXIT_RESOURCE);
+	has(err, "release: CPU 3 is busy: an instance holds it (stop it first: kspawnctl list)");
+	hasnt(err, "doorbell");
+	hasnt(err, "offline already");
+	hasnt(err, "last online");
+	assert_int_equal(ctl("reserve", "3"), EXIT_RESOURCE);
+	has(err, "reserve: CPU 3 is busy: an instance holds it or has its doorbell there");
+}
+
+/*
  * An answer about the device, not the CPU (an older module, not the
  * kspawn device): said once for a list of CPUs, not once a CPU.
  */
@@ -234,6 +254,7 @@ int main(void)
 		cmocka_unit_test_setup(not_a_kspawn_device, reset),
 		cmocka_unit_test_setup(no_such_cpu, reset),
 		cmocka_unit_test_setup(device_error_said_once, reset),
+		cmocka_unit_test_setup(release_busy, reset),
 		cmocka_unit_test_setup(module_not_loaded, reset),
 		cmocka_unit_test_setup(device_named_missing, reset),
 		cmocka_unit_test_setup(denied_to_root, reset),
