@@ -1,7 +1,8 @@
 /*
  * kspawnctl --json status and list: every field the text shows is there
  * for a script too (an SMP guest's CPUs, the heartbeat's age, console
- * bytes lost), against the fake device (ctl_fake.h).
+ * bytes lost), and run's object in the same words, against the fake
+ * device (ctl_fake.h).
  *
  * unit-sources: host/ctl/cli.c host/ctl/errors.c host/ctl/args.c
  * unit-sources: host/ctl/output.c host/ctl/usage.c host/ctl/run_args.c
@@ -29,16 +30,22 @@ static int reset(void **state)
 	return 0;
 }
 
-/* kspawnctl --json CMD [ID], its output flattened into flat[]. */
-static void json_of(const char *cmd, const char *id)
+/* out[] without its spaces and newlines, into flat[]. */
+static void flatten(void)
 {
 	size_t n = 0;
 
-	assert_int_equal(ctl("--json", cmd, id), EXIT_OK);
 	for (const char *p = out; *p; p++)
 		if (*p != ' ' && *p != '\n')
 			flat[n++] = *p;
 	flat[n] = 0;
+}
+
+/* kspawnctl --json CMD [ID], its output flattened into flat[]. */
+static void json_of(const char *cmd, const char *id)
+{
+	assert_int_equal(ctl("--json", cmd, id), EXIT_OK);
+	flatten();
 }
 
 /* An SMP guest: its CPUs as the text's "cpus:" line lists them. */
@@ -84,6 +91,33 @@ static void heartbeat_age_and_console_dropped(void **state)
 }
 
 /*
+ * run --json: its object in status's words, so that a script reads the
+ * new instance as it reads status: cpus a list (an SMP guest's every
+ * CPU, not only its first), region_size the region (mem, its old name,
+ * kept), written as status writes its object.
+ */
+static void run_as_status(void **state)
+{
+	(void)state;
+	fake.pooled[2] = 1;
+	fake.pooled[3] = 1;
+	assert_int_equal(ctl("--json", "run", image_path, "--cpus", "2-3",
+			     "--mem", "17M"), EXIT_OK);
+	has(out, "{\n  \"id\": 7,\n");
+	flatten();
+	has(flat, "\"cpu\":2,");
+	has(flat, "\"ncpus\":2,");
+	has(flat, "\"cpus\":[2,3],");
+	has(flat, "\"region_size\":18874368,");
+	has(flat, "\"mem\":18874368}");
+	/* The module's choice: a list of one. */
+	json_of("run", image_path);
+	has(flat, "\"cpu\":1,");
+	has(flat, "\"ncpus\":1,");
+	has(flat, "\"cpus\":[1],");
+}
+
+/*
  * Spawn latency from stamps the guest wrote far apart: 2^64 / 1000 + 1
  * cycles at 1 GHz is 18446744073709 us, which cycles * 1000 wrapped to
  * 0; a gap no int64_t of microseconds holds is unknown.
@@ -123,6 +157,7 @@ int main(void)
 		cmocka_unit_test_setup(smp_cpus, reset),
 		cmocka_unit_test_setup(heartbeat_age_and_console_dropped, reset),
 		cmocka_unit_test_setup(latency_far_apart, reset),
+		cmocka_unit_test_setup(run_as_status, reset),
 	};
 
 	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);
