@@ -179,6 +179,19 @@ static void read_sysfs(void)
 	npresent = read_cpulist("/sys/devices/system/cpu/present", present);
 }
 
+/*
+ * The CPUs the machine has, as a list for a message on one it lacks, as
+ * reserve says it: a count ("has 2") beside "no CPU 2" reads as CPUs 1
+ * and 2, and hides gaps.
+ */
+static char absent_list[CTL_CPULIST_MAX];
+
+static const char *present_list(void)
+{
+	cpus_format(present, absent_list, sizeof(absent_list));
+	return absent_list;
+}
+
 int cpus_check(const struct ctl_cpus *pool, int cpu)
 {
 	read_sysfs();
@@ -194,8 +207,8 @@ int cpus_check(const struct ctl_cpus *pool, int cpu)
 	if (nonline < 0 || npresent < 0)
 		return EXIT_OK;	/* no sysfs: leave it to the module */
 	if (cpu >= MAX_CPUS || !present[cpu]) {
-		err_msg("run: there is no CPU %d (this machine has %d)", cpu,
-			npresent);
+		err_msg("run: there is no CPU %d (this machine's CPUs: %s)",
+			cpu, present_list());
 		return EXIT_RESOURCE;
 	}
 	if (cpu == 0) {
@@ -249,8 +262,8 @@ int cpus_check_doorbell(const struct ctl_cpus *pool, int cpu)
 	if (nonline < 0 || npresent < 0)
 		return EXIT_OK;	/* no sysfs: leave it to the module */
 	if (cpu >= MAX_CPUS || !present[cpu]) {
-		err_msg("run: --doorbell-cpu %d: there is no such CPU (this machine has %d)",
-			cpu, npresent);
+		err_msg("run: --doorbell-cpu %d: there is no such CPU (this machine's CPUs: %s)",
+			cpu, present_list());
 		return EXIT_RESOURCE;
 	}
 	if (!online[cpu]) {
