@@ -232,20 +232,38 @@ int cpus_check(const struct ctl_cpus *pool, int cpu)
 	return EXIT_OK;
 }
 
+/*
+ * Which CPUs, as lists: the pool's all taken; Linux's online ones, none
+ * of which can go; and those instances hold, a halted guest's too: the
+ * way to a CPU is most often a stop.
+ */
 int cpus_none_to_spare(const struct ctl_cpus *pool)
 {
-	int pooled = 0;
+	static char pooled[CTL_CPULIST_MAX], on[CTL_CPULIST_MAX],
+		busy[CTL_CPULIST_MAX], pool_part[CTL_CPULIST_MAX + 40];
+	int any_pooled = 0, any_held = 0;
 
 	read_sysfs();
-	for (int c = 0; c < MAX_CPUS; c++)
-		pooled += pool->pooled[c];
+	for (int c = 0; c < MAX_CPUS; c++) {
+		any_pooled |= pool->pooled[c];
+		any_held |= pool->busy[c];
+	}
+	cpus_format(pool->pooled, pooled, sizeof(pooled));
+	snprintf(pool_part, sizeof(pool_part),
+		 "the reserved CPUs (%s) are all taken, and ", pooled);
+	/* Without sysfs, the module's word alone. */
 	if (nonline < 0)
-		err_msg("run: no CPU to spare: %sCPU 0, the last online CPU, those other instances hold and those with a guest's doorbell stay with Linux (kspawnctl list)",
-			pooled ? "the reserved CPUs are all taken, and " : "");
+		on[0] = 0;
 	else
-		err_msg("run: no CPU to spare: %s%d online, and CPU 0, the last online CPU, those other instances hold and those with a guest's doorbell stay with Linux (kspawnctl list)",
-			pooled ? "the reserved CPUs are all taken; " : "",
-			nonline);
+		cpus_format(online, on, sizeof(on));
+	cpus_format(pool->busy, busy, sizeof(busy));
+	err_msg("run: no CPU to spare: %snone of Linux's online CPUs %s%s%scan go (CPU 0, the last online CPU and one taking a guest's doorbell stay with Linux)%s%s%s",
+		any_pooled ? pool_part : "", on[0] ? "(" : "", on,
+		on[0] ? ") " : "",
+		any_held ? "; CPUs held by instances: " : "",
+		any_held ? busy : "",
+		any_held ? " (kspawnctl list; kspawnctl stop ID frees one)" :
+			   " (kspawnctl list)");
 	return EXIT_RESOURCE;
 }
 
