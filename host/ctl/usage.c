@@ -108,8 +108,9 @@ static const char run_help[] =
 
 static const char list_help[] =
 "kspawnctl list\n"
-"  One line per instance: ID, CPU, state, region, command line; then the\n"
-"  pool of reserved CPUs and which of them are free.\n";
+"  One line per instance: ID, CPU (every CPU of an SMP guest, 2-3), state,\n"
+"  region, command line; then the pool of reserved CPUs and which of them\n"
+"  are free.\n";
 
 static const char reserve_help[] =
 "kspawnctl reserve CPULIST\n"

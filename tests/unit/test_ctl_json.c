@@ -48,7 +48,10 @@ static void json_of(const char *cmd, const char *id)
 	flatten();
 }
 
-/* An SMP guest: its CPUs as the text's "cpus:" line lists them. */
+/*
+ * An SMP guest: its CPUs as the text's "cpus:" line lists them, and as
+ * list's CPU column does.
+ */
 static void smp_cpus(void **state)
 {
 	(void)state;
@@ -63,6 +66,9 @@ static void smp_cpus(void **state)
 	has(flat, "\"cpus\":[2,3,5],");
 	json_of("list", NULL);
 	has(flat, "\"cpus\":[2,3,5],");
+	/* The text's list too: every CPU, not the first alone. */
+	assert_int_equal(ctl("list"), EXIT_OK);
+	has(out, "\n7    2-3,5 running ");
 	/* One CPU: a list of one, so a script needs no second case. */
 	fake.ncpus = 0;
 	json_of("status", "7");
