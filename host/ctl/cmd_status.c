@@ -7,6 +7,7 @@
 #include "json.h"
 
 #define LIST_MAX 64
+#define LIST_CMDLINE 60	/* list's command-line column, in bytes */
 
 static const char *const stamp_names[] = {
 	[KSPAWN_STAMP_IOCTL] = "ioctl",
@@ -336,7 +337,10 @@ int cmd_list(struct ctl *c, int argc, char **argv)
 		printf("%-4u %-4s %-9s 0x%08" PRIx64 "+%-4" PRIu64 "MiB  ",
 		       st.id, cpu_column(&st), instance_state_name(&st),
 		       st.region_base, st.region_size >> 20);
-		put_guest_text(st.cmdline, 60);
+		put_guest_text(st.cmdline, LIST_CMDLINE);
+		/* Cut: said, not shown as if it were the whole line. */
+		if (strnlen(st.cmdline, KSPAWN_CMDLINE_MAX) > LIST_CMDLINE)
+			printf("...");
 		printf("\n");
 	}
 	if (c->json) {

@@ -111,8 +111,9 @@ static const char run_help[] =
 static const char list_help[] =
 "kspawnctl list\n"
 "  One line per instance: ID, CPU (every CPU of an SMP guest, 2-3), state,\n"
-"  region, command line; then the pool of reserved CPUs and which of them\n"
-"  are free.\n";
+"  region, command line (its first 60 bytes, then ... if longer: status\n"
+"  shows it whole); then the pool of reserved CPUs and which of them are\n"
+"  free.\n";
 
 static const char reserve_help[] =
 "kspawnctl reserve CPULIST\n"

@@ -1,8 +1,8 @@
 /*
  * kspawnctl --json status and list: every field the text shows is there
  * for a script too (an SMP guest's CPUs, the heartbeat's age, console
- * bytes lost), and run's object in the same words, against the fake
- * device (ctl_fake.h).
+ * bytes lost), and run's object in the same words; and list's text, its
+ * CPUs and its command lines, against the fake device (ctl_fake.h).
  *
  * unit-sources: host/ctl/cli.c host/ctl/errors.c host/ctl/args.c
  * unit-sources: host/ctl/output.c host/ctl/usage.c host/ctl/run_args.c
@@ -157,6 +157,27 @@ static void latency_far_apart(void **state)
 		fail_msg("a total of an unknown gap: %s", out);
 }
 
+/*
+ * list's command-line column shows 60 bytes: one longer is marked cut
+ * ("..."), not shown as if it were the whole of it; status and --json
+ * give it whole.
+ */
+static void list_cmdline_cut(void **state)
+{
+	static const char *const line =
+		"netbench ip=169.254.1.2 peer=169.254.1.1 port=7 count=100000 sizes=64,512,1472";
+
+	(void)state;
+	fake.cmdline = line;
+	assert_int_equal(ctl("list"), EXIT_OK);
+	has(out, "netbench ip=169.254.1.2 peer=169.254.1.1 port=7 count=100000...\n");
+	assert_int_equal(ctl("status", "7"), EXIT_OK);
+	has(out, line);
+	fake.cmdline = "hello a b";
+	assert_int_equal(ctl("list"), EXIT_OK);
+	has(out, "  hello a b\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -164,6 +185,7 @@ int main(void)
 		cmocka_unit_test_setup(heartbeat_age_and_console_dropped, reset),
 		cmocka_unit_test_setup(latency_far_apart, reset),
 		cmocka_unit_test_setup(run_as_status, reset),
+		cmocka_unit_test_setup(list_cmdline_cut, reset),
 	};
 
 	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);
