@@ -35,13 +35,13 @@ int ctl_parse_uint(const char *s, unsigned long max, unsigned long *v)
 	return *s ? -1 : 0;
 }
 
-int ctl_parse_id(const char *s, uint32_t *id)
+int ctl_parse_id(const char *cmd, const char *s, uint32_t *id)
 {
 	unsigned long v;
 
 	if (ctl_parse_uint(s, UINT32_MAX, &v)) {
-		err_msg("'%s' is not an instance ID (a number from kspawnctl list)",
-			s);
+		err_msg("%s: '%s' is not an instance ID (a number from kspawnctl list)",
+			cmd, s);
 		return -1;
 	}
 	*id = (uint32_t)v;
@@ -162,7 +162,7 @@ int ctl_id_args(const char *cmd, int argc, char **argv,
 	}
 	if (!ids)
 		return ctl_usage(cmd, "which instance? (an ID from kspawnctl list)");
-	if (ctl_parse_id(ids, id)) {
+	if (ctl_parse_id(cmd, ids, id)) {
 		usage(cmd, 1);
 		return EXIT_USAGE;
 	}

@@ -406,7 +406,7 @@ int cmd_gdb(struct ctl *c, int argc, char **argv)
 	/* An unset variable ("$tty"): not "--tty : No such file". */
 	if (tty && !*tty)
 		return ctl_usage("gdb", "--tty needs a path, not an empty word");
-	if (ctl_parse_id(ids, &id)) {
+	if (ctl_parse_id("gdb", ids, &id)) {
 		usage("gdb", 1);
 		return EXIT_USAGE;
 	}

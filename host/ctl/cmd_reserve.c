@@ -42,8 +42,13 @@ static int one(struct ctl *c, const char *cmd, int cpu, int reserve,
 		err_msg("%s: CPU %d is not in the pool", cmd, cpu);
 		return EXIT_FAIL;
 	case EBUSY:
-		err_msg("%s: CPU %d is busy: an instance holds it or has its doorbell there, it is offline already, or it is the last online CPU",
-			cmd, cpu);
+		/* A pooled CPU is offline and takes no doorbell: not those. */
+		if (reserve)
+			err_msg("%s: CPU %d is busy: an instance holds it or has its doorbell there, another kspawnctl is reserving or releasing it, it is offline already or the last online CPU, or Linux would not take it offline",
+				cmd, cpu);
+		else
+			err_msg("%s: CPU %d is busy: an instance holds it (stop it first: kspawnctl list), another kspawnctl is reserving or releasing it, or Linux would not bring it online",
+				cmd, cpu);
 		return EXIT_RESOURCE;
 	case EINVAL:
 		return not_for_guests(cmd, cpu, reserve);

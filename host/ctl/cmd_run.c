@@ -13,6 +13,7 @@
 #include "ctl.h"
 #include "cpus.h"
 #include "image.h"
+#include "json.h"
 #include "run_args.h"
 
 /*
@@ -374,24 +375,42 @@ static int id_lost(int fd, uint32_t id)
 }
 
 /*
- * --json: the new instance and its CPU, the module's choice without
+ * --json: the new instance and its CPUs, the module's choice without
  * --cpu (null should the instance be gone already), and its region's
- * size (the size status and list show).
+ * size, in status's words and layout (cpus a list even of one), so that
+ * a script reads both alike; mem is region_size's old name, kept.
  */
 static void print_json(int fd, uint32_t id, const struct run_args *a)
 {
 	struct ctl_status st;
+	struct json j;
 	int cpu = a->ncpus ? (int)a->cpus[0] : a->cpu;
 
 	if (cpu < 0)
 		cpu = dev_status(fd, id, &st) ? -1 : (int)st.cpu;
-	printf("{\"id\": %u, \"cpu\": ", id);
+	json_init(&j, stdout);
+	json_open(&j, NULL, '{');
+	json_u64(&j, "id", id);
 	if (cpu < 0)
-		printf("null");
+		json_null(&j, "cpu");
 	else
-		printf("%d", cpu);
-	printf(", \"ncpus\": %u, \"mem\": %llu}\n", a->ncpus ? a->ncpus : 1,
-	       (unsigned long long)a->mem);
+		json_u64(&j, "cpu", (uint64_t)cpu);
+	json_u64(&j, "ncpus", a->ncpus ? a->ncpus : 1);
+	if (cpu < 0) {
+		json_null(&j, "cpus");
+	} else {
+		json_open(&j, "cpus", '[');
+		if (a->ncpus)
+			for (unsigned int i = 0; i < a->ncpus; i++)
+				json_u64(&j, NULL, a->cpus[i]);
+		else
+			json_u64(&j, NULL, (uint64_t)cpu);
+		json_close(&j, ']');
+	}
+	json_u64(&j, "region_size", a->mem);
+	json_u64(&j, "mem", a->mem);
+	json_close(&j, '}');
+	json_end(&j);
 }
 
 /*

@@ -7,6 +7,7 @@
 #include "json.h"
 
 #define LIST_MAX 64
+#define LIST_CMDLINE 60	/* list's command-line column, in bytes */
 
 static const char *const stamp_names[] = {
 	[KSPAWN_STAMP_IOCTL] = "ioctl",
@@ -274,6 +275,27 @@ static void print_pool(struct ctl *c)
 	printf("pool: CPUs %s reserved for guests, free: %s\n", all, free_list);
 }
 
+/*
+ * The instance's CPUs for list's column: all of an SMP guest's (2-3,5),
+ * as status shows them, not its first alone, which would hide the rest.
+ */
+static const char *cpu_column(const struct ctl_status *st)
+{
+	static unsigned char set[CTL_MAX_CPUS];
+	static char buf[CTL_CPULIST_MAX];
+
+	if (st->ncpus <= 1) {
+		snprintf(buf, sizeof(buf), "%u", st->cpu);
+		return buf;
+	}
+	memset(set, 0, sizeof(set));
+	for (uint32_t i = 0; i < st->ncpus; i++)
+		if (st->cpus[i] < CTL_MAX_CPUS)
+			set[st->cpus[i]] = 1;
+	cpus_format(set, buf, sizeof(buf));
+	return buf;
+}
+
 int cmd_list(struct ctl *c, int argc, char **argv)
 {
 	uint32_t ids[LIST_MAX];
@@ -312,10 +334,13 @@ int cmd_list(struct ctl *c, int argc, char **argv)
 			json_status(&j, NULL, &st);
 			continue;
 		}
-		printf("%-4u %-4u %-9s 0x%08" PRIx64 "+%-4" PRIu64 "MiB  ",
-		       st.id, st.cpu, instance_state_name(&st), st.region_base,
-		       st.region_size >> 20);
-		put_guest_text(st.cmdline, 60);
+		printf("%-4u %-4s %-9s 0x%08" PRIx64 "+%-4" PRIu64 "MiB  ",
+		       st.id, cpu_column(&st), instance_state_name(&st),
+		       st.region_base, st.region_size >> 20);
+		put_guest_text(st.cmdline, LIST_CMDLINE);
+		/* Cut: said, not shown as if it were the whole line. */
+		if (strnlen(st.cmdline, KSPAWN_CMDLINE_MAX) > LIST_CMDLINE)
+			printf("...");
 		printf("\n");
 	}
 	if (c->json) {

@@ -179,6 +179,19 @@ static void read_sysfs(void)
 	npresent = read_cpulist("/sys/devices/system/cpu/present", present);
 }
 
+/*
+ * The CPUs the machine has, as a list for a message on one it lacks, as
+ * reserve says it: a count ("has 2") beside "no CPU 2" reads as CPUs 1
+ * and 2, and hides gaps.
+ */
+static char absent_list[CTL_CPULIST_MAX];
+
+static const char *present_list(void)
+{
+	cpus_format(present, absent_list, sizeof(absent_list));
+	return absent_list;
+}
+
 int cpus_check(const struct ctl_cpus *pool, int cpu)
 {
 	read_sysfs();
@@ -194,8 +207,8 @@ int cpus_check(const struct ctl_cpus *pool, int cpu)
 	if (nonline < 0 || npresent < 0)
 		return EXIT_OK;	/* no sysfs: leave it to the module */
 	if (cpu >= MAX_CPUS || !present[cpu]) {
-		err_msg("run: there is no CPU %d (this machine has %d)", cpu,
-			npresent);
+		err_msg("run: there is no CPU %d (this machine's CPUs: %s)",
+			cpu, present_list());
 		return EXIT_RESOURCE;
 	}
 	if (cpu == 0) {
@@ -219,20 +232,38 @@ int cpus_check(const struct ctl_cpus *pool, int cpu)
 	return EXIT_OK;
 }
 
+/*
+ * Which CPUs, as lists: the pool's all taken; Linux's online ones, none
+ * of which can go; and those instances hold, a halted guest's too: the
+ * way to a CPU is most often a stop.
+ */
 int cpus_none_to_spare(const struct ctl_cpus *pool)
 {
-	int pooled = 0;
+	static char pooled[CTL_CPULIST_MAX], on[CTL_CPULIST_MAX],
+		busy[CTL_CPULIST_MAX], pool_part[CTL_CPULIST_MAX + 40];
+	int any_pooled = 0, any_held = 0;
 
 	read_sysfs();
-	for (int c = 0; c < MAX_CPUS; c++)
-		pooled += pool->pooled[c];
+	for (int c = 0; c < MAX_CPUS; c++) {
+		any_pooled |= pool->pooled[c];
+		any_held |= pool->busy[c];
+	}
+	cpus_format(pool->pooled, pooled, sizeof(pooled));
+	snprintf(pool_part, sizeof(pool_part),
+		 "the reserved CPUs (%s) are all taken, and ", pooled);
+	/* Without sysfs, the module's word alone. */
 	if (nonline < 0)
-		err_msg("run: no CPU to spare: %sCPU 0, the last online CPU, those other instances hold and those with a guest's doorbell stay with Linux (kspawnctl list)",
-			pooled ? "the reserved CPUs are all taken, and " : "");
+		on[0] = 0;
 	else
-		err_msg("run: no CPU to spare: %s%d online, and CPU 0, the last online CPU, those other instances hold and those with a guest's doorbell stay with Linux (kspawnctl list)",
-			pooled ? "the reserved CPUs are all taken; " : "",
-			nonline);
+		cpus_format(online, on, sizeof(on));
+	cpus_format(pool->busy, busy, sizeof(busy));
+	err_msg("run: no CPU to spare: %snone of Linux's online CPUs %s%s%scan go (CPU 0, the last online CPU and one taking a guest's doorbell stay with Linux)%s%s%s",
+		any_pooled ? pool_part : "", on[0] ? "(" : "", on,
+		on[0] ? ") " : "",
+		any_held ? "; CPUs held by instances: " : "",
+		any_held ? busy : "",
+		any_held ? " (kspawnctl list; kspawnctl stop ID frees one)" :
+			   " (kspawnctl list)");
 	return EXIT_RESOURCE;
 }
 
@@ -249,8 +280,8 @@ int cpus_check_doorbell(const struct ctl_cpus *pool, int cpu)
 	if (nonline < 0 || npresent < 0)
 		return EXIT_OK;	/* no sysfs: leave it to the module */
 	if (cpu >= MAX_CPUS || !present[cpu]) {
-		err_msg("run: --doorbell-cpu %d: there is no such CPU (this machine has %d)",
-			cpu, npresent);
+		err_msg("run: --doorbell-cpu %d: there is no such CPU (this machine's CPUs: %s)",
+			cpu, present_list());
 		return EXIT_RESOURCE;
 	}
 	if (!online[cpu]) {

@@ -78,8 +78,8 @@ int ctl_parse_uint(const char *s, unsigned long max, unsigned long *v);
 /* The same at the start of *s, *s moved past them; what follows is not
  * looked at. */
 int ctl_parse_digits(const char **s, unsigned long max, unsigned long *v);
-/* Parse an instance ID; prints the error and returns -1 if bad. */
-int ctl_parse_id(const char *s, uint32_t *id);
+/* Parse cmd's instance ID; prints the error and returns -1 if bad. */
+int ctl_parse_id(const char *cmd, const char *s, uint32_t *id);
 
 /* A flag a command takes: *set becomes 1 if NAME (or ALIAS) is given. */
 struct ctl_flag {

@@ -16,6 +16,7 @@
 
 #include "ctl.h"
 #include "cpus.h"
+#include "lib/cmdline.h"
 #include "run_args.h"
 
 /*
@@ -282,6 +283,9 @@ static int run_option(struct run_args *a, const char *opt, const char *val)
 	return 0;
 }
 
+/* --cmdline as the guest splits it (static: half a KiB and more). */
+static struct cmdline words;
+
 int run_parse_args(struct run_args *a, int argc, char **argv)
 {
 	if (ctl_help("run", argc, argv, run_options))
@@ -377,6 +381,16 @@ int run_parse_args(struct run_args *a, int argc, char **argv)
 	if (strlen(a->cmdline) >= KSPAWN_CMDLINE_MAX) {
 		err_msg("run: --cmdline is %zu bytes, the limit is %d",
 			strlen(a->cmdline), KSPAWN_CMDLINE_MAX - 1);
+		return -1;
+	}
+	/*
+	 * The guest's own parser: words past what it keeps would be
+	 * dropped there, the app run without them, said only on its
+	 * console.
+	 */
+	if (cmdline_parse(&words, a->cmdline, KSPAWN_CMDLINE_MAX)) {
+		err_msg("run: --cmdline has more words than the guest keeps: at most %d KEY=VALUE options, then %d words from the app's name on",
+			CMDLINE_MAX_OPTS, CMDLINE_MAX_ARGS);
 		return -1;
 	}
 	return 0;

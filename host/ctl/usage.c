@@ -79,7 +79,9 @@ static const char run_help[] =
 "                  2 MiB; from 8M to 1G, and at least the minimum the\n"
 "                  image's note asks for (less is a bad command line)\n"
 "  --cmdline STR   the guest's command line: app name and arguments, e.g.\n"
-"                  \"hello a b\" (default: \"hello\")\n"
+"                  \"hello a b\" (default: \"hello\"); at most 511 bytes,\n"
+"                  16 KEY=VALUE options before the app's name and 16\n"
+"                  words from it on\n"
 "  --disk PATH     give the guest a virtio-blk disk backed by this host\n"
 "                  file or block device (its size is the disk's); what\n"
 "                  the guest flushes is on stable storage; PATH is at\n"
@@ -108,8 +110,10 @@ static const char run_help[] =
 
 static const char list_help[] =
 "kspawnctl list\n"
-"  One line per instance: ID, CPU, state, region, command line; then the\n"
-"  pool of reserved CPUs and which of them are free.\n";
+"  One line per instance: ID, CPU (every CPU of an SMP guest, 2-3), state,\n"
+"  region, command line (its first 60 bytes, then ... if longer: status\n"
+"  shows it whole); then the pool of reserved CPUs and which of them are\n"
+"  free.\n";
 
 static const char reserve_help[] =
 "kspawnctl reserve CPULIST\n"

@@ -51,6 +51,7 @@ static struct {
 	const char *stop_log_during, *stop_log_end;
 	int reserve_err;	/* every dev_reserve's answer */
 	int guest_state;	/* KSPAWN_GUEST_* of FAKE_ID */
+	const char *cmdline;	/* its command line (NULL: "hello") */
 	const char *console;	/* what its console holds, read once */
 	/* Its console input: what the guest took (in[in_len]); a write puts
 	 * at most in_room bytes (0: all), the first in_stalls none, and
@@ -146,7 +147,8 @@ int dev_status(int fd, uint32_t id, struct ctl_status *st)
 	st->guest_state = (uint32_t)fake.guest_state;
 	st->region_size = 16 << 20;
 	st->doorbell_cpu = 0;
-	strcpy(st->cmdline, "hello");
+	snprintf(st->cmdline, sizeof(st->cmdline), "%s",
+		 fake.cmdline ? fake.cmdline : "hello");
 	st->heartbeat_age_ms = fake.heartbeat_age_ms;
 	st->console_dropped = fake.console_dropped;
 	st->tsc_khz = fake.tsc_khz;

@@ -220,9 +220,9 @@ static void dashdash_ends_options(void **state)
 	refused_alone(ctl("--", "--help"),
 		      "kspawnctl: unknown command '--help'");
 	refused_alone(ctl("stop", "--", "--force"),
-		      "kspawnctl: '--force' is not an instance ID (a number from kspawnctl list)");
+		      "kspawnctl: stop: '--force' is not an instance ID (a number from kspawnctl list)");
 	refused_alone(ctl("status", "--", "--"),
-		      "kspawnctl: '--' is not an instance ID (a number from kspawnctl list)");
+		      "kspawnctl: status: '--' is not an instance ID (a number from kspawnctl list)");
 	refused_alone(ctl("list", "--", "-h"),
 		      "kspawnctl: list: takes no arguments ('-h')");
 	refused_alone(ctl("help", "--", "-h"),

@@ -1,7 +1,8 @@
 /*
  * kspawnctl --json status and list: every field the text shows is there
  * for a script too (an SMP guest's CPUs, the heartbeat's age, console
- * bytes lost), against the fake device (ctl_fake.h).
+ * bytes lost), and run's object in the same words; and list's text, its
+ * CPUs and its command lines, against the fake device (ctl_fake.h).
  *
  * unit-sources: host/ctl/cli.c host/ctl/errors.c host/ctl/args.c
  * unit-sources: host/ctl/output.c host/ctl/usage.c host/ctl/run_args.c
@@ -29,19 +30,28 @@ static int reset(void **state)
 	return 0;
 }
 
-/* kspawnctl --json CMD [ID], its output flattened into flat[]. */
-static void json_of(const char *cmd, const char *id)
+/* out[] without its spaces and newlines, into flat[]. */
+static void flatten(void)
 {
 	size_t n = 0;
 
-	assert_int_equal(ctl("--json", cmd, id), EXIT_OK);
 	for (const char *p = out; *p; p++)
 		if (*p != ' ' && *p != '\n')
 			flat[n++] = *p;
 	flat[n] = 0;
 }
 
-/* An SMP guest: its CPUs as the text's "cpus:" line lists them. */
+/* kspawnctl --json CMD [ID], its output flattened into flat[]. */
+static void json_of(const char *cmd, const char *id)
+{
+	assert_int_equal(ctl("--json", cmd, id), EXIT_OK);
+	flatten();
+}
+
+/*
+ * An SMP guest: its CPUs as the text's "cpus:" line lists them, and as
+ * list's CPU column does.
+ */
 static void smp_cpus(void **state)
 {
 	(void)state;
@@ -56,6 +66,9 @@ static void smp_cpus(void **state)
 	has(flat, "\"cpus\":[2,3,5],");
 	json_of("list", NULL);
 	has(flat, "\"cpus\":[2,3,5],");
+	/* The text's list too: every CPU, not the first alone. */
+	assert_int_equal(ctl("list"), EXIT_OK);
+	has(out, "\n7    2-3,5 running ");
 	/* One CPU: a list of one, so a script needs no second case. */
 	fake.ncpus = 0;
 	json_of("status", "7");
@@ -81,6 +94,33 @@ static void heartbeat_age_and_console_dropped(void **state)
 	assert_int_equal(ctl("status", "7"), EXIT_OK);
 	has(out, "last change 120 ms ago");
 	has(out, "console:    4096 bytes lost");
+}
+
+/*
+ * run --json: its object in status's words, so that a script reads the
+ * new instance as it reads status: cpus a list (an SMP guest's every
+ * CPU, not only its first), region_size the region (mem, its old name,
+ * kept), written as status writes its object.
+ */
+static void run_as_status(void **state)
+{
+	(void)state;
+	fake.pooled[2] = 1;
+	fake.pooled[3] = 1;
+	assert_int_equal(ctl("--json", "run", image_path, "--cpus", "2-3",
+			     "--mem", "17M"), EXIT_OK);
+	has(out, "{\n  \"id\": 7,\n");
+	flatten();
+	has(flat, "\"cpu\":2,");
+	has(flat, "\"ncpus\":2,");
+	has(flat, "\"cpus\":[2,3],");
+	has(flat, "\"region_size\":18874368,");
+	has(flat, "\"mem\":18874368}");
+	/* The module's choice: a list of one. */
+	json_of("run", image_path);
+	has(flat, "\"cpu\":1,");
+	has(flat, "\"ncpus\":1,");
+	has(flat, "\"cpus\":[1],");
 }
 
 /*
@@ -117,12 +157,35 @@ static void latency_far_apart(void **state)
 		fail_msg("a total of an unknown gap: %s", out);
 }
 
+/*
+ * list's command-line column shows 60 bytes: one longer is marked cut
+ * ("..."), not shown as if it were the whole of it; status and --json
+ * give it whole.
+ */
+static void list_cmdline_cut(void **state)
+{
+	static const char *const line =
+		"netbench ip=169.254.1.2 peer=169.254.1.1 port=7 count=100000 sizes=64,512,1472";
+
+	(void)state;
+	fake.cmdline = line;
+	assert_int_equal(ctl("list"), EXIT_OK);
+	has(out, "netbench ip=169.254.1.2 peer=169.254.1.1 port=7 count=100000...\n");
+	assert_int_equal(ctl("status", "7"), EXIT_OK);
+	has(out, line);
+	fake.cmdline = "hello a b";
+	assert_int_equal(ctl("list"), EXIT_OK);
+	has(out, "  hello a b\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(smp_cpus, reset),
 		cmocka_unit_test_setup(heartbeat_age_and_console_dropped, reset),
 		cmocka_unit_test_setup(latency_far_apart, reset),
+		cmocka_unit_test_setup(run_as_status, reset),
+		cmocka_unit_test_setup(list_cmdline_cut, reset),
 	};
 
 	return cmocka_run_group_tests(tests, fake_setup, fake_teardown);

@@ -69,6 +69,53 @@ static void no_such_cpu(void **state)
 }
 
 /*
+ * The module's EBUSY to a release is a CPU an instance holds, or one
+ * another kspawnctl is moving (host/kmod/cores.c), or Linux refusing to
+ * bring it online: said as that, not as reserve's reasons (a doorbell
+ * there, offline already, the last online CPU), which a pooled CPU
+ * cannot have.
+ */
+static void release_busy(void **state)
+{
+	(void)state;
+	fake.reserve_err = -EBUSY;
+	assert_int_equal(ctl("release", "3"), EXIT_RESOURCE);
+	has(err, "release: CPU 3 is busy: an instance holds it (stop it first: kspawnctl list)");
+	hasnt(err, "doorbell");
+	hasnt(err, "offline already");
+	hasnt(err, "last online");
+	assert_int_equal(ctl("reserve", "3"), EXIT_RESOURCE);
+	has(err, "reserve: CPU 3 is busy: an instance holds it or has its doorbell there");
+}
+
+/*
+ * A CPU the machine lacks, for run's --cpu and --doorbell-cpu: the CPUs
+ * it has listed, as reserve lists them, not counted ("this machine has
+ * 2" beside "no CPU 2" reads as CPUs 1 and 2, and says nothing of
+ * gaps).  CPU 1023 is past any machine this runs on.
+ */
+static void run_no_such_cpu(void **state)
+{
+	char present[256], said[300];
+	FILE *f = fopen("/sys/devices/system/cpu/present", "r");
+
+	(void)state;
+	if (!f || !fgets(present, sizeof(present), f))
+		skip();
+	fclose(f);
+	present[strcspn(present, "\n")] = 0;
+	snprintf(said, sizeof(said), "(this machine's CPUs: %s)\n", present);
+	assert_int_equal(ctl("run", image_path, "--cpu", "1023"),
+			 EXIT_RESOURCE);
+	has(err, "run: there is no CPU 1023 ");
+	has(err, said);
+	assert_int_equal(ctl("run", image_path, "--doorbell-cpu", "1023"),
+			 EXIT_RESOURCE);
+	has(err, "run: --doorbell-cpu 1023: there is no such CPU ");
+	has(err, said);
+}
+
+/*
  * An answer about the device, not the CPU (an older module, not the
  * kspawn device): said once for a list of CPUs, not once a CPU.
  */
@@ -234,6 +281,8 @@ int main(void)
 		cmocka_unit_test_setup(not_a_kspawn_device, reset),
 		cmocka_unit_test_setup(no_such_cpu, reset),
 		cmocka_unit_test_setup(device_error_said_once, reset),
+		cmocka_unit_test_setup(release_busy, reset),
+		cmocka_unit_test_setup(run_no_such_cpu, reset),
 		cmocka_unit_test_setup(module_not_loaded, reset),
 		cmocka_unit_test_setup(device_named_missing, reset),
 		cmocka_unit_test_setup(denied_to_root, reset),

@@ -214,22 +214,22 @@ static void json_where_meaningless(void **state)
 static void numbers_strict(void **state)
 {
 	(void)state;
-	refused("' 5' is not an instance ID (a number from kspawnctl list)",
+	refused("status: ' 5' is not an instance ID (a number from kspawnctl list)",
 		"status", ctl("status", " 5"));
-	refused("'+3' is not an instance ID (a number from kspawnctl list)",
+	refused("stop: '+3' is not an instance ID (a number from kspawnctl list)",
 		"stop", ctl("stop", "+3"));
-	refused("'5 ' is not an instance ID (a number from kspawnctl list)",
+	refused("console: '5 ' is not an instance ID (a number from kspawnctl list)",
 		"console", ctl("console", "5 "));
 	refused("reserve: '2,' is not a CPU list (like 2-3,5)", "reserve",
 		ctl("reserve", "2,"));
 	refused("release: ' 2' is not a CPU list (like 2-3,5)", "release",
 		ctl("release", " 2"));
 	/* A negative number is no ID or CPU list, not an unknown option. */
-	refused("'-1' is not an instance ID (a number from kspawnctl list)",
+	refused("status: '-1' is not an instance ID (a number from kspawnctl list)",
 		"status", ctl("status", "-1"));
-	refused("'-5' is not an instance ID (a number from kspawnctl list)",
+	refused("stop: '-5' is not an instance ID (a number from kspawnctl list)",
 		"stop", ctl("stop", "-5", "--force"));
-	refused("'-1' is not an instance ID (a number from kspawnctl list)",
+	refused("gdb: '-1' is not an instance ID (a number from kspawnctl list)",
 		"gdb", ctl("gdb", "-1"));
 	refused("reserve: '-1' is not a CPU list (like 2-3,5)", "reserve",
 		ctl("reserve", "-1"));
@@ -255,11 +255,11 @@ static void numbers_strict(void **state)
 static void dash_is_no_option(void **state)
 {
 	(void)state;
-	refused("'-' is not an instance ID (a number from kspawnctl list)",
+	refused("status: '-' is not an instance ID (a number from kspawnctl list)",
 		"status", ctl("status", "-"));
 	refused("stop: one instance ID only ('5' and '-')", "stop",
 		ctl("stop", "5", "-"));
-	refused("'-' is not an instance ID (a number from kspawnctl list)",
+	refused("gdb: '-' is not an instance ID (a number from kspawnctl list)",
 		"gdb", ctl("gdb", "-"));
 	refused("reserve: '-' is not a CPU list (like 2-3,5)", "reserve",
 		ctl("reserve", "-"));

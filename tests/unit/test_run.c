@@ -9,6 +9,7 @@
  * unit-sources: host/ctl/cmd_run.c host/ctl/spawn.c host/ctl/run_args.c
  * unit-sources: host/ctl/image.c
  * unit-sources: host/ctl/output.c host/ctl/args.c host/loader/elf_check.c
+ * unit-sources: host/ctl/json.c
  */
 #include <elf.h>
 #include <errno.h>

@@ -276,6 +276,33 @@ static void equals_form(void **state)
 	says("run: unknown option '--memory=16M'");
 }
 
+/*
+ * A --cmdline with more words than the guest keeps (its own parser,
+ * guest/lib/cmdline.c: 16 KEY=VALUE options, then 16 words from the
+ * app's name on) is refused: the guest would drop the rest, run the app
+ * without them, and only its console would say so.
+ */
+static void cmdline_words(void **state)
+{
+	char line[512];
+	size_t n = 0;
+
+	(void)state;
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "hello");
+	for (int i = 1; i < 16; i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " a%d", i);
+	assert_int_equal(PARSE("--cmdline", line), 0);	/* 16: all kept */
+	snprintf(line + n, sizeof(line) - n, " a16");
+	assert_int_not_equal(PARSE("--cmdline", line), 0);
+	says("run: --cmdline has more words than the guest keeps");
+	n = 0;
+	for (int i = 0; i < 17; i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "k%d=v ", i);
+	snprintf(line + n, sizeof(line) - n, "hello");
+	assert_int_not_equal(PARSE("--cmdline", line), 0);
+	says("run: --cmdline has more words than the guest keeps");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +316,7 @@ int main(void)
 		cmocka_unit_test(empty_paths),
 		cmocka_unit_test(end_of_options),
 		cmocka_unit_test(given_twice),
+		cmocka_unit_test(cmdline_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
