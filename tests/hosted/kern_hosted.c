@@ -131,9 +131,15 @@ int kprintf(const char *fmt, ...)
 	return n;
 }
 
+long kh_pages_held;
+
 void *page_alloc(size_t npages)
 {
-	return vh_platform.alloc(npages * 4096);
+	void *p = vh_platform.alloc(npages * 4096);
+
+	if (p)
+		kh_pages_held += (long)npages;
+	return p;
 }
 
 void *kzalloc(size_t size)
@@ -146,11 +152,14 @@ void kfree(void *p)
 	free(p);
 }
 
-/* The region's allocator hands out and never takes back. */
+/*
+ * The region's allocator hands out and never takes back: a free is
+ * counted, no more.
+ */
 void page_free(void *va, size_t npages)
 {
 	(void)va;
-	(void)npages;
+	kh_pages_held -= (long)npages;
 }
 
 void spin_init(struct spinlock *l)

@@ -65,6 +65,12 @@ extern void (*kh_wake_hook)(struct wait_queue *wq);
  */
 extern unsigned int kh_ncpus, kh_cpu;
 
+/*
+ * Pages page_alloc() handed out less those page_free() took back: what
+ * the drivers hold (the region's allocator reuses none).
+ */
+extern long kh_pages_held;
+
 /* The kernel's header: its cmdline is what the drivers read. */
 extern struct kspawn_header *kspawn_hdr;
 
