@@ -117,8 +117,8 @@ int virtio_config_irq(struct virtio_dev *d, virtio_irq_fn fn)
 	if (!fn || !d->ops->config_vector || !p->irq_vector)
 		return -1;
 	/* The handler first: the device may interrupt once told the vector. */
-	d->on_irq[VIRTIO_CONFIG_IRQ] = fn;
-	vector = p->irq_vector(d, VIRTIO_CONFIG_IRQ);
+	d->on_irq[VDEV_CONFIG_IRQ] = fn;
+	vector = p->irq_vector(d, VDEV_CONFIG_IRQ);
 	if (!vector)
 		return -1;
 	d->ops->config_vector(d, vector);

@@ -42,7 +42,7 @@ struct virtio_platform {
 	void (*wait)(struct virtio_dev *d);
 	/*
 	 * a vector whose interrupt calls d->on_irq[q] (q a queue, or
-	 * VIRTIO_CONFIG_IRQ); 0 if none (or NULL)
+	 * VDEV_CONFIG_IRQ); 0 if none (or NULL)
 	 */
 	uint32_t (*irq_vector)(struct virtio_dev *d, unsigned int q);
 	/*
@@ -92,7 +92,7 @@ struct virtio_transport_ops {
 };
 
 /* on_irq's index of the configuration-change interrupt. */
-#define VIRTIO_CONFIG_IRQ KSPAWN_MAX_QUEUES
+#define VDEV_CONFIG_IRQ KSPAWN_MAX_QUEUES
 
 struct virtio_dev {
 	const struct virtio_transport_ops *ops;
@@ -127,7 +127,7 @@ uint16_t virtio_queue_size(struct virtio_dev *d, unsigned int q,
 
 /*
  * The device's configuration-change interrupt (a config rewritten, or
- * NEEDS_RESET set: virtio 1.x, 2.1.2) to fn(d, VIRTIO_CONFIG_IRQ).
+ * NEEDS_RESET set: virtio 1.x, 2.1.2) to fn(d, VDEV_CONFIG_IRQ).
  * After virtio_start(), whose reset may clear it.  0; -1 if the
  * transport or the platform gives none (the driver keeps looking).
  */

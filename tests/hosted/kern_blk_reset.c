@@ -96,9 +96,9 @@ static void raise_config(void)
 {
 	uint32_t v = __atomic_load_n(&slot.config_vector, __ATOMIC_ACQUIRE);
 
-	if (v == CONFIG_VECTOR && vblk.dev.on_irq[VIRTIO_CONFIG_IRQ])
-		vblk.dev.on_irq[VIRTIO_CONFIG_IRQ](&vblk.dev,
-						   VIRTIO_CONFIG_IRQ);
+	if (v == CONFIG_VECTOR && vblk.dev.on_irq[VDEV_CONFIG_IRQ])
+		vblk.dev.on_irq[VDEV_CONFIG_IRQ](&vblk.dev,
+						   VDEV_CONFIG_IRQ);
 }
 
 /*

@@ -230,7 +230,7 @@ uint32_t kh_config_vector;
 static uint32_t config_vector_only(struct virtio_dev *d, unsigned int q)
 {
 	(void)d;
-	return q == VIRTIO_CONFIG_IRQ ? kh_config_vector : 0;
+	return q == VDEV_CONFIG_IRQ ? kh_config_vector : 0;
 }
 
 /* kern/virtio.c's, over kh_slot and the hosted platform. */
