@@ -121,27 +121,44 @@ int net_raw_recv(struct net_frame *f, int max, uint64_t timeout_ns)
 	}
 }
 
+/* The longest frame the link takes (netif.h: 14 + mtu, 0 is 1500). */
+static size_t frame_limit(const struct netif *nif)
+{
+	size_t most = NET_ETH_HLEN + (size_t)(nif->mtu ? nif->mtu :
+					      NET_MTU_DEFAULT);
+
+	return most < NET_FRAME_MAX ? most : NET_FRAME_MAX;
+}
+
+/*
+ * A frame too long for the link is one bad frame of the app's: skipped,
+ * the batch goes on.  The driver refusing one means its ring is full,
+ * and the frames after it would be refused too: the batch ends there.
+ */
 int net_raw_send(struct net_frame *f, int n)
 {
 	struct netif *nif = raw.nif;
 	uint64_t flags;
+	size_t most;
 	int sent = 0;
 
-	if (!nif)
+	if (!nif || n <= 0)
 		return 0;
+	most = frame_limit(nif);
 	netif_tx_hold();	/* the batch reaches the device at once */
 	flags = spin_lock_irqsave(&raw.lock);
-	for (; sent < n; sent++) {
-		size_t len = f[sent].len;
+	for (int i = 0; i < n; i++) {
+		size_t len = f[i].len;
 
-		if (len > NET_FRAME_MAX)
-			break;
+		if (len > most)
+			continue;
 		if (len < NET_FRAME_MIN) {
-			memset(f[sent].data + len, 0, NET_FRAME_MIN - len);
+			memset(f[i].data + len, 0, NET_FRAME_MIN - len);
 			len = NET_FRAME_MIN;
 		}
-		if (nif->send(nif, f[sent].data, len, 0))
+		if (nif->send(nif, f[i].data, len, 0))
 			break;
+		sent++;
 	}
 	raw.stats.tx += (uint64_t)sent;
 	raw.stats.tx_dropped += (uint64_t)(n - sent);

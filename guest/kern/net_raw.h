@@ -29,7 +29,7 @@ struct net_frame {
 
 struct net_raw_stats {
 	uint64_t rx, rx_dropped;	/* received; lost to a full ring */
-	uint64_t tx, tx_dropped;	/* sent; refused by the driver */
+	uint64_t tx, tx_dropped;	/* sent; too long, or no room to send */
 };
 
 /*
@@ -49,8 +49,11 @@ const uint8_t *net_raw_mac(void);
 int net_raw_recv(struct net_frame *f, int max, uint64_t timeout_ns);
 
 /*
- * Send f[0..n-1] (each 60..NET_FRAME_MAX bytes; shorter ones are padded
- * with zeros); returns how many the driver took, in order.
+ * Send f[0..n-1] in order (each 60..14 + the link's mtu bytes, at most
+ * NET_FRAME_MAX; shorter ones are padded with zeros); returns how many
+ * the driver took.  A frame longer than that is skipped and the rest
+ * sent; a frame the driver has no room for ends the batch.  Every frame
+ * not sent is counted in tx_dropped.
  */
 int net_raw_send(struct net_frame *f, int n);
 

@@ -118,6 +118,18 @@ void smp_stop_others(void)
  * interrupts off but waited for with them on, so that a CPU waiting for
  * it still answers the holder's IPI.  A CPU that never answers (parked
  * by a halt) costs a bounded wait and a message, not a hang.
+ *
+ * Nor a panic: the pages unmapped here are guard pages (stack_alloc(),
+ * schedtest's probe), which stay their owner's while unmapped and are
+ * mapped again, at the same address, before anyone frees them
+ * (stack_free()).  A CPU that kept the old entry therefore reaches only
+ * that same page, never one handed to someone else; what it loses is the
+ * guard's fault, until its entry goes.  The CPUs that do not answer are
+ * parked ones, which run nothing, or ones with interrupts off for long
+ * (the rogue test app's 2 s), which the host's hang check is for: a
+ * panic would stop a guest that is fine.  Were a page ever unmapped here
+ * to be freed or remapped elsewhere, that would change, and a CPU not
+ * answering would have to be parked for good before the page is reused.
  */
 #define FLUSH_WAIT_NS (100 * NSEC_PER_MSEC)
 
@@ -170,8 +182,8 @@ void smp_flush_tlb_page(uint64_t va)
 	__atomic_store_n(&flush_lock, 0, __ATOMIC_RELEASE);
 	irq_restore(flags);
 	if (others)
-		kprintf("smp: CPUs 0x%x did not flush 0x%llx\n", others,
-			(unsigned long long)va);
+		kprintf("smp: CPUs 0x%x did not flush 0x%llx: its guard may not fault there\n",
+			others, (unsigned long long)va);
 }
 
 void smp_ap_main(unsigned int index)

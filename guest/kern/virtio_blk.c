@@ -169,6 +169,31 @@ static void on_irq(struct virtio_dev *d, unsigned int idx)
 	spin_unlock(&q->lock);
 }
 
+/*
+ * The device's config interrupt.  A blk device sends it when it sets
+ * NEEDS_RESET (virtio 1.x, 2.1.2; our backend does) or its capacity
+ * changes, which this driver does not follow.  With NEEDS_RESET the
+ * watcher looks now instead of at its next WATCH_NS, and waiters at
+ * once instead of at their next slice.  Under the locks they sleep
+ * with, so that none is between its look and its sleep; watch_config
+ * keeps the news for a watcher that is not asleep yet.
+ */
+static void on_config(struct virtio_dev *d, unsigned int idx)
+{
+	(void)idx;
+	if (!virtio_broken(d))
+		return;
+	spin_lock(&vblk.watch_lock);
+	vblk.watch_config = 1;
+	wq_wake_all(&vblk.watch_wq);
+	spin_unlock(&vblk.watch_lock);
+	for (unsigned int i = 0; i < vblk.nq; i++) {
+		spin_lock(&vblk.q[i].lock);
+		wq_wake_all(&vblk.q[i].wq);
+		spin_unlock(&vblk.q[i].lock);
+	}
+}
+
 int vblk_init_queues(unsigned int max_queues)
 {
 	uint64_t wanted = WANTED;
@@ -213,6 +238,8 @@ int vblk_init_queues(unsigned int max_queues)
 	vblk_read_range_limits();
 	/* A partial last block cannot be read or written. */
 	vblk.sectors -= vblk.sectors % (vblk.block / VBLK_SECTOR);
+	/* Without one (virtio-pci here) the watcher's looks find it. */
+	virtio_config_irq(&vblk.dev, on_config);
 	virtio_ready(&vblk.dev);
 	vblk.up = 1;
 	/* One line (the CPUs print too); its start is what cases look for. */
@@ -287,7 +314,8 @@ static int needs_reset(struct vblk_queue *q)
  * device broken and reset it: the callback would never run, and the
  * request's buffers would stay the device's.  This thread is that
  * waiter for all of them: while any is out it looks every WATCH_NS (at
- * once when an interrupt found a used ring broken), collecting what an
+ * once when an interrupt found a used ring broken, or the device's config
+ * interrupt said NEEDS_RESET), collecting what an
  * interrupt may have missed, and resets a device that needs it.  It
  * ends with the device's reset, whoever did it.
  */
@@ -304,7 +332,10 @@ static int vblk_watch(void *arg)
 			wq_wait(&vblk.watch_wq, &vblk.watch_lock, 0);
 			vblk.watch_idle = 0;
 		}
-		wq_wait(&vblk.watch_wq, &vblk.watch_lock, time_ns() + WATCH_NS);
+		if (!vblk.watch_config)
+			wq_wait(&vblk.watch_wq, &vblk.watch_lock,
+				time_ns() + WATCH_NS);
+		vblk.watch_config = 0;
 		spin_unlock_irqrestore(&vblk.watch_lock, flags);
 		for (unsigned int i = 0; i < vblk.nq && !broken; i++) {
 			struct vblk_queue *q = &vblk.q[i];

@@ -61,6 +61,7 @@ struct vblk_state {
 	int watcher;
 	unsigned int cb_out;		/* callback requests out */
 	int watch_idle;			/* asleep until cb_out moves from 0 */
+	int watch_config;		/* NEEDS_RESET told: look, not sleep */
 	struct spinlock watch_lock;
 	struct wait_queue watch_wq;
 };

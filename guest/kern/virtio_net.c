@@ -305,7 +305,10 @@ static int pair_init(unsigned int i)
  * its ack polled for: 0 once the device said OK, -1 if it did not, -2
  * without a ctrl queue.  DRIVER_OK is set here whatever happens: without
  * its ctrl queue the device still serves one pair, as the spec has it
- * before any MQ_VQ_PAIRS_SET.
+ * before any MQ_VQ_PAIRS_SET.  The command's page is freed once the
+ * device gave it back (or never had it); a device that keeps it past
+ * CTRL_WAIT_MS may still write its ack there, so then the page stays
+ * the device's, one page lost rather than one reused under it.
  */
 static int set_pairs(unsigned int ctrlq, uint16_t pairs)
 {
@@ -330,13 +333,16 @@ static int set_pairs(unsigned int ctrlq, uint16_t pairs)
 	out = (struct virtq_buf){ cmd, 4 };
 	in = (struct virtq_buf){ ack, 1 };
 	virtio_ready(&vnet.dev);
-	if (virtq_add(vq, &out, 1, &in, 1, cmd))
+	if (virtq_add(vq, &out, 1, &in, 1, cmd)) {
+		page_free(cmd, 1);
 		return -1;
+	}
 	if (virtq_publish(vq))
 		virtio_kick(&vnet.dev, ctrlq);
 	for (int ms = 0; ms < CTRL_WAIT_MS; ms++) {
 		if (virtq_get(vq, NULL) == cmd) {
 			r = *(volatile uint8_t *)ack == VIRTIO_NET_OK ? 0 : -1;
+			page_free(cmd, 1);
 			break;
 		}
 		thread_sleep_ms(1);

@@ -109,6 +109,22 @@ int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 	return 0;
 }
 
+int virtio_config_irq(struct virtio_dev *d, virtio_irq_fn fn)
+{
+	const struct virtio_platform *p = d->plat;
+	uint32_t vector;
+
+	if (!fn || !d->ops->config_vector || !p->irq_vector)
+		return -1;
+	/* The handler first: the device may interrupt once told the vector. */
+	d->on_irq[VDEV_CONFIG_IRQ] = fn;
+	vector = p->irq_vector(d, VDEV_CONFIG_IRQ);
+	if (!vector)
+		return -1;
+	d->ops->config_vector(d, vector);
+	return 0;
+}
+
 void virtio_ready(struct virtio_dev *d)
 {
 	add_status(d, VIRTIO_CONFIG_S_DRIVER_OK);

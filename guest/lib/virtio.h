@@ -40,7 +40,10 @@ struct virtio_platform {
 	virtq_addr_fn addr;
 	/* let about a millisecond pass, while the device answers */
 	void (*wait)(struct virtio_dev *d);
-	/* a vector whose interrupt calls d->on_irq[q]; 0 if none (or NULL) */
+	/*
+	 * a vector whose interrupt calls d->on_irq[q] (q a queue, or
+	 * VDEV_CONFIG_IRQ); 0 if none (or NULL)
+	 */
 	uint32_t (*irq_vector)(struct virtio_dev *d, unsigned int q);
 	/*
 	 * Ring the host's doorbell (NULL: the host polls).  The slot
@@ -81,7 +84,15 @@ struct virtio_transport_ops {
 	 * buffers it was given.
 	 */
 	void (*reset)(struct virtio_dev *d);
+	/*
+	 * The vector of the device's configuration-change interrupt (0:
+	 * none); NULL if the transport cannot send one (virtio-pci here).
+	 */
+	void (*config_vector)(struct virtio_dev *d, uint32_t vector);
 };
+
+/* on_irq's index of the configuration-change interrupt. */
+#define VDEV_CONFIG_IRQ KSPAWN_MAX_QUEUES
 
 struct virtio_dev {
 	const struct virtio_transport_ops *ops;
@@ -89,7 +100,7 @@ struct virtio_dev {
 	void *priv;			/* the transport's: its device */
 	uint64_t features;		/* negotiated */
 	struct virtq vq[KSPAWN_MAX_QUEUES];
-	virtio_irq_fn on_irq[KSPAWN_MAX_QUEUES];
+	virtio_irq_fn on_irq[KSPAWN_MAX_QUEUES + 1];	/* queues, config */
 };
 
 /*
@@ -113,6 +124,14 @@ int virtio_queue(struct virtio_dev *d, unsigned int q, uint16_t size,
 /* The size virtio_queue() would give queue q when asked for size (0: none). */
 uint16_t virtio_queue_size(struct virtio_dev *d, unsigned int q,
 			   uint16_t size);
+
+/*
+ * The device's configuration-change interrupt (a config rewritten, or
+ * NEEDS_RESET set: virtio 1.x, 2.1.2) to fn(d, VDEV_CONFIG_IRQ).
+ * After virtio_start(), whose reset may clear it.  0; -1 if the
+ * transport or the platform gives none (the driver keeps looking).
+ */
+int virtio_config_irq(struct virtio_dev *d, virtio_irq_fn fn);
 
 /* DRIVER_OK: the device may use the queues now. */
 void virtio_ready(struct virtio_dev *d);

@@ -150,6 +150,12 @@ static void notify(struct virtio_dev *d, unsigned int q)
 	ring(d);
 }
 
+/* The host reads it once per interrupt, and sends none outside 32..255. */
+static void config_vector(struct virtio_dev *d, uint32_t vector)
+{
+	__atomic_store_n(&slot_of(d)->config_vector, vector, __ATOMIC_RELEASE);
+}
+
 /*
  * The slot's reset handshake (ABI: reset): the host resets the device
  * when it sees the request, waiting for the backing store's requests on
@@ -175,6 +181,7 @@ static const struct virtio_transport_ops slot_ops = {
 	.queue_setup = queue_setup,
 	.notify = notify,
 	.reset = reset,
+	.config_vector = config_vector,
 };
 
 void virtio_slot_attach(struct virtio_dev *d, struct kspawn_device *slot,

@@ -287,8 +287,9 @@ static void loop_deliver(void *ctx, void *buf, uint32_t len,
 	struct kb_net *n = ctx;
 	const uint8_t *f = buf;
 
+	n->loop_held = 0;
 	if (!memcmp(f, n->mac, 6) || (f[0] & 1))
-		kb_net_rx(n, n->loop_pair, f, len, m);
+		n->loop_held = kb_net_rx(n, n->loop_pair, f, len, m) == -ENOSPC;
 	else
 		n->tx_filtered++;
 }
@@ -300,10 +301,21 @@ static void loop_flush(void *ctx)
 	kb_net_rx_flush(n, n->loop_pair);
 }
 
+/*
+ * No room on the receive queue: the frame waits in the transmit ring
+ * until the guest posts buffers (rx_waiting: net_kicks_on() asks for
+ * that kick), as long as the guest lets it; its ring is the bound.
+ */
+static int loop_held(void *ctx)
+{
+	return ((struct kb_net *)ctx)->loop_held;
+}
+
 static const struct kb_net_sink loop_sink = {
 	.alloc = loop_alloc,
 	.deliver = loop_deliver,
 	.flush = loop_flush,
+	.held = loop_held,
 };
 
 static uint8_t control(struct kb_net *n, const struct kb_chain *c)
@@ -374,6 +386,9 @@ static int net_work(struct kb_device *d, int budget)
 		}
 		/* Back on the same pair while it is in use. */
 		n->loop_pair = kb_net_pair_for(n, p);
+		/* Its frames wait for that pair's buffers (loop_held()). */
+		if (n->rx_waiting & (1U << n->loop_pair))
+			continue;
 		done += kb_net_tx_poll(n, p, budget - done > 0 ?
 					     budget - done : 0,
 				       &loop_sink, n);
@@ -436,8 +451,17 @@ static int net_kicks_on(struct kb_device *d)
 		if (n->rx_waiting & (1U << p))
 			pending |= kb_vq_kicks_on_at(&d->vq[KB_NET_RXQ(p)],
 						     &n->rx_wait_at[p]);
-		if (p >= kb_net_served_pairs(n) || !pair_live(n, p) ||
-		    !kb_vq_kicks_on(&d->vq[KB_NET_TXQ(p)]))
+		if (p >= kb_net_served_pairs(n) || !pair_live(n, p))
+			continue;
+		/*
+		 * Loopback frames held for the receive queue they go to: its
+		 * kick (above) wakes us, theirs would keep us awake for
+		 * nothing.
+		 */
+		if (n->mode == KB_NET_LOOPBACK &&
+		    (n->rx_waiting & (1U << kb_net_pair_for(n, p))))
+			continue;
+		if (!kb_vq_kicks_on(&d->vq[KB_NET_TXQ(p)]))
 			continue;
 		if (n->mode == KB_NET_HOST)
 			pending |= n->nops->tx_ready(n->nctx, p);

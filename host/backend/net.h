@@ -16,7 +16,10 @@
  *
  * In loopback mode a frame the guest sends to its own MAC, to broadcast
  * or to a multicast address comes back on the receive queue of the same
- * pair, as vdpa_sim_net does; others are dropped and counted.  In host
+ * pair, as vdpa_sim_net does; others are dropped and counted.  One the
+ * receive queue has no buffers for stays in the transmit ring, with the
+ * frames after it, until buffers come (vdpa_sim_net drops it): a slow
+ * receiver slows its sender, it loses nothing.  In host
  * mode the platform (the module's ksnetN) takes the guest's frames with
  * kb_net_tx_poll() when ops.tx_ready says there are some (or when the
  * guest's kick on a transmit queue, which the platform owns, says so),
@@ -92,6 +95,7 @@ struct kb_net {
 	uint32_t rx_waiting;		/* bit i: pair i's rx waits for buffers */
 	struct kb_vq_pos rx_wait_at[KB_NET_PAIRS_MAX];	/* ... beyond here */
 	unsigned int loop_pair;		/* loopback: the pair being served */
+	int loop_held;			/* loopback: the last frame had no room */
 	struct kb_chain rx_first, rx_chain;	/* scratch for receiving */
 	struct {
 		uint16_t head, ndesc;
@@ -136,6 +140,13 @@ struct kb_net_sink {
 			const struct kb_net_meta *m);
 	/* Optional: after the last deliver, before completions are seen. */
 	void (*flush)(void *ctx);
+	/*
+	 * Optional: after a deliver, 1 if the sink could not take that
+	 * frame yet (loopback: the receive ring has no room for it).  The
+	 * frame then stays in the transmit ring, with those after it, and
+	 * the poll ends: the sink says when to poll again.
+	 */
+	int (*held)(void *ctx);
 };
 
 int kb_net_tx_poll(struct kb_net *n, unsigned int pair, int budget,

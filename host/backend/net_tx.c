@@ -87,20 +87,46 @@ static void tx_buf(struct kb_net *n, const struct kb_buf *b,
  * Copied: now the frame goes to the host.  One the host had no room for
  * (its interface down, no memory) is the host's drop, not the guest's
  * error: a guest driver reading tx_errors looks for its own bug.
+ * Returns 1 if the sink held it back (it stays in the ring, counted
+ * when it goes).
  */
-static void tx_deliver(struct kb_net_pair_stats *st, const struct tx_out *o,
-		       const struct kb_net_sink *sink, void *ctx)
+static int tx_deliver(struct kb_net_pair_stats *st, const struct tx_out *o,
+		      const struct kb_net_sink *sink, void *ctx)
 {
 	if (!o->buf) {
 		if (o->refused)
 			st->tx_errors++;
 		else
 			st->tx_dropped++;
-		return;
+		return 0;
 	}
+	sink->deliver(ctx, o->buf, o->len, &o->m);
+	if (sink->held && sink->held(ctx))
+		return 1;
 	st->tx_packets++;
 	st->tx_bytes += o->len;
-	sink->deliver(ctx, o->buf, o->len, &o->m);
+	return 0;
+}
+
+/*
+ * Frame k of a take of got was held: the take is given back to the
+ * ring (rewound to pos) and its first k taken again and returned, the
+ * rest left for the next poll.  Returns the chains returned.
+ */
+static int tx_keep_from(struct kb_device *d, unsigned int q,
+			const struct kb_vq_pos *pos, struct kb_buf *b, int k)
+{
+	int again;
+
+	kb_vq_rewind(&d->vq[q], pos);
+	if (!k)
+		return 0;
+	/* The same chains; a guest that rewrote them loses its own frames. */
+	again = kb_device_pop_bufs(d, q, b, k);
+	if (again <= 0)
+		return 0;
+	kb_device_push_bufs(d, q, b, again);
+	return again;
 }
 
 /*
@@ -109,7 +135,9 @@ static void tx_deliver(struct kb_net_pair_stats *st, const struct tx_out *o,
  * (kb_vq_pop_bufs()); a longer chain when none of one buffer is first.
  * A sink takes one frame at a time (loopback's is one scratch buffer):
  * each is copied, then delivered, before the next; the buffers go back
- * to the guest at the kick, after the last delivery.
+ * to the guest at the kick, after the last delivery.  A frame the sink
+ * holds back ends the poll with it and those after it still in the
+ * ring (rewound: kb_vq_rewind()), taken again at a later poll.
  */
 #define TX_TAKE 16
 
@@ -118,29 +146,38 @@ int kb_net_tx_poll(struct kb_net *n, unsigned int pair, int budget,
 {
 	struct kb_device *d = &n->dev;
 	struct kb_net_pair_stats *st;
+	unsigned int q = KB_NET_TXQ(pair);
 	struct kb_buf b[TX_TAKE];
+	struct kb_vq_pos pos;
 	struct tx_out o;
-	int done = 0, got, k;
+	int done = 0, got, k, held = 0;
 
 	if (pair >= kb_net_served_pairs(n) || !kb_net_up(n))
 		return 0;
 	st = &n->stats[pair];
-	while (done < budget) {
-		got = kb_device_pop_bufs(d, KB_NET_TXQ(pair), b,
-					 budget - done < TX_TAKE ?
+	while (done < budget && !held) {
+		kb_vq_save(&d->vq[q], &pos);
+		got = kb_device_pop_bufs(d, q, b, budget - done < TX_TAKE ?
 					 budget - done : TX_TAKE);
 		if (got > 0) {
-			for (k = 0; k < got; k++) {
+			for (k = 0; k < got && !held; k++) {
 				tx_buf(n, &b[k], sink, ctx, &o);
-				tx_deliver(st, &o, sink, ctx);
+				held = tx_deliver(st, &o, sink, ctx);
 			}
-			kb_device_push_bufs(d, KB_NET_TXQ(pair), b, got);
-		} else if (!got &&
-			   kb_device_pop(d, KB_NET_TXQ(pair), &d->chain) > 0) {
+			if (held)
+				got = tx_keep_from(d, q, &pos, b, k - 1);
+			else
+				kb_device_push_bufs(d, q, b, got);
+		} else if (!got && kb_device_pop(d, q, &d->chain) > 0) {
 			got = 1;
 			tx_chain(n, &d->chain, sink, ctx, &o);
-			kb_device_push(d, KB_NET_TXQ(pair), &d->chain, 0);
-			tx_deliver(st, &o, sink, ctx);
+			held = tx_deliver(st, &o, sink, ctx);
+			if (held) {
+				kb_vq_rewind(&d->vq[q], &pos);
+				got = 0;
+			} else {
+				kb_device_push(d, q, &d->chain, 0);
+			}
 		} else {
 			break;
 		}

@@ -41,6 +41,15 @@
  *     request failed by the reset, none is counted out any more (the
  *     watcher would look every 100 ms for ever).
  *
+ *   blk-reset-config-irq: as -callbacks-needs-reset, the device sending
+ *     its config interrupt after NEEDS_RESET, as the backend does: the
+ *     driver gave the slot a config vector, and its watcher, asleep
+ *     until a wake-up or its deadline (a wait hook in kern_hosted.c;
+ *     the deadline 500 ms here), is woken by the interrupt and resets
+ *     the device with no wait run out after NEEDS_RESET.  Before, no
+ *     vector was given and only the watcher's next look, 100 ms later
+ *     on the kernel, found the device's request.
+ *
  * The driver is included here, to start it afresh for each case.
  */
 #include "kern/virtio_blk.c"
@@ -69,12 +78,27 @@
 static uint8_t *region;
 static struct kspawn_device slot;
 static volatile int stop, complete_first, break_ring, resets;
-static volatile int complete_at_reset;
+static volatile int complete_at_reset, config_irq;
 static pthread_t resetter;
 
 static void *va(uint64_t gpa)
 {
 	return region + (gpa - BASE);
+}
+
+#define CONFIG_VECTOR 40
+
+/*
+ * The config interrupt, as the backend sends it after NEEDS_RESET
+ * (host/backend/device.c): to the vector the driver put in the slot.
+ */
+static void raise_config(void)
+{
+	uint32_t v = __atomic_load_n(&slot.config_vector, __ATOMIC_ACQUIRE);
+
+	if (v == CONFIG_VECTOR && vblk.dev.on_irq[VDEV_CONFIG_IRQ])
+		vblk.dev.on_irq[VDEV_CONFIG_IRQ](&vblk.dev,
+						   VDEV_CONFIG_IRQ);
 }
 
 /*
@@ -143,6 +167,8 @@ static void *device(void *arg)
 				__atomic_store_n(&slot.status,
 						 st | VIRTIO_CONFIG_S_NEEDS_RESET,
 						 __ATOMIC_RELEASE);
+				if (config_irq)
+					raise_config();
 			}
 		}
 		usleep(100);
@@ -415,6 +441,88 @@ out:
 	pthread_join(dev, NULL);
 }
 
+/*
+ * The watcher's timed waits as the kernel's: until a wake-up, or
+ * TIMEOUT_MS, which stands for WATCH_NS; a wait that ran out while the
+ * device said NEEDS_RESET counted (the test counts them, not time).
+ */
+#define TIMEOUT_MS 500
+static unsigned int watch_gen;
+static int late_timeouts;
+
+static void count_gen(struct wait_queue *wq)
+{
+	if (wq == &vblk.watch_wq)
+		__atomic_add_fetch(&watch_gen, 1, __ATOMIC_RELEASE);
+}
+
+static int watch_wait(struct wait_queue *wq, struct spinlock *lock,
+		      uint64_t deadline_ns)
+{
+	unsigned int gen;
+
+	if (wq != &vblk.watch_wq || !deadline_ns)
+		return 0;
+	/* Under the lock: a waker holding it is seen, as in the kernel. */
+	gen = __atomic_load_n(&watch_gen, __ATOMIC_ACQUIRE);
+	spin_unlock(lock);
+	for (int ms = 0; __atomic_load_n(&watch_gen, __ATOMIC_ACQUIRE) == gen;
+	     ms++) {
+		if (ms == TIMEOUT_MS) {
+			late_timeouts += virtio_broken(&vblk.dev);
+			break;
+		}
+		usleep(1000);
+	}
+	spin_lock(lock);
+	return 1;
+}
+
+/*
+ * Two callback requests, then NEEDS_RESET with the config interrupt:
+ * the watcher resets the device without a wait running out first.
+ */
+static void config_interrupt(void)
+{
+	static struct vblk_req r0, r1;
+	static uint8_t b0[VBLK_SECTOR], b1[VBLK_SECTOR];
+	uint32_t vector;
+	pthread_t dev;
+	int waited = 0;
+
+	memset(callbacks, 0, sizeof(callbacks));
+	kh_config_vector = CONFIG_VECTOR;
+	late_timeouts = 0;
+	if (start(&dev, 0)) {
+		verdict("blk-reset-config-irq", NULL, 0, "no device");
+		goto out;
+	}
+	vector = slot.config_vector;
+	kh_wake_hook = count_gen;
+	kh_wait_hook = watch_wait;
+	config_irq = 1;
+	vblk_submit_cb(&r0, VIRTIO_BLK_T_IN, 0, b0, sizeof(b0), count,
+		       (void *)0);
+	vblk_submit_cb(&r1, VIRTIO_BLK_T_IN, 0, b1, sizeof(b1), count,
+		       (void *)1);
+	while ((callbacks[0] < 1 || callbacks[1] < 1) && waited++ < HANG_MS)
+		usleep(1000);
+	verdict("blk-reset-config-irq", NULL,
+		vector == CONFIG_VECTOR && callbacks[0] == 1 &&
+		callbacks[1] == 1 && resets == 1 && !late_timeouts,
+		"config vector %u in the slot (want %u); callbacks %d and %d (want 1 and 1), device resets %d (want 1), the watcher's waits run out with NEEDS_RESET set %d (want 0: woken by the interrupt)",
+		vector, CONFIG_VECTOR, callbacks[0], callbacks[1], resets,
+		late_timeouts);
+out:
+	kh_blk_end_watcher();
+	kh_wait_hook = NULL;
+	kh_wake_hook = NULL;
+	kh_config_vector = 0;
+	config_irq = 0;
+	stop = 1;
+	pthread_join(dev, NULL);
+}
+
 int main(void)
 {
 	region = aligned_alloc(4096, REGION_BYTES);
@@ -426,6 +534,7 @@ int main(void)
 	watcher_woken();
 	callbacks_only(0);
 	callbacks_only(1);
+	config_interrupt();
 	kh_blk_end_watcher();
 	printf("kern_blk_reset: %d failed\n", failures);
 	free(region);

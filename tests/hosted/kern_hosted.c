@@ -131,9 +131,15 @@ int kprintf(const char *fmt, ...)
 	return n;
 }
 
+long kh_pages_held;
+
 void *page_alloc(size_t npages)
 {
-	return vh_platform.alloc(npages * 4096);
+	void *p = vh_platform.alloc(npages * 4096);
+
+	if (p)
+		kh_pages_held += (long)npages;
+	return p;
 }
 
 void *kzalloc(size_t size)
@@ -146,11 +152,14 @@ void kfree(void *p)
 	free(p);
 }
 
-/* The region's allocator hands out and never takes back. */
+/*
+ * The region's allocator hands out and never takes back: a free is
+ * counted, no more.
+ */
 void page_free(void *va, size_t npages)
 {
 	(void)va;
-	(void)npages;
+	kh_pages_held -= (long)npages;
 }
 
 void spin_init(struct spinlock *l)
@@ -185,6 +194,9 @@ void spin_unlock_irqrestore(struct spinlock *l, uint64_t flags)
 	spin_unlock(l);
 }
 
+int (*kh_wait_hook)(struct wait_queue *wq, struct spinlock *lock,
+		   uint64_t deadline_ns);
+
 void wq_init(struct wait_queue *wq)
 {
 	list_init(&wq->waiters);
@@ -192,8 +204,8 @@ void wq_init(struct wait_queue *wq)
 
 int wq_wait(struct wait_queue *wq, struct spinlock *lock, uint64_t deadline_ns)
 {
-	(void)wq;
-	(void)deadline_ns;
+	if (kh_wait_hook && kh_wait_hook(wq, lock, deadline_ns))
+		return 0;
 	if (lock)
 		spin_unlock(lock);
 	vh_platform.wait(NULL);
@@ -212,15 +224,27 @@ int wq_wake_all(struct wait_queue *wq)
 }
 
 uint64_t kh_want;
+uint32_t kh_config_vector;
+
+/* The hosted platform's, but for the config interrupt's vector. */
+static uint32_t config_vector_only(struct virtio_dev *d, unsigned int q)
+{
+	(void)d;
+	return q == VDEV_CONFIG_IRQ ? kh_config_vector : 0;
+}
 
 /* kern/virtio.c's, over kh_slot and the hosted platform. */
 int virtio_open(struct virtio_dev *d, uint32_t device_id, uint64_t wanted)
 {
+	static struct virtio_platform plat;
 	int r;
 
 	if (!kh_slot || kh_slot->device_id != device_id)
 		return -1;
-	virtio_slot_attach(d, kh_slot, &vh_platform);
+	plat = vh_platform;
+	if (kh_config_vector)
+		plat.irq_vector = config_vector_only;
+	virtio_slot_attach(d, kh_slot, &plat);
 	r = virtio_start(d, wanted | kh_want);
 	if (r)
 		kprintf("virtio: device %u: virtio_start %d\n", device_id, r);

@@ -60,10 +60,31 @@ struct wait_queue;
 extern void (*kh_wake_hook)(struct wait_queue *wq);
 
 /*
+ * Called by every wq_wait() first: a test's way to wait as the kernel
+ * would (until woken, or the deadline).  Returns 1 if it waited (and
+ * left lock held again), 0 for the hosted wait (a poll, then return).
+ */
+struct spinlock;
+extern int (*kh_wait_hook)(struct wait_queue *wq, struct spinlock *lock,
+			   uint64_t deadline_ns);
+/*
+ * If not 0, the vector virtio_open()'s platform gives a driver's config
+ * interrupt (virtio_config_irq()); queues get none either way.  Set
+ * before the driver starts.
+ */
+extern uint32_t kh_config_vector;
+
+/*
  * The CPUs sched_ncpus() says the kernel has (1 unless a test says more)
  * and the one this_cpu() and sched_cpu() say the caller runs on (0).
  */
 extern unsigned int kh_ncpus, kh_cpu;
+
+/*
+ * Pages page_alloc() handed out less those page_free() took back: what
+ * the drivers hold (the region's allocator reuses none).
+ */
+extern long kh_pages_held;
 
 /* The kernel's header: its cmdline is what the drivers read. */
 extern struct kspawn_header *kspawn_hdr;

@@ -13,8 +13,11 @@
  *     two mergeable buffers) is taken, one a byte longer is dropped and
  *     counted, never copied into a slot.
  *   net-raw-send: a frame shorter than 60 bytes goes padded with zeros,
- *     one of NET_FRAME_MAX goes; a batch stops at a frame longer than
- *     that, or one the driver refuses, counting it and the rest dropped.
+ *     one of NET_FRAME_MAX goes; a frame longer than that, or than the
+ *     link's 14 + mtu (-long-skipped: 576), is skipped and counted
+ *     dropped, the frames after it sent, in order; a frame the driver
+ *     refuses (-ring-full: its transmit ring of 16 full) ends the batch,
+ *     it and the rest counted dropped.
  *   net-raw-open: a second open is refused (-EALREADY) and the first
  *     keeps its ring; a read of -1 frames is refused, one waiting 20 ms
  *     for nothing returns 0 after them, one of 0 frames at once; a frame
@@ -156,6 +159,67 @@ static void long_frame(void)
 	net_raw_close();
 }
 
+/* The link's mtu is 576: a frame of 1000 skipped, those after it sent. */
+static void send_long_skipped(void)
+{
+	static struct net_frame want[2];
+	struct net_raw_stats st;
+	int sent, got;
+
+	if (!raw_up_mtu(576)) {
+		verdict("net-raw-send", "long-skipped", 0,
+			"no device, or net_raw_open failed");
+		return;
+	}
+	mark(&f[0], 5, 60);
+	mark(&f[1], 6, 1000);
+	mark(&f[2], 7, 60);
+	mark(&f[3], 8, 14 + 576);
+	mark(&want[0], 5, 60);
+	mark(&want[1], 7, 60);
+	sent = net_raw_send(f, 4);
+	kn_device(10);
+	got = net_raw_recv(f, 4, 0);
+	net_raw_get_stats(&st);
+	verdict("net-raw-send", "long-skipped",
+		sent == 3 && got == 3 && !memcmp(f[0].data, want[0].data, 60) &&
+		!memcmp(f[1].data, want[1].data, 60) && f[2].len == 14 + 576 &&
+		st.tx == 3 && st.tx_dropped == 1,
+		"60, 1000 (past the link's 14 + 576), 60 and 590 bytes: %d sent (want 3: the second skipped), %d back (want 3, the first, third and fourth in order: %s, %s, %u bytes); tx %llu, tx_dropped %llu (want 3 and 1)",
+		sent, got,
+		got > 0 && !memcmp(f[0].data, want[0].data, 60) ? "first" : "not the first",
+		got > 1 && !memcmp(f[1].data, want[1].data, 60) ? "third" : "not the third",
+		got > 2 ? f[2].len : 0, (unsigned long long)st.tx,
+		(unsigned long long)st.tx_dropped);
+	net_raw_close();
+}
+
+/*
+ * A transmit ring of 16 the device does not serve: 20 frames, the first
+ * 16 taken, the 17th refused by the driver ends the batch.
+ */
+static void send_ring_full(void)
+{
+	struct net_raw_stats st;
+	int sent;
+
+	if (!kn_up(0, 1500, 16, 256) || net_raw_open()) {
+		verdict("net-raw-send", "ring-full", 0,
+			"no device, or net_raw_open failed");
+		return;
+	}
+	for (unsigned int i = 0; i < 20; i++)
+		mark(&f[i], i, 60);
+	sent = net_raw_send(f, 20);
+	net_raw_get_stats(&st);
+	verdict("net-raw-send", "ring-full",
+		sent == 16 && st.tx == 16 && st.tx_dropped == 4,
+		"20 frames on a ring of 16 not served: %d sent (want 16), tx %llu, tx_dropped %llu (want 16 and 4)",
+		sent, (unsigned long long)st.tx,
+		(unsigned long long)st.tx_dropped);
+	net_raw_close();
+}
+
 static void send_case(void)
 {
 	struct netif *nif = raw_up();
@@ -179,37 +243,18 @@ static void send_case(void)
 	got = net_raw_recv(f, 4, 0);
 	net_raw_get_stats(&st);
 	verdict("net-raw-send", NULL,
-		sent == 2 && got == 2 && f[0].len == 60 &&
+		sent == 3 && got == 3 && f[0].len == 60 &&
 		!memcmp(f[0].data, want.data, 60) && f[1].len == NET_FRAME_MAX &&
-		st.tx == 2 && st.tx_dropped == 2,
-		"frames of 20, %d, %d and 60 bytes: %d sent (want 2), %d back (want 2, the first 60 bytes, padded with zeros: %u bytes, %s; the second %u bytes); tx %llu, tx_dropped %llu (want 2 and 2)",
+		f[2].len == 60 && f[2].data[20] == (uint8_t)(4 * 5 + 20) &&
+		st.tx == 3 && st.tx_dropped == 1,
+		"frames of 20, %d, %d and 60 bytes: %d sent (want 3), %d back (want 3, the first 60 bytes, padded with zeros: %u bytes, %s; the second %u bytes; the third the last sent, 60 bytes: %u); tx %llu, tx_dropped %llu (want 3 and 1)",
 		NET_FRAME_MAX, NET_FRAME_MAX + 1, sent, got, got ? f[0].len : 0,
 		got && !memcmp(f[0].data, want.data, 60) ? "padded" : "not as padded",
-		got > 1 ? f[1].len : 0,
+		got > 1 ? f[1].len : 0, got > 2 ? f[2].len : 0,
 		(unsigned long long)st.tx, (unsigned long long)st.tx_dropped);
 	net_raw_close();
-
-	/* The driver refuses the second (the device's mtu is 576): in order. */
-	nif = raw_up_mtu(576);
-	if (!nif) {
-		verdict("net-raw-send", "refused", 0, "no device, or net_raw_open failed");
-		return;
-	}
-	mark(&f[0], 5, 60);
-	mark(&f[1], 6, 1000);
-	mark(&f[2], 7, 60);
-	sent = net_raw_send(f, 3);
-	kn_device(10);
-	got = net_raw_recv(f, 4, 0);
-	net_raw_get_stats(&st);
-	mark(&want, 5, 60);
-	verdict("net-raw-send", "refused",
-		sent == 1 && got == 1 && !memcmp(f[0].data, want.data, 60) &&
-		st.tx == 1 && st.tx_dropped == 2,
-		"60, 1000 (past the driver's 14 + 576) and 60 bytes: %d sent (want 1: the driver took the first only, in order), %d back; tx %llu, tx_dropped %llu (want 1 and 2)",
-		sent, got, (unsigned long long)st.tx,
-		(unsigned long long)st.tx_dropped);
-	net_raw_close();
+	send_long_skipped();
+	send_ring_full();
 }
 
 static void open_close(void)

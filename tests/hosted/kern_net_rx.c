@@ -27,6 +27,13 @@
  *     handler re-arm, busy_poll() disarms, a transmit interrupt reaps the
  *     sent buffers and leaves the receive side as it was, an interrupt
  *     for a pair not set up is ignored.
+ *   net-rx-slow-receiver(-mrg, -packed): 300 numbered frames sent, the driver
+ *     polling only every 40 (or when send() has no buffer), a receive
+ *     queue of 16: the loopback device holds the frames that find no
+ *     receive buffer in the transmit ring, and every one comes back, in
+ *     order, none dropped (before, all past the 16 were lost); while
+ *     frames are held the device may sleep (its kicks on say no work),
+ *     and the driver's next buffers kick it.
  *
  * Prints "ok NAME" / "FAIL NAME: why" per case, "kern_net_rx: N failed".
  */
@@ -349,6 +356,73 @@ static void irq(void)
 		busy, busy2, txirq, tx_free, NBUF, rearmed, other);
 }
 
+/* The slow receiver's count: frames in order, and those out of it. */
+static unsigned int slow_next, slow_gaps;
+
+static void slow_seen(void)
+{
+	unsigned int seq = (unsigned int)kn_last[14] << 8 | kn_last[15];
+
+	if (seq == slow_next)
+		slow_next++;
+	else
+		slow_gaps++;
+}
+
+/*
+ * A receiver slower than its sender: 300 frames, numbered, the driver
+ * polling only every 40 sent (or when send() has no buffer left), on a
+ * receive queue of 16.  The loopback device holds what finds no buffer
+ * (a real device's link would): every frame comes back, in order.
+ */
+static void rx_slow(uint64_t drop, const char *name)
+{
+	struct netif *nif = kn_up(drop, 1500, 256, 16);
+	struct kb_net_pair_stats *st = &kn_net.stats[0];
+	const unsigned int n = 300;
+	unsigned int sent = 0, turns = 0;
+	int idle = -1, kicked = 0;
+	uint32_t notify = 0;
+
+	if (!nif || vnet.dev.vq[TXQ(0)].packed != !!kh_want) {
+		verdict(name, NULL, 0, "no device, or not the ring layout asked");
+		return;
+	}
+	slow_next = slow_gaps = 0;
+	kn_rx_hook = slow_seen;
+	while (sent < n && turns < 10000) {
+		kn_plain_frame(frame, 0x5a);
+		frame[14] = (uint8_t)(sent >> 8);
+		frame[15] = (uint8_t)sent;
+		if (!nif->send(nif, frame, 60, 0) && ++sent % 40)
+			continue;
+		kn_device(4);
+		if (!turns) {
+			/* Frames held: nothing to do until buffers come. */
+			kb_device_kicks_off(&kn_net.dev);
+			idle = !kb_device_kicks_on(&kn_net.dev);
+			notify = kn_slot.queues[RXQ(0)].notify;
+		}
+		nif->poll(nif);
+		if (!turns)
+			kicked = kn_slot.queues[RXQ(0)].notify != notify;
+		turns++;
+	}
+	for (int i = 0; i < 100 && slow_next < n; i++) {
+		kn_device(4);
+		nif->poll(nif);
+	}
+	kn_rx_hook = NULL;
+	verdict(name, NULL,
+		sent == n && slow_next == n && !slow_gaps && !st->rx_dropped &&
+		!st->tx_dropped && st->rx_no_buf && idle == 1 && kicked,
+		"%u of %u sent; %u back in order (want all), %u out of order (want 0); the device's rx_dropped %llu, tx_dropped %llu (want 0), rx_no_buf %llu (want some: the receiver was slow); with frames held the device may sleep %d (want 1) and the driver's new buffers kick it %d (want 1)",
+		sent, n, slow_next, slow_gaps,
+		(unsigned long long)st->rx_dropped,
+		(unsigned long long)st->tx_dropped,
+		(unsigned long long)st->rx_no_buf, idle, kicked);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -361,6 +435,11 @@ int main(void)
 	rx_csum();
 	raw_csum_fin();
 	irq();
+	rx_slow(0, "net-rx-slow-receiver-mrg");
+	rx_slow(F(VIRTIO_NET_F_MRG_RXBUF), "net-rx-slow-receiver");
+	kh_want = F(VIRTIO_F_RING_PACKED);
+	rx_slow(0, "net-rx-slow-receiver-packed");
+	kh_want = 0;
 	printf("kern_net_rx: %d failed\n", failures);
 	return failures != 0;
 }

@@ -23,6 +23,10 @@
  *     device takes MQ_VQ_PAIRS_SET but its ack is neither OK nor ERR, or
  *     left unwritten: the driver keeps to one pair for sending and still
  *     takes frames on every pair it set up, which the device uses.
+ *   net-mq-ctrl-page: three bring-ups with two pairs each hold their
+ *     pairs' pages and no more (MQ_VQ_PAIRS_SET's page given back once
+ *     the device returned it); -deaf: a device that never answers keeps
+ *     that page, which it may still write.
  *
  * Prints "ok NAME" / "FAIL NAME: why" per case, "kern_net_tx: N failed".
  */
@@ -342,6 +346,42 @@ static void mq_ack(const char *name)
 		host, kn_looped);
 }
 
+/* A device whose ctrl queue is never served while the driver waits. */
+static void deaf_device(void)
+{
+}
+
+/*
+ * The pages a bring-up of two pairs leaves held beyond its pairs' own:
+ * the ctrl command's page is given back once the device returned it,
+ * kept while the device may still write its ack.
+ */
+static void ctrl_page(void)
+{
+	const long pair = (2 * NBUF * BUF + BIG + PAGE_SIZE - 1) / PAGE_SIZE;
+	long extra[3], deaf;
+	int pairs[3], ok = 1;
+
+	for (int i = 0; i < 3; i++) {
+		long before = kh_pages_held;
+
+		pairs[i] = mq_up(2, 0, 0);
+		extra[i] = kh_pages_held - before - 2 * pair;
+		ok &= pairs[i] == 2 && !extra[i];
+	}
+	verdict("net-mq-ctrl-page", NULL, ok,
+		"three bring-ups of %d, %d, %d pairs: %ld, %ld, %ld pages held past the pairs' (want 0)",
+		pairs[0], pairs[1], pairs[2], extra[0], extra[1], extra[2]);
+	kh_sleep_hook = deaf_device;
+	deaf = kh_pages_held;
+	pairs[0] = mq_up(2, 0, 0);
+	deaf = kh_pages_held - deaf - 2 * pair;
+	kh_sleep_hook = NULL;
+	verdict("net-mq-ctrl-page", "deaf", pairs[0] == 1 && deaf == 1,
+		"a device that never answers: %d pairs in use (want 1), %ld pages held past the pairs' (want 1: the command's, which the device may still write)",
+		pairs[0], deaf);
+}
+
 static void mq(void)
 {
 	struct netif_queue_stats past;
@@ -396,6 +436,7 @@ static void mq(void)
 	mq_ack("garbage");
 	ack_as = ACK_UNWRITTEN;
 	mq_ack("unwritten");
+	ctrl_page();
 	snprintf((char *)kspawn_hdr->cmdline, sizeof(kspawn_hdr->cmdline), "netmq=off");
 }
 
