@@ -41,7 +41,7 @@ static void finish_locked(struct kb_blk *b, struct kb_blk_req *rq,
 	b->free = rq;
 	if (b->starved && b->wake) {
 		b->starved = 0;
-		b->wake(b->wake_ctx);
+		b->wake(b->wake_ctx, 1);
 	}
 }
 
@@ -81,8 +81,9 @@ static int held_for_retry(struct kb_blk *b, struct kb_blk_req *rq, int err)
 	rq->next = b->retry;
 	KB_WRITE(b->retry, rq);
 	b->retries++;
+	/* The thread may sleep for the doorbell: it must see the list. */
 	if (b->wake)
-		b->wake(b->wake_ctx);
+		b->wake(b->wake_ctx, 0);
 	kb_wake_all(&b->drained);
 	return 1;
 }
@@ -100,7 +101,7 @@ void kb_blk_complete(struct kb_blk_req *rq, int err)
 		rq->next = b->through;
 		KB_WRITE(b->through, rq);
 		if (b->wake)
-			b->wake(b->wake_ctx);
+			b->wake(b->wake_ctx, 1);
 		kb_wake_all(&b->drained);
 		kb_unlock(&b->lock, flags);
 		return;
@@ -119,7 +120,7 @@ void kb_blk_complete(struct kb_blk_req *rq, int err)
 	 * awake and polling takes without a doorbell or a wake-up.
 	 */
 	if (!b->inflight && b->wake)
-		b->wake(b->wake_ctx);
+		b->wake(b->wake_ctx, 1);
 	kb_unlock(&b->lock, flags);
 }
 

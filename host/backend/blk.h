@@ -119,7 +119,7 @@ struct kb_blk {
 	struct kb_blk_req *retry;
 	uint64_t retries;
 	uint32_t inflight, max_inflight;
-	/* kb_blk_drain() sleeps: woken when none is left, or one to flush */
+	/* kb_blk_drain() sleeps: woken when none is left, one to flush or to retry */
 	kb_waitq_t drained;
 	int in_work;			/* the thread publishes at its end */
 	int starved;			/* asleep until a slot frees: wake */
@@ -129,9 +129,11 @@ struct kb_blk {
 	 * through write waits for its flush, a request waits for a retry, a
 	 * starved thread has a free slot again, or the last request in
 	 * flight completed (the driver's next one is likely to follow within
-	 * microseconds): wake the thread.
+	 * microseconds): wake the thread.  soon: the guest's next request
+	 * is likely within microseconds, worth polling for; not for a
+	 * request held for a retry, which waits a millisecond or more.
 	 */
-	void (*wake)(void *wake_ctx);
+	void (*wake)(void *wake_ctx, int soon);
 	void *wake_ctx;
 	struct kb_chain done;		/* scratch for pushes, under the lock */
 	struct kb_blk_req req[KB_BLK_INFLIGHT];

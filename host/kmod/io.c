@@ -110,15 +110,17 @@ static int create_net(struct kspawn_instance *in, u32 mode, u32 index)
 /*
  * Under the blk lock, from a completion (any context): the last request
  * in flight is done, so a parked FLUSH can run and the driver's next
- * request is on its way; or a written-through write waits for its flush.
+ * request is on its way (soon: poll for it); a written-through write
+ * waits for its flush; or a request waits a millisecond or more for a
+ * retry (not soon: the bit only keeps io_sleep() from missing the wake).
  * swap_thread() (io_thread.c) takes the same lock, so the thread is not
  * gone meanwhile.
  */
-static void wake_for_blk(void *ctx)
+static void wake_for_blk(void *ctx, int soon)
 {
 	struct kspawn_io *io = ctx;
 
-	set_bit(KICK_IDLE, &io->kicks);
+	set_bit(soon ? KICK_IDLE : KICK_RETRY, &io->kicks);
 	if (io->thread)
 		wake_up_process(io->thread);
 }
@@ -393,7 +395,8 @@ int kspawn_io_serve(struct kspawn_instance *in)
 			window = POLL_MAX_NS;
 		else if (work)
 			window = poll_ns;
-		if (work || kicks) {
+		/* A retry's wake is no work: the back-off goes on. */
+		if (work || (kicks & ~BIT(KICK_RETRY))) {
 			backoff = 0;
 			idle_pending = 0;
 			last_work = ktime_get_ns();
@@ -447,10 +450,11 @@ void kspawn_io_destroy(struct kspawn_instance *in)
 			io->doorbell_wakes, io->doorbells, io->guest_irqs);
 	kspawn_netdev_destroy(io);
 	if (io->disk) {
-		pr_info("instance %u: disk: %llu direct requests (%llu bounced), at most %d in flight, %llu buffered; %llu of %llu doorbells woke the thread, %llu interrupts to the guest\n",
+		pr_info("instance %u: disk: %llu direct requests (%llu bounced), at most %d in flight, %llu buffered, %llu held for a retry; %llu of %llu doorbells woke the thread, %llu interrupts to the guest\n",
 			in->id, io->disk->direct_ios, io->disk->bounced,
 			atomic_read(&io->disk->max_inflight),
-			io->disk->buffered_ios, io->doorbell_wakes,
+			io->disk->buffered_ios, io->blk.retries,
+			io->doorbell_wakes,
 			io->doorbells, io->guest_irqs);
 		kspawn_disk_close(io->disk);
 	}

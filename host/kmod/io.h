@@ -19,9 +19,11 @@ struct file;
 
 /*
  * Bits of kspawn_io.kicks; KICK_IDLE: the blk device's last request
- * completed; KICK_EMPTY: a ring NAPI answered brought it nothing.
+ * completed; KICK_EMPTY: a ring NAPI answered brought it nothing;
+ * KICK_RETRY: a blk request waits for a retry (the thread must not sleep
+ * for the doorbell, but nothing is due yet: no reason to poll harder).
  */
-enum { KICK_GUEST, KICK_HOST, KICK_IDLE, KICK_EMPTY };
+enum { KICK_GUEST, KICK_HOST, KICK_IDLE, KICK_EMPTY, KICK_RETRY };
 
 /*
  * kspawn_io.thread_at, for NAPI and the doorbell: asleep (kicks on, a

@@ -116,9 +116,10 @@ static const struct kb_store_ops held_wc_ops = {
 };
 static const struct kb_store_ops *ops_now = &held_ops;
 
-static void count_wake(void *ctx)
+static void count_wake(void *ctx, int soon)
 {
 	(void)ctx;
+	(void)soon;
 	wakes++;
 }
 
