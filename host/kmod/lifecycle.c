@@ -104,7 +104,8 @@ static bool test_fail_start(struct kspawn_instance *in)
 	WRITE_ONCE(kspawn_test_fail_starts, n - 1);
 	/*
 	 * Late, as a real failure may come: once the guest is past its
-	 * boot (and has printed its banner), 2 s at most.
+	 * boot (and has printed its banner), 2 s at most.  Other starts
+	 * wait on boot_lock meanwhile, as they would behind a slow core.
 	 */
 	while (READ_ONCE(in->gstate->state) == KSPAWN_GUEST_BOOTING &&
 	       time_before(jiffies, end))
