@@ -108,6 +108,9 @@ static int tx_deliver(struct kb_net_pair_stats *st, const struct tx_out *o,
 	return 0;
 }
 
+/* Frames of one buffer taken at once (kb_net_tx_poll()). */
+#define TX_TAKE 16
+
 /*
  * Frame k of a take of got was held: the take is given back to the
  * ring (rewound to pos) and its first k taken again and returned, the
@@ -116,15 +119,27 @@ static int tx_deliver(struct kb_net_pair_stats *st, const struct tx_out *o,
 static int tx_keep_from(struct kb_device *d, unsigned int q,
 			const struct kb_vq_pos *pos, struct kb_buf *b, int k)
 {
-	int again;
+	struct kb_buf sent[TX_TAKE];
+	int again, i;
 
 	kb_vq_rewind(&d->vq[q], pos);
 	if (!k)
 		return 0;
-	/* The same chains; a guest that rewrote them loses its own frames. */
+	memcpy(sent, b, k * sizeof(*b));
+	/*
+	 * Taken again, they must be the chains just delivered: the driver
+	 * may not touch what it made available.  One it rewrote would be
+	 * left in the ring and its frame delivered a second time.
+	 */
 	again = kb_device_pop_bufs(d, q, b, k);
-	if (again <= 0)
+	for (i = 0; i < again && i < k; i++)
+		if (b[i].head != sent[i].head || b[i].p != sent[i].p ||
+		    b[i].len != sent[i].len)
+			break;
+	if (again != k || i != k) {
+		kb_device_violation(d, "transmit chains rewritten while held");
 		return 0;
+	}
 	kb_device_push_bufs(d, q, b, again);
 	return again;
 }
@@ -139,8 +154,6 @@ static int tx_keep_from(struct kb_device *d, unsigned int q,
  * holds back ends the poll with it and those after it still in the
  * ring (rewound: kb_vq_rewind()), taken again at a later poll.
  */
-#define TX_TAKE 16
-
 int kb_net_tx_poll(struct kb_net *n, unsigned int pair, int budget,
 		   const struct kb_net_sink *sink, void *ctx)
 {

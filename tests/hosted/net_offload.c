@@ -28,6 +28,9 @@
  *   mq-ctrl            MQ_VQ_PAIRS_SET: 1 OK, 0 and max+1 refused
  *   tx-poll-budget     host mode: kb_net_tx_poll takes at most budget
  *                      frames and hands each with its checksum state
+ *   tx-held-rewritten-* a frame held back, and the guest rewrites a
+ *                      chain before it (its descriptor, its available
+ *                      entry): NEEDS_RESET, no frame delivered twice
  */
 #include "tests/hosted/net_harness.h"
 
@@ -399,6 +402,76 @@ static void tx_mixed(const char *layout, int packed, int in_order)
 		(unsigned long long)(after.tx_errors - before.tx_errors), back);
 }
 
+static int hold_at, rewrite_avail;
+
+/*
+ * The sink holds the frame delivered when hold_at were taken, and the
+ * guest, at that moment, rewrites the second chain it made available:
+ * its descriptor now goes on (NEXT) or its available entry names the
+ * fourth buffer instead.
+ */
+static int sink_held_rewriting(void *ctx)
+{
+	struct virtq *vq = &vd.vq[1];
+	uint16_t second = vq->avail->ring[1];
+
+	(void)ctx;
+	if (sunk != hold_at)
+		return 0;
+	sunk--;			/* not taken: the sink has no room */
+	if (rewrite_avail)
+		vq->avail->ring[1] = vq->avail->ring[3];
+	else
+		vq->desc[second].flags |= VRING_DESC_F_NEXT;
+	return 1;
+}
+
+/*
+ * A frame held back (loopback's full receive ring) gives its take back
+ * to the ring and takes the frames before it again to return them: a
+ * guest that rewrote one of those meanwhile would leave it in the ring,
+ * and its frame, already delivered, would go out a second time.  The
+ * device must see the rewrite and stop (NEEDS_RESET), duplicating
+ * nothing.
+ */
+static void tx_held_rewritten(int by_avail)
+{
+	static const struct kb_net_sink sink = {
+		.alloc = sink_alloc, .deliver = sink_deliver,
+		.held = sink_held_rewriting };
+	const char *name = by_avail ? "tx-held-rewritten-avail" :
+				      "tx-held-rewritten-desc";
+	static uint8_t f[4][80];
+	struct virtio_net_hdr_v1 h = { 0 };
+	int first, second;
+
+	if (up(KB_NET_HOST, 0, 0)) {
+		verdict(name, NULL, 0, "device not up");
+		return;
+	}
+	for (int i = 0; i < 4; i++) {
+		struct virtq_buf out = { region + TX_OFF + i * 256,
+					 HDR + sizeof(f[i]) };
+
+		udp_frame(f[i], sizeof(f[i]));
+		f[i][50] = (uint8_t)i;
+		memcpy(out.p, &h, HDR);
+		memcpy((uint8_t *)out.p + HDR, f[i], sizeof(f[i]));
+		virtq_add(&vd.vq[1], &out, 1, NULL, 0, out.p);
+	}
+	virtq_publish(&vd.vq[1]);
+	sunk = 0;
+	hold_at = 3;
+	rewrite_avail = by_avail;
+	first = kb_net_tx_poll(&net, 0, 64, &sink, NULL);
+	hold_at = -1;
+	second = kb_net_tx_poll(&net, 0, 64, &sink, NULL);
+	verdict(name, NULL,
+		net.dev.broken && sunk == 2 && first == 0 && second == 0,
+		"polls took %d and %d, %d delivered, device %s", first,
+		second, sunk, net.dev.broken ? "broken" : "not broken");
+}
+
 static void tx_poll_budget(void)
 {
 	static const struct kb_net_sink sink = { .alloc = sink_alloc,
@@ -456,6 +529,8 @@ int main(void)
 	features_refused();
 	mq_ctrl();
 	tx_poll_budget();
+	tx_held_rewritten(0);
+	tx_held_rewritten(1);
 	printf("net_offload: %d failed\n", failures);
 	free(region);
 	return failures != 0;
