@@ -341,7 +341,9 @@ static bool sleep_for_doorbell(struct kspawn_io *io, u64 *poll_ns)
 		u64 ns = io_sleep(io, 0);
 
 		io->tx_handed = false;	/* before the sleep: not this wake's */
-		if (!test_bit(KICK_IDLE, &io->kicks))
+		/* Woken by an I/O, not by the guest: no say on the window. */
+		if (!(READ_ONCE(io->kicks) &
+		      (BIT(KICK_IDLE) | BIT(KICK_RETRY))))
 			*poll_ns = adapt_poll(*poll_ns, ns);
 		slept = true;
 	}
