@@ -31,29 +31,67 @@ CFLAGS="-std=gnu11 -g -O1 -Wall -Wextra -Werror -fno-omit-frame-pointer
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1
 
+# The runners' self-tests (runner_selftest.sh, relayed at the end) start
+# now, beside the programs: they spend most of their time waiting for
+# stand-in suites to time out, not computing.
+"$here/runner_selftest.sh" "$out/runner-selftest" > "$out/runner-selftest.log" 2>&1 &
+selftest_pid=$!
+
+# throttle: wait until fewer than build_jobs jobs of ours (the
+# self-tests aside) run.
+throttle() {
+	while [ "$(jobs -rp | grep -vcx "$selftest_pid")" -ge "$(build_jobs)" ]; do
+		wait -n
+	done
+}
+
+# The sources the programs' unit-sources lines name (kspawnctl's, the
+# loader's, ...) are compiled once each, with the same flags, into
+# obj/, not once for each of the dozen programs that link them.  Fresh
+# each run.
+unit_sources() { sed -n 's/^ \* unit-sources: //p' "$1" | tr '\n' ' '; }
+obj_of() { echo "$out/obj/$(echo "$1" | tr / _).o"; }
+rm -rf "$out/obj"
+mkdir -p "$out/obj"
+objs=()
+for f in $(for src in "$here"/test_*.c; do unit_sources "$src"; done |
+	   tr ' ' '\n' | sort -u); do
+	throttle
+	o=$(obj_of "$f")
+	(cd "$top" && gcc $CFLAGS -c "$f" -o "$o") > "$o.log" 2>&1 &
+	objs+=($!)
+done
+[ ${#objs[@]} -eq 0 ] || wait "${objs[@]}"
+
 # build_and_run SRC: one program built and run, its log in $out/NAME.log
 # and how it went in $out/NAME.status ("build" or its exit status).  The
 # programs run build_jobs at a time (most of the time is the compiler's):
 # each writes only its own files, and the verdicts are read in order below.
 build_and_run() {
-	local src=$1 name bin extra
+	local src=$1 name bin f objs=()
 	name=$(basename "$src" .c)
 	bin=$out/$name
-	extra=$(sed -n 's/^ \* unit-sources: //p' "$src" | tr '\n' ' ')
-	if ! (cd "$top" && gcc $CFLAGS "$src" $extra "$build/hosted/libkspawn-guest.a" \
-		-lcmocka -lpthread -o "$bin") > "$bin.log" 2>&1; then
+	: > "$bin.log"
+	for f in $(unit_sources "$src"); do
+		objs+=("$(obj_of "$f")")
+		[ -f "${objs[-1]}" ] || cat "${objs[-1]}.log" >> "$bin.log"
+	done
+	if ! (cd "$top" && gcc $CFLAGS "$src" "${objs[@]}" "$build/hosted/libkspawn-guest.a" \
+		-lcmocka -lpthread -o "$bin") >> "$bin.log" 2>&1; then
 		echo build > "$bin.status"
 		return
 	fi
 	(cd "$top" && "$bin") > "$bin.log" 2>&1
 	echo $? > "$bin.status"
 }
+progs=()
 for src in "$here"/test_*.c; do
 	rm -f "$out/$(basename "$src" .c).status"
-	[ "$(jobs -rp | wc -l)" -lt "$(build_jobs)" ] || wait -n
+	throttle
 	build_and_run "$src" &
+	progs+=($!)
 done
-wait
+wait "${progs[@]}"
 for src in "$here"/test_*.c; do
 	name=$(basename "$src" .c)
 	bin=$out/$name
@@ -428,8 +466,10 @@ relay < <(python3 "$here/virtio_vocab.py" "$top" 2>&1)
 # bench/report.py's tables show 4 significant digits, the JSON all.
 relay < <(python3 "$here/bench_report.py" "$top" 2>&1)
 
-# The runners themselves cannot be fooled (runner_selftest.sh).
-relay < <("$here/runner_selftest.sh" "$out/runner-selftest" 2>&1)
+# The runners themselves cannot be fooled (runner_selftest.sh, started
+# above).
+wait "$selftest_pid"
+relay < "$out/runner-selftest.log"
 
 echo "unit: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
