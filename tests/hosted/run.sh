@@ -217,7 +217,7 @@ fi
 blk_async=("$here/blk_async.c" "$here/blk_async_flush.c" "$here/blk_async_range.c"
 	"$here/blk_async_retry.c")
 if build blk_async "${asan[@]}" -- "${blk_async[@]}" "${backend[@]}" "${driver[@]}"; then
-	run_cases blk_async blk-async- 20000
+	run_cases blk_async blk-async- 10000
 fi
 if CC=clang build blk_async_tsan -fsanitize=thread -- "${blk_async[@]}" "${backend[@]}" "${driver[@]}"; then
 	run_cases blk_async_tsan blk-async-tsan- 5000

@@ -3,13 +3,13 @@
 # writes each sector may hold: none stale (a write completed before it
 # was done, requests reordered across a completion), none torn.  On a
 # RAM disk, then on a file on ext4 (asynchronous O_DIRECT kiocbs that
-# complete out of order), 20 s each.  Under that ext4 is QEMU's disk, a
+# complete out of order), 12 s each.  Under that ext4 is QEMU's disk, a
 # file in the page cache of the machine running QEMU: a read racing a
 # write of the same sector may get half of each there (seen: torn at a
 # 64-byte line), so on the file blkrace lets such a read pass (racing=ok)
 # and still fails any other torn or any stale sector.
 . /tests/lib.sh
-secs=20
+secs=12
 
 # race DISKOPTS [ARGS]: blkrace for $secs s on that disk; OK, real work.
 race() {
