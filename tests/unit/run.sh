@@ -53,15 +53,15 @@ unit_sources() { sed -n 's/^ \* unit-sources: //p' "$1" | tr '\n' ' '; }
 obj_of() { echo "$out/obj/$(echo "$1" | tr / _).o"; }
 rm -rf "$out/obj"
 mkdir -p "$out/obj"
-objs=()
+compiles=()
 for f in $(for src in "$here"/test_*.c; do unit_sources "$src"; done |
 	   tr ' ' '\n' | sort -u); do
 	throttle
 	o=$(obj_of "$f")
 	(cd "$top" && gcc $CFLAGS -c "$f" -o "$o") > "$o.log" 2>&1 &
-	objs+=($!)
+	compiles+=($!)
 done
-[ ${#objs[@]} -eq 0 ] || wait "${objs[@]}"
+[ ${#compiles[@]} -eq 0 ] || wait "${compiles[@]}"
 
 # build_and_run SRC: one program built and run, its log in $out/NAME.log
 # and how it went in $out/NAME.status ("build" or its exit status).  The
