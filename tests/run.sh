@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Run test suites and sum their results.
 #
-#   [REPEAT=N] tests/run.sh BUILD_DIR SUITE...
+#   [REPEAT=N] tests/run.sh BUILD_DIR STEP...
+#
+# A STEP is a SUITE, or lanes joined by '+' whose suites (joined by ',')
+# run in that order, the lanes side by side: `unit,gdb+qemu bench` runs
+# unit then gdb beside qemu, then bench alone.  The QEMU suites leave half
+# of two CPUs idle waiting on TCG, which the others fill (make test).  A
+# suite's output beside others is held and printed whole when it ends.
 #
 # Each suite is tests/<suite>/run.sh BUILD_DIR: it prints "ok NAME" or
 # "FAIL NAME" (with the evidence indented below) per case, "skip NAME: WHY"
@@ -23,7 +29,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../scripts/lib.sh"
-runner_start "run.sh BUILD_DIR SUITE..." "$@"
+runner_start "run.sh BUILD_DIR STEP..." "$@"
 set -- "${checked_args[@]}"
 shift
 # No suite is nothing tested (make test SUITE= with an empty list), which
@@ -119,11 +125,15 @@ run_suite() {
 	[ "$f" -eq 0 ] || round_fail=1
 }
 
-for suite in "$@"; do
+# run_all SUITE: every round of SUITE; sets res_line (its line of the
+# summary), res_pass, res_fail and res_skip.
+run_all() {
+	local suite=$1 round
+	res_pass=0 res_fail=1 res_skip=0
 	if [ ! -x "$here/$suite/run.sh" ]; then
-		echo "no such suite: $suite (have: $(cd "$here" && ls -d */ | tr -d / | tr '\n' ' '))"
-		total_fail=$((total_fail + 1))
-		continue
+		res_line="no such suite: $suite (have: $(cd "$here" && ls -d */ | tr -d / | tr '\n' ' '))"
+		echo "$res_line"
+		return
 	fi
 	suite_pass=0 suite_fail=0 suite_skip=0 suite_silent=0 suite_secs=0
 	failed_rounds=0 failed_cases= failed_evidence=
@@ -132,20 +142,76 @@ for suite in "$@"; do
 		run_suite "$suite" "$round"
 		failed_rounds=$((failed_rounds + round_fail))
 	done
-	line=$(printf '%-8s %4d passed %4d failed %4d skipped  (%ss)' "$suite" \
+	res_line=$(printf '%-8s %4d passed %4d failed %4d skipped  (%ss)' "$suite" \
 		"$suite_pass" "$suite_fail" "$suite_skip" "$suite_secs")
-	[ "$suite_silent" -eq 0 ] || line+=" did not report $suite_silent time(s)"
+	[ "$suite_silent" -eq 0 ] || res_line+=" did not report $suite_silent time(s)"
 	if [ "$repeat" -gt 1 ]; then
-		line+=" $failed_rounds of $repeat rounds failed"
+		res_line+=" $failed_rounds of $repeat rounds failed"
 		while read -r n name; do
-			line+=$'\n'"$(printf '         %s failed %d of %d rounds' "$name" "$n" "$repeat")"
+			res_line+=$'\n'"$(printf '         %s failed %d of %d rounds' "$name" "$n" "$repeat")"
 		done < <(printf '%s' "$failed_cases" | sed '/^$/d' | sort | uniq -c)
 	fi
-	[ -z "${failed_evidence//$'\n'/}" ] || line+=$'\n'"$(printf '%s' "$failed_evidence" | sed '/^$/d')"
-	summary+=("$line")
-	total_pass=$((total_pass + suite_pass))
-	total_fail=$((total_fail + suite_fail + suite_silent))
-	total_skip=$((total_skip + suite_skip))
+	[ -z "${failed_evidence//$'\n'/}" ] || res_line+=$'\n'"$(printf '%s' "$failed_evidence" | sed '/^$/d')"
+	res_pass=$suite_pass res_fail=$((suite_fail + suite_silent)) res_skip=$suite_skip
+}
+
+# add_result: res_* into the summary and the totals.
+add_result() {
+	summary+=("$res_line")
+	total_pass=$((total_pass + res_pass))
+	total_fail=$((total_fail + res_fail))
+	total_skip=$((total_skip + res_skip))
+}
+
+# run_lanes LANE+LANE...: each lane's suites in order, the lanes side by
+# side.  A lane keeps each suite's output in a file and prints it whole
+# when the suite ends (under a lock: never two at once), and leaves its
+# res_* there for the summary, in the order the suites were named.
+run_lanes() {
+	local dir lane lanes i=0 n suite pids=()
+	dir=$(mktemp -d)
+	IFS=+ read -r -a lanes <<< "$1"
+	echo "=== side by side: $(printf '%s | ' "${lanes[@]}" | sed 's/ | $//; s/,/, /g') (a suite's output when it ends)"
+	for lane in "${lanes[@]}"; do
+		(
+			n=0
+			for suite in ${lane//,/ }; do
+				run_all "$suite" > "$dir/$i.$n.out" 2>&1
+				printf 'res_line=%q res_pass=%d res_fail=%d res_skip=%d\n' \
+					"$res_line" "$res_pass" "$res_fail" "$res_skip" > "$dir/$i.$n.res"
+				flock "$dir" cat "$dir/$i.$n.out"
+				n=$((n + 1))
+			done
+		) &
+		pids+=($!)
+		i=$((i + 1))
+	done
+	wait "${pids[@]}"
+	i=0
+	for lane in "${lanes[@]}"; do
+		n=0
+		for suite in ${lane//,/ }; do
+			if [ -f "$dir/$i.$n.res" ]; then
+				. "$dir/$i.$n.res"
+			else
+				res_line="$suite: its lane ended before the suite reported" res_pass=0 res_fail=1 res_skip=0
+				echo "FAIL $res_line"
+			fi
+			add_result
+			n=$((n + 1))
+		done
+		i=$((i + 1))
+	done
+	rm -rf "$dir"
+}
+
+for step in "$@"; do
+	if [[ $step == *+* ]]; then
+		run_lanes "$step"
+	else
+		run_all "$step"
+		add_result
+	fi
 done
 echo "=== summary"
 printf '%s\n' "${summary[@]}"

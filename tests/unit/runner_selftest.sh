@@ -84,6 +84,43 @@ else
 	sed 's/^/    | /' "$out/no-suite.log"
 fi
 
+# Lanes (make test's plan): suite "y" beside "x" then "z".  x and y each
+# wait for the other's mark, which only side by side can both see; z fails.
+# Every count in the total, the summary in the order named, each suite's
+# output whole, and the status a failure's.
+l=$out/lanes
+# waiter ME OTHER: a suite that marks itself and waits 10 s for OTHER.
+waiter() {
+	mkdir -p "$l/$1"
+	cat > "$l/$1/run.sh" <<W
+#!/bin/sh
+touch "\$MARKS/$1"; i=0
+while [ ! -e "\$MARKS/$2" ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
+if [ -e "\$MARKS/$2" ]; then echo "ok $1/saw-$2"; f=0; else echo "FAIL $1/saw-$2"; f=1; fi
+echo "$1: 1 passed, \$f failed"
+W
+}
+fake "$l" 'exit 1'
+waiter x y
+waiter y x
+mkdir -p "$l/z"
+printf '#!/bin/sh\necho "ok z/a"; echo "FAIL z/b"; echo "z: 1 passed, 1 failed"\n' > "$l/z/run.sh"
+chmod +x "$l"/*/run.sh
+rm -rf "$l.marks"
+mkdir -p "$l.marks"
+MARKS=$l.marks timeout 60 "$l/run.sh" "$out/build" 'x,z+y' > "$l.log" 2>&1
+st=$?
+order=$(sed -n '/^=== summary/,$p' "$l.log" | awk 'NR > 1 && / passed / { print $1 }' | tr '\n' ' ')
+if [ $st -eq 1 ] && [ "$order" = "x z y " ] &&
+	tail -n 1 "$l.log" | grep -qx '3 passed, 1 failed, 0 skipped' &&
+	[ "$(grep -c '^=== suite' "$l.log")" -eq 3 ] &&
+	grep -A 3 '^=== suite z' "$l.log" | grep -q '^z: 1 passed, 1 failed'; then
+	echo "ok unit/runner-lanes"
+else
+	echo "FAIL unit/runner-lanes: tests/run.sh BUILD x,z+y exited $st, want 1: x and y side by side, 3 passed, 1 failed, the summary x z y"
+	sed 's/^/    | /' "$l.log"
+fi
+
 # The fuzz suite: a target whose seed generator fails.
 f=$out/fuzz-tree/tests/fuzz
 rm -rf "$out/fuzz-tree" && mkdir -p "$f"
