@@ -46,13 +46,13 @@ static int disk_bytes(const char *path, uint64_t *bytes)
 }
 
 /*
- * "16M", "64MiB", "1G", "8388608", "0x1000000": bytes, or 0 if malformed.
- * Decimal (010M is 10 MiB, no octal), or hex after an explicit 0x; then
- * K, M or G (either case), which a B or iB may follow.  A well-formed size
- * past 64 bits is UINT64_MAX, for check_sizes() to say it is too big: it
- * is not malformed.
+ * "16M", "64MiB", "1G", "8388608", "0x1000000": *bytes and 0, or -1 if
+ * malformed.  Decimal (010M is 10 MiB, no octal), or hex after an explicit
+ * 0x; then K, M or G (either case), which a B or iB may follow.  A
+ * well-formed size past 64 bits is UINT64_MAX, and 0 is 0: check_sizes()
+ * says they are too big or too small, which is not malformed.
  */
-static uint64_t parse_size(const char *s)
+static int parse_size(const char *s, uint64_t *bytes)
 {
 	unsigned int base = 10, shift = 0;
 	int big = 0;		/* more digits than 64 bits hold */
@@ -75,7 +75,7 @@ static uint64_t parse_size(const char *s)
 			v = v * base + d;
 	}
 	if (p == s)
-		return 0;
+		return -1;
 	switch (*p) {
 	case 'k': case 'K': shift = 10; p++; break;
 	case 'm': case 'M': shift = 20; p++; break;
@@ -86,10 +86,9 @@ static uint64_t parse_size(const char *s)
 	else if (shift && p[0] == 'B')
 		p++;
 	if (*p)
-		return 0;
-	if (big || v > (UINT64_MAX >> shift))
-		return UINT64_MAX;
-	return v << shift;
+		return -1;
+	*bytes = big || v > (UINT64_MAX >> shift) ? UINT64_MAX : v << shift;
+	return 0;
 }
 
 /* "run: OPT", for what cpus.c says. */
@@ -162,7 +161,7 @@ static int check_sizes(const struct run_args *a)
 			a->mem_arg, (unsigned long long)(KSPAWN_REGION_MAX >> 20));
 		return -1;
 	}
-	if (a->mem && region < KSPAWN_REGION_MIN) {
+	if (a->mem_arg && region < KSPAWN_REGION_MIN) {
 		err_msg("run: --mem %s: a guest's region is at least %llu MiB",
 			a->mem_arg, (unsigned long long)(KSPAWN_REGION_MIN >> 20));
 		return -1;
@@ -210,9 +209,8 @@ static int run_option(struct run_args *a, const char *opt, const char *val)
 		if (parse_cpus(a, val))
 			return -1;
 	} else if (!strcmp(opt, "--mem")) {
-		a->mem = parse_size(val);
 		a->mem_arg = val;
-		if (!a->mem) {
+		if (parse_size(val, &a->mem)) {
 			err_msg("run: --mem wants a size like 16M or 64M, not '%s'",
 				val);
 			return -1;
@@ -231,11 +229,15 @@ static int run_option(struct run_args *a, const char *opt, const char *val)
 		}
 	} else if (!strcmp(opt, "--ramdisk")) {
 		/* vdpa_sim_blk's size, when the user has no opinion */
-		a->ramdisk = strcmp(val, "default") ? parse_size(val) :
-						      128ULL << 20;
+		a->ramdisk = 128ULL << 20;
 		a->ramdisk_arg = val;
-		if (!a->ramdisk) {
+		if (strcmp(val, "default") && parse_size(val, &a->ramdisk)) {
 			err_msg("run: --ramdisk wants a size like 16M or 128M, not '%s'",
+				val);
+			return -1;
+		}
+		if (!a->ramdisk) {
+			err_msg("run: --ramdisk %s: a disk needs at least one 512-byte sector",
 				val);
 			return -1;
 		}

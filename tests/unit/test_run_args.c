@@ -173,6 +173,15 @@ static void reasons(void **state)
 	never_says("wants a size like");
 	assert_int_equal(PARSE("--ramdisk", "lots"), -1);
 	says("run: --ramdisk wants a size like 16M");
+	/* 0 is a size, too small (was "wants a size like 16M") */
+	assert_int_equal(PARSE("--mem", "0"), -1);
+	says("run: --mem 0: a guest's region is at least");
+	never_says("wants a size like");
+	assert_int_equal(PARSE("--mem", "0x0M"), -1);
+	says("run: --mem 0x0M: a guest's region is at least");
+	assert_int_equal(PARSE("--ramdisk", "0"), -1);
+	says("run: --ramdisk 0: a disk needs at least one 512-byte sector");
+	never_says("wants a size like");
 	/* An option not known is that, last or not. */
 	assert_int_equal(PARSE("--bogus"), -1);
 	says("run: unknown option '--bogus'");
