@@ -34,7 +34,7 @@ set -- "${checked_args[@]}"
 shift
 # No suite is nothing tested (make test SUITE= with an empty list), which
 # must not end as "0 passed, 0 failed" and success.
-[ $# -gt 0 ] || usage_error "which suites? (run.sh BUILD_DIR SUITE..., each of:" \
+[ $# -gt 0 ] || usage_error "which suites? (run.sh BUILD_DIR STEP..., each of:" \
 	"$(cd "$here" && ls -d */ | tr -d / | tr '\n' ' ' | sed 's/ $//'))"
 repeat=${REPEAT:-1}
 case $repeat in
@@ -128,7 +128,7 @@ run_suite() {
 # run_all SUITE: every round of SUITE; sets res_line (its line of the
 # summary), res_pass, res_fail and res_skip.
 run_all() {
-	local suite=$1 round
+	local suite=$1 round n name
 	res_pass=0 res_fail=1 res_skip=0
 	if [ ! -x "$here/$suite/run.sh" ]; then
 		res_line="no such suite: $suite (have: $(cd "$here" && ls -d */ | tr -d / | tr '\n' ' '))"
@@ -166,51 +166,83 @@ add_result() {
 # run_lanes LANE+LANE...: each lane's suites in order, the lanes side by
 # side.  A lane keeps each suite's output in a file and prints it whole
 # when the suite ends (under a lock: never two at once), and leaves its
-# res_* there for the summary, in the order the suites were named.
+# res_* there for the summary, in the order the suites were named.  Each
+# lane is a process group of its own (a background job of a script would
+# ignore SIGINT), stopped with everything it started if this runner is
+# interrupted or killed; the output it held is printed then.
 run_lanes() {
-	local dir lane lanes i=0 n suite pids=()
-	dir=$(mktemp -d)
+	local lane lanes k n suite
+	lanes_dir=$(mktemp -d) lane_pids=()
 	IFS=+ read -r -a lanes <<< "$1"
 	echo "=== side by side: $(printf '%s | ' "${lanes[@]}" | sed 's/ | $//; s/,/, /g') (a suite's output when it ends)"
+	trap stop_lanes INT TERM HUP
+	set -m
+	k=0
 	for lane in "${lanes[@]}"; do
 		(
+			set +m	# the lane's commands in its group, not in their own
 			n=0
 			for suite in ${lane//,/ }; do
-				run_all "$suite" > "$dir/$i.$n.out" 2>&1
+				run_all "$suite" > "$lanes_dir/$k.$n.out" 2>&1
 				printf 'res_line=%q res_pass=%d res_fail=%d res_skip=%d\n' \
-					"$res_line" "$res_pass" "$res_fail" "$res_skip" > "$dir/$i.$n.res"
-				flock "$dir" cat "$dir/$i.$n.out"
+					"$res_line" "$res_pass" "$res_fail" "$res_skip" > "$lanes_dir/$k.$n.res"
+				flock "$lanes_dir" cat "$lanes_dir/$k.$n.out" ||
+					cat "$lanes_dir/$k.$n.out"
 				n=$((n + 1))
 			done
-		) &
-		pids+=($!)
-		i=$((i + 1))
+		) < /dev/null &
+		lane_pids+=($!)
+		k=$((k + 1))
 	done
-	wait "${pids[@]}"
-	i=0
+	set +m
+	wait "${lane_pids[@]}"
+	trap - INT TERM HUP
+	k=0
 	for lane in "${lanes[@]}"; do
 		n=0
 		for suite in ${lane//,/ }; do
-			if [ -f "$dir/$i.$n.res" ]; then
-				. "$dir/$i.$n.res"
+			if [ -f "$lanes_dir/$k.$n.res" ]; then
+				. "$lanes_dir/$k.$n.res"
 			else
 				res_line="$suite: its lane ended before the suite reported" res_pass=0 res_fail=1 res_skip=0
-				echo "FAIL $res_line"
+				echo "FAIL $res_line; its output so far:"
+				sed 's/^/    | /' "$lanes_dir/$k.$n.out" 2>/dev/null
 			fi
 			add_result
 			n=$((n + 1))
 		done
-		i=$((i + 1))
+		k=$((k + 1))
 	done
-	rm -rf "$dir"
+	rm -rf "$lanes_dir"
 }
 
+# stop_lanes: interrupted or killed: stop every lane's process group,
+# show what each suite under way had printed, and end.
+stop_lanes() {
+	local f
+	trap - INT TERM HUP
+	kill -TERM -- "${lane_pids[@]/#/-}" 2>/dev/null
+	wait
+	for f in "$lanes_dir"/*.out; do
+		[ -f "${f%.out}.res" ] || [ ! -s "$f" ] || { echo "=== held, interrupted:"; cat "$f"; }
+	done
+	rm -rf "$lanes_dir"
+	echo "interrupted: suites side by side stopped"
+	exit 130
+}
+
+# Nothing named is nothing tested, lanes of no suite included (SUITE=+).
+[ -n "$(printf '%s ' "$@" | tr '+,' '  ' | tr -d ' ')" ] ||
+	usage_error "which suites? (run.sh BUILD_DIR STEP..., a suite or lanes of them joined by '+')"
 for step in "$@"; do
 	if [[ $step == *+* ]]; then
 		run_lanes "$step"
 	else
-		run_all "$step"
-		add_result
+		# One lane (unit,gdb): its suites one after another.
+		for suite in ${step//,/ }; do
+			run_all "$suite"
+			add_result
+		done
 	fi
 done
 echo "=== summary"

@@ -121,6 +121,52 @@ else
 	sed 's/^/    | /' "$l.log"
 fi
 
+# The same twice (REPEAT=2): each lane's suites counted every round.  (A
+# lane's suite index once shared its name with a loop of the summary's:
+# every suite in a lane then "ended before it reported".)
+rm -rf "$l.marks" && mkdir -p "$l.marks"
+REPEAT=2 MARKS=$l.marks timeout 60 "$l/run.sh" "$out/build" 'x,z+y' > "$l-repeat.log" 2>&1
+st=$?
+if [ $st -eq 1 ] && tail -n 1 "$l-repeat.log" | grep -qx '6 passed, 2 failed, 0 skipped' &&
+	! grep -q 'ended before' "$l-repeat.log"; then
+	echo "ok unit/runner-lanes-repeat"
+else
+	echo "FAIL unit/runner-lanes-repeat: REPEAT=2 tests/run.sh BUILD x,z+y exited $st, want 1 and 6 passed, 2 failed"
+	sed 's/^/    | /' "$l-repeat.log"
+fi
+
+# A runner killed (a CI's time limit, or ^C) stops its lanes, what they
+# started too: a suite beside another that sleeps is gone with it, and
+# what it printed is shown.
+cat > "$l/z/run.sh" <<'W'
+#!/bin/sh
+echo "z is under way"
+sleep 40 &
+echo $! > "$MARKS/z.sleep"
+wait
+W
+rm -rf "$l.marks" && mkdir -p "$l.marks"
+MARKS=$l.marks "$l/run.sh" "$out/build" 'z+y' > "$l-kill.log" 2>&1 &
+runner=$!
+for i in $(seq 100); do [ -s "$l.marks/z.sleep" ] && break; sleep 0.1; done
+kill -TERM "$runner"
+t0=$SECONDS
+wait "$runner"
+st=$?
+[ $((SECONDS - t0)) -lt 20 ] || st="$st after $((SECONDS - t0)) s (it waited for its lanes)"
+sleeper=$(cat "$l.marks/z.sleep" 2>/dev/null)
+# alive PID: running, not a zombie its new parent has yet to reap.
+alive() { [ -n "$1" ] && ! sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | grep -q '^Z' && [ -e "/proc/$1" ]; }
+sleep 0.5
+if [ "$st" = 130 ] && [ -n "$sleeper" ] && ! alive "$sleeper" &&
+	grep -q '^z is under way' "$l-kill.log"; then
+	echo "ok unit/runner-lanes-killed"
+else
+	echo "FAIL unit/runner-lanes-killed: tests/run.sh BUILD z+y killed exited $st, want 130 at once, z's sleep (${sleeper:-no PID}) gone, its line shown"
+	[ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null
+	sed 's/^/    | /' "$l-kill.log"
+fi
+
 # The fuzz suite: a target whose seed generator fails.
 f=$out/fuzz-tree/tests/fuzz
 rm -rf "$out/fuzz-tree" && mkdir -p "$f"
