@@ -9,9 +9,9 @@
 # multi-threaded TCG.  Seen on these machines: KVM boots a trivial guest but
 # then stops with "KVM internal error, emulation failure" on FPU setup, so
 # the probe runs the real image, and the verdict is only reused for that
-# same image: cached in KSPAWN_ACCEL_CACHE.KEY (default qemu-accel.KEY
-# beside the image), KEY from the image's SHA-1; with no image, TCG and
-# nothing cached.  KSPAWN_ACCEL=kvm|tcg overrides it.  PROBE_ELF defaults
+# same image: cached in KSPAWN_ACCEL_CACHE.KEY (default qemu-accel.NAME.KEY
+# beside the image NAME), KEY from the image's SHA-1, written whole (tests
+# run side by side read it); with no image, TCG and nothing cached.  KSPAWN_ACCEL=kvm|tcg overrides it.  PROBE_ELF defaults
 # to build/kspawn-guest.elf.
 #
 # --alone: for our guest run alone in QEMU (one CPU), -smp 1,maxcpus=2 too.
@@ -40,7 +40,7 @@ probe=${1:-build/kspawn-guest.elf}
 # Nothing to probe with, nothing to key a verdict by: TCG, uncached.
 [ -f "$probe" ] || { echo "$tcg$alone"; exit 0; }
 key=$(sha1sum < "$probe" | cut -c1-16)
-cache=${KSPAWN_ACCEL_CACHE:-$(dirname "$probe")/qemu-accel}.$key
+cache=${KSPAWN_ACCEL_CACHE:-$(dirname "$probe")/qemu-accel.$(basename "$probe")}.$key
 if [ -f "$cache" ]; then
 	echo "$(cat "$cache")$alone"
 	exit 0
@@ -57,6 +57,11 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	[ "$status" -eq 1 ] && verdict="-accel kvm"
 fi
 mkdir -p "$(dirname "$cache")"
+# The image's old verdicts only (another image's may be in use), and the
+# new one renamed into place: a reader never sees it empty.  A probe of
+# the same image beside this one may remove the file before the rename:
+# its verdict is the same, and this one is printed all the same.
 rm -f "${cache%.*}".*
-echo "$verdict" > "$cache"
+echo "$verdict" > "$cache.$$"
+mv -f "$cache.$$" "$cache" 2>/dev/null || true
 echo "$verdict$alone"

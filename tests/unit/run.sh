@@ -305,22 +305,28 @@ else
 fi
 
 # qemu-accel.sh keeps its verdict beside the probe image, not in a build/
-# of whatever folder it is run from (it once made ./build there), and
-# keeps none when there is no image to key it by.  A stand-in QEMU.
+# of whatever folder it is run from (it once made ./build there), keeps
+# none when there is no image to key it by, and keeps one image's verdict
+# when it makes another's (suites side by side probe two images; each
+# once removed the other's).  A stand-in QEMU.
 t=$(mktemp -d)
 mkdir -p "$t/bin" "$t/cwd" "$t/img"
 printf '#!/bin/sh\nexit 1\n' > "$t/bin/qemu-system-x86_64"
 chmod +x "$t/bin/qemu-system-x86_64"
 echo probe > "$t/img/probe.elf"
-(cd "$t/cwd" && PATH=$t/bin:$PATH KSPAWN_ACCEL= KSPAWN_ACCEL_CACHE= \
-	"$top/scripts/qemu-accel.sh" "$t/img/probe.elf" &&
+echo other > "$t/img/other.elf"
+(cd "$t/cwd" && for img in probe other missing; do
 	PATH=$t/bin:$PATH KSPAWN_ACCEL= KSPAWN_ACCEL_CACHE= \
-	"$top/scripts/qemu-accel.sh" "$t/img/missing.elf") > /dev/null 2>&1
+		"$top/scripts/qemu-accel.sh" "$t/img/$img.elf" || exit 1
+done) > /dev/null 2>&1
 left=$(cd "$t" && find cwd img -mindepth 1 | sort | tr '\n' ' ')
-if [ "$left" = "img/probe.elf img/qemu-accel.$(sha1sum < "$t/img/probe.elf" | cut -c1-16) " ]; then
+want="img/other.elf img/probe.elf"
+want+=" img/qemu-accel.other.elf.$(sha1sum < "$t/img/other.elf" | cut -c1-16)"
+want+=" img/qemu-accel.probe.elf.$(sha1sum < "$t/img/probe.elf" | cut -c1-16) "
+if [ "$left" = "$want" ]; then
 	ok "unit/qemu-accel-cache"
 else
-	bad "unit/qemu-accel-cache: want only the probe and its verdict beside it, found: $left"
+	bad "unit/qemu-accel-cache: want only the probes and their verdicts beside them ($want), found: $left"
 fi
 rm -rf "$t"
 
