@@ -49,8 +49,9 @@ static int disk_bytes(const char *path, uint64_t *bytes)
  * "16M", "64MiB", "1G", "8388608", "0x1000000": *bytes and 0, or -1 if
  * malformed.  Decimal (010M is 10 MiB, no octal), or hex after an explicit
  * 0x; then K, M or G (either case), which a B or iB may follow.  A
- * well-formed size past 64 bits is UINT64_MAX, and 0 is 0: check_sizes()
- * says they are too big or too small, which is not malformed.
+ * well-formed size past 64 bits is UINT64_MAX, and 0 is 0: too big or
+ * too small, said as such (check_sizes(), run_option() for a RAM disk of
+ * 0), not as malformed.
  */
 static int parse_size(const char *s, uint64_t *bytes)
 {
