@@ -169,18 +169,24 @@ add_result() {
 # res_* there for the summary, in the order the suites were named.  Each
 # lane is a process group of its own (a background job of a script would
 # ignore SIGINT), stopped with everything it started if this runner is
-# interrupted or killed; the output it held is printed then.
+# interrupted or killed (stop_lanes); the output it held is printed then.
+# A SIGKILL to this runner's group alone leaves the lanes running.
 run_lanes() {
-	local lane lanes k n suite
+	local lane lanes k n suite sig
 	lanes_dir=$(mktemp -d) lane_pids=()
 	IFS=+ read -r -a lanes <<< "$1"
 	echo "=== side by side: $(printf '%s | ' "${lanes[@]}" | sed 's/ | $//; s/,/, /g') (a suite's output when it ends)"
-	trap stop_lanes INT TERM HUP
+	for sig in INT TERM HUP; do
+		trap "stop_lanes $sig" $sig
+	done
 	set -m
 	k=0
 	for lane in "${lanes[@]}"; do
 		(
 			set +m	# the lane's commands in its group, not in their own
+			# A background group writing to a terminal set to
+			# tostop would be stopped: this runner would wait for ever.
+			trap '' TTOU
 			n=0
 			for suite in ${lane//,/ }; do
 				run_all "$suite" > "$lanes_dir/$k.$n.out" 2>&1
@@ -188,6 +194,7 @@ run_lanes() {
 					"$res_line" "$res_pass" "$res_fail" "$res_skip" > "$lanes_dir/$k.$n.res"
 				flock "$lanes_dir" cat "$lanes_dir/$k.$n.out" ||
 					cat "$lanes_dir/$k.$n.out"
+				touch "$lanes_dir/$k.$n.shown"
 				n=$((n + 1))
 			done
 		) < /dev/null &
@@ -216,19 +223,40 @@ run_lanes() {
 	rm -rf "$lanes_dir"
 }
 
-# stop_lanes: interrupted or killed: stop every lane's process group,
-# show what each suite under way had printed, and end.
+# descendants PID: every process under PID, each listed before its
+# children (read before any is stopped: a killed parent's children go to
+# init and out of reach of this walk).
+descendants() {
+	local c
+	for c in $(pgrep -P "$1"); do
+		echo "$c"
+		descendants "$c"
+	done
+}
+
+# stop_lanes SIGNAL: interrupted or killed: stop every lane and all it
+# started, by process, not group (timeout(1), which runs QEMU and more,
+# puts itself in a group of its own), show what each suite under way had
+# printed, and end as the signal would have.  jobs -p: a lane forked just
+# before the signal came is a job before its PID is in lane_pids.
 stop_lanes() {
-	local f
+	local f all=() p
+	set +m
 	trap - INT TERM HUP
-	kill -TERM -- "${lane_pids[@]/#/-}" 2>/dev/null
+	for p in $(jobs -p) "${lane_pids[@]}"; do
+		all+=("$p" $(descendants "$p"))
+	done
+	kill -TERM "${all[@]}" 2>/dev/null
+	kill -CONT "${all[@]}" 2>/dev/null	# a stopped one takes TERM now
 	wait
 	for f in "$lanes_dir"/*.out; do
-		[ -f "${f%.out}.res" ] || [ ! -s "$f" ] || { echo "=== held, interrupted:"; cat "$f"; }
+		[ -f "${f%.out}.shown" ] || [ ! -s "$f" ] || { echo "=== held, interrupted:"; cat "$f"; }
 	done
 	rm -rf "$lanes_dir"
-	echo "interrupted: suites side by side stopped"
-	exit 130
+	echo "interrupted ($1): suites side by side stopped"
+	trap - "$1"
+	kill -"$1" $$
+	exit 1
 }
 
 # Nothing named is nothing tested, lanes of no suite included (SUITE=+).

@@ -135,34 +135,37 @@ else
 	sed 's/^/    | /' "$l-repeat.log"
 fi
 
-# A runner killed (a CI's time limit, or ^C) stops its lanes, what they
-# started too: a suite beside another that sleeps is gone with it, and
-# what it printed is shown.
+# A runner killed (a CI's time limit, or ^C) stops its lanes and what
+# they started, under timeout(1) too (a group of its own, as QEMU runs):
+# a suite beside another that sleeps so is gone with it, what it printed
+# is shown, and the runner ends as TERM would end it, at once.
 cat > "$l/z/run.sh" <<'W'
 #!/bin/sh
-echo "z is under way"
-sleep 40 &
+timeout 40 sleep 40 &
 echo $! > "$MARKS/z.sleep"
 wait
 W
 rm -rf "$l.marks" && mkdir -p "$l.marks"
 MARKS=$l.marks "$l/run.sh" "$out/build" 'z+y' > "$l-kill.log" 2>&1 &
 runner=$!
+( sleep 60; kill -KILL "$runner" ) 2>/dev/null &
+watchdog=$!
 for i in $(seq 100); do [ -s "$l.marks/z.sleep" ] && break; sleep 0.1; done
 kill -TERM "$runner"
 t0=$SECONDS
 wait "$runner"
 st=$?
+kill "$watchdog" 2>/dev/null
 [ $((SECONDS - t0)) -lt 20 ] || st="$st after $((SECONDS - t0)) s (it waited for its lanes)"
 sleeper=$(cat "$l.marks/z.sleep" 2>/dev/null)
 # alive PID: running, not a zombie its new parent has yet to reap.
 alive() { [ -n "$1" ] && ! sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | grep -q '^Z' && [ -e "/proc/$1" ]; }
-sleep 0.5
-if [ "$st" = 130 ] && [ -n "$sleeper" ] && ! alive "$sleeper" &&
-	grep -q '^z is under way' "$l-kill.log"; then
+for i in $(seq 50); do alive "$sleeper" || break; sleep 0.1; done
+if [ "$st" = 143 ] && [ -n "$sleeper" ] && ! alive "$sleeper" &&
+	grep -q '^=== suite z' "$l-kill.log"; then
 	echo "ok unit/runner-lanes-killed"
 else
-	echo "FAIL unit/runner-lanes-killed: tests/run.sh BUILD z+y killed exited $st, want 130 at once, z's sleep (${sleeper:-no PID}) gone, its line shown"
+	echo "FAIL unit/runner-lanes-killed: tests/run.sh BUILD z+y killed exited $st, want 143 at once, z's timeout (${sleeper:-no PID}) gone, its output shown"
 	[ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null
 	sed 's/^/    | /' "$l-kill.log"
 fi
