@@ -9,9 +9,10 @@
 # multi-threaded TCG.  Seen on these machines: KVM boots a trivial guest but
 # then stops with "KVM internal error, emulation failure" on FPU setup, so
 # the probe runs the real image, and the verdict is only reused for that
-# same image: cached in KSPAWN_ACCEL_CACHE.KEY (default qemu-accel.NAME.KEY
-# beside the image NAME), KEY from the image's SHA-1, written whole (tests
-# run side by side read it); with no image, TCG and nothing cached.  KSPAWN_ACCEL=kvm|tcg overrides it.  PROBE_ELF defaults
+# same image: cached in KSPAWN_ACCEL_CACHE.KEY (default
+# qemu-accel.NAME.KEY beside the image NAME), KEY from the image's SHA-1,
+# renamed into place (suites side by side read it); with no image, TCG
+# and nothing cached.  KSPAWN_ACCEL=kvm|tcg overrides it.  PROBE_ELF defaults
 # to build/kspawn-guest.elf.
 #
 # --alone: for our guest run alone in QEMU (one CPU), -smp 1,maxcpus=2 too.
@@ -41,8 +42,10 @@ probe=${1:-build/kspawn-guest.elf}
 [ -f "$probe" ] || { echo "$tcg$alone"; exit 0; }
 key=$(sha1sum < "$probe" | cut -c1-16)
 cache=${KSPAWN_ACCEL_CACHE:-$(dirname "$probe")/qemu-accel.$(basename "$probe")}.$key
-if [ -f "$cache" ]; then
-	echo "$(cat "$cache")$alone"
+# (Read once: a probe of the same image beside this one may be replacing
+# it; an empty read probes again.)
+if verdict=$(cat "$cache" 2>/dev/null) && [ -n "$verdict" ]; then
+	echo "$verdict$alone"
 	exit 0
 fi
 verdict=$tcg
@@ -56,12 +59,15 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	# isa-debug-exit: guest status 0 ends QEMU with status 1.
 	[ "$status" -eq 1 ] && verdict="-accel kvm"
 fi
-mkdir -p "$(dirname "$cache")"
-# The image's old verdicts only (another image's may be in use), and the
-# new one renamed into place: a reader never sees it empty.  A probe of
-# the same image beside this one may remove the file before the rename:
-# its verdict is the same, and this one is printed all the same.
-rm -f "${cache%.*}".*
-echo "$verdict" > "$cache.$$"
-mv -f "$cache.$$" "$cache" 2>/dev/null || true
+mkdir -p "$(dirname "$cache")" 2>/dev/null || true
+# The new verdict renamed into place (a reader never sees it half
+# written), then this image's stale ones removed: not another image's,
+# which may be in use, nor this key's or a probe's beside this one.
+# Best effort: a folder that cannot be written to keeps nothing.
+{ echo "$verdict" > "$cache.$$" && mv -f "$cache.$$" "$cache"; } 2>/dev/null ||
+	rm -f "$cache.$$"
+for f in "${cache%.*}".*; do
+	rest=${f#"${cache%.*}".}
+	[[ $rest =~ ^[0-9a-f]{16}$ ]] && [ "$rest" != "$key" ] && rm -f -- "$f"
+done
 echo "$verdict$alone"
