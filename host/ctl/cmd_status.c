@@ -1,4 +1,5 @@
 /* kspawnctl status ID, kspawnctl list */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -300,7 +301,7 @@ int cmd_list(struct ctl *c, int argc, char **argv)
 {
 	uint32_t ids[LIST_MAX];
 	struct json j;
-	int n, rc, e, operands = 0;
+	int n, rc, e, operands = 0, worst = EXIT_OK;
 
 	if (ctl_help("list", argc, argv, NULL))
 		return EXIT_OK;
@@ -327,9 +328,23 @@ int cmd_list(struct ctl *c, int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		struct ctl_status st;
 
-		/* It may have gone between the two calls: skip it then. */
-		if (dev_status(c->fd, ids[i], &st))
+		/*
+		 * It may have gone between the two calls: skip it then.  Any
+		 * other failure is said, and the list is not whole: the exit
+		 * status says so after the rest is shown.
+		 */
+		e = dev_status(c->fd, ids[i], &st);
+		if (e == -ESRCH || e == -ENOENT)
 			continue;
+		if (e) {
+			char what[32];
+
+			snprintf(what, sizeof(what), "list: instance %u", ids[i]);
+			rc = ctl_fail(what, e, ids[i]);
+			if (worst == EXIT_OK)
+				worst = rc;
+			continue;
+		}
 		if (c->json) {
 			json_status(&j, NULL, &st);
 			continue;
@@ -349,5 +364,5 @@ int cmd_list(struct ctl *c, int argc, char **argv)
 	} else {
 		print_pool(c);
 	}
-	return EXIT_OK;
+	return worst;
 }

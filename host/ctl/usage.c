@@ -114,7 +114,9 @@ static const char list_help[] =
 "  One line per instance: ID, CPU (every CPU of an SMP guest, 2-3), state,\n"
 "  region, command line (its first 60 bytes, then ... if longer: status\n"
 "  shows it whole); then the pool of reserved CPUs and which of them are\n"
-"  free.\n";
+"  free.  One that stopped meanwhile is left out; one whose status the\n"
+"  module would not give is said on stderr, and the status is then 1\n"
+"  (or 4), after the rest is shown.\n";
 
 static const char reserve_help[] =
 "kspawnctl reserve CPULIST\n"

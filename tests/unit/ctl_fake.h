@@ -46,6 +46,7 @@ static struct {
 	unsigned char busy[CTL_MAX_CPUS];	/* dev_cpus: an instance's */
 	int cpus_err;		/* dev_cpus's answer */
 	int list_err;		/* dev_list's answer */
+	int status_err;		/* dev_status's answer for FAKE_ID, there */
 	int stop_err, stops;
 	/* Written to /dev/kmsg by a failing stop: during it, then at its end. */
 	const char *stop_log_during, *stop_log_end;
@@ -138,6 +139,8 @@ int dev_status(int fd, uint32_t id, struct ctl_status *st)
 	(void)fd;
 	if (id != FAKE_ID || !fake.there)
 		return -ESRCH;
+	if (fake.status_err)
+		return fake.status_err;
 	if (fake.on_status)
 		fake.on_status();
 	memset(st, 0, sizeof(*st));

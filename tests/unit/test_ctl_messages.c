@@ -224,6 +224,31 @@ static void denied_to_root(void **state)
 	has(err, "CAP_SYS_ADMIN");
 }
 
+/*
+ * list: an instance gone between the list and its status is left out,
+ * quietly; a status the module refuses otherwise is said, with the exit
+ * status, and the rest of the list is still shown.
+ */
+static void list_status_fails(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl("list"), EXIT_OK);
+	has(out, "hello");
+	fake.status_err = -ESRCH;
+	assert_int_equal(ctl("list"), EXIT_OK);
+	hasnt(out, "hello");
+	has(out, "reserved for guests");
+	assert_int_equal(err[0], '\0');
+	fake.status_err = -EIO;
+	assert_int_equal(ctl("list"), EXIT_FAIL);
+	has(err, "list: instance 7: Input/output error");
+	has(out, "reserved for guests");
+	fake.status_err = -EPERM;
+	assert_int_equal(ctl("--json", "list"), EXIT_PERM);
+	has(err, "list: instance 7: permission denied");
+	has(out, "[");
+}
+
 /* list's pool line: every CPU, however long the list. */
 static void pool_whole(void **state)
 {
@@ -286,6 +311,7 @@ int main(void)
 		cmocka_unit_test_setup(module_not_loaded, reset),
 		cmocka_unit_test_setup(device_named_missing, reset),
 		cmocka_unit_test_setup(denied_to_root, reset),
+		cmocka_unit_test_setup(list_status_fails, reset),
 		cmocka_unit_test_setup(pool_whole, reset),
 		cmocka_unit_test_setup(stop_progress_said_once, reset),
 		cmocka_unit_test_setup(stop_progress_at_the_end, reset),
