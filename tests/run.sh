@@ -26,6 +26,10 @@
 # REPEAT=N runs each suite N times in a row (to catch what fails only
 # sometimes, a race): the counts are summed over the rounds, and the table
 # says how many rounds failed and which cases failed how often.
+#
+# TEST_PROGRESS=SECS (default 120; 0: never): how often, while suites run
+# side by side, a line says how far each held suite is (cases done and
+# failed so far), so that a long one (qemu's ten minutes) is not silent.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../scripts/lib.sh"
@@ -39,6 +43,10 @@ shift
 repeat=${REPEAT:-1}
 case $repeat in
 '' | *[!0-9]* | 0) echo "REPEAT must be a positive number, not '$repeat'"; exit 1 ;;
+esac
+progress_secs=${TEST_PROGRESS:-120}
+case $progress_secs in
+'' | *[!0-9]*) echo "TEST_PROGRESS must be a number of seconds (0: never), not '$progress_secs'"; exit 1 ;;
 esac
 total_pass=0 total_fail=0 total_skip=0
 summary=()
@@ -163,17 +171,37 @@ add_result() {
 	total_skip=$((total_skip + res_skip))
 }
 
+# progress SECS: every SECS seconds, one line for the suites under way
+# whose output a lane holds: the cases each has done and failed so far.
+# Its sleep neither outlives it nor holds the runner's output open.
+progress() {
+	local t=0 i f line
+	trap 'kill $! 2>/dev/null; exit 0' TERM
+	while :; do
+		sleep "$1" < /dev/null > /dev/null 2>&1 &
+		wait $!
+		t=$((t + $1)) line=
+		for i in "${!slots[@]}"; do
+			f=$lanes_dir/${slots[i]}
+			[ -f "$f.out" ] && [ ! -f "$f.shown" ] || continue
+			line+="; ${slot_suites[i]} $(grep -cE '^(ok|FAIL|skip) ' "$f.out") cases done, $(grep -c '^FAIL ' "$f.out") failed"
+		done
+		[ -z "$line" ] || flock "$lanes_dir" echo "--- ${t}s, under way: ${line#; }"
+	done
+}
+
 # run_lanes LANE+LANE...: each lane's suites in order, the lanes side by
 # side.  A lane keeps each suite's output in a file and prints it whole
 # when the suite ends (under a lock: never two at once), and leaves its
-# res_* there for the summary, in the order the suites were named.  Each
-# lane is a process group of its own (a background job of a script would
-# ignore SIGINT), stopped with everything it started if this runner is
-# interrupted or killed (stop_lanes); the output it held is printed then.
-# A SIGKILL to this runner's group alone leaves the lanes running.
+# res_* there for the summary, in the order the suites were named (slots,
+# "LANE.INDEX" each).  Each lane is a process group of its own (a
+# background job of a script would ignore SIGINT), stopped with
+# everything it started if this runner is interrupted or killed
+# (stop_lanes); the output it held is printed then.  A SIGKILL to this
+# runner's group alone leaves the lanes running.
 run_lanes() {
-	local lane lanes k n suite sig
-	lanes_dir=$(mktemp -d) lane_pids=()
+	local lane lanes k n suite sig ticker= i
+	lanes_dir=$(mktemp -d) lane_pids=() slots=() slot_suites=()
 	IFS=+ read -r -a lanes <<< "$1"
 	echo "=== side by side: $(printf '%s | ' "${lanes[@]}" | sed 's/ | $//; s/,/, /g') (a suite's output when it ends)"
 	for sig in INT TERM HUP; do
@@ -182,6 +210,11 @@ run_lanes() {
 	set -m
 	k=0
 	for lane in "${lanes[@]}"; do
+		n=0
+		for suite in ${lane//,/ }; do
+			slots+=("$k.$n") slot_suites+=("$suite")
+			n=$((n + 1))
+		done
 		(
 			set +m	# the lane's commands in its group, not in their own
 			# A background group writing to a terminal set to
@@ -202,23 +235,22 @@ run_lanes() {
 		k=$((k + 1))
 	done
 	set +m
+	if [ "$progress_secs" -gt 0 ]; then
+		progress "$progress_secs" &
+		ticker=$!
+	fi
 	wait "${lane_pids[@]}"
+	[ -z "$ticker" ] || { kill "$ticker"; wait "$ticker"; } 2>/dev/null
 	trap - INT TERM HUP
-	k=0
-	for lane in "${lanes[@]}"; do
-		n=0
-		for suite in ${lane//,/ }; do
-			if [ -f "$lanes_dir/$k.$n.res" ]; then
-				. "$lanes_dir/$k.$n.res"
-			else
-				res_line="$suite: its lane ended before the suite reported" res_pass=0 res_fail=1 res_skip=0
-				echo "FAIL $res_line; its output so far:"
-				sed 's/^/    | /' "$lanes_dir/$k.$n.out" 2>/dev/null
-			fi
-			add_result
-			n=$((n + 1))
-		done
-		k=$((k + 1))
+	for i in "${!slots[@]}"; do
+		if [ -f "$lanes_dir/${slots[i]}.res" ]; then
+			. "$lanes_dir/${slots[i]}.res"
+		else
+			res_line="${slot_suites[i]}: its lane ended before the suite reported" res_pass=0 res_fail=1 res_skip=0
+			echo "FAIL $res_line; its output so far:"
+			sed 's/^/    | /' "$lanes_dir/${slots[i]}.out" 2>/dev/null
+		fi
+		add_result
 	done
 	rm -rf "$lanes_dir"
 }

@@ -135,6 +135,24 @@ else
 	sed 's/^/    | /' "$l-repeat.log"
 fi
 
+# A suite held beside another is not silent until it ends: every
+# TEST_PROGRESS seconds a line says how far it is, before its output.
+# (TEST_PROGRESS=0: no such line.)
+mkdir -p "$l/p"
+printf '#!/bin/sh\necho "ok p/a"; echo "FAIL p/b"; sleep 4; echo "p: 1 passed, 1 failed"\n' > "$l/p/run.sh"
+chmod +x "$l/p/run.sh"
+TEST_PROGRESS=1 timeout 60 "$l/run.sh" "$out/build" 'z+p' > "$l-progress.log" 2>&1
+st=$?
+said=$(sed -n '/^=== suite p/q; /^--- [0-9]*s, under way: p 2 cases done, 1 failed$/p' "$l-progress.log")
+TEST_PROGRESS=0 timeout 60 "$l/run.sh" "$out/build" 'z+p' > "$l-quiet.log" 2>&1
+if [ $st -eq 1 ] && [ -n "$said" ] && ! grep -q 'under way' "$l-quiet.log" &&
+	tail -n 1 "$l-quiet.log" | grep -qx '2 passed, 2 failed, 0 skipped'; then
+	echo "ok unit/runner-lanes-progress"
+else
+	echo "FAIL unit/runner-lanes-progress: tests/run.sh BUILD z+p (p 4 s long) exited $st, want 1 and a line 'p 2 cases done, 1 failed' before p's output; none with TEST_PROGRESS=0"
+	sed 's/^/    | /' "$l-progress.log" "$l-quiet.log"
+fi
+
 # A runner killed (a CI's time limit, or ^C) stops its lanes and what
 # they started, under timeout(1) too (a group of its own, as QEMU runs):
 # a suite beside another that sleeps so is gone with it, what it printed
