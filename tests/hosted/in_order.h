@@ -1,7 +1,8 @@
 /*
  * What the files of the in_order program share (in_order.c: the in-order
  * cases and main(); in_order_packed.c: the packed layout's own;
- * add_bufs.c: the batch calls): one memory area standing for a guest
+ * in_order_hostile.c: a hostile driver or device; add_bufs.c: the batch
+ * calls): one memory area standing for a guest
  * region, a driver and device paired on it, and the verdict line.
  */
 #ifndef TESTS_HOSTED_IN_ORDER_H
@@ -25,6 +26,12 @@ void pair(struct virtq *q, struct kb_vq *d, int packed, int in_order);
 
 /* add_bufs.c: virtq_add_bufs() and virtq_get_bufs() against the device. */
 void add_bufs_case(int packed, int in_order, int dev_bufs);
+
+/* in_order_hostile.c: a driver or device that breaks the rules. */
+void hostile_driver(void);
+void hostile_driver_bufs(void);
+void hostile_devices(void);
+void random_device(int packed);
 
 /* in_order_packed.c: the packed layout's own in-order cases. */
 void packed_one_mark_per_batch(void);

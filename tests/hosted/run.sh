@@ -129,6 +129,7 @@ if build ring_writes "${asan[@]}" -- "$here/ring_writes.c" "${backend[@]}" "${dr
 fi
 # VIRTIO_F_IN_ORDER: batches with one used entry, hostile drivers, devices.
 if build in_order "${asan[@]}" -- "$here/in_order.c" "$here/in_order_packed.c" \
+	"$here/in_order_hostile.c" \
 	"$here/add_bufs.c" "${backend[@]}" "${driver[@]}"; then
 	run_cases in_order ring-
 fi
