@@ -66,8 +66,9 @@ mkdir -p "$(dirname "$cache")" 2>/dev/null || true
 # Best effort: a folder that cannot be written to keeps nothing.
 { echo "$verdict" > "$cache.$$" && mv -f "$cache.$$" "$cache"; } 2>/dev/null ||
 	rm -f "$cache.$$"
-for f in "${cache%.*}".*; do
-	rest=${f#"${cache%.*}".}
+prefix=${cache%.*}
+for f in "$prefix".*; do
+	rest=${f#"$prefix".}
 	[[ $rest =~ ^[0-9a-f]{16}$ ]] && [ "$rest" != "$key" ] && rm -f -- "$f"
 done
 echo "$verdict$alone"
