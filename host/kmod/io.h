@@ -163,7 +163,7 @@ struct kspawn_disk {
 	struct file *buffered;		/* page cache: fallback, flush, discard */
 	struct file *direct;		/* O_DIRECT, or NULL: all buffered */
 	struct block_device *bdev;	/* or NULL: the file's handles */
-	struct list_head claimed;	/* a regular file: on store_file.c's list */
+	struct list_head claimed;	/* a regular file: on disk_claim.c's list */
 	struct bdev_cmd *bcmd;		/* one per kb_blk_req, for bdev */
 	atomic_t bounce_extra;		/* pages beyond the kept ones: bounce.c */
 	int bounce_peak;		/* the most of them at once */
@@ -192,6 +192,16 @@ struct kspawn_disk {
 	struct workqueue_struct *copy_wq;
 	atomic_long_t copied_late;	/* reads copied there */
 };
+
+/*
+ * disk_claim.c: a path that may be a disk (a regular file or a block
+ * device: 0, else -EINVAL said as "not one", or the lookup's errno), and
+ * a regular file held by one instance at a time (-ETXTBSY).
+ */
+int kspawn_disk_kind(const char *path);
+int kspawn_disk_not_one(const char *path);
+int kspawn_disk_claim(struct kspawn_disk *d, const char *path);
+void kspawn_disk_unclaim(struct kspawn_disk *d);
 
 /* One more request in flight on d (either store), the peak kept. */
 static inline void kspawn_disk_count_inflight(struct kspawn_disk *d)

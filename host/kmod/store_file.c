@@ -59,50 +59,6 @@ static unsigned int dio_align(struct file *f)
 	return bdev ? bdev_logical_block_size(bdev) : PAGE_SIZE;
 }
 
-/*
- * The regular files open as some instance's disk.  A block device is
- * claimed for one instance (O_EXCL, FMODE_EXCL); a file has no such
- * claim, and a second instance on it (by any path or link) would write
- * it beside the first: each corrupting the other's file system, and with
- * --cache writeback beside --cache none, old sectors put back over
- * acknowledged ones (see buffered()).  Nor may anything else have it
- * open for writing, a loop device over it or another program (our handle
- * is its one writer then); one that opens it after us is not seen.
- */
-static DEFINE_MUTEX(files_lock);
-static LIST_HEAD(files_open);
-
-static int claim_file(struct kspawn_disk *d, const char *path)
-{
-	struct inode *inode = file_inode(d->buffered);
-	const char *why = NULL;
-	struct kspawn_disk *o;
-
-	if (!S_ISREG(inode->i_mode))
-		return 0;
-	mutex_lock(&files_lock);
-	list_for_each_entry(o, &files_open, claimed)
-		if (file_inode(o->buffered) == inode)
-			why = "another instance has it";
-	if (!why && atomic_read(&inode->i_writecount) > 1)
-		why = "open for writing elsewhere too (a loop device? another program?)";
-	if (!why)
-		list_add(&d->claimed, &files_open);
-	mutex_unlock(&files_lock);
-	if (!why)
-		return 0;
-	pr_info_ratelimited("disk %s: %s\n", path, why);
-	return -ETXTBSY;	/* as a block device held elsewhere */
-}
-
-/* After the last write and the fsync: the next instance may have it. */
-static void unclaim_file(struct kspawn_disk *d)
-{
-	mutex_lock(&files_lock);
-	list_del_init(&d->claimed);
-	mutex_unlock(&files_lock);
-}
-
 struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 				     const struct kb_region *r, u64 *bytes)
 {
@@ -136,13 +92,23 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 	 * ignores it), so that neither a mount nor another instance shares
 	 * it.  Held by someone else: the same errno as store_bdev.c's.
 	 */
-	d->buffered = filp_open(path, O_RDWR | O_LARGEFILE |
+	err = kspawn_disk_kind(path);
+	if (err)
+		goto err_free;
+	d->buffered = filp_open(path, O_RDWR | O_LARGEFILE | O_NOCTTY |
 				(writeback ? O_EXCL : 0), 0);
 	if (IS_ERR(d->buffered)) {
 		err = PTR_ERR(d->buffered);
 		pr_info_ratelimited("disk %s: cannot open (%d)\n", path, err);
 		if (err == -EBUSY && writeback)
 			err = -ETXTBSY;
+		goto err_free;
+	}
+	/* What was opened, should the path have changed since the look. */
+	if (!S_ISREG(file_inode(d->buffered)->i_mode) &&
+	    !S_ISBLK(file_inode(d->buffered)->i_mode)) {
+		filp_close(d->buffered, NULL);
+		err = kspawn_disk_not_one(path);
 		goto err_free;
 	}
 	/* The mapping's host: the file's inode, or the block device's. */
@@ -153,7 +119,7 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 		goto err_close;
 	}
 	inode = d->buffered->f_mapping->host;
-	err = claim_file(d, path);
+	err = kspawn_disk_claim(d, path);
 	if (err)
 		goto err_close;
 	/*
@@ -215,7 +181,7 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 	return d;
 
 err_close:
-	unclaim_file(d);	/* before the close: the list reads its inode */
+	kspawn_disk_unclaim(d);	/* before the close: the list reads its inode */
 	if (d->direct)
 		filp_close(d->direct, NULL);
 	filp_close(d->buffered, NULL);
@@ -246,7 +212,7 @@ void kspawn_disk_close(struct kspawn_disk *d)
 	if (err)
 		pr_warn("disk: the last sync failed (%d): writes the guest never flushed may be lost\n",
 			err);
-	unclaim_file(d);	/* synced; the list reads the file's inode */
+	kspawn_disk_unclaim(d);	/* synced; the list reads the file's inode */
 	if (d->direct)
 		filp_close(d->direct, NULL);
 	filp_close(d->buffered, NULL);

@@ -13,6 +13,8 @@
  * And refusals do not flood the kernel log: 10 000 reserves of CPU 0 and
  * as many of a CPU that does not exist leave at most what printk's rate
  * limit lets through in the time they took (44 lines if under 5 s).
+ * A disk that is a FIFO or a character device is refused (EINVAL) before
+ * the module opens it, said so in the kernel log.
  *
  * ioctlabuse IMAGE failed-start: with the module's test_fail_starts at 1,
  * a start that fails after its guest ran (ETIMEDOUT), and a second start
@@ -161,6 +163,46 @@ static void structured(int fd, void *img, size_t img_size)
 	io.buf = 8;
 	want("console of no instance", ioctl(fd, KSPAWN_IOC_CONSOLE_READ, &io),
 	     ESRCH);
+}
+
+/*
+ * A disk that is neither a regular file nor a block device, a FIFO or a
+ * character device, is refused before it is opened (opening one can act:
+ * a watchdog arms), and the kernel log says why.  Before, it was opened,
+ * then refused as empty.
+ */
+static void disk_kinds(int fd, void *img, size_t img_size)
+{
+	static const char fifo[] = "/tmp/ioctlabuse-fifo";
+	const char *paths[] = { fifo, "/dev/null" };
+	struct kspawn_ioc_load ld;
+	int k = kmsg_open_at_end(), said;
+
+	unlink(fifo);
+	if (k < 0 || mkfifo(fifo, 0600)) {
+		printf("  FAILED disk kinds: %s: %s\n", k < 0 ? "/dev/kmsg" : fifo,
+		       strerror(errno));
+		failures++;
+		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		char what[64];
+
+		ld = valid_load(img, img_size, "");
+		snprintf(ld.disk_path, sizeof(ld.disk_path), "%s", paths[i]);
+		snprintf(what, sizeof(what), "disk %s", paths[i]);
+		want(what, ioctl(fd, KSPAWN_IOC_LOAD, &ld), EINVAL);
+	}
+	unlink(fifo);
+	said = kmsg_count(k, "neither a regular file nor a block device");
+	close(k);
+	if (said != 2) {
+		printf("  FAILED disk kinds: %d kernel log lines said neither a regular file nor a block device (want 2)\n",
+		       said);
+		failures++;
+		return;
+	}
+	printf("  ok disk kinds: said in the kernel log\n");
 }
 
 /*
@@ -478,6 +520,7 @@ int main(int argc, char **argv)
 		return failures != 0;
 	}
 	structured(fd, img, (size_t)sb.st_size);
+	disk_kinds(fd, img, (size_t)sb.st_size);
 	loaded_instance(img, (size_t)sb.st_size);
 	if (count_instances(fd)) {
 		printf("  FAILED the loaded instance outlived its descriptor\n");
