@@ -465,7 +465,7 @@ static int push_full_bufs(struct kb_vq *vq, const struct kb_buf *b,
 	vq->used_idx = (uint16_t)(vq->used_idx + k);
 	vq->used_total += (uint32_t)k;
 	if (vq->packed) {
-		/* One slot each; k may exceed the ring only in a misuse. */
+		/* One slot each; k never exceeds the ring (room_at()). */
 		uint32_t next = vq->next_used + (uint32_t)k;
 
 		while (next >= vq->size) {
@@ -474,6 +474,7 @@ static int push_full_bufs(struct kb_vq *vq, const struct kb_buf *b,
 			vq->used_laps++;
 		}
 		vq->next_used = (uint16_t)next;
+		kb_vq_used_moved_packed(vq);	/* before publish's release */
 	}
 	return k;
 }

@@ -59,6 +59,13 @@ struct kb_vq {
 	struct vring_packed_desc_event *driver_event, *device_event;
 	int avail_wrap, used_wrap;
 	uint16_t next_used;
+	/*
+	 * Packed: lap_pos() of next_used and used_wrap in one word, stored
+	 * before the used descriptor that frees the slots: a pop beside a
+	 * push (blk completes under its lock, pops without) reads the two
+	 * as one, never a position of one lap with the wrap of another.
+	 */
+	uint16_t used_lap;
 	uint16_t avail_seen;		/* split: the avail idx last read */
 	const char *error;		/* why the queue was given up */
 	/*
@@ -183,6 +190,8 @@ int kb_vq_pop_packed(struct kb_vq *vq, struct kb_chain *c);
 int kb_vq_pop_bufs_packed(struct kb_vq *vq, struct kb_buf *b, int n);
 void kb_vq_push_packed(struct kb_vq *vq, uint16_t id, uint16_t ndesc,
 		       uint32_t in_len, uint32_t len);
+/* next_used or used_wrap moved: used_lap follows, before any release. */
+void kb_vq_used_moved_packed(struct kb_vq *vq);
 int kb_vq_should_notify_packed(struct kb_vq *vq);
 void kb_vq_kicks_off_packed(struct kb_vq *vq);
 int kb_vq_kicks_on_packed(struct kb_vq *vq);

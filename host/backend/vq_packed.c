@@ -64,6 +64,23 @@ static uint16_t lap_pos(const struct kb_vq *vq, uint16_t pos, int wrap)
 }
 
 /*
+ * The slots the driver may make available from (pos, wrap) on: the ring's
+ * size less those we took and have not used yet.  A driver may offer only
+ * slots we gave back; one that marks a slot of a chain still out as
+ * available again (its flags flipped for the next lap) would have us take
+ * it twice, and our used slots run a lap past its own.  Nothing is
+ * touched out of bounds then, but the ring is broken: said, not followed.
+ */
+static uint16_t room_at(const struct kb_vq *vq, uint16_t pos, int wrap)
+{
+	uint32_t span = 2u * vq->size;
+	uint32_t out = (lap_pos(vq, pos, wrap) + span -
+			KB_READ(vq->used_lap)) % span;
+
+	return out <= vq->size ? (uint16_t)(vq->size - out) : 0;
+}
+
+/*
  * Kicks (virtio 1.1, 2.8.10): the device event area says DISABLE while
  * we poll; before we sleep ENABLE, or with EVENT_IDX the exact descriptor
  * whose availability should ring (our next one).
@@ -135,7 +152,7 @@ static int walk_indirect(struct kb_vq *vq, struct kb_chain *c,
 
 int kb_vq_pop_packed(struct kb_vq *vq, struct kb_chain *c)
 {
-	uint16_t pos = vq->last_avail, flags;
+	uint16_t pos = vq->last_avail, flags, room;
 	int wrap = vq->avail_wrap;
 	struct vring_packed_desc d;
 
@@ -143,6 +160,7 @@ int kb_vq_pop_packed(struct kb_vq *vq, struct kb_chain *c)
 	flags = KB_LOAD_ACQUIRE(vq->ring[pos].flags);
 	if (!is_avail(flags, wrap))
 		return 0;
+	room = room_at(vq, pos, wrap);
 	c->nseg = 0;
 	c->out_len = 0;
 	c->in_len = 0;
@@ -152,9 +170,14 @@ int kb_vq_pop_packed(struct kb_vq *vq, struct kb_chain *c)
 		d.len = KB_READ(vq->ring[pos].len);
 		d.id = KB_READ(vq->ring[pos].id);
 		d.flags = c->ndesc ? KB_READ(vq->ring[pos].flags) : flags;
-		/* A valid chain fits the ring: more is garbage or a loop. */
-		if (++c->ndesc > vq->size)
-			return kb_vq_fail(vq, "descriptor chain longer than the ring");
+		/*
+		 * A valid chain fits what the ring has free (at most the
+		 * ring): more is garbage, a loop, or a slot still out.
+		 */
+		if (++c->ndesc > room)
+			return kb_vq_fail(vq, c->ndesc > vq->size ?
+					  "descriptor chain longer than the ring" :
+					  "a slot still out made available again");
 		if (d.flags & VRING_DESC_F_INDIRECT) {
 			if (c->ndesc > 1)
 				return kb_vq_fail(vq, "indirect descriptor inside a chain");
@@ -182,6 +205,7 @@ int kb_vq_pop_bufs_packed(struct kb_vq *vq, struct kb_buf *b, int n)
 	/* In locals: stores to b[] may alias the queue's fields. */
 	struct vring_packed_desc *ring = vq->ring;
 	struct kb_region region = *vq->r;
+	int left = 0;		/* slots we know free, from room_at() */
 
 	for (k = 0; k < n; k++) {
 		struct vring_packed_desc *d = &ring[pos];
@@ -193,6 +217,13 @@ int kb_vq_pop_bufs_packed(struct kb_vq *vq, struct kb_buf *b, int n)
 		if (!is_avail(flags, wrap) ||
 		    (flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT)))
 			break;		/* none, or kb_vq_pop()'s to read */
+		/* Looked at after the flags' acquire: slots freed since. */
+		if (unlikely(!left)) {
+			left = room_at(vq, pos, wrap);
+			if (!left)
+				return kb_vq_fail(vq, "a slot still out made available again");
+		}
+		left--;
 		addr = KB_READ(d->addr);
 		len = KB_READ(d->len);
 		if (unlikely(len > KB_MAX_CHAIN_BYTES))
@@ -236,22 +267,31 @@ void kb_vq_flush_packed(struct kb_vq *vq)
 	vq->pending = 0;
 }
 
+void kb_vq_used_moved_packed(struct kb_vq *vq)
+{
+	KB_WRITE(vq->used_lap, lap_pos(vq, vq->next_used, vq->used_wrap));
+}
+
 void kb_vq_push_packed(struct kb_vq *vq, uint16_t id, uint16_t ndesc,
 		       uint32_t in_len, uint32_t len)
 {
-	if (vq->in_order) {
-		vq->pend_id = id;
-		vq->pend_len = len;
-		vq->pending = 1;
-	} else {
-		write_used(vq, vq->next_used, vq->used_wrap, id, len);
-	}
+	uint16_t pos = vq->next_used;
+	int wrap = vq->used_wrap;
+
 	/* A chain fits the ring (pop checked it): at most one wrap. */
 	vq->next_used = (uint16_t)(vq->next_used + ndesc);
 	if (vq->next_used >= vq->size) {
 		vq->next_used = (uint16_t)(vq->next_used - vq->size);
 		vq->used_wrap = !vq->used_wrap;
 		vq->used_laps++;
+	}
+	kb_vq_used_moved_packed(vq);	/* before write_used()'s release */
+	if (vq->in_order) {
+		vq->pend_id = id;
+		vq->pend_len = len;
+		vq->pending = 1;
+	} else {
+		write_used(vq, pos, wrap, id, len);
 	}
 	vq->used_idx++;
 	/* Only a chain written in full may go unnamed. */

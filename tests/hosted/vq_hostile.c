@@ -438,6 +438,11 @@ static void packed_wrap(void)
 		for (int i = 0; i < QS - 2; i++)
 			got += kb_vq_pop(&vq, &c);
 	}
+	/* Chain 0 given back: its slot is the driver's to offer again. */
+	c.head = 0;
+	c.ndesc = 1;
+	c.in_len = 0;
+	kb_vq_push(&vq, &c, 0);
 	/* Second lap: AVAIL clear and USED set mean available now. */
 	pring()[0] = (struct vring_packed_desc){ BASE + BUF_OFF + 16, 1, 7,
 						 VRING_DESC_F_WRITE | P_USED };
@@ -449,6 +454,51 @@ static void packed_wrap(void)
 		return;
 	}
 	printf("ok %spacked-wrap\n", pfx);
+}
+
+/*
+ * A slot of a chain still out, marked available again for the next lap:
+ * the device takes nothing twice and gives the queue up, saying why.
+ * With the whole ring out, slot 0 alone (a one-descriptor chain); with
+ * one slot free, a chain over it and slot 0.  (Before, it took them:
+ * chains out past the ring, its used slots a lap past the driver's.)
+ */
+static void packed_lap_overrun(void)
+{
+	static struct kb_chain c;
+	struct kb_vq vq;
+	const char *why = NULL;
+	int got;
+
+	for (int free_slots = 0; free_slots < 2 && !why; free_slots++) {
+		int out = QS - free_slots;
+
+		fresh();
+		for (int i = 0; i < out; i++)
+			pput(pring(), i, BASE + BUF_OFF, 16, 0, (uint16_t)i);
+		if (packed_setup("lap-overrun", &vq))
+			return;
+		/* The first lap taken: the device's next slot is out's. */
+		for (got = 0; got < QS && pop(&vq, &c) == 1; got++)
+			;
+		if (free_slots)		/* the free slot, then slot 0 */
+			pput(pring(), QS - 1, BASE + BUF_OFF, 16,
+			     VRING_DESC_F_NEXT, 9);
+		pring()[0] = (struct vring_packed_desc){ BASE + BUF_OFF, 16, 8,
+							 P_USED };
+		if (vq.last_avail != out % QS || vq.error)
+			why = "the first lap was not taken";
+		else if (pop(&vq, &c) != -1)
+			why = "a slot still out was taken again";
+		else if (!vq.error || !strstr(vq.error, "still out"))
+			why = vq.error ? vq.error : "no reason given";
+	}
+	if (why) {
+		printf("FAIL %spacked-lap-overrun: %s\n", pfx, why);
+		failures++;
+		return;
+	}
+	printf("ok %spacked-lap-overrun\n", pfx);
 }
 
 /*
@@ -574,6 +624,7 @@ static void packed_cases(void)
 	packed_expect("readable-after-writable", "after a writable", 0);
 
 	packed_wrap();
+	packed_lap_overrun();
 	packed_too_many();
 }
 
