@@ -73,9 +73,9 @@ static uint16_t lap_pos(const struct kb_vq *vq, uint16_t pos, int wrap)
  */
 static uint16_t room_at(const struct kb_vq *vq, uint16_t pos, int wrap)
 {
-	uint32_t span = 2u * vq->size;
-	uint32_t out = (lap_pos(vq, pos, wrap) + span -
-			KB_READ(vq->used_lap)) % span;
+	uint32_t at = lap_pos(vq, pos, wrap), used = KB_READ(vq->used_lap);
+	/* Lap positions count modulo two laps (no division: a pop's path). */
+	uint32_t out = at >= used ? at - used : at + 2u * vq->size - used;
 
 	return out <= vq->size ? (uint16_t)(vq->size - out) : 0;
 }
