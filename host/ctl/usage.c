@@ -174,10 +174,11 @@ static const char stop_help[] =
 "kspawnctl stop ID [--force]\n"
 "  Ask the guest to halt (a flag and an IPI), force it with INIT if it does\n"
 "  not, then give the CPU back to Linux and scrub and free the region.\n"
-"  It waits for the guest's disk requests in flight (a write into a\n"
-"  frozen file system waits for the thaw); after 5 s, and each minute\n"
-"  after that, it prints the module's word on what it waits for\n"
-"  (\"stop: ...\" on stderr).\n"
+"  Then it waits for the guest's disk requests in flight, the guest\n"
+"  stopped and its CPU back already (a write into a frozen file system\n"
+"  waits for the thaw); after 5 s, and each minute after that, it\n"
+"  prints the module's word on what it waits for (\"stop: ...\" on\n"
+"  stderr).\n"
 "  --force         skip the polite request; a polite stop of the guest\n"
 "                  under way (another kspawnctl stop) gives up waiting\n";
 

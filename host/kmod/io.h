@@ -54,6 +54,7 @@ struct kspawn_io {
 	struct kspawn_disk *disk;	/* file-backed disk */
 	struct task_struct *thread;	/* NULL once stopped (net_lock) */
 	struct task_struct *made;	/* the thread, until the start runs it */
+	struct task_struct *stopping;	/* kspawn_io_silence() to _drain() */
 	/*
 	 * Work may be coming: poll now.  One word, taken whole with one
 	 * xchg, so a host kick is never charged to the guest as a ring.
@@ -99,7 +100,9 @@ int kspawn_io_serve(struct kspawn_instance *in);
 /* io_thread.c: the device thread's life. */
 int kspawn_io_make_thread(struct kspawn_instance *in);
 void kspawn_io_start(struct kspawn_instance *in);
-void kspawn_io_stop(struct kspawn_instance *in);
+void kspawn_io_silence(struct kspawn_instance *in);
+void kspawn_io_drain(struct kspawn_instance *in);
+void kspawn_io_stop(struct kspawn_instance *in);	/* the two */
 void kspawn_io_end_thread(struct kspawn_instance *in);
 void kspawn_io_kick(struct kspawn_io *io);
 

@@ -2,7 +2,8 @@
 /*
  * The life of an instance's device thread, kspawn-io/N (what it does
  * while it runs is io.c's): made at load, idle until the start makes it
- * the instance's, stopped before the guest's cores go back to Linux.
+ * the instance's, silenced before the guest's cores go back to Linux
+ * (no IPI from it after), stopped after (it may wait for a hung disk).
  * Made at load, not at start, because kthread_create() gives up on a
  * fatal signal: at load that fails the load, at start it left a running
  * guest without its devices.
@@ -133,11 +134,13 @@ static void stop_watch_fn(struct work_struct *work)
 	schedule_delayed_work(&w->work, STOP_WATCH_NEXT * HZ);
 }
 
-void kspawn_io_stop(struct kspawn_instance *in)
+/*
+ * A stop's first half, with the state no longer RUNNING: no IPI to the
+ * guest from the backends after this, so its cores may go back to Linux.
+ * The thread, out of io->thread, runs on until kspawn_io_drain().
+ */
+void kspawn_io_silence(struct kspawn_instance *in)
 {
-	struct stop_watch watch;
-	struct task_struct *t;
-
 	if (!in->io)
 		return;
 	/*
@@ -145,7 +148,7 @@ void kspawn_io_stop(struct kspawn_instance *in)
 	 * no ksnet xmit still acts on a RUNNING state it read before the
 	 * stop (an echo or a notify would IPI a core Linux may have back).
 	 */
-	t = swap_thread(in->io, NULL);
+	in->io->stopping = swap_thread(in->io, NULL);
 	if (in->io->doorbell.irq)
 		synchronize_irq(in->io->doorbell.irq);
 	/*
@@ -155,6 +158,23 @@ void kspawn_io_stop(struct kspawn_instance *in)
 	 */
 	spin_lock_bh(&in->io->ipi_lock);
 	spin_unlock_bh(&in->io->ipi_lock);
+}
+
+/*
+ * Its second half: the thread's end, then the disk's requests in flight,
+ * which write guest memory until they end.  The stop calls it once the
+ * guest's cores had INIT, so that neither a forced stop nor a polite one
+ * leaves the guest running while its disk hangs.
+ */
+void kspawn_io_drain(struct kspawn_instance *in)
+{
+	struct stop_watch watch;
+	struct task_struct *t;
+
+	if (!in->io)
+		return;
+	t = in->io->stopping;
+	in->io->stopping = NULL;
 	if (!t)
 		return;
 	INIT_DELAYED_WORK_ONSTACK(&watch.work, stop_watch_fn);
@@ -173,6 +193,12 @@ void kspawn_io_stop(struct kspawn_instance *in)
 		in->io->flooded = false;
 		enable_irq(in->io->doorbell.irq);
 	}
+}
+
+void kspawn_io_stop(struct kspawn_instance *in)
+{
+	kspawn_io_silence(in);
+	kspawn_io_drain(in);
 }
 
 /* The instance goes: its thread, started or not, ends. */

@@ -408,8 +408,15 @@ static int stop(struct kspawn_instance *in, bool force, bool interruptible)
 		goto out;
 	}
 	/* No more IPIs from the backends once the core may be Linux's. */
-	kspawn_io_stop(in);
+	kspawn_io_silence(in);
 	err = give_core_back(in);
+	/*
+	 * Only now the wait for the device thread and the disk's requests
+	 * in flight, as long as a frozen file system or a hung disk holds
+	 * them: the guest is stopped and its cores are back whatever they
+	 * do (before, even a forced stop waited for them before the INIT).
+	 */
+	kspawn_io_drain(in);
 	/*
 	 * Its cores are still now, even one Linux would not take back (it
 	 * had INIT): what it wrote after the look above (a forced stop's

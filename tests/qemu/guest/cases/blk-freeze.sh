@@ -5,7 +5,7 @@
 # kernel-log check fails on the warning).  After the thaw the guest's
 # check passes and the file holds what it wrote.  A stop while frozen
 # waits for the thaw, and says so after 5 s (the module, and kspawnctl
-# stop relaying it).
+# stop relaying it), with the guest's CPU back with Linux meanwhile.
 . /tests/lib.sh
 
 vda_ext4 || finish
@@ -34,8 +34,12 @@ note "digest: guest $guest, host file $host"
 # A stop while the file system is frozen waits for the thaw (the device
 # thread waits in its write), and says so: the module after 5 s, and
 # kspawnctl stop relays the line, so a long stop does not look hung.
+# Meanwhile the guest is stopped and its CPU Linux's again (if it was
+# Linux's, not a pooled one): the wait holds the stop, not the core
+# (before, the INIT came after the thaw).
 truncate -s 4M $disk
 sync
+online=$(cat /sys/devices/system/cpu/cpu1/online)
 expect 0 fsfreeze --freeze /mnt/vda
 spawn "$IMG" --cpu 1 --disk $disk --cmdline "blkcheck qd=8 seed=10" ||
 	{ fsfreeze --unfreeze /mnt/vda; finish; }
@@ -45,6 +49,13 @@ stopper=$!
 seen /tmp/freeze-stop.err "stop: .*instance $id: the stop has waited 5 s" 200
 dmesg | grep -q "instance $id: the stop has waited 5 s" ||
 	bad "the module did not say what the stop waits for"
+if [ "$online" = 1 ]; then
+	kill -0 $stopper 2>/dev/null || bad "the stop did not wait for the thaw"
+	[ "$(cat /sys/devices/system/cpu/cpu1/online)" = 1 ] ||
+		bad "CPU 1 was not Linux's again while the stop waited for the thaw"
+else
+	note "CPU 1 is a pooled one: not checked for online during the stop"
+fi
 expect 0 fsfreeze --unfreeze /mnt/vda
 wait $stopper
 st=$?
