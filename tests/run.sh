@@ -48,6 +48,7 @@ progress_secs=${TEST_PROGRESS:-120}
 case $progress_secs in
 '' | *[!0-9]*) echo "TEST_PROGRESS must be a number of seconds (0: never), not '$progress_secs'"; exit 1 ;;
 esac
+progress_secs=$((10#$progress_secs))	# 08 is eight, not a bad octal
 total_pass=0 total_fail=0 total_skip=0
 summary=()
 
@@ -176,7 +177,9 @@ add_result() {
 # Its sleep neither outlives it nor holds the runner's output open.
 progress() {
 	local t=0 i f line
-	trap 'kill $! 2>/dev/null; exit 0' TERM
+	# Ctrl-C reaches it too (the runner's group); its sleep, in the
+	# background, would ignore SIGINT and outlive it.
+	trap 'kill $! 2>/dev/null; exit 0' TERM INT HUP
 	while :; do
 		sleep "$1" < /dev/null > /dev/null 2>&1 &
 		wait $!
