@@ -42,7 +42,7 @@ struct kspawn_io {
 	/*
 	 * The net device's interrupts for the guest, noted under net_lock
 	 * and sent once it is dropped (kspawn_io_net_unlock); ipi_lock
-	 * orders their sending against kspawn_io_stop().
+	 * orders their sending against kspawn_io_silence().
 	 */
 	unsigned long net_irqs[BITS_TO_LONGS(256)];
 	spinlock_t ipi_lock;		/* sending them, against the stop */

@@ -112,7 +112,7 @@ static bool ring_needs_thread(struct kspawn_io *io, bool echoed)
 
 /*
  * The guest rang.  The thread pointer is read without net_lock (this is
- * hard-irq context); kspawn_io_stop() clears it, then waits for this
+ * hard-irq context); kspawn_io_silence() clears it, then waits for this
  * handler with synchronize_irq(): no ring schedules anything for a
  * stopped instance (a NAPI poll scheduled before may still run: it finds
  * the state not RUNNING, and sends no IPI).

@@ -13,18 +13,24 @@
 void kspawn_io_notify(void *ctx, u32 vector)
 {
 	struct kspawn_instance *in = ctx;
-	u32 state = READ_ONCE(in->state);
+	u32 state;
 
 	/*
 	 * Never an IPI to a core that went back to Linux.  STARTING too: a
 	 * guest that boots fast rings (and its devices answer) before the
-	 * start ioctl has seen it up; its cores are already ours.
+	 * start ioctl has seen it up; its cores are already ours.  The look
+	 * and the IPI in one RCU read section: kspawn_io_silence() waits
+	 * for any that saw RUNNING (the device thread notifies with no lock
+	 * a stop takes, and may be preempted between the two).
 	 */
+	rcu_read_lock();
+	state = READ_ONCE(in->state);
 	if (state == KSPAWN_HOST_RUNNING || state == KSPAWN_HOST_STARTING) {
 		kspawn_instance_ipi(in, vector);
 		if (in->io)
 			in->io->guest_irqs++;	/* racy: a statistic */
 	}
+	rcu_read_unlock();
 }
 
 /*
@@ -48,7 +54,7 @@ const struct kb_device_ops kspawn_io_net_ops = { .notify = notify_net };
  * After net_lock: the interrupts noted under it, each vector once however
  * many publishes asked for it (the guest's handler looks at every queue
  * of the vector).  Whoever drops the lock sends what is noted, so none
- * waits for a later unlock.  Under ipi_lock, which kspawn_io_stop() takes
+ * waits for a later unlock.  Under ipi_lock, which kspawn_io_silence() takes
  * after the state left RUNNING: no IPI goes out after the stop.
  */
 void kspawn_io_net_irqs(struct kspawn_io *io)

@@ -149,6 +149,13 @@ void kspawn_io_silence(struct kspawn_instance *in)
 	 * stop (an echo or a notify would IPI a core Linux may have back).
 	 */
 	in->io->stopping = swap_thread(in->io, NULL);
+	/*
+	 * No guest serves ksnetN from here on: its link goes down now, not
+	 * once the thread is gone (after the cores went back, and a hung
+	 * disk); kspawn_io_drain() downs it again after the thread's last
+	 * look at the guest's driver.
+	 */
+	kspawn_netdev_carrier_off(in->io);
 	if (in->io->doorbell.irq)
 		synchronize_irq(in->io->doorbell.irq);
 	/*
@@ -158,6 +165,12 @@ void kspawn_io_silence(struct kspawn_instance *in)
 	 */
 	spin_lock_bh(&in->io->ipi_lock);
 	spin_unlock_bh(&in->io->ipi_lock);
+	/*
+	 * And the thread, still running, or a disk's completion: a notify
+	 * that saw RUNNING before the stop has sent its IPI once this
+	 * returns (kspawn_io_notify()); any later one sees the new state.
+	 */
+	synchronize_rcu();
 }
 
 /*
