@@ -323,9 +323,8 @@ void kspawn_instance_ipi(struct kspawn_instance *in, u32 vector)
  * for op_lock meanwhile: it skips the polite request, as it says, rather
  * than wait it out.
  */
-static void ask_politely(struct kspawn_instance *in)
+static void request_stop(struct kspawn_instance *in)
 {
-	unsigned long end;
 	u32 vector;
 
 	WRITE_ONCE(in->gstate->host_request, KSPAWN_REQ_STOP);
@@ -334,7 +333,42 @@ static void ask_politely(struct kspawn_instance *in)
 	vector = READ_ONCE(in->gstate->stop_vector);
 	if (READ_ONCE(in->hdr->guest_features) & KSPAWN_F_STOP_IPI)
 		kspawn_instance_ipi(in, vector);
+}
+
+/*
+ * Unload and reboot stop every guest, one after another.  Each is asked
+ * first, all at once, and their polite waits end together: one
+ * stop_timeout_ms for them all, not one each in turn (sixteen guests that
+ * ignore the request once held a reboot for sixteen timeouts).
+ */
+static bool stops_share_deadline;
+static unsigned long shared_deadline;
+
+void kspawn_instance_ask_all(struct kspawn_instance **all, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		mutex_lock(&all[i]->op_lock);
+		if (all[i]->state == KSPAWN_HOST_RUNNING && !guest_stopped(all[i]))
+			request_stop(all[i]);
+		mutex_unlock(&all[i]->op_lock);
+	}
+	WRITE_ONCE(shared_deadline, jiffies +
+		   msecs_to_jiffies(READ_ONCE(kspawn_stop_timeout_ms)));
+	WRITE_ONCE(stops_share_deadline, true);
+}
+
+static void ask_politely(struct kspawn_instance *in)
+{
+	unsigned long end;
+	bool shared = false;
+
+	request_stop(in);
 	end = jiffies + msecs_to_jiffies(READ_ONCE(kspawn_stop_timeout_ms));
+	if (READ_ONCE(stops_share_deadline) &&
+	    !time_after(READ_ONCE(shared_deadline), end)) {
+		end = READ_ONCE(shared_deadline);
+		shared = true;
+	}
 	/*
 	 * A guest halts within a millisecond or so of the IPI; a stop takes
 	 * as long as that plus how late we look, so look often.
@@ -347,6 +381,7 @@ static void ask_politely(struct kspawn_instance *in)
 	pr_info("instance %u: no halt %s; forcing it\n", in->id,
 		signal_pending(current) ? "before a signal came" :
 		atomic_read(&in->forcers) ? "before a forced stop came" :
+		shared ? "within the stop_timeout_ms every guest was given" :
 		"within stop_timeout_ms");
 }
 

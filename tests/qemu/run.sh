@@ -36,7 +36,7 @@ pass=0 fail=0 skip=0
 # (tests/stress uses it).
 boots=(
 	"2 ctl-usage not-root hello console-input demo panic lifecycle blk blk-odirect blk-mixed blk-freeze blk-nvme blk-4k blk-slow blk-bounce blk-concurrent blk-eio power-loss-nvme net netdev netdev-netpoll netdev-pktgen xdp-native l2fwd gdb-tcp abuse bad-images resources cycles cpu-online-guard reserve pool-scrub timer-clock doorbell no-module"
-	"3 two-guests hostile net-flood net-broken echo-flood console-flood dead-stop lock-independence ioctl-races"
+	"3 two-guests hostile net-flood net-broken echo-flood console-flood dead-stop lock-independence ioctl-races stop-all"
 	"5:no_ipi_broadcast=1 four-guests host-broadcast-off"
 	"2@qemu64,+monitor mwait-wake"
 	"4 smp-guest blk-mq net-mq pairs-flap smp-libc doorbell-cpu reserve-release hostile-stamps late-cpu exit-race console-readers host-broadcast"
