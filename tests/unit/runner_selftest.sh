@@ -148,23 +148,26 @@ TEST_PROGRESS=0 timeout 60 "$l/run.sh" "$out/build" 'z+p' > "$l-quiet.log" 2>&1
 # A Ctrl-C (SIGINT to the runner's whole group) leaves no ticker's sleep
 # behind (a background sleep ignores SIGINT; its ticker once died
 # without killing it).  TEST_PROGRESS=0424: a leading zero is decimal.
-# (set -m: a group of its own, as a terminal's job, whose SIGINT is not
-# ignored as a script's background job's is.)
+# (set -m: a group of its own, as a terminal's job; env: SIGINT as a
+# terminal's job has it, not ignored as this script's may be when it runs
+# in the background, as the unit suite runs it.  The ticker's sleep must
+# be seen first, as 'sleep 424': 0424 read as decimal.)
 set -m
-TEST_PROGRESS=0424 "$l/run.sh" "$out/build" 'z+p' > "$l-int.log" 2>&1 &
+env --default-signal=INT TEST_PROGRESS=0424 "$l/run.sh" "$out/build" 'z+p' > "$l-int.log" 2>&1 &
 runner=$!
 set +m
-for i in $(seq 50); do pgrep -f '^sleep 424$' > /dev/null && break; sleep 0.1; done
+seen=
+for i in $(seq 50); do pgrep -f '^sleep 424$' > /dev/null && { seen=1; break; }; sleep 0.1; done
 kill -INT -- -"$runner" 2>/dev/null
 wait "$runner"
 left=$(pgrep -f '^sleep 424$')
 [ -z "$left" ] || kill $left
 if [ $st -eq 1 ] && [ -n "$said" ] && ! grep -q 'under way' "$l-quiet.log" &&
 	tail -n 1 "$l-quiet.log" | grep -qx '2 passed, 2 failed, 0 skipped' &&
-	[ -z "$left" ] && grep -q 'interrupted (INT)' "$l-int.log"; then
+	[ -n "$seen" ] && [ -z "$left" ] && grep -q 'interrupted (INT)' "$l-int.log"; then
 	echo "ok unit/runner-lanes-progress"
 else
-	echo "FAIL unit/runner-lanes-progress: tests/run.sh BUILD z+p (p 4 s long) exited $st, want 1 and a line 'p 2 cases done, 1 failed' before p's output; none with TEST_PROGRESS=0; a Ctrl-C leaving no ticker's sleep (left: ${left:-none})"
+	echo "FAIL unit/runner-lanes-progress: tests/run.sh BUILD z+p (p 4 s long) exited $st, want 1 and a line 'p 2 cases done, 1 failed' before p's output; none with TEST_PROGRESS=0; a Ctrl-C leaving no ticker's sleep (seen: ${seen:-no}, left: ${left:-none})"
 	sed 's/^/    | /' "$l-progress.log" "$l-quiet.log" "$l-int.log"
 fi
 
