@@ -219,8 +219,9 @@ static int poll_net(struct kspawn_io *io)
 	before = io->net.dev.transitions;
 	work = kb_device_poll(&io->net.dev, POLL_BUDGET);
 	work = counted_work(io, &io->net.dev, before, work);
-	kspawn_io_net_unlock_bh(io);
+	/* Under net_lock, which the stop's swap of io->thread takes. */
 	kspawn_netdev_carrier(io);
+	kspawn_io_net_unlock_bh(io);
 	return work;
 }
 

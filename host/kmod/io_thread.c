@@ -169,8 +169,11 @@ void kspawn_io_silence(struct kspawn_instance *in)
 	 * And the thread, still running, or a disk's completion: a notify
 	 * that saw RUNNING before the stop has sent its IPI once this
 	 * returns (kspawn_io_notify()); any later one sees the new state.
+	 * Without a thread (never started, or silenced before) there is
+	 * neither: no grace period to wait.
 	 */
-	synchronize_rcu();
+	if (in->io->stopping)
+		synchronize_rcu();
 }
 
 /*

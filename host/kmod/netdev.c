@@ -315,9 +315,14 @@ static void set_carrier(struct kspawn_io *io, bool up)
 		netif_carrier_off(io->netdev);
 }
 
+/*
+ * The thread's look at the guest's driver, under net_lock: never up once
+ * a stop took io->thread away (kspawn_io_silence() downs it after), or
+ * the link would come back between the stop's start and its end.
+ */
 void kspawn_netdev_carrier(struct kspawn_io *io)
 {
-	set_carrier(io, kb_net_up(&io->net));
+	set_carrier(io, READ_ONCE(io->thread) && kb_net_up(&io->net));
 }
 
 /*
