@@ -505,13 +505,10 @@ void kspawn_instance_unload(u32 id, struct file *owner)
  */
 void kspawn_instance_stop_all(void)
 {
-	struct kspawn_instance *all[KSPAWN_MAX_INSTANCES], *in;
-	unsigned int n = grab(all, ARRAY_SIZE(all), NULL, NULL);
+	struct kspawn_instance *in;
 	int err;
 
-	kspawn_instance_ask_all(all, n);	/* one wait for all */
-	while (n)
-		kspawn_instance_put(all[--n]);
+	kspawn_instance_ask_all();	/* one polite wait for all */
 	while (grab(&in, 1, NULL, NULL)) {
 		err = kspawn_instance_stop_final(in);
 		if (err && err != -ESRCH) {

@@ -253,7 +253,7 @@ void kspawn_epitaphs_free(void);
 void kspawn_instance_release_owner(struct file *owner);
 void kspawn_instance_unload(u32 id, struct file *owner);
 int kspawn_instance_stop_final(struct kspawn_instance *in);
-void kspawn_instance_ask_all(struct kspawn_instance **all, unsigned int n);
+void kspawn_instance_ask_all(void);
 void kspawn_instance_stop_all(void);
 int kspawn_instance_ids(u32 *ids, u32 max);
 void kspawn_instance_poll_all(void);

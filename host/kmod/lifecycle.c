@@ -344,13 +344,23 @@ static void request_stop(struct kspawn_instance *in)
 static bool stops_share_deadline;
 static unsigned long shared_deadline;
 
-void kspawn_instance_ask_all(struct kspawn_instance **all, unsigned int n)
+void kspawn_instance_ask_all(void)
 {
-	for (unsigned int i = 0; i < n; i++) {
-		mutex_lock(&all[i]->op_lock);
-		if (all[i]->state == KSPAWN_HOST_RUNNING && !guest_stopped(all[i]))
-			request_stop(all[i]);
-		mutex_unlock(&all[i]->op_lock);
+	u32 ids[KSPAWN_MAX_INSTANCES];
+	int n = min_t(int, kspawn_instance_ids(ids, ARRAY_SIZE(ids)),
+		      ARRAY_SIZE(ids));
+	struct kspawn_instance *in;
+
+	/* A reference held only for its ask, none across another's wait. */
+	for (int i = 0; i < n; i++) {
+		in = kspawn_instance_get(ids[i]);
+		if (!in)
+			continue;
+		mutex_lock(&in->op_lock);
+		if (in->state == KSPAWN_HOST_RUNNING && !guest_stopped(in))
+			request_stop(in);
+		mutex_unlock(&in->op_lock);
+		kspawn_instance_put(in);
 	}
 	WRITE_ONCE(shared_deadline, jiffies +
 		   msecs_to_jiffies(READ_ONCE(kspawn_stop_timeout_ms)));
