@@ -315,14 +315,7 @@ void kspawn_instance_ipi(struct kspawn_instance *in, u32 vector)
 	kspawn_send_ipi(in->apic_id[0], vector);
 }
 
-/*
- * Ask the guest to halt: flag, then its stop IPI if it offered one, then
- * wait up to stop_timeout_ms.  A signal cuts the wait short: the stop is
- * then forced, so a user's Ctrl-C never leaves a guest half stopped.  So
- * does a forced stop of the same guest, from another process, waiting
- * for op_lock meanwhile: it skips the polite request, as it says, rather
- * than wait it out.
- */
+/* The request: the flag, then the guest's stop IPI if it offered one. */
 static void request_stop(struct kspawn_instance *in)
 {
 	u32 vector;
@@ -367,6 +360,14 @@ void kspawn_instance_ask_all(void)
 	WRITE_ONCE(stops_share_deadline, true);
 }
 
+/*
+ * Ask the guest to halt: flag, then its stop IPI if it offered one, then
+ * wait up to stop_timeout_ms (or to the time all share, above).  A signal
+ * cuts the wait short: the stop is then forced, so a user's Ctrl-C never
+ * leaves a guest half stopped.  So does a forced stop of the same guest,
+ * from another process, waiting for op_lock meanwhile: it skips the
+ * polite request, as it says, rather than wait it out.
+ */
 static void ask_politely(struct kspawn_instance *in)
 {
 	unsigned long end;
