@@ -1,16 +1,16 @@
 /*
  * netbench [ip=169.254.1.2] [peer=169.254.1.1] [port=7] [count=1000]
  *          [size=64] [sizes=64,512,1472] [window=1] [wait=1] [ping=0]:
- * once the peer's echo server answers (the warm-up), ping the peer ping
- * times (ICMP echo, data checked), then UDP request/response against
- * that echo server.  Keeps window
- * requests in flight, checks every reply's sequence number and content,
- * and prints one line per size: lost and corrupted replies, replies per
- * second, round-trip p50/p99 and the UDP payload rate both ways in
- * Mbit/s.  size is the UDP payload (8..1472; 1472 fills a 1500-byte
- * MTU); sizes= runs count requests of each size in turn.  A request with
- * no reply for wait seconds counts as lost (tests on a loaded machine
- * give emulated peers longer).
+ * once the peer's echo server answers (the warm-up), ping the peer
+ * ping times (ICMP echo, data checked), then UDP request/response
+ * against that echo server.  Keeps window requests in flight, checks
+ * every reply's sequence number and content, and prints one line per
+ * size: lost and corrupted replies, replies per second, round-trip
+ * p50/p99 and the UDP payload rate both ways in Mbit/s.  size is the UDP
+ * payload (8..1472; 1472 fills a 1500-byte MTU); sizes= runs count
+ * requests of each size in turn.  A request with no reply for wait
+ * seconds counts as lost (tests on a loaded machine give emulated peers
+ * longer).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -255,9 +255,10 @@ static int netbench_main(int argc, char **argv)
 		return 1;
 	}
 	/*
-	 * After the warm-up: the peer is up and its address resolved, so a
-	 * ping lost is lost on the way (a peer that booted late once lost
-	 * the first of them, with its ARP, before it could answer).
+	 * After the warm-up: the peer's address is resolved.  Before, the
+	 * first ping waited for ARP, and the stack holds one frame per
+	 * unresolved address: when the ARP reply took over 10 ms (a loaded
+	 * machine), the next ping took its place and it was never sent.
 	 */
 	if (b.pings) {
 		unsigned int got = net_ping(b.peer, (unsigned int)b.pings, 10,
