@@ -52,7 +52,7 @@ struct kspawn_io {
 	void *ram;			/* RAM disk storage */
 	unsigned long ram_pages;
 	struct kspawn_disk *disk;	/* file-backed disk */
-	struct task_struct *thread;	/* NULL once stopped (net_lock) */
+	struct task_struct *thread;	/* NULL once silenced (net_lock) */
 	struct task_struct *made;	/* the thread, until the start runs it */
 	struct task_struct *stopping;	/* kspawn_io_silence() to _drain() */
 	/*

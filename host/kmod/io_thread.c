@@ -150,10 +150,9 @@ void kspawn_io_silence(struct kspawn_instance *in)
 	 */
 	in->io->stopping = swap_thread(in->io, NULL);
 	/*
-	 * No guest serves ksnetN from here on: its link goes down now, not
-	 * once the thread is gone (after the cores went back, and a hung
-	 * disk); kspawn_io_drain() downs it again after the thread's last
-	 * look at the guest's driver.
+	 * No guest serves ksnetN from here on: its link goes down now, and
+	 * for good, though the thread runs on until the drain: it sets the
+	 * carrier under net_lock, never up once io->thread is gone.
 	 */
 	kspawn_netdev_carrier_off(in->io);
 	if (in->io->doorbell.irq)
@@ -198,8 +197,6 @@ void kspawn_io_drain(struct kspawn_instance *in)
 	watch.waited = 0;
 	schedule_delayed_work(&watch.work, STOP_WATCH_FIRST * HZ);
 	kthread_stop(t);
-	/* Only the thread followed the guest's link; it is down now. */
-	kspawn_netdev_carrier_off(in->io);
 	/* No one submits now; what is in flight still writes guest memory. */
 	if (in->io->has_blk)
 		kb_blk_drain(&in->io->blk);

@@ -326,21 +326,14 @@ void kspawn_netdev_carrier(struct kspawn_io *io)
 }
 
 /*
- * The guest is going (a stop began) or gone: link down, whatever its
- * driver last said, so that routes and the stack stop sending into a ring no one
- * reads.  An instance left DEAD by a failed stop keeps ksnetN until a
- * later stop frees it.
+ * The guest is going (a stop began): link down, whatever its driver
+ * last said, so that routes and the stack stop sending into a ring no
+ * one reads.  An instance left DEAD by a failed stop keeps ksnetN until
+ * a later stop frees it.
  */
 void kspawn_netdev_carrier_off(struct kspawn_io *io)
 {
-	/*
-	 * Whatever io->carrier says: the stop's first call may cross the
-	 * thread's last set_carrier() (the stop downs it again later).
-	 */
-	if (!io->netdev)
-		return;
-	WRITE_ONCE(io->carrier, false);
-	netif_carrier_off(io->netdev);
+	set_carrier(io, false);
 }
 
 static void ksnet_napi_fini(struct ksnet *kn)
