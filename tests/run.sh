@@ -203,7 +203,7 @@ progress() {
 # (stop_lanes); the output it held is printed then.  A SIGKILL to this
 # runner's group alone leaves the lanes running.
 run_lanes() {
-	local lane lanes k n suite sig ticker= i
+	local lane lanes k n suite sig ticker= i at
 	lanes_dir=$(mktemp -d) lane_pids=() slots=() slot_suites=()
 	IFS=+ read -r -a lanes <<< "$1"
 	echo "=== side by side: $(printf '%s | ' "${lanes[@]}" | sed 's/ | $//; s/,/, /g') (a suite's output when it ends)"
@@ -223,15 +223,14 @@ run_lanes() {
 			# A background group writing to a terminal set to
 			# tostop would be stopped: this runner would wait for ever.
 			trap '' TTOU
-			n=0
-			for suite in ${lane//,/ }; do
-				run_all "$suite" > "$lanes_dir/$k.$n.out" 2>&1
+			for i in "${!slots[@]}"; do
+				[[ ${slots[i]} == "$k".* ]] || continue
+				at=$lanes_dir/${slots[i]}
+				run_all "${slot_suites[i]}" > "$at.out" 2>&1
 				printf 'res_line=%q res_pass=%d res_fail=%d res_skip=%d\n' \
-					"$res_line" "$res_pass" "$res_fail" "$res_skip" > "$lanes_dir/$k.$n.res"
-				flock "$lanes_dir" cat "$lanes_dir/$k.$n.out" ||
-					cat "$lanes_dir/$k.$n.out"
-				touch "$lanes_dir/$k.$n.shown"
-				n=$((n + 1))
+					"$res_line" "$res_pass" "$res_fail" "$res_skip" > "$at.res"
+				flock "$lanes_dir" cat "$at.out" || cat "$at.out"
+				touch "$at.shown"
 			done
 		) < /dev/null &
 		lane_pids+=($!)

@@ -56,8 +56,10 @@ void kspawn_disk_unclaim(struct kspawn_disk *d)
 	mutex_unlock(&files_lock);
 }
 
-int kspawn_disk_not_one(const char *path)
+int kspawn_disk_mode(const char *path, umode_t mode)
 {
+	if (S_ISREG(mode) || S_ISBLK(mode))
+		return 0;
 	pr_info_ratelimited("disk %s: neither a regular file nor a block device\n",
 			    path);
 	return -EINVAL;
@@ -80,5 +82,5 @@ int kspawn_disk_kind(const char *path)
 	}
 	mode = d_backing_inode(p.dentry)->i_mode;
 	path_put(&p);
-	return S_ISREG(mode) || S_ISBLK(mode) ? 0 : kspawn_disk_not_one(path);
+	return kspawn_disk_mode(path, mode);
 }

@@ -197,12 +197,13 @@ struct kspawn_disk {
 };
 
 /*
- * disk_claim.c: a path that may be a disk (a regular file or a block
- * device: 0, else -EINVAL said as "not one", or the lookup's errno), and
- * a regular file held by one instance at a time (-ETXTBSY).
+ * disk_claim.c: a path, or the mode of what it opened, that may be a
+ * disk (a regular file or a block device: 0, else -EINVAL, said in the
+ * log, or the lookup's errno), and a regular file held by one instance
+ * at a time (-ETXTBSY).
  */
 int kspawn_disk_kind(const char *path);
-int kspawn_disk_not_one(const char *path);
+int kspawn_disk_mode(const char *path, umode_t mode);
 int kspawn_disk_claim(struct kspawn_disk *d, const char *path);
 void kspawn_disk_unclaim(struct kspawn_disk *d);
 

@@ -105,10 +105,9 @@ struct kspawn_disk *kspawn_disk_open(const char *path, bool writeback,
 		goto err_free;
 	}
 	/* What was opened, should the path have changed since the look. */
-	if (!S_ISREG(file_inode(d->buffered)->i_mode) &&
-	    !S_ISBLK(file_inode(d->buffered)->i_mode)) {
+	err = kspawn_disk_mode(path, file_inode(d->buffered)->i_mode);
+	if (err) {
 		filp_close(d->buffered, NULL);
-		err = kspawn_disk_not_one(path);
 		goto err_free;
 	}
 	/* The mapping's host: the file's inode, or the block device's. */
