@@ -1,7 +1,8 @@
 /*
  * lib/net ARP: replies built byte for byte, the gratuitous announcement,
- * resolution for our own sends (the waiting frame goes out when the reply
- * comes; one request a second; refresh after the TTL), the cache's merge
+ * resolution for our own sends (the waiting frames go out in order when
+ * the reply comes; one request a second; refresh after the TTL), the
+ * pool of waiting frames (its shares, its age limit), the cache's merge
  * rules and eviction, address conflicts, and malformed packets.
  */
 #include <errno.h>
@@ -120,27 +121,150 @@ static void test_send_waits_for_resolution(void **state)
 	assert_int_equal(udp_sock_sendto(&s, ip_of(PEER_IP), 7, "first", 5), 0);
 	assert_int_equal(link.n, 1);			/* only the request */
 	check_arp_out(0, 1, BCAST_MAC, zero, PEER_IP);
-	/* A second datagram replaces the first; no new request yet. */
+	/* A second datagram waits behind the first; no new request yet. */
 	assert_int_equal(udp_sock_sendto(&s, ip_of(PEER_IP), 7, "second", 6), 0);
 	assert_int_equal(link.n, 1);
-	assert_int_equal(nif.stats.arp_held_dropped, 1);
+	assert_int_equal(nif.stats.arp_held_dropped, 0);
 	/* A second later the request is repeated. */
 	now_ms += 1000;
 	assert_int_equal(udp_sock_sendto(&s, ip_of(PEER_IP), 7, "third", 5), 0);
 	assert_int_equal(link.n, 2);
 	check_arp_out(1, 1, BCAST_MAC, zero, PEER_IP);
-	/* The reply releases the waiting datagram, addressed to the peer. */
+	/* The reply releases the three, in order, addressed to the peer. */
 	build_arp(f, US_MAC, 2, PEER_MAC, PEER_IP, US_IP);
 	feed(&nif, f, 42);
-	assert_int_equal(link.n, 3);
-	assert_memory_equal(link.frame[2], PEER_MAC, 6);
-	u = check_ip_out(link.frame[2], link.len[2], 17, &payload);
-	assert_int_equal(payload, 8 + 5);
-	assert_memory_equal(u + 8, "third", 5);
+	assert_int_equal(link.n, 5);
+	for (int i = 0; i < 3; i++) {
+		static const char *const want[] = { "first", "second", "third" };
+
+		assert_memory_equal(link.frame[2 + i], PEER_MAC, 6);
+		u = check_ip_out(link.frame[2 + i], link.len[2 + i], 17,
+				 &payload);
+		assert_int_equal(payload, 8 + strlen(want[i]));
+		assert_memory_equal(u + 8, want[i], strlen(want[i]));
+	}
+	assert_int_equal(nif.stats.arp_held_dropped, 0);
 	/* Now resolved: the next send goes straight out. */
 	assert_int_equal(udp_sock_sendto(&s, ip_of(PEER_IP), 7, "fourth", 6), 0);
-	assert_int_equal(link.n, 4);
-	assert_memory_equal(link.frame[3], PEER_MAC, 6);
+	assert_int_equal(link.n, 6);
+	assert_memory_equal(link.frame[5], PEER_MAC, 6);
+	udp_sock_close(&s);
+}
+
+/* Send one-byte datagrams tag..tag+n-1 to ip (unresolved: all held). */
+static void send_tagged(struct udp_sock *s, const uint8_t ip[4], int tag,
+			int n)
+{
+	for (int i = 0; i < n; i++) {
+		uint8_t b = (uint8_t)(tag + i);
+
+		assert_int_equal(udp_sock_sendto(s, ip_of(ip), 7, &b, 1), 0);
+	}
+}
+
+/* The tags of the datagrams sent from link frame first on, to mac. */
+static void expect_tags(unsigned int first, const uint8_t mac[6],
+			const int *tags, int n)
+{
+	size_t payload;
+	const uint8_t *u;
+
+	assert_int_equal(link.n, first + n);
+	for (int i = 0; i < n; i++) {
+		assert_memory_equal(link.frame[first + i], mac, 6);
+		u = check_ip_out(link.frame[first + i], link.len[first + i], 17,
+				 &payload);
+		assert_int_equal(payload, 9);
+		assert_int_equal(u[8], tags[i]);
+	}
+}
+
+static void resolve(const uint8_t mac[6], const uint8_t ip[4])
+{
+	uint8_t f[64];
+
+	build_arp(f, US_MAC, 2, mac, ip, US_IP);
+	feed(&nif, f, 42);
+}
+
+static void test_held_share_per_address(void **state)
+{
+	struct udp_sock s = { 0 };
+	uint8_t q[64];
+	int tags[NET_ARP_HELD_PER_IP];
+
+	(void)state;
+	assert_int_equal(udp_sock_open_queue(&st, &s, 5000, q, sizeof(q), 8), 0);
+	/* Two more than one address may hold: its two oldest go. */
+	send_tagged(&s, PEER_IP, 0, NET_ARP_HELD_PER_IP + 2);
+	assert_int_equal(nif.stats.arp_held_dropped, 2);
+	link.n = 0;
+	resolve(PEER_MAC, PEER_IP);
+	for (int i = 0; i < NET_ARP_HELD_PER_IP; i++)
+		tags[i] = i + 2;
+	expect_tags(0, PEER_MAC, tags, NET_ARP_HELD_PER_IP);
+	udp_sock_close(&s);
+}
+
+static void test_held_pool_shared(void **state)
+{
+	static const uint8_t mac_a[6] = { 2, 0, 0, 0, 0, 0xa };
+	static const uint8_t mac_c[6] = { 2, 0, 0, 0, 0, 0xc };
+	uint8_t ip_a[4] = { 169, 254, 3, 1 }, ip_b[4] = { 169, 254, 3, 2 };
+	uint8_t ip_c[4] = { 169, 254, 3, 3 };
+	struct udp_sock s = { 0 };
+	uint8_t q[64];
+	int tags[NET_ARP_HELD_PER_IP];
+
+	(void)state;
+	assert_int_equal(udp_sock_open_queue(&st, &s, 5000, q, sizeof(q), 8), 0);
+	/* A and B fill the pool between them, A first. */
+	send_tagged(&s, ip_a, 0, NET_ARP_HELD_PER_IP);
+	send_tagged(&s, ip_b, 100, NET_ARP_HELD - NET_ARP_HELD_PER_IP);
+	assert_int_equal(nif.stats.arp_held_dropped, 0);
+	/* C's two frames push out the two oldest of all: A's first two. */
+	send_tagged(&s, ip_c, 200, 2);
+	assert_int_equal(nif.stats.arp_held_dropped, 2);
+	link.n = 0;
+	resolve(mac_a, ip_a);
+	for (int i = 0; i < NET_ARP_HELD_PER_IP - 2; i++)
+		tags[i] = i + 2;
+	expect_tags(0, mac_a, tags, NET_ARP_HELD_PER_IP - 2);
+	link.n = 0;
+	resolve(mac_c, ip_c);
+	tags[0] = 200;
+	tags[1] = 201;
+	expect_tags(0, mac_c, tags, 2);
+	udp_sock_close(&s);
+}
+
+static void test_held_too_long_dropped(void **state)
+{
+	static const uint8_t mac_b[6] = { 2, 0, 0, 0, 0, 0xb };
+	uint8_t ip_b[4] = { 169, 254, 3, 2 }, ip_c[4] = { 169, 254, 3, 3 };
+	struct udp_sock s = { 0 };
+	uint8_t q[64];
+	int tags[1] = { 1 };
+
+	(void)state;
+	assert_int_equal(udp_sock_open_queue(&st, &s, 5000, q, sizeof(q), 8), 0);
+	send_tagged(&s, PEER_IP, 0, 1);
+	now_ms += NET_ARP_HOLD_MS - 1;
+	send_tagged(&s, PEER_IP, 1, 1);
+	send_tagged(&s, ip_b, 50, 1);
+	now_ms += 1;
+	/* The first waited its limit: the reply sends only the later two. */
+	link.n = 0;
+	resolve(PEER_MAC, PEER_IP);
+	expect_tags(0, PEER_MAC, tags, 1);
+	assert_int_equal(nif.stats.arp_held_dropped, 1);
+	/* Aged out when another frame is held too, not only at a reply. */
+	now_ms += NET_ARP_HOLD_MS;
+	send_tagged(&s, ip_c, 60, 1);
+	assert_int_equal(nif.stats.arp_held_dropped, 2);	/* B's */
+	link.n = 0;
+	resolve(mac_b, ip_b);
+	assert_int_equal(link.n, 0);
 	udp_sock_close(&s);
 }
 
@@ -289,6 +413,9 @@ int main(void)
 		cmocka_unit_test_setup(test_reply_to_request, setup),
 		cmocka_unit_test_setup(test_request_for_another_ignored, setup),
 		cmocka_unit_test_setup(test_send_waits_for_resolution, setup),
+		cmocka_unit_test_setup(test_held_share_per_address, setup),
+		cmocka_unit_test_setup(test_held_pool_shared, setup),
+		cmocka_unit_test_setup(test_held_too_long_dropped, setup),
 		cmocka_unit_test_setup(test_refresh_after_ttl, setup),
 		cmocka_unit_test_setup(test_cache_eviction, setup),
 		cmocka_unit_test_setup(test_conflict_and_own_echo, setup),

@@ -1,7 +1,7 @@
 /*
  * ARP (RFC 826) for IPv4 over Ethernet: answer requests for our address,
- * keep a small cache, resolve addresses for our own sends (one frame per
- * address waits for the reply), and announce ourselves.
+ * keep a small cache, resolve addresses for our own sends (their frames
+ * wait for the reply, in order, in a small pool), and announce ourselves.
  *
  * Merging follows RFC 826: a sender already in the cache is refreshed from
  * any ARP packet; a new sender is added only when it asked for us, so
@@ -25,7 +25,95 @@ static struct arp_entry *arp_find(struct net_stack *st, uint32_t ip)
 	return NULL;
 }
 
-/* A free entry, or the least recently confirmed one (its frame is lost). */
+/* Is a held before b?  Wrap-safe: the pool is far smaller than 2^31. */
+static int held_before(const struct arp_held *a, const struct arp_held *b)
+{
+	return (int32_t)(a->seq - b->seq) < 0;
+}
+
+static void held_drop(struct net_stack *st, struct arp_held *h)
+{
+	h->len = 0;
+	st->nif->stats.arp_held_dropped++;
+}
+
+/* Drop what waited too long, and with forget, all that waits for ip. */
+static void held_expire(struct net_stack *st, int forget, uint32_t ip,
+			uint64_t now)
+{
+	for (int i = 0; i < NET_ARP_HELD; i++) {
+		struct arp_held *h = &st->held[i];
+
+		if (h->len && ((forget && h->ip == ip) ||
+			       now - h->held_ms >= NET_ARP_HOLD_MS))
+			held_drop(st, h);
+	}
+}
+
+/*
+ * Hold the frame in st->out for ip.  Room comes from a free slot, else
+ * from ip's oldest frame once ip holds its share, else from the oldest
+ * frame of all.
+ */
+static void held_add(struct net_stack *st, uint32_t ip, size_t len,
+		     uint64_t now)
+{
+	struct arp_held *free_slot = NULL, *oldest = NULL, *oldest_ip = NULL;
+	struct arp_held *h;
+	int mine = 0;
+
+	held_expire(st, 0, 0, now);
+	for (int i = 0; i < NET_ARP_HELD; i++) {
+		h = &st->held[i];
+		if (!h->len) {
+			free_slot = free_slot ? free_slot : h;
+			continue;
+		}
+		if (!oldest || held_before(h, oldest))
+			oldest = h;
+		if (h->ip == ip) {
+			mine++;
+			if (!oldest_ip || held_before(h, oldest_ip))
+				oldest_ip = h;
+		}
+	}
+	if (mine >= NET_ARP_HELD_PER_IP)
+		h = oldest_ip;
+	else
+		h = free_slot ? free_slot : oldest;
+	if (h->len)
+		held_drop(st, h);
+	memcpy(h->frame, st->out, len);
+	h->len = (uint16_t)len;
+	h->ip = ip;
+	h->seq = st->held_seq++;
+	h->held_ms = now;
+}
+
+/* ip resolved to mac: send what waited for it, oldest first. */
+static void held_release(struct net_stack *st, uint32_t ip,
+			 const uint8_t *mac, uint64_t now)
+{
+	held_expire(st, 0, 0, now);
+	for (int n = 0; n < NET_ARP_HELD; n++) {
+		struct arp_held *next = NULL;
+
+		for (int i = 0; i < NET_ARP_HELD; i++) {
+			struct arp_held *h = &st->held[i];
+
+			if (h->len && h->ip == ip &&
+			    (!next || held_before(h, next)))
+				next = h;
+		}
+		if (!next)
+			return;
+		memcpy(next->frame, mac, 6);
+		eth_transmit(st, next->frame, next->len);
+		next->len = 0;
+	}
+}
+
+/* A free entry, or the least recently confirmed one (its frames are lost). */
 static struct arp_entry *arp_alloc(struct net_stack *st, uint32_t ip)
 {
 	struct arp_entry *e = NULL;
@@ -39,9 +127,9 @@ static struct arp_entry *arp_alloc(struct net_stack *st, uint32_t ip)
 			if (st->arp[i].updated_ms < e->updated_ms)
 				e = &st->arp[i];
 	}
-	if (e->held_len)
-		st->nif->stats.arp_held_dropped++;
-	memset(e, 0, offsetof(struct arp_entry, held));
+	if (e->state == ARP_PENDING)
+		held_expire(st, 1, e->ip, net_now(st));
+	memset(e, 0, sizeof(*e));
 	e->ip = ip;
 	e->state = ARP_PENDING;
 	return e;
@@ -72,18 +160,17 @@ void arp_request(struct net_stack *st, uint32_t ip)
 	st->nif->stats.arp_requests_sent++;
 }
 
-/* Learn ip's MAC and send the frame that waited for it. */
+/* Learn ip's MAC and send the frames that waited for it. */
 static void arp_confirm(struct net_stack *st, struct arp_entry *e,
 			const uint8_t *mac)
 {
+	int was_pending = e->state == ARP_PENDING;
+
 	memcpy(e->mac, mac, 6);
 	e->state = ARP_RESOLVED;
 	e->updated_ms = net_now(st);
-	if (e->held_len) {
-		memcpy(e->held, mac, 6);
-		eth_transmit(st, e->held, e->held_len);
-		e->held_len = 0;
-	}
+	if (was_pending)
+		held_release(st, e->ip, mac, e->updated_ms);
 }
 
 static int arp_header_ok(const uint8_t *a, size_t len)
@@ -176,10 +263,7 @@ int arp_output(struct net_stack *st, uint32_t ip, size_t len)
 	}
 	if (!e)
 		e = arp_alloc(st, ip);
-	if (e->held_len)
-		st->nif->stats.arp_held_dropped++;
-	memcpy(e->held, st->out, len);
-	e->held_len = (uint16_t)len;
+	held_add(st, ip, len, now);
 	arp_ask(st, e, now);
 	return 0;
 }

@@ -71,7 +71,7 @@ struct net_counters {
 	uint64_t arp_bad;		/* malformed or unsupported ARP */
 	uint64_t arp_ignored;		/* well formed, not for us */
 	uint64_t arp_replies_sent, arp_requests_sent, arp_conflicts;
-	uint64_t arp_held_dropped;	/* waiting frame replaced or evicted */
+	uint64_t arp_held_dropped;	/* waiting frame pushed out or too old */
 
 	uint64_t ip_bad_header;		/* length, version or IHL wrong */
 	uint64_t ip_bad_checksum;

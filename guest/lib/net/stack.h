@@ -22,6 +22,16 @@
 #define NET_ARP_SLOTS 16
 #define NET_ARP_TTL_MS (5 * 60 * 1000)	/* ask again after this */
 #define NET_ARP_RETRY_MS 1000		/* at most one request a second */
+/*
+ * Frames waiting for an address to resolve: a burst to a new peer is
+ * held, not cut to its last frame.  The pool is shared by all addresses
+ * (one unanswered address may hold at most NET_ARP_HELD_PER_IP of it),
+ * and a frame held longer than NET_ARP_HOLD_MS is dropped: by then the
+ * peer did not answer three requests, and late is worse than lost.
+ */
+#define NET_ARP_HELD 16
+#define NET_ARP_HELD_PER_IP 8
+#define NET_ARP_HOLD_MS (3 * NET_ARP_RETRY_MS)
 
 struct udp_sock;
 
@@ -65,14 +75,22 @@ struct arp_entry {
 	uint8_t state;			/* enum arp_state */
 	uint64_t updated_ms;		/* last confirmed */
 	uint64_t asked_ms;		/* last request sent */
-	uint16_t held_len;		/* a frame waiting for the MAC; 0: none */
-	uint8_t held[NET_FRAME_MAX];
+};
+
+struct arp_held {
+	uint32_t ip;			/* the address it waits for */
+	uint32_t seq;			/* order of arrival: sent in order */
+	uint64_t held_ms;
+	uint16_t len;			/* 0: slot free */
+	uint8_t frame[NET_FRAME_MAX];
 };
 
 struct net_stack {
 	struct netif *nif;
 	const struct net_sys *sys;
 	struct arp_entry arp[NET_ARP_SLOTS];
+	struct arp_held held[NET_ARP_HELD];
+	uint32_t held_seq;		/* the next held frame's seq */
 	struct udp_sock *socks;		/* bound sockets */
 	uint16_t next_port;		/* next ephemeral port to try */
 	uint16_t ip_id;
