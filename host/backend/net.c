@@ -398,8 +398,9 @@ static int net_work(struct kb_device *d, int budget)
 		uint8_t ack = d->chain.in_len ? control(n, &d->chain) :
 				       VIRTIO_NET_ERR;
 
+		/* The first writable byte (a result, if any, follows). */
 		if (d->chain.in_len)
-			kb_chain_write(&d->chain, d->chain.in_len - 1, &ack, 1);
+			kb_chain_write(&d->chain, 0, &ack, 1);
 		kb_device_push(d, cq, &d->chain, d->chain.in_len ? 1 : 0);
 		kb_device_kick(d, cq);
 		done++;

@@ -6,6 +6,9 @@
  *
  *   mq-loop-*      loopback, 3 pairs: a frame sent on each pair comes back
  *                  on that pair's receive queue, counted on that pair
+ *   mq-ack-*       a command with 4 device-writable bytes: the ack is the
+ *                  first (virtio 1.3 5.1.6.5: a command-specific result
+ *                  follows it), the rest untouched, used length 1
  *   mq-steer-*     host mode, 4 pairs: flow hashes spread over every pair
  *                  in use; kb_net_rx puts a frame on the pair asked for,
  *                  and refuses a pair not in use
@@ -125,19 +128,32 @@ static int up(enum kb_net_mode mode, int packed, uint64_t want,
 	return up_queues(mode, packed, want, qs, n);
 }
 
-/* One ctrl command of len bytes; the device's ack or -1. */
-static int ctrl(const uint8_t *cmd, uint32_t len)
+/*
+ * One ctrl command of len bytes with in_len device-writable bytes (each
+ * 0xff before) at ack; the ack (its first byte) or -1, and the used
+ * length in *used.
+ */
+static int ctrl_in(const uint8_t *cmd, uint32_t len, uint8_t *ack,
+		   uint32_t in_len, uint32_t *used)
 {
-	uint8_t *buf = region + TX_OFF + 0x100000, *ack = buf + 64;
-	struct virtq_buf out = { buf, len }, in = { ack, 1 };
+	uint8_t *buf = region + TX_OFF + 0x100000;
+	struct virtq_buf out = { buf, len }, in = { ack, in_len };
 	struct virtq *q = &vd.vq[virtio_has(&vd, VIRTIO_NET_F_MQ) ? CTRLQ : 2];
 
 	memcpy(buf, cmd, len);
-	*ack = 0xff;
+	memset(ack, 0xff, in_len);
 	virtq_add(q, &out, 1, &in, 1, buf);
 	virtq_publish(q);
 	kb_device_poll(&net.dev, 8);
-	return virtq_get(q, NULL) == buf ? *ack : -1;
+	return virtq_get(q, used) == buf ? *ack : -1;
+}
+
+/* One ctrl command of len bytes; the device's ack or -1. */
+static int ctrl(const uint8_t *cmd, uint32_t len)
+{
+	uint32_t used;
+
+	return ctrl_in(cmd, len, region + TX_OFF + 0x100000 + 64, 1, &used);
 }
 
 /* The same with no device-writable byte for the ack. */
@@ -232,6 +248,26 @@ static void loop_pairs(const char *layout, int packed)
 		ack == VIRTIO_NET_OK && kb_net_pairs(&net) == 3 && ok,
 		"ack %d, pairs %u, tags back %#x %#x %#x", ack,
 		kb_net_pairs(&net), got[0], got[1], got[2]);
+}
+
+static void ack_place(const char *layout, int packed)
+{
+	uint8_t cmd[4] = { VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET,
+			   2, 0 };
+	uint8_t *in = region + TX_OFF + 0x100000 + 64;
+	uint32_t used = 0;
+	int ack;
+
+	if (up(KB_NET_LOOPBACK, packed, F(VIRTIO_NET_F_MQ), 6)) {
+		verdict("mq-ack", layout, 0, "device not up");
+		return;
+	}
+	ack = ctrl_in(cmd, 4, in, 4, &used);
+	verdict("mq-ack", layout,
+		ack == VIRTIO_NET_OK && used == 1 && in[1] == 0xff &&
+		in[2] == 0xff && in[3] == 0xff && kb_net_pairs(&net) == 2,
+		"writable bytes %02x %02x %02x %02x, used %u, pairs %u",
+		in[0], in[1], in[2], in[3], used, kb_net_pairs(&net));
 }
 
 /*
@@ -532,6 +568,7 @@ int main(void)
 		const char *layout = packed ? "packed" : "split";
 
 		loop_pairs(layout, packed);
+		ack_place(layout, packed);
 		idle(layout, packed);
 		steer(layout, packed);
 		change(layout, packed);
