@@ -70,6 +70,13 @@
  */
 #define KSPAWN_NOTE_NAME "kspawn"
 #define KSPAWN_NOTE_ABI 1
+/*
+ * Type KSPAWN_NOTE_APPS (optional): the names of the apps linked
+ * into the image, each NUL-terminated, so that a loader can refuse a
+ * command line naming none of them instead of starting a guest that
+ * only says so on its console.  An image without it is not checked.
+ */
+#define KSPAWN_NOTE_APPS 2
 
 struct kspawn_note_abi {
 	uint16_t abi_major;

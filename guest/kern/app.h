@@ -11,7 +11,14 @@ struct app {
 	const char *help;
 };
 
+/*
+ * The name goes into the image's KSPAWN_NOTE_APPS note too (note.c, the
+ * linker script), for kspawnctl run to check --cmdline against.
+ */
 #define APP(id, fn, text)                                                     \
+	static const char app_note_##id[]                                     \
+		__attribute__((used, section(".kspawn_app_names"),            \
+			       aligned(1))) = #id;                            \
 	static const struct app app_##id                                      \
 		__attribute__((used, section(".kspawn_apps"), aligned(8))) = {  \
 			.name = #id, .main = fn, .help = text                 \

@@ -465,6 +465,7 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 	sigset_t held, was;
 	uint32_t id = 0, max;	/* 0: no instance loaded */
 	int rc, e, running, sig, at_start;
+	char apps[512];
 
 	rc = run_parse_args(&a, argc, argv);
 	if (rc > 0)
@@ -483,6 +484,15 @@ int cmd_run(struct ctl *c, int argc, char **argv)
 		err_msg("run: %s: %s", a.image, img.error);
 		image_free(&img);
 		return image_exit(e, &a);
+	}
+	/* The guest would only say so on its console, and exit 127. */
+	if (!e && !a.no_verify &&
+	    !image_has_app(&img, a.app, apps, sizeof(apps))) {
+		err_msg("run: %s has no app '%s' (--cmdline); its apps: %s",
+			a.image, a.app, apps);
+		image_free(&img);
+		usage("run", 1);
+		return EXIT_USAGE;
 	}
 	if (!a.mem)	/* --no-verify on an image without a readable note */
 		a.mem = KSPAWN_REGION_MIN;

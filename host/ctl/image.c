@@ -201,3 +201,23 @@ void image_free(struct image *img)
 	free(img->data);
 	img->data = NULL;
 }
+
+int image_has_app(const struct image *img, const char *app, char *apps,
+		  size_t size)
+{
+	const char *name = (const char *)img->data + img->info.apps_off;
+	const char *end = name + img->info.apps_size;
+	size_t used = 0;
+
+	if (!img->info.apps_size)
+		return 1;
+	/* elf_check() saw the list end in a NUL: each name is a string. */
+	for (const char *n = name; n < end; n += strlen(n) + 1)
+		if (!strcmp(n, app))
+			return 1;
+	apps[0] = 0;
+	for (const char *n = name; n < end && used < size; n += strlen(n) + 1)
+		used += (size_t)snprintf(apps + used, size - used, "%s%s",
+					 n == name ? "" : ", ", n);
+	return 0;
+}

@@ -34,4 +34,12 @@ enum image_error image_load(struct image *img, const char *path,
 			    uint64_t *region_size);
 void image_free(struct image *img);
 
+/*
+ * After IMAGE_OK: does the image's app list (KSPAWN_NOTE_APPS) name app?
+ * 1 also for an image without a list (nothing to check against); 0 with
+ * the apps it has, ", " between them, in apps (cut to size bytes).
+ */
+int image_has_app(const struct image *img, const char *app, char *apps,
+		  size_t size);
+
 #endif

@@ -396,5 +396,7 @@ int run_parse_args(struct run_args *a, int argc, char **argv)
 			CMDLINE_MAX_OPTS, CMDLINE_MAX_ARGS);
 		return -1;
 	}
+	/* As the guest picks it (kern/main.c): no plain word is "hello". */
+	a->app = words.argc ? words.argv[0] : "hello";
 	return 0;
 }

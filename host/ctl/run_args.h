@@ -14,6 +14,7 @@ struct run_args {
 	uint64_t mem;
 	const char *mem_arg;		/* as given, for the messages */
 	const char *cmdline;
+	const char *app;		/* the app --cmdline names */
 	int no_verify;
 	uint64_t ramdisk;
 	const char *ramdisk_arg;

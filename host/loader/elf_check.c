@@ -177,14 +177,22 @@ static uint64_t note_at(struct check *c, uint64_t off, uint64_t end)
 	total = sizeof(nh) + namesz + descsz;
 	if (total > end - off)
 		return 0;
-	if (nh.n_namesz == sizeof(name) && nh.n_type == KSPAWN_NOTE_ABI &&
-	    nh.n_descsz == sizeof(abi) &&
-	    !memcmp(c->img + off + sizeof(nh), name, sizeof(name))) {
-		memcpy(&abi, c->img + off + sizeof(nh) + namesz, sizeof(abi));
+	if (nh.n_namesz != sizeof(name) ||
+	    memcmp(c->img + off + sizeof(nh), name, sizeof(name)))
+		return total;	/* someone else's */
+	off += sizeof(nh) + namesz;
+	if (nh.n_type == KSPAWN_NOTE_ABI && nh.n_descsz == sizeof(abi)) {
+		memcpy(&abi, c->img + off, sizeof(abi));
 		c->info->abi_major = abi.abi_major;
 		c->info->abi_minor = abi.abi_minor;
 		c->info->min_region_mib = abi.min_region_mib;
 		c->seen_note = 1;
+	} else if (nh.n_type == KSPAWN_NOTE_APPS) {
+		/* Names a reader may walk with string functions: NUL last. */
+		if (!nh.n_descsz || c->img[off + nh.n_descsz - 1])
+			return 0;
+		c->info->apps_off = off;
+		c->info->apps_size = nh.n_descsz;
 	}
 	return total;
 }

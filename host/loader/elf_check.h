@@ -35,6 +35,12 @@ struct elf_check_info {
 	uint16_t abi_major;		/* from .note.kspawn */
 	uint16_t abi_minor;
 	uint32_t min_region_mib;
+	/*
+	 * The KSPAWN_NOTE_APPS descriptor in the file, NUL-terminated names
+	 * ending in a NUL; apps_size 0: the image has none.
+	 */
+	uint64_t apps_off;
+	uint32_t apps_size;
 };
 
 /*

@@ -310,6 +310,15 @@ static void test_wrapping_sizes(void **state)
 	t = good();
 	t.abi.nh.n_descsz = UINT32_MAX - 2;
 	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT, "malformed note at offset");
+	/* An app list a reader could run off the end of, or an empty one. */
+	t = with_apps(good());
+	accepted(&t, sizeof(t));
+	t.apps.desc[sizeof("hello\0spin") - 1] = 'x';
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT, "malformed note at offset");
+	t = with_apps(good());
+	t.apps.nh.n_descsz = 0;
+	t.note.p_filesz -= sizeof(t.apps.desc);
+	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT, "malformed note at offset");
 }
 
 /*
@@ -338,6 +347,34 @@ static void test_notes_bounded(void **state)
 	f.t.note.p_offset = offsetof(typeof(f), empty[0]);
 	f.t.note.p_filesz = len - f.t.note.p_offset;
 	refused(&f.t, len, 0, IMAGE_ERR_FORMAT, "more than 64 notes");
+}
+
+/*
+ * The app list (KSPAWN_NOTE_APPS): a name on it, one not on it with the
+ * list said (cut to the buffer), and an image with no list checks nothing.
+ */
+static void test_app_list(void **state)
+{
+	struct tiny t = with_apps(good());
+	struct image img;
+	uint64_t mem = 0;
+	char apps[64];
+
+	(void)state;
+	assert_int_equal(load(&t, sizeof(t), &mem, &img), IMAGE_OK);
+	assert_int_equal(img.info.apps_size, sizeof("hello\0spin"));
+	assert_int_equal(image_has_app(&img, "spin", apps, sizeof(apps)), 1);
+	assert_int_equal(image_has_app(&img, "hello", apps, sizeof(apps)), 1);
+	assert_int_equal(image_has_app(&img, "hell", apps, sizeof(apps)), 0);
+	assert_string_equal(apps, "hello, spin");
+	assert_int_equal(image_has_app(&img, "spinx", apps, 8), 0);
+	assert_string_equal(apps, "hello, ");
+	assert_int_equal(image_has_app(&img, "", apps, sizeof(apps)), 0);
+	image_free(&img);
+	t = good();
+	assert_int_equal(load(&t, sizeof(t), &mem, &img), IMAGE_OK);
+	assert_int_equal(image_has_app(&img, "typo", apps, sizeof(apps)), 1);
+	image_free(&img);
 }
 
 /* What only the module used to refuse: kspawnctl now says so itself. */
@@ -421,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_entry_outside_text),
 		cmocka_unit_test(test_wrapping_sizes),
 		cmocka_unit_test(test_notes_bounded),
+		cmocka_unit_test(test_app_list),
 		cmocka_unit_test(test_module_rules),
 		cmocka_unit_test(test_fuzz_seeds_accepted),
 		cmocka_unit_test(test_no_file),

@@ -37,6 +37,8 @@ static int lists;
 static char image_path[] = "/tmp/kspawn-test-run-XXXXXX";
 static char empty_path[] = "/tmp/kspawn-test-empty-XXXXXX";
 static char disk_path[] = "/tmp/kspawn-test-disk-XXXXXX";	/* 4 KiB */
+static char apps_path[] = "/tmp/kspawn-test-apps-XXXXXX";	/* hello, spin */
+static char *image_arg = image_path;	/* what run() runs */
 
 void kmsg_mark(struct kmsg_mark *m)
 {
@@ -169,10 +171,8 @@ int dev_stop(int fd, uint32_t id, int force)
 }
 
 /* A valid image (tiny_image.h), asking for 16 MiB. */
-static void write_image(int fd)
+static void write_image(int fd, struct tiny t)
 {
-	struct tiny t = good();
-
 	assert_int_equal(write(fd, &t, sizeof(t)), sizeof(t));
 }
 
@@ -183,7 +183,12 @@ static int setup(void **state)
 	(void)state;
 	if (fd < 0)
 		return -1;
-	write_image(fd);
+	write_image(fd, good());
+	close(fd);
+	fd = mkstemp(apps_path);
+	if (fd < 0)
+		return -1;
+	write_image(fd, with_apps(good()));
 	close(fd);
 	fd = mkstemp(empty_path);
 	if (fd < 0)
@@ -200,6 +205,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	unlink(image_path);
+	unlink(apps_path);
 	unlink(empty_path);
 	unlink(disk_path);
 	return 0;
@@ -208,7 +214,7 @@ static int teardown(void **state)
 /* kspawnctl run IMAGE ARGS... (NULL-terminated) with the module's errno. */
 static int run(int err, ...)
 {
-	char *argv[16] = { "run", image_path };
+	char *argv[16] = { "run", image_arg };
 	struct ctl c = { .fd = -1 };
 	int argc = 2;
 	va_list ap;
@@ -242,6 +248,43 @@ static void spawned(void **state)
 	running = 0;
 	assert_int_equal(run(0, "--cpu", "1", NULL), EXIT_OK);
 	assert_int_equal(spawns, 1);
+}
+
+/*
+ * An app the image does not have is a bad command line, said with the
+ * apps it has, before the module is asked; options before the name are
+ * skipped as the guest skips them; --no-verify, or an image without a
+ * list, leaves it to the guest.
+ */
+static void app_not_in_image(void **state)
+{
+	(void)state;
+	running = 0;
+	image_arg = apps_path;
+	assert_int_equal(run(0, "--cpu", "1", "--cmdline", "hell", NULL),
+			 EXIT_USAGE);
+	assert_int_equal(spawns, 0);
+	says("has no app 'hell' (--cmdline); its apps: hello, spin");
+	assert_int_equal(run(0, "--cpu", "1", "--cmdline", "a=1 spin hell",
+			     NULL), EXIT_OK);
+	assert_int_equal(spawns, 1);
+	assert_int_equal(run(0, "--cpu", "1", NULL), EXIT_OK);	/* hello */
+	assert_int_equal(run(0, "--cpu", "1", "--cmdline", "a=1 b=2", NULL),
+			 EXIT_OK);
+	assert_int_equal(run(0, "--cpu", "1", "--no-verify", "--cmdline",
+			     "hell", NULL), EXIT_OK);
+	assert_int_equal(spawns, 1);
+	image_arg = image_path;
+	assert_int_equal(run(0, "--cpu", "1", "--cmdline", "hell", NULL),
+			 EXIT_OK);
+	assert_int_equal(spawns, 1);
+}
+
+static int plain_image(void **state)
+{
+	(void)state;
+	image_arg = image_path;
+	return 0;
 }
 
 static void cpu_busy(void **state)
@@ -445,6 +488,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(spawned),
+		cmocka_unit_test_teardown(app_not_in_image, plain_image),
 		cmocka_unit_test(cpu_busy),
 		cmocka_unit_test(too_many_instances),
 		cmocka_unit_test(too_many_instances_raced),

@@ -1,7 +1,9 @@
 /*
  * The smallest valid guest image the unit tests build: one text and one
- * data segment and the ABI note, asking for a 16 MiB region.  Tests break
- * a copy of it one way each (test_image.c) or write it whole (test_run.c).
+ * data segment and the ABI note, asking for a 16 MiB region; with_apps()
+ * adds an app list (apps "hello" and "spin") to its note segment.  Tests
+ * break a copy of it one way each (test_image.c) or write it whole
+ * (test_run.c).
  */
 #ifndef TESTS_UNIT_TINY_IMAGE_H
 #define TESTS_UNIT_TINY_IMAGE_H
@@ -25,6 +27,11 @@ struct tiny {
 		char name[8];
 		struct kspawn_note_abi desc;
 	} abi;
+	struct {		/* right after abi: the segment may take it in */
+		Elf64_Nhdr nh;
+		char name[8];
+		char desc[12];
+	} apps;
 	uint8_t code[64];
 	uint8_t bytes[64];
 };
@@ -67,6 +74,17 @@ static inline struct tiny good(void)
 	strcpy(t.abi.name, KSPAWN_NOTE_NAME);
 	t.abi.desc = (struct kspawn_note_abi){ KSPAWN_ABI_MAJOR,
 					       KSPAWN_ABI_MINOR, MIN_MIB };
+	t.apps.nh = (Elf64_Nhdr){ sizeof(KSPAWN_NOTE_NAME),
+				  sizeof("hello\0spin"), KSPAWN_NOTE_APPS };
+	strcpy(t.apps.name, KSPAWN_NOTE_NAME);
+	memcpy(t.apps.desc, "hello\0spin", sizeof("hello\0spin"));
+	return t;
+}
+
+/* The note segment takes in the app list too. */
+static inline struct tiny with_apps(struct tiny t)
+{
+	t.note.p_filesz = sizeof(t.abi) + sizeof(t.apps);
 	return t;
 }
 

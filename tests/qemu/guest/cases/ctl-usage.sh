@@ -28,6 +28,10 @@ has '--ramdisk 8G.*at most 4096 MiB'
 expect 2 kspawnctl run "$IMG" --disk /tmp/empty.disk
 has '--disk /tmp/empty.disk.*empty'
 rm -f /tmp/empty.disk
+# An app the image does not carry (its KSPAWN_NOTE_APPS list): said with
+# the ones it does, nothing started; --no-verify leaves it to the guest.
+expect 2 kspawnctl run "$IMG" --cmdline 'x=1 nosuchapp a'
+has "has no app 'nosuchapp' .*; its apps: .*hello"
 want_no_instances
 expect 8 kspawnctl status 4242
 has 'no instance 4242'
