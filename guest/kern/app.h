@@ -16,7 +16,7 @@ struct app {
  * linker script), for kspawnctl run to check --cmdline against.
  */
 #define APP(id, fn, text)                                                     \
-	static const char app_note_##id[]                                     \
+	static const char kspawn_appname_##id[]                               \
 		__attribute__((used, section(".kspawn_app_names"),            \
 			       aligned(1))) = #id;                            \
 	static const struct app app_##id                                      \

@@ -155,12 +155,18 @@ app_names() { (cd "$top" && grep -ho '^APP([a-z0-9_]*' $1 2>/dev/null | cut -c5-
 want_user=$(app_names 'guest/apps/*.c')
 want_test=$(app_names 'guest/apps/*.c guest/apps/*/*.c')
 got_user=$(apps_of "$build/kspawn-guest.elf") got_test=$(apps_of "$build/kspawn-guest-test.elf")
-if [ -z "$inside" ] && [ "$got_user" = "$want_user" ] && [ "$got_test" = "$want_test" ]; then
+# ... and each image's app list note (what kspawnctl run checks) says so.
+notes_of() { python3 "$here/note_apps.py" "$1" 2>&1 | tr '\n' ' '; }
+note_user=$(notes_of "$build/kspawn-guest.elf") note_test=$(notes_of "$build/kspawn-guest-test.elf")
+if [ -z "$inside" ] && [ "$got_user" = "$want_user" ] && [ "$got_test" = "$want_test" ] &&
+	[ "$note_user" = "$want_user" ] && [ "$note_test" = "$want_test" ]; then
 	ok "unit/apps-split (kspawn-guest.elf: $got_user)"
 else
-	bad "unit/apps-split: apps reach into kern/ or arch/, or an image has the wrong apps"
+	bad "unit/apps-split: apps reach into kern/ or arch/, or an image has the wrong apps or app list note"
 	printf '%s\n' "$inside" "kspawn-guest.elf: $got_user (want $want_user)" \
-		"kspawn-guest-test.elf: $got_test (want $want_test)" | sed 's/^/    | /'
+		"kspawn-guest-test.elf: $got_test (want $want_test)" \
+		"kspawn-guest.elf's note: $note_user" \
+		"kspawn-guest-test.elf's note: $note_test" | sed 's/^/    | /'
 fi
 
 # Who runs on this CPU is read in one GS-relative load where interrupts
