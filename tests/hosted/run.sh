@@ -115,7 +115,7 @@ driver=("$top"/guest/lib/virtq*.c "$top"/guest/lib/virtio*.c
 	"$top/guest/lib/format.c" "$top/guest/hosted/virtio_hosted.c")
 
 # Hostile rings: one case per line the program prints.
-if build vq_hostile "${asan[@]}" -- "$here/vq_hostile.c" "${backend[@]}"; then
+if build vq_hostile "${asan[@]}" -- "$here/vq_hostile.c" "$here/vq_hostile_packed.c" "${backend[@]}"; then
 	run_cases vq_hostile vq-
 fi
 # The driver against a device breaking the used ring: nothing refused
