@@ -248,8 +248,6 @@ int kspawn_instance_create(const struct kspawn_ioc_load *req,
 			   const void *image, struct file *owner, u32 *id);
 void kspawn_instance_retire(struct kspawn_instance *in);
 void kspawn_instance_retire_stopped(struct kspawn_instance *in);
-int kspawn_epitaph_take(u32 id, char *buf, u32 len, u32 *gone);
-void kspawn_epitaphs_free(void);
 void kspawn_instance_release_owner(struct file *owner);
 void kspawn_instance_unload(u32 id, struct file *owner);
 int kspawn_instance_stop_final(struct kspawn_instance *in);
@@ -259,6 +257,19 @@ int kspawn_instance_ids(u32 *ids, u32 max);
 void kspawn_instance_poll_all(void);
 void kspawn_instance_status(struct kspawn_instance *in,
 			    struct kspawn_ioc_status *st);
+
+/*
+ * epitaph.c: a stopped guest's unread console output and how it ended,
+ * kept a while under its ID.  Alloc outside kspawn_list_lock (NULL: none
+ * worth keeping), add and prune under it; add returns false if the
+ * epitaph was not kept (the caller frees it, kvfree, after the lock).
+ */
+struct kspawn_epitaph;
+struct kspawn_epitaph *kspawn_epitaph_alloc(struct kspawn_instance *in);
+bool kspawn_epitaph_add(struct kspawn_epitaph *ep, struct kspawn_instance *in);
+void kspawn_epitaphs_prune(u32 id);
+int kspawn_epitaph_take(u32 id, char *buf, u32 len, u32 *gone);
+void kspawn_epitaphs_free(void);
 
 /* lifecycle.c: start, stop, break; each under the instance's op_lock */
 int kspawn_instance_start(struct kspawn_instance *in);

@@ -77,7 +77,7 @@ static bool guest_stopped(struct kspawn_instance *in)
 	return s == KSPAWN_GUEST_HALTED || s == KSPAWN_GUEST_PANICKED;
 }
 
-/* How a stop finds the guest, for its epitaph (instance.c). */
+/* How a stop finds the guest, for its epitaph (epitaph.c). */
 static u32 gone_state(struct kspawn_instance *in)
 {
 	u32 s = READ_ONCE(in->gstate->state);

@@ -231,7 +231,7 @@ void kspawn_monitor_poll(struct kspawn_instance *in)
  * A start that failed after its guest ran, its cores had INIT: what the
  * guest wrote meanwhile (its boot lines, a panic) is the user's clue to
  * why.  The monitor leaves a LOADED instance alone, so this one look
- * keeps it for a console read and the stop's epitaph (instance.c); the
+ * keeps it for a console read and the stop's epitaph (epitaph.c); the
  * rings hold no more than one drain takes.
  */
 void kspawn_monitor_last_words(struct kspawn_instance *in)
