@@ -1,4 +1,4 @@
-/* kspawnctl console ID [--follow] [--input] */
+/* kspawnctl console ID [--follow] [--input] [--raw] */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -13,6 +13,9 @@
 #define OUTPUT_LOST 1	/* drain(): stdout failed (said: ctl_write()) */
 
 static volatile sig_atomic_t interrupted;
+/* Bytes for a terminal made safe (term_text.c); not with --raw. */
+static int safe;
+static struct term_text text;
 
 /* The signal that ends --follow; the exit status is EXIT_SIGNAL + it. */
 static void on_signal(int sig)
@@ -31,7 +34,7 @@ static void on_signal(int sig)
 static int drain(int fd, uint32_t id, size_t *total, int *full,
 		 enum ctl_gone *gone)
 {
-	char buf[4096];
+	char buf[4096], shown[sizeof(buf) + 3];
 	size_t got, done = 0;
 	enum ctl_gone g;
 	int e;
@@ -43,7 +46,9 @@ static int drain(int fd, uint32_t id, size_t *total, int *full,
 			break;
 		if (g)
 			*gone = g;
-		if (ctl_write(buf, got, &interrupted))
+		if (safe ? ctl_write(shown, term_text(&text, buf, got, shown),
+				     &interrupted) :
+			   ctl_write(buf, got, &interrupted))
 			return OUTPUT_LOST;
 		done += got;
 	} while (got && !interrupted &&
@@ -235,22 +240,13 @@ static int follow(int fd, uint32_t id, struct input *in)
 	return in && in->failed && rc == EXIT_OK ? EXIT_FAIL : rc;
 }
 
-int cmd_console(struct ctl *c, int argc, char **argv)
+static int console(struct ctl *c, uint32_t id, int do_follow, int do_input)
 {
-	int do_follow = 0, do_input = 0, rc, e, full;
-	const struct ctl_flag flags[] = {
-		{ "--follow", "-f", &do_follow },
-		{ "--input", "-i", &do_input },
-		{ 0 }
-	};
 	static struct input in;
 	size_t total = 0;
 	enum ctl_gone gone = CTL_GONE_NO;
-	uint32_t id;
+	int rc, e, full;
 
-	rc = ctl_id_args("console", argc, argv, flags, &id);
-	if (rc != CTL_GO)
-		return rc;
 	rc = ctl_open(c);
 	if (rc)
 		return rc;
@@ -269,4 +265,30 @@ int cmd_console(struct ctl *c, int argc, char **argv)
 	if (e && !(no_instance(e) && total))
 		return ctl_fail("console", e, id);
 	return EXIT_OK;
+}
+
+int cmd_console(struct ctl *c, int argc, char **argv)
+{
+	int do_follow = 0, do_input = 0, raw = 0, rc;
+	const struct ctl_flag flags[] = {
+		{ "--follow", "-f", &do_follow },
+		{ "--input", "-i", &do_input },
+		{ "--raw", NULL, &raw },
+		{ 0 }
+	};
+	char end[1];
+	uint32_t id;
+
+	rc = ctl_id_args("console", argc, argv, flags, &id);
+	if (rc != CTL_GO)
+		return rc;
+	/* A pipe or a file gets the bytes as they are: it acts on none. */
+	safe = !raw && isatty(STDOUT_FILENO);
+	text = (struct term_text){ 0 };
+	rc = console(c, id, do_follow, do_input);
+	/* A character the guest never finished is shown, as '?'. */
+	if (safe && ctl_write(end, term_text_end(&text, end), &interrupted) &&
+	    rc == EXIT_OK)
+		rc = EXIT_FAIL;
+	return rc;
 }

@@ -11,7 +11,7 @@ static const char synopsis[] =
 "                     [--net loopback|netdev] [--doorbell-cpu N] [--no-verify]\n"
 "       kspawnctl list\n"
 "       kspawnctl status ID\n"
-"       kspawnctl console ID [--follow] [--input]\n"
+"       kspawnctl console ID [--follow] [--input] [--raw]\n"
 "       kspawnctl stop ID [--force]\n"
 "       kspawnctl gdb ID [--listen [ADDR:]PORT | --tty DEV]\n"
 "       kspawnctl reserve CPULIST\n"
@@ -154,9 +154,13 @@ static const char status_help[] =
 "  bytes lost).\n";
 
 static const char console_help[] =
-"kspawnctl console ID [--follow] [--input]\n"
+"kspawnctl console ID [--follow] [--input] [--raw]\n"
 "  Print what the guest wrote to its console since the last read (for\n"
 "  10 s after a stop, what a stopped guest wrote that nobody read).\n"
+"  On a terminal, a byte that could make the terminal act (escape\n"
+"  sequences, other control bytes, malformed UTF-8) is shown as '?';\n"
+"  printable text, UTF-8, newlines, tabs, \\r and \\b pass.  A pipe or a\n"
+"  file gets the bytes as they are.\n"
 "  --follow, -f    keep printing until the guest halts, panics or hangs,\n"
 "                  or another process stops it (or Ctrl-C: status 130);\n"
 "                  exit status 0 if it halted or was stopped (its last\n"
@@ -169,7 +173,10 @@ static const char console_help[] =
 "                  stdin (Ctrl-D) the sending stops, not the following.\n"
 "                  Bytes read from stdin that the guest never took are\n"
 "                  counted on stderr (its 1 KiB ring may hold more it\n"
-"                  never read); a failed stdin ends it with status 1.\n";
+"                  never read); a failed stdin ends it with status 1.\n"
+"  --raw           the guest's bytes as they are on a terminal too (the\n"
+"                  guest can then clear the screen, set the title, or\n"
+"                  have the terminal answer as if you typed)\n";
 
 static const char stop_help[] =
 "kspawnctl stop ID [--force]\n"

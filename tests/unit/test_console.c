@@ -7,10 +7,13 @@
  * process stops: the instance is gone between two looks, what the guest
  * wrote last (the module keeps it a while for the reader) is printed,
  * and it ends with status 0, not 8 (no instance); or 9 if the module says
- * the stop found the guest panicked, hung or dead, seen or not.
+ * the stop found the guest panicked, hung or dead, seen or not.  And on
+ * a terminal (a pty here) the guest's escapes come out as '?', unless
+ * --raw; to a file they come out as they are.
  *
- * unit-sources: host/ctl/cmd_console.c host/ctl/output.c
+ * unit-sources: host/ctl/cmd_console.c host/ctl/term_text.c host/ctl/output.c
  */
+#define _GNU_SOURCE		/* posix_openpt() */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <termios.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -352,6 +356,59 @@ static void test_console_empty_epitaph(void **state)
 	assert_string_equal(out, "");
 }
 
+/* cmd_console with a pty (raw: no newline mapping) as its stdout. */
+static int on_tty(struct ctl *c, int argc, char **argv, char *out,
+		  size_t size)
+{
+	int master = posix_openpt(O_RDWR | O_NOCTTY), slave, keep, rc;
+	struct termios tio;
+	ssize_t n;
+
+	assert_true(master >= 0 && !grantpt(master) && !unlockpt(master));
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+	assert_true(slave >= 0 && !tcgetattr(slave, &tio));
+	cfmakeraw(&tio);
+	assert_int_equal(tcsetattr(slave, TCSANOW, &tio), 0);
+	keep = dup(1);
+	fflush(stdout);
+	dup2(slave, 1);
+	rc = cmd_console(c, argc, argv);
+	fflush(stdout);
+	dup2(keep, 1);
+	close(keep);
+	close(slave);
+	n = read(master, out, size - 1);
+	out[n > 0 ? n : 0] = 0;
+	close(master);
+	return rc;
+}
+
+#define HOSTILE "\x1b[2J\x1b]0;owned\x07ok \xc3\xa9 \x9b \xf0\x9f"
+
+/* A guest's escape sequences do not reach a terminal as such. */
+static void test_console_tty_is_safe(void **state)
+{
+	struct ctl c = { 0 };
+	char *argv[] = { "console", "7", NULL, NULL };
+	char out[256];
+
+	(void)state;
+	gone = 1;
+	gone_state = CTL_GONE_RUNNING;
+	last_words = HOSTILE;
+	assert_int_equal(on_tty(&c, 2, argv, out, sizeof(out)), EXIT_OK);
+	assert_string_equal(out, "?[2J?]0;owned?ok \xc3\xa9 ? ?");
+	/* --raw: as they are, the cut character too. */
+	last_words = HOSTILE;
+	argv[2] = "--raw";
+	assert_int_equal(on_tty(&c, 3, argv, out, sizeof(out)), EXIT_OK);
+	assert_string_equal(out, HOSTILE);
+	/* Not a terminal: as they are. */
+	last_words = HOSTILE;
+	assert_int_equal(captured(&c, 2, argv, out, sizeof(out)), EXIT_OK);
+	assert_string_equal(out, HOSTILE);
+}
+
 /* An instance that was never there is still "no instance". */
 static void test_console_follow_no_instance(void **state)
 {
@@ -379,6 +436,7 @@ int main(void)
 				       setup),
 		cmocka_unit_test_setup(test_console_follow_gone_at_read, setup),
 		cmocka_unit_test_setup(test_console_empty_epitaph, setup),
+		cmocka_unit_test_setup(test_console_tty_is_safe, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
