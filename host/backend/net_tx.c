@@ -59,8 +59,16 @@ static void tx_chain(struct kb_net *n, const struct kb_chain *c,
 		return;
 	o->refused = 0;
 	o->buf = sink->alloc(ctx, o->len);
-	if (o->buf)
-		kb_chain_read(c, KB_NET_HDR, o->buf, o->len);
+	/*
+	 * Whole, as the readable part is out_len (vq.c puts it first);
+	 * were it ever short, no host bytes the sink left go out.
+	 */
+	if (o->buf) {
+		uint32_t got = kb_chain_read(c, KB_NET_HDR, o->buf, o->len);
+
+		if (got < o->len)
+			memset((uint8_t *)o->buf + got, 0, o->len - got);
+	}
 }
 
 /* The same for a chain of one buffer, from the batch take. */

@@ -67,6 +67,13 @@ void *ksnet_xdp_alloc(struct ksnet_batch *b, u32 len)
 		b->kn->dev->stats.rx_dropped++;
 		return NULL;
 	}
+	/*
+	 * A program may grow the frame into the headroom
+	 * (bpf_xdp_adjust_head(), _meta()) and send it to the guest
+	 * (XDP_TX) or on without writing there: no stale host bytes then.
+	 * (A grown tail the kernel zeroes itself.)
+	 */
+	memset(page_address(b->page), 0, XDP_PACKET_HEADROOM);
 	return page_address(b->page) + XDP_PACKET_HEADROOM;
 }
 
