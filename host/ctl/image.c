@@ -202,22 +202,45 @@ void image_free(struct image *img)
 	img->data = NULL;
 }
 
+/*
+ * name at out (size bytes, at least 1), for a message: an image's bytes,
+ * so only printable ASCII.  Its length; *cut set if it did not fit.
+ */
+static size_t put_name(char *out, size_t size, const char *name, int *cut)
+{
+	size_t n = 0;
+
+	for (; *name && n + 1 < size; name++)
+		out[n++] = *name >= 0x20 && *name < 0x7f ? *name : '?';
+	out[n] = 0;
+	*cut |= *name != 0;
+	return n;
+}
+
 int image_has_app(const struct image *img, const char *app, char *apps,
 		  size_t size)
 {
 	const char *name = (const char *)img->data + img->info.apps_off;
 	const char *end = name + img->info.apps_size;
 	size_t used = 0;
+	int cut = 0;
 
-	if (!img->info.apps_size)
+	if (!img->info.apps_off)
 		return 1;
 	/* elf_check() saw the list end in a NUL: each name is a string. */
 	for (const char *n = name; n < end; n += strlen(n) + 1)
 		if (!strcmp(n, app))
 			return 1;
-	apps[0] = 0;
-	for (const char *n = name; n < end && used < size; n += strlen(n) + 1)
-		used += (size_t)snprintf(apps + used, size - used, "%s%s",
-					 n == name ? "" : ", ", n);
+	if (!size)
+		return 0;
+	snprintf(apps, size, "none");
+	for (const char *n = name; n < end && !cut; n += strlen(n) + 1) {
+		if (n != name)
+			used += put_name(apps + used, size - used, ", ", &cut);
+		used += put_name(apps + used, size - used, n, &cut);
+	}
+	/* Said, not a last name that looks whole. */
+	if (cut && size > 4)
+		memcpy(apps + size - 4, "...", 4);
 	return 0;
 }

@@ -188,8 +188,11 @@ static uint64_t note_at(struct check *c, uint64_t off, uint64_t end)
 		c->info->min_region_mib = abi.min_region_mib;
 		c->seen_note = 1;
 	} else if (nh.n_type == KSPAWN_NOTE_APPS) {
-		/* Names a reader may walk with string functions: NUL last. */
-		if (!nh.n_descsz || c->img[off + nh.n_descsz - 1])
+		/*
+		 * Names a reader may walk with string functions: NUL last
+		 * (or no byte at all: an image without apps, said so).
+		 */
+		if (nh.n_descsz && c->img[off + nh.n_descsz - 1])
 			return 0;
 		c->info->apps_off = off;
 		c->info->apps_size = nh.n_descsz;

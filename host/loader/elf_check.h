@@ -36,8 +36,9 @@ struct elf_check_info {
 	uint16_t abi_minor;
 	uint32_t min_region_mib;
 	/*
-	 * The KSPAWN_NOTE_APPS descriptor in the file, NUL-terminated names
-	 * ending in a NUL; apps_size 0: the image has none.
+	 * The KSPAWN_NOTE_APPS descriptor in the file: NUL-terminated
+	 * names, the last byte a NUL.  apps_off 0: the image has no such
+	 * note (and says nothing of its apps); apps_size 0: it has none.
 	 */
 	uint64_t apps_off;
 	uint32_t apps_size;

@@ -45,5 +45,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	assert(entry_in_text);
 	assert(info.abi_major == KSPAWN_ABI_MAJOR);
+	/* kspawnctl walks the app list with string functions. */
+	if (info.apps_size)
+		assert(info.apps_off <= size &&
+		       info.apps_size <= size - info.apps_off &&
+		       !data[info.apps_off + info.apps_size - 1]);
 	return 0;
 }

@@ -7,6 +7,8 @@
                      .note.kspawn, and the PT_NOTE that points at it;
   two-loads.elf      the same and an R+W PT_LOAD (16 bytes, 8 KiB in
                      memory) in the next page: two segments to overlap;
+  apps.elf           tiny.elf with an app list note (KSPAWN_NOTE_APPS:
+                     "hello", "spin") after the ABI note;
   guest-headers.elf  the first 2 KiB of the real guest image (its ELF and
                      program headers), when GUEST_ELF exists.
 
@@ -28,6 +30,7 @@ PT_LOAD, PT_NOTE = 1, 4
 PF_X, PF_W, PF_R = 1, 2, 4
 EHDR, PHDR = 64, 56
 KSPAWN_NOTE_ABI = 1
+KSPAWN_NOTE_APPS = 2
 
 
 def abi_major():
@@ -43,10 +46,17 @@ def note(abi_major, abi_minor, min_region_mib):
     return struct.pack("<III", 7, len(desc), KSPAWN_NOTE_ABI) + name + desc
 
 
-def image(with_data):
+def apps_note(names):
+    desc = b"".join(n + b"\0" for n in names)
+    pad = bytes(-len(desc) % 4)
+    return struct.pack("<III", 7, len(desc), KSPAWN_NOTE_APPS) + \
+        b"kspawn\0\0" + desc + pad
+
+
+def image(with_data, apps=()):
     nph = 3 if with_data else 2
     note_off = EHDR + nph * PHDR
-    body = note(abi_major(), 0, 16)
+    body = note(abi_major(), 0, 16) + (apps_note(apps) if apps else b"")
     code_off = note_off + len(body)
     code = b"\xf4\xeb\xfd"                  # hlt; jmp hlt
     size = code_off + len(code)
@@ -72,6 +82,8 @@ def main():
         f.write(image(False))
     with open(os.path.join(out, "two-loads.elf"), "wb") as f:
         f.write(image(True))
+    with open(os.path.join(out, "apps.elf"), "wb") as f:
+        f.write(image(False, (b"hello", b"spin")))
     if len(sys.argv) > 2 and os.path.exists(sys.argv[2]):
         with open(sys.argv[2], "rb") as src:
             head = src.read(2048)

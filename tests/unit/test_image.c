@@ -310,14 +310,10 @@ static void test_wrapping_sizes(void **state)
 	t = good();
 	t.abi.nh.n_descsz = UINT32_MAX - 2;
 	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT, "malformed note at offset");
-	/* An app list a reader could run off the end of, or an empty one. */
+	/* An app list a reader could run off the end of. */
 	t = with_apps(good());
 	accepted(&t, sizeof(t));
 	t.apps.desc[sizeof("hello\0spin") - 1] = 'x';
-	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT, "malformed note at offset");
-	t = with_apps(good());
-	t.apps.nh.n_descsz = 0;
-	t.note.p_filesz -= sizeof(t.apps.desc);
 	refused(&t, sizeof(t), 0, IMAGE_ERR_FORMAT, "malformed note at offset");
 }
 
@@ -367,10 +363,31 @@ static void test_app_list(void **state)
 	assert_int_equal(image_has_app(&img, "hello", apps, sizeof(apps)), 1);
 	assert_int_equal(image_has_app(&img, "hell", apps, sizeof(apps)), 0);
 	assert_string_equal(apps, "hello, spin");
-	assert_int_equal(image_has_app(&img, "spinx", apps, 8), 0);
-	assert_string_equal(apps, "hello, ");
+	/* Cut short: said so, not a name that looks whole. */
+	assert_int_equal(image_has_app(&img, "spinx", apps, 10), 0);
+	assert_string_equal(apps, "hello,...");
+	assert_int_equal(image_has_app(&img, "spinx", apps, 11), 0);
+	assert_string_equal(apps, "hello, ...");
+	assert_int_equal(image_has_app(&img, "spinx", apps, 12), 0);
+	assert_string_equal(apps, "hello, spin");	/* just fits */
 	assert_int_equal(image_has_app(&img, "", apps, sizeof(apps)), 0);
 	image_free(&img);
+	/* The image's bytes are said as printable ASCII only. */
+	t = with_apps(good());
+	t.apps.desc[1] = 0x1b;
+	assert_int_equal(load(&t, sizeof(t), &mem, &img), IMAGE_OK);
+	assert_int_equal(image_has_app(&img, "x", apps, sizeof(apps)), 0);
+	assert_string_equal(apps, "h?llo, spin");
+	image_free(&img);
+	/* An image that says it has no apps: none fits. */
+	t = with_apps(good());
+	t.apps.nh.n_descsz = 0;
+	t.note.p_filesz -= sizeof(t.apps.desc);
+	assert_int_equal(load(&t, sizeof(t), &mem, &img), IMAGE_OK);
+	assert_int_equal(image_has_app(&img, "hello", apps, sizeof(apps)), 0);
+	assert_string_equal(apps, "none");
+	image_free(&img);
+	/* No list: nothing to check against. */
 	t = good();
 	assert_int_equal(load(&t, sizeof(t), &mem, &img), IMAGE_OK);
 	assert_int_equal(image_has_app(&img, "typo", apps, sizeof(apps)), 1);
@@ -428,6 +445,7 @@ static void test_fuzz_seeds_accepted(void **state)
 	assert_int_equal(system(cmd), 0);
 	seed_accepted(dir, "tiny.elf");
 	seed_accepted(dir, "two-loads.elf");
+	seed_accepted(dir, "apps.elf");
 	rmdir(dir);
 }
 

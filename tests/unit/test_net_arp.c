@@ -268,6 +268,72 @@ static void test_held_too_long_dropped(void **state)
 	udp_sock_close(&s);
 }
 
+/* The order survives held_seq wrapping round. */
+static void test_held_order_across_wrap(void **state)
+{
+	struct udp_sock s = { 0 };
+	uint8_t q[64];
+	int tags[5] = { 0, 1, 2, 3, 4 };
+
+	(void)state;
+	st.held_seq = UINT32_MAX - 2;
+	assert_int_equal(udp_sock_open_queue(&st, &s, 5000, q, sizeof(q), 8), 0);
+	send_tagged(&s, PEER_IP, 0, 5);
+	link.n = 0;
+	resolve(PEER_MAC, PEER_IP);
+	expect_tags(0, PEER_MAC, tags, 5);
+	udp_sock_close(&s);
+}
+
+/*
+ * A pending entry pushed out of the cache takes its frames with it: a
+ * reply for the address later sends nothing stale.
+ */
+static void test_held_go_with_their_entry(void **state)
+{
+	uint8_t f[64], ip[4] = { 169, 254, 4, 0 }, mac[6] = { 2, 0, 0, 0, 4, 0 };
+	struct udp_sock s = { 0 };
+	uint8_t q[64];
+
+	(void)state;
+	assert_int_equal(udp_sock_open_queue(&st, &s, 5000, q, sizeof(q), 8), 0);
+	send_tagged(&s, PEER_IP, 0, 2);
+	/* NET_ARP_SLOTS others who ask for us, each newer. */
+	for (int i = 0; i < NET_ARP_SLOTS; i++) {
+		ip[3] = (uint8_t)i;
+		mac[5] = (uint8_t)i;
+		now_ms += 1;
+		build_arp(f, BCAST_MAC, 1, mac, ip, US_IP);
+		feed(&nif, f, 42);
+	}
+	assert_int_equal(nif.stats.arp_held_dropped, 2);
+	link.n = 0;
+	resolve(PEER_MAC, PEER_IP);
+	assert_int_equal(link.n, 0);
+	udp_sock_close(&s);
+}
+
+/* Without a clock nothing ages: held frames wait for the reply. */
+static void test_held_no_clock(void **state)
+{
+	struct udp_sock s = { 0 };
+	uint8_t q[64];
+	int tags[2] = { 0, 1 };
+
+	(void)state;
+	net_stack_init(&st, NULL);
+	net_stack_attach(&st, &nif);
+	link.n = 0;
+	assert_int_equal(udp_sock_open_queue(&st, &s, 5000, q, sizeof(q), 8), 0);
+	send_tagged(&s, PEER_IP, 0, 2);
+	now_ms += 100 * NET_ARP_HOLD_MS;	/* nobody reads it */
+	link.n = 0;
+	resolve(PEER_MAC, PEER_IP);
+	expect_tags(0, PEER_MAC, tags, 2);
+	assert_int_equal(nif.stats.arp_held_dropped, 0);
+	udp_sock_close(&s);
+}
+
 static void test_refresh_after_ttl(void **state)
 {
 	static const uint8_t zero[6];
@@ -416,6 +482,9 @@ int main(void)
 		cmocka_unit_test_setup(test_held_share_per_address, setup),
 		cmocka_unit_test_setup(test_held_pool_shared, setup),
 		cmocka_unit_test_setup(test_held_too_long_dropped, setup),
+		cmocka_unit_test_setup(test_held_order_across_wrap, setup),
+		cmocka_unit_test_setup(test_held_go_with_their_entry, setup),
+		cmocka_unit_test_setup(test_held_no_clock, setup),
 		cmocka_unit_test_setup(test_refresh_after_ttl, setup),
 		cmocka_unit_test_setup(test_cache_eviction, setup),
 		cmocka_unit_test_setup(test_conflict_and_own_echo, setup),

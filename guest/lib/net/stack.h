@@ -26,8 +26,10 @@
  * Frames waiting for an address to resolve: a burst to a new peer is
  * held, not cut to its last frame.  The pool is shared by all addresses
  * (one unanswered address may hold at most NET_ARP_HELD_PER_IP of it),
- * and a frame held longer than NET_ARP_HOLD_MS is dropped: by then the
- * peer did not answer three requests, and late is worse than lost.
+ * and a frame held longer than NET_ARP_HOLD_MS is dropped: three retry
+ * intervals without an answer (a request is sent again only with another
+ * frame for the address, so a lone frame had one), and late is worse
+ * than lost.
  */
 #define NET_ARP_HELD 16
 #define NET_ARP_HELD_PER_IP 8
