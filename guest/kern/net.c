@@ -301,6 +301,10 @@ unsigned int net_ping(uint32_t ip, unsigned int count, unsigned int interval_ms,
 
 	if (!net.nif)
 		return 0;
+	/* Replies to earlier runs (ARP held and sent them late) count not. */
+	flags = spin_lock_irqsave(&net.lock);
+	net_ping_new_run(&net.stack);
+	spin_unlock_irqrestore(&net.lock, flags);
 	base = ping_answered();
 	for (unsigned int seq = 0; seq < count; seq++) {
 		flags = spin_lock_irqsave(&net.lock);

@@ -219,6 +219,17 @@ static void test_ping_another_stack(void **state)
 	feed(&nif, f, build_ip(f, PEER_IP, US_IP, 1, m, len, 0, 0));
 	assert_int_equal(nif.stats.ping_answered, 5);
 	assert_int_equal(nif.stats.icmp_ignored, 2);
+	/*
+	 * A new run: a late reply to the last run's ping (as one ARP held
+	 * sends with the run after it) counts no more; the new run's does.
+	 */
+	assert_int_equal(net_ping_send(&st, ip_of(PEER_IP), 0), 0);
+	net_ping_new_run(&st);
+	assert_int_equal(net_ping_send(&st, ip_of(PEER_IP), 0), 0);
+	shuttle(&link, &nif, &plink, &pnif);
+	assert_int_equal(pnif.stats.icmp_echo_replies, 7);
+	assert_int_equal(nif.stats.ping_answered, 6);
+	assert_int_equal(nif.stats.icmp_ignored, 3);
 }
 
 int main(void)

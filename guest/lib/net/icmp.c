@@ -1,7 +1,7 @@
 /*
  * ICMP (RFC 792): echo requests get their echo reply; replies to our own
- * pings are counted; every other message is counted and ignored (we send
- * no errors).
+ * pings of the current run are counted; every other message is counted
+ * and ignored (we send no errors).
  */
 #include <string.h>
 
@@ -27,7 +27,7 @@ int net_ping_send(struct net_stack *st, uint32_t ip, uint16_t seq)
 	m[0] = ICMP_ECHO_REQUEST;
 	m[1] = 0;
 	net_put16(m + 2, 0);
-	net_put16(m + 4, NET_PING_ID);
+	net_put16(m + 4, st->ping_id);
 	net_put16(m + 6, seq);
 	ping_data(m + ICMP_HLEN, seq);
 	net_put16(m + 2, csum_fold(csum_add(0, m, len)));
@@ -37,12 +37,18 @@ int net_ping_send(struct net_stack *st, uint32_t ip, uint16_t seq)
 	return 0;
 }
 
-/* A reply to one of our pings, with the data we sent for its sequence? */
-static int our_reply(const uint8_t *m, size_t len)
+void net_ping_new_run(struct net_stack *st)
+{
+	st->ping_id++;
+}
+
+/* A reply to one of this run's pings, with the data we sent for it? */
+static int our_reply(const struct net_stack *st, const uint8_t *m,
+		     size_t len)
 {
 	uint8_t want[NET_PING_DATA];
 
-	if (len != ICMP_HLEN + NET_PING_DATA || net_get16(m + 4) != NET_PING_ID)
+	if (len != ICMP_HLEN + NET_PING_DATA || net_get16(m + 4) != st->ping_id)
 		return 0;
 	ping_data(want, net_get16(m + 6));
 	return !memcmp(m + ICMP_HLEN, want, sizeof(want));
@@ -59,7 +65,7 @@ void icmp_input(struct net_stack *st, const uint8_t *eth_src, uint32_t src,
 		return;
 	}
 	if (m[0] == ICMP_ECHO_REPLY && m[1] == 0 && !broadcast &&
-	    our_reply(m, len)) {
+	    our_reply(st, m, len)) {
 		nif->stats.ping_answered++;
 		return;
 	}

@@ -42,6 +42,7 @@ void net_stack_init(struct net_stack *st, const struct net_sys *sys)
 	memset(st, 0, sizeof(*st));
 	st->sys = sys;
 	st->next_port = UDP_EPHEMERAL_FIRST;
+	st->ping_id = NET_PING_ID;
 }
 
 void net_stack_attach(struct net_stack *st, struct netif *nif)

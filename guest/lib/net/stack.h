@@ -96,6 +96,7 @@ struct net_stack {
 	struct udp_sock *socks;		/* bound sockets */
 	uint16_t next_port;		/* next ephemeral port to try */
 	uint16_t ip_id;
+	uint16_t ping_id;		/* the identifier of our pings now */
 	int rx_l4_csum_ok;		/* the frame in net_input: see netif.h */
 	uint8_t out[NET_FRAME_MAX];	/* the frame being built */
 };
@@ -116,13 +117,19 @@ void net_announce(struct net_stack *st);
 const uint8_t *net_arp_lookup(struct net_stack *st, uint32_t ip);
 
 /*
- * Ping: an echo request with sequence seq to ip (through ARP if needed);
- * replies carrying our identifier and the data we sent for their
- * sequence count as nif->stats.ping_answered.  0, or -1 if not sent.
+ * Ping: an echo request with sequence seq to ip (through ARP if needed),
+ * carrying the identifier of the current run of pings; replies carrying
+ * it and the data we sent for their sequence count as
+ * nif->stats.ping_answered.  0, or -1 if not sent.
  */
-#define NET_PING_ID 0x6b73		/* "ks" */
+#define NET_PING_ID 0x6b73		/* "ks": the first run's identifier */
 #define NET_PING_DATA 32		/* bytes of data in each request */
 int net_ping_send(struct net_stack *st, uint32_t ip, uint16_t seq);
+/*
+ * A new run of pings: replies to those sent before (late ones, or several
+ * at once when ARP resolved and sent what it held) no longer count.
+ */
+void net_ping_new_run(struct net_stack *st);
 
 /* The largest UDP payload one datagram can carry on this link. */
 size_t net_udp_max_payload(const struct net_stack *st);
