@@ -3,11 +3,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
+#include "term_text.h"
 
 #define POLL_NS (20 * 1000 * 1000)
 #define OUTPUT_LOST 1	/* drain(): stdout failed (said: ctl_write()) */
@@ -16,6 +18,42 @@ static volatile sig_atomic_t interrupted;
 /* Bytes for a terminal made safe (term_text.c); not with --raw. */
 static int safe;
 static struct term_text text;
+static char last_out = '\n';	/* the last byte shown of the guest's */
+static int lost;		/* stdout failed: nothing more goes there */
+
+/*
+ * What the guest left unfinished (a UTF-8 character: '?'), and with
+ * own_line a newline if its last line is open: our own words start on a
+ * line of their own, or they would seem to go on with the guest's text
+ * (or, after a \r, the rest of the guest's line with them).
+ */
+static void end_guest_text(int own_line)
+{
+	char end[2];
+	size_t n;
+
+	if (!safe || lost)
+		return;
+	n = term_text_end(&text, end);
+	if (n)
+		last_out = end[0];
+	if (own_line && last_out != '\n')
+		end[n++] = '\n';
+	if (!n)
+		return;
+	if (ctl_write(end, n, &interrupted))
+		lost = 1;
+	else
+		last_out = end[n - 1];
+}
+
+#define say(...) (end_guest_text(1), err_msg(__VA_ARGS__))
+
+static int fail(int e, uint32_t id)
+{
+	end_guest_text(1);
+	return ctl_fail("console", e, id);
+}
 
 /* The signal that ends --follow; the exit status is EXIT_SIGNAL + it. */
 static void on_signal(int sig)
@@ -46,9 +84,16 @@ static int drain(int fd, uint32_t id, size_t *total, int *full,
 			break;
 		if (g)
 			*gone = g;
-		if (safe ? ctl_write(shown, term_text(&text, buf, got, shown),
-				     &interrupted) :
-			   ctl_write(buf, got, &interrupted))
+		if (safe) {
+			size_t n = term_text(&text, buf, got, shown);
+
+			if (n)
+				last_out = shown[n - 1];
+			lost = ctl_write(shown, n, &interrupted) != 0;
+		} else {
+			lost = ctl_write(buf, got, &interrupted) != 0;
+		}
+		if (lost)
 			return OUTPUT_LOST;
 		done += got;
 	} while (got && !interrupted &&
@@ -96,19 +141,19 @@ static int follow_gone(int fd, uint32_t id, int seen, size_t *total,
 	if (e == OUTPUT_LOST)
 		return EXIT_FAIL;
 	if (e && !no_instance(e))
-		return ctl_fail("console", e, id);
+		return fail(e, id);
 	if (!seen && !*total && !gone)
-		return ctl_fail("console", -ESRCH, id);
+		return fail(-ESRCH, id);
 	if (gone == CTL_GONE_PANICKED || gone == CTL_GONE_HUNG ||
 	    gone == CTL_GONE_DEAD) {
-		err_msg("console: instance %u %s when another process stopped it",
-			id, gone == CTL_GONE_PANICKED ? "had panicked" :
-			gone == CTL_GONE_HUNG ? "had hung (its heartbeat stopped)" :
-			"was dead (its core could not be given back)");
+		say("console: instance %u %s when another process stopped it",
+		    id, gone == CTL_GONE_PANICKED ? "had panicked" :
+		    gone == CTL_GONE_HUNG ? "had hung (its heartbeat stopped)" :
+		    "was dead (its core could not be given back)");
 		return EXIT_GUEST;
 	}
-	err_msg("console: instance %u %swas stopped by another process (kspawnctl stop, or the module unloaded)",
-		id, gone == CTL_GONE_HALTED ? "had halted and " : "");
+	say("console: instance %u %swas stopped by another process (kspawnctl stop, or the module unloaded)",
+	    id, gone == CTL_GONE_HALTED ? "had halted and " : "");
 	return EXIT_OK;
 }
 
@@ -172,8 +217,8 @@ static void wait_input(struct input *in)
 		in->open = 0;
 	} else if (errno != EINTR && errno != EAGAIN &&
 		   errno != EWOULDBLOCK) {
-		err_msg("console: reading stdin: %s; no more input sent",
-			strerror(errno));
+		say("console: reading stdin: %s; no more input sent",
+		    strerror(errno));
 		in->open = 0;
 		in->failed = 1;
 	}
@@ -196,7 +241,7 @@ static int follow_loop(int fd, uint32_t id, struct input *in)
 		if (no_instance(e))
 			return follow_gone(fd, id, seen, &total, gone);
 		if (e)
-			return ctl_fail("console", e, id);
+			return fail(e, id);
 		seen = 1;
 		int done = finished(&st, &rc);
 
@@ -207,20 +252,20 @@ static int follow_loop(int fd, uint32_t id, struct input *in)
 		if (no_instance(e) || gone)
 			return follow_gone(fd, id, seen, &total, gone);
 		if (e)
-			return ctl_fail("console", e, id);
+			return fail(e, id);
 		if (done && !full)
 			break;
 		e = in ? send_input(fd, id, in) : 0;
 		if (no_instance(e))
 			continue;	/* the next status look says how */
 		if (e)
-			return ctl_fail("console", e, id);
+			return fail(e, id);
 		if (!full)
 			wait_input(in);
 	}
 	if (rc == EXIT_GUEST)
-		err_msg("console: instance %u %s (kspawnctl status %u)", id,
-			instance_state_name(&st), id);
+		say("console: instance %u %s (kspawnctl status %u)", id,
+		    instance_state_name(&st), id);
 	return interrupted ? EXIT_SIGNAL + interrupted : rc;
 }
 
@@ -235,8 +280,8 @@ static int follow(int fd, uint32_t id, struct input *in)
 	int rc = follow_loop(fd, id, in);
 
 	if (in && in->off < in->len)
-		err_msg("console: instance %u took no more input: %zu bytes read from stdin were not sent",
-			id, in->len - in->off);
+		say("console: instance %u took no more input: %zu bytes read from stdin were not sent",
+		    id, in->len - in->off);
 	return in && in->failed && rc == EXIT_OK ? EXIT_FAIL : rc;
 }
 
@@ -263,7 +308,7 @@ static int console(struct ctl *c, uint32_t id, int do_follow, int do_input)
 	if (!e && gone && !total)
 		e = -ESRCH;	/* it left none: as if already read */
 	if (e && !(no_instance(e) && total))
-		return ctl_fail("console", e, id);
+		return fail(e, id);
 	return EXIT_OK;
 }
 
@@ -276,7 +321,6 @@ int cmd_console(struct ctl *c, int argc, char **argv)
 		{ "--raw", NULL, &raw },
 		{ 0 }
 	};
-	char end[1];
 	uint32_t id;
 
 	rc = ctl_id_args("console", argc, argv, flags, &id);
@@ -284,11 +328,12 @@ int cmd_console(struct ctl *c, int argc, char **argv)
 		return rc;
 	/* A pipe or a file gets the bytes as they are: it acts on none. */
 	safe = !raw && isatty(STDOUT_FILENO);
-	text = (struct term_text){ 0 };
+	term_text_init(&text, term_text_utf8(getenv));
+	last_out = '\n';
+	lost = 0;
 	rc = console(c, id, do_follow, do_input);
-	/* A character the guest never finished is shown, as '?'. */
-	if (safe && ctl_write(end, term_text_end(&text, end), &interrupted) &&
-	    rc == EXIT_OK)
+	end_guest_text(0);
+	if (lost && rc == EXIT_OK)
 		rc = EXIT_FAIL;
 	return rc;
 }

@@ -165,21 +165,6 @@ int ctl_write_all(int fd, const void *buf, size_t len,
  * wait): 0, or ctl_flush()'s errno, said.
  */
 int ctl_write(const void *buf, size_t len, volatile sig_atomic_t *stop);
-
-/*
- * term_text.c: a guest's console bytes for a terminal, every byte that
- * could make it act ('?' for it): term_text() writes at most n + 3 bytes
- * to out and returns how many; a UTF-8 character cut between two calls
- * is carried in t (zeroed to start).  term_text_end(): what t still
- * holds at the end, at most 1 byte.
- */
-struct term_text {
-	unsigned char seq[4];		/* a UTF-8 character so far */
-	unsigned char lo, hi;		/* its second byte's range */
-	unsigned int have, want;
-};
-size_t term_text(struct term_text *t, const char *in, size_t n, char *out);
-size_t term_text_end(struct term_text *t, char *out);
 /*
  * SIGINT and SIGTERM to fn, without SA_RESTART (a blocked read or write
  * ends at Ctrl-C), except one ignored when kspawnctl started: a caller

@@ -38,7 +38,7 @@ void image_free(struct image *img);
  * After IMAGE_OK: does the image's app list (KSPAWN_NOTE_APPS) name app?
  * 1 also for an image without a list (nothing to check against); 0 with
  * the apps it has, ", " between them ("none" if none), in apps (size
- * bytes; cut short, it ends in "...").
+ * bytes, at least 5; cut short, it ends in "...").
  */
 int image_has_app(const struct image *img, const char *app, char *apps,
 		  size_t size);

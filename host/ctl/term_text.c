@@ -9,11 +9,20 @@
  * (C0 controls with ESC and BEL, DEL, C1 controls raw or UTF-8 encoded,
  * malformed UTF-8) is shown as '?'.  A UTF-8 character cut between two
  * reads is judged whole: the state carries it over.
+ *
+ * Only on a terminal that reads UTF-8: one that does not (a Latin-1
+ * xterm, the Linux console outside UTF-8 mode) takes the bytes 0x80-0x9f
+ * inside valid UTF-8 ("\xc3\x9b" is U+00DB, and 0x9b is CSI there) for
+ * C1 controls, so there every byte from 0x80 on is '?'.
+ *
+ * \r and \b pass: they move the cursor within the guest's own line
+ * (cmd_console.c starts its own words on a new line after them).
  */
+#define _GNU_SOURCE		/* strcasestr */
 #include <stddef.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "term_text.h"
 
 /*
  * The bytes a lead byte starts (1 for a byte that is not a lead), and the
@@ -52,6 +61,25 @@ static int passes(unsigned char c)
 	       c == '\t' || c == '\b';
 }
 
+int term_text_utf8(char *(*getenv_fn)(const char *))
+{
+	static const char *const vars[] = { "LC_ALL", "LC_CTYPE", "LANG" };
+
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv_fn(vars[i]);
+
+		if (v && *v)
+			return strcasestr(v, "utf-8") || strcasestr(v, "utf8");
+	}
+	return 0;
+}
+
+void term_text_init(struct term_text *t, int utf8)
+{
+	memset(t, 0, sizeof(*t));
+	t->utf8 = utf8;
+}
+
 size_t term_text(struct term_text *t, const char *in, size_t n, char *out)
 {
 	size_t o = 0;
@@ -72,11 +100,14 @@ size_t term_text(struct term_text *t, const char *in, size_t n, char *out)
 				}
 				continue;
 			}
-			/* Cut short: the lead alone is wrong; c starts anew. */
+			/*
+			 * Cut short: one '?' for the lead and what followed
+			 * it; c starts anew.
+			 */
 			out[o++] = '?';
 			t->have = 0;
 		}
-		t->want = lead(c, &t->lo, &t->hi);
+		t->want = t->utf8 ? lead(c, &t->lo, &t->hi) : 1;
 		if (t->want > 1) {
 			t->seq[0] = c;
 			t->have = 1;

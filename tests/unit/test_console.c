@@ -39,6 +39,7 @@ static int halted;		/* then it writes one ring's worth more */
 static int gone_after = -1;	/* status calls before its instance goes */
 static int gone;
 static const char *last_words;	/* what the module kept of it then */
+static size_t words_step;	/* 0, or the most of them a read gives */
 static int epitaph;		/* the module kept one (maybe no words) */
 static enum ctl_gone gone_state;	/* CTL_GONE_NO: an old module */
 static int gone_read_err;	/* a read once that is taken: 0 or -ESRCH */
@@ -65,6 +66,13 @@ static int quiet_read(void *buf, size_t len, size_t *got,
 		return gone_read_err;
 	/* As the module's: the whole epitaph in one read, then it goes. */
 	*got = last_words ? strlen(last_words) : 0;
+	if (words_step && *got > words_step) {	/* or a byte at a time */
+		memcpy(buf, last_words, words_step);
+		*got = words_step;
+		last_words += words_step;
+		*g = gone_state;
+		return 0;
+	}
 	memcpy(buf, last_words ? last_words : "", *got);
 	*g = gone_state;
 	last_words = NULL;
@@ -173,6 +181,8 @@ static int setup(void **state)
 	statuses = 0;
 	hung = 0;
 	dead = 0;
+	words_step = 0;
+	setenv("LC_ALL", "C.UTF-8", 1);	/* a UTF-8 terminal */
 	return 0;
 }
 
@@ -377,8 +387,14 @@ static int on_tty(struct ctl *c, int argc, char **argv, char *out,
 	dup2(keep, 1);
 	close(keep);
 	close(slave);
-	n = read(master, out, size - 1);
-	out[n > 0 ? n : 0] = 0;
+	/* Till the closed end says EIO: each write may come on its own. */
+	for (size_t at = 0;; at += (size_t)n) {
+		n = read(master, out + at, size - 1 - at);
+		if (n <= 0) {
+			out[at] = 0;
+			break;
+		}
+	}
 	close(master);
 	return rc;
 }
@@ -407,6 +423,35 @@ static void test_console_tty_is_safe(void **state)
 	last_words = HOSTILE;
 	assert_int_equal(captured(&c, 2, argv, out, sizeof(out)), EXIT_OK);
 	assert_string_equal(out, HOSTILE);
+	/* A byte a read: each character still judged whole. */
+	words_step = 1;
+	last_words = HOSTILE;
+	argv[2] = NULL;
+	assert_int_equal(on_tty(&c, 2, argv, out, sizeof(out)), EXIT_OK);
+	assert_string_equal(out, "?[2J?]0;owned?ok \xc3\xa9 ? ?");
+	/* Not a UTF-8 terminal: no byte from 0x80 on (C1 there). */
+	setenv("LC_ALL", "C", 1);
+	last_words = HOSTILE;
+	assert_int_equal(on_tty(&c, 2, argv, out, sizeof(out)), EXIT_OK);
+	assert_string_equal(out, "?[2J?]0;owned?ok ?? ? ??");
+}
+
+/*
+ * Our own words after a guest line left open (here by \r, which would
+ * have them overwrite it) start on a line of their own.
+ */
+static void test_console_tty_own_line(void **state)
+{
+	struct ctl c = { 0 };
+	char *argv[] = { "console", "7", "--follow", NULL };
+	char out[256];
+
+	(void)state;
+	gone_after = 0;
+	last_words = "all tests passed, no panic\r";
+	gone_state = CTL_GONE_PANICKED;
+	assert_int_equal(on_tty(&c, 3, argv, out, sizeof(out)), EXIT_GUEST);
+	assert_string_equal(out, "all tests passed, no panic\r\n");
 }
 
 /* An instance that was never there is still "no instance". */
@@ -437,6 +482,7 @@ int main(void)
 		cmocka_unit_test_setup(test_console_follow_gone_at_read, setup),
 		cmocka_unit_test_setup(test_console_empty_epitaph, setup),
 		cmocka_unit_test_setup(test_console_tty_is_safe, setup),
+		cmocka_unit_test_setup(test_console_tty_own_line, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

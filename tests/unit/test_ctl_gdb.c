@@ -10,7 +10,8 @@
  * unit-sources: host/ctl/cli.c host/ctl/errors.c host/ctl/args.c
  * unit-sources: host/ctl/output.c host/ctl/usage.c host/ctl/run_args.c
  * unit-sources: host/ctl/cmd_run.c host/ctl/spawn.c host/ctl/cmd_status.c host/ctl/cmd_stop.c
- * unit-sources: host/ctl/cmd_console.c host/ctl/term_text.c host/ctl/cmd_gdb.c host/ctl/cmd_reserve.c
+ * unit-sources: host/ctl/cmd_console.c host/ctl/cmd_gdb.c host/ctl/cmd_reserve.c
+ * unit-sources: host/ctl/term_text.c
  * unit-sources: host/ctl/cpus.c host/ctl/image.c host/ctl/json.c
  * unit-sources: host/ctl/states.c host/ctl/kmsg.c host/ctl/gdb_break.c
  * unit-sources: host/ctl/peer_uid.c

@@ -3,7 +3,9 @@
  * UTF-8 and line control pass; escape sequences, other control bytes, C1
  * controls raw or in UTF-8, overlong forms, surrogates, code points past
  * U+10FFFF and stray or cut UTF-8 bytes become '?'; a character split
- * between two reads passes whole, one cut by the end shows as '?'.
+ * between two reads passes whole, one cut by the end shows as '?'.  On
+ * a terminal that does not read UTF-8 every byte from 0x80 on is '?';
+ * which one does is the locale's variables' word.
  *
  * unit-sources: host/ctl/term_text.c
  */
@@ -14,15 +16,18 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "host/ctl/ctl.h"
+#include "host/ctl/term_text.h"
+
+static int utf8 = 1;		/* the terminal's, for shown() */
 
 /* in through a fresh filter in pieces of at most step bytes, and its end. */
 static const char *shown(const char *in, size_t n, size_t step)
 {
 	static char out[256];
-	struct term_text t = { 0 };
+	struct term_text t;
 	size_t o = 0;
 
+	term_text_init(&t, utf8);
 	assert_true(n + 4 < sizeof(out));
 	for (size_t i = 0; i < n; i += step) {
 		size_t k = n - i < step ? n - i : step;
@@ -79,6 +84,56 @@ static void test_malformed_utf8(void **state)
 	/* Cut by another lead or by ESC: the start is '?', the rest judged. */
 	assert_string_equal(SHOWN("\xe2\x82\xc3\xa9", 64), "?\xc3\xa9");
 	assert_string_equal(SHOWN("\xe2\x1b[2J", 64), "??[2J");
+	/* The edges: U+009F no, U+00A0 and U+D7FF yes, overlong U+FFFF no. */
+	assert_string_equal(SHOWN("\xc2\x9f\xc2\xa0", 64), "??\xc2\xa0");
+	assert_string_equal(SHOWN("\xed\x9f\xbf\x1f\x20", 64),
+			    "\xed\x9f\xbf? ");
+	assert_string_equal(SHOWN("\xf0\x8f\xbf\xbf", 64), "????");
+}
+
+/* Not a UTF-8 terminal: valid UTF-8 may hold C1 bytes for it. */
+static void test_not_utf8(void **state)
+{
+	(void)state;
+	utf8 = 0;
+	assert_string_equal(SHOWN("\xc3\x9b" "2J ok \xc3\xa9", 64), "??2J ok ??");
+	utf8 = 1;
+	assert_string_equal(SHOWN("\xc3\x9b" "2J", 64), "\xc3\x9b" "2J");
+}
+
+static const char *env[3][2];	/* the fake environment, for fake_getenv */
+
+static char *fake_getenv(const char *name)
+{
+	for (int i = 0; i < 3; i++)
+		if (env[i][0] && !strcmp(env[i][0], name))
+			return (char *)env[i][1];
+	return NULL;
+}
+
+static void set_env(const char *all, const char *ctype, const char *lang)
+{
+	env[0][0] = "LC_ALL", env[0][1] = all;
+	env[1][0] = "LC_CTYPE", env[1][1] = ctype;
+	env[2][0] = "LANG", env[2][1] = lang;
+}
+
+/* LC_ALL, then LC_CTYPE, then LANG: the first one set decides. */
+static void test_locale_says(void **state)
+{
+	(void)state;
+	set_env(NULL, NULL, NULL);
+	assert_false(term_text_utf8(fake_getenv));		/* C */
+	set_env(NULL, NULL, "en_US.UTF-8");
+	assert_true(term_text_utf8(fake_getenv));
+	set_env(NULL, NULL, "C.utf8");
+	assert_true(term_text_utf8(fake_getenv));
+	set_env(NULL, "de_DE.ISO-8859-1", "en_US.UTF-8");
+	assert_false(term_text_utf8(fake_getenv));
+	set_env("POSIX", "en_US.UTF-8", "en_US.UTF-8");
+	assert_false(term_text_utf8(fake_getenv));
+	set_env("", "C.UTF-8", NULL);				/* "" is unset */
+	assert_true(term_text_utf8(fake_getenv));
 }
 
 static void test_split_between_reads(void **state)
@@ -100,6 +155,8 @@ int main(void)
 		cmocka_unit_test(test_controls_shown_as_question_marks),
 		cmocka_unit_test(test_malformed_utf8),
 		cmocka_unit_test(test_split_between_reads),
+		cmocka_unit_test(test_not_utf8),
+		cmocka_unit_test(test_locale_says),
 	};
 
 	return cmocka_run_group_tests_name("term_text", tests, NULL, NULL);

@@ -122,12 +122,13 @@ const uint8_t *net_arp_lookup(struct net_stack *st, uint32_t ip);
  * it and the data we sent for their sequence count as
  * nif->stats.ping_answered.  0, or -1 if not sent.
  */
-#define NET_PING_ID 0x6b73		/* "ks": the first run's identifier */
+#define NET_PING_ID 0x6b73		/* "ks": a new stack's identifier */
 #define NET_PING_DATA 32		/* bytes of data in each request */
 int net_ping_send(struct net_stack *st, uint32_t ip, uint16_t seq);
 /*
  * A new run of pings: replies to those sent before (late ones, or several
- * at once when ARP resolved and sent what it held) no longer count.
+ * at once when ARP resolved and sent what it held) no longer count.  One
+ * run at a time: a second would end the first's.
  */
 void net_ping_new_run(struct net_stack *st);
 
