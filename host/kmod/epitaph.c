@@ -59,6 +59,7 @@ void kspawn_epitaphs_prune(u32 id)
 {
 	struct kspawn_epitaph *ep, *tmp;
 
+	lockdep_assert_held(&kspawn_list_lock);
 	list_for_each_entry_safe(ep, tmp, &epitaphs, node)
 		if (ep->id == id || time_after(jiffies, ep->expires) ||
 		    nepitaphs > EPITAPH_MAX)
@@ -99,6 +100,7 @@ struct kspawn_epitaph *kspawn_epitaph_alloc(struct kspawn_instance *in)
  */
 bool kspawn_epitaph_add(struct kspawn_epitaph *ep, struct kspawn_instance *in)
 {
+	lockdep_assert_held(&kspawn_list_lock);
 	ep->len = kspawn_console_take(&in->console, ep->data, ep->len);
 	if (!ep->len && !gone_matters(ep->gone))
 		return false;
@@ -135,6 +137,11 @@ int kspawn_epitaph_take(u32 id, char *buf, u32 len, u32 *gone)
 	}
 	mutex_unlock(&kspawn_list_lock);
 	return n;
+}
+
+void kspawn_epitaph_free(struct kspawn_epitaph *ep)
+{
+	kvfree(ep);
 }
 
 /* Module unload: after every instance is gone. */

@@ -8,8 +8,8 @@
  *   start:  LOADED -> STARTING -> RUNNING                     (lifecycle.c)
  *   stop:   RUNNING -> STOPPING -> NONE, off the list, freed  (lifecycle.c)
  *
- * kspawn_list_lock covers the list and the IDs, and is only ever held to
- * walk or change them.  Everything slow
+ * kspawn_list_lock covers the list and the IDs (and epitaph.c's list),
+ * and is only ever held to walk or change them.  Everything slow
  * (copying an image, opening a disk, scrubbing a region, CPU hotplug)
  * happens outside it, so one instance's caller never waits for another's.
  * Callers hold a reference (kspawn_instance_get); the one who takes an
@@ -21,7 +21,6 @@
  */
 #include <linux/jiffies.h>
 #include <linux/mm.h>
-#include <linux/overflow.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -120,7 +119,7 @@ static void retire(struct kspawn_instance *in, struct kspawn_epitaph *ep)
 	mutex_unlock(&kspawn_list_lock);
 	smp_mb();	/* off the list, then kspawn_instance_stop_all() woken */
 	wake_up_var(&in->users);
-	kvfree(ep);
+	kspawn_epitaph_free(ep);
 	wait_var_event(&in->users, refcount_read(&in->users) == 1);
 }
 

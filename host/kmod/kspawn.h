@@ -35,8 +35,8 @@ extern unsigned int kspawn_test_release_delay_ms;
 /*
  * Locking.  No lock is held across work a guest controls or across slow
  * work another instance's caller would wait for:
- *   kspawn_list_lock   the instance list and IDs (instance.c); held for
- *                      list walks only
+ *   kspawn_list_lock   the instance list and IDs (instance.c), and the
+ *                      epitaphs (epitaph.c); held for list walks only
  *   cores lock         which cores are claimed, pooled, moving (cores.c)
  *   pool lock          the pool's bitmap (pool.c)
  *   boot lock          the trampoline page, from the first INIT to the
@@ -262,12 +262,13 @@ void kspawn_instance_status(struct kspawn_instance *in,
  * epitaph.c: a stopped guest's unread console output and how it ended,
  * kept a while under its ID.  Alloc outside kspawn_list_lock (NULL: none
  * worth keeping), add and prune under it; add returns false if the
- * epitaph was not kept (the caller frees it, kvfree, after the lock).
+ * epitaph was not kept (the caller frees it, after the lock).
  */
 struct kspawn_epitaph;
 struct kspawn_epitaph *kspawn_epitaph_alloc(struct kspawn_instance *in);
 bool kspawn_epitaph_add(struct kspawn_epitaph *ep, struct kspawn_instance *in);
 void kspawn_epitaphs_prune(u32 id);
+void kspawn_epitaph_free(struct kspawn_epitaph *ep);	/* NULL: nothing */
 int kspawn_epitaph_take(u32 id, char *buf, u32 len, u32 *gone);
 void kspawn_epitaphs_free(void);
 
