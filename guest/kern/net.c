@@ -112,9 +112,22 @@ int net_up(uint32_t ip)
 	net_stack_init(&net.stack, &sys);
 	nif->ip = ip;
 	net_stack_attach(&net.stack, nif);
-	net.nif = nif;
+	__atomic_store_n(&net.nif, nif, __ATOMIC_RELEASE);
 	spin_unlock_irqrestore(&net.lock, flags);
 	return 0;
+}
+
+void net_timer_tick(uint64_t tick)
+{
+	uint64_t flags;
+
+	/* Set once, under the lock, after the stack is ready. */
+	if (tick % (NET_TICK_MS * HZ / 1000) ||
+	    !__atomic_load_n(&net.nif, __ATOMIC_ACQUIRE))
+		return;
+	flags = spin_lock_irqsave(&net.lock);
+	net_tick(&net.stack);
+	spin_unlock_irqrestore(&net.lock, flags);
 }
 
 struct netif *net_netif(void)

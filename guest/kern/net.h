@@ -129,6 +129,12 @@ void udp_close(struct udp_sock *s);
 unsigned int net_ping(uint32_t ip, unsigned int count, unsigned int interval_ms,
 		      unsigned int wait_ms);
 
+/*
+ * From the timer interrupt, on one CPU, each tick: every NET_TICK_MS the
+ * stack's net_tick() (ARP asks again for what frames wait for).
+ */
+void net_timer_tick(uint64_t tick);
+
 /* A consistent copy of the interface's counters (zeros when down). */
 void net_get_stats(struct net_counters *out);
 

@@ -1,6 +1,7 @@
 /*
  * The timer interrupt.  Besides the scheduler's tick it bumps the
- * heartbeat the host watches, and honours a stop request: the host sets
+ * heartbeat the host watches, gives the network stack its time (ARP's
+ * retries, kern/net.c), and honours a stop request: the host sets
  * host_request = KSPAWN_REQ_STOP and, if it negotiated KSPAWN_F_STOP_IPI,
  * also sends stop_vector so the guest need not wait for the next tick.
  */
@@ -8,6 +9,7 @@
 
 #include "kern/tick.h"
 #include "kern/console.h"
+#include "kern/net.h"
 #include "kern/panic.h"
 #include "kern/power.h"
 #include "kern/sched.h"
@@ -51,6 +53,7 @@ static void timer_irq(struct trap_frame *tf)
 		if (heartbeat_on)
 			__atomic_fetch_add(&shared_state()->heartbeat, 1,
 					   __ATOMIC_RELAXED);
+		net_timer_tick(ticks());
 	}
 	check_stop_request();
 	sched_tick();

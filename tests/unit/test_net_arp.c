@@ -314,6 +314,46 @@ static void test_held_go_with_their_entry(void **state)
 }
 
 /*
+ * Time alone: while a frame waits, net_tick() asks again once a second
+ * (the first request, or its answer, may have been lost); after
+ * NET_ARP_HOLD_MS the frame goes, and with it the asking.
+ */
+static void test_tick_asks_again(void **state)
+{
+	static const uint8_t zero[6];
+	struct udp_sock s = { 0 };
+	uint8_t q[64];
+
+	(void)state;
+	assert_int_equal(udp_sock_open_queue(&st, &s, 5000, q, sizeof(q), 8), 0);
+	send_tagged(&s, PEER_IP, 0, 1);
+	assert_int_equal(link.n, 1);			/* the request */
+	for (int t = 0; t < 3 * 1000 / NET_TICK_MS; t++) {
+		now_ms += NET_TICK_MS;
+		net_tick(&st);
+	}
+	/* At 1 s and 2 s; at 3 s the frame is gone, nothing asked. */
+	assert_int_equal(link.n, 3);
+	check_arp_out(1, 1, BCAST_MAC, zero, PEER_IP);
+	check_arp_out(2, 1, BCAST_MAC, zero, PEER_IP);
+	assert_int_equal(nif.stats.arp_held_dropped, 1);
+	for (int t = 0; t < 30; t++) {
+		now_ms += NET_TICK_MS;
+		net_tick(&st);
+	}
+	assert_int_equal(link.n, 3);
+	/* Asked again in time: the answer sends what waited. */
+	link.n = 0;
+	send_tagged(&s, PEER_IP, 7, 1);
+	now_ms += 1000;
+	net_tick(&st);
+	resolve(PEER_MAC, PEER_IP);
+	assert_int_equal(link.n, 3);			/* two requests, it */
+	assert_memory_equal(link.frame[2], PEER_MAC, 6);
+	udp_sock_close(&s);
+}
+
+/*
  * Without a clock (sys NULL: now_ms is not read) nothing ages: held
  * frames wait for the reply, however long.
  */
@@ -487,6 +527,7 @@ int main(void)
 		cmocka_unit_test_setup(test_held_order_across_wrap, setup),
 		cmocka_unit_test_setup(test_held_go_with_their_entry, setup),
 		cmocka_unit_test_setup(test_held_no_clock, setup),
+		cmocka_unit_test_setup(test_tick_asks_again, setup),
 		cmocka_unit_test_setup(test_refresh_after_ttl, setup),
 		cmocka_unit_test_setup(test_cache_eviction, setup),
 		cmocka_unit_test_setup(test_conflict_and_own_echo, setup),

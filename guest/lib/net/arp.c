@@ -1,7 +1,8 @@
 /*
  * ARP (RFC 826) for IPv4 over Ethernet: answer requests for our address,
  * keep a small cache, resolve addresses for our own sends (their frames
- * wait for the reply, in order, in a small pool), and announce ourselves.
+ * wait for the reply, in order, in a small pool; the request is repeated
+ * each second while they wait, net_tick()), and announce ourselves.
  *
  * Merging follows RFC 826: a sender already in the cache is refreshed from
  * any ARP packet; a new sender is added only when it asked for us, so
@@ -266,6 +267,24 @@ int arp_output(struct net_stack *st, uint32_t ip, size_t len)
 	held_add(st, ip, len, now);
 	arp_ask(st, e, now);
 	return 0;
+}
+
+void net_tick(struct net_stack *st)
+{
+	uint64_t now = net_now(st);
+
+	held_expire(st, 0, 0, now);
+	for (int i = 0; i < NET_ARP_SLOTS; i++) {
+		struct arp_entry *e = &st->arp[i];
+
+		if (e->state != ARP_PENDING)
+			continue;
+		for (int k = 0; k < NET_ARP_HELD; k++)
+			if (st->held[k].len && st->held[k].ip == e->ip) {
+				arp_ask(st, e, now);
+				break;
+			}
+	}
 }
 
 const uint8_t *net_arp_lookup(struct net_stack *st, uint32_t ip)

@@ -26,10 +26,9 @@
  * Frames waiting for an address to resolve: a burst to a new peer is
  * held, not cut to its last frame.  The pool is shared by all addresses
  * (one unanswered address may hold at most NET_ARP_HELD_PER_IP of it),
- * and a frame held longer than NET_ARP_HOLD_MS is dropped: three retry
- * intervals without an answer (a request is sent again only with another
- * frame for the address, so a lone frame had one), and late is worse
- * than lost.
+ * and a frame held longer than NET_ARP_HOLD_MS is dropped: three requests
+ * (one a second, net_tick() or another frame for the address) without an
+ * answer, and late is worse than lost.
  */
 #define NET_ARP_HELD 16
 #define NET_ARP_HELD_PER_IP 8
@@ -112,6 +111,15 @@ void net_stack_attach(struct net_stack *st, struct netif *nif);
 
 /* Send a gratuitous ARP request for our address (others update caches). */
 void net_announce(struct net_stack *st);
+
+/*
+ * Time passing, called every NET_TICK_MS or so when there is a clock:
+ * an address frames wait for is asked again (a request or its answer
+ * may have been lost, or the peer come up since), at most once every
+ * NET_ARP_RETRY_MS, and frames held too long are dropped.
+ */
+#define NET_TICK_MS 100
+void net_tick(struct net_stack *st);
 
 /* The MAC cached for ip, or NULL if it is not (yet) resolved. */
 const uint8_t *net_arp_lookup(struct net_stack *st, uint32_t ip);
