@@ -117,6 +117,9 @@ int net_up(uint32_t ip)
 	return 0;
 }
 
+_Static_assert(NET_TICK_MS * HZ % 1000 == 0 && NET_TICK_MS * HZ >= 1000,
+	       "NET_TICK_MS is a whole number of ticks");
+
 void net_timer_tick(uint64_t tick)
 {
 	uint64_t flags;
@@ -126,7 +129,10 @@ void net_timer_tick(uint64_t tick)
 	    !__atomic_load_n(&net.nif, __ATOMIC_ACQUIRE))
 		return;
 	flags = spin_lock_irqsave(&net.lock);
+	/* An ARP request goes out now, not in the interrupted thread's batch. */
+	netif_irq_enter();
 	net_tick(&net.stack);
+	netif_irq_exit();
 	spin_unlock_irqrestore(&net.lock, flags);
 }
 

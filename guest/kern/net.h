@@ -56,6 +56,14 @@ void netif_tx_hold(void);
 void netif_tx_release(void);
 
 /*
+ * Frames sent between these, on this CPU, with interrupts off, are an
+ * interrupt's (the receive interrupt's answers, the stack's timer): never
+ * part of a batch the interrupted thread holds.
+ */
+void netif_irq_enter(void);
+void netif_irq_exit(void);
+
+/*
  * The queue pairs in use (one per CPU with VIRTIO_NET_F_MQ, else 1; 0
  * while down), and pair's counters (zeros for one not in use).
  */

@@ -113,8 +113,18 @@ static void reap_tx(struct vnet_pair *p)
 	spin_unlock_irqrestore(&p->tx_lock, flags);
 }
 
-/* Per CPU: in on_irq, whose frames are no thread's batch. */
+/* Per CPU: in an interrupt, whose frames are no thread's batch. */
 static int in_irq[KSPAWN_MAX_CPUS];
+
+void netif_irq_enter(void)
+{
+	in_irq[this_cpu()->index]++;
+}
+
+void netif_irq_exit(void)
+{
+	in_irq[this_cpu()->index]--;
+}
 
 /*
  * The stack's send: copy behind a zeroed header, on the pair of the CPU
@@ -245,9 +255,9 @@ static void on_irq(struct virtio_dev *d, unsigned int q)
 	}
 	spin_lock(&p->lock);
 	p->st.rx_irqs++;
-	in_irq[this_cpu()->index] = 1;
+	netif_irq_enter();
 	reap_rx(p, 1);
-	in_irq[this_cpu()->index] = 0;
+	netif_irq_exit();
 	spin_unlock(&p->lock);
 }
 

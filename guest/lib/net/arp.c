@@ -273,6 +273,8 @@ void net_tick(struct net_stack *st)
 {
 	uint64_t now = net_now(st);
 
+	if (!st->sys || !st->sys->now_ms)
+		return;		/* no clock, no time passing */
 	held_expire(st, 0, 0, now);
 	for (int i = 0; i < NET_ARP_SLOTS; i++) {
 		struct arp_entry *e = &st->arp[i];

@@ -116,7 +116,8 @@ void net_announce(struct net_stack *st);
  * Time passing, called every NET_TICK_MS or so when there is a clock:
  * an address frames wait for is asked again (a request or its answer
  * may have been lost, or the peer come up since), at most once every
- * NET_ARP_RETRY_MS, and frames held too long are dropped.
+ * NET_ARP_RETRY_MS, and frames held too long are dropped.  Nothing
+ * without a clock (sys->now_ms).
  */
 #define NET_TICK_MS 100
 void net_tick(struct net_stack *st);
