@@ -15,6 +15,7 @@
 #define OUTPUT_LOST 1	/* drain(): stdout failed (said: ctl_write()) */
 
 static volatile sig_atomic_t interrupted;
+static int tty;			/* stdout is a terminal */
 /* Bytes for a terminal made safe (term_text.c); not with --raw. */
 static int safe;
 static struct term_text text;
@@ -29,19 +30,22 @@ static int lost;		/* stdout failed: nothing more goes there */
  */
 static void end_guest_text(int own_line)
 {
+	/* Two bytes go even after Ctrl-C: else our words join the line. */
+	static volatile sig_atomic_t never;
 	char end[2];
-	size_t n;
+	size_t n = 0;
 
-	if (!safe || lost)
+	if (!tty || lost)
 		return;
-	n = term_text_end(&text, end);
+	if (safe)
+		n = term_text_end(&text, end);
 	if (n)
 		last_out = end[0];
 	if (own_line && last_out != '\n')
 		end[n++] = '\n';
 	if (!n)
 		return;
-	if (ctl_write(end, n, &interrupted))
+	if (ctl_write(end, n, &never))
 		lost = 1;
 	else
 		last_out = end[n - 1];
@@ -78,6 +82,8 @@ static int drain(int fd, uint32_t id, size_t *total, int *full,
 	int e;
 
 	*full = 0;
+	if (lost)
+		return OUTPUT_LOST;
 	do {
 		e = dev_console_read(fd, id, buf, sizeof(buf), &got, &g);
 		if (e)
@@ -91,6 +97,8 @@ static int drain(int fd, uint32_t id, size_t *total, int *full,
 				last_out = shown[n - 1];
 			lost = ctl_write(shown, n, &interrupted) != 0;
 		} else {
+			if (got)
+				last_out = buf[got - 1];
 			lost = ctl_write(buf, got, &interrupted) != 0;
 		}
 		if (lost)
@@ -327,7 +335,8 @@ int cmd_console(struct ctl *c, int argc, char **argv)
 	if (rc != CTL_GO)
 		return rc;
 	/* A pipe or a file gets the bytes as they are: it acts on none. */
-	safe = !raw && isatty(STDOUT_FILENO);
+	tty = isatty(STDOUT_FILENO);
+	safe = !raw && tty;
 	term_text_init(&text, term_text_utf8(getenv));
 	last_out = '\n';
 	lost = 0;

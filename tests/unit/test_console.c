@@ -452,6 +452,20 @@ static void test_console_tty_own_line(void **state)
 	gone_state = CTL_GONE_PANICKED;
 	assert_int_equal(on_tty(&c, 3, argv, out, sizeof(out)), EXIT_GUEST);
 	assert_string_equal(out, "all tests passed, no panic\r\n");
+	/* A line that ended gets no newline more. */
+	setup(NULL);
+	gone_after = 0;
+	last_words = "done\n";
+	gone_state = CTL_GONE_PANICKED;
+	assert_int_equal(on_tty(&c, 3, argv, out, sizeof(out)), EXIT_GUEST);
+	assert_string_equal(out, "done\n");
+	/* A character cut short: shown, then the newline. */
+	setup(NULL);
+	gone_after = 0;
+	last_words = "caf\xc3";
+	gone_state = CTL_GONE_PANICKED;
+	assert_int_equal(on_tty(&c, 3, argv, out, sizeof(out)), EXIT_GUEST);
+	assert_string_equal(out, "caf?\n");
 }
 
 /* An instance that was never there is still "no instance". */

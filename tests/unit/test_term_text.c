@@ -101,6 +101,13 @@ static void test_not_utf8(void **state)
 	assert_string_equal(SHOWN("\xc3\x9b" "2J", 64), "\xc3\x9b" "2J");
 }
 
+static int utf8_again(void **state)
+{
+	(void)state;
+	utf8 = 1;
+	return 0;
+}
+
 static const char *env[3][2];	/* the fake environment, for fake_getenv */
 
 static char *fake_getenv(const char *name)
@@ -155,7 +162,7 @@ int main(void)
 		cmocka_unit_test(test_controls_shown_as_question_marks),
 		cmocka_unit_test(test_malformed_utf8),
 		cmocka_unit_test(test_split_between_reads),
-		cmocka_unit_test(test_not_utf8),
+		cmocka_unit_test_teardown(test_not_utf8, utf8_again),
 		cmocka_unit_test(test_locale_says),
 	};
 
