@@ -464,18 +464,9 @@ static int push_full_bufs(struct kb_vq *vq, const struct kb_buf *b,
 	vq->pending = 1;
 	vq->used_idx = (uint16_t)(vq->used_idx + k);
 	vq->used_total += (uint32_t)k;
-	if (vq->packed) {
-		/* One slot each; k never exceeds the ring (room_at()). */
-		uint32_t next = vq->next_used + (uint32_t)k;
-
-		while (next >= vq->size) {
-			next -= vq->size;
-			vq->used_wrap = !vq->used_wrap;
-			vq->used_laps++;
-		}
-		vq->next_used = (uint16_t)next;
-		kb_vq_used_moved_packed(vq);	/* before publish's release */
-	}
+	/* One slot each; k never exceeds the ring (room_at()). */
+	if (vq->packed)
+		kb_vq_used_advance_packed(vq, (uint32_t)k);
 	return k;
 }
 

@@ -190,8 +190,11 @@ int kb_vq_pop_packed(struct kb_vq *vq, struct kb_chain *c);
 int kb_vq_pop_bufs_packed(struct kb_vq *vq, struct kb_buf *b, int n);
 void kb_vq_push_packed(struct kb_vq *vq, uint16_t id, uint16_t ndesc,
 		       uint32_t in_len, uint32_t len);
-/* next_used or used_wrap moved: used_lap follows, before any release. */
-void kb_vq_used_moved_packed(struct kb_vq *vq);
+/*
+ * The used position n slots on (a lap at most): next_used, used_wrap,
+ * and used_lap after them, stored before any release of the slots.
+ */
+void kb_vq_used_advance_packed(struct kb_vq *vq, uint32_t n);
 int kb_vq_should_notify_packed(struct kb_vq *vq);
 void kb_vq_kicks_off_packed(struct kb_vq *vq);
 int kb_vq_kicks_on_packed(struct kb_vq *vq);

@@ -267,8 +267,16 @@ void kb_vq_flush_packed(struct kb_vq *vq)
 	vq->pending = 0;
 }
 
-void kb_vq_used_moved_packed(struct kb_vq *vq)
+void kb_vq_used_advance_packed(struct kb_vq *vq, uint32_t n)
 {
+	uint32_t next = vq->next_used + n;
+
+	while (next >= vq->size) {
+		next -= vq->size;
+		vq->used_wrap = !vq->used_wrap;
+		vq->used_laps++;
+	}
+	vq->next_used = (uint16_t)next;
 	KB_WRITE(vq->used_lap, lap_pos(vq, vq->next_used, vq->used_wrap));
 }
 
@@ -279,13 +287,7 @@ void kb_vq_push_packed(struct kb_vq *vq, uint16_t id, uint16_t ndesc,
 	int wrap = vq->used_wrap;
 
 	/* A chain fits the ring (pop checked it): at most one wrap. */
-	vq->next_used = (uint16_t)(vq->next_used + ndesc);
-	if (vq->next_used >= vq->size) {
-		vq->next_used = (uint16_t)(vq->next_used - vq->size);
-		vq->used_wrap = !vq->used_wrap;
-		vq->used_laps++;
-	}
-	kb_vq_used_moved_packed(vq);	/* before write_used()'s release */
+	kb_vq_used_advance_packed(vq, ndesc);	/* before write_used() */
 	if (vq->in_order) {
 		vq->pend_id = id;
 		vq->pend_len = len;
