@@ -77,7 +77,8 @@ static int drain(int fd, uint32_t id, size_t *total, int *full,
 		 enum ctl_gone *gone)
 {
 	char buf[4096], shown[sizeof(buf) + 3];
-	size_t got, done = 0;
+	const char *p;
+	size_t got, n, done = 0;
 	enum ctl_gone g;
 	int e;
 
@@ -90,17 +91,15 @@ static int drain(int fd, uint32_t id, size_t *total, int *full,
 			break;
 		if (g)
 			*gone = g;
+		p = buf;
+		n = got;
 		if (safe) {
-			size_t n = term_text(&text, buf, got, shown);
-
-			if (n)
-				last_out = shown[n - 1];
-			lost = ctl_write(shown, n, &interrupted) != 0;
-		} else {
-			if (got)
-				last_out = buf[got - 1];
-			lost = ctl_write(buf, got, &interrupted) != 0;
+			n = term_text(&text, buf, got, shown);
+			p = shown;
 		}
+		if (n)
+			last_out = p[n - 1];
+		lost = ctl_write(p, n, &interrupted) != 0;
 		if (lost)
 			return OUTPUT_LOST;
 		done += got;
