@@ -12,8 +12,9 @@ struct app {
 };
 
 /*
- * The name goes into the image's KSPAWN_NOTE_APPS note too (note.c, the
- * linker script), for kspawnctl run to check --cmdline against.
+ * The name is kept in the image's KSPAWN_NOTE_APPS note (note.c, the
+ * linker script), for kspawnctl run to check --cmdline against; the
+ * record points there.
  */
 #define APP(id, fn, text)                                                     \
 	static const char kspawn_appname_##id[]                               \
@@ -21,7 +22,8 @@ struct app {
 			       aligned(1))) = #id;                            \
 	static const struct app app_##id                                      \
 		__attribute__((used, section(".kspawn_apps"), aligned(8))) = {  \
-			.name = #id, .main = fn, .help = text                 \
+			.name = kspawn_appname_##id, .main = fn,              \
+			.help = text                                          \
 		}
 
 const struct app *app_find(const char *name);
