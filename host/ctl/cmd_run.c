@@ -15,6 +15,7 @@
 #include "image.h"
 #include "json.h"
 #include "run_args.h"
+#include "term_text.h"
 
 /*
  * An image that does not fit a --mem given is a --mem too small, a bad
@@ -211,8 +212,7 @@ static void failed_start_words(int fd, uint32_t id)
 			if (bol)
 				fputs("  guest console: ", stderr);
 			bol = ch == '\n';
-			fputc(bol || (ch >= 0x20 && ch <= 0x7e) ? ch : '?',
-			      stderr);
+			fputc(bol ? ch : term_ascii(ch), stderr);
 		}
 		total += got;
 	}

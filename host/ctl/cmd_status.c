@@ -6,6 +6,7 @@
 
 #include "ctl.h"
 #include "json.h"
+#include "term_text.h"
 
 #define LIST_MAX 64
 #define LIST_CMDLINE 60	/* list's command-line column, in bytes */
@@ -69,11 +70,8 @@ static void print_latency(const struct ctl_status *st)
  */
 static void put_guest_text(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n && s[i]; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		putchar(c >= 0x20 && c <= 0x7e ? c : '?');
-	}
+	for (size_t i = 0; i < n && s[i]; i++)
+		putchar(term_ascii((unsigned char)s[i]));
 }
 
 static void print_panic(const struct kspawn_panic *p)

@@ -17,6 +17,7 @@
 
 #include "abi/kspawn_abi.h"
 #include "image.h"
+#include "term_text.h"
 
 /*
  * What the module takes is bounded by KSPAWN_IMAGE_MAX_BYTES (headers and
@@ -211,7 +212,7 @@ static size_t put_name(char *out, size_t size, const char *name, int *cut)
 	size_t n = 0;
 
 	for (; *name && n + 1 < size; name++)
-		out[n++] = *name >= 0x20 && *name < 0x7f ? *name : '?';
+		out[n++] = term_ascii((unsigned char)*name);
 	out[n] = 0;
 	*cut |= *name != 0;
 	return n;

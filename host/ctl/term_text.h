@@ -31,4 +31,13 @@ size_t term_text(struct term_text *t, const char *in, size_t n, char *out);
 /* What t still holds at the end (a character never finished): 0 or 1. */
 size_t term_text_end(struct term_text *t, char *out);
 
+/*
+ * One byte of text a guest or an image wrote, for a message: printable
+ * ASCII as it is, anything else '?', whatever the terminal reads.
+ */
+static inline char term_ascii(unsigned char c)
+{
+	return c >= 0x20 && c <= 0x7e ? (char)c : '?';
+}
+
 #endif
