@@ -40,6 +40,7 @@ int net_ping_send(struct net_stack *st, uint32_t ip, uint16_t seq)
 void net_ping_new_run(struct net_stack *st)
 {
 	st->ping_id++;
+	memset(st->ping_seen, 0, sizeof(st->ping_seen));
 }
 
 /* A reply to one of this run's pings, with the data we sent for it? */
@@ -54,6 +55,17 @@ static int our_reply(const struct net_stack *st, const uint8_t *m,
 	return !memcmp(m + ICMP_HLEN, want, sizeof(want));
 }
 
+/* Is this the first reply of the run for sequence seq?  Marks it seen. */
+static int first_answer(struct net_stack *st, uint16_t seq)
+{
+	uint64_t bit = 1ULL << (seq % 64);
+
+	if (st->ping_seen[seq / 64] & bit)
+		return 0;
+	st->ping_seen[seq / 64] |= bit;
+	return 1;
+}
+
 void icmp_input(struct net_stack *st, const uint8_t *eth_src, uint32_t src,
 		int broadcast, const uint8_t *m, size_t len)
 {
@@ -66,7 +78,10 @@ void icmp_input(struct net_stack *st, const uint8_t *eth_src, uint32_t src,
 	}
 	if (m[0] == ICMP_ECHO_REPLY && m[1] == 0 && !broadcast &&
 	    our_reply(st, m, len)) {
-		nif->stats.ping_answered++;
+		if (first_answer(st, net_get16(m + 6)))
+			nif->stats.ping_answered++;
+		else
+			net_drop(nif, &nif->stats.icmp_ignored);
 		return;
 	}
 	/* No answers to broadcasts (smurf amplification) or to giants. */

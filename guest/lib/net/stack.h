@@ -96,6 +96,7 @@ struct net_stack {
 	uint16_t next_port;		/* next ephemeral port to try */
 	uint16_t ip_id;
 	uint16_t ping_id;		/* the identifier of our pings now */
+	uint64_t ping_seen[65536 / 64];	/* this run's sequences answered */
 	int rx_l4_csum_ok;		/* the frame in net_input: see netif.h */
 	uint8_t out[NET_FRAME_MAX];	/* the frame being built */
 };
@@ -129,7 +130,8 @@ const uint8_t *net_arp_lookup(struct net_stack *st, uint32_t ip);
  * Ping: an echo request with sequence seq to ip (through ARP if needed),
  * carrying the identifier of the current run of pings; replies carrying
  * it and the data we sent for their sequence count as
- * nif->stats.ping_answered.  0, or -1 if not sent.
+ * nif->stats.ping_answered, each sequence once a run (a link may
+ * duplicate a reply).  0, or -1 if not sent.
  */
 #define NET_PING_ID 0x6b73		/* "ks": a new stack's identifier */
 #define NET_PING_DATA 32		/* bytes of data in each request */
