@@ -159,13 +159,17 @@ static int open_tty(const char *path)
 	return tty;
 }
 
-/* The line raw at 115200 baud, as gdb's serial remote: 0, or -1 said. */
-static int raw_tty(int tty, const char *path)
+/*
+ * The line raw at 115200 baud, as gdb's serial remote, its settings
+ * before kept in *was: 0, or -1 said.
+ */
+static int raw_tty(int tty, const char *path, struct termios *was)
 {
 	struct termios t;
 
-	if (tcgetattr(tty, &t))
+	if (tcgetattr(tty, was))
 		goto fail;
+	t = *was;
 	cfmakeraw(&t);
 	if (cfsetispeed(&t, B115200) || cfsetospeed(&t, B115200) ||
 	    tcsetattr(tty, TCSANOW, &t))
@@ -336,11 +340,17 @@ static int bridge_tcp(int fd, uint32_t id, const struct sockaddr_in *sa)
 	return e < 0 ? bridge_fail(e, id) : EXIT_SIGNAL + stop_bridge;
 }
 
+/*
+ * The line is left as it was found (a serial console, or a terminal
+ * given by mistake, would stay raw: no echo, no Ctrl-C), whatever ends
+ * the session.
+ */
 static int bridge_tty(int fd, uint32_t id, int tty, const char *path)
 {
-	int e;
+	struct termios was;
+	int e, rc;
 
-	if (raw_tty(tty, path))
+	if (raw_tty(tty, path, &was))
 		return EXIT_FAIL;
 	fprintf(stderr, "kspawnctl: gdb: instance %u on %s\n", id, path);
 	e = shuttle(fd, id, tty);
@@ -351,9 +361,13 @@ static int bridge_tty(int fd, uint32_t id, int tty, const char *path)
 		 * once, so going round again would spin.
 		 */
 		err_msg("gdb: %s hung up: the session is over", path);
-		return EXIT_OK;
+		rc = EXIT_OK;
+	} else {
+		rc = e < 0 ? bridge_fail(e, id) : EXIT_SIGNAL + stop_bridge;
 	}
-	return e < 0 ? bridge_fail(e, id) : EXIT_SIGNAL + stop_bridge;
+	/* Not waiting for output to drain: a hung-up line never would. */
+	tcsetattr(tty, TCSANOW, &was);
+	return rc;
 }
 
 static const char *const gdb_options[] = { "--listen", "--tty", NULL };

@@ -6,7 +6,8 @@
  * with a message rather than wait on a ring nobody reads.  A running guest that is slow to read is
  * waited for.  The module is a stub here; gdb is the master side of a
  * pseudo-terminal the bridge is given with --tty.  An alarm turns a
- * bridge that never returns into a failure.
+ * bridge that never returns into a failure.  Whatever ends it, the line
+ * is left as the bridge found it (not raw).
  *
  * unit-sources: host/ctl/cmd_gdb.c host/ctl/gdb_break.c guest/gdbstub/rsp.c
  * unit-sources: host/ctl/args.c host/ctl/output.c
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -77,6 +79,7 @@ int dev_debug_break(int fd, uint32_t id)
 static int bridge(void)
 {
 	int master = posix_openpt(O_RDWR | O_NOCTTY), rc;
+	struct termios before, after;
 	struct ctl c = { 0 };
 	char slave[64];
 	char *argv[] = { "gdb", "7", "--tty", slave, NULL };
@@ -85,6 +88,7 @@ static int bridge(void)
 	assert_int_equal(grantpt(master), 0);
 	assert_int_equal(unlockpt(master), 0);
 	assert_int_equal(ptsname_r(master, slave, sizeof(slave)), 0);
+	assert_int_equal(tcgetattr(master, &before), 0);
 	said[0] = 0;
 	statuses = writes = 0;
 	alarm(20);
@@ -92,6 +96,11 @@ static int bridge(void)
 	assert_int_equal(write(master, "$g#67", 5), 5);
 	rc = cmd_gdb(&c, 4, argv);
 	alarm(0);
+	assert_int_equal(tcgetattr(master, &after), 0);
+	assert_int_equal(after.c_lflag, before.c_lflag);
+	assert_int_equal(after.c_iflag, before.c_iflag);
+	assert_int_equal(after.c_oflag, before.c_oflag);
+	assert_int_equal(cfgetospeed(&after), cfgetospeed(&before));
 	close(master);
 	return rc;
 }
