@@ -23,6 +23,7 @@ void err_msg(const char *fmt, ...)
 
 /* The device opened, for the messages. */
 static const char *device = KSPAWN_DEVICE;
+static const char *device_from;		/* --device, KSPAWN_DEVICE or NULL */
 
 int ctl_open(struct ctl *c)
 {
@@ -30,6 +31,7 @@ int ctl_open(struct ctl *c)
 	int named;
 
 	device = c->device;
+	device_from = c->device_from;
 	if (!e)
 		return EXIT_OK;
 	/*
@@ -98,8 +100,9 @@ static int fail(const char *what, int err, const uint32_t *id)
 		return EXIT_PERM;
 	case ENOTTY:
 		/* /dev/null, say: it cannot tell which. */
-		err_msg("%s: %s does not know kspawn's requests: it is not the kspawn device (--device), or kspawn.ko and kspawnctl are from different versions",
-			what, device);
+		err_msg("%s: %s%s%s%s does not know kspawn's requests: it is not the kspawn device, or kspawn.ko and kspawnctl are from different versions",
+			what, device, device_from ? " (from " : "",
+			device_from ? device_from : "", device_from ? ")" : "");
 		return EXIT_FAIL;
 	case EPROTONOSUPPORT:
 		/* abi/kspawn_ioctl.h: the version every argument carries. */

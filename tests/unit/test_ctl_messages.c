@@ -47,9 +47,17 @@ static void not_a_kspawn_device(void **state)
 	(void)state;
 	fake.list_err = -ENOTTY;
 	assert_int_equal(ctl("--device", "/dev/null", "list"), EXIT_FAIL);
-	has(err, "/dev/null");
+	has(err, "list: /dev/null (from --device) does not know");
 	has(err, "not the kspawn device");
 	has(err, "different versions");
+	/* Where the path came from: not --device when it was not given. */
+	setenv("KSPAWN_DEVICE", "/dev/null", 1);
+	assert_int_equal(ctl("list"), EXIT_FAIL);
+	has(err, "list: /dev/null (from KSPAWN_DEVICE) does not know");
+	unsetenv("KSPAWN_DEVICE");
+	assert_int_equal(ctl("list"), EXIT_FAIL);
+	has(err, "list: /dev/kspawn does not know");
+	hasnt(err, "--device");
 }
 
 /*
