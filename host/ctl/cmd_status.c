@@ -325,6 +325,7 @@ int cmd_list(struct ctl *c, int argc, char **argv)
 		       "REGION", "CMDLINE");
 	for (int i = 0; i < n; i++) {
 		struct ctl_status st;
+		char region[48];
 
 		/*
 		 * It may have gone between the two calls: skip it then.  Any
@@ -347,9 +348,10 @@ int cmd_list(struct ctl *c, int argc, char **argv)
 			json_status(&j, NULL, &st);
 			continue;
 		}
-		printf("%-4u %-4s %-9s 0x%08" PRIx64 "+%-4" PRIu64 "MiB  ",
-		       st.id, cpu_column(&st), instance_state_name(&st),
-		       st.region_base, st.region_size >> 20);
+		snprintf(region, sizeof(region), "0x%08" PRIx64 "+%" PRIu64 "MiB",
+			 st.region_base, st.region_size >> 20);
+		printf("%-4u %-4s %-9s %-24s ", st.id, cpu_column(&st),
+		       instance_state_name(&st), region);
 		put_guest_text(st.cmdline, LIST_CMDLINE);
 		/* Cut: said, not shown as if it were the whole line. */
 		if (strnlen(st.cmdline, KSPAWN_CMDLINE_MAX) > LIST_CMDLINE)

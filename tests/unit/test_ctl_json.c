@@ -176,7 +176,13 @@ static void list_cmdline_cut(void **state)
 	has(out, line);
 	fake.cmdline = "hello a b";
 	assert_int_equal(ctl("list"), EXIT_OK);
-	has(out, "  hello a b\n");
+	has(out, " hello a b\n");
+	/* Each row's columns start where the header's do. */
+	assert_int_equal(strstr(out, "CMDLINE") - out,
+			 strstr(out, "hello a b") - strchr(out, '\n') - 1);
+	assert_int_equal(strstr(out, "REGION") - out,
+			 strstr(out, "0x") - strchr(out, '\n') - 1);
+	has(out, "+16MiB ");
 }
 
 int main(void)
