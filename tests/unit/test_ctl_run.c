@@ -222,7 +222,7 @@ static void pool_unknown(void **state)
 	fake.cpus_err = -ENOTTY;
 	assert_int_equal(ctl("--device", "/dev/null", "run", image_path,
 			     "--doorbell-cpu", "1"), EXIT_FAIL);
-	has(err, "run: asking the module its CPUs: /dev/null does not know kspawn's requests: it is not the kspawn device");
+	has(err, "run: asking the module its CPUs: /dev/null (from --device) does not know kspawn's requests: it is not the kspawn device");
 	hasnt(err, "CPU to spare");
 	hasnt(err, "doorbell");
 	assert_int_equal(fake.spawns, 0);
