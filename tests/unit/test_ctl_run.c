@@ -172,6 +172,23 @@ static void claimed_cpu_busy(void **state)
 }
 
 /*
+ * The module found one of --cpus busy (taken since kspawnctl looked):
+ * which one it cannot tell from EBUSY, so not the first named.
+ */
+static void one_of_cpus_busy(void **state)
+{
+	(void)state;
+	fake.pooled[3] = fake.pooled[4] = fake.pooled[5] = 1;
+	fake.spawn_err = -EBUSY;
+	assert_int_equal(ctl("run", image_path, "--cpus", "3-5"),
+			 EXIT_RESOURCE);
+	has(err, "run: one of CPUs 3-5 is busy: another instance holds it");
+	hasnt(err, "CPU 3 is busy");
+	assert_int_equal(ctl("run", image_path, "--cpu", "3"), EXIT_RESOURCE);
+	has(err, "run: CPU 3 is busy: another instance holds it");
+}
+
+/*
  * A file that cannot be read whole fails run, --no-verify or not: that
  * option skips the checks of the image, not of the read.  A sysfs file
  * says 4096 bytes and holds fewer: a short read after the buffer is
@@ -327,6 +344,7 @@ int main(void)
 		cmocka_unit_test_setup(module_chooses_cpu, reset),
 		cmocka_unit_test_setup(no_cpu_to_spare, reset),
 		cmocka_unit_test_setup(claimed_cpu_busy, reset),
+		cmocka_unit_test_setup(one_of_cpus_busy, reset),
 		cmocka_unit_test_setup(no_verify_read_error, reset),
 		cmocka_unit_test_setup(image_more_than_its_size, reset),
 		cmocka_unit_test_setup(pool_unknown, reset),
