@@ -23,15 +23,13 @@ static int not_for_guests(const char *cmd, int cpu, int reserve)
 }
 
 /*
- * One CPU's reserve or release.  *about_cpu cleared when the module's
- * answer is not about this CPU (not the device, another version): the
- * next CPUs would only get the same message.
+ * The module's answer to one CPU's reserve or release, said.  *about_cpu
+ * cleared when it is not about this CPU (not the device, another
+ * version): the next CPUs would only get the same message.
  */
-static int one(struct ctl *c, const char *cmd, int cpu, int reserve,
-	       int *about_cpu)
+static int answer(const char *cmd, int cpu, int reserve, int e,
+		  int *about_cpu)
 {
-	int e = dev_reserve(c->fd, (uint32_t)cpu, reserve);
-
 	switch (-e) {
 	case 0:
 		return EXIT_OK;
@@ -56,6 +54,26 @@ static int one(struct ctl *c, const char *cmd, int cpu, int reserve,
 		*about_cpu = 0;
 		return ctl_fail_call(cmd, e);
 	}
+}
+
+/*
+ * One CPU's reserve or release; on failure the module's log line after
+ * kspawnctl's (which of the reasons it was: cores.c says).
+ */
+static int one(struct ctl *c, const char *cmd, int cpu, int reserve,
+	       int *about_cpu)
+{
+	struct kmsg_mark log;
+	int rc;
+
+	kmsg_mark(&log);
+	rc = answer(cmd, cpu, reserve,
+		    dev_reserve(c->fd, (uint32_t)cpu, reserve), about_cpu);
+	if (rc == EXIT_OK)
+		kmsg_forget(&log);
+	else
+		kmsg_report(&log);
+	return rc;
 }
 
 /* Reserve or release every CPU of the list; the worst exit status. */

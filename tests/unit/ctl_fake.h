@@ -51,6 +51,7 @@ static struct {
 	/* Written to /dev/kmsg by a failing stop: during it, then at its end. */
 	const char *stop_log_during, *stop_log_end;
 	int reserve_err;	/* every dev_reserve's answer */
+	const char *reserve_log;	/* to /dev/kmsg when it fails */
 	int guest_state;	/* KSPAWN_GUEST_* of FAKE_ID */
 	const char *cmdline;	/* its command line (NULL: "hello") */
 	const char *console;	/* what its console holds, read once */
@@ -292,6 +293,8 @@ int dev_cpus(int fd, struct ctl_cpus *c)
 int dev_reserve(int fd, uint32_t cpu, int reserve)
 {
 	(void)fd, (void)cpu, (void)reserve;
+	if (fake.reserve_err)
+		fake_kmsg(fake.reserve_log);
 	return fake.reserve_err;
 }
 

@@ -95,6 +95,13 @@ static void release_busy(void **state)
 	hasnt(err, "last online");
 	assert_int_equal(ctl("reserve", "3"), EXIT_RESOURCE);
 	has(err, "reserve: CPU 3 is busy: an instance holds it or has its doorbell there");
+	/* Which it was, the module says in its log: shown after. */
+	fake.reserve_log = "kspawn: reserve CPU 3: an instance has it";
+	assert_int_equal(ctl("reserve", "3"), EXIT_RESOURCE);
+	has(err, "\n  kernel log: kspawn: reserve CPU 3: an instance has it\n");
+	fake.reserve_log = "kspawn: release CPU 3: an instance has it";
+	assert_int_equal(ctl("release", "3"), EXIT_RESOURCE);
+	has(err, "\n  kernel log: kspawn: release CPU 3: an instance has it\n");
 }
 
 /*
