@@ -243,25 +243,11 @@ static int start_error(int fd, int e, uint32_t id)
 	}
 }
 
-/* --cpus as a CPU list ("5-7"), for a message. */
-static const char *cpus_text(const struct run_args *a, char *buf,
-			     size_t size)
-{
-	static unsigned char set[CTL_MAX_CPUS];
-
-	memset(set, 0, sizeof(set));
-	for (unsigned int i = 0; i < a->ncpus; i++)
-		if (a->cpus[i] < CTL_MAX_CPUS)
-			set[a->cpus[i]] = 1;
-	cpus_format(set, buf, size);
-	return buf;
-}
-
 static int spawn_error(struct ctl *c, const struct run_args *a, int e,
 		       int at_start, uint32_t id, struct kmsg_mark *m)
 {
 	int cpu = a->ncpus ? (int)a->cpus[0] : a->cpu;
-	char opts[512], list[CTL_CPULIST_MAX];
+	char opts[512];
 	uint32_t max;
 	int rc, running;
 
@@ -289,7 +275,7 @@ static int spawn_error(struct ctl *c, const struct run_args *a, int e,
 			err_msg("run: the CPU the module chose is busy: Linux would not take it offline (the module's log below says which)");
 		else if (a->ncpus > 1)
 			err_msg("run: one of CPUs %s is busy: another instance holds it or has its doorbell there, it is being reserved or released, or Linux would not take it offline (the module's log below may say which)",
-				cpus_text(a, list, sizeof(list)));
+				a->cpus_arg);
 		else
 			err_msg("run: CPU %d is busy: another instance holds it or has its doorbell there, it is being reserved or released, or Linux would not take it offline",
 				cpu);

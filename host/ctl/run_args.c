@@ -207,6 +207,7 @@ static int run_option(struct run_args *a, const char *opt, const char *val)
 			return -1;
 	} else if (!strcmp(opt, "--cpus")) {
 		a->cpus_given = 1;
+		a->cpus_arg = val;
 		if (parse_cpus(a, val))
 			return -1;
 	} else if (!strcmp(opt, "--mem")) {

@@ -11,6 +11,7 @@ struct run_args {
 	int cpu;
 	unsigned int ncpus;		/* --cpus: more than one */
 	uint32_t cpus[KSPAWN_MAX_CPUS];
+	const char *cpus_arg;		/* as given, for the messages */
 	uint64_t mem;
 	const char *mem_arg;		/* as given, for the messages */
 	const char *cmdline;
