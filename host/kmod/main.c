@@ -203,9 +203,14 @@ err_pool:
 static void __exit kspawn_exit(void)
 {
 	misc_deregister(&kspawn_misc);
-	unregister_reboot_notifier(&kspawn_reboot_nb);
 	kspawn_monitor_stop();
+	/*
+	 * The reboot notifier stays until every guest is stopped: a reboot
+	 * (a kexec) while a guest takes its stop_timeout_ms must still stop
+	 * those not yet stopped.
+	 */
 	kspawn_instance_stop_all();
+	unregister_reboot_notifier(&kspawn_reboot_nb);
 	kspawn_epitaphs_free();
 	kspawn_cores_release_all();
 	kspawn_doorbell_exit();

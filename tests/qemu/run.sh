@@ -44,6 +44,7 @@ boots=(
 	make-run-tty
 	power-loss
 	reboot-stopping
+	reboot-rmmod
 	reboot-forced
 )
 if [ -n "${QEMU_BOOTS:-}" ]; then
@@ -247,9 +248,10 @@ run_power_loss() {
 # the stop finish (the kernel says "RT throttling activated").  The order
 # is read from the console, which must show no kernel trouble.  (The
 # plain reboot, a guest stopped by the notifier, is reboot-forced's
-# third guest.)
-run_reboot_stopping() {
-	local name=reboot-stopping log order want QEMU_SUITE_TIMEOUT=180 back="parked in the pool"
+# third guest.)  reboot-rmmod (guest/reboot-rmmod.sh) is the same with an
+# rmmod's stop under way: the notifier must still be there to wait for it.
+run_reboot_waits() {	# NAME
+	local name=$1 log order want QEMU_SUITE_TIMEOUT=180 back="parked in the pool"
 	local trouble='BUG:|WARNING:|Oops|blocked for more than|stays offline|hung_task|RT throttling'
 	wanted "$name" || return 0
 	log=$(mktemp)
@@ -327,7 +329,7 @@ for b in "${boots[@]}"; do
 	klog) run_klog ;;
 	make-run-tty) run_make_run_tty ;;
 	power-loss) run_power_loss ;;
-	reboot-stopping) run_reboot_stopping ;;
+	reboot-stopping | reboot-rmmod) run_reboot_waits "$b" ;;
 	reboot-forced) run_reboot_forced ;;
 	*) run_boot $b ;;
 	esac
