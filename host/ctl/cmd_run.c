@@ -302,6 +302,10 @@ static int spawn_error(struct ctl *c, const struct run_args *a, int e,
 	case EMFILE:
 		rc = instance_limit(c->fd);
 		break;
+	case EAGAIN:	/* host/kmod/instance.c: none while suspending */
+		err_msg("run: the machine is suspending or hibernating: no guest is loaded until it is back");
+		rc = EXIT_RESOURCE;
+		break;
 	case ENOSPC:
 		max = at_instance_limit(c->fd, &running);
 		if (max) {

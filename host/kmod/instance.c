@@ -37,6 +37,7 @@
 DEFINE_MUTEX(kspawn_list_lock);
 static LIST_HEAD(instances);
 static unsigned int ninstances;		/* on the list or being created */
+static bool suspending;			/* no new instance: see below */
 static u32 next_id = 1;
 
 /* Under kspawn_list_lock. */
@@ -177,6 +178,11 @@ static int claim(struct kspawn_instance *in,
 	if (ninstances >= KSPAWN_MAX_INSTANCES) {
 		pr_info_ratelimited("refused: %d instances already\n",
 				    KSPAWN_MAX_INSTANCES);
+		goto out;
+	}
+	err = -EAGAIN;
+	if (suspending) {
+		pr_info_ratelimited("refused: the machine is suspending\n");
 		goto out;
 	}
 	err = claim_cores(in, req);
@@ -394,6 +400,25 @@ void kspawn_instance_stop_all(void)
 			wait_var_event(&in->users, list_empty_careful(&in->node));
 		kspawn_instance_put(in);
 	}
+}
+
+/*
+ * A suspend or hibernation begins (begin) or is over: refused (-EBUSY)
+ * while any instance exists, even one being created (counted in
+ * ninstances); once allowed, no instance is created until it is over.
+ * Both under kspawn_list_lock, so a load cannot slip in between.
+ */
+int kspawn_instance_suspend(bool begin)
+{
+	int err = 0;
+
+	mutex_lock(&kspawn_list_lock);
+	if (begin && ninstances)
+		err = -EBUSY;
+	else
+		suspending = begin;
+	mutex_unlock(&kspawn_list_lock);
+	return err;
 }
 
 void kspawn_instance_poll_all(void)

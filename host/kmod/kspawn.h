@@ -253,6 +253,7 @@ void kspawn_instance_unload(u32 id, struct file *owner);
 int kspawn_instance_stop_final(struct kspawn_instance *in);
 void kspawn_instance_ask_all(void);
 void kspawn_instance_stop_all(void);
+int kspawn_instance_suspend(bool begin);
 int kspawn_instance_ids(u32 *ids, u32 max);
 void kspawn_instance_poll_all(void);
 void kspawn_instance_status(struct kspawn_instance *in,

@@ -6,7 +6,7 @@
  * parameters (both reserved on the kernel command line with memmap=),
  * offers /dev/kspawn (ioctl.c) and watches the guests (monitor.c).
  * Unloading stops every guest and gives every core back, and so does a
- * reboot, power-off or kexec.
+ * reboot, power-off or kexec; a suspend is refused while guests exist.
  */
 #include <linux/cpumask.h>
 #include <linux/fs.h>
@@ -14,6 +14,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/reboot.h>
+#include <linux/suspend.h>
 
 #include "kspawn.h"
 
@@ -149,6 +150,37 @@ static struct notifier_block kspawn_reboot_nb = {
 	.notifier_call = kspawn_reboot,
 };
 
+/*
+ * Suspend and hibernation: a guest's cores are offline to Linux, which
+ * neither asks them nor waits for them and powers them down under the
+ * guest (its device threads are not frozen either).  Refused while any
+ * instance exists; none is created until the machine is back.
+ */
+static int kspawn_pm(struct notifier_block *nb, unsigned long action,
+		     void *data)
+{
+	switch (action) {
+	case PM_SUSPEND_PREPARE:
+	case PM_HIBERNATION_PREPARE:
+	case PM_RESTORE_PREPARE:
+		if (kspawn_instance_suspend(true)) {
+			pr_notice_ratelimited("suspend refused: guests would lose their cores' power under them; stop them first (kspawnctl list)\n");
+			return NOTIFY_BAD;
+		}
+		return NOTIFY_OK;
+	case PM_POST_SUSPEND:
+	case PM_POST_HIBERNATION:
+	case PM_POST_RESTORE:
+		kspawn_instance_suspend(false);
+		return NOTIFY_OK;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block kspawn_pm_nb = {
+	.notifier_call = kspawn_pm,
+};
+
 static int __init kspawn_init(void)
 {
 	u64 base, size, tramp;
@@ -177,14 +209,19 @@ static int __init kspawn_init(void)
 	err = register_reboot_notifier(&kspawn_reboot_nb);
 	if (err)
 		goto err_monitor;
-	err = misc_register(&kspawn_misc);
+	err = register_pm_notifier(&kspawn_pm_nb);
 	if (err)
 		goto err_reboot;
+	err = misc_register(&kspawn_misc);
+	if (err)
+		goto err_pm;
 	pr_info("ready: /dev/kspawn, trampoline at %#llx, ABI %u.%u\n", tramp,
 		KSPAWN_ABI_MAJOR, KSPAWN_ABI_MINOR);
 	reserve_at_load();
 	return 0;
 
+err_pm:
+	unregister_pm_notifier(&kspawn_pm_nb);
 err_reboot:
 	unregister_reboot_notifier(&kspawn_reboot_nb);
 err_monitor:
@@ -211,6 +248,7 @@ static void __exit kspawn_exit(void)
 	 */
 	kspawn_instance_stop_all();
 	unregister_reboot_notifier(&kspawn_reboot_nb);
+	unregister_pm_notifier(&kspawn_pm_nb);
 	kspawn_epitaphs_free();
 	kspawn_cores_release_all();
 	kspawn_doorbell_exit();

@@ -295,6 +295,14 @@ static void cpu_busy(void **state)
 	says("CPU 1 is busy");
 }
 
+/* The module creates no instance while the machine suspends. */
+static void suspending(void **state)
+{
+	(void)state;
+	assert_int_equal(run(-EAGAIN, "--cpu", "1", NULL), EXIT_RESOURCE);
+	says("the machine is suspending or hibernating");
+}
+
 /* The module's instance limit is not the pool. */
 static void too_many_instances(void **state)
 {
@@ -490,6 +498,7 @@ int main(void)
 		cmocka_unit_test(spawned),
 		cmocka_unit_test_teardown(app_not_in_image, plain_image),
 		cmocka_unit_test(cpu_busy),
+		cmocka_unit_test(suspending),
 		cmocka_unit_test(too_many_instances),
 		cmocka_unit_test(too_many_instances_raced),
 		cmocka_unit_test(instance_limit_emfile),

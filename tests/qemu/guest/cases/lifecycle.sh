@@ -3,8 +3,8 @@
 # stopped (the polite request goes unanswered, INIT takes the core); a
 # running guest stopped politely halts by itself (a console following it
 # ends as the guest did, even when the stop came before it looked);
-# --force skips the request; a start that failed is not retried; rmmod
-# stops every guest left.
+# --force skips the request; a start that failed is not retried; a
+# suspend is refused while a guest runs; rmmod stops every guest left.
 . /tests/lib.sh
 
 # Hang: the heartbeat stops; status says so; stop still works.
@@ -188,6 +188,23 @@ expect 0 ioctlabuse "$IMG" status-stall
 has 'ok a stop while a STATUS of it stalls'
 has 'ioctlabuse: 0 failed'
 want_no_instances
+
+# Suspend with a guest: refused (Linux would power the guest's core down
+# under it; its device thread is not frozen), the guest still running;
+# allowed again once it has stopped.  pm_test keeps the machine up: the
+# freezer test freezes every process, waits 5 s and thaws them.
+echo freezer > /sys/power/pm_test
+spawn "$TEST_IMG" --cpu 1 --cmdline "spin" || finish
+wait_state "$id" running
+expect 1 sh -c 'echo freeze > /sys/power/state'
+has 'write error'	# EPERM: what Linux makes of a notifier's refusal
+dmesg | grep -q "kspawn: suspend refused: guests" || bad "no suspend-refused line in the kernel log"
+expect 0 kspawnctl status "$id"
+has '^state: +running'
+expect 0 kspawnctl stop "$id"
+want_online 1
+expect 0 sh -c 'echo freeze > /sys/power/state'
+echo none > /sys/power/pm_test
 
 # rmmod with guests running: both stopped, cores back, module reloads.
 if [ "$(nproc --all)" -ge 3 ]; then cpus="1 2"; else cpus="1"; fi
