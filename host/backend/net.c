@@ -376,6 +376,23 @@ static int net_work(struct kb_device *d, int budget)
 	/* Every pair waited on, set up in full or not: net_kicks_on's test. */
 	for (unsigned int p = 0; p < KB_NET_PAIRS_MAX; p++)
 		done += rx_refilled(n, p);
+	/*
+	 * Commands before frames: a transmit queue never empty (whose
+	 * frames ksnetN drops while down, a poll's worth at a time) must not
+	 * starve them, and a guest's driver waits for each ack.
+	 */
+	while (done < budget && d->vq[cq].size &&
+	       kb_device_pop(d, cq, &d->chain) > 0) {
+		uint8_t ack = d->chain.in_len ? control(n, &d->chain) :
+				       VIRTIO_NET_ERR;
+
+		/* The first writable byte (a result, if any, follows). */
+		if (d->chain.in_len)
+			kb_chain_write(&d->chain, 0, &ack, 1);
+		kb_device_push(d, cq, &d->chain, d->chain.in_len ? 1 : 0);
+		kb_device_kick(d, cq);
+		done++;
+	}
 	for (unsigned int p = 0; p < kb_net_served_pairs(n); p++) {
 		if (!pair_live(n, p))
 			continue;
@@ -392,18 +409,6 @@ static int net_work(struct kb_device *d, int budget)
 		done += kb_net_tx_poll(n, p, budget - done > 0 ?
 					     budget - done : 0,
 				       &loop_sink, n);
-	}
-	while (done < budget && d->vq[cq].size &&
-	       kb_device_pop(d, cq, &d->chain) > 0) {
-		uint8_t ack = d->chain.in_len ? control(n, &d->chain) :
-				       VIRTIO_NET_ERR;
-
-		/* The first writable byte (a result, if any, follows). */
-		if (d->chain.in_len)
-			kb_chain_write(&d->chain, 0, &ack, 1);
-		kb_device_push(d, cq, &d->chain, d->chain.in_len ? 1 : 0);
-		kb_device_kick(d, cq);
-		done++;
 	}
 	return done;
 }

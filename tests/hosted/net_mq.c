@@ -9,6 +9,8 @@
  *   mq-ack-*       a command with 4 device-writable bytes: the ack is the
  *                  first (virtio 1.3 5.1.6.5: a command-specific result
  *                  follows it), the rest untouched, used length 1
+ *   mq-ctrl-first-*  a command behind a transmit queue whose frames take
+ *                  every poll's whole budget is still answered
  *   mq-steer-*     host mode, 4 pairs: flow hashes spread over every pair
  *                  in use; kb_net_rx puts a frame on the pair asked for,
  *                  and refuses a pair not in use
@@ -61,11 +63,13 @@ static unsigned int rx_rooms;		/* bit p: rx_room(p) came */
 static unsigned int changes[8], nchanges;
 static const uint8_t mac[6] = { 0x02, 0x6b, 0x73, 0, 0, 1 };
 
+static int tx_ready_says;		/* frames tx_ready() claims it took */
+
 static int tx_ready(void *ctx, unsigned int pair)
 {
 	(void)ctx;
 	(void)pair;
-	return 0;
+	return tx_ready_says;
 }
 
 static void rx_room(void *ctx, unsigned int pair)
@@ -268,6 +272,26 @@ static void ack_place(const char *layout, int packed)
 		in[2] == 0xff && in[3] == 0xff && kb_net_pairs(&net) == 2,
 		"writable bytes %02x %02x %02x %02x, used %u, pairs %u",
 		in[0], in[1], in[2], in[3], used, kb_net_pairs(&net));
+}
+
+/*
+ * A transmit queue that is never empty and whose frames take the whole
+ * budget every poll (ksnetN down drops them, up to 64 a poll) does not
+ * starve the ctrl queue: a command is answered within its poll.
+ */
+static void ctrl_first(const char *layout, int packed)
+{
+	int ack = -1;
+
+	if (!up(KB_NET_HOST, packed, F(VIRTIO_NET_F_MQ), 2)) {
+		send_on(1, 0, 0x47);
+		tx_ready_says = 64;
+		ack = set_pairs(1);
+		tx_ready_says = 0;
+	}
+	verdict("mq-ctrl-first", layout, ack == VIRTIO_NET_OK,
+		"ack %d behind a transmit queue that takes the whole budget",
+		ack);
 }
 
 /*
@@ -569,6 +593,7 @@ int main(void)
 
 		loop_pairs(layout, packed);
 		ack_place(layout, packed);
+		ctrl_first(layout, packed);
 		idle(layout, packed);
 		steer(layout, packed);
 		change(layout, packed);
