@@ -66,8 +66,8 @@ static int guard_prepare(unsigned int cpu)
 {
 	if (!cpumask_test_cpu(cpu, &guarded))
 		return 0;
-	pr_info("CPU %u runs a guest: it stays offline until the guest stops\n",
-		cpu);
+	pr_info_ratelimited("CPU %u runs a guest: it stays offline until the guest stops\n",
+			    cpu);
 	return -EBUSY;
 }
 
@@ -131,9 +131,10 @@ int kspawn_cpu_give_back(unsigned int cpu)
 	/* 1, or online anyway: Linux has it, which is all we wanted. */
 	if (err > 0 || cpu_online(cpu))
 		return 0;
+	/* Rate-limited: a RELEASE or STOP loop may ask again and again. */
 	if (err)
-		pr_err("CPU %u: add_cpu failed (%d); it stays offline\n", cpu,
-		       err);
+		pr_err_ratelimited("CPU %u: add_cpu failed (%d); it stays offline\n",
+				   cpu, err);
 	return err;
 }
 
