@@ -245,6 +245,9 @@ int ksnet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 
 	if (flags & ~XDP_XMIT_FLAGS_MASK)
 		return -EINVAL;
+	/* Down: what a devmap still held for it goes no further. */
+	if (!netif_running(dev))
+		return -ENETDOWN;
 	spin_lock_bh(&kn->io->net_lock);
 	/* A pair per host CPU, as the stack's XPS would pick. */
 	pair = kb_net_pair_for(net, smp_processor_id());
