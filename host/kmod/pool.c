@@ -55,7 +55,12 @@
  * caller, the scrub, the allocating caller in turn; pool_lock orders the
  * hand-overs), and a chunk's bits fill whole words of their own.
  */
-static DEFINE_SPINLOCK(pool_lock);	/* held for bitmap steps only */
+/*
+ * Held for bitmap steps only; raw, since scrub_piece() takes it with
+ * preemption off, where PREEMPT_RT's spinlock_t (a sleeping lock) may not
+ * be taken.
+ */
+static DEFINE_RAW_SPINLOCK(pool_lock);
 static void scrub_fn(struct kthread_work *work);
 static DEFINE_KTHREAD_WORK(scrub_work, scrub_fn);
 static struct kthread_worker *scrubber;
@@ -202,10 +207,10 @@ static bool scrub_piece(void)
 	unsigned int p;
 
 	preempt_disable();
-	spin_lock(&pool_lock);
+	raw_spin_lock(&pool_lock);
 	i = find_first_bit(pool.scrub, pool.nchunks);
 	if (i >= pool.nchunks) {
-		spin_unlock(&pool_lock);
+		raw_spin_unlock(&pool_lock);
 		preempt_enable();
 		return false;
 	}
@@ -214,15 +219,15 @@ static bool scrub_piece(void)
 		clear_bit(i, pool.scrub);
 	pool.zeroing[i]++;
 	pool.inflight++;
-	spin_unlock(&pool_lock);
+	raw_spin_unlock(&pool_lock);
 	zero_piece(i, p);
-	spin_lock(&pool_lock);
+	raw_spin_lock(&pool_lock);
 	pool.inflight--;
 	if (!--pool.zeroing[i] && pool.claimed[i] == PIECES_PER_CHUNK) {
 		pool.claimed[i] = 0;
 		clear_bit(i, pool.used);
 	}
-	spin_unlock(&pool_lock);
+	raw_spin_unlock(&pool_lock);
 	preempt_enable();
 	return true;
 }
@@ -252,11 +257,11 @@ static unsigned long take(unsigned int n)
 {
 	unsigned long first;
 
-	spin_lock(&pool_lock);
+	raw_spin_lock(&pool_lock);
 	first = bitmap_find_next_zero_area(pool.used, pool.nchunks, 0, n, 0);
 	if (first < pool.nchunks)
 		bitmap_set(pool.used, first, n);
-	spin_unlock(&pool_lock);
+	raw_spin_unlock(&pool_lock);
 	return first;
 }
 
@@ -327,9 +332,9 @@ void kspawn_pool_free(u64 phys, u64 size, const struct kspawn_pool_keep *keep,
 			bitmap_set(pool.kept, page0 + (from >> PAGE_SHIFT),
 				   (to - from) >> PAGE_SHIFT);
 	}
-	spin_lock(&pool_lock);
+	raw_spin_lock(&pool_lock);
 	bitmap_set(pool.scrub, (phys - pool.base) / KSPAWN_CHUNK, n);
-	spin_unlock(&pool_lock);
+	raw_spin_unlock(&pool_lock);
 	kthread_queue_work(scrubber, &scrub_work);
 	kspawn_count(KSPAWN_CNT_POOL_CHUNKS, -(long)n);
 }
@@ -338,11 +343,11 @@ void kspawn_pool_info(u64 *base, u64 *size, u64 *free)
 {
 	*base = pool.base;
 	*size = pool.size;
-	spin_lock(&pool_lock);
+	raw_spin_lock(&pool_lock);
 	*free = (u64)(pool.nchunks - bitmap_weight(pool.used, pool.nchunks) +
 		      bitmap_weight(pool.scrub, pool.nchunks)) * KSPAWN_CHUNK;
 	for (unsigned long i = 0; i < pool.nchunks; i++)
 		*free += pool.claimed[i] && !test_bit(i, pool.scrub) ?
 			 KSPAWN_CHUNK : 0;
-	spin_unlock(&pool_lock);
+	raw_spin_unlock(&pool_lock);
 }
