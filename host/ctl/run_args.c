@@ -82,9 +82,11 @@ static int parse_size(const char *s, uint64_t *bytes)
 	case 'm': case 'M': shift = 20; p++; break;
 	case 'g': case 'G': shift = 30; p++; break;
 	}
-	if (shift && p[0] == 'i' && p[1] == 'B')
+	/* Binary whatever the spelling: 16M, 16MiB, 16MB, 16mib. */
+	if (shift && (p[0] == 'i' || p[0] == 'I') &&
+	    (p[1] == 'b' || p[1] == 'B'))
 		p += 2;
-	else if (shift && p[0] == 'B')
+	else if (shift && (p[0] == 'b' || p[0] == 'B'))
 		p++;
 	if (*p)
 		return -1;

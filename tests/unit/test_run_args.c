@@ -76,6 +76,10 @@ static void sizes_are_decimal(void **state)
 	mem_is("16m", 16 << 20);
 	mem_is("16MiB", 16 << 20);
 	mem_is("16MB", 16 << 20);
+	mem_is("16mb", 16 << 20);	/* binary whatever the spelling */
+	mem_is("16Mb", 16 << 20);
+	mem_is("16mib", 16 << 20);
+	mem_is("16MIB", 16 << 20);
 	mem_is("16384K", 16 << 20);
 	mem_is("16777216", 16 << 20);
 	mem_is("0x1000000", 16 << 20);
@@ -99,6 +103,8 @@ static void sizes_malformed(void **state)
 	mem_refused("-16M");
 	mem_refused("16 M");
 	mem_refused("16MiBs");
+	mem_refused("16Mi");
+	mem_refused("16MBB");
 	mem_refused("99999999999999999999Mx");	/* too big and malformed */
 	mem_refused("lots");
 }
