@@ -71,7 +71,7 @@ int cmd_stop(struct ctl *c, int argc, char **argv)
 	struct progress p;
 	struct kmsg_mark m;
 	int force = 0, rc, e, relaying;
-	const struct ctl_flag flags[] = { { "--force", NULL, &force }, { 0 } };
+	const struct ctl_flag flags[] = { { "--force", "-f", &force }, { 0 } };
 	uint32_t id;
 	pthread_t t;
 

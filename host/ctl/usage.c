@@ -12,7 +12,7 @@ static const char synopsis[] =
 "       kspawnctl list\n"
 "       kspawnctl status ID\n"
 "       kspawnctl console ID [--follow] [--input] [--raw]\n"
-"       kspawnctl stop ID [--force]\n"
+"       kspawnctl stop ID [--force|-f]\n"
 "       kspawnctl gdb ID [--listen [ADDR:]PORT | --tty DEV]\n"
 "       kspawnctl reserve CPULIST\n"
 "       kspawnctl release CPULIST\n"
@@ -181,7 +181,7 @@ static const char console_help[] =
 "                  have the terminal answer as if you typed)\n";
 
 static const char stop_help[] =
-"kspawnctl stop ID [--force]\n"
+"kspawnctl stop ID [--force|-f]\n"
 "  Ask the guest to halt (a flag and an IPI), force it with INIT if it does\n"
 "  not, then give the CPU back to Linux and scrub and free the region.\n"
 "  Then it waits for the guest's disk requests in flight, the guest\n"
@@ -189,7 +189,7 @@ static const char stop_help[] =
 "  waits for the thaw); after 5 s, and each minute after that, it\n"
 "  prints the module's word on what it waits for (\"stop: ...\" on\n"
 "  stderr).\n"
-"  --force         skip the polite request; a polite stop of the guest\n"
+"  --force, -f     skip the polite request; a polite stop of the guest\n"
 "                  under way (another kspawnctl stop) gives up waiting\n";
 
 static const char gdb_help[] =

@@ -50,6 +50,7 @@ static struct {
 	int stop_err, stops;
 	/* Written to /dev/kmsg by a failing stop: during it, then at its end. */
 	const char *stop_log_during, *stop_log_end;
+	int stop_force;		/* the last dev_stop's force */
 	int reserve_err;	/* every dev_reserve's answer */
 	const char *reserve_log;	/* to /dev/kmsg when it fails */
 	int guest_state;	/* KSPAWN_GUEST_* of FAKE_ID */
@@ -264,8 +265,9 @@ static void fake_kmsg(const char *line)
 
 int dev_stop(int fd, uint32_t id, int force)
 {
-	(void)fd, (void)force;
+	(void)fd;
 	fake.stops++;
+	fake.stop_force = force;
 	if (id != FAKE_ID || !fake.there)
 		return -ESRCH;
 	if (fake.stop_err) {

@@ -216,6 +216,12 @@ static void dashdash_ends_options(void **state)
 	assert_int_equal(ctl("reserve", "--", "2"), EXIT_OK);
 	assert_int_equal(ctl("stop", "--force", "--", "7"), EXIT_OK);
 	assert_int_equal(fake.stops, 1);
+	assert_int_equal(fake.stop_force, 1);
+	/* -f, as console's --follow has: --force's short name. */
+	fake.there = 1;
+	assert_int_equal(ctl("stop", "-f", "7"), EXIT_OK);
+	assert_int_equal(fake.stops, 2);
+	assert_int_equal(fake.stop_force, 1);
 	/* After it, what reads as an option is an operand. */
 	fake.opens = 0;
 	refused_alone(ctl("--", "--help"),
