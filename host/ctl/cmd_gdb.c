@@ -272,7 +272,7 @@ static int peer_may_debug(int sock, uint32_t id)
 		return 0;
 	}
 	if (!peer_uid_allowed(uid)) {
-		err_msg("gdb: refused a connection from uid %u: instance %u is debugged only by root, or by the user who started the bridge",
+		err_msg("gdb: refused a connection from uid %u: instance %u is debugged only by root, or by the user who started the bridge (or who ran it with sudo: SUDO_UID)",
 			(unsigned int)uid, id);
 		return 0;
 	}
