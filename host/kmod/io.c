@@ -48,6 +48,11 @@ static struct kspawn_device *slot(struct kspawn_instance *in, u32 i)
 	       i * sizeof(struct kspawn_device);
 }
 
+/*
+ * The request's disk: its path terminated, a RAM disk's size within
+ * KSPAWN_RAMDISK_MAX_BYTES and the network mode known, as ioctl.c's
+ * load_args() checked before anything was made.
+ */
 static int open_disk(struct kspawn_io *io, const struct kspawn_ioc_load *req,
 		     u64 *bytes)
 {
@@ -65,12 +70,6 @@ static int open_disk(struct kspawn_io *io, const struct kspawn_ioc_load *req,
 		 */
 		return err == -EMFILE || err == -ENOSPC ? -EIO : err;
 	}
-	if (req->ramdisk_bytes > KSPAWN_RAMDISK_MAX_BYTES) {
-		pr_info_ratelimited("refused: RAM disk of %llu MiB (at most %llu)\n",
-				    req->ramdisk_bytes >> 20,
-				    KSPAWN_RAMDISK_MAX_BYTES >> 20);
-		return -E2BIG;
-	}
 	*bytes = req->ramdisk_bytes;
 	io->ram = kb_ram_new(*bytes);
 	if (!io->ram)
@@ -86,10 +85,6 @@ static int create_net(struct kspawn_instance *in, u32 mode, u32 index)
 	u8 mac[6];
 	int err;
 
-	if (mode != KSPAWN_NET_LOOPBACK && mode != KSPAWN_NET_NETDEV) {
-		pr_info_ratelimited("refused: unknown network mode %u\n", mode);
-		return -EINVAL;
-	}
 	spin_lock_init(&io->net_lock);
 	kspawn_mac(mac, in->id, false);
 	kb_net_init(&io->net, slot(in, index), &io->region, &kspawn_io_net_ops, in,
@@ -151,8 +146,6 @@ int kspawn_io_create(struct kspawn_instance *in,
 	}
 	if (!req->disk_path[0] && !req->ramdisk_bytes)
 		return kspawn_io_make_thread(in);
-	if (!memchr(req->disk_path, 0, sizeof(req->disk_path)))
-		return -EINVAL;
 	if (io->has_net && slot(in, 0) == io->net.dev.slot)
 		return -EINVAL;
 	err = open_disk(io, req, &bytes);

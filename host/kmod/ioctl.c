@@ -96,9 +96,25 @@ static int load_args(const struct kspawn_ioc_load *l)
 				    "set beyond ncpus");
 		return -EINVAL;
 	}
-	if (!memchr(l->cmdline, 0, sizeof(l->cmdline))) {
-		pr_info_ratelimited("load: command line not terminated\n");
+	if (!memchr(l->cmdline, 0, sizeof(l->cmdline)) ||
+	    !memchr(l->disk_path, 0, sizeof(l->disk_path))) {
+		pr_info_ratelimited("load: %s not terminated\n",
+				    l->disk_path[sizeof(l->disk_path) - 1] ?
+				    "disk path" : "command line");
 		return -EINVAL;
+	}
+	if (l->net_mode != KSPAWN_NET_NONE &&
+	    l->net_mode != KSPAWN_NET_LOOPBACK &&
+	    l->net_mode != KSPAWN_NET_NETDEV) {
+		pr_info_ratelimited("load: unknown network mode %u\n",
+				    l->net_mode);
+		return -EINVAL;
+	}
+	if (l->ramdisk_bytes > KSPAWN_RAMDISK_MAX_BYTES) {
+		pr_info_ratelimited("load: RAM disk of %llu MiB (at most %llu)\n",
+				    l->ramdisk_bytes >> 20,
+				    KSPAWN_RAMDISK_MAX_BYTES >> 20);
+		return -E2BIG;
 	}
 	if (l->disk_path[0] ? l->ramdisk_bytes :
 	    l->flags & KSPAWN_LOAD_WRITEBACK) {

@@ -14,7 +14,8 @@
  * as many of a CPU that does not exist leave at most what printk's rate
  * limit lets through in the time they took (44 lines if under 5 s).
  * A disk that is a FIFO or a character device is refused (EINVAL) before
- * the module opens it, said so in the kernel log.
+ * the module opens it, said so in the kernel log; arguments the module
+ * can check alone are refused before it makes an instance.
  *
  * ioctlabuse IMAGE failed-start: with the module's test_fail_starts at 1,
  * a start that fails after its guest ran (ETIMEDOUT), and a second start
@@ -203,6 +204,55 @@ static void disk_kinds(int fd, void *img, size_t img_size)
 		return;
 	}
 	printf("  ok disk kinds: said in the kernel log\n");
+}
+
+/* A valid load on its own descriptor, closed at once: its ID, or 0. */
+static uint32_t load_id(void *img, size_t img_size)
+{
+	int fd = open("/dev/kspawn", O_RDWR);
+	struct kspawn_ioc_load ld = valid_load(img, img_size, "");
+	uint32_t id = 0;
+
+	if (fd >= 0 && !ioctl(fd, KSPAWN_IOC_LOAD, &ld))
+		id = ld.id;
+	if (fd >= 0)
+		close(fd);	/* frees the instance, never started */
+	return id;
+}
+
+/*
+ * What the module can check alone is refused before it makes anything
+ * (an ID, a region, ksnetN, a log line per try): an unterminated disk
+ * path, a RAM disk over the limit, an unknown network mode, each with a
+ * ksnetN asked for.  Every instance made takes the next ID, so the next
+ * valid load tells: its ID follows the last valid one's.  (Before, all
+ * three were refused after ksnetN was registered.)
+ */
+static void refused_early(int fd, void *img, size_t img_size)
+{
+	struct kspawn_ioc_load ld;
+	uint32_t first, next;
+
+	first = load_id(img, img_size);
+	ld = valid_load(img, img_size, "");
+	ld.net_mode = KSPAWN_NET_NETDEV;
+	memset(ld.disk_path, 'd', sizeof(ld.disk_path));
+	want("unterminated disk path", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EINVAL);
+	ld = valid_load(img, img_size, "");
+	ld.net_mode = KSPAWN_NET_NETDEV;
+	ld.ramdisk_bytes = 1ULL << 40;
+	want("RAM disk of 1 TiB", ioctl(fd, KSPAWN_IOC_LOAD, &ld), E2BIG);
+	ld = valid_load(img, img_size, "");
+	ld.net_mode = 3;
+	want("net mode 3", ioctl(fd, KSPAWN_IOC_LOAD, &ld), EINVAL);
+	next = load_id(img, img_size);
+	if (!first || next != first + 1) {
+		printf("  FAILED refused early: valid loads got IDs %u and %u around the refused ones (want consecutive)\n",
+		       first, next);
+		failures++;
+		return;
+	}
+	printf("  ok refused early: no instance made for them\n");
 }
 
 /*
@@ -521,6 +571,7 @@ int main(int argc, char **argv)
 	}
 	structured(fd, img, (size_t)sb.st_size);
 	disk_kinds(fd, img, (size_t)sb.st_size);
+	refused_early(fd, img, (size_t)sb.st_size);
 	loaded_instance(img, (size_t)sb.st_size);
 	if (count_instances(fd)) {
 		printf("  FAILED the loaded instance outlived its descriptor\n");
