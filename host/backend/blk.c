@@ -301,7 +301,13 @@ static void work_end(struct kb_blk *b)
 	kb_unlock(&b->lock, flags);
 }
 
-/* Queue q's next chain into rq and start it; 0 if q had none. */
+/*
+ * Queue q's next chain into rq and start it: what it costs of the poll's
+ * budget, or 0 if q had none.  A request may move 64 MiB, a range 1 GiB
+ * (a RAM disk zeroes it here): the budget counts one a request and one
+ * a MiB, so that one poll cannot keep the thread from its other device
+ * or from a stop for seconds.
+ */
 static int take(struct kb_blk *b, unsigned int q, struct kb_blk_req *rq)
 {
 	struct kb_device *d = &b->dev;
@@ -309,9 +315,9 @@ static int take(struct kb_blk *b, unsigned int q, struct kb_blk_req *rq)
 	if (!d->vq[q].size || kb_device_pop(d, q, &d->chain) <= 0)
 		return 0;
 	kb_blk_request(b, q, &d->chain, rq);
-	/* A request may move ~128 MiB; the budget counts requests. */
 	kb_resched();
-	return 1;
+	/* rq is this thread's until its next get_req(), done or not. */
+	return 1 + (int)(rq->len >> 20);
 }
 
 /*
@@ -327,7 +333,7 @@ static int blk_work(struct kb_device *d, int budget)
 	struct kb_blk_req *rq = NULL, *fl;
 	unsigned int nq = nqueues(d), idle = 0;
 	unsigned long flags = 0;
-	int done = 0, parked;
+	int done = 0, parked, cost;
 
 	kb_lock(&b->lock, flags);
 	b->in_work = 1;
@@ -356,9 +362,10 @@ static int blk_work(struct kb_device *d, int budget)
 			rq = get_req(b);
 		if (!rq)
 			break;
-		if (take(b, b->next_q++ % nq, rq)) {
+		cost = take(b, b->next_q++ % nq, rq);
+		if (cost) {
 			rq = NULL;
-			done++;
+			done += cost;
 			idle = 0;
 		} else {
 			idle++;

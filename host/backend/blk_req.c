@@ -218,6 +218,7 @@ void kb_blk_request(struct kb_blk *b, unsigned int q,
 	rq->q = q;
 	rq->through = 0;
 	rq->range = 0;
+	rq->len = 0;		/* no data yet: blk.c's take() counts it */
 	rq->head = c->head;
 	rq->ndesc = c->ndesc;
 	rq->written = 0;

@@ -31,6 +31,9 @@
  *   queue-over-size-max-* a queue set up twice as big as the size_max the
  *                         device gave: DRIVER_OK breaks the device
  *                         (NEEDS_RESET), which never goes live
+ *   blk-budget-bytes-*    8 WRITE_ZEROES of 32 MiB on a RAM disk: one
+ *                         poll of budget 64 does not do them all (the
+ *                         budget counts MiB moved), the next does
  */
 #include <errno.h>
 #include <linux/virtio_blk.h>
@@ -382,6 +385,46 @@ static void queue_over_size_max(const char *layout, int packed)
 		2 * max, max, blk.dev.live, slot.status);
 }
 
+/*
+ * Eight WRITE_ZEROES of 32 MiB each (a RAM disk zeroes them in the
+ * device thread) in one poll of budget 64: the budget counts the MiB a
+ * request moves, so not all are done in that poll; all are in the next.
+ */
+static void blk_budget_bytes(const char *layout, int packed)
+{
+	uint8_t *at = region + REQ_OFF;
+	int first = 0, all = 0;
+
+	if (blk_up(packed)) {
+		verdict("blk-budget-bytes", layout, 0, "device not live");
+		return;
+	}
+	for (int i = 0; i < 8; i++, at += 64) {
+		struct virtio_blk_outhdr *h = (void *)at;
+		struct virtio_blk_discard_write_zeroes *rg = (void *)(at + 16);
+
+		*h = (struct virtio_blk_outhdr){
+			.type = VIRTIO_BLK_T_WRITE_ZEROES };
+		*rg = (struct virtio_blk_discard_write_zeroes){
+			.sector = (uint64_t)(i % 2) * 65536,
+			.num_sectors = 65536 };
+		at[32] = 0xff;
+		virtq_add(&vd.vq[0], (struct virtq_buf[]){ { h, 16 }, { rg, 16 } },
+			  2, (struct virtq_buf[]){ { at + 32, 1 } }, 1, h);
+	}
+	virtq_publish(&vd.vq[0]);
+	kb_device_poll(&blk.dev, 64);
+	while (virtq_get(&vd.vq[0], NULL))
+		first++;
+	kb_device_poll(&blk.dev, 64 * 33);
+	all = first;
+	while (virtq_get(&vd.vq[0], NULL))
+		all++;
+	verdict("blk-budget-bytes", layout, first >= 1 && first <= 2 && all == 8,
+		"%d done in the first poll (want 1 or 2), %d in all (want 8)",
+		first, all);
+}
+
 int main(void)
 {
 	harness_start();
@@ -397,6 +440,7 @@ int main(void)
 		broken_stays_broken(layout, packed);
 		rx_no_writable(layout, packed);
 		queue_over_size_max(layout, packed);
+		blk_budget_bytes(layout, packed);
 	}
 	harness_end();
 	printf("device_hostile: %d failed\n", failures);
