@@ -8,12 +8,12 @@
 #
 # A suite is a folder with a run.sh (see tests/README.md); list it here.
 
-TEST_SUITES := unit hosted guest interop gdb fuzz qemu stress bench
+TEST_SUITES := unit hosted guest interop gdb fuzz qemu stress reboot bench
 # make test runs them in this plan (tests/run.sh): the qemu suite keeps
 # one CPU of two busy on average, waiting on TCG, so the others run beside
 # it, one after another; bench last and alone, since it measures.  Each
 # suite in turn with JOBS=1 (one CPU, or asked for).
-TEST_PLAN := unit,hosted,guest,interop,gdb,fuzz,stress+qemu bench
+TEST_PLAN := unit,hosted,guest,interop,gdb,fuzz,stress,reboot+qemu bench
 SUITE ?= $(if $(filter 1,$(JOBS)),$(TEST_SUITES),$(TEST_PLAN))
 REPEAT ?= 1
 

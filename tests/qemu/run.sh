@@ -43,10 +43,9 @@ boots=(
 	klog
 	make-run-tty
 	power-loss
-	reboot-stopping
-	reboot-rmmod
-	reboot-forced
 )
+# The reboot boots (reboot-stopping, reboot-rmmod, reboot-forced) are
+# the reboot suite's (tests/reboot/run.sh), run beside this one.
 if [ -n "${QEMU_BOOTS:-}" ]; then
 	IFS=';' read -r -a boots <<< "$QEMU_BOOTS"
 fi
