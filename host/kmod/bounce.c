@@ -5,10 +5,11 @@
  * a buffer not aligned for the device), for both disk stores
  * (store_bdev.c's bios, store_file.c's O_DIRECT kiocbs).
  *
- * One page at a time, never a high-order allocation for the data: a
- * guest asking for 1 MiB reads must not send the host into compaction
- * (the array of page pointers of a request over 2 MiB is one, and may
- * fail: -ENOMEM).  A request slot keeps up to KSPAWN_BOUNCE_KEEP pages
+ * One page at a time, never a high-order allocation: a guest asking for
+ * 64 MiB reads must not send the host into compaction, nor see them fail
+ * on a fragmented host.  The pages' pointers too are kept in pieces of a
+ * page (io.h), under a directory of at most a few hundred bytes.  A
+ * request slot keeps up to KSPAWN_BOUNCE_KEEP pages
  * between requests (every request of a guest in the pool is bounced: no
  * allocation then); a bigger request's pages and array are all freed
  * when it completes, so that no slot keeps more than that, whatever the
@@ -43,16 +44,41 @@ void kspawn_bounce_init(struct kspawn_disk *d)
 	init_waitqueue_head(&d->bounce_room);
 }
 
-/* Down to keep pages (0: the array too). */
+/* Down to keep pages (0: the pointers' pieces too). */
 static void shrink(struct kspawn_bounce *b, unsigned int keep)
 {
-	while (b->n > keep)
-		__free_page(b->page[--b->n]);
-	if (!keep) {
-		kfree(b->page);
-		b->page = NULL;
-		b->cap = 0;
+	while (b->n > keep) {
+		b->n--;
+		__free_page(kspawn_bounce_page(b, b->n));
 	}
+	if (!keep) {
+		while (b->ndir)
+			kfree(b->dir[--b->ndir]);
+		kfree(b->dir);
+		b->dir = NULL;
+	}
+}
+
+/* Room for n page pointers: 0, or -ENOMEM (what there was is kept). */
+static int room(struct kspawn_bounce *b, unsigned int n)
+{
+	unsigned int want = DIV_ROUND_UP(n, KSPAWN_BOUNCE_PIECE);
+
+	if (want > b->ndir) {
+		struct page ***dir = krealloc_array(b->dir, want, sizeof(*dir),
+						    GFP_NOIO | __GFP_NOWARN);
+
+		if (!dir)
+			return -ENOMEM;
+		b->dir = dir;
+	}
+	while (b->ndir < want) {
+		b->dir[b->ndir] = kmalloc(PAGE_SIZE, GFP_NOIO | __GFP_NOWARN);
+		if (!b->dir[b->ndir])
+			return -ENOMEM;
+		b->ndir++;
+	}
+	return 0;
 }
 
 void kspawn_bounce_free(struct kspawn_bounce *b)
@@ -85,19 +111,15 @@ static int get(struct kspawn_disk *d, struct kspawn_bounce *b, unsigned int n)
 	if (extra)
 		wait_event_idle(d->bounce_room, reserve(d, extra));
 	b->extra = extra;
-	if (n > b->cap) {
-		struct page **a = krealloc_array(b->page, n, sizeof(*a),
-						 GFP_NOIO | __GFP_NOWARN);
-
-		if (!a)
-			goto nomem;
-		b->page = a;
-		b->cap = n;
-	}
+	if (room(b, n))
+		goto nomem;
 	for (; b->n < n; b->n++) {
-		b->page[b->n] = alloc_page(GFP_NOIO);
-		if (!b->page[b->n])
+		struct page *pg = alloc_page(GFP_NOIO);
+
+		if (!pg)
 			goto nomem;
+		b->dir[b->n / KSPAWN_BOUNCE_PIECE][b->n % KSPAWN_BOUNCE_PIECE] =
+			pg;
 	}
 	return 0;
 nomem:
@@ -108,7 +130,7 @@ nomem:
 /* Back down to the kept pages, the budget returned (any context). */
 static void put(struct kspawn_disk *d, struct kspawn_bounce *b)
 {
-	shrink(b, b->cap > KSPAWN_BOUNCE_KEEP ? 0 : KSPAWN_BOUNCE_KEEP);
+	shrink(b, b->n > KSPAWN_BOUNCE_KEEP ? 0 : KSPAWN_BOUNCE_KEEP);
 	if (b->extra) {
 		atomic_sub(b->extra, &d->bounce_extra);
 		b->extra = 0;
@@ -130,7 +152,8 @@ static void copy(struct kspawn_bounce *b, const struct kb_blk_req *rq,
 		u32 left = rq->seg[i].len;
 
 		while (left) {
-			u8 *pg = page_address(b->page[at >> PAGE_SHIFT]) +
+			u8 *pg = page_address(kspawn_bounce_page(b,
+						at >> PAGE_SHIFT)) +
 				 offset_in_page(at);
 			u32 n = min_t(u32, left, PAGE_SIZE - offset_in_page(at));
 

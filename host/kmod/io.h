@@ -219,13 +219,25 @@ static inline void kspawn_disk_count_inflight(struct kspawn_disk *d)
 
 #define KSPAWN_COPY_IN_IRQ_MAX (128 * 1024)
 
-/* A request slot's bounce pages (bounce.c), for either store. */
+/*
+ * A request slot's bounce pages (bounce.c), for either store: their
+ * pointers in pieces of a page each (a request's 16 000 pages would be
+ * one order-5 array), dir[i] for pages i * KSPAWN_BOUNCE_PIECE on.
+ */
 #define KSPAWN_BOUNCE_KEEP 32		/* kept between requests */
+#define KSPAWN_BOUNCE_PIECE (PAGE_SIZE / sizeof(struct page *))
 struct kspawn_bounce {
-	struct page **page;		/* n pages, room for cap */
-	unsigned int n, cap;
+	struct page ***dir;		/* ndir pieces: room for ndir pieces' */
+	unsigned int n, ndir;		/* n pages */
 	unsigned int extra;		/* of the disk's bounce budget */
 };
+
+/* Page i of b's (i < b->n). */
+static inline struct page *kspawn_bounce_page(const struct kspawn_bounce *b,
+					      unsigned int i)
+{
+	return b->dir[i / KSPAWN_BOUNCE_PIECE][i % KSPAWN_BOUNCE_PIECE];
+}
 
 void kspawn_bounce_init(struct kspawn_disk *d);
 /*

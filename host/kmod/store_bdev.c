@@ -215,7 +215,7 @@ static void add_bounce_pages(struct bdev_cmd *cmd, unsigned int n)
 	struct kb_blk_req *rq = cmd->rq;
 
 	for (unsigned int i = 0; i < n; i++)
-		add_page(cmd, cmd->bounce.page[i],
+		add_page(cmd, kspawn_bounce_page(&cmd->bounce, i),
 			 min_t(u32, PAGE_SIZE, rq->len - i * PAGE_SIZE), 0,
 			 n - i);
 }

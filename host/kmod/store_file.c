@@ -490,7 +490,7 @@ static bool bounce(struct disk_cmd *cmd, struct kb_blk_req *rq,
 	if (n < 0)
 		return false;
 	for (int i = 0; i < n; i++)
-		cmd->bv[i] = (struct bio_vec){ cmd->bounce.page[i],
+		cmd->bv[i] = (struct bio_vec){ kspawn_bounce_page(&cmd->bounce, i),
 			min_t(u32, PAGE_SIZE, rq->len - i * PAGE_SIZE), 0 };
 	cmd->bounced = true;
 	*nbv = n;

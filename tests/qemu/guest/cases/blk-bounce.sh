@@ -7,7 +7,8 @@
 # and the module's log says the most it held at once.  With a budget
 # smaller than one read, each read goes alone.  A host file's O_DIRECT
 # bounces reads of up to 1 MiB (one kiocb) under the same budget; they
-# once took a high-order allocation each, with no budget at all.
+# once took a high-order allocation each, with no budget at all.  Nor
+# does the module allocate more than a page at once for them.
 . /tests/lib.sh
 
 dev=/dev/nvme0n1
@@ -44,7 +45,19 @@ bounce() {
 	peak=$(echo "$line" | sed -n "s/.*at most \([0-9]*\) bounce pages.*(budget $budget)/\1/p")
 	[ -n "$peak" ] || bad "no log line for $disk with a budget of $budget pages"
 }
+# kmalloc()s over a page the module makes meanwhile, in the trace: the
+# 2048 bounce pages of an 8 MiB read once had their pointers in one
+# 16 KiB array (64 MiB: 126 KiB, order 5), now in pieces of a page.
+tr=/sys/kernel/tracing
+[ -e $tr/trace ] || mount -t tracefs nodev $tr
+echo 'bytes_req > 4096' > $tr/events/kmem/kmalloc/filter
+echo 1 > $tr/events/kmem/kmalloc/enable
+echo > $tr/trace
 bounce 2048 $dev
+echo 0 > $tr/events/kmem/kmalloc/enable
+echo 0 > $tr/events/kmem/kmalloc/filter
+big=$(grep -c 'kmalloc:.*\[kspawn\]' $tr/trace)
+[ "$big" -eq 0 ] || bad "$big kmalloc()s of more than a page by the module: $(grep -m1 'kmalloc:.*\[kspawn\]' $tr/trace)"
 [ "${peak:-0}" -gt 0 ] || bad "no bounce pages beyond the kept ones: nothing was bounced"
 [ "${peak:-0}" -le 2048 ] || bad "$peak bounce pages held at once, more than the 2048 of the budget"
 # Reads bigger than the whole budget are within the limits the device
