@@ -346,8 +346,9 @@ static int blk_work(struct kb_device *d, int budget)
 		/* before a parked flush's break: the flush waits for it */
 		fl = KB_READ(b->retry) ? due_retry(b) : NULL;
 		if (fl) {
+			cost = 1 + (int)(fl->len >> 20);	/* as take()'s */
 			start(b, fl);
-			done++;
+			done += cost;
 			continue;
 		}
 		fl = ready_flush(b, &parked);
