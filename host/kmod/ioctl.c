@@ -96,11 +96,12 @@ static int load_args(const struct kspawn_ioc_load *l)
 				    "set beyond ncpus");
 		return -EINVAL;
 	}
-	if (!memchr(l->cmdline, 0, sizeof(l->cmdline)) ||
-	    !memchr(l->disk_path, 0, sizeof(l->disk_path))) {
-		pr_info_ratelimited("load: %s not terminated\n",
-				    l->disk_path[sizeof(l->disk_path) - 1] ?
-				    "disk path" : "command line");
+	if (!memchr(l->cmdline, 0, sizeof(l->cmdline))) {
+		pr_info_ratelimited("load: command line not terminated\n");
+		return -EINVAL;
+	}
+	if (!memchr(l->disk_path, 0, sizeof(l->disk_path))) {
+		pr_info_ratelimited("load: disk path not terminated\n");
 		return -EINVAL;
 	}
 	if (l->net_mode != KSPAWN_NET_NONE &&
