@@ -245,10 +245,13 @@ int ksnet_xdp_xmit(struct net_device *dev, int n, struct xdp_frame **frames,
 
 	if (flags & ~XDP_XMIT_FLAGS_MASK)
 		return -EINVAL;
-	/* Down: what a devmap still held for it goes no further. */
-	if (!netif_running(dev))
-		return -ENETDOWN;
 	spin_lock_bh(&kn->io->net_lock);
+	/* Down: what a devmap still held for it goes no further. */
+	if (!netif_running(dev)) {
+		kn->xdp_stats[KSNET_XDP_XMIT_DROPS] += n;
+		kspawn_io_net_unlock_bh(kn->io);
+		return -ENETDOWN;
+	}
 	/* A pair per host CPU, as the stack's XPS would pick. */
 	pair = kb_net_pair_for(net, smp_processor_id());
 	for (i = 0; i < n; i++) {
