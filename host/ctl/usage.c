@@ -237,7 +237,7 @@ static const char exit_help[] =
 "  7  not enough resources: pool too small for --mem, too many instances\n"
 "     (the module's limit), CPU busy, a --disk another instance (or a\n"
 "     mount) holds, CPU 0, the last online CPU or one the machine\n"
-"     lacks asked for (run, reserve, release)\n"
+"     lacks asked for (run, reserve, release), the machine suspending\n"
 "  8  no such instance\n"
 "  9  console --follow: the guest panicked or stopped its heartbeat, or\n"
 "     its instance is dead (a guest another process stopped while it ran\n"

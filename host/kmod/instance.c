@@ -403,7 +403,7 @@ void kspawn_instance_stop_all(void)
 }
 
 /*
- * A suspend or hibernation begins (begin) or is over: refused (-EBUSY)
+ * A suspend or hibernation begins (begin) or is over: -EBUSY (refused)
  * while any instance exists, even one being created (counted in
  * ninstances); once allowed, no instance is created until it is over.
  * Both under kspawn_list_lock, so a load cannot slip in between.

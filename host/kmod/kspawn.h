@@ -35,8 +35,9 @@ extern unsigned int kspawn_test_release_delay_ms;
 /*
  * Locking.  No lock is held across work a guest controls or across slow
  * work another instance's caller would wait for:
- *   kspawn_list_lock   the instance list and IDs (instance.c), and the
- *                      epitaphs (epitaph.c); held for list walks only
+ *   kspawn_list_lock   the instance list and IDs (instance.c), the
+ *                      suspend flag, and the epitaphs (epitaph.c); held
+ *                      for list walks only
  *   cores lock         which cores are claimed, pooled, moving (cores.c)
  *   pool lock          the pool's bitmap (pool.c)
  *   boot lock          the trampoline page, from the first INIT to the

@@ -154,18 +154,24 @@ static struct notifier_block kspawn_reboot_nb = {
  * Suspend and hibernation: a guest's cores are offline to Linux, which
  * neither asks them nor waits for them and powers them down under the
  * guest (its device threads are not frozen either).  Refused while any
- * instance exists; none is created until the machine is back.
+ * instance exists; none is created until the machine is back.  A restore
+ * refused (a boot kernel with guests) loses the image: Linux has reset
+ * its signature by then; not a case that arises, as guests start late.
  */
 static int kspawn_pm(struct notifier_block *nb, unsigned long action,
 		     void *data)
 {
+	int err;
+
 	switch (action) {
 	case PM_SUSPEND_PREPARE:
 	case PM_HIBERNATION_PREPARE:
 	case PM_RESTORE_PREPARE:
-		if (kspawn_instance_suspend(true)) {
+		err = kspawn_instance_suspend(true);
+		if (err) {
 			pr_notice_ratelimited("suspend refused: guests would lose their cores' power under them; stop them first (kspawnctl list)\n");
-			return NOTIFY_BAD;
+			/* EBUSY to the writer of /sys/power/state, not EPERM */
+			return notifier_from_errno(err);
 		}
 		return NOTIFY_OK;
 	case PM_POST_SUSPEND:

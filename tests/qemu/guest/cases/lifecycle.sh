@@ -197,7 +197,7 @@ echo freezer > /sys/power/pm_test
 spawn "$TEST_IMG" --cpu 1 --cmdline "spin" || finish
 wait_state "$id" running
 expect 1 sh -c 'echo freeze > /sys/power/state'
-has 'write error'	# EPERM: what Linux makes of a notifier's refusal
+has 'Device or resource busy'
 dmesg | grep -q "kspawn: suspend refused: guests" || bad "no suspend-refused line in the kernel log"
 expect 0 kspawnctl status "$id"
 has '^state: +running'
@@ -205,6 +205,18 @@ expect 0 kspawnctl stop "$id"
 want_online 1
 expect 0 sh -c 'echo freeze > /sys/power/state'
 echo none > /sys/power/pm_test
+# While a hibernation is being prepared (/dev/snapshot open for reading:
+# Linux has asked the notifiers, and it lasts until the close) no guest
+# is loaded: kspawnctl says the machine is suspending, status 7.
+if exec 3< /dev/snapshot; then
+	expect 7 kspawnctl run "$TEST_IMG" --cpu 1
+	has 'the machine is suspending or hibernating'
+	exec 3<&-
+else
+	bad "cannot open /dev/snapshot"
+fi
+spawn "$TEST_IMG" --cpu 1 --cmdline "hello" || finish
+expect 0 kspawnctl stop "$id"
 
 # rmmod with guests running: both stopped, cores back, module reloads.
 if [ "$(nproc --all)" -ge 3 ]; then cpus="1 2"; else cpus="1"; fi
