@@ -186,13 +186,25 @@ static void shuttle(struct fake_link *la, struct netif *na,
 	assert_int_equal(la->n + lb->n, 0);
 }
 
+/* An echo reply from the peer: identifier id, sequence seq, our data. */
+static void feed_reply(uint16_t id, uint16_t seq,
+		       const uint8_t data[NET_PING_DATA])
+{
+	uint8_t m[64], f[128];
+	size_t len = build_echo(m, id, seq, data, NET_PING_DATA);
+
+	m[0] = 0;
+	set16(m + 2, 0);
+	set16(m + 2, ref_csum(m, len, 0));
+	feed(&nif, f, build_ip(f, PEER_IP, US_IP, 1, m, len, 0, 0));
+}
+
 static void test_ping_another_stack(void **state)
 {
 	static struct net_stack peer;
 	static struct netif pnif;
 	static struct fake_link plink;
-	uint8_t m[64], f[128], data[NET_PING_DATA] = { 0 };
-	size_t len;
+	uint8_t data[NET_PING_DATA] = { 0 };
 
 	(void)state;
 	fake_netif(&pnif, &plink, PEER_MAC, PEER_IP);
@@ -209,25 +221,13 @@ static void test_ping_another_stack(void **state)
 	/* The same reply again (a duplicating link) counts once. */
 	for (unsigned int i = 0; i < NET_PING_DATA; i++)
 		data[i] = (uint8_t)(3 * 31 + i);
-	len = build_echo(m, NET_PING_ID, 3, data, sizeof(data));
-	m[0] = 0;
-	set16(m + 2, 0);
-	set16(m + 2, ref_csum(m, len, 0));
-	feed(&nif, f, build_ip(f, PEER_IP, US_IP, 1, m, len, 0, 0));
+	feed_reply(NET_PING_ID, 3, data);
 	assert_int_equal(nif.stats.ping_answered, 5);
 	assert_int_equal(nif.stats.icmp_ignored, 1);
 	memset(data, 0, sizeof(data));
 	/* A reply with our identifier but other data, or another's: not ours. */
-	len = build_echo(m, NET_PING_ID, 1, data, sizeof(data));
-	m[0] = 0;
-	set16(m + 2, 0);
-	set16(m + 2, ref_csum(m, len, 0));
-	feed(&nif, f, build_ip(f, PEER_IP, US_IP, 1, m, len, 0, 0));
-	len = build_echo(m, 0x4242, 1, data, sizeof(data));
-	m[0] = 0;
-	set16(m + 2, 0);
-	set16(m + 2, ref_csum(m, len, 0));
-	feed(&nif, f, build_ip(f, PEER_IP, US_IP, 1, m, len, 0, 0));
+	feed_reply(NET_PING_ID, 1, data);
+	feed_reply(0x4242, 1, data);
 	assert_int_equal(nif.stats.ping_answered, 5);
 	assert_int_equal(nif.stats.icmp_ignored, 3);
 	/*
