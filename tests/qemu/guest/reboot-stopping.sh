@@ -11,7 +11,7 @@
 # must wait for that stop, not retire the instance a second time (both
 # once waited for the other's reference), and wait asleep, not spin on
 # the CPU the stop needs.  (A plain reboot is reboot-forced.sh's third
-# guest.)
+# guest.)  REBOOT_DURING=rmmod (reboot-rmmod.sh): an rmmod stops it.
 dmesg -n 8	# the module's lines on the console, down to KERN_INFO
 if ! kspawnctl reserve 1; then
 	echo "reboot-case: kspawnctl reserve 1 failed"
@@ -25,7 +25,11 @@ sleep 1
 kspawnctl list
 state=$(kspawnctl list | awk -v id="$id" '$1 == id { print $3 }')
 echo 4000 > /sys/module/kspawn/parameters/stop_timeout_ms
-kspawnctl stop "$id" &
+if [ "${REBOOT_DURING:-stop}" = rmmod ]; then
+	rmmod kspawn &
+else
+	kspawnctl stop "$id" &
+fi
 sleep 1
 echo "reboot-case: instance $id $state; rebooting"
 rtrun 50 reboot -f
