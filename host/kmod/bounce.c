@@ -11,8 +11,8 @@
  * page (io.h), under a directory of at most a few hundred bytes.  A
  * request slot keeps up to KSPAWN_BOUNCE_KEEP pages
  * between requests (every request of a guest in the pool is bounced: no
- * allocation then); a bigger request's pages and array are all freed
- * when it completes, so that no slot keeps more than that, whatever the
+ * allocation then); a bigger request's pages and pointers are all freed
+ * when it completes (or its allocation fails), so that no slot keeps more than that, whatever the
  * guest once sent.
  *
  * The pages beyond those kept, for every request of a disk at once, come
@@ -130,7 +130,9 @@ nomem:
 /* Back down to the kept pages, the budget returned (any context). */
 static void put(struct kspawn_disk *d, struct kspawn_bounce *b)
 {
-	shrink(b, b->n > KSPAWN_BOUNCE_KEEP ? 0 : KSPAWN_BOUNCE_KEEP);
+	/* More than piece 0: a request too big, even if its get() failed. */
+	shrink(b, b->n > KSPAWN_BOUNCE_KEEP || b->ndir > 1 ?
+		  0 : KSPAWN_BOUNCE_KEEP);
 	if (b->extra) {
 		atomic_sub(b->extra, &d->bounce_extra);
 		b->extra = 0;

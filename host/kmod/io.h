@@ -227,8 +227,8 @@ static inline void kspawn_disk_count_inflight(struct kspawn_disk *d)
 #define KSPAWN_BOUNCE_KEEP 32		/* kept between requests */
 #define KSPAWN_BOUNCE_PIECE (PAGE_SIZE / sizeof(struct page *))
 struct kspawn_bounce {
-	struct page ***dir;		/* ndir pieces: room for ndir pieces' */
-	unsigned int n, ndir;		/* n pages */
+	struct page ***dir;		/* ndir pieces of pointers */
+	unsigned int n, ndir;		/* n pages held */
 	unsigned int extra;		/* of the disk's bounce budget */
 };
 
