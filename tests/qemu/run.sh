@@ -254,7 +254,8 @@ run_reboot_waits() {	# NAME
 	local trouble='BUG:|WARNING:|Oops|blocked for more than|stays offline|hung_task|RT throttling'
 	# rmmod gives the pooled core back once the stop is over, and the
 	# reboot may have shut hotplug by then: its add_cpu may fail.
-	[ "$name" != reboot-rmmod ] || trouble=${trouble/|stays offline/}
+	local excused='^$'
+	[ "$name" != reboot-rmmod ] || excused='add_cpu failed'
 	wanted "$name" || return 0
 	log=$(mktemp)
 	host "$log" 2 --run "/tests/$name.sh"
@@ -262,13 +263,14 @@ run_reboot_waits() {	# NAME
 		"reboot-case: instance [0-9]+ [a-z]+|kspawn: going down: stopping every guest|kspawn: instance [0-9]+: stopped, CPU 1 $back|reboot: Restarting system" |
 		sed 's/instance [0-9][0-9]*/instance N/' | uniq | tr '\n' '|')
 	want="reboot-case: instance N running|kspawn: going down: stopping every guest|kspawn: instance N: stopped, CPU 1 $back|reboot: Restarting system|"
-	if [ "$order" = "$want" ] && ! grep -qE "$trouble" "$log"; then
+	if [ "$order" = "$want" ] &&
+		! grep -E "$trouble" "$log" | grep -qvE "$excused"; then
 		echo "ok qemu/$name"
 		pass=$((pass + 1))
 	else
 		fail_case "$name" "the console's order: ${order:-nothing of it}" \
 			"want: $want, and no kernel trouble" \
-			"$(grep -E "$trouble" "$log" | head -n 5 | sed 's/^/! /')" \
+			"$(grep -E "$trouble" "$log" | grep -vE "$excused" | head -n 5 | sed 's/^/! /')" \
 			"$(tail -n 40 "$log" | sed 's/^/| /')"
 	fi
 	rm -f "$log" "$log.err" "$log.verdicts"

@@ -208,7 +208,7 @@ echo none > /sys/power/pm_test
 # While a hibernation is being prepared (/dev/snapshot open for reading:
 # Linux has asked the notifiers, and it lasts until the close) no guest
 # is loaded: kspawnctl says the machine is suspending, status 7.
-if exec 3< /dev/snapshot; then
+if command exec 3< /dev/snapshot; then	# command: a failed open is no exit
 	expect 7 kspawnctl run "$TEST_IMG" --cpu 1
 	has 'the machine is suspending or hibernating'
 	exec 3<&-
