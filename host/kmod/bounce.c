@@ -9,11 +9,11 @@
  * 64 MiB reads must not send the host into compaction, nor see them fail
  * on a fragmented host.  The pages' pointers too are kept in pieces of a
  * page (io.h), under a directory of at most a few hundred bytes.  A
- * request slot keeps up to KSPAWN_BOUNCE_KEEP pages
- * between requests (every request of a guest in the pool is bounced: no
- * allocation then); a bigger request's pages and pointers are all freed
- * when it completes (or its allocation fails), so that no slot keeps more than that, whatever the
- * guest once sent.
+ * request slot keeps up to KSPAWN_BOUNCE_KEEP pages between requests
+ * (every request of a guest in the pool is bounced: no allocation then);
+ * a bigger request's pages and pointers are all freed when it completes
+ * (or its allocation fails), so that no slot keeps more than that,
+ * whatever the guest once sent.
  *
  * The pages beyond those kept, for every request of a disk at once, come
  * from the disk's budget (d->bounce_budget, from the module parameter
