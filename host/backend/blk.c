@@ -17,8 +17,8 @@
 
 /*
  * Publish a finished request (under the lock): status, used entry, and
- * unless the thread is in blk_work (it publishes once at its end, one
- * batch), the used index and the interrupt the driver asked for.
+ * unless the thread is in blk_work (it publishes at its end, one batch,
+ * and before it waits for a store flush), the used index and the interrupt the driver asked for.
  */
 static void finish_locked(struct kb_blk *b, struct kb_blk_req *rq,
 			  uint8_t status)
@@ -289,15 +289,34 @@ static unsigned int nqueues(const struct kb_device *d)
 }
 
 /* Publish every queue's batch, one interrupt each at most. */
+static void publish_all(struct kb_blk *b)
+{
+	for (unsigned int q = 0; q < nqueues(&b->dev); q++)
+		if (b->dev.vq[q].size)
+			kb_device_kick(&b->dev, q);
+}
+
 static void work_end(struct kb_blk *b)
 {
 	unsigned long flags = 0;
 
 	kb_lock(&b->lock, flags);
 	b->in_work = 0;
-	for (unsigned int q = 0; q < nqueues(&b->dev); q++)
-		if (b->dev.vq[q].size)
-			kb_device_kick(&b->dev, q);
+	publish_all(b);
+	kb_unlock(&b->lock, flags);
+}
+
+/*
+ * The thread is about to wait for the store's flush (a disk's, tens of
+ * ms): what completed in this pass goes to the driver first, not after
+ * it.  Nothing new is nothing sent (kb_device_kick()).
+ */
+void kb_blk_publish_now(struct kb_blk *b)
+{
+	unsigned long flags = 0;
+
+	kb_lock(&b->lock, flags);
+	publish_all(b);
 	kb_unlock(&b->lock, flags);
 }
 
@@ -340,6 +359,7 @@ static int blk_work(struct kb_device *d, int budget)
 	kb_unlock(&b->lock, flags);
 	while (done < budget && idle < nq && !d->broken) {
 		if (KB_READ(b->through)) {
+			kb_blk_publish_now(b);
 			done += flush_through(b);
 			continue;
 		}

@@ -121,7 +121,7 @@ struct kb_blk {
 	uint32_t inflight, max_inflight;
 	/* kb_blk_drain() sleeps: woken when none is left, one to flush or to retry */
 	kb_waitq_t drained;
-	int in_work;			/* the thread publishes at its end */
+	int in_work;			/* in blk_work: it publishes */
 	int starved;			/* asleep until a slot frees: wake */
 	unsigned int next_q;		/* the queue blk_work looks at first */
 	/*
@@ -180,6 +180,7 @@ void kb_blk_do_flush(struct kb_blk *b, struct kb_blk_req *rq);
 void kb_blk_submit(struct kb_blk *b, struct kb_blk_req *rq,
 		   int (*fn)(void *store, struct kb_blk_req *rq));
 void kb_blk_finish(struct kb_blk *b, struct kb_blk_req *rq, uint8_t status);
+void kb_blk_publish_now(struct kb_blk *b);
 
 /* RAM storage (vdpa_sim_blk's): kb_ram_new(bytes) or NULL. */
 extern const struct kb_store_ops kb_ram_ops;

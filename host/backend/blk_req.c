@@ -200,6 +200,7 @@ static uint8_t *status_byte(const struct kb_chain *c)
 /* FLUSH, once every write started before it completed. */
 void kb_blk_do_flush(struct kb_blk *b, struct kb_blk_req *rq)
 {
+	kb_blk_publish_now(b);	/* what completed is not held behind it */
 	kb_blk_finish(b, rq, b->ops->flush(b->store) ? VIRTIO_BLK_S_IOERR :
 						       VIRTIO_BLK_S_OK);
 }

@@ -145,6 +145,10 @@ fi
 if build device_vectors "${asan[@]}" -- "$here/device_vectors.c" "${devh[@]}"; then
 	run_cases device_vectors dev-
 fi
+# What the blk device has published when it waits for a store flush.
+if build device_flush "${asan[@]}" -- "$here/device_flush.c" "${devh[@]}"; then
+	run_cases device_flush dev-
+fi
 # The hints the doorbell's handler reads, also under ThreadSanitizer: read
 # while the device acts on a status (doorbell-hints-racing), they race no
 # plain store.
