@@ -18,7 +18,8 @@
 /*
  * Publish a finished request (under the lock): status, used entry, and
  * unless the thread is in blk_work (it publishes at its end, one batch,
- * and before it waits for a store flush), the used index and the interrupt the driver asked for.
+ * and before it waits for a store flush), the used index and the
+ * interrupt the driver asked for.
  */
 static void finish_locked(struct kb_blk *b, struct kb_blk_req *rq,
 			  uint8_t status)
