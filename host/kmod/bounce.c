@@ -38,6 +38,8 @@
 
 void kspawn_bounce_init(struct kspawn_disk *d)
 {
+	/* put() keeps pages only in piece 0. */
+	BUILD_BUG_ON(KSPAWN_BOUNCE_KEEP > KSPAWN_BOUNCE_PIECE);
 	atomic_set(&d->bounce_extra, 0);
 	d->bounce_budget = max(1U, kspawn_bounce_budget_kib >>
 				   (PAGE_SHIFT - 10));
